@@ -1,0 +1,36 @@
+# Qadam — the two commands that matter: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SERVICES := enrollment sessions risk notify
+
+.PHONY: run test install lint docs check-docs bench clean
+
+$(STAMP): constraints.txt libs/qadam/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' $(foreach s,$(SERVICES),-e services/$(s))
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the whole system as local processes against PostgreSQL and RabbitMQ on localhost (Ctrl-C stops it)
+run: $(STAMP)
+	$(BIN)/qadam run
+
+## test: unit, integration and end-to-end tests against the real PostgreSQL and RabbitMQ
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
+docs: $(STAMP)
+	$(BIN)/qadam asyncapi --out deploy/asyncapi.json
+	$(BIN)/qadam definitions --out deploy/rabbitmq/definitions.json
+	$(foreach s,$(SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

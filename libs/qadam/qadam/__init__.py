@@ -1,0 +1,1 @@
+"""Qadam's shared kit: what every service needs and none may copy."""

@@ -1,0 +1,209 @@
+"""Who is calling, and may they: RS256 JWT verification and deny-by-default access.
+
+Every endpoint must say who may call it (`@allow(...)`) or that anyone may (`@public`); an endpoint
+that says neither answers 403 to everyone, so a forgotten decorator closes a door instead of opening it.
+Record-level scoping (a psychologist's cohorts, an inspector's area) is the endpoint's own job, with the
+principal's claims in hand.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jwt
+import structlog
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, current_app, g, request
+
+from .errors import Problem
+from .log import get_logger
+from .config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = get_logger(__name__)
+
+
+class Role(StrEnum):
+    PSYCHOLOGIST = "psychologist"
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+    SUPPORT_WORKER = "support_worker"
+    MANAGER = "manager"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller: a user id, a role and the area the role covers."""
+
+    user_id: str
+    role: Role
+    region: str | None = None
+    district: str | None = None
+    mahalla: str | None = None
+
+    def covers(self, *, region: str | None = None, district: str | None = None) -> bool:
+        """Whether a record in (region, district) lies inside this principal's area."""
+        if self.role == Role.ADMINISTRATOR:
+            return True
+        if self.region and region and self.region != region:
+            return False
+        if self.district and district and self.district != district:
+            return False
+        return True
+
+
+_ACCESS_ATTR = "__qadam_access__"
+PUBLIC = "public"
+
+
+def allow(*roles: Role) -> Callable[[F], F]:
+    """Let a verified principal with one of `roles` in; everyone else is refused."""
+
+    def mark(view: F) -> F:
+        setattr(view, _ACCESS_ATTR, frozenset(roles))
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """No token needed (health, metrics, the API document)."""
+    setattr(view, _ACCESS_ATTR, PUBLIC)
+    return view
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:  # only reachable from a @public view, which must not ask
+        raise Problem(401, "This endpoint needs a bearer token.")
+    return principal
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: bytes, *, issuer: str, audience: str, leeway: int = 30) -> None:
+        self._key = serialization.load_pem_public_key(public_key_pem)
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenVerifier:
+        path = settings.key_path("public")
+        if not path.exists():
+            raise SystemExit(
+                f"No JWT public key at {path}: run `qadam keys` (development) or set QADAM_JWT_PUBLIC_KEY_FILE."
+            )
+        return cls(path.read_bytes(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                   leeway=settings.jwt_leeway_seconds)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,  # type: ignore[arg-type]
+                algorithms=["RS256"],
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Problem(401, "The token has expired; sign in again.") from None
+        except jwt.InvalidTokenError as exc:
+            raise Problem(401, f"The token is not valid: {exc}.") from None
+        try:
+            role = Role(claims.get("role"))
+        except ValueError:
+            raise Problem(401, f"The token's role {claims.get('role')!r} is not one Qadam knows.") from None
+        return Principal(
+            user_id=str(claims["sub"]),
+            role=role,
+            region=claims.get("region"),
+            district=claims.get("district"),
+            mahalla=claims.get("mahalla"),
+        )
+
+
+def init_auth(app: Flask, verifier: TokenVerifier) -> None:
+    """Check every request against its endpoint's declared access before the view runs."""
+    app.extensions["qadam_verifier"] = verifier
+
+    @app.before_request
+    def _authorise() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None:  # 404 / 405: let routing answer
+            return None
+        access = getattr(view, _ACCESS_ATTR, None)
+        if access == PUBLIC:
+            return None
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Problem(401, "Send a bearer token: `Authorization: Bearer <token>`.")
+        principal = current_app.extensions["qadam_verifier"].verify(header[len("Bearer "):].strip())
+        g.principal = principal
+        structlog.contextvars.bind_contextvars(user_id=principal.user_id, role=principal.role.value)
+        if access is None:
+            log.warning("endpoint_without_access_rule", endpoint=request.endpoint)
+            raise Problem(403, "This endpoint has no access rule, so nobody may call it.")
+        if principal.role not in access:
+            allowed = ", ".join(sorted(r.value for r in access))
+            raise Problem(403, f"A {principal.role.value} may not do this; it is for: {allowed}.")
+        return None
+
+
+def generate_keypair(private_path: Path, public_path: Path) -> None:
+    """Write a new RSA key pair (development: `qadam keys`)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    public_path.parent.mkdir(parents=True, exist_ok=True)
+    private_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    private_path.chmod(0o600)
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def issue_token(
+    private_key_pem: bytes,
+    *,
+    user_id: str,
+    role: Role | str,
+    issuer: str,
+    audience: str,
+    region: str | None = None,
+    district: str | None = None,
+    mahalla: str | None = None,
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+) -> str:
+    """Sign a token as the portal will; for development and tests until the portal signs users in."""
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "sub": user_id,
+        "role": Role(role).value,
+        "iss": issuer,
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + ttl_seconds,
+        "jti": str(uuid.uuid4()),
+    }
+    for name, value in (("region", region), ("district", district), ("mahalla", mahalla)):
+        if value:
+            claims[name] = value
+    return jwt.encode(claims, private_key_pem, algorithm="RS256")
+
+
+def roles(values: Iterable[str]) -> tuple[Role, ...]:
+    return tuple(Role(v) for v in values)

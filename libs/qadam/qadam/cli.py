@@ -1,0 +1,113 @@
+"""`qadam`: the operator's and developer's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import SERVICES, Settings, settings_table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qadam", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    keys = sub.add_parser("keys", help="create the development RS256 key pair (if missing)")
+    keys.add_argument("--force", action="store_true", help="replace an existing pair")
+
+    token = sub.add_parser("token", help="issue a signed token for a user (development and tests)")
+    token.add_argument("--user", required=True, help="user id (the token's sub)")
+    token.add_argument("--role", required=True, help="psychologist, inspector, supervisor, manager, administrator, ...")
+    token.add_argument("--region")
+    token.add_argument("--district")
+    token.add_argument("--mahalla")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds the token lives (default 3600)")
+
+    migrate = sub.add_parser("migrate", help="create and migrate services' databases")
+    migrate.add_argument("services", nargs="*", default=list(SERVICES))
+
+    replay = sub.add_parser("replay", help="return parked messages of a service to its queue")
+    replay.add_argument("service", choices=[s for s in SERVICES if s != "enrollment"])
+    replay.add_argument("--limit", type=int)
+
+    docs = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
+    docs.add_argument("--out", type=Path)
+    defs = sub.add_parser("definitions", help="print the RabbitMQ definitions (topology)")
+    defs.add_argument("--out", type=Path)
+    sub.add_parser("settings", help="print every setting as a Markdown table")
+
+    args = parser.parse_args(argv)
+    if args.command == "keys":
+        return _keys(args.force)
+    if args.command == "token":
+        return _token(args)
+    if args.command == "migrate":
+        from .migrations import upgrade
+
+        for service in args.services:
+            settings = Settings.from_env(service)
+            upgrade(service, settings.database_url)
+            print(f"{service}: migrated {settings.database_url.rsplit('/', 1)[-1]}")
+        return 0
+    if args.command == "replay":
+        from .replay import replay_parked
+
+        moved = replay_parked(Settings.from_env(args.service), limit=args.limit)
+        print(f"{args.service}: {moved} parked message(s) returned to {args.service}.incoming")
+        return 0
+    if args.command == "asyncapi":
+        from .asyncapi import asyncapi_document
+
+        return _write_json(asyncapi_document(), args.out)
+    if args.command == "definitions":
+        from .topology import Topology
+
+        return _write_json(Topology(Settings.from_env("qadam").delivery_limit).definitions(), args.out)
+    if args.command == "settings":
+        print("| variable | default | meaning |\n|---|---|---|")
+        for name, default, meaning in settings_table():
+            print(f"| `{name}` | `{default}` | {meaning} |" if default else f"| `{name}` | | {meaning} |")
+        return 0
+    return 2
+
+
+def _keys(force: bool) -> int:
+    from .auth import generate_keypair
+
+    settings = Settings.from_env("qadam")
+    private, public = settings.key_path("private"), settings.key_path("public")
+    if private.exists() and public.exists() and not force:
+        print(f"keys present: {public}")
+        return 0
+    generate_keypair(private, public)
+    print(f"wrote {private} and {public}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from .auth import issue_token
+
+    settings = Settings.from_env("qadam")
+    path = settings.key_path("private")
+    if not path.exists():
+        print(f"no private key at {path}: run `qadam keys` first", file=sys.stderr)
+        return 1
+    print(issue_token(path.read_bytes(), user_id=args.user, role=args.role, issuer=settings.jwt_issuer,
+                      audience=settings.jwt_audience, region=args.region, district=args.district,
+                      mahalla=args.mahalla, ttl_seconds=args.ttl))
+    return 0
+
+
+def _write_json(document: object, out: Path | None) -> int:
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    if out:
+        out.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""Every setting Qadam reads, in one place, from environment variables with working local defaults.
+
+Each field names its variable and says what it is for; the README's settings table is generated
+from this file (`qadam settings --markdown`) and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SERVICES = ("enrollment", "sessions", "risk", "notify")
+
+
+def _setting(env: str, default: Any, help: str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one service process. `service` is not read from the environment."""
+
+    service: str = "qadam"
+    database_url: str = _setting(
+        "QADAM_DATABASE_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/qadam_{service}",
+        "SQLAlchemy URL of the service's own database; `{service}` is replaced by the service name.",
+    )
+    amqp_url: str = _setting(
+        "QADAM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F", "RabbitMQ URL (vhost included)."
+    )
+    log_format: str = _setting("QADAM_LOG_FORMAT", "json", "`json` (one JSON object a line) or `console` (readable).")
+    log_level: str = _setting("QADAM_LOG_LEVEL", "INFO", "Lowest level written: DEBUG, INFO, WARNING, ERROR.")
+    jwt_public_key_file: str = _setting(
+        "QADAM_JWT_PUBLIC_KEY_FILE", "var/keys/jwt-public.pem", "PEM file of the RS256 key the services verify tokens with."
+    )
+    jwt_private_key_file: str = _setting(
+        "QADAM_JWT_PRIVATE_KEY_FILE",
+        "var/keys/jwt-private.pem",
+        "PEM file of the RS256 signing key; only `qadam token` (development) reads it.",
+    )
+    jwt_issuer: str = _setting("QADAM_JWT_ISSUER", "qadam-portal", "Expected `iss` of every token.")
+    jwt_audience: str = _setting("QADAM_JWT_AUDIENCE", "qadam", "Expected `aud` of every token.")
+    jwt_leeway_seconds: int = _setting("QADAM_JWT_LEEWAY_SECONDS", 30, "Clock skew tolerated on `exp` and `iat`.")
+    portal_url: str = _setting(
+        "QADAM_PORTAL_URL", "http://127.0.0.1:8000", "Base of the links that alerts carry into the portal."
+    )
+    page_size_max: int = _setting("QADAM_PAGE_SIZE_MAX", 100, "Largest page a list endpoint returns.")
+    consumer_prefetch: int = _setting("QADAM_CONSUMER_PREFETCH", 20, "Unacknowledged messages a consumer holds at once.")
+    delivery_limit: int = _setting(
+        "QADAM_DELIVERY_LIMIT", 10, "Deliveries of one message before the broker parks it in `<service>.dead`."
+    )
+    transient_retry_seconds: float = _setting(
+        "QADAM_TRANSIENT_RETRY_SECONDS",
+        60.0,
+        "How long a consumer retries a message in place (back-off) while e.g. its database is down, "
+        "before handing it back to the queue.",
+    )
+    relay_batch_size: int = _setting("QADAM_RELAY_BATCH_SIZE", 200, "Outbox rows the relay claims in one transaction.")
+    relay_sweep_seconds: float = _setting(
+        "QADAM_RELAY_SWEEP_SECONDS",
+        5.0,
+        "Longest the relay waits without a NOTIFY before it looks at the outbox anyway (safety net, not the trigger).",
+    )
+    outbox_retention_hours: int = _setting(
+        "QADAM_OUTBOX_RETENTION_HOURS", 72, "Sent outbox rows and inbox ids older than this are purged."
+    )
+    inbox_retention_hours: int = _setting(
+        "QADAM_INBOX_RETENTION_HOURS", 168, "Inbox ids (duplicate detection) are kept this long."
+    )
+    consecutive_absence_threshold: int = _setting(
+        "QADAM_RISK_CONSECUTIVE_ABSENCES",
+        2,
+        "risk: unexcused absences in a row that raise the `consecutive_absences` flag (DOMAIN.md: two).",
+    )
+    consecutive_absence_level: str = _setting(
+        "QADAM_RISK_CONSECUTIVE_ABSENCES_LEVEL", "high", "risk: level of the `consecutive_absences` flag."
+    )
+    smtp_host: str = _setting("QADAM_SMTP_HOST", "127.0.0.1", "notify: SMTP server for e-mail alerts.")
+    smtp_port: int = _setting("QADAM_SMTP_PORT", 1025, "notify: SMTP port.")
+    smtp_sender: str = _setting("QADAM_SMTP_SENDER", "alerts@qadam.local", "notify: From address of e-mail alerts.")
+    smtp_timeout_seconds: float = _setting("QADAM_SMTP_TIMEOUT_SECONDS", 10.0, "notify: SMTP connect and send timeout.")
+    delivery_max_attempts: int = _setting(
+        "QADAM_DELIVERY_MAX_ATTEMPTS", 8, "notify: attempts on one channel before a delivery is marked failed."
+    )
+    delivery_backoff_seconds: float = _setting(
+        "QADAM_DELIVERY_BACKOFF_SECONDS", 2.0, "notify: first retry delay of a failed delivery; doubles each attempt."
+    )
+    prometheus_multiproc_dir: str = _setting(
+        "PROMETHEUS_MULTIPROC_DIR", "", "Directory shared by gunicorn workers for `/metrics` (empty: one process)."
+    )
+    fault_exit_after_commit: bool = _setting(
+        "QADAM_FAULT_EXIT_AFTER_COMMIT",
+        False,
+        "Fault injection for reliability tests only: the consumer exits hard right after its first commit, before the ack.",
+    )
+
+    @classmethod
+    def from_env(cls, service: str, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every setting from `environ` (default: the process environment); `overrides` win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {"service": service}
+        for f in dataclasses.fields(cls):
+            name = f.metadata.get("env")
+            if name and name in env:
+                values[f.name] = _coerce(f.type, env[name], name)
+        values.update(overrides)
+        settings = cls(**values)
+        return dataclasses.replace(settings, database_url=settings.database_url.replace("{service}", service))
+
+    def key_path(self, which: str) -> Path:
+        return Path(self.jwt_public_key_file if which == "public" else self.jwt_private_key_file).expanduser()
+
+
+def _coerce(type_name: Any, raw: str, env_name: str) -> Any:
+    kind = type_name if isinstance(type_name, str) else type_name.__name__
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise SystemExit(f"{env_name}={raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for every setting: the README's table."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        if "env" in f.metadata:
+            default = f.default
+            shown = "" if default == "" else str(default).lower() if isinstance(default, bool) else str(default)
+            rows.append((f.metadata["env"], shown, f.metadata["help"]))
+    return rows

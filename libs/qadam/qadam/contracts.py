@@ -1,0 +1,85 @@
+"""Every event Qadam publishes: its name (= routing key), version, producer and data schema.
+
+Events carry ids and a participant's pseudonymous code, never personal data: names, birth dates,
+PINFL, phones and addresses stay in enrollment.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .events import Catalog, EventSchema, EventType
+
+ATTENDANCE_STATUSES = ("present", "late", "excused", "unexcused")
+FLAG_LEVELS = ("low", "medium", "high", "critical")
+PARTICIPANT_CODE = validate.Regexp(r"^P-\d{4}-\d{6}$", error="expected a code like P-2026-000123")
+
+catalog = Catalog()
+
+
+class CohortCreated(EventSchema):
+    cohort_id = fields.UUID(required=True)
+    programme_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    mahalla = fields.String(allow_none=True, load_default=None)
+    facilitator_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    start_date = fields.Date(required=True)
+    sessions_required = fields.Integer(required=True, validate=validate.Range(min=1))
+    max_unexcused_absences = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class Enrolled(EventSchema):
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    cohort_id = fields.UUID(required=True)
+    programme_id = fields.UUID(required=True)
+    inspector_id = fields.String(required=True)
+    psychologist_id = fields.String(required=True)
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    status = fields.String(required=True)
+    enrolled_at = fields.AwareDateTime(required=True)
+
+
+class AttendanceRecorded(EventSchema):
+    mark_id = fields.UUID(required=True)
+    session_id = fields.UUID(required=True)
+    cohort_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    session_number = fields.Integer(required=True, validate=validate.Range(min=1))
+    scheduled_at = fields.AwareDateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
+    excuse_reason = fields.String(allow_none=True, load_default=None)
+    recorded_by = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class FlagRaised(EventSchema):
+    flag_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    rule_id = fields.String(required=True)
+    rule_version = fields.Integer(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(FLAG_LEVELS))
+    reasons = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    evidence = fields.Dict(required=True)
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    raised_at = fields.AwareDateTime(required=True)
+
+
+COHORT_CREATED = catalog.register(EventType(
+    "enrollment.cohort.created", 1, "enrollment", CohortCreated,
+    "A cohort (group) was formed for a programme, with its facilitator psychologists."))
+ENROLLED = catalog.register(EventType(
+    "enrollment.enrolled", 1, "enrollment", Enrolled,
+    "A participant was enrolled in a cohort, with his responsible prevention inspector and psychologist."))
+ATTENDANCE_RECORDED = catalog.register(EventType(
+    "sessions.attendance.recorded", 1, "sessions", AttendanceRecorded,
+    "One participant's attendance at one session was recorded (one event per mark)."))
+FLAG_RAISED = catalog.register(EventType(
+    "risk.flag.raised", 1, "risk", FlagRaised,
+    "A risk rule fired for an enrolment; carries the rule, its level and the facts that fired it."))

@@ -1,0 +1,126 @@
+"""Databases: one per service, SQLAlchemy 2 engines and sessions, and the bus tables every service carries.
+
+The outbox and inbox tables live in their own MetaData (`bus_metadata`) so that each service's Alembic
+migrations include them beside its own tables, and the relay and consumer here can use them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """The MetaData a service's DeclarativeBase uses: one naming convention for every constraint."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+bus_metadata = service_metadata()
+
+outbox = sa.Table(
+    "outbox",
+    bus_metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True, comment="the event id, also the AMQP message_id"),
+    sa.Column("seq", sa.BigInteger, sa.Identity(always=True), nullable=False, unique=True),
+    sa.Column("exchange", sa.String(100), nullable=False),
+    sa.Column("routing_key", sa.String(200), nullable=False),
+    sa.Column("envelope", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_outbox_unsent", "seq", postgresql_where=sa.text("sent_at IS NULL")),
+)
+
+inbox = sa.Table(
+    "inbox",
+    bus_metadata,
+    sa.Column("message_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("type", sa.String(200), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ix_inbox_received_at", "received_at"),
+)
+
+OUTBOX_CHANNEL = "qadam_outbox"
+
+
+def notify_trigger_sql(table: str, channel: str) -> tuple[str, str]:
+    """(create, drop) SQL for a statement trigger that NOTIFYs `channel` when rows are inserted.
+
+    The NOTIFY is delivered at commit, so a listener wakes exactly when new rows become visible.
+    """
+    function = f"qadam_notify_{table}"
+    create = f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{channel}', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER {table}_notify AFTER INSERT ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+"""
+    drop = f"DROP TRIGGER IF EXISTS {table}_notify ON {table}; DROP FUNCTION IF EXISTS {function}();"
+    return create, drop
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    options.update(kwargs)
+    return sa.create_engine(url, **options)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def psycopg_dsn(url: str) -> str:
+    """A libpq connection string from a SQLAlchemy URL (for LISTEN connections outside the pool)."""
+    u = make_url(url)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in `url` if it does not exist; True when it was created."""
+    u = make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}).scalar()
+            if exists:
+                return False
+            conn.execute(sa.text(f'CREATE DATABASE "{u.database}"'))
+            return True
+    finally:
+        admin.dispose()
+
+
+def drop_database(url: str) -> None:
+    u = make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -1,0 +1,93 @@
+"""RFC 9457 problem details for every error a service returns, and the exceptions that map to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .log import current_correlation_id, get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger(__name__)
+
+
+class Problem(HTTPException):
+    """An error a user can act on: status, a short title, a detail that says what would be right."""
+
+    def __init__(self, status: int, detail: str, *, title: str | None = None, **extensions: Any) -> None:
+        super().__init__(description=detail)
+        self.code = status
+        self.title = title
+        self.extensions = extensions
+
+
+def conflict(detail: str, **extensions: Any) -> Problem:
+    return Problem(409, detail, **extensions)
+
+
+def not_found(what: str, ident: object) -> Problem:
+    return Problem(404, f"No {what} with id {ident} exists (or it is not yours to see).")
+
+
+def unprocessable(detail: str, errors: dict[str, Any]) -> Problem:
+    return Problem(422, detail, errors=errors)
+
+
+def problem_response(status: int, title: str, detail: str | None = None, **extensions: Any) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    cid = current_correlation_id()
+    if cid:
+        body["correlation_id"] = cid
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def http_exception_to_problem(error: HTTPException) -> Response:
+    status = error.code or 500
+    title = getattr(error, "title", None) or error.name
+    extensions: dict[str, Any] = dict(getattr(error, "extensions", {}) or {})
+    detail = error.description
+    data = getattr(error, "data", None)  # set by webargs / flask-smorest abort
+    if data:
+        if "messages" in data:
+            extensions["errors"] = _flatten_locations(data["messages"])
+            detail = "The request is not valid: see `errors` for each field and what it expects."
+        if "errors" in data:
+            extensions["errors"] = data["errors"]
+        if "message" in data:
+            detail = data["message"]
+    response = problem_response(status, title, detail, **extensions)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="qadam"'
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
+    """webargs nests errors by location (json, query); one location is the common case, so lift it."""
+    if len(messages) == 1:
+        only = next(iter(messages.values()))
+        if isinstance(only, dict):
+            return only
+    return messages
+
+
+def register_problem_handlers(app: Flask) -> None:
+    """Make every 4xx and 5xx a problem+json body: never an HTML page, never a stack trace."""
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        return http_exception_to_problem(error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled_error", error=type(error).__name__)
+        return http_exception_to_problem(
+            Problem(500, "Something went wrong on our side; it has been logged. Try again, or tell the administrator.",
+                    title=InternalServerError.name)
+        )

@@ -1,0 +1,191 @@
+"""The inbox: a consumer commits a message's effects and its id in one transaction, then acks.
+
+- a duplicate delivery finds its id already in the inbox and is acked without effect;
+- a message that breaks its contract (bad JSON, unknown type, invalid data) or that a handler
+  declares permanently wrong is rejected without requeue: the broker parks it in `<service>.dead`;
+- a transient failure (database down) is retried in place with back-off for a while, then handed
+  back to the queue; any other failure is handed back too, and the queue's delivery limit parks a
+  message that keeps failing (poison) instead of retrying it forever;
+- a lost broker connection is re-opened with back-off; unacked messages are redelivered.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import pika
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from .bus import CONNECTION_ERRORS, connect, with_backoff
+from .config import Settings
+from .contracts import catalog
+from .db import inbox, transaction
+from .events import Event, EventContractError
+from .log import get_logger, log_context
+from .topology import SUBSCRIPTIONS, Topology, incoming_queue
+
+log = get_logger(__name__)
+
+Handler = Callable[[Session, Event], None]
+
+
+class PermanentError(Exception):
+    """The event can never be handled as it is (it contradicts what we know): park it."""
+
+
+class TransientError(Exception):
+    """The event cannot be handled yet (something it depends on is not there): retry later."""
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+    TransientError,
+)
+
+
+class Outcome(Enum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    PARKED = "parked"
+    REQUEUED = "requeued"
+
+
+def handle_once(factory: sessionmaker[Session], event: Event, handler: Handler) -> Outcome:
+    """Run `handler` and record the message id in one transaction, unless the id was seen before."""
+    with transaction(factory) as session:
+        first_time = session.execute(
+            pg_insert(inbox).values(message_id=event.id, type=event.type)
+            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
+            .returning(inbox.c.message_id)
+        ).first()
+        if first_time is None:
+            return Outcome.DUPLICATE
+        handler(session, event)
+    return Outcome.HANDLED
+
+
+def purge_inbox(factory: sessionmaker[Session], hours: int) -> int:
+    cutoff = datetime.now(UTC) - timedelta(hours=hours)
+    with transaction(factory) as session:
+        return session.execute(sa.delete(inbox).where(inbox.c.received_at < cutoff)).rowcount or 0
+
+
+class Consumer:
+    """Consumes `<service>.incoming` and dispatches each event type to its handler."""
+
+    def __init__(self, settings: Settings, factory: sessionmaker[Session], handlers: Mapping[str, Handler],
+                 stop: threading.Event) -> None:
+        expected = set(SUBSCRIPTIONS.get(settings.service, ()))
+        if set(handlers) != expected:
+            raise ValueError(f"{settings.service} handles {sorted(handlers)} but is subscribed to {sorted(expected)}")
+        self.settings = settings
+        self.factory = factory
+        self.handlers = dict(handlers)
+        self.stop = stop
+        self.queue = incoming_queue(settings.service)
+        self.counts: dict[Outcome, int] = {o: 0 for o in Outcome}
+        self._connection: pika.BlockingConnection | None = None
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            conn = with_backoff(lambda: connect(self.settings.amqp_url, name=f"{self.settings.service}-consumer"),
+                                stop=self.stop, what="consumer: connect to RabbitMQ")
+            if conn is None:
+                return
+            self._connection = conn
+            try:
+                channel = conn.channel()
+                Topology(self.settings.delivery_limit).declare(channel)
+                channel.basic_qos(prefetch_count=self.settings.consumer_prefetch)
+                log.info("consumer_started", queue=self.queue)
+                for method, properties, body in channel.consume(self.queue, inactivity_timeout=1.0):
+                    if self.stop.is_set():
+                        break
+                    if method is None:
+                        continue
+                    self.on_message(channel, method, properties, body)
+                # Cancelling hands back what we prefetched but never started on.
+                channel.cancel()
+            except CONNECTION_ERRORS as exc:
+                log.warning("consumer_connection_lost", error=repr(exc))
+                self.stop.wait(0.5)
+            finally:
+                if conn.is_open:
+                    try:
+                        conn.close()
+                    except Exception:  # noqa: BLE001 - already broken
+                        pass
+        log.info("consumer_stopped", **{o.value: n for o, n in self.counts.items()})
+
+    def on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> Outcome:
+        tag = method.delivery_tag
+        deliveries = ((properties.headers or {}).get("x-delivery-count") or 0) + 1
+        try:
+            event = catalog.parse(body)
+        except EventContractError as exc:
+            with log_context(message_id=properties.message_id, correlation_id=properties.correlation_id):
+                log.error("message_parked", reason=str(exc), routing_key=method.routing_key)
+            channel.basic_reject(tag, requeue=False)
+            return self._count(Outcome.PARKED)
+        with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
+            handler = self.handlers.get(event.type)
+            if handler is None:
+                log.error("message_parked", reason="no handler for this event type")
+                channel.basic_reject(tag, requeue=False)
+                return self._count(Outcome.PARKED)
+            outcome = self._process(event, handler, deliveries)
+            if outcome in (Outcome.HANDLED, Outcome.DUPLICATE):
+                channel.basic_ack(tag)
+            elif outcome is Outcome.PARKED:
+                channel.basic_reject(tag, requeue=False)
+            else:
+                channel.basic_nack(tag, requeue=True)
+            return self._count(outcome)
+
+    def _process(self, event: Event, handler: Handler, deliveries: int) -> Outcome:
+        delay = 0.1
+        waited = 0.0
+        while True:
+            try:
+                outcome = handle_once(self.factory, event, handler)
+            except (EventContractError, PermanentError) as exc:
+                log.error("message_parked", reason=str(exc))
+                return Outcome.PARKED
+            except TRANSIENT_ERRORS as exc:
+                if waited >= self.settings.transient_retry_seconds or self.stop.is_set():
+                    log.warning("message_requeued", reason=repr(exc), deliveries=deliveries)
+                    return Outcome.REQUEUED
+                log.warning("handler_retrying", reason=repr(exc), retry_in_seconds=round(delay, 2))
+                self._sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
+                continue
+            except Exception as exc:  # noqa: BLE001 - a bug or poison: the delivery limit decides
+                log.exception("handler_failed", error=repr(exc), deliveries=deliveries,
+                              delivery_limit=self.settings.delivery_limit)
+                return Outcome.REQUEUED
+            if outcome is Outcome.HANDLED and self.settings.fault_exit_after_commit:
+                log.warning("fault_injected_exit_after_commit")
+                os._exit(75)
+            log.info("message_" + outcome.value, deliveries=deliveries)
+            return outcome
+
+    def _sleep(self, seconds: float) -> None:
+        # connection.sleep keeps heartbeats flowing while we wait; time.sleep would starve them.
+        if self._connection is not None and self._connection.is_open:
+            self._connection.sleep(seconds)
+        else:
+            self.stop.wait(seconds)
+
+    def _count(self, outcome: Outcome) -> Outcome:
+        self.counts[outcome] += 1
+        return outcome

@@ -1,0 +1,45 @@
+"""Return parked messages from `<service>.dead` to `<service>.incoming` once their cause is fixed."""
+
+from __future__ import annotations
+
+import pika
+
+from .bus import connect
+from .config import Settings
+from .topology import Topology, incoming_queue, parking_queue
+
+
+def replay_parked(settings: Settings, *, limit: int | None = None) -> int:
+    """Move up to `limit` parked messages back (each confirmed before it leaves the parking queue)."""
+    conn = connect(settings.amqp_url, name=f"{settings.service}-replay")
+    try:
+        channel = conn.channel()
+        Topology(settings.delivery_limit).declare(channel)
+        channel.confirm_delivery()
+        moved = 0
+        while limit is None or moved < limit:
+            method, properties, body = channel.basic_get(parking_queue(settings.service), auto_ack=False)
+            if method is None:
+                break
+            headers = dict(properties.headers or {})
+            headers["x-replayed"] = int(headers.get("x-replayed", 0)) + 1
+            properties.headers = headers
+            channel.basic_publish("", incoming_queue(settings.service), body, properties=properties, mandatory=True)
+            channel.basic_ack(method.delivery_tag)
+            moved += 1
+        return moved
+    finally:
+        conn.close()
+
+
+def parked_count(settings: Settings) -> int:
+    conn = connect(settings.amqp_url, name=f"{settings.service}-replay")
+    try:
+        channel = conn.channel()
+        result = channel.queue_declare(parking_queue(settings.service), passive=True)
+        return int(result.method.message_count)
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0
+    finally:
+        if conn.is_open:
+            conn.close()

@@ -1,0 +1,224 @@
+"""What every service's Flask app shares: the API document, errors, auth, correlation ids, health, metrics.
+
+`create_service_app` is called by each service's `create_app`; the service adds its blueprints.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+import structlog
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Api, Blueprint
+from marshmallow import fields, validate
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from .auth import TokenVerifier, init_auth, public
+from .bus import broker_reachable
+from .config import Settings
+from .db import make_engine, make_session_factory, transaction
+from .errors import http_exception_to_problem, register_problem_handlers
+from .log import configure_logging, get_logger, new_correlation_id
+
+log = get_logger(__name__)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+
+HTTP_REQUESTS = Counter("qadam_http_requests_total", "HTTP requests answered", ["service", "method", "endpoint", "status"])
+HTTP_LATENCY = Histogram("qadam_http_request_seconds", "HTTP request duration", ["service", "endpoint"],
+                         buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+
+
+class ProblemApi(Api):
+    """flask-smorest, but every error it raises becomes RFC 9457 problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return http_exception_to_problem(error)
+
+
+class ProblemSchema(ma.Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    correlation_id = fields.String()
+    errors = fields.Dict(metadata={"description": "What was wrong with each field"})
+
+
+ProblemApi.ERROR_SCHEMA = ProblemSchema  # type: ignore[assignment]
+
+
+def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
+                       verifier: TokenVerifier | None = None) -> tuple[Flask, ProblemApi]:
+    configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
+    app = Flask(settings.service)
+    app.config.update(
+        API_TITLE=f"Qadam {title}",
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["qadam_settings"] = settings
+    engine = make_engine(settings.database_url)
+    app.extensions["qadam_engine"] = engine
+    app.extensions["qadam_sessions"] = make_session_factory(engine)
+
+    register_problem_handlers(app)
+    api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "security": [{"bearer": []}]})
+    _mark_document_views_public(app)
+    _init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
+    init_auth(app, verifier or TokenVerifier.from_settings(settings))
+    api.register_blueprint(_operations_blueprint())
+    return app, api
+
+
+def build_app(service: str, blueprints: list[Blueprint], config: Mapping[str, Any] | None = None, *,
+              verifier: TokenVerifier | None = None) -> Flask:
+    """A service's app: settings from the environment, `config` overriding them, then its blueprints."""
+    settings = Settings.from_env(service, **dict(config or {}))
+    app, api = create_service_app(settings, title=service, verifier=verifier)
+    for blp in blueprints:
+        api.register_blueprint(blp)
+    return app
+
+
+def _mark_document_views_public(app: Flask) -> None:
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("api-docs.") or endpoint == "static":
+            public(view)
+
+
+def _init_correlation(app: Flask, service: str) -> None:
+    @app.before_request
+    def _bind() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        cid = incoming if _REQUEST_ID.match(incoming) else new_correlation_id()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(correlation_id=cid)
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        ctx = structlog.contextvars.get_contextvars()
+        response.headers["X-Request-ID"] = ctx.get("correlation_id", "")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        if endpoint != "/metrics":
+            HTTP_REQUESTS.labels(service, request.method, endpoint, response.status_code).inc()
+            HTTP_LATENCY.labels(service, endpoint).observe(elapsed)
+        log.info("http_request", method=request.method, path=request.path, status=response.status_code,
+                 duration_ms=round(elapsed * 1000, 2))
+        return response
+
+    @app.teardown_request
+    def _clear(_exc: BaseException | None) -> None:
+        structlog.contextvars.clear_contextvars()
+
+
+def _operations_blueprint() -> Blueprint:
+    blp = Blueprint("operations", __name__, description="Liveness, readiness and metrics")
+
+    @blp.route("/healthz")
+    @blp.response(200, HealthSchema)
+    @public
+    def healthz() -> dict[str, Any]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @blp.route("/readyz")
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema)
+    @public
+    def readyz() -> Any:
+        """The database and the broker both answer."""
+        settings: Settings = current_app.extensions["qadam_settings"]
+        checks = {"database": _database_ready(), "broker": broker_reachable(settings.amqp_url)}
+        status = 200 if all(checks.values()) else 503
+        return {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status
+
+    @blp.route("/metrics")
+    @blp.doc(responses={200: {"description": "Prometheus text format"}})
+    @public
+    def metrics() -> Response:
+        """Prometheus metrics of this service's web processes."""
+        settings: Settings = current_app.extensions["qadam_settings"]
+        if settings.prometheus_multiproc_dir:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=settings.prometheus_multiproc_dir)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    return blp
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.Boolean())
+
+
+def _database_ready() -> bool:
+    try:
+        with current_app.extensions["qadam_engine"].connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False
+
+
+def settings_of_app() -> Settings:
+    return current_app.extensions["qadam_settings"]
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a request's writes (domain rows and outbox rows commit together)."""
+    factory: sessionmaker[Session] = current_app.extensions["qadam_sessions"]
+    with transaction(factory) as session:
+        yield session
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    factory: sessionmaker[Session] = current_app.extensions["qadam_sessions"]
+    with factory() as session:
+        yield session
+
+
+# -- pagination ------------------------------------------------------------------------------------
+class PageArgs(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
+                               metadata={"description": "At most 100 (QADAM_PAGE_SIZE_MAX)."})
+
+
+def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A page of `item`s: {items, page, page_size, total}."""
+    return type(name, (ma.Schema,), {
+        "items": fields.List(fields.Nested(item), required=True),
+        "page": fields.Integer(required=True),
+        "page_size": fields.Integer(required=True),
+        "total": fields.Integer(required=True),
+    })
+
+
+def paginate(session: Session, query: sa.Select[Any], args: dict[str, Any]) -> dict[str, Any]:
+    size = min(args.get("page_size", 20), settings_of_app().page_size_max)
+    page = args.get("page", 1)
+    total = session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = session.execute(query.limit(size).offset((page - 1) * size)).scalars().all()
+    return {"items": items, "page": page, "page_size": size, "total": total}

@@ -1,0 +1,64 @@
+"""The worker process every service runs: the outbox relay, the inbox consumer, and any extra loops.
+
+Each loop runs in its own thread with its own broker connection (pika is not thread-safe). SIGTERM
+or SIGINT sets one stop event: the consumer finishes and acks the message in hand, hands back what
+it prefetched, and every loop returns.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Mapping
+
+from .config import Settings
+from .db import make_engine, make_session_factory
+from .inbox import Consumer, Handler, purge_inbox
+from .log import configure_logging, get_logger
+from .outbox import OutboxRelay
+
+log = get_logger(__name__)
+Loop = Callable[[Settings, threading.Event], None]
+
+
+def run_worker(settings: Settings, *, handlers: Mapping[str, Handler] | None = None,
+               extra_loops: Mapping[str, Loop] | None = None, stop: threading.Event | None = None) -> None:
+    configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    engine = make_engine(settings.database_url, pool_size=4)
+    factory = make_session_factory(engine)
+    loops: dict[str, Callable[[], None]] = {"relay": OutboxRelay(settings, engine, stop).run}
+    if handlers:
+        purge_inbox(factory, settings.inbox_retention_hours)
+        loops["consumer"] = Consumer(settings, factory, handlers, stop).run
+    for name, loop in (extra_loops or {}).items():
+        loops[name] = (lambda fn=loop: fn(settings, stop))
+    threads = [threading.Thread(target=_guarded(name, fn, stop), name=name, daemon=True) for name, fn in loops.items()]
+    for t in threads:
+        t.start()
+    log.info("worker_started", loops=sorted(loops))
+    while not stop.is_set():
+        stop.wait(0.5)
+    log.info("worker_stopping")
+    for t in threads:
+        t.join(timeout=30)
+    engine.dispose()
+    log.info("worker_stopped")
+
+
+def _guarded(name: str, fn: Callable[[], None], stop: threading.Event) -> Callable[[], None]:
+    """A loop that crashes is logged and started again after a pause, never silently gone."""
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                fn()
+                return
+            except Exception:  # noqa: BLE001
+                log.exception("loop_crashed", loop=name)
+                stop.wait(2.0)
+
+    return run

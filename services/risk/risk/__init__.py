@@ -1,0 +1,3 @@
+"""Qadam risk: explainable recurrence-risk flags; decision support, not a prediction."""
+
+SERVICE = "risk"

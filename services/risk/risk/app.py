@@ -1,0 +1,19 @@
+"""create_app for risk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from qadam.auth import TokenVerifier
+from qadam.web import build_app
+
+from . import SERVICE
+from .api import blp
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, verifier: TokenVerifier | None = None) -> Flask:
+    """The risk web app; `config` overrides settings read from the environment."""
+    return build_app(SERVICE, [blp], config, verifier=verifier)

@@ -1,0 +1,67 @@
+"""initial
+
+Revision ID: 0001
+Revises: 
+Create Date: 2026-11-23
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from qadam.migrations import create_bus_tables_v1, drop_bus_tables_v1
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_bus_tables_v1(op)
+    op.create_table('attendance_fact',
+    sa.Column('enrolment_id', sa.Uuid(), nullable=False),
+    sa.Column('session_id', sa.Uuid(), nullable=False),
+    sa.Column('participant_code', sa.String(length=20), nullable=False),
+    sa.Column('session_number', sa.Integer(), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('enrolment_id', 'session_id', name=op.f('pk_attendance_fact'))
+    )
+    op.create_table('enrolment_view',
+    sa.Column('enrolment_id', sa.Uuid(), nullable=False),
+    sa.Column('participant_code', sa.String(length=20), nullable=False),
+    sa.Column('cohort_id', sa.Uuid(), nullable=False),
+    sa.Column('region', sa.String(length=100), nullable=False),
+    sa.Column('district', sa.String(length=100), nullable=False),
+    sa.Column('inspector_id', sa.String(length=100), nullable=False),
+    sa.Column('psychologist_id', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('enrolment_id', name=op.f('pk_enrolment_view'))
+    )
+    op.create_table('flag',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enrolment_id', sa.Uuid(), nullable=False),
+    sa.Column('participant_code', sa.String(length=20), nullable=False),
+    sa.Column('region', sa.String(length=100), nullable=False),
+    sa.Column('district', sa.String(length=100), nullable=False),
+    sa.Column('rule_id', sa.String(length=100), nullable=False),
+    sa.Column('rule_version', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('fact_key', sa.String(length=200), nullable=False),
+    sa.Column('reasons', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_flag')),
+    sa.UniqueConstraint('enrolment_id', 'rule_id', 'fact_key', name='uq_flag_enrolment_rule_fact')
+    )
+    op.create_index(op.f('ix_flag_enrolment_id'), 'flag', ['enrolment_id'], unique=False)
+
+
+def downgrade() -> None:
+    drop_bus_tables_v1(op)
+    op.drop_index(op.f('ix_flag_enrolment_id'), table_name='flag')
+    op.drop_table('flag')
+    op.drop_table('enrolment_view')
+    op.drop_table('attendance_fact')

@@ -1,0 +1,159 @@
+"""Sessions' HTTP routes: schedule sessions, record a whole group's attendance in one request."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+
+from qadam.auth import Principal, Role, allow, current_principal
+from qadam.errors import Problem, conflict, not_found, unprocessable
+from qadam.outbox import add_event
+from qadam.web import PageArgs, paginate, read_session, unit_of_work
+
+from . import SERVICE
+from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
+from .models import AttendanceMark, CohortView, GroupSession, RosterEntry
+from .schemas import AttendanceIn, AttendanceOut, SessionIn, SessionOut, SessionPage
+
+blp = Blueprint("sessions", __name__, description="Group sessions and attendance")
+
+READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool) -> CohortView:
+    """The cohort if the caller may see it (or, with `facilitating`, work in it as its psychologist)."""
+    cohort = s.get(CohortView, cohort_id)
+    if cohort is None:
+        raise not_found("cohort", cohort_id)
+    is_facilitator = principal.user_id in cohort.facilitator_ids
+    if principal.role == Role.PSYCHOLOGIST:
+        if not is_facilitator:
+            raise not_found("cohort", cohort_id)
+    elif facilitating and principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
+        raise Problem(403, "Only the cohort's facilitators record its sessions.")
+    elif not principal.covers(region=cohort.region, district=cohort.district):
+        raise not_found("cohort", cohort_id)
+    return cohort
+
+
+@blp.route("/cohorts/<uuid:cohort_id>/sessions")
+class CohortSessions(MethodView):
+    @allow(*READERS)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, SessionPage)
+    def get(self, args: dict[str, Any], cohort_id: uuid.UUID) -> dict[str, Any]:
+        """A cohort's sessions, in programme order."""
+        with read_session() as s:
+            _cohort(s, current_principal(), cohort_id, facilitating=False)
+            query = sa.select(GroupSession).where(GroupSession.cohort_id == cohort_id).order_by(GroupSession.number)
+            return paginate(s, query, args)
+
+    @allow(Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR)
+    @blp.arguments(SessionIn)
+    @blp.response(201, SessionOut)
+    def post(self, data: dict[str, Any], cohort_id: uuid.UUID) -> GroupSession:
+        """Schedule a session of a cohort."""
+        principal = current_principal()
+        with unit_of_work() as s:
+            _cohort(s, principal, cohort_id, facilitating=True)
+            taken = s.execute(sa.select(GroupSession.id).where(
+                GroupSession.cohort_id == cohort_id, GroupSession.number == data["number"])).scalar()
+            if taken:
+                raise conflict(f"Session {data['number']} of this cohort is scheduled already ({taken}); "
+                               "reschedule it instead.", existing_session_id=str(taken))
+            session = GroupSession(**data, cohort_id=cohort_id, status=SessionStatus.SCHEDULED.value,
+                                   created_by=principal.user_id)
+            s.add(session)
+        return session
+
+
+@blp.route("/sessions/<uuid:session_id>")
+class SessionById(MethodView):
+    @allow(*READERS)
+    @blp.response(200, SessionOut)
+    def get(self, session_id: uuid.UUID) -> GroupSession:
+        """One session."""
+        with read_session() as s:
+            session = s.get(GroupSession, session_id)
+            if session is None:
+                raise not_found("session", session_id)
+            _cohort(s, current_principal(), session.cohort_id, facilitating=False)
+            return session
+
+
+@blp.route("/sessions/<uuid:session_id>/attendance")
+class SessionAttendance(MethodView):
+    @allow(*READERS)
+    @blp.response(200, AttendanceOut)
+    def get(self, session_id: uuid.UUID) -> dict[str, Any]:
+        """The attendance recorded for a session."""
+        with read_session() as s:
+            session = s.get(GroupSession, session_id)
+            if session is None:
+                raise not_found("session", session_id)
+            _cohort(s, current_principal(), session.cohort_id, facilitating=False)
+            return {"session_id": session_id, "marks": _marks_of(s, session_id)}
+
+    @allow(Role.PSYCHOLOGIST)
+    @blp.arguments(AttendanceIn)
+    @blp.response(201, AttendanceOut)
+    def post(self, data: dict[str, Any], session_id: uuid.UUID) -> dict[str, Any]:
+        """Record the whole group's attendance in one request: one mark per participant, one event per mark."""
+        principal = current_principal()
+        now = datetime.now(UTC)
+        with unit_of_work() as s:
+            session = s.get(GroupSession, session_id, with_for_update=True)
+            if session is None:
+                raise not_found("session", session_id)
+            _cohort(s, principal, session.cohort_id, facilitating=True)
+            refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
+            if refusal:
+                raise conflict(refusal)
+            roster = {str(e.enrolment_id): e.participant_code for e in s.execute(
+                sa.select(RosterEntry).where(RosterEntry.cohort_id == session.cohort_id)).scalars()}
+            requests = [MarkRequest(str(m["enrolment_id"]), AttendanceStatus(m["status"]), m["excuse_reason"])
+                        for m in data["marks"]]
+            errors = attendance_errors(requests, roster)
+            if errors:
+                raise unprocessable("Some marks cannot be recorded: see `errors` (by position in `marks`).",
+                                    {"marks": errors})
+            already = s.execute(sa.select(AttendanceMark.enrolment_id).where(
+                AttendanceMark.session_id == session_id,
+                AttendanceMark.enrolment_id.in_([r.enrolment_id for r in requests]))).scalars().all()
+            if already:
+                codes = ", ".join(sorted(roster[str(e)] for e in already))
+                raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
+                               "corrected by an amendment, not recorded again.")
+            for r in requests:
+                mark = AttendanceMark(session_id=session_id, enrolment_id=uuid.UUID(r.enrolment_id),
+                                      status=r.status.value, excuse_reason=r.excuse_reason,
+                                      recorded_by=principal.user_id, recorded_at=now)
+                s.add(mark)
+                s.flush()
+                add_event(s, "sessions.attendance.recorded", {
+                    "mark_id": mark.id, "session_id": session_id, "cohort_id": session.cohort_id,
+                    "enrolment_id": mark.enrolment_id, "participant_code": roster[r.enrolment_id],
+                    "session_number": session.number, "scheduled_at": session.scheduled_at,
+                    "status": mark.status, "excuse_reason": mark.excuse_reason,
+                    "recorded_by": principal.user_id, "recorded_at": now,
+                }, producer=SERVICE)
+            session.status = SessionStatus.HELD.value
+            return {"session_id": session_id, "marks": _marks_of(s, session_id)}
+
+
+def _marks_of(s: Session, session_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = s.execute(
+        sa.select(AttendanceMark, RosterEntry.participant_code)
+        .join(RosterEntry, RosterEntry.enrolment_id == AttendanceMark.enrolment_id)
+        .where(AttendanceMark.session_id == session_id)
+        .order_by(RosterEntry.participant_code)
+    ).all()
+    return [{"id": m.id, "enrolment_id": m.enrolment_id, "participant_code": code, "status": m.status,
+             "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at}
+            for m, code in rows]

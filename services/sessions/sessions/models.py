@@ -1,0 +1,70 @@
+"""Sessions' tables, and its projections of enrollment's cohorts and rosters (fed by events)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from qadam.db import service_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
+class CohortView(Base):
+    """What sessions knows of a cohort: from `enrollment.cohort.created`."""
+
+    __tablename__ = "cohort_view"
+
+    cohort_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    programme_id: Mapped[uuid.UUID]
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    facilitator_ids: Mapped[list[str]] = mapped_column(ARRAY(sa.String(100)))
+    sessions_required: Mapped[int]
+
+
+class RosterEntry(Base):
+    """A participant enrolled in a cohort: from `enrollment.enrolled`. A code, never a name."""
+
+    __tablename__ = "roster_entry"
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    participant_code: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20))
+
+
+class GroupSession(Base):
+    __tablename__ = "group_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    number: Mapped[int]
+    scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    topic: Mapped[str | None] = mapped_column(sa.String(300))
+    place: Mapped[str | None] = mapped_column(sa.String(300))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "number", name="uq_group_session_cohort_number"),)
+
+
+class AttendanceMark(Base):
+    __tablename__ = "attendance_mark"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("group_session.id"), index=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    excuse_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    recorded_by: Mapped[str] = mapped_column(sa.String(100))
+    recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_mark_session_enrolment"),)

@@ -1,0 +1,53 @@
+"""Sessions' request and response schemas. The events it publishes are in qadam.contracts."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from qadam.web import page_schema
+
+from .domain import AttendanceStatus
+
+
+class SessionIn(ma.Schema):
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=500),
+                            metadata={"description": "The session's place in the programme (1, 2, ...)."})
+    scheduled_at = fields.AwareDateTime(required=True, metadata={"description": "Start, with its time zone."})
+    topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class SessionOut(SessionIn):
+    id = fields.UUID(dump_only=True)
+    cohort_id = fields.UUID(dump_only=True)
+    status = fields.String(dump_only=True)
+
+
+class MarkIn(ma.Schema):
+    enrolment_id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
+    excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class AttendanceIn(ma.Schema):
+    marks = fields.List(fields.Nested(MarkIn), required=True, validate=validate.Length(min=1, max=100),
+                        metadata={"description": "One mark per participant present in the cohort."})
+
+
+class MarkOut(ma.Schema):
+    id = fields.UUID()
+    enrolment_id = fields.UUID()
+    participant_code = fields.String()
+    status = fields.String()
+    excuse_reason = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class AttendanceOut(ma.Schema):
+    session_id = fields.UUID()
+    marks = fields.List(fields.Nested(MarkOut))
+
+
+SessionPage = page_schema(SessionOut, "SessionPage")
