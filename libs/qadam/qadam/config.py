@@ -93,10 +93,11 @@ class Settings:
     prometheus_multiproc_dir: str = _setting(
         "PROMETHEUS_MULTIPROC_DIR", "", "Directory shared by gunicorn workers for `/metrics` (empty: one process)."
     )
-    fault_exit_after_commit: bool = _setting(
+    fault_exit_after_commit: str = _setting(
         "QADAM_FAULT_EXIT_AFTER_COMMIT",
-        False,
-        "Fault injection for reliability tests only: the consumer exits hard right after its first commit, before the ack.",
+        "",
+        "Fault injection for reliability tests only: an event type; the consumer exits hard (code 75) right after "
+        "committing its first event of that type, before the ack. Empty: off.",
     )
 
     @classmethod

@@ -173,7 +173,7 @@ class Consumer:
                 log.exception("handler_failed", error=repr(exc), deliveries=deliveries,
                               delivery_limit=self.settings.delivery_limit)
                 return Outcome.REQUEUED
-            if outcome is Outcome.HANDLED and self.settings.fault_exit_after_commit:
+            if outcome is Outcome.HANDLED and self.settings.fault_exit_after_commit == event.type:
                 log.warning("fault_injected_exit_after_commit")
                 os._exit(75)
             log.info("message_" + outcome.value, deliveries=deliveries)

@@ -1,0 +1,429 @@
+"""Qadam's pytest plugin: real PostgreSQL and RabbitMQ for every integration test, and the whole system as processes.
+
+Where the servers come from, in order (DESIGN.md, Tests):
+1. `TEST_DATABASE_URL` / `TEST_AMQP_URL` when set;
+2. testcontainers, when a Docker engine answers (its constructor raises DockerException where none does);
+3. the servers on localhost (PostgreSQL 5432 as postgres, RabbitMQ 5672 as guest).
+Isolation: a fresh database per service and a fresh RabbitMQ vhost per test run (and per test, for tests
+that take `isolated_stack`), all removed afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .auth import generate_keypair, issue_token
+from .config import SERVICES, Settings
+from .db import drop_database
+from .migrations import upgrade
+
+LOCAL_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+# -- where the servers are ---------------------------------------------------------------------------
+@dataclass
+class Servers:
+    database_url: str  # any database on the server; tests create their own beside it
+    amqp_url: str  # the broker, on its default vhost; tests create their own vhosts
+    source: str
+    _stop: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for stop in self._stop:
+            with contextlib.suppress(Exception):
+                stop()
+
+
+def find_servers() -> Servers:
+    db, amqp = os.environ.get("TEST_DATABASE_URL"), os.environ.get("TEST_AMQP_URL")
+    if db and amqp:
+        return Servers(db, amqp, "environment")
+    stops: list[Callable[[], None]] = []
+    source = "environment" if (db or amqp) else "localhost"
+    try:
+        import docker.errors
+        from testcontainers.postgres import PostgresContainer
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        if not db:
+            pg = PostgresContainer("postgres:16-alpine", driver="psycopg").start()
+            stops.append(pg.stop)
+            db = pg.get_connection_url()
+        if not amqp:
+            mq = RabbitMqContainer("rabbitmq:3.13-alpine").start()
+            stops.append(mq.stop)
+            amqp = f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/%2F"
+        source = "testcontainers"
+    except docker.errors.DockerException:
+        pass  # no Docker engine here: use the local servers
+    return Servers(db or LOCAL_DATABASE, amqp or LOCAL_AMQP, source, stops)
+
+
+def vhost_url(amqp_url: str, vhost: str) -> str:
+    parts = urllib.parse.urlsplit(amqp_url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(vhost, safe="")))
+
+
+def create_vhost(amqp_url: str, vhost: str) -> str:
+    """A fresh vhost on the broker (rabbitmqctl on this machine, else the management API); its URL."""
+    parts = urllib.parse.urlsplit(amqp_url)
+    user = urllib.parse.unquote(parts.username or "guest")
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if local and shutil.which("rabbitmqctl"):
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
+                       capture_output=True, timeout=60)
+        return vhost_url(amqp_url, vhost)
+    api = f"http://{parts.hostname}:15672/api"
+    auth = (user, urllib.parse.unquote(parts.password or "guest"))
+    quoted = urllib.parse.quote(vhost, safe="")
+    requests.put(f"{api}/vhosts/{quoted}", auth=auth, timeout=10).raise_for_status()
+    requests.put(f"{api}/permissions/{quoted}/{urllib.parse.quote(user)}", auth=auth, timeout=10,
+                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    return vhost_url(amqp_url, vhost)
+
+
+def delete_vhost(amqp_url: str, vhost: str) -> None:
+    parts = urllib.parse.urlsplit(amqp_url)
+    if parts.hostname in ("127.0.0.1", "localhost", "::1") and shutil.which("rabbitmqctl"):
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+        return
+    with contextlib.suppress(Exception):
+        requests.delete(f"http://{parts.hostname}:15672/api/vhosts/{urllib.parse.quote(vhost, safe='')}",
+                        auth=(parts.username or "guest", parts.password or "guest"), timeout=10)
+
+
+def database_url_for(server_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+# -- one stack: databases for the services and a vhost ------------------------------------------------
+@dataclass
+class Stack:
+    """Fresh databases (one per service) and a fresh vhost, with the settings each service runs on."""
+
+    name: str
+    servers: Servers
+    keys: tuple[Path, Path]
+    amqp_url: str = ""
+    services: tuple[str, ...] = SERVICES
+
+    def database_url(self, service: str) -> str:
+        return database_url_for(self.servers.database_url, f"{self.name}_{service}")
+
+    def settings(self, service: str, **overrides: Any) -> Settings:
+        return Settings.from_env(service, environ={}, **{**self.base_settings(service), **overrides})
+
+    def base_settings(self, service: str) -> dict[str, Any]:
+        return {
+            "database_url": self.database_url(service),
+            "amqp_url": self.amqp_url,
+            "jwt_private_key_file": str(self.keys[0]),
+            "jwt_public_key_file": str(self.keys[1]),
+            "log_format": "json",
+            "log_level": "INFO",
+        }
+
+    def environment(self, service: str, **overrides: Any) -> dict[str, str]:
+        """The process environment that runs `service` on this stack."""
+        from dataclasses import fields as dc_fields
+
+        settings = self.settings(service, **overrides)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QADAM_")}
+        for f in dc_fields(Settings):
+            name = f.metadata.get("env")
+            if name and name != "PROMETHEUS_MULTIPROC_DIR":
+                value = getattr(settings, f.name)
+                env[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return env
+
+    def open(self) -> Stack:
+        self.amqp_url = create_vhost(self.servers.amqp_url, self.name)
+        for service in self.services:
+            upgrade(service, self.database_url(service))
+        return self
+
+    def close(self) -> None:
+        for service in self.services:
+            with contextlib.suppress(Exception):
+                drop_database(self.database_url(service))
+        delete_vhost(self.servers.amqp_url, self.name)
+
+
+# -- running services as processes --------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Process:
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+        log.close()
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
+        if self.popen is None or self.popen.poll() is not None:
+            return self.popen.returncode if self.popen else None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            return self.popen.wait(5)
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The JSON log lines this process wrote (other lines, e.g. gunicorn's own, skipped)."""
+        out = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    out.append(json.loads(line))
+        return out
+
+
+def web_process(stack: Stack, service: str, log_dir: Path, port: int, workers: int = 1, **overrides: Any) -> Process:
+    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+            "--graceful-timeout", "5", "--access-logfile", "-", "--error-logfile", "-", f"{service}.app:create_app()"]
+    return Process(f"{service}-web", argv, stack.environment(service, **overrides), log_dir / f"{service}-web.log")
+
+
+def worker_process(stack: Stack, service: str, log_dir: Path, **overrides: Any) -> Process:
+    argv = [sys.executable, "-m", f"{service}.worker"]
+    return Process(f"{service}-worker", argv, stack.environment(service, **overrides), log_dir / f"{service}-worker.log")
+
+
+@dataclass
+class RunningSystem:
+    """The four services' web processes and workers, on one stack."""
+
+    stack: Stack
+    log_dir: Path
+    urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def start(self, overrides: dict[str, dict[str, Any]] | None = None) -> RunningSystem:
+        overrides = overrides or {}
+        for service in self.stack.services:
+            port = free_port()
+            self.urls[service] = f"http://127.0.0.1:{port}"
+            self.processes[f"{service}-web"] = web_process(self.stack, service, self.log_dir, port,
+                                                           **overrides.get(service, {})).start()
+            self.start_worker(service, **overrides.get(service, {}))
+        for service, url in self.urls.items():
+            wait_until(lambda u=url: _ready(u), timeout=60, what=f"{service} to answer /readyz")
+        return self
+
+    def start_worker(self, service: str, **overrides: Any) -> Process:
+        process = worker_process(self.stack, service, self.log_dir, **overrides).start()
+        self.processes[f"{service}-worker"] = process
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.stop()
+
+    def logs(self, name: str) -> list[dict[str, Any]]:
+        return self.processes[name].log_lines()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/readyz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def wait_until(predicate: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.05,
+               what: str = "condition") -> Any:
+    """Poll `predicate` until it returns something truthy; fail the test with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+# -- a real SMTP server ------------------------------------------------------------------------------
+class MailCatcher:
+    """A real SMTP server (aiosmtpd) on localhost that keeps what it receives; can be told to fail."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[Message] = []
+        self.fail_next = 0
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return "451 4.3.0 Temporary failure, try again later"
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def start(self) -> MailCatcher:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def to(self, address: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
+
+
+# -- fixtures ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    found = find_servers()
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="session")
+def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("keys")
+    private, public = folder / "jwt-private.pem", folder / "jwt-public.pem"
+    generate_keypair(private, public)
+    return private, public
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Servers, jwt_keys: tuple[Path, Path]) -> Iterator[Stack]:
+    """The test run's stack: fresh databases for all four services and a fresh vhost."""
+    s = Stack(f"qadam_t{uuid.uuid4().hex[:10]}", servers, jwt_keys).open()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def isolated_stack(servers: Servers, jwt_keys: tuple[Path, Path]) -> Iterator[Callable[..., Stack]]:
+    """Make a stack for this test alone (its own vhost and databases), for tests that stop or break things."""
+    made: list[Stack] = []
+
+    def make(*services: str) -> Stack:
+        s = Stack(f"qadam_i{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=services or SERVICES).open()
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def token(jwt_keys: tuple[Path, Path]) -> Callable[..., str]:
+    """token(user_id, role, region=..., district=...) -> a signed bearer token, as the portal will issue."""
+    private = jwt_keys[0].read_bytes()
+    defaults = Settings()
+
+    def make(user_id: str, role: str, **claims: Any) -> str:
+        return issue_token(private, user_id=user_id, role=role, issuer=defaults.jwt_issuer,
+                           audience=defaults.jwt_audience, **claims)
+
+    return make
+
+
+@pytest.fixture
+def mail() -> Iterator[MailCatcher]:
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()
+
+
+# -- the broker, as a producer or an operator sees it ------------------------------------------------
+@contextlib.contextmanager
+def broker_channel(amqp_url: str) -> Iterator[Any]:
+    import pika
+
+    from .bus import connect
+
+    conn = connect(amqp_url, name="test")
+    try:
+        channel = conn.channel()
+        yield channel
+    finally:
+        if conn.is_open:
+            conn.close()
+    del pika
+
+
+def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, message_id: str | None = None) -> None:
+    """Publish bytes as a producer would (persistent, confirmed): for duplicates and malformed messages."""
+    import pika
+
+    with broker_channel(amqp_url) as ch:
+        ch.confirm_delivery()
+        ch.basic_publish(exchange, routing_key, body, mandatory=True, properties=pika.BasicProperties(
+            message_id=message_id or str(uuid.uuid4()), delivery_mode=2, content_type="application/json"))
+
+
+def publish_envelope(amqp_url: str, envelope: dict[str, Any]) -> None:
+    from .events import exchange_of
+
+    publish_raw(amqp_url, exchange_of(envelope["producer"]), envelope["type"],
+                json.dumps(envelope, default=str).encode(), envelope["id"])
+
+
+def queue_depth(amqp_url: str, queue: str) -> int:
+    """Messages ready in `queue` (not counting those a consumer holds unacked)."""
+    with broker_channel(amqp_url) as ch:
+        return int(ch.queue_declare(queue, passive=True).method.message_count)
+
+
+def declare_topology(settings: Settings) -> None:
+    from .topology import Topology
+
+    with broker_channel(settings.amqp_url) as ch:
+        Topology(settings.delivery_limit).declare(ch)
+
+
+def close_vhost_connections(vhost: str) -> None:
+    """Have the broker drop every connection of a vhost, as a broker restart would."""
+    subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "test: broker went away"],
+                   check=True, capture_output=True, timeout=60)

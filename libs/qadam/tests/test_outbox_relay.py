@@ -1,0 +1,122 @@
+"""The outbox relay against the real PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from qadam.db import make_engine, make_session_factory, outbox, transaction
+from qadam.log import log_context
+from qadam.outbox import OutboxRelay, add_event
+from qadam.testing import broker_channel, declare_topology, wait_until
+
+CODE = "P-2026-000001"
+
+
+def attendance(enrolment_id: uuid.UUID | None = None, status: str = "unexcused") -> dict:
+    now = datetime.now(UTC)
+    return {"mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
+            "enrolment_id": enrolment_id or uuid.uuid4(), "participant_code": CODE, "session_number": 1,
+            "scheduled_at": now, "status": status, "excuse_reason": None, "recorded_by": "psy-1", "recorded_at": now}
+
+
+@pytest.fixture
+def sessions_db(isolated_stack):
+    stack = isolated_stack("sessions")
+    settings = stack.settings("sessions", relay_sweep_seconds=300.0)
+    engine = make_engine(settings.database_url)
+    declare_topology(settings)
+    yield settings, engine, make_session_factory(engine)
+    engine.dispose()
+
+
+def run_relay(settings, engine):
+    stop = threading.Event()
+    relay = OutboxRelay(settings, engine, stop)
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    return relay, stop, thread
+
+
+def get_all(amqp_url: str, queue: str) -> list[tuple]:
+    out = []
+    with broker_channel(amqp_url) as ch:
+        while True:
+            method, props, body = ch.basic_get(queue, auto_ack=True)
+            if method is None:
+                return out
+            out.append((method, props, json.loads(body)))
+
+
+def unsent(engine) -> list:
+    with engine.connect() as c:
+        return c.execute(sa.select(outbox.c.id, outbox.c.attempts, outbox.c.last_error)
+                         .where(outbox.c.sent_at.is_(None))).all()
+
+
+def test_event_of_a_rolled_back_transaction_never_leaves(sessions_db):
+    settings, engine, factory = sessions_db
+    with pytest.raises(RuntimeError), transaction(factory) as s:
+        add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+        raise RuntimeError("the request failed after writing")
+    with engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() == 0
+
+
+def test_committed_events_are_published_in_order_with_properties_and_marked_sent(sessions_db):
+    settings, engine, factory = sessions_db
+    with transaction(factory) as s, log_context(correlation_id="corr-relay-1"):
+        envelopes = [add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions") for _ in range(5)]
+    relay, stop, thread = run_relay(settings, engine)
+    try:
+        wait_until(lambda: not unsent(engine), what="all rows marked sent")
+        got = get_all(settings.amqp_url, "risk.incoming")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [body["id"] for _, _, body in got] == [e["id"] for e in envelopes]
+    _, props, body = got[0]
+    assert props.message_id == body["id"]
+    assert props.correlation_id == "corr-relay-1" == body["correlation_id"]
+    assert props.delivery_mode == 2 and props.type == "sessions.attendance.recorded"
+    assert relay.published == 5
+
+
+def test_relay_wakes_on_notify_not_on_its_sweep(sessions_db):
+    settings, engine, factory = sessions_db  # sweep every 300 s: only NOTIFY can explain a prompt publish
+    relay, stop, thread = run_relay(settings, engine)
+    try:
+        time.sleep(1.0)  # the relay is asleep on LISTEN now
+        with transaction(factory) as s:
+            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+        wait_until(lambda: not unsent(engine), timeout=10, what="the NOTIFY to wake the relay")
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_unroutable_event_stays_unsent_until_a_queue_takes_it(sessions_db):
+    settings, engine, factory = sessions_db
+    with broker_channel(settings.amqp_url) as ch:
+        ch.queue_unbind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
+    relay = OutboxRelay(settings, engine, threading.Event())
+    with transaction(factory) as s:
+        add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+    with broker_channel(settings.amqp_url) as ch:
+        ch.confirm_delivery()
+        with pytest.raises(Exception, match="no queue took"):
+            relay.publish_pending(ch)
+    [row] = unsent(engine)
+    assert row.attempts == 1 and "UnroutableError" in row.last_error
+    with broker_channel(settings.amqp_url) as ch:
+        ch.queue_bind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
+        ch.confirm_delivery()
+        assert relay.publish_pending(ch) == 1
+    assert unsent(engine) == []
+    assert len(get_all(settings.amqp_url, "risk.incoming")) == 1
