@@ -143,7 +143,7 @@ def init_auth(app: Flask, verifier: TokenVerifier) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if view is None:  # 404 / 405: let routing answer
             return None
-        access = getattr(view, _ACCESS_ATTR, None)
+        access = access_rule(app, request.endpoint or "", request.method)
         if access == PUBLIC:
             return None
         header = request.headers.get("Authorization", "")
@@ -159,6 +159,23 @@ def init_auth(app: Flask, verifier: TokenVerifier) -> None:
             allowed = ", ".join(sorted(r.value for r in access))
             raise Problem(403, f"A {principal.role.value} may not do this; it is for: {allowed}.")
         return None
+
+
+def access_rule(app: Flask, endpoint: str, method: str) -> frozenset[Role] | str | None:
+    """The access declared for an endpoint and method: roles, PUBLIC, or None (nobody)."""
+    if endpoint in app.extensions.get("qadam_public_endpoints", ()):
+        return PUBLIC
+    view = app.view_functions[endpoint]
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # a MethodView: the rule sits on the method that serves this verb
+        handler = getattr(view_class, "head" if method == "HEAD" and hasattr(view_class, "head") else
+                          "get" if method == "HEAD" else method.lower(), None)
+        return getattr(handler, _ACCESS_ATTR, None)
+    return getattr(view, _ACCESS_ATTR, None)
+
+
+def mark_public_endpoint(app: Flask, endpoint: str) -> None:
+    app.extensions.setdefault("qadam_public_endpoints", set()).add(endpoint)
 
 
 def generate_keypair(private_path: Path, public_path: Path) -> None:

@@ -24,6 +24,7 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+import email.policy
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -63,8 +64,8 @@ def find_servers() -> Servers:
     source = "environment" if (db or amqp) else "localhost"
     try:
         import docker.errors
-        from testcontainers.postgres import PostgresContainer
-        from testcontainers.rabbitmq import RabbitMqContainer
+        from testcontainers.community.postgres import PostgresContainer
+        from testcontainers.community.rabbitmq import RabbitMqContainer
 
         if not db:
             pg = PostgresContainer("postgres:16-alpine", driver="psycopg").start()
@@ -248,8 +249,17 @@ class RunningSystem:
                                                            **overrides.get(service, {})).start()
             self.start_worker(service, **overrides.get(service, {}))
         for service, url in self.urls.items():
-            wait_until(lambda u=url: _ready(u), timeout=60, what=f"{service} to answer /readyz")
+            wait_until(lambda u=url, s=service: self._alive(s) and _ready(u), timeout=60,
+                       what=f"{service} to answer /readyz")
         return self
+
+    def _alive(self, service: str) -> bool:
+        for kind in ("web", "worker"):
+            process = self.processes[f"{service}-{kind}"]
+            if process.popen is not None and process.popen.poll() is not None:
+                tail = process.log_path.read_text(errors="replace")[-3000:]
+                raise AssertionError(f"{process.name} exited with {process.popen.returncode}:\n{tail}")
+        return True
 
     def start_worker(self, service: str, **overrides: Any) -> Process:
         process = worker_process(self.stack, service, self.log_dir, **overrides).start()
@@ -302,7 +312,7 @@ class MailCatcher:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return "451 4.3.0 Temporary failure, try again later"
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
     def start(self) -> MailCatcher:

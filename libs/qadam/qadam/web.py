@@ -22,7 +22,7 @@ from prometheus_client import multiprocess
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
-from .auth import TokenVerifier, init_auth, public
+from .auth import TokenVerifier, init_auth, mark_public_endpoint, public
 from .bus import broker_reachable
 from .config import Settings
 from .db import make_engine, make_session_factory, transaction
@@ -98,9 +98,9 @@ def build_app(service: str, blueprints: list[Blueprint], config: Mapping[str, An
 
 
 def _mark_document_views_public(app: Flask) -> None:
-    for endpoint, view in app.view_functions.items():
+    for endpoint in app.view_functions:
         if endpoint.startswith("api-docs.") or endpoint == "static":
-            public(view)
+            mark_public_endpoint(app, endpoint)
 
 
 def _init_correlation(app: Flask, service: str) -> None:

@@ -1,0 +1,35 @@
+"""Sessions' pure rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sessions.domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
+
+ROSTER = {"e1": "P-2026-000001", "e2": "P-2026-000002"}
+
+
+def test_participant_not_in_the_cohort_is_refused_by_position():
+    errors = attendance_errors([MarkRequest("e1", AttendanceStatus.PRESENT, None),
+                                MarkRequest("e9", AttendanceStatus.PRESENT, None)], ROSTER)
+    assert list(errors) == [1] and "Not enrolled" in errors[1]["enrolment_id"][0]
+
+
+def test_excused_absence_needs_a_reason_and_others_take_none():
+    errors = attendance_errors([MarkRequest("e1", AttendanceStatus.EXCUSED, " "),
+                                MarkRequest("e2", AttendanceStatus.UNEXCUSED, "ill")], ROSTER)
+    assert "needs its reason" in errors[0]["excuse_reason"][0]
+    assert "Only an excused absence" in errors[1]["excuse_reason"][0]
+
+
+def test_same_participant_twice_is_refused():
+    errors = attendance_errors([MarkRequest("e1", AttendanceStatus.PRESENT, None),
+                                MarkRequest("e1", AttendanceStatus.LATE, None)], ROSTER)
+    assert "twice" in errors[1]["enrolment_id"][0]
+
+
+def test_cancelled_or_far_future_session_takes_no_attendance():
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    assert "cancelled" in recording_refusal(SessionStatus.CANCELLED, now, now)
+    assert recording_refusal(SessionStatus.SCHEDULED, now + timedelta(days=2), now)
+    assert recording_refusal(SessionStatus.SCHEDULED, now + timedelta(minutes=30), now) is None

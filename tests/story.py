@@ -1,0 +1,66 @@
+"""The story every end-to-end test tells, through the services' HTTP APIs as their users would."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
+
+
+@dataclass
+class Story:
+    urls: dict[str, str]
+    token: Any
+    request_id: str = field(default_factory=lambda: f"story-{uuid.uuid4()}")
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def __post_init__(self) -> None:
+        s = self.suffix
+        self.manager = self.token(f"mgr-{s}", "manager", region=REGION)
+        self.inspector_id, self.psychologist_id = f"insp-{s}", f"psy-{s}"
+        self.inspector = self.token(self.inspector_id, "inspector", region=REGION, district=DISTRICT)
+        self.psychologist = self.token(self.psychologist_id, "psychologist", region=REGION, district=DISTRICT)
+        self.admin = self.token(f"admin-{s}", "administrator")
+
+    def call(self, method: str, service: str, path: str, who: str, json: Any = None, **kw: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {who}", "X-Request-ID": self.request_id}
+        return requests.request(method, self.urls[service] + path, json=json, headers=headers, timeout=15, **kw)
+
+    def ok(self, method: str, service: str, path: str, who: str, json: Any = None, status: int = 201) -> Any:
+        response = self.call(method, service, path, who, json)
+        assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def set_up_group(self, participants: int = 2, name: str = "Aziz Karimov") -> dict[str, Any]:
+        """A programme, a cohort in Nukus, participants enrolled, contacts on file."""
+        programme = self.ok("POST", "enrollment", "/programmes", self.manager, {
+            "name": f"Statutory correction {self.suffix}", "sessions_required": 8, "max_unexcused_absences": 1})
+        cohort = self.ok("POST", "enrollment", "/cohorts", self.manager, {
+            "programme_id": programme["id"], "name": f"Nukus group {self.suffix}", "region": REGION,
+            "district": DISTRICT, "facilitator_ids": [self.psychologist_id], "start_date": "2026-10-05"})
+        enrolments = []
+        for i in range(participants):
+            person = self.ok("POST", "enrollment", "/participants", self.inspector, {
+                "full_name": f"{name} {i}", "birth_date": "1988-03-14", "region": REGION, "district": DISTRICT,
+                "preferred_language": "kaa"})
+            enrolments.append(self.ok("POST", "enrollment", "/enrolments", self.inspector, {
+                "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": self.inspector_id,
+                "psychologist_id": self.psychologist_id}))
+        for user in (self.inspector_id, self.psychologist_id):
+            self.ok("PUT", "notify", f"/contacts/{user}", self.admin,
+                    {"email": f"{user}@mahalla.uz", "language": "uz-Latn"}, status=200)
+        return {"programme": programme, "cohort": cohort, "enrolments": enrolments}
+
+    def schedule(self, cohort_id: str, number: int, days_ago: int) -> dict[str, Any]:
+        when = (datetime.now(UTC) - timedelta(days=days_ago)).replace(microsecond=0)
+        return self.ok("POST", "sessions", f"/cohorts/{cohort_id}/sessions", self.psychologist,
+                       {"number": number, "scheduled_at": when.isoformat(), "topic": f"Module {number}"})
+
+    def record(self, session_id: str, marks: list[tuple[str, str]]) -> dict[str, Any]:
+        return self.ok("POST", "sessions", f"/sessions/{session_id}/attendance", self.psychologist,
+                       {"marks": [{"enrolment_id": e, "status": s} for e, s in marks]})
