@@ -437,3 +437,18 @@ def close_vhost_connections(vhost: str) -> None:
     """Have the broker drop every connection of a vhost, as a broker restart would."""
     subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "test: broker went away"],
                    check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def app_for(stack: Stack) -> Callable[[str], Any]:
+    """app_for(service) -> that service's Flask app on the run's stack (in process, real database)."""
+    from importlib import import_module
+
+    apps: dict[str, Any] = {}
+
+    def make(service: str) -> Any:
+        if service not in apps:
+            apps[service] = import_module(f"{service}.app").create_app(stack.base_settings(service))
+        return apps[service]
+
+    return make

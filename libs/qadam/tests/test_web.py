@@ -1,0 +1,125 @@
+"""What every service's HTTP surface shares: problem+json, tokens, deny-by-default, health, docs."""
+
+from __future__ import annotations
+
+import time
+
+import marshmallow as ma
+import pytest
+from marshmallow import fields, validate
+from flask_smorest import Blueprint
+
+from qadam.auth import Role, allow, generate_keypair, issue_token
+from qadam.web import build_app
+
+
+class Probe(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    sessions_required = fields.Integer(required=True)
+    max_unexcused_absences = fields.Integer(required=True)
+
+
+@pytest.fixture(scope="module")
+def app(stack):
+    blp = Blueprint("probe", __name__)
+
+    @blp.route("/forgotten")
+    def forgotten():
+        return {"secret": "no access rule was declared"}
+
+    @blp.route("/echo", methods=["POST"])
+    @allow(Role.MANAGER)
+    @blp.arguments(Probe)
+    @blp.response(201, Probe)
+    def echo(data):
+        return data
+
+    @blp.route("/boom")
+    @allow(Role.ADMINISTRATOR)
+    def boom():
+        raise RuntimeError("database password is hunter2")
+
+    return build_app("enrollment", [blp], stack.base_settings("enrollment"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def bearer(t: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {t}"}
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"]
+    return body
+
+
+def test_malformed_request_is_422_problem_naming_the_bad_field(client, token):
+    manager = token("mgr-1", "manager", region="Toshkent")
+    body = assert_problem(client.post("/echo", json={"name": "", "sessions_required": "eight"},
+                                      headers=bearer(manager)), 422)
+    assert set(body["errors"]) == {"name", "sessions_required", "max_unexcused_absences"}
+    assert "Not a valid integer" in body["errors"]["sessions_required"][0]
+
+
+def test_no_token_is_401_and_wrong_role_403(client, token):
+    assert_problem(client.post("/echo", json={}), 401)
+    auditor = token("aud-1", "auditor")
+    body = assert_problem(client.post("/echo", json={}, headers=bearer(auditor)), 403)
+    assert "auditor may not" in body["detail"]
+
+
+def test_expired_forged_and_wrong_audience_tokens_are_refused(client, jwt_keys, tmp_path):
+    private = jwt_keys[0].read_bytes()
+    expired = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="qadam",
+                          ttl_seconds=60, now=time.time() - 3600)
+    assert "expired" in assert_problem(client.post("/echo", json={}, headers=bearer(expired)), 401)["detail"]
+    generate_keypair(tmp_path / "k", tmp_path / "k.pub")
+    forged = issue_token((tmp_path / "k").read_bytes(), user_id="u", role="administrator", issuer="qadam-portal",
+                         audience="qadam")
+    assert_problem(client.post("/echo", json={}, headers=bearer(forged)), 401)
+    elsewhere = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="another-system")
+    assert_problem(client.post("/echo", json={}, headers=bearer(elsewhere)), 401)
+
+
+def test_endpoint_without_access_rule_is_closed_to_everyone(client, token):
+    body = assert_problem(client.get("/forgotten", headers=bearer(token("admin", "administrator"))), 403)
+    assert "no access rule" in body["detail"]
+
+
+def test_unexpected_error_is_a_500_problem_without_internals(client, token):
+    response = client.get("/boom", headers=bearer(token("admin", "administrator")))
+    body = assert_problem(response, 500)
+    assert "hunter2" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
+    assert body["correlation_id"]
+
+
+def test_unknown_path_and_wrong_method_are_problems_too(client):
+    assert_problem(client.get("/nothing-here"), 404)
+    assert_problem(client.delete("/healthz"), 405)
+
+
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    assert len(client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]) == 36
+
+
+def test_health_readiness_metrics_and_documents_need_no_token(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz").get_json()
+    assert ready == {"status": "ok", "checks": {"database": True, "broker": True}}
+    assert b"qadam_http_requests_total" in client.get("/metrics").data
+    spec = client.get("/openapi.json").get_json()
+    assert "/echo" in spec["paths"] and "/readyz" in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_readiness_reports_an_unreachable_broker(stack):
+    app = build_app("enrollment", [], {**stack.base_settings("enrollment"), "amqp_url": "amqp://guest:guest@127.0.0.1:1/%2F"})
+    body = app.test_client().get("/readyz")
+    assert body.status_code == 503 and body.get_json()["checks"] == {"database": True, "broker": False}
