@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     defs = sub.add_parser("definitions", help="print the RabbitMQ definitions (topology)")
     defs.add_argument("--out", type=Path)
     sub.add_parser("settings", help="print every setting as a Markdown table")
+    spec = sub.add_parser("openapi", help="print a service's OpenAPI document")
+    spec.add_argument("service", choices=SERVICES)
+    spec.add_argument("--out", type=Path)
+    sub.add_parser("run", help="run the whole system locally (what `make run` does)")
+    seed = sub.add_parser("seed", help="seed a demo region through the running services' APIs")
+    seed.add_argument("--base-port", type=int, default=8001)
 
     args = parser.parse_args(argv)
     if args.command == "keys":
@@ -65,12 +71,38 @@ def main(argv: list[str] | None = None) -> int:
         from .topology import Topology
 
         return _write_json(Topology(Settings.from_env("qadam").delivery_limit).definitions(), args.out)
+    if args.command == "openapi":
+        return _write_json(openapi_document(args.service), args.out)
+    if args.command == "run":
+        from .devrun import run
+
+        return run()
+    if args.command == "seed":
+        from .devrun import seed
+
+        return seed(args.base_port)
     if args.command == "settings":
         print("| variable | default | meaning |\n|---|---|---|")
         for name, default, meaning in settings_table():
             print(f"| `{name}` | `{default}` | {meaning} |" if default else f"| `{name}` | | {meaning} |")
         return 0
     return 2
+
+
+def openapi_document(service: str) -> dict[str, object]:
+    """A service's OpenAPI document, built without a database, a broker or key files."""
+    from importlib import import_module
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from .auth import TokenVerifier
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    app = import_module(f"{service}.app").create_app(
+        {"log_level": "WARNING"}, verifier=TokenVerifier(pem, issuer="qadam-portal", audience="qadam"))
+    return app.test_client().get("/openapi.json").get_json()
 
 
 def _keys(force: bool) -> int:

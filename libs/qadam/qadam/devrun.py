@@ -1,0 +1,216 @@
+"""`make run`: the whole system as local processes against PostgreSQL and RabbitMQ on this machine.
+
+Each service gets its own database (created and migrated on first start), a gunicorn web process and a
+worker process; their output is prefixed with their name. Where no SMTP server answers, a development
+mail catcher prints alert e-mails to the console. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.engine import make_url
+
+from .config import SERVICES, Settings
+
+BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
+REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _check_servers(settings: Settings) -> str | None:
+    db = make_url(settings.database_url)
+    amqp = urllib.parse.urlsplit(settings.amqp_url)
+    start = "start them with `docker compose up -d postgres rabbitmq`, or the system's packages " \
+            "(`pg_ctlcluster 15 main start`, `rabbitmq-server -detached`)"
+    if not _answers(db.host or "127.0.0.1", db.port or 5432):
+        return f"No PostgreSQL answers at {db.host}:{db.port or 5432}: {start}."
+    if not _answers(amqp.hostname or "127.0.0.1", amqp.port or 5672):
+        return f"No RabbitMQ answers at {amqp.hostname}:{amqp.port or 5672}: {start}."
+    return None
+
+
+def _pump(prefix: str, stream: IO[bytes]) -> None:
+    for raw in iter(stream.readline, b""):
+        sys.stdout.write(f"{prefix:<18}| {raw.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def run() -> int:
+    root = Path.cwd()
+    os.environ.setdefault("QADAM_JWT_PRIVATE_KEY_FILE", str(root / "var/keys/jwt-private.pem"))
+    os.environ.setdefault("QADAM_JWT_PUBLIC_KEY_FILE", str(root / "var/keys/jwt-public.pem"))
+    os.environ.setdefault("QADAM_LOG_FORMAT", "console")
+    problem = _check_servers(Settings.from_env("enrollment"))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    from .auth import generate_keypair
+    from .migrations import upgrade
+
+    settings = Settings.from_env("qadam")
+    if not settings.key_path("public").exists():
+        generate_keypair(settings.key_path("private"), settings.key_path("public"))
+    for service in SERVICES:
+        upgrade(service, Settings.from_env(service).database_url)
+
+    catcher = None
+    if not _answers(settings.smtp_host, settings.smtp_port):
+        catcher = _console_mail_catcher(settings.smtp_host, settings.smtp_port)
+
+    processes: list[subprocess.Popen[bytes]] = []
+    urls = {}
+    for i, service in enumerate(SERVICES):
+        port = BASE_PORT + i
+        urls[service] = f"http://127.0.0.1:{port}"
+        metrics_dir = root / "var/metrics" / service
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        for f in metrics_dir.glob("*.db"):
+            f.unlink()
+        web_env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+        commands = {
+            f"{service}-web": ([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                "--access-logfile", "-", "--error-logfile", "-", f"{service}.app:create_app()"], web_env),
+            f"{service}-worker": ([sys.executable, "-m", f"{service}.worker"], dict(os.environ)),
+        }
+        for name, (argv, env) in commands.items():
+            p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            processes.append(p)
+            threading.Thread(target=_pump, args=(name, p.stdout), daemon=True).start()
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        if _wait_ready(urls, stopping):
+            seed(BASE_PORT, quiet=False)
+            print("\nQadam is running:")
+            for service, url in urls.items():
+                print(f"  {service:<11} {url}   (API document: {url}/docs)")
+            print(f"  demo tokens  {root / 'var/demo-tokens.env'}   (`source` it, then see README: Using Qadam)")
+            if catcher:
+                print(f"  e-mail       printed here (development mail catcher on {settings.smtp_host}:{settings.smtp_port})")
+            print("Ctrl-C stops everything.\n")
+        while not stopping.is_set():
+            if any(p.poll() is not None for p in processes):
+                print("a process stopped unexpectedly; stopping the rest", file=sys.stderr)
+                break
+            stopping.wait(0.5)
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in processes:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if catcher:
+            catcher.stop()
+    print("Qadam stopped.")
+    return 0
+
+
+def _wait_ready(urls: dict[str, str], stopping: threading.Event) -> bool:
+    import requests
+
+    deadline = time.monotonic() + 60
+    pending = dict(urls)
+    while pending and not stopping.is_set() and time.monotonic() < deadline:
+        for service, url in list(pending.items()):
+            try:
+                if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    del pending[service]
+            except requests.RequestException:
+                pass
+        stopping.wait(0.3)
+    if pending:
+        print(f"not ready after 60 s: {', '.join(pending)}", file=sys.stderr)
+    return not pending
+
+
+def _console_mail_catcher(host: str, port: int) -> Any:
+    from aiosmtpd.controller import Controller
+
+    class Printer:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            text = envelope.content.decode(errors="replace")
+            sys.stdout.write("mail-catcher      | " + text.replace("\n", "\nmail-catcher      | ") + "\n")
+            return "250 OK"
+
+    controller = Controller(Printer(), hostname=host, port=port)
+    controller.start()
+    return controller
+
+
+def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
+    """A demo region through the APIs, as its users would enter it; safe to run again."""
+    import requests
+
+    from .auth import issue_token
+
+    settings = Settings.from_env("qadam")
+    private = settings.key_path("private").read_bytes()
+    urls = {s: f"http://127.0.0.1:{base_port + i}" for i, s in enumerate(SERVICES)}
+
+    def tok(user: str, role: str, **area: str) -> str:
+        return issue_token(private, user_id=user, role=role, issuer=settings.jwt_issuer,
+                           audience=settings.jwt_audience, ttl_seconds=12 * 3600, **area)
+
+    tokens = {
+        "MANAGER": tok("mgr-karakalpakstan", "manager", region=REGION),
+        "INSPECTOR": tok("insp-nukus-1", "inspector", region=REGION, district=DISTRICT),
+        "PSYCHOLOGIST": tok("psy-nukus-1", "psychologist", region=REGION, district=DISTRICT),
+        "ADMIN": tok("admin-1", "administrator"),
+    }
+
+    def call(method: str, service: str, path: str, who: str, body: Any = None) -> Any:
+        r = requests.request(method, urls[service] + path, json=body, timeout=10,
+                             headers={"Authorization": f"Bearer {tokens[who]}"})
+        if r.status_code >= 400 and r.status_code != 409:
+            raise SystemExit(f"seed: {method} {path} answered {r.status_code}: {r.text}")
+        return r.json()
+
+    existing = call("GET", "enrollment", "/programmes?page_size=100", "MANAGER")["items"]
+    if not any(p["name"] == "Statutory correction programme (Uzbekistan)" for p in existing):
+        statutory = call("POST", "enrollment", "/programmes", "MANAGER", {
+            "name": "Statutory correction programme (Uzbekistan)", "sessions_required": 8,
+            "max_unexcused_absences": 1})
+        call("POST", "enrollment", "/programmes", "MANAGER", {
+            "name": "Extended group programme", "sessions_required": 24, "max_unexcused_absences": 3})
+        cohort = call("POST", "enrollment", "/cohorts", "MANAGER", {
+            "programme_id": statutory["id"], "name": "Nukus, group 1", "region": REGION, "district": DISTRICT,
+            "mahalla": "Qizketken", "facilitator_ids": ["psy-nukus-1"], "start_date": time.strftime("%Y-%m-%d")})
+        for i, name in enumerate(("Demo Participant Bir", "Demo Participant Ikki", "Demo Participant Uch"), 1):
+            person = call("POST", "enrollment", "/participants", "INSPECTOR", {
+                "full_name": name, "birth_date": f"198{i}-0{i}-1{i}", "region": REGION, "district": DISTRICT,
+                "preferred_language": "kaa"})
+            call("POST", "enrollment", "/enrolments", "INSPECTOR", {
+                "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-nukus-1",
+                "psychologist_id": "psy-nukus-1"})
+        for user in ("insp-nukus-1", "psy-nukus-1"):
+            call("PUT", "notify", f"/contacts/{user}", "ADMIN", {"email": f"{user}@example.uz", "language": "uz-Latn"})
+    env = Path("var/demo-tokens.env")
+    env.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"export {k}={v}" for k, v in tokens.items()]
+    lines += [f"export {s.upper()}={u}" for s, u in urls.items()]
+    env.write_text("\n".join(lines) + "\n")
+    if not quiet:
+        print(f"seeded the demo region ({DISTRICT}); tokens in {env}")
+    return 0
