@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from qadam.asyncapi import asyncapi_document
 from qadam.cli import openapi_document
 from qadam.config import SERVICES, settings_table

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-
 from qadam.contracts import catalog
 from qadam.testing import declare_topology, publish_envelope, queue_depth, wait_until, worker_process
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from qadam.testing import wait_until
 from story import Story
 
@@ -14,11 +13,14 @@ def notifications(story: Story, who: str) -> list[dict]:
     return story.ok("GET", "notify", "/notifications", who, status=200)["items"]
 
 
-def wait_for_roster(story: Story, group: dict) -> None:
-    """sessions learns of the cohort and its roster from enrollment's events."""
+def record_first_session(story: Story, group: dict, marks: list[dict]) -> None:
+    """Session 1, recorded as soon as sessions has learnt the cohort and its roster from enrollment's events."""
     cohort_id = group["cohort"]["id"]
     wait_until(lambda: story.call("GET", "sessions", f"/cohorts/{cohort_id}/sessions", story.psychologist)
                .status_code == 200, what="sessions to learn of the cohort")
+    first = story.schedule(cohort_id, 1, days_ago=7)
+    wait_until(lambda: story.call("POST", "sessions", f"/sessions/{first['id']}/attendance", story.psychologist,
+                                  {"marks": marks}).status_code == 201, what="the roster to reach sessions")
 
 
 def test_second_unexcused_absence_alerts_inspector_and_psychologist(system, system_mail, token):
@@ -26,13 +28,8 @@ def test_second_unexcused_absence_alerts_inspector_and_psychologist(system, syst
     group = story.set_up_group(participants=2, name="Aziz Qodirovich Karimov")
     absent, present = (e["id"] for e in group["enrolments"])
     code = group["enrolments"][0]["participant_code"]
-    wait_for_roster(story, group)
-
-    first = story.schedule(group["cohort"]["id"], 1, days_ago=7)
-    wait_until(lambda: story.call("POST", "sessions", f"/sessions/{first['id']}/attendance", story.psychologist,
-                                  {"marks": [{"enrolment_id": absent, "status": "unexcused"},
-                                             {"enrolment_id": present, "status": "present"}]}).status_code == 201,
-               what="the roster to reach sessions")
+    record_first_session(story, group, [{"enrolment_id": absent, "status": "unexcused"},
+                                        {"enrolment_id": present, "status": "present"}])
     second = story.schedule(group["cohort"]["id"], 2, days_ago=3)
     recorded = story.record(second["id"], [(absent, "unexcused"), (present, "late")])
     assert {m["participant_code"] for m in recorded["marks"]} == {code, group["enrolments"][1]["participant_code"]}
@@ -78,12 +75,8 @@ def test_excused_absence_and_attendance_raise_no_alert(system, system_mail, toke
     story = Story(system.urls, token)
     group = story.set_up_group(participants=2)
     excused, control = (e["id"] for e in group["enrolments"])
-    wait_for_roster(story, group)
-    s1 = story.schedule(group["cohort"]["id"], 1, days_ago=7)
-    wait_until(lambda: story.call("POST", "sessions", f"/sessions/{s1['id']}/attendance", story.psychologist,
-                                  {"marks": [{"enrolment_id": excused, "status": "unexcused"},
-                                             {"enrolment_id": control, "status": "unexcused"}]}).status_code == 201,
-               what="the roster to reach sessions")
+    record_first_session(story, group, [{"enrolment_id": excused, "status": "unexcused"},
+                                        {"enrolment_id": control, "status": "unexcused"}])
     s2 = story.schedule(group["cohort"]["id"], 2, days_ago=3)
     response = story.call("POST", "sessions", f"/sessions/{s2['id']}/attendance", story.psychologist, {"marks": [
         {"enrolment_id": excused, "status": "excused", "excuse_reason": "in hospital, certificate seen"},

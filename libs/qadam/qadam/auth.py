@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, current_app, g, request
 
+from .config import Settings
 from .errors import Problem
 from .log import get_logger
-from .config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = get_logger(__name__)

@@ -37,6 +37,15 @@ def connect(url: str, *, name: str) -> pika.BlockingConnection:
     return pika.BlockingConnection(connection_parameters(url, name=name))
 
 
+def close_quietly(conn: pika.BlockingConnection) -> None:
+    """Close a connection that may already be broken (the broker went away, the socket died)."""
+    if conn.is_open:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - already broken: nothing left to close
+            pass
+
+
 def with_backoff(
     action: Callable[[], T],
     *,

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from .bus import CONNECTION_ERRORS, connect, with_backoff
+from .bus import CONNECTION_ERRORS, close_quietly, connect, with_backoff
 from .config import Settings
 from .contracts import catalog
 from .db import inbox, transaction
@@ -119,11 +119,7 @@ class Consumer:
                 log.warning("consumer_connection_lost", error=repr(exc))
                 self.stop.wait(0.5)
             finally:
-                if conn.is_open:
-                    try:
-                        conn.close()
-                    except Exception:  # noqa: BLE001 - already broken
-                        pass
+                close_quietly(conn)
         log.info("consumer_stopped", **{o.value: n for o, n in self.counts.items()})
 
     def on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> Outcome:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 from alembic.operations import Operations
-import sqlalchemy as sa
 from sqlalchemy import MetaData, engine_from_config, pool
 from sqlalchemy.dialects import postgresql
 

@@ -21,13 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .bus import CONNECTION_ERRORS, connect, with_backoff
+from .bus import CONNECTION_ERRORS, close_quietly, connect, with_backoff
 from .config import Settings
 from .contracts import catalog
 from .db import OUTBOX_CHANNEL, outbox, psycopg_dsn
 from .events import exchange_of
-from .pgwake import wake_loop
 from .log import current_causation_id, current_correlation_id, get_logger, new_correlation_id
+from .pgwake import wake_loop
 from .topology import Topology
 
 log = get_logger(__name__)
@@ -138,11 +138,7 @@ class OutboxRelay:
                 log.warning("relay_connection_lost", error=repr(exc))
                 self.stop.wait(0.5)
             finally:
-                if amqp.is_open:
-                    try:
-                        amqp.close()
-                    except Exception:  # noqa: BLE001 - already broken
-                        pass
+                close_quietly(amqp)
 
     def _serve(self, amqp: pika.BlockingConnection, channel: Any) -> None:
         backoff = 0.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pika
 
-from .bus import connect
+from .bus import close_quietly, connect
 from .config import Settings
 from .topology import Topology, incoming_queue, parking_queue
 
@@ -41,5 +41,4 @@ def parked_count(settings: Settings) -> int:
     except pika.exceptions.ChannelClosedByBroker:
         return 0
     finally:
-        if conn.is_open:
-            conn.close()
+        close_quietly(conn)

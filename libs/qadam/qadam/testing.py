@@ -11,6 +11,7 @@ that take `isolated_stack`), all removed afterwards.
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import json
 import os
 import shutil
@@ -24,7 +25,6 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-import email.policy
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -391,15 +391,14 @@ def mail() -> Iterator[MailCatcher]:
 def broker_channel(amqp_url: str) -> Iterator[Any]:
     import pika
 
-    from .bus import connect
+    from .bus import close_quietly, connect
 
     conn = connect(amqp_url, name="test")
     try:
         channel = conn.channel()
         yield channel
     finally:
-        if conn.is_open:
-            conn.close()
+        close_quietly(conn)
     del pika
 
 

@@ -17,8 +17,7 @@ import structlog
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
 from marshmallow import fields, validate
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 

@@ -9,13 +9,18 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-
 from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory
 from qadam.inbox import Consumer, Outcome, TransientError
 from qadam.replay import replay_parked
-from qadam.testing import close_vhost_connections, declare_topology, publish_envelope, publish_raw, queue_depth, \
-    wait_until
+from qadam.testing import (
+    close_vhost_connections,
+    declare_topology,
+    publish_envelope,
+    publish_raw,
+    queue_depth,
+    wait_until,
+)
 
 CODE = "P-2026-000007"
 

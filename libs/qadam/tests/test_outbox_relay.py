@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-
 from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event

@@ -6,9 +6,8 @@ import time
 
 import marshmallow as ma
 import pytest
-from marshmallow import fields, validate
 from flask_smorest import Blueprint
-
+from marshmallow import fields, validate
 from qadam.auth import Role, allow, generate_keypair, issue_token
 from qadam.web import build_app
 

@@ -9,20 +9,29 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.outbox import add_event
 from qadam.web import PageArgs, paginate, read_session, unit_of_work
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from . import SERVICE
 from .domain import INITIAL_STATUS_ON_ENROLMENT, participant_code
 from .models import Cohort, Enrolment, Participant, Programme, participant_number
 from .schemas import (
-    CohortIn, CohortOut, CohortPage, EnrolmentFilter, EnrolmentIn, EnrolmentOut, EnrolmentPage, ParticipantIn,
-    ParticipantOut, ProgrammeIn, ProgrammeOut, ProgrammePage,
+    CohortIn,
+    CohortOut,
+    CohortPage,
+    EnrolmentFilter,
+    EnrolmentIn,
+    EnrolmentOut,
+    EnrolmentPage,
+    ParticipantIn,
+    ParticipantOut,
+    ProgrammeIn,
+    ProgrammeOut,
+    ProgrammePage,
 )
 
 blp = Blueprint("enrollment", __name__, description="Programmes, cohorts, participants and enrolments")

@@ -6,10 +6,9 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from qadam.db import service_metadata
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-from qadam.db import service_metadata
 
 participant_number = sa.Sequence("participant_number_seq", start=1)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-
-from qadam.web import page_schema
+from qadam.web import PageArgs, page_schema
 
 from .domain import Language, Sex, pinfl_problem
 
@@ -84,10 +83,8 @@ class EnrolmentOut(EnrolmentIn):
     enrolled_at = fields.DateTime(dump_only=True)
 
 
-class EnrolmentFilter(ma.Schema):
+class EnrolmentFilter(PageArgs):
     cohort_id = fields.UUID(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 ProgrammePage = page_schema(ProgrammeOut, "ProgrammePage")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from enrollment.domain import participant_code, pinfl_problem
 
 

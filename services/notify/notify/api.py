@@ -9,11 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.dialects.postgresql import insert
-
 from qadam.auth import Role, allow, current_principal
 from qadam.errors import Problem, not_found
 from qadam.web import paginate, read_session, unit_of_work
+from sqlalchemy.dialects.postgresql import insert
 
 from .delivery import delivery_log
 from .models import Contact, Notification

@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
-
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, psycopg_dsn, transaction
 from qadam.log import get_logger, log_context
 from qadam.pgwake import wake_loop
+from sqlalchemy.orm import Session, sessionmaker
 
 from . import DELIVERY_CHANNEL
 from .channels import DeliveryFailed, send_email

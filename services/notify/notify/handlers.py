@@ -6,13 +6,12 @@ import uuid
 from functools import partial
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
 from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler, TransientError
 from qadam.log import current_correlation_id, get_logger
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from .domain import alert_link, alert_summary, flag_recipients
 from .models import Contact, Delivery, EnrolmentContact, Notification

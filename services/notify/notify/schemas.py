@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-
-from qadam.web import page_schema
+from qadam.web import PageArgs, page_schema
 
 LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
 
@@ -43,10 +42,8 @@ class NotificationDetail(NotificationOut):
     deliveries = fields.List(fields.Nested(DeliveryOut))
 
 
-class NotificationFilter(ma.Schema):
+class NotificationFilter(PageArgs):
     unacknowledged = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class ContactIn(ma.Schema):

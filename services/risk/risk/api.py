@@ -8,7 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import not_found
 from qadam.web import paginate, read_session

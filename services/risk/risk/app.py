@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-
 from qadam.auth import TokenVerifier
 from qadam.web import build_app
 

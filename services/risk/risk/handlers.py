@@ -6,14 +6,13 @@ import uuid
 from functools import partial
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
 from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler, TransientError
 from qadam.log import get_logger
 from qadam.outbox import add_event
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from . import SERVICE
 from .domain import CONSECUTIVE_ABSENCES, Finding, Mark, consecutive_absence_findings

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-
 from qadam.contracts import FLAG_LEVELS
-from qadam.web import page_schema
+from qadam.web import PageArgs, page_schema
 
 
 class FlagOut(ma.Schema):
@@ -23,12 +22,10 @@ class FlagOut(ma.Schema):
     note = fields.Constant("Decision support for the responsible staff, not a prediction.")
 
 
-class FlagFilter(ma.Schema):
+class FlagFilter(PageArgs):
     enrolment_id = fields.UUID(load_default=None)
     level = fields.String(load_default=None, validate=validate.OneOf(FLAG_LEVELS))
     status = fields.String(load_default=None, validate=validate.OneOf(("open", "acknowledged", "resolved")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 FlagPage = page_schema(FlagOut, "FlagPage")

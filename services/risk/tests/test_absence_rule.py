@@ -6,7 +6,6 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from risk.domain import Mark, absence_runs, consecutive_absence_findings
 
 START = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)

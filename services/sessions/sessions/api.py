@@ -9,12 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.orm import Session
-
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.outbox import add_event
 from qadam.web import PageArgs, paginate, read_session, unit_of_work
+from sqlalchemy.orm import Session
 
 from . import SERVICE
 from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal

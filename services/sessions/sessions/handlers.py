@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
 from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from .models import CohortView, RosterEntry
 

@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from qadam.db import service_metadata
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from qadam.db import service_metadata
 
 
 class Base(DeclarativeBase):

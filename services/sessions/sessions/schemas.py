@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-
 from qadam.web import page_schema
 
 from .domain import AttendanceStatus

@@ -1,5 +1,4 @@
-from qadam.migrations import run_env
-
 from enrollment.models import Base
+from qadam.migrations import run_env
 
 run_env(Base.metadata)

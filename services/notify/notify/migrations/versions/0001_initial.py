@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23
 """
-from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-
+from alembic import op
 from qadam.migrations import create_bus_tables_v1, create_notify_trigger, drop_bus_tables_v1, drop_notify_trigger
+from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
