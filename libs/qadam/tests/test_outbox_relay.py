@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
-from qadam.testing import broker_channel, declare_topology, wait_until
+from qadam.testing import broker_channel, close_vhost_connections, declare_topology, wait_until
 
 CODE = "P-2026-000001"
 
@@ -119,3 +119,20 @@ def test_unroutable_event_stays_unsent_until_a_queue_takes_it(sessions_db):
         assert relay.publish_pending(ch) == 1
     assert unsent(engine) == []
     assert len(get_all(settings.amqp_url, "risk.incoming")) == 1
+
+
+def test_relay_reconnects_after_the_broker_drops_its_connection(sessions_db):
+    settings, engine, factory = sessions_db
+    relay, stop, thread = run_relay(settings, engine)
+    try:
+        with transaction(factory) as s:
+            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+        wait_until(lambda: not unsent(engine), what="the first event published")
+        close_vhost_connections(settings.amqp_url.rsplit("/", 1)[1])
+        with transaction(factory) as s:
+            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+        wait_until(lambda: not unsent(engine), timeout=30, what="the event committed after the connection was dropped")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert len(get_all(settings.amqp_url, "risk.incoming")) == 2
