@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SERVICES := enrollment sessions risk notify
 
-.PHONY: run test install lint docs check-docs bench clean
+.PHONY: run test install lint docs bench clean
 
 $(STAMP): constraints.txt libs/qadam/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qadam run
 
-## test: unit, integration and end-to-end tests against the real PostgreSQL and RabbitMQ
-test: $(STAMP)
+## test: lint and types, then unit, integration and end-to-end tests against the real PostgreSQL and RabbitMQ
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check libs services tests bench
+	$(BIN)/mypy libs/qadam/qadam $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
 docs: $(STAMP)

@@ -122,7 +122,7 @@ class TokenVerifier:
         except jwt.InvalidTokenError as exc:
             raise Problem(401, f"The token is not valid: {exc}.") from None
         try:
-            role = Role(claims.get("role"))
+            role = Role(str(claims.get("role")))
         except ValueError:
             raise Problem(401, f"The token's role {claims.get('role')!r} is not one Qadam knows.") from None
         return Principal(
@@ -155,6 +155,7 @@ def init_auth(app: Flask, verifier: TokenVerifier) -> None:
         if access is None:
             log.warning("endpoint_without_access_rule", endpoint=request.endpoint)
             raise Problem(403, "This endpoint has no access rule, so nobody may call it.")
+        assert isinstance(access, frozenset)
         if principal.role not in access:
             allowed = ", ".join(sorted(r.value for r in access))
             raise Problem(403, f"A {principal.role.value} may not do this; it is for: {allowed}.")

@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     spec.add_argument("service", choices=SERVICES)
     spec.add_argument("--out", type=Path)
     sub.add_parser("run", help="run the whole system locally (what `make run` does)")
-    seed = sub.add_parser("seed", help="seed a demo region through the running services' APIs")
-    seed.add_argument("--base-port", type=int, default=8001)
+    seeding = sub.add_parser("seed", help="seed a demo region through the running services' APIs")
+    seeding.add_argument("--base-port", type=int, default=8001)
 
     args = parser.parse_args(argv)
     if args.command == "keys":

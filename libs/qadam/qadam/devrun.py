@@ -169,9 +169,9 @@ def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
     private = settings.key_path("private").read_bytes()
     urls = {s: f"http://127.0.0.1:{base_port + i}" for i, s in enumerate(SERVICES)}
 
-    def tok(user: str, role: str, **area: str) -> str:
+    def tok(user: str, role: str, region: str | None = None, district: str | None = None) -> str:
         return issue_token(private, user_id=user, role=role, issuer=settings.jwt_issuer,
-                           audience=settings.jwt_audience, ttl_seconds=12 * 3600, **area)
+                           audience=settings.jwt_audience, ttl_seconds=12 * 3600, region=region, district=district)
 
     tokens = {
         "MANAGER": tok("mgr-karakalpakstan", "manager", region=REGION),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from .log import current_correlation_id, get_logger
 
@@ -89,5 +89,5 @@ def register_problem_handlers(app: Flask) -> None:
         log.exception("unhandled_error", error=type(error).__name__)
         return http_exception_to_problem(
             Problem(500, "Something went wrong on our side; it has been logged. Try again, or tell the administrator.",
-                    title=InternalServerError.name)
+                    title="Internal Server Error")
         )

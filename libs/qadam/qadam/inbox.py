@@ -76,7 +76,8 @@ def handle_once(factory: sessionmaker[Session], event: Event, handler: Handler) 
 def purge_inbox(factory: sessionmaker[Session], hours: int) -> int:
     cutoff = datetime.now(UTC) - timedelta(hours=hours)
     with transaction(factory) as session:
-        return session.execute(sa.delete(inbox).where(inbox.c.received_at < cutoff)).rowcount or 0
+        result: Any = session.execute(sa.delete(inbox).where(inbox.c.received_at < cutoff))
+        return int(result.rowcount or 0)
 
 
 class Consumer:

@@ -65,6 +65,10 @@ def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:
     )
 
 
+# What ends a relay connection (and starts a new one after a pause): the broker or the database went away.
+RELAY_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, psycopg.OperationalError, sa.exc.OperationalError)
+
+
 class OutboxRelay:
     """Moves committed outbox rows to RabbitMQ: at least once, in commit order, confirmed."""
 
@@ -134,7 +138,7 @@ class OutboxRelay:
                 channel.confirm_delivery()
                 self.topology.declare(channel)
                 self._serve(amqp, channel)
-            except (*CONNECTION_ERRORS, psycopg.OperationalError, sa.exc.OperationalError) as exc:
+            except RELAY_ERRORS as exc:
                 log.warning("relay_connection_lost", error=repr(exc))
                 self.stop.wait(0.5)
             finally:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -249,9 +250,11 @@ class RunningSystem:
                                                            **overrides.get(service, {})).start()
             self.start_worker(service, **overrides.get(service, {}))
         for service, url in self.urls.items():
-            wait_until(lambda u=url, s=service: self._alive(s) and _ready(u), timeout=60,
-                       what=f"{service} to answer /readyz")
+            wait_until(partial(self._alive_and_ready, service, url), timeout=60, what=f"{service} to answer /readyz")
         return self
+
+    def _alive_and_ready(self, service: str, url: str) -> bool:
+        return self._alive(service) and _ready(url)
 
     def _alive(self, service: str) -> bool:
         for kind in ("web", "worker"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Mapping
+from functools import partial
 
 from .config import Settings
 from .db import make_engine, make_session_factory
@@ -35,7 +36,7 @@ def run_worker(settings: Settings, *, handlers: Mapping[str, Handler] | None = N
         purge_inbox(factory, settings.inbox_retention_hours)
         loops["consumer"] = Consumer(settings, factory, handlers, stop).run
     for name, loop in (extra_loops or {}).items():
-        loops[name] = (lambda fn=loop: fn(settings, stop))
+        loops[name] = partial(loop, settings, stop)
     threads = [threading.Thread(target=_guarded(name, fn, stop), name=name, daemon=True) for name, fn in loops.items()]
     for t in threads:
         t.start()

@@ -94,6 +94,7 @@ def test_endpoint_without_access_rule_is_closed_to_everyone(client, token):
 def test_unexpected_error_is_a_500_problem_without_internals(client, token):
     response = client.get("/boom", headers=bearer(token("admin", "administrator")))
     body = assert_problem(response, 500)
+    assert body["title"] == "Internal Server Error" and "logged" in body["detail"]
     assert "hunter2" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
     assert body["correlation_id"]
 

@@ -231,7 +231,7 @@ def _visible_cohorts(principal: Principal) -> sa.Select[Any]:
     if principal.role == Role.ADMINISTRATOR:
         return query
     if principal.role == Role.PSYCHOLOGIST:
-        return query.where(Cohort.facilitator_ids.any(principal.user_id))
+        return query.where(Cohort.facilitator_ids.contains([principal.user_id]))
     return query.where(_area_filter(principal, Cohort.region, Cohort.district))
 
 
@@ -240,7 +240,7 @@ def _visible_enrolments(principal: Principal) -> sa.Select[Any]:
     if principal.role == Role.ADMINISTRATOR:
         return query
     if principal.role == Role.PSYCHOLOGIST:
-        return query.where(Cohort.facilitator_ids.any(principal.user_id))
+        return query.where(Cohort.facilitator_ids.contains([principal.user_id]))
     if principal.role == Role.INSPECTOR:
         return query.where(sa.or_(Enrolment.inspector_id == principal.user_id,
                                   _area_filter(principal, Cohort.region, Cohort.district)))
@@ -250,7 +250,7 @@ def _visible_enrolments(principal: Principal) -> sa.Select[Any]:
 def _may_see_participant(s: Session, principal: Principal, participant: Participant) -> bool:
     if principal.role == Role.PSYCHOLOGIST:
         return s.execute(sa.select(Enrolment.id).join(Enrolment.cohort).where(
-            Enrolment.participant_id == participant.id, Cohort.facilitator_ids.any(principal.user_id))).first() is not None
+            Enrolment.participant_id == participant.id, Cohort.facilitator_ids.contains([principal.user_id]))).first() is not None
     if principal.role == Role.INSPECTOR and s.execute(sa.select(Enrolment.id).where(
             Enrolment.participant_id == participant.id, Enrolment.inspector_id == principal.user_id)).first():
         return True
