@@ -33,7 +33,9 @@ docs: $(STAMP)
 	$(BIN)/qadam definitions --out deploy/rabbitmq/definitions.json
 	$(foreach s,$(SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
 
+## bench: benchmarks beside their ceilings measured in the same run (figures, never a pass/fail on time)
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench
 
 clean:

@@ -1,0 +1,161 @@
+"""Write path: one attendance mark recorded over HTTP (validation, auth, the mark and its outbox row in
+one transaction), 2 gunicorn workers, under wrk on loopback; beside raw Flask doing one INSERT and commit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from qadam.auth import issue_token
+from qadam.config import Settings
+from qadam.testing import free_port, wait_until
+
+from .common import RESULTS, Row, open_stack, rss_mb, wrk
+
+COHORTS, SESSIONS_EACH, PARTICIPANTS_EACH = 1000, 10, 10  # 100,000 distinct (session, participant) marks
+
+
+def seed(url: str) -> tuple[list[list[str]], list[list[str]]]:
+    engine = sa.create_engine(url)
+    sessions: list[list[str]] = []
+    enrolments: list[list[str]] = []
+    cohorts, roster, rows = [], [], []
+    when = datetime.now(UTC) - timedelta(days=1)
+    for c in range(COHORTS):
+        cid = str(uuid.uuid4())
+        cohorts.append({"cohort_id": cid, "programme_id": str(uuid.uuid4()), "region": "Buxoro viloyati",
+                        "district": "Kogon", "facilitator_ids": ["psy-bench"], "sessions_required": 8})
+        es = [str(uuid.uuid4()) for _ in range(PARTICIPANTS_EACH)]
+        ss = [str(uuid.uuid4()) for _ in range(SESSIONS_EACH)]
+        roster += [{"enrolment_id": e, "cohort_id": cid, "participant_code": f"P-2026-{c * 10 + j:06d}",
+                    "status": "active"} for j, e in enumerate(es)]
+        rows += [{"id": s, "cohort_id": cid, "number": k + 1, "scheduled_at": when, "status": "scheduled",
+                  "created_by": "psy-bench"} for k, s in enumerate(ss)]
+        sessions.append(ss)
+        enrolments.append(es)
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["cohort_view", "roster_entry", "group_session"])
+    with engine.begin() as conn:
+        conn.execute(meta.tables["cohort_view"].insert(), cohorts)
+        conn.execute(meta.tables["roster_entry"].insert(), roster)
+        conn.execute(meta.tables["group_session"].insert(), rows)
+        conn.execute(sa.text("CREATE TABLE ceiling_mark (id uuid PRIMARY KEY, body text NOT NULL)"))
+    engine.dispose()
+    return sessions, enrolments
+
+
+def lua_script(path: Path, sessions: list[list[str]], enrolments: list[list[str]], token: str) -> None:
+    def table(rows: list[list[str]]) -> str:
+        return "{" + ",".join("{" + ",".join(f'"{x}"' for x in row) + "}" for row in rows) + "}"
+
+    path.write_text(f"""
+local sessions = {table(sessions)}
+local enrolments = {table(enrolments)}
+local n = 0
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) n = tid * 50000 end
+local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}
+request = function()
+  local c = n % {COHORTS}
+  local k = math.floor(n / {COHORTS}) % {SESSIONS_EACH}
+  local j = math.floor(n / {COHORTS * SESSIONS_EACH}) % {PARTICIPANTS_EACH}
+  n = n + 1
+  local body = '{{"marks": [{{"enrolment_id": "' .. enrolments[c + 1][j + 1] .. '", "status": "present"}}]}}'
+  return wrk.format("POST", "/sessions/" .. sessions[c + 1][k + 1] .. "/attendance", headers, body)
+end
+""")
+
+
+def ceiling_script(path: Path) -> None:
+    body = '{"marks": [{"enrolment_id": "00000000-0000-0000-0000-000000000000", "status": "present"}]}'
+    path.write_text(f"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{body}'
+""")
+
+
+def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", app]
+    return subprocess.Popen(argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            cwd=Path(__file__).parent.parent)
+
+
+def run(seconds: int = 10, connections: int = 16) -> tuple[list[Row], dict[str, Any]]:
+    stack = open_stack("sessions")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        url = stack.database_url("sessions")
+        sessions, enrolments = seed(url)
+        settings = Settings()
+        token = issue_token(stack.keys[0].read_bytes(), user_id="psy-bench", role="psychologist",
+                            issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl_seconds=3600)
+        RESULTS.mkdir(exist_ok=True)
+        lua_script(RESULTS / "attendance.lua", sessions, enrolments, token)
+        ceiling_script(RESULTS / "ceiling.lua")
+        app_port, ceiling_port = free_port(), free_port()
+        env = {**stack.environment("sessions"), "QADAM_LOG_LEVEL": "WARNING"}
+        app = gunicorn("sessions.app:create_app()", app_port, env, RESULTS / "write-app.log")
+        ceiling = gunicorn("bench.ceiling_app:create_app()", ceiling_port, {**os.environ, "BENCH_DATABASE_URL": url},
+                           RESULTS / "write-ceiling.log")
+        procs += [app, ceiling]
+        for port in (app_port, ceiling_port):
+            wait_until(lambda p=port: _answers(p), timeout=60, what="gunicorn to answer")
+        rest_mb = rss_mb(app.pid)
+        wrk(f"http://127.0.0.1:{ceiling_port}/ceiling", RESULTS / "ceiling.lua", seconds=2, connections=connections)
+        top = wrk(f"http://127.0.0.1:{ceiling_port}/ceiling", RESULTS / "ceiling.lua", seconds=seconds,
+                  connections=connections)
+        peak = [0.0]
+        sampling = threading.Event()
+
+        def sample() -> None:
+            while not sampling.wait(0.5):
+                peak[0] = max(peak[0], rss_mb(app.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        ours = wrk(f"http://127.0.0.1:{app_port}", RESULTS / "attendance.lua", seconds=seconds, connections=connections)
+        sampling.set()
+        engine = sa.create_engine(url)
+        with engine.connect() as c:
+            marks = c.execute(sa.text("SELECT count(*) FROM attendance_mark")).scalar_one()
+            events = c.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one()
+        engine.dispose()
+        rows = [
+            Row("write path: attendance mark over HTTP", ours["rps"], "/s", top["rps"], "Flask + 1 INSERT", "≥ 0.8"),
+            Row("write path: p99 latency", ours["p99_ms"], "ms", top["p99_ms"], "Flask + 1 INSERT", "≥ 0.67 (1.5×)",
+                higher_is_better=False),
+            Row("memory: sessions web (2 workers) at rest", rest_mb, "MB", None, "-", "-"),
+            Row("memory: sessions web (2 workers) under load", peak[0], "MB", None, "-", "-"),
+        ]
+        extra = {"write_path": {"ours": ours, "ceiling": top, "marks_recorded": marks, "outbox_rows": events,
+                                "connections": connections, "seconds": seconds}}
+        if ours["non_2xx"] or marks != ours["requests"] or events != marks:
+            extra["write_path"]["warning"] = "some requests failed or did not record exactly one mark and one event"
+        return rows, extra
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(20)
+        stack.close()
+
+
+def _answers(port: int) -> bool:
+    try:
+        requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+        return True
+    except requests.RequestException:
+        return False
+    finally:
+        time.sleep(0)

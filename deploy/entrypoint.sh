@@ -1,0 +1,55 @@
+#!/bin/sh
+# Entry point of every Qadam image (deploy/Dockerfile). SERVICE is set in the image.
+#   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default)
+#   worker   python -m "$SERVICE.worker": consumers and the outbox relay
+#   migrate  qadam migrate "$SERVICE": create the service's database if missing, then Alembic upgrade
+# Anything else is run as given (e.g. `qadam keys`, `qadam replay risk`).
+#
+# Keys: production mounts the JWT public key at QADAM_JWT_PUBLIC_KEY_FILE. Only when that file is
+# missing and QADAM_DEV_KEYS=1 does web/worker create a development pair with `qadam keys`.
+set -eu
+
+: "${SERVICE:?SERVICE is not set (build the image with --build-arg SERVICE=...)}"
+
+dev_keys() {
+    public="${QADAM_JWT_PUBLIC_KEY_FILE:-var/keys/jwt-public.pem}"
+    if [ ! -f "$public" ] && [ "${QADAM_DEV_KEYS:-0}" = "1" ]; then
+        echo "QADAM_DEV_KEYS=1 and no key at $public: creating a development key pair" >&2
+        qadam keys
+    fi
+}
+
+mode="${1:-web}"
+case "$mode" in
+    web)
+        shift || true
+        dev_keys
+        # gunicorn's workers share /metrics through this directory; stale files from an earlier run go.
+        metrics="${PROMETHEUS_MULTIPROC_DIR:-/tmp/metrics}"
+        export PROMETHEUS_MULTIPROC_DIR="$metrics"
+        mkdir -p "$metrics"
+        rm -f "$metrics"/*.db
+        exec gunicorn \
+            --workers "${WEB_CONCURRENCY:-2}" \
+            --bind "0.0.0.0:${PORT:-8000}" \
+            --worker-tmp-dir /dev/shm \
+            --access-logfile - \
+            --error-logfile - \
+            "$@" \
+            "${SERVICE}.app:create_app()"
+        ;;
+    worker)
+        shift || true
+        dev_keys
+        # The worker is one process; a multiprocess metrics directory is for gunicorn only.
+        unset PROMETHEUS_MULTIPROC_DIR
+        exec python -m "${SERVICE}.worker" "$@"
+        ;;
+    migrate)
+        shift || true
+        exec qadam migrate "$SERVICE"
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac
