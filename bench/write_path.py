@@ -15,7 +15,6 @@ from typing import Any
 
 import requests
 import sqlalchemy as sa
-
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam.testing import free_port, wait_until
@@ -141,7 +140,8 @@ def run(seconds: int = 10, connections: int = 16) -> tuple[list[Row], dict[str, 
         ]
         extra = {"write_path": {"ours": ours, "ceiling": top, "marks_recorded": marks, "outbox_rows": events,
                                 "connections": connections, "seconds": seconds}}
-        if ours["non_2xx"] or marks != ours["requests"] or events != marks:
+        # wrk stops counting with up to `connections` requests still in flight; the server finishes them.
+        if ours["non_2xx"] or not 0 <= marks - ours["requests"] <= connections or events != marks:
             extra["write_path"]["warning"] = "some requests failed or did not record exactly one mark and one event"
         return rows, extra
     finally:
