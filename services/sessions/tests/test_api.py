@@ -1,0 +1,96 @@
+"""Sessions' API on the real database: a whole group in one request, refusals, one event per mark."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+
+def bearer(t: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {t}"}
+
+
+@pytest.fixture
+def group(stack):
+    """A cohort of 12 known to sessions (as enrollment's events would leave it) and a past session."""
+    engine = sa.create_engine(stack.database_url("sessions"))
+    cohort, psy = uuid.uuid4(), f"psy-{uuid.uuid4().hex[:6]}"
+    enrolments = [uuid.uuid4() for _ in range(12)]
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO cohort_view VALUES (:c, :p, 'Samarqand viloyati', 'Urgut', :f, 8)"),
+                  {"c": cohort, "p": uuid.uuid4(), "f": [psy]})
+        for i, e in enumerate(enrolments):
+            c.execute(sa.text("INSERT INTO roster_entry VALUES (:e, :c, :code, 'active')"),
+                      {"e": e, "c": cohort, "code": f"P-2026-{900000 + i:06d}"})
+    yield {"cohort": cohort, "psy": psy, "enrolments": enrolments, "engine": engine}
+    engine.dispose()
+
+
+def schedule(client, group, token, number=1, when=None):
+    when = when or datetime.now(UTC) - timedelta(hours=2)
+    r = client.post(f"/cohorts/{group['cohort']}/sessions", headers=bearer(token(group["psy"], "psychologist")),
+                    json={"number": number, "scheduled_at": when.isoformat()})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.get_json()["id"]
+
+
+def events_for(group, session_id) -> list[dict]:
+    with group["engine"].connect() as c:
+        return c.execute(sa.text("SELECT envelope FROM outbox WHERE envelope->'data'->>'session_id' = :s"),
+                         {"s": session_id}).scalars().all()
+
+
+def test_group_of_twelve_in_one_request_publishes_twelve_events(app_for, token, group):
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    statuses = ["present"] * 8 + ["late", "unexcused", "unexcused", "excused"]
+    marks = [{"enrolment_id": str(e), "status": s} for e, s in zip(group["enrolments"], statuses, strict=True)]
+    marks[-1]["excuse_reason"] = "funeral in the family"
+    r = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist")),
+                    json={"marks": marks})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert len(r.get_json()["marks"]) == 12
+    events = events_for(group, sid)
+    assert len(events) == 12 and {e["type"] for e in events} == {"sessions.attendance.recorded"}
+    assert sorted(e["data"]["status"] for e in events) == sorted(statuses)
+    assert all(e["data"]["participant_code"].startswith("P-2026-9") for e in events)
+    listed = client.get(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist")))
+    assert len(listed.get_json()["marks"]) == 12
+
+
+def test_participant_not_in_the_cohort_is_refused_and_nothing_is_recorded(app_for, token, group):
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    r = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist")), json={
+        "marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"},
+                  {"enrolment_id": str(uuid.uuid4()), "status": "present"}]})
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert "Not enrolled" in r.get_json()["errors"]["marks"]["1"]["enrolment_id"][0]
+    assert events_for(group, sid) == []
+
+
+def test_recording_the_same_mark_again_is_a_conflict(app_for, token, group):
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    body = {"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "unexcused"}]}
+    headers = bearer(token(group["psy"], "psychologist"))
+    assert client.post(f"/sessions/{sid}/attendance", headers=headers, json=body).status_code == 201
+    again = client.post(f"/sessions/{sid}/attendance", headers=headers, json=body)
+    assert again.status_code == 409 and "amendment" in again.get_json()["detail"]
+    assert len(events_for(group, sid)) == 1
+
+
+def test_future_session_and_other_psychologists_are_refused(app_for, token, group):
+    client = app_for("sessions").test_client()
+    later = schedule(client, group, token, number=2, when=datetime.now(UTC) + timedelta(days=3))
+    body = {"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"}]}
+    r = client.post(f"/sessions/{later}/attendance", headers=bearer(token(group["psy"], "psychologist")), json=body)
+    assert r.status_code == 409
+    now = schedule(client, group, token, number=3)
+    stranger = bearer(token("psy-elsewhere", "psychologist"))
+    assert client.post(f"/sessions/{now}/attendance", headers=stranger, json=body).status_code == 404
+    inspector = bearer(token("insp-x", "inspector", region="Samarqand viloyati", district="Urgut"))
+    assert client.post(f"/sessions/{now}/attendance", headers=inspector, json=body).status_code == 403
