@@ -35,19 +35,19 @@ log = get_logger(__name__)
 
 def add_event(session: Session, name: str, data: dict[str, Any], *, producer: str) -> dict[str, Any]:
     """Write event `name` into the outbox inside the caller's transaction; returns its envelope."""
-    envelope = catalog.build(
-        name,
-        data,
-        producer=producer,
-        correlation_id=current_correlation_id() or new_correlation_id(),
-        causation_id=current_causation_id(),
-    )
-    session.execute(
-        sa.insert(outbox).values(
-            id=envelope["id"], exchange=exchange_of(producer), routing_key=name, envelope=envelope
-        )
-    )
-    return envelope
+    return add_events(session, name, [data], producer=producer)[0]
+
+
+def add_events(session: Session, name: str, datas: list[dict[str, Any]], *, producer: str) -> list[dict[str, Any]]:
+    """Write several events of one type into the outbox in one statement, in the caller's transaction."""
+    correlation_id = current_correlation_id() or new_correlation_id()
+    causation_id = current_causation_id()
+    envelopes = [catalog.build(name, data, producer=producer, correlation_id=correlation_id, causation_id=causation_id)
+                 for data in datas]
+    if envelopes:
+        session.execute(sa.insert(outbox), [
+            {"id": e["id"], "exchange": exchange_of(producer), "routing_key": name, "envelope": e} for e in envelopes])
+    return envelopes
 
 
 def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:

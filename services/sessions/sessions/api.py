@@ -11,8 +11,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
-from qadam.outbox import add_event
+from qadam.outbox import add_events
 from qadam.web import PageArgs, paginate, read_session, unit_of_work
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from . import SERVICE
@@ -30,6 +31,12 @@ def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitat
     cohort = s.get(CohortView, cohort_id)
     if cohort is None:
         raise not_found("cohort", cohort_id)
+    _check_cohort_access(principal, cohort, facilitating=facilitating)
+    return cohort
+
+
+def _check_cohort_access(principal: Principal, cohort: CohortView, *, facilitating: bool) -> None:
+    cohort_id = cohort.cohort_id
     is_facilitator = principal.user_id in cohort.facilitator_ids
     if principal.role == Role.PSYCHOLOGIST:
         if not is_facilitator:
@@ -38,7 +45,6 @@ def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitat
         raise Problem(403, "Only the cohort's facilitators record its sessions.")
     elif not principal.covers(region=cohort.region, district=cohort.district):
         raise not_found("cohort", cohort_id)
-    return cohort
 
 
 @blp.route("/cohorts/<uuid:cohort_id>/sessions")
@@ -106,44 +112,50 @@ class SessionAttendance(MethodView):
         """Record the whole group's attendance in one request: one mark per participant, one event per mark."""
         principal = current_principal()
         now = datetime.now(UTC)
+        requests = [MarkRequest(str(m["enrolment_id"]), AttendanceStatus(m["status"]), m["excuse_reason"])
+                    for m in data["marks"]]
         with unit_of_work() as s:
-            session = s.get(GroupSession, session_id, with_for_update=True)
-            if session is None:
+            found = s.execute(sa.select(GroupSession, CohortView)
+                              .join(CohortView, CohortView.cohort_id == GroupSession.cohort_id)
+                              .where(GroupSession.id == session_id)).first()
+            if found is None:
                 raise not_found("session", session_id)
-            _cohort(s, principal, session.cohort_id, facilitating=True)
+            session, cohort = found
+            _check_cohort_access(principal, cohort, facilitating=True)
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:
                 raise conflict(refusal)
-            roster = {str(e.enrolment_id): e.participant_code for e in s.execute(
-                sa.select(RosterEntry).where(RosterEntry.cohort_id == session.cohort_id)).scalars()}
-            requests = [MarkRequest(str(m["enrolment_id"]), AttendanceStatus(m["status"]), m["excuse_reason"])
-                        for m in data["marks"]]
+            roster = {str(e): code for e, code in s.execute(
+                sa.select(RosterEntry.enrolment_id, RosterEntry.participant_code).where(
+                    RosterEntry.cohort_id == session.cohort_id,
+                    RosterEntry.enrolment_id.in_([r.enrolment_id for r in requests])))}
             errors = attendance_errors(requests, roster)
             if errors:
                 raise unprocessable("Some marks cannot be recorded: see `errors` (by position in `marks`).",
                                     {"marks": errors})
-            already = s.execute(sa.select(AttendanceMark.enrolment_id).where(
-                AttendanceMark.session_id == session_id,
-                AttendanceMark.enrolment_id.in_([r.enrolment_id for r in requests]))).scalars().all()
-            if already:
-                codes = ", ".join(sorted(roster[str(e)] for e in already))
+            marks = [{"id": uuid.uuid4(), "session_id": session_id, "enrolment_id": uuid.UUID(r.enrolment_id),
+                      "status": r.status.value, "excuse_reason": r.excuse_reason, "recorded_by": principal.user_id,
+                      "recorded_at": now} for r in requests]
+            # The unique (session, enrolment) constraint decides, so two psychologists racing cannot both record.
+            recorded = set(s.execute(pg_insert(AttendanceMark).values(marks)
+                                     .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
+                                     .returning(AttendanceMark.enrolment_id)).scalars())
+            if len(recorded) < len(marks):
+                codes = ", ".join(sorted(roster[r.enrolment_id] for r in requests
+                                         if uuid.UUID(r.enrolment_id) not in recorded))
                 raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
                                "corrected by an amendment, not recorded again.")
-            for r in requests:
-                mark = AttendanceMark(session_id=session_id, enrolment_id=uuid.UUID(r.enrolment_id),
-                                      status=r.status.value, excuse_reason=r.excuse_reason,
-                                      recorded_by=principal.user_id, recorded_at=now)
-                s.add(mark)
-                s.flush()
-                add_event(s, "sessions.attendance.recorded", {
-                    "mark_id": mark.id, "session_id": session_id, "cohort_id": session.cohort_id,
-                    "enrolment_id": mark.enrolment_id, "participant_code": roster[r.enrolment_id],
-                    "session_number": session.number, "scheduled_at": session.scheduled_at,
-                    "status": mark.status, "excuse_reason": mark.excuse_reason,
-                    "recorded_by": principal.user_id, "recorded_at": now,
-                }, producer=SERVICE)
-            session.status = SessionStatus.HELD.value
-            return {"session_id": session_id, "marks": _marks_of(s, session_id)}
+            add_events(s, "sessions.attendance.recorded", [{
+                "mark_id": m["id"], "session_id": session_id, "cohort_id": session.cohort_id,
+                "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
+                "session_number": session.number, "scheduled_at": session.scheduled_at, "status": m["status"],
+                "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
+            } for m in marks], producer=SERVICE)
+            if session.status != SessionStatus.HELD.value:
+                session.status = SessionStatus.HELD.value
+        for m in marks:
+            m["participant_code"] = roster[str(m["enrolment_id"])]
+        return {"session_id": session_id, "marks": sorted(marks, key=lambda m: m["participant_code"])}
 
 
 def _marks_of(s: Session, session_id: uuid.UUID) -> list[dict[str, Any]]:
