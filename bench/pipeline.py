@@ -13,7 +13,6 @@ from typing import Any
 
 import pika
 import sqlalchemy as sa
-
 from qadam.bus import connect
 from qadam.db import make_session_factory, transaction
 from qadam.outbox import add_events

@@ -68,6 +68,8 @@ class FlagRaised(EventSchema):
     evidence = fields.Dict(required=True)
     region = fields.String(required=True)
     district = fields.String(required=True)
+    inspector_id = fields.String(required=True, metadata={"description": "The enrolment's prevention inspector now."})
+    psychologist_id = fields.String(required=True, metadata={"description": "The enrolment's psychologist now."})
     raised_at = fields.AwareDateTime(required=True)
 
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import partial
 from typing import Any
 
 import pika
@@ -73,6 +74,32 @@ def handle_once(factory: sessionmaker[Session], event: Event, handler: Handler) 
     return Outcome.HANDLED
 
 
+def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event, Handler]]) -> list[Outcome]:
+    """Handle several events in ONE transaction with their inbox ids (one commit instead of one each).
+
+    Raises whatever a handler raises, having rolled everything back; the caller then handles the
+    messages one at a time, so a single bad message decides only its own fate.
+    """
+    with transaction(factory) as session:
+        ids = list(dict.fromkeys(event.id for event, _ in items))
+        types = {event.id: event.type for event, _ in items}
+        fresh = set(session.execute(
+            pg_insert(inbox).values([{"message_id": i, "type": types[i]} for i in ids])
+            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
+            .returning(inbox.c.message_id)
+        ).scalars())
+        outcomes = []
+        for event, handler in items:
+            if event.id not in fresh:  # seen before, or a second copy within this batch
+                outcomes.append(Outcome.DUPLICATE)
+                continue
+            fresh.discard(event.id)
+            with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
+                handler(session, event)
+            outcomes.append(Outcome.HANDLED)
+    return outcomes
+
+
 def purge_inbox(factory: sessionmaker[Session], hours: int) -> int:
     cutoff = datetime.now(UTC) - timedelta(hours=hours)
     with transaction(factory) as session:
@@ -107,15 +134,18 @@ class Consumer:
                 channel = conn.channel()
                 Topology(self.settings.delivery_limit).declare(channel)
                 channel.basic_qos(prefetch_count=self.settings.consumer_prefetch)
+                arrived: list[tuple[Any, Any, bytes]] = []
+                tag = channel.basic_consume(self.queue, partial(_collect, arrived))
                 log.info("consumer_started", queue=self.queue)
-                for method, properties, body in channel.consume(self.queue, inactivity_timeout=1.0):
-                    if self.stop.is_set():
-                        break
-                    if method is None:
-                        continue
-                    self.on_message(channel, method, properties, body)
+                while not self.stop.is_set():
+                    # Returns as soon as messages arrive: each pass takes what came, up to the prefetch.
+                    conn.process_data_events(time_limit=1.0)
+                    if arrived:
+                        batch = arrived[:]
+                        arrived.clear()
+                        self.on_batch(channel, batch)
                 # Cancelling hands back what we prefetched but never started on.
-                channel.cancel()
+                channel.basic_cancel(tag)
             except CONNECTION_ERRORS as exc:
                 log.warning("consumer_connection_lost", error=repr(exc))
                 self.stop.wait(0.5)
@@ -123,22 +153,62 @@ class Consumer:
                 close_quietly(conn)
         log.info("consumer_stopped", **{o.value: n for o, n in self.counts.items()})
 
-    def on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> Outcome:
-        tag = method.delivery_tag
-        deliveries = ((properties.headers or {}).get("x-delivery-count") or 0) + 1
+    def on_batch(self, channel: Any, batch: list[tuple[Any, Any, bytes]]) -> None:
+        """Park what breaks its contract, handle the rest in one transaction (or one by one if that fails)."""
+        ready: list[tuple[Any, Any, Event, Handler]] = []
+        for method, properties, body in batch:
+            parsed = self._parse(channel, method, properties, body)
+            if parsed is not None:
+                ready.append((method, properties, *parsed))
+        if len(ready) > 1:
+            try:
+                outcomes = handle_batch(self.factory, [(event, handler) for _, _, event, handler in ready])
+            except Exception as exc:  # noqa: BLE001 - one of them failed: let each decide its own fate
+                log.info("batch_fallback_one_by_one", size=len(ready), error=repr(exc))
+            else:
+                if any(o is Outcome.HANDLED and e.type == self.settings.fault_exit_after_commit
+                       for o, (_, _, e, _) in zip(outcomes, ready, strict=True)):
+                    log.warning("fault_injected_exit_after_commit")
+                    os._exit(75)
+                for outcome, (_, properties, event, _) in zip(outcomes, ready, strict=True):
+                    with log_context(correlation_id=event.correlation_id, message_id=str(event.id),
+                                     event_type=event.type):
+                        log.info("message_" + outcome.value, deliveries=_deliveries(properties), batch=len(ready))
+                    self._count(outcome)
+                channel.basic_ack(max(m.delivery_tag for m, _, _, _ in ready), multiple=True)
+                return
+        for method, properties, event, handler in ready:
+            self._handle_one(channel, method, properties, event, handler)
+
+    def _parse(self, channel: Any, method: Any, properties: Any, body: bytes) -> tuple[Event, Handler] | None:
         try:
             event = catalog.parse(body)
         except EventContractError as exc:
             with log_context(message_id=properties.message_id, correlation_id=properties.correlation_id):
                 log.error("message_parked", reason=str(exc), routing_key=method.routing_key)
-            channel.basic_reject(tag, requeue=False)
-            return self._count(Outcome.PARKED)
-        with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
-            handler = self.handlers.get(event.type)
-            if handler is None:
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            self._count(Outcome.PARKED)
+            return None
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
                 log.error("message_parked", reason="no handler for this event type")
-                channel.basic_reject(tag, requeue=False)
-                return self._count(Outcome.PARKED)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            self._count(Outcome.PARKED)
+            return None
+        return event, handler
+
+    def on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> Outcome | None:
+        """One message on its own (parse, handle, settle)."""
+        parsed = self._parse(channel, method, properties, body)
+        if parsed is None:
+            return Outcome.PARKED
+        return self._handle_one(channel, method, properties, *parsed)
+
+    def _handle_one(self, channel: Any, method: Any, properties: Any, event: Event, handler: Handler) -> Outcome:
+        tag = method.delivery_tag
+        deliveries = _deliveries(properties)
+        with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
             outcome = self._process(event, handler, deliveries)
             if outcome in (Outcome.HANDLED, Outcome.DUPLICATE):
                 channel.basic_ack(tag)
@@ -186,3 +256,12 @@ class Consumer:
     def _count(self, outcome: Outcome) -> Outcome:
         self.counts[outcome] += 1
         return outcome
+
+
+def _collect(into: list[tuple[Any, Any, bytes]], _channel: Any, method: Any, properties: Any, body: bytes) -> None:
+    into.append((method, properties, body))
+
+
+def _deliveries(properties: Any) -> int:
+    """How often the broker has delivered this message, this time included (quorum queues count)."""
+    return int((properties.headers or {}).get("x-delivery-count") or 0) + 1

@@ -8,7 +8,7 @@ from functools import partial
 import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.events import Event
-from qadam.inbox import Handler, TransientError
+from qadam.inbox import Handler
 from qadam.log import current_correlation_id, get_logger
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -28,10 +28,8 @@ def on_enrolled(session: Session, event: Event) -> None:
 
 def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
-    contact = session.get(EnrolmentContact, d["enrolment_id"])
-    if contact is None:
-        raise TransientError(f"enrolment {d['enrolment_id']} is not yet known to notify")
-    for recipient in flag_recipients(contact.inspector_id, contact.psychologist_id):
+    # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
+    for recipient in flag_recipients(d["inspector_id"], d["psychologist_id"]):
         notification_id = uuid.uuid4()
         created = session.execute(
             insert(Notification).values(

@@ -8,7 +8,7 @@ from functools import partial
 import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.events import Event
-from qadam.inbox import Handler, TransientError
+from qadam.inbox import Handler
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.dialects.postgresql import insert
@@ -21,20 +21,22 @@ from .models import AttendanceFact, EnrolmentView, Flag
 log = get_logger(__name__)
 
 
-def on_enrolled(session: Session, event: Event) -> None:
+def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     values = {k: d[k] for k in ("participant_code", "cohort_id", "region", "district", "inspector_id",
                                 "psychologist_id", "status")}
     session.execute(insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
                     .on_conflict_do_update(index_elements=[EnrolmentView.enrolment_id], set_=values))
+    # Marks that arrived before the enrolment (events from two producers can cross) are evaluated now.
+    enrolment = session.get(EnrolmentView, d["enrolment_id"], with_for_update=True, populate_existing=True)
+    assert enrolment is not None
+    evaluate_attendance(session, enrolment, settings)
 
 
 def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     # One enrolment's marks are evaluated one at a time, so two workers cannot both raise the same run.
     enrolment = session.get(EnrolmentView, d["enrolment_id"], with_for_update=True)
-    if enrolment is None:
-        raise TransientError(f"enrolment {d['enrolment_id']} is not yet known to risk")
     values = {"participant_code": d["participant_code"], "session_number": d["session_number"],
               "scheduled_at": d["scheduled_at"], "status": d["status"], "recorded_at": d["recorded_at"]}
     session.execute(
@@ -43,6 +45,10 @@ def on_attendance_recorded(session: Session, event: Event, *, settings: Settings
                                # a correction recorded later wins; an older copy arriving late does not
                                where=AttendanceFact.recorded_at <= d["recorded_at"])
     )
+    if enrolment is None:
+        log.info("enrolment_not_yet_known", enrolment_id=str(d["enrolment_id"]),
+                 note="kept; evaluated when enrollment.enrolled arrives")
+        return
     evaluate_attendance(session, enrolment, settings)
 
 
@@ -71,7 +77,9 @@ def raise_flag(session: Session, enrolment: EnrolmentView, finding: Finding) -> 
     add_event(session, "risk.flag.raised", {
         "flag_id": flag.id, "enrolment_id": flag.enrolment_id, "participant_code": flag.participant_code,
         "rule_id": flag.rule_id, "rule_version": flag.rule_version, "level": flag.level, "reasons": flag.reasons,
-        "evidence": flag.evidence, "region": flag.region, "district": flag.district, "raised_at": flag.raised_at,
+        "evidence": flag.evidence, "region": flag.region, "district": flag.district,
+        "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id,
+        "raised_at": flag.raised_at,
     }, producer=SERVICE)
     log.info("flag_raised", flag_id=str(flag.id), rule_id=flag.rule_id, level=flag.level,
              participant_code=flag.participant_code)
@@ -80,6 +88,6 @@ def raise_flag(session: Session, enrolment: EnrolmentView, finding: Finding) -> 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
     return {
-        "enrollment.enrolled": on_enrolled,
+        "enrollment.enrolled": partial(on_enrolled, settings=settings),
         "sessions.attendance.recorded": partial(on_attendance_recorded, settings=settings),
     }
