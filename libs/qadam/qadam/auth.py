@@ -52,15 +52,21 @@ class Principal:
     mahalla: str | None = None
 
     def covers(self, *, region: str | None = None, district: str | None = None) -> bool:
-        """Whether a record in (region, district) lies inside this principal's area."""
+        """Whether a record in (region, district) lies inside this principal's area.
+
+        Fails closed: a token without the area its role is scoped by covers nothing.
+        """
         if self.role == Role.ADMINISTRATOR:
             return True
-        if self.region and region and self.region != region:
+        if not self.region or self.region != region:
             return False
-        if self.district and district and self.district != district:
+        if self.role in DISTRICT_SCOPED and (not self.district or self.district != district):
             return False
         return True
 
+
+# Roles whose records are those of one district; the others (manager, supervisor, auditor) see a region.
+DISTRICT_SCOPED = frozenset({Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER})
 
 _ACCESS_ATTR = "__qadam_access__"
 PUBLIC = "public"
@@ -142,6 +148,8 @@ def init_auth(app: Flask, verifier: TokenVerifier) -> None:
     def _authorise() -> None:
         view = app.view_functions.get(request.endpoint or "")
         if view is None:  # 404 / 405: let routing answer
+            return None
+        if request.method == "OPTIONS":  # a preflight carries no token; the real request is checked
             return None
         access = access_rule(app, request.endpoint or "", request.method)
         if access == PUBLIC:

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "definitions":
         from .topology import Topology
 
-        return _write_json(Topology(Settings.from_env("qadam").delivery_limit).definitions(), args.out)
+        return _write_json(Topology().definitions(), args.out)
     if args.command == "openapi":
         return _write_json(openapi_document(args.service), args.out)
     if args.command == "run":

@@ -51,15 +51,6 @@ class Settings:
     )
     page_size_max: int = _setting("QADAM_PAGE_SIZE_MAX", 100, "Largest page a list endpoint returns.")
     consumer_prefetch: int = _setting("QADAM_CONSUMER_PREFETCH", 20, "Unacknowledged messages a consumer holds at once.")
-    delivery_limit: int = _setting(
-        "QADAM_DELIVERY_LIMIT", 10, "Deliveries of one message before the broker parks it in `<service>.dead`."
-    )
-    transient_retry_seconds: float = _setting(
-        "QADAM_TRANSIENT_RETRY_SECONDS",
-        60.0,
-        "How long a consumer retries a message in place (back-off) while e.g. its database is down, "
-        "before handing it back to the queue.",
-    )
     relay_batch_size: int = _setting("QADAM_RELAY_BATCH_SIZE", 200, "Outbox rows the relay claims in one transaction.")
     relay_sweep_seconds: float = _setting(
         "QADAM_RELAY_SWEEP_SECONDS",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .log import current_correlation_id, get_logger
@@ -83,6 +84,19 @@ def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         return http_exception_to_problem(error)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error: IntegrityError) -> Response:
+        # Two requests racing past a check-then-insert meet at a unique constraint: the loser gets a 409.
+        diag = getattr(error.orig, "diag", None)
+        if getattr(error.orig, "sqlstate", None) == "23505":
+            constraint = getattr(diag, "constraint_name", None)
+            return http_exception_to_problem(conflict(
+                "This conflicts with a record that exists already; look it up instead of creating it again.",
+                constraint=constraint))
+        log.exception("integrity_error")
+        return http_exception_to_problem(Problem(500, "Something went wrong on our side; it has been logged.",
+                                                 title="Internal Server Error"))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

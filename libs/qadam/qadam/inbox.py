@@ -30,7 +30,7 @@ from .contracts import catalog
 from .db import inbox, transaction
 from .events import Event, EventContractError
 from .log import get_logger, log_context
-from .topology import SUBSCRIPTIONS, Topology, incoming_queue
+from .topology import DELIVERY_LIMIT, SUBSCRIPTIONS, Topology, incoming_queue
 
 log = get_logger(__name__)
 
@@ -132,7 +132,7 @@ class Consumer:
             self._connection = conn
             try:
                 channel = conn.channel()
-                Topology(self.settings.delivery_limit).declare(channel)
+                Topology().declare(channel)
                 channel.basic_qos(prefetch_count=self.settings.consumer_prefetch)
                 arrived: list[tuple[Any, Any, bytes]] = []
                 tag = channel.basic_consume(self.queue, partial(_collect, arrived))
@@ -228,17 +228,18 @@ class Consumer:
                 log.error("message_parked", reason=str(exc))
                 return Outcome.PARKED
             except TRANSIENT_ERRORS as exc:
-                if waited >= self.settings.transient_retry_seconds or self.stop.is_set():
+                # The database (or what the event depends on) is away: nothing could progress anyway, so wait
+                # here rather than spend the message's deliveries; only a shutdown hands it back.
+                if self.stop.is_set():
                     log.warning("message_requeued", reason=repr(exc), deliveries=deliveries)
                     return Outcome.REQUEUED
-                log.warning("handler_retrying", reason=repr(exc), retry_in_seconds=round(delay, 2))
+                log.warning("handler_retrying", reason=repr(exc), retry_in_seconds=round(delay, 2), waited=waited)
                 self._sleep(delay)
                 waited += delay
                 delay = min(delay * 2, 5.0)
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug or poison: the delivery limit decides
-                log.exception("handler_failed", error=repr(exc), deliveries=deliveries,
-                              delivery_limit=self.settings.delivery_limit)
+                log.exception("handler_failed", error=repr(exc), deliveries=deliveries, delivery_limit=DELIVERY_LIMIT)
                 return Outcome.REQUEUED
             if outcome is Outcome.HANDLED and self.settings.fault_exit_after_commit == event.type:
                 log.warning("fault_injected_exit_after_commit")

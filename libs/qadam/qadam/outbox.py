@@ -76,7 +76,7 @@ class OutboxRelay:
         self.settings = settings
         self.engine = engine
         self.stop = stop
-        self.topology = Topology(settings.delivery_limit)
+        self.topology = Topology()
         self.published = 0
 
     # -- one pass -------------------------------------------------------------------------------
@@ -128,6 +128,7 @@ class OutboxRelay:
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
+        pause = 0.5
         while not self.stop.is_set():
             amqp = with_backoff(lambda: connect(self.settings.amqp_url, name=f"{self.settings.service}-relay"),
                                 stop=self.stop, what="relay: connect to RabbitMQ")
@@ -137,10 +138,13 @@ class OutboxRelay:
                 channel = amqp.channel()
                 channel.confirm_delivery()
                 self.topology.declare(channel)
+                pause = 0.5  # connected: the next outage starts its back-off afresh
                 self._serve(amqp, channel)
             except RELAY_ERRORS as exc:
-                log.warning("relay_connection_lost", error=repr(exc))
-                self.stop.wait(0.5)
+                # The broker or the database went away: try again, waiting longer each time it stays away.
+                log.warning("relay_connection_lost", error=repr(exc), retry_in_seconds=round(pause, 1))
+                self.stop.wait(pause)
+                pause = min(pause * 2, 10.0)
             finally:
                 close_quietly(amqp)
 

@@ -14,10 +14,13 @@ def replay_parked(settings: Settings, *, limit: int | None = None) -> int:
     conn = connect(settings.amqp_url, name=f"{settings.service}-replay")
     try:
         channel = conn.channel()
-        Topology(settings.delivery_limit).declare(channel)
+        Topology().declare(channel)
         channel.confirm_delivery()
         moved = 0
-        while limit is None or moved < limit:
+        # What still fails goes back to the parking queue: take only what was there at the start.
+        parked = int(channel.queue_declare(parking_queue(settings.service), passive=True).method.message_count)
+        limit = parked if limit is None else min(limit, parked)
+        while moved < limit:
             method, properties, body = channel.basic_get(parking_queue(settings.service), auto_ack=False)
             if method is None:
                 break

@@ -432,7 +432,7 @@ def declare_topology(settings: Settings) -> None:
     from .topology import Topology
 
     with broker_channel(settings.amqp_url) as ch:
-        Topology(settings.delivery_limit).declare(ch)
+        Topology().declare(ch)
 
 
 def close_vhost_connections(vhost: str) -> None:

@@ -18,6 +18,11 @@ from .events import exchange_of
 
 PRODUCERS = ("enrollment", "sessions", "risk")
 
+# Deliveries of one message before the broker parks it. A queue argument, so the same for every process
+# that declares the queue (a different value would make the broker refuse the declaration): a constant,
+# not a setting. Only handler failures spend deliveries; a database outage is retried in place.
+DELIVERY_LIMIT = 10
+
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "sessions": ("enrollment.cohort.created", "enrollment.enrolled"),
     "risk": ("enrollment.enrolled", "sessions.attendance.recorded"),
@@ -51,7 +56,7 @@ def parking_queue(service: str) -> str:
 
 @dataclass(frozen=True)
 class Topology:
-    delivery_limit: int
+    delivery_limit: int = DELIVERY_LIMIT
 
     def exchanges(self) -> list[dict[str, Any]]:
         out = [{"name": exchange_of(p), "type": "topic", "durable": True} for p in PRODUCERS]

@@ -33,7 +33,10 @@ def run_worker(settings: Settings, *, handlers: Mapping[str, Handler] | None = N
     factory = make_session_factory(engine)
     loops: dict[str, Callable[[], None]] = {"relay": OutboxRelay(settings, engine, stop).run}
     if handlers:
-        purge_inbox(factory, settings.inbox_retention_hours)
+        try:
+            purge_inbox(factory, settings.inbox_retention_hours)
+        except Exception:  # noqa: BLE001 - housekeeping; the database may be starting
+            log.warning("inbox_purge_skipped", exc_info=True)
         loops["consumer"] = Consumer(settings, factory, handlers, stop).run
     for name, loop in (extra_loops or {}).items():
         loops[name] = partial(loop, settings, stop)

@@ -39,7 +39,8 @@ class Harness:
     """risk's queue, consumed by a Consumer whose handlers write to a real table of the test's own."""
 
     def __init__(self, stack, **overrides):
-        self.settings = stack.settings("risk", transient_retry_seconds=2.0, **overrides)
+        self.settings = stack.settings("risk", **overrides)
+        self.attempts: dict[str, int] = {}
         self.engine = make_engine(self.settings.database_url)
         self.factory = make_session_factory(self.engine)
         with self.engine.begin() as c:
@@ -54,7 +55,9 @@ class Harness:
         self.thread = threading.Thread(target=self.consumer.run, daemon=True)
 
     def handle(self, session, event):
-        failure = self.failures.get(str(event.data["mark_id"]))
+        mark = str(event.data["mark_id"])
+        self.attempts[mark] = self.attempts.get(mark, 0) + 1
+        failure = self.failures.get(mark)
         if failure is not None:
             raise failure
         session.execute(sa.text("INSERT INTO handled VALUES (:m, :k)"),
@@ -112,7 +115,7 @@ def test_malformed_event_is_parked_and_the_consumer_keeps_going(harness):
 
 
 def test_poison_message_stops_at_the_delivery_limit_and_replays_once_fixed(harness):
-    h = harness(delivery_limit=3).start()
+    h = harness().start()
     poison = attendance_event()
     mark = poison["data"]["mark_id"]
     h.failures[mark] = RuntimeError("a bug in the handler")
@@ -130,9 +133,12 @@ def test_transient_failure_is_retried_in_place_until_it_passes(harness):
     event = attendance_event()
     mark = event["data"]["mark_id"]
     h.failures[mark] = TransientError("database is restarting")
-    threading.Timer(0.5, lambda: h.failures.pop(mark)).start()
     publish_envelope(h.settings.amqp_url, event)
+    wait_until(lambda: h.attempts.get(mark, 0) >= 3, what="the handler to be retried while the failure lasts")
+    del h.failures[mark]  # the database is back
     wait_until(lambda: [str(m) for m in h.handled()] == [mark], what="the event handled after the retry")
+    # retried in place: never handed back to the queue (no delivery spent), never parked
+    assert h.consumer.counts[Outcome.REQUEUED] == 0 and h.consumer.counts[Outcome.HANDLED] == 1
     assert queue_depth(h.settings.amqp_url, "risk.dead") == 0
 
 

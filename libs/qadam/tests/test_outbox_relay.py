@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -53,6 +52,12 @@ def get_all(amqp_url: str, queue: str) -> list[tuple]:
             out.append((method, props, json.loads(body)))
 
 
+def listening(engine) -> bool:
+    with engine.connect() as c:
+        return bool(c.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND query = 'LISTEN qadam_outbox'")).scalar())
+
+
 def unsent(engine) -> list:
     with engine.connect() as c:
         return c.execute(sa.select(outbox.c.id, outbox.c.attempts, outbox.c.last_error)
@@ -91,7 +96,7 @@ def test_relay_wakes_on_notify_not_on_its_sweep(sessions_db):
     settings, engine, factory = sessions_db  # sweep every 300 s: only NOTIFY can explain a prompt publish
     relay, stop, thread = run_relay(settings, engine)
     try:
-        time.sleep(1.0)  # the relay is asleep on LISTEN now
+        wait_until(lambda: listening(engine), what="the relay to LISTEN")  # and it has made its first pass
         with transaction(factory) as s:
             add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
         wait_until(lambda: not unsent(engine), timeout=10, what="the NOTIFY to wake the relay")

@@ -33,6 +33,16 @@ def app(stack):
     def echo(data):
         return data
 
+    @blp.route("/twice", methods=["POST"])
+    @allow(Role.MANAGER)
+    def twice():
+        import sqlalchemy as sa
+        from qadam.web import unit_of_work
+        with unit_of_work() as s:
+            s.execute(sa.text("INSERT INTO programme (id, name, sessions_required, max_unexcused_absences, created_by)"
+                              " VALUES (gen_random_uuid(), 'probe: inserted twice', 1, 0, 'probe')"))
+        return {}, 201
+
     @blp.route("/boom")
     @allow(Role.ADMINISTRATOR)
     def boom():
@@ -84,6 +94,17 @@ def test_expired_forged_and_wrong_audience_tokens_are_refused(client, jwt_keys, 
     assert_problem(client.post("/echo", json={}, headers=bearer(forged)), 401)
     elsewhere = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="another-system")
     assert_problem(client.post("/echo", json={}, headers=bearer(elsewhere)), 401)
+
+
+def test_losing_a_race_at_a_unique_constraint_is_a_409_not_a_500(client, token):
+    manager = bearer(token("mgr-1", "manager", region="Toshkent"))
+    assert client.post("/twice", headers=manager).status_code == 201
+    body = assert_problem(client.post("/twice", headers=manager), 409)
+    assert body["constraint"] == "uq_programme_name"
+
+
+def test_cors_preflight_needs_no_token(client):
+    assert client.options("/echo").status_code == 200
 
 
 def test_endpoint_without_access_rule_is_closed_to_everyone(client, token):

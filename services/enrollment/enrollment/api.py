@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Principal, Role, allow, current_principal
+from qadam.auth import DISTRICT_SCOPED, Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.outbox import add_event
 from qadam.web import PageArgs, paginate, read_session, unit_of_work
@@ -184,6 +184,11 @@ class Enrolments(MethodView):
             assert cohort is not None and participant is not None
             if not principal.covers(region=cohort.region, district=cohort.district):
                 raise Problem(403, f"The cohort's district {cohort.district} is outside your area.")
+            if not _may_see_participant(s, principal, participant):
+                raise not_found("participant", participant.id)
+            if principal.role == Role.INSPECTOR and data["inspector_id"] != principal.user_id:
+                raise Problem(403, "An inspector enrols participants as their own responsible inspector; "
+                                   "ask a manager to assign another inspector.")
             duplicate = s.execute(sa.select(Enrolment.id).where(
                 Enrolment.participant_id == participant.id, Enrolment.cohort_id == cohort.id)).scalar()
             if duplicate:
@@ -218,12 +223,15 @@ class EnrolmentById(MethodView):
 
 # -- record-level scoping --------------------------------------------------------------------------
 def _area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any:
-    conditions = []
-    if principal.region:
-        conditions.append(region_col == principal.region)
-    if principal.district and principal.role != Role.MANAGER:
+    """Records inside the principal's area; none at all if the token lacks the area its role needs."""
+    if not principal.region:
+        return sa.false()
+    conditions = [region_col == principal.region]
+    if principal.role in DISTRICT_SCOPED:
+        if not principal.district:
+            return sa.false()
         conditions.append(district_col == principal.district)
-    return sa.and_(sa.true(), *conditions)
+    return sa.and_(*conditions)
 
 
 def _visible_cohorts(principal: Principal) -> sa.Select[Any]:

@@ -78,3 +78,31 @@ def test_enrolment_writes_its_event_in_the_same_transaction(app_for, token, stac
     assert client.post("/enrolments", headers=bearer(inspector), json={
         "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a",
         "psychologist_id": "psy-a"}).status_code == 409
+
+
+def test_inspector_cannot_reach_another_districts_participant_by_enrolling_him(app_for, token):
+    client = app_for("enrollment").test_client()
+    manager = token("mgr-a", "manager", region=REGION)
+    other = token("insp-kogon", "inspector", region=REGION, district="Kogon")
+    mine = token("insp-a", "inspector", region=REGION, district=DISTRICT)
+    person = client.post("/participants", headers=bearer(other), json={
+        "full_name": "Kogon resident", "birth_date": "1980-01-01", "region": REGION, "district": "Kogon"}).get_json()
+    programme = client.post("/programmes", headers=bearer(manager), json={
+        "name": f"P {uuid.uuid4().hex[:6]}", "sessions_required": 8, "max_unexcused_absences": 1}).get_json()
+    cohort = client.post("/cohorts", headers=bearer(manager), json={
+        "programme_id": programme["id"], "name": "G", "region": REGION, "district": DISTRICT,
+        "facilitator_ids": ["psy-a"], "start_date": "2026-12-01"}).get_json()
+    assert client.get(f"/participants/{person['id']}", headers=bearer(mine)).status_code == 404
+    attempt = client.post("/enrolments", headers=bearer(mine), json={
+        "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a", "psychologist_id": "psy-a"})
+    assert attempt.status_code == 404
+    assert client.get(f"/participants/{person['id']}", headers=bearer(mine)).status_code == 404
+
+
+def test_token_without_its_area_sees_nothing(app_for, token):
+    client = app_for("enrollment").test_client()
+    no_area = token("insp-nowhere", "inspector")
+    assert client.get("/cohorts", headers=bearer(no_area)).get_json()["total"] == 0
+    assert client.get("/enrolments", headers=bearer(no_area)).get_json()["total"] == 0
+    assert client.post("/participants", headers=bearer(no_area), json={
+        "full_name": "X", "birth_date": "1980-01-01", "region": REGION, "district": DISTRICT}).status_code == 403

@@ -24,22 +24,28 @@ from .domain import delivery_exhausted, next_attempt_delay, render_alert_email
 from .models import Delivery, DeliveryAttempt, Notification
 
 log = get_logger(__name__)
-BATCH = 20
+BATCH = 20  # deliveries sent in one pass; each is claimed, sent and committed on its own
 
 
 def dispatch_due(settings: Settings, factory: sessionmaker[Session], now: datetime | None = None) -> float | None:
     """One pass: send what is due. Returns seconds until the next retry is due (None: nothing pending)."""
     now = now or datetime.now(UTC)
-    with transaction(factory) as s:
-        due = s.execute(
-            sa.select(Delivery, Notification).join(Notification, Notification.id == Delivery.notification_id)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-            .order_by(Delivery.next_attempt_at).limit(BATCH)
-            .with_for_update(of=Delivery, skip_locked=True)
-        ).all()
-        for delivery, notification in due:
-            _attempt(settings, s, delivery, notification)
-    if len(due) == BATCH:
+    sent = 0
+    while sent < BATCH:
+        # One delivery a transaction: once an e-mail has gone, only that one row's commit stands between it
+        # and being marked sent (a crash there can resend one message, never a batch).
+        with transaction(factory) as s:
+            due = s.execute(
+                sa.select(Delivery, Notification).join(Notification, Notification.id == Delivery.notification_id)
+                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+                .order_by(Delivery.next_attempt_at).limit(1)
+                .with_for_update(of=Delivery, skip_locked=True)
+            ).first()
+            if due is None:
+                break
+            _attempt(settings, s, *due)
+        sent += 1
+    if sent == BATCH:
         return 0
     with factory() as s:
         upcoming = s.execute(sa.select(sa.func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")).scalar()

@@ -29,10 +29,11 @@ def visible_flags(principal: Principal) -> sa.Select[Any]:
             EnrolmentView.psychologist_id == principal.user_id, EnrolmentView.inspector_id == principal.user_id))
         if principal.role == Role.PSYCHOLOGIST:
             return query.where(Flag.enrolment_id.in_(mine))
-        area = sa.and_(sa.true(), *([Flag.district == principal.district] if principal.district else []),
-                       *([Flag.region == principal.region] if principal.region else []))
+        area = (sa.and_(Flag.region == principal.region, Flag.district == principal.district)
+                if principal.region and principal.district else sa.false())
         return query.where(sa.or_(Flag.enrolment_id.in_(mine), area))
-    return query.where(Flag.region == principal.region) if principal.region else query
+    # a regional role: its region, and nothing at all for a token without one
+    return query.where(Flag.region == principal.region) if principal.region else query.where(sa.false())
 
 
 @blp.route("/flags")

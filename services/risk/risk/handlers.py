@@ -21,14 +21,21 @@ from .models import AttendanceFact, EnrolmentView, Flag
 log = get_logger(__name__)
 
 
+def lock_enrolment(session: Session, enrolment_id: object) -> None:
+    """Serialise the handling of one enrolment across workers, even before its row exists (FOR UPDATE
+    locks nothing then): a mark and the enrolment arriving at two workers cannot miss each other."""
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(str(enrolment_id), 0))))
+
+
 def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
+    lock_enrolment(session, d["enrolment_id"])
     values = {k: d[k] for k in ("participant_code", "cohort_id", "region", "district", "inspector_id",
                                 "psychologist_id", "status")}
     session.execute(insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
                     .on_conflict_do_update(index_elements=[EnrolmentView.enrolment_id], set_=values))
     # Marks that arrived before the enrolment (events from two producers can cross) are evaluated now.
-    enrolment = session.get(EnrolmentView, d["enrolment_id"], with_for_update=True, populate_existing=True)
+    enrolment = session.get(EnrolmentView, d["enrolment_id"], populate_existing=True)
     assert enrolment is not None
     evaluate_attendance(session, enrolment, settings)
 
@@ -36,7 +43,8 @@ def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
 def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     # One enrolment's marks are evaluated one at a time, so two workers cannot both raise the same run.
-    enrolment = session.get(EnrolmentView, d["enrolment_id"], with_for_update=True)
+    lock_enrolment(session, d["enrolment_id"])
+    enrolment = session.get(EnrolmentView, d["enrolment_id"])
     values = {"participant_code": d["participant_code"], "session_number": d["session_number"],
               "scheduled_at": d["scheduled_at"], "status": d["status"], "recorded_at": d["recorded_at"]}
     session.execute(

@@ -26,6 +26,8 @@ def group(stack):
             c.execute(sa.text("INSERT INTO roster_entry VALUES (:e, :c, :code, 'active')"),
                       {"e": e, "c": cohort, "code": f"P-2026-{900000 + i:06d}"})
     yield {"cohort": cohort, "psy": psy, "enrolments": enrolments, "engine": engine}
+    with engine.begin() as c:  # these enrolments exist nowhere else: keep their events off the shared bus
+        c.execute(sa.text("DELETE FROM outbox WHERE envelope->'data'->>'cohort_id' = :c"), {"c": str(cohort)})
     engine.dispose()
 
 
