@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 SERVICES = ("enrollment", "sessions", "risk", "notify")
 
@@ -48,6 +49,10 @@ class Settings:
     jwt_leeway_seconds: int = _setting("QADAM_JWT_LEEWAY_SECONDS", 30, "Clock skew tolerated on `exp` and `iat`.")
     portal_url: str = _setting(
         "QADAM_PORTAL_URL", "http://127.0.0.1:8000", "Base of the links that alerts carry into the portal."
+    )
+    time_zone: str = _setting(
+        "QADAM_TIME_ZONE", "Asia/Tashkent",
+        "Time zone of the dates people read (participant codes' year, dates in flag reasons); storage is UTC.",
     )
     page_size_max: int = _setting("QADAM_PAGE_SIZE_MAX", 100, "Largest page a list endpoint returns.")
     consumer_prefetch: int = _setting("QADAM_CONSUMER_PREFETCH", 20, "Unacknowledged messages a consumer holds at once.")
@@ -103,6 +108,10 @@ class Settings:
         values.update(overrides)
         settings = cls(**values)
         return dataclasses.replace(settings, database_url=settings.database_url.replace("{service}", service))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     def key_path(self, which: str) -> Path:
         return Path(self.jwt_public_key_file if which == "public" else self.jwt_private_key_file).expanduser()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from qadam.auth import DISTRICT_SCOPED, Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.outbox import add_event
-from qadam.web import PageArgs, paginate, read_session, unit_of_work
+from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,7 +130,8 @@ class Participants(MethodView):
                     raise conflict(f"A participant with this PINFL is registered already as {existing}; "
                                    "enrol him instead of registering him again.", existing_code=existing)
             number = s.execute(participant_number.next_value()).scalar_one()
-            participant = Participant(**data, code=participant_code(datetime.now(UTC).year, number),
+            year = datetime.now(settings_of_app().zone).year  # the year in Uzbekistan, not in UTC
+            participant = Participant(**data, code=participant_code(year, number),
                                       created_by=principal.user_id)
             s.add(participant)
         return participant

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 CONSECUTIVE_ABSENCES = "consecutive_absences"
@@ -56,7 +56,8 @@ def absence_runs(marks: Iterable[Mark]) -> list[list[Mark]]:
 
 
 def consecutive_absence_findings(
-    marks: Sequence[Mark], *, threshold: int, level: str, flagged_sessions: frozenset[str] = frozenset()
+    marks: Sequence[Mark], *, threshold: int, level: str, flagged_sessions: frozenset[str] = frozenset(),
+    zone: tzinfo = UTC,
 ) -> list[Finding]:
     """A finding for each run of `threshold` or more unexcused absences not already flagged.
 
@@ -77,7 +78,7 @@ def consecutive_absence_findings(
             fact_key=run[0].session_id,
             reasons=[
                 f"{len(run)} unexcused absences in a row: sessions {_numbers(numbers)} "
-                f"({run[0].scheduled_at.date().isoformat()} to {run[-1].scheduled_at.date().isoformat()}).",
+                f"({_day(run[0].scheduled_at, zone)} to {_day(run[-1].scheduled_at, zone)}).",
                 f"The rule flags {threshold} or more in a row; missed sessions are a warning sign of dropping out "
                 "and of renewed risk to the partner.",
             ],
@@ -88,6 +89,11 @@ def consecutive_absence_findings(
             },
         ))
     return findings
+
+
+def _day(moment: datetime, zone: tzinfo) -> str:
+    """The date as people where the session took place read it."""
+    return moment.astimezone(zone).date().isoformat()
 
 
 def _numbers(numbers: list[int]) -> str:

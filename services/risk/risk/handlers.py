@@ -70,7 +70,8 @@ def evaluate_attendance(session: Session, enrolment: EnrolmentView, settings: Se
         for sid in evidence.get("session_ids", ())
     )
     findings = consecutive_absence_findings(marks, threshold=settings.consecutive_absence_threshold,
-                                            level=settings.consecutive_absence_level, flagged_sessions=flagged)
+                                            level=settings.consecutive_absence_level, flagged_sessions=flagged,
+                                            zone=settings.zone)
     return [raise_flag(session, enrolment, f) for f in findings]
 
 

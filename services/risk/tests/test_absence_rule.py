@@ -76,3 +76,12 @@ def test_threshold_is_a_setting():
 def test_runs_follow_session_dates_not_arrival():
     ms = marks("unexcused", "present", "unexcused")
     assert [[m.session_number for m in run] for run in absence_runs(reversed(ms))] == [[1], [3]]
+
+
+def test_dates_in_reasons_are_read_in_the_sessions_time_zone():
+    from zoneinfo import ZoneInfo
+
+    late_evening = [Mark("a", 1, datetime(2026, 10, 5, 20, 30, tzinfo=UTC), "unexcused"),
+                    Mark("b", 2, datetime(2026, 10, 8, 20, 30, tzinfo=UTC), "unexcused")]
+    [finding] = consecutive_absence_findings(late_evening, threshold=2, level="high", zone=ZoneInfo("Asia/Tashkent"))
+    assert "(2026-10-06 to 2026-10-09)" in finding.reasons[0]  # 01:30 the next day in Tashkent

@@ -3,43 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
-from qadam.db import make_engine, make_session_factory, transaction
-from risk.handlers import handlers
-
-
-@pytest.fixture
-def risk_db(stack):
-    engine = make_engine(stack.database_url("risk"))
-    yield stack.settings("risk"), make_session_factory(engine), engine
-    engine.dispose()
-
-
-def events_for(enrolment: uuid.UUID, statuses: list[str]) -> tuple[object, list[object]]:
-    code = f"P-2026-{uuid.uuid4().int % 1_000_000:06d}"
-    enrolled = catalog.parse(catalog.build("enrollment.enrolled", {
-        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4(),
-        "inspector_id": "insp-r", "psychologist_id": "psy-r", "region": "Xorazm viloyati", "district": "Urganch",
-        "status": "active", "enrolled_at": datetime.now(UTC)}, producer="enrollment", correlation_id="c",
-        causation_id=None))
-    start = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    marks = [catalog.parse(catalog.build("sessions.attendance.recorded", {
-        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
-        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
-        "excuse_reason": "ill" if s == "excused" else None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)},
-        producer="sessions", correlation_id="c", causation_id=None)) for n, s in enumerate(statuses, 1)]
-    return enrolled, marks
-
-
-def deliver(settings, factory, events) -> None:
-    table = handlers(settings)
-    for event in events:
-        with transaction(factory) as s:
-            table[event.type](s, event)
 
 
 def flags(engine, enrolment) -> list[tuple]:
@@ -59,7 +25,7 @@ def outbox_flags(engine, enrolment) -> list[dict]:
     ("marks before the enrolment", [2, 4, 5]),  # all known when the enrolment arrives
     ("reversed", [4, 5]),                       # raised at 4 and 5; session 2 arriving late joins the same run
 ])
-def test_events_in_any_order_raise_one_flag_for_one_run(risk_db, order, evidence):
+def test_events_in_any_order_raise_one_flag_for_one_run(risk_db, order, evidence, events_for, deliver):
     settings, factory, engine = risk_db
     enrolment = uuid.uuid4()
     enrolled, marks = events_for(enrolment, ["present", "unexcused", "excused", "unexcused", "unexcused"])
@@ -71,7 +37,7 @@ def test_events_in_any_order_raise_one_flag_for_one_run(risk_db, order, evidence
     assert event["data"]["inspector_id"] == "insp-r" and event["data"]["psychologist_id"] == "psy-r"
 
 
-def test_excused_absences_alone_raise_nothing(risk_db):
+def test_excused_absences_alone_raise_nothing(risk_db, events_for, deliver):
     settings, factory, engine = risk_db
     enrolment = uuid.uuid4()
     enrolled, marks = events_for(enrolment, ["excused", "excused", "present", "excused"])

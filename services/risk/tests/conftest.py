@@ -1,0 +1,55 @@
+"""Fixtures shared by risk's tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from qadam.contracts import catalog
+from qadam.db import make_engine, make_session_factory, transaction
+from risk.handlers import handlers
+
+
+@pytest.fixture
+def risk_db(stack):
+    engine = make_engine(stack.database_url("risk"))
+    yield stack.settings("risk"), make_session_factory(engine), engine
+    engine.dispose()
+
+
+@pytest.fixture
+def events_for():
+    """events_for(enrolment, statuses) -> (enrollment.enrolled, [sessions.attendance.recorded...]) as parsed events."""
+    return _events_for
+
+
+@pytest.fixture
+def deliver():
+    """deliver(settings, factory, events): each event through risk's real handler, one transaction each."""
+    return _deliver
+
+
+def _events_for(enrolment: uuid.UUID, statuses: list[str]) -> tuple[object, list[object]]:
+    code = f"P-2026-{uuid.uuid4().int % 1_000_000:06d}"
+    enrolled = catalog.parse(catalog.build("enrollment.enrolled", {
+        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4(),
+        "inspector_id": "insp-r", "psychologist_id": "psy-r", "region": "Xorazm viloyati", "district": "Urganch",
+        "status": "active", "enrolled_at": datetime.now(UTC)}, producer="enrollment", correlation_id="c",
+        causation_id=None))
+    start = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    marks = [catalog.parse(catalog.build("sessions.attendance.recorded", {
+        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
+        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
+        "excuse_reason": "ill" if s == "excused" else None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)},
+        producer="sessions", correlation_id="c", causation_id=None)) for n, s in enumerate(statuses, 1)]
+    return enrolled, marks
+
+
+def _deliver(settings, factory, events) -> None:
+    table = handlers(settings)
+    for event in events:
+        with transaction(factory) as s:
+            table[event.type](s, event)
+
+
