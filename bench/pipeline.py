@@ -75,9 +75,6 @@ class Pipeline:
         with self.engines["risk"].begin() as c:
             c.execute(sa.text("INSERT INTO enrolment_view VALUES (:e, :code, :c, 'Buxoro viloyati', 'Kogon', "
                               "'insp-b', 'psy-b', 'active')"), [{"e": e, "code": codes[e], "c": self.cohort} for e in ids])
-        with self.engines["notify"].begin() as c:
-            c.execute(sa.text("INSERT INTO enrolment_contact VALUES (:e, :code, 'insp-b', 'psy-b', "
-                              "'Buxoro viloyati', 'Kogon')"), [{"e": e, "code": codes[e]} for e in ids])
         self.codes = getattr(self, "codes", {}) | codes
         return ids
 

@@ -26,7 +26,7 @@ DELIVERY_LIMIT = 10
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "sessions": ("enrollment.cohort.created", "enrollment.enrolled"),
     "risk": ("enrollment.enrolled", "sessions.attendance.recorded"),
-    "notify": ("enrollment.enrolled", "risk.flag.raised"),
+    "notify": ("risk.flag.raised",),  # a flag names whom to tell: notify needs no projection of enrolments
 }
 
 

@@ -1,4 +1,4 @@
-"""What notify does with the events it consumes: learn who answers for an enrolment; alert them on a flag."""
+"""What notify does with the events it consumes: alert the people a flag names."""
 
 from __future__ import annotations
 
@@ -14,16 +14,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .domain import alert_link, alert_summary, flag_recipients
-from .models import Contact, Delivery, EnrolmentContact, Notification
+from .models import Contact, Delivery, Notification
 
 log = get_logger(__name__)
-
-
-def on_enrolled(session: Session, event: Event) -> None:
-    d = event.data
-    values = {k: d[k] for k in ("participant_code", "inspector_id", "psychologist_id", "region", "district")}
-    session.execute(insert(EnrolmentContact).values(enrolment_id=d["enrolment_id"], **values)
-                    .on_conflict_do_update(index_elements=[EnrolmentContact.enrolment_id], set_=values))
 
 
 def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
@@ -56,6 +49,5 @@ def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> Non
 
 def handlers(settings: Settings) -> dict[str, Handler]:
     return {
-        "enrollment.enrolled": on_enrolled,
         "risk.flag.raised": partial(on_flag_raised, settings=settings),
     }

@@ -1,4 +1,4 @@
-"""Notify's tables: who is responsible for an enrolment (from events), contacts, notifications, deliveries."""
+"""Notify's tables: staff contacts, notifications, deliveries and every delivery attempt."""
 
 from __future__ import annotations
 
@@ -13,19 +13,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
-
-
-class EnrolmentContact(Base):
-    """Who answers for an enrolment: from `enrollment.enrolled`."""
-
-    __tablename__ = "enrolment_contact"
-
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    participant_code: Mapped[str] = mapped_column(sa.String(20))
-    inspector_id: Mapped[str] = mapped_column(sa.String(100))
-    psychologist_id: Mapped[str] = mapped_column(sa.String(100))
-    region: Mapped[str] = mapped_column(sa.String(100))
-    district: Mapped[str] = mapped_column(sa.String(100))
 
 
 class Contact(Base):
