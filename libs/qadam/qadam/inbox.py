@@ -35,6 +35,13 @@ from .topology import DELIVERY_LIMIT, SUBSCRIPTIONS, Topology, incoming_queue
 log = get_logger(__name__)
 
 Handler = Callable[[Session, Event], None]
+BatchHandler = Callable[[Session, list[Event]], None]
+
+
+def batch_handler(one: Handler, many: BatchHandler) -> Handler:
+    """A handler that can also take several events of its type at once (same effects, fewer statements)."""
+    setattr(one, "many", many)  # noqa: B010 - handlers are plain callables; mypy would refuse the attribute
+    return one
 
 
 class PermanentError(Exception):
@@ -89,15 +96,34 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event, Handle
             .returning(inbox.c.message_id)
         ).scalars())
         outcomes = []
+        run: list[Event] = []  # consecutive new events for one handler that takes them together
+        run_handler: Handler | None = None
         for event, handler in items:
             if event.id not in fresh:  # seen before, or a second copy within this batch
                 outcomes.append(Outcome.DUPLICATE)
                 continue
             fresh.discard(event.id)
-            with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
-                handler(session, event)
             outcomes.append(Outcome.HANDLED)
+            if handler is not run_handler:
+                _run(session, run_handler, run)
+                run, run_handler = [], handler
+            run.append(event)
+        _run(session, run_handler, run)
     return outcomes
+
+
+def _run(session: Session, handler: Handler | None, events: list[Event]) -> None:
+    if handler is None or not events:
+        return
+    many = getattr(handler, "many", None)
+    if many is not None and len(events) > 1:
+        with log_context(correlation_id=events[0].correlation_id, message_ids=[str(e.id) for e in events],
+                         event_type=events[0].type):
+            many(session, events)
+        return
+    for event in events:
+        with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
+            handler(session, event)
 
 
 def purge_inbox(factory: sessionmaker[Session], hours: int) -> int:

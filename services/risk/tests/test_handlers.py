@@ -43,3 +43,27 @@ def test_excused_absences_alone_raise_nothing(risk_db, events_for, deliver):
     enrolled, marks = events_for(enrolment, ["excused", "excused", "present", "excused"])
     deliver(settings, factory, [enrolled, *marks])
     assert flags(engine, enrolment) == []
+
+
+def test_a_batch_of_marks_raises_what_one_at_a_time_raises(risk_db, events_for, deliver):
+    from qadam.inbox import Outcome, handle_batch
+    from risk.handlers import handlers
+
+    settings, factory, engine = risk_db
+    table = handlers(settings)
+    patterns = [["unexcused", "unexcused"], ["present", "unexcused", "excused", "unexcused", "unexcused"],
+                ["unexcused", "present", "unexcused"], ["excused", "excused"]]
+    one_by_one, batched = [], []
+    for statuses in patterns:
+        for target, via_batch in ((one_by_one, False), (batched, True)):
+            enrolment = uuid.uuid4()
+            enrolled, marks = events_for(enrolment, statuses)
+            deliver(settings, factory, [enrolled])
+            if via_batch:
+                outcomes = handle_batch(factory, [(m, table[m.type]) for m in [*marks, marks[0]]])
+                assert outcomes[-1] is Outcome.DUPLICATE  # a second copy inside the same batch has no effect
+            else:
+                deliver(settings, factory, marks)
+            target.append([evidence for _, evidence in flags(engine, enrolment)])
+    assert batched == [[[1, 2]], [[2, 4, 5]], [], []]
+    assert one_by_one == [[[1, 2]], [[2, 4]], [], []]  # one at a time, the run is flagged as soon as it reaches 2
