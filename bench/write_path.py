@@ -158,5 +158,3 @@ def _answers(port: int) -> bool:
         return True
     except requests.RequestException:
         return False
-    finally:
-        time.sleep(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -229,7 +229,3 @@ def issue_token(
         if value:
             claims[name] = value
     return jwt.encode(claims, private_key_pem, algorithm="RS256")
-
-
-def roles(values: Iterable[str]) -> tuple[Role, ...]:
-    return tuple(Role(v) for v in values)

@@ -224,13 +224,6 @@ class Consumer:
             return None
         return event, handler
 
-    def on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> Outcome | None:
-        """One message on its own (parse, handle, settle)."""
-        parsed = self._parse(channel, method, properties, body)
-        if parsed is None:
-            return Outcome.PARKED
-        return self._handle_one(channel, method, properties, *parsed)
-
     def _handle_one(self, channel: Any, method: Any, properties: Any, event: Event, handler: Handler) -> Outcome:
         tag = method.delivery_tag
         deliveries = _deliveries(properties)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pika
-
-from .bus import close_quietly, connect
+from .bus import connect
 from .config import Settings
 from .topology import Topology, incoming_queue, parking_queue
 
@@ -33,15 +31,3 @@ def replay_parked(settings: Settings, *, limit: int | None = None) -> int:
         return moved
     finally:
         conn.close()
-
-
-def parked_count(settings: Settings) -> int:
-    conn = connect(settings.amqp_url, name=f"{settings.service}-replay")
-    try:
-        channel = conn.channel()
-        result = channel.queue_declare(parking_queue(settings.service), passive=True)
-        return int(result.method.message_count)
-    except pika.exceptions.ChannelClosedByBroker:
-        return 0
-    finally:
-        close_quietly(conn)

@@ -392,8 +392,6 @@ def mail() -> Iterator[MailCatcher]:
 # -- the broker, as a producer or an operator sees it ------------------------------------------------
 @contextlib.contextmanager
 def broker_channel(amqp_url: str) -> Iterator[Any]:
-    import pika
-
     from .bus import close_quietly, connect
 
     conn = connect(amqp_url, name="test")
@@ -402,7 +400,6 @@ def broker_channel(amqp_url: str) -> Iterator[Any]:
         yield channel
     finally:
         close_quietly(conn)
-    del pika
 
 
 def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, message_id: str | None = None) -> None:

@@ -7,7 +7,7 @@ never holds one, and the templates have no place for one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 LEVEL_WORDS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "CRITICAL"}
 
@@ -58,6 +58,3 @@ def delivery_exhausted(attempts: int, max_attempts: int) -> bool:
 def alert_link(portal_url: str, notification_id: str) -> str:
     return f"{portal_url.rstrip('/')}/alerts/{notification_id}"
 
-
-def is_due(next_attempt_at: datetime, now: datetime) -> bool:
-    return next_attempt_at <= now

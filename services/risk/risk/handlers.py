@@ -41,23 +41,7 @@ def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
 
 
 def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
-    d = event.data
-    # One enrolment's marks are evaluated one at a time, so two workers cannot both raise the same run.
-    lock_enrolment(session, d["enrolment_id"])
-    enrolment = session.get(EnrolmentView, d["enrolment_id"])
-    values = {"participant_code": d["participant_code"], "session_number": d["session_number"],
-              "scheduled_at": d["scheduled_at"], "status": d["status"], "recorded_at": d["recorded_at"]}
-    session.execute(
-        insert(AttendanceFact).values(enrolment_id=d["enrolment_id"], session_id=d["session_id"], **values)
-        .on_conflict_do_update(index_elements=[AttendanceFact.enrolment_id, AttendanceFact.session_id], set_=values,
-                               # a correction recorded later wins; an older copy arriving late does not
-                               where=AttendanceFact.recorded_at <= d["recorded_at"])
-    )
-    if enrolment is None:
-        log.info("enrolment_not_yet_known", enrolment_id=str(d["enrolment_id"]),
-                 note="kept; evaluated when enrollment.enrolled arrives")
-        return
-    evaluate_attendance(session, enrolment, settings)
+    on_attendance_batch(session, [event], settings=settings)
 
 
 def on_attendance_batch(session: Session, events: list[Event], *, settings: Settings) -> None:
