@@ -2,15 +2,17 @@
 
 `add_event` is all a request handler or event handler calls; it never touches pika. The `OutboxRelay`
 (in the worker process) claims unsent rows with FOR UPDATE SKIP LOCKED, publishes them persistent and
-mandatory with publisher confirms, and marks them sent only once the broker confirmed them. It sleeps
-on PostgreSQL LISTEN (the outbox's insert trigger NOTIFYs at commit), so an event leaves within
-milliseconds of its commit; the sweep interval is only a safety net.
+mandatory with pipelined publisher confirms, and marks them sent only once the broker confirmed them.
+It wakes on PostgreSQL LISTEN (the outbox's insert trigger NOTIFYs at commit), so an event leaves
+within milliseconds of its commit; the sweep interval is only a safety net.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,13 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .bus import CONNECTION_ERRORS, close_quietly, connect, with_backoff
+from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
 from .contracts import catalog
 from .db import OUTBOX_CHANNEL, outbox, psycopg_dsn
 from .events import exchange_of
 from .log import current_causation_id, current_correlation_id, get_logger, new_correlation_id
-from .pgwake import wake_loop
 from .topology import Topology
 
 log = get_logger(__name__)
@@ -67,10 +68,18 @@ def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:
 
 # What ends a relay connection (and starts a new one after a pause): the broker or the database went away.
 RELAY_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, psycopg.OperationalError, sa.exc.OperationalError)
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (psycopg.OperationalError, sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 class OutboxRelay:
-    """Moves committed outbox rows to RabbitMQ: at least once, in commit order, confirmed."""
+    """Moves committed outbox rows to RabbitMQ: at least once, in commit order, confirmed.
+
+    Confirms are pipelined: a pass claims a batch (FOR UPDATE SKIP LOCKED), publishes all of it
+    without waiting, and the broker's confirms (often one `multiple` ack for many) come back on the
+    same event loop; when the last one is in, the confirmed rows are marked sent and the claim's
+    transaction commits. One round trip per batch instead of one per event. The loop is pika's
+    SelectConnection ioloop, which also watches the LISTEN socket, so a commit wakes it at once.
+    """
 
     def __init__(self, settings: Settings, engine: Engine, stop: threading.Event) -> None:
         self.settings = settings
@@ -78,106 +87,263 @@ class OutboxRelay:
         self.stop = stop
         self.topology = Topology()
         self.published = 0
-
-    # -- one pass -------------------------------------------------------------------------------
-    def publish_pending(self, channel: Any) -> int:
-        """Claim a batch of unsent rows, publish each with a confirm, mark the confirmed ones sent."""
-        with self.engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
-                .where(outbox.c.sent_at.is_(None))
-                .order_by(outbox.c.seq)
-                .limit(self.settings.relay_batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
-            confirmed: list[Any] = []
-            failed: tuple[Any, str] | None = None
-            for row in rows:
-                body = _json_bytes(row.envelope)
-                try:
-                    channel.basic_publish(
-                        exchange=row.exchange,
-                        routing_key=row.routing_key,
-                        body=body,
-                        properties=message_properties(row.envelope),
-                        mandatory=True,
-                    )
-                except (pika.exceptions.UnroutableError, pika.exceptions.NackError) as exc:
-                    # Keep commit order: stop here and try this row (and those after it) again later.
-                    failed = (row.id, f"{type(exc).__name__}: no queue took {row.routing_key} on {row.exchange}")
-                    break
-                confirmed.append(row.id)
-            now = datetime.now(UTC)
-            if confirmed:
-                conn.execute(sa.update(outbox).where(outbox.c.id.in_(confirmed)).values(sent_at=now))
-            if failed:
-                conn.execute(
-                    sa.update(outbox).where(outbox.c.id == failed[0])
-                    .values(attempts=outbox.c.attempts + 1, last_error=failed[1])
-                )
-                log.error("outbox_publish_refused", message_id=str(failed[0]), error=failed[1])
-        self.published += len(confirmed)
-        if failed:
-            raise _Refused(failed[1])
-        return len(rows)
+        self.refused = 0
+        self.peak_in_flight = 0  # the most publishes awaiting their confirm at once (1 would mean no pipelining)
 
     def purge_sent(self) -> int:
         cutoff = datetime.now(UTC) - timedelta(hours=self.settings.outbox_retention_hours)
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(outbox).where(outbox.c.sent_at < cutoff)).rowcount or 0
 
-    # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
         pause = 0.5
         while not self.stop.is_set():
-            amqp = with_backoff(lambda: connect(self.settings.amqp_url, name=f"{self.settings.service}-relay"),
-                                stop=self.stop, what="relay: connect to RabbitMQ")
-            if amqp is None:
-                return
+            link = _RelayLink(self)
             try:
-                channel = amqp.channel()
-                channel.confirm_delivery()
-                self.topology.declare(channel)
-                pause = 0.5  # connected: the next outage starts its back-off afresh
-                self._serve(amqp, channel)
+                self._declare_topology()
+                link.run()
             except RELAY_ERRORS as exc:
-                # The broker or the database went away: try again, waiting longer each time it stays away.
                 log.warning("relay_connection_lost", error=repr(exc), retry_in_seconds=round(pause, 1))
-                self.stop.wait(pause)
-                pause = min(pause * 2, 10.0)
-            finally:
-                close_quietly(amqp)
+            else:
+                if self.stop.is_set():
+                    return
+                log.warning("relay_connection_lost", error=link.close_reason, retry_in_seconds=round(pause, 1))
+            if link.confirmed_any:
+                pause = 0.5  # it worked for a while: the next outage starts its back-off afresh
+            self.stop.wait(pause)
+            pause = min(pause * 2, 10.0)
 
-    def _serve(self, amqp: pika.BlockingConnection, channel: Any) -> None:
-        backoff = 0.0
-        last_purge = float("-inf")
+    def _declare_topology(self) -> None:
+        amqp = connect(self.settings.amqp_url, name=f"{self.settings.service}-relay-declare")
+        try:
+            self.topology.declare(amqp.channel())
+        finally:
+            close_quietly(amqp)
 
-        def one_pass() -> float | None:
-            nonlocal backoff, last_purge
-            try:
-                claimed = self.publish_pending(channel)
-            except _Refused:
-                backoff = min(max(backoff * 2, 0.5), 30.0)
-                return backoff
-            backoff = 0.0
-            if claimed >= self.settings.relay_batch_size:
-                return 0  # more are waiting: drain before sleeping
-            if time.monotonic() - last_purge > 3600:
-                last_purge = time.monotonic()
-                self.purge_sent()
-            return None
 
+class _RelayLink:
+    """One life of the relay: a SelectConnection, its confirm-mode channel and the LISTEN connection."""
+
+    def __init__(self, relay: OutboxRelay) -> None:
+        self.relay = relay
+        self.settings = relay.settings
+        self.channel: Any = None
+        self.listener: psycopg.Connection[Any] | None = None
+        self.close_reason = "closed"
+        self.confirmed_any = False
+        # the batch in flight: delivery tag -> row id, and what the broker refused
+        self.claim: tuple[sa.Connection, sa.RootTransaction] | None = None
+        self.claimed = 0
+        self.in_flight: dict[int, Any] = {}
+        self.batch: list[Any] = []
+        self.refusals: dict[Any, str] = {}
+        self.next_tag = 0
+        self.again = False
+        self.backoff = 0.0
+        self.pass_timer: Any = None
+        self.last_purge = float("-inf")
+        self.connection = pika.SelectConnection(
+            connection_parameters(self.settings.amqp_url, name=f"{self.settings.service}-relay"),
+            on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
+            on_close_callback=self._on_closed)
+
+    # -- life of the connection -----------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.connection.ioloop.start()
+        finally:
+            self._abandon_claim()
+            if self.listener is not None:
+                self.listener.close()
+        if self.close_reason.startswith("database"):
+            raise psycopg.OperationalError(self.close_reason)
+
+    def _on_open(self, connection: Any) -> None:
+        connection.channel(on_open_callback=self._on_channel)
+
+    def _on_open_error(self, _connection: Any, error: BaseException | str) -> None:
+        self.close_reason = f"cannot connect: {error!r}"
+        self.connection.ioloop.stop()
+
+    def _on_closed(self, _connection: Any, reason: BaseException) -> None:
+        if not self.close_reason.startswith("database"):
+            self.close_reason = repr(reason)
+        self.connection.ioloop.stop()
+
+    def _on_channel(self, channel: Any) -> None:
+        self.channel = channel
+        channel.add_on_close_callback(lambda _ch, reason: self._close(f"channel closed: {reason!r}"))
+        channel.add_on_return_callback(self._on_return)
+        channel.confirm_delivery(self._on_confirm, callback=lambda _frame: self._start())
+
+    def _start(self) -> None:
+        try:
+            self.listener = psycopg.connect(psycopg_dsn(self.settings.database_url), autocommit=True)
+            self.listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        except psycopg.OperationalError as exc:
+            self._close(f"database: {exc!r}")
+            return
+        self.connection.ioloop.add_handler(self.listener.fileno(), self._on_notify, self.connection.ioloop.READ)
         log.info("relay_listening", channel=OUTBOX_CHANNEL)
-        # pika services heartbeats only inside its own calls: tick it while we sleep on LISTEN.
-        wake_loop(psycopg_dsn(self.settings.database_url), OUTBOX_CHANNEL, self.stop, one_pass,
-                  sweep_seconds=self.settings.relay_sweep_seconds, tick=lambda: amqp.process_data_events(time_limit=0))
+        self._watch_stop()
+        self._schedule(0)  # work may have been committed while nobody listened
 
+    def _watch_stop(self) -> None:
+        if self.relay.stop.is_set() and not self.in_flight:
+            self._close("stopping")
+            return
+        self.connection.ioloop.call_later(0.2, self._watch_stop)
 
-class _Refused(Exception):
-    pass
+    def _close(self, reason: str) -> None:
+        self.close_reason = reason
+        if self.connection.is_open:
+            self.connection.close()
+        elif not self.connection.is_closing:
+            self.connection.ioloop.stop()
+
+    # -- waking up ------------------------------------------------------------------------------
+    def _on_notify(self, _fd: int, _events: int) -> None:
+        assert self.listener is not None
+        pgconn = self.listener.pgconn
+        try:
+            pgconn.consume_input()
+        except psycopg.OperationalError as exc:
+            self._close(f"database: LISTEN connection lost: {exc!r}")
+            return
+        while pgconn.notifies() is not None:
+            pass
+        if self.backoff == 0:
+            self._schedule(0)
+
+    def _schedule(self, delay: float) -> None:
+        """Run a pass after `delay` seconds (replacing a later one); if a batch is in flight, right after it."""
+        if self.in_flight or self.claim is not None:
+            self.again = True
+            return
+        if self.pass_timer is not None:
+            self.connection.ioloop.remove_timeout(self.pass_timer)
+        self.pass_timer = self.connection.ioloop.call_later(delay, self._pass)
+
+    # -- one pass: claim, publish all, wait for the confirms, mark sent, commit ------------------
+    def _pass(self) -> None:
+        self.pass_timer = None
+        self.again = False
+        if self.relay.stop.is_set() or self.channel is None or not self.channel.is_open:
+            return
+        try:
+            rows = self._claim()
+        except DATABASE_ERRORS as exc:
+            log.warning("relay_database_unavailable", error=repr(exc))
+            self._abandon_claim()
+            self._schedule(1.0)
+            return
+        if not rows:
+            self._finish_claim()
+            self._idle()
+            return
+        self.batch = [row.id for row in rows]
+        for row in rows:
+            self.channel.basic_publish(row.exchange, row.routing_key, _json_bytes(row.envelope),
+                                       properties=message_properties(row.envelope), mandatory=True)
+            self.next_tag += 1
+            self.in_flight[self.next_tag] = row.id
+        self.relay.peak_in_flight = max(self.relay.peak_in_flight, len(self.in_flight))
+
+    def _claim(self) -> list[Any]:
+        conn = self.relay.engine.connect()
+        self.claim = (conn, conn.begin())
+        rows = conn.execute(
+            sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
+            .where(outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(self.settings.relay_batch_size)
+            .with_for_update(skip_locked=True)
+        ).all()
+        self.claimed = len(rows)
+        return list(rows)
+
+    def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
+        # An unroutable mandatory message comes back before its confirm: remember why.
+        self.refusals[uuid.UUID(properties.message_id)] = (
+            f"UnroutableError: no queue took {method.routing_key} on {method.exchange}")
+
+    def _on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        acked = isinstance(method, pika.spec.Basic.Ack)
+        tags = [t for t in self.in_flight if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
+        for tag in tags:
+            row_id = self.in_flight.pop(tag, None)
+            if row_id is not None and not acked:
+                self.refusals.setdefault(row_id, "NackError: the broker could not take it")
+        if not self.in_flight and self.batch:
+            self._complete_batch()
+
+    def _complete_batch(self) -> None:
+        confirmed = [i for i in self.batch if i not in self.refusals]
+        refused = dict(self.refusals)
+        self.batch, self.refusals = [], {}
+        assert self.claim is not None
+        conn, _ = self.claim
+        try:
+            now = datetime.now(UTC)
+            if confirmed:
+                conn.execute(sa.update(outbox).where(outbox.c.id.in_(confirmed)).values(sent_at=now))
+            for row_id, error in refused.items():
+                conn.execute(sa.update(outbox).where(outbox.c.id == row_id)
+                             .values(attempts=outbox.c.attempts + 1, last_error=error))
+                log.error("outbox_publish_refused", message_id=str(row_id), error=error)
+            self._finish_claim()
+        except DATABASE_ERRORS as exc:
+            # Published but not marked: they go again (consumers' inboxes drop the copies).
+            log.warning("relay_database_unavailable", error=repr(exc))
+            self._abandon_claim()
+            self._schedule(1.0)
+            return
+        self.relay.published += len(confirmed)
+        self.relay.refused += len(refused)
+        self.confirmed_any = self.confirmed_any or bool(confirmed)
+        if refused:
+            self.backoff = min(max(self.backoff * 2, 0.5), 30.0)
+            self._schedule(self.backoff)
+        elif self.claimed >= self.settings.relay_batch_size or self.again:
+            self.backoff = 0.0
+            self._schedule(0)  # more are waiting: drain before sleeping
+        else:
+            self.backoff = 0.0
+            self._idle()
+
+    def _idle(self) -> None:
+        if time.monotonic() - self.last_purge > 3600:
+            self.last_purge = time.monotonic()
+            try:
+                self.relay.purge_sent()
+            except DATABASE_ERRORS as exc:
+                log.warning("outbox_purge_skipped", error=repr(exc))
+        if self.again:
+            self._schedule(0)
+        else:
+            self._schedule(self.settings.relay_sweep_seconds)  # the safety net for a missed NOTIFY
+
+    def _finish_claim(self) -> None:
+        if self.claim is not None:
+            conn, tx = self.claim
+            self.claim = None
+            try:
+                tx.commit()
+            finally:
+                conn.close()
+
+    def _abandon_claim(self) -> None:
+        if self.claim is not None:
+            conn, _ = self.claim
+            self.claim = None
+            self.in_flight.clear()
+            self.batch, self.refusals = [], {}
+            try:
+                conn.close()  # rolls back: the rows stay unsent and are claimed again
+            except Exception:  # noqa: BLE001 - the connection may be dead already
+                pass
 
 
 def _json_bytes(envelope: Any) -> bytes:
-    import json
-
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()

@@ -105,25 +105,42 @@ def test_relay_wakes_on_notify_not_on_its_sweep(sessions_db):
         thread.join(10)
 
 
+def test_confirms_are_pipelined_not_awaited_one_by_one(sessions_db):
+    settings, engine, factory = sessions_db
+    with transaction(factory) as s:
+        for _ in range(50):
+            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+    relay, stop, thread = run_relay(settings, engine)
+    try:
+        wait_until(lambda: not unsent(engine), what="all rows marked sent")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert relay.published == 50
+    assert relay.peak_in_flight == 50  # one batch published before the first confirm was awaited
+    assert len(get_all(settings.amqp_url, "risk.incoming")) == 50
+
+
 def test_unroutable_event_stays_unsent_until_a_queue_takes_it(sessions_db):
     settings, engine, factory = sessions_db
-    with broker_channel(settings.amqp_url) as ch:
-        ch.queue_unbind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
-    relay = OutboxRelay(settings, engine, threading.Event())
-    with transaction(factory) as s:
-        add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
-    with broker_channel(settings.amqp_url) as ch:
-        ch.confirm_delivery()
-        with pytest.raises(Exception, match="no queue took"):
-            relay.publish_pending(ch)
-    [row] = unsent(engine)
-    assert row.attempts == 1 and "UnroutableError" in row.last_error
-    with broker_channel(settings.amqp_url) as ch:
-        ch.queue_bind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
-        ch.confirm_delivery()
-        assert relay.publish_pending(ch) == 1
-    assert unsent(engine) == []
-    assert len(get_all(settings.amqp_url, "risk.incoming")) == 1
+    relay, stop, thread = run_relay(settings, engine)
+    try:
+        wait_until(lambda: listening(engine), what="the relay to LISTEN")
+        with broker_channel(settings.amqp_url) as ch:
+            ch.queue_unbind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
+        with transaction(factory) as s:
+            routed_later = add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+        wait_until(lambda: unsent(engine) and unsent(engine)[0].attempts >= 1, what="the broker to return it")
+        [row] = unsent(engine)
+        assert "UnroutableError" in row.last_error and "sessions.attendance.recorded" in row.last_error
+        assert relay.published == 0
+        with broker_channel(settings.amqp_url) as ch:
+            ch.queue_bind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
+        wait_until(lambda: not unsent(engine), timeout=30, what="the retry once a queue is bound")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [body["id"] for _, _, body in get_all(settings.amqp_url, "risk.incoming")] == [routed_later["id"]]
 
 
 def test_relay_reconnects_after_the_broker_drops_its_connection(sessions_db):
