@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .log import current_correlation_id, get_logger
@@ -78,6 +78,10 @@ def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     return messages
 
 
+# SQLSTATEs that mean "the database is away", not "this request is wrong": admin shutdown, cannot connect, ...
+_UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"})
+
+
 def register_problem_handlers(app: Flask) -> None:
     """Make every 4xx and 5xx a problem+json body: never an HTML page, never a stack trace."""
 
@@ -97,6 +101,20 @@ def register_problem_handlers(app: Flask) -> None:
         log.exception("integrity_error")
         return http_exception_to_problem(Problem(500, "Something went wrong on our side; it has been logged.",
                                                  title="Internal Server Error"))
+
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> Response:
+        if isinstance(error, IntegrityError):
+            return _integrity(error)
+        if error.connection_invalidated or getattr(error.orig, "sqlstate", "") in _UNAVAILABLE:
+            # The database restarted or is unreachable: nothing was written; the client may simply retry.
+            log.warning("database_unavailable", error=repr(error.orig))
+            response = http_exception_to_problem(Problem(
+                503, "The database is unavailable for a moment; nothing was saved. Try again.",
+                title="Service Unavailable"))
+            response.headers["Retry-After"] = "1"
+            return response
+        return _unexpected(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

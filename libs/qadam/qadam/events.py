@@ -49,6 +49,21 @@ class EventType:
     def exchange(self) -> str:
         return exchange_of(self.producer)
 
+    @property
+    def validator(self) -> EventSchema:
+        """One schema instance per type, reused (marshmallow builds its fields per instance: costly per event)."""
+        return _instance(self.schema)
+
+
+_INSTANCES: dict[type[ma.Schema], Any] = {}
+
+
+def _instance(schema: type[ma.Schema]) -> Any:
+    found = _INSTANCES.get(schema)
+    if found is None:
+        found = _INSTANCES[schema] = schema()
+    return found
+
 
 def exchange_of(service: str) -> str:
     return f"{service}.events"
@@ -104,7 +119,7 @@ class Catalog:
         event_type = self.latest(name)
         if event_type.producer != producer:
             raise ValueError(f"{producer} may not publish {name}; its producer is {event_type.producer}")
-        schema = event_type.schema()
+        schema = event_type.validator
         dumped = schema.dump(data)
         errors = schema.validate(dumped)  # a producer's bug stops here, not in a consumer's parking queue
         if errors:
@@ -131,12 +146,12 @@ class Catalog:
         if not isinstance(raw, dict):
             raise EventContractError("body is not a JSON object")
         try:
-            envelope = Envelope().load(raw)
+            envelope = _instance(Envelope).load(raw)
         except ma.ValidationError as exc:
             raise EventContractError(f"envelope: {exc.messages}") from None
         event_type = self.get(envelope["type"], envelope["version"])
         try:
-            data = event_type.schema().load(envelope["data"])
+            data = event_type.validator.load(envelope["data"])
         except ma.ValidationError as exc:
             raise EventContractError(f"{envelope['type']} v{envelope['version']} data: {exc.messages}") from None
         return Event(

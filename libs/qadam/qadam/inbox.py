@@ -90,10 +90,10 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event, Handle
     with transaction(factory) as session:
         ids = list(dict.fromkeys(event.id for event, _ in items))
         types = {event.id: event.type for event, _ in items}
+        # executemany form: one cached statement whatever the batch size, sent as multi-row INSERTs.
         fresh = set(session.execute(
-            pg_insert(inbox).values([{"message_id": i, "type": types[i]} for i in ids])
-            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
-            .returning(inbox.c.message_id)
+            pg_insert(inbox).on_conflict_do_nothing(index_elements=[inbox.c.message_id]).returning(inbox.c.message_id),
+            [{"message_id": i, "type": types[i]} for i in ids],
         ).scalars())
         outcomes = []
         run: list[Event] = []  # consecutive new events for one handler that takes them together

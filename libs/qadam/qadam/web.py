@@ -71,7 +71,9 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
         JSON_SORT_KEYS=False,
     )
     app.extensions["qadam_settings"] = settings
-    engine = make_engine(settings.database_url)
+    # No ping per checkout (a round trip per request): a connection found dead answers 503 once, and
+    # SQLAlchemy then discards every pooled connection older than the failure, so the next request reconnects.
+    engine = make_engine(settings.database_url, pool_pre_ping=False)
     app.extensions["qadam_engine"] = engine
     app.extensions["qadam_sessions"] = make_session_factory(engine)
 

@@ -43,6 +43,14 @@ def app(stack):
                               " VALUES (gen_random_uuid(), 'probe: inserted twice', 1, 0, 'probe')"))
         return {}, 201
 
+    @blp.route("/programmes/count")
+    @allow(Role.MANAGER)
+    def count():
+        import sqlalchemy as sa
+        from qadam.web import read_session
+        with read_session() as s:
+            return {"count": s.execute(sa.text("SELECT count(*) FROM programme")).scalar_one()}
+
     @blp.route("/boom")
     @allow(Role.ADMINISTRATOR)
     def boom():
@@ -144,3 +152,19 @@ def test_readiness_reports_an_unreachable_broker(stack):
     app = build_app("enrollment", [], {**stack.base_settings("enrollment"), "amqp_url": "amqp://guest:guest@127.0.0.1:1/%2F"})
     body = app.test_client().get("/readyz")
     assert body.status_code == 503 and body.get_json()["checks"] == {"database": True, "broker": False}
+
+
+def test_a_database_restart_costs_one_503_and_the_pool_recovers(app, client, token, stack):
+    import sqlalchemy as sa
+    manager = bearer(token("mgr-1", "manager", region="Toshkent"))
+    assert client.get("/programmes/count", headers=manager).status_code == 200  # a pooled connection now exists
+    admin = sa.create_engine(stack.database_url("enrollment"))
+    with admin.connect() as c:  # what a PostgreSQL restart does to the pool's connections
+        killed = c.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    admin.dispose()
+    assert killed >= 1
+    response = client.get("/programmes/count", headers=manager)
+    body = assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "1" and "nothing was saved" in body["detail"]
+    assert client.get("/programmes/count", headers=manager).status_code == 200

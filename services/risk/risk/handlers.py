@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from functools import partial
 
 import sqlalchemy as sa
@@ -61,12 +62,12 @@ def on_attendance_batch(session: Session, events: list[Event], *, settings: Sett
     rows = [{"enrolment_id": d["enrolment_id"], "session_id": d["session_id"], "participant_code": d["participant_code"],
              "session_number": d["session_number"], "scheduled_at": d["scheduled_at"], "status": d["status"],
              "recorded_at": d["recorded_at"]} for d in latest.values()]
-    stmt = insert(AttendanceFact).values(rows)
+    stmt = insert(AttendanceFact)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[AttendanceFact.enrolment_id, AttendanceFact.session_id],
         set_={c: stmt.excluded[c] for c in ("participant_code", "session_number", "scheduled_at", "status",
                                              "recorded_at")},
-        where=AttendanceFact.recorded_at <= stmt.excluded.recorded_at))
+        where=AttendanceFact.recorded_at <= stmt.excluded.recorded_at), rows)  # executemany: one cached statement
     views = {str(v.enrolment_id): v for v in session.execute(
         sa.select(EnrolmentView).where(EnrolmentView.enrolment_id.in_(enrolment_ids))).scalars()}
     facts: dict[str, list[AttendanceFact]] = {}
@@ -110,10 +111,8 @@ def raise_flag(session: Session, enrolment: EnrolmentView, finding: Finding) -> 
     flag = Flag(id=uuid.uuid4(), enrolment_id=enrolment.enrolment_id, participant_code=enrolment.participant_code,
                 region=enrolment.region, district=enrolment.district, rule_id=finding.rule_id,
                 rule_version=finding.rule_version, level=finding.level, fact_key=finding.fact_key,
-                reasons=finding.reasons, evidence=finding.evidence, status="open")
+                reasons=finding.reasons, evidence=finding.evidence, status="open", raised_at=datetime.now(UTC))
     session.add(flag)
-    session.flush()
-    session.refresh(flag, ["raised_at"])
     add_event(session, "risk.flag.raised", {
         "flag_id": flag.id, "enrolment_id": flag.enrolment_id, "participant_code": flag.participant_code,
         "rule_id": flag.rule_id, "rule_version": flag.rule_version, "level": flag.level, "reasons": flag.reasons,

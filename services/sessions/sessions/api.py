@@ -115,20 +115,21 @@ class SessionAttendance(MethodView):
         requests = [MarkRequest(str(m["enrolment_id"]), AttendanceStatus(m["status"]), m["excuse_reason"])
                     for m in data["marks"]]
         with unit_of_work() as s:
-            found = s.execute(sa.select(GroupSession, CohortView)
+            # The session, its cohort and the named participants' roster entries in one round trip.
+            named = (sa.select(sa.func.json_object_agg(RosterEntry.enrolment_id, RosterEntry.participant_code))
+                     .where(RosterEntry.cohort_id == GroupSession.cohort_id,
+                            RosterEntry.enrolment_id.in_([r.enrolment_id for r in requests]))
+                     .scalar_subquery())
+            found = s.execute(sa.select(GroupSession, CohortView, named)
                               .join(CohortView, CohortView.cohort_id == GroupSession.cohort_id)
                               .where(GroupSession.id == session_id)).first()
             if found is None:
                 raise not_found("session", session_id)
-            session, cohort = found
+            session, cohort, roster = found[0], found[1], found[2] or {}
             _check_cohort_access(principal, cohort, facilitating=True)
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:
                 raise conflict(refusal)
-            roster = {str(e): code for e, code in s.execute(
-                sa.select(RosterEntry.enrolment_id, RosterEntry.participant_code).where(
-                    RosterEntry.cohort_id == session.cohort_id,
-                    RosterEntry.enrolment_id.in_([r.enrolment_id for r in requests])))}
             errors = attendance_errors(requests, roster)
             if errors:
                 raise unprocessable("Some marks cannot be recorded: see `errors` (by position in `marks`).",
@@ -137,9 +138,9 @@ class SessionAttendance(MethodView):
                       "status": r.status.value, "excuse_reason": r.excuse_reason, "recorded_by": principal.user_id,
                       "recorded_at": now} for r in requests]
             # The unique (session, enrolment) constraint decides, so two psychologists racing cannot both record.
-            recorded = set(s.execute(pg_insert(AttendanceMark).values(marks)
+            recorded = set(s.execute(pg_insert(AttendanceMark)
                                      .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
-                                     .returning(AttendanceMark.enrolment_id)).scalars())
+                                     .returning(AttendanceMark.enrolment_id), marks).scalars())
             if len(recorded) < len(marks):
                 codes = ", ".join(sorted(roster[r.enrolment_id] for r in requests
                                          if uuid.UUID(r.enrolment_id) not in recorded))
