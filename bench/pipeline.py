@@ -53,10 +53,11 @@ class Pipeline:
         self.engines = {s: sa.create_engine(stack.database_url(s)) for s in ("sessions", "risk", "notify")}
         self.cohort = uuid.uuid4()
         self.workers: dict[str, Process] = {}
+        self.overrides: dict[str, Any] = {}
 
     def start_workers(self, log_dir: Path) -> None:
         for service in ("sessions", "risk", "notify"):
-            self.workers[service] = worker_process(self.stack, service, log_dir, log_level="WARNING").start()
+            self.workers[service] = worker_process(self.stack, service, log_dir, log_level="WARNING", **self.overrides).start()
 
     def stop(self) -> None:
         for w in self.workers.values():
@@ -182,13 +183,21 @@ class Pipeline:
         return out
 
 
+def _nameko_row(hop_per_second: float, nameko: dict[str, Any]) -> Row:
+    """The first hop alone (sessions' outbox to risk's database) beside nameko doing the same hop."""
+    if "error" in nameko:
+        return Row("  hop sessions→risk", hop_per_second, "/s", None, f"nameko: {nameko['error']}", "≥ 2.0")
+    return Row("  hop sessions→risk", hop_per_second, "/s", nameko["events_per_second"],
+               f"nameko {nameko['nameko']}, same hop, {nameko['events']:,} events", "≥ 2.0")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def run(events: int = 20_000, growth: tuple[int, ...] = (1, 4, 16), growth_base: int = 2_000,
-        latency_samples: int = 100) -> tuple[list[Row], dict[str, Any]]:
+        latency_samples: int = 100, nameko: dict[str, Any] | None = None) -> tuple[list[Row], dict[str, Any]]:
     stack = open_stack("sessions", "risk", "notify")
     pipe = Pipeline(stack)
     try:
@@ -219,6 +228,7 @@ def run(events: int = 20_000, growth: tuple[int, ...] = (1, 4, 16), growth_base:
                 "pika, a confirm per message", "> 1.0"),
             Row("  (the same, beside pika without confirms)", main["per_second"], "/s", without,
                 "pika, no confirms", "-"),
+            _nameko_row(main["hop_per_second"], nameko or {"error": "not run"}),
         ]
         for k, g in grown.items():
             rows.append(Row(f"growth {k}: {g['marks']:,} marks", g["seconds"], "s", None, "-",

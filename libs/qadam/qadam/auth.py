@@ -8,8 +8,10 @@ principal's claims in hand.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -101,6 +103,12 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        # A signature check costs more than the rest of authorisation: a token verified once is
+        # remembered (bounded, and only until it expires) so the next request with it skips the RSA.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    CACHE_SIZE = 2048
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
@@ -113,6 +121,21 @@ class TokenVerifier:
                    leeway=settings.jwt_leeway_seconds)
 
     def verify(self, token: str) -> Principal:
+        with self._lock:
+            known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if time.time() <= expires + self._leeway:
+                return principal
+            raise Problem(401, "The token has expired; sign in again.")
+        principal, expires = self._verify_signed(token)
+        with self._lock:
+            self._verified[token] = (principal, expires)
+            while len(self._verified) > self.CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -137,7 +160,7 @@ class TokenVerifier:
             region=claims.get("region"),
             district=claims.get("district"),
             mahalla=claims.get("mahalla"),
-        )
+        ), float(claims["exp"])
 
 
 def init_auth(app: Flask, verifier: TokenVerifier) -> None:

@@ -55,7 +55,9 @@ class Settings:
         "Time zone of the dates people read (participant codes' year, dates in flag reasons); storage is UTC.",
     )
     page_size_max: int = _setting("QADAM_PAGE_SIZE_MAX", 100, "Largest page a list endpoint returns.")
-    consumer_prefetch: int = _setting("QADAM_CONSUMER_PREFETCH", 20, "Unacknowledged messages a consumer holds at once.")
+    consumer_prefetch: int = _setting(
+        "QADAM_CONSUMER_PREFETCH", 500,
+        "Unacknowledged messages a consumer holds at once; what has arrived is handled in one transaction.")
     relay_batch_size: int = _setting("QADAM_RELAY_BATCH_SIZE", 200, "Outbox rows the relay claims in one transaction.")
     relay_sweep_seconds: float = _setting(
         "QADAM_RELAY_SWEEP_SECONDS",

@@ -46,7 +46,7 @@ def add_events(session: Session, name: str, datas: list[dict[str, Any]], *, prod
     envelopes = [catalog.build(name, data, producer=producer, correlation_id=correlation_id, causation_id=causation_id)
                  for data in datas]
     if envelopes:
-        session.execute(sa.insert(outbox), [
+        session.connection().execute(sa.insert(outbox), [
             {"id": e["id"], "exchange": exchange_of(producer), "routing_key": name, "envelope": e} for e in envelopes])
     return envelopes
 

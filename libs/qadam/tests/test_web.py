@@ -168,3 +168,17 @@ def test_a_database_restart_costs_one_503_and_the_pool_recovers(app, client, tok
     body = assert_problem(response, 503)
     assert response.headers["Retry-After"] == "1" and "nothing was saved" in body["detail"]
     assert client.get("/programmes/count", headers=manager).status_code == 200
+
+
+def test_a_remembered_token_is_still_refused_once_it_expires(jwt_keys):
+    from qadam.auth import TokenVerifier
+    from qadam.errors import Problem
+    private, public = jwt_keys
+    verifier = TokenVerifier(public.read_bytes(), issuer="qadam-portal", audience="qadam", leeway=0)
+    short = issue_token(private.read_bytes(), user_id="insp-1", role="inspector", issuer="qadam-portal",
+                        audience="qadam", ttl_seconds=1, region="Buxoro viloyati")
+    assert verifier.verify(short).user_id == "insp-1"
+    assert verifier.verify(short).region == "Buxoro viloyati"  # the second time from memory, same answer
+    time.sleep(2.1)
+    with pytest.raises(Problem, match="expired"):
+        verifier.verify(short)

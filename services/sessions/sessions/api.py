@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from flask.views import MethodView
@@ -35,7 +35,16 @@ def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitat
     return cohort
 
 
-def _check_cohort_access(principal: Principal, cohort: CohortView, *, facilitating: bool) -> None:
+class CohortScope(Protocol):
+    """What access to a cohort depends on: a CohortView, or a row with the same columns."""
+
+    cohort_id: uuid.UUID
+    region: str
+    district: str
+    facilitator_ids: list[str]
+
+
+def _check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitating: bool) -> None:
     cohort_id = cohort.cohort_id
     is_facilitator = principal.user_id in cohort.facilitator_ids
     if principal.role == Role.PSYCHOLOGIST:
@@ -120,13 +129,17 @@ class SessionAttendance(MethodView):
                      .where(RosterEntry.cohort_id == GroupSession.cohort_id,
                             RosterEntry.enrolment_id.in_([r.enrolment_id for r in requests]))
                      .scalar_subquery())
-            found = s.execute(sa.select(GroupSession, CohortView, named)
-                              .join(CohortView, CohortView.cohort_id == GroupSession.cohort_id)
-                              .where(GroupSession.id == session_id)).first()
-            if found is None:
+            # Core rows, not ORM objects: this is the hot path of the service.
+            db = s.connection()
+            session = db.execute(
+                sa.select(GroupSession.status, GroupSession.scheduled_at, GroupSession.number, GroupSession.cohort_id,
+                          CohortView.region, CohortView.district, CohortView.facilitator_ids, named.label("roster"))
+                .join_from(GroupSession, CohortView, CohortView.cohort_id == GroupSession.cohort_id)
+                .where(GroupSession.id == session_id)).first()
+            if session is None:
                 raise not_found("session", session_id)
-            session, cohort, roster = found[0], found[1], found[2] or {}
-            _check_cohort_access(principal, cohort, facilitating=True)
+            roster = session.roster or {}
+            _check_cohort_access(principal, session, facilitating=True)
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:
                 raise conflict(refusal)
@@ -138,9 +151,10 @@ class SessionAttendance(MethodView):
                       "status": r.status.value, "excuse_reason": r.excuse_reason, "recorded_by": principal.user_id,
                       "recorded_at": now} for r in requests]
             # The unique (session, enrolment) constraint decides, so two psychologists racing cannot both record.
-            recorded = set(s.execute(pg_insert(AttendanceMark)
-                                     .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
-                                     .returning(AttendanceMark.enrolment_id), marks).scalars())
+            table = cast(sa.Table, AttendanceMark.__table__)
+            recorded = set(db.execute(pg_insert(table)
+                                      .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
+                                      .returning(table.c.enrolment_id), marks).scalars())
             if len(recorded) < len(marks):
                 codes = ", ".join(sorted(roster[r.enrolment_id] for r in requests
                                          if uuid.UUID(r.enrolment_id) not in recorded))
@@ -153,7 +167,8 @@ class SessionAttendance(MethodView):
                 "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
             } for m in marks], producer=SERVICE)
             if session.status != SessionStatus.HELD.value:
-                session.status = SessionStatus.HELD.value
+                sessions = cast(sa.Table, GroupSession.__table__)
+                db.execute(sa.update(sessions).where(sessions.c.id == session_id).values(status=SessionStatus.HELD.value))
         for m in marks:
             m["participant_code"] = roster[str(m["enrolment_id"])]
         return {"session_id": session_id, "marks": sorted(marks, key=lambda m: m["participant_code"])}
