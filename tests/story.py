@@ -39,18 +39,22 @@ class Story:
     def set_up_group(self, participants: int = 2, name: str = "Aziz Karimov") -> dict[str, Any]:
         """A programme, a cohort in Nukus, participants enrolled, contacts on file."""
         programme = self.ok("POST", "enrollment", "/programmes", self.manager, {
-            "name": f"Statutory correction {self.suffix}", "sessions_required": 8, "max_unexcused_absences": 1})
+            "name": f"Statutory correction {self.suffix}", "template": "statutory", "region": REGION})
         cohort = self.ok("POST", "enrollment", "/cohorts", self.manager, {
             "programme_id": programme["id"], "name": f"Nukus group {self.suffix}", "region": REGION,
             "district": DISTRICT, "facilitator_ids": [self.psychologist_id], "start_date": "2026-10-05"})
         enrolments = []
         for i in range(participants):
             person = self.ok("POST", "enrollment", "/participants", self.inspector, {
-                "full_name": f"{name} {i}", "birth_date": "1988-03-14", "region": REGION, "district": DISTRICT,
-                "preferred_language": "kaa"})
-            enrolments.append(self.ok("POST", "enrollment", "/enrolments", self.inspector, {
+                "full_name": f"{name} {i} {self.suffix}", "birth_date": "1988-03-14", "region": REGION,
+                "district": DISTRICT, "preferred_language": "kaa"})
+            enrolment = self.ok("POST", "enrollment", "/enrolments", self.inspector, {
                 "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": self.inspector_id,
-                "psychologist_id": self.psychologist_id}))
+                "psychologist_id": self.psychologist_id, "referral_source": "inspector_initiative"})
+            for action in ("assess", "start"):  # intake assessment, then the first session
+                enrolment = self.ok("POST", "enrollment", f"/enrolments/{enrolment['id']}/transitions", self.psychologist,
+                                    {"action": action})
+            enrolments.append(enrolment)
         for user in (self.inspector_id, self.psychologist_id):
             self.ok("PUT", "notify", f"/contacts/{user}", self.admin,
                     {"email": f"{user}@mahalla.uz", "language": "uz-Latn"}, status=200)

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +56,22 @@ class Settings:
         "Time zone of the dates people read (participant codes' year, dates in flag reasons); storage is UTC.",
     )
     page_size_max: int = _setting("QADAM_PAGE_SIZE_MAX", 100, "Largest page a list endpoint returns.")
+    report_min_cell: int = _setting(
+        "QADAM_REPORT_MIN_CELL", 5,
+        "Reports hide a group of fewer enrolments than this, and any count from 1 to this minus 1 (DOMAIN.md: 5).")
+    plan_due_working_days: int = _setting(
+        "QADAM_PLAN_DUE_WORKING_DAYS", 2,
+        "Working days after a protection order within which its correction plan is due (Resolution No. 441).")
+    working_weekdays: str = _setting(
+        "QADAM_WORKING_WEEKDAYS", "1,2,3,4,5",
+        "ISO weekdays that are working days (Monday = 1); `1,2,3,4,5,6` for a six-day week.")
+    public_holidays: str = _setting(
+        "QADAM_PUBLIC_HOLIDAYS", "",
+        "Public holidays that are not working days, as comma-separated ISO dates (e.g. 2026-03-21,2026-09-01).")
+    order_expiry_warning_days: int = _setting(
+        "QADAM_ORDER_EXPIRY_WARNING_DAYS", 7, "Days before a protection order expires when an unfinished programme is flagged.")
+    order_scan_seconds: float = _setting(
+        "QADAM_ORDER_SCAN_SECONDS", 300.0, "How often enrollment's worker looks for overdue plans and expiring orders.")
     consumer_prefetch: int = _setting(
         "QADAM_CONSUMER_PREFETCH", 500,
         "Unacknowledged messages a consumer holds at once; what has arrived is handled in one transaction.")
@@ -114,6 +131,14 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def working_weekdays_set(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.working_weekdays.split(",") if d.strip())
+
+    @property
+    def public_holidays_set(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(d.strip()) for d in self.public_holidays.split(",") if d.strip())
 
     def key_path(self, which: str) -> Path:
         return Path(self.jwt_public_key_file if which == "public" else self.jwt_private_key_file).expanduser()

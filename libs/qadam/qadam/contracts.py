@@ -43,6 +43,66 @@ class Enrolled(EventSchema):
     enrolled_at = fields.AwareDateTime(required=True)
 
 
+class EnrolmentStatusChanged(EventSchema):
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    cohort_id = fields.UUID(required=True)
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    inspector_id = fields.String(required=True)
+    psychologist_id = fields.String(required=True)
+    action = fields.String(required=True)
+    from_status = fields.String(required=True)
+    status = fields.String(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    changed_by = fields.String(required=True, metadata={"description": "A user id, or `system` for automatic moves."})
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class EnrolmentTransferred(EventSchema):
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    from_cohort_id = fields.UUID(required=True)
+    cohort_id = fields.UUID(required=True)
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    inspector_id = fields.String(required=True)
+    psychologist_id = fields.String(required=True)
+    status = fields.String(required=True)
+    transferred_at = fields.AwareDateTime(required=True)
+
+
+class ExitProposed(EventSchema):
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    cohort_id = fields.UUID(required=True)
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    inspector_id = fields.String(required=True)
+    psychologist_id = fields.String(required=True)
+    reasons = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    unexcused_absences = fields.Integer(required=True)
+    consecutive_absences = fields.Integer(required=True)
+    proposed_at = fields.AwareDateTime(required=True)
+
+
+class OrderAttention(EventSchema):
+    """A protection order needs someone to act: its correction plan is overdue, or it expires soon."""
+
+    order_id = fields.UUID(required=True)
+    order_number = fields.String(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "His open enrolments."})
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True)
+    due_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "When the plan was due."})
+    days_left = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Days until expiry."})
+    programme_unfinished = fields.Boolean(required=True)
+
+
 class AttendanceRecorded(EventSchema):
     mark_id = fields.UUID(required=True)
     session_id = fields.UUID(required=True)
@@ -53,6 +113,8 @@ class AttendanceRecorded(EventSchema):
     scheduled_at = fields.AwareDateTime(required=True)
     status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
     excuse_reason = fields.String(allow_none=True, load_default=None)
+    session_kind = fields.String(load_default="group", validate=validate.OneOf(("group", "makeup", "intake", "individual")),
+                                 metadata={"description": "Added later in v1: older events mean a group session."})
     recorded_by = fields.String(required=True)
     recorded_at = fields.AwareDateTime(required=True)
 
@@ -79,6 +141,21 @@ COHORT_CREATED = catalog.register(EventType(
 ENROLLED = catalog.register(EventType(
     "enrollment.enrolled", 1, "enrollment", Enrolled,
     "A participant was enrolled in a cohort, with his responsible prevention inspector and psychologist."))
+STATUS_CHANGED = catalog.register(EventType(
+    "enrollment.status.changed", 1, "enrollment", EnrolmentStatusChanged,
+    "An enrolment moved in its lifecycle (assessed, started, suspended, resumed, completed, closed, excluded, exited)."))
+TRANSFERRED = catalog.register(EventType(
+    "enrollment.transferred", 1, "enrollment", EnrolmentTransferred,
+    "An enrolment moved to another cohort (and perhaps district), keeping its history."))
+EXIT_PROPOSED = catalog.register(EventType(
+    "enrollment.exit.proposed", 1, "enrollment", ExitProposed,
+    "A participant passed his programme's absence limits: exit is proposed to the people responsible, not made."))
+ORDER_PLAN_OVERDUE = catalog.register(EventType(
+    "enrollment.order.plan_overdue", 1, "enrollment", OrderAttention,
+    "A protection order has no correction plan two working days after it was issued."))
+ORDER_EXPIRING = catalog.register(EventType(
+    "enrollment.order.expiring", 1, "enrollment", OrderAttention,
+    "A protection order expires within the set number of days while his programme is unfinished."))
 ATTENDANCE_RECORDED = catalog.register(EventType(
     "sessions.attendance.recorded", 1, "sessions", AttendanceRecorded,
     "One participant's attendance at one session was recorded (one event per mark)."))

@@ -187,23 +187,29 @@ def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
             raise SystemExit(f"seed: {method} {path} answered {r.status_code}: {r.text}")
         return r.json()
 
-    existing = call("GET", "enrollment", "/programmes?page_size=100", "MANAGER")["items"]
-    if not any(p["name"] == "Statutory correction programme (Uzbekistan)" for p in existing):
+    existing = call("GET", "enrollment", "/cohorts?page_size=100", "MANAGER")["items"]
+    if not any(c["name"] == "Nukus, group 1" for c in existing):
+        # The region's copy of the statutory template shipped with enrollment (DOMAIN.md).
         statutory = call("POST", "enrollment", "/programmes", "MANAGER", {
-            "name": "Statutory correction programme (Uzbekistan)", "sessions_required": 8,
-            "max_unexcused_absences": 1})
-        call("POST", "enrollment", "/programmes", "MANAGER", {
-            "name": "Extended group programme", "sessions_required": 24, "max_unexcused_absences": 3})
+            "name": f"Statutory correction programme ({REGION})", "template": "statutory", "region": REGION})
         cohort = call("POST", "enrollment", "/cohorts", "MANAGER", {
             "programme_id": statutory["id"], "name": "Nukus, group 1", "region": REGION, "district": DISTRICT,
             "mahalla": "Qizketken", "facilitator_ids": ["psy-nukus-1"], "start_date": time.strftime("%Y-%m-%d")})
+        today = time.strftime("%Y-%m-%d")
         for i, name in enumerate(("Demo Participant Bir", "Demo Participant Ikki", "Demo Participant Uch"), 1):
             person = call("POST", "enrollment", "/participants", "INSPECTOR", {
                 "full_name": name, "birth_date": f"198{i}-0{i}-1{i}", "region": REGION, "district": DISTRICT,
                 "preferred_language": "kaa"})
-            call("POST", "enrollment", "/enrolments", "INSPECTOR", {
+            order = call("POST", "enrollment", "/protection-orders", "INSPECTOR", {
+                "number": f"HO-DEMO-{i}", "participant_id": person["id"], "region": REGION, "district": DISTRICT,
+                "issued_on": today, "expires_on": time.strftime("%Y-%m-%d", time.localtime(time.time() + 30 * 86400)),
+                "conditions": ["No contact with the victim"]})
+            enrolment = call("POST", "enrollment", "/enrolments", "INSPECTOR", {
                 "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-nukus-1",
-                "psychologist_id": "psy-nukus-1"})
+                "psychologist_id": "psy-nukus-1", "referral_source": "protection_order",
+                "protection_order_id": order["id"]})
+            for action in ("assess", "start"):
+                call("POST", "enrollment", f"/enrolments/{enrolment['id']}/transitions", "INSPECTOR", {"action": action})
         for user in ("insp-nukus-1", "psy-nukus-1"):
             call("PUT", "notify", f"/contacts/{user}", "ADMIN", {"email": f"{user}@example.uz", "language": "uz-Latn"})
     env = Path("var/demo-tokens.env")

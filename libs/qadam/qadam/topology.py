@@ -24,8 +24,12 @@ PRODUCERS = ("enrollment", "sessions", "risk")
 DELIVERY_LIMIT = 10
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "sessions": ("enrollment.cohort.created", "enrollment.enrolled"),
-    "risk": ("enrollment.enrolled", "sessions.attendance.recorded"),
+    "enrollment": ("sessions.attendance.recorded",),  # progress, completion, exit proposals
+    "sessions": ("enrollment.cohort.created", "enrollment.enrolled", "enrollment.status.changed",
+                 "enrollment.transferred"),
+    "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
+             "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
+             "sessions.attendance.recorded"),
     "notify": ("risk.flag.raised",),  # a flag names whom to tell: notify needs no projection of enrolments
 }
 

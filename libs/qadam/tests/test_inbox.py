@@ -21,6 +21,7 @@ from qadam.testing import (
     queue_depth,
     wait_until,
 )
+from qadam.topology import SUBSCRIPTIONS
 
 CODE = "P-2026-000007"
 
@@ -48,9 +49,9 @@ class Harness:
         declare_topology(self.settings)
         self.failures: dict[str, Exception] = {}
         self.stop = threading.Event()
+        others = {name: (lambda s, e: None) for name in SUBSCRIPTIONS["risk"]}  # risk's other events: no effect here
         self.consumer = Consumer(self.settings, self.factory, {
-            "enrollment.enrolled": lambda s, e: None,
-            "sessions.attendance.recorded": self.handle,
+            **others, "sessions.attendance.recorded": self.handle,
         }, self.stop)
         self.thread = threading.Thread(target=self.consumer.run, daemon=True)
 

@@ -13,8 +13,10 @@ from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
 from qadam.testing import broker_channel, close_vhost_connections, declare_topology, wait_until
+from qadam.topology import SUBSCRIPTIONS, incoming_queue
 
 CODE = "P-2026-000001"
+TAKERS = [incoming_queue(s) for s, names in SUBSCRIPTIONS.items() if "sessions.attendance.recorded" in names]
 
 
 def attendance(enrolment_id: uuid.UUID | None = None, status: str = "unexcused") -> dict:
@@ -127,7 +129,8 @@ def test_unroutable_event_stays_unsent_until_a_queue_takes_it(sessions_db):
     try:
         wait_until(lambda: listening(engine), what="the relay to LISTEN")
         with broker_channel(settings.amqp_url) as ch:
-            ch.queue_unbind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
+            for queue in TAKERS:
+                ch.queue_unbind(queue, "sessions.events", "sessions.attendance.recorded")
         with transaction(factory) as s:
             routed_later = add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
         wait_until(lambda: unsent(engine) and unsent(engine)[0].attempts >= 1, what="the broker to return it")
@@ -135,7 +138,8 @@ def test_unroutable_event_stays_unsent_until_a_queue_takes_it(sessions_db):
         assert "UnroutableError" in row.last_error and "sessions.attendance.recorded" in row.last_error
         assert relay.published == 0
         with broker_channel(settings.amqp_url) as ch:
-            ch.queue_bind("risk.incoming", "sessions.events", "sessions.attendance.recorded")
+            for queue in TAKERS:
+                ch.queue_bind(queue, "sessions.events", "sessions.attendance.recorded")
         wait_until(lambda: not unsent(engine), timeout=30, what="the retry once a queue is bound")
     finally:
         stop.set()

@@ -39,8 +39,9 @@ def app(stack):
         import sqlalchemy as sa
         from qadam.web import unit_of_work
         with unit_of_work() as s:
-            s.execute(sa.text("INSERT INTO programme (id, name, sessions_required, max_unexcused_absences, created_by)"
-                              " VALUES (gen_random_uuid(), 'probe: inserted twice', 1, 0, 'probe')"))
+            s.execute(sa.text("INSERT INTO programme (id, lineage_id, name, sessions_required, max_unexcused_absences, "
+                              "created_by) VALUES (gen_random_uuid(), gen_random_uuid(), 'probe: inserted twice', 1, 0, "
+                              "'probe')"))
         return {}, 201
 
     @blp.route("/programmes/count")

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.db import service_metadata
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 participant_number = sa.Sequence("participant_number_seq", start=1)
+
+
+def _now() -> Any:
+    return mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 
 
 class Base(DeclarativeBase):
@@ -18,18 +23,40 @@ class Base(DeclarativeBase):
 
 
 class Programme(Base):
+    """One version of a programme. A new version is a new row of the same lineage; enrolments keep theirs."""
+
     __tablename__ = "programme"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    lineage_id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4, index=True)
+    version: Mapped[int] = mapped_column(server_default="1")
+    template: Mapped[str | None] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    region: Mapped[str | None] = mapped_column(sa.String(100))  # None: national (the shipped templates)
+    curriculum: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     sessions_required: Mapped[int]
+    sessions_per_week: Mapped[int] = mapped_column(server_default="1")
+    session_minutes: Mapped[int] = mapped_column(server_default="120")
+    completion_attendance_percent: Mapped[int] = mapped_column(server_default="75")
     max_unexcused_absences: Mapped[int]
+    max_consecutive_absences: Mapped[int] = mapped_column(server_default="2")
+    makeup_sessions_count: Mapped[bool] = mapped_column(server_default=sa.true())
+    follow_up_months: Mapped[int] = mapped_column(server_default="3")
+    review_at_session: Mapped[int | None]
+    group_size_min: Mapped[int] = mapped_column(server_default="8")
+    group_size_max: Mapped[int] = mapped_column(server_default="12")
+    facilitators_per_group: Mapped[int] = mapped_column(server_default="1")
+    retired: Mapped[bool] = mapped_column(server_default=sa.false())  # superseded by a newer version
     created_by: Mapped[str] = mapped_column(sa.String(100))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    created_at: Mapped[datetime] = _now()
 
     __table_args__ = (
+        sa.UniqueConstraint("name", "version", name="uq_programme_name"),
+        sa.UniqueConstraint("lineage_id", "version", name="uq_programme_lineage_version"),
         sa.CheckConstraint("sessions_required > 0", name="sessions_required_positive"),
         sa.CheckConstraint("max_unexcused_absences >= 0", name="max_unexcused_absences_not_negative"),
+        sa.CheckConstraint("completion_attendance_percent BETWEEN 1 AND 100", name="completion_percent_range"),
     )
 
 
@@ -39,13 +66,16 @@ class Cohort(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     programme_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("programme.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    region: Mapped[str] = mapped_column(sa.String(100))
+    region: Mapped[str] = mapped_column(sa.String(100), index=True)
     district: Mapped[str] = mapped_column(sa.String(100), index=True)
     mahalla: Mapped[str | None] = mapped_column(sa.String(100))
     facilitator_ids: Mapped[list[str]] = mapped_column(ARRAY(sa.String(100)))
+    capacity: Mapped[int] = mapped_column(server_default="12")
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # weekdays, time, place
     start_date: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="forming")
     created_by: Mapped[str] = mapped_column(sa.String(100))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    created_at: Mapped[datetime] = _now()
 
     programme: Mapped[Programme] = relationship(lazy="joined")
 
@@ -57,6 +87,7 @@ class Participant(Base):
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     # Stored exactly as typed (ʻ and ʼ included); names are spelt in more than one script.
     full_name: Mapped[str] = mapped_column(sa.String(300))
+    name_key: Mapped[str] = mapped_column(sa.String(300), server_default="")  # for duplicates across scripts
     birth_date: Mapped[date]
     sex: Mapped[str] = mapped_column(sa.String(10))
     pinfl: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
@@ -66,7 +97,43 @@ class Participant(Base):
     mahalla: Mapped[str | None] = mapped_column(sa.String(100))
     preferred_language: Mapped[str] = mapped_column(sa.String(10))
     created_by: Mapped[str] = mapped_column(sa.String(100))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    created_at: Mapped[datetime] = _now()
+
+    __table_args__ = (sa.Index("ix_participant_name_key_birth_date", "name_key", "birth_date"),)
+
+
+class ProtectionOrder(Base):
+    __tablename__ = "protection_order"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"), index=True)
+    issued_by: Mapped[str] = mapped_column(sa.String(100))  # the issuing prevention inspector
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    issued_on: Mapped[date]
+    expires_on: Mapped[date] = mapped_column(index=True)
+    conditions: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="active")
+    plan_agreed_on: Mapped[date | None]  # the individual correction plan, agreed with the Inson centre
+    plan_overdue_reported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    expiry_reported_for: Mapped[date | None]  # the expiry date whose approach was last reported
+    created_at: Mapped[datetime] = _now()
+
+    participant: Mapped[Participant] = relationship(lazy="joined")
+
+
+class OrderExtension(Base):
+    __tablename__ = "order_extension"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("protection_order.id"), index=True)
+    previous_expiry: Mapped[date]
+    new_expiry: Mapped[date]
+    decided_by: Mapped[str] = mapped_column(sa.String(200))  # the inspector, or the court and its decision
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.String(100))
+    recorded_at: Mapped[datetime] = _now()
 
 
 class Enrolment(Base):
@@ -75,13 +142,76 @@ class Enrolment(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     participant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"), index=True)
     cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"), index=True)
+    programme_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("programme.id"), index=True)  # its version
+    protection_order_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("protection_order.id"), index=True)
+    referral_source: Mapped[str] = mapped_column(sa.String(30), server_default="protection_order")
     inspector_id: Mapped[str] = mapped_column(sa.String(100), index=True)
     psychologist_id: Mapped[str] = mapped_column(sa.String(100), index=True)
+    victim_support_worker_id: Mapped[str | None] = mapped_column(sa.String(100))  # an id only: no victim data here
+    # denormalised from the cohort for scoped lists and reports without a join; moved on transfer
+    region: Mapped[str] = mapped_column(sa.String(100), server_default="", index=True)
+    district: Mapped[str] = mapped_column(sa.String(100), server_default="")
     status: Mapped[str] = mapped_column(sa.String(20))
-    enrolled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    status_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    enrolled_at: Mapped[datetime] = _now()
+    started_on: Mapped[date | None]
+    finished_on: Mapped[date | None]  # completed, exited or excluded
+    follow_up_until: Mapped[date | None]
+    # progress, from sessions' attendance events
+    sessions_recorded: Mapped[int] = mapped_column(server_default="0")
+    sessions_attended: Mapped[int] = mapped_column(server_default="0")
+    excused_absences: Mapped[int] = mapped_column(server_default="0")
+    unexcused_absences: Mapped[int] = mapped_column(server_default="0")
+    consecutive_absences: Mapped[int] = mapped_column(server_default="0")
+    last_session_number: Mapped[int | None]
+    last_attended_number: Mapped[int | None]
+    exit_proposed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    exit_proposal: Mapped[list[str] | None] = mapped_column(JSONB)
     created_by: Mapped[str] = mapped_column(sa.String(100))
 
     participant: Mapped[Participant] = relationship(lazy="joined")
     cohort: Mapped[Cohort] = relationship(lazy="joined")
+    programme: Mapped[Programme | None] = relationship(lazy="joined")
 
-    __table_args__ = (sa.UniqueConstraint("participant_id", "cohort_id", name="uq_enrolment_participant_cohort"),)
+    @property
+    def allowed_actions(self) -> list[str]:
+        from .domain.lifecycle import EnrolmentStatus, allowed_actions
+
+        return allowed_actions(EnrolmentStatus(self.status))
+
+    __table_args__ = (
+        sa.UniqueConstraint("participant_id", "cohort_id", name="uq_enrolment_participant_cohort"),
+        sa.Index("ix_enrolment_region_district_status", "region", "district", "status"),
+    )
+
+
+class EnrolmentTransition(Base):
+    """Every change of an enrolment's state or cohort: who, when, why. Never updated, never deleted."""
+
+    __tablename__ = "enrolment_transition"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enrolment.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    from_cohort_id: Mapped[uuid.UUID | None]
+    to_cohort_id: Mapped[uuid.UUID | None]
+    by: Mapped[str] = mapped_column(sa.String(100))  # a user id, or "system" for automatic moves
+    at: Mapped[datetime] = _now()
+
+
+class AttendanceRecord(Base):
+    """sessions' attendance marks as its events told them: the latest recording of each session wins."""
+
+    __tablename__ = "attendance_record"
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    session_number: Mapped[int]
+    session_kind: Mapped[str] = mapped_column(sa.String(20), server_default="group")
+    scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

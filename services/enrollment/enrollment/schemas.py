@@ -2,26 +2,99 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.web import PageArgs, page_schema
 
 from .domain import Language, Sex, pinfl_problem
+from .domain.lifecycle import Action, EnrolmentStatus
+from .domain.programmes import TEMPLATES
 
 NAME = validate.Length(min=1, max=200)
 AREA = validate.Length(min=1, max=100)
+USER = validate.Length(min=1, max=100)
+REFERRAL_SOURCES = ("protection_order", "court", "inspector_initiative", "self_referral")
+COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
 
 
-class ProgrammeIn(ma.Schema):
+class CurriculumItem(ma.Schema):
+    number = fields.Integer(required=True, validate=validate.Range(min=1))
+    topic = fields.String(required=True, validate=NAME)
+
+
+class ProgrammeRules(ma.Schema):
+    """What a programme version decides; every field is editable per region when a programme is defined."""
+
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    curriculum = fields.List(fields.Nested(CurriculumItem), validate=validate.Length(max=200),
+                             metadata={"description": "The ordered modules/topics; its length is the sessions required."})
+    sessions_required = fields.Integer(validate=validate.Range(min=1, max=200),
+                                       metadata={"description": "Sessions in the curriculum (from it when given)."})
+    sessions_per_week = fields.Integer(validate=validate.Range(min=1, max=7))
+    session_minutes = fields.Integer(validate=validate.Range(min=15, max=480))
+    completion_attendance_percent = fields.Integer(validate=validate.Range(min=1, max=100),
+                                                   metadata={"description": "Share of the curriculum to attend."})
+    max_unexcused_absences = fields.Integer(validate=validate.Range(min=0, max=50),
+                                            metadata={"description": "Passing it proposes exit."})
+    max_consecutive_absences = fields.Integer(validate=validate.Range(min=0, max=50),
+                                              metadata={"description": "Unexcused in a row; passing it proposes exit."})
+    makeup_sessions_count = fields.Boolean()
+    follow_up_months = fields.Integer(validate=validate.OneOf([0, 3, 6, 12]))
+    review_at_session = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    group_size_min = fields.Integer(validate=validate.Range(min=1, max=30))
+    group_size_max = fields.Integer(validate=validate.Range(min=1, max=30))
+    facilitators_per_group = fields.Integer(validate=validate.Range(min=1, max=4))
+
+    @ma.validates_schema
+    def _consistent(self, data: dict[str, Any], **_: object) -> None:
+        curriculum = data.get("curriculum")
+        if curriculum:
+            numbers = [item["number"] for item in curriculum]
+            if numbers != list(range(1, len(numbers) + 1)):
+                raise ma.ValidationError("Number the curriculum 1, 2, 3, … in order.", "curriculum")
+            if data.get("sessions_required") not in (None, len(curriculum)):
+                raise ma.ValidationError("Must equal the curriculum's length.", "sessions_required")
+        if data.get("group_size_min") and data.get("group_size_max") and data["group_size_min"] > data["group_size_max"]:
+            raise ma.ValidationError("The smallest group cannot be larger than the largest.", "group_size_min")
+
+
+class ProgrammeIn(ProgrammeRules):
     name = fields.String(required=True, validate=NAME)
-    sessions_required = fields.Integer(required=True, validate=validate.Range(min=1, max=200),
-                                       metadata={"description": "Sessions attended to complete the programme."})
-    max_unexcused_absences = fields.Integer(required=True, validate=validate.Range(min=0, max=50))
+    template = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(TEMPLATES)),
+                             metadata={"description": "Start from a shipped template; fields given here override it."})
+    region = fields.String(load_default=None, allow_none=True, validate=AREA,
+                           metadata={"description": "The region that runs it; empty for a national programme."})
+
+    @ma.validates_schema
+    def _complete(self, data: dict[str, Any], **_: object) -> None:
+        if data.get("template"):
+            return
+        missing = [f for f in ("max_unexcused_absences",) if f not in data]
+        if "sessions_required" not in data and not data.get("curriculum"):
+            missing.append("sessions_required")
+        if missing:
+            raise ma.ValidationError({f: ["Required unless the programme starts from a template."] for f in missing})
 
 
-class ProgrammeOut(ProgrammeIn):
+class ProgrammeOut(ProgrammeRules):
     id = fields.UUID(dump_only=True)
+    lineage_id = fields.UUID(dump_only=True, metadata={"description": "The same for every version of a programme."})
+    version = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    template = fields.String(dump_only=True, allow_none=True)
+    region = fields.String(dump_only=True, allow_none=True)
+    retired = fields.Boolean(dump_only=True, metadata={"description": "A newer version replaced it for new cohorts."})
+    created_by = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+class ScheduleSchema(ma.Schema):
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)), load_default=list,
+                           metadata={"description": "ISO weekdays, Monday = 1."})
+    time = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class CohortIn(ma.Schema):
@@ -32,12 +105,24 @@ class CohortIn(ma.Schema):
     mahalla = fields.String(load_default=None, allow_none=True, validate=AREA)
     facilitator_ids = fields.List(fields.String(validate=AREA), required=True, validate=validate.Length(min=1, max=4),
                                   metadata={"description": "User ids of the psychologists who facilitate the group."})
+    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30),
+                              metadata={"description": "Places in the group; the programme's largest group by default."})
+    schedule = fields.Nested(ScheduleSchema, load_default=dict)
     start_date = fields.Date(required=True)
 
 
 class CohortOut(CohortIn):
     id = fields.UUID(dump_only=True)
+    status = fields.String(dump_only=True, validate=validate.OneOf(COHORT_STATUSES))
+    enrolled = fields.Integer(dump_only=True, metadata={"description": "Participants in the programme now."})
     created_at = fields.DateTime(dump_only=True)
+
+
+class CohortUpdate(ma.Schema):
+    status = fields.String(validate=validate.OneOf(COHORT_STATUSES))
+    facilitator_ids = fields.List(fields.String(validate=AREA), validate=validate.Length(min=1, max=4))
+    capacity = fields.Integer(validate=validate.Range(min=1, max=30))
+    schedule = fields.Nested(ScheduleSchema)
 
 
 class ParticipantIn(ma.Schema):
@@ -54,6 +139,8 @@ class ParticipantIn(ma.Schema):
     mahalla = fields.String(load_default=None, allow_none=True, validate=AREA)
     preferred_language = fields.String(load_default=Language.UZ_LATN.value,
                                        validate=validate.OneOf([lang.value for lang in Language]))
+    not_a_duplicate_of = fields.List(fields.String(), load_default=list, load_only=True, metadata={"description": (
+        "Codes of people with the same name and birth date whom the user checked and found to be someone else.")})
 
     @ma.validates("pinfl")
     def _pinfl(self, value: str | None, **_: object) -> None:
@@ -67,26 +154,169 @@ class ParticipantOut(ParticipantIn):
     created_at = fields.DateTime(dump_only=True)
 
 
-class EnrolmentIn(ma.Schema):
+class ParticipantSearch(PageArgs):
+    q = fields.String(load_default=None, validate=validate.Length(min=2, max=200),
+                      metadata={"description": "A code, a PINFL, or a name in any script or spelling."})
+
+
+class OrderIn(ma.Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=50))
     participant_id = fields.UUID(required=True)
-    cohort_id = fields.UUID(required=True)
-    inspector_id = fields.String(required=True, validate=AREA,
-                                 metadata={"description": "User id of the responsible prevention inspector."})
-    psychologist_id = fields.String(required=True, validate=AREA,
-                                    metadata={"description": "User id of the responsible psychologist (a facilitator)."})
+    issued_by = fields.String(load_default=None, allow_none=True, validate=USER,
+                              metadata={"description": "The issuing inspector; the caller when omitted."})
+    region = fields.String(required=True, validate=AREA)
+    district = fields.String(required=True, validate=AREA)
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True)
+    conditions = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
+                             metadata={"description": "E.g. no contact with the victim, no weapons."})
+
+    @ma.validates_schema
+    def _dates(self, data: dict[str, Any], **_: object) -> None:
+        if data["expires_on"] <= data["issued_on"]:
+            raise ma.ValidationError("An order expires after the day it was issued.", "expires_on")
 
 
-class EnrolmentOut(EnrolmentIn):
+class ExtensionOut(ma.Schema):
+    previous_expiry = fields.Date()
+    new_expiry = fields.Date()
+    decided_by = fields.String()
+    reason = fields.String()
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class OrderOut(OrderIn):
     id = fields.UUID(dump_only=True)
     participant_code = fields.String(dump_only=True, attribute="participant.code")
     status = fields.String(dump_only=True)
-    enrolled_at = fields.DateTime(dump_only=True)
+    plan_agreed_on = fields.Date(dump_only=True, allow_none=True)
+    plan_due_on = fields.Date(dump_only=True)
+    plan_overdue = fields.Boolean(dump_only=True)
+    days_to_expiry = fields.Integer(dump_only=True)
+    extensions = fields.List(fields.Nested(ExtensionOut), dump_only=True)
+
+
+class OrderExtensionIn(ma.Schema):
+    new_expiry = fields.Date(required=True)
+    decided_by = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                               metadata={"description": "Who decided: the inspector, or the court and its decision."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CorrectionPlanIn(ma.Schema):
+    agreed_on = fields.Date(required=True, metadata={"description": "When the plan was agreed with the Inson centre."})
+
+
+class OrderStatusIn(ma.Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["revoked", "expired"]))
+
+
+class EnrolmentIn(ma.Schema):
+    participant_id = fields.UUID(required=True)
+    cohort_id = fields.UUID(required=True)
+    referral_source = fields.String(load_default="protection_order", validate=validate.OneOf(REFERRAL_SOURCES))
+    protection_order_id = fields.UUID(load_default=None, allow_none=True,
+                                      metadata={"description": "The order the referral answers (required for that source)."})
+    inspector_id = fields.String(required=True, validate=USER,
+                                 metadata={"description": "User id of the responsible prevention inspector."})
+    psychologist_id = fields.String(required=True, validate=USER,
+                                    metadata={"description": "User id of the responsible psychologist (a facilitator)."})
+    victim_support_worker_id = fields.String(load_default=None, allow_none=True, validate=USER, metadata={
+        "description": "User id of her support worker at the Inson centre; no data about her is kept here."})
+
+    @ma.validates_schema
+    def _order(self, data: dict[str, Any], **_: object) -> None:
+        if data["referral_source"] == "protection_order" and not data.get("protection_order_id"):
+            raise ma.ValidationError("A referral under a protection order names the order.", "protection_order_id")
+
+
+class ProgressOut(ma.Schema):
+    sessions_required = fields.Integer(attribute="programme.sessions_required", allow_none=True)
+    sessions_recorded = fields.Integer()
+    sessions_attended = fields.Integer()
+    excused_absences = fields.Integer()
+    unexcused_absences = fields.Integer()
+    consecutive_absences = fields.Integer()
+    last_session_number = fields.Integer(allow_none=True)
+
+
+class EnrolmentOut(ma.Schema):
+    id = fields.UUID()
+    participant_id = fields.UUID()
+    participant_code = fields.String(attribute="participant.code")
+    cohort_id = fields.UUID()
+    programme_id = fields.UUID(allow_none=True, metadata={"description": "The programme version he started under."})
+    programme_version = fields.Integer(attribute="programme.version", allow_none=True)
+    protection_order_id = fields.UUID(allow_none=True)
+    referral_source = fields.String()
+    inspector_id = fields.String()
+    psychologist_id = fields.String()
+    victim_support_worker_id = fields.String(allow_none=True)
+    region = fields.String()
+    district = fields.String()
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    allowed_actions = fields.List(fields.String())
+    enrolled_at = fields.DateTime()
+    started_on = fields.Date(allow_none=True)
+    finished_on = fields.Date(allow_none=True)
+    follow_up_until = fields.Date(allow_none=True)
+    progress = fields.Function(lambda e: ProgressOut().dump(e))
+    exit_proposed_at = fields.DateTime(allow_none=True)
+    exit_proposal = fields.List(fields.String(), allow_none=True)
+
+
+class TransitionIn(ma.Schema):
+    action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                           metadata={"description": "Required to exit, exclude or suspend: see the lifecycle."})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class TransitionOut(ma.Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    from_cohort_id = fields.UUID(allow_none=True)
+    to_cohort_id = fields.UUID(allow_none=True)
+    by = fields.String()
+    at = fields.DateTime()
+
+
+class TransferIn(ma.Schema):
+    cohort_id = fields.UUID(required=True)
+    psychologist_id = fields.String(load_default=None, allow_none=True, validate=USER,
+                                    metadata={"description": "One of the new cohort's facilitators; the first when omitted."})
+    inspector_id = fields.String(load_default=None, allow_none=True, validate=USER,
+                                 metadata={"description": "A new responsible inspector (e.g. in another district)."})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class EnrolmentFilter(PageArgs):
     cohort_id = fields.UUID(load_default=None)
+    programme_id = fields.UUID(load_default=None)
+    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in EnrolmentStatus])), load_default=None)
+    district = fields.String(load_default=None, validate=AREA)
+    inspector_id = fields.String(load_default=None, validate=USER)
+    psychologist_id = fields.String(load_default=None, validate=USER)
+    code = fields.String(load_default=None, validate=validate.Length(max=20))
+    exit_proposed = fields.Boolean(load_default=None)
+    order_expiring_within_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=366),
+                                                metadata={"description": "Only those whose protection order ends soon."})
+
+
+class OrderFilter(PageArgs):
+    district = fields.String(load_default=None, validate=AREA)
+    expiring_within_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=366))
+    plan_overdue = fields.Boolean(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["active", "expired", "revoked"]))
 
 
 ProgrammePage = page_schema(ProgrammeOut, "ProgrammePage")
 CohortPage = page_schema(CohortOut, "CohortPage")
 EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
+ParticipantPage = page_schema(ParticipantOut, "ParticipantPage")
+OrderPage = page_schema(OrderOut, "OrderPage")

@@ -58,7 +58,8 @@ def test_enrolment_writes_its_event_in_the_same_transaction(app_for, token, stac
     manager = token("mgr-a", "manager", region=REGION)
     inspector = token("insp-a", "inspector", region=REGION, district=DISTRICT)
     programme = client.post("/programmes", headers=bearer(manager), json={
-        "name": f"Extended group {uuid.uuid4().hex[:6]}", "sessions_required": 24, "max_unexcused_absences": 3}).get_json()
+        "name": f"Extended group {uuid.uuid4().hex[:6]}", "sessions_required": 24, "max_unexcused_absences": 3,
+        "region": REGION}).get_json()
     cohort = client.post("/cohorts", headers=bearer(manager), json={
         "programme_id": programme["id"], "name": "Gʻijduvon A", "region": REGION, "district": DISTRICT,
         "facilitator_ids": ["psy-a"], "start_date": "2026-12-01"}).get_json()
@@ -67,17 +68,17 @@ def test_enrolment_writes_its_event_in_the_same_transaction(app_for, token, stac
     before = outbox_types(stack)
     wrong = client.post("/enrolments", headers=bearer(inspector), json={
         "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a",
-        "psychologist_id": "psy-not-a-facilitator"})
+        "psychologist_id": "psy-not-a-facilitator", "referral_source": "court"})
     assert wrong.status_code == 422 and "psychologist_id" in wrong.get_json()["errors"]
     assert outbox_types(stack) == before  # refused: nothing published
     ok = client.post("/enrolments", headers=bearer(inspector), json={
         "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a",
-        "psychologist_id": "psy-a"})
+        "psychologist_id": "psy-a", "referral_source": "court"})
     assert ok.status_code == 201, ok.get_data(as_text=True)
     assert outbox_types(stack)[len(before):] == ["enrollment.enrolled"]
     assert client.post("/enrolments", headers=bearer(inspector), json={
         "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a",
-        "psychologist_id": "psy-a"}).status_code == 409
+        "psychologist_id": "psy-a", "referral_source": "court"}).status_code == 409
 
 
 def test_inspector_cannot_reach_another_districts_participant_by_enrolling_him(app_for, token):
@@ -88,13 +89,15 @@ def test_inspector_cannot_reach_another_districts_participant_by_enrolling_him(a
     person = client.post("/participants", headers=bearer(other), json={
         "full_name": "Kogon resident", "birth_date": "1980-01-01", "region": REGION, "district": "Kogon"}).get_json()
     programme = client.post("/programmes", headers=bearer(manager), json={
-        "name": f"P {uuid.uuid4().hex[:6]}", "sessions_required": 8, "max_unexcused_absences": 1}).get_json()
+        "name": f"P {uuid.uuid4().hex[:6]}", "sessions_required": 8, "max_unexcused_absences": 1,
+        "region": REGION}).get_json()
     cohort = client.post("/cohorts", headers=bearer(manager), json={
         "programme_id": programme["id"], "name": "G", "region": REGION, "district": DISTRICT,
         "facilitator_ids": ["psy-a"], "start_date": "2026-12-01"}).get_json()
     assert client.get(f"/participants/{person['id']}", headers=bearer(mine)).status_code == 404
     attempt = client.post("/enrolments", headers=bearer(mine), json={
-        "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a", "psychologist_id": "psy-a"})
+        "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a", "psychologist_id": "psy-a",
+        "referral_source": "court"})
     assert attempt.status_code == 404
     assert client.get(f"/participants/{person['id']}", headers=bearer(mine)).status_code == 404
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from enrollment.domain import participant_code, pinfl_problem
+from enrollment.domain import name_key, participant_code, pinfl_problem
 
 
 def test_participant_code_is_year_and_six_digits():
@@ -20,3 +20,12 @@ def test_valid_pinfl_passes(value):
 @pytest.mark.parametrize("value", ["3150385123001", "3150385123001A", "81503851230012", ""])
 def test_invalid_pinfl_says_what_is_expected(value):
     assert pinfl_problem(value)
+
+
+@pytest.mark.parametrize("typed", ["Oʻtkir Xoʻjayev", "O'tkir Xojayev", "Ўткир Хўжаев", "OTKIR  KHOJAYEV", "o`tkir xo‘jayev"])
+def test_one_name_in_several_scripts_and_spellings_meets_on_one_key(typed):
+    assert name_key(typed) == "otkir xojayev"
+
+
+def test_different_names_do_not_meet():
+    assert name_key("Oʻtkir Xoʻjayev") != name_key("Oʻktam Xoʻjayev")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import SERVICE
 from .domain import CONSECUTIVE_ABSENCES, Finding, Mark, consecutive_absence_findings
-from .models import AttendanceFact, EnrolmentView, Flag
+from .models import AttendanceFact, EnrolmentView, Flag, Signal
 
 log = get_logger(__name__)
 
@@ -31,14 +31,45 @@ def lock_enrolment(session: Session, enrolment_id: object) -> None:
 def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     lock_enrolment(session, d["enrolment_id"])
-    values = {k: d[k] for k in ("participant_code", "cohort_id", "region", "district", "inspector_id",
-                                "psychologist_id", "status")}
+    values = {k: d[k] for k in VIEW_FIELDS}
+    # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state.
     session.execute(insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
-                    .on_conflict_do_update(index_elements=[EnrolmentView.enrolment_id], set_=values))
+                    .on_conflict_do_nothing(index_elements=[EnrolmentView.enrolment_id]))
     # Marks that arrived before the enrolment (events from two producers can cross) are evaluated now.
     enrolment = session.get(EnrolmentView, d["enrolment_id"], populate_existing=True)
     assert enrolment is not None
     evaluate_attendance(session, enrolment, settings)
+
+
+VIEW_FIELDS = ("participant_code", "cohort_id", "region", "district", "inspector_id", "psychologist_id", "status")
+
+
+def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) -> None:
+    """A status change or a transfer: applied unless a later one already was (events can arrive out of order)."""
+    d = event.data
+    at = d.get("changed_at") or d["transferred_at"]
+    lock_enrolment(session, d["enrolment_id"])
+    values = {k: d[k] for k in VIEW_FIELDS} | {"changed_at": at}
+    stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[EnrolmentView.enrolment_id], set_=values,
+        where=sa.or_(EnrolmentView.changed_at.is_(None), EnrolmentView.changed_at < at)))
+
+
+def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
+    """Exit proposals and protection-order warnings, kept for the rules (issue: risk rules as data)."""
+    d = event.data
+    ids = d.get("enrolment_ids") or [d["enrolment_id"]]
+    session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=ids,
+                                          participant_code=d["participant_code"], facts=_json_ready(d),
+                                          occurred_at=event.occurred_at)
+                    .on_conflict_do_nothing(index_elements=[Signal.event_id]))
+
+
+def _json_ready(data: dict) -> dict:
+    import json
+
+    return json.loads(json.dumps(data, default=str))
 
 
 def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
@@ -128,6 +159,11 @@ def raise_flag(session: Session, enrolment: EnrolmentView, finding: Finding) -> 
 def handlers(settings: Settings) -> dict[str, Handler]:
     return {
         "enrollment.enrolled": partial(on_enrolled, settings=settings),
+        "enrollment.status.changed": partial(on_enrolment_moved, settings=settings),
+        "enrollment.transferred": partial(on_enrolment_moved, settings=settings),
+        "enrollment.exit.proposed": partial(on_signal, settings=settings),
+        "enrollment.order.plan_overdue": partial(on_signal, settings=settings),
+        "enrollment.order.expiring": partial(on_signal, settings=settings),
         "sessions.attendance.recorded": batch_handler(partial(on_attendance_recorded, settings=settings),
                                                       partial(on_attendance_batch, settings=settings)),
     }

@@ -29,6 +29,24 @@ class EnrolmentView(Base):
     inspector_id: Mapped[str] = mapped_column(sa.String(100))
     psychologist_id: Mapped[str] = mapped_column(sa.String(100))
     status: Mapped[str] = mapped_column(sa.String(20))
+    # when enrollment changed what we hold: an older event arriving late changes nothing
+    changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Signal(Base):
+    """What enrollment tells about a case that the rules read: an exit proposal, an overdue correction plan,
+    an order expiring while the programme is unfinished. One row per event; its facts as the event gave them."""
+
+    __tablename__ = "signal"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(60), index=True)
+    enrolment_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(sa.Uuid))
+    participant_code: Mapped[str] = mapped_column(sa.String(20))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.Index("ix_signal_enrolment_ids", "enrolment_ids", postgresql_using="gin"),)
 
 
 class AttendanceFact(Base):

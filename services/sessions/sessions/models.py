@@ -29,7 +29,8 @@ class CohortView(Base):
 
 
 class RosterEntry(Base):
-    """A participant enrolled in a cohort: from `enrollment.enrolled`. A code, never a name."""
+    """A participant enrolled in a cohort: from `enrollment.enrolled`, moved by `enrollment.status.changed`
+    and `enrollment.transferred`. A code, never a name."""
 
     __tablename__ = "roster_entry"
 
@@ -37,6 +38,8 @@ class RosterEntry(Base):
     cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
     participant_code: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(20))
+    # when enrollment changed the status or cohort we hold: an older event arriving late changes nothing
+    changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class GroupSession(Base):

@@ -1,0 +1,12 @@
+"""Enrollment's HTTP routes, one module per part of the record: parse, authorise, call the domain, respond."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from .enrolments import blp as enrolments
+from .participants import blp as participants
+from .programmes import blp as programmes
+from .reports import blp as reports
+
+BLUEPRINTS: list[Blueprint] = [programmes, participants, enrolments, reports]

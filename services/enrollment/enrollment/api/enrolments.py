@@ -1,0 +1,224 @@
+"""Enrolments: referral, the lifecycle with its history, transfers, and the lists people work from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from qadam.auth import Role, allow, current_principal
+from qadam.errors import Problem, conflict, not_found, unprocessable
+from qadam.outbox import add_event
+from qadam.web import paginate, read_session, settings_of_app, unit_of_work
+from sqlalchemy.orm import Session
+
+from .. import SERVICE
+from ..domain.lifecycle import IN_PROGRAMME, Action, EnrolmentStatus, IllegalTransition
+from ..domain.orders import OrderStatus
+from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
+from ..schemas import EnrolmentFilter, EnrolmentIn, EnrolmentOut, EnrolmentPage, TransferIn, TransitionIn, TransitionOut
+from ..service import move_enrolment
+from .programmes import HOLDS_A_PLACE
+from .scoping import may_move, may_see_participant, require_area, visible_enrolments
+
+blp = Blueprint("enrolments", __name__, description="Enrolments and their lifecycle")
+
+STAFF = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+REFERRERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
+MOVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def _enrolment(s: Session, enrolment_id: uuid.UUID, *, lock: bool = False) -> Enrolment:
+    query = visible_enrolments(current_principal()).where(Enrolment.id == enrolment_id)
+    found = s.execute(query.with_for_update(of=Enrolment) if lock else query).unique().scalar()
+    if found is None:
+        raise not_found("enrolment", enrolment_id)
+    return found
+
+
+def _taking_part(s: Session, cohort_id: uuid.UUID) -> int:
+    return int(s.execute(sa.select(sa.func.count()).where(
+        Enrolment.cohort_id == cohort_id, Enrolment.status.in_(HOLDS_A_PLACE))).scalar_one())
+
+
+@blp.route("/enrolments")
+class Enrolments(MethodView):
+    @allow(*STAFF)
+    @blp.arguments(EnrolmentFilter, location="query")
+    @blp.response(200, EnrolmentPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Enrolments the caller may see, filtered: status, district, inspector, psychologist, cohort, programme,
+        code, exit proposed, protection order expiring within N days."""
+        query = visible_enrolments(current_principal()).order_by(Enrolment.enrolled_at.desc())
+        for field in ("cohort_id", "programme_id", "district", "inspector_id", "psychologist_id"):
+            if args[field]:
+                query = query.where(getattr(Enrolment, field) == args[field])
+        if args["status"]:
+            query = query.where(Enrolment.status.in_(args["status"]))
+        if args["code"]:
+            query = query.where(Enrolment.participant_id.in_(
+                sa.select(Participant.id).where(Participant.code == args["code"].upper())))
+        if args["exit_proposed"] is not None:
+            query = query.where(Enrolment.exit_proposed_at.is_not(None) if args["exit_proposed"]
+                                else Enrolment.exit_proposed_at.is_(None))
+        if args["order_expiring_within_days"] is not None:
+            today = datetime.now(settings_of_app().zone).date()
+            query = query.where(Enrolment.protection_order_id.in_(sa.select(ProtectionOrder.id).where(
+                ProtectionOrder.status == OrderStatus.ACTIVE,
+                ProtectionOrder.expires_on.between(today, today + timedelta(days=args["order_expiring_within_days"])))))
+        with read_session() as s:
+            return paginate(s, query, args)
+
+    @allow(*REFERRERS)
+    @blp.arguments(EnrolmentIn)
+    @blp.response(201, EnrolmentOut)
+    def post(self, data: dict[str, Any]) -> Enrolment:
+        """Refer a participant to a cohort, naming the order it answers, his prevention inspector and psychologist.
+        The enrolment starts `referred`; intake assessment and the start follow as transitions."""
+        principal = current_principal()
+        with unit_of_work() as s:
+            cohort = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort})
+            participant = s.get(Participant, data["participant_id"])
+            order = s.get(ProtectionOrder, data["protection_order_id"]) if data["protection_order_id"] else None
+            errors: dict[str, list[str]] = {}
+            if cohort is None:
+                errors["cohort_id"] = ["No such cohort."]
+            if participant is None:
+                errors["participant_id"] = ["No such participant."]
+            if cohort is not None and data["psychologist_id"] not in cohort.facilitator_ids:
+                errors["psychologist_id"] = [f"Must be one of the cohort's facilitators: {', '.join(cohort.facilitator_ids)}."]
+            if data["protection_order_id"] and (order is None or order.participant_id != data["participant_id"]):
+                errors["protection_order_id"] = ["No such protection order of this participant."]
+            if errors:
+                raise unprocessable("The enrolment cannot be made as asked: see `errors`.", errors)
+            assert cohort is not None and participant is not None
+            require_area(principal, cohort.region, cohort.district)
+            if not may_see_participant(s, principal, participant):
+                raise not_found("participant", participant.id)
+            if principal.role == Role.INSPECTOR and data["inspector_id"] != principal.user_id:
+                raise Problem(403, "An inspector enrols participants as their own responsible inspector; "
+                                   "ask a manager to assign another inspector.")
+            if cohort.status in ("finished", "cancelled"):
+                raise conflict(f"The cohort is {cohort.status}; refer him to a cohort that is forming or running.")
+            duplicate = s.execute(sa.select(Enrolment.id).where(
+                Enrolment.participant_id == participant.id, Enrolment.cohort_id == cohort.id)).scalar()
+            if duplicate:
+                raise conflict(f"{participant.code} is enrolled in this cohort already (enrolment {duplicate}).",
+                               existing_enrolment_id=str(duplicate))
+            if _taking_part(s, cohort.id) >= cohort.capacity:
+                raise conflict(f"The cohort is full ({cohort.capacity} places); choose another or raise its capacity.")
+            enrolment = Enrolment(**data, programme_id=cohort.programme_id, region=cohort.region,
+                                  district=cohort.district, status=EnrolmentStatus.REFERRED.value,
+                                  created_by=principal.user_id)
+            enrolment.participant, enrolment.cohort, enrolment.programme = participant, cohort, cohort.programme
+            s.add(enrolment)
+            s.flush()
+            s.refresh(enrolment, ["enrolled_at"])
+            s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="refer", from_status=None,
+                                      to_status=enrolment.status, reason=data["referral_source"], by=principal.user_id,
+                                      to_cohort_id=cohort.id))
+            add_event(s, "enrollment.enrolled", {
+                "enrolment_id": enrolment.id, "participant_code": participant.code, "cohort_id": cohort.id,
+                "programme_id": cohort.programme_id, "inspector_id": enrolment.inspector_id,
+                "psychologist_id": enrolment.psychologist_id, "region": cohort.region, "district": cohort.district,
+                "status": enrolment.status, "enrolled_at": enrolment.enrolled_at,
+            }, producer=SERVICE)
+        return enrolment
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>")
+class EnrolmentById(MethodView):
+    @allow(*STAFF)
+    @blp.response(200, EnrolmentOut)
+    def get(self, enrolment_id: uuid.UUID) -> Enrolment:
+        """One enrolment: where it stands, its progress and what may happen next."""
+        with read_session() as s:
+            return _enrolment(s, enrolment_id)
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>/transitions")
+class Transitions(MethodView):
+    @allow(*STAFF)
+    @blp.response(200, TransitionOut(many=True))
+    def get(self, enrolment_id: uuid.UUID) -> list[EnrolmentTransition]:
+        """The enrolment's history: every move, with who, when and why."""
+        with read_session() as s:
+            _enrolment(s, enrolment_id)
+            return list(s.execute(sa.select(EnrolmentTransition).where(EnrolmentTransition.enrolment_id == enrolment_id)
+                                  .order_by(EnrolmentTransition.id)).scalars())
+
+    @allow(*MOVERS)
+    @blp.arguments(TransitionIn)
+    @blp.response(201, EnrolmentOut)
+    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> Enrolment:
+        """Move the enrolment: assess, start, suspend, resume, complete, close, exclude (at intake) or exit.
+        Exit, exclusion and suspension need a reason; an illegal move is a 409 naming the allowed ones."""
+        principal = current_principal()
+        action = Action(data["action"])
+        with unit_of_work() as s:
+            enrolment = _enrolment(s, enrolment_id, lock=True)
+            if not may_move(principal, enrolment):
+                raise Problem(403, "Only the enrolment's psychologist, its inspector or staff of its area move it.")
+            if action is Action.START and _started_elsewhere(s, enrolment):
+                raise conflict("He is taking part in another programme already; exit or complete that one first.")
+            try:
+                move_enrolment(s, enrolment, action, by=principal.user_id, reason=data["reason"], note=data["note"],
+                               today=datetime.now(settings_of_app().zone).date())
+            except IllegalTransition as exc:
+                raise conflict(str(exc), allowed_actions=exc.allowed) from None
+            except ValueError as exc:
+                raise unprocessable(str(exc), {"reason": [str(exc)]}) from None
+        return enrolment
+
+
+def _started_elsewhere(s: Session, enrolment: Enrolment) -> bool:
+    return s.execute(sa.select(Enrolment.id).where(
+        Enrolment.participant_id == enrolment.participant_id, Enrolment.id != enrolment.id,
+        Enrolment.status.in_([EnrolmentStatus.ACTIVE.value, EnrolmentStatus.SUSPENDED.value]))).first() is not None
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>/transfer")
+class Transfer(MethodView):
+    @allow(Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
+    @blp.arguments(TransferIn)
+    @blp.response(201, EnrolmentOut)
+    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> Enrolment:
+        """Move him to another cohort (in another district too); his marks, progress and history go with him."""
+        principal = current_principal()
+        with unit_of_work() as s:
+            enrolment = _enrolment(s, enrolment_id, lock=True)
+            if not may_move(principal, enrolment):
+                raise Problem(403, "Only the enrolment's inspector or staff of its area transfer it.")
+            if EnrolmentStatus(enrolment.status) not in IN_PROGRAMME | {EnrolmentStatus.REFERRED}:
+                raise conflict(f"An enrolment that is {enrolment.status} is not transferred.")
+            target = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort})
+            if target is None or target.id == enrolment.cohort_id:
+                raise unprocessable("Transfer to another existing cohort.", {"cohort_id": ["Another cohort."]})
+            if principal.role != Role.ADMINISTRATOR and target.region != principal.region:
+                raise Problem(403, f"{target.district} ({target.region}) is outside your region.")
+            if target.programme.lineage_id != enrolment.cohort.programme.lineage_id:
+                raise conflict("The new cohort runs another programme; exit (reason: transferred) and refer him anew.")
+            if _taking_part(s, target.id) >= target.capacity:
+                raise conflict(f"The cohort is full ({target.capacity} places).")
+            psychologist = data["psychologist_id"] or target.facilitator_ids[0]
+            if psychologist not in target.facilitator_ids:
+                raise unprocessable("The psychologist facilitates the new cohort.",
+                                    {"psychologist_id": [f"One of {', '.join(target.facilitator_ids)}."]})
+            source = enrolment.cohort_id
+            enrolment.cohort, enrolment.cohort_id = target, target.id
+            enrolment.region, enrolment.district = target.region, target.district
+            enrolment.psychologist_id = psychologist
+            enrolment.inspector_id = data["inspector_id"] or enrolment.inspector_id
+            s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="transfer", from_status=enrolment.status,
+                                      to_status=enrolment.status, note=data["note"], by=principal.user_id,
+                                      from_cohort_id=source, to_cohort_id=target.id))
+            add_event(s, "enrollment.transferred", {
+                "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code, "from_cohort_id": source,
+                "cohort_id": target.id, "region": target.region, "district": target.district,
+                "inspector_id": enrolment.inspector_id, "psychologist_id": psychologist, "status": enrolment.status,
+                "transferred_at": datetime.now(UTC),
+            }, producer=SERVICE)
+        return enrolment

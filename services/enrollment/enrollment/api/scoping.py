@@ -1,0 +1,76 @@
+"""Need to know, as queries: which cohorts, enrolments, participants and orders a caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from qadam.auth import DISTRICT_SCOPED, Principal, Role
+from qadam.errors import Problem
+from sqlalchemy.orm import Session
+
+from ..models import Cohort, Enrolment, Participant, ProtectionOrder
+
+
+def area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any:
+    """Records inside the principal's area; none at all if the token lacks the area its role needs."""
+    if principal.role == Role.ADMINISTRATOR:
+        return sa.true()
+    if not principal.region:
+        return sa.false()
+    conditions = [region_col == principal.region]
+    if principal.role in DISTRICT_SCOPED:
+        if not principal.district:
+            return sa.false()
+        conditions.append(district_col == principal.district)
+    return sa.and_(*conditions)
+
+
+def require_area(principal: Principal, region: str, district: str) -> None:
+    if not principal.covers(region=region, district=district):
+        raise Problem(403, f"{district} ({region}) is outside your area.")
+
+
+def visible_cohorts(principal: Principal) -> sa.Select[Any]:
+    query = sa.select(Cohort)
+    if principal.role == Role.PSYCHOLOGIST:
+        return query.where(Cohort.facilitator_ids.contains([principal.user_id]))
+    return query.where(area_filter(principal, Cohort.region, Cohort.district))
+
+
+def visible_enrolments(principal: Principal) -> sa.Select[Any]:
+    query = sa.select(Enrolment)
+    if principal.role == Role.PSYCHOLOGIST:
+        return query.join(Enrolment.cohort).where(Cohort.facilitator_ids.contains([principal.user_id]))
+    if principal.role == Role.INSPECTOR:
+        return query.where(sa.or_(Enrolment.inspector_id == principal.user_id,
+                                  area_filter(principal, Enrolment.region, Enrolment.district)))
+    return query.where(area_filter(principal, Enrolment.region, Enrolment.district))
+
+
+def visible_orders(principal: Principal) -> sa.Select[Any]:
+    query = sa.select(ProtectionOrder)
+    if principal.role == Role.INSPECTOR:
+        return query.where(sa.or_(ProtectionOrder.issued_by == principal.user_id,
+                                  area_filter(principal, ProtectionOrder.region, ProtectionOrder.district)))
+    return query.where(area_filter(principal, ProtectionOrder.region, ProtectionOrder.district))
+
+
+def may_see_participant(s: Session, principal: Principal, participant: Participant) -> bool:
+    if principal.role == Role.PSYCHOLOGIST:
+        return s.execute(sa.select(Enrolment.id).join(Enrolment.cohort).where(
+            Enrolment.participant_id == participant.id,
+            Cohort.facilitator_ids.contains([principal.user_id]))).first() is not None
+    if principal.role == Role.INSPECTOR and s.execute(sa.select(Enrolment.id).where(
+            Enrolment.participant_id == participant.id, Enrolment.inspector_id == principal.user_id)).first():
+        return True
+    return principal.covers(region=participant.region, district=participant.district)
+
+
+def may_move(principal: Principal, enrolment: Enrolment) -> bool:
+    """Who may change an enrolment's state: its cohort's psychologists, its inspector, staff of its area."""
+    if principal.role == Role.PSYCHOLOGIST:
+        return principal.user_id in enrolment.cohort.facilitator_ids
+    if principal.role == Role.INSPECTOR and enrolment.inspector_id == principal.user_id:
+        return True
+    return principal.covers(region=enrolment.region, district=enrolment.district)

@@ -1,0 +1,101 @@
+"""The life of an enrolment, as DOMAIN.md describes it: a state machine of plain data.
+
+    referred → assessed → active ⇄ suspended → completed → closed (after the follow-up period)
+    referred/assessed → excluded at intake (with a reason)
+    referred/assessed/active/suspended → exited (with a reason)
+
+Every move names its action and, where the field asks for one, its reason; an illegal move is refused
+with the moves that are allowed from where the enrolment stands.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class EnrolmentStatus(StrEnum):
+    REFERRED = "referred"  # an inspector (or court, or the man himself) referred him
+    ASSESSED = "assessed"  # intake assessment done, not yet in a group
+    ACTIVE = "active"  # attending the programme
+    SUSPENDED = "suspended"  # paused for a recorded reason (illness, short custody, work away)
+    COMPLETED = "completed"  # curriculum done; in follow-up until the case is closed
+    CLOSED = "closed"  # follow-up period over
+    EXCLUDED = "excluded"  # not admitted at intake
+    EXITED = "exited"  # left the programme unfinished
+
+
+class Action(StrEnum):
+    ASSESS = "assess"
+    EXCLUDE = "exclude"
+    START = "start"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    COMPLETE = "complete"
+    CLOSE = "close"
+    EXIT = "exit"
+
+
+EXIT_REASONS = ("non_compliance", "new_violence", "withdrawn", "transferred", "custody", "moved_away", "died")
+EXCLUSION_REASONS = ("severe_mental_illness", "untreated_addiction", "other")
+SUSPENSION_REASONS = ("illness", "custody", "work_away", "family_emergency", "other")
+REASONS: dict[Action, tuple[str, ...]] = {
+    Action.EXIT: EXIT_REASONS,
+    Action.EXCLUDE: EXCLUSION_REASONS,
+    Action.SUSPEND: SUSPENSION_REASONS,
+}
+
+S, A = EnrolmentStatus, Action
+MOVES: dict[EnrolmentStatus, dict[Action, EnrolmentStatus]] = {
+    S.REFERRED: {A.ASSESS: S.ASSESSED, A.EXCLUDE: S.EXCLUDED, A.EXIT: S.EXITED},
+    S.ASSESSED: {A.START: S.ACTIVE, A.EXCLUDE: S.EXCLUDED, A.EXIT: S.EXITED},
+    S.ACTIVE: {A.SUSPEND: S.SUSPENDED, A.COMPLETE: S.COMPLETED, A.EXIT: S.EXITED},
+    S.SUSPENDED: {A.RESUME: S.ACTIVE, A.EXIT: S.EXITED},
+    S.COMPLETED: {A.CLOSE: S.CLOSED},
+    S.CLOSED: {},
+    S.EXCLUDED: {},
+    S.EXITED: {},
+}
+# Where a participant still takes part (counts toward a cohort's capacity, gets sessions, is watched by risk).
+IN_PROGRAMME = frozenset({S.ASSESSED, S.ACTIVE, S.SUSPENDED})
+FINISHED = frozenset({S.COMPLETED, S.CLOSED, S.EXITED, S.EXCLUDED})
+
+
+class IllegalTransition(Exception):
+    def __init__(self, message: str, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+@dataclass(frozen=True)
+class Move:
+    action: Action
+    from_status: EnrolmentStatus
+    to_status: EnrolmentStatus
+    reason: str | None
+
+
+def allowed_actions(status: EnrolmentStatus) -> list[str]:
+    return [a.value for a in MOVES[status]]
+
+
+def transition(status: EnrolmentStatus, action: Action, reason: str | None = None) -> Move:
+    """The move `action` makes from `status`, or IllegalTransition naming what is allowed instead."""
+    target = MOVES[status].get(action)
+    allowed = allowed_actions(status)
+    if target is None:
+        what = ", ".join(allowed) if allowed else "nothing: the enrolment is finished"
+        raise IllegalTransition(f"An enrolment that is {status.value} cannot {action.value}; allowed: {what}.", allowed)
+    reasons = REASONS.get(action)
+    if reasons is not None and reason not in reasons:
+        raise ValueError(f"To {action.value}, give a reason: one of {', '.join(reasons)}.")
+    return Move(action, status, target, reason)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter): the end of a follow-up period."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

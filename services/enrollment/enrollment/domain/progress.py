@@ -1,0 +1,103 @@
+"""Where a participant stands in his programme, from the attendance marks sessions recorded.
+
+Marks are read in session order whatever order they arrived in, and a later recording of the same
+session (a correction) replaces the earlier one, so the result never depends on delivery order.
+- attended: present or late at a group session (a make-up session too, if the programme counts them);
+- an excused absence counts against nobody: it is not attendance, and it neither extends nor ends a
+  run of unexcused absences;
+- an unexcused absence counts toward both limits; attending ends the run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AttendanceMark:
+    session_id: str
+    session_number: int
+    scheduled_at: datetime
+    status: str  # present | late | excused | unexcused
+    session_kind: str = "group"  # group | makeup | intake | individual
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of a programme (version) that decide progress."""
+
+    sessions_required: int
+    completion_attendance_percent: int
+    max_unexcused_absences: int
+    max_consecutive_absences: int
+    makeup_sessions_count: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    sessions_recorded: int  # group sessions held with him on the roster (the curriculum delivered to him)
+    sessions_attended: int
+    excused_absences: int
+    unexcused_absences: int
+    consecutive_absences: int  # the current run of unexcused absences
+    longest_absence_run: int
+    last_session_number: int | None
+    last_attended_number: int | None
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Attended among the sessions he had to attend (excused absences left out)."""
+        owed = self.sessions_attended + self.unexcused_absences
+        return self.sessions_attended / owed if owed else None
+
+
+def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
+    attended = excused = unexcused = run = longest = recorded = 0
+    last = last_attended = None
+    for mark in sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, m.session_id)):
+        if mark.session_kind in ("intake", "individual"):
+            continue  # one-to-one work is recorded, but the curriculum is the group's
+        makeup = mark.session_kind == "makeup"
+        if not makeup:
+            recorded += 1
+            last = mark.session_number
+        if mark.status in ("present", "late"):
+            if not makeup or rules.makeup_sessions_count:
+                attended += 1
+                last_attended = mark.session_number if not makeup else last_attended
+            run = 0
+        elif mark.status == "unexcused" and not makeup:
+            unexcused += 1
+            run += 1
+            longest = max(longest, run)
+        elif mark.status == "excused" and not makeup:
+            excused += 1
+    return Progress(recorded, attended, excused, unexcused, run, longest, last, last_attended)
+
+
+def attendance_needed(rules: Rules) -> int:
+    """Sessions he must attend to complete: the completion share of the curriculum, rounded up."""
+    return math.ceil(rules.sessions_required * rules.completion_attendance_percent / 100)
+
+
+def completes(p: Progress, rules: Rules) -> bool:
+    """The curriculum is done (every session of it held) and he attended enough of it."""
+    return p.sessions_recorded >= rules.sessions_required and p.sessions_attended >= attendance_needed(rules)
+
+
+def exit_reasons(p: Progress, rules: Rules) -> list[str]:
+    """Why he should be proposed for exit (the programme's absence limits passed), in plain words; [] if not."""
+    reasons = []
+    if p.unexcused_absences > rules.max_unexcused_absences:
+        reasons.append(f"{p.unexcused_absences} unexcused absences in all; the programme allows "
+                       f"{rules.max_unexcused_absences}.")
+    if p.longest_absence_run > rules.max_consecutive_absences:
+        reasons.append(f"{p.longest_absence_run} unexcused absences in a row; the programme allows "
+                       f"{rules.max_consecutive_absences} in a row.")
+    still_possible = p.sessions_attended + max(0, rules.sessions_required - p.sessions_recorded)
+    if not reasons and still_possible < attendance_needed(rules):
+        reasons.append(f"He can no longer attend the {attendance_needed(rules)} of {rules.sessions_required} "
+                       f"sessions the programme needs ({rules.completion_attendance_percent}%).")
+    return reasons

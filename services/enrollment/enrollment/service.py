@@ -1,0 +1,171 @@
+"""What changes an enrolment, for the routes and the event handlers alike: each function works inside
+the caller's unit of work, keeps the history row and writes the event in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from qadam.config import Settings
+from qadam.outbox import add_event
+from sqlalchemy.orm import Session
+
+from . import SERVICE
+from .domain.lifecycle import Action, EnrolmentStatus, Move, add_months, transition
+from .domain.orders import OrderFacts, OrderStatus, expiring_soon, plan_due_on, plan_overdue
+from .domain.progress import AttendanceMark, Progress, Rules, completes, exit_reasons, progress
+from .models import AttendanceRecord, Enrolment, EnrolmentTransition, ProtectionOrder
+
+SYSTEM = "system"
+
+
+def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str, reason: str | None = None,
+                   note: str | None = None, today: date | None = None) -> Move:
+    """Apply a lifecycle action (IllegalTransition / ValueError if it is not allowed), keep it, publish it."""
+    move = transition(EnrolmentStatus(enrolment.status), action, reason)
+    today = today or datetime.now(UTC).date()
+    enrolment.status = move.to_status.value
+    if move.reason is not None or move.to_status is not EnrolmentStatus.ACTIVE:
+        enrolment.status_reason = move.reason
+    if move.to_status is EnrolmentStatus.ACTIVE:
+        enrolment.status_reason = None
+        enrolment.started_on = enrolment.started_on or today
+    if move.to_status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.EXITED, EnrolmentStatus.EXCLUDED):
+        enrolment.finished_on = today
+    if move.to_status is EnrolmentStatus.COMPLETED:
+        months = enrolment.programme.follow_up_months if enrolment.programme else 0
+        enrolment.follow_up_until = add_months(today, months)
+    s.add(EnrolmentTransition(enrolment_id=enrolment.id, action=action.value, from_status=move.from_status.value,
+                              to_status=move.to_status.value, reason=move.reason, note=note, by=by))
+    add_event(s, "enrollment.status.changed", {
+        "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code, "cohort_id": enrolment.cohort_id,
+        "region": enrolment.region, "district": enrolment.district, "inspector_id": enrolment.inspector_id,
+        "psychologist_id": enrolment.psychologist_id, "action": action.value, "from_status": move.from_status.value,
+        "status": move.to_status.value,
+        "reason": move.reason, "changed_by": by, "changed_at": datetime.now(UTC),
+    }, producer=SERVICE)
+    return move
+
+
+def rules_of(enrolment: Enrolment) -> Rules:
+    p = enrolment.programme or enrolment.cohort.programme  # the version he started under
+    return Rules(sessions_required=p.sessions_required, completion_attendance_percent=p.completion_attendance_percent,
+                 max_unexcused_absences=p.max_unexcused_absences, max_consecutive_absences=p.max_consecutive_absences,
+                 makeup_sessions_count=p.makeup_sessions_count)
+
+
+def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
+    """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in marks:
+        key = (str(d["enrolment_id"]), str(d["session_id"]))
+        if key not in latest or latest[key]["recorded_at"] <= d["recorded_at"]:
+            latest[key] = d
+    rows = [{"enrolment_id": d["enrolment_id"], "session_id": d["session_id"], "session_number": d["session_number"],
+             "session_kind": d.get("session_kind") or "group", "scheduled_at": d["scheduled_at"], "status": d["status"],
+             "recorded_at": d["recorded_at"]} for d in latest.values()]
+    from sqlalchemy.dialects.postgresql import insert
+
+    stmt = insert(AttendanceRecord)
+    s.execute(stmt.on_conflict_do_update(
+        index_elements=[AttendanceRecord.enrolment_id, AttendanceRecord.session_id],
+        set_={c: stmt.excluded[c] for c in ("session_number", "session_kind", "scheduled_at", "status", "recorded_at")},
+        where=AttendanceRecord.recorded_at <= stmt.excluded.recorded_at), rows)
+    ids = sorted({uuid.UUID(str(d["enrolment_id"])) for d in latest.values()})
+    enrolments = s.execute(sa.select(Enrolment).where(Enrolment.id.in_(ids)).order_by(Enrolment.id)
+                           .with_for_update(of=Enrolment)).unique().scalars().all()
+    by_enrolment: dict[uuid.UUID, list[AttendanceMark]] = {}
+    for r in s.execute(sa.select(AttendanceRecord).where(AttendanceRecord.enrolment_id.in_(ids))).scalars():
+        by_enrolment.setdefault(r.enrolment_id, []).append(
+            AttendanceMark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    for enrolment in enrolments:
+        update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)))
+
+
+def update_progress(s: Session, enrolment: Enrolment, p: Progress) -> None:
+    """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits."""
+    enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
+    enrolment.excused_absences, enrolment.unexcused_absences = p.excused_absences, p.unexcused_absences
+    enrolment.consecutive_absences = p.consecutive_absences
+    enrolment.last_session_number, enrolment.last_attended_number = p.last_session_number, p.last_attended_number
+    if enrolment.status != EnrolmentStatus.ACTIVE.value:
+        return  # marks of a suspended or finished enrolment are kept, but move nothing
+    rules = rules_of(enrolment)
+    if completes(p, rules):
+        move_enrolment(s, enrolment, Action.COMPLETE, by=SYSTEM, note="The curriculum is done and attended enough.")
+        return
+    reasons = exit_reasons(p, rules)
+    if reasons and enrolment.exit_proposed_at is None:
+        enrolment.exit_proposed_at = datetime.now(UTC)
+        enrolment.exit_proposal = reasons
+        add_event(s, "enrollment.exit.proposed", {
+            "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
+            "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
+            "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id, "reasons": reasons,
+            "unexcused_absences": p.unexcused_absences, "consecutive_absences": p.consecutive_absences,
+            "proposed_at": enrolment.exit_proposed_at,
+        }, producer=SERVICE)
+    elif not reasons and enrolment.exit_proposed_at is not None:
+        # A correction (an absence found to be excused) can take the proposal back.
+        enrolment.exit_proposed_at, enrolment.exit_proposal = None, None
+
+
+# -- protection orders ------------------------------------------------------------------------------
+def order_facts(order: ProtectionOrder) -> OrderFacts:
+    return OrderFacts(order.issued_on, order.expires_on, order.status, order.plan_agreed_on)
+
+
+def working_calendar(settings: Settings) -> dict[str, Any]:
+    return {"working_days": settings.plan_due_working_days, "working_weekdays": settings.working_weekdays_set,
+            "holidays": settings.public_holidays_set}
+
+
+def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
+    """Publish, once each, the orders whose correction plan is overdue and those expiring while unfinished;
+    mark orders past their expiry as expired."""
+    calendar = working_calendar(settings)
+    counts = {"plan_overdue": 0, "expiring": 0, "expired": 0}
+    expired = s.execute(sa.update(ProtectionOrder).where(ProtectionOrder.status == OrderStatus.ACTIVE,
+                                                         ProtectionOrder.expires_on < today)
+                        .values(status=OrderStatus.EXPIRED).returning(ProtectionOrder.id)).all()
+    counts["expired"] = len(expired)
+    candidates = s.execute(sa.select(ProtectionOrder).where(
+        ProtectionOrder.status == OrderStatus.ACTIVE,
+        sa.or_(sa.and_(ProtectionOrder.plan_agreed_on.is_(None), ProtectionOrder.plan_overdue_reported_at.is_(None)),
+               sa.and_(ProtectionOrder.expires_on <= today + timedelta(days=settings.order_expiry_warning_days),
+                       sa.or_(ProtectionOrder.expiry_reported_for.is_(None),
+                              ProtectionOrder.expiry_reported_for != ProtectionOrder.expires_on))))
+        .with_for_update(skip_locked=True)).unique().scalars().all()
+    for order in candidates:
+        facts = order_facts(order)
+        open_enrolments = s.execute(sa.select(Enrolment.id).where(
+            Enrolment.participant_id == order.participant_id,
+            Enrolment.status.in_(["referred", "assessed", "active", "suspended"]))).scalars().all()
+        base = {"order_id": order.id, "order_number": order.number, "participant_code": order.participant.code,
+                "enrolment_ids": list(open_enrolments), "region": order.region, "district": order.district,
+                "issued_by": order.issued_by, "issued_on": order.issued_on, "expires_on": order.expires_on,
+                "programme_unfinished": bool(open_enrolments)}
+        if order.plan_overdue_reported_at is None and plan_overdue(facts, today, **calendar):
+            order.plan_overdue_reported_at = datetime.now(UTC)
+            add_event(s, "enrollment.order.plan_overdue", {**base, "due_on": plan_due_on(facts, **calendar)},
+                      producer=SERVICE)
+            counts["plan_overdue"] += 1
+        if (order.expiry_reported_for != order.expires_on and open_enrolments
+                and expiring_soon(facts, today, within_days=settings.order_expiry_warning_days)):
+            order.expiry_reported_for = order.expires_on
+            add_event(s, "enrollment.order.expiring", {**base, "days_left": (order.expires_on - today).days},
+                      producer=SERVICE)
+            counts["expiring"] += 1
+    return counts
+
+
+def close_followed_up(s: Session, today: date) -> int:
+    """Close completed enrolments whose follow-up period has ended."""
+    due = s.execute(sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.COMPLETED.value,
+                                               Enrolment.follow_up_until < today)
+                    .with_for_update(of=Enrolment, skip_locked=True)).unique().scalars().all()
+    for enrolment in due:
+        move_enrolment(s, enrolment, Action.CLOSE, by=SYSTEM, note="The follow-up period is over.", today=today)
+    return len(due)
