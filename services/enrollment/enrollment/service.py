@@ -137,7 +137,7 @@ def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
                sa.and_(ProtectionOrder.expires_on <= today + timedelta(days=settings.order_expiry_warning_days),
                        sa.or_(ProtectionOrder.expiry_reported_for.is_(None),
                               ProtectionOrder.expiry_reported_for != ProtectionOrder.expires_on))))
-        .with_for_update(skip_locked=True)).unique().scalars().all()
+        .with_for_update(of=ProtectionOrder, skip_locked=True)).unique().scalars().all()
     for order in candidates:
         facts = order_facts(order)
         open_enrolments = s.execute(sa.select(Enrolment.id).where(

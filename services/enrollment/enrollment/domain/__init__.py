@@ -67,7 +67,7 @@ def name_key(full_name: str) -> str:
     """A form of a name for finding the same person typed in another script or spelling.
 
     Only for comparison: the name itself is stored exactly as typed. "Oʻtkir Xoʻjayev", "O'tkir Xojayev",
-    "Ўткир Хўжаев" and "Utkir Khojaev"-style Russian transliterations (kh) meet on the same key.
+    "Ўткир Хўжаев" and "Otkir Khojayev" (kh, as Russian-style transliteration writes x) meet on the same key.
     """
     text = " ".join(full_name.casefold().split())
     out = []

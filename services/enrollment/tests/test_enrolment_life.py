@@ -1,0 +1,319 @@
+"""The enrolment's life over HTTP on the real database: templates, versions, referral, transitions and their
+history, progress from attendance, transfers, protection orders, lists and need to know."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from enrollment.service import record_attendance, scan_orders
+from qadam.config import Settings
+from qadam.db import make_engine, make_session_factory, transaction
+
+REGION, DISTRICT, OTHER_DISTRICT = "Buxoro viloyati", "Kogon", "Gʻijduvon"
+
+
+def bearer(t: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {t}"}
+
+
+class Office:
+    """A district's staff and the calls they make."""
+
+    def __init__(self, app_for, token) -> None:
+        self.client = app_for("enrollment").test_client()
+        s = uuid.uuid4().hex[:6]
+        self.s = s
+        self.manager = bearer(token(f"mgr-{s}", "manager", region=REGION))
+        self.inspector_id, self.psychologist_id = f"insp-{s}", f"psy-{s}"
+        self.inspector = bearer(token(self.inspector_id, "inspector", region=REGION, district=DISTRICT))
+        self.psychologist = bearer(token(self.psychologist_id, "psychologist", region=REGION, district=DISTRICT))
+        self.other_inspector = bearer(token(f"insp-o-{s}", "inspector", region=REGION, district=OTHER_DISTRICT))
+        self.other_psychologist = bearer(token(f"psy-o-{s}", "psychologist", region=REGION, district=DISTRICT))
+
+    def ok(self, method: str, path: str, who: dict, json=None, status: int = 201):
+        response = self.client.open(path, method=method, headers=who, json=json)
+        assert response.status_code == status, f"{method} {path}: {response.status_code} {response.get_data(as_text=True)}"
+        return response.get_json()
+
+    def programme(self, template: str = "statutory", **changes) -> dict:
+        return self.ok("POST", "/programmes", self.manager, {"name": f"{template} {self.s} {uuid.uuid4().hex[:4]}",
+                                                             "template": template, "region": REGION, **changes})
+
+    def cohort(self, programme: dict, district: str = DISTRICT, capacity: int | None = None) -> dict:
+        return self.ok("POST", "/cohorts", self.manager, {
+            "programme_id": programme["id"], "name": f"{district} group {uuid.uuid4().hex[:4]}", "region": REGION,
+            "district": district, "facilitator_ids": [self.psychologist_id], "start_date": "2026-11-02",
+            "capacity": capacity, "schedule": {"weekdays": [1, 4], "time": "15:00", "place": "Mahalla guzari"}})
+
+    def person(self, name: str | None = None, birth: str = "1984-04-04", district: str = DISTRICT) -> dict:
+        who = self.inspector if district == DISTRICT else self.other_inspector
+        return self.ok("POST", "/participants", who, {"full_name": name or f"Sardor Aliyev {uuid.uuid4().hex[:6]}",
+                                                      "birth_date": birth, "region": REGION, "district": district})
+
+    def order(self, person: dict, issued: date | None = None, days: int = 30) -> dict:
+        issued = issued or date.today()
+        return self.ok("POST", "/protection-orders", self.inspector, {
+            "number": f"HO-{uuid.uuid4().hex[:8]}", "participant_id": person["id"], "region": REGION,
+            "district": DISTRICT, "issued_on": issued.isoformat(),
+            "expires_on": (issued + timedelta(days=days)).isoformat(), "conditions": ["No contact with the victim"]})
+
+    def refer(self, cohort: dict, person: dict | None = None, order: dict | None = None) -> dict:
+        person = person or self.person()
+        order = order or self.order(person)
+        return self.ok("POST", "/enrolments", self.inspector, {
+            "participant_id": person["id"], "cohort_id": cohort["id"], "referral_source": "protection_order",
+            "protection_order_id": order["id"], "inspector_id": self.inspector_id,
+            "psychologist_id": self.psychologist_id, "victim_support_worker_id": "inson-7"})
+
+    def move(self, enrolment: dict, action: str, reason: str | None = None, status: int = 201, who=None) -> dict:
+        return self.ok("POST", f"/enrolments/{enrolment['id']}/transitions", who or self.psychologist,
+                       {"action": action, "reason": reason, "note": f"{action} note"}, status=status)
+
+
+@pytest.fixture
+def office(app_for, token) -> Office:
+    return Office(app_for, token)
+
+
+@pytest.fixture
+def factory(stack):
+    engine = make_engine(stack.database_url("enrollment"))
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def outbox_since(factory, seq: int) -> list[tuple[str, dict]]:
+    with transaction(factory) as s:
+        return [(r.routing_key, r.envelope["data"]) for r in s.execute(sa.text(
+            "SELECT routing_key, envelope FROM outbox WHERE seq > :seq ORDER BY seq"), {"seq": seq})]
+
+
+def last_seq(factory) -> int:
+    with transaction(factory) as s:
+        return int(s.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar_one())
+
+
+def marks_for(enrolment: dict, statuses: list[str], first: int = 1) -> list[dict]:
+    start = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    return [{"enrolment_id": uuid.UUID(enrolment["id"]), "session_id": uuid.uuid5(uuid.NAMESPACE_URL, f"{enrolment['id']}/{n}"),
+             "session_number": n, "session_kind": "group", "scheduled_at": start + timedelta(days=3 * n), "status": st,
+             "recorded_at": datetime.now(UTC)} for n, st in enumerate(statuses, first)]
+
+
+def test_both_templates_of_domain_md_are_shipped(office):
+    names = {p["template"]: p for p in office.ok("GET", "/programmes?page_size=100", office.manager, status=200)["items"]
+             if p["template"] and p["region"] is None}
+    statutory, extended = names["statutory"], names["extended_group"]
+    assert statutory["sessions_required"] == 8 and statutory["sessions_per_week"] == 2
+    assert statutory["completion_attendance_percent"] == 75 and statutory["follow_up_months"] == 3
+    assert extended["sessions_required"] == 24 and extended["review_at_session"] == 12
+    assert extended["max_unexcused_absences"] == 2 and extended["max_consecutive_absences"] == 1
+    assert [m["number"] for m in extended["curriculum"]] == list(range(1, 25))
+
+
+def test_a_new_version_is_taken_by_new_cohorts_while_enrolments_keep_theirs(office):
+    v1 = office.programme()
+    cohort = office.cohort(v1)
+    enrolment = office.refer(cohort)
+    v2 = office.ok("POST", f"/programmes/{v1['id']}/versions", office.manager, {"max_unexcused_absences": 1})
+    assert (v2["version"], v2["lineage_id"], v2["max_unexcused_absences"]) == (2, v1["lineage_id"], 1)
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["programme_version"] == 1
+    refused = office.client.post("/cohorts", headers=office.manager, json={
+        "programme_id": v1["id"], "name": "old", "region": REGION, "district": DISTRICT,
+        "facilitator_ids": [office.psychologist_id], "start_date": "2026-12-01"})
+    assert refused.status_code == 409 and "replaced" in refused.get_json()["detail"]
+    assert [p["version"] for p in office.ok("GET", f"/programmes/{v2['id']}/versions", office.manager, status=200)] == [1, 2]
+
+
+def test_the_same_man_typed_in_cyrillic_is_reported_not_registered_twice(office):
+    first = office.person("Oʻtkir Xoʻjayev", "1979-03-08")
+    again = office.client.post("/participants", headers=office.inspector, json={
+        "full_name": "Ўткир Хўжаев", "birth_date": "1979-03-08", "region": REGION, "district": DISTRICT})
+    assert again.status_code == 409 and again.get_json()["possible_duplicates"] == [first["code"]]
+    namesake = office.ok("POST", "/participants", office.inspector, {
+        "full_name": "Ўткир Хўжаев", "birth_date": "1979-03-08", "region": REGION, "district": DISTRICT,
+        "not_a_duplicate_of": [first["code"]]})
+    assert namesake["full_name"] == "Ўткир Хўжаев" and namesake["code"] != first["code"]  # stored exactly as typed
+    found = office.ok("GET", "/participants?q=O'tkir Khojayev", office.inspector, status=200)["items"]
+    assert {p["code"] for p in found} >= {first["code"], namesake["code"]}
+
+
+def test_the_whole_life_is_kept_with_who_when_and_why(office):
+    enrolment = office.refer(office.cohort(office.programme()))
+    assert enrolment["status"] == "referred" and enrolment["allowed_actions"] == ["assess", "exclude", "exit"]
+    office.move(enrolment, "assess")
+    active = office.move(enrolment, "start")
+    assert active["status"] == "active" and active["started_on"]
+    office.move(enrolment, "suspend", "work_away")
+    office.move(enrolment, "resume")
+    exited = office.move(enrolment, "exit", "new_violence")
+    assert (exited["status"], exited["status_reason"], exited["allowed_actions"]) == ("exited", "new_violence", [])
+    history = office.ok("GET", f"/enrolments/{enrolment['id']}/transitions", office.inspector, status=200)
+    assert [(h["action"], h["from_status"], h["to_status"]) for h in history] == [
+        ("refer", None, "referred"), ("assess", "referred", "assessed"), ("start", "assessed", "active"),
+        ("suspend", "active", "suspended"), ("resume", "suspended", "active"), ("exit", "active", "exited")]
+    assert all(h["by"] and h["at"] for h in history) and history[3]["reason"] == "work_away"
+    assert history[5]["note"] == "exit note"
+
+
+def test_an_illegal_move_is_a_409_naming_the_allowed_ones_and_changes_nothing(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    seq = last_seq(factory)
+    refused = office.client.post(f"/enrolments/{enrolment['id']}/transitions", headers=office.psychologist,
+                                 json={"action": "complete"})
+    body = refused.get_json()
+    assert refused.status_code == 409 and body["allowed_actions"] == ["assess", "exclude", "exit"]
+    assert "referred cannot complete" in body["detail"]
+    no_reason = office.client.post(f"/enrolments/{enrolment['id']}/transitions", headers=office.psychologist,
+                                   json={"action": "exclude"})
+    assert no_reason.status_code == 422 and "severe_mental_illness" in no_reason.get_json()["errors"]["reason"][0]
+    assert outbox_since(factory, seq) == []
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "referred"
+
+
+def test_exclusion_at_intake_is_published_with_its_reason(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    seq = last_seq(factory)
+    office.move(enrolment, "exclude", "untreated_addiction")
+    [(kind, data)] = outbox_since(factory, seq)
+    assert kind == "enrollment.status.changed"
+    assert (data["from_status"], data["status"], data["reason"]) == ("referred", "excluded", "untreated_addiction")
+
+
+def test_a_full_cohort_refuses_another_referral(office):
+    cohort = office.cohort(office.programme(), capacity=1)
+    office.refer(cohort)
+    person = office.person()
+    refused = office.client.post("/enrolments", headers=office.inspector, json={
+        "participant_id": person["id"], "cohort_id": cohort["id"], "referral_source": "inspector_initiative",
+        "inspector_id": office.inspector_id, "psychologist_id": office.psychologist_id})
+    assert refused.status_code == 409 and "full" in refused.get_json()["detail"]
+
+
+def test_progress_completes_the_enrolment_when_the_curriculum_is_done(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    seq = last_seq(factory)
+    with transaction(factory) as s:  # as the worker's handler does with sessions' events
+        record_attendance(s, marks_for(enrolment, ["present", "present", "excused", "present", "late", "present", "unexcused"]))
+    midway = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert midway["status"] == "active" and midway["progress"] == {
+        "sessions_required": 8, "sessions_recorded": 7, "sessions_attended": 5, "excused_absences": 1,
+        "unexcused_absences": 1, "consecutive_absences": 1, "last_session_number": 7}
+    with transaction(factory) as s:
+        record_attendance(s, marks_for(enrolment, ["present"], first=8))
+    done = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert done["status"] == "completed" and done["follow_up_until"] and done["allowed_actions"] == ["close"]
+    events = outbox_since(factory, seq)
+    assert [k for k, _ in events] == ["enrollment.status.changed"]
+    assert events[0][1]["changed_by"] == "system" and events[0][1]["status"] == "completed"
+
+
+def test_passing_the_absence_limits_proposes_exit_once_and_exits_nobody(office, factory):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    seq = last_seq(factory)
+    with transaction(factory) as s:
+        record_attendance(s, marks_for(enrolment, ["present", "unexcused", "unexcused"]))
+    with transaction(factory) as s:  # a later mark changes nothing about the proposal
+        record_attendance(s, marks_for(enrolment, ["unexcused"], first=4))
+    proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert proposed["status"] == "active" and proposed["exit_proposed_at"]
+    assert "unexcused absences in a row" in proposed["exit_proposal"][0]
+    [(kind, data)] = outbox_since(factory, seq)
+    assert kind == "enrollment.exit.proposed" and data["inspector_id"] == office.inspector_id
+    listed = office.ok("GET", "/enrolments?exit_proposed=true&page_size=100", office.inspector, status=200)["items"]
+    assert enrolment["id"] in {e["id"] for e in listed}
+
+
+def test_a_correction_replaces_the_mark_and_can_withdraw_the_proposal(office):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    engine = make_engine(office.client.application.extensions["qadam_settings"].database_url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as s:
+        record_attendance(s, marks_for(enrolment, ["unexcused", "unexcused"]))
+    with transaction(factory) as s:  # session 2 was an excused absence after all (a recorded correction)
+        record_attendance(s, marks_for(enrolment, ["unexcused", "excused"]))
+    engine.dispose()
+    now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert now["progress"]["unexcused_absences"] == 1 and now["progress"]["excused_absences"] == 1
+    assert now["exit_proposed_at"] is None
+
+
+def test_a_transfer_moves_him_with_his_history(office):
+    programme = office.programme()
+    enrolment = office.refer(office.cohort(programme))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    target = office.cohort(programme, district=OTHER_DISTRICT)
+    moved = office.ok("POST", f"/enrolments/{enrolment['id']}/transfer", office.manager,
+                      {"cohort_id": target["id"], "note": "moved to his brother's house"})
+    assert (moved["cohort_id"], moved["district"], moved["status"]) == (target["id"], OTHER_DISTRICT, "active")
+    history = office.ok("GET", f"/enrolments/{enrolment['id']}/transitions", office.manager, status=200)
+    assert [h["action"] for h in history] == ["refer", "assess", "start", "transfer"]
+    assert history[-1]["from_cohort_id"] == enrolment["cohort_id"] and history[-1]["to_cohort_id"] == target["id"]
+
+
+def test_orders_keep_their_extensions_and_say_when_the_plan_is_overdue(office):
+    person = office.person()
+    order = office.order(person, issued=date.today() - timedelta(days=10), days=20)
+    assert order["plan_overdue"] and order["plan_due_on"] < date.today().isoformat()
+    extended = office.ok("POST", f"/protection-orders/{order['id']}/extensions", office.inspector, {
+        "new_expiry": (date.today() + timedelta(days=40)).isoformat(), "decided_by": "Kogon district court, 12-345",
+        "reason": "A new complaint"})
+    assert [(e["previous_expiry"], e["decided_by"]) for e in extended["extensions"]] == [
+        (order["expires_on"], "Kogon district court, 12-345")]
+    planned = office.ok("PUT", f"/protection-orders/{order['id']}/correction-plan", office.inspector,
+                        {"agreed_on": date.today().isoformat()}, status=200)
+    assert not planned["plan_overdue"]
+
+
+def test_the_watch_publishes_an_overdue_plan_and_an_expiring_order_once(office, factory):
+    person = office.person()
+    order = office.order(person, issued=date.today() - timedelta(days=25), days=28)  # plan overdue, 3 days left
+    enrolment = office.refer(office.cohort(office.programme()), person=person, order=order)
+    settings = Settings(order_expiry_warning_days=7)
+    seq = last_seq(factory)
+    with transaction(factory) as s:
+        scan_orders(s, settings, date.today())
+    with transaction(factory) as s:
+        scan_orders(s, settings, date.today())
+    mine = [(k, d) for k, d in outbox_since(factory, seq) if d.get("order_id") == order["id"]]
+    assert sorted(k for k, _ in mine) == ["enrollment.order.expiring", "enrollment.order.plan_overdue"]
+    expiring = dict(mine)["enrollment.order.expiring"]
+    assert expiring["days_left"] == 3 and expiring["enrolment_ids"] == [enrolment["id"]]
+    soon = office.ok("GET", "/enrolments?order_expiring_within_days=7&page_size=100", office.inspector, status=200)
+    assert enrolment["id"] in {e["id"] for e in soon["items"]}
+
+
+def test_an_inspector_of_another_district_sees_nothing_of_this_one(office):
+    person = office.person()
+    enrolment = office.refer(office.cohort(office.programme()), person=person)
+    assert office.client.get(f"/enrolments/{enrolment['id']}", headers=office.other_inspector).status_code == 404
+    assert office.client.get(f"/participants/{person['id']}", headers=office.other_inspector).status_code == 404
+    listed = office.ok("GET", "/enrolments?page_size=100", office.other_inspector, status=200)["items"]
+    assert enrolment["id"] not in {e["id"] for e in listed}
+    order_id = enrolment["protection_order_id"]
+    assert office.client.get(f"/protection-orders/{order_id}", headers=office.other_inspector).status_code == 404
+    moved = office.client.post(f"/enrolments/{enrolment['id']}/transitions", headers=office.other_inspector,
+                               json={"action": "assess"})
+    assert moved.status_code == 404
+
+
+def test_a_psychologist_sees_only_the_cohorts_they_facilitate(office):
+    cohort = office.cohort(office.programme())
+    enrolment = office.refer(cohort)
+    assert office.client.get(f"/cohorts/{cohort['id']}", headers=office.psychologist).status_code == 200
+    assert office.client.get(f"/cohorts/{cohort['id']}", headers=office.other_psychologist).status_code == 404
+    assert office.client.get(f"/enrolments/{enrolment['id']}", headers=office.other_psychologist).status_code == 404
+    theirs = office.ok("GET", "/cohorts?page_size=100", office.other_psychologist, status=200)["items"]
+    assert cohort["id"] not in {c["id"] for c in theirs}
+    assert office.client.post("/participants", headers=office.psychologist, json={
+        "full_name": "X", "birth_date": "1980-01-01", "region": REGION, "district": DISTRICT}).status_code == 403

@@ -1,0 +1,36 @@
+"""Progress driven by real attendance events: sessions records, RabbitMQ carries, enrollment moves the enrolment."""
+
+from __future__ import annotations
+
+import pytest
+from qadam.testing import wait_until
+from story import Story
+from test_slice_e2e import record_first_session
+
+pytestmark = pytest.mark.e2e
+
+
+def test_attendance_over_the_bus_completes_one_man_and_proposes_exit_for_another(system, token):
+    story = Story(system.urls, token)
+    group = story.set_up_group(participants=2, name="Jasur Toʻraev")  # the statutory template: 8 sessions
+    keeps, misses = (e["id"] for e in group["enrolments"])
+    plan = {1: "unexcused", 3: "unexcused", 5: "unexcused"}  # three unexcused absences in all: past the limit of 2
+    record_first_session(story, group, [{"enrolment_id": keeps, "status": "present"},
+                                        {"enrolment_id": misses, "status": plan[1]}])
+    for number in range(2, 9):
+        session = story.schedule(group["cohort"]["id"], number, days_ago=30 - 3 * number)
+        story.record(session["id"], [(keeps, "late" if number == 4 else "present"), (misses, plan.get(number, "present"))])
+
+    def enrolment(eid: str) -> dict:
+        return story.ok("GET", "enrollment", f"/enrolments/{eid}", story.inspector, status=200)
+
+    done = wait_until(lambda: (e := enrolment(keeps))["status"] == "completed" and e, timeout=30,
+                      what="the first man's enrolment to complete itself")
+    assert done["progress"]["sessions_attended"] == 8 and done["follow_up_until"]
+    proposed = wait_until(lambda: (e := enrolment(misses))["progress"]["sessions_recorded"] == 8 and e, timeout=30,
+                          what="the second man's marks to reach enrollment")
+    assert proposed["status"] == "active" and proposed["exit_proposed_at"]  # proposed, not exited silently
+    assert "3 unexcused absences in all" in proposed["exit_proposal"][0]
+    assert proposed["progress"]["unexcused_absences"] == 3 and proposed["progress"]["sessions_attended"] == 5
+    history = story.ok("GET", "enrollment", f"/enrolments/{keeps}/transitions", story.inspector, status=200)
+    assert [h["action"] for h in history][-1] == "complete" and history[-1]["by"] == "system"
