@@ -103,6 +103,14 @@ class OrderAttention(EventSchema):
     programme_unfinished = fields.Boolean(required=True)
 
 
+class OrderPlanOverdue(OrderAttention):
+    """The correction plan is overdue (`due_on` says since when)."""
+
+
+class OrderExpiring(OrderAttention):
+    """The order expires soon (`days_left`) while his programme is unfinished."""
+
+
 class AttendanceRecorded(EventSchema):
     mark_id = fields.UUID(required=True)
     session_id = fields.UUID(required=True)
@@ -151,10 +159,10 @@ EXIT_PROPOSED = catalog.register(EventType(
     "enrollment.exit.proposed", 1, "enrollment", ExitProposed,
     "A participant passed his programme's absence limits: exit is proposed to the people responsible, not made."))
 ORDER_PLAN_OVERDUE = catalog.register(EventType(
-    "enrollment.order.plan_overdue", 1, "enrollment", OrderAttention,
+    "enrollment.order.plan_overdue", 1, "enrollment", OrderPlanOverdue,
     "A protection order has no correction plan two working days after it was issued."))
 ORDER_EXPIRING = catalog.register(EventType(
-    "enrollment.order.expiring", 1, "enrollment", OrderAttention,
+    "enrollment.order.expiring", 1, "enrollment", OrderExpiring,
     "A protection order expires within the set number of days while his programme is unfinished."))
 ATTENDANCE_RECORDED = catalog.register(EventType(
     "sessions.attendance.recorded", 1, "sessions", AttendanceRecorded,

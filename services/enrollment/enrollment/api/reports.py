@@ -14,7 +14,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, unprocessable
 from qadam.web import read_session, settings_of_app
@@ -44,6 +46,8 @@ COLUMNS = (
 )
 RATES = frozenset({"completion_rate", "dropout_rate", "average_attendance"})
 SESSION_HEADING = "Dropped out at session {}"
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): names are typed by people.
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
 # One description for the three forms of the 200 answer (OpenAPI keeps one per status code).
 DOWNLOADS = ("The report as JSON; with `format=csv` the same figures as a CSV file to download (UTF-8 with a byte-order "
              "mark, so that Excel reads ʻ and ʼ), with `format=xlsx` as an Excel workbook. An empty cell is a suppressed "
@@ -120,8 +124,8 @@ class CompletionReportView(MethodView):
             return report
         name = f"qadam-completion-by-{args['group_by']}-{date_from.isoformat()}-to-{date_to.isoformat()}"
         if args["format"] == "csv":
-            return _download(_csv(report), CSV, f"{name}.csv")
-        return _download(_xlsx(report), XLSX, f"{name}.xlsx")
+            return _download(csv_file(report), CSV, f"{name}.csv")
+        return _download(xlsx_file(report), XLSX, f"{name}.xlsx")
 
 
 def _region_for(principal: Principal, asked: str | None) -> str | None:
@@ -168,34 +172,49 @@ def table(report: dict[str, Any]) -> list[list[Any]]:
     return out
 
 
-def _csv(report: dict[str, Any]) -> bytes:
+def csv_file(report: dict[str, Any]) -> bytes:
+    """The report as CSV: UTF-8 with a byte-order mark, an empty cell for a null figure."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for cells in table(report):
-        writer.writerow(["" if c is None else c for c in cells])
+        writer.writerow(["" if c is None else f"'{c}" if isinstance(c, str) and c.startswith(FORMULA) else c
+                         for c in cells])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8 (ʻ, ʼ, Cyrillic)
 
 
-def _xlsx(report: dict[str, Any]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Completion"
-    rows = table(report)
-    for cells in rows:
-        sheet.append(cells)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    rate_headings = {h for name, h in COLUMNS if name in RATES}
-    for index, heading in enumerate(rows[0], start=1):
-        if heading in rate_headings:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "0.0%"
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, min(40, len(str(heading)) + 2))
+def xlsx_file(report: dict[str, Any]) -> bytes:
+    """The report as an Excel workbook: the table on "Completion", what it covers on "About"."""
+    # write-only: streamed rows, a quarter faster and far smaller in memory on a row per cohort of the country
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Completion")
+    heading, *body = table(report)
+    rates = {index for index, h in enumerate(heading) if h in {h for name, h in COLUMNS if name in RATES}}
+    for index, text in enumerate(heading):
+        # the label and key columns as wide as what they hold, the figures as wide as their heading
+        values = [text, *(cells[index] for cells in body)] if index < 2 else [text]
+        width = max(len(str(v)) for v in values) + 2
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(12, min(45, width))
     sheet.freeze_panes = "B2"
+    bold = Font(bold=True)
+
+    def styled(value: Any, *, strong: bool = False, rate: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # a name that begins with "=" is text, never a formula
+        if strong:
+            cell.font = bold
+        if rate:
+            cell.number_format = "0.0%"
+        return cell
+
+    sheet.append([styled(text, strong=True) for text in heading])
+    for number, cells in enumerate(body, start=1):
+        total = number == len(body)
+        sheet.append([styled(value, strong=total, rate=index in rates)
+                      if total or index in rates or isinstance(value, str) else value for index, value in enumerate(cells)])
     about = book.create_sheet("About")
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 60
     for line in (
         ("Report", "Completion, dropout and attendance"),
         ("Grouped by", GROUP_HEADINGS[report["group_by"]]),
@@ -207,8 +226,6 @@ def _xlsx(report: dict[str, Any]) -> bytes:
                         "or nothing to compute."),
     ):
         about.append(line)
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 60
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

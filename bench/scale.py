@@ -1,0 +1,234 @@
+"""Scale: the completion report over 100,000 enrolments (2.4 million attendance marks) across Uzbekistan's 14
+regions, over HTTP (gunicorn, 2 workers) for one region and for the whole country; beside the same report's
+SQL executed directly with psycopg in the same run."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from enrollment.reports import completion_query
+from qadam.auth import issue_token
+from qadam.config import Settings
+from qadam.db import psycopg_dsn
+from qadam.testing import free_port, wait_until
+from sqlalchemy.dialects import postgresql
+
+from .common import RESULTS, Row, open_stack
+
+ENROLMENTS, SESSIONS, COHORT_SIZE, DISTRICTS_PER_REGION, DAYS_SPREAD = 100_000, 24, 12, 10, 700
+CALLS, WARM_UP = 20, 3
+REGIONS = (
+    "Qoraqalpogʻiston Respublikasi", "Andijon viloyati", "Buxoro viloyati", "Fargʻona viloyati", "Jizzax viloyati",
+    "Xorazm viloyati", "Namangan viloyati", "Navoiy viloyati", "Qashqadaryo viloyati", "Samarqand viloyati",
+    "Sirdaryo viloyati", "Surxondaryo viloyati", "Toshkent viloyati", "Toshkent shahri",
+)
+REGION = "Samarqand viloyati"
+# beside the two templates the migrations ship (their names are taken)
+PROGRAMMES = (("Regional statutory programme", 1), ("Regional statutory programme", 2), ("Extended group, rural", 1),
+              ("Extended group, rural", 2), ("Individual programme", 1), ("Nukus pilot", 1))
+EXIT_REASONS = ("non_compliance", "new_violence", "withdrawn", "transferred", "custody", "moved_away", "died")
+
+
+def _values(rows: list[tuple[Any, ...]]) -> str:
+    def literal(v: Any) -> str:
+        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+    return ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
+
+
+def seed_statements(today: date) -> list[str]:
+    """Set-based seed: every table filled by INSERT ... SELECT FROM generate_series, then ANALYZE."""
+    cohorts = -(-ENROLMENTS // COHORT_SIZE)
+    regions = _values([(i, name) for i, name in enumerate(REGIONS)])
+    programmes = _values([(i, name, version) for i, (name, version) in enumerate(PROGRAMMES)])
+    enrolment_id = "('00000000-0000-4000-8000-' || lpad(to_hex({i}), 12, '0'))::uuid"
+    cohort_of = f"({{i}} / {COHORT_SIZE})"
+    # a cohort's start day: spread over the last DAYS_SPREAD days
+    cohort_start = f"(DATE '{today.isoformat()}' - (({{c}} * 37) % {DAYS_SPREAD}))"
+    fate = "(({i} * 7919 + 13) % 100)"  # < 50 completed/closed, < 68 in programme, < 88 exited, < 93 excluded
+    return [
+        "SET synchronous_commit = off",
+        "SET maintenance_work_mem = '256MB'",
+        f"""INSERT INTO programme (id, lineage_id, version, name, sessions_required, max_unexcused_absences, created_by)
+            SELECT md5('p' || n)::uuid, md5('l' || name)::uuid, version, name, {SESSIONS}, 3, 'bench'
+            FROM (VALUES {programmes}) AS p(n, name, version)""",
+        f"""INSERT INTO cohort (id, programme_id, name, region, district, facilitator_ids, start_date, status, created_by)
+            SELECT md5('c' || c)::uuid, md5('p' || ((c / 14) % {len(PROGRAMMES)}))::uuid, 'Group ' || c,
+                   r.name, 'District ' || ((c / 14) % {DISTRICTS_PER_REGION} + 1),
+                   ARRAY['psy-' || (c % 14) || '-' || ((c / 14) % {DISTRICTS_PER_REGION}) || '-' || ((c / 140) % 3)],
+                   {cohort_start.format(c="c")}, 'running', 'bench'
+            FROM generate_series(0, {cohorts - 1}) AS c JOIN (VALUES {regions}) AS r(n, name) ON r.n = c % 14""",
+        f"""INSERT INTO participant (id, code, full_name, name_key, birth_date, sex, region, district,
+                                     preferred_language, created_by)
+            SELECT md5('m' || i)::uuid, 'P-2026-' || lpad(i::text, 6, '0'), 'Bench participant ' || i,
+                   'bench participant ' || i, DATE '1970-01-01' + (i % 9000), 'male', c.region, c.district, 'uz', 'bench'
+            FROM generate_series(0, {ENROLMENTS - 1}) AS i JOIN cohort c ON c.id = md5('c' || {cohort_of.format(i="i")})::uuid""",
+        # 24 marks each; a man who exits stops coming at a session between 2 and 18
+        f"""INSERT INTO attendance_record (enrolment_id, session_id, session_number, session_kind, scheduled_at, status,
+                                           recorded_at)
+            SELECT {enrolment_id.format(i="i")}, md5('s' || ({cohort_of.format(i="i")}) || '-' || n)::uuid, n, 'group',
+                   at, CASE
+                     WHEN {fate.format(i="i")} BETWEEN 68 AND 87 AND n >= 2 + i % 17 THEN 'unexcused'
+                     ELSE (ARRAY['present', 'present', 'present', 'present', 'present', 'present', 'present', 'present',
+                                 'present', 'present', 'present', 'present', 'present', 'present', 'present', 'present',
+                                 'late', 'excused', 'unexcused', 'unexcused'])[(i * 31 + n * 17) % 20 + 1] END,
+                   at + interval '3 hours'
+            FROM generate_series(0, {ENROLMENTS - 1}) AS i CROSS JOIN generate_series(1, {SESSIONS}) AS n
+            CROSS JOIN LATERAL (SELECT ({cohort_start.format(c=cohort_of.format(i="i"))} + (n - 1) * 3 + time '09:00')
+                                       AT TIME ZONE 'UTC' AS at) AS s""",
+        f"""INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, referral_source, inspector_id,
+                                   psychologist_id, region, district, status, status_reason, enrolled_at, started_on,
+                                   finished_on, sessions_recorded, sessions_attended, excused_absences,
+                                   unexcused_absences, consecutive_absences, last_session_number, last_attended_number,
+                                   created_by)
+            SELECT {enrolment_id.format(i="i")}, md5('m' || i)::uuid, c.id, c.programme_id,
+                   (ARRAY['protection_order', 'protection_order', 'protection_order', 'protection_order',
+                          'protection_order', 'protection_order', 'court', 'inspector_initiative',
+                          'inspector_initiative', 'self_referral'])[(i / 3) % 10 + 1],
+                   'insp-' || (i % 997), c.facilitator_ids[1], c.region, c.district,
+                   CASE WHEN f < 45 THEN 'completed' WHEN f < 50 THEN 'closed' WHEN f < 55 THEN 'assessed'
+                        WHEN f < 65 THEN 'active' WHEN f < 68 THEN 'suspended' WHEN f < 88 THEN 'exited'
+                        WHEN f < 93 THEN 'excluded' ELSE 'referred' END,
+                   CASE WHEN f BETWEEN 68 AND 87 THEN (ARRAY{list(EXIT_REASONS)})[(i / 100) % 7 + 1] END,
+                   (c.start_date - 7 + time '10:00') AT TIME ZONE 'UTC',
+                   CASE WHEN f < 88 AND NOT f BETWEEN 50 AND 54 THEN c.start_date END,
+                   CASE WHEN f < 50 OR f BETWEEN 68 AND 87 THEN c.start_date + 70 END,
+                   a.recorded, a.attended, a.excused, a.unexcused, 0, a.last_session, a.last_attended, 'bench'
+            FROM generate_series(0, {ENROLMENTS - 1}) AS i
+            CROSS JOIN LATERAL (SELECT {fate.format(i="i")} AS f) AS fate
+            JOIN cohort c ON c.id = md5('c' || {cohort_of.format(i="i")})::uuid
+            JOIN (SELECT enrolment_id, count(*) AS recorded,
+                         count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
+                         count(*) FILTER (WHERE status = 'excused') AS excused,
+                         count(*) FILTER (WHERE status = 'unexcused') AS unexcused,
+                         max(session_number) AS last_session,
+                         max(session_number) FILTER (WHERE status IN ('present', 'late')) AS last_attended
+                  FROM attendance_record GROUP BY enrolment_id) AS a ON a.enrolment_id = {enrolment_id.format(i="i")}""",
+        "ANALYZE",
+    ]
+
+
+def seed(url: str, today: date) -> dict[str, Any]:
+    started = time.perf_counter()
+    with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
+        for statement in seed_statements(today):
+            conn.execute(statement)  # type: ignore[arg-type]  # built from constants, not input
+        counts = conn.execute("SELECT (SELECT count(*) FROM enrolment), (SELECT count(*) FROM attendance_record), "
+                              "(SELECT count(DISTINCT region) FROM enrolment)").fetchone()
+    assert counts is not None
+    return {"seconds": round(time.perf_counter() - started, 1), "enrolments": counts[0], "attendance_records": counts[1],
+            "regions": counts[2]}
+
+
+def _timings(call: Any, calls: int = CALLS, warm_up: int = WARM_UP) -> list[float]:
+    for _ in range(warm_up):
+        call()
+    out = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _summary(ms: list[float]) -> dict[str, float]:
+    ordered = sorted(ms)
+    return {"median_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1),
+            "min_ms": round(ordered[0], 1), "max_ms": round(ordered[-1], 1)}
+
+
+def direct_sql(url: str, *, region: str | None, date_from: date, date_to: date, time_zone: str) -> list[float]:
+    """The report's own statement (compiled once), executed and fetched over psycopg: the ceiling."""
+    statement = completion_query(group_by="programme", region=region, date_from=date_from, date_to=date_to,
+                                 time_zone=time_zone)
+    sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    with psycopg.connect(psycopg_dsn(url)) as conn:
+        return _timings(lambda: conn.execute(sql).fetchall())  # type: ignore[arg-type]
+
+
+def run() -> tuple[list[Row], dict[str, Any]]:
+    stack = open_stack("enrollment")
+    web: subprocess.Popen[bytes] | None = None
+    try:
+        url = stack.database_url("enrollment")
+        settings = Settings()
+        today = date.today()
+        seeded = seed(url, today)
+        date_from, date_to = today - timedelta(days=DAYS_SPREAD + 10), today  # every enrolment is in the population
+        private = stack.keys[0].read_bytes()
+
+        def token(user: str, role: str, region: str | None = None) -> str:
+            return issue_token(private, user_id=user, role=role, region=region, issuer=settings.jwt_issuer,
+                               audience=settings.jwt_audience, ttl_seconds=3600)
+
+        manager, admin = token("mgr-bench", "manager", REGION), token("admin-bench", "administrator")
+        port = free_port()
+        RESULTS.mkdir(exist_ok=True)
+        env = {**stack.environment("enrollment"), "QADAM_LOG_LEVEL": "WARNING"}
+        argv = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                "enrollment.app:create_app()"]
+        web = subprocess.Popen(argv, env=env, stdout=(RESULTS / "scale-app.log").open("wb"), stderr=subprocess.STDOUT,
+                               cwd=Path(__file__).parent.parent)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(base), timeout=60, what="gunicorn to answer")
+        session = requests.Session()
+        query = {"group_by": "programme", "from": date_from.isoformat(), "to": date_to.isoformat()}
+
+        def report(bearer: str, **more: str) -> Any:
+            def call() -> None:
+                response = session.get(f"{base}/reports/completion", params={**query, **more}, timeout=30,
+                                        headers={"Authorization": f"Bearer {bearer}"})
+                response.raise_for_status()
+            return call
+
+        figures: dict[str, Any] = {}
+        for name, bearer, region in (("region", manager, REGION), ("country", admin, None)):
+            http = _summary(_timings(report(bearer)))
+            ceiling = _summary(direct_sql(url, region=region, date_from=date_from, date_to=date_to,
+                                          time_zone=settings.time_zone))
+            body = session.get(f"{base}/reports/completion", params=query, headers={"Authorization": f"Bearer {bearer}"},
+                               timeout=30).json()
+            figures[name] = {"http": http, "direct_sql": ceiling, "groups": len(body["groups"]),
+                             "population": body["totals"]["enrolments"]}
+        # Not a row: the widest grouping (a row per cohort: ~600 in a region, ~8,300 in the country), as a file too.
+        figures["by_cohort"] = {
+            f"{name}_{fmt}": _summary(_timings(report(bearer, group_by="cohort", format=fmt), calls=5, warm_up=1))
+            for name, bearer in (("region", manager), ("country", admin)) for fmt in ("json", "xlsx")}
+        rows = [
+            Row("scale: completion report, one region", figures["region"]["http"]["median_ms"], "ms",
+                figures["region"]["direct_sql"]["median_ms"], "its SQL over psycopg", "≤ 300 ms", higher_is_better=False),
+            Row("scale: completion report, whole country", figures["country"]["http"]["median_ms"], "ms",
+                figures["country"]["direct_sql"]["median_ms"], "its SQL over psycopg", "≤ 300 ms", higher_is_better=False),
+        ]
+        extra = {"scale": {"seed": seeded, "region": REGION, "from": date_from.isoformat(), "to": date_to.isoformat(),
+                           "calls": CALLS, "warm_up": WARM_UP, **figures}}
+        return rows, extra
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(20)
+        stack.close()
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+if __name__ == "__main__":  # `python -m bench.scale`: this workload alone (results/latest.json is left alone)
+    import json
+
+    table, more = run()
+    for r in table:
+        print(f"{r.workload:<44} {r.figure:>8,.1f} {r.unit}  ceiling {r.ceiling:,.1f} {r.unit} ({r.ceiling_name})  goal {r.goal}")
+    print(json.dumps(more, indent=2))
