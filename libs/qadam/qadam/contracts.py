@@ -28,6 +28,14 @@ class CohortCreated(EventSchema):
     start_date = fields.Date(required=True)
     sessions_required = fields.Integer(required=True, validate=validate.Range(min=1))
     max_unexcused_absences = fields.Integer(required=True, validate=validate.Range(min=0))
+    status = fields.String(load_default="forming")
+    version = fields.Integer(load_default=1, metadata={"description": "Raised by every change of the cohort."})
+
+
+class CohortUpdated(CohortCreated):
+    """The whole cohort as it is now (facilitators, status, capacity), with its version."""
+
+    capacity = fields.Integer(required=True)
 
 
 class Enrolled(EventSchema):
@@ -41,6 +49,7 @@ class Enrolled(EventSchema):
     district = fields.String(required=True)
     status = fields.String(required=True)
     enrolled_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
 
 
 class EnrolmentStatusChanged(EventSchema):
@@ -57,6 +66,9 @@ class EnrolmentStatusChanged(EventSchema):
     reason = fields.String(allow_none=True, load_default=None)
     changed_by = fields.String(required=True, metadata={"description": "A user id, or `system` for automatic moves."})
     changed_at = fields.AwareDateTime(required=True)
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker (an id only), who is told of an exclusion or exit."})
+    version = fields.Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
 
 
 class EnrolmentTransferred(EventSchema):
@@ -70,6 +82,7 @@ class EnrolmentTransferred(EventSchema):
     psychologist_id = fields.String(required=True)
     status = fields.String(required=True)
     transferred_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
 
 
 class ExitProposed(EventSchema):
@@ -89,8 +102,7 @@ class ExitProposed(EventSchema):
 class OrderAttention(EventSchema):
     """A protection order needs someone to act: its correction plan is overdue, or it expires soon."""
 
-    order_id = fields.UUID(required=True)
-    order_number = fields.String(required=True)
+    order_id = fields.UUID(required=True, metadata={"description": "The order's id; its number stays in enrollment."})
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
     enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "His open enrolments."})
     region = fields.String(required=True)
@@ -149,6 +161,9 @@ COHORT_CREATED = catalog.register(EventType(
 ENROLLED = catalog.register(EventType(
     "enrollment.enrolled", 1, "enrollment", Enrolled,
     "A participant was enrolled in a cohort, with his responsible prevention inspector and psychologist."))
+COHORT_UPDATED = catalog.register(EventType(
+    "enrollment.cohort.updated", 1, "enrollment", CohortUpdated,
+    "A cohort changed (facilitators, status, capacity): the whole cohort as it is now, with its version."))
 STATUS_CHANGED = catalog.register(EventType(
     "enrollment.status.changed", 1, "enrollment", EnrolmentStatusChanged,
     "An enrolment moved in its lifecycle (assessed, started, suspended, resumed, completed, closed, excluded, exited)."))

@@ -66,13 +66,16 @@ def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:
     )
 
 
+CONFIRM_TIMEOUT_SECONDS = 30.0
+
 # What ends a relay connection (and starts a new one after a pause): the broker or the database went away.
 RELAY_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, psycopg.OperationalError, sa.exc.OperationalError)
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (psycopg.OperationalError, sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 class OutboxRelay:
-    """Moves committed outbox rows to RabbitMQ: at least once, in commit order, confirmed.
+    """Moves committed outbox rows to RabbitMQ: at least once, confirmed, in outbox order within a batch (several
+    relays, and rows held back after a refusal, can interleave: consumers never rely on order).
 
     Confirms are pipelined: a pass claims a batch (FOR UPDATE SKIP LOCKED), publishes all of it
     without waiting, and the broker's confirms (often one `multiple` ack for many) come back on the
@@ -89,6 +92,21 @@ class OutboxRelay:
         self.published = 0
         self.refused = 0
         self.peak_in_flight = 0  # the most publishes awaiting their confirm at once (1 would mean no pipelining)
+        # Rows the broker refused (no queue bound, a nack): each waits out its own back-off, the others go on.
+        self.held_back: dict[Any, tuple[float, float]] = {}  # row id -> (retry at, monotonic; last delay)
+
+    def hold_back(self, row_id: Any) -> None:
+        delay = min(max(self.held_back.get(row_id, (0.0, 0.25))[1] * 2, 0.5), 60.0)
+        self.held_back[row_id] = (time.monotonic() + delay, delay)
+
+    def waiting_rows(self) -> list[Any]:
+        now = time.monotonic()
+        return [row_id for row_id, (due, _) in self.held_back.items() if due > now]
+
+    def next_retry_in(self) -> float | None:
+        if not self.held_back:
+            return None
+        return max(0.0, min(due for due, _ in self.held_back.values()) - time.monotonic())
 
     def purge_sent(self) -> int:
         cutoff = datetime.now(UTC) - timedelta(hours=self.settings.outbox_retention_hours)
@@ -139,8 +157,8 @@ class _RelayLink:
         self.refusals: dict[Any, str] = {}
         self.next_tag = 0
         self.again = False
-        self.backoff = 0.0
         self.pass_timer: Any = None
+        self.confirm_timer: Any = None
         self.last_purge = float("-inf")
         self.connection = pika.SelectConnection(
             connection_parameters(self.settings.amqp_url, name=f"{self.settings.service}-relay"),
@@ -212,8 +230,7 @@ class _RelayLink:
             return
         while pgconn.notifies() is not None:
             pass
-        if self.backoff == 0:
-            self._schedule(0)
+        self._schedule(0)
 
     def _schedule(self, delay: float) -> None:
         """Run a pass after `delay` seconds (replacing a later one); if a batch is in flight, right after it."""
@@ -242,6 +259,9 @@ class _RelayLink:
             self._idle()
             return
         self.batch = [row.id for row in rows]
+        # A broker that takes but never confirms (a blocked connection, a lost quorum) must not hold the
+        # claim's row locks for ever: give up the connection, the rows go again on the next one.
+        self.confirm_timer = self.connection.ioloop.call_later(CONFIRM_TIMEOUT_SECONDS, self._confirms_overdue)
         for row in rows:
             self.channel.basic_publish(row.exchange, row.routing_key, _json_bytes(row.envelope),
                                        properties=message_properties(row.envelope), mandatory=True)
@@ -249,11 +269,21 @@ class _RelayLink:
             self.in_flight[self.next_tag] = row.id
         self.relay.peak_in_flight = max(self.relay.peak_in_flight, len(self.in_flight))
 
+    def _confirms_overdue(self) -> None:
+        self.confirm_timer = None
+        if self.in_flight:
+            log.error("relay_confirms_overdue", waiting=len(self.in_flight), timeout_seconds=CONFIRM_TIMEOUT_SECONDS)
+            self._close("confirms overdue")
+
     def _claim(self) -> list[Any]:
         conn = self.relay.engine.connect()
         self.claim = (conn, conn.begin())
+        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
+        waiting = self.relay.waiting_rows()
+        if waiting:
+            query = query.where(outbox.c.id.not_in(waiting))
         rows = conn.execute(
-            sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
+            query
             .where(outbox.c.sent_at.is_(None))
             .order_by(outbox.c.seq)
             .limit(self.settings.relay_batch_size)
@@ -282,6 +312,9 @@ class _RelayLink:
         confirmed = [i for i in self.batch if i not in self.refusals]
         refused = dict(self.refusals)
         self.batch, self.refusals = [], {}
+        if self.confirm_timer is not None:
+            self.connection.ioloop.remove_timeout(self.confirm_timer)
+            self.confirm_timer = None
         assert self.claim is not None
         conn, _ = self.claim
         try:
@@ -302,14 +335,13 @@ class _RelayLink:
         self.relay.published += len(confirmed)
         self.relay.refused += len(refused)
         self.confirmed_any = self.confirmed_any or bool(confirmed)
-        if refused:
-            self.backoff = min(max(self.backoff * 2, 0.5), 30.0)
-            self._schedule(self.backoff)
-        elif self.claimed >= self.settings.relay_batch_size or self.again:
-            self.backoff = 0.0
+        for row_id in confirmed:
+            self.relay.held_back.pop(row_id, None)
+        for row_id in refused:
+            self.relay.hold_back(row_id)
+        if self.claimed >= self.settings.relay_batch_size or self.again:
             self._schedule(0)  # more are waiting: drain before sleeping
         else:
-            self.backoff = 0.0
             self._idle()
 
     def _idle(self) -> None:
@@ -321,8 +353,10 @@ class _RelayLink:
                 log.warning("outbox_purge_skipped", error=repr(exc))
         if self.again:
             self._schedule(0)
-        else:
-            self._schedule(self.settings.relay_sweep_seconds)  # the safety net for a missed NOTIFY
+            return
+        retry = self.relay.next_retry_in()
+        sweep = self.settings.relay_sweep_seconds  # the safety net for a missed NOTIFY
+        self._schedule(sweep if retry is None else min(sweep, retry + 0.01))
 
     def _finish_claim(self) -> None:
         if self.claim is not None:

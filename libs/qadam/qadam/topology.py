@@ -25,8 +25,8 @@ DELIVERY_LIMIT = 10
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "enrollment": ("sessions.attendance.recorded",),  # progress, completion, exit proposals
-    "sessions": ("enrollment.cohort.created", "enrollment.enrolled", "enrollment.status.changed",
-                 "enrollment.transferred"),
+    "sessions": ("enrollment.cohort.created", "enrollment.cohort.updated", "enrollment.enrolled",
+                 "enrollment.status.changed", "enrollment.transferred"),
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
              "sessions.attendance.recorded"),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
@@ -162,3 +163,25 @@ def test_relay_reconnects_after_the_broker_drops_its_connection(sessions_db):
         stop.set()
         thread.join(10)
     assert len(get_all(settings.amqp_url, "risk.incoming")) == 2
+
+
+def test_a_row_the_broker_refuses_holds_back_only_itself(sessions_db):
+    settings, engine, factory = sessions_db
+    envelope = catalog.build("sessions.attendance.recorded", attendance(), producer="sessions", correlation_id="c",
+                             causation_id=None)
+    stray = uuid.UUID(envelope["id"])
+    with engine.begin() as c:  # e.g. an event type deployed before any consumer binds it
+        c.execute(sa.insert(outbox).values(id=stray, exchange="sessions.events", routing_key="sessions.nobody.listens",
+                                           envelope=json.loads(json.dumps(envelope, default=str))))
+    relay, stop, thread = run_relay(settings, engine)
+    try:
+        wait_until(lambda: unsent(engine) and unsent(engine)[0].attempts >= 1, what="the broker to return the stray")
+        for _ in range(3):
+            with transaction(factory) as s:
+                add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+            wait_until(lambda: [r.id for r in unsent(engine)] == [stray], timeout=5, what="the others to go at once")
+        wait_until(lambda: unsent(engine)[0].attempts >= 3, timeout=20, what="the stray to be retried on its own")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert relay.published == 3 and "sessions.nobody.listens" in unsent(engine)[0].last_error

@@ -74,6 +74,7 @@ class Cohort(Base):
     schedule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # weekdays, time, place
     start_date: Mapped[date]
     status: Mapped[str] = mapped_column(sa.String(20), server_default="forming")
+    version: Mapped[int] = mapped_column(server_default="1")  # raised by every change, carried in its events
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = _now()
 
@@ -167,6 +168,7 @@ class Enrolment(Base):
     last_attended_number: Mapped[int | None]
     exit_proposed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     exit_proposal: Mapped[list[str] | None] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(server_default="1")  # raised by every move, carried in its events
     created_by: Mapped[str] = mapped_column(sa.String(100))
 
     participant: Mapped[Participant] = relationship(lazy="joined")

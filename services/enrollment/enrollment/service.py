@@ -26,6 +26,7 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
     """Apply a lifecycle action (IllegalTransition / ValueError if it is not allowed), keep it, publish it."""
     move = transition(EnrolmentStatus(enrolment.status), action, reason)
     today = today or datetime.now(UTC).date()
+    enrolment.version += 1
     enrolment.status = move.to_status.value
     if move.reason is not None or move.to_status is not EnrolmentStatus.ACTIVE:
         enrolment.status_reason = move.reason
@@ -45,6 +46,7 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
         "psychologist_id": enrolment.psychologist_id, "action": action.value, "from_status": move.from_status.value,
         "status": move.to_status.value,
         "reason": move.reason, "changed_by": by, "changed_at": datetime.now(UTC),
+        "victim_support_worker_id": enrolment.victim_support_worker_id, "version": enrolment.version,
     }, producer=SERVICE)
     return move
 
@@ -82,6 +84,13 @@ def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
             AttendanceMark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
     for enrolment in enrolments:
         update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)))
+
+
+def progress_of(enrolment: Enrolment) -> Progress:
+    """The progress stored on the enrolment (kept up to date by `record_attendance`)."""
+    return Progress(enrolment.sessions_recorded, enrolment.sessions_attended, enrolment.excused_absences,
+                    enrolment.unexcused_absences, enrolment.consecutive_absences, enrolment.consecutive_absences,
+                    enrolment.last_session_number, enrolment.last_attended_number)
 
 
 def update_progress(s: Session, enrolment: Enrolment, p: Progress) -> None:
@@ -140,19 +149,21 @@ def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
         .with_for_update(of=ProtectionOrder, skip_locked=True)).unique().scalars().all()
     for order in candidates:
         facts = order_facts(order)
-        open_enrolments = s.execute(sa.select(Enrolment.id).where(
-            Enrolment.participant_id == order.participant_id,
-            Enrolment.status.in_(["referred", "assessed", "active", "suspended"]))).scalars().all()
-        base = {"order_id": order.id, "order_number": order.number, "participant_code": order.participant.code,
+        enrolments = s.execute(sa.select(Enrolment.id, Enrolment.status).where(
+            Enrolment.participant_id == order.participant_id)).all()
+        open_enrolments = [e.id for e in enrolments if e.status in ("referred", "assessed", "active", "suspended")]
+        # The programme is part of the order: unfinished until he completed one (not yet referred counts too).
+        unfinished = not any(e.status in ("completed", "closed") for e in enrolments)
+        base = {"order_id": order.id, "participant_code": order.participant.code,
                 "enrolment_ids": list(open_enrolments), "region": order.region, "district": order.district,
                 "issued_by": order.issued_by, "issued_on": order.issued_on, "expires_on": order.expires_on,
-                "programme_unfinished": bool(open_enrolments)}
+                "programme_unfinished": unfinished}
         if order.plan_overdue_reported_at is None and plan_overdue(facts, today, **calendar):
             order.plan_overdue_reported_at = datetime.now(UTC)
             add_event(s, "enrollment.order.plan_overdue", {**base, "due_on": plan_due_on(facts, **calendar)},
                       producer=SERVICE)
             counts["plan_overdue"] += 1
-        if (order.expiry_reported_for != order.expires_on and open_enrolments
+        if (order.expiry_reported_for != order.expires_on and unfinished
                 and expiring_soon(facts, today, within_days=settings.order_expiry_warning_days)):
             order.expiry_reported_for = order.expires_on
             add_event(s, "enrollment.order.expiring", {**base, "days_left": (order.expires_on - today).days},

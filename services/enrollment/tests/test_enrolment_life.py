@@ -317,3 +317,57 @@ def test_a_psychologist_sees_only_the_cohorts_they_facilitate(office):
     assert cohort["id"] not in {c["id"] for c in theirs}
     assert office.client.post("/participants", headers=office.psychologist, json={
         "full_name": "X", "birth_date": "1980-01-01", "region": REGION, "district": DISTRICT}).status_code == 403
+
+
+def test_changing_a_cohorts_facilitators_is_published_with_a_new_version(office, factory):
+    cohort = office.cohort(office.programme())
+    seq = last_seq(factory)
+    changed = office.ok("PATCH", f"/cohorts/{cohort['id']}", office.manager,
+                        {"facilitator_ids": ["psy-replacement"], "status": "running"}, status=200)
+    assert changed["facilitator_ids"] == ["psy-replacement"]
+    [(kind, data)] = outbox_since(factory, seq)
+    assert kind == "enrollment.cohort.updated"
+    assert (data["facilitator_ids"], data["status"], data["version"]) == (["psy-replacement"], "running", 2)
+
+
+def test_completing_by_hand_before_the_curriculum_is_done_is_a_managers_decision_with_a_reason(office):
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    refused = office.client.post(f"/enrolments/{enrolment['id']}/transitions", headers=office.psychologist,
+                                 json={"action": "complete"})
+    assert refused.status_code == 409 and "not enough to complete" in refused.get_json()["detail"]
+    silent = office.client.post(f"/enrolments/{enrolment['id']}/transitions", headers=office.manager,
+                                json={"action": "complete"})
+    assert silent.status_code == 422 and "note" in silent.get_json()["errors"]
+    done = office.move(enrolment, "complete", who=office.manager)  # `move` sends a note
+    assert done["status"] == "completed"
+
+
+def test_personal_data_is_for_inspectors_and_the_mans_psychologist_not_for_managers(office):
+    person = office.person()
+    office.refer(office.cohort(office.programme()), person=person)
+    assert office.client.get(f"/participants/{person['id']}", headers=office.manager).status_code == 403
+    assert office.client.get("/participants?q=Sardor", headers=office.manager).status_code == 403
+    assert office.client.get(f"/participants/{person['id']}", headers=office.psychologist).status_code == 200
+    assert office.client.get(f"/participants/{person['id']}", headers=office.other_psychologist).status_code == 404
+
+
+def test_a_psychologist_reaches_only_the_orders_of_the_men_in_their_cohorts(office):
+    mine = office.refer(office.cohort(office.programme()))
+    stranger = office.order(office.person())
+    assert office.client.put(f"/protection-orders/{stranger['id']}/correction-plan", headers=office.psychologist,
+                             json={"agreed_on": date.today().isoformat()}).status_code == 404
+    assert office.client.put(f"/protection-orders/{mine['protection_order_id']}/correction-plan",
+                             headers=office.psychologist, json={"agreed_on": date.today().isoformat()}).status_code == 200
+
+
+def test_an_order_expiring_before_he_was_even_referred_is_reported(office, factory):
+    person = office.person()
+    order = office.order(person, issued=date.today() - timedelta(days=1), days=5)
+    seq = last_seq(factory)
+    with transaction(factory) as s:
+        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())
+    expiring = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
+    assert expiring and expiring[0]["enrolment_ids"] == [] and expiring[0]["programme_unfinished"]
+    assert "order_number" not in expiring[0]  # the document's number stays in enrollment

@@ -104,3 +104,11 @@ def test_proposes_exit_when_completion_is_out_of_reach_through_excused_absences_
     p = progress(marks("excused", "excused", "excused"), STATUTORY_RULES)  # 5 sessions left, 6 needed
     [reason] = exit_reasons(p, STATUTORY_RULES)
     assert "can no longer attend the 6 of 8" in reason
+
+
+def test_after_a_transfer_each_session_of_the_curriculum_counts_once():
+    first_cohort = marks("present", "present", "present", "present", "present")  # sessions 1-5
+    later = [AttendanceMark(f"b{n}", n, START + timedelta(days=40 + 3 * n), "present") for n in range(3, 6)]
+    p = progress(first_cohort + later, STATUTORY_RULES)  # he joined the new cohort at its session 3
+    assert p.sessions_recorded == 5 and p.sessions_attended == 5
+    assert not completes(p, STATUTORY_RULES)  # sessions 6-8 are still ahead of him

@@ -31,7 +31,7 @@ def lock_enrolment(session: Session, enrolment_id: object) -> None:
 def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     lock_enrolment(session, d["enrolment_id"])
-    values = {k: d[k] for k in VIEW_FIELDS}
+    values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"]}
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state.
     session.execute(insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
                     .on_conflict_do_nothing(index_elements=[EnrolmentView.enrolment_id]))
@@ -47,19 +47,17 @@ VIEW_FIELDS = ("participant_code", "cohort_id", "region", "district", "inspector
 def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) -> None:
     """A status change or a transfer: applied unless a later one already was (events can arrive out of order)."""
     d = event.data
-    at = d.get("changed_at") or d["transferred_at"]
     lock_enrolment(session, d["enrolment_id"])
-    values = {k: d[k] for k in VIEW_FIELDS} | {"changed_at": at}
+    values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"]}
     stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[EnrolmentView.enrolment_id], set_=values,
-        where=sa.or_(EnrolmentView.changed_at.is_(None), EnrolmentView.changed_at < at)))
+    session.execute(stmt.on_conflict_do_update(index_elements=[EnrolmentView.enrolment_id], set_=values,
+                                               where=EnrolmentView.version < d["version"]))
 
 
 def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
     """Exit proposals and protection-order warnings, kept for the rules (issue: risk rules as data)."""
     d = event.data
-    ids = d.get("enrolment_ids") or [d["enrolment_id"]]
+    ids = d["enrolment_ids"] if "enrolment_ids" in d else [d["enrolment_id"]]  # an order may have none yet
     session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=ids,
                                           participant_code=d["participant_code"], facts=_json_ready(d),
                                           occurred_at=event.occurred_at)

@@ -29,8 +29,8 @@ class EnrolmentView(Base):
     inspector_id: Mapped[str] = mapped_column(sa.String(100))
     psychologist_id: Mapped[str] = mapped_column(sa.String(100))
     status: Mapped[str] = mapped_column(sa.String(20))
-    # when enrollment changed what we hold: an older event arriving late changes nothing
-    changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # enrollment's version of the enrolment we hold (raised by every move): an older event changes nothing
+    version: Mapped[int] = mapped_column(server_default="1")
 
 
 class Signal(Base):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler
@@ -14,42 +10,47 @@ from sqlalchemy.orm import Session
 
 from .models import CohortView, RosterEntry
 
+COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status")
+
 
 def on_cohort_created(session: Session, event: Event) -> None:
     d = event.data
-    values = {"programme_id": d["programme_id"], "region": d["region"], "district": d["district"],
-              "facilitator_ids": d["facilitator_ids"], "sessions_required": d["sessions_required"]}
+    values = {k: d[k] for k in COHORT_FIELDS} | {"version": d["version"]}
+    # An update may have arrived first (events can be redelivered out of order): it wins.
     session.execute(insert(CohortView).values(cohort_id=d["cohort_id"], **values)
-                    .on_conflict_do_update(index_elements=[CohortView.cohort_id], set_=values))
+                    .on_conflict_do_nothing(index_elements=[CohortView.cohort_id]))
+
+
+def on_cohort_updated(session: Session, event: Event) -> None:
+    """Facilitators, status or schedule changed: who may record the cohort's sessions follows at once."""
+    d = event.data
+    values = {k: d[k] for k in COHORT_FIELDS} | {"version": d["version"]}
+    stmt = insert(CohortView).values(cohort_id=d["cohort_id"], **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=[CohortView.cohort_id], set_=values,
+                                               where=CohortView.version < d["version"]))
 
 
 def on_enrolled(session: Session, event: Event) -> None:
     d = event.data
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state.
     session.execute(insert(RosterEntry).values(enrolment_id=d["enrolment_id"], cohort_id=d["cohort_id"],
-                                               participant_code=d["participant_code"], status=d["status"])
+                                               participant_code=d["participant_code"], status=d["status"],
+                                               version=d["version"])
                     .on_conflict_do_nothing(index_elements=[RosterEntry.enrolment_id]))
 
 
-def on_status_changed(session: Session, event: Event) -> None:
+def on_enrolment_moved(session: Session, event: Event) -> None:
+    """A status change or a transfer, each carrying the whole roster entry and enrollment's version of it:
+    applied unless a later version is already held (redeliveries and replays can arrive out of order)."""
     d = event.data
-    _move(session, d, d["changed_at"], {"status": d["status"]})
-
-
-def on_transferred(session: Session, event: Event) -> None:
-    d = event.data
-    _move(session, d, d["transferred_at"], {"cohort_id": d["cohort_id"], "status": d["status"]})
-
-
-def _move(session: Session, d: dict[str, Any], at: datetime, values: dict[str, Any]) -> None:
-    """Apply a move unless a later one is already applied (events of one enrolment can arrive out of order)."""
-    row = {"cohort_id": d["cohort_id"], "participant_code": d["participant_code"], **values, "changed_at": at}
-    stmt = insert(RosterEntry).values(enrolment_id=d["enrolment_id"], **row)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[RosterEntry.enrolment_id], set_={**values, "changed_at": at},
-        where=sa.or_(RosterEntry.changed_at.is_(None), RosterEntry.changed_at < at)))
+    values = {"cohort_id": d["cohort_id"], "participant_code": d["participant_code"], "status": d["status"],
+              "version": d["version"]}
+    stmt = insert(RosterEntry).values(enrolment_id=d["enrolment_id"], **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=[RosterEntry.enrolment_id], set_=values,
+                                               where=RosterEntry.version < d["version"]))
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
-    return {"enrollment.cohort.created": on_cohort_created, "enrollment.enrolled": on_enrolled,
-            "enrollment.status.changed": on_status_changed, "enrollment.transferred": on_transferred}
+    return {"enrollment.cohort.created": on_cohort_created, "enrollment.cohort.updated": on_cohort_updated,
+            "enrollment.enrolled": on_enrolled, "enrollment.status.changed": on_enrolment_moved,
+            "enrollment.transferred": on_enrolment_moved}

@@ -16,7 +16,7 @@ class Base(DeclarativeBase):
 
 
 class CohortView(Base):
-    """What sessions knows of a cohort: from `enrollment.cohort.created`."""
+    """What sessions knows of a cohort: from `enrollment.cohort.created` and `enrollment.cohort.updated`."""
 
     __tablename__ = "cohort_view"
 
@@ -26,6 +26,9 @@ class CohortView(Base):
     district: Mapped[str] = mapped_column(sa.String(100))
     facilitator_ids: Mapped[list[str]] = mapped_column(ARRAY(sa.String(100)))
     sessions_required: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="forming")
+    # enrollment's version of the cohort we hold: an older event arriving late changes nothing
+    version: Mapped[int] = mapped_column(server_default="1")
 
 
 class RosterEntry(Base):
@@ -38,8 +41,8 @@ class RosterEntry(Base):
     cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
     participant_code: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(20))
-    # when enrollment changed the status or cohort we hold: an older event arriving late changes nothing
-    changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # enrollment's version of the enrolment we hold (raised by every move): an older event changes nothing
+    version: Mapped[int] = mapped_column(server_default="1")
 
 
 class GroupSession(Base):

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.outbox import add_event
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from .. import SERVICE
 from ..domain.lifecycle import IN_PROGRAMME, Action, EnrolmentStatus, IllegalTransition
 from ..domain.orders import OrderStatus
+from ..domain.progress import completes
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
 from ..schemas import EnrolmentFilter, EnrolmentIn, EnrolmentOut, EnrolmentPage, TransferIn, TransitionIn, TransitionOut
-from ..service import move_enrolment
+from ..service import move_enrolment, progress_of, rules_of
 from .programmes import HOLDS_A_PLACE
 from .scoping import may_move, may_see_participant, require_area, visible_enrolments
 
@@ -124,7 +125,7 @@ class Enrolments(MethodView):
                 "enrolment_id": enrolment.id, "participant_code": participant.code, "cohort_id": cohort.id,
                 "programme_id": cohort.programme_id, "inspector_id": enrolment.inspector_id,
                 "psychologist_id": enrolment.psychologist_id, "region": cohort.region, "district": cohort.district,
-                "status": enrolment.status, "enrolled_at": enrolment.enrolled_at,
+                "status": enrolment.status, "enrolled_at": enrolment.enrolled_at, "version": 1,
             }, producer=SERVICE)
         return enrolment
 
@@ -162,8 +163,13 @@ class Transitions(MethodView):
             enrolment = _enrolment(s, enrolment_id, lock=True)
             if not may_move(principal, enrolment):
                 raise Problem(403, "Only the enrolment's psychologist, its inspector or staff of its area move it.")
-            if action is Action.START and _started_elsewhere(s, enrolment):
-                raise conflict("He is taking part in another programme already; exit or complete that one first.")
+            if action is Action.START:
+                # Lock the man, not only this enrolment: two of his enrolments cannot start at the same moment.
+                s.execute(sa.select(Participant.id).where(Participant.id == enrolment.participant_id).with_for_update())
+                if _started_elsewhere(s, enrolment):
+                    raise conflict("He is taking part in another programme already; exit or complete that one first.")
+            if action is Action.COMPLETE and enrolment.status == EnrolmentStatus.ACTIVE.value:
+                _may_complete(principal, enrolment, data["note"])  # (from elsewhere it is an illegal move: 409 below)
             try:
                 move_enrolment(s, enrolment, action, by=principal.user_id, reason=data["reason"], note=data["note"],
                                today=datetime.now(settings_of_app().zone).date())
@@ -172,6 +178,19 @@ class Transitions(MethodView):
             except ValueError as exc:
                 raise unprocessable(str(exc), {"reason": [str(exc)]}) from None
         return enrolment
+
+
+def _may_complete(principal: Principal, enrolment: Enrolment, note: str | None) -> None:
+    """Completion comes with the curriculum (the statutory one ends with its exit review); completing by hand
+    before that is a manager's decision, and it says why."""
+    if completes(progress_of(enrolment), rules_of(enrolment)):
+        return
+    if principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
+        raise conflict(f"He has attended {enrolment.sessions_attended} sessions, not enough to complete; the enrolment "
+                       "completes itself when he has, or a programme manager completes it early with a note saying why.")
+    if not (note or "").strip():
+        raise unprocessable("Completing before the curriculum is done needs a note saying why.",
+                            {"note": ["Say why he completes early."]})
 
 
 def _started_elsewhere(s: Session, enrolment: Enrolment) -> bool:
@@ -207,7 +226,11 @@ class Transfer(MethodView):
             if psychologist not in target.facilitator_ids:
                 raise unprocessable("The psychologist facilitates the new cohort.",
                                     {"psychologist_id": [f"One of {', '.join(target.facilitator_ids)}."]})
+            if (principal.role == Role.INSPECTOR and data["inspector_id"]
+                    and data["inspector_id"] != principal.user_id):
+                raise Problem(403, "An inspector hands an enrolment only to themselves; ask a manager to assign another.")
             source = enrolment.cohort_id
+            enrolment.version += 1
             enrolment.cohort, enrolment.cohort_id = target, target.id
             enrolment.region, enrolment.district = target.region, target.district
             enrolment.psychologist_id = psychologist
@@ -219,6 +242,6 @@ class Transfer(MethodView):
                 "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code, "from_cohort_id": source,
                 "cohort_id": target.id, "region": target.region, "district": target.district,
                 "inspector_id": enrolment.inspector_id, "psychologist_id": psychologist, "status": enrolment.status,
-                "transferred_at": datetime.now(UTC),
+                "transferred_at": datetime.now(UTC), "version": enrolment.version,
             }, producer=SERVICE)
         return enrolment

@@ -35,13 +35,15 @@ from .scoping import area_filter, may_see_participant, require_area, visible_ord
 
 blp = Blueprint("participants", __name__, description="Participants and protection orders")
 
-REFERRERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
+# Personal data is need to know (DOMAIN.md): inspectors register and find the men of their area, a psychologist
+# reads those of their cohorts; managers and supervisors work from aggregates and codes, never names or PINFLs.
+REFERRERS = (Role.INSPECTOR, Role.ADMINISTRATOR)
 ORDER_READERS = (Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 
 
 @blp.route("/participants")
 class Participants(MethodView):
-    @allow(*REFERRERS, Role.SUPERVISOR)
+    @allow(*REFERRERS)
     @blp.arguments(ParticipantSearch, location="query")
     @blp.response(200, ParticipantPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +91,7 @@ class Participants(MethodView):
 
 @blp.route("/participants/<uuid:participant_id>")
 class ParticipantById(MethodView):
-    @allow(*REFERRERS, Role.SUPERVISOR, Role.PSYCHOLOGIST)
+    @allow(*REFERRERS, Role.PSYCHOLOGIST)
     @blp.response(200, ParticipantOut)
     def get(self, participant_id: uuid.UUID) -> Participant:
         """One participant's record, personal data included (need to know: area, or his cohort's psychologist)."""

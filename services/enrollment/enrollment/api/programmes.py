@@ -174,15 +174,11 @@ class Cohorts(MethodView):
                                "with the current version.")
             capacity = data.pop("capacity") or programme.group_size_max
             cohort = Cohort(**data, capacity=capacity, status="forming", created_by=principal.user_id)
+            cohort.version = 1
+            cohort.programme = programme
             s.add(cohort)
             s.flush()
-            add_event(s, "enrollment.cohort.created", {
-                "cohort_id": cohort.id, "programme_id": programme.id, "name": cohort.name,
-                "region": cohort.region, "district": cohort.district, "mahalla": cohort.mahalla,
-                "facilitator_ids": cohort.facilitator_ids, "start_date": cohort.start_date,
-                "sessions_required": programme.sessions_required,
-                "max_unexcused_absences": programme.max_unexcused_absences,
-            }, producer=SERVICE)
+            add_event(s, "enrollment.cohort.created", _cohort_event(cohort), producer=SERVICE)
             return _with_count(s, cohort)
 
 
@@ -213,4 +209,17 @@ class CohortById(MethodView):
                 raise conflict(f"{taken} take part in this cohort already; the capacity cannot be below that.")
             for key, value in data.items():
                 setattr(cohort, key, value)
+            cohort.version += 1
+            # sessions decides who records a cohort's sessions from its copy: it must follow every change
+            add_event(s, "enrollment.cohort.updated", _cohort_event(cohort) | {"capacity": cohort.capacity},
+                      producer=SERVICE)
             return _with_count(s, cohort)
+
+
+def _cohort_event(cohort: Cohort) -> dict[str, Any]:
+    return {"cohort_id": cohort.id, "programme_id": cohort.programme_id, "name": cohort.name,
+            "region": cohort.region, "district": cohort.district, "mahalla": cohort.mahalla,
+            "facilitator_ids": cohort.facilitator_ids, "start_date": cohort.start_date,
+            "sessions_required": cohort.programme.sessions_required,
+            "max_unexcused_absences": cohort.programme.max_unexcused_absences, "status": cohort.status,
+            "version": cohort.version}

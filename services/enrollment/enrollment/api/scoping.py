@@ -50,6 +50,10 @@ def visible_enrolments(principal: Principal) -> sa.Select[Any]:
 
 def visible_orders(principal: Principal) -> sa.Select[Any]:
     query = sa.select(ProtectionOrder)
+    if principal.role == Role.PSYCHOLOGIST:  # the orders of the men in the cohorts they facilitate, no others
+        return query.where(ProtectionOrder.participant_id.in_(
+            sa.select(Enrolment.participant_id).join(Enrolment.cohort)
+            .where(Cohort.facilitator_ids.contains([principal.user_id]))))
     if principal.role == Role.INSPECTOR:
         return query.where(sa.or_(ProtectionOrder.issued_by == principal.user_id,
                                   area_filter(principal, ProtectionOrder.region, ProtectionOrder.district)))

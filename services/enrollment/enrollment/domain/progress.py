@@ -5,7 +5,9 @@ session (a correction) replaces the earlier one, so the result never depends on 
 - attended: present or late at a group session (a make-up session too, if the programme counts them);
 - an excused absence counts against nobody: it is not attendance, and it neither extends nor ends a
   run of unexcused absences;
-- an unexcused absence counts toward both limits; attending ends the run.
+- an unexcused absence counts toward both limits; attending ends the run;
+- each session of the curriculum counts once: a man transferred to another cohort may meet the same
+  session number again, and the later one (where he is now) stands for it.
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ class Progress:
 def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
     attended = excused = unexcused = run = longest = recorded = 0
     last = last_attended = None
-    for mark in sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, m.session_id)):
+    in_order = sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
+    latest = {m.session_number: m for m in in_order if m.session_kind == "group"}  # per curriculum session
+    kept = [m for m in in_order if m.session_kind != "group" or latest[m.session_number] is m]
+    for mark in kept:
         if mark.session_kind in ("intake", "individual"):
             continue  # one-to-one work is recorded, but the curriculum is the group's
         makeup = mark.session_kind == "makeup"

@@ -1,0 +1,74 @@
+"""Sessions' projections follow enrollment's events whatever order they arrive in (real database)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from qadam.contracts import catalog
+from qadam.db import make_engine, make_session_factory, transaction
+from sessions.handlers import handlers
+from sessions.models import CohortView, RosterEntry
+
+
+@pytest.fixture
+def deliver(stack):
+    engine = make_engine(stack.database_url("sessions"))
+    factory = make_session_factory(engine)
+    table = handlers(stack.settings("sessions"))
+
+    def run(*events):
+        for event in events:
+            with transaction(factory) as s:
+                table[event.type](s, event)
+    yield run, factory
+    engine.dispose()
+
+
+def event(name: str, data: dict):
+    return catalog.parse(catalog.build(name, data, producer="enrollment", correlation_id="c", causation_id=None))
+
+
+def cohort(cohort_id, facilitators: list[str], version: int, name: str = "enrollment.cohort.created", **extra):
+    return event(name, {"cohort_id": cohort_id, "programme_id": uuid.uuid4(), "name": "Kogon 1",
+                        "region": "Buxoro viloyati", "district": "Kogon", "facilitator_ids": facilitators,
+                        "start_date": date(2026, 11, 2), "sessions_required": 8, "max_unexcused_absences": 2,
+                        "status": "running", "version": version, **extra})
+
+
+def moved(name: str, enrolment_id, cohort_id, status: str, version: int):
+    base = {"enrolment_id": enrolment_id, "participant_code": "P-2026-000777", "cohort_id": cohort_id,
+            "region": "Buxoro viloyati", "district": "Kogon", "inspector_id": "insp-k", "psychologist_id": "psy-k",
+            "status": status, "version": version}
+    if name == "enrollment.transferred":
+        return event(name, base | {"from_cohort_id": uuid.uuid4(), "transferred_at": datetime.now(UTC)})
+    return event(name, base | {"action": "x", "from_status": "active", "changed_by": "u", "changed_at": datetime.now(UTC)})
+
+
+def test_a_removed_facilitator_loses_the_cohort_even_if_the_creation_is_redelivered_late(deliver):
+    run, factory = deliver
+    cid = uuid.uuid4()
+    created = cohort(cid, ["psy-old"], 1)
+    updated = cohort(cid, ["psy-new"], 2, name="enrollment.cohort.updated", capacity=12)
+    run(created, updated, created)  # the creation delivered again after the update
+    with transaction(factory) as s:
+        assert s.get(CohortView, cid).facilitator_ids == ["psy-new"]
+
+
+def test_a_transfer_arriving_after_a_later_status_change_changes_nothing(deliver):
+    run, factory = deliver
+    eid, old, new = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    enrolled = event("enrollment.enrolled", {
+        "enrolment_id": eid, "participant_code": "P-2026-000777", "cohort_id": old, "programme_id": uuid.uuid4(),
+        "inspector_id": "insp-k", "psychologist_id": "psy-k", "region": "Buxoro viloyati", "district": "Kogon",
+        "status": "referred", "enrolled_at": datetime.now(UTC), "version": 1})
+    transfer = moved("enrollment.transferred", eid, new, "referred", 2)
+    assess = moved("enrollment.status.changed", eid, new, "assessed", 3)
+    run(assess, enrolled, transfer)  # all out of order: the newest version (3) must stand
+    with transaction(factory) as s:
+        entry = s.get(RosterEntry, eid)
+        assert (entry.cohort_id, entry.status, entry.version) == (new, "assessed", 3)
+        assert s.execute(sa.select(sa.func.count()).select_from(RosterEntry)
+                         .where(RosterEntry.enrolment_id == eid)).scalar() == 1
