@@ -7,14 +7,44 @@ GROUP BY GROUPING SETS ((key, session of dropping out), (session of dropping out
 into groups. The median session is read off the exact histogram (the same value percentile_cont(0.5) gives):
 on 100,000 enrolments that takes half the time of percentile_cont, which sorts the population.
 
-Small cells are suppressed (DOMAIN.md: managers see aggregates with cells under 5 hidden): a group of fewer
-than `min_cell` enrolments shows no figure at all; inside a shown group any count from 1 to min_cell - 1 is
-None, and so is every figure computed over such a count (a rate whose numerator or denominator it is, the
-median session of dropping out when the dropouts are few).
+Small cells are suppressed (DOMAIN.md: managers see aggregates with cells under 5 hidden), in two steps, as
+statistical offices do it.
+
+Primary suppression: a group of fewer than `min_cell` enrolments shows no figure at all; inside a shown group
+any count from 1 to min_cell - 1 is hidden (None), and so is any bin of the histogram that small.
+
+Complementary (secondary) suppression: no hidden figure may be worked out by adding up or subtracting the
+figures that are shown. The report's figures are tied by sums:
+- across groups, the totals row is the groups added up, for every count and every bin of the histogram;
+- within a row, enrolments = still in programme + completed + exited + others (referred or excluded),
+  exited = dropouts + exits that are not dropouts (transferred or died), and dropouts = the bins added up.
+The report does not show the others or the exits that are not dropouts, but a reader may know them (often there
+are none), so they count as known. Whenever exactly one figure of a sum is hidden, the smallest other figure of
+that sum that is shown is hidden too (one that is not zero if there is one; across groups a group's rather than
+the totals row's; never a row's enrolments, unless the whole row goes), again and again until no sum has exactly
+one hidden figure. So: (1) if one group alone is hidden, the next-smallest group is hidden whole beside it;
+(2) if a row hides one of its counts, it hides the smallest other count of the same sum too; (3) if a histogram
+hides one bin, it hides the next-smallest bin too. Sums can also be combined (a column minus two rows, say), so
+a check follows: the sums make the report a network in which each figure flows along an arc and each sum is a
+node where what flows in flows out, and a hidden figure can be worked out from the shown ones exactly when it
+lies on no loop of hidden figures. Each one that does not (the rule above leaves one now and then) gets the
+cheapest loop of other figures, hidden too. The one thing left: when nobody in the report dropped out, the report
+says so, and a reader who knows how many men were transferred or died then knows how many exited.
+
+(4) A rate, average or median is shown only if what it is computed over is: the completion and dropout rates
+need completed and dropouts both shown (and not both zero); the average attendance needs at least `min_cell`
+men to average over, and is hidden too when a single group's would otherwise be the only one hidden (the totals
+row's average is the groups' weighted by their men, which a reader may know); the median session of dropping
+out needs at least `min_cell` dropouts shown and every bin of the histogram shown (a median halfway between two
+sessions tells how many dropped out up to the first).
+
+All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions).
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,7 +100,8 @@ def started_within(date_from: date, date_to: date, time_zone: str) -> sa.ColumnE
 
 def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
                      time_zone: str = "Asia/Tashkent") -> sa.Select[Any]:
-    """The report's one statement: a row per group and a totals row (`is_total`), unsuppressed, with histograms.
+    """The report's one statement: a row per group and a totals row (`is_total`), unsuppressed, with histograms
+    and the number of men each average attendance is over (`attendance_men`).
 
     One pass over the population: cells of (group, session of dropping out) and of (session of dropping out)
     alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row.
@@ -113,6 +144,7 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         sa.func.coalesce(sa.func.sum(cells.c.n).filter(dropout_cells), 0).label("dropouts"),
         (sa.func.sum(cells.c.attendance_sum) / sa.func.nullif(sa.func.sum(cells.c.attendance_n), 0, type_=sa.Float))
         .label("average_attendance"),
+        sa.func.sum(cells.c.attendance_n).label("attendance_men"),  # how many men the average is over
         sa.func.jsonb_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
     ).group_by(*cell_keys, cells.c.grouping_set).subquery("groups")
     group_keys = [groups.c[f"k{i}"] for i in range(len(keys))]
@@ -158,7 +190,7 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int)
         figures: dict[str, Any] = {name: int(row[name] or 0) for name in COUNTS}
         histogram = {int(k): int(v) for k, v in sorted((row["histogram"] or {}).items(), key=lambda kv: int(kv[0]))}
         figures["average_attendance"] = row["average_attendance"]
-        figures["median_dropout_session"] = median_of(histogram)
+        figures["attendance_men"] = int(row["attendance_men"] or 0)
         figures["dropout_sessions"] = histogram
         if row["is_total"]:
             total = {"key": None, "label": TOTAL_LABEL, "total": True, **figures}
@@ -167,9 +199,9 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int)
             groups.append({"key": key, "label": label, "total": False, **figures})
     if total is None:  # nobody started in the period: no cell at all, so no totals row from the database either
         total = {"key": None, "label": TOTAL_LABEL, "total": True, **dict.fromkeys(COUNTS, 0),
-                 "average_attendance": None, "median_dropout_session": None, "dropout_sessions": {}}
+                 "average_attendance": None, "attendance_men": 0, "dropout_sessions": {}}
     groups.sort(key=lambda g: (g["label"].casefold(), g["key"] or ""))
-    return [suppress(g, min_cell) for g in [*groups, total]]
+    return suppress([*groups, total], min_cell)
 
 
 def median_of(histogram: dict[int, int]) -> float | None:
@@ -204,32 +236,311 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool) -> tuple[str
     return first, first  # facilitator: the psychologist's user id
 
 
-def suppress(row: dict[str, Any], min_cell: int) -> dict[str, Any]:
-    """A row as it may be shown: small groups hidden whole, small counts and what is computed over them hidden."""
-    out = dict(row)
-    enrolments = row["enrolments"]
-    if 0 < enrolments < min_cell:
-        out.update(dict.fromkeys(FIGURES))
-        out["suppressed"] = True
+def suppress(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
+    """The report's rows (the groups, then the totals row; unsuppressed, with `attendance_men`) as they may be shown.
+
+    Primary suppression hides small groups whole and small counts and bins; complementary suppression then
+    hides more until no hidden figure can be worked out from the shown ones (see the module's docstring);
+    rates, averages and medians are shown only over figures that are shown.
+    """
+    cells = _Cells(rows, min_cell)
+    cells.run()
+    return [cells.shown(index) for index in range(len(rows))]
+
+
+ATTENDANCE = "attendance"  # the cell that stands for a row's average attendance; its value is the men averaged
+_ROW_SUMS = 3  # per row: enrolments = active + completed + exited (+ others); exited = dropouts (+ others); dropouts = bins
+_ZERO_COST = 1 << 40  # hiding a zero protects little: a path of cells to hide goes through one only if it must
+
+
+class _Cells:
+    """The report's figures as cells, (row, name): a count, a bin (name: the session), or the men an average is
+    over (ATTENDANCE); the last row is the totals row. The sums that tie them are numbered: three per row, then one
+    per figure across the groups to the totals row. A zero bin becomes a cell when it is hidden or is a candidate.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]], min_cell: int) -> None:
+        self.rows, self.min_cell, self.last = rows, min_cell, len(rows) - 1
+        self.sessions: list[int] = sorted({s for row in rows for s in row["dropout_sessions"]})
+        self.names: tuple[str | int, ...] = (*COUNTS, ATTENDANCE, *self.sessions)
+        self.column_of = {name: len(rows) * _ROW_SUMS + i for i, name in enumerate(self.names)}
+        # which of its row's three sums a figure is a term of (and it is of its sum across groups)
+        self.within: dict[str | int, tuple[int, ...]] = {
+            **dict.fromkeys(self.names, (2,)), **dict.fromkeys(COUNTS, (0,)), "exited": (0, 1), "dropouts": (1, 2),
+            ATTENDANCE: ()}
+        self.value: list[dict[str | int, int]] = [
+            {**{name: row[name] for name in COUNTS}, ATTENDANCE: row["attendance_men"], **row["dropout_sessions"]}
+            for row in rows]
+        self.hidden: list[set[str | int]] = [set() for _ in rows]
+        self.whole: set[int] = set()  # rows hidden whole
+        self.hidden_in = [0] * (len(rows) * _ROW_SUMS + len(self.names))  # how many cells of each sum are hidden
+        self.pending: deque[int] = deque()  # sums that had exactly one hidden cell when one was hidden
+
+    # -- the sums ---------------------------------------------------------------------------------------
+    def sums_of(self, row: int, name: str | int) -> tuple[int, ...]:
+        first = row * _ROW_SUMS
+        return (*(first + which for which in self.within[name]), self.column_of[name])
+
+    def cells_of(self, sum_index: int) -> list[tuple[int, str | int]]:
+        row, which = divmod(sum_index, _ROW_SUMS)
+        if row > self.last:
+            name = self.names[sum_index - self.column_of[self.names[0]]]
+            return [(r, name) for r in range(len(self.rows)) if name in self.value[r]]
+        if which == 0:
+            return [(row, name) for name in ("enrolments", "active", "completed", "exited")]
+        if which == 1:
+            return [(row, "exited"), (row, "dropouts")]
+        return [(row, "dropouts"), *((row, s) for s in self.value[row] if isinstance(s, int))]
+
+    # -- hiding -----------------------------------------------------------------------------------------
+    def hide(self, row: int, name: str | int) -> None:
+        hidden, counts = self.hidden[row], self.hidden_in
+        if name in hidden:
+            return
+        hidden.add(name)
+        values = self.value[row]
+        if name not in values:  # a zero bin becomes a cell
+            values[name] = 0
+        first = row * _ROW_SUMS
+        for which in self.within[name]:
+            counts[first + which] += 1
+            if counts[first + which] == 1:
+                self.pending.append(first + which)
+        column = self.column_of[name]
+        counts[column] += 1
+        if counts[column] == 1:
+            self.pending.append(column)
+
+    def hide_row(self, row: int) -> None:
+        """A row hidden whole: every figure and every bin, zero ones too (the reader sees no histogram)."""
+        self.whole.add(row)
+        for name in self.names:
+            if name != ATTENDANCE or self.value[row][name]:  # an average over nobody hides nothing: there is none
+                self.hide(row, name)
+
+    def run(self) -> None:
+        """Primary suppression, then complementary suppression: the local rule, then the audit."""
+        for row, values in enumerate(self.value):
+            if 0 < values["enrolments"] < self.min_cell:
+                self.hide_row(row)
+            else:
+                for name in [name for name, n in values.items() if 0 < n < self.min_cell]:
+                    self.hide(row, name)
+        self._settle(self.column_of["enrolments"])  # across groups first: a group hidden whole settles many sums
+        while self.pending:
+            self._settle(self.pending.popleft())
+        self._audit()
+
+    def _settle(self, sum_index: int) -> None:
+        """A sum with exactly one hidden cell gets a second: the cheapest (see _cost) of its shown cells."""
+        if self.hidden_in[sum_index] != 1:
+            return
+        if sum_index == self.column_of["enrolments"]:  # a lone group hidden whole: the next-smallest goes too
+            shown = [row for row in range(self.last) if row not in self.whole]
+            if shown:
+                self.hide_row(min(shown, key=lambda row: (self.value[row]["enrolments"], row)))
+            return
+        within_row = sum_index < len(self.rows) * _ROW_SUMS  # where a row's enrolments are never the one to hide
+        candidates = [(row, name) for row, name in self.cells_of(sum_index) if name not in self.hidden[row]
+                      and not (within_row and name == "enrolments") and not (name == ATTENDANCE and not self.value[row][name])]
+        if not any(self.value[row][name] for row, name in candidates):  # zero bins that are no cells yet
+            row, which = divmod(sum_index, _ROW_SUMS)
+            if within_row and which == 2:
+                candidates += [(row, s) for s in self.sessions if s not in self.value[row]]
+            elif not within_row and isinstance(session := self.names[sum_index - self.column_of["enrolments"]], int):
+                candidates += [(r, session) for r in range(self.last) if session not in self.value[r]]
+        if len(candidates) == 1:
+            self.hide(*candidates[0])
+        elif candidates:  # none: dropouts in a report where nobody dropped out (its empty histograms say so)
+            self.hide(*min(candidates, key=lambda cell: self._cost(cell[0], cell[1], sum_index)))
+
+    def _cost(self, row: int, name: str | int, settling: int) -> tuple[int, ...]:
+        """Rank of a cell to hide beside a lone hidden one: not a zero, not the totals row, the smallest; then
+        one that settles another sum rather than unsettling one; then the first."""
+        value, others = self.value[row].get(name, 0), 0
+        for sum_index in self.sums_of(row, name):
+            hidden = self.hidden_in[sum_index]
+            if sum_index != settling and hidden < 2:
+                others += 1 if hidden == 0 else -1
+        return value == 0, row == self.last, value, others, row, self.column_of[name]
+
+    # -- the audit: no chain of sums may fix a hidden cell either ----------------------------------------
+    # The sums make the report a network in which every figure is an arc and every sum says that what flows into
+    # a node flows out of it: the totals row's enrolments flow out into the groups' enrolments, a group's into
+    # its active, completed and exited (= its dropouts, the others being known), its dropouts into its bins, and
+    # each of those into the totals row's, which flow back into its enrolments. Given the shown arcs, a hidden
+    # arc's value is fixed exactly when it lies on no cycle of hidden arcs (it is a bridge of them). The rule
+    # above now and then leaves one (two sums can combine); each one left gets a cycle: the cheapest path of other
+    # cells between its ends, hidden too. Finding the bridges is one walk over the hidden cells.
+    def _audit(self) -> None:
+        unfixable: set[tuple[int, str | int]] = set()
+        while True:
+            arcs, starts, ends = self._hidden_arcs()
+            bridges = [arcs[i] for i in _bridges(starts, ends, self._nodes()) if arcs[i] not in unfixable]
+            if not bridges:
+                return
+            row, name = bridges[0]
+            # no loop for the exits of a row when nobody in the report dropped out: its dropouts are known to be none
+            path = None if name == "exited" and not self.sessions else self._cycle_through(row, name)
+            if path is None:
+                unfixable.add(bridges[0])
+            for row, name in path or ():
+                self.hide(row, name)
+                if name == "exited":
+                    self.hide(row, "dropouts")
+
+    def _hidden_arcs(self) -> tuple[list[tuple[int, str | int]], list[int], list[int]]:
+        """The hidden cells (exited standing for exited and dropouts) and the nodes their arcs go from and to
+        (as _ends gives them, inlined for the groups: this runs over every hidden cell)."""
+        arcs: list[tuple[int, str | int]] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        column = {name: 5 + i for i, name in enumerate(self.names)}
+        mine = 5 + len(self.names)  # the node of the row's enrolments; its dropouts' is the next
+        for row, hidden in enumerate(self.hidden):
+            for name in hidden:
+                if row == self.last:
+                    if name == "dropouts":
+                        continue
+                    start, end = self._ends(row, name)
+                elif name.__class__ is int:
+                    start, end = mine + 1, column[name]
+                elif name == "active" or name == "completed":
+                    start, end = mine, column[name]
+                elif name == "exited":
+                    start, end = mine, mine + 1
+                elif name == "enrolments":
+                    start, end = 0, mine
+                elif name == ATTENDANCE:
+                    start, end = 3, 4
+                else:
+                    continue  # dropouts: the arc of exited
+                arcs.append((row, name))
+                starts.append(start)
+                ends.append(end)
+            mine += 2
+        return arcs, starts, ends
+
+    def _nodes(self) -> int:
+        return 5 + len(self.names) + 2 * len(self.rows)
+
+    def _ends(self, row: int, name: str | int) -> tuple[int, int]:
+        """The nodes the arc of a cell goes from and to. 0: the totals row's enrolments out, 1: in; 2: its dropouts;
+        3, 4: the averages; then one node per figure across groups; then per row its enrolments and its dropouts."""
+        column = 5 + self.column_of[name] - self.column_of["enrolments"]
+        if name == ATTENDANCE:
+            return (3, 4) if row < self.last else (4, 3)
+        if row == self.last:
+            return (1, 0) if name == "enrolments" else (2, 1) if name == "exited" else \
+                (column, 1) if isinstance(name, str) else (column, 2)
+        mine = 5 + len(self.names) + 2 * row
+        return (0, mine) if name == "enrolments" else (mine, mine + 1) if name == "exited" else \
+            (mine, column) if isinstance(name, str) else (mine + 1, column)
+
+    def _cycle_through(self, row: int, name: str | int) -> list[tuple[int, str | int]] | None:
+        """The cheapest path of other cells between the ends of a hidden cell's arc (hidden cells cost nothing,
+        a row's enrolments are never taken, a zero only if it must), to hide with it."""
+        around: list[list[tuple[int, int, str | int, int]]] = [[] for _ in range(self._nodes())]
+        for r, values in enumerate(self.value):
+            for n, value in [*values.items(), *((s, 0) for s in self.sessions if s not in values)]:
+                hidden = n in self.hidden[r]
+                if n == "dropouts" or (r, n) == (row, name) or (n == "enrolments" and not hidden) or \
+                        (n == ATTENDANCE and not value):  # an average over nobody: known to be none
+                    continue
+                cost = 0 if hidden else value + 1 if value else _ZERO_COST
+                u, v = self._ends(r, n)
+                around[u].append((v, r, n, cost))
+                around[v].append((u, r, n, cost))
+        start, goal = self._ends(row, name)
+        best = {start: 0}
+        came: dict[int, tuple[int, int, str | int]] = {}
+        queue = [(0, start)]
+        while queue:
+            cost, node = heapq.heappop(queue)
+            if node == goal:
+                path = []
+                while node != start:
+                    node, r, n = came[node]
+                    path.append((r, n))
+                return path
+            if cost == best[node]:
+                for other, r, n, step in around[node]:
+                    if cost + step < best.get(other, cost + step + 1):
+                        best[other] = cost + step
+                        came[other] = (node, r, n)
+                        heapq.heappush(queue, (cost + step, other))
+        return None
+
+    # -- the rows as shown ------------------------------------------------------------------------------
+    def shown(self, row: int) -> dict[str, Any]:
+        figures = self.rows[row]
+        out = {name: figures[name] for name in ("key", "label", "total")}
+        if row in self.whole:
+            return {**out, "suppressed": True, **dict.fromkeys(FIGURES)}
+        values, hidden = self.value[row], self.hidden[row]
+        out["suppressed"] = False
+        for name in COUNTS:
+            out[name] = None if name in hidden else values[name]
+        completed, dropouts = out["completed"], out["dropouts"]
+        if completed is None or dropouts is None or completed + dropouts == 0:
+            out["completion_rate"] = out["dropout_rate"] = None
+        else:
+            out["completion_rate"] = round(completed / (completed + dropouts), 4)
+            out["dropout_rate"] = round(dropouts / (completed + dropouts), 4)
+        attendance = figures["average_attendance"]
+        out["average_attendance"] = (None if attendance is None or ATTENDANCE in hidden
+                                     or values[ATTENDANCE] < self.min_cell else round(float(attendance), 4))
+        # a bin that is zero is left out, as ever, unless it is hidden (None)
+        histogram = {s: None if s in hidden else n for s, n in figures["dropout_sessions"].items()}
+        if len(values) > len(COUNTS) + 1 + len(histogram):  # zero bins that became cells: the hidden ones show
+            histogram = {s: None if s in hidden else n for s, n in sorted(
+                (s, n) for s, n in values.items() if isinstance(s, int) and (n or s in hidden))}
+        whole_histogram = dropouts is not None and dropouts >= self.min_cell and None not in histogram.values()
+        out["median_dropout_session"] = median_of(figures["dropout_sessions"]) if whole_histogram else None
+        out["dropout_sessions"] = histogram
         return out
-    out["suppressed"] = False
 
-    def small(n: int) -> bool:
-        return 0 < n < min_cell
 
-    for name in COUNTS:
-        if small(row[name]):
-            out[name] = None
-    completed, dropouts = row["completed"], row["dropouts"]
-    decided = completed + dropouts
-    if decided == 0 or small(completed) or small(dropouts):
-        out["completion_rate"] = out["dropout_rate"] = None
-    else:
-        out["completion_rate"] = round(completed / decided, 4)
-        out["dropout_rate"] = round(dropouts / decided, 4)
-    attendance = row["average_attendance"]
-    out["average_attendance"] = None if attendance is None else round(float(attendance), 4)
-    median = row["median_dropout_session"]
-    out["median_dropout_session"] = None if median is None or small(dropouts) else float(median)
-    out["dropout_sessions"] = {session: (None if small(n) else n) for session, n in row["dropout_sessions"].items()}
-    return out
+def _bridges(starts: list[int], ends: list[int], nodes: int) -> list[int]:
+    """The arcs (indexes) that lie on no cycle of the undirected multigraph they make on nodes 0..nodes - 1
+    (Tarjan's walk, without recursion: `low` is the earliest node a subtree reaches other than by its own arc)."""
+    around: list[list[int]] = [[] for _ in range(nodes)]  # other node, arc, other node, arc, ...
+    for arc, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        around[start] += (end, arc)
+        around[end] += (start, arc)
+    order, low, via, walked = [-1] * nodes, [0] * nodes, [-1] * nodes, [0] * nodes
+    found: list[int] = []
+    seen = 0
+    for root in range(nodes):
+        if order[root] >= 0 or not around[root]:
+            continue
+        order[root] = low[root] = seen
+        seen += 1
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            here, i, descended = around[node], walked[node], False
+            while i < len(here):
+                other, arc = here[i], here[i + 1]
+                i += 2
+                if arc == via[node]:
+                    continue
+                if order[other] < 0:
+                    order[other] = low[other] = seen
+                    seen += 1
+                    via[other] = arc
+                    stack.append(other)
+                    descended = True
+                    break
+                if order[other] < low[node]:
+                    low[node] = order[other]
+            walked[node] = i
+            if not descended:
+                stack.pop()
+                if stack:
+                    parent = stack[-1]
+                    if low[node] < low[parent]:
+                        low[parent] = low[node]
+                    if low[node] > order[parent]:
+                        found.append(via[node])
+    return found

@@ -71,7 +71,8 @@ class CompletionGroup(ma.Schema):
     label = fields.String(required=True)
     total = fields.Boolean(required=True, metadata={"description": "The totals row over the whole population."})
     suppressed = fields.Boolean(required=True, metadata={
-        "description": "Fewer enrolments than the smallest cell shown (QADAM_REPORT_MIN_CELL): every figure is null."})
+        "description": ("Fewer enrolments than the smallest cell shown (QADAM_REPORT_MIN_CELL), or hidden beside such a "
+                        "group so that it cannot be worked out from the totals: every figure is null.")})
     enrolments = fields.Integer(allow_none=True)
     active = fields.Integer(allow_none=True, metadata={"description": "Still in the programme: assessed, active, suspended."})
     completed = fields.Integer(allow_none=True, metadata={"description": "Completed or closed."})
@@ -93,7 +94,8 @@ class CompletionReport(ma.Schema):
     date_from = fields.Date(data_key="from", required=True)
     date_to = fields.Date(data_key="to", required=True)
     min_cell = fields.Integer(required=True, metadata={
-        "description": "Counts from 1 to this minus 1, and groups smaller than this, are suppressed (null)."})
+        "description": ("Counts from 1 to this minus 1, and groups smaller than this, are suppressed (null), and so is "
+                        "whatever would let one be worked out by subtraction.")})
     groups = fields.List(fields.Nested(CompletionGroup), required=True)
     totals = fields.Nested(CompletionGroup, required=True)
 
@@ -222,8 +224,8 @@ def xlsx_file(report: dict[str, Any]) -> bytes:
         ("Started from", report["date_from"]),
         ("Started to", report["date_to"]),
         ("Smallest cell shown", report["min_cell"]),
-        ("Empty cells", f"Suppressed (a count from 1 to {report['min_cell'] - 1}, or computed over one), "
-                        "or nothing to compute."),
+        ("Empty cells", f"Suppressed (a count from 1 to {report['min_cell'] - 1}, a figure computed over one, or one "
+                        "hidden beside it so that it cannot be worked out), or nothing to compute."),
     ):
         about.append(line)
     buffer = io.BytesIO()
