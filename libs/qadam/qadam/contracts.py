@@ -52,7 +52,10 @@ class Enrolled(EventSchema):
     version = fields.Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
 
 
-class EnrolmentStatusChanged(EventSchema):
+class EnrolmentNow(EventSchema):
+    """Where an enrolment stands and who is responsible for it: what every later enrolment event carries, so a
+    projection can be built from any of them."""
+
     enrolment_id = fields.UUID(required=True)
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
     cohort_id = fields.UUID(required=True)
@@ -60,6 +63,9 @@ class EnrolmentStatusChanged(EventSchema):
     district = fields.String(required=True)
     inspector_id = fields.String(required=True)
     psychologist_id = fields.String(required=True)
+
+
+class EnrolmentStatusChanged(EnrolmentNow):
     action = fields.String(required=True)
     from_status = fields.String(required=True)
     status = fields.String(required=True)
@@ -71,28 +77,14 @@ class EnrolmentStatusChanged(EventSchema):
     version = fields.Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
 
 
-class EnrolmentTransferred(EventSchema):
-    enrolment_id = fields.UUID(required=True)
-    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+class EnrolmentTransferred(EnrolmentNow):
     from_cohort_id = fields.UUID(required=True)
-    cohort_id = fields.UUID(required=True)
-    region = fields.String(required=True)
-    district = fields.String(required=True)
-    inspector_id = fields.String(required=True)
-    psychologist_id = fields.String(required=True)
     status = fields.String(required=True)
     transferred_at = fields.AwareDateTime(required=True)
     version = fields.Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
 
 
-class ExitProposed(EventSchema):
-    enrolment_id = fields.UUID(required=True)
-    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
-    cohort_id = fields.UUID(required=True)
-    region = fields.String(required=True)
-    district = fields.String(required=True)
-    inspector_id = fields.String(required=True)
-    psychologist_id = fields.String(required=True)
+class ExitProposed(EnrolmentNow):
     reasons = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     unexcused_absences = fields.Integer(required=True)
     consecutive_absences = fields.Integer(required=True)
