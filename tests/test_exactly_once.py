@@ -59,10 +59,11 @@ def test_worker_killed_between_commit_and_ack_and_duplicates_notify_once(isolate
     worker = worker_process(stack, "notify", tmp_path, smtp_port=mail.port).start()
     try:
         wait_until(lambda: len(mail.messages) == 2, timeout=30, what="the two e-mails")
-        wait_until(lambda: queue_depth(settings.amqp_url, "notify.incoming") == 0, what="the redelivery acked")
         # the redelivered flag event was recognised by the inbox, not merely absorbed by a unique constraint
-        assert any(line["event"] == "message_duplicate" and line.get("message_id") == raised["id"]
-                   for line in worker.log_lines())
+        # (waited for: the queue's depth counts only messages ready, not one the worker is still handling)
+        wait_until(lambda: any(line["event"] == "message_duplicate" and line.get("message_id") == raised["id"]
+                               for line in worker.log_lines()), what="the inbox to recognise the redelivery")
+        wait_until(lambda: queue_depth(settings.amqp_url, "notify.incoming") == 0, what="the redelivery acked")
 
         # 3. the same event delivered twice more, and the same flag in a second event
         publish_envelope(settings.amqp_url, raised)

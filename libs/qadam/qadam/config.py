@@ -56,6 +56,8 @@ class Settings:
         "Time zone of the dates people read (participant codes' year, dates in flag reasons); storage is UTC.",
     )
     page_size_max: int = _setting("QADAM_PAGE_SIZE_MAX", 100, "Largest page a list endpoint returns.")
+    idempotency_hours: int = _setting(
+        "QADAM_IDEMPOTENCY_HOURS", 24, "How long a POST's Idempotency-Key and its first answer are kept for retries.")
     report_min_cell: int = _setting(
         "QADAM_REPORT_MIN_CELL", 5,
         "Reports hide a group of fewer enrolments than this, and any count from 1 to this minus 1 (DOMAIN.md: 5).")

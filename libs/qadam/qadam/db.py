@@ -56,6 +56,20 @@ inbox = sa.Table(
     sa.Index("ix_inbox_received_at", "received_at"),
 )
 
+# A POST with an `Idempotency-Key` header: the key is taken in the request's own transaction, so a retry
+# either finds the first request done (and gets its answer) or waits for it; nothing is recorded twice.
+idempotency_record = sa.Table(
+    "idempotency_record",
+    bus_metadata,
+    sa.Column("user_id", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False, comment="sha256 of method, path and body"),
+    sa.Column("status", sa.Integer, comment="the first answer's status; NULL until it is stored"),
+    sa.Column("response", JSONB),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ix_idempotency_record_created_at", "created_at"),
+)
+
 OUTBOX_CHANNEL = "qadam_outbox"
 
 

@@ -80,6 +80,25 @@ def create_bus_tables_v1(op: Operations) -> None:
     create_notify_trigger(op, "outbox", OUTBOX_CHANNEL)
 
 
+def create_idempotency_table_v1(op: Operations) -> None:
+    """The table behind `Idempotency-Key` (qadam.db.idempotency_record), as it stands in this version."""
+    op.create_table(
+        "idempotency_record",
+        sa.Column("user_id", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False, comment="sha256 of method, path and body"),
+        sa.Column("status", sa.Integer(), nullable=True, comment="the first answer's status; NULL until it is stored"),
+        sa.Column("response", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "key", name=op.f("pk_idempotency_record")),
+    )
+    op.create_index("ix_idempotency_record_created_at", "idempotency_record", ["created_at"], unique=False)
+
+
+def drop_idempotency_table_v1(op: Operations) -> None:
+    op.drop_table("idempotency_record")
+
+
 def drop_bus_tables_v1(op: Operations) -> None:
     drop_notify_trigger(op, "outbox", OUTBOX_CHANNEL)
     op.drop_table("outbox")

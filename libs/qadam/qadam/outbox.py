@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from . import idempotency
 from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
 from .contracts import catalog
@@ -109,9 +110,12 @@ class OutboxRelay:
         return max(0.0, min(due for due, _ in self.held_back.values()) - time.monotonic())
 
     def purge_sent(self) -> int:
+        """Hourly housekeeping: sent outbox rows past their retention, and expired idempotency keys."""
         cutoff = datetime.now(UTC) - timedelta(hours=self.settings.outbox_retention_hours)
         with self.engine.begin() as conn:
-            return conn.execute(sa.delete(outbox).where(outbox.c.sent_at < cutoff)).rowcount or 0
+            purged = conn.execute(sa.delete(outbox).where(outbox.c.sent_at < cutoff)).rowcount or 0
+            idempotency.purge(conn, self.settings.idempotency_hours)
+        return purged
 
     def run(self) -> None:
         pause = 0.5

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
+from . import idempotency
 from .auth import TokenVerifier, init_auth, mark_public_endpoint, public
 from .bus import broker_reachable
 from .config import Settings
@@ -84,6 +85,7 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
     _mark_document_views_public(app)
     _init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
     init_auth(app, verifier or TokenVerifier.from_settings(settings))
+    idempotency.init_idempotency(app)
     api.register_blueprint(_operations_blueprint())
     return app, api
 
@@ -190,6 +192,7 @@ def unit_of_work() -> Iterator[Session]:
     """One transaction for a request's writes (domain rows and outbox rows commit together)."""
     factory: sessionmaker[Session] = current_app.extensions["qadam_sessions"]
     with transaction(factory) as session:
+        idempotency.claim(session)  # a POST with an Idempotency-Key: the key commits with the writes
         yield session
 
 

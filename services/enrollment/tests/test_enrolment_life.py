@@ -371,3 +371,15 @@ def test_an_order_expiring_before_he_was_even_referred_is_reported(office, facto
     expiring = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert expiring and expiring[0]["enrolment_ids"] == [] and expiring[0]["programme_unfinished"]
     assert "order_number" not in expiring[0]  # the document's number stays in enrollment
+
+
+def test_a_registration_retried_with_its_idempotency_key_gives_the_same_man_once(office):
+    body = {"full_name": f"Doniyor Rahimov {uuid.uuid4().hex[:6]}", "birth_date": "1990-09-09", "region": REGION,
+            "district": DISTRICT}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = office.client.post("/participants", headers=office.inspector | key, json=body)
+    again = office.client.post("/participants", headers=office.inspector | key, json=body)
+    assert first.status_code == again.status_code == 201 and again.get_json()["code"] == first.get_json()["code"]
+    someone_else = office.client.post("/participants", headers=office.other_inspector | key, json=body | {
+        "district": OTHER_DISTRICT})  # keys belong to their user: another inspector's same key is his own request
+    assert someone_else.status_code == 409 and someone_else.get_json()["possible_duplicates"] == [first.get_json()["code"]]

@@ -96,3 +96,22 @@ def test_future_session_and_other_psychologists_are_refused(app_for, token, grou
     assert client.post(f"/sessions/{now}/attendance", headers=stranger, json=body).status_code == 404
     inspector = bearer(token("insp-x", "inspector", region="Samarqand viloyati", district="Urgut"))
     assert client.post(f"/sessions/{now}/attendance", headers=inspector, json=body).status_code == 403
+
+
+def test_the_same_request_retried_with_its_idempotency_key_records_nothing_twice(app_for, token, group):
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    psy = bearer(token(group["psy"], "psychologist"))
+    marks = [{"enrolment_id": str(e), "status": "present"} for e in group["enrolments"]]
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = client.post(f"/sessions/{sid}/attendance", headers=psy | key, json={"marks": marks})
+    again = client.post(f"/sessions/{sid}/attendance", headers=psy | key, json={"marks": marks})
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert len(events_for(group, sid)) == 12  # one event per mark, not two
+    with group["engine"].connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM attendance_mark WHERE session_id = :s"), {"s": sid}).scalar() == 12
+    other = client.post(f"/sessions/{sid}/attendance", headers=psy | key, json={"marks": marks[:1]})
+    assert other.status_code == 422 and "different request" in other.get_json()["detail"]
+    without_key = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": marks})
+    assert without_key.status_code == 409  # without a key, a second recording is refused, not replayed
