@@ -34,3 +34,22 @@ def test_attendance_over_the_bus_completes_one_man_and_proposes_exit_for_another
     assert proposed["progress"]["unexcused_absences"] == 3 and proposed["progress"]["sessions_attended"] == 5
     history = story.ok("GET", "enrollment", f"/enrolments/{keeps}/transitions", story.inspector, status=200)
     assert [h["action"] for h in history][-1] == "complete" and history[-1]["by"] == "system"
+
+
+def test_a_correction_in_sessions_changes_the_progress_figures_in_enrollment(system, token):
+    story = Story(system.urls, token)
+    group = story.set_up_group(participants=1, name="Bekzod Yoʻldoshev")
+    [him] = (e["id"] for e in group["enrolments"])
+    record_first_session(story, group, [{"enrolment_id": him, "status": "unexcused"}])
+    second = story.schedule(group["cohort"]["id"], 2, days_ago=2)
+    story.record(second["id"], [(him, "unexcused")])
+
+    def progress() -> dict:
+        return story.ok("GET", "enrollment", f"/enrolments/{him}", story.inspector, status=200)["progress"]
+
+    wait_until(lambda: progress()["unexcused_absences"] == 2, timeout=30, what="both absences in enrollment")
+    story.ok("POST", "sessions", f"/sessions/{second['id']}/attendance/{him}/amendments", story.psychologist,
+             {"status": "excused", "excuse_reason": "at the hospital with his father", "reason": "certificate brought"})
+    after = wait_until(lambda: (p := progress())["excused_absences"] == 1 and p, timeout=30,
+                       what="the correction to reach enrollment")
+    assert after["unexcused_absences"] == 1 and after["consecutive_absences"] == 1

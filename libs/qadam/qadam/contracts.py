@@ -131,6 +131,14 @@ class AttendanceRecorded(EventSchema):
     recorded_at = fields.AwareDateTime(required=True)
 
 
+class AttendanceAmended(AttendanceRecorded):
+    """A recorded mark corrected: the mark as it is now (`recorded_at` is the amendment's time, so it wins over
+    the first recording wherever the two meet) and what it was before."""
+
+    amendment_id = fields.UUID(required=True)
+    old_status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
+
+
 class FlagRaised(EventSchema):
     flag_id = fields.UUID(required=True)
     enrolment_id = fields.UUID(required=True)
@@ -174,6 +182,9 @@ ORDER_EXPIRING = catalog.register(EventType(
 ATTENDANCE_RECORDED = catalog.register(EventType(
     "sessions.attendance.recorded", 1, "sessions", AttendanceRecorded,
     "One participant's attendance at one session was recorded (one event per mark)."))
+ATTENDANCE_AMENDED = catalog.register(EventType(
+    "sessions.attendance.amended", 1, "sessions", AttendanceAmended,
+    "A recorded attendance mark was corrected (who, when and why stay in sessions); the others recompute."))
 FLAG_RAISED = catalog.register(EventType(
     "risk.flag.raised", 1, "risk", FlagRaised,
     "A risk rule fired for an enrolment; carries the rule, its level and the facts that fired it."))

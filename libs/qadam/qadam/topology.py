@@ -24,12 +24,12 @@ PRODUCERS = ("enrollment", "sessions", "risk")
 DELIVERY_LIMIT = 10
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "enrollment": ("sessions.attendance.recorded",),  # progress, completion, exit proposals
+    "enrollment": ("sessions.attendance.recorded", "sessions.attendance.amended"),  # progress, completion, exit
     "sessions": ("enrollment.cohort.created", "enrollment.cohort.updated", "enrollment.enrolled",
                  "enrollment.status.changed", "enrollment.transferred"),
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
-             "sessions.attendance.recorded"),
+             "sessions.attendance.recorded", "sessions.attendance.amended"),
     "notify": ("risk.flag.raised",),  # a flag names whom to tell: notify needs no projection of enrolments
 }
 

@@ -22,5 +22,6 @@ def on_attendance_recorded(session: Session, event: Event, *, settings: Settings
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
-    return {"sessions.attendance.recorded": batch_handler(partial(on_attendance_recorded, settings=settings),
-                                                          partial(on_attendance_batch, settings=settings))}
+    # A correction is a later recording of the same session: the same handler, the latest recording wins.
+    marks = batch_handler(partial(on_attendance_recorded, settings=settings), partial(on_attendance_batch, settings=settings))
+    return {"sessions.attendance.recorded": marks, "sessions.attendance.amended": marks}

@@ -155,6 +155,7 @@ def raise_flag(session: Session, enrolment: EnrolmentView, finding: Finding) -> 
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
+    marks = batch_handler(partial(on_attendance_recorded, settings=settings), partial(on_attendance_batch, settings=settings))
     return {
         "enrollment.enrolled": partial(on_enrolled, settings=settings),
         "enrollment.status.changed": partial(on_enrolment_moved, settings=settings),
@@ -162,6 +163,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "enrollment.exit.proposed": partial(on_signal, settings=settings),
         "enrollment.order.plan_overdue": partial(on_signal, settings=settings),
         "enrollment.order.expiring": partial(on_signal, settings=settings),
-        "sessions.attendance.recorded": batch_handler(partial(on_attendance_recorded, settings=settings),
-                                                      partial(on_attendance_batch, settings=settings)),
+        # a correction is a later recording of the same session: the same handler, the latest recording wins
+        "sessions.attendance.recorded": marks,
+        "sessions.attendance.amended": marks,
     }

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from . import SERVICE
 from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
-from .models import AttendanceMark, CohortView, GroupSession, RosterEntry
-from .schemas import AttendanceIn, AttendanceOut, SessionIn, SessionOut, SessionPage
+from .models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry
+from .schemas import AmendedMarkOut, AmendmentIn, AttendanceIn, AttendanceOut, SessionIn, SessionOut, SessionPage
 
 blp = Blueprint("sessions", __name__, description="Group sessions and attendance")
 
@@ -172,6 +172,76 @@ class SessionAttendance(MethodView):
         for m in marks:
             m["participant_code"] = roster[str(m["enrolment_id"])]
         return {"session_id": session_id, "marks": sorted(marks, key=lambda m: m["participant_code"])}
+
+
+@blp.route("/sessions/<uuid:session_id>/attendance/<uuid:enrolment_id>/amendments")
+class MarkAmendments(MethodView):
+    @allow(*READERS)
+    @blp.response(200, AmendedMarkOut)
+    def get(self, session_id: uuid.UUID, enrolment_id: uuid.UUID) -> dict[str, Any]:
+        """A participant's mark at a session with every amendment to it (old value, who, when, why)."""
+        with read_session() as s:
+            mark, code, _ = _mark(s, session_id, enrolment_id, facilitating=False)
+            return _amended(s, mark, code)
+
+    @allow(Role.PSYCHOLOGIST)
+    @blp.arguments(AmendmentIn)
+    @blp.response(201, AmendedMarkOut)
+    def post(self, data: dict[str, Any], session_id: uuid.UUID, enrolment_id: uuid.UUID) -> dict[str, Any]:
+        """Correct a recorded mark. It is amended, not overwritten: the old value, who, when and why are kept, and
+        `sessions.attendance.amended` tells enrollment and risk to recompute."""
+        principal = current_principal()
+        now = datetime.now(UTC)
+        with unit_of_work() as s:
+            mark, code, session = _mark(s, session_id, enrolment_id, facilitating=True, lock=True)
+            request = MarkRequest(str(enrolment_id), AttendanceStatus(data["status"]), data["excuse_reason"])
+            errors = attendance_errors([request], {str(enrolment_id): code})
+            if errors:
+                raise unprocessable("The amended mark is not valid: see `errors`.", errors[0])
+            if (mark.status, mark.excuse_reason) == (data["status"], data["excuse_reason"]):
+                raise unprocessable("The mark says this already; there is nothing to amend.",
+                                    {"status": ["The same as recorded."]})
+            amendment = AttendanceAmendment(
+                id=uuid.uuid4(), mark_id=mark.id, old_status=mark.status, old_excuse_reason=mark.excuse_reason,
+                new_status=data["status"], new_excuse_reason=data["excuse_reason"], reason=data["reason"],
+                amended_by=principal.user_id, amended_at=now)
+            old_status = mark.status
+            mark.status, mark.excuse_reason = data["status"], data["excuse_reason"]
+            mark.recorded_by, mark.recorded_at = principal.user_id, now  # the mark as it stands now
+            s.add(amendment)
+            add_events(s, "sessions.attendance.amended", [{
+                "mark_id": mark.id, "session_id": session_id, "cohort_id": session.cohort_id,
+                "enrolment_id": enrolment_id, "participant_code": code, "session_number": session.number,
+                "scheduled_at": session.scheduled_at, "status": mark.status, "excuse_reason": mark.excuse_reason,
+                "recorded_by": principal.user_id, "recorded_at": now, "amendment_id": amendment.id,
+                "old_status": old_status,
+            }], producer=SERVICE)
+            s.flush()
+            return _amended(s, mark, code)
+
+
+def _mark(s: Session, session_id: uuid.UUID, enrolment_id: uuid.UUID, *, facilitating: bool,
+          lock: bool = False) -> tuple[AttendanceMark, str, GroupSession]:
+    session = s.get(GroupSession, session_id)
+    if session is None:
+        raise not_found("session", session_id)
+    _cohort(s, current_principal(), session.cohort_id, facilitating=facilitating)
+    query = (sa.select(AttendanceMark, RosterEntry.participant_code)
+             .join(RosterEntry, RosterEntry.enrolment_id == AttendanceMark.enrolment_id)
+             .where(AttendanceMark.session_id == session_id, AttendanceMark.enrolment_id == enrolment_id))
+    found = s.execute(query.with_for_update(of=AttendanceMark) if lock else query).first()
+    if found is None:
+        raise not_found("attendance mark of this participant at this session", enrolment_id)
+    return found[0], found[1], session
+
+
+def _amended(s: Session, mark: AttendanceMark, code: str) -> dict[str, Any]:
+    amendments = s.execute(sa.select(AttendanceAmendment).where(AttendanceAmendment.mark_id == mark.id)
+                           .order_by(AttendanceAmendment.amended_at)).scalars().all()
+    return {"mark": {"id": mark.id, "enrolment_id": mark.enrolment_id, "participant_code": code, "status": mark.status,
+                     "excuse_reason": mark.excuse_reason, "recorded_by": mark.recorded_by,
+                     "recorded_at": mark.recorded_at},
+            "amendments": list(amendments)}
 
 
 def _marks_of(s: Session, session_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -73,3 +73,19 @@ class AttendanceMark(Base):
     recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_mark_session_enrolment"),)
+
+
+class AttendanceAmendment(Base):
+    """A recorded mark is amended, never overwritten silently: the old value, who, when and why stay here."""
+
+    __tablename__ = "attendance_amendment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    mark_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attendance_mark.id"), index=True)
+    old_status: Mapped[str] = mapped_column(sa.String(20))
+    old_excuse_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    new_status: Mapped[str] = mapped_column(sa.String(20))
+    new_excuse_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    amended_by: Mapped[str] = mapped_column(sa.String(100))
+    amended_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

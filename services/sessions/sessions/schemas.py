@@ -49,4 +49,28 @@ class AttendanceOut(ma.Schema):
     marks = fields.List(fields.Nested(MarkOut))
 
 
+class AmendmentIn(ma.Schema):
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
+    excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000),
+                           metadata={"description": "Why the recorded mark was wrong (kept with the amendment)."})
+
+
+class AmendmentOut(ma.Schema):
+    id = fields.UUID()
+    mark_id = fields.UUID()
+    old_status = fields.String()
+    old_excuse_reason = fields.String(allow_none=True)
+    new_status = fields.String()
+    new_excuse_reason = fields.String(allow_none=True)
+    reason = fields.String()
+    amended_by = fields.String()
+    amended_at = fields.DateTime()
+
+
+class AmendedMarkOut(ma.Schema):
+    mark = fields.Nested(MarkOut)
+    amendments = fields.List(fields.Nested(AmendmentOut), metadata={"description": "Every amendment, oldest first."})
+
+
 SessionPage = page_schema(SessionOut, "SessionPage")

@@ -115,3 +115,31 @@ def test_the_same_request_retried_with_its_idempotency_key_records_nothing_twice
     assert other.status_code == 422 and "different request" in other.get_json()["detail"]
     without_key = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": marks})
     assert without_key.status_code == 409  # without a key, a second recording is refused, not replayed
+
+
+def test_a_correction_is_an_amendment_that_keeps_the_old_value_and_is_published(app_for, token, group):
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    psy = bearer(token(group["psy"], "psychologist"))
+    him = group["enrolments"][0]
+    assert client.post(f"/sessions/{sid}/attendance", headers=psy,
+                       json={"marks": [{"enrolment_id": str(him), "status": "unexcused"}]}).status_code == 201
+    path = f"/sessions/{sid}/attendance/{him}/amendments"
+    no_reason = client.post(path, headers=psy, json={"status": "excused", "reason": "the family called the centre"})
+    assert no_reason.status_code == 422 and "excuse_reason" in no_reason.get_json()["errors"]
+    amended = client.post(path, headers=psy, json={"status": "excused", "excuse_reason": "in hospital",
+                                                   "reason": "the family called the centre the same day"})
+    assert amended.status_code == 201, amended.get_data(as_text=True)
+    body = amended.get_json()
+    assert (body["mark"]["status"], body["mark"]["excuse_reason"]) == ("excused", "in hospital")
+    [kept] = body["amendments"]
+    assert (kept["old_status"], kept["new_status"], kept["amended_by"]) == ("unexcused", "excused", group["psy"])
+    assert kept["reason"] == "the family called the centre the same day" and kept["amended_at"]
+    events = [e for e in events_for(group, sid) if e["type"] == "sessions.attendance.amended"]
+    assert len(events) == 1 and events[0]["data"]["status"] == "excused" and events[0]["data"]["old_status"] == "unexcused"
+    assert "reason" not in events[0]["data"]  # why it changed stays here: free text never travels
+    same = client.post(path, headers=psy, json={"status": "excused", "excuse_reason": "in hospital", "reason": "again"})
+    assert same.status_code == 422
+    inspector = bearer(token("insp-x", "inspector", region="Samarqand viloyati", district="Urgut"))
+    assert client.post(path, headers=inspector, json={"status": "present", "reason": "seen him"}).status_code == 403
+    assert client.get(path, headers=inspector).get_json()["amendments"][0]["old_status"] == "unexcused"
