@@ -53,3 +53,29 @@ def test_a_correction_in_sessions_changes_the_progress_figures_in_enrollment(sys
     after = wait_until(lambda: (p := progress())["excused_absences"] == 1 and p, timeout=30,
                        what="the correction to reach enrollment")
     assert after["unexcused_absences"] == 1 and after["consecutive_absences"] == 1
+
+
+def test_warning_signs_and_absences_recorded_in_sessions_reach_risk(system, token, stack):
+    import sqlalchemy as sa
+
+    story = Story(system.urls, token)
+    group = story.set_up_group(participants=1, name="Ravshan Nazarov")
+    [him] = (e["id"] for e in group["enrolments"])
+    record_first_session(story, group, [{"enrolment_id": him, "status": "present",
+                                         "warning_signs": ["threat_to_kill", "denial_or_minimisation"]}])
+    second = story.schedule(group["cohort"]["id"], 2, days_ago=2)
+    story.record(second["id"], [(him, "unexcused")])
+    risk = sa.create_engine(stack.database_url("risk"))
+    try:
+        def seen() -> tuple[list[str], int]:
+            with risk.connect() as c:
+                signs = c.execute(sa.text("SELECT facts->>'sign' FROM signal WHERE kind = 'sessions.warning_sign.observed' "
+                                          "AND CAST(:e AS uuid) = ANY(enrolment_ids) ORDER BY 1"), {"e": him}).scalars().all()
+                marks = c.execute(sa.text("SELECT count(*) FROM attendance_fact WHERE enrolment_id = :e"), {"e": him}).scalar()
+            return signs, marks
+
+        signs, marks = wait_until(lambda: (r := seen())[1] == 2 and len(r[0]) == 2 and r, timeout=30,
+                                  what="the signs and both marks in risk")
+        assert signs == ["denial_or_minimisation", "threat_to_kill"]
+    finally:
+        risk.dispose()

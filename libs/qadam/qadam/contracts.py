@@ -11,6 +11,13 @@ from marshmallow import fields, validate
 from .events import Catalog, EventSchema, EventType
 
 ATTENDANCE_STATUSES = ("present", "late", "excused", "unexcused")
+# The dynamic warning signs of DOMAIN.md a facilitator can observe or hear of in a session (red first, then amber).
+WARNING_SIGNS = (
+    "new_violence_disclosed", "threat_to_kill", "threat_to_partner", "strangulation", "weapon_access",
+    "contact_against_order", "stalking_victim", "intoxicated_at_session",
+    "denial_or_minimisation", "blaming_the_victim", "controlling_behaviour", "escalation", "separation",
+    "partner_pregnant_or_infant", "substance_use", "job_loss_or_debt", "child_contact_conflict", "suicidal_talk",
+)
 FLAG_LEVELS = ("low", "medium", "high", "critical")
 PARTICIPANT_CODE = validate.Regexp(r"^P-\d{4}-\d{6}$", error="expected a code like P-2026-000123")
 
@@ -131,6 +138,20 @@ class AttendanceRecorded(EventSchema):
     recorded_at = fields.AwareDateTime(required=True)
 
 
+class WarningSignObserved(EventSchema):
+    """One warning sign observed (or disclosed) at a session: a code and the sign, never the words said."""
+
+    observation_id = fields.UUID(required=True)
+    session_id = fields.UUID(required=True)
+    cohort_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    session_number = fields.Integer(required=True)
+    sign = fields.String(required=True, validate=validate.OneOf(WARNING_SIGNS))
+    observed_by = fields.String(required=True)
+    observed_at = fields.AwareDateTime(required=True)
+
+
 class AttendanceAmended(AttendanceRecorded):
     """A recorded mark corrected: the mark as it is now (`recorded_at` is the amendment's time, so it wins over
     the first recording wherever the two meet) and what it was before."""
@@ -182,6 +203,9 @@ ORDER_EXPIRING = catalog.register(EventType(
 ATTENDANCE_RECORDED = catalog.register(EventType(
     "sessions.attendance.recorded", 1, "sessions", AttendanceRecorded,
     "One participant's attendance at one session was recorded (one event per mark)."))
+WARNING_SIGN_OBSERVED = catalog.register(EventType(
+    "sessions.warning_sign.observed", 1, "sessions", WarningSignObserved,
+    "A facilitator recorded a warning sign for a participant at a session (one event per sign)."))
 ATTENDANCE_AMENDED = catalog.register(EventType(
     "sessions.attendance.amended", 1, "sessions", AttendanceAmended,
     "A recorded attendance mark was corrected (who, when and why stay in sessions); the others recompute."))

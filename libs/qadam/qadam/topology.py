@@ -29,7 +29,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
                  "enrollment.status.changed", "enrollment.transferred"),
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
-             "sessions.attendance.recorded", "sessions.attendance.amended"),
+             "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed"),
     "notify": ("risk.flag.raised",),  # a flag names whom to tell: notify needs no projection of enrolments
 }
 

@@ -163,6 +163,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "enrollment.exit.proposed": partial(on_signal, settings=settings),
         "enrollment.order.plan_overdue": partial(on_signal, settings=settings),
         "enrollment.order.expiring": partial(on_signal, settings=settings),
+        "sessions.warning_sign.observed": partial(on_signal, settings=settings),
         # a correction is a later recording of the same session: the same handler, the latest recording wins
         "sessions.attendance.recorded": marks,
         "sessions.attendance.amended": marks,

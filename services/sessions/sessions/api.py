@@ -121,8 +121,9 @@ class SessionAttendance(MethodView):
         """Record the whole group's attendance in one request: one mark per participant, one event per mark."""
         principal = current_principal()
         now = datetime.now(UTC)
-        requests = [MarkRequest(str(m["enrolment_id"]), AttendanceStatus(m["status"]), m["excuse_reason"])
-                    for m in data["marks"]]
+        requests = [MarkRequest(str(m["enrolment_id"]), AttendanceStatus(m["status"]), m["excuse_reason"],
+                                m["participation"], m["homework_done"]) for m in data["marks"]]
+        signs = {str(m["enrolment_id"]): list(dict.fromkeys(m["warning_signs"])) for m in data["marks"]}
         with unit_of_work() as s:
             # The session, its cohort and the named participants' roster entries in one round trip.
             named = (sa.select(sa.func.json_object_agg(RosterEntry.enrolment_id, RosterEntry.participant_code))
@@ -149,7 +150,8 @@ class SessionAttendance(MethodView):
                                     {"marks": errors})
             marks = [{"id": uuid.uuid4(), "session_id": session_id, "enrolment_id": uuid.UUID(r.enrolment_id),
                       "status": r.status.value, "excuse_reason": r.excuse_reason, "recorded_by": principal.user_id,
-                      "recorded_at": now} for r in requests]
+                      "recorded_at": now, "participation": r.participation, "homework_done": r.homework_done,
+                      "warning_signs": signs[r.enrolment_id]} for r in requests]
             # The unique (session, enrolment) constraint decides, so two psychologists racing cannot both record.
             table = cast(sa.Table, AttendanceMark.__table__)
             recorded = set(db.execute(pg_insert(table)
@@ -166,6 +168,11 @@ class SessionAttendance(MethodView):
                 "session_number": session.number, "scheduled_at": session.scheduled_at, "status": m["status"],
                 "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
             } for m in marks], producer=SERVICE)
+            observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
+                         "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
+                         "session_number": session.number, "sign": sign, "observed_by": principal.user_id,
+                         "observed_at": now} for m in marks for sign in signs[str(m["enrolment_id"])]]
+            add_events(s, "sessions.warning_sign.observed", observed, producer=SERVICE)  # risk acts on each
             if session.status != SessionStatus.HELD.value:
                 sessions = cast(sa.Table, GroupSession.__table__)
                 db.execute(sa.update(sessions).where(sessions.c.id == session_id).values(status=SessionStatus.HELD.value))
@@ -240,7 +247,8 @@ def _amended(s: Session, mark: AttendanceMark, code: str) -> dict[str, Any]:
                            .order_by(AttendanceAmendment.amended_at)).scalars().all()
     return {"mark": {"id": mark.id, "enrolment_id": mark.enrolment_id, "participant_code": code, "status": mark.status,
                      "excuse_reason": mark.excuse_reason, "recorded_by": mark.recorded_by,
-                     "recorded_at": mark.recorded_at},
+                     "recorded_at": mark.recorded_at, "participation": mark.participation,
+                     "homework_done": mark.homework_done, "warning_signs": mark.warning_signs},
             "amendments": list(amendments)}
 
 
@@ -252,5 +260,6 @@ def _marks_of(s: Session, session_id: uuid.UUID) -> list[dict[str, Any]]:
         .order_by(RosterEntry.participant_code)
     ).all()
     return [{"id": m.id, "enrolment_id": m.enrolment_id, "participant_code": code, "status": m.status,
-             "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at}
+             "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at,
+             "participation": m.participation, "homework_done": m.homework_done, "warning_signs": m.warning_signs}
             for m, code in rows]

@@ -30,6 +30,8 @@ class MarkRequest:
     enrolment_id: str
     status: AttendanceStatus
     excuse_reason: str | None
+    participation: int | None = None
+    homework_done: bool | None = None
 
 
 def attendance_errors(marks: Iterable[MarkRequest], roster: Mapping[str, str]) -> dict[int, dict[str, list[str]]]:
@@ -51,6 +53,11 @@ def attendance_errors(marks: Iterable[MarkRequest], roster: Mapping[str, str]) -
             problems.setdefault("excuse_reason", []).append("An excused absence needs its reason.")
         if mark.status is not AttendanceStatus.EXCUSED and mark.excuse_reason:
             problems.setdefault("excuse_reason", []).append("Only an excused absence takes a reason.")
+        absent = mark.status in (AttendanceStatus.EXCUSED, AttendanceStatus.UNEXCUSED)
+        if absent and mark.participation is not None:
+            problems.setdefault("participation", []).append("Only a participant who attended takes part.")
+        if absent and mark.homework_done is not None:
+            problems.setdefault("homework_done", []).append("Homework is noted for a participant who attended.")
         if problems:
             errors[i] = problems
     return errors

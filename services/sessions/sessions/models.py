@@ -71,6 +71,9 @@ class AttendanceMark(Base):
     excuse_reason: Mapped[str | None] = mapped_column(sa.String(500))
     recorded_by: Mapped[str] = mapped_column(sa.String(100))
     recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    participation: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 0 none … 3 active (PARTICIPATION)
+    homework_done: Mapped[bool | None]
+    warning_signs: Mapped[list[str]] = mapped_column(ARRAY(sa.String(40)), server_default="{}")
 
     __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_mark_session_enrolment"),)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from qadam.contracts import WARNING_SIGNS
 from qadam.web import page_schema
 
 from .domain import AttendanceStatus
@@ -27,6 +28,12 @@ class MarkIn(ma.Schema):
     enrolment_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
     excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    participation = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3),
+                                   metadata={"description": "0 none, 1 passive, 2 takes part, 3 active (present or late)."})
+    homework_done = fields.Boolean(load_default=None, allow_none=True)
+    warning_signs = fields.List(fields.String(validate=validate.OneOf(WARNING_SIGNS)), load_default=list,
+                                validate=validate.Length(max=len(WARNING_SIGNS)), metadata={
+        "description": "Warning signs observed or disclosed at the session (DOMAIN.md); each is published to risk."})
 
 
 class AttendanceIn(ma.Schema):
@@ -40,6 +47,9 @@ class MarkOut(ma.Schema):
     participant_code = fields.String()
     status = fields.String()
     excuse_reason = fields.String(allow_none=True)
+    participation = fields.Integer(allow_none=True)
+    homework_done = fields.Boolean(allow_none=True)
+    warning_signs = fields.List(fields.String())
     recorded_by = fields.String()
     recorded_at = fields.DateTime()
 

@@ -143,3 +143,28 @@ def test_a_correction_is_an_amendment_that_keeps_the_old_value_and_is_published(
     inspector = bearer(token("insp-x", "inspector", region="Samarqand viloyati", district="Urgut"))
     assert client.post(path, headers=inspector, json={"status": "present", "reason": "seen him"}).status_code == 403
     assert client.get(path, headers=inspector).get_json()["amendments"][0]["old_status"] == "unexcused"
+
+
+def test_participation_homework_and_each_warning_sign_are_recorded_and_signs_published(app_for, token, group):
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    psy = bearer(token(group["psy"], "psychologist"))
+    talker, absent = group["enrolments"][:2]
+    wrong = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": str(absent), "status": "unexcused", "participation": 2}]})
+    assert wrong.status_code == 422 and "participation" in wrong.get_json()["errors"]["marks"]["0"]
+    recorded = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": str(talker), "status": "present", "participation": 1, "homework_done": False,
+         "warning_signs": ["blaming_the_victim", "threat_to_partner", "blaming_the_victim"]},
+        {"enrolment_id": str(absent), "status": "unexcused", "warning_signs": ["contact_against_order"]}]})
+    assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    mine = {m["enrolment_id"]: m for m in recorded.get_json()["marks"]}[str(talker)]
+    assert (mine["participation"], mine["homework_done"]) == (1, False)
+    assert mine["warning_signs"] == ["blaming_the_victim", "threat_to_partner"]
+    signs = sorted((e["data"]["enrolment_id"], e["data"]["sign"]) for e in events_for(group, sid)
+                   if e["type"] == "sessions.warning_sign.observed")
+    assert signs == sorted([(str(talker), "blaming_the_victim"), (str(talker), "threat_to_partner"),
+                            (str(absent), "contact_against_order")])
+    unknown = client.post(f"/sessions/{schedule(client, group, token, number=2)}/attendance", headers=psy, json={
+        "marks": [{"enrolment_id": str(talker), "status": "present", "warning_signs": ["bad mood"]}]})
+    assert unknown.status_code == 422
