@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from qadam import sealing
 from qadam.auth import generate_keypair
 from qadam.testing import Stack, find_servers
 
@@ -42,6 +43,7 @@ def open_stack(*services: str) -> Stack:
     keys = (keys_dir / "jwt-private.pem", keys_dir / "jwt-public.pem")
     if not keys[1].exists():
         generate_keypair(*keys)
+    sealing.ensure(keys_dir / "sealing-keys.txt")  # what Stack's settings name for sessions' notes
     return Stack(f"qadam_b{int(time.time())}", find_servers(), keys, services=services or ("sessions",)).open()
 
 

@@ -13,8 +13,9 @@ set -eu
 
 dev_keys() {
     public="${QADAM_JWT_PUBLIC_KEY_FILE:-var/keys/jwt-public.pem}"
-    if [ ! -f "$public" ] && [ "${QADAM_DEV_KEYS:-0}" = "1" ]; then
-        echo "QADAM_DEV_KEYS=1 and no key at $public: creating a development key pair" >&2
+    sealing="${QADAM_SEALING_KEY_FILE:-var/keys/sealing-keys.txt}"
+    if { [ ! -f "$public" ] || [ ! -f "$sealing" ]; } && [ "${QADAM_DEV_KEYS:-0}" = "1" ]; then
+        echo "QADAM_DEV_KEYS=1 and no key at $public or $sealing: creating development keys" >&2
         qadam keys
     fi
 }

@@ -106,9 +106,13 @@ def openapi_document(service: str) -> dict[str, object]:
 
 
 def _keys(force: bool) -> int:
+    from . import sealing
     from .auth import generate_keypair
 
     settings = Settings.from_env("qadam")
+    notes = Path(settings.sealing_key_file).expanduser()
+    if sealing.ensure(notes):
+        print(f"wrote the sealing key file {notes}")
     private, public = settings.key_path("private"), settings.key_path("public")
     if private.exists() and public.exists() and not force:
         print(f"keys present: {public}")

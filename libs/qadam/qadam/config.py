@@ -45,6 +45,9 @@ class Settings:
         "var/keys/jwt-private.pem",
         "PEM file of the RS256 signing key; only `qadam token` (development) reads it.",
     )
+    sealing_key_file: str = _setting(
+        "QADAM_SEALING_KEY_FILE", "var/keys/sealing-keys.txt",
+        "sessions: Fernet keys (newest first) that seal confidential notes at rest; `qadam keys` makes one for development.")
     jwt_issuer: str = _setting("QADAM_JWT_ISSUER", "qadam-portal", "Expected `iss` of every token.")
     jwt_audience: str = _setting("QADAM_JWT_AUDIENCE", "qadam", "Expected `aud` of every token.")
     jwt_leeway_seconds: int = _setting("QADAM_JWT_LEEWAY_SECONDS", 30, "Clock skew tolerated on `exp` and `iat`.")

@@ -61,12 +61,14 @@ def run() -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    from . import sealing
     from .auth import generate_keypair
     from .migrations import upgrade
 
     settings = Settings.from_env("qadam")
     if not settings.key_path("public").exists():
         generate_keypair(settings.key_path("private"), settings.key_path("public"))
+    sealing.ensure(Path(settings.sealing_key_file).expanduser())  # development only: production mounts its keys
     for service in SERVICES:
         upgrade(service, Settings.from_env(service).database_url)
 

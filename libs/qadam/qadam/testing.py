@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 import requests
 
+from . import sealing
 from .auth import generate_keypair, issue_token
 from .config import SERVICES, Settings
 from .db import drop_database
@@ -145,6 +146,7 @@ class Stack:
             "amqp_url": self.amqp_url,
             "jwt_private_key_file": str(self.keys[0]),
             "jwt_public_key_file": str(self.keys[1]),
+            "sealing_key_file": str(self.keys[0].parent / "sealing-keys.txt"),
             "log_format": "json",
             "log_level": "INFO",
         }
@@ -343,6 +345,7 @@ def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("keys")
     private, public = folder / "jwt-private.pem", folder / "jwt-public.pem"
     generate_keypair(private, public)
+    sealing.ensure(folder / "sealing-keys.txt")
     return private, public
 
 

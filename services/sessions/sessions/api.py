@@ -11,16 +11,30 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
+from qadam.log import get_logger
 from qadam.outbox import add_events
-from qadam.web import PageArgs, paginate, read_session, unit_of_work
+from qadam.sealing import SealingKeyMissing
+from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from . import SERVICE
 from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
-from .models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry
-from .schemas import AmendedMarkOut, AmendmentIn, AttendanceIn, AttendanceOut, SessionIn, SessionOut, SessionPage
+from .models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
+from .notes import seal, unseal
+from .schemas import (
+    AmendedMarkOut,
+    AmendmentIn,
+    AttendanceIn,
+    AttendanceOut,
+    NoteIn,
+    NoteOut,
+    SessionIn,
+    SessionOut,
+    SessionPage,
+)
 
+log = get_logger(__name__)
 blp = Blueprint("sessions", __name__, description="Group sessions and attendance")
 
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
@@ -225,6 +239,58 @@ class MarkAmendments(MethodView):
             }], producer=SERVICE)
             s.flush()
             return _amended(s, mark, code)
+
+
+@blp.route("/sessions/<uuid:session_id>/notes")
+class SessionNotes(MethodView):
+    @allow(Role.PSYCHOLOGIST)
+    @blp.response(200, NoteOut(many=True))
+    def get(self, session_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The session's confidential notes, for the cohort's psychologists only."""
+        settings = settings_of_app()
+        with read_session() as s:
+            _facilitated_session(s, session_id)
+            notes = s.execute(sa.select(SessionNote).where(SessionNote.session_id == session_id)
+                              .order_by(SessionNote.written_at)).scalars().all()
+            return [_note_out(settings, n) for n in notes]
+
+    @allow(Role.PSYCHOLOGIST)
+    @blp.arguments(NoteIn)
+    @blp.response(201, NoteOut)
+    def post(self, data: dict[str, Any], session_id: uuid.UUID) -> dict[str, Any]:
+        """Write a confidential note (sealed before it reaches the database; never published or logged)."""
+        principal = current_principal()
+        settings = settings_of_app()
+        with unit_of_work() as s:
+            session = _facilitated_session(s, session_id)
+            if data["enrolment_id"] is not None and s.execute(sa.select(RosterEntry.enrolment_id).where(
+                    RosterEntry.enrolment_id == data["enrolment_id"],
+                    RosterEntry.cohort_id == session.cohort_id)).first() is None:
+                raise unprocessable("Not a participant of this cohort.", {"enrolment_id": ["Not in this cohort."]})
+            try:
+                sealed = seal(settings, data["text"])
+            except SealingKeyMissing:
+                log.error("sealing_key_missing")
+                raise Problem(503, "Notes cannot be sealed right now (no sealing key); nothing was saved.") from None
+            note = SessionNote(id=uuid.uuid4(), session_id=session_id, enrolment_id=data["enrolment_id"],
+                               sealed=sealed, written_by=principal.user_id, written_at=datetime.now(UTC))
+            s.add(note)
+        return {"id": note.id, "session_id": session_id, "enrolment_id": note.enrolment_id, "text": data["text"],
+                "written_by": note.written_by, "written_at": note.written_at}
+
+
+def _facilitated_session(s: Session, session_id: uuid.UUID) -> GroupSession:
+    """The session, if the caller facilitates its cohort (anyone else: 404, as if it did not exist)."""
+    session = s.get(GroupSession, session_id)
+    cohort = s.get(CohortView, session.cohort_id) if session is not None else None
+    if session is None or cohort is None or current_principal().user_id not in cohort.facilitator_ids:
+        raise not_found("session", session_id)
+    return session
+
+
+def _note_out(settings: Any, note: SessionNote) -> dict[str, Any]:
+    return {"id": note.id, "session_id": note.session_id, "enrolment_id": note.enrolment_id,
+            "text": unseal(settings, note.sealed), "written_by": note.written_by, "written_at": note.written_at}
 
 
 def _mark(s: Session, session_id: uuid.UUID, enrolment_id: uuid.UUID, *, facilitating: bool,

@@ -78,6 +78,20 @@ class AttendanceMark(Base):
     __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_mark_session_enrolment"),)
 
 
+class SessionNote(Base):
+    """A facilitator's confidential note, sealed at rest (Fernet, rotatable keys): the database holds only the
+    token. Readable by the cohort's psychologists alone; never in events, logs or exports."""
+
+    __tablename__ = "session_note"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("group_session.id"), index=True)
+    enrolment_id: Mapped[uuid.UUID | None] = mapped_column(index=True)  # about one participant, or the group
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    written_by: Mapped[str] = mapped_column(sa.String(100))
+    written_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 class AttendanceAmendment(Base):
     """A recorded mark is amended, never overwritten silently: the old value, who, when and why stay here."""
 

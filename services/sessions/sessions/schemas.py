@@ -59,6 +59,21 @@ class AttendanceOut(ma.Schema):
     marks = fields.List(fields.Nested(MarkOut))
 
 
+class NoteIn(ma.Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    enrolment_id = fields.UUID(load_default=None, allow_none=True,
+                               metadata={"description": "The participant it is about; none for the group."})
+
+
+class NoteOut(ma.Schema):
+    id = fields.UUID()
+    session_id = fields.UUID()
+    enrolment_id = fields.UUID(allow_none=True)
+    text = fields.String()
+    written_by = fields.String()
+    written_at = fields.DateTime()
+
+
 class AmendmentIn(ma.Schema):
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
     excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -168,3 +169,38 @@ def test_participation_homework_and_each_warning_sign_are_recorded_and_signs_pub
     unknown = client.post(f"/sessions/{schedule(client, group, token, number=2)}/attendance", headers=psy, json={
         "marks": [{"enrolment_id": str(talker), "status": "present", "warning_signs": ["bad mood"]}]})
     assert unknown.status_code == 422
+
+
+def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_reads_it(app_for, token, group, stack):
+    from qadam import sealing
+    from sessions.notes import reseal_all
+
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    psy = bearer(token(group["psy"], "psychologist"))
+    text = "Oʻtkir said his wife 'will regret going to the mahalla'; he blamed her for the order."
+    written = client.post(f"/sessions/{sid}/notes", headers=psy, json={"text": text,
+                                                                      "enrolment_id": str(group["enrolments"][0])})
+    assert written.status_code == 201, written.get_data(as_text=True)
+    with group["engine"].connect() as c:
+        sealed = c.execute(sa.text("SELECT sealed FROM session_note WHERE session_id = :s"), {"s": sid}).scalar_one()
+        outbox = c.execute(sa.text("SELECT count(*) FROM outbox WHERE envelope::text LIKE '%regret%'")).scalar()
+    assert b"regret" not in bytes(sealed) and b"regret".hex() not in bytes(sealed).hex() and outbox == 0
+    assert [n["text"] for n in client.get(f"/sessions/{sid}/notes", headers=psy).get_json()] == [text]
+    inspector = bearer(token("insp-x", "inspector", region="Samarqand viloyati", district="Urgut"))
+    manager = bearer(token("mgr-x", "manager", region="Samarqand viloyati"))
+    other_psy = bearer(token("psy-elsewhere", "psychologist", region="Samarqand viloyati", district="Urgut"))
+    assert client.get(f"/sessions/{sid}/notes", headers=inspector).status_code == 403
+    assert client.get(f"/sessions/{sid}/notes", headers=manager).status_code == 403
+    assert client.get(f"/sessions/{sid}/notes", headers=other_psy).status_code == 404
+    # rotation: a new key on top, everything re-sealed, the old key dropped; the note still reads
+    keys = Path(stack.settings("sessions").sealing_key_file)
+    before = keys.read_text()
+    sealing.add_key(keys)
+    newest = [line for line in keys.read_text().splitlines() if not line.startswith("#")][0]
+    try:
+        assert reseal_all(stack.settings("sessions")) >= 1
+        keys.write_text(newest + "\n")  # the old key is gone
+        assert [n["text"] for n in client.get(f"/sessions/{sid}/notes", headers=psy).get_json()] == [text]
+    finally:
+        keys.write_text(before + newest + "\n")  # other tests' notes (sealed with either) stay readable

@@ -1,0 +1,45 @@
+"""Keys for data sealed at rest (confidential session notes): a key file of Fernet keys, newest first.
+
+Rotation: `add_key` puts a new key on top; what is written from then on uses it, what was written before
+still opens with the older keys, and re-sealing everything with the newest (MultiFernet.rotate) lets the
+old key be removed. The file is a secret: mount it, never commit it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.fernet import Fernet, MultiFernet
+
+
+class SealingKeyMissing(RuntimeError):
+    pass
+
+
+def load(path: Path) -> MultiFernet:
+    try:
+        lines = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        raise SealingKeyMissing(f"No sealing key file at {path}: run `qadam keys` (development) or mount one.") from None
+    if not lines:
+        raise SealingKeyMissing(f"The sealing key file {path} holds no key.")
+    return MultiFernet([Fernet(line.encode()) for line in lines])
+
+
+def ensure(path: Path) -> bool:
+    """Create the key file with one key if it does not exist; True if it was created."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# newest first; keep older keys until everything is re-sealed\n" + Fernet.generate_key().decode() + "\n")
+    path.chmod(0o600)
+    return True
+
+
+def add_key(path: Path) -> None:
+    """Put a new key on top (rotation's first step)."""
+    old = path.read_text() if path.exists() else ""
+    body = "\n".join(line for line in old.splitlines() if not line.startswith("#"))
+    path.write_text("# newest first; keep older keys until everything is re-sealed\n"
+                    + Fernet.generate_key().decode() + "\n" + body + ("\n" if body else ""))
+    path.chmod(0o600)
