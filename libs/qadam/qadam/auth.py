@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jwt
+import sqlalchemy as sa
 import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -252,3 +253,17 @@ def issue_token(
         if value:
             claims[name] = value
     return jwt.encode(claims, private_key_pem, algorithm="RS256")
+
+
+def area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any:
+    """A SQL condition: records inside the principal's area; none at all if the token lacks the area its role needs."""
+    if principal.role == Role.ADMINISTRATOR:
+        return sa.true()
+    if not principal.region:
+        return sa.false()
+    conditions = [region_col == principal.region]
+    if principal.role in DISTRICT_SCOPED:
+        if not principal.district:
+            return sa.false()
+        conditions.append(district_col == principal.district)
+    return sa.and_(*conditions)

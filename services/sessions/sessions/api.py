@@ -9,7 +9,7 @@ from typing import Any, Protocol, cast
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Principal, Role, allow, current_principal
+from qadam.auth import Principal, Role, allow, area_filter, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_events
@@ -27,9 +27,12 @@ from .schemas import (
     AmendmentIn,
     AttendanceIn,
     AttendanceOut,
+    HistoryPage,
     NoteIn,
     NoteOut,
+    SessionChange,
     SessionIn,
+    SessionList,
     SessionOut,
     SessionPage,
 )
@@ -101,6 +104,58 @@ class CohortSessions(MethodView):
         return session
 
 
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @allow(*READERS)
+    @blp.arguments(SessionList, location="query")
+    @blp.response(200, SessionPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Sessions of the cohorts the caller may see: a facilitator's own, an area's for its staff. `upcoming`:
+        still to come; `unrecorded`: past their start and still without attendance."""
+        principal = current_principal()
+        now = datetime.now(UTC)
+        query = sa.select(GroupSession).join(CohortView, CohortView.cohort_id == GroupSession.cohort_id)
+        if principal.role == Role.PSYCHOLOGIST:
+            query = query.where(CohortView.facilitator_ids.contains([principal.user_id]))
+        elif principal.role != Role.ADMINISTRATOR:
+            query = query.where(area_filter(principal, CohortView.region, CohortView.district))
+        if args["upcoming"]:
+            query = query.where(GroupSession.scheduled_at >= now, GroupSession.status == SessionStatus.SCHEDULED.value)
+        if args["unrecorded"]:
+            query = query.where(GroupSession.scheduled_at < now, GroupSession.status == SessionStatus.SCHEDULED.value)
+        order = GroupSession.scheduled_at if args["upcoming"] else GroupSession.scheduled_at.desc()
+        with read_session() as s:
+            return paginate(s, query.order_by(order, GroupSession.id), args)
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>/attendance")
+class AttendanceHistory(MethodView):
+    @allow(*READERS)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, HistoryPage)
+    def get(self, args: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+        """A participant's attendance history, newest first (with participation and warning signs)."""
+        with read_session() as s:
+            entry = s.get(RosterEntry, enrolment_id)
+            if entry is None:
+                raise not_found("enrolment", enrolment_id)
+            _cohort(s, current_principal(), entry.cohort_id, facilitating=False)
+            query = (sa.select(AttendanceMark, GroupSession)
+                     .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
+                     .where(AttendanceMark.enrolment_id == enrolment_id)
+                     .order_by(GroupSession.scheduled_at.desc()))
+            size = min(args["page_size"], settings_of_app().page_size_max)
+            total = s.execute(sa.select(sa.func.count()).where(AttendanceMark.enrolment_id == enrolment_id)).scalar_one()
+            rows = s.execute(query.limit(size).offset((args["page"] - 1) * size)).all()
+            return {"items": [{
+                "id": m.id, "enrolment_id": m.enrolment_id, "participant_code": entry.participant_code,
+                "status": m.status, "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by,
+                "recorded_at": m.recorded_at, "participation": m.participation, "homework_done": m.homework_done,
+                "warning_signs": m.warning_signs, "session_id": g.id, "session_number": g.number,
+                "scheduled_at": g.scheduled_at, "session_status": g.status} for m, g in rows],
+                "page": args["page"], "page_size": size, "total": total}
+
+
 @blp.route("/sessions/<uuid:session_id>")
 class SessionById(MethodView):
     @allow(*READERS)
@@ -114,6 +169,32 @@ class SessionById(MethodView):
             _cohort(s, current_principal(), session.cohort_id, facilitating=False)
             return session
 
+
+    @allow(Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR)
+    @blp.arguments(SessionChange)
+    @blp.response(200, SessionOut)
+    def patch(self, data: dict[str, Any], session_id: uuid.UUID) -> GroupSession:
+        """Reschedule (a new start or place) or cancel a session, with the reason. A cancelled session counts
+        against nobody; one whose attendance is recorded is not cancelled (amend the marks instead)."""
+        with unit_of_work() as s:
+            session = s.get(GroupSession, session_id, with_for_update=True)
+            if session is None:
+                raise not_found("session", session_id)
+            _cohort(s, current_principal(), session.cohort_id, facilitating=True)
+            if session.status == SessionStatus.CANCELLED.value:
+                raise conflict("The session is cancelled already; schedule a new one instead.")
+            if session.status == SessionStatus.HELD.value:
+                raise conflict("The session was held and its attendance recorded; correct a mark by an amendment.")
+            if data["cancel"]:
+                session.status = SessionStatus.CANCELLED.value
+            elif "scheduled_at" not in data and "place" not in data:
+                raise unprocessable("Give a new start or place, or cancel.", {"scheduled_at": ["Missing."]})
+            if "scheduled_at" in data:
+                session.scheduled_at = data["scheduled_at"]
+            if "place" in data:
+                session.place = data["place"]
+            session.change_reason = data["reason"]
+        return session
 
 @blp.route("/sessions/<uuid:session_id>/attendance")
 class SessionAttendance(MethodView):

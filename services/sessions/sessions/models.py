@@ -55,6 +55,7 @@ class GroupSession(Base):
     topic: Mapped[str | None] = mapped_column(sa.String(300))
     place: Mapped[str | None] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(20))
+    change_reason: Mapped[str | None] = mapped_column(sa.String(500))  # why it was rescheduled or cancelled
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import WARNING_SIGNS
-from qadam.web import page_schema
+from qadam.web import PageArgs, page_schema
 
 from .domain import AttendanceStatus
 
@@ -22,6 +22,22 @@ class SessionOut(SessionIn):
     id = fields.UUID(dump_only=True)
     cohort_id = fields.UUID(dump_only=True)
     status = fields.String(dump_only=True)
+    change_reason = fields.String(dump_only=True, allow_none=True)
+
+
+class SessionChange(ma.Schema):
+    scheduled_at = fields.AwareDateTime(metadata={"description": "A new start (rescheduling)."})
+    place = fields.String(allow_none=True, validate=validate.Length(max=300))
+    cancel = fields.Boolean(load_default=False, metadata={"description": "Cancel it: it counts against nobody."})
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500),
+                           metadata={"description": "Why it moves or is cancelled (kept with the session)."})
+
+
+class SessionList(PageArgs):
+    unrecorded = fields.Boolean(load_default=False, metadata={
+        "description": "Only sessions past their start with no attendance recorded (nothing silently missing)."})
+    upcoming = fields.Boolean(load_default=False, metadata={"description": "Only sessions still to come."})
+
 
 
 class MarkIn(ma.Schema):
@@ -52,6 +68,13 @@ class MarkOut(ma.Schema):
     warning_signs = fields.List(fields.String())
     recorded_by = fields.String()
     recorded_at = fields.DateTime()
+
+
+class HistoryMark(MarkOut):
+    session_id = fields.UUID()
+    session_number = fields.Integer()
+    scheduled_at = fields.DateTime()
+    session_status = fields.String()
 
 
 class AttendanceOut(ma.Schema):
@@ -99,3 +122,4 @@ class AmendedMarkOut(ma.Schema):
 
 
 SessionPage = page_schema(SessionOut, "SessionPage")
+HistoryPage = page_schema(HistoryMark, "HistoryPage")

@@ -204,3 +204,41 @@ def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_read
         assert [n["text"] for n in client.get(f"/sessions/{sid}/notes", headers=psy).get_json()] == [text]
     finally:
         keys.write_text(before + newest + "\n")  # other tests' notes (sealed with either) stay readable
+
+
+def test_lists_show_what_is_coming_what_is_missing_and_a_mans_history(app_for, token, group):
+    client = app_for("sessions").test_client()
+    psy = bearer(token(group["psy"], "psychologist"))
+    past = schedule(client, group, token, number=1, when=datetime.now(UTC) - timedelta(days=3))
+    recorded = schedule(client, group, token, number=2, when=datetime.now(UTC) - timedelta(days=1))
+    coming = schedule(client, group, token, number=3, when=datetime.now(UTC) + timedelta(days=2))
+    him = str(group["enrolments"][0])
+    assert client.post(f"/sessions/{recorded}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": him, "status": "late", "participation": 2}]}).status_code == 201
+    upcoming = [s["id"] for s in client.get("/sessions?upcoming=true&page_size=100", headers=psy).get_json()["items"]]
+    unrecorded = [s["id"] for s in client.get("/sessions?unrecorded=true&page_size=100", headers=psy).get_json()["items"]]
+    assert coming in upcoming and past not in upcoming and recorded not in upcoming
+    assert past in unrecorded and recorded not in unrecorded and coming not in unrecorded
+    stranger = bearer(token("psy-stranger", "psychologist", region="Samarqand viloyati", district="Urgut"))
+    assert client.get("/sessions?unrecorded=true", headers=stranger).get_json()["total"] == 0
+    [entry] = client.get(f"/enrolments/{him}/attendance", headers=psy).get_json()["items"]
+    assert (entry["session_id"], entry["status"], entry["participation"]) == (recorded, "late", 2)
+
+
+def test_a_session_is_rescheduled_or_cancelled_with_its_reason_and_a_cancelled_one_takes_no_marks(app_for, token, group):
+    client = app_for("sessions").test_client()
+    psy = bearer(token(group["psy"], "psychologist"))
+    sid = schedule(client, group, token, number=1, when=datetime.now(UTC) + timedelta(days=1))
+    later = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    moved = client.patch(f"/sessions/{sid}", headers=psy, json={"scheduled_at": later.isoformat(),
+                                                                 "reason": "the guzar is taken for a wedding"})
+    assert moved.status_code == 200 and moved.get_json()["change_reason"] == "the guzar is taken for a wedding"
+    cancelled = client.patch(f"/sessions/{sid}", headers=psy, json={"cancel": True, "reason": "facilitator ill"})
+    assert cancelled.get_json()["status"] == "cancelled"
+    refused = client.post(f"/sessions/{sid}/attendance", headers=psy,
+                          json={"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "unexcused"}]})
+    assert refused.status_code == 409 and "counts against nobody" in refused.get_json()["detail"]
+    held = schedule(client, group, token, number=2)
+    client.post(f"/sessions/{held}/attendance", headers=psy,
+                json={"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"}]})
+    assert client.patch(f"/sessions/{held}", headers=psy, json={"cancel": True, "reason": "x y z"}).status_code == 409

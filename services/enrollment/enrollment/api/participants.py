@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import Role, allow, area_filter, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from ..schemas import (
     ParticipantSearch,
 )
 from ..service import order_facts, working_calendar
-from .scoping import area_filter, may_see_participant, require_area, visible_orders
+from .scoping import may_see_participant, require_area, visible_orders
 
 blp = Blueprint("participants", __name__, description="Participants and protection orders")
 

@@ -5,25 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import DISTRICT_SCOPED, Principal, Role
+from qadam.auth import Principal, Role, area_filter
 from qadam.errors import Problem
 from sqlalchemy.orm import Session
 
 from ..models import Cohort, Enrolment, Participant, ProtectionOrder
-
-
-def area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any:
-    """Records inside the principal's area; none at all if the token lacks the area its role needs."""
-    if principal.role == Role.ADMINISTRATOR:
-        return sa.true()
-    if not principal.region:
-        return sa.false()
-    conditions = [region_col == principal.region]
-    if principal.role in DISTRICT_SCOPED:
-        if not principal.district:
-            return sa.false()
-        conditions.append(district_col == principal.district)
-    return sa.and_(*conditions)
 
 
 def require_area(principal: Principal, region: str, district: str) -> None:
