@@ -37,6 +37,10 @@ class CohortCreated(EventSchema):
     max_unexcused_absences = fields.Integer(required=True, validate=validate.Range(min=0))
     status = fields.String(load_default="forming")
     version = fields.Integer(load_default=1, metadata={"description": "Raised by every change of the cohort."})
+    curriculum = fields.List(fields.Dict(), load_default=list, metadata={
+        "description": "The programme version's ordered modules: [{number, topic}]."})
+    schedule = fields.Dict(load_default=dict, metadata={"description": "{weekdays (ISO), time (HH:MM), place}."})
+    session_minutes = fields.Integer(load_default=None, allow_none=True)
 
 
 class CohortUpdated(CohortCreated):

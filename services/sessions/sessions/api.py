@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from . import SERVICE
-from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
+from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, plan_sessions, recording_refusal
 from .models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
 from .notes import seal, unseal
 from .schemas import (
@@ -27,6 +27,7 @@ from .schemas import (
     AmendmentIn,
     AttendanceIn,
     AttendanceOut,
+    FidelityIn,
     HistoryPage,
     NoteIn,
     NoteOut,
@@ -101,6 +102,54 @@ class CohortSessions(MethodView):
             session = GroupSession(**data, cohort_id=cohort_id, status=SessionStatus.SCHEDULED.value,
                                    created_by=principal.user_id)
             s.add(session)
+        return session
+
+
+@blp.route("/cohorts/<uuid:cohort_id>/sessions/plan")
+class CohortPlan(MethodView):
+    @allow(Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR)
+    @blp.response(201, SessionOut(many=True))
+    def post(self, cohort_id: uuid.UUID) -> list[GroupSession]:
+        """Schedule the cohort's whole programme from its curriculum and schedule (weekdays, time, place), from its
+        start date; sessions scheduled already keep their dates. Returns the sessions it added."""
+        principal = current_principal()
+        with unit_of_work() as s:
+            cohort = s.get(CohortView, cohort_id, with_for_update=True)
+            if cohort is None:
+                raise not_found("cohort", cohort_id)
+            _check_cohort_access(principal, cohort, facilitating=True)
+            schedule = cohort.schedule or {}
+            if not schedule.get("weekdays") or not schedule.get("time") or cohort.start_date is None:
+                raise conflict("The cohort has no schedule (weekdays and time) or start date in enrollment yet; "
+                               "set them there, or schedule sessions one by one.")
+            taken = set(s.execute(sa.select(GroupSession.number).where(GroupSession.cohort_id == cohort_id)).scalars())
+            hours, minutes = (int(x) for x in schedule["time"].split(":"))
+            plan = plan_sessions(start=cohort.start_date, weekdays=schedule["weekdays"], at=time(hours, minutes),
+                                 count=cohort.sessions_required, zone=settings_of_app().zone, skip=taken,
+                                 topics={int(m["number"]): str(m["topic"]) for m in cohort.curriculum or []})
+            added = [GroupSession(id=uuid.uuid4(), cohort_id=cohort_id, number=p.number, topic=p.topic,
+                                  scheduled_at=p.scheduled_at, place=schedule.get("place"),
+                                  status=SessionStatus.SCHEDULED.value, created_by=principal.user_id) for p in plan]
+            s.add_all(added)
+        return added
+
+
+@blp.route("/sessions/<uuid:session_id>/fidelity")
+class SessionFidelity(MethodView):
+    @allow(Role.PSYCHOLOGIST)
+    @blp.arguments(FidelityIn)
+    @blp.response(200, SessionOut)
+    def put(self, data: dict[str, Any], session_id: uuid.UUID) -> GroupSession:
+        """What was delivered against the manual: the module, co-facilitators and any deviation."""
+        with unit_of_work() as s:
+            session = s.get(GroupSession, session_id, with_for_update=True)
+            if session is None:
+                raise not_found("session", session_id)
+            _cohort(s, current_principal(), session.cohort_id, facilitating=True)
+            if session.status == SessionStatus.CANCELLED.value:
+                raise conflict("A cancelled session delivered nothing.")
+            for key, value in data.items():
+                setattr(session, key, value)
         return session
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from .models import CohortView, RosterEntry
 
-COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status")
+COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status", "start_date",
+                 "curriculum", "schedule")
 
 
 def on_cohort_created(session: Session, event: Event) -> None:

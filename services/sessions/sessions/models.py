@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.db import service_metadata
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -29,6 +30,9 @@ class CohortView(Base):
     status: Mapped[str] = mapped_column(sa.String(20), server_default="forming")
     # enrollment's version of the cohort we hold: an older event arriving late changes nothing
     version: Mapped[int] = mapped_column(server_default="1")
+    start_date: Mapped[date | None]
+    curriculum: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
 
 
 class RosterEntry(Base):
@@ -56,6 +60,10 @@ class GroupSession(Base):
     place: Mapped[str | None] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(20))
     change_reason: Mapped[str | None] = mapped_column(sa.String(500))  # why it was rescheduled or cancelled
+    # fidelity: what was delivered against the manual
+    module_delivered: Mapped[str | None] = mapped_column(sa.String(300))
+    co_facilitators: Mapped[list[str]] = mapped_column(ARRAY(sa.String(100)), server_default="{}")
+    deviations: Mapped[str | None] = mapped_column(sa.String(2000))
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from cryptography.fernet import MultiFernet
-from qadam import sealing
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam.sealing import load as load_keys
 
 from . import SERVICE
 from .models import SessionNote
 
 
 def cipher(settings: Settings) -> MultiFernet:
-    return sealing.load(Path(settings.sealing_key_file).expanduser())
+    return load_keys(Path(settings.sealing_key_file).expanduser())
 
 
 def seal(settings: Settings, text: str) -> bytes:

@@ -23,6 +23,18 @@ class SessionOut(SessionIn):
     cohort_id = fields.UUID(dump_only=True)
     status = fields.String(dump_only=True)
     change_reason = fields.String(dump_only=True, allow_none=True)
+    module_delivered = fields.String(dump_only=True, allow_none=True)
+    co_facilitators = fields.List(fields.String(), dump_only=True)
+    deviations = fields.String(dump_only=True, allow_none=True)
+
+
+class FidelityIn(ma.Schema):
+    module_delivered = fields.String(required=True, validate=validate.Length(min=1, max=300),
+                                     metadata={"description": "The module actually delivered (the manual's name)."})
+    co_facilitators = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
+                                  validate=validate.Length(max=4))
+    deviations = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                               metadata={"description": "Where the session departed from the manual, and why."})
 
 
 class SessionChange(ma.Schema):

@@ -242,3 +242,27 @@ def test_a_session_is_rescheduled_or_cancelled_with_its_reason_and_a_cancelled_o
     client.post(f"/sessions/{held}/attendance", headers=psy,
                 json={"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"}]})
     assert client.patch(f"/sessions/{held}", headers=psy, json={"cancel": True, "reason": "x y z"}).status_code == 409
+
+
+def test_the_whole_programme_is_scheduled_from_the_cohorts_plan_and_fidelity_is_kept(app_for, token, group):
+    import json
+
+    client = app_for("sessions").test_client()
+    psy = bearer(token(group["psy"], "psychologist"))
+    curriculum = [{"number": n, "topic": f"Module {n}"} for n in range(1, 9)]
+    with group["engine"].begin() as c:
+        c.execute(sa.text("UPDATE cohort_view SET start_date = '2026-11-25', curriculum = CAST(:cur AS jsonb), "
+                          "schedule = CAST(:sch AS jsonb) WHERE cohort_id = :c"),
+                  {"c": group["cohort"], "cur": json.dumps(curriculum),
+                   "sch": json.dumps({"weekdays": [1, 4], "time": "15:00", "place": "Urgut mahalla guzari"})})
+    first = schedule(client, group, token, number=1, when=datetime(2026, 11, 26, 10, tzinfo=UTC))
+    planned = client.post(f"/cohorts/{group['cohort']}/sessions/plan", headers=psy)
+    assert planned.status_code == 201, planned.get_data(as_text=True)
+    added = planned.get_json()
+    assert [s["number"] for s in added] == [2, 3, 4, 5, 6, 7, 8]  # session 1 existed and kept its date
+    assert added[-1]["topic"] == "Module 8" and added[-1]["place"] == "Urgut mahalla guzari"
+    assert added[-1]["scheduled_at"].startswith("2026-12-21T10:00")
+    assert client.post(f"/cohorts/{group['cohort']}/sessions/plan", headers=psy).get_json() == []
+    kept = client.put(f"/sessions/{first}/fidelity", headers=psy, json={
+        "module_delivered": "Module 1", "co_facilitators": ["psy-second"], "deviations": "Shortened: power cut"})
+    assert kept.status_code == 200 and kept.get_json()["co_facilitators"] == ["psy-second"]

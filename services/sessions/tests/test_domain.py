@@ -33,3 +33,21 @@ def test_cancelled_or_far_future_session_takes_no_attendance():
     assert "cancelled" in recording_refusal(SessionStatus.CANCELLED, now, now)
     assert recording_refusal(SessionStatus.SCHEDULED, now + timedelta(days=2), now)
     assert recording_refusal(SessionStatus.SCHEDULED, now + timedelta(minutes=30), now) is None
+
+
+def test_a_programme_is_planned_on_the_schedules_weekdays_with_its_topics_in_local_time():
+    from datetime import UTC, date, time
+    from zoneinfo import ZoneInfo
+
+    from sessions.domain import plan_sessions
+
+    plan = plan_sessions(start=date(2026, 11, 25), weekdays=[1, 4], at=time(15, 0), count=8,
+                         topics={1: "Intake and individual plan", 8: "Exit review and safety plan"},
+                         zone=ZoneInfo("Asia/Tashkent"))
+    assert [p.scheduled_at.date().isoformat() for p in plan] == [
+        "2026-11-26", "2026-11-30", "2026-12-03", "2026-12-07", "2026-12-10", "2026-12-14", "2026-12-17", "2026-12-21"]
+    assert plan[0].scheduled_at.hour == 10 and plan[0].scheduled_at.tzinfo == UTC  # 15:00 in Tashkent
+    assert (plan[0].topic, plan[7].topic, plan[3].topic) == ("Intake and individual plan", "Exit review and safety plan", None)
+    again = plan_sessions(start=date(2026, 11, 25), weekdays=[1, 4], at=time(15, 0), count=8, topics={},
+                          zone=ZoneInfo("Asia/Tashkent"), skip={1, 2, 3})
+    assert [p.number for p in again] == [4, 5, 6, 7, 8] and again[0].scheduled_at == plan[3].scheduled_at

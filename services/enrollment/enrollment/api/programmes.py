@@ -222,4 +222,5 @@ def _cohort_event(cohort: Cohort) -> dict[str, Any]:
             "facilitator_ids": cohort.facilitator_ids, "start_date": cohort.start_date,
             "sessions_required": cohort.programme.sessions_required,
             "max_unexcused_absences": cohort.programme.max_unexcused_absences, "status": cohort.status,
-            "version": cohort.version}
+            "version": cohort.version, "curriculum": cohort.programme.curriculum, "schedule": cohort.schedule,
+            "session_minutes": cohort.programme.session_minutes}
