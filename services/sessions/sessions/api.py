@@ -94,11 +94,17 @@ class CohortSessions(MethodView):
         principal = current_principal()
         with unit_of_work() as s:
             _cohort(s, principal, cohort_id, facilitating=True)
-            taken = s.execute(sa.select(GroupSession.id).where(
-                GroupSession.cohort_id == cohort_id, GroupSession.number == data["number"])).scalar()
-            if taken:
-                raise conflict(f"Session {data['number']} of this cohort is scheduled already ({taken}); "
-                               "reschedule it instead.", existing_session_id=str(taken))
+            group_session = s.execute(sa.select(GroupSession.id).where(
+                GroupSession.cohort_id == cohort_id, GroupSession.number == data["number"],
+                GroupSession.kind == "group")).scalar()
+            if data["kind"] == "group" and group_session:
+                raise conflict(f"Session {data['number']} of this cohort is scheduled already ({group_session}); "
+                               "reschedule it instead.", existing_session_id=str(group_session))
+            if data["kind"] == "makeup" and not group_session:
+                raise unprocessable("A make-up session makes up a group session of this cohort.",
+                                    {"number": [f"No group session {data['number']} in this cohort."]})
+            if data["enrolment_id"] is not None and s.get(RosterEntry, data["enrolment_id"]) is None:
+                raise unprocessable("Not a participant of this cohort.", {"enrolment_id": ["Not in this cohort."]})
             session = GroupSession(**data, cohort_id=cohort_id, status=SessionStatus.SCHEDULED.value,
                                    created_by=principal.user_id)
             s.add(session)
@@ -122,7 +128,8 @@ class CohortPlan(MethodView):
             if not schedule.get("weekdays") or not schedule.get("time") or cohort.start_date is None:
                 raise conflict("The cohort has no schedule (weekdays and time) or start date in enrollment yet; "
                                "set them there, or schedule sessions one by one.")
-            taken = set(s.execute(sa.select(GroupSession.number).where(GroupSession.cohort_id == cohort_id)).scalars())
+            taken = set(s.execute(sa.select(GroupSession.number).where(GroupSession.cohort_id == cohort_id,
+                                                                       GroupSession.kind == "group")).scalars())
             hours, minutes = (int(x) for x in schedule["time"].split(":"))
             plan = plan_sessions(start=cohort.start_date, weekdays=schedule["weekdays"], at=time(hours, minutes),
                                  count=cohort.sessions_required, zone=settings_of_app().zone, skip=taken,
@@ -278,12 +285,15 @@ class SessionAttendance(MethodView):
             db = s.connection()
             session = db.execute(
                 sa.select(GroupSession.status, GroupSession.scheduled_at, GroupSession.number, GroupSession.cohort_id,
+                          GroupSession.kind, GroupSession.enrolment_id.label("only_for"),
                           CohortView.region, CohortView.district, CohortView.facilitator_ids, named.label("roster"))
                 .join_from(GroupSession, CohortView, CohortView.cohort_id == GroupSession.cohort_id)
                 .where(GroupSession.id == session_id)).first()
             if session is None:
                 raise not_found("session", session_id)
             roster = session.roster or {}
+            if session.only_for is not None:  # one man's session: he alone is on its roster
+                roster = {k: v for k, v in roster.items() if k == str(session.only_for)}
             _check_cohort_access(principal, session, facilitating=True)
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:
@@ -311,6 +321,7 @@ class SessionAttendance(MethodView):
                 "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
                 "session_number": session.number, "scheduled_at": session.scheduled_at, "status": m["status"],
                 "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
+                "session_kind": session.kind,
             } for m in marks], producer=SERVICE)
             observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
                          "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
@@ -365,7 +376,7 @@ class MarkAmendments(MethodView):
                 "enrolment_id": enrolment_id, "participant_code": code, "session_number": session.number,
                 "scheduled_at": session.scheduled_at, "status": mark.status, "excuse_reason": mark.excuse_reason,
                 "recorded_by": principal.user_id, "recorded_at": now, "amendment_id": amendment.id,
-                "old_status": old_status,
+                "old_status": old_status, "session_kind": session.kind,
             }], producer=SERVICE)
             s.flush()
             return _amended(s, mark, code)

@@ -67,7 +67,15 @@ class GroupSession(Base):
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "number", name="uq_group_session_cohort_number"),)
+    # group | makeup (of group session `number`, for one man) | intake | individual (one-to-one)
+    kind: Mapped[str] = mapped_column(sa.String(20), server_default="group")
+    enrolment_id: Mapped[uuid.UUID | None] = mapped_column(index=True)  # the one participant of a non-group session
+
+    __table_args__ = (
+        # one group session per curriculum number; individual sessions may share numbers
+        sa.Index("uq_group_session_cohort_number", "cohort_id", "number", unique=True,
+                 postgresql_where=sa.text("kind = 'group'")),
+    )
 
 
 class AttendanceMark(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import WARNING_SIGNS
@@ -9,10 +11,23 @@ from qadam.web import PageArgs, page_schema
 
 from .domain import AttendanceStatus
 
+SESSION_KINDS = ("group", "makeup", "intake", "individual")
+
 
 class SessionIn(ma.Schema):
     number = fields.Integer(required=True, validate=validate.Range(min=1, max=500),
-                            metadata={"description": "The session's place in the programme (1, 2, ...)."})
+                            metadata={"description": "The session's place in the programme (1, 2, ...); for a make-up "
+                                                     "session, the group session it makes up."})
+    kind = fields.String(load_default="group", validate=validate.OneOf(SESSION_KINDS),
+                         metadata={"description": "group, or one man's intake, one-to-one or make-up session."})
+    enrolment_id = fields.UUID(load_default=None, allow_none=True,
+                               metadata={"description": "The participant of an intake, one-to-one or make-up session."})
+
+    @ma.validates_schema
+    def _one_man(self, data: dict[str, Any], **_: object) -> None:
+        if (data["kind"] == "group") != (data.get("enrolment_id") is None):
+            raise ma.ValidationError("An intake, one-to-one or make-up session names its participant; a group "
+                                     "session does not.", "enrolment_id")
     scheduled_at = fields.AwareDateTime(required=True, metadata={"description": "Start, with its time zone."})
     topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))

@@ -266,3 +266,28 @@ def test_the_whole_programme_is_scheduled_from_the_cohorts_plan_and_fidelity_is_
     kept = client.put(f"/sessions/{first}/fidelity", headers=psy, json={
         "module_delivered": "Module 1", "co_facilitators": ["psy-second"], "deviations": "Shortened: power cut"})
     assert kept.status_code == 200 and kept.get_json()["co_facilitators"] == ["psy-second"]
+
+
+def test_a_make_up_session_is_one_mans_and_says_so_in_its_events(app_for, token, group):
+    client = app_for("sessions").test_client()
+    psy = bearer(token(group["psy"], "psychologist"))
+    him, other = (str(e) for e in group["enrolments"][:2])
+    schedule(client, group, token, number=1, when=datetime.now(UTC) - timedelta(days=5))
+    when = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    nobody = client.post(f"/cohorts/{group['cohort']}/sessions", headers=psy,
+                         json={"number": 1, "kind": "makeup", "scheduled_at": when})
+    assert nobody.status_code == 422 and "enrolment_id" in nobody.get_json()["errors"]
+    no_such = client.post(f"/cohorts/{group['cohort']}/sessions", headers=psy,
+                          json={"number": 7, "kind": "makeup", "enrolment_id": him, "scheduled_at": when})
+    assert no_such.status_code == 422 and "number" in no_such.get_json()["errors"]
+    makeup = client.post(f"/cohorts/{group['cohort']}/sessions", headers=psy,
+                         json={"number": 1, "kind": "makeup", "enrolment_id": him, "scheduled_at": when})
+    assert makeup.status_code == 201, makeup.get_data(as_text=True)
+    sid = makeup.get_json()["id"]
+    not_his = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": other, "status": "present"}]})
+    assert not_his.status_code == 422
+    assert client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": him, "status": "present"}]}).status_code == 201
+    [event] = [e for e in events_for(group, sid) if e["type"] == "sessions.attendance.recorded"]
+    assert event["data"]["session_kind"] == "makeup" and event["data"]["session_number"] == 1
