@@ -41,6 +41,10 @@ from .schemas import (
 log = get_logger(__name__)
 blp = Blueprint("sessions", __name__, description="Group sessions and attendance")
 
+TAKING_PART = {
+    "group": {"active"}, "makeup": {"active"}, "intake": {"referred", "assessed", "active"},
+    "individual": {"assessed", "active", "suspended"},
+}
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 
 
@@ -277,7 +281,9 @@ class SessionAttendance(MethodView):
         signs = {str(m["enrolment_id"]): list(dict.fromkeys(m["warning_signs"])) for m in data["marks"]}
         with unit_of_work() as s:
             # The session, its cohort and the named participants' roster entries in one round trip.
-            named = (sa.select(sa.func.json_object_agg(RosterEntry.enrolment_id, RosterEntry.participant_code))
+            named = (sa.select(sa.func.json_object_agg(RosterEntry.enrolment_id,
+                                                       sa.func.json_build_array(RosterEntry.participant_code,
+                                                                                RosterEntry.status)))
                      .where(RosterEntry.cohort_id == GroupSession.cohort_id,
                             RosterEntry.enrolment_id.in_([r.enrolment_id for r in requests]))
                      .scalar_subquery())
@@ -291,9 +297,11 @@ class SessionAttendance(MethodView):
                 .where(GroupSession.id == session_id)).first()
             if session is None:
                 raise not_found("session", session_id)
-            roster = session.roster or {}
-            if session.only_for is not None:  # one man's session: he alone is on its roster
-                roster = {k: v for k, v in roster.items() if k == str(session.only_for)}
+            # Who may be marked: the men taking part now (an intake also sees the referred; a finished or
+            # suspended man is not marked at group sessions), and at one man's session, he alone.
+            taking_part = TAKING_PART[session.kind]
+            roster = {k: code for k, (code, status) in (session.roster or {}).items() if status in taking_part
+                      and (session.only_for is None or k == str(session.only_for))}
             _check_cohort_access(principal, session, facilitating=True)
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:

@@ -45,7 +45,8 @@ def attendance_errors(marks: Iterable[MarkRequest], roster: Mapping[str, str]) -
         problems: dict[str, list[str]] = {}
         if mark.enrolment_id not in roster:
             problems.setdefault("enrolment_id", []).append(
-                "Not enrolled in this session's cohort; only the cohort's participants can be marked.")
+                "Not taking part in this session: not enrolled in its cohort, or not active in it now (referred, "
+                "suspended or finished), or not the participant of this one-to-one session.")
         elif mark.enrolment_id in seen:
             problems.setdefault("enrolment_id", []).append("Marked twice in this request; give one mark each.")
         seen.add(mark.enrolment_id)

@@ -71,7 +71,7 @@ def test_participant_not_in_the_cohort_is_refused_and_nothing_is_recorded(app_fo
         "marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"},
                   {"enrolment_id": str(uuid.uuid4()), "status": "present"}]})
     assert r.status_code == 422 and r.mimetype == "application/problem+json"
-    assert "Not enrolled" in r.get_json()["errors"]["marks"]["1"]["enrolment_id"][0]
+    assert "not enrolled in its cohort" in r.get_json()["errors"]["marks"]["1"]["enrolment_id"][0]
     assert events_for(group, sid) == []
 
 
@@ -291,3 +291,21 @@ def test_a_make_up_session_is_one_mans_and_says_so_in_its_events(app_for, token,
         {"enrolment_id": him, "status": "present"}]}).status_code == 201
     [event] = [e for e in events_for(group, sid) if e["type"] == "sessions.attendance.recorded"]
     assert event["data"]["session_kind"] == "makeup" and event["data"]["session_number"] == 1
+
+
+def test_only_men_taking_part_now_are_marked_at_a_group_session(app_for, token, group):
+    client = app_for("sessions").test_client()
+    psy = bearer(token(group["psy"], "psychologist"))
+    suspended, referred = (str(e) for e in group["enrolments"][:2])
+    with group["engine"].begin() as c:  # as enrollment's status events leave the roster
+        c.execute(sa.text("UPDATE roster_entry SET status = 'suspended' WHERE enrolment_id = :e"), {"e": suspended})
+        c.execute(sa.text("UPDATE roster_entry SET status = 'referred' WHERE enrolment_id = :e"), {"e": referred})
+    sid = schedule(client, group, token)
+    refused = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": suspended, "status": "unexcused"}, {"enrolment_id": referred, "status": "present"}]})
+    assert refused.status_code == 422 and set(refused.get_json()["errors"]["marks"]) == {"0", "1"}
+    when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    intake = client.post(f"/cohorts/{group['cohort']}/sessions", headers=psy,
+                         json={"number": 1, "kind": "intake", "enrolment_id": referred, "scheduled_at": when})
+    assert client.post(f"/sessions/{intake.get_json()['id']}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": referred, "status": "present"}]}).status_code == 201

@@ -12,7 +12,7 @@ ROSTER = {"e1": "P-2026-000001", "e2": "P-2026-000002"}
 def test_participant_not_in_the_cohort_is_refused_by_position():
     errors = attendance_errors([MarkRequest("e1", AttendanceStatus.PRESENT, None),
                                 MarkRequest("e9", AttendanceStatus.PRESENT, None)], ROSTER)
-    assert list(errors) == [1] and "Not enrolled" in errors[1]["enrolment_id"][0]
+    assert list(errors) == [1] and "not enrolled in its cohort" in errors[1]["enrolment_id"][0]
 
 
 def test_excused_absence_needs_a_reason_and_others_take_none():
