@@ -138,6 +138,9 @@ class AttendanceRecorded(EventSchema):
     excuse_reason = fields.String(allow_none=True, load_default=None)
     session_kind = fields.String(load_default="group", validate=validate.OneOf(("group", "makeup", "intake", "individual")),
                                  metadata={"description": "Added later in v1: older events mean a group session."})
+    participation = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "0 none … 3 active, for a man who attended; added later in v1."})
+    homework_done = fields.Boolean(allow_none=True, load_default=None)
     recorded_by = fields.String(required=True)
     recorded_at = fields.AwareDateTime(required=True)
 

@@ -13,6 +13,7 @@ Keys belong to the user who sent them and are kept QADAM_IDEMPOTENCY_HOURS.
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from .log import get_logger
 
 log = get_logger(__name__)
 HEADER = "Idempotency-Key"
+ANSWER_WAIT_TRIES, ANSWER_WAIT_SECONDS = 40, 0.05  # up to 2 s for a first request that has just committed
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -61,6 +63,12 @@ def claim(session: Session) -> None:
     first = session.execute(sa.select(idempotency_record).where(*where)).one()
     if first.request_hash != digest:
         raise Problem(422, f"This {HEADER} was used for a different request; a new request takes a new key.")
+    # We may have waited on the first request's key: it committed, and its answer is stored just after.
+    for _ in range(ANSWER_WAIT_TRIES):
+        if first.status is not None:
+            break
+        time.sleep(ANSWER_WAIT_SECONDS)
+        first = session.execute(sa.select(idempotency_record).where(*where)).one()
     if first.status is None:
         raise Problem(409, f"A request with this {HEADER} was recorded, but its answer was not kept; look the result "
                            "up instead of sending the request again.")

@@ -7,6 +7,8 @@ old key be removed. The file is a secret: mount it, never commit it.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -26,13 +28,14 @@ def load(path: Path) -> MultiFernet:
     return MultiFernet([Fernet(line.encode()) for line in lines])
 
 
+HEADER = "# newest first; keep older keys until everything is re-sealed\n"
+
+
 def ensure(path: Path) -> bool:
     """Create the key file with one key if it does not exist; True if it was created."""
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# newest first; keep older keys until everything is re-sealed\n" + Fernet.generate_key().decode() + "\n")
-    path.chmod(0o600)
+    _write(path, HEADER + Fernet.generate_key().decode() + "\n")
     return True
 
 
@@ -40,6 +43,17 @@ def add_key(path: Path) -> None:
     """Put a new key on top (rotation's first step)."""
     old = path.read_text() if path.exists() else ""
     body = "\n".join(line for line in old.splitlines() if not line.startswith("#"))
-    path.write_text("# newest first; keep older keys until everything is re-sealed\n"
-                    + Fernet.generate_key().decode() + "\n" + body + ("\n" if body else ""))
-    path.chmod(0o600)
+    _write(path, HEADER + Fernet.generate_key().decode() + "\n" + body + ("\n" if body else ""))
+
+
+def _write(path: Path, text: str) -> None:
+    """Owner-only from the first byte, and whole or not at all: a reader never sees a half-written key file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -31,6 +31,7 @@ from .schemas import (
     HistoryPage,
     NoteIn,
     NoteOut,
+    NoteWritten,
     SessionChange,
     SessionIn,
     SessionList,
@@ -100,14 +101,15 @@ class CohortSessions(MethodView):
             _cohort(s, principal, cohort_id, facilitating=True)
             group_session = s.execute(sa.select(GroupSession.id).where(
                 GroupSession.cohort_id == cohort_id, GroupSession.number == data["number"],
-                GroupSession.kind == "group")).scalar()
+                GroupSession.kind == "group", GroupSession.status != SessionStatus.CANCELLED.value)).scalar()
             if data["kind"] == "group" and group_session:
                 raise conflict(f"Session {data['number']} of this cohort is scheduled already ({group_session}); "
                                "reschedule it instead.", existing_session_id=str(group_session))
             if data["kind"] == "makeup" and not group_session:
                 raise unprocessable("A make-up session makes up a group session of this cohort.",
                                     {"number": [f"No group session {data['number']} in this cohort."]})
-            if data["enrolment_id"] is not None and s.get(RosterEntry, data["enrolment_id"]) is None:
+            if data["enrolment_id"] is not None and s.execute(sa.select(RosterEntry.enrolment_id).where(
+                    RosterEntry.enrolment_id == data["enrolment_id"], RosterEntry.cohort_id == cohort_id)).first() is None:
                 raise unprocessable("Not a participant of this cohort.", {"enrolment_id": ["Not in this cohort."]})
             session = GroupSession(**data, cohort_id=cohort_id, status=SessionStatus.SCHEDULED.value,
                                    created_by=principal.user_id)
@@ -132,8 +134,9 @@ class CohortPlan(MethodView):
             if not schedule.get("weekdays") or not schedule.get("time") or cohort.start_date is None:
                 raise conflict("The cohort has no schedule (weekdays and time) or start date in enrollment yet; "
                                "set them there, or schedule sessions one by one.")
-            taken = set(s.execute(sa.select(GroupSession.number).where(GroupSession.cohort_id == cohort_id,
-                                                                       GroupSession.kind == "group")).scalars())
+            taken = set(s.execute(sa.select(GroupSession.number).where(
+                GroupSession.cohort_id == cohort_id, GroupSession.kind == "group",
+                GroupSession.status != SessionStatus.CANCELLED.value)).scalars())
             hours, minutes = (int(x) for x in schedule["time"].split(":"))
             plan = plan_sessions(start=cohort.start_date, weekdays=schedule["weekdays"], at=time(hours, minutes),
                                  count=cohort.sessions_required, zone=settings_of_app().zone, skip=taken,
@@ -329,7 +332,7 @@ class SessionAttendance(MethodView):
                 "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
                 "session_number": session.number, "scheduled_at": session.scheduled_at, "status": m["status"],
                 "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
-                "session_kind": session.kind,
+                "session_kind": session.kind, "participation": m["participation"], "homework_done": m["homework_done"],
             } for m in marks], producer=SERVICE)
             observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
                          "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
@@ -373,11 +376,14 @@ class MarkAmendments(MethodView):
                                     {"status": ["The same as recorded."]})
             amendment = AttendanceAmendment(
                 id=uuid.uuid4(), mark_id=mark.id, old_status=mark.status, old_excuse_reason=mark.excuse_reason,
+                old_recorded_by=mark.recorded_by, old_recorded_at=mark.recorded_at,
                 new_status=data["status"], new_excuse_reason=data["excuse_reason"], reason=data["reason"],
                 amended_by=principal.user_id, amended_at=now)
             old_status = mark.status
             mark.status, mark.excuse_reason = data["status"], data["excuse_reason"]
             mark.recorded_by, mark.recorded_at = principal.user_id, now  # the mark as it stands now
+            if request.status in (AttendanceStatus.EXCUSED, AttendanceStatus.UNEXCUSED):
+                mark.participation, mark.homework_done = None, None  # an absent man took no part
             s.add(amendment)
             add_events(s, "sessions.attendance.amended", [{
                 "mark_id": mark.id, "session_id": session_id, "cohort_id": session.cohort_id,
@@ -405,7 +411,7 @@ class SessionNotes(MethodView):
 
     @allow(Role.PSYCHOLOGIST)
     @blp.arguments(NoteIn)
-    @blp.response(201, NoteOut)
+    @blp.response(201, NoteWritten)
     def post(self, data: dict[str, Any], session_id: uuid.UUID) -> dict[str, Any]:
         """Write a confidential note (sealed before it reaches the database; never published or logged)."""
         principal = current_principal()
@@ -424,7 +430,7 @@ class SessionNotes(MethodView):
             note = SessionNote(id=uuid.uuid4(), session_id=session_id, enrolment_id=data["enrolment_id"],
                                sealed=sealed, written_by=principal.user_id, written_at=datetime.now(UTC))
             s.add(note)
-        return {"id": note.id, "session_id": session_id, "enrolment_id": note.enrolment_id, "text": data["text"],
+        return {"id": note.id, "session_id": session_id, "enrolment_id": note.enrolment_id,
                 "written_by": note.written_by, "written_at": note.written_at}
 
 

@@ -74,7 +74,7 @@ class GroupSession(Base):
     __table_args__ = (
         # one group session per curriculum number; individual sessions may share numbers
         sa.Index("uq_group_session_cohort_number", "cohort_id", "number", unique=True,
-                 postgresql_where=sa.text("kind = 'group'")),
+                 postgresql_where=sa.text("kind = 'group' AND status <> 'cancelled'")),
     )
 
 
@@ -118,6 +118,8 @@ class AttendanceAmendment(Base):
     mark_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attendance_mark.id"), index=True)
     old_status: Mapped[str] = mapped_column(sa.String(20))
     old_excuse_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    old_recorded_by: Mapped[str] = mapped_column(sa.String(100))
+    old_recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     new_status: Mapped[str] = mapped_column(sa.String(20))
     new_excuse_reason: Mapped[str | None] = mapped_column(sa.String(500))
     reason: Mapped[str] = mapped_column(sa.String(1000))

@@ -115,13 +115,18 @@ class NoteIn(ma.Schema):
                                metadata={"description": "The participant it is about; none for the group."})
 
 
-class NoteOut(ma.Schema):
+class NoteWritten(ma.Schema):
+    """What writing a note answers: never its text (an answer may be kept for retries, and the text is sealed)."""
+
     id = fields.UUID()
     session_id = fields.UUID()
     enrolment_id = fields.UUID(allow_none=True)
-    text = fields.String()
     written_by = fields.String()
     written_at = fields.DateTime()
+
+
+class NoteOut(NoteWritten):
+    text = fields.String()
 
 
 class AmendmentIn(ma.Schema):
@@ -136,6 +141,8 @@ class AmendmentOut(ma.Schema):
     mark_id = fields.UUID()
     old_status = fields.String()
     old_excuse_reason = fields.String(allow_none=True)
+    old_recorded_by = fields.String()
+    old_recorded_at = fields.DateTime()
     new_status = fields.String()
     new_excuse_reason = fields.String(allow_none=True)
     reason = fields.String()

@@ -179,9 +179,15 @@ def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_read
     sid = schedule(client, group, token)
     psy = bearer(token(group["psy"], "psychologist"))
     text = "Oʻtkir said his wife 'will regret going to the mahalla'; he blamed her for the order."
-    written = client.post(f"/sessions/{sid}/notes", headers=psy, json={"text": text,
-                                                                      "enrolment_id": str(group["enrolments"][0])})
+    key = {"Idempotency-Key": str(uuid.uuid4())}  # an answer kept for retries must not hold the text either
+    written = client.post(f"/sessions/{sid}/notes", headers=psy | key, json={"text": text,
+                                                                            "enrolment_id": str(group["enrolments"][0])})
     assert written.status_code == 201, written.get_data(as_text=True)
+    assert "text" not in written.get_json()
+    with group["engine"].connect() as c:
+        kept = c.execute(sa.text("SELECT response::text FROM idempotency_record WHERE key = :k"),
+                         {"k": key["Idempotency-Key"]}).scalar_one()
+    assert kept and "regret" not in kept
     with group["engine"].connect() as c:
         sealed = c.execute(sa.text("SELECT sealed FROM session_note WHERE session_id = :s"), {"s": sid}).scalar_one()
         outbox = c.execute(sa.text("SELECT count(*) FROM outbox WHERE envelope::text LIKE '%regret%'")).scalar()
@@ -309,3 +315,24 @@ def test_only_men_taking_part_now_are_marked_at_a_group_session(app_for, token, 
                          json={"number": 1, "kind": "intake", "enrolment_id": referred, "scheduled_at": when})
     assert client.post(f"/sessions/{intake.get_json()['id']}/attendance", headers=psy, json={"marks": [
         {"enrolment_id": referred, "status": "present"}]}).status_code == 201
+
+
+def test_a_cancelled_sessions_number_is_free_for_its_replacement_and_amendments_keep_the_first_recording(
+        app_for, token, group):
+    client = app_for("sessions").test_client()
+    psy = bearer(token(group["psy"], "psychologist"))
+    first = schedule(client, group, token, number=1, when=datetime.now(UTC) + timedelta(days=1))
+    client.patch(f"/sessions/{first}", headers=psy, json={"cancel": True, "reason": "snow closed the road"})
+    replacement = schedule(client, group, token, number=1)  # the same module, another day
+    him = str(group["enrolments"][0])
+    client.post(f"/sessions/{replacement}/attendance", headers=psy, json={"marks": [
+        {"enrolment_id": him, "status": "present", "participation": 3, "homework_done": True}]})
+    amended = client.post(f"/sessions/{replacement}/attendance/{him}/amendments", headers=psy,
+                          json={"status": "unexcused", "reason": "marked in error: it was his brother"}).get_json()
+    [kept] = amended["amendments"]
+    assert kept["old_recorded_by"] == group["psy"] and kept["old_recorded_at"]
+    assert amended["mark"]["participation"] is None and amended["mark"]["homework_done"] is None
+    elsewhere = client.post(f"/cohorts/{group['cohort']}/sessions", headers=psy, json={
+        "number": 1, "kind": "individual", "enrolment_id": str(uuid.uuid4()),
+        "scheduled_at": datetime.now(UTC).isoformat()})
+    assert elsewhere.status_code == 422

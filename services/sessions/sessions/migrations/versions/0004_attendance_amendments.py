@@ -21,6 +21,8 @@ def upgrade() -> None:
     sa.Column('mark_id', sa.Uuid(), nullable=False),
     sa.Column('old_status', sa.String(length=20), nullable=False),
     sa.Column('old_excuse_reason', sa.String(length=500), nullable=True),
+    sa.Column('old_recorded_by', sa.String(length=100), nullable=False),
+    sa.Column('old_recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('new_status', sa.String(length=20), nullable=False),
     sa.Column('new_excuse_reason', sa.String(length=500), nullable=True),
     sa.Column('reason', sa.String(length=1000), nullable=False),
