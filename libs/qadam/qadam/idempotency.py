@@ -52,15 +52,17 @@ def claim(session: Session) -> None:
                                         request.get_data()])).hexdigest()
     cutoff = datetime.now(UTC) - timedelta(hours=current_app.extensions["qadam_settings"].idempotency_hours)
     where = (idempotency_record.c.user_id == principal.user_id, idempotency_record.c.key == key)
-    # A key older than the retention counts as new (the purge may not have run yet).
-    session.execute(sa.delete(idempotency_record).where(*where, idempotency_record.c.created_at < cutoff))
-    taken = session.execute(pg_insert(idempotency_record)
-                            .values(user_id=principal.user_id, key=key, request_hash=digest)
-                            .on_conflict_do_nothing().returning(idempotency_record.c.key)).first()
-    if taken is not None:
+    insert = (pg_insert(idempotency_record).values(user_id=principal.user_id, key=key, request_hash=digest)
+              .on_conflict_do_nothing().returning(idempotency_record.c.key))
+    if session.execute(insert).first() is not None:  # the common case: a new key, one statement
         g.qadam_idempotency = (principal.user_id, key)
         return
     first = session.execute(sa.select(idempotency_record).where(*where)).one()
+    if first.created_at < cutoff:  # older than the retention: a new request (the purge had not run yet)
+        session.execute(sa.delete(idempotency_record).where(*where))
+        session.execute(insert)
+        g.qadam_idempotency = (principal.user_id, key)
+        return
     if first.request_hash != digest:
         raise Problem(422, f"This {HEADER} was used for a different request; a new request takes a new key.")
     # We may have waited on the first request's key: it committed, and its answer is stored just after.

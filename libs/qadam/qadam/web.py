@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -220,9 +220,12 @@ def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
     })
 
 
-def paginate(session: Session, query: sa.Select[Any], args: dict[str, Any]) -> dict[str, Any]:
+def paginate(session: Session, query: sa.Select[*tuple[Any, ...]], args: dict[str, Any],
+             row: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """A page of `query`: its first column's objects, or `row(r)` for each row of a several-column query."""
     size = min(args.get("page_size", 20), settings_of_app().page_size_max)
     page = args.get("page", 1)
     total = session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = session.execute(query.limit(size).offset((page - 1) * size)).scalars().all()
+    result = session.execute(query.limit(size).offset((page - 1) * size))
+    items = [row(r) for r in result.all()] if row is not None else result.scalars().all()
     return {"items": items, "page": page, "page_size": size, "total": total}

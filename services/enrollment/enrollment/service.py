@@ -86,13 +86,6 @@ def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
         update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)))
 
 
-def progress_of(enrolment: Enrolment) -> Progress:
-    """The progress stored on the enrolment (kept up to date by `record_attendance`)."""
-    return Progress(enrolment.sessions_recorded, enrolment.sessions_attended, enrolment.excused_absences,
-                    enrolment.unexcused_absences, enrolment.consecutive_absences, enrolment.consecutive_absences,
-                    enrolment.last_session_number, enrolment.last_attended_number)
-
-
 def update_progress(s: Session, enrolment: Enrolment, p: Progress) -> None:
     """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits."""
     enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended

@@ -156,10 +156,7 @@ class SessionFidelity(MethodView):
     def put(self, data: dict[str, Any], session_id: uuid.UUID) -> GroupSession:
         """What was delivered against the manual: the module, co-facilitators and any deviation."""
         with unit_of_work() as s:
-            session = s.get(GroupSession, session_id, with_for_update=True)
-            if session is None:
-                raise not_found("session", session_id)
-            _cohort(s, current_principal(), session.cohort_id, facilitating=True)
+            session = _session(s, session_id, facilitating=True, lock=True)
             if session.status == SessionStatus.CANCELLED.value:
                 raise conflict("A cancelled session delivered nothing.")
             for key, value in data.items():
@@ -207,16 +204,9 @@ class AttendanceHistory(MethodView):
                      .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
                      .where(AttendanceMark.enrolment_id == enrolment_id)
                      .order_by(GroupSession.scheduled_at.desc()))
-            size = min(args["page_size"], settings_of_app().page_size_max)
-            total = s.execute(sa.select(sa.func.count()).where(AttendanceMark.enrolment_id == enrolment_id)).scalar_one()
-            rows = s.execute(query.limit(size).offset((args["page"] - 1) * size)).all()
-            return {"items": [{
-                "id": m.id, "enrolment_id": m.enrolment_id, "participant_code": entry.participant_code,
-                "status": m.status, "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by,
-                "recorded_at": m.recorded_at, "participation": m.participation, "homework_done": m.homework_done,
-                "warning_signs": m.warning_signs, "session_id": g.id, "session_number": g.number,
-                "scheduled_at": g.scheduled_at, "session_status": g.status} for m, g in rows],
-                "page": args["page"], "page_size": size, "total": total}
+            return paginate(s, query, args, row=lambda r: _mark_out(r[0], entry.participant_code) | {
+                "session_id": r[1].id, "session_number": r[1].number, "scheduled_at": r[1].scheduled_at,
+                "session_status": r[1].status})
 
 
 @blp.route("/sessions/<uuid:session_id>")
@@ -226,10 +216,7 @@ class SessionById(MethodView):
     def get(self, session_id: uuid.UUID) -> GroupSession:
         """One session."""
         with read_session() as s:
-            session = s.get(GroupSession, session_id)
-            if session is None:
-                raise not_found("session", session_id)
-            _cohort(s, current_principal(), session.cohort_id, facilitating=False)
+            session = _session(s, session_id, facilitating=False)
             return session
 
 
@@ -240,10 +227,7 @@ class SessionById(MethodView):
         """Reschedule (a new start or place) or cancel a session, with the reason. A cancelled session counts
         against nobody; one whose attendance is recorded is not cancelled (amend the marks instead)."""
         with unit_of_work() as s:
-            session = s.get(GroupSession, session_id, with_for_update=True)
-            if session is None:
-                raise not_found("session", session_id)
-            _cohort(s, current_principal(), session.cohort_id, facilitating=True)
+            session = _session(s, session_id, facilitating=True, lock=True)
             if session.status == SessionStatus.CANCELLED.value:
                 raise conflict("The session is cancelled already; schedule a new one instead.")
             if session.status == SessionStatus.HELD.value:
@@ -266,10 +250,7 @@ class SessionAttendance(MethodView):
     def get(self, session_id: uuid.UUID) -> dict[str, Any]:
         """The attendance recorded for a session."""
         with read_session() as s:
-            session = s.get(GroupSession, session_id)
-            if session is None:
-                raise not_found("session", session_id)
-            _cohort(s, current_principal(), session.cohort_id, facilitating=False)
+            _session(s, session_id, facilitating=False)
             return {"session_id": session_id, "marks": _marks_of(s, session_id)}
 
     @allow(Role.PSYCHOLOGIST)
@@ -404,7 +385,7 @@ class SessionNotes(MethodView):
         """The session's confidential notes, for the cohort's psychologists only."""
         settings = settings_of_app()
         with read_session() as s:
-            _facilitated_session(s, session_id)
+            _session(s, session_id, facilitating=True)  # a psychologist who does not facilitate it: 404
             notes = s.execute(sa.select(SessionNote).where(SessionNote.session_id == session_id)
                               .order_by(SessionNote.written_at)).scalars().all()
             return [_note_out(settings, n) for n in notes]
@@ -417,7 +398,7 @@ class SessionNotes(MethodView):
         principal = current_principal()
         settings = settings_of_app()
         with unit_of_work() as s:
-            session = _facilitated_session(s, session_id)
+            session = _session(s, session_id, facilitating=True)
             if data["enrolment_id"] is not None and s.execute(sa.select(RosterEntry.enrolment_id).where(
                     RosterEntry.enrolment_id == data["enrolment_id"],
                     RosterEntry.cohort_id == session.cohort_id)).first() is None:
@@ -434,12 +415,12 @@ class SessionNotes(MethodView):
                 "written_by": note.written_by, "written_at": note.written_at}
 
 
-def _facilitated_session(s: Session, session_id: uuid.UUID) -> GroupSession:
-    """The session, if the caller facilitates its cohort (anyone else: 404, as if it did not exist)."""
-    session = s.get(GroupSession, session_id)
-    cohort = s.get(CohortView, session.cohort_id) if session is not None else None
-    if session is None or cohort is None or current_principal().user_id not in cohort.facilitator_ids:
+def _session(s: Session, session_id: uuid.UUID, *, facilitating: bool, lock: bool = False) -> GroupSession:
+    """The session, if the caller may see it (or, with `facilitating`, work in it); 404 otherwise."""
+    session = s.get(GroupSession, session_id, with_for_update=lock)
+    if session is None:
         raise not_found("session", session_id)
+    _cohort(s, current_principal(), session.cohort_id, facilitating=facilitating)
     return session
 
 
@@ -450,10 +431,7 @@ def _note_out(settings: Any, note: SessionNote) -> dict[str, Any]:
 
 def _mark(s: Session, session_id: uuid.UUID, enrolment_id: uuid.UUID, *, facilitating: bool,
           lock: bool = False) -> tuple[AttendanceMark, str, GroupSession]:
-    session = s.get(GroupSession, session_id)
-    if session is None:
-        raise not_found("session", session_id)
-    _cohort(s, current_principal(), session.cohort_id, facilitating=facilitating)
+    session = _session(s, session_id, facilitating=facilitating)
     query = (sa.select(AttendanceMark, RosterEntry.participant_code)
              .join(RosterEntry, RosterEntry.enrolment_id == AttendanceMark.enrolment_id)
              .where(AttendanceMark.session_id == session_id, AttendanceMark.enrolment_id == enrolment_id))
@@ -466,11 +444,13 @@ def _mark(s: Session, session_id: uuid.UUID, enrolment_id: uuid.UUID, *, facilit
 def _amended(s: Session, mark: AttendanceMark, code: str) -> dict[str, Any]:
     amendments = s.execute(sa.select(AttendanceAmendment).where(AttendanceAmendment.mark_id == mark.id)
                            .order_by(AttendanceAmendment.amended_at)).scalars().all()
-    return {"mark": {"id": mark.id, "enrolment_id": mark.enrolment_id, "participant_code": code, "status": mark.status,
-                     "excuse_reason": mark.excuse_reason, "recorded_by": mark.recorded_by,
-                     "recorded_at": mark.recorded_at, "participation": mark.participation,
-                     "homework_done": mark.homework_done, "warning_signs": mark.warning_signs},
-            "amendments": list(amendments)}
+    return {"mark": _mark_out(mark, code), "amendments": list(amendments)}
+
+
+def _mark_out(m: AttendanceMark, code: str) -> dict[str, Any]:
+    return {"id": m.id, "enrolment_id": m.enrolment_id, "participant_code": code, "status": m.status,
+            "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at,
+            "participation": m.participation, "homework_done": m.homework_done, "warning_signs": m.warning_signs}
 
 
 def _marks_of(s: Session, session_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -480,7 +460,4 @@ def _marks_of(s: Session, session_id: uuid.UUID) -> list[dict[str, Any]]:
         .where(AttendanceMark.session_id == session_id)
         .order_by(RosterEntry.participant_code)
     ).all()
-    return [{"id": m.id, "enrolment_id": m.enrolment_id, "participant_code": code, "status": m.status,
-             "excuse_reason": m.excuse_reason, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at,
-             "participation": m.participation, "homework_done": m.homework_done, "warning_signs": m.warning_signs}
-            for m, code in rows]
+    return [_mark_out(m, code) for m, code in rows]

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from .. import SERVICE
 from ..domain.lifecycle import IN_PROGRAMME, Action, EnrolmentStatus, IllegalTransition
 from ..domain.orders import OrderStatus
-from ..domain.progress import completes
+from ..domain.progress import curriculum_done
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
 from ..schemas import EnrolmentFilter, EnrolmentIn, EnrolmentOut, EnrolmentPage, TransferIn, TransitionIn, TransitionOut
-from ..service import move_enrolment, progress_of, rules_of
-from .programmes import HOLDS_A_PLACE
+from ..service import move_enrolment, rules_of
+from .programmes import places_taken
 from .scoping import may_move, may_see_participant, require_area, visible_enrolments
 
 blp = Blueprint("enrolments", __name__, description="Enrolments and their lifecycle")
@@ -38,11 +38,6 @@ def _enrolment(s: Session, enrolment_id: uuid.UUID, *, lock: bool = False) -> En
     if found is None:
         raise not_found("enrolment", enrolment_id)
     return found
-
-
-def _taking_part(s: Session, cohort_id: uuid.UUID) -> int:
-    return int(s.execute(sa.select(sa.func.count()).where(
-        Enrolment.cohort_id == cohort_id, Enrolment.status.in_(HOLDS_A_PLACE))).scalar_one())
 
 
 @blp.route("/enrolments")
@@ -109,7 +104,7 @@ class Enrolments(MethodView):
             if duplicate:
                 raise conflict(f"{participant.code} is enrolled in this cohort already (enrolment {duplicate}).",
                                existing_enrolment_id=str(duplicate))
-            if _taking_part(s, cohort.id) >= cohort.capacity:
+            if places_taken(s, cohort.id) >= cohort.capacity:
                 raise conflict(f"The cohort is full ({cohort.capacity} places); choose another or raise its capacity.")
             enrolment = Enrolment(**data, programme_id=cohort.programme_id, region=cohort.region,
                                   district=cohort.district, status=EnrolmentStatus.REFERRED.value,
@@ -183,7 +178,7 @@ class Transitions(MethodView):
 def _may_complete(principal: Principal, enrolment: Enrolment, note: str | None) -> None:
     """Completion comes with the curriculum (the statutory one ends with its exit review); completing by hand
     before that is a manager's decision, and it says why."""
-    if completes(progress_of(enrolment), rules_of(enrolment)):
+    if curriculum_done(enrolment.sessions_recorded, enrolment.sessions_attended, rules_of(enrolment)):
         return
     if principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
         raise conflict(f"He has attended {enrolment.sessions_attended} sessions, not enough to complete; the enrolment "
@@ -220,7 +215,7 @@ class Transfer(MethodView):
                 raise Problem(403, f"{target.district} ({target.region}) is outside your region.")
             if target.programme.lineage_id != enrolment.cohort.programme.lineage_id:
                 raise conflict("The new cohort runs another programme; exit (reason: transferred) and refer him anew.")
-            if _taking_part(s, target.id) >= target.capacity:
+            if places_taken(s, target.id) >= target.capacity:
                 raise conflict(f"The cohort is full ({target.capacity} places).")
             psychologist = data["psychologist_id"] or target.facilitator_ids[0]
             if psychologist not in target.facilitator_ids:

@@ -134,14 +134,15 @@ def _programme(s: Session, programme_id: uuid.UUID) -> Programme:
     return programme
 
 
-def _enrolled(s: Session, cohort_id: uuid.UUID) -> int:
+def places_taken(s: Session, cohort_id: uuid.UUID) -> int:
+    """Men who hold a place in the cohort now (referred, assessed, active or suspended)."""
     return int(s.execute(sa.select(sa.func.count()).where(Enrolment.cohort_id == cohort_id,
                                                           Enrolment.status.in_(HOLDS_A_PLACE))).scalar_one())
 
 
 def _with_count(s: Session, cohort: Cohort) -> dict[str, Any]:
     out: dict[str, Any] = {c.key: getattr(cohort, c.key) for c in sa.inspect(Cohort).column_attrs}
-    out["enrolled"] = _enrolled(s, cohort.id)
+    out["enrolled"] = places_taken(s, cohort.id)
     return out
 
 
@@ -205,7 +206,7 @@ class CohortById(MethodView):
                 .unique().scalar()
             if cohort is None:
                 raise not_found("cohort", cohort_id)
-            if "capacity" in data and data["capacity"] < (taken := _enrolled(s, cohort.id)):
+            if "capacity" in data and data["capacity"] < (taken := places_taken(s, cohort.id)):
                 raise conflict(f"{taken} take part in this cohort already; the capacity cannot be below that.")
             for key, value in data.items():
                 setattr(cohort, key, value)

@@ -89,7 +89,11 @@ def attendance_needed(rules: Rules) -> int:
 
 def completes(p: Progress, rules: Rules) -> bool:
     """The curriculum is done (every session of it held) and he attended enough of it."""
-    return p.sessions_recorded >= rules.sessions_required and p.sessions_attended >= attendance_needed(rules)
+    return curriculum_done(p.sessions_recorded, p.sessions_attended, rules)
+
+
+def curriculum_done(sessions_recorded: int, sessions_attended: int, rules: Rules) -> bool:
+    return sessions_recorded >= rules.sessions_required and sessions_attended >= attendance_needed(rules)
 
 
 def exit_reasons(p: Progress, rules: Rules) -> list[str]:
