@@ -92,14 +92,17 @@ class Settings:
     inbox_retention_hours: int = _setting(
         "QADAM_INBOX_RETENTION_HOURS", 168, "Inbox ids (duplicate detection) are kept this long."
     )
-    consecutive_absence_threshold: int = _setting(
-        "QADAM_RISK_CONSECUTIVE_ABSENCES",
-        2,
-        "risk: unexcused absences in a row that raise the `consecutive_absences` flag (DOMAIN.md: two).",
-    )
-    consecutive_absence_level: str = _setting(
-        "QADAM_RISK_CONSECUTIVE_ABSENCES_LEVEL", "high", "risk: level of the `consecutive_absences` flag."
-    )
+    risk_recompute_poll_seconds: float = _setting(
+        "QADAM_RISK_RECOMPUTE_POLL_SECONDS", 5.0,
+        "risk: how often the worker looks for a requested recompute (after the rules change, or asked for).")
+    risk_sweep_hours: float = _setting(
+        "QADAM_RISK_SWEEP_HOURS", 24.0,
+        "risk: how often every open enrolment is re-evaluated anyway, for the rules that read the calendar "
+        "(an assessment falling due); 0 turns the sweep off.")
+    risk_recompute_chunk: int = _setting(
+        "QADAM_RISK_RECOMPUTE_CHUNK", 1000, "risk: enrolments evaluated in one transaction of a recompute.")
+    incident_details_max: int = _setting(
+        "QADAM_RISK_INCIDENT_DETAILS_MAX", 4000, "risk: longest incident details accepted, in characters.")
     smtp_host: str = _setting("QADAM_SMTP_HOST", "127.0.0.1", "notify: SMTP server for e-mail alerts.")
     smtp_port: int = _setting("QADAM_SMTP_PORT", 1025, "notify: SMTP port.")
     smtp_sender: str = _setting("QADAM_SMTP_SENDER", "alerts@qadam.local", "notify: From address of e-mail alerts.")

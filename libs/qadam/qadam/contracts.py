@@ -181,6 +181,28 @@ class FlagRaised(EventSchema):
     inspector_id = fields.String(required=True, metadata={"description": "The enrolment's prevention inspector now."})
     psychologist_id = fields.String(required=True, metadata={"description": "The enrolment's psychologist now."})
     raised_at = fields.AwareDateTime(required=True)
+    rule_set_version = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "The version of the rule set in force when it was raised; added later in v1."})
+
+
+class LevelChanged(EventSchema):
+    """An enrolment's overall level moved: the highest level among its unresolved flags (low with none)."""
+
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    from_level = fields.String(required=True, validate=validate.OneOf(FLAG_LEVELS))
+    level = fields.String(required=True, validate=validate.OneOf(FLAG_LEVELS))
+    version = fields.Integer(required=True, metadata={"description": "Raised by every move of this enrolment's level."})
+    changed_at = fields.AwareDateTime(required=True)
+    cause = fields.String(required=True, metadata={"description": "What moved it: a flag raised, a flag resolved, "
+                                                                  "a recompute after the rules changed."})
+    flag_ids = fields.List(fields.UUID(), required=True, metadata={"description": "The flags at the new level."})
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    inspector_id = fields.String(required=True)
+    psychologist_id = fields.String(required=True)
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker (an id only), so she can be protected when his risk rises."})
 
 
 COHORT_CREATED = catalog.register(EventType(
@@ -219,3 +241,6 @@ ATTENDANCE_AMENDED = catalog.register(EventType(
 FLAG_RAISED = catalog.register(EventType(
     "risk.flag.raised", 1, "risk", FlagRaised,
     "A risk rule fired for an enrolment; carries the rule, its level and the facts that fired it."))
+LEVEL_CHANGED = catalog.register(EventType(
+    "risk.level.changed", 1, "risk", LevelChanged,
+    "An enrolment's overall risk level moved (up when a flag is raised, down when flags are resolved)."))

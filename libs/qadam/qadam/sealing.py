@@ -1,4 +1,4 @@
-"""Keys for data sealed at rest (confidential session notes): a key file of Fernet keys, newest first.
+"""Data sealed at rest (confidential session notes, incident details) and its keys: a key file of Fernet keys, newest first.
 
 Rotation: `add_key` puts a new key on top; what is written from then on uses it, what was written before
 still opens with the older keys, and re-sealing everything with the newest (MultiFernet.rotate) lets the
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from .config import Settings
+
 
 class SealingKeyMissing(RuntimeError):
     pass
@@ -26,6 +28,19 @@ def load(path: Path) -> MultiFernet:
     if not lines:
         raise SealingKeyMissing(f"The sealing key file {path} holds no key.")
     return MultiFernet([Fernet(line.encode()) for line in lines])
+
+
+def cipher(settings: Settings) -> MultiFernet:
+    return load(Path(settings.sealing_key_file).expanduser())
+
+
+def seal(settings: Settings, text: str) -> bytes:
+    """Text sealed with the newest key (SealingKeyMissing without a key file)."""
+    return cipher(settings).encrypt(text.encode())
+
+
+def unseal(settings: Settings, sealed: bytes) -> str:
+    return cipher(settings).decrypt(sealed).decode()
 
 
 HEADER = "# newest first; keep older keys until everything is re-sealed\n"

@@ -30,7 +30,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
              "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed"),
-    "notify": ("risk.flag.raised",),  # a flag names whom to tell: notify needs no projection of enrolments
+    # a flag or a level names whom to tell: notify needs no projection of enrolments
+    "notify": ("risk.flag.raised", "risk.level.changed"),
 }
 
 

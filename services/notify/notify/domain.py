@@ -15,7 +15,7 @@ LEVEL_WORDS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "CR
 @dataclass(frozen=True)
 class Recipient:
     user_id: str
-    responsibility: str  # "inspector" | "psychologist"
+    responsibility: str  # "inspector" | "psychologist" | "victim_support"
 
 
 def flag_recipients(inspector_id: str, psychologist_id: str) -> list[Recipient]:
@@ -24,6 +24,23 @@ def flag_recipients(inspector_id: str, psychologist_id: str) -> list[Recipient]:
     if psychologist_id != inspector_id:
         recipients.append(Recipient(psychologist_id, "psychologist"))
     return recipients
+
+
+RISE_TELLS_SUPPORT_WORKER = ("high", "critical")
+
+
+def level_rise_recipient(from_level: str, level: str, support_worker_id: str | None) -> Recipient | None:
+    """Her support worker, when his level rises to high or critical (the Respect standard: the victim's service is
+    warned of risk); nobody when it falls, stays below high, or no support worker is assigned."""
+    order = list(LEVEL_WORDS)
+    if not support_worker_id or level not in RISE_TELLS_SUPPORT_WORKER or order.index(level) <= order.index(from_level):
+        return None
+    return Recipient(support_worker_id, "victim_support")
+
+
+def level_rise_reason(participant_code: str, from_level: str, level: str) -> str:
+    return (f"The risk level of {participant_code}, whose partner you support, rose from {from_level} to {level}. "
+            "Check on her safety plan.")
 
 
 def alert_summary(participant_code: str, level: str, reasons: list[str]) -> str:

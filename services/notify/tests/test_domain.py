@@ -28,3 +28,14 @@ def test_back_off_doubles_and_is_capped():
     assert [next_attempt_delay(n, 2.0) for n in (1, 2, 3)] == [timedelta(seconds=s) for s in (2, 4, 8)]
     assert next_attempt_delay(30, 2.0) == timedelta(hours=1)
     assert not delivery_exhausted(7, 8) and delivery_exhausted(8, 8)
+
+
+def test_her_support_worker_is_told_when_his_risk_rises_to_high_or_critical_only():
+    from notify.domain import level_rise_recipient
+
+    assert level_rise_recipient("medium", "high", "sw-1").user_id == "sw-1"
+    assert level_rise_recipient("low", "critical", "sw-1").responsibility == "victim_support"
+    assert level_rise_recipient("low", "medium", "sw-1") is None      # below high
+    assert level_rise_recipient("critical", "high", "sw-1") is None   # a fall
+    assert level_rise_recipient("high", "high", "sw-1") is None
+    assert level_rise_recipient("medium", "high", None) is None       # nobody assigned

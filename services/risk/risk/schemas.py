@@ -1,4 +1,4 @@
-"""Risk's response and filter schemas. The events it publishes are in qadam.contracts."""
+"""Risk's request, response and filter schemas. The events it publishes are in qadam.contracts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from marshmallow import fields, validate
 from qadam.contracts import FLAG_LEVELS
 from qadam.web import PageArgs, page_schema
 
+from .domain import DISCLAIMER
+from .domain.facts import INCIDENT_KINDS, INCIDENT_SEVERITIES
+
+FLAG_STATUSES = ("open", "acknowledged", "resolved")
+
 
 class FlagOut(ma.Schema):
     id = fields.UUID()
@@ -14,18 +19,178 @@ class FlagOut(ma.Schema):
     participant_code = fields.String()
     rule_id = fields.String()
     rule_version = fields.Integer()
+    rule_set_version = fields.Integer(allow_none=True)
     level = fields.String()
     reasons = fields.List(fields.String())
     evidence = fields.Dict()
     status = fields.String()
     raised_at = fields.DateTime()
-    note = fields.Constant("Decision support for the responsible staff, not a prediction.")
+    acknowledged_by = fields.String(allow_none=True)
+    acknowledged_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    note = fields.Constant(DISCLAIMER)
 
 
 class FlagFilter(PageArgs):
     enrolment_id = fields.UUID(load_default=None)
     level = fields.String(load_default=None, validate=validate.OneOf(FLAG_LEVELS))
-    status = fields.String(load_default=None, validate=validate.OneOf(("open", "acknowledged", "resolved")))
+    status = fields.String(load_default=None, validate=validate.OneOf(FLAG_STATUSES))
+    rule_id = fields.String(load_default=None, validate=validate.Length(max=80))
 
 
 FlagPage = page_schema(FlagOut, "FlagPage")
+
+
+class ResolveIn(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000), metadata={
+        "description": "Why the flag needs no more action (what was done, or why it no longer applies)."})
+
+
+class IncidentIn(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(INCIDENT_KINDS))
+    occurred_on = fields.Date(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(INCIDENT_SEVERITIES))
+    details = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "What happened, in a few words: sealed at rest; a support worker's details are read by "
+                       "support workers only. Never names."})
+
+
+class IncidentOut(ma.Schema):
+    id = fields.UUID()
+    enrolment_id = fields.UUID()
+    participant_code = fields.String()
+    kind = fields.String()
+    occurred_on = fields.Date()
+    severity = fields.String()
+    source = fields.String(metadata={"description": "inspector, or victim_support (her support worker)."})
+    reported_by = fields.String(allow_none=True, metadata={"description": "Withheld from perpetrator-facing staff "
+                                                                          "when her support worker reported it."})
+    reported_at = fields.DateTime()
+    details = fields.String(allow_none=True, metadata={"description": "Only for those who may read them."})
+    flags = fields.List(fields.Nested(FlagOut), metadata={"description": "Flags the report raised (on creation)."})
+
+
+IncidentPage = page_schema(IncidentOut, "IncidentPage")
+
+
+class AssessmentIn(ma.Schema):
+    instrument_id = fields.String(load_default=None, validate=validate.Length(max=60), metadata={
+        "description": "Defaults to the region's own instrument, else the national default."})
+    kind = fields.String(load_default="intake", validate=validate.OneOf(("intake", "review")))
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "Every item's answer: one of its values, or `unknown`."})
+    assessed_on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+
+
+class AssessmentOut(ma.Schema):
+    id = fields.UUID()
+    enrolment_id = fields.UUID()
+    participant_code = fields.String()
+    instrument_id = fields.String()
+    instrument_version = fields.Integer()
+    kind = fields.String()
+    answers = fields.Dict()
+    score = fields.Integer()
+    band = fields.String()
+    level = fields.String()
+    unknown_items = fields.Integer()
+    assessed_by = fields.String()
+    assessed_at = fields.DateTime()
+    next_due = fields.Date(allow_none=True)
+    note = fields.Constant(DISCLAIMER)
+
+
+AssessmentPage = page_schema(AssessmentOut, "AssessmentPage")
+
+
+class InstrumentIn(ma.Schema):
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "The region it is for; empty for the national default (administrators only)."})
+    definition = fields.Dict(required=True, metadata={
+        "description": "{id, name, items: [{id, category, text: {en, …}, answers: [{value, weight}]}], "
+                       "max_unknown, bands: [{name, min_score, level}]}"})
+
+
+class InstrumentOut(ma.Schema):
+    id = fields.String()
+    version = fields.Integer()
+    region = fields.String(allow_none=True)
+    definition = fields.Dict()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class InstrumentFilter(ma.Schema):
+    region = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class RuleSetIn(ma.Schema):
+    rules = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=500))
+    note = fields.String(required=True, validate=validate.Length(min=3, max=2000), metadata={
+        "description": "What changed and why: kept with the version."})
+
+
+class RuleSetOut(ma.Schema):
+    version = fields.Integer()
+    rules = fields.List(fields.Dict())
+    note = fields.String()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    recompute_id = fields.UUID(allow_none=True, metadata={"description": "The recompute it started (on creation)."})
+
+
+class RecomputeOut(ma.Schema):
+    id = fields.UUID()
+    rule_set_version = fields.Integer()
+    reason = fields.String()
+    requested_by = fields.String()
+    requested_at = fields.DateTime()
+    status = fields.String()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    evaluated = fields.Integer()
+    flags_raised = fields.Integer()
+    levels_changed = fields.Integer()
+    error = fields.String(allow_none=True)
+
+
+class FactorOut(ma.Schema):
+    flag_id = fields.UUID()
+    rule_id = fields.String()
+    rule_version = fields.Integer()
+    level = fields.String()
+    status = fields.String()
+    raised_at = fields.DateTime()
+    says = fields.List(fields.String())
+
+
+class LevelChangeOut(ma.Schema):
+    from_level = fields.String()
+    level = fields.String()
+    changed_at = fields.DateTime()
+    cause = fields.String()
+    flag_ids = fields.List(fields.UUID())
+
+
+class ExplanationOut(ma.Schema):
+    enrolment_id = fields.UUID()
+    participant_code = fields.String()
+    status = fields.String(metadata={"description": "The enrolment's status as risk knows it."})
+    as_of = fields.DateTime()
+    level = fields.String(validate=validate.OneOf(FLAG_LEVELS))
+    since = fields.DateTime(allow_none=True)
+    read_aloud = fields.List(fields.String(), metadata={
+        "description": "The level and each contributing factor, in sentences for a multi-agency meeting."})
+    factors = fields.List(fields.Nested(FactorOut))
+    assessment = fields.Nested(AssessmentOut, allow_none=True)
+    attendance = fields.Dict(metadata={"description": "{recorded, attended, excused, unexcused}"})
+    history = fields.List(fields.Nested(LevelChangeOut))
+    rule_set_version = fields.Integer()
+    note = fields.Constant(DISCLAIMER)
+
+
+class LangArgs(ma.Schema):
+    lang = fields.String(load_default="en", validate=validate.OneOf(("en", "ru", "uz-Latn", "uz-Cyrl", "kaa")),
+                         metadata={"description": "Language of the assessment items quoted (English where missing)."})

@@ -1,4 +1,5 @@
-"""risk's worker: keeps enrolments and attendance from events, evaluates the rules, relays its outbox."""
+"""risk's worker: keeps enrolments and their facts from events, evaluates the rules, runs recomputes, relays its
+outbox."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from qadam.worker import run_worker
 
 from . import SERVICE
 from .handlers import handlers
+from .recompute import watch
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings))
+    run_worker(settings, handlers=handlers(settings), extra_loops={"recompute": watch})
 
 
 if __name__ == "__main__":

@@ -8,16 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 
-def flags(engine, enrolment) -> list[tuple]:
+def flags(engine, enrolment, rule: str = "consecutive_absences") -> list[tuple]:
     with engine.connect() as c:
-        return c.execute(sa.text("SELECT rule_id, evidence->'session_numbers' FROM flag WHERE enrolment_id = :e"),
-                         {"e": enrolment}).all()
+        return c.execute(sa.text("SELECT rule_id, evidence->'session_numbers' FROM flag WHERE enrolment_id = :e "
+                                 "AND rule_id = :r"), {"e": enrolment, "r": rule}).all()
 
 
 def outbox_flags(engine, enrolment) -> list[dict]:
     with engine.connect() as c:
         return c.execute(sa.text("SELECT envelope FROM outbox WHERE routing_key = 'risk.flag.raised' "
-                                 "AND envelope->'data'->>'enrolment_id' = :e"), {"e": str(enrolment)}).scalars().all()
+                                 "AND envelope->'data'->>'enrolment_id' = :e "
+                                 "AND envelope->'data'->>'rule_id' = 'consecutive_absences'"),
+                         {"e": str(enrolment)}).scalars().all()
 
 
 @pytest.mark.parametrize(("order", "evidence"), [

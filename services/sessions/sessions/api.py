@@ -13,7 +13,7 @@ from qadam.auth import Principal, Role, allow, area_filter, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_events
-from qadam.sealing import SealingKeyMissing
+from qadam.sealing import SealingKeyMissing, seal, unseal
 from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from . import SERVICE
 from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, plan_sessions, recording_refusal
 from .models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
-from .notes import seal, unseal
 from .schemas import (
     AmendedMarkOut,
     AmendmentIn,

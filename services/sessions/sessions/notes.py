@@ -7,28 +7,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import sqlalchemy as sa
-from cryptography.fernet import MultiFernet
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
-from qadam.sealing import load as load_keys
+from qadam.sealing import cipher
 
 from . import SERVICE
 from .models import SessionNote
-
-
-def cipher(settings: Settings) -> MultiFernet:
-    return load_keys(Path(settings.sealing_key_file).expanduser())
-
-
-def seal(settings: Settings, text: str) -> bytes:
-    return cipher(settings).encrypt(text.encode())
-
-
-def unseal(settings: Settings, sealed: bytes) -> str:
-    return cipher(settings).decrypt(sealed).decode()
 
 
 def reseal_all(settings: Settings, batch: int = 500) -> int:

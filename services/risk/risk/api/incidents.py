@@ -1,0 +1,95 @@
+"""Incidents reported by inspectors and by the victim's support worker; each is evaluated at once, so a breach
+raises its critical flag in the same transaction that records it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from qadam.auth import Principal, Role, allow, current_principal
+from qadam.errors import Problem, unprocessable
+from qadam.log import get_logger
+from qadam.sealing import SealingKeyMissing, seal, unseal
+from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of_work
+
+from ..evaluation import evaluate_enrolments, lock_enrolments
+from ..models import Incident
+from ..schemas import IncidentIn, IncidentOut, IncidentPage
+from .access import READERS, case_of
+
+blp = Blueprint("incidents", __name__, description="Incidents: breaches, complaints, call-outs, her fear")
+log = get_logger(__name__)
+REPORTERS = (Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER, Role.ADMINISTRATOR)
+# who reads the words of a report, by who gave them: hers stay with support workers (need to know, do no harm)
+DETAIL_READERS = {"victim_support": (Role.SUPPORT_WORKER,),
+                  "inspector": (Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER)}
+
+
+def shown(incident: Incident, principal: Principal) -> dict[str, Any]:
+    """An incident as this principal may see it: a support worker's report keeps her words and her name away from
+    perpetrator-facing staff; they see what happened, when and how serious."""
+    out = {c: getattr(incident, c) for c in ("id", "enrolment_id", "participant_code", "kind", "occurred_on",
+                                             "severity", "source", "reported_by", "reported_at")}
+    readers = DETAIL_READERS.get(incident.source, ())
+    out["details"] = (unseal(settings_of_app(), incident.details_sealed)
+                      if incident.details_sealed is not None and principal.role in readers else None)
+    if incident.source == "victim_support" and principal.role not in (Role.SUPPORT_WORKER, Role.ADMINISTRATOR):
+        out["reported_by"] = None
+    return out
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>/incidents")
+class Incidents(MethodView):
+    @allow(*REPORTERS)
+    @blp.arguments(IncidentIn)
+    @blp.response(201, IncidentOut)
+    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+        """Report an incident. It is evaluated at once: the flags it raises come back with it (and go to notify)."""
+        principal, settings = current_principal(), settings_of_app()
+        today = datetime.now(settings.zone).date()
+        if data["occurred_on"] > today:
+            raise unprocessable("An incident cannot be reported before it happens.", {"occurred_on": ["In the future."]})
+        details = (data.get("details") or "").strip() or None
+        if details and len(details) > settings.incident_details_max:
+            raise unprocessable("The details are too long.", {"details": [f"At most {settings.incident_details_max} "
+                                                                          "characters."]})
+        with unit_of_work() as s:
+            view = case_of(s, principal, enrolment_id, acting=True)
+            lock_enrolments(s, [enrolment_id])
+            try:
+                sealed = seal(settings, details) if details else None
+            except SealingKeyMissing:
+                log.error("sealing_key_missing")
+                raise Problem(503, "Incident details cannot be sealed right now (no sealing key); nothing was "
+                                   "saved. Report it again without details, or later.") from None
+            incident = Incident(
+                id=uuid.uuid4(), enrolment_id=enrolment_id, participant_code=view.participant_code, kind=data["kind"],
+                occurred_on=data["occurred_on"], severity=data["severity"],
+                source="victim_support" if principal.role == Role.SUPPORT_WORKER else "inspector",
+                details_sealed=sealed, reported_by=principal.user_id, reported_at=datetime.now(UTC),
+                region=view.region, district=view.district)
+            s.add(incident)
+            s.flush()
+            outcome = evaluate_enrolments(s, [enrolment_id], settings=settings, cause=f"incident {incident.kind}",
+                                          lock=False)
+            log.info("incident_reported", incident_id=str(incident.id), kind=incident.kind, severity=incident.severity,
+                     source=incident.source, flags=len(outcome.flags))
+            return shown(incident, principal) | {"flags": outcome.flags}
+
+    @allow(*READERS)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, IncidentPage)
+    def get(self, args: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+        """An enrolment's incidents, newest first; details only for those who may read them."""
+        principal = current_principal()
+        with read_session() as s:
+            case_of(s, principal, enrolment_id)
+            query = (sa.select(Incident).where(Incident.enrolment_id == enrolment_id)
+                     .order_by(Incident.occurred_on.desc(), Incident.reported_at.desc()))
+            page = paginate(s, query, args)
+            page["items"] = [shown(i, principal) for i in page["items"]]
+            return page

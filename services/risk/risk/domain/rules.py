@@ -1,0 +1,507 @@
+"""Risk rules as versioned data, and what each kind of rule finds in a case. Pure: no I/O.
+
+A rule is data: `{id, version, kind, level, description, params}`. The kind names the code that reads the facts
+(below); the params, the level and the words are the rule's own and change without a release. A rule set is every
+rule in force, with a version of its own; each flag records the rule and its version.
+
+Every evaluation reads all the facts of the case in their own order (sessions by date, signs by when seen), never
+in the order they arrived, so events arriving out of order give the same findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from .facts import (
+    ATTENDED,
+    INCIDENT_KINDS,
+    LEVELS,
+    Case,
+    Finding,
+    Incident,
+    Mark,
+    Observation,
+    OrderSignal,
+)
+
+DISCLAIMER = "Decision support for the responsible staff, not a prediction."
+
+SIGN_WORDS = {
+    "new_violence_disclosed": "he disclosed new violence",
+    "threat_to_kill": "a threat to kill",
+    "threat_to_partner": "a threat against his partner",
+    "strangulation": "strangulation (choking) disclosed",
+    "weapon_access": "access to a weapon",
+    "contact_against_order": "contact with the victim against the protection order",
+    "stalking_victim": "following or watching the victim",
+    "intoxicated_at_session": "he came to the session intoxicated",
+    "denial_or_minimisation": "denial or minimising of the violence",
+    "blaming_the_victim": "blaming the victim",
+    "controlling_behaviour": "controlling behaviour",
+    "escalation": "escalating anger or abuse",
+    "separation": "separation from his partner",
+    "partner_pregnant_or_infant": "his partner is pregnant or they have a baby under 18 months",
+    "substance_use": "alcohol or drug use",
+    "job_loss_or_debt": "job loss or debt",
+    "child_contact_conflict": "conflict over contact with the children",
+    "suicidal_talk": "talk of suicide",
+}
+INCIDENT_WORDS = {
+    "order_breach": "breach of the protection order",
+    "new_complaint": "a new complaint of violence",
+    "police_callout": "a police call-out",
+    "arrest": "an arrest",
+    "contact_with_victim": "contact with the victim",
+    "stalking": "stalking the victim",
+    "victim_fear": "the victim says she is afraid of him",
+}
+SOURCE_WORDS = {"inspector": "the prevention inspector", "victim_support": "her support worker"}
+SIGNAL_KINDS = ("exit_proposed", "plan_overdue", "order_expiring")
+
+
+class RuleError(ValueError):
+    """A rule set that cannot be used; `errors` maps each place to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    version: int
+    kind: str
+    level: str
+    description: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: int
+    rules: tuple[Rule, ...]
+
+    def as_data(self) -> list[dict[str, Any]]:
+        return [{"id": r.id, "version": r.version, "kind": r.kind, "level": r.level, "description": r.description,
+                 "params": r.params} for r in self.rules]
+
+
+@dataclass(frozen=True)
+class Context:
+    now: datetime
+    zone: tzinfo = UTC
+    earlier: tuple[Finding, ...] = ()  # what the rules before this one found (for the rules that combine others)
+
+
+Evaluator = Callable[[Rule, Case, Context], list[Finding]]
+
+
+# -- parameters each kind takes: name -> (check, default) ----------------------------------------------------------
+def _int(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _fraction(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 1
+
+
+def _names(allowed: Iterable[str] | None = None) -> Callable[[Any], bool]:
+    known = None if allowed is None else set(allowed)
+    return lambda v: (isinstance(v, list) and bool(v) and all(isinstance(x, str) for x in v)
+                      and (known is None or set(v) <= known))
+
+
+REQUIRED = object()  # a parameter with no default
+
+
+def _levels(v: Any) -> bool:
+    return v is None or v in LEVELS
+
+
+SESSION_KINDS = ("group", "makeup", "intake", "individual")
+REQUIRED_SESSIONS = ["group", "individual", "makeup"]
+
+
+def _signs() -> Callable[[Any], bool]:
+    from qadam.contracts import WARNING_SIGNS  # the one list sessions validates against
+
+    return _names(WARNING_SIGNS)
+
+
+PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], Any]]] = {
+    "consecutive_absences": {"threshold": (_int(1, 50), 2), "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
+    "absence_rate": {"window": (_int(2, 100), 6), "rate": (_fraction, 0.5), "min_sessions": (_int(1, 100), 4),
+                     "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
+    "warning_sign": {"signs": (_signs(), REQUIRED), "repeat_days": (_int(0, 3650), 0)},
+    "incident": {"kinds": (_names(INCIDENT_KINDS), REQUIRED), "severe_level": (_levels, None)},
+    "intake_band": {"bands": (_names(), REQUIRED)},
+    "enrollment_signal": {"signals": (_names(SIGNAL_KINDS), REQUIRED)},
+    "cluster": {"of_levels": (_names(LEVELS), ["medium"]), "min_findings": (_int(2, 50), 3),
+                "within_days": (_int(1, 3650), 42)},
+    "combination": {"all_of": (_names(), REQUIRED), "any_of": (lambda v: v == [] or _names()(v), []),
+                    "within_days": (_int(1, 3650), 90)},
+    "assessment_due": {"first_within_days": (_int(0, 365), 14), "every_days": (_int(1, 3650), 28)},
+}
+# the kinds that read other rules' findings run after all the others
+COMBINING = ("cluster", "combination")
+
+
+def parse_rules(version: int, data: Any) -> RuleSet:
+    """A rule set from data (a list of rules), checked whole: every problem is named, none is fixed silently."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, list) or not data:
+        raise RuleError({"rules": ["A rule set is a non-empty list of rules."]})
+    rules, seen = [], set()
+    for i, item in enumerate(data):
+        where = f"rules[{i}]"
+        if not isinstance(item, dict):
+            errors[where] = ["A rule is an object."]
+            continue
+        problems = []
+        rid, kind, level = item.get("id"), item.get("kind"), item.get("level")
+        if not isinstance(rid, str) or not rid or len(rid) > 80:
+            problems.append("id: a name of 1 to 80 characters.")
+        elif rid in seen:
+            problems.append(f"id: {rid} appears twice.")
+        seen.add(rid)
+        if kind not in PARAMS:
+            problems.append(f"kind: one of {', '.join(PARAMS)}.")
+        if level not in LEVELS:
+            problems.append(f"level: one of {', '.join(LEVELS)}.")
+        version_ = item.get("version", 1)
+        if not _int(1, 10_000)(version_):
+            problems.append("version: a whole number from 1.")
+        description = item.get("description")
+        if not isinstance(description, str) or not description.strip():
+            problems.append("description: plain words saying what the rule watches and why.")
+        unknown = set(item) - {"id", "version", "kind", "level", "description", "params"}
+        if unknown:
+            problems.append(f"unknown fields: {', '.join(sorted(unknown))}.")
+        params = item.get("params", {})
+        if not isinstance(params, dict):
+            problems.append("params: an object.")
+            params = {}
+        resolved: dict[str, Any] = {}
+        if kind in PARAMS:
+            spec = PARAMS[kind]
+            for name in sorted(set(params) - set(spec)):
+                problems.append(f"params.{name}: not a parameter of {kind} (it takes {', '.join(spec)}).")
+            for name, (check, default) in spec.items():
+                value = params.get(name, default)
+                if value is REQUIRED:
+                    problems.append(f"params.{name}: required.")
+                elif not check(value):
+                    problems.append(f"params.{name}: {value!r} is not allowed.")
+                resolved[name] = value
+        if problems:
+            errors[where] = problems
+        else:
+            rules.append(Rule(rid, version_, kind, level, description.strip(), resolved))
+    if errors:
+        raise RuleError(errors)
+    return RuleSet(version, tuple(sorted(rules, key=lambda r: r.kind in COMBINING)))
+
+
+def evaluate(case: Case, rules: RuleSet, ctx: Context) -> list[Finding]:
+    """Everything the rules find in the case (flagged already or not; the caller keeps what is new)."""
+    findings: list[Finding] = []
+    for rule in rules.rules:  # combining kinds last, reading what the others found
+        findings.extend(EVALUATORS[rule.kind](rule, case, Context(ctx.now, ctx.zone, tuple(findings))))
+    return findings
+
+
+# -- the kinds --------------------------------------------------------------------------------------------------------
+def _required(marks: Iterable[Mark], kinds: list[str]) -> list[Mark]:
+    """The marks of sessions he had to attend, in session order. A cancelled session asked nothing of him."""
+    return sorted((m for m in marks if m.kind in kinds and not m.cancelled),
+                  key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
+
+
+def absence_runs(marks: Iterable[Mark], kinds: list[str] | None = None) -> list[list[Mark]]:
+    """Runs of unexcused absences: an excused absence neither counts nor ends a run; attending ends it."""
+    runs: list[list[Mark]] = []
+    current: list[Mark] = []
+    for mark in _required(marks, kinds or REQUIRED_SESSIONS):
+        if mark.status == "unexcused":
+            current.append(mark)
+        elif mark.status in ATTENDED:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def consecutive_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    threshold = rule.params["threshold"]
+    findings = []
+    for run in absence_runs(case.marks, rule.params["session_kinds"]):
+        if len(run) < threshold:
+            continue
+        numbers = [m.session_number for m in run]
+        findings.append(Finding(
+            rule.id, rule.version, rule.level, fact_key=run[0].session_id, occurred_at=run[threshold - 1].scheduled_at,
+            fact_ids=tuple(m.session_id for m in run),
+            reasons=[f"{len(run)} unexcused absences in a row: sessions {_numbers(numbers)} "
+                     f"({_day(run[0].scheduled_at, ctx.zone)} to {_day(run[-1].scheduled_at, ctx.zone)}).",
+                     f"{rule.description} (flags {threshold} or more in a row)."],
+            evidence={"session_ids": [m.session_id for m in run], "session_numbers": numbers, "threshold": threshold}))
+    return findings
+
+
+def absence_rate(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """An episode starts at the session where the unexcused share of the last `window` sessions he had to attend
+    (excused ones left out) reaches `rate`, and lasts while it stays there."""
+    p = rule.params
+    marks = [m for m in _required(case.marks, p["session_kinds"]) if m.status != "excused"]
+    episodes: list[tuple[list[Mark], list[Mark], list[Mark]]] = []  # (window at the start, missed then, all missed)
+    in_episode = False
+    for i in range(len(marks)):
+        window = marks[max(0, i + 1 - p["window"]):i + 1]
+        missed = [m for m in window if m.status == "unexcused"]
+        high = len(window) >= p["min_sessions"] and len(missed) / len(window) >= p["rate"]
+        if high and not in_episode:
+            episodes.append((window, missed, list(missed)))
+        elif high:
+            episodes[-1][2].extend(m for m in missed if m not in episodes[-1][2])
+        in_episode = high
+    findings = []
+    for window, missed, every in episodes:
+        numbers = [m.session_number for m in missed]
+        findings.append(Finding(
+            rule.id, rule.version, rule.level, fact_key=window[-1].session_id, occurred_at=window[-1].scheduled_at,
+            fact_ids=tuple(m.session_id for m in every),
+            reasons=[f"{len(missed)} of his last {len(window)} sessions missed without excuse (sessions "
+                     f"{_numbers(numbers)}, up to {_day(window[-1].scheduled_at, ctx.zone)}).",
+                     f"{rule.description} (flags {round(p['rate'] * 100)}% or more of the last {p['window']})."],
+            evidence={"session_ids": [m.session_id for m in missed], "session_numbers": numbers,
+                      "window": len(window), "rate": round(len(missed) / len(window), 2)}))
+    return findings
+
+
+def warning_sign(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """Each observation of the rule's signs; with `repeat_days`, the same sign seen again within that many days of
+    the first sighting is the same episode, not a new flag."""
+    repeat = timedelta(days=rule.params["repeat_days"])
+    findings = []
+    for sign in rule.params["signs"]:
+        seen = sorted((o for o in case.observations if o.sign == sign), key=lambda o: (o.observed_at, o.observation_id))
+        while seen:
+            first = seen[0]
+            episode = [o for o in seen if o.observed_at - first.observed_at <= repeat] if repeat else [first]
+            seen = seen[len(episode):]
+            where = f" at session {first.session_number}" if first.session_number else ""
+            more = f", and {len(episode) - 1} more time(s) within {repeat.days} days" if len(episode) > 1 else ""
+            findings.append(Finding(
+                rule.id, rule.version, rule.level, fact_key=first.observation_id, occurred_at=first.observed_at,
+                fact_ids=tuple(o.observation_id for o in episode),
+                reasons=[f"Warning sign recorded by the facilitator{where} on {_day(first.observed_at, ctx.zone)}: "
+                         f"{SIGN_WORDS.get(sign, sign)}{more}.", f"{rule.description}"],
+                evidence={"sign": sign, "topic": f"sign:{sign}", "observation_ids": [o.observation_id for o in episode],
+                          "session_numbers": [o.session_number for o in episode]}))
+    return findings
+
+
+def incident(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    findings = []
+    for inc in sorted(case.incidents, key=lambda i: (i.occurred_on, i.incident_id)):
+        if inc.kind not in rule.params["kinds"]:
+            continue
+        severe = rule.params["severe_level"] if inc.severity == "severe" else None
+        level = max(rule.level, severe or rule.level, key=LEVELS.index)
+        findings.append(Finding(
+            rule.id, rule.version, level, fact_key=inc.incident_id, occurred_at=_start_of(inc.occurred_on, ctx.zone),
+            fact_ids=(inc.incident_id,),
+            reasons=[f"Incident reported by {SOURCE_WORDS.get(inc.source, inc.source)}: {INCIDENT_WORDS[inc.kind]} "
+                     f"on {inc.occurred_on.isoformat()} ({inc.severity}).", rule.description],
+            evidence={"incident_id": inc.incident_id, "kind": inc.kind, "severity": inc.severity, "source": inc.source,
+                      "topic": f"incident:{inc.kind}"}))
+    return findings
+
+
+def intake_band(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """The latest assessment only: a newer one replaces what an older one said."""
+    latest = case.latest_assessment
+    if latest is None or latest.band not in rule.params["bands"]:
+        return []
+    return [Finding(
+        rule.id, rule.version, rule.level, fact_key=latest.assessment_id, occurred_at=latest.assessed_at,
+        fact_ids=(latest.assessment_id,),
+        reasons=[f"The risk assessment of {_day(latest.assessed_at, ctx.zone)} ({latest.instrument}) scored "
+                 f"{latest.score}: band {latest.band}.", rule.description],
+        evidence={"assessment_id": latest.assessment_id, "score": latest.score, "band": latest.band,
+                  "instrument": latest.instrument})]
+
+
+def enrollment_signal(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    findings = []
+    for sig in sorted(case.signals, key=lambda s: (s.occurred_at, s.signal_id)):
+        if sig.kind not in rule.params["signals"]:
+            continue
+        key, said = _signal_words(sig)
+        if key is None:
+            continue
+        findings.append(Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=sig.occurred_at,
+                                fact_ids=(key,), reasons=[said, rule.description],
+                                evidence={"signal": sig.kind, **{k: sig.facts[k] for k in EVIDENCE_OF_SIGNAL[sig.kind]
+                                                                 if k in sig.facts}}))
+    return findings
+
+
+EVIDENCE_OF_SIGNAL = {"exit_proposed": ("reasons", "unexcused_absences", "consecutive_absences"),
+                      "plan_overdue": ("order_id", "issued_on", "due_on"),
+                      "order_expiring": ("order_id", "expires_on", "days_left")}
+
+
+def _signal_words(sig: OrderSignal) -> tuple[str | None, str]:
+    f = sig.facts
+    if sig.kind == "exit_proposed":
+        return sig.signal_id, "Exit from the programme is proposed: " + " ".join(f.get("reasons", []))
+    if sig.kind == "plan_overdue":
+        return (str(f["order_id"]), f"The correction plan of his protection order (issued {f.get('issued_on')}) was "
+                f"due on {f.get('due_on')} and is not agreed yet.")
+    if sig.kind == "order_expiring":
+        if not f.get("programme_unfinished", True):
+            return None, ""
+        # an extended order that comes near its new end is a new fact
+        return (f"{f['order_id']}:{f['expires_on']}", f"His protection order expires on {f['expires_on']} "
+                f"({f.get('days_left')} days left) while his programme is unfinished.")
+    return None, ""
+
+
+def cluster(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """Several findings of the given levels, on different topics, within `within_days` of each other; the episode
+    lasts while more keep coming within that many days of the last."""
+    p = rule.params
+    window = timedelta(days=p["within_days"])
+    firsts: dict[str, Finding] = {}
+    for f in sorted(ctx.earlier, key=lambda f: (f.occurred_at, f.rule_id, f.fact_key)):
+        if f.level in p["of_levels"]:
+            firsts.setdefault(f.evidence.get("topic", f.rule_id), f)  # the first finding of each topic
+    ordered = sorted(firsts.values(), key=lambda f: (f.occurred_at, f.rule_id, f.fact_key))
+    episodes: list[list[Finding]] = []
+    in_episode = False
+    for i, f in enumerate(ordered):
+        if in_episode and f.occurred_at - episodes[-1][-1].occurred_at <= window:
+            episodes[-1].append(f)
+            continue
+        recent = [g for g in ordered[:i + 1] if f.occurred_at - g.occurred_at <= window]
+        in_episode = len(recent) >= p["min_findings"]
+        if in_episode:
+            episodes.append(recent)
+    findings = []
+    for episode in episodes:
+        keys = [f"{f.rule_id}:{f.fact_key}" for f in episode]
+        start = episode[:p["min_findings"]]
+        findings.append(Finding(
+            rule.id, rule.version, rule.level, fact_key=keys[0], occurred_at=start[-1].occurred_at,
+            fact_ids=tuple(keys),
+            reasons=[f"{len(episode)} signals of level {' or '.join(p['of_levels'])} within {p['within_days']} days: "
+                     + "; ".join(f.reasons[0].rstrip(".") for f in episode) + ".", rule.description],
+            evidence={"findings": keys}))
+    return findings
+
+
+def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """All of `all_of` and one of `any_of` (`sign:<sign>`, `incident:<kind>` or `incident:*`) within `within_days`."""
+    p = rule.params
+    window = timedelta(days=p["within_days"])
+    facts: list[tuple[datetime, str, str, str]] = [
+        (o.observed_at, f"sign:{o.sign}", o.observation_id, SIGN_WORDS.get(o.sign, o.sign)) for o in case.observations]
+    facts += [(_start_of(i.occurred_on, ctx.zone), f"incident:{i.kind}", i.incident_id, INCIDENT_WORDS[i.kind])
+              for i in case.incidents]
+    facts.sort()
+    findings: list[Finding] = []
+    used: set[str] = set()
+    for anchor, _, _, _ in facts:
+        recent = [f for f in facts if anchor - window <= f[0] <= anchor and f[2] not in used]
+        tokens = {f[1] for f in recent}
+        matches = lambda want: want in tokens or (want == "incident:*" and any(t.startswith("incident:") for t in tokens))  # noqa: E731
+        if not all(matches(t) for t in p["all_of"]) or (p["any_of"] and not any(matches(t) for t in p["any_of"])):
+            continue
+        wanted = set(p["all_of"]) | set(p["any_of"])
+        chosen = [f for f in recent if f[1] in wanted or ("incident:*" in wanted and f[1].startswith("incident:"))]
+        used.update(f[2] for f in chosen)
+        findings.append(Finding(
+            rule.id, rule.version, rule.level, fact_key=chosen[0][2], occurred_at=anchor,
+            fact_ids=tuple(f[2] for f in chosen),
+            reasons=[f"Together within {p['within_days']} days: " + "; ".join(
+                f"{words} ({_day(when, ctx.zone)})" for when, _, _, words in chosen) + ".", rule.description],
+            evidence={"facts": [{"fact": token, "id": fid, "on": _day(when, ctx.zone)} for when, token, fid, _ in chosen]}))
+    return findings
+
+
+def assessment_due(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """No intake assessment `first_within_days` after enrolment, or none since `every_days` after the last one."""
+    if case.status not in ("assessed", "active", "suspended"):
+        return []
+    latest = case.latest_assessment
+    if latest is None:
+        if case.enrolled_at is None:
+            return []
+        due = case.enrolled_at + timedelta(days=rule.params["first_within_days"])
+        key, said = "intake", f"No risk assessment since he was enrolled on {_day(case.enrolled_at, ctx.zone)}"
+    else:
+        due = latest.assessed_at + timedelta(days=rule.params["every_days"])
+        key, said = f"after:{latest.assessment_id}", f"The last risk assessment was on {_day(latest.assessed_at, ctx.zone)}"
+    if ctx.now < due:
+        return []
+    return [Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=due, fact_ids=(key,),
+                    reasons=[f"{said}; a new one was due by {_day(due, ctx.zone)}.", rule.description],
+                    evidence={"due": _day(due, ctx.zone)})]
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "consecutive_absences": consecutive_absences, "absence_rate": absence_rate, "warning_sign": warning_sign,
+    "incident": incident, "intake_band": intake_band, "enrollment_signal": enrollment_signal, "cluster": cluster,
+    "combination": combination, "assessment_due": assessment_due,
+}
+assert set(EVALUATORS) == set(PARAMS)
+
+
+def new_findings(findings: Iterable[Finding], flagged: dict[str, set[str]]) -> list[Finding]:
+    """The findings whose facts no flag of the same rule has named yet (`flagged`: rule id -> every fact id its flags
+    for this case named). A finding sharing a fact with a flagged one is the same episode: never raised twice."""
+    fresh = []
+    for f in findings:
+        ids = f.all_ids
+        seen = flagged.setdefault(f.rule_id, set())
+        if ids & seen:
+            continue
+        seen.update(ids)
+        fresh.append(f)
+    return fresh
+
+
+# -- words ------------------------------------------------------------------------------------------------------------
+def _day(moment: datetime, zone: tzinfo) -> str:
+    """The date as people where it happened read it."""
+    return moment.astimezone(zone).date().isoformat()
+
+
+def _start_of(day: Any, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _numbers(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return str(numbers[0])
+    return ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+
+
+def observation_from(facts: dict[str, Any]) -> Observation:
+    return Observation(str(facts["observation_id"]), facts["sign"], _aware(facts["observed_at"]),
+                       facts.get("session_number"))
+
+
+def incident_from(row: Any) -> Incident:
+    return Incident(str(row.id), row.kind, row.occurred_on, row.severity, row.source)
+
+
+def _aware(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

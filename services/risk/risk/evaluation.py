@@ -1,0 +1,298 @@
+"""Evaluate enrolments against the rules in force: load their facts in bulk, keep what is new, raise it, and move
+their level. One path for an event, a request (an incident, an assessment, a resolved flag) and the batch recompute,
+so all three give the same flags for the same facts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from qadam.config import Settings
+from qadam.events import Event
+from qadam.log import get_logger, log_context
+from qadam.outbox import add_events
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from . import SERVICE
+from .domain import (
+    OPEN_STATUSES,
+    Assessment,
+    Case,
+    Context,
+    Finding,
+    Mark,
+    OrderSignal,
+    RuleSet,
+    evaluate,
+    highest,
+    new_findings,
+    parse_rules,
+)
+from .domain.rules import incident_from, observation_from
+from .models import Assessment as AssessmentRow
+from .models import (
+    AttendanceFact,
+    EnrolmentView,
+    Flag,
+    Incident,
+    LevelChange,
+    RiskLevel,
+    RuleSetVersion,
+    Signal,
+)
+
+log = get_logger(__name__)
+
+SIGNAL_KINDS = {"enrollment.exit.proposed": "exit_proposed", "enrollment.order.plan_overdue": "plan_overdue",
+                "enrollment.order.expiring": "order_expiring"}
+WARNING_SIGN = "sessions.warning_sign.observed"
+_rule_sets: dict[int, RuleSet] = {}
+
+
+def rules_in_force(s: Session) -> RuleSet:
+    """The newest rule set (parsed once per version in this process)."""
+    version = s.execute(sa.select(sa.func.max(RuleSetVersion.version))).scalar_one()
+    if version not in _rule_sets:
+        data = s.execute(sa.select(RuleSetVersion.rules).where(RuleSetVersion.version == version)).scalar_one()
+        _rule_sets[version] = parse_rules(version, data)
+    return _rule_sets[version]
+
+
+def lock_enrolments(s: Session, enrolment_ids: Iterable[object]) -> None:
+    """Serialise the handling of each enrolment across workers and requests, even before its row exists (FOR UPDATE
+    locks nothing then). Taken in one order, so two transactions cannot deadlock."""
+    ids = sorted({str(e) for e in enrolment_ids})
+    s.execute(sa.text("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
+                      "FROM unnest(CAST(:ids AS text[])) AS x ORDER BY x) AS ordered"), {"ids": ids})
+
+
+@dataclass
+class Outcome:
+    evaluated: int = 0
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    level_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: Outcome) -> None:
+        self.evaluated += other.evaluated
+        self.flags += other.flags
+        self.level_changes += other.level_changes
+
+
+def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: Settings, cause: str,
+                        lock: bool = True, now: datetime | None = None, rules: RuleSet | None = None,
+                        triggers: Mapping[str, Event] | None = None) -> Outcome:
+    """Evaluate the open enrolments among `enrolment_ids`: raise what is new, move their levels.
+
+    `triggers` maps an enrolment to the event that caused its evaluation: its flags carry that event's correlation.
+    """
+    ids = sorted({str(e) for e in enrolment_ids})
+    outcome = Outcome()
+    if not ids:
+        return outcome
+    if lock:
+        lock_enrolments(s, ids)
+    now = now or datetime.now(UTC)
+    rules = rules or rules_in_force(s)
+    views, cases = load_cases(s, ids)
+    flagged, unresolved = _flags_of(s, list(cases))
+    levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
+                            .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
+    ctx = Context(now, settings.zone)
+    new_rows: list[dict[str, Any]] = []
+    for enrolment_id, case in cases.items():
+        fresh = new_findings(evaluate(case, rules, ctx), flagged[enrolment_id])
+        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now) for f in fresh]
+        outcome.evaluated += 1
+    raised = _insert_flags(s, new_rows)
+    for row in raised:
+        unresolved[row["enrolment_id"]].append((row["id"], row["level"]))
+    moves = _moves(views, {e: unresolved[e] for e in cases}, levels, cause, now)
+    _publish(s, views, raised, moves, triggers or {})
+    outcome.flags, outcome.level_changes = raised, moves
+    return outcome
+
+
+def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, Any]]:
+    """Move an enrolment's level after its flags changed without an evaluation (a flag resolved)."""
+    key = uuid.UUID(str(enrolment_id))
+    view = s.get(EnrolmentView, key)
+    if view is None:
+        return []
+    _, unresolved = _flags_of(s, [key])
+    level = s.execute(sa.select(RiskLevel.level).where(RiskLevel.enrolment_id == key)).scalar()
+    moves = _moves({key: _view_dict(view)}, {key: unresolved[key]}, {key: level} if level else {}, cause,
+                   datetime.now(UTC))
+    _publish(s, {key: _view_dict(view)}, [], moves, {})
+    return moves
+
+
+# -- loading ----------------------------------------------------------------------------------------------------------
+VIEW_COLUMNS = (EnrolmentView.enrolment_id, EnrolmentView.participant_code, EnrolmentView.status,
+                EnrolmentView.region, EnrolmentView.district, EnrolmentView.inspector_id,
+                EnrolmentView.psychologist_id, EnrolmentView.victim_support_worker_id, EnrolmentView.enrolled_at)
+
+
+def _view_dict(view: Any) -> dict[str, Any]:
+    return {c.key: getattr(view, c.key) for c in VIEW_COLUMNS}
+
+
+def load_cases(s: Session, ids: Sequence[str]) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, Case]]:
+    """The open enrolments among `ids`, each with every fact risk holds of it: a handful of statements, however many."""
+    views = {r.enrolment_id: r._asdict() for r in s.execute(
+        sa.select(*VIEW_COLUMNS).where(EnrolmentView.enrolment_id.in_(ids),
+                                       EnrolmentView.status.in_(OPEN_STATUSES)))}
+    keys = list(views)
+    if not keys:
+        return {}, {}
+    marks: dict[uuid.UUID, list[Mark]] = defaultdict(list)
+    for r in s.execute(sa.select(AttendanceFact.enrolment_id, AttendanceFact.session_id, AttendanceFact.session_number,
+                                 AttendanceFact.scheduled_at, AttendanceFact.status, AttendanceFact.session_kind)
+                       .where(AttendanceFact.enrolment_id.in_(keys))):
+        marks[r.enrolment_id].append(Mark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    observations, signals = defaultdict(list), defaultdict(list)
+    by_code = defaultdict(list)
+    for key, view in views.items():
+        by_code[view["participant_code"]].append(key)
+    for r in s.execute(sa.select(Signal.event_id, Signal.kind, Signal.enrolment_ids, Signal.participant_code,
+                                 Signal.facts, Signal.occurred_at).where(sa.or_(
+            Signal.enrolment_ids.overlap(sa.cast(keys, Signal.enrolment_ids.type)),
+            # an order reported before he was enrolled names no enrolment yet: it is his
+            sa.and_(Signal.enrolment_ids == sa.cast([], Signal.enrolment_ids.type),
+                    Signal.participant_code.in_(list(by_code)))))):
+        owners = [e for e in r.enrolment_ids if e in views] or by_code.get(r.participant_code, [])
+        for key in owners:
+            if r.kind == WARNING_SIGN:
+                observations[key].append(observation_from(r.facts))
+            elif r.kind in SIGNAL_KINDS:
+                signals[key].append(OrderSignal(str(r.event_id), SIGNAL_KINDS[r.kind], r.occurred_at, r.facts))
+    incidents = defaultdict(list)
+    for r in s.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
+                                 Incident.severity, Incident.source).where(Incident.enrolment_id.in_(keys))):
+        incidents[r.enrolment_id].append(incident_from(r))
+    assessments = defaultdict(list)
+    for r in s.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
+                                 AssessmentRow.instrument_version, AssessmentRow.score, AssessmentRow.band,
+                                 AssessmentRow.level, AssessmentRow.assessed_at)
+                       .where(AssessmentRow.enrolment_id.in_(keys))):
+        assessments[r.enrolment_id].append(Assessment(str(r.id), f"{r.instrument_id} v{r.instrument_version}", r.score,
+                                                      r.band, r.level, r.assessed_at))
+    cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
+                       tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key])) for key, v in views.items()}
+    return views, cases
+
+
+def _flags_of(s: Session, keys: list[uuid.UUID]) -> tuple[dict[uuid.UUID, dict[str, set[str]]],
+                                                          dict[uuid.UUID, list[tuple[uuid.UUID, str]]]]:
+    """For each enrolment: rule id -> every fact its flags named (resolved ones too: never raised twice); and its
+    unresolved flags with their levels."""
+    flagged: dict[uuid.UUID, dict[str, set[str]]] = defaultdict(dict)
+    unresolved: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = defaultdict(list)
+    for r in s.execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level,
+                                 Flag.status).where(Flag.enrolment_id.in_(keys))):
+        flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
+        if r.status != "resolved":
+            unresolved[r.enrolment_id].append((r.id, r.level))
+    return flagged, unresolved
+
+
+# -- raising ----------------------------------------------------------------------------------------------------------
+def _flag_row(view: dict[str, Any], f: Finding, rule_set_version: int, now: datetime) -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "enrolment_id": view["enrolment_id"], "participant_code": view["participant_code"],
+            "region": view["region"], "district": view["district"], "rule_id": f.rule_id,
+            "rule_version": f.rule_version, "rule_set_version": rule_set_version, "level": f.level,
+            "fact_key": f.fact_key[:200], "fact_ids": [i[:200] for i in f.all_ids], "reasons": f.reasons,
+            "evidence": _json_ready(f.evidence), "status": "open", "raised_at": now}
+
+
+def _insert_flags(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert; a flag another transaction raised for the same facts first is skipped (the unique key holds)."""
+    if not rows:
+        return []
+    inserted: set[uuid.UUID] = set()
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        inserted.update(s.execute(insert(Flag).values(chunk)
+                                  .on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact")
+                                  .returning(Flag.id)).scalars())
+    return [r for r in rows if r["id"] in inserted]
+
+
+def _moves(views: Mapping[uuid.UUID, dict[str, Any]], unresolved: Mapping[uuid.UUID, list[tuple[uuid.UUID, str]]],
+           levels: Mapping[uuid.UUID, str], cause: str, now: datetime) -> list[dict[str, Any]]:
+    """Each enrolment whose level (the highest of its unresolved flags, low with none) is not the one held."""
+    moves = []
+    for key, flags in unresolved.items():
+        level = highest([lv for _, lv in flags])
+        before = levels.get(key, "low")
+        if level != before:
+            top = [fid for fid, lv in flags if lv == level]
+            moves.append({"enrolment_id": key, "from_level": before, "level": level, "changed_at": now,
+                          "cause": cause, "flag_ids": top})
+    return moves
+
+
+def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list[dict[str, Any]],
+             moves: list[dict[str, Any]], triggers: Mapping[str, Event]) -> None:
+    if moves:
+        stmt = insert(RiskLevel).values([{"enrolment_id": m["enrolment_id"], "level": m["level"],
+                                          "since": m["changed_at"], "version": 1} for m in moves])
+        versions = dict(s.execute(stmt.on_conflict_do_update(
+            index_elements=[RiskLevel.enrolment_id],
+            set_={"level": stmt.excluded.level, "since": stmt.excluded.since, "version": RiskLevel.version + 1})
+            .returning(RiskLevel.enrolment_id, RiskLevel.version)).all())
+        s.execute(sa.insert(LevelChange), moves)
+        for m in moves:
+            m["version"] = versions[m["enrolment_id"]]
+    groups: dict[str | None, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = defaultdict(lambda: ([], []))
+    for row in raised:
+        groups[str(row["enrolment_id"])][0].append(row)
+    for m in moves:
+        groups[str(m["enrolment_id"])][1].append(m)
+    by_correlation: dict[tuple[str | None, str | None], tuple[list[dict], list[dict]]] = defaultdict(lambda: ([], []))
+    for enrolment_id, (flags, changes) in groups.items():
+        trigger = triggers.get(enrolment_id)
+        key = (trigger.correlation_id, str(trigger.id)) if trigger else (None, None)
+        by_correlation[key][0].extend(flags)
+        by_correlation[key][1].extend(changes)
+    for (correlation_id, message_id), (flags, changes) in by_correlation.items():
+        context = {"correlation_id": correlation_id, "message_id": message_id} if correlation_id else {}
+        with log_context(**context):
+            add_events(s, "risk.flag.raised", [_flag_event(views[f["enrolment_id"]], f) for f in flags],
+                       producer=SERVICE)
+            add_events(s, "risk.level.changed", [_level_event(views[m["enrolment_id"]], m) for m in changes],
+                       producer=SERVICE)
+            for f in flags:
+                log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], level=f["level"],
+                         participant_code=f["participant_code"])
+            for m in changes:
+                log.info("level_changed", enrolment_id=str(m["enrolment_id"]), from_level=m["from_level"],
+                         level=m["level"], cause=m["cause"])
+
+
+def _flag_event(view: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+    return {"flag_id": f["id"], "enrolment_id": f["enrolment_id"], "participant_code": f["participant_code"],
+            "rule_id": f["rule_id"], "rule_version": f["rule_version"], "rule_set_version": f["rule_set_version"],
+            "level": f["level"], "reasons": f["reasons"], "evidence": f["evidence"], "region": f["region"],
+            "district": f["district"], "inspector_id": view["inspector_id"], "psychologist_id": view["psychologist_id"],
+            "raised_at": f["raised_at"]}
+
+
+def _level_event(view: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:
+    return {"enrolment_id": m["enrolment_id"], "participant_code": view["participant_code"],
+            "from_level": m["from_level"], "level": m["level"], "version": m["version"], "changed_at": m["changed_at"],
+            "cause": m["cause"], "flag_ids": m["flag_ids"], "region": view["region"], "district": view["district"],
+            "inspector_id": view["inspector_id"], "psychologist_id": view["psychologist_id"],
+            "victim_support_worker_id": view["victim_support_worker_id"]}
+
+
+def _json_ready(data: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(data, default=str))

@@ -1,0 +1,139 @@
+"""Re-evaluate every open enrolment in a batch: after the rules change, daily for the rules that read the calendar,
+or when asked. Only what is new is raised (the facts already flagged stay flagged once); levels move where they
+must. Progress is kept on the recompute's row chunk by chunk, so a crash resumes where it stopped.
+
+    python -m risk.recompute            # request one and run it here, now
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from qadam.config import Settings
+from qadam.db import make_engine, make_session_factory, transaction
+from qadam.log import configure_logging, get_logger
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import SERVICE
+from .domain import OPEN_STATUSES, parse_rules
+from .evaluation import evaluate_enrolments
+from .models import EnrolmentView, Recompute, RuleSetVersion
+
+log = get_logger(__name__)
+STALE = timedelta(minutes=10)  # a running recompute whose worker stopped reporting is taken over
+
+
+def request_recompute(s: Session, *, reason: str, by: str, status: str = "pending") -> Recompute:
+    """A recompute under the rules in force, for a worker to claim (or, `running`, for the caller to run)."""
+    version = s.execute(sa.select(sa.func.max(RuleSetVersion.version))).scalar_one()
+    now = datetime.now(UTC)
+    job = Recompute(id=uuid.uuid4(), rule_set_version=version, reason=reason, requested_by=by, status=status,
+                    started_at=now if status == "running" else None, updated_at=now)
+    s.add(job)
+    s.flush()
+    return job
+
+
+def claim(factory: sessionmaker[Session]) -> uuid.UUID | None:
+    """The oldest pending recompute, or a running one whose worker went quiet; None when there is none."""
+    with transaction(factory) as s:
+        now = datetime.now(UTC)
+        job = s.execute(sa.select(Recompute).where(sa.or_(
+            Recompute.status == "pending",
+            sa.and_(Recompute.status == "running", Recompute.updated_at < now - STALE)))
+            .order_by(Recompute.requested_at).limit(1).with_for_update(skip_locked=True)).scalar()
+        if job is None:
+            return None
+        job.status, job.updated_at = "running", now
+        job.started_at = job.started_at or now
+        return job.id
+
+
+def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
+        stop: threading.Event | None = None) -> dict[str, Any]:
+    """Evaluate every open enrolment, chunk by chunk, each chunk one transaction; resumable after a crash."""
+    with transaction(factory) as s:
+        job = s.get(Recompute, job_id)
+        assert job is not None
+        data = s.execute(sa.select(RuleSetVersion.rules)
+                         .where(RuleSetVersion.version == job.rule_set_version)).scalar_one()
+        rules = parse_rules(job.rule_set_version, data)
+        cause = {"rules_changed": f"rules changed (rule set v{job.rule_set_version})",
+                 "daily": "daily re-evaluation"}.get(job.reason, "recompute")
+        # the enrolments to evaluate: open now, in a fixed order so a resumed run skips what it finished
+        done = job.evaluated
+    started = time.perf_counter()
+    with factory() as s:
+        ids = list(s.execute(sa.select(EnrolmentView.enrolment_id).where(EnrolmentView.status.in_(OPEN_STATUSES))
+                             .order_by(EnrolmentView.enrolment_id)).scalars())
+    now = datetime.now(UTC)
+    totals = {"evaluated": done, "flags_raised": 0, "levels_changed": 0}
+    for start in range(done, len(ids), settings.risk_recompute_chunk):
+        if stop is not None and stop.is_set():
+            log.info("recompute_paused", recompute_id=str(job_id), evaluated=totals["evaluated"])
+            return totals
+        chunk = ids[start:start + settings.risk_recompute_chunk]
+        with transaction(factory) as s:
+            outcome = evaluate_enrolments(s, chunk, settings=settings, cause=cause, now=now, rules=rules)
+            totals["evaluated"] = start + len(chunk)
+            totals["flags_raised"] += len(outcome.flags)
+            totals["levels_changed"] += len(outcome.level_changes)
+            s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
+                evaluated=totals["evaluated"], flags_raised=Recompute.flags_raised + len(outcome.flags),
+                levels_changed=Recompute.levels_changed + len(outcome.level_changes), updated_at=datetime.now(UTC)))
+    with transaction(factory) as s:
+        s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
+            status="done", finished_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+    log.info("recompute_done", recompute_id=str(job_id), seconds=round(time.perf_counter() - started, 1), **totals)
+    return totals
+
+
+def watch(settings: Settings, stop: threading.Event) -> None:
+    """The worker's loop: run requested recomputes; every QADAM_RISK_SWEEP_HOURS, request a daily one."""
+    engine = make_engine(settings.database_url, pool_size=1)
+    factory = make_session_factory(engine)
+    try:
+        while not stop.is_set():
+            try:
+                _sweep_if_due(factory, settings)
+                job_id = claim(factory)
+                if job_id is not None:
+                    run(factory, settings, job_id, stop)
+                    continue
+            except Exception:  # noqa: BLE001 - the database may be away: try again next round
+                log.warning("recompute_failed", exc_info=True)
+            stop.wait(settings.risk_recompute_poll_seconds)
+    finally:
+        engine.dispose()
+
+
+def _sweep_if_due(factory: sessionmaker[Session], settings: Settings) -> None:
+    if settings.risk_sweep_hours <= 0:
+        return
+    with transaction(factory) as s:
+        s.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("risk.daily", 0))))
+        last = s.execute(sa.select(sa.func.max(Recompute.requested_at)).where(Recompute.reason == "daily")).scalar()
+        if last is None or datetime.now(UTC) - last >= timedelta(hours=settings.risk_sweep_hours):
+            request_recompute(s, reason="daily", by="system")
+
+
+def main() -> None:
+    settings = Settings.from_env(SERVICE)
+    configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
+    engine = make_engine(settings.database_url, pool_size=1)
+    factory = make_session_factory(engine)
+    with transaction(factory) as s:
+        job_id = request_recompute(s, reason="requested", by="command", status="running").id
+    totals = run(factory, settings, job_id)
+    print(f"recompute {job_id}: {totals['evaluated']} enrolments evaluated, {totals['flags_raised']} flags raised, "
+          f"{totals['levels_changed']} levels changed")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
