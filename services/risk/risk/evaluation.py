@@ -269,11 +269,11 @@ def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list
             add_events(s, "risk.level.changed", [_level_event(views[m["enrolment_id"]], m) for m in changes],
                        producer=SERVICE)
             for f in flags:
-                log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], level=f["level"],
+                log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], flag_level=f["level"],
                          participant_code=f["participant_code"])
             for m in changes:
                 log.info("level_changed", enrolment_id=str(m["enrolment_id"]), from_level=m["from_level"],
-                         level=m["level"], cause=m["cause"])
+                         to_level=m["level"], cause=m["cause"])
 
 
 def _flag_event(view: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:

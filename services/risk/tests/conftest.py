@@ -53,3 +53,29 @@ def _deliver(settings, factory, events) -> None:
             table[event.type](s, event)
 
 
+
+
+@pytest.fixture
+def enrol(risk_db):
+    """enrol(**overrides) -> a new enrolment known to risk (through its real handler): Urganch, insp-r / psy-r."""
+    settings, factory, _ = risk_db
+
+    def make(support_worker: str | None = None, **overrides) -> uuid.UUID:
+        enrolment = overrides.pop("enrolment_id", uuid.uuid4())
+        enrolled, _ = _events_for(enrolment, [])
+        if overrides:
+            enrolled.data.update(overrides)
+        events = [enrolled]
+        if support_worker:
+            d = enrolled.data
+            events.append(catalog.parse(catalog.build("enrollment.status.changed", {
+                "enrolment_id": enrolment, "participant_code": d["participant_code"], "cohort_id": d["cohort_id"],
+                "region": d["region"], "district": d["district"], "inspector_id": d["inspector_id"],
+                "psychologist_id": d["psychologist_id"], "action": "start", "from_status": "assessed",
+                "status": "active", "changed_by": "insp-r", "changed_at": datetime.now(UTC),
+                "victim_support_worker_id": support_worker, "version": 2},
+                producer="enrollment", correlation_id="c", causation_id=None)))
+        _deliver(settings, factory, events)
+        return enrolment
+
+    return make

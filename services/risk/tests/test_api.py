@@ -1,12 +1,47 @@
-"""Risk's API: who sees which flags."""
+"""Risk's API on the real database: who sees which flags; incidents, assessments, acknowledgement, resolution,
+levels and their history, rules as data and the recompute, the explanation."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 
 
 def bearer(t: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {t}"}
+
+
+@pytest.fixture
+def client(app_for):
+    return app_for("risk").test_client()
+
+
+@pytest.fixture
+def who(token):
+    """who(role) -> headers of the named people of the enrolments `enrol` makes."""
+    people = {
+        "inspector": token("insp-r", "inspector", **URGANCH),
+        "psychologist": token("psy-r", "psychologist", **URGANCH),
+        "support_worker": token("sw-r", "support_worker", **URGANCH),
+        "supervisor": token("sup-r", "supervisor", region="Xorazm viloyati"),
+        "manager": token("mgr-r", "manager", region="Xorazm viloyati"),
+        "administrator": token("adm", "administrator"),
+        "other_psychologist": token("psy-other", "psychologist", **URGANCH),
+        "other_inspector": token("insp-x", "inspector", region="Xorazm viloyati", district="Xiva"),
+    }
+    return lambda role: bearer(people[role])
+
+
+def outbox(engine, routing_key: str, enrolment) -> list[dict]:
+    with engine.connect() as c:
+        return c.execute(sa.text("SELECT envelope->'data' FROM outbox WHERE routing_key = :k "
+                                 "AND envelope->'data'->>'enrolment_id' = :e ORDER BY created_at, id"),
+                         {"k": routing_key, "e": str(enrolment)}).scalars().all()
 
 
 def test_flags_are_seen_by_the_district_and_the_responsible_people_only(app_for, token, risk_db, events_for, deliver):
@@ -15,7 +50,7 @@ def test_flags_are_seen_by_the_district_and_the_responsible_people_only(app_for,
     enrolled, marks = events_for(enrolment, ["unexcused", "unexcused"])  # Urganch, insp-r / psy-r
     deliver(settings, factory, [enrolled, *marks])
     client = app_for("risk").test_client()
-    path = f"/flags?enrolment_id={enrolment}"
+    path = f"/flags?enrolment_id={enrolment}&rule_id=consecutive_absences"
 
     def total(t: str) -> int:
         return client.get(path, headers=bearer(t)).get_json()["total"]
@@ -27,3 +62,216 @@ def test_flags_are_seen_by_the_district_and_the_responsible_people_only(app_for,
     assert total(token("psy-other", "psychologist", region="Xorazm viloyati", district="Urganch")) == 0
     assert total(token("mgr-other", "manager", region="Buxoro viloyati")) == 0
     assert total(token("mgr-no-region", "manager")) == 0
+
+
+def test_a_reported_breach_raises_a_critical_flag_and_the_level_at_once(client, who, enrol, risk_db):
+    _, _, engine = risk_db
+    enrolment = enrol()
+    response = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "order_breach", "occurred_on": (date.today() - timedelta(days=1)).isoformat(), "severity": "serious",
+        "details": "Came to her mother's house at night."})
+    assert response.status_code == 201, response.get_json()
+    incident = response.get_json()
+    [flag] = incident["flags"]
+    assert flag["rule_id"] == "incident.order_breach" and flag["level"] == "critical"
+    assert "breach of the protection order" in flag["reasons"][0]
+    assert incident["details"] == "Came to her mother's house at night."  # the inspector reads his own words
+    [raised] = outbox(engine, "risk.flag.raised", enrolment)
+    assert raised["level"] == "critical" and raised["inspector_id"] == "insp-r"
+    [moved] = outbox(engine, "risk.level.changed", enrolment)
+    assert (moved["from_level"], moved["level"], moved["flag_ids"]) == ("low", "critical", [flag["id"]])
+    explained = client.get(f"/enrolments/{enrolment}/risk", headers=who("psychologist")).get_json()
+    assert explained["level"] == "critical"
+    assert any("breach of the protection order" in line for line in explained["read_aloud"])
+    # a second report of another incident is new facts; the same request retried is not
+    again = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector") | {"Idempotency-Key": "k-1"},
+                        json={"kind": "police_callout", "occurred_on": date.today().isoformat(), "severity": "minor"})
+    replay = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector") | {"Idempotency-Key": "k-1"},
+                         json={"kind": "police_callout", "occurred_on": date.today().isoformat(), "severity": "minor"})
+    assert again.status_code == replay.status_code == 201 and again.get_json()["id"] == replay.get_json()["id"]
+    assert len(outbox(engine, "risk.flag.raised", enrolment)) == 2
+
+
+def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator_facing_staff(client, who, enrol):
+    enrolment = enrol(support_worker="sw-r")
+    response = client.post(f"/enrolments/{enrolment}/incidents", headers=who("support_worker"), json={
+        "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "severe",
+        "details": "She is hiding at her sister's in Xonqa."})
+    assert response.status_code == 201, response.get_json()
+    [flag] = response.get_json()["flags"]
+    assert flag["level"] == "critical" and "her support worker" in flag["reasons"][0]
+    assert "Xonqa" not in str(flag)
+    for role in ("psychologist", "inspector", "supervisor", "manager"):
+        [seen] = client.get(f"/enrolments/{enrolment}/incidents", headers=who(role)).get_json()["items"]
+        assert seen["kind"] == "victim_fear" and seen["details"] is None and seen["reported_by"] is None, role
+        assert "Xonqa" not in client.get(f"/enrolments/{enrolment}/risk", headers=who(role)).get_data(as_text=True)
+    [hers] = client.get(f"/enrolments/{enrolment}/incidents", headers=who("support_worker")).get_json()["items"]
+    assert hers["details"] == "She is hiding at her sister's in Xonqa." and hers["reported_by"] == "sw-r"
+
+
+def test_an_incident_is_refused_clearly_and_loses_nothing(client, who, enrol):
+    enrolment = enrol()
+    cases = [({"kind": "bad", "occurred_on": date.today().isoformat(), "severity": "minor"}, "kind"),
+             ({"kind": "arrest", "occurred_on": (date.today() + timedelta(days=2)).isoformat(), "severity": "minor"},
+              "occurred_on"),
+             ({"kind": "arrest", "occurred_on": date.today().isoformat()}, "severity")]
+    for body, field in cases:
+        response = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json=body)
+        assert response.status_code == 422 and response.content_type == "application/problem+json"
+        assert field in str(response.get_json()["errors"])
+    assert client.post(f"/enrolments/{enrolment}/incidents", headers=who("psychologist"),
+                       json=cases[0][0]).status_code == 403
+    assert client.post(f"/enrolments/{enrolment}/incidents", headers=who("other_inspector"), json={
+        "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"}).status_code == 404
+    assert client.get(f"/enrolments/{enrolment}/incidents", headers=who("inspector")).get_json()["total"] == 0
+
+
+def answers(yes: int) -> dict[str, str]:
+    import json
+    from importlib.resources import files
+
+    items = json.loads(files("risk").joinpath("defaults/instrument.json").read_text())["items"]
+    return {item["id"]: ("yes" if n < yes else "no") for n, item in enumerate(items)}
+
+
+def test_an_assessment_is_scored_banded_kept_and_a_high_band_flagged(client, who, enrol, risk_db):
+    _, _, engine = risk_db
+    enrolment = enrol()
+    path = f"/enrolments/{enrolment}/assessments"
+    first = client.post(path, headers=who("psychologist"), json={"answers": answers(5)})
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert (body["score"], body["band"], body["level"], body["instrument_id"]) == (5, "high", "high", "qadam-intake")
+    assert body["next_due"] == (date.today() + timedelta(days=28)).isoformat()
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert flag["rule_id"] == "intake.band_high" and "scored 5: band high" in flag["reasons"][0]
+    review = client.post(path, headers=who("inspector"), json={"answers": answers(1), "kind": "review"})
+    assert review.get_json()["band"] == "low"
+    history = client.get(path, headers=who("manager")).get_json()
+    assert [a["score"] for a in history["items"]] == [1, 5]  # newest first; the history stays
+    # missing and unknown answers are named, nothing is stored
+    partial = answers(2)
+    partial.pop("prior_custody")
+    refused = client.post(path, headers=who("psychologist"), json={"answers": partial})
+    assert refused.status_code == 422 and "answers.prior_custody" in refused.get_json()["errors"]
+    unknown = {k: "unknown" for k in answers(0)}
+    refused = client.post(path, headers=who("psychologist"), json={"answers": unknown})
+    assert refused.status_code == 422 and "unknown" in str(refused.get_json()["errors"])
+    assert client.get(path, headers=who("psychologist")).get_json()["total"] == 2
+    assert client.post(path, headers=who("other_psychologist"), json={"answers": answers(0)}).status_code == 404
+    explained = client.get(f"/enrolments/{enrolment}/risk?lang=ru", headers=who("inspector")).get_json()
+    assert explained["assessment"]["score"] == 1
+    assert any("По учётам было насилие" in line for line in explained["read_aloud"])
+
+
+def test_a_region_loads_its_own_instrument_and_its_enrolments_are_scored_with_it(client, who, enrol, token):
+    own = {"id": "xorazm-screen", "name": "Xorazm screen", "max_unknown": 0,
+           "items": [{"id": "breach", "text": {"en": "Breached an order before."},
+                      "answers": [{"value": "yes", "weight": 3}, {"value": "no", "weight": 0}]},
+                     {"id": "fear", "text": {"en": "She fears him."},
+                      "answers": [{"value": "yes", "weight": 2}, {"value": "no", "weight": 0}]}],
+           "bands": [{"name": "lower", "min_score": 0, "level": "low"}, {"name": "higher", "min_score": 3,
+                                                                         "level": "high"}]}
+    other = bearer(token("mgr-b", "manager", region="Buxoro viloyati"))
+    assert client.post("/instruments", headers=other, json={"region": "Xorazm viloyati",
+                                                             "definition": own}).status_code == 403
+    bad = client.post("/instruments", headers=who("manager"), json={"region": "Xorazm viloyati", "definition": {
+        **own, "bands": [{"name": "x", "min_score": 1, "level": "low"}]}})
+    assert bad.status_code == 422 and "bands" in str(bad.get_json()["errors"])
+    loaded = client.post("/instruments", headers=who("manager"), json={"region": "Xorazm viloyati", "definition": own})
+    assert loaded.status_code == 201 and loaded.get_json()["version"] == 1
+    enrolment = enrol()
+    scored = client.post(f"/enrolments/{enrolment}/assessments", headers=who("psychologist"),
+                         json={"answers": {"breach": "yes", "fear": "no"}}).get_json()
+    assert (scored["instrument_id"], scored["score"], scored["band"]) == ("xorazm-screen", 3, "higher")
+    elsewhere = enrol(region="Buxoro viloyati", district="Buxoro")
+    response = client.post(f"/enrolments/{elsewhere}/assessments", headers=bearer(token("adm", "administrator")),
+                           json={"answers": {"breach": "yes", "fear": "no"}})
+    assert response.status_code == 422 and "answers.prior_domestic_violence" in response.get_json()["errors"]
+
+
+def test_a_flag_is_acknowledged_once_resolved_with_a_reason_and_the_level_falls(client, who, enrol, risk_db):
+    _, _, engine = risk_db
+    enrolment = enrol(support_worker="sw-r")
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "new_complaint", "occurred_on": date.today().isoformat(), "severity": "serious"})
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("psychologist")).get_json()["items"]
+    path = f"/flags/{flag['id']}"
+    assert client.post(f"{path}/acknowledge", headers=who("manager")).status_code == 403
+    acked = client.post(f"{path}/acknowledge", headers=who("psychologist")).get_json()
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "psy-r"
+    again = client.post(f"{path}/acknowledge", headers=who("inspector")).get_json()
+    assert again["acknowledged_by"] == "psy-r" and again["acknowledged_at"] == acked["acknowledged_at"]
+    no_reason = client.post(f"{path}/resolve", headers=who("inspector"), json={})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["errors"]
+    assert client.post(f"{path}/resolve", headers=who("support_worker"), json={"reason": "x" * 5}).status_code == 403
+    resolved = client.post(f"{path}/resolve", headers=who("inspector"),
+                           json={"reason": "Complaint withdrawn; checked with the mahalla chair."}).get_json()
+    assert resolved["status"] == "resolved" and resolved["resolution"].startswith("Complaint withdrawn")
+    assert client.post(f"{path}/resolve", headers=who("inspector"), json={"reason": "again"}).status_code == 409
+    assert client.post(f"{path}/acknowledge", headers=who("inspector")).status_code == 409
+    moves = outbox(engine, "risk.level.changed", enrolment)
+    assert [(m["from_level"], m["level"]) for m in moves] == [("low", "high"), ("high", "low")]
+    assert moves[0]["victim_support_worker_id"] == "sw-r" and [m["version"] for m in moves] == [1, 2]
+    explained = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()
+    assert explained["level"] == "low" and explained["factors"] == []
+    assert [(h["from_level"], h["level"]) for h in explained["history"]] == [("high", "low"), ("low", "high")]
+    assert any("1 earlier flag was resolved" in line for line in explained["read_aloud"])
+
+
+def test_rules_are_versioned_data_and_a_change_raises_only_what_is_new(client, who, risk_db, events_for, deliver):
+    from qadam.db import transaction
+    from risk import recompute
+
+    settings, factory, engine = risk_db
+    three_in_a_row, two_in_a_row = uuid.uuid4(), uuid.uuid4()
+    for enrolment, statuses in ((three_in_a_row, ["unexcused"] * 3), (two_in_a_row, ["present", "unexcused", "unexcused"])):
+        enrolled, marks = events_for(enrolment, statuses)
+        deliver(settings, factory, [enrolled, *marks])
+    rules = client.get("/rules", headers=who("psychologist")).get_json()
+    current = rules["rules"]
+    by_id = {r["id"]: r for r in current}
+    assert by_id["consecutive_absences"]["params"]["threshold"] == 2
+    # a changed rule keeps its id and takes a new version; a bad rule is named and nothing changes
+    changed = [dict(r) for r in current]
+    for r in changed:
+        if r["id"] == "consecutive_absences":
+            r["params"] = {**r["params"], "threshold": 3}
+            r["level"] = "critical"
+    stale = client.post("/rules", headers=who("administrator"), json={"rules": changed, "note": "three in a row"})
+    assert stale.status_code == 422 and "consecutive_absences" in stale.get_json()["errors"]
+    broken = [*changed, {"id": "x", "kind": "nonsense", "level": "high", "description": "?"}]
+    response = client.post("/rules", headers=who("administrator"), json={"rules": broken, "note": "oops"})
+    assert response.status_code == 422 and "rules[24]" in response.get_json()["errors"]
+    assert client.post("/rules", headers=who("manager"), json={"rules": changed, "note": "n"}).status_code == 403
+    for r in changed:
+        if r["id"] == "consecutive_absences":
+            r["version"] = 2
+    created = client.post("/rules", headers=who("administrator"),
+                          json={"rules": changed, "note": "Three in a row is critical."})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["version"] == rules["version"] + 1
+    job = created.get_json()["recompute_id"]
+    totals = recompute.run(factory, settings, uuid.UUID(job))
+    assert totals["evaluated"] >= 2
+    with engine.connect() as c:
+        fired = c.execute(sa.text("SELECT enrolment_id, rule_version, level FROM flag WHERE rule_id = "
+                                  "'consecutive_absences' AND enrolment_id IN (:a, :b) ORDER BY rule_version"),
+                          {"a": three_in_a_row, "b": two_in_a_row}).all()
+    # the run of three was flagged under v1 already: the same facts are not raised again under v2
+    assert [(r.enrolment_id, r.rule_version) for r in fired] == [(three_in_a_row, 1), (two_in_a_row, 1)]
+    again = recompute.run(factory, settings, _requested(factory))
+    assert again["flags_raised"] == 0 and again["levels_changed"] == 0
+    status = client.get(f"/recomputes/{job}", headers=who("manager")).get_json()
+    assert status["status"] == "done" and status["evaluated"] == totals["evaluated"]
+    assert client.get(f"/rules/versions/{rules['version']}", headers=who("inspector")).get_json()["rules"] == current
+    with transaction(factory) as s:
+        s.execute(sa.text("SELECT 1"))
+
+
+def _requested(factory) -> uuid.UUID:
+    from qadam.db import transaction
+    from risk.recompute import request_recompute
+
+    with transaction(factory) as s:
+        return request_recompute(s, reason="requested", by="test", status="running").id

@@ -76,7 +76,7 @@ class Acknowledge(MethodView):
                 raise conflict("The flag is resolved already; it needs no acknowledgement.")
             if flag.acknowledged_at is None:
                 flag.status, flag.acknowledged_by, flag.acknowledged_at = "acknowledged", principal.user_id, datetime.now(UTC)
-                log.info("flag_acknowledged", flag_id=str(flag.id), level=flag.level)
+                log.info("flag_acknowledged", flag_id=str(flag.id), flag_level=flag.level)
             return flag
 
 
@@ -99,5 +99,5 @@ class Resolve(MethodView):
             flag.resolution = data["reason"]
             s.flush()
             relevel(s, flag.enrolment_id, cause=f"flag {flag.rule_id} resolved")
-            log.info("flag_resolved", flag_id=str(flag.id), level=flag.level)
+            log.info("flag_resolved", flag_id=str(flag.id), flag_level=flag.level)
             return flag

@@ -49,7 +49,7 @@ class Rules(MethodView):
                 rules = parse_rules(version, data["rules"])
             except RuleError as e:
                 raise unprocessable("The rules cannot be used as they are; nothing changed.", e.errors) from None
-            _versions_move_forward(rules.as_data(), current.rules)
+            _versions_move_forward(rules.as_data(), parse_rules(current.version, current.rules).as_data())
             row = RuleSetVersion(version=version, rules=rules.as_data(), note=data["note"], created_by=principal.user_id)
             s.add(row)
             s.flush()
@@ -60,7 +60,8 @@ class Rules(MethodView):
 
 
 def _versions_move_forward(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> None:
-    """A rule that changed keeps its id and takes a higher version, so every flag says which rule fired it."""
+    """A rule that changed keeps its id and takes a higher version, so every flag says which rule fired it
+    (both sides with their parameters' defaults filled in: leaving a default out is no change)."""
     before = {r["id"]: r for r in old}
     errors = {}
     for rule in new:
