@@ -47,7 +47,8 @@ class Settings:
     )
     sealing_key_file: str = _setting(
         "QADAM_SEALING_KEY_FILE", "var/keys/sealing-keys.txt",
-        "sessions and risk: Fernet keys (newest first) that seal confidential notes and incident details at rest; `qadam keys` makes one for development.")
+        "sessions and risk: Fernet keys (newest first) that seal confidential notes and incident details at rest; "
+        "`qadam keys` makes one for development.")
     jwt_issuer: str = _setting("QADAM_JWT_ISSUER", "qadam-portal", "Expected `iss` of every token.")
     jwt_audience: str = _setting("QADAM_JWT_AUDIENCE", "qadam", "Expected `aud` of every token.")
     jwt_leeway_seconds: int = _setting("QADAM_JWT_LEEWAY_SECONDS", 30, "Clock skew tolerated on `exp` and `iat`.")

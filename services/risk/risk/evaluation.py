@@ -173,16 +173,16 @@ def load_cases(s: Session, ids: Sequence[str]) -> tuple[dict[uuid.UUID, dict[str
             elif r.kind in SIGNAL_KINDS:
                 signals[key].append(OrderSignal(str(r.event_id), SIGNAL_KINDS[r.kind], r.occurred_at, r.facts))
     incidents = defaultdict(list)
-    for r in s.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
+    for i in s.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
                                  Incident.severity, Incident.source).where(Incident.enrolment_id.in_(keys))):
-        incidents[r.enrolment_id].append(incident_from(r))
+        incidents[i.enrolment_id].append(incident_from(i))
     assessments = defaultdict(list)
-    for r in s.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
+    for a in s.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
                                  AssessmentRow.instrument_version, AssessmentRow.score, AssessmentRow.band,
                                  AssessmentRow.level, AssessmentRow.assessed_at)
                        .where(AssessmentRow.enrolment_id.in_(keys))):
-        assessments[r.enrolment_id].append(Assessment(str(r.id), f"{r.instrument_id} v{r.instrument_version}", r.score,
-                                                      r.band, r.level, r.assessed_at))
+        assessments[a.enrolment_id].append(Assessment(str(a.id), f"{a.instrument_id} v{a.instrument_version}", a.score,
+                                                      a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
                        tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key])) for key, v in views.items()}
     return views, cases
@@ -250,7 +250,7 @@ def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list
         s.execute(sa.insert(LevelChange), moves)
         for m in moves:
             m["version"] = versions[m["enrolment_id"]]
-    groups: dict[str | None, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = defaultdict(lambda: ([], []))
+    groups: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = defaultdict(lambda: ([], []))
     for row in raised:
         groups[str(row["enrolment_id"])][0].append(row)
     for m in moves:

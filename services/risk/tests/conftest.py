@@ -79,3 +79,20 @@ def enrol(risk_db):
         return enrolment
 
     return make
+
+
+@pytest.fixture
+def restore_rules(risk_db):
+    """Rule sets a test puts in force are taken out afterwards, with their recomputes: other tests (and the running
+    system's workers, on the same database) go on under the rules they expect."""
+    import sqlalchemy as sa
+    from risk import evaluation
+
+    _, _, engine = risk_db
+    with engine.begin() as c:
+        before = c.execute(sa.text("SELECT max(version) FROM rule_set")).scalar_one()
+    yield before
+    with engine.begin() as c:
+        c.execute(sa.text("DELETE FROM recompute WHERE rule_set_version > :v"), {"v": before})
+        c.execute(sa.text("DELETE FROM rule_set WHERE version > :v"), {"v": before})
+    evaluation._rule_sets.clear()

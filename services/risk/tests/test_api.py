@@ -219,8 +219,9 @@ def test_a_flag_is_acknowledged_once_resolved_with_a_reason_and_the_level_falls(
     assert any("1 earlier flag was resolved" in line for line in explained["read_aloud"])
 
 
-def test_rules_are_versioned_data_and_a_change_raises_only_what_is_new(client, who, risk_db, events_for, deliver):
-    from qadam.db import transaction
+def test_rules_are_versioned_data_and_a_change_raises_only_what_is_new(client, who, risk_db, events_for, deliver,
+                                                                      restore_rules):
+    from qadam.testing import wait_until
     from risk import recompute
 
     settings, factory, engine = risk_db
@@ -252,8 +253,14 @@ def test_rules_are_versioned_data_and_a_change_raises_only_what_is_new(client, w
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["version"] == rules["version"] + 1
     job = created.get_json()["recompute_id"]
-    totals = recompute.run(factory, settings, uuid.UUID(job))
-    assert totals["evaluated"] >= 2
+    # run it here, unless a running system's risk worker (same database) claimed it first
+    while (claimed := recompute.claim(factory)) not in (None, uuid.UUID(job)):
+        recompute.run(factory, settings, claimed)
+    if claimed is not None:
+        recompute.run(factory, settings, claimed)
+    status = wait_until(lambda: (lambda b: b if b["status"] == "done" else None)(
+        client.get(f"/recomputes/{job}", headers=who("manager")).get_json()), timeout=60, what="the recompute")
+    assert status["evaluated"] >= 2
     with engine.connect() as c:
         fired = c.execute(sa.text("SELECT enrolment_id, rule_version, level FROM flag WHERE rule_id = "
                                   "'consecutive_absences' AND enrolment_id IN (:a, :b) ORDER BY rule_version"),
@@ -262,11 +269,7 @@ def test_rules_are_versioned_data_and_a_change_raises_only_what_is_new(client, w
     assert [(r.enrolment_id, r.rule_version) for r in fired] == [(three_in_a_row, 1), (two_in_a_row, 1)]
     again = recompute.run(factory, settings, _requested(factory))
     assert again["flags_raised"] == 0 and again["levels_changed"] == 0
-    status = client.get(f"/recomputes/{job}", headers=who("manager")).get_json()
-    assert status["status"] == "done" and status["evaluated"] == totals["evaluated"]
     assert client.get(f"/rules/versions/{rules['version']}", headers=who("inspector")).get_json()["rules"] == current
-    with transaction(factory) as s:
-        s.execute(sa.text("SELECT 1"))
 
 
 def _requested(factory) -> uuid.UUID:

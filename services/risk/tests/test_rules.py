@@ -13,8 +13,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from qadam.contracts import WARNING_SIGNS
 from risk.domain import (
-    Assessment, Case, Context, Finding, Incident, Mark, Observation, OrderSignal, RuleError, RuleSet, absence_runs,
-    evaluate, new_findings, parse_rules,
+    Assessment,
+    Case,
+    Context,
+    Finding,
+    Incident,
+    Mark,
+    Observation,
+    OrderSignal,
+    RuleError,
+    RuleSet,
+    absence_runs,
+    evaluate,
+    new_findings,
+    parse_rules,
 )
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -98,6 +110,10 @@ def absences(*statuses: str | None, kind: str = "group", threshold: int = 2) -> 
     return run(case(marks=marks(*statuses, kind=kind)), ruleset(rule("consecutive_absences", threshold=threshold)))
 
 
+def absences_of(ms: list[Mark], threshold: int = 2) -> list[Finding]:
+    return run(case(marks=ms), ruleset(rule("consecutive_absences", threshold=threshold)))
+
+
 # -- the default rule set -------------------------------------------------------------------------------------------
 def test_the_default_rules_parse_and_keep_their_ids_and_levels():
     assert len(DEFAULTS.rules) == len(DEFAULT_DATA)
@@ -168,10 +184,6 @@ def test_an_unexcused_mark_on_a_cancelled_session_does_not_count():
 def test_a_session_with_no_mark_breaks_no_streak():
     [finding] = absences("unexcused", None, "unexcused")
     assert finding.evidence["session_numbers"] == [1, 3]
-
-
-def absences_of(ms: list[Mark], threshold: int = 2) -> list[Finding]:
-    return run(case(marks=ms), ruleset(rule("consecutive_absences", threshold=threshold)))
 
 
 def test_intake_marks_are_ignored_by_the_absence_rules_by_default():
@@ -614,6 +626,16 @@ def test_a_cluster_that_grows_is_not_raised_again():
     assert new_findings(grown, flagged_by(first)) == []
 
 
+def test_a_sign_seen_again_keeps_a_cluster_going():
+    three = [sign("o1", "separation", 0), sign("o2", "substance_use", 20), sign("o3", "job_loss_or_debt", 40)]
+    first = only(run(case(observations=three)), "cluster.amber")
+    more = [sign("o4", "separation", 75), sign("o5", "escalation", 110), sign("o6", "suicidal_talk", 115)]
+    found = of(run(case(observations=[*three, *more])), "cluster.amber")
+    assert [f.fact_ids for f in found] == [("sign.amber:o1", "sign.amber:o2", "sign.amber:o3", "sign.amber:o5",
+                                            "sign.amber:o6")]  # separation counted once, but it kept the episode open
+    assert new_findings(found, flagged_by(first)) == []
+
+
 def test_a_new_cluster_after_a_quiet_spell_is_new_facts():
     three = [sign("o1", "separation", 0), sign("o2", "substance_use", 20), sign("o3", "job_loss_or_debt", 40)]
     first = only(run(case(observations=three)), "cluster.amber")
@@ -888,6 +910,10 @@ def test_a_missing_required_param_is_refused(kind, param):
     ("cluster", {"of_levels": ["amber"]}, "of_levels"),
     ("cluster", {"min_findings": 1}, "min_findings"),
     ("combination", {"all_of": "sign:separation"}, "all_of"),
+    ("combination", {"all_of": ["sign:separaton", "incident:*"]}, "all_of"),
+    ("combination", {"all_of": ["separation"]}, "all_of"),
+    ("combination", {"all_of": ["sign:separation"], "any_of": ["incident:burglary"]}, "any_of"),
+    ("combination", {"all_of": ["sign:separation"], "any_of": ["absence_rate"]}, "any_of"),
     ("assessment_due", {"every_days": 0}, "every_days"),
 ])
 def test_a_bad_param_value_is_refused_naming_it(kind, params, bad):

@@ -104,7 +104,8 @@ def parse_instrument(version: int, data: Any) -> Instrument:
         if problems:
             errors[where] = problems
         else:
-            items.append(Item(item_id, str(raw.get("category", "")), dict(text), weights))
+            items.append(Item(str(item_id), str(raw.get("category", "")), {str(k): str(v) for k, v in dict(text or {}).items()},
+                              weights))
     max_unknown = data.get("max_unknown", 0)
     if not isinstance(max_unknown, int) or isinstance(max_unknown, bool) or not 0 <= max_unknown <= len(raw_items):
         errors["max_unknown"] = ["How many items may be answered `unknown`: 0 up to the number of items."]
@@ -129,7 +130,7 @@ def parse_instrument(version: int, data: Any) -> Instrument:
         errors.setdefault("bands", []).append("A higher score never gives a lower level.")
     if errors:
         raise RuleError(errors)
-    return Instrument(iid, version, name.strip(), tuple(items), max_unknown, tuple(bands), data)
+    return Instrument(str(iid), version, str(name).strip(), tuple(items), max_unknown, tuple(bands), data)
 
 
 def score(instrument: Instrument, answers: dict[str, str]) -> Score:

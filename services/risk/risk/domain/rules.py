@@ -132,6 +132,13 @@ def _signs() -> Callable[[Any], bool]:
     return _names(WARNING_SIGNS)
 
 
+def _facts() -> Callable[[Any], bool]:
+    """What a combination can name: `sign:<sign>`, `incident:<kind>` or `incident:*` (anything else never matches)."""
+    from qadam.contracts import WARNING_SIGNS
+
+    return _names({*(f"sign:{s}" for s in WARNING_SIGNS), *(f"incident:{k}" for k in INCIDENT_KINDS), "incident:*"})
+
+
 PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], Any]]] = {
     "consecutive_absences": {"threshold": (_int(1, 50), 2), "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
     "absence_rate": {"window": (_int(2, 100), 6), "rate": (_fraction, 0.5), "min_sessions": (_int(1, 100), 4),
@@ -142,7 +149,7 @@ PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], Any]]] = {
     "enrollment_signal": {"signals": (_names(SIGNAL_KINDS), REQUIRED)},
     "cluster": {"of_levels": (_names(LEVELS), ["medium"]), "min_findings": (_int(2, 50), 3),
                 "within_days": (_int(1, 3650), 42)},
-    "combination": {"all_of": (_names(), REQUIRED), "any_of": (lambda v: v == [] or _names()(v), []),
+    "combination": {"all_of": (_facts(), REQUIRED), "any_of": (lambda v: v == [] or _facts()(v), []),
                     "within_days": (_int(1, 3650), 90)},
     "assessment_due": {"first_within_days": (_int(0, 365), 14), "every_days": (_int(1, 3650), 28)},
 }
@@ -167,7 +174,9 @@ def parse_rules(version: int, data: Any) -> RuleSet:
             problems.append("id: a name of 1 to 80 characters.")
         elif rid in seen:
             problems.append(f"id: {rid} appears twice.")
-        seen.add(rid)
+        if isinstance(rid, str):
+            seen.add(rid)
+        kind = kind if isinstance(kind, str) else None  # a list or an object is no kind (and cannot be looked up)
         if kind not in PARAMS:
             problems.append(f"kind: one of {', '.join(PARAMS)}.")
         if level not in LEVELS:
@@ -200,7 +209,7 @@ def parse_rules(version: int, data: Any) -> RuleSet:
         if problems:
             errors[where] = problems
         else:
-            rules.append(Rule(rid, version_, kind, level, description.strip(), resolved))
+            rules.append(Rule(str(rid), version_, str(kind), str(level), str(description).strip(), resolved))
     if errors:
         raise RuleError(errors)
     return RuleSet(version, tuple(sorted(rules, key=lambda r: r.kind in COMBINING)))
@@ -379,21 +388,29 @@ def cluster(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     lasts while more keep coming within that many days of the last."""
     p = rule.params
     window = timedelta(days=p["within_days"])
-    firsts: dict[str, Finding] = {}
-    for f in sorted(ctx.earlier, key=lambda f: (f.occurred_at, f.rule_id, f.fact_key)):
-        if f.level in p["of_levels"]:
-            firsts.setdefault(f.evidence.get("topic", f.rule_id), f)  # the first finding of each topic
-    ordered = sorted(firsts.values(), key=lambda f: (f.occurred_at, f.rule_id, f.fact_key))
+
+    def topic(f: Finding) -> str:
+        return f.evidence.get("topic", f.rule_id)
+
+    ordered = sorted((f for f in ctx.earlier if f.level in p["of_levels"]),
+                     key=lambda f: (f.occurred_at, f.rule_id, f.fact_key))
     episodes: list[list[Finding]] = []
-    in_episode = False
+    last: datetime | None = None  # the latest finding of the episode in progress, if one is
     for i, f in enumerate(ordered):
-        if in_episode and f.occurred_at - episodes[-1][-1].occurred_at <= window:
-            episodes[-1].append(f)
+        if last is not None and f.occurred_at - last <= window:
+            if topic(f) not in {topic(g) for g in episodes[-1]}:  # the same topic again counts once
+                episodes[-1].append(f)
+            last = f.occurred_at
             continue
-        recent = [g for g in ordered[:i + 1] if f.occurred_at - g.occurred_at <= window]
-        in_episode = len(recent) >= p["min_findings"]
-        if in_episode:
-            episodes.append(recent)
+        # the first finding of each topic within the window (not the first ever: a sign seen long ago that comes
+        # back counts again)
+        firsts: dict[str, Finding] = {}
+        for g in ordered[:i + 1]:
+            if f.occurred_at - g.occurred_at <= window:
+                firsts.setdefault(topic(g), g)
+        last = f.occurred_at if len(firsts) >= p["min_findings"] else None
+        if last is not None:
+            episodes.append(list(firsts.values()))
     findings = []
     for episode in episodes:
         keys = [f"{f.rule_id}:{f.fact_key}" for f in episode]
@@ -421,8 +438,8 @@ def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     for anchor, _, _, _ in facts:
         recent = [f for f in facts if anchor - window <= f[0] <= anchor and f[2] not in used]
         tokens = {f[1] for f in recent}
-        matches = lambda want: want in tokens or (want == "incident:*" and any(t.startswith("incident:") for t in tokens))  # noqa: E731
-        if not all(matches(t) for t in p["all_of"]) or (p["any_of"] and not any(matches(t) for t in p["any_of"])):
+        if not all(_present(t, tokens) for t in p["all_of"]) or (
+                p["any_of"] and not any(_present(t, tokens) for t in p["any_of"])):
             continue
         wanted = set(p["all_of"]) | set(p["any_of"])
         chosen = [f for f in recent if f[1] in wanted or ("incident:*" in wanted and f[1].startswith("incident:"))]
@@ -434,6 +451,10 @@ def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
                 f"{words} ({_day(when, ctx.zone)})" for when, _, _, words in chosen) + ".", rule.description],
             evidence={"facts": [{"fact": token, "id": fid, "on": _day(when, ctx.zone)} for when, token, fid, _ in chosen]}))
     return findings
+
+
+def _present(wanted: str, tokens: set[str]) -> bool:
+    return wanted in tokens or (wanted == "incident:*" and any(t.startswith("incident:") for t in tokens))
 
 
 def assessment_due(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
