@@ -61,6 +61,8 @@ class Enrolled(EventSchema):
     status = fields.String(required=True)
     enrolled_at = fields.AwareDateTime(required=True)
     version = fields.Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker (an id only), told when his risk rises; added later in v1."})
 
 
 class EnrolmentNow(EventSchema):

@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,8 +87,10 @@ class Outcome:
 
 def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: Settings, cause: str,
                         lock: bool = True, now: datetime | None = None, rules: RuleSet | None = None,
-                        triggers: Mapping[str, Event] | None = None) -> Outcome:
-    """Evaluate the open enrolments among `enrolment_ids`: raise what is new, move their levels.
+                        triggers: Mapping[str, Event] | None = None,
+                        statuses: tuple[str, ...] | None = OPEN_STATUSES) -> Outcome:
+    """Evaluate the enrolments among `enrolment_ids` in `statuses` (None: whatever their status, as for an incident
+    reported after he left the programme): raise what is new, move their levels.
 
     `triggers` maps an enrolment to the event that caused its evaluation: its flags carry that event's correlation.
     """
@@ -100,7 +102,7 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
         lock_enrolments(s, ids)
     now = now or datetime.now(UTC)
     rules = rules or rules_in_force(s)
-    views, cases = load_cases(s, ids)
+    views, cases = load_cases(s, ids, statuses)
     flagged, unresolved = _flags_of(s, list(cases))
     levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
                             .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
@@ -143,11 +145,14 @@ def _view_dict(view: Any) -> dict[str, Any]:
     return {c.key: getattr(view, c.key) for c in VIEW_COLUMNS}
 
 
-def load_cases(s: Session, ids: Sequence[str]) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, Case]]:
-    """The open enrolments among `ids`, each with every fact risk holds of it: a handful of statements, however many."""
-    views = {r.enrolment_id: r._asdict() for r in s.execute(
-        sa.select(*VIEW_COLUMNS).where(EnrolmentView.enrolment_id.in_(ids),
-                                       EnrolmentView.status.in_(OPEN_STATUSES)))}
+def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None = OPEN_STATUSES
+               ) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, Case]]:
+    """The enrolments among `ids` (in `statuses`), each with every fact risk holds of it: a handful of statements,
+    however many."""
+    query = sa.select(*VIEW_COLUMNS).where(EnrolmentView.enrolment_id.in_(ids))
+    if statuses is not None:
+        query = query.where(EnrolmentView.status.in_(statuses))
+    views = {r.enrolment_id: r._asdict() for r in s.execute(query)}
     keys = list(views)
     if not keys:
         return {}, {}
@@ -166,7 +171,9 @@ def load_cases(s: Session, ids: Sequence[str]) -> tuple[dict[uuid.UUID, dict[str
             # an order reported before he was enrolled names no enrolment yet: it is his
             sa.and_(Signal.enrolment_ids == sa.cast([], Signal.enrolment_ids.type),
                     Signal.participant_code.in_(list(by_code)))))):
-        owners = [e for e in r.enrolment_ids if e in views] or by_code.get(r.participant_code, [])
+        owners = [e for e in r.enrolment_ids if e in views] or [
+            # an order that named no enrolment yet is his for the enrolments it was still in force for
+            e for e in by_code.get(r.participant_code, []) if _in_force_at(r.facts, views[e]["enrolled_at"])]
         for key in owners:
             if r.kind == WARNING_SIGN:
                 observations[key].append(observation_from(r.facts))
@@ -186,6 +193,11 @@ def load_cases(s: Session, ids: Sequence[str]) -> tuple[dict[uuid.UUID, dict[str
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
                        tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key])) for key, v in views.items()}
     return views, cases
+
+
+def _in_force_at(facts: dict[str, Any], enrolled_at: datetime | None) -> bool:
+    expires = facts.get("expires_on")
+    return enrolled_at is None or expires is None or date.fromisoformat(str(expires)) >= enrolled_at.date()
 
 
 def _flags_of(s: Session, keys: list[uuid.UUID]) -> tuple[dict[uuid.UUID, dict[str, set[str]]],

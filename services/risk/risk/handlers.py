@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .domain import OPEN_STATUSES
 from .evaluation import evaluate_enrolments, lock_enrolments
-from .models import AttendanceFact, EnrolmentView, Signal
+from .models import AttendanceFact, EnrolmentView, Flag, Signal
 
 log = get_logger(__name__)
 
@@ -25,8 +25,10 @@ VIEW_FIELDS = ("participant_code", "cohort_id", "region", "district", "inspector
 
 def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
-    lock_enrolments(session, [d["enrolment_id"]])
-    values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"], "enrolled_at": d["enrolled_at"]}
+    # his code too: an order reported before he was enrolled (naming no enrolment) cannot miss him
+    lock_enrolments(session, [d["enrolment_id"], d["participant_code"]])
+    values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"], "enrolled_at": d["enrolled_at"],
+                                                "victim_support_worker_id": d["victim_support_worker_id"]}
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state,
     # but only the enrolment says when it began.
     stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
@@ -41,11 +43,17 @@ def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) ->
     d = event.data
     lock_enrolments(session, [d["enrolment_id"]])
     values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"]}
-    if d.get("victim_support_worker_id"):
+    if event.type == "enrollment.status.changed":  # it says who supports her now (none: nobody any more)
         values["victim_support_worker_id"] = d["victim_support_worker_id"]
     stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=[EnrolmentView.enrolment_id], set_=values,
-                                               where=EnrolmentView.version < d["version"]))
+    applied = session.execute(stmt.on_conflict_do_update(
+        index_elements=[EnrolmentView.enrolment_id], set_=values, where=EnrolmentView.version < d["version"])
+        .returning(EnrolmentView.enrolment_id)).first()
+    if applied is not None:
+        # his flags follow him to the district that now answers for him
+        session.execute(sa.update(Flag).where(Flag.enrolment_id == d["enrolment_id"], sa.or_(
+            Flag.region != d["region"], Flag.district != d["district"])).values(region=d["region"],
+                                                                                 district=d["district"]))
     if d["status"] in OPEN_STATUSES:
         evaluate_enrolments(session, [d["enrolment_id"]], settings=settings, cause=f"enrolment {d['status']}",
                             lock=False, triggers={str(d["enrolment_id"]): event})
@@ -61,6 +69,7 @@ def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
                                           occurred_at=event.occurred_at)
                     .on_conflict_do_nothing(index_elements=[Signal.event_id]))
     if not ids:
+        lock_enrolments(session, [d["participant_code"]])  # the same lock his enrolment's arrival takes
         ids = list(session.execute(sa.select(EnrolmentView.enrolment_id).where(
             EnrolmentView.participant_code == d["participant_code"])).scalars())
     evaluate_enrolments(session, ids, settings=settings, cause=event.type.split(".", 1)[1],

@@ -208,6 +208,8 @@ class Recompute(Base):
     updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     evaluated: Mapped[int] = mapped_column(server_default="0")
+    # the last enrolment evaluated (they go in id order): a resumed run starts after it
+    resume_after: Mapped[uuid.UUID | None]
     flags_raised: Mapped[int] = mapped_column(server_default="0")
     levels_changed: Mapped[int] = mapped_column(server_default="0")
     error: Mapped[str | None] = mapped_column(sa.Text)

@@ -20,8 +20,8 @@ from qadam.log import configure_logging, get_logger
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import SERVICE
-from .domain import OPEN_STATUSES, parse_rules
-from .evaluation import evaluate_enrolments
+from .domain import OPEN_STATUSES
+from .evaluation import evaluate_enrolments, rules_in_force
 from .models import EnrolmentView, Recompute, RuleSetVersion
 
 log = get_logger(__name__)
@@ -56,41 +56,55 @@ def claim(factory: sessionmaker[Session]) -> uuid.UUID | None:
 
 def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
         stop: threading.Event | None = None) -> dict[str, Any]:
-    """Evaluate every open enrolment, chunk by chunk, each chunk one transaction; resumable after a crash."""
+    """Evaluate every open enrolment in id order, chunk by chunk, each chunk one transaction that also records how
+    far it got: a run stopped or crashed resumes after the last enrolment it finished.
+
+    It evaluates under the rules in force when it starts (a job queued before a later change runs the newer
+    rules, and says so), never under rules since replaced."""
     with transaction(factory) as s:
         job = s.get(Recompute, job_id)
         assert job is not None
-        data = s.execute(sa.select(RuleSetVersion.rules)
-                         .where(RuleSetVersion.version == job.rule_set_version)).scalar_one()
-        rules = parse_rules(job.rule_set_version, data)
-        cause = {"rules_changed": f"rules changed (rule set v{job.rule_set_version})",
+        rules = rules_in_force(s)
+        job.rule_set_version = rules.version
+        cause = {"rules_changed": f"rules changed (rule set v{rules.version})",
                  "daily": "daily re-evaluation"}.get(job.reason, "recompute")
-        # the enrolments to evaluate: open now, in a fixed order so a resumed run skips what it finished
-        done = job.evaluated
+        cursor = job.resume_after
+        totals = {"evaluated": job.evaluated, "flags_raised": job.flags_raised, "levels_changed": job.levels_changed}
     started = time.perf_counter()
-    with factory() as s:
-        ids = list(s.execute(sa.select(EnrolmentView.enrolment_id).where(EnrolmentView.status.in_(OPEN_STATUSES))
-                             .order_by(EnrolmentView.enrolment_id)).scalars())
     now = datetime.now(UTC)
-    totals = {"evaluated": done, "flags_raised": 0, "levels_changed": 0}
-    for start in range(done, len(ids), settings.risk_recompute_chunk):
+    while True:
         if stop is not None and stop.is_set():
+            with transaction(factory) as s:  # handed back: the next worker to start resumes it at once
+                s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(status="pending"))
             log.info("recompute_paused", recompute_id=str(job_id), evaluated=totals["evaluated"])
             return totals
-        chunk = ids[start:start + settings.risk_recompute_chunk]
         with transaction(factory) as s:
+            query = sa.select(EnrolmentView.enrolment_id).where(EnrolmentView.status.in_(OPEN_STATUSES))
+            if cursor is not None:
+                query = query.where(EnrolmentView.enrolment_id > cursor)
+            chunk = list(s.execute(query.order_by(EnrolmentView.enrolment_id)
+                                   .limit(settings.risk_recompute_chunk)).scalars())
+            if not chunk:
+                break
             outcome = evaluate_enrolments(s, chunk, settings=settings, cause=cause, now=now, rules=rules)
-            totals["evaluated"] = start + len(chunk)
+            cursor = chunk[-1]
+            totals["evaluated"] += len(chunk)
             totals["flags_raised"] += len(outcome.flags)
             totals["levels_changed"] += len(outcome.level_changes)
             s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
-                evaluated=totals["evaluated"], flags_raised=Recompute.flags_raised + len(outcome.flags),
-                levels_changed=Recompute.levels_changed + len(outcome.level_changes), updated_at=datetime.now(UTC)))
+                resume_after=cursor, updated_at=datetime.now(UTC), **totals))
     with transaction(factory) as s:
         s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
             status="done", finished_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
     log.info("recompute_done", recompute_id=str(job_id), seconds=round(time.perf_counter() - started, 1), **totals)
     return totals
+
+
+def fail(factory: sessionmaker[Session], job_id: uuid.UUID, error: BaseException) -> None:
+    """A run that raised is marked failed with its error (not taken over again and again); ask for a new one."""
+    with transaction(factory) as s:
+        s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
+            status="failed", error=f"{type(error).__name__}: {error}"[:2000], updated_at=datetime.now(UTC)))
 
 
 def watch(settings: Settings, stop: threading.Event) -> None:
@@ -103,10 +117,14 @@ def watch(settings: Settings, stop: threading.Event) -> None:
                 _sweep_if_due(factory, settings)
                 job_id = claim(factory)
                 if job_id is not None:
-                    run(factory, settings, job_id, stop)
+                    try:
+                        run(factory, settings, job_id, stop)
+                    except Exception as error:  # noqa: BLE001 - kept on the job for whoever asked
+                        log.exception("recompute_failed", recompute_id=str(job_id))
+                        fail(factory, job_id, error)
                     continue
             except Exception:  # noqa: BLE001 - the database may be away: try again next round
-                log.warning("recompute_failed", exc_info=True)
+                log.warning("recompute_loop_error", exc_info=True)
             stop.wait(settings.risk_recompute_poll_seconds)
     finally:
         engine.dispose()

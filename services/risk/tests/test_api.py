@@ -75,7 +75,9 @@ def test_a_reported_breach_raises_a_critical_flag_and_the_level_at_once(client, 
     [flag] = incident["flags"]
     assert flag["rule_id"] == "incident.order_breach" and flag["level"] == "critical"
     assert "breach of the protection order" in flag["reasons"][0]
-    assert incident["details"] == "Came to her mother's house at night."  # the inspector reads his own words
+    assert incident["details"] is None  # never in an answer (a retried request's answer is kept)...
+    [listed] = client.get(f"/enrolments/{enrolment}/incidents", headers=who("inspector")).get_json()["items"]
+    assert listed["details"] == "Came to her mother's house at night."  # ...the inspector reads his words with GET
     [raised] = outbox(engine, "risk.flag.raised", enrolment)
     assert raised["level"] == "critical" and raised["inspector_id"] == "insp-r"
     [moved] = outbox(engine, "risk.level.changed", enrolment)
@@ -90,6 +92,44 @@ def test_a_reported_breach_raises_a_critical_flag_and_the_level_at_once(client, 
                          json={"kind": "police_callout", "occurred_on": date.today().isoformat(), "severity": "minor"})
     assert again.status_code == replay.status_code == 201 and again.get_json()["id"] == replay.get_json()["id"]
     assert len(outbox(engine, "risk.flag.raised", enrolment)) == 2
+    with engine.connect() as c:  # the words are sealed in the database, and in no kept answer
+        rows = c.execute(sa.text("SELECT details_sealed FROM incident WHERE enrolment_id = :e"), {"e": enrolment})
+        assert all(b"mother" not in bytes(r[0] or b"") for r in rows)
+        kept = c.execute(sa.text("SELECT response::text FROM idempotency_record")).scalars().all()
+        assert kept and not any("mother" in k for k in kept)
+
+
+def test_a_breach_after_he_left_the_programme_still_raises_its_flag(client, who, enrol):
+    enrolment = enrol(status="exited")
+    response = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "order_breach", "occurred_on": date.today().isoformat(), "severity": "serious"})
+    assert [f["level"] for f in response.get_json()["flags"]] == ["critical"]
+
+
+def test_a_transferred_enrolments_flags_move_to_the_district_that_now_answers_for_him(client, who, enrol, risk_db,
+                                                                                      token):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+    from risk.handlers import handlers
+
+    settings, factory, _ = risk_db
+    enrolment = enrol()
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
+    moved = catalog.parse(catalog.build("enrollment.transferred", {
+        "enrolment_id": enrolment, "participant_code": client.get(f"/enrolments/{enrolment}/risk", headers=who(
+            "inspector")).get_json()["participant_code"], "cohort_id": uuid.uuid4(), "from_cohort_id": uuid.uuid4(),
+        "region": "Xorazm viloyati", "district": "Xiva", "inspector_id": "insp-x", "psychologist_id": "psy-x",
+        "status": "active", "transferred_at": datetime.now(UTC), "version": 3},
+        producer="enrollment", correlation_id="c", causation_id=None))
+    from qadam.db import transaction
+
+    with transaction(factory) as s:
+        handlers(settings)[moved.type](s, moved)
+    assert client.get(f"/flags?enrolment_id={enrolment}", headers=who("other_inspector")).get_json()["total"] == 1
+    urganch = bearer(token("insp-u2", "inspector", **URGANCH))
+    assert client.get(f"/flags?enrolment_id={enrolment}", headers=urganch).get_json()["total"] == 0
 
 
 def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator_facing_staff(client, who, enrol):
@@ -107,6 +147,10 @@ def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator
         assert "Xonqa" not in client.get(f"/enrolments/{enrolment}/risk", headers=who(role)).get_data(as_text=True)
     [hers] = client.get(f"/enrolments/{enrolment}/incidents", headers=who("support_worker")).get_json()["items"]
     assert hers["details"] == "She is hiding at her sister's in Xonqa." and hers["reported_by"] == "sw-r"
+    # she sees the cases of the women she supports, not her whole district's
+    unrelated = enrol(support_worker="sw-someone-else")
+    assert client.get(f"/enrolments/{unrelated}/incidents", headers=who("support_worker")).status_code == 404
+    assert client.get(f"/flags?enrolment_id={unrelated}", headers=who("support_worker")).get_json()["total"] == 0
 
 
 def test_an_incident_is_refused_clearly_and_loses_nothing(client, who, enrol):

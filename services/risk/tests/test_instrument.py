@@ -63,12 +63,10 @@ def test_the_default_instrument_says_it_is_decision_support_not_a_prediction():
     assert "Decision support, not a prediction." in DEFAULT_DATA["note"]
 
 
-def test_the_default_bands_match_the_intake_band_rules():
+def test_the_default_bands_levels_above_low_are_each_watched_by_an_intake_band_rule_at_that_level():
     rules = json.loads(files("risk").joinpath("defaults/rules.json").read_text(encoding="utf-8"))
-    watched = {band for r in rules if r["kind"] == "intake_band" for band in r["params"]["bands"]}
-    assert watched == {b.name for b in DEFAULT.bands} - {"low"}
-    levels = {r["params"]["bands"][0]: r["level"] for r in rules if r["kind"] == "intake_band"}
-    assert levels == {b.name: b.level for b in DEFAULT.bands if b.name != "low"}
+    watched = {lv: r["level"] for r in rules if r["kind"] == "intake_band" for lv in r["params"]["levels"]}
+    assert watched == {b.level: b.level for b in DEFAULT.bands if b.level != "low"}
 
 
 # -- scoring --------------------------------------------------------------------------------------------------------

@@ -497,6 +497,13 @@ def test_intake_band_only_reads_the_latest_assessment():
     assert [(f.rule_id, f.fact_key) for f in found] == [("intake.band_high", "a2")]
 
 
+def test_a_regional_instruments_own_band_names_are_read_by_the_level_they_give():
+    regional = Assessment("r1", "xorazm-screen v2", 9, "yuqori", "high", at(2))
+    [finding] = bands(case(assessments=[regional]))
+    assert (finding.rule_id, finding.level) == ("intake.band_high", "high")
+    assert "band yuqori" in finding.reasons[0]
+
+
 def test_a_new_assessment_in_the_same_band_is_a_new_fact():
     [first] = bands(case(assessments=[assessment("a1", "high", 2)]))
     [again] = bands(case(assessments=[assessment("a1", "high", 2), assessment("a2", "high", 30)]))
@@ -888,7 +895,7 @@ def test_a_duplicate_id_is_refused():
 
 
 @pytest.mark.parametrize(("kind", "param"), [
-    ("warning_sign", "signs"), ("incident", "kinds"), ("intake_band", "bands"), ("enrollment_signal", "signals"),
+    ("warning_sign", "signs"), ("incident", "kinds"), ("intake_band", "levels"), ("enrollment_signal", "signals"),
     ("combination", "all_of"),
 ])
 def test_a_missing_required_param_is_refused(kind, param):

@@ -121,6 +121,7 @@ class Enrolments(MethodView):
                 "programme_id": cohort.programme_id, "inspector_id": enrolment.inspector_id,
                 "psychologist_id": enrolment.psychologist_id, "region": cohort.region, "district": cohort.district,
                 "status": enrolment.status, "enrolled_at": enrolment.enrolled_at, "version": 1,
+                "victim_support_worker_id": enrolment.victim_support_worker_id,
             }, producer=SERVICE)
         return enrolment
 

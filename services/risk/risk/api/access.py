@@ -2,7 +2,7 @@
 
 - psychologist: the enrolments he runs;
 - inspector: the enrolments assigned to him, and those of his district;
-- support worker (Inson centre): the enrolments whose victim she supports, and those of her district;
+- support worker (Inson centre): the enrolments whose victim she supports, and no others;
 - supervisor, manager: their region (managers read; they never act on a case);
 - administrator: everything.
 """
@@ -39,7 +39,7 @@ def visible(principal: Principal, enrolment_col: Any, region_col: Any, district_
     if mine is None:
         return sa.false()
     assigned = enrolment_col.in_(sa.select(EnrolmentView.enrolment_id).where(mine == principal.user_id))
-    if principal.role == Role.PSYCHOLOGIST:
+    if principal.role in (Role.PSYCHOLOGIST, Role.SUPPORT_WORKER):
         return assigned
     return sa.or_(assigned, area_filter(principal, region_col, district_col))
 

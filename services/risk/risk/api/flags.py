@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 from ..evaluation import lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
-from .access import ACTORS, READERS, visible
+from .access import READERS, visible
 
 blp = Blueprint("flags", __name__, description="Recurrence-risk flags (decision support, not a prediction)")
 log = get_logger(__name__)
-RESOLVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
+# the people an alert reaches who answer for the case (her support worker reads his flags but acts through her own
+# channels; her name on a flag would reach perpetrator-facing staff)
+ACKNOWLEDGERS = RESOLVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def visible_flags(principal: Principal) -> sa.Select[Any]:
@@ -56,7 +58,9 @@ class FlagById(MethodView):
 
 def _flag(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = False) -> Flag:
     query = visible_flags(principal).where(Flag.id == flag_id)
-    flag = s.execute(query.with_for_update(of=Flag) if lock else query).scalar()
+    if lock:  # and read it afresh: another transaction may have just acknowledged or resolved it
+        query = query.with_for_update(of=Flag).execution_options(populate_existing=True)
+    flag = s.execute(query).scalar()
     if flag is None:
         raise not_found("flag", flag_id)
     return flag
@@ -64,7 +68,7 @@ def _flag(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = 
 
 @blp.route("/flags/<uuid:flag_id>/acknowledge")
 class Acknowledge(MethodView):
-    @allow(*ACTORS)
+    @allow(*ACKNOWLEDGERS)
     @blp.response(200, FlagOut)
     def post(self, flag_id: uuid.UUID) -> Flag:
         """I have seen it and I am acting on it. The first acknowledgement is kept; acknowledging again changes

@@ -48,7 +48,8 @@ class Incidents(MethodView):
     @blp.arguments(IncidentIn)
     @blp.response(201, IncidentOut)
     def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
-        """Report an incident. It is evaluated at once: the flags it raises come back with it (and go to notify)."""
+        """Report an incident. It is evaluated at once, whatever his status: the flags it raises come back with it
+        (and go to notify). The details are sealed and not repeated in the answer."""
         principal, settings = current_principal(), settings_of_app()
         today = datetime.now(settings.zone).date()
         if data["occurred_on"] > today:
@@ -74,11 +75,13 @@ class Incidents(MethodView):
                 region=view.region, district=view.district)
             s.add(incident)
             s.flush()
+            # whatever his status: a breach after he left the programme matters most of all
             outcome = evaluate_enrolments(s, [enrolment_id], settings=settings, cause=f"incident {incident.kind}",
-                                          lock=False)
+                                          lock=False, statuses=None)
             log.info("incident_reported", incident_id=str(incident.id), kind=incident.kind, severity=incident.severity,
                      source=incident.source, flags=len(outcome.flags))
-            return shown(incident, principal) | {"flags": outcome.flags}
+            # the details never travel in an answer (a retried request's answer is kept): read them with GET
+            return shown(incident, principal) | {"details": None, "flags": outcome.flags}
 
     @allow(*READERS)
     @blp.arguments(PageArgs, location="query")

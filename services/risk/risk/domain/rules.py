@@ -145,7 +145,7 @@ PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], Any]]] = {
                      "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
     "warning_sign": {"signs": (_signs(), REQUIRED), "repeat_days": (_int(0, 3650), 0)},
     "incident": {"kinds": (_names(INCIDENT_KINDS), REQUIRED), "severe_level": (_levels, None)},
-    "intake_band": {"bands": (_names(), REQUIRED)},
+    "intake_band": {"levels": (_names(LEVELS), REQUIRED)},
     "enrollment_signal": {"signals": (_names(SIGNAL_KINDS), REQUIRED)},
     "cluster": {"of_levels": (_names(LEVELS), ["medium"]), "min_findings": (_int(2, 50), 3),
                 "within_days": (_int(1, 3650), 42)},
@@ -334,9 +334,10 @@ def incident(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
 
 
 def intake_band(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
-    """The latest assessment only: a newer one replaces what an older one said."""
+    """The latest assessment only (a newer one replaces what an older one said), by the level its instrument gives
+    its band, so a region's own instrument with its own band names is read the same way."""
     latest = case.latest_assessment
-    if latest is None or latest.band not in rule.params["bands"]:
+    if latest is None or latest.level not in rule.params["levels"]:
         return []
     return [Finding(
         rule.id, rule.version, rule.level, fact_key=latest.assessment_id, occurred_at=latest.assessed_at,

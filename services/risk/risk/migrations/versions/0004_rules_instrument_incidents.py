@@ -86,6 +86,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('evaluated', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('resume_after', sa.Uuid(), nullable=True),
     sa.Column('flags_raised', sa.Integer(), server_default='0', nullable=False),
     sa.Column('levels_changed', sa.Integer(), server_default='0', nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
