@@ -115,10 +115,11 @@ def parse_instrument(version: int, data: Any) -> Instrument:
         errors["bands"] = ["A non-empty list of {name, min_score, level}."]
         raw_bands = []
     for i, raw in enumerate(raw_bands):
-        ok = (isinstance(raw, dict) and isinstance(raw.get("name"), str) and raw["name"]
+        ok = (isinstance(raw, dict) and isinstance(raw.get("name"), str) and 0 < len(raw["name"]) <= 40
               and isinstance(raw.get("min_score"), int) and raw.get("level") in LEVELS)
         if not ok:
-            errors[f"bands[{i}]"] = [f"{{name, min_score (whole number), level ({', '.join(LEVELS)})}}."]
+            errors[f"bands[{i}]"] = [f"{{name (1 to 40 characters), min_score (whole number), level "
+                                     f"({', '.join(LEVELS)})}}."]
         else:
             bands.append(Band(raw["name"], raw["min_score"], raw["level"]))
     bands.sort(key=lambda b: b.min_score)
