@@ -227,12 +227,10 @@ def _insert_flags(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     """Insert; a flag another transaction raised for the same facts first is skipped (the unique key holds)."""
     if not rows:
         return []
-    inserted: set[uuid.UUID] = set()
-    for start in range(0, len(rows), 1000):
-        chunk = rows[start:start + 1000]
-        inserted.update(s.execute(insert(Flag).values(chunk)
-                                  .on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact")
-                                  .returning(Flag.id)).scalars())
+    # rows as parameters of one cached statement (executemany, batched by the driver), not a statement compiled
+    # afresh for every set of rows
+    inserted = set(s.execute(insert(Flag).on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact")
+                             .returning(Flag.id), rows).scalars())
     return [r for r in rows if r["id"] in inserted]
 
 
@@ -253,12 +251,13 @@ def _moves(views: Mapping[uuid.UUID, dict[str, Any]], unresolved: Mapping[uuid.U
 def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list[dict[str, Any]],
              moves: list[dict[str, Any]], triggers: Mapping[str, Event]) -> None:
     if moves:
-        stmt = insert(RiskLevel).values([{"enrolment_id": m["enrolment_id"], "level": m["level"],
-                                          "since": m["changed_at"], "version": 1} for m in moves])
+        stmt = insert(RiskLevel)
         versions = dict(s.execute(stmt.on_conflict_do_update(
             index_elements=[RiskLevel.enrolment_id],
             set_={"level": stmt.excluded.level, "since": stmt.excluded.since, "version": RiskLevel.version + 1})
-            .returning(RiskLevel.enrolment_id, RiskLevel.version)).all())
+            .returning(RiskLevel.enrolment_id, RiskLevel.version), [
+                {"enrolment_id": m["enrolment_id"], "level": m["level"], "since": m["changed_at"], "version": 1}
+                for m in moves]).all())
         s.execute(sa.insert(LevelChange), moves)
         for m in moves:
             m["version"] = versions[m["enrolment_id"]]

@@ -7,6 +7,8 @@ must. Progress is kept on the recompute's row chunk by chunk, so a crash resumes
 
 from __future__ import annotations
 
+import gc
+import itertools
 import threading
 import time
 import uuid
@@ -20,7 +22,7 @@ from qadam.log import configure_logging, get_logger
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import SERVICE
-from .domain import OPEN_STATUSES
+from .domain import OPEN_STATUSES, RuleSet
 from .evaluation import evaluate_enrolments, rules_in_force
 from .models import EnrolmentView, Recompute, RuleSetVersion
 
@@ -72,12 +74,33 @@ def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
         totals = {"evaluated": job.evaluated, "flags_raised": job.flags_raised, "levels_changed": job.levels_changed}
     started = time.perf_counter()
     now = datetime.now(UTC)
-    while True:
+    # the batch makes many short-lived objects: collect cycles every few chunks, not on every allocation count
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _chunks(factory, settings, job_id, stop, rules, cause, cursor, totals, now)
+    finally:
+        if collecting:
+            gc.enable()
+    if stop is not None and stop.is_set():
+        return totals
+    with transaction(factory) as s:
+        s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
+            status="done", finished_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+    log.info("recompute_done", recompute_id=str(job_id), seconds=round(time.perf_counter() - started, 1), **totals)
+    return totals
+
+
+def _chunks(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID, stop: threading.Event | None,
+            rules: RuleSet, cause: str, cursor: uuid.UUID | None, totals: dict[str, int], now: datetime) -> None:
+    for n in itertools.count(1):
         if stop is not None and stop.is_set():
             with transaction(factory) as s:  # handed back: the next worker to start resumes it at once
                 s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(status="pending"))
             log.info("recompute_paused", recompute_id=str(job_id), evaluated=totals["evaluated"])
-            return totals
+            return
+        if n % 20 == 0:
+            gc.collect()
         with transaction(factory) as s:
             query = sa.select(EnrolmentView.enrolment_id).where(EnrolmentView.status.in_(OPEN_STATUSES))
             if cursor is not None:
@@ -85,7 +108,7 @@ def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
             chunk = list(s.execute(query.order_by(EnrolmentView.enrolment_id)
                                    .limit(settings.risk_recompute_chunk)).scalars())
             if not chunk:
-                break
+                return
             outcome = evaluate_enrolments(s, chunk, settings=settings, cause=cause, now=now, rules=rules)
             cursor = chunk[-1]
             totals["evaluated"] += len(chunk)
@@ -93,11 +116,6 @@ def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
             totals["levels_changed"] += len(outcome.level_changes)
             s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
                 resume_after=cursor, updated_at=datetime.now(UTC), **totals))
-    with transaction(factory) as s:
-        s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
-            status="done", finished_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
-    log.info("recompute_done", recompute_id=str(job_id), seconds=round(time.perf_counter() - started, 1), **totals)
-    return totals
 
 
 def fail(factory: sessionmaker[Session], job_id: uuid.UUID, error: BaseException) -> None:
