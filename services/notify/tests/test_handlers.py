@@ -1,0 +1,37 @@
+"""Notify's handlers on the real database: her support worker is told when his risk rises, once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from notify.handlers import handlers
+from qadam.contracts import catalog
+from qadam.db import make_engine, make_session_factory, transaction
+
+
+def level_changed(enrolment: uuid.UUID, from_level: str, level: str, version: int, support_worker: str | None):
+    return catalog.parse(catalog.build("risk.level.changed", {
+        "enrolment_id": enrolment, "participant_code": "P-2026-000777", "from_level": from_level, "level": level,
+        "version": version, "changed_at": datetime.now(UTC), "cause": "incident order_breach",
+        "flag_ids": [uuid.uuid4()] if level != "low" else [], "region": "Buxoro viloyati", "district": "Gʻijduvon",
+        "inspector_id": "insp-n", "psychologist_id": "psy-n", "victim_support_worker_id": support_worker},
+        producer="risk", correlation_id="c", causation_id=None))
+
+
+def test_her_support_worker_is_told_once_when_his_risk_rises_and_not_when_it_falls(stack):
+    engine = make_engine(stack.database_url("notify"))
+    factory = make_session_factory(engine)
+    table = handlers(stack.settings("notify"))
+    enrolment = uuid.uuid4()
+    rise, fall = level_changed(enrolment, "medium", "critical", 1, "sw-n"), level_changed(enrolment, "critical", "low", 2, "sw-n")
+    for event in (rise, rise, fall):  # the rise delivered twice
+        with transaction(factory) as s:
+            table[event.type](s, event)
+    with engine.connect() as c:
+        rows = c.execute(sa.text("SELECT user_id, responsibility, level, reasons FROM notification "
+                                 "WHERE enrolment_id = :e"), {"e": enrolment}).all()
+    engine.dispose()
+    assert [(r.user_id, r.responsibility, r.level) for r in rows] == [("sw-n", "victim_support", "critical")]
+    assert "P-2026-000777" in rows[0].reasons[0] and "rose from medium to critical" in rows[0].reasons[0]
