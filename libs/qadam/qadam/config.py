@@ -108,12 +108,41 @@ class Settings:
     smtp_port: int = _setting("QADAM_SMTP_PORT", 1025, "notify: SMTP port.")
     smtp_sender: str = _setting("QADAM_SMTP_SENDER", "alerts@qadam.local", "notify: From address of e-mail alerts.")
     smtp_timeout_seconds: float = _setting("QADAM_SMTP_TIMEOUT_SECONDS", 10.0, "notify: SMTP connect and send timeout.")
+    sms_gateway_url: str = _setting(
+        "QADAM_SMS_GATEWAY_URL", "",
+        "notify: URL of the HTTP SMS gateway (or an adapter in front of Eskiz, Play Mobile...) that takes a POST of "
+        'JSON `{"to", "text", "id"}`. Empty: SMS off.')
+    sms_gateway_token: str = _setting(
+        "QADAM_SMS_GATEWAY_TOKEN", "", "notify: bearer token sent to the SMS gateway. Empty: SMS off.")
+    telegram_api_url: str = _setting(
+        "QADAM_TELEGRAM_API_URL", "https://api.telegram.org", "notify: base URL of the Telegram Bot API.")
+    telegram_bot_token: str = _setting(
+        "QADAM_TELEGRAM_BOT_TOKEN", "", "notify: token of the Telegram bot that sends alerts. Empty: Telegram off.")
+    channel_timeout_seconds: float = _setting(
+        "QADAM_CHANNEL_TIMEOUT_SECONDS", 10.0, "notify: connect and read timeout of the SMS gateway and Telegram.")
     delivery_max_attempts: int = _setting(
         "QADAM_DELIVERY_MAX_ATTEMPTS", 8, "notify: attempts on one channel before a delivery is marked failed."
     )
     delivery_backoff_seconds: float = _setting(
         "QADAM_DELIVERY_BACKOFF_SECONDS", 2.0, "notify: first retry delay of a failed delivery; doubles each attempt."
     )
+    escalate_critical_seconds: float = _setting(
+        "QADAM_ESCALATE_CRITICAL_SECONDS", 1800.0,
+        "notify: an unacknowledged critical alert goes to the recipient's supervisor after this long (and again up "
+        "the chain), with a reminder to the recipient.")
+    escalate_high_seconds: float = _setting(
+        "QADAM_ESCALATE_HIGH_SECONDS", 14400.0, "notify: the same for a high alert.")
+    escalation_max_steps: int = _setting(
+        "QADAM_ESCALATION_MAX_STEPS", 3, "notify: how many supervisors up the chain an alert is escalated at most.")
+    escalation_scan_seconds: float = _setting(
+        "QADAM_ESCALATION_SCAN_SECONDS", 15.0,
+        "notify: how often the worker looks for alerts to escalate and digests to send.")
+    digest_hour: int = _setting(
+        "QADAM_DIGEST_HOUR", 8, "notify: local hour (QADAM_TIME_ZONE) from which each day's digest of lower alerts goes.")
+    ack_link_url: str = _setting(
+        "QADAM_ACK_LINK_URL", "http://127.0.0.1:8004/ack",
+        "notify: base of the signed acknowledgement link in messages (notify's public `/ack/{token}`).")
+    ack_link_days: int = _setting("QADAM_ACK_LINK_DAYS", 7, "notify: how long a signed acknowledgement link works.")
     prometheus_multiproc_dir: str = _setting(
         "PROMETHEUS_MULTIPROC_DIR", "", "Directory shared by gunicorn workers for `/metrics` (empty: one process)."
     )

@@ -19,6 +19,7 @@ WARNING_SIGNS = (
     "partner_pregnant_or_infant", "substance_use", "job_loss_or_debt", "child_contact_conflict", "suicidal_talk",
 )
 FLAG_LEVELS = ("low", "medium", "high", "critical")
+LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
 PARTICIPANT_CODE = validate.Regexp(r"^P-\d{4}-\d{6}$", error="expected a code like P-2026-000123")
 
 catalog = Catalog()
@@ -207,6 +208,27 @@ class LevelChanged(EventSchema):
         "description": "Her support worker (an id only), so she can be protected when his risk rises."})
 
 
+class UserChanged(EventSchema):
+    """A staff member as the portal (the identity provider) knows them now: role, area, how to reach them, whom they
+    answer to. Published on every change, with its version; notify keeps its own copy."""
+
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    region = fields.String(allow_none=True, load_default=None)
+    district = fields.String(allow_none=True, load_default=None)
+    mahalla = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None, metadata={"description": "E.164, e.g. +998901234567."})
+    telegram_chat_id = fields.String(allow_none=True, load_default=None)
+    language = fields.String(load_default="uz-Latn", validate=validate.OneOf(LANGUAGES))
+    supervisor_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Whom an unacknowledged alert of theirs is escalated to."})
+    quiet_hours = fields.Dict(allow_none=True, load_default=None, metadata={
+        "description": "{start: HH:MM, end: HH:MM} in local time: no messages but critical ones."})
+    active = fields.Boolean(load_default=True)
+    version = fields.Integer(required=True, metadata={"description": "Raised by every change of the user."})
+
+
 COHORT_CREATED = catalog.register(EventType(
     "enrollment.cohort.created", 1, "enrollment", CohortCreated,
     "A cohort (group) was formed for a programme, with its facilitator psychologists."))
@@ -246,3 +268,6 @@ FLAG_RAISED = catalog.register(EventType(
 LEVEL_CHANGED = catalog.register(EventType(
     "risk.level.changed", 1, "risk", LevelChanged,
     "An enrolment's overall risk level moved (up when a flag is raised, down when flags are resolved)."))
+USER_CHANGED = catalog.register(EventType(
+    "portal.user.changed", 1, "portal", UserChanged,
+    "A staff member was added or changed (role, area, contacts, language, supervisor, quiet hours, active)."))

@@ -7,6 +7,9 @@ old key be removed. The file is a secret: mount it, never commit it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
@@ -20,14 +23,25 @@ class SealingKeyMissing(RuntimeError):
     pass
 
 
-def load(path: Path) -> MultiFernet:
+def _lines(path: Path) -> list[str]:
     try:
         lines = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
     except FileNotFoundError:
         raise SealingKeyMissing(f"No sealing key file at {path}: run `qadam keys` (development) or mount one.") from None
     if not lines:
         raise SealingKeyMissing(f"The sealing key file {path} holds no key.")
-    return MultiFernet([Fernet(line.encode()) for line in lines])
+    return lines
+
+
+def load(path: Path) -> MultiFernet:
+    return MultiFernet([Fernet(line.encode()) for line in _lines(path)])
+
+
+def derived_keys(settings: Settings, purpose: str) -> list[bytes]:
+    """Keys for another purpose (signing links), derived from each sealing key, newest first: rotating the sealing
+    keys rotates them too, and no second secret needs mounting."""
+    return [hmac.new(base64.urlsafe_b64decode(line), purpose.encode(), hashlib.sha256).digest()
+            for line in _lines(Path(settings.sealing_key_file).expanduser())]
 
 
 def cipher(settings: Settings) -> MultiFernet:

@@ -23,13 +23,14 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import requests
@@ -301,13 +302,15 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float = 15.0, interval:
 
 # -- a real SMTP server ------------------------------------------------------------------------------
 class MailCatcher:
-    """A real SMTP server (aiosmtpd) on localhost that keeps what it receives; can be told to fail."""
+    """A real SMTP server (aiosmtpd) on localhost that keeps what it receives; can be told to fail: the next
+    `fail_next` messages get `fail_reply` (a 451 "try again later" unless a test sets, say, a 550)."""
 
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[Message] = []
         self.fail_next = 0
+        self.fail_reply = "451 4.3.0 Temporary failure, try again later"
         self._lock = threading.Lock()
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -316,7 +319,7 @@ class MailCatcher:
         with self._lock:
             if self.fail_next > 0:
                 self.fail_next -= 1
-                return "451 4.3.0 Temporary failure, try again later"
+                return self.fail_reply
             self.messages.append(message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
@@ -330,6 +333,175 @@ class MailCatcher:
     def to(self, address: str) -> list[Message]:
         with self._lock:
             return [m for m in self.messages if m["To"] == address]
+
+
+# -- real HTTP servers that answer like an SMS gateway and the Telegram Bot API ----------------------------------------
+class _FakeHttpService:
+    """An HTTP server (http.server, in a thread) on 127.0.0.1 and a free port; a subclass answers each POST.
+    `stall_next(n, seconds)` makes the next n requests wait before answering, for a client's timeout."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._stalls: list[float] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def answer(self, path: str, headers: Mapping[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        """(status, JSON reply) to a POST of `body` (parsed JSON, or None) to `path`; `headers` in lower case."""
+        raise NotImplementedError
+
+    def stall_next(self, n: int, seconds: float) -> None:
+        with self._lock:
+            self._stalls.extend([seconds] * n)
+
+    def start(self) -> Self:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with fake._lock:
+                    stall = fake._stalls.pop(0) if fake._stalls else 0.0
+                if stall:
+                    time.sleep(stall)
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                status, reply = fake.answer(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                payload = json.dumps(reply).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:
+                    pass  # the client gave up waiting (a stalled answer)
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: the test's output is its own
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        # a short poll interval: stop() waits for the loop to notice, and a test waits for stop()
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=type(self).__name__, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class FakeSmsGateway(_FakeHttpService):
+    """An SMS gateway as notify's SMS channel expects one: POST `url` with JSON {to, text, id} and, when the gateway
+    has a `token`, `Authorization: Bearer <token>` (401 otherwise). Keeps each accepted message in `messages` as
+    {to, text, id, authorization}; `fail_next(n, status)` answers the next n requests with that status."""
+
+    PATH = "/api/sms/send"
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self.token = token
+        self.messages: list[dict[str, Any]] = []
+        self._failures: list[int] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.PATH}"
+
+    def fail_next(self, n: int, status: int = 503) -> None:
+        with self._lock:
+            self._failures.extend([status] * n)
+
+    def answer(self, path: str, headers: Mapping[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        authorization = headers.get("authorization")
+        with self._lock:
+            if self._failures:
+                status = self._failures.pop(0)
+                return status, {"status": "error", "message": f"failure {status} on request"}
+            if path != self.PATH:
+                return 404, {"status": "error", "message": "not found"}
+            if self.token and authorization != f"Bearer {self.token}":
+                return 401, {"status": "error", "message": "invalid or missing bearer token"}
+            if not isinstance(body, dict) or not all(isinstance(body.get(k), str) and body.get(k) for k in ("to", "text", "id")):
+                return 400, {"status": "error", "message": "to, text and id are required strings"}
+            self.messages.append({"to": body["to"], "text": body["text"], "id": body["id"], "authorization": authorization})
+            return 200, {"status": "accepted", "id": body["id"]}
+
+    def to(self, number: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.messages if m["to"] == number]
+
+
+class FakeTelegram(_FakeHttpService):
+    """The Telegram Bot API's sendMessage: put `api_url` in settings (`telegram_api_url`) with `token`. Keeps each
+    message sent in `messages` as {token, chat_id, text, disable_web_page_preview}. `known_chats` (when given):
+    any other chat id answers 400 "Bad Request: chat not found"; `blocked_chats` answer 403 as a user who blocked
+    the bot. `fail_next(n, status, description, retry_after)` answers the next n calls with the Bot API's error."""
+
+    def __init__(self, token: str = "123456:TEST-fake-bot-token", known_chats: Iterable[str] | None = None,
+                 blocked_chats: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.token = token
+        self.known_chats = None if known_chats is None else {str(c) for c in known_chats}
+        self.blocked_chats = {str(c) for c in blocked_chats}
+        self.messages: list[dict[str, Any]] = []
+        self._failures: list[tuple[int, str, int | None]] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fail_next(self, n: int, status: int = 429, description: str | None = None, retry_after: int | None = None) -> None:
+        described = description or {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                                    429: f"Too Many Requests: retry after {retry_after or 1}"}.get(
+                                        status, "Internal Server Error")
+        with self._lock:
+            self._failures.extend([(status, described, retry_after)] * n)
+
+    def answer(self, path: str, headers: Mapping[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if self._failures:
+                status, description, retry_after = self._failures.pop(0)
+                return self._error(status, description, retry_after)
+            prefix, _, method = path.rpartition("/")
+            if not prefix.startswith("/bot"):
+                return self._error(404, "Not Found")
+            if prefix[len("/bot"):] != self.token:
+                return self._error(401, "Unauthorized")
+            if method != "sendMessage":
+                return self._error(404, "Not Found")
+            if not isinstance(body, dict) or body.get("chat_id") in (None, ""):
+                return self._error(400, "Bad Request: chat_id is empty")
+            chat = str(body["chat_id"])
+            if not body.get("text"):
+                return self._error(400, "Bad Request: message text is empty")
+            if len(body["text"]) > 4096:
+                return self._error(400, "Bad Request: message is too long")
+            if chat in self.blocked_chats:
+                return self._error(403, "Forbidden: bot was blocked by the user")
+            if self.known_chats is not None and chat not in self.known_chats:
+                return self._error(400, "Bad Request: chat not found")
+            self.messages.append({"token": self.token, "chat_id": chat, "text": body["text"],
+                                  "disable_web_page_preview": body.get("disable_web_page_preview", False)})
+            return 200, {"ok": True, "result": {"message_id": len(self.messages), "chat": {"id": chat},
+                                                "date": int(time.time()), "text": body["text"]}}
+
+    @staticmethod
+    def _error(status: int, description: str, retry_after: int | None = None) -> tuple[int, dict[str, Any]]:
+        reply: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            reply["parameters"] = {"retry_after": retry_after}
+        return status, reply
+
+    def to(self, chat_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.messages if m["chat_id"] == str(chat_id)]
 
 
 # -- fixtures ----------------------------------------------------------------------------------------
@@ -390,6 +562,22 @@ def mail() -> Iterator[MailCatcher]:
     catcher = MailCatcher().start()
     yield catcher
     catcher.stop()
+
+
+@pytest.fixture
+def sms_gateway() -> Iterator[FakeSmsGateway]:
+    """An SMS gateway on localhost that wants the bearer token `sms_gateway.token`; settings take `.url`."""
+    gateway = FakeSmsGateway(token="test-sms-gateway-token").start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """The Telegram Bot API on localhost for the bot `telegram.token`; settings take `.api_url`."""
+    api = FakeTelegram().start()
+    yield api
+    api.stop()
 
 
 # -- the broker, as a producer or an operator sees it ------------------------------------------------

@@ -1,22 +1,44 @@
-"""Notify's HTTP routes: a user's own alerts, acknowledged; staff contacts (administrators)."""
+"""Notify's HTTP routes: a user's own alerts, acknowledged (or through the signed link in a message); staff
+contacts; the routing rules; figures for managers."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, current_principal
-from qadam.errors import Problem, not_found
-from qadam.web import paginate, read_session, unit_of_work
+from markupsafe import escape
+from qadam.auth import Role, allow, current_principal, public
+from qadam.errors import Problem, not_found, unprocessable
+from qadam.log import get_logger
+from qadam.sealing import derived_keys
+from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
+from . import links
 from .delivery import delivery_log
-from .models import Contact, Notification
-from .schemas import ContactIn, ContactOut, NotificationDetail, NotificationFilter, NotificationOut, NotificationPage
+from .domain import RoutingError, parse_routing
+from .figures import alert_figures
+from .models import Contact, Notification, RoutingRuleSet
+from .schemas import (
+    ContactIn,
+    ContactOut,
+    Figures,
+    FiguresFilter,
+    NotificationDetail,
+    NotificationFilter,
+    NotificationOut,
+    NotificationPage,
+    RoutingIn,
+    RoutingOut,
+)
+
+log = get_logger(__name__)
 
 blp = Blueprint("notify", __name__, description="Alerts for the people responsible, and their acknowledgement")
 
@@ -58,7 +80,8 @@ class Acknowledge(MethodView):
         with unit_of_work() as s:
             notification = _own(s.get(Notification, notification_id, with_for_update=True), notification_id)
             if notification.acknowledged_at is None:
-                notification.acknowledged_at = datetime.now(UTC)
+                notification.acknowledged_at, notification.acknowledged_via = datetime.now(UTC), "api"
+                log.info("notification_acknowledged", notification_id=str(notification.id), via="api")
             return notification
 
 
@@ -81,11 +104,110 @@ class Contacts(MethodView):
     @blp.arguments(ContactIn)
     @blp.response(200, ContactOut)
     def put(self, data: dict[str, Any], user_id: str) -> Contact:
-        """Set how a user is reached outside the app (until the portal publishes users)."""
+        """Set how a user is reached outside the app, their language, supervisor and quiet hours. The portal's
+        `portal.user.changed` events keep this up to date; this is for what the portal does not know yet."""
+        quiet = data.pop("quiet_hours")
+        data["quiet_start"] = time.fromisoformat(quiet["start"]) if quiet else None
+        data["quiet_end"] = time.fromisoformat(quiet["end"]) if quiet else None
         with unit_of_work() as s:
             s.execute(insert(Contact).values(user_id=user_id, **data)
                       .on_conflict_do_update(index_elements=[Contact.user_id], set_=data))
             return s.get(Contact, user_id, populate_existing=True)  # type: ignore[return-value]
+
+
+@blp.route("/ack/<string:token>")
+class AckLink(MethodView):
+    """The signed link in a message: opening it shows what it acknowledges; the button acknowledges it. (A link
+    preview or a mail scanner that opens the link acknowledges nothing.)"""
+
+    @public
+    def get(self, token: str) -> Response:
+        with read_session() as s:
+            notification = _by_link(s, token)
+            done = notification.acknowledged_at is not None
+        return _ack_page(notification, token, done=done)
+
+    @public
+    def post(self, token: str) -> Response:
+        with unit_of_work() as s:
+            notification = _by_link(s, token, lock=True)
+            if notification.acknowledged_at is None:
+                notification.acknowledged_at, notification.acknowledged_via = datetime.now(UTC), "link"
+                log.info("notification_acknowledged", notification_id=str(notification.id), via="link")
+        return _ack_page(notification, token, done=True)
+
+
+def _by_link(s: Session, token: str, *, lock: bool = False) -> Notification:
+    try:
+        notification_id = links.verify(derived_keys(settings_of_app(), links.PURPOSE), token, datetime.now(UTC))
+    except links.BadLink as exc:
+        raise Problem(404, str(exc)) from None
+    notification = s.get(Notification, notification_id, with_for_update=lock)
+    if notification is None:
+        raise not_found("notification", notification_id)
+    return notification
+
+
+def _ack_page(n: Notification, token: str, *, done: bool) -> Response:
+    """A small page a phone's browser shows: the code, the level, and the button or the confirmation."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"notification_id": str(n.id), "participant_code": n.participant_code, "level": n.level,
+                        "acknowledged_at": n.acknowledged_at.isoformat() if n.acknowledged_at else None})
+    code, level = escape(n.participant_code), escape(n.level)
+    body = (f"<p>Acknowledged. Thank you.</p><p><a href=\"{escape(n.link)}\">Open it in Qadam</a></p>" if done else
+            "<form method=\"post\" action=\"\"><button type=\"submit\">Acknowledge</button></form>")
+    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+            f"content=\"width=device-width, initial-scale=1\"><title>Qadam: {level} alert {code}</title></head><body>"
+            f"<h1>{level.capitalize()} alert: {code}</h1>{body}</body></html>")
+    return Response(page, mimetype="text/html", headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+@blp.route("/routing")
+class Routing(MethodView):
+    @allow(Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR)
+    @blp.response(200, RoutingOut)
+    def get(self) -> RoutingRuleSet:
+        """The routing rules in force: which event at which level goes to whom, over which channels, when."""
+        with read_session() as s:
+            return s.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
+
+    @allow(Role.ADMINISTRATOR)
+    @blp.arguments(RoutingIn)
+    @blp.response(201, RoutingOut)
+    def post(self, data: dict[str, Any]) -> RoutingRuleSet:
+        """Put new routing rules in force (the whole set), with a note of what changed and why."""
+        try:
+            parse_routing(data["rules"])
+        except RoutingError as e:
+            raise unprocessable("The routing rules cannot be used as they are; nothing changed.", e.errors) from None
+        with unit_of_work() as s:
+            s.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("notify.routing", 0))))
+            version = s.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one() + 1
+            row = RoutingRuleSet(version=version, rules=data["rules"], note=data["note"],
+                                 created_by=current_principal().user_id)
+            s.add(row)
+            s.flush()
+            log.info("routing_changed", version=version)
+            return row
+
+
+@blp.route("/figures")
+class FiguresView(MethodView):
+    @allow(Role.MANAGER, Role.ADMINISTRATOR, Role.SUPERVISOR)
+    @blp.arguments(FiguresFilter, location="query")
+    @blp.response(200, Figures)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """How fast alerts reached people and were answered, by district and level: from the event to the in-app
+        inbox and to the first message, and from delivery to acknowledgement (median and 90th percentile)."""
+        principal = current_principal()
+        region = args["region"] if principal.role == Role.ADMINISTRATOR else principal.region
+        if not region:
+            raise unprocessable("Say which region.", {"region": ["Required."]})
+        today = datetime.now(settings_of_app().zone).date()
+        since, until = args["since"] or today - timedelta(days=30), args["until"] or today
+        with read_session() as s:
+            rows = alert_figures(s, region, since, until, settings_of_app().zone)
+        return {"region": region, "since": since, "until": until, "rows": rows}
 
 
 def _own(notification: Notification | None, notification_id: uuid.UUID) -> Notification:

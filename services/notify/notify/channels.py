@@ -1,18 +1,66 @@
-"""The ways a notification leaves Qadam. E-mail over SMTP for now; SMS and Telegram join behind the same call."""
+"""The ways a notification leaves Qadam: e-mail over SMTP, SMS through an HTTP gateway, Telegram through the Bot API.
+
+Every channel takes an address and a rendered `Message` and either returns (sent) or raises `DeliveryFailed`,
+which says whether trying again can help (`permanent=False`: a timeout, a 5xx, "too many requests") or not
+(`permanent=True`: a 400, a blocked bot, a channel nobody configured). Error texts never carry a token or the
+message itself, since they are stored on the delivery and logged.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any, Protocol
 
+import requests
 from qadam.config import Settings
+
+CHANNELS = ("email", "sms", "telegram")
+SHORT_MAX = 480  # characters of an SMS or Telegram text
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as its recipient reads it, in their language, with no names in it."""
+
+    subject: str  # e-mail subject
+    text: str  # full plain text (e-mail body)
+    short: str  # SMS / Telegram text, at most SHORT_MAX characters
 
 
 class DeliveryFailed(Exception):
-    pass
+    """A channel did not take the message. `permanent`: retrying cannot help (ask another channel or a person).
+    `retry_after`: seconds the far side asked us to wait, when it said."""
+
+    def __init__(self, reason: str, permanent: bool = False, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+        self.retry_after = retry_after
 
 
+class Channel(Protocol):
+    name: str
+
+    def send(self, address: str, message: Message, *, message_id: str) -> None:
+        """Send `message` to `address`; `message_id` is stable across retries. Raises DeliveryFailed."""
+        ...
+
+
+def channel(settings: Settings, name: str) -> Channel:
+    """The channel called `name` ("email", "sms" or "telegram"), configured from `settings`."""
+    if name == "email":
+        return EmailChannel(settings)
+    if name == "sms":
+        return SmsChannel(settings)
+    if name == "telegram":
+        return TelegramChannel(settings)
+    raise ValueError(f"No channel {name!r}: one of {', '.join(CHANNELS)}.")
+
+
+# -- e-mail ------------------------------------------------------------------------------------------------------
 def send_email(settings: Settings, *, to: str, subject: str, body: str, message_id: str) -> None:
     """Send one e-mail; a stable Message-ID lets mail systems drop a copy resent after a crash."""
     message = EmailMessage()
@@ -26,4 +74,135 @@ def send_email(settings: Settings, *, to: str, subject: str, body: str, message_
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=_smtp_permanent(exc)) from exc
+
+
+def _smtp_permanent(exc: Exception) -> bool:
+    """5xx replies (mailbox unknown, message refused) will not change on a retry; 4xx and lost connections may."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, address: str, message: Message, *, message_id: str) -> None:
+        _require_address(self.name, address)
+        send_email(self.settings, to=address, subject=message.subject, body=message.text, message_id=message_id)
+
+
+# -- SMS through an HTTP gateway ----------------------------------------------------------------------------------
+PHONE = re.compile(r"\+?[0-9]{7,15}")
+
+
+class SmsChannel:
+    """A generic HTTP SMS gateway (Uzbek providers such as Eskiz or Play Mobile sit behind one): POST JSON
+    `{"to": "+998...", "text": ..., "id": ...}` with a bearer token; the gateway can drop a repeated `id`."""
+
+    name = "sms"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, address: str, message: Message, *, message_id: str) -> None:
+        url, token = self.settings.sms_gateway_url, self.settings.sms_gateway_token
+        if not url or not token:
+            raise DeliveryFailed("sms gateway not configured", permanent=True)
+        to = _phone(address)
+        response = _post_json(self.name, url, {"to": to, "text": message.short, "id": message_id},
+                              headers={"Authorization": f"Bearer {token}"},
+                              timeout=self.settings.channel_timeout_seconds, secret=token)
+        if 200 <= response.status_code < 300:
+            return
+        status = response.status_code
+        raise DeliveryFailed(f"sms gateway answered {status}: {_snippet(response.text, token)}",
+                             permanent=not _transient_status(status), retry_after=_retry_after_header(response))
+
+
+def _phone(address: str) -> str:
+    """An international number as `+998...`; spaces, dashes and brackets people type are dropped."""
+    _require_address("sms", address)
+    digits = re.sub(r"[\s\-()]", "", address)
+    if not PHONE.fullmatch(digits):
+        raise DeliveryFailed("sms: the address is not a phone number in international form (+998...)", permanent=True)
+    return digits if digits.startswith("+") else f"+{digits}"
+
+
+def _transient_status(status: int) -> bool:
+    return status in (408, 429) or status >= 500
+
+
+def _retry_after_header(response: requests.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+
+
+# -- Telegram through the Bot API ----------------------------------------------------------------------------------
+class TelegramChannel:
+    """The Bot API's sendMessage to the recipient's chat id (known once they have started a chat with the bot)."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, address: str, message: Message, *, message_id: str) -> None:
+        base, token = self.settings.telegram_api_url.rstrip("/"), self.settings.telegram_bot_token
+        if not base or not token:
+            raise DeliveryFailed("telegram bot not configured", permanent=True)
+        _require_address(self.name, address)
+        response = _post_json(self.name, f"{base}/bot{token}/sendMessage",
+                              {"chat_id": address, "text": message.short, "disable_web_page_preview": True},
+                              headers={}, timeout=self.settings.channel_timeout_seconds, secret=token)
+        try:
+            reply: Any = response.json()
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict):
+            status = response.status_code
+            raise DeliveryFailed(f"telegram answered {status} without the Bot API's JSON: {_snippet(response.text, token)}",
+                                 permanent=not _transient_status(status))
+        if reply.get("ok") is True:
+            return
+        code = reply.get("error_code")
+        code = code if isinstance(code, int) else response.status_code
+        parameters = reply.get("parameters")
+        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        raise DeliveryFailed(f"telegram {code}: {_snippet(str(reply.get('description', '')), token)}",
+                             permanent=not _transient_status(code),
+                             retry_after=float(retry_after) if isinstance(retry_after, int | float) else None)
+
+
+# -- shared ---------------------------------------------------------------------------------------------------------
+def _require_address(channel_name: str, address: str) -> None:
+    if not address or not address.strip():
+        raise DeliveryFailed(f"{channel_name}: the recipient has no address for this channel", permanent=True)
+
+
+def _post_json(channel_name: str, url: str, payload: dict[str, Any], *, headers: dict[str, str], timeout: float,
+               secret: str) -> requests.Response:
+    """POST `payload`; no answer in time, or no connection, is a transient failure. Redirects are not followed
+    (a gateway that redirects a POST is misconfigured, and the redirect would carry the token elsewhere)."""
+    try:
+        return requests.post(url, json=payload, headers=headers, timeout=timeout, allow_redirects=False)
+    except requests.Timeout as exc:
+        raise DeliveryFailed(f"{channel_name}: no answer within {timeout:g}s ({type(exc).__name__})") from None
+    except requests.RequestException as exc:
+        # requests' messages quote the URL, and Telegram's URL holds the bot token
+        raise DeliveryFailed(f"{channel_name}: {type(exc).__name__}: {_snippet(str(exc), secret)}") from None
+
+
+def _snippet(text: str, secret: str, limit: int = 200) -> str:
+    cleaned = " ".join(text.split())
+    if secret:
+        cleaned = cleaned.replace(secret, "***")
+    return cleaned[:limit]

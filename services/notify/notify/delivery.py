@@ -1,14 +1,16 @@
-"""The delivery dispatcher: sends pending deliveries after the commit that created them, retries with back-off.
+"""The delivery dispatcher: sends pending deliveries after the commit that created them, retries with back-off, and
+falls back to another channel when one keeps failing.
 
-Deliveries are written by the event handler in the same transaction as the notification, so a crash
-never loses one; the dispatcher wakes on the delivery table's NOTIFY, claims due rows with
+Deliveries are written by the event handler (or the escalation and digest timers) in the same transaction as what
+they carry, so a crash never loses one; the dispatcher wakes on the delivery table's NOTIFY, claims due rows with
 FOR UPDATE SKIP LOCKED (any number of workers), sends, and records every attempt.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,12 +18,14 @@ from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, psycopg_dsn, transaction
 from qadam.log import get_logger, log_context
 from qadam.pgwake import wake_loop
+from qadam.sealing import derived_keys
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import DELIVERY_CHANNEL
-from .channels import DeliveryFailed, send_email
-from .domain import delivery_exhausted, next_attempt_delay, render_alert_email
-from .models import Delivery, DeliveryAttempt, Notification
+from . import DELIVERY_CHANNEL, links
+from .channels import DeliveryFailed, Message, channel
+from .domain import ADDRESS_FIELD, EXTERNAL_CHANNELS, delivery_exhausted, next_attempt_delay
+from .models import Contact, Delivery, DeliveryAttempt, Digest, Notification
+from .templates import render
 
 log = get_logger(__name__)
 BATCH = 20  # deliveries sent in one pass; each is claimed, sent and committed on its own
@@ -32,18 +36,17 @@ def dispatch_due(settings: Settings, factory: sessionmaker[Session], now: dateti
     now = now or datetime.now(UTC)
     sent = 0
     while sent < BATCH:
-        # One delivery a transaction: once an e-mail has gone, only that one row's commit stands between it
+        # One delivery a transaction: once a message has gone, only that one row's commit stands between it
         # and being marked sent (a crash there can resend one message, never a batch).
         with transaction(factory) as s:
             due = s.execute(
-                sa.select(Delivery, Notification).join(Notification, Notification.id == Delivery.notification_id)
-                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+                sa.select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
                 .order_by(Delivery.next_attempt_at).limit(1)
-                .with_for_update(of=Delivery, skip_locked=True)
-            ).first()
+                .with_for_update(skip_locked=True)
+            ).scalar()
             if due is None:
                 break
-            _attempt(settings, s, *due)
+            _attempt(settings, s, due)
         sent += 1
     if sent == BATCH:
         return 0
@@ -54,30 +57,104 @@ def dispatch_due(settings: Settings, factory: sessionmaker[Session], now: dateti
     return max((upcoming - datetime.now(UTC)).total_seconds(), 0.05)
 
 
-def _attempt(settings: Settings, s: Session, delivery: Delivery, notification: Notification) -> None:
+def message_for(settings: Settings, s: Session, delivery: Delivery) -> Message:
+    """The message a delivery carries, in its recipient's language: a code, the level, the reason and links, never a
+    name (notify holds none)."""
+    if delivery.digest_id is not None:
+        digest = s.get(Digest, delivery.digest_id)
+        assert digest is not None
+        contact = s.get(Contact, digest.user_id)
+        items = s.execute(sa.select(Notification).where(Notification.id.in_(digest.notification_ids))
+                          .order_by(Notification.created_at)).scalars().all()
+        return render("digest", _language(contact), day=digest.day.isoformat(), link=_inbox(settings), items=[
+            {"participant_code": n.participant_code, "level": n.level, "reason": n.reasons[0], "link": n.link}
+            for n in items])
+    n = s.get(Notification, delivery.notification_id)
+    assert n is not None
+    contact = s.get(Contact, n.user_id)
+    fields: dict[str, Any] = {"participant_code": n.participant_code, "level": n.level, "link": n.link,
+                              "ack_link": ack_link(settings, n.id)}
+    waited = max(int((datetime.now(UTC) - n.created_at).total_seconds() // 60), 0)
+    if n.kind == "level_rise":
+        return render("level_rise", _language(contact), participant_code=n.participant_code,
+                      from_level=n.from_level or "low", level=n.level, link=n.link)
+    fields |= {"reason": n.reasons[0], "rule_id": n.rule_id}
+    if n.kind == "escalation":
+        original = s.get(Notification, n.escalates_id) if n.escalates_id else None
+        waited = int((datetime.now(UTC) - (original.created_at if original else n.created_at)).total_seconds() // 60)
+        return render("escalation", _language(contact), **fields, minutes=waited,
+                      role=original.responsibility if original else n.responsibility)
+    if delivery.purpose == "reminder":
+        return render("reminder", _language(contact), **fields, minutes=waited)
+    return render("alert", _language(contact), **fields)
+
+
+def ack_link(settings: Settings, notification_id: uuid.UUID) -> str:
+    expires = datetime.now(UTC) + timedelta(days=settings.ack_link_days)
+    key = derived_keys(settings, links.PURPOSE)[0]
+    return f"{settings.ack_link_url.rstrip('/')}/{links.sign(key, notification_id, expires)}"
+
+
+def _inbox(settings: Settings) -> str:
+    return f"{settings.portal_url.rstrip('/')}/alerts"
+
+
+def _language(contact: Contact | None) -> str:
+    return contact.language if contact is not None else "uz-Latn"
+
+
+def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
     with log_context(correlation_id=delivery.correlation_id, delivery_id=str(delivery.id)):
-        subject, body = render_alert_email(participant_code=notification.participant_code, level=notification.level,
-                                           reasons=notification.reasons, link=notification.link)
         delivery.attempts += 1
         try:
-            send_email(settings, to=delivery.address or "", subject=subject, body=body, message_id=str(delivery.id))
+            try:
+                message = message_for(settings, s, delivery)
+            except Exception as exc:  # noqa: BLE001 - a message that cannot be written is not written by retrying
+                raise DeliveryFailed(f"the message could not be written: {type(exc).__name__}: {exc}",
+                                     permanent=True) from exc
+            channel(settings, delivery.channel).send(delivery.address or "", message, message_id=str(delivery.id))
         except DeliveryFailed as exc:
             delivery.last_error = str(exc)
-            if delivery_exhausted(delivery.attempts, settings.delivery_max_attempts):
+            s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="error", error=str(exc)))
+            if exc.permanent or delivery_exhausted(delivery.attempts, settings.delivery_max_attempts):
                 delivery.status = "failed"
+                fallback = _fall_back(s, delivery)
+                log.warning("delivery_failed", channel=delivery.channel, attempts=delivery.attempts,
+                            permanent=exc.permanent, error=str(exc), fallback=fallback)
             else:
                 delivery.next_attempt_at = datetime.now(UTC) + next_attempt_delay(
                     delivery.attempts, settings.delivery_backoff_seconds)
-            s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="error", error=str(exc)))
-            log.warning("delivery_failed", channel=delivery.channel, attempts=delivery.attempts,
-                        status=delivery.status, error=str(exc))
+                log.warning("delivery_retry", channel=delivery.channel, attempts=delivery.attempts, error=str(exc),
+                            next_attempt_at=delivery.next_attempt_at.isoformat())
             return
         delivery.status = "sent"
         delivery.sent_at = datetime.now(UTC)
         delivery.last_error = None
         s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="sent"))
-        log.info("delivery_sent", channel=delivery.channel, notification_id=str(notification.id),
-                 user_id=notification.user_id)
+        log.info("delivery_sent", channel=delivery.channel, purpose=delivery.purpose,
+                 notification_id=str(delivery.notification_id) if delivery.notification_id else None)
+
+
+def _fall_back(s: Session, failed: Delivery) -> str | None:
+    """A channel that keeps failing hands its message to another the person can be reached on and that has not
+    carried it yet (e-mail, then Telegram, then SMS). Returns the channel chosen, or None."""
+    owner = (s.get(Notification, failed.notification_id).user_id if failed.notification_id else  # type: ignore[union-attr]
+             s.get(Digest, failed.digest_id).user_id)  # type: ignore[union-attr]
+    contact = s.get(Contact, owner)
+    if contact is None or not contact.active:
+        return None
+    used = set(s.execute(sa.select(Delivery.channel).where(
+        Delivery.notification_id == failed.notification_id if failed.notification_id else
+        Delivery.digest_id == failed.digest_id, Delivery.purpose == failed.purpose)).scalars())
+    for name in EXTERNAL_CHANNELS:
+        address = getattr(contact, ADDRESS_FIELD[name])
+        if name not in used and address:
+            s.add(Delivery(id=uuid.uuid4(), notification_id=failed.notification_id, digest_id=failed.digest_id,
+                           purpose=failed.purpose, channel=name, address=address, status="pending",
+                           next_attempt_at=datetime.now(UTC), fallback_of=failed.id,
+                           correlation_id=failed.correlation_id))
+            return name
+    return None
 
 
 def run_dispatcher(settings: Settings, stop: threading.Event) -> None:
@@ -91,12 +168,13 @@ def run_dispatcher(settings: Settings, stop: threading.Event) -> None:
 
 
 def delivery_log(s: Session, notification_id: Any) -> list[dict[str, Any]]:
-    rows = s.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)).scalars().all()
+    rows = s.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
+                     .order_by(Delivery.created_at, Delivery.channel)).scalars().all()
     out = []
     for d in rows:
         attempts = s.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
                              .order_by(DeliveryAttempt.id)).scalars().all()
-        out.append({"channel": d.channel, "status": d.status, "attempts": d.attempts, "last_error": d.last_error,
-                    "sent_at": d.sent_at, "log": [{"at": a.attempted_at, "outcome": a.outcome, "error": a.error}
-                                                  for a in attempts]})
+        out.append({"channel": d.channel, "purpose": d.purpose, "status": d.status, "attempts": d.attempts,
+                    "last_error": d.last_error, "sent_at": d.sent_at, "fallback_of": d.fallback_of,
+                    "log": [{"at": a.attempted_at, "outcome": a.outcome, "error": a.error} for a in attempts]})
     return out

@@ -1,9 +1,12 @@
-"""What notify does with the events it consumes: alert the people a flag names, and her support worker when his risk rises."""
+"""What notify does with the events it consumes: route each alert to the people responsible (routing rules as data),
+over their channels, at once or in the daily digest; keep the staff directory from the portal's user events."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, time
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
@@ -14,65 +17,121 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .domain import (
-    Recipient,
+    ADDRESS_FIELD,
+    Addressee,
+    Route,
+    addressees,
     alert_link,
     alert_summary,
-    flag_recipients,
     level_rise_reason,
-    level_rise_recipient,
+    parse_routing,
+    rose,
+    send_at,
 )
-from .models import Contact, Delivery, Notification
+from .models import Contact, Delivery, Notification, RoutingRuleSet
 
 log = get_logger(__name__)
+_routes: dict[int, tuple[Route, ...]] = {}
+WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
+
+
+def routing_in_force(s: Session) -> tuple[Route, ...]:
+    version = s.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one()
+    if version not in _routes:
+        rules = s.execute(sa.select(RoutingRuleSet.rules).where(RoutingRuleSet.version == version)).scalar_one()
+        _routes[version] = parse_routing(rules)
+    return _routes[version]
 
 
 def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
-    for recipient in flag_recipients(d["inspector_id"], d["psychologist_id"]):
-        _notify(session, event, settings, recipient, flag_id=d["flag_id"], level=d["level"], reasons=d["reasons"])
+    people = {"inspector": d["inspector_id"], "psychologist": d["psychologist_id"]}
+    for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
+        notify(session, event, settings, addressee, flag_id=d["flag_id"], level=d["level"], reasons=d["reasons"],
+               kind="alert", rule_id=d["rule_id"])
 
 
 def on_level_changed(session: Session, event: Event, *, settings: Settings) -> None:
-    """His risk rose to a level where the victim may need protecting: her support worker is told (a code and the
-    level, nothing of the sessions). The inspector and psychologist already had the flag that moved it."""
+    """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
+    protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
-    recipient = level_rise_recipient(d["from_level"], d["level"], d.get("victim_support_worker_id"))
-    if recipient is None or not d["flag_ids"]:
+    if not rose(d["from_level"], d["level"]) or not d["flag_ids"]:
         return
-    _notify(session, event, settings, recipient, flag_id=d["flag_ids"][0], level=d["level"],
-            reasons=[level_rise_reason(d["participant_code"], d["from_level"], d["level"])])
+    people = {"victim_support": d.get("victim_support_worker_id"), "inspector": d["inspector_id"],
+              "psychologist": d["psychologist_id"]}
+    for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
+        notify(session, event, settings, addressee, flag_id=d["flag_ids"][0], level=d["level"],
+               reasons=[level_rise_reason(d["participant_code"], d["from_level"], d["level"])], kind="level_rise",
+               from_level=d["from_level"])
 
 
-def _notify(session: Session, event: Event, settings: Settings, recipient: Recipient, *, flag_id: object, level: str,
-            reasons: list[str]) -> None:
+def on_user_changed(session: Session, event: Event, *, settings: Settings) -> None:
+    """The portal's user, kept locally: unless a later version is held already (events can arrive out of order)."""
+    d = event.data
+    quiet = d.get("quiet_hours") or {}
+    values = {"role": d["role"], "region": d["region"], "district": d["district"], "email": d["email"],
+              "phone": d["phone"], "telegram_chat_id": d["telegram_chat_id"], "language": d["language"],
+              "supervisor_id": d["supervisor_id"], "quiet_start": _time(quiet.get("start")),
+              "quiet_end": _time(quiet.get("end")), "active": d["active"], "version": d["version"]}
+    stmt = insert(Contact).values(user_id=d["user_id"], **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=[Contact.user_id], set_=values,
+                                               where=Contact.version < d["version"]))
+
+
+def _time(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def notify(session: Session, event: Event, settings: Settings, addressee: Addressee, *, flag_id: object, level: str,
+           reasons: list[str], kind: str, rule_id: str | None = None, from_level: str | None = None
+           ) -> uuid.UUID | None:
+    """One notification for one person (never two for the same flag, however often the event comes), and a
+    delivery per channel: due at once, after the person's quiet hours, or left for the daily digest."""
     d = event.data
     notification_id = uuid.uuid4()
     created = session.execute(
         insert(Notification).values(
-            id=notification_id, user_id=recipient.user_id, responsibility=recipient.responsibility,
+            id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
             source_event_id=event.id, flag_id=flag_id, enrolment_id=d["enrolment_id"],
             participant_code=d["participant_code"], level=level,
             summary=alert_summary(d["participant_code"], level, reasons), reasons=reasons,
-            link=alert_link(settings.portal_url, str(notification_id)),
-            region=d["region"], district=d["district"],
+            link=alert_link(settings.portal_url, str(notification_id)), region=d["region"], district=d["district"],
+            kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
+            channels=list(addressee.channels), from_level=from_level,
         ).on_conflict_do_nothing(constraint="uq_notification_flag_user").returning(Notification.id)
     ).scalar()
     if created is None:
-        return  # this flag reached this person already (the same flag raised in another event)
-    email = session.execute(sa.select(Contact.email).where(Contact.user_id == recipient.user_id)).scalar()
-    session.add(Delivery(
-        notification_id=created, channel="email", address=email,
-        status="pending" if email else "skipped",
-        last_error=None if email else "no e-mail address on file for this user",
-        correlation_id=current_correlation_id(),
-    ))
-    log.info("notification_created", notification_id=str(created), user_id=recipient.user_id,
-             responsibility=recipient.responsibility, email="pending" if email else "skipped")
+        return None  # this flag reached this person already (the same flag raised in another event)
+    contact = session.get(Contact, addressee.user_id)
+    if addressee.timing == "immediate":
+        add_deliveries(session, created, contact, addressee.channels, level=level, purpose="alert", zone=settings.zone)
+    log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
+             responsibility=addressee.responsibility, timing=addressee.timing, channels=list(addressee.channels))
+    return created
+
+
+def add_deliveries(session: Session, notification_id: uuid.UUID, contact: Contact | None, channels: tuple[str, ...],
+                   *, level: str, purpose: str, zone: Any) -> None:
+    """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
+    skipped where notify has no address for that channel, so the log says why nothing was sent there."""
+    now = datetime.now(UTC)
+    due = send_at(now, contact.quiet_start, contact.quiet_end, zone, level) if contact else now
+    rows = []
+    for channel in channels:
+        address = getattr(contact, ADDRESS_FIELD[channel]) if contact is not None and contact.active else None
+        rows.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel, "purpose": purpose,
+                     "address": address, "status": "pending" if address else "skipped", "next_attempt_at": due,
+                     "last_error": None if address else f"no {WHAT[channel]} on file for this user",
+                     "correlation_id": current_correlation_id()})
+    if rows:
+        session.execute(insert(Delivery).on_conflict_do_nothing(
+            constraint="uq_delivery_notification_channel_purpose"), rows)
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
     return {
         "risk.flag.raised": partial(on_flag_raised, settings=settings),
         "risk.level.changed": partial(on_level_changed, settings=settings),
+        "portal.user.changed": partial(on_user_changed, settings=settings),
     }

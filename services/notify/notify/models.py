@@ -1,13 +1,15 @@
-"""Notify's tables: staff contacts, notifications, deliveries and every delivery attempt."""
+"""Notify's tables: staff (from the portal's user events), routing rules, notifications, deliveries and every
+delivery attempt, daily digests."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.db import service_metadata
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -16,7 +18,8 @@ class Base(DeclarativeBase):
 
 
 class Contact(Base):
-    """How to reach a staff member outside the app."""
+    """A staff member as notify knows them: from the portal's `portal.user.changed` events (or set by an
+    administrator): role, area, how to reach them, their language, whom they answer to, their quiet hours."""
 
     __tablename__ = "contact"
 
@@ -25,6 +28,16 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(sa.String(10), default="uz-Latn")
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
                                                  onupdate=sa.func.now())
+    role: Mapped[str | None] = mapped_column(sa.String(30))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    district: Mapped[str | None] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    telegram_chat_id: Mapped[str | None] = mapped_column(sa.String(40))
+    supervisor_id: Mapped[str | None] = mapped_column(sa.String(100))
+    quiet_start: Mapped[time | None] = mapped_column(sa.Time)
+    quiet_end: Mapped[time | None] = mapped_column(sa.Time)
+    active: Mapped[bool] = mapped_column(server_default=sa.true())
+    version: Mapped[int] = mapped_column(server_default="0")  # the portal's version of the user we hold
 
 
 class Notification(Base):
@@ -47,6 +60,18 @@ class Notification(Base):
     district: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     acknowledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(sa.String(20), server_default="alert")  # alert | escalation | level_rise
+    rule_id: Mapped[str | None] = mapped_column(sa.String(100))
+    event_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))  # when the event occurred
+    timing: Mapped[str] = mapped_column(sa.String(20), server_default="immediate")  # immediate | digest
+    digested_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # escalation: the notification this one escalates, how far up the chain, and when this one was escalated
+    escalates_id: Mapped[uuid.UUID | None]
+    escalation_step: Mapped[int] = mapped_column(server_default="0")
+    escalated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    acknowledged_via: Mapped[str | None] = mapped_column(sa.String(10))  # api | link
+    channels: Mapped[list[str]] = mapped_column(ARRAY(sa.String(20)), server_default="{}")  # external, in order
+    from_level: Mapped[str | None] = mapped_column(sa.String(10))  # a level rise: the level it rose from
 
     __table_args__ = (
         # One notification per flag per person, however often the flag's event is delivered.
@@ -60,7 +85,11 @@ class Delivery(Base):
     __tablename__ = "delivery"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    notification_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("notification.id"), index=True)
+    # a notification's message, or a day's digest (one of the two)
+    notification_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("notification.id"), index=True)
+    digest_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("digest.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20), server_default="alert")  # alert | reminder | digest
+    fallback_of: Mapped[uuid.UUID | None]  # the delivery on a channel that kept failing
     channel: Mapped[str] = mapped_column(sa.String(20))
     address: Mapped[str | None] = mapped_column(sa.String(320))
     status: Mapped[str] = mapped_column(sa.String(20))  # pending | sent | failed | skipped
@@ -72,7 +101,9 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        sa.UniqueConstraint("notification_id", "channel", name="uq_delivery_notification_channel"),
+        # one message per notification, channel and purpose, however often anything is retried or redelivered
+        sa.UniqueConstraint("notification_id", "channel", "purpose", name="uq_delivery_notification_channel_purpose"),
+        sa.UniqueConstraint("digest_id", "channel", name="uq_delivery_digest_channel"),
         sa.Index("ix_delivery_pending", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")),
     )
 
@@ -87,3 +118,30 @@ class DeliveryAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     outcome: Mapped[str] = mapped_column(sa.String(20))  # sent | error | skipped
     error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RoutingRuleSet(Base):
+    """Which event at which level goes to whom, over which channels, at once or in the daily digest: as data,
+    versioned; the newest version is in force."""
+
+    __tablename__ = "routing_rule_set"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    note: Mapped[str] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
+class Digest(Base):
+    """One user's daily digest of lower-level alerts: at most one a day."""
+
+    __tablename__ = "digest"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str] = mapped_column(sa.String(100))
+    day: Mapped[date]
+    notification_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(sa.Uuid))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "day", name="uq_digest_user_day"),)

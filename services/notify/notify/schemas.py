@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from qadam.contracts import LANGUAGES
 from qadam.web import PageArgs, page_schema
-
-LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
 
 
 class AttemptOut(ma.Schema):
@@ -17,6 +16,8 @@ class AttemptOut(ma.Schema):
 
 class DeliveryOut(ma.Schema):
     channel = fields.String()
+    purpose = fields.String(metadata={"description": "alert, reminder (it waited unacknowledged) or digest"})
+    fallback_of = fields.UUID(allow_none=True, metadata={"description": "The delivery on a channel that kept failing."})
     status = fields.String(metadata={"description": "pending, sent, failed or skipped"})
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
@@ -29,13 +30,19 @@ class NotificationOut(ma.Schema):
     flag_id = fields.UUID()
     enrolment_id = fields.UUID()
     participant_code = fields.String()
-    responsibility = fields.String(metadata={"description": "Why you: inspector or psychologist of the enrolment"})
+    responsibility = fields.String(metadata={
+        "description": "Why you: inspector, psychologist or victim_support of the enrolment, or supervisor"})
+    kind = fields.String(metadata={"description": "alert, escalation (someone you supervise has not answered), or "
+                                                  "level_rise (his risk rose)"})
+    escalation_step = fields.Integer()
     level = fields.String()
     summary = fields.String()
     reasons = fields.List(fields.String())
     link = fields.String()
     created_at = fields.DateTime()
     acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_via = fields.String(allow_none=True, metadata={"description": "api, or link (the signed link)"})
+    timing = fields.String(metadata={"description": "immediate, or digest (in the daily digest)"})
 
 
 class NotificationDetail(NotificationOut):
@@ -46,13 +53,80 @@ class NotificationFilter(PageArgs):
     unacknowledged = fields.Boolean(load_default=False)
 
 
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="a time of day, HH:MM")
+
+
+class QuietHours(ma.Schema):
+    start = fields.String(required=True, validate=HHMM)
+    end = fields.String(required=True, validate=HHMM)
+
+
 class ContactIn(ma.Schema):
     email = fields.Email(load_default=None, allow_none=True)
     language = fields.String(load_default="uz-Latn", validate=validate.OneOf(LANGUAGES))
+    phone = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Regexp(r"^\+\d{7,15}$", error="E.164, e.g. +998901234567"))
+    telegram_chat_id = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Regexp(r"^-?\d{1,20}$", error="a Telegram chat id (digits)"))
+    role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    supervisor_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    quiet_hours = fields.Nested(QuietHours, load_default=None, allow_none=True, metadata={
+        "description": "Local time; no messages but critical ones then (the in-app inbox still holds them)."})
+    active = fields.Boolean(load_default=True)
 
 
 class ContactOut(ContactIn):
     user_id = fields.String()
+    quiet_hours = fields.Method("_quiet", allow_none=True)  # type: ignore[assignment]  # read from two columns
+
+    def _quiet(self, contact: object) -> dict[str, str] | None:
+        start, end = getattr(contact, "quiet_start", None), getattr(contact, "quiet_end", None)
+        return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")} if start and end else None
 
 
 NotificationPage = page_schema(NotificationOut, "NotificationPage")
+
+
+class RoutingIn(ma.Schema):
+    rules = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=200))
+    note = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class RoutingOut(ma.Schema):
+    version = fields.Integer()
+    rules = fields.List(fields.Dict())
+    note = fields.String()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class FiguresFilter(ma.Schema):
+    region = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "Administrators choose; a manager sees his own region."})
+    since = fields.Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
+    until = fields.Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
+
+
+class FigureRow(ma.Schema):
+    district = fields.String()
+    level = fields.String()
+    alerts = fields.Integer(metadata={"description": "Notifications to the people responsible (not escalations)."})
+    in_app_p50_s = fields.Float(allow_none=True, metadata={"description": "Event to the in-app inbox, median seconds."})
+    in_app_p90_s = fields.Float(allow_none=True)
+    messaged = fields.Integer(metadata={"description": "Of them, reached by at least one message (e-mail, SMS, Telegram)."})
+    message_p50_s = fields.Float(allow_none=True, metadata={"description": "Event to the first message sent, median."})
+    message_p90_s = fields.Float(allow_none=True)
+    acknowledged = fields.Integer()
+    ack_p50_s = fields.Float(allow_none=True, metadata={"description": "Delivery (first of in-app and message) to "
+                                                                      "acknowledgement, median seconds."})
+    ack_p90_s = fields.Float(allow_none=True)
+    escalated = fields.Integer(metadata={"description": "Of them, escalated to a supervisor."})
+
+
+class Figures(ma.Schema):
+    region = fields.String()
+    since = fields.Date()
+    until = fields.Date()
+    rows = fields.List(fields.Nested(FigureRow))

@@ -1,4 +1,5 @@
-"""notify's worker: keeps who answers for each enrolment, alerts them on flags, sends the deliveries."""
+"""notify's worker: routes alerts to the people responsible, sends the deliveries, escalates what waits too long
+unacknowledged, sends the daily digests, and keeps the staff directory from the portal's user events."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from qadam.worker import run_worker
 from . import SERVICE
 from .delivery import run_dispatcher
 from .handlers import handlers
+from .timers import run_timers
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings), extra_loops={"dispatcher": run_dispatcher})
+    run_worker(settings, handlers=handlers(settings), extra_loops={"dispatcher": run_dispatcher, "timers": run_timers})
 
 
 if __name__ == "__main__":

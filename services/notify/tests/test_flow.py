@@ -1,0 +1,285 @@
+"""Notify on the real database, with a real local SMTP server and local HTTP servers that answer like an SMS gateway
+and the Telegram Bot API: routing, every channel, retries and fallback, quiet hours, escalation up the chain, the
+daily digest, the signed link, the directory from the portal's events, and the figures for managers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from notify.delivery import dispatch_due
+from notify.handlers import handlers
+from notify.timers import escalate_due, send_digests
+from qadam.contracts import catalog
+from qadam.db import make_engine, make_session_factory, transaction
+from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
+
+REGION, DISTRICT = "Samarqand viloyati", "Urgut"
+
+
+@pytest.fixture
+def fakes():
+    mail, sms, telegram = MailCatcher().start(), FakeSmsGateway(token="sms-secret").start(), FakeTelegram().start()
+    yield mail, sms, telegram
+    for server in (mail, sms, telegram):
+        server.stop()
+
+
+@pytest.fixture
+def notify_db(stack, fakes, app_for):
+    mail, sms, telegram = fakes
+    settings = stack.settings("notify", smtp_port=mail.port, sms_gateway_url=sms.url, sms_gateway_token="sms-secret",
+                              telegram_api_url=telegram.api_url, telegram_bot_token=telegram.token,
+                              escalate_critical_seconds=60.0, escalate_high_seconds=600.0, delivery_max_attempts=2,
+                              delivery_backoff_seconds=0.01, portal_url="https://portal.qadam.test")
+    engine = make_engine(settings.database_url)
+    yield settings, make_session_factory(engine), engine
+    engine.dispose()
+
+
+def people(suffix: str) -> dict[str, str]:
+    return {k: f"{k}-{suffix}" for k in ("inspector", "psychologist", "supervisor", "chief", "support")}
+
+
+def user_event(user_id: str, role: str, version: int = 1, **fields):
+    data = {"user_id": user_id, "role": role, "region": REGION, "district": DISTRICT, "language": "uz-Latn",
+            "email": f"{user_id}@iiv.uz", "phone": None, "telegram_chat_id": None, "supervisor_id": None,
+            "quiet_hours": None, "active": True, "version": version} | fields
+    return catalog.parse(catalog.build("portal.user.changed", data, producer="portal", correlation_id="c",
+                                       causation_id=None))
+
+
+def flag_event(who: dict[str, str], level: str = "critical", flag_id: uuid.UUID | None = None, **extra):
+    return catalog.parse(catalog.build("risk.flag.raised", {
+        "flag_id": flag_id or uuid.uuid4(), "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-004321",
+        "rule_id": "incident.order_breach", "rule_version": 1, "level": level,
+        "reasons": ["Incident reported by the prevention inspector: breach of the protection order on 2026-11-29."],
+        "evidence": {}, "region": REGION, "district": DISTRICT, "inspector_id": who["inspector"],
+        "psychologist_id": who["psychologist"], "raised_at": datetime.now(UTC)} | extra,
+        producer="risk", correlation_id="c", causation_id=None))
+
+
+def deliver(settings, factory, *events) -> None:
+    table = handlers(settings)
+    for event in events:
+        with transaction(factory) as s:
+            table[event.type](s, event)
+
+
+def directory(settings, factory, who: dict[str, str], **inspector_fields) -> None:
+    deliver(settings, factory,
+            user_event(who["inspector"], "inspector", phone="+998901112233", telegram_chat_id="7001",
+                       supervisor_id=who["supervisor"], language="ru", **inspector_fields),
+            user_event(who["psychologist"], "psychologist", supervisor_id=who["supervisor"], language="kaa"),
+            user_event(who["supervisor"], "supervisor", supervisor_id=who["chief"]),
+            user_event(who["chief"], "supervisor", district=None))
+
+
+def drain(settings, factory, now: datetime | None = None) -> None:
+    """Send everything due (other tests' deliveries too: the dispatcher takes them a batch at a time)."""
+    while dispatch_due(settings, factory, now) == 0:
+        pass
+
+
+def rows(engine, sql: str, **params) -> list:
+    with engine.connect() as c:
+        return c.execute(sa.text(sql), params).all()
+
+
+def test_a_critical_flag_reaches_the_inspector_in_app_by_email_telegram_and_sms_in_his_language(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, sms, telegram = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, flag_event(who))
+    drain(settings, factory)
+    [email] = mail.to(f"{who['inspector']}@iiv.uz")
+    [text] = sms.to("+998901112233")
+    [chat] = telegram.to("7001")
+    for body in (email.get_content(), text["text"], chat["text"]):
+        assert "P-2026-004321" in body and f"{settings.ack_link_url}/" in body
+    assert "КРИТИЧ" in email["Subject"].upper() or "КРИТИЧ" in email.get_content().upper()  # Russian, his language
+    assert text["authorization"] == "Bearer sms-secret"
+    [(status,)] = rows(engine, "SELECT count(*) FROM notification WHERE user_id = :u", u=who["inspector"])
+    assert status == 1
+    log = rows(engine, "SELECT d.channel, d.status, a.outcome FROM delivery d JOIN notification n ON n.id = "
+                       "d.notification_id JOIN delivery_attempt a ON a.delivery_id = d.id WHERE n.user_id = :u "
+                       "ORDER BY d.channel", u=who["inspector"])
+    assert [tuple(r) for r in log] == [("email", "sent", "sent"), ("sms", "sent", "sent"),
+                                       ("telegram", "sent", "sent")]
+
+
+def test_the_same_flag_delivered_twice_sends_one_message_per_person_and_channel(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, sms, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    flag = uuid.uuid4()
+    first, again = flag_event(who, flag_id=flag), flag_event(who, flag_id=flag)  # two envelopes, one flag
+    deliver(settings, factory, first, again)
+    drain(settings, factory)
+    drain(settings, factory)
+    assert len(mail.to(f"{who['inspector']}@iiv.uz")) == 1 and len(sms.to("+998901112233")) == 1
+    assert len(mail.to(f"{who['psychologist']}@iiv.uz")) == 1
+
+
+def test_a_failing_smtp_server_is_retried_logged_and_the_message_falls_back_to_another_channel(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, telegram = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    mail.fail_next = 5
+    deliver(settings, factory, flag_event(who, level="medium"))  # medium: e-mail only, by the default routing
+    for _ in range(3):
+        drain(settings, factory, now=datetime.now(UTC) + timedelta(seconds=5))
+    attempts = rows(engine, "SELECT d.channel, d.status, a.outcome, a.error, d.fallback_of IS NOT NULL FROM delivery d "
+                            "JOIN notification n ON n.id = d.notification_id JOIN delivery_attempt a ON "
+                            "a.delivery_id = d.id WHERE n.user_id = :u ORDER BY a.id", u=who["inspector"])
+    assert [(r[0], r[2]) for r in attempts] == [("email", "error"), ("email", "error"), ("telegram", "sent")]
+    assert all(r[3] for r in attempts[:2]) and attempts[2][4]  # each error kept; telegram carried it instead
+    assert len(telegram.to("7001")) == 1 and mail.to(f"{who['inspector']}@iiv.uz") == []
+
+
+def test_quiet_hours_hold_a_high_alert_until_morning_but_not_a_critical_one(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who, quiet_hours={"start": "00:00", "end": "23:59"})
+    deliver(settings, factory, flag_event(who, level="high"), flag_event(who, level="critical"))
+    drain(settings, factory)
+    mails = mail.to(f"{who['inspector']}@iiv.uz")
+    assert len(mails) == 1 and "P-2026-004321" in mails[0].get_content()
+    [(held,)] = rows(engine, "SELECT count(*) FROM delivery d JOIN notification n ON n.id = d.notification_id "
+                             "WHERE n.user_id = :u AND n.level = 'high' AND d.status = 'pending' "
+                             "AND d.next_attempt_at > now()", u=who["inspector"])
+    assert held == 2  # e-mail and Telegram, until his quiet hours end
+    assert len(mail.to(f"{who['psychologist']}@iiv.uz")) == 2  # she keeps no quiet hours
+
+
+def test_an_unacknowledged_critical_alert_escalates_up_the_chain_with_a_reminder_and_an_acknowledged_one_does_not(
+        notify_db, fakes, token, app_for):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    waiting, answered = flag_event(who), flag_event(who)
+    deliver(settings, factory, waiting, answered)
+    client = app_for("notify").test_client()
+    inbox = client.get("/notifications", headers={"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"})
+    [answered_id] = [n["id"] for n in inbox.get_json()["items"] if n["flag_id"] == str(answered.data["flag_id"])]
+    assert client.post(f"/notifications/{answered_id}/acknowledge", headers={
+        "Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}).status_code == 200
+
+    soon = datetime.now(UTC) + timedelta(seconds=30)
+    assert escalate_due(settings, factory, now=soon) == 0  # not yet: critical escalates after 60 s here
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    escalate_due(settings, factory, now=later)
+    escalated = rows(engine, "SELECT user_id, escalation_step, flag_id FROM notification WHERE kind = 'escalation' "
+                             "AND flag_id IN (:a, :b)", a=waiting.data["flag_id"], b=answered.data["flag_id"])
+    assert [(r.user_id, r.escalation_step, r.flag_id) for r in escalated] == [
+        (who["supervisor"], 1, waiting.data["flag_id"])]  # the inspector and psychologist both went to him: once
+    drain(settings, factory)
+    reminders = rows(engine, "SELECT n.user_id FROM delivery d JOIN notification n ON n.id = d.notification_id "
+                             "WHERE d.purpose = 'reminder' AND d.channel = 'email' AND n.flag_id = :f ORDER BY 1",
+                     f=waiting.data["flag_id"])
+    assert [r.user_id for r in reminders] == sorted([who["inspector"], who["psychologist"]])
+    [to_supervisor] = mail.to(f"{who['supervisor']}@iiv.uz")
+    assert "P-2026-004321" in to_supervisor.get_content()
+    # the supervisor does not answer either: up the chain to his own supervisor, and no further than the chain
+    escalate_due(settings, factory, now=later + timedelta(seconds=61))
+    chain = rows(engine, "SELECT user_id, escalation_step FROM notification WHERE kind = 'escalation' AND flag_id = :f "
+                         "ORDER BY escalation_step", f=waiting.data["flag_id"])
+    assert [(r.user_id, r.escalation_step) for r in chain] == [(who["supervisor"], 1), (who["chief"], 2)]
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
+                f=answered.data["flag_id"])[0][0] == 0
+
+
+def test_low_alerts_wait_for_one_daily_digest(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, flag_event(who, level="low"), flag_event(who, level="low"))
+    drain(settings, factory)
+    assert mail.to(f"{who['inspector']}@iiv.uz") == []
+    morning = datetime.now(settings.zone).replace(hour=settings.digest_hour, minute=5).astimezone(UTC)
+    assert send_digests(settings, factory, now=morning) >= 1
+    assert send_digests(settings, factory, now=morning) == 0
+    drain(settings, factory)
+    [digest] = mail.to(f"{who['inspector']}@iiv.uz")
+    assert digest.get_content().count("P-2026-004321") == 2
+
+
+def test_users_and_contacts_come_from_the_portals_events_and_an_older_event_changes_nothing(notify_db, app_for, token):
+    settings, factory, _ = notify_db
+    user = f"insp-{uuid.uuid4().hex[:6]}"
+    deliver(settings, factory, user_event(user, "inspector", version=3, phone="+998935550000", language="uz-Cyrl",
+                                          quiet_hours={"start": "22:00", "end": "07:00"}),
+            user_event(user, "inspector", version=2, phone="+998900000000", language="en"))
+    client = app_for("notify").test_client()
+    seen = client.get(f"/contacts/{user}", headers={"Authorization": f"Bearer {token(user, 'inspector')}"}).get_json()
+    assert (seen["phone"], seen["language"], seen["quiet_hours"]) == ("+998935550000", "uz-Cyrl",
+                                                                     {"start": "22:00", "end": "07:00"})
+
+
+def test_the_signed_link_in_a_message_acknowledges_its_alert_and_a_forged_one_nothing(notify_db, fakes, app_for,
+                                                                                         token):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, flag_event(who, level="high"))
+    drain(settings, factory)
+    [email] = mail.to(f"{who['psychologist']}@iiv.uz")
+    link = next(w for w in email.get_content().split() if w.startswith(settings.ack_link_url))
+    path = "/ack/" + link.rsplit("/", 1)[1].rstrip(".,")
+    client = app_for("notify").test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and "P-2026-004321" in page.get_data(as_text=True)
+    assert rows(engine, "SELECT acknowledged_at FROM notification WHERE user_id = :u", u=who["psychologist"])[0][0] is None
+    assert client.post(path).status_code == 200
+    [(via,)] = rows(engine, "SELECT acknowledged_via FROM notification WHERE user_id = :u", u=who["psychologist"])
+    assert via == "link"
+    forged = client.post(path[:-3] + "AAA")
+    assert forged.status_code == 404 and forged.content_type == "application/problem+json"
+
+
+def test_routing_rules_are_data_an_administrator_changes(notify_db, app_for, token):
+    client = app_for("notify").test_client()
+    admin = {"Authorization": f"Bearer {token('adm', 'administrator')}"}
+    current = client.get("/routing", headers=admin).get_json()
+    bad = client.post("/routing", headers=admin, json={"rules": [{"id": "x", "event": "nope"}], "note": "oops"})
+    assert bad.status_code == 422 and "rules[0]" in bad.get_json()["errors"]
+    manager = {"Authorization": f"Bearer {token('mgr', 'manager', region=REGION)}"}
+    assert client.post("/routing", headers=manager, json={"rules": current["rules"], "note": "n"}).status_code == 403
+    try:
+        again = client.post("/routing", headers=admin, json={"rules": current["rules"], "note": "unchanged, re-saved"})
+        assert again.status_code == 201 and again.get_json()["version"] == current["version"] + 1
+    finally:
+        _, _, engine = notify_db
+        with engine.begin() as c:
+            c.execute(sa.text("DELETE FROM routing_rule_set WHERE version > :v"), {"v": current["version"]})
+
+
+def test_managers_see_how_fast_alerts_reached_people_and_were_answered_by_district_and_level(notify_db, fakes, app_for,
+                                                                                              token):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, flag_event(who, level="critical"), flag_event(who, level="high"))
+    drain(settings, factory)
+    client = app_for("notify").test_client()
+    inspector = {"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}
+    first = client.get("/notifications", headers=inspector).get_json()["items"][0]
+    client.post(f"/notifications/{first['id']}/acknowledge", headers=inspector)
+    manager = {"Authorization": f"Bearer {token('mgr', 'manager', region=REGION)}"}
+    figures = client.get("/figures", headers=manager).get_json()
+    urgut = {r["level"]: r for r in figures["rows"] if r["district"] == DISTRICT}
+    assert urgut["critical"]["alerts"] >= 2 and urgut["critical"]["messaged"] >= 2
+    assert urgut["critical"]["message_p50_s"] is not None and urgut["critical"]["in_app_p50_s"] >= 0
+    assert sum(r["acknowledged"] for r in urgut.values()) >= 1
+    other = {"Authorization": f"Bearer {token('mgr-b', 'manager', region='Buxoro viloyati')}"}
+    assert all(r["district"] != DISTRICT for r in client.get("/figures", headers=other).get_json()["rows"])
+    assert client.get("/figures", headers=inspector).status_code == 403

@@ -1,0 +1,225 @@
+"""Messages in the recipient's language: every kind in every language, no names, links whole, short texts short."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+import pytest
+from notify.channels import SHORT_MAX
+from notify.templates import (
+    DEFAULT_LANGUAGE,
+    KINDS,
+    LANGUAGES,
+    LEVELS,
+    ROLES,
+    RULE_FAMILIES,
+    TEMPLATES,
+    language_of,
+    render,
+    rule_title,
+)
+
+CODE = "P-2026-000123"
+LINK = "https://qadam.example.uz/alerts/5f0e8d3c-2b7a-4c1e-9a55-0d9b1f6a7e21"
+ACK = "https://qadam.example.uz/ack/5f0e8d3c-2b7a-4c1e-9a55-0d9b1f6a7e21.1767225600.x9Yb"
+INBOX = "https://qadam.example.uz/alerts?status=open"
+REASON = "2 unexcused absences in a row: sessions 3 and 4 (2026-03-02, 2026-03-05)."
+ALERT = {"participant_code": CODE, "level": "high", "reason": REASON, "link": LINK, "ack_link": ACK}
+ITEMS = [{"participant_code": "P-2026-000124", "level": "medium", "reason": "He misses many sessions.",
+          "link": f"{LINK}-1"},
+         {"participant_code": "P-2026-000125", "level": "low", "reason": "A risk reassessment is due.",
+          "link": f"{LINK}-2"}]
+FIELDS: dict[str, dict[str, Any]] = {
+    "alert": ALERT,
+    "reminder": {**ALERT, "minutes": 45},
+    "escalation": {**ALERT, "minutes": 30, "role": "inspector"},
+    "level_rise": {"participant_code": CODE, "from_level": "medium", "level": "critical", "link": LINK},
+    "digest": {"day": "2026-03-10", "items": ITEMS, "link": INBOX},
+}
+CODES = {kind: [CODE] for kind in KINDS} | {"digest": [item["participant_code"] for item in ITEMS]}
+LINKS = {kind: [LINK, ACK] for kind in ("alert", "reminder", "escalation")} | {
+    "level_rise": [LINK], "digest": [INBOX, *(item["link"] for item in ITEMS)]}
+SHORT_LINK = {"alert": ACK, "reminder": ACK, "escalation": ACK, "level_rise": LINK, "digest": INBOX}
+EVERY = [(kind, language) for kind in KINDS for language in LANGUAGES]
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def every_string(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in every_string(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in every_string(v)]
+    return []
+
+
+@pytest.mark.parametrize(("kind", "language"), EVERY)
+def test_every_kind_renders_in_every_language_with_the_code_and_the_links(kind: str, language: str):
+    message = render(kind, language, **FIELDS[kind])
+
+    for part in (message.subject, message.text, message.short):
+        assert "{" not in part and "}" not in part
+    for code in CODES[kind]:
+        assert code in message.text
+    assert CODE in message.subject or kind == "digest"
+    for link in LINKS[kind]:
+        assert link in message.text
+    assert SHORT_LINK[kind] in message.short
+    if kind != "digest":
+        assert CODE in message.short
+    assert "\n" not in message.subject and len(message.short) <= SHORT_MAX
+
+
+@pytest.mark.parametrize(("kind", "language"), EVERY)
+def test_every_email_says_decision_support_and_ends_saying_no_names_and_not_to_forward_it(kind: str, language: str):
+    lines = TEMPLATES[language]["lines"]
+    text = render(kind, language, **FIELDS[kind]).text
+
+    assert lines["decision_support"] in text
+    assert text.rstrip("\n").split("\n")[-1] == lines["no_names"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_language_says_it_in_its_own_words(kind: str):
+    messages = [render(kind, language, **FIELDS[kind]) for language in LANGUAGES]
+    assert len({m.text for m in messages}) == len({m.short for m in messages}) == len({m.subject for m in messages}) \
+        == len(LANGUAGES)
+
+
+def test_a_name_has_no_way_into_a_message():
+    with pytest.raises(TypeError, match="participant_name"):
+        render("alert", "uz-Latn", **ALERT, participant_name="Karimov Aziz")
+    with pytest.raises(TypeError, match="victim"):
+        render("level_rise", "ru", **FIELDS["level_rise"], victim="Karimova Dilnoza")
+    # a digest item's other keys (a row from the inbox, say) never reach the text
+    item = {**ITEMS[0], "name": "Karimov Aziz", "phone": "+998901234567"}
+    message = render("digest", "en", day="2026-03-10", items=[item], link=INBOX)
+    assert all("Karimov" not in part and "+998" not in part for part in (message.subject, message.text, message.short))
+
+
+@pytest.mark.parametrize(("kind", "language"), [(k, lang) for k in ("alert", "reminder", "escalation") for lang in LANGUAGES])
+def test_a_long_reason_is_cut_in_the_short_text_and_the_links_stay_whole(kind: str, language: str):
+    reason = "Warning sign recorded by the facilitator: " + "he spoke of her at length. " * 80
+    long_ack = ACK + "." + "k" * 120
+    fields = {**FIELDS[kind], "reason": reason[:2000], "ack_link": long_ack}
+    assert len(fields["reason"]) == 2000
+
+    message = render(kind, language, **fields)
+    assert len(message.short) <= SHORT_MAX
+    assert message.short.endswith(long_ack) and CODE in message.short
+    assert "… " in message.short or "…;" in message.short
+    assert fields["reason"] in message.text and long_ack in message.text and LINK in message.text  # e-mail: all of it
+
+
+def test_the_sms_of_an_alert_reads_as_practitioners_expect():
+    message = render("alert", "uz-Latn", **ALERT, rule_id="consecutive_absences")
+    assert message.short == f"Qadam: YUQORI xavf, {CODE} — ketma-ket sababsiz qatnashmaslik. Tasdiqlang: {ACK}"
+    assert "Qoida: ketma-ket sababsiz qatnashmaslik" in message.text and f"Sabab: {REASON}" in message.text
+
+
+def test_without_a_rule_id_the_short_text_gives_the_reason():
+    message = render("alert", "en", **ALERT)
+    assert message.short == f"Qadam: HIGH risk, {CODE} — {REASON.rstrip('.')}. Acknowledge: {ACK}"
+
+
+@pytest.mark.parametrize("language", ["de", "", "xx-Latn", "tr-TR"])
+def test_an_unknown_language_falls_back_to_uzbek_in_latin_script(language: str):
+    for kind in KINDS:
+        assert render(kind, language, **FIELDS[kind]) == render(kind, "uz-Latn", **FIELDS[kind])
+    assert language_of(language) == DEFAULT_LANGUAGE == "uz-Latn"
+
+
+@pytest.mark.parametrize(("tag", "language"), [("uz", "uz-Latn"), ("uz-latn", "uz-Latn"), ("uz-Cyrl-UZ", "uz-Cyrl"),
+                                               ("uz_Cyrl", "uz-Cyrl"), ("ru-RU", "ru"), ("kaa", "kaa"),
+                                               ("kaa-Latn", "kaa"), ("en-GB", "en")])
+def test_language_tags_find_their_templates(tag: str, language: str):
+    assert language_of(tag) == language
+
+
+def test_a_missing_field_is_a_key_error_and_an_unknown_kind_a_value_error():
+    with pytest.raises(KeyError, match="ack_link"):
+        render("alert", "ru", **{k: v for k, v in ALERT.items() if k != "ack_link"})
+    with pytest.raises(KeyError, match="role"):
+        render("escalation", "en", **ALERT, minutes=30)
+    with pytest.raises(KeyError, match="participant_code"):
+        render("digest", "kaa", day="2026-03-10", items=[{"level": "low", "reason": "r", "link": LINK}], link=INBOX)
+    with pytest.raises(ValueError, match="alert, reminder"):
+        render("postcard", "en", **ALERT)
+
+
+def test_every_language_has_every_kind_level_role_and_rule_family_with_the_same_placeholders():
+    reference = TEMPLATES["en"]
+    for language, template in TEMPLATES.items():
+        assert set(template["kinds"]) == set(KINDS), language
+        assert set(template["levels"]) == set(LEVELS) and all(template["levels"].values()), language
+        assert set(template["roles"]) == set(ROLES), language
+        assert set(template["rules"]) == set(RULE_FAMILIES), language
+        assert set(template["lines"]) == set(reference["lines"]), language
+        for kind in KINDS:
+            for part in ("subject", "short"):
+                assert placeholders(template["kinds"][kind][part]) == placeholders(reference["kinds"][kind][part]), \
+                    (language, kind, part)
+            assert placeholders("\n".join(template["kinds"][kind]["text"])) == \
+                placeholders("\n".join(reference["kinds"][kind]["text"])), (language, kind)
+        for name, line in template["lines"].items():
+            assert placeholders(line) == placeholders(reference["lines"][name]), (language, name)
+        assert len(set(template["levels"].values())) == len(LEVELS), language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_level_words_are_the_languages_own(language: str):
+    for level in LEVELS:
+        word = TEMPLATES[language]["levels"][level]
+        message = render("alert", language, **{**ALERT, "level": level})
+        assert word in message.text and word.upper() in message.short
+
+
+def test_rule_titles_by_family_and_a_general_title_for_a_family_the_templates_do_not_know():
+    assert rule_title("sign.threat_to_kill", "uz-Latn") == rule_title("sign.strangulation", "uz-Latn") == \
+        "xavotirli belgi qayd etildi"
+    assert rule_title("intake.band_very_high", "ru") == "результат первичной оценки риска"
+    assert rule_title("order.expiring", "kaa") != rule_title("order.plan_overdue", "kaa")
+    assert rule_title("cluster.separation_control_violence", "en") == rule_title("cluster.amber", "en")
+    assert rule_title("region.custom_rule", "uz-Cyrl") == TEMPLATES["uz-Cyrl"]["rules"]["other"]
+    ids = ["consecutive_absences", "absence_rate", "sign.new_violence", "incident.order_breach", "intake.band_high",
+           "order.expiring", "order.plan_overdue", "programme.exit_proposed", "cluster.amber", "assessment.due"]
+    for language in LANGUAGES:
+        titles = [rule_title(rule_id, language) for rule_id in ids]
+        assert len(set(titles)) == len(ids) and TEMPLATES[language]["rules"]["other"] not in titles, language
+
+
+def test_waits_read_as_minutes_or_hours():
+    def waited(language: str, minutes: float) -> str:
+        return render("reminder", language, **{**ALERT, "minutes": minutes}).text
+
+    assert "tasdiqlanmaganiga 45 daqiqa boʻldi" in waited("uz-Latn", 45)
+    assert "tasdiqlanmaganiga 4 soat boʻldi" in waited("uz-Latn", 240)
+    assert "тасдиқланмаганига 4 соат 30 дақиқа бўлди" in waited("uz-Cyrl", 270)
+    assert "не подтверждено уже 1 ч 5 мин." in waited("ru", 65)
+    assert "tastıyıqlanbaǵanına 1 saat 30 minut boldı" in waited("kaa", 90)
+    assert "has waited 2 h without acknowledgement" in waited("en", 120)
+
+
+def test_an_empty_digest_says_there_is_nothing_new():
+    message = render("digest", "uz-Latn", day="2026-03-10", items=[], link=INBOX)
+    assert "Yangi ogohlantirishlar yoʻq." in message.text and "0 ta ogohlantirish" in message.subject
+
+
+def test_uzbek_and_karakalpak_use_the_letters_of_their_alphabets():
+    latin = {"uz-Latn": "ʻʼ", "kaa": "áóúıǵń"}  # oʻ, gʻ with U+02BB and the tutuq belgisi U+02BC; Karakalpak's own
+    for language, letters in latin.items():
+        text = " ".join(every_string(TEMPLATES[language]))
+        assert not re.search("['`‘’]", text), language  # no typewriter stand-ins for ʻ and ʼ
+        assert not re.search("[а-яА-ЯёЁўқғҳЎҚҒҲ]", text), language
+        assert all(letter in text for letter in letters), language
+    for language in ("uz-Cyrl", "ru"):
+        text = " ".join(every_string(TEMPLATES[language]))
+        without = re.sub(r"\{[A-Za-z_]+\}|Qadam", "", text)
+        assert not re.search("[A-Za-z]", without), language
+    assert "ў" in " ".join(every_string(TEMPLATES["uz-Cyrl"]))
