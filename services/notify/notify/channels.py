@@ -49,6 +49,15 @@ class Channel(Protocol):
         ...
 
 
+def configured(settings: Settings, name: str) -> bool:
+    """Whether this installation can send over the channel at all (an SMS gateway and a Telegram bot are optional)."""
+    if name == "sms":
+        return bool(settings.sms_gateway_url and settings.sms_gateway_token)
+    if name == "telegram":
+        return bool(settings.telegram_api_url and settings.telegram_bot_token)
+    return True
+
+
 def channel(settings: Settings, name: str) -> Channel:
     """The channel called `name` ("email", "sms" or "telegram"), configured from `settings`."""
     if name == "email":

@@ -22,7 +22,7 @@ from qadam.sealing import derived_keys
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import DELIVERY_CHANNEL, links
-from .channels import DeliveryFailed, Message, channel
+from .channels import DeliveryFailed, Message, channel, configured
 from .domain import ADDRESS_FIELD, EXTERNAL_CHANNELS, delivery_exhausted, next_attempt_delay
 from .models import Contact, Delivery, DeliveryAttempt, Digest, Notification
 from .templates import render
@@ -118,7 +118,7 @@ def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
             s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="error", error=str(exc)))
             if exc.permanent or delivery_exhausted(delivery.attempts, settings.delivery_max_attempts):
                 delivery.status = "failed"
-                fallback = _fall_back(s, delivery)
+                fallback = _fall_back(settings, s, delivery)
                 log.warning("delivery_failed", channel=delivery.channel, attempts=delivery.attempts,
                             permanent=exc.permanent, error=str(exc), fallback=fallback)
             else:
@@ -135,7 +135,7 @@ def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
                  notification_id=str(delivery.notification_id) if delivery.notification_id else None)
 
 
-def _fall_back(s: Session, failed: Delivery) -> str | None:
+def _fall_back(settings: Settings, s: Session, failed: Delivery) -> str | None:
     """A channel that keeps failing hands its message to another the person can be reached on and that has not
     carried it yet (e-mail, then Telegram, then SMS). Returns the channel chosen, or None."""
     owner = (s.get(Notification, failed.notification_id).user_id if failed.notification_id else  # type: ignore[union-attr]
@@ -148,7 +148,7 @@ def _fall_back(s: Session, failed: Delivery) -> str | None:
         Delivery.digest_id == failed.digest_id, Delivery.purpose == failed.purpose)).scalars())
     for name in EXTERNAL_CHANNELS:
         address = getattr(contact, ADDRESS_FIELD[name])
-        if name not in used and address:
+        if name not in used and address and configured(settings, name):
             s.add(Delivery(id=uuid.uuid4(), notification_id=failed.notification_id, digest_id=failed.digest_id,
                            purpose=failed.purpose, channel=name, address=address, status="pending",
                            next_attempt_at=datetime.now(UTC), fallback_of=failed.id,

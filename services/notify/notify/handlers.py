@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time
 from functools import partial
-from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
@@ -16,6 +15,7 @@ from qadam.log import current_correlation_id, get_logger
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from .channels import configured
 from .domain import (
     ADDRESS_FIELD,
     Addressee,
@@ -105,25 +105,27 @@ def notify(session: Session, event: Event, settings: Settings, addressee: Addres
         return None  # this flag reached this person already (the same flag raised in another event)
     contact = session.get(Contact, addressee.user_id)
     if addressee.timing == "immediate":
-        add_deliveries(session, created, contact, addressee.channels, level=level, purpose="alert", zone=settings.zone)
+        add_deliveries(session, settings, created, contact, addressee.channels, level=level, purpose="alert")
     log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
              responsibility=addressee.responsibility, timing=addressee.timing, channels=list(addressee.channels))
     return created
 
 
-def add_deliveries(session: Session, notification_id: uuid.UUID, contact: Contact | None, channels: tuple[str, ...],
-                   *, level: str, purpose: str, zone: Any) -> None:
+def add_deliveries(session: Session, settings: Settings, notification_id: uuid.UUID, contact: Contact | None,
+                   channels: tuple[str, ...], *, level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
-    skipped where notify has no address for that channel, so the log says why nothing was sent there."""
+    skipped where notify has no address for that channel or the channel is not set up here, so the log says why
+    nothing was sent there."""
     now = datetime.now(UTC)
-    due = send_at(now, contact.quiet_start, contact.quiet_end, zone, level) if contact else now
+    due = send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
     rows = []
-    for channel in channels:
-        address = getattr(contact, ADDRESS_FIELD[channel]) if contact is not None and contact.active else None
-        rows.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel, "purpose": purpose,
-                     "address": address, "status": "pending" if address else "skipped", "next_attempt_at": due,
-                     "last_error": None if address else f"no {WHAT[channel]} on file for this user",
-                     "correlation_id": current_correlation_id()})
+    for name in channels:
+        address = getattr(contact, ADDRESS_FIELD[name]) if contact is not None and contact.active else None
+        why = (None if address and configured(settings, name) else
+               f"no {WHAT[name]} on file for this user" if not address else f"{name} is not set up here")
+        rows.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": name, "purpose": purpose,
+                     "address": address, "status": "skipped" if why else "pending", "next_attempt_at": due,
+                     "last_error": why, "correlation_id": current_correlation_id()})
     if rows:
         session.execute(insert(Delivery).on_conflict_do_nothing(
             constraint="uq_delivery_notification_channel_purpose"), rows)

@@ -59,8 +59,8 @@ def escalate_due(settings: Settings, factory: sessionmaker[Session], now: dateti
 
 def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
     """To the supervisor of the person who has not answered (their own, or their area's), and a reminder to them."""
-    add_deliveries(s, n.id, s.get(Contact, n.user_id), tuple(n.channels) or ("email",), level=n.level,
-                   purpose="reminder", zone=settings.zone)
+    add_deliveries(s, settings, n.id, s.get(Contact, n.user_id), tuple(n.channels) or ("email",), level=n.level,
+                   purpose="reminder")
     if n.escalation_step >= settings.escalation_max_steps:
         log.warning("escalation_top_of_chain", step=n.escalation_step, user_id=n.user_id)
         return False
@@ -79,8 +79,8 @@ def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
     if created is None:
         log.info("escalation_already_with", supervisor=supervisor)  # he has this flag already
         return False
-    add_deliveries(s, created, s.get(Contact, supervisor), tuple(n.channels) or ("email",), level=n.level,
-                   purpose="alert", zone=settings.zone)
+    add_deliveries(s, settings, created, s.get(Contact, supervisor), tuple(n.channels) or ("email",),
+                   level=n.level, purpose="alert")
     log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
     return True
 
