@@ -106,6 +106,9 @@ def _mark_document_views_public(app: Flask) -> None:
             mark_public_endpoint(app, endpoint)
 
 
+SECRET_IN_PATH = "<string:token>"  # name a route's secret part so, and its path is never logged
+
+
 def _init_correlation(app: Flask, service: str) -> None:
     @app.before_request
     def _bind() -> None:
@@ -124,7 +127,9 @@ def _init_correlation(app: Flask, service: str) -> None:
         if endpoint != "/metrics":
             HTTP_REQUESTS.labels(service, request.method, endpoint, response.status_code).inc()
             HTTP_LATENCY.labels(service, endpoint).observe(elapsed)
-        log.info("http_request", method=request.method, path=request.path, status=response.status_code,
+        # a route whose path is a secret (a signed link is a bearer token) is logged by its pattern, not its path
+        path = endpoint if request.url_rule is not None and SECRET_IN_PATH in request.url_rule.rule else request.path
+        log.info("http_request", method=request.method, path=path, status=response.status_code,
                  duration_ms=round(elapsed * 1000, 2))
         return response
 

@@ -206,7 +206,7 @@ class FiguresView(MethodView):
         today = datetime.now(settings_of_app().zone).date()
         since, until = args["since"] or today - timedelta(days=30), args["until"] or today
         with read_session() as s:
-            rows = alert_figures(s, region, since, until, settings_of_app().zone)
+            rows = alert_figures(s, region, since, until, settings_of_app().zone, settings_of_app().report_min_cell)
         return {"region": region, "since": since, "until": until, "rows": rows}
 
 

@@ -112,7 +112,12 @@ def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
             except Exception as exc:  # noqa: BLE001 - a message that cannot be written is not written by retrying
                 raise DeliveryFailed(f"the message could not be written: {type(exc).__name__}: {exc}",
                                      permanent=True) from exc
-            channel(settings, delivery.channel).send(delivery.address or "", message, message_id=str(delivery.id))
+            try:
+                channel(settings, delivery.channel).send(delivery.address or "", message, message_id=str(delivery.id))
+            except DeliveryFailed:
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. an address no mail header takes: fail this one, not all
+                raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=True) from exc
         except DeliveryFailed as exc:
             delivery.last_error = str(exc)
             s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="error", error=str(exc)))
@@ -122,8 +127,10 @@ def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
                 log.warning("delivery_failed", channel=delivery.channel, attempts=delivery.attempts,
                             permanent=exc.permanent, error=str(exc), fallback=fallback)
             else:
-                delivery.next_attempt_at = datetime.now(UTC) + next_attempt_delay(
-                    delivery.attempts, settings.delivery_backoff_seconds)
+                wait = next_attempt_delay(delivery.attempts, settings.delivery_backoff_seconds)
+                if exc.retry_after:  # the far side said how long to wait (Telegram's retry_after, Retry-After)
+                    wait = max(wait, timedelta(seconds=exc.retry_after))
+                delivery.next_attempt_at = datetime.now(UTC) + wait
                 log.warning("delivery_retry", channel=delivery.channel, attempts=delivery.attempts, error=str(exc),
                             next_attempt_at=delivery.next_attempt_at.isoformat())
             return

@@ -17,13 +17,14 @@ WITH first_message AS (
     SELECT n.district, n.level, n.acknowledged_at, n.escalated_at, n.created_at,
            EXTRACT(EPOCH FROM n.created_at - n.event_at) AS to_in_app,
            EXTRACT(EPOCH FROM m.sent_at - n.event_at) AS to_message,
-           EXTRACT(EPOCH FROM n.acknowledged_at - LEAST(n.created_at, COALESCE(m.sent_at, n.created_at))) AS to_ack,
+           EXTRACT(EPOCH FROM n.acknowledged_at - n.created_at) AS to_ack,  -- from the in-app inbox, its first delivery
+           n.flag_id,
            m.sent_at IS NOT NULL AS messaged,
            EXISTS (SELECT 1 FROM notification e WHERE e.escalates_id = n.id) AS escalated
     FROM notification n LEFT JOIN first_message m ON m.notification_id = n.id
-    WHERE n.kind IN ('alert', 'level_rise') AND n.region = :region AND n.created_at >= :start AND n.created_at < :end
+    WHERE n.kind = 'alert' AND n.region = :region AND n.created_at >= :start AND n.created_at < :end
 )
-SELECT district, level, count(*) AS alerts,
+SELECT district, level, count(*) AS alerts, count(DISTINCT flag_id) AS flags,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_in_app) AS in_app_p50_s,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_in_app) AS in_app_p90_s,
        count(*) FILTER (WHERE messaged) AS messaged,
@@ -38,9 +39,19 @@ ORDER BY district, array_position(ARRAY['critical', 'high', 'medium', 'low'], le
 """)
 
 
-def alert_figures(s: Session, region: str, since: date, until: date, zone: tzinfo) -> list[dict[str, Any]]:
-    """One row per district and level of the region, for alerts created on the local days since..until."""
+def alert_figures(s: Session, region: str, since: date, until: date, zone: tzinfo,
+                  min_cell: int) -> list[dict[str, Any]]:
+    """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
+    notices to her support worker) created on the local days since..until. A row of fewer than `min_cell` alerts
+    shows no figure (DOMAIN.md: small cells suppressed)."""
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
     rows = s.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings().all()
-    return [{k: (round(float(v), 3) if k.endswith("_s") and v is not None else v) for k, v in r.items()} for r in rows]
+    out = []
+    for r in rows:
+        row = {k: (round(float(v), 3) if k.endswith("_s") and v is not None else v) for k, v in r.items()}
+        row["suppressed"] = row["alerts"] < min_cell
+        if row["suppressed"]:
+            row = {k: (v if k in ("district", "level", "suppressed") else None) for k, v in row.items()}
+        out.append(row)
+    return out

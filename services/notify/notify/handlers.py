@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
@@ -69,18 +70,46 @@ def on_level_changed(session: Session, event: Event, *, settings: Settings) -> N
 def on_user_changed(session: Session, event: Event, *, settings: Settings) -> None:
     """The portal's user, kept locally: unless a later version is held already (events can arrive out of order)."""
     d = event.data
-    quiet = d.get("quiet_hours") or {}
+    quiet: dict[str, Any] = d["quiet_hours"] if isinstance(d.get("quiet_hours"), dict) else {}
     values = {"role": d["role"], "region": d["region"], "district": d["district"], "email": d["email"],
               "phone": d["phone"], "telegram_chat_id": d["telegram_chat_id"], "language": d["language"],
               "supervisor_id": d["supervisor_id"], "quiet_start": _time(quiet.get("start")),
               "quiet_end": _time(quiet.get("end")), "active": d["active"], "version": d["version"]}
     stmt = insert(Contact).values(user_id=d["user_id"], **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=[Contact.user_id], set_=values,
-                                               where=Contact.version < d["version"]))
+    applied = session.execute(stmt.on_conflict_do_update(
+        index_elements=[Contact.user_id], set_=values, where=Contact.version < d["version"])
+        .returning(Contact.user_id)).first()
+    if applied is not None and d["active"]:
+        _reach_again(session, settings, d["user_id"], values)
 
 
-def _time(value: str | None) -> time | None:
-    return time.fromisoformat(value) if value else None
+def _reach_again(session: Session, settings: Settings, user_id: str, values: dict[str, Any]) -> None:
+    """Alerts of the last day that found no address for this person (their details came after the alert: events
+    from two producers can cross) go out now over the channels they can be reached on."""
+    for name, column in ADDRESS_FIELD.items():
+        address = values.get(column)
+        if not address or not configured(settings, name):
+            continue
+        revived = session.execute(sa.update(Delivery).where(
+            Delivery.channel == name, Delivery.status == "skipped", Delivery.last_error.like("no % on file%"),
+            Delivery.notification_id.in_(sa.select(Notification.id).where(
+                Notification.user_id == user_id, Notification.acknowledged_at.is_(None),
+                Notification.created_at > sa.func.now() - sa.text("interval '1 day'"))))
+            .values(status="pending", address=address, last_error=None, next_attempt_at=sa.func.now())
+            .returning(Delivery.id)).all()
+        if revived:
+            log.info("deliveries_revived", user_id=user_id, channel=name, deliveries=len(revived))
+
+
+def _time(value: object) -> time | None:
+    """HH:MM, or None for anything else (logged: a bad value costs the person their quiet hours, not the event)."""
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        log.warning("quiet_hours_ignored", value=str(value)[:20])
+        return None
 
 
 def notify(session: Session, event: Event, settings: Settings, addressee: Addressee, *, flag_id: object, level: str,
@@ -104,6 +133,10 @@ def notify(session: Session, event: Event, settings: Settings, addressee: Addres
     if created is None:
         return None  # this flag reached this person already (the same flag raised in another event)
     contact = session.get(Contact, addressee.user_id)
+    # the wait before escalation starts when the messages may go, not while the person's quiet hours hold them
+    due = send_at(datetime.now(UTC), contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else None
+    if due is not None:
+        session.execute(sa.update(Notification).where(Notification.id == created).values(escalate_from=due))
     if addressee.timing == "immediate":
         add_deliveries(session, settings, created, contact, addressee.channels, level=level, purpose="alert")
     log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,

@@ -69,6 +69,8 @@ class Notification(Base):
     escalates_id: Mapped[uuid.UUID | None]
     escalation_step: Mapped[int] = mapped_column(server_default="0")
     escalated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # when the wait before escalation starts: when its messages may go (after the recipient's quiet hours)
+    escalate_from: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     acknowledged_via: Mapped[str | None] = mapped_column(sa.String(10))  # api | link
     channels: Mapped[list[str]] = mapped_column(ARRAY(sa.String(20)), server_default="{}")  # external, in order
     from_level: Mapped[str | None] = mapped_column(sa.String(10))  # a level rise: the level it rose from

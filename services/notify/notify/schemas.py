@@ -112,17 +112,21 @@ class FiguresFilter(ma.Schema):
 class FigureRow(ma.Schema):
     district = fields.String()
     level = fields.String()
-    alerts = fields.Integer(metadata={"description": "Notifications to the people responsible (not escalations)."})
+    suppressed = fields.Boolean(metadata={"description": "Fewer alerts than QADAM_REPORT_MIN_CELL: no figure shown."})
+    alerts = fields.Integer(allow_none=True, metadata={
+        "description": "Notifications to the people responsible (not escalations): one per person a flag reached."})
+    flags = fields.Integer(allow_none=True, metadata={"description": "The flags behind them."})
     in_app_p50_s = fields.Float(allow_none=True, metadata={"description": "Event to the in-app inbox, median seconds."})
     in_app_p90_s = fields.Float(allow_none=True)
-    messaged = fields.Integer(metadata={"description": "Of them, reached by at least one message (e-mail, SMS, Telegram)."})
+    messaged = fields.Integer(allow_none=True, metadata={
+        "description": "Of them, reached by at least one message (e-mail, SMS, Telegram)."})
     message_p50_s = fields.Float(allow_none=True, metadata={"description": "Event to the first message sent, median."})
     message_p90_s = fields.Float(allow_none=True)
-    acknowledged = fields.Integer()
-    ack_p50_s = fields.Float(allow_none=True, metadata={"description": "Delivery (first of in-app and message) to "
-                                                                      "acknowledgement, median seconds."})
+    acknowledged = fields.Integer(allow_none=True)
+    ack_p50_s = fields.Float(allow_none=True, metadata={"description": "Delivery (to the in-app inbox, the first) "
+                                                                      "to acknowledgement, median seconds."})
     ack_p90_s = fields.Float(allow_none=True)
-    escalated = fields.Integer(metadata={"description": "Of them, escalated to a supervisor."})
+    escalated = fields.Integer(allow_none=True, metadata={"description": "Of them, escalated to a supervisor."})
 
 
 class Figures(ma.Schema):

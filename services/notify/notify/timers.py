@@ -18,12 +18,14 @@ from qadam.log import get_logger, log_context
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from .domain import ADDRESS_FIELD, digest_day, escalation_due
+from .channels import configured
+from .domain import ADDRESS_FIELD, digest_day, escalation_due, send_at
 from .handlers import add_deliveries
 from .models import Contact, Delivery, Digest, Notification
 
 log = get_logger(__name__)
 BATCH = 100
+ESCALATING = ("alert", "escalation")
 
 
 def delays(settings: Settings) -> dict[str, float]:
@@ -37,17 +39,22 @@ def escalate_due(settings: Settings, factory: sessionmaker[Session], now: dateti
     escalated = 0
     with transaction(factory) as s:
         sibling = aliased(Notification)
+        # only what is due, level by level (a batch of high alerts not yet due never holds back a critical one); the
+        # alerts to the people who answer for the case, and their escalations: a support worker's notice of a rise
+        # is hers, never escalated to perpetrator-facing supervisors
         waiting = s.execute(sa.select(Notification).where(
             Notification.acknowledged_at.is_(None), Notification.escalated_at.is_(None),
-            Notification.level.in_(list(waits)),
-            Notification.created_at <= now - timedelta(seconds=min(waits.values())))
-            .order_by(Notification.created_at).limit(BATCH).with_for_update(skip_locked=True)).scalars().all()
+            Notification.kind.in_(ESCALATING),
+            sa.or_(*(sa.and_(Notification.level == level, Notification.escalate_from <= now - timedelta(seconds=wait))
+                     for level, wait in waits.items())))
+            .order_by(Notification.escalate_from).limit(BATCH).with_for_update(skip_locked=True)).scalars().all()
         for n in waiting:
-            if not escalation_due(n.level, n.created_at, now, waits):
+            if not escalation_due(n.level, n.escalate_from, now, waits):
                 continue
             with log_context(notification_id=str(n.id)):
                 answered = s.execute(sa.select(sibling.user_id).where(
-                    sibling.flag_id == n.flag_id, sibling.acknowledged_at.is_not(None)).limit(1)).scalar()
+                    sibling.flag_id == n.flag_id, sibling.kind.in_(ESCALATING),
+                    sibling.acknowledged_at.is_not(None)).limit(1)).scalar()
                 n.escalated_at = now
                 if answered is not None:  # someone answering for the same flag has it in hand
                     log.info("escalation_not_needed", acknowledged_by=answered)
@@ -59,7 +66,7 @@ def escalate_due(settings: Settings, factory: sessionmaker[Session], now: dateti
 
 def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
     """To the supervisor of the person who has not answered (their own, or their area's), and a reminder to them."""
-    add_deliveries(s, settings, n.id, s.get(Contact, n.user_id), tuple(n.channels) or ("email",), level=n.level,
+    add_deliveries(s, settings, n.id, s.get(Contact, n.user_id), tuple(n.channels), level=n.level,
                    purpose="reminder")
     if n.escalation_step >= settings.escalation_max_steps:
         log.warning("escalation_top_of_chain", step=n.escalation_step, user_id=n.user_id)
@@ -79,17 +86,24 @@ def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
     if created is None:
         log.info("escalation_already_with", supervisor=supervisor)  # he has this flag already
         return False
-    add_deliveries(s, settings, created, s.get(Contact, supervisor), tuple(n.channels) or ("email",),
-                   level=n.level, purpose="alert")
+    contact = s.get(Contact, supervisor)
+    s.execute(sa.update(Notification).where(Notification.id == created).values(
+        escalate_from=_due(settings, contact, n.level)))
+    add_deliveries(s, settings, created, contact, tuple(n.channels), level=n.level, purpose="alert")
     log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
     return True
+
+
+def _due(settings: Settings, contact: Contact | None, level: str) -> datetime:
+    now = datetime.now(UTC)
+    return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
 
 
 def supervisor_of(s: Session, n: Notification) -> str | None:
     """The supervisor the recipient answers to; else an active supervisor of the alert's district, else of its
     region (the first by id, so every worker picks the same one)."""
     own = s.execute(sa.select(Contact.supervisor_id).where(Contact.user_id == n.user_id)).scalar()
-    if own and own != n.user_id:
+    if own and own != n.user_id and s.execute(sa.select(Contact.active).where(Contact.user_id == own)).scalar():
         return own
     area = s.execute(sa.select(Contact.user_id).where(
         Contact.role == "supervisor", Contact.active, Contact.region == n.region, Contact.user_id != n.user_id)
@@ -123,13 +137,16 @@ def send_digests(settings: Settings, factory: sessionmaker[Session], now: dateti
                 n.digested_at = now
             contact = s.get(Contact, user_id)
             channels = tuple(dict.fromkeys(c for n in items for c in n.channels)) or ("email",)
-            # one message a day, on the first of their channels
-            address = (getattr(contact, ADDRESS_FIELD[channels[0]]) if contact is not None and contact.active
-                       else None)
-            s.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=channels[0], purpose="digest",
+            # one message a day, on the first of their channels this person can be reached on
+            reachable = [(c, getattr(contact, ADDRESS_FIELD[c])) for c in channels
+                         if contact is not None and contact.active and getattr(contact, ADDRESS_FIELD[c])
+                         and configured(settings, c)]
+            name, address = reachable[0] if reachable else (channels[0], None)
+            s.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest",
                            address=address, next_attempt_at=datetime.now(UTC),
                            status="pending" if address else "skipped",
-                           last_error=None if address else "no address on file for this user"))
+                           last_error=None if address else "no address on file for this user (the alerts stay in "
+                                                           "the in-app inbox)"))
             made += 1
             log.info("digest_made", user_id=user_id, alerts=len(items), day=day.isoformat())
     return made

@@ -267,19 +267,102 @@ def test_managers_see_how_fast_alerts_reached_people_and_were_answered_by_distri
                                                                                               token):
     settings, factory, engine = notify_db
     who = people(uuid.uuid4().hex[:6])
+    district = f"Urgut-{who['inspector']}"
     directory(settings, factory, who)
-    deliver(settings, factory, flag_event(who, level="critical"), flag_event(who, level="high"))
+    deliver(settings, factory, *(flag_event(who, level="critical", district=district) for _ in range(3)),
+            flag_event(who, level="high", district=district))
     drain(settings, factory)
     client = app_for("notify").test_client()
     inspector = {"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}
-    first = client.get("/notifications", headers=inspector).get_json()["items"][0]
+    first = next(n for n in client.get("/notifications", headers=inspector).get_json()["items"]
+                 if n["level"] == "critical")
     client.post(f"/notifications/{first['id']}/acknowledge", headers=inspector)
     manager = {"Authorization": f"Bearer {token('mgr', 'manager', region=REGION)}"}
     figures = client.get("/figures", headers=manager).get_json()
-    urgut = {r["level"]: r for r in figures["rows"] if r["district"] == DISTRICT}
-    assert urgut["critical"]["alerts"] >= 2 and urgut["critical"]["messaged"] >= 2
-    assert urgut["critical"]["message_p50_s"] is not None and urgut["critical"]["in_app_p50_s"] >= 0
-    assert sum(r["acknowledged"] for r in urgut.values()) >= 1
+    rows_here = {r["level"]: r for r in figures["rows"] if r["district"] == district}
+    critical, high = rows_here["critical"], rows_here["high"]
+    assert (critical["alerts"], critical["flags"], critical["messaged"], critical["acknowledged"]) == (6, 3, 6, 1)
+    assert critical["message_p50_s"] >= critical["in_app_p50_s"] >= 0 and critical["ack_p50_s"] >= 0
+    assert not critical["suppressed"]
+    assert high["suppressed"] and high["alerts"] is None and high["ack_p50_s"] is None  # 2 alerts: a small cell
     other = {"Authorization": f"Bearer {token('mgr-b', 'manager', region='Buxoro viloyati')}"}
-    assert all(r["district"] != DISTRICT for r in client.get("/figures", headers=other).get_json()["rows"])
+    assert all(r["district"] != district for r in client.get("/figures", headers=other).get_json()["rows"])
     assert client.get("/figures", headers=inspector).status_code == 403
+
+
+def test_an_address_no_mail_header_takes_fails_that_delivery_alone(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["inspector"], "inspector", version=2, email="bad@iiv.uz\nBcc: x@y.z"))
+    deliver(settings, factory, flag_event(who, level="medium"))
+    drain(settings, factory)
+    [(status, error)] = rows(engine, "SELECT d.status, d.last_error FROM delivery d JOIN notification n ON "
+                                     "n.id = d.notification_id WHERE n.user_id = :u", u=who["inspector"])
+    assert status == "failed" and error
+    assert len(mail.to(f"{who['psychologist']}@iiv.uz")) == 1  # the others still go
+
+
+def test_a_rise_to_high_tells_her_support_worker_and_is_never_escalated_to_perpetrator_facing_supervisors(
+        notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["support"], "support_worker"))
+    flag = uuid.uuid4()
+    rise = catalog.parse(catalog.build("risk.level.changed", {
+        "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-004321", "from_level": "medium", "level": "critical",
+        "version": 2, "changed_at": datetime.now(UTC), "cause": "incident", "flag_ids": [flag], "region": REGION,
+        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
+        "victim_support_worker_id": who["support"]}, producer="risk", correlation_id="c", causation_id=None))
+    deliver(settings, factory, rise, flag_event(who, flag_id=flag))
+    # she acknowledges her notice; the inspector and psychologist do not acknowledge the flag
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE notification SET acknowledged_at = now() WHERE user_id = :u"), {"u": who["support"]})
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    escalated = rows(engine, "SELECT n.user_id, e.responsibility FROM notification e JOIN notification n ON "
+                             "n.id = e.escalates_id WHERE e.flag_id = :f ORDER BY 1", f=flag)
+    assert [r.user_id for r in escalated] == [who["inspector"], who["psychologist"]][:len(escalated)] and escalated
+    assert rows(engine, "SELECT kind FROM notification WHERE user_id = :u", u=who["support"])[0][0] == "level_rise"
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND escalates_id IN "
+                        "(SELECT id FROM notification WHERE user_id = :u)", u=who["support"])[0][0] == 0
+
+
+def test_high_alerts_not_yet_due_never_hold_back_a_critical_one(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, *(flag_event(who, level="high") for _ in range(60)))  # 120 alerts, due in 600 s
+    critical = flag_event(who, level="critical")
+    deliver(settings, factory, critical)
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
+                f=critical.data["flag_id"])[0][0] == 1
+
+
+def test_an_alert_that_found_no_address_goes_out_when_the_persons_details_arrive(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    deliver(settings, factory, flag_event(who, level="high"))  # before the portal told notify who he is
+    drain(settings, factory)
+    assert mail.to(f"{who['inspector']}@iiv.uz") == []
+    directory(settings, factory, who)
+    drain(settings, factory)
+    assert len(mail.to(f"{who['inspector']}@iiv.uz")) == 1
+
+
+def test_the_signed_links_token_never_reaches_the_log(notify_db, fakes, app_for, caplog):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, flag_event(who, level="high"))
+    drain(settings, factory)
+    [email] = mail.to(f"{who['psychologist']}@iiv.uz")
+    token = next(w for w in email.get_content().split() if w.startswith(settings.ack_link_url)).rsplit("/", 1)[1]
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert app_for("notify").test_client().get(f"/ack/{token}").status_code == 200
+    assert "/ack/<string:token>" in caplog.text and token not in caplog.text
