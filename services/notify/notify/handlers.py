@@ -134,9 +134,8 @@ def notify(session: Session, event: Event, settings: Settings, addressee: Addres
         return None  # this flag reached this person already (the same flag raised in another event)
     contact = session.get(Contact, addressee.user_id)
     # the wait before escalation starts when the messages may go, not while the person's quiet hours hold them
-    due = send_at(datetime.now(UTC), contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else None
-    if due is not None:
-        session.execute(sa.update(Notification).where(Notification.id == created).values(escalate_from=due))
+    session.execute(sa.update(Notification).where(Notification.id == created).values(
+        escalate_from=due_for(settings, contact, level)))
     if addressee.timing == "immediate":
         add_deliveries(session, settings, created, contact, addressee.channels, level=level, purpose="alert")
     log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
@@ -144,13 +143,18 @@ def notify(session: Session, event: Event, settings: Settings, addressee: Addres
     return created
 
 
+def due_for(settings: Settings, contact: Contact | None, level: str) -> datetime:
+    """When a message to this person may go: now, or when their quiet hours end (critical: now)."""
+    now = datetime.now(UTC)
+    return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
+
+
 def add_deliveries(session: Session, settings: Settings, notification_id: uuid.UUID, contact: Contact | None,
                    channels: tuple[str, ...], *, level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
     skipped where notify has no address for that channel or the channel is not set up here, so the log says why
     nothing was sent there."""
-    now = datetime.now(UTC)
-    due = send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
+    due = due_for(settings, contact, level)
     rows = []
     for name in channels:
         address = getattr(contact, ADDRESS_FIELD[name]) if contact is not None and contact.active else None

@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from .channels import configured
-from .domain import ADDRESS_FIELD, digest_day, escalation_due, send_at
-from .handlers import add_deliveries
+from .domain import ADDRESS_FIELD, digest_day, escalation_due
+from .handlers import add_deliveries, due_for
 from .models import Contact, Delivery, Digest, Notification
 
 log = get_logger(__name__)
@@ -88,15 +88,10 @@ def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
         return False
     contact = s.get(Contact, supervisor)
     s.execute(sa.update(Notification).where(Notification.id == created).values(
-        escalate_from=_due(settings, contact, n.level)))
+        escalate_from=due_for(settings, contact, n.level)))
     add_deliveries(s, settings, created, contact, tuple(n.channels), level=n.level, purpose="alert")
     log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
     return True
-
-
-def _due(settings: Settings, contact: Contact | None, level: str) -> datetime:
-    now = datetime.now(UTC)
-    return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
 
 
 def supervisor_of(s: Session, n: Notification) -> str | None:
