@@ -57,9 +57,13 @@ def test_second_unexcused_absence_alerts_inspector_and_psychologist(system, syst
     other = token("insp-other", "inspector", region="Buxoro viloyati", district="Gʻijduvon")
     assert story.call("POST", "notify", f"/notifications/{alert['id']}/acknowledge", other).status_code == 404
 
-    # the flag in risk says why
-    [flag] = story.ok("GET", "risk", f"/flags?enrolment_id={absent}", story.inspector, status=200)["items"]
-    assert flag["rule_id"] == "consecutive_absences" and flag["evidence"]["session_numbers"] == [1, 2]
+    # the flag in risk says why, and his acknowledgement in notify reached it
+    def flag_now() -> dict:
+        return story.ok("GET", "risk", f"/flags?enrolment_id={absent}&rule_id=consecutive_absences", story.inspector,
+                        status=200)["items"][0]
+    flag = wait_until(lambda: (f := flag_now())["status"] == "acknowledged" and f, timeout=20,
+                      what="the acknowledgement to reach risk")
+    assert flag["evidence"]["session_numbers"] == [1, 2] and flag["acknowledged_by"] == story.inspector_id
 
     # one correlation id, from the HTTP requests, in the log lines of all four services
     touched = {}

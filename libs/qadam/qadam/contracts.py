@@ -208,6 +208,38 @@ class LevelChanged(EventSchema):
         "description": "Her support worker (an id only), so she can be protected when his risk rises."})
 
 
+class FlagHandled(EventSchema):
+    """Someone responsible acted on a flag in risk: acknowledged it, or resolved it with a reason (which stays in
+    risk)."""
+
+    flag_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    by = fields.String(required=True, metadata={"description": "The user who acted."})
+    at = fields.AwareDateTime(required=True)
+
+
+class FlagAcknowledged(FlagHandled):
+    """The flag was acknowledged in risk."""
+
+
+class FlagResolved(FlagHandled):
+    """The flag was resolved in risk."""
+
+
+class AlertAcknowledged(EventSchema):
+    """A person acknowledged an alert about a flag in notify (through the API or the signed link in a message)."""
+
+    notification_id = fields.UUID(required=True)
+    flag_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    user_id = fields.String(required=True)
+    responsibility = fields.String(required=True)
+    acknowledged_at = fields.AwareDateTime(required=True)
+    via = fields.String(required=True, validate=validate.OneOf(("api", "link")))
+
+
 class UserChanged(EventSchema):
     """A staff member as the portal (the identity provider) knows them now: role, area, how to reach them, whom they
     answer to. Published on every change, with its version; notify keeps its own copy."""
@@ -271,3 +303,12 @@ LEVEL_CHANGED = catalog.register(EventType(
 USER_CHANGED = catalog.register(EventType(
     "portal.user.changed", 1, "portal", UserChanged,
     "A staff member was added or changed (role, area, contacts, language, supervisor, quiet hours, active)."))
+FLAG_ACKNOWLEDGED = catalog.register(EventType(
+    "risk.flag.acknowledged", 1, "risk", FlagAcknowledged,
+    "A flag was acknowledged in risk by someone responsible: its alerts need not escalate."))
+FLAG_RESOLVED = catalog.register(EventType(
+    "risk.flag.resolved", 1, "risk", FlagResolved,
+    "A flag was resolved in risk with a reason: its alerts need not escalate."))
+ALERT_ACKNOWLEDGED = catalog.register(EventType(
+    "notify.alert.acknowledged", 1, "notify", AlertAcknowledged,
+    "A person acknowledged an alert about a flag (in the app or through the link in a message): risk marks the flag."))

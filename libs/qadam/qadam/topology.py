@@ -16,7 +16,7 @@ from typing import Any, Literal, TypedDict
 from .contracts import catalog
 from .events import exchange_of
 
-PRODUCERS = ("enrollment", "sessions", "risk", "portal")  # portal: the identity provider (its users)
+PRODUCERS = ("enrollment", "sessions", "risk", "notify", "portal")  # portal: the identity provider (its users)
 
 # Deliveries of one message before the broker parks it. A queue argument, so the same for every process
 # that declares the queue (a different value would make the broker refuse the declaration): a constant,
@@ -29,9 +29,11 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
                  "enrollment.status.changed", "enrollment.transferred"),
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
-             "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed"),
+             "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed",
+             "notify.alert.acknowledged"),
     # a flag or a level names whom to tell: notify needs no projection of enrolments
-    "notify": ("risk.flag.raised", "risk.level.changed", "portal.user.changed"),
+    "notify": ("risk.flag.raised", "risk.level.changed", "risk.flag.acknowledged", "risk.flag.resolved",
+               "portal.user.changed"),
 }
 
 

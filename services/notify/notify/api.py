@@ -15,12 +15,13 @@ from markupsafe import escape
 from qadam.auth import Role, allow, current_principal, public
 from qadam.errors import Problem, not_found, unprocessable
 from qadam.log import get_logger
+from qadam.outbox import add_event
 from qadam.sealing import derived_keys
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from . import links
+from . import SERVICE, links
 from .delivery import delivery_log
 from .domain import RoutingError, parse_routing
 from .figures import alert_figures
@@ -80,8 +81,7 @@ class Acknowledge(MethodView):
         with unit_of_work() as s:
             notification = _own(s.get(Notification, notification_id, with_for_update=True), notification_id)
             if notification.acknowledged_at is None:
-                notification.acknowledged_at, notification.acknowledged_via = datetime.now(UTC), "api"
-                log.info("notification_acknowledged", notification_id=str(notification.id), via="api")
+                acknowledge(s, notification, "api")
             return notification
 
 
@@ -132,9 +132,20 @@ class AckLink(MethodView):
         with unit_of_work() as s:
             notification = _by_link(s, token, lock=True)
             if notification.acknowledged_at is None:
-                notification.acknowledged_at, notification.acknowledged_via = datetime.now(UTC), "link"
-                log.info("notification_acknowledged", notification_id=str(notification.id), via="link")
+                acknowledge(s, notification, "link")
         return _ack_page(notification, token, done=True)
+
+
+def acknowledge(s: Session, n: Notification, via: str) -> None:
+    """Acknowledged by its recipient; an alert about a flag is acknowledged in risk too (notify.alert.acknowledged).
+    Her notice of a rise stays hers: her id never reaches the flag perpetrator-facing staff read."""
+    n.acknowledged_at, n.acknowledged_via = datetime.now(UTC), via
+    if n.kind in ("alert", "escalation"):
+        add_event(s, "notify.alert.acknowledged", {
+            "notification_id": n.id, "flag_id": n.flag_id, "enrolment_id": n.enrolment_id,
+            "participant_code": n.participant_code, "user_id": n.user_id, "responsibility": n.responsibility,
+            "acknowledged_at": n.acknowledged_at, "via": via}, producer=SERVICE)
+    log.info("notification_acknowledged", notification_id=str(n.id), via=via)
 
 
 def _by_link(s: Session, token: str, *, lock: bool = False) -> Notification:

@@ -67,6 +67,21 @@ def on_level_changed(session: Session, event: Event, *, settings: Settings) -> N
                from_level=d["from_level"])
 
 
+def on_flag_handled(session: Session, event: Event, *, settings: Settings) -> None:
+    """Someone acted on the flag in risk (acknowledged or resolved it): its alerts stop escalating, and the actor's
+    own alert about it counts as acknowledged."""
+    d = event.data
+    session.execute(sa.update(Notification).where(
+        Notification.flag_id == d["flag_id"], Notification.user_id == d["by"], Notification.acknowledged_at.is_(None))
+        .values(acknowledged_at=d["at"], acknowledged_via="risk"))
+    stopped = session.execute(sa.update(Notification).where(
+        Notification.flag_id == d["flag_id"], Notification.kind.in_(("alert", "escalation")),
+        Notification.acknowledged_at.is_(None), Notification.escalated_at.is_(None))
+        .values(escalated_at=sa.func.now()).returning(Notification.id)).all()
+    log.info("flag_handled_in_risk", flag_id=str(d["flag_id"]), by=d["by"], escalations_stopped=len(stopped),
+             event_type=event.type)
+
+
 def on_user_changed(session: Session, event: Event, *, settings: Settings) -> None:
     """The portal's user, kept locally: unless a later version is held already (events can arrive out of order)."""
     d = event.data
@@ -173,4 +188,6 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "risk.flag.raised": partial(on_flag_raised, settings=settings),
         "risk.level.changed": partial(on_level_changed, settings=settings),
         "portal.user.changed": partial(on_user_changed, settings=settings),
+        "risk.flag.acknowledged": partial(on_flag_handled, settings=settings),
+        "risk.flag.resolved": partial(on_flag_handled, settings=settings),
     }

@@ -366,3 +366,34 @@ def test_the_signed_links_token_never_reaches_the_log(notify_db, fakes, app_for,
     with caplog.at_level("INFO"):
         assert app_for("notify").test_client().get(f"/ack/{token}").status_code == 200
     assert "/ack/<string:token>" in caplog.text and token not in caplog.text
+
+
+def test_acknowledging_an_alert_tells_risk_and_a_flag_handled_in_risk_stops_its_escalation(notify_db, fakes, app_for,
+                                                                                           token):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    acked, handled = flag_event(who), flag_event(who)
+    deliver(settings, factory, acked, handled)
+    client = app_for("notify").test_client()
+    inspector = {"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}
+    [mine] = [n for n in client.get("/notifications", headers=inspector).get_json()["items"]
+              if n["flag_id"] == str(acked.data["flag_id"])]
+    client.post(f"/notifications/{mine['id']}/acknowledge", headers=inspector)
+    client.post(f"/notifications/{mine['id']}/acknowledge", headers=inspector)  # again: nothing more
+    told = rows(engine, "SELECT envelope->'data'->>'user_id', envelope->'data'->>'via' FROM outbox WHERE routing_key = "
+                        "'notify.alert.acknowledged' AND envelope->'data'->>'flag_id' = :f", f=str(acked.data["flag_id"]))
+    assert [tuple(r) for r in told] == [(who["inspector"], "api")]
+    # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his stops escalating
+    resolved = catalog.parse(catalog.build("risk.flag.acknowledged", {
+        "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
+        "participant_code": "P-2026-004321", "by": who["psychologist"], "at": datetime.now(UTC)},
+        producer="risk", correlation_id="c", causation_id=None))
+    deliver(settings, factory, resolved)
+    states = rows(engine, "SELECT user_id, acknowledged_via, escalated_at IS NOT NULL FROM notification "
+                          "WHERE flag_id = :f ORDER BY user_id", f=handled.data["flag_id"])
+    assert sorted(tuple(r) for r in states) == sorted([(who["inspector"], None, True),
+                                                      (who["psychologist"], "risk", False)])
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
+                f=handled.data["flag_id"])[0][0] == 0

@@ -113,6 +113,18 @@ def on_attendance_batch(session: Session, events: list[Event], *, settings: Sett
                  note="enrolments not known (or not open): evaluated when enrollment.enrolled arrives")
 
 
+def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings) -> None:
+    """Someone an alert reached acknowledged it in notify (in the app or through the link in a message): the flag is
+    acknowledged here too, by them, unless it was already (or is resolved). Nothing goes back: notify knows."""
+    d = event.data
+    lock_enrolments(session, [d["enrolment_id"]])
+    done = session.execute(sa.update(Flag).where(Flag.id == d["flag_id"], Flag.status == "open").values(
+        status="acknowledged", acknowledged_by=d["user_id"], acknowledged_at=d["acknowledged_at"])
+        .returning(Flag.id)).first()
+    if done is not None:
+        log.info("flag_acknowledged", flag_id=str(d["flag_id"]), via=f"notify ({d['via']})")
+
+
 def handlers(settings: Settings) -> dict[str, Handler]:
     marks = batch_handler(partial(on_attendance_recorded, settings=settings),
                           partial(on_attendance_batch, settings=settings))
@@ -128,4 +140,5 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         # a correction is a later recording of the same session: the same handler, the latest recording wins
         "sessions.attendance.recorded": marks,
         "sessions.attendance.amended": marks,
+        "notify.alert.acknowledged": partial(on_alert_acknowledged, settings=settings),
     }

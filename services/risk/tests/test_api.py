@@ -253,6 +253,10 @@ def test_a_flag_is_acknowledged_once_resolved_with_a_reason_and_the_level_falls(
                            json={"reason": "Complaint withdrawn; checked with the mahalla chair."}).get_json()
     assert resolved["status"] == "resolved" and resolved["resolution"].startswith("Complaint withdrawn")
     assert client.post(f"{path}/resolve", headers=who("inspector"), json={"reason": "again"}).status_code == 409
+    # notify hears of both, once each, so the alerts stop escalating (the reason stays here)
+    told = [(e["by"], "reason" in e) for e in outbox(engine, "risk.flag.acknowledged", enrolment)
+            + outbox(engine, "risk.flag.resolved", enrolment)]
+    assert told == [("psy-r", False), ("insp-r", False)]
     assert client.post(f"{path}/acknowledge", headers=who("inspector")).status_code == 409
     moves = outbox(engine, "risk.level.changed", enrolment)
     assert [(m["from_level"], m["level"]) for m in moves] == [("low", "high"), ("high", "low")]
@@ -322,3 +326,31 @@ def _requested(factory) -> uuid.UUID:
 
     with transaction(factory) as s:
         return request_recompute(s, reason="requested", by="test", status="running").id
+
+
+def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client, who, enrol, risk_db):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+    from qadam.db import transaction
+    from risk.handlers import handlers
+
+    settings, factory, engine = risk_db
+    enrolment = enrol()
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+
+    def acknowledged(user: str) -> object:
+        return catalog.parse(catalog.build("notify.alert.acknowledged", {
+            "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
+            "participant_code": flag["participant_code"], "user_id": user, "responsibility": "inspector",
+            "acknowledged_at": datetime.now(UTC), "via": "link"}, producer="notify", correlation_id="c",
+            causation_id=None))
+
+    for event in (acknowledged("insp-r"), acknowledged("psy-r")):  # the second changes nothing
+        with transaction(factory) as s:
+            handlers(settings)[event.type](s, event)
+    seen = client.get(f"/flags/{flag['id']}", headers=who("inspector")).get_json()
+    assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "insp-r")
+    assert outbox(engine, "risk.flag.acknowledged", enrolment) == []  # nothing echoes back to notify

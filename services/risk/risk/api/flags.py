@@ -12,9 +12,11 @@ from flask_smorest import Blueprint
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import conflict, not_found
 from qadam.log import get_logger
+from qadam.outbox import add_event
 from qadam.web import paginate, read_session, unit_of_work
 from sqlalchemy.orm import Session
 
+from .. import SERVICE
 from ..evaluation import lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
@@ -56,6 +58,12 @@ class FlagById(MethodView):
             return _flag(s, current_principal(), flag_id)
 
 
+def handled(s: Session, event_type: str, flag: Flag, by: str, at: datetime) -> None:
+    """Tell notify someone acted on the flag, so its alerts stop escalating (the reason of a resolution stays here)."""
+    add_event(s, event_type, {"flag_id": flag.id, "enrolment_id": flag.enrolment_id,
+                              "participant_code": flag.participant_code, "by": by, "at": at}, producer=SERVICE)
+
+
 def _flag(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = False) -> Flag:
     query = visible_flags(principal).where(Flag.id == flag_id)
     if lock:  # and read it afresh: another transaction may have just acknowledged or resolved it
@@ -80,6 +88,7 @@ class Acknowledge(MethodView):
                 raise conflict("The flag is resolved already; it needs no acknowledgement.")
             if flag.acknowledged_at is None:
                 flag.status, flag.acknowledged_by, flag.acknowledged_at = "acknowledged", principal.user_id, datetime.now(UTC)
+                handled(s, "risk.flag.acknowledged", flag, principal.user_id, flag.acknowledged_at)
                 log.info("flag_acknowledged", flag_id=str(flag.id), flag_level=flag.level)
             return flag
 
@@ -102,6 +111,7 @@ class Resolve(MethodView):
             flag.status, flag.resolved_by, flag.resolved_at = "resolved", principal.user_id, datetime.now(UTC)
             flag.resolution = data["reason"]
             s.flush()
+            handled(s, "risk.flag.resolved", flag, principal.user_id, flag.resolved_at)
             relevel(s, flag.enrolment_id, cause=f"flag {flag.rule_id} resolved")
             log.info("flag_resolved", flag_id=str(flag.id), flag_level=flag.level)
             return flag
