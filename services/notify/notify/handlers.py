@@ -29,7 +29,7 @@ from .domain import (
     rose,
     send_at,
 )
-from .models import Contact, Delivery, Notification, RoutingRuleSet
+from .models import Contact, Delivery, LevelSeen, Notification, RoutingRuleSet
 
 log = get_logger(__name__)
 _routes: dict[int, tuple[Route, ...]] = {}
@@ -57,6 +57,13 @@ def on_level_changed(session: Session, event: Event, *, settings: Settings) -> N
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
+    stmt = insert(LevelSeen).values(enrolment_id=d["enrolment_id"], version=d["version"])
+    newest = session.execute(stmt.on_conflict_do_update(
+        index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
+        where=LevelSeen.version < stmt.excluded.version).returning(LevelSeen.version)).first()
+    if newest is None:
+        log.info("level_change_superseded", enrolment_id=str(d["enrolment_id"]), version=d["version"])
+        return  # a later move of his level came first: this one is history
     if not rose(d["from_level"], d["level"]) or not d["flag_ids"]:
         return
     people = {"victim_support": d.get("victim_support_worker_id"), "inspector": d["inspector_id"],

@@ -147,3 +147,13 @@ class Digest(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 
     __table_args__ = (sa.UniqueConstraint("user_id", "day", name="uq_digest_user_day"),)
+
+
+class LevelSeen(Base):
+    """The newest version of each enrolment's risk level notify has acted on: a rise that arrives after a later
+    move (events can cross) tells nobody."""
+
+    __tablename__ = "level_seen"
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]

@@ -35,3 +35,19 @@ def test_her_support_worker_is_told_once_when_his_risk_rises_and_not_when_it_fal
     engine.dispose()
     assert [(r.user_id, r.responsibility, r.level) for r in rows] == [("sw-n", "victim_support", "critical")]
     assert "P-2026-000777" in rows[0].reasons[0] and "rose from medium to critical" in rows[0].reasons[0]
+
+
+def test_a_rise_that_arrives_after_a_later_fall_tells_nobody(stack):
+    engine = make_engine(stack.database_url("notify"))
+    factory = make_session_factory(engine)
+    table = handlers(stack.settings("notify"))
+    enrolment = uuid.uuid4()
+    for event in (level_changed(enrolment, "critical", "low", 4, "sw-late"),   # the fall, delivered first
+                  level_changed(enrolment, "medium", "critical", 3, "sw-late")):  # the older rise, late
+        with transaction(factory) as s:
+            table[event.type](s, event)
+    with engine.connect() as c:
+        told = c.execute(sa.text("SELECT count(*) FROM notification WHERE enrolment_id = :e"),
+                         {"e": enrolment}).scalar_one()
+    engine.dispose()
+    assert told == 0

@@ -29,6 +29,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_digest')),
     sa.UniqueConstraint('user_id', 'day', name='uq_digest_user_day')
     )
+    op.create_table('level_seen',
+    sa.Column('enrolment_id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('enrolment_id', name=op.f('pk_level_seen'))
+    )
     op.create_table('routing_rule_set',
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('rules', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
@@ -123,5 +128,6 @@ def downgrade() -> None:
     op.drop_column('contact', 'region')
     op.drop_column('contact', 'role')
     op.drop_table('routing_rule_set')
+    op.drop_table('level_seen')
     op.drop_table('digest')
     # ### end Alembic commands ###
