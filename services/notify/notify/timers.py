@@ -73,6 +73,8 @@ def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
         return False
     supervisor = supervisor_of(s, n)
     if supervisor is None:
+        # nobody to escalate to yet: tried again after the same wait (a supervisor the portal adds is found then)
+        n.escalated_at, n.escalate_from = None, datetime.now(UTC)
         log.warning("escalation_no_supervisor", user_id=n.user_id, region=n.region, district=n.district)
         return False
     notification_id = uuid.uuid4()

@@ -397,3 +397,24 @@ def test_acknowledging_an_alert_tells_risk_and_a_flag_handled_in_risk_stops_its_
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
                 f=handled.data["flag_id"])[0][0] == 0
+
+
+def test_an_alert_with_no_supervisor_to_go_to_escalates_once_one_is_known(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    lonely_region = f"Region {who['inspector']}"
+    deliver(settings, factory, user_event(who["inspector"], "inspector", region=lonely_region),
+            user_event(who["psychologist"], "psychologist", region=lonely_region))
+    critical = flag_event(who, region=lonely_region)
+    deliver(settings, factory, critical)
+    first = datetime.now(UTC) + timedelta(seconds=61)
+    escalate_due(settings, factory, now=first)
+
+    def escalations() -> list:
+        return rows(engine, "SELECT user_id FROM notification WHERE kind = 'escalation' AND flag_id = :f",
+                    f=critical.data["flag_id"])
+
+    assert escalations() == []
+    deliver(settings, factory, user_event(f"sup-{who['inspector']}", "supervisor", region=lonely_region))
+    escalate_due(settings, factory, now=first + timedelta(seconds=122))
+    assert [r.user_id for r in escalations()] == [f"sup-{who['inspector']}"]
