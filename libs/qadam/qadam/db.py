@@ -6,9 +6,10 @@ migrations include them beside its own tables, and the relay and consumer here c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -107,6 +109,39 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def lock_keys(session: Session, keys: Iterable[object]) -> None:
+    """Transaction-scoped advisory locks on named things (ids, names), even before any row of them exists (FOR UPDATE
+    locks nothing then). Taken in one sorted order, so two transactions cannot deadlock."""
+    names = sorted({str(k) for k in keys})
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
+                            "FROM unnest(CAST(:names AS text[])) AS x ORDER BY x) AS ordered"), {"names": names})
+
+
+def jsonable(data: Any) -> Any:
+    """Data as it will read back from a JSONB column (ids, dates and times as their strings)."""
+    return json.loads(json.dumps(data, default=str))
+
+
+class InForce(Generic[T]):
+    """The newest version of something kept as versioned data in a table (rules, routing), parsed once per version in
+    this process: each use costs one `max(version)`."""
+
+    def __init__(self, version: Any, data: Any, parse: Callable[[int, Any], T]) -> None:
+        self._version, self._data, self._parse = version, data, parse
+        self._parsed: dict[int, T] = {}
+
+    def __call__(self, session: Session) -> T:
+        version = session.execute(sa.select(sa.func.max(self._version))).scalar_one()
+        if version not in self._parsed:
+            data = session.execute(sa.select(self._data).where(self._version == version)).scalar_one()
+            self._parsed[version] = self._parse(version, data)
+        return self._parsed[version]
+
+    def forget(self) -> None:
+        """Parse again on next use (a test that took its versions back out)."""
+        self._parsed.clear()
 
 
 def psycopg_dsn(url: str) -> str:

@@ -13,6 +13,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from markupsafe import escape
 from qadam.auth import Role, allow, current_principal, public
+from qadam.db import lock_keys
 from qadam.errors import Problem, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_event
@@ -192,7 +193,7 @@ class Routing(MethodView):
         except RoutingError as e:
             raise unprocessable("The routing rules cannot be used as they are; nothing changed.", e.errors) from None
         with unit_of_work() as s:
-            s.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("notify.routing", 0))))
+            lock_keys(s, ["notify.routing"])
             version = s.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one() + 1
             row = RoutingRuleSet(version=version, rules=data["rules"], note=data["note"],
                                  created_by=current_principal().user_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
+from qadam.db import InForce
 from qadam.events import Event
 from qadam.inbox import Handler
 from qadam.log import current_correlation_id, get_logger
@@ -20,7 +21,6 @@ from .channels import configured
 from .domain import (
     ADDRESS_FIELD,
     Addressee,
-    Route,
     addressees,
     alert_link,
     alert_summary,
@@ -32,16 +32,11 @@ from .domain import (
 from .models import Contact, Delivery, LevelSeen, Notification, RoutingRuleSet
 
 log = get_logger(__name__)
-_routes: dict[int, tuple[Route, ...]] = {}
 WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
 
 
-def routing_in_force(s: Session) -> tuple[Route, ...]:
-    version = s.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one()
-    if version not in _routes:
-        rules = s.execute(sa.select(RoutingRuleSet.rules).where(RoutingRuleSet.version == version)).scalar_one()
-        _routes[version] = parse_routing(rules)
-    return _routes[version]
+# the newest routing rules, parsed once per version in this process
+routing_in_force = InForce(RoutingRuleSet.version, RoutingRuleSet.rules, lambda _version, rules: parse_routing(rules))
 
 
 def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
+from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
 from qadam.outbox import add_events
@@ -50,27 +51,13 @@ from .models import (
 
 log = get_logger(__name__)
 
-SIGNAL_KINDS = {"enrollment.exit.proposed": "exit_proposed", "enrollment.order.plan_overdue": "plan_overdue",
-                "enrollment.order.expiring": "order_expiring"}
+SIGNAL_OF_EVENT = {"enrollment.exit.proposed": "exit_proposed", "enrollment.order.plan_overdue": "plan_overdue",
+                   "enrollment.order.expiring": "order_expiring"}
 WARNING_SIGN = "sessions.warning_sign.observed"
-_rule_sets: dict[int, RuleSet] = {}
-
-
-def rules_in_force(s: Session) -> RuleSet:
-    """The newest rule set (parsed once per version in this process)."""
-    version = s.execute(sa.select(sa.func.max(RuleSetVersion.version))).scalar_one()
-    if version not in _rule_sets:
-        data = s.execute(sa.select(RuleSetVersion.rules).where(RuleSetVersion.version == version)).scalar_one()
-        _rule_sets[version] = parse_rules(version, data)
-    return _rule_sets[version]
-
-
-def lock_enrolments(s: Session, enrolment_ids: Iterable[object]) -> None:
-    """Serialise the handling of each enrolment across workers and requests, even before its row exists (FOR UPDATE
-    locks nothing then). Taken in one order, so two transactions cannot deadlock."""
-    ids = sorted({str(e) for e in enrolment_ids})
-    s.execute(sa.text("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
-                      "FROM unnest(CAST(:ids AS text[])) AS x ORDER BY x) AS ordered"), {"ids": ids})
+# the newest rule set, parsed once per version in this process
+rules_in_force = InForce(RuleSetVersion.version, RuleSetVersion.rules, parse_rules)
+# Serialise the handling of each enrolment across workers and requests, even before its row exists.
+lock_enrolments = lock_keys
 
 
 @dataclass
@@ -177,8 +164,8 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
         for key in owners:
             if r.kind == WARNING_SIGN:
                 observations[key].append(observation_from(r.facts))
-            elif r.kind in SIGNAL_KINDS:
-                signals[key].append(OrderSignal(str(r.event_id), SIGNAL_KINDS[r.kind], r.occurred_at, r.facts))
+            elif r.kind in SIGNAL_OF_EVENT:
+                signals[key].append(OrderSignal(str(r.event_id), SIGNAL_OF_EVENT[r.kind], r.occurred_at, r.facts))
     incidents = defaultdict(list)
     for i in s.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
                                  Incident.severity, Incident.source).where(Incident.enrolment_id.in_(keys))):
@@ -220,7 +207,7 @@ def _flag_row(view: dict[str, Any], f: Finding, rule_set_version: int, now: date
             "region": view["region"], "district": view["district"], "rule_id": f.rule_id,
             "rule_version": f.rule_version, "rule_set_version": rule_set_version, "level": f.level,
             "fact_key": f.fact_key[:200], "fact_ids": [i[:200] for i in f.all_ids], "reasons": f.reasons,
-            "evidence": _json_ready(f.evidence), "status": "open", "raised_at": now}
+            "evidence": jsonable(f.evidence), "status": "open", "raised_at": now}
 
 
 def _insert_flags(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -301,9 +288,3 @@ def _level_event(view: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:
             "cause": m["cause"], "flag_ids": m["flag_ids"], "region": view["region"], "district": view["district"],
             "inspector_id": view["inspector_id"], "psychologist_id": view["psychologist_id"],
             "victim_support_worker_id": view["victim_support_worker_id"]}
-
-
-def _json_ready(data: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(data, default=str))

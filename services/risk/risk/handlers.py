@@ -8,6 +8,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from qadam.config import Settings
+from qadam.db import jsonable
 from qadam.events import Event
 from qadam.inbox import Handler, batch_handler
 from qadam.log import get_logger
@@ -65,7 +66,7 @@ def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     ids = d["enrolment_ids"] if "enrolment_ids" in d else [d["enrolment_id"]]
     session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=ids,
-                                          participant_code=d["participant_code"], facts=_json_ready(d),
+                                          participant_code=d["participant_code"], facts=jsonable(d),
                                           occurred_at=event.occurred_at)
                     .on_conflict_do_nothing(index_elements=[Signal.event_id]))
     if not ids:
@@ -74,12 +75,6 @@ def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
             EnrolmentView.participant_code == d["participant_code"])).scalars())
     evaluate_enrolments(session, ids, settings=settings, cause=event.type.split(".", 1)[1],
                         triggers={str(i): event for i in ids})
-
-
-def _json_ready(data: dict) -> dict:
-    import json
-
-    return json.loads(json.dumps(data, default=str))
 
 
 def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:

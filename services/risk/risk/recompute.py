@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
-from qadam.db import make_engine, make_session_factory, transaction
+from qadam.db import lock_keys, make_engine, make_session_factory, transaction
 from qadam.log import configure_logging, get_logger
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -152,7 +152,7 @@ def _sweep_if_due(factory: sessionmaker[Session], settings: Settings) -> None:
     if settings.risk_sweep_hours <= 0:
         return
     with transaction(factory) as s:
-        s.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("risk.daily", 0))))
+        lock_keys(s, ["risk.daily"])
         last = s.execute(sa.select(sa.func.max(Recompute.requested_at)).where(Recompute.reason == "daily")).scalar()
         if last is None or datetime.now(UTC) - last >= timedelta(hours=settings.risk_sweep_hours):
             request_recompute(s, reason="daily", by="system")

@@ -95,4 +95,4 @@ def restore_rules(risk_db):
     with engine.begin() as c:
         c.execute(sa.text("DELETE FROM recompute WHERE rule_set_version > :v"), {"v": before})
         c.execute(sa.text("DELETE FROM rule_set WHERE version > :v"), {"v": before})
-    evaluation._rule_sets.clear()
+    evaluation.rules_in_force.forget()

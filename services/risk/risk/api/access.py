@@ -22,7 +22,7 @@ from ..models import EnrolmentView
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 # the people who answer for a case and act on its flags (acknowledge, resolve)
 ACTORS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER, Role.SUPERVISOR, Role.ADMINISTRATOR)
-PERPETRATOR_FACING = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER)
+EVERYONE = (*READERS, Role.AUDITOR)  # what is not personal data (rules, instruments) is open to every role
 
 
 def visible(principal: Principal, enrolment_col: Any, region_col: Any, district_col: Any) -> Any:

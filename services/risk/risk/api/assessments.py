@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import Role, allow, current_principal
+from qadam.db import lock_keys
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of_work
@@ -20,13 +21,12 @@ from ..domain.instrument import Instrument, parse_instrument, score
 from ..evaluation import evaluate_enrolments, lock_enrolments, rules_in_force
 from ..models import Assessment, EnrolmentView, InstrumentVersion
 from ..schemas import AssessmentIn, AssessmentOut, AssessmentPage, InstrumentFilter, InstrumentIn, InstrumentOut
-from .access import READERS, case_of
+from .access import EVERYONE, READERS, case_of
 
 blp = Blueprint("assessments", __name__, description="The intake risk instrument and assessments")
 log = get_logger(__name__)
 DEFAULT_INSTRUMENT = "qadam-intake"
 ASSESSORS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.ADMINISTRATOR)
-EVERYONE = (*READERS, Role.AUDITOR)
 
 
 def newest(s: Session, instrument_id: str) -> InstrumentVersion | None:
@@ -88,7 +88,7 @@ class Instruments(MethodView):
                 raise Problem(403, "A programme manager loads an instrument for his own region only.")
         with unit_of_work() as s:
             iid = data["definition"].get("id")
-            s.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(f"instrument:{iid}", 0))))
+            lock_keys(s, [f"instrument:{iid}"])
             current = newest(s, iid) if isinstance(iid, str) else None
             if current is not None and current.region != region:
                 raise conflict(f"The instrument {iid} belongs to {current.region or 'the national default'}; "

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import Role, allow, current_principal
+from qadam.db import lock_keys
 from qadam.errors import not_found, unprocessable
 from qadam.log import get_logger
 from qadam.web import read_session, unit_of_work
@@ -17,11 +18,10 @@ from ..domain import RuleError, parse_rules
 from ..models import Recompute, RuleSetVersion
 from ..recompute import request_recompute
 from ..schemas import RecomputeOut, RuleSetIn, RuleSetOut
-from .access import READERS
+from .access import EVERYONE
 
 blp = Blueprint("rules", __name__, description="Risk rules as versioned data; recomputes")
 log = get_logger(__name__)
-EVERYONE = (*READERS, Role.AUDITOR)
 
 
 @blp.route("/rules")
@@ -42,7 +42,7 @@ class Rules(MethodView):
         a higher version."""
         principal = current_principal()
         with unit_of_work() as s:
-            s.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("risk.rules", 0))))
+            lock_keys(s, ["risk.rules"])
             current = s.execute(sa.select(RuleSetVersion).order_by(RuleSetVersion.version.desc()).limit(1)).scalar_one()
             version = current.version + 1
             try:

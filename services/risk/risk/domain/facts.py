@@ -17,7 +17,6 @@ ATTENDED = ("present", "late")
 INCIDENT_KINDS = ("order_breach", "new_complaint", "police_callout", "arrest", "contact_with_victim", "stalking",
                   "victim_fear")
 INCIDENT_SEVERITIES = ("minor", "serious", "severe")
-INCIDENT_SOURCES = ("inspector", "victim_support")
 
 
 def level_rank(level: str) -> int:
