@@ -3,9 +3,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SERVICES := enrollment sessions risk notify
+API_SERVICES := enrollment sessions risk notify
+SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test install lint docs bench clean
+.PHONY: run test install lint docs bench clean browser
 
 $(STAMP): constraints.txt libs/qadam/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +20,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qadam run
 
-## test: lint and types, then unit, integration and end-to-end tests against the real PostgreSQL and RabbitMQ
-test: lint
+## test: lint and types, then unit, integration, end-to-end and browser tests against the real PostgreSQL and RabbitMQ
+test: lint browser
 	$(BIN)/python -m pytest
+
+## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself)
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 lint: $(STAMP)
 	$(BIN)/ruff check libs services tests bench
@@ -31,7 +36,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/qadam asyncapi --out deploy/asyncapi.json
 	$(BIN)/qadam definitions --out deploy/rabbitmq/definitions.json
-	$(foreach s,$(SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
+	$(foreach s,$(API_SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
 
 ## bench: benchmarks beside their ceilings measured in the same run (figures, never a pass/fail on time)
 bench: $(STAMP)

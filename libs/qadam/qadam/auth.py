@@ -8,6 +8,9 @@ principal's claims in hand.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import threading
 import time
 import uuid
@@ -99,8 +102,15 @@ def current_principal() -> Principal:
 
 
 class TokenVerifier:
-    def __init__(self, public_key_pem: bytes, *, issuer: str, audience: str, leeway: int = 30) -> None:
-        self._key = serialization.load_pem_public_key(public_key_pem)
+    """Verifies the portal's tokens with its public key: from a PEM file, or from its published JWKS (`jwks_url`),
+    fetched when first needed and again when a token names a key not yet seen (the portal rotated its key)."""
+
+    def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
+                 jwks_url: str | None = None) -> None:
+        if public_key_pem is None and not jwks_url:
+            raise ValueError("a public key or a JWKS URL is needed")
+        self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=10) if jwks_url else None
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
@@ -113,6 +123,9 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
+        if settings.jwks_url:
+            return cls(None, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                       leeway=settings.jwt_leeway_seconds, jwks_url=settings.jwks_url)
         path = settings.key_path("public")
         if not path.exists():
             raise SystemExit(
@@ -136,11 +149,23 @@ class TokenVerifier:
                 self._verified.popitem(last=False)
         return principal
 
+    def _signing_key(self, token: str) -> Any:
+        if self._jwks is None:
+            return self._key
+        try:
+            return self._jwks.get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientConnectionError:
+            log.warning("jwks_unreachable", exc_info=True)
+            raise Problem(503, "The portal's keys cannot be fetched just now; try again in a moment.") from None
+        except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
+            raise Problem(401, f"The token is not valid: {exc}.") from None
+
     def _verify_signed(self, token: str) -> tuple[Principal, float]:
+        key = self._signing_key(token)
         try:
             claims = jwt.decode(
                 token,
-                self._key,  # type: ignore[arg-type]
+                key,
                 algorithms=["RS256"],
                 issuer=self._issuer,
                 audience=self._audience,
@@ -238,7 +263,8 @@ def issue_token(
     ttl_seconds: int = 3600,
     now: float | None = None,
 ) -> str:
-    """Sign a token as the portal will; for development and tests until the portal signs users in."""
+    """Sign a token: the portal for a signed-in user; `qadam token` and tests directly. Its header names the key
+    (`kid`, the key's RFC 7638 thumbprint) so that services holding the JWKS pick the right one."""
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
         "sub": user_id,
@@ -252,7 +278,41 @@ def issue_token(
     for name, value in (("region", region), ("district", district), ("mahalla", mahalla)):
         if value:
             claims[name] = value
-    return jwt.encode(claims, private_key_pem, algorithm="RS256")
+    return jwt.encode(claims, private_key_pem, algorithm="RS256", headers={"kid": _kid_of_private(private_key_pem)})
+
+
+def _kid_of_private(private_key_pem: bytes) -> str:
+    known = _KIDS.get(private_key_pem)
+    if known is None:
+        private = serialization.load_pem_private_key(private_key_pem, password=None)
+        known = _KIDS[private_key_pem] = jwk_of(private.public_key())["kid"]  # type: ignore[arg-type]
+    return known
+
+
+_KIDS: dict[bytes, str] = {}
+
+
+def jwk_of(public_key: rsa.RSAPublicKey) -> dict[str, str]:
+    """The public key as a JWK, its `kid` the RFC 7638 thumbprint (the same key always gets the same id)."""
+    numbers = public_key.public_numbers()
+
+    def b64(n: int) -> str:
+        return base64.urlsafe_b64encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+    canonical = json.dumps({"e": b64(numbers.e), "kty": "RSA", "n": b64(numbers.n)}, separators=(",", ":"),
+                           sort_keys=True)
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": b64(numbers.n), "e": b64(numbers.e)}
+
+
+def jwks_document(*public_key_pems: bytes) -> dict[str, list[dict[str, str]]]:
+    """The JWKS the portal publishes: every key a token in circulation may be signed with."""
+    keys = []
+    for pem in public_key_pems:
+        key = serialization.load_pem_public_key(pem)
+        assert isinstance(key, rsa.RSAPublicKey)
+        keys.append(jwk_of(key))
+    return {"keys": keys}
 
 
 def area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any:

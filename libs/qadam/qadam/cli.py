@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import SERVICES, Settings, settings_table
+from .config import API_SERVICES, SERVICES, Settings, settings_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("services", nargs="*", default=list(SERVICES))
 
     replay = sub.add_parser("replay", help="return parked messages of a service to its queue")
-    replay.add_argument("service", choices=[s for s in SERVICES if s != "enrollment"])
+    replay.add_argument("service", choices=[s for s in API_SERVICES if s != "enrollment"])
     replay.add_argument("--limit", type=int)
 
     docs = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     defs.add_argument("--out", type=Path)
     sub.add_parser("settings", help="print every setting as a Markdown table")
     spec = sub.add_parser("openapi", help="print a service's OpenAPI document")
-    spec.add_argument("service", choices=SERVICES)
+    spec.add_argument("service", choices=API_SERVICES)
     spec.add_argument("--out", type=Path)
     sub.add_parser("run", help="run the whole system locally (what `make run` does)")
     seeding = sub.add_parser("seed", help="seed a demo region through the running services' APIs")

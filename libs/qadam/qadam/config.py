@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-SERVICES = ("enrollment", "sessions", "risk", "notify")
+API_SERVICES = ("enrollment", "sessions", "risk", "notify")  # the JSON APIs, each with its OpenAPI document
+SERVICES = (*API_SERVICES, "portal")  # portal: the web pages people use, and sign-in
 
 
 def _setting(env: str, default: Any, help: str) -> Any:
@@ -43,12 +44,16 @@ class Settings:
     jwt_private_key_file: str = _setting(
         "QADAM_JWT_PRIVATE_KEY_FILE",
         "var/keys/jwt-private.pem",
-        "PEM file of the RS256 signing key; only `qadam token` (development) reads it.",
+        "PEM file of the RS256 signing key: the portal signs users' tokens with it (and `qadam token` in development).",
     )
     sealing_key_file: str = _setting(
         "QADAM_SEALING_KEY_FILE", "var/keys/sealing-keys.txt",
         "sessions and risk: Fernet keys (newest first) that seal confidential notes and incident details at rest; "
         "`qadam keys` makes one for development.")
+    jwks_url: str = _setting(
+        "QADAM_JWKS_URL", "",
+        "Where the services fetch the portal's published keys (`<portal>/.well-known/jwks.json`); empty: they read "
+        "QADAM_JWT_PUBLIC_KEY_FILE instead.")
     jwt_issuer: str = _setting("QADAM_JWT_ISSUER", "qadam-portal", "Expected `iss` of every token.")
     jwt_audience: str = _setting("QADAM_JWT_AUDIENCE", "qadam", "Expected `aud` of every token.")
     jwt_leeway_seconds: int = _setting("QADAM_JWT_LEEWAY_SECONDS", 30, "Clock skew tolerated on `exp` and `iat`.")
@@ -143,6 +148,32 @@ class Settings:
         "QADAM_ACK_LINK_URL", "http://127.0.0.1:8004/ack",
         "notify: base of the signed acknowledgement link in messages (notify's public `/ack/{token}`).")
     ack_link_days: int = _setting("QADAM_ACK_LINK_DAYS", 7, "notify: how long a signed acknowledgement link works.")
+    enrollment_url: str = _setting("QADAM_ENROLLMENT_URL", "http://127.0.0.1:8001", "portal: base URL of enrollment's API.")
+    sessions_url: str = _setting("QADAM_SESSIONS_URL", "http://127.0.0.1:8002", "portal: base URL of sessions' API.")
+    risk_url: str = _setting("QADAM_RISK_URL", "http://127.0.0.1:8003", "portal: base URL of risk's API.")
+    notify_url: str = _setting("QADAM_NOTIFY_URL", "http://127.0.0.1:8004", "portal: base URL of notify's API.")
+    portal_api_timeout_seconds: float = _setting(
+        "QADAM_PORTAL_API_TIMEOUT_SECONDS", 10.0, "portal: how long a page waits for a service's answer.")
+    portal_token_ttl_seconds: int = _setting(
+        "QADAM_PORTAL_TOKEN_TTL_SECONDS", 300,
+        "portal: life of the RS256 token it signs for a signed-in user's calls to the services (renewed as it nears "
+        "its end).")
+    portal_idle_minutes: int = _setting(
+        "QADAM_PORTAL_IDLE_MINUTES", 30, "portal: a sign-in with no request for this long is signed out.")
+    portal_session_hours: int = _setting(
+        "QADAM_PORTAL_SESSION_HOURS", 12, "portal: a sign-in ends after this long, however busy.")
+    portal_lockout_failures: int = _setting(
+        "QADAM_PORTAL_LOCKOUT_FAILURES", 5,
+        "portal: failed sign-ins in a row (password or code) that lock an account.")
+    portal_lockout_minutes: int = _setting(
+        "QADAM_PORTAL_LOCKOUT_MINUTES", 15, "portal: how long a locked account stays locked.")
+    portal_secure_cookies: bool = _setting(
+        "QADAM_PORTAL_SECURE_COOKIES", True,
+        "portal: cookies only over HTTPS (browsers also allow them on http://localhost); turn off only for a "
+        "plain-HTTP trial on a closed network.")
+    portal_totp_roles: str = _setting(
+        "QADAM_PORTAL_TOTP_ROLES", "manager,administrator",
+        "portal: roles that must sign in with a second factor (TOTP); anyone else may turn it on.")
     prometheus_multiproc_dir: str = _setting(
         "PROMETHEUS_MULTIPROC_DIR", "", "Directory shared by gunicorn workers for `/metrics` (empty: one process)."
     )
@@ -177,6 +208,10 @@ class Settings:
     @property
     def public_holidays_set(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(d.strip()) for d in self.public_holidays.split(",") if d.strip())
+
+    @property
+    def totp_roles(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.portal_totp_roles.split(",") if r.strip())
 
     def key_path(self, which: str) -> Path:
         return Path(self.jwt_public_key_file if which == "public" else self.jwt_private_key_file).expanduser()

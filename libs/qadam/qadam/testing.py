@@ -237,7 +237,7 @@ def worker_process(stack: Stack, service: str, log_dir: Path, **overrides: Any) 
 
 @dataclass
 class RunningSystem:
-    """The four services' web processes and workers, on one stack."""
+    """The services' web processes and workers (the portal's too, when the stack has it), on one stack."""
 
     stack: Stack
     log_dir: Path
@@ -246,12 +246,17 @@ class RunningSystem:
 
     def start(self, overrides: dict[str, dict[str, Any]] | None = None) -> RunningSystem:
         overrides = overrides or {}
+        ports = {service: free_port() for service in self.stack.services}
+        self.urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+        # the portal calls the services; its alert links and notify's point at it
+        apis = {f"{s}_url": self.urls[s] for s in self.stack.services if s != "portal"}
         for service in self.stack.services:
-            port = free_port()
-            self.urls[service] = f"http://127.0.0.1:{port}"
-            self.processes[f"{service}-web"] = web_process(self.stack, service, self.log_dir, port,
-                                                           **overrides.get(service, {})).start()
-            self.start_worker(service, **overrides.get(service, {}))
+            extra = {**(apis if service == "portal" else {}), **overrides.get(service, {})}
+            if "portal" in self.urls and service != "portal":
+                extra.setdefault("portal_url", self.urls["portal"])
+            self.processes[f"{service}-web"] = web_process(self.stack, service, self.log_dir, ports[service],
+                                                           **extra).start()
+            self.start_worker(service, **extra)
         for service, url in self.urls.items():
             wait_until(partial(self._alive_and_ready, service, url), timeout=60, what=f"{service} to answer /readyz")
         return self

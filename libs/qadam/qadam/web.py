@@ -83,7 +83,7 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}]})
     _mark_document_views_public(app)
-    _init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
+    init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
     init_auth(app, verifier or TokenVerifier.from_settings(settings))
     idempotency.init_idempotency(app)
     api.register_blueprint(_operations_blueprint())
@@ -109,7 +109,9 @@ def _mark_document_views_public(app: Flask) -> None:
 SECRET_IN_PATH = "<string:token>"  # name a route's secret part so, and its path is never logged
 
 
-def _init_correlation(app: Flask, service: str) -> None:
+def init_correlation(app: Flask, service: str) -> None:
+    """Every request gets a correlation id (X-Request-ID, or a new one), is counted, timed and logged once."""
+
     @app.before_request
     def _bind() -> None:
         g.started = time.perf_counter()
@@ -154,24 +156,34 @@ def _operations_blueprint() -> Blueprint:
     @public
     def readyz() -> Any:
         """The database and the broker both answer."""
-        settings: Settings = current_app.extensions["qadam_settings"]
-        checks = {"database": _database_ready(), "broker": broker_reachable(settings.amqp_url)}
-        status = 200 if all(checks.values()) else 503
-        return {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status
+        return readiness()
 
     @blp.route("/metrics")
     @blp.doc(responses={200: {"description": "Prometheus text format"}})
     @public
     def metrics() -> Response:
         """Prometheus metrics of this service's web processes."""
-        settings: Settings = current_app.extensions["qadam_settings"]
-        if settings.prometheus_multiproc_dir:
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry, path=settings.prometheus_multiproc_dir)
-            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        return metrics_response()
 
     return blp
+
+
+def readiness() -> tuple[dict[str, Any], int]:
+    """/readyz's answer: whether the app's database and the broker both answer."""
+    settings: Settings = current_app.extensions["qadam_settings"]
+    checks = {"database": _database_ready(), "broker": broker_reachable(settings.amqp_url)}
+    status = 200 if all(checks.values()) else 503
+    return {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status
+
+
+def metrics_response() -> Response:
+    """/metrics: Prometheus text of this web process (or of all gunicorn workers, with a multiprocess directory)."""
+    settings: Settings = current_app.extensions["qadam_settings"]
+    if settings.prometheus_multiproc_dir:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=settings.prometheus_multiproc_dir)
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 
 class HealthSchema(ma.Schema):

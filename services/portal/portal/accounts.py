@@ -1,0 +1,223 @@
+"""Staff accounts: passwords (argon2), the TOTP second factor, lockout after failures, and every change of a user
+published as `portal.user.changed` (notify keeps its directory from it)."""
+
+from __future__ import annotations
+
+import secrets
+import time as _time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyotp
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from qadam import sealing
+from qadam.auth import Role
+from qadam.config import Settings
+from qadam.contracts import LANGUAGES
+from qadam.log import get_logger
+from qadam.outbox import add_event
+from sqlalchemy.orm import Session
+
+from . import SERVICE
+from .models import LoginSession, SignInAttempt, User
+
+log = get_logger(__name__)
+HASHER = PasswordHasher()  # argon2id, the library's current parameters (RFC 9106's second recommended set)
+# A hash of a password nobody has: a name that does not exist costs the same time as a wrong password.
+_NOBODY = HASHER.hash(secrets.token_urlsafe(16))
+PASSWORD_MIN = 10
+STAFF_ROLES = tuple(r.value for r in Role if r != Role.SERVICE)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def password_problems(password: str, user_id: str) -> list[str]:
+    """What is wrong with a new password, in msgids the pages translate (empty: it will do)."""
+    problems = []
+    if len(password) < PASSWORD_MIN:
+        problems.append("password_too_short")
+    if user_id and user_id.lower() in password.lower():
+        problems.append("password_contains_name")
+    if len(set(password)) < 4:
+        problems.append("password_too_simple")
+    return problems
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: `user` when the password was right; otherwise why not."""
+
+    outcome: str  # ok | wrong | locked | inactive
+    user: User | None = None
+    locked_until: datetime | None = None
+
+
+def check_password(session: Session, settings: Settings, user_id: str, password: str, address: str | None) -> SignIn:
+    """Check a password; count a failure towards lockout. The row is locked so that parallel guesses are all
+    counted."""
+    user = session.execute(sa.select(User).where(User.id == user_id.strip().lower()).with_for_update()).scalar_one_or_none()
+    if user is None:
+        verify_password(_NOBODY, password)
+        _attempt(session, user_id.strip().lower()[:100], "unknown_user", address)
+        return SignIn("wrong")
+    if user.locked_until is not None and user.locked_until > now():
+        _attempt(session, user.id, "locked", address)
+        return SignIn("locked", locked_until=user.locked_until)
+    if not verify_password(user.password_hash, password):
+        return record_failure(session, settings, user, "wrong_password", address)
+    if not user.active:
+        _attempt(session, user.id, "inactive", address)
+        return SignIn("inactive")
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    _attempt(session, user.id, "password_ok", address)
+    return SignIn("ok", user)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def record_failure(session: Session, settings: Settings, user: User, outcome: str, address: str | None) -> SignIn:
+    user.failed_attempts += 1
+    if user.failed_attempts >= settings.portal_lockout_failures:
+        user.locked_until = now() + timedelta(minutes=settings.portal_lockout_minutes)
+        user.failed_attempts = 0
+        _attempt(session, user.id, f"{outcome}_locked", address)
+        log.warning("account_locked", user_id=user.id, minutes=settings.portal_lockout_minutes)
+        return SignIn("locked", locked_until=user.locked_until)
+    _attempt(session, user.id, outcome, address)
+    return SignIn("wrong")
+
+
+def _attempt(session: Session, user_id: str, outcome: str, address: str | None) -> None:
+    session.add(SignInAttempt(user_id=user_id, outcome=outcome, address=address))
+
+
+# -- the second factor ---------------------------------------------------------------------------------------
+def needs_second_factor(settings: Settings, user: User) -> bool:
+    return user.totp_enabled_at is not None or user.role in settings.totp_roles
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, user: User) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.id, issuer_name="Qadam")
+
+
+def totp_secret(settings: Settings, user: User) -> str | None:
+    return sealing.unseal(settings, user.totp_secret) if user.totp_secret else None
+
+
+def code_matches(secret: str, code: str, *, after_step: int | None = None, at: float | None = None) -> int | None:
+    """The time step a code belongs to (this one, or one either side for a slow clock), or None. A step at or
+    before `after_step` was used already: a code works once."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    moment = at if at is not None else _time.time()
+    step = int(moment // totp.interval)
+    for candidate in (step, step - 1, step + 1):
+        if (after_step is None or candidate > after_step) and secrets.compare_digest(
+                totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+def check_code(session: Session, settings: Settings, user: User, code: str, address: str | None) -> SignIn:
+    secret = totp_secret(settings, user)
+    step = code_matches(secret, code, after_step=user.totp_last_step) if secret else None
+    if step is None:
+        return record_failure(session, settings, user, "wrong_code", address)
+    user.totp_last_step = step
+    user.failed_attempts = 0
+    _attempt(session, user.id, "code_ok", address)
+    return SignIn("ok", user)
+
+
+def enable_second_factor(session: Session, settings: Settings, user: User, secret: str, code: str) -> bool:
+    step = code_matches(secret, code)
+    if step is None:
+        return False
+    user.totp_secret = sealing.seal(settings, secret)
+    user.totp_enabled_at = now()
+    user.totp_last_step = step
+    return True
+
+
+# -- sessions that end ---------------------------------------------------------------------------------------
+def end_sessions(session: Session, user_id: str, why: str, *, except_id: Any = None) -> int:
+    """Sign the user out everywhere (but `except_id`, the browser asking)."""
+    stmt = sa.update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+    if except_id is not None:
+        stmt = stmt.where(LoginSession.id != except_id)
+    return session.execute(stmt.values(ended_at=now(), ended_why=why)).rowcount  # type: ignore[attr-defined]
+
+
+def change_password(session: Session, user: User, new_password: str, *, keep_session: Any = None,
+                    temporary: bool = False) -> None:
+    """A new password signs the user out everywhere else (the browser that changed it stays signed in)."""
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now()
+    user.must_change_password = temporary
+    user.failed_attempts = 0
+    user.locked_until = None
+    end_sessions(session, user.id, "password_changed", except_id=keep_session)
+
+
+# -- users and their events ----------------------------------------------------------------------------------
+EDITABLE = ("display_name", "role", "region", "district", "mahalla", "email", "phone", "telegram_chat_id",
+            "language", "supervisor_id", "quiet_start", "quiet_end", "active")
+
+
+def create_user(session: Session, settings: Settings, values: dict[str, Any], password: str) -> User:
+    user = User(id=values["id"], password_hash=hash_password(password), must_change_password=True, version=1,
+                **{k: values.get(k) for k in EDITABLE if k in values})
+    if user.active is None:
+        user.active = True
+    session.add(user)
+    session.flush()
+    publish(session, user)
+    return user
+
+
+def update_user(session: Session, user: User, values: dict[str, Any]) -> bool:
+    """Apply the changes; publish the user again if anything changed. A user made inactive is signed out."""
+    changed = False
+    for key in EDITABLE:
+        if key in values and getattr(user, key) != values[key]:
+            setattr(user, key, values[key])
+            changed = True
+    if changed:
+        user.version += 1
+        if not user.active:
+            end_sessions(session, user.id, "deactivated")
+        publish(session, user)
+    return changed
+
+
+def publish(session: Session, user: User) -> None:
+    quiet = ({"start": user.quiet_start.strftime("%H:%M"), "end": user.quiet_end.strftime("%H:%M")}
+             if user.quiet_start and user.quiet_end else None)
+    add_event(session, "portal.user.changed", {
+        "user_id": user.id, "role": user.role, "region": user.region, "district": user.district,
+        "mahalla": user.mahalla, "email": user.email, "phone": user.phone, "telegram_chat_id": user.telegram_chat_id,
+        "language": user.language if user.language in LANGUAGES else "uz-Latn", "supervisor_id": user.supervisor_id,
+        "quiet_hours": quiet, "active": user.active, "version": user.version}, producer=SERVICE)

@@ -1,0 +1,78 @@
+"""create_app for the portal: server-rendered pages (little JavaScript, light on a slow connection), sign-in, the
+published keys (JWKS), health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g, render_template, request
+from qadam import sealing
+from qadam.config import Settings
+from qadam.db import make_engine, make_session_factory
+from qadam.log import configure_logging, get_logger
+from qadam.web import init_correlation
+from werkzeug.exceptions import HTTPException
+
+from . import SERVICE
+from .backend import ServiceError
+from .i18n import init_i18n
+from .views import admin, auth, home, inspector, manager, ops, psychologist
+from .websession import init_websession
+
+log = get_logger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The portal; `config` overrides settings read from the environment (and `TESTING` and the like)."""
+    overrides = dict(config or {})
+    flask_config = {k: overrides.pop(k) for k in list(overrides) if k.isupper()}
+    settings = Settings.from_env(SERVICE, **overrides)
+    configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
+    app = Flask(SERVICE)
+    app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, TEMPLATES_AUTO_RELOAD=False, **flask_config)
+    app.extensions["qadam_settings"] = settings
+    engine = make_engine(settings.database_url, pool_pre_ping=False)
+    app.extensions["qadam_engine"] = engine
+    app.extensions["qadam_sessions"] = make_session_factory(engine)
+    init_correlation(app, SERVICE)
+    init_i18n(app, settings.time_zone)
+    init_websession(app, settings)
+    # Flask's own signed cookie carries only one-off messages ("saved") to the next page
+    app.secret_key = sealing.derived_keys(settings, "portal-flash")[0]
+    app.config.update(SESSION_COOKIE_NAME=("__Host-" if settings.portal_secure_cookies else "") + "qadam_flash",
+                      SESSION_COOKIE_SECURE=settings.portal_secure_cookies, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax")
+    home.init_menu(app)
+    for module in (ops, auth, home, psychologist, inspector, manager, admin):
+        app.register_blueprint(module.bp)
+    _error_pages(app)
+    return app
+
+
+def _error_pages(app: Flask) -> None:
+    """Errors as pages in the user's language (JSON endpoints answer problem+json); never a stack trace."""
+
+    def page(status: int, reason: str) -> tuple[str, int]:
+        return render_template("error.html", status=status, reason=reason), status
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        status = error.code or 500
+        if request.path.startswith(("/.well-known", "/healthz", "/readyz", "/metrics")):
+            return Response(f'{{"status": {status}, "title": "{error.name}"}}', status,
+                            mimetype="application/problem+json")
+        reason = "csrf" if error.description == "csrf" else str(status)
+        return page(status, reason)
+
+    @app.errorhandler(ServiceError)
+    def _service(error: ServiceError) -> Any:
+        # a page that could not get what it needs from a service: say which and why, in words
+        status = error.status if error.status in (401, 403, 404, 409, 422, 503) else 502
+        g.service_error = error
+        return page(status, f"service_{status}")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        log.exception("unhandled_error", error=type(error).__name__)
+        return page(500, "500")

@@ -1,0 +1,213 @@
+"""Languages: Uzbek in Latin (the default) and Cyrillic script, Russian, Karakalpak (Latin script) and English,
+chosen per user; dates and numbers in the user's locale (Flask-Babel).
+
+The pages' English text is the message id. Each part of the portal keeps its own catalogue (a gettext domain:
+`messages` for what every page shares, then one per kind of user), compiled from its `.po` file when the app
+starts. A message looked up in a language whose catalogues lack it is recorded as missing: logged, and counted
+in a response header when `REPORT_MISSING_TRANSLATIONS` is set (the tests set it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import (
+    Babel,
+    LazyString,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    get_translations,
+)
+from qadam.contracts import LANGUAGES
+from qadam.log import get_logger
+
+log = get_logger(__name__)
+TRANSLATIONS = Path(__file__).parent / "translations"
+DOMAINS = ("messages", "psychologist", "inspector", "manager", "admin")
+DEFAULT_LANGUAGE = "uz-Latn"
+# Qadam's language codes (contracts.LANGUAGES) and the Babel locales that format them.
+LOCALES = {"uz-Latn": "uz_Latn", "uz-Cyrl": "uz_Cyrl", "ru": "ru", "kaa": "kaa_Latn", "en": "en"}
+SOURCE_LANGUAGE = "en"
+# Each language named in itself, for the language menu.
+LANGUAGE_NAMES = {"uz-Latn": "Oʻzbekcha", "uz-Cyrl": "Ўзбекча", "ru": "Русский", "kaa": "Qaraqalpaqsha",
+                  "en": "English"}
+LANGUAGE_COOKIE = "qadam_lang"
+assert set(LOCALES) == set(LANGUAGES)
+
+
+def compile_catalogs(root: Path = TRANSLATIONS) -> int:
+    """Write each `.mo` next to its `.po` where it is missing or older; returns how many were written."""
+    written = 0
+    for po in sorted(root.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog, use_fuzzy=False)
+        tmp.replace(mo)
+        written += 1
+    return written
+
+
+def current_language() -> str:
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    chosen = g.get("language")
+    if chosen:
+        return str(chosen)
+    user = g.get("user")
+    if user is not None and user.language in LOCALES:
+        language = user.language
+    else:
+        asked = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        if asked in LOCALES:
+            language = asked
+        else:
+            best = request.accept_languages.best_match(["uz", "ru", "kaa", "en"])
+            language = {"uz": "uz-Latn", "ru": "ru", "kaa": "kaa", "en": "en"}.get(best or "", DEFAULT_LANGUAGE)
+    g.language = language
+    return language
+
+
+def _select_locale() -> str:
+    return LOCALES[current_language()]
+
+
+def _known(msgid: str) -> bool:
+    if current_language() == SOURCE_LANGUAGE:
+        return True
+    catalog = getattr(get_translations(), "_catalog", {})
+    return bool(catalog.get(msgid))
+
+
+def _record_missing(msgid: str) -> None:
+    if has_request_context():
+        g.setdefault("missing_translations", set()).add(msgid)
+
+
+def lookup(msgid: str) -> str:
+    """The message in the user's language, placeholders unfilled (Jinja fills them: `_("… %(n)s", n=3)`)."""
+    if not _known(msgid):
+        _record_missing(msgid)
+    return str(get_translations().ugettext(msgid))
+
+
+def nlookup(singular: str, plural: str, num: int) -> str:
+    if not _known(singular):
+        _record_missing(singular)
+    return str(get_translations().ungettext(singular, plural, num))
+
+
+def gettext(msgid: str, **variables: Any) -> str:
+    """The message in the user's language; `%(name)s` placeholders filled from `variables`."""
+    text = lookup(msgid)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return nlookup(singular, plural, num) % variables
+
+
+def lazy_gettext(msgid: str, **variables: Any) -> LazyString:
+    """For text defined once at import time and shown later, in whoever's language asks."""
+    return LazyString(gettext, msgid, **variables)
+
+
+_ = gettext
+
+
+# -- dates and numbers in the user's locale ------------------------------------------------------------------
+def _as_datetime(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def date_filter(value: Any, form: str = "medium") -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str) and len(value) == 10:
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, form) if form != "medium" else format_date(value, form)
+    if isinstance(value, date):
+        return format_date(value, form)
+    return str(value)
+
+
+def datetime_filter(value: Any, form: str = "medium") -> str:
+    moment = _as_datetime(value)
+    return format_datetime(moment, form) if moment else "—"
+
+
+def time_filter(value: Any) -> str:
+    moment = _as_datetime(value)
+    return format_datetime(moment, "HH:mm") if moment else "—"
+
+
+def number_filter(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def percent_filter(value: Any) -> str:
+    return "—" if value is None else format_percent(value, format="#,##0%")
+
+
+def age_filter(value: Any) -> str:
+    """How long ago, in words of the user's language: `3 h`, `2 d`."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return "—"
+    seconds = max(0, int((datetime.now(UTC) - moment).total_seconds()))
+    if seconds < 3600:
+        return gettext("%(n)s min", n=seconds // 60)
+    if seconds < 86400:
+        return gettext("%(n)s h", n=seconds // 3600)
+    return gettext("%(n)s d", n=seconds // 86400)
+
+
+def init_i18n(app: Flask, time_zone: str) -> None:
+    written = compile_catalogs()
+    if written:
+        log.info("translations_compiled", catalogs=written)
+    app.config.update(
+        BABEL_DEFAULT_LOCALE=LOCALES[DEFAULT_LANGUAGE],
+        BABEL_DEFAULT_TIMEZONE=time_zone,
+        BABEL_TRANSLATION_DIRECTORIES=";".join([str(TRANSLATIONS)] * len(DOMAINS)),
+        BABEL_DOMAIN=";".join(DOMAINS),
+    )
+    Babel(app, locale_selector=_select_locale)
+    app.jinja_env.install_gettext_callables(lookup, nlookup, newstyle=True)  # type: ignore[attr-defined]
+    app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter,
+                                 number=number_filter, percent=percent_filter, age=age_filter)
+    app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, current_language=current_language,
+                                 get_locale=get_locale)
+
+    @app.after_request
+    def _report_missing(response: Any) -> Any:
+        missing = g.get("missing_translations")
+        if missing:
+            log.warning("missing_translation", language=current_language(), messages=sorted(missing)[:20],
+                        count=len(missing))
+            if current_app.config.get("REPORT_MISSING_TRANSLATIONS"):
+                response.headers["X-Qadam-Missing-Translations"] = str(len(missing))
+        return response

@@ -1,0 +1,62 @@
+"""The home page sends each user to the page their work starts from; the menu shows each role its pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, g, redirect, url_for
+from qadam.auth import Role, allow
+
+from ..i18n import lazy_gettext as _l
+from .auth import EVERYONE
+
+bp = Blueprint("home", __name__)
+
+START = {
+    "psychologist": "psychologist.today",
+    "inspector": "inspector.alerts",
+    "supervisor": "inspector.alerts",
+    "support_worker": "inspector.alerts",
+    "manager": "manager.dashboard",
+    "auditor": "manager.dashboard",
+    "administrator": "admin.users",
+}
+
+# (endpoint, label) per role, in menu order.
+MENU: dict[str, list[tuple[str, Any]]] = {
+    "psychologist": [("psychologist.today", _l("Today")), ("psychologist.cohorts", _l("My cohorts"))],
+    "inspector": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("My participants")),
+                  ("inspector.orders", _l("Protection orders")), ("inspector.refer", _l("Refer a participant"))],
+    "supervisor": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants")),
+                   ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard"))],
+    "support_worker": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants"))],
+    "manager": [("manager.dashboard", _l("Dashboard")), ("inspector.alerts", _l("Alerts"))],
+    "auditor": [("manager.dashboard", _l("Dashboard"))],
+    "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
+                      ("admin.programmes", _l("Programmes")), ("manager.dashboard", _l("Dashboard"))],
+}
+
+ROLE_NAMES = {
+    "psychologist": _l("Psychologist"),
+    "inspector": _l("Prevention inspector"),
+    "supervisor": _l("Supervisor"),
+    "support_worker": _l("Victim-support worker"),
+    "manager": _l("Programme manager"),
+    "auditor": _l("Auditor"),
+    "administrator": _l("Administrator"),
+}
+
+
+@bp.get("/")
+@allow(*EVERYONE)
+def index() -> Any:
+    return redirect(url_for(START.get(g.user.role, "auth.account")))
+
+
+def init_menu(app: Flask) -> None:
+    @app.context_processor
+    def _menu() -> dict[str, Any]:
+        user = g.get("user")
+        items = MENU.get(user.role, []) if user is not None and g.login.stage == "full" else []
+        return {"menu": [(e, label) for e, label in items if e in app.view_functions], "role_names": ROLE_NAMES,
+                "Role": Role}

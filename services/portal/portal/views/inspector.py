@@ -1,0 +1,7 @@
+"""The inspector's pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("inspector", __name__)
