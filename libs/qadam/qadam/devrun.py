@@ -15,12 +15,13 @@ import sys
 import threading
 import time
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy.engine import make_url
 
-from .config import SERVICES, Settings
+from .config import API_SERVICES, SERVICES, Settings
 
 BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
@@ -76,11 +77,15 @@ def run() -> int:
     if not _answers(settings.smtp_host, settings.smtp_port):
         catcher = _console_mail_catcher(settings.smtp_host, settings.smtp_port)
 
+    ports = service_ports(BASE_PORT)
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    portal_address = f"http://localhost:{ports['portal']}"  # browsers keep the portal's secure cookies on localhost
+    for s in API_SERVICES:
+        os.environ.setdefault(f"QADAM_{s.upper()}_URL", urls[s])
+    os.environ.setdefault("QADAM_PORTAL_URL", portal_address)
+    os.environ.setdefault("QADAM_ACK_LINK_URL", f"{urls['notify']}/ack")
     processes: list[subprocess.Popen[bytes]] = []
-    urls = {}
-    for i, service in enumerate(SERVICES):
-        port = BASE_PORT + i
-        urls[service] = f"http://127.0.0.1:{port}"
+    for service, port in ports.items():
         metrics_dir = root / "var/metrics" / service
         metrics_dir.mkdir(parents=True, exist_ok=True)
         for f in metrics_dir.glob("*.db"):
@@ -102,9 +107,17 @@ def run() -> int:
     try:
         if _wait_ready(urls, stopping):
             seed(BASE_PORT, quiet=False)
+            staff = _demo_staff()
             print("\nQadam is running:")
-            for service, url in urls.items():
-                print(f"  {service:<11} {url}   (API document: {url}/docs)")
+            print(f"  portal      {portal_address}   <- open this in a browser")
+            for service in API_SERVICES:
+                print(f"  {service:<11} {urls[service]}   (API document: {urls[service]}/docs)")
+            print("\nDemo users of the demo region (Qoraqalpogʻiston Respublikasi, Nukus), one per role:")
+            for user in staff:
+                second = f"   second factor: key {user.totp_secret}, code now {user.code()} " \
+                         f"(`{sys.executable} -m portal.demo code {user.id}`)" if user.totp_secret else ""
+                print(f"  {user.role:<15} {user.id:<20} password {user.password}{second}")
+            print()
             print(f"  demo tokens  {root / 'var/demo-tokens.env'}   (`source` it, then see README: Using Qadam)")
             if catcher:
                 print(f"  e-mail       printed here (development mail catcher on {settings.smtp_host}:{settings.smtp_port})")
@@ -127,6 +140,19 @@ def run() -> int:
             catcher.stop()
     print("Qadam stopped.")
     return 0
+
+
+def service_ports(base_port: int) -> dict[str, int]:
+    """The portal on the port before the services' (8000 by default: the address people open), the APIs after it."""
+    ports = {service: base_port + i for i, service in enumerate(API_SERVICES)}
+    ports["portal"] = base_port - 1
+    return ports
+
+
+def _demo_staff() -> list[Any]:
+    from portal.demo import ensure_demo_users  # the portal owns its users; this is the development runner
+
+    return ensure_demo_users(Settings.from_env("portal"))
 
 
 def _wait_ready(urls: dict[str, str], stopping: threading.Event) -> bool:
@@ -163,57 +189,18 @@ def _console_mail_catcher(host: str, port: int) -> Any:
 
 def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
     """A demo region through the APIs, as its users would enter it; safe to run again."""
-    import requests
-
     from .auth import issue_token
 
     settings = Settings.from_env("qadam")
     private = settings.key_path("private").read_bytes()
-    urls = {s: f"http://127.0.0.1:{base_port + i}" for i, s in enumerate(SERVICES)}
+    urls = {s: f"http://127.0.0.1:{port}" for s, port in service_ports(base_port).items() if s != "portal"}
 
     def tok(user: str, role: str, region: str | None = None, district: str | None = None) -> str:
         return issue_token(private, user_id=user, role=role, issuer=settings.jwt_issuer,
                            audience=settings.jwt_audience, ttl_seconds=12 * 3600, region=region, district=district)
 
-    tokens = {
-        "MANAGER": tok("mgr-karakalpakstan", "manager", region=REGION),
-        "INSPECTOR": tok("insp-nukus-1", "inspector", region=REGION, district=DISTRICT),
-        "PSYCHOLOGIST": tok("psy-nukus-1", "psychologist", region=REGION, district=DISTRICT),
-        "ADMIN": tok("admin-1", "administrator"),
-    }
-
-    def call(method: str, service: str, path: str, who: str, body: Any = None) -> Any:
-        r = requests.request(method, urls[service] + path, json=body, timeout=10,
-                             headers={"Authorization": f"Bearer {tokens[who]}"})
-        if r.status_code >= 400 and r.status_code != 409:
-            raise SystemExit(f"seed: {method} {path} answered {r.status_code}: {r.text}")
-        return r.json()
-
-    existing = call("GET", "enrollment", "/cohorts?page_size=100", "MANAGER")["items"]
-    if not any(c["name"] == "Nukus, group 1" for c in existing):
-        # The region's copy of the statutory template shipped with enrollment (DOMAIN.md).
-        statutory = call("POST", "enrollment", "/programmes", "MANAGER", {
-            "name": f"Statutory correction programme ({REGION})", "template": "statutory", "region": REGION})
-        cohort = call("POST", "enrollment", "/cohorts", "MANAGER", {
-            "programme_id": statutory["id"], "name": "Nukus, group 1", "region": REGION, "district": DISTRICT,
-            "mahalla": "Qizketken", "facilitator_ids": ["psy-nukus-1"], "start_date": time.strftime("%Y-%m-%d")})
-        today = time.strftime("%Y-%m-%d")
-        for i, name in enumerate(("Demo Participant Bir", "Demo Participant Ikki", "Demo Participant Uch"), 1):
-            person = call("POST", "enrollment", "/participants", "INSPECTOR", {
-                "full_name": name, "birth_date": f"198{i}-0{i}-1{i}", "region": REGION, "district": DISTRICT,
-                "preferred_language": "kaa"})
-            order = call("POST", "enrollment", "/protection-orders", "INSPECTOR", {
-                "number": f"HO-DEMO-{i}", "participant_id": person["id"], "region": REGION, "district": DISTRICT,
-                "issued_on": today, "expires_on": time.strftime("%Y-%m-%d", time.localtime(time.time() + 30 * 86400)),
-                "conditions": ["No contact with the victim"]})
-            enrolment = call("POST", "enrollment", "/enrolments", "INSPECTOR", {
-                "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-nukus-1",
-                "psychologist_id": "psy-nukus-1", "referral_source": "protection_order",
-                "protection_order_id": order["id"]})
-            for action in ("assess", "start"):
-                call("POST", "enrollment", f"/enrolments/{enrolment['id']}/transitions", "INSPECTOR", {"action": action})
-        for user in ("insp-nukus-1", "psy-nukus-1"):
-            call("PUT", "notify", f"/contacts/{user}", "ADMIN", {"email": f"{user}@example.uz", "language": "uz-Latn"})
+    tokens = demo_tokens(tok)
+    seed_region(urls, tokens)
     env = Path("var/demo-tokens.env")
     env.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"export {k}={v}" for k, v in tokens.items()]
@@ -222,3 +209,77 @@ def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
     if not quiet:
         print(f"seeded the demo region ({DISTRICT}); tokens in {env}")
     return 0
+
+
+def demo_tokens(tok: Any) -> dict[str, str]:
+    """The demo region's staff as tokens, by role: `tok(user_id, role, region=, district=)` signs one."""
+    return {
+        "MANAGER": tok("mgr-karakalpakstan", "manager", region=REGION),
+        "INSPECTOR": tok("insp-nukus-1", "inspector", region=REGION, district=DISTRICT),
+        "PSYCHOLOGIST": tok("psy-nukus-1", "psychologist", region=REGION, district=DISTRICT),
+        "ADMIN": tok("admin-1", "administrator"),
+    }
+
+
+DEMO_COHORT = "Nukus, group 1"
+DEMO_MEN = ("Aybek Qudaybergenov", "Baxtiyar Seytmuratov", "Dauletbay Jumabaev", "Ermek Nurlanov",
+            "Jaqsılıq Tilewov", "Rustem Allanazarov")
+
+
+def seed_region(urls: dict[str, str], tokens: dict[str, str]) -> dict[str, Any]:
+    """The demo region: the statutory programme, one group in Nukus with six men referred under protection orders
+    (one order expiring within the week), two sessions already held (one an hour ago, still to be recorded) and
+    two to come. Returns the cohort and its enrolments; run again, it finds them."""
+    import requests
+
+    def call(method: str, service: str, path: str, who: str, body: Any = None) -> Any:
+        deadline = time.monotonic() + 30
+        while True:
+            r = requests.request(method, urls[service] + path, json=body, timeout=10,
+                                 headers={"Authorization": f"Bearer {tokens[who]}"})
+            # the cohort reaches sessions as an event: until it has arrived there, sessions does not know it
+            if r.status_code != 404 or service != "sessions" or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if r.status_code >= 400 and r.status_code != 409:
+            raise SystemExit(f"seed: {method} {path} answered {r.status_code}: {r.text}")
+        return r.json()
+
+    existing = [c for c in call("GET", "enrollment", "/cohorts?page_size=100", "MANAGER")["items"]
+                if c["name"] == DEMO_COHORT]
+    if existing:
+        cohort = existing[0]
+        enrolments = call("GET", "enrollment", f"/enrolments?cohort_id={cohort['id']}&page_size=100", "MANAGER")["items"]
+        return {"cohort": cohort, "enrolments": enrolments}
+    # The region's copy of the statutory template shipped with enrollment (DOMAIN.md).
+    statutory = call("POST", "enrollment", "/programmes", "MANAGER", {
+        "name": f"Statutory correction programme ({REGION})", "template": "statutory", "region": REGION})
+    day = 86400
+    now = time.time()
+    cohort = call("POST", "enrollment", "/cohorts", "MANAGER", {
+        "programme_id": statutory["id"], "name": DEMO_COHORT, "region": REGION, "district": DISTRICT,
+        "mahalla": "Qizketken", "facilitator_ids": ["psy-nukus-1"],
+        "start_date": time.strftime("%Y-%m-%d", time.localtime(now - 3 * day))})
+    enrolments = []
+    for i, name in enumerate(DEMO_MEN, 1):
+        person = call("POST", "enrollment", "/participants", "INSPECTOR", {
+            "full_name": name, "birth_date": f"19{80 + i}-0{i}-1{i}", "region": REGION, "district": DISTRICT,
+            "preferred_language": "kaa"})
+        expires_in = 5 if i == 1 else 30 + 10 * i
+        order = call("POST", "enrollment", "/protection-orders", "INSPECTOR", {
+            "number": f"HO-DEMO-{i}", "participant_id": person["id"], "region": REGION, "district": DISTRICT,
+            "issued_on": time.strftime("%Y-%m-%d", time.localtime(now - 25 * day)),
+            "expires_on": time.strftime("%Y-%m-%d", time.localtime(now + expires_in * day)),
+            "conditions": ["No contact with the victim"]})
+        enrolment = call("POST", "enrollment", "/enrolments", "INSPECTOR", {
+            "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-nukus-1",
+            "psychologist_id": "psy-nukus-1", "referral_source": "protection_order",
+            "protection_order_id": order["id"]})
+        for action in ("assess", "start"):
+            call("POST", "enrollment", f"/enrolments/{enrolment['id']}/transitions", "INSPECTOR", {"action": action})
+        enrolments.append(enrolment)
+    for number, offset in ((1, -2 * day), (2, -3600), (3, 5 * day), (4, 12 * day)):
+        at = datetime.fromtimestamp(now + offset, UTC).replace(microsecond=0).isoformat()
+        call("POST", "sessions", f"/cohorts/{cohort['id']}/sessions", "PSYCHOLOGIST", {
+            "number": number, "scheduled_at": at, "topic": None, "place": "Qizketken mahalla guzari"})
+    return {"cohort": cohort, "enrolments": enrolments}
