@@ -84,6 +84,8 @@ def run() -> int:
         os.environ.setdefault(f"QADAM_{s.upper()}_URL", urls[s])
     os.environ.setdefault("QADAM_PORTAL_URL", portal_address)
     os.environ.setdefault("QADAM_ACK_LINK_URL", f"{urls['notify']}/ack")
+    # the services verify tokens with the keys the portal publishes (fetched on first use, again on a new key)
+    os.environ.setdefault("QADAM_JWKS_URL", f"http://127.0.0.1:{ports['portal']}/.well-known/jwks.json")
     processes: list[subprocess.Popen[bytes]] = []
     for service, port in ports.items():
         metrics_dir = root / "var/metrics" / service

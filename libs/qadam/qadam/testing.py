@@ -252,8 +252,9 @@ class RunningSystem:
         apis = {f"{s}_url": self.urls[s] for s in self.stack.services if s != "portal"}
         for service in self.stack.services:
             extra = {**(apis if service == "portal" else {}), **overrides.get(service, {})}
-            if "portal" in self.urls and service != "portal":
+            if "portal" in self.urls and service != "portal":  # as deployed: the services trust the portal's JWKS
                 extra.setdefault("portal_url", self.urls["portal"])
+                extra.setdefault("jwks_url", f"{self.urls['portal']}/.well-known/jwks.json")
             self.processes[f"{service}-web"] = web_process(self.stack, service, self.log_dir, ports[service],
                                                            **extra).start()
             self.start_worker(service, **extra)

@@ -16,7 +16,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def new_client(app: Any) -> Any:
     """A browser-like test client of the in-process portal, over HTTPS (its cookies are secure)."""
     client = app.test_client()
-    client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "localhost"})
+    client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "localhost", "HTTP_ACCEPT_LANGUAGE": "en"})
     return client
 
 

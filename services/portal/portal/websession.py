@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import structlog
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from qadam import sealing
-from qadam.auth import PUBLIC, Role, access_rule, issue_token
+from qadam.auth import PUBLIC, Role, access_rule, issue_token, mark_public_endpoint
 from qadam.config import Settings
 from qadam.log import get_logger
 from sqlalchemy.orm import Session, sessionmaker
@@ -257,6 +257,7 @@ def _finish(response: Response) -> Response:
 def init_websession(app: Flask, settings: Settings) -> None:
     app.extensions["portal_tokens"] = TokenCache()
     app.extensions["portal_csrf_key"] = _csrf_key(settings)
+    mark_public_endpoint(app, "static")  # the style sheet, also on the sign-in page
     app.before_request(_authorise)
     app.after_request(_finish)
     app.jinja_env.globals.update(csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD)
