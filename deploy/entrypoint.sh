@@ -1,12 +1,15 @@
 #!/bin/sh
 # Entry point of every Qadam image (deploy/Dockerfile). SERVICE is set in the image.
 #   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default)
-#   worker   python -m "$SERVICE.worker": consumers and the outbox relay
+#   worker   python -m "$SERVICE.worker": consumers and the outbox relay (the portal's: the relay only)
 #   migrate  qadam migrate "$SERVICE": create the service's database if missing, then Alembic upgrade
 # Anything else is run as given (e.g. `qadam keys`, `qadam replay risk`).
 #
-# Keys: production mounts the JWT public key at QADAM_JWT_PUBLIC_KEY_FILE. Only when that file is
-# missing and QADAM_DEV_KEYS=1 does web/worker create a development pair with `qadam keys`.
+# Keys: production mounts them (deploy/k8s): the JWT public key at QADAM_JWT_PUBLIC_KEY_FILE (the APIs
+# verify tokens with it, or with the portal's JWKS when QADAM_JWKS_URL is set), the sealing keys at
+# QADAM_SEALING_KEY_FILE (sessions, risk, notify, portal) and, for the portal alone, the JWT private key
+# at QADAM_JWT_PRIVATE_KEY_FILE. Only when one of them is missing and QADAM_DEV_KEYS=1 does web/worker
+# create development keys with `qadam keys`.
 set -eu
 
 : "${SERVICE:?SERVICE is not set (build the image with --build-arg SERVICE=...)}"
@@ -14,8 +17,15 @@ set -eu
 dev_keys() {
     public="${QADAM_JWT_PUBLIC_KEY_FILE:-var/keys/jwt-public.pem}"
     sealing="${QADAM_SEALING_KEY_FILE:-var/keys/sealing-keys.txt}"
-    if { [ ! -f "$public" ] || [ ! -f "$sealing" ]; } && [ "${QADAM_DEV_KEYS:-0}" = "1" ]; then
-        echo "QADAM_DEV_KEYS=1 and no key at $public or $sealing: creating development keys" >&2
+    private="${QADAM_JWT_PRIVATE_KEY_FILE:-var/keys/jwt-private.pem}"
+    missing=""
+    [ -f "$public" ] || missing="$missing $public"
+    [ -f "$sealing" ] || missing="$missing $sealing"
+    if [ "$SERVICE" = portal ]; then   # only the portal signs
+        [ -f "$private" ] || missing="$missing $private"
+    fi
+    if [ -n "$missing" ] && [ "${QADAM_DEV_KEYS:-0}" = "1" ]; then
+        echo "QADAM_DEV_KEYS=1 and no key at$missing: creating development keys" >&2
         qadam keys
     fi
 }

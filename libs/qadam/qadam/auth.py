@@ -106,11 +106,14 @@ class TokenVerifier:
     fetched when first needed and again when a token names a key not yet seen (the portal rotated its key)."""
 
     def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
-                 jwks_url: str | None = None) -> None:
+                 jwks_url: str | None = None, jwks_cooldown: float = 30.0) -> None:
         if public_key_pem is None and not jwks_url:
             raise ValueError("a public key or a JWKS URL is needed")
         self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=10) if jwks_url else None
+        # An unknown key id refetches the set at most once per `jwks_cooldown` seconds (forged ids cannot hammer the
+        # portal); the portal publishes a new key before it signs with it, so a rotation never waits on this.
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=10,
+                                     cooldown_duration=jwks_cooldown) if jwks_url else None
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway

@@ -171,6 +171,10 @@ class Settings:
         "QADAM_PORTAL_SECURE_COOKIES", True,
         "portal: cookies only over HTTPS (browsers also allow them on http://localhost); turn off only for a "
         "plain-HTTP trial on a closed network.")
+    portal_trusted_proxies: int = _setting(
+        "QADAM_PORTAL_TRUSTED_PROXIES", 0,
+        "portal: reverse proxies (an ingress, a load balancer) in front of it whose X-Forwarded-For and "
+        "X-Forwarded-Proto it believes: the client's address in sign-in records, HTTPS in links. 0: none.")
     portal_totp_roles: str = _setting(
         "QADAM_PORTAL_TOTP_ROLES", "manager,administrator",
         "portal: roles that must sign in with a second factor (TOTP); anyone else may turn it on.")

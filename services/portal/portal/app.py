@@ -13,6 +13,7 @@ from qadam.db import make_engine, make_session_factory
 from qadam.log import configure_logging, get_logger
 from qadam.web import init_correlation
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import SERVICE
 from .backend import ServiceError
@@ -32,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(SERVICE)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, TEMPLATES_AUTO_RELOAD=False, **flask_config)
     app.extensions["qadam_settings"] = settings
+    if settings.portal_trusted_proxies:  # behind an ingress: the client's address and scheme from its headers
+        n = settings.portal_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     engine = make_engine(settings.database_url, pool_pre_ping=False)
     app.extensions["qadam_engine"] = engine
     app.extensions["qadam_sessions"] = make_session_factory(engine)

@@ -44,18 +44,29 @@ assert set(LOCALES) == set(LANGUAGES)
 
 
 def compile_catalogs(root: Path = TRANSLATIONS) -> int:
-    """Write each `.mo` next to its `.po` where it is missing or older; returns how many were written."""
+    """Write each `.mo` next to its `.po` where it is missing or older; returns how many were written.
+
+    A catalogue that cannot be written (a read-only filesystem: images compile theirs at build time) is logged and
+    skipped; the pages then use the `.mo` already there, or show that catalogue's English text."""
     written = 0
     for po in sorted(root.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
-        with po.open("rb") as source:
-            catalog = read_po(source, locale=po.parent.parent.name)
         tmp = mo.with_suffix(".mo.tmp")
-        with tmp.open("wb") as out:
-            write_mo(out, catalog, use_fuzzy=False)
-        tmp.replace(mo)
+        try:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            with tmp.open("wb") as out:
+                write_mo(out, catalog, use_fuzzy=False)
+            tmp.replace(mo)
+        except OSError as exc:
+            log.warning("translations_not_compiled", catalog=str(po), error=str(exc))
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            continue
         written += 1
     return written
 

@@ -282,3 +282,18 @@ def test_every_change_of_a_user_is_published_with_a_higher_version(app):
 def test_the_style_sheet_loads_before_sign_in_and_is_cached(app):
     response = new_client(app).get("/static/portal.css")
     assert response.status_code == 200 and "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_the_first_administrator_is_made_from_the_command_line_and_must_change_the_password(app, own_stack,
+                                                                                            monkeypatch, capsys):
+    from portal import manage
+
+    for name, value in own_stack.environment("portal").items():
+        monkeypatch.setenv(name, value)
+    assert manage.main(["create-user", "first-admin", "--name", "Birinchi Administrator", "--role",
+                        "administrator", "--language", "en"]) == 0
+    password = capsys.readouterr().out.split("temporary password ")[1].split()[0]
+    assert manage.main(["create-user", "first-admin", "--name", "Again", "--role", "administrator"]) == 1
+    client = new_client(app)
+    response = post_sign_in(client, "first-admin", password)
+    assert response.headers["Location"].startswith("/sign-in/second-factor")  # an administrator: a code too
