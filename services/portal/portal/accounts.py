@@ -221,3 +221,46 @@ def publish(session: Session, user: User) -> None:
         "mahalla": user.mahalla, "email": user.email, "phone": user.phone, "telegram_chat_id": user.telegram_chat_id,
         "language": user.language if user.language in LANGUAGES else "uz-Latn", "supervisor_id": user.supervisor_id,
         "quiet_hours": quiet, "active": user.active, "version": user.version}, producer=SERVICE)
+
+
+# -- what an administrator does to an account ------------------------------------------------------------------
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied from a screen
+
+
+def temporary_password(user_id: str) -> str:
+    """A password to hand over once (the user must change it at first sign-in): 4 groups of 4, easy to type."""
+    while True:
+        password = "-".join("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+        if not password_problems(password, user_id):
+            return password
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A new temporary password: the old one stops working, the user is signed out everywhere and must choose their
+    own at the next sign-in. Returns the password, to be shown once."""
+    password = temporary_password(user.id)
+    change_password(session, user, password, temporary=True)
+    return password
+
+
+def is_locked(user: User, at: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (at or now())
+
+
+def unlock(session: Session, user: User) -> bool:
+    """Lift a lockout and forget the failures counted towards the next; False when there was nothing to lift."""
+    had = is_locked(user) or user.failed_attempts > 0
+    user.failed_attempts = 0
+    user.locked_until = None
+    return had
+
+
+def reset_second_factor(session: Session, user: User) -> bool:
+    """Forget the user's authenticator (a lost phone): they are signed out everywhere, and where their role requires
+    a second factor they set it up again at the next sign-in. False when it was off."""
+    had = user.totp_secret is not None or user.totp_enabled_at is not None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    end_sessions(session, user.id, "second_factor_reset")
+    return had

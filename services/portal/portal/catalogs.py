@@ -115,7 +115,7 @@ def missing() -> dict[str, list[str]]:
 
 
 # -- Uzbek: Latin to Cyrillic ----------------------------------------------------------------------------------
-_KEEP = re.compile(r"(%\([a-z_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|\bE-?mail\b|"
+_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|\bE-?mail\b|"
                    r"\bTelegram\b|\bSMS\b|\bTOTP\b|\bQR\b|\bCSV\b|\bXLSX\b|\bPINFL\b|\bJSHSHIR\b)")
 _PAIRS = [("yo", "ё"), ("yu", "ю"), ("ya", "я"), ("ye", "е"), ("sh", "ш"), ("ch", "ч"),
           ("oʻ", "ў"), ("gʻ", "ғ"), ("o'", "ў"), ("g'", "ғ"), ("o‘", "ў"), ("g‘", "ғ"), ("o’", "ў"), ("g’", "ғ")]

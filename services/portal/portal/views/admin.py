@@ -1,7 +1,611 @@
-"""The admin's pages."""
+"""The administrator's pages: staff accounts (create, edit, switch off, a new temporary password, unlock, a new
+second factor), the areas users are placed in, and the programmes enrollment runs.
+
+Every change of a user goes through `accounts`, which publishes `portal.user.changed` in the same transaction.
+A temporary password is shown once, in the answer to the POST that made it, and never stored or logged in clear.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
 
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from qadam.auth import Role, allow
+from qadam.contracts import LANGUAGES
+from qadam.log import get_logger
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import accounts
+from ..backend import ServiceError, api
+from ..catalogs import to_cyrillic
+from ..i18n import LANGUAGE_NAMES
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from ..models import Area, LoginSession, SignInAttempt, User
+from ..websession import FULL, sessions, settings_now
+from .auth import OUTCOME_NAMES
+from .home import ROLE_NAMES
+
+log = get_logger(__name__)
 bp = Blueprint("admin", __name__)
+
+PAGE_SIZE = 50
+USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+[1-9]\d{7,14}")
+UZ_PHONE = re.compile(r"\+998\d{9}")
+TELEGRAM_CHAT = re.compile(r"-?\d{1,39}")
+HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?")
+AREA_NAME_MAX = 100
+
+# Which part of the area each role works in (DOMAIN.md: inspectors and psychologists in a district, managers in a
+# region); an administrator works nationally.
+DISTRICT_ROLES = frozenset({Role.PSYCHOLOGIST.value, Role.INSPECTOR.value, Role.SUPPORT_WORKER.value})
+REGION_ROLES = frozenset({Role.MANAGER.value, Role.SUPERVISOR.value, Role.AUDITOR.value})
+NATIONAL_ROLES = frozenset({Role.ADMINISTRATOR.value})
+# Whom an unacknowledged alert is escalated to.
+SUPERVISING_ROLES = (Role.SUPERVISOR.value, Role.MANAGER.value)
+# A change of these signs the user out: their next token must carry the new role and area.
+SCOPE_FIELDS = ("role", "region", "district", "mahalla")
+
+TEMPLATE_NAMES = {"statutory": _l("Statutory (Uzbekistan)"), "extended_group": _l("Extended group")}
+MORE_OUTCOMES = {"unknown_user": _l("Unknown user name")}
+
+
+# -- the areas -------------------------------------------------------------------------------------------------
+@dataclass
+class Places:
+    """The Area table as the forms need it: regions in their order, their districts, the districts' mahallas."""
+
+    regions: list[str] = field(default_factory=list)
+    districts: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    mahallas: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def has_district(self, region: str, district: str) -> bool:
+        return any(name == district for _id, name in self.districts.get(region, []))
+
+    def has_mahalla(self, region: str, district: str, mahalla: str) -> bool:
+        return mahalla in self.mahallas.get((region, district), [])
+
+
+def load_places(db: Session) -> Places:
+    places = Places()
+    rows = db.execute(sa.select(Area).order_by(Area.id)).scalars().all()
+    for row in rows:
+        if row.district is None:
+            places.regions.append(row.region)
+    for row in sorted(rows, key=lambda r: (r.district or "").casefold()):
+        if row.district is not None and row.mahalla is None:
+            places.districts[row.region].append((row.id, row.district))
+    for row in sorted(rows, key=lambda r: (r.mahalla or "").casefold()):
+        if row.district is not None and row.mahalla is not None:
+            places.mahallas[(row.region, row.district)].append(row.mahalla)
+    return places
+
+
+# -- the user form ---------------------------------------------------------------------------------------------
+FORM_FIELDS = ("id", "display_name", "role", "region", "district", "mahalla", "email", "phone", "telegram_chat_id",
+               "language", "supervisor_id", "quiet_start", "quiet_end")
+
+
+def _form_of(user: User) -> dict[str, str]:
+    """A user as the form shows them (strings, empty for nothing)."""
+    form = {k: getattr(user, k) for k in FORM_FIELDS}
+    for key in ("quiet_start", "quiet_end"):
+        form[key] = form[key].strftime("%H:%M") if form[key] else ""
+    return {k: "" if v is None else str(v) for k, v in form.items()}
+
+
+def _typed(form: Mapping[str, str]) -> dict[str, str]:
+    out = {k: (form.get(k) or "").strip() for k in FORM_FIELDS}
+    out["id"] = out["id"].lower()
+    out["display_name"] = " ".join(out["display_name"].split())
+    out["phone"] = re.sub(r"[\s()-]", "", out["phone"])
+    return out
+
+
+def _time_of(text: str) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def validate_user(db: Session, form: dict[str, str], places: Places, *,
+                  user: User | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(values for accounts.create_user / update_user, errors by field). `user` is the one edited (None: a new one);
+    what they have now is accepted as it is, even where the Area table no longer lists it."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    current = _form_of(user) if user is not None else {}
+
+    def kept(key: str) -> bool:
+        return user is not None and form[key] == current.get(key)
+
+    if user is None:
+        if not form["id"]:
+            errors["id"] = _("Give the user name they will sign in with.")
+        elif not USER_ID.fullmatch(form["id"]):
+            errors["id"] = _("Use 2 to 100 lower-case letters, digits, dots, hyphens or underscores, starting with a "
+                             "letter or digit.")
+        elif db.get(User, form["id"]) is not None:
+            errors["id"] = _("The user name %(id)s is taken. Choose another.", id=form["id"])
+        values["id"] = form["id"]
+
+    if not form["display_name"]:
+        errors["display_name"] = _("Give the full name.")
+    elif len(form["display_name"]) > 200:
+        errors["display_name"] = _("Use at most %(n)s characters.", n=200)
+    values["display_name"] = form["display_name"]
+
+    role = form["role"]
+    if role not in accounts.STAFF_ROLES:
+        errors["role"] = _("Choose a role.")
+    values["role"] = role
+
+    region, district, mahalla = form["region"], form["district"], form["mahalla"]
+    if region and not kept("region") and region not in places.regions:
+        errors["region"] = _("Choose a region from the list.")
+    if district and not region:
+        errors["region"] = _("Choose the region of this district.")
+    elif district and not (kept("region") and kept("district")) and not places.has_district(region, district):
+        errors["district"] = _("This district is not in the region chosen. Choose one of its districts, or add it on "
+                               "the Areas page.")
+    if mahalla and not district:
+        errors.setdefault("district", _("Choose the district of this mahalla."))
+    elif mahalla and not (kept("region") and kept("district") and kept("mahalla")) \
+            and not places.has_mahalla(region, district, mahalla):
+        errors["mahalla"] = _("This mahalla is not in the district chosen. Choose one of its mahallas, or add it on "
+                              "the Areas page.")
+    if role in DISTRICT_ROLES:
+        if not region:
+            errors.setdefault("region", _("This role works in a district: choose its region."))
+        if not district:
+            errors.setdefault("district", _("This role works in a district: choose one."))
+    elif role in REGION_ROLES:
+        if not region:
+            errors.setdefault("region", _("This role works in a region: choose one."))
+    elif role in NATIONAL_ROLES and (region or district or mahalla):
+        errors.setdefault("region", _("An administrator works nationally: leave the area empty."))
+    values.update(region=region or None, district=district or None, mahalla=mahalla or None)
+
+    if form["email"] and (len(form["email"]) > 320 or not EMAIL.fullmatch(form["email"])):
+        errors["email"] = _("Write an e-mail address like name@example.uz.")
+    values["email"] = form["email"] or None
+    if form["phone"] and (not PHONE.fullmatch(form["phone"])
+                          or (form["phone"].startswith("+998") and not UZ_PHONE.fullmatch(form["phone"]))):
+        errors["phone"] = _("Write the number in international form, like +998901234567.")
+    values["phone"] = form["phone"] or None
+    if form["telegram_chat_id"] and not TELEGRAM_CHAT.fullmatch(form["telegram_chat_id"]):
+        errors["telegram_chat_id"] = _("A Telegram chat id is a number, like 123456789.")
+    values["telegram_chat_id"] = form["telegram_chat_id"] or None
+    if form["language"] not in LANGUAGES:
+        errors["language"] = _("Choose a language.")
+    values["language"] = form["language"]
+
+    supervisor_id = form["supervisor_id"]
+    if supervisor_id and not kept("supervisor_id"):
+        if user is not None and supervisor_id == user.id:
+            errors["supervisor_id"] = _("A user cannot be their own supervisor.")
+        elif supervisor_id not in {s.id for s in _supervisors(db)}:
+            errors["supervisor_id"] = _("Choose an active supervisor or programme manager.")
+    values["supervisor_id"] = supervisor_id or None
+
+    for key in ("quiet_start", "quiet_end"):
+        if form[key] and not HH_MM.fullmatch(form[key]):
+            errors[key] = _("Write a time like 22:00.")
+    if "quiet_start" not in errors and "quiet_end" not in errors:
+        if bool(form["quiet_start"]) != bool(form["quiet_end"]):
+            errors["quiet_end" if form["quiet_start"] else "quiet_start"] = _(
+                "Give both the start and the end of the quiet hours, or neither.")
+        else:
+            values["quiet_start"], values["quiet_end"] = _time_of(form["quiet_start"]), _time_of(form["quiet_end"])
+    return values, errors
+
+
+def _supervisors(db: Session) -> list[User]:
+    return list(db.execute(sa.select(User).where(User.active.is_(True), User.role.in_(SUPERVISING_ROLES))
+                           .order_by(User.display_name, User.id)).scalars())
+
+
+def _form_page(template: str, db: Session, form: dict[str, str], errors: dict[str, str], status: int = 200,
+               **context: Any) -> tuple[str, int]:
+    places = load_places(db)
+    chosen = form.get("region") or None
+    supervisors = [s for s in _supervisors(db) if s.id != form.get("id")]
+    if form.get("supervisor_id") and form["supervisor_id"] not in {s.id for s in supervisors}:
+        held = db.get(User, form["supervisor_id"])  # theirs now, though no longer a supervisor: keep it visible
+        if held is not None:
+            supervisors.append(held)
+    region_groups = [(r, [(d, d) for _id, d in places.districts[r]]) for r in places.regions if places.districts.get(r)]
+    mahalla_groups = [(f"{r} / {d}", [(m, m) for m in places.mahallas.get((r, d), [])])
+                      for r in places.regions if chosen in (None, r)
+                      for _id, d in places.districts.get(r, []) if places.mahallas.get((r, d))]
+    return render_template(
+        template, form=form, errors=errors,
+        role_options=[(r, ROLE_NAMES[r]) for r in accounts.STAFF_ROLES],
+        region_options=[(r, r) for r in _with_current(places.regions, form.get("region"))],
+        district_groups=_with_current_group(region_groups, form.get("region"), form.get("district")),
+        mahalla_groups=_with_current_group(mahalla_groups, f"{form.get('region')} / {form.get('district')}",
+                                           form.get("mahalla")),
+        language_options=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        supervisor_options=[(s.id, f"{s.display_name} ({s.id}) — {ROLE_NAMES[s.role]}"
+                                   + (f", {s.region}" if s.region else "")) for s in supervisors],
+        district_roles=[ROLE_NAMES[r] for r in accounts.STAFF_ROLES if r in DISTRICT_ROLES],
+        region_roles=[ROLE_NAMES[r] for r in accounts.STAFF_ROLES if r in REGION_ROLES],
+        **context), status
+
+
+def _with_current(options: list[str], value: str | None) -> list[str]:
+    return options if not value or value in options else [*options, value]
+
+
+def _with_current_group(groups: list[tuple[str, list[tuple[str, str]]]], group: str | None,
+                        value: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A value the user holds though the Area table no longer lists it stays selectable (not silently dropped)."""
+    if not value or any(label == group and any(v == value for v, _t in items) for label, items in groups):
+        return groups
+    return [*groups, (group or "", [(value, value)])]
+
+
+# -- the users' list -------------------------------------------------------------------------------------------
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@bp.get("/admin/users")
+@allow(Role.ADMINISTRATOR)
+def users() -> Any:
+    """Every member of staff, filtered by role, region, whether active, and a name or user name (in either script
+    of Uzbek); a page at a time."""
+    args = request.args
+    filters = {"role": args.get("role", "") if args.get("role") in accounts.STAFF_ROLES else "",
+               "region": (args.get("region") or "").strip(),
+               "active": args.get("active", "") if args.get("active") in ("yes", "no") else "",
+               "q": " ".join((args.get("q") or "").split())[:100]}
+    query = sa.select(User)
+    if filters["role"]:
+        query = query.where(User.role == filters["role"])
+    if filters["region"]:
+        query = query.where(User.region == filters["region"])
+    if filters["active"]:
+        query = query.where(User.active.is_(filters["active"] == "yes"))
+    if filters["q"]:
+        spellings = {filters["q"], to_cyrillic(filters["q"].lower())}
+        query = query.where(sa.or_(*(column.ilike(_like(s), escape="\\")
+                                     for s in spellings for column in (User.id, User.display_name))))
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    with sessions()() as db:
+        total = db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(page, pages)
+        rows = list(db.execute(query.order_by(User.display_name, User.id).offset((page - 1) * PAGE_SIZE)
+                               .limit(PAGE_SIZE)).scalars())
+        last_sign_in = dict(db.execute(  # type: ignore[arg-type]
+            sa.select(LoginSession.user_id, sa.func.max(LoginSession.created_at))
+            .where(LoginSession.user_id.in_([u.id for u in rows]), LoginSession.stage == FULL)
+            .group_by(LoginSession.user_id)).all())
+        regions = load_places(db).regions
+    moment = accounts.now()
+    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    return render_template(
+        "admin/users.html", users=rows, filters=filters, page=page, pages=pages, total=total,
+        last_sign_in=last_sign_in, locked={u.id for u in rows if accounts.is_locked(u, moment)},
+        role_options=[(r, ROLE_NAMES[r]) for r in accounts.STAFF_ROLES],
+        region_options=[(r, r) for r in regions],
+        active_options=[("yes", _("Active")), ("no", _("Switched off"))],
+        page_url=lambda n: url_for("admin.users", page=n, **kept))
+
+
+# -- a new user ------------------------------------------------------------------------------------------------
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@allow(Role.ADMINISTRATOR)
+def user_new() -> Any:
+    """A new member of staff, with a temporary password shown once: they choose their own at first sign-in."""
+    if request.method == "GET":
+        form = dict.fromkeys(FORM_FIELDS, "")
+        form.update(language="uz-Latn", role=request.args.get("role", ""), region=request.args.get("region", ""))
+        with sessions()() as db:
+            return _form_page("admin/user_new.html", db, form, {})
+    form = _typed(request.form)
+    settings = settings_now()
+    password = ""
+    try:
+        with sessions().begin() as db:
+            values, errors = validate_user(db, form, load_places(db), user=None)
+            if not errors:
+                password = accounts.temporary_password(values["id"])
+                created = accounts.create_user(db, settings, values, password)
+                name = created.display_name
+    except IntegrityError:  # the same user name created a moment ago by another administrator
+        errors = {"id": _("The user name %(id)s is taken. Choose another.", id=form["id"])}
+    if errors:
+        with sessions()() as db:
+            return _form_page("admin/user_new.html", db, form, errors, 422)
+    log.info("user_created", subject=form["id"], role=form["role"], by=g.user.id)
+    return render_template("admin/password.html", user_id=form["id"], name=name, password=password,
+                           created=True), 201
+
+
+# -- one user --------------------------------------------------------------------------------------------------
+def _user_or_404(db: Session, user_id: str, *, lock: bool = False) -> User:
+    user = db.get(User, user_id, with_for_update=lock)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _user_page(db: Session, user: User, form: dict[str, str], errors: dict[str, str],
+               status: int = 200) -> tuple[str, int]:
+    settings = settings_now()
+    attempts = list(db.execute(sa.select(SignInAttempt).where(SignInAttempt.user_id == user.id)
+                               .order_by(SignInAttempt.at.desc(), SignInAttempt.id.desc()).limit(20)).scalars())
+    open_sessions = list(db.execute(sa.select(LoginSession).where(LoginSession.user_id == user.id,
+                                                                  LoginSession.ended_at.is_(None))
+                                    .order_by(LoginSession.last_seen_at.desc())).scalars())
+    return _form_page("admin/user_edit.html", db, form, errors, status, user=user, attempts=attempts,
+                      open_sessions=open_sessions, locked=accounts.is_locked(user),
+                      second_factor_required=user.role in settings.totp_roles,
+                      outcome_names={**OUTCOME_NAMES, **MORE_OUTCOMES}, myself=user.id == g.user.id)
+
+
+@bp.route("/admin/users/<user_id>", methods=["GET", "POST"])
+@allow(Role.ADMINISTRATOR)
+def user_edit(user_id: str) -> Any:
+    """Everything about one member of staff but their user name, which the other services hold."""
+    if request.method == "GET":
+        with sessions()() as db:
+            user = _user_or_404(db, user_id)
+            return _user_page(db, user, _form_of(user), {})
+    form = _typed({**request.form, "id": user_id})
+    with sessions().begin() as db:
+        user = _user_or_404(db, user_id, lock=True)
+        values, errors = validate_user(db, form, load_places(db), user=user)
+        if user.id == g.user.id and values.get("role") != Role.ADMINISTRATOR.value:
+            errors["role"] = _("You cannot take away your own administrator role.")
+        if not errors:
+            scope_before = tuple(getattr(user, k) for k in SCOPE_FIELDS)
+            changed = accounts.update_user(db, user, values)
+            if changed and tuple(getattr(user, k) for k in SCOPE_FIELDS) != scope_before and user.id != g.user.id:
+                accounts.end_sessions(db, user.id, "access_changed")
+    if errors:
+        with sessions()() as db:
+            user = _user_or_404(db, user_id)
+            return _user_page(db, user, form, errors, 422)
+    if changed:
+        log.info("user_changed", subject=user_id, by=g.user.id)
+    flash(_("Saved.") if changed else _("Nothing changed."), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.post("/admin/users/<user_id>/active")
+@allow(Role.ADMINISTRATOR)
+def user_active(user_id: str) -> Any:
+    """Switch an account off (signed out everywhere at once; their records stay) or on again."""
+    active = request.form.get("active") == "1"
+    if user_id == g.user.id and not active:
+        flash(_("You cannot switch off your own account."), "error")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    with sessions().begin() as db:
+        user = _user_or_404(db, user_id, lock=True)
+        accounts.update_user(db, user, {"active": active})
+        name = user.display_name
+    log.info("user_activated" if active else "user_deactivated", subject=user_id, by=g.user.id)
+    flash(_("%(name)s can sign in again.", name=name) if active
+          else _("%(name)s is switched off and signed out everywhere.", name=name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.post("/admin/users/<user_id>/password")
+@allow(Role.ADMINISTRATOR)
+def user_password(user_id: str) -> Any:
+    """A new temporary password, shown once; the old one stops working and the user is signed out everywhere."""
+    if user_id == g.user.id:
+        flash(_("Change your own password on your account page."), "error")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    with sessions().begin() as db:
+        user = _user_or_404(db, user_id, lock=True)
+        password = accounts.reset_password(db, user)
+        name = user.display_name
+    log.info("password_reset", subject=user_id, by=g.user.id)
+    return render_template("admin/password.html", user_id=user_id, name=name, password=password, created=False)
+
+
+@bp.post("/admin/users/<user_id>/unlock")
+@allow(Role.ADMINISTRATOR)
+def user_unlock(user_id: str) -> Any:
+    with sessions().begin() as db:
+        user = _user_or_404(db, user_id, lock=True)
+        lifted = accounts.unlock(db, user)
+    log.info("account_unlocked", subject=user_id, by=g.user.id, was_locked=lifted)
+    flash(_("The account is unlocked.") if lifted else _("The account was not locked."), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.post("/admin/users/<user_id>/second-factor")
+@allow(Role.ADMINISTRATOR)
+def user_second_factor(user_id: str) -> Any:
+    """Forget a lost authenticator: the user is signed out and, where their role requires one, sets up a new one
+    at the next sign-in."""
+    if user_id == g.user.id:
+        flash(_("Another administrator must reset your own second factor."), "error")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    with sessions().begin() as db:
+        user = _user_or_404(db, user_id, lock=True)
+        accounts.reset_second_factor(db, user)
+        name, required = user.display_name, user.role in settings_now().totp_roles
+    log.info("second_factor_reset", subject=user_id, by=g.user.id)
+    flash(_("The second factor of %(name)s is reset and they are signed out. They set up a new one at the next "
+            "sign-in.", name=name) if required else
+          _("The second factor of %(name)s is reset and they are signed out. They can turn it on again on their "
+            "account page.", name=name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+# -- the areas -------------------------------------------------------------------------------------------------
+class _Refused(Exception):
+    pass
+
+
+def _area_name(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+@bp.route("/admin/areas", methods=["GET", "POST"])
+@allow(Role.ADMINISTRATOR)
+def areas() -> Any:
+    """The regions, their districts and the districts' mahallas; add a district to a region or a mahalla to a
+    district. Names are unique within their parent, whatever their case."""
+    errors: dict[str, str] = {}
+    form = {k: (request.form.get(k) or "") for k in ("kind", "district_region", "district_name",
+                                                       "mahalla_district", "mahalla_name")}
+    if request.method == "POST":
+        kind = form["kind"]
+        try:
+            with sessions().begin() as db:
+                if kind == "district":
+                    added, parent = _add_district(db, form, errors)
+                elif kind == "mahalla":
+                    added, parent = _add_mahalla(db, form, errors)
+                else:
+                    abort(400)
+                if errors:
+                    raise _Refused
+                db.flush()
+        except _Refused:
+            pass
+        except IntegrityError:  # the same name added at the same moment by someone else
+            errors[f"{kind}_name"] = _("%(name)s is there already.", name=form[f"{kind}_name"])
+        if not errors:
+            log.info("area_added", kind=kind, name=added, parent=parent, by=g.user.id)
+            flash(_("District %(name)s is added to %(parent)s.", name=added, parent=parent) if kind == "district"
+                  else _("Mahalla %(name)s is added to %(parent)s.", name=added, parent=parent), "success")
+            return redirect(url_for("admin.areas"))
+    with sessions()() as db:
+        places = load_places(db)
+    return render_template("admin/areas.html", places=places, form=form, errors=errors,
+                           region_options=[(r, r) for r in places.regions],
+                           district_groups=[(r, [(str(i), d) for i, d in places.districts.get(r, [])])
+                                            for r in places.regions if places.districts.get(r)]), \
+        422 if errors else 200
+
+
+def _taken(db: Session, *where: Any) -> bool:
+    return db.execute(sa.select(Area.id).where(*where).limit(1)).first() is not None
+
+
+def _checked_name(form: dict[str, str], key: str, errors: dict[str, str]) -> str:
+    name = _area_name(form[key])
+    form[key] = name
+    if not name:
+        errors[key] = _("Give the name.")
+    elif len(name) > AREA_NAME_MAX:
+        errors[key] = _("Use at most %(n)s characters.", n=AREA_NAME_MAX)
+    return name
+
+
+def _add_district(db: Session, form: dict[str, str], errors: dict[str, str]) -> tuple[str, str]:
+    region = form["district_region"]
+    name = _checked_name(form, "district_name", errors)
+    if not _taken(db, Area.region == region, Area.district.is_(None)):
+        errors["district_region"] = _("Choose a region from the list.")
+    elif name and "district_name" not in errors and _taken(
+            db, Area.region == region, sa.func.lower(Area.district) == name.lower(), Area.mahalla.is_(None)):
+        errors["district_name"] = _("%(region)s has a district named %(name)s already.", region=region, name=name)
+    if not errors:
+        db.add(Area(region=region, district=name, mahalla=None))
+    return name, region
+
+
+def _add_mahalla(db: Session, form: dict[str, str], errors: dict[str, str]) -> tuple[str, str]:
+    name = _checked_name(form, "mahalla_name", errors)
+    try:
+        district = db.get(Area, int(form["mahalla_district"]))
+    except ValueError:
+        district = None
+    if district is None or district.district is None or district.mahalla is not None:
+        errors["mahalla_district"] = _("Choose a district from the list.")
+        return name, ""
+    parent = f"{district.region} / {district.district}"
+    if name and "mahalla_name" not in errors and _taken(
+            db, Area.region == district.region, Area.district == district.district,
+            sa.func.lower(Area.mahalla) == name.lower()):
+        errors["mahalla_name"] = _("%(district)s has a mahalla named %(name)s already.", district=district.district,
+                                   name=name)
+    if not errors:
+        db.add(Area(region=district.region, district=district.district, mahalla=name))
+    return name, parent
+
+
+# -- programmes ------------------------------------------------------------------------------------------------
+PROGRAMME_FIELDS = ("name", "template", "region")
+
+
+@bp.route("/admin/programmes", methods=["GET", "POST"])
+@allow(Role.ADMINISTRATOR)
+def programmes() -> Any:
+    """The programmes enrollment runs, each with its versions; a new one from a shipped template, national or for
+    one region."""
+    form = {k: (request.form.get(k) or "").strip() for k in PROGRAMME_FIELDS}
+    errors: dict[str, str] = {}
+    with sessions()() as db:
+        regions = load_places(db).regions
+    if request.method == "POST":
+        form["name"] = " ".join(form["name"].split())
+        if not form["name"]:
+            errors["name"] = _("Give the programme a name.")
+        if form["template"] not in TEMPLATE_NAMES:
+            errors["template"] = _("Choose the template to start from.")
+        if form["region"] and form["region"] not in regions:
+            errors["region"] = _("Choose a region from the list, or none for a national programme.")
+        if not errors:
+            errors = _define_programme(form)
+        if not errors:
+            flash(_("Programme %(name)s is defined.", name=form["name"]), "success")
+            return redirect(url_for("admin.programmes"))
+    versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in api().all_pages("enrollment", "/programmes", include_retired="true"):
+        versions[item["lineage_id"]].append(item)
+    listed: list[dict[str, Any]] = [{"current": max(v, key=lambda p: p["version"]),
+                                     "versions": sorted(v, key=lambda p: p["version"])} for v in versions.values()]
+    listed.sort(key=lambda p: str(p["current"]["name"]).casefold())
+    return render_template("admin/programmes.html", programmes=listed, form=form, errors=errors,
+                           template_names=TEMPLATE_NAMES, template_options=list(TEMPLATE_NAMES.items()),
+                           region_options=[(r, r) for r in regions],
+                           idempotency_key=str(uuid.uuid4())), 422 if errors else 200
+
+
+def _define_programme(form: dict[str, str]) -> dict[str, str]:
+    """POST it to enrollment; its refusals as errors by field of this form."""
+    key = request.form.get("idempotency_key") or ""
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        key = str(uuid.uuid4())
+    try:
+        api().post("enrollment", "/programmes", {"name": form["name"], "template": form["template"],
+                                                 "region": form["region"] or None}, idempotency_key=key)
+    except ServiceError as error:
+        if error.status == 409:
+            return {"name": _("A programme named %(name)s exists already. To change it, make a new version.",
+                              name=form["name"])}
+        if error.status == 422:
+            errors: dict[str, str] = {}
+            for name, message in error.field_errors().items():
+                top = name.split(".")[0]
+                target, text = (top, message) if top in PROGRAMME_FIELDS else ("name", f"{name}: {message}")
+                errors[target] = f"{errors[target]} {text}" if target in errors else text
+            return errors or {"name": error.detail or error.title}
+        raise
+    log.info("programme_defined", name=form["name"], template=form["template"], region=form["region"],
+             by=g.user.id)
+    return {}
