@@ -115,9 +115,9 @@ def missing() -> dict[str, list[str]]:
 
 
 # -- Uzbek: Latin to Cyrillic ----------------------------------------------------------------------------------
-_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|\bE-?mail\b|"
+_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|\b[Ee]-?mail\b|\bExcel\b|"
                    r"\bTelegram\b|\bSMS\b|\bTOTP\b|\bQR\b|\bCSV\b|\bXLSX\b|\bPINFL\b|\bJSHSHIR\b)")
-_PAIRS = [("yo", "ё"), ("yu", "ю"), ("ya", "я"), ("ye", "е"), ("sh", "ш"), ("ch", "ч"),
+_PAIRS = [("yoʻ", "йў"), ("yo‘", "йў"), ("yo'", "йў"), ("yo’", "йў"), ("yo", "ё"), ("yu", "ю"), ("ya", "я"), ("ye", "е"), ("sh", "ш"), ("ch", "ч"),
           ("oʻ", "ў"), ("gʻ", "ғ"), ("o'", "ў"), ("g'", "ғ"), ("o‘", "ў"), ("g‘", "ғ"), ("o’", "ў"), ("g’", "ғ")]
 _SINGLE = dict(zip("abcdfghijklmnopqrstuvwxyz", "абцдфгҳижклмнопқрстуввхйз", strict=True))
 
@@ -128,9 +128,10 @@ def _word(word: str) -> str:
     i = 0
     while i < len(word):
         start = i
-        cyr = next((c for latin, c in _PAIRS if lower.startswith(latin, i)), None)
-        if cyr is not None:
-            i += 2
+        latin = next((latin for latin, _c in _PAIRS if lower.startswith(latin, i)), None)
+        cyr = dict(_PAIRS)[latin] if latin is not None else None
+        if latin is not None:
+            i += len(latin)
         else:
             ch = lower[i]
             i += 1

@@ -115,7 +115,8 @@ def lookup(msgid: str) -> str:
 
 
 def nlookup(singular: str, plural: str, num: int) -> str:
-    if not _known(singular):
+    catalog = getattr(get_translations(), "_catalog", {})
+    if current_language() != SOURCE_LANGUAGE and not catalog.get((singular, 0)):  # plural forms: (msgid, index)
         _record_missing(singular)
     return str(get_translations().ungettext(singular, plural, num))
 

@@ -1,7 +1,378 @@
-"""The manager's pages."""
+"""The manager's pages: the dashboard of completion, dropout and attendance by group, and of how fast alerts were
+answered, for a period; and its download as CSV or Excel.
+
+The figures are the services' own (enrollment's completion report, notify's alert figures), asked for with the
+signed-in user's token, so each service decides what the user may see and has already suppressed small cells.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, render_template, request, url_for
+from flask_babel import format_decimal
+from markupsafe import Markup
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from qadam.auth import Role, allow
+
+from ..backend import ServiceError, api
+from ..charts import bar_chart, grouped_bar_chart
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from ..i18n import number_filter, percent_filter
+from ..models import Area, User
+from ..websession import sessions, settings_now
 
 bp = Blueprint("manager", __name__)
+READERS = (Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR)
+
+GROUP_BY = {"programme": _l("Programme"), "cohort": _l("Cohort"), "district": _l("District"),
+            "facilitator": _l("Facilitator")}
+DEFAULT_GROUP_BY = "programme"
+LEVELS = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+# (field, heading, kind) of the figures shown for the totals and for each group
+FIGURES: tuple[tuple[str, Any, str], ...] = (
+    ("enrolments", _l("Enrolments"), "count"),
+    ("active", _l("Still in the programme"), "count"),
+    ("completed", _l("Completed"), "count"),
+    ("dropouts", _l("Dropped out"), "count"),
+    ("completion_rate", _l("Completion rate"), "rate"),
+    ("dropout_rate", _l("Dropout rate"), "rate"),
+    ("average_attendance", _l("Average attendance"), "rate"),
+)
+# A chart of more groups than this is unreadable on a tablet: it shows the first ones, the table has them all.
+CHART_GROUPS = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the dashboard covers: enrolments that started (and alerts raised) from `start` to `end`, grouped."""
+
+    group_by: str
+    start: date
+    end: date
+    region: str | None = None  # an administrator's choice (None: the whole country); others get their own
+
+    def completion_params(self, fmt: str = "json") -> dict[str, Any]:
+        return {"group_by": self.group_by, "from": self.start.isoformat(), "to": self.end.isoformat(),
+                "region": self.region, "format": fmt}
+
+    def figures_params(self) -> dict[str, Any]:
+        return {"since": self.start.isoformat(), "until": self.end.isoformat(), "region": self.region}
+
+    def query(self) -> dict[str, str]:
+        """The filters as the page's own query string (the download buttons carry them)."""
+        out = {"group_by": self.group_by, "from": self.start.isoformat(), "to": self.end.isoformat()}
+        return {**out, "region": self.region} if self.region else out
+
+
+def year_before(day: date) -> date:
+    """The first day of the 12 months that end on `day` (the services' default period too)."""
+    try:
+        return day.replace(year=day.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28) + timedelta(days=1)
+
+
+def read_period(args: Mapping[str, str], *, today: date, may_choose_region: bool) -> tuple[Period, dict[str, str]]:
+    """The filters from the query string, and what is wrong with them ({field: message}); defaults: by programme,
+    the last 12 months. A wrong field is replaced by its default, so that the form can still be shown."""
+    errors: dict[str, str] = {}
+    group_by = args.get("group_by") or DEFAULT_GROUP_BY
+    if group_by not in GROUP_BY:
+        errors["group_by"] = _("Choose one of the groupings in the list.")
+        group_by = DEFAULT_GROUP_BY
+
+    def day(name: str) -> date | None:
+        text = (args.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            errors[name] = _("Write the date as year-month-day, for example %(example)s.",
+                             example=today.isoformat())
+            return None
+
+    end = day("to")
+    start = day("from")
+    if end is None:
+        end = today
+    if start is None:
+        start = year_before(end)
+    if "from" not in errors and "to" not in errors and start > end:
+        errors["from"] = _("The period is empty: the first day (%(start)s) comes after the last (%(end)s).",
+                           start=start.isoformat(), end=end.isoformat())
+    region = ((args.get("region") or "").strip() or None) if may_choose_region else None
+    return Period(group_by, start, end, region), errors
+
+
+def duration_unit(longest_seconds: float) -> tuple[float, Callable[[float], str]]:
+    """A unit that suits durations up to `longest_seconds`, as (seconds in it, format of a value in it)."""
+    if longest_seconds < 120:
+        return 1, lambda v: _("%(n)s s", n=format_decimal(v, "#,##0.#"))
+    if longest_seconds < 2 * 3600:
+        return 60, lambda v: _("%(n)s min", n=format_decimal(v, "#,##0.#"))
+    if longest_seconds < 2 * 86400:
+        return 3600, lambda v: _("%(n)s h", n=format_decimal(v, "#,##0.#"))
+    return 86400, lambda v: _("%(n)s d", n=format_decimal(v, "#,##0.#"))
+
+
+def duration(seconds: float | None) -> str:
+    """A duration in the unit that suits it, in the user's language: `45 s`, `12 min`, `3.5 h`."""
+    if seconds is None:
+        return "—"
+    unit, shown = duration_unit(seconds)
+    return shown(seconds / unit)
+
+
+@dataclass
+class Section:
+    """One service's part of the dashboard: its figures, or why they are missing."""
+
+    data: dict[str, Any] | None = None
+    problem: str | None = None  # refused | unavailable | no_region
+    detail: str = ""
+
+
+def _fetch(call: Callable[[], Any]) -> Section:
+    """A service's answer for a part of the page; a refusal or an outage leaves the rest of the page standing."""
+    try:
+        return Section(call())
+    except ServiceError as error:
+        if error.status in (401, 403):
+            return Section(problem="refused", detail=error.detail)
+        if error.status == 422:
+            raise
+        return Section(problem="unavailable", detail=error.detail)
+
+
+def _completion(period: Period) -> Section:
+    return _fetch(lambda: api().get("enrollment", "/reports/completion", **period.completion_params()))
+
+
+def _alert_figures(period: Period) -> Section:
+    if _is_admin() and not period.region:
+        return Section(problem="no_region")  # notify reports one region at a time
+    return _fetch(lambda: api().get("notify", "/figures", **period.figures_params()))
+
+
+def _period_errors(error: ServiceError) -> dict[str, str]:
+    """A service's refusal of the period, as messages on the form's fields."""
+    fields = {"since": "from", "until": "to", "from": "from", "to": "to"}  # notify's names, and enrollment's
+    errors: dict[str, str] = {}
+    for name, text in error.field_errors().items():
+        if name in fields:
+            errors[fields[name]] = _("This date was not accepted: %(why)s", why=text)
+    return errors or {"from": _("The period was not accepted: %(why)s", why=error.detail or error.title)}
+
+
+def _regions() -> list[str]:
+    """The regions an administrator may choose from: those of the areas and of the staff."""
+    with sessions()() as db:
+        found: set[str | None] = set(db.execute(sa.select(Area.region).distinct()).scalars())
+        found |= set(db.execute(sa.select(User.region).distinct()).scalars())
+    return sorted((r for r in found if r), key=str.casefold)
+
+
+def _facilitator_names(report: dict[str, Any]) -> None:
+    """A facilitator's group is labelled with their user id: show their name where the portal knows it."""
+    if report.get("group_by") != "facilitator":
+        return
+    ids = [row["key"] for row in report["groups"] if row.get("key")]
+    if not ids:
+        return
+    with sessions()() as db:
+        names = {user_id: name for user_id, name in
+                 db.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))}
+    for row in report["groups"]:
+        if row.get("key") in names:
+            row["label"] = f"{names[row['key']]} ({row['key']})"
+
+
+def _session_label(number: str) -> str:
+    return _("Before the first session") if number == "0" else _("Session %(n)s", n=number)
+
+
+def dropout_sessions(row: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """A row's histogram of the session at which people dropped out, in the order of the sessions."""
+    histogram = row.get("dropout_sessions") or {}
+    return sorted(histogram.items(), key=lambda item: int(item[0]))
+
+
+def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
+    """The completion report's charts: rates and attendance by group, and the session at which people dropped out."""
+    groups = report["groups"][:CHART_GROUPS]
+    charts = {
+        "rates": grouped_bar_chart(
+            [(row["label"], [row["completion_rate"], row["dropout_rate"]]) for row in groups],
+            series=[_("Completion rate"), _("Dropout rate")], title=_("Completion and dropout rate by group"),
+            value_format=percent_filter, max_value=1.0, chart_id="chart-rates"),
+        "attendance": bar_chart(
+            [(row["label"], row["average_attendance"]) for row in groups], title=_("Average attendance by group"),
+            value_format=percent_filter, max_value=1.0, chart_id="chart-attendance"),
+    }
+    histogram = dropout_sessions(report["totals"])
+    if histogram:
+        charts["sessions"] = bar_chart(
+            [(_session_label(number), count) for number, count in histogram],
+            title=_("The session at which people drop out"), value_format=number_filter,
+            description=_("How many men dropped out after each session, the last they attended."),
+            chart_id="chart-sessions")
+    return charts
+
+
+def alert_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Notify's rows, with their district and level in words."""
+    return [{**row, "name": f"{row['district']} · {LEVELS.get(row['level'], row['level'])}",
+             "level_name": LEVELS.get(row["level"], row["level"])} for row in figures.get("rows", [])]
+
+
+def alert_chart(rows: list[dict[str, Any]]) -> Markup | None:
+    """Delivery to acknowledgement, median and 90th percentile, per district and level (None: nothing to draw)."""
+    known = [v for row in rows for v in (row.get("ack_p50_s"), row.get("ack_p90_s")) if v is not None]
+    if not rows:
+        return None
+    unit, shown = duration_unit(max(known, default=0))
+    return grouped_bar_chart(
+        [(row["name"], [None if row.get(k) is None else row[k] / unit for k in ("ack_p50_s", "ack_p90_s")])
+         for row in rows[:CHART_GROUPS]],
+        series=[_("Median"), _("90th percentile")], title=_("From delivery to acknowledgement"),
+        value_format=shown, description=_("How long alerts waited to be acknowledged, by district and level."),
+        chart_id="chart-alerts")
+
+
+def _page(period: Period, errors: dict[str, str], completion: Section | None = None,
+          alerts: Section | None = None) -> str:
+    is_admin = _is_admin()
+    report = completion.data if completion else None
+    figures = alerts.data if alerts else None
+    rows = alert_rows(figures) if figures else []
+    min_cell = report["min_cell"] if report else settings_now().report_min_cell
+    return render_template(
+        "manager/dashboard.html", period=period, errors=errors, group_names=GROUP_BY,
+        group_options=list(GROUP_BY.items()), region_options=[(r, r) for r in _regions()] if is_admin else None,
+        completion=completion, report=report, charts=completion_charts(report) if report else {},
+        alerts=alerts, alert_rows=rows, alert_chart=alert_chart(rows), min_cell=min_cell,
+        duration=duration, session_label=_session_label, figure_columns=FIGURES, chart_groups=CHART_GROUPS,
+        dropout_sessions=dropout_sessions(report["totals"]) if report else [],
+        downloads={fmt: f'{url_for("manager.export", fmt=fmt)}?{urlencode(period.query())}' for fmt in ("csv", "xlsx")})
+
+
+def _is_admin() -> bool:
+    return bool(g.user.role == Role.ADMINISTRATOR.value)
+
+
+def _today() -> date:
+    return datetime.now(settings_now().zone).date()
+
+
+@bp.get("/dashboard")
+@allow(*READERS)
+def dashboard() -> Any:
+    period, errors = read_period(request.args, today=_today(), may_choose_region=_is_admin())
+    if errors:
+        return _page(period, errors), 422
+    try:
+        completion = _completion(period)
+        alerts = _alert_figures(period)
+    except ServiceError as error:  # 422: the services refused the period
+        return _page(period, _period_errors(error)), 422
+    if completion.data:
+        _facilitator_names(completion.data)
+    return _page(period, {}, completion, alerts)
+
+
+@bp.get("/dashboard/export.<any(csv, xlsx):fmt>")
+@allow(*READERS)
+def export(fmt: str) -> Any:
+    """The completion report as enrollment writes it; the Excel workbook gains a sheet of alert response times."""
+    period, errors = read_period(request.args, today=_today(), may_choose_region=_is_admin())
+    if errors:
+        return _page(period, errors), 422
+    try:
+        answer = api().request("GET", "enrollment", "/reports/completion", params=period.completion_params(fmt))
+    except ServiceError as error:
+        if error.status != 422:
+            raise
+        return _page(period, _period_errors(error)), 422
+    body = answer.content
+    if fmt == "xlsx":
+        try:
+            alerts = _alert_figures(period)
+        except ServiceError:
+            alerts = Section(problem="unavailable")
+        body = with_alert_sheet(body, alerts, period)
+    name = f"qadam-completion-{period.group_by}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
+    mimetype = answer.headers.get("Content-Type") or (XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    return Response(body, headers={"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{name}"',
+                                   "Cache-Control": "no-store"})
+
+
+ALERT_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
+    # (field, heading, a duration in seconds: shown in minutes)
+    ("alerts", _l("Alerts"), False),
+    ("flags", _l("Flags behind them"), False),
+    ("in_app_p50_s", _l("Event to inbox, median (minutes)"), True),
+    ("in_app_p90_s", _l("Event to inbox, 90th percentile (minutes)"), True),
+    ("messaged", _l("Reached by a message"), False),
+    ("message_p50_s", _l("Event to first message, median (minutes)"), True),
+    ("message_p90_s", _l("Event to first message, 90th percentile (minutes)"), True),
+    ("acknowledged", _l("Acknowledged"), False),
+    ("ack_p50_s", _l("Delivery to acknowledgement, median (minutes)"), True),
+    ("ack_p90_s", _l("Delivery to acknowledgement, 90th percentile (minutes)"), True),
+    ("escalated", _l("Escalated to a supervisor"), False),
+)
+
+
+def with_alert_sheet(workbook: bytes, alerts: Section, period: Period) -> bytes:
+    """Enrollment's workbook with an "Alert response" sheet added: notify's figures, headings in the user's
+    language, durations in minutes, an empty cell where a figure is suppressed."""
+    book = load_workbook(io.BytesIO(workbook))
+    sheet = book.create_sheet("Alert response")
+    bold = Font(bold=True)
+    heading = [str(_("District")), str(_("Level")), *(str(h) for _f, h, _d in ALERT_COLUMNS)]
+    sheet.append(heading)
+    for cell in sheet[1]:
+        cell.font = bold
+    for index, text in enumerate(heading, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(text) + 2))
+    sheet.freeze_panes = "C2"
+    rows = alerts.data.get("rows", []) if alerts.data else []
+    for row in rows:
+        cells: list[Any] = [row["district"], str(LEVELS.get(row["level"], row["level"]))]
+        for name, _heading, is_duration in ALERT_COLUMNS:
+            value = row.get(name)
+            cells.append(round(value / 60, 1) if is_duration and value is not None else value)
+        sheet.append(cells)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a district typed as "=…" stays text, never a formula
+            elif isinstance(cell.value, float):
+                cell.number_format = "0.0"
+    sheet.append([])
+    notes = [_("Alerts raised from %(start)s to %(end)s", start=period.start.isoformat(), end=period.end.isoformat()),
+             _("An empty row of figures: fewer than %(n)s alerts, not shown (the small-cell rule).",
+               n=settings_now().report_min_cell)]
+    if alerts.problem == "no_region":
+        notes.insert(0, _("Choose a region to see how fast alerts were answered."))
+    elif alerts.problem == "refused":
+        notes.insert(0, _("The alert service does not give your role these figures."))
+    elif alerts.problem:
+        notes.insert(0, _("The alert figures could not be read just now. Nothing is lost; try again in a minute."))
+    elif not rows:
+        notes.insert(0, _("No alerts in this period."))
+    for note in notes:
+        sheet.append([note])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

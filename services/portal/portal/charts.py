@@ -1,0 +1,137 @@
+"""Bar charts drawn on the server as inline SVG: no script, no inline style (the CSP forbids both), nothing fetched.
+
+A chart is an image with a text alternative: `role="img"`, a <title> and a <desc> that reads out every figure, and a
+<title> on each bar for a pointer or a finger. Colours come from the portal's stylesheet (`.chart .bar .bar.alt
+.axis .grid`). Pages show the same figures in a table beside the chart, for screen readers and for printing.
+
+Figures are formatted by the caller's `value_format` (the user's locale); the chart only places them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+WIDTH = 640
+LABEL_WIDTH = 190  # the group names' column
+VALUE_ROOM = 78  # right of the longest bar: its figure
+TOP = 24  # the scale's figures
+LEGEND = 22
+BAR = 16
+GAP = 10  # between groups of bars
+CHAR = 6.6  # a 12px character, on average: how many fit in the label column
+SERIES_CLASSES = ("bar", "bar alt")
+NONE_TEXT = "—"
+
+
+def truncate(text: str, room: int) -> str:
+    """`text` cut to `room` characters, with an ellipsis, at a space where one is near the end."""
+    text = " ".join(text.split())
+    if len(text) <= room:
+        return text
+    cut = text[: room - 1]
+    space = cut.rfind(" ")
+    if space >= room * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-·") + "…"
+
+
+def scale(highest: float, *, whole: bool = False) -> tuple[float, list[float]]:
+    """The top of the scale and its ticks (four or five "round" steps) for data whose highest value is `highest`;
+    `whole`: the data are counts, so no tick falls between two whole numbers."""
+    if highest <= 0 or not math.isfinite(highest):
+        return 1.0, [0.0]
+    raw = highest / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if whole:
+        step = max(1.0, float(math.ceil(step)))
+    count = math.ceil(highest / step - 1e-9)
+    return count * step, [round(i * step, 10) for i in range(count + 1)]
+
+
+def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str, value_format: Callable[[float], str],
+              max_value: float | None = None, description: str = "", chart_id: str | None = None) -> Markup:
+    """One bar per row (label, value); None is an empty slot labelled "—" (suppressed, or nothing to compute).
+    `max_value` fixes the end of the scale (1 for a rate); else it fits the data."""
+    return grouped_bar_chart([(label, [value]) for label, value in rows], series=[title], title=title,
+                             value_format=value_format, max_value=max_value, description=description,
+                             chart_id=chart_id)
+
+
+def grouped_bar_chart(rows: Sequence[tuple[str, Sequence[float | None]]], *, series: Sequence[str], title: str,
+                      value_format: Callable[[float], str], max_value: float | None = None, description: str = "",
+                      chart_id: str | None = None) -> Markup:
+    """Several bars per row, one per series (`series` names them, in a legend when there is more than one): e.g.
+    completion and dropout rate of each group."""
+    ident = chart_id or "chart-" + hashlib.sha1(title.encode()).hexdigest()[:10]
+    many = len(series) > 1
+    values = [v for _, vs in rows for v in vs if v is not None]
+    whole = all(float(v).is_integer() for v in values) and max_value is None
+    top, ticks = (max_value, _quarters(max_value)) if max_value else scale(max(values, default=0.0), whole=whole)
+    left, right = LABEL_WIDTH + 8, WIDTH - VALUE_ROOM
+    room = right - left
+    head = TOP + (LEGEND if many else 0)
+    row_height = BAR * len(series) + GAP
+    height = head + row_height * max(len(rows), 1) + 6
+
+    def x_of(value: float) -> float:
+        return left + room * min(max(value, 0.0), top) / top
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
+           f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc">',
+           f'<title id="{ident}-title">{escape(title)}</title>',
+           f'<desc id="{ident}-desc">{escape(_describe(rows, series, value_format, description))}</desc>']
+    if many:
+        key_x = left
+        for index, name in enumerate(series):
+            out.append(f'<rect class="{SERIES_CLASSES[index % 2]}" x="{key_x}" y="4" width="12" height="12"/>'
+                       f'<text x="{key_x + 16}" y="10" dominant-baseline="middle">{escape(truncate(name, 40))}</text>')
+            key_x += 16 + int(min(len(name), 40) * CHAR) + 24
+    bottom = head + row_height * max(len(rows), 1)
+    for tick in ticks:
+        x = round(x_of(tick), 1)
+        out.append(f'<line class="grid" x1="{x}" y1="{head - 4}" x2="{x}" y2="{bottom}"/>'
+                   f'<text x="{x}" y="{head - 8}" text-anchor="middle">{escape(value_format(tick))}</text>')
+    out.append(f'<line class="axis" x1="{left}" y1="{head - 4}" x2="{left}" y2="{bottom}"/>')
+    label_room = int(LABEL_WIDTH / CHAR)
+    for number, (label, row_values) in enumerate(rows):
+        y = head + number * row_height
+        middle = y + BAR * len(series) / 2
+        out.append(f'<text x="{LABEL_WIDTH}" y="{middle}" text-anchor="end" dominant-baseline="middle">'
+                   f'{escape(truncate(label, label_room))}</text>')
+        for index, value in enumerate(row_values):
+            name = f"{label} — {series[index]}" if many else label
+            bar_y = y + index * BAR + 1
+            text_y = bar_y + (BAR - 2) / 2
+            if value is None:
+                out.append(f'<g><title>{escape(name)}: {NONE_TEXT}</title>'
+                           f'<text x="{left + 4}" y="{text_y}" dominant-baseline="middle">{NONE_TEXT}</text></g>')
+                continue
+            shown = escape(value_format(value))
+            width = round(x_of(value) - left, 1)
+            out.append(f'<rect class="{SERIES_CLASSES[index % 2]}" x="{left}" y="{bar_y}" width="{width}" '
+                       f'height="{BAR - 2}"><title>{escape(name)}: {shown}</title></rect>'
+                       f'<text x="{round(left + width + 4, 1)}" y="{text_y}" dominant-baseline="middle">{shown}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _quarters(top: float) -> list[float]:
+    return [round(top * i / 4, 10) for i in range(5)]
+
+
+def _describe(rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequence[str],
+              value_format: Callable[[float], str], lead: str) -> str:
+    """Every figure in words: what a screen reader says for the picture."""
+    parts = []
+    for label, row_values in rows:
+        shown = [NONE_TEXT if v is None else value_format(v) for v in row_values]
+        if len(series) > 1:
+            parts.append(f"{label}: " + ", ".join(f"{s} {v}" for s, v in zip(series, shown, strict=False)))
+        else:
+            parts.append(f"{label}: {shown[0]}")
+    return " ".join(filter(None, [lead, "; ".join(parts) + ("." if parts else "")]))

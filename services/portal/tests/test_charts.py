@@ -1,0 +1,126 @@
+"""The server-side bar charts, on their own: no app, no system. The SVG is parsed as XML, as a browser would."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from portal.charts import bar_chart, grouped_bar_chart, scale, truncate
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def parse(markup: str) -> ET.Element:
+    return ET.fromstring(str(markup))
+
+
+def bars(svg: ET.Element) -> list[ET.Element]:
+    return [r for r in svg.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+
+
+def test_bars_are_as_long_as_their_values_on_a_fixed_scale():
+    svg = parse(bar_chart([("Nukus", 1.0), ("Xoʻjayli", 0.5), ("Amudaryo", 0.25)], title="Completion rate",
+                          value_format=pct, max_value=1.0))
+    widths = [float(r.get("width")) for r in bars(svg)]
+    assert widths[0] > 0
+    assert widths[1] == widths[0] / 2
+    assert widths[2] == widths[0] / 4
+
+
+def test_the_scale_fits_the_data_when_no_maximum_is_given():
+    svg = parse(bar_chart([("Session 1", 3), ("Session 2", 7)], title="Dropouts", value_format=str))
+    widths = [float(r.get("width")) for r in bars(svg)]
+    assert round(widths[0] / widths[1], 3) == round(3 / 7, 3)
+    ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("text-anchor") == "middle"]
+    assert ticks == ["0.0", "2.0", "4.0", "6.0", "8.0"]  # whole numbers: no tick between two counts
+
+
+def test_scale_steps_are_round_and_counts_get_whole_steps():
+    assert scale(7) == (8, [0, 2, 4, 6, 8])
+    assert scale(1, whole=True) == (1, [0, 1])
+    assert scale(0.8) == (0.8, [0, 0.2, 0.4, 0.6, 0.8])
+    assert scale(0) == (1.0, [0.0])
+
+
+def test_a_value_above_a_fixed_maximum_stops_at_the_end_of_the_scale():
+    svg = parse(bar_chart([("a", 2.0), ("b", 1.0)], title="t", value_format=pct, max_value=1.0))
+    widths = [float(r.get("width")) for r in bars(svg)]
+    assert widths[0] == widths[1]
+
+
+def test_a_missing_value_is_an_empty_slot_labelled_with_a_dash():
+    svg = parse(bar_chart([("Nukus, group 1", 0.8), ("Small group", None)], title="Attendance", value_format=pct,
+                          max_value=1.0))
+    assert len(bars(svg)) == 1
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "—" in texts
+    titles = [t.text for t in svg.iter(f"{SVG}title")]
+    assert "Small group: —" in titles
+    assert "Small group: —" in svg.find(f"{SVG}desc").text
+
+
+def test_a_chart_of_nothing_but_missing_values_still_draws():
+    svg = parse(bar_chart([("a", None), ("b", None)], title="t", value_format=pct))
+    assert bars(svg) == []
+    assert svg.get("role") == "img"
+
+
+def test_text_is_escaped_and_uzbek_letters_kept():
+    label = "Guruh <1> & \"Oʻgʻil\" Qoʻqonʼ"
+    markup = str(bar_chart([(label, 0.5)], title="<b>Rate</b>", value_format=pct, max_value=1.0))
+    assert "<1>" not in markup and "<b>" not in markup
+    svg = parse(markup)  # well-formed despite the markup characters in the label
+    assert svg.find(f"{SVG}title").text == "<b>Rate</b>"
+    bar_title = bars(svg)[0].find(f"{SVG}title").text
+    assert bar_title == f"{label}: 50%"
+    assert "Oʻgʻil" in markup and "Qoʻqonʼ" in markup
+
+
+def test_the_chart_is_an_image_with_a_title_and_a_description_that_reads_every_figure():
+    svg = parse(bar_chart([("Nukus", 0.75), ("Kegeyli", 0.5)], title="Completion rate", value_format=pct,
+                          max_value=1.0, description="Share of men who completed.", chart_id="c1"))
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == "c1-title c1-desc"
+    assert svg.find(f"{SVG}title").get("id") == "c1-title"
+    desc = svg.find(f"{SVG}desc")
+    assert desc.get("id") == "c1-desc"
+    assert desc.text == "Share of men who completed. Nukus: 75%; Kegeyli: 50%."
+    assert all(r.find(f"{SVG}title") is not None for r in bars(svg))
+
+
+def test_no_inline_style_script_or_outside_resource():
+    markup = str(grouped_bar_chart([("a", [0.5, 0.2])], series=["Completion", "Dropout"], title="t",
+                                   value_format=pct, max_value=1.0))
+    assert "style=" not in markup
+    assert "<script" not in markup
+    assert "href" not in markup
+    assert "http://www.w3.org/2000/svg" in markup and "http" not in markup.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_a_long_label_is_cut_on_the_chart_and_whole_in_the_bar_title():
+    label = "Statutory correction programme (Qoraqalpogʻiston Respublikasi) v3"
+    svg = parse(bar_chart([(label, 0.5)], title="t", value_format=pct, max_value=1.0))
+    shown = [t.text for t in svg.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert shown[0].endswith("…") and len(shown[0]) < len(label)
+    assert bars(svg)[0].find(f"{SVG}title").text == f"{label}: 50%"
+
+
+def test_truncate_keeps_short_text_and_cuts_at_a_word():
+    assert truncate("Nukus", 10) == "Nukus"
+    assert truncate("Nukus, group 1 of the autumn", 16) == "Nukus, group 1…"
+    assert len(truncate("x" * 50, 10)) == 10
+
+
+def test_two_series_draw_two_bars_per_group_with_a_legend():
+    svg = parse(grouped_bar_chart([("Nukus", [0.6, 0.4]), ("Kegeyli", [None, 0.1])],
+                                  series=["Completion rate", "Dropout rate"], title="Rates", value_format=pct,
+                                  max_value=1.0))
+    classes = [r.get("class") for r in bars(svg)]
+    assert classes == ["bar", "bar alt", "bar alt"]
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "Completion rate" in texts and "Dropout rate" in texts
+    assert "Kegeyli — Completion rate: —" in [t.text for t in svg.iter(f"{SVG}title")]
+    assert "Kegeyli: Completion rate —, Dropout rate 10%" in svg.find(f"{SVG}desc").text
