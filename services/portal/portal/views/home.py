@@ -18,7 +18,7 @@ START = {
     "supervisor": "inspector.alerts",
     "support_worker": "inspector.alerts",
     "manager": "manager.dashboard",
-    "auditor": "manager.dashboard",
+    "auditor": "auth.account",
     "administrator": "admin.users",
 }
 
@@ -31,7 +31,7 @@ MENU: dict[str, list[tuple[str, Any]]] = {
                    ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard"))],
     "support_worker": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants"))],
     "manager": [("manager.dashboard", _l("Dashboard")), ("inspector.alerts", _l("Alerts"))],
-    "auditor": [("manager.dashboard", _l("Dashboard"))],
+    "auditor": [("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
                       ("admin.programmes", _l("Programmes")), ("manager.dashboard", _l("Dashboard"))],
 }

@@ -32,7 +32,9 @@ from ..models import Area, User
 from ..websession import sessions, settings_now
 
 bp = Blueprint("manager", __name__)
-READERS = (Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR)
+# Auditors are not among them: the services keep aggregates for those who run the programmes (an auditor's work
+# is the access record, not the figures).
+READERS = (Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 GROUP_BY = {"programme": _l("Programme"), "cohort": _l("Cohort"), "district": _l("District"),
             "facilitator": _l("Facilitator")}
