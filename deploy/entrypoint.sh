@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of every Qadam image (deploy/Dockerfile). SERVICE is set in the image.
-#   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default)
+#   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default); the portal with 4 threads
+#            per worker (WEB_THREADS): its pages wait on the services, which may ask it for its keys meanwhile
 #   worker   python -m "$SERVICE.worker": consumers and the outbox relay (the portal's: the relay only)
 #   migrate  qadam migrate "$SERVICE": create the service's database if missing, then Alembic upgrade
 # Anything else is run as given (e.g. `qadam keys`, `qadam replay risk`).
@@ -42,6 +43,7 @@ case "$mode" in
         rm -f "$metrics"/*.db
         exec gunicorn \
             --workers "${WEB_CONCURRENCY:-2}" \
+            --threads "${WEB_THREADS:-$(if [ "$SERVICE" = portal ]; then echo 4; else echo 1; fi)}" \
             --bind "0.0.0.0:${PORT:-8000}" \
             --worker-tmp-dir /dev/shm \
             --access-logfile - \

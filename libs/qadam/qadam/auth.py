@@ -127,8 +127,10 @@ class TokenVerifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         if settings.jwks_url:
-            return cls(None, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                       leeway=settings.jwt_leeway_seconds, jwks_url=settings.jwks_url)
+            verifier = cls(None, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                           leeway=settings.jwt_leeway_seconds, jwks_url=settings.jwks_url)
+            verifier.prefetch()
+            return verifier
         path = settings.key_path("public")
         if not path.exists():
             raise SystemExit(
@@ -151,6 +153,27 @@ class TokenVerifier:
             while len(self._verified) > self.CACHE_SIZE:
                 self._verified.popitem(last=False)
         return principal
+
+    def prefetch(self, *, attempts: int = 120, pause: float = 1.0) -> threading.Thread | None:
+        """Fetch the published keys now, in the background, until they come (the portal may still be starting):
+        a request is then never the one that waits on the portal, which may itself be waiting on this service."""
+        if self._jwks is None:
+            return None
+        jwks = self._jwks
+
+        def fetch() -> None:
+            for _ in range(attempts):
+                try:
+                    jwks.get_signing_keys()
+                    log.info("jwks_fetched")
+                    return
+                except jwt.PyJWKClientError:
+                    time.sleep(pause)
+            log.warning("jwks_not_fetched", attempts=attempts)
+
+        thread = threading.Thread(target=fetch, name="jwks-prefetch", daemon=True)
+        thread.start()
+        return thread
 
     def _signing_key(self, token: str) -> Any:
         if self._jwks is None:

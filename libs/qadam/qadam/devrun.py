@@ -94,7 +94,8 @@ def run() -> int:
             f.unlink()
         web_env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
         commands = {
-            f"{service}-web": ([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            f"{service}-web": ([sys.executable, "-m", "gunicorn", "--workers", "2",
+                                *(["--threads", "4"] if service == "portal" else []), "--bind", f"127.0.0.1:{port}",
                                 "--access-logfile", "-", "--error-logfile", "-", f"{service}.app:create_app()"], web_env),
             f"{service}-worker": ([sys.executable, "-m", f"{service}.worker"], dict(os.environ)),
         }

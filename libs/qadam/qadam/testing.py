@@ -225,7 +225,9 @@ class Process:
 
 
 def web_process(stack: Stack, service: str, log_dir: Path, port: int, workers: int = 1, **overrides: Any) -> Process:
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+    # the portal waits on the services while they may ask it for its keys: it serves with threads, as deployed
+    threads = ["--threads", "4"] if service == "portal" else []
+    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *threads, "--bind", f"127.0.0.1:{port}",
             "--graceful-timeout", "5", "--access-logfile", "-", "--error-logfile", "-", f"{service}.app:create_app()"]
     return Process(f"{service}-web", argv, stack.environment(service, **overrides), log_dir / f"{service}-web.log")
 

@@ -106,3 +106,12 @@ def test_an_unreachable_key_server_is_a_503_not_a_401(keys):
     with pytest.raises(Problem) as unavailable:
         verifier.verify(sign(keys["old"][0]))
     assert unavailable.value.code == 503
+
+
+def test_the_keys_are_fetched_before_the_first_request_needs_them(keys, key_server):
+    key_server.document = jwks_document(keys["old"][1])
+    verifier = TokenVerifier(None, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
+    verifier.prefetch().join(5)
+    assert key_server.fetches == 1
+    verifier.verify(sign(keys["old"][0]))
+    assert key_server.fetches == 1  # the request found the keys already there

@@ -1,7 +1,412 @@
-"""The psychologist's pages."""
+"""The psychologist's pages: today's sessions, the cohorts they facilitate, a whole group's attendance on one
+screen, confidential session notes, and one participant's attendance history.
+
+Everything comes from enrollment and sessions with the signed-in user's own token; the services decide what a
+psychologist may see (their own cohorts) and record. The pages only turn forms into requests and answers into
+words of the user's language."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from qadam.auth import Role, allow
+from werkzeug.datastructures import MultiDict
+
+from ..backend import ServiceError, api
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 
 bp = Blueprint("psychologist", __name__)
+
+READERS = (Role.PSYCHOLOGIST, Role.SUPERVISOR)  # supervisors oversee their area's groups; they record nothing
+
+# The words are phrases, not bare adjectives: a message id is shared by every part of the portal, and an adjective
+# takes the gender of its noun in Russian and other languages ("Active" of a user is not "Active" of a man).
+ATTENDANCE_NAMES = {
+    "present": _l("Present"), "late": _l("Came late"), "excused": _l("Excused absence"),
+    "unexcused": _l("Unexcused absence"),
+}
+ATTENDED = ("present", "late")
+PARTICIPATION_NAMES = {0: _l("Not at all"), 1: _l("Passively"), 2: _l("Takes part"), 3: _l("Actively")}
+HOMEWORK_NAMES = {True: _l("Did it"), False: _l("Did not do it")}
+# The warning signs of sessions' MarkIn.warning_signs, as a psychologist would say them. Those that endanger the
+# victim come first: risk raises them to a high or critical flag at once.
+DANGER_SIGNS = ("new_violence_disclosed", "threat_to_kill", "threat_to_partner", "strangulation", "weapon_access",
+                "contact_against_order", "stalking_victim")
+OTHER_SIGNS = ("intoxicated_at_session", "escalation", "controlling_behaviour", "denial_or_minimisation",
+               "blaming_the_victim", "separation", "partner_pregnant_or_infant", "substance_use", "job_loss_or_debt",
+               "child_contact_conflict", "suicidal_talk")
+SIGN_NAMES = {
+    "new_violence_disclosed": _l("Disclosed new violence"),
+    "threat_to_kill": _l("Threatened to kill"),
+    "threat_to_partner": _l("Threatened his partner"),
+    "strangulation": _l("Strangulation (choking) disclosed"),
+    "weapon_access": _l("Has access to a weapon"),
+    "contact_against_order": _l("Contact with the victim against the protection order"),
+    "stalking_victim": _l("Following or watching the victim"),
+    "intoxicated_at_session": _l("Came to the session drunk or intoxicated"),
+    "escalation": _l("Escalating anger or abuse"),
+    "controlling_behaviour": _l("Controlling behaviour"),
+    "denial_or_minimisation": _l("Denies or minimises the violence"),
+    "blaming_the_victim": _l("Blames the victim"),
+    "separation": _l("Separation from his partner"),
+    "partner_pregnant_or_infant": _l("Partner pregnant, or a baby under 18 months"),
+    "substance_use": _l("Alcohol or drug use"),
+    "job_loss_or_debt": _l("Lost his job, or in debt"),
+    "child_contact_conflict": _l("Conflict over contact with the children"),
+    "suicidal_talk": _l("Talk of suicide"),
+}
+assert set(SIGN_NAMES) == set(DANGER_SIGNS) | set(OTHER_SIGNS)
+SESSION_KIND_NAMES = {"group": _l("Group session"), "makeup": _l("Make-up session"), "intake": _l("Intake session"),
+                      "individual": _l("One-to-one session")}
+COHORT_STATUS_NAMES = {"forming": _l("Group forming"), "running": _l("Group running"),
+                       "finished": _l("Group finished"), "cancelled": _l("Group cancelled")}
+ENROLMENT_STATUS_NAMES = {
+    "referred": _l("Referred, not yet assessed"), "assessed": _l("Assessed, not yet started"),
+    "active": _l("Active in the programme"), "suspended": _l("Suspended for now"),
+    "completed": _l("Completed, in follow-up"), "closed": _l("Closed after follow-up"),
+    "excluded": _l("Excluded at intake"), "exited": _l("Exited the programme"),
+}
+# Reasons enrollment keeps with an exit, an exclusion at intake or a suspension.
+REASON_NAMES = {
+    "non_compliance": _l("Non-compliance"), "new_violence": _l("New violence"), "withdrawn": _l("Withdrawn"),
+    "transferred": _l("Transferred"), "custody": _l("In custody"), "moved_away": _l("Moved away"),
+    "died": _l("Died"), "severe_mental_illness": _l("Severe mental illness"),
+    "untreated_addiction": _l("Untreated addiction"), "illness": _l("Illness"), "work_away": _l("Working away"),
+    "family_emergency": _l("Family emergency"), "other": _l("Other reason"),
+}
+# Who takes part in a session of each kind (sessions' own rule, mirrored so the form lists the same men).
+TAKING_PART = {
+    "group": {"active"}, "makeup": {"active"}, "intake": {"referred", "assessed", "active"},
+    "individual": {"assessed", "active", "suspended"},
+}
+COHORT_ORDER = {"running": 0, "forming": 1, "finished": 2, "cancelled": 3}
+# Sessions takes attendance from an hour before a session's start (a facilitator marking arrivals), not days ahead.
+RECORDING_OPENS_BEFORE_START = timedelta(hours=1)
+
+
+@bp.context_processor
+def _names() -> dict[str, Any]:
+    return {"attendance_names": ATTENDANCE_NAMES, "participation_names": PARTICIPATION_NAMES,
+            "homework_names": HOMEWORK_NAMES, "sign_names": SIGN_NAMES, "danger_signs": DANGER_SIGNS,
+            "other_signs": OTHER_SIGNS, "session_kind_names": SESSION_KIND_NAMES, "cohort_status_names": COHORT_STATUS_NAMES,
+            "enrolment_status_names": ENROLMENT_STATUS_NAMES, "reason_names": REASON_NAMES,
+            "records": g.get("user") is not None and g.user.role == Role.PSYCHOLOGIST.value}
+
+
+# -- reading the services ----------------------------------------------------------------------------------------
+def _zone() -> ZoneInfo:
+    return current_app.extensions["qadam_settings"].zone  # type: ignore[no-any-return]
+
+
+def _now() -> datetime:
+    return datetime.now(_zone())
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _with_times(sessions: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Sessions with their start as a datetime (`at`), local day (`day`) and whether they are due for recording:
+    started, and still without attendance."""
+    out = []
+    for s in sessions:
+        at = _when(s["scheduled_at"])
+        out.append(s | {"at": at, "day": at.astimezone(_zone()).date(),
+                        "to_record": s["status"] == "scheduled" and at <= now,
+                        "recording_opens": at - RECORDING_OPENS_BEFORE_START,
+                        "can_record": s["status"] == "scheduled" and at - RECORDING_OPENS_BEFORE_START <= now})
+    return out
+
+
+def _my_cohorts() -> list[dict[str, Any]]:
+    cohorts = api().all_pages("enrollment", "/cohorts")
+    return sorted(cohorts, key=lambda c: (COHORT_ORDER.get(c["status"], 9), c["name"]))
+
+
+def _programme_names(cohorts: Iterable[dict[str, Any]]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for programme_id in {c["programme_id"] for c in cohorts}:
+        names[programme_id] = api().get("enrollment", f"/programmes/{programme_id}")["name"]
+    return names
+
+
+def _cohort_sessions(cohort_id: str, now: datetime) -> list[dict[str, Any]]:
+    return _with_times(api().all_pages("sessions", f"/cohorts/{cohort_id}/sessions"), now)
+
+
+def _enrolments(cohort_id: str) -> list[dict[str, Any]]:
+    enrolments = api().all_pages("enrollment", "/enrolments", cohort_id=cohort_id)
+    return sorted(enrolments, key=lambda e: e["participant_code"])
+
+
+def _taking_part(session: Mapping[str, Any], enrolments: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The men whose attendance this session takes: the active group, or the one man of a one-to-one session."""
+    allowed = TAKING_PART.get(session["kind"], {"active"})
+    only = session.get("enrolment_id")
+    return [e for e in enrolments if e["status"] in allowed and (only is None or e["id"] == only)]
+
+
+def _session_and_cohort(session_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any]]:
+    session = _with_times([api().get("sessions", f"/sessions/{session_id}")], _now())[0]
+    cohort = api().get("enrollment", f"/cohorts/{session['cohort_id']}")
+    return session, cohort
+
+
+def _next_by_cohort(sessions: Iterable[dict[str, Any]], now: datetime) -> dict[str, dict[str, Any]]:
+    """Each cohort's next session still to come."""
+    upcoming: dict[str, dict[str, Any]] = {}
+    for s in sorted(sessions, key=lambda s: s["at"]):
+        if s["status"] == "scheduled" and s["at"] >= now:
+            upcoming.setdefault(s["cohort_id"], s)
+    return upcoming
+
+
+# -- pages -------------------------------------------------------------------------------------------------------
+@bp.get("/today")
+@allow(Role.PSYCHOLOGIST)
+def today() -> Any:
+    """Today's sessions of my cohorts, those still unrecorded from earlier days, and my cohorts in brief."""
+    now = _now()
+    day = now.date()
+    cohorts = _my_cohorts()
+    current = [c for c in cohorts if c["status"] in ("forming", "running")]
+    sessions: list[dict[str, Any]] = []
+    for c in current:  # a psychologist runs a few groups: one request each
+        sessions.extend(_cohort_sessions(c["id"], now))
+    todays = sorted((s for s in sessions if s["day"] == day), key=lambda s: s["at"])
+    unrecorded = _with_times(api().all_pages("sessions", "/sessions", unrecorded=True), now)
+    earlier = sorted((s for s in unrecorded if s["day"] < day), key=lambda s: s["at"])
+    return render_template("psychologist/today.html", day=day, todays=todays, earlier=earlier, cohorts=current,
+                           cohort_by_id={c["id"]: c for c in cohorts}, next_session=_next_by_cohort(sessions, now))
+
+
+@bp.get("/cohorts")
+@allow(*READERS)
+def cohorts() -> Any:
+    """My cohorts, with their programme, area, status, how many take part and the next session."""
+    now = _now()
+    found = _my_cohorts()
+    upcoming = _with_times(api().all_pages("sessions", "/sessions", upcoming=True, limit=500), now)
+    return render_template("psychologist/cohorts.html", cohorts=found, programmes=_programme_names(found),
+                           next_session=_next_by_cohort(upcoming, now))
+
+
+@bp.get("/cohorts/<uuid:cohort_id>")
+@allow(*READERS)
+def cohort(cohort_id: uuid.UUID) -> Any:
+    """One cohort: its participants with their attendance so far, and its sessions in programme order."""
+    now = _now()
+    found = api().get("enrollment", f"/cohorts/{cohort_id}")
+    return render_template("psychologist/cohort.html", cohort=found, programmes=_programme_names([found]),
+                           enrolments=_enrolments(str(cohort_id)), sessions=_cohort_sessions(str(cohort_id), now))
+
+
+# -- attendance ---------------------------------------------------------------------------------------------------
+@dataclass
+class AttendanceForm:
+    """What the psychologist chose for each man (as typed), and what is wrong with it, keyed by form field."""
+
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_attendance(form: MultiDict[str, str], roster: list[dict[str, Any]]) -> AttendanceForm:
+    """The marks of a whole group from the form: one per man on the roster, each with a status; an excused
+    absence with its reason. Participation and homework are kept only for a man who came, and a reason only for
+    an excused absence (a radio button once tapped cannot be cleared without JavaScript)."""
+    out = AttendanceForm()
+    for enrolment in roster:
+        eid, code = enrolment["id"], enrolment["participant_code"]
+        status = form.get(f"status-{eid}") or ""
+        reason = (form.get(f"reason-{eid}") or "").strip()
+        participation = form.get(f"participation-{eid}") or ""
+        homework = form.get(f"homework-{eid}") or ""
+        signs = [s for s in form.getlist(f"signs-{eid}") if s in SIGN_NAMES]
+        out.values[eid] = {"status": status, "reason": reason, "participation": participation,
+                           "homework": homework, "signs": signs}
+        if status not in ATTENDANCE_NAMES:
+            out.errors[f"status-{eid}"] = _("%(code)s: choose present, late, excused absence or unexcused absence.",
+                                            code=code)
+            continue
+        if status == "excused" and not reason:
+            out.errors[f"reason-{eid}"] = _("%(code)s: an excused absence needs its reason.", code=code)
+        if len(reason) > 500:
+            out.errors[f"reason-{eid}"] = _("%(code)s: the reason is at most 500 characters.", code=code)
+        came = status in ATTENDED
+        out.marks.append({
+            "enrolment_id": eid, "status": status, "excuse_reason": reason if status == "excused" else None,
+            "participation": int(participation) if came and participation in ("0", "1", "2", "3") else None,
+            "homework_done": {"yes": True, "no": False}.get(homework) if came else None,
+            "warning_signs": signs,
+        })
+    return out
+
+
+MARK_FIELD = re.compile(r"^marks\.(\d+)\.([a-z_]+)")
+FORM_FIELD = {"enrolment_id": "status", "status": "status", "excuse_reason": "reason", "participation": "participation",
+              "homework_done": "homework", "warning_signs": "signs"}
+
+
+def _service_mark_errors(error: ServiceError, marks: list[dict[str, Any]],
+                         codes: Mapping[str, str]) -> dict[str, str]:
+    """Sessions' field errors (by position in `marks`) as errors of the form's fields, naming the man."""
+    out: dict[str, str] = {}
+    for key, message in error.field_errors().items():
+        found = MARK_FIELD.match(key)
+        if not found or int(found.group(1)) >= len(marks):
+            out["marks"] = error.detail or message
+            continue
+        eid = marks[int(found.group(1))]["enrolment_id"]
+        name = found.group(2)
+        code = codes.get(eid, "")
+        if name == "enrolment_id":
+            text = _("%(code)s is not taking part in this session now (not active in the group).", code=code)
+        elif name == "excuse_reason":
+            text = _("%(code)s: an excused absence needs its reason, and only an excused absence has one.", code=code)
+        else:
+            text = f"{code}: {message}"
+        out[f"{FORM_FIELD.get(name, 'status')}-{eid}"] = text
+    return out or {"marks": error.detail or error.title}
+
+
+@bp.route("/sessions/<uuid:session_id>/attendance", methods=["GET", "POST"])
+@allow(Role.PSYCHOLOGIST)
+def attendance(session_id: uuid.UUID) -> Any:
+    """A whole group's attendance on one screen, sent as one request; once recorded, shown as it stands. The form
+    goes to sessions even when the session looks recorded already: a double tap then gets the first answer."""
+    session, found_cohort = _session_and_cohort(session_id)
+    enrolments = _enrolments(session["cohort_id"])
+    codes = {e["id"]: e["participant_code"] for e in enrolments}
+    roster = _taking_part(session, enrolments)
+    form, status, conflict = AttendanceForm(), 200, None
+    if request.method == "POST":
+        form, status = read_attendance(request.form, roster), 422
+        if not roster:
+            form.errors["marks"] = _("Nobody in this group is taking part now, so there is no attendance to record.")
+        if not form.errors:
+            try:
+                api().post("sessions", f"/sessions/{session_id}/attendance", {"marks": form.marks},
+                           idempotency_key=request.form.get("idem") or None)
+            except ServiceError as error:
+                if error.status == 422:
+                    form.errors = _service_mark_errors(error, form.marks, codes)
+                elif error.status == 409:
+                    status, conflict = 409, error.detail or error.title
+                    session = _with_times([api().get("sessions", f"/sessions/{session_id}")], _now())[0]
+                else:
+                    raise
+            else:
+                flash(_("Attendance of %(n)s participants is recorded. You may add notes on the session now.",
+                        n=len(form.marks)), "success")
+                return redirect(url_for("psychologist.notes", session_id=session_id))
+    page = {"session": session, "cohort": found_cohort, "codes": codes, "conflict": conflict}
+    if session["status"] != "scheduled":
+        if request.method == "POST" and status != 409:
+            status, conflict = 409, _("The attendance of this session is recorded already.")
+            page["conflict"] = conflict
+        marks = api().get("sessions", f"/sessions/{session_id}/attendance")["marks"]
+        return render_template("psychologist/attendance_recorded.html", marks=marks, **page), status
+    return render_template("psychologist/attendance.html", roster=roster, form=form, idem=str(uuid.uuid4()),
+                           **page), status
+
+
+@bp.route("/sessions/<uuid:session_id>/attendance/<uuid:enrolment_id>/amendments", methods=["GET", "POST"])
+@allow(Role.PSYCHOLOGIST)
+def amendments(session_id: uuid.UUID, enrolment_id: uuid.UUID) -> Any:
+    """One man's recorded mark with every correction made to it, and a form to correct it (never overwritten)."""
+    path = f"/sessions/{session_id}/attendance/{enrolment_id}/amendments"
+    session, found_cohort = _session_and_cohort(session_id)
+    history = api().get("sessions", path)
+    values = {"status": "", "excuse_reason": "", "reason": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: (request.form.get(k) or "").strip() for k in values}
+        if values["status"] not in ATTENDANCE_NAMES:
+            errors["status"] = _("Choose what the mark should say.")
+        if values["status"] == "excused" and not values["excuse_reason"]:
+            errors["excuse_reason"] = _("An excused absence needs its reason.")
+        if len(values["reason"]) < 3:
+            errors["reason"] = _("Say why the recorded mark was wrong.")
+        mark = history["mark"]
+        excuse = values["excuse_reason"] if values["status"] == "excused" else ""
+        if (values["status"], excuse) == (mark["status"], mark["excuse_reason"] or ""):
+            errors["status"] = _("The mark says this already: there is nothing to correct.")
+        if not errors:
+            body = {"status": values["status"], "reason": values["reason"],
+                    "excuse_reason": excuse or None}
+            try:
+                api().post("sessions", path, body, idempotency_key=request.form.get("idem") or None)
+            except ServiceError as error:
+                if error.status not in (409, 422):
+                    raise
+                errors = {k if k in values else "status": v for k, v in error.field_errors().items()} or {
+                    "status": error.detail or error.title}
+            else:
+                flash(_("The mark of %(code)s is corrected; the old one is kept in its history.",
+                        code=history["mark"]["participant_code"]), "success")
+                return redirect(url_for("psychologist.attendance", session_id=session_id))
+    return render_template("psychologist/amendments.html", session=session, cohort=found_cohort, history=history,
+                           values=values, errors=errors, idem=str(uuid.uuid4())), (422 if errors else 200)
+
+
+# -- notes -------------------------------------------------------------------------------------------------------
+@bp.route("/sessions/<uuid:session_id>/notes", methods=["GET", "POST"])
+@allow(Role.PSYCHOLOGIST)
+def notes(session_id: uuid.UUID) -> Any:
+    """The session's confidential notes (sealed by sessions, for the group's psychologists only) and a new one."""
+    session, found_cohort = _session_and_cohort(session_id)
+    enrolments = _enrolments(session["cohort_id"])
+    codes = {e["id"]: e["participant_code"] for e in enrolments}
+    values = {"text": "", "about": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {"text": (request.form.get("text") or "").strip(), "about": request.form.get("about") or ""}
+        if not values["text"]:
+            errors["text"] = _("Write the note before saving it.")
+        elif len(values["text"]) > 20000:
+            errors["text"] = _("A note is at most 20,000 characters.")
+        if values["about"] and values["about"] not in codes:
+            errors["about"] = _("Choose the group or one of its participants.")
+        if not errors:
+            try:
+                api().post("sessions", f"/sessions/{session_id}/notes",
+                           {"text": values["text"], "enrolment_id": values["about"] or None},
+                           idempotency_key=request.form.get("idem") or None)
+            except ServiceError as error:
+                if error.status not in (409, 422):
+                    raise
+                errors = {("about" if k == "enrolment_id" else "text"): v for k, v in error.field_errors().items()} \
+                    or {"text": error.detail or error.title}
+            else:
+                flash(_("The note is saved and sealed."), "success")
+                return redirect(url_for("psychologist.notes", session_id=session_id))
+    written = sorted(api().get("sessions", f"/sessions/{session_id}/notes"), key=lambda n: n["written_at"],
+                     reverse=True)
+    return render_template("psychologist/notes.html", session=session, cohort=found_cohort, notes=written,
+                           codes=codes, participant_options=[(e["id"], e["participant_code"]) for e in enrolments],
+                           values=values, errors=errors,
+                           idem=str(uuid.uuid4())), (422 if errors else 200)
+
+
+# -- one man's history -------------------------------------------------------------------------------------------
+@bp.get("/enrolments/<uuid:enrolment_id>/attendance")
+@allow(*READERS)
+def history(enrolment_id: uuid.UUID) -> Any:
+    """A participant's attendance, newest first, with participation and warning signs, and where his enrolment
+    stands."""
+    enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
+    marks = api().all_pages("sessions", f"/enrolments/{enrolment_id}/attendance")
+    for mark in marks:
+        mark["at"] = _when(mark["scheduled_at"])
+    return render_template("psychologist/history.html", enrolment=enrolment, marks=marks,
+                           progress=enrolment.get("progress") or {})
