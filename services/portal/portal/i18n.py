@@ -152,19 +152,31 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
+# Karakalpak in Latin script has almost no calendar data in CLDR ("2026 M12 1"): its dates are written the way
+# offices in Nukus write them, day.month.year.
+NUMERIC_DATES = {"kaa": ("dd.MM.yyyy", "dd.MM.yyyy HH:mm")}
+
+
+def _form(form: str, with_time: bool) -> str:
+    numeric = NUMERIC_DATES.get(current_language())
+    if numeric is None or form not in ("short", "medium", "long", "full"):
+        return form
+    return numeric[1] if with_time else numeric[0]
+
+
 def date_filter(value: Any, form: str = "medium") -> str:
     if value in (None, ""):
         return "—"
-    if isinstance(value, str) and len(value) == 10:
-        value = date.fromisoformat(value)
-    if isinstance(value, datetime):
-        return format_datetime(value, form) if form != "medium" else format_date(value, form)
-    if isinstance(value, date):
+    form = _form(form, with_time=False)
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else _as_datetime(value)
+    if isinstance(value, date):  # a moment is shown as its day in the user's time zone
         return format_date(value, form)
     return str(value)
 
 
 def datetime_filter(value: Any, form: str = "medium") -> str:
+    form = _form(form, with_time=True)
     moment = _as_datetime(value)
     return format_datetime(moment, form) if moment else "—"
 
