@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request
@@ -102,13 +103,41 @@ def _known(msgid: str) -> bool:
     return bool(catalog.get(msgid))
 
 
+_DOMAIN_CATALOGS: dict[tuple[str, str], dict[Any, str]] = {}
+
+
+def _own_catalog(domain: str) -> dict[Any, str]:
+    """One domain's messages in the user's language (the merged catalogue lets a later domain's word win)."""
+    locale = LOCALES[current_language()]
+    key = (locale, domain)
+    if key not in _DOMAIN_CATALOGS:
+        loaded = support.Translations.load(str(TRANSLATIONS), [locale], domain)
+        _DOMAIN_CATALOGS[key] = dict(getattr(loaded, "_catalog", {}))
+    return _DOMAIN_CATALOGS[key]
+
+
+def _page_domain() -> str:
+    """The catalogue of the page being drawn: its blueprint's (the psychologist's pages, ...), else the shared one."""
+    blueprint = request.blueprint if has_request_context() else None
+    return blueprint if blueprint in DOMAINS else "messages"
+
+
 def _record_missing(msgid: str) -> None:
     if has_request_context():
         g.setdefault("missing_translations", set()).add(msgid)
 
 
 def lookup(msgid: str) -> str:
-    """The message in the user's language, placeholders unfilled (Jinja fills them: `_("… %(n)s", n=3)`)."""
+    """The message in the user's language, placeholders unfilled (Jinja fills them: `_("… %(n)s", n=3)`).
+
+    A word can mean two things on two kinds of page ("From": a date, or a place): the page's own catalogue is
+    asked first, then the shared one, then all of them."""
+    if current_language() == SOURCE_LANGUAGE:
+        return msgid
+    for domain in dict.fromkeys((_page_domain(), "messages")):
+        text = _own_catalog(domain).get(msgid)
+        if text:
+            return text
     if not _known(msgid):
         _record_missing(msgid)
     return str(get_translations().ugettext(msgid))

@@ -35,3 +35,24 @@ def test_dates_and_numbers_follow_the_users_language(app, language, day, moment,
 def spaced(text: str) -> str:
     """CLDR separates with no-break and narrow no-break spaces; compare them as spaces."""
     return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_a_word_takes_the_meaning_of_the_page_it_is_on(app):
+    """"From" is a place on the sign-in record and the first day on the dashboard: each page's own catalogue wins."""
+    from flask import Blueprint
+    from portal.catalogs import read
+    from portal.i18n import lookup
+
+    if "manager" not in app.blueprints:
+        manager = Blueprint("manager", __name__)
+        manager.add_url_rule("/dashboard", "dashboard", lambda: "")
+        app.register_blueprint(manager)
+    shared = read("ru", "messages").get("From").string
+    dashboard = read("ru", "manager").get("From").string
+    assert shared != dashboard
+    with app.test_request_context("/account"):
+        g.language = "ru"
+        assert lookup("From") == shared
+    with app.test_request_context("/dashboard"):
+        g.language = "ru"
+        assert lookup("From") == dashboard
