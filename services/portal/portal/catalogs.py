@@ -115,10 +115,12 @@ def missing() -> dict[str, list[str]]:
 
 
 # -- Uzbek: Latin to Cyrillic ----------------------------------------------------------------------------------
-_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|\b[Ee]-?mail\b|\bExcel\b|"
-                   r"\bTelegram\b|\bSMS\b|\bTOTP\b|\bQR\b|\bCSV\b|\bXLSX\b|\bPINFL\b|\bJSHSHIR\b)")
-_PAIRS = [("yoʻ", "йў"), ("yo‘", "йў"), ("yo'", "йў"), ("yo’", "йў"), ("yo", "ё"), ("yu", "ю"), ("ya", "я"), ("ye", "е"), ("sh", "ш"), ("ch", "ч"),
-          ("oʻ", "ў"), ("gʻ", "ғ"), ("o'", "ў"), ("g'", "ғ"), ("o‘", "ў"), ("g‘", "ғ"), ("o’", "ў"), ("g’", "ғ")]
+_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|"
+                   r"\b[Ee]-?mail\b|\bExcel\b|\bTelegram\b|\bSMS\b|\bTOTP\b|\bQR\b|\bCSV\b|\bXLSX\b|\bPINFL\b|\bJSHSHIR\b)")
+_PAIRS = [("yoʻ", "йў"), ("yo‘", "йў"), ("yo'", "йў"), ("yo’", "йў"), ("yo", "ё"), ("yu", "ю"), ("ya", "я"),
+          ("ye", "е"), ("sh", "ш"), ("ch", "ч"), ("oʻ", "ў"), ("gʻ", "ғ"), ("o'", "ў"), ("g'", "ғ"),
+          ("o‘", "ў"), ("g‘", "ғ"), ("o’", "ў"), ("g’", "ғ")]
+_CYRILLIC = dict(_PAIRS)
 _SINGLE = dict(zip("abcdfghijklmnopqrstuvwxyz", "абцдфгҳижклмнопқрстуввхйз", strict=True))
 
 
@@ -129,8 +131,9 @@ def _word(word: str) -> str:
     while i < len(word):
         start = i
         latin = next((latin for latin, _c in _PAIRS if lower.startswith(latin, i)), None)
-        cyr = dict(_PAIRS)[latin] if latin is not None else None
+        cyr: str
         if latin is not None:
+            cyr = _CYRILLIC[latin]
             i += len(latin)
         else:
             ch = lower[i]

@@ -26,7 +26,7 @@ EVERYONE = tuple(Role(r) for r in accounts.STAFF_ROLES)
 SIGNED_OUT_WHY = {"idle", "expired", "password_changed", "deactivated", "signed_out", "signed_out_everywhere"}
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site (never `//elsewhere` or a full address): no open redirect after sign-in."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
@@ -38,7 +38,7 @@ def _safe_next(target: str | None) -> str | None:
 @public
 def sign_in() -> Any:
     why = request.args.get("why") if request.args.get("why") in SIGNED_OUT_WHY else None
-    next_page = _safe_next(request.values.get("next"))
+    next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
         if g.get("user") is not None and g.login.stage == FULL:
             return redirect(next_page or url_for("home.index"))
@@ -76,7 +76,7 @@ def _half_signed_in() -> User | None:
 @public
 def second_factor() -> Any:
     user = _half_signed_in()
-    next_page = _safe_next(request.values.get("next"))
+    next_page = safe_next(request.values.get("next"))
     if user is None or user.totp_enabled_at is None:
         return redirect(url_for("auth.sign_in"))
     if request.method == "GET":
@@ -112,7 +112,7 @@ def second_factor_setup() -> Any:
     """First sign-in of a role that requires a second factor: scan the code into an authenticator app, confirm
     with the code it shows. The secret waits in the form (signed by nobody: it is checked against the code)."""
     user = _half_signed_in()
-    next_page = _safe_next(request.values.get("next"))
+    next_page = safe_next(request.values.get("next"))
     if user is None or user.totp_enabled_at is not None:
         return redirect(url_for("auth.sign_in"))
     return _setup_page(user, next_page, "auth/second_factor_setup.html")
@@ -233,7 +233,7 @@ def language() -> Any:
     """Choose the language: kept on the user (it also sets the language of their alerts), or in a cookie before
     sign-in."""
     chosen = request.form.get("language")
-    back = _safe_next(request.form.get("next")) or url_for("home.index")
+    back = safe_next(request.form.get("next")) or url_for("home.index")
     if chosen not in LOCALES:
         return redirect(back)
     if g.get("user") is not None:

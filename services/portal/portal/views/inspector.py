@@ -1,7 +1,456 @@
-"""The inspector's pages."""
+"""The inspector's pages: the alerts inbox and its one-click acknowledgement, the participants of the inspector's
+area with their risk explained, incident reports, protection orders running out, and the referral of a new man.
+Supervisors and the victim-support workers of Inson centres use them too, each seeing what the services let them
+see: every figure here comes from the services' APIs with the signed-in user's own token."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from qadam.auth import Role, allow
+
+from ..backend import ServiceError, api
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from ..models import User
+from ..websession import sessions, settings_now
+from .auth import safe_next as safe_next
 
 bp = Blueprint("inspector", __name__)
+
+CASE_READERS = (Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER)
+ALERT_READERS = (*CASE_READERS, Role.MANAGER)
+REPORTERS = (Role.INSPECTOR, Role.SUPERVISOR)
+PAGE_SIZE = 25
+WAITING_SHOWN = 200  # unacknowledged alerts listed at once: more than that is a case for the supervisor anyway
+ORDER_WINDOWS = (7, 14, 30)  # days; 7 is the default warning of an order about to expire (DOMAIN.md)
+IN_PROGRAMME = ("referred", "assessed", "active", "suspended")
+
+LEVEL_NAMES = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+LEVEL_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+ENROLMENT_STATUSES = {
+    "referred": _l("Referred"), "assessed": _l("Assessed"), "active": _l("In the programme"),
+    "suspended": _l("Suspended"), "completed": _l("Completed"), "closed": _l("Closed"),
+    "excluded": _l("Not admitted"), "exited": _l("Left the programme"),
+}
+INCIDENT_KINDS = {
+    "order_breach": _l("Breach of the protection order"), "new_complaint": _l("New complaint"),
+    "police_callout": _l("Police call-out"), "arrest": _l("Arrest"),
+    "contact_with_victim": _l("Contact with the victim"), "stalking": _l("Stalking the victim"),
+    "victim_fear": _l("The victim is afraid"),
+}
+SEVERITIES = {"minor": _l("Minor"), "serious": _l("Serious"), "severe": _l("Severe")}
+INCIDENT_SOURCES = {"inspector": _l("Prevention inspector"), "victim_support": _l("Victim-support worker")}
+ORDER_STATUSES = {"active": _l("In force"), "expired": _l("Expired"), "revoked": _l("Revoked")}
+FLAG_STATUSES = {"open": _l("Not yet acknowledged"), "acknowledged": _l("Acknowledged"), "resolved": _l("Resolved")}
+ALERT_KINDS = {"alert": _l("Risk flag"), "escalation": _l("Escalation: not answered in time"),
+               "level_rise": _l("His risk level rose")}
+RESPONSIBILITIES = {
+    "inspector": _l("You are his prevention inspector."), "psychologist": _l("You are his psychologist."),
+    "victim_support": _l("You support the victim."), "supervisor": _l("You supervise the person responsible."),
+}
+CHANNELS = {"email": _l("E-mail"), "telegram": _l("Telegram"), "sms": _l("SMS")}
+DELIVERY_STATUSES = {"pending": _l("Waiting to be sent"), "sent": _l("Sent"), "failed": _l("Failed"),
+                     "skipped": _l("Not sent")}
+DELIVERY_PURPOSES = {"alert": _l("Alert"), "reminder": _l("Reminder"), "digest": _l("Daily digest")}
+STATUS_REASONS = {
+    "non_compliance": _l("did not keep to the programme"), "new_violence": _l("new violence"),
+    "withdrawn": _l("referral withdrawn"), "transferred": _l("transferred"), "custody": _l("in custody"),
+    "moved_away": _l("moved away"), "died": _l("died"), "severe_mental_illness": _l("severe mental illness"),
+    "untreated_addiction": _l("untreated addiction"), "illness": _l("illness"), "work_away": _l("working away"),
+    "family_emergency": _l("family emergency"), "other": _l("other reason"),
+}
+REFERRAL_SOURCES = {"protection_order": _l("Protection order"), "court": _l("Court"),
+                    "inspector_initiative": _l("Inspector's initiative"), "self_referral": _l("He came himself")}
+
+# The referral form's fields, by the name each service gives them in its errors.
+ORDER_FIELDS = {"number": "order_number", "issued_on": "order_issued_on", "expires_on": "order_expires_on",
+                "conditions": "order_conditions", "region": "district", "district": "district"}
+PARTICIPANT_FIELDS = {"region": "district"}
+ENROLMENT_FIELDS = {"cohort_id": "placement", "psychologist_id": "placement"}
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    role = g.user.role if g.get("user") is not None else None
+    return {"level_names": LEVEL_NAMES, "enrolment_statuses": ENROLMENT_STATUSES, "incident_kinds": INCIDENT_KINDS,
+            "severities": SEVERITIES, "incident_sources": INCIDENT_SOURCES, "order_statuses": ORDER_STATUSES,
+            "flag_statuses": FLAG_STATUSES, "alert_kinds": ALERT_KINDS, "responsibilities": RESPONSIBILITIES,
+            "channels": CHANNELS, "delivery_statuses": DELIVERY_STATUSES, "delivery_purposes": DELIVERY_PURPOSES,
+            "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS,
+            "new_form_key": lambda: str(uuid.uuid4()),
+            "may_open_cases": role in CASE_READERS, "may_report": role in REPORTERS}
+
+
+# -- alerts ------------------------------------------------------------------------------------------------------
+@bp.get("/alerts")
+@allow(*ALERT_READERS)
+def alerts() -> Any:
+    """The inbox: every alert still waiting on the user first, the most serious on top; then the ones answered."""
+    only_waiting = request.args.get("unacknowledged") == "true"
+    page = _page_number()
+    waiting = api().all_pages("notify", "/notifications", limit=WAITING_SHOWN, unacknowledged="true")
+    answered: list[dict[str, Any]] = []
+    more = False
+    if not only_waiting:
+        body = api().get("notify", "/notifications", page=page, page_size=PAGE_SIZE)
+        answered = [n for n in body["items"] if n.get("acknowledged_at")]
+        more = page * PAGE_SIZE < body["total"]
+    return render_template("inspector/alerts.html", waiting=most_urgent_first(waiting), answered=answered,
+                           only_waiting=only_waiting, page=page, more=more, here=_here())
+
+
+def most_urgent_first(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By level (critical first), then newest first."""
+    newest = sorted(notifications, key=lambda n: n.get("created_at") or "", reverse=True)
+    return sorted(newest, key=lambda n: -LEVEL_RANK.get(n.get("level", ""), -1))
+
+
+@bp.get("/alerts/<uuid:notification_id>")
+@allow(*ALERT_READERS)
+def alert(notification_id: uuid.UUID) -> Any:
+    notification = api().get("notify", f"/notifications/{notification_id}")
+    return render_template("inspector/alert.html", n=notification, here=_here())
+
+
+@bp.post("/alerts/<uuid:notification_id>/acknowledge")
+@allow(*ALERT_READERS)
+def acknowledge(notification_id: uuid.UUID) -> Any:
+    done = api().post("notify", f"/notifications/{notification_id}/acknowledge",
+                      idempotency_key=_step_key(_idem(), "acknowledge", str(notification_id)))
+    flash(_("Alert about %(code)s acknowledged.", code=done.get("participant_code", "")), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("inspector.alerts"))
+
+
+# -- participants ------------------------------------------------------------------------------------------------
+@bp.get("/participants")
+@allow(*CASE_READERS)
+def participants() -> Any:
+    """The enrolments of the user's area and assignments, each with his risk level today."""
+    page = _page_number()
+    status = request.args.get("status") or "in_programme"
+    code = (request.args.get("code") or "").strip().upper()[:20]
+    mine = request.args.get("mine") == "1"
+    if g.user.role == Role.SUPPORT_WORKER:
+        # enrollment keeps enrolments from Inson centres (need to know): she knows the men through their flags
+        rows, total = _cases_of_flags(page, code)
+        cohorts: dict[str, str] = {}
+    else:
+        body = api().get("enrollment", "/enrolments", page=page, page_size=PAGE_SIZE, code=code or None,
+                         status=_statuses(status), inspector_id=g.user.id if mine else None)
+        rows, total = body["items"], body["total"]
+        cohorts = {c["id"]: c["name"] for c in api().all_pages("enrollment", "/cohorts", limit=500)}
+    for row in rows:
+        row["risk"] = _risk_or_none(row["id"])
+    return render_template("inspector/participants.html", rows=rows, total=total, page=page,
+                           more=page * PAGE_SIZE < total, status=status, code=code, mine=mine, cohorts=cohorts,
+                           status_options=_status_options())
+
+
+def _statuses(choice: str) -> list[str] | None:
+    if choice == "in_programme":
+        return list(IN_PROGRAMME)
+    return [choice] if choice in ENROLMENT_STATUSES else None
+
+
+def _status_options() -> list[tuple[str, Any]]:
+    return [("in_programme", _l("Taking part now")), ("all", _l("All")),
+            *ENROLMENT_STATUSES.items()]
+
+
+def _cases_of_flags(page: int, code: str) -> tuple[list[dict[str, Any]], int]:
+    """The enrolments a support worker may see, as risk knows them: one row per man with a flag."""
+    seen: dict[str, dict[str, Any]] = {}
+    for flag in api().all_pages("risk", "/flags", limit=1000):
+        if flag["enrolment_id"] not in seen and (not code or flag["participant_code"] == code):
+            seen[flag["enrolment_id"]] = {"id": flag["enrolment_id"], "participant_code": flag["participant_code"]}
+    cases = list(seen.values())
+    return cases[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(cases)
+
+
+def _risk_or_none(enrolment_id: str) -> dict[str, Any] | None:
+    """His risk explanation; None while risk has not yet heard of an enrolment enrollment has just made."""
+    try:
+        explanation: dict[str, Any] = api().get("risk", f"/enrolments/{enrolment_id}/risk", lang=current_language())
+    except ServiceError as error:
+        if error.status == 404:
+            return None
+        raise
+    return explanation
+
+
+@bp.get("/participants/<uuid:enrolment_id>")
+@allow(*CASE_READERS)
+def participant(enrolment_id: uuid.UUID) -> Any:
+    """One man: his enrolment and person record where the user may see them, his risk level with every factor
+    behind it, open flags, attendance, protection order and incidents."""
+    enrolment = person = order = cohort = None
+    if g.user.role != Role.SUPPORT_WORKER:
+        enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
+        cohort = api().get("enrollment", f"/cohorts/{enrolment['cohort_id']}")
+        if g.user.role == Role.INSPECTOR:  # personal data: need to know (the inspector of his area)
+            person = api().get("enrollment", f"/participants/{enrolment['participant_id']}")
+        if enrolment.get("protection_order_id"):
+            order = api().get("enrollment", f"/protection-orders/{enrolment['protection_order_id']}")
+    try:
+        explanation = api().get("risk", f"/enrolments/{enrolment_id}/risk", lang=current_language())
+        flags = api().all_pages("risk", "/flags", limit=200, enrolment_id=str(enrolment_id))
+        incidents = api().all_pages("risk", f"/enrolments/{enrolment_id}/incidents", limit=200)
+    except ServiceError as error:
+        if error.status != 404 or enrolment is None:
+            raise  # not hers to see
+        explanation, flags, incidents = None, [], []  # just referred: risk has not heard of him yet
+    staff = _staff_names([enrolment["inspector_id"], enrolment["psychologist_id"]] if enrolment else [])
+    return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
+                           person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
+                           flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
+                           code=(enrolment or explanation or {}).get("participant_code", ""))
+
+
+def _staff_names(user_ids: list[str]) -> dict[str, str]:
+    """Staff members' names from the portal's own accounts (the services know them by user id only)."""
+    if not user_ids:
+        return {}
+    with sessions()() as db:
+        rows = db.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    return {user_id: name for user_id, name in rows}
+
+
+# -- incidents ---------------------------------------------------------------------------------------------------
+@bp.route("/participants/<uuid:enrolment_id>/incident", methods=["GET", "POST"])
+@allow(*REPORTERS)
+def incident(enrolment_id: uuid.UUID) -> Any:
+    """Report an incident; the flags it raises are shown on his page."""
+    enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
+    form = {"kind": "", "occurred_on": _today().isoformat(), "severity": "", "details": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        body = {"kind": form["kind"], "occurred_on": form["occurred_on"], "severity": form["severity"],
+                "details": form["details"] or None}
+        try:
+            answer = api().post("risk", f"/enrolments/{enrolment_id}/incidents", body,
+                                idempotency_key=_step_key(_idem(), "incident", body))
+        except ServiceError as error:
+            if error.status != 422:
+                raise
+            errors = error.field_errors() or {"kind": error.detail or error.title}
+        else:
+            flash(_("The incident is recorded."), "success")
+            for flag in answer.get("flags") or []:
+                flash(_("It raised a flag: %(level)s. %(reasons)s", level=LEVEL_NAMES.get(flag["level"], flag["level"]),
+                        reasons=" ".join(flag.get("reasons") or [])), "warning")
+            if not answer.get("flags"):
+                flash(_("It raised no new flag."), "success")
+            return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+    return render_template("inspector/incident.html", enrolment=enrolment, form=form, errors=errors,
+                           idem=_idem(), today=_today().isoformat()), (422 if errors else 200)
+
+
+# -- protection orders -------------------------------------------------------------------------------------------
+@bp.get("/orders")
+@allow(Role.INSPECTOR, Role.SUPERVISOR)
+def orders() -> Any:
+    """Orders of the area about to expire (the ban on contact and the duty to attend end with them), and those
+    whose individual correction plan is overdue."""
+    try:
+        within = int(request.args.get("within", ORDER_WINDOWS[0]))
+    except ValueError:
+        within = ORDER_WINDOWS[0]
+    if within not in ORDER_WINDOWS:
+        within = ORDER_WINDOWS[0]
+    expiring = api().get("enrollment", "/protection-orders", expiring_within_days=within, page_size=100)
+    overdue = api().get("enrollment", "/protection-orders", plan_overdue="true", page_size=100)
+    enrolments = _enrolments_of_orders(expiring["items"] + overdue["items"])
+    window_options = [(days, _("%(n)s days", n=days)) for days in ORDER_WINDOWS]
+    return render_template("inspector/orders.html", within=within, window_options=window_options, expiring=expiring,
+                           overdue=overdue, enrolments=enrolments)
+
+
+def _enrolments_of_orders(orders: list[dict[str, Any]]) -> dict[str, str]:
+    """{order id: the enrolment it is answered by}, looked up by the man's code (an order knows the man, not his
+    enrolment; these lists are short: the orders of one area ending within a month)."""
+    found: dict[str, str] = {}
+    asked: set[str] = set()
+    for order in orders:
+        code = order.get("participant_code")
+        if not code or code in asked:
+            continue
+        asked.add(code)
+        for enrolment in api().get("enrollment", "/enrolments", code=code, page_size=20)["items"]:
+            if enrolment.get("protection_order_id"):
+                found.setdefault(enrolment["protection_order_id"], enrolment["id"])
+    return found
+
+
+# -- referral ----------------------------------------------------------------------------------------------------
+REFER_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla",
+                "order_number", "order_issued_on", "order_expires_on", "order_conditions", "placement")
+
+
+@bp.route("/refer", methods=["GET", "POST"])
+@allow(Role.INSPECTOR)  # enrollment lets inspectors register men and refer them as their own, not supervisors
+def refer() -> Any:
+    """One form for a new man: his person record, his protection order and his place in a cohort."""
+    form = {name: "" for name in REFER_FIELDS}
+    form.update(preferred_language=DEFAULT_LANGUAGE, district=g.user.district or "",
+                mahalla=g.user.mahalla or "")
+    if request.method == "GET":
+        return _refer_page(form, {}, None, 200)
+    form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
+    errors = _missing(form)
+    if errors:
+        return _refer_page(form, errors, None, 422)
+    idem = _idem()
+    try:
+        person, known = _register(form, idem)
+        order = _post("enrollment", "/protection-orders", {
+            "number": form["order_number"], "participant_id": person["id"], "region": g.user.region,
+            "district": form["district"], "issued_on": form["order_issued_on"],
+            "expires_on": form["order_expires_on"],
+            "conditions": [c.strip() for c in form["order_conditions"].splitlines() if c.strip()],
+        }, idem, "order", ORDER_FIELDS)
+        cohort_id, _sep, psychologist_id = form["placement"].partition("|")
+        enrolment = _post("enrollment", "/enrolments", {
+            "participant_id": person["id"], "cohort_id": cohort_id, "referral_source": "protection_order",
+            "protection_order_id": order["id"], "inspector_id": g.user.id, "psychologist_id": psychologist_id,
+        }, idem, "enrolment", ENROLMENT_FIELDS)
+    except FormErrors as refused:
+        return _refer_page(form, refused.errors, refused.problem, refused.status)
+    if known:
+        flash(_("He was registered already, as %(code)s: his existing record is used.", code=person["code"]), "warning")
+    flash(_("%(code)s is referred to the programme.", code=person["code"]), "success")
+    return redirect(url_for("inspector.participant", enrolment_id=enrolment["id"]))
+
+
+class FormErrors(Exception):
+    """A service refused part of the referral: what to show next to which field, or above the form."""
+
+    def __init__(self, status: int, errors: dict[str, str], problem: str | None = None) -> None:
+        super().__init__(status)
+        self.status, self.errors, self.problem = status, errors, problem
+
+
+def _post(service: str, path: str, body: dict[str, Any], idem: str, step: str, fields: dict[str, str]) -> Any:
+    try:
+        return api().post(service, path, body, idempotency_key=_step_key(idem, step, body))
+    except ServiceError as error:
+        if error.status == 422:
+            errors = _on_form_fields(error.field_errors(), fields)
+            raise FormErrors(422, errors, None if errors else (error.detail or error.title)) from None
+        if error.status == 409:
+            if step == "order":
+                raise FormErrors(409, {"order_number": _("This order number is recorded already.")}) from None
+            raise FormErrors(409, {}, error.detail or _("This cannot be done in the record's present state.")) \
+                from None
+        raise
+
+
+def _on_form_fields(service_errors: dict[str, str], fields: dict[str, str]) -> dict[str, str]:
+    """A service's field errors keyed by this form's field names (`conditions.0` is the conditions box)."""
+    out: dict[str, str] = {}
+    for name, message in service_errors.items():
+        top = name.split(".")[0]
+        target = fields.get(top, top)
+        if target in REFER_FIELDS:
+            out[target] = f"{out[target]} {message}" if target in out else message
+    return out
+
+
+def _register(form: dict[str, str], idem: str) -> tuple[dict[str, Any], bool]:
+    """(his participant record, whether he was registered already)."""
+    body = {"full_name": form["full_name"], "birth_date": form["birth_date"], "pinfl": form["pinfl"] or None,
+            "phone": form["phone"] or None, "preferred_language": form["preferred_language"],
+            "region": g.user.region, "district": form["district"], "mahalla": form["mahalla"] or None}
+    try:
+        return _post("enrollment", "/participants", body, idem, "participant", PARTICIPANT_FIELDS), False
+    except FormErrors as refused:
+        if refused.status != 409:
+            raise
+        existing = _already_registered(form)
+        if existing is None:
+            raise FormErrors(409, {}, refused.problem) from None
+        return existing, True
+
+
+def _already_registered(form: dict[str, str]) -> dict[str, Any] | None:
+    """The man enrollment says is registered already: the same PINFL, or the same name and birth date. (Its answer
+    names his code, but the portal's client keeps only the problem's detail: found again by searching.)"""
+    if form["pinfl"]:
+        found = api().get("enrollment", "/participants", q=form["pinfl"], page_size=5)["items"]
+        same = [p for p in found if p.get("pinfl") == form["pinfl"]]
+    else:
+        found = api().get("enrollment", "/participants", q=form["full_name"], page_size=50)["items"]
+        same = [p for p in found if p.get("birth_date") == form["birth_date"]]
+    return same[0] if len(same) == 1 else None
+
+
+def _missing(form: dict[str, str]) -> dict[str, str]:
+    """What the form cannot go without, all said at once (the services then check the rest)."""
+    required = {"full_name": _l("Enter his full name."), "birth_date": _l("Enter his birth date."),
+                "district": _l("Enter his district."), "order_number": _l("Enter the order's number."),
+                "order_issued_on": _l("Enter the day the order was issued."),
+                "order_expires_on": _l("Enter the day the order expires."),
+                "placement": _l("Choose the cohort and psychologist.")}
+    return {name: str(message) for name, message in required.items() if not form[name]}
+
+
+def _placements() -> list[tuple[str, str]]:
+    """(cohort id|psychologist id, words) for every facilitator of every cohort of the area that takes men in."""
+    cohorts = [c for c in api().all_pages("enrollment", "/cohorts", limit=500)
+               if c.get("status") in ("forming", "running")]
+    names = _staff_names(sorted({f for c in cohorts for f in c.get("facilitator_ids") or []}))
+    out = []
+    for cohort in cohorts:
+        places = (cohort.get("capacity") or 0) - (cohort.get("enrolled") or 0)
+        for facilitator in cohort.get("facilitator_ids") or []:
+            out.append((f"{cohort['id']}|{facilitator}",
+                        _("%(cohort)s — psychologist %(name)s (%(free)s places free)", cohort=cohort["name"],
+                          name=names.get(facilitator, facilitator), free=max(places, 0))))
+    return out
+
+
+def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | None, status: int) -> Any:
+    return render_template("inspector/refer.html", form=form, errors=errors, problem=problem,
+                           placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem()), status
+
+
+# -- small helpers -----------------------------------------------------------------------------------------------
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _today() -> date:
+    """Today in Uzbekistan, not on the server's clock."""
+    return datetime.now(settings_now().zone).date()
+
+
+def _here() -> str:
+    """This page's path and query, for a form to come back to."""
+    return request.full_path.rstrip("?")
+
+
+def _idem() -> str:
+    """The form's own key (a fresh one when a form is drawn, the one it came with when it is sent)."""
+    sent = request.form.get("idem") if request.method == "POST" else None
+    try:
+        return str(uuid.UUID(sent)) if sent else str(uuid.uuid4())
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def _step_key(idem: str, step: str, body: Any) -> str:
+    """One Idempotency-Key per form and per request made from it: a double tap replays the first answer, while a
+    form corrected after an error is a new request (a key names exactly one request body)."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{idem}.{step}.{digest}"
