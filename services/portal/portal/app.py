@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
-from qadam.sealing import derived_keys
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
 from qadam.log import configure_logging, get_logger
+from qadam.sealing import derived_keys
 from qadam.web import init_correlation
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
