@@ -47,6 +47,7 @@ case "$mode" in
             --bind "0.0.0.0:${PORT:-8000}" \
             --worker-tmp-dir /dev/shm \
             --access-logfile - \
+            --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms' \
             --error-logfile - \
             "$@" \
             "${SERVICE}.app:create_app()"

@@ -112,7 +112,7 @@ class TokenVerifier:
         self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
         # An unknown key id refetches the set at most once per `jwks_cooldown` seconds (forged ids cannot hammer the
         # portal); the portal publishes a new key before it signs with it, so a rotation never waits on this.
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=10,
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=300, timeout=10,
                                      cooldown_duration=jwks_cooldown) if jwks_url else None
         self._issuer = issuer
         self._audience = audience

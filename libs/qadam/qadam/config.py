@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+# gunicorn's access log without the query string: a search for a name or a PINFL must not land in a log file
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 API_SERVICES = ("enrollment", "sessions", "risk", "notify")  # the JSON APIs, each with its OpenAPI document
 SERVICES = (*API_SERVICES, "portal")  # portal: the web pages people use, and sign-in
 

@@ -204,7 +204,10 @@ def test_low_alerts_wait_for_one_daily_digest(notify_db, fakes):
     deliver(settings, factory, flag_event(who, level="low"), flag_event(who, level="low"))
     drain(settings, factory)
     assert mail.to(f"{who['inspector']}@iiv.uz") == []
-    morning = datetime.now(settings.zone).replace(hour=settings.digest_hour, minute=5).astimezone(UTC)
+    morning = datetime.now(settings.zone).replace(hour=settings.digest_hour, minute=5)
+    if morning <= datetime.now(settings.zone):  # the next digest morning after these alerts, whatever the hour now
+        morning += timedelta(days=1)
+    morning = morning.astimezone(UTC)
     assert send_digests(settings, factory, now=morning) >= 1
     assert send_digests(settings, factory, now=morning) == 0
     drain(settings, factory)

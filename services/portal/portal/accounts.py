@@ -3,6 +3,7 @@ published as `portal.user.changed` (notify keeps its directory from it)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time as _time
 from dataclasses import dataclass
@@ -67,9 +68,12 @@ def check_password(session: Session, settings: Settings, user_id: str, password:
     user = session.execute(sa.select(User).where(User.id == user_id.strip().lower()).with_for_update()).scalar_one_or_none()
     if user is None:
         verify_password(_NOBODY, password)
-        _attempt(session, user_id.strip().lower()[:100], "unknown_user", address)
+        # what was typed may be a password in the wrong field: only a digest of it is kept
+        typed = hashlib.sha256(user_id.strip().lower().encode()).hexdigest()[:16]
+        _attempt(session, f"unknown:{typed}", "unknown_user", address)
         return SignIn("wrong")
     if user.locked_until is not None and user.locked_until > now():
+        verify_password(_NOBODY, password)  # the same time as any other answer
         _attempt(session, user.id, "locked", address)
         return SignIn("locked", locked_until=user.locked_until)
     if not verify_password(user.password_hash, password):
@@ -79,7 +83,9 @@ def check_password(session: Session, settings: Settings, user_id: str, password:
         return SignIn("inactive")
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_attempts = 0
+    if not needs_second_factor(settings, user):
+        # with a code still due, the count goes on: a known password must not reset the guesses at the code
+        user.failed_attempts = 0
     user.locked_until = None
     _attempt(session, user.id, "password_ok", address)
     return SignIn("ok", user)
@@ -105,7 +111,7 @@ def record_failure(session: Session, settings: Settings, user: User, outcome: st
 
 
 def _attempt(session: Session, user_id: str, outcome: str, address: str | None) -> None:
-    session.add(SignInAttempt(user_id=user_id, outcome=outcome, address=address))
+    session.add(SignInAttempt(user_id=user_id[:100], outcome=outcome[:30], address=address))
 
 
 # -- the second factor ---------------------------------------------------------------------------------------
@@ -142,6 +148,9 @@ def code_matches(secret: str, code: str, *, after_step: int | None = None, at: f
 
 
 def check_code(session: Session, settings: Settings, user: User, code: str, address: str | None) -> SignIn:
+    if user.locked_until is not None and user.locked_until > now():  # locked meanwhile, from another browser
+        _attempt(session, user.id, "locked", address)
+        return SignIn("locked", locked_until=user.locked_until)
     secret = totp_secret(settings, user)
     step = code_matches(secret, code, after_step=user.totp_last_step) if secret else None
     if step is None:

@@ -239,7 +239,9 @@ def _finish(response: Response) -> Response:
     elif g.get("clear_session_cookie"):
         response.delete_cookie(session_cookie, path="/", secure=secure, httponly=True, samesite="Lax")
     if g.get("set_csrf_cookie"):
-        response.set_cookie(csrf_cookie, g.set_csrf_cookie, httponly=True, secure=secure, samesite="Strict", path="/")
+        # Lax, not Strict: a link from an alert in Telegram or e-mail must not replace the token of forms already
+        # open in other tabs (the hidden field, not the cookie's SameSite, is what stops a forged post)
+        response.set_cookie(csrf_cookie, g.set_csrf_cookie, httponly=True, secure=secure, samesite="Lax", path="/")
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"

@@ -229,7 +229,7 @@ def test_cookies_are_secure_and_pages_carry_security_headers(app):
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["Cache-Control"] == "no-store"
     csrf_cookie = next(c for c in headers.getlist("Set-Cookie") if c.startswith("__Host-qadam_csrf="))
-    assert all(flag in csrf_cookie for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"))
+    assert all(flag in csrf_cookie for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
     response = client.post("/sign-in", data={"csrf_token": csrf_of(page.text), "username": user_id,
                                              "password": PASSWORD})
     session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-qadam_session="))
@@ -297,3 +297,64 @@ def test_the_first_administrator_is_made_from_the_command_line_and_must_change_t
     client = new_client(app)
     response = post_sign_in(client, "first-admin", password)
     assert response.headers["Location"].startswith("/sign-in/second-factor")  # an administrator: a code too
+
+
+def enrol_second_factor(app: Any, user_id: str) -> str:
+    secret = pyotp.random_base32()
+    with app.extensions["qadam_sessions"].begin() as db:
+        user = db.get(User, user_id)
+        user.totp_secret = accounts.sealing.seal(app.extensions["qadam_settings"], secret)
+        user.totp_enabled_at = accounts.now()
+    return secret
+
+
+def post_code(client: Any, code: str) -> Any:
+    page = client.get("/sign-in/code")
+    return client.post("/sign-in/code", data={"csrf_token": csrf_of(page.text), "code": code})
+
+
+def test_guessing_the_code_locks_the_account_even_with_the_password_known(app):
+    user_id = add_user(app, role="manager", district=None)
+    secret = enrol_second_factor(app, user_id)
+    client = new_client(app)
+    post_sign_in(client, user_id)
+    for _ in range(4):
+        assert post_code(client, "000000").status_code == 401
+    post_sign_in(client, user_id)  # the right password again does not start the count afresh
+    locked = post_code(client, "000000")
+    assert "locked for 15 minutes" in locked.text
+    other = new_client(app)
+    assert "locked for 15 minutes" in post_sign_in(other, user_id).text
+    assert user_row(app, user_id).locked_until is not None
+    # a browser that got past the password before the lock cannot finish with the right code either
+    with app.extensions["qadam_sessions"].begin() as db:
+        db.execute(sa.update(User).where(User.id == user_id).values(locked_until=None, failed_attempts=0))
+    early = new_client(app)
+    assert post_sign_in(early, user_id).headers["Location"].startswith("/sign-in/code")
+    with app.extensions["qadam_sessions"].begin() as db:
+        db.execute(sa.update(User).where(User.id == user_id).values(locked_until=accounts.now() + timedelta(minutes=5)))
+    assert post_code(early, pyotp.TOTP(secret).now()).status_code == 401
+    assert early.get("/account").status_code == 302
+
+
+def test_guessing_the_current_password_at_a_signed_in_screen_locks_and_signs_out(app):
+    user_id = add_user(app)
+    client = new_client(app)
+    post_sign_in(client, user_id)
+    for attempt in range(5):
+        page = client.get("/account/password")
+        response = client.post("/account/password", data={"csrf_token": csrf_of(page.text), "current": f"guess{attempt}",
+                                                          "new": "yangi-parol-Nukus-77", "repeat": "yangi-parol-Nukus-77"})
+    assert response.status_code == 401 and "locked for 15 minutes" in response.text
+    assert client.get("/account").status_code == 302
+    assert post_sign_in(new_client(app), user_id).status_code == 401
+
+
+def test_the_new_password_must_differ_from_the_current_one(app):
+    user_id = add_user(app)
+    client = new_client(app)
+    post_sign_in(client, user_id)
+    page = client.get("/account/password")
+    response = client.post("/account/password", data={"csrf_token": csrf_of(page.text), "current": PASSWORD,
+                                                      "new": PASSWORD, "repeat": PASSWORD})
+    assert response.status_code == 422 and "different from the one you have" in response.text

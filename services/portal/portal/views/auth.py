@@ -177,15 +177,27 @@ def change_password() -> Any:
     if problems:
         errors["new"] = " ".join(PASSWORD_PROBLEMS[p]() for p in problems)
     settings = settings_now()
+    locked = False
     with sessions().begin() as db:
         user = db.get(User, g.user.id, with_for_update=True)
         assert user is not None
-        if not accounts.verify_password(user.password_hash, current):
+        if accounts.is_locked(user):
+            end_current(db, "locked")
+            locked = True
+        elif not accounts.verify_password(user.password_hash, current):
             errors["current"] = _("This is not your current password.")
-            accounts.record_failure(db, settings, user, "wrong_password_on_change", client_address())
+            if accounts.record_failure(db, settings, user, "wrong_current_password",
+                                       client_address()).outcome == "locked":
+                end_current(db, "locked")  # guessing at a signed-in screen locks the account and ends this sign-in
+                locked = True
+        elif accounts.verify_password(user.password_hash, new):
+            errors["new"] = _("Choose a password different from the one you have.")
         elif not errors:
             accounts.change_password(db, user, new, keep_session=g.login.id)
             db.add(SignInAttempt(user_id=user.id, outcome="password_changed", address=client_address()))
+    if locked:
+        return render_template("auth/sign_in.html", why=None, next=None, error="locked", username=g.user.id,
+                               minutes=settings.portal_lockout_minutes), 401
     if errors:
         return render_template("auth/password.html", errors=errors), 422
     flash(_("Your password is changed, and you are signed out on every other device."), "success")
@@ -214,7 +226,8 @@ OUTCOME_NAMES = {
     "wrong_password_locked": _l("Wrong password: account locked"), "wrong_code_locked": _l("Wrong code: account locked"),
     "locked": _l("Refused: account locked"), "inactive": _l("Refused: account switched off"),
     "password_changed": _l("Password changed"), "second_factor_enabled": _l("Second factor turned on"),
-    "wrong_password_on_change": _l("Wrong password when changing it"),
+    "wrong_current_password": _l("Wrong password when changing it"),
+    "wrong_current_password_locked": _l("Wrong password when changing it: account locked"),
 }
 
 

@@ -180,7 +180,7 @@ def _risk_or_none(enrolment_id: str) -> dict[str, Any] | None:
     try:
         explanation: dict[str, Any] = api().get("risk", f"/enrolments/{enrolment_id}/risk", lang=current_language())
     except ServiceError as error:
-        if error.status == 404:
+        if error.status == 404 or error.status >= 500:  # not heard of yet, or risk away: the level shows as unknown
             return None
         raise
     return explanation
