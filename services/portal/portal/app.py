@@ -54,6 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+_NOT_GIVEN_BACK = ("csrf", "idem", "password", "secret", "code", "next")
+
+
 def _error_pages(app: Flask) -> None:
     """Errors as pages in the user's language (JSON endpoints answer problem+json); never a stack trace."""
 
@@ -74,6 +77,10 @@ def _error_pages(app: Flask) -> None:
         # a page that could not get what it needs from a service: say which and why, in words
         status = error.status if error.status in (401, 403, 404, 409, 422, 503) else 502
         g.service_error = error
+        if request.method == "POST" and status >= 500:
+            # a service away while a form was sent: give back what was typed, so that nothing has to be typed again
+            g.typed = [(name, value) for name, value in request.form.items(multi=True)
+                       if value.strip() and not any(word in name for word in _NOT_GIVEN_BACK)]
         return page(status, f"service_{status}")
 
     @app.errorhandler(Exception)

@@ -358,3 +358,33 @@ def test_the_new_password_must_differ_from_the_current_one(app):
     response = client.post("/account/password", data={"csrf_token": csrf_of(page.text), "current": PASSWORD,
                                                       "new": PASSWORD, "repeat": PASSWORD})
     assert response.status_code == 422 and "different from the one you have" in response.text
+
+
+def test_typing_keeps_a_sign_in_alive(app):
+    user_id = add_user(app)
+    client = new_client(app)
+    post_sign_in(client, user_id)
+    assert 'src="/static/keepalive.js"' in client.get("/account").text
+    with app.extensions["qadam_sessions"].begin() as db:
+        db.execute(sa.update(LoginSession).where(LoginSession.user_id == user_id)
+                   .values(last_seen_at=accounts.now() - timedelta(minutes=20)))
+    assert client.get("/account/alive").status_code == 204
+    with app.extensions["qadam_sessions"]() as db:
+        seen = db.execute(sa.select(LoginSession.last_seen_at).where(LoginSession.user_id == user_id,
+                                                                     LoginSession.ended_at.is_(None))).scalar_one()
+    assert accounts.now() - seen < timedelta(minutes=1)
+
+
+def test_what_was_typed_comes_back_when_a_service_is_away(own_stack):
+    # no service listens at these addresses: the note cannot be saved
+    lonely = make_app(own_stack, sessions_url="http://127.0.0.1:9", enrollment_url="http://127.0.0.1:9")
+    user_id = add_user(lonely, role="psychologist")
+    client = new_client(lonely)
+    post_sign_in(client, user_id)
+    token = csrf_of(client.get("/account").text)
+    note = "Uzoq yozilgan eslatma: u bugun gʻazablanishni boshqarish haqida gapirdi."
+    response = client.post(f"/sessions/{uuid.uuid4()}/notes", data={"csrf_token": token, "text": note,
+                                                                    "idem": str(uuid.uuid4())})
+    assert response.status_code == 503
+    assert "What you typed was not saved" in response.text and note in response.text
+    assert token not in response.text.split("<main", 1)[1].split("</main>")[0]

@@ -211,6 +211,13 @@ PASSWORD_PROBLEMS = {
 }
 
 
+@bp.get("/account/alive")
+@allow(*EVERYONE)
+def alive() -> Any:
+    """Someone is typing (static/keepalive.js): the request itself keeps the sign-in from going idle."""
+    return "", 204
+
+
 @bp.route("/account", methods=["GET"])
 @allow(*EVERYONE)
 def account() -> Any:
