@@ -85,8 +85,20 @@ def open_as(browser: Any, portal_url: str, user_id: str, language: str = "en") -
     return page
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    .filter(el => el.labels.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map(el => el.outerHTML.slice(0, 120))"""
+NO_ALT = """() => Array.from(document.querySelectorAll('img:not([alt]), svg[role=img]:not([aria-labelledby]):not([aria-label])'))
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
 def shot(page: Any, shots: Path, name: str) -> None:
+    """Save the page as a picture, and check what a screen reader needs: every field labelled, every image named,
+    one main heading."""
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    assert page.evaluate(UNLABELLED) == [], name
+    assert page.evaluate(NO_ALT) == [], name
+    assert page.locator("h1").count() == 1, name
 
 
 def cohort_row(page: Any, cohort_name: str) -> str:
@@ -117,6 +129,11 @@ def record(page: Any, session_id: str, enrolments: list[dict[str, Any]], absent:
     page.click(f'a[href="/sessions/{session_id}/attendance"]')
     for enrolment in enrolments:
         status = "unexcused" if enrolment["id"] == absent else "present"
+        if enrolment["id"] == absent:  # by keyboard alone: the toggles are real radio buttons
+            page.focus(f'#status-{enrolment["id"]}-{status}')
+            page.keyboard.press("Space")
+            assert page.is_checked(f'#status-{enrolment["id"]}-{status}')
+            continue
         page.click(f'label[for="status-{enrolment["id"]}-{status}"]')
         if status == "present":
             page.click(f'label[for="participation-{enrolment["id"]}-2"]')
