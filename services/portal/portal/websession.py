@@ -24,6 +24,7 @@ from qadam import sealing
 from qadam.auth import PUBLIC, Role, access_rule, issue_token, mark_public_endpoint
 from qadam.config import Settings
 from qadam.log import get_logger
+from qadam.web import settings_of_app as settings_now  # the app's settings, as every service reads them
 from sqlalchemy.orm import Session, sessionmaker
 
 from .accounts import now
@@ -72,10 +73,6 @@ def end_current(db: Session, why: str) -> None:
 
 def sessions() -> sessionmaker[Session]:
     return current_app.extensions["qadam_sessions"]  # type: ignore[no-any-return]
-
-
-def settings_now() -> Settings:
-    return current_app.extensions["qadam_settings"]  # type: ignore[no-any-return]
 
 
 # -- tokens for the services -----------------------------------------------------------------------------------
