@@ -18,13 +18,15 @@ class Story:
     token: Any
     request_id: str = field(default_factory=lambda: f"story-{uuid.uuid4()}")
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    region: str = REGION  # where the story's staff work and its group meets
+    district: str = DISTRICT
 
     def __post_init__(self) -> None:
         s = self.suffix
-        self.manager = self.token(f"mgr-{s}", "manager", region=REGION)
+        self.manager = self.token(f"mgr-{s}", "manager", region=self.region)
         self.inspector_id, self.psychologist_id = f"insp-{s}", f"psy-{s}"
-        self.inspector = self.token(self.inspector_id, "inspector", region=REGION, district=DISTRICT)
-        self.psychologist = self.token(self.psychologist_id, "psychologist", region=REGION, district=DISTRICT)
+        self.inspector = self.token(self.inspector_id, "inspector", region=self.region, district=self.district)
+        self.psychologist = self.token(self.psychologist_id, "psychologist", region=self.region, district=self.district)
         self.admin = self.token(f"admin-{s}", "administrator")
 
     def call(self, method: str, service: str, path: str, who: str, json: Any = None, **kw: Any) -> requests.Response:
@@ -37,17 +39,17 @@ class Story:
         return response.json()
 
     def set_up_group(self, participants: int = 2, name: str = "Aziz Karimov") -> dict[str, Any]:
-        """A programme, a cohort in Nukus, participants enrolled, contacts on file."""
+        """A programme, a cohort in the story's district (Nukus unless told), participants enrolled, contacts on file."""
         programme = self.ok("POST", "enrollment", "/programmes", self.manager, {
-            "name": f"Statutory correction {self.suffix}", "template": "statutory", "region": REGION})
+            "name": f"Statutory correction {self.suffix}", "template": "statutory", "region": self.region})
         cohort = self.ok("POST", "enrollment", "/cohorts", self.manager, {
-            "programme_id": programme["id"], "name": f"Nukus group {self.suffix}", "region": REGION,
-            "district": DISTRICT, "facilitator_ids": [self.psychologist_id], "start_date": "2026-10-05"})
+            "programme_id": programme["id"], "name": f"{self.district} group {self.suffix}", "region": self.region,
+            "district": self.district, "facilitator_ids": [self.psychologist_id], "start_date": "2026-10-05"})
         enrolments = []
         for i in range(participants):
             person = self.ok("POST", "enrollment", "/participants", self.inspector, {
-                "full_name": f"{name} {i} {self.suffix}", "birth_date": "1988-03-14", "region": REGION,
-                "district": DISTRICT, "preferred_language": "kaa"})
+                "full_name": f"{name} {i} {self.suffix}", "birth_date": "1988-03-14", "region": self.region,
+                "district": self.district, "preferred_language": "kaa"})
             enrolment = self.ok("POST", "enrollment", "/enrolments", self.inspector, {
                 "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": self.inspector_id,
                 "psychologist_id": self.psychologist_id, "referral_source": "inspector_initiative"})

@@ -57,6 +57,16 @@ class Principal:
     district: str | None = None
     mahalla: str | None = None
 
+    @property
+    def has_area(self) -> bool:
+        """Whether the token names the area its role is scoped by. Roles scoped by assignment (a psychologist by
+        the cohorts naming him) still need it: a token without its area sees nothing, whatever names it."""
+        if self.role == Role.ADMINISTRATOR:
+            return True
+        if not self.region:
+            return False
+        return not (self.role in DISTRICT_SCOPED and not self.district)
+
     def covers(self, *, region: str | None = None, district: str | None = None) -> bool:
         """Whether a record in (region, district) lies inside this principal's area.
 

@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("service", choices=[s for s in API_SERVICES if s != "enrollment"])
     replay.add_argument("--limit", type=int)
 
+    audit = sub.add_parser("audit", help="the audit log of a service's API")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="walk the hash chain and report every row changed, removed or inserted")
+    verify.add_argument("service", choices=API_SERVICES)
+
     docs = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
     docs.add_argument("--out", type=Path)
     defs = sub.add_parser("definitions", help="print the RabbitMQ definitions (topology)")
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         moved = replay_parked(Settings.from_env(args.service), limit=args.limit)
         print(f"{args.service}: {moved} parked message(s) returned to {args.service}.incoming")
         return 0
+    if args.command == "audit":
+        return _verify_audit(args.service)
     if args.command == "asyncapi":
         from .asyncapi import asyncapi_document
 
@@ -103,6 +110,20 @@ def openapi_document(service: str) -> dict[str, object]:
     app = import_module(f"{service}.app").create_app(
         {"log_level": "WARNING"}, verifier=TokenVerifier(pem, issuer="qadam-portal", audience="qadam"))
     return app.test_client().get("/openapi.json").get_json()
+
+
+def _verify_audit(service: str) -> int:
+    """Exit 1 when the chain is broken (each break printed with its row id), 0 when every row checks."""
+    from .audit import verify_service
+
+    checked, breaks = verify_service(Settings.from_env(service).database_url)
+    for found in breaks:
+        print(f"{service}: audit row {found.id}: {found.problem}")
+    if breaks:
+        print(f"{service}: {checked} audit row(s) checked, {len(breaks)} break(s) in the chain: it was tampered with")
+        return 1
+    print(f"{service}: {checked} audit row(s) checked, the chain is intact")
+    return 0
 
 
 def _keys(force: bool) -> int:

@@ -72,6 +72,30 @@ idempotency_record = sa.Table(
     sa.Index("ix_idempotency_record_created_at", "created_at"),
 )
 
+# Who read or wrote what, through a service's API (qadam.audit): append-only, each row chained to the one before
+# by `prev_hash`, so a changed or removed row shows when the chain is verified (`qadam audit verify`).
+audit_log = sa.Table(
+    "audit_log",
+    bus_metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user_id", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(30), nullable=False),
+    sa.Column("action", sa.String(5), nullable=False, comment="read (GET, HEAD) or write"),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("route", sa.String(300), nullable=False, comment="the URL rule, never the path or query string"),
+    sa.Column("record", JSONB, nullable=False, comment="the ids named in the path"),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("address", sa.String(64)),
+    sa.Column("reason", sa.String(500), comment="X-Audit-Reason, when given"),
+    sa.Column("correlation_id", sa.String(200)),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.CheckConstraint("action IN ('read', 'write')", name="action"),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_user_id", "user_id", "at"),
+)
+
 OUTBOX_CHANNEL = "qadam_outbox"
 
 
@@ -91,6 +115,27 @@ CREATE TRIGGER {table}_notify AFTER INSERT ON {table}
   FOR EACH STATEMENT EXECUTE FUNCTION {function}();
 """
     drop = f"DROP TRIGGER IF EXISTS {table}_notify ON {table}; DROP FUNCTION IF EXISTS {function}();"
+    return create, drop
+
+
+def append_only_trigger_sql(table: str) -> tuple[str, str]:
+    """(create, drop) SQL for triggers that refuse every UPDATE, DELETE and TRUNCATE of `table`.
+
+    Only a superuser (or the table's owner) can switch them off, and the audit chain shows what was done then.
+    """
+    function = f"qadam_append_only_{table}"
+    create = f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % is refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+  FOR EACH ROW EXECUTE FUNCTION {function}();
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+"""
+    drop = (f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}; DROP TRIGGER IF EXISTS {table}_append_only ON {table}; "
+            f"DROP FUNCTION IF EXISTS {function}();")
     return create, drop
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, json
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, json
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .bodies import refuse_bodies_not_json
 from .log import current_correlation_id, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -52,6 +53,8 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     title = getattr(error, "title", None) or error.name
     extensions: dict[str, Any] = dict(getattr(error, "extensions", {}) or {})
     detail = error.description
+    if isinstance(error, RequestEntityTooLarge) and detail == RequestEntityTooLarge.description:
+        detail = _too_large_detail()
     data = getattr(error, "data", None)  # set by webargs / flask-smorest abort
     if data:
         if "messages" in data:
@@ -69,6 +72,12 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     return response
 
 
+def _too_large_detail() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    size = f"{limit / (1024 * 1024):g} MiB" if limit else "the size this service accepts"
+    return f"The request body is larger than {size}; send less in one request (split a long list into several)."
+
+
 def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     """webargs nests errors by location (json, query); one location is the common case, so lift it."""
     if len(messages) == 1:
@@ -84,6 +93,8 @@ _UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "08000", "08001", "08003", 
 
 def register_problem_handlers(app: Flask) -> None:
     """Make every 4xx and 5xx a problem+json body: never an HTML page, never a stack trace."""
+    # refusing a body that is not JSON belongs beside the error handlers until qadam.web registers it itself
+    refuse_bodies_not_json(app)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
@@ -102,10 +113,23 @@ def register_problem_handlers(app: Flask) -> None:
         return http_exception_to_problem(Problem(500, "Something went wrong on our side; it has been logged.",
                                                  title="Internal Server Error"))
 
+    @app.errorhandler(DataError)
+    def _data(error: DataError) -> Response:
+        # A value that passed the request's validation but not the database's types (a number past bigint, text
+        # with a NUL byte): the request is wrong, not the service. Validation should catch it first; this is the
+        # net under it, so the client hears what to change instead of a 500.
+        reason = getattr(getattr(error.orig, "diag", None), "message_primary", None) or str(error.orig).splitlines()[0]
+        log.warning("data_error", error=reason)
+        return http_exception_to_problem(Problem(
+            400, f"A value in the request cannot be stored or searched for ({reason}); send a smaller or shorter "
+                 "value, without control characters.", title="Bad Request"))
+
     @app.errorhandler(DBAPIError)
     def _database(error: DBAPIError) -> Response:
         if isinstance(error, IntegrityError):
             return _integrity(error)
+        if isinstance(error, DataError):
+            return _data(error)
         if error.connection_invalidated or getattr(error.orig, "sqlstate", "") in _UNAVAILABLE:
             # The database restarted or is unreachable: nothing was written; the client may simply retry.
             log.warning("database_unavailable", error=repr(error.orig))

@@ -12,7 +12,7 @@ from alembic.operations import Operations
 from sqlalchemy import MetaData, engine_from_config, pool
 from sqlalchemy.dialects import postgresql
 
-from .db import OUTBOX_CHANNEL, bus_metadata, ensure_database, notify_trigger_sql
+from .db import OUTBOX_CHANNEL, append_only_trigger_sql, bus_metadata, ensure_database, notify_trigger_sql
 
 
 def alembic_config(service: str, database_url: str) -> Config:
@@ -97,6 +97,39 @@ def create_idempotency_table_v1(op: Operations) -> None:
 
 def drop_idempotency_table_v1(op: Operations) -> None:
     op.drop_table("idempotency_record")
+
+
+def create_audit_table_v1(op: Operations) -> None:
+    """The audit log (qadam.db.audit_log) and the triggers that keep it append-only, as of this version."""
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("user_id", sa.String(length=100), nullable=False),
+        sa.Column("role", sa.String(length=30), nullable=False),
+        sa.Column("action", sa.String(length=5), nullable=False, comment="read (GET, HEAD) or write"),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("route", sa.String(length=300), nullable=False,
+                  comment="the URL rule, never the path or query string"),
+        sa.Column("record", postgresql.JSONB(astext_type=sa.Text()), nullable=False,
+                  comment="the ids named in the path"),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True, comment="X-Audit-Reason, when given"),
+        sa.Column("correlation_id", sa.String(length=200), nullable=True),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.CheckConstraint("action IN ('read', 'write')", name=op.f("ck_audit_log_action")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    op.create_index("ix_audit_log_at", "audit_log", ["at"], unique=False)
+    op.create_index("ix_audit_log_user_id", "audit_log", ["user_id", "at"], unique=False)
+    op.execute(append_only_trigger_sql("audit_log")[0])
+
+
+def drop_audit_table_v1(op: Operations) -> None:
+    op.execute(append_only_trigger_sql("audit_log")[1])
+    op.drop_table("audit_log")
 
 
 def drop_bus_tables_v1(op: Operations) -> None:

@@ -85,8 +85,12 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
     _mark_document_views_public(app)
     init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
     init_auth(app, verifier or TokenVerifier.from_settings(settings))
+    from .audit import init_audit, search_blueprint  # audit's search uses this module's pagination
+
+    init_audit(app)  # registered before idempotency: the first answer of a write is kept even if its audit fails
     idempotency.init_idempotency(app)
     api.register_blueprint(_operations_blueprint())
+    api.register_blueprint(search_blueprint())
     return app, api
 
 

@@ -314,7 +314,9 @@ def test_rules_are_versioned_data_and_a_change_raises_only_what_is_new(client, w
                                   "'consecutive_absences' AND enrolment_id IN (:a, :b) ORDER BY rule_version"),
                           {"a": three_in_a_row, "b": two_in_a_row}).all()
     # the run of three was flagged under v1 already: the same facts are not raised again under v2
-    assert [(r.enrolment_id, r.rule_version) for r in fired] == [(three_in_a_row, 1), (two_in_a_row, 1)]
+    # one flag each (the two rows have no order between them: compare them as a set, and count them)
+    assert len(fired) == 2
+    assert {(r.enrolment_id, r.rule_version) for r in fired} == {(three_in_a_row, 1), (two_in_a_row, 1)}
     again = recompute.run(factory, settings, _requested(factory))
     assert again["flags_raised"] == 0 and again["levels_changed"] == 0
     assert client.get(f"/rules/versions/{rules['version']}", headers=who("inspector")).get_json()["rules"] == current

@@ -70,7 +70,7 @@ def _check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitat
     cohort_id = cohort.cohort_id
     is_facilitator = principal.user_id in cohort.facilitator_ids
     if principal.role == Role.PSYCHOLOGIST:
-        if not is_facilitator:
+        if not is_facilitator or not principal.has_area:
             raise not_found("cohort", cohort_id)
     elif facilitating and principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
         raise Problem(403, "Only the cohort's facilitators record its sessions.")
@@ -175,7 +175,8 @@ class Sessions(MethodView):
         now = datetime.now(UTC)
         query = sa.select(GroupSession).join(CohortView, CohortView.cohort_id == GroupSession.cohort_id)
         if principal.role == Role.PSYCHOLOGIST:
-            query = query.where(CohortView.facilitator_ids.contains([principal.user_id]))
+            query = query.where(CohortView.facilitator_ids.contains([principal.user_id]),
+                                sa.literal(principal.has_area))
         elif principal.role != Role.ADMINISTRATOR:
             query = query.where(area_filter(principal, CohortView.region, CohortView.district))
         if args["upcoming"]:

@@ -14,6 +14,9 @@ def bearer(t: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {t}"}
 
 
+URGUT = {"region": "Samarqand viloyati", "district": "Urgut"}  # the group's area, on its psychologist's token
+
+
 @pytest.fixture
 def group(stack):
     """A cohort of 12 known to sessions (as enrollment's events would leave it) and a past session."""
@@ -34,7 +37,7 @@ def group(stack):
 
 def schedule(client, group, token, number=1, when=None):
     when = when or datetime.now(UTC) - timedelta(hours=2)
-    r = client.post(f"/cohorts/{group['cohort']}/sessions", headers=bearer(token(group["psy"], "psychologist")),
+    r = client.post(f"/cohorts/{group['cohort']}/sessions", headers=bearer(token(group["psy"], "psychologist", **URGUT)),
                     json={"number": number, "scheduled_at": when.isoformat()})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()["id"]
@@ -52,7 +55,7 @@ def test_group_of_twelve_in_one_request_publishes_twelve_events(app_for, token, 
     statuses = ["present"] * 8 + ["late", "unexcused", "unexcused", "excused"]
     marks = [{"enrolment_id": str(e), "status": s} for e, s in zip(group["enrolments"], statuses, strict=True)]
     marks[-1]["excuse_reason"] = "funeral in the family"
-    r = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist")),
+    r = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist", **URGUT)),
                     json={"marks": marks})
     assert r.status_code == 201, r.get_data(as_text=True)
     assert len(r.get_json()["marks"]) == 12
@@ -60,14 +63,14 @@ def test_group_of_twelve_in_one_request_publishes_twelve_events(app_for, token, 
     assert len(events) == 12 and {e["type"] for e in events} == {"sessions.attendance.recorded"}
     assert sorted(e["data"]["status"] for e in events) == sorted(statuses)
     assert all(e["data"]["participant_code"].startswith("P-2026-9") for e in events)
-    listed = client.get(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist")))
+    listed = client.get(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist", **URGUT)))
     assert len(listed.get_json()["marks"]) == 12
 
 
 def test_participant_not_in_the_cohort_is_refused_and_nothing_is_recorded(app_for, token, group):
     client = app_for("sessions").test_client()
     sid = schedule(client, group, token)
-    r = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist")), json={
+    r = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist", **URGUT)), json={
         "marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"},
                   {"enrolment_id": str(uuid.uuid4()), "status": "present"}]})
     assert r.status_code == 422 and r.mimetype == "application/problem+json"
@@ -79,7 +82,7 @@ def test_recording_the_same_mark_again_is_a_conflict(app_for, token, group):
     client = app_for("sessions").test_client()
     sid = schedule(client, group, token)
     body = {"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "unexcused"}]}
-    headers = bearer(token(group["psy"], "psychologist"))
+    headers = bearer(token(group["psy"], "psychologist", **URGUT))
     assert client.post(f"/sessions/{sid}/attendance", headers=headers, json=body).status_code == 201
     again = client.post(f"/sessions/{sid}/attendance", headers=headers, json=body)
     assert again.status_code == 409 and "amendment" in again.get_json()["detail"]
@@ -90,7 +93,7 @@ def test_future_session_and_other_psychologists_are_refused(app_for, token, grou
     client = app_for("sessions").test_client()
     later = schedule(client, group, token, number=2, when=datetime.now(UTC) + timedelta(days=3))
     body = {"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"}]}
-    r = client.post(f"/sessions/{later}/attendance", headers=bearer(token(group["psy"], "psychologist")), json=body)
+    r = client.post(f"/sessions/{later}/attendance", headers=bearer(token(group["psy"], "psychologist", **URGUT)), json=body)
     assert r.status_code == 409
     now = schedule(client, group, token, number=3)
     stranger = bearer(token("psy-elsewhere", "psychologist"))
@@ -102,7 +105,7 @@ def test_future_session_and_other_psychologists_are_refused(app_for, token, grou
 def test_the_same_request_retried_with_its_idempotency_key_records_nothing_twice(app_for, token, group):
     client = app_for("sessions").test_client()
     sid = schedule(client, group, token)
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     marks = [{"enrolment_id": str(e), "status": "present"} for e in group["enrolments"]]
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = client.post(f"/sessions/{sid}/attendance", headers=psy | key, json={"marks": marks})
@@ -121,7 +124,7 @@ def test_the_same_request_retried_with_its_idempotency_key_records_nothing_twice
 def test_a_correction_is_an_amendment_that_keeps_the_old_value_and_is_published(app_for, token, group):
     client = app_for("sessions").test_client()
     sid = schedule(client, group, token)
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     him = group["enrolments"][0]
     assert client.post(f"/sessions/{sid}/attendance", headers=psy,
                        json={"marks": [{"enrolment_id": str(him), "status": "unexcused"}]}).status_code == 201
@@ -149,7 +152,7 @@ def test_a_correction_is_an_amendment_that_keeps_the_old_value_and_is_published(
 def test_participation_homework_and_each_warning_sign_are_recorded_and_signs_published(app_for, token, group):
     client = app_for("sessions").test_client()
     sid = schedule(client, group, token)
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     talker, absent = group["enrolments"][:2]
     wrong = client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": [
         {"enrolment_id": str(absent), "status": "unexcused", "participation": 2}]})
@@ -177,7 +180,7 @@ def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_read
 
     client = app_for("sessions").test_client()
     sid = schedule(client, group, token)
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     text = "Oʻtkir said his wife 'will regret going to the mahalla'; he blamed her for the order."
     key = {"Idempotency-Key": str(uuid.uuid4())}  # an answer kept for retries must not hold the text either
     written = client.post(f"/sessions/{sid}/notes", headers=psy | key, json={"text": text,
@@ -214,7 +217,7 @@ def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_read
 
 def test_lists_show_what_is_coming_what_is_missing_and_a_mans_history(app_for, token, group):
     client = app_for("sessions").test_client()
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     past = schedule(client, group, token, number=1, when=datetime.now(UTC) - timedelta(days=3))
     recorded = schedule(client, group, token, number=2, when=datetime.now(UTC) - timedelta(days=1))
     coming = schedule(client, group, token, number=3, when=datetime.now(UTC) + timedelta(days=2))
@@ -233,7 +236,7 @@ def test_lists_show_what_is_coming_what_is_missing_and_a_mans_history(app_for, t
 
 def test_a_session_is_rescheduled_or_cancelled_with_its_reason_and_a_cancelled_one_takes_no_marks(app_for, token, group):
     client = app_for("sessions").test_client()
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     sid = schedule(client, group, token, number=1, when=datetime.now(UTC) + timedelta(days=1))
     later = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     moved = client.patch(f"/sessions/{sid}", headers=psy, json={"scheduled_at": later.isoformat(),
@@ -254,7 +257,7 @@ def test_the_whole_programme_is_scheduled_from_the_cohorts_plan_and_fidelity_is_
     import json
 
     client = app_for("sessions").test_client()
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     curriculum = [{"number": n, "topic": f"Module {n}"} for n in range(1, 9)]
     with group["engine"].begin() as c:
         c.execute(sa.text("UPDATE cohort_view SET start_date = '2026-11-25', curriculum = CAST(:cur AS jsonb), "
@@ -276,7 +279,7 @@ def test_the_whole_programme_is_scheduled_from_the_cohorts_plan_and_fidelity_is_
 
 def test_a_make_up_session_is_one_mans_and_says_so_in_its_events(app_for, token, group):
     client = app_for("sessions").test_client()
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     him, other = (str(e) for e in group["enrolments"][:2])
     schedule(client, group, token, number=1, when=datetime.now(UTC) - timedelta(days=5))
     when = (datetime.now(UTC) - timedelta(days=1)).isoformat()
@@ -301,7 +304,7 @@ def test_a_make_up_session_is_one_mans_and_says_so_in_its_events(app_for, token,
 
 def test_only_men_taking_part_now_are_marked_at_a_group_session(app_for, token, group):
     client = app_for("sessions").test_client()
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     suspended, referred = (str(e) for e in group["enrolments"][:2])
     with group["engine"].begin() as c:  # as enrollment's status events leave the roster
         c.execute(sa.text("UPDATE roster_entry SET status = 'suspended' WHERE enrolment_id = :e"), {"e": suspended})
@@ -320,7 +323,7 @@ def test_only_men_taking_part_now_are_marked_at_a_group_session(app_for, token, 
 def test_a_cancelled_sessions_number_is_free_for_its_replacement_and_amendments_keep_the_first_recording(
         app_for, token, group):
     client = app_for("sessions").test_client()
-    psy = bearer(token(group["psy"], "psychologist"))
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
     first = schedule(client, group, token, number=1, when=datetime.now(UTC) + timedelta(days=1))
     client.patch(f"/sessions/{first}", headers=psy, json={"cancel": True, "reason": "snow closed the road"})
     replacement = schedule(client, group, token, number=1)  # the same module, another day

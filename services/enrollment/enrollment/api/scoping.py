@@ -20,14 +20,15 @@ def require_area(principal: Principal, region: str, district: str) -> None:
 def visible_cohorts(principal: Principal) -> sa.Select[Any]:
     query = sa.select(Cohort)
     if principal.role == Role.PSYCHOLOGIST:
-        return query.where(Cohort.facilitator_ids.contains([principal.user_id]))
+        return query.where(Cohort.facilitator_ids.contains([principal.user_id]), sa.literal(principal.has_area))
     return query.where(area_filter(principal, Cohort.region, Cohort.district))
 
 
 def visible_enrolments(principal: Principal) -> sa.Select[Any]:
     query = sa.select(Enrolment)
     if principal.role == Role.PSYCHOLOGIST:
-        return query.join(Enrolment.cohort).where(Cohort.facilitator_ids.contains([principal.user_id]))
+        return query.join(Enrolment.cohort).where(Cohort.facilitator_ids.contains([principal.user_id]),
+                                                  sa.literal(principal.has_area))
     if principal.role == Role.INSPECTOR:
         return query.where(sa.or_(Enrolment.inspector_id == principal.user_id,
                                   area_filter(principal, Enrolment.region, Enrolment.district)))
@@ -39,7 +40,7 @@ def visible_orders(principal: Principal) -> sa.Select[Any]:
     if principal.role == Role.PSYCHOLOGIST:  # the orders of the men in the cohorts they facilitate, no others
         return query.where(ProtectionOrder.participant_id.in_(
             sa.select(Enrolment.participant_id).join(Enrolment.cohort)
-            .where(Cohort.facilitator_ids.contains([principal.user_id]))))
+            .where(Cohort.facilitator_ids.contains([principal.user_id]))), sa.literal(principal.has_area))
     if principal.role == Role.INSPECTOR:
         return query.where(sa.or_(ProtectionOrder.issued_by == principal.user_id,
                                   area_filter(principal, ProtectionOrder.region, ProtectionOrder.district)))
@@ -48,7 +49,7 @@ def visible_orders(principal: Principal) -> sa.Select[Any]:
 
 def may_see_participant(s: Session, principal: Principal, participant: Participant) -> bool:
     if principal.role == Role.PSYCHOLOGIST:
-        return s.execute(sa.select(Enrolment.id).join(Enrolment.cohort).where(
+        return principal.has_area and s.execute(sa.select(Enrolment.id).join(Enrolment.cohort).where(
             Enrolment.participant_id == participant.id,
             Cohort.facilitator_ids.contains([principal.user_id]))).first() is not None
     if principal.role == Role.INSPECTOR and s.execute(sa.select(Enrolment.id).where(
@@ -60,7 +61,7 @@ def may_see_participant(s: Session, principal: Principal, participant: Participa
 def may_move(principal: Principal, enrolment: Enrolment) -> bool:
     """Who may change an enrolment's state: its cohort's psychologists, its inspector, staff of its area."""
     if principal.role == Role.PSYCHOLOGIST:
-        return principal.user_id in enrolment.cohort.facilitator_ids
+        return principal.has_area and principal.user_id in enrolment.cohort.facilitator_ids
     if principal.role == Role.INSPECTOR and enrolment.inspector_id == principal.user_id:
         return True
     return principal.covers(region=enrolment.region, district=enrolment.district)

@@ -40,7 +40,7 @@ def visible(principal: Principal, enrolment_col: Any, region_col: Any, district_
         return sa.false()
     assigned = enrolment_col.in_(sa.select(EnrolmentView.enrolment_id).where(mine == principal.user_id))
     if principal.role in (Role.PSYCHOLOGIST, Role.SUPPORT_WORKER):
-        return assigned
+        return assigned if principal.has_area else sa.false()
     return sa.or_(assigned, area_filter(principal, region_col, district_col))
 
 

@@ -1,0 +1,216 @@
+"""The audit log: every authenticated request to a service's API, kept append-only and hash-chained (DESIGN.md).
+
+A row says who (user id and role), what (read or write, the method and the URL rule, the ids in the path), the
+answer's status, when, from where (the client address) and why, when the caller gave a reason (`X-Audit-Reason`).
+Never the path itself or the query string: a search for a name or a PINFL must not land in the log.
+
+Each row's `hash` is sha256 over the previous row's hash and a canonical JSON of its own fields, so a row changed,
+inserted or removed after the fact breaks the chain, which `qadam audit verify <service>` walks. The database
+refuses UPDATE, DELETE and TRUNCATE of the table (qadam.db.append_only_trigger_sql).
+
+The row is appended after the view has answered, in a short transaction of its own that holds a fixed advisory
+lock (so the rows of one service form one chain): the answer's status is known then, and a slow view never holds
+the lock. If the row cannot be written, the answer is replaced by a 503: a read discloses nothing unrecorded. A
+write has committed by then (its row would have to join the view's transaction, and hold the chain's lock for the
+whole of it, to be atomic); the 503 and an error in the log say so, and a retry with its Idempotency-Key gets the
+first answer, recorded this time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import Flask, Response, g, request
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy.engine import Connection, Engine
+
+from .auth import Principal, Role, allow
+from .db import audit_log, jsonable
+from .errors import Problem, problem_response
+from .log import current_correlation_id, get_logger
+from .web import SECRET_IN_PATH, PageArgs, page_schema, paginate, read_session
+
+log = get_logger(__name__)
+
+REASON_HEADER = "X-Audit-Reason"
+REASON_MAX = 500
+GENESIS = "0" * 64  # the prev_hash of a service's first row
+# pg_advisory_xact_lock key of the chain's tail (one chain per service database): the bytes of "qadamaud"
+CHAIN_LOCK = int.from_bytes(b"qadamaud", "big") & 0x7FFFFFFFFFFFFFFF
+READS = frozenset({"GET", "HEAD"})
+HASHED = ("at", "user_id", "role", "action", "method", "route", "record", "status", "address", "reason",
+          "correlation_id")
+
+
+def canonical(entry: Mapping[str, Any]) -> str:
+    """The row's hashed fields as one canonical JSON text (sorted keys, times as UTC ISO 8601)."""
+    fields_ = {name: entry.get(name) for name in HASHED}
+    at = fields_["at"]
+    if isinstance(at, datetime):
+        fields_["at"] = at.astimezone(UTC).isoformat()
+    return json.dumps(fields_, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{canonical(entry)}".encode()).hexdigest()
+
+
+def append(conn: Connection, entry: Mapping[str, Any]) -> int:
+    """Append `entry` to the chain in the connection's (short, own) transaction; the new row's id."""
+    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
+    prev = conn.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar() or GENESIS
+    row = {name: entry.get(name) for name in HASHED}
+    return int(conn.execute(audit_log.insert().values(**row, prev_hash=prev, hash=chain_hash(prev, row))
+                            .returning(audit_log.c.id)).scalar_one())
+
+
+def entry_for(principal: Principal, status: int) -> dict[str, Any]:
+    """The audit row of the current request, answered with `status`."""
+    rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    record = dict(request.view_args or {})
+    if SECRET_IN_PATH in rule:  # a signed link's secret is a bearer token: its route names it, the row does not
+        record.pop("token", None)
+    return {
+        "at": datetime.now(UTC),
+        "user_id": principal.user_id[:100],
+        "role": principal.role.value,
+        "action": "read" if request.method in READS else "write",
+        "method": request.method,
+        "route": rule[:300],
+        "record": jsonable(record),
+        "status": status,
+        "address": (request.remote_addr or "")[:64] or None,
+        "reason": _reason()[:REASON_MAX] or None,
+        "correlation_id": current_correlation_id() or None,
+    }
+
+
+def _reason() -> str:
+    return request.headers.get(REASON_HEADER, "").replace("\x00", "").strip()
+
+
+def init_audit(app: Flask) -> None:
+    """Record every request that carried a verified token (refusals included), after its answer is known."""
+
+    @app.before_request
+    def _check_reason() -> None:
+        if len(_reason()) > REASON_MAX:
+            raise Problem(422, f"{REASON_HEADER} is at most {REASON_MAX} characters; say why in a sentence.")
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        principal: Principal | None = g.get("principal")
+        if principal is None:  # public endpoints, and requests refused before a token was verified
+            return response
+        engine: Engine = app.extensions["qadam_engine"]
+        try:
+            with engine.begin() as conn:
+                append(conn, entry_for(principal, response.status_code))
+        except Exception:  # whatever failed, the request must not pass unrecorded
+            log.error("audit_not_recorded", method=request.method,
+                      route=request.url_rule.rule if request.url_rule else "unmatched",
+                      status=response.status_code, exc_info=True)
+            return problem_response(503, "Service Unavailable", "The access could not be recorded in the audit log, "
+                                    "so its answer is withheld; try again in a moment.")
+        return response
+
+
+# -- verification -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Break:
+    """A row whose stored hash or link to the row before it is wrong."""
+
+    id: int
+    problem: str
+
+
+def verify_chain(conn: Connection, *, batch: int = 5000) -> tuple[int, list[Break]]:
+    """Walk the chain in id order: (rows checked, every break found)."""
+    checked, breaks, prev_hash, prev_id = 0, [], GENESIS, None
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+        sa.select(audit_log).order_by(audit_log.c.id))
+    for row in result.mappings():
+        checked += 1
+        if row["prev_hash"] != prev_hash:
+            before = f"row {prev_id}" if prev_id is not None else "the start of the chain"
+            breaks.append(Break(row["id"], f"prev_hash does not link to {before} (a row before it was changed, "
+                                           "removed or inserted)"))
+        if chain_hash(row["prev_hash"], dict(row)) != row["hash"]:
+            breaks.append(Break(row["id"], "hash does not match the row's contents (the row was changed)"))
+        prev_hash, prev_id = row["hash"], row["id"]
+    return checked, breaks
+
+
+def verify_service(database_url: str) -> tuple[int, list[Break]]:
+    engine = sa.create_engine(database_url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            return verify_chain(conn)
+    finally:
+        engine.dispose()
+
+
+# -- search -------------------------------------------------------------------------------------------
+class AuditQuery(PageArgs):
+    user_id = fields.String(validate=[validate.Length(min=1, max=100), validate.Regexp(r"^[^\x00]*$")])
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "From this time on (inclusive)."})
+    until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Before this time (exclusive)."})
+    route = fields.String(validate=[validate.Length(min=1, max=300), validate.Regexp(r"^[^\x00]*$")],
+                          metadata={"description": "A URL rule exactly, e.g. /participants/<uuid:participant_id>."})
+    action = fields.String(validate=validate.OneOf(["read", "write"]))
+
+
+class AuditEntrySchema(ma.Schema):
+    id = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    action = fields.String(required=True)
+    method = fields.String(required=True)
+    route = fields.String(required=True)
+    record = fields.Dict(required=True, metadata={"description": "The ids named in the path."})
+    status = fields.Integer(required=True)
+    address = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    correlation_id = fields.String(allow_none=True)
+    prev_hash = fields.String(required=True)
+    hash = fields.String(required=True)
+
+
+AuditPage = page_schema(AuditEntrySchema, "AuditPage")
+
+
+def search_blueprint() -> Blueprint:
+    """GET /audit: this service's audit log, newest first, for administrators and auditors (all of it: the log
+    holds ids, never names, and an auditor's work is the whole service's record of access)."""
+    blp = Blueprint("audit", __name__, description="Who read or wrote what through this service's API")
+
+    @blp.route("/audit")
+    @allow(Role.ADMINISTRATOR, Role.AUDITOR)
+    @blp.arguments(AuditQuery, location="query")
+    @blp.response(200, AuditPage)
+    def search(args: dict[str, Any]) -> dict[str, Any]:
+        """Search the audit log by user, time, route and action."""
+        query = sa.select(audit_log).order_by(audit_log.c.id.desc())
+        if "user_id" in args:
+            query = query.where(audit_log.c.user_id == args["user_id"])
+        if "since" in args:
+            query = query.where(audit_log.c.at >= args["since"])
+        if "until" in args:
+            query = query.where(audit_log.c.at < args["until"])
+        if "route" in args:
+            query = query.where(audit_log.c.route == args["route"])
+        if "action" in args:
+            query = query.where(audit_log.c.action == args["action"])
+        with read_session() as session:
+            return paginate(session, query, args, row=lambda r: dict(r._mapping))
+
+    return blp

@@ -1,0 +1,134 @@
+"""Who may call what: the one declared access matrix of Qadam's HTTP APIs (issue 9, "Access").
+
+Written from what DESIGN.md ("Identity and access") and DOMAIN.md ("Data protection duties") say must hold, and
+checked against every service's committed OpenAPI document by tests/test_access_matrix.py: every operation in a
+document must be declared here, and every declaration must be in a document. A new endpoint therefore fails that
+test until someone decides here who may call it.
+
+Roles are the ones a token may carry (qadam.auth.Role). Record-level scoping (which cohorts, which participants)
+comes on top of this table and is tested with real data in the same module.
+
+- psychologist: the cohorts they facilitate, their sessions, attendance and confidential notes (notes: nobody else);
+- inspector: referrals (participants, protection orders, enrolments), alerts, incidents of his area and assignments;
+- supervisor: reads his region's cases, acts on flags; reports; never confidential notes;
+- support_worker (Inson centre): the victim-facing side of risk (incidents, flags of the cases she supports), alerts;
+- manager: defines programmes and cohorts, assigns staff, schedules; lists and aggregates of his region; never
+  confidential notes, never a participant's personal record;
+- auditor: the audit log, and what is not personal data (rules, instruments, routing);
+- administrator: users, settings, rules, contacts; sees across areas; never confidential notes;
+- service: a machine identity; no HTTP endpoint takes it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from qadam.auth import Role
+
+PUBLIC: Final = "public"
+
+PSY, INSP, SUP, SW, MGR, AUD, ADM = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER,
+                                     Role.MANAGER, Role.AUDITOR, Role.ADMINISTRATOR)
+
+STAFF = frozenset({PSY, INSP, SUP, MGR, ADM})  # perpetrator-facing staff and their managers
+PLANNERS = frozenset({MGR, ADM})
+CASE_READERS = frozenset({PSY, INSP, SW, SUP, MGR, ADM})  # risk: a case's flags, incidents, assessments
+CASE_ACTORS = frozenset({PSY, INSP, SUP, ADM})  # act on flags: managers read, never act
+NOT_PERSONAL = CASE_READERS | {AUD}  # rules and instruments: no personal data in them
+RECIPIENTS = frozenset({PSY, INSP, SUP, SW, MGR, ADM})  # people who receive alerts
+AUDIT_READERS = frozenset({ADM, AUD})
+
+# Endpoints every service has: liveness, readiness, metrics (public), and the audit log (administrators, auditors).
+COMMON: dict[tuple[str, str], frozenset[Role] | str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/audit"): AUDIT_READERS,
+}
+
+# Declared before its endpoint exists: skipped while a service's document does not have it yet.
+ANNOUNCED: frozenset[tuple[str, str]] = frozenset({("GET", "/audit")})
+
+MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
+    "enrollment": {
+        **COMMON,
+        ("GET", "/programmes"): STAFF,
+        ("POST", "/programmes"): PLANNERS,
+        ("GET", "/programmes/{programme_id}"): STAFF,
+        ("GET", "/programmes/{programme_id}/versions"): STAFF,
+        ("POST", "/programmes/{programme_id}/versions"): PLANNERS,
+        ("GET", "/cohorts"): STAFF,
+        ("POST", "/cohorts"): PLANNERS,
+        ("GET", "/cohorts/{cohort_id}"): STAFF,
+        ("PATCH", "/cohorts/{cohort_id}"): PLANNERS,
+        # a participant's personal record: the referring side (inspector) and his cohort's psychologist
+        ("GET", "/participants"): frozenset({INSP, ADM}),
+        ("POST", "/participants"): frozenset({INSP, ADM}),
+        ("GET", "/participants/{participant_id}"): frozenset({INSP, PSY, ADM}),
+        ("GET", "/protection-orders"): frozenset({INSP, SUP, MGR, ADM}),
+        ("POST", "/protection-orders"): frozenset({INSP, MGR, ADM}),
+        ("GET", "/protection-orders/{order_id}"): frozenset({INSP, SUP, MGR, ADM}),
+        ("PATCH", "/protection-orders/{order_id}"): frozenset({INSP, MGR, ADM}),
+        ("POST", "/protection-orders/{order_id}/extensions"): frozenset({INSP, MGR, ADM}),
+        ("PUT", "/protection-orders/{order_id}/correction-plan"): frozenset({INSP, PSY, MGR, ADM}),
+        ("GET", "/enrolments"): STAFF,
+        ("POST", "/enrolments"): frozenset({INSP, MGR, ADM}),
+        ("GET", "/enrolments/{enrolment_id}"): STAFF,
+        ("GET", "/enrolments/{enrolment_id}/transitions"): STAFF,
+        ("POST", "/enrolments/{enrolment_id}/transitions"): frozenset({PSY, INSP, MGR, ADM}),
+        ("POST", "/enrolments/{enrolment_id}/transfer"): frozenset({INSP, MGR, ADM}),
+        ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
+    },
+    "sessions": {
+        **COMMON,
+        ("GET", "/cohorts/{cohort_id}/sessions"): STAFF,
+        ("POST", "/cohorts/{cohort_id}/sessions"): frozenset({PSY, MGR, ADM}),
+        ("POST", "/cohorts/{cohort_id}/sessions/plan"): frozenset({PSY, MGR, ADM}),
+        ("PUT", "/sessions/{session_id}/fidelity"): frozenset({PSY}),
+        ("GET", "/sessions"): STAFF,
+        ("GET", "/enrolments/{enrolment_id}/attendance"): STAFF,
+        ("GET", "/sessions/{session_id}"): STAFF,
+        ("PATCH", "/sessions/{session_id}"): frozenset({PSY, MGR, ADM}),
+        ("GET", "/sessions/{session_id}/attendance"): STAFF,
+        ("POST", "/sessions/{session_id}/attendance"): frozenset({PSY}),
+        ("GET", "/sessions/{session_id}/attendance/{enrolment_id}/amendments"): STAFF,
+        ("POST", "/sessions/{session_id}/attendance/{enrolment_id}/amendments"): frozenset({PSY}),
+        # confidential notes: the cohort's psychologists, and nobody else, whatever their rank
+        ("GET", "/sessions/{session_id}/notes"): frozenset({PSY}),
+        ("POST", "/sessions/{session_id}/notes"): frozenset({PSY}),
+    },
+    "risk": {
+        **COMMON,
+        ("GET", "/flags"): CASE_READERS,
+        ("GET", "/flags/{flag_id}"): CASE_READERS,
+        ("POST", "/flags/{flag_id}/acknowledge"): CASE_ACTORS,
+        ("POST", "/flags/{flag_id}/resolve"): CASE_ACTORS,
+        ("GET", "/enrolments/{enrolment_id}/incidents"): CASE_READERS,
+        ("POST", "/enrolments/{enrolment_id}/incidents"): frozenset({INSP, SUP, SW, ADM}),
+        ("GET", "/instruments"): NOT_PERSONAL,
+        ("POST", "/instruments"): PLANNERS,
+        ("GET", "/instruments/{instrument_id}"): NOT_PERSONAL,
+        ("GET", "/enrolments/{enrolment_id}/assessments"): CASE_READERS,
+        ("POST", "/enrolments/{enrolment_id}/assessments"): frozenset({PSY, INSP, ADM}),
+        ("GET", "/rules"): NOT_PERSONAL,
+        ("POST", "/rules"): frozenset({ADM}),
+        ("GET", "/rules/versions/{version}"): NOT_PERSONAL,
+        ("POST", "/recomputes"): frozenset({ADM}),
+        ("GET", "/recomputes/{recompute_id}"): frozenset({ADM, MGR, AUD}),
+        ("GET", "/enrolments/{enrolment_id}/risk"): CASE_READERS,
+    },
+    "notify": {
+        **COMMON,
+        ("GET", "/notifications"): RECIPIENTS,
+        ("GET", "/notifications/{notification_id}"): RECIPIENTS,
+        ("POST", "/notifications/{notification_id}/acknowledge"): RECIPIENTS,
+        ("GET", "/contacts/{user_id}"): RECIPIENTS,  # one's own; an administrator anyone's
+        ("PUT", "/contacts/{user_id}"): frozenset({ADM}),
+        # the signed link in an e-mail or SMS: the link's own signature is its authority
+        ("GET", "/ack/{token}"): PUBLIC,
+        ("POST", "/ack/{token}"): PUBLIC,
+        ("GET", "/routing"): frozenset({ADM, MGR, SUP, AUD}),
+        ("POST", "/routing"): frozenset({ADM}),
+        ("GET", "/figures"): frozenset({MGR, SUP, ADM}),
+    },
+}

@@ -1,0 +1,207 @@
+"""Bad input to the services, as it comes in the field (issue 9, "Bad input"): bodies over the size limit, bodies
+that are not JSON, and names typed in every script and keyboard of Uzbekistan, stored and read back exactly.
+
+The services keep text exactly as sent: no Unicode normalisation (NFC and NFD forms of one name are stored as two
+different strings, each read back unchanged) and no trimming of invisible characters. Finding the same person
+under another spelling is the name key's work (enrollment's duplicate search), not the stored name's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+PROBLEM_JSON = "application/problem+json"
+REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
+MAX_BODY = 1024 * 1024  # the apps' MAX_CONTENT_LENGTH
+
+# a JSON endpoint per service that an administrator may call, with a body it would accept
+JSON_ENDPOINTS = {
+    "enrollment": ("/programmes", {"name": "Oversize", "region": REGION, "sessions_required": 12,
+                                   "max_unexcused_absences": 3}),
+    "sessions": (f"/cohorts/{uuid.uuid4()}/sessions", {"number": 1, "scheduled_at": "2026-12-01T10:00:00+05:00"}),
+    "risk": ("/instruments", {"name": "Oversize", "questions": []}),
+    "notify": ("/routing", {"rules": []}),
+}
+
+NAMES = {
+    "uzbek latin with okina and apostrophe": "Oʻtkir Gʻafurov Saʼdullayevich",  # U+02BB, U+02BC as the standard asks
+    "look-alike left quote": "O‘tkir G‘afurov",  # U+2018, as phones type it
+    "look-alike right quote": "O’tkir Sa’dullayev",  # U+2019
+    "ascii apostrophe": "O'tkir G'afurov Sa'dullayev",
+    "backtick": "O`tkir G`afurov",
+    "uzbek cyrillic": "Ўткир Ғафуров Қаҳҳорович",
+    "russian cyrillic": "Щербаков Эдуард Юрьевич",
+    "karakalpak latin": "Ájiniyaz Qosıbay ulı Ǵárezsiz Ńókis Ósiyo Úrgenish",
+    "karakalpak cyrillic": "Әжинияз Қосыбай улы Ғәрезсиз Ңөкис Өсиё Үргениш",
+    "combining acute (NFD)": "A\u0301jiniyaz N\u0301o\u0301kis",
+    "precomposed (NFC)": "\u00c1jiniyaz \u0143\u00f3kis",
+    "combining dot below and macron": "Ma\u0323\u0304qsud",
+    "emoji": "Bahodir 🙂 👨‍👩‍👦",
+    "zero-width space and joiners": "Oy\u200bbek Sar\u200cdor Jam\u200dshid",
+    "byte order mark and word joiner": "\ufeffAkmal\u2060 Nazarov",
+    "right-to-left mark": "Abdulla \u200fQodiriy",
+    "leading and trailing spaces": "  Rustam  Hamidov  ",
+    "arabic script": "عبدالله قادری",
+    "astral plane letters": "𝐑𝐮𝐬𝐭𝐚𝐦 𐌰𐌱",
+}
+
+
+def bearer(t: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {t}"}
+
+
+def assert_problem(response: Any, *statuses: int) -> dict[str, Any]:
+    """A refusal in the agreed shape that says what was wrong."""
+    assert response.status_code in statuses, (response.status_code, response.get_data(as_text=True)[:500])
+    assert response.mimetype == PROBLEM_JSON, response.mimetype
+    body = response.get_json()
+    assert body["status"] == response.status_code and body["detail"].strip()
+    if response.status_code == 422:
+        assert body["errors"], body
+    return dict(body)
+
+
+# -- oversized bodies ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("service", sorted(JSON_ENDPOINTS))
+def test_a_body_over_one_mebibyte_is_refused_with_413_problem(service, app_for, token):
+    client = app_for(service).test_client()
+    path, _ = JSON_ENDPOINTS[service]
+    body = b'{"name": "' + b"x" * MAX_BODY + b'"}'
+    response = client.post(path, data=body, content_type="application/json",
+                           headers=bearer(token("admin-big", "administrator")))
+    problem = assert_problem(response, 413)
+    assert "larger than 1 MiB" in problem["detail"]
+
+
+def test_a_body_just_under_the_limit_is_read_and_judged_on_its_content(app_for, token):
+    client = app_for("enrollment").test_client()
+    person = {"full_name": "x" * (MAX_BODY - 500), "birth_date": "1980-01-01", "region": REGION, "district": DISTRICT}
+    response = client.post("/participants", json=person,
+                           headers=bearer(token("insp-big", "inspector", region=REGION, district=DISTRICT)))
+    problem = assert_problem(response, 422)
+    assert "full_name" in problem["errors"]
+
+
+# -- bodies that are not JSON ---------------------------------------------------------------------------------
+NOT_JSON = {
+    "text/plain": ("text/plain", b'{"name": "x"}'),
+    "form-encoded": ("application/x-www-form-urlencoded", b"name=x&region=y"),
+    "multipart": ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n'),
+    "xml": ("application/xml", b"<programme><name>x</name></programme>"),
+    "no content type": (None, b'{"name": "x"}'),
+    "malformed json": ("application/json", b'{"name": "x",'),
+    "json with a bad utf-8 byte": ("application/json", b'{"name": "\xff\xfe"}'),
+    "json array, not an object": ("application/json", b"[1, 2, 3]"),
+    "json string, not an object": ("application/json", b'"programme"'),
+    "json null": ("application/json", b"null"),
+    "empty body": ("application/json", b""),
+    "json with a nul character": ("application/json", b'{"name": "a\\u0000b"}'),
+}
+
+
+@pytest.mark.parametrize("service", sorted(JSON_ENDPOINTS))
+@pytest.mark.parametrize("kind", sorted(NOT_JSON))
+def test_a_body_that_is_not_a_json_object_is_a_4xx_problem_never_a_500(service, kind, app_for, token):
+    client = app_for(service).test_client()
+    path, _ = JSON_ENDPOINTS[service]
+    content_type, body = NOT_JSON[kind]
+    headers = bearer(token("admin-types", "administrator"))
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = client.post(path, data=body, headers=headers)
+    problem = assert_problem(response, 400, 415, 422)
+    if content_type is not None and not content_type.startswith("application/json"):
+        assert problem["status"] == 415 and "application/json" in problem["detail"], problem
+
+
+# -- names, stored exactly ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def enrollment(app_for: Callable[[str], Any], token: Callable[..., str]) -> dict[str, Any]:
+    client = app_for("enrollment").test_client()
+    inspector = bearer(token("insp-unicode", "inspector", region=REGION, district=DISTRICT))
+    manager = bearer(token("mgr-unicode", "manager", region=REGION))
+    programme = client.post("/programmes", headers=manager, json={
+        "name": f"Unicode {uuid.uuid4().hex[:6]}", "sessions_required": 12, "max_unexcused_absences": 3,
+        "region": REGION})
+    assert programme.status_code == 201, programme.get_data(as_text=True)
+    return {"client": client, "inspector": inspector, "manager": manager, "programme": programme.get_json()["id"]}
+
+
+@pytest.mark.parametrize("label", list(NAMES))
+def test_a_participants_name_is_stored_and_read_back_exactly(label, enrollment):
+    client, name = enrollment["client"], NAMES[label]
+    # a birth date of its own per name: the same name and birth date would be reported as a possible duplicate
+    born = date(1960, 1, 1) + timedelta(days=list(NAMES).index(label) * 97 + uuid.uuid4().int % 90)
+    created = client.post("/participants", headers=enrollment["inspector"], json={
+        "full_name": name, "birth_date": born.isoformat(), "region": REGION, "district": DISTRICT,
+        "not_a_duplicate_of": []})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["full_name"] == name
+    again = client.get(f"/participants/{created.get_json()['id']}", headers=enrollment["inspector"])
+    assert again.status_code == 200 and again.get_json()["full_name"] == name
+
+
+def test_nfc_and_nfd_forms_of_one_name_are_each_kept_as_sent(enrollment):
+    client = enrollment["client"]
+    forms = ["\u00c1jiniyaz \u0143\u00f3kisov", "A\u0301jiniyaz N\u0301o\u0301kisov"]  # NFC, then NFD
+    kept = []
+    for i, name in enumerate(forms):
+        created = client.post("/participants", headers=enrollment["inspector"], json={
+            "full_name": name, "birth_date": f"197{i}-03-0{i + 1}", "region": REGION, "district": DISTRICT})
+        assert created.status_code == 201, created.get_data(as_text=True)
+        kept.append(client.get(f"/participants/{created.get_json()['id']}",
+                               headers=enrollment["inspector"]).get_json()["full_name"])
+    assert kept == forms and kept[0] != kept[1]
+
+
+def test_a_name_with_a_nul_character_is_refused_with_a_problem_not_a_500(enrollment):
+    response = enrollment["client"].post("/participants", headers=enrollment["inspector"], json={
+        "full_name": "Akmal\x00Nazarov", "birth_date": "1981-04-04", "region": REGION, "district": DISTRICT})
+    assert_problem(response, 400, 422)
+
+
+@pytest.mark.parametrize("label", ["uzbek latin with okina and apostrophe", "karakalpak latin", "combining acute (NFD)",
+                                   "emoji", "zero-width space and joiners", "uzbek cyrillic"])
+def test_a_cohort_name_is_stored_and_read_back_exactly(label, enrollment):
+    client, name = enrollment["client"], NAMES[label]
+    created = client.post("/cohorts", headers=enrollment["manager"], json={
+        "programme_id": enrollment["programme"], "name": name, "region": REGION, "district": DISTRICT,
+        "facilitator_ids": ["psy-unicode"], "start_date": "2026-12-07"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["name"] == name
+    again = client.get(f"/cohorts/{created.get_json()['id']}", headers=enrollment["manager"])
+    assert again.status_code == 200 and again.get_json()["name"] == name
+
+
+@pytest.fixture(scope="module")
+def session_of_a_group(app_for, token, stack) -> dict[str, Any]:
+    """A cohort known to sessions (as enrollment's events would leave it) and one of its sessions."""
+    engine = sa.create_engine(stack.database_url("sessions"))
+    cohort, psy = uuid.uuid4(), f"psy-{uuid.uuid4().hex[:6]}"
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO cohort_view VALUES (:c, :p, :r, :d, :f, 8)"),
+                  {"c": cohort, "p": uuid.uuid4(), "r": REGION, "d": DISTRICT, "f": [psy]})
+    engine.dispose()
+    client = app_for("sessions").test_client()
+    headers = bearer(token(psy, "psychologist", region=REGION, district=DISTRICT))
+    created = client.post(f"/cohorts/{cohort}/sessions", headers=headers, json={
+        "number": 1, "scheduled_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat()})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    return {"client": client, "headers": headers, "session": created.get_json()["id"]}
+
+
+def test_note_texts_are_stored_and_read_back_exactly(session_of_a_group):
+    client, headers, sid = (session_of_a_group[k] for k in ("client", "headers", "session"))
+    texts = [NAMES[label] + "\nʻ ʼ ‘ ’ ' — ".join(["", ""]) + label for label in NAMES]
+    for text in texts:
+        written = client.post(f"/sessions/{sid}/notes", headers=headers, json={"text": text})
+        assert written.status_code == 201, written.get_data(as_text=True)
+    read = client.get(f"/sessions/{sid}/notes", headers=headers)
+    assert read.status_code == 200
+    assert sorted(n["text"] for n in read.get_json()) == sorted(texts)
