@@ -15,7 +15,6 @@ The number of cases each service answered, and the time it took, is printed in e
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,6 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from qadam.auth import PUBLIC, access_rule
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -62,30 +60,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 def openapi_document(service: str, app: Any) -> dict[str, Any]:
-    """The committed document, corrected on two points where it says less than the app does (both come from the
-    shared document generation in qadam.web, outside this module; remove a correction once the document has it):
-
-    - public operations (health, readiness, metrics, notify's signed acknowledgement link) inherit the global
-      bearer requirement, so schemathesis would expect a request without a token to be refused there; the app's
-      own access rules say which operations are public, and those get `security: []`;
-    - error responses (422, `default`) are documented as `application/json`, while every error is sent as
-      `application/problem+json` (DESIGN.md): they are documented under that media type instead;
-    - the Problem schema forbids members beyond its own, while RFC 9457 lets a problem carry extension members
-      (a 409 names `existing_code` or `possible_duplicates`): it allows them.
-    """
-    document = json.loads((ROOT / "services" / service / "openapi.json").read_text())
-    for response in document.get("components", {}).get("responses", {}).values():  # the shared error answers
-        content = response.get("content", {})
-        if "application/json" in content:
-            content[PROBLEM_JSON] = content.pop("application/json")
-    document["components"]["schemas"]["Problem"]["additionalProperties"] = True
-    for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        for method in rule.methods or ():
-            operation = document["paths"].get(path, {}).get(method.lower())
-            if operation is not None and access_rule(app, rule.endpoint, method) == PUBLIC:
-                operation["security"] = []
-    return document
+    """The committed document, as it is: public operations say `security: []`, errors are documented as
+    `application/problem+json`, and a problem may carry extension members (qadam.web)."""
+    return dict(json.loads((ROOT / "services" / service / "openapi.json").read_text()))
 
 
 def fuzz(schema: Any, app: Any, headers: dict[str, str]) -> int:

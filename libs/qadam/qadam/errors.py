@@ -8,7 +8,6 @@ from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .bodies import refuse_bodies_not_json
 from .log import current_correlation_id, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -94,7 +93,6 @@ _UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "08000", "08001", "08003", 
 def register_problem_handlers(app: Flask) -> None:
     """Make every 4xx and 5xx a problem+json body: never an HTML page, never a stack trace."""
     # refusing a body that is not JSON belongs beside the error handlers until qadam.web registers it itself
-    refuse_bodies_not_json(app)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import http
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 import structlog
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from marshmallow import fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import idempotency
 from .auth import TokenVerifier, init_auth, mark_public_endpoint, public
+from .bodies import refuse_bodies_not_json
 from .bus import broker_reachable
 from .config import Settings
 from .db import make_engine, make_session_factory, transaction
@@ -30,6 +33,7 @@ from .errors import http_exception_to_problem, register_problem_handlers
 from .log import configure_logging, get_logger, new_correlation_id
 
 log = get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 
 HTTP_REQUESTS = Counter("qadam_http_requests_total", "HTTP requests answered", ["service", "method", "endpoint", "status"])
@@ -43,8 +47,23 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return http_exception_to_problem(error)
 
+    def _register_responses(self) -> None:
+        """flask-smorest's shared error answers, documented as what they are: `application/problem+json`."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
 
 class ProblemSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE  # RFC 9457 extension members: a 409 names `existing_code`, `possible_duplicates`, ...
+
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
@@ -85,6 +104,7 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
     _mark_document_views_public(app)
     init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
     init_auth(app, verifier or TokenVerifier.from_settings(settings))
+    refuse_bodies_not_json(app)  # after auth: a request without a token hears 401 first, whatever it sent
     from .audit import init_audit, search_blueprint  # audit's search uses this module's pagination
 
     init_audit(app)  # registered before idempotency: the first answer of a write is kept even if its audit fails
@@ -149,6 +169,7 @@ def _operations_blueprint() -> Blueprint:
 
     @blp.route("/healthz")
     @blp.response(200, HealthSchema)
+    @blp.doc(security=[])
     @public
     def healthz() -> dict[str, Any]:
         """The process is alive."""
@@ -157,13 +178,14 @@ def _operations_blueprint() -> Blueprint:
     @blp.route("/readyz")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema)
+    @blp.doc(security=[])
     @public
     def readyz() -> Any:
         """The database and the broker both answer."""
         return readiness()
 
     @blp.route("/metrics")
-    @blp.doc(responses={200: {"description": "Prometheus text format"}})
+    @blp.doc(responses={200: {"description": "Prometheus text format"}}, security=[])
     @public
     def metrics() -> Response:
         """Prometheus metrics of this service's web processes."""
@@ -226,7 +248,7 @@ def read_session() -> Iterator[Session]:
 
 # -- pagination ------------------------------------------------------------------------------------
 class PageArgs(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
                                metadata={"description": "At most 100 (QADAM_PAGE_SIZE_MAX)."})
 

@@ -121,6 +121,7 @@ class AckLink(MethodView):
     """The signed link in a message: opening it shows what it acknowledges; the button acknowledges it. (A link
     preview or a mail scanner that opens the link acknowledges nothing.)"""
 
+    @blp.doc(security=[], summary="The page a signed link in a message opens: what it acknowledges, and a button.")
     @public
     def get(self, token: str) -> Response:
         with read_session() as s:
@@ -128,6 +129,7 @@ class AckLink(MethodView):
             done = notification.acknowledged_at is not None
         return _ack_page(notification, token, done=done)
 
+    @blp.doc(security=[], summary="Acknowledge through the signed link: the link is the credential.")
     @public
     def post(self, token: str) -> Response:
         with unit_of_work() as s:
