@@ -85,6 +85,14 @@ class Settings:
         "QADAM_ORDER_EXPIRY_WARNING_DAYS", 7, "Days before a protection order expires when an unfinished programme is flagged.")
     order_scan_seconds: float = _setting(
         "QADAM_ORDER_SCAN_SECONDS", 300.0, "How often enrollment's worker looks for overdue plans and expiring orders.")
+    retention_days: int = _setting(
+        "QADAM_RETENTION_DAYS", 1826,
+        "enrollment: a participant whose enrolments all ended (completed and followed up, closed, exited, excluded) "
+        "and whose protection orders all expired longer ago than this is anonymised by `python -m "
+        "enrollment.retention`; the figures reports need are kept (5 years: see README, Deployment and data "
+        "protection).")
+    retention_batch_size: int = _setting(
+        "QADAM_RETENTION_BATCH_SIZE", 500, "enrollment: participants the retention command anonymises in one transaction.")
     consumer_prefetch: int = _setting(
         "QADAM_CONSUMER_PREFETCH", 500,
         "Unacknowledged messages a consumer holds at once; what has arrived is handled in one transaction.")

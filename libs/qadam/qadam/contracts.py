@@ -129,6 +129,15 @@ class OrderExpiring(OrderAttention):
     """The order expires soon (`days_left`) while his programme is unfinished."""
 
 
+class ParticipantAnonymised(EventSchema):
+    """His cases ended longer ago than the retention period and enrollment anonymised him (enrollment.retention):
+    what the others hold about his enrolments that could identify him or the victim goes too; figures stay."""
+
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "All his enrolments."})
+    anonymised_at = fields.AwareDateTime(required=True)
+
+
 class AttendanceRecorded(EventSchema):
     mark_id = fields.UUID(required=True)
     session_id = fields.UUID(required=True)
@@ -285,6 +294,10 @@ ORDER_PLAN_OVERDUE = catalog.register(EventType(
 ORDER_EXPIRING = catalog.register(EventType(
     "enrollment.order.expiring", 1, "enrollment", OrderExpiring,
     "A protection order expires within the set number of days while his programme is unfinished."))
+PARTICIPANT_ANONYMISED = catalog.register(EventType(
+    "enrollment.participant.anonymised", 1, "enrollment", ParticipantAnonymised,
+    "A participant's cases ended longer ago than the retention period and enrollment anonymised him: sessions "
+    "deletes the confidential notes about his enrolments and clears excuse reasons, risk clears incident details."))
 ATTENDANCE_RECORDED = catalog.register(EventType(
     "sessions.attendance.recorded", 1, "sessions", AttendanceRecorded,
     "One participant's attendance at one session was recorded (one event per mark)."))

@@ -26,11 +26,11 @@ DELIVERY_LIMIT = 10
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "enrollment": ("sessions.attendance.recorded", "sessions.attendance.amended"),  # progress, completion, exit
     "sessions": ("enrollment.cohort.created", "enrollment.cohort.updated", "enrollment.enrolled",
-                 "enrollment.status.changed", "enrollment.transferred"),
+                 "enrollment.status.changed", "enrollment.transferred", "enrollment.participant.anonymised"),
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
              "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed",
-             "notify.alert.acknowledged"),
+             "notify.alert.acknowledged", "enrollment.participant.anonymised"),
     # a flag or a level names whom to tell: notify needs no projection of enrolments
     "notify": ("risk.flag.raised", "risk.level.changed", "risk.flag.acknowledged", "risk.flag.resolved",
                "portal.user.changed"),

@@ -99,6 +99,8 @@ class Participant(Base):
     preferred_language: Mapped[str] = mapped_column(sa.String(10))
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = _now()
+    # set by the retention command (enrollment.retention): name, PINFL, phone, mahalla cleared, birth date -> 1 January
+    anonymised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.Index("ix_participant_name_key_birth_date", "name_key", "birth_date"),)
 

@@ -152,6 +152,9 @@ class ParticipantOut(ParticipantIn):
     id = fields.UUID(dump_only=True)
     code = fields.String(dump_only=True, metadata={"description": "Pseudonymous code used outside enrollment."})
     created_at = fields.DateTime(dump_only=True)
+    anonymised_at = fields.DateTime(dump_only=True, allow_none=True, metadata={
+        "description": "When the retention command anonymised him (name, PINFL, phone and mahalla cleared, birth "
+                       "date kept as 1 January of its year); null: not anonymised."})
 
 
 class ParticipantSearch(PageArgs):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .domain import OPEN_STATUSES
 from .evaluation import evaluate_enrolments, lock_enrolments
-from .models import AttendanceFact, EnrolmentView, Flag, Signal
+from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
 
 log = get_logger(__name__)
 
@@ -120,6 +120,19 @@ def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings)
         log.info("flag_acknowledged", flag_id=str(d["flag_id"]), via=f"notify ({d['via']})")
 
 
+def on_participant_anonymised(session: Session, event: Event, *, settings: Settings) -> None:
+    """enrollment anonymised him after the retention period: the sealed details of the incidents about him (they
+    may describe the victim, where she lives, what happened) are cleared. The incidents' kind, date, severity and
+    area stay, and so do flags and levels: they are the figures."""
+    d = event.data
+    about_him = Incident.participant_code == d["participant_code"]
+    if d["enrolment_ids"]:
+        about_him = sa.or_(about_him, Incident.enrolment_id.in_(d["enrolment_ids"]))
+    cleared = session.execute(sa.update(Incident).where(about_him, Incident.details_sealed.is_not(None))
+                              .values(details_sealed=None).returning(Incident.id)).all()
+    log.info("incident_details_cleared", participant_code=d["participant_code"], incidents=len(cleared))
+
+
 def handlers(settings: Settings) -> dict[str, Handler]:
     marks = batch_handler(partial(on_attendance_recorded, settings=settings),
                           partial(on_attendance_batch, settings=settings))
@@ -136,4 +149,5 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "sessions.attendance.recorded": marks,
         "sessions.attendance.amended": marks,
         "notify.alert.acknowledged": partial(on_alert_acknowledged, settings=settings),
+        "enrollment.participant.anonymised": partial(on_participant_anonymised, settings=settings),
     }

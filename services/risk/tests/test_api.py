@@ -4,7 +4,7 @@ levels and their history, rules as data and the recompute, the explanation."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -356,3 +356,34 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
     seen = client.get(f"/flags/{flag['id']}", headers=who("inspector")).get_json()
     assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "insp-r")
     assert outbox(engine, "risk.flag.acknowledged", enrolment) == []  # nothing echoes back to notify
+
+
+def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figures_kept(client, who, enrol, risk_db):
+    """enrollment.participant.anonymised (retention): the sealed details of his incidents go, the incidents and
+    their flags stay; another man's are untouched; delivered again, it changes nothing more."""
+    from qadam.contracts import catalog
+    from qadam.db import transaction
+    from risk.handlers import handlers
+
+    settings, factory, engine = risk_db
+    his, other = enrol(), enrol()
+    for enrolment in (his, other):
+        assert client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+            "kind": "order_breach", "occurred_on": date.today().isoformat(), "severity": "serious",
+            "details": "Came to her sister's flat, Al-Xorazmiy 12."}).status_code == 201
+    with engine.connect() as c:
+        code = c.execute(sa.text("SELECT participant_code FROM enrolment_view WHERE enrolment_id = :e"),
+                         {"e": his}).scalar_one()
+    anonymised = catalog.parse(catalog.build("enrollment.participant.anonymised", {
+        "participant_code": code, "enrolment_ids": [his], "anonymised_at": datetime.now(UTC)},
+        producer="enrollment", correlation_id="c", causation_id=None))
+    handle = handlers(settings)["enrollment.participant.anonymised"]
+    for _ in range(2):
+        with transaction(factory) as s:
+            handle(s, anonymised)
+    [gone] = client.get(f"/enrolments/{his}/incidents", headers=who("inspector")).get_json()["items"]
+    [kept] = client.get(f"/enrolments/{other}/incidents", headers=who("inspector")).get_json()["items"]
+    assert gone["details"] is None and gone["kind"] == "order_breach" and gone["severity"] == "serious"
+    assert kept["details"] == "Came to her sister's flat, Al-Xorazmiy 12."
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM flag WHERE enrolment_id = :e"), {"e": his}).scalar() >= 1

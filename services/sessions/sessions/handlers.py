@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from .models import CohortView, RosterEntry
+from .models import AttendanceMark, CohortView, RosterEntry, SessionNote
 
 COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status", "start_date",
                  "curriculum", "schedule")
@@ -51,7 +52,21 @@ def on_enrolment_moved(session: Session, event: Event) -> None:
                                                where=RosterEntry.version < d["version"]))
 
 
+def on_participant_anonymised(session: Session, event: Event) -> None:
+    """enrollment anonymised him after the retention period: the confidential notes about his enrolments are
+    deleted and the excuses given for his absences cleared (they may name him, his family or the victim). His
+    marks' statuses stay: they are the attendance figures. Notes about a whole group are left as they are."""
+    ids = event.data["enrolment_ids"]
+    if not ids:
+        return
+    session.execute(sa.delete(SessionNote).where(SessionNote.enrolment_id.in_(ids)))
+    session.execute(sa.update(AttendanceMark).where(AttendanceMark.enrolment_id.in_(ids),
+                                                    AttendanceMark.excuse_reason.is_not(None))
+                    .values(excuse_reason=None))
+
+
 def handlers(settings: Settings) -> dict[str, Handler]:
     return {"enrollment.cohort.created": on_cohort_created, "enrollment.cohort.updated": on_cohort_updated,
             "enrollment.enrolled": on_enrolled, "enrollment.status.changed": on_enrolment_moved,
-            "enrollment.transferred": on_enrolment_moved}
+            "enrollment.transferred": on_enrolment_moved,
+            "enrollment.participant.anonymised": on_participant_anonymised}

@@ -72,3 +72,32 @@ def test_a_transfer_arriving_after_a_later_status_change_changes_nothing(deliver
         assert (entry.cohort_id, entry.status, entry.version) == (new, "assessed", 3)
         assert s.execute(sa.select(sa.func.count()).select_from(RosterEntry)
                          .where(RosterEntry.enrolment_id == eid)).scalar() == 1
+
+
+def test_an_anonymised_participant_s_notes_and_excuses_go_and_his_marks_stay(deliver):
+    """enrollment.participant.anonymised (retention): the notes about his enrolments are deleted and his excuses
+    cleared; his marks' statuses, the group's notes and another man's stay; delivered again, nothing more changes."""
+    from sessions.models import AttendanceMark, GroupSession, SessionNote
+
+    run, factory = deliver
+    his, other, now = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
+    with transaction(factory) as s:
+        group = GroupSession(cohort_id=uuid.uuid4(), number=1, scheduled_at=now, status="held", created_by="psy-k")
+        s.add(group)
+        s.flush()
+        for enrolment in (his, other, None):
+            s.add(SessionNote(session_id=group.id, enrolment_id=enrolment, sealed=b"token", written_by="psy-k",
+                              written_at=now))
+        for enrolment in (his, other):
+            s.add(AttendanceMark(session_id=group.id, enrolment_id=enrolment, status="excused",
+                                 excuse_reason="His wife Dilnoza was in hospital", recorded_by="psy-k", recorded_at=now))
+    anonymised = event("enrollment.participant.anonymised", {
+        "participant_code": "P-2020-000001", "enrolment_ids": [his], "anonymised_at": now})
+    run(anonymised, anonymised)
+    with transaction(factory) as s:
+        notes = s.execute(sa.select(SessionNote.enrolment_id).where(SessionNote.session_id == group.id)).scalars().all()
+        marks = {enrolment: reason for enrolment, reason in s.execute(
+            sa.select(AttendanceMark.enrolment_id, AttendanceMark.excuse_reason).where(AttendanceMark.session_id == group.id))}
+        statuses = set(s.execute(sa.select(AttendanceMark.status).where(AttendanceMark.session_id == group.id)).scalars())
+    assert sorted(notes, key=str) == sorted([other, None], key=str)
+    assert marks == {his: None, other: "His wife Dilnoza was in hospital"} and statuses == {"excused"}
