@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test install lint docs bench clean browser
+.PHONY: run test install lint docs bench clean browser chaos
 
 $(STAMP): constraints.txt libs/qadam/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 ## test: lint and types, then unit, integration, end-to-end and browser tests against the real PostgreSQL and RabbitMQ
 test: lint browser
 	$(BIN)/python -m pytest
+
+## chaos: the full fault suite (5,000 marks; broker, workers and database killed or restarted) on a private
+## PostgreSQL cluster and RabbitMQ node it starts itself; `make test` runs its short form
+chaos: $(STAMP)
+	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos -m chaos -p no:cacheprovider
 
 ## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself)
 browser:

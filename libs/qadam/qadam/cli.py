@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import API_SERVICES, SERVICES, Settings, settings_table
+from .topology import SUBSCRIPTIONS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("services", nargs="*", default=list(SERVICES))
 
     replay = sub.add_parser("replay", help="return parked messages of a service to its queue")
-    replay.add_argument("service", choices=[s for s in API_SERVICES if s != "enrollment"])
+    # every service that consumes has a parking queue (enrollment too: it follows attendance for progress)
+    replay.add_argument("service", choices=list(SUBSCRIPTIONS))
     replay.add_argument("--limit", type=int)
 
     audit = sub.add_parser("audit", help="the audit log of a service's API")

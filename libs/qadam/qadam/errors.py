@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, json
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .log import current_correlation_id, get_logger
@@ -128,7 +128,11 @@ def register_problem_handlers(app: Flask) -> None:
             return _integrity(error)
         if isinstance(error, DataError):
             return _data(error)
-        if error.connection_invalidated or getattr(error.orig, "sqlstate", "") in _UNAVAILABLE:
+        sqlstate = getattr(error.orig, "sqlstate", "")
+        # A connection that could not be made (refused, reset, "the database system is starting up" while it
+        # restarts) fails in the driver before any statement, with no SQLSTATE: unavailable, not a bug.
+        refused = isinstance(error, OperationalError) and sqlstate is None
+        if error.connection_invalidated or refused or sqlstate in _UNAVAILABLE:
             # The database restarted or is unreachable: nothing was written; the client may simply retry.
             log.warning("database_unavailable", error=repr(error.orig))
             response = http_exception_to_problem(Problem(

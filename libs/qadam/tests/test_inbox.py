@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +23,7 @@ from qadam.testing import (
     publish_raw,
     queue_depth,
     wait_until,
+    worker_process,
 )
 from qadam.topology import SUBSCRIPTIONS
 
@@ -152,3 +156,99 @@ def test_consumer_reconnects_after_the_broker_drops_its_connection(harness):
     second = attendance_event()
     publish_envelope(h.settings.amqp_url, second)
     wait_until(lambda: len(h.handled()) == 2, timeout=30, what="the event sent after the connection was dropped")
+
+
+# -- issue 9, Faults: graceful stop, and the operator's `qadam replay` ------------------------------------------
+QADAM = str(Path(sys.executable).with_name("qadam"))
+
+
+@pytest.fixture
+def risk_stack(isolated_stack):
+    return isolated_stack("risk")
+
+
+def test_stop_finishes_and_acks_the_message_in_hand_and_takes_no_more(risk_stack):
+    h = Harness(risk_stack)
+    held, release = attendance_event(), threading.Event()
+    in_hand = threading.Event()
+    handle = h.handle
+
+    def slow(session, event):
+        if str(event.data["mark_id"]) == str(held["data"]["mark_id"]):
+            in_hand.set()
+            assert release.wait(30)
+        handle(session, event)
+
+    h.consumer.handlers["sessions.attendance.recorded"] = slow
+    try:
+        h.start()
+        publish_envelope(h.settings.amqp_url, held)
+        assert in_hand.wait(30), "the first message never reached the handler"
+        h.stop.set()  # what SIGTERM does in a worker process (qadam.worker.run_worker)
+        later = [attendance_event(), attendance_event()]
+        for event in later:
+            publish_envelope(h.settings.amqp_url, event)
+        release.set()
+        h.thread.join(30)
+        assert not h.thread.is_alive(), "the consumer did not stop"
+        # the message in hand was finished and acknowledged; the two sent after the stop were left in the queue
+        assert [str(m) for m in h.handled()] == [str(held["data"]["mark_id"])]
+        wait_until(lambda: queue_depth(h.settings.amqp_url, "risk.incoming") == 2, what="the later two, ready")
+        # the next consumer takes them, and the one handled before is not delivered again
+        stop = threading.Event()
+        nxt = Consumer(h.settings, h.factory, h.consumer.handlers, stop)
+        thread = threading.Thread(target=nxt.run, daemon=True)
+        thread.start()
+        try:
+            wait_until(lambda: len(h.handled()) == 3, what="the later two handled by the next consumer")
+            wait_until(lambda: queue_depth(h.settings.amqp_url, "risk.incoming") == 0, what="all acked")
+        finally:
+            stop.set()
+            thread.join(30)
+        assert nxt.counts[Outcome.DUPLICATE] == 0
+    finally:
+        h.close()
+
+
+def test_a_worker_process_stops_cleanly_on_sigterm(risk_stack, tmp_path):
+    declare_topology(risk_stack.settings("risk"))
+    worker = worker_process(risk_stack, "risk", tmp_path).start()
+    try:
+        wait_until(lambda: any(line.get("event") == "consumer_started" for line in worker.log_lines()), timeout=30,
+                   what="the worker's consumer")
+    finally:
+        code = worker.stop()  # SIGTERM, then up to 20 s
+    assert code == 0
+    events = [line.get("event") for line in worker.log_lines()]
+    assert events.index("worker_stopping") < events.index("consumer_stopped") < events.index("worker_stopped")
+
+
+def test_qadam_replay_returns_parked_poison_once_fixed(risk_stack):
+    h = Harness(risk_stack).start()
+    try:
+        poison = attendance_event()
+        mark = poison["data"]["mark_id"]
+        h.failures[str(mark)] = RuntimeError("a bug in the handler")
+        publish_envelope(h.settings.amqp_url, poison)
+        wait_until(lambda: queue_depth(h.settings.amqp_url, "risk.dead") == 1, timeout=60,
+                   what="the poison message parked at the delivery limit")
+        tried = h.attempts[str(mark)]
+        del h.failures[str(mark)]  # the cause is fixed
+        out = subprocess.run([QADAM, "replay", "risk"], env=risk_stack.environment("risk"), capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert "risk: 1 parked message(s) returned to risk.incoming" in out.stdout
+        wait_until(lambda: [str(m) for m in h.handled()] == [str(mark)], what="the replayed message handled")
+        assert queue_depth(h.settings.amqp_url, "risk.dead") == 0
+        assert h.attempts[str(mark)] == tried + 1
+    finally:
+        h.close()
+
+
+def test_qadam_replay_takes_every_service_with_a_parking_queue(isolated_stack):
+    stack = isolated_stack("enrollment")  # enrollment consumes attendance events too: it has enrollment.dead
+    declare_topology(stack.settings("enrollment"))
+    out = subprocess.run([QADAM, "replay", "enrollment"], env=stack.environment("enrollment"), capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "enrollment: 0 parked message(s) returned" in out.stdout

@@ -184,3 +184,25 @@ def test_a_remembered_token_is_still_refused_once_it_expires(jwt_keys):
     time.sleep(3.1)
     with pytest.raises(Problem, match="expired"):
         verifier.verify(short)
+
+
+def test_a_database_that_refuses_connections_or_is_starting_up_is_a_503_not_a_500(stack, token):
+    # Found by the fault suite (tests/chaos): while PostgreSQL restarts, a new connection is refused or told "the
+    # database system is starting up"; psycopg raises that at connect with no SQLSTATE, and it answered 500 when the
+    # database was back in time for the audit row. Here the view's connection is refused; the audit's is not.
+    import sqlalchemy as sa
+    from qadam.testing import free_port
+
+    blp = Blueprint("down", __name__)
+    refusing = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/postgres")
+
+    @blp.route("/count")
+    @allow(Role.MANAGER)
+    def count():
+        with refusing.connect() as c:
+            return {"count": c.execute(sa.text("SELECT 1")).scalar_one()}
+
+    app = build_app("enrollment", [blp], stack.base_settings("enrollment"))
+    response = app.test_client().get("/count", headers=bearer(token("mgr-1", "manager", region="Toshkent")))
+    body = assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "1" and "nothing was saved" in body["detail"]

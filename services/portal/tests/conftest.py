@@ -40,9 +40,28 @@ def portal_system(portal_stack: Stack, portal_mail: MailCatcher,
     running = RunningSystem(portal_stack, tmp_path_factory.mktemp("portal-logs"))
     try:
         running.start({"notify": {"smtp_port": portal_mail.port}})
+        _RUNNING.append(running)
         yield running
     finally:
         running.stop()
+
+
+_RUNNING: list[RunningSystem] = []
+_APPS: list[Any] = []
+_HERE = Path(__file__).parent
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The portal's system stops as soon as its last test has run, not at the end of the whole run: the tests after
+    it start a system of their own, and two at once hold more database connections than a default PostgreSQL
+    allows (100)."""
+    if _RUNNING and (nextitem is None or _HERE not in Path(str(nextitem.path)).parents):
+        for running in _RUNNING:
+            running.stop()
+        for app in _APPS:
+            app.extensions["qadam_engine"].dispose()
+        _RUNNING.clear()
+        _APPS.clear()
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +86,10 @@ def portal_app(portal_system: RunningSystem, portal_stack: Stack, demo: dict[str
     from portal.app import create_app
 
     urls = {f"{s}_url": u for s, u in portal_system.urls.items() if s != "portal"}
-    return create_app({**portal_stack.base_settings("portal"), **urls, "TESTING": True,
-                       "REPORT_MISSING_TRANSLATIONS": True})
+    app = create_app({**portal_stack.base_settings("portal"), **urls, "TESTING": True,
+                      "REPORT_MISSING_TRANSLATIONS": True})
+    _APPS.append(app)
+    return app
 
 
 @pytest.fixture(scope="session")
