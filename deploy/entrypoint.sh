@@ -46,6 +46,7 @@ case "$mode" in
             --threads "${WEB_THREADS:-$(if [ "$SERVICE" = portal ]; then echo 4; else echo 1; fi)}" \
             --bind "0.0.0.0:${PORT:-8000}" \
             --worker-tmp-dir /dev/shm \
+            --no-control-socket \
             --access-logfile - \
             --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms' \
             --error-logfile - \

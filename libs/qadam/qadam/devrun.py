@@ -96,6 +96,7 @@ def run() -> int:
         commands = {
             f"{service}-web": ([sys.executable, "-m", "gunicorn", "--workers", "2",
                                 *(["--threads", "4"] if service == "portal" else []), "--bind", f"127.0.0.1:{port}",
+                                "--no-control-socket",
                                 "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
                                 "--error-logfile", "-", f"{service}.app:create_app()"], web_env),
             f"{service}-worker": ([sys.executable, "-m", f"{service}.worker"], dict(os.environ)),

@@ -228,7 +228,8 @@ def web_process(stack: Stack, service: str, log_dir: Path, port: int, workers: i
     # the portal waits on the services while they may ask it for its keys: it serves with threads, as deployed
     threads = ["--threads", "4"] if service == "portal" else []
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *threads, "--bind", f"127.0.0.1:{port}",
-            "--graceful-timeout", "5", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-",
+            "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
+            "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-",
             f"{service}.app:create_app()"]
     return Process(f"{service}-web", argv, stack.environment(service, **overrides), log_dir / f"{service}-web.log")
 
