@@ -31,6 +31,7 @@ from flask import Flask, Response, g, request
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from .auth import Principal, Role, allow
 from .db import audit_log, jsonable
@@ -199,18 +200,23 @@ def search_blueprint() -> Blueprint:
     @blp.response(200, AuditPage)
     def search(args: dict[str, Any]) -> dict[str, Any]:
         """Search the audit log by user, time, route and action."""
-        query = sa.select(audit_log).order_by(audit_log.c.id.desc())
-        if "user_id" in args:
-            query = query.where(audit_log.c.user_id == args["user_id"])
-        if "since" in args:
-            query = query.where(audit_log.c.at >= args["since"])
-        if "until" in args:
-            query = query.where(audit_log.c.at < args["until"])
-        if "route" in args:
-            query = query.where(audit_log.c.route == args["route"])
-        if "action" in args:
-            query = query.where(audit_log.c.action == args["action"])
         with read_session() as session:
-            return paginate(session, query, args, row=lambda r: dict(r._mapping))
+            return search_page(session, args)
 
     return blp
+
+
+def search_page(session: Session, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A page of the audit log, newest first, narrowed by the AuditQuery fields given in `args`."""
+    query = sa.select(audit_log).order_by(audit_log.c.id.desc())
+    if args.get("user_id") is not None:
+        query = query.where(audit_log.c.user_id == args["user_id"])
+    if args.get("since") is not None:
+        query = query.where(audit_log.c.at >= args["since"])
+    if args.get("until") is not None:
+        query = query.where(audit_log.c.at < args["until"])
+    if args.get("route") is not None:
+        query = query.where(audit_log.c.route == args["route"])
+    if args.get("action") is not None:
+        query = query.where(audit_log.c.action == args["action"])
+    return paginate(session, query, dict(args), row=lambda r: dict(r._mapping))

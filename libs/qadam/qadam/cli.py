@@ -34,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("service", choices=list(SUBSCRIPTIONS))
     replay.add_argument("--limit", type=int)
 
-    audit = sub.add_parser("audit", help="the audit log of a service's API")
+    audit = sub.add_parser("audit", help="the audit log of a service (its API, or the portal's pages)")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="walk the hash chain and report every row changed, removed or inserted")
-    verify.add_argument("service", choices=API_SERVICES)
+    verify.add_argument("service", choices=SERVICES)
 
     docs = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
     docs.add_argument("--out", type=Path)

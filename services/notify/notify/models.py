@@ -78,6 +78,9 @@ class Notification(Base):
     __table_args__ = (
         # One notification per flag per person, however often the flag's event is delivered.
         sa.UniqueConstraint("flag_id", "user_id", name="uq_notification_flag_user"),
+        # the escalation sweep's question: alerts still waiting for someone to acknowledge them
+        sa.Index("ix_notification_waiting", "escalate_from",
+                 postgresql_where=sa.text("acknowledged_at IS NULL AND escalated_at IS NULL")),
     )
 
 

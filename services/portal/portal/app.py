@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
+from qadam.audit import init_audit
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
 from qadam.log import configure_logging, get_logger
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_correlation(app, SERVICE)
     init_i18n(app, settings.time_zone)
     init_websession(app, settings)
+    init_audit(app)  # after the sign-in check, which names the user (g.principal) for the audit row
     # Flask's own signed cookie carries only one-off messages ("saved") to the next page
     app.secret_key = derived_keys(settings, "portal-flash")[0]
     app.config.update(SESSION_COOKIE_NAME=("__Host-" if settings.portal_secure_cookies else "") + "qadam_flash",

@@ -1,6 +1,9 @@
 """Who is at the keyboard: the sign-in cookie, idle and absolute timeouts, the token the pages call the services
 with, CSRF protection, security headers, and deny-by-default access to every page.
 
+Every page a signed-in user opens and every form they send is written to the portal's audit log (qadam.audit,
+the same hash-chained log as the services'), with the user, the page's URL rule and the ids in its path.
+
 Every view declares who may open it (`qadam.auth.allow(...)`, or `public`); a view that says neither is refused
 to everyone. A page for signed-in users sends a browser without a sign-in to the sign-in page and back.
 """
@@ -21,7 +24,7 @@ import sqlalchemy as sa
 import structlog
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from qadam import sealing
-from qadam.auth import PUBLIC, Role, access_rule, issue_token, mark_public_endpoint
+from qadam.auth import PUBLIC, Principal, Role, access_rule, issue_token, mark_public_endpoint
 from qadam.config import Settings
 from qadam.log import get_logger
 from qadam.web import settings_of_app as settings_now  # the app's settings, as every service reads them
@@ -38,6 +41,8 @@ _TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often 
 SIGN_IN_FLOW = frozenset({"auth.sign_in", "auth.second_factor", "auth.second_factor_setup", "auth.sign_out",
                           "auth.change_password", "static", "ops.healthz", "ops.readyz", "ops.metrics", "ops.jwks",
                           "auth.language"})
+# Requests of a signed-in user that show or change nothing and so are not in the audit log: the typing keepalive.
+UNRECORDED = frozenset({"auth.alive"})
 
 
 def cookie_names(settings: Settings) -> tuple[str, str]:
@@ -211,6 +216,8 @@ def _authorise() -> Any:
     if login is None or login.stage != FULL:
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=target, why=g.get("signed_out_why")))
+    if endpoint not in UNRECORDED:  # qadam.audit records the request, refused or not, once it is answered
+        g.principal = Principal(user.id, Role(user.role), user.region, user.district, user.mahalla)
     if user.must_change_password and endpoint not in SIGN_IN_FLOW:
         return redirect(url_for("auth.change_password"))
     if rule is None:

@@ -38,9 +38,9 @@ def cohort(cohort_id, facilitators: list[str], version: int, name: str = "enroll
                         "status": "running", "version": version, **extra})
 
 
-def moved(name: str, enrolment_id, cohort_id, status: str, version: int):
+def moved(name: str, enrolment_id, cohort_id, status: str, version: int, inspector: str = "insp-k"):
     base = {"enrolment_id": enrolment_id, "participant_code": "P-2026-000777", "cohort_id": cohort_id,
-            "region": "Buxoro viloyati", "district": "Kogon", "inspector_id": "insp-k", "psychologist_id": "psy-k",
+            "region": "Buxoro viloyati", "district": "Kogon", "inspector_id": inspector, "psychologist_id": "psy-k",
             "status": status, "version": version}
     if name == "enrollment.transferred":
         return event(name, base | {"from_cohort_id": uuid.uuid4(), "transferred_at": datetime.now(UTC)})
@@ -70,8 +70,26 @@ def test_a_transfer_arriving_after_a_later_status_change_changes_nothing(deliver
     with transaction(factory) as s:
         entry = s.get(RosterEntry, eid)
         assert (entry.cohort_id, entry.status, entry.version) == (new, "assessed", 3)
+        assert entry.inspector_id == "insp-k"
         assert s.execute(sa.select(sa.func.count()).select_from(RosterEntry)
                          .where(RosterEntry.enrolment_id == eid)).scalar() == 1
+
+
+def test_the_roster_follows_the_inspector_a_transfer_hands_him_to(deliver):
+    """Who may read his attendance beyond the cohort's district: the inspector of the newest version held."""
+    run, factory = deliver
+    eid, old, new = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    enrolled = event("enrollment.enrolled", {
+        "enrolment_id": eid, "participant_code": "P-2026-000778", "cohort_id": old, "programme_id": uuid.uuid4(),
+        "inspector_id": "insp-kogon", "psychologist_id": "psy-k", "region": "Buxoro viloyati", "district": "Kogon",
+        "status": "active", "enrolled_at": datetime.now(UTC), "version": 1})
+    run(enrolled)
+    with transaction(factory) as s:
+        assert s.get(RosterEntry, eid).inspector_id == "insp-kogon"
+    transfer = moved("enrollment.transferred", eid, new, "active", 2, inspector="insp-vobkent")
+    run(transfer, enrolled)  # the enrolment redelivered after the transfer: the transfer's inspector stays
+    with transaction(factory) as s:
+        assert s.get(RosterEntry, eid).inspector_id == "insp-vobkent"
 
 
 def test_an_anonymised_participant_s_notes_and_excuses_go_and_his_marks_stay(deliver):

@@ -1,5 +1,6 @@
 """The administrator's pages: staff accounts (create, edit, switch off, a new temporary password, unlock, a new
-second factor), the areas users are placed in, and the programmes enrollment runs.
+second factor), the areas users are placed in, and the programmes enrollment runs; and the audit log, which
+auditors search too.
 
 Every change of a user goes through `accounts`, which publishes `portal.user.changed` in the same transaction.
 A temporary password is shown once, in the answer to the POST that made it, and never stored or logged in clear.
@@ -13,12 +14,15 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from qadam.audit import search_page
 from qadam.auth import Role, allow
+from qadam.config import API_SERVICES
 from qadam.contracts import LANGUAGES
 from qadam.log import get_logger
 from sqlalchemy.exc import IntegrityError
@@ -609,3 +613,66 @@ def _define_programme(form: dict[str, str]) -> dict[str, str]:
     log.info("programme_defined", name=form["name"], template=form["template"], region=form["region"],
              by=g.user.id)
     return {}
+
+
+# -- the audit log ---------------------------------------------------------------------------------------------
+AUDIT_SOURCES = ("portal", *API_SERVICES)
+AUDIT_PAGE_SIZE = 50
+SOURCE_NAMES = {"portal": _l("Portal pages"), "enrollment": _l("Enrolment (API)"), "sessions": _l("Sessions (API)"),
+                "risk": _l("Risk (API)"), "notify": _l("Alerts (API)")}
+ACTION_NAMES = {"read": _l("Read"), "write": _l("Change")}
+
+
+@bp.get("/audit")
+@allow(Role.AUDITOR, Role.ADMINISTRATOR)
+def audit_log() -> Any:
+    """Who opened or changed what: the portal's own log (its pages, staff accounts) or a service's (through its
+    API, which answers an auditor's search itself), newest first, by user, read or change and days."""
+    args = request.args
+    errors: dict[str, str] = {}
+    zone = ZoneInfo(settings_now().time_zone)
+    today = accounts.now().astimezone(zone).date()
+
+    def day(name: str) -> date | None:
+        text = (args.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            errors[name] = _("Write the date as year-month-day, for example %(example)s.", example=today.isoformat())
+            return None
+
+    source = args.get("source", "")
+    filters: dict[str, str] = {"source": source if source in AUDIT_SOURCES else "portal",
+               "user_id": " ".join((args.get("user_id") or "").split())[:100],
+               "action": args.get("action", "") if args.get("action") in ACTION_NAMES else "",
+               "from": args.get("from", "").strip()[:10], "to": args.get("to", "").strip()[:10]}
+    first, last = day("from"), day("to")
+    if first and last and first > last:
+        errors["from"] = _("The first day comes after the last.")
+    try:
+        page = min(max(1, int(args.get("page", "1"))), 1_000_000)
+    except ValueError:
+        page = 1
+    query: dict[str, Any] = {
+        "user_id": filters["user_id"] or None, "action": filters["action"] or None, "page": page,
+        "page_size": AUDIT_PAGE_SIZE,
+        # days in the country's time zone: from the first one's midnight to the midnight after the last
+        "since": datetime.combine(first, time(), zone) if first else None,
+        "until": datetime.combine(last + timedelta(days=1), time(), zone) if last else None}
+    body: dict[str, Any] = {"items": [], "total": 0}
+    if not errors:
+        if filters["source"] == "portal":
+            with sessions()() as db:
+                body = search_page(db, query)
+        else:
+            body = api().get(filters["source"], "/audit", **{
+                k: v.isoformat() if isinstance(v, datetime) else v for k, v in query.items()})
+    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    return render_template(
+        "admin/audit.html", filters=filters, errors=errors, entries=body["items"], total=body["total"], page=page,
+        pages=max(1, math.ceil(body["total"] / AUDIT_PAGE_SIZE)),
+        source_options=[(s, SOURCE_NAMES[s]) for s in AUDIT_SOURCES],
+        action_options=list(ACTION_NAMES.items()), action_names=ACTION_NAMES,
+        page_url=lambda n: url_for("admin.audit_log", page=n, **kept))

@@ -18,7 +18,7 @@ START = {
     "supervisor": "inspector.alerts",
     "support_worker": "inspector.alerts",
     "manager": "manager.dashboard",
-    "auditor": "auth.account",
+    "auditor": "admin.audit_log",
     "administrator": "admin.users",
 }
 
@@ -31,9 +31,10 @@ MENU: dict[str, list[tuple[str, Any]]] = {
                    ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard"))],
     "support_worker": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants"))],
     "manager": [("manager.dashboard", _l("Dashboard")), ("inspector.alerts", _l("Alerts"))],
-    "auditor": [("auth.account", _l("My account"))],
+    "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
-                      ("admin.programmes", _l("Programmes")), ("manager.dashboard", _l("Dashboard"))],
+                      ("admin.programmes", _l("Programmes")), ("manager.dashboard", _l("Dashboard")),
+                      ("admin.audit_log", _l("Audit log"))],
 }
 
 ROLE_NAMES = {
