@@ -5,7 +5,8 @@ answer's status, when, from where (the client address) and why, when the caller 
 Never the path itself or the query string: a search for a name or a PINFL must not land in the log.
 
 Each row's `hash` is sha256 over the previous row's hash and a canonical JSON of its own fields, so a row changed,
-inserted or removed after the fact breaks the chain, which `qadam audit verify <service>` walks. The database
+inserted or removed after the fact breaks the chain, which `qadam audit verify <service>` walks; with `--anchors`
+it also checks the heads written down at earlier verifications, which catches rows removed from the end. The database
 refuses UPDATE, DELETE and TRUNCATE of the table (qadam.db.append_only_trigger_sql).
 
 The row is appended after the view has answered, in a short transaction of its own that holds a fixed advisory
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
@@ -150,11 +152,78 @@ def verify_chain(conn: Connection, *, batch: int = 5000) -> tuple[int, list[Brea
     return checked, breaks
 
 
-def verify_service(database_url: str) -> tuple[int, list[Break]]:
+def chain_head(conn: Connection) -> tuple[int, str] | None:
+    """(id, hash) of the chain's newest row, or None when the log is empty."""
+    row = conn.execute(sa.select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+# -- anchors: the chain's head, kept outside the database ----------------------------------------------
+# The chain shows a row changed, inserted or removed before the newest, but rows removed from the end (or a
+# chain rebuilt from the start by someone who can switch the triggers off) leave a chain that checks. An anchor
+# is the head (id, hash) written down elsewhere at a verification: later, that row must still be there, unchanged.
+@dataclass(frozen=True)
+class Anchor:
+    service: str
+    id: int
+    hash: str
+    at: str
+
+
+def read_anchors(path: Path, service: str) -> list[Anchor]:
+    """The anchors of `service` in the file (JSON lines of several services); none when it does not exist yet."""
+    if not path.exists():
+        return []
+    anchors = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            anchor = Anchor(str(d["service"]), int(d["id"]), str(d["hash"]), str(d["at"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number} is not an anchor ({exc})") from None
+        if anchor.service == service:
+            anchors.append(anchor)
+    return anchors
+
+
+def check_anchors(conn: Connection, anchors: list[Anchor]) -> list[Break]:
+    """Every anchored row still in the chain with the hash it had: a break for each that is not."""
+    breaks = []
+    for anchor in anchors:
+        held = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.id == anchor.id)).scalar()
+        if held is None:
+            breaks.append(Break(anchor.id, f"was the chain's head when anchored at {anchor.at} and is gone: rows "
+                                           "were removed from the end of the chain"))
+        elif held != anchor.hash:
+            breaks.append(Break(anchor.id, f"differs from its anchor of {anchor.at}: the chain was rebuilt"))
+    return breaks
+
+
+def write_anchor(path: Path, service: str, head: tuple[int, str]) -> Anchor:
+    """Append the head to the anchors file (created with its folder when needed)."""
+    anchor = Anchor(service, head[0], head[1], datetime.now(UTC).isoformat(timespec="seconds"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(anchor.__dict__, sort_keys=True) + "\n")
+    return anchor
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    breaks: list[Break]
+    head: tuple[int, str] | None
+
+
+def verify_service(database_url: str, anchors: Sequence[Anchor] = ()) -> Verification:
+    """Walk the chain of the database at `database_url` and check it against `anchors`."""
     engine = sa.create_engine(database_url, poolclass=sa.NullPool)
     try:
         with engine.connect() as conn:
-            return verify_chain(conn)
+            checked, breaks = verify_chain(conn)
+            return Verification(checked, breaks + check_anchors(conn, list(anchors)), chain_head(conn))
     finally:
         engine.dispose()
 

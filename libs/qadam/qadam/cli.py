@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="walk the hash chain and report every row changed, removed or inserted")
     verify.add_argument("service", choices=SERVICES)
+    verify.add_argument("--anchors", type=Path, metavar="FILE",
+                        help="JSON lines of the heads written at earlier runs (kept outside the database): check "
+                             "each is still in the chain unchanged, then, if all is well, append today's head")
 
     docs = sub.add_parser("asyncapi", help="print the AsyncAPI document of all events")
     docs.add_argument("--out", type=Path)
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.service}: {moved} parked message(s) returned to {args.service}.incoming")
         return 0
     if args.command == "audit":
-        return _verify_audit(args.service)
+        return _verify_audit(args.service, args.anchors)
     if args.command == "asyncapi":
         from .asyncapi import asyncapi_document
 
@@ -114,17 +117,30 @@ def openapi_document(service: str) -> dict[str, object]:
     return app.test_client().get("/openapi.json").get_json()
 
 
-def _verify_audit(service: str) -> int:
-    """Exit 1 when the chain is broken (each break printed with its row id), 0 when every row checks."""
-    from .audit import verify_service
+def _verify_audit(service: str, anchors_file: Path | None) -> int:
+    """Exit 1 when the chain is broken or an anchor is missing (each break printed with its row id), 0 when every
+    row and anchor checks; then the head is printed and, with an anchors file, appended to it."""
+    from .audit import read_anchors, verify_service, write_anchor
 
-    checked, breaks = verify_service(Settings.from_env(service).database_url)
-    for found in breaks:
+    try:
+        anchors = read_anchors(anchors_file, service) if anchors_file else []
+    except (OSError, ValueError) as exc:
+        print(f"{service}: the anchors file cannot be read: {exc}", file=sys.stderr)
+        return 2
+    result = verify_service(Settings.from_env(service).database_url, anchors)
+    for found in result.breaks:
         print(f"{service}: audit row {found.id}: {found.problem}")
-    if breaks:
-        print(f"{service}: {checked} audit row(s) checked, {len(breaks)} break(s) in the chain: it was tampered with")
+    against = f" against {len(anchors)} anchor(s)" if anchors_file else ""
+    if result.breaks:
+        print(f"{service}: {result.checked} audit row(s) checked{against}, {len(result.breaks)} break(s) in the "
+              "chain: it was tampered with")
         return 1
-    print(f"{service}: {checked} audit row(s) checked, the chain is intact")
+    print(f"{service}: {result.checked} audit row(s) checked{against}, the chain is intact")
+    if result.head is not None:
+        print(f"{service}: head row {result.head[0]} hash {result.head[1]}")
+        if anchors_file:
+            write_anchor(anchors_file, service, result.head)
+            print(f"{service}: head anchored in {anchors_file}")
     return 0
 
 

@@ -46,9 +46,9 @@ def audit_rows(engine) -> list[dict]:
         return [dict(r) for r in conn.execute(sa.text("SELECT * FROM audit_log ORDER BY id")).mappings()]
 
 
-def verify(monkeypatch, capsys, url: str) -> tuple[int, str]:
+def verify(monkeypatch, capsys, url: str, *more: str) -> tuple[int, str]:
     monkeypatch.setenv("QADAM_DATABASE_URL", url)
-    code = main(["audit", "verify", "enrollment"])
+    code = main(["audit", "verify", "enrollment", *more])
     return code, capsys.readouterr().out
 
 
@@ -130,6 +130,62 @@ def test_verify_passes_an_intact_chain_and_names_the_rows_tampered_with(audited,
     assert f"audit row {ids[1]}: hash does not match" in out
     assert f"audit row {ids[4]}: prev_hash does not link to row {ids[2]}" in out
     assert "4 audit row(s) checked, 2 break(s)" in out
+
+
+def test_rows_removed_from_the_end_or_a_rebuilt_chain_are_found_against_the_anchors(audited, token, monkeypatch,
+                                                                                      capsys, tmp_path):
+    """The chain alone cannot show its newest rows removed, nor a chain recomputed from the start by a superuser:
+    the heads written outside the database at earlier verifications can."""
+    app, engine, url = audited
+    client, anchors = app.test_client(), tmp_path / "anchors" / "audit.jsonl"
+    for _ in range(3):
+        client.get("/things", headers=bearer(token("psy-1", "psychologist")))
+    code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
+    first_head = audit_rows(engine)[-1]
+    assert code == 0 and f"head row {first_head['id']} hash {first_head['hash']}" in out
+    assert [json.loads(line)["id"] for line in anchors.read_text().splitlines()] == [first_head["id"]]
+    for _ in range(2):
+        client.get("/things", headers=bearer(token("psy-1", "psychologist")))
+    code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
+    assert code == 0 and "5 audit row(s) checked against 1 anchor(s), the chain is intact" in out
+    newest = audit_rows(engine)[-1]["id"]
+
+    with engine.begin() as conn:  # a superuser removes the two newest rows: what is left still links up
+        conn.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(sa.text("DELETE FROM audit_log WHERE id > :id"), {"id": first_head["id"]})
+        conn.execute(sa.text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+    code, out = verify(monkeypatch, capsys, url)
+    assert code == 0, "without anchors the shortened chain checks: this is what anchors are for"
+    code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
+    assert code == 1
+    assert f"audit row {newest}: was the chain's head when anchored at" in out and "removed from the end" in out
+    assert len(anchors.read_text().splitlines()) == 2, "a broken chain is not anchored"
+
+    # the rows' user rewritten and every hash after it recomputed: a chain that links up, but not to its anchor
+    rows = audit_rows(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        prev = audit.GENESIS
+        for row in rows:
+            row = {**row, "user_id": "someone-else"}
+            row_hash = audit.chain_hash(prev, row)
+            conn.execute(sa.text("UPDATE audit_log SET user_id = 'someone-else', prev_hash = :p, hash = :h "
+                                 "WHERE id = :id"), {"p": prev, "h": row_hash, "id": row["id"]})
+            prev = row_hash
+        conn.execute(sa.text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+    assert verify(monkeypatch, capsys, url)[0] == 0
+    code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
+    assert code == 1 and f"audit row {first_head['id']}: differs from its anchor" in out
+
+
+def test_an_unreadable_anchors_file_is_said_and_nothing_is_checked(audited, monkeypatch, capsys, tmp_path):
+    _app, _engine, url = audited
+    anchors = tmp_path / "audit.jsonl"
+    anchors.write_text('{"service": "enrollment", "id": "seven"}\n')
+    monkeypatch.setenv("QADAM_DATABASE_URL", url)
+    assert main(["audit", "verify", "enrollment", "--anchors", str(anchors)]) == 2
+    assert "audit.jsonl:1 is not an anchor" in capsys.readouterr().err
+    assert anchors.read_text().count("\n") == 1, "nothing appended"
 
 
 def test_concurrent_requests_form_one_unbroken_chain(audited, token, monkeypatch, capsys):

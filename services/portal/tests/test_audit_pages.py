@@ -117,8 +117,8 @@ def test_an_administrator_pages_through_a_long_log(client_for):
 
 def test_the_portal_s_chain_verifies_and_refuses_to_be_changed(client_for, portal_db, portal_stack):
     client_for("admin-1", "en").get("/admin/users")
-    checked, breaks = verify_service(portal_stack.database_url("portal"))
-    assert checked > 0 and breaks == []
+    result = verify_service(portal_stack.database_url("portal"))
+    assert result.checked > 0 and result.breaks == []
     with portal_db.connect() as db, pytest.raises(sa.exc.DBAPIError, match="append-only"):
         db.execute(sa.text("UPDATE audit_log SET user_id = :u WHERE id = (SELECT max(id) FROM audit_log)"),
                    {"u": f"someone-{uuid.uuid4().hex[:6]}"})
