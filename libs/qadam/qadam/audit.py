@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,8 +100,9 @@ def _reason() -> str:
     return request.headers.get(REASON_HEADER, "").replace("\x00", "").strip()
 
 
-def init_audit(app: Flask) -> None:
-    """Record every request that carried a verified token (refusals included), after its answer is known."""
+def init_audit(app: Flask, on_failure: Callable[[], Response] | None = None) -> None:
+    """Record every request that carried a verified token (refusals included), after its answer is known.
+    `on_failure` makes the answer given instead when the row cannot be written (default: a problem+json 503)."""
 
     @app.before_request
     def _check_reason() -> None:
@@ -121,6 +122,8 @@ def init_audit(app: Flask) -> None:
             log.error("audit_not_recorded", method=request.method,
                       route=request.url_rule.rule if request.url_rule else "unmatched",
                       status=response.status_code, exc_info=True)
+            if on_failure is not None:
+                return on_failure()
             return problem_response(503, "Service Unavailable", "The access could not be recorded in the audit log, "
                                     "so its answer is withheld; try again in a moment.")
         return response
@@ -236,6 +239,9 @@ class AuditQuery(PageArgs):
     route = fields.String(validate=[validate.Length(min=1, max=300), validate.Regexp(r"^[^\x00]*$")],
                           metadata={"description": "A URL rule exactly, e.g. /participants/<uuid:participant_id>."})
     action = fields.String(validate=validate.OneOf(["read", "write"]))
+    up_to_id = fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "Only entries up to this id: the first page's newest, so that later pages stay put while new "
+                       "entries (the search itself among them) are added."})
 
 
 class AuditEntrySchema(ma.Schema):
@@ -288,4 +294,6 @@ def search_page(session: Session, args: Mapping[str, Any]) -> dict[str, Any]:
         query = query.where(audit_log.c.route == args["route"])
     if args.get("action") is not None:
         query = query.where(audit_log.c.action == args["action"])
+    if args.get("up_to_id") is not None:
+        query = query.where(audit_log.c.id <= args["up_to_id"])
     return paginate(session, query, dict(args), row=lambda r: dict(r._mapping))

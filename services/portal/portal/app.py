@@ -43,7 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_correlation(app, SERVICE)
     init_i18n(app, settings.time_zone)
     init_websession(app, settings)
-    init_audit(app)  # after the sign-in check, which names the user (g.principal) for the audit row
+    # after the sign-in check, which names the user (g.principal) for the audit row; a page that cannot be
+    # recorded is not shown
+    init_audit(app, on_failure=lambda: Response(render_template("error.html", status=503, reason="audit"), 503))
     # Flask's own signed cookie carries only one-off messages ("saved") to the next page
     app.secret_key = derived_keys(settings, "portal-flash")[0]
     app.config.update(SESSION_COOKIE_NAME=("__Host-" if settings.portal_secure_cookies else "") + "qadam_flash",

@@ -206,18 +206,19 @@ def _authorise() -> Any:
         return None  # 404 / 405: routing answers
     settings = settings_now()
     _load_login(settings)
+    rule = access_rule(current_app, endpoint, request.method)
+    login, user = g.login, g.user
+    if login is not None and login.stage == FULL and rule != PUBLIC and endpoint not in UNRECORDED:
+        # qadam.audit records the request once it is answered, whatever the answer (a CSRF refusal included)
+        g.principal = Principal(user.id, Role(user.role), user.region, user.district, user.mahalla)
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not (_same_origin() and _csrf_valid()):
         log.warning("csrf_refused", endpoint=endpoint)
         abort(400, description="csrf")
-    rule = access_rule(current_app, endpoint, request.method)
     if rule == PUBLIC:
         return None
-    login, user = g.login, g.user
     if login is None or login.stage != FULL:
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=target, why=g.get("signed_out_why")))
-    if endpoint not in UNRECORDED:  # qadam.audit records the request, refused or not, once it is answered
-        g.principal = Principal(user.id, Role(user.role), user.region, user.district, user.mahalla)
     if user.must_change_password and endpoint not in SIGN_IN_FLOW:
         return redirect(url_for("auth.change_password"))
     if rule is None:

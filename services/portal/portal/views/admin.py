@@ -620,7 +620,7 @@ AUDIT_SOURCES = ("portal", *API_SERVICES)
 AUDIT_PAGE_SIZE = 50
 SOURCE_NAMES = {"portal": _l("Portal pages"), "enrollment": _l("Enrolment (API)"), "sessions": _l("Sessions (API)"),
                 "risk": _l("Risk (API)"), "notify": _l("Alerts (API)")}
-ACTION_NAMES = {"read": _l("Read"), "write": _l("Change")}
+ACTION_NAMES = {"read": _l("Viewed"), "write": _l("Changed")}
 
 
 @bp.get("/audit")
@@ -645,23 +645,29 @@ def audit_log() -> Any:
 
     source = args.get("source", "")
     filters: dict[str, str] = {"source": source if source in AUDIT_SOURCES else "portal",
-               "user_id": " ".join((args.get("user_id") or "").split())[:100],
+               "user_id": " ".join((args.get("user_id") or "").replace("\x00", "").split())[:100],
                "action": args.get("action", "") if args.get("action") in ACTION_NAMES else "",
                "from": args.get("from", "").strip()[:10], "to": args.get("to", "").strip()[:10]}
     first, last = day("from"), day("to")
     if first and last and first > last:
         errors["from"] = _("The first day comes after the last.")
+    if last == date.max:
+        last = None  # the end of the calendar: no upper bound
     try:
         page = min(max(1, int(args.get("page", "1"))), 1_000_000)
     except ValueError:
         page = 1
+    try:  # later pages hold still at the newest entry of the first (new entries, this search's own among them)
+        up_to_id = max(1, int(args["up_to"])) if "up_to" in args else None
+    except ValueError:
+        up_to_id = None
     query: dict[str, Any] = {
         "user_id": filters["user_id"] or None, "action": filters["action"] or None, "page": page,
-        "page_size": AUDIT_PAGE_SIZE,
+        "page_size": AUDIT_PAGE_SIZE, "up_to_id": up_to_id,
         # days in the country's time zone: from the first one's midnight to the midnight after the last
         "since": datetime.combine(first, time(), zone) if first else None,
         "until": datetime.combine(last + timedelta(days=1), time(), zone) if last else None}
-    body: dict[str, Any] = {"items": [], "total": 0}
+    body: dict[str, Any] = {"items": [], "total": 0, "page_size": AUDIT_PAGE_SIZE}
     if not errors:
         if filters["source"] == "portal":
             with sessions()() as db:
@@ -670,9 +676,13 @@ def audit_log() -> Any:
             body = api().get(filters["source"], "/audit", **{
                 k: v.isoformat() if isinstance(v, datetime) else v for k, v in query.items()})
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    if up_to_id is None and body["items"]:
+        up_to_id = body["items"][0]["id"]
+    if up_to_id is not None:
+        kept["up_to"] = up_to_id
     return render_template(
         "admin/audit.html", filters=filters, errors=errors, entries=body["items"], total=body["total"], page=page,
-        pages=max(1, math.ceil(body["total"] / AUDIT_PAGE_SIZE)),
+        pages=max(1, math.ceil(body["total"] / body["page_size"])), up_to_id=up_to_id if page > 1 else None,
         source_options=[(s, SOURCE_NAMES[s]) for s in AUDIT_SOURCES],
         action_options=list(ACTION_NAMES.items()), action_names=ACTION_NAMES,
         page_url=lambda n: url_for("admin.audit_log", page=n, **kept))
