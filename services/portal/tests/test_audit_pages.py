@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
