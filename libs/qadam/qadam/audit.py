@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -174,11 +175,16 @@ class Anchor:
 
 
 def read_anchors(path: Path, service: str) -> list[Anchor]:
-    """The anchors of `service` in the file (JSON lines of several services); none when it does not exist yet."""
+    """The anchors of `service` in the file (JSON lines of several services); none when it does not exist yet.
+    A last line without its newline is an append cut short (a crash mid-write): it is left out, not an error."""
     if not path.exists():
         return []
     anchors = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    if lines[-1].strip():
+        log.warning("audit_anchor_incomplete", file=str(path), line=len(lines))
+    for number, line in enumerate(lines[:-1], start=1):
         if not line.strip():
             continue
         try:
@@ -209,7 +215,11 @@ def write_anchor(path: Path, service: str, head: tuple[int, str]) -> Anchor:
     anchor = Anchor(service, head[0], head[1], datetime.now(UTC).isoformat(timespec="seconds"))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as f:
+        if f.tell() and not path.read_bytes().endswith(b"\n"):
+            f.write("\n")  # after a line cut short by a crash: the new anchor starts a line of its own
         f.write(json.dumps(anchor.__dict__, sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
     return anchor
 
 
@@ -224,7 +234,8 @@ def verify_service(database_url: str, anchors: Sequence[Anchor] = ()) -> Verific
     """Walk the chain of the database at `database_url` and check it against `anchors`."""
     engine = sa.create_engine(database_url, poolclass=sa.NullPool)
     try:
-        with engine.connect() as conn:
+        # one snapshot for the walk, the head and the anchors: the head anchored is a row that was checked
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
             checked, breaks = verify_chain(conn)
             return Verification(checked, breaks + check_anchors(conn, list(anchors)), chain_head(conn))
     finally:

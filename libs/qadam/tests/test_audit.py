@@ -159,7 +159,9 @@ def test_rows_removed_from_the_end_or_a_rebuilt_chain_are_found_against_the_anch
     code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
     assert code == 1
     assert f"audit row {newest}: was the chain's head when anchored at" in out and "removed from the end" in out
-    assert len(anchors.read_text().splitlines()) == 2, "a broken chain is not anchored"
+    # anchored even so: what is removed after tonight must show tomorrow as well
+    assert [json.loads(line)["id"] for line in anchors.read_text().splitlines()] == [first_head["id"], newest,
+                                                                                     first_head["id"]]
 
     # the rows' user rewritten and every hash after it recomputed: a chain that links up, but not to its anchor
     rows = audit_rows(engine)
@@ -176,6 +178,20 @@ def test_rows_removed_from_the_end_or_a_rebuilt_chain_are_found_against_the_anch
     assert verify(monkeypatch, capsys, url)[0] == 0
     code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
     assert code == 1 and f"audit row {first_head['id']}: differs from its anchor" in out
+
+
+def test_an_anchor_cut_short_by_a_crash_is_left_out_and_the_next_starts_its_own_line(audited, token, monkeypatch,
+                                                                                        capsys, tmp_path):
+    app, engine, url = audited
+    app.test_client().get("/things", headers=bearer(token("psy-1", "psychologist")))
+    anchors = tmp_path / "audit.jsonl"
+    assert verify(monkeypatch, capsys, url, "--anchors", str(anchors))[0] == 0
+    anchors.write_text(anchors.read_text() + '{"service": "enrollment", "id": 99')  # the append torn mid-line
+    code, out = verify(monkeypatch, capsys, url, "--anchors", str(anchors))
+    assert code == 0 and "against 1 anchor(s), the chain is intact" in out
+    lines = anchors.read_text().splitlines()
+    assert len(lines) == 3 and lines[1].endswith("99") and json.loads(lines[2])["service"] == "enrollment"
+    assert verify(monkeypatch, capsys, url, "--anchors", str(anchors))[0] == 2  # a torn line inside: said, not skipped
 
 
 def test_an_unreadable_anchors_file_is_said_and_nothing_is_checked(audited, monkeypatch, capsys, tmp_path):

@@ -35,13 +35,10 @@ def on_cohort_updated(session: Session, event: Event) -> None:
 def on_enrolled(session: Session, event: Event) -> None:
     d = event.data
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state.
-    # Delivered again to an entry projected before sessions kept inspectors, it fills the inspector in.
     session.execute(insert(RosterEntry).values(enrolment_id=d["enrolment_id"], cohort_id=d["cohort_id"],
                                                participant_code=d["participant_code"], status=d["status"],
                                                inspector_id=d.get("inspector_id"), version=d["version"])
-                    .on_conflict_do_update(index_elements=[RosterEntry.enrolment_id],
-                                           set_={"inspector_id": d.get("inspector_id")},
-                                           where=_inspector_missing(d["version"])))
+                    .on_conflict_do_nothing(index_elements=[RosterEntry.enrolment_id]))
 
 
 def on_enrolment_moved(session: Session, event: Event) -> None:
@@ -52,13 +49,7 @@ def on_enrolment_moved(session: Session, event: Event) -> None:
               "inspector_id": d.get("inspector_id"), "version": d["version"]}
     stmt = insert(RosterEntry).values(enrolment_id=d["enrolment_id"], **values)
     session.execute(stmt.on_conflict_do_update(index_elements=[RosterEntry.enrolment_id], set_=values,
-                                               where=sa.or_(RosterEntry.version < d["version"],
-                                                            _inspector_missing(d["version"]))))
-
-
-def _inspector_missing(version: int) -> sa.ColumnElement[bool]:
-    """The entry is at this version but was projected before sessions kept inspectors (migration 0011)."""
-    return sa.and_(RosterEntry.version == version, RosterEntry.inspector_id.is_(None))
+                                               where=RosterEntry.version < d["version"]))
 
 
 def on_participant_anonymised(session: Session, event: Event) -> None:

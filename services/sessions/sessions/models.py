@@ -45,8 +45,9 @@ class RosterEntry(Base):
     cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
     participant_code: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(20))
-    # his responsible inspector, who may read his attendance wherever the cohort meets (a transfer can
-    # leave the inspector in another district); null only for entries projected before 0011 until their next move
+    # his responsible inspector, who may read his attendance wherever the cohort meets (a transfer can leave the
+    # inspector in another district); null for entries projected before migration 0011 until their next move
+    # (status change or transfer), when the district rule alone applies
     inspector_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     # enrollment's version of the enrolment we hold (raised by every move): an older event changes nothing
     version: Mapped[int] = mapped_column(server_default="1")

@@ -92,29 +92,6 @@ def test_the_roster_follows_the_inspector_a_transfer_hands_him_to(deliver):
         assert s.get(RosterEntry, eid).inspector_id == "insp-vobkent"
 
 
-def test_an_entry_projected_before_inspectors_were_kept_gets_its_inspector_from_the_same_event_again(deliver):
-    run, factory = deliver
-    eid, cid = uuid.uuid4(), uuid.uuid4()
-    enrolled = event("enrollment.enrolled", {
-        "enrolment_id": eid, "participant_code": "P-2026-000779", "cohort_id": cid, "programme_id": uuid.uuid4(),
-        "inspector_id": "insp-kogon", "psychologist_id": "psy-k", "region": "Buxoro viloyati", "district": "Kogon",
-        "status": "referred", "enrolled_at": datetime.now(UTC), "version": 1})
-    assess = moved("enrollment.status.changed", eid, cid, "assessed", 2, inspector="insp-kogon")
-    run(enrolled)
-    with transaction(factory) as s:  # as migration 0011 left the rows it found
-        s.execute(sa.update(RosterEntry).where(RosterEntry.enrolment_id == eid).values(inspector_id=None))
-    run(enrolled)  # redelivered (or replayed): the inspector is filled in, nothing else moves
-    with transaction(factory) as s:
-        assert (s.get(RosterEntry, eid).inspector_id, s.get(RosterEntry, eid).status) == ("insp-kogon", "referred")
-    run(assess)
-    with transaction(factory) as s:
-        s.execute(sa.update(RosterEntry).where(RosterEntry.enrolment_id == eid).values(inspector_id=None))
-    run(enrolled, assess)  # an older event changes nothing; the held version's own event fills the inspector in
-    with transaction(factory) as s:
-        entry = s.get(RosterEntry, eid)
-        assert (entry.inspector_id, entry.status, entry.version) == ("insp-kogon", "assessed", 2)
-
-
 def test_an_anonymised_participant_s_notes_and_excuses_go_and_his_marks_stay(deliver):
     """enrollment.participant.anonymised (retention): the notes about his enrolments are deleted and his excuses
     cleared; his marks' statuses, the group's notes and another man's stay; delivered again, nothing more changes."""

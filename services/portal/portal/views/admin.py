@@ -676,7 +676,7 @@ def audit_log() -> Any:
             body = api().get(filters["source"], "/audit", **{
                 k: v.isoformat() if isinstance(v, datetime) else v for k, v in query.items()})
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
-    if up_to_id is None and body["items"]:
+    if up_to_id is None and body["items"] and page == 1:
         up_to_id = body["items"][0]["id"]
     if up_to_id is not None:
         kept["up_to"] = up_to_id
