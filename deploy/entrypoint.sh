@@ -41,15 +41,13 @@ case "$mode" in
         export PROMETHEUS_MULTIPROC_DIR="$metrics"
         mkdir -p "$metrics"
         rm -f "$metrics"/*.db
+        # logs, their format, no control socket and the threads (WEB_THREADS, else 4 for the portal, 1 for the
+        # others): qadam/gunicorn_conf.py, as in `make run` and the tests
         exec gunicorn \
+            -c python:qadam.gunicorn_conf \
             --workers "${WEB_CONCURRENCY:-2}" \
-            --threads "${WEB_THREADS:-$(if [ "$SERVICE" = portal ]; then echo 4; else echo 1; fi)}" \
             --bind "0.0.0.0:${PORT:-8000}" \
             --worker-tmp-dir /dev/shm \
-            --no-control-socket \
-            --access-logfile - \
-            --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms' \
-            --error-logfile - \
             "$@" \
             "${SERVICE}.app:create_app()"
         ;;

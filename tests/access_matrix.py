@@ -46,9 +46,6 @@ COMMON: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/audit"): AUDIT_READERS,
 }
 
-# Declared before its endpoint exists: skipped while a service's document does not have it yet.
-ANNOUNCED: frozenset[tuple[str, str]] = frozenset({("GET", "/audit")})
-
 MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
     "enrollment": {
         **COMMON,

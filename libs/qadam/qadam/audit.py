@@ -40,7 +40,8 @@ from .auth import Principal, Role, allow
 from .db import audit_log, jsonable
 from .errors import Problem, problem_response
 from .log import current_correlation_id, get_logger
-from .web import SECRET_IN_PATH, PageArgs, page_schema, paginate, read_session
+from .schema_fields import Integer
+from .web import SECRET_IN_PATH, PageArgs, page_schema, paginate, read_session, route_of_request
 
 log = get_logger(__name__)
 
@@ -70,7 +71,8 @@ def chain_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
 def append(conn: Connection, entry: Mapping[str, Any]) -> int:
     """Append `entry` to the chain in the connection's (short, own) transaction; the new row's id."""
     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    prev = conn.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar() or GENESIS
+    head = chain_head(conn)
+    prev = head[1] if head is not None else GENESIS
     row = {name: entry.get(name) for name in HASHED}
     return int(conn.execute(audit_log.insert().values(**row, prev_hash=prev, hash=chain_hash(prev, row))
                             .returning(audit_log.c.id)).scalar_one())
@@ -78,7 +80,7 @@ def append(conn: Connection, entry: Mapping[str, Any]) -> int:
 
 def entry_for(principal: Principal, status: int) -> dict[str, Any]:
     """The audit row of the current request, answered with `status`."""
-    rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    rule = route_of_request()
     record = dict(request.view_args or {})
     if SECRET_IN_PATH in rule:  # a signed link's secret is a bearer token: its route names it, the row does not
         record.pop("token", None)
@@ -121,7 +123,7 @@ def init_audit(app: Flask, on_failure: Callable[[], Response] | None = None) -> 
                 append(conn, entry_for(principal, response.status_code))
         except Exception:  # whatever failed, the request must not pass unrecorded
             log.error("audit_not_recorded", method=request.method,
-                      route=request.url_rule.rule if request.url_rule else "unmatched",
+                      route=route_of_request(),
                       status=response.status_code, exc_info=True)
             if on_failure is not None:
                 return on_failure()
@@ -250,13 +252,13 @@ class AuditQuery(PageArgs):
     route = fields.String(validate=[validate.Length(min=1, max=300), validate.Regexp(r"^[^\x00]*$")],
                           metadata={"description": "A URL rule exactly, e.g. /participants/<uuid:participant_id>."})
     action = fields.String(validate=validate.OneOf(["read", "write"]))
-    up_to_id = fields.Integer(validate=validate.Range(min=1), metadata={
+    up_to_id = Integer(validate=validate.Range(min=1), metadata={
         "description": "Only entries up to this id: the first page's newest, so that later pages stay put while new "
                        "entries (the search itself among them) are added."})
 
 
 class AuditEntrySchema(ma.Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     at = fields.DateTime(required=True)
     user_id = fields.String(required=True)
     role = fields.String(required=True)
@@ -264,7 +266,7 @@ class AuditEntrySchema(ma.Schema):
     method = fields.String(required=True)
     route = fields.String(required=True)
     record = fields.Dict(required=True, metadata={"description": "The ids named in the path."})
-    status = fields.Integer(required=True)
+    status = Integer(required=True)
     address = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     correlation_id = fields.String(allow_none=True)

@@ -67,18 +67,21 @@ class Principal:
             return False
         return not (self.role in DISTRICT_SCOPED and not self.district)
 
+    def assigned(self, user_id: str | None) -> bool:
+        """Whether a record naming `user_id` (its inspector, psychologist, ...) is this principal's by assignment:
+        the id is theirs and the token names their area (without it, an assignment opens nothing either)."""
+        return self.has_area and user_id == self.user_id
+
     def covers(self, *, region: str | None = None, district: str | None = None) -> bool:
         """Whether a record in (region, district) lies inside this principal's area.
 
         Fails closed: a token without the area its role is scoped by covers nothing.
         """
+        if not self.has_area:
+            return False
         if self.role == Role.ADMINISTRATOR:
             return True
-        if not self.region or self.region != region:
-            return False
-        if self.role in DISTRICT_SCOPED and (not self.district or self.district != district):
-            return False
-        return True
+        return self.region == region and (self.role not in DISTRICT_SCOPED or self.district == district)
 
 
 # Roles whose records are those of one district; the others (manager, supervisor, auditor) see a region.
@@ -351,15 +354,17 @@ def jwks_document(*public_key_pems: bytes) -> dict[str, list[dict[str, str]]]:
     return {"keys": keys}
 
 
+def assignment_filter(principal: Principal, user_col: Any) -> Any:
+    """A SQL condition: records naming the principal in `user_col` (Principal.assigned, as a query)."""
+    return user_col == principal.user_id if principal.has_area else sa.false()
+
+
 def area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any:
     """A SQL condition: records inside the principal's area; none at all if the token lacks the area its role needs."""
+    if not principal.has_area:
+        return sa.false()
     if principal.role == Role.ADMINISTRATOR:
         return sa.true()
-    if not principal.region:
-        return sa.false()
-    conditions = [region_col == principal.region]
     if principal.role in DISTRICT_SCOPED:
-        if not principal.district:
-            return sa.false()
-        conditions.append(district_col == principal.district)
-    return sa.and_(*conditions)
+        return sa.and_(region_col == principal.region, district_col == principal.district)
+    return region_col == principal.region

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from .events import Catalog, EventSchema, EventType
+from .schema_fields import Integer
 
 ATTENDANCE_STATUSES = ("present", "late", "excused", "unexcused")
 # The dynamic warning signs of DOMAIN.md a facilitator can observe or hear of in a session (red first, then amber).
@@ -34,20 +35,20 @@ class CohortCreated(EventSchema):
     mahalla = fields.String(allow_none=True, load_default=None)
     facilitator_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     start_date = fields.Date(required=True)
-    sessions_required = fields.Integer(required=True, validate=validate.Range(min=1))
-    max_unexcused_absences = fields.Integer(required=True, validate=validate.Range(min=0))
+    sessions_required = Integer(required=True, validate=validate.Range(min=1))
+    max_unexcused_absences = Integer(required=True, validate=validate.Range(min=0))
     status = fields.String(load_default="forming")
-    version = fields.Integer(load_default=1, metadata={"description": "Raised by every change of the cohort."})
+    version = Integer(load_default=1, metadata={"description": "Raised by every change of the cohort."})
     curriculum = fields.List(fields.Dict(), load_default=list, metadata={
         "description": "The programme version's ordered modules: [{number, topic}]."})
     schedule = fields.Dict(load_default=dict, metadata={"description": "{weekdays (ISO), time (HH:MM), place}."})
-    session_minutes = fields.Integer(load_default=None, allow_none=True)
+    session_minutes = Integer(load_default=None, allow_none=True)
 
 
 class CohortUpdated(CohortCreated):
     """The whole cohort as it is now (facilitators, status, capacity), with its version."""
 
-    capacity = fields.Integer(required=True)
+    capacity = Integer(required=True)
 
 
 class Enrolled(EventSchema):
@@ -61,7 +62,7 @@ class Enrolled(EventSchema):
     district = fields.String(required=True)
     status = fields.String(required=True)
     enrolled_at = fields.AwareDateTime(required=True)
-    version = fields.Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
+    version = Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
     victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "Her support worker (an id only), told when his risk rises; added later in v1."})
 
@@ -88,20 +89,20 @@ class EnrolmentStatusChanged(EnrolmentNow):
     changed_at = fields.AwareDateTime(required=True)
     victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "Her support worker (an id only), who is told of an exclusion or exit."})
-    version = fields.Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
+    version = Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
 
 
 class EnrolmentTransferred(EnrolmentNow):
     from_cohort_id = fields.UUID(required=True)
     status = fields.String(required=True)
     transferred_at = fields.AwareDateTime(required=True)
-    version = fields.Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
+    version = Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
 
 
 class ExitProposed(EnrolmentNow):
     reasons = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    unexcused_absences = fields.Integer(required=True)
-    consecutive_absences = fields.Integer(required=True)
+    unexcused_absences = Integer(required=True)
+    consecutive_absences = Integer(required=True)
     proposed_at = fields.AwareDateTime(required=True)
 
 
@@ -117,7 +118,7 @@ class OrderAttention(EventSchema):
     issued_on = fields.Date(required=True)
     expires_on = fields.Date(required=True)
     due_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "When the plan was due."})
-    days_left = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Days until expiry."})
+    days_left = Integer(allow_none=True, load_default=None, metadata={"description": "Days until expiry."})
     programme_unfinished = fields.Boolean(required=True)
 
 
@@ -144,13 +145,13 @@ class AttendanceRecorded(EventSchema):
     cohort_id = fields.UUID(required=True)
     enrolment_id = fields.UUID(required=True)
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
-    session_number = fields.Integer(required=True, validate=validate.Range(min=1))
+    session_number = Integer(required=True, validate=validate.Range(min=1))
     scheduled_at = fields.AwareDateTime(required=True)
     status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
     excuse_reason = fields.String(allow_none=True, load_default=None)
     session_kind = fields.String(load_default="group", validate=validate.OneOf(("group", "makeup", "intake", "individual")),
                                  metadata={"description": "Added later in v1: older events mean a group session."})
-    participation = fields.Integer(allow_none=True, load_default=None, metadata={
+    participation = Integer(allow_none=True, load_default=None, metadata={
         "description": "0 none … 3 active, for a man who attended; added later in v1."})
     homework_done = fields.Boolean(allow_none=True, load_default=None)
     recorded_by = fields.String(required=True)
@@ -165,7 +166,7 @@ class WarningSignObserved(EventSchema):
     cohort_id = fields.UUID(required=True)
     enrolment_id = fields.UUID(required=True)
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
-    session_number = fields.Integer(required=True)
+    session_number = Integer(required=True)
     sign = fields.String(required=True, validate=validate.OneOf(WARNING_SIGNS))
     observed_by = fields.String(required=True)
     observed_at = fields.AwareDateTime(required=True)
@@ -184,7 +185,7 @@ class FlagRaised(EventSchema):
     enrolment_id = fields.UUID(required=True)
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
     rule_id = fields.String(required=True)
-    rule_version = fields.Integer(required=True)
+    rule_version = Integer(required=True)
     level = fields.String(required=True, validate=validate.OneOf(FLAG_LEVELS))
     reasons = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     evidence = fields.Dict(required=True)
@@ -193,7 +194,7 @@ class FlagRaised(EventSchema):
     inspector_id = fields.String(required=True, metadata={"description": "The enrolment's prevention inspector now."})
     psychologist_id = fields.String(required=True, metadata={"description": "The enrolment's psychologist now."})
     raised_at = fields.AwareDateTime(required=True)
-    rule_set_version = fields.Integer(allow_none=True, load_default=None, metadata={
+    rule_set_version = Integer(allow_none=True, load_default=None, metadata={
         "description": "The version of the rule set in force when it was raised; added later in v1."})
 
 
@@ -204,7 +205,7 @@ class LevelChanged(EventSchema):
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
     from_level = fields.String(required=True, validate=validate.OneOf(FLAG_LEVELS))
     level = fields.String(required=True, validate=validate.OneOf(FLAG_LEVELS))
-    version = fields.Integer(required=True, metadata={"description": "Raised by every move of this enrolment's level."})
+    version = Integer(required=True, metadata={"description": "Raised by every move of this enrolment's level."})
     changed_at = fields.AwareDateTime(required=True)
     cause = fields.String(required=True, metadata={"description": "What moved it: a flag raised, a flag resolved, "
                                                                   "a recompute after the rules changed."})
@@ -267,7 +268,7 @@ class UserChanged(EventSchema):
     quiet_hours = fields.Dict(allow_none=True, load_default=None, metadata={
         "description": "{start: HH:MM, end: HH:MM} in local time: no messages but critical ones."})
     active = fields.Boolean(load_default=True)
-    version = fields.Integer(required=True, metadata={"description": "Raised by every change of the user."})
+    version = Integer(required=True, metadata={"description": "Raised by every change of the user."})
 
 
 COHORT_CREATED = catalog.register(EventType(

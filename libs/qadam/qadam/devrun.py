@@ -21,7 +21,8 @@ from typing import IO, Any
 
 from sqlalchemy.engine import make_url
 
-from .config import ACCESS_LOG_FORMAT, API_SERVICES, SERVICES, Settings
+from .config import API_SERVICES, SERVICES, Settings
+from .gunicorn_conf import gunicorn_argv
 
 BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
@@ -94,11 +95,8 @@ def run() -> int:
             f.unlink()
         web_env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
         commands = {
-            f"{service}-web": ([sys.executable, "-m", "gunicorn", "--workers", "2",
-                                *(["--threads", "4"] if service == "portal" else []), "--bind", f"127.0.0.1:{port}",
-                                "--no-control-socket",
-                                "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
-                                "--error-logfile", "-", f"{service}.app:create_app()"], web_env),
+            f"{service}-web": ([*gunicorn_argv(service, f"127.0.0.1:{port}", 2), f"{service}.app:create_app()"],
+                               web_env),
             f"{service}-worker": ([sys.executable, "-m", f"{service}.worker"], dict(os.environ)),
         }
         for name, (argv, env) in commands.items():

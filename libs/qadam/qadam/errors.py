@@ -91,8 +91,8 @@ _UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "08000", "08001", "08003", 
 
 
 def register_problem_handlers(app: Flask) -> None:
-    """Make every 4xx and 5xx a problem+json body: never an HTML page, never a stack trace."""
-    # refusing a body that is not JSON belongs beside the error handlers until qadam.web registers it itself
+    """Make every 4xx and 5xx a problem+json body: never an HTML page, never a stack trace. (Flask picks the
+    handler of the most specific class: an IntegrityError or a DataError never reaches `_database`.)"""
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
@@ -124,10 +124,6 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database(error: DBAPIError) -> Response:
-        if isinstance(error, IntegrityError):
-            return _integrity(error)
-        if isinstance(error, DataError):
-            return _data(error)
         sqlstate = getattr(error.orig, "sqlstate", "")
         # A connection that could not be made (refused, reset, "the database system is starting up" while it
         # restarts) fails in the driver before any statement, with no SQLSTATE: unavailable, not a bug.

@@ -15,6 +15,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from .schema_fields import Integer
+
 
 class EventSchema(ma.Schema):
     """Base of every event's `data`: newer producers may add fields, so older consumers ignore them."""
@@ -29,7 +31,7 @@ class Envelope(ma.Schema):
 
     id = fields.UUID(required=True, metadata={"description": "Event id; also the AMQP message_id."})
     type = fields.String(required=True, metadata={"description": "Event type, also the routing key."})
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = Integer(required=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     producer = fields.String(required=True)
     correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -37,8 +37,9 @@ import requests
 
 from . import sealing
 from .auth import generate_keypair, issue_token
-from .config import ACCESS_LOG_FORMAT, SERVICES, Settings
+from .config import SERVICES, Settings
 from .db import drop_database
+from .gunicorn_conf import gunicorn_argv
 from .migrations import upgrade
 
 LOCAL_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -225,11 +226,7 @@ class Process:
 
 
 def web_process(stack: Stack, service: str, log_dir: Path, port: int, workers: int = 1, **overrides: Any) -> Process:
-    # the portal waits on the services while they may ask it for its keys: it serves with threads, as deployed
-    threads = ["--threads", "4"] if service == "portal" else []
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *threads, "--bind", f"127.0.0.1:{port}",
-            "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
-            "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-",
+    argv = [*gunicorn_argv(service, f"127.0.0.1:{port}", workers), "--graceful-timeout", "5",
             f"{service}.app:create_app()"]
     return Process(f"{service}-web", argv, stack.environment(service, **overrides), log_dir / f"{service}-web.log")
 
@@ -588,6 +585,34 @@ def telegram() -> Iterator[FakeTelegram]:
     api = FakeTelegram().start()
     yield api
     api.stop()
+
+
+# -- small helpers the tests share -------------------------------------------------------------------------
+def bearer(token: str, **headers: str) -> dict[str, str]:
+    """Request headers carrying `token` as the bearer token (and any other headers given)."""
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+def seed_sessions_cohort(conn: Any, *, region: str, district: str, facilitator_ids: Iterable[str],
+                         sessions_required: int = 8, roster: Mapping[uuid.UUID, str] | None = None,
+                         cohort_id: uuid.UUID | None = None, programme_id: uuid.UUID | None = None) -> uuid.UUID:
+    """A cohort known to sessions, as enrollment's events would leave it, written with plain SQL on `conn` (a
+    connection to sessions' database, in a transaction): its `cohort_view` row and, for each enrolment id -> participant
+    code in `roster`, an active `roster_entry`. Columns by name, so a migration that adds one breaks nothing here.
+    The cohort's id."""
+    import sqlalchemy as sa
+
+    cohort = cohort_id or uuid.uuid4()
+    conn.execute(sa.text(
+        "INSERT INTO cohort_view (cohort_id, programme_id, region, district, facilitator_ids, sessions_required) "
+        "VALUES (:cohort, :programme, :region, :district, :facilitators, :required)"),
+        {"cohort": cohort, "programme": programme_id or uuid.uuid4(), "region": region, "district": district,
+         "facilitators": list(facilitator_ids), "required": sessions_required})
+    if roster:
+        conn.execute(sa.text("INSERT INTO roster_entry (enrolment_id, cohort_id, participant_code, status) "
+                             "VALUES (:enrolment, :cohort, :code, 'active')"),
+                     [{"enrolment": e, "cohort": cohort, "code": code} for e, code in roster.items()])
+    return cohort
 
 
 # -- the broker, as a producer or an operator sees it ------------------------------------------------

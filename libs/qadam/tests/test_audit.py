@@ -222,16 +222,17 @@ def test_concurrent_requests_form_one_unbroken_chain(audited, token, monkeypatch
     assert code == 0 and "200 audit row(s) checked" in out
 
 
-def test_an_access_that_cannot_be_recorded_is_answered_503_not_passed(audited, token, monkeypatch):
+def test_an_access_that_cannot_be_recorded_is_answered_503_not_passed(audited, token):
     app, engine, _ = audited
-
-    def broken(conn, entry):
-        raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
-
-    monkeypatch.setattr(audit, "append", broken)
+    with engine.begin() as conn:  # the database refuses the row (as a full disk or a revoked grant would)
+        conn.execute(sa.text("CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+                             "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"))
+        conn.execute(sa.text("CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log "
+                             "FOR EACH ROW EXECUTE FUNCTION refuse_audit()"))
     answer = app.test_client().get(f"/things/{uuid.uuid4()}", headers=bearer(token("psy-1", "psychologist")))
     assert answer.status_code == 503 and answer.mimetype == "application/problem+json"
     assert "id" not in answer.get_json()
+    assert audit_rows(engine) == []
 
 
 def test_auditors_and_administrators_search_the_log_and_a_psychologist_is_refused(audited, token):

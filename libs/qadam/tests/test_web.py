@@ -9,6 +9,7 @@ import pytest
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from qadam.auth import Role, allow, generate_keypair, issue_token
+from qadam.testing import bearer
 from qadam.web import build_app
 
 
@@ -63,10 +64,6 @@ def app(stack):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
 
 
 def assert_problem(response, status: int) -> dict:

@@ -39,13 +39,12 @@ from qadam.outbox import add_event
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import SERVICE
-from .domain.lifecycle import EnrolmentStatus as S
+from .domain.lifecycle import FINISHED
 from .domain.orders import OrderStatus
 from .models import Enrolment, EnrolmentTransition, OrderExtension, Participant, ProtectionOrder
 
 log = get_logger(__name__)
 
-ENDED = (S.COMPLETED.value, S.CLOSED.value, S.EXITED.value, S.EXCLUDED.value)
 ANONYMISED_ORDER_PREFIX = "anon-"
 REDACTED = "[anonymised]"
 ROUTE = "retention:anonymise"
@@ -68,7 +67,7 @@ def due(cutoff: date) -> sa.Select[Any]:
     e, o = Enrolment.__table__.alias("e"), ProtectionOrder.__table__.alias("o")
     ended_on = sa.func.greatest(e.c.finished_on, e.c.follow_up_until)  # NULLs ignored; both NULL: NULL
     mine = e.c.participant_id == Participant.id
-    still_open = sa.or_(e.c.status.not_in(ENDED), ended_on.is_(None), ended_on >= cutoff)
+    still_open = sa.or_(e.c.status.not_in([s.value for s in FINISHED]), ended_on.is_(None), ended_on >= cutoff)
     order_open = sa.or_(o.c.status == OrderStatus.ACTIVE, o.c.expires_on >= cutoff)
     return (sa.select(Participant.id)
             .where(Participant.anonymised_at.is_(None),

@@ -6,6 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from qadam.schema_fields import Integer, place
 from qadam.web import PageArgs, page_schema
 
 from .domain import Language, Sex, pinfl_problem
@@ -13,14 +14,14 @@ from .domain.lifecycle import Action, EnrolmentStatus
 from .domain.programmes import TEMPLATES
 
 NAME = validate.Length(min=1, max=200)
-AREA = validate.Length(min=1, max=100)
+AREA = place()
 USER = validate.Length(min=1, max=100)
 REFERRAL_SOURCES = ("protection_order", "court", "inspector_initiative", "self_referral")
 COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
 
 
 class CurriculumItem(ma.Schema):
-    number = fields.Integer(required=True, validate=validate.Range(min=1))
+    number = Integer(required=True, validate=validate.Range(min=1))
     topic = fields.String(required=True, validate=NAME)
 
 
@@ -30,22 +31,22 @@ class ProgrammeRules(ma.Schema):
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     curriculum = fields.List(fields.Nested(CurriculumItem), validate=validate.Length(max=200),
                              metadata={"description": "The ordered modules/topics; its length is the sessions required."})
-    sessions_required = fields.Integer(validate=validate.Range(min=1, max=200),
+    sessions_required = Integer(validate=validate.Range(min=1, max=200),
                                        metadata={"description": "Sessions in the curriculum (from it when given)."})
-    sessions_per_week = fields.Integer(validate=validate.Range(min=1, max=7))
-    session_minutes = fields.Integer(validate=validate.Range(min=15, max=480))
-    completion_attendance_percent = fields.Integer(validate=validate.Range(min=1, max=100),
+    sessions_per_week = Integer(validate=validate.Range(min=1, max=7))
+    session_minutes = Integer(validate=validate.Range(min=15, max=480))
+    completion_attendance_percent = Integer(validate=validate.Range(min=1, max=100),
                                                    metadata={"description": "Share of the curriculum to attend."})
-    max_unexcused_absences = fields.Integer(validate=validate.Range(min=0, max=50),
+    max_unexcused_absences = Integer(validate=validate.Range(min=0, max=50),
                                             metadata={"description": "Passing it proposes exit."})
-    max_consecutive_absences = fields.Integer(validate=validate.Range(min=0, max=50),
+    max_consecutive_absences = Integer(validate=validate.Range(min=0, max=50),
                                               metadata={"description": "Unexcused in a row; passing it proposes exit."})
     makeup_sessions_count = fields.Boolean()
-    follow_up_months = fields.Integer(validate=validate.OneOf([0, 3, 6, 12]))
-    review_at_session = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    group_size_min = fields.Integer(validate=validate.Range(min=1, max=30))
-    group_size_max = fields.Integer(validate=validate.Range(min=1, max=30))
-    facilitators_per_group = fields.Integer(validate=validate.Range(min=1, max=4))
+    follow_up_months = Integer(validate=validate.OneOf([0, 3, 6, 12]))
+    review_at_session = Integer(allow_none=True, validate=validate.Range(min=1))
+    group_size_min = Integer(validate=validate.Range(min=1, max=30))
+    group_size_max = Integer(validate=validate.Range(min=1, max=30))
+    facilitators_per_group = Integer(validate=validate.Range(min=1, max=4))
 
     @ma.validates_schema
     def _consistent(self, data: dict[str, Any], **_: object) -> None:
@@ -81,7 +82,7 @@ class ProgrammeIn(ProgrammeRules):
 class ProgrammeOut(ProgrammeRules):
     id = fields.UUID(dump_only=True)
     lineage_id = fields.UUID(dump_only=True, metadata={"description": "The same for every version of a programme."})
-    version = fields.Integer(dump_only=True)
+    version = Integer(dump_only=True)
     name = fields.String(dump_only=True)
     template = fields.String(dump_only=True, allow_none=True)
     region = fields.String(dump_only=True, allow_none=True)
@@ -91,7 +92,7 @@ class ProgrammeOut(ProgrammeRules):
 
 
 class ScheduleSchema(ma.Schema):
-    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)), load_default=list,
+    weekdays = fields.List(Integer(validate=validate.Range(min=1, max=7)), load_default=list,
                            metadata={"description": "ISO weekdays, Monday = 1."})
     time = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
@@ -105,7 +106,7 @@ class CohortIn(ma.Schema):
     mahalla = fields.String(load_default=None, allow_none=True, validate=AREA)
     facilitator_ids = fields.List(fields.String(validate=AREA), required=True, validate=validate.Length(min=1, max=4),
                                   metadata={"description": "User ids of the psychologists who facilitate the group."})
-    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30),
+    capacity = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30),
                               metadata={"description": "Places in the group; the programme's largest group by default."})
     schedule = fields.Nested(ScheduleSchema, load_default=dict)
     start_date = fields.Date(required=True)
@@ -114,14 +115,14 @@ class CohortIn(ma.Schema):
 class CohortOut(CohortIn):
     id = fields.UUID(dump_only=True)
     status = fields.String(dump_only=True, validate=validate.OneOf(COHORT_STATUSES))
-    enrolled = fields.Integer(dump_only=True, metadata={"description": "Participants in the programme now."})
+    enrolled = Integer(dump_only=True, metadata={"description": "Participants in the programme now."})
     created_at = fields.DateTime(dump_only=True)
 
 
 class CohortUpdate(ma.Schema):
     status = fields.String(validate=validate.OneOf(COHORT_STATUSES))
     facilitator_ids = fields.List(fields.String(validate=AREA), validate=validate.Length(min=1, max=4))
-    capacity = fields.Integer(validate=validate.Range(min=1, max=30))
+    capacity = Integer(validate=validate.Range(min=1, max=30))
     schedule = fields.Nested(ScheduleSchema)
 
 
@@ -196,7 +197,7 @@ class OrderOut(OrderIn):
     plan_agreed_on = fields.Date(dump_only=True, allow_none=True)
     plan_due_on = fields.Date(dump_only=True)
     plan_overdue = fields.Boolean(dump_only=True)
-    days_to_expiry = fields.Integer(dump_only=True)
+    days_to_expiry = Integer(dump_only=True)
     extensions = fields.List(fields.Nested(ExtensionOut), dump_only=True)
 
 
@@ -235,13 +236,13 @@ class EnrolmentIn(ma.Schema):
 
 
 class ProgressOut(ma.Schema):
-    sessions_required = fields.Integer(attribute="programme.sessions_required", allow_none=True)
-    sessions_recorded = fields.Integer()
-    sessions_attended = fields.Integer()
-    excused_absences = fields.Integer()
-    unexcused_absences = fields.Integer()
-    consecutive_absences = fields.Integer()
-    last_session_number = fields.Integer(allow_none=True)
+    sessions_required = Integer(attribute="programme.sessions_required", allow_none=True)
+    sessions_recorded = Integer()
+    sessions_attended = Integer()
+    excused_absences = Integer()
+    unexcused_absences = Integer()
+    consecutive_absences = Integer()
+    last_session_number = Integer(allow_none=True)
 
 
 class EnrolmentOut(ma.Schema):
@@ -250,7 +251,7 @@ class EnrolmentOut(ma.Schema):
     participant_code = fields.String(attribute="participant.code")
     cohort_id = fields.UUID()
     programme_id = fields.UUID(allow_none=True, metadata={"description": "The programme version he started under."})
-    programme_version = fields.Integer(attribute="programme.version", allow_none=True)
+    programme_version = Integer(attribute="programme.version", allow_none=True)
     protection_order_id = fields.UUID(allow_none=True)
     referral_source = fields.String()
     inspector_id = fields.String()
@@ -307,13 +308,13 @@ class EnrolmentFilter(PageArgs):
     psychologist_id = fields.String(load_default=None, validate=USER)
     code = fields.String(load_default=None, validate=validate.Length(max=20))
     exit_proposed = fields.Boolean(load_default=None)
-    order_expiring_within_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=366),
+    order_expiring_within_days = Integer(load_default=None, validate=validate.Range(min=0, max=366),
                                                 metadata={"description": "Only those whose protection order ends soon."})
 
 
 class OrderFilter(PageArgs):
     district = fields.String(load_default=None, validate=AREA)
-    expiring_within_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=366))
+    expiring_within_days = Integer(load_default=None, validate=validate.Range(min=0, max=366))
     plan_overdue = fields.Boolean(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(["active", "expired", "revoked"]))
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from qadam.testing import bearer
 
 REGION, DISTRICT = "Buxoro viloyati", "Gʻijduvon"
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
 
 
 def outbox_types(stack) -> list[str]:

@@ -11,12 +11,9 @@ import sqlalchemy as sa
 from enrollment.service import record_attendance, scan_orders
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam.testing import bearer
 
 REGION, DISTRICT, OTHER_DISTRICT = "Buxoro viloyati", "Kogon", "Gʻijduvon"
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
 
 
 class Office:

@@ -27,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 from enrollment.app import create_app
 from enrollment.reports import completion_report, suppress
-from qadam.testing import Stack
+from qadam.testing import Stack, bearer
 
 REGION, OTHER_REGION, CRAFTED_REGION = "Navoiy viloyati", "Xorazm viloyati", "Samarqand viloyati"
 TASHKENT = ZoneInfo("Asia/Tashkent")
@@ -75,10 +75,6 @@ CRAFTED = [
     (PILOT, "Kattaqoʻrgʻon", "psy-kattaqorgon-1", "protection_order", [
         (2, "completed", None, 12), (1, "active", None, 6)]),
 ]
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
 
 
 # -- the seed: plain SQL into the raw tables -----------------------------------------------------------

@@ -22,7 +22,7 @@ from enrollment.reports import GROUP_BY, completion_report
 from enrollment.retention import anonymise_expired, cutoff_for
 from qadam.audit import verify_chain
 from qadam.db import make_engine, make_session_factory
-from qadam.testing import Stack
+from qadam.testing import Stack, bearer
 
 REGION, DISTRICTS = "Qoraqalpogʻiston Respublikasi", ("Nukus", "Xoʻjayli", "Amudaryo")
 TODAY = date(2026, 12, 1)
@@ -32,10 +32,6 @@ PERIOD = {"from": "2019-01-01", "to": "2020-12-31"}
 SESSIONS = 8
 OLD_END = date(2020, 9, 1)  # well before the cut-off
 RECENT_END = CUTOFF + timedelta(days=30)  # after it
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
 
 
 def _person(n: int, kind: str) -> dict[str, Any]:
@@ -275,18 +271,71 @@ def test_retention_anonymises_only_cases_ended_before_the_period_and_keeps_the_r
     assert reports(url, client, admin) == figures_before
 
 
-def test_the_command_runs_from_cron_and_logs_what_it_did(seeded):
-    """`python -m enrollment.retention`, as the CronJob runs it: a dry run counts and a run anonymises, saying so
-    in the log; run again, it finds nobody."""
-    stack, _ = seeded
-    env = stack.environment("enrollment", retention_days=RETENTION_DAYS)
-    dry = subprocess.run([sys.executable, "-m", "enrollment.retention", "--today", TODAY.isoformat(), "--dry-run"],
-                         env=env, capture_output=True, text=True, timeout=60)
-    assert dry.returncode == 0, dry.stderr
-    assert '"retention_due"' in dry.stdout + dry.stderr
-    for _ in range(2):
-        run = subprocess.run([sys.executable, "-m", "enrollment.retention", "--today", TODAY.isoformat()],
-                             env=env, capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, run.stderr
-        assert '"retention_done"' in run.stdout + run.stderr
-    assert '"participants": 0' in run.stdout + run.stderr  # the second run: nobody left
+def run_command(env: dict[str, str], days: int, *more: str) -> dict[str, Any]:
+    """`python -m enrollment.retention --today TODAY [more]` with QADAM_RETENTION_DAYS=days, as the CronJob runs it;
+    the log line that says what it did (`retention_due` for a dry run, `retention_done` otherwise)."""
+    import json
+
+    done = subprocess.run([sys.executable, "-m", "enrollment.retention", "--today", TODAY.isoformat(), *more],
+                          env={**env, "QADAM_RETENTION_DAYS": str(days)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in (done.stdout + done.stderr).splitlines() if line.startswith("{")]
+    said = [line for line in lines if line.get("event") in ("retention_due", "retention_done")]
+    assert len(said) == 1, done.stdout + done.stderr
+    assert said[0]["event"] == ("retention_due" if "--dry-run" in more else "retention_done")
+    assert said[0]["cutoff"] == cutoff_for(TODAY, days).isoformat()  # the period it was given, not the default
+    return dict(said[0])
+
+
+def anonymised_ids(url: str) -> set[str]:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            return {str(i) for i in conn.execute(sa.text(
+                "SELECT id FROM participant WHERE anonymised_at IS NOT NULL")).scalars()}
+    finally:
+        engine.dispose()
+
+
+def test_the_command_runs_from_cron_and_logs_what_it_did(isolated_stack):
+    """`python -m enrollment.retention`, as the CronJob runs it, on a database of its own with men due and men not
+    due: a dry run counts exactly the men due and changes nothing; a run anonymises exactly them, in batches, saying
+    so in the log; run again, it finds nobody; QADAM_RETENTION_DAYS decides who is due."""
+    stack = isolated_stack("enrollment")
+    url = stack.database_url("enrollment")
+    people = seed(url)
+    old = {str(p["id"]) for p in people if p["kind"] == "old"}  # ended before the 5-year cut-off
+    recent = {str(p["id"]) for p in people if p["kind"] == "recent"}  # ended after it, before a 4-year one
+    never = {str(p["id"]) for p in people if p["kind"] in ("active", "order")}  # still open, or an order running
+    assert old and recent and never and len(old | recent | never) == len(people)
+    env = stack.environment("enrollment", retention_batch_size=7)
+    longer = (TODAY - date(2020, 8, 1)).days  # cut-off before every case ended: nobody is due yet
+    shorter = (TODAY - (RECENT_END + timedelta(days=1))).days  # cut-off after the recent cases ended too
+    before = snapshot(url)
+
+    # dry runs: the count for each period, and nothing changed
+    assert run_command(env, RETENTION_DAYS, "--dry-run")["participants"] == len(old)
+    assert run_command(env, longer, "--dry-run")["participants"] == 0
+    assert run_command(env, shorter, "--dry-run")["participants"] == len(old) + len(recent)
+    assert snapshot(url) == before and anonymised_ids(url) == set()
+
+    # the run: exactly the men due, in batches of 7; again, nobody
+    first = run_command(env, RETENTION_DAYS)
+    assert (first["participants"], first["batches"], first["retention_days"]) == (len(old), -(-len(old) // 7),
+                                                                                 RETENTION_DAYS)
+    assert first["enrolments"] == len(old)  # one enrolment each
+    assert anonymised_ids(url) == old
+    middle = snapshot(url)
+    second = run_command(env, RETENTION_DAYS)
+    assert (second["participants"], second["enrolments"], second["batches"]) == (0, 0, 0)
+    assert snapshot(url) == middle
+    assert run_command(env, RETENTION_DAYS, "--dry-run")["participants"] == 0
+
+    # a longer period finds nobody more; a shorter one, the recent cases too, and never the open ones
+    assert run_command(env, longer)["participants"] == 0
+    assert anonymised_ids(url) == old
+    third = run_command(env, shorter)
+    assert (third["participants"], third["retention_days"]) == (len(recent), shorter)
+    assert third["enrolments"] == len(recent) + 1  # the man with an old and a recent case: both enrolments
+    assert anonymised_ids(url) == old | recent
+    assert not anonymised_ids(url) & never

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import LANGUAGES
+from qadam.schema_fields import Integer, place
 from qadam.web import PageArgs, page_schema
 
 
@@ -19,7 +20,7 @@ class DeliveryOut(ma.Schema):
     purpose = fields.String(metadata={"description": "alert, reminder (it waited unacknowledged) or digest"})
     fallback_of = fields.UUID(allow_none=True, metadata={"description": "The delivery on a channel that kept failing."})
     status = fields.String(metadata={"description": "pending, sent, failed or skipped"})
-    attempts = fields.Integer()
+    attempts = Integer()
     last_error = fields.String(allow_none=True)
     sent_at = fields.DateTime(allow_none=True)
     log = fields.List(fields.Nested(AttemptOut))
@@ -34,7 +35,7 @@ class NotificationOut(ma.Schema):
         "description": "Why you: inspector, psychologist or victim_support of the enrolment, or supervisor"})
     kind = fields.String(metadata={"description": "alert, escalation (someone you supervise has not answered), or "
                                                   "level_rise (his risk rose)"})
-    escalation_step = fields.Integer()
+    escalation_step = Integer()
     level = fields.String()
     summary = fields.String()
     reasons = fields.List(fields.String())
@@ -69,8 +70,8 @@ class ContactIn(ma.Schema):
     telegram_chat_id = fields.String(load_default=None, allow_none=True,
                                      validate=validate.Regexp(r"^-?\d{1,20}$", error="a Telegram chat id (digits)"))
     role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    region = fields.String(load_default=None, allow_none=True, validate=place(0))
+    district = fields.String(load_default=None, allow_none=True, validate=place(0))
     supervisor_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     quiet_hours = fields.Nested(QuietHours, load_default=None, allow_none=True, metadata={
         "description": "Local time; no messages but critical ones then (the in-app inbox still holds them)."})
@@ -95,7 +96,7 @@ class RoutingIn(ma.Schema):
 
 
 class RoutingOut(ma.Schema):
-    version = fields.Integer()
+    version = Integer()
     rules = fields.List(fields.Dict())
     note = fields.String()
     created_by = fields.String()
@@ -103,7 +104,7 @@ class RoutingOut(ma.Schema):
 
 
 class FiguresFilter(ma.Schema):
-    region = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
+    region = fields.String(load_default=None, validate=place(0), metadata={
         "description": "Administrators choose; a manager sees his own region."})
     since = fields.Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
     until = fields.Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
@@ -113,20 +114,20 @@ class FigureRow(ma.Schema):
     district = fields.String()
     level = fields.String()
     suppressed = fields.Boolean(metadata={"description": "Fewer alerts than QADAM_REPORT_MIN_CELL: no figure shown."})
-    alerts = fields.Integer(allow_none=True, metadata={
+    alerts = Integer(allow_none=True, metadata={
         "description": "Notifications to the people responsible (not escalations): one per person a flag reached."})
-    flags = fields.Integer(allow_none=True, metadata={"description": "The flags behind them."})
+    flags = Integer(allow_none=True, metadata={"description": "The flags behind them."})
     in_app_p50_s = fields.Float(allow_none=True, metadata={"description": "Event to the in-app inbox, median seconds."})
     in_app_p90_s = fields.Float(allow_none=True)
-    messaged = fields.Integer(allow_none=True, metadata={
+    messaged = Integer(allow_none=True, metadata={
         "description": "Of them, reached by at least one message (e-mail, SMS, Telegram)."})
     message_p50_s = fields.Float(allow_none=True, metadata={"description": "Event to the first message sent, median."})
     message_p90_s = fields.Float(allow_none=True)
-    acknowledged = fields.Integer(allow_none=True)
+    acknowledged = Integer(allow_none=True)
     ack_p50_s = fields.Float(allow_none=True, metadata={"description": "Delivery (to the in-app inbox, the first) "
                                                                       "to acknowledgement, median seconds."})
     ack_p90_s = fields.Float(allow_none=True)
-    escalated = fields.Integer(allow_none=True, metadata={"description": "Of them, escalated to a supervisor."})
+    escalated = Integer(allow_none=True, metadata={"description": "Of them, escalated to a supervisor."})
 
 
 class Figures(ma.Schema):

@@ -72,7 +72,7 @@ def check_password(session: Session, settings: Settings, user_id: str, password:
         typed = hashlib.sha256(user_id.strip().lower().encode()).hexdigest()[:16]
         _attempt(session, f"unknown:{typed}", "unknown_user", address)
         return SignIn("wrong")
-    if user.locked_until is not None and user.locked_until > now():
+    if is_locked(user):
         verify_password(_NOBODY, password)  # the same time as any other answer
         _attempt(session, user.id, "locked", address)
         return SignIn("locked", locked_until=user.locked_until)
@@ -148,7 +148,7 @@ def code_matches(secret: str, code: str, *, after_step: int | None = None, at: f
 
 
 def check_code(session: Session, settings: Settings, user: User, code: str, address: str | None) -> SignIn:
-    if user.locked_until is not None and user.locked_until > now():  # locked meanwhile, from another browser
+    if is_locked(user):  # locked meanwhile, from another browser
         _attempt(session, user.id, "locked", address)
         return SignIn("locked", locked_until=user.locked_until)
     secret = totp_secret(settings, user)

@@ -10,6 +10,7 @@ from flask import Flask, Response, g, render_template, request
 from qadam.audit import init_audit
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
+from qadam.errors import problem_response
 from qadam.log import configure_logging, get_logger
 from qadam.sealing import derived_keys
 from qadam.web import init_correlation
@@ -71,8 +72,7 @@ def _error_pages(app: Flask) -> None:
     def _http(error: HTTPException) -> Any:
         status = error.code or 500
         if request.path.startswith(("/.well-known", "/healthz", "/readyz", "/metrics")):
-            return Response(f'{{"status": {status}, "title": "{error.name}"}}', status,
-                            mimetype="application/problem+json")
+            return problem_response(status, error.name)
         reason = "csrf" if error.description == "csrf" else str(status)
         return page(status, reason)
 

@@ -156,11 +156,6 @@ def gettext(msgid: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    variables.setdefault("num", num)
-    return nlookup(singular, plural, num) % variables
-
-
 def lazy_gettext(msgid: str, **variables: Any) -> LazyString:
     """For text defined once at import time and shown later, in whoever's language asks."""
     return LazyString(gettext, msgid, **variables)

@@ -45,6 +45,12 @@ SIGN_IN_FLOW = frozenset({"auth.sign_in", "auth.second_factor", "auth.second_fac
 UNRECORDED = frozenset({"auth.alive"})
 
 
+def _without_user(endpoint: str) -> bool:
+    """Requests nothing of which reads the user (the style sheet and scripts, health, metrics, keys): their sign-in
+    cookie is not looked up (no query, no touch of its last_seen)."""
+    return endpoint == "static" or endpoint.startswith("ops.")
+
+
 def cookie_names(settings: Settings) -> tuple[str, str]:
     """(sign-in cookie, CSRF cookie); `__Host-` pins them to this host and path `/`, over HTTPS only."""
     prefix = "__Host-" if settings.portal_secure_cookies else ""
@@ -65,6 +71,7 @@ def start_session(db: Session, user: User, stage: str) -> str:
     db.add(LoginSession(id=uuid.uuid4(), secret_hash=_digest(secret), user_id=user.id, stage=stage,
                         address=client_address(), user_agent=(request.user_agent.string or "")[:300]))
     g.new_session_secret = secret
+    g.pop("clear_session_cookie", None)  # the old cookie is replaced by the new one, not deleted
     return secret
 
 
@@ -82,11 +89,18 @@ def sessions() -> sessionmaker[Session]:
 
 # -- tokens for the services -----------------------------------------------------------------------------------
 class TokenCache:
-    """The signed-in user's short-lived token, signed once and reused until it nears its end."""
+    """The signed-in user's short-lived token, signed once and reused until it nears its end. The signing key is
+    read at the first token, not when the app is made (a migration job's app may have no key to read)."""
 
     def __init__(self) -> None:
         self._tokens: dict[uuid.UUID, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        self._private_key: bytes | None = None
+
+    def _key(self, settings: Settings) -> bytes:
+        if self._private_key is None:
+            self._private_key = settings.key_path("private").read_bytes()
+        return self._private_key
 
     def token(self, settings: Settings, login_id: uuid.UUID, user: User) -> str:
         with self._lock:
@@ -94,7 +108,7 @@ class TokenCache:
         if held is not None and held[1] - time.time() > 60:
             return held[0]
         ttl = settings.portal_token_ttl_seconds
-        token = issue_token(_private_key(settings), user_id=user.id, role=user.role, issuer=settings.jwt_issuer,
+        token = issue_token(self._key(settings), user_id=user.id, role=user.role, issuer=settings.jwt_issuer,
                             audience=settings.jwt_audience, region=user.region, district=user.district,
                             mahalla=user.mahalla, ttl_seconds=ttl)
         with self._lock:
@@ -106,16 +120,6 @@ class TokenCache:
     def forget(self, login_id: uuid.UUID) -> None:
         with self._lock:
             self._tokens.pop(login_id, None)
-
-
-_KEYS: dict[str, bytes] = {}
-
-
-def _private_key(settings: Settings) -> bytes:
-    path = str(settings.key_path("private"))
-    if path not in _KEYS:
-        _KEYS[path] = settings.key_path("private").read_bytes()
-    return _KEYS[path]
 
 
 def current_token() -> str:
@@ -204,8 +208,10 @@ def _authorise() -> Any:
     endpoint = request.endpoint or ""
     if endpoint not in current_app.view_functions:
         return None  # 404 / 405: routing answers
-    settings = settings_now()
-    _load_login(settings)
+    if _without_user(endpoint):
+        g.login = g.user = None
+    else:
+        _load_login(settings_now())
     rule = access_rule(current_app, endpoint, request.method)
     login, user = g.login, g.user
     if login is not None and login.stage == FULL and rule != PUBLIC and endpoint not in UNRECORDED:

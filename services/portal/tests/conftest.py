@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from portal.demo import DEMO_USERS, ensure_demo_users
 from portal.testkit import csrf_of, new_client, sign_in
 from qadam.auth import issue_token
@@ -62,6 +63,22 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             app.extensions["qadam_engine"].dispose()
         _RUNNING.clear()
         _APPS.clear()
+
+
+@pytest.fixture(scope="module")
+def database(portal_stack: Stack) -> Iterator[Callable[[str], sa.Engine]]:
+    """database(service) -> an engine on that service's database in the portal's stack ("portal", "notify", ...);
+    one per service, disposed at the end of the module."""
+    engines: dict[str, sa.Engine] = {}
+
+    def engine(service: str) -> sa.Engine:
+        if service not in engines:
+            engines[service] = sa.create_engine(portal_stack.database_url(service))
+        return engines[service]
+
+    yield engine
+    for made in engines.values():
+        made.dispose()
 
 
 @pytest.fixture(scope="session")

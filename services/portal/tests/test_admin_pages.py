@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
@@ -84,13 +83,6 @@ def admin(client_for: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def notify_db(portal_stack: Any) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(portal_stack.database_url("notify"))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
 def region_district(admin: Any) -> tuple[str, str]:
     """The demo district, added to the Area table through the areas page (only regions are there at first)."""
     page = admin.get("/admin/areas")
@@ -143,7 +135,7 @@ def test_every_admin_page_is_translated(client_for, region_district, language):
 
 
 # -- a new user ------------------------------------------------------------------------------------------------
-def test_a_new_user_signs_in_once_with_the_temporary_password_and_must_change_it(portal_app, admin, notify_db,
+def test_a_new_user_signs_in_once_with_the_temporary_password_and_must_change_it(portal_app, admin, database,
                                                                                   region_district):
     user_id, temporary, form = create_user(admin, display_name="Dilshod Qoʻchqorov")
     client, answer = sign_in_with(portal_app, user_id, temporary)
@@ -156,7 +148,7 @@ def test_a_new_user_signs_in_once_with_the_temporary_password_and_must_change_it
     assert sign_in_with(portal_app, user_id, temporary)[1].status_code == 401
     assert sign_in_with(portal_app, user_id, "my-own-pass-2026")[1].status_code == 302
 
-    row = wait_until(lambda: contact(notify_db, user_id), what="the new user in notify's contacts")
+    row = wait_until(lambda: contact(database("notify"), user_id), what="the new user in notify's contacts")
     assert (row["role"], row["region"], row["district"], row["email"], row["phone"]) == (
         "psychologist", REGION, DISTRICT, form["email"], "+998901234567")
     assert str(row["quiet_start"]).startswith("22:00")
@@ -208,14 +200,14 @@ def test_wrong_details_are_refused_each_beside_its_field_and_nothing_is_created(
 
 
 # -- an existing user ------------------------------------------------------------------------------------------
-def test_editing_the_email_raises_the_version_in_notify(admin, notify_db, region_district):
+def test_editing_the_email_raises_the_version_in_notify(admin, database, region_district):
     user_id, _password, form = create_user(admin)
-    first = wait_until(lambda: contact(notify_db, user_id), what="the new user in notify")
+    first = wait_until(lambda: contact(database("notify"), user_id), what="the new user in notify")
     form.pop("id")
     answer = post(admin, f"/admin/users/{user_id}", {**form, "email": "new.address@example.uz"})
     assert answer.status_code == 302
     assert "Saved." in admin.get(answer.headers["Location"]).text
-    row = wait_until(lambda: (r := contact(notify_db, user_id)) and r["email"] == "new.address@example.uz" and r,
+    row = wait_until(lambda: (r := contact(database("notify"), user_id)) and r["email"] == "new.address@example.uz" and r,
                      what="the new e-mail in notify")
     assert row["version"] > first["version"]
 
@@ -228,7 +220,7 @@ def test_editing_the_email_raises_the_version_in_notify(admin, notify_db, region
     assert "+998901234567" in error_of(answer.text, "phone")
 
 
-def test_switching_an_account_off_signs_the_user_out_and_on_again_lets_them_in(portal_app, admin, notify_db,
+def test_switching_an_account_off_signs_the_user_out_and_on_again_lets_them_in(portal_app, admin, database,
                                                                                  region_district):
     user_id, temporary, _form = create_user(admin)
     client, answer = sign_in_with(portal_app, user_id, temporary)
@@ -241,7 +233,7 @@ def test_switching_an_account_off_signs_the_user_out_and_on_again_lets_them_in(p
     gone = client.get("/account/password")
     assert gone.status_code == 302 and "/sign-in" in gone.headers["Location"]
     assert sign_in_with(portal_app, user_id, temporary)[1].status_code == 401
-    wait_until(lambda: (r := contact(notify_db, user_id)) and r["active"] is False, what="notify sees it off")
+    wait_until(lambda: (r := contact(database("notify"), user_id)) and r["active"] is False, what="notify sees it off")
     assert user_id in admin.get("/admin/users?active=no").text
     assert "Users found: 0." in admin.get("/admin/users?active=yes&q=" + user_id).text
 

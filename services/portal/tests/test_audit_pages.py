@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,13 +17,6 @@ from qadam.audit import verify_service
 from qadam.testing import wait_until
 
 ROW = re.compile(r"<tr>\s*<td>.*?</tr>", re.S)
-
-
-@pytest.fixture(scope="module")
-def portal_db(portal_stack: Any) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(portal_stack.database_url("portal"))
-    yield engine
-    engine.dispose()
 
 
 def rows(engine: sa.Engine, user_id: str) -> list[dict[str, Any]]:
@@ -52,15 +44,15 @@ def cells(page: str) -> list[dict[str, str]]:
     return [dict(zip(COLUMNS, (text(c) for c in CELL.findall(r)), strict=True)) for r in ROW.findall(page)]
 
 
-def test_what_an_administrator_opens_and_changes_in_the_portal_is_in_its_audit_log(client_for, portal_db):
+def test_what_an_administrator_opens_and_changes_in_the_portal_is_in_its_audit_log(client_for, database):
     admin = client_for("admin-1", "en")
-    before = len(rows(portal_db, "admin-1"))
+    before = len(rows(database("portal"), "admin-1"))
     assert admin.get("/admin/users/psy-nukus-1").status_code == 200
     page = admin.get("/admin/users/insp-nukus-1")
     assert admin.post("/admin/users/insp-nukus-1/unlock", data={"csrf_token": csrf_of(page.text)}).status_code == 302
     # the typing keepalive shows and changes nothing: it is not recorded
     assert admin.get("/account/alive").status_code == 204
-    new = rows(portal_db, "admin-1")[before:]
+    new = rows(database("portal"), "admin-1")[before:]
     read = next(r for r in new if r["route"] == "/admin/users/<user_id>" and r["record"] == {"user_id": "psy-nukus-1"})
     assert (read["role"], read["action"], read["method"], read["status"]) == ("administrator", "read", "GET", 200)
     assert read["address"]
@@ -70,14 +62,14 @@ def test_what_an_administrator_opens_and_changes_in_the_portal_is_in_its_audit_l
     assert not [r for r in new if r["route"] == "/account/alive"]
 
 
-def test_a_refused_page_or_form_is_recorded_with_its_refusal(client_for, portal_db):
+def test_a_refused_page_or_form_is_recorded_with_its_refusal(client_for, database):
     psychologist = client_for("psy-nukus-1", "en")
-    before = len(rows(portal_db, "psy-nukus-1"))
+    before = len(rows(database("portal"), "psy-nukus-1"))
     assert psychologist.get("/audit").status_code == 403
     assert psychologist.get("/admin/users/admin-1").status_code == 403
     # a form without its CSRF token (as a forged one would come) is refused before any access rule, and recorded
     assert psychologist.post("/admin/users/insp-nukus-1/unlock", data={}).status_code == 400
-    new = [(r["method"], r["route"], r["record"], r["status"]) for r in rows(portal_db, "psy-nukus-1")[before:]]
+    new = [(r["method"], r["route"], r["record"], r["status"]) for r in rows(database("portal"), "psy-nukus-1")[before:]]
     assert new == [("GET", "/audit", {}, 403), ("GET", "/admin/users/<user_id>", {"user_id": "admin-1"}, 403),
                    ("POST", "/admin/users/<user_id>/unlock", {"user_id": "insp-nukus-1"}, 400)]
 
@@ -150,23 +142,23 @@ def test_an_administrator_pages_through_a_long_log_without_a_repeat_or_a_gap_at_
     assert named == [f"user_id=nobody-{tag}-{i}" for i in reversed(range(55))]
 
 
-def test_the_portal_s_chain_verifies_and_refuses_to_be_changed(client_for, portal_db, portal_stack):
+def test_the_portal_s_chain_verifies_and_refuses_to_be_changed(client_for, database, portal_stack):
     client_for("admin-1", "en").get("/admin/users")
     result = verify_service(portal_stack.database_url("portal"))
     assert result.checked > 0 and result.breaks == []
-    with portal_db.connect() as db, pytest.raises(sa.exc.DBAPIError, match="append-only"):
+    with database("portal").connect() as db, pytest.raises(sa.exc.DBAPIError, match="append-only"):
         db.execute(sa.text("UPDATE audit_log SET user_id = :u WHERE id = (SELECT max(id) FROM audit_log)"),
                    {"u": f"someone-{uuid.uuid4().hex[:6]}"})
 
 
-def test_a_page_that_cannot_be_recorded_is_not_shown_and_says_so_in_the_user_s_language(client_for, portal_db):
+def test_a_page_that_cannot_be_recorded_is_not_shown_and_says_so_in_the_user_s_language(client_for, database):
     admin = client_for("admin-1", "ru")
-    with portal_db.begin() as db:  # the log out of reach (as a full disk or a lost grant would put it)
+    with database("portal").begin() as db:  # the log out of reach (as a full disk or a lost grant would put it)
         db.execute(sa.text("ALTER TABLE audit_log RENAME TO audit_log_away"))
     try:
         page = admin.get("/admin/users/psy-nukus-1")
     finally:
-        with portal_db.begin() as db:
+        with database("portal").begin() as db:
             db.execute(sa.text("ALTER TABLE audit_log_away RENAME TO audit_log"))
     assert page.status_code == 503 and page.mimetype == "text/html"
     assert "журнал аудита" in page.text

@@ -6,11 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import socket
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import load_workbook
+from flask import g, render_template, request
+from openpyxl import Workbook, load_workbook
 from portal.backend import ServiceError
+from portal.testkit import new_client
+from portal.views import manager
+from portal.websession import cookie_names
 
 MANAGER = "mgr-karakalpakstan"
 LANGUAGES = ["uz-Latn", "uz-Cyrl", "ru", "kaa", "en"]
@@ -170,7 +175,7 @@ def test_an_unknown_download_format_is_not_found(client_for):
 
 
 
-# -- figures the demo region does not have yet (dropouts, hidden cells, alerts), from stand-ins for the services ----
+# -- figures the demo region does not have yet (dropouts, hidden cells, alerts): the portal's page made of them --
 def group(label, **figures):
     base = dict.fromkeys(("enrolments", "active", "completed", "exited", "dropouts", "completion_rate",
                           "dropout_rate", "average_attendance", "median_dropout_session", "dropout_sessions"))
@@ -199,38 +204,31 @@ FIGURES = {"region": "Qoraqalpogʻiston Respublikasi", "since": "2026-01-01", "u
 ]}
 
 
-class StandIn:
-    """The services as the dashboard asks them: enrollment's report and notify's figures, or an error. A download
-    (`request`) still goes to the running enrollment service."""
-
-    def __init__(self, real, report=REPORT, figures=FIGURES, fail=None):
-        self.real, self.report, self.figures, self.fail, self.asked = real, report, figures, fail or {}, []
-
-    def request(self, *args, **kwargs):
-        return self.real().request(*args, **kwargs)
-
-    def get(self, service, path, **params):
-        self.asked.append((service, path, params))
-        if service in self.fail:
-            raise self.fail[service]
-        return self.report if service == "enrollment" else self.figures
-
-
 @pytest.fixture
-def services(monkeypatch):
-    from portal.views import manager
+def page(portal_app, client_for):
+    """page(url, answers) -> (html, status): the dashboard at `url` that the portal makes of the services' answers
+    ({service: its JSON, or the ServiceError it gave}), rendered by its own template in a request of the manager,
+    signed in for real (the sign-in cookie of a real sign-in, checked by the portal's own before-request)."""
+    name = cookie_names(portal_app.extensions["qadam_settings"])[0]
+    signed_in = client_for(MANAGER, "en").get_cookie(name, domain="localhost").value
 
-    def install(**kwargs):
-        stand_in = StandIn(manager.api, **kwargs)
-        monkeypatch.setattr("portal.views.manager.api", lambda: stand_in)
-        return stand_in
+    def render(url, answers):
+        with portal_app.test_request_context(url, base_url="https://localhost",
+                                             headers={"Cookie": f"{name}={signed_in}", "Accept-Language": "en"}):
+            assert portal_app.preprocess_request() is None  # signed in, and a manager may open the dashboard
+            assert g.user.id == MANAGER
+            period, errors = manager.read_period(request.args, today=date.today(), may_choose_region=False)
+            context, status = manager.dashboard_context(period, errors, answers)
+            return render_template("manager/dashboard.html", **context), status
 
-    return install
+    return render
 
 
-def test_a_hidden_group_shows_dashes_and_says_why(client_for, services):
-    services()
-    html = client_for(MANAGER, "en").get("/dashboard?group_by=district&from=2026-01-01&to=2026-06-30").text
+ANSWERS = {"enrollment": REPORT, "notify": FIGURES}
+
+
+def test_a_hidden_group_shows_dashes_and_says_why(page):
+    html, _status = page("/dashboard?group_by=district&from=2026-01-01&to=2026-06-30", ANSWERS)
     assert row_of(html, "Nukus")[:7] == ["40", "10", "18", "12", "60%", "40%", "82%"]
     hidden = re.search(r'<tr class="suppressed">\s*<th scope="row">Xoʻjayli &lt;b&gt; <span class="muted">\(not shown: '
                        r"small group\)</span></th>(.*?)</tr>", html, re.S)
@@ -239,9 +237,8 @@ def test_a_hidden_group_shows_dashes_and_says_why(client_for, services):
     assert "<b>" not in html.split("<main", 1)[1].replace("<b>Rate", "")
 
 
-def test_the_session_at_which_people_drop_out_is_drawn_and_tabled(client_for, services):
-    services()
-    html = client_for(MANAGER, "en").get("/dashboard?group_by=district").text
+def test_the_session_at_which_people_drop_out_is_drawn_and_tabled(page):
+    html, _status = page("/dashboard?group_by=district", ANSWERS)
     assert 'aria-labelledby="chart-sessions-title chart-sessions-desc"' in html
     assert "Half of the men who dropped out had last attended session 3 or an earlier one" in html
     assert row_of(html, "Session 2") == ["5"]
@@ -250,13 +247,25 @@ def test_the_session_at_which_people_drop_out_is_drawn_and_tabled(client_for, se
     assert '<caption class="visually-hidden">Dropouts by the last session attended</caption>' in html
 
 
-def test_alert_response_times_are_tabled_and_drawn_in_readable_units(client_for, services):
-    stand_in = services()
-    html = client_for(MANAGER, "en").get("/dashboard?from=2026-01-01&to=2026-06-30").text
+def test_the_dashboard_asks_the_services_for_the_period_chosen():
+    period, errors = manager.read_period({"from": "2026-01-01", "to": "2026-06-30"}, today=date.today(),
+                                         may_choose_region=False)
+    assert errors == {}
+    asked = manager.dashboard_requests(period, is_admin=False)
     assert ("enrollment", "/reports/completion",
             {"group_by": "programme", "from": "2026-01-01", "to": "2026-06-30", "region": None,
-             "format": "json"}) in stand_in.asked
-    assert ("notify", "/figures", {"since": "2026-01-01", "until": "2026-06-30", "region": None}) in stand_in.asked
+             "format": "json"}) in asked
+    assert ("notify", "/figures", {"since": "2026-01-01", "until": "2026-06-30", "region": None}) in asked
+
+
+def test_the_services_answer_for_the_period_chosen(client_for):
+    html = client_for(MANAGER, "en").get("/dashboard?from=2026-01-01&to=2026-06-30").text
+    assert "Men whose programme started from Jan 1, 2026 to Jun 30, 2026" in html  # enrollment's own answer
+    assert "Alerts raised from Jan 1, 2026 to Jun 30, 2026" in html  # and notify's
+
+
+def test_alert_response_times_are_tabled_and_drawn_in_readable_units(page):
+    html, _status = page("/dashboard?from=2026-01-01&to=2026-06-30", ANSWERS)
     alerts = html.split('id="alerts-heading"', 1)[1]
     nukus = row_of(alerts, "Nukus")
     assert nukus == ["Critical", "9", "2.5 s", "6 s", "40 s", "95 s", "30 min", "2 h", "8", "0"]
@@ -266,40 +275,74 @@ def test_alert_response_times_are_tabled_and_drawn_in_readable_units(client_for,
     assert "Nukus · Critical: Median 0.5 h, 90th percentile 2 h" in html
 
 
-def test_one_service_down_leaves_the_rest_of_the_dashboard(client_for, services):
-    services(fail={"notify": ServiceError(503, "unavailable", service="notify")})
-    response = client_for(MANAGER, "en").get("/dashboard")
+@pytest.fixture(scope="module")
+def notify_down(portal_system, portal_stack, portal_app, client_for):
+    """A test client of a portal whose notify cannot be reached (its address: a port bound by no server), signed in
+    as the manager (the same sign-in as client_for's: the portals share their database)."""
+    from portal.app import create_app
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound but never listening: a connection to it is refused
+        urls = {f"{s}_url": u for s, u in portal_system.urls.items() if s != "portal"}
+        app = create_app({**portal_stack.base_settings("portal"), **urls, "TESTING": True,
+                          "REPORT_MISSING_TRANSLATIONS": True,
+                          "notify_url": f"http://127.0.0.1:{closed.getsockname()[1]}"})
+        try:
+            name = cookie_names(portal_app.extensions["qadam_settings"])[0]
+            cookie = client_for(MANAGER, "en").get_cookie(name, domain="localhost")
+            client = new_client(app)
+            client.set_cookie(name, cookie.value, domain="localhost", secure=True, httponly=True)
+            yield client
+        finally:
+            app.extensions["qadam_engine"].dispose()
+
+
+def test_one_service_down_leaves_the_rest_of_the_dashboard(notify_down, demo):
+    response = notify_down.get("/dashboard?group_by=cohort")
     assert response.status_code == 200
     assert "The alert figures could not be read just now." in response.text
-    assert row_of(response.text, "Nukus")[0] == "40"
+    assert row_of(response.text, demo["cohort"]["name"])[0] == "6"
 
 
-def test_a_period_the_service_refuses_is_shown_on_the_form(client_for, services):
-    services(fail={"enrollment": ServiceError(422, "Unprocessable Entity", "The period is empty.",
-                                              {"from": ["`from` must not be after `to`."]}, "enrollment")})
-    response = client_for(MANAGER, "en").get("/dashboard?from=2026-01-01")
-    assert response.status_code == 422
-    assert "This date was not accepted: `from` must not be after `to`." in response.text
+def test_one_service_down_still_gives_the_excel_download_and_says_so(notify_down, demo):
+    response = notify_down.get("/dashboard/export.xlsx?group_by=cohort")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert any(row[0] == demo["cohort"]["name"] for row in book["Completion"].iter_rows(values_only=True))
+    notes = [row[0] for row in book["Alert response"].iter_rows(values_only=True)]
+    assert "The alert figures could not be read just now. Nothing is lost; try again in a minute." in notes
 
 
-def test_a_district_name_that_looks_like_a_formula_stays_text_in_the_excel_sheet(client_for, services):
+def test_a_period_the_service_refuses_is_shown_on_the_form(page):
+    refusal = ServiceError(422, "Unprocessable Entity", "The period is empty.",
+                           {"from": ["`from` must not be after `to`."]}, "enrollment")
+    html, status = page("/dashboard?from=2026-01-01", {"enrollment": refusal})
+    assert status == 422
+    assert "This date was not accepted: `from` must not be after `to`." in html
+
+
+def test_a_district_name_that_looks_like_a_formula_stays_text_in_the_excel_sheet(portal_app):
     row = {**FIGURES["rows"][0], "district": "=HYPERLINK(\"http://example.com\")"}
-    services(figures={**FIGURES, "rows": [row]})
-    response = client_for(MANAGER, "en").get("/dashboard/export.xlsx")
-    sheet = load_workbook(io.BytesIO(response.data))["Alert response"]
+    blank = io.BytesIO()
+    Workbook().save(blank)
+    with portal_app.test_request_context("/dashboard/export.xlsx", base_url="https://localhost",
+                                         headers={"Accept-Language": "en"}):
+        period, _errors = manager.read_period({}, today=date.today(), may_choose_region=False)
+        data = manager.with_alert_sheet(blank.getvalue(), manager.section({**FIGURES, "rows": [row]}), period)
+    sheet = load_workbook(io.BytesIO(data))["Alert response"]
     cell = sheet["A2"]
     assert cell.value == row["district"] and cell.data_type == "s"
     assert sheet["C2"].value == 9 and sheet["K2"].value == 30.0  # alerts; delivery to acknowledgement in minutes
 
 
-def test_a_role_the_services_refuse_sees_why_and_no_download(client_for, services):
-    services(fail={"enrollment": ServiceError(403, "Forbidden", "Not for your role.", service="enrollment"),
-                   "notify": ServiceError(403, "Forbidden", "Not for your role.", service="notify")})
-    response = client_for(MANAGER, "en").get("/dashboard")
-    assert response.status_code == 200
-    assert "The enrolment service does not give your role these figures." in response.text
-    assert "The alert service does not give your role these figures." in response.text
-    assert "Download CSV" not in response.text
+def test_a_role_the_services_refuse_sees_why_and_no_download(page):
+    html, status = page("/dashboard", {
+        "enrollment": ServiceError(403, "Forbidden", "Not for your role.", service="enrollment"),
+        "notify": ServiceError(403, "Forbidden", "Not for your role.", service="notify")})
+    assert status == 200
+    assert "The enrolment service does not give your role these figures." in html
+    assert "The alert service does not give your role these figures." in html
+    assert "Download CSV" not in html
 
 
 def test_grouped_by_facilitator_the_psychologist_is_named(client_for):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import FLAG_LEVELS
+from qadam.schema_fields import Integer, place
 from qadam.web import PageArgs, page_schema
 
 from .domain import DISCLAIMER
@@ -18,8 +19,8 @@ class FlagOut(ma.Schema):
     enrolment_id = fields.UUID()
     participant_code = fields.String()
     rule_id = fields.String()
-    rule_version = fields.Integer()
-    rule_set_version = fields.Integer(allow_none=True)
+    rule_version = Integer()
+    rule_set_version = Integer(allow_none=True)
     level = fields.String()
     reasons = fields.List(fields.String())
     evidence = fields.Dict()
@@ -89,13 +90,13 @@ class AssessmentOut(ma.Schema):
     enrolment_id = fields.UUID()
     participant_code = fields.String()
     instrument_id = fields.String()
-    instrument_version = fields.Integer()
+    instrument_version = Integer()
     kind = fields.String()
     answers = fields.Dict()
-    score = fields.Integer()
+    score = Integer()
     band = fields.String()
     level = fields.String()
-    unknown_items = fields.Integer()
+    unknown_items = Integer()
     assessed_by = fields.String()
     assessed_at = fields.DateTime()
     next_due = fields.Date(allow_none=True)
@@ -106,7 +107,7 @@ AssessmentPage = page_schema(AssessmentOut, "AssessmentPage")
 
 
 class InstrumentIn(ma.Schema):
-    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100), metadata={
+    region = fields.String(load_default=None, allow_none=True, validate=place(0), metadata={
         "description": "The region it is for; empty for the national default (administrators only)."})
     definition = fields.Dict(required=True, metadata={
         "description": "{id, name, items: [{id, category, text: {en, …}, answers: [{value, weight}]}], "
@@ -115,7 +116,7 @@ class InstrumentIn(ma.Schema):
 
 class InstrumentOut(ma.Schema):
     id = fields.String()
-    version = fields.Integer()
+    version = Integer()
     region = fields.String(allow_none=True)
     definition = fields.Dict()
     created_by = fields.String()
@@ -123,7 +124,7 @@ class InstrumentOut(ma.Schema):
 
 
 class InstrumentFilter(ma.Schema):
-    region = fields.String(load_default=None, validate=validate.Length(max=100))
+    region = fields.String(load_default=None, validate=place(0))
 
 
 class RuleSetIn(ma.Schema):
@@ -133,7 +134,7 @@ class RuleSetIn(ma.Schema):
 
 
 class RuleSetOut(ma.Schema):
-    version = fields.Integer()
+    version = Integer()
     rules = fields.List(fields.Dict())
     note = fields.String()
     created_by = fields.String()
@@ -143,23 +144,23 @@ class RuleSetOut(ma.Schema):
 
 class RecomputeOut(ma.Schema):
     id = fields.UUID()
-    rule_set_version = fields.Integer()
+    rule_set_version = Integer()
     reason = fields.String()
     requested_by = fields.String()
     requested_at = fields.DateTime()
     status = fields.String()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    evaluated = fields.Integer()
-    flags_raised = fields.Integer()
-    levels_changed = fields.Integer()
+    evaluated = Integer()
+    flags_raised = Integer()
+    levels_changed = Integer()
     error = fields.String(allow_none=True)
 
 
 class FactorOut(ma.Schema):
     flag_id = fields.UUID()
     rule_id = fields.String()
-    rule_version = fields.Integer()
+    rule_version = Integer()
     level = fields.String()
     status = fields.String()
     raised_at = fields.DateTime()
@@ -187,7 +188,7 @@ class ExplanationOut(ma.Schema):
     assessment = fields.Nested(AssessmentOut, allow_none=True)
     attendance = fields.Dict(metadata={"description": "{recorded, attended, excused, unexcused}"})
     history = fields.List(fields.Nested(LevelChangeOut))
-    rule_set_version = fields.Integer()
+    rule_set_version = Integer()
     note = fields.Constant(DISCLAIMER)
 
 

@@ -8,12 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from qadam.testing import bearer
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
 
 
 @pytest.fixture
@@ -107,11 +104,10 @@ def test_a_breach_after_he_left_the_programme_still_raises_its_flag(client, who,
 
 
 def test_a_transferred_enrolments_flags_move_to_the_district_that_now_answers_for_him(client, who, enrol, risk_db,
-                                                                                      token):
+                                                                                      token, deliver):
     from datetime import UTC, datetime
 
     from qadam.contracts import catalog
-    from risk.handlers import handlers
 
     settings, factory, _ = risk_db
     enrolment = enrol()
@@ -123,10 +119,7 @@ def test_a_transferred_enrolments_flags_move_to_the_district_that_now_answers_fo
         "region": "Xorazm viloyati", "district": "Xiva", "inspector_id": "insp-x", "psychologist_id": "psy-x",
         "status": "active", "transferred_at": datetime.now(UTC), "version": 3},
         producer="enrollment", correlation_id="c", causation_id=None))
-    from qadam.db import transaction
-
-    with transaction(factory) as s:
-        handlers(settings)[moved.type](s, moved)
+    deliver(settings, factory, [moved])
     assert client.get(f"/flags?enrolment_id={enrolment}", headers=who("other_inspector")).get_json()["total"] == 1
     urganch = bearer(token("insp-u2", "inspector", **URGANCH))
     assert client.get(f"/flags?enrolment_id={enrolment}", headers=urganch).get_json()["total"] == 0
@@ -330,12 +323,10 @@ def _requested(factory) -> uuid.UUID:
         return request_recompute(s, reason="requested", by="test", status="running").id
 
 
-def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client, who, enrol, risk_db):
+def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client, who, enrol, risk_db, deliver):
     from datetime import UTC, datetime
 
     from qadam.contracts import catalog
-    from qadam.db import transaction
-    from risk.handlers import handlers
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -350,20 +341,17 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
             "acknowledged_at": datetime.now(UTC), "via": "link"}, producer="notify", correlation_id="c",
             causation_id=None))
 
-    for event in (acknowledged("insp-r"), acknowledged("psy-r")):  # the second changes nothing
-        with transaction(factory) as s:
-            handlers(settings)[event.type](s, event)
+    deliver(settings, factory, [acknowledged("insp-r"), acknowledged("psy-r")])  # the second changes nothing
     seen = client.get(f"/flags/{flag['id']}", headers=who("inspector")).get_json()
     assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "insp-r")
     assert outbox(engine, "risk.flag.acknowledged", enrolment) == []  # nothing echoes back to notify
 
 
-def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figures_kept(client, who, enrol, risk_db):
+def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figures_kept(client, who, enrol, risk_db,
+                                                                                        deliver):
     """enrollment.participant.anonymised (retention): the sealed details of his incidents go, the incidents and
     their flags stay; another man's are untouched; delivered again, it changes nothing more."""
     from qadam.contracts import catalog
-    from qadam.db import transaction
-    from risk.handlers import handlers
 
     settings, factory, engine = risk_db
     his, other = enrol(), enrol()
@@ -377,10 +365,7 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
     anonymised = catalog.parse(catalog.build("enrollment.participant.anonymised", {
         "participant_code": code, "enrolment_ids": [his], "anonymised_at": datetime.now(UTC)},
         producer="enrollment", correlation_id="c", causation_id=None))
-    handle = handlers(settings)["enrollment.participant.anonymised"]
-    for _ in range(2):
-        with transaction(factory) as s:
-            handle(s, anonymised)
+    deliver(settings, factory, [anonymised, anonymised])  # and delivered again: nothing more changes
     [gone] = client.get(f"/enrolments/{his}/incidents", headers=who("inspector")).get_json()["items"]
     [kept] = client.get(f"/enrolments/{other}/incidents", headers=who("inspector")).get_json()["items"]
     assert gone["details"] is None and gone["kind"] == "order_breach" and gone["severity"] == "serious"

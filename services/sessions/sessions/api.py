@@ -201,7 +201,7 @@ class AttendanceHistory(MethodView):
                 raise not_found("enrolment", enrolment_id)
             principal = current_principal()
             # his responsible inspector reads it wherever the cohort meets; everyone else as the cohort allows
-            if not (principal.role == Role.INSPECTOR and entry.inspector_id == principal.user_id):
+            if not (principal.role == Role.INSPECTOR and principal.assigned(entry.inspector_id)):
                 _cohort(s, principal, entry.cohort_id, facilitating=False)
             query = (sa.select(AttendanceMark, GroupSession)
                      .join(GroupSession, GroupSession.id == AttendanceMark.session_id)

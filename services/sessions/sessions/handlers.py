@@ -37,7 +37,7 @@ def on_enrolled(session: Session, event: Event) -> None:
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state.
     session.execute(insert(RosterEntry).values(enrolment_id=d["enrolment_id"], cohort_id=d["cohort_id"],
                                                participant_code=d["participant_code"], status=d["status"],
-                                               inspector_id=d.get("inspector_id"), version=d["version"])
+                                               inspector_id=d["inspector_id"], version=d["version"])
                     .on_conflict_do_nothing(index_elements=[RosterEntry.enrolment_id]))
 
 
@@ -46,7 +46,7 @@ def on_enrolment_moved(session: Session, event: Event) -> None:
     applied unless a later version is already held (redeliveries and replays can arrive out of order)."""
     d = event.data
     values = {"cohort_id": d["cohort_id"], "participant_code": d["participant_code"], "status": d["status"],
-              "inspector_id": d.get("inspector_id"), "version": d["version"]}
+              "inspector_id": d["inspector_id"], "version": d["version"]}
     stmt = insert(RosterEntry).values(enrolment_id=d["enrolment_id"], **values)
     session.execute(stmt.on_conflict_do_update(index_elements=[RosterEntry.enrolment_id], set_=values,
                                                where=RosterEntry.version < d["version"]))
@@ -57,8 +57,6 @@ def on_participant_anonymised(session: Session, event: Event) -> None:
     deleted and the excuses given for his absences cleared (they may name him, his family or the victim). His
     marks' statuses stay: they are the attendance figures. Notes about a whole group are left as they are."""
     ids = event.data["enrolment_ids"]
-    if not ids:
-        return
     session.execute(sa.delete(SessionNote).where(SessionNote.enrolment_id.in_(ids)))
     session.execute(sa.update(AttendanceMark).where(AttendanceMark.enrolment_id.in_(ids),
                                                     AttendanceMark.excuse_reason.is_not(None))

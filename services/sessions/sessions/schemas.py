@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import WARNING_SIGNS
+from qadam.schema_fields import Integer
 from qadam.web import PageArgs, page_schema
 
 from .domain import AttendanceStatus
@@ -15,7 +16,7 @@ SESSION_KINDS = ("group", "makeup", "intake", "individual")
 
 
 class SessionIn(ma.Schema):
-    number = fields.Integer(required=True, validate=validate.Range(min=1, max=500),
+    number = Integer(required=True, validate=validate.Range(min=1, max=500),
                             metadata={"description": "The session's place in the programme (1, 2, ...); for a make-up "
                                                      "session, the group session it makes up."})
     kind = fields.String(load_default="group", validate=validate.OneOf(SESSION_KINDS),
@@ -71,7 +72,7 @@ class MarkIn(ma.Schema):
     enrolment_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
     excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    participation = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3),
+    participation = Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3),
                                    metadata={"description": "0 none, 1 passive, 2 takes part, 3 active (present or late)."})
     homework_done = fields.Boolean(load_default=None, allow_none=True)
     warning_signs = fields.List(fields.String(validate=validate.OneOf(WARNING_SIGNS)), load_default=list,
@@ -90,7 +91,7 @@ class MarkOut(ma.Schema):
     participant_code = fields.String()
     status = fields.String()
     excuse_reason = fields.String(allow_none=True)
-    participation = fields.Integer(allow_none=True)
+    participation = Integer(allow_none=True)
     homework_done = fields.Boolean(allow_none=True)
     warning_signs = fields.List(fields.String())
     recorded_by = fields.String()
@@ -99,7 +100,7 @@ class MarkOut(ma.Schema):
 
 class HistoryMark(MarkOut):
     session_id = fields.UUID()
-    session_number = fields.Integer()
+    session_number = Integer()
     scheduled_at = fields.DateTime()
     session_status = fields.String()
 

@@ -8,11 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-
-def bearer(t: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {t}"}
-
+from qadam.testing import bearer, seed_sessions_cohort
 
 URGUT = {"region": "Samarqand viloyati", "district": "Urgut"}  # the group's area, on its psychologist's token
 
@@ -24,11 +20,8 @@ def group(stack):
     cohort, psy = uuid.uuid4(), f"psy-{uuid.uuid4().hex[:6]}"
     enrolments = [uuid.uuid4() for _ in range(12)]
     with engine.begin() as c:
-        c.execute(sa.text("INSERT INTO cohort_view VALUES (:c, :p, 'Samarqand viloyati', 'Urgut', :f, 8)"),
-                  {"c": cohort, "p": uuid.uuid4(), "f": [psy]})
-        for i, e in enumerate(enrolments):
-            c.execute(sa.text("INSERT INTO roster_entry VALUES (:e, :c, :code, 'active')"),
-                      {"e": e, "c": cohort, "code": f"P-2026-{900000 + i:06d}"})
+        seed_sessions_cohort(c, cohort_id=cohort, **URGUT, facilitator_ids=[psy], sessions_required=8,
+                             roster={e: f"P-2026-{900000 + i:06d}" for i, e in enumerate(enrolments)})
     yield {"cohort": cohort, "psy": psy, "enrolments": enrolments, "engine": engine}
     with engine.begin() as c:  # these enrolments exist nowhere else: keep their events off the shared bus
         c.execute(sa.text("DELETE FROM outbox WHERE envelope->'data'->>'cohort_id' = :c"), {"c": str(cohort)})

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, unprocessable
+from qadam.schema_fields import Integer, place
 from qadam.web import read_session, settings_of_app
 
 from ..reports import GROUP_BY, completion_report
@@ -59,7 +60,7 @@ class CompletionReportArgs(ma.Schema):
     date_from = fields.Date(data_key="from", load_default=None,
                             metadata={"description": "First day of the period (default: 12 months before `to`)."})
     date_to = fields.Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
-    region = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={
+    region = fields.String(load_default=None, validate=place(), metadata={
         "description": "Administrators only (default: the whole country); a manager or supervisor always gets "
                        "their own region."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
@@ -73,18 +74,18 @@ class CompletionGroup(ma.Schema):
     suppressed = fields.Boolean(required=True, metadata={
         "description": ("Fewer enrolments than the smallest cell shown (QADAM_REPORT_MIN_CELL), or hidden beside such a "
                         "group so that it cannot be worked out from the totals: every figure is null.")})
-    enrolments = fields.Integer(allow_none=True)
-    active = fields.Integer(allow_none=True, metadata={"description": "Still in the programme: assessed, active, suspended."})
-    completed = fields.Integer(allow_none=True, metadata={"description": "Completed or closed."})
-    exited = fields.Integer(allow_none=True)
-    dropouts = fields.Integer(allow_none=True, metadata={"description": "Exited for a reason other than transfer or death."})
+    enrolments = Integer(allow_none=True)
+    active = Integer(allow_none=True, metadata={"description": "Still in the programme: assessed, active, suspended."})
+    completed = Integer(allow_none=True, metadata={"description": "Completed or closed."})
+    exited = Integer(allow_none=True)
+    dropouts = Integer(allow_none=True, metadata={"description": "Exited for a reason other than transfer or death."})
     completion_rate = fields.Float(allow_none=True, metadata={"description": "completed / (completed + dropouts)."})
     dropout_rate = fields.Float(allow_none=True, metadata={"description": "dropouts / (completed + dropouts)."})
     average_attendance = fields.Float(allow_none=True, metadata={
         "description": "Mean of attended / (attended + unexcused absences), per man."})
     median_dropout_session = fields.Float(allow_none=True, metadata={
         "description": "Median session each dropout last attended (else the last recorded for him; 0: none)."})
-    dropout_sessions = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True), allow_none=True,
+    dropout_sessions = fields.Dict(keys=fields.String(), values=Integer(allow_none=True), allow_none=True,
                                    metadata={"description": "Dropouts by that session: {session number: count}."})
 
 
@@ -93,7 +94,7 @@ class CompletionReport(ma.Schema):
     region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
     date_from = fields.Date(data_key="from", required=True)
     date_to = fields.Date(data_key="to", required=True)
-    min_cell = fields.Integer(required=True, metadata={
+    min_cell = Integer(required=True, metadata={
         "description": ("Counts from 1 to this minus 1, and groups smaller than this, are suppressed (null), and so is "
                         "whatever would let one be worked out by subtraction.")})
     groups = fields.List(fields.Nested(CompletionGroup), required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role, area_filter
+from qadam.auth import Principal, Role, area_filter, assignment_filter
 from qadam.errors import Problem
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ def visible_enrolments(principal: Principal) -> sa.Select[Any]:
         return query.join(Enrolment.cohort).where(Cohort.facilitator_ids.contains([principal.user_id]),
                                                   sa.literal(principal.has_area))
     if principal.role == Role.INSPECTOR:
-        return query.where(sa.or_(Enrolment.inspector_id == principal.user_id,
+        return query.where(sa.or_(assignment_filter(principal, Enrolment.inspector_id),
                                   area_filter(principal, Enrolment.region, Enrolment.district)))
     return query.where(area_filter(principal, Enrolment.region, Enrolment.district))
 
@@ -42,7 +42,7 @@ def visible_orders(principal: Principal) -> sa.Select[Any]:
             sa.select(Enrolment.participant_id).join(Enrolment.cohort)
             .where(Cohort.facilitator_ids.contains([principal.user_id]))), sa.literal(principal.has_area))
     if principal.role == Role.INSPECTOR:
-        return query.where(sa.or_(ProtectionOrder.issued_by == principal.user_id,
+        return query.where(sa.or_(assignment_filter(principal, ProtectionOrder.issued_by),
                                   area_filter(principal, ProtectionOrder.region, ProtectionOrder.district)))
     return query.where(area_filter(principal, ProtectionOrder.region, ProtectionOrder.district))
 
@@ -53,7 +53,7 @@ def may_see_participant(s: Session, principal: Principal, participant: Participa
             Enrolment.participant_id == participant.id,
             Cohort.facilitator_ids.contains([principal.user_id]))).first() is not None
     if principal.role == Role.INSPECTOR and s.execute(sa.select(Enrolment.id).where(
-            Enrolment.participant_id == participant.id, Enrolment.inspector_id == principal.user_id)).first():
+            Enrolment.participant_id == participant.id, assignment_filter(principal, Enrolment.inspector_id))).first():
         return True
     return principal.covers(region=participant.region, district=participant.district)
 
@@ -62,6 +62,6 @@ def may_move(principal: Principal, enrolment: Enrolment) -> bool:
     """Who may change an enrolment's state: its cohort's psychologists, its inspector, staff of its area."""
     if principal.role == Role.PSYCHOLOGIST:
         return principal.has_area and principal.user_id in enrolment.cohort.facilitator_ids
-    if principal.role == Role.INSPECTOR and enrolment.inspector_id == principal.user_id:
+    if principal.role == Role.INSPECTOR and principal.assigned(enrolment.inspector_id):
         return True
     return principal.covers(region=enrolment.region, district=enrolment.district)

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -37,6 +36,7 @@ from ..i18n import lazy_gettext as _l
 from ..models import Area, LoginSession, SignInAttempt, User
 from ..websession import FULL, sessions, settings_now
 from .auth import OUTCOME_NAMES
+from .common import form_key, local_today, page_number, parse_day
 from .home import ROLE_NAMES
 
 log = get_logger(__name__)
@@ -94,6 +94,11 @@ def load_places(db: Session) -> Places:
         if row.district is not None and row.mahalla is not None:
             places.mahallas[(row.region, row.district)].append(row.mahalla)
     return places
+
+
+def load_regions(db: Session) -> list[str]:
+    """The regions alone, in the order of `Places.regions`."""
+    return list(db.execute(sa.select(Area.region).where(Area.district.is_(None)).order_by(Area.id)).scalars())
 
 
 # -- the user form ---------------------------------------------------------------------------------------------
@@ -284,10 +289,7 @@ def users() -> Any:
         spellings = {filters["q"], to_cyrillic(filters["q"].lower())}
         query = query.where(sa.or_(*(column.ilike(_like(s), escape="\\")
                                      for s in spellings for column in (User.id, User.display_name))))
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(args)
     with sessions()() as db:
         total = db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
         pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -298,7 +300,7 @@ def users() -> Any:
             sa.select(LoginSession.user_id, sa.func.max(LoginSession.created_at))
             .where(LoginSession.user_id.in_([u.id for u in rows]), LoginSession.stage == FULL)
             .group_by(LoginSession.user_id)).all())
-        regions = load_places(db).regions
+        regions = load_regions(db)
     moment = accounts.now()
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
     return render_template(
@@ -562,7 +564,7 @@ def programmes() -> Any:
     form = {k: (request.form.get(k) or "").strip() for k in PROGRAMME_FIELDS}
     errors: dict[str, str] = {}
     with sessions()() as db:
-        regions = load_places(db).regions
+        regions = load_regions(db)
     if request.method == "POST":
         form["name"] = " ".join(form["name"].split())
         if not form["name"]:
@@ -590,11 +592,7 @@ def programmes() -> Any:
 
 def _define_programme(form: dict[str, str]) -> dict[str, str]:
     """POST it to enrollment; its refusals as errors by field of this form."""
-    key = request.form.get("idempotency_key") or ""
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        key = str(uuid.uuid4())
+    key = form_key("idempotency_key")
     try:
         api().post("enrollment", "/programmes", {"name": form["name"], "template": form["template"],
                                                  "region": form["region"] or None}, idempotency_key=key)
@@ -630,33 +628,19 @@ def audit_log() -> Any:
     API, which answers an auditor's search itself), newest first, by user, read or change and days."""
     args = request.args
     errors: dict[str, str] = {}
-    zone = ZoneInfo(settings_now().time_zone)
-    today = accounts.now().astimezone(zone).date()
-
-    def day(name: str) -> date | None:
-        text = (args.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            errors[name] = _("Write the date as year-month-day, for example %(example)s.", example=today.isoformat())
-            return None
-
+    zone = settings_now().zone
+    invalid_day = _l("Write the date as year-month-day, for example %(example)s.", example=local_today().isoformat())
     source = args.get("source", "")
     filters: dict[str, str] = {"source": source if source in AUDIT_SOURCES else "portal",
                "user_id": " ".join((args.get("user_id") or "").replace("\x00", "").split())[:100],
                "action": args.get("action", "") if args.get("action") in ACTION_NAMES else "",
                "from": args.get("from", "").strip()[:10], "to": args.get("to", "").strip()[:10]}
-    first, last = day("from"), day("to")
+    first, last = parse_day(args, "from", errors, invalid_day), parse_day(args, "to", errors, invalid_day)
     if first and last and first > last:
         errors["from"] = _("The first day comes after the last.")
     if last == date.max:
         last = None  # the end of the calendar: no upper bound
-    try:
-        page = min(max(1, int(args.get("page", "1"))), 1_000_000)
-    except ValueError:
-        page = 1
+    page = page_number(args, 1_000_000)
     try:  # later pages hold still at the newest entry of the first (new entries, this search's own among them)
         up_to_id = max(1, int(args["up_to"])) if "up_to" in args else None
     except ValueError:

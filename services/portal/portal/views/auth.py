@@ -53,7 +53,6 @@ def sign_in() -> Any:
             end_current(db, "signed_in_again")
             stage = PASSWORD_ONLY if accounts.needs_second_factor(settings, result.user) else FULL
             start_session(db, result.user, stage)
-            g.clear_session_cookie = False
             enrolled = result.user.totp_enabled_at is not None
     if result.outcome != "ok":
         error = "locked" if result.outcome == "locked" else "wrong"
@@ -89,7 +88,6 @@ def second_factor() -> Any:
         if result.outcome == "ok":
             end_current(db, "second_factor_done")
             start_session(db, fresh, FULL)
-            g.clear_session_cookie = False
         elif result.outcome == "locked":
             end_current(db, "locked")
     if result.outcome == "ok":
@@ -115,10 +113,10 @@ def second_factor_setup() -> Any:
     next_page = safe_next(request.values.get("next"))
     if user is None or user.totp_enabled_at is not None:
         return redirect(url_for("auth.sign_in"))
-    return _setup_page(user, next_page, "auth/second_factor_setup.html")
+    return _setup_page(user, next_page)
 
 
-def _setup_page(user: User, next_page: str | None, template: str) -> Any:
+def _setup_page(user: User, next_page: str | None) -> Any:
     settings = settings_now()
     secret = request.form.get("secret") if request.method == "POST" else None
     if not secret or len(secret) != 32 or not secret.isalnum():
@@ -133,7 +131,6 @@ def _setup_page(user: User, next_page: str | None, template: str) -> Any:
                 if g.login.stage == PASSWORD_ONLY:
                     end_current(db, "second_factor_done")
                     start_session(db, fresh, FULL)
-                    g.clear_session_cookie = False
                 done = True
             else:
                 done = False
@@ -142,8 +139,8 @@ def _setup_page(user: User, next_page: str | None, template: str) -> Any:
             return redirect(next_page or url_for("home.index"))
         error = "wrong_code"
     uri = accounts.totp_uri(secret, user)
-    return render_template(template, secret=secret, qr=_qr_data_uri(uri), error=error, next=next_page), (
-        401 if error else 200)
+    return render_template("auth/second_factor_setup.html", secret=secret, qr=_qr_data_uri(uri), error=error,
+                           next=next_page), (401 if error else 200)
 
 
 @bp.post("/sign-out")
@@ -244,7 +241,7 @@ def account_second_factor() -> Any:
     """Anyone may turn the second factor on for themselves."""
     if g.user.totp_enabled_at is not None:
         return redirect(url_for("auth.account"))
-    return _setup_page(g.user, url_for("auth.account"), "auth/second_factor_setup.html")
+    return _setup_page(g.user, url_for("auth.account"))
 
 
 @bp.post("/language")

@@ -8,10 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from qadam.auth import Role, allow
 
@@ -19,9 +17,8 @@ from ..backend import ServiceError, api
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..models import User
-from ..websession import sessions, settings_now
 from .auth import safe_next as safe_next
+from .common import form_key, local_today, page_number, staff_names
 
 bp = Blueprint("inspector", __name__)
 
@@ -95,7 +92,7 @@ def _labels() -> dict[str, Any]:
 def alerts() -> Any:
     """The inbox: every alert still waiting on the user first, the most serious on top; then the ones answered."""
     only_waiting = request.args.get("unacknowledged") == "true"
-    page = _page_number()
+    page = page_number(request.args)
     waiting = api().all_pages("notify", "/notifications", limit=WAITING_SHOWN, unacknowledged="true")
     answered: list[dict[str, Any]] = []
     more = False
@@ -134,7 +131,7 @@ def acknowledge(notification_id: uuid.UUID) -> Any:
 @allow(*CASE_READERS)
 def participants() -> Any:
     """The enrolments of the user's area and assignments, each with his risk level today."""
-    page = _page_number()
+    page = page_number(request.args)
     status = request.args.get("status") or "in_programme"
     code = (request.args.get("code") or "").strip().upper()[:20]
     mine = request.args.get("mine") == "1"
@@ -207,20 +204,11 @@ def participant(enrolment_id: uuid.UUID) -> Any:
         if error.status != 404 or enrolment is None:
             raise  # not hers to see
         explanation, flags, incidents = None, [], []  # just referred: risk has not heard of him yet
-    staff = _staff_names([enrolment["inspector_id"], enrolment["psychologist_id"]] if enrolment else [])
+    staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"]] if enrolment else [])
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
                            code=(enrolment or explanation or {}).get("participant_code", ""))
-
-
-def _staff_names(user_ids: list[str]) -> dict[str, str]:
-    """Staff members' names from the portal's own accounts (the services know them by user id only)."""
-    if not user_ids:
-        return {}
-    with sessions()() as db:
-        rows = db.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
-    return {user_id: name for user_id, name in rows}
 
 
 # -- incidents ---------------------------------------------------------------------------------------------------
@@ -229,7 +217,7 @@ def _staff_names(user_ids: list[str]) -> dict[str, str]:
 def incident(enrolment_id: uuid.UUID) -> Any:
     """Report an incident; the flags it raises are shown on his page."""
     enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
-    form = {"kind": "", "occurred_on": _today().isoformat(), "severity": "", "details": ""}
+    form = {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = {k: (request.form.get(k) or "").strip() for k in form}
@@ -251,7 +239,7 @@ def incident(enrolment_id: uuid.UUID) -> Any:
                 flash(_("It raised no new flag."), "success")
             return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
     return render_template("inspector/incident.html", enrolment=enrolment, form=form, errors=errors,
-                           idem=_idem(), today=_today().isoformat()), (422 if errors else 200)
+                           idem=_idem(), today=local_today().isoformat()), (422 if errors else 200)
 
 
 # -- protection orders -------------------------------------------------------------------------------------------
@@ -406,7 +394,7 @@ def _placements() -> list[tuple[str, str]]:
     """(cohort id|psychologist id, words) for every facilitator of every cohort of the area that takes men in."""
     cohorts = [c for c in api().all_pages("enrollment", "/cohorts", limit=500)
                if c.get("status") in ("forming", "running")]
-    names = _staff_names(sorted({f for c in cohorts for f in c.get("facilitator_ids") or []}))
+    names = staff_names(sorted({f for c in cohorts for f in c.get("facilitator_ids") or []}))
     out = []
     for cohort in cohorts:
         places = (cohort.get("capacity") or 0) - (cohort.get("enrolled") or 0)
@@ -423,18 +411,6 @@ def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | Non
 
 
 # -- small helpers -----------------------------------------------------------------------------------------------
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
-def _today() -> date:
-    """Today in Uzbekistan, not on the server's clock."""
-    return datetime.now(settings_now().zone).date()
-
-
 def _here() -> str:
     """This page's path and query, for a form to come back to."""
     return request.full_path.rstrip("?")
@@ -442,11 +418,7 @@ def _here() -> str:
 
 def _idem() -> str:
     """The form's own key (a fresh one when a form is drawn, the one it came with when it is sent)."""
-    sent = request.form.get("idem") if request.method == "POST" else None
-    try:
-        return str(uuid.UUID(sent)) if sent else str(uuid.uuid4())
-    except ValueError:
-        return str(uuid.uuid4())
+    return form_key("idem")
 
 
 def _step_key(idem: str, step: str, body: Any) -> str:

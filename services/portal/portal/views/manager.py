@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +30,7 @@ from ..i18n import lazy_gettext as _l
 from ..i18n import number_filter, percent_filter
 from ..models import Area, User
 from ..websession import sessions, settings_now
+from .common import local_today, parse_day, staff_names
 
 bp = Blueprint("manager", __name__)
 # Auditors are not among them: the services keep aggregates for those who run the programmes (an auditor's work
@@ -94,16 +95,10 @@ def read_period(args: Mapping[str, str], *, today: date, may_choose_region: bool
         errors["group_by"] = _("Choose one of the groupings in the list.")
         group_by = DEFAULT_GROUP_BY
 
+    invalid = _l("Write the date as year-month-day, for example %(example)s.", example=today.isoformat())
+
     def day(name: str) -> date | None:
-        text = (args.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            errors[name] = _("Write the date as year-month-day, for example %(example)s.",
-                             example=today.isoformat())
-            return None
+        return parse_day(args, name, errors, invalid)
 
     end = day("to")
     start = day("from")
@@ -146,26 +141,48 @@ class Section:
     detail: str = ""
 
 
-def _fetch(call: Callable[[], Any]) -> Section:
-    """A service's answer for a part of the page; a refusal or an outage leaves the rest of the page standing."""
+# A service's answer: its JSON, or the error it gave (a refusal, an outage).
+Answer = dict[str, Any] | ServiceError
+
+
+def dashboard_requests(period: Period, *, is_admin: bool) -> list[tuple[str, str, dict[str, Any]]]:
+    """What the dashboard asks the services, in order, as (service, path, query): enrollment's completion report,
+    and notify's alert figures (not for the whole country: notify reports one region at a time)."""
+    asked: list[tuple[str, str, dict[str, Any]]] = [("enrollment", "/reports/completion", period.completion_params())]
+    if not (is_admin and not period.region):
+        asked.append(("notify", "/figures", period.figures_params()))
+    return asked
+
+
+def _ask(service: str, path: str, params: dict[str, Any]) -> Answer:
     try:
-        return Section(call())
+        answer: dict[str, Any] = api().get(service, path, **params)
     except ServiceError as error:
-        if error.status in (401, 403):
-            return Section(problem="refused", detail=error.detail)
-        if error.status == 422:
-            raise
-        return Section(problem="unavailable", detail=error.detail)
+        return error
+    return answer
 
 
-def _completion(period: Period) -> Section:
-    return _fetch(lambda: api().get("enrollment", "/reports/completion", **period.completion_params()))
+def ask_services(period: Period, *, is_admin: bool) -> dict[str, Answer]:
+    """The services' answers to the dashboard's requests, {service: answer}; none asked after one refuses the
+    period (422)."""
+    answers: dict[str, Answer] = {}
+    for service, path, params in dashboard_requests(period, is_admin=is_admin):
+        answer = answers[service] = _ask(service, path, params)
+        if isinstance(answer, ServiceError) and answer.status == 422:
+            break
+    return answers
 
 
-def _alert_figures(period: Period) -> Section:
-    if _is_admin() and not period.region:
-        return Section(problem="no_region")  # notify reports one region at a time
-    return _fetch(lambda: api().get("notify", "/figures", **period.figures_params()))
+def section(answer: Answer) -> Section:
+    """A service's answer as its part of the page; a refusal or an outage leaves the rest of the page standing."""
+    if isinstance(answer, ServiceError):
+        return Section(problem="refused" if answer.status in (401, 403) else "unavailable", detail=answer.detail)
+    return Section(answer)
+
+
+def alerts_of(answers: Mapping[str, Answer]) -> Section:
+    """Notify's part of the page (notify is not asked for the whole country)."""
+    return section(answers["notify"]) if "notify" in answers else Section(problem="no_region")
 
 
 def _period_errors(error: ServiceError) -> dict[str, str]:
@@ -193,9 +210,7 @@ def _facilitator_names(report: dict[str, Any]) -> None:
     ids = [row["key"] for row in report["groups"] if row.get("key")]
     if not ids:
         return
-    with sessions()() as db:
-        names = {user_id: name for user_id, name in
-                 db.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))}
+    names = staff_names(ids)
     for row in report["groups"]:
         if row.get("key") in names:
             row["label"] = f"{names[row['key']]} ({row['key']})"
@@ -253,67 +268,79 @@ def alert_chart(rows: list[dict[str, Any]]) -> Markup | None:
         chart_id="chart-alerts")
 
 
-def _page(period: Period, errors: dict[str, str], completion: Section | None = None,
-          alerts: Section | None = None) -> str:
-    is_admin = _is_admin()
+def page_context(period: Period, errors: dict[str, str], completion: Section | None = None,
+                 alerts: Section | None = None, *, regions: list[str] | None = None) -> dict[str, Any]:
+    """The dashboard template's context; `regions`: those an administrator may choose from (None: no choice)."""
     report = completion.data if completion else None
     figures = alerts.data if alerts else None
     rows = alert_rows(figures) if figures else []
     min_cell = report["min_cell"] if report else settings_now().report_min_cell
-    return render_template(
-        "manager/dashboard.html", period=period, errors=errors, group_names=GROUP_BY,
-        group_options=list(GROUP_BY.items()), region_options=[(r, r) for r in _regions()] if is_admin else None,
-        completion=completion, report=report, charts=completion_charts(report) if report else {},
-        alerts=alerts, alert_rows=rows, alert_chart=alert_chart(rows), min_cell=min_cell,
-        duration=duration, session_label=_session_label, figure_columns=FIGURES, chart_groups=CHART_GROUPS,
-        dropout_sessions=dropout_sessions(report["totals"]) if report else [],
-        downloads={fmt: f'{url_for("manager.export", fmt=fmt)}?{urlencode(period.query())}' for fmt in ("csv", "xlsx")})
+    return {
+        "period": period, "errors": errors, "group_names": GROUP_BY, "group_options": list(GROUP_BY.items()),
+        "region_options": [(r, r) for r in regions] if regions is not None else None,
+        "completion": completion, "report": report, "charts": completion_charts(report) if report else {},
+        "alerts": alerts, "alert_rows": rows, "alert_chart": alert_chart(rows), "min_cell": min_cell,
+        "duration": duration, "session_label": _session_label, "figure_columns": FIGURES,
+        "chart_groups": CHART_GROUPS, "dropout_sessions": dropout_sessions(report["totals"]) if report else [],
+        "downloads": {fmt: f'{url_for("manager.export", fmt=fmt)}?{urlencode(period.query())}'
+                      for fmt in ("csv", "xlsx")}}
+
+
+def dashboard_context(period: Period, errors: dict[str, str], answers: Mapping[str, Answer] | None = None, *,
+                      regions: list[str] | None = None) -> tuple[dict[str, Any], int]:
+    """The dashboard's context and status: from the filters' errors, else from the services' answers
+    ({service: answer}, as `ask_services` gives them). A period the filters or a service refuse is shown on the
+    form alone (422)."""
+    if errors:
+        return page_context(period, errors, regions=regions), 422
+    answers = answers or {}
+    refusal = next((a for a in answers.values() if isinstance(a, ServiceError) and a.status == 422), None)
+    if refusal is not None:
+        return page_context(period, _period_errors(refusal), regions=regions), 422
+    return page_context(period, {}, section(answers["enrollment"]), alerts_of(answers), regions=regions), 200
+
+
+def _render(period: Period, errors: dict[str, str], answers: Mapping[str, Answer] | None = None) -> tuple[str, int]:
+    context, status = dashboard_context(period, errors, answers, regions=_regions() if _is_admin() else None)
+    return render_template("manager/dashboard.html", **context), status
 
 
 def _is_admin() -> bool:
     return bool(g.user.role == Role.ADMINISTRATOR.value)
 
 
-def _today() -> date:
-    return datetime.now(settings_now().zone).date()
-
 
 @bp.get("/dashboard")
 @allow(*READERS)
 def dashboard() -> Any:
-    period, errors = read_period(request.args, today=_today(), may_choose_region=_is_admin())
-    if errors:
-        return _page(period, errors), 422
-    try:
-        completion = _completion(period)
-        alerts = _alert_figures(period)
-    except ServiceError as error:  # 422: the services refused the period
-        return _page(period, _period_errors(error)), 422
-    if completion.data:
-        _facilitator_names(completion.data)
-    return _page(period, {}, completion, alerts)
+    is_admin = _is_admin()
+    period, errors = read_period(request.args, today=local_today(), may_choose_region=is_admin)
+    answers = {} if errors else ask_services(period, is_admin=is_admin)
+    report = answers.get("enrollment")
+    if isinstance(report, dict):
+        _facilitator_names(report)
+    return _render(period, errors, answers)
 
 
 @bp.get("/dashboard/export.<any(csv, xlsx):fmt>")
 @allow(*READERS)
 def export(fmt: str) -> Any:
     """The completion report as enrollment writes it; the Excel workbook gains a sheet of alert response times."""
-    period, errors = read_period(request.args, today=_today(), may_choose_region=_is_admin())
+    is_admin = _is_admin()
+    period, errors = read_period(request.args, today=local_today(), may_choose_region=is_admin)
     if errors:
-        return _page(period, errors), 422
+        return _render(period, errors)
     try:
         answer = api().request("GET", "enrollment", "/reports/completion", params=period.completion_params(fmt))
     except ServiceError as error:
         if error.status != 422:
             raise
-        return _page(period, _period_errors(error)), 422
+        return _render(period, {}, {"enrollment": error})
     body = answer.content
     if fmt == "xlsx":
-        try:
-            alerts = _alert_figures(period)
-        except ServiceError:
-            alerts = Section(problem="unavailable")
-        body = with_alert_sheet(body, alerts, period)
+        asked = {s: _ask(s, path, params) for s, path, params in dashboard_requests(period, is_admin=is_admin)
+                 if s == "notify"}
+        body = with_alert_sheet(body, alerts_of(asked), period)
     name = f"qadam-completion-{period.group_by}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
     mimetype = answer.headers.get("Content-Type") or (XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
     return Response(body, headers={"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{name}"',

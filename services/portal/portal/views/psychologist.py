@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from qadam.auth import Role, allow
 from werkzeug.datastructures import MultiDict
 
 from ..backend import ServiceError, api
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..websession import settings_now
 
 bp = Blueprint("psychologist", __name__)
 
@@ -103,7 +104,7 @@ def _names() -> dict[str, Any]:
 
 # -- reading the services ----------------------------------------------------------------------------------------
 def _zone() -> ZoneInfo:
-    return current_app.extensions["qadam_settings"].zone  # type: ignore[no-any-return]
+    return settings_now().zone
 
 
 def _now() -> datetime:

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role, area_filter
+from qadam.auth import Principal, Role, area_filter, assignment_filter
 from qadam.errors import Problem, not_found
 from sqlalchemy.orm import Session
 
@@ -36,11 +36,11 @@ def visible(principal: Principal, enrolment_col: Any, region_col: Any, district_
         Role.INSPECTOR: EnrolmentView.inspector_id,
         Role.SUPPORT_WORKER: EnrolmentView.victim_support_worker_id,
     }.get(principal.role)
-    if mine is None:
+    if mine is None or not principal.has_area:
         return sa.false()
-    assigned = enrolment_col.in_(sa.select(EnrolmentView.enrolment_id).where(mine == principal.user_id))
+    assigned = enrolment_col.in_(sa.select(EnrolmentView.enrolment_id).where(assignment_filter(principal, mine)))
     if principal.role in (Role.PSYCHOLOGIST, Role.SUPPORT_WORKER):
-        return assigned if principal.has_area else sa.false()
+        return assigned
     return sa.or_(assigned, area_filter(principal, region_col, district_col))
 
 

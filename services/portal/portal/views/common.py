@@ -1,0 +1,66 @@
+"""Small helpers the pages of several kinds of user share: a page number, a day from the query string, today in
+the country's time zone, a form's idempotency key, staff members' names.
+
+No message is written here (this file's messages would belong to the shared catalogue, not the page's own): a
+helper that may need to say something wrong is handed the words by its page."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import request
+
+from ..models import User
+from ..websession import sessions, settings_now
+
+
+def page_number(args: Mapping[str, str], most: int | None = None) -> int:
+    """The `page` of the query string: 1 when it is missing or not a number, never below 1 (nor above `most`)."""
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        return 1
+    return min(page, most) if most is not None else page
+
+
+def parse_day(args: Mapping[str, str], name: str, errors: dict[str, str], invalid: object) -> date | None:
+    """The day written (year-month-day) in field `name` of the query string; None when it is empty. A day that
+    cannot be read is None too, and `invalid` (the page's own words, e.g. a lazy `_l(...)`) is recorded as the
+    field's error in `errors`."""
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = str(invalid)
+        return None
+
+
+def local_today() -> date:
+    """Today in the country's time zone (the settings' TIME_ZONE), not on the server's clock."""
+    return datetime.now(settings_now().zone).date()
+
+
+def form_key(field: str) -> str:
+    """A form's own idempotency key: the one it was sent with (field `field` of a POST) when that is a UUID, else a
+    fresh one (a form being drawn, or one sent without a usable key)."""
+    sent = request.form.get(field) if request.method == "POST" else None
+    try:
+        return str(uuid.UUID(sent)) if sent else str(uuid.uuid4())
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def staff_names(user_ids: Iterable[str]) -> dict[str, str]:
+    """Staff members' names from the portal's own accounts (the services know them by user id only): {id: name}
+    of those the portal knows."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    with sessions()() as db:
+        rows = db.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return {user_id: name for user_id, name in rows}
