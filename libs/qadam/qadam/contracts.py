@@ -51,6 +51,15 @@ class CohortUpdated(CohortCreated):
     capacity = Integer(required=True)
 
 
+class AbsenceAlerts(EventSchema):
+    """The man's programme version's limits for alerting his inspector (region-editable on the version)."""
+
+    unexcused = Integer(allow_none=True, load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "Unexcused absences in all, in a row or not (statutory: 2, the second in all)."})
+    consecutive = Integer(allow_none=True, load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "Unexcused absences in a row (statutory and extended: 2)."})
+
+
 class Enrolled(EventSchema):
     enrolment_id = fields.UUID(required=True)
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
@@ -65,6 +74,9 @@ class Enrolled(EventSchema):
     version = Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
     victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "Her support worker (an id only), told when his risk rises; added later in v1."})
+    absence_alerts = fields.Nested(AbsenceAlerts, allow_none=True, load_default=None, metadata={
+        "description": "His programme version's absence limits for alerting his inspector; added later in v1 "
+                       "(absent: the risk rules' own)."})
 
 
 class EnrolmentNow(EventSchema):
@@ -97,6 +109,8 @@ class EnrolmentTransferred(EnrolmentNow):
     status = fields.String(required=True)
     transferred_at = fields.AwareDateTime(required=True)
     version = Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
+    absence_alerts = fields.Nested(AbsenceAlerts, allow_none=True, load_default=None, metadata={
+        "description": "The absence limits of the programme version he moved to; added later in v1."})
 
 
 class ExitProposed(EnrolmentNow):
@@ -128,6 +142,26 @@ class OrderPlanOverdue(OrderAttention):
 
 class OrderExpiring(OrderAttention):
     """The order expires soon (`days_left`) while his programme is unfinished."""
+
+    follow_up_unfinished = fields.Boolean(allow_none=True, load_default=None, metadata={
+        "description": "The order ends before his follow-up period is over; added later in v1."})
+
+
+class OrderIssued(EventSchema):
+    """A protection order was issued (his earlier order's date beside it: a repeat order is an amber sign)."""
+
+    order_id = fields.UUID(required=True, metadata={"description": "The order's id; its number stays in enrollment."})
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "His open enrolments."})
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True)
+    inspector_id = fields.String(allow_none=True, load_default=None)
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None)
+    previous_order_on = fields.Date(allow_none=True, load_default=None, metadata={
+        "description": "The issue date of his latest earlier order, if any."})
 
 
 class ParticipantAnonymised(EventSchema):
@@ -170,6 +204,23 @@ class WarningSignObserved(EventSchema):
     sign = fields.String(required=True, validate=validate.OneOf(WARNING_SIGNS))
     observed_by = fields.String(required=True)
     observed_at = fields.AwareDateTime(required=True)
+    session_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "When the session took place (a sign can be recorded days later); added later in v1."})
+
+
+class CallOverdue(EventSchema):
+    """After an unexcused absence the psychologist had to call him within the programme's hours, and no call is
+    recorded by then."""
+
+    call_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    cohort_id = fields.UUID(required=True)
+    session_id = fields.UUID(required=True)
+    session_number = Integer(required=True)
+    absence_on = fields.Date(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    psychologist_id = fields.String(required=True)
 
 
 class AttendanceAmended(AttendanceRecorded):
@@ -196,6 +247,14 @@ class FlagRaised(EventSchema):
     raised_at = fields.AwareDateTime(required=True)
     rule_set_version = Integer(allow_none=True, load_default=None, metadata={
         "description": "The version of the rule set in force when it was raised; added later in v1."})
+    episode_id = fields.UUID(allow_none=True, load_default=None, metadata={
+        "description": "Flags raised from the same facts share it (one evaluation of an enrolment; an exit proposal "
+                       "and his unresolved absence flag): one alert per episode and person. Added later in v1."})
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker now (an id only); added later in v1."})
+    source = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "`victim_support` when it rests on what her support worker reported: the reasons are then "
+                       "the redacted wording for perpetrator-facing staff. Added later in v1."})
 
 
 class LevelChanged(EventSchema):
@@ -295,6 +354,12 @@ ORDER_PLAN_OVERDUE = catalog.register(EventType(
 ORDER_EXPIRING = catalog.register(EventType(
     "enrollment.order.expiring", 1, "enrollment", OrderExpiring,
     "A protection order expires within the set number of days while his programme is unfinished."))
+ORDER_ISSUED = catalog.register(EventType(
+    "enrollment.order.issued", 1, "enrollment", OrderIssued,
+    "A protection order was issued, with the date of his earlier order if any (a repeat order is an amber sign)."))
+CALL_OVERDUE = catalog.register(EventType(
+    "sessions.call.overdue", 1, "sessions", CallOverdue,
+    "The psychologist's call after an unexcused absence is overdue (not recorded within the programme's hours)."))
 PARTICIPANT_ANONYMISED = catalog.register(EventType(
     "enrollment.participant.anonymised", 1, "enrollment", ParticipantAnonymised,
     "A participant's cases ended longer ago than the retention period and enrollment anonymised him: sessions "

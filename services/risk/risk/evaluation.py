@@ -52,7 +52,10 @@ from .models import (
 log = get_logger(__name__)
 
 SIGNAL_OF_EVENT = {"enrollment.exit.proposed": "exit_proposed", "enrollment.order.plan_overdue": "plan_overdue",
-                   "enrollment.order.expiring": "order_expiring"}
+                   "enrollment.order.expiring": "order_expiring", "enrollment.order.issued": "order_issued",
+                   "sessions.call.overdue": "call_overdue"}
+# the rules about his absences: an exit proposal for absences joins the episode of their unresolved flag
+ABSENCE_KINDS = ("consecutive_absences", "unexcused_absences", "absence_rate")
 WARNING_SIGN = "sessions.warning_sign.observed"
 # the newest rule set, parsed once per version in this process
 rules_in_force = InForce(RuleSetVersion.version, RuleSetVersion.rules, parse_rules)
@@ -90,14 +93,15 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     now = now or datetime.now(UTC)
     rules = rules or rules_in_force(s)
     views, cases = load_cases(s, ids, statuses)
-    flagged, unresolved = _flags_of(s, list(cases))
+    flagged, unresolved, absence_episodes = _flags_of(s, list(cases), rules)
     levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
                             .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
     ctx = Context(now, settings.zone)
     new_rows: list[dict[str, Any]] = []
     for enrolment_id, case in cases.items():
         fresh = new_findings(evaluate(case, rules, ctx), flagged[enrolment_id])
-        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now) for f in fresh]
+        episode = _episode(fresh, absence_episodes.get(enrolment_id))
+        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, episode) for f in fresh]
         outcome.evaluated += 1
     raised = _insert_flags(s, new_rows)
     for row in raised:
@@ -114,7 +118,7 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
     view = s.get(EnrolmentView, key)
     if view is None:
         return []
-    _, unresolved = _flags_of(s, [key])
+    _, unresolved, _ = _flags_of(s, [key], None)
     level = s.execute(sa.select(RiskLevel.level).where(RiskLevel.enrolment_id == key)).scalar()
     moves = _moves({key: _view_dict(view)}, {key: unresolved[key]}, {key: level} if level else {}, cause,
                    datetime.now(UTC))
@@ -125,7 +129,8 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
 # -- loading ----------------------------------------------------------------------------------------------------------
 VIEW_COLUMNS = (EnrolmentView.enrolment_id, EnrolmentView.participant_code, EnrolmentView.status,
                 EnrolmentView.region, EnrolmentView.district, EnrolmentView.inspector_id,
-                EnrolmentView.psychologist_id, EnrolmentView.victim_support_worker_id, EnrolmentView.enrolled_at)
+                EnrolmentView.psychologist_id, EnrolmentView.victim_support_worker_id, EnrolmentView.enrolled_at,
+                EnrolmentView.alert_unexcused_absences, EnrolmentView.alert_consecutive_absences)
 
 
 def _view_dict(view: Any) -> dict[str, Any]:
@@ -168,7 +173,8 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                 signals[key].append(OrderSignal(str(r.event_id), SIGNAL_OF_EVENT[r.kind], r.occurred_at, r.facts))
     incidents = defaultdict(list)
     for i in s.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
-                                 Incident.severity, Incident.source).where(Incident.enrolment_id.in_(keys))):
+                                 Incident.severity, Incident.source, Incident.reported_at)
+                       .where(Incident.enrolment_id.in_(keys))):
         incidents[i.enrolment_id].append(incident_from(i))
     assessments = defaultdict(list)
     for a in s.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
@@ -178,7 +184,8 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
         assessments[a.enrolment_id].append(Assessment(str(a.id), f"{a.instrument_id} v{a.instrument_version}", a.score,
                                                       a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
-                       tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key])) for key, v in views.items()}
+                       tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key]),
+                       v["alert_unexcused_absences"], v["alert_consecutive_absences"]) for key, v in views.items()}
     return views, cases
 
 
@@ -187,27 +194,43 @@ def _in_force_at(facts: dict[str, Any], enrolled_at: datetime | None) -> bool:
     return enrolled_at is None or expires is None or date.fromisoformat(str(expires)) >= enrolled_at.date()
 
 
-def _flags_of(s: Session, keys: list[uuid.UUID]) -> tuple[dict[uuid.UUID, dict[str, set[str]]],
-                                                          dict[uuid.UUID, list[tuple[uuid.UUID, str]]]]:
-    """For each enrolment: rule id -> every fact its flags named (resolved ones too: never raised twice); and its
-    unresolved flags with their levels."""
+def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
+              ) -> tuple[dict[uuid.UUID, dict[str, set[str]]], dict[uuid.UUID, list[tuple[uuid.UUID, str]]],
+                         dict[uuid.UUID, uuid.UUID]]:
+    """For each enrolment: rule id -> every fact its flags named (resolved ones too: never raised twice); its
+    unresolved flags with their levels; and the episode of its latest unresolved flag about absences, if any."""
     flagged: dict[uuid.UUID, dict[str, set[str]]] = defaultdict(dict)
     unresolved: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = defaultdict(list)
+    absence_rules = {r.id for r in rules.rules if r.kind in ABSENCE_KINDS} if rules else set()
+    absence_episodes: dict[uuid.UUID, uuid.UUID] = {}
     for r in s.execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level,
-                                 Flag.status).where(Flag.enrolment_id.in_(keys))):
+                                 Flag.status, Flag.episode_id).where(Flag.enrolment_id.in_(keys))
+                       .order_by(Flag.raised_at)):
         flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
         if r.status != "resolved":
             unresolved[r.enrolment_id].append((r.id, r.level))
-    return flagged, unresolved
+            if r.rule_id in absence_rules and r.episode_id is not None:
+                absence_episodes[r.enrolment_id] = r.episode_id
+    return flagged, unresolved, absence_episodes
+
+
+def _episode(fresh: list[Finding], absence_episode: uuid.UUID | None) -> uuid.UUID:
+    """The episode of the flags one evaluation raises for one enrolment: one for all of them; the episode of his
+    unresolved absence flag when an exit proposal (for absences) is among them, so that it is one alert with it."""
+    if absence_episode is not None and any(f.evidence.get("signal") == "exit_proposed" for f in fresh):
+        return absence_episode
+    return uuid.uuid4()
 
 
 # -- raising ----------------------------------------------------------------------------------------------------------
-def _flag_row(view: dict[str, Any], f: Finding, rule_set_version: int, now: datetime) -> dict[str, Any]:
+def _flag_row(view: dict[str, Any], f: Finding, rule_set_version: int, now: datetime,
+              episode_id: uuid.UUID) -> dict[str, Any]:
     return {"id": uuid.uuid4(), "enrolment_id": view["enrolment_id"], "participant_code": view["participant_code"],
             "region": view["region"], "district": view["district"], "rule_id": f.rule_id,
             "rule_version": f.rule_version, "rule_set_version": rule_set_version, "level": f.level,
             "fact_key": f.fact_key[:200], "fact_ids": [i[:200] for i in f.all_ids], "reasons": f.reasons,
-            "evidence": jsonable(f.evidence), "status": "open", "raised_at": now}
+            "evidence": jsonable(f.evidence), "status": "open", "raised_at": now, "episode_id": episode_id,
+            "source": f.source}
 
 
 def _insert_flags(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -279,7 +302,8 @@ def _flag_event(view: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
             "rule_id": f["rule_id"], "rule_version": f["rule_version"], "rule_set_version": f["rule_set_version"],
             "level": f["level"], "reasons": f["reasons"], "evidence": f["evidence"], "region": f["region"],
             "district": f["district"], "inspector_id": view["inspector_id"], "psychologist_id": view["psychologist_id"],
-            "raised_at": f["raised_at"]}
+            "raised_at": f["raised_at"], "episode_id": f["episode_id"],
+            "victim_support_worker_id": view["victim_support_worker_id"], "source": f["source"]}
 
 
 def _level_event(view: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:

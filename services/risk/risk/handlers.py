@@ -24,17 +24,30 @@ log = get_logger(__name__)
 VIEW_FIELDS = ("participant_code", "cohort_id", "region", "district", "inspector_id", "psychologist_id", "status")
 
 
+def absence_limits(d: dict) -> dict[str, int | None]:
+    """His programme version's limits for alerting his inspector, as the enrolment view keeps them (an event that
+    carries none leaves them out: an older producer says nothing of them)."""
+    alerts = d.get("absence_alerts")
+    if alerts is None:
+        return {}
+    return {"alert_unexcused_absences": alerts.get("unexcused"), "alert_consecutive_absences": alerts.get("consecutive")}
+
+
 def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
     # his code too: an order reported before he was enrolled (naming no enrolment) cannot miss him
     lock_enrolments(session, [d["enrolment_id"], d["participant_code"]])
     values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"], "enrolled_at": d["enrolled_at"],
                                                 "victim_support_worker_id": d["victim_support_worker_id"]}
+    limits = absence_limits(d)
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state,
     # but only the enrolment says when it began.
-    stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=[EnrolmentView.enrolment_id],
-                                               set_={"enrolled_at": stmt.excluded.enrolled_at}))
+    stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values, **limits)
+    # his programme's limits too, unless a transfer that came first named the version he is in now
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[EnrolmentView.enrolment_id],
+        set_={"enrolled_at": stmt.excluded.enrolled_at, **{
+            k: sa.func.coalesce(getattr(EnrolmentView, k), getattr(stmt.excluded, k)) for k in limits}}))
     evaluate_enrolments(session, [d["enrolment_id"]], settings=settings, cause="enrolled", lock=False,
                         triggers={str(d["enrolment_id"]): event})
 
@@ -46,6 +59,8 @@ def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) ->
     values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"]}
     if event.type == "enrollment.status.changed":  # it says who supports her now (none: nobody any more)
         values["victim_support_worker_id"] = d["victim_support_worker_id"]
+    else:  # a transfer may move him to another programme version, with its own absence limits
+        values |= absence_limits(d)
     stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
     applied = session.execute(stmt.on_conflict_do_update(
         index_elements=[EnrolmentView.enrolment_id], set_=values, where=EnrolmentView.version < d["version"])
@@ -143,6 +158,8 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "enrollment.order.plan_overdue": signal,
         "enrollment.order.expiring": signal,
         "sessions.warning_sign.observed": signal,
+        "enrollment.order.issued": signal,  # a repeat order is an amber sign
+        "sessions.call.overdue": signal,  # the call after an absence is a task of his psychologist's, overdue
         # a correction is a later recording of the same session: the same handler, the latest recording wins
         "sessions.attendance.recorded": marks,
         "sessions.attendance.amended": marks,

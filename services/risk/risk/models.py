@@ -34,6 +34,10 @@ class EnrolmentView(Base):
     enrolled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # her support worker (an id only), told when his risk rises; from enrollment's status events
     victim_support_worker_id: Mapped[str | None] = mapped_column(sa.String(100))
+    # his programme version's limits for alerting his inspector (enrollment.enrolled / .transferred, absence_alerts);
+    # none: the absence rules' own parameters
+    alert_unexcused_absences: Mapped[int | None]
+    alert_consecutive_absences: Mapped[int | None]
 
 
 class Signal(Base):
@@ -94,6 +98,11 @@ class Flag(Base):
     resolved_by: Mapped[str | None] = mapped_column(sa.String(100))
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(sa.Text)
+    # the flags raised from the same facts share it (one evaluation; an exit proposal and his absence flag): notify
+    # makes one alert per episode and person
+    episode_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # victim_support: raised on what her support worker reported (its reasons are the redacted wording)
+    source: Mapped[str | None] = mapped_column(sa.String(20))
 
     __table_args__ = (
         # Never raised twice for the same facts, even by two workers racing on one enrolment.

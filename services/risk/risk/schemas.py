@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import FLAG_LEVELS
@@ -31,6 +33,9 @@ class FlagOut(ma.Schema):
     resolved_by = fields.String(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
+    episode_id = fields.UUID(allow_none=True, metadata={"description": "Flags raised from the same facts share it."})
+    source = fields.String(allow_none=True, metadata={
+        "description": "victim_support: it rests on what her support worker reported (reasons in redacted words)."})
     note = fields.Constant(DISCLAIMER)
 
 
@@ -51,7 +56,10 @@ class ResolveIn(ma.Schema):
 
 class IncidentIn(ma.Schema):
     kind = fields.String(required=True, validate=validate.OneOf(INCIDENT_KINDS))
-    occurred_on = fields.Date(required=True)
+    # a date outside these is a typing mistake (a year 0026, 20266), refused as one (risk's own check until the kit
+    # has a bounded date field)
+    occurred_on = fields.Date(required=True, validate=validate.Range(
+        min=date(1900, 1, 1), max=date(2100, 12, 31), error="A date from 1900-01-01 to 2100-12-31."))
     severity = fields.String(required=True, validate=validate.OneOf(INCIDENT_SEVERITIES))
     details = fields.String(load_default=None, allow_none=True, metadata={
         "description": "What happened, in a few words: sealed at rest; a support worker's details are read by "
@@ -62,10 +70,14 @@ class IncidentOut(ma.Schema):
     id = fields.UUID()
     enrolment_id = fields.UUID()
     participant_code = fields.String()
-    kind = fields.String()
-    occurred_on = fields.Date()
-    severity = fields.String()
+    kind = fields.String(allow_none=True, metadata={"description": "Withheld from perpetrator-facing staff when her "
+                                                                   "support worker reported it (see summary)."})
+    occurred_on = fields.Date(allow_none=True)
+    severity = fields.String(allow_none=True)
     source = fields.String(metadata={"description": "inspector, or victim_support (her support worker)."})
+    summary = fields.String(allow_none=True, metadata={
+        "description": "For perpetrator-facing staff, her support worker's report as they may know it: a safety "
+                       "concern reported by victim support on a date, at a level."})
     reported_by = fields.String(allow_none=True, metadata={"description": "Withheld from perpetrator-facing staff "
                                                                           "when her support worker reported it."})
     reported_at = fields.DateTime()

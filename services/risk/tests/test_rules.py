@@ -61,6 +61,16 @@ def expiring(sid: str, days: float, order: str = "o1", expires: str = "2026-11-2
                                                          "programme_unfinished": True, **facts})
 
 
+def call_overdue(sid: str, days: float, call: str = "call1") -> OrderSignal:
+    return OrderSignal(sid, "call_overdue", at(days), {"call_id": call, "session_number": 2, "absence_on": "2026-10-08",
+                                                       "due_at": "2026-10-10T09:00:00+00:00"})
+
+
+def order_issued(sid: str, days: float, order: str, issued: str, previous: str | None = None) -> OrderSignal:
+    return OrderSignal(sid, "order_issued", at(days), {"order_id": order, "issued_on": issued, "expires_on": "2027-12-31",
+                                                       "previous_order_on": previous})
+
+
 def assessment(aid: str, band: str, days: float, score: int = 0) -> Assessment:
     level = {"low": "low", "medium": "medium", "high": "high", "very high": "critical"}[band]
     return Assessment(aid, "qadam-intake v1", score, band, level, at(days))
@@ -68,7 +78,7 @@ def assessment(aid: str, band: str, days: float, score: int = 0) -> Assessment:
 
 def case(status: str = "active", enrolled_at: datetime | None = None, **facts: Any) -> Case:
     """A case; with no enrolment date and no assessment, no assessment is ever due (see the assessment_due tests)."""
-    return Case("e1", status, enrolled_at, **{k: tuple(v) for k, v in facts.items()})
+    return Case("e1", status, enrolled_at, **{k: v if isinstance(v, int) else tuple(v) for k, v in facts.items()})
 
 
 def ruleset(*rules: dict[str, Any]) -> RuleSet:
@@ -328,7 +338,7 @@ def test_the_rate_window_and_share_are_settings():
 EXPECTED_SIGN_LEVELS = {
     "threat_to_kill": "critical", "new_violence_disclosed": "critical", "strangulation": "critical",
     "contact_against_order": "critical", "stalking_victim": "critical",
-    "threat_to_partner": "high", "weapon_access": "high",
+    "threat_to_partner": "critical", "weapon_access": "critical",
     "intoxicated_at_session": "medium", **dict.fromkeys(AMBER, "medium"),
     "denial_or_minimisation": "low", "blaming_the_victim": "low",
 }
@@ -411,13 +421,13 @@ def test_dates_of_warning_signs_are_read_in_the_given_time_zone():
     ("order_breach", "minor", "incident.order_breach", "critical"),
     ("order_breach", "severe", "incident.order_breach", "critical"),
     ("new_complaint", "severe", "incident.new_violence", "critical"),
-    ("new_complaint", "serious", "incident.new_violence", "high"),
-    ("new_complaint", "minor", "incident.new_violence", "high"),
-    ("police_callout", "minor", "incident.new_violence", "high"),
-    ("arrest", "severe", "incident.new_violence", "critical"),
+    ("new_complaint", "serious", "incident.new_violence", "critical"),
+    ("new_complaint", "minor", "incident.new_violence", "critical"),
+    ("police_callout", "minor", "incident.new_violence", "critical"),
+    ("arrest", "minor", "incident.new_violence", "critical"),
     ("contact_with_victim", "minor", "incident.contact_or_stalking", "critical"),
     ("stalking", "serious", "incident.contact_or_stalking", "critical"),
-    ("victim_fear", "serious", "incident.victim_fear", "high"),
+    ("victim_fear", "minor", "incident.victim_fear", "critical"),
     ("victim_fear", "severe", "incident.victim_fear", "critical"),
 ])
 def test_each_incident_gets_its_level_from_the_default_rules(kind, severity, rule_id, level):
@@ -434,10 +444,41 @@ def test_a_protection_order_breach_is_critical():
                                   "2026-11-02 (minor).")
 
 
-def test_a_severe_new_complaint_is_critical_and_a_minor_one_high():
+def test_a_new_complaint_call_out_or_arrest_is_critical_however_minor():
     found = run(case(incidents=[incident("i1", "new_complaint", date(2026, 11, 2), "severe"),
-                                incident("i2", "new_complaint", date(2026, 11, 9), "minor")]))
-    assert [(f.fact_key, f.level) for f in found] == [("i1", "critical"), ("i2", "high")]
+                                incident("i2", "police_callout", date(2026, 11, 9), "minor"),
+                                incident("i3", "arrest", date(2026, 11, 10), "minor")]))
+    assert [(f.fact_key, f.level) for f in found] == [("i1", "critical"), ("i2", "critical"), ("i3", "critical")]
+
+
+@pytest.mark.parametrize("kind", ["victim_fear", "contact_with_victim", "police_callout", "stalking"])
+def test_what_victim_support_reports_is_a_critical_safety_concern_in_words_that_name_nothing_of_hers(kind):
+    reported = Incident("i1", kind, date(2026, 11, 2), "minor", "victim_support",
+                        datetime(2026, 11, 4, 20, 30, tzinfo=UTC))
+    [finding] = run(case(incidents=[reported]), zone=TASHKENT)
+    assert (finding.rule_id, finding.level, finding.source) == ("incident.victim_support", "critical", "victim_support")
+    assert finding.reasons == ["A safety concern was reported by victim support on 2026-11-05, level critical."]
+    assert finding.evidence == {"incident_id": "i1", "source": "victim_support", "topic": "victim_support"}
+    said = repr((finding.rule_id, finding.reasons, finding.evidence, finding.fact_key, finding.fact_ids))
+    assert kind not in said and "fear" not in said and "2026-11-02" not in said
+
+
+def test_her_report_is_redacted_even_under_a_rule_that_names_its_kind():
+    rules = ruleset(rule("incident", level="high", rid="incident.victim_fear", kinds=["victim_fear"]))
+    [finding] = run(case(incidents=[incident("i1", "victim_fear", date(2026, 11, 2), "serious", "victim_support")]),
+                    rules)
+    assert finding.reasons == ["A safety concern was reported by victim support on 2026-11-02, level high."]
+    assert "kind" not in finding.evidence and finding.source == "victim_support"
+
+
+def test_a_combination_with_her_report_names_a_safety_concern_not_its_kind():
+    rules = ruleset(rule("combination", level="critical", all_of=["sign:separation"], any_of=["incident:*"]))
+    c = case(observations=[sign("o1", "separation", 0)],
+             incidents=[incident("i1", "victim_fear", date(2026, 10, 20), source="victim_support")])
+    [finding] = run(c, rules)
+    assert finding.source == "victim_support"
+    assert "a safety concern reported by victim support" in finding.reasons[0]
+    assert "fear" not in repr((finding.reasons, finding.evidence)) and "2026-10-20" not in finding.reasons[0]
 
 
 def test_severe_level_never_lowers_a_rule_s_level():
@@ -446,14 +487,9 @@ def test_severe_level_never_lowers_a_rule_s_level():
     assert finding.level == "critical"
 
 
-def test_a_victim_support_incident_says_her_support_worker_and_no_details():
-    [finding] = run(case(incidents=[incident("i1", "victim_fear", date(2026, 11, 2), "serious", "victim_support")]))
-    assert finding.reasons == [
-        "Incident reported by her support worker: the victim says she is afraid of him on 2026-11-02 (serious).",
-        "Her fear, reported by her support worker or the inspector: a red sign; critical when severe."]
-    assert finding.evidence == {"incident_id": "i1", "kind": "victim_fear", "severity": "serious",
-                                "source": "victim_support", "topic": "incident:victim_fear"}
-    assert {f.name for f in dataclasses.fields(Incident)} == {"incident_id", "kind", "occurred_on", "severity", "source"}
+def test_an_incident_carries_no_details_into_the_rules():
+    assert {f.name for f in dataclasses.fields(Incident)} == {"incident_id", "kind", "occurred_on", "severity", "source",
+                                                             "reported_at"}
 
 
 def test_an_incident_is_dated_at_the_start_of_its_day_where_it_happened():
@@ -517,7 +553,7 @@ def test_an_order_expiring_while_the_programme_is_unfinished_is_high():
     assert finding.reasons[0] == ("His protection order expires on 2026-11-20 (7 days left) while his programme is "
                                   "unfinished.")
     assert finding.evidence == {"signal": "order_expiring", "order_id": "o1", "expires_on": "2026-11-20",
-                                "days_left": 7}
+                                "days_left": 7, "programme_unfinished": True}
 
 
 def test_an_order_expiring_with_the_programme_finished_raises_nothing():
@@ -566,10 +602,10 @@ def test_a_signal_a_rule_does_not_watch_raises_nothing_under_it():
 
 
 # -- clusters of medium signs -----------------------------------------------------------------------------------------
-def test_three_medium_findings_on_different_topics_within_42_days_escalate_to_high():
+def test_three_medium_findings_on_different_topics_within_42_days_make_red():
     seen = [sign("o1", "separation", 0), sign("o2", "substance_use", 20), sign("o3", "job_loss_or_debt", 41)]
     finding = only(run(case(observations=seen)), "cluster.amber")
-    assert finding.level == "high" and finding.occurred_at == at(41)
+    assert finding.level == "critical" and finding.occurred_at == at(41)
     assert finding.fact_key == "sign.amber:o1"
     assert finding.fact_ids == ("sign.amber:o1", "sign.amber:o2", "sign.amber:o3")
     assert finding.reasons[0].startswith("3 signals of level medium within 42 days: Warning sign recorded")
@@ -614,9 +650,23 @@ def test_a_sign_that_comes_back_long_after_counts_again_in_a_new_cluster():
 def test_medium_findings_of_different_rules_make_a_cluster():
     c = case(marks=marks("present", "unexcused", "present", "unexcused"),  # absence rate, medium, session 4 (day 9)
              observations=[sign("o1", "intoxicated_at_session", 12)],
-             signals=[OrderSignal("sig1", "plan_overdue", at(20), {"order_id": "o1"})])
+             signals=[order_issued("sig1", 20, "o2", "2026-10-25", previous="2026-05-01")])
     finding = only(run(c), "cluster.amber")
-    assert finding.fact_ids == ("absence_rate:s4", "sign.intoxicated:o1", "order.plan_overdue:o1")
+    assert finding.fact_ids == ("absence_rate:s4", "sign.intoxicated:o1", "repeat_order:order:o2")
+
+
+def test_staff_tasks_overdue_are_not_his_signs_and_make_no_red_cluster():
+    staff_tasks = case(enrolled_at=START, signals=[OrderSignal("sig1", "plan_overdue", at(2), {"order_id": "o1"}),
+                                                   call_overdue("sig2", 8)])
+    rules = ruleset(*[r for r in DEFAULT_DATA if r["id"] != "assessment.due"],
+                    rule("assessment_due", level="medium", rid="assessment.due"))  # a region that makes it medium
+    found = run(staff_tasks, rules, now=at(20))
+    assert sorted(f.rule_id for f in found if f.level == "medium") == ["assessment.due", "call.overdue",
+                                                                       "order.plan_overdue"]
+    assert of(found, "cluster.amber") == []
+    his_signs = case(observations=[sign("o1", "separation", 2), sign("o2", "substance_use", 8)],
+                     signals=[order_issued("sig3", 15, "o2", "2026-10-20", previous="2026-06-01")])
+    assert only(run(his_signs, rules, now=at(20)), "cluster.amber").level == "critical"
 
 
 def test_findings_of_other_levels_are_not_counted_in_a_cluster_of_medium_ones():
@@ -794,7 +844,10 @@ def busy_case() -> Case:
         incidents=[incident("i2", "police_callout", date(2026, 11, 1), "minor", "victim_support"),
                    incident("i3", "victim_fear", date(2026, 11, 1), "severe", "victim_support")],
         signals=[expiring("sig1", 30), expiring("sig2", 31), expiring("sig3", 60, expires="2026-12-20"),
-                 OrderSignal("sig4", "plan_overdue", at(2), {"order_id": "o1"})],
+                 OrderSignal("sig4", "plan_overdue", at(2), {"order_id": "o1"}),
+                 OrderSignal("sig5", "order_issued", at(50), {"order_id": "o2", "issued_on": "2026-11-24",
+                                                              "expires_on": "2027-11-24", "previous_order_on": "2026-03-01"}),
+                 call_overdue("sig6", 7)],
         assessments=[assessment("a1", "medium", 3, score=3), assessment("a2", "high", 30, score=5)],
     )
 
@@ -812,7 +865,7 @@ def test_the_busy_case_fires_every_kind_of_rule():
     kinds = {r.id: r.kind for r in DEFAULTS.rules}
     assert {kinds[f.rule_id] for f in run(busy_case())} == {
         "consecutive_absences", "absence_rate", "warning_sign", "incident", "intake_band", "enrollment_signal", "cluster",
-        "combination", "assessment_due"}
+        "combination", "assessment_due", "unexcused_absences", "repeat_order"}
 
 
 def test_facts_arriving_in_any_order_give_the_same_findings():
@@ -857,9 +910,9 @@ def test_new_findings_remembers_what_it_raised():
 
 def test_the_same_facts_flagged_under_one_rule_do_not_silence_another():
     found = run(case(marks=marks("present", "unexcused", "present", "unexcused", "unexcused")))
-    assert {f.rule_id for f in found} == {"consecutive_absences", "absence_rate"}
+    assert {f.rule_id for f in found} == {"consecutive_absences", "absence_rate", "unexcused_absences"}
     flagged = flagged_by(only(found, "absence_rate"))
-    assert [f.rule_id for f in new_findings(found, flagged)] == ["consecutive_absences"]
+    assert [f.rule_id for f in new_findings(found, flagged)] == ["consecutive_absences", "unexcused_absences"]
 
 
 # -- rule data that cannot be used ----------------------------------------------------------------------------------
@@ -876,7 +929,7 @@ def test_a_rule_set_must_be_a_non_empty_list(data):
 
 def test_an_unknown_kind_is_refused_naming_the_kinds():
     [problem] = errors_of([rule("consecutive_absences"), rule("gut_feeling", rid="x")])["rules[1]"]
-    assert problem.startswith("kind: one of consecutive_absences, absence_rate, warning_sign")
+    assert problem.startswith("kind: one of consecutive_absences, unexcused_absences, absence_rate, warning_sign")
 
 
 def test_a_bad_level_is_refused():
@@ -958,3 +1011,100 @@ def test_defaults_fill_the_params_a_rule_leaves_out():
     [r] = ruleset(rule("absence_rate")).rules
     assert r.params == {"window": 6, "rate": 0.5, "min_sessions": 4, "session_kinds": ["group", "individual", "makeup"]}
     assert r.version == 1 and r.description == "Test rule absence_rate."
+
+
+# -- issue 16: his programme's absence limits, the 48-hour call, a repeat order, an order ending in follow-up -------
+def test_the_statutory_programme_alerts_at_the_second_unexcused_absence_in_all_not_only_in_a_row():
+    statutory = dict(alert_unexcused=2, alert_consecutive=2)
+    apart = case(marks=marks("unexcused", "present", "present", "unexcused"), **statutory)
+    [finding] = [f for f in run(apart) if f.rule_id == "unexcused_absences"]
+    assert finding.level == "high" and finding.occurred_at == at(9)
+    assert finding.reasons[0] == "2 unexcused absences in all: sessions 1 and 4 (the second on 2026-10-14)."
+    assert of(run(apart), "consecutive_absences") == []
+    # under the rule's own limit (3 in all), a man whose programme says nothing is not alerted at the second
+    assert of(run(case(marks=marks("unexcused", "present", "present", "unexcused"))), "unexcused_absences") == []
+
+
+def test_the_extended_programme_alerts_at_two_in_a_row_and_at_its_third_in_all():
+    extended = dict(alert_unexcused=3, alert_consecutive=2)
+    assert of(run(case(marks=marks("unexcused", "present", "unexcused"), **extended)), "unexcused_absences") == []
+    assert of(run(case(marks=marks("unexcused", "present", "unexcused"), **extended)), "consecutive_absences") == []
+    in_a_row = run(case(marks=marks("present", "unexcused", "unexcused"), **extended))
+    assert only(in_a_row, "consecutive_absences").evidence["threshold"] == 2
+    third = run(case(marks=marks("unexcused", "present", "unexcused", "present", "unexcused"), **extended))
+    assert only(third, "unexcused_absences").evidence["session_numbers"] == [1, 3, 5]
+
+
+def test_a_region_s_programme_with_its_own_limits_is_obeyed_over_the_rule_s():
+    own = dict(alert_unexcused=5, alert_consecutive=3)
+    two_in_a_row = run(case(marks=marks("unexcused", "unexcused", "present", "unexcused"), **own))
+    assert of(two_in_a_row, "consecutive_absences") == [] and of(two_in_a_row, "unexcused_absences") == []
+    three = run(case(marks=marks("unexcused", "unexcused", "unexcused"), **own))
+    assert only(three, "consecutive_absences").evidence["threshold"] == 3
+
+
+def test_more_unexcused_absences_after_the_limit_are_the_same_episode():
+    first = only(run(case(marks=marks("unexcused", "present", "unexcused"), alert_unexcused=2)), "unexcused_absences")
+    later = run(case(marks=marks("unexcused", "present", "unexcused", "present", "unexcused"), alert_unexcused=2))
+    assert new_findings(of(later, "unexcused_absences"), flagged_by(first)) == []
+
+
+def test_an_overdue_call_after_an_absence_is_a_medium_flag_and_a_staff_task():
+    [finding] = run(case(signals=[call_overdue("sig1", 5)]))
+    assert (finding.rule_id, finding.level, finding.fact_key, finding.staff_task) == (
+        "call.overdue", "medium", "call:call1", True)
+    assert finding.reasons[0] == ("The psychologist's call after his unexcused absence on 2026-10-08 (session 2) was "
+                                  "due by 2026-10-10 09:00 and is not recorded.")
+    assert finding.evidence["call_id"] == "call1"
+
+
+def test_a_second_protection_order_within_twelve_months_is_an_amber_sign():
+    [finding] = run(case(signals=[order_issued("sig1", 5, "o2", "2026-10-10", previous="2025-11-01")]))
+    assert (finding.rule_id, finding.level, finding.fact_key) == ("repeat_order", "medium", "order:o2")
+    assert finding.reasons[0] == ("A new protection order was issued on 2026-10-10, 343 days after the one before "
+                                  "(2025-11-01).")
+    assert run(case(signals=[order_issued("sig1", 5, "o2", "2026-10-10", previous="2025-10-01")])) == []
+    assert run(case(signals=[order_issued("sig1", 5, "o2", "2026-10-10")])) == []
+
+
+def test_two_orders_risk_was_told_of_make_a_repeat_order_in_any_order():
+    orders = [order_issued("sig2", 40, "o2", "2027-01-15"), order_issued("sig1", 5, "o1", "2026-10-10")]
+    [finding] = run(case(signals=orders))
+    assert finding.evidence["previous_order_on"] == "2026-10-10" and finding.fact_key == "order:o2"
+
+
+def test_an_order_ending_before_his_follow_up_is_over_is_flagged_though_his_programme_is_done():
+    follow_up = expiring("sig1", 40, programme_unfinished=False, follow_up_unfinished=True)
+    [finding] = run(case(status="completed", signals=[follow_up]))
+    assert finding.rule_id == "order.expiring"
+    assert finding.reasons[0] == ("His protection order expires on 2026-11-20 (7 days left) while his follow-up "
+                                  "period is unfinished.")
+    done = expiring("sig1", 40, programme_unfinished=False, follow_up_unfinished=False)
+    assert run(case(status="completed", signals=[done])) == []
+
+
+def test_a_warning_sign_typed_in_days_later_names_the_day_of_the_session():
+    late = Observation("o1", "threat_to_kill", at(2, hour=18), 3, session_at=at(0, hour=18))
+    [finding] = run(case(observations=[late]), zone=TASHKENT)
+    assert finding.reasons[0].startswith("Warning sign recorded by the facilitator at session 3 on 2026-10-05:")
+    assert finding.occurred_at == at(0, hour=18)
+
+
+def test_the_migration_turns_the_rules_first_shipped_into_the_defaults_of_now():
+    """0006 edits the rules in force (an administrator's own edits kept): from the shipped version 1 it gives exactly
+    today's defaults/rules.json, each rule it changes one version up."""
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(files("risk").joinpath("migrations/versions"))  # type: ignore[arg-type]
+
+    def load(name: str) -> Any:
+        spec = importlib.util.spec_from_file_location(name, versions / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    shipped = json.loads(load("0004_rules_instrument_incidents").RULES_V1)
+    upgraded = load("0006_safety_first").upgraded(shipped)
+    assert {r["id"]: r for r in upgraded} == {r["id"]: r for r in DEFAULT_DATA}
+    assert load("0006_safety_first").upgraded(upgraded) == upgraded  # run again, nothing changes

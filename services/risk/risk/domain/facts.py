@@ -47,6 +47,12 @@ class Observation:
     sign: str
     observed_at: datetime
     session_number: int | None = None
+    session_at: datetime | None = None  # when the session took place (a sign can be typed in days later)
+
+    @property
+    def seen_at(self) -> datetime:
+        """When he showed the sign: at the session, where it is known; else when it was recorded."""
+        return self.session_at or self.observed_at
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class Incident:
     occurred_on: date
     severity: str
     source: str  # inspector | victim_support
+    reported_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class OrderSignal:
     """What enrollment reported: an exit proposal, an overdue correction plan, an order expiring unfinished."""
 
     signal_id: str
-    kind: str  # exit_proposed | plan_overdue | order_expiring
+    kind: str  # exit_proposed | plan_overdue | order_expiring | call_overdue | order_issued
     occurred_at: datetime
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -90,6 +97,9 @@ class Case:
     incidents: tuple[Incident, ...] = ()
     signals: tuple[OrderSignal, ...] = ()
     assessments: tuple[Assessment, ...] = ()
+    # his programme version's thresholds for alerting his inspector (None: the rule's own parameter)
+    alert_unexcused: int | None = None
+    alert_consecutive: int | None = None
 
     @property
     def latest_assessment(self) -> Assessment | None:
@@ -109,6 +119,10 @@ class Finding:
     occurred_at: datetime
     fact_ids: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
+    # victim_support: it rests on what her support worker reported (its words are the redacted ones)
+    source: str | None = None
+    # a task of the staff (a plan, an assessment, a call), not his behaviour: no sign of his for a cluster
+    staff_task: bool = False
 
     @property
     def all_ids(self) -> frozenset[str]:

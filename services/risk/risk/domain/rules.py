@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from .facts import (
@@ -26,6 +26,7 @@ from .facts import (
     Observation,
     OrderSignal,
 )
+from .redaction import CONCERN, concern_evidence, concern_reason, is_hers, reported_on
 
 DISCLAIMER = "Decision support for the responsible staff, not a prediction."
 
@@ -58,8 +59,11 @@ INCIDENT_WORDS = {
     "stalking": "stalking the victim",
     "victim_fear": "the victim says she is afraid of him",
 }
-SOURCE_WORDS = {"inspector": "the prevention inspector", "victim_support": "her support worker"}
-SIGNAL_KINDS = ("exit_proposed", "plan_overdue", "order_expiring")
+SOURCE_WORDS = {"inspector": "the prevention inspector"}  # hers are never told: see redaction
+INCIDENT_SOURCES = ("inspector", "victim_support")
+SIGNAL_KINDS = ("exit_proposed", "plan_overdue", "order_expiring", "call_overdue")
+# what enrollment or sessions asks of the staff, not something he did: never one of his signs in a cluster
+STAFF_TASK_SIGNALS = ("plan_overdue", "call_overdue")
 
 
 class RuleError(ValueError):
@@ -141,10 +145,12 @@ def _facts() -> Callable[[Any], bool]:
 
 PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], Any]]] = {
     "consecutive_absences": {"threshold": (_int(1, 50), 2), "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
+    "unexcused_absences": {"threshold": (_int(1, 100), 3), "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
     "absence_rate": {"window": (_int(2, 100), 6), "rate": (_fraction, 0.5), "min_sessions": (_int(1, 100), 4),
                      "session_kinds": (_names(SESSION_KINDS), REQUIRED_SESSIONS)},
     "warning_sign": {"signs": (_signs(), REQUIRED), "repeat_days": (_int(0, 3650), 0)},
-    "incident": {"kinds": (_names(INCIDENT_KINDS), REQUIRED), "severe_level": (_levels, None)},
+    "incident": {"kinds": (_names(INCIDENT_KINDS), REQUIRED), "severe_level": (_levels, None),
+                 "sources": (_names(INCIDENT_SOURCES), list(INCIDENT_SOURCES))},
     "intake_band": {"levels": (_names(LEVELS), REQUIRED)},
     "enrollment_signal": {"signals": (_names(SIGNAL_KINDS), REQUIRED)},
     "cluster": {"of_levels": (_names(LEVELS), ["medium"]), "min_findings": (_int(2, 50), 3),
@@ -152,6 +158,7 @@ PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], Any]]] = {
     "combination": {"all_of": (_facts(), REQUIRED), "any_of": (lambda v: v == [] or _facts()(v), []),
                     "within_days": (_int(1, 3650), 90)},
     "assessment_due": {"first_within_days": (_int(0, 365), 14), "every_days": (_int(1, 3650), 28)},
+    "repeat_order": {"within_days": (_int(1, 3650), 365)},
 }
 # the kinds that read other rules' findings run after all the others
 COMBINING = ("cluster", "combination")
@@ -247,7 +254,9 @@ def absence_runs(marks: Iterable[Mark], kinds: list[str] | None = None) -> list[
 
 
 def consecutive_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
-    threshold = rule.params["threshold"]
+    """Each run of unexcused absences as long as his programme's limit in a row (the rule's own where his programme
+    sets none)."""
+    threshold = case.alert_consecutive or rule.params["threshold"]
     findings = []
     for run in absence_runs(case.marks, rule.params["session_kinds"]):
         if len(run) < threshold:
@@ -261,6 +270,24 @@ def consecutive_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
                      f"{rule.description} (flags {threshold} or more in a row)."],
             evidence={"session_ids": [m.session_id for m in run], "session_numbers": numbers, "threshold": threshold}))
     return findings
+
+
+def unexcused_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """His programme's limit of unexcused absences in all, in a row or not (the rule's own where his programme sets
+    none): one finding when he reaches it, naming every unexcused absence, so that more absences are the same
+    episode and no new alert."""
+    threshold = case.alert_unexcused or rule.params["threshold"]
+    missed = [m for m in _required(case.marks, rule.params["session_kinds"]) if m.status == "unexcused"]
+    if len(missed) < threshold:
+        return []
+    numbers = [m.session_number for m in missed]
+    return [Finding(
+        rule.id, rule.version, rule.level, fact_key=f"unexcused:{missed[0].session_id}",
+        occurred_at=missed[threshold - 1].scheduled_at, fact_ids=tuple(m.session_id for m in missed),
+        reasons=[f"{len(missed)} unexcused absences in all: sessions {_numbers(numbers)} "
+                 f"(the {_ordinal(threshold)} on {_day(missed[threshold - 1].scheduled_at, ctx.zone)}).",
+                 f"{rule.description} (flags {threshold} or more in all)."],
+        evidence={"session_ids": [m.session_id for m in missed], "session_numbers": numbers, "threshold": threshold})]
 
 
 def absence_rate(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
@@ -307,9 +334,9 @@ def warning_sign(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
             where = f" at session {first.session_number}" if first.session_number else ""
             more = f", and {len(episode) - 1} more time(s) within {repeat.days} days" if len(episode) > 1 else ""
             findings.append(Finding(
-                rule.id, rule.version, rule.level, fact_key=first.observation_id, occurred_at=first.observed_at,
+                rule.id, rule.version, rule.level, fact_key=first.observation_id, occurred_at=first.seen_at,
                 fact_ids=tuple(o.observation_id for o in episode),
-                reasons=[f"Warning sign recorded by the facilitator{where} on {_day(first.observed_at, ctx.zone)}: "
+                reasons=[f"Warning sign recorded by the facilitator{where} on {_day(first.seen_at, ctx.zone)}: "
                          f"{SIGN_WORDS.get(sign, sign)}{more}.", f"{rule.description}"],
                 evidence={"sign": sign, "topic": f"sign:{sign}", "observation_ids": [o.observation_id for o in episode],
                           "session_numbers": [o.session_number for o in episode]}))
@@ -317,12 +344,22 @@ def warning_sign(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
 
 
 def incident(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """Each incident of the rule's kinds from the rule's sources. One her support worker reported says only that
+    victim support reported a safety concern, when, and its level (redaction): not its kind, not her words, not the
+    rule's description (which may name the kind)."""
     findings = []
     for inc in sorted(case.incidents, key=lambda i: (i.occurred_on, i.incident_id)):
-        if inc.kind not in rule.params["kinds"]:
+        if inc.kind not in rule.params["kinds"] or inc.source not in rule.params["sources"]:
             continue
         severe = rule.params["severe_level"] if inc.severity == "severe" else None
         level = max(rule.level, severe or rule.level, key=LEVELS.index)
+        if is_hers(inc.source):
+            findings.append(Finding(
+                rule.id, rule.version, level, fact_key=inc.incident_id,
+                occurred_at=_start_of(inc.occurred_on, ctx.zone), fact_ids=(inc.incident_id,),
+                reasons=[concern_reason(reported_on(inc.reported_at, inc.occurred_on, ctx.zone), level)],
+                evidence=concern_evidence(inc.incident_id), source=inc.source))
+            continue
         findings.append(Finding(
             rule.id, rule.version, level, fact_key=inc.incident_id, occurred_at=_start_of(inc.occurred_on, ctx.zone),
             fact_ids=(inc.incident_id,),
@@ -359,13 +396,17 @@ def enrollment_signal(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         findings.append(Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=sig.occurred_at,
                                 fact_ids=(key,), reasons=[said, rule.description],
                                 evidence={"signal": sig.kind, **{k: sig.facts[k] for k in EVIDENCE_OF_SIGNAL[sig.kind]
-                                                                 if k in sig.facts}}))
+                                                                 if k in sig.facts}},
+                                staff_task=sig.kind in STAFF_TASK_SIGNALS))
     return findings
 
 
 EVIDENCE_OF_SIGNAL = {"exit_proposed": ("reasons", "unexcused_absences", "consecutive_absences"),
                       "plan_overdue": ("order_id", "issued_on", "due_on"),
-                      "order_expiring": ("order_id", "expires_on", "days_left")}
+                      "order_expiring": ("order_id", "expires_on", "days_left", "programme_unfinished",
+                                         "follow_up_unfinished"),
+                      "call_overdue": ("call_id", "session_id", "session_number", "absence_on", "due_at",
+                                       "psychologist_id")}
 
 
 def _signal_words(sig: OrderSignal) -> tuple[str | None, str]:
@@ -376,11 +417,18 @@ def _signal_words(sig: OrderSignal) -> tuple[str | None, str]:
         return (str(f["order_id"]), f"The correction plan of his protection order (issued {f.get('issued_on')}) was "
                 f"due on {f.get('due_on')} and is not agreed yet.")
     if sig.kind == "order_expiring":
-        if not f.get("programme_unfinished", True):
+        unfinished = [what for what, open_ in (("his programme", f.get("programme_unfinished", True)),
+                                               ("his follow-up period", f.get("follow_up_unfinished"))) if open_]
+        if not unfinished:
             return None, ""
         # an extended order that comes near its new end is a new fact
         return (f"{f['order_id']}:{f['expires_on']}", f"His protection order expires on {f['expires_on']} "
-                f"({f.get('days_left')} days left) while his programme is unfinished.")
+                f"({f.get('days_left')} days left) while {' and '.join(unfinished)} "
+                f"{'is' if len(unfinished) == 1 else 'are'} unfinished.")
+    if sig.kind == "call_overdue":
+        return (f"call:{f['call_id']}", f"The psychologist's call after his unexcused absence on {f.get('absence_on')} "
+                f"(session {f.get('session_number')}) was due by {str(f.get('due_at'))[:16].replace('T', ' ')} "
+                "and is not recorded.")
     return None, ""
 
 
@@ -393,7 +441,7 @@ def cluster(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     def topic(f: Finding) -> str:
         return f.evidence.get("topic", f.rule_id)
 
-    ordered = sorted((f for f in ctx.earlier if f.level in p["of_levels"]),
+    ordered = sorted((f for f in ctx.earlier if f.level in p["of_levels"] and not f.staff_task),
                      key=lambda f: (f.occurred_at, f.rule_id, f.fact_key))
     episodes: list[list[Finding]] = []
     last: datetime | None = None  # the latest finding of the episode in progress, if one is
@@ -421,7 +469,7 @@ def cluster(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
             fact_ids=tuple(keys),
             reasons=[f"{len(episode)} signals of level {' or '.join(p['of_levels'])} within {p['within_days']} days: "
                      + "; ".join(f.reasons[0].rstrip(".") for f in episode) + ".", rule.description],
-            evidence={"findings": keys}))
+            evidence={"findings": keys}, source=_source_of(episode)))
     return findings
 
 
@@ -431,8 +479,9 @@ def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     window = timedelta(days=p["within_days"])
     facts: list[tuple[datetime, str, str, str]] = [
         (o.observed_at, f"sign:{o.sign}", o.observation_id, SIGN_WORDS.get(o.sign, o.sign)) for o in case.observations]
-    facts += [(_start_of(i.occurred_on, ctx.zone), f"incident:{i.kind}", i.incident_id, INCIDENT_WORDS[i.kind])
-              for i in case.incidents]
+    facts += [(_start_of(i.occurred_on, ctx.zone), f"incident:{i.kind}", i.incident_id,
+               CONCERN if is_hers(i.source) else INCIDENT_WORDS[i.kind]) for i in case.incidents]
+    hers = {i.incident_id for i in case.incidents if is_hers(i.source)}
     facts.sort()
     findings: list[Finding] = []
     used: set[str] = set()
@@ -449,8 +498,11 @@ def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
             rule.id, rule.version, rule.level, fact_key=chosen[0][2], occurred_at=anchor,
             fact_ids=tuple(f[2] for f in chosen),
             reasons=[f"Together within {p['within_days']} days: " + "; ".join(
-                f"{words} ({_day(when, ctx.zone)})" for when, _, _, words in chosen) + ".", rule.description],
-            evidence={"facts": [{"fact": token, "id": fid, "on": _day(when, ctx.zone)} for when, token, fid, _ in chosen]}))
+                (words if fid in hers else f"{words} ({_day(when, ctx.zone)})") for when, _, fid, words in chosen)
+                + ".", rule.description],
+            evidence={"facts": [{"fact": "victim_support", "id": fid} if fid in hers else
+                                {"fact": token, "id": fid, "on": _day(when, ctx.zone)} for when, token, fid, _ in chosen]},
+            source="victim_support" if hers & {f[2] for f in chosen} else None))
     return findings
 
 
@@ -475,13 +527,45 @@ def assessment_due(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         return []
     return [Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=due, fact_ids=(key,),
                     reasons=[f"{said}; a new one was due by {_day(due, ctx.zone)}.", rule.description],
-                    evidence={"due": _day(due, ctx.zone)})]
+                    evidence={"due": _day(due, ctx.zone)}, staff_task=True)]
+
+
+def repeat_order(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    """A protection order issued within `within_days` of the one before it (the one enrollment names, or an
+    earlier one risk was told of): a repeat order is an amber sign."""
+    window = timedelta(days=rule.params["within_days"])
+    orders = sorted((s for s in case.signals if s.kind == "order_issued"),
+                    key=lambda s: (str(s.facts["issued_on"]), s.signal_id))
+    findings: list[Finding] = []
+    seen: dict[str, Any] = {}  # order id -> issued on, of the orders before
+    for sig in orders:
+        issued, order_id = _date(sig.facts["issued_on"]), str(sig.facts["order_id"])
+        before = [_date(d) for d in (sig.facts.get("previous_order_on"), *(
+            on for oid, on in seen.items() if oid != order_id)) if d is not None and _date(d) < issued]
+        seen[order_id] = sig.facts["issued_on"]
+        if not before or issued - max(before) > window:
+            continue
+        previous = max(before)
+        findings.append(Finding(
+            rule.id, rule.version, rule.level, fact_key=f"order:{order_id}", occurred_at=_start_of(issued, ctx.zone),
+            fact_ids=(f"order:{order_id}",),
+            reasons=[f"A new protection order was issued on {issued.isoformat()}, {(issued - previous).days} days "
+                     f"after the one before ({previous.isoformat()}).", rule.description],
+            evidence={"order_id": order_id, "issued_on": issued.isoformat(), "previous_order_on": previous.isoformat(),
+                      "topic": "repeat_order"}))
+    return findings
+
+
+def _source_of(findings: Iterable[Finding]) -> str | None:
+    """A finding that combines others rests on her report if one of them does."""
+    return next((f.source for f in findings if is_hers(f.source)), None)
 
 
 EVALUATORS: dict[str, Evaluator] = {
     "consecutive_absences": consecutive_absences, "absence_rate": absence_rate, "warning_sign": warning_sign,
     "incident": incident, "intake_band": intake_band, "enrollment_signal": enrollment_signal, "cluster": cluster,
-    "combination": combination, "assessment_due": assessment_due,
+    "combination": combination, "assessment_due": assessment_due, "unexcused_absences": unexcused_absences,
+    "repeat_order": repeat_order,
 }
 assert set(EVALUATORS) == set(PARAMS)
 
@@ -510,6 +594,14 @@ def _start_of(day: Any, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
+
+
 def _numbers(numbers: list[int]) -> str:
     if len(numbers) == 1:
         return str(numbers[0])
@@ -517,12 +609,13 @@ def _numbers(numbers: list[int]) -> str:
 
 
 def observation_from(facts: dict[str, Any]) -> Observation:
+    session_at = facts.get("session_at")
     return Observation(str(facts["observation_id"]), facts["sign"], _aware(facts["observed_at"]),
-                       facts.get("session_number"))
+                       facts.get("session_number"), _aware(session_at) if session_at else None)
 
 
 def incident_from(row: Any) -> Incident:
-    return Incident(str(row.id), row.kind, row.occurred_on, row.severity, row.source)
+    return Incident(str(row.id), row.kind, row.occurred_on, row.severity, row.source, row.reported_at)
 
 
 def _aware(value: Any) -> datetime:

@@ -125,7 +125,7 @@ def upgrade() -> None:
     defaults = Path(__file__).resolve().parents[2] / "defaults"
     op.bulk_insert(sa.table('rule_set', sa.column('version', sa.Integer), sa.column('rules', postgresql.JSONB),
                             sa.column('note', sa.Text), sa.column('created_by', sa.String)),
-                   [{"version": 1, "rules": json.loads((defaults / "rules.json").read_text()),
+                   [{"version": 1, "rules": json.loads(RULES_V1),
                      "note": "The rules Qadam ships (DOMAIN.md: red and amber signs).", "created_by": "qadam"}])
     instrument = json.loads((defaults / "instrument.json").read_text())
     op.bulk_insert(sa.table('instrument', sa.column('id', sa.String), sa.column('version', sa.Integer),
@@ -160,3 +160,94 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_assessment_enrolment_id'), table_name='assessment')
     op.drop_table('assessment')
     # ### end Alembic commands ###
+
+
+# The rules Qadam shipped as version 1, frozen here: defaults/rules.json moves on (0006 and later migrations add
+# the versions after it to existing databases).
+RULES_V1 = r"""
+[
+  {"id": "consecutive_absences", "version": 1, "kind": "consecutive_absences", "level": "high",
+   "description": "Unexcused absences in a row: he may be dropping out, and missed sessions are a warning sign of renewed risk to his partner.",
+   "params": {"threshold": 2, "session_kinds": ["group", "individual", "makeup"]}},
+  {"id": "absence_rate", "version": 1, "kind": "absence_rate", "level": "medium",
+   "description": "He misses many of the sessions he has to attend, even if not in a row.",
+   "params": {"window": 6, "rate": 0.5, "min_sessions": 4, "session_kinds": ["group", "individual", "makeup"]}},
+
+  {"id": "sign.new_violence", "version": 1, "kind": "warning_sign", "level": "critical",
+   "description": "New violence disclosed during the programme: a red sign; the inspector acts at once.",
+   "params": {"signs": ["new_violence_disclosed"]}},
+  {"id": "sign.threat_to_kill", "version": 1, "kind": "warning_sign", "level": "critical",
+   "description": "A threat to kill is one of the strongest warning signs of lethal violence.",
+   "params": {"signs": ["threat_to_kill"]}},
+  {"id": "sign.strangulation", "version": 1, "kind": "warning_sign", "level": "critical",
+   "description": "Strangulation greatly raises the risk of lethal violence.",
+   "params": {"signs": ["strangulation"]}},
+  {"id": "sign.contact_with_victim", "version": 1, "kind": "warning_sign", "level": "critical",
+   "description": "Contact with or following the victim against the protection order: a red sign and possibly a breach.",
+   "params": {"signs": ["contact_against_order", "stalking_victim"]}},
+  {"id": "sign.threat_to_partner", "version": 1, "kind": "warning_sign", "level": "high",
+   "description": "Threats against his partner: a red sign.",
+   "params": {"signs": ["threat_to_partner"]}},
+  {"id": "sign.weapon_access", "version": 1, "kind": "warning_sign", "level": "high",
+   "description": "Access to a weapon makes any violence more dangerous: a red sign; the order can restrict weapons.",
+   "params": {"signs": ["weapon_access"]}},
+  {"id": "sign.intoxicated", "version": 1, "kind": "warning_sign", "level": "medium",
+   "description": "Coming to a session intoxicated: substance use is an amber sign.",
+   "params": {"signs": ["intoxicated_at_session"], "repeat_days": 28}},
+  {"id": "sign.amber", "version": 1, "kind": "warning_sign", "level": "medium",
+   "description": "An amber sign: a change in his life or behaviour that raises risk; several together make red.",
+   "params": {"signs": ["separation", "partner_pregnant_or_infant", "substance_use", "job_loss_or_debt",
+                        "child_contact_conflict", "suicidal_talk", "escalation", "controlling_behaviour"],
+              "repeat_days": 28}},
+  {"id": "sign.attitude", "version": 1, "kind": "warning_sign", "level": "low",
+   "description": "Denying, minimising or blaming the victim: work for the group sessions, worth watching.",
+   "params": {"signs": ["denial_or_minimisation", "blaming_the_victim"], "repeat_days": 28}},
+
+  {"id": "incident.order_breach", "version": 1, "kind": "incident", "level": "critical",
+   "description": "A breach of the protection order is the strongest warning sign the system can see.",
+   "params": {"kinds": ["order_breach"]}},
+  {"id": "incident.contact_or_stalking", "version": 1, "kind": "incident", "level": "critical",
+   "description": "Contact with or stalking of the victim: a red sign.",
+   "params": {"kinds": ["contact_with_victim", "stalking"]}},
+  {"id": "incident.new_violence", "version": 1, "kind": "incident", "level": "high",
+   "description": "A new complaint, police call-out or arrest during the programme: a red sign; critical when severe.",
+   "params": {"kinds": ["new_complaint", "police_callout", "arrest"], "severe_level": "critical"}},
+  {"id": "incident.victim_fear", "version": 1, "kind": "incident", "level": "high",
+   "description": "Her fear, reported by her support worker or the inspector: a red sign; critical when severe.",
+   "params": {"kinds": ["victim_fear"], "severe_level": "critical"}},
+
+  {"id": "intake.band_medium", "version": 1, "kind": "intake_band", "level": "medium",
+   "description": "The risk assessment places him in a band of medium risk.",
+   "params": {"levels": ["medium"]}},
+  {"id": "intake.band_high", "version": 1, "kind": "intake_band", "level": "high",
+   "description": "The risk assessment places him in a band of high risk.",
+   "params": {"levels": ["high"]}},
+  {"id": "intake.band_very_high", "version": 1, "kind": "intake_band", "level": "critical",
+   "description": "The risk assessment places him in a band of very high risk: consider a multi-agency meeting.",
+   "params": {"levels": ["critical"]}},
+
+  {"id": "order.expiring", "version": 1, "kind": "enrollment_signal", "level": "high",
+   "description": "When the order ends, so does the duty to attend and the ban on contact: decide on an extension.",
+   "params": {"signals": ["order_expiring"]}},
+  {"id": "order.plan_overdue", "version": 1, "kind": "enrollment_signal", "level": "medium",
+   "description": "The individual correction plan is due within two working days of the order.",
+   "params": {"signals": ["plan_overdue"]}},
+  {"id": "programme.exit_proposed", "version": 1, "kind": "enrollment_signal", "level": "high",
+   "description": "He has passed his programme's absence limits; non-completers reoffend far more than completers.",
+   "params": {"signals": ["exit_proposed"]}},
+
+  {"id": "cluster.amber", "version": 1, "kind": "cluster", "level": "high",
+   "description": "Several medium signals together make red.",
+   "params": {"of_levels": ["medium"], "min_findings": 3, "within_days": 42}},
+  {"id": "cluster.separation_control_violence", "version": 1, "kind": "combination", "level": "critical",
+   "description": "Separation, controlling behaviour and violence together are a red cluster.",
+   "params": {"all_of": ["sign:separation", "sign:controlling_behaviour"],
+              "any_of": ["sign:new_violence_disclosed", "sign:threat_to_partner", "sign:threat_to_kill",
+                         "sign:strangulation", "incident:*"],
+              "within_days": 90}},
+
+  {"id": "assessment.due", "version": 1, "kind": "assessment_due", "level": "low",
+   "description": "Risk changes during a programme: assess at intake and again at intervals.",
+   "params": {"first_within_days": 14, "every_days": 28}}
+]
+"""
