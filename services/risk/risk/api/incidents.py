@@ -99,8 +99,8 @@ class Incidents(MethodView):
             outcome = evaluate_enrolments(s, [enrolment_id], settings=settings,
                                           cause=incident_cause(incident.kind, incident.source), lock=False,
                                           statuses=None)
-            log.info("incident_reported", incident_id=str(incident.id), kind=incident.kind, severity=incident.severity,
-                     source=incident.source, flags=len(outcome.flags))
+            log.info("incident_reported", incident_id=str(incident.id), source=incident.source, flags=len(outcome.flags),
+                     **({} if is_hers(incident.source) else {"kind": incident.kind, "severity": incident.severity}))
             # the details never travel in an answer (a retried request's answer is kept): read them with GET
             level = highest([f["level"] for f in outcome.flags]) if outcome.flags else None
             return shown(incident, principal, level) | {"details": None, "flags": outcome.flags}

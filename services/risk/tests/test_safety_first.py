@@ -1,0 +1,164 @@
+"""Issue 16 on risk's real handlers and database: his programme's absence limits, the overdue call, a repeat order,
+one episode per set of facts, and what a flag tells notify."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from qadam.contracts import catalog
+
+
+def event(kind: str, data: dict, producer: str = "enrollment"):
+    return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+
+
+def raised(engine, enrolment) -> list[dict]:
+    """The risk.flag.raised events for the enrolment, oldest first."""
+    with engine.connect() as c:
+        return c.execute(sa.text("SELECT envelope->'data' FROM outbox WHERE routing_key = 'risk.flag.raised' "
+                                 "AND envelope->'data'->>'enrolment_id' = :e ORDER BY created_at, id"),
+                         {"e": str(enrolment)}).scalars().all()
+
+
+def rules_of(engine, enrolment) -> list[str]:
+    return sorted(e["rule_id"] for e in raised(engine, enrolment))
+
+
+def enrolled_with(events_for, enrolment, statuses, **extra):
+    enrolled, marks = events_for(enrolment, statuses)
+    enrolled.data.update(extra)
+    return enrolled, marks
+
+
+def moved(enrolled, kind: str, version: int, **extra):
+    d = enrolled.data
+    now = {k: d[k] for k in ("enrolment_id", "participant_code", "cohort_id", "region", "district", "inspector_id",
+                             "psychologist_id")}
+    if kind == "enrollment.transferred":
+        return event(kind, {**now, "from_cohort_id": uuid.uuid4(), "status": "active",
+                            "transferred_at": datetime.now(UTC), "version": version, **extra})
+    return event(kind, {**now, "reasons": ["2 unexcused absences in all."], "unexcused_absences": 2,
+                        "consecutive_absences": 1, "proposed_at": datetime.now(UTC), **extra})
+
+
+def test_the_statutory_programme_s_limit_alerts_at_the_second_unexcused_absence_in_all(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    statutory, unknown = uuid.uuid4(), uuid.uuid4()
+    pattern = ["unexcused", "present", "unexcused"]
+    enrolled, marks = enrolled_with(events_for, statutory, pattern, absence_alerts={"unexcused": 2, "consecutive": 2})
+    deliver(settings, factory, [enrolled, *marks])
+    [flag] = raised(engine, statutory)
+    assert flag["rule_id"] == "unexcused_absences" and flag["level"] == "high"
+    assert flag["evidence"]["session_numbers"] == [1, 3]
+    # a man whose programme named no limit: the rule's own (three in all)
+    enrolled, marks = enrolled_with(events_for, unknown, pattern)
+    deliver(settings, factory, [enrolled, *marks])
+    assert raised(engine, unknown) == []
+
+
+def test_a_transfer_to_a_programme_with_its_own_limits_is_obeyed(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = enrolled_with(events_for, enrolment, ["present", "unexcused", "unexcused"],
+                                    absence_alerts={"unexcused": 2, "consecutive": 2})
+    # moved (before his marks) to a region's version that alerts at four in all and three in a row
+    transfer = moved(enrolled, "enrollment.transferred", 2, absence_alerts={"unexcused": 4, "consecutive": 3})
+    deliver(settings, factory, [enrolled, transfer, *marks])
+    assert raised(engine, enrolment) == []
+    _, more = events_for(enrolment, ["present", "unexcused", "unexcused", "unexcused"])
+    for mark in more:
+        mark.data["participant_code"] = enrolled.data["participant_code"]
+    deliver(settings, factory, more[3:])
+    assert "consecutive_absences" in rules_of(engine, enrolment)
+
+
+def test_an_overdue_call_raises_a_medium_flag_for_psychologist_and_inspector(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, _ = events_for(enrolment, [])
+    d = enrolled.data
+    overdue = event("sessions.call.overdue", {
+        "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": d["participant_code"],
+        "cohort_id": d["cohort_id"], "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
+        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, producer="sessions")
+    deliver(settings, factory, [enrolled, overdue, overdue])
+    [flag] = raised(engine, enrolment)
+    assert (flag["rule_id"], flag["level"]) == ("call.overdue", "medium")
+    assert (flag["psychologist_id"], flag["inspector_id"]) == ("psy-r", "insp-r")
+    assert "2026-10-08" in flag["reasons"][0]
+
+
+def order_issued(enrolled, issued_on: date, previous: date | None, enrolment_ids: list) -> object:
+    d = enrolled.data
+    return event("enrollment.order.issued", {
+        "order_id": uuid.uuid4(), "participant_code": d["participant_code"], "enrolment_ids": enrolment_ids,
+        "region": d["region"], "district": d["district"], "issued_by": "insp-r", "issued_on": issued_on,
+        "expires_on": issued_on + timedelta(days=365), "inspector_id": "insp-r", "victim_support_worker_id": None,
+        "previous_order_on": previous})
+
+
+def test_a_second_order_within_twelve_months_raises_an_amber_flag_even_when_issued_before_he_was_enrolled(
+        risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment, other = uuid.uuid4(), uuid.uuid4()
+    enrolled, _ = events_for(enrolment, [])
+    today = date.today()
+    # issued before risk knew of his enrolment (it names none): it counts when he is enrolled
+    deliver(settings, factory, [order_issued(enrolled, today, today - timedelta(days=200), []), enrolled])
+    [flag] = raised(engine, enrolment)
+    assert (flag["rule_id"], flag["level"]) == ("repeat_order", "medium")
+    # one more than twelve months after the one before: no sign
+    enrolled_other, _ = events_for(other, [])
+    deliver(settings, factory, [enrolled_other,
+                                order_issued(enrolled_other, today, today - timedelta(days=400), [other])])
+    assert raised(engine, other) == []
+
+
+def test_flags_of_one_evaluation_share_an_episode_and_an_exit_proposal_joins_his_absence_flag(
+        risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = enrolled_with(events_for, enrolment, ["unexcused", "unexcused"],
+                                    absence_alerts={"unexcused": 2, "consecutive": 2},
+                                    victim_support_worker_id="sw-r")
+    deliver(settings, factory, [enrolled, *marks])
+    flags = raised(engine, enrolment)
+    assert sorted(f["rule_id"] for f in flags) == ["consecutive_absences", "unexcused_absences"]
+    assert len({f["episode_id"] for f in flags}) == 1 and flags[0]["episode_id"] is not None
+    assert {f["victim_support_worker_id"] for f in flags} == {"sw-r"} and {f["source"] for f in flags} == {None}
+    deliver(settings, factory, [moved(enrolled, "enrollment.exit.proposed", 2)])
+    proposal = [f for f in raised(engine, enrolment) if f["rule_id"] == "programme.exit_proposed"]
+    assert [f["episode_id"] for f in proposal] == [flags[0]["episode_id"]]
+    with engine.connect() as c:
+        kept = c.execute(sa.text("SELECT DISTINCT episode_id::text FROM flag WHERE enrolment_id = :e"),
+                         {"e": enrolment}).scalars().all()
+    assert kept == [flags[0]["episode_id"]]
+
+
+def test_an_exit_proposal_with_no_absence_flag_open_is_an_episode_of_its_own(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, _ = events_for(enrolment, [])
+    deliver(settings, factory, [enrolled, moved(enrolled, "enrollment.exit.proposed", 2)])
+    [flag] = raised(engine, enrolment)
+    assert flag["rule_id"] == "programme.exit_proposed" and flag["episode_id"] is not None
+
+
+def test_a_warning_sign_typed_in_two_days_later_is_dated_at_its_session(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, _ = events_for(enrolment, [])
+    d = enrolled.data
+    session_at = datetime(2026, 11, 2, 6, tzinfo=UTC)  # 11:00 in Tashkent
+    sign = event("sessions.warning_sign.observed", {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d["cohort_id"],
+        "enrolment_id": enrolment, "participant_code": d["participant_code"], "session_number": 4,
+        "sign": "weapon_access", "observed_by": "psy-r", "observed_at": session_at + timedelta(days=2),
+        "session_at": session_at}, producer="sessions")
+    deliver(settings, factory, [enrolled, sign])
+    [flag] = raised(engine, enrolment)
+    assert flag["level"] == "critical"
+    assert flag["reasons"][0] == ("Warning sign recorded by the facilitator at session 4 on 2026-11-02: access to a "
+                                  "weapon.")
