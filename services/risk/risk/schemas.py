@@ -78,6 +78,8 @@ class IncidentOut(ma.Schema):
     summary = fields.String(allow_none=True, metadata={
         "description": "For perpetrator-facing staff, her support worker's report as they may know it: a safety "
                        "concern reported by victim support on a date, at a level."})
+    level = fields.String(allow_none=True, metadata={
+        "description": "For her support worker's reports: the highest level of the flags it raised."})
     reported_by = fields.String(allow_none=True, metadata={"description": "Withheld from perpetrator-facing staff "
                                                                           "when her support worker reported it."})
     reported_at = fields.DateTime()

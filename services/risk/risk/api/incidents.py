@@ -43,7 +43,7 @@ def shown(incident: Incident, principal: Principal, level: str | None = None) ->
     readers = DETAIL_READERS.get(incident.source, ())
     out["details"] = (unseal(settings_of_app(), incident.details_sealed)
                       if incident.details_sealed is not None and principal.role in readers else None)
-    out["summary"] = None
+    out["summary"], out["level"] = None, level
     if is_hers(incident.source) and principal.role not in HERS_IN_FULL:
         out |= {"kind": None, "occurred_on": None, "severity": None, "reported_by": None, "details": None,
                 "summary": concern_reason(incident.reported_at.astimezone(settings_of_app().zone).date(), level)}
