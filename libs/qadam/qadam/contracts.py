@@ -164,6 +164,17 @@ class OrderIssued(EventSchema):
         "description": "The issue date of his latest earlier order, if any."})
 
 
+class SupportWorkerChanged(EnrolmentNow):
+    """Her support worker was linked to the enrolment, changed or removed."""
+
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker now (an id only); null: none."})
+    previous_victim_support_worker_id = fields.String(allow_none=True, load_default=None)
+    changed_by = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+    version = Integer(required=True, metadata={"description": "The enrolment's version."})
+
+
 class ParticipantAnonymised(EventSchema):
     """His cases ended longer ago than the retention period and enrollment anonymised him (enrollment.retention):
     what the others hold about his enrolments that could identify him or the victim goes too; figures stay."""
@@ -360,6 +371,9 @@ ORDER_ISSUED = catalog.register(EventType(
 CALL_OVERDUE = catalog.register(EventType(
     "sessions.call.overdue", 1, "sessions", CallOverdue,
     "The psychologist's call after an unexcused absence is overdue (not recorded within the programme's hours)."))
+SUPPORT_WORKER_CHANGED = catalog.register(EventType(
+    "enrollment.support_worker.changed", 1, "enrollment", SupportWorkerChanged,
+    "Her support worker was linked to an enrolment, changed or removed."))
 PARTICIPANT_ANONYMISED = catalog.register(EventType(
     "enrollment.participant.anonymised", 1, "enrollment", ParticipantAnonymised,
     "A participant's cases ended longer ago than the retention period and enrollment anonymised him: sessions "

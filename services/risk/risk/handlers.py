@@ -48,6 +48,7 @@ def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
         index_elements=[EnrolmentView.enrolment_id],
         set_={"enrolled_at": stmt.excluded.enrolled_at, **{
             k: sa.func.coalesce(getattr(EnrolmentView, k), getattr(stmt.excluded, k)) for k in limits}}))
+    _apply_support_worker_change(session, d["enrolment_id"])  # one that arrived before him
     evaluate_enrolments(session, [d["enrolment_id"]], settings=settings, cause="enrolled", lock=False,
                         triggers={str(d["enrolment_id"]): event})
 
@@ -73,6 +74,34 @@ def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) ->
     if d["status"] in OPEN_STATUSES:
         evaluate_enrolments(session, [d["enrolment_id"]], settings=settings, cause=f"enrolment {d['status']}",
                             lock=False, triggers={str(d["enrolment_id"]): event})
+
+
+SUPPORT_WORKER_CHANGED = "enrollment.support_worker.changed"
+
+
+def on_support_worker_changed(session: Session, event: Event, *, settings: Settings) -> None:
+    """Her support worker now: she reads his flags and incidents, and his flags name her to notify. Kept as a fact
+    too, so that a change arriving before the enrolment is applied when it comes."""
+    d = event.data
+    lock_enrolments(session, [d["enrolment_id"]])
+    session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=[d["enrolment_id"]],
+                                          participant_code=d["participant_code"], facts=jsonable(d),
+                                          occurred_at=event.occurred_at)
+                    .on_conflict_do_nothing(index_elements=[Signal.event_id]))
+    _apply_support_worker_change(session, d["enrolment_id"])
+
+
+def _apply_support_worker_change(session: Session, enrolment_id: object) -> None:
+    """The latest change of her support worker risk was told of, unless a later move of the enrolment already said
+    who supports her (enrollment's version orders them)."""
+    latest = session.execute(sa.select(Signal.facts).where(
+        Signal.kind == SUPPORT_WORKER_CHANGED, Signal.enrolment_ids.contains([enrolment_id]))
+        .order_by(Signal.facts["version"].as_integer().desc()).limit(1)).scalar()
+    if latest is None:
+        return
+    session.execute(sa.update(EnrolmentView).where(
+        EnrolmentView.enrolment_id == enrolment_id, EnrolmentView.version < latest["version"])
+        .values(victim_support_worker_id=latest["victim_support_worker_id"], version=latest["version"]))
 
 
 def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
@@ -160,6 +189,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "sessions.warning_sign.observed": signal,
         "enrollment.order.issued": signal,  # a repeat order is an amber sign
         "sessions.call.overdue": signal,  # the call after an absence is a task of his psychologist's, overdue
+        SUPPORT_WORKER_CHANGED: partial(on_support_worker_changed, settings=settings),
         # a correction is a later recording of the same session: the same handler, the latest recording wins
         "sessions.attendance.recorded": marks,
         "sessions.attendance.amended": marks,

@@ -162,3 +162,29 @@ def test_a_warning_sign_typed_in_two_days_later_is_dated_at_its_session(risk_db,
     assert flag["level"] == "critical"
     assert flag["reasons"][0] == ("Warning sign recorded by the facilitator at session 4 on 2026-11-02: access to a "
                                   "weapon.")
+
+
+def support_worker_changed(enrolled, worker: str | None, version: int):
+    d = enrolled.data
+    return event("enrollment.support_worker.changed", {
+        **{k: d[k] for k in ("enrolment_id", "participant_code", "cohort_id", "region", "district", "inspector_id",
+                             "psychologist_id")},
+        "victim_support_worker_id": worker, "previous_victim_support_worker_id": None, "changed_by": "insp-r",
+        "changed_at": datetime.now(UTC), "version": version})
+
+
+def test_her_support_worker_named_later_is_the_one_his_flags_name_in_any_order(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    for order in ("enrolled first", "change first"):
+        enrolment = uuid.uuid4()
+        enrolled, marks = enrolled_with(events_for, enrolment, ["unexcused", "unexcused"])
+        change = support_worker_changed(enrolled, "sw-later", 2)
+        first = [enrolled, change] if order == "enrolled first" else [change, enrolled]
+        deliver(settings, factory, [*first, *marks])
+        assert {f["victim_support_worker_id"] for f in raised(engine, enrolment)} == {"sw-later"}, order
+        # an older change arriving late changes nothing
+        deliver(settings, factory, [support_worker_changed(enrolled, "sw-old", 1)])
+        with engine.connect() as c:
+            now = c.execute(sa.text("SELECT victim_support_worker_id FROM enrolment_view WHERE enrolment_id = :e"),
+                            {"e": enrolment}).scalar()
+        assert now == "sw-later", order
