@@ -1050,11 +1050,11 @@ def test_more_unexcused_absences_after_the_limit_are_the_same_episode():
 
 
 def test_an_overdue_call_after_an_absence_is_a_medium_flag_and_a_staff_task():
-    [finding] = run(case(signals=[call_overdue("sig1", 5)]))
+    [finding] = run(case(signals=[call_overdue("sig1", 5)]), zone=TASHKENT)
     assert (finding.rule_id, finding.level, finding.fact_key, finding.staff_task) == (
         "call.overdue", "medium", "call:call1", True)
     assert finding.reasons[0] == ("The psychologist's call after his unexcused absence on 2026-10-08 (session 2) was "
-                                  "due by 2026-10-10 09:00 and is not recorded.")
+                                  "due by 2026-10-10 14:00 and is not recorded.")
     assert finding.evidence["call_id"] == "call1"
 
 

@@ -390,7 +390,7 @@ def enrollment_signal(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     for sig in sorted(case.signals, key=lambda s: (s.occurred_at, s.signal_id)):
         if sig.kind not in rule.params["signals"]:
             continue
-        key, said = _signal_words(sig)
+        key, said = _signal_words(sig, ctx.zone)
         if key is None:
             continue
         findings.append(Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=sig.occurred_at,
@@ -409,7 +409,7 @@ EVIDENCE_OF_SIGNAL = {"exit_proposed": ("reasons", "unexcused_absences", "consec
                                        "psychologist_id")}
 
 
-def _signal_words(sig: OrderSignal) -> tuple[str | None, str]:
+def _signal_words(sig: OrderSignal, zone: tzinfo) -> tuple[str | None, str]:
     f = sig.facts
     if sig.kind == "exit_proposed":
         return sig.signal_id, "Exit from the programme is proposed: " + " ".join(f.get("reasons", []))
@@ -427,7 +427,7 @@ def _signal_words(sig: OrderSignal) -> tuple[str | None, str]:
                 f"{'is' if len(unfinished) == 1 else 'are'} unfinished.")
     if sig.kind == "call_overdue":
         return (f"call:{f['call_id']}", f"The psychologist's call after his unexcused absence on {f.get('absence_on')} "
-                f"(session {f.get('session_number')}) was due by {str(f.get('due_at'))[:16].replace('T', ' ')} "
+                f"(session {f.get('session_number')}) was due by {_moment(f['due_at'], zone)} "
                 "and is not recorded.")
     return None, ""
 
@@ -592,6 +592,11 @@ def _day(moment: datetime, zone: tzinfo) -> str:
 
 def _start_of(day: Any, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _moment(value: Any, zone: tzinfo) -> str:
+    """A moment as people where it happened read it, to the minute."""
+    return _aware(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _date(value: Any) -> date:
