@@ -130,6 +130,31 @@ class OrderExpiring(OrderAttention):
     """The order expires soon (`days_left`) while his programme is unfinished."""
 
 
+class OrderIssued(EventSchema):
+    """A protection order was issued for him (its number stays in enrollment)."""
+
+    order_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "His open enrolments."})
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True)
+    inspector_id = fields.String(allow_none=True, load_default=None)
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker (an id only), told of the new order."})
+    previous_order_on = fields.Date(allow_none=True, load_default=None, metadata={
+        "description": "The issue date of his latest earlier order, if any."})
+
+
+class OrderEnded(OrderAttention):
+    """A protection order ended: it expired, or it was revoked."""
+
+    ended_on = fields.Date(required=True)
+    how = fields.String(required=True, validate=validate.OneOf(("expired", "revoked")))
+
+
 class ParticipantAnonymised(EventSchema):
     """His cases ended longer ago than the retention period and enrollment anonymised him (enrollment.retention):
     what the others hold about his enrolments that could identify him or the victim goes too; figures stay."""
@@ -196,6 +221,14 @@ class FlagRaised(EventSchema):
     raised_at = fields.AwareDateTime(required=True)
     rule_set_version = Integer(allow_none=True, load_default=None, metadata={
         "description": "The version of the rule set in force when it was raised; added later in v1."})
+    episode_id = fields.UUID(allow_none=True, load_default=None, metadata={
+        "description": "Flags raised from the same facts share it (one evaluation of an enrolment; an exit proposed "
+                       "for absences and the absence flag before it): one alert per episode and person."})
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker now (an id only), told of a critical flag."})
+    source = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "`victim_support` when it comes from what her support worker reported (the reasons are then "
+                       "the redacted wording for perpetrator-facing staff)."})
 
 
 class LevelChanged(EventSchema):
@@ -295,6 +328,12 @@ ORDER_PLAN_OVERDUE = catalog.register(EventType(
 ORDER_EXPIRING = catalog.register(EventType(
     "enrollment.order.expiring", 1, "enrollment", OrderExpiring,
     "A protection order expires within the set number of days while his programme is unfinished."))
+ORDER_ISSUED = catalog.register(EventType(
+    "enrollment.order.issued", 1, "enrollment", OrderIssued,
+    "A protection order was issued for him; says when his previous one was, if any."))
+ORDER_ENDED = catalog.register(EventType(
+    "enrollment.order.ended", 1, "enrollment", OrderEnded,
+    "A protection order ended (expired or revoked): her support worker is told."))
 PARTICIPANT_ANONYMISED = catalog.register(EventType(
     "enrollment.participant.anonymised", 1, "enrollment", ParticipantAnonymised,
     "A participant's cases ended longer ago than the retention period and enrollment anonymised him: sessions "

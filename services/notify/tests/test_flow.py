@@ -372,8 +372,8 @@ def test_the_signed_links_token_never_reaches_the_log(notify_db, fakes, app_for,
     assert "/ack/<string:token>" in caplog.text and token not in caplog.text
 
 
-def test_acknowledging_an_alert_tells_risk_and_a_flag_handled_in_risk_stops_its_escalation(notify_db, fakes, app_for,
-                                                                                           token):
+def test_acknowledging_an_alert_tells_risk_and_a_co_recipient_acting_in_risk_stops_only_her_own_chain(
+        notify_db, fakes, app_for, token):
     settings, factory, engine = notify_db
     who = people(uuid.uuid4().hex[:6])
     directory(settings, factory, who)
@@ -388,19 +388,29 @@ def test_acknowledging_an_alert_tells_risk_and_a_flag_handled_in_risk_stops_its_
     told = rows(engine, "SELECT envelope->'data'->>'user_id', envelope->'data'->>'via' FROM outbox WHERE routing_key = "
                         "'notify.alert.acknowledged' AND envelope->'data'->>'flag_id' = :f", f=str(acked.data["flag_id"]))
     assert [tuple(r) for r in told] == [(who["inspector"], "api")]
-    # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his stops escalating
-    resolved = catalog.parse(catalog.build("risk.flag.acknowledged", {
-        "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
-        "participant_code": "P-2026-004321", "by": who["psychologist"], "at": datetime.now(UTC)},
-        producer="risk", correlation_id="c", causation_id=None))
-    deliver(settings, factory, resolved)
-    states = rows(engine, "SELECT user_id, acknowledged_via, escalated_at IS NOT NULL FROM notification "
-                          "WHERE flag_id = :f ORDER BY user_id", f=handled.data["flag_id"])
-    assert sorted(tuple(r) for r in states) == sorted([(who["inspector"], None, True),
-                                                      (who["psychologist"], "risk", False)])
-    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+
+    def handled_in_risk(by: str):
+        return catalog.parse(catalog.build("risk.flag.acknowledged", {
+            "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
+            "participant_code": "P-2026-004321", "by": by, "at": datetime.now(UTC)},
+            producer="risk", correlation_id="c", causation_id=None))
+
+    # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his keeps waiting
+    deliver(settings, factory, handled_in_risk(who["psychologist"]))
+    states = rows(engine, "SELECT user_id, acknowledged_via FROM notification WHERE flag_id = :f ORDER BY user_id",
+                  f=handled.data["flag_id"])
+    assert sorted(tuple(r) for r in states) == sorted([(who["inspector"], None), (who["psychologist"], "risk")])
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    escalate_due(settings, factory, now=later)
+    assert [r.user_id for r in rows(engine, "SELECT user_id FROM notification WHERE kind = 'escalation' AND "
+                                            "flag_id = :f", f=handled.data["flag_id"])] == [who["supervisor"]]
+    # his supervisor acts in risk: the inspector's chain stops there, nothing goes to the chief
+    deliver(settings, factory, handled_in_risk(who["supervisor"]))
+    escalate_due(settings, factory, now=later + timedelta(seconds=61))
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                f=handled.data["flag_id"])[0][0] == 0
+                f=handled.data["flag_id"])[0][0] == 1
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
+                f=acked.data["flag_id"])[0][0] == 0  # acknowledged by the inspector himself: nothing went up
 
 
 def test_an_alert_with_no_supervisor_to_go_to_escalates_once_one_is_known(notify_db, fakes):
