@@ -61,25 +61,27 @@ def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> Non
             continue
         if notify(session, event, settings, addressee, subject=subject, flag_id=d["flag_id"], level=d["level"],
                   reasons=d["reasons"], kind="alert", rule_id=d["rule_id"], episode_id=d.get("episode_id")) is None:
-            _join_episode(session, settings, subject, addressee.user_id, d)
+            _join_episode(session, settings, subject, addressee, d)
 
 
-def _join_episode(session: Session, settings: Settings, subject: str, user_id: str, d: dict[str, Any]) -> None:
+def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: dict[str, Any]) -> None:
     """A later flag of an episode this person has heard of: into their notification, with its reasons. A higher
     level raises the notification's and sends its messages at the new level; one already acknowledged waits on
     them again (what is new has not been seen)."""
     n = session.execute(sa.select(Notification).where(
-        Notification.subject == subject, Notification.user_id == user_id).with_for_update()).scalar_one()
+        Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
     if d["flag_id"] in n.flag_ids:
         return  # this flag is in it already (the event came again)
     n.flag_ids = [*n.flag_ids, d["flag_id"]]
     n.reasons = [*n.reasons, *(r for r in d["reasons"] if r not in n.reasons)]
     rise = higher(n.level, d["level"]) != n.level
-    if rise:
+    if rise:  # at the new level, over the channels the routing gives it, at once if it says so
         n.level, n.rule_id = d["level"], d["rule_id"]
         n.summary = alert_summary(n.participant_code, n.level, n.reasons)
+        n.channels = list(dict.fromkeys([*n.channels, *addressee.channels]))
+        n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
     if rise or n.acknowledged_at is not None:
-        contact = session.get(Contact, user_id)
+        contact = session.get(Contact, addressee.user_id)
         n.acknowledged_at = n.acknowledged_via = n.escalated_at = n.unassigned_since = None
         n.escalate_from = due_for(settings, contact, n.level)
         if rise and n.timing == "immediate":
