@@ -562,6 +562,12 @@ def test_a_critical_alert_in_quiet_hours_escalates_from_its_delivery_even_when_a
     assert [r.channel for r in due] == ["email", "sms", "telegram"]  # at once, whatever his quiet hours
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
     assert (who["supervisor"], 1) in escalations(engine, high.data["flag_id"])
+    # a critical alert of its own: its wait starts when it is delivered, not when his quiet hours end
+    critical = flag_event(who, level="critical")
+    deliver(settings, factory, critical)
+    [(created, starts)] = rows(engine, "SELECT created_at, escalate_from FROM notification WHERE user_id = :u AND "
+                                       "flag_id = :f", u=who["inspector"], f=critical.data["flag_id"])
+    assert abs((starts - created).total_seconds()) < 5
 
 
 def test_the_ack_page_shows_the_reasons_before_the_button_and_neither_code_nor_level_after(notify_db, fakes, app_for):
