@@ -127,5 +127,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/routing"): frozenset({ADM, MGR, SUP, AUD}),
         ("POST", "/routing"): frozenset({ADM}),
         ("GET", "/figures"): frozenset({MGR, SUP, ADM}),
+        # alerts that found nobody to escalate to: the directory is the administrators' to fix
+        ("GET", "/escalations/unassigned"): frozenset({ADM}),
     },
 }

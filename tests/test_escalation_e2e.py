@@ -73,3 +73,53 @@ def test_unacknowledged_it_escalates_to_the_supervisor_after_the_set_time_and_ac
     finally:
         worker.stop()
         engine.dispose()
+
+
+def test_psychologist_ack_does_not_stop_inspector_escalation_and_the_inspectors_ack_stops_it(
+        isolated_stack, mail, tmp_path):
+    stack = isolated_stack("notify")
+    settings = stack.settings("notify")
+    declare_topology(settings)
+    for envelope in (user("chief-b", "supervisor", district=None), user("sup-b", "supervisor", supervisor_id="chief-b"),
+                     user("psy-sup-b", "supervisor", supervisor_id="chief-b"),
+                     user("insp-b", "inspector", supervisor_id="sup-b"),
+                     user("psy-b", "psychologist", supervisor_id="psy-sup-b")):
+        publish_envelope(settings.amqp_url, envelope)
+    breach = catalog.build("risk.flag.raised", {
+        "flag_id": uuid.uuid4(), "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-000903",
+        "rule_id": "incident.order_breach", "rule_version": 1, "level": "critical",
+        "reasons": ["Incident reported by the prevention inspector: breach of the protection order on 2026-12-01."],
+        "evidence": {}, "region": REGION, "district": DISTRICT, "inspector_id": "insp-b", "psychologist_id": "psy-b",
+        "raised_at": datetime.now(UTC)}, producer="risk", correlation_id="e2e", causation_id=None)
+    publish_envelope(settings.amqp_url, breach)
+    worker = worker_process(stack, "notify", tmp_path, smtp_port=mail.port, escalate_critical_seconds=3.0,
+                            escalation_scan_seconds=0.5).start()
+    engine = sa.create_engine(settings.database_url)
+
+    def ack_link_in(address: str) -> str:
+        return "/ack/" + next(w for w in mail.to(address)[0].get_content().split() if "/ack/" in w).rsplit("/", 1)[1]
+
+    def chain() -> list[tuple[str, int]]:
+        with engine.connect() as c:
+            return [tuple(r) for r in c.execute(sa.text(
+                "SELECT user_id, escalation_step FROM notification WHERE kind = 'escalation' ORDER BY 2, 1"))]
+
+    try:
+        wait_until(lambda: mail.to("psy-b@iiv.uz") and mail.to("insp-b@iiv.uz"), timeout=30, what="both alerts")
+        started = time.monotonic()
+        from notify.app import create_app
+
+        client = create_app(stack.base_settings("notify")).test_client()
+        # the psychologist acknowledges through the signed link in her e-mail, without opening Qadam
+        assert client.post(ack_link_in("psy-b@iiv.uz")).status_code == 200
+        [to_supervisor] = wait_until(lambda: mail.to("sup-b@iiv.uz"), timeout=30, what="the inspector's escalation")
+        assert time.monotonic() - started >= 2.5 and "P-2026-000903" in to_supervisor.get_content()
+        assert chain() == [("sup-b", 1)]  # his chain went up; hers, answered, did not
+        assert mail.to("psy-sup-b@iiv.uz") == []
+        # the inspector acknowledges now: his supervisor's alert goes no further up
+        assert client.post(ack_link_in("insp-b@iiv.uz")).status_code == 200
+        time.sleep(5)  # past the setting for the supervisor's alert, scanned ten times over
+        assert chain() == [("sup-b", 1)] and mail.to("chief-b@iiv.uz") == []
+    finally:
+        worker.stop()
+        engine.dispose()

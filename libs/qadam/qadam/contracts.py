@@ -175,6 +175,13 @@ class SupportWorkerChanged(EnrolmentNow):
     version = Integer(required=True, metadata={"description": "The enrolment's version."})
 
 
+class OrderEnded(OrderAttention):
+    """A protection order ended: it expired, or it was revoked."""
+
+    ended_on = fields.Date(required=True)
+    how = fields.String(required=True, validate=validate.OneOf(("expired", "revoked")))
+
+
 class ParticipantAnonymised(EventSchema):
     """His cases ended longer ago than the retention period and enrollment anonymised him (enrollment.retention):
     what the others hold about his enrolments that could identify him or the victim goes too; figures stay."""
@@ -374,6 +381,9 @@ CALL_OVERDUE = catalog.register(EventType(
 SUPPORT_WORKER_CHANGED = catalog.register(EventType(
     "enrollment.support_worker.changed", 1, "enrollment", SupportWorkerChanged,
     "Her support worker was linked to an enrolment, changed or removed."))
+ORDER_ENDED = catalog.register(EventType(
+    "enrollment.order.ended", 1, "enrollment", OrderEnded,
+    "A protection order ended (expired or revoked): her support worker is told."))
 PARTICIPANT_ANONYMISED = catalog.register(EventType(
     "enrollment.participant.anonymised", 1, "enrollment", ParticipantAnonymised,
     "A participant's cases ended longer ago than the retention period and enrollment anonymised him: sessions "

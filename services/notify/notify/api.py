@@ -18,7 +18,7 @@ from qadam.errors import Problem, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from qadam.sealing import derived_keys
-from qadam.web import paginate, read_session, settings_of_app, unit_of_work
+from qadam.web import PAGE_HEADERS, PageArgs, paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,9 @@ from .schemas import (
     NotificationPage,
     RoutingIn,
     RoutingOut,
+    UnassignedPage,
 )
+from .templates import language_of, level_word, page_words
 
 log = get_logger(__name__)
 
@@ -105,8 +107,10 @@ class Contacts(MethodView):
     @blp.arguments(ContactIn)
     @blp.response(200, ContactOut)
     def put(self, data: dict[str, Any], user_id: str) -> Contact:
-        """Set how a user is reached outside the app, their language, supervisor and quiet hours. The portal's
-        `portal.user.changed` events keep this up to date; this is for what the portal does not know yet."""
+        """Set how a user is reached outside the app, their language, supervisor and quiet hours: the whole contact
+        (a field left out is cleared). A request with no body or an empty object is refused (422) and changes
+        nothing, so a client that lost its body cannot wipe someone's addresses. The portal's `portal.user.changed`
+        events keep this up to date; this is for what the portal does not know yet."""
         quiet = data.pop("quiet_hours")
         data["quiet_start"] = time.fromisoformat(quiet["start"]) if quiet else None
         data["quiet_end"] = time.fromisoformat(quiet["end"]) if quiet else None
@@ -116,10 +120,33 @@ class Contacts(MethodView):
             return s.get(Contact, user_id, populate_existing=True)  # type: ignore[return-value]
 
 
+@blp.route("/escalations/unassigned")
+class Unassigned(MethodView):
+    @allow(Role.ADMINISTRATOR)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, UnassignedPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Alerts that found nobody to escalate to (no supervisor above the person who has not answered, in the
+        directory or in the man's district or region), longest waiting first. Each is tried again after its wait;
+        add or fix the supervisor and it goes on up."""
+        query = sa.select(Notification).where(
+            Notification.unassigned_since.is_not(None), Notification.acknowledged_at.is_(None),
+            Notification.escalated_at.is_(None)).order_by(Notification.unassigned_since, Notification.id)
+        with read_session() as s:
+            return paginate(s, query, args, row=lambda r: _unassigned(r[0]))
+
+
+def _unassigned(n: Notification) -> dict[str, Any]:
+    return {"notification_id": n.id, "participant_code": n.participant_code, "level": n.level, "region": n.region,
+            "district": n.district, "user_id": n.user_id, "responsibility": n.responsibility,
+            "escalation_step": n.escalation_step, "waiting_since": n.created_at, "unassigned_since": n.unassigned_since,
+            "last_tried_at": n.escalation_tried_at}
+
+
 @blp.route("/ack/<string:token>")
 class AckLink(MethodView):
-    """The signed link in a message: opening it shows what it acknowledges; the button acknowledges it. (A link
-    preview or a mail scanner that opens the link acknowledges nothing.)"""
+    """The signed link in a message: opening it shows what it acknowledges and why; the button acknowledges it,
+    without reading it in Qadam first. (A link preview or a mail scanner that opens the link acknowledges nothing.)"""
 
     @blp.doc(security=[], summary="The page a signed link in a message opens: what it acknowledges, and a button.")
     @public
@@ -127,7 +154,8 @@ class AckLink(MethodView):
         with read_session() as s:
             notification = _by_link(s, token)
             done = notification.acknowledged_at is not None
-        return _ack_page(notification, token, done=done)
+            language = _language_of(s, notification)
+        return _ack_page(notification, token, done=done, language=language)
 
     @blp.doc(security=[], summary="Acknowledge through the signed link: the link is the credential.")
     @public
@@ -136,18 +164,20 @@ class AckLink(MethodView):
             notification = _by_link(s, token, lock=True)
             if notification.acknowledged_at is None:
                 acknowledge(s, notification, "link")
-        return _ack_page(notification, token, done=True)
+            language = _language_of(s, notification)
+        return _ack_page(notification, token, done=True, language=language)
 
 
 def acknowledge(s: Session, n: Notification, via: str) -> None:
-    """Acknowledged by its recipient; an alert about a flag is acknowledged in risk too (notify.alert.acknowledged).
-    Her notice of a rise stays hers: her id never reaches the flag perpetrator-facing staff read."""
+    """Acknowledged by its recipient; an alert about flags is acknowledged in risk too (notify.alert.acknowledged, one
+    per flag). Her notices stay hers: her id never reaches the flag perpetrator-facing staff read."""
     n.acknowledged_at, n.acknowledged_via = datetime.now(UTC), via
     if n.kind in ("alert", "escalation"):
-        add_event(s, "notify.alert.acknowledged", {
-            "notification_id": n.id, "flag_id": n.flag_id, "enrolment_id": n.enrolment_id,
-            "participant_code": n.participant_code, "user_id": n.user_id, "responsibility": n.responsibility,
-            "acknowledged_at": n.acknowledged_at, "via": via}, producer=SERVICE)
+        for flag_id in n.flag_ids:  # an episode's alert acknowledges every flag in it
+            add_event(s, "notify.alert.acknowledged", {
+                "notification_id": n.id, "flag_id": flag_id, "enrolment_id": n.enrolment_id,
+                "participant_code": n.participant_code, "user_id": n.user_id, "responsibility": n.responsibility,
+                "acknowledged_at": n.acknowledged_at, "via": via}, producer=SERVICE)
     log.info("notification_acknowledged", notification_id=str(n.id), via=via)
 
 
@@ -162,18 +192,37 @@ def _by_link(s: Session, token: str, *, lock: bool = False) -> Notification:
     return notification
 
 
-def _ack_page(n: Notification, token: str, *, done: bool) -> Response:
-    """A small page a phone's browser shows: the code, the level, and the button or the confirmation."""
+def _ack_page(n: Notification, token: str, *, done: bool, language: str) -> Response:
+    """A small page a phone's browser shows, in the recipient's language: before, the code, the level and the reasons,
+    then the button; after, only the confirmation and a link into Qadam (a link forwarded or left open no longer
+    shows whom or what it was about). The portal's security headers: no frames, no scripts from elsewhere."""
     if request.accept_mimetypes.best == "application/json":
-        return jsonify({"notification_id": str(n.id), "participant_code": n.participant_code, "level": n.level,
-                        "acknowledged_at": n.acknowledged_at.isoformat() if n.acknowledged_at else None})
-    code, level = escape(n.participant_code), escape(n.level)
-    body = (f"<p>Acknowledged. Thank you.</p><p><a href=\"{escape(n.link)}\">Open it in Qadam</a></p>" if done else
-            "<form method=\"post\" action=\"\"><button type=\"submit\">Acknowledge</button></form>")
-    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-            f"content=\"width=device-width, initial-scale=1\"><title>Qadam: {level} alert {code}</title></head><body>"
-            f"<h1>{level.capitalize()} alert: {code}</h1>{body}</body></html>")
-    return Response(page, mimetype="text/html", headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+        shown: dict[str, Any] = {"notification_id": str(n.id), "acknowledged_at": n.acknowledged_at.isoformat()
+                                 if n.acknowledged_at else None}
+        if not done:
+            shown |= {"participant_code": n.participant_code, "level": n.level, "reasons": list(n.reasons)}
+        return jsonify(shown)
+    words = page_words(language)
+    if done:
+        title, body = words["page_done"], (f"<p>{escape(words['page_done'])}</p>"
+                                           f"<p><a href=\"{escape(n.link)}\">{escape(words['page_open'])}</a></p>")
+    else:
+        level = level_word(n.level, language)
+        title = words["page_heading"].format(LEVEL=level.upper(), participant_code=n.participant_code)
+        reasons = "".join(f"<li>{escape(r)}</li>" for r in n.reasons)
+        body = (f"<h1>{escape(title)}</h1>" + (f"<p>{escape(words['page_why'])}</p><ul>{reasons}</ul>" if reasons else "")
+                + f"<form method=\"post\" action=\"\"><button type=\"submit\">{escape(words['page_button'])}</button>"
+                "</form>")
+    page = (f"<!doctype html><html lang=\"{escape(language)}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+            f"content=\"width=device-width, initial-scale=1\"><title>Qadam: {escape(title)}</title></head><body>"
+            f"{body}</body></html>")
+    return Response(page, mimetype="text/html", headers={**PAGE_HEADERS, "Cache-Control": "no-store",
+                                                         "Referrer-Policy": "no-referrer"})
+
+
+def _language_of(s: Session, n: Notification) -> str:
+    contact = s.get(Contact, n.user_id)
+    return language_of(contact.language if contact is not None else None)
 
 
 @blp.route("/routing")

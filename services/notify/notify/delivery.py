@@ -67,7 +67,7 @@ def message_for(settings: Settings, s: Session, delivery: Delivery) -> Message:
         items = s.execute(sa.select(Notification).where(Notification.id.in_(digest.notification_ids))
                           .order_by(Notification.created_at)).scalars().all()
         return render("digest", _language(contact), day=digest.day.isoformat(), link=_inbox(settings), items=[
-            {"participant_code": n.participant_code, "level": n.level, "reason": n.reasons[0], "link": n.link}
+            {"participant_code": n.participant_code, "level": n.level, "reason": _reasons(n), "link": n.link}
             for n in items])
     n = s.get(Notification, delivery.notification_id)
     assert n is not None
@@ -78,7 +78,10 @@ def message_for(settings: Settings, s: Session, delivery: Delivery) -> Message:
     if n.kind == "level_rise":
         return render("level_rise", _language(contact), participant_code=n.participant_code,
                       from_level=n.from_level or "low", level=n.level, link=n.link)
-    fields |= {"reason": n.reasons[0], "rule_id": n.rule_id}
+    if n.kind == "safety_notice":  # her support worker: a code, what happened and a link, nothing of his sessions
+        return render("safety_notice", _language(contact), participant_code=n.participant_code,
+                      notice=n.notice or "critical_flag", link=n.link)
+    fields |= {"reason": _reasons(n), "rule_id": n.rule_id}
     if n.kind == "escalation":
         original = s.get(Notification, n.escalates_id) if n.escalates_id else None
         waited = int((datetime.now(UTC) - (original.created_at if original else n.created_at)).total_seconds() // 60)
@@ -87,6 +90,13 @@ def message_for(settings: Settings, s: Session, delivery: Delivery) -> Message:
     if delivery.purpose == "reminder":
         return render("reminder", _language(contact), **fields, minutes=waited)
     return render("alert", _language(contact), **fields)
+
+
+def _reasons(n: Notification) -> str:
+    """Every reason the notification carries (an episode's flags each add theirs)."""
+    if len(n.reasons) <= 1:
+        return n.reasons[0] if n.reasons else ""
+    return "; ".join(r.rstrip(".") for r in n.reasons) + "."
 
 
 def ack_link(settings: Settings, notification_id: uuid.UUID) -> str:

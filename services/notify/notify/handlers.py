@@ -20,16 +20,20 @@ from sqlalchemy.orm import Session
 from .channels import configured
 from .domain import (
     ADDRESS_FIELD,
+    NOTICES,
     Addressee,
     addressees,
     alert_link,
     alert_summary,
+    higher,
     level_rise_reason,
     parse_routing,
     rose,
     send_at,
+    status_notice,
+    subject_of,
 )
-from .models import Contact, Delivery, LevelSeen, Notification, RoutingRuleSet
+from .models import Contact, Delivery, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
 
 log = get_logger(__name__)
 WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
@@ -40,18 +44,58 @@ routing_in_force = InForce(RoutingRuleSet.version, RoutingRuleSet.rules, lambda 
 
 
 def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
+    """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
+    joins the notification they have (its reasons added; a higher level raises it and its messages go out again).
+    Her support worker hears of a critical flag as a notice: a code and a link, nothing of his sessions."""
     d = event.data
     # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
-    people = {"inspector": d["inspector_id"], "psychologist": d["psychologist_id"]}
+    people = {"inspector": d["inspector_id"], "psychologist": d["psychologist_id"],
+              "victim_support": d.get("victim_support_worker_id")}
+    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
+                         event.occurred_at)
+    subject = subject_of(d["flag_id"], d.get("episode_id"))
     for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
-        notify(session, event, settings, addressee, flag_id=d["flag_id"], level=d["level"], reasons=d["reasons"],
-               kind="alert", rule_id=d["rule_id"])
+        if addressee.responsibility == "victim_support":
+            notify(session, event, settings, addressee, subject=f"flag:{d['flag_id']}", flag_id=d["flag_id"],
+                   level=d["level"], reasons=[], kind="safety_notice", notice="critical_flag")
+            continue
+        if notify(session, event, settings, addressee, subject=subject, flag_id=d["flag_id"], level=d["level"],
+                  reasons=d["reasons"], kind="alert", rule_id=d["rule_id"], episode_id=d.get("episode_id")) is None:
+            _join_episode(session, settings, subject, addressee, d)
+
+
+def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: dict[str, Any]) -> None:
+    """A later flag of an episode this person has heard of: into their notification, with its reasons. A higher
+    level raises the notification's and sends its messages at the new level; one already acknowledged waits on
+    them again (what is new has not been seen)."""
+    n = session.execute(sa.select(Notification).where(
+        Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
+    if d["flag_id"] in n.flag_ids:
+        return  # this flag is in it already (the event came again)
+    n.flag_ids = [*n.flag_ids, d["flag_id"]]
+    n.reasons = [*n.reasons, *(r for r in d["reasons"] if r not in n.reasons)]
+    rise = higher(n.level, d["level"]) != n.level
+    if rise:  # at the new level, over the channels the routing gives it, at once if it says so
+        n.level, n.rule_id = d["level"], d["rule_id"]
+        n.summary = alert_summary(n.participant_code, n.level, n.reasons)
+        n.channels = list(dict.fromkeys([*n.channels, *addressee.channels]))
+        n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
+    if rise or n.acknowledged_at is not None:
+        contact = session.get(Contact, addressee.user_id)
+        n.acknowledged_at = n.acknowledged_via = n.escalated_at = n.unassigned_since = None
+        n.escalate_from = due_for(settings, contact, n.level)
+        if rise and n.timing == "immediate":
+            add_deliveries(session, settings, n.id, contact, tuple(n.channels), level=n.level,
+                           purpose=f"rise_{n.level}")
+    log.info("episode_joined", notification_id=str(n.id), flags=len(n.flag_ids), level=n.level, rose=rise)
 
 
 def on_level_changed(session: Session, event: Event, *, settings: Settings) -> None:
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
+    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
+                         event.occurred_at)
     stmt = insert(LevelSeen).values(enrolment_id=d["enrolment_id"], version=d["version"])
     newest = session.execute(stmt.on_conflict_do_update(
         index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
@@ -64,23 +108,73 @@ def on_level_changed(session: Session, event: Event, *, settings: Settings) -> N
     people = {"victim_support": d.get("victim_support_worker_id"), "inspector": d["inspector_id"],
               "psychologist": d["psychologist_id"]}
     for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
-        notify(session, event, settings, addressee, flag_id=d["flag_ids"][0], level=d["level"],
-               reasons=[level_rise_reason(d["participant_code"], d["from_level"], d["level"])], kind="level_rise",
-               from_level=d["from_level"])
+        notify(session, event, settings, addressee, subject=f"flag:{d['flag_ids'][0]}", flag_id=d["flag_ids"][0],
+               level=d["level"], reasons=[level_rise_reason(d["participant_code"], d["from_level"], d["level"])],
+               kind="level_rise", from_level=d["from_level"])
+
+
+def on_status_changed(session: Session, event: Event, *, settings: Settings) -> None:
+    """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
+    worker is told, a code and a link, never why in his own words or anything of his sessions."""
+    d = event.data
+    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
+                         event.occurred_at)
+    notice = status_notice(d["status"], d.get("reason"))
+    if notice is not None:
+        _tell_her(session, event, settings, notice, d.get("victim_support_worker_id"), enrolment_id=d["enrolment_id"])
+
+
+def on_order_issued(session: Session, event: Event, *, settings: Settings) -> None:
+    d = event.data
+    _support_worker_seen(session, f"order:{d['order_id']}", d.get("victim_support_worker_id"), event.occurred_at)
+    _tell_her(session, event, settings, "order_issued", d.get("victim_support_worker_id"),
+              enrolment_id=(d["enrolment_ids"] or [None])[0])
+
+
+def on_order_attention(session: Session, event: Event, *, settings: Settings) -> None:
+    """His order runs out soon, or has ended: her support worker (as the order's issue, or his enrolment, named
+    her) is told."""
+    d = event.data
+    notice = "order_ended" if event.type == "enrollment.order.ended" else "order_expiring"
+    worker = _support_worker(session, [f"order:{d['order_id']}", *(f"enrolment:{e}" for e in d["enrolment_ids"])])
+    _tell_her(session, event, settings, notice, worker, enrolment_id=(d["enrolment_ids"] or [None])[0])
+
+
+def _tell_her(session: Session, event: Event, settings: Settings, notice: str, worker: str | None, *,
+              enrolment_id: object) -> None:
+    level = NOTICES[notice]
+    for addressee in addressees(routing_in_force(session), event.type, level, {"victim_support": worker}):
+        notify(session, event, settings, addressee, subject=f"event:{event.id}", flag_id=None, level=level,
+               reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
+
+
+def _support_worker_seen(session: Session, subject: str, worker: str | None, at: datetime) -> None:
+    """Her support worker as of this event, unless a newer event said otherwise (events can cross)."""
+    stmt = insert(SupportWorkerOf).values(subject=subject, user_id=worker, as_of=at)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[SupportWorkerOf.subject], set_={"user_id": stmt.excluded.user_id, "as_of": stmt.excluded.as_of},
+        where=SupportWorkerOf.as_of < stmt.excluded.as_of))
+
+
+def _support_worker(session: Session, subjects: list[str]) -> str | None:
+    """Her support worker by the first of these (an order, then his enrolments) that names one."""
+    found = {r.subject: r.user_id for r in session.execute(sa.select(SupportWorkerOf.subject, SupportWorkerOf.user_id)
+                                                             .where(SupportWorkerOf.subject.in_(subjects)))}
+    return next((found[s] for s in subjects if found.get(s)), None)
 
 
 def on_flag_handled(session: Session, event: Event, *, settings: Settings) -> None:
-    """Someone acted on the flag in risk (acknowledged or resolved it): its alerts stop escalating, and the actor's
-    own alert about it counts as acknowledged."""
+    """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert about it counts as
+    acknowledged, and the escalation chains the actor answers for stop (checked when each falls due: see
+    timers.chain_answered_by). A co-recipient acting stops only her own chain."""
     d = event.data
-    session.execute(sa.update(Notification).where(
-        Notification.flag_id == d["flag_id"], Notification.user_id == d["by"], Notification.acknowledged_at.is_(None))
-        .values(acknowledged_at=d["at"], acknowledged_via="risk"))
-    stopped = session.execute(sa.update(Notification).where(
-        Notification.flag_id == d["flag_id"], Notification.kind.in_(("alert", "escalation")),
-        Notification.acknowledged_at.is_(None), Notification.escalated_at.is_(None))
-        .values(escalated_at=sa.func.now()).returning(Notification.id)).all()
-    log.info("flag_handled_in_risk", flag_id=str(d["flag_id"]), by=d["by"], escalations_stopped=len(stopped),
+    session.execute(insert(FlagAction).values(flag_id=d["flag_id"], user_id=d["by"], at=d["at"])
+                    .on_conflict_do_nothing())
+    own = session.execute(sa.update(Notification).where(
+        Notification.flag_ids.contains([d["flag_id"]]), Notification.user_id == d["by"],
+        Notification.acknowledged_at.is_(None))
+        .values(acknowledged_at=d["at"], acknowledged_via="risk").returning(Notification.id)).all()
+    log.info("flag_handled_in_risk", flag_id=str(d["flag_id"]), by=d["by"], own_alerts=len(own),
              event_type=event.type)
 
 
@@ -129,28 +223,32 @@ def _time(value: object) -> time | None:
         return None
 
 
-def notify(session: Session, event: Event, settings: Settings, addressee: Addressee, *, flag_id: object, level: str,
-           reasons: list[str], kind: str, rule_id: str | None = None, from_level: str | None = None
-           ) -> uuid.UUID | None:
-    """One notification for one person (never two for the same flag, however often the event comes), and a
+def notify(session: Session, event: Event, settings: Settings, addressee: Addressee, *, subject: str,
+           flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
+           from_level: str | None = None, episode_id: object = None, notice: str | None = None,
+           enrolment_id: object = None) -> uuid.UUID | None:
+    """One notification for one person (never two for the same subject, however often the event comes), and a
     delivery per channel: due at once, after the person's quiet hours, or left for the daily digest."""
     d = event.data
     notification_id = uuid.uuid4()
+    code = d["participant_code"]
     created = session.execute(
         insert(Notification).values(
             id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
-            source_event_id=event.id, flag_id=flag_id, enrolment_id=d["enrolment_id"],
-            participant_code=d["participant_code"], level=level,
-            summary=alert_summary(d["participant_code"], level, reasons), reasons=reasons,
+            source_event_id=event.id, subject=subject, flag_id=flag_id, flag_ids=[flag_id] if flag_id else [],
+            episode_id=episode_id, enrolment_id=d.get("enrolment_id", enrolment_id),
+            inspector_id=d.get("inspector_id"), participant_code=code, level=level, notice=notice,
+            summary=alert_summary(code, level, reasons) if reasons else f"{code}: {notice}", reasons=reasons,
             link=alert_link(settings.portal_url, str(notification_id)), region=d["region"], district=d["district"],
             kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
-            channels=list(addressee.channels), from_level=from_level,
-        ).on_conflict_do_nothing(constraint="uq_notification_flag_user").returning(Notification.id)
+            channels=list(addressee.channels), from_level=from_level, chain_id=notification_id,
+        ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)
     ).scalar()
     if created is None:
-        return None  # this flag reached this person already (the same flag raised in another event)
+        return None  # this person has heard of it already (the same flag, or an episode's earlier flag)
     contact = session.get(Contact, addressee.user_id)
-    # the wait before escalation starts when the messages may go, not while the person's quiet hours hold them
+    # the wait before escalation starts when the messages may go (a critical one's at once, whatever the hour), not
+    # while the person's quiet hours hold them
     session.execute(sa.update(Notification).where(Notification.id == created).values(
         escalate_from=due_for(settings, contact, level)))
     if addressee.timing == "immediate":
@@ -192,4 +290,8 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "portal.user.changed": partial(on_user_changed, settings=settings),
         "risk.flag.acknowledged": partial(on_flag_handled, settings=settings),
         "risk.flag.resolved": partial(on_flag_handled, settings=settings),
+        "enrollment.status.changed": partial(on_status_changed, settings=settings),
+        "enrollment.order.issued": partial(on_order_issued, settings=settings),
+        "enrollment.order.expiring": partial(on_order_attention, settings=settings),
+        "enrollment.order.ended": partial(on_order_attention, settings=settings),
     }

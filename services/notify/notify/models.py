@@ -49,8 +49,15 @@ class Notification(Base):
     user_id: Mapped[str] = mapped_column(sa.String(100), index=True)
     responsibility: Mapped[str] = mapped_column(sa.String(20))
     source_event_id: Mapped[uuid.UUID]
-    flag_id: Mapped[uuid.UUID]
-    enrolment_id: Mapped[uuid.UUID]
+    # what it is about, once per person: `flag:<id>`, `episode:<id>` (every flag raised from the same facts), or
+    # `event:<id>` (a notice that is not about a flag)
+    subject: Mapped[str] = mapped_column(sa.String(60))
+    flag_id: Mapped[uuid.UUID | None]  # the first flag it carries (none: a notice about his programme or order)
+    flag_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(sa.Uuid), server_default="{}")  # every flag it carries
+    episode_id: Mapped[uuid.UUID | None]
+    enrolment_id: Mapped[uuid.UUID | None]
+    inspector_id: Mapped[str | None] = mapped_column(sa.String(100))  # the man's inspector when it was raised
+    notice: Mapped[str | None] = mapped_column(sa.String(30))  # her support worker's notice: what happened (a code)
     participant_code: Mapped[str] = mapped_column(sa.String(20))
     level: Mapped[str] = mapped_column(sa.String(10))
     summary: Mapped[str] = mapped_column(sa.Text)
@@ -60,13 +67,16 @@ class Notification(Base):
     district: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     acknowledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    kind: Mapped[str] = mapped_column(sa.String(20), server_default="alert")  # alert | escalation | level_rise
+    # alert | escalation | level_rise | safety_notice (her support worker: a code and a link only)
+    kind: Mapped[str] = mapped_column(sa.String(20), server_default="alert")
     rule_id: Mapped[str | None] = mapped_column(sa.String(100))
     event_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))  # when the event occurred
     timing: Mapped[str] = mapped_column(sa.String(20), server_default="immediate")  # immediate | digest
     digested_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # escalation: the notification this one escalates, how far up the chain, and when this one was escalated
     escalates_id: Mapped[uuid.UUID | None]
+    # the alert at the foot of this escalation chain (itself for an alert): each recipient's chain is their own
+    chain_id: Mapped[uuid.UUID | None]
     escalation_step: Mapped[int] = mapped_column(server_default="0")
     escalated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # when the wait before escalation starts: when its messages may go (after the recipient's quiet hours)
@@ -74,10 +84,16 @@ class Notification(Base):
     acknowledged_via: Mapped[str | None] = mapped_column(sa.String(10))  # api | link
     channels: Mapped[list[str]] = mapped_column(ARRAY(sa.String(20)), server_default="{}")  # external, in order
     from_level: Mapped[str | None] = mapped_column(sa.String(10))  # a level rise: the level it rose from
+    # nobody could be found to escalate it to: since when, and when it was last tried (administrators see these)
+    unassigned_since: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    escalation_tried_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        # One notification per flag per person, however often the flag's event is delivered.
-        sa.UniqueConstraint("flag_id", "user_id", name="uq_notification_flag_user"),
+        # One notification per subject (flag, episode, event) per person, however often its event is delivered.
+        sa.UniqueConstraint("subject", "user_id", name="uq_notification_subject_user"),
+        sa.Index("ix_notification_flag_ids", "flag_ids", postgresql_using="gin"),
+        sa.Index("ix_notification_unassigned", "unassigned_since",
+                 postgresql_where=sa.text("unassigned_since IS NOT NULL")),
         # the escalation sweep's question: alerts still waiting for someone to acknowledge them
         sa.Index("ix_notification_waiting", "escalate_from",
                  postgresql_where=sa.text("acknowledged_at IS NULL AND escalated_at IS NULL")),
@@ -160,3 +176,25 @@ class LevelSeen(Base):
 
     enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     version: Mapped[int]
+
+
+class FlagAction(Base):
+    """Who acted on a flag in risk (acknowledged or resolved it): an escalation chain stops when someone who answers
+    for it has acted, in notify or in risk."""
+
+    __tablename__ = "flag_action"
+
+    flag_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class SupportWorkerOf(Base):
+    """Her support worker as the newest event seen says, by enrolment (`enrolment:<id>`) and by protection order
+    (`order:<id>`): the order events that do not name her are told to her through it."""
+
+    __tablename__ = "support_worker_of"
+
+    subject: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(sa.String(100))
+    as_of: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import LANGUAGES
@@ -28,13 +30,21 @@ class DeliveryOut(ma.Schema):
 
 class NotificationOut(ma.Schema):
     id = fields.UUID()
-    flag_id = fields.UUID()
-    enrolment_id = fields.UUID()
+    flag_id = fields.UUID(allow_none=True, metadata={"description": "The first flag it carries (none: a notice about "
+                                                                    "his programme or protection order)."})
+    flag_ids = fields.List(fields.UUID(), metadata={
+        "description": "Every flag it carries: flags raised from the same facts (an episode) reach you as one alert; "
+                       "acknowledging it acknowledges them all."})
+    enrolment_id = fields.UUID(allow_none=True)
     participant_code = fields.String()
     responsibility = fields.String(metadata={
         "description": "Why you: inspector, psychologist or victim_support of the enrolment, or supervisor"})
-    kind = fields.String(metadata={"description": "alert, escalation (someone you supervise has not answered), or "
-                                                  "level_rise (his risk rose)"})
+    kind = fields.String(metadata={"description": "alert, escalation (someone you supervise has not answered), "
+                                                  "level_rise (his risk rose), or safety_notice (to her support "
+                                                  "worker: what bears on her safety, `notice` says what)"})
+    notice = fields.String(allow_none=True, metadata={
+        "description": "A safety notice's code: critical_flag, suspended, exited, dropout, excluded, completed, "
+                       "order_issued, order_expiring, order_ended."})
     escalation_step = Integer()
     level = fields.String()
     summary = fields.String()
@@ -63,6 +73,15 @@ class QuietHours(ma.Schema):
 
 
 class ContactIn(ma.Schema):
+    """The whole contact (a field left out is cleared); at least one field: an empty body changes nothing (422)."""
+
+    @ma.pre_load
+    def _not_empty(self, data: Any, **_: Any) -> Any:
+        if not data:
+            raise ma.ValidationError("Send the contact's fields (at least one); an empty body would clear every "
+                                     "address, so nothing was changed.", "_schema")
+        return data
+
     email = fields.Email(load_default=None, allow_none=True)
     language = fields.String(load_default="uz-Latn", validate=validate.OneOf(LANGUAGES))
     phone = fields.String(load_default=None, allow_none=True,
@@ -88,6 +107,24 @@ class ContactOut(ContactIn):
 
 
 NotificationPage = page_schema(NotificationOut, "NotificationPage")
+
+
+class UnassignedOut(ma.Schema):
+    notification_id = fields.UUID()
+    participant_code = fields.String()
+    level = fields.String()
+    region = fields.String()
+    district = fields.String()
+    user_id = fields.String(metadata={"description": "Who has not answered it."})
+    responsibility = fields.String(metadata={"description": "Their role for the case: inspector, psychologist, or "
+                                                           "supervisor (an escalation)."})
+    escalation_step = Integer()
+    waiting_since = fields.DateTime(metadata={"description": "When it reached them."})
+    unassigned_since = fields.DateTime(metadata={"description": "When nobody to escalate it to was first found."})
+    last_tried_at = fields.DateTime(allow_none=True, metadata={"description": "The last try to find someone."})
+
+
+UnassignedPage = page_schema(UnassignedOut, "UnassignedPage")
 
 
 class RoutingIn(ma.Schema):

@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, ...]] = {  # the fields each kind requires
     "escalation": (*ALERT_FIELDS, "minutes", "role"),
     "level_rise": ("participant_code", "from_level", "level", "link"),
     "digest": ("day", "items", "link"),
+    "safety_notice": ("participant_code", "notice", "link"),  # her support worker: a code, what happened, a link
 }
 OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"alert": ("rule_id",), "reminder": ("rule_id",),
                                                "escalation": ("rule_id",)}
@@ -34,6 +35,8 @@ DIGEST_ITEM_FIELDS = ("participant_code", "level", "reason", "link")
 # rule families by id, or by the prefix before the first dot; "other" for a family a region added
 RULE_FAMILIES = ("consecutive_absences", "absence_rate", "sign", "incident", "intake", "order.expiring",
                  "order.plan_overdue", "programme.exit_proposed", "cluster", "assessment.due", "other")
+NOTICES = ("critical_flag", "suspended", "exited", "dropout", "excluded", "completed", "order_issued",
+           "order_expiring", "order_ended")
 ROLES = ("inspector", "psychologist", "supervisor", "support_worker", "victim_support", "manager", "administrator")
 
 Template = dict[str, Any]
@@ -64,6 +67,45 @@ UZ_LATN: Template = {
         "digest_empty": "Yangi ogohlantirishlar yoʻq.",
         "decision_support": "Bu bashorat emas: masʼul xodimlarga qaror qabul qilishda yordam beruvchi maʼlumot.",
         "no_names": "Ushbu xabarda hech qanday ism-sharif yoʻq. Uni xizmatdan tashqariga yubormang.",
+        "page_heading": "{LEVEL} xavf: {participant_code}",
+        "page_why": "Sabablar:",
+        "page_button": "Olinganini tasdiqlash",
+        "page_done": "Tasdiqlandi. Rahmat.",
+        "page_open": "Qadam tizimida ochish",
+    },
+    "notices": {  # her support worker's notices: a title, and what to say
+        "critical_flag": {"title": "oʻta yuqori xavf",
+                           "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigi ({participant_code}) boʻyicha oʻta "
+                                   "yuqori xavf belgisi qayd etildi. Ayolning xavfsizlik rejasini u bilan hoziroq "
+                                   "koʻrib chiqing."},
+        "suspended": {"title": "dasturdagi ishtiroki toʻxtatildi",
+                       "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigining ({participant_code}) dasturdagi "
+                               "ishtiroki toʻxtatib turildi. Ayolning xavfsizlik rejasini u bilan birga qayta koʻrib "
+                               "chiqing."},
+        "exited": {"title": "dasturdan chiqdi",
+                    "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigi ({participant_code}) dasturni tugatmasdan "
+                            "chiqdi. Ayolning xavfsizlik rejasini u bilan birga qayta koʻrib chiqing."},
+        "dropout": {"title": "dasturdan chiqarildi",
+                     "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigi ({participant_code}) dastur shartlariga rioya"
+                             " qilmagani uchun dasturdan chiqarildi. Ayolning xavfsizlik rejasini u bilan birga qayta "
+                             "koʻrib chiqing."},
+        "excluded": {"title": "dasturga qabul qilinmadi",
+                      "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigi ({participant_code}) dasturga qabul "
+                              "qilinmadi. Ayolning xavfsizlik rejasini u bilan birga qayta koʻrib chiqing."},
+        "completed": {"title": "dasturni yakunladi",
+                       "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigi ({participant_code}) dasturni yakunladi. "
+                               "Ayoldan uydagi ahvolni soʻrab biling."},
+        "order_issued": {"title": "yangi himoya orderi",
+                          "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigiga ({participant_code}) nisbatan yangi "
+                                  "himoya orderi berildi."},
+        "order_expiring": {"title": "himoya orderining muddati tugayapti",
+                            "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigiga ({participant_code}) nisbatan "
+                                    "berilgan himoya orderining muddati tez orada tugaydi. Undan keyingi davrni ayol "
+                                    "bilan birga rejalashtiring."},
+        "order_ended": {"title": "himoya orderi tugadi",
+                         "text": "Siz qoʻllab-quvvatlayotgan ayolning sherigiga ({participant_code}) nisbatan berilgan "
+                                 "himoya orderining amal qilishi tugadi. Ayolning xavfsizlik rejasini u bilan birga "
+                                 "qayta koʻrib chiqing."},
     },
     "kinds": {
         "alert": {
@@ -102,6 +144,11 @@ UZ_LATN: Template = {
                      "Barcha ogohlantirishlar: {link}"],
             "short": "Qadam: {day} kungi xulosa — {count} ta ogohlantirish. Koʻrish: {link}",
         },
+        "safety_notice": {
+            "subject": "[Qadam] {participant_code}: {notice_title}",
+            "text": ["{notice}", "", "Batafsil: {link}"],
+            "short": "Qadam: {notice} {link}",
+        },
     },
 }
 
@@ -131,6 +178,43 @@ UZ_CYRL: Template = {
         "digest_empty": "Янги огоҳлантиришлар йўқ.",
         "decision_support": "Бу башорат эмас: масъул ходимларга қарор қабул қилишда ёрдам берувчи маълумот.",
         "no_names": "Ушбу хабарда ҳеч қандай исм-шариф йўқ. Уни хизматдан ташқарига юборманг.",
+        "page_heading": "{LEVEL} хавф: {participant_code}",
+        "page_why": "Сабаблар:",
+        "page_button": "Олинганини тасдиқлаш",
+        "page_done": "Тасдиқланди. Раҳмат.",
+        "page_open": "Qadam тизимида очиш",
+    },
+    "notices": {  # her support worker's notices: a title, and what to say
+        "critical_flag": {"title": "ўта юқори хавф",
+                           "text": "Сиз қўллаб-қувватлаётган аёлнинг шериги ({participant_code}) бўйича ўта юқори хавф "
+                                   "белгиси қайд этилди. Аёлнинг хавфсизлик режасини у билан ҳозироқ кўриб чиқинг."},
+        "suspended": {"title": "дастурдаги иштироки тўхтатилди",
+                       "text": "Сиз қўллаб-қувватлаётган аёлнинг шеригининг ({participant_code}) дастурдаги иштироки "
+                               "тўхтатиб турилди. Аёлнинг хавфсизлик режасини у билан бирга қайта кўриб чиқинг."},
+        "exited": {"title": "дастурдан чиқди",
+                    "text": "Сиз қўллаб-қувватлаётган аёлнинг шериги ({participant_code}) дастурни тугатмасдан чиқди. "
+                            "Аёлнинг хавфсизлик режасини у билан бирга қайта кўриб чиқинг."},
+        "dropout": {"title": "дастурдан чиқарилди",
+                     "text": "Сиз қўллаб-қувватлаётган аёлнинг шериги ({participant_code}) дастур шартларига риоя "
+                             "қилмагани учун дастурдан чиқарилди. Аёлнинг хавфсизлик режасини у билан бирга қайта кўриб"
+                             " чиқинг."},
+        "excluded": {"title": "дастурга қабул қилинмади",
+                      "text": "Сиз қўллаб-қувватлаётган аёлнинг шериги ({participant_code}) дастурга қабул қилинмади. "
+                              "Аёлнинг хавфсизлик режасини у билан бирга қайта кўриб чиқинг."},
+        "completed": {"title": "дастурни якунлади",
+                       "text": "Сиз қўллаб-қувватлаётган аёлнинг шериги ({participant_code}) дастурни якунлади. Аёлдан "
+                               "уйдаги аҳволни сўраб билинг."},
+        "order_issued": {"title": "янги ҳимоя ордери",
+                          "text": "Сиз қўллаб-қувватлаётган аёлнинг шеригига ({participant_code}) нисбатан янги ҳимоя "
+                                  "ордери берилди."},
+        "order_expiring": {"title": "ҳимоя ордерининг муддати тугаяпти",
+                            "text": "Сиз қўллаб-қувватлаётган аёлнинг шеригига ({participant_code}) нисбатан берилган "
+                                    "ҳимоя ордерининг муддати тез орада тугайди. Ундан кейинги даврни аёл билан бирга "
+                                    "режалаштиринг."},
+        "order_ended": {"title": "ҳимоя ордери тугади",
+                         "text": "Сиз қўллаб-қувватлаётган аёлнинг шеригига ({participant_code}) нисбатан берилган "
+                                 "ҳимоя ордерининг амал қилиши тугади. Аёлнинг хавфсизлик режасини у билан бирга қайта "
+                                 "кўриб чиқинг."},
     },
     "kinds": {
         "alert": {
@@ -169,6 +253,11 @@ UZ_CYRL: Template = {
                      "Барча огоҳлантиришлар: {link}"],
             "short": "Qadam: {day} кунги хулоса — {count} та огоҳлантириш. Кўриш: {link}",
         },
+        "safety_notice": {
+            "subject": "[Qadam] {participant_code}: {notice_title}",
+            "text": ["{notice}", "", "Батафсил: {link}"],
+            "short": "Qadam: {notice} {link}",
+        },
     },
 }
 
@@ -199,6 +288,40 @@ RU: Template = {
         "digest_empty": "Новых оповещений нет.",
         "decision_support": "Это не прогноз, а информация в помощь ответственным специалистам при принятии решений.",
         "no_names": "В этом сообщении нет имён. Не пересылайте его за пределы службы.",
+        "page_heading": "{LEVEL} риск: {participant_code}",
+        "page_why": "Причины:",
+        "page_button": "Подтвердить получение",
+        "page_done": "Получение подтверждено. Спасибо.",
+        "page_open": "Открыть в Qadam",
+    },
+    "notices": {  # her support worker's notices: a title, and what to say
+        "critical_flag": {"title": "критический риск",
+                           "text": "По {participant_code}, партнёру женщины, которую вы сопровождаете, отмечен признак "
+                                   "критического риска. Проверьте вместе с ней её план безопасности сейчас."},
+        "suspended": {"title": "участие в программе приостановлено",
+                       "text": "Участие {participant_code}, партнёра женщины, которую вы сопровождаете, в программе "
+                               "приостановлено. Пересмотрите вместе с ней её план безопасности."},
+        "exited": {"title": "выбыл из программы",
+                    "text": "{participant_code}, партнёр женщины, которую вы сопровождаете, выбыл из программы, не "
+                            "завершив её. Пересмотрите вместе с ней её план безопасности."},
+        "dropout": {"title": "исключён из программы",
+                     "text": "{participant_code}, партнёр женщины, которую вы сопровождаете, исключён из программы за "
+                             "несоблюдение её условий. Пересмотрите вместе с ней её план безопасности."},
+        "excluded": {"title": "не принят в программу",
+                      "text": "{participant_code}, партнёр женщины, которую вы сопровождаете, не принят в программу. "
+                              "Пересмотрите вместе с ней её план безопасности."},
+        "completed": {"title": "завершил программу",
+                       "text": "{participant_code}, партнёр женщины, которую вы сопровождаете, завершил программу. "
+                               "Узнайте у неё, как обстоят дела дома."},
+        "order_issued": {"title": "новый охранный ордер",
+                          "text": "В отношении {participant_code}, партнёра женщины, которую вы сопровождаете, выдан "
+                                  "новый охранный ордер."},
+        "order_expiring": {"title": "охранный ордер скоро истекает",
+                            "text": "Охранный ордер в отношении {participant_code}, партнёра женщины, которую вы "
+                                    "сопровождаете, скоро истекает. Спланируйте вместе с ней время после него."},
+        "order_ended": {"title": "охранный ордер прекратил действие",
+                         "text": "Охранный ордер в отношении {participant_code}, партнёра женщины, которую вы "
+                                 "сопровождаете, прекратил действие. Пересмотрите вместе с ней её план безопасности."},
     },
     "kinds": {
         "alert": {
@@ -235,6 +358,11 @@ RU: Template = {
             "text": ["Оповещения за {day} (всего: {count}):", "", "{items}", "", "Все оповещения: {link}"],
             "short": "Qadam: сводка за {day} — оповещений: {count}. Открыть: {link}",
         },
+        "safety_notice": {
+            "subject": "[Qadam] {participant_code}: {notice_title}",
+            "text": ["{notice}", "", "Подробнее: {link}"],
+            "short": "Qadam: {notice} {link}",
+        },
     },
 }
 
@@ -264,6 +392,45 @@ KAA: Template = {  # Karakalpak in the Latin alphabet used in Nukus today (á, �
         "digest_empty": "Jańa eskertiwler joq.",
         "decision_support": "Bul boljaw emes: juwapker xızmetkerlerge qarar qabıllawda járdem beretuǵın maǵlıwmat.",
         "no_names": "Bul xabarda hesh kimniń atı joq. Onı xızmetten sırtqa jibermeń.",
+        "page_heading": "{LEVEL} qáwip: {participant_code}",
+        "page_why": "Sebepler:",
+        "page_button": "Alınǵanın tastıyıqlaw",
+        "page_done": "Tastıyıqlandı. Raxmet.",
+        "page_open": "Qadam sistemasında ashıw",
+    },
+    "notices": {  # her support worker's notices: a title, and what to say
+        "critical_flag": {"title": "júdá joqarı qáwip",
+                           "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigi ({participant_code}) boyınsha júdá "
+                                   "joqarı qáwip belgisi dizimge alındı. Hayaldıń qáwipsizlik rejesin onıń menen házir "
+                                   "kórip shıǵıń."},
+        "suspended": {"title": "baǵdarlamaǵa qatnasıwı toqtatıldı",
+                       "text": "Siz qollap-quwatlap atırǵan hayaldıń sheriginiń ({participant_code}) baǵdarlamaǵa "
+                               "qatnasıwı waqıtsha toqtatıldı. Hayaldıń qáwipsizlik rejesin onıń menen birge qayta "
+                               "kórip shıǵıń."},
+        "exited": {"title": "baǵdarlamadan shıqtı",
+                    "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigi ({participant_code}) baǵdarlamanı tamamlamay "
+                            "shıqtı. Hayaldıń qáwipsizlik rejesin onıń menen birge qayta kórip shıǵıń."},
+        "dropout": {"title": "baǵdarlamadan shıǵarıldı",
+                     "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigi ({participant_code}) baǵdarlama shártlerin "
+                             "orınlamaǵanı ushın baǵdarlamadan shıǵarıldı. Hayaldıń qáwipsizlik rejesin onıń menen "
+                             "birge qayta kórip shıǵıń."},
+        "excluded": {"title": "baǵdarlamaǵa qabıllanbadı",
+                      "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigi ({participant_code}) baǵdarlamaǵa "
+                              "qabıllanbadı. Hayaldıń qáwipsizlik rejesin onıń menen birge qayta kórip shıǵıń."},
+        "completed": {"title": "baǵdarlamanı tamamladı",
+                       "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigi ({participant_code}) baǵdarlamanı "
+                               "tamamladı. Hayaldan úydegi jaǵdaydı sorap biliń."},
+        "order_issued": {"title": "jańa qorǵaw orderi",
+                          "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigine ({participant_code}) qarata jańa "
+                                  "qorǵaw orderi berildi."},
+        "order_expiring": {"title": "qorǵaw orderiniń múddeti pitip atır",
+                            "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigine ({participant_code}) qarata "
+                                    "berilgen qorǵaw orderiniń múddeti jaqın arada pitedi. Onnan keyingi waqıttı hayal "
+                                    "menen birge rejelestiriń."},
+        "order_ended": {"title": "qorǵaw orderi tamamlandı",
+                         "text": "Siz qollap-quwatlap atırǵan hayaldıń sherigine ({participant_code}) qarata berilgen "
+                                 "qorǵaw orderiniń háreketi tamamlandı. Hayaldıń qáwipsizlik rejesin onıń menen birge "
+                                 "qayta kórip shıǵıń."},
     },
     "kinds": {
         "alert": {
@@ -301,6 +468,11 @@ KAA: Template = {  # Karakalpak in the Latin alphabet used in Nukus today (á, �
             "text": ["{day} kúngi eskertiwler (barlıǵı: {count}):", "", "{items}", "", "Barlıq eskertiwler: {link}"],
             "short": "Qadam: {day} kúngi juwmaq — {count} eskertiw. Kóriw: {link}",
         },
+        "safety_notice": {
+            "subject": "[Qadam] {participant_code}: {notice_title}",
+            "text": ["{notice}", "", "Tolıǵıraq: {link}"],
+            "short": "Qadam: {notice} {link}",
+        },
     },
 }
 
@@ -330,6 +502,40 @@ EN: Template = {
         "digest_empty": "No new alerts.",
         "decision_support": "This is decision support for the responsible staff, not a prediction.",
         "no_names": "This message carries no names. Do not forward it outside the service.",
+        "page_heading": "{LEVEL} risk: {participant_code}",
+        "page_why": "Why:",
+        "page_button": "Acknowledge",
+        "page_done": "Acknowledged. Thank you.",
+        "page_open": "Open it in Qadam",
+    },
+    "notices": {  # her support worker's notices: a title, and what to say
+        "critical_flag": {"title": "critical risk",
+                           "text": "A critical risk sign was recorded for {participant_code}, the partner of the woman "
+                                   "you support. Check her safety plan with her now."},
+        "suspended": {"title": "his programme was suspended",
+                       "text": "The programme of {participant_code}, the partner of the woman you support, was "
+                               "suspended. Review her safety plan with her."},
+        "exited": {"title": "he left the programme",
+                    "text": "{participant_code}, the partner of the woman you support, left the programme before "
+                            "finishing it. Review her safety plan with her."},
+        "dropout": {"title": "he was taken out of the programme",
+                     "text": "{participant_code}, the partner of the woman you support, was taken out of the programme "
+                             "for not keeping to it. Review her safety plan with her."},
+        "excluded": {"title": "he was not admitted",
+                      "text": "{participant_code}, the partner of the woman you support, was not admitted to the "
+                              "programme. Review her safety plan with her."},
+        "completed": {"title": "he completed the programme",
+                       "text": "{participant_code}, the partner of the woman you support, completed the programme. Ask "
+                               "her how things are at home."},
+        "order_issued": {"title": "a new protection order",
+                          "text": "A new protection order was issued against {participant_code}, the partner of the "
+                                  "woman you support."},
+        "order_expiring": {"title": "his protection order runs out soon",
+                            "text": "The protection order against {participant_code}, the partner of the woman you "
+                                    "support, runs out soon. Plan the time after it with her."},
+        "order_ended": {"title": "his protection order has ended",
+                         "text": "The protection order against {participant_code}, the partner of the woman you "
+                                 "support, has ended. Review her safety plan with her."},
     },
     "kinds": {
         "alert": {
@@ -366,6 +572,11 @@ EN: Template = {
             "subject": "[Qadam] Summary for {day} — alerts: {count}",
             "text": ["Alerts of {day} (in all: {count}):", "", "{items}", "", "All alerts: {link}"],
             "short": "Qadam: summary for {day} — alerts: {count}. Open: {link}",
+        },
+        "safety_notice": {
+            "subject": "[Qadam] {participant_code}: {notice_title}",
+            "text": ["{notice}", "", "More: {link}"],
+            "short": "Qadam: {notice} {link}",
         },
     },
 }
@@ -423,6 +634,10 @@ def render(kind: str, language: str, **fields: Any) -> Message:
         values["role"] = template["roles"].get(fields["role"], fields["role"])
     if "minutes" in fields:
         values["waited"] = _duration(fields["minutes"], template["duration"])
+    if kind == "safety_notice":
+        notice = template["notices"][fields["notice"]]  # a code the templates do not know is a KeyError
+        values["notice_title"] = notice["title"]
+        values["notice"] = notice["text"].format(participant_code=fields["participant_code"])
     about = ""
     if "reason" in fields:
         rule_id = fields.get("rule_id")
@@ -439,6 +654,12 @@ def render(kind: str, language: str, **fields: Any) -> Message:
     return Message(subject=texts["subject"].format(**values),
                    text=f"{body}\n\n{lines['decision_support']}\n{lines['no_names']}\n",
                    short=_short(texts["short"], values, about))
+
+
+def page_words(language: str) -> dict[str, str]:
+    """The words of the page a signed acknowledgement link opens, in `language`."""
+    lines = TEMPLATES[language_of(language)]["lines"]
+    return {name: str(text) for name, text in lines.items() if name.startswith("page_")}
 
 
 def _digest_item(item: Mapping[str, Any], line: str, language: str) -> str:

@@ -16,12 +16,12 @@ from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import get_logger, log_context
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from .channels import configured
-from .domain import ADDRESS_FIELD, digest_day, escalation_due
+from .domain import ADDRESS_FIELD, Person, answers_for_chain, digest_day, escalation_due, escalation_target
 from .handlers import add_deliveries, due_for
-from .models import Contact, Delivery, Digest, Notification
+from .models import Contact, Delivery, Digest, FlagAction, Notification
 
 log = get_logger(__name__)
 BATCH = 100
@@ -38,10 +38,9 @@ def escalate_due(settings: Settings, factory: sessionmaker[Session], now: dateti
     waits = delays(settings)
     escalated = 0
     with transaction(factory) as s:
-        sibling = aliased(Notification)
         # only what is due, level by level (a batch of high alerts not yet due never holds back a critical one); the
-        # alerts to the people who answer for the case, and their escalations: a support worker's notice of a rise
-        # is hers, never escalated to perpetrator-facing supervisors
+        # alerts to the people who answer for the case, and their escalations: a support worker's notices are hers,
+        # never escalated to perpetrator-facing supervisors
         waiting = s.execute(sa.select(Notification).where(
             Notification.acknowledged_at.is_(None), Notification.escalated_at.is_(None),
             Notification.kind.in_(ESCALATING),
@@ -52,39 +51,65 @@ def escalate_due(settings: Settings, factory: sessionmaker[Session], now: dateti
             if not escalation_due(n.level, n.escalate_from, now, waits):
                 continue
             with log_context(notification_id=str(n.id)):
-                answered = s.execute(sa.select(sibling.user_id).where(
-                    sibling.flag_id == n.flag_id, sibling.kind.in_(ESCALATING),
-                    sibling.acknowledged_at.is_not(None)).limit(1)).scalar()
+                answered_by = chain_answered_by(s, n)
                 n.escalated_at = now
-                if answered is not None:  # someone answering for the same flag has it in hand
-                    log.info("escalation_not_needed", acknowledged_by=answered)
+                if answered_by is not None:  # someone who answers for this chain has it in hand
+                    log.info("escalation_not_needed", acknowledged_by=answered_by)
                     continue
-                if _escalate(settings, s, n):
+                if _escalate(settings, s, n, now):
                     escalated += 1
     return escalated
 
 
-def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
-    """To the supervisor of the person who has not answered (their own, or their area's), and a reminder to them."""
+def chain_answered_by(s: Session, n: Notification) -> str | None:
+    """Who, having acted on this alert's subject, stops its chain: anyone in the chain itself, or (by the directory)
+    the chain's owner or someone above them, or the man's inspector or someone above him. None: nobody yet."""
+    chain = n.chain_id or n.id
+    in_chain = s.execute(sa.select(Notification.user_id).where(
+        Notification.chain_id == chain, Notification.acknowledged_at.is_not(None)).limit(1)).scalar()
+    if in_chain is not None:
+        return in_chain
+    actors = set(s.execute(sa.select(Notification.user_id).where(
+        Notification.subject == n.subject, Notification.acknowledged_at.is_not(None))).scalars())
+    if n.flag_ids:
+        actors |= set(s.execute(sa.select(FlagAction.user_id).where(FlagAction.flag_id.in_(n.flag_ids))).scalars())
+    if not actors:
+        return None
+    owner = s.get(Notification, chain)
+    owner_id = owner.user_id if owner is not None else n.user_id
+    directory: dict[str, str | None] = {r.user_id: r.supervisor_id for r in s.execute(
+        sa.select(Contact.user_id, Contact.supervisor_id))}
+    return next((a for a in sorted(actors) if answers_for_chain(a, owner_id, n.inspector_id, directory)), None)
+
+
+def _escalate(settings: Settings, s: Session, n: Notification, now: datetime) -> bool:
+    """To the supervisor above the person who has not answered (see `escalation_target`), and a reminder to them.
+    Nobody to go to: the alert stays listed for administrators (`/escalations/unassigned`) and is tried again after
+    the same wait."""
     add_deliveries(s, settings, n.id, s.get(Contact, n.user_id), tuple(n.channels), level=n.level,
                    purpose="reminder")
     if n.escalation_step >= settings.escalation_max_steps:
         log.warning("escalation_top_of_chain", step=n.escalation_step, user_id=n.user_id)
         return False
     supervisor = supervisor_of(s, n)
+    n.escalation_tried_at = now
     if supervisor is None:
-        # nobody to escalate to yet: tried again after the same wait (a supervisor the portal adds is found then)
+        # a supervisor the portal adds is found at the next try
         n.escalated_at, n.escalate_from = None, datetime.now(UTC)
+        n.unassigned_since = n.unassigned_since or now
         log.warning("escalation_no_supervisor", user_id=n.user_id, region=n.region, district=n.district)
         return False
+    n.unassigned_since = None
     notification_id = uuid.uuid4()
     created = s.execute(insert(Notification).values(
         id=notification_id, user_id=supervisor, responsibility="supervisor", source_event_id=n.source_event_id,
-        flag_id=n.flag_id, enrolment_id=n.enrolment_id, participant_code=n.participant_code, level=n.level,
+        subject=n.subject, flag_id=n.flag_id, flag_ids=n.flag_ids, episode_id=n.episode_id,
+        enrolment_id=n.enrolment_id, inspector_id=n.inspector_id, participant_code=n.participant_code, level=n.level,
         summary=n.summary, reasons=n.reasons, link=n.link.rsplit("/", 1)[0] + f"/{notification_id}",
         region=n.region, district=n.district, kind="escalation", rule_id=n.rule_id, event_at=n.event_at,
-        timing="immediate", escalates_id=n.id, escalation_step=n.escalation_step + 1, channels=n.channels,
-    ).on_conflict_do_nothing(constraint="uq_notification_flag_user").returning(Notification.id)).scalar()
+        timing="immediate", escalates_id=n.id, chain_id=n.chain_id or n.id, escalation_step=n.escalation_step + 1,
+        channels=n.channels,
+    ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)).scalar()
     if created is None:
         log.info("escalation_already_with", supervisor=supervisor)  # he has this flag already
         return False
@@ -97,15 +122,17 @@ def _escalate(settings: Settings, s: Session, n: Notification) -> bool:
 
 
 def supervisor_of(s: Session, n: Notification) -> str | None:
-    """The supervisor the recipient answers to; else an active supervisor of the alert's district, else of its
-    region (the first by id, so every worker picks the same one)."""
-    own = s.execute(sa.select(Contact.supervisor_id).where(Contact.user_id == n.user_id)).scalar()
-    if own and own != n.user_id and s.execute(sa.select(Contact.active).where(Contact.user_id == own)).scalar():
-        return own
-    area = s.execute(sa.select(Contact.user_id).where(
-        Contact.role == "supervisor", Contact.active, Contact.region == n.region, Contact.user_id != n.user_id)
-        .order_by((Contact.district == n.district).desc().nulls_last(), Contact.user_id).limit(1)).scalar()
-    return area
+    """Whom this alert escalates to, from the directory: up, never sideways (`escalation_target`)."""
+    recipient = s.get(Contact, n.user_id)
+    wanted = sa.or_(sa.and_(Contact.role == "supervisor", Contact.region == n.region),
+                    Contact.user_id == (recipient.supervisor_id if recipient is not None else None))
+    directory = [_person(c) for c in s.execute(sa.select(Contact).where(wanted)).scalars()]
+    return escalation_target(_person(recipient) if recipient is not None else None, n.escalation_step, n.region,
+                             n.district, directory)
+
+
+def _person(c: Contact) -> Person:
+    return Person(c.user_id, c.role, c.region, c.district, c.supervisor_id, c.active)
 
 
 def send_digests(settings: Settings, factory: sessionmaker[Session], now: datetime | None = None) -> int:

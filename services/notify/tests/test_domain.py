@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from importlib.resources import files
 from zoneinfo import ZoneInfo
@@ -11,15 +12,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from notify import links
 from notify.domain import (
+    Person,
     RoutingError,
+    above,
     addressees,
+    answers_for_chain,
     delivery_exhausted,
     digest_day,
     escalation_due,
+    escalation_target,
+    higher,
     next_attempt_delay,
     parse_routing,
     quiet_now,
     send_at,
+    status_notice,
+    subject_of,
 )
 
 
@@ -110,3 +118,70 @@ def test_a_signed_link_acknowledges_its_alert_only_until_it_expires_and_cannot_b
             links.verify([key], bad, datetime(2026, 12, 1, tzinfo=UTC))
     with pytest.raises(links.BadLink, match="expired"):
         links.verify([key], token, datetime(2026, 12, 8, tzinfo=UTC))
+
+
+# -- escalation: whose chain, and up to whom ---------------------------------------------------------------------------
+def sup(user_id: str, district: str | None, supervisor_id: str | None = None, active: bool = True,
+        region: str = "Samarqand viloyati") -> Person:
+    return Person(user_id, "supervisor", region, district, supervisor_id, active)
+
+
+INSPECTOR = Person("insp", "inspector", "Samarqand viloyati", "Urgut", None, True)
+AREA = [sup("a-other-district", "Kattaqoʻrgʻon"), sup("b-urgut", "Urgut", "z-chief"), sup("z-chief", None),
+        sup("y-other-region", None, region="Buxoro viloyati")]
+
+
+def test_an_alert_goes_to_the_recipients_own_supervisor_first():
+    assert escalation_target(replace(INSPECTOR, supervisor_id="b-urgut"), 0, "Samarqand viloyati", "Urgut",
+                             AREA) == "b-urgut"
+
+
+def test_without_his_own_an_alert_goes_to_his_districts_supervisor_never_to_another_district():
+    assert escalation_target(INSPECTOR, 0, "Samarqand viloyati", "Urgut", AREA) == "b-urgut"
+    no_district_supervisor = [p for p in AREA if p.user_id != "b-urgut"]
+    # a supervisor of another district comes first by id, yet it goes to the region-wide one
+    assert escalation_target(INSPECTOR, 0, "Samarqand viloyati", "Urgut", no_district_supervisor) == "z-chief"
+    only_other_district = [sup("a-other-district", "Kattaqoʻrgʻon")]
+    assert escalation_target(INSPECTOR, 0, "Samarqand viloyati", "Urgut", only_other_district) is None
+
+
+def test_an_inactive_own_supervisor_is_passed_over():
+    inactive = [*AREA, sup("gone", "Urgut", active=False)]
+    assert escalation_target(replace(INSPECTOR, supervisor_id="gone"), 0, "Samarqand viloyati", "Urgut",
+                             inactive) == "b-urgut"
+
+
+def test_the_second_step_goes_to_the_supervisors_own_supervisor_never_a_peer():
+    peers = [*AREA, sup("a-peer", "Urgut")]
+    district_supervisor = sup("b-urgut", "Urgut", "z-chief")
+    assert escalation_target(district_supervisor, 1, "Samarqand viloyati", "Urgut", peers) == "z-chief"
+    without_own = replace(district_supervisor, supervisor_id=None)
+    assert escalation_target(without_own, 1, "Samarqand viloyati", "Urgut", peers) == "z-chief"  # up: region-wide
+    assert escalation_target(sup("z-chief", None), 2, "Samarqand viloyati", "Urgut", peers) is None
+
+
+def test_a_co_recipients_acknowledgement_stops_her_own_chain_not_the_inspectors():
+    directory = {"insp": "sup-i", "sup-i": "chief", "psy": "sup-p", "sup-p": "chief"}
+    assert answers_for_chain("psy", "psy", "insp", directory)
+    assert answers_for_chain("sup-p", "psy", "insp", directory)
+    assert not answers_for_chain("psy", "insp", "insp", directory)
+    assert not answers_for_chain("sup-p", "insp", "insp", directory)
+    assert answers_for_chain("insp", "insp", "insp", directory) and answers_for_chain("sup-i", "insp", "insp", directory)
+    assert answers_for_chain("chief", "insp", "insp", directory)
+    assert answers_for_chain("insp", "psy", "insp", directory)  # the man's inspector holds the case for everyone
+
+
+def test_a_loop_in_the_directory_ends_the_walk_up():
+    assert above("a", {"a": "b", "b": "a"}) == ["b"]
+
+
+def test_her_support_worker_hears_of_suspension_exit_dropout_exclusion_and_completion_only():
+    assert status_notice("exited", "non_compliance") == "dropout"
+    assert status_notice("exited", "moved_away") == "exited"
+    assert [status_notice(s, None) for s in ("suspended", "excluded", "completed", "active", "closed", "assessed")] \
+        == ["suspended", "excluded", "completed", None, None, None]
+
+
+def test_flags_of_one_episode_share_a_subject_and_a_level_only_rises():
+    assert subject_of("f1", "e1") == subject_of("f2", "e1") != subject_of("f1", None)
+    assert higher("high", "critical") == "critical" and higher("critical", "medium") == "critical"

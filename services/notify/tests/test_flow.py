@@ -15,6 +15,7 @@ from notify.timers import escalate_due, send_digests
 from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
+from qadam.web import PAGE_HEADERS
 
 REGION, DISTRICT = "Samarqand viloyati", "Urgut"
 
@@ -372,8 +373,8 @@ def test_the_signed_links_token_never_reaches_the_log(notify_db, fakes, app_for,
     assert "/ack/<string:token>" in caplog.text and token not in caplog.text
 
 
-def test_acknowledging_an_alert_tells_risk_and_a_flag_handled_in_risk_stops_its_escalation(notify_db, fakes, app_for,
-                                                                                           token):
+def test_acknowledging_an_alert_tells_risk_and_a_co_recipient_acting_in_risk_stops_only_her_own_chain(
+        notify_db, fakes, app_for, token):
     settings, factory, engine = notify_db
     who = people(uuid.uuid4().hex[:6])
     directory(settings, factory, who)
@@ -388,19 +389,29 @@ def test_acknowledging_an_alert_tells_risk_and_a_flag_handled_in_risk_stops_its_
     told = rows(engine, "SELECT envelope->'data'->>'user_id', envelope->'data'->>'via' FROM outbox WHERE routing_key = "
                         "'notify.alert.acknowledged' AND envelope->'data'->>'flag_id' = :f", f=str(acked.data["flag_id"]))
     assert [tuple(r) for r in told] == [(who["inspector"], "api")]
-    # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his stops escalating
-    resolved = catalog.parse(catalog.build("risk.flag.acknowledged", {
-        "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
-        "participant_code": "P-2026-004321", "by": who["psychologist"], "at": datetime.now(UTC)},
-        producer="risk", correlation_id="c", causation_id=None))
-    deliver(settings, factory, resolved)
-    states = rows(engine, "SELECT user_id, acknowledged_via, escalated_at IS NOT NULL FROM notification "
-                          "WHERE flag_id = :f ORDER BY user_id", f=handled.data["flag_id"])
-    assert sorted(tuple(r) for r in states) == sorted([(who["inspector"], None, True),
-                                                      (who["psychologist"], "risk", False)])
-    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+
+    def handled_in_risk(by: str):
+        return catalog.parse(catalog.build("risk.flag.acknowledged", {
+            "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
+            "participant_code": "P-2026-004321", "by": by, "at": datetime.now(UTC)},
+            producer="risk", correlation_id="c", causation_id=None))
+
+    # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his keeps waiting
+    deliver(settings, factory, handled_in_risk(who["psychologist"]))
+    states = rows(engine, "SELECT user_id, acknowledged_via FROM notification WHERE flag_id = :f ORDER BY user_id",
+                  f=handled.data["flag_id"])
+    assert sorted(tuple(r) for r in states) == sorted([(who["inspector"], None), (who["psychologist"], "risk")])
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    escalate_due(settings, factory, now=later)
+    assert [r.user_id for r in rows(engine, "SELECT user_id FROM notification WHERE kind = 'escalation' AND "
+                                            "flag_id = :f", f=handled.data["flag_id"])] == [who["supervisor"]]
+    # his supervisor acts in risk: the inspector's chain stops there, nothing goes to the chief
+    deliver(settings, factory, handled_in_risk(who["supervisor"]))
+    escalate_due(settings, factory, now=later + timedelta(seconds=61))
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                f=handled.data["flag_id"])[0][0] == 0
+                f=handled.data["flag_id"])[0][0] == 1
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
+                f=acked.data["flag_id"])[0][0] == 0  # acknowledged by the inspector himself: nothing went up
 
 
 def test_an_alert_with_no_supervisor_to_go_to_escalates_once_one_is_known(notify_db, fakes):
@@ -422,3 +433,223 @@ def test_an_alert_with_no_supervisor_to_go_to_escalates_once_one_is_known(notify
     deliver(settings, factory, user_event(f"sup-{who['inspector']}", "supervisor", region=lonely_region))
     escalate_due(settings, factory, now=first + timedelta(seconds=122))
     assert [r.user_id for r in escalations()] == [f"sup-{who['inspector']}"]
+
+
+# -- issue 16: alerts nobody can silence, her support worker in the loop, one alert per episode ------------------------
+def ack_path(settings, mail, address: str) -> str:
+    email = mail.to(address)[-1]
+    link = next(w for w in email.get_content().split() if w.startswith(settings.ack_link_url))
+    return "/ack/" + link.rsplit("/", 1)[1].rstrip(".,")
+
+
+def escalations(engine, flag_id) -> list[tuple[str, int]]:
+    return [(r.user_id, r.escalation_step) for r in rows(
+        engine, "SELECT user_id, escalation_step FROM notification WHERE kind = 'escalation' AND :f = ANY(flag_ids) "
+                "ORDER BY escalation_step, user_id", f=flag_id)]
+
+
+def test_psychologist_ack_does_not_stop_inspector_escalation_and_her_own_unanswered_alert_goes_to_her_supervisor(
+        notify_db, fakes, app_for):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    her_supervisor = f"psy-sup-{who['psychologist']}"
+    deliver(settings, factory, user_event(her_supervisor, "supervisor"),
+            user_event(who["psychologist"], "psychologist", version=2, supervisor_id=her_supervisor))
+    acked_by_her, unanswered = flag_event(who), flag_event(who)
+    deliver(settings, factory, acked_by_her)
+    drain(settings, factory)
+    assert app_for("notify").test_client().post(ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")).status_code == 200
+    deliver(settings, factory, unanswered)
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    assert escalations(engine, acked_by_her.data["flag_id"]) == [(who["supervisor"], 1)]  # his chain, still going
+    assert escalations(engine, unanswered.data["flag_id"]) == sorted([(who["supervisor"], 1), (her_supervisor, 1)])
+
+
+def test_an_alert_never_escalates_to_a_supervisor_of_another_district(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    region = f"Region {who['inspector']}"
+    deliver(settings, factory, user_event(who["inspector"], "inspector", region=region),
+            user_event(who["psychologist"], "psychologist", region=region),
+            user_event(f"a-{who['supervisor']}", "supervisor", region=region, district="Kattaqoʻrgʻon"),
+            user_event(f"z-{who['chief']}", "supervisor", region=region, district=None))
+    critical = flag_event(who, region=region)
+    deliver(settings, factory, critical)
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    # not the other district's supervisor (first by id), but the region's, above them both
+    assert {u for u, _ in escalations(engine, critical.data["flag_id"])} == {f"z-{who['chief']}"}
+
+
+def test_alerts_nobody_can_be_escalated_to_are_listed_for_administrators_until_someone_is_found(
+        notify_db, fakes, app_for, token):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    region = f"Region {who['inspector']}"
+    deliver(settings, factory, user_event(who["inspector"], "inspector", region=region),
+            user_event(who["psychologist"], "psychologist", region=region),
+            user_event(f"other-{who['supervisor']}", "supervisor", region=region, district="Kattaqoʻrgʻon"))
+    critical = flag_event(who, region=region)
+    deliver(settings, factory, critical)
+    first = datetime.now(UTC) + timedelta(seconds=61)
+    escalate_due(settings, factory, now=first)
+    client = app_for("notify").test_client()
+    admin = {"Authorization": f"Bearer {token('adm', 'administrator')}"}
+    listed = [n for page in range(1, 50) for n in client.get(f"/escalations/unassigned?page={page}&page_size=100",
+                                                             headers=admin).get_json()["items"]
+              if n["participant_code"] == "P-2026-004321" and n["region"] == region]
+    assert sorted((n["user_id"], n["responsibility"], n["level"], n["district"]) for n in listed) == sorted([
+        (who["inspector"], "inspector", "critical", DISTRICT), (who["psychologist"], "psychologist", "critical", DISTRICT)])
+    assert all(n["waiting_since"] and n["last_tried_at"] and n["unassigned_since"] for n in listed)
+    inspector = client.get("/escalations/unassigned", headers={
+        "Authorization": f"Bearer {token(who['inspector'], 'inspector')}"})
+    assert inspector.status_code == 403 and inspector.content_type == "application/problem+json"
+    assert client.get("/escalations/unassigned?page_size=0", headers=admin).status_code == 422
+    # a supervisor of his district is added: the next try finds him and the alert leaves the list
+    deliver(settings, factory, user_event(f"sup-{who['inspector']}", "supervisor", region=region))
+    escalate_due(settings, factory, now=first + timedelta(seconds=122))
+    assert {u for u, _ in escalations(engine, critical.data["flag_id"])} == {f"sup-{who['inspector']}"}
+    assert rows(engine, "SELECT count(*) FROM notification WHERE unassigned_since IS NOT NULL AND :f = ANY(flag_ids)",
+                f=critical.data["flag_id"])[0][0] == 0
+
+
+def test_flags_of_one_episode_reach_each_person_as_one_alert_whose_acknowledgement_covers_them_all(
+        notify_db, fakes, app_for, token):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    episode, enrolment = uuid.uuid4(), uuid.uuid4()
+    absences = flag_event(who, level="medium", episode_id=episode, enrolment_id=enrolment, rule_id="consecutive_absences",
+                          reasons=["2 unexcused absences in a row."])
+    exit_proposed = flag_event(who, level="high", episode_id=episode, enrolment_id=enrolment,
+                               rule_id="programme.exit_proposed", reasons=["Exit from the programme proposed."])
+    deliver(settings, factory, absences, exit_proposed, exit_proposed)
+    drain(settings, factory)
+    [alert] = rows(engine, "SELECT id, level, reasons, flag_ids FROM notification WHERE user_id = :u", u=who["inspector"])
+    assert alert.level == "high" and alert.reasons == ["2 unexcused absences in a row.", "Exit from the programme proposed."]
+    assert sorted(alert.flag_ids) == sorted([absences.data["flag_id"], exit_proposed.data["flag_id"]])
+    # the rise to high sent its messages again at the new level: the first e-mail, and the one of the rise
+    mails = mail.to(f"{who['inspector']}@iiv.uz")
+    assert len(mails) == 2 and "Exit from the programme proposed" in mails[1].get_content()
+    client = app_for("notify").test_client()
+    assert client.post(f"/notifications/{alert.id}/acknowledge", headers={
+        "Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}).status_code == 200
+    told = rows(engine, "SELECT envelope->'data'->>'flag_id' FROM outbox WHERE routing_key = 'notify.alert.acknowledged' "
+                        "AND envelope->'data'->>'user_id' = :u", u=who["inspector"])
+    assert sorted(r[0] for r in told) == sorted(str(f) for f in alert.flag_ids)
+
+
+def test_a_critical_alert_in_quiet_hours_escalates_from_its_delivery_even_when_an_episode_rises_to_it(
+        notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who, quiet_hours={"start": "00:00", "end": "23:59"})
+    episode = uuid.uuid4()
+    high = flag_event(who, level="high", episode_id=episode)
+    deliver(settings, factory, high)
+    [(held_until,)] = rows(engine, "SELECT escalate_from FROM notification WHERE user_id = :u", u=who["inspector"])
+    assert held_until > datetime.now(UTC) + timedelta(minutes=1)  # a high alert waits for his quiet hours to end
+    before = datetime.now(UTC)
+    deliver(settings, factory, flag_event(who, level="critical", episode_id=episode))
+    [(level, starts)] = rows(engine, "SELECT level, escalate_from FROM notification WHERE user_id = :u",
+                             u=who["inspector"])
+    assert level == "critical" and before - timedelta(seconds=1) <= starts <= datetime.now(UTC)
+    due = rows(engine, "SELECT d.channel FROM delivery d JOIN notification n ON n.id = d.notification_id WHERE "
+                       "n.user_id = :u AND d.purpose = 'rise_critical' AND d.next_attempt_at <= now() ORDER BY 1",
+               u=who["inspector"])
+    assert [r.channel for r in due] == ["email", "sms", "telegram"]  # at once, whatever his quiet hours
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    assert (who["supervisor"], 1) in escalations(engine, high.data["flag_id"])
+    # a critical alert of its own: its wait starts when it is delivered, not when his quiet hours end
+    critical = flag_event(who, level="critical")
+    deliver(settings, factory, critical)
+    [(created, starts)] = rows(engine, "SELECT created_at, escalate_from FROM notification WHERE user_id = :u AND "
+                                       "flag_id = :f", u=who["inspector"], f=critical.data["flag_id"])
+    assert abs((starts - created).total_seconds()) < 5
+
+
+def test_the_ack_page_shows_the_reasons_before_the_button_and_neither_code_nor_level_after(notify_db, fakes, app_for):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, flag_event(who, level="high"))
+    drain(settings, factory)
+    path = ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")  # she reads Karakalpak
+    client = app_for("notify").test_client()
+    before = client.get(path)
+    html = before.get_data(as_text=True)
+    assert "breach of the protection order on 2026-11-29" in html and "P-2026-004321" in html
+    assert html.index("breach of the protection order") < html.index("<button")
+    assert "Alınǵanın tastıyıqlaw" in html and 'lang="kaa"' in html
+    for page in (before, client.post(path), client.get(path)):
+        assert page.headers["Content-Security-Policy"] == PAGE_HEADERS["Content-Security-Policy"]
+        assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
+    after = client.get(path).get_data(as_text=True)
+    assert "P-2026-004321" not in after and "joqarı" not in after.lower() and "Tastıyıqlandı" in after
+    assert "participant_code" not in client.get(path, headers={"Accept": "application/json"}).get_json()
+
+
+def test_a_contact_put_without_a_body_is_refused_and_keeps_the_addresses(notify_db, app_for, token):
+    settings, factory, _ = notify_db
+    user = f"insp-{uuid.uuid4().hex[:6]}"
+    deliver(settings, factory, user_event(user, "inspector", phone="+998935550000"))
+    client = app_for("notify").test_client()
+    admin = {"Authorization": f"Bearer {token('adm', 'administrator')}"}
+    for body in ({"data": b"", "content_type": "application/json"}, {"json": {}}, {}):
+        refused = client.put(f"/contacts/{user}", headers=admin, **body)
+        assert refused.status_code == 422 and refused.content_type == "application/problem+json", body
+    kept = client.get(f"/contacts/{user}", headers=admin).get_json()
+    assert (kept["email"], kept["phone"]) == (f"{user}@iiv.uz", "+998935550000")
+
+
+def order_event(kind: str, who: dict[str, str], order: uuid.UUID, enrolment: uuid.UUID, **extra):
+    data = {"order_id": order, "participant_code": "P-2026-004321", "enrolment_ids": [enrolment], "region": REGION,
+            "district": DISTRICT, "issued_by": who["inspector"], "issued_on": datetime.now(UTC).date(),
+            "expires_on": datetime.now(UTC).date() + timedelta(days=30)} | extra
+    return catalog.parse(catalog.build(kind, data, producer="enrollment", correlation_id="c", causation_id=None))
+
+
+def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders_in_her_language_and_nothing_else(
+        notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, sms, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["support"], "support_worker", language="ru", phone="+998907770000"))
+    enrolment, order = uuid.uuid4(), uuid.uuid4()
+    status = catalog.parse(catalog.build("enrollment.status.changed", {
+        "enrolment_id": enrolment, "participant_code": "P-2026-004321", "cohort_id": uuid.uuid4(), "region": REGION,
+        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
+        "action": "exit", "from_status": "active", "status": "exited", "reason": "non_compliance",
+        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "victim_support_worker_id": who["support"],
+        "version": 5}, producer="enrollment", correlation_id="c", causation_id=None))
+    events = [
+        flag_event(who, enrolment_id=enrolment, victim_support_worker_id=who["support"], rule_id="consecutive_absences",
+                   reasons=["3 unexcused absences in a row: sessions 4, 5 and 6."]),
+        flag_event(who, level="high", enrolment_id=enrolment, victim_support_worker_id=who["support"]),  # not critical
+        status, status,  # delivered twice
+        order_event("enrollment.order.issued", who, order, enrolment, victim_support_worker_id=who["support"]),
+        order_event("enrollment.order.expiring", who, order, enrolment, days_left=7, programme_unfinished=True),
+        order_event("enrollment.order.ended", who, order, enrolment, programme_unfinished=True,
+                    ended_on=datetime.now(UTC).date(), how="revoked"),
+    ]
+    deliver(settings, factory, *events)
+    drain(settings, factory)
+    notices = rows(engine, "SELECT notice, kind, reasons, level FROM notification WHERE user_id = :u ORDER BY created_at",
+                   u=who["support"])
+    assert [(n.notice, n.kind, n.reasons) for n in notices] == [
+        ("critical_flag", "safety_notice", []), ("dropout", "safety_notice", []), ("order_issued", "safety_notice", []),
+        ("order_expiring", "safety_notice", []), ("order_ended", "safety_notice", [])]
+    mails = mail.to(f"{who['support']}@iiv.uz")
+    assert len(mails) == 5 and len(sms.to("+998907770000")) == 5
+    for message in mails:
+        text = message.get_content()
+        assert "P-2026-004321" in text and "партнёр" in text  # Russian, her language
+        assert "session" not in text and "absence" not in text and "4, 5" not in text
+    # nothing of hers escalates to perpetrator-facing supervisors
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=700))
+    assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND escalates_id IN "
+                        "(SELECT id FROM notification WHERE user_id = :u)", u=who["support"])[0][0] == 0

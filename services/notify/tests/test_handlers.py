@@ -51,3 +51,32 @@ def test_a_rise_that_arrives_after_a_later_fall_tells_nobody(stack):
                          {"e": enrolment}).scalar_one()
     engine.dispose()
     assert told == 0
+
+
+def flag_raised(flag: uuid.UUID, episode: uuid.UUID, level: str, reason: str):
+    return catalog.parse(catalog.build("risk.flag.raised", {
+        "flag_id": flag, "enrolment_id": uuid.UUID(int=7), "participant_code": "P-2026-000778",
+        "rule_id": "consecutive_absences", "rule_version": 1, "level": level, "reasons": [reason], "evidence": {},
+        "region": "Buxoro viloyati", "district": "Gʻijduvon", "inspector_id": f"insp-{episode.hex[:6]}",
+        "psychologist_id": f"psy-{episode.hex[:6]}", "raised_at": datetime.now(UTC), "episode_id": episode},
+        producer="risk", correlation_id="c", causation_id=None))
+
+
+def test_flags_of_one_episode_make_one_notification_per_person_with_every_reason_and_the_highest_level(stack):
+    engine = make_engine(stack.database_url("notify"))
+    factory = make_session_factory(engine)
+    table = handlers(stack.settings("notify"))
+    episode, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    events = [flag_raised(first, episode, "medium", "Two absences in a row."),
+              flag_raised(second, episode, "high", "Exit proposed."),
+              flag_raised(first, episode, "medium", "Two absences in a row.")]  # redelivered late
+    for event in events:
+        with transaction(factory) as s:
+            table[event.type](s, event)
+    with engine.connect() as c:
+        found = c.execute(sa.text("SELECT user_id, level, reasons, flag_ids FROM notification WHERE episode_id = :e "
+                                  "ORDER BY user_id"), {"e": episode}).all()
+    engine.dispose()
+    assert [(r.user_id.split("-")[0], r.level, r.reasons, r.flag_ids) for r in found] == [
+        ("insp", "high", ["Two absences in a row.", "Exit proposed."], [first, second]),
+        ("psy", "high", ["Two absences in a row.", "Exit proposed."], [first, second])]

@@ -13,6 +13,7 @@ from notify.templates import (
     KINDS,
     LANGUAGES,
     LEVELS,
+    NOTICES,
     ROLES,
     RULE_FAMILIES,
     TEMPLATES,
@@ -37,11 +38,13 @@ FIELDS: dict[str, dict[str, Any]] = {
     "escalation": {**ALERT, "minutes": 30, "role": "inspector"},
     "level_rise": {"participant_code": CODE, "from_level": "medium", "level": "critical", "link": LINK},
     "digest": {"day": "2026-03-10", "items": ITEMS, "link": INBOX},
+    "safety_notice": {"participant_code": CODE, "notice": "order_ended", "link": LINK},
 }
 CODES = {kind: [CODE] for kind in KINDS} | {"digest": [item["participant_code"] for item in ITEMS]}
 LINKS = {kind: [LINK, ACK] for kind in ("alert", "reminder", "escalation")} | {
-    "level_rise": [LINK], "digest": [INBOX, *(item["link"] for item in ITEMS)]}
-SHORT_LINK = {"alert": ACK, "reminder": ACK, "escalation": ACK, "level_rise": LINK, "digest": INBOX}
+    "level_rise": [LINK], "digest": [INBOX, *(item["link"] for item in ITEMS)], "safety_notice": [LINK]}
+SHORT_LINK = {"alert": ACK, "reminder": ACK, "escalation": ACK, "level_rise": LINK, "digest": INBOX,
+              "safety_notice": LINK}
 EVERY = [(kind, language) for kind in KINDS for language in LANGUAGES]
 
 
@@ -160,6 +163,7 @@ def test_every_language_has_every_kind_level_role_and_rule_family_with_the_same_
         assert set(template["levels"]) == set(LEVELS) and all(template["levels"].values()), language
         assert set(template["roles"]) == set(ROLES), language
         assert set(template["rules"]) == set(RULE_FAMILIES), language
+        assert set(template["notices"]) == set(NOTICES), language
         assert set(template["lines"]) == set(reference["lines"]), language
         for kind in KINDS:
             for part in ("subject", "short"):
@@ -223,3 +227,17 @@ def test_uzbek_and_karakalpak_use_the_letters_of_their_alphabets():
         without = re.sub(r"\{[A-Za-z_]+\}|Qadam", "", text)
         assert not re.search("[A-Za-z]", without), language
     assert "ў" in " ".join(every_string(TEMPLATES["uz-Cyrl"]))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_her_support_worker_is_told_each_thing_in_her_language_with_a_code_and_a_link_only(language: str):
+    texts = set()
+    for notice in NOTICES:
+        message = render("safety_notice", language, participant_code=CODE, notice=notice, link=LINK)
+        assert CODE in message.text and LINK in message.text and LINK in message.short and CODE in message.short
+        assert "{" not in message.text + message.short + message.subject
+        texts.add(message.text)
+    assert len(texts) == len(NOTICES)  # each says its own thing
+    with pytest.raises(TypeError, match="reason"):
+        render("safety_notice", language, participant_code=CODE, notice="dropout", link=LINK,
+               reason="3 unexcused absences: sessions 4, 5, 6")

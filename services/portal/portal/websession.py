@@ -27,6 +27,7 @@ from qadam import sealing
 from qadam.auth import PUBLIC, Principal, Role, access_rule, issue_token, mark_public_endpoint
 from qadam.config import Settings
 from qadam.log import get_logger
+from qadam.web import PAGE_HEADERS
 from qadam.web import settings_of_app as settings_now  # the app's settings, as every service reads them
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -236,8 +237,7 @@ def _authorise() -> Any:
     return None
 
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = PAGE_HEADERS["Content-Security-Policy"]  # the same for every page Qadam serves
 
 
 def _finish(response: Response) -> Response:
@@ -255,11 +255,8 @@ def _finish(response: Response) -> Response:
         response.set_cookie(csrf_cookie, g.set_csrf_cookie, httponly=True, secure=secure, samesite="Lax", path="/")
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
+    headers.update({k: v for k, v in PAGE_HEADERS.items() if k != "Content-Security-Policy"})
     headers["Referrer-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static":

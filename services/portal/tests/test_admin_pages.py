@@ -19,7 +19,8 @@ from qadam.testing import wait_until
 
 PASSWORD_SHOWN = re.compile(r'id="temporary-password">([^<]+)<')
 ADMIN_PAGES = ("/admin/users", "/admin/users?q=a&role=psychologist&active=yes", "/admin/users/new",
-               "/admin/users/psy-nukus-1", "/admin/users/admin-1", "/admin/areas", "/admin/programmes")
+               "/admin/users/psy-nukus-1", "/admin/users/admin-1", "/admin/areas", "/admin/programmes",
+               "/admin/escalations")
 
 
 def unique(prefix: str) -> str:
@@ -386,3 +387,11 @@ def test_a_programme_is_defined_from_a_template_and_enrollments_refusals_show_by
                     form_page="/admin/programmes")
     assert unchosen.status_code == 422
     assert error_of(unchosen.text, "template") and error_of(unchosen.text, "region")
+
+
+def test_administrators_see_the_alerts_nobody_could_be_escalated_to_from_their_menu(client_for):
+    admin = client_for("admin-1", "en")
+    page = admin.get("/admin/escalations")
+    assert page.status_code == 200 and "Nobody to escalate to" in page.text
+    assert 'href="/admin/escalations"' in admin.get("/admin/users").text  # in the menu
+    assert "Alerts waiting:" in page.text

@@ -104,6 +104,24 @@ def test_a_serious_incident_reaches_the_inbox_and_one_click_acknowledges_it(clie
         assert page.status_code == 200 and MISSING not in page.headers, language
 
 
+def test_the_psychologist_opens_her_alerts_inbox_and_the_alert_her_message_links_to(client_for, demo):
+    inspector = client_for(INSPECTOR, "en")
+    enrolment = demo["enrolments"][4]
+    code = enrolment["participant_code"]
+    assert _report_incident(inspector, enrolment["id"], details=f"At her work ({uuid.uuid4().hex[:8]}).").status_code == 302
+    psychologist = client_for(enrolment["psychologist_id"], "en")
+    notification_id = wait_until(lambda: _waiting_alert_about(psychologist, code, "critical"), timeout=30,
+                                 what=f"a critical alert about {code} in the psychologist's inbox")
+    inbox = psychologist.get("/alerts")
+    assert inbox.status_code == 200 and 'href="/alerts"' in inbox.text  # her own inbox, in her menu
+    page = psychologist.get(f"/alerts/{notification_id}")  # where the link in her e-mail leads
+    assert page.status_code == 200 and code in page.text and "You are his psychologist." in page.text
+    assert "/participants/" not in page.text  # his case pages are not hers
+    for language in LANGUAGES:
+        answer = client_for(enrolment["psychologist_id"], language).get(f"/alerts/{notification_id}")
+        assert answer.status_code == 200 and MISSING not in answer.headers, language
+
+
 def test_a_double_tap_on_the_incident_form_records_it_once(client_for, demo):
     client = client_for(INSPECTOR, "en")
     enrolment_id = demo["enrolments"][5]["id"]

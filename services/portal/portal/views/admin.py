@@ -670,3 +670,24 @@ def audit_log() -> Any:
         source_options=[(s, SOURCE_NAMES[s]) for s in AUDIT_SOURCES],
         action_options=list(ACTION_NAMES.items()), action_names=ACTION_NAMES,
         page_url=lambda n: url_for("admin.audit_log", page=n, **kept))
+
+
+# -- alerts nobody can be escalated to ----------------------------------------------------------------------------
+UNASSIGNED_PAGE_SIZE = 50
+
+
+@bp.get("/admin/escalations")
+@allow(Role.ADMINISTRATOR)
+def unassigned() -> Any:
+    """Alerts that found nobody to escalate to: no active supervisor above the person who has not answered, in the
+    directory or in the man's district or region. Notify tries each again; a supervisor added or set here is found
+    at the next try."""
+    page = page_number(request.args, 1_000_000)
+    body = api().get("notify", "/escalations/unassigned", page=page, page_size=UNASSIGNED_PAGE_SIZE)
+    return render_template(
+        "admin/unassigned.html", items=body["items"], total=body["total"], page=page,
+        pages=max(1, math.ceil(body["total"] / body["page_size"])), role_names=ROLE_NAMES,
+        level_names=UNASSIGNED_LEVELS, page_url=lambda n: url_for("admin.unassigned", page=n))
+
+
+UNASSIGNED_LEVELS = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}

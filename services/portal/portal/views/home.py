@@ -24,7 +24,8 @@ START = {
 
 # (endpoint, label) per role, in menu order.
 MENU: dict[str, list[tuple[str, Any]]] = {
-    "psychologist": [("psychologist.today", _l("Today")), ("psychologist.cohorts", _l("My cohorts"))],
+    "psychologist": [("psychologist.today", _l("Today")), ("psychologist.cohorts", _l("My cohorts")),
+                     ("inspector.alerts", _l("Alerts"))],
     "inspector": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("My participants")),
                   ("inspector.orders", _l("Protection orders")), ("inspector.refer", _l("Refer a participant"))],
     "supervisor": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants")),
@@ -34,7 +35,7 @@ MENU: dict[str, list[tuple[str, Any]]] = {
     "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
                       ("admin.programmes", _l("Programmes")), ("manager.dashboard", _l("Dashboard")),
-                      ("admin.audit_log", _l("Audit log"))],
+                      ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
 }
 
 ROLE_NAMES = {

@@ -23,7 +23,7 @@ from .common import form_key, local_today, page_number, staff_names
 bp = Blueprint("inspector", __name__)
 
 CASE_READERS = (Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER)
-ALERT_READERS = (*CASE_READERS, Role.MANAGER)
+ALERT_READERS = (*CASE_READERS, Role.MANAGER, Role.PSYCHOLOGIST)  # her alerts: the link in each opens it here
 REPORTERS = (Role.INSPECTOR, Role.SUPERVISOR)
 PAGE_SIZE = 25
 WAITING_SHOWN = 200  # unacknowledged alerts listed at once: more than that is a case for the supervisor anyway
@@ -48,7 +48,14 @@ INCIDENT_SOURCES = {"inspector": _l("Prevention inspector"), "victim_support": _
 ORDER_STATUSES = {"active": _l("In force"), "expired": _l("Expired"), "revoked": _l("Revoked")}
 FLAG_STATUSES = {"open": _l("Not yet acknowledged"), "acknowledged": _l("Acknowledged"), "resolved": _l("Resolved")}
 ALERT_KINDS = {"alert": _l("Risk flag"), "escalation": _l("Escalation: not answered in time"),
-               "level_rise": _l("His risk level rose")}
+               "level_rise": _l("His risk level rose"), "safety_notice": _l("What bears on her safety")}
+NOTICE_NAMES = {
+    "critical_flag": _l("A critical risk flag was raised"), "suspended": _l("His programme was suspended"),
+    "exited": _l("He left the programme"), "dropout": _l("He was taken out of the programme for not keeping to it"),
+    "excluded": _l("He was not admitted to the programme"), "completed": _l("He completed the programme"),
+    "order_issued": _l("A new protection order was issued"), "order_expiring": _l("His protection order runs out soon"),
+    "order_ended": _l("His protection order has ended"),
+}
 RESPONSIBILITIES = {
     "inspector": _l("You are his prevention inspector."), "psychologist": _l("You are his psychologist."),
     "victim_support": _l("You support the victim."), "supervisor": _l("You supervise the person responsible."),
@@ -80,6 +87,7 @@ def _labels() -> dict[str, Any]:
     return {"level_names": LEVEL_NAMES, "enrolment_statuses": ENROLMENT_STATUSES, "incident_kinds": INCIDENT_KINDS,
             "severities": SEVERITIES, "incident_sources": INCIDENT_SOURCES, "order_statuses": ORDER_STATUSES,
             "flag_statuses": FLAG_STATUSES, "alert_kinds": ALERT_KINDS, "responsibilities": RESPONSIBILITIES,
+            "notice_names": NOTICE_NAMES,
             "channels": CHANNELS, "delivery_statuses": DELIVERY_STATUSES, "delivery_purposes": DELIVERY_PURPOSES,
             "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS,
             "new_form_key": lambda: str(uuid.uuid4()),

@@ -5,9 +5,6 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-30 23:47:15.959685
 """
-import json
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -16,6 +13,15 @@ revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
+
+# the routing rules as they were when this was written (defaults/routing.json has moved on since)
+ROUTING_V1 = [
+    {"id": "flag.critical", "event": "risk.flag.raised", "levels": ["critical"], "recipients": ["inspector", "psychologist"], "channels": ["email", "telegram", "sms"], "timing": "immediate"},
+    {"id": "flag.high", "event": "risk.flag.raised", "levels": ["high"], "recipients": ["inspector", "psychologist"], "channels": ["email", "telegram"], "timing": "immediate"},
+    {"id": "flag.medium", "event": "risk.flag.raised", "levels": ["medium"], "recipients": ["inspector", "psychologist"], "channels": ["email"], "timing": "immediate"},
+    {"id": "flag.low", "event": "risk.flag.raised", "levels": ["low"], "recipients": ["inspector", "psychologist"], "channels": ["email"], "timing": "digest"},
+    {"id": "level.rise", "event": "risk.level.changed", "levels": ["high", "critical"], "recipients": ["victim_support"], "channels": ["email", "sms"], "timing": "immediate"},
+]
 
 
 def upgrade() -> None:
@@ -84,10 +90,9 @@ def upgrade() -> None:
     op.execute("UPDATE notification SET kind = 'level_rise' WHERE responsibility = 'victim_support'")
     op.create_index("ix_notification_waiting", "notification", ["escalate_from"],
                     postgresql_where=sa.text("acknowledged_at IS NULL AND escalated_at IS NULL"))
-    defaults = Path(__file__).resolve().parents[2] / "defaults" / "routing.json"
     op.bulk_insert(sa.table('routing_rule_set', sa.column('version', sa.Integer), sa.column('rules', postgresql.JSONB),
                             sa.column('note', sa.Text), sa.column('created_by', sa.String)),
-                   [{"version": 1, "rules": json.loads(defaults.read_text()), "created_by": "qadam",
+                   [{"version": 1, "rules": ROUTING_V1, "created_by": "qadam",
                      "note": "Qadam's routing: high and critical at once over every channel, low in the daily digest."}])
 
 
