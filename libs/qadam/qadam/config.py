@@ -167,7 +167,8 @@ class Settings:
     portal_token_ttl_seconds: int = _setting(
         "QADAM_PORTAL_TOKEN_TTL_SECONDS", 300,
         "portal: life of the RS256 token it signs for a signed-in user's calls to the services (renewed as it nears "
-        "its end).")
+        "its end). The services read it too: they refuse a token that lives longer (`exp` - `iat`) than this plus "
+        "QADAM_JWT_LEEWAY_SECONDS, so set it alike for all of them.")
     portal_idle_minutes: int = _setting(
         "QADAM_PORTAL_IDLE_MINUTES", 30, "portal: a sign-in with no request for this long is signed out.")
     portal_session_hours: int = _setting(

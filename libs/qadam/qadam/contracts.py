@@ -43,6 +43,9 @@ class CohortCreated(EventSchema):
         "description": "The programme version's ordered modules: [{number, topic}]."})
     schedule = fields.Dict(load_default=dict, metadata={"description": "{weekdays (ISO), time (HH:MM), place}."})
     session_minutes = Integer(load_default=None, allow_none=True)
+    absence_call_hours = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
+        "description": "After an unexcused absence his psychologist calls him within this many hours of the session "
+                       "(statutory 48); null or absent: 48. Added later in v1."})
 
 
 class CohortUpdated(CohortCreated):
@@ -170,6 +173,9 @@ class WarningSignObserved(EventSchema):
     sign = fields.String(required=True, validate=validate.OneOf(WARNING_SIGNS))
     observed_by = fields.String(required=True)
     observed_at = fields.AwareDateTime(required=True)
+    session_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "When the session took place (its start), which `observed_at` (when it was typed in) may be "
+                       "days after; added later in v1: absent in older events."})
 
 
 class AttendanceAmended(AttendanceRecorded):
@@ -178,6 +184,35 @@ class AttendanceAmended(AttendanceRecorded):
 
     amendment_id = fields.UUID(required=True)
     old_status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
+
+
+CALL_OUTCOMES = ("reached", "no_answer", "unreachable", "refused")
+
+
+class CallOverdue(EventSchema):
+    """His psychologist has not recorded the call due after his unexcused absence, and its time is past."""
+
+    call_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    cohort_id = fields.UUID(required=True)
+    session_id = fields.UUID(required=True)
+    session_number = Integer(required=True)
+    absence_on = fields.Date(required=True, metadata={"description": "The local date of the session he missed."})
+    due_at = fields.AwareDateTime(required=True)
+    psychologist_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "The cohort's psychologist who was to call (the first facilitator); null if it has none."})
+
+
+class CallRecorded(EventSchema):
+    """The psychologist recorded the call after his unexcused absence: its outcome, never what was said."""
+
+    call_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    outcome = fields.String(required=True, validate=validate.OneOf(CALL_OUTCOMES))
+    called_at = fields.AwareDateTime(required=True)
+    called_by = fields.String(required=True)
 
 
 class FlagRaised(EventSchema):
@@ -308,6 +343,12 @@ WARNING_SIGN_OBSERVED = catalog.register(EventType(
 ATTENDANCE_AMENDED = catalog.register(EventType(
     "sessions.attendance.amended", 1, "sessions", AttendanceAmended,
     "A recorded attendance mark was corrected (who, when and why stay in sessions); the others recompute."))
+CALL_OVERDUE = catalog.register(EventType(
+    "sessions.call.overdue", 1, "sessions", CallOverdue,
+    "The call his psychologist owes a participant after an unexcused absence was not recorded in time (once per call)."))
+CALL_RECORDED = catalog.register(EventType(
+    "sessions.call.recorded", 1, "sessions", CallRecorded,
+    "His psychologist recorded the call after an unexcused absence, with its outcome."))
 FLAG_RAISED = catalog.register(EventType(
     "risk.flag.raised", 1, "risk", FlagRaised,
     "A risk rule fired for an enrolment; carries the rule, its level and the facts that fired it."))

@@ -321,7 +321,8 @@ class SessionAttendance(MethodView):
             observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
                          "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
                          "session_number": session.number, "sign": sign, "observed_by": principal.user_id,
-                         "observed_at": now} for m in marks for sign in signs[str(m["enrolment_id"])]]
+                         "observed_at": now, "session_at": session.scheduled_at}
+                        for m in marks for sign in signs[str(m["enrolment_id"])]]
             add_events(s, "sessions.warning_sign.observed", observed, producer=SERVICE)  # risk acts on each
             if session.status != SessionStatus.HELD.value:
                 sessions = cast(sa.Table, GroupSession.__table__)

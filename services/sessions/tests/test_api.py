@@ -167,6 +167,19 @@ def test_participation_homework_and_each_warning_sign_are_recorded_and_signs_pub
     assert unknown.status_code == 422
 
 
+def test_a_warning_sign_typed_in_days_later_names_when_the_session_took_place(app_for, token, group):
+    client = app_for("sessions").test_client()
+    held = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    sid = schedule(client, group, token, when=held)
+    recorded = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist", **URGUT)),
+                           json={"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present",
+                                            "warning_signs": ["threat_to_kill"]}]})
+    assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    [sign] = [e["data"] for e in events_for(group, sid) if e["type"] == "sessions.warning_sign.observed"]
+    assert datetime.fromisoformat(sign["session_at"]) == held
+    assert datetime.fromisoformat(sign["observed_at"]) - held > timedelta(days=2)
+
+
 def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_reads_it(app_for, token, group, stack):
     from qadam import sealing
     from sessions.notes import reseal_all
