@@ -188,6 +188,57 @@ def test_a_nul_character_in_an_otherwise_valid_body_is_refused_for_that_field_an
         assert accepted.status_code == 201, accepted.get_data(as_text=True)
 
 
+# -- JSON that Python's parser takes but no service can keep ------------------------------------------------------
+PLACEHOLDER = "__bad_value__"
+UNSAFE_JSON = {
+    "nested 1,000 deep": "[" * 1000 + "]" * 1000,
+    "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+    "NaN": "NaN",
+    "Infinity": "Infinity",
+    "-Infinity": "-Infinity",
+    "a lone high surrogate": '"Module \\ud800 1"',
+    "a lone low surrogate": '"\\udfff"',
+}
+
+
+def with_unsafe_value(service: str, case: dict[str, Any], value: str) -> bytes:
+    """The case's valid body (without its NUL) as JSON text, with `value` (raw JSON) in its text field."""
+    body = json.loads(json.dumps(case["body"]).replace("\\u0000", " "))
+    if service == "risk":
+        body["definition"]["name"] = PLACEHOLDER
+    else:
+        body[case["field"]] = PLACEHOLDER
+    return json.dumps(body).replace(f'"{PLACEHOLDER}"', value).encode()
+
+
+@pytest.mark.parametrize("service", sorted(JSON_ENDPOINTS))
+@pytest.mark.parametrize("kind", list(UNSAFE_JSON))
+def test_json_nested_too_deep_nan_infinity_or_a_lone_surrogate_is_a_4xx_problem_and_nothing_is_stored(
+        service, kind, app_for, token, stack):
+    case = nul_case(service, app_for, token, stack)
+    client, path, headers = case["client"], case["path"], case["headers"]
+    before = stored(service, case)
+    response = client.post(path, data=with_unsafe_value(service, case, UNSAFE_JSON[kind]),
+                           headers={**headers, "Content-Type": "application/json"})
+    problem = assert_problem(response, 400, 422)
+    assert "Traceback" not in json.dumps(problem)
+    assert stored(service, case) == before
+
+
+@pytest.mark.parametrize("kind", ["nested 1,000 deep", "NaN", "a lone high surrogate"])
+def test_the_refusal_of_unsafe_json_says_what_was_wrong(kind, app_for, token, stack):
+    case = nul_case("sessions", app_for, token, stack)
+    response = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, UNSAFE_JSON[kind]),
+                                   headers={**case["headers"], "Content-Type": "application/json"})
+    detail = assert_problem(response, 400)["detail"]
+    assert {"nested 1,000 deep": "nested deeper", "NaN": "`NaN` is not a number",
+            "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
+    # a character above U+FFFF sent as a surrogate pair is a character like any other
+    pair = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, '"Module \\ud83d\\ude42"'),
+                               headers={**case["headers"], "Content-Type": "application/json"})
+    assert pair.status_code in (201, 409), pair.get_data(as_text=True)
+
+
 # -- numbers ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [0.005, 2.5, True, "3.5"])
 def test_a_fraction_where_a_whole_number_is_asked_is_refused_not_cut_off(value, app_for, token):
