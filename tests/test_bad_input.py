@@ -239,6 +239,44 @@ def test_the_refusal_of_unsafe_json_says_what_was_wrong(kind, app_for, token, st
     assert pair.status_code in (201, 409), pair.get_data(as_text=True)
 
 
+# -- dates outside 1900-2100 -----------------------------------------------------------------------------------------
+FAR_DATES = ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"]
+
+
+def dated_case(what: str, value: str, app_for: Callable[[str], Any], token: Callable[..., str],
+               stack: Any) -> tuple[Any, str, dict[str, str], dict[str, Any], str]:
+    """(client, path, headers, body, field): a POST each service would judge on its date alone."""
+    inspector = bearer(token("insp-dates", "inspector", region=REGION, district=DISTRICT))
+    if what == "birth date":
+        return (app_for("enrollment").test_client(), "/participants", inspector,
+                {"full_name": "Sana Chegarasi", "birth_date": value, "region": REGION, "district": DISTRICT},
+                "birth_date")
+    if what == "order issued":
+        return (app_for("enrollment").test_client(), "/protection-orders", inspector,
+                {"number": "HO-DATES-1", "participant_id": str(uuid.uuid4()), "region": REGION, "district": DISTRICT,
+                 "issued_on": value, "expires_on": "2100-12-31"}, "issued_on")
+    if what == "incident":
+        return (app_for("risk").test_client(), f"/enrolments/{uuid.uuid4()}/incidents", inspector,
+                {"kind": "order_breach", "occurred_on": value, "severity": "serious"}, "occurred_on")
+    case = nul_case("sessions", app_for, token, stack)
+    return case["client"], case["path"], case["headers"], {"number": 1, "scheduled_at": f"{value}T10:00:00+05:00"}, \
+        "scheduled_at"
+
+
+@pytest.mark.parametrize("what", ["birth date", "order issued", "incident", "session"])
+@pytest.mark.parametrize("value", FAR_DATES)
+def test_a_date_outside_1900_to_2100_is_a_422_naming_the_range(what, value, app_for, token, stack):
+    client, path, headers, body, field = dated_case(what, value, app_for, token, stack)
+    problem = assert_problem(client.post(path, json=body, headers=headers), 422)
+    assert "1900-01-01 to 2100-12-31" in json.dumps(problem["errors"][field]), problem
+
+
+def test_a_session_on_the_last_day_of_2100_is_taken(app_for, token, stack):
+    client, path, headers, body, _ = dated_case("session", "2100-12-31", app_for, token, stack)
+    created = client.post(path, json=body, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+
+
 # -- numbers ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [0.005, 2.5, True, "3.5"])
 def test_a_fraction_where_a_whole_number_is_asked_is_refused_not_cut_off(value, app_for, token):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import FLAG_LEVELS
-from qadam.schema_fields import Integer, place
+from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 
 from .domain import DISCLAIMER
@@ -51,7 +51,7 @@ class ResolveIn(ma.Schema):
 
 class IncidentIn(ma.Schema):
     kind = fields.String(required=True, validate=validate.OneOf(INCIDENT_KINDS))
-    occurred_on = fields.Date(required=True)
+    occurred_on = Date(required=True)
     severity = fields.String(required=True, validate=validate.OneOf(INCIDENT_SEVERITIES))
     details = fields.String(load_default=None, allow_none=True, metadata={
         "description": "What happened, in a few words: sealed at rest; a support worker's details are read by "

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import WARNING_SIGNS
-from qadam.schema_fields import Integer
+from qadam.schema_fields import AwareDateTime, Integer
 from qadam.web import PageArgs, page_schema
 
 from .domain import AttendanceStatus
@@ -29,7 +29,7 @@ class SessionIn(ma.Schema):
         if (data["kind"] == "group") != (data.get("enrolment_id") is None):
             raise ma.ValidationError("An intake, one-to-one or make-up session names its participant; a group "
                                      "session does not.", "enrolment_id")
-    scheduled_at = fields.AwareDateTime(required=True, metadata={"description": "Start, with its time zone."})
+    scheduled_at = AwareDateTime(required=True, metadata={"description": "Start, with its time zone."})
     topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
@@ -54,7 +54,7 @@ class FidelityIn(ma.Schema):
 
 
 class SessionChange(ma.Schema):
-    scheduled_at = fields.AwareDateTime(metadata={"description": "A new start (rescheduling)."})
+    scheduled_at = AwareDateTime(metadata={"description": "A new start (rescheduling)."})
     place = fields.String(allow_none=True, validate=validate.Length(max=300))
     cancel = fields.Boolean(load_default=False, metadata={"description": "Cancel it: it counts against nobody."})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500),
