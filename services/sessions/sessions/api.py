@@ -48,12 +48,14 @@ TAKING_PART = {
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 
 
-def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool) -> CohortView:
-    """The cohort if the caller may see it (or, with `facilitating`, work in it as its psychologist)."""
+def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool,
+            asked: tuple[str, uuid.UUID] | None = None) -> CohortView:
+    """The cohort if the caller may see it (or, with `facilitating`, work in it as its psychologist). `asked`: the
+    record the caller asked for by id (a session, an enrolment), which a refusal names instead of its cohort."""
     cohort = s.get(CohortView, cohort_id)
     if cohort is None:
-        raise not_found("cohort", cohort_id)
-    _check_cohort_access(principal, cohort, facilitating=facilitating)
+        raise not_found(*(asked or ("cohort", cohort_id)))
+    _check_cohort_access(principal, cohort, facilitating=facilitating, asked=asked)
     return cohort
 
 
@@ -66,16 +68,19 @@ class CohortScope(Protocol):
     facilitator_ids: list[str]
 
 
-def _check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitating: bool) -> None:
-    cohort_id = cohort.cohort_id
+def _check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitating: bool,
+                         asked: tuple[str, uuid.UUID] | None = None) -> None:
+    """Refuse a caller who may not see the cohort (or work in it) with the 404 of the record they asked for: the
+    same words, byte for byte, as for an id that names nothing, so that a refusal tells nobody what exists."""
     is_facilitator = principal.user_id in cohort.facilitator_ids
     if principal.role == Role.PSYCHOLOGIST:
-        if not is_facilitator or not principal.has_area:
-            raise not_found("cohort", cohort_id)
-    elif facilitating and principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
+        visible = is_facilitator and principal.has_area
+    else:
+        visible = principal.covers(region=cohort.region, district=cohort.district)
+    if not visible:
+        raise not_found(*(asked or ("cohort", cohort.cohort_id)))
+    if facilitating and principal.role not in (Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR):
         raise Problem(403, "Only the cohort's facilitators record its sessions.")
-    elif not principal.covers(region=cohort.region, district=cohort.district):
-        raise not_found("cohort", cohort_id)
 
 
 @blp.route("/cohorts/<uuid:cohort_id>/sessions")
@@ -202,7 +207,7 @@ class AttendanceHistory(MethodView):
             principal = current_principal()
             # his responsible inspector reads it wherever the cohort meets; everyone else as the cohort allows
             if not (principal.role == Role.INSPECTOR and principal.assigned(entry.inspector_id)):
-                _cohort(s, principal, entry.cohort_id, facilitating=False)
+                _cohort(s, principal, entry.cohort_id, facilitating=False, asked=("enrolment", enrolment_id))
             query = (sa.select(AttendanceMark, GroupSession)
                      .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
                      .where(AttendanceMark.enrolment_id == enrolment_id)
@@ -289,7 +294,7 @@ class SessionAttendance(MethodView):
             taking_part = TAKING_PART[session.kind]
             roster = {k: code for k, (code, status) in (session.roster or {}).items() if status in taking_part
                       and (session.only_for is None or k == str(session.only_for))}
-            _check_cohort_access(principal, session, facilitating=True)
+            _check_cohort_access(principal, session, facilitating=True, asked=("session", session_id))
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:
                 raise conflict(refusal)
@@ -424,7 +429,7 @@ def _session(s: Session, session_id: uuid.UUID, *, facilitating: bool, lock: boo
     session = s.get(GroupSession, session_id, with_for_update=lock)
     if session is None:
         raise not_found("session", session_id)
-    _cohort(s, current_principal(), session.cohort_id, facilitating=facilitating)
+    _cohort(s, current_principal(), session.cohort_id, facilitating=facilitating, asked=("session", session_id))
     return session
 
 
