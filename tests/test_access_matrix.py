@@ -288,6 +288,37 @@ def test_a_psychologist_sees_only_the_cohorts_he_facilitates(scoped: dict[str, A
 
 
 @pytest.mark.e2e
+def test_a_404_for_a_record_outside_the_callers_area_reads_exactly_as_one_for_a_record_that_does_not_exist(
+        scoped: dict[str, Any]) -> None:
+    """No telling what exists: the body of a refusal is the body for an id that names nothing, byte for byte but for
+    the id itself (one request id for both, as the story sends)."""
+    here, there = scoped["here"], scoped["there"]
+    enrolment_id, participant_id = scoped["enrolment"]["id"], scoped["participant_id"]
+    session_id, cohort_id = scoped["session"]["id"], scoped["group"]["cohort"]["id"]
+    reads = [("enrollment", "/enrolments/{}", enrolment_id), ("enrollment", "/participants/{}", participant_id),
+             ("enrollment", "/cohorts/{}", cohort_id), ("sessions", "/sessions/{}", session_id),
+             ("sessions", "/sessions/{}/attendance", session_id), ("sessions", "/enrolments/{}/attendance", enrolment_id),
+             ("sessions", "/cohorts/{}/sessions", cohort_id), ("risk", "/enrolments/{}/risk", enrolment_id),
+             ("risk", "/enrolments/{}/incidents", enrolment_id)]
+    for who in (scoped["next_district_inspector"], there.inspector, there.psychologist, scoped["colleague"]):
+        for service, path, existing in reads:
+            nothing = str(uuid.uuid4())
+            refused = here.call("GET", service, path.format(existing), who)
+            missing = here.call("GET", service, path.format(nothing), who)
+            assert refused.status_code == missing.status_code == 404, (service, path, refused.status_code)
+            assert refused.content.replace(existing.encode(), nothing.encode()) == missing.content, (service, path)
+    # referring a man of another region to one's own group: as for a man who does not exist
+    far_cohort = scoped["far_group"]["cohort"]["id"]
+    referral = {"cohort_id": far_cohort, "inspector_id": there.inspector_id, "psychologist_id": there.psychologist_id,
+                "referral_source": "inspector_initiative"}
+    nothing = str(uuid.uuid4())
+    refused = here.call("POST", "enrollment", "/enrolments", there.inspector, {**referral, "participant_id": participant_id})
+    missing = here.call("POST", "enrollment", "/enrolments", there.inspector, {**referral, "participant_id": nothing})
+    assert refused.status_code == missing.status_code == 422, refused.text
+    assert refused.content.replace(participant_id.encode(), nothing.encode()) == missing.content
+
+
+@pytest.mark.e2e
 def test_an_inspector_sees_his_districts_participants_and_no_others(scoped: dict[str, Any]) -> None:
     here, there = scoped["here"], scoped["there"]
     enrolment_id, participant_id = scoped["enrolment"]["id"], scoped["participant_id"]
