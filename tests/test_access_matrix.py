@@ -197,6 +197,9 @@ def bad_tokens(jwt_keys: tuple[Path, Path]) -> dict[str, str]:
         "no expiry": jwt.encode({k: v for k, v in claims.items() if k != "exp"}, private, algorithm="RS256"),
         "not a token": "not-a-jwt",
         "tampered claims": _tampered(issue_token(private, **{**good, "role": Role.PSYCHOLOGIST}), claims),
+        # signed with the portal's key, but not as the portal signs: living a year, or `exp` as text
+        "living a year": issue_token(private, **good, ttl_seconds=365 * 86400),
+        "exp as text": jwt.encode({**claims, "exp": str(now + 600)}, private, algorithm="RS256"),
     }
 
 
