@@ -93,6 +93,9 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # confidential notes: the cohort's psychologists, and nobody else, whatever their rank
         ("GET", "/sessions/{session_id}/notes"): frozenset({PSY}),
         ("POST", "/sessions/{session_id}/notes"): frozenset({PSY}),
+        # the call after an unexcused absence: listed for the staff who answer for him, recorded by his psychologist
+        ("GET", "/calls"): STAFF,
+        ("POST", "/calls/{call_id}/outcome"): frozenset({PSY}),
     },
     "risk": {
         **COMMON,

@@ -197,6 +197,9 @@ def bad_tokens(jwt_keys: tuple[Path, Path]) -> dict[str, str]:
         "no expiry": jwt.encode({k: v for k, v in claims.items() if k != "exp"}, private, algorithm="RS256"),
         "not a token": "not-a-jwt",
         "tampered claims": _tampered(issue_token(private, **{**good, "role": Role.PSYCHOLOGIST}), claims),
+        # signed with the portal's key, but not as the portal signs: living a year, or `exp` as text
+        "living a year": issue_token(private, **good, ttl_seconds=365 * 86400),
+        "exp as text": jwt.encode({**claims, "exp": str(now + 600)}, private, algorithm="RS256"),
     }
 
 
@@ -285,6 +288,37 @@ def test_a_psychologist_sees_only_the_cohorts_he_facilitates(scoped: dict[str, A
     # nor may the colleague write into a group that is not his
     assert here.call("POST", "sessions", f"/sessions/{session_id}/notes", scoped["colleague"],
                      {"enrolment_id": enrolment_id, "text": "not mine to write"}).status_code == 404
+
+
+@pytest.mark.e2e
+def test_a_404_for_a_record_outside_the_callers_area_reads_exactly_as_one_for_a_record_that_does_not_exist(
+        scoped: dict[str, Any]) -> None:
+    """No telling what exists: the body of a refusal is the body for an id that names nothing, byte for byte but for
+    the id itself (one request id for both, as the story sends)."""
+    here, there = scoped["here"], scoped["there"]
+    enrolment_id, participant_id = scoped["enrolment"]["id"], scoped["participant_id"]
+    session_id, cohort_id = scoped["session"]["id"], scoped["group"]["cohort"]["id"]
+    reads = [("enrollment", "/enrolments/{}", enrolment_id), ("enrollment", "/participants/{}", participant_id),
+             ("enrollment", "/cohorts/{}", cohort_id), ("sessions", "/sessions/{}", session_id),
+             ("sessions", "/sessions/{}/attendance", session_id), ("sessions", "/enrolments/{}/attendance", enrolment_id),
+             ("sessions", "/cohorts/{}/sessions", cohort_id), ("risk", "/enrolments/{}/risk", enrolment_id),
+             ("risk", "/enrolments/{}/incidents", enrolment_id)]
+    for who in (scoped["next_district_inspector"], there.inspector, there.psychologist, scoped["colleague"]):
+        for service, path, existing in reads:
+            nothing = str(uuid.uuid4())
+            refused = here.call("GET", service, path.format(existing), who)
+            missing = here.call("GET", service, path.format(nothing), who)
+            assert refused.status_code == missing.status_code == 404, (service, path, refused.status_code)
+            assert refused.content.replace(existing.encode(), nothing.encode()) == missing.content, (service, path)
+    # referring a man of another region to one's own group: as for a man who does not exist
+    far_cohort = scoped["far_group"]["cohort"]["id"]
+    referral = {"cohort_id": far_cohort, "inspector_id": there.inspector_id, "psychologist_id": there.psychologist_id,
+                "referral_source": "inspector_initiative"}
+    nothing = str(uuid.uuid4())
+    refused = here.call("POST", "enrollment", "/enrolments", there.inspector, {**referral, "participant_id": participant_id})
+    missing = here.call("POST", "enrollment", "/enrolments", there.inspector, {**referral, "participant_id": nothing})
+    assert refused.status_code == missing.status_code == 422, refused.text
+    assert refused.content.replace(participant_id.encode(), nothing.encode()) == missing.content
 
 
 @pytest.mark.e2e

@@ -188,6 +188,95 @@ def test_a_nul_character_in_an_otherwise_valid_body_is_refused_for_that_field_an
         assert accepted.status_code == 201, accepted.get_data(as_text=True)
 
 
+# -- JSON that Python's parser takes but no service can keep ------------------------------------------------------
+PLACEHOLDER = "__bad_value__"
+UNSAFE_JSON = {
+    "nested 1,000 deep": "[" * 1000 + "]" * 1000,
+    "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+    "NaN": "NaN",
+    "Infinity": "Infinity",
+    "-Infinity": "-Infinity",
+    "a lone high surrogate": '"Module \\ud800 1"',
+    "a lone low surrogate": '"\\udfff"',
+}
+
+
+def with_unsafe_value(service: str, case: dict[str, Any], value: str) -> bytes:
+    """The case's valid body (without its NUL) as JSON text, with `value` (raw JSON) in its text field."""
+    body = json.loads(json.dumps(case["body"]).replace("\\u0000", " "))
+    if service == "risk":
+        body["definition"]["name"] = PLACEHOLDER
+    else:
+        body[case["field"]] = PLACEHOLDER
+    return json.dumps(body).replace(f'"{PLACEHOLDER}"', value).encode()
+
+
+@pytest.mark.parametrize("service", sorted(JSON_ENDPOINTS))
+@pytest.mark.parametrize("kind", list(UNSAFE_JSON))
+def test_json_nested_too_deep_nan_infinity_or_a_lone_surrogate_is_a_4xx_problem_and_nothing_is_stored(
+        service, kind, app_for, token, stack):
+    case = nul_case(service, app_for, token, stack)
+    client, path, headers = case["client"], case["path"], case["headers"]
+    before = stored(service, case)
+    response = client.post(path, data=with_unsafe_value(service, case, UNSAFE_JSON[kind]),
+                           headers={**headers, "Content-Type": "application/json"})
+    problem = assert_problem(response, 400, 422)
+    assert "Traceback" not in json.dumps(problem)
+    assert stored(service, case) == before
+
+
+@pytest.mark.parametrize("kind", ["nested 1,000 deep", "NaN", "a lone high surrogate"])
+def test_the_refusal_of_unsafe_json_says_what_was_wrong(kind, app_for, token, stack):
+    case = nul_case("sessions", app_for, token, stack)
+    response = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, UNSAFE_JSON[kind]),
+                                   headers={**case["headers"], "Content-Type": "application/json"})
+    detail = assert_problem(response, 400)["detail"]
+    assert {"nested 1,000 deep": "nested deeper", "NaN": "`NaN` is not a number",
+            "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
+    # a character above U+FFFF sent as a surrogate pair is a character like any other
+    pair = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, '"Module \\ud83d\\ude42"'),
+                               headers={**case["headers"], "Content-Type": "application/json"})
+    assert pair.status_code in (201, 409), pair.get_data(as_text=True)
+
+
+# -- dates outside 1900-2100 -----------------------------------------------------------------------------------------
+FAR_DATES = ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"]
+
+
+def dated_case(what: str, value: str, app_for: Callable[[str], Any], token: Callable[..., str],
+               stack: Any) -> tuple[Any, str, dict[str, str], dict[str, Any], str]:
+    """(client, path, headers, body, field): a POST each service would judge on its date alone."""
+    inspector = bearer(token("insp-dates", "inspector", region=REGION, district=DISTRICT))
+    if what == "birth date":
+        return (app_for("enrollment").test_client(), "/participants", inspector,
+                {"full_name": "Sana Chegarasi", "birth_date": value, "region": REGION, "district": DISTRICT},
+                "birth_date")
+    if what == "order issued":
+        return (app_for("enrollment").test_client(), "/protection-orders", inspector,
+                {"number": "HO-DATES-1", "participant_id": str(uuid.uuid4()), "region": REGION, "district": DISTRICT,
+                 "issued_on": value, "expires_on": "2100-12-31"}, "issued_on")
+    if what == "incident":
+        return (app_for("risk").test_client(), f"/enrolments/{uuid.uuid4()}/incidents", inspector,
+                {"kind": "order_breach", "occurred_on": value, "severity": "serious"}, "occurred_on")
+    case = nul_case("sessions", app_for, token, stack)
+    return case["client"], case["path"], case["headers"], {"number": 1, "scheduled_at": f"{value}T10:00:00+05:00"}, \
+        "scheduled_at"
+
+
+@pytest.mark.parametrize("what", ["birth date", "order issued", "incident", "session"])
+@pytest.mark.parametrize("value", FAR_DATES)
+def test_a_date_outside_1900_to_2100_is_a_422_naming_the_range(what, value, app_for, token, stack):
+    client, path, headers, body, field = dated_case(what, value, app_for, token, stack)
+    problem = assert_problem(client.post(path, json=body, headers=headers), 422)
+    assert "1900-01-01 to 2100-12-31" in json.dumps(problem["errors"][field]), problem
+
+
+def test_a_session_on_the_last_day_of_2100_is_taken(app_for, token, stack):
+    client, path, headers, body, _ = dated_case("session", "2100-12-31", app_for, token, stack)
+    created = client.post(path, json=body, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+
+
 # -- numbers ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [0.005, 2.5, True, "3.5"])
 def test_a_fraction_where_a_whole_number_is_asked_is_refused_not_cut_off(value, app_for, token):

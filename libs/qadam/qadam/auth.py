@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from flask import Flask, current_app, g, request
 from .config import Settings
 from .errors import Problem
 from .log import get_logger
+from .private_files import write_owner_only
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = get_logger(__name__)
@@ -119,7 +121,8 @@ class TokenVerifier:
     fetched when first needed and again when a token names a key not yet seen (the portal rotated its key)."""
 
     def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
-                 jwks_url: str | None = None, jwks_cooldown: float = 30.0) -> None:
+                 max_lifetime: int = Settings.portal_token_ttl_seconds, jwks_url: str | None = None,
+                 jwks_cooldown: float = 30.0) -> None:
         if public_key_pem is None and not jwks_url:
             raise ValueError("a public key or a JWKS URL is needed")
         self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
@@ -130,6 +133,9 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        # The portal's tokens live QADAM_PORTAL_TOKEN_TTL_SECONDS: a longer one (a day, a year) was not issued by a
+        # sign-in, and one that leaked must not open the services for longer than a sign-in's token would.
+        self._max_lifetime = max_lifetime
         # A signature check costs more than the rest of authorisation: a token verified once is
         # remembered (bounded, and only until it expires) so the next request with it skips the RSA.
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
@@ -141,7 +147,8 @@ class TokenVerifier:
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         if settings.jwks_url:
             verifier = cls(None, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                           leeway=settings.jwt_leeway_seconds, jwks_url=settings.jwks_url)
+                           leeway=settings.jwt_leeway_seconds, max_lifetime=settings.portal_token_ttl_seconds,
+                           jwks_url=settings.jwks_url)
             verifier.prefetch()
             return verifier
         path = settings.key_path("public")
@@ -150,7 +157,7 @@ class TokenVerifier:
                 f"No JWT public key at {path}: run `qadam keys` (development) or set QADAM_JWT_PUBLIC_KEY_FILE."
             )
         return cls(path.read_bytes(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                   leeway=settings.jwt_leeway_seconds)
+                   leeway=settings.jwt_leeway_seconds, max_lifetime=settings.portal_token_ttl_seconds)
 
     def verify(self, token: str) -> Principal:
         with self._lock:
@@ -215,6 +222,13 @@ class TokenVerifier:
             raise Problem(401, "The token has expired; sign in again.") from None
         except jwt.InvalidTokenError as exc:
             raise Problem(401, f"The token is not valid: {exc}.") from None
+        issued, expires = claims["iat"], claims["exp"]
+        # PyJWT reads "exp": "9999999999" (text) as a number; Qadam's tokens carry numbers and nothing else
+        if not (_seconds(issued) and _seconds(expires)):
+            raise Problem(401, "The token is not valid: its `iat` and `exp` must be numbers (seconds since 1970).")
+        if expires - issued > self._max_lifetime + self._leeway:
+            raise Problem(401, f"The token is not valid: it lives {expires - issued:g} seconds, longer than the "
+                               f"{self._max_lifetime} of a token the portal signs; sign in again.")
         try:
             role = Role(str(claims.get("role")))
         except ValueError:
@@ -225,7 +239,12 @@ class TokenVerifier:
             region=claims.get("region"),
             district=claims.get("district"),
             mahalla=claims.get("mahalla"),
-        ), float(claims["exp"])
+        ), float(expires)
+
+
+def _seconds(value: Any) -> bool:
+    """Whether a claim holds a time in seconds: a finite JSON number, not text, not true or false."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def init_auth(app: Flask, verifier: TokenVerifier) -> None:
@@ -278,15 +297,11 @@ def mark_public_endpoint(app: Flask, endpoint: str) -> None:
 def generate_keypair(private_path: Path, public_path: Path) -> None:
     """Write a new RSA key pair (development: `qadam keys`)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_path.parent.mkdir(parents=True, exist_ok=True)
-    public_path.parent.mkdir(parents=True, exist_ok=True)
-    private_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    private_path.chmod(0o600)
-    public_path.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    write_owner_only(private_path, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    # the public half too: nobody else on the machine needs it (the services get it from the portal's JWKS)
+    write_owner_only(public_path, key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def issue_token(
@@ -299,7 +314,7 @@ def issue_token(
     region: str | None = None,
     district: str | None = None,
     mahalla: str | None = None,
-    ttl_seconds: int = 3600,
+    ttl_seconds: int = Settings.portal_token_ttl_seconds,
     now: float | None = None,
 ) -> str:
     """Sign a token: the portal for a signed-in user; `qadam token` and tests directly. Its header names the key

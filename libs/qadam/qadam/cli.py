@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--region")
     token.add_argument("--district")
     token.add_argument("--mahalla")
-    token.add_argument("--ttl", type=int, default=3600, help="seconds the token lives (default 3600)")
+    token.add_argument("--ttl", type=int, help="seconds the token lives (default and most the services accept: "
+                                               "QADAM_PORTAL_TOKEN_TTL_SECONDS)")
 
     migrate = sub.add_parser("migrate", help="create and migrate services' databases")
     migrate.add_argument("services", nargs="*", default=list(SERVICES))
@@ -171,7 +172,7 @@ def _token(args: argparse.Namespace) -> int:
         return 1
     print(issue_token(path.read_bytes(), user_id=args.user, role=args.role, issuer=settings.jwt_issuer,
                       audience=settings.jwt_audience, region=args.region, district=args.district,
-                      mahalla=args.mahalla, ttl_seconds=args.ttl))
+                      mahalla=args.mahalla, ttl_seconds=args.ttl or settings.portal_token_ttl_seconds))
     return 0
 
 

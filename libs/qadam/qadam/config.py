@@ -117,6 +117,10 @@ class Settings:
         "(an assessment falling due); 0 turns the sweep off.")
     risk_recompute_chunk: int = _setting(
         "QADAM_RISK_RECOMPUTE_CHUNK", 1000, "risk: enrolments evaluated in one transaction of a recompute.")
+    call_scan_seconds: float = _setting(
+        "QADAM_CALL_SCAN_SECONDS", 60.0,
+        "sessions: how often the worker looks for calls after an unexcused absence that are overdue (each is "
+        "published once as `sessions.call.overdue`).")
     incident_details_max: int = _setting(
         "QADAM_RISK_INCIDENT_DETAILS_MAX", 4000, "risk: longest incident details accepted, in characters.")
     smtp_host: str = _setting("QADAM_SMTP_HOST", "127.0.0.1", "notify: SMTP server for e-mail alerts.")
@@ -167,7 +171,8 @@ class Settings:
     portal_token_ttl_seconds: int = _setting(
         "QADAM_PORTAL_TOKEN_TTL_SECONDS", 300,
         "portal: life of the RS256 token it signs for a signed-in user's calls to the services (renewed as it nears "
-        "its end).")
+        "its end). The services read it too: they refuse a token that lives longer (`exp` - `iat`) than this plus "
+        "QADAM_JWT_LEEWAY_SECONDS, so set it alike for all of them.")
     portal_idle_minutes: int = _setting(
         "QADAM_PORTAL_IDLE_MINUTES", 30, "portal: a sign-in with no request for this long is signed out.")
     portal_session_hours: int = _setting(

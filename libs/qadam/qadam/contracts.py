@@ -43,6 +43,9 @@ class CohortCreated(EventSchema):
         "description": "The programme version's ordered modules: [{number, topic}]."})
     schedule = fields.Dict(load_default=dict, metadata={"description": "{weekdays (ISO), time (HH:MM), place}."})
     session_minutes = Integer(load_default=None, allow_none=True)
+    absence_call_hours = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
+        "description": "After an unexcused absence his psychologist calls him within this many hours of the session "
+                       "(statutory 48); null or absent: 48. Added later in v1."})
 
 
 class CohortUpdated(CohortCreated):
@@ -226,9 +229,19 @@ class WarningSignObserved(EventSchema):
         "description": "When the session took place (a sign can be recorded days later); added later in v1."})
 
 
+class AttendanceAmended(AttendanceRecorded):
+    """A recorded mark corrected: the mark as it is now (`recorded_at` is the amendment's time, so it wins over
+    the first recording wherever the two meet) and what it was before."""
+
+    amendment_id = fields.UUID(required=True)
+    old_status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
+
+
+CALL_OUTCOMES = ("reached", "no_answer", "unreachable", "refused")
+
+
 class CallOverdue(EventSchema):
-    """After an unexcused absence the psychologist had to call him within the programme's hours, and no call is
-    recorded by then."""
+    """His psychologist has not recorded the call due after his unexcused absence, and its time is past."""
 
     call_id = fields.UUID(required=True)
     enrolment_id = fields.UUID(required=True)
@@ -236,17 +249,21 @@ class CallOverdue(EventSchema):
     cohort_id = fields.UUID(required=True)
     session_id = fields.UUID(required=True)
     session_number = Integer(required=True)
-    absence_on = fields.Date(required=True)
+    absence_on = fields.Date(required=True, metadata={"description": "The local date of the session he missed."})
     due_at = fields.AwareDateTime(required=True)
-    psychologist_id = fields.String(required=True)
+    psychologist_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "The cohort's psychologist who was to call (the first facilitator); null if it has none."})
 
 
-class AttendanceAmended(AttendanceRecorded):
-    """A recorded mark corrected: the mark as it is now (`recorded_at` is the amendment's time, so it wins over
-    the first recording wherever the two meet) and what it was before."""
+class CallRecorded(EventSchema):
+    """The psychologist recorded the call after his unexcused absence: its outcome, never what was said."""
 
-    amendment_id = fields.UUID(required=True)
-    old_status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
+    call_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(required=True)
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    outcome = fields.String(required=True, validate=validate.OneOf(CALL_OUTCOMES))
+    called_at = fields.AwareDateTime(required=True)
+    called_by = fields.String(required=True)
 
 
 class FlagRaised(EventSchema):
@@ -375,9 +392,6 @@ ORDER_EXPIRING = catalog.register(EventType(
 ORDER_ISSUED = catalog.register(EventType(
     "enrollment.order.issued", 1, "enrollment", OrderIssued,
     "A protection order was issued, with the date of his earlier order if any (a repeat order is an amber sign)."))
-CALL_OVERDUE = catalog.register(EventType(
-    "sessions.call.overdue", 1, "sessions", CallOverdue,
-    "The psychologist's call after an unexcused absence is overdue (not recorded within the programme's hours)."))
 SUPPORT_WORKER_CHANGED = catalog.register(EventType(
     "enrollment.support_worker.changed", 1, "enrollment", SupportWorkerChanged,
     "Her support worker was linked to an enrolment, changed or removed."))
@@ -397,6 +411,12 @@ WARNING_SIGN_OBSERVED = catalog.register(EventType(
 ATTENDANCE_AMENDED = catalog.register(EventType(
     "sessions.attendance.amended", 1, "sessions", AttendanceAmended,
     "A recorded attendance mark was corrected (who, when and why stay in sessions); the others recompute."))
+CALL_OVERDUE = catalog.register(EventType(
+    "sessions.call.overdue", 1, "sessions", CallOverdue,
+    "The call his psychologist owes a participant after an unexcused absence was not recorded in time (once per call)."))
+CALL_RECORDED = catalog.register(EventType(
+    "sessions.call.recorded", 1, "sessions", CallRecorded,
+    "His psychologist recorded the call after an unexcused absence, with its outcome."))
 FLAG_RAISED = catalog.register(EventType(
     "risk.flag.raised", 1, "risk", FlagRaised,
     "A risk rule fired for an enrolment; carries the rule, its level and the facts that fired it."))

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from .config import API_SERVICES, SERVICES, Settings
 from .gunicorn_conf import gunicorn_argv
+from .private_files import write_owner_only
 
 BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
@@ -59,6 +60,9 @@ def run() -> int:
     os.environ.setdefault("QADAM_JWT_PRIVATE_KEY_FILE", str(root / "var/keys/jwt-private.pem"))
     os.environ.setdefault("QADAM_JWT_PUBLIC_KEY_FILE", str(root / "var/keys/jwt-public.pem"))
     os.environ.setdefault("QADAM_LOG_FORMAT", "console")
+    # development: the demo tokens in var/demo-tokens.env serve a day's walk through the README, and the services
+    # refuse a token that lives longer than the portal's, so here both live 12 hours (production: 5 minutes)
+    os.environ.setdefault("QADAM_PORTAL_TOKEN_TTL_SECONDS", str(12 * 3600))
     problem = _check_servers(Settings.from_env("enrollment"))
     if problem:
         print(problem, file=sys.stderr)
@@ -200,18 +204,24 @@ def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
 
     def tok(user: str, role: str, region: str | None = None, district: str | None = None) -> str:
         return issue_token(private, user_id=user, role=role, issuer=settings.jwt_issuer,
-                           audience=settings.jwt_audience, ttl_seconds=12 * 3600, region=region, district=district)
+                           audience=settings.jwt_audience, ttl_seconds=settings.portal_token_ttl_seconds, region=region,
+                           district=district)
 
     tokens = demo_tokens(tok)
     seed_region(urls, tokens)
-    env = Path("var/demo-tokens.env")
-    env.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"export {k}={v}" for k, v in tokens.items()]
-    lines += [f"export {s.upper()}={u}" for s, u in urls.items()]
-    env.write_text("\n".join(lines) + "\n")
+    env = write_demo_tokens(Path("var/demo-tokens.env"), tokens, urls)
     if not quiet:
         print(f"seeded the demo region ({DISTRICT}); tokens in {env}")
     return 0
+
+
+def write_demo_tokens(path: Path, tokens: dict[str, str], urls: dict[str, str]) -> Path:
+    """The demo tokens and the services' addresses as a file to `source`, readable by its owner only: they are
+    bearer tokens, and another user of the machine holding one could act as that member of staff."""
+    lines = [f"export {k}={v}" for k, v in tokens.items()]
+    lines += [f"export {s.upper()}={u}" for s, u in urls.items()]
+    write_owner_only(path, "\n".join(lines) + "\n")
+    return path
 
 
 def demo_tokens(tok: Any) -> dict[str, str]:

@@ -29,6 +29,9 @@ def conflict(detail: str, **extensions: Any) -> Problem:
 
 
 def not_found(what: str, ident: object) -> Problem:
+    """The 404 of a record asked for by id, whether it does not exist or is not the caller's to see: the two must
+    read the same, byte for byte, so name what the caller asked for and the id they sent, never a record found
+    behind it (a session's cohort, an enrolment's participant)."""
     return Problem(404, f"No {what} with id {ident} exists (or it is not yours to see).")
 
 

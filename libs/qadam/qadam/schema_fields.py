@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 from typing import Any
 
@@ -16,6 +17,36 @@ class Integer(fields.Integer):
         if isinstance(value, float | decimal.Decimal) and value != int(value):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
+
+
+# The dates Qadam's records can hold: a birth date, an order, an incident, a session. Outside them a date is a
+# typing error (0026 for 2026), and date arithmetic near year 1 or 9999 overflows (a 500, not the caller's error).
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+_OUT_OF_RANGE = f"Give a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}."
+
+
+class Date(fields.Date):
+    """A calendar date from 1900-01-01 to 2100-12-31."""
+
+    default_error_messages = {"out_of_range": _OUT_OF_RANGE}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise self.make_error("out_of_range")
+        return day
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """A moment with its time zone, on a day from 1900-01-01 to 2100-12-31 (as written, in its own zone)."""
+
+    default_error_messages = {"out_of_range": _OUT_OF_RANGE}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:
+            raise self.make_error("out_of_range")
+        return moment
 
 
 class NoControlCharacters(validate.Validator):

@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
 from .config import Settings
+from .private_files import write_owner_only
 
 
 class SealingKeyMissing(RuntimeError):
@@ -76,13 +75,4 @@ def add_key(path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    """Owner-only from the first byte, and whole or not at all: a reader never sees a half-written key file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_owner_only(path, text)  # a reader never sees a half-written key file

@@ -125,6 +125,9 @@ def database_url_for(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
+TEST_TOKEN_TTL_SECONDS = 3600  # the life of the tests' tokens, and the most the tests' services accept
+
+
 # -- one stack: databases for the services and a vhost ------------------------------------------------
 @dataclass
 class Stack:
@@ -151,6 +154,9 @@ class Stack:
             "sealing_key_file": str(self.keys[0].parent / "sealing-keys.txt"),
             "log_format": "json",
             "log_level": "INFO",
+            # a test module may hold a token for longer than a sign-in's five minutes; the services accept what
+            # the portal issues on this stack, and the `token` fixture signs them as long
+            "portal_token_ttl_seconds": TEST_TOKEN_TTL_SECONDS,
         }
 
     def environment(self, service: str, **overrides: Any) -> dict[str, str]:
@@ -559,7 +565,7 @@ def token(jwt_keys: tuple[Path, Path]) -> Callable[..., str]:
 
     def make(user_id: str, role: str, **claims: Any) -> str:
         return issue_token(private, user_id=user_id, role=role, issuer=defaults.jwt_issuer,
-                           audience=defaults.jwt_audience, **claims)
+                           audience=defaults.jwt_audience, **{"ttl_seconds": TEST_TOKEN_TTL_SECONDS, **claims})
 
     return make
 

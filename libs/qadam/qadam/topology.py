@@ -31,7 +31,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
              "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
              "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed",
              "notify.alert.acknowledged", "enrollment.participant.anonymised", "enrollment.order.issued",
-             "sessions.call.overdue", "enrollment.support_worker.changed"),
+             "sessions.call.overdue", "sessions.call.recorded", "enrollment.support_worker.changed"),
     # a flag or a level names whom to tell; her support worker hears of his programme and his orders
     "notify": ("risk.flag.raised", "risk.level.changed", "risk.flag.acknowledged", "risk.flag.resolved",
                "portal.user.changed", "enrollment.status.changed", "enrollment.order.issued",

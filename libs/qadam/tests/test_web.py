@@ -203,3 +203,74 @@ def test_a_database_that_refuses_connections_or_is_starting_up_is_a_503_not_a_50
     response = app.test_client().get("/count", headers=bearer(token("mgr-1", "manager", region="Toshkent")))
     body = assert_problem(response, 503)
     assert response.headers["Retry-After"] == "1" and "nothing was saved" in body["detail"]
+
+
+def _signed(private: bytes, **claims) -> str:
+    """A token with exactly these claims (over a good manager's), signed with the portal's key: what a careless or
+    hostile issuer holding a key could send."""
+    import jwt
+    now = int(time.time())
+    base = {"sub": "mgr-1", "role": "manager", "region": "Toshkent", "iss": "qadam-portal", "aud": "qadam",
+            "iat": now, "exp": now + 60}
+    return jwt.encode({**base, **claims}, private, algorithm="RS256")
+
+
+def test_a_token_living_longer_than_the_portal_ever_issues_is_refused(client, jwt_keys, stack):
+    private = jwt_keys[0].read_bytes()
+    longest = stack.settings("enrollment").portal_token_ttl_seconds
+    fine = issue_token(private, user_id="mgr-1", role="manager", issuer="qadam-portal", audience="qadam",
+                       region="Toshkent", ttl_seconds=longest)
+    assert client.get("/programmes/count", headers=bearer(fine)).status_code == 200
+    for ttl in (longest + 3600, 365 * 86400):
+        forever = issue_token(private, user_id="mgr-1", role="manager", issuer="qadam-portal", audience="qadam",
+                              region="Toshkent", ttl_seconds=ttl)
+        body = assert_problem(client.get("/programmes/count", headers=bearer(forever)), 401)
+        assert "longer than" in body["detail"] and str(longest) in body["detail"]
+
+
+def test_the_longest_token_life_follows_the_portals_setting_read_by_the_services(stack, jwt_keys):
+    from qadam.auth import TokenVerifier
+    from qadam.errors import Problem
+    private = jwt_keys[0].read_bytes()
+    verifier = TokenVerifier.from_settings(stack.settings("enrollment", portal_token_ttl_seconds=300,
+                                                          jwt_leeway_seconds=30))
+    ok = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="qadam", ttl_seconds=330)
+    assert verifier.verify(ok).user_id == "u"
+    hour = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="qadam", ttl_seconds=331)
+    with pytest.raises(Problem, match="longer than the 300"):
+        verifier.verify(hour)
+
+
+@pytest.mark.parametrize("exp", ["9999999999", "tomorrow", None, True, [9999999999], {"at": 9999999999}])
+def test_a_token_whose_exp_is_not_a_number_is_refused(exp, client, jwt_keys):
+    private = jwt_keys[0].read_bytes()
+    assert client.get("/programmes/count", headers=bearer(_signed(private))).status_code == 200  # the control
+    body = assert_problem(client.get("/programmes/count", headers=bearer(_signed(private, exp=exp))), 401)
+    assert "exp" in body["detail"] or "expired" in body["detail"]
+
+
+def test_a_token_whose_iat_is_text_is_refused(client, jwt_keys):
+    private = jwt_keys[0].read_bytes()
+    assert_problem(client.get("/programmes/count", headers=bearer(_signed(private, iat=str(int(time.time()))))), 401)
+
+
+def test_development_keys_are_readable_by_their_owner_only_even_over_a_world_readable_file(tmp_path):
+    import stat
+    private, public = tmp_path / "keys" / "jwt-private.pem", tmp_path / "keys" / "jwt-public.pem"
+    private.parent.mkdir()
+    private.write_text("an old key, world-readable")
+    private.chmod(0o644)
+    generate_keypair(private, public)
+    for path in (private, public):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert private.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+
+
+def test_the_demo_tokens_file_is_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    from qadam.devrun import write_demo_tokens
+    path = tmp_path / "var" / "demo-tokens.env"
+    write_demo_tokens(path, {"MANAGER": "eyJ.a.b"}, {"sessions": "http://127.0.0.1:8002"})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == "export MANAGER=eyJ.a.b\nexport SESSIONS=http://127.0.0.1:8002\n"

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam.schema_fields import Integer, place
+from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 
 from .domain import Language, Sex, pinfl_problem
@@ -129,7 +129,7 @@ class CohortUpdate(ma.Schema):
 class ParticipantIn(ma.Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=300),
                               metadata={"description": "As typed, in any script; stored exactly."})
-    birth_date = fields.Date(required=True)
+    birth_date = Date(required=True)
     sex = fields.String(load_default=Sex.MALE.value, validate=validate.OneOf([s.value for s in Sex]))
     pinfl = fields.String(load_default=None, allow_none=True,
                           metadata={"description": "Personal identification number: 14 digits."})
@@ -170,8 +170,8 @@ class OrderIn(ma.Schema):
                               metadata={"description": "The issuing inspector; the caller when omitted."})
     region = fields.String(required=True, validate=AREA)
     district = fields.String(required=True, validate=AREA)
-    issued_on = fields.Date(required=True)
-    expires_on = fields.Date(required=True)
+    issued_on = Date(required=True)
+    expires_on = Date(required=True)
     conditions = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                              metadata={"description": "E.g. no contact with the victim, no weapons."})
 
@@ -202,14 +202,14 @@ class OrderOut(OrderIn):
 
 
 class OrderExtensionIn(ma.Schema):
-    new_expiry = fields.Date(required=True)
+    new_expiry = Date(required=True)
     decided_by = fields.String(required=True, validate=validate.Length(min=1, max=200),
                                metadata={"description": "Who decided: the inspector, or the court and its decision."})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class CorrectionPlanIn(ma.Schema):
-    agreed_on = fields.Date(required=True, metadata={"description": "When the plan was agreed with the Inson centre."})
+    agreed_on = Date(required=True, metadata={"description": "When the plan was agreed with the Inson centre."})
 
 
 class OrderStatusIn(ma.Schema):

@@ -95,7 +95,8 @@ def test_inspector_cannot_reach_another_districts_participant_by_enrolling_him(a
     attempt = client.post("/enrolments", headers=bearer(mine), json={
         "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-a", "psychologist_id": "psy-a",
         "referral_source": "court"})
-    assert attempt.status_code == 404
+    # as for a man who does not exist: nothing tells the inspector that he does
+    assert attempt.status_code == 422 and attempt.get_json()["errors"] == {"participant_id": ["No such participant."]}
     assert client.get(f"/participants/{person['id']}", headers=bearer(mine)).status_code == 404
 
 

@@ -109,6 +109,39 @@ def test_today_offers_to_record_each_started_unrecorded_session(client_for, demo
     assert "My cohorts" in page.text and re.search(r"\d+ taking part", page.text)
 
 
+def test_today_lists_the_call_owed_after_an_unexcused_absence_and_records_how_it_went(client_for, demo, psy_api):
+    """A man absent without excuse two days ago: his call is overdue on her Today page, in every language, and she
+    records its outcome there; the call leaves the list."""
+    man = _enrolments(demo)[-1]  # not the man the browser test marks absent
+    number, start = 60, (datetime.now(UTC) - timedelta(hours=50)).replace(microsecond=0)
+    while (made := psy_api("POST", f"/cohorts/{demo['cohort']['id']}/sessions", {
+            "number": number, "scheduled_at": start.isoformat()})).status_code == 409:
+        number += 1
+    assert made.status_code == 201, made.text
+    marked = psy_api("POST", f"/sessions/{made.json()['id']}/attendance",
+                     {"marks": [{"enrolment_id": man["id"], "status": "unexcused"}]})
+    assert marked.status_code == 201, marked.text
+    for language in LANGUAGES:
+        page = client_for(PSYCHOLOGIST, language).get("/today")
+        assert page.status_code == 200 and MISSING not in page.headers, language
+    client = client_for(PSYCHOLOGIST, "en")
+    page = client.get("/today").text
+    row = re.search(rf'<tr class="overdue">(?:(?!</tr>).)*{man["participant_code"]}.*?</tr>', page, re.S)
+    assert row, page
+    assert f"Session {number}" in row[0] and "Overdue" in row[0] and "Reached him" in row[0]
+    action = re.search(r'action="(/calls/[0-9a-f-]+/outcome)"', row[0])[1]
+    idem = re.search(r'name="idem" value="([^"]+)"', row[0])[1]
+    unchosen = client.post(action, data={"csrf_token": csrf_of(page), "idem": idem, "outcome": ""})
+    assert unchosen.status_code == 302 and "Choose how the call went" in client.get("/today").text
+    sent = client.post(action, data={"csrf_token": csrf_of(page), "idem": idem, "outcome": "reached"})
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/today")
+    after = client.get("/today").text
+    assert f"The call to {man['participant_code']} is recorded: Reached him." in after
+    assert action not in after
+    done = psy_api("GET", "/calls?status=done").json()["items"]
+    assert [c["outcome"] for c in done if c["id"] in action] == ["reached"]
+
+
 def test_cohorts_page_shows_programme_area_status_and_next_session(client_for, demo):
     page = client_for(PSYCHOLOGIST, "en").get("/cohorts")
     assert page.status_code == 200

@@ -17,7 +17,7 @@ from qadam.config import Settings
 from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
-from qadam.outbox import add_events
+from qadam.outbox import add_event, add_events
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -124,6 +124,12 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
                    datetime.now(UTC))
     _publish(s, {key: _view_dict(view)}, [], moves, {})
     return moves
+
+
+def handled(s: Session, event_type: str, flag: Flag, by: str, at: datetime) -> None:
+    """Tell notify someone acted on the flag, so its alerts stop escalating (the reason of a resolution stays here)."""
+    add_event(s, event_type, {"flag_id": flag.id, "enrolment_id": flag.enrolment_id,
+                              "participant_code": flag.participant_code, "by": by, "at": at}, producer=SERVICE)
 
 
 # -- loading ----------------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .domain import OPEN_STATUSES
-from .evaluation import evaluate_enrolments, lock_enrolments
+from .evaluation import evaluate_enrolments, handled, lock_enrolments, relevel
 from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
 
 log = get_logger(__name__)
@@ -164,6 +164,23 @@ def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings)
         log.info("flag_acknowledged", flag_id=str(d["flag_id"]), via=f"notify ({d['via']})")
 
 
+def on_call_recorded(session: Session, event: Event, *, settings: Settings) -> None:
+    """His psychologist recorded the call owed after his absence: a flag raised because it was overdue has nothing
+    left to act on, so it is resolved by her (notify stops its reminders), and his level moves with it."""
+    d = event.data
+    lock_enrolments(session, [d["enrolment_id"]])
+    flags = session.execute(sa.select(Flag).where(
+        Flag.enrolment_id == d["enrolment_id"], Flag.fact_key == f"call:{d['call_id']}", Flag.status != "resolved")
+        .with_for_update()).scalars().all()
+    for flag in flags:
+        flag.status, flag.resolved_by, flag.resolved_at = "resolved", d["called_by"], d["called_at"]
+        flag.resolution = f"The call was recorded ({d['outcome']})."
+        handled(session, "risk.flag.resolved", flag, d["called_by"], d["called_at"])
+        log.info("flag_resolved", flag_id=str(flag.id), via="sessions.call.recorded")
+    if flags:
+        relevel(session, d["enrolment_id"], cause="call recorded")
+
+
 def on_participant_anonymised(session: Session, event: Event, *, settings: Settings) -> None:
     """enrollment anonymised him after the retention period: the sealed details of the incidents about him (they
     may describe the victim, where she lives, what happened) are cleared. The incidents' kind, date, severity and
@@ -189,6 +206,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "sessions.warning_sign.observed": signal,
         "enrollment.order.issued": signal,  # a repeat order is an amber sign
         "sessions.call.overdue": signal,  # the call after an absence is a task of his psychologist's, overdue
+        "sessions.call.recorded": partial(on_call_recorded, settings=settings),  # done: its overdue flag resolved
         SUPPORT_WORKER_CHANGED: partial(on_support_worker_changed, settings=settings),
         # a correction is a later recording of the same session: the same handler, the latest recording wins
         "sessions.attendance.recorded": marks,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import FLAG_LEVELS
-from qadam.schema_fields import Integer, place
+from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 
 from .domain import DISCLAIMER
@@ -56,10 +54,7 @@ class ResolveIn(ma.Schema):
 
 class IncidentIn(ma.Schema):
     kind = fields.String(required=True, validate=validate.OneOf(INCIDENT_KINDS))
-    # a date outside these is a typing mistake (a year 0026, 20266), refused as one (risk's own check until the kit
-    # has a bounded date field)
-    occurred_on = fields.Date(required=True, validate=validate.Range(
-        min=date(1900, 1, 1), max=date(2100, 12, 31), error="A date from 1900-01-01 to 2100-12-31."))
+    occurred_on = Date(required=True)
     severity = fields.String(required=True, validate=validate.OneOf(INCIDENT_SEVERITIES))
     details = fields.String(load_default=None, allow_none=True, metadata={
         "description": "What happened, in a few words: sealed at rest; a support worker's details are read by "

@@ -90,6 +90,29 @@ def test_an_overdue_call_raises_a_medium_flag_for_psychologist_and_inspector(ris
     assert "2026-10-08" in flag["reasons"][0]
 
 
+def test_a_call_recorded_after_it_fell_overdue_resolves_its_flag_and_tells_notify(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment, call_id = uuid.uuid4(), uuid.uuid4()
+    enrolled, _ = events_for(enrolment, [])
+    d = enrolled.data
+    overdue = event("sessions.call.overdue", {
+        "call_id": call_id, "enrolment_id": enrolment, "participant_code": d["participant_code"],
+        "cohort_id": d["cohort_id"], "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
+        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, producer="sessions")
+    recorded = event("sessions.call.recorded", {
+        "call_id": call_id, "enrolment_id": enrolment, "participant_code": d["participant_code"], "outcome": "reached",
+        "called_at": datetime(2026, 10, 11, 10, tzinfo=UTC), "called_by": "psy-r"}, producer="sessions")
+    deliver(settings, factory, [enrolled, overdue, recorded, recorded])
+    [flag] = raised(engine, enrolment)
+    with engine.connect() as c:
+        status, by, resolution = c.execute(sa.text("SELECT status, resolved_by, resolution FROM flag WHERE id = :f"),
+                                           {"f": flag["flag_id"]}).one()
+        told = c.execute(sa.text("SELECT envelope->'data'->>'flag_id' FROM outbox "
+                                 "WHERE routing_key = 'risk.flag.resolved'")).scalars().all()
+    assert (status, by) == ("resolved", "psy-r") and "reached" in resolution
+    assert told == [flag["flag_id"]]  # once, though the event came twice
+
+
 def order_issued(enrolled, issued_on: date, previous: date | None, enrolment_ids: list) -> object:
     d = enrolled.data
     return event("enrollment.order.issued", {

@@ -10,9 +10,9 @@ from qadam.auth import TokenVerifier
 from qadam.web import build_app
 
 from . import SERVICE
-from .api import blp
+from .api import BLUEPRINTS
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, verifier: TokenVerifier | None = None) -> Flask:
     """The sessions web app; `config` overrides settings read from the environment."""
-    return build_app(SERVICE, [blp], config, verifier=verifier)
+    return build_app(SERVICE, BLUEPRINTS, config, verifier=verifier)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .models import AttendanceMark, CohortView, RosterEntry, SessionNote
 
 COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status", "start_date",
-                 "curriculum", "schedule")
+                 "curriculum", "schedule", "absence_call_hours")
 
 
 def on_cohort_created(session: Session, event: Event) -> None:

@@ -33,6 +33,8 @@ class CohortView(Base):
     start_date: Mapped[date | None]
     curriculum: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     schedule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # hours after a session within which its psychologist calls a man absent without excuse; null: the statutory 48
+    absence_call_hours: Mapped[int | None]
 
 
 class RosterEntry(Base):
@@ -129,3 +131,38 @@ class AttendanceAmendment(Base):
     reason: Mapped[str] = mapped_column(sa.String(1000))
     amended_by: Mapped[str] = mapped_column(sa.String(100))
     amended_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AbsenceCall(Base):
+    """The call a psychologist owes a man after his unexcused absence, due within the cohort's `absence_call_hours` of
+    the session. Opened with the mark (or the amendment to unexcused), cancelled by an amendment away from it, done
+    when she records its outcome. `overdue_published_at` marks the one `sessions.call.overdue` it may publish."""
+
+    __tablename__ = "absence_call"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    mark_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attendance_mark.id"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("group_session.id"))
+    cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    participant_code: Mapped[str] = mapped_column(sa.String(20))
+    session_number: Mapped[int]
+    session_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    absence_on: Mapped[date]  # the session's local date
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    psychologist_id: Mapped[str] = mapped_column(sa.String(100))  # who recorded the absence: she calls him
+    status: Mapped[str] = mapped_column(sa.String(20))  # open | done | cancelled
+    opened_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    called_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    called_by: Mapped[str | None] = mapped_column(sa.String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))  # recorded or cancelled
+    overdue_published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        # one open call per absence: an amendment to unexcused and back again opens a new one
+        sa.Index("uq_absence_call_open_mark", "mark_id", unique=True, postgresql_where=sa.text("status = 'open'")),
+        # the worker's scan: open calls past due not yet published
+        sa.Index("ix_absence_call_overdue_scan", "due_at",
+                 postgresql_where=sa.text("status = 'open' AND overdue_published_at IS NULL")),
+    )

@@ -6,8 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam.contracts import WARNING_SIGNS
-from qadam.schema_fields import Integer
+from qadam.contracts import CALL_OUTCOMES, WARNING_SIGNS
+from qadam.schema_fields import AwareDateTime, Integer
 from qadam.web import PageArgs, page_schema
 
 from .domain import AttendanceStatus
@@ -29,7 +29,7 @@ class SessionIn(ma.Schema):
         if (data["kind"] == "group") != (data.get("enrolment_id") is None):
             raise ma.ValidationError("An intake, one-to-one or make-up session names its participant; a group "
                                      "session does not.", "enrolment_id")
-    scheduled_at = fields.AwareDateTime(required=True, metadata={"description": "Start, with its time zone."})
+    scheduled_at = AwareDateTime(required=True, metadata={"description": "Start, with its time zone."})
     topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
@@ -54,7 +54,7 @@ class FidelityIn(ma.Schema):
 
 
 class SessionChange(ma.Schema):
-    scheduled_at = fields.AwareDateTime(metadata={"description": "A new start (rescheduling)."})
+    scheduled_at = AwareDateTime(metadata={"description": "A new start (rescheduling)."})
     place = fields.String(allow_none=True, validate=validate.Length(max=300))
     cancel = fields.Boolean(load_default=False, metadata={"description": "Cancel it: it counts against nobody."})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500),
@@ -156,5 +156,39 @@ class AmendedMarkOut(ma.Schema):
     amendments = fields.List(fields.Nested(AmendmentOut), metadata={"description": "Every amendment, oldest first."})
 
 
+CALL_STATES = ("due", "overdue", "done")
+
+
+class CallList(PageArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(CALL_STATES), metadata={
+        "description": "due: still in time; overdue: past its time and not recorded; done: recorded. Omitted: due and "
+                       "overdue, the most urgent first."})
+
+
+class CallOutcomeIn(ma.Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(CALL_OUTCOMES), metadata={
+        "description": "reached, no_answer, unreachable (no working number) or refused (he would not talk)."})
+    called_at = AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "When she called; now when omitted."})
+
+
+class CallOut(ma.Schema):
+    id = fields.UUID()
+    enrolment_id = fields.UUID()
+    participant_code = fields.String()
+    cohort_id = fields.UUID()
+    session_id = fields.UUID()
+    session_number = Integer()
+    session_at = fields.DateTime(metadata={"description": "When the session he missed started."})
+    absence_on = fields.Date(metadata={"description": "Its local date."})
+    due_at = fields.DateTime(metadata={"description": "When the call falls due (the cohort's hours after the session)."})
+    psychologist_id = fields.String(metadata={"description": "Who recorded the absence, and calls him."})
+    state = fields.String(metadata={"description": "due, overdue, done, or cancelled (the absence was amended)."})
+    outcome = fields.String(allow_none=True)
+    called_at = fields.DateTime(allow_none=True)
+    called_by = fields.String(allow_none=True)
+
+
+CallPage = page_schema(CallOut, "CallPage")
 SessionPage = page_schema(SessionOut, "SessionPage")
 HistoryPage = page_schema(HistoryMark, "HistoryPage")

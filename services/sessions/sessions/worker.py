@@ -1,4 +1,5 @@
-"""sessions' worker: keeps cohorts and rosters from enrollment's events, relays its outbox."""
+"""sessions' worker: keeps cohorts and rosters from enrollment's events, relays its outbox, and publishes the calls
+after an absence that are overdue."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from qadam.config import Settings
 from qadam.worker import run_worker
 
 from . import SERVICE
+from .calls import run_call_timers
 from .handlers import handlers
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings))
+    run_worker(settings, handlers=handlers(settings), extra_loops={"calls": run_call_timers})
 
 
 if __name__ == "__main__":

@@ -167,6 +167,19 @@ def test_participation_homework_and_each_warning_sign_are_recorded_and_signs_pub
     assert unknown.status_code == 422
 
 
+def test_a_warning_sign_typed_in_days_later_names_when_the_session_took_place(app_for, token, group):
+    client = app_for("sessions").test_client()
+    held = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    sid = schedule(client, group, token, when=held)
+    recorded = client.post(f"/sessions/{sid}/attendance", headers=bearer(token(group["psy"], "psychologist", **URGUT)),
+                           json={"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present",
+                                            "warning_signs": ["threat_to_kill"]}]})
+    assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    [sign] = [e["data"] for e in events_for(group, sid) if e["type"] == "sessions.warning_sign.observed"]
+    assert datetime.fromisoformat(sign["session_at"]) == held
+    assert datetime.fromisoformat(sign["observed_at"]) - held > timedelta(days=2)
+
+
 def test_a_note_is_sealed_in_the_database_and_only_the_cohorts_psychologist_reads_it(app_for, token, group, stack):
     from qadam import sealing
     from sessions.notes import reseal_all
@@ -332,3 +345,39 @@ def test_a_cancelled_sessions_number_is_free_for_its_replacement_and_amendments_
         "number": 1, "kind": "individual", "enrolment_id": str(uuid.uuid4()),
         "scheduled_at": datetime.now(UTC).isoformat()})
     assert elsewhere.status_code == 422
+
+
+def test_a_record_outside_the_callers_area_is_refused_exactly_as_one_that_does_not_exist(app_for, token, group):
+    """A 404 tells nobody what exists: the body for another cohort's session or man is the body for an id that names
+    nothing, byte for byte, but for the id itself (it used to name the cohort, and its id, behind the session)."""
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token)
+    enrolment = group["enrolments"][0]
+    headers = bearer(token(group["psy"], "psychologist", **URGUT))
+    assert client.post(f"/sessions/{sid}/attendance", headers=headers, json={
+        "marks": [{"enrolment_id": str(enrolment), "status": "present"}]}).status_code == 201
+    callers = {
+        "a psychologist of the district who does not run the group": token("psy-other", "psychologist", **URGUT),
+        "an inspector of another district": token("insp-far", "inspector", region="Samarqand viloyati",
+                                                  district="Kattaqoʻrgʻon"),
+        "a manager of another region": token("mgr-far", "manager", region="Buxoro viloyati"),
+    }
+    reads = ["/sessions/{}", "/sessions/{}/attendance", "/enrolments/{}/attendance", "/cohorts/{}/sessions"]
+    ids = {"/sessions/{}": sid, "/sessions/{}/attendance": sid, "/enrolments/{}/attendance": enrolment,
+           "/cohorts/{}/sessions": group["cohort"]}
+    for who, caller in callers.items():
+        for path in reads:
+            existing, nothing = str(ids[path]), str(uuid.uuid4())
+            same = {**bearer(caller), "X-Request-ID": "same-request-id"}
+            refused = client.get(path.format(existing), headers=same)
+            missing = client.get(path.format(nothing), headers=same)
+            assert refused.status_code == missing.status_code == 404, (who, path, refused.status_code)
+            assert refused.get_data().replace(existing.encode(), nothing.encode()) == missing.get_data(), (who, path)
+    # writing into another's session: the psychologist who does not run it
+    other = {**bearer(callers["a psychologist of the district who does not run the group"]), "X-Request-ID": "w"}
+    body = {"marks": [{"enrolment_id": str(enrolment), "status": "present"}]}
+    nothing = str(uuid.uuid4())
+    refused = client.post(f"/sessions/{sid}/attendance", headers=other, json=body)
+    missing = client.post(f"/sessions/{nothing}/attendance", headers=other, json=body)
+    assert refused.status_code == missing.status_code == 404
+    assert refused.get_data().replace(sid.encode(), nothing.encode()) == missing.get_data()

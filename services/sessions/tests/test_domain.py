@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sessions.domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
+from sessions.domain import (
+    AttendanceStatus,
+    MarkRequest,
+    SessionStatus,
+    absence_call_due,
+    attendance_errors,
+    call_change,
+    call_state,
+    recording_refusal,
+)
 
 ROSTER = {"e1": "P-2026-000001", "e2": "P-2026-000002"}
 
@@ -51,3 +60,25 @@ def test_a_programme_is_planned_on_the_schedules_weekdays_with_its_topics_in_loc
     again = plan_sessions(start=date(2026, 11, 25), weekdays=[1, 4], at=time(15, 0), count=8, topics={},
                           zone=ZoneInfo("Asia/Tashkent"), skip={1, 2, 3})
     assert [p.number for p in again] == [4, 5, 6, 7, 8] and again[0].scheduled_at == plan[3].scheduled_at
+
+
+def test_the_call_after_an_absence_falls_due_48_hours_after_the_session_unless_the_cohort_says_otherwise():
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    assert absence_call_due(start, None) == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert absence_call_due(start, 24) == datetime(2026, 12, 2, 10, tzinfo=UTC)
+
+
+def test_a_call_is_opened_by_an_absence_without_excuse_and_cancelled_when_it_is_amended_away():
+    assert call_change(None, AttendanceStatus.UNEXCUSED) == "open"
+    assert call_change(AttendanceStatus.PRESENT, AttendanceStatus.UNEXCUSED) == "open"
+    assert call_change(AttendanceStatus.UNEXCUSED, AttendanceStatus.EXCUSED) == "cancel"
+    assert call_change(AttendanceStatus.UNEXCUSED, AttendanceStatus.LATE) == "cancel"
+    assert call_change(AttendanceStatus.EXCUSED, AttendanceStatus.PRESENT) is None
+    assert call_change(None, AttendanceStatus.EXCUSED) is None
+
+
+def test_an_open_call_is_due_until_its_time_then_overdue():
+    due = datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert call_state("open", due, due) == "due"
+    assert call_state("open", due, due + timedelta(seconds=1)) == "overdue"
+    assert call_state("done", due, due + timedelta(days=9)) == "done"

@@ -119,3 +119,14 @@ def test_an_anonymised_participant_s_notes_and_excuses_go_and_his_marks_stay(del
         statuses = set(s.execute(sa.select(AttendanceMark.status).where(AttendanceMark.session_id == group.id)).scalars())
     assert sorted(notes, key=str) == sorted([other, None], key=str)
     assert marks == {his: None, other: "His wife Dilnoza was in hospital"} and statuses == {"excused"}
+
+
+def test_a_cohorts_hours_for_the_call_after_an_absence_follow_its_events(deliver):
+    run, factory = deliver
+    cid, older = uuid.uuid4(), uuid.uuid4()
+    run(cohort(cid, ["psy-k"], 1, absence_call_hours=48),
+        cohort(cid, ["psy-k"], 2, name="enrollment.cohort.updated", capacity=12, absence_call_hours=24),
+        cohort(older, ["psy-k"], 1))  # an event from before the field: the statutory 48 then
+    with transaction(factory) as s:
+        assert s.get(CohortView, cid).absence_call_hours == 24
+        assert s.get(CohortView, older).absence_call_hours is None

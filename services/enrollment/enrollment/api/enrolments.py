@@ -93,7 +93,8 @@ class Enrolments(MethodView):
             assert cohort is not None and participant is not None
             require_area(principal, cohort.region, cohort.district)
             if not may_see_participant(s, principal, participant):
-                raise not_found("participant", participant.id)
+                raise unprocessable("The enrolment cannot be made as asked: see `errors`.",  # as for no such man
+                                    {"participant_id": ["No such participant."]})
             if principal.role == Role.INSPECTOR and data["inspector_id"] != principal.user_id:
                 raise Problem(403, "An inspector enrols participants as their own responsible inspector; "
                                    "ask a manager to assign another inspector.")

@@ -89,6 +89,11 @@ TAKING_PART = {
     "individual": {"assessed", "active", "suspended"},
 }
 COHORT_ORDER = {"running": 0, "forming": 1, "finished": 2, "cancelled": 3}
+# How the call after an unexcused absence went (sessions' CallOutcomeIn.outcome): what happened, never what was said.
+CALL_OUTCOME_NAMES = {
+    "reached": _l("Reached him"), "no_answer": _l("No answer"), "unreachable": _l("Number not working"),
+    "refused": _l("He would not talk"),
+}
 # Sessions takes attendance from an hour before a session's start (a facilitator marking arrivals), not days ahead.
 RECORDING_OPENS_BEFORE_START = timedelta(hours=1)
 
@@ -99,6 +104,7 @@ def _names() -> dict[str, Any]:
             "homework_names": HOMEWORK_NAMES, "sign_names": SIGN_NAMES, "danger_signs": DANGER_SIGNS,
             "other_signs": OTHER_SIGNS, "session_kind_names": SESSION_KIND_NAMES, "cohort_status_names": COHORT_STATUS_NAMES,
             "enrolment_status_names": ENROLMENT_STATUS_NAMES, "reason_names": REASON_NAMES,
+            "call_outcome_names": CALL_OUTCOME_NAMES,
             "records": g.get("user") is not None and g.user.role == Role.PSYCHOLOGIST.value}
 
 
@@ -175,8 +181,11 @@ def _next_by_cohort(sessions: Iterable[dict[str, Any]], now: datetime) -> dict[s
 @bp.get("/today")
 @allow(Role.PSYCHOLOGIST)
 def today() -> Any:
-    """Today's sessions of my cohorts, those still unrecorded from earlier days, and my cohorts in brief."""
+    """The calls I owe men absent without excuse (overdue first), today's sessions of my cohorts, those still
+    unrecorded from earlier days, and my cohorts in brief."""
     now = _now()
+    calls = [c | {"due": _when(c["due_at"]), "session": _when(c["session_at"])}
+             for c in api().all_pages("sessions", "/calls")]  # due and overdue, the most urgent first
     day = now.date()
     cohorts = _my_cohorts()
     current = [c for c in cohorts if c["status"] in ("forming", "running")]
@@ -187,7 +196,30 @@ def today() -> Any:
     unrecorded = _with_times(api().all_pages("sessions", "/sessions", unrecorded=True), now)
     earlier = sorted((s for s in unrecorded if s["day"] < day), key=lambda s: s["at"])
     return render_template("psychologist/today.html", day=day, todays=todays, earlier=earlier, cohorts=current,
-                           cohort_by_id={c["id"]: c for c in cohorts}, next_session=_next_by_cohort(sessions, now))
+                           cohort_by_id={c["id"]: c for c in cohorts}, next_session=_next_by_cohort(sessions, now),
+                           calls=calls, idem=str(uuid.uuid4()))
+
+
+@bp.post("/calls/<uuid:call_id>/outcome")
+@allow(Role.PSYCHOLOGIST)
+def call_outcome(call_id: uuid.UUID) -> Any:
+    """Record how the call after his absence went, from the Today page; back to it with the answer."""
+    outcome = request.form.get("outcome") or ""
+    if outcome not in CALL_OUTCOME_NAMES:
+        flash(_("Choose how the call went: reached him, no answer, number not working, or he would not talk."),
+              "error")
+        return redirect(url_for("psychologist.today"))
+    try:
+        call = api().post("sessions", f"/calls/{call_id}/outcome", {"outcome": outcome},
+                          idempotency_key=request.form.get("idem") or None)
+    except ServiceError as error:
+        if error.status != 409:
+            raise
+        flash(_("This call is recorded already, or no longer owed (the absence was amended)."), "warning")
+    else:
+        flash(_("The call to %(code)s is recorded: %(outcome)s.", code=call["participant_code"],
+                outcome=CALL_OUTCOME_NAMES[outcome]), "success")
+    return redirect(url_for("psychologist.today"))
 
 
 @bp.get("/cohorts")

@@ -12,12 +12,11 @@ from flask_smorest import Blueprint
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import conflict, not_found
 from qadam.log import get_logger
-from qadam.outbox import add_event
 from qadam.web import paginate, read_session, unit_of_work
 from sqlalchemy.orm import Session
 
 from .. import SERVICE
-from ..evaluation import lock_enrolments, relevel
+from ..evaluation import handled, lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
 from .access import READERS, visible
@@ -56,12 +55,6 @@ class FlagById(MethodView):
         """One flag with its reasons and the facts that fired it."""
         with read_session() as s:
             return _flag(s, current_principal(), flag_id)
-
-
-def handled(s: Session, event_type: str, flag: Flag, by: str, at: datetime) -> None:
-    """Tell notify someone acted on the flag, so its alerts stop escalating (the reason of a resolution stays here)."""
-    add_event(s, event_type, {"flag_id": flag.id, "enrolment_id": flag.enrolment_id,
-                              "participant_code": flag.participant_code, "by": by, "at": at}, producer=SERVICE)
 
 
 def _flag(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = False) -> Flag:

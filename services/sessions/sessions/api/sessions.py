@@ -1,15 +1,16 @@
-"""Sessions' HTTP routes: schedule sessions, record a whole group's attendance in one request."""
+"""Sessions' HTTP routes for sessions: schedule them, record a whole group's attendance in one request, amend a
+mark, write confidential notes."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Principal, Role, allow, area_filter, current_principal
+from qadam.auth import Role, allow, area_filter, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_events
@@ -18,10 +19,19 @@ from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from . import SERVICE
-from .domain import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, plan_sessions, recording_refusal
-from .models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
-from .schemas import (
+from .. import SERVICE
+from ..calls import cancel_call, open_calls
+from ..domain import (
+    AttendanceStatus,
+    MarkRequest,
+    SessionStatus,
+    attendance_errors,
+    call_change,
+    plan_sessions,
+    recording_refusal,
+)
+from ..models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
+from ..schemas import (
     AmendedMarkOut,
     AmendmentIn,
     AttendanceIn,
@@ -37,6 +47,7 @@ from .schemas import (
     SessionOut,
     SessionPage,
 )
+from .scoping import READERS, check_cohort_access, cohort_of
 
 log = get_logger(__name__)
 blp = Blueprint("sessions", __name__, description="Group sessions and attendance")
@@ -45,38 +56,6 @@ TAKING_PART = {
     "group": {"active"}, "makeup": {"active"}, "intake": {"referred", "assessed", "active"},
     "individual": {"assessed", "active", "suspended"},
 }
-READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
-
-
-def _cohort(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool) -> CohortView:
-    """The cohort if the caller may see it (or, with `facilitating`, work in it as its psychologist)."""
-    cohort = s.get(CohortView, cohort_id)
-    if cohort is None:
-        raise not_found("cohort", cohort_id)
-    _check_cohort_access(principal, cohort, facilitating=facilitating)
-    return cohort
-
-
-class CohortScope(Protocol):
-    """What access to a cohort depends on: a CohortView, or a row with the same columns."""
-
-    cohort_id: uuid.UUID
-    region: str
-    district: str
-    facilitator_ids: list[str]
-
-
-def _check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitating: bool) -> None:
-    cohort_id = cohort.cohort_id
-    is_facilitator = principal.user_id in cohort.facilitator_ids
-    if principal.role == Role.PSYCHOLOGIST:
-        if not is_facilitator or not principal.has_area:
-            raise not_found("cohort", cohort_id)
-    elif facilitating and principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
-        raise Problem(403, "Only the cohort's facilitators record its sessions.")
-    elif not principal.covers(region=cohort.region, district=cohort.district):
-        raise not_found("cohort", cohort_id)
-
 
 @blp.route("/cohorts/<uuid:cohort_id>/sessions")
 class CohortSessions(MethodView):
@@ -86,7 +65,7 @@ class CohortSessions(MethodView):
     def get(self, args: dict[str, Any], cohort_id: uuid.UUID) -> dict[str, Any]:
         """A cohort's sessions, in programme order."""
         with read_session() as s:
-            _cohort(s, current_principal(), cohort_id, facilitating=False)
+            cohort_of(s, current_principal(), cohort_id, facilitating=False)
             query = sa.select(GroupSession).where(GroupSession.cohort_id == cohort_id).order_by(GroupSession.number)
             return paginate(s, query, args)
 
@@ -97,7 +76,7 @@ class CohortSessions(MethodView):
         """Schedule a session of a cohort."""
         principal = current_principal()
         with unit_of_work() as s:
-            _cohort(s, principal, cohort_id, facilitating=True)
+            cohort_of(s, principal, cohort_id, facilitating=True)
             group_session = s.execute(sa.select(GroupSession.id).where(
                 GroupSession.cohort_id == cohort_id, GroupSession.number == data["number"],
                 GroupSession.kind == "group", GroupSession.status != SessionStatus.CANCELLED.value)).scalar()
@@ -128,7 +107,7 @@ class CohortPlan(MethodView):
             cohort = s.get(CohortView, cohort_id, with_for_update=True)
             if cohort is None:
                 raise not_found("cohort", cohort_id)
-            _check_cohort_access(principal, cohort, facilitating=True)
+            check_cohort_access(principal, cohort, facilitating=True)
             schedule = cohort.schedule or {}
             if not schedule.get("weekdays") or not schedule.get("time") or cohort.start_date is None:
                 raise conflict("The cohort has no schedule (weekdays and time) or start date in enrollment yet; "
@@ -202,7 +181,7 @@ class AttendanceHistory(MethodView):
             principal = current_principal()
             # his responsible inspector reads it wherever the cohort meets; everyone else as the cohort allows
             if not (principal.role == Role.INSPECTOR and principal.assigned(entry.inspector_id)):
-                _cohort(s, principal, entry.cohort_id, facilitating=False)
+                cohort_of(s, principal, entry.cohort_id, facilitating=False, asked=("enrolment", enrolment_id))
             query = (sa.select(AttendanceMark, GroupSession)
                      .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
                      .where(AttendanceMark.enrolment_id == enrolment_id)
@@ -279,7 +258,8 @@ class SessionAttendance(MethodView):
             session = db.execute(
                 sa.select(GroupSession.status, GroupSession.scheduled_at, GroupSession.number, GroupSession.cohort_id,
                           GroupSession.kind, GroupSession.enrolment_id.label("only_for"),
-                          CohortView.region, CohortView.district, CohortView.facilitator_ids, named.label("roster"))
+                          CohortView.region, CohortView.district, CohortView.facilitator_ids,
+                          CohortView.absence_call_hours, named.label("roster"))
                 .join_from(GroupSession, CohortView, CohortView.cohort_id == GroupSession.cohort_id)
                 .where(GroupSession.id == session_id)).first()
             if session is None:
@@ -289,7 +269,7 @@ class SessionAttendance(MethodView):
             taking_part = TAKING_PART[session.kind]
             roster = {k: code for k, (code, status) in (session.roster or {}).items() if status in taking_part
                       and (session.only_for is None or k == str(session.only_for))}
-            _check_cohort_access(principal, session, facilitating=True)
+            check_cohort_access(principal, session, facilitating=True, asked=("session", session_id))
             refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
             if refusal:
                 raise conflict(refusal)
@@ -321,8 +301,16 @@ class SessionAttendance(MethodView):
             observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
                          "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
                          "session_number": session.number, "sign": sign, "observed_by": principal.user_id,
-                         "observed_at": now} for m in marks for sign in signs[str(m["enrolment_id"])]]
+                         "observed_at": now, "session_at": session.scheduled_at}
+                        for m in marks for sign in signs[str(m["enrolment_id"])]]
             add_events(s, "sessions.warning_sign.observed", observed, producer=SERVICE)  # risk acts on each
+            # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours), from now
+            open_calls(s, absences=[{"mark_id": m["id"], "enrolment_id": m["enrolment_id"],
+                                     "participant_code": roster[str(m["enrolment_id"])]}
+                                    for m in marks if m["status"] == AttendanceStatus.UNEXCUSED],
+                       session_id=session_id, cohort_id=session.cohort_id, session_number=session.number,
+                       session_at=session.scheduled_at, call_hours=session.absence_call_hours,
+                       psychologist_id=principal.user_id, now=now, zone=settings_of_app().zone)
             if session.status != SessionStatus.HELD.value:
                 sessions = cast(sa.Table, GroupSession.__table__)
                 db.execute(sa.update(sessions).where(sessions.c.id == session_id).values(status=SessionStatus.HELD.value))
@@ -369,6 +357,15 @@ class MarkAmendments(MethodView):
             if request.status in (AttendanceStatus.EXCUSED, AttendanceStatus.UNEXCUSED):
                 mark.participation, mark.homework_done = None, None  # an absent man took no part
             s.add(amendment)
+            change = call_change(AttendanceStatus(old_status), request.status)
+            if change == "cancel":
+                cancel_call(s, mark_id=mark.id, now=now)
+            elif change == "open":
+                cohort = s.get(CohortView, session.cohort_id)
+                open_calls(s, absences=[{"mark_id": mark.id, "enrolment_id": enrolment_id, "participant_code": code}],
+                           session_id=session_id, cohort_id=session.cohort_id, session_number=session.number,
+                           session_at=session.scheduled_at, call_hours=cohort.absence_call_hours if cohort else None,
+                           psychologist_id=principal.user_id, now=now, zone=settings_of_app().zone)
             add_events(s, "sessions.attendance.amended", [{
                 "mark_id": mark.id, "session_id": session_id, "cohort_id": session.cohort_id,
                 "enrolment_id": enrolment_id, "participant_code": code, "session_number": session.number,
@@ -423,7 +420,7 @@ def _session(s: Session, session_id: uuid.UUID, *, facilitating: bool, lock: boo
     session = s.get(GroupSession, session_id, with_for_update=lock)
     if session is None:
         raise not_found("session", session_id)
-    _cohort(s, current_principal(), session.cohort_id, facilitating=facilitating)
+    cohort_of(s, current_principal(), session.cohort_id, facilitating=facilitating, asked=("session", session_id))
     return session
 
 

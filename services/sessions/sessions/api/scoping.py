@@ -1,0 +1,50 @@
+"""Who may see which of sessions' records: a psychologist the cohorts she runs, the others their area's. A refusal is
+the 404 of the record asked for, worded as for an id that names nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from qadam.auth import Principal, Role
+from qadam.errors import Problem, not_found
+from sqlalchemy.orm import Session
+
+from ..models import CohortView
+
+READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def cohort_of(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool,
+              asked: tuple[str, uuid.UUID] | None = None) -> CohortView:
+    """The cohort if the caller may see it (or, with `facilitating`, work in it as its psychologist). `asked`: the
+    record the caller asked for by id (a session, an enrolment), which a refusal names instead of its cohort."""
+    cohort = s.get(CohortView, cohort_id)
+    if cohort is None:
+        raise not_found(*(asked or ("cohort", cohort_id)))
+    check_cohort_access(principal, cohort, facilitating=facilitating, asked=asked)
+    return cohort
+
+
+class CohortScope(Protocol):
+    """What access to a cohort depends on: a CohortView, or a row with the same columns."""
+
+    cohort_id: uuid.UUID
+    region: str
+    district: str
+    facilitator_ids: list[str]
+
+
+def check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitating: bool,
+                        asked: tuple[str, uuid.UUID] | None = None) -> None:
+    """Refuse a caller who may not see the cohort (or work in it) with the 404 of the record they asked for: the
+    same words, byte for byte, as for an id that names nothing, so that a refusal tells nobody what exists."""
+    is_facilitator = principal.user_id in cohort.facilitator_ids
+    if principal.role == Role.PSYCHOLOGIST:
+        visible = is_facilitator and principal.has_area
+    else:
+        visible = principal.covers(region=cohort.region, district=cohort.district)
+    if not visible:
+        raise not_found(*(asked or ("cohort", cohort.cohort_id)))
+    if facilitating and principal.role not in (Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR):
+        raise Problem(403, "Only the cohort's facilitators record its sessions.")
