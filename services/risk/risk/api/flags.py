@@ -15,7 +15,6 @@ from qadam.log import get_logger
 from qadam.web import paginate, read_session, unit_of_work
 from sqlalchemy.orm import Session
 
-from .. import SERVICE
 from ..evaluation import handled, lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
