@@ -107,8 +107,9 @@ def test_a_call_recorded_after_it_fell_overdue_resolves_its_flag_and_tells_notif
     with engine.connect() as c:
         status, by, resolution = c.execute(sa.text("SELECT status, resolved_by, resolution FROM flag WHERE id = :f"),
                                            {"f": flag["flag_id"]}).one()
-        told = c.execute(sa.text("SELECT envelope->'data'->>'flag_id' FROM outbox "
-                                 "WHERE routing_key = 'risk.flag.resolved'")).scalars().all()
+        told = c.execute(sa.text("SELECT envelope->'data'->>'flag_id' FROM outbox WHERE routing_key = "
+                                 "'risk.flag.resolved' AND envelope->'data'->>'flag_id' = :f"),
+                         {"f": flag["flag_id"]}).scalars().all()
     assert (status, by) == ("resolved", "psy-r") and "reached" in resolution
     assert told == [flag["flag_id"]]  # once, though the event came twice
 
