@@ -26,6 +26,15 @@ PARTICIPANT_CODE = validate.Regexp(r"^P-\d{4}-\d{6}$", error="expected a code li
 catalog = Catalog()
 
 
+class AbsenceAlerts(EventSchema):
+    """The programme version's thresholds for alerting his inspector about unexcused absences (null: the rule's own)."""
+
+    unexcused = Integer(allow_none=True, load_default=None, metadata={
+        "description": "Unexcused absences in all at which his inspector is alerted (statutory: 2)."})
+    consecutive = Integer(allow_none=True, load_default=None, metadata={
+        "description": "Unexcused absences in a row at which his inspector is alerted."})
+
+
 class CohortCreated(EventSchema):
     cohort_id = fields.UUID(required=True)
     programme_id = fields.UUID(required=True)
@@ -43,6 +52,8 @@ class CohortCreated(EventSchema):
         "description": "The programme version's ordered modules: [{number, topic}]."})
     schedule = fields.Dict(load_default=dict, metadata={"description": "{weekdays (ISO), time (HH:MM), place}."})
     session_minutes = Integer(load_default=None, allow_none=True)
+    absence_call_hours = Integer(allow_none=True, load_default=None, metadata={
+        "description": "After an unexcused absence the psychologist calls him within this many hours (null: 48)."})
 
 
 class CohortUpdated(CohortCreated):
@@ -65,6 +76,8 @@ class Enrolled(EventSchema):
     version = Integer(load_default=1, metadata={"description": "Raised by every move of the enrolment."})
     victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "Her support worker (an id only), told when his risk rises; added later in v1."})
+    absence_alerts = fields.Nested(AbsenceAlerts, allow_none=True, load_default=None, metadata={
+        "description": "His programme version's absence thresholds for alerting his inspector; added later in v1."})
 
 
 class EnrolmentNow(EventSchema):
@@ -97,6 +110,8 @@ class EnrolmentTransferred(EnrolmentNow):
     status = fields.String(required=True)
     transferred_at = fields.AwareDateTime(required=True)
     version = Integer(required=True, metadata={"description": "Raised by every move of the enrolment."})
+    absence_alerts = fields.Nested(AbsenceAlerts, allow_none=True, load_default=None, metadata={
+        "description": "His programme version's absence thresholds for alerting his inspector; added later in v1."})
 
 
 class ExitProposed(EnrolmentNow):
@@ -128,6 +143,46 @@ class OrderPlanOverdue(OrderAttention):
 
 class OrderExpiring(OrderAttention):
     """The order expires soon (`days_left`) while his programme is unfinished."""
+
+    follow_up_unfinished = fields.Boolean(allow_none=True, load_default=None, metadata={
+        "description": "The order ends before his follow-up period is over; added later in v1."})
+
+
+class OrderIssued(EventSchema):
+    """A protection order was recorded: her support worker is told, and a second order within a year is a sign."""
+
+    order_id = fields.UUID(required=True, metadata={"description": "The order's id; its number stays in enrollment."})
+    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
+    enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "His open enrolments."})
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True)
+    inspector_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "His responsible inspector now (of his latest open enrolment), if he has one."})
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker (an id only), of his latest open enrolment."})
+    previous_order_on = fields.Date(allow_none=True, load_default=None, metadata={
+        "description": "The issue date of his latest earlier order, if any."})
+
+
+class OrderEnded(OrderAttention):
+    """A protection order ended: expired by the clock, or revoked."""
+
+    ended_on = fields.Date(required=True)
+    how = fields.String(required=True, validate=validate.OneOf(("expired", "revoked")))
+
+
+class SupportWorkerChanged(EnrolmentNow):
+    """Her support worker was linked to the enrolment, changed or removed."""
+
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker now (an id only); null: none."})
+    previous_victim_support_worker_id = fields.String(allow_none=True, load_default=None)
+    changed_by = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+    version = Integer(required=True, metadata={"description": "The enrolment's version."})
 
 
 class ParticipantAnonymised(EventSchema):
@@ -271,6 +326,16 @@ class UserChanged(EventSchema):
     version = Integer(required=True, metadata={"description": "Raised by every change of the user."})
 
 
+class AreaChanged(EventSchema):
+    """A district as the portal knows it now: its region, its mahallas, whether it is in use; with its version."""
+
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    mahallas = fields.List(fields.String(), load_default=list)
+    active = fields.Boolean(load_default=True)
+    version = Integer(required=True, metadata={"description": "Raised by every change of the district."})
+
+
 COHORT_CREATED = catalog.register(EventType(
     "enrollment.cohort.created", 1, "enrollment", CohortCreated,
     "A cohort (group) was formed for a programme, with its facilitator psychologists."))
@@ -326,3 +391,15 @@ FLAG_RESOLVED = catalog.register(EventType(
 ALERT_ACKNOWLEDGED = catalog.register(EventType(
     "notify.alert.acknowledged", 1, "notify", AlertAcknowledged,
     "A person acknowledged an alert about a flag (in the app or through the link in a message): risk marks the flag."))
+ORDER_ISSUED = catalog.register(EventType(
+    "enrollment.order.issued", 1, "enrollment", OrderIssued,
+    "A protection order was recorded for a participant (with the date of his previous order, if any)."))
+ORDER_ENDED = catalog.register(EventType(
+    "enrollment.order.ended", 1, "enrollment", OrderEnded,
+    "A protection order ended: it expired (the clock) or was revoked."))
+SUPPORT_WORKER_CHANGED = catalog.register(EventType(
+    "enrollment.support_worker.changed", 1, "enrollment", SupportWorkerChanged,
+    "Her support worker was linked to an enrolment, changed or removed."))
+AREA_CHANGED = catalog.register(EventType(
+    "portal.area.changed", 1, "portal", AreaChanged,
+    "A district was added to a region or changed (its mahallas): the district as the portal knows it now."))

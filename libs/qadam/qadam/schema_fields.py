@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 from typing import Any
 
@@ -16,6 +17,19 @@ class Integer(fields.Integer):
         if isinstance(value, float | decimal.Decimal) and value != int(value):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
+
+
+class Date(fields.Date):
+    """A calendar date between 1900-01-01 and 2100-12-31: a birth date or an order's day outside them is a typing
+    mistake (a year 0026, 20266), and refused as one instead of stored."""
+
+    EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not self.EARLIEST <= day <= self.LATEST:
+            raise ValidationError(f"A date from {self.EARLIEST.isoformat()} to {self.LATEST.isoformat()}.")
+        return day
 
 
 class NoControlCharacters(validate.Validator):
