@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from enrollment.projections import keep_staff_member
 from enrollment.service import record_attendance, scan_orders
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
@@ -71,15 +72,24 @@ class Office:
 
 
 @pytest.fixture
-def office(app_for, token) -> Office:
-    return Office(app_for, token)
-
-
-@pytest.fixture
 def factory(stack):
     engine = make_engine(stack.database_url("enrollment"))
     yield make_session_factory(engine)
     engine.dispose()
+
+
+def staff_member(factory, user_id: str, role: str = "support_worker", region: str = REGION,
+                 district: str | None = DISTRICT, active: bool = True, version: int = 1) -> None:
+    """The portal told enrollment of a staff member (portal.user.changed, as the handler keeps it)."""
+    with transaction(factory) as s:
+        keep_staff_member(s, {"user_id": user_id, "role": role, "region": region, "district": district,
+                              "active": active, "version": version})
+
+
+@pytest.fixture
+def office(app_for, token, factory) -> Office:
+    staff_member(factory, "inson-7")  # her support worker in Office.refer
+    return Office(app_for, token)
 
 
 def outbox_since(factory, seq: int) -> list[tuple[str, dict]]:
@@ -200,7 +210,8 @@ def test_progress_completes_the_enrolment_when_the_curriculum_is_done(office, fa
     midway = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert midway["status"] == "active" and midway["progress"] == {
         "sessions_required": 8, "sessions_recorded": 7, "sessions_attended": 5, "excused_absences": 1,
-        "unexcused_absences": 1, "consecutive_absences": 1, "last_session_number": 7}
+        "unexcused_absences": 1, "consecutive_absences": 1, "last_session_number": 7,
+        "exit_review_attended": False}
     with transaction(factory) as s:
         record_attendance(s, marks_for(enrolment, ["present"], first=8))
     done = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
@@ -379,4 +390,7 @@ def test_a_registration_retried_with_its_idempotency_key_gives_the_same_man_once
     assert first.status_code == again.status_code == 201 and again.get_json()["code"] == first.get_json()["code"]
     someone_else = office.client.post("/participants", headers=office.other_inspector | key, json=body | {
         "district": OTHER_DISTRICT})  # keys belong to their user: another inspector's same key is his own request
-    assert someone_else.status_code == 409 and someone_else.get_json()["possible_duplicates"] == [first.get_json()["code"]]
+    # he is registered in another district: that inspector learns where to ask, not his code
+    assert someone_else.status_code == 409
+    assert someone_else.get_json()["registered_in"] == [{"region": REGION, "district": DISTRICT}]
+    assert first.get_json()["code"] not in someone_else.get_data(as_text=True)

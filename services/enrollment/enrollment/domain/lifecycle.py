@@ -106,8 +106,8 @@ def complete_refusal(caller: Caller, standing: Standing) -> str | None:
         return ("A critical risk flag of his is unresolved; he cannot be completed until someone responsible "
                 "resolves it in risk.")
     if not standing.curriculum_done and not caller.may_complete_early:
-        return ("He has not attended enough of the curriculum to complete; the enrolment is proposed for completion "
-                "when he has, or a programme manager completes it early with a note saying why.")
+        return ("What he has attended is not enough to complete; the enrolment completes (or is proposed for "
+                "completion) when it is, or a programme manager completes it early with a note saying why.")
     return None
 
 
