@@ -270,3 +270,22 @@ def test_every_page_is_translated(client_for, demo, language):
             response = client.get(path)
             assert response.status_code == 200 and MISSING not in response.headers, (user, path, language)
 
+
+
+# Issue 16: the order's conditions are read by perpetrator-facing staff, so the form warns against her name and address.
+CONDITIONS_WARNING = {
+    "uz-Latn": "Shartlarga hech qachon jabrlanuvchining ismi yoki manzilini yozmang",
+    "uz-Cyrl": "Шартларга ҳеч қачон жабрланувчининг исми ёки манзилини ёзманг",
+    "ru": "Никогда не пишите в условиях имя или адрес пострадавшей",
+    "kaa": "Shártlerge hesh qashan jábirleniwshiniń atın yamasa mánzilin jazbań",
+    "en": "Never write the victim's name or address in the conditions",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_order_form_warns_against_her_name_and_address_in_the_users_language(client_for, demo, language):
+    page = client_for(INSPECTOR, language).get("/refer")
+    assert page.status_code == 200 and MISSING not in page.headers
+    warning = re.search(r'<p class="notice warning" id="conditions-warning"[^>]*>([^<]+)</p>', page.text)
+    assert warning and CONDITIONS_WARNING[language] in warning.group(1), (language, warning)
+    assert page.text.index('id="conditions-warning"') < page.text.index('name="order_conditions"')
