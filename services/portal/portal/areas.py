@@ -16,12 +16,13 @@ def publish_district(db: Session, region: str, district: str, *, changed: bool =
     row = db.execute(sa.select(Area).where(Area.region == region, Area.district == district,
                                            Area.mahalla.is_(None))).scalar_one()
     db.flush()
-    if changed and row.version is not None:
+    if changed:
         row.version += 1
-    mahallas = sorted(db.execute(sa.select(Area.mahalla).where(
-        Area.region == region, Area.district == district, Area.mahalla.is_not(None))).scalars(), key=str.casefold)
+    mahallas = sorted((m for m in db.execute(sa.select(Area.mahalla).where(
+        Area.region == region, Area.district == district, Area.mahalla.is_not(None))).scalars() if m),
+        key=str.casefold)
     add_event(db, "portal.area.changed", {"region": region, "district": district, "mahallas": mahallas,
-                                          "active": True, "version": row.version or 1}, producer=SERVICE)
+                                          "active": True, "version": row.version}, producer=SERVICE)
 
 
 def ensure_district(db: Session, region: str, district: str, mahallas: tuple[str, ...] = ()) -> bool:
