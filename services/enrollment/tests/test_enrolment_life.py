@@ -710,3 +710,16 @@ def test_an_order_ending_before_his_follow_up_is_over_still_raises_the_expiry_ev
                 if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert len(expiring) == 1 and expiring[0]["follow_up_unfinished"] is True
     assert expiring[0]["programme_unfinished"] is False
+
+
+def test_an_older_user_change_arriving_late_does_not_bring_back_a_support_worker_who_left(office, factory):
+    worker = f"inson-left-{office.s}"
+    staff_member(factory, worker, active=False, version=2)
+    staff_member(factory, worker, active=True, version=1)  # redelivered late
+    person = office.person()
+    refused = office.client.post("/enrolments", headers=office.inspector, json={
+        "participant_id": person["id"], "cohort_id": office.cohort(office.programme())["id"],
+        "referral_source": "protection_order", "protection_order_id": office.order(person)["id"],
+        "inspector_id": office.inspector_id, "psychologist_id": office.psychologist_id,
+        "victim_support_worker_id": worker})
+    assert refused.status_code == 422 and "no longer works" in refused.get_json()["errors"]["victim_support_worker_id"][0]

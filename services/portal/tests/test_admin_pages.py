@@ -378,6 +378,18 @@ def test_the_areas_reach_enrollment_which_takes_its_districts_from_them(admin, r
     assert grown["mahallas"] == ["Guliston"]
 
 
+def test_a_support_worker_added_here_can_be_named_for_an_enrolment_in_enrollment(admin, region_district, database):
+    user_id, _temporary, _form = create_user(admin, role="support_worker", supervisor_id="")
+
+    def member() -> Any:
+        with database("enrollment").connect() as db:
+            return db.execute(sa.text("SELECT role, region, active, version FROM staff_member WHERE user_id = :u"),
+                              {"u": user_id}).mappings().first()
+
+    row = wait_until(member, what="the support worker in enrollment's staff directory")
+    assert (row["role"], row["region"], row["active"]) == ("support_worker", REGION, True)
+
+
 # -- programmes ------------------------------------------------------------------------------------------------
 def test_a_programme_is_defined_from_a_template_and_enrollments_refusals_show_by_the_fields(admin):
     name = unique("Statutory")
