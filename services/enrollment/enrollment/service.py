@@ -62,6 +62,23 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
     return move
 
 
+def change_support_worker(s: Session, enrolment: Enrolment, worker: str | None, *, by: str) -> None:
+    """Link her support worker to the enrolment, change or remove them (a new version), and publish it; nothing
+    when it is the one linked already."""
+    previous = enrolment.victim_support_worker_id
+    if worker == previous:
+        return
+    enrolment.victim_support_worker_id = worker
+    enrolment.version += 1
+    add_event(s, "enrollment.support_worker.changed", {
+        "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
+        "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
+        "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id,
+        "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
+        "changed_by": by, "changed_at": datetime.now(UTC), "version": enrolment.version,
+    }, producer=SERVICE)
+
+
 def programme_of(enrolment: Enrolment) -> Programme:
     return enrolment.programme or enrolment.cohort.programme  # the version he started under
 

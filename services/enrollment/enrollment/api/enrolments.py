@@ -41,7 +41,7 @@ from ..schemas import (
     TransitionIn,
     TransitionOut,
 )
-from ..service import absence_alerts, move_enrolment, rules_of, with_critical_flag_open
+from ..service import absence_alerts, change_support_worker, move_enrolment, rules_of, with_critical_flag_open
 from .programmes import places_taken
 from .scoping import may_move, may_see_participant, require_area, visible_enrolments
 
@@ -333,16 +333,6 @@ class VictimSupportWorker(MethodView):
                 raise Problem(403, f"{enrolment.district} ({enrolment.region}) is outside your area.")
             if worker is not None and (problem := support_worker_problem(s, worker, enrolment.region)):
                 raise unprocessable(problem, {"victim_support_worker_id": [problem]})
-            previous = enrolment.victim_support_worker_id
-            if worker != previous:
-                enrolment.victim_support_worker_id = worker
-                enrolment.version += 1
-                add_event(s, "enrollment.support_worker.changed", {
-                    "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
-                    "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
-                    "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id,
-                    "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
-                    "changed_by": principal.user_id, "changed_at": datetime.now(UTC), "version": enrolment.version,
-                }, producer=SERVICE)
+            change_support_worker(s, enrolment, worker, by=principal.user_id)
             shown(s, [enrolment])
         return enrolment
