@@ -221,8 +221,8 @@ class OrderIn(ma.Schema):
 class ExtensionOut(ma.Schema):
     previous_expiry = fields.Date()
     new_expiry = fields.Date()
-    decided_by = fields.String()
-    reason = fields.String()
+    decided_by = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
+    reason = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
     recorded_by = fields.String()
     recorded_at = fields.DateTime()
 
@@ -334,7 +334,8 @@ class TransitionOut(ma.Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     reason = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={
+        "description": "Free text: null in a programme manager's answer (managers see codes and figures only)."})
     from_cohort_id = fields.UUID(allow_none=True)
     to_cohort_id = fields.UUID(allow_none=True)
     by = fields.String()

@@ -463,10 +463,20 @@ def test_managers_see_no_order_number_and_no_conditions_anywhere_they_can_look(o
                    "district": DISTRICT, "issued_on": "2026-11-01", "expires_on": "2026-12-31",
                    "conditions": ["No weapons"]})]
     assert answers and all(a["number"] is None and a["conditions"] is None for a in answers)
+    enrolment = office.ok("GET", f"/enrolments?code={person['code']}", office.inspector, status=200)["items"][0]
+    office.move(enrolment, "assess")  # with a note, free text
+    office.ok("POST", f"/protection-orders/{order['id']}/extensions", office.inspector, {
+        "new_expiry": "2100-01-01", "decided_by": "Court of Kogon", "reason": "He came to her house on Navoiy street"})
+    history = office.ok("GET", f"/enrolments/{enrolment['id']}/transitions", office.manager, status=200)
+    assert history and all(h["note"] is None for h in history)
+    extended = office.ok("GET", f"/protection-orders/{order['id']}", office.manager, status=200)["extensions"]
+    assert extended and extended[0]["reason"] is None and extended[0]["new_expiry"] == "2100-01-01"
     everything = " ".join(office.client.get(path, headers=office.manager).get_data(as_text=True) for path in (
+        f"/enrolments/{enrolment['id']}/transitions", f"/enrolments/{enrolment['id']}",
         "/enrolments?page_size=100", "/protection-orders?page_size=100", "/reports/completion",
         "/reports/completion?format=csv", f"/protection-orders/{order['id']}"))
     assert order["number"] not in everything and "No contact with the victim" not in everything
+    assert "Navoiy street" not in everything and "assess note" not in everything
 
 
 def test_one_man_in_four_scripts_is_one_record_and_each_spelling_finds_him(office):

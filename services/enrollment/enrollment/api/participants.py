@@ -155,8 +155,11 @@ def _order_out(s: Session, order: ProtectionOrder) -> dict[str, Any]:
     out["extensions"] = list(s.execute(sa.select(OrderExtension).where(OrderExtension.order_id == order.id)
                                        .order_by(OrderExtension.recorded_at)).scalars())
     if current_principal().role == Role.MANAGER:
-        # Managers see codes and figures only: the number and the conditions (free text) are not theirs to read.
+        # Managers see codes and figures only: the number, the conditions and the reasons given for extensions
+        # (free text, which could hold her name or address) are not theirs to read.
         out["number"] = out["conditions"] = None
+        out["extensions"] = [{c.key: getattr(e, c.key) for c in sa.inspect(OrderExtension).column_attrs}
+                             | {"decided_by": None, "reason": None} for e in out["extensions"]]
     return out
 
 
