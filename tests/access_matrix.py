@@ -74,6 +74,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/enrolments/{enrolment_id}/transitions"): STAFF,
         ("POST", "/enrolments/{enrolment_id}/transitions"): frozenset({PSY, INSP, MGR, ADM}),
         ("POST", "/enrolments/{enrolment_id}/transfer"): frozenset({INSP, MGR, ADM}),
+        # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
+        ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
     },
     "sessions": {

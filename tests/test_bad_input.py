@@ -9,6 +9,7 @@ under another spelling is the name key's work (enrollment's duplicate search), n
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -322,9 +323,14 @@ def enrollment(app_for: Callable[[str], Any], token: Callable[..., str]) -> dict
     return {"client": client, "inspector": inspector, "manager": manager, "programme": programme.get_json()["id"]}
 
 
-@pytest.mark.parametrize("label", list(NAMES))
-def test_a_participants_name_is_stored_and_read_back_exactly(label, enrollment):
-    client, name = enrollment["client"], NAMES[label]
+# Invisible in a name, and what makes two equal-looking names two strings: refused, saying where (issue 16).
+INVISIBLE_IN_NAMES = {"emoji": 12, "zero-width space and joiners": 3, "byte order mark and word joiner": 1,
+                      "right-to-left mark": 9}  # label: the position of the first character refused
+
+
+@pytest.mark.parametrize("label", [label for label in NAMES if label not in INVISIBLE_IN_NAMES])
+def test_a_participants_name_is_stored_and_read_back_exactly_in_its_composed_form(label, enrollment):
+    client, name = enrollment["client"], unicodedata.normalize("NFC", NAMES[label])
     # a birth date of its own per name: the same name and birth date would be reported as a possible duplicate
     born = date(1960, 1, 1) + timedelta(days=list(NAMES).index(label) * 97 + uuid.uuid4().int % 90)
     created = client.post("/participants", headers=enrollment["inspector"], json={
@@ -336,7 +342,15 @@ def test_a_participants_name_is_stored_and_read_back_exactly(label, enrollment):
     assert again.status_code == 200 and again.get_json()["full_name"] == name
 
 
-def test_nfc_and_nfd_forms_of_one_name_are_each_kept_as_sent(enrollment):
+@pytest.mark.parametrize("label", list(INVISIBLE_IN_NAMES))
+def test_a_participants_name_with_an_invisible_character_is_refused_saying_where(label, enrollment):
+    response = enrollment["client"].post("/participants", headers=enrollment["inspector"], json={
+        "full_name": NAMES[label], "birth_date": "1981-04-04", "region": REGION, "district": DISTRICT})
+    body = assert_problem(response, 422)
+    assert f"Character {INVISIBLE_IN_NAMES[label]} " in body["errors"]["full_name"][0]
+
+
+def test_nfc_and_nfd_forms_of_one_name_are_stored_as_one_composed_form(enrollment):
     client = enrollment["client"]
     forms = ["\u00c1jiniyaz \u0143\u00f3kisov", "A\u0301jiniyaz N\u0301o\u0301kisov"]  # NFC, then NFD
     kept = []
@@ -346,7 +360,7 @@ def test_nfc_and_nfd_forms_of_one_name_are_each_kept_as_sent(enrollment):
         assert created.status_code == 201, created.get_data(as_text=True)
         kept.append(client.get(f"/participants/{created.get_json()['id']}",
                                headers=enrollment["inspector"]).get_json()["full_name"])
-    assert kept == forms and kept[0] != kept[1]
+    assert kept == [forms[0], forms[0]]
 
 
 def test_a_name_with_a_nul_character_is_refused_with_a_problem_not_a_500(enrollment):

@@ -78,10 +78,16 @@ def append(conn: Connection, entry: Mapping[str, Any]) -> int:
                             .returning(audit_log.c.id)).scalar_one())
 
 
+def note(**facts: Any) -> None:
+    """Add facts to the current request's audit row (its `record`, beside the ids in the path): what a lookup found
+    that the path does not say, e.g. that it matched a man of another area. Never what was searched for."""
+    g.setdefault("audit_facts", {}).update(facts)
+
+
 def entry_for(principal: Principal, status: int) -> dict[str, Any]:
     """The audit row of the current request, answered with `status`."""
     rule = route_of_request()
-    record = dict(request.view_args or {})
+    record = dict(request.view_args or {}) | g.get("audit_facts", {})
     if SECRET_IN_PATH in rule:  # a signed link's secret is a bearer token: its route names it, the row does not
         record.pop("token", None)
     return {

@@ -32,6 +32,7 @@ from flask import Flask, current_app, g, request
 from .config import Settings
 from .errors import Problem
 from .log import get_logger
+from .names import same_place
 from .private_files import write_owner_only
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,13 +78,15 @@ class Principal:
     def covers(self, *, region: str | None = None, district: str | None = None) -> bool:
         """Whether a record in (region, district) lies inside this principal's area.
 
-        Fails closed: a token without the area its role is scoped by covers nothing.
+        Fails closed: a token without the area its role is scoped by covers nothing. Places are compared folded
+        (names.fold): Xo'jeli typed with a typewriter apostrophe is Xoʻjeli.
         """
         if not self.has_area:
             return False
         if self.role == Role.ADMINISTRATOR:
             return True
-        return self.region == region and (self.role not in DISTRICT_SCOPED or self.district == district)
+        return same_place(self.region, region) and (self.role not in DISTRICT_SCOPED
+                                                    or same_place(self.district, district))
 
 
 # Roles whose records are those of one district; the others (manager, supervisor, auditor) see a region.

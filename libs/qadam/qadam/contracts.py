@@ -161,8 +161,10 @@ class OrderIssued(EventSchema):
     issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
     issued_on = fields.Date(required=True)
     expires_on = fields.Date(required=True)
-    inspector_id = fields.String(allow_none=True, load_default=None)
-    victim_support_worker_id = fields.String(allow_none=True, load_default=None)
+    inspector_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "His responsible inspector now (of his latest open enrolment), if he has one."})
+    victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Her support worker (an id only), of his latest open enrolment."})
     previous_order_on = fields.Date(allow_none=True, load_default=None, metadata={
         "description": "The issue date of his latest earlier order, if any."})
 
@@ -365,6 +367,16 @@ class UserChanged(EventSchema):
     version = Integer(required=True, metadata={"description": "Raised by every change of the user."})
 
 
+class AreaChanged(EventSchema):
+    """A district as the portal knows it now: its region, its mahallas, whether it is in use; with its version."""
+
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+    mahallas = fields.List(fields.String(), load_default=list)
+    active = fields.Boolean(load_default=True)
+    version = Integer(required=True, metadata={"description": "Raised by every change of the district."})
+
+
 COHORT_CREATED = catalog.register(EventType(
     "enrollment.cohort.created", 1, "enrollment", CohortCreated,
     "A cohort (group) was formed for a programme, with its facilitator psychologists."))
@@ -435,3 +447,6 @@ FLAG_RESOLVED = catalog.register(EventType(
 ALERT_ACKNOWLEDGED = catalog.register(EventType(
     "notify.alert.acknowledged", 1, "notify", AlertAcknowledged,
     "A person acknowledged an alert about a flag (in the app or through the link in a message): risk marks the flag."))
+AREA_CHANGED = catalog.register(EventType(
+    "portal.area.changed", 1, "portal", AreaChanged,
+    "A district was added to a region or changed (its mahallas): the district as the portal knows it now."))

@@ -24,7 +24,9 @@ PRODUCERS = ("enrollment", "sessions", "risk", "notify", "portal")  # portal: th
 DELIVERY_LIMIT = 10
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "enrollment": ("sessions.attendance.recorded", "sessions.attendance.amended"),  # progress, completion, exit
+    # progress, completion, exit; the staff directory (support workers), the areas, and critical flags (completion)
+    "enrollment": ("sessions.attendance.recorded", "sessions.attendance.amended", "portal.user.changed",
+                   "portal.area.changed", "risk.flag.raised", "risk.flag.acknowledged", "risk.flag.resolved"),
     "sessions": ("enrollment.cohort.created", "enrollment.cohort.updated", "enrollment.enrolled",
                  "enrollment.status.changed", "enrollment.transferred", "enrollment.participant.anonymised"),
     "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",

@@ -47,6 +47,10 @@ class Programme(Base):
     group_size_min: Mapped[int] = mapped_column(server_default="8")
     group_size_max: Mapped[int] = mapped_column(server_default="12")
     facilitators_per_group: Mapped[int] = mapped_column(server_default="1")
+    # when his inspector is alerted about unexcused absences (in all / in a row); null: risk's own rule parameters
+    alert_unexcused_absences: Mapped[int | None]
+    alert_consecutive_absences: Mapped[int | None]
+    absence_call_hours: Mapped[int | None] = mapped_column(server_default="48")  # the psychologist calls him within
     retired: Mapped[bool] = mapped_column(server_default=sa.false())  # superseded by a newer version
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = _now()
@@ -170,18 +174,25 @@ class Enrolment(Base):
     last_attended_number: Mapped[int | None]
     exit_proposed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     exit_proposal: Mapped[list[str] | None] = mapped_column(JSONB)
+    exit_review_attended: Mapped[bool] = mapped_column(server_default=sa.false())  # the programme's exit review
+    # the curriculum is done but he is not completed without a person's decision: why (codes), since when
+    completion_proposed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    completion_proposal: Mapped[list[str] | None] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(server_default="1")  # raised by every move, carried in its events
     created_by: Mapped[str] = mapped_column(sa.String(100))
 
     participant: Mapped[Participant] = relationship(lazy="joined")
     cohort: Mapped[Cohort] = relationship(lazy="joined")
     programme: Mapped[Programme | None] = relationship(lazy="joined")
-
     @property
     def allowed_actions(self) -> list[str]:
-        from .domain.lifecycle import EnrolmentStatus, allowed_actions
+        """The moves the caller could make now: set by the routes for their answer (they know the caller), never
+        stored; none until they have."""
+        return list(getattr(self, "_allowed_now", ()))
 
-        return allowed_actions(EnrolmentStatus(self.status))
+    @allowed_actions.setter
+    def allowed_actions(self, actions: list[str]) -> None:
+        self._allowed_now = actions
 
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "cohort_id", name="uq_enrolment_participant_cohort"),
@@ -219,3 +230,41 @@ class AttendanceRecord(Base):
     scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     status: Mapped[str] = mapped_column(sa.String(20))
     recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class StaffMember(Base):
+    """The portal's staff as `portal.user.changed` told them: whom an enrolment may name (her support worker)."""
+
+    __tablename__ = "staff_member"
+
+    user_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(30))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    district: Mapped[str | None] = mapped_column(sa.String(100))
+    active: Mapped[bool]
+    version: Mapped[int]
+
+
+class KnownDistrict(Base):
+    """The districts the portal knows (`portal.area.changed`), spelt as the portal spells them."""
+
+    __tablename__ = "known_district"
+
+    region: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    district: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    mahallas: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    active: Mapped[bool]
+    version: Mapped[int]
+
+
+class RiskFlag(Base):
+    """risk's flags as its events told them, for one question: is a critical flag of an enrolment unresolved?"""
+
+    __tablename__ = "risk_flag"
+
+    flag_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    level: Mapped[str | None] = mapped_column(sa.String(10))  # None: its resolution arrived before it
+    raised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

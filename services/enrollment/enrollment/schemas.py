@@ -6,16 +6,19 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from qadam.names import name_problem, stored_form
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 
 from .domain import Language, Sex, pinfl_problem
 from .domain.lifecycle import Action, EnrolmentStatus
 from .domain.programmes import TEMPLATES
+from .domain.progress import CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED
 
 NAME = validate.Length(min=1, max=200)
 AREA = place()
 USER = validate.Length(min=1, max=100)
+COMPLETION_HOLDS = (CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED)
 REFERRAL_SOURCES = ("protection_order", "court", "inspector_initiative", "self_referral")
 COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
 
@@ -23,6 +26,9 @@ COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
 class CurriculumItem(ma.Schema):
     number = Integer(required=True, validate=validate.Range(min=1))
     topic = fields.String(required=True, validate=NAME)
+    exit_review = fields.Boolean(load_default=False, metadata={"description": (
+        "The exit review (the statutory programme's last module): a man whose curriculum is done is proposed for "
+        "completion, not completed, until it is recorded as attended.")})
 
 
 class ProgrammeRules(ma.Schema):
@@ -41,6 +47,12 @@ class ProgrammeRules(ma.Schema):
                                             metadata={"description": "Passing it proposes exit."})
     max_consecutive_absences = Integer(validate=validate.Range(min=0, max=50),
                                               metadata={"description": "Unexcused in a row; passing it proposes exit."})
+    alert_unexcused_absences = Integer(allow_none=True, validate=validate.Range(min=1, max=50), metadata={
+        "description": "Unexcused absences in all at which his inspector is alerted (statutory 2, extended 3)."})
+    alert_consecutive_absences = Integer(allow_none=True, validate=validate.Range(min=1, max=50), metadata={
+        "description": "Unexcused absences in a row at which his inspector is alerted (2)."})
+    absence_call_hours = Integer(allow_none=True, validate=validate.Range(min=1, max=720), metadata={
+        "description": "After an unexcused absence the psychologist calls him within this many hours (48)."})
     makeup_sessions_count = fields.Boolean()
     follow_up_months = Integer(validate=validate.OneOf([0, 3, 6, 12]))
     review_at_session = Integer(allow_none=True, validate=validate.Range(min=1))
@@ -57,6 +69,8 @@ class ProgrammeRules(ma.Schema):
                 raise ma.ValidationError("Number the curriculum 1, 2, 3, … in order.", "curriculum")
             if data.get("sessions_required") not in (None, len(curriculum)):
                 raise ma.ValidationError("Must equal the curriculum's length.", "sessions_required")
+            if sum(1 for item in curriculum if item.get("exit_review")) > 1:
+                raise ma.ValidationError("Mark one module at most as the exit review.", "curriculum")
         if data.get("group_size_min") and data.get("group_size_max") and data["group_size_min"] > data["group_size_max"]:
             raise ma.ValidationError("The smallest group cannot be larger than the largest.", "group_size_min")
 
@@ -109,7 +123,7 @@ class CohortIn(ma.Schema):
     capacity = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30),
                               metadata={"description": "Places in the group; the programme's largest group by default."})
     schedule = fields.Nested(ScheduleSchema, load_default=dict)
-    start_date = fields.Date(required=True)
+    start_date = Date(required=True)
 
 
 class CohortOut(CohortIn):
@@ -126,9 +140,20 @@ class CohortUpdate(ma.Schema):
     schedule = fields.Nested(ScheduleSchema)
 
 
+class PersonName(fields.String):
+    """A name as typed, in any script: stored in Unicode's composed form (NFC) and otherwise exactly, ʻ and ʼ
+    included; invisible characters and fullwidth forms are refused, saying where."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = stored_form(super()._deserialize(value, attr, data, **kwargs))
+        if problem := name_problem(text):
+            raise ma.ValidationError(problem)
+        return text
+
+
 class ParticipantIn(ma.Schema):
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=300),
-                              metadata={"description": "As typed, in any script; stored exactly."})
+    full_name = PersonName(required=True, validate=validate.Length(min=1, max=300), metadata={
+        "description": "As typed, in any script; stored exactly (NFC). Invisible characters are refused."})
     birth_date = Date(required=True)
     sex = fields.String(load_default=Sex.MALE.value, validate=validate.OneOf([s.value for s in Sex]))
     pinfl = fields.String(load_default=None, allow_none=True,
@@ -163,6 +188,17 @@ class ParticipantSearch(PageArgs):
                       metadata={"description": "A code, a PINFL, or a name in any script or spelling."})
 
 
+class Elsewhere(ma.Schema):
+    region = fields.String(required=True)
+    district = fields.String(required=True)
+
+
+class ParticipantPage(page_schema(ParticipantOut, "ParticipantPageBase")):  # type: ignore[misc]
+    elsewhere = fields.List(fields.Nested(Elsewhere), load_default=list, metadata={"description": (
+        "The PINFL or the whole name (with its birth date unknown) matches a man registered in another area: whom to "
+        "contact there, never his record. The lookup is audited.")})
+
+
 class OrderIn(ma.Schema):
     number = fields.String(required=True, validate=validate.Length(min=1, max=50))
     participant_id = fields.UUID(required=True)
@@ -173,7 +209,8 @@ class OrderIn(ma.Schema):
     issued_on = Date(required=True)
     expires_on = Date(required=True)
     conditions = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
-                             metadata={"description": "E.g. no contact with the victim, no weapons."})
+                             metadata={"description": "E.g. no contact with the victim, no weapons. Never her name "
+                                                      "or address."})
 
     @ma.validates_schema
     def _dates(self, data: dict[str, Any], **_: object) -> None:
@@ -184,13 +221,16 @@ class OrderIn(ma.Schema):
 class ExtensionOut(ma.Schema):
     previous_expiry = fields.Date()
     new_expiry = fields.Date()
-    decided_by = fields.String()
-    reason = fields.String()
+    decided_by = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
+    reason = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
     recorded_by = fields.String()
     recorded_at = fields.DateTime()
 
 
 class OrderOut(OrderIn):
+    number = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
+    conditions = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "Null in a programme manager's answer: managers see codes and figures only."})
     id = fields.UUID(dump_only=True)
     participant_code = fields.String(dump_only=True, attribute="participant.code")
     status = fields.String(dump_only=True)
@@ -243,6 +283,7 @@ class ProgressOut(ma.Schema):
     unexcused_absences = Integer()
     consecutive_absences = Integer()
     last_session_number = Integer(allow_none=True)
+    exit_review_attended = fields.Boolean(metadata={"description": "He attended his programme's exit review."})
 
 
 class EnrolmentOut(ma.Schema):
@@ -269,6 +310,16 @@ class EnrolmentOut(ma.Schema):
     progress = fields.Function(lambda e: ProgressOut().dump(e))
     exit_proposed_at = fields.DateTime(allow_none=True)
     exit_proposal = fields.List(fields.String(), allow_none=True)
+    completion_proposed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The curriculum is done but he is not completed without a person's decision (the complete "
+                       "action): since when."})
+    completion_proposal = fields.List(fields.String(validate=validate.OneOf(COMPLETION_HOLDS)), allow_none=True,
+                                      metadata={"description": "Why, as codes: " + ", ".join(COMPLETION_HOLDS) + "."})
+
+
+class SupportWorkerIn(ma.Schema):
+    victim_support_worker_id = fields.String(required=True, allow_none=True, validate=USER, metadata={
+        "description": "An active support worker of his region (Inson centre); null: none linked."})
 
 
 class TransitionIn(ma.Schema):
@@ -283,7 +334,8 @@ class TransitionOut(ma.Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     reason = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={
+        "description": "Free text: null in a programme manager's answer (managers see codes and figures only)."})
     from_cohort_id = fields.UUID(allow_none=True)
     to_cohort_id = fields.UUID(allow_none=True)
     by = fields.String()
@@ -322,5 +374,4 @@ class OrderFilter(PageArgs):
 ProgrammePage = page_schema(ProgrammeOut, "ProgrammePage")
 CohortPage = page_schema(CohortOut, "CohortPage")
 EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
-ParticipantPage = page_schema(ParticipantOut, "ParticipantPage")
 OrderPage = page_schema(OrderOut, "OrderPage")

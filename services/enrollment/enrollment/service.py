@@ -15,8 +15,17 @@ from sqlalchemy.orm import Session
 from . import SERVICE
 from .domain.lifecycle import Action, EnrolmentStatus, Move, add_months, transition
 from .domain.orders import OrderFacts, OrderStatus, expiring_soon, plan_due_on, plan_overdue
-from .domain.progress import AttendanceMark, Progress, Rules, completes, exit_reasons, progress
-from .models import AttendanceRecord, Enrolment, EnrolmentTransition, ProtectionOrder
+from .domain.progress import (
+    AttendanceMark,
+    Progress,
+    Rules,
+    completes,
+    completion_holds,
+    exit_reasons,
+    exit_review_session,
+    progress,
+)
+from .models import AttendanceRecord, Enrolment, EnrolmentTransition, Programme, ProtectionOrder, RiskFlag
 
 SYSTEM = "system"
 
@@ -38,6 +47,8 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
     if move.to_status is EnrolmentStatus.COMPLETED:
         months = enrolment.programme.follow_up_months if enrolment.programme else 0
         enrolment.follow_up_until = add_months(today, months)
+    if move.from_status is EnrolmentStatus.ACTIVE:
+        enrolment.completion_proposed_at, enrolment.completion_proposal = None, None
     s.add(EnrolmentTransition(enrolment_id=enrolment.id, action=action.value, from_status=move.from_status.value,
                               to_status=move.to_status.value, reason=move.reason, note=note, by=by))
     add_event(s, "enrollment.status.changed", {
@@ -51,11 +62,46 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
     return move
 
 
+def change_support_worker(s: Session, enrolment: Enrolment, worker: str | None, *, by: str) -> None:
+    """Link her support worker to the enrolment, change or remove them (a new version), and publish it; nothing
+    when it is the one linked already."""
+    previous = enrolment.victim_support_worker_id
+    if worker == previous:
+        return
+    enrolment.victim_support_worker_id = worker
+    enrolment.version += 1
+    add_event(s, "enrollment.support_worker.changed", {
+        "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
+        "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
+        "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id,
+        "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
+        "changed_by": by, "changed_at": datetime.now(UTC), "version": enrolment.version,
+    }, producer=SERVICE)
+
+
+def programme_of(enrolment: Enrolment) -> Programme:
+    return enrolment.programme or enrolment.cohort.programme  # the version he started under
+
+
 def rules_of(enrolment: Enrolment) -> Rules:
-    p = enrolment.programme or enrolment.cohort.programme  # the version he started under
+    p = programme_of(enrolment)
     return Rules(sessions_required=p.sessions_required, completion_attendance_percent=p.completion_attendance_percent,
                  max_unexcused_absences=p.max_unexcused_absences, max_consecutive_absences=p.max_consecutive_absences,
-                 makeup_sessions_count=p.makeup_sessions_count)
+                 makeup_sessions_count=p.makeup_sessions_count, exit_review_session=exit_review_session(p.curriculum))
+
+
+def absence_alerts(programme: Programme) -> dict[str, int | None]:
+    """The programme version's thresholds for alerting his inspector, as enrolled/transferred carry them."""
+    return {"unexcused": programme.alert_unexcused_absences, "consecutive": programme.alert_consecutive_absences}
+
+
+def with_critical_flag_open(s: Session, enrolment_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the enrolments with a critical flag that is not resolved (risk's events, projected here)."""
+    if not enrolment_ids:
+        return set()
+    return set(s.execute(sa.select(RiskFlag.enrolment_id).where(
+        RiskFlag.enrolment_id.in_(enrolment_ids), RiskFlag.level == "critical", RiskFlag.resolved_at.is_(None)))
+        .scalars())
 
 
 def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
@@ -92,12 +138,22 @@ def update_progress(s: Session, enrolment: Enrolment, p: Progress) -> None:
     enrolment.excused_absences, enrolment.unexcused_absences = p.excused_absences, p.unexcused_absences
     enrolment.consecutive_absences = p.consecutive_absences
     enrolment.last_session_number, enrolment.last_attended_number = p.last_session_number, p.last_attended_number
+    enrolment.exit_review_attended = p.exit_review_attended
     if enrolment.status != EnrolmentStatus.ACTIVE.value:
         return  # marks of a suspended or finished enrolment are kept, but move nothing
     rules = rules_of(enrolment)
     if completes(p, rules):
-        move_enrolment(s, enrolment, Action.COMPLETE, by=SYSTEM, note="The curriculum is done and attended enough.")
-        return
+        holds = completion_holds(exit_review_session=rules.exit_review_session,
+                                 exit_review_attended=p.exit_review_attended,
+                                 critical_flag_open=bool(with_critical_flag_open(s, [enrolment.id])))
+        if not holds:
+            move_enrolment(s, enrolment, Action.COMPLETE, by=SYSTEM, note="The curriculum is done and attended enough.")
+            return
+        # Proposed, not completed: a person decides (the complete action), once what holds it back is seen to.
+        enrolment.completion_proposed_at = enrolment.completion_proposed_at or datetime.now(UTC)
+        enrolment.completion_proposal = holds
+    else:
+        enrolment.completion_proposed_at, enrolment.completion_proposal = None, None
     reasons = exit_reasons(p, rules)
     if reasons and enrolment.exit_proposed_at is None:
         enrolment.exit_proposed_at = datetime.now(UTC)
@@ -124,14 +180,57 @@ def working_calendar(settings: Settings) -> dict[str, Any]:
             "holidays": settings.public_holidays_set}
 
 
+def _order_facts_now(s: Session, order: ProtectionOrder) -> tuple[dict[str, Any], bool]:
+    """What every order event carries (OrderAttention), and whether his follow-up runs past the order's end."""
+    enrolments = s.execute(sa.select(Enrolment.id, Enrolment.status, Enrolment.follow_up_until).where(
+        Enrolment.participant_id == order.participant_id)).all()
+    open_enrolments = [e.id for e in enrolments if e.status in ("referred", "assessed", "active", "suspended")]
+    # The programme is part of the order: unfinished until he completed one (not yet referred counts too).
+    unfinished = not any(e.status in ("completed", "closed") for e in enrolments)
+    follow_up_unfinished = any(e.status == "completed" and e.follow_up_until is not None
+                               and e.follow_up_until > order.expires_on for e in enrolments)
+    base = {"order_id": order.id, "participant_code": order.participant.code,
+            "enrolment_ids": list(open_enrolments), "region": order.region, "district": order.district,
+            "issued_by": order.issued_by, "issued_on": order.issued_on, "expires_on": order.expires_on,
+            "programme_unfinished": unfinished}
+    return base, follow_up_unfinished
+
+
+def publish_order_issued(s: Session, order: ProtectionOrder) -> None:
+    """enrollment.order.issued: with his responsible inspector and her support worker (of his latest open
+    enrolment) and the day of his previous order, if any (a second order within a year is a warning sign)."""
+    base, _ = _order_facts_now(s, order)
+    latest = s.execute(sa.select(Enrolment.inspector_id, Enrolment.victim_support_worker_id).where(
+        Enrolment.participant_id == order.participant_id,
+        Enrolment.status.in_(("referred", "assessed", "active", "suspended")))
+        .order_by(Enrolment.enrolled_at.desc()).limit(1)).first()
+    previous = s.execute(sa.select(sa.func.max(ProtectionOrder.issued_on)).where(
+        ProtectionOrder.participant_id == order.participant_id, ProtectionOrder.id != order.id,
+        ProtectionOrder.issued_on <= order.issued_on)).scalar()
+    base.pop("programme_unfinished")
+    add_event(s, "enrollment.order.issued", {
+        **base, "inspector_id": latest.inspector_id if latest else None,
+        "victim_support_worker_id": latest.victim_support_worker_id if latest else None,
+        "previous_order_on": previous}, producer=SERVICE)
+
+
+def end_order(s: Session, order: ProtectionOrder, how: str, today: date) -> None:
+    """The order ends (`expired` by the clock or marked so, or `revoked`): keep it, tell whoever follows."""
+    order.status = how
+    base, _ = _order_facts_now(s, order)
+    add_event(s, "enrollment.order.ended", {**base, "ended_on": today, "how": how}, producer=SERVICE)
+
+
 def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
-    """Publish, once each, the orders whose correction plan is overdue and those expiring while unfinished;
-    mark orders past their expiry as expired."""
+    """Publish, once each, the orders whose correction plan is overdue and those expiring while his programme or
+    his follow-up is unfinished; mark orders past their expiry as expired (and publish that they ended)."""
     calendar = working_calendar(settings)
     counts = {"plan_overdue": 0, "expiring": 0, "expired": 0}
-    expired = s.execute(sa.update(ProtectionOrder).where(ProtectionOrder.status == OrderStatus.ACTIVE,
+    expired = s.execute(sa.select(ProtectionOrder).where(ProtectionOrder.status == OrderStatus.ACTIVE,
                                                          ProtectionOrder.expires_on < today)
-                        .values(status=OrderStatus.EXPIRED).returning(ProtectionOrder.id)).all()
+                        .with_for_update(of=ProtectionOrder, skip_locked=True)).unique().scalars().all()
+    for order in expired:
+        end_order(s, order, OrderStatus.EXPIRED, today)
     counts["expired"] = len(expired)
     candidates = s.execute(sa.select(ProtectionOrder).where(
         ProtectionOrder.status == OrderStatus.ACTIVE,
@@ -142,24 +241,18 @@ def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
         .with_for_update(of=ProtectionOrder, skip_locked=True)).unique().scalars().all()
     for order in candidates:
         facts = order_facts(order)
-        enrolments = s.execute(sa.select(Enrolment.id, Enrolment.status).where(
-            Enrolment.participant_id == order.participant_id)).all()
-        open_enrolments = [e.id for e in enrolments if e.status in ("referred", "assessed", "active", "suspended")]
-        # The programme is part of the order: unfinished until he completed one (not yet referred counts too).
-        unfinished = not any(e.status in ("completed", "closed") for e in enrolments)
-        base = {"order_id": order.id, "participant_code": order.participant.code,
-                "enrolment_ids": list(open_enrolments), "region": order.region, "district": order.district,
-                "issued_by": order.issued_by, "issued_on": order.issued_on, "expires_on": order.expires_on,
-                "programme_unfinished": unfinished}
+        base, follow_up_unfinished = _order_facts_now(s, order)
         if order.plan_overdue_reported_at is None and plan_overdue(facts, today, **calendar):
             order.plan_overdue_reported_at = datetime.now(UTC)
             add_event(s, "enrollment.order.plan_overdue", {**base, "due_on": plan_due_on(facts, **calendar)},
                       producer=SERVICE)
             counts["plan_overdue"] += 1
-        if (order.expiry_reported_for != order.expires_on and unfinished
+        if (order.expiry_reported_for != order.expires_on
+                and (base["programme_unfinished"] or follow_up_unfinished)
                 and expiring_soon(facts, today, within_days=settings.order_expiry_warning_days)):
             order.expiry_reported_for = order.expires_on
-            add_event(s, "enrollment.order.expiring", {**base, "days_left": (order.expires_on - today).days},
+            add_event(s, "enrollment.order.expiring", {**base, "days_left": (order.expires_on - today).days,
+                                                       "follow_up_unfinished": follow_up_unfinished},
                       producer=SERVICE)
             counts["expiring"] += 1
     return counts

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from enrollment.projections import keep_staff_member
 from enrollment.service import record_attendance, scan_orders
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
@@ -71,15 +72,24 @@ class Office:
 
 
 @pytest.fixture
-def office(app_for, token) -> Office:
-    return Office(app_for, token)
-
-
-@pytest.fixture
 def factory(stack):
     engine = make_engine(stack.database_url("enrollment"))
     yield make_session_factory(engine)
     engine.dispose()
+
+
+def staff_member(factory, user_id: str, role: str = "support_worker", region: str = REGION,
+                 district: str | None = DISTRICT, active: bool = True, version: int = 1) -> None:
+    """The portal told enrollment of a staff member (portal.user.changed, as the handler keeps it)."""
+    with transaction(factory) as s:
+        keep_staff_member(s, {"user_id": user_id, "role": role, "region": region, "district": district,
+                              "active": active, "version": version})
+
+
+@pytest.fixture
+def office(app_for, token, factory) -> Office:
+    staff_member(factory, "inson-7")  # her support worker in Office.refer
+    return Office(app_for, token)
 
 
 def outbox_since(factory, seq: int) -> list[tuple[str, dict]]:
@@ -200,7 +210,8 @@ def test_progress_completes_the_enrolment_when_the_curriculum_is_done(office, fa
     midway = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert midway["status"] == "active" and midway["progress"] == {
         "sessions_required": 8, "sessions_recorded": 7, "sessions_attended": 5, "excused_absences": 1,
-        "unexcused_absences": 1, "consecutive_absences": 1, "last_session_number": 7}
+        "unexcused_absences": 1, "consecutive_absences": 1, "last_session_number": 7,
+        "exit_review_attended": False}
     with transaction(factory) as s:
         record_attendance(s, marks_for(enrolment, ["present"], first=8))
     done = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
@@ -379,4 +390,346 @@ def test_a_registration_retried_with_its_idempotency_key_gives_the_same_man_once
     assert first.status_code == again.status_code == 201 and again.get_json()["code"] == first.get_json()["code"]
     someone_else = office.client.post("/participants", headers=office.other_inspector | key, json=body | {
         "district": OTHER_DISTRICT})  # keys belong to their user: another inspector's same key is his own request
-    assert someone_else.status_code == 409 and someone_else.get_json()["possible_duplicates"] == [first.get_json()["code"]]
+    # he is registered in another district: that inspector learns where to ask, not his code
+    assert someone_else.status_code == 409
+    assert someone_else.get_json()["registered_in"] == [{"region": REGION, "district": DISTRICT}]
+    assert first.get_json()["code"] not in someone_else.get_data(as_text=True)
+
+
+# -- issue 16, "Safety first" --------------------------------------------------------------------------------------
+def audit_rows(factory, route: str) -> list[dict]:
+    with transaction(factory) as s:
+        return [dict(r) for r in s.execute(sa.text(
+            "SELECT user_id, role, action, route, record, status FROM audit_log WHERE route = :r ORDER BY id"),
+            {"r": route}).mappings()]
+
+
+def test_her_support_worker_must_be_an_active_support_worker_of_his_region(office, factory):
+    cohort = office.cohort(office.programme())
+    staff_member(factory, f"inson-gone-{office.s}", active=False)
+    staff_member(factory, f"inson-away-{office.s}", region="Xorazm viloyati", district="Urganch")
+    staff_member(factory, f"psy-as-sw-{office.s}", role="psychologist")
+    for worker in (f"nobody-{office.s}", f"inson-gone-{office.s}", f"inson-away-{office.s}", f"psy-as-sw-{office.s}"):
+        person = office.person()
+        refused = office.client.post("/enrolments", headers=office.inspector, json={
+            "participant_id": person["id"], "cohort_id": cohort["id"], "referral_source": "protection_order",
+            "protection_order_id": office.order(person)["id"], "inspector_id": office.inspector_id,
+            "psychologist_id": office.psychologist_id, "victim_support_worker_id": worker})
+        assert refused.status_code == 422, worker
+        assert worker in refused.get_json()["errors"]["victim_support_worker_id"][0]
+    assert office.refer(cohort)["victim_support_worker_id"] == "inson-7"  # active, of his region
+
+
+def test_her_support_worker_is_linked_changed_and_removed_by_his_inspector_or_a_supervisor_audited_and_published(
+        office, factory, token):
+    staff_member(factory, f"inson-new-{office.s}", district=OTHER_DISTRICT)  # of his region (another district)
+    enrolment = office.refer(office.cohort(office.programme()))
+    path = f"/enrolments/{enrolment['id']}/victim-support-worker"
+    seq = last_seq(factory)
+    changed = office.ok("PUT", path, office.inspector, {"victim_support_worker_id": f"inson-new-{office.s}"}, status=200)
+    assert changed["victim_support_worker_id"] == f"inson-new-{office.s}"
+    [(kind, data)] = outbox_since(factory, seq)
+    assert kind == "enrollment.support_worker.changed"
+    assert (data["victim_support_worker_id"], data["previous_victim_support_worker_id"], data["changed_by"]) == (
+        f"inson-new-{office.s}", "inson-7", office.inspector_id)
+    assert data["participant_code"] == enrolment["participant_code"] and data["version"] > 1
+    refused = office.client.put(path, headers=office.inspector, json={"victim_support_worker_id": "nobody"})
+    assert refused.status_code == 422 and "victim_support_worker_id" in refused.get_json()["errors"]
+    # another inspector of his district, his psychologist, a manager: not theirs to change
+    colleague = bearer(token(f"insp-c-{office.s}", "inspector", region=REGION, district=DISTRICT))
+    for who, status in ((colleague, 403), (office.psychologist, 403), (office.manager, 403),
+                        (bearer(token(f"sup-x-{office.s}", "supervisor", region="Xorazm viloyati")), 404)):
+        assert office.client.put(path, headers=who, json={"victim_support_worker_id": None}).status_code == status
+    supervisor = bearer(token(f"sup-{office.s}", "supervisor", region=REGION))
+    removed = office.ok("PUT", path, supervisor, {"victim_support_worker_id": None}, status=200)
+    assert removed["victim_support_worker_id"] is None
+    assert [k for k, _ in outbox_since(factory, seq)] == ["enrollment.support_worker.changed"] * 2
+    rows = [r for r in audit_rows(factory, "/enrolments/<uuid:enrolment_id>/victim-support-worker")
+            if r["record"].get("enrolment_id") == enrolment["id"]]
+    assert [(r["user_id"], r["action"], r["status"]) for r in rows if r["status"] == 200] == [
+        (office.inspector_id, "write", 200), (f"sup-{office.s}", "write", 200)]
+
+
+def test_managers_see_no_order_number_and_no_conditions_anywhere_they_can_look(office):
+    person = office.person()
+    order = office.order(person)
+    office.refer(office.cohort(office.programme()), person=person, order=order)
+    mine = office.ok("GET", f"/protection-orders/{order['id']}", office.inspector, status=200)
+    assert mine["number"] == order["number"] and mine["conditions"] == ["No contact with the victim"]
+    answers = [office.ok("GET", f"/protection-orders/{order['id']}", office.manager, status=200),
+               *office.ok("GET", "/protection-orders?page_size=100", office.manager, status=200)["items"],
+               office.ok("POST", "/protection-orders", office.manager, {
+                   "number": f"HO-M-{office.s}", "participant_id": person["id"], "region": REGION,
+                   "district": DISTRICT, "issued_on": "2026-11-01", "expires_on": "2026-12-31",
+                   "conditions": ["No weapons"]})]
+    assert answers and all(a["number"] is None and a["conditions"] is None for a in answers)
+    enrolment = office.ok("GET", f"/enrolments?code={person['code']}", office.inspector, status=200)["items"][0]
+    office.move(enrolment, "assess")  # with a note, free text
+    office.ok("POST", f"/protection-orders/{order['id']}/extensions", office.inspector, {
+        "new_expiry": "2100-01-01", "decided_by": "Court of Kogon", "reason": "He came to her house on Navoiy street"})
+    history = office.ok("GET", f"/enrolments/{enrolment['id']}/transitions", office.manager, status=200)
+    assert history and all(h["note"] is None for h in history)
+    extended = office.ok("GET", f"/protection-orders/{order['id']}", office.manager, status=200)["extensions"]
+    assert extended and extended[0]["reason"] is None and extended[0]["new_expiry"] == "2100-01-01"
+    everything = " ".join(office.client.get(path, headers=office.manager).get_data(as_text=True) for path in (
+        f"/enrolments/{enrolment['id']}/transitions", f"/enrolments/{enrolment['id']}",
+        "/enrolments?page_size=100", "/protection-orders?page_size=100", "/reports/completion",
+        "/reports/completion?format=csv", f"/protection-orders/{order['id']}"))
+    assert order["number"] not in everything and "No contact with the victim" not in everything
+    assert "Navoiy street" not in everything and "assess note" not in everything
+
+
+def test_one_man_in_four_scripts_is_one_record_and_each_spelling_finds_him(office):
+    first = office.person("Ǵayrat Ańsatov", "1983-06-21")  # Karakalpak Latin
+    for spelling in ("Gayrat Ansatov", "Ғайрат Аңсатов", "Ғайрат Ансатов"):  # plain Latin, Karakalpak / Uzbek Cyrillic
+        again = office.client.post("/participants", headers=office.inspector, json={
+            "full_name": spelling, "birth_date": "1983-06-21", "region": REGION, "district": DISTRICT})
+        assert again.status_code == 409, spelling
+        assert again.get_json()["possible_duplicates"] == [first["code"]], spelling
+    for query in ("Ansatov", "Ǵayrat Ańsatov", "Gayrat Ansatov", "Ғайрат Аңсатов", "Ғайрат Ансатов", "ańsatov"):
+        found = office.ok("GET", f"/participants?q={query}", office.inspector, status=200)["items"]
+        assert first["code"] in {p["code"] for p in found}, query
+
+
+def test_invisible_characters_in_a_name_are_refused_saying_where_and_names_are_stored_nfc(office):
+    for name, position in (("Ali\u200bev Sardor", 4), ("Ali\u00adev", 4), ("\u202eAliev", 1), ("Ａliev", 1),
+                           ("Aliev\u200d", 6)):
+        refused = office.client.post("/participants", headers=office.inspector, json={
+            "full_name": name, "birth_date": "1984-04-04", "region": REGION, "district": DISTRICT})
+        assert refused.status_code == 422, name
+        assert f"Character {position} " in refused.get_json()["errors"]["full_name"][0], name
+    decomposed = f"G\u0301ayrat Oʻtkir Toʼra {office.s}"  # Ǵ typed as G + combining acute
+    stored = office.person(decomposed)
+    assert stored["full_name"] == f"\u01f4ayrat Oʻtkir Toʼra {office.s}"  # composed; ʻ and ʼ kept as typed
+
+
+@pytest.mark.parametrize("field", ["birth_date"])
+def test_a_birth_date_outside_1900_to_2100_is_refused(office, field):
+    for day in ("1899-12-31", "2101-01-01", "0026-03-01"):
+        refused = office.client.post("/participants", headers=office.inspector, json={
+            "full_name": "Sardor Aliyev", "birth_date": day, "region": REGION, "district": DISTRICT})
+        assert refused.status_code == 422 and "1900-01-01" in refused.get_json()["errors"][field][0], day
+
+
+def test_an_order_dated_outside_1900_to_2100_is_refused(office):
+    person = office.person()
+    refused = office.client.post("/protection-orders", headers=office.inspector, json={
+        "number": f"HO-{uuid.uuid4().hex[:8]}", "participant_id": person["id"], "region": REGION,
+        "district": DISTRICT, "issued_on": "2026-11-01", "expires_on": "20266-12-01"})
+    assert refused.status_code == 422
+    refused = office.client.post("/protection-orders", headers=office.inspector, json={
+        "number": f"HO-{uuid.uuid4().hex[:8]}", "participant_id": person["id"], "region": REGION,
+        "district": DISTRICT, "issued_on": "1899-11-01", "expires_on": "2026-12-01"})
+    assert refused.status_code == 422 and "2100-12-31" in refused.get_json()["errors"]["issued_on"][0]
+
+
+def known_districts(factory, region: str, *districts: str) -> None:
+    from enrollment.projections import keep_district
+    with transaction(factory) as s:
+        for district in districts:
+            keep_district(s, {"region": region, "district": district, "mahallas": [], "active": True, "version": 1})
+
+
+def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_unknown_one_is_refused(
+        app_for, token, factory):
+    client = app_for("enrollment").test_client()
+    region = f"Qoraqalpogʻiston {uuid.uuid4().hex[:6]}"
+    known_districts(factory, region, "Xoʻjeli", "Nukus")
+    # his token says Xo'jeli with a typewriter apostrophe: still the district of the records spelt Xoʻjeli
+    inspector = bearer(token(f"insp-x-{uuid.uuid4().hex[:6]}", "inspector", region=region, district="Xo'jeli"))
+    typed = client.post("/participants", headers=inspector, json={
+        "full_name": f"Bahodir Qosimov {uuid.uuid4().hex[:6]}", "birth_date": "1980-01-01", "region": region,
+        "district": "Xo`jeli"})
+    assert typed.status_code == 201, typed.get_data(as_text=True)
+    assert typed.get_json()["district"] == "Xoʻjeli"  # as the portal spells it
+    assert client.get(f"/participants/{typed.get_json()['id']}", headers=inspector).status_code == 200
+    unknown = client.post("/participants", headers=bearer(token("insp-y", "inspector", region=region,
+                                                                 district="Chimboy")), json={
+        "full_name": "Bahodir Qosimov", "birth_date": "1980-01-01", "region": region, "district": "Chimboy"})
+    assert unknown.status_code == 422
+    assert "Nukus" in unknown.get_json()["errors"]["district"][0] and "Xoʻjeli" in unknown.get_json()["detail"]
+    manager = bearer(token("mgr-y", "manager", region=region))
+    programme = client.post("/programmes", headers=manager, json={"name": f"P {region}", "template": "statutory",
+                                                                  "region": region}).get_json()
+    cohort = client.post("/cohorts", headers=manager, json={
+        "programme_id": programme["id"], "name": "G", "region": region, "district": "Chimboy",
+        "facilitator_ids": ["psy-y"], "start_date": "2026-11-02"})
+    assert cohort.status_code == 422 and "district" in cohort.get_json()["errors"]
+
+
+def test_a_region_whose_districts_are_not_known_yet_takes_any_district(app_for, token):
+    client = app_for("enrollment").test_client()
+    region = f"Yangi viloyat {uuid.uuid4().hex[:6]}"
+    inspector = bearer(token("insp-z", "inspector", region=region, district="Istalgan"))
+    made = client.post("/participants", headers=inspector, json={
+        "full_name": "Sanjar Umarov", "birth_date": "1980-01-01", "region": region, "district": "Istalgan"})
+    assert made.status_code == 201 and made.get_json()["district"] == "Istalgan"
+
+
+def test_a_pinfl_or_name_of_another_area_names_the_area_to_contact_and_the_lookup_is_audited(office, factory):
+    pinfl = f"3{uuid.uuid4().int % 10**13:013d}"
+    name = f"Rustam Oʻrinov {office.s}"
+    him = office.ok("POST", "/participants", office.inspector, {
+        "full_name": name, "birth_date": "1981-02-03", "region": REGION, "district": DISTRICT, "pinfl": pinfl})
+    for query in (pinfl, f"Rustam O'rinov {office.s}"):
+        page = office.ok("GET", f"/participants?q={query}", office.other_inspector, status=200)
+        assert page["items"] == [] and page["elsewhere"] == [{"region": REGION, "district": DISTRICT}]
+        assert him["code"] not in str(page)
+    at_home = office.ok("GET", f"/participants?q={pinfl}", office.inspector, status=200)
+    assert [p["code"] for p in at_home["items"]] == [him["code"]] and at_home["elsewhere"] == []
+    again = office.client.post("/participants", headers=office.other_inspector, json={
+        "full_name": name, "birth_date": "1981-02-03", "region": REGION, "district": OTHER_DISTRICT, "pinfl": pinfl})
+    assert again.status_code == 409 and again.get_json()["registered_in"] == [{"region": REGION, "district": DISTRICT}]
+    assert him["code"] not in again.get_data(as_text=True) and DISTRICT in again.get_json()["detail"]
+    looked_up = [r for r in audit_rows(factory, "/participants") if r["user_id"] == f"insp-o-{office.s}"]
+    assert len(looked_up) == 3 and all(r["record"]["lookup"] == "registered_in_another_area" for r in looked_up)
+    assert all(pinfl not in str(r) and "Rustam" not in str(r) for r in looked_up)  # never what was searched for
+
+
+def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
+    from enrollment.projections import keep_flag_raised
+    flag = uuid.uuid4()
+    with transaction(factory) as s:
+        keep_flag_raised(s, {"flag_id": flag, "enrolment_id": uuid.UUID(enrolment["id"]), "level": level,
+                             "raised_at": datetime.now(UTC)})
+    return flag
+
+
+def resolve_flag(factory, enrolment: dict, flag: uuid.UUID) -> None:
+    from enrollment.projections import keep_flag_handled
+    with transaction(factory) as s:
+        keep_flag_handled(s, {"flag_id": flag, "enrolment_id": uuid.UUID(enrolment["id"]), "by": "sup-1",
+                              "at": datetime.now(UTC)}, resolved=True)
+
+
+def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a_person_decides(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    flag = raise_flag(factory, enrolment)
+    raise_flag(factory, enrolment, level="high")  # not critical: holds nothing
+    with transaction(factory) as s:
+        record_attendance(s, marks_for(enrolment, ["present"] * 8))
+    proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert proposed["status"] == "active" and proposed["completion_proposal"] == ["critical_flag_open"]
+    assert proposed["completion_proposed_at"] and "complete" not in proposed["allowed_actions"]
+    refused = office.move(enrolment, "complete", status=409, who=office.inspector)
+    assert "critical" in refused["detail"]
+    refused = office.move(enrolment, "complete", status=409, who=office.manager)  # nobody, while it is open
+    resolve_flag(factory, enrolment, flag)
+    decided = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert "complete" in decided["allowed_actions"] and decided["status"] == "active"  # still a person's decision
+    assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"
+
+
+def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    flag = uuid.uuid4()
+    resolve_flag(factory, enrolment, flag)
+    from enrollment.projections import keep_flag_raised
+    with transaction(factory) as s:
+        keep_flag_raised(s, {"flag_id": flag, "enrolment_id": uuid.UUID(enrolment["id"]), "level": "critical",
+                             "raised_at": datetime.now(UTC)})
+        from enrollment.service import with_critical_flag_open
+        assert with_critical_flag_open(s, [uuid.UUID(enrolment["id"])]) == set()
+
+
+def test_without_his_exit_review_attended_he_is_proposed_not_completed(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    with transaction(factory) as s:  # 7 of 8 attended: the curriculum is done, but not the exit review (session 8)
+        record_attendance(s, marks_for(enrolment, ["present"] * 7 + ["excused"]))
+    proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert proposed["status"] == "active" and proposed["completion_proposal"] == ["exit_review_not_attended"]
+    assert proposed["progress"]["exit_review_attended"] is False and "complete" in proposed["allowed_actions"]
+    refused = office.client.post(f"/enrolments/{enrolment['id']}/transitions", headers=office.inspector,
+                                 json={"action": "complete"})
+    assert refused.status_code == 422 and "note" in refused.get_json()["errors"]
+    done = office.move(enrolment, "complete", who=office.inspector)  # with a note: a person decided
+    assert done["status"] == "completed" and done["completion_proposal"] is None
+
+
+def test_the_statutory_programme_marks_its_exit_review_and_carries_the_alert_thresholds(office, factory):
+    statutory, extended = office.programme(), office.programme("extended_group")
+    assert statutory["curriculum"][-1] == {"number": 8, "topic": "Exit review and safety plan", "exit_review": True}
+    assert (statutory["alert_unexcused_absences"], statutory["alert_consecutive_absences"]) == (2, 2)
+    assert (extended["alert_unexcused_absences"], extended["alert_consecutive_absences"]) == (3, 2)
+    seq = last_seq(factory)
+    cohort = office.cohort(extended)
+    enrolment = office.refer(cohort)
+    events = dict(outbox_since(factory, seq))
+    assert events["enrollment.cohort.created"]["absence_call_hours"] == 48
+    assert events["enrollment.enrolled"]["absence_alerts"] == {"unexcused": 3, "consecutive": 2}
+    other = office.cohort(extended, district=OTHER_DISTRICT)
+    seq = last_seq(factory)
+    office.ok("POST", f"/enrolments/{enrolment['id']}/transfer", office.manager, {"cohort_id": other["id"]})
+    assert dict(outbox_since(factory, seq))["enrollment.transferred"]["absence_alerts"] == {
+        "unexcused": 3, "consecutive": 2}
+
+
+def test_a_psychologist_is_not_offered_a_completion_the_move_would_refuse(office, factory):
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    with transaction(factory) as s:
+        record_attendance(s, marks_for(enrolment, ["present"] * 3))
+    seen = office.ok("GET", f"/enrolments/{enrolment['id']}", office.psychologist, status=200)
+    assert seen["allowed_actions"] == ["suspend", "exit"]
+    listed = office.ok("GET", f"/enrolments?cohort_id={enrolment['cohort_id']}", office.psychologist, status=200)
+    assert listed["items"][0]["allowed_actions"] == ["suspend", "exit"]
+    assert "complete" in office.ok("GET", f"/enrolments/{enrolment['id']}", office.manager, status=200)[
+        "allowed_actions"]  # a manager may complete early, with a note
+    office.move(enrolment, "complete", status=409)
+
+
+def test_orders_publish_their_issue_with_the_previous_one_and_their_end(office, factory):
+    person = office.person()
+    first = office.order(person, issued=date.today() - timedelta(days=60), days=30)
+    enrolment = office.refer(office.cohort(office.programme()), person=person, order=first)
+    seq = last_seq(factory)
+    with transaction(factory) as s:
+        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())  # the first is past its expiry
+    ended = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.ended" and d["order_id"] == first["id"]]
+    assert [(d["how"], d["ended_on"]) for d in ended] == [("expired", date.today().isoformat())]
+    seq = last_seq(factory)
+    second = office.order(person, issued=date.today(), days=30)
+    [(kind, issued)] = outbox_since(factory, seq)
+    assert kind == "enrollment.order.issued" and issued["previous_order_on"] == first["issued_on"]
+    assert (issued["inspector_id"], issued["victim_support_worker_id"]) == (office.inspector_id, "inson-7")
+    assert issued["enrolment_ids"] == [enrolment["id"]] and "number" not in issued
+    seq = last_seq(factory)
+    office.ok("PATCH", f"/protection-orders/{second['id']}", office.inspector, {"status": "revoked"}, status=200)
+    [(kind, revoked)] = outbox_since(factory, seq)
+    assert kind == "enrollment.order.ended" and revoked["how"] == "revoked"
+
+
+def test_an_order_ending_before_his_follow_up_is_over_still_raises_the_expiry_event(office, factory):
+    person = office.person()
+    order = office.order(person, issued=date.today() - timedelta(days=25), days=28)  # 3 days left
+    enrolment = office.refer(office.cohort(office.programme()), person=person, order=order)
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    with transaction(factory) as s:
+        record_attendance(s, marks_for(enrolment, ["present"] * 8))  # completed: 3 months' follow-up from today
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
+    seq = last_seq(factory)
+    with transaction(factory) as s:
+        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())
+    expiring = [d for k, d in outbox_since(factory, seq)
+                if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
+    assert len(expiring) == 1 and expiring[0]["follow_up_unfinished"] is True
+    assert expiring[0]["programme_unfinished"] is False
+
+
+def test_an_older_user_change_arriving_late_does_not_bring_back_a_support_worker_who_left(office, factory):
+    worker = f"inson-left-{office.s}"
+    staff_member(factory, worker, active=False, version=2)
+    staff_member(factory, worker, active=True, version=1)  # redelivered late
+    person = office.person()
+    refused = office.client.post("/enrolments", headers=office.inspector, json={
+        "participant_id": person["id"], "cohort_id": office.cohort(office.programme())["id"],
+        "referral_source": "protection_order", "protection_order_id": office.order(person)["id"],
+        "inspector_id": office.inspector_id, "psychologist_id": office.psychologist_id,
+        "victim_support_worker_id": worker})
+    assert refused.status_code == 422 and "no longer works" in refused.get_json()["errors"]["victim_support_worker_id"][0]

@@ -11,11 +11,16 @@ from enrollment.domain.lifecycle import (
     MOVES,
     SUSPENSION_REASONS,
     Action,
+    Caller,
     EnrolmentStatus,
     IllegalTransition,
+    Standing,
+    actions_open_to,
     add_months,
+    complete_refusal,
     transition,
 )
+from enrollment.domain.progress import completion_holds
 
 S, A = EnrolmentStatus, Action
 
@@ -83,3 +88,44 @@ def test_exit_reasons_are_those_of_domain_md():
     (date(2026, 8, 31), 6, date(2027, 2, 28)), (date(2026, 5, 5), 12, date(2027, 5, 5)), (date(2026, 5, 5), 0, date(2026, 5, 5))])
 def test_follow_up_ends_the_same_day_months_later_or_the_months_last_day(day, months, end):
     assert add_months(day, months) == end
+
+
+# -- the moves a caller is offered are the moves the rules allow (issue 16) ------------------------------------
+
+PSYCHOLOGIST = Caller(may_move=True, may_complete_early=False)
+MANAGER = Caller(may_move=True, may_complete_early=True)
+
+
+def standing(**changes) -> Standing:
+    return Standing(**{"status": EnrolmentStatus.ACTIVE, "curriculum_done": False, "critical_flag_open": False,
+                       "started_elsewhere": False, **changes})
+
+
+def test_complete_is_offered_exactly_when_the_move_would_be_allowed():
+    for caller in (PSYCHOLOGIST, MANAGER):
+        for facts in (standing(), standing(curriculum_done=True), standing(critical_flag_open=True),
+                      standing(curriculum_done=True, critical_flag_open=True)):
+            offered = "complete" in actions_open_to(caller, facts)
+            assert offered == (complete_refusal(caller, facts) is None), (caller, facts)
+
+
+def test_nobody_completes_while_a_critical_flag_is_open():
+    for caller in (PSYCHOLOGIST, MANAGER):
+        assert "critical" in (complete_refusal(caller, standing(curriculum_done=True, critical_flag_open=True)) or "")
+
+
+def test_a_caller_who_may_not_move_is_offered_nothing():
+    assert actions_open_to(Caller(may_move=False, may_complete_early=True), standing(curriculum_done=True)) == []
+
+
+def test_start_is_not_offered_while_he_takes_part_elsewhere():
+    assessed = standing(status=EnrolmentStatus.ASSESSED)
+    assert "start" in actions_open_to(PSYCHOLOGIST, assessed)
+    assert "start" not in actions_open_to(PSYCHOLOGIST, standing(status=EnrolmentStatus.ASSESSED, started_elsewhere=True))
+
+
+def test_completion_is_held_by_an_open_critical_flag_and_by_an_exit_review_not_attended():
+    assert completion_holds(exit_review_session=8, exit_review_attended=True, critical_flag_open=False) == []
+    assert completion_holds(exit_review_session=None, exit_review_attended=False, critical_flag_open=False) == []
+    assert completion_holds(exit_review_session=8, exit_review_attended=False, critical_flag_open=True) == [
+        "critical_flag_open", "exit_review_not_attended"]

@@ -112,3 +112,14 @@ def test_after_a_transfer_each_session_of_the_curriculum_counts_once():
     p = progress(first_cohort + later, STATUTORY_RULES)  # he joined the new cohort at its session 3
     assert p.sessions_recorded == 5 and p.sessions_attended == 5
     assert not completes(p, STATUTORY_RULES)  # sessions 6-8 are still ahead of him
+
+
+def test_the_statutory_exit_review_is_its_last_module_and_counts_only_when_attended():
+    from enrollment.domain.progress import exit_review_session
+
+    assert exit_review_session(STATUTORY["curriculum"]) == 8 and exit_review_session(EXTENDED["curriculum"]) is None
+    rules = Rules(8, 75, 2, 2, True, exit_review_session=8)
+    assert progress(marks(*["present"] * 8), rules).exit_review_attended
+    assert not progress(marks(*["present"] * 7, "excused"), rules).exit_review_attended
+    assert progress(marks(*["present"] * 7, "unexcused") + marks("late", kind="makeup", first=8),
+                    rules).exit_review_attended  # made up at a make-up session of module 8

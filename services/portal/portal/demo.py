@@ -17,6 +17,7 @@ from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
 
 from . import SERVICE, accounts
+from .areas import ensure_district
 from .models import User
 
 REGION, DISTRICT, MAHALLA = "Qoraqalpogʻiston Respublikasi", "Nukus", "Qizketken"
@@ -63,6 +64,8 @@ def ensure_demo_users(settings: Settings, users: tuple[DemoUser, ...] = DEMO_USE
     try:
         factory = make_session_factory(engine)
         with factory.begin() as db:
+            # the demo district, published for enrollment (which checks districts against the portal's areas)
+            ensure_district(db, REGION, DISTRICT, (MAHALLA,))
             for demo in users:
                 if db.get(User, demo.id) is not None:
                     continue

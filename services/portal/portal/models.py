@@ -89,3 +89,5 @@ class Area(Base):
     region: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str | None] = mapped_column(sa.String(100))
     mahalla: Mapped[str | None] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(server_default="1", comment=(
+        "raised by every change of a district; carried by portal.area.changed"))

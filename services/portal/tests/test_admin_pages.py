@@ -355,6 +355,42 @@ def test_districts_and_mahallas_are_added_once(admin, region_district):
     assert district in admin.get("/admin/users/new").text
 
 
+def known_district(engine: sa.Engine, region: str, district: str) -> Any:
+    with engine.connect() as db:
+        return db.execute(sa.text("SELECT mahallas, active, version FROM known_district "
+                                  "WHERE region = :r AND district = :d"), {"r": region, "d": district}).mappings().first()
+
+
+def test_the_areas_reach_enrollment_which_takes_its_districts_from_them(admin, region_district, database):
+    # the demo seed published the demo district; a district added here is published too, and its mahallas
+    demo = wait_until(lambda: known_district(database("enrollment"), REGION, DISTRICT), what="the demo district")
+    assert "Qizketken" in demo["mahallas"] and demo["active"]
+    district = unique("Tuman")
+    post(admin, "/admin/areas", {"kind": "district", "district_region": REGION, "district_name": district},
+         form_page="/admin/areas")
+    first = wait_until(lambda: known_district(database("enrollment"), REGION, district), what="the district")
+    assert (first["mahallas"], first["version"]) == ([], 1)
+    page = admin.get("/admin/areas").text
+    district_id = re.search(rf'<option value="(\d+)">{re.escape(district)}</option>', page).group(1)  # type: ignore[union-attr]
+    post(admin, "/admin/areas", {"kind": "mahalla", "mahalla_district": district_id, "mahalla_name": "Guliston"},
+         form_page="/admin/areas")
+    grown = wait_until(lambda: (r := known_district(database("enrollment"), REGION, district)) and r["version"] == 2
+                       and r, what="its mahalla")
+    assert grown["mahallas"] == ["Guliston"]
+
+
+def test_a_support_worker_added_here_can_be_named_for_an_enrolment_in_enrollment(admin, region_district, database):
+    user_id, _temporary, _form = create_user(admin, role="support_worker", supervisor_id="")
+
+    def member() -> Any:
+        with database("enrollment").connect() as db:
+            return db.execute(sa.text("SELECT role, region, active, version FROM staff_member WHERE user_id = :u"),
+                              {"u": user_id}).mappings().first()
+
+    row = wait_until(member, what="the support worker in enrollment's staff directory")
+    assert (row["role"], row["region"], row["active"]) == ("support_worker", REGION, True)
+
+
 # -- programmes ------------------------------------------------------------------------------------------------
 def test_a_programme_is_defined_from_a_template_and_enrollments_refusals_show_by_the_fields(admin):
     name = unique("Statutory")

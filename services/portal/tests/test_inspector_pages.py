@@ -288,3 +288,33 @@ def test_every_page_is_translated(client_for, demo, language):
             response = client.get(path)
             assert response.status_code == 200 and MISSING not in response.headers, (user, path, language)
 
+
+
+# Issue 16: the order's conditions are read by perpetrator-facing staff, so the form warns against her name and address.
+CONDITIONS_WARNING = {
+    "uz-Latn": "Shartlarga hech qachon jabrlanuvchining ismi yoki manzilini yozmang",
+    "uz-Cyrl": "Шартларга ҳеч қачон жабрланувчининг исми ёки манзилини ёзманг",
+    "ru": "Никогда не пишите в условиях имя или адрес пострадавшей",
+    "kaa": "Shártlerge hesh qashan jábirleniwshiniń atın yamasa mánzilin jazbań",
+    "en": "Never write the victim's name or address in the conditions",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_order_form_warns_against_her_name_and_address_in_the_users_language(client_for, demo, language):
+    page = client_for(INSPECTOR, language).get("/refer")
+    assert page.status_code == 200 and MISSING not in page.headers
+    warning = re.search(r'<p class="notice warning" id="conditions-warning"[^>]*>([^<]+)</p>', page.text)
+    assert warning and CONDITIONS_WARNING[language] in warning.group(1), (language, warning)
+    assert page.text.index('id="conditions-warning"') < page.text.index('name="order_conditions"')
+
+
+def test_a_man_registered_in_another_area_is_not_referred_again_and_the_inspector_learns_where_to_ask(referrer):
+    from qadam.devrun import DEMO_MEN
+
+    client = referrer  # an inspector of Xiva; the demo men are registered in Nukus
+    page = client.get("/refer").text
+    refused = client.post("/refer", data=_referral(page, full_name=DEMO_MEN[0], birth_date="1981-01-11"))
+    assert refused.status_code == 409, refused.text[:2000]
+    assert "He is registered in another area: Nukus (Qoraqalpogʻiston Respublikasi)." in refused.text
+    assert not re.search(r"P-\d{4}-\d{6}", refused.text)  # where to ask, never his code

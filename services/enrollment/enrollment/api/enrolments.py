@@ -16,12 +16,32 @@ from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
 from .. import SERVICE
-from ..domain.lifecycle import IN_PROGRAMME, Action, EnrolmentStatus, IllegalTransition
+from ..domain.lifecycle import (
+    IN_PROGRAMME,
+    Action,
+    Caller,
+    EnrolmentStatus,
+    IllegalTransition,
+    Standing,
+    actions_open_to,
+    complete_refusal,
+    start_refusal,
+)
 from ..domain.orders import OrderStatus
-from ..domain.progress import curriculum_done
+from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds, curriculum_done
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
-from ..schemas import EnrolmentFilter, EnrolmentIn, EnrolmentOut, EnrolmentPage, TransferIn, TransitionIn, TransitionOut
-from ..service import move_enrolment, rules_of
+from ..projections import support_worker_problem
+from ..schemas import (
+    EnrolmentFilter,
+    EnrolmentIn,
+    EnrolmentOut,
+    EnrolmentPage,
+    SupportWorkerIn,
+    TransferIn,
+    TransitionIn,
+    TransitionOut,
+)
+from ..service import absence_alerts, change_support_worker, move_enrolment, rules_of, with_critical_flag_open
 from .programmes import places_taken
 from .scoping import may_move, may_see_participant, require_area, visible_enrolments
 
@@ -30,6 +50,48 @@ blp = Blueprint("enrolments", __name__, description="Enrolments and their lifecy
 STAFF = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 REFERRERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
 MOVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def caller_of(principal: Principal, enrolment: Enrolment) -> Caller:
+    return Caller(may_move=principal.role in MOVERS and may_move(principal, enrolment),
+                  may_complete_early=principal.role in (Role.MANAGER, Role.ADMINISTRATOR))
+
+
+def standing_of(s: Session, enrolment: Enrolment, *, critical_open: set[uuid.UUID] | None = None,
+                started: dict[uuid.UUID, list[uuid.UUID]] | None = None) -> Standing:
+    """The facts its moves depend on (`critical_open`, `started`: already looked up for a page of enrolments)."""
+    if critical_open is None:
+        critical_open = with_critical_flag_open(s, [enrolment.id])
+    if started is None:
+        started = _started_participants(s, [enrolment])
+    return Standing(status=EnrolmentStatus(enrolment.status),
+                    curriculum_done=curriculum_done(enrolment.sessions_recorded, enrolment.sessions_attended,
+                                                    rules_of(enrolment)),
+                    critical_flag_open=enrolment.id in critical_open,
+                    started_elsewhere=any(eid != enrolment.id for eid in started.get(enrolment.participant_id, [])))
+
+
+def _started_participants(s: Session, enrolments: list[Enrolment]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """{participant: his active or suspended enrolments}, for the men of these enrolments."""
+    out: dict[uuid.UUID, list[uuid.UUID]] = {}
+    ids = {e.participant_id for e in enrolments}
+    if ids:
+        for participant_id, eid in s.execute(sa.select(Enrolment.participant_id, Enrolment.id).where(
+                Enrolment.participant_id.in_(ids),
+                Enrolment.status.in_([EnrolmentStatus.ACTIVE.value, EnrolmentStatus.SUSPENDED.value]))):
+            out.setdefault(participant_id, []).append(eid)
+    return out
+
+
+def shown(s: Session, enrolments: list[Enrolment]) -> list[Enrolment]:
+    """The enrolments with the moves the caller could make now (the same rules the moves apply)."""
+    principal = current_principal()
+    critical = with_critical_flag_open(s, [e.id for e in enrolments])
+    started = _started_participants(s, enrolments)
+    for enrolment in enrolments:
+        enrolment.allowed_actions = actions_open_to(
+            caller_of(principal, enrolment), standing_of(s, enrolment, critical_open=critical, started=started))
+    return enrolments
 
 
 def _enrolment(s: Session, enrolment_id: uuid.UUID, *, lock: bool = False) -> Enrolment:
@@ -66,7 +128,9 @@ class Enrolments(MethodView):
                 ProtectionOrder.status == OrderStatus.ACTIVE,
                 ProtectionOrder.expires_on.between(today, today + timedelta(days=args["order_expiring_within_days"])))))
         with read_session() as s:
-            return paginate(s, query, args)
+            page = paginate(s, query, args)
+            page["items"] = shown(s, list(page["items"]))
+            return page
 
     @allow(*REFERRERS)
     @blp.arguments(EnrolmentIn)
@@ -88,6 +152,9 @@ class Enrolments(MethodView):
                 errors["psychologist_id"] = [f"Must be one of the cohort's facilitators: {', '.join(cohort.facilitator_ids)}."]
             if data["protection_order_id"] and (order is None or order.participant_id != data["participant_id"]):
                 errors["protection_order_id"] = ["No such protection order of this participant."]
+            if cohort is not None and data["victim_support_worker_id"] is not None and (
+                    problem := support_worker_problem(s, data["victim_support_worker_id"], cohort.region)):
+                errors["victim_support_worker_id"] = [problem]
             if errors:
                 raise unprocessable("The enrolment cannot be made as asked: see `errors`.", errors)
             assert cohort is not None and participant is not None
@@ -123,7 +190,9 @@ class Enrolments(MethodView):
                 "psychologist_id": enrolment.psychologist_id, "region": cohort.region, "district": cohort.district,
                 "status": enrolment.status, "enrolled_at": enrolment.enrolled_at, "version": 1,
                 "victim_support_worker_id": enrolment.victim_support_worker_id,
+                "absence_alerts": absence_alerts(cohort.programme),
             }, producer=SERVICE)
+            shown(s, [enrolment])
         return enrolment
 
 
@@ -132,21 +201,25 @@ class EnrolmentById(MethodView):
     @allow(*STAFF)
     @blp.response(200, EnrolmentOut)
     def get(self, enrolment_id: uuid.UUID) -> Enrolment:
-        """One enrolment: where it stands, its progress and what may happen next."""
+        """One enrolment: where it stands, its progress and the moves the caller could make now."""
         with read_session() as s:
-            return _enrolment(s, enrolment_id)
+            return shown(s, [_enrolment(s, enrolment_id)])[0]
 
 
 @blp.route("/enrolments/<uuid:enrolment_id>/transitions")
 class Transitions(MethodView):
     @allow(*STAFF)
     @blp.response(200, TransitionOut(many=True))
-    def get(self, enrolment_id: uuid.UUID) -> list[EnrolmentTransition]:
-        """The enrolment's history: every move, with who, when and why."""
+    def get(self, enrolment_id: uuid.UUID) -> list[Any]:
+        """The enrolment's history: every move, with who, when and why (a manager: without the notes)."""
         with read_session() as s:
             _enrolment(s, enrolment_id)
-            return list(s.execute(sa.select(EnrolmentTransition).where(EnrolmentTransition.enrolment_id == enrolment_id)
-                                  .order_by(EnrolmentTransition.id)).scalars())
+            history = list(s.execute(sa.select(EnrolmentTransition).where(
+                EnrolmentTransition.enrolment_id == enrolment_id).order_by(EnrolmentTransition.id)).scalars())
+            if current_principal().role == Role.MANAGER:  # codes and figures only: no free text
+                return [{c.key: getattr(t, c.key) for c in sa.inspect(EnrolmentTransition).column_attrs} | {"note": None}
+                        for t in history]
+            return history
 
     @allow(*MOVERS)
     @blp.arguments(TransitionIn)
@@ -163,10 +236,12 @@ class Transitions(MethodView):
             if action is Action.START:
                 # Lock the man, not only this enrolment: two of his enrolments cannot start at the same moment.
                 s.execute(sa.select(Participant.id).where(Participant.id == enrolment.participant_id).with_for_update())
-                if _started_elsewhere(s, enrolment):
-                    raise conflict("He is taking part in another programme already; exit or complete that one first.")
+            standing = standing_of(s, enrolment)
+            if action is Action.START and (refusal := start_refusal(standing)):
+                raise conflict(refusal)
             if action is Action.COMPLETE and enrolment.status == EnrolmentStatus.ACTIVE.value:
-                _may_complete(principal, enrolment, data["note"])  # (from elsewhere it is an illegal move: 409 below)
+                # (from elsewhere it is an illegal move: 409 below)
+                _may_complete(caller_of(principal, enrolment), standing, enrolment, data["note"])
             try:
                 move_enrolment(s, enrolment, action, by=principal.user_id, reason=data["reason"], note=data["note"],
                                today=datetime.now(settings_of_app().zone).date())
@@ -174,26 +249,24 @@ class Transitions(MethodView):
                 raise conflict(str(exc), allowed_actions=exc.allowed) from None
             except ValueError as exc:
                 raise unprocessable(str(exc), {"reason": [str(exc)]}) from None
+            shown(s, [enrolment])
         return enrolment
 
 
-def _may_complete(principal: Principal, enrolment: Enrolment, note: str | None) -> None:
-    """Completion comes with the curriculum (the statutory one ends with its exit review); completing by hand
-    before that is a manager's decision, and it says why."""
-    if curriculum_done(enrolment.sessions_recorded, enrolment.sessions_attended, rules_of(enrolment)):
-        return
-    if principal.role not in (Role.MANAGER, Role.ADMINISTRATOR):
-        raise conflict(f"He has attended {enrolment.sessions_attended} sessions, not enough to complete; the enrolment "
-                       "completes itself when he has, or a programme manager completes it early with a note saying why.")
-    if not (note or "").strip():
-        raise unprocessable("Completing before the curriculum is done needs a note saying why.",
-                            {"note": ["Say why he completes early."]})
-
-
-def _started_elsewhere(s: Session, enrolment: Enrolment) -> bool:
-    return s.execute(sa.select(Enrolment.id).where(
-        Enrolment.participant_id == enrolment.participant_id, Enrolment.id != enrolment.id,
-        Enrolment.status.in_([EnrolmentStatus.ACTIVE.value, EnrolmentStatus.SUSPENDED.value]))).first() is not None
+def _may_complete(caller: Caller, standing: Standing, enrolment: Enrolment, note: str | None) -> None:
+    """Completion comes with the curriculum, unless a critical flag is open or the exit review is not recorded as
+    attended: then he is proposed and a person decides, saying why when it is before the curriculum is done or
+    without the exit review. Never while a critical flag is open."""
+    if refusal := complete_refusal(caller, standing):
+        raise conflict(refusal, completion_proposal=enrolment.completion_proposal or [])
+    rules = rules_of(enrolment)
+    without_review = EXIT_REVIEW_NOT_ATTENDED in completion_holds(
+        exit_review_session=rules.exit_review_session, exit_review_attended=enrolment.exit_review_attended,
+        critical_flag_open=False)
+    if (not standing.curriculum_done or without_review) and not (note or "").strip():
+        why = ("Completing before the curriculum is done" if not standing.curriculum_done
+               else "Completing without his exit review recorded as attended")
+        raise unprocessable(f"{why} needs a note saying why.", {"note": ["Say why he completes now."]})
 
 
 @blp.route("/enrolments/<uuid:enrolment_id>/transfer")
@@ -240,5 +313,31 @@ class Transfer(MethodView):
                 "cohort_id": target.id, "region": target.region, "district": target.district,
                 "inspector_id": enrolment.inspector_id, "psychologist_id": psychologist, "status": enrolment.status,
                 "transferred_at": datetime.now(UTC), "version": enrolment.version,
+                "absence_alerts": absence_alerts(enrolment.programme or target.programme),
             }, producer=SERVICE)
+            shown(s, [enrolment])
+        return enrolment
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>/victim-support-worker")
+class VictimSupportWorker(MethodView):
+    @allow(Role.INSPECTOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
+    @blp.arguments(SupportWorkerIn)
+    @blp.response(200, EnrolmentOut)
+    def put(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> Enrolment:
+        """Link her support worker (Inson centre) to the enrolment, change or remove them: his inspector or a
+        supervisor of his area. An active support worker of his region; published for risk and notify."""
+        principal = current_principal()
+        worker = data["victim_support_worker_id"]
+        with unit_of_work() as s:
+            enrolment = _enrolment(s, enrolment_id, lock=True)
+            if principal.role == Role.INSPECTOR and not principal.assigned(enrolment.inspector_id):
+                raise Problem(403, "His own inspector, or a supervisor of his area, links her support worker.")
+            if principal.role == Role.SUPERVISOR and not principal.covers(region=enrolment.region,
+                                                                         district=enrolment.district):
+                raise Problem(403, f"{enrolment.district} ({enrolment.region}) is outside your area.")
+            if worker is not None and (problem := support_worker_problem(s, worker, enrolment.region)):
+                raise unprocessable(problem, {"victim_support_worker_id": [problem]})
+            change_support_worker(s, enrolment, worker, by=principal.user_id)
+            shown(s, [enrolment])
         return enrolment

@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, area_filter, current_principal
+from qadam import audit
+from qadam.auth import Principal, Role, allow, area_filter, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
@@ -30,8 +31,8 @@ from ..schemas import (
     ParticipantPage,
     ParticipantSearch,
 )
-from ..service import order_facts, working_calendar
-from .scoping import may_see_participant, require_area, visible_orders
+from ..service import end_order, order_facts, publish_order_issued, working_calendar
+from .scoping import known_place_or_422, may_see_participant, require_area, visible_orders
 
 blp = Blueprint("participants", __name__, description="Participants and protection orders")
 
@@ -51,12 +52,15 @@ class Participants(MethodView):
         principal = current_principal()
         query = sa.select(Participant).where(area_filter(principal, Participant.region, Participant.district)) \
             .order_by(Participant.code)
-        if args["q"]:
-            q = args["q"].strip()
-            query = query.where(sa.or_(Participant.code == q.upper(), Participant.pinfl == q,
-                                       Participant.name_key.contains(name_key(q), autoescape=True)))
+        elsewhere: list[dict[str, str]] = []
         with read_session() as s:
-            return paginate(s, query, args)
+            if args["q"]:
+                q = args["q"].strip()
+                query = query.where(sa.or_(Participant.code == q.upper(), Participant.pinfl == q,
+                                           Participant.name_key.contains(name_key(q), autoescape=True)))
+                elsewhere = _registered_elsewhere(s, principal, sa.or_(
+                    Participant.pinfl == q, Participant.name_key == name_key(q)))
+            return paginate(s, query, args) | {"elsewhere": elsewhere}
 
     @allow(*REFERRERS)
     @blp.arguments(ParticipantIn)
@@ -69,14 +73,21 @@ class Participants(MethodView):
         checked = set(data.pop("not_a_duplicate_of"))
         key = name_key(data["full_name"])
         with unit_of_work() as s:
+            data.update(known_place_or_422(s, data["region"], data["district"]))
             if data["pinfl"]:
-                existing = s.execute(sa.select(Participant.code).where(Participant.pinfl == data["pinfl"])).scalar()
+                existing = s.execute(sa.select(Participant).where(Participant.pinfl == data["pinfl"])).scalar()
+                if existing and not principal.covers(region=existing.region, district=existing.district):
+                    _refer_elsewhere(principal, [existing], "A man with this PINFL")
                 if existing:
-                    raise conflict(f"A participant with this PINFL is registered already as {existing}; "
-                                   "enrol him instead of registering him again.", existing_code=existing)
-            alike = [code for code, pinfl in s.execute(sa.select(Participant.code, Participant.pinfl).where(
-                Participant.name_key == key, Participant.birth_date == data["birth_date"]))
-                if code not in checked and not (pinfl and data["pinfl"] and pinfl != data["pinfl"])]
+                    raise conflict(f"A participant with this PINFL is registered already as {existing.code}; "
+                                   "enrol him instead of registering him again.", existing_code=existing.code)
+            same = [p for p in s.execute(sa.select(Participant).where(
+                Participant.name_key == key, Participant.birth_date == data["birth_date"])).scalars()
+                if p.code not in checked and not (p.pinfl and data["pinfl"] and p.pinfl != data["pinfl"])]
+            outside = [p for p in same if not principal.covers(region=p.region, district=p.district)]
+            alike = [p.code for p in same if p not in outside]
+            if outside and not alike:
+                _refer_elsewhere(principal, outside, "A man with the same name and birth date")
             if alike:
                 raise conflict(f"{', '.join(alike)} has the same name and birth date; if this is him, enrol him instead. "
                                "If it is someone else, send the request again with those codes in `not_a_duplicate_of`.",
@@ -103,6 +114,31 @@ class ParticipantById(MethodView):
             return participant
 
 
+def _areas_of(people: list[Participant]) -> list[dict[str, str]]:
+    return [{"region": r, "district": d} for r, d in sorted({(p.region, p.district) for p in people})]
+
+
+def _registered_elsewhere(s: Session, principal: Principal, match: Any) -> list[dict[str, str]]:
+    """Where men matching the lookup are registered outside the caller's area (whom to contact, never who he is);
+    a match is written in the audit row of the lookup."""
+    found = [p for p in s.execute(sa.select(Participant).where(match, Participant.anonymised_at.is_(None))
+                                  .limit(50)).scalars()
+             if not principal.covers(region=p.region, district=p.district)]
+    areas = _areas_of(found)
+    if areas:
+        audit.note(lookup="registered_in_another_area", areas=areas)
+    return areas
+
+
+def _refer_elsewhere(principal: Principal, people: list[Participant], who: str) -> None:
+    """409: he is registered in another area; name the area to contact there, not his code (need to know)."""
+    areas = _areas_of(people)
+    audit.note(lookup="registered_in_another_area", areas=areas)
+    where = "; ".join(f"{a['district']} ({a['region']})" for a in areas)
+    raise conflict(f"{who} is registered in another area: {where}. Contact the prevention inspectors there before "
+                   "registering him; his record stays with them.", registered_in=areas)
+
+
 # -- protection orders ------------------------------------------------------------------------------
 def _today() -> date:
     return datetime.now(settings_of_app().zone).date()
@@ -118,6 +154,12 @@ def _order_out(s: Session, order: ProtectionOrder) -> dict[str, Any]:
     out["days_to_expiry"] = (order.expires_on - _today()).days
     out["extensions"] = list(s.execute(sa.select(OrderExtension).where(OrderExtension.order_id == order.id)
                                        .order_by(OrderExtension.recorded_at)).scalars())
+    if current_principal().role == Role.MANAGER:
+        # Managers see codes and figures only: the number, the conditions and the reasons given for extensions
+        # (free text, which could hold her name or address) are not theirs to read.
+        out["number"] = out["conditions"] = None
+        out["extensions"] = [{c.key: getattr(e, c.key) for c in sa.inspect(OrderExtension).column_attrs}
+                             | {"decided_by": None, "reason": None} for e in out["extensions"]]
     return out
 
 
@@ -169,6 +211,7 @@ class Orders(MethodView):
             raise Problem(403, "An inspector records the orders they issued themselves.")
         data["issued_by"] = data["issued_by"] or principal.user_id
         with unit_of_work() as s:
+            data.update(known_place_or_422(s, data["region"], data["district"]))
             participant = s.get(Participant, data["participant_id"])
             if participant is None or not may_see_participant(s, principal, participant):
                 raise unprocessable("No such participant in your area.", {"participant_id": ["No such participant."]})
@@ -179,6 +222,7 @@ class Orders(MethodView):
             order.participant = participant
             s.add(order)
             s.flush()
+            publish_order_issued(s, order)
             return _order_out(s, order)
 
 
@@ -200,7 +244,7 @@ class OrderById(MethodView):
             order = _order(s, order_id, lock=True)
             if order.status != OrderStatus.ACTIVE:
                 raise conflict(f"The order is {order.status} already.")
-            order.status = data["status"]
+            end_order(s, order, data["status"], _today())
             return _order_out(s, order)
 
 

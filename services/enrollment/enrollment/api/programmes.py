@@ -20,7 +20,7 @@ from ..domain.lifecycle import IN_PROGRAMME, EnrolmentStatus
 from ..domain.programmes import TEMPLATES
 from ..models import Cohort, Enrolment, Programme
 from ..schemas import CohortIn, CohortOut, CohortPage, CohortUpdate, ProgrammeIn, ProgrammeOut, ProgrammePage, ProgrammeRules
-from .scoping import require_area, visible_cohorts
+from .scoping import known_place_or_422, require_area, visible_cohorts
 
 blp = Blueprint("programmes", __name__, description="Programmes (versioned) and cohorts")
 
@@ -166,6 +166,7 @@ class Cohorts(MethodView):
         principal = current_principal()
         require_area(principal, data["region"], data["district"])
         with unit_of_work() as s:
+            data.update(known_place_or_422(s, data["region"], data["district"]))
             programme = s.get(Programme, data["programme_id"])
             if programme is None or programme.region not in (None, data["region"]):
                 raise unprocessable("The programme does not exist for this region.",
@@ -224,4 +225,5 @@ def _cohort_event(cohort: Cohort) -> dict[str, Any]:
             "sessions_required": cohort.programme.sessions_required,
             "max_unexcused_absences": cohort.programme.max_unexcused_absences, "status": cohort.status,
             "version": cohort.version, "curriculum": cohort.programme.curriculum, "schedule": cohort.schedule,
-            "session_minutes": cohort.programme.session_minutes}
+            "session_minutes": cohort.programme.session_minutes,
+            "absence_call_hours": cohort.programme.absence_call_hours}

@@ -6,15 +6,26 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.auth import Principal, Role, area_filter, assignment_filter
-from qadam.errors import Problem
+from qadam.errors import Problem, unprocessable
 from sqlalchemy.orm import Session
 
 from ..models import Cohort, Enrolment, Participant, ProtectionOrder
+from ..projections import UnknownDistrict, known_place
 
 
 def require_area(principal: Principal, region: str, district: str) -> None:
     if not principal.covers(region=region, district=district):
         raise Problem(403, f"{district} ({region}) is outside your area.")
+
+
+def known_place_or_422(s: Session, region: str, district: str) -> dict[str, str]:
+    """The region and district as the portal spells them (Xo'jeli typed is Xoʻjeli); a 422 naming the known
+    districts of the region when it is not one of them."""
+    try:
+        place = known_place(s, region, district)
+    except UnknownDistrict as exc:
+        raise unprocessable(str(exc), {"district": [f"One of: {', '.join(exc.known)}."]}) from None
+    return {"region": place.region, "district": place.district}
 
 
 def visible_cohorts(principal: Principal) -> sa.Select[Any]:

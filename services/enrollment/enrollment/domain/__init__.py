@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from qadam.names import fold
+
 PINFL = re.compile(r"^\d{14}$")
 
 
@@ -52,29 +54,7 @@ class Sex(StrEnum):
     FEMALE = "female"
 
 
-# Uzbek Cyrillic (and Russian) letters to the Uzbek Latin alphabet, for comparing names spelt in either script.
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "j", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "x", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya", "ў": "o", "қ": "q", "ғ": "g", "ҳ": "h", "ң": "ng", "ә": "a", "ө": "o",
-    "ү": "u", "ı": "i",
-}
-_APOSTROPHES = dict.fromkeys(map(ord, "ʻʼ'`‘’ʹ"), None)
-
-
 def name_key(full_name: str) -> str:
-    """A form of a name for finding the same person typed in another script or spelling.
-
-    Only for comparison: the name itself is stored exactly as typed. "Oʻtkir Xoʻjayev", "O'tkir Xojayev",
-    "Ўткир Хўжаев" and "Otkir Khojayev" (kh, as Russian-style transliteration writes x) meet on the same key.
-    """
-    text = " ".join(full_name.casefold().split())
-    out = []
-    for i, ch in enumerate(text):
-        # Cyrillic е is "ye" at the start of a word and after a vowel (Хўжаев: Xoʻjayev), "e" elsewhere.
-        if ch == "е" and (i == 0 or text[i - 1] in " аеёиоуўэюяaeiou"):
-            out.append("ye")
-        else:
-            out.append(_CYRILLIC.get(ch, ch))
-    return "".join(out).translate(_APOSTROPHES).replace("kh", "x")
+    """The form of a name duplicates and searches compare (qadam.names.fold): "Ǵayrat Ańsatov", "Gayrat Ansatov",
+    "Ғайрат Аңсатов" and "Ғайрат Ансатов" meet on one key. Only for comparison: the name is stored as typed."""
+    return fold(full_name)

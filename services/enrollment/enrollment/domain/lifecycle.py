@@ -81,6 +81,50 @@ def allowed_actions(status: EnrolmentStatus) -> list[str]:
     return [a.value for a in MOVES[status]]
 
 
+@dataclass(frozen=True)
+class Caller:
+    """What decides which moves a caller could make on one enrolment now (facts gathered by the route)."""
+
+    may_move: bool  # its psychologist, its inspector, or staff of its area (api.scoping.may_move)
+    may_complete_early: bool  # a programme manager (or administrator): completes before the curriculum is done
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The enrolment's facts that the moves depend on besides its state."""
+
+    status: EnrolmentStatus
+    curriculum_done: bool
+    critical_flag_open: bool
+    started_elsewhere: bool  # another enrolment of his is active or suspended
+
+
+def complete_refusal(caller: Caller, standing: Standing) -> str | None:
+    """Why this caller cannot complete the enrolment now (None: they can). One rule for the move and for the
+    moves offered, so that what is offered is never refused."""
+    if standing.critical_flag_open:
+        return ("A critical risk flag of his is unresolved; he cannot be completed until someone responsible "
+                "resolves it in risk.")
+    if not standing.curriculum_done and not caller.may_complete_early:
+        return ("What he has attended is not enough to complete; the enrolment completes (or is proposed for "
+                "completion) when it is, or a programme manager completes it early with a note saying why.")
+    return None
+
+
+def start_refusal(standing: Standing) -> str | None:
+    if standing.started_elsewhere:
+        return "He is taking part in another programme already; exit or complete that one first."
+    return None
+
+
+def actions_open_to(caller: Caller, standing: Standing) -> list[str]:
+    """The moves this caller could make now: allowed from the state, and not refused by the move's own rule."""
+    if not caller.may_move:
+        return []
+    refusals = {Action.COMPLETE: complete_refusal(caller, standing), Action.START: start_refusal(standing)}
+    return [a.value for a in MOVES[standing.status] if refusals.get(a) is None]
+
+
 def transition(status: EnrolmentStatus, action: Action, reason: str | None = None) -> Move:
     """The move `action` makes from `status`, or IllegalTransition naming what is allowed instead."""
     target = MOVES[status].get(action)

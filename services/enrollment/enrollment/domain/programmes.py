@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+EXIT_REVIEW_TOPIC = "Exit review and safety plan"
 
-def _curriculum(topics: list[str]) -> list[dict[str, Any]]:
-    return [{"number": i + 1, "topic": topic} for i, topic in enumerate(topics)]
+
+def _curriculum(topics: list[str], *, exit_review_last: bool = False) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = [{"number": i + 1, "topic": topic} for i, topic in enumerate(topics)]
+    if exit_review_last:
+        items[-1]["exit_review"] = True  # he is not completed until it is recorded as attended
+    return items
 
 
 STATUTORY = {
@@ -19,12 +24,15 @@ STATUTORY = {
     "curriculum": _curriculum([
         "Intake and individual plan", "Responsibility for violence", "Anger and stress: recognising the signs",
         "Power and control in the family", "Effects of violence on women and children",
-        "Communication without violence", "Alcohol, drugs and violence", "Exit review and safety plan"]),
+        "Communication without violence", "Alcohol, drugs and violence", EXIT_REVIEW_TOPIC], exit_review_last=True),
     "sessions_per_week": 2,
     "session_minutes": 90,
     "completion_attendance_percent": 75,
     "max_unexcused_absences": 2,
     "max_consecutive_absences": 2,
+    "alert_unexcused_absences": 2,  # the second unexcused absence in all alerts his inspector
+    "alert_consecutive_absences": 2,
+    "absence_call_hours": 48,  # the first starts the psychologist's call
     "makeup_sessions_count": True,
     "follow_up_months": 3,
     "review_at_session": None,
@@ -51,6 +59,9 @@ EXTENDED = {
     "completion_attendance_percent": 85,
     "max_unexcused_absences": 2,
     "max_consecutive_absences": 1,
+    "alert_unexcused_absences": 3,
+    "alert_consecutive_absences": 2,  # two in a row
+    "absence_call_hours": 48,
     "makeup_sessions_count": False,
     "follow_up_months": 6,
     "review_at_session": 12,

@@ -35,6 +35,7 @@ class Rules:
     max_unexcused_absences: int
     max_consecutive_absences: int
     makeup_sessions_count: bool
+    exit_review_session: int | None = None  # the curriculum's exit review (the statutory programme's last module)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Progress:
     longest_absence_run: int
     last_session_number: int | None
     last_attended_number: int | None
+    exit_review_attended: bool = False  # he attended the exit review (a group session, or a make-up of it)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -58,6 +60,7 @@ class Progress:
 def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
     attended = excused = unexcused = run = longest = recorded = 0
     last = last_attended = None
+    exit_review = False
     in_order = sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
     latest = {m.session_number: m for m in in_order if m.session_kind == "group"}  # per curriculum session
     kept = [m for m in in_order if m.session_kind != "group" or latest[m.session_number] is m]
@@ -65,6 +68,8 @@ def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
         if mark.session_kind in ("intake", "individual"):
             continue  # one-to-one work is recorded, but the curriculum is the group's
         makeup = mark.session_kind == "makeup"
+        if mark.session_number == rules.exit_review_session and mark.status in ("present", "late"):
+            exit_review = True
         if not makeup:
             recorded += 1
             last = mark.session_number
@@ -79,7 +84,7 @@ def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
             longest = max(longest, run)
         elif mark.status == "excused" and not makeup:
             excused += 1
-    return Progress(recorded, attended, excused, unexcused, run, longest, last, last_attended)
+    return Progress(recorded, attended, excused, unexcused, run, longest, last, last_attended, exit_review)
 
 
 def attendance_needed(rules: Rules) -> int:
@@ -110,3 +115,25 @@ def exit_reasons(p: Progress, rules: Rules) -> list[str]:
         reasons.append(f"He can no longer attend the {attendance_needed(rules)} of {rules.sessions_required} "
                        f"sessions the programme needs ({rules.completion_attendance_percent}%).")
     return reasons
+
+
+# Why a man whose curriculum is done is proposed for completion instead of completed (DOMAIN.md: never completed
+# while a critical flag is unresolved or his exit review is not done; a person decides). Codes, rendered when read.
+CRITICAL_FLAG_OPEN = "critical_flag_open"
+EXIT_REVIEW_NOT_ATTENDED = "exit_review_not_attended"
+
+
+def exit_review_session(curriculum: list[dict[str, object]]) -> int | None:
+    """The number of the curriculum's exit review module, if it has one."""
+    return next((int(str(item["number"])) for item in curriculum if item.get("exit_review")), None)
+
+
+def completion_holds(*, exit_review_session: int | None, exit_review_attended: bool,
+                     critical_flag_open: bool) -> list[str]:
+    """What holds completion back for a person's decision ([] : he completes with his curriculum)."""
+    holds = []
+    if critical_flag_open:
+        holds.append(CRITICAL_FLAG_OPEN)
+    if exit_review_session is not None and not exit_review_attended:
+        holds.append(EXIT_REVIEW_NOT_ATTENDED)
+    return holds

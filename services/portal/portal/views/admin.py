@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import accounts
+from ..areas import publish_district
 from ..backend import ServiceError, api
 from ..catalogs import to_cyrillic
 from ..i18n import LANGUAGE_NAMES
@@ -528,7 +529,9 @@ def _add_district(db: Session, form: dict[str, str], errors: dict[str, str]) -> 
             db, Area.region == region, sa.func.lower(Area.district) == name.lower(), Area.mahalla.is_(None)):
         errors["district_name"] = _("%(region)s has a district named %(name)s already.", region=region, name=name)
     if not errors:
-        db.add(Area(region=region, district=name, mahalla=None))
+        db.add(Area(region=region, district=name, mahalla=None, version=1))
+        db.flush()
+        publish_district(db, region, name, changed=False)  # enrollment takes its districts from these
     return name, region
 
 
@@ -549,6 +552,8 @@ def _add_mahalla(db: Session, form: dict[str, str], errors: dict[str, str]) -> t
                                    name=name)
     if not errors:
         db.add(Area(region=district.region, district=district.district, mahalla=name))
+        db.flush()
+        publish_district(db, district.region, district.district)
     return name, parent
 
 

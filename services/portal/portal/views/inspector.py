@@ -370,22 +370,29 @@ def _register(form: dict[str, str], idem: str) -> tuple[dict[str, Any], bool]:
     except FormErrors as refused:
         if refused.status != 409:
             raise
-        existing = _already_registered(form)
+        existing, elsewhere = _already_registered(form)
+        if existing is None and elsewhere:
+            # registered in another area: whom to contact there, never his record (enrollment says where)
+            where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
+            raise FormErrors(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention "
+                                        "inspectors there before referring him; his record stays with them.",
+                                        areas=where)) from None
         if existing is None:
             raise FormErrors(409, {}, refused.problem) from None
         return existing, True
 
 
-def _already_registered(form: dict[str, str]) -> dict[str, Any] | None:
-    """The man enrollment says is registered already: the same PINFL, or the same name and birth date. (Its answer
-    names his code, but the portal's client keeps only the problem's detail: found again by searching.)"""
+def _already_registered(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """The man enrollment says is registered already: the same PINFL, or the same name and birth date; and the
+    areas where a man of that PINFL or name is registered outside this inspector's own. (Its answer names his
+    code, but the portal's client keeps only the problem's detail: found again by searching.)"""
     if form["pinfl"]:
-        found = api().get("enrollment", "/participants", q=form["pinfl"], page_size=5)["items"]
-        same = [p for p in found if p.get("pinfl") == form["pinfl"]]
+        answer = api().get("enrollment", "/participants", q=form["pinfl"], page_size=5)
+        same = [p for p in answer["items"] if p.get("pinfl") == form["pinfl"]]
     else:
-        found = api().get("enrollment", "/participants", q=form["full_name"], page_size=50)["items"]
-        same = [p for p in found if p.get("birth_date") == form["birth_date"]]
-    return same[0] if len(same) == 1 else None
+        answer = api().get("enrollment", "/participants", q=form["full_name"], page_size=50)
+        same = [p for p in answer["items"] if p.get("birth_date") == form["birth_date"]]
+    return (same[0] if len(same) == 1 else None), list(answer.get("elsewhere") or [])
 
 
 def _missing(form: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,74 @@
+"""qadam.names: one key for the spellings of one name or place; the characters a name may not hold."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import pytest
+from qadam.auth import Principal, Role
+from qadam.names import fold, invisible_characters, name_problem, same_place, stored_form
+from qadam.schema_fields import Date
+
+
+@pytest.mark.parametrize("typed", ["Ǵayrat Ańsatov", "Gayrat Ansatov", "Ғайрат Аңсатов", "Ғайрат Ансатов",
+                                   "GAYRAT  ANSATOV", "ǵayrat ańsatov"])
+def test_karakalpak_and_uzbek_in_either_script_meet_on_one_key(typed):
+    assert fold(typed) == "gayrat ansatov"
+
+
+@pytest.mark.parametrize("typed", ["Oʻtkir Xoʻjayev", "O'tkir Xojayev", "Ўткир Хўжаев", "Otkir Khojayev",
+                                   "O`tkir Xo‘jayev", "O’tkir Xoʹjayev", "Ｏʻtkir Xoʻjayev"])
+def test_uzbek_apostrophes_and_their_look_alikes_and_unicode_forms_meet(typed):
+    assert fold(typed) == "otkir xojayev"
+
+
+@pytest.mark.parametrize(("karakalpak", "plain"), [("Áziz", "aziz"), ("Íslam", "islam"), ("ılham", "ilham"),
+                                                    ("Óteniyaz", "oteniyaz"), ("Úmbet", "umbet"), ("Ńur", "nur"),
+                                                    ("Әлий", "aliy"), ("Қосым", "qosim"), ("Өтеш", "otesh"),
+                                                    ("Үмбет", "umbet"), ("Ұлан", "ulan"), ("Һәким", "hakim")])
+def test_each_karakalpak_letter_folds_to_its_plain_letter(karakalpak, plain):
+    assert fold(karakalpak) == plain
+
+
+def test_different_names_stay_apart():
+    assert fold("Oʻtkir Xoʻjayev") != fold("Oʻktam Xoʻjayev")
+    assert fold("Ali 1") != fold("Ali 2")
+
+
+def test_places_typed_with_another_apostrophe_are_one_place():
+    assert same_place("Xo'jeli", "Xoʻjeli") and same_place("Qoraqalpogʻiston", "Qoraqalpog`iston")
+    assert not same_place("Nukus", "Xoʻjeli") and not same_place(None, "Nukus") and same_place(None, None)
+
+
+def test_a_tokens_area_covers_its_district_however_the_apostrophe_is_typed():
+    inspector = Principal("insp-1", Role.INSPECTOR, region="Qoraqalpogʻiston", district="Xo'jeli")
+    assert inspector.covers(region="Qoraqalpog'iston", district="Xoʻjeli")
+    assert not inspector.covers(region="Qoraqalpogʻiston", district="Nukus")
+
+
+@pytest.mark.parametrize(("typed", "position"), [("Ali\u200bev", 4), ("Ali\u200cev", 4), ("Ali\u200dev", 4),
+                                                  ("Ali\u00adev", 4), ("\u202eAliev", 1), ("Aliev\u2066", 6),
+                                                  ("\ufeffAliev", 1), ("Ａliev", 1), ("Al\uff49ev", 3)])
+def test_invisible_and_fullwidth_characters_are_found_where_they_are(typed, position):
+    [(found, _)] = invisible_characters(typed)
+    assert found == position
+    assert f"Character {position} " in (name_problem(typed) or "")
+
+
+def test_ordinary_names_in_every_script_have_no_problem():
+    for name in ("Oʻtkir Toʼrayev", "Ǵayrat Ańsatov", "Ғайрат Аңсатов", "Ўткир Хўжаев", "Анна-Мария", "O'Neil"):
+        assert name_problem(name) is None, name
+
+
+def test_a_name_is_stored_composed_and_otherwise_as_typed():
+    assert stored_form("G\u0301ayrat Oʻtkir Toʼra") == "\u01f4ayrat Oʻtkir Toʼra"
+
+
+@pytest.mark.parametrize("day", ["1899-12-31", "2101-01-01", "0026-01-01"])
+def test_a_date_outside_1900_to_2100_is_refused_naming_the_range(day):
+    with pytest.raises(ma.ValidationError, match="1900-01-01 to 2100-12-31"):
+        Date().deserialize(day)
+
+
+def test_a_date_inside_the_range_is_read():
+    assert Date().deserialize("1900-01-01").isoformat() == "1900-01-01"
+    assert Date().deserialize("2100-12-31").isoformat() == "2100-12-31"
