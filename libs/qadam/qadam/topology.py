@@ -37,7 +37,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # a flag or a level names whom to tell; her support worker hears of his programme and his orders
     "notify": ("risk.flag.raised", "risk.level.changed", "risk.flag.acknowledged", "risk.flag.resolved",
                "portal.user.changed", "enrollment.status.changed", "enrollment.order.issued",
-               "enrollment.order.expiring", "enrollment.order.ended"),
+               "enrollment.order.expiring", "enrollment.order.ended", "enrollment.support_worker.changed"),
 }
 
 

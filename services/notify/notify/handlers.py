@@ -140,6 +140,14 @@ def on_order_attention(session: Session, event: Event, *, settings: Settings) ->
     _tell_her(session, event, settings, notice, worker, enrolment_id=(d["enrolment_ids"] or [None])[0])
 
 
+def on_support_worker_changed(session: Session, event: Event, *, settings: Settings) -> None:
+    """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
+    orders reaches the one who supports her now, and nobody who no longer does."""
+    d = event.data
+    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
+                         event.occurred_at)
+
+
 def _tell_her(session: Session, event: Event, settings: Settings, notice: str, worker: str | None, *,
               enrolment_id: object) -> None:
     level = NOTICES[notice]
@@ -294,4 +302,5 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "enrollment.order.issued": partial(on_order_issued, settings=settings),
         "enrollment.order.expiring": partial(on_order_attention, settings=settings),
         "enrollment.order.ended": partial(on_order_attention, settings=settings),
+        "enrollment.support_worker.changed": partial(on_support_worker_changed, settings=settings),
     }

@@ -653,3 +653,35 @@ def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=700))
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND escalates_id IN "
                         "(SELECT id FROM notification WHERE user_id = :u)", u=who["support"])[0][0] == 0
+
+
+def support_worker_changed(who: dict[str, str], enrolment: uuid.UUID, worker: str | None, previous: str | None,
+                           version: int):
+    return catalog.parse(catalog.build("enrollment.support_worker.changed", {
+        "enrolment_id": enrolment, "participant_code": "P-2026-004321", "cohort_id": uuid.uuid4(), "region": REGION,
+        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
+        "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
+        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "version": version},
+        producer="enrollment", correlation_id="c", causation_id=None))
+
+
+def test_a_support_worker_linked_after_referral_hears_of_his_order_and_one_removed_does_not(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["support"], "support_worker", language="ru", phone="+998907770001"))
+    enrolment, order = uuid.uuid4(), uuid.uuid4()
+    # the order was issued before anyone supported her; she is linked to his enrolment later
+    deliver(settings, factory, order_event("enrollment.order.issued", who, order, enrolment),
+            support_worker_changed(who, enrolment, who["support"], None, 2),
+            order_event("enrollment.order.expiring", who, order, enrolment, days_left=7, programme_unfinished=True))
+    drain(settings, factory)
+    notices = rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"])
+    assert [n.notice for n in notices] == ["order_expiring"]
+    # removed from his case: the order's end is not hers to hear of any more
+    deliver(settings, factory, support_worker_changed(who, enrolment, None, who["support"], 3),
+            order_event("enrollment.order.ended", who, order, enrolment, programme_unfinished=True,
+                        ended_on=datetime.now(UTC).date(), how="expired"))
+    drain(settings, factory)
+    notices = rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"])
+    assert [n.notice for n in notices] == ["order_expiring"]
