@@ -38,10 +38,12 @@ class Story:
         assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
 
-    def set_up_group(self, participants: int = 2, name: str = "Aziz Karimov") -> dict[str, Any]:
-        """A programme, a cohort in the story's district (Nukus unless told), participants enrolled, contacts on file."""
+    def set_up_group(self, participants: int = 2, name: str = "Aziz Karimov",
+                     template: str = "statutory") -> dict[str, Any]:
+        """A programme (the statutory one unless told), a cohort in the story's district (Nukus unless told),
+        participants enrolled, contacts on file."""
         programme = self.ok("POST", "enrollment", "/programmes", self.manager, {
-            "name": f"Statutory correction {self.suffix}", "template": "statutory", "region": self.region})
+            "name": f"{template} correction {self.suffix}", "template": template, "region": self.region})
         cohort = self.ok("POST", "enrollment", "/cohorts", self.manager, {
             "programme_id": programme["id"], "name": f"{self.district} group {self.suffix}", "region": self.region,
             "district": self.district, "facilitator_ids": [self.psychologist_id], "start_date": "2026-10-05"})
