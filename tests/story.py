@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from qadam.contracts import catalog
+from qadam.testing import publish_envelope
 
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
 
@@ -72,3 +74,12 @@ class Story:
     def record(self, session_id: str, marks: list[tuple[str, str]]) -> dict[str, Any]:
         return self.ok("POST", "sessions", f"/sessions/{session_id}/attendance", self.psychologist,
                        {"marks": [{"enrolment_id": e, "status": s} for e, s in marks]})
+
+
+def staff_member(amqp_url: str, story: Story, user_id: str, role: str, **fields: Any) -> None:
+    """A user as the portal (the identity provider, not running in these tests) announces one on the bus: the
+    services' staff directories learn of them from it."""
+    data = {"user_id": user_id, "role": role, "region": story.region, "district": story.district,
+            "language": "uz-Latn", "email": f"{user_id}@mahalla.uz", "active": True, "version": 1, **fields}
+    publish_envelope(amqp_url, catalog.build("portal.user.changed", data, producer="portal",
+                                             correlation_id=story.request_id, causation_id=None))

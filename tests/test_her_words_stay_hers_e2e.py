@@ -10,7 +10,7 @@ from email.message import Message
 
 import pytest
 from qadam.testing import wait_until
-from story import Story
+from story import Story, staff_member
 from test_slice_e2e import notifications
 
 pytestmark = pytest.mark.e2e
@@ -29,14 +29,17 @@ def test_what_her_support_worker_reports_reaches_perpetrator_facing_staff_only_a
     group = story.set_up_group(participants=0)
     worker_id = f"vsw-{story.suffix}"
     worker = token(worker_id, "support_worker", region=story.region, district=story.district)
+    staff_member(system.stack.amqp_url, story, worker_id, "support_worker")
     supervisor = token(f"sup-{story.suffix}", "supervisor", region=story.region, district=story.district)
     person = story.ok("POST", "enrollment", "/participants", story.inspector, {
         "full_name": f"Sardor Tursunov {story.suffix}", "birth_date": "1985-06-02", "region": story.region,
         "district": story.district, "preferred_language": "uz-Latn"})
-    enrolment = story.ok("POST", "enrollment", "/enrolments", story.inspector, {
-        "participant_id": person["id"], "cohort_id": group["cohort"]["id"], "inspector_id": story.inspector_id,
-        "psychologist_id": story.psychologist_id, "referral_source": "inspector_initiative",
-        "victim_support_worker_id": worker_id})
+    referral = {"participant_id": person["id"], "cohort_id": group["cohort"]["id"], "inspector_id": story.inspector_id,
+                "psychologist_id": story.psychologist_id, "referral_source": "inspector_initiative",
+                "victim_support_worker_id": worker_id}
+    # enrollment names her once its staff directory has her (from the portal's event)
+    enrolment = wait_until(lambda: (r := story.call("POST", "enrollment", "/enrolments", story.inspector, referral)
+                                    ).status_code == 201 and r.json(), timeout=30, what="enrollment to know her")
     for action in ("assess", "start"):
         story.ok("POST", "enrollment", f"/enrolments/{enrolment['id']}/transitions", story.psychologist,
                  {"action": action})

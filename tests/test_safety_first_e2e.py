@@ -8,20 +8,11 @@ import uuid
 from datetime import date
 
 import pytest
-from qadam.contracts import catalog
-from qadam.testing import RunningSystem, publish_envelope, wait_until
-from story import Story
+from qadam.testing import wait_until
+from story import Story, staff_member
 from test_slice_e2e import notifications, record_first_session
 
 pytestmark = pytest.mark.e2e
-
-
-def staff_member(system: RunningSystem, user_id: str, role: str, story: Story, **fields: object) -> None:
-    """A user as the portal (the identity provider, not running here) announces one on the bus."""
-    data = {"user_id": user_id, "role": role, "region": story.region, "district": story.district,
-            "language": "uz-Latn", "email": f"{user_id}@mahalla.uz", "active": True, "version": 1, **fields}
-    publish_envelope(system.stack.amqp_url, catalog.build("portal.user.changed", data, producer="portal",
-                                                          correlation_id=story.request_id, causation_id=None))
 
 
 def test_two_absences_in_a_row_reach_each_person_as_one_alert_with_every_reason(system, system_mail, token):
@@ -57,7 +48,7 @@ def test_her_support_worker_linked_after_referral_hears_of_a_critical_flag_and_h
     his = group["enrolments"][0]["id"]
     code = group["enrolments"][0]["participant_code"]
     worker_id = f"vsw-{story.suffix}"
-    staff_member(system, worker_id, "support_worker", story, language="kaa")
+    staff_member(system.stack.amqp_url, story, worker_id, "support_worker", language="kaa")
     # linked by his inspector once enrollment knows her from the directory (an unknown worker is refused)
     stranger = story.call("PUT", "enrollment", f"/enrolments/{his}/victim-support-worker", story.inspector,
                           {"victim_support_worker_id": f"nobody-{uuid.uuid4().hex[:6]}"})

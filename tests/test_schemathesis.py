@@ -142,10 +142,14 @@ def seeded_group(service: str, app_for: Callable[[str], Any], token: Callable[..
         "number": 1, "scheduled_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat()})
     assert session.status_code == 201, session.get_data(as_text=True)
     session_id = session.get_json()["id"]
+    # the second man missed it without excuse: his psychologist owes him a call, whose outcome can be recorded
     marked = client.post(f"/sessions/{session_id}/attendance", headers=headers, json={
-        "marks": [{"enrolment_id": str(e), "status": "present"} for e in enrolments]})
+        "marks": [{"enrolment_id": str(enrolments[0]), "status": "present"},
+                  {"enrolment_id": str(enrolments[1]), "status": "unexcused"}]})
     assert marked.status_code == 201, marked.get_data(as_text=True)
-    yield psy, {"cohort_id": str(cohort), "session_id": session_id, "enrolment_id": str(enrolments[0])}
+    [call] = client.get("/calls", headers=headers).get_json()["items"]
+    yield psy, {"cohort_id": str(cohort), "session_id": session_id, "enrolment_id": str(enrolments[0]),
+                "call_id": call["id"]}
     with engine.begin() as c:  # these enrolments exist nowhere else: keep their events off the shared bus
         c.execute(sa.text("DELETE FROM outbox WHERE envelope->'data'->>'cohort_id' = :c"), {"c": str(cohort)})
     engine.dispose()
