@@ -89,6 +89,10 @@ class Backend:
                                 idempotency_key=idempotency_key)
         return response.json() if response.content else None
 
+    def put(self, service: str, path: str, body: Any) -> Any:
+        response = self.request("PUT", service, path, json=body)
+        return response.json() if response.content else None
+
     def all_pages(self, service: str, path: str, *, limit: int = 1000, **params: Any) -> list[Any]:
         """Every item of a paginated list (up to `limit`), a page of 100 at a time."""
         items: list[Any] = []

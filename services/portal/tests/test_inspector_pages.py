@@ -318,3 +318,34 @@ def test_a_man_registered_in_another_area_is_not_referred_again_and_the_inspecto
     assert refused.status_code == 409, refused.text[:2000]
     assert "He is registered in another area: Nukus (Qoraqalpogʻiston Respublikasi)." in refused.text
     assert not re.search(r"P-\d{4}-\d{6}", refused.text)  # where to ask, never his code
+
+
+def _support_worker_form(client: Any, enrolment_id: str, worker: str) -> Any:
+    page = client.get(f"/participants/{enrolment_id}/support-worker")
+    assert page.status_code == 200
+    return client.post(f"/participants/{enrolment_id}/support-worker",
+                       data={"csrf_token": csrf_of(page.text), "victim_support_worker_id": worker})
+
+
+def test_the_inspector_links_changes_and_removes_her_support_worker_from_his_page(client_for, demo):
+    client = client_for(INSPECTOR, "en")
+    enrolment = demo["enrolments"][4]
+    page = client.get(f"/participants/{enrolment['id']}/support-worker")
+    assert page.status_code == 200 and "Malika Yusupova" in page.text  # the region's support workers
+    assert "never of his attendance" in page.text
+    # someone who is no support worker is refused by enrollment, next to the field
+    refused = _support_worker_form(client, enrolment["id"], MANAGER)
+    assert refused.status_code == 422 and 'id="victim_support_worker_id-error"' in refused.text
+    # enrollment knows her from the portal's event: linked once it has heard of her
+    linked = wait_until(lambda: (r := _support_worker_form(client, enrolment["id"], SUPPORT)).status_code == 302
+                        and r, timeout=30, what="enrollment to know the demo support worker")
+    shown = client.get(linked.headers["Location"]).text
+    assert "Her support worker is recorded" in shown
+    assert re.search(r'<dd id="support-worker">Malika Yusupova', shown)
+    removed = _support_worker_form(client, enrolment["id"], "")
+    assert removed.status_code == 302
+    assert re.search(r'<dd id="support-worker">Nobody', client.get(removed.headers["Location"]).text)
+    # in Karakalpak, and not for a psychologist
+    assert "Hayaldı qollap-quwatlawshı xızmetker" in client_for(INSPECTOR, "kaa").get(
+        f"/participants/{enrolment['id']}/support-worker").text
+    assert client_for("psy-nukus-1", "en").get(f"/participants/{enrolment['id']}/support-worker").status_code == 403

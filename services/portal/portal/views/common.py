@@ -64,3 +64,12 @@ def staff_names(user_ids: Iterable[str]) -> dict[str, str]:
     with sessions()() as db:
         rows = db.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()
     return {user_id: name for user_id, name in rows}
+
+
+def support_workers_of(region: str) -> list[tuple[str, str]]:
+    """The active support workers of a region from the portal's accounts, as (id, name), by name."""
+    with sessions()() as db:
+        rows = db.execute(sa.select(User.id, User.display_name).where(
+            User.role == "support_worker", User.active, User.region == region)
+            .order_by(User.display_name)).all()
+    return [(user_id, name) for user_id, name in rows]

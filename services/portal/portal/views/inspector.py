@@ -18,7 +18,7 @@ from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
-from .common import form_key, local_today, page_number, staff_names
+from .common import form_key, local_today, page_number, staff_names, support_workers_of
 
 bp = Blueprint("inspector", __name__)
 
@@ -212,11 +212,40 @@ def participant(enrolment_id: uuid.UUID) -> Any:
         if error.status != 404 or enrolment is None:
             raise  # not hers to see
         explanation, flags, incidents = None, [], []  # just referred: risk has not heard of him yet
-    staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"]] if enrolment else [])
+    staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"],
+                         *([enrolment["victim_support_worker_id"]] if enrolment.get("victim_support_worker_id") else [])]
+                        if enrolment else [])
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
                            code=(enrolment or explanation or {}).get("participant_code", ""))
+
+
+# -- her support worker ------------------------------------------------------------------------------------------
+@bp.route("/participants/<uuid:enrolment_id>/support-worker", methods=["GET", "POST"])
+@allow(*REPORTERS)
+def support_worker(enrolment_id: uuid.UUID) -> Any:
+    """Link, change or remove the Inson centre's worker who supports the woman: she is told of what bears on her
+    safety from then on. Enrollment checks she is an active support worker of his region and records who changed it."""
+    enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
+    cohort = api().get("enrollment", f"/cohorts/{enrolment['cohort_id']}")
+    chosen, errors = enrolment.get("victim_support_worker_id") or "", {}
+    if request.method == "POST":
+        chosen = (request.form.get("victim_support_worker_id") or "").strip()
+        try:
+            api().put("enrollment", f"/enrolments/{enrolment_id}/victim-support-worker",
+                      {"victim_support_worker_id": chosen or None})
+        except ServiceError as error:
+            if error.status != 422:
+                raise
+            errors = {"victim_support_worker_id": error.field_errors().get("victim_support_worker_id")
+                      or error.detail or error.title}
+        else:
+            flash(_("Her support worker is recorded: she is told of what bears on the woman's safety.") if chosen
+                  else _("Nobody is recorded as her support worker now."), "success")
+            return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+    return render_template("inspector/support_worker.html", enrolment=enrolment, chosen=chosen, errors=errors,
+                           workers=support_workers_of(cohort["region"])), (422 if errors else 200)
 
 
 # -- incidents ---------------------------------------------------------------------------------------------------
