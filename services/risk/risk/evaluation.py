@@ -42,6 +42,7 @@ from .models import (
     AttendanceFact,
     EnrolmentView,
     Flag,
+    FlagAcknowledgement,
     Incident,
     LevelChange,
     RiskLevel,
@@ -124,6 +125,17 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
                    datetime.now(UTC))
     _publish(s, {key: _view_dict(view)}, [], moves, {})
     return moves
+
+
+def acknowledged_by(s: Session, flag_id: object, user_id: str, at: datetime, *, via: str) -> bool:
+    """Record that this person acknowledged the flag (once each: True the first time). The flag itself keeps the
+    first acknowledgement of all and is marked acknowledged by it."""
+    added = s.execute(insert(FlagAcknowledgement).values(flag_id=flag_id, user_id=user_id, acknowledged_at=at, via=via)
+                      .on_conflict_do_nothing(index_elements=[FlagAcknowledgement.flag_id, FlagAcknowledgement.user_id])
+                      .returning(FlagAcknowledgement.user_id)).first()
+    s.execute(sa.update(Flag).where(Flag.id == flag_id, Flag.status == "open")
+              .values(status="acknowledged", acknowledged_by=user_id, acknowledged_at=at))
+    return added is not None
 
 
 def handled(s: Session, event_type: str, flag: Flag, by: str, at: datetime) -> None:

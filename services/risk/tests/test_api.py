@@ -265,7 +265,7 @@ def test_a_flag_is_acknowledged_once_resolved_with_a_reason_and_the_level_falls(
     # notify hears of both, once each, so the alerts stop escalating (the reason stays here)
     told = [(e["by"], "reason" in e) for e in outbox(engine, "risk.flag.acknowledged", enrolment)
             + outbox(engine, "risk.flag.resolved", enrolment)]
-    assert told == [("psy-r", False), ("insp-r", False)]
+    assert told == [("psy-r", False), ("insp-r", False), ("insp-r", False)]  # her ack, his, his resolution
     assert client.post(f"{path}/acknowledge", headers=who("inspector")).status_code == 409
     moves = outbox(engine, "risk.level.changed", enrolment)
     assert [(m["from_level"], m["level"]) for m in moves] == [("low", "critical"), ("critical", "low")]
@@ -361,6 +361,66 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
     seen = client.get(f"/flags/{flag['id']}", headers=who("inspector")).get_json()
     assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "insp-r")
     assert outbox(engine, "risk.flag.acknowledged", enrolment) == []  # nothing echoes back to notify
+
+
+def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reaches_notify(client, who, enrol,
+                                                                                          risk_db, deliver):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+
+    settings, factory, engine = risk_db
+    enrolment = enrol()
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "order_breach", "occurred_on": date.today().isoformat(), "severity": "serious"})
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    first = datetime.now(UTC)
+    # his psychologist acknowledged her alert in notify: the flag is hers, her own press here tells notify nothing new
+    deliver(settings, factory, [catalog.parse(catalog.build("notify.alert.acknowledged", {
+        "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
+        "participant_code": flag["participant_code"], "user_id": "psy-r", "responsibility": "psychologist",
+        "acknowledged_at": first, "via": "link"}, producer="notify", correlation_id="c", causation_id=None))])
+    path = f"/flags/{flag['id']}/acknowledge"
+    assert client.post(path, headers=who("psychologist")).status_code == 200
+    assert outbox(engine, "risk.flag.acknowledged", enrolment) == []
+    # his inspector acknowledges in risk: notify hears of it (his chain stops), the flag keeps her acknowledgement
+    pressed = client.post(path, headers=who("inspector"))
+    assert pressed.status_code == 200, pressed.get_json()
+    seen = pressed.get_json()
+    assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "psy-r")
+    [told] = outbox(engine, "risk.flag.acknowledged", enrolment)
+    assert (told["flag_id"], told["by"]) == (flag["id"], "insp-r")
+    assert client.post(path, headers=who("inspector")).status_code == 200  # again: nothing more goes out
+    assert len(outbox(engine, "risk.flag.acknowledged", enrolment)) == 1
+    with engine.connect() as c:
+        people = c.execute(sa.text("SELECT user_id, via FROM flag_acknowledgement WHERE flag_id = :f "
+                                   "ORDER BY acknowledged_at"), {"f": flag["id"]}).all()
+    assert [tuple(p) for p in people] == [("psy-r", "notify"), ("insp-r", "risk")]
+
+
+def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who, enrol, risk_db, deliver):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+
+    settings, factory, engine = risk_db
+    enrolment = enrol()
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("psychologist")).status_code == 200
+    late = catalog.parse(catalog.build("notify.alert.acknowledged", {
+        "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
+        "participant_code": flag["participant_code"], "user_id": "insp-r", "responsibility": "inspector",
+        "acknowledged_at": datetime.now(UTC), "via": "api"}, producer="notify", correlation_id="c", causation_id=None))
+    deliver(settings, factory, [late, late])
+    # his own press in risk afterwards tells notify nothing it does not know
+    assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("inspector")).status_code == 200
+    assert [e["by"] for e in outbox(engine, "risk.flag.acknowledged", enrolment)] == ["psy-r"]
+    with engine.connect() as c:
+        people = c.execute(sa.text("SELECT user_id FROM flag_acknowledgement WHERE flag_id = :f "
+                                   "ORDER BY acknowledged_at"), {"f": flag["id"]}).scalars().all()
+    assert people == ["psy-r", "insp-r"]
 
 
 def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figures_kept(client, who, enrol, risk_db,

@@ -15,7 +15,7 @@ from qadam.log import get_logger
 from qadam.web import paginate, read_session, unit_of_work
 from sqlalchemy.orm import Session
 
-from ..evaluation import handled, lock_enrolments, relevel
+from ..evaluation import acknowledged_by, handled, lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
 from .access import READERS, visible
@@ -71,16 +71,19 @@ class Acknowledge(MethodView):
     @allow(*ACKNOWLEDGERS)
     @blp.response(200, FlagOut)
     def post(self, flag_id: uuid.UUID) -> Flag:
-        """I have seen it and I am acting on it. The first acknowledgement is kept; acknowledging again changes
-        nothing. A resolved flag needs none."""
+        """I have seen it and I am acting on it. The flag keeps the first acknowledgement; each other person who
+        answers for the case acknowledges it too, and notify hears of each (an inspector's stops the escalation that
+        a psychologist's leaves running). Acknowledging again changes nothing. A resolved flag needs none."""
         principal = current_principal()
         with unit_of_work() as s:
             flag = _flag(s, principal, flag_id, lock=True)
             if flag.status == "resolved":
                 raise conflict("The flag is resolved already; it needs no acknowledgement.")
-            if flag.acknowledged_at is None:
-                flag.status, flag.acknowledged_by, flag.acknowledged_at = "acknowledged", principal.user_id, datetime.now(UTC)
-                handled(s, "risk.flag.acknowledged", flag, principal.user_id, flag.acknowledged_at)
+            now = datetime.now(UTC)
+            added = acknowledged_by(s, flag.id, principal.user_id, now, via="risk")
+            s.refresh(flag)
+            if added:
+                handled(s, "risk.flag.acknowledged", flag, principal.user_id, now)
                 log.info("flag_acknowledged", flag_id=str(flag.id), flag_level=flag.level)
             return flag
 
