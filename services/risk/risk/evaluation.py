@@ -98,11 +98,12 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
                             .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
     ctx = Context(now, settings.zone)
+    kinds = {r.id: r.kind for r in rules.rules}
     new_rows: list[dict[str, Any]] = []
     for enrolment_id, case in cases.items():
         fresh = new_findings(evaluate(case, rules, ctx), flagged[enrolment_id])
-        episode = _episode(fresh, absence_episodes.get(enrolment_id))
-        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, episode) for f in fresh]
+        episodes = _episodes(fresh, kinds, absence_episodes.get(enrolment_id))
+        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, e) for f, e in zip(fresh, episodes, strict=True)]
         outcome.evaluated += 1
     raised = _insert_flags(s, new_rows)
     for row in raised:
@@ -232,12 +233,18 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     return flagged, unresolved, absence_episodes
 
 
-def _episode(fresh: list[Finding], absence_episode: uuid.UUID | None) -> uuid.UUID:
-    """The episode of the flags one evaluation raises for one enrolment: one for all of them; the episode of his
-    unresolved absence flag when an exit proposal (for absences) is among them, so that it is one alert with it."""
-    if absence_episode is not None and any(f.evidence.get("signal") == "exit_proposed" for f in fresh):
-        return absence_episode
-    return uuid.uuid4()
+def _episodes(fresh: list[Finding], kinds: Mapping[str, str], absence_episode: uuid.UUID | None) -> list[uuid.UUID]:
+    """The episode of each flag one evaluation raises for one enrolment: one shared by all of them, except that an
+    exit proposal (for absences) and the absence findings beside it join the episode of his unresolved absence flag,
+    so that they are one alert with it. Nothing else joins that older alert (it may be acknowledged already)."""
+    joins = absence_episode is not None and any(_is_exit_proposal(f) for f in fresh)
+    own = uuid.uuid4()
+    return [absence_episode if joins and absence_episode is not None
+            and (_is_exit_proposal(f) or kinds.get(f.rule_id) in ABSENCE_KINDS) else own for f in fresh]
+
+
+def _is_exit_proposal(f: Finding) -> bool:
+    return f.evidence.get("signal") == "exit_proposed"
 
 
 # -- raising ----------------------------------------------------------------------------------------------------------
