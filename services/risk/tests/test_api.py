@@ -3,6 +3,7 @@ levels and their history, rules as data and the recompute, the explanation."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -134,8 +135,11 @@ def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator
     [flag] = response.get_json()["flags"]
     today = date.today().isoformat()
     said = f"A safety concern was reported by victim support on {today}, level critical."
-    assert flag["level"] == "critical" and flag["reasons"] == [said] and flag["source"] == "victim_support"
+    # she reads the flag as she reads every flag of his: its level, kind of concern, date and state
+    assert (flag["level"], flag["concern"], flag["source"]) == ("critical", "incident", "victim_support")
     assert "Xonqa" not in str(flag) and "fear" not in str(flag)
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert flag["reasons"] == [said] and flag["source"] == "victim_support"
     for role in ("inspector", "supervisor", "manager"):
         [seen] = client.get(f"/enrolments/{enrolment}/incidents", headers=who(role)).get_json()["items"]
         assert seen["summary"] == said, role
@@ -448,3 +452,73 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
     assert kept["details"] == "Came to her sister's flat, Al-Xorazmiy 12."
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM flag WHERE enrolment_id = :e"), {"e": his}).scalar() >= 1
+
+
+def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk_answer(client, who, enrol, risk_db,
+                                                                                        deliver):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+
+    settings, factory, _ = risk_db
+    enrolment = enrol(support_worker="sw-r", absence_alerts={"unexcused": 2, "consecutive": 2})
+    code = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()["participant_code"]
+
+    def event(kind: str, data: dict, producer: str) -> object:
+        return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+
+    start = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    marks = [event("sessions.attendance.recorded", {
+        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
+        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
+        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)}, "sessions")
+        for n, s in enumerate(["present", "present", "unexcused", "unexcused", "unexcused"], 1)]
+    sign = event("sessions.warning_sign.observed", {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
+        "enrolment_id": enrolment, "participant_code": code, "session_number": 7, "sign": "threat_to_kill",
+        "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, "sessions")
+    overdue = event("sessions.call.overdue", {
+        "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(),
+        "session_id": uuid.uuid4(), "session_number": 4, "absence_on": date(2026, 10, 13),
+        "due_at": datetime(2026, 10, 15, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, "sessions")
+    proposal = event("enrollment.exit.proposed", {
+        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": "Xorazm viloyati",
+        "district": "Urganch", "inspector_id": "insp-r", "psychologist_id": "psy-r",
+        "reasons": ["3 unexcused absences in all."], "unexcused_absences": 3, "consecutive_absences": 3,
+        "proposed_at": datetime.now(UTC)}, "enrollment")
+    deliver(settings, factory, [*marks, sign, overdue, proposal])
+    staff = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert {"consecutive_absences", "unexcused_absences", "sign.threat_to_kill", "call.overdue",
+            "programme.exit_proposed"} <= {f["rule_id"] for f in staff}
+    assert any("session" in r for f in staff for r in f["reasons"])  # his records, as staff read them
+    # her own report: its answer carries the flags it raised (a cluster can join his absences to it)
+    reported = client.post(f"/enrolments/{enrolment}/incidents", headers=who("support_worker"), json={
+        "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "serious",
+        "details": "He waits outside her work."})
+    assert reported.status_code == 201, reported.get_json()
+    her = who("support_worker")
+    flags = client.get(f"/flags?enrolment_id={enrolment}&limit=100", headers=her)
+    answers = [reported, flags, client.get(f"/enrolments/{enrolment}/risk", headers=her),
+               client.get(f"/enrolments/{enrolment}/incidents", headers=her),
+               client.get(f"/enrolments/{enrolment}/assessments", headers=her),
+               *(client.get(f"/flags/{f['id']}", headers=her) for f in staff)]
+    said = {r for f in staff for r in f["reasons"]}
+    for answer in answers:
+        assert answer.status_code in (200, 201), answer.request.path
+        body = answer.get_json()
+        if "attendance" in body:  # its keys stay (the portal reads them), every count empty
+            assert set(body.pop("attendance").values()) == {None}
+        text = json.dumps(body)
+        for word in ("session", "unexcused", "in a row", "in all", "consecutive", "attended", "rule_id"):
+            assert word not in text.lower(), (answer.request.path, word)
+        assert not [r for r in said if r in text], answer.request.path
+    # what she does hear: his level, each flag's level, its kind of concern, its date and state
+    seen = {f["concern"]: f for f in flags.get_json()["items"]}
+    assert {"absences", "warning_sign", "programme", "incident"} <= set(seen)
+    assert seen["warning_sign"]["level"] == "critical" and seen["warning_sign"]["evidence"] == {}
+    explained = client.get(f"/enrolments/{enrolment}/risk", headers=her).get_json()
+    assert explained["level"] == "critical"
+    assert any("Critical, about a warning sign, raised on" in line for line in explained["read_aloud"])
+    # her own report stays hers in full
+    [mine] = client.get(f"/enrolments/{enrolment}/incidents", headers=her).get_json()["items"]
+    assert mine["kind"] == "victim_fear" and mine["details"] == "He waits outside her work."

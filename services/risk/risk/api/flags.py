@@ -12,13 +12,13 @@ from flask_smorest import Blueprint
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import conflict, not_found
 from qadam.log import get_logger
-from qadam.web import paginate, read_session, unit_of_work
+from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
 from ..evaluation import acknowledged_by, handled, lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
-from .access import READERS, visible
+from .access import READERS, flags_as_read, visible
 
 blp = Blueprint("flags", __name__, description="Recurrence-risk flags (decision support, not a prediction)")
 log = get_logger(__name__)
@@ -42,18 +42,24 @@ class Flags(MethodView):
         for name in ("enrolment_id", "level", "status", "rule_id"):
             if args[name] is not None:
                 query = query.where(getattr(Flag, name) == args[name])
+        principal = current_principal()
         with read_session() as s:
-            return paginate(s, query, args)
+            page = paginate(s, query, args)
+            page["items"] = flags_as_read(s, principal, page["items"], settings_of_app().zone)
+            return page
 
 
 @blp.route("/flags/<uuid:flag_id>")
 class FlagById(MethodView):
     @allow(*READERS)
     @blp.response(200, FlagOut)
-    def get(self, flag_id: uuid.UUID) -> Flag:
-        """One flag with its reasons and the facts that fired it."""
+    def get(self, flag_id: uuid.UUID) -> Any:
+        """One flag with its reasons and the facts that fired it (her support worker: its level, kind of concern,
+        dates and state)."""
+        principal = current_principal()
         with read_session() as s:
-            return _flag(s, current_principal(), flag_id)
+            [flag] = flags_as_read(s, principal, [_flag(s, principal, flag_id)], settings_of_app().zone)
+            return flag
 
 
 def _flag(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = False) -> Flag:
