@@ -42,6 +42,7 @@ from .models import (
     AttendanceFact,
     EnrolmentView,
     Flag,
+    FlagAcknowledgement,
     Incident,
     LevelChange,
     RiskLevel,
@@ -97,11 +98,12 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
                             .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
     ctx = Context(now, settings.zone)
+    kinds = {r.id: r.kind for r in rules.rules}
     new_rows: list[dict[str, Any]] = []
     for enrolment_id, case in cases.items():
         fresh = new_findings(evaluate(case, rules, ctx), flagged[enrolment_id])
-        episode = _episode(fresh, absence_episodes.get(enrolment_id))
-        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, episode) for f in fresh]
+        episodes = _episodes(fresh, kinds, absence_episodes.get(enrolment_id))
+        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, e) for f, e in zip(fresh, episodes, strict=True)]
         outcome.evaluated += 1
     raised = _insert_flags(s, new_rows)
     for row in raised:
@@ -124,6 +126,17 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
                    datetime.now(UTC))
     _publish(s, {key: _view_dict(view)}, [], moves, {})
     return moves
+
+
+def acknowledged_by(s: Session, flag_id: object, user_id: str, at: datetime, *, via: str) -> bool:
+    """Record that this person acknowledged the flag (once each: True the first time). The flag itself keeps the
+    first acknowledgement of all and is marked acknowledged by it."""
+    added = s.execute(insert(FlagAcknowledgement).values(flag_id=flag_id, user_id=user_id, acknowledged_at=at, via=via)
+                      .on_conflict_do_nothing(index_elements=[FlagAcknowledgement.flag_id, FlagAcknowledgement.user_id])
+                      .returning(FlagAcknowledgement.user_id)).first()
+    s.execute(sa.update(Flag).where(Flag.id == flag_id, Flag.status == "open")
+              .values(status="acknowledged", acknowledged_by=user_id, acknowledged_at=at))
+    return added is not None
 
 
 def handled(s: Session, event_type: str, flag: Flag, by: str, at: datetime) -> None:
@@ -220,12 +233,18 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     return flagged, unresolved, absence_episodes
 
 
-def _episode(fresh: list[Finding], absence_episode: uuid.UUID | None) -> uuid.UUID:
-    """The episode of the flags one evaluation raises for one enrolment: one for all of them; the episode of his
-    unresolved absence flag when an exit proposal (for absences) is among them, so that it is one alert with it."""
-    if absence_episode is not None and any(f.evidence.get("signal") == "exit_proposed" for f in fresh):
-        return absence_episode
-    return uuid.uuid4()
+def _episodes(fresh: list[Finding], kinds: Mapping[str, str], absence_episode: uuid.UUID | None) -> list[uuid.UUID]:
+    """The episode of each flag one evaluation raises for one enrolment: one shared by all of them, except that an
+    exit proposal (for absences) and the absence findings beside it join the episode of his unresolved absence flag,
+    so that they are one alert with it. Nothing else joins that older alert (it may be acknowledged already)."""
+    joins = absence_episode is not None and any(_is_exit_proposal(f) for f in fresh)
+    own = uuid.uuid4()
+    return [absence_episode if joins and absence_episode is not None
+            and (_is_exit_proposal(f) or kinds.get(f.rule_id) in ABSENCE_KINDS) else own for f in fresh]
+
+
+def _is_exit_proposal(f: Finding) -> bool:
+    return f.evidence.get("signal") == "exit_proposed"
 
 
 # -- raising ----------------------------------------------------------------------------------------------------------

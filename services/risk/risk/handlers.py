@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .domain import OPEN_STATUSES
-from .evaluation import evaluate_enrolments, handled, lock_enrolments, relevel
+from .evaluation import acknowledged_by, evaluate_enrolments, handled, lock_enrolments, relevel
 from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
 
 log = get_logger(__name__)
@@ -153,14 +153,15 @@ def on_attendance_batch(session: Session, events: list[Event], *, settings: Sett
 
 
 def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings) -> None:
-    """Someone an alert reached acknowledged it in notify (in the app or through the link in a message): the flag is
-    acknowledged here too, by them, unless it was already (or is resolved). Nothing goes back: notify knows."""
+    """Someone an alert reached acknowledged it in notify (in the app or through the link in a message): they have
+    acknowledged the flag here too (the flag keeps the first person's), unless it is resolved. Nothing goes back:
+    notify knows, and a later press of theirs in risk tells it nothing new."""
     d = event.data
     lock_enrolments(session, [d["enrolment_id"]])
-    done = session.execute(sa.update(Flag).where(Flag.id == d["flag_id"], Flag.status == "open").values(
-        status="acknowledged", acknowledged_by=d["user_id"], acknowledged_at=d["acknowledged_at"])
-        .returning(Flag.id)).first()
-    if done is not None:
+    status = session.execute(sa.select(Flag.status).where(Flag.id == d["flag_id"]).with_for_update()).scalar()
+    if status is None or status == "resolved":
+        return
+    if acknowledged_by(session, d["flag_id"], d["user_id"], d["acknowledged_at"], via="notify"):
         log.info("flag_acknowledged", flag_id=str(d["flag_id"]), via=f"notify ({d['via']})")
 
 

@@ -110,6 +110,18 @@ class Flag(Base):
     )
 
 
+class FlagAcknowledgement(Base):
+    """Each person who acknowledged a flag, once, here or through notify: the flag keeps the first, and notify hears
+    of each responsible person's own (an inspector's stops the escalation a psychologist's does not)."""
+
+    __tablename__ = "flag_acknowledgement"
+
+    flag_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("flag.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    acknowledged_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    via: Mapped[str] = mapped_column(sa.String(20))  # risk | notify
+
+
 class RuleSetVersion(Base):
     """The rules in force, as data. The newest version is in force; older ones stay, for the flags they raised."""
 

@@ -10,6 +10,7 @@ from qadam.web import PageArgs, page_schema
 
 from .domain import DISCLAIMER
 from .domain.facts import INCIDENT_KINDS, INCIDENT_SEVERITIES
+from .domain.her_view import CONCERNS
 
 FLAG_STATUSES = ("open", "acknowledged", "resolved")
 
@@ -34,6 +35,9 @@ class FlagOut(ma.Schema):
     episode_id = fields.UUID(allow_none=True, metadata={"description": "Flags raised from the same facts share it."})
     source = fields.String(allow_none=True, metadata={
         "description": "victim_support: it rests on what her support worker reported (reasons in redacted words)."})
+    concern = fields.String(allow_none=True, validate=validate.OneOf(CONCERNS), metadata={
+        "description": "For her support worker, who reads a flag's level, kind of concern, dates and state only: "
+                       "the kind of concern (no reasons from his records, no evidence)."})
     note = fields.Constant(DISCLAIMER)
 
 
@@ -174,6 +178,8 @@ class FactorOut(ma.Schema):
     status = fields.String()
     raised_at = fields.DateTime()
     says = fields.List(fields.String())
+    concern = fields.String(allow_none=True, validate=validate.OneOf(CONCERNS), metadata={
+        "description": "For her support worker: the kind of concern (she reads no rule and no reasons)."})
 
 
 class LevelChangeOut(ma.Schema):
@@ -195,7 +201,8 @@ class ExplanationOut(ma.Schema):
         "description": "The level and each contributing factor, in sentences for a multi-agency meeting."})
     factors = fields.List(fields.Nested(FactorOut))
     assessment = fields.Nested(AssessmentOut, allow_none=True)
-    attendance = fields.Dict(metadata={"description": "{recorded, attended, excused, unexcused}"})
+    attendance = fields.Dict(metadata={"description": "{recorded, attended, excused, unexcused}; all null for her "
+                                                      "support worker (she never hears his attendance)."})
     history = fields.List(fields.Nested(LevelChangeOut))
     rule_set_version = Integer()
     note = fields.Constant(DISCLAIMER)

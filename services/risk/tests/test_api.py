@@ -3,6 +3,7 @@ levels and their history, rules as data and the recompute, the explanation."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -134,8 +135,11 @@ def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator
     [flag] = response.get_json()["flags"]
     today = date.today().isoformat()
     said = f"A safety concern was reported by victim support on {today}, level critical."
-    assert flag["level"] == "critical" and flag["reasons"] == [said] and flag["source"] == "victim_support"
+    # she reads the flag as she reads every flag of his: its level, kind of concern, date and state
+    assert (flag["level"], flag["concern"], flag["source"]) == ("critical", "incident", "victim_support")
     assert "Xonqa" not in str(flag) and "fear" not in str(flag)
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert flag["reasons"] == [said] and flag["source"] == "victim_support"
     for role in ("inspector", "supervisor", "manager"):
         [seen] = client.get(f"/enrolments/{enrolment}/incidents", headers=who(role)).get_json()["items"]
         assert seen["summary"] == said, role
@@ -265,7 +269,7 @@ def test_a_flag_is_acknowledged_once_resolved_with_a_reason_and_the_level_falls(
     # notify hears of both, once each, so the alerts stop escalating (the reason stays here)
     told = [(e["by"], "reason" in e) for e in outbox(engine, "risk.flag.acknowledged", enrolment)
             + outbox(engine, "risk.flag.resolved", enrolment)]
-    assert told == [("psy-r", False), ("insp-r", False)]
+    assert told == [("psy-r", False), ("insp-r", False), ("insp-r", False)]  # her ack, his, his resolution
     assert client.post(f"{path}/acknowledge", headers=who("inspector")).status_code == 409
     moves = outbox(engine, "risk.level.changed", enrolment)
     assert [(m["from_level"], m["level"]) for m in moves] == [("low", "critical"), ("critical", "low")]
@@ -363,6 +367,66 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
     assert outbox(engine, "risk.flag.acknowledged", enrolment) == []  # nothing echoes back to notify
 
 
+def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reaches_notify(client, who, enrol,
+                                                                                          risk_db, deliver):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+
+    settings, factory, engine = risk_db
+    enrolment = enrol()
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "order_breach", "occurred_on": date.today().isoformat(), "severity": "serious"})
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    first = datetime.now(UTC)
+    # his psychologist acknowledged her alert in notify: the flag is hers, her own press here tells notify nothing new
+    deliver(settings, factory, [catalog.parse(catalog.build("notify.alert.acknowledged", {
+        "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
+        "participant_code": flag["participant_code"], "user_id": "psy-r", "responsibility": "psychologist",
+        "acknowledged_at": first, "via": "link"}, producer="notify", correlation_id="c", causation_id=None))])
+    path = f"/flags/{flag['id']}/acknowledge"
+    assert client.post(path, headers=who("psychologist")).status_code == 200
+    assert outbox(engine, "risk.flag.acknowledged", enrolment) == []
+    # his inspector acknowledges in risk: notify hears of it (his chain stops), the flag keeps her acknowledgement
+    pressed = client.post(path, headers=who("inspector"))
+    assert pressed.status_code == 200, pressed.get_json()
+    seen = pressed.get_json()
+    assert (seen["status"], seen["acknowledged_by"]) == ("acknowledged", "psy-r")
+    [told] = outbox(engine, "risk.flag.acknowledged", enrolment)
+    assert (told["flag_id"], told["by"]) == (flag["id"], "insp-r")
+    assert client.post(path, headers=who("inspector")).status_code == 200  # again: nothing more goes out
+    assert len(outbox(engine, "risk.flag.acknowledged", enrolment)) == 1
+    with engine.connect() as c:
+        people = c.execute(sa.text("SELECT user_id, via FROM flag_acknowledgement WHERE flag_id = :f "
+                                   "ORDER BY acknowledged_at"), {"f": flag["id"]}).all()
+    assert [tuple(p) for p in people] == [("psy-r", "notify"), ("insp-r", "risk")]
+
+
+def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who, enrol, risk_db, deliver):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+
+    settings, factory, engine = risk_db
+    enrolment = enrol()
+    client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
+    [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("psychologist")).status_code == 200
+    late = catalog.parse(catalog.build("notify.alert.acknowledged", {
+        "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
+        "participant_code": flag["participant_code"], "user_id": "insp-r", "responsibility": "inspector",
+        "acknowledged_at": datetime.now(UTC), "via": "api"}, producer="notify", correlation_id="c", causation_id=None))
+    deliver(settings, factory, [late, late])
+    # his own press in risk afterwards tells notify nothing it does not know
+    assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("inspector")).status_code == 200
+    assert [e["by"] for e in outbox(engine, "risk.flag.acknowledged", enrolment)] == ["psy-r"]
+    with engine.connect() as c:
+        people = c.execute(sa.text("SELECT user_id FROM flag_acknowledgement WHERE flag_id = :f "
+                                   "ORDER BY acknowledged_at"), {"f": flag["id"]}).scalars().all()
+    assert people == ["psy-r", "insp-r"]
+
+
 def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figures_kept(client, who, enrol, risk_db,
                                                                                         deliver):
     """enrollment.participant.anonymised (retention): the sealed details of his incidents go, the incidents and
@@ -388,3 +452,73 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
     assert kept["details"] == "Came to her sister's flat, Al-Xorazmiy 12."
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM flag WHERE enrolment_id = :e"), {"e": his}).scalar() >= 1
+
+
+def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk_answer(client, who, enrol, risk_db,
+                                                                                        deliver):
+    from datetime import UTC, datetime
+
+    from qadam.contracts import catalog
+
+    settings, factory, _ = risk_db
+    enrolment = enrol(support_worker="sw-r", absence_alerts={"unexcused": 2, "consecutive": 2})
+    code = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()["participant_code"]
+
+    def event(kind: str, data: dict, producer: str) -> object:
+        return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+
+    start = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    marks = [event("sessions.attendance.recorded", {
+        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
+        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
+        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)}, "sessions")
+        for n, s in enumerate(["present", "present", "unexcused", "unexcused", "unexcused"], 1)]
+    sign = event("sessions.warning_sign.observed", {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
+        "enrolment_id": enrolment, "participant_code": code, "session_number": 7, "sign": "threat_to_kill",
+        "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, "sessions")
+    overdue = event("sessions.call.overdue", {
+        "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(),
+        "session_id": uuid.uuid4(), "session_number": 4, "absence_on": date(2026, 10, 13),
+        "due_at": datetime(2026, 10, 15, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, "sessions")
+    proposal = event("enrollment.exit.proposed", {
+        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": "Xorazm viloyati",
+        "district": "Urganch", "inspector_id": "insp-r", "psychologist_id": "psy-r",
+        "reasons": ["3 unexcused absences in all."], "unexcused_absences": 3, "consecutive_absences": 3,
+        "proposed_at": datetime.now(UTC)}, "enrollment")
+    deliver(settings, factory, [*marks, sign, overdue, proposal])
+    staff = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
+    assert {"consecutive_absences", "unexcused_absences", "sign.threat_to_kill", "call.overdue",
+            "programme.exit_proposed"} <= {f["rule_id"] for f in staff}
+    assert any("session" in r for f in staff for r in f["reasons"])  # his records, as staff read them
+    # her own report: its answer carries the flags it raised (a cluster can join his absences to it)
+    reported = client.post(f"/enrolments/{enrolment}/incidents", headers=who("support_worker"), json={
+        "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "serious",
+        "details": "He waits outside her work."})
+    assert reported.status_code == 201, reported.get_json()
+    her = who("support_worker")
+    flags = client.get(f"/flags?enrolment_id={enrolment}&limit=100", headers=her)
+    answers = [reported, flags, client.get(f"/enrolments/{enrolment}/risk", headers=her),
+               client.get(f"/enrolments/{enrolment}/incidents", headers=her),
+               client.get(f"/enrolments/{enrolment}/assessments", headers=her),
+               *(client.get(f"/flags/{f['id']}", headers=her) for f in staff)]
+    said = {r for f in staff for r in f["reasons"]}
+    for answer in answers:
+        assert answer.status_code in (200, 201), answer.request.path
+        body = answer.get_json()
+        if "attendance" in body:  # its keys stay (the portal reads them), every count empty
+            assert set(body.pop("attendance").values()) == {None}
+        text = json.dumps(body)
+        for word in ("session", "unexcused", "in a row", "in all", "consecutive", "attended", "rule_id"):
+            assert word not in text.lower(), (answer.request.path, word)
+        assert not [r for r in said if r in text], answer.request.path
+    # what she does hear: his level, each flag's level, its kind of concern, its date and state
+    seen = {f["concern"]: f for f in flags.get_json()["items"]}
+    assert {"absences", "warning_sign", "programme", "incident"} <= set(seen)
+    assert seen["warning_sign"]["level"] == "critical" and seen["warning_sign"]["evidence"] == {}
+    explained = client.get(f"/enrolments/{enrolment}/risk", headers=her).get_json()
+    assert explained["level"] == "critical"
+    assert any("Critical, about a warning sign, raised on" in line for line in explained["read_aloud"])
+    # her own report stays hers in full
+    [mine] = client.get(f"/enrolments/{enrolment}/incidents", headers=her).get_json()["items"]
+    assert mine["kind"] == "victim_fear" and mine["details"] == "He waits outside her work."

@@ -212,3 +212,37 @@ def test_her_support_worker_named_later_is_the_one_his_flags_name_in_any_order(r
             now = c.execute(sa.text("SELECT victim_support_worker_id FROM enrolment_view WHERE enrolment_id = :e"),
                             {"e": enrolment}).scalar()
         assert now == "sw-later", order
+
+
+def test_a_critical_sign_evaluated_with_an_exit_proposal_does_not_join_the_old_absence_alert(
+        risk_db, events_for, deliver):
+    from qadam.db import jsonable, transaction
+    from risk.evaluation import evaluate_enrolments
+    from risk.models import Signal
+    from sqlalchemy.dialects.postgresql import insert
+
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = enrolled_with(events_for, enrolment, ["unexcused", "unexcused"],
+                                    absence_alerts={"unexcused": 2, "consecutive": 2})
+    deliver(settings, factory, [enrolled, *marks])
+    [old] = {f["episode_id"] for f in raised(engine, enrolment)}
+    d = enrolled.data
+    sign = event("sessions.warning_sign.observed", {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d["cohort_id"],
+        "enrolment_id": enrolment, "participant_code": d["participant_code"], "session_number": 3,
+        "sign": "weapon_access", "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, producer="sessions")
+    # both facts known before one evaluation reads them (as a recompute, or a proposal racing a sign, would)
+    with transaction(factory) as s:
+        for e in (moved(enrolled, "enrollment.exit.proposed", 2), sign):
+            s.execute(insert(Signal).values(event_id=e.id, kind=e.type, enrolment_ids=[enrolment],
+                                            participant_code=d["participant_code"], facts=jsonable(e.data),
+                                            occurred_at=e.occurred_at))
+        evaluate_enrolments(s, [enrolment], settings=settings, cause="test")
+    episodes = {f["rule_id"]: f["episode_id"] for f in raised(engine, enrolment)}
+    assert episodes["programme.exit_proposed"] == old
+    assert episodes["sign.weapon_access"] not in (None, old)
+    # whatever else that evaluation raised that is not about his absences is the sign's episode, not the old one
+    others = {e for rule, e in episodes.items() if rule not in ("programme.exit_proposed", "consecutive_absences",
+                                                                "unexcused_absences")}
+    assert others == {episodes["sign.weapon_access"]}

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
+from datetime import tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +19,9 @@ from qadam.auth import Principal, Role, area_filter, assignment_filter
 from qadam.errors import Problem, not_found
 from sqlalchemy.orm import Session
 
-from ..models import EnrolmentView
+from ..domain.her_view import concern_of, flag_for_her
+from ..evaluation import rules_in_force
+from ..models import EnrolmentView, Flag, RuleSetVersion
 
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 # the people who answer for a case and act on its flags (acknowledge, resolve)
@@ -55,3 +59,33 @@ def case_of(s: Session, principal: Principal, enrolment_id: uuid.UUID, *, acting
     if acting and principal.role not in ACTORS:
         raise Problem(403, f"A {principal.role} reads this case but does not act on it.")
     return view
+
+
+def hears_no_attendance(principal: Principal) -> bool:
+    """Her support worker: she reads his flags and level as risk/domain/her_view.py words them."""
+    return principal.role == Role.SUPPORT_WORKER
+
+
+def as_dict(flag: Flag | Mapping[str, Any]) -> Mapping[str, Any]:
+    return flag if isinstance(flag, Mapping) else {c.key: getattr(flag, c.key) for c in Flag.__table__.columns}
+
+
+def concerns(s: Session, flags: Iterable[Mapping[str, Any]]) -> dict[Any, str]:
+    """flag id -> the kind of concern it is, by the kind of the rule that raised it in the rule set it was raised
+    under (the rules in force for a flag that names none, or a rule since removed)."""
+    flags = list(flags)
+    versions = {f["rule_set_version"] for f in flags if f.get("rule_set_version") is not None}
+    kinds = {v: {r.get("id"): r.get("kind") for r in rules if isinstance(r, dict)} for v, rules in s.execute(
+        sa.select(RuleSetVersion.version, RuleSetVersion.rules).where(RuleSetVersion.version.in_(versions)))}
+    now = {r.id: r.kind for r in rules_in_force(s).rules}
+    return {f["id"]: concern_of(kinds.get(f.get("rule_set_version"), {}).get(f["rule_id"]) or now.get(f["rule_id"]),
+                                f.get("evidence")) for f in flags}
+
+
+def flags_as_read(s: Session, principal: Principal, flags: Iterable[Any], zone: tzinfo) -> list[Any]:
+    """The flags as this principal reads them: as they are, or, for her support worker, as her_view words them."""
+    if not hears_no_attendance(principal):
+        return list(flags)
+    rows = [as_dict(f) for f in flags]
+    kind = concerns(s, rows)
+    return [flag_for_her(f, kind[f["id"]], f["raised_at"].astimezone(zone).date()) for f in rows]

@@ -4,7 +4,7 @@ multi-agency meeting, with the assessment, attendance and the level's history be
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,11 +14,12 @@ from qadam.auth import allow, current_principal
 from qadam.web import read_session, settings_of_app
 
 from ..domain import DISCLAIMER, level_rank
+from ..domain.her_view import NO_ATTENDANCE, factor_for_her, history_for_her, read_aloud_for_her
 from ..domain.instrument import parse_instrument
 from ..evaluation import rules_in_force
 from ..models import Assessment, AttendanceFact, Flag, InstrumentVersion, LevelChange, RiskLevel
 from ..schemas import ExplanationOut, LangArgs
-from .access import READERS, case_of
+from .access import READERS, as_dict, case_of, concerns, hears_no_attendance
 from .assessments import assessment_view
 
 blp = Blueprint("explanation", __name__, description="Why an enrolment is at its level, in plain words")
@@ -59,10 +60,14 @@ class Explanation(MethodView):
             history = list(s.execute(sa.select(LevelChange).where(LevelChange.enrolment_id == enrolment_id)
                                      .order_by(LevelChange.changed_at.desc(), LevelChange.id.desc())
                                      .limit(HISTORY)).scalars())
+            her = hears_no_attendance(principal)
+            kind = concerns(s, [as_dict(f) for f in flags]) if her else {}
         level = held.level if held else "low"
+        zone = settings.zone
+        if her:  # his level and each open flag's level, kind of concern and date: never his attendance
+            return _for_her(view, level, held, flags, kind, resolved, history, latest, rules, zone)
         attendance = {"recorded": sum(counts.values()), "attended": counts.get("present", 0) + counts.get("late", 0),
                       "excused": counts.get("excused", 0), "unexcused": counts.get("unexcused", 0)}
-        zone = settings.zone
 
         def day(moment: datetime) -> str:
             return moment.astimezone(zone).date().isoformat()
@@ -100,3 +105,23 @@ class Explanation(MethodView):
             "assessment": assessment_view(latest, rules), "attendance": attendance,
             "history": history, "rule_set_version": rules.version,
         }
+
+
+def _for_her(view: Any, level: str, held: RiskLevel | None, flags: list[Flag], kind: dict[Any, str], resolved: int,
+             history: list[LevelChange], latest: Assessment | None, rules: Any, zone: tzinfo) -> dict[str, Any]:
+    """The explanation her support worker reads (risk/domain/her_view.py words it)."""
+    def day(moment: datetime) -> date:
+        return moment.astimezone(zone).date()
+
+    lines = read_aloud_for_her(view.participant_code, level, day(held.since) if held else None,
+                               [(f.level, kind[f.id], day(f.raised_at), day(f.acknowledged_at) if f.acknowledged_at
+                                 else None) for f in flags], resolved, DISCLAIMER)
+    return {
+        "enrolment_id": view.enrolment_id, "participant_code": view.participant_code, "status": view.status,
+        "as_of": datetime.now(UTC), "level": level, "since": held.since if held else None, "read_aloud": lines,
+        "factors": [factor_for_her(as_dict(f), kind[f.id], day(f.raised_at)) for f in flags],
+        "assessment": assessment_view(latest, rules), "attendance": dict(NO_ATTENDANCE),
+        "history": [history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at})
+                    for h in history],
+        "rule_set_version": rules.version,
+    }

@@ -12,13 +12,13 @@ from flask_smorest import Blueprint
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import conflict, not_found
 from qadam.log import get_logger
-from qadam.web import paginate, read_session, unit_of_work
+from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
-from ..evaluation import handled, lock_enrolments, relevel
+from ..evaluation import acknowledged_by, handled, lock_enrolments, relevel
 from ..models import Flag
 from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
-from .access import READERS, visible
+from .access import READERS, flags_as_read, visible
 
 blp = Blueprint("flags", __name__, description="Recurrence-risk flags (decision support, not a prediction)")
 log = get_logger(__name__)
@@ -42,18 +42,24 @@ class Flags(MethodView):
         for name in ("enrolment_id", "level", "status", "rule_id"):
             if args[name] is not None:
                 query = query.where(getattr(Flag, name) == args[name])
+        principal = current_principal()
         with read_session() as s:
-            return paginate(s, query, args)
+            page = paginate(s, query, args)
+            page["items"] = flags_as_read(s, principal, page["items"], settings_of_app().zone)
+            return page
 
 
 @blp.route("/flags/<uuid:flag_id>")
 class FlagById(MethodView):
     @allow(*READERS)
     @blp.response(200, FlagOut)
-    def get(self, flag_id: uuid.UUID) -> Flag:
-        """One flag with its reasons and the facts that fired it."""
+    def get(self, flag_id: uuid.UUID) -> Any:
+        """One flag with its reasons and the facts that fired it (her support worker: its level, kind of concern,
+        dates and state)."""
+        principal = current_principal()
         with read_session() as s:
-            return _flag(s, current_principal(), flag_id)
+            [flag] = flags_as_read(s, principal, [_flag(s, principal, flag_id)], settings_of_app().zone)
+            return flag
 
 
 def _flag(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = False) -> Flag:
@@ -71,16 +77,19 @@ class Acknowledge(MethodView):
     @allow(*ACKNOWLEDGERS)
     @blp.response(200, FlagOut)
     def post(self, flag_id: uuid.UUID) -> Flag:
-        """I have seen it and I am acting on it. The first acknowledgement is kept; acknowledging again changes
-        nothing. A resolved flag needs none."""
+        """I have seen it and I am acting on it. The flag keeps the first acknowledgement; each other person who
+        answers for the case acknowledges it too, and notify hears of each (an inspector's stops the escalation that
+        a psychologist's leaves running). Acknowledging again changes nothing. A resolved flag needs none."""
         principal = current_principal()
         with unit_of_work() as s:
             flag = _flag(s, principal, flag_id, lock=True)
             if flag.status == "resolved":
                 raise conflict("The flag is resolved already; it needs no acknowledgement.")
-            if flag.acknowledged_at is None:
-                flag.status, flag.acknowledged_by, flag.acknowledged_at = "acknowledged", principal.user_id, datetime.now(UTC)
-                handled(s, "risk.flag.acknowledged", flag, principal.user_id, flag.acknowledged_at)
+            now = datetime.now(UTC)
+            added = acknowledged_by(s, flag.id, principal.user_id, now, via="risk")
+            s.refresh(flag)
+            if added:
+                handled(s, "risk.flag.acknowledged", flag, principal.user_id, now)
                 log.info("flag_acknowledged", flag_id=str(flag.id), flag_level=flag.level)
             return flag
 

@@ -21,7 +21,7 @@ from ..domain.redaction import concern_reason, incident_cause, is_hers
 from ..evaluation import evaluate_enrolments, lock_enrolments
 from ..models import Flag, Incident
 from ..schemas import IncidentIn, IncidentOut, IncidentPage
-from .access import READERS, case_of
+from .access import READERS, case_of, flags_as_read
 
 blp = Blueprint("incidents", __name__, description="Incidents: breaches, complaints, call-outs, her fear")
 log = get_logger(__name__)
@@ -103,7 +103,8 @@ class Incidents(MethodView):
                      **({} if is_hers(incident.source) else {"kind": incident.kind, "severity": incident.severity}))
             # the details never travel in an answer (a retried request's answer is kept): read them with GET
             level = highest([f["level"] for f in outcome.flags]) if outcome.flags else None
-            return shown(incident, principal, level) | {"details": None, "flags": outcome.flags}
+            return shown(incident, principal, level) | {
+                "details": None, "flags": flags_as_read(s, principal, outcome.flags, settings.zone)}
 
     @allow(*READERS)
     @blp.arguments(PageArgs, location="query")
