@@ -342,6 +342,13 @@ def test_the_inspector_links_changes_and_removes_her_support_worker_from_his_pag
     shown = client.get(linked.headers["Location"]).text
     assert "Her support worker is recorded" in shown
     assert re.search(r'<dd id="support-worker">Malika Yusupova', shown)
+    # she now reads his case as risk lets her: his level and flags, never his attendance
+    her = client_for(SUPPORT, "en")
+    case = wait_until(lambda: (r := her.get(f"/participants/{enrolment['id']}")).status_code == 200 and r.text,
+                      timeout=30, what="risk to learn she supports the woman")
+    assert "Risk today" in case
+    for never in ("Attendance", "Unexcused absences", "Sessions attended", "Excused absences"):
+        assert never not in case, never
     removed = _support_worker_form(client, enrolment["id"], "")
     assert removed.status_code == 302
     assert re.search(r'<dd id="support-worker">Nobody', client.get(removed.headers["Location"]).text)
