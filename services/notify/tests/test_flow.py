@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
-from notify.timers import escalate_due, send_digests
+from notify.timers import _supervisors_above, escalate_due, send_digests
 from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
@@ -778,7 +778,7 @@ def test_psychologist_ack_of_the_escalation_her_chain_brought_first_does_not_sto
     client = app_for("notify").test_client()
     assert client.post(ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")).status_code == 200
     later = his.escalate_from + timedelta(seconds=601)
-    sweep_until_judged(settings, factory, engine, his.id, later)  # his chain reaches the same supervisor: the escalation is his chain's
+    sweep_until_judged(settings, factory, engine, his.id, later)  # his chain reaches him too
     if answered_by is not None:
         user = who[answered_by]
         acked = notification_of(engine, user, subject)
@@ -866,3 +866,15 @@ def test_a_flag_joining_an_episode_that_went_up_joins_the_supervisors_escalation
     deliver(settings, factory, flag_handled(first, who["supervisor"]))
     sweep_until_judged(settings, factory, engine, went_up.id, later + timedelta(seconds=61))
     assert (who["chief"], 2) in escalations(engine, joined.data["flag_id"])
+
+
+def test_the_escalation_sweep_reads_only_the_supervisor_lines_above_the_people_it_judges(notify_db):
+    settings, factory, _ = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    looped = f"loop-{who['inspector']}"
+    deliver(settings, factory, user_event(looped, "supervisor", supervisor_id=looped),  # a loop in the data
+            user_event(f"other-{who['inspector']}", "inspector", supervisor_id=who["supervisor"]))
+    with factory() as s:
+        assert _supervisors_above(s, [who["inspector"], looped]) == {
+            who["inspector"]: who["supervisor"], who["supervisor"]: who["chief"], who["chief"]: None, looped: looped}
