@@ -45,57 +45,74 @@ routing_in_force = InForce(RoutingRuleSet.version, RoutingRuleSet.rules, lambda 
 
 def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
     """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
-    joins the notification they have (its reasons added; a higher level raises it and its messages go out again).
-    Her support worker hears of a critical flag as a notice: a code and a link, nothing of his sessions."""
+    joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
+    its messages go out again); once answered, the later flag is an alert of its own. Her support worker hears of a
+    critical flag as a notice: a code and a link, nothing of his sessions."""
     d = event.data
     # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
     people = {"inspector": d["inspector_id"], "psychologist": d["psychologist_id"],
               "victim_support": d.get("victim_support_worker_id")}
-    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
-                         event.occurred_at)
+    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
+                         d.get("victim_support_worker_id"), event.occurred_at)
     subject = subject_of(d["flag_id"], d.get("episode_id"))
     for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
         if addressee.responsibility == "victim_support":
             notify(session, event, settings, addressee, subject=f"flag:{d['flag_id']}", flag_id=d["flag_id"],
                    level=d["level"], reasons=[], kind="safety_notice", notice="critical_flag")
             continue
-        if notify(session, event, settings, addressee, subject=subject, flag_id=d["flag_id"], level=d["level"],
-                  reasons=d["reasons"], kind="alert", rule_id=d["rule_id"], episode_id=d.get("episode_id")) is None:
-            _join_episode(session, settings, subject, addressee, d)
+        alert = partial(notify, session, event, settings, addressee, flag_id=d["flag_id"], level=d["level"],
+                        reasons=d["reasons"], kind="alert", rule_id=d["rule_id"], episode_id=d.get("episode_id"))
+        if alert(subject=subject) is None and not _join_episode(session, settings, subject, addressee, d):
+            alert(subject=f"flag:{d['flag_id']}")  # what came after the answer has not been seen: its own alert
 
 
-def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: dict[str, Any]) -> None:
-    """A later flag of an episode this person has heard of: into their notification, with its reasons. A higher
-    level raises the notification's and sends its messages at the new level; one already acknowledged waits on
-    them again (what is new has not been seen)."""
+def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: dict[str, Any]) -> bool:
+    """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
+    in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
+    an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
+    escalations of its chain carry the flag too."""
     n = session.execute(sa.select(Notification).where(
         Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
     if d["flag_id"] in n.flag_ids:
-        return  # this flag is in it already (the event came again)
-    n.flag_ids = [*n.flag_ids, d["flag_id"]]
-    n.reasons = [*n.reasons, *(r for r in d["reasons"] if r not in n.reasons)]
+        return True  # this flag is in it already (the event came again)
+    chain = session.execute(sa.select(Notification).where(
+        Notification.chain_id == (n.chain_id or n.id), Notification.id != n.id).with_for_update()).scalars().all()
+    if n.acknowledged_at is not None or any(e.acknowledged_at is not None for e in chain):
+        return False
     rise = higher(n.level, d["level"]) != n.level
+    for joined in (n, *chain):
+        _add_flag(joined, d, rise)
     if rise:  # at the new level, over the channels the routing gives it, at once if it says so
-        n.level, n.rule_id = d["level"], d["rule_id"]
-        n.summary = alert_summary(n.participant_code, n.level, n.reasons)
         n.channels = list(dict.fromkeys([*n.channels, *addressee.channels]))
         n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
-    if rise or n.acknowledged_at is not None:
         contact = session.get(Contact, addressee.user_id)
-        n.acknowledged_at = n.acknowledged_via = n.escalated_at = n.unassigned_since = None
+        n.escalated_at = n.unassigned_since = None
         n.escalate_from = due_for(settings, contact, n.level)
-        if rise and n.timing == "immediate":
+        if n.timing == "immediate":
             add_deliveries(session, settings, n.id, contact, tuple(n.channels), level=n.level,
                            purpose=f"rise_{n.level}")
-    log.info("episode_joined", notification_id=str(n.id), flags=len(n.flag_ids), level=n.level, rose=rise)
+        for escalation in chain:  # the supervisors it went up to hear of the rise too
+            add_deliveries(session, settings, escalation.id, session.get(Contact, escalation.user_id),
+                           tuple(escalation.channels), level=escalation.level, purpose=f"rise_{escalation.level}")
+    log.info("episode_joined", notification_id=str(n.id), flags=len(n.flag_ids), level=n.level, rose=rise,
+             escalations=len(chain))
+    return True
+
+
+def _add_flag(n: Notification, d: dict[str, Any], rise: bool) -> None:
+    n.flag_ids = [*n.flag_ids, d["flag_id"]]
+    n.reasons = [*n.reasons, *(r for r in d["reasons"] if r not in n.reasons)]
+    if rise:
+        n.level, n.rule_id = d["level"], d["rule_id"]
+        n.summary = alert_summary(n.participant_code, n.level, n.reasons)
 
 
 def on_level_changed(session: Session, event: Event, *, settings: Settings) -> None:
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
-    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
-                         event.occurred_at)
+    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
+                         d.get("victim_support_worker_id"), event.occurred_at)
     stmt = insert(LevelSeen).values(enrolment_id=d["enrolment_id"], version=d["version"])
     newest = session.execute(stmt.on_conflict_do_update(
         index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
@@ -117,8 +134,8 @@ def on_status_changed(session: Session, event: Event, *, settings: Settings) -> 
     """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
     worker is told, a code and a link, never why in his own words or anything of his sessions."""
     d = event.data
-    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
-                         event.occurred_at)
+    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
+                         d.get("victim_support_worker_id"), event.occurred_at)
     notice = status_notice(d["status"], d.get("reason"))
     if notice is not None:
         _tell_her(session, event, settings, notice, d.get("victim_support_worker_id"), enrolment_id=d["enrolment_id"])
@@ -126,17 +143,18 @@ def on_status_changed(session: Session, event: Event, *, settings: Settings) -> 
 
 def on_order_issued(session: Session, event: Event, *, settings: Settings) -> None:
     d = event.data
-    _support_worker_seen(session, f"order:{d['order_id']}", d.get("victim_support_worker_id"), event.occurred_at)
+    _support_worker_seen(session, [f"order:{d['order_id']}"], d.get("victim_support_worker_id"), event.occurred_at)
     _tell_her(session, event, settings, "order_issued", d.get("victim_support_worker_id"),
               enrolment_id=(d["enrolment_ids"] or [None])[0])
 
 
 def on_order_attention(session: Session, event: Event, *, settings: Settings) -> None:
-    """His order runs out soon, or has ended: her support worker (as the order's issue, or his enrolment, named
-    her) is told."""
+    """His order runs out soon, or has ended: her support worker is told, as the newest word on the order, his
+    open enrolments or (in follow-up, with none open) him names her."""
     d = event.data
     notice = "order_ended" if event.type == "enrollment.order.ended" else "order_expiring"
-    worker = _support_worker(session, [f"order:{d['order_id']}", *(f"enrolment:{e}" for e in d["enrolment_ids"])])
+    worker = _support_worker(session, [f"order:{d['order_id']}", *(f"enrolment:{e}" for e in d["enrolment_ids"]),
+                                       f"participant:{d['participant_code']}"])
     _tell_her(session, event, settings, notice, worker, enrolment_id=(d["enrolment_ids"] or [None])[0])
 
 
@@ -144,8 +162,8 @@ def on_support_worker_changed(session: Session, event: Event, *, settings: Setti
     """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
     orders reaches the one who supports her now, and nobody who no longer does."""
     d = event.data
-    _support_worker_seen(session, f"enrolment:{d['enrolment_id']}", d.get("victim_support_worker_id"),
-                         event.occurred_at)
+    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
+                         d.get("victim_support_worker_id"), event.occurred_at)
 
 
 def _tell_her(session: Session, event: Event, settings: Settings, notice: str, worker: str | None, *,
@@ -156,32 +174,38 @@ def _tell_her(session: Session, event: Event, settings: Settings, notice: str, w
                reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
 
 
-def _support_worker_seen(session: Session, subject: str, worker: str | None, at: datetime) -> None:
+def _support_worker_seen(session: Session, subjects: list[str], worker: str | None, at: datetime) -> None:
     """Her support worker as of this event, unless a newer event said otherwise (events can cross)."""
-    stmt = insert(SupportWorkerOf).values(subject=subject, user_id=worker, as_of=at)
+    stmt = insert(SupportWorkerOf).values([{"subject": subject, "user_id": worker, "as_of": at} for subject in subjects])
     session.execute(stmt.on_conflict_do_update(
         index_elements=[SupportWorkerOf.subject], set_={"user_id": stmt.excluded.user_id, "as_of": stmt.excluded.as_of},
         where=SupportWorkerOf.as_of < stmt.excluded.as_of))
 
 
 def _support_worker(session: Session, subjects: list[str]) -> str | None:
-    """Her support worker by the first of these (an order, then his enrolments) that names one."""
-    found = {r.subject: r.user_id for r in session.execute(sa.select(SupportWorkerOf.subject, SupportWorkerOf.user_id)
-                                                             .where(SupportWorkerOf.subject.in_(subjects)))}
-    return next((found[s] for s in subjects if found.get(s)), None)
+    """Her support worker by the newest word on any of these (an order, his enrolments, him): a newer word naming
+    nobody (she was removed) means nobody."""
+    return session.execute(sa.select(SupportWorkerOf.user_id).where(SupportWorkerOf.subject.in_(subjects))
+                           .order_by(SupportWorkerOf.as_of.desc(), SupportWorkerOf.subject).limit(1)).scalar()
 
 
 def on_flag_handled(session: Session, event: Event, *, settings: Settings) -> None:
-    """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert about it counts as
-    acknowledged, and the escalation chains the actor answers for stop (checked when each falls due: see
-    timers.chain_answered_by). A co-recipient acting stops only her own chain."""
+    """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
+    once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
+    actor answers for stop on the same terms (checked when each falls due: see timers.chain_answered_by). A
+    co-recipient acting stops only her own chain."""
     d = event.data
     session.execute(insert(FlagAction).values(flag_id=d["flag_id"], user_id=d["by"], at=d["at"])
                     .on_conflict_do_nothing())
-    own = session.execute(sa.update(Notification).where(
-        Notification.flag_ids.contains([d["flag_id"]]), Notification.user_id == d["by"],
-        Notification.acknowledged_at.is_(None))
-        .values(acknowledged_at=d["at"], acknowledged_via="risk").returning(Notification.id)).all()
+    own = []
+    for n in session.execute(sa.select(Notification).where(
+            Notification.flag_ids.contains([d["flag_id"]]), Notification.user_id == d["by"],
+            Notification.acknowledged_at.is_(None)).with_for_update()).scalars():
+        acted = set(session.execute(sa.select(FlagAction.flag_id).where(
+            FlagAction.user_id == d["by"], FlagAction.flag_id.in_(n.flag_ids))).scalars())
+        if set(n.flag_ids) <= acted:
+            n.acknowledged_at, n.acknowledged_via = d["at"], "risk"
+            own.append(n.id)
     log.info("flag_handled_in_risk", flag_id=str(d["flag_id"]), by=d["by"], own_alerts=len(own),
              event_type=event.type)
 

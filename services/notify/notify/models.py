@@ -76,7 +76,7 @@ class Notification(Base):
     # escalation: the notification this one escalates, how far up the chain, and when this one was escalated
     escalates_id: Mapped[uuid.UUID | None]
     # the alert at the foot of this escalation chain (itself for an alert): each recipient's chain is their own
-    chain_id: Mapped[uuid.UUID | None]
+    chain_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     escalation_step: Mapped[int] = mapped_column(server_default="0")
     escalated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # when the wait before escalation starts: when its messages may go (after the recipient's quiet hours)
@@ -190,8 +190,9 @@ class FlagAction(Base):
 
 
 class SupportWorkerOf(Base):
-    """Her support worker as the newest event seen says, by enrolment (`enrolment:<id>`) and by protection order
-    (`order:<id>`): the order events that do not name her are told to her through it."""
+    """Her support worker as the newest event seen says, by enrolment (`enrolment:<id>`), by protection order
+    (`order:<id>`) and by man (`participant:<code>`, for his follow-up, when no enrolment of his is open): the order
+    events that do not name her are told to her through the newest of these."""
 
     __tablename__ = "support_worker_of"
 

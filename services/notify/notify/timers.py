@@ -62,24 +62,47 @@ def escalate_due(settings: Settings, factory: sessionmaker[Session], now: dateti
 
 
 def chain_answered_by(s: Session, n: Notification) -> str | None:
-    """Who, having acted on this alert's subject, stops its chain: anyone in the chain itself, or (by the directory)
-    the chain's owner or someone above them, or the man's inspector or someone above him. None: nobody yet."""
+    """Who stops this alert's chain, having acted on every flag it carries (in notify, by acknowledging an alert that
+    held them, or in risk): anyone in the chain itself, or (by the directory) the chain's owner or someone above
+    them, or the man's inspector or someone above him. Acting on one flag of several stops nothing. None: nobody
+    yet."""
     chain = n.chain_id or n.id
-    in_chain = s.execute(sa.select(Notification.user_id).where(
-        Notification.chain_id == chain, Notification.acknowledged_at.is_not(None)).limit(1)).scalar()
-    if in_chain is not None:
-        return in_chain
-    actors = set(s.execute(sa.select(Notification.user_id).where(
-        Notification.subject == n.subject, Notification.acknowledged_at.is_not(None))).scalars())
-    if n.flag_ids:
-        actors |= set(s.execute(sa.select(FlagAction.user_id).where(FlagAction.flag_id.in_(n.flag_ids))).scalars())
+    actors = _acted_on_all(s, n)
     if not actors:
         return None
+    members = set(s.execute(sa.select(Notification.user_id).where(Notification.chain_id == chain)).scalars())
+    in_chain = sorted(actors & members)
+    if in_chain:
+        return in_chain[0]
     owner = s.get(Notification, chain)
     owner_id = owner.user_id if owner is not None else n.user_id
-    directory: dict[str, str | None] = {r.user_id: r.supervisor_id for r in s.execute(
-        sa.select(Contact.user_id, Contact.supervisor_id))}
+    directory = _supervisors_above(s, [p for p in (owner_id, n.inspector_id) if p])
     return next((a for a in sorted(actors) if answers_for_chain(a, owner_id, n.inspector_id, directory)), None)
+
+
+def _acted_on_all(s: Session, n: Notification) -> set[str]:
+    """The people who have acted on every flag of this alert: acknowledged alerts of theirs that held them (any
+    subject: a flag that came after an acknowledgement is an alert of its own), or acted in risk."""
+    if not n.flag_ids:
+        return set(s.execute(sa.select(Notification.user_id).where(
+            Notification.subject == n.subject, Notification.acknowledged_at.is_not(None))).scalars())
+    acted: dict[str, set[uuid.UUID]] = {}
+    for user_id, flag_ids in s.execute(sa.select(Notification.user_id, Notification.flag_ids).where(
+            Notification.flag_ids.overlap(n.flag_ids), Notification.acknowledged_at.is_not(None))):
+        acted.setdefault(user_id, set()).update(flag_ids)
+    for user_id, flag_id in s.execute(sa.select(FlagAction.user_id, FlagAction.flag_id).where(
+            FlagAction.flag_id.in_(n.flag_ids))):
+        acted.setdefault(user_id, set()).add(flag_id)
+    return {user_id for user_id, done in acted.items() if set(n.flag_ids) <= done}
+
+
+def _supervisors_above(s: Session, people: list[str]) -> dict[str, str | None]:
+    """Whom each of these people answers to, and so on up: only their lines of the directory (a loop in the data
+    ends the walk)."""
+    start = sa.select(Contact.user_id, Contact.supervisor_id).where(Contact.user_id.in_(people))
+    up = start.cte("up", recursive=True)
+    up = up.union(sa.select(Contact.user_id, Contact.supervisor_id).join(up, Contact.user_id == up.c.supervisor_id))
+    return {r.user_id: r.supervisor_id for r in s.execute(sa.select(up.c.user_id, up.c.supervisor_id))}
 
 
 def _escalate(settings: Settings, s: Session, n: Notification, now: datetime) -> bool:
@@ -110,8 +133,8 @@ def _escalate(settings: Settings, s: Session, n: Notification, now: datetime) ->
         timing="immediate", escalates_id=n.id, chain_id=n.chain_id or n.id, escalation_step=n.escalation_step + 1,
         channels=n.channels,
     ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)).scalar()
-    if created is None:
-        log.info("escalation_already_with", supervisor=supervisor)  # he has this flag already
+    if created is None:  # he has this subject already, from this chain or another person's
+        _share_with_inspector_chain(s, n, supervisor)
         return False
     contact = s.get(Contact, supervisor)
     s.execute(sa.update(Notification).where(Notification.id == created).values(
@@ -119,6 +142,31 @@ def _escalate(settings: Settings, s: Session, n: Notification, now: datetime) ->
     add_deliveries(s, settings, created, contact, tuple(n.channels), level=n.level, purpose="alert")
     log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
     return True
+
+
+def _share_with_inspector_chain(s: Session, n: Notification, supervisor: str) -> None:
+    """One escalation per subject and supervisor, so two chains that reach the same supervisor share his. The
+    inspector's chain is the stricter (only the man's inspector or someone above him stops it; the psychologist's own
+    acknowledgement stops hers): a row another chain brought moves to the inspector's chain, with what went up from
+    it, and is judged again by its rule. Never does the inspector's chain end on a row another one answers."""
+    chain = n.chain_id or n.id
+    held = s.execute(sa.select(Notification).where(
+        Notification.subject == n.subject, Notification.user_id == supervisor).with_for_update()).scalar_one()
+    owner, held_owner = s.get(Notification, chain), s.get(Notification, held.chain_id or held.id)
+    if (held.kind != "escalation" or held.chain_id == chain or owner is None or owner.responsibility != "inspector"
+            or (held_owner is not None and held_owner.responsibility == "inspector")):
+        log.info("escalation_already_with", supervisor=supervisor)
+        return
+    s.execute(sa.update(Notification).where(
+        Notification.chain_id == held.chain_id, Notification.kind == "escalation",
+        Notification.escalation_step >= held.escalation_step).values(chain_id=chain)
+        .execution_options(synchronize_session="fetch"))
+    held.escalates_id = n.id
+    went_up = s.execute(sa.select(Notification.id).where(Notification.escalates_id == held.id).limit(1)).scalar()
+    if held.acknowledged_at is None and went_up is None:
+        held.escalated_at = None  # judged again, by the inspector's chain's rule, when its wait is over
+    log.info("escalation_joined_inspector_chain", supervisor=supervisor, escalation_id=str(held.id),
+             from_chain=str(held_owner.id if held_owner else None))
 
 
 def supervisor_of(s: Session, n: Notification) -> str | None:

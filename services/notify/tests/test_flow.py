@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
-from notify.timers import escalate_due, send_digests
+from notify.timers import _supervisors_above, escalate_due, send_digests
 from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
@@ -656,9 +656,9 @@ def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders
 
 
 def support_worker_changed(who: dict[str, str], enrolment: uuid.UUID, worker: str | None, previous: str | None,
-                           version: int):
+                           version: int, code: str = "P-2026-004321"):
     return catalog.parse(catalog.build("enrollment.support_worker.changed", {
-        "enrolment_id": enrolment, "participant_code": "P-2026-004321", "cohort_id": uuid.uuid4(), "region": REGION,
+        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": REGION,
         "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
         "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
         "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "version": version},
@@ -685,3 +685,196 @@ def test_a_support_worker_linked_after_referral_hears_of_his_order_and_one_remov
     drain(settings, factory)
     notices = rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"])
     assert [n.notice for n in notices] == ["order_expiring"]
+
+
+def a_code() -> str:
+    """A man of this test's own: notify keeps her support worker by his code too."""
+    return f"P-2026-{uuid.uuid4().int % 1_000_000:06d}"
+
+
+def test_an_order_issued_naming_one_support_worker_tells_the_one_who_replaced_her_of_its_end(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    first, second, code = who["support"], f"{who['support']}-b", a_code()
+    deliver(settings, factory, user_event(first, "support_worker"), user_event(second, "support_worker"))
+    enrolment, order = uuid.uuid4(), uuid.uuid4()
+    deliver(settings, factory,
+            order_event("enrollment.order.issued", who, order, enrolment, participant_code=code,
+                        victim_support_worker_id=first),
+            support_worker_changed(who, enrolment, second, first, 2, code=code),
+            order_event("enrollment.order.ended", who, order, enrolment, participant_code=code,
+                        programme_unfinished=True, ended_on=datetime.now(UTC).date(), how="expired"))
+
+    def notices(user: str) -> list[str]:
+        return [n.notice for n in rows(engine, "SELECT notice FROM notification WHERE user_id = :u ORDER BY "
+                                               "created_at", u=user)]
+
+    assert notices(first) == ["order_issued"]  # she was told of the order; its end is no longer hers
+    assert notices(second) == ["order_ended"]
+
+
+def status_changed(who: dict[str, str], enrolment: uuid.UUID, code: str, status: str, worker: str | None,
+                   version: int, reason: str | None = None):
+    return catalog.parse(catalog.build("enrollment.status.changed", {
+        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": REGION,
+        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
+        "action": status, "from_status": "active", "status": status, "reason": reason,
+        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "victim_support_worker_id": worker,
+        "version": version}, producer="enrollment", correlation_id="c", causation_id=None))
+
+
+def test_her_support_worker_hears_his_order_ended_while_he_is_in_follow_up_with_no_enrolment_open(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["support"], "support_worker"))
+    enrolment, order, code = uuid.uuid4(), uuid.uuid4(), a_code()
+    # the order came before referral (nobody supported her yet); he completed, and is in follow-up: the order's end
+    # lists no open enrolment of his
+    deliver(settings, factory, order_event("enrollment.order.issued", who, order, enrolment, participant_code=code),
+            status_changed(who, enrolment, code, "completed", who["support"], 7),
+            order_event("enrollment.order.ended", who, order, enrolment, participant_code=code, enrolment_ids=[],
+                        programme_unfinished=False, ended_on=datetime.now(UTC).date(), how="expired"))
+    assert [n.notice for n in rows(engine, "SELECT notice FROM notification WHERE user_id = :u ORDER BY created_at",
+                                   u=who["support"])] == ["completed", "order_ended"]
+
+
+def sweep_until_judged(settings, factory, engine, notification_id, now: datetime) -> None:
+    """Run the escalation sweep at `now` until this notification has been judged (other tests' alerts fall due
+    too, and the sweep takes a batch at a time)."""
+    for _ in range(50):
+        [state] = rows(engine, "SELECT escalated_at, acknowledged_at FROM notification WHERE id = :n", n=notification_id)
+        if state.escalated_at is not None or state.acknowledged_at is not None:
+            return
+        escalate_due(settings, factory, now=now)
+    raise AssertionError(f"notification {notification_id} was never judged")
+
+
+def bearer(token, user: str, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(user, role)}"}
+
+
+def notification_of(engine, user: str, subject: str):
+    [found] = rows(engine, "SELECT * FROM notification WHERE user_id = :u AND subject = :s", u=user, s=subject)
+    return found
+
+
+@pytest.mark.parametrize("answered_by", [None, "supervisor", "inspector"])
+def test_psychologist_ack_of_the_escalation_her_chain_brought_first_does_not_stop_the_inspectors_chain(
+        notify_db, fakes, app_for, token, answered_by):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who, quiet_hours={"start": "00:00", "end": "23:59"})  # his wait starts at 23:59
+    high = flag_event(who, level="high")
+    subject = f"flag:{high.data['flag_id']}"
+    deliver(settings, factory, high)
+    drain(settings, factory)
+    his = notification_of(engine, who["inspector"], subject)
+    sweep_until_judged(settings, factory, engine, notification_of(engine, who["psychologist"], subject).id,
+                       datetime.now(UTC) + timedelta(seconds=601))
+    assert escalations(engine, high.data["flag_id"]) == [(who["supervisor"], 1)]  # hers reached their supervisor
+    client = app_for("notify").test_client()
+    assert client.post(ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")).status_code == 200
+    later = his.escalate_from + timedelta(seconds=601)
+    sweep_until_judged(settings, factory, engine, his.id, later)  # his chain reaches him too
+    if answered_by is not None:
+        user = who[answered_by]
+        acked = notification_of(engine, user, subject)
+        assert client.post(f"/notifications/{acked.id}/acknowledge",
+                           headers=bearer(token, user, answered_by)).status_code == 200
+    sweep_until_judged(settings, factory, engine, notification_of(engine, who["supervisor"], subject).id,
+                       later + timedelta(seconds=601))
+    assert escalations(engine, high.data["flag_id"]) == (
+        [(who["supervisor"], 1), (who["chief"], 2)] if answered_by is None else [(who["supervisor"], 1)])
+
+
+def test_a_flag_that_joins_an_acknowledged_episode_alert_is_an_alert_of_its_own_that_is_sent_and_escalates(
+        notify_db, fakes, app_for, token):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    episode = uuid.uuid4()
+    first = flag_event(who, episode_id=episode, reasons=["Breach of the protection order."])
+    deliver(settings, factory, first)
+    for role in ("inspector", "psychologist"):
+        seen = notification_of(engine, who[role], f"episode:{episode}")
+        assert app_for("notify").test_client().post(f"/notifications/{seen.id}/acknowledge",
+                                                    headers=bearer(token, who[role], role)).status_code == 200
+    after = flag_event(who, episode_id=episode, reasons=["Threats reported."])
+    deliver(settings, factory, after, after)
+    drain(settings, factory)
+    own = notification_of(engine, who["inspector"], f"flag:{after.data['flag_id']}")
+    assert own.flag_ids == [after.data["flag_id"]] and own.reasons == ["Threats reported."]
+    assert own.acknowledged_at is None
+    assert notification_of(engine, who["inspector"], f"episode:{episode}").flag_ids == [first.data["flag_id"]]
+    mails = mail.to(f"{who['inspector']}@iiv.uz")
+    assert len(mails) == 2 and "Threats reported" in mails[1].get_content()
+    sweep_until_judged(settings, factory, engine, own.id, datetime.now(UTC) + timedelta(seconds=61))
+    assert escalations(engine, after.data["flag_id"]) == [(who["supervisor"], 1)]
+    assert escalations(engine, first.data["flag_id"]) == []
+
+
+def flag_handled(flag, by: str):
+    return catalog.parse(catalog.build("risk.flag.acknowledged", {
+        "flag_id": flag.data["flag_id"], "enrolment_id": flag.data["enrolment_id"],
+        "participant_code": flag.data["participant_code"], "by": by, "at": datetime.now(UTC)},
+        producer="risk", correlation_id="c", causation_id=None))
+
+
+def test_acting_in_risk_on_one_flag_of_an_episode_leaves_the_alert_waiting_and_its_chain_going(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    episode = uuid.uuid4()
+    one, other = flag_event(who, episode_id=episode), flag_event(who, episode_id=episode)
+    deliver(settings, factory, one, other,
+            flag_handled(one, who["psychologist"]), flag_handled(other, who["psychologist"]),  # hers, all done
+            flag_handled(one, who["inspector"]))  # he has acted on one flag of the two
+    subject = f"episode:{episode}"
+    assert notification_of(engine, who["inspector"], subject).acknowledged_at is None
+    assert notification_of(engine, who["psychologist"], subject).acknowledged_via == "risk"
+    sweep_until_judged(settings, factory, engine, notification_of(engine, who["inspector"], subject).id,
+                       datetime.now(UTC) + timedelta(seconds=61))
+    escalated = rows(engine, "SELECT n.user_id FROM notification e JOIN notification n ON n.id = e.escalates_id "
+                             "WHERE e.kind = 'escalation' AND e.subject = :s", s=subject)
+    assert [r.user_id for r in escalated] == [who["inspector"]]  # his chain, not stopped by half an answer
+    deliver(settings, factory, flag_handled(other, who["inspector"]))
+    assert notification_of(engine, who["inspector"], subject).acknowledged_via == "risk"
+
+
+def test_a_flag_joining_an_episode_that_went_up_joins_the_supervisors_escalation_and_is_answered_only_in_full(
+        notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    episode = uuid.uuid4()
+    first = flag_event(who, episode_id=episode, reasons=["Breach of the protection order."])
+    deliver(settings, factory, first)
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    sweep_until_judged(settings, factory, engine, notification_of(engine, who["inspector"], f"episode:{episode}").id,
+                       later)
+    joined = flag_event(who, episode_id=episode, reasons=["Threats reported."])
+    deliver(settings, factory, joined)
+    went_up = notification_of(engine, who["supervisor"], f"episode:{episode}")
+    assert sorted(went_up.flag_ids) == sorted([first.data["flag_id"], joined.data["flag_id"]])
+    assert went_up.reasons == ["Breach of the protection order.", "Threats reported."]
+    # the supervisor acts in risk on the first flag only: his escalation still goes up to the chief
+    deliver(settings, factory, flag_handled(first, who["supervisor"]))
+    sweep_until_judged(settings, factory, engine, went_up.id, later + timedelta(seconds=61))
+    assert (who["chief"], 2) in escalations(engine, joined.data["flag_id"])
+
+
+def test_the_escalation_sweep_reads_only_the_supervisor_lines_above_the_people_it_judges(notify_db):
+    settings, factory, _ = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    looped = f"loop-{who['inspector']}"
+    deliver(settings, factory, user_event(looped, "supervisor", supervisor_id=looped),  # a loop in the data
+            user_event(f"other-{who['inspector']}", "inspector", supervisor_id=who["supervisor"]))
+    with factory() as s:
+        assert _supervisors_above(s, [who["inspector"], looped]) == {
+            who["inspector"]: who["supervisor"], who["supervisor"]: who["chief"], who["chief"]: None, looped: looped}

@@ -67,6 +67,7 @@ def upgrade() -> None:
                    "WHERE e.escalates_id = p.id AND e.chain_id IS NULL AND p.chain_id IS NOT NULL")
     op.drop_constraint('uq_notification_flag_user', 'notification', type_='unique')
     op.create_unique_constraint('uq_notification_subject_user', 'notification', ['subject', 'user_id'])
+    op.create_index(op.f('ix_notification_chain_id'), 'notification', ['chain_id'], unique=False)
     op.create_index('ix_notification_flag_ids', 'notification', ['flag_ids'], unique=False,
                     postgresql_using='gin')
     op.create_index('ix_notification_unassigned', 'notification', ['unassigned_since'], unique=False,
@@ -87,6 +88,7 @@ def downgrade() -> None:
     op.drop_index('ix_notification_unassigned', table_name='notification',
                   postgresql_where=sa.text('unassigned_since IS NOT NULL'))
     op.drop_index('ix_notification_flag_ids', table_name='notification', postgresql_using='gin')
+    op.drop_index(op.f('ix_notification_chain_id'), table_name='notification')
     op.drop_constraint('uq_notification_subject_user', 'notification', type_='unique')
     # notices that are not about a flag have no place in the old table
     gone = "SELECT id FROM notification WHERE flag_id IS NULL"
