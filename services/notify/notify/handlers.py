@@ -53,7 +53,7 @@ def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> Non
     people = {"inspector": d["inspector_id"], "psychologist": d["psychologist_id"],
               "victim_support": d.get("victim_support_worker_id")}
     _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
-                         d.get("victim_support_worker_id"), event.occurred_at)
+                         d.get("victim_support_worker_id"), event.occurred_at, hearsay=True)
     subject = subject_of(d["flag_id"], d.get("episode_id"))
     for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
         if addressee.responsibility == "victim_support":
@@ -112,7 +112,7 @@ def on_level_changed(session: Session, event: Event, *, settings: Settings) -> N
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
     _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
-                         d.get("victim_support_worker_id"), event.occurred_at)
+                         d.get("victim_support_worker_id"), event.occurred_at, hearsay=True)
     stmt = insert(LevelSeen).values(enrolment_id=d["enrolment_id"], version=d["version"])
     newest = session.execute(stmt.on_conflict_do_update(
         index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
@@ -174,9 +174,17 @@ def _tell_her(session: Session, event: Event, settings: Settings, notice: str, w
                reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
 
 
-def _support_worker_seen(session: Session, subjects: list[str], worker: str | None, at: datetime) -> None:
-    """Her support worker as of this event, unless a newer event said otherwise (events can cross)."""
-    stmt = insert(SupportWorkerOf).values([{"subject": subject, "user_id": worker, "as_of": at} for subject in subjects])
+def _support_worker_seen(session: Session, subjects: list[str], worker: str | None, at: datetime, *,
+                         hearsay: bool = False) -> None:
+    """Her support worker as of this event, unless a newer event said otherwise (events can cross). `hearsay`: the
+    event is risk's copy of enrollment's word (a flag, a level), which may lag behind a change enrollment already
+    announced: it fills a gap (someone named where nothing is known yet) and never overrides enrollment's own."""
+    rows = [{"subject": subject, "user_id": worker, "as_of": at} for subject in subjects]
+    stmt = insert(SupportWorkerOf).values(rows)
+    if hearsay:
+        if worker is not None:
+            session.execute(stmt.on_conflict_do_nothing(index_elements=[SupportWorkerOf.subject]))
+        return
     session.execute(stmt.on_conflict_do_update(
         index_elements=[SupportWorkerOf.subject], set_={"user_id": stmt.excluded.user_id, "as_of": stmt.excluded.as_of},
         where=SupportWorkerOf.as_of < stmt.excluded.as_of))

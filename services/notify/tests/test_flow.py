@@ -878,3 +878,20 @@ def test_the_escalation_sweep_reads_only_the_supervisor_lines_above_the_people_i
     with factory() as s:
         assert _supervisors_above(s, [who["inspector"], looped]) == {
             who["inspector"]: who["supervisor"], who["supervisor"]: who["chief"], who["chief"]: None, looped: looped}
+
+
+def test_a_flag_risk_raised_before_it_heard_she_was_removed_does_not_bring_her_back(notify_db, fakes):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["support"], "support_worker", language="ru", phone="+998907770002"))
+    enrolment, order = uuid.uuid4(), uuid.uuid4()
+    deliver(settings, factory, support_worker_changed(who, enrolment, who["support"], None, 2),
+            support_worker_changed(who, enrolment, None, who["support"], 3))
+    # risk had not yet heard of her removal when it raised a (lower) flag naming her: hearsay, not enrollment's word
+    deliver(settings, factory, flag_event(who, level="medium", enrolment_id=enrolment,
+                                          victim_support_worker_id=who["support"]),
+            order_event("enrollment.order.ended", who, order, enrolment, programme_unfinished=True,
+                        ended_on=datetime.now(UTC).date(), how="expired"))
+    drain(settings, factory)
+    assert rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"]) == []
