@@ -197,6 +197,8 @@ UNSAFE_JSON = {
     "NaN": "NaN",
     "Infinity": "Infinity",
     "-Infinity": "-Infinity",
+    "1e999": "1e999",  # past a double's range: Python reads ±inf without asking parse_constant
+    "-1e400": "-1e400",
     "a lone high surrogate": '"Module \\ud800 1"',
     "a lone low surrogate": '"\\udfff"',
 }
@@ -223,17 +225,29 @@ def test_json_nested_too_deep_nan_infinity_or_a_lone_surrogate_is_a_4xx_problem_
                            headers={**headers, "Content-Type": "application/json"})
     problem = assert_problem(response, 400, 422)
     assert "Traceback" not in json.dumps(problem)
+    if kind in ("1e999", "-1e400"):  # refused as the number it is, not as a number where text was expected
+        assert problem["status"] == 400 and "beyond the largest number" in problem["detail"], problem
     assert stored(service, case) == before
 
 
-@pytest.mark.parametrize("kind", ["nested 1,000 deep", "NaN", "a lone high surrogate"])
+@pytest.mark.parametrize("value", ["1e999", "-1e400"])
+def test_a_number_past_a_doubles_range_in_a_number_field_is_a_400_problem_not_a_500(value, app_for, token, stack):
+    case = nul_case("sessions", app_for, token, stack)
+    body = json.dumps({**case["body"], "topic": "Module 1", "number": PLACEHOLDER}).replace(f'"{PLACEHOLDER}"', value)
+    response = case["client"].post(case["path"], data=body.encode(),
+                                   headers={**case["headers"], "Content-Type": "application/json"})
+    problem = assert_problem(response, 400)
+    assert f"`{value}` is beyond the largest number" in problem["detail"], problem
+
+
+@pytest.mark.parametrize("kind", ["nested 1,000 deep", "NaN", "1e999", "a lone high surrogate"])
 def test_the_refusal_of_unsafe_json_says_what_was_wrong(kind, app_for, token, stack):
     case = nul_case("sessions", app_for, token, stack)
     response = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, UNSAFE_JSON[kind]),
                                    headers={**case["headers"], "Content-Type": "application/json"})
     detail = assert_problem(response, 400)["detail"]
     assert {"nested 1,000 deep": "nested deeper", "NaN": "`NaN` is not a number",
-            "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
+            "1e999": "`1e999` is beyond the largest number", "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
     # a character above U+FFFF sent as a surrogate pair is a character like any other
     pair = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, '"Module \\ud83d\\ude42"'),
                                headers={**case["headers"], "Content-Type": "application/json"})
