@@ -273,17 +273,32 @@ def dated_case(what: str, value: str, app_for: Callable[[str], Any], token: Call
     if what == "incident":
         return (app_for("risk").test_client(), f"/enrolments/{uuid.uuid4()}/incidents", inspector,
                 {"kind": "order_breach", "occurred_on": value, "severity": "serious"}, "occurred_on")
+    if what == "assessment":
+        return (app_for("risk").test_client(), f"/enrolments/{uuid.uuid4()}/assessments", inspector,
+                {"answers": {}, "assessed_on": value}, "assessed_on")
     case = nul_case("sessions", app_for, token, stack)
     return case["client"], case["path"], case["headers"], {"number": 1, "scheduled_at": f"{value}T10:00:00+05:00"}, \
         "scheduled_at"
 
 
-@pytest.mark.parametrize("what", ["birth date", "order issued", "incident", "session"])
+@pytest.mark.parametrize("what", ["birth date", "order issued", "incident", "assessment", "session"])
 @pytest.mark.parametrize("value", FAR_DATES)
 def test_a_date_outside_1900_to_2100_is_a_422_naming_the_range(what, value, app_for, token, stack):
     client, path, headers, body, field = dated_case(what, value, app_for, token, stack)
     problem = assert_problem(client.post(path, json=body, headers=headers), 422)
     assert "1900-01-01 to 2100-12-31" in json.dumps(problem["errors"][field]), problem
+
+
+@pytest.mark.parametrize("field", ["since", "until"])
+@pytest.mark.parametrize("value", FAR_DATES)
+def test_a_date_outside_1900_to_2100_in_a_query_string_is_a_422_naming_the_range_not_a_500(
+        field, value, app_for, token):
+    """Notify's alert figures count days from `since` to `until`: 9999-12-31 plus a day was an OverflowError."""
+    client = app_for("notify").test_client()
+    response = client.get("/figures", headers=bearer(token("admin-dates", "administrator")),
+                          query_string={"region": REGION, field: value})
+    problem = assert_problem(response, 422)
+    assert "1900-01-01 to 2100-12-31" in json.dumps(problem["errors"]), problem
 
 
 def test_a_session_on_the_last_day_of_2100_is_taken(app_for, token, stack):
