@@ -247,7 +247,8 @@ def test_the_refusal_of_unsafe_json_says_what_was_wrong(kind, app_for, token, st
                                    headers={**case["headers"], "Content-Type": "application/json"})
     detail = assert_problem(response, 400)["detail"]
     assert {"nested 1,000 deep": "nested deeper", "NaN": "`NaN` is not a number",
-            "1e999": "`1e999` is beyond the largest number", "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
+            "1e999": "`1e999` is beyond the largest number",
+            "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
     # a character above U+FFFF sent as a surrogate pair is a character like any other
     pair = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, '"Module \\ud83d\\ude42"'),
                                headers={**case["headers"], "Content-Type": "application/json"})
