@@ -197,6 +197,8 @@ UNSAFE_JSON = {
     "NaN": "NaN",
     "Infinity": "Infinity",
     "-Infinity": "-Infinity",
+    "1e999": "1e999",  # past a double's range: Python reads ±inf without asking parse_constant
+    "-1e400": "-1e400",
     "a lone high surrogate": '"Module \\ud800 1"',
     "a lone low surrogate": '"\\udfff"',
 }
@@ -223,16 +225,29 @@ def test_json_nested_too_deep_nan_infinity_or_a_lone_surrogate_is_a_4xx_problem_
                            headers={**headers, "Content-Type": "application/json"})
     problem = assert_problem(response, 400, 422)
     assert "Traceback" not in json.dumps(problem)
+    if kind in ("1e999", "-1e400"):  # refused as the number it is, not as a number where text was expected
+        assert problem["status"] == 400 and "beyond the largest number" in problem["detail"], problem
     assert stored(service, case) == before
 
 
-@pytest.mark.parametrize("kind", ["nested 1,000 deep", "NaN", "a lone high surrogate"])
+@pytest.mark.parametrize("value", ["1e999", "-1e400"])
+def test_a_number_past_a_doubles_range_in_a_number_field_is_a_400_problem_not_a_500(value, app_for, token, stack):
+    case = nul_case("sessions", app_for, token, stack)
+    body = json.dumps({**case["body"], "topic": "Module 1", "number": PLACEHOLDER}).replace(f'"{PLACEHOLDER}"', value)
+    response = case["client"].post(case["path"], data=body.encode(),
+                                   headers={**case["headers"], "Content-Type": "application/json"})
+    problem = assert_problem(response, 400)
+    assert f"`{value}` is beyond the largest number" in problem["detail"], problem
+
+
+@pytest.mark.parametrize("kind", ["nested 1,000 deep", "NaN", "1e999", "a lone high surrogate"])
 def test_the_refusal_of_unsafe_json_says_what_was_wrong(kind, app_for, token, stack):
     case = nul_case("sessions", app_for, token, stack)
     response = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, UNSAFE_JSON[kind]),
                                    headers={**case["headers"], "Content-Type": "application/json"})
     detail = assert_problem(response, 400)["detail"]
     assert {"nested 1,000 deep": "nested deeper", "NaN": "`NaN` is not a number",
+            "1e999": "`1e999` is beyond the largest number",
             "a lone high surrogate": "lone UTF-16 surrogate"}[kind] in detail, detail
     # a character above U+FFFF sent as a surrogate pair is a character like any other
     pair = case["client"].post(case["path"], data=with_unsafe_value("sessions", case, '"Module \\ud83d\\ude42"'),
@@ -259,17 +274,32 @@ def dated_case(what: str, value: str, app_for: Callable[[str], Any], token: Call
     if what == "incident":
         return (app_for("risk").test_client(), f"/enrolments/{uuid.uuid4()}/incidents", inspector,
                 {"kind": "order_breach", "occurred_on": value, "severity": "serious"}, "occurred_on")
+    if what == "assessment":
+        return (app_for("risk").test_client(), f"/enrolments/{uuid.uuid4()}/assessments", inspector,
+                {"answers": {}, "assessed_on": value}, "assessed_on")
     case = nul_case("sessions", app_for, token, stack)
     return case["client"], case["path"], case["headers"], {"number": 1, "scheduled_at": f"{value}T10:00:00+05:00"}, \
         "scheduled_at"
 
 
-@pytest.mark.parametrize("what", ["birth date", "order issued", "incident", "session"])
+@pytest.mark.parametrize("what", ["birth date", "order issued", "incident", "assessment", "session"])
 @pytest.mark.parametrize("value", FAR_DATES)
 def test_a_date_outside_1900_to_2100_is_a_422_naming_the_range(what, value, app_for, token, stack):
     client, path, headers, body, field = dated_case(what, value, app_for, token, stack)
     problem = assert_problem(client.post(path, json=body, headers=headers), 422)
     assert "1900-01-01 to 2100-12-31" in json.dumps(problem["errors"][field]), problem
+
+
+@pytest.mark.parametrize("field", ["since", "until"])
+@pytest.mark.parametrize("value", FAR_DATES)
+def test_a_date_outside_1900_to_2100_in_a_query_string_is_a_422_naming_the_range_not_a_500(
+        field, value, app_for, token):
+    """Notify's alert figures count days from `since` to `until`: 9999-12-31 plus a day was an OverflowError."""
+    client = app_for("notify").test_client()
+    response = client.get("/figures", headers=bearer(token("admin-dates", "administrator")),
+                          query_string={"region": REGION, field: value})
+    problem = assert_problem(response, 422)
+    assert "1900-01-01 to 2100-12-31" in json.dumps(problem["errors"]), problem
 
 
 def test_a_session_on_the_last_day_of_2100_is_taken(app_for, token, stack):

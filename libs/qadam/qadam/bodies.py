@@ -1,11 +1,16 @@
 """What request bodies the services read: JSON only. A body in another format is refused with 415 saying so,
 instead of being read as no body at all (which answers "missing field" for fields the client did send). A JSON
 body that Python's parser takes but that is not JSON a service can keep (NaN, a lone surrogate, nesting past any
-body of ours) is refused with 400 before a view sees it."""
+body of ours, a number too large for a double such as 1e999) is refused with 400 before a view sees it.
+
+The body is parsed here and again by the arguments' parser: webargs reads the raw bytes with its own `json.loads`
+(not `request.get_json`), and Werkzeug's cache of a parsed body is a private attribute, so there is no supported
+way to hand this parse on."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -26,11 +31,21 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJsonNumber(f"`{name}` is not a number JSON has (RFC 8259); send a number, or null.")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent as a float; one past a double's range (1e999, -1e400), which
+    Python reads as ±inf without asking `parse_constant`, is refused as Infinity itself is."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJsonNumber(f"`{text}` is beyond the largest number this API takes (about 1.8e308); "
+                             f"send a finite number, or null.")
+    return value
+
+
 def json_body_refusal(raw: bytes) -> str | None:
     """Why a body that parses as JSON (in Python's lenient reading) cannot be taken, or None. A body that does not
     parse at all is None too: the arguments' parser answers that with its own 400."""
     try:
-        document = json.loads(raw, parse_constant=_refuse_constant)
+        document = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except _NotJsonNumber as exc:
         return str(exc)
     except RecursionError:

@@ -27,6 +27,15 @@ from .private_files import write_owner_only
 
 BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
+# development: the demo tokens in var/demo-tokens.env serve a day's walk through the README, and the services
+# refuse a token that lives longer than the portal's, so here both live 12 hours (production: 5 minutes)
+DEMO_TOKEN_TTL_SECONDS = 12 * 3600
+
+
+def use_demo_token_lifetime() -> None:
+    """The development token lifetime, unless QADAM_PORTAL_TOKEN_TTL_SECONDS says otherwise: `make run` (for its
+    services and the tokens it prints) and `qadam seed` run on its own both take it, so their tokens live alike."""
+    os.environ.setdefault("QADAM_PORTAL_TOKEN_TTL_SECONDS", str(DEMO_TOKEN_TTL_SECONDS))
 
 
 def _answers(host: str, port: int) -> bool:
@@ -60,9 +69,7 @@ def run() -> int:
     os.environ.setdefault("QADAM_JWT_PRIVATE_KEY_FILE", str(root / "var/keys/jwt-private.pem"))
     os.environ.setdefault("QADAM_JWT_PUBLIC_KEY_FILE", str(root / "var/keys/jwt-public.pem"))
     os.environ.setdefault("QADAM_LOG_FORMAT", "console")
-    # development: the demo tokens in var/demo-tokens.env serve a day's walk through the README, and the services
-    # refuse a token that lives longer than the portal's, so here both live 12 hours (production: 5 minutes)
-    os.environ.setdefault("QADAM_PORTAL_TOKEN_TTL_SECONDS", str(12 * 3600))
+    use_demo_token_lifetime()  # before the services start: they read it too
     problem = _check_servers(Settings.from_env("enrollment"))
     if problem:
         print(problem, file=sys.stderr)
@@ -196,23 +203,29 @@ def _console_mail_catcher(host: str, port: int) -> Any:
 
 def seed(base_port: int = BASE_PORT, *, quiet: bool = True) -> int:
     """A demo region through the APIs, as its users would enter it; safe to run again."""
+    urls = {s: f"http://127.0.0.1:{port}" for s, port in service_ports(base_port).items() if s != "portal"}
+    tokens = sign_demo_tokens()
+    seed_region(urls, tokens)
+    env = write_demo_tokens(Path("var/demo-tokens.env"), tokens, urls)
+    if not quiet:
+        print(f"seeded the demo region ({DISTRICT}); tokens in {env}")
+    return 0
+
+
+def sign_demo_tokens() -> dict[str, str]:
+    """The demo staff's tokens (`demo_tokens`), signed with the development key for the development lifetime."""
     from .auth import issue_token
 
+    use_demo_token_lifetime()
     settings = Settings.from_env("qadam")
     private = settings.key_path("private").read_bytes()
-    urls = {s: f"http://127.0.0.1:{port}" for s, port in service_ports(base_port).items() if s != "portal"}
 
     def tok(user: str, role: str, region: str | None = None, district: str | None = None) -> str:
         return issue_token(private, user_id=user, role=role, issuer=settings.jwt_issuer,
                            audience=settings.jwt_audience, ttl_seconds=settings.portal_token_ttl_seconds, region=region,
                            district=district)
 
-    tokens = demo_tokens(tok)
-    seed_region(urls, tokens)
-    env = write_demo_tokens(Path("var/demo-tokens.env"), tokens, urls)
-    if not quiet:
-        print(f"seeded the demo region ({DISTRICT}); tokens in {env}")
-    return 0
+    return demo_tokens(tok)
 
 
 def write_demo_tokens(path: Path, tokens: dict[str, str], urls: dict[str, str]) -> Path:

@@ -266,6 +266,28 @@ def test_development_keys_are_readable_by_their_owner_only_even_over_a_world_rea
     assert private.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
 
 
+@pytest.mark.parametrize("setting", [None, "900"])
+def test_qadam_seed_on_its_own_signs_demo_tokens_for_as_long_as_make_run_s(setting, jwt_keys, monkeypatch):
+    """`make run` set the 12 hours only for itself: `qadam seed` run alone signed 5-minute demo tokens."""
+    import jwt
+    from qadam.auth import TokenVerifier
+    from qadam.config import Settings
+    from qadam.devrun import sign_demo_tokens
+
+    monkeypatch.setenv("QADAM_JWT_PRIVATE_KEY_FILE", str(jwt_keys[0]))
+    monkeypatch.setenv("QADAM_JWT_PUBLIC_KEY_FILE", str(jwt_keys[1]))
+    monkeypatch.setenv("QADAM_PORTAL_TOKEN_TTL_SECONDS", setting or "")
+    if setting is None:
+        monkeypatch.delenv("QADAM_PORTAL_TOKEN_TTL_SECONDS")
+    tokens = sign_demo_tokens()
+    assert set(tokens) == {"MANAGER", "INSPECTOR", "PSYCHOLOGIST", "ADMIN"}
+    lives = {(c := jwt.decode(t, options={"verify_signature": False}))["exp"] - c["iat"] for t in tokens.values()}
+    assert lives == {12 * 3600 if setting is None else 900}
+    # and the services `make run` starts in that environment take them
+    verifier = TokenVerifier.from_settings(Settings.from_env("enrollment"))
+    assert verifier.verify(tokens["MANAGER"]).role == "manager"
+
+
 def test_the_demo_tokens_file_is_readable_by_its_owner_only(tmp_path):
     import stat
 

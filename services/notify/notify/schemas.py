@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.contracts import LANGUAGES
-from qadam.schema_fields import Integer, place
+from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 
 
@@ -143,8 +143,8 @@ class RoutingOut(ma.Schema):
 class FiguresFilter(ma.Schema):
     region = fields.String(load_default=None, validate=place(0), metadata={
         "description": "Administrators choose; a manager sees his own region."})
-    since = fields.Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
-    until = fields.Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
+    since = Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
+    until = Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
 
 
 class FigureRow(ma.Schema):

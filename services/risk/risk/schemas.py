@@ -95,7 +95,7 @@ class AssessmentIn(ma.Schema):
     kind = fields.String(load_default="intake", validate=validate.OneOf(("intake", "review")))
     answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
         "description": "Every item's answer: one of its values, or `unknown`."})
-    assessed_on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    assessed_on = Date(load_default=None, metadata={"description": "Defaults to today."})
 
 
 class AssessmentOut(ma.Schema):

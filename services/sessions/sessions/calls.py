@@ -1,5 +1,6 @@
 """The call a psychologist owes a man after his unexcused absence: opened with the mark, cancelled by an amendment
-away from unexcused, done when she records its outcome, and published once as overdue when its time passes unrecorded.
+away from unexcused or when he leaves the programme (completed, exited, excluded), done when she records its outcome,
+and published once as overdue when its time passes unrecorded.
 
 The worker's loop publishes the overdue ones; any number of workers may run it at once: calls are claimed with
 FOR UPDATE SKIP LOCKED, and the marker that says one was published commits with its event in the outbox.
@@ -20,8 +21,8 @@ from qadam.outbox import add_events
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import SERVICE
-from .domain import CallStatus, absence_call_due, call_state
-from .models import AbsenceCall
+from .domain import CallStatus, absence_call_due, call_state, calling_psychologist, owes_calls
+from .models import AbsenceCall, CohortView, RosterEntry
 
 log = get_logger(__name__)
 BATCH = 200
@@ -49,6 +50,13 @@ def cancel_call(s: Session, *, mark_id: uuid.UUID, now: datetime) -> None:
               .values(status=CallStatus.CANCELLED.value, closed_at=now))
 
 
+def cancel_calls_of(s: Session, *, enrolment_id: uuid.UUID, now: datetime) -> None:
+    """He has left the programme: none of his open calls is owed any more (and none will be published overdue)."""
+    s.execute(sa.update(AbsenceCall).where(AbsenceCall.enrolment_id == enrolment_id,
+                                           AbsenceCall.status == CallStatus.OPEN.value)
+              .values(status=CallStatus.CANCELLED.value, closed_at=now))
+
+
 def record_outcome(s: Session, *, call: AbsenceCall, outcome: str, called_at: datetime, called_by: str,
                    now: datetime) -> None:
     """The call is done: its outcome (never what was said) is kept and published."""
@@ -66,21 +74,31 @@ def call_out(call: AbsenceCall, now: datetime) -> dict[str, Any]:
 
 
 def publish_overdue(factory: sessionmaker[Session], now: datetime | None = None) -> int:
-    """Publish `sessions.call.overdue` once for each open call past its time; returns how many were published."""
+    """Publish `sessions.call.overdue` once for each open call past its time, naming the cohort's first facilitator;
+    a call of a man who has left the programme is cancelled instead. Returns how many calls were settled."""
     now = now or datetime.now(UTC)
     with transaction(factory) as s:
-        overdue = s.execute(sa.select(AbsenceCall).where(
-            AbsenceCall.status == CallStatus.OPEN.value, AbsenceCall.overdue_published_at.is_(None), AbsenceCall.due_at < now)
-            .order_by(AbsenceCall.due_at).limit(BATCH).with_for_update(skip_locked=True)).scalars().all()
-        for call in overdue:
+        rows = s.execute(sa.select(AbsenceCall, CohortView.facilitator_ids, RosterEntry.status)
+                         .outerjoin(CohortView, CohortView.cohort_id == AbsenceCall.cohort_id)
+                         .outerjoin(RosterEntry, RosterEntry.enrolment_id == AbsenceCall.enrolment_id)
+                         .where(AbsenceCall.status == CallStatus.OPEN.value,
+                                AbsenceCall.overdue_published_at.is_(None), AbsenceCall.due_at < now)
+                         .order_by(AbsenceCall.due_at).limit(BATCH)
+                         .with_for_update(of=AbsenceCall, skip_locked=True)).all()
+        overdue: list[dict[str, Any]] = []
+        for call, facilitators, enrolment_status in rows:
+            if not owes_calls(enrolment_status):  # his leaving crossed the call's time (or came before this rule)
+                call.status, call.closed_at = CallStatus.CANCELLED.value, now
+                continue
             call.overdue_published_at = now
             log.info("absence_call_overdue", call_id=str(call.id), due_at=call.due_at.isoformat())
-        add_events(s, "sessions.call.overdue", [{
-            "call_id": c.id, "enrolment_id": c.enrolment_id, "participant_code": c.participant_code,
-            "cohort_id": c.cohort_id, "session_id": c.session_id, "session_number": c.session_number,
-            "absence_on": c.absence_on, "due_at": c.due_at, "psychologist_id": c.psychologist_id} for c in overdue],
-            producer=SERVICE)
-    return len(overdue)
+            overdue.append({
+                "call_id": call.id, "enrolment_id": call.enrolment_id, "participant_code": call.participant_code,
+                "cohort_id": call.cohort_id, "session_id": call.session_id, "session_number": call.session_number,
+                "absence_on": call.absence_on, "due_at": call.due_at,
+                "psychologist_id": calling_psychologist(facilitators)})
+        add_events(s, "sessions.call.overdue", overdue, producer=SERVICE)
+    return len(rows)
 
 
 def run_call_timers(settings: Settings, stop: threading.Event) -> None:

@@ -107,6 +107,11 @@ def plan_sessions(*, start: date, weekdays: Iterable[int], at: time, count: int,
 DEFAULT_ABSENCE_CALL_HOURS = 48
 
 
+# enrollment's statuses from which a man never comes back to the group (completed, then closed; exited; excluded at
+# intake): no call is owed him after he has left, so his open ones are cancelled and none is opened.
+LEFT_THE_PROGRAMME = frozenset({"completed", "closed", "exited", "excluded"})
+
+
 class CallStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
@@ -123,6 +128,17 @@ def call_state(status: str, due_at: datetime, now: datetime) -> str:
     if status != CallStatus.OPEN:
         return status
     return "overdue" if now > due_at else "due"
+
+
+def owes_calls(enrolment_status: str | None) -> bool:
+    """Whether a man in this status (None: not on the roster we hold) may still be owed a call after an absence."""
+    return enrolment_status not in LEFT_THE_PROGRAMME
+
+
+def calling_psychologist(facilitator_ids: list[str] | None) -> str | None:
+    """Who was to call him (the contract of `sessions.call.overdue`): the cohort's first facilitator (None if it
+    has none), not whoever recorded the absence (a manager may record it)."""
+    return facilitator_ids[0] if facilitator_ids else None
 
 
 def call_change(old: AttendanceStatus | None, new: AttendanceStatus) -> str | None:

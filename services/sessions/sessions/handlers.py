@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.events import Event
@@ -9,6 +11,8 @@ from qadam.inbox import Handler
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from .calls import cancel_calls_of
+from .domain import owes_calls
 from .models import AttendanceMark, CohortView, RosterEntry, SessionNote
 
 COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status", "start_date",
@@ -43,13 +47,17 @@ def on_enrolled(session: Session, event: Event) -> None:
 
 def on_enrolment_moved(session: Session, event: Event) -> None:
     """A status change or a transfer, each carrying the whole roster entry and enrollment's version of it:
-    applied unless a later version is already held (redeliveries and replays can arrive out of order)."""
+    applied unless a later version is already held (redeliveries and replays can arrive out of order). When he has
+    left the programme his open calls are cancelled, whatever the order: no status comes after leaving but another
+    way of having left (completed, then closed)."""
     d = event.data
     values = {"cohort_id": d["cohort_id"], "participant_code": d["participant_code"], "status": d["status"],
               "inspector_id": d["inspector_id"], "version": d["version"]}
     stmt = insert(RosterEntry).values(enrolment_id=d["enrolment_id"], **values)
     session.execute(stmt.on_conflict_do_update(index_elements=[RosterEntry.enrolment_id], set_=values,
                                                where=RosterEntry.version < d["version"]))
+    if not owes_calls(d["status"]):
+        cancel_calls_of(session, enrolment_id=d["enrolment_id"], now=datetime.now(UTC))
 
 
 def on_participant_anonymised(session: Session, event: Event) -> None:

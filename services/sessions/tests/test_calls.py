@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from qadam.db import make_engine, make_session_factory
+from qadam.contracts import catalog
+from qadam.db import make_engine, make_session_factory, transaction
 from qadam.testing import bearer, broker_channel, seed_sessions_cohort, wait_until, worker_process
 from sessions.calls import publish_overdue
+from sessions.handlers import handlers
 
 URGUT = {"region": "Samarqand viloyati", "district": "Urgut"}
 
@@ -232,3 +234,75 @@ def test_the_sessions_worker_publishes_an_overdue_call_once_and_a_recorded_one_n
     engine.dispose()
     assert [e["data"]["enrolment_id"] for e in received] == [str(late)]
     assert received[0]["type"] == "sessions.call.overdue" and received[0]["data"]["session_number"] == 1
+
+
+def publish_now(stack) -> None:
+    engine = make_engine(stack.database_url("sessions"))
+    try:
+        publish_overdue(make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def test_an_overdue_call_names_the_cohorts_first_facilitator_not_whoever_recorded_the_absence(app_for, token, group,
+                                                                                              stack):
+    with group["engine"].begin() as c:  # a co-facilitator records the session; the cohort's lead is to call
+        c.execute(sa.text("UPDATE cohort_view SET facilitator_ids = :f WHERE cohort_id = :c"),
+                  {"f": ["psy-lead", group["psy"]], "c": group["cohort"]})
+    client = app_for("sessions").test_client()
+    absent(client, token, group, ago=timedelta(hours=49))
+    publish_now(stack)
+    [event] = outbox(group, "sessions.call.overdue")
+    assert event["data"]["psychologist_id"] == "psy-lead"
+
+
+def left(enrolment_id, cohort_id, status: str, version: int, group_psy: str = "psy-urgut"):
+    return catalog.parse(catalog.build("enrollment.status.changed", {
+        "enrolment_id": enrolment_id, "participant_code": "P-2026-700000", "cohort_id": cohort_id,
+        "region": URGUT["region"], "district": URGUT["district"], "inspector_id": "insp-urgut",
+        "psychologist_id": group_psy, "status": status, "version": version, "action": "exit", "from_status": "active",
+        "reason": "moved_away", "changed_by": "insp-urgut", "changed_at": datetime.now(UTC)},
+        producer="enrollment", correlation_id="c", causation_id=None))
+
+
+@pytest.mark.parametrize("status", ["exited", "completed", "excluded"])
+def test_a_man_who_leaves_the_programme_is_owed_no_call_and_none_is_published_overdue(app_for, token, group, stack,
+                                                                                      status):
+    client = app_for("sessions").test_client()
+    sid, _ = absent(client, token, group, ago=timedelta(hours=49))
+    [call] = calls(client, psychologist(token, group))["items"]
+    engine = make_engine(stack.database_url("sessions"))
+    try:
+        with transaction(make_session_factory(engine)) as s:
+            handlers(stack.settings("sessions"))["enrollment.status.changed"](
+                s, left(group["enrolments"][0], group["cohort"], status, 5))
+    finally:
+        engine.dispose()
+    assert calls(client, psychologist(token, group))["items"] == []
+    publish_now(stack)
+    assert outbox(group, "sessions.call.overdue") == []
+    # a correction of another of his marks to unexcused owes him no call either
+    second = client.post(f"/sessions/{sid}/attendance/{group['enrolments'][2]}/amendments",
+                         headers=psychologist(token, group), json={"status": "present", "reason": "he came late"})
+    assert second.status_code == 201, second.get_data(as_text=True)
+    with group["engine"].begin() as c:
+        c.execute(sa.text("UPDATE roster_entry SET status = :s WHERE enrolment_id = :e"),
+                  {"s": status, "e": group["enrolments"][2]})
+    back = client.post(f"/sessions/{sid}/attendance/{group['enrolments'][2]}/amendments",
+                       headers=psychologist(token, group), json={"status": "unexcused", "reason": "he was not there"})
+    assert back.status_code == 201, back.get_data(as_text=True)
+    assert calls(client, psychologist(token, group))["items"] == []
+    assert call["id"] not in {c["id"] for c in calls(client, psychologist(token, group), status="done")["items"]}
+
+
+def test_a_call_of_a_man_the_roster_shows_gone_is_cancelled_when_its_time_passes_not_published(app_for, token, group,
+                                                                                               stack):
+    """His leaving may have been projected before sessions cancelled calls on it: the overdue scan settles them."""
+    client = app_for("sessions").test_client()
+    absent(client, token, group, ago=timedelta(hours=49))
+    with group["engine"].begin() as c:
+        c.execute(sa.text("UPDATE roster_entry SET status = 'exited' WHERE enrolment_id = :e"),
+                  {"e": group["enrolments"][0]})
+    publish_now(stack)
+    assert outbox(group, "sessions.call.overdue") == []
+    assert calls(client, psychologist(token, group))["items"] == []

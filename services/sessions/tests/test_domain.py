@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sessions.domain import (
     AttendanceStatus,
     MarkRequest,
@@ -12,6 +13,8 @@ from sessions.domain import (
     attendance_errors,
     call_change,
     call_state,
+    calling_psychologist,
+    owes_calls,
     recording_refusal,
 )
 
@@ -82,3 +85,18 @@ def test_an_open_call_is_due_until_its_time_then_overdue():
     assert call_state("open", due, due) == "due"
     assert call_state("open", due, due + timedelta(seconds=1)) == "overdue"
     assert call_state("done", due, due + timedelta(days=9)) == "done"
+
+
+@pytest.mark.parametrize("status", ["completed", "closed", "exited", "excluded"])
+def test_a_man_who_has_left_the_programme_is_owed_no_call(status):
+    assert not owes_calls(status)
+
+
+@pytest.mark.parametrize("status", ["referred", "assessed", "active", "suspended", None])
+def test_a_man_still_in_the_programme_or_not_yet_projected_may_be_owed_a_call(status):
+    assert owes_calls(status)
+
+
+def test_the_psychologist_who_was_to_call_is_the_cohorts_first_facilitator():
+    assert calling_psychologist(["psy-lead", "psy-co"]) == "psy-lead"
+    assert calling_psychologist([]) is None and calling_psychologist(None) is None

@@ -27,6 +27,7 @@ from ..domain import (
     SessionStatus,
     attendance_errors,
     call_change,
+    owes_calls,
     plan_sessions,
     recording_refusal,
 )
@@ -360,7 +361,8 @@ class MarkAmendments(MethodView):
             change = call_change(AttendanceStatus(old_status), request.status)
             if change == "cancel":
                 cancel_call(s, mark_id=mark.id, now=now)
-            elif change == "open":
+            elif change == "open" and owes_calls(  # no call is owed a man who has left the programme
+                    s.scalar(sa.select(RosterEntry.status).where(RosterEntry.enrolment_id == enrolment_id))):
                 cohort = s.get(CohortView, session.cohort_id)
                 open_calls(s, absences=[{"mark_id": mark.id, "enrolment_id": enrolment_id, "participant_code": code}],
                            session_id=session_id, cohort_id=session.cohort_id, session_number=session.number,
