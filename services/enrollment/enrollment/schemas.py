@@ -13,12 +13,12 @@ from qadam.web import PageArgs, page_schema
 from .domain import Language, Sex, pinfl_problem
 from .domain.lifecycle import Action, EnrolmentStatus
 from .domain.programmes import TEMPLATES
-from .domain.progress import CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED
+from .domain.progress import CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED, RED_SIGN_RECORDED
 
 NAME = validate.Length(min=1, max=200)
 AREA = place()
 USER = validate.Length(min=1, max=100)
-COMPLETION_HOLDS = (CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED)
+COMPLETION_HOLDS = (CRITICAL_FLAG_OPEN, RED_SIGN_RECORDED, EXIT_REVIEW_NOT_ATTENDED)
 REFERRAL_SOURCES = ("protection_order", "court", "inspector_initiative", "self_referral")
 COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
 

@@ -622,6 +622,50 @@ def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a
     assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"
 
 
+def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[str]) -> list:
+    """The marks as sessions publishes them (through the contract), the last one carrying `signs_of_last`."""
+    from qadam.contracts import catalog
+    events = []
+    for n, mark in enumerate(marks_for(enrolment, statuses), 1):
+        data = {**mark, "mark_id": uuid.uuid4(), "cohort_id": uuid.UUID(enrolment["cohort_id"]),
+                "participant_code": enrolment["participant_code"], "recorded_by": "psy-1",
+                "warning_signs": signs_of_last if n == len(statuses) else []}
+        built = catalog.build("sessions.attendance.recorded", data, producer="sessions", correlation_id="c",
+                              causation_id=None)
+        events.append(catalog.parse(built))
+    return events
+
+
+def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory):
+    from enrollment.handlers import on_attendance_batch
+    settings = Settings()
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    events = attendance_events(enrolment, ["present"] * 8, ["weapon_access", "substance_use"])
+    with transaction(factory) as s:  # risk has not raised its critical flag for the sign yet
+        on_attendance_batch(s, events[:7], settings=settings)
+    with transaction(factory) as s:
+        on_attendance_batch(s, events[7:], settings=settings)
+    proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert proposed["status"] == "active" and proposed["completion_proposal"] == ["red_sign_recorded"]
+    with transaction(factory) as s:  # a later recording of a session does not let the hold go by itself
+        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1], settings=settings)
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector,
+                     status=200)["completion_proposal"] == ["red_sign_recorded"]
+    assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"  # a person decided
+
+
+def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, factory):
+    from enrollment.handlers import on_attendance_batch
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    with transaction(factory) as s:
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]), settings=Settings())
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
+
+
 def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factory):
     enrolment = office.refer(office.cohort(office.programme()))
     flag = uuid.uuid4()
