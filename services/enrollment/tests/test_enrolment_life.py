@@ -491,6 +491,17 @@ def test_one_man_in_four_scripts_is_one_record_and_each_spelling_finds_him(offic
         assert first["code"] in {p["code"] for p in found}, query
 
 
+def test_karakalpak_cyrillic_and_latin_with_w_and_initial_e_are_one_man_and_find_each_other(office):
+    birth = (date(1970, 1, 1) + timedelta(days=uuid.uuid4().int % 9000)).isoformat()
+    first = office.person("Дәўлетбай Ерназаров", birth)  # Karakalpak Cyrillic: ў is w, Е at the start is E
+    again = office.client.post("/participants", headers=office.inspector, json={
+        "full_name": "Dáwletbay Ernazarov", "birth_date": birth, "region": REGION, "district": DISTRICT})
+    assert again.status_code == 409 and again.get_json()["possible_duplicates"] == [first["code"]]
+    for query in ("Dáwletbay Ernazarov", "Ernazarov", "Dawletbay", "Дәўлетбай"):
+        found = office.ok("GET", f"/participants?q={query}", office.inspector, status=200)["items"]
+        assert first["code"] in {p["code"] for p in found}, query
+
+
 def test_invisible_characters_in_a_name_are_refused_saying_where_and_names_are_stored_nfc(office):
     for name, position in (("Ali\u200bev Sardor", 4), ("Ali\u00adev", 4), ("\u202eAliev", 1), ("Ａliev", 1),
                            ("Aliev\u200d", 6)):
