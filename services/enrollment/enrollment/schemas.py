@@ -167,11 +167,25 @@ class ParticipantIn(ma.Schema):
                                        validate=validate.OneOf([lang.value for lang in Language]))
     not_a_duplicate_of = fields.List(fields.String(), load_default=list, load_only=True, metadata={"description": (
         "Codes of people with the same name and birth date whom the user checked and found to be someone else.")})
+    not_registered_elsewhere = fields.Boolean(load_default=False, load_only=True, metadata={"description": (
+        "The user checked with the area where a man of the same name and birth date is registered (the 409's "
+        "`registered_in`) that he is someone else: register him anyway. Needs `not_registered_elsewhere_note`; "
+        "audited. (A PINFL registered elsewhere is always him.)")})
+    not_registered_elsewhere_note = fields.String(load_default=None, allow_none=True, load_only=True,
+                                                  validate=validate.Length(max=1000), metadata={
+        "description": "Why he is someone else (whom the user asked there, and what showed it); kept in the audit "
+                       "log only."})
 
     @ma.validates("pinfl")
     def _pinfl(self, value: str | None, **_: object) -> None:
         if value is not None and (problem := pinfl_problem(value)):
             raise ma.ValidationError(problem)
+
+    @ma.validates_schema
+    def _elsewhere_note(self, data: dict[str, object], **_: object) -> None:
+        if data.get("not_registered_elsewhere") and not str(data.get("not_registered_elsewhere_note") or "").strip():
+            raise ma.ValidationError("Say why he is not the man registered in the other area (whom you asked there).",
+                                     "not_registered_elsewhere_note")
 
 
 class ParticipantOut(ParticipantIn):

@@ -597,6 +597,31 @@ def test_a_pinfl_or_name_of_another_area_names_the_area_to_contact_and_the_looku
     assert all(pinfl not in str(r) and "Rustam" not in str(r) for r in looked_up)  # never what was searched for
 
 
+def test_a_namesake_of_another_area_is_registered_when_the_inspector_says_he_checked_and_why(office, factory):
+    birth = (date(1960, 1, 1) + timedelta(days=uuid.uuid4().int % 9000)).isoformat()
+    pinfl = f"3{uuid.uuid4().int % 10**13:013d}"
+    there = office.ok("POST", "/participants", office.inspector, {
+        "full_name": "Bahodir Tursunov", "birth_date": birth, "region": REGION, "district": DISTRICT, "pinfl": pinfl})
+    body = {"full_name": "Баҳодир Турсунов", "birth_date": birth, "region": REGION, "district": OTHER_DISTRICT}
+    refused = office.client.post("/participants", headers=office.other_inspector, json=body)
+    assert refused.status_code == 409 and refused.get_json()["registered_in"] == [{"region": REGION,
+                                                                                   "district": DISTRICT}]
+    no_note = office.client.post("/participants", headers=office.other_inspector,
+                                 json=body | {"not_registered_elsewhere": True, "not_registered_elsewhere_note": " "})
+    assert no_note.status_code == 422 and "not_registered_elsewhere_note" in no_note.get_json()["errors"]
+    note = "Asked the Kogon inspector: his Bahodir Tursunov has another father and mahalla."
+    registered = office.ok("POST", "/participants", office.other_inspector,
+                           body | {"not_registered_elsewhere": True, "not_registered_elsewhere_note": note})
+    assert registered["code"] != there["code"] and "not_registered_elsewhere" not in registered
+    [row] = [r for r in audit_rows(factory, "/participants")
+             if r["user_id"] == f"insp-o-{office.s}" and r["record"].get("override")]
+    assert row["record"]["override"] == "not_registered_elsewhere" and row["record"]["note"] == note
+    assert row["record"]["areas"] == [{"region": REGION, "district": DISTRICT}] and there["code"] not in str(row)
+    same_pinfl = office.client.post("/participants", headers=office.other_inspector, json=body | {
+        "pinfl": pinfl, "not_registered_elsewhere": True, "not_registered_elsewhere_note": note})
+    assert same_pinfl.status_code == 409  # a PINFL registered elsewhere is him, whatever is said
+
+
 def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
     from enrollment.projections import keep_flag_raised
     flag = uuid.uuid4()

@@ -71,6 +71,8 @@ class Participants(MethodView):
         principal = current_principal()
         require_area(principal, data["region"], data["district"])
         checked = set(data.pop("not_a_duplicate_of"))
+        elsewhere_checked = data.pop("not_registered_elsewhere")
+        elsewhere_note = (data.pop("not_registered_elsewhere_note") or "").strip()
         key = name_key(data["full_name"])
         with unit_of_work() as s:
             data.update(known_place_or_422(s, data["region"], data["district"]))
@@ -87,7 +89,11 @@ class Participants(MethodView):
             outside = [p for p in same if not principal.covers(region=p.region, district=p.district)]
             alike = [p.code for p in same if p not in outside]
             if outside and not alike:
-                _refer_elsewhere(principal, outside, "A man with the same name and birth date")
+                if not elsewhere_checked:
+                    _refer_elsewhere(principal, outside, "A man with the same name and birth date")
+                # checked with the inspectors there: someone else of the same name and birth date (audited)
+                audit.note(lookup="registered_in_another_area", areas=_areas_of(outside),
+                           override="not_registered_elsewhere", note=elsewhere_note)
             if alike:
                 raise conflict(f"{', '.join(alike)} has the same name and birth date; if this is him, enrol him instead. "
                                "If it is someone else, send the request again with those codes in `not_a_duplicate_of`.",
