@@ -318,3 +318,25 @@ def test_a_man_registered_in_another_area_is_not_referred_again_and_the_inspecto
     assert refused.status_code == 409, refused.text[:2000]
     assert "He is registered in another area: Nukus (Qoraqalpogʻiston Respublikasi)." in refused.text
     assert not re.search(r"P-\d{4}-\d{6}", refused.text)  # where to ask, never his code
+
+
+def test_a_namesake_of_another_area_is_referred_once_the_inspector_says_whom_she_asked_there(referrer):
+    from qadam.devrun import DEMO_MEN
+
+    client = referrer  # an inspector of Xiva; the demo men are registered in Nukus
+    page = client.get("/refer").text
+    assert 'name="not_registered_elsewhere"' not in page  # offered only after the "another area" answer
+    data = _referral(page, full_name=DEMO_MEN[5], birth_date="1986-06-16")
+    refused = client.post("/refer", data=data)
+    assert refused.status_code == 409 and "He is registered in another area" in refused.text
+    assert 'name="not_registered_elsewhere"' in refused.text and 'name="not_registered_elsewhere_note"' in refused.text
+    without_why = client.post("/refer", data={**data, "csrf_token": csrf_of(refused.text), "idem": _idem(refused.text),
+                                              "not_registered_elsewhere": "1"})
+    assert without_why.status_code == 422
+    assert re.search(r'<span class="error" id="not_registered_elsewhere_note-error">[^<]+</span>', without_why.text)
+    referred = client.post("/refer", data={
+        **data, "csrf_token": csrf_of(without_why.text), "idem": _idem(without_why.text),
+        "not_registered_elsewhere": "1",
+        "not_registered_elsewhere_note": "Asked the Nukus inspector: theirs has another father and mahalla."})
+    assert referred.status_code == 302, referred.text[:3000]
+    assert "/participants/" in referred.headers["Location"]
