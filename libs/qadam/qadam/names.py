@@ -32,6 +32,19 @@ _DROP = dict.fromkeys(map(ord, APOSTROPHES), None)
 # what makes two equal-looking names different strings. (Any other format character, Unicode category Cf, too.)
 INVISIBLE = frozenset("\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                       "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt: drawn as nothing at all), which holds the
+# Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the combining grapheme joiner (U+034F) and the variation
+# selectors; and the braille blank (U+2800), which is not ignorable but looks like a space.
+DEFAULT_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                     (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+BLANK_LOOKALIKES = frozenset("\u2800")
+
+
+def _ignorable(ch: str) -> bool:
+    code = ord(ch)
+    return ch in BLANK_LOOKALIKES or any(low <= code <= high for low, high in DEFAULT_IGNORABLE)
 
 
 # An e at a word's start or after a vowel is "ye" in one spelling and "e" in another: Uzbek Cyrillic Е and Latin
@@ -64,12 +77,13 @@ def same_place(a: str | None, b: str | None) -> bool:
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:
     """The characters a name may not hold, as (position counted from 1, Unicode name): invisible ones (zero-width
-    spaces and joiners, the soft hyphen, bidirectional controls, any other format character), control characters,
-    and fullwidth or halfwidth forms (Ａ for A), which look like ordinary letters and are not."""
+    spaces and joiners, the soft hyphen, bidirectional controls, any other format character, every default
+    ignorable code point such as the Hangul fillers, and the braille blank), control characters, and fullwidth or
+    halfwidth forms (Ａ for A), which look like ordinary letters and are not."""
     found = []
     for position, ch in enumerate(text, 1):
         category = unicodedata.category(ch)
-        if ch in INVISIBLE or category in ("Cf", "Cc") or "\uff00" <= ch <= "\uffef":
+        if ch in INVISIBLE or category in ("Cf", "Cc") or "\uff00" <= ch <= "\uffef" or _ignorable(ch):
             found.append((position, unicodedata.name(ch, f"U+{ord(ch):04X}")))
     return found
 

@@ -64,6 +64,13 @@ def test_invisible_and_fullwidth_characters_are_found_where_they_are(typed, posi
     assert f"Character {position} " in (name_problem(typed) or "")
 
 
+@pytest.mark.parametrize("hidden", ["\u3164", "\u115f", "\u1160", "\u2800", "\u034f", "\ufe0f", "\u17b4",
+                                    "\u180b", "\U000e0041", "\u2065"])
+def test_hangul_fillers_the_braille_blank_and_every_default_ignorable_character_are_refused(hidden):
+    [(position, _)] = invisible_characters(f"Ali{hidden}ev")
+    assert position == 4 and name_problem(f"Ali{hidden}ev")
+
+
 def test_ordinary_names_in_every_script_have_no_problem():
     for name in ("Oʻtkir Toʼrayev", "Ǵayrat Ańsatov", "Ғайрат Аңсатов", "Ўткир Хўжаев", "Анна-Мария", "O'Neil"):
         assert name_problem(name) is None, name
