@@ -283,6 +283,24 @@ def test_orders_keep_their_extensions_and_say_when_the_plan_is_overdue(office):
     assert not planned["plan_overdue"]
 
 
+def test_an_order_that_ended_is_not_extended_a_new_one_must_be_issued(office):
+    extension = {"new_expiry": (date.today() + timedelta(days=40)).isoformat(), "decided_by": "Kogon court, 1",
+                 "reason": "A new complaint"}
+    person = office.person()
+    lapsed = office.order(person, issued=date.today() - timedelta(days=40), days=30)  # past its end, not yet scanned
+    refused = office.client.post(f"/protection-orders/{lapsed['id']}/extensions", headers=office.inspector,
+                                 json=extension)
+    assert refused.status_code == 409 and "new order must be issued" in refused.get_json()["detail"]
+    for how in ("expired", "revoked"):
+        order = office.order(office.person())
+        office.ok("PATCH", f"/protection-orders/{order['id']}", office.inspector, {"status": how}, status=200)
+        refused = office.client.post(f"/protection-orders/{order['id']}/extensions", headers=office.inspector,
+                                     json=extension)
+        assert refused.status_code == 409 and "new order must be issued" in refused.get_json()["detail"], how
+        after = office.ok("GET", f"/protection-orders/{order['id']}", office.inspector, status=200)
+        assert after["status"] == how and after["extensions"] == [], how
+
+
 def test_the_watch_publishes_an_overdue_plan_and_an_expiring_order_once(office, factory):
     person = office.person()
     order = office.order(person, issued=date.today() - timedelta(days=25), days=28)  # plan overdue, 3 days left

@@ -16,7 +16,7 @@ from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
 from ..domain import name_key, participant_code
-from ..domain.orders import OrderStatus, plan_due_on, plan_overdue
+from ..domain.orders import OrderStatus, extension_refusal, plan_due_on, plan_overdue
 from ..models import OrderExtension, Participant, ProtectionOrder, participant_number
 from ..schemas import (
     CorrectionPlanIn,
@@ -264,8 +264,8 @@ class OrderExtensions(MethodView):
         principal = current_principal()
         with unit_of_work() as s:
             order = _order(s, order_id, lock=True)
-            if order.status == OrderStatus.REVOKED:
-                raise conflict("A revoked order cannot be extended.")
+            if refusal := extension_refusal(order_facts(order), _today()):
+                raise conflict(refusal)
             if data["new_expiry"] <= order.expires_on:
                 raise unprocessable("An extension ends after the current expiry.",
                                     {"new_expiry": [f"Later than {order.expires_on.isoformat()}."]})
