@@ -89,3 +89,11 @@ def test_a_date_outside_1900_to_2100_is_refused_naming_the_range(day):
 def test_a_date_inside_the_range_is_read():
     assert Date().deserialize("1900-01-01").isoformat() == "1900-01-01"
     assert Date().deserialize("2100-12-31").isoformat() == "2100-12-31"
+
+
+def test_the_same_place_typed_alike_is_not_folded_and_a_folded_name_is_remembered():
+    fold.cache_clear()
+    assert same_place("Nukus", "Nukus") and fold.cache_info().misses == 0  # equal strings: nothing to fold
+    for _ in range(3):
+        assert same_place("Xo'jeli", "Xoʻjeli")
+    assert fold.cache_info().misses == 2 and fold.cache_info().hits == 4

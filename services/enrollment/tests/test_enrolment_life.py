@@ -586,6 +586,20 @@ def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_u
     assert cohort.status_code == 422 and "district" in cohort.get_json()["errors"]
 
 
+def test_a_place_is_looked_up_among_its_own_regions_districts_only(factory):
+    from enrollment.projections import known_place
+    region, other = f"Xorazm {uuid.uuid4().hex[:6]}", f"Navoiy {uuid.uuid4().hex[:6]}"
+    known_districts(factory, region, "Xiva", "Urganch")
+    known_districts(factory, other, *(f"Tuman {n}" for n in range(50)))
+    with transaction(factory) as s:
+        districts_read: list[int] = []
+        sa.event.listen(s.connection(), "after_cursor_execute", lambda conn, cursor, statement, *_: (
+            districts_read.append(cursor.rowcount) if "known_district.district" in statement else None))
+        place = known_place(s, region.replace("Xorazm", "XORAZM"), "xiva")
+    assert (place.region, place.district) == (region, "Xiva")
+    assert districts_read == [2]  # the other region's districts are not loaded
+
+
 def test_a_region_whose_districts_are_not_known_yet_takes_any_district(app_for, token):
     client = app_for("enrollment").test_client()
     region = f"Yangi viloyat {uuid.uuid4().hex[:6]}"
