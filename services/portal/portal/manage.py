@@ -40,7 +40,7 @@ def announce(db: Session) -> tuple[int, int]:
     districts = db.execute(sa.select(Area.region, Area.district).where(
         Area.district.is_not(None), Area.mahalla.is_(None)).order_by(Area.region, Area.district)).all()
     for region, district in districts:
-        publish_district(db, region, district, changed=False)
+        publish_district(db, region, str(district), changed=False)  # not null: selected so
     return len(users), len(districts)
 
 
