@@ -19,6 +19,11 @@ WARNING_SIGNS = (
     "denial_or_minimisation", "blaming_the_victim", "controlling_behaviour", "escalation", "separation",
     "partner_pregnant_or_infant", "substance_use", "job_loss_or_debt", "child_contact_conflict", "suicidal_talk",
 )
+# The red ones (DOMAIN.md: alert at once; a man showing one is never completed without a person deciding).
+RED_WARNING_SIGNS = frozenset((
+    "new_violence_disclosed", "threat_to_kill", "threat_to_partner", "strangulation", "weapon_access",
+    "contact_against_order", "stalking_victim",
+))
 FLAG_LEVELS = ("low", "medium", "high", "critical")
 LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
 PARTICIPANT_CODE = validate.Regexp(r"^P-\d{4}-\d{6}$", error="expected a code like P-2026-000123")
@@ -213,6 +218,9 @@ class AttendanceRecorded(EventSchema):
     homework_done = fields.Boolean(allow_none=True, load_default=None)
     recorded_by = fields.String(required=True)
     recorded_at = fields.AwareDateTime(required=True)
+    warning_signs = fields.List(fields.String(validate=validate.OneOf(WARNING_SIGNS)), load_default=list, metadata={
+        "description": "The warning signs recorded with the mark (each also a sessions.warning_sign.observed), so "
+                       "that a mark ending his curriculum with a red sign does not complete him; added later in v1."})
 
 
 class WarningSignObserved(EventSchema):

@@ -67,8 +67,10 @@ def known_place(s: Session, region: str, district: str) -> Place:
     """The place as the portal spells it (Xo'jeli typed is Xoʻjeli stored), or UnknownDistrict naming the known
     districts. A region whose districts enrollment has not heard of yet takes any district, as typed, so that a
     fresh system works before the portal has published its areas."""
-    rows = [r for r in s.execute(sa.select(KnownDistrict.region, KnownDistrict.district, KnownDistrict.active))
-            if same_place(r.region, region)]
+    # the region's spellings (a handful of regions; folded, cached), then only that region's districts
+    spellings = [r for r in s.execute(sa.select(KnownDistrict.region).distinct()).scalars() if same_place(r, region)]
+    rows = s.execute(sa.select(KnownDistrict.region, KnownDistrict.district, KnownDistrict.active)
+                     .where(KnownDistrict.region.in_(spellings))).all() if spellings else []
     if not rows:
         return Place(region, district)
     wanted = fold(district)

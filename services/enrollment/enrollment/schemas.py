@@ -13,12 +13,12 @@ from qadam.web import PageArgs, page_schema
 from .domain import Language, Sex, pinfl_problem
 from .domain.lifecycle import Action, EnrolmentStatus
 from .domain.programmes import TEMPLATES
-from .domain.progress import CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED
+from .domain.progress import CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED, RED_SIGN_RECORDED
 
 NAME = validate.Length(min=1, max=200)
 AREA = place()
 USER = validate.Length(min=1, max=100)
-COMPLETION_HOLDS = (CRITICAL_FLAG_OPEN, EXIT_REVIEW_NOT_ATTENDED)
+COMPLETION_HOLDS = (CRITICAL_FLAG_OPEN, RED_SIGN_RECORDED, EXIT_REVIEW_NOT_ATTENDED)
 REFERRAL_SOURCES = ("protection_order", "court", "inspector_initiative", "self_referral")
 COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
 
@@ -167,11 +167,25 @@ class ParticipantIn(ma.Schema):
                                        validate=validate.OneOf([lang.value for lang in Language]))
     not_a_duplicate_of = fields.List(fields.String(), load_default=list, load_only=True, metadata={"description": (
         "Codes of people with the same name and birth date whom the user checked and found to be someone else.")})
+    not_registered_elsewhere = fields.Boolean(load_default=False, load_only=True, metadata={"description": (
+        "The user checked with the area where a man of the same name and birth date is registered (the 409's "
+        "`registered_in`) that he is someone else: register him anyway. Needs `not_registered_elsewhere_note`; "
+        "audited. (A PINFL registered elsewhere is always him.)")})
+    not_registered_elsewhere_note = fields.String(load_default=None, allow_none=True, load_only=True,
+                                                  validate=validate.Length(max=1000), metadata={
+        "description": "Why he is someone else (whom the user asked there, and what showed it); kept in the audit "
+                       "log only."})
 
     @ma.validates("pinfl")
     def _pinfl(self, value: str | None, **_: object) -> None:
         if value is not None and (problem := pinfl_problem(value)):
             raise ma.ValidationError(problem)
+
+    @ma.validates_schema
+    def _elsewhere_note(self, data: dict[str, object], **_: object) -> None:
+        if data.get("not_registered_elsewhere") and not str(data.get("not_registered_elsewhere_note") or "").strip():
+            raise ma.ValidationError("Say why he is not the man registered in the other area (whom you asked there).",
+                                     "not_registered_elsewhere_note")
 
 
 class ParticipantOut(ParticipantIn):

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
+from qadam.contracts import RED_WARNING_SIGNS
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from . import SERVICE
 from .domain.lifecycle import Action, EnrolmentStatus, Move, add_months, transition
 from .domain.orders import OrderFacts, OrderStatus, expiring_soon, plan_due_on, plan_overdue
 from .domain.progress import (
+    RED_SIGN_RECORDED,
     AttendanceMark,
     Progress,
     Rules,
@@ -128,12 +130,16 @@ def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
     for r in s.execute(sa.select(AttendanceRecord).where(AttendanceRecord.enrolment_id.in_(ids))).scalars():
         by_enrolment.setdefault(r.enrolment_id, []).append(
             AttendanceMark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    # A red sign recorded with a mark (risk has not turned it into a critical flag yet): no completion with it.
+    red = {uuid.UUID(str(d["enrolment_id"])) for d in marks if RED_WARNING_SIGNS & set(d.get("warning_signs") or ())}
     for enrolment in enrolments:
-        update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)))
+        update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)),
+                        red_sign=enrolment.id in red)
 
 
-def update_progress(s: Session, enrolment: Enrolment, p: Progress) -> None:
-    """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits."""
+def update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False) -> None:
+    """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits.
+    `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed)."""
     enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
     enrolment.excused_absences, enrolment.unexcused_absences = p.excused_absences, p.unexcused_absences
     enrolment.consecutive_absences = p.consecutive_absences
@@ -143,9 +149,11 @@ def update_progress(s: Session, enrolment: Enrolment, p: Progress) -> None:
         return  # marks of a suspended or finished enrolment are kept, but move nothing
     rules = rules_of(enrolment)
     if completes(p, rules):
+        red_sign = red_sign or RED_SIGN_RECORDED in (enrolment.completion_proposal or [])
         holds = completion_holds(exit_review_session=rules.exit_review_session,
                                  exit_review_attended=p.exit_review_attended,
-                                 critical_flag_open=bool(with_critical_flag_open(s, [enrolment.id])))
+                                 critical_flag_open=bool(with_critical_flag_open(s, [enrolment.id])),
+                                 red_sign_recorded=red_sign)
         if not holds:
             move_enrolment(s, enrolment, Action.COMPLETE, by=SYSTEM, note="The curriculum is done and attended enough.")
             return

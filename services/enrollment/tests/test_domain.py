@@ -29,3 +29,18 @@ def test_one_name_in_several_scripts_and_spellings_meets_on_one_key(typed):
 
 def test_different_names_do_not_meet():
     assert name_key("Oʻtkir Xoʻjayev") != name_key("Oʻktam Xoʻjayev")
+
+
+def test_the_migration_folds_names_as_the_kit_does():
+    import importlib.util
+    from pathlib import Path
+
+    from qadam.names import fold
+
+    path = Path(__file__).parents[1] / "enrollment/migrations/versions/0006_safety_first.py"
+    spec = importlib.util.spec_from_file_location("enrollment_0006", path)
+    assert spec and spec.loader
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for name in ("Дәўлетбай Ерназаров", "Dáwletbay Ernazarov", "Ерғаш Oʻtkir", "Otkir Khojayev", "Ǵayrat Ańsatov"):
+        assert migration._fold(name) == fold(name), name

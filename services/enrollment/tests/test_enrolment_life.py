@@ -283,6 +283,24 @@ def test_orders_keep_their_extensions_and_say_when_the_plan_is_overdue(office):
     assert not planned["plan_overdue"]
 
 
+def test_an_order_that_ended_is_not_extended_a_new_one_must_be_issued(office):
+    extension = {"new_expiry": (date.today() + timedelta(days=40)).isoformat(), "decided_by": "Kogon court, 1",
+                 "reason": "A new complaint"}
+    person = office.person()
+    lapsed = office.order(person, issued=date.today() - timedelta(days=40), days=30)  # past its end, not yet scanned
+    refused = office.client.post(f"/protection-orders/{lapsed['id']}/extensions", headers=office.inspector,
+                                 json=extension)
+    assert refused.status_code == 409 and "new order must be issued" in refused.get_json()["detail"]
+    for how in ("expired", "revoked"):
+        order = office.order(office.person())
+        office.ok("PATCH", f"/protection-orders/{order['id']}", office.inspector, {"status": how}, status=200)
+        refused = office.client.post(f"/protection-orders/{order['id']}/extensions", headers=office.inspector,
+                                     json=extension)
+        assert refused.status_code == 409 and "new order must be issued" in refused.get_json()["detail"], how
+        after = office.ok("GET", f"/protection-orders/{order['id']}", office.inspector, status=200)
+        assert after["status"] == how and after["extensions"] == [], how
+
+
 def test_the_watch_publishes_an_overdue_plan_and_an_expiring_order_once(office, factory):
     person = office.person()
     order = office.order(person, issued=date.today() - timedelta(days=25), days=28)  # plan overdue, 3 days left
@@ -491,6 +509,17 @@ def test_one_man_in_four_scripts_is_one_record_and_each_spelling_finds_him(offic
         assert first["code"] in {p["code"] for p in found}, query
 
 
+def test_karakalpak_cyrillic_and_latin_with_w_and_initial_e_are_one_man_and_find_each_other(office):
+    birth = (date(1970, 1, 1) + timedelta(days=uuid.uuid4().int % 9000)).isoformat()
+    first = office.person("Дәўлетбай Ерназаров", birth)  # Karakalpak Cyrillic: ў is w, Е at the start is E
+    again = office.client.post("/participants", headers=office.inspector, json={
+        "full_name": "Dáwletbay Ernazarov", "birth_date": birth, "region": REGION, "district": DISTRICT})
+    assert again.status_code == 409 and again.get_json()["possible_duplicates"] == [first["code"]]
+    for query in ("Dáwletbay Ernazarov", "Ernazarov", "Dawletbay", "Дәўлетбай"):
+        found = office.ok("GET", f"/participants?q={query}", office.inspector, status=200)["items"]
+        assert first["code"] in {p["code"] for p in found}, query
+
+
 def test_invisible_characters_in_a_name_are_refused_saying_where_and_names_are_stored_nfc(office):
     for name, position in (("Ali\u200bev Sardor", 4), ("Ali\u00adev", 4), ("\u202eAliev", 1), ("Ａliev", 1),
                            ("Aliev\u200d", 6)):
@@ -557,6 +586,20 @@ def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_u
     assert cohort.status_code == 422 and "district" in cohort.get_json()["errors"]
 
 
+def test_a_place_is_looked_up_among_its_own_regions_districts_only(factory):
+    from enrollment.projections import known_place
+    region, other = f"Xorazm {uuid.uuid4().hex[:6]}", f"Navoiy {uuid.uuid4().hex[:6]}"
+    known_districts(factory, region, "Xiva", "Urganch")
+    known_districts(factory, other, *(f"Tuman {n}" for n in range(50)))
+    with transaction(factory) as s:
+        districts_read: list[int] = []
+        sa.event.listen(s.connection(), "after_cursor_execute", lambda conn, cursor, statement, *_: (
+            districts_read.append(cursor.rowcount) if "known_district.district" in statement else None))
+        place = known_place(s, region.replace("Xorazm", "XORAZM"), "xiva")
+    assert (place.region, place.district) == (region, "Xiva")
+    assert districts_read == [2]  # the other region's districts are not loaded
+
+
 def test_a_region_whose_districts_are_not_known_yet_takes_any_district(app_for, token):
     client = app_for("enrollment").test_client()
     region = f"Yangi viloyat {uuid.uuid4().hex[:6]}"
@@ -584,6 +627,31 @@ def test_a_pinfl_or_name_of_another_area_names_the_area_to_contact_and_the_looku
     looked_up = [r for r in audit_rows(factory, "/participants") if r["user_id"] == f"insp-o-{office.s}"]
     assert len(looked_up) == 3 and all(r["record"]["lookup"] == "registered_in_another_area" for r in looked_up)
     assert all(pinfl not in str(r) and "Rustam" not in str(r) for r in looked_up)  # never what was searched for
+
+
+def test_a_namesake_of_another_area_is_registered_when_the_inspector_says_he_checked_and_why(office, factory):
+    birth = (date(1960, 1, 1) + timedelta(days=uuid.uuid4().int % 9000)).isoformat()
+    pinfl = f"3{uuid.uuid4().int % 10**13:013d}"
+    there = office.ok("POST", "/participants", office.inspector, {
+        "full_name": "Bahodir Tursunov", "birth_date": birth, "region": REGION, "district": DISTRICT, "pinfl": pinfl})
+    body = {"full_name": "Баҳодир Турсунов", "birth_date": birth, "region": REGION, "district": OTHER_DISTRICT}
+    refused = office.client.post("/participants", headers=office.other_inspector, json=body)
+    assert refused.status_code == 409 and refused.get_json()["registered_in"] == [{"region": REGION,
+                                                                                   "district": DISTRICT}]
+    no_note = office.client.post("/participants", headers=office.other_inspector,
+                                 json=body | {"not_registered_elsewhere": True, "not_registered_elsewhere_note": " "})
+    assert no_note.status_code == 422 and "not_registered_elsewhere_note" in no_note.get_json()["errors"]
+    note = "Asked the Kogon inspector: his Bahodir Tursunov has another father and mahalla."
+    registered = office.ok("POST", "/participants", office.other_inspector,
+                           body | {"not_registered_elsewhere": True, "not_registered_elsewhere_note": note})
+    assert registered["code"] != there["code"] and "not_registered_elsewhere" not in registered
+    [row] = [r for r in audit_rows(factory, "/participants")
+             if r["user_id"] == f"insp-o-{office.s}" and r["record"].get("override")]
+    assert row["record"]["override"] == "not_registered_elsewhere" and row["record"]["note"] == note
+    assert row["record"]["areas"] == [{"region": REGION, "district": DISTRICT}] and there["code"] not in str(row)
+    same_pinfl = office.client.post("/participants", headers=office.other_inspector, json=body | {
+        "pinfl": pinfl, "not_registered_elsewhere": True, "not_registered_elsewhere_note": note})
+    assert same_pinfl.status_code == 409  # a PINFL registered elsewhere is him, whatever is said
 
 
 def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
@@ -620,6 +688,50 @@ def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a
     decided = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert "complete" in decided["allowed_actions"] and decided["status"] == "active"  # still a person's decision
     assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"
+
+
+def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[str]) -> list:
+    """The marks as sessions publishes them (through the contract), the last one carrying `signs_of_last`."""
+    from qadam.contracts import catalog
+    events = []
+    for n, mark in enumerate(marks_for(enrolment, statuses), 1):
+        data = {**mark, "mark_id": uuid.uuid4(), "cohort_id": uuid.UUID(enrolment["cohort_id"]),
+                "participant_code": enrolment["participant_code"], "recorded_by": "psy-1",
+                "warning_signs": signs_of_last if n == len(statuses) else []}
+        built = catalog.build("sessions.attendance.recorded", data, producer="sessions", correlation_id="c",
+                              causation_id=None)
+        events.append(catalog.parse(built))
+    return events
+
+
+def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory):
+    from enrollment.handlers import on_attendance_batch
+    settings = Settings()
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    events = attendance_events(enrolment, ["present"] * 8, ["weapon_access", "substance_use"])
+    with transaction(factory) as s:  # risk has not raised its critical flag for the sign yet
+        on_attendance_batch(s, events[:7], settings=settings)
+    with transaction(factory) as s:
+        on_attendance_batch(s, events[7:], settings=settings)
+    proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert proposed["status"] == "active" and proposed["completion_proposal"] == ["red_sign_recorded"]
+    with transaction(factory) as s:  # a later recording of a session does not let the hold go by itself
+        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1], settings=settings)
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector,
+                     status=200)["completion_proposal"] == ["red_sign_recorded"]
+    assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"  # a person decided
+
+
+def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, factory):
+    from enrollment.handlers import on_attendance_batch
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    with transaction(factory) as s:
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]), settings=Settings())
+    assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
 
 
 def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factory):

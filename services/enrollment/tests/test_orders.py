@@ -38,3 +38,15 @@ def test_expiring_soon_within_the_warning_days_only():
     assert expiring_soon(order, date(2026, 11, 24), within_days=7)
     assert expiring_soon(order, date(2026, 12, 1), within_days=7)
     assert not expiring_soon(order, date(2026, 12, 2), within_days=7)
+
+
+def test_only_an_order_in_force_is_extended():
+    from enrollment.domain.orders import extension_refusal
+
+    today = date(2026, 12, 5)
+    assert extension_refusal(OrderFacts(date(2026, 11, 5), today, "active", None), today) is None  # its last day
+    assert "expired on 2026-12-04" in (extension_refusal(OrderFacts(date(2026, 11, 5), date(2026, 12, 4), "active",
+                                                                    None), today) or "")
+    for status in ("expired", "revoked"):
+        assert "new order must be issued" in (extension_refusal(OrderFacts(date(2026, 11, 5), date(2027, 1, 4), status,
+                                                                           None), today) or "")

@@ -960,3 +960,11 @@ def test_the_figures_hidden_beside_a_small_one_are_the_next_smallest():
     shown = suppress(rows, MIN_CELL)
     assert [(row["active"], row["completed"], row["exited"], row["dropouts"], row["dropout_sessions"]) for row in shown] == [
         (None, 30, None, None, {1: None}), (None, 30, None, None, {1: None}), (None, 60, None, None, {1: None})]
+
+
+@pytest.mark.parametrize(("name", "day"), [("to", "9999-12-31"), ("from", "0001-01-01"), ("to", "0001-01-01"),
+                                           ("from", "2101-01-01")])
+def test_a_date_outside_1900_to_2100_in_the_query_is_a_422_not_a_500(client, manager, name, day):
+    response = client.get("/reports/completion", headers=bearer(manager), query_string={name: day})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert name in response.get_json()["errors"]

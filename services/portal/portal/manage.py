@@ -6,6 +6,13 @@
 
 The temporary password is printed once; it must be changed at the first sign-in (and a manager or an
 administrator sets up the second factor then).
+
+    python -m portal.manage announce
+
+Publishes every user (`portal.user.changed`) and every district (`portal.area.changed`) as they are now, with
+their current versions (a receiver keeps the newest, so announcing twice changes nothing). Run it once after
+upgrading to a version whose services keep a directory of them (enrollment's support workers and districts): their
+projections start empty on an existing database. The Kubernetes migrate Job runs it after the migrations.
 """
 
 from __future__ import annotations
@@ -14,12 +21,27 @@ import argparse
 import secrets
 import sys
 
+import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.contracts import LANGUAGES
 from qadam.db import make_engine, make_session_factory
+from sqlalchemy.orm import Session
 
 from . import SERVICE, accounts
-from .models import User
+from .areas import publish_district
+from .models import Area, User
+
+
+def announce(db: Session) -> tuple[int, int]:
+    """Write every user and every district to the outbox as they are now (versions unchanged); (users, districts)."""
+    users = db.execute(sa.select(User).order_by(User.id)).scalars().all()
+    for user in users:
+        accounts.publish(db, user)
+    districts = db.execute(sa.select(Area.region, Area.district).where(
+        Area.district.is_not(None), Area.mahalla.is_(None)).order_by(Area.region, Area.district)).all()
+    for region, district in districts:
+        publish_district(db, region, str(district), changed=False)  # not null: selected so
+    return len(users), len(districts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--mahalla")
     create.add_argument("--email")
     create.add_argument("--language", default="uz-Latn", choices=LANGUAGES)
+    sub.add_parser("announce", help="publish every user and district as they are now (once after an upgrade)")
     args = parser.parse_args(argv)
+    if args.command == "announce":
+        return _announce()
 
     user_id = args.user_id.strip().lower()
     if not user_id or not all(ch.isalnum() or ch in ".-_" for ch in user_id):
@@ -60,6 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         engine.dispose()
     print(f"{user_id}: temporary password {password} (to be changed at the first sign-in)")
+    return 0
+
+
+def _announce() -> int:
+    engine = make_engine(Settings.from_env(SERVICE).database_url)
+    try:
+        with make_session_factory(engine).begin() as db:
+            users, districts = announce(db)
+    finally:
+        engine.dispose()
+    print(f"announced {users} users and {districts} districts")
     return 0
 
 

@@ -356,3 +356,24 @@ def test_the_inspector_links_changes_and_removes_her_support_worker_from_his_pag
     assert "Hayaldı qollap-quwatlawshı xızmetker" in client_for(INSPECTOR, "kaa").get(
         f"/participants/{enrolment['id']}/support-worker").text
     assert client_for("psy-nukus-1", "en").get(f"/participants/{enrolment['id']}/support-worker").status_code == 403
+
+def test_a_namesake_of_another_area_is_referred_once_the_inspector_says_whom_she_asked_there(referrer):
+    from qadam.devrun import DEMO_MEN
+
+    client = referrer  # an inspector of Xiva; the demo men are registered in Nukus
+    page = client.get("/refer").text
+    assert 'name="not_registered_elsewhere"' not in page  # offered only after the "another area" answer
+    data = _referral(page, full_name=DEMO_MEN[5], birth_date="1986-06-16")
+    refused = client.post("/refer", data=data)
+    assert refused.status_code == 409 and "He is registered in another area" in refused.text
+    assert 'name="not_registered_elsewhere"' in refused.text and 'name="not_registered_elsewhere_note"' in refused.text
+    without_why = client.post("/refer", data={**data, "csrf_token": csrf_of(refused.text), "idem": _idem(refused.text),
+                                              "not_registered_elsewhere": "1"})
+    assert without_why.status_code == 422
+    assert re.search(r'<span class="error" id="not_registered_elsewhere_note-error">[^<]+</span>', without_why.text)
+    referred = client.post("/refer", data={
+        **data, "csrf_token": csrf_of(without_why.text), "idem": _idem(without_why.text),
+        "not_registered_elsewhere": "1",
+        "not_registered_elsewhere_note": "Asked the Nukus inspector: theirs has another father and mahalla."})
+    assert referred.status_code == 302, referred.text[:3000]
+    assert "/participants/" in referred.headers["Location"]

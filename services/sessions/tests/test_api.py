@@ -162,6 +162,9 @@ def test_participation_homework_and_each_warning_sign_are_recorded_and_signs_pub
                    if e["type"] == "sessions.warning_sign.observed")
     assert signs == sorted([(str(talker), "blaming_the_victim"), (str(talker), "threat_to_partner"),
                             (str(absent), "contact_against_order")])
+    marks = {e["data"]["enrolment_id"]: e["data"]["warning_signs"] for e in events_for(group, sid)
+             if e["type"] == "sessions.attendance.recorded"}  # the mark carries them too (enrollment holds completion)
+    assert marks == {str(talker): ["blaming_the_victim", "threat_to_partner"], str(absent): ["contact_against_order"]}
     unknown = client.post(f"/sessions/{schedule(client, group, token, number=2)}/attendance", headers=psy, json={
         "marks": [{"enrolment_id": str(talker), "status": "present", "warning_signs": ["bad mood"]}]})
     assert unknown.status_code == 422

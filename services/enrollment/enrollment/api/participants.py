@@ -16,7 +16,7 @@ from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
 from ..domain import name_key, participant_code
-from ..domain.orders import OrderStatus, plan_due_on, plan_overdue
+from ..domain.orders import OrderStatus, extension_refusal, plan_due_on, plan_overdue
 from ..models import OrderExtension, Participant, ProtectionOrder, participant_number
 from ..schemas import (
     CorrectionPlanIn,
@@ -71,6 +71,8 @@ class Participants(MethodView):
         principal = current_principal()
         require_area(principal, data["region"], data["district"])
         checked = set(data.pop("not_a_duplicate_of"))
+        elsewhere_checked = data.pop("not_registered_elsewhere")
+        elsewhere_note = (data.pop("not_registered_elsewhere_note") or "").strip()
         key = name_key(data["full_name"])
         with unit_of_work() as s:
             data.update(known_place_or_422(s, data["region"], data["district"]))
@@ -87,7 +89,11 @@ class Participants(MethodView):
             outside = [p for p in same if not principal.covers(region=p.region, district=p.district)]
             alike = [p.code for p in same if p not in outside]
             if outside and not alike:
-                _refer_elsewhere(principal, outside, "A man with the same name and birth date")
+                if not elsewhere_checked:
+                    _refer_elsewhere(principal, outside, "A man with the same name and birth date")
+                # checked with the inspectors there: someone else of the same name and birth date (audited)
+                audit.note(lookup="registered_in_another_area", areas=_areas_of(outside),
+                           override="not_registered_elsewhere", note=elsewhere_note)
             if alike:
                 raise conflict(f"{', '.join(alike)} has the same name and birth date; if this is him, enrol him instead. "
                                "If it is someone else, send the request again with those codes in `not_a_duplicate_of`.",
@@ -258,8 +264,8 @@ class OrderExtensions(MethodView):
         principal = current_principal()
         with unit_of_work() as s:
             order = _order(s, order_id, lock=True)
-            if order.status == OrderStatus.REVOKED:
-                raise conflict("A revoked order cannot be extended.")
+            if refusal := extension_refusal(order_facts(order), _today()):
+                raise conflict(refusal)
             if data["new_expiry"] <= order.expires_on:
                 raise unprocessable("An extension ends after the current expiry.",
                                     {"new_expiry": [f"Later than {order.expires_on.isoformat()}."]})

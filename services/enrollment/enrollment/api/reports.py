@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, unprocessable
-from qadam.schema_fields import Integer, place
+from qadam.schema_fields import Date, Integer, place
 from qadam.web import read_session, settings_of_app
 
 from ..reports import GROUP_BY, completion_report
@@ -57,9 +57,9 @@ DOWNLOADS = ("The report as JSON; with `format=csv` the same figures as a CSV fi
 
 class CompletionReportArgs(ma.Schema):
     group_by = fields.String(load_default="programme", validate=validate.OneOf(GROUP_BY))
-    date_from = fields.Date(data_key="from", load_default=None,
-                            metadata={"description": "First day of the period (default: 12 months before `to`)."})
-    date_to = fields.Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
+    date_from = Date(data_key="from", load_default=None,
+                     metadata={"description": "First day of the period (default: 12 months before `to`)."})
+    date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
     region = fields.String(load_default=None, validate=place(), metadata={
         "description": "Administrators only (default: the whole country); a manager or supervisor always gets "
                        "their own region."})

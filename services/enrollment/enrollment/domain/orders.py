@@ -53,3 +53,14 @@ def plan_overdue(order: OrderFacts, today: date, *, working_days: int, working_w
 
 def expiring_soon(order: OrderFacts, today: date, *, within_days: int) -> bool:
     return order.status == OrderStatus.ACTIVE and today <= order.expires_on <= today + timedelta(days=within_days)
+
+
+def extension_refusal(order: OrderFacts, today: date) -> str | None:
+    """Why the order cannot be extended (None: it can). Only an order in force is extended: one that expired or was
+    revoked has ended (and its end was announced); a court issues a new one, recorded as a new order."""
+    if order.status == OrderStatus.REVOKED:
+        return "The order was revoked; it cannot be extended. A new order must be issued and recorded."
+    if order.status == OrderStatus.EXPIRED or order.expires_on < today:
+        return (f"The order expired on {order.expires_on.isoformat()}; an order that has ended cannot be extended. "
+                "A new order must be issued and recorded.")
+    return None

@@ -121,6 +121,9 @@ def exit_reasons(p: Progress, rules: Rules) -> list[str]:
 # while a critical flag is unresolved or his exit review is not done; a person decides). Codes, rendered when read.
 CRITICAL_FLAG_OPEN = "critical_flag_open"
 EXIT_REVIEW_NOT_ATTENDED = "exit_review_not_attended"
+# A red warning sign was recorded with a mark that finished his curriculum: risk's critical flag for it may not be
+# here yet, so the sign itself holds completion (and keeps holding it until a person decides).
+RED_SIGN_RECORDED = "red_sign_recorded"
 
 
 def exit_review_session(curriculum: list[dict[str, object]]) -> int | None:
@@ -129,11 +132,13 @@ def exit_review_session(curriculum: list[dict[str, object]]) -> int | None:
 
 
 def completion_holds(*, exit_review_session: int | None, exit_review_attended: bool,
-                     critical_flag_open: bool) -> list[str]:
+                     critical_flag_open: bool, red_sign_recorded: bool = False) -> list[str]:
     """What holds completion back for a person's decision ([] : he completes with his curriculum)."""
     holds = []
     if critical_flag_open:
         holds.append(CRITICAL_FLAG_OPEN)
+    if red_sign_recorded:
+        holds.append(RED_SIGN_RECORDED)
     if exit_review_session is not None and not exit_review_attended:
         holds.append(EXIT_REVIEW_NOT_ATTENDED)
     return holds

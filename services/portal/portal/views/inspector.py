@@ -317,7 +317,8 @@ def _enrolments_of_orders(orders: list[dict[str, Any]]) -> dict[str, str]:
 
 # -- referral ----------------------------------------------------------------------------------------------------
 REFER_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla",
-                "order_number", "order_issued_on", "order_expires_on", "order_conditions", "placement")
+                "order_number", "order_issued_on", "order_expires_on", "order_conditions", "placement",
+                "not_registered_elsewhere", "not_registered_elsewhere_note")
 
 
 @bp.route("/refer", methods=["GET", "POST"])
@@ -332,7 +333,7 @@ def refer() -> Any:
     form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
     errors = _missing(form)
     if errors:
-        return _refer_page(form, errors, None, 422)
+        return _refer_page(form, errors, None, 422, elsewhere=bool(form["not_registered_elsewhere"]))
     idem = _idem()
     try:
         person, known = _register(form, idem)
@@ -348,7 +349,8 @@ def refer() -> Any:
             "protection_order_id": order["id"], "inspector_id": g.user.id, "psychologist_id": psychologist_id,
         }, idem, "enrolment", ENROLMENT_FIELDS)
     except FormErrors as refused:
-        return _refer_page(form, refused.errors, refused.problem, refused.status)
+        return _refer_page(form, refused.errors, refused.problem, refused.status,
+                           elsewhere=refused.elsewhere or bool(form["not_registered_elsewhere"]))
     if known:
         flash(_("He was registered already, as %(code)s: his existing record is used.", code=person["code"]), "warning")
     flash(_("%(code)s is referred to the programme.", code=person["code"]), "success")
@@ -358,9 +360,11 @@ def refer() -> Any:
 class FormErrors(Exception):
     """A service refused part of the referral: what to show next to which field, or above the form."""
 
-    def __init__(self, status: int, errors: dict[str, str], problem: str | None = None) -> None:
+    def __init__(self, status: int, errors: dict[str, str], problem: str | None = None, *,
+                 elsewhere: bool = False) -> None:
         super().__init__(status)
         self.status, self.errors, self.problem = status, errors, problem
+        self.elsewhere = elsewhere  # a man of the same name and birth date is registered in another area
 
 
 def _post(service: str, path: str, body: dict[str, Any], idem: str, step: str, fields: dict[str, str]) -> Any:
@@ -394,6 +398,8 @@ def _register(form: dict[str, str], idem: str) -> tuple[dict[str, Any], bool]:
     body = {"full_name": form["full_name"], "birth_date": form["birth_date"], "pinfl": form["pinfl"] or None,
             "phone": form["phone"] or None, "preferred_language": form["preferred_language"],
             "region": g.user.region, "district": form["district"], "mahalla": form["mahalla"] or None}
+    if form["not_registered_elsewhere"]:  # the inspector asked there: their man is someone else (audited)
+        body |= {"not_registered_elsewhere": True, "not_registered_elsewhere_note": form["not_registered_elsewhere_note"]}
     try:
         return _post("enrollment", "/participants", body, idem, "participant", PARTICIPANT_FIELDS), False
     except FormErrors as refused:
@@ -405,7 +411,7 @@ def _register(form: dict[str, str], idem: str) -> tuple[dict[str, Any], bool]:
             where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
             raise FormErrors(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention "
                                         "inspectors there before referring him; his record stays with them.",
-                                        areas=where)) from None
+                                        areas=where), elsewhere=not form["pinfl"]) from None
         if existing is None:
             raise FormErrors(409, {}, refused.problem) from None
         return existing, True
@@ -431,6 +437,9 @@ def _missing(form: dict[str, str]) -> dict[str, str]:
                 "order_issued_on": _l("Enter the day the order was issued."),
                 "order_expires_on": _l("Enter the day the order expires."),
                 "placement": _l("Choose the cohort and psychologist.")}
+    if form["not_registered_elsewhere"]:
+        required["not_registered_elsewhere_note"] = _l("Say whom you asked in the other area and what showed that "
+                                                       "their man is someone else.")
     return {name: str(message) for name, message in required.items() if not form[name]}
 
 
@@ -449,8 +458,10 @@ def _placements() -> list[tuple[str, str]]:
     return out
 
 
-def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | None, status: int) -> Any:
-    return render_template("inspector/refer.html", form=form, errors=errors, problem=problem,
+def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | None, status: int, *,
+                elsewhere: bool = False) -> Any:
+    """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
+    return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
                            placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem()), status
 
 

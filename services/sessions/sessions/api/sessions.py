@@ -298,6 +298,7 @@ class SessionAttendance(MethodView):
                 "session_number": session.number, "scheduled_at": session.scheduled_at, "status": m["status"],
                 "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
                 "session_kind": session.kind, "participation": m["participation"], "homework_done": m["homework_done"],
+                "warning_signs": m["warning_signs"],
             } for m in marks], producer=SERVICE)
             observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
                          "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],

@@ -6,6 +6,7 @@ Revises: 0005
 Create Date: 2026-12-05
 """
 import json
+import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -27,16 +28,16 @@ _CYRILLIC = {
     "э": "e", "ю": "yu", "я": "ya", "ў": "o", "қ": "q", "ғ": "g", "ҳ": "h", "һ": "h", "ң": "n", "ә": "a",
     "ө": "o", "ү": "u", "ұ": "u", "і": "i",
 }
-_VOWELS = frozenset("аеёиоуўэюяәөүұaeiouáóúı")
 _DROP = dict.fromkeys(map(ord, "ʻʼ'`‘’ʹ´"), None)
+_E_SOUNDED_YE = re.compile(r"(?<![^\Waeiou])e")
 
 
 def _fold(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-    latin = ["ye" if ch == "е" and (i == 0 or text[i - 1] == " " or text[i - 1] in _VOWELS)
-             else _CYRILLIC.get(ch, ch) for i, ch in enumerate(text)]
-    decomposed = unicodedata.normalize("NFKD", "".join(latin).replace("ı", "i"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_DROP).replace("kh", "x")
+    latin = "".join(_CYRILLIC.get(ch, ch) for ch in text)
+    decomposed = unicodedata.normalize("NFKD", latin.replace("ı", "i"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _E_SOUNDED_YE.sub("ye", plain.translate(_DROP).replace("kh", "x").replace("w", "o"))
 
 
 def upgrade() -> None:
