@@ -128,8 +128,8 @@ class ExitProposed(EnrolmentNow):
     proposed_at = fields.AwareDateTime(required=True)
 
 
-class OrderAttention(EventSchema):
-    """A protection order needs someone to act: its correction plan is overdue, or it expires soon."""
+class ProtectionOrder(EventSchema):
+    """A protection order as every order event names it: whose, where, who issued it, from when to when."""
 
     order_id = fields.UUID(required=True, metadata={"description": "The order's id; its number stays in enrollment."})
     participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
@@ -139,6 +139,11 @@ class OrderAttention(EventSchema):
     issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
     issued_on = fields.Date(required=True)
     expires_on = fields.Date(required=True)
+
+
+class OrderAttention(ProtectionOrder):
+    """A protection order needs someone to act: its correction plan is overdue, or it expires soon."""
+
     due_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "When the plan was due."})
     days_left = Integer(allow_none=True, load_default=None, metadata={"description": "Days until expiry."})
     programme_unfinished = fields.Boolean(required=True)
@@ -155,17 +160,9 @@ class OrderExpiring(OrderAttention):
         "description": "The order ends before his follow-up period is over; added later in v1."})
 
 
-class OrderIssued(EventSchema):
+class OrderIssued(ProtectionOrder):
     """A protection order was issued (his earlier order's date beside it: a repeat order is an amber sign)."""
 
-    order_id = fields.UUID(required=True, metadata={"description": "The order's id; its number stays in enrollment."})
-    participant_code = fields.String(required=True, validate=PARTICIPANT_CODE)
-    enrolment_ids = fields.List(fields.UUID(), required=True, metadata={"description": "His open enrolments."})
-    region = fields.String(required=True)
-    district = fields.String(required=True)
-    issued_by = fields.String(required=True, metadata={"description": "The issuing prevention inspector."})
-    issued_on = fields.Date(required=True)
-    expires_on = fields.Date(required=True)
     inspector_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "His responsible inspector now (of his latest open enrolment), if he has one."})
     victim_support_worker_id = fields.String(allow_none=True, load_default=None, metadata={
