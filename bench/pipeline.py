@@ -21,7 +21,8 @@ from qadam.testing import Process, Stack, wait_until, worker_process
 
 from .common import RESULTS, Row, open_stack, rss_mb
 
-SESSIONS_EACH = 10  # each enrolment: sessions 1..10, absent from 3 and 4 (one flag, two notifications)
+SESSIONS_EACH = 10  # each enrolment: sessions 1..10, absent from 3 and 4 (two in a row and half of four: two flags
+# in one episode, one notification each for his inspector and psychologist)
 
 
 def raw_publish(amqp_url: str, count: int, *, confirms: bool) -> float:
@@ -126,9 +127,14 @@ class Pipeline:
         hop: list[float] = []  # when the first hop (sessions' outbox -> risk's inbox and facts) had it all
 
         def drained() -> bool:
+            """Risk has every mark, and notify has handled every flag risk raised from them (not merely as many
+            notifications as one flag each would make: his two absences raise two flags, in one episode)."""
             if not hop and self.count("risk", "SELECT count(*) FROM attendance_fact") >= expected_facts:
                 hop.append(time.perf_counter() - started)
-            return bool(hop) and self.count("notify", "SELECT count(*) FROM notification") >= expected_notes
+            if not hop or self.count("notify", "SELECT count(*) FROM notification") < expected_notes:
+                return False
+            raised = self.count("risk", "SELECT count(*) FROM outbox WHERE routing_key = 'risk.flag.raised'")
+            return self.count("notify", "SELECT count(*) FROM inbox WHERE type = 'risk.flag.raised'") >= raised
 
         wait_until(drained, timeout=1200, interval=0.1, what="the pipeline to drain")
         elapsed = time.perf_counter() - started

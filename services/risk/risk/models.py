@@ -100,7 +100,7 @@ class Flag(Base):
     resolution: Mapped[str | None] = mapped_column(sa.Text)
     # the flags raised from the same facts share it (one evaluation; an exit proposal and his absence flag): notify
     # makes one alert per episode and person
-    episode_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    episode_id: Mapped[uuid.UUID | None]  # notify groups alerts by it; nothing here looks a flag up by it
     # victim_support: raised on what her support worker reported (its reasons are the redacted wording)
     source: Mapped[str | None] = mapped_column(sa.String(20))
 

@@ -166,7 +166,6 @@ def upgrade() -> None:
     op.add_column('enrolment_view', sa.Column('alert_consecutive_absences', sa.Integer(), nullable=True))
     op.add_column('flag', sa.Column('episode_id', sa.Uuid(), nullable=True))
     op.add_column('flag', sa.Column('source', sa.String(length=20), nullable=True))
-    op.create_index(op.f('ix_flag_episode_id'), 'flag', ['episode_id'], unique=False)
     # flags already raised on her support worker's reports: her words and the kind leave them
     op.execute("UPDATE flag SET source = 'victim_support' WHERE evidence->>'source' = 'victim_support'")
     op.execute(
@@ -196,7 +195,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # the rule set version stays (flags name it); the redaction is not undone: her words are not brought back
-    op.drop_index(op.f('ix_flag_episode_id'), table_name='flag')
     op.drop_column('flag', 'source')
     op.drop_column('flag', 'episode_id')
     op.drop_column('enrolment_view', 'alert_consecutive_absences')
