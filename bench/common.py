@@ -17,6 +17,8 @@ from qadam.auth import generate_keypair
 from qadam.testing import Stack, find_servers
 
 RESULTS = Path(__file__).parent / "results"
+# the figures of the last run committed beside the code (rows by workload): each figure is printed beside it
+BASELINE = Path(__file__).parent / "baseline.json"
 
 
 @dataclass
@@ -77,13 +79,26 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def baseline() -> dict[str, dict[str, Any]]:
+    """The committed baseline's rows by workload (empty where there is none)."""
+    if not BASELINE.exists():
+        return {}
+    rows: dict[str, dict[str, Any]] = json.loads(BASELINE.read_text())["rows"]
+    return rows
+
+
 def print_table(rows: list[Row], extra: dict[str, Any]) -> None:
-    print(f"\n{'workload':<44} {'figure':>12} {'ceiling':>12}  {'ratio':>6}  goal")
+    before = baseline()
+    print(f"\n{'workload':<44} {'figure':>12} {'ceiling':>12}  {'ratio':>6}  {'baseline':>10}  goal")
     for r in rows:
         ceiling = f"{r.ceiling:,.1f}" if r.ceiling is not None else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
-        print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {r.goal} "
+        was = before.get(r.workload)
+        committed = f"{was['figure']:,.1f}" if was else "-"
+        print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {committed:>10}  {r.goal} "
               f"[ceiling: {r.ceiling_name}]")
+    if before:
+        print(f"\nbaseline: {BASELINE.name}, {json.loads(BASELINE.read_text())['commit']}", file=sys.stderr)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "latest.json"
     path.write_text(json.dumps({"rows": [asdict(r) | {"ratio": r.ratio} for r in rows], **extra}, indent=2, default=str))
