@@ -252,7 +252,7 @@ def read_session() -> Iterator[Session]:
         yield session
 
 
-# -- pagination ------------------------------------------------------------------------------------
+# -- pages for browsers ---------------------------------------------------------------------------
 # What a page Qadam serves to a browser may do: its own scripts and styles only, no frames, nowhere to post but
 # itself. The portal's pages and notify's acknowledgement page send the same.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -262,6 +262,7 @@ PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "
                 "Cross-Origin-Opener-Policy": "same-origin"}
 
 
+# -- pagination ------------------------------------------------------------------------------------
 class PageArgs(ma.Schema):
     page = Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = Integer(load_default=20, validate=validate.Range(min=1, max=100),
