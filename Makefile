@@ -8,10 +8,10 @@ SERVICES := $(API_SERVICES) portal
 
 .PHONY: run test install lint docs bench clean browser chaos
 
-$(STAMP): constraints.txt libs/qadam/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): constraints.txt libs/qadam/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' $(foreach s,$(SERVICES),-e services/$(s))
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' $(foreach s,$(SERVICES),-e services/$(s)) -e tools
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,0 +1,1 @@
+"""Qadam as a whole: the one place that knows every service (the kit knows none)."""
