@@ -16,8 +16,9 @@ down_revision = None
 branch_labels = ('qadam',)
 depends_on = None
 
-# Frozen here as the kit wrote them (qadam.db.notify_trigger_sql("outbox", "qadam_outbox")): the relay LISTENs on
-# this channel, and a NOTIFY is delivered at commit, so it wakes exactly when new rows become visible.
+# Frozen here as qadam.db.notify_trigger_sql("outbox", "qadam_outbox") wrote them for each service's copy: the relay
+# LISTENs on this channel (qadam.db.OUTBOX_CHANNEL), and a NOTIFY is delivered at commit, so it wakes exactly when
+# new rows become visible.
 CREATE_NOTIFY_TRIGGER = """
 CREATE OR REPLACE FUNCTION qadam_notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

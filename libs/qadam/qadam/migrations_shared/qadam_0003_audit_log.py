@@ -17,7 +17,7 @@ down_revision = 'qadam_0002'
 branch_labels = None
 depends_on = None
 
-# Frozen here as the kit wrote them (qadam.db.append_only_trigger_sql("audit_log")). Only a superuser (or the
+# Frozen here as qadam.db.append_only_trigger_sql("audit_log") wrote them for each service's copy. Only a superuser (or the
 # table's owner) can switch them off, and the audit chain shows what was done then.
 CREATE_APPEND_ONLY_TRIGGERS = """
 CREATE OR REPLACE FUNCTION qadam_append_only_audit_log() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -13,8 +13,8 @@ down_revision = None
 branch_labels = None
 depends_on = 'qadam_0001'  # the outbox and the inbox
 
-# Frozen here as the kit wrote it (qadam.db.notify_trigger_sql("delivery", "qadam_delivery")): the sender wakes
-# at the commit of new deliveries.
+# Frozen here as qadam.db.notify_trigger_sql("delivery", "qadam_delivery") wrote it when this revision called it: the
+# sender wakes at the commit of new deliveries.
 CREATE_DELIVERY_NOTIFY = """
 CREATE OR REPLACE FUNCTION qadam_notify_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
