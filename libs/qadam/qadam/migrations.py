@@ -1,7 +1,10 @@
 """Alembic, the same way for every service: each service's migrations/env.py is two lines that call here.
 
-A service's history is its own `migrations/versions` plus the kit's shared branch (`qadam/migrations_shared`,
-branch label "qadam": outbox, inbox, idempotency keys, audit log), which its revisions name in `depends_on`.
+A service's history is its own `migrations/versions` (branch label: the service's name) plus the kit's shared
+branch (`qadam/migrations_shared`, label "qadam": outbox, inbox, idempotency keys, audit log), which its revisions
+name in `depends_on`. So there are two heads to speak of: upgrade to `heads`; base a new service revision on
+`<service>@head`, and a change to a shared table on `qadam@head` (then a service revision that depends on it).
+A migration carries what it needs frozen in itself: it imports Alembic, SQLAlchemy and the standard library only.
 """
 
 from __future__ import annotations

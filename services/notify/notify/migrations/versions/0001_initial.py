@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
-branch_labels = None
+branch_labels = ('notify',)  # `notify@head`: this service's own head, beside the shared branch's (`qadam@head`)
 depends_on = 'qadam_0001'  # the outbox and the inbox
 
 # Frozen here as qadam.db.notify_trigger_sql("delivery", "qadam_delivery") wrote it when this revision called it: the

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
-branch_labels = None
+branch_labels = ('portal',)  # `portal@head`: this service's own head, beside the shared branch's (`qadam@head`)
 depends_on = 'qadam_0002'  # the outbox, the inbox and the idempotency keys
 
 # The Republic of Karakalpakstan, the twelve regions (viloyat) and the city of Tashkent; districts and mahallas
