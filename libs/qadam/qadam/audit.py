@@ -7,7 +7,7 @@ Never the path itself or the query string: a search for a name or a PINFL must n
 Each row's `hash` is sha256 over the previous row's hash and a canonical JSON of its own fields, so a row changed,
 inserted or removed after the fact breaks the chain, which `qadam audit verify <service>` walks; with `--anchors`
 it also checks the heads written down at earlier verifications, which catches rows removed from the end. The database
-refuses UPDATE, DELETE and TRUNCATE of the table (qadam.db.append_only_trigger_sql).
+refuses UPDATE, DELETE and TRUNCATE of the table (triggers made by the kit's shared migration qadam_0003).
 
 The row is appended after the view has answered, in a short transaction of its own that holds a fixed advisory
 lock (so the rows of one service form one chain): the answer's status is known then, and a slow view never holds

@@ -1,7 +1,8 @@
 """Databases: one per service, SQLAlchemy 2 engines and sessions, and the bus tables every service carries.
 
-The outbox and inbox tables live in their own MetaData (`bus_metadata`) so that each service's Alembic
-migrations include them beside its own tables, and the relay and consumer here can use them directly.
+The outbox, inbox, idempotency and audit tables live in their own MetaData (`bus_metadata`): the kit's shared
+migration branch (`qadam/migrations_shared`) makes them in every service's database, each service's Alembic check
+compares them beside its own tables, and the relay and consumer here use them directly.
 """
 
 from __future__ import annotations
@@ -96,47 +97,9 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_user_id", "user_id", "at"),
 )
 
+# The channel the outbox's trigger NOTIFYs at each commit of new rows (the trigger is the shared migration
+# qadam_0001's, which carries this name frozen): the relay LISTENs on it.
 OUTBOX_CHANNEL = "qadam_outbox"
-
-
-def notify_trigger_sql(table: str, channel: str) -> tuple[str, str]:
-    """(create, drop) SQL for a statement trigger that NOTIFYs `channel` when rows are inserted.
-
-    The NOTIFY is delivered at commit, so a listener wakes exactly when new rows become visible.
-    """
-    function = f"qadam_notify_{table}"
-    create = f"""
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('{channel}', '');
-  RETURN NULL;
-END $$;
-CREATE TRIGGER {table}_notify AFTER INSERT ON {table}
-  FOR EACH STATEMENT EXECUTE FUNCTION {function}();
-"""
-    drop = f"DROP TRIGGER IF EXISTS {table}_notify ON {table}; DROP FUNCTION IF EXISTS {function}();"
-    return create, drop
-
-
-def append_only_trigger_sql(table: str) -> tuple[str, str]:
-    """(create, drop) SQL for triggers that refuse every UPDATE, DELETE and TRUNCATE of `table`.
-
-    Only a superuser (or the table's owner) can switch them off, and the audit chain shows what was done then.
-    """
-    function = f"qadam_append_only_{table}"
-    create = f"""
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION '% is append-only: % is refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
-END $$;
-CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-  FOR EACH ROW EXECUTE FUNCTION {function}();
-CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
-  FOR EACH STATEMENT EXECUTE FUNCTION {function}();
-"""
-    drop = (f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}; DROP TRIGGER IF EXISTS {table}_append_only ON {table}; "
-            f"DROP FUNCTION IF EXISTS {function}();")
-    return create, drop
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -46,7 +46,7 @@ def test_an_existing_database_gets_the_new_rules_and_her_reports_redacted_in_wha
                               "VALUES (:e, 'low', 'high', now(), :cause, ARRAY[CAST(:f AS uuid)])"),
                       {"e": enrolment, "cause": f"incident {kind}", "f": fid})
 
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")  # the service's own head and the shared branch's
 
     with engine.connect() as c:
         flags = {r.id: r for r in c.execute(sa.text("SELECT id, rule_id, reasons, evidence, source FROM flag"))}

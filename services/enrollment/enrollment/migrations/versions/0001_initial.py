@@ -6,17 +6,17 @@ Create Date: 2026-11-23
 """
 import sqlalchemy as sa
 from alembic import op
-from qadam.migrations import create_bus_tables_v1, drop_bus_tables_v1
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
+branch_labels = ('enrollment',)  # `enrollment@head`: this service's own head, beside the shared branch's (`qadam@head`)
+depends_on = 'qadam_0001'  # the outbox and the inbox
 
 
+# The outbox and inbox this revision used to create are the kit's shared branch now (qadam_0001, which this
+# revision depends on); a database migrated before keeps the tables this revision made then.
 def upgrade() -> None:
-    create_bus_tables_v1(op)
     op.execute(sa.schema.CreateSequence(sa.Sequence("participant_number_seq", start=1)))
     op.create_table('participant',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -85,7 +85,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_bus_tables_v1(op)
     op.execute(sa.schema.DropSequence(sa.Sequence("participant_number_seq")))
     op.drop_index(op.f('ix_enrolment_psychologist_id'), table_name='enrolment')
     op.drop_index(op.f('ix_enrolment_participant_id'), table_name='enrolment')

@@ -5,18 +5,100 @@ Revises: 0001
 Create Date: 2026-11-23 12:05:38.145156
 """
 import json
+import re
+import unicodedata
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from enrollment.domain import name_key
-from enrollment.domain.programmes import TEMPLATES
 from sqlalchemy.dialects import postgresql
 
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
+
+# Frozen here: the name folding (qadam.names.fold, which enrollment.domain.name_key calls) and the two programme
+# templates (enrollment.domain.programmes), exactly as this revision used them when it still imported them, so that
+# a later change to either cannot change what this revision does. (0006 folds every name again with its own copy.)
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "j", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "x", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya", "ў": "o", "қ": "q", "ғ": "g", "ҳ": "h", "һ": "h", "ң": "n", "ә": "a",
+    "ө": "o", "ү": "u", "ұ": "u", "і": "i",
+}
+_DROP = dict.fromkeys(map(ord, "ʻʼ'`‘’ʹ´"), None)
+_E_SOUNDED_YE = re.compile(r"(?<![^\Waeiou])e")
+
+
+def _fold(text: str) -> str:
+    text = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    latin = "".join(_CYRILLIC.get(ch, ch) for ch in text)
+    decomposed = unicodedata.normalize("NFKD", latin.replace("ı", "i"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _E_SOUNDED_YE.sub("ye", plain.translate(_DROP).replace("kh", "x").replace("w", "o"))
+
+
+def _curriculum(topics: list[str], *, exit_review_last: bool = False) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = [{"number": i + 1, "topic": topic} for i, topic in enumerate(topics)]
+    if exit_review_last:
+        items[-1]["exit_review"] = True
+    return items
+
+
+TEMPLATES: tuple[dict[str, Any], ...] = (
+    {
+        "key": "statutory",
+        "name": "Statutory correction programme (Uzbekistan)",
+        "description": ("The programme written into a protection order since Resolution No. 441 (2025): an individual "
+                        "plan agreed with the Inson centre within two working days of the order, about a month of "
+                        "psychological correction. One unexcused absence: the psychologist calls within 48 hours; "
+                        "two: the inspector is alerted. Completion at 75% attendance or more plus an exit review."),
+        "curriculum": _curriculum([
+            "Intake and individual plan", "Responsibility for violence", "Anger and stress: recognising the signs",
+            "Power and control in the family", "Effects of violence on women and children",
+            "Communication without violence", "Alcohol, drugs and violence", "Exit review and safety plan"],
+            exit_review_last=True),
+        "sessions_per_week": 2,
+        "session_minutes": 90,
+        "completion_attendance_percent": 75,
+        "max_unexcused_absences": 2,
+        "max_consecutive_absences": 2,
+        "makeup_sessions_count": True,
+        "follow_up_months": 3,
+        "review_at_session": None,
+        "group_size_min": 1,
+        "group_size_max": 12,
+        "facilitators_per_group": 1,
+    },
+    {
+        "key": "extended_group",
+        "name": "Extended group programme",
+        "description": ("24 weekly two-hour group sessions for 8-12 men with two facilitators, reviewed at session "
+                        "12. Three unexcused absences in all, or two in a row, propose exit."),
+        "curriculum": _curriculum([
+            "Welcome and group agreement", "What counts as violence", "Responsibility and excuses",
+            "Power and control", "Jealousy and controlling behaviour", "Anger: body signals and time-out",
+            "Stress, work and money", "Alcohol and drugs", "Respectful communication", "Listening",
+            "Conflict without violence", "Mid-programme review", "Effects on children", "Fathering",
+            "Women's rights and the law", "Protection orders and what they require", "Sexual respect",
+            "Family and in-laws", "Separation and divorce without violence", "Relapse: warning signs",
+            "Making amends", "Safety and future plans", "Looking back", "Closing review"]),
+        "sessions_per_week": 1,
+        "session_minutes": 120,
+        "completion_attendance_percent": 85,
+        "max_unexcused_absences": 2,
+        "max_consecutive_absences": 1,
+        "makeup_sessions_count": False,
+        "follow_up_months": 6,
+        "review_at_session": 12,
+        "group_size_min": 8,
+        "group_size_max": 12,
+        "facilitators_per_group": 2,
+    },
+)
 
 
 def upgrade() -> None:
@@ -145,12 +227,12 @@ def _backfill() -> None:
                "FROM cohort c WHERE c.id = e.cohort_id")
     conn = op.get_bind()
     for pid, full_name in conn.execute(sa.text("SELECT id, full_name FROM participant")).all():
-        conn.execute(sa.text("UPDATE participant SET name_key = :k WHERE id = :i"), {"k": name_key(full_name), "i": pid})
+        conn.execute(sa.text("UPDATE participant SET name_key = :k WHERE id = :i"), {"k": _fold(full_name), "i": pid})
 
 
 def _ship_templates() -> None:
     conn = op.get_bind()
-    for t in TEMPLATES.values():
+    for t in TEMPLATES:
         row = {k: v for k, v in t.items() if k != "key"}
         pid = uuid.uuid4()
         conn.execute(sa.text(

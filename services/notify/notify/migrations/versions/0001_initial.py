@@ -6,17 +6,30 @@ Create Date: 2026-11-23
 """
 import sqlalchemy as sa
 from alembic import op
-from qadam.migrations import create_bus_tables_v1, create_notify_trigger, drop_bus_tables_v1, drop_notify_trigger
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
+branch_labels = ('notify',)  # `notify@head`: this service's own head, beside the shared branch's (`qadam@head`)
+depends_on = 'qadam_0001'  # the outbox and the inbox
+
+# Frozen here as qadam.db.notify_trigger_sql("delivery", "qadam_delivery") wrote it when this revision called it: the
+# sender wakes at the commit of new deliveries.
+CREATE_DELIVERY_NOTIFY = """
+CREATE OR REPLACE FUNCTION qadam_notify_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('qadam_delivery', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER delivery_notify AFTER INSERT ON delivery
+  FOR EACH STATEMENT EXECUTE FUNCTION qadam_notify_delivery();
+"""
+DROP_DELIVERY_NOTIFY = "DROP TRIGGER IF EXISTS delivery_notify ON delivery; DROP FUNCTION IF EXISTS qadam_notify_delivery();"
 
 
+# The outbox and inbox this revision used to create are the kit's shared branch now (qadam_0001, which this
+# revision depends on); a database migrated before keeps the tables this revision made then.
 def upgrade() -> None:
-    create_bus_tables_v1(op)
     op.create_table('contact',
     sa.Column('user_id', sa.String(length=100), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=True),
@@ -81,12 +94,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_attempt'))
     )
     op.create_index(op.f('ix_delivery_attempt_delivery_id'), 'delivery_attempt', ['delivery_id'], unique=False)
-    create_notify_trigger(op, "delivery", "qadam_delivery")
+    op.execute(CREATE_DELIVERY_NOTIFY)
 
 
 def downgrade() -> None:
-    drop_notify_trigger(op, "delivery", "qadam_delivery")
-    drop_bus_tables_v1(op)
+    op.execute(DROP_DELIVERY_NOTIFY)
     op.drop_index(op.f('ix_delivery_attempt_delivery_id'), table_name='delivery_attempt')
     op.drop_table('delivery_attempt')
     op.drop_index('ix_delivery_pending', table_name='delivery', postgresql_where=sa.text("status = 'pending'"))

@@ -6,17 +6,17 @@ Create Date: 2026-11-23
 """
 import sqlalchemy as sa
 from alembic import op
-from qadam.migrations import create_bus_tables_v1, drop_bus_tables_v1
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
+branch_labels = ('risk',)  # `risk@head`: this service's own head, beside the shared branch's (`qadam@head`)
+depends_on = 'qadam_0001'  # the outbox and the inbox
 
 
+# The outbox and inbox this revision used to create are the kit's shared branch now (qadam_0001, which this
+# revision depends on); a database migrated before keeps the tables this revision made then.
 def upgrade() -> None:
-    create_bus_tables_v1(op)
     op.create_table('attendance_fact',
     sa.Column('enrolment_id', sa.Uuid(), nullable=False),
     sa.Column('session_id', sa.Uuid(), nullable=False),
@@ -59,7 +59,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_bus_tables_v1(op)
     op.drop_index(op.f('ix_flag_enrolment_id'), table_name='flag')
     op.drop_table('flag')
     op.drop_table('enrolment_view')

@@ -6,7 +6,6 @@ Revises: 0003
 Create Date: 2026-11-30 23:05:20.514289
 """
 import json
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -122,12 +121,11 @@ def upgrade() -> None:
     # flags raised before: the sessions of their run are the facts they read
     op.execute("UPDATE flag SET fact_ids = ARRAY(SELECT jsonb_array_elements_text(evidence->'session_ids')) "
                "WHERE evidence ? 'session_ids'")
-    defaults = Path(__file__).resolve().parents[2] / "defaults"
     op.bulk_insert(sa.table('rule_set', sa.column('version', sa.Integer), sa.column('rules', postgresql.JSONB),
                             sa.column('note', sa.Text), sa.column('created_by', sa.String)),
                    [{"version": 1, "rules": json.loads(RULES_V1),
                      "note": "The rules Qadam ships (DOMAIN.md: red and amber signs).", "created_by": "qadam"}])
-    instrument = json.loads((defaults / "instrument.json").read_text())
+    instrument = json.loads(INSTRUMENT_V1)
     op.bulk_insert(sa.table('instrument', sa.column('id', sa.String), sa.column('version', sa.Integer),
                             sa.column('region', sa.String), sa.column('definition', postgresql.JSONB),
                             sa.column('created_by', sa.String)),
@@ -250,4 +248,287 @@ RULES_V1 = r"""
    "description": "Risk changes during a programme: assess at intake and again at intervals.",
    "params": {"first_within_days": 14, "every_days": 28}}
 ]
+"""
+
+
+# The intake instrument Qadam shipped as version 1, frozen here as defaults/instrument.json read when this was
+# written: that file may move on (a new version of the instrument is a row of its own, added by a later revision).
+INSTRUMENT_V1 = r"""
+{
+ "id": "qadam-intake",
+ "name": "Qadam intake risk screen",
+ "note": "Written for Qadam from the published categories of risk factors; not the text of any copyrighted instrument. Decision support, not a prediction.",
+ "items": [
+  {
+   "id": "prior_domestic_violence",
+   "category": "history",
+   "text": {
+    "en": "Records show violence against a partner or family member before the incident behind this order.",
+    "ru": "По учётам было насилие в отношении партнёрши или члена семьи до случая, по которому выдан ордер.",
+    "uz-Latn": "Hisobotlarga koʻra, ushbu order berilgan voqeagacha ham turmush oʻrtogʻi yoki oila aʼzosiga nisbatan zoʻravonlik boʻlgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "prior_other_violence",
+   "category": "history",
+   "text": {
+    "en": "Records show violence against someone outside the family.",
+    "ru": "По учётам было насилие в отношении людей вне семьи.",
+    "uz-Latn": "Hisobotlarga koʻra, oiladan tashqaridagi odamlarga nisbatan zoʻravonlik boʻlgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "prior_custody",
+   "category": "history",
+   "text": {
+    "en": "He has been held in custody or imprisoned before (arrest, detention or a sentence).",
+    "ru": "Ранее он содержался под стражей или отбывал наказание (арест, задержание, срок).",
+    "uz-Latn": "U ilgari qamoqda yoki hibsda boʻlgan (qamoq, ushlab turish yoki jazo muddati)."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "prior_breach",
+   "category": "history",
+   "text": {
+    "en": "He has broken a protection order, bail or other conditions before.",
+    "ru": "Ранее он нарушал охранный ордер, залог или другие условия.",
+    "uz-Latn": "U ilgari himoya orderi, garov yoki boshqa shartlarni buzgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "threat_at_incident",
+   "category": "index incident",
+   "text": {
+    "en": "At the incident behind this order he threatened to harm or kill someone.",
+    "ru": "Во время случая, по которому выдан ордер, он угрожал причинить вред или убить.",
+    "uz-Latn": "Order berilgan voqeada u kimgadir zarar yetkazish yoki oʻldirish bilan tahdid qilgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "confinement_at_incident",
+   "category": "index incident",
+   "text": {
+    "en": "At that incident he held her against her will or stopped her from leaving.",
+    "ru": "Во время этого случая он удерживал её против воли или не давал уйти.",
+    "uz-Latn": "Oʻsha voqeada u ayolni irodasiga qarshi ushlab turgan yoki ketishiga yoʻl qoʻymagan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "victim_fear",
+   "category": "her account",
+   "text": {
+    "en": "She says she is afraid he will hurt her again.",
+    "ru": "Она говорит, что боится, что он снова причинит ей вред.",
+    "uz-Latn": "Ayol u yana zarar yetkazishidan qoʻrqishini aytadi."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "children_in_home",
+   "category": "household",
+   "text": {
+    "en": "Children live in the household (hers, his or theirs).",
+    "ru": "В семье живут дети (её, его или общие).",
+    "uz-Latn": "Xonadonda bolalar yashaydi (ayolning, erkakning yoki umumiy)."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "her_child_from_before",
+   "category": "household",
+   "text": {
+    "en": "She has a child from an earlier relationship.",
+    "ru": "У неё есть ребёнок от прежних отношений.",
+    "uz-Latn": "Ayolning oldingi munosabatlardan farzandi bor."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "violence_to_others_in_home",
+   "category": "history",
+   "text": {
+    "en": "He has been violent to children or other people in the household.",
+    "ru": "Он применял насилие к детям или другим членам семьи.",
+    "uz-Latn": "U bolalarga yoki xonadondagi boshqa odamlarga nisbatan zoʻravonlik qilgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "substance_misuse",
+   "category": "dynamic",
+   "text": {
+    "en": "He misuses alcohol or drugs, or was intoxicated at the incident.",
+    "ru": "Он злоупотребляет алкоголем или наркотиками, или был в состоянии опьянения во время случая.",
+    "uz-Latn": "U spirtli ichimlik yoki giyohvand moddalarni suisteʼmol qiladi yoki voqea paytida mast boʻlgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "assault_in_pregnancy",
+   "category": "history",
+   "text": {
+    "en": "He has assaulted her while she was pregnant.",
+    "ru": "Он нападал на неё во время беременности.",
+    "uz-Latn": "U ayolga homiladorlik paytida hujum qilgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  },
+  {
+   "id": "barriers_to_support",
+   "category": "her situation",
+   "text": {
+    "en": "She has barriers to getting help: no phone or transport, lives far away, depends on him for money, or is cut off from family.",
+    "ru": "Ей трудно получить помощь: нет телефона или транспорта, живёт далеко, зависит от него материально или отрезана от родных.",
+    "uz-Latn": "Ayolning yordam olishi qiyin: telefoni yoki transporti yoʻq, uzoqda yashaydi, moddiy jihatdan unga qaram yoki oilasidan ajratilgan."
+   },
+   "answers": [
+    {
+     "value": "yes",
+     "weight": 1
+    },
+    {
+     "value": "no",
+     "weight": 0
+    }
+   ]
+  }
+ ],
+ "max_unknown": 4,
+ "bands": [
+  {
+   "name": "low",
+   "min_score": 0,
+   "level": "low"
+  },
+  {
+   "name": "medium",
+   "min_score": 2,
+   "level": "medium"
+  },
+  {
+   "name": "high",
+   "min_score": 4,
+   "level": "high"
+  },
+  {
+   "name": "very high",
+   "min_score": 7,
+   "level": "critical"
+  }
+ ]
+}
 """

@@ -1,21 +1,22 @@
 """audit log: every read and write of the API, append-only and hash-chained
 
+Kept under its revision id so that databases migrated before stay on their history; what it created is the kit's shared
+branch now (qadam_0003, which this revision depends on), made there only where it is absent.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01
 """
-from alembic import op
-from qadam.migrations import create_audit_table_v1, drop_audit_table_v1
 
 revision = '0010'
 down_revision = '0009'
 branch_labels = None
-depends_on = None
+depends_on = 'qadam_0003'  # the audit log
 
 
 def upgrade() -> None:
-    create_audit_table_v1(op)
+    pass  # the table is the shared branch's (qadam_0003)
 
 
 def downgrade() -> None:
-    drop_audit_table_v1(op)
+    pass  # the table is the shared branch's: it goes with a downgrade of that branch, not of this service
