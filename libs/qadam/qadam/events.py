@@ -286,3 +286,11 @@ class Catalog:
             causation_id=envelope["causation_id"],
             data=data,
         )
+
+
+def delivered(event: E, *, correlation_id: str = "test", causation_id: str | None = None) -> Event[E]:
+    """`event` as a consumer receives it: enveloped, sent as JSON and read back through its schema (for tests, and
+    for tools that hand an event to a handler without the broker)."""
+    envelope = envelope_of(event, correlation_id=correlation_id, causation_id=causation_id)
+    received: Event[E] = Catalog((type(event),)).parse(json.dumps(envelope))
+    return received

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
+from qadam.events import envelope_of
+from qadam_contracts.sessions import AttendanceRecorded
 from qadam.db import make_engine, make_session_factory
 from qadam.inbox import Consumer, Outcome, TransientError
 from qadam.replay import replay_parked
@@ -36,8 +37,7 @@ def attendance_event(**data_overrides) -> dict:
             "enrolment_id": uuid.uuid4(), "participant_code": CODE, "session_number": 3, "scheduled_at": now,
             "status": "unexcused", "excuse_reason": None, "recorded_by": "psy-1", "recorded_at": now}
     data.update(data_overrides)
-    return catalog.build("sessions.attendance.recorded", data, producer="sessions", correlation_id="corr-inbox",
-                         causation_id=None)
+    return envelope_of(AttendanceRecorded(**data), correlation_id="corr-inbox", causation_id=None)
 
 
 class Harness:

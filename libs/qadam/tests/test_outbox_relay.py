@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
+from qadam.events import envelope_of
+from qadam_contracts.sessions import AttendanceRecorded
 from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
@@ -167,8 +168,7 @@ def test_relay_reconnects_after_the_broker_drops_its_connection(sessions_db):
 
 def test_a_row_the_broker_refuses_holds_back_only_itself(sessions_db):
     settings, engine, factory = sessions_db
-    envelope = catalog.build("sessions.attendance.recorded", attendance(), producer="sessions", correlation_id="c",
-                             causation_id=None)
+    envelope = envelope_of(AttendanceRecorded(**attendance()), correlation_id="c", causation_id=None)
     stray = uuid.UUID(envelope["id"])
     with engine.begin() as c:  # e.g. an event type deployed before any consumer binds it
         c.execute(sa.insert(outbox).values(id=stray, exchange="sessions.events", routing_key="sessions.nobody.listens",

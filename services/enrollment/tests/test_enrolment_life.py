@@ -692,14 +692,14 @@ def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a
 
 def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[str]) -> list:
     """The marks as sessions publishes them (through the contract), the last one carrying `signs_of_last`."""
-    from qadam.contracts import catalog
+    from qadam.events import envelope_of
+    from qadam_contracts.sessions import AttendanceRecorded
     events = []
     for n, mark in enumerate(marks_for(enrolment, statuses), 1):
         data = {**mark, "mark_id": uuid.uuid4(), "cohort_id": uuid.UUID(enrolment["cohort_id"]),
                 "participant_code": enrolment["participant_code"], "recorded_by": "psy-1",
                 "warning_signs": signs_of_last if n == len(statuses) else []}
-        built = catalog.build("sessions.attendance.recorded", data, producer="sessions", correlation_id="c",
-                              causation_id=None)
+        built = envelope_of(AttendanceRecorded(**data), correlation_id="c", causation_id=None)
         events.append(catalog.parse(built))
     return events
 

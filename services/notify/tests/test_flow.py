@@ -12,7 +12,11 @@ import sqlalchemy as sa
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
 from notify.timers import _supervisors_above, escalate_due, send_digests
-from qadam.contracts import catalog
+from qadam.events import delivered
+from qadam_contracts.catalog import catalog
+from qadam_contracts.enrollment import EnrolmentStatusChanged, SupportWorkerChanged
+from qadam_contracts.portal import UserChanged
+from qadam_contracts.risk import FlagAcknowledged, FlagRaised, LevelChanged
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
 from qadam.web import PAGE_HEADERS
@@ -48,18 +52,16 @@ def user_event(user_id: str, role: str, version: int = 1, **fields):
     data = {"user_id": user_id, "role": role, "region": REGION, "district": DISTRICT, "language": "uz-Latn",
             "email": f"{user_id}@iiv.uz", "phone": None, "telegram_chat_id": None, "supervisor_id": None,
             "quiet_hours": None, "active": True, "version": version} | fields
-    return catalog.parse(catalog.build("portal.user.changed", data, producer="portal", correlation_id="c",
-                                       causation_id=None))
+    return delivered(UserChanged(**data))
 
 
 def flag_event(who: dict[str, str], level: str = "critical", flag_id: uuid.UUID | None = None, **extra):
-    return catalog.parse(catalog.build("risk.flag.raised", {
+    return delivered(FlagRaised(**{
         "flag_id": flag_id or uuid.uuid4(), "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-004321",
         "rule_id": "incident.order_breach", "rule_version": 1, "level": level,
         "reasons": ["Incident reported by the prevention inspector: breach of the protection order on 2026-11-29."],
         "evidence": {}, "region": REGION, "district": DISTRICT, "inspector_id": who["inspector"],
-        "psychologist_id": who["psychologist"], "raised_at": datetime.now(UTC)} | extra,
-        producer="risk", correlation_id="c", causation_id=None))
+        "psychologist_id": who["psychologist"], "raised_at": datetime.now(UTC)} | extra))
 
 
 def deliver(settings, factory, *events) -> None:
@@ -315,11 +317,11 @@ def test_a_rise_to_high_tells_her_support_worker_and_is_never_escalated_to_perpe
     directory(settings, factory, who)
     deliver(settings, factory, user_event(who["support"], "support_worker"))
     flag = uuid.uuid4()
-    rise = catalog.parse(catalog.build("risk.level.changed", {
+    rise = delivered(LevelChanged(**{
         "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-004321", "from_level": "medium", "level": "critical",
         "version": 2, "changed_at": datetime.now(UTC), "cause": "incident", "flag_ids": [flag], "region": REGION,
         "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
-        "victim_support_worker_id": who["support"]}, producer="risk", correlation_id="c", causation_id=None))
+        "victim_support_worker_id": who["support"]}))
     deliver(settings, factory, rise, flag_event(who, flag_id=flag))
     # she acknowledges her notice; the inspector and psychologist do not acknowledge the flag
     with engine.begin() as c:
@@ -391,10 +393,9 @@ def test_acknowledging_an_alert_tells_risk_and_a_co_recipient_acting_in_risk_sto
     assert [tuple(r) for r in told] == [(who["inspector"], "api")]
 
     def handled_in_risk(by: str):
-        return catalog.parse(catalog.build("risk.flag.acknowledged", {
+        return delivered(FlagAcknowledged(**{
             "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
-            "participant_code": "P-2026-004321", "by": by, "at": datetime.now(UTC)},
-            producer="risk", correlation_id="c", causation_id=None))
+            "participant_code": "P-2026-004321", "by": by, "at": datetime.now(UTC)}))
 
     # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his keeps waiting
     deliver(settings, factory, handled_in_risk(who["psychologist"]))
@@ -609,7 +610,7 @@ def order_event(kind: str, who: dict[str, str], order: uuid.UUID, enrolment: uui
     data = {"order_id": order, "participant_code": "P-2026-004321", "enrolment_ids": [enrolment], "region": REGION,
             "district": DISTRICT, "issued_by": who["inspector"], "issued_on": datetime.now(UTC).date(),
             "expires_on": datetime.now(UTC).date() + timedelta(days=30)} | extra
-    return catalog.parse(catalog.build(kind, data, producer="enrollment", correlation_id="c", causation_id=None))
+    return delivered(catalog.latest(kind)(**data))
 
 
 def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders_in_her_language_and_nothing_else(
@@ -620,12 +621,12 @@ def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders
     directory(settings, factory, who)
     deliver(settings, factory, user_event(who["support"], "support_worker", language="ru", phone="+998907770000"))
     enrolment, order = uuid.uuid4(), uuid.uuid4()
-    status = catalog.parse(catalog.build("enrollment.status.changed", {
+    status = delivered(EnrolmentStatusChanged(**{
         "enrolment_id": enrolment, "participant_code": "P-2026-004321", "cohort_id": uuid.uuid4(), "region": REGION,
         "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
         "action": "exit", "from_status": "active", "status": "exited", "reason": "non_compliance",
         "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "victim_support_worker_id": who["support"],
-        "version": 5}, producer="enrollment", correlation_id="c", causation_id=None))
+        "version": 5}))
     events = [
         flag_event(who, enrolment_id=enrolment, victim_support_worker_id=who["support"], rule_id="consecutive_absences",
                    reasons=["3 unexcused absences in a row: sessions 4, 5 and 6."]),
@@ -657,12 +658,11 @@ def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders
 
 def support_worker_changed(who: dict[str, str], enrolment: uuid.UUID, worker: str | None, previous: str | None,
                            version: int, code: str = "P-2026-004321"):
-    return catalog.parse(catalog.build("enrollment.support_worker.changed", {
+    return delivered(SupportWorkerChanged(**{
         "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": REGION,
         "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
         "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
-        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "version": version},
-        producer="enrollment", correlation_id="c", causation_id=None))
+        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "version": version}))
 
 
 def test_a_support_worker_linked_after_referral_hears_of_his_order_and_one_removed_does_not(notify_db, fakes):
@@ -716,12 +716,12 @@ def test_an_order_issued_naming_one_support_worker_tells_the_one_who_replaced_he
 
 def status_changed(who: dict[str, str], enrolment: uuid.UUID, code: str, status: str, worker: str | None,
                    version: int, reason: str | None = None):
-    return catalog.parse(catalog.build("enrollment.status.changed", {
+    return delivered(EnrolmentStatusChanged(**{
         "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": REGION,
         "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
         "action": status, "from_status": "active", "status": status, "reason": reason,
         "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "victim_support_worker_id": worker,
-        "version": version}, producer="enrollment", correlation_id="c", causation_id=None))
+        "version": version}))
 
 
 def test_her_support_worker_hears_his_order_ended_while_he_is_in_follow_up_with_no_enrolment_open(notify_db, fakes):
@@ -818,10 +818,9 @@ def test_a_flag_that_joins_an_acknowledged_episode_alert_is_an_alert_of_its_own_
 
 
 def flag_handled(flag, by: str):
-    return catalog.parse(catalog.build("risk.flag.acknowledged", {
+    return delivered(FlagAcknowledged(**{
         "flag_id": flag.data["flag_id"], "enrolment_id": flag.data["enrolment_id"],
-        "participant_code": flag.data["participant_code"], "by": by, "at": datetime.now(UTC)},
-        producer="risk", correlation_id="c", causation_id=None))
+        "participant_code": flag.data["participant_code"], "by": by, "at": datetime.now(UTC)}))
 
 
 def test_acting_in_risk_on_one_flag_of_an_episode_leaves_the_alert_waiting_and_its_chain_going(notify_db, fakes):

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from notify.handlers import handlers
-from qadam.contracts import catalog
+from qadam.events import delivered
+from qadam_contracts.risk import FlagRaised, LevelChanged
 from qadam.db import make_engine, make_session_factory, transaction
 
 
 def level_changed(enrolment: uuid.UUID, from_level: str, level: str, version: int, support_worker: str | None):
-    return catalog.parse(catalog.build("risk.level.changed", {
+    return delivered(LevelChanged(**{
         "enrolment_id": enrolment, "participant_code": "P-2026-000777", "from_level": from_level, "level": level,
         "version": version, "changed_at": datetime.now(UTC), "cause": "incident order_breach",
         "flag_ids": [uuid.uuid4()] if level != "low" else [], "region": "Buxoro viloyati", "district": "Gʻijduvon",
-        "inspector_id": "insp-n", "psychologist_id": "psy-n", "victim_support_worker_id": support_worker},
-        producer="risk", correlation_id="c", causation_id=None))
+        "inspector_id": "insp-n", "psychologist_id": "psy-n", "victim_support_worker_id": support_worker}))
 
 
 def test_her_support_worker_is_told_once_when_his_risk_rises_and_not_when_it_falls(stack):
@@ -54,12 +54,11 @@ def test_a_rise_that_arrives_after_a_later_fall_tells_nobody(stack):
 
 
 def flag_raised(flag: uuid.UUID, episode: uuid.UUID, level: str, reason: str):
-    return catalog.parse(catalog.build("risk.flag.raised", {
+    return delivered(FlagRaised(**{
         "flag_id": flag, "enrolment_id": uuid.UUID(int=7), "participant_code": "P-2026-000778",
         "rule_id": "consecutive_absences", "rule_version": 1, "level": level, "reasons": [reason], "evidence": {},
         "region": "Buxoro viloyati", "district": "Gʻijduvon", "inspector_id": f"insp-{episode.hex[:6]}",
-        "psychologist_id": f"psy-{episode.hex[:6]}", "raised_at": datetime.now(UTC), "episode_id": episode},
-        producer="risk", correlation_id="c", causation_id=None))
+        "psychologist_id": f"psy-{episode.hex[:6]}", "raised_at": datetime.now(UTC), "episode_id": episode}))
 
 
 def test_flags_of_one_episode_make_one_notification_per_person_with_every_reason_and_the_highest_level(stack):

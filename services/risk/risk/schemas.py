@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam.contracts import FLAG_LEVELS
+from qadam_contracts.vocabulary import FLAG_LEVELS
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 

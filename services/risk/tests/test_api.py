@@ -108,18 +108,23 @@ def test_a_transferred_enrolments_flags_move_to_the_district_that_now_answers_fo
                                                                                       token, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+
+    from qadam_contracts.catalog import catalog
+
+    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
+
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, _ = risk_db
     enrolment = enrol()
     client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
         "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
-    moved = catalog.parse(catalog.build("enrollment.transferred", {
+    moved = delivered(EnrolmentTransferred(**{
         "enrolment_id": enrolment, "participant_code": client.get(f"/enrolments/{enrolment}/risk", headers=who(
             "inspector")).get_json()["participant_code"], "cohort_id": uuid.uuid4(), "from_cohort_id": uuid.uuid4(),
         "region": "Xorazm viloyati", "district": "Xiva", "inspector_id": "insp-x", "psychologist_id": "psy-x",
-        "status": "active", "transferred_at": datetime.now(UTC), "version": 3},
-        producer="enrollment", correlation_id="c", causation_id=None))
+        "status": "active", "transferred_at": datetime.now(UTC), "version": 3}))
     deliver(settings, factory, [moved])
     assert client.get(f"/flags?enrolment_id={enrolment}", headers=who("other_inspector")).get_json()["total"] == 1
     urganch = bearer(token("insp-u2", "inspector", **URGANCH))
@@ -346,7 +351,13 @@ def _requested(factory) -> uuid.UUID:
 def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client, who, enrol, risk_db, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+
+    from qadam_contracts.catalog import catalog
+
+    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
+
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -355,11 +366,10 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
 
     def acknowledged(user: str) -> object:
-        return catalog.parse(catalog.build("notify.alert.acknowledged", {
+        return delivered(AlertAcknowledged(**{
             "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
             "participant_code": flag["participant_code"], "user_id": user, "responsibility": "inspector",
-            "acknowledged_at": datetime.now(UTC), "via": "link"}, producer="notify", correlation_id="c",
-            causation_id=None))
+            "acknowledged_at": datetime.now(UTC), "via": "link"}))
 
     deliver(settings, factory, [acknowledged("insp-r"), acknowledged("psy-r")])  # the second changes nothing
     seen = client.get(f"/flags/{flag['id']}", headers=who("inspector")).get_json()
@@ -371,7 +381,13 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
                                                                                           risk_db, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+
+    from qadam_contracts.catalog import catalog
+
+    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
+
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -380,10 +396,10 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     first = datetime.now(UTC)
     # his psychologist acknowledged her alert in notify: the flag is hers, her own press here tells notify nothing new
-    deliver(settings, factory, [catalog.parse(catalog.build("notify.alert.acknowledged", {
+    deliver(settings, factory, [delivered(AlertAcknowledged(**{
         "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
         "participant_code": flag["participant_code"], "user_id": "psy-r", "responsibility": "psychologist",
-        "acknowledged_at": first, "via": "link"}, producer="notify", correlation_id="c", causation_id=None))])
+        "acknowledged_at": first, "via": "link"}))])
     path = f"/flags/{flag['id']}/acknowledge"
     assert client.post(path, headers=who("psychologist")).status_code == 200
     assert outbox(engine, "risk.flag.acknowledged", enrolment) == []
@@ -405,7 +421,13 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
 def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who, enrol, risk_db, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+
+    from qadam_contracts.catalog import catalog
+
+    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
+
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -413,10 +435,10 @@ def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who
         "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("psychologist")).status_code == 200
-    late = catalog.parse(catalog.build("notify.alert.acknowledged", {
+    late = delivered(AlertAcknowledged(**{
         "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
         "participant_code": flag["participant_code"], "user_id": "insp-r", "responsibility": "inspector",
-        "acknowledged_at": datetime.now(UTC), "via": "api"}, producer="notify", correlation_id="c", causation_id=None))
+        "acknowledged_at": datetime.now(UTC), "via": "api"}))
     deliver(settings, factory, [late, late])
     # his own press in risk afterwards tells notify nothing it does not know
     assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("inspector")).status_code == 200
@@ -431,7 +453,10 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
                                                                                         deliver):
     """enrollment.participant.anonymised (retention): the sealed details of his incidents go, the incidents and
     their flags stay; another man's are untouched; delivered again, it changes nothing more."""
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.catalog import catalog
+    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     his, other = enrol(), enrol()
@@ -442,9 +467,8 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
     with engine.connect() as c:
         code = c.execute(sa.text("SELECT participant_code FROM enrolment_view WHERE enrolment_id = :e"),
                          {"e": his}).scalar_one()
-    anonymised = catalog.parse(catalog.build("enrollment.participant.anonymised", {
-        "participant_code": code, "enrolment_ids": [his], "anonymised_at": datetime.now(UTC)},
-        producer="enrollment", correlation_id="c", causation_id=None))
+    anonymised = delivered(ParticipantAnonymised(**{
+        "participant_code": code, "enrolment_ids": [his], "anonymised_at": datetime.now(UTC)}))
     deliver(settings, factory, [anonymised, anonymised])  # and delivered again: nothing more changes
     [gone] = client.get(f"/enrolments/{his}/incidents", headers=who("inspector")).get_json()["items"]
     [kept] = client.get(f"/enrolments/{other}/incidents", headers=who("inspector")).get_json()["items"]
@@ -458,14 +482,20 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
                                                                                         deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+
+    from qadam_contracts.catalog import catalog
+
+    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
+
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, _ = risk_db
     enrolment = enrol(support_worker="sw-r", absence_alerts={"unexcused": 2, "consecutive": 2})
     code = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()["participant_code"]
 
     def event(kind: str, data: dict, producer: str) -> object:
-        return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+        return delivered(catalog.latest(kind)(**data))
 
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
     marks = [event("sessions.attendance.recorded", {

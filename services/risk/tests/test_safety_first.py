@@ -7,11 +7,12 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from qadam.contracts import catalog
+from qadam.events import delivered
+from qadam_contracts.catalog import catalog
 
 
 def event(kind: str, data: dict, producer: str = "enrollment"):
-    return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+    return delivered(catalog.latest(kind)(**data))
 
 
 def raised(engine, enrolment) -> list[dict]:
