@@ -60,13 +60,13 @@ class Harness:
         self.thread = threading.Thread(target=self.consumer.run, daemon=True)
 
     def handle(self, session, event):
-        mark = str(event.data["mark_id"])
+        mark = str(event.data.mark_id)
         self.attempts[mark] = self.attempts.get(mark, 0) + 1
         failure = self.failures.get(mark)
         if failure is not None:
             raise failure
         session.execute(sa.text("INSERT INTO handled VALUES (:m, :k)"),
-                        {"m": event.id, "k": event.data["mark_id"]})
+                        {"m": event.id, "k": event.data.mark_id})
 
     def handled(self) -> list:
         with self.engine.connect() as c:
@@ -174,7 +174,7 @@ def test_stop_finishes_and_acks_the_message_in_hand_and_takes_no_more(risk_stack
     handle = h.handle
 
     def slow(session, event):
-        if str(event.data["mark_id"]) == str(held["data"]["mark_id"]):
+        if str(event.data.mark_id) == str(held["data"]["mark_id"]):
             in_hand.set()
             assert release.wait(30)
         handle(session, event)
