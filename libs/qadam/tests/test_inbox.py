@@ -26,7 +26,8 @@ from qadam.testing import (
     wait_until,
     worker_process,
 )
-from qadam.topology import SUBSCRIPTIONS
+from qadam_contracts.catalog import catalog
+from qadam_tools.system import subscriptions
 
 CODE = "P-2026-000007"
 
@@ -53,10 +54,9 @@ class Harness:
         declare_topology(self.settings)
         self.failures: dict[str, Exception] = {}
         self.stop = threading.Event()
-        others = {name: (lambda s, e: None) for name in SUBSCRIPTIONS["risk"]}  # risk's other events: no effect here
-        self.consumer = Consumer(self.settings, self.factory, {
-            **others, "sessions.attendance.recorded": self.handle,
-        }, self.stop)
+        others = {cls: (lambda s, e: None) for cls in subscriptions()["risk"]}  # risk's other events: no effect here
+        self.table = {**others, AttendanceRecorded: self.handle}
+        self.consumer = Consumer(self.settings, self.factory, self.table, self.stop, catalog=catalog)
         self.thread = threading.Thread(target=self.consumer.run, daemon=True)
 
     def handle(self, session, event):
@@ -196,7 +196,7 @@ def test_stop_finishes_and_acks_the_message_in_hand_and_takes_no_more(risk_stack
         wait_until(lambda: queue_depth(h.settings.amqp_url, "risk.incoming") == 2, what="the later two, ready")
         # the next consumer takes them, and the one handled before is not delivered again
         stop = threading.Event()
-        nxt = Consumer(h.settings, h.factory, h.consumer.handlers, stop)
+        nxt = Consumer(h.settings, h.factory, {**h.table, AttendanceRecorded: slow}, stop, catalog=catalog)
         thread = threading.Thread(target=nxt.run, daemon=True)
         thread.start()
         try:

@@ -27,7 +27,7 @@ from flask_babel import (
     get_locale,
     get_translations,
 )
-from qadam.contracts import LANGUAGES
+from qadam_contracts.vocabulary import LANGUAGES
 from qadam.log import get_logger
 
 log = get_logger(__name__)

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from portal.demo import DISTRICT, REGION
 from portal.testkit import csrf_of, new_client
-from qadam.contracts import LANGUAGES
+from qadam_contracts.vocabulary import LANGUAGES
 from qadam.testing import wait_until
 
 PASSWORD_SHOWN = re.compile(r'id="temporary-password">([^<]+)<')

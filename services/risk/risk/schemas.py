@@ -1,4 +1,5 @@
-"""Risk's request, response and filter schemas. The events it publishes are in qadam.contracts."""
+"""Risk's request, response and filter schemas.
+The events it publishes are in events.py (its contract: qadam_contracts.risk)."""
 
 from __future__ import annotations
 
