@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from qadam.testing import bearer
+from qadam_contracts.enrollment import AbsenceAlerts
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 
@@ -491,31 +492,31 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
     from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, _ = risk_db
-    enrolment = enrol(support_worker="sw-r", absence_alerts={"unexcused": 2, "consecutive": 2})
+    enrolment = enrol(support_worker="sw-r", absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2))
     code = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()["participant_code"]
 
-    def event(kind: type, data: dict, producer: str) -> object:
+    def event(kind: type, data: dict) -> object:
         return delivered(kind(**data))
 
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
     marks = [event(AttendanceRecorded, {
         "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
         "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
-        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)}, "sessions")
+        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)})
         for n, s in enumerate(["present", "present", "unexcused", "unexcused", "unexcused"], 1)]
     sign = event(WarningSignObserved, {
         "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
         "enrolment_id": enrolment, "participant_code": code, "session_number": 7, "sign": "threat_to_kill",
-        "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, "sessions")
+        "observed_by": "psy-r", "observed_at": datetime.now(UTC)})
     overdue = event(CallOverdue, {
         "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(),
         "session_id": uuid.uuid4(), "session_number": 4, "absence_on": date(2026, 10, 13),
-        "due_at": datetime(2026, 10, 15, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, "sessions")
+        "due_at": datetime(2026, 10, 15, 9, tzinfo=UTC), "psychologist_id": "psy-r"})
     proposal = event(ExitProposed, {
         "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": "Xorazm viloyati",
         "district": "Urganch", "inspector_id": "insp-r", "psychologist_id": "psy-r",
         "reasons": ["3 unexcused absences in all."], "unexcused_absences": 3, "consecutive_absences": 3,
-        "proposed_at": datetime.now(UTC)}, "enrollment")
+        "proposed_at": datetime.now(UTC)})
     deliver(settings, factory, [*marks, sign, overdue, proposal])
     staff = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     assert {"consecutive_absences", "unexcused_absences", "sign.threat_to_kill", "call.overdue",

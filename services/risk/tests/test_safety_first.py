@@ -14,7 +14,7 @@ from qadam_contracts.catalog import catalog
 from qadam_contracts.enrollment import AbsenceAlerts, EnrolmentTransferred, ExitProposed, OrderIssued, SupportWorkerChanged
 
 
-def event(kind: type, data: dict, producer: str = "enrollment"):
+def event(kind: type, data: dict):
     return delivered(kind(**data))
 
 
@@ -84,7 +84,7 @@ def test_an_overdue_call_raises_a_medium_flag_for_psychologist_and_inspector(ris
     overdue = event(CallOverdue, {
         "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": d.participant_code,
         "cohort_id": d.cohort_id, "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
-        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, producer="sessions")
+        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"})
     deliver(settings, factory, [enrolled, overdue, overdue])
     [flag] = raised(engine, enrolment)
     assert (flag["rule_id"], flag["level"]) == ("call.overdue", "medium")
@@ -100,10 +100,10 @@ def test_a_call_recorded_after_it_fell_overdue_resolves_its_flag_and_tells_notif
     overdue = event(CallOverdue, {
         "call_id": call_id, "enrolment_id": enrolment, "participant_code": d.participant_code,
         "cohort_id": d.cohort_id, "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
-        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, producer="sessions")
+        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"})
     recorded = event(CallRecorded, {
         "call_id": call_id, "enrolment_id": enrolment, "participant_code": d.participant_code, "outcome": "reached",
-        "called_at": datetime(2026, 10, 11, 10, tzinfo=UTC), "called_by": "psy-r"}, producer="sessions")
+        "called_at": datetime(2026, 10, 11, 10, tzinfo=UTC), "called_by": "psy-r"})
     deliver(settings, factory, [enrolled, overdue, recorded, recorded])
     [flag] = raised(engine, enrolment)
     with engine.connect() as c:
@@ -182,7 +182,7 @@ def test_a_warning_sign_typed_in_two_days_later_is_dated_at_its_session(risk_db,
         "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d.cohort_id,
         "enrolment_id": enrolment, "participant_code": d.participant_code, "session_number": 4,
         "sign": "weapon_access", "observed_by": "psy-r", "observed_at": session_at + timedelta(days=2),
-        "session_at": session_at}, producer="sessions")
+        "session_at": session_at})
     deliver(settings, factory, [enrolled, sign])
     [flag] = raised(engine, enrolment)
     assert flag["level"] == "critical"
@@ -233,7 +233,7 @@ def test_a_critical_sign_evaluated_with_an_exit_proposal_does_not_join_the_old_a
     sign = event(WarningSignObserved, {
         "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d.cohort_id,
         "enrolment_id": enrolment, "participant_code": d.participant_code, "session_number": 3,
-        "sign": "weapon_access", "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, producer="sessions")
+        "sign": "weapon_access", "observed_by": "psy-r", "observed_at": datetime.now(UTC)})
     # both facts known before one evaluation reads them (as a recompute, or a proposal racing a sign, would)
     with transaction(factory) as s:
         for e in (moved(enrolled, ExitProposed, 2), sign):
