@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from qadam.events import envelope_of
+from qadam.testing import declare_topology, publish_envelope, wait_until, worker_process
 from qadam_contracts.portal import UserChanged
 from qadam_contracts.risk import FlagRaised
-from qadam.testing import declare_topology, publish_envelope, wait_until, worker_process
 
 pytestmark = pytest.mark.e2e
 REGION, DISTRICT = "Navoiy viloyati", "Karmana"

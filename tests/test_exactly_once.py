@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from qadam.events import envelope_of
+from qadam.testing import declare_topology, publish_envelope, queue_depth, wait_until, worker_process
 from qadam_contracts.enrollment import Enrolled
 from qadam_contracts.risk import FlagRaised
-from qadam.testing import declare_topology, publish_envelope, queue_depth, wait_until, worker_process
 
 CODE = "P-2026-000042"
 

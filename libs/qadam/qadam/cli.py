@@ -68,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{service}: migrated {settings.database_url.rsplit('/', 1)[-1]}")
         return 0
     if args.command == "replay":
-        from .replay import replay_parked
-
         from qadam_tools.system import topology  # the system's topology: the cli moves to qadam_tools (helper kit)
+
+        from .replay import replay_parked
 
         moved = replay_parked(Settings.from_env(args.service), topology=topology(), limit=args.limit)
         print(f"{args.service}: {moved} parked message(s) returned to {args.service}.incoming")

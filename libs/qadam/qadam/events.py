@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -55,7 +55,7 @@ class EventData:
 
 
 E = TypeVar("E", bound=EventData)
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)  # an Event[AttendanceAmended] is an Event[AttendanceRecorded]
 
 _OPTIONS = "qadam"  # the key of `detail`'s options in a dataclass field's metadata
 
@@ -144,7 +144,7 @@ def schema_class(cls: type[EventData]) -> type[EventSchema]:
         return cls(**data)
 
     declared["make"] = ma.post_load(make)
-    made = EventSchema.from_dict(declared, name=cls.__name__)
+    made = cast(type[EventSchema], EventSchema.from_dict(declared, name=cls.__name__))
     _SCHEMA_CLASSES[cls] = made
     return made
 

@@ -13,8 +13,8 @@ import json
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pika

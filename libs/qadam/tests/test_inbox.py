@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from qadam.events import envelope_of
-from qadam_contracts.sessions import AttendanceRecorded
 from qadam.db import make_engine, make_session_factory
+from qadam.events import envelope_of
 from qadam.inbox import Consumer, Outcome, TransientError
 from qadam.replay import replay_parked
 from qadam.testing import (
@@ -27,6 +26,7 @@ from qadam.testing import (
     worker_process,
 )
 from qadam_contracts.catalog import catalog
+from qadam_contracts.sessions import AttendanceRecorded
 from qadam_tools.system import subscriptions
 
 CODE = "P-2026-000007"

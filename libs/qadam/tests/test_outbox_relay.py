@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from qadam.events import envelope_of
-from qadam_contracts.sessions import AttendanceRecorded
 from qadam.db import make_engine, make_session_factory, outbox, transaction
+from qadam.events import envelope_of
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
 from qadam.testing import broker_channel, close_vhost_connections, declare_topology, wait_until
 from qadam.topology import incoming_queue
+from qadam_contracts.sessions import AttendanceRecorded
 from qadam_tools.system import subscriptions
 
 CODE = "P-2026-000001"

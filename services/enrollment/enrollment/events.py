@@ -30,7 +30,7 @@ from .models import Cohort, Enrolment, Programme, ProtectionOrder
 PUBLISHES = (CohortCreated, CohortUpdated, Enrolled, EnrolmentStatusChanged, EnrolmentTransferred, ExitProposed,
              OrderPlanOverdue, OrderExpiring, OrderIssued, OrderEnded, SupportWorkerChanged, ParticipantAnonymised)
 
-O = TypeVar("O", bound=OrderContract)
+OrderEvent = TypeVar("OrderEvent", bound=OrderContract)
 
 
 def absence_alerts(programme: Programme) -> AbsenceAlerts:
@@ -48,10 +48,10 @@ def cohort_updated(cohort: Cohort) -> CohortUpdated:
     return _cohort(CohortUpdated, cohort, capacity=cohort.capacity)
 
 
-C = TypeVar("C", bound=CohortCreated)
+CohortEvent = TypeVar("CohortEvent", bound=CohortCreated)
 
 
-def _cohort(kind: type[C], cohort: Cohort, **extra: Any) -> C:
+def _cohort(kind: type[CohortEvent], cohort: Cohort, **extra: Any) -> CohortEvent:
     programme = cohort.programme
     return kind(cohort_id=cohort.id, programme_id=cohort.programme_id, name=cohort.name, region=cohort.region,
                 district=cohort.district, mahalla=cohort.mahalla, facilitator_ids=list(cohort.facilitator_ids),
@@ -118,7 +118,7 @@ class OrderNow:
     follow_up_unfinished: bool
 
 
-def order_event(kind: type[O], order: ProtectionOrder, now: OrderNow, **extra: Any) -> O:
+def order_event(kind: type[OrderEvent], order: ProtectionOrder, now: OrderNow, **extra: Any) -> OrderEvent:
     """An order event of `kind` about `order` (`extra`: the fields of that kind beyond the order's own)."""
     return kind(order_id=order.id, participant_code=order.participant.code, enrolment_ids=list(now.open_enrolments),
                 region=order.region, district=order.district, issued_by=order.issued_by, issued_on=order.issued_on,

@@ -15,7 +15,6 @@ from qadam_contracts.vocabulary import RED_WARNING_SIGNS
 from sqlalchemy.orm import Session
 
 from . import events
-from .events import OrderNow
 from .domain.lifecycle import Action, EnrolmentStatus, Move, add_months, transition
 from .domain.orders import OrderFacts, OrderStatus, expiring_soon, plan_due_on, plan_overdue
 from .domain.progress import (
@@ -29,6 +28,7 @@ from .domain.progress import (
     exit_review_session,
     progress,
 )
+from .events import OrderNow
 from .models import AttendanceRecord, Enrolment, EnrolmentTransition, Programme, ProtectionOrder, RiskFlag
 
 SYSTEM = "system"

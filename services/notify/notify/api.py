@@ -22,10 +22,10 @@ from qadam.web import PAGE_HEADERS, PageArgs, paginate, read_session, settings_o
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from . import SERVICE, links
-from .events import alerts_acknowledged
+from . import links
 from .delivery import delivery_log
 from .domain import RoutingError, parse_routing
+from .events import alerts_acknowledged
 from .figures import alert_figures
 from .models import Contact, Notification, RoutingRuleSet
 from .schemas import (

@@ -162,7 +162,7 @@ def on_order_issued(session: Session, event: Event[OrderIssued], *, settings: Se
     d = event.data
     _support_worker_seen(session, [f"order:{d.order_id}"], d.victim_support_worker_id, event.occurred_at)
     _tell_her(session, event, settings, "order_issued", d.victim_support_worker_id,
-              enrolment_id=(d.enrolment_ids or [None])[0])
+              enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
 
 
 @handlers.on(OrderExpiring, OrderEnded)
@@ -173,7 +173,7 @@ def on_order_attention(session: Session, event: Event[OrderExpiring | OrderEnded
     notice = "order_ended" if isinstance(d, OrderEnded) else "order_expiring"
     worker = _support_worker(session, [f"order:{d.order_id}", *(f"enrolment:{e}" for e in d.enrolment_ids),
                                        f"participant:{d.participant_code}"])
-    _tell_her(session, event, settings, notice, worker, enrolment_id=(d.enrolment_ids or [None])[0])
+    _tell_her(session, event, settings, notice, worker, enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
 
 
 @handlers.on(SupportWorkerChanged)

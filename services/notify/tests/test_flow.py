@@ -12,14 +12,13 @@ import sqlalchemy as sa
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
 from notify.timers import _supervisors_above, escalate_due, send_digests
+from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
-from qadam_contracts.catalog import catalog
+from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
+from qadam.web import PAGE_HEADERS
 from qadam_contracts.enrollment import EnrolmentStatusChanged, OrderEnded, OrderExpiring, OrderIssued, SupportWorkerChanged
 from qadam_contracts.portal import UserChanged
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, LevelChanged
-from qadam.db import make_engine, make_session_factory, transaction
-from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
-from qadam.web import PAGE_HEADERS
 
 REGION, DISTRICT = "Samarqand viloyati", "Urgut"
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from notify.handlers import handlers
+from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
 from qadam_contracts.risk import FlagRaised, LevelChanged
-from qadam.db import make_engine, make_session_factory, transaction
 
 
 def level_changed(enrolment: uuid.UUID, from_level: str, level: str, version: int, support_worker: str | None):

@@ -17,12 +17,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from qadam import sealing
 from qadam.auth import Role
 from qadam.config import Settings
-from qadam_contracts.vocabulary import LANGUAGES
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
-from . import SERVICE
 from .events import user_changed
 from .models import LoginSession, SignInAttempt, User
 

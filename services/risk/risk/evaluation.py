@@ -18,12 +18,10 @@ from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
 from qadam.outbox import add_event, add_events
+from qadam_contracts.risk import FlagAcknowledged, FlagResolved
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from qadam_contracts.risk import FlagAcknowledged, FlagResolved
-
-from .events import flag_handled, flag_raised, level_changed
 from .domain import (
     OPEN_STATUSES,
     Assessment,
@@ -39,6 +37,7 @@ from .domain import (
     parse_rules,
 )
 from .domain.rules import incident_from, observation_from
+from .events import flag_handled, flag_raised, level_changed
 from .models import Assessment as AssessmentRow
 from .models import (
     AttendanceFact,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam_contracts.vocabulary import FLAG_LEVELS
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
+from qadam_contracts.vocabulary import FLAG_LEVELS
 
 from .domain import DISCLAIMER
 from .domain.facts import INCIDENT_KINDS, INCIDENT_SEVERITIES

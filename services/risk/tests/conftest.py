@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
 from qadam_contracts.enrollment import Enrolled, EnrolmentStatusChanged
 from qadam_contracts.sessions import AttendanceRecorded
-from qadam.db import make_engine, make_session_factory, transaction
 from risk.handlers import handlers
 
 
@@ -43,7 +43,8 @@ def _events_for(enrolment: uuid.UUID, statuses: list[str]) -> tuple[object, list
     marks = [delivered(AttendanceRecorded(
         mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(), enrolment_id=enrolment,
         participant_code=code, session_number=n, scheduled_at=start + timedelta(days=3 * n), status=s,
-        excuse_reason="ill" if s == "excused" else None, recorded_by="psy-r", recorded_at=datetime.now(UTC))) for n, s in enumerate(statuses, 1)]
+        excuse_reason="ill" if s == "excused" else None, recorded_by="psy-r", recorded_at=datetime.now(UTC)))
+        for n, s in enumerate(statuses, 1)]
     return enrolled, marks
 
 

@@ -110,12 +110,7 @@ def test_a_transferred_enrolments_flags_move_to_the_district_that_now_answers_fo
     from datetime import UTC, datetime
 
     from qadam.events import delivered
-
-    from qadam_contracts.catalog import catalog
-
-    from qadam_contracts.enrollment import EnrolmentTransferred, ExitProposed, ParticipantAnonymised
-
-    from qadam_contracts.notify import AlertAcknowledged
+    from qadam_contracts.enrollment import EnrolmentTransferred
 
     settings, factory, _ = risk_db
     enrolment = enrol()
@@ -353,11 +348,6 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
     from datetime import UTC, datetime
 
     from qadam.events import delivered
-
-    from qadam_contracts.catalog import catalog
-
-    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
-
     from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
@@ -383,11 +373,6 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
     from datetime import UTC, datetime
 
     from qadam.events import delivered
-
-    from qadam_contracts.catalog import catalog
-
-    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
-
     from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
@@ -423,11 +408,6 @@ def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who
     from datetime import UTC, datetime
 
     from qadam.events import delivered
-
-    from qadam_contracts.catalog import catalog
-
-    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
-
     from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
@@ -455,9 +435,7 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
     """enrollment.participant.anonymised (retention): the sealed details of his incidents go, the incidents and
     their flags stay; another man's are untouched; delivered again, it changes nothing more."""
     from qadam.events import delivered
-    from qadam_contracts.catalog import catalog
-    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
-    from qadam_contracts.notify import AlertAcknowledged
+    from qadam_contracts.enrollment import ParticipantAnonymised
 
     settings, factory, engine = risk_db
     his, other = enrol(), enrol()
@@ -484,12 +462,8 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
     from datetime import UTC, datetime
 
     from qadam.events import delivered
-
-    from qadam_contracts.catalog import catalog
-
-    from qadam_contracts.enrollment import EnrolmentTransferred, ParticipantAnonymised
-
-    from qadam_contracts.notify import AlertAcknowledged
+    from qadam_contracts.enrollment import ExitProposed
+    from qadam_contracts.sessions import AttendanceRecorded, CallOverdue, WarningSignObserved
 
     settings, factory, _ = risk_db
     enrolment = enrol(support_worker="sw-r", absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2))

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from qadam.events import delivered
-from qadam_contracts.sessions import CallOverdue, CallRecorded, WarningSignObserved
-from qadam_contracts.catalog import catalog
 from qadam_contracts.enrollment import AbsenceAlerts, EnrolmentTransferred, ExitProposed, OrderIssued, SupportWorkerChanged
+from qadam_contracts.sessions import CallOverdue, CallRecorded, WarningSignObserved
 
 
 def event(kind: type, data: dict):

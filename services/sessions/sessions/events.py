@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +16,23 @@ from qadam_contracts.sessions import (
 )
 
 from .domain import calling_psychologist
-from .models import AbsenceCall, GroupSession
+from .models import AbsenceCall
 
 PUBLISHES = (AttendanceRecorded, AttendanceAmended, WarningSignObserved, CallOverdue, CallRecorded)
 
 
-def attendance_recorded(session: GroupSession, mark: dict[str, Any], code: str) -> AttendanceRecorded:
+@dataclass(frozen=True)
+class MarkedSession:
+    """The session a mark is of, as its events name it (from the ORM row, or the hot path's core row)."""
+
+    id: uuid.UUID
+    cohort_id: uuid.UUID
+    number: int
+    scheduled_at: datetime
+    kind: str
+
+
+def attendance_recorded(session: MarkedSession, mark: dict[str, Any], code: str) -> AttendanceRecorded:
     """A mark as first recorded (`mark`: the row's values as inserted), for the man with pseudonymous `code`."""
     return AttendanceRecorded(
         mark_id=mark["id"], session_id=session.id, cohort_id=session.cohort_id, enrolment_id=mark["enrolment_id"],
@@ -30,7 +42,7 @@ def attendance_recorded(session: GroupSession, mark: dict[str, Any], code: str) 
         homework_done=mark["homework_done"], warning_signs=list(mark["warning_signs"]))
 
 
-def signs_observed(session: GroupSession, mark: dict[str, Any], code: str) -> list[WarningSignObserved]:
+def signs_observed(session: MarkedSession, mark: dict[str, Any], code: str) -> list[WarningSignObserved]:
     """One event per warning sign recorded with a mark: risk acts on each."""
     return [WarningSignObserved(
         observation_id=uuid.uuid4(), session_id=session.id, cohort_id=session.cohort_id,
@@ -39,7 +51,7 @@ def signs_observed(session: GroupSession, mark: dict[str, Any], code: str) -> li
         for sign in mark["warning_signs"]]
 
 
-def attendance_amended(session: GroupSession, *, mark_id: uuid.UUID, enrolment_id: uuid.UUID, code: str,
+def attendance_amended(session: MarkedSession, *, mark_id: uuid.UUID, enrolment_id: uuid.UUID, code: str,
                        status: str, excuse_reason: str | None, recorded_by: str, recorded_at: datetime,
                        amendment_id: uuid.UUID, old_status: str) -> AttendanceAmended:
     """A corrected mark as it stands now, and what it was before."""

@@ -6,9 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam_contracts.vocabulary import CALL_OUTCOMES, WARNING_SIGNS
 from qadam.schema_fields import AwareDateTime, Integer
 from qadam.web import PageArgs, page_schema
+from qadam_contracts.vocabulary import CALL_OUTCOMES, WARNING_SIGNS
 
 from .domain import AttendanceStatus
 

@@ -27,8 +27,8 @@ from ..domain.lifecycle import (
     start_refusal,
 )
 from ..domain.orders import OrderStatus
-from ..events import enrolled, transferred
 from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds, curriculum_done
+from ..events import enrolled, transferred
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
 from ..projections import support_worker_problem
 from ..schemas import (

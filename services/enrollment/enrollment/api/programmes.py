@@ -15,9 +15,9 @@ from qadam.outbox import add_event
 from qadam.web import PageArgs, paginate, read_session, unit_of_work
 from sqlalchemy.orm import Session
 
-from ..events import cohort_created, cohort_updated
 from ..domain.lifecycle import IN_PROGRAMME, EnrolmentStatus
 from ..domain.programmes import TEMPLATES
+from ..events import cohort_created, cohort_updated
 from ..models import Cohort, Enrolment, Programme
 from ..schemas import CohortIn, CohortOut, CohortPage, CohortUpdate, ProgrammeIn, ProgrammeOut, ProgrammePage, ProgrammeRules
 from .scoping import known_place_or_422, require_area, visible_cohorts

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from qadam_contracts.vocabulary import FLAG_LEVELS as LEVELS
-from qadam_contracts.vocabulary import level_rank
+from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
+
+LEVELS = FLAG_LEVELS  # the contracts' levels, lowest first
 OPEN_STATUSES = ("referred", "assessed", "active", "suspended", "completed")  # completed: in follow-up, still watched
 ATTENDED = ("present", "late")
 

@@ -20,7 +20,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from ..calls import cancel_call, open_calls
-from ..events import attendance_amended, attendance_recorded, signs_observed
 from ..domain import (
     AttendanceStatus,
     MarkRequest,
@@ -31,6 +30,7 @@ from ..domain import (
     plan_sessions,
     recording_refusal,
 )
+from ..events import MarkedSession, attendance_amended, attendance_recorded, signs_observed
 from ..models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
 from ..schemas import (
     AmendedMarkOut,
@@ -292,9 +292,10 @@ class SessionAttendance(MethodView):
                                          if uuid.UUID(r.enrolment_id) not in recorded))
                 raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
                                "corrected by an amendment, not recorded again.")
-            add_events(s, [attendance_recorded(session, m, roster[str(m["enrolment_id"])]) for m in marks])
+            held = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind)
+            add_events(s, [attendance_recorded(held, m, roster[str(m["enrolment_id"])]) for m in marks])
             # risk acts on each sign
-            add_events(s, [o for m in marks for o in signs_observed(session, m, roster[str(m["enrolment_id"])])])
+            add_events(s, [o for m in marks for o in signs_observed(held, m, roster[str(m["enrolment_id"])])])
             # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours), from now
             open_calls(s, absences=[{"mark_id": m["id"], "enrolment_id": m["enrolment_id"],
                                      "participant_code": roster[str(m["enrolment_id"])]}
@@ -359,7 +360,8 @@ class MarkAmendments(MethodView):
                            session_at=session.scheduled_at, call_hours=cohort.absence_call_hours if cohort else None,
                            psychologist_id=principal.user_id, now=now, zone=settings_of_app().zone)
             add_event(s, attendance_amended(
-                session, mark_id=mark.id, enrolment_id=enrolment_id, code=code, status=mark.status,
+                MarkedSession(session.id, session.cohort_id, session.number, session.scheduled_at, session.kind),
+                mark_id=mark.id, enrolment_id=enrolment_id, code=code, status=mark.status,
                 excuse_reason=mark.excuse_reason, recorded_by=principal.user_id, recorded_at=now,
                 amendment_id=amendment.id, old_status=old_status))
             s.flush()
