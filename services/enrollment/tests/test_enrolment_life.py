@@ -715,19 +715,18 @@ def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[
 
 def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory):
     from enrollment.handlers import on_attendance_batch
-    settings = Settings()
     enrolment = office.refer(office.cohort(office.programme()))
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     events = attendance_events(enrolment, ["present"] * 8, ["weapon_access", "substance_use"])
     with transaction(factory) as s:  # risk has not raised its critical flag for the sign yet
-        on_attendance_batch(s, events[:7], settings=settings)
+        on_attendance_batch(s, events[:7])
     with transaction(factory) as s:
-        on_attendance_batch(s, events[7:], settings=settings)
+        on_attendance_batch(s, events[7:])
     proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert proposed["status"] == "active" and proposed["completion_proposal"] == ["red_sign_recorded"]
     with transaction(factory) as s:  # a later recording of a session does not let the hold go by itself
-        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1], settings=settings)
+        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1])
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector,
                      status=200)["completion_proposal"] == ["red_sign_recorded"]
     assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"  # a person decided
@@ -739,7 +738,7 @@ def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, facto
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:
-        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]), settings=Settings())
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]))
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
 
 
