@@ -8,11 +8,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.schema_fields import AwareDateTime, Integer
 from qadam.web import PageArgs, page_schema
-from qadam_contracts.vocabulary import CALL_OUTCOMES, WARNING_SIGNS
+from qadam_contracts.vocabulary import CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS
 
 from .domain import AttendanceStatus
-
-SESSION_KINDS = ("group", "makeup", "intake", "individual")
 
 
 class SessionIn(ma.Schema):
