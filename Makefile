@@ -8,10 +8,10 @@ SERVICES := $(API_SERVICES) portal
 
 .PHONY: run test install lint docs bench clean browser chaos
 
-$(STAMP): constraints.txt libs/qadam/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' $(foreach s,$(SERVICES),-e services/$(s)) -e tools
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' -e libs/contracts $(foreach s,$(SERVICES),-e services/$(s)) -e tools
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,7 +35,7 @@ browser:
 
 lint: $(STAMP)
 	$(BIN)/ruff check libs services tests bench
-	$(BIN)/mypy libs/qadam/qadam $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
+	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
 docs: $(STAMP)

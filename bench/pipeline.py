@@ -18,6 +18,7 @@ from qadam.bus import connect
 from qadam.db import make_session_factory, psycopg_dsn, transaction
 from qadam.outbox import add_events
 from qadam.testing import Process, Stack, wait_until, worker_process
+from qadam_contracts.sessions import AttendanceRecorded
 
 from .common import RESULTS, Row, open_stack, rss_mb
 
@@ -93,15 +94,15 @@ class Pipeline:
                 mark = {"id": uuid.uuid4(), "session_id": sid, "enrolment_id": enrolment, "status": status,
                         "excuse_reason": None, "recorded_by": "psy-b", "recorded_at": datetime.now(UTC)}
                 rows.append(mark)
-                events.append({"mark_id": mark["id"], "session_id": sid, "cohort_id": self.cohort,
-                               "enrolment_id": enrolment, "participant_code": self.codes[enrolment],
-                               "session_number": number, "scheduled_at": base + timedelta(days=3 * number),
-                               "status": status, "excuse_reason": None, "recorded_by": "psy-b",
-                               "recorded_at": mark["recorded_at"]})
+                events.append(AttendanceRecorded(
+                    mark_id=mark["id"], session_id=sid, cohort_id=self.cohort, enrolment_id=enrolment,
+                    participant_code=self.codes[enrolment], session_number=number,
+                    scheduled_at=base + timedelta(days=3 * number), status=status, excuse_reason=None,
+                    recorded_by="psy-b", recorded_at=mark["recorded_at"]))
             with transaction(factory) as s:
                 s.execute(sa.text("INSERT INTO attendance_mark VALUES (:id, :session_id, :enrolment_id, :status, "
                                   ":excuse_reason, :recorded_by, :recorded_at)"), rows)
-                add_events(s, "sessions.attendance.recorded", events, producer="sessions")
+                add_events(s, events)
 
     def ensure_sessions(self) -> None:
         base = datetime(2026, 9, 1, 14, tzinfo=UTC)

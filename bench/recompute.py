@@ -21,8 +21,8 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from qadam.contracts import WARNING_SIGNS
 from qadam.db import psycopg_dsn
+from qadam_contracts.vocabulary import WARNING_SIGNS
 from risk.domain import OPEN_STATUSES
 from risk.domain.facts import INCIDENT_KINDS
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from qadam.contracts import catalog
+from qadam.events import envelope_of
 from qadam.testing import publish_envelope
+from qadam_contracts.portal import UserChanged
 
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
 
@@ -81,5 +82,4 @@ def staff_member(amqp_url: str, story: Story, user_id: str, role: str, **fields:
     services' staff directories learn of them from it."""
     data = {"user_id": user_id, "role": role, "region": story.region, "district": story.district,
             "language": "uz-Latn", "email": f"{user_id}@mahalla.uz", "active": True, "version": 1, **fields}
-    publish_envelope(amqp_url, catalog.build("portal.user.changed", data, producer="portal",
-                                             correlation_id=story.request_id, causation_id=None))
+    publish_envelope(amqp_url, envelope_of(UserChanged(**data), correlation_id=story.request_id, causation_id=None))

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from qadam.asyncapi import asyncapi_document
 from qadam.cli import openapi_document
 from qadam.config import API_SERVICES, settings_table
-from qadam.contracts import catalog
-from qadam.topology import SUBSCRIPTIONS, Topology
+from qadam_contracts.catalog import catalog
+from qadam_tools.system import asyncapi, subscriptions, topology
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = "run `make docs` and commit the result"
@@ -24,23 +23,23 @@ def test_committed_openapi_matches_the_code(service):
 
 def test_committed_asyncapi_matches_the_event_catalog():
     committed = json.loads((ROOT / "deploy/asyncapi.json").read_text())
-    assert committed == asyncapi_document(), f"deploy/asyncapi.json is stale: {FIX}"
+    assert committed == asyncapi(), f"deploy/asyncapi.json is stale: {FIX}"
 
 
 def test_committed_rabbitmq_definitions_match_the_topology():
     committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
-    assert committed == Topology(delivery_limit=10).definitions(), f"definitions.json is stale: {FIX}"
+    assert committed == topology(delivery_limit=10).definitions(), f"definitions.json is stale: {FIX}"
 
 
 def test_every_event_type_has_a_consumer_and_every_subscription_an_event_type():
-    consumed = {name for names in SUBSCRIPTIONS.values() for name in names}
+    consumed = {cls.TYPE for classes in subscriptions().values() for cls in classes}
     assert consumed <= catalog.names()
     assert catalog.names() <= consumed, "an event nobody consumes would be refused as unroutable"
 
 
 def test_every_quorum_queue_parks_into_its_own_dead_letter_exchange():
-    queues = {q["name"]: q["arguments"] for q in Topology(delivery_limit=7).queues()}
-    for service in SUBSCRIPTIONS:
+    queues = {q["name"]: q["arguments"] for q in topology(delivery_limit=7).queues()}
+    for service in subscriptions():
         assert queues[f"{service}.incoming"] == {"x-queue-type": "quorum", "x-delivery-limit": 7,
                                                  "x-dead-letter-exchange": f"{service}.dead-letter"}
 

@@ -10,26 +10,28 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
+from qadam.events import envelope_of
 from qadam.testing import declare_topology, publish_envelope, wait_until, worker_process
+from qadam_contracts.portal import UserChanged
+from qadam_contracts.risk import FlagRaised
 
 pytestmark = pytest.mark.e2e
 REGION, DISTRICT = "Navoiy viloyati", "Karmana"
 
 
 def user(user_id: str, role: str, **fields) -> dict:
-    return catalog.build("portal.user.changed", {
+    return envelope_of(UserChanged(**{
         "user_id": user_id, "role": role, "region": REGION, "district": DISTRICT, "email": f"{user_id}@iiv.uz",
-        "language": "uz-Cyrl", "version": 1} | fields, producer="portal", correlation_id="e2e", causation_id=None)
+        "language": "uz-Cyrl", "version": 1} | fields), correlation_id="e2e", causation_id=None)
 
 
 def flag(code: str) -> dict:
-    return catalog.build("risk.flag.raised", {
-        "flag_id": uuid.uuid4(), "enrolment_id": uuid.uuid4(), "participant_code": code,
-        "rule_id": "sign.threat_to_kill", "rule_version": 1, "level": "critical",
-        "reasons": ["Warning sign recorded by the facilitator at session 3 on 2026-11-30: a threat to kill."],
-        "evidence": {}, "region": REGION, "district": DISTRICT, "inspector_id": "insp-k", "psychologist_id": "insp-k",
-        "raised_at": datetime.now(UTC)}, producer="risk", correlation_id="e2e", causation_id=None)
+    return envelope_of(FlagRaised(
+        flag_id=uuid.uuid4(), enrolment_id=uuid.uuid4(), participant_code=code,
+        rule_id="sign.threat_to_kill", rule_version=1, level="critical",
+        reasons=["Warning sign recorded by the facilitator at session 3 on 2026-11-30: a threat to kill."],
+        evidence={}, region=REGION, district=DISTRICT, inspector_id="insp-k", psychologist_id="insp-k",
+        raised_at=datetime.now(UTC)), correlation_id="e2e", causation_id=None)
 
 
 def test_unacknowledged_it_escalates_to_the_supervisor_after_the_set_time_and_acknowledged_it_does_not(
@@ -85,12 +87,12 @@ def test_psychologist_ack_does_not_stop_inspector_escalation_and_the_inspectors_
                      user("insp-b", "inspector", supervisor_id="sup-b"),
                      user("psy-b", "psychologist", supervisor_id="psy-sup-b")):
         publish_envelope(settings.amqp_url, envelope)
-    breach = catalog.build("risk.flag.raised", {
-        "flag_id": uuid.uuid4(), "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-000903",
-        "rule_id": "incident.order_breach", "rule_version": 1, "level": "critical",
-        "reasons": ["Incident reported by the prevention inspector: breach of the protection order on 2026-12-01."],
-        "evidence": {}, "region": REGION, "district": DISTRICT, "inspector_id": "insp-b", "psychologist_id": "psy-b",
-        "raised_at": datetime.now(UTC)}, producer="risk", correlation_id="e2e", causation_id=None)
+    breach = envelope_of(FlagRaised(
+        flag_id=uuid.uuid4(), enrolment_id=uuid.uuid4(), participant_code="P-2026-000903",
+        rule_id="incident.order_breach", rule_version=1, level="critical",
+        reasons=["Incident reported by the prevention inspector: breach of the protection order on 2026-12-01."],
+        evidence={}, region=REGION, district=DISTRICT, inspector_id="insp-b", psychologist_id="psy-b",
+        raised_at=datetime.now(UTC)), correlation_id="e2e", causation_id=None)
     publish_envelope(settings.amqp_url, breach)
     worker = worker_process(stack, "notify", tmp_path, smtp_port=mail.port, escalate_critical_seconds=3.0,
                             escalation_scan_seconds=0.5).start()

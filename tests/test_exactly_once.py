@@ -6,26 +6,27 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from qadam.contracts import catalog
+from qadam.events import envelope_of
 from qadam.testing import declare_topology, publish_envelope, queue_depth, wait_until, worker_process
+from qadam_contracts.enrollment import Enrolled
+from qadam_contracts.risk import FlagRaised
 
 CODE = "P-2026-000042"
 
 
 def envelopes():
     enrolment = uuid.uuid4()
-    enrolled = catalog.build("enrollment.enrolled", {
-        "enrolment_id": enrolment, "participant_code": CODE, "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4(),
-        "inspector_id": "insp-9", "psychologist_id": "psy-9", "region": "Buxoro viloyati", "district": "Kogon",
-        "status": "active", "enrolled_at": datetime.now(UTC)}, producer="enrollment", correlation_id="c-1",
-        causation_id=None)
-    flag = {"flag_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": CODE,
-            "rule_id": "consecutive_absences", "rule_version": 1, "level": "high",
-            "reasons": ["2 unexcused absences in a row: sessions 3 and 4."], "evidence": {"session_numbers": [3, 4]},
-            "region": "Buxoro viloyati", "district": "Kogon", "inspector_id": "insp-9", "psychologist_id": "psy-9",
-            "raised_at": datetime.now(UTC)}
-    raised = catalog.build("risk.flag.raised", flag, producer="risk", correlation_id="c-1", causation_id=None)
-    raised_again = catalog.build("risk.flag.raised", flag, producer="risk", correlation_id="c-2", causation_id=None)
+    enrolled = envelope_of(Enrolled(
+        enrolment_id=enrolment, participant_code=CODE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(),
+        inspector_id="insp-9", psychologist_id="psy-9", region="Buxoro viloyati", district="Kogon",
+        status="active", enrolled_at=datetime.now(UTC)), correlation_id="c-1", causation_id=None)
+    flag = FlagRaised(flag_id=uuid.uuid4(), enrolment_id=enrolment, participant_code=CODE,
+                      rule_id="consecutive_absences", rule_version=1, level="high",
+                      reasons=["2 unexcused absences in a row: sessions 3 and 4."], evidence={"session_numbers": [3, 4]},
+                      region="Buxoro viloyati", district="Kogon", inspector_id="insp-9", psychologist_id="psy-9",
+                      raised_at=datetime.now(UTC))
+    raised = envelope_of(flag, correlation_id="c-1", causation_id=None)
+    raised_again = envelope_of(flag, correlation_id="c-2", causation_id=None)
     return enrolled, raised, raised_again
 
 

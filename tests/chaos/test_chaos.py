@@ -27,6 +27,7 @@ from qadam.chaos import PrivateRabbit, private_servers
 from qadam.config import API_SERVICES
 from qadam.migrations import upgrade
 from qadam.testing import MailCatcher, RunningSystem, Servers, Stack, wait_until
+from qadam_tools.system import declare
 from story import Story
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
@@ -60,6 +61,7 @@ class PrivateStack(Stack):
     def open(self) -> PrivateStack:
         assert self.rabbit is not None
         self.amqp_url = self.rabbit.add_vhost(self.name)
+        declare(self.amqp_url)  # the whole topology first: each worker declares only its own queue
         for service in self.services:
             upgrade(service, self.database_url(service))
         return self

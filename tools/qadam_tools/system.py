@@ -4,5 +4,42 @@ development runner, the demo seed, the generated documents and the test harness 
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
+from qadam.events import EventData
+from qadam.topology import DELIVERY_LIMIT, Topology
+from qadam_contracts.catalog import catalog
+
 API_SERVICES = ("enrollment", "sessions", "risk", "notify")  # the JSON APIs, each with its OpenAPI document
 SERVICES = (*API_SERVICES, "portal")  # portal: the web pages people use, and sign-in
+CONSUMERS = ("enrollment", "sessions", "risk", "notify")  # the services with handlers (the portal consumes nothing)
+
+
+def subscriptions() -> dict[str, tuple[type[EventData], ...]]:
+    """What each consuming service subscribes to, read from its handlers module (declared beside its handlers)."""
+    return {service: import_module(f"{service}.handlers").handlers.event_classes for service in CONSUMERS}
+
+
+def topology(delivery_limit: int = DELIVERY_LIMIT) -> Topology:
+    """The whole system's exchanges, queues and bindings: what the broker's definitions file, the development runner
+    and the test harness declare before anything publishes (so that no mandatory publish comes back unroutable)."""
+    return Topology(subscriptions(), catalog=catalog, delivery_limit=delivery_limit)
+
+
+def asyncapi() -> dict[str, Any]:
+    """The AsyncAPI document of every event, with who consumes it."""
+    from qadam.asyncapi import asyncapi_document
+
+    return asyncapi_document(catalog, subscriptions())
+
+
+def declare(amqp_url: str) -> None:
+    """Declare the whole topology on the broker at `amqp_url` (idempotent)."""
+    from qadam.bus import close_quietly, connect
+
+    connection = connect(amqp_url, name="qadam-declare")
+    try:
+        topology().declare(connection.channel())
+    finally:
+        close_quietly(connection)

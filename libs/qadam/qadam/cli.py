@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from .config import API_SERVICES, SERVICES, Settings, settings_table
-from .topology import SUBSCRIPTIONS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     replay = sub.add_parser("replay", help="return parked messages of a service to its queue")
     # every service that consumes has a parking queue (enrollment too: it follows attendance for progress)
-    replay.add_argument("service", choices=list(SUBSCRIPTIONS))
+    replay.add_argument("service", choices=list(API_SERVICES))
     replay.add_argument("--limit", type=int)
 
     audit = sub.add_parser("audit", help="the audit log of a service (its API, or the portal's pages)")
@@ -69,21 +68,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{service}: migrated {settings.database_url.rsplit('/', 1)[-1]}")
         return 0
     if args.command == "replay":
+        from qadam_tools.system import topology  # the system's topology: the cli moves to qadam_tools (helper kit)
+
         from .replay import replay_parked
 
-        moved = replay_parked(Settings.from_env(args.service), limit=args.limit)
+        moved = replay_parked(Settings.from_env(args.service), topology=topology(), limit=args.limit)
         print(f"{args.service}: {moved} parked message(s) returned to {args.service}.incoming")
         return 0
     if args.command == "audit":
         return _verify_audit(args.service, args.anchors)
     if args.command == "asyncapi":
-        from .asyncapi import asyncapi_document
+        from qadam_tools.system import asyncapi
 
-        return _write_json(asyncapi_document(), args.out)
+        return _write_json(asyncapi(), args.out)
     if args.command == "definitions":
-        from .topology import Topology
+        from qadam_tools.system import topology
 
-        return _write_json(Topology().definitions(), args.out)
+        return _write_json(topology().definitions(), args.out)
     if args.command == "openapi":
         return _write_json(openapi_document(args.service), args.out)
     if args.command == "run":

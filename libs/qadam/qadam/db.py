@@ -108,8 +108,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return sa.create_engine(url, **options)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, publisher: str | None = None) -> sessionmaker[Session]:
+    """Sessions over `engine`; made for a service (`publisher`), they refuse to write another producer's event."""
+    return sessionmaker(engine, expire_on_commit=False, info={"publisher": publisher} if publisher else None)
 
 
 @contextmanager

@@ -84,6 +84,10 @@ def run() -> int:
     sealing.ensure(Path(settings.sealing_key_file).expanduser())  # development only: production mounts its keys
     for service in SERVICES:
         upgrade(service, Settings.from_env(service).database_url)
+    from qadam_tools.system import declare  # the runner moves to qadam_tools (helper kit)
+
+    # every queue bound before any worker publishes: a worker declares only its own
+    declare(settings.amqp_url)
 
     catcher = None
     if not _answers(settings.smtp_host, settings.smtp_port):

@@ -1,28 +1,171 @@
-"""The envelope every event travels in, and the catalog of event types (one marshmallow schema each).
+"""The envelope every event travels in, typed event classes, and the catalog that reads a message into one.
 
-The catalog lives here rather than in each producer's package because both sides of a hop validate
-against it: the producer when it writes the outbox row, the consumer when it reads the message. It is
-also the single source of the AsyncAPI document and of the queue bindings' routing keys.
+An event's data is a frozen dataclass (subclass of `EventData`) with class-level TYPE (also the routing key),
+VERSION, PRODUCER and SUMMARY. Its marshmallow schema is derived from the dataclass fields once, so a field is
+written once: its Python type says what it holds, `detail(...)` adds what the type cannot say (validators, a
+description, a bounded field). Both sides of a hop validate against that schema: the producer when it writes the
+outbox row (`to_data`), the consumer when it reads the message (`Catalog.parse`). The producers' event classes live
+in their published contracts, not here: the kit names no service's event.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import types
+import typing
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from .schema_fields import Integer
 
+# A free-form JSON object inside an event (a rule's evidence, a schedule): its keys are the producer's to choose.
+JSONObject = dict[str, Any]
+
 
 class EventSchema(ma.Schema):
-    """Base of every event's `data`: newer producers may add fields, so older consumers ignore them."""
+    """Base of every event's `data` schema: newer producers may add fields, so older consumers ignore them."""
 
     class Meta:
         unknown = ma.EXCLUDE
+
+
+class EventData:
+    """Base of the typed classes an event's data is (frozen, keyword-only dataclasses); also of their nested parts.
+
+    An event class sets TYPE, VERSION, PRODUCER and SUMMARY; a part nested in events (or a base that several events
+    share) leaves TYPE empty.
+    """
+
+    __slots__ = ()
+    TYPE: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
+    PRODUCER: ClassVar[str] = ""
+    SUMMARY: ClassVar[str] = ""
+
+    @classmethod
+    def exchange(cls) -> str:
+        return exchange_of(cls.PRODUCER)
+
+
+E = TypeVar("E", bound=EventData)
+T = TypeVar("T", covariant=True)  # an Event[AttendanceAmended] is an Event[AttendanceRecorded]
+
+_OPTIONS = "qadam"  # the key of `detail`'s options in a dataclass field's metadata
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Detail:
+    description: str | None = None
+    validate: Any = None
+    item_validate: Any = None
+    kind: type[fields.Field] | None = None
+
+
+def detail(*, description: str | None = None, validate: Any = None, item_validate: Any = None,
+           kind: type[fields.Field] | None = None, default: Any = dataclasses.MISSING,
+           default_factory: Any = dataclasses.MISSING) -> Any:
+    """An event field with what its type cannot say: a description (into AsyncAPI), validators (of the value, or
+    of each item of a list), another marshmallow field class (the kit's bounded Date, say), a default (the load
+    default for older producers that did not send it)."""
+    options = _Detail(description=description, validate=validate, item_validate=item_validate, kind=kind)
+    return dataclasses.field(default=default, default_factory=default_factory, metadata={_OPTIONS: options})
+
+
+# The marshmallow field of each Python type an event may hold (the kit's Integer refuses a fraction).
+_FIELD_OF: dict[Any, type[fields.Field]] = {
+    str: fields.String, int: Integer, bool: fields.Boolean, uuid.UUID: fields.UUID, date: fields.Date,
+    datetime: fields.AwareDateTime,
+}
+
+
+def _field(hint: Any, *, kind: type[fields.Field] | None = None, **kwargs: Any) -> fields.Field:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _field(inner, kind=kind, **kwargs)
+    if kind is not None:
+        return kind(**kwargs)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        item_validate = kwargs.pop("item_validate", None)
+        return fields.List(_field(item, validate=item_validate), **kwargs)
+    kwargs.pop("item_validate", None)
+    if origin is dict:
+        return fields.Dict(**kwargs)
+    if isinstance(hint, type) and issubclass(hint, EventData):
+        return fields.Nested(schema_class(hint), **kwargs)
+    try:
+        return _FIELD_OF[hint](**kwargs)
+    except KeyError:
+        raise TypeError(f"an event field cannot hold {hint!r}") from None
+
+
+_SCHEMA_CLASSES: dict[type, type[EventSchema]] = {}
+_SCHEMAS: dict[type, EventSchema] = {}
+
+
+def schema_class(cls: type[EventData]) -> type[EventSchema]:
+    """The marshmallow schema of an event class (or nested part), derived from its dataclass fields, made once.
+
+    Named as the class, so the AsyncAPI document names its parts as the classes are named."""
+    found = _SCHEMA_CLASSES.get(cls)
+    if found is not None:
+        return found
+    hints = typing.get_type_hints(cls)
+    declared: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        options: _Detail = f.metadata.get(_OPTIONS) or _Detail()
+        hint = hints[f.name]
+        kwargs: dict[str, Any] = {}
+        if type(None) in typing.get_args(hint):
+            kwargs["allow_none"] = True
+        if f.default is not dataclasses.MISSING:
+            kwargs["load_default"] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            kwargs["load_default"] = f.default_factory
+        else:
+            kwargs["required"] = True
+        if options.validate is not None:
+            kwargs["validate"] = options.validate
+        if options.description is not None:
+            kwargs["metadata"] = {"description": options.description}
+        if options.item_validate is not None:
+            kwargs["item_validate"] = options.item_validate
+        declared[f.name] = _field(hint, kind=options.kind, **kwargs)
+
+    def make(self: EventSchema, data: dict[str, Any], **_kwargs: Any) -> EventData:
+        return cls(**data)
+
+    declared["make"] = ma.post_load(make)
+    made = cast(type[EventSchema], EventSchema.from_dict(declared, name=cls.__name__))
+    _SCHEMA_CLASSES[cls] = made
+    return made
+
+
+def schema_of(cls: type[EventData]) -> EventSchema:
+    """One schema instance per class, reused (marshmallow builds its fields per instance: costly per event)."""
+    found = _SCHEMAS.get(cls)
+    if found is None:
+        found = _SCHEMAS[cls] = schema_class(cls)()
+    return found
+
+
+def to_data(event: EventData) -> JSONObject:
+    """An event's data as JSON-ready values, checked against its schema: a producer's bug stops here, not in a
+    consumer's parking queue."""
+    schema = schema_of(type(event))
+    dumped: JSONObject = schema.dump(event)
+    errors = schema.validate(dumped)
+    if errors:
+        raise ValueError(f"{event.TYPE} data does not fit its schema: {errors}")
+    return dumped
 
 
 class Envelope(ma.Schema):
@@ -39,41 +182,30 @@ class Envelope(ma.Schema):
     data = fields.Dict(required=True)
 
 
-@dataclass(frozen=True)
-class EventType:
-    name: str
-    version: int
-    producer: str
-    schema: type[EventSchema]
-    summary: str
-
-    @property
-    def exchange(self) -> str:
-        return exchange_of(self.producer)
-
-    @property
-    def validator(self) -> EventSchema:
-        """One schema instance per type, reused (marshmallow builds its fields per instance: costly per event)."""
-        return _instance(self.schema)
-
-
-_INSTANCES: dict[type[ma.Schema], Any] = {}
-
-
-def _instance(schema: type[ma.Schema]) -> Any:
-    found = _INSTANCES.get(schema)
-    if found is None:
-        found = _INSTANCES[schema] = schema()
-    return found
+_ENVELOPE = Envelope()
 
 
 def exchange_of(service: str) -> str:
     return f"{service}.events"
 
 
+def envelope_of(event: EventData, *, correlation_id: str, causation_id: str | None) -> JSONObject:
+    """The event wrapped in its envelope (JSON-ready), with a new id and the time now."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": event.TYPE,
+        "version": event.VERSION,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "producer": event.PRODUCER,
+        "correlation_id": correlation_id,
+        "causation_id": causation_id,
+        "data": to_data(event),
+    }
+
+
 @dataclass(frozen=True)
-class Event:
-    """A received event: envelope fields plus `data` loaded through its type's schema."""
+class Event(Generic[T]):
+    """A received event: envelope fields plus `data`, an instance of its type's class."""
 
     id: uuid.UUID
     type: str
@@ -82,7 +214,7 @@ class Event:
     producer: str
     correlation_id: str
     causation_id: str | None
-    data: dict[str, Any]
+    data: T
 
 
 class EventContractError(Exception):
@@ -90,57 +222,45 @@ class EventContractError(Exception):
 
 
 class Catalog:
-    def __init__(self) -> None:
-        self._types: dict[tuple[str, int], EventType] = {}
+    """Event classes by type and version: what a consumer can read, and what the AsyncAPI document and the exchanges
+    are made from."""
 
-    def register(self, event_type: EventType) -> EventType:
-        self._types[(event_type.name, event_type.version)] = event_type
-        return event_type
+    def __init__(self, classes: Iterable[type[EventData]] = ()) -> None:
+        self._types: dict[tuple[str, int], type[EventData]] = {}
+        for cls in classes:
+            self.register(cls)
 
-    def get(self, name: str, version: int) -> EventType:
+    def register(self, cls: type[E]) -> type[E]:
+        if not cls.TYPE or not cls.PRODUCER:
+            raise ValueError(f"{cls.__name__} names no TYPE or PRODUCER: it is not an event")
+        self._types[(cls.TYPE, cls.VERSION)] = cls
+        schema_of(cls)  # derived now, at import, not on the first message
+        return cls
+
+    def get(self, name: str, version: int) -> type[EventData]:
         try:
             return self._types[(name, version)]
         except KeyError:
             raise EventContractError(f"unknown event type {name!r} version {version}") from None
 
-    def latest(self, name: str) -> EventType:
+    def latest(self, name: str) -> type[EventData]:
         versions = [t for (n, _), t in self._types.items() if n == name]
         if not versions:
             raise KeyError(f"unknown event type {name!r}")
-        return max(versions, key=lambda t: t.version)
+        return max(versions, key=lambda t: t.VERSION)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(sorted(self._types.values(), key=lambda t: (t.name, t.version)))
+    def __iter__(self) -> Iterator[type[EventData]]:
+        return iter(sorted(self._types.values(), key=lambda t: (t.TYPE, t.VERSION)))
 
     def names(self) -> set[str]:
         return {name for name, _ in self._types}
 
-    def build(self, name: str, data: dict[str, Any], *, producer: str, correlation_id: str,
-              causation_id: str | None) -> dict[str, Any]:
-        """Validate `data` against the latest version of `name` and wrap it in an envelope (JSON-ready)."""
-        event_type = self.latest(name)
-        if event_type.producer != producer:
-            raise ValueError(f"{producer} may not publish {name}; its producer is {event_type.producer}")
-        schema = event_type.validator
-        dumped = schema.dump(data)
-        errors = schema.validate(dumped)  # a producer's bug stops here, not in a consumer's parking queue
-        if errors:
-            raise ValueError(f"{name} data does not fit its schema: {errors}")
-        return {
-            "id": str(uuid.uuid4()),
-            "type": name,
-            "version": event_type.version,
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "producer": producer,
-            "correlation_id": correlation_id,
-            "causation_id": causation_id,
-            "data": dumped,
-        }
+    def producers(self) -> tuple[str, ...]:
+        """Every producer with an event here, in the order they were registered."""
+        return tuple(dict.fromkeys(cls.PRODUCER for cls in self._types.values()))
 
-    def parse(self, body: bytes | str | dict[str, Any]) -> Event:
+    def parse(self, body: bytes | str | JSONObject) -> Event[Any]:
         """Envelope and data, validated; raises EventContractError for anything that does not fit."""
-        import json
-
         try:
             raw = body if isinstance(body, dict) else json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -148,12 +268,12 @@ class Catalog:
         if not isinstance(raw, dict):
             raise EventContractError("body is not a JSON object")
         try:
-            envelope = _instance(Envelope).load(raw)
+            envelope = _ENVELOPE.load(raw)
         except ma.ValidationError as exc:
             raise EventContractError(f"envelope: {exc.messages}") from None
-        event_type = self.get(envelope["type"], envelope["version"])
+        cls = self.get(envelope["type"], envelope["version"])
         try:
-            data = event_type.validator.load(envelope["data"])
+            data = schema_of(cls).load(envelope["data"])
         except ma.ValidationError as exc:
             raise EventContractError(f"{envelope['type']} v{envelope['version']} data: {exc.messages}") from None
         return Event(
@@ -166,3 +286,11 @@ class Catalog:
             causation_id=envelope["causation_id"],
             data=data,
         )
+
+
+def delivered(event: E, *, correlation_id: str = "test", causation_id: str | None = None) -> Event[E]:
+    """`event` as a consumer receives it: enveloped, sent as JSON and read back through its schema (for tests, and
+    for tools that hand an event to a handler without the broker)."""
+    envelope = envelope_of(event, correlation_id=correlation_id, causation_id=causation_id)
+    received: Event[E] = Catalog((type(event),)).parse(json.dumps(envelope))
+    return received

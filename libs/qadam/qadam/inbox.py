@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import pika
 import sqlalchemy as sa
@@ -26,22 +27,75 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .bus import CONNECTION_ERRORS, close_quietly, connect, with_backoff
 from .config import Settings
-from .contracts import catalog
 from .db import inbox, transaction
-from .events import Event, EventContractError
+from .events import Catalog, Event, EventContractError, EventData
 from .log import get_logger, log_context
-from .topology import DELIVERY_LIMIT, SUBSCRIPTIONS, Topology, incoming_queue
+from .topology import DELIVERY_LIMIT, Topology, incoming_queue
 
 log = get_logger(__name__)
 
-Handler = Callable[[Session, Event], None]
-BatchHandler = Callable[[Session, list[Event]], None]
+Handler = Callable[[Session, Event[Any]], None]
+BatchHandler = Callable[[Session, list[Event[Any]]], None]
+F = TypeVar("F", bound=Callable[..., None])
 
 
 def batch_handler(one: Handler, many: BatchHandler) -> Handler:
     """A handler that can also take several events of its type at once (same effects, fewer statements)."""
     setattr(one, "many", many)  # noqa: B010 - handlers are plain callables; mypy would refuse the attribute
     return one
+
+
+class Handlers:
+    """What a service consumes: each event class with its handler. The service's subscriptions (its queue's
+    bindings) are read from here, so a handler and its subscription cannot drift apart.
+
+        handlers = Handlers()
+
+        @handlers.on(CohortCreated)
+        def on_cohort_created(session: Session, event: Event[CohortCreated]) -> None: ...
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[type[EventData], tuple[Callable[..., None], Callable[..., None] | None]] = {}
+
+    def on(self, *event_classes: type[EventData], many: Callable[..., None] | None = None) -> Callable[[F], F]:
+        """Register the decorated function for `event_classes`; `many`, if given, takes several of them at once."""
+
+        def register(handler: F) -> F:
+            for cls in event_classes:
+                if cls in self._entries:
+                    raise ValueError(f"{cls.TYPE} has two handlers")
+                self._entries[cls] = (handler, many)
+            return handler
+
+        return register
+
+    @property
+    def event_classes(self) -> tuple[type[EventData], ...]:
+        """The events this service subscribes to."""
+        return tuple(self._entries)
+
+    def bind(self, **dependencies: Any) -> dict[type[EventData], Handler]:
+        """The handlers ready to run: each given the dependencies it asks for by keyword (`settings=...`).
+
+        A function registered for several classes is bound once, so consecutive events of those classes are
+        handled together (one `many` call) as events of one class are."""
+        bound: dict[type[EventData], Handler] = {}
+        made: dict[int, Handler] = {}
+        for cls, (one, many) in self._entries.items():
+            if id(one) not in made:
+                handler: Handler = _given(one, dependencies)
+                if many is not None:
+                    handler = batch_handler(handler, _given(many, dependencies))
+                made[id(one)] = handler
+            bound[cls] = made[id(one)]
+        return bound
+
+
+def _given(fn: Callable[..., None], dependencies: dict[str, Any]) -> Callable[..., None]:
+    wanted = {name for name, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY}
+    given = {name: value for name, value in dependencies.items() if name in wanted}
+    return partial(fn, **given) if given else fn
 
 
 class PermanentError(Exception):
@@ -67,7 +121,7 @@ class Outcome(Enum):
     REQUEUED = "requeued"
 
 
-def handle_once(factory: sessionmaker[Session], event: Event, handler: Handler) -> Outcome:
+def handle_once(factory: sessionmaker[Session], event: Event[Any], handler: Handler) -> Outcome:
     """Run `handler` and record the message id in one transaction, unless the id was seen before."""
     with transaction(factory) as session:
         first_time = session.execute(
@@ -81,7 +135,7 @@ def handle_once(factory: sessionmaker[Session], event: Event, handler: Handler) 
     return Outcome.HANDLED
 
 
-def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event, Handler]]) -> list[Outcome]:
+def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event[Any], Handler]]) -> list[Outcome]:
     """Handle several events in ONE transaction with their inbox ids (one commit instead of one each).
 
     Raises whatever a handler raises, having rolled everything back; the caller then handles the
@@ -96,7 +150,7 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event, Handle
             [{"message_id": i, "type": types[i]} for i in ids],
         ).scalars())
         outcomes = []
-        run: list[Event] = []  # consecutive new events for one handler that takes them together
+        run: list[Event[Any]] = []  # consecutive new events for one handler that takes them together
         run_handler: Handler | None = None
         for event, handler in items:
             if event.id not in fresh:  # seen before, or a second copy within this batch
@@ -112,7 +166,7 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event, Handle
     return outcomes
 
 
-def _run(session: Session, handler: Handler | None, events: list[Event]) -> None:
+def _run(session: Session, handler: Handler | None, events: list[Event[Any]]) -> None:
     if handler is None or not events:
         return
     many = getattr(handler, "many", None)
@@ -136,14 +190,14 @@ def purge_inbox(factory: sessionmaker[Session], hours: int) -> int:
 class Consumer:
     """Consumes `<service>.incoming` and dispatches each event type to its handler."""
 
-    def __init__(self, settings: Settings, factory: sessionmaker[Session], handlers: Mapping[str, Handler],
-                 stop: threading.Event) -> None:
-        expected = set(SUBSCRIPTIONS.get(settings.service, ()))
-        if set(handlers) != expected:
-            raise ValueError(f"{settings.service} handles {sorted(handlers)} but is subscribed to {sorted(expected)}")
+    def __init__(self, settings: Settings, factory: sessionmaker[Session],
+                 handlers: Mapping[type[EventData], Handler], stop: threading.Event, *, catalog: Catalog) -> None:
+        self.catalog = catalog
+        # its subscriptions are the events it has handlers for: its own queue and bindings, the catalog's exchanges
+        self.topology = Topology({settings.service: tuple(handlers)}, catalog=catalog)
         self.settings = settings
         self.factory = factory
-        self.handlers = dict(handlers)
+        self.handlers = {cls.TYPE: handler for cls, handler in handlers.items()}
         self.stop = stop
         self.queue = incoming_queue(settings.service)
         self.counts: dict[Outcome, int] = {o: 0 for o in Outcome}
@@ -158,7 +212,7 @@ class Consumer:
             self._connection = conn
             try:
                 channel = conn.channel()
-                Topology().declare(channel)
+                self.topology.declare(channel)
                 channel.basic_qos(prefetch_count=self.settings.consumer_prefetch)
                 arrived: list[tuple[Any, Any, bytes]] = []
                 tag = channel.basic_consume(self.queue, partial(_collect, arrived))
@@ -181,7 +235,7 @@ class Consumer:
 
     def on_batch(self, channel: Any, batch: list[tuple[Any, Any, bytes]]) -> None:
         """Park what breaks its contract, handle the rest in one transaction (or one by one if that fails)."""
-        ready: list[tuple[Any, Any, Event, Handler]] = []
+        ready: list[tuple[Any, Any, Event[Any], Handler]] = []
         for method, properties, body in batch:
             parsed = self._parse(channel, method, properties, body)
             if parsed is not None:
@@ -206,9 +260,9 @@ class Consumer:
         for method, properties, event, handler in ready:
             self._handle_one(channel, method, properties, event, handler)
 
-    def _parse(self, channel: Any, method: Any, properties: Any, body: bytes) -> tuple[Event, Handler] | None:
+    def _parse(self, channel: Any, method: Any, properties: Any, body: bytes) -> tuple[Event[Any], Handler] | None:
         try:
-            event = catalog.parse(body)
+            event = self.catalog.parse(body)
         except EventContractError as exc:
             with log_context(message_id=properties.message_id, correlation_id=properties.correlation_id):
                 log.error("message_parked", reason=str(exc), routing_key=method.routing_key)
@@ -224,7 +278,7 @@ class Consumer:
             return None
         return event, handler
 
-    def _handle_one(self, channel: Any, method: Any, properties: Any, event: Event, handler: Handler) -> Outcome:
+    def _handle_one(self, channel: Any, method: Any, properties: Any, event: Event[Any], handler: Handler) -> Outcome:
         tag = method.delivery_tag
         deliveries = _deliveries(properties)
         with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
@@ -237,7 +291,7 @@ class Consumer:
                 channel.basic_nack(tag, requeue=True)
             return self._count(outcome)
 
-    def _process(self, event: Event, handler: Handler, deliveries: int) -> Outcome:
+    def _process(self, event: Event[Any], handler: Handler, deliveries: int) -> Outcome:
         delay = 0.1
         waited = 0.0
         while True:

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,29 +27,36 @@ from sqlalchemy.orm import Session
 from . import idempotency
 from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
-from .contracts import catalog
 from .db import OUTBOX_CHANNEL, outbox, psycopg_dsn
-from .events import exchange_of
+from .events import EventData, JSONObject, envelope_of, exchange_of
 from .log import current_causation_id, current_correlation_id, get_logger, new_correlation_id
 from .topology import Topology
 
 log = get_logger(__name__)
 
 
-def add_event(session: Session, name: str, data: dict[str, Any], *, producer: str) -> dict[str, Any]:
-    """Write event `name` into the outbox inside the caller's transaction; returns its envelope."""
-    return add_events(session, name, [data], producer=producer)[0]
+def add_event(session: Session, event: EventData) -> JSONObject:
+    """Write `event` into the outbox inside the caller's transaction; returns its envelope."""
+    return add_events(session, [event])[0]
 
 
-def add_events(session: Session, name: str, datas: list[dict[str, Any]], *, producer: str) -> list[dict[str, Any]]:
-    """Write several events of one type into the outbox in one statement, in the caller's transaction."""
+def add_events(session: Session, events: Iterable[EventData]) -> list[JSONObject]:
+    """Write events into the outbox in one statement, in the caller's transaction.
+
+    Each goes to its producer's exchange; a session made for a service (`make_session_factory(engine,
+    publisher=...)`) refuses another producer's event: a service publishes only its own words."""
+    publisher = session.info.get("publisher")
     correlation_id = current_correlation_id() or new_correlation_id()
     causation_id = current_causation_id()
-    envelopes = [catalog.build(name, data, producer=producer, correlation_id=correlation_id, causation_id=causation_id)
-                 for data in datas]
+    envelopes = []
+    for event in events:
+        if publisher is not None and event.PRODUCER != publisher:
+            raise ValueError(f"{publisher} may not publish {event.TYPE}; its producer is {event.PRODUCER}")
+        envelopes.append(envelope_of(event, correlation_id=correlation_id, causation_id=causation_id))
     if envelopes:
         session.connection().execute(sa.insert(outbox), [
-            {"id": e["id"], "exchange": exchange_of(producer), "routing_key": name, "envelope": e} for e in envelopes])
+            {"id": e["id"], "exchange": exchange_of(e["producer"]), "routing_key": e["type"], "envelope": e}
+            for e in envelopes])
     return envelopes
 
 
@@ -85,11 +93,13 @@ class OutboxRelay:
     SelectConnection ioloop, which also watches the LISTEN socket, so a commit wakes it at once.
     """
 
-    def __init__(self, settings: Settings, engine: Engine, stop: threading.Event) -> None:
+    def __init__(self, settings: Settings, engine: Engine, stop: threading.Event, *,
+                 topology: Topology | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.stop = stop
-        self.topology = Topology()
+        # what its worker declares at start-up (the catalog's exchanges, its own queue): none, for a relay alone
+        self.topology = topology or Topology({})
         self.published = 0
         self.refused = 0
         self.peak_in_flight = 0  # the most publishes awaiting their confirm at once (1 would mean no pipelining)

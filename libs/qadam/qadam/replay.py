@@ -7,12 +7,14 @@ from .config import Settings
 from .topology import Topology, incoming_queue, parking_queue
 
 
-def replay_parked(settings: Settings, *, limit: int | None = None) -> int:
-    """Move up to `limit` parked messages back (each confirmed before it leaves the parking queue)."""
+def replay_parked(settings: Settings, *, topology: Topology | None = None, limit: int | None = None) -> int:
+    """Move up to `limit` parked messages back (each confirmed before it leaves the parking queue); `topology`, if
+    given, is declared first (the queues may not exist yet on a fresh broker)."""
     conn = connect(settings.amqp_url, name=f"{settings.service}-replay")
     try:
         channel = conn.channel()
-        Topology().declare(channel)
+        if topology is not None:
+            topology.declare(channel)
         channel.confirm_delivery()
         moved = 0
         # What still fails goes back to the parking queue: take only what was there at the start.

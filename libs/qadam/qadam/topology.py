@@ -1,44 +1,29 @@
-"""The whole RabbitMQ topology, declared here and nowhere else.
+"""The RabbitMQ topology, built from what each consuming service subscribes to.
 
 - one durable topic exchange per producing service: `<service>.events`;
 - one durable quorum queue per consuming service, `<service>.incoming`, bound to the event types it
   handles, with a delivery limit and a dead-letter exchange `<service>.dead-letter` that routes into
   the parking queue `<service>.dead`.
-Every process declares all of it at start-up (declarations are idempotent), so a producer's
-`mandatory` publish is routable even before its consumers first run.
+The kit names no service: the subscriptions come from the services' handlers and the producers from the contract
+catalog, put together by whoever knows the system (a worker knows itself; the system's tools know all of them).
+A worker declares the catalog's exchanges, its own queue, parking queue and bindings at start-up (declarations are
+idempotent); the whole system's topology is declared before the first publish by the development runner, the test
+harness and the broker's definitions file, so that a producer's `mandatory` publish is routable (a refused one
+waits in the outbox and goes again with back-off, but late).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
-from .contracts import catalog
-from .events import exchange_of
-
-PRODUCERS = ("enrollment", "sessions", "risk", "notify", "portal")  # portal: the identity provider (its users)
+from .events import Catalog, EventData, exchange_of
 
 # Deliveries of one message before the broker parks it. A queue argument, so the same for every process
 # that declares the queue (a different value would make the broker refuse the declaration): a constant,
 # not a setting. Only handler failures spend deliveries; a database outage is retried in place.
 DELIVERY_LIMIT = 10
-
-SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    # progress, completion, exit; the staff directory (support workers), the areas, and critical flags (completion)
-    "enrollment": ("sessions.attendance.recorded", "sessions.attendance.amended", "portal.user.changed",
-                   "portal.area.changed", "risk.flag.raised", "risk.flag.acknowledged", "risk.flag.resolved"),
-    "sessions": ("enrollment.cohort.created", "enrollment.cohort.updated", "enrollment.enrolled",
-                 "enrollment.status.changed", "enrollment.transferred", "enrollment.participant.anonymised"),
-    "risk": ("enrollment.enrolled", "enrollment.status.changed", "enrollment.transferred",
-             "enrollment.exit.proposed", "enrollment.order.plan_overdue", "enrollment.order.expiring",
-             "sessions.attendance.recorded", "sessions.attendance.amended", "sessions.warning_sign.observed",
-             "notify.alert.acknowledged", "enrollment.participant.anonymised", "enrollment.order.issued",
-             "sessions.call.overdue", "sessions.call.recorded", "enrollment.support_worker.changed"),
-    # a flag or a level names whom to tell; her support worker hears of his programme and his orders
-    "notify": ("risk.flag.raised", "risk.level.changed", "risk.flag.acknowledged", "risk.flag.resolved",
-               "portal.user.changed", "enrollment.status.changed", "enrollment.order.issued",
-               "enrollment.order.expiring", "enrollment.order.ended", "enrollment.support_worker.changed"),
-}
 
 
 class QuorumQueueArguments(TypedDict, total=False):
@@ -67,16 +52,28 @@ def parking_queue(service: str) -> str:
 
 @dataclass(frozen=True)
 class Topology:
+    """Exchanges, queues and bindings for `subscriptions` (consuming service -> the event classes it handles); the
+    exchanges are those of every producer in `catalog` and of every subscribed event."""
+
+    subscriptions: Mapping[str, Iterable[type[EventData]]]
+    catalog: Catalog = field(default_factory=Catalog)
     delivery_limit: int = DELIVERY_LIMIT
 
+    def consumers(self) -> dict[str, tuple[type[EventData], ...]]:
+        return {service: tuple(types) for service, types in self.subscriptions.items()}
+
+    def producers(self) -> tuple[str, ...]:
+        subscribed = (cls.PRODUCER for types in self.consumers().values() for cls in types)
+        return tuple(dict.fromkeys((*self.catalog.producers(), *subscribed)))
+
     def exchanges(self) -> list[dict[str, Any]]:
-        out = [{"name": exchange_of(p), "type": "topic", "durable": True} for p in PRODUCERS]
-        out += [{"name": dead_letter_exchange(s), "type": "fanout", "durable": True} for s in SUBSCRIPTIONS]
+        out = [{"name": exchange_of(p), "type": "topic", "durable": True} for p in self.producers()]
+        out += [{"name": dead_letter_exchange(s), "type": "fanout", "durable": True} for s in self.consumers()]
         return out
 
     def queues(self) -> list[dict[str, Any]]:
         out = []
-        for service in SUBSCRIPTIONS:
+        for service in self.consumers():
             out.append({"name": incoming_queue(service), "durable": True, "arguments": queue_arguments({
                 "x_queue_type": "quorum",
                 "x_delivery_limit": self.delivery_limit,
@@ -88,10 +85,9 @@ class Topology:
 
     def bindings(self) -> list[dict[str, str]]:
         out = []
-        for service, types in SUBSCRIPTIONS.items():
-            for name in types:
-                out.append({"source": catalog.latest(name).exchange, "destination": incoming_queue(service),
-                            "routing_key": name})
+        for service, types in self.consumers().items():
+            for cls in types:
+                out.append({"source": cls.exchange(), "destination": incoming_queue(service), "routing_key": cls.TYPE})
             out.append({"source": dead_letter_exchange(service), "destination": parking_queue(service),
                         "routing_key": ""})
         return out

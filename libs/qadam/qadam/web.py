@@ -95,7 +95,7 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
     # SQLAlchemy then discards every pooled connection older than the failure, so the next request reconnects.
     engine = make_engine(settings.database_url, pool_pre_ping=False)
     app.extensions["qadam_engine"] = engine
-    app.extensions["qadam_sessions"] = make_session_factory(engine)
+    app.extensions["qadam_sessions"] = make_session_factory(engine, publisher=settings.service)
 
     register_problem_handlers(app)
     api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {

@@ -14,30 +14,35 @@ from functools import partial
 
 from .config import Settings
 from .db import make_engine, make_session_factory
+from .events import Catalog, EventData
 from .inbox import Consumer, Handler, purge_inbox
 from .log import configure_logging, get_logger
 from .outbox import OutboxRelay
+from .topology import Topology
 
 log = get_logger(__name__)
 Loop = Callable[[Settings, threading.Event], None]
 
 
-def run_worker(settings: Settings, *, handlers: Mapping[str, Handler] | None = None,
+def run_worker(settings: Settings, *, catalog: Catalog, handlers: Mapping[type[EventData], Handler] | None = None,
                extra_loops: Mapping[str, Loop] | None = None, stop: threading.Event | None = None) -> None:
+    """Run the relay, the consumer of `handlers` (if any; events read through `catalog`) and `extra_loops` until
+    SIGTERM or SIGINT (or `stop`)."""
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     engine = make_engine(settings.database_url, pool_size=4)
-    factory = make_session_factory(engine)
-    loops: dict[str, Callable[[], None]] = {"relay": OutboxRelay(settings, engine, stop).run}
+    factory = make_session_factory(engine, publisher=settings.service)
+    topology = Topology({settings.service: tuple(handlers)} if handlers else {}, catalog=catalog)
+    loops: dict[str, Callable[[], None]] = {"relay": OutboxRelay(settings, engine, stop, topology=topology).run}
     if handlers:
         try:
             purge_inbox(factory, settings.inbox_retention_hours)
         except Exception:  # noqa: BLE001 - housekeeping; the database may be starting
             log.warning("inbox_purge_skipped", exc_info=True)
-        loops["consumer"] = Consumer(settings, factory, handlers, stop).run
+        loops["consumer"] = Consumer(settings, factory, handlers, stop, catalog=catalog).run
     for name, loop in (extra_loops or {}).items():
         loops[name] = partial(loop, settings, stop)
     threads = [threading.Thread(target=_guarded(name, fn, stop), name=name, daemon=True) for name, fn in loops.items()]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory
+from qadam.events import envelope_of
 from qadam.inbox import Consumer, Outcome, TransientError
 from qadam.replay import replay_parked
 from qadam.testing import (
@@ -25,7 +25,9 @@ from qadam.testing import (
     wait_until,
     worker_process,
 )
-from qadam.topology import SUBSCRIPTIONS
+from qadam_contracts.catalog import catalog
+from qadam_contracts.sessions import AttendanceRecorded
+from qadam_tools.system import subscriptions
 
 CODE = "P-2026-000007"
 
@@ -36,8 +38,7 @@ def attendance_event(**data_overrides) -> dict:
             "enrolment_id": uuid.uuid4(), "participant_code": CODE, "session_number": 3, "scheduled_at": now,
             "status": "unexcused", "excuse_reason": None, "recorded_by": "psy-1", "recorded_at": now}
     data.update(data_overrides)
-    return catalog.build("sessions.attendance.recorded", data, producer="sessions", correlation_id="corr-inbox",
-                         causation_id=None)
+    return envelope_of(AttendanceRecorded(**data), correlation_id="corr-inbox", causation_id=None)
 
 
 class Harness:
@@ -53,20 +54,19 @@ class Harness:
         declare_topology(self.settings)
         self.failures: dict[str, Exception] = {}
         self.stop = threading.Event()
-        others = {name: (lambda s, e: None) for name in SUBSCRIPTIONS["risk"]}  # risk's other events: no effect here
-        self.consumer = Consumer(self.settings, self.factory, {
-            **others, "sessions.attendance.recorded": self.handle,
-        }, self.stop)
+        others = {cls: (lambda s, e: None) for cls in subscriptions()["risk"]}  # risk's other events: no effect here
+        self.table = {**others, AttendanceRecorded: self.handle}
+        self.consumer = Consumer(self.settings, self.factory, self.table, self.stop, catalog=catalog)
         self.thread = threading.Thread(target=self.consumer.run, daemon=True)
 
     def handle(self, session, event):
-        mark = str(event.data["mark_id"])
+        mark = str(event.data.mark_id)
         self.attempts[mark] = self.attempts.get(mark, 0) + 1
         failure = self.failures.get(mark)
         if failure is not None:
             raise failure
         session.execute(sa.text("INSERT INTO handled VALUES (:m, :k)"),
-                        {"m": event.id, "k": event.data["mark_id"]})
+                        {"m": event.id, "k": event.data.mark_id})
 
     def handled(self) -> list:
         with self.engine.connect() as c:
@@ -174,7 +174,7 @@ def test_stop_finishes_and_acks_the_message_in_hand_and_takes_no_more(risk_stack
     handle = h.handle
 
     def slow(session, event):
-        if str(event.data["mark_id"]) == str(held["data"]["mark_id"]):
+        if str(event.data.mark_id) == str(held["data"]["mark_id"]):
             in_hand.set()
             assert release.wait(30)
         handle(session, event)
@@ -196,7 +196,7 @@ def test_stop_finishes_and_acks_the_message_in_hand_and_takes_no_more(risk_stack
         wait_until(lambda: queue_depth(h.settings.amqp_url, "risk.incoming") == 2, what="the later two, ready")
         # the next consumer takes them, and the one handled before is not delivered again
         stop = threading.Event()
-        nxt = Consumer(h.settings, h.factory, h.consumer.handlers, stop)
+        nxt = Consumer(h.settings, h.factory, {**h.table, AttendanceRecorded: slow}, stop, catalog=catalog)
         thread = threading.Thread(target=nxt.run, daemon=True)
         thread.start()
         try:

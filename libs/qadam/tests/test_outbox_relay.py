@@ -9,22 +9,24 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, outbox, transaction
+from qadam.events import envelope_of
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
 from qadam.testing import broker_channel, close_vhost_connections, declare_topology, wait_until
-from qadam.topology import SUBSCRIPTIONS, incoming_queue
+from qadam.topology import incoming_queue
+from qadam_contracts.sessions import AttendanceRecorded
+from qadam_tools.system import subscriptions
 
 CODE = "P-2026-000001"
-TAKERS = [incoming_queue(s) for s, names in SUBSCRIPTIONS.items() if "sessions.attendance.recorded" in names]
+TAKERS = [incoming_queue(s) for s, classes in subscriptions().items() if AttendanceRecorded in classes]
 
 
-def attendance(enrolment_id: uuid.UUID | None = None, status: str = "unexcused") -> dict:
+def attendance(enrolment_id: uuid.UUID | None = None, status: str = "unexcused") -> AttendanceRecorded:
     now = datetime.now(UTC)
-    return {"mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
-            "enrolment_id": enrolment_id or uuid.uuid4(), "participant_code": CODE, "session_number": 1,
-            "scheduled_at": now, "status": status, "excuse_reason": None, "recorded_by": "psy-1", "recorded_at": now}
+    return AttendanceRecorded(mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(),
+                              enrolment_id=enrolment_id or uuid.uuid4(), participant_code=CODE, session_number=1,
+                              scheduled_at=now, status=status, excuse_reason=None, recorded_by="psy-1", recorded_at=now)
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def unsent(engine) -> list:
 def test_event_of_a_rolled_back_transaction_never_leaves(sessions_db):
     settings, engine, factory = sessions_db
     with pytest.raises(RuntimeError), transaction(factory) as s:
-        add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+        add_event(s, attendance())
         raise RuntimeError("the request failed after writing")
     with engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() == 0
@@ -79,7 +81,7 @@ def test_event_of_a_rolled_back_transaction_never_leaves(sessions_db):
 def test_committed_events_are_published_in_order_with_properties_and_marked_sent(sessions_db):
     settings, engine, factory = sessions_db
     with transaction(factory) as s, log_context(correlation_id="corr-relay-1"):
-        envelopes = [add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions") for _ in range(5)]
+        envelopes = [add_event(s, attendance()) for _ in range(5)]
     relay, stop, thread = run_relay(settings, engine)
     try:
         wait_until(lambda: not unsent(engine), what="all rows marked sent")
@@ -101,7 +103,7 @@ def test_relay_wakes_on_notify_not_on_its_sweep(sessions_db):
     try:
         wait_until(lambda: listening(engine), what="the relay to LISTEN")  # and it has made its first pass
         with transaction(factory) as s:
-            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+            add_event(s, attendance())
         wait_until(lambda: not unsent(engine), timeout=10, what="the NOTIFY to wake the relay")
     finally:
         stop.set()
@@ -112,7 +114,7 @@ def test_confirms_are_pipelined_not_awaited_one_by_one(sessions_db):
     settings, engine, factory = sessions_db
     with transaction(factory) as s:
         for _ in range(50):
-            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+            add_event(s, attendance())
     relay, stop, thread = run_relay(settings, engine)
     try:
         wait_until(lambda: not unsent(engine), what="all rows marked sent")
@@ -133,7 +135,7 @@ def test_unroutable_event_stays_unsent_until_a_queue_takes_it(sessions_db):
             for queue in TAKERS:
                 ch.queue_unbind(queue, "sessions.events", "sessions.attendance.recorded")
         with transaction(factory) as s:
-            routed_later = add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+            routed_later = add_event(s, attendance())
         wait_until(lambda: unsent(engine) and unsent(engine)[0].attempts >= 1, what="the broker to return it")
         [row] = unsent(engine)
         assert "UnroutableError" in row.last_error and "sessions.attendance.recorded" in row.last_error
@@ -153,11 +155,11 @@ def test_relay_reconnects_after_the_broker_drops_its_connection(sessions_db):
     relay, stop, thread = run_relay(settings, engine)
     try:
         with transaction(factory) as s:
-            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+            add_event(s, attendance())
         wait_until(lambda: not unsent(engine), what="the first event published")
         close_vhost_connections(settings.amqp_url.rsplit("/", 1)[1])
         with transaction(factory) as s:
-            add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+            add_event(s, attendance())
         wait_until(lambda: not unsent(engine), timeout=30, what="the event committed after the connection was dropped")
     finally:
         stop.set()
@@ -167,8 +169,7 @@ def test_relay_reconnects_after_the_broker_drops_its_connection(sessions_db):
 
 def test_a_row_the_broker_refuses_holds_back_only_itself(sessions_db):
     settings, engine, factory = sessions_db
-    envelope = catalog.build("sessions.attendance.recorded", attendance(), producer="sessions", correlation_id="c",
-                             causation_id=None)
+    envelope = envelope_of(attendance(), correlation_id="c", causation_id=None)
     stray = uuid.UUID(envelope["id"])
     with engine.begin() as c:  # e.g. an event type deployed before any consumer binds it
         c.execute(sa.insert(outbox).values(id=stray, exchange="sessions.events", routing_key="sessions.nobody.listens",
@@ -178,7 +179,7 @@ def test_a_row_the_broker_refuses_holds_back_only_itself(sessions_db):
         wait_until(lambda: unsent(engine) and unsent(engine)[0].attempts >= 1, what="the broker to return the stray")
         for _ in range(3):
             with transaction(factory) as s:
-                add_event(s, "sessions.attendance.recorded", attendance(), producer="sessions")
+                add_event(s, attendance())
             wait_until(lambda: [r.id for r in unsent(engine)] == [stray], timeout=5, what="the others to go at once")
         wait_until(lambda: unsent(engine)[0].attempts >= 3, timeout=20, what="the stray to be retried on its own")
     finally:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from qadam.auth import Role
 from qadam.names import fold, same_place
+from qadam_contracts.portal import AreaChanged, UserChanged
+from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -19,9 +20,9 @@ from .models import KnownDistrict, RiskFlag, StaffMember
 
 
 # -- the staff directory ---------------------------------------------------------------------------------------
-def keep_staff_member(s: Session, data: dict[str, Any]) -> None:
-    row = {"user_id": data["user_id"], "role": data["role"], "region": data["region"], "district": data["district"],
-           "active": data["active"], "version": data["version"]}
+def keep_staff_member(s: Session, data: UserChanged) -> None:
+    row = {"user_id": data.user_id, "role": data.role, "region": data.region, "district": data.district,
+           "active": data.active, "version": data.version}
     stmt = insert(StaffMember).values(row)
     s.execute(stmt.on_conflict_do_update(index_elements=[StaffMember.user_id],
                                          set_={k: stmt.excluded[k] for k in row if k != "user_id"},
@@ -41,9 +42,9 @@ def support_worker_problem(s: Session, user_id: str, region: str) -> str | None:
 
 
 # -- the areas -------------------------------------------------------------------------------------------------
-def keep_district(s: Session, data: dict[str, Any]) -> None:
-    row = {"region": data["region"], "district": data["district"], "mahallas": list(data["mahallas"]),
-           "active": data["active"], "version": data["version"]}
+def keep_district(s: Session, data: AreaChanged) -> None:
+    row = {"region": data.region, "district": data.district, "mahallas": list(data.mahallas),
+           "active": data.active, "version": data.version}
     stmt = insert(KnownDistrict).values(row)
     s.execute(stmt.on_conflict_do_update(index_elements=[KnownDistrict.region, KnownDistrict.district],
                                          set_={k: stmt.excluded[k] for k in ("mahallas", "active", "version")},
@@ -81,18 +82,18 @@ def known_place(s: Session, region: str, district: str) -> Place:
 
 
 # -- risk's flags ----------------------------------------------------------------------------------------------
-def keep_flag_raised(s: Session, data: dict[str, Any]) -> None:
-    stmt = insert(RiskFlag).values(flag_id=data["flag_id"], enrolment_id=data["enrolment_id"], level=data["level"],
-                                   raised_at=data["raised_at"])
+def keep_flag_raised(s: Session, data: FlagRaised) -> None:
+    stmt = insert(RiskFlag).values(flag_id=data.flag_id, enrolment_id=data.enrolment_id, level=data.level,
+                                   raised_at=data.raised_at)
     s.execute(stmt.on_conflict_do_update(index_elements=[RiskFlag.flag_id],
                                          set_={"level": stmt.excluded.level, "raised_at": stmt.excluded.raised_at}))
 
 
-def keep_flag_handled(s: Session, data: dict[str, Any], *, resolved: bool) -> None:
+def keep_flag_handled(s: Session, data: FlagAcknowledged | FlagResolved, *, resolved: bool) -> None:
     """An acknowledgement or a resolution; it may arrive before the flag itself (then the level comes later)."""
     column = "resolved_at" if resolved else "acknowledged_at"
-    at: datetime = data["at"]
-    stmt = insert(RiskFlag).values(flag_id=data["flag_id"], enrolment_id=data["enrolment_id"], **{column: at})
+    at: datetime = data.at
+    stmt = insert(RiskFlag).values(flag_id=data.flag_id, enrolment_id=data.enrolment_id, **{column: at})
     s.execute(stmt.on_conflict_do_update(index_elements=[RiskFlag.flag_id], set_={
         column: sa.func.coalesce(getattr(RiskFlag, column), stmt.excluded[column])}))
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import SERVICE
 from .domain.lifecycle import FINISHED
 from .domain.orders import OrderStatus
+from .events import participant_anonymised
 from .models import Enrolment, EnrolmentTransition, OrderExtension, Participant, ProtectionOrder
 
 log = get_logger(__name__)
@@ -104,9 +105,7 @@ def anonymise_batch(s: Session, cutoff: date, limit: int) -> tuple[list[uuid.UUI
     codes: dict[uuid.UUID, str] = {row.id: row.code for row in s.execute(
         sa.select(Participant.id, Participant.code).where(Participant.id.in_(ids)))}
     for participant_id in ids:  # sessions and risk clear what they hold about his enrolments
-        add_event(s, "enrollment.participant.anonymised", {
-            "participant_code": codes[participant_id], "enrolment_ids": theirs[participant_id], "anonymised_at": now,
-        }, producer=SERVICE)
+        add_event(s, participant_anonymised(codes[participant_id], theirs[participant_id], now))
     audit.append(s.connection(), {
         "at": now, "user_id": "system", "role": "system", "action": "write", "method": "RETAIN", "route": ROUTE,
         "record": {"cutoff": cutoff.isoformat(), "participants": len(ids), "enrolments": len(enrolment_ids),
@@ -151,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     cutoff = cutoff_for(today, settings.retention_days)
     engine = make_engine(settings.database_url, pool_size=1)
     try:
-        factory = make_session_factory(engine)
+        factory = make_session_factory(engine, publisher=SERVICE)
         if args.dry_run:
             log.info("retention_due", participants=count_due(factory, cutoff), cutoff=cutoff.isoformat())
             return 0

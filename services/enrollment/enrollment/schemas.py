@@ -1,4 +1,5 @@
-"""Enrollment's request and response schemas. The events it publishes are in qadam.contracts."""
+"""Enrollment's request and response schemas.
+The events it publishes are in events.py (its contract: qadam_contracts.enrollment)."""
 
 from __future__ import annotations
 

@@ -9,11 +9,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
-from qadam.contracts import RED_WARNING_SIGNS
 from qadam.outbox import add_event
+from qadam_contracts.sessions import AttendanceRecorded
+from qadam_contracts.vocabulary import RED_WARNING_SIGNS
 from sqlalchemy.orm import Session
 
-from . import SERVICE
+from . import events
 from .domain.lifecycle import Action, EnrolmentStatus, Move, add_months, transition
 from .domain.orders import OrderFacts, OrderStatus, expiring_soon, plan_due_on, plan_overdue
 from .domain.progress import (
@@ -27,6 +28,7 @@ from .domain.progress import (
     exit_review_session,
     progress,
 )
+from .events import OrderNow
 from .models import AttendanceRecord, Enrolment, EnrolmentTransition, Programme, ProtectionOrder, RiskFlag
 
 SYSTEM = "system"
@@ -53,14 +55,7 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
         enrolment.completion_proposed_at, enrolment.completion_proposal = None, None
     s.add(EnrolmentTransition(enrolment_id=enrolment.id, action=action.value, from_status=move.from_status.value,
                               to_status=move.to_status.value, reason=move.reason, note=note, by=by))
-    add_event(s, "enrollment.status.changed", {
-        "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code, "cohort_id": enrolment.cohort_id,
-        "region": enrolment.region, "district": enrolment.district, "inspector_id": enrolment.inspector_id,
-        "psychologist_id": enrolment.psychologist_id, "action": action.value, "from_status": move.from_status.value,
-        "status": move.to_status.value,
-        "reason": move.reason, "changed_by": by, "changed_at": datetime.now(UTC),
-        "victim_support_worker_id": enrolment.victim_support_worker_id, "version": enrolment.version,
-    }, producer=SERVICE)
+    add_event(s, events.status_changed(enrolment, action, move, by=by, at=datetime.now(UTC)))
     return move
 
 
@@ -72,13 +67,7 @@ def change_support_worker(s: Session, enrolment: Enrolment, worker: str | None, 
         return
     enrolment.victim_support_worker_id = worker
     enrolment.version += 1
-    add_event(s, "enrollment.support_worker.changed", {
-        "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
-        "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
-        "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id,
-        "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
-        "changed_by": by, "changed_at": datetime.now(UTC), "version": enrolment.version,
-    }, producer=SERVICE)
+    add_event(s, events.support_worker_changed(enrolment, previous=previous, by=by, at=datetime.now(UTC)))
 
 
 def programme_of(enrolment: Enrolment) -> Programme:
@@ -92,11 +81,6 @@ def rules_of(enrolment: Enrolment) -> Rules:
                  makeup_sessions_count=p.makeup_sessions_count, exit_review_session=exit_review_session(p.curriculum))
 
 
-def absence_alerts(programme: Programme) -> dict[str, int | None]:
-    """The programme version's thresholds for alerting his inspector, as enrolled/transferred carry them."""
-    return {"unexcused": programme.alert_unexcused_absences, "consecutive": programme.alert_consecutive_absences}
-
-
 def with_critical_flag_open(s: Session, enrolment_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """Those of the enrolments with a critical flag that is not resolved (risk's events, projected here)."""
     if not enrolment_ids:
@@ -106,16 +90,16 @@ def with_critical_flag_open(s: Session, enrolment_ids: list[uuid.UUID]) -> set[u
         .scalars())
 
 
-def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
+def record_attendance(s: Session, marks: list[AttendanceRecorded]) -> None:
     """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    latest: dict[tuple[str, str], AttendanceRecorded] = {}
     for d in marks:
-        key = (str(d["enrolment_id"]), str(d["session_id"]))
-        if key not in latest or latest[key]["recorded_at"] <= d["recorded_at"]:
+        key = (str(d.enrolment_id), str(d.session_id))
+        if key not in latest or latest[key].recorded_at <= d.recorded_at:
             latest[key] = d
-    rows = [{"enrolment_id": d["enrolment_id"], "session_id": d["session_id"], "session_number": d["session_number"],
-             "session_kind": d.get("session_kind") or "group", "scheduled_at": d["scheduled_at"], "status": d["status"],
-             "recorded_at": d["recorded_at"]} for d in latest.values()]
+    rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "session_number": d.session_number,
+             "session_kind": d.session_kind or "group", "scheduled_at": d.scheduled_at, "status": d.status,
+             "recorded_at": d.recorded_at} for d in latest.values()]
     from sqlalchemy.dialects.postgresql import insert
 
     stmt = insert(AttendanceRecord)
@@ -123,7 +107,7 @@ def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
         index_elements=[AttendanceRecord.enrolment_id, AttendanceRecord.session_id],
         set_={c: stmt.excluded[c] for c in ("session_number", "session_kind", "scheduled_at", "status", "recorded_at")},
         where=AttendanceRecord.recorded_at <= stmt.excluded.recorded_at), rows)
-    ids = sorted({uuid.UUID(str(d["enrolment_id"])) for d in latest.values()})
+    ids = sorted({d.enrolment_id for d in latest.values()})
     enrolments = s.execute(sa.select(Enrolment).where(Enrolment.id.in_(ids)).order_by(Enrolment.id)
                            .with_for_update(of=Enrolment)).unique().scalars().all()
     by_enrolment: dict[uuid.UUID, list[AttendanceMark]] = {}
@@ -131,7 +115,7 @@ def record_attendance(s: Session, marks: list[dict[str, Any]]) -> None:
         by_enrolment.setdefault(r.enrolment_id, []).append(
             AttendanceMark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
     # A red sign recorded with a mark (risk has not turned it into a critical flag yet): no completion with it.
-    red = {uuid.UUID(str(d["enrolment_id"])) for d in marks if RED_WARNING_SIGNS & set(d.get("warning_signs") or ())}
+    red = {d.enrolment_id for d in marks if RED_WARNING_SIGNS & set(d.warning_signs)}
     for enrolment in enrolments:
         update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)),
                         red_sign=enrolment.id in red)
@@ -164,15 +148,10 @@ def update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: 
         enrolment.completion_proposed_at, enrolment.completion_proposal = None, None
     reasons = exit_reasons(p, rules)
     if reasons and enrolment.exit_proposed_at is None:
-        enrolment.exit_proposed_at = datetime.now(UTC)
+        proposed_at = enrolment.exit_proposed_at = datetime.now(UTC)
         enrolment.exit_proposal = reasons
-        add_event(s, "enrollment.exit.proposed", {
-            "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
-            "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
-            "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id, "reasons": reasons,
-            "unexcused_absences": p.unexcused_absences, "consecutive_absences": p.consecutive_absences,
-            "proposed_at": enrolment.exit_proposed_at,
-        }, producer=SERVICE)
+        add_event(s, events.exit_proposed(enrolment, reasons, unexcused=p.unexcused_absences,
+                                          consecutive=p.consecutive_absences, at=proposed_at))
     elif not reasons and enrolment.exit_proposed_at is not None:
         # A correction (an absence found to be excused) can take the proposal back.
         enrolment.exit_proposed_at, enrolment.exit_proposal = None, None
@@ -188,8 +167,9 @@ def working_calendar(settings: Settings) -> dict[str, Any]:
             "holidays": settings.public_holidays_set}
 
 
-def _order_facts_now(s: Session, order: ProtectionOrder) -> tuple[dict[str, Any], bool]:
-    """What every order event carries (OrderAttention), and whether his follow-up runs past the order's end."""
+def _order_now(s: Session, order: ProtectionOrder) -> OrderNow:
+    """What every order event says of his enrolments (OrderAttention), and whether his follow-up runs past the
+    order's end."""
     enrolments = s.execute(sa.select(Enrolment.id, Enrolment.status, Enrolment.follow_up_until).where(
         Enrolment.participant_id == order.participant_id)).all()
     open_enrolments = [e.id for e in enrolments if e.status in ("referred", "assessed", "active", "suspended")]
@@ -197,17 +177,14 @@ def _order_facts_now(s: Session, order: ProtectionOrder) -> tuple[dict[str, Any]
     unfinished = not any(e.status in ("completed", "closed") for e in enrolments)
     follow_up_unfinished = any(e.status == "completed" and e.follow_up_until is not None
                                and e.follow_up_until > order.expires_on for e in enrolments)
-    base = {"order_id": order.id, "participant_code": order.participant.code,
-            "enrolment_ids": list(open_enrolments), "region": order.region, "district": order.district,
-            "issued_by": order.issued_by, "issued_on": order.issued_on, "expires_on": order.expires_on,
-            "programme_unfinished": unfinished}
-    return base, follow_up_unfinished
+    return OrderNow(open_enrolments=list(open_enrolments), programme_unfinished=unfinished,
+                    follow_up_unfinished=follow_up_unfinished)
 
 
 def publish_order_issued(s: Session, order: ProtectionOrder) -> None:
     """enrollment.order.issued: with his responsible inspector and her support worker (of his latest open
     enrolment) and the day of his previous order, if any (a second order within a year is a warning sign)."""
-    base, _ = _order_facts_now(s, order)
+    now = _order_now(s, order)
     latest = s.execute(sa.select(Enrolment.inspector_id, Enrolment.victim_support_worker_id).where(
         Enrolment.participant_id == order.participant_id,
         Enrolment.status.in_(("referred", "assessed", "active", "suspended")))
@@ -215,18 +192,15 @@ def publish_order_issued(s: Session, order: ProtectionOrder) -> None:
     previous = s.execute(sa.select(sa.func.max(ProtectionOrder.issued_on)).where(
         ProtectionOrder.participant_id == order.participant_id, ProtectionOrder.id != order.id,
         ProtectionOrder.issued_on <= order.issued_on)).scalar()
-    base.pop("programme_unfinished")
-    add_event(s, "enrollment.order.issued", {
-        **base, "inspector_id": latest.inspector_id if latest else None,
-        "victim_support_worker_id": latest.victim_support_worker_id if latest else None,
-        "previous_order_on": previous}, producer=SERVICE)
+    add_event(s, events.order_issued(
+        order, now, inspector_id=latest.inspector_id if latest else None,
+        victim_support_worker_id=latest.victim_support_worker_id if latest else None, previous_order_on=previous))
 
 
 def end_order(s: Session, order: ProtectionOrder, how: str, today: date) -> None:
     """The order ends (`expired` by the clock or marked so, or `revoked`): keep it, tell whoever follows."""
     order.status = how
-    base, _ = _order_facts_now(s, order)
-    add_event(s, "enrollment.order.ended", {**base, "ended_on": today, "how": how}, producer=SERVICE)
+    add_event(s, events.order_ended(order, _order_now(s, order), on=today, how=how))
 
 
 def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
@@ -249,19 +223,16 @@ def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
         .with_for_update(of=ProtectionOrder, skip_locked=True)).unique().scalars().all()
     for order in candidates:
         facts = order_facts(order)
-        base, follow_up_unfinished = _order_facts_now(s, order)
+        now = _order_now(s, order)
         if order.plan_overdue_reported_at is None and plan_overdue(facts, today, **calendar):
             order.plan_overdue_reported_at = datetime.now(UTC)
-            add_event(s, "enrollment.order.plan_overdue", {**base, "due_on": plan_due_on(facts, **calendar)},
-                      producer=SERVICE)
+            add_event(s, events.order_plan_overdue(order, now, due_on=plan_due_on(facts, **calendar)))
             counts["plan_overdue"] += 1
         if (order.expiry_reported_for != order.expires_on
-                and (base["programme_unfinished"] or follow_up_unfinished)
+                and (now.programme_unfinished or now.follow_up_unfinished)
                 and expiring_soon(facts, today, within_days=settings.order_expiry_warning_days)):
             order.expiry_reported_for = order.expires_on
-            add_event(s, "enrollment.order.expiring", {**base, "days_left": (order.expires_on - today).days,
-                                                       "follow_up_unfinished": follow_up_unfinished},
-                      producer=SERVICE)
+            add_event(s, events.order_expiring(order, now, days_left=(order.expires_on - today).days))
             counts["expiring"] += 1
     return counts
 

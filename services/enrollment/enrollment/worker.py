@@ -9,6 +9,7 @@ from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import get_logger
 from qadam.worker import run_worker
+from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .handlers import handlers
@@ -21,7 +22,7 @@ def watch_orders(settings: Settings, stop: threading.Event) -> None:
     """Every QADAM_ORDER_SCAN_SECONDS: overdue correction plans, orders expiring with the programme unfinished,
     orders past expiry, and completed enrolments whose follow-up is over. Each is published once."""
     engine = make_engine(settings.database_url, pool_size=1)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, publisher=SERVICE)
     try:
         while not stop.is_set():
             today = datetime.now(settings.zone).date()
@@ -40,7 +41,7 @@ def watch_orders(settings: Settings, stop: threading.Event) -> None:
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings), extra_loops={"orders": watch_orders})
+    run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings), extra_loops={"orders": watch_orders})
 
 
 if __name__ == "__main__":

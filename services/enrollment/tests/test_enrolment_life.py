@@ -4,6 +4,7 @@ history, progress from attendance, transfers, protection orders, lists and need 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,7 +13,11 @@ from enrollment.projections import keep_staff_member
 from enrollment.service import record_attendance, scan_orders
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam.events import delivered
 from qadam.testing import bearer
+from qadam_contracts.portal import AreaChanged, UserChanged
+from qadam_contracts.risk import FlagRaised, FlagResolved
+from qadam_contracts.sessions import AttendanceRecorded
 
 REGION, DISTRICT, OTHER_DISTRICT = "Buxoro viloyati", "Kogon", "Gʻijduvon"
 
@@ -82,8 +87,8 @@ def staff_member(factory, user_id: str, role: str = "support_worker", region: st
                  district: str | None = DISTRICT, active: bool = True, version: int = 1) -> None:
     """The portal told enrollment of a staff member (portal.user.changed, as the handler keeps it)."""
     with transaction(factory) as s:
-        keep_staff_member(s, {"user_id": user_id, "role": role, "region": region, "district": district,
-                              "active": active, "version": version})
+        keep_staff_member(s, UserChanged(user_id=user_id, role=role, region=region, district=district, active=active,
+                                         version=version))
 
 
 @pytest.fixture
@@ -103,11 +108,15 @@ def last_seq(factory) -> int:
         return int(s.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar_one())
 
 
-def marks_for(enrolment: dict, statuses: list[str], first: int = 1) -> list[dict]:
+def marks_for(enrolment: dict, statuses: list[str], first: int = 1) -> list[AttendanceRecorded]:
+    """The marks as sessions publishes them, one a session from `first` on."""
     start = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    return [{"enrolment_id": uuid.UUID(enrolment["id"]), "session_id": uuid.uuid5(uuid.NAMESPACE_URL, f"{enrolment['id']}/{n}"),
-             "session_number": n, "session_kind": "group", "scheduled_at": start + timedelta(days=3 * n), "status": st,
-             "recorded_at": datetime.now(UTC)} for n, st in enumerate(statuses, first)]
+    return [AttendanceRecorded(
+        mark_id=uuid.uuid4(), session_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{enrolment['id']}/{n}"),
+        cohort_id=uuid.UUID(enrolment["cohort_id"]), enrolment_id=uuid.UUID(enrolment["id"]),
+        participant_code=enrolment["participant_code"], session_number=n, session_kind="group",
+        scheduled_at=start + timedelta(days=3 * n), status=st, recorded_by="psy-1", recorded_at=datetime.now(UTC))
+        for n, st in enumerate(statuses, first)]
 
 
 def test_both_templates_of_domain_md_are_shipped(office):
@@ -556,7 +565,7 @@ def known_districts(factory, region: str, *districts: str) -> None:
     from enrollment.projections import keep_district
     with transaction(factory) as s:
         for district in districts:
-            keep_district(s, {"region": region, "district": district, "mahallas": [], "active": True, "version": 1})
+            keep_district(s, AreaChanged(region=region, district=district, mahallas=[], active=True, version=1))
 
 
 def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_unknown_one_is_refused(
@@ -654,20 +663,27 @@ def test_a_namesake_of_another_area_is_registered_when_the_inspector_says_he_che
     assert same_pinfl.status_code == 409  # a PINFL registered elsewhere is him, whatever is said
 
 
+def flag_raised(flag: uuid.UUID, enrolment: dict, level: str) -> FlagRaised:
+    return FlagRaised(flag_id=flag, enrolment_id=uuid.UUID(enrolment["id"]), participant_code=enrolment["participant_code"],
+                      rule_id="sign.weapon_access", rule_version=1, level=level, reasons=["A weapon at home."],
+                      evidence={}, region=REGION, district=DISTRICT, inspector_id="insp-1", psychologist_id="psy-1",
+                      raised_at=datetime.now(UTC))
+
+
 def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
     from enrollment.projections import keep_flag_raised
     flag = uuid.uuid4()
     with transaction(factory) as s:
-        keep_flag_raised(s, {"flag_id": flag, "enrolment_id": uuid.UUID(enrolment["id"]), "level": level,
-                             "raised_at": datetime.now(UTC)})
+        keep_flag_raised(s, flag_raised(flag, enrolment, level))
     return flag
 
 
 def resolve_flag(factory, enrolment: dict, flag: uuid.UUID) -> None:
     from enrollment.projections import keep_flag_handled
     with transaction(factory) as s:
-        keep_flag_handled(s, {"flag_id": flag, "enrolment_id": uuid.UUID(enrolment["id"]), "by": "sup-1",
-                              "at": datetime.now(UTC)}, resolved=True)
+        keep_flag_handled(s, FlagResolved(flag_id=flag, enrolment_id=uuid.UUID(enrolment["id"]),
+                                          participant_code=enrolment["participant_code"], by="sup-1",
+                                          at=datetime.now(UTC)), resolved=True)
 
 
 def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a_person_decides(office, factory):
@@ -692,33 +708,25 @@ def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a
 
 def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[str]) -> list:
     """The marks as sessions publishes them (through the contract), the last one carrying `signs_of_last`."""
-    from qadam.contracts import catalog
-    events = []
-    for n, mark in enumerate(marks_for(enrolment, statuses), 1):
-        data = {**mark, "mark_id": uuid.uuid4(), "cohort_id": uuid.UUID(enrolment["cohort_id"]),
-                "participant_code": enrolment["participant_code"], "recorded_by": "psy-1",
-                "warning_signs": signs_of_last if n == len(statuses) else []}
-        built = catalog.build("sessions.attendance.recorded", data, producer="sessions", correlation_id="c",
-                              causation_id=None)
-        events.append(catalog.parse(built))
-    return events
+    marks = marks_for(enrolment, statuses)
+    return [delivered(replace(mark, warning_signs=signs_of_last if n == len(statuses) else []))
+            for n, mark in enumerate(marks, 1)]
 
 
 def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory):
     from enrollment.handlers import on_attendance_batch
-    settings = Settings()
     enrolment = office.refer(office.cohort(office.programme()))
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     events = attendance_events(enrolment, ["present"] * 8, ["weapon_access", "substance_use"])
     with transaction(factory) as s:  # risk has not raised its critical flag for the sign yet
-        on_attendance_batch(s, events[:7], settings=settings)
+        on_attendance_batch(s, events[:7])
     with transaction(factory) as s:
-        on_attendance_batch(s, events[7:], settings=settings)
+        on_attendance_batch(s, events[7:])
     proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert proposed["status"] == "active" and proposed["completion_proposal"] == ["red_sign_recorded"]
     with transaction(factory) as s:  # a later recording of a session does not let the hold go by itself
-        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1], settings=settings)
+        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1])
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector,
                      status=200)["completion_proposal"] == ["red_sign_recorded"]
     assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"  # a person decided
@@ -730,7 +738,7 @@ def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, facto
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:
-        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]), settings=Settings())
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]))
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
 
 
@@ -740,8 +748,7 @@ def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factor
     resolve_flag(factory, enrolment, flag)
     from enrollment.projections import keep_flag_raised
     with transaction(factory) as s:
-        keep_flag_raised(s, {"flag_id": flag, "enrolment_id": uuid.UUID(enrolment["id"]), "level": "critical",
-                             "raised_at": datetime.now(UTC)})
+        keep_flag_raised(s, flag_raised(flag, enrolment, "critical"))
         from enrollment.service import with_critical_flag_open
         assert with_critical_flag_open(s, [uuid.UUID(enrolment["id"])]) == set()
 

@@ -16,15 +16,16 @@ from qadam.auth import Role, allow, current_principal, public
 from qadam.db import lock_keys
 from qadam.errors import Problem, not_found, unprocessable
 from qadam.log import get_logger
-from qadam.outbox import add_event
+from qadam.outbox import add_events
 from qadam.sealing import derived_keys
 from qadam.web import PAGE_HEADERS, PageArgs, paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from . import SERVICE, links
+from . import links
 from .delivery import delivery_log
 from .domain import RoutingError, parse_routing
+from .events import alerts_acknowledged
 from .figures import alert_figures
 from .models import Contact, Notification, RoutingRuleSet
 from .schemas import (
@@ -173,11 +174,7 @@ def acknowledge(s: Session, n: Notification, via: str) -> None:
     per flag). Her notices stay hers: her id never reaches the flag perpetrator-facing staff read."""
     n.acknowledged_at, n.acknowledged_via = datetime.now(UTC), via
     if n.kind in ("alert", "escalation"):
-        for flag_id in n.flag_ids:  # an episode's alert acknowledges every flag in it
-            add_event(s, "notify.alert.acknowledged", {
-                "notification_id": n.id, "flag_id": flag_id, "enrolment_id": n.enrolment_id,
-                "participant_code": n.participant_code, "user_id": n.user_id, "responsibility": n.responsibility,
-                "acknowledged_at": n.acknowledged_at, "via": via}, producer=SERVICE)
+        add_events(s, alerts_acknowledged(n, via))  # an episode's alert acknowledges every flag in it
     log.info("notification_acknowledged", notification_id=str(n.id), via=via)
 
 

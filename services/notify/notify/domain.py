@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
+
 LEVEL_WORDS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "CRITICAL"}
 
 
@@ -37,7 +39,7 @@ def alert_link(portal_url: str, notification_id: str) -> str:
 
 
 # -- routing rules as data -------------------------------------------------------------------------------------------
-LEVELS = ("low", "medium", "high", "critical")
+LEVELS = FLAG_LEVELS
 EXTERNAL_CHANNELS = ("email", "telegram", "sms")  # the in-app inbox always holds the notification itself
 ADDRESS_FIELD = {"email": "email", "sms": "phone", "telegram": "telegram_chat_id"}  # where a contact keeps each
 # who an event can name: the people it carries ids of
@@ -144,7 +146,7 @@ def addressees(routes: tuple[Route, ...], event: str, level: str, people: dict[s
 
 
 def rose(from_level: str, level: str) -> bool:
-    return LEVELS.index(level) > LEVELS.index(from_level)
+    return level_rank(level) > level_rank(from_level)
 
 
 # -- quiet hours, escalation, digest ---------------------------------------------------------------------------------
@@ -200,7 +202,7 @@ def subject_of(flag_id: object, episode_id: object | None) -> str:
 
 
 def higher(level: str, other: str) -> str:
-    return other if LEVELS.index(other) > LEVELS.index(level) else level
+    return other if level_rank(other) > level_rank(level) else level
 
 
 # -- escalation: whose chain, and up to whom ---------------------------------------------------------------------------

@@ -12,8 +12,18 @@ import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.db import InForce
 from qadam.events import Event
-from qadam.inbox import Handler
+from qadam.inbox import Handlers
 from qadam.log import current_correlation_id, get_logger
+from qadam_contracts.enrollment import (
+    EnrolmentStatusChanged,
+    OrderEnded,
+    OrderExpiring,
+    OrderIssued,
+    ProtectionOrder,
+    SupportWorkerChanged,
+)
+from qadam_contracts.portal import UserChanged
+from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -36,6 +46,9 @@ from .domain import (
 from .models import Contact, Delivery, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
 
 log = get_logger(__name__)
+handlers = Handlers()
+# what a notification is made from: a flag, a move of his level or of his enrolment, a protection order
+Told = FlagRaised | LevelChanged | EnrolmentStatusChanged | ProtectionOrder
 WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
 
 
@@ -43,43 +56,44 @@ WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram 
 routing_in_force = InForce(RoutingRuleSet.version, RoutingRuleSet.rules, lambda _version, rules: parse_routing(rules))
 
 
-def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(FlagRaised)
+def on_flag_raised(session: Session, event: Event[FlagRaised], *, settings: Settings) -> None:
     """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
     joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
     its messages go out again); once answered, the later flag is an alert of its own. Her support worker hears of a
     critical flag as a notice: a code and a link, nothing of his sessions."""
     d = event.data
     # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
-    people = {"inspector": d["inspector_id"], "psychologist": d["psychologist_id"],
-              "victim_support": d.get("victim_support_worker_id")}
-    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
-                         d.get("victim_support_worker_id"), event.occurred_at, hearsay=True)
-    subject = subject_of(d["flag_id"], d.get("episode_id"))
-    for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
+    people = {"inspector": d.inspector_id, "psychologist": d.psychologist_id,
+              "victim_support": d.victim_support_worker_id}
+    _support_worker_seen(session, [f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                         d.victim_support_worker_id, event.occurred_at, hearsay=True)
+    subject = subject_of(d.flag_id, d.episode_id)
+    for addressee in addressees(routing_in_force(session), event.type, d.level, people):
         if addressee.responsibility == "victim_support":
-            notify(session, event, settings, addressee, subject=f"flag:{d['flag_id']}", flag_id=d["flag_id"],
-                   level=d["level"], reasons=[], kind="safety_notice", notice="critical_flag")
+            notify(session, event, settings, addressee, subject=f"flag:{d.flag_id}", flag_id=d.flag_id,
+                   level=d.level, reasons=[], kind="safety_notice", notice="critical_flag")
             continue
-        alert = partial(notify, session, event, settings, addressee, flag_id=d["flag_id"], level=d["level"],
-                        reasons=d["reasons"], kind="alert", rule_id=d["rule_id"], episode_id=d.get("episode_id"))
+        alert = partial(notify, session, event, settings, addressee, flag_id=d.flag_id, level=d.level,
+                        reasons=d.reasons, kind="alert", rule_id=d.rule_id, episode_id=d.episode_id)
         if alert(subject=subject) is None and not _join_episode(session, settings, subject, addressee, d):
-            alert(subject=f"flag:{d['flag_id']}")  # what came after the answer has not been seen: its own alert
+            alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
 
 
-def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: dict[str, Any]) -> bool:
+def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
     """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
     in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
     an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
     escalations of its chain carry the flag too."""
     n = session.execute(sa.select(Notification).where(
         Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
-    if d["flag_id"] in n.flag_ids:
+    if d.flag_id in n.flag_ids:
         return True  # this flag is in it already (the event came again)
     chain = session.execute(sa.select(Notification).where(
         Notification.chain_id == (n.chain_id or n.id), Notification.id != n.id).with_for_update()).scalars().all()
     if n.acknowledged_at is not None or any(e.acknowledged_at is not None for e in chain):
         return False
-    rise = higher(n.level, d["level"]) != n.level
+    rise = higher(n.level, d.level) != n.level
     for joined in (n, *chain):
         _add_flag(joined, d, rise)
     if rise:  # at the new level, over the channels the routing gives it, at once if it says so
@@ -99,74 +113,79 @@ def _join_episode(session: Session, settings: Settings, subject: str, addressee:
     return True
 
 
-def _add_flag(n: Notification, d: dict[str, Any], rise: bool) -> None:
-    n.flag_ids = [*n.flag_ids, d["flag_id"]]
-    n.reasons = [*n.reasons, *(r for r in d["reasons"] if r not in n.reasons)]
+def _add_flag(n: Notification, d: FlagRaised, rise: bool) -> None:
+    n.flag_ids = [*n.flag_ids, d.flag_id]
+    n.reasons = [*n.reasons, *(r for r in d.reasons if r not in n.reasons)]
     if rise:
-        n.level, n.rule_id = d["level"], d["rule_id"]
+        n.level, n.rule_id = d.level, d.rule_id
         n.summary = alert_summary(n.participant_code, n.level, n.reasons)
 
 
-def on_level_changed(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(LevelChanged)
+def on_level_changed(session: Session, event: Event[LevelChanged], *, settings: Settings) -> None:
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
-    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
-                         d.get("victim_support_worker_id"), event.occurred_at, hearsay=True)
-    stmt = insert(LevelSeen).values(enrolment_id=d["enrolment_id"], version=d["version"])
+    _support_worker_seen(session, [f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                         d.victim_support_worker_id, event.occurred_at, hearsay=True)
+    stmt = insert(LevelSeen).values(enrolment_id=d.enrolment_id, version=d.version)
     newest = session.execute(stmt.on_conflict_do_update(
         index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
         where=LevelSeen.version < stmt.excluded.version).returning(LevelSeen.version)).first()
     if newest is None:
-        log.info("level_change_superseded", enrolment_id=str(d["enrolment_id"]), version=d["version"])
+        log.info("level_change_superseded", enrolment_id=str(d.enrolment_id), version=d.version)
         return  # a later move of his level came first: this one is history
-    if not rose(d["from_level"], d["level"]) or not d["flag_ids"]:
+    if not rose(d.from_level, d.level) or not d.flag_ids:
         return
-    people = {"victim_support": d.get("victim_support_worker_id"), "inspector": d["inspector_id"],
-              "psychologist": d["psychologist_id"]}
-    for addressee in addressees(routing_in_force(session), event.type, d["level"], people):
-        notify(session, event, settings, addressee, subject=f"flag:{d['flag_ids'][0]}", flag_id=d["flag_ids"][0],
-               level=d["level"], reasons=[level_rise_reason(d["participant_code"], d["from_level"], d["level"])],
-               kind="level_rise", from_level=d["from_level"])
+    people = {"victim_support": d.victim_support_worker_id, "inspector": d.inspector_id,
+              "psychologist": d.psychologist_id}
+    for addressee in addressees(routing_in_force(session), event.type, d.level, people):
+        notify(session, event, settings, addressee, subject=f"flag:{d.flag_ids[0]}", flag_id=d.flag_ids[0],
+               level=d.level, reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)],
+               kind="level_rise", from_level=d.from_level)
 
 
-def on_status_changed(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(EnrolmentStatusChanged)
+def on_status_changed(session: Session, event: Event[EnrolmentStatusChanged], *, settings: Settings) -> None:
     """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
     worker is told, a code and a link, never why in his own words or anything of his sessions."""
     d = event.data
-    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
-                         d.get("victim_support_worker_id"), event.occurred_at)
-    notice = status_notice(d["status"], d.get("reason"))
+    _support_worker_seen(session, [f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                         d.victim_support_worker_id, event.occurred_at)
+    notice = status_notice(d.status, d.reason)
     if notice is not None:
-        _tell_her(session, event, settings, notice, d.get("victim_support_worker_id"), enrolment_id=d["enrolment_id"])
+        _tell_her(session, event, settings, notice, d.victim_support_worker_id, enrolment_id=d.enrolment_id)
 
 
-def on_order_issued(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(OrderIssued)
+def on_order_issued(session: Session, event: Event[OrderIssued], *, settings: Settings) -> None:
     d = event.data
-    _support_worker_seen(session, [f"order:{d['order_id']}"], d.get("victim_support_worker_id"), event.occurred_at)
-    _tell_her(session, event, settings, "order_issued", d.get("victim_support_worker_id"),
-              enrolment_id=(d["enrolment_ids"] or [None])[0])
+    _support_worker_seen(session, [f"order:{d.order_id}"], d.victim_support_worker_id, event.occurred_at)
+    _tell_her(session, event, settings, "order_issued", d.victim_support_worker_id,
+              enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
 
 
-def on_order_attention(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(OrderExpiring, OrderEnded)
+def on_order_attention(session: Session, event: Event[OrderExpiring | OrderEnded], *, settings: Settings) -> None:
     """His order runs out soon, or has ended: her support worker is told, as the newest word on the order, his
     open enrolments or (in follow-up, with none open) him names her."""
     d = event.data
-    notice = "order_ended" if event.type == "enrollment.order.ended" else "order_expiring"
-    worker = _support_worker(session, [f"order:{d['order_id']}", *(f"enrolment:{e}" for e in d["enrolment_ids"]),
-                                       f"participant:{d['participant_code']}"])
-    _tell_her(session, event, settings, notice, worker, enrolment_id=(d["enrolment_ids"] or [None])[0])
+    notice = "order_ended" if isinstance(d, OrderEnded) else "order_expiring"
+    worker = _support_worker(session, [f"order:{d.order_id}", *(f"enrolment:{e}" for e in d.enrolment_ids),
+                                       f"participant:{d.participant_code}"])
+    _tell_her(session, event, settings, notice, worker, enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
 
 
-def on_support_worker_changed(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(SupportWorkerChanged)
+def on_support_worker_changed(session: Session, event: Event[SupportWorkerChanged], *, settings: Settings) -> None:
     """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
     orders reaches the one who supports her now, and nobody who no longer does."""
     d = event.data
-    _support_worker_seen(session, [f"enrolment:{d['enrolment_id']}", f"participant:{d['participant_code']}"],
-                         d.get("victim_support_worker_id"), event.occurred_at)
+    _support_worker_seen(session, [f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                         d.victim_support_worker_id, event.occurred_at)
 
 
-def _tell_her(session: Session, event: Event, settings: Settings, notice: str, worker: str | None, *,
+def _tell_her(session: Session, event: Event[Told], settings: Settings, notice: str, worker: str | None, *,
               enrolment_id: object) -> None:
     level = NOTICES[notice]
     for addressee in addressees(routing_in_force(session), event.type, level, {"victim_support": worker}):
@@ -197,41 +216,43 @@ def _support_worker(session: Session, subjects: list[str]) -> str | None:
                            .order_by(SupportWorkerOf.as_of.desc(), SupportWorkerOf.subject).limit(1)).scalar()
 
 
-def on_flag_handled(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(FlagAcknowledged, FlagResolved)
+def on_flag_handled(session: Session, event: Event[FlagAcknowledged | FlagResolved], *, settings: Settings) -> None:
     """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
     once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
     actor answers for stop on the same terms (checked when each falls due: see timers.chain_answered_by). A
     co-recipient acting stops only her own chain."""
     d = event.data
-    session.execute(insert(FlagAction).values(flag_id=d["flag_id"], user_id=d["by"], at=d["at"])
+    session.execute(insert(FlagAction).values(flag_id=d.flag_id, user_id=d.by, at=d.at)
                     .on_conflict_do_nothing())
     own = []
     for n in session.execute(sa.select(Notification).where(
-            Notification.flag_ids.contains([d["flag_id"]]), Notification.user_id == d["by"],
+            Notification.flag_ids.contains([d.flag_id]), Notification.user_id == d.by,
             Notification.acknowledged_at.is_(None)).with_for_update()).scalars():
         acted = set(session.execute(sa.select(FlagAction.flag_id).where(
-            FlagAction.user_id == d["by"], FlagAction.flag_id.in_(n.flag_ids))).scalars())
+            FlagAction.user_id == d.by, FlagAction.flag_id.in_(n.flag_ids))).scalars())
         if set(n.flag_ids) <= acted:
-            n.acknowledged_at, n.acknowledged_via = d["at"], "risk"
+            n.acknowledged_at, n.acknowledged_via = d.at, "risk"
             own.append(n.id)
-    log.info("flag_handled_in_risk", flag_id=str(d["flag_id"]), by=d["by"], own_alerts=len(own),
+    log.info("flag_handled_in_risk", flag_id=str(d.flag_id), by=d.by, own_alerts=len(own),
              event_type=event.type)
 
 
-def on_user_changed(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(UserChanged)
+def on_user_changed(session: Session, event: Event[UserChanged], *, settings: Settings) -> None:
     """The portal's user, kept locally: unless a later version is held already (events can arrive out of order)."""
     d = event.data
-    quiet: dict[str, Any] = d["quiet_hours"] if isinstance(d.get("quiet_hours"), dict) else {}
-    values = {"role": d["role"], "region": d["region"], "district": d["district"], "email": d["email"],
-              "phone": d["phone"], "telegram_chat_id": d["telegram_chat_id"], "language": d["language"],
-              "supervisor_id": d["supervisor_id"], "quiet_start": _time(quiet.get("start")),
-              "quiet_end": _time(quiet.get("end")), "active": d["active"], "version": d["version"]}
-    stmt = insert(Contact).values(user_id=d["user_id"], **values)
+    quiet: dict[str, Any] = d.quiet_hours if isinstance(d.quiet_hours, dict) else {}
+    values = {"role": d.role, "region": d.region, "district": d.district, "email": d.email,
+              "phone": d.phone, "telegram_chat_id": d.telegram_chat_id, "language": d.language,
+              "supervisor_id": d.supervisor_id, "quiet_start": _time(quiet.get("start")),
+              "quiet_end": _time(quiet.get("end")), "active": d.active, "version": d.version}
+    stmt = insert(Contact).values(user_id=d.user_id, **values)
     applied = session.execute(stmt.on_conflict_do_update(
-        index_elements=[Contact.user_id], set_=values, where=Contact.version < d["version"])
+        index_elements=[Contact.user_id], set_=values, where=Contact.version < d.version)
         .returning(Contact.user_id)).first()
-    if applied is not None and d["active"]:
-        _reach_again(session, settings, d["user_id"], values)
+    if applied is not None and d.active:
+        _reach_again(session, settings, d.user_id, values)
 
 
 def _reach_again(session: Session, settings: Settings, user_id: str, values: dict[str, Any]) -> None:
@@ -263,7 +284,7 @@ def _time(value: object) -> time | None:
         return None
 
 
-def notify(session: Session, event: Event, settings: Settings, addressee: Addressee, *, subject: str,
+def notify(session: Session, event: Event[Told], settings: Settings, addressee: Addressee, *, subject: str,
            flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
            from_level: str | None = None, episode_id: object = None, notice: str | None = None,
            enrolment_id: object = None) -> uuid.UUID | None:
@@ -271,15 +292,15 @@ def notify(session: Session, event: Event, settings: Settings, addressee: Addres
     delivery per channel: due at once, after the person's quiet hours, or left for the daily digest."""
     d = event.data
     notification_id = uuid.uuid4()
-    code = d["participant_code"]
+    code = d.participant_code
     created = session.execute(
         insert(Notification).values(
             id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
             source_event_id=event.id, subject=subject, flag_id=flag_id, flag_ids=[flag_id] if flag_id else [],
-            episode_id=episode_id, enrolment_id=d.get("enrolment_id", enrolment_id),
-            inspector_id=d.get("inspector_id"), participant_code=code, level=level, notice=notice,
+            episode_id=episode_id, enrolment_id=getattr(d, "enrolment_id", enrolment_id),
+            inspector_id=getattr(d, "inspector_id", None), participant_code=code, level=level, notice=notice,
             summary=alert_summary(code, level, reasons) if reasons else f"{code}: {notice}", reasons=reasons,
-            link=alert_link(settings.portal_url, str(notification_id)), region=d["region"], district=d["district"],
+            link=alert_link(settings.portal_url, str(notification_id)), region=d.region, district=d.district,
             kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
             channels=list(addressee.channels), from_level=from_level, chain_id=notification_id,
         ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)
@@ -322,17 +343,3 @@ def add_deliveries(session: Session, settings: Settings, notification_id: uuid.U
         session.execute(insert(Delivery).on_conflict_do_nothing(
             constraint="uq_delivery_notification_channel_purpose"), rows)
 
-
-def handlers(settings: Settings) -> dict[str, Handler]:
-    return {
-        "risk.flag.raised": partial(on_flag_raised, settings=settings),
-        "risk.level.changed": partial(on_level_changed, settings=settings),
-        "portal.user.changed": partial(on_user_changed, settings=settings),
-        "risk.flag.acknowledged": partial(on_flag_handled, settings=settings),
-        "risk.flag.resolved": partial(on_flag_handled, settings=settings),
-        "enrollment.status.changed": partial(on_status_changed, settings=settings),
-        "enrollment.order.issued": partial(on_order_issued, settings=settings),
-        "enrollment.order.expiring": partial(on_order_attention, settings=settings),
-        "enrollment.order.ended": partial(on_order_attention, settings=settings),
-        "enrollment.support_worker.changed": partial(on_support_worker_changed, settings=settings),
-    }

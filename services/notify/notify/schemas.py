@@ -6,9 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam.contracts import LANGUAGES
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
+from qadam_contracts.vocabulary import LANGUAGES
 
 
 class AttemptOut(ma.Schema):

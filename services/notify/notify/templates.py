@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from qadam_contracts.vocabulary import FLAG_LEVELS, LANGUAGES
+
 from .channels import SHORT_MAX, Message
 
 DEFAULT_LANGUAGE = "uz-Latn"
-LEVELS = ("low", "medium", "high", "critical")
+LEVELS = FLAG_LEVELS
 ALERT_FIELDS = ("participant_code", "level", "reason", "link", "ack_link")
 KINDS: dict[str, tuple[str, ...]] = {  # the fields each kind requires
     "alert": ALERT_FIELDS,
@@ -582,7 +584,7 @@ EN: Template = {
 }
 
 TEMPLATES: dict[str, Template] = {"uz-Latn": UZ_LATN, "uz-Cyrl": UZ_CYRL, "ru": RU, "kaa": KAA, "en": EN}
-LANGUAGES = tuple(TEMPLATES)
+assert tuple(TEMPLATES) == LANGUAGES, "a template for every language of the contracts, in their order"
 ALIASES = {"uz": "uz-Latn", "kaa-latn": "kaa"}  # tags people and browsers send for these languages
 
 

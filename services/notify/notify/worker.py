@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from qadam.config import Settings
 from qadam.worker import run_worker
+from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .delivery import run_dispatcher
@@ -14,7 +15,8 @@ from .timers import run_timers
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings), extra_loops={"dispatcher": run_dispatcher, "timers": run_timers})
+    run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings),
+               extra_loops={"dispatcher": run_dispatcher, "timers": run_timers})
 
 
 if __name__ == "__main__":

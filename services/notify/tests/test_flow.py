@@ -12,10 +12,13 @@ import sqlalchemy as sa
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
 from notify.timers import _supervisors_above, escalate_due, send_digests
-from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam.events import delivered
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
 from qadam.web import PAGE_HEADERS
+from qadam_contracts.enrollment import EnrolmentStatusChanged, OrderEnded, OrderExpiring, OrderIssued, SupportWorkerChanged
+from qadam_contracts.portal import UserChanged
+from qadam_contracts.risk import FlagAcknowledged, FlagRaised, LevelChanged
 
 REGION, DISTRICT = "Samarqand viloyati", "Urgut"
 
@@ -48,25 +51,23 @@ def user_event(user_id: str, role: str, version: int = 1, **fields):
     data = {"user_id": user_id, "role": role, "region": REGION, "district": DISTRICT, "language": "uz-Latn",
             "email": f"{user_id}@iiv.uz", "phone": None, "telegram_chat_id": None, "supervisor_id": None,
             "quiet_hours": None, "active": True, "version": version} | fields
-    return catalog.parse(catalog.build("portal.user.changed", data, producer="portal", correlation_id="c",
-                                       causation_id=None))
+    return delivered(UserChanged(**data))
 
 
 def flag_event(who: dict[str, str], level: str = "critical", flag_id: uuid.UUID | None = None, **extra):
-    return catalog.parse(catalog.build("risk.flag.raised", {
+    return delivered(FlagRaised(**{
         "flag_id": flag_id or uuid.uuid4(), "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-004321",
         "rule_id": "incident.order_breach", "rule_version": 1, "level": level,
         "reasons": ["Incident reported by the prevention inspector: breach of the protection order on 2026-11-29."],
         "evidence": {}, "region": REGION, "district": DISTRICT, "inspector_id": who["inspector"],
-        "psychologist_id": who["psychologist"], "raised_at": datetime.now(UTC)} | extra,
-        producer="risk", correlation_id="c", causation_id=None))
+        "psychologist_id": who["psychologist"], "raised_at": datetime.now(UTC)} | extra))
 
 
 def deliver(settings, factory, *events) -> None:
-    table = handlers(settings)
+    table = handlers.bind(settings=settings)
     for event in events:
         with transaction(factory) as s:
-            table[event.type](s, event)
+            table[type(event.data)](s, event)
 
 
 def directory(settings, factory, who: dict[str, str], **inspector_fields) -> None:
@@ -169,7 +170,7 @@ def test_an_unacknowledged_critical_alert_escalates_up_the_chain_with_a_reminder
     deliver(settings, factory, waiting, answered)
     client = app_for("notify").test_client()
     inbox = client.get("/notifications", headers={"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"})
-    [answered_id] = [n["id"] for n in inbox.get_json()["items"] if n["flag_id"] == str(answered.data["flag_id"])]
+    [answered_id] = [n["id"] for n in inbox.get_json()["items"] if n["flag_id"] == str(answered.data.flag_id)]
     assert client.post(f"/notifications/{answered_id}/acknowledge", headers={
         "Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}).status_code == 200
 
@@ -178,23 +179,23 @@ def test_an_unacknowledged_critical_alert_escalates_up_the_chain_with_a_reminder
     later = datetime.now(UTC) + timedelta(seconds=61)
     escalate_due(settings, factory, now=later)
     escalated = rows(engine, "SELECT user_id, escalation_step, flag_id FROM notification WHERE kind = 'escalation' "
-                             "AND flag_id IN (:a, :b)", a=waiting.data["flag_id"], b=answered.data["flag_id"])
+                             "AND flag_id IN (:a, :b)", a=waiting.data.flag_id, b=answered.data.flag_id)
     assert [(r.user_id, r.escalation_step, r.flag_id) for r in escalated] == [
-        (who["supervisor"], 1, waiting.data["flag_id"])]  # the inspector and psychologist both went to him: once
+        (who["supervisor"], 1, waiting.data.flag_id)]  # the inspector and psychologist both went to him: once
     drain(settings, factory)
     reminders = rows(engine, "SELECT n.user_id FROM delivery d JOIN notification n ON n.id = d.notification_id "
                              "WHERE d.purpose = 'reminder' AND d.channel = 'email' AND n.flag_id = :f ORDER BY 1",
-                     f=waiting.data["flag_id"])
+                     f=waiting.data.flag_id)
     assert [r.user_id for r in reminders] == sorted([who["inspector"], who["psychologist"]])
     [to_supervisor] = mail.to(f"{who['supervisor']}@iiv.uz")
     assert "P-2026-004321" in to_supervisor.get_content()
     # the supervisor does not answer either: up the chain to his own supervisor, and no further than the chain
     escalate_due(settings, factory, now=later + timedelta(seconds=61))
     chain = rows(engine, "SELECT user_id, escalation_step FROM notification WHERE kind = 'escalation' AND flag_id = :f "
-                         "ORDER BY escalation_step", f=waiting.data["flag_id"])
+                         "ORDER BY escalation_step", f=waiting.data.flag_id)
     assert [(r.user_id, r.escalation_step) for r in chain] == [(who["supervisor"], 1), (who["chief"], 2)]
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                f=answered.data["flag_id"])[0][0] == 0
+                f=answered.data.flag_id)[0][0] == 0
 
 
 def test_low_alerts_wait_for_one_daily_digest(notify_db, fakes):
@@ -315,11 +316,11 @@ def test_a_rise_to_high_tells_her_support_worker_and_is_never_escalated_to_perpe
     directory(settings, factory, who)
     deliver(settings, factory, user_event(who["support"], "support_worker"))
     flag = uuid.uuid4()
-    rise = catalog.parse(catalog.build("risk.level.changed", {
-        "enrolment_id": uuid.uuid4(), "participant_code": "P-2026-004321", "from_level": "medium", "level": "critical",
-        "version": 2, "changed_at": datetime.now(UTC), "cause": "incident", "flag_ids": [flag], "region": REGION,
-        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
-        "victim_support_worker_id": who["support"]}, producer="risk", correlation_id="c", causation_id=None))
+    rise = delivered(LevelChanged(
+        enrolment_id=uuid.uuid4(), participant_code="P-2026-004321", from_level="medium", level="critical",
+        version=2, changed_at=datetime.now(UTC), cause="incident", flag_ids=[flag], region=REGION,
+        district=DISTRICT, inspector_id=who["inspector"], psychologist_id=who["psychologist"],
+        victim_support_worker_id=who["support"]))
     deliver(settings, factory, rise, flag_event(who, flag_id=flag))
     # she acknowledges her notice; the inspector and psychologist do not acknowledge the flag
     with engine.begin() as c:
@@ -343,7 +344,7 @@ def test_high_alerts_not_yet_due_never_hold_back_a_critical_one(notify_db, fakes
     deliver(settings, factory, critical)
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                f=critical.data["flag_id"])[0][0] == 1
+                f=critical.data.flag_id)[0][0] == 1
 
 
 def test_an_alert_that_found_no_address_goes_out_when_the_persons_details_arrive(notify_db, fakes):
@@ -383,35 +384,34 @@ def test_acknowledging_an_alert_tells_risk_and_a_co_recipient_acting_in_risk_sto
     client = app_for("notify").test_client()
     inspector = {"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}
     [mine] = [n for n in client.get("/notifications", headers=inspector).get_json()["items"]
-              if n["flag_id"] == str(acked.data["flag_id"])]
+              if n["flag_id"] == str(acked.data.flag_id)]
     client.post(f"/notifications/{mine['id']}/acknowledge", headers=inspector)
     client.post(f"/notifications/{mine['id']}/acknowledge", headers=inspector)  # again: nothing more
     told = rows(engine, "SELECT envelope->'data'->>'user_id', envelope->'data'->>'via' FROM outbox WHERE routing_key = "
-                        "'notify.alert.acknowledged' AND envelope->'data'->>'flag_id' = :f", f=str(acked.data["flag_id"]))
+                        "'notify.alert.acknowledged' AND envelope->'data'->>'flag_id' = :f", f=str(acked.data.flag_id))
     assert [tuple(r) for r in told] == [(who["inspector"], "api")]
 
     def handled_in_risk(by: str):
-        return catalog.parse(catalog.build("risk.flag.acknowledged", {
-            "flag_id": handled.data["flag_id"], "enrolment_id": handled.data["enrolment_id"],
-            "participant_code": "P-2026-004321", "by": by, "at": datetime.now(UTC)},
-            producer="risk", correlation_id="c", causation_id=None))
+        return delivered(FlagAcknowledged(
+            flag_id=handled.data.flag_id, enrolment_id=handled.data.enrolment_id,
+            participant_code="P-2026-004321", by=by, at=datetime.now(UTC)))
 
     # the psychologist acknowledges the other flag in risk: her alert counts as acknowledged, his keeps waiting
     deliver(settings, factory, handled_in_risk(who["psychologist"]))
     states = rows(engine, "SELECT user_id, acknowledged_via FROM notification WHERE flag_id = :f ORDER BY user_id",
-                  f=handled.data["flag_id"])
+                  f=handled.data.flag_id)
     assert sorted(tuple(r) for r in states) == sorted([(who["inspector"], None), (who["psychologist"], "risk")])
     later = datetime.now(UTC) + timedelta(seconds=61)
     escalate_due(settings, factory, now=later)
     assert [r.user_id for r in rows(engine, "SELECT user_id FROM notification WHERE kind = 'escalation' AND "
-                                            "flag_id = :f", f=handled.data["flag_id"])] == [who["supervisor"]]
+                                            "flag_id = :f", f=handled.data.flag_id)] == [who["supervisor"]]
     # his supervisor acts in risk: the inspector's chain stops there, nothing goes to the chief
     deliver(settings, factory, handled_in_risk(who["supervisor"]))
     escalate_due(settings, factory, now=later + timedelta(seconds=61))
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                f=handled.data["flag_id"])[0][0] == 1
+                f=handled.data.flag_id)[0][0] == 1
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                f=acked.data["flag_id"])[0][0] == 0  # acknowledged by the inspector himself: nothing went up
+                f=acked.data.flag_id)[0][0] == 0  # acknowledged by the inspector himself: nothing went up
 
 
 def test_an_alert_with_no_supervisor_to_go_to_escalates_once_one_is_known(notify_db, fakes):
@@ -427,7 +427,7 @@ def test_an_alert_with_no_supervisor_to_go_to_escalates_once_one_is_known(notify
 
     def escalations() -> list:
         return rows(engine, "SELECT user_id FROM notification WHERE kind = 'escalation' AND flag_id = :f",
-                    f=critical.data["flag_id"])
+                    f=critical.data.flag_id)
 
     assert escalations() == []
     deliver(settings, factory, user_event(f"sup-{who['inspector']}", "supervisor", region=lonely_region))
@@ -463,8 +463,8 @@ def test_psychologist_ack_does_not_stop_inspector_escalation_and_her_own_unanswe
     assert app_for("notify").test_client().post(ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")).status_code == 200
     deliver(settings, factory, unanswered)
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
-    assert escalations(engine, acked_by_her.data["flag_id"]) == [(who["supervisor"], 1)]  # his chain, still going
-    assert escalations(engine, unanswered.data["flag_id"]) == sorted([(who["supervisor"], 1), (her_supervisor, 1)])
+    assert escalations(engine, acked_by_her.data.flag_id) == [(who["supervisor"], 1)]  # his chain, still going
+    assert escalations(engine, unanswered.data.flag_id) == sorted([(who["supervisor"], 1), (her_supervisor, 1)])
 
 
 def test_an_alert_never_escalates_to_a_supervisor_of_another_district(notify_db, fakes):
@@ -479,7 +479,7 @@ def test_an_alert_never_escalates_to_a_supervisor_of_another_district(notify_db,
     deliver(settings, factory, critical)
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
     # not the other district's supervisor (first by id), but the region's, above them both
-    assert {u for u, _ in escalations(engine, critical.data["flag_id"])} == {f"z-{who['chief']}"}
+    assert {u for u, _ in escalations(engine, critical.data.flag_id)} == {f"z-{who['chief']}"}
 
 
 def test_alerts_nobody_can_be_escalated_to_are_listed_for_administrators_until_someone_is_found(
@@ -509,9 +509,9 @@ def test_alerts_nobody_can_be_escalated_to_are_listed_for_administrators_until_s
     # a supervisor of his district is added: the next try finds him and the alert leaves the list
     deliver(settings, factory, user_event(f"sup-{who['inspector']}", "supervisor", region=region))
     escalate_due(settings, factory, now=first + timedelta(seconds=122))
-    assert {u for u, _ in escalations(engine, critical.data["flag_id"])} == {f"sup-{who['inspector']}"}
+    assert {u for u, _ in escalations(engine, critical.data.flag_id)} == {f"sup-{who['inspector']}"}
     assert rows(engine, "SELECT count(*) FROM notification WHERE unassigned_since IS NOT NULL AND :f = ANY(flag_ids)",
-                f=critical.data["flag_id"])[0][0] == 0
+                f=critical.data.flag_id)[0][0] == 0
 
 
 def test_flags_of_one_episode_reach_each_person_as_one_alert_whose_acknowledgement_covers_them_all(
@@ -529,7 +529,7 @@ def test_flags_of_one_episode_reach_each_person_as_one_alert_whose_acknowledgeme
     drain(settings, factory)
     [alert] = rows(engine, "SELECT id, level, reasons, flag_ids FROM notification WHERE user_id = :u", u=who["inspector"])
     assert alert.level == "high" and alert.reasons == ["2 unexcused absences in a row.", "Exit from the programme proposed."]
-    assert sorted(alert.flag_ids) == sorted([absences.data["flag_id"], exit_proposed.data["flag_id"]])
+    assert sorted(alert.flag_ids) == sorted([absences.data.flag_id, exit_proposed.data.flag_id])
     # the rise to high sent its messages again at the new level: the first e-mail, and the one of the rise
     mails = mail.to(f"{who['inspector']}@iiv.uz")
     assert len(mails) == 2 and "Exit from the programme proposed" in mails[1].get_content()
@@ -561,12 +561,12 @@ def test_a_critical_alert_in_quiet_hours_escalates_from_its_delivery_even_when_a
                u=who["inspector"])
     assert [r.channel for r in due] == ["email", "sms", "telegram"]  # at once, whatever his quiet hours
     escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
-    assert (who["supervisor"], 1) in escalations(engine, high.data["flag_id"])
+    assert (who["supervisor"], 1) in escalations(engine, high.data.flag_id)
     # a critical alert of its own: its wait starts when it is delivered, not when his quiet hours end
     critical = flag_event(who, level="critical")
     deliver(settings, factory, critical)
     [(created, starts)] = rows(engine, "SELECT created_at, escalate_from FROM notification WHERE user_id = :u AND "
-                                       "flag_id = :f", u=who["inspector"], f=critical.data["flag_id"])
+                                       "flag_id = :f", u=who["inspector"], f=critical.data.flag_id)
     assert abs((starts - created).total_seconds()) < 5
 
 
@@ -605,11 +605,11 @@ def test_a_contact_put_without_a_body_is_refused_and_keeps_the_addresses(notify_
     assert (kept["email"], kept["phone"]) == (f"{user}@iiv.uz", "+998935550000")
 
 
-def order_event(kind: str, who: dict[str, str], order: uuid.UUID, enrolment: uuid.UUID, **extra):
+def order_event(kind: type, who: dict[str, str], order: uuid.UUID, enrolment: uuid.UUID, **extra):
     data = {"order_id": order, "participant_code": "P-2026-004321", "enrolment_ids": [enrolment], "region": REGION,
             "district": DISTRICT, "issued_by": who["inspector"], "issued_on": datetime.now(UTC).date(),
             "expires_on": datetime.now(UTC).date() + timedelta(days=30)} | extra
-    return catalog.parse(catalog.build(kind, data, producer="enrollment", correlation_id="c", causation_id=None))
+    return delivered(kind(**data))
 
 
 def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders_in_her_language_and_nothing_else(
@@ -620,20 +620,20 @@ def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders
     directory(settings, factory, who)
     deliver(settings, factory, user_event(who["support"], "support_worker", language="ru", phone="+998907770000"))
     enrolment, order = uuid.uuid4(), uuid.uuid4()
-    status = catalog.parse(catalog.build("enrollment.status.changed", {
-        "enrolment_id": enrolment, "participant_code": "P-2026-004321", "cohort_id": uuid.uuid4(), "region": REGION,
-        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
-        "action": "exit", "from_status": "active", "status": "exited", "reason": "non_compliance",
-        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "victim_support_worker_id": who["support"],
-        "version": 5}, producer="enrollment", correlation_id="c", causation_id=None))
+    status = delivered(EnrolmentStatusChanged(
+        enrolment_id=enrolment, participant_code="P-2026-004321", cohort_id=uuid.uuid4(), region=REGION,
+        district=DISTRICT, inspector_id=who["inspector"], psychologist_id=who["psychologist"],
+        action="exit", from_status="active", status="exited", reason="non_compliance",
+        changed_by=who["inspector"], changed_at=datetime.now(UTC), victim_support_worker_id=who["support"],
+        version=5))
     events = [
         flag_event(who, enrolment_id=enrolment, victim_support_worker_id=who["support"], rule_id="consecutive_absences",
                    reasons=["3 unexcused absences in a row: sessions 4, 5 and 6."]),
         flag_event(who, level="high", enrolment_id=enrolment, victim_support_worker_id=who["support"]),  # not critical
         status, status,  # delivered twice
-        order_event("enrollment.order.issued", who, order, enrolment, victim_support_worker_id=who["support"]),
-        order_event("enrollment.order.expiring", who, order, enrolment, days_left=7, programme_unfinished=True),
-        order_event("enrollment.order.ended", who, order, enrolment, programme_unfinished=True,
+        order_event(OrderIssued, who, order, enrolment, victim_support_worker_id=who["support"]),
+        order_event(OrderExpiring, who, order, enrolment, days_left=7, programme_unfinished=True),
+        order_event(OrderEnded, who, order, enrolment, programme_unfinished=True,
                     ended_on=datetime.now(UTC).date(), how="revoked"),
     ]
     deliver(settings, factory, *events)
@@ -657,12 +657,11 @@ def test_her_support_worker_hears_of_critical_flags_his_programme_and_his_orders
 
 def support_worker_changed(who: dict[str, str], enrolment: uuid.UUID, worker: str | None, previous: str | None,
                            version: int, code: str = "P-2026-004321"):
-    return catalog.parse(catalog.build("enrollment.support_worker.changed", {
-        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": REGION,
-        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
-        "victim_support_worker_id": worker, "previous_victim_support_worker_id": previous,
-        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "version": version},
-        producer="enrollment", correlation_id="c", causation_id=None))
+    return delivered(SupportWorkerChanged(
+        enrolment_id=enrolment, participant_code=code, cohort_id=uuid.uuid4(), region=REGION,
+        district=DISTRICT, inspector_id=who["inspector"], psychologist_id=who["psychologist"],
+        victim_support_worker_id=worker, previous_victim_support_worker_id=previous,
+        changed_by=who["inspector"], changed_at=datetime.now(UTC), version=version))
 
 
 def test_a_support_worker_linked_after_referral_hears_of_his_order_and_one_removed_does_not(notify_db, fakes):
@@ -672,15 +671,15 @@ def test_a_support_worker_linked_after_referral_hears_of_his_order_and_one_remov
     deliver(settings, factory, user_event(who["support"], "support_worker", language="ru", phone="+998907770001"))
     enrolment, order = uuid.uuid4(), uuid.uuid4()
     # the order was issued before anyone supported her; she is linked to his enrolment later
-    deliver(settings, factory, order_event("enrollment.order.issued", who, order, enrolment),
+    deliver(settings, factory, order_event(OrderIssued, who, order, enrolment),
             support_worker_changed(who, enrolment, who["support"], None, 2),
-            order_event("enrollment.order.expiring", who, order, enrolment, days_left=7, programme_unfinished=True))
+            order_event(OrderExpiring, who, order, enrolment, days_left=7, programme_unfinished=True))
     drain(settings, factory)
     notices = rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"])
     assert [n.notice for n in notices] == ["order_expiring"]
     # removed from his case: the order's end is not hers to hear of any more
     deliver(settings, factory, support_worker_changed(who, enrolment, None, who["support"], 3),
-            order_event("enrollment.order.ended", who, order, enrolment, programme_unfinished=True,
+            order_event(OrderEnded, who, order, enrolment, programme_unfinished=True,
                         ended_on=datetime.now(UTC).date(), how="expired"))
     drain(settings, factory)
     notices = rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"])
@@ -700,10 +699,10 @@ def test_an_order_issued_naming_one_support_worker_tells_the_one_who_replaced_he
     deliver(settings, factory, user_event(first, "support_worker"), user_event(second, "support_worker"))
     enrolment, order = uuid.uuid4(), uuid.uuid4()
     deliver(settings, factory,
-            order_event("enrollment.order.issued", who, order, enrolment, participant_code=code,
+            order_event(OrderIssued, who, order, enrolment, participant_code=code,
                         victim_support_worker_id=first),
             support_worker_changed(who, enrolment, second, first, 2, code=code),
-            order_event("enrollment.order.ended", who, order, enrolment, participant_code=code,
+            order_event(OrderEnded, who, order, enrolment, participant_code=code,
                         programme_unfinished=True, ended_on=datetime.now(UTC).date(), how="expired"))
 
     def notices(user: str) -> list[str]:
@@ -716,12 +715,12 @@ def test_an_order_issued_naming_one_support_worker_tells_the_one_who_replaced_he
 
 def status_changed(who: dict[str, str], enrolment: uuid.UUID, code: str, status: str, worker: str | None,
                    version: int, reason: str | None = None):
-    return catalog.parse(catalog.build("enrollment.status.changed", {
-        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": REGION,
-        "district": DISTRICT, "inspector_id": who["inspector"], "psychologist_id": who["psychologist"],
-        "action": status, "from_status": "active", "status": status, "reason": reason,
-        "changed_by": who["inspector"], "changed_at": datetime.now(UTC), "victim_support_worker_id": worker,
-        "version": version}, producer="enrollment", correlation_id="c", causation_id=None))
+    return delivered(EnrolmentStatusChanged(
+        enrolment_id=enrolment, participant_code=code, cohort_id=uuid.uuid4(), region=REGION,
+        district=DISTRICT, inspector_id=who["inspector"], psychologist_id=who["psychologist"],
+        action=status, from_status="active", status=status, reason=reason,
+        changed_by=who["inspector"], changed_at=datetime.now(UTC), victim_support_worker_id=worker,
+        version=version))
 
 
 def test_her_support_worker_hears_his_order_ended_while_he_is_in_follow_up_with_no_enrolment_open(notify_db, fakes):
@@ -732,9 +731,9 @@ def test_her_support_worker_hears_his_order_ended_while_he_is_in_follow_up_with_
     enrolment, order, code = uuid.uuid4(), uuid.uuid4(), a_code()
     # the order came before referral (nobody supported her yet); he completed, and is in follow-up: the order's end
     # lists no open enrolment of his
-    deliver(settings, factory, order_event("enrollment.order.issued", who, order, enrolment, participant_code=code),
+    deliver(settings, factory, order_event(OrderIssued, who, order, enrolment, participant_code=code),
             status_changed(who, enrolment, code, "completed", who["support"], 7),
-            order_event("enrollment.order.ended", who, order, enrolment, participant_code=code, enrolment_ids=[],
+            order_event(OrderEnded, who, order, enrolment, participant_code=code, enrolment_ids=[],
                         programme_unfinished=False, ended_on=datetime.now(UTC).date(), how="expired"))
     assert [n.notice for n in rows(engine, "SELECT notice FROM notification WHERE user_id = :u ORDER BY created_at",
                                    u=who["support"])] == ["completed", "order_ended"]
@@ -768,13 +767,13 @@ def test_psychologist_ack_of_the_escalation_her_chain_brought_first_does_not_sto
     who = people(uuid.uuid4().hex[:6])
     directory(settings, factory, who, quiet_hours={"start": "00:00", "end": "23:59"})  # his wait starts at 23:59
     high = flag_event(who, level="high")
-    subject = f"flag:{high.data['flag_id']}"
+    subject = f"flag:{high.data.flag_id}"
     deliver(settings, factory, high)
     drain(settings, factory)
     his = notification_of(engine, who["inspector"], subject)
     sweep_until_judged(settings, factory, engine, notification_of(engine, who["psychologist"], subject).id,
                        datetime.now(UTC) + timedelta(seconds=601))
-    assert escalations(engine, high.data["flag_id"]) == [(who["supervisor"], 1)]  # hers reached their supervisor
+    assert escalations(engine, high.data.flag_id) == [(who["supervisor"], 1)]  # hers reached their supervisor
     client = app_for("notify").test_client()
     assert client.post(ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")).status_code == 200
     later = his.escalate_from + timedelta(seconds=601)
@@ -786,7 +785,7 @@ def test_psychologist_ack_of_the_escalation_her_chain_brought_first_does_not_sto
                            headers=bearer(token, user, answered_by)).status_code == 200
     sweep_until_judged(settings, factory, engine, notification_of(engine, who["supervisor"], subject).id,
                        later + timedelta(seconds=601))
-    assert escalations(engine, high.data["flag_id"]) == (
+    assert escalations(engine, high.data.flag_id) == (
         [(who["supervisor"], 1), (who["chief"], 2)] if answered_by is None else [(who["supervisor"], 1)])
 
 
@@ -806,22 +805,21 @@ def test_a_flag_that_joins_an_acknowledged_episode_alert_is_an_alert_of_its_own_
     after = flag_event(who, episode_id=episode, reasons=["Threats reported."])
     deliver(settings, factory, after, after)
     drain(settings, factory)
-    own = notification_of(engine, who["inspector"], f"flag:{after.data['flag_id']}")
-    assert own.flag_ids == [after.data["flag_id"]] and own.reasons == ["Threats reported."]
+    own = notification_of(engine, who["inspector"], f"flag:{after.data.flag_id}")
+    assert own.flag_ids == [after.data.flag_id] and own.reasons == ["Threats reported."]
     assert own.acknowledged_at is None
-    assert notification_of(engine, who["inspector"], f"episode:{episode}").flag_ids == [first.data["flag_id"]]
+    assert notification_of(engine, who["inspector"], f"episode:{episode}").flag_ids == [first.data.flag_id]
     mails = mail.to(f"{who['inspector']}@iiv.uz")
     assert len(mails) == 2 and "Threats reported" in mails[1].get_content()
     sweep_until_judged(settings, factory, engine, own.id, datetime.now(UTC) + timedelta(seconds=61))
-    assert escalations(engine, after.data["flag_id"]) == [(who["supervisor"], 1)]
-    assert escalations(engine, first.data["flag_id"]) == []
+    assert escalations(engine, after.data.flag_id) == [(who["supervisor"], 1)]
+    assert escalations(engine, first.data.flag_id) == []
 
 
 def flag_handled(flag, by: str):
-    return catalog.parse(catalog.build("risk.flag.acknowledged", {
-        "flag_id": flag.data["flag_id"], "enrolment_id": flag.data["enrolment_id"],
-        "participant_code": flag.data["participant_code"], "by": by, "at": datetime.now(UTC)},
-        producer="risk", correlation_id="c", causation_id=None))
+    return delivered(FlagAcknowledged(
+        flag_id=flag.data.flag_id, enrolment_id=flag.data.enrolment_id,
+        participant_code=flag.data.participant_code, by=by, at=datetime.now(UTC)))
 
 
 def test_acting_in_risk_on_one_flag_of_an_episode_leaves_the_alert_waiting_and_its_chain_going(notify_db, fakes):
@@ -860,12 +858,12 @@ def test_a_flag_joining_an_episode_that_went_up_joins_the_supervisors_escalation
     joined = flag_event(who, episode_id=episode, reasons=["Threats reported."])
     deliver(settings, factory, joined)
     went_up = notification_of(engine, who["supervisor"], f"episode:{episode}")
-    assert sorted(went_up.flag_ids) == sorted([first.data["flag_id"], joined.data["flag_id"]])
+    assert sorted(went_up.flag_ids) == sorted([first.data.flag_id, joined.data.flag_id])
     assert went_up.reasons == ["Breach of the protection order.", "Threats reported."]
     # the supervisor acts in risk on the first flag only: his escalation still goes up to the chief
     deliver(settings, factory, flag_handled(first, who["supervisor"]))
     sweep_until_judged(settings, factory, engine, went_up.id, later + timedelta(seconds=61))
-    assert (who["chief"], 2) in escalations(engine, joined.data["flag_id"])
+    assert (who["chief"], 2) in escalations(engine, joined.data.flag_id)
 
 
 def test_the_escalation_sweep_reads_only_the_supervisor_lines_above_the_people_it_judges(notify_db):
@@ -891,7 +889,7 @@ def test_a_flag_risk_raised_before_it_heard_she_was_removed_does_not_bring_her_b
     # risk had not yet heard of her removal when it raised a (lower) flag naming her: hearsay, not enrollment's word
     deliver(settings, factory, flag_event(who, level="medium", enrolment_id=enrolment,
                                           victim_support_worker_id=who["support"]),
-            order_event("enrollment.order.ended", who, order, enrolment, programme_unfinished=True,
+            order_event(OrderEnded, who, order, enrolment, programme_unfinished=True,
                         ended_on=datetime.now(UTC).date(), how="expired"))
     drain(settings, factory)
     assert rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"]) == []

@@ -17,12 +17,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from qadam import sealing
 from qadam.auth import Role
 from qadam.config import Settings
-from qadam.contracts import LANGUAGES
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
-from . import SERVICE
+from .events import user_changed
 from .models import LoginSession, SignInAttempt, User
 
 log = get_logger(__name__)
@@ -223,13 +222,8 @@ def update_user(session: Session, user: User, values: dict[str, Any]) -> bool:
 
 
 def publish(session: Session, user: User) -> None:
-    quiet = ({"start": user.quiet_start.strftime("%H:%M"), "end": user.quiet_end.strftime("%H:%M")}
-             if user.quiet_start and user.quiet_end else None)
-    add_event(session, "portal.user.changed", {
-        "user_id": user.id, "role": user.role, "region": user.region, "district": user.district,
-        "mahalla": user.mahalla, "email": user.email, "phone": user.phone, "telegram_chat_id": user.telegram_chat_id,
-        "language": user.language if user.language in LANGUAGES else "uz-Latn", "supervisor_id": user.supervisor_id,
-        "quiet_hours": quiet, "active": user.active, "version": user.version}, producer=SERVICE)
+    """Tell the other services of the user as they are now (portal.user.changed)."""
+    add_event(session, user_changed(user))
 
 
 # -- what an administrator does to an account ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
-from . import SERVICE
+from .events import area_changed
 from .models import Area
 
 
@@ -21,8 +21,7 @@ def publish_district(db: Session, region: str, district: str, *, changed: bool =
     mahallas = sorted((m for m in db.execute(sa.select(Area.mahalla).where(
         Area.region == region, Area.district == district, Area.mahalla.is_not(None))).scalars() if m),
         key=str.casefold)
-    add_event(db, "portal.area.changed", {"region": region, "district": district, "mahallas": mahallas,
-                                          "active": True, "version": row.version}, producer=SERVICE)
+    add_event(db, area_changed(region, district, mahallas, row.version))
 
 
 def ensure_district(db: Session, region: str, district: str, mahallas: tuple[str, ...] = ()) -> bool:

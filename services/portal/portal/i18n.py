@@ -27,8 +27,8 @@ from flask_babel import (
     get_locale,
     get_translations,
 )
-from qadam.contracts import LANGUAGES
 from qadam.log import get_logger
+from qadam_contracts.vocabulary import LANGUAGES
 
 log = get_logger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"

@@ -23,8 +23,8 @@ import sys
 
 import sqlalchemy as sa
 from qadam.config import Settings
-from qadam.contracts import LANGUAGES
 from qadam.db import make_engine, make_session_factory
+from qadam_contracts.vocabulary import LANGUAGES
 from sqlalchemy.orm import Session
 
 from . import SERVICE, accounts

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from qadam.config import Settings
 from qadam.worker import run_worker
+from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 
 
 def main() -> None:
-    run_worker(Settings.from_env(SERVICE))
+    run_worker(Settings.from_env(SERVICE), catalog=catalog)
 
 
 if __name__ == "__main__":

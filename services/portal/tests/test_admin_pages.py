@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from portal.demo import DISTRICT, REGION
 from portal.testkit import csrf_of, new_client
-from qadam.contracts import LANGUAGES
 from qadam.testing import wait_until
+from qadam_contracts.vocabulary import LANGUAGES
 
 PASSWORD_SHOWN = re.compile(r'id="temporary-password">([^<]+)<')
 ADMIN_PAGES = ("/admin/users", "/admin/users?q=a&role=psychologist&active=yes", "/admin/users/new",

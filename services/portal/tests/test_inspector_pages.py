@@ -18,8 +18,8 @@ from portal.testkit import csrf_of, new_client, sign_in
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam.testing import wait_until
+from qadam_contracts.vocabulary import LANGUAGES
 
-LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
 INSPECTOR, SUPERVISOR, SUPPORT, MANAGER = "insp-nukus-1", "sup-nukus", "inson-nukus-1", "mgr-karakalpakstan"
 MISSING = "X-Qadam-Missing-Translations"
 

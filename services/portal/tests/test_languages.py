@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from portal.catalogs import LOCALES, extract, missing, po_path
 from portal.demo import DEMO_USERS
 from portal.i18n import DOMAINS
-from qadam.contracts import LANGUAGES
+from qadam_contracts.vocabulary import LANGUAGES
 
 LINK = re.compile(r'href="(/[^"#]*)"')
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

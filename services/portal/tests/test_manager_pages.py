@@ -16,9 +16,9 @@ from portal.backend import ServiceError
 from portal.testkit import new_client
 from portal.views import manager
 from portal.websession import cookie_names
+from qadam_contracts.vocabulary import LANGUAGES
 
 MANAGER = "mgr-karakalpakstan"
-LANGUAGES = ["uz-Latn", "uz-Cyrl", "ru", "kaa", "en"]
 
 
 def row_of(html: str, label: str) -> list[str]:

@@ -18,9 +18,9 @@ import requests
 from portal.testkit import csrf_of
 from qadam.auth import issue_token
 from qadam.config import Settings
+from qadam_contracts.vocabulary import LANGUAGES
 
 PSYCHOLOGIST = "psy-nukus-1"
-LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
 MISSING = "X-Qadam-Missing-Translations"
 
 

@@ -18,10 +18,10 @@ from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
 from qadam.outbox import add_event, add_events
+from qadam_contracts.risk import FlagAcknowledged, FlagResolved
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from . import SERVICE
 from .domain import (
     OPEN_STATUSES,
     Assessment,
@@ -37,6 +37,7 @@ from .domain import (
     parse_rules,
 )
 from .domain.rules import incident_from, observation_from
+from .events import flag_handled, flag_raised, level_changed
 from .models import Assessment as AssessmentRow
 from .models import (
     AttendanceFact,
@@ -78,7 +79,7 @@ class Outcome:
 
 def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: Settings, cause: str,
                         lock: bool = True, now: datetime | None = None, rules: RuleSet | None = None,
-                        triggers: Mapping[str, Event] | None = None,
+                        triggers: Mapping[str, Event[Any]] | None = None,
                         statuses: tuple[str, ...] | None = OPEN_STATUSES) -> Outcome:
     """Evaluate the enrolments among `enrolment_ids` in `statuses` (None: whatever their status, as for an incident
     reported after he left the programme): raise what is new, move their levels.
@@ -139,10 +140,9 @@ def acknowledged_by(s: Session, flag_id: object, user_id: str, at: datetime, *, 
     return added is not None
 
 
-def handled(s: Session, event_type: str, flag: Flag, by: str, at: datetime) -> None:
+def handled(s: Session, kind: type[FlagAcknowledged | FlagResolved], flag: Flag, by: str, at: datetime) -> None:
     """Tell notify someone acted on the flag, so its alerts stop escalating (the reason of a resolution stays here)."""
-    add_event(s, event_type, {"flag_id": flag.id, "enrolment_id": flag.enrolment_id,
-                              "participant_code": flag.participant_code, "by": by, "at": at}, producer=SERVICE)
+    add_event(s, flag_handled(kind, flag, by, at))
 
 
 # -- loading ----------------------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def _moves(views: Mapping[uuid.UUID, dict[str, Any]], unresolved: Mapping[uuid.U
 
 
 def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list[dict[str, Any]],
-             moves: list[dict[str, Any]], triggers: Mapping[str, Event]) -> None:
+             moves: list[dict[str, Any]], triggers: Mapping[str, Event[Any]]) -> None:
     if moves:
         stmt = insert(RiskLevel)
         versions = dict(s.execute(stmt.on_conflict_do_update(
@@ -312,10 +312,8 @@ def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list
     for (correlation_id, message_id), (flags, changes) in by_correlation.items():
         context = {"correlation_id": correlation_id, "message_id": message_id} if correlation_id else {}
         with log_context(**context):
-            add_events(s, "risk.flag.raised", [_flag_event(views[f["enrolment_id"]], f) for f in flags],
-                       producer=SERVICE)
-            add_events(s, "risk.level.changed", [_level_event(views[m["enrolment_id"]], m) for m in changes],
-                       producer=SERVICE)
+            add_events(s, [flag_raised(views[f["enrolment_id"]], f) for f in flags])
+            add_events(s, [level_changed(views[m["enrolment_id"]], m) for m in changes])
             for f in flags:
                 log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], flag_level=f["level"],
                          participant_code=f["participant_code"])
@@ -323,19 +321,3 @@ def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list
                 log.info("level_changed", enrolment_id=str(m["enrolment_id"]), from_level=m["from_level"],
                          to_level=m["level"], cause=m["cause"])
 
-
-def _flag_event(view: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
-    return {"flag_id": f["id"], "enrolment_id": f["enrolment_id"], "participant_code": f["participant_code"],
-            "rule_id": f["rule_id"], "rule_version": f["rule_version"], "rule_set_version": f["rule_set_version"],
-            "level": f["level"], "reasons": f["reasons"], "evidence": f["evidence"], "region": f["region"],
-            "district": f["district"], "inspector_id": view["inspector_id"], "psychologist_id": view["psychologist_id"],
-            "raised_at": f["raised_at"], "episode_id": f["episode_id"],
-            "victim_support_worker_id": view["victim_support_worker_id"], "source": f["source"]}
-
-
-def _level_event(view: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:
-    return {"enrolment_id": m["enrolment_id"], "participant_code": view["participant_code"],
-            "from_level": m["from_level"], "level": m["level"], "version": m["version"], "changed_at": m["changed_at"],
-            "cause": m["cause"], "flag_ids": m["flag_ids"], "region": view["region"], "district": view["district"],
-            "inspector_id": view["inspector_id"], "psychologist_id": view["psychologist_id"],
-            "victim_support_worker_id": view["victim_support_worker_id"]}

@@ -4,14 +4,37 @@ cross, and the enrolment's arrival evaluates everything that came before it."""
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import asdict
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.db import jsonable
 from qadam.events import Event
-from qadam.inbox import Handler, batch_handler
+from qadam.inbox import Handlers
 from qadam.log import get_logger
+from qadam_contracts.enrollment import (
+    AbsenceAlerts,
+    Enrolled,
+    EnrolmentStatusChanged,
+    EnrolmentTransferred,
+    ExitProposed,
+    OrderExpiring,
+    OrderIssued,
+    OrderPlanOverdue,
+    ParticipantAnonymised,
+    ProtectionOrder,
+    SupportWorkerChanged,
+)
+from qadam_contracts.notify import AlertAcknowledged
+from qadam_contracts.risk import FlagResolved
+from qadam_contracts.sessions import (
+    AttendanceAmended,
+    AttendanceRecorded,
+    CallOverdue,
+    CallRecorded,
+    WarningSignObserved,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -20,82 +43,90 @@ from .evaluation import acknowledged_by, evaluate_enrolments, handled, lock_enro
 from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
 
 log = get_logger(__name__)
+handlers = Handlers()
 
 VIEW_FIELDS = ("participant_code", "cohort_id", "region", "district", "inspector_id", "psychologist_id", "status")
 
 
-def absence_limits(d: dict) -> dict[str, int | None]:
+def absence_limits(alerts: AbsenceAlerts | None) -> dict[str, int | None]:
     """His programme version's limits for alerting his inspector, as the enrolment view keeps them (an event that
     carries none leaves them out: an older producer says nothing of them)."""
-    alerts = d.get("absence_alerts")
     if alerts is None:
         return {}
-    return {"alert_unexcused_absences": alerts.get("unexcused"), "alert_consecutive_absences": alerts.get("consecutive")}
+    return {"alert_unexcused_absences": alerts.unexcused, "alert_consecutive_absences": alerts.consecutive}
 
 
-def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
+def _view_values(d: Enrolled | EnrolmentStatusChanged | EnrolmentTransferred) -> dict[str, Any]:
+    return {k: getattr(d, k) for k in VIEW_FIELDS} | {"version": d.version}
+
+
+@handlers.on(Enrolled)
+def on_enrolled(session: Session, event: Event[Enrolled], *, settings: Settings) -> None:
     d = event.data
     # his code too: an order reported before he was enrolled (naming no enrolment) cannot miss him
-    lock_enrolments(session, [d["enrolment_id"], d["participant_code"]])
-    values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"], "enrolled_at": d["enrolled_at"],
-                                                "victim_support_worker_id": d["victim_support_worker_id"]}
-    limits = absence_limits(d)
+    lock_enrolments(session, [d.enrolment_id, d.participant_code])
+    values = _view_values(d) | {"enrolled_at": d.enrolled_at, "victim_support_worker_id": d.victim_support_worker_id}
+    limits = absence_limits(d.absence_alerts)
     # A later move (status change, transfer) may have arrived first: it wins over the enrolment's first state,
     # but only the enrolment says when it began.
-    stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values, **limits)
+    stmt = insert(EnrolmentView).values(enrolment_id=d.enrolment_id, **values, **limits)
     # his programme's limits too, unless a transfer that came first named the version he is in now
     session.execute(stmt.on_conflict_do_update(
         index_elements=[EnrolmentView.enrolment_id],
         set_={"enrolled_at": stmt.excluded.enrolled_at, **{
             k: sa.func.coalesce(getattr(EnrolmentView, k), getattr(stmt.excluded, k)) for k in limits}}))
-    _apply_support_worker_change(session, d["enrolment_id"])  # one that arrived before him
-    evaluate_enrolments(session, [d["enrolment_id"]], settings=settings, cause="enrolled", lock=False,
-                        triggers={str(d["enrolment_id"]): event})
+    _apply_support_worker_change(session, d.enrolment_id)  # one that arrived before him
+    evaluate_enrolments(session, [d.enrolment_id], settings=settings, cause="enrolled", lock=False,
+                        triggers={str(d.enrolment_id): event})
 
 
-def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(EnrolmentStatusChanged, EnrolmentTransferred)
+def on_enrolment_moved(session: Session, event: Event[EnrolmentStatusChanged | EnrolmentTransferred], *,
+                       settings: Settings) -> None:
     """A status change or a transfer: applied unless a later one already was (events can arrive out of order)."""
     d = event.data
-    lock_enrolments(session, [d["enrolment_id"]])
-    values = {k: d[k] for k in VIEW_FIELDS} | {"version": d["version"]}
-    if event.type == "enrollment.status.changed":  # it says who supports her now (none: nobody any more)
-        values["victim_support_worker_id"] = d["victim_support_worker_id"]
+    lock_enrolments(session, [d.enrolment_id])
+    values = _view_values(d)
+    if isinstance(d, EnrolmentStatusChanged):  # it says who supports her now (none: nobody any more)
+        values["victim_support_worker_id"] = d.victim_support_worker_id
     else:  # a transfer may move him to another programme version, with its own absence limits
-        values |= absence_limits(d)
-    stmt = insert(EnrolmentView).values(enrolment_id=d["enrolment_id"], **values)
+        values |= absence_limits(d.absence_alerts)
+    stmt = insert(EnrolmentView).values(enrolment_id=d.enrolment_id, **values)
     applied = session.execute(stmt.on_conflict_do_update(
-        index_elements=[EnrolmentView.enrolment_id], set_=values, where=EnrolmentView.version < d["version"])
+        index_elements=[EnrolmentView.enrolment_id], set_=values, where=EnrolmentView.version < d.version)
         .returning(EnrolmentView.enrolment_id)).first()
     if applied is not None:
         # his flags follow him to the district that now answers for him
-        session.execute(sa.update(Flag).where(Flag.enrolment_id == d["enrolment_id"], sa.or_(
-            Flag.region != d["region"], Flag.district != d["district"])).values(region=d["region"],
-                                                                                 district=d["district"]))
-    if d["status"] in OPEN_STATUSES:
-        evaluate_enrolments(session, [d["enrolment_id"]], settings=settings, cause=f"enrolment {d['status']}",
-                            lock=False, triggers={str(d["enrolment_id"]): event})
+        session.execute(sa.update(Flag).where(Flag.enrolment_id == d.enrolment_id, sa.or_(
+            Flag.region != d.region, Flag.district != d.district)).values(region=d.region, district=d.district))
+    if d.status in OPEN_STATUSES:
+        evaluate_enrolments(session, [d.enrolment_id], settings=settings, cause=f"enrolment {d.status}",
+                            lock=False, triggers={str(d.enrolment_id): event})
 
 
-SUPPORT_WORKER_CHANGED = "enrollment.support_worker.changed"
+def _facts(d: Any) -> Any:
+    """An event's data as risk keeps it as a fact (JSONB: ids, dates and times as their strings)."""
+    return jsonable(asdict(d))
 
 
-def on_support_worker_changed(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(SupportWorkerChanged)
+def on_support_worker_changed(session: Session, event: Event[SupportWorkerChanged], *, settings: Settings) -> None:
     """Her support worker now: she reads his flags and incidents, and his flags name her to notify. Kept as a fact
     too, so that a change arriving before the enrolment is applied when it comes."""
     d = event.data
-    lock_enrolments(session, [d["enrolment_id"]])
-    session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=[d["enrolment_id"]],
-                                          participant_code=d["participant_code"], facts=jsonable(d),
+    lock_enrolments(session, [d.enrolment_id])
+    session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=[d.enrolment_id],
+                                          participant_code=d.participant_code, facts=_facts(d),
                                           occurred_at=event.occurred_at)
                     .on_conflict_do_nothing(index_elements=[Signal.event_id]))
-    _apply_support_worker_change(session, d["enrolment_id"])
+    _apply_support_worker_change(session, d.enrolment_id)
 
 
 def _apply_support_worker_change(session: Session, enrolment_id: object) -> None:
     """The latest change of her support worker risk was told of, unless a later move of the enrolment already said
     who supports her (enrollment's version orders them)."""
     latest = session.execute(sa.select(Signal.facts).where(
-        Signal.kind == SUPPORT_WORKER_CHANGED, Signal.enrolment_ids.contains([enrolment_id]))
+        Signal.kind == SupportWorkerChanged.TYPE, Signal.enrolment_ids.contains([enrolment_id]))
         .order_by(Signal.facts["version"].as_integer().desc()).limit(1)).scalar()
     if latest is None:
         return
@@ -104,41 +135,40 @@ def _apply_support_worker_change(session: Session, enrolment_id: object) -> None
         .values(victim_support_worker_id=latest["victim_support_worker_id"], version=latest["version"]))
 
 
-def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
+# a repeat order is an amber sign; the call after an absence is a task of his psychologist's, overdue
+@handlers.on(ExitProposed, OrderPlanOverdue, OrderExpiring, WarningSignObserved, OrderIssued, CallOverdue)
+def on_signal(session: Session, event: Event[ExitProposed | ProtectionOrder | WarningSignObserved | CallOverdue], *,
+              settings: Settings) -> None:
     """Exit proposals, protection-order warnings and warning signs: kept as facts, then evaluated. An order reported
     before he was enrolled names no enrolment; it counts for his enrolments by his participant code."""
     d = event.data
-    ids = d["enrolment_ids"] if "enrolment_ids" in d else [d["enrolment_id"]]
+    ids = list(d.enrolment_ids) if isinstance(d, ProtectionOrder) else [d.enrolment_id]
     session.execute(insert(Signal).values(event_id=event.id, kind=event.type, enrolment_ids=ids,
-                                          participant_code=d["participant_code"], facts=jsonable(d),
+                                          participant_code=d.participant_code, facts=_facts(d),
                                           occurred_at=event.occurred_at)
                     .on_conflict_do_nothing(index_elements=[Signal.event_id]))
     if not ids:
-        lock_enrolments(session, [d["participant_code"]])  # the same lock his enrolment's arrival takes
+        lock_enrolments(session, [d.participant_code])  # the same lock his enrolment's arrival takes
         ids = list(session.execute(sa.select(EnrolmentView.enrolment_id).where(
-            EnrolmentView.participant_code == d["participant_code"])).scalars())
+            EnrolmentView.participant_code == d.participant_code)).scalars())
     evaluate_enrolments(session, ids, settings=settings, cause=event.type.split(".", 1)[1],
                         triggers={str(i): event for i in ids})
 
 
-def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
-    on_attendance_batch(session, [event], settings=settings)
-
-
-def on_attendance_batch(session: Session, events: list[Event], *, settings: Settings) -> None:
+def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]], *, settings: Settings) -> None:
     """Several marks at once: the same effects as one at a time, in a handful of statements."""
-    latest: dict[tuple[str, str], dict] = {}
-    trigger: dict[str, Event] = {}
+    latest: dict[tuple[str, str], AttendanceRecorded] = {}
+    trigger: dict[str, Event[AttendanceRecorded]] = {}
     for event in events:
         d = event.data
-        key = (str(d["enrolment_id"]), str(d["session_id"]))
-        if key not in latest or latest[key]["recorded_at"] <= d["recorded_at"]:
+        key = (str(d.enrolment_id), str(d.session_id))
+        if key not in latest or latest[key].recorded_at <= d.recorded_at:
             latest[key] = d
         trigger[key[0]] = event  # a flag carries the correlation of the mark that completed it
     lock_enrolments(session, trigger)
-    rows = [{"enrolment_id": d["enrolment_id"], "session_id": d["session_id"], "participant_code": d["participant_code"],
-             "session_number": d["session_number"], "scheduled_at": d["scheduled_at"], "status": d["status"],
-             "recorded_at": d["recorded_at"], "session_kind": d["session_kind"]} for d in latest.values()]
+    rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "participant_code": d.participant_code,
+             "session_number": d.session_number, "scheduled_at": d.scheduled_at, "status": d.status,
+             "recorded_at": d.recorded_at, "session_kind": d.session_kind} for d in latest.values()]
     stmt = insert(AttendanceFact)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[AttendanceFact.enrolment_id, AttendanceFact.session_id],
@@ -152,66 +182,52 @@ def on_attendance_batch(session: Session, events: list[Event], *, settings: Sett
                  note="enrolments not known (or not open): evaluated when enrollment.enrolled arrives")
 
 
-def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings) -> None:
+# a correction is a later recording of the same session: the same handler, the latest recording wins
+@handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
+def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded], *, settings: Settings) -> None:
+    on_attendance_batch(session, [event], settings=settings)
+
+
+@handlers.on(AlertAcknowledged)
+def on_alert_acknowledged(session: Session, event: Event[AlertAcknowledged], *, settings: Settings) -> None:
     """Someone an alert reached acknowledged it in notify (in the app or through the link in a message): they have
     acknowledged the flag here too (the flag keeps the first person's), unless it is resolved. Nothing goes back:
     notify knows, and a later press of theirs in risk tells it nothing new."""
     d = event.data
-    lock_enrolments(session, [d["enrolment_id"]])
-    status = session.execute(sa.select(Flag.status).where(Flag.id == d["flag_id"]).with_for_update()).scalar()
+    lock_enrolments(session, [d.enrolment_id])
+    status = session.execute(sa.select(Flag.status).where(Flag.id == d.flag_id).with_for_update()).scalar()
     if status is None or status == "resolved":
         return
-    if acknowledged_by(session, d["flag_id"], d["user_id"], d["acknowledged_at"], via="notify"):
-        log.info("flag_acknowledged", flag_id=str(d["flag_id"]), via=f"notify ({d['via']})")
+    if acknowledged_by(session, d.flag_id, d.user_id, d.acknowledged_at, via="notify"):
+        log.info("flag_acknowledged", flag_id=str(d.flag_id), via=f"notify ({d.via})")
 
 
-def on_call_recorded(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(CallRecorded)  # done: its overdue flag resolved
+def on_call_recorded(session: Session, event: Event[CallRecorded], *, settings: Settings) -> None:
     """His psychologist recorded the call owed after his absence: a flag raised because it was overdue has nothing
     left to act on, so it is resolved by her (notify stops its reminders), and his level moves with it."""
     d = event.data
-    lock_enrolments(session, [d["enrolment_id"]])
+    lock_enrolments(session, [d.enrolment_id])
     flags = session.execute(sa.select(Flag).where(
-        Flag.enrolment_id == d["enrolment_id"], Flag.fact_key == f"call:{d['call_id']}", Flag.status != "resolved")
+        Flag.enrolment_id == d.enrolment_id, Flag.fact_key == f"call:{d.call_id}", Flag.status != "resolved")
         .with_for_update()).scalars().all()
     for flag in flags:
-        flag.status, flag.resolved_by, flag.resolved_at = "resolved", d["called_by"], d["called_at"]
-        flag.resolution = f"The call was recorded ({d['outcome']})."
-        handled(session, "risk.flag.resolved", flag, d["called_by"], d["called_at"])
-        log.info("flag_resolved", flag_id=str(flag.id), via="sessions.call.recorded")
+        flag.status, flag.resolved_by, flag.resolved_at = "resolved", d.called_by, d.called_at
+        flag.resolution = f"The call was recorded ({d.outcome})."
+        handled(session, FlagResolved, flag, d.called_by, d.called_at)
+        log.info("flag_resolved", flag_id=str(flag.id), via=CallRecorded.TYPE)
     if flags:
-        relevel(session, d["enrolment_id"], cause="call recorded")
+        relevel(session, d.enrolment_id, cause="call recorded")
 
 
-def on_participant_anonymised(session: Session, event: Event, *, settings: Settings) -> None:
+@handlers.on(ParticipantAnonymised)
+def on_participant_anonymised(session: Session, event: Event[ParticipantAnonymised], *, settings: Settings) -> None:
     """enrollment anonymised him after the retention period: the sealed details of the incidents about him (they
     may describe the victim, where she lives, what happened) are cleared. The incidents' kind, date, severity and
     area stay, and so do flags and levels: they are the figures."""
     d = event.data  # every enrolment of his is in it (enrollment anonymises only men who had one)
-    cleared = session.execute(sa.update(Incident).where(Incident.enrolment_id.in_(d["enrolment_ids"]),
+    cleared = session.execute(sa.update(Incident).where(Incident.enrolment_id.in_(d.enrolment_ids),
                                                         Incident.details_sealed.is_not(None))
                               .values(details_sealed=None).returning(Incident.id)).all()
-    log.info("incident_details_cleared", participant_code=d["participant_code"], incidents=len(cleared))
+    log.info("incident_details_cleared", participant_code=d.participant_code, incidents=len(cleared))
 
-
-def handlers(settings: Settings) -> dict[str, Handler]:
-    marks = batch_handler(partial(on_attendance_recorded, settings=settings),
-                          partial(on_attendance_batch, settings=settings))
-    signal = partial(on_signal, settings=settings)
-    return {
-        "enrollment.enrolled": partial(on_enrolled, settings=settings),
-        "enrollment.status.changed": partial(on_enrolment_moved, settings=settings),
-        "enrollment.transferred": partial(on_enrolment_moved, settings=settings),
-        "enrollment.exit.proposed": signal,
-        "enrollment.order.plan_overdue": signal,
-        "enrollment.order.expiring": signal,
-        "sessions.warning_sign.observed": signal,
-        "enrollment.order.issued": signal,  # a repeat order is an amber sign
-        "sessions.call.overdue": signal,  # the call after an absence is a task of his psychologist's, overdue
-        "sessions.call.recorded": partial(on_call_recorded, settings=settings),  # done: its overdue flag resolved
-        SUPPORT_WORKER_CHANGED: partial(on_support_worker_changed, settings=settings),
-        # a correction is a later recording of the same session: the same handler, the latest recording wins
-        "sessions.attendance.recorded": marks,
-        "sessions.attendance.amended": marks,
-        "notify.alert.acknowledged": partial(on_alert_acknowledged, settings=settings),
-        "enrollment.participant.anonymised": partial(on_participant_anonymised, settings=settings),
-    }

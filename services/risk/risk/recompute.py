@@ -128,7 +128,7 @@ def fail(factory: sessionmaker[Session], job_id: uuid.UUID, error: BaseException
 def watch(settings: Settings, stop: threading.Event) -> None:
     """The worker's loop: run requested recomputes; every QADAM_RISK_SWEEP_HOURS, request a daily one."""
     engine = make_engine(settings.database_url, pool_size=1)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, publisher=SERVICE)
     try:
         while not stop.is_set():
             try:
@@ -162,7 +162,7 @@ def main() -> None:
     settings = Settings.from_env(SERVICE)
     configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url, pool_size=1)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, publisher=SERVICE)
     with transaction(factory) as s:
         job_id = request_recompute(s, reason="requested", by="command", status="running").id
     totals = run(factory, settings, job_id)

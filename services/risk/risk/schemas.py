@@ -1,12 +1,13 @@
-"""Risk's request, response and filter schemas. The events it publishes are in qadam.contracts."""
+"""Risk's request, response and filter schemas.
+The events it publishes are in events.py (its contract: qadam_contracts.risk)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam.contracts import FLAG_LEVELS
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
+from qadam_contracts.vocabulary import FLAG_LEVELS, LANGUAGES
 
 from .domain import DISCLAIMER
 from .domain.facts import INCIDENT_KINDS, INCIDENT_SEVERITIES
@@ -209,5 +210,5 @@ class ExplanationOut(ma.Schema):
 
 
 class LangArgs(ma.Schema):
-    lang = fields.String(load_default="en", validate=validate.OneOf(("en", "ru", "uz-Latn", "uz-Cyrl", "kaa")),
+    lang = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES),
                          metadata={"description": "Language of the assessment items quoted (English where missing)."})

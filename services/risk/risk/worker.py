@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from qadam.config import Settings
 from qadam.worker import run_worker
+from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .handlers import handlers
@@ -13,7 +14,7 @@ from .recompute import watch
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings), extra_loops={"recompute": watch})
+    run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings), extra_loops={"recompute": watch})
 
 
 if __name__ == "__main__":

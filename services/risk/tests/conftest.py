@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam.events import delivered
+from qadam_contracts.enrollment import Enrolled, EnrolmentStatusChanged
+from qadam_contracts.sessions import AttendanceRecorded
 from risk.handlers import handlers
 
 
@@ -32,25 +35,24 @@ def deliver():
 
 def _events_for(enrolment: uuid.UUID, statuses: list[str]) -> tuple[object, list[object]]:
     code = f"P-2026-{uuid.uuid4().int % 1_000_000:06d}"
-    enrolled = catalog.parse(catalog.build("enrollment.enrolled", {
-        "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4(),
-        "inspector_id": "insp-r", "psychologist_id": "psy-r", "region": "Xorazm viloyati", "district": "Urganch",
-        "status": "active", "enrolled_at": datetime.now(UTC)}, producer="enrollment", correlation_id="c",
-        causation_id=None))
+    enrolled = delivered(Enrolled(
+        enrolment_id=enrolment, participant_code=code, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(),
+        inspector_id="insp-r", psychologist_id="psy-r", region="Xorazm viloyati", district="Urganch",
+        status="active", enrolled_at=datetime.now(UTC)))
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    marks = [catalog.parse(catalog.build("sessions.attendance.recorded", {
-        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
-        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
-        "excuse_reason": "ill" if s == "excused" else None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)},
-        producer="sessions", correlation_id="c", causation_id=None)) for n, s in enumerate(statuses, 1)]
+    marks = [delivered(AttendanceRecorded(
+        mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(), enrolment_id=enrolment,
+        participant_code=code, session_number=n, scheduled_at=start + timedelta(days=3 * n), status=s,
+        excuse_reason="ill" if s == "excused" else None, recorded_by="psy-r", recorded_at=datetime.now(UTC)))
+        for n, s in enumerate(statuses, 1)]
     return enrolled, marks
 
 
 def _deliver(settings, factory, events) -> None:
-    table = handlers(settings)
+    table = handlers.bind(settings=settings)
     for event in events:
         with transaction(factory) as s:
-            table[event.type](s, event)
+            table[type(event.data)](s, event)
 
 
 
@@ -64,17 +66,16 @@ def enrol(risk_db):
         enrolment = overrides.pop("enrolment_id", uuid.uuid4())
         enrolled, _ = _events_for(enrolment, [])
         if overrides:
-            enrolled.data.update(overrides)
+            enrolled = delivered(replace(enrolled.data, **overrides))
         events = [enrolled]
         if support_worker:
             d = enrolled.data
-            events.append(catalog.parse(catalog.build("enrollment.status.changed", {
-                "enrolment_id": enrolment, "participant_code": d["participant_code"], "cohort_id": d["cohort_id"],
-                "region": d["region"], "district": d["district"], "inspector_id": d["inspector_id"],
-                "psychologist_id": d["psychologist_id"], "action": "start", "from_status": "assessed",
-                "status": "active", "changed_by": "insp-r", "changed_at": datetime.now(UTC),
-                "victim_support_worker_id": support_worker, "version": 2},
-                producer="enrollment", correlation_id="c", causation_id=None)))
+            events.append(delivered(EnrolmentStatusChanged(
+                enrolment_id=enrolment, participant_code=d.participant_code, cohort_id=d.cohort_id,
+                region=d.region, district=d.district, inspector_id=d.inspector_id,
+                psychologist_id=d.psychologist_id, action="start", from_status="assessed",
+                status="active", changed_by="insp-r", changed_at=datetime.now(UTC),
+                victim_support_worker_id=support_worker, version=2)))
         _deliver(settings, factory, events)
         return enrolment
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from qadam.testing import bearer
+from qadam_contracts.enrollment import AbsenceAlerts
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 
@@ -108,18 +109,18 @@ def test_a_transferred_enrolments_flags_move_to_the_district_that_now_answers_fo
                                                                                       token, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.enrollment import EnrolmentTransferred
 
     settings, factory, _ = risk_db
     enrolment = enrol()
     client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
         "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
-    moved = catalog.parse(catalog.build("enrollment.transferred", {
-        "enrolment_id": enrolment, "participant_code": client.get(f"/enrolments/{enrolment}/risk", headers=who(
-            "inspector")).get_json()["participant_code"], "cohort_id": uuid.uuid4(), "from_cohort_id": uuid.uuid4(),
-        "region": "Xorazm viloyati", "district": "Xiva", "inspector_id": "insp-x", "psychologist_id": "psy-x",
-        "status": "active", "transferred_at": datetime.now(UTC), "version": 3},
-        producer="enrollment", correlation_id="c", causation_id=None))
+    moved = delivered(EnrolmentTransferred(
+        enrolment_id=enrolment, participant_code=client.get(f"/enrolments/{enrolment}/risk", headers=who(
+            "inspector")).get_json()["participant_code"], cohort_id=uuid.uuid4(), from_cohort_id=uuid.uuid4(),
+        region="Xorazm viloyati", district="Xiva", inspector_id="insp-x", psychologist_id="psy-x",
+        status="active", transferred_at=datetime.now(UTC), version=3))
     deliver(settings, factory, [moved])
     assert client.get(f"/flags?enrolment_id={enrolment}", headers=who("other_inspector")).get_json()["total"] == 1
     urganch = bearer(token("insp-u2", "inspector", **URGANCH))
@@ -346,7 +347,8 @@ def _requested(factory) -> uuid.UUID:
 def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client, who, enrol, risk_db, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -355,11 +357,10 @@ def test_an_alert_acknowledged_in_notify_acknowledges_its_flag_here_once(client,
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
 
     def acknowledged(user: str) -> object:
-        return catalog.parse(catalog.build("notify.alert.acknowledged", {
-            "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
-            "participant_code": flag["participant_code"], "user_id": user, "responsibility": "inspector",
-            "acknowledged_at": datetime.now(UTC), "via": "link"}, producer="notify", correlation_id="c",
-            causation_id=None))
+        return delivered(AlertAcknowledged(
+            notification_id=uuid.uuid4(), flag_id=flag["id"], enrolment_id=enrolment,
+            participant_code=flag["participant_code"], user_id=user, responsibility="inspector",
+            acknowledged_at=datetime.now(UTC), via="link"))
 
     deliver(settings, factory, [acknowledged("insp-r"), acknowledged("psy-r")])  # the second changes nothing
     seen = client.get(f"/flags/{flag['id']}", headers=who("inspector")).get_json()
@@ -371,7 +372,8 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
                                                                                           risk_db, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -380,10 +382,10 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     first = datetime.now(UTC)
     # his psychologist acknowledged her alert in notify: the flag is hers, her own press here tells notify nothing new
-    deliver(settings, factory, [catalog.parse(catalog.build("notify.alert.acknowledged", {
-        "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
-        "participant_code": flag["participant_code"], "user_id": "psy-r", "responsibility": "psychologist",
-        "acknowledged_at": first, "via": "link"}, producer="notify", correlation_id="c", causation_id=None))])
+    deliver(settings, factory, [delivered(AlertAcknowledged(
+        notification_id=uuid.uuid4(), flag_id=flag["id"], enrolment_id=enrolment,
+        participant_code=flag["participant_code"], user_id="psy-r", responsibility="psychologist",
+        acknowledged_at=first, via="link"))])
     path = f"/flags/{flag['id']}/acknowledge"
     assert client.post(path, headers=who("psychologist")).status_code == 200
     assert outbox(engine, "risk.flag.acknowledged", enrolment) == []
@@ -405,7 +407,8 @@ def test_the_inspector_s_acknowledgement_after_the_psychologist_s_in_notify_reac
 def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who, enrol, risk_db, deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.notify import AlertAcknowledged
 
     settings, factory, engine = risk_db
     enrolment = enrol()
@@ -413,10 +416,10 @@ def test_a_second_person_s_acknowledgement_in_notify_is_kept_in_risk(client, who
         "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("psychologist")).status_code == 200
-    late = catalog.parse(catalog.build("notify.alert.acknowledged", {
-        "notification_id": uuid.uuid4(), "flag_id": flag["id"], "enrolment_id": enrolment,
-        "participant_code": flag["participant_code"], "user_id": "insp-r", "responsibility": "inspector",
-        "acknowledged_at": datetime.now(UTC), "via": "api"}, producer="notify", correlation_id="c", causation_id=None))
+    late = delivered(AlertAcknowledged(
+        notification_id=uuid.uuid4(), flag_id=flag["id"], enrolment_id=enrolment,
+        participant_code=flag["participant_code"], user_id="insp-r", responsibility="inspector",
+        acknowledged_at=datetime.now(UTC), via="api"))
     deliver(settings, factory, [late, late])
     # his own press in risk afterwards tells notify nothing it does not know
     assert client.post(f"/flags/{flag['id']}/acknowledge", headers=who("inspector")).status_code == 200
@@ -431,7 +434,8 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
                                                                                         deliver):
     """enrollment.participant.anonymised (retention): the sealed details of his incidents go, the incidents and
     their flags stay; another man's are untouched; delivered again, it changes nothing more."""
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.enrollment import ParticipantAnonymised
 
     settings, factory, engine = risk_db
     his, other = enrol(), enrol()
@@ -442,9 +446,8 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
     with engine.connect() as c:
         code = c.execute(sa.text("SELECT participant_code FROM enrolment_view WHERE enrolment_id = :e"),
                          {"e": his}).scalar_one()
-    anonymised = catalog.parse(catalog.build("enrollment.participant.anonymised", {
-        "participant_code": code, "enrolment_ids": [his], "anonymised_at": datetime.now(UTC)},
-        producer="enrollment", correlation_id="c", causation_id=None))
+    anonymised = delivered(ParticipantAnonymised(
+        participant_code=code, enrolment_ids=[his], anonymised_at=datetime.now(UTC)))
     deliver(settings, factory, [anonymised, anonymised])  # and delivered again: nothing more changes
     [gone] = client.get(f"/enrolments/{his}/incidents", headers=who("inspector")).get_json()["items"]
     [kept] = client.get(f"/enrolments/{other}/incidents", headers=who("inspector")).get_json()["items"]
@@ -458,34 +461,36 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
                                                                                         deliver):
     from datetime import UTC, datetime
 
-    from qadam.contracts import catalog
+    from qadam.events import delivered
+    from qadam_contracts.enrollment import ExitProposed
+    from qadam_contracts.sessions import AttendanceRecorded, CallOverdue, WarningSignObserved
 
     settings, factory, _ = risk_db
-    enrolment = enrol(support_worker="sw-r", absence_alerts={"unexcused": 2, "consecutive": 2})
+    enrolment = enrol(support_worker="sw-r", absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2))
     code = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()["participant_code"]
 
-    def event(kind: str, data: dict, producer: str) -> object:
-        return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+    def event(kind: type, data: dict) -> object:
+        return delivered(kind(**data))
 
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    marks = [event("sessions.attendance.recorded", {
+    marks = [event(AttendanceRecorded, {
         "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
         "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
-        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)}, "sessions")
+        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)})
         for n, s in enumerate(["present", "present", "unexcused", "unexcused", "unexcused"], 1)]
-    sign = event("sessions.warning_sign.observed", {
+    sign = event(WarningSignObserved, {
         "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
         "enrolment_id": enrolment, "participant_code": code, "session_number": 7, "sign": "threat_to_kill",
-        "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, "sessions")
-    overdue = event("sessions.call.overdue", {
+        "observed_by": "psy-r", "observed_at": datetime.now(UTC)})
+    overdue = event(CallOverdue, {
         "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(),
         "session_id": uuid.uuid4(), "session_number": 4, "absence_on": date(2026, 10, 13),
-        "due_at": datetime(2026, 10, 15, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, "sessions")
-    proposal = event("enrollment.exit.proposed", {
+        "due_at": datetime(2026, 10, 15, 9, tzinfo=UTC), "psychologist_id": "psy-r"})
+    proposal = event(ExitProposed, {
         "enrolment_id": enrolment, "participant_code": code, "cohort_id": uuid.uuid4(), "region": "Xorazm viloyati",
         "district": "Urganch", "inspector_id": "insp-r", "psychologist_id": "psy-r",
         "reasons": ["3 unexcused absences in all."], "unexcused_absences": 3, "consecutive_absences": 3,
-        "proposed_at": datetime.now(UTC)}, "enrollment")
+        "proposed_at": datetime.now(UTC)})
     deliver(settings, factory, [*marks, sign, overdue, proposal])
     staff = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     assert {"consecutive_absences", "unexcused_absences", "sign.threat_to_kill", "call.overdue",

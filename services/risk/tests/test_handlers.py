@@ -52,7 +52,7 @@ def test_a_batch_of_marks_raises_what_one_at_a_time_raises(risk_db, events_for, 
     from risk.handlers import handlers
 
     settings, factory, engine = risk_db
-    table = handlers(settings)
+    table = handlers.bind(settings=settings)
     patterns = [["unexcused", "unexcused"], ["present", "unexcused", "excused", "unexcused", "unexcused"],
                 ["unexcused", "present", "unexcused"], ["excused", "excused"]]
     one_by_one, batched = [], []
@@ -62,7 +62,7 @@ def test_a_batch_of_marks_raises_what_one_at_a_time_raises(risk_db, events_for, 
             enrolled, marks = events_for(enrolment, statuses)
             deliver(settings, factory, [enrolled])
             if via_batch:
-                outcomes = handle_batch(factory, [(m, table[m.type]) for m in [*marks, marks[0]]])
+                outcomes = handle_batch(factory, [(m, table[type(m.data)]) for m in [*marks, marks[0]]])
                 assert outcomes[-1] is Outcome.DUPLICATE  # a second copy inside the same batch has no effect
             else:
                 deliver(settings, factory, marks)

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from qadam.contracts import WARNING_SIGNS
+from qadam_contracts.vocabulary import WARNING_SIGNS
 from risk.domain import (
     Assessment,
     Case,

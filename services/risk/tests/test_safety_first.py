@@ -4,14 +4,17 @@ one episode per set of facts, and what a flag tells notify."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from qadam.contracts import catalog
+from qadam.events import delivered
+from qadam_contracts.enrollment import AbsenceAlerts, EnrolmentTransferred, ExitProposed, OrderIssued, SupportWorkerChanged
+from qadam_contracts.sessions import CallOverdue, CallRecorded, WarningSignObserved
 
 
-def event(kind: str, data: dict, producer: str = "enrollment"):
-    return catalog.parse(catalog.build(kind, data, producer=producer, correlation_id="c", causation_id=None))
+def event(kind: type, data: dict):
+    return delivered(kind(**data))
 
 
 def raised(engine, enrolment) -> list[dict]:
@@ -28,15 +31,14 @@ def rules_of(engine, enrolment) -> list[str]:
 
 def enrolled_with(events_for, enrolment, statuses, **extra):
     enrolled, marks = events_for(enrolment, statuses)
-    enrolled.data.update(extra)
-    return enrolled, marks
+    return delivered(replace(enrolled.data, **extra)), marks
 
 
-def moved(enrolled, kind: str, version: int, **extra):
+def moved(enrolled, kind: type, version: int, **extra):
     d = enrolled.data
-    now = {k: d[k] for k in ("enrolment_id", "participant_code", "cohort_id", "region", "district", "inspector_id",
+    now = {k: getattr(d, k) for k in ("enrolment_id", "participant_code", "cohort_id", "region", "district", "inspector_id",
                              "psychologist_id")}
-    if kind == "enrollment.transferred":
+    if kind is EnrolmentTransferred:
         return event(kind, {**now, "from_cohort_id": uuid.uuid4(), "status": "active",
                             "transferred_at": datetime.now(UTC), "version": version, **extra})
     return event(kind, {**now, "reasons": ["2 unexcused absences in all."], "unexcused_absences": 2,
@@ -47,7 +49,7 @@ def test_the_statutory_programme_s_limit_alerts_at_the_second_unexcused_absence_
     settings, factory, engine = risk_db
     statutory, unknown = uuid.uuid4(), uuid.uuid4()
     pattern = ["unexcused", "present", "unexcused"]
-    enrolled, marks = enrolled_with(events_for, statutory, pattern, absence_alerts={"unexcused": 2, "consecutive": 2})
+    enrolled, marks = enrolled_with(events_for, statutory, pattern, absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2))
     deliver(settings, factory, [enrolled, *marks])
     [flag] = raised(engine, statutory)
     assert flag["rule_id"] == "unexcused_absences" and flag["level"] == "high"
@@ -62,14 +64,13 @@ def test_a_transfer_to_a_programme_with_its_own_limits_is_obeyed(risk_db, events
     settings, factory, engine = risk_db
     enrolment = uuid.uuid4()
     enrolled, marks = enrolled_with(events_for, enrolment, ["present", "unexcused", "unexcused"],
-                                    absence_alerts={"unexcused": 2, "consecutive": 2})
+                                    absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2))
     # moved (before his marks) to a region's version that alerts at four in all and three in a row
-    transfer = moved(enrolled, "enrollment.transferred", 2, absence_alerts={"unexcused": 4, "consecutive": 3})
+    transfer = moved(enrolled, EnrolmentTransferred, 2, absence_alerts=AbsenceAlerts(unexcused=4, consecutive=3))
     deliver(settings, factory, [enrolled, transfer, *marks])
     assert raised(engine, enrolment) == []
     _, more = events_for(enrolment, ["present", "unexcused", "unexcused", "unexcused"])
-    for mark in more:
-        mark.data["participant_code"] = enrolled.data["participant_code"]
+    more = [delivered(replace(mark.data, participant_code=enrolled.data.participant_code)) for mark in more]
     deliver(settings, factory, more[3:])
     assert "consecutive_absences" in rules_of(engine, enrolment)
 
@@ -79,10 +80,10 @@ def test_an_overdue_call_raises_a_medium_flag_for_psychologist_and_inspector(ris
     enrolment = uuid.uuid4()
     enrolled, _ = events_for(enrolment, [])
     d = enrolled.data
-    overdue = event("sessions.call.overdue", {
-        "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": d["participant_code"],
-        "cohort_id": d["cohort_id"], "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
-        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, producer="sessions")
+    overdue = event(CallOverdue, {
+        "call_id": uuid.uuid4(), "enrolment_id": enrolment, "participant_code": d.participant_code,
+        "cohort_id": d.cohort_id, "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
+        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"})
     deliver(settings, factory, [enrolled, overdue, overdue])
     [flag] = raised(engine, enrolment)
     assert (flag["rule_id"], flag["level"]) == ("call.overdue", "medium")
@@ -95,13 +96,13 @@ def test_a_call_recorded_after_it_fell_overdue_resolves_its_flag_and_tells_notif
     enrolment, call_id = uuid.uuid4(), uuid.uuid4()
     enrolled, _ = events_for(enrolment, [])
     d = enrolled.data
-    overdue = event("sessions.call.overdue", {
-        "call_id": call_id, "enrolment_id": enrolment, "participant_code": d["participant_code"],
-        "cohort_id": d["cohort_id"], "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
-        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"}, producer="sessions")
-    recorded = event("sessions.call.recorded", {
-        "call_id": call_id, "enrolment_id": enrolment, "participant_code": d["participant_code"], "outcome": "reached",
-        "called_at": datetime(2026, 10, 11, 10, tzinfo=UTC), "called_by": "psy-r"}, producer="sessions")
+    overdue = event(CallOverdue, {
+        "call_id": call_id, "enrolment_id": enrolment, "participant_code": d.participant_code,
+        "cohort_id": d.cohort_id, "session_id": uuid.uuid4(), "session_number": 3, "absence_on": date(2026, 10, 8),
+        "due_at": datetime(2026, 10, 10, 9, tzinfo=UTC), "psychologist_id": "psy-r"})
+    recorded = event(CallRecorded, {
+        "call_id": call_id, "enrolment_id": enrolment, "participant_code": d.participant_code, "outcome": "reached",
+        "called_at": datetime(2026, 10, 11, 10, tzinfo=UTC), "called_by": "psy-r"})
     deliver(settings, factory, [enrolled, overdue, recorded, recorded])
     [flag] = raised(engine, enrolment)
     with engine.connect() as c:
@@ -116,9 +117,9 @@ def test_a_call_recorded_after_it_fell_overdue_resolves_its_flag_and_tells_notif
 
 def order_issued(enrolled, issued_on: date, previous: date | None, enrolment_ids: list) -> object:
     d = enrolled.data
-    return event("enrollment.order.issued", {
-        "order_id": uuid.uuid4(), "participant_code": d["participant_code"], "enrolment_ids": enrolment_ids,
-        "region": d["region"], "district": d["district"], "issued_by": "insp-r", "issued_on": issued_on,
+    return event(OrderIssued, {
+        "order_id": uuid.uuid4(), "participant_code": d.participant_code, "enrolment_ids": enrolment_ids,
+        "region": d.region, "district": d.district, "issued_by": "insp-r", "issued_on": issued_on,
         "expires_on": issued_on + timedelta(days=365), "inspector_id": "insp-r", "victim_support_worker_id": None,
         "previous_order_on": previous})
 
@@ -145,14 +146,14 @@ def test_flags_of_one_evaluation_share_an_episode_and_an_exit_proposal_joins_his
     settings, factory, engine = risk_db
     enrolment = uuid.uuid4()
     enrolled, marks = enrolled_with(events_for, enrolment, ["unexcused", "unexcused"],
-                                    absence_alerts={"unexcused": 2, "consecutive": 2},
+                                    absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2),
                                     victim_support_worker_id="sw-r")
     deliver(settings, factory, [enrolled, *marks])
     flags = raised(engine, enrolment)
     assert sorted(f["rule_id"] for f in flags) == ["consecutive_absences", "unexcused_absences"]
     assert len({f["episode_id"] for f in flags}) == 1 and flags[0]["episode_id"] is not None
     assert {f["victim_support_worker_id"] for f in flags} == {"sw-r"} and {f["source"] for f in flags} == {None}
-    deliver(settings, factory, [moved(enrolled, "enrollment.exit.proposed", 2)])
+    deliver(settings, factory, [moved(enrolled, ExitProposed, 2)])
     proposal = [f for f in raised(engine, enrolment) if f["rule_id"] == "programme.exit_proposed"]
     assert [f["episode_id"] for f in proposal] == [flags[0]["episode_id"]]
     with engine.connect() as c:
@@ -165,7 +166,7 @@ def test_an_exit_proposal_with_no_absence_flag_open_is_an_episode_of_its_own(ris
     settings, factory, engine = risk_db
     enrolment = uuid.uuid4()
     enrolled, _ = events_for(enrolment, [])
-    deliver(settings, factory, [enrolled, moved(enrolled, "enrollment.exit.proposed", 2)])
+    deliver(settings, factory, [enrolled, moved(enrolled, ExitProposed, 2)])
     [flag] = raised(engine, enrolment)
     assert flag["rule_id"] == "programme.exit_proposed" and flag["episode_id"] is not None
 
@@ -176,11 +177,11 @@ def test_a_warning_sign_typed_in_two_days_later_is_dated_at_its_session(risk_db,
     enrolled, _ = events_for(enrolment, [])
     d = enrolled.data
     session_at = datetime(2026, 11, 2, 6, tzinfo=UTC)  # 11:00 in Tashkent
-    sign = event("sessions.warning_sign.observed", {
-        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d["cohort_id"],
-        "enrolment_id": enrolment, "participant_code": d["participant_code"], "session_number": 4,
+    sign = event(WarningSignObserved, {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d.cohort_id,
+        "enrolment_id": enrolment, "participant_code": d.participant_code, "session_number": 4,
         "sign": "weapon_access", "observed_by": "psy-r", "observed_at": session_at + timedelta(days=2),
-        "session_at": session_at}, producer="sessions")
+        "session_at": session_at})
     deliver(settings, factory, [enrolled, sign])
     [flag] = raised(engine, enrolment)
     assert flag["level"] == "critical"
@@ -190,8 +191,8 @@ def test_a_warning_sign_typed_in_two_days_later_is_dated_at_its_session(risk_db,
 
 def support_worker_changed(enrolled, worker: str | None, version: int):
     d = enrolled.data
-    return event("enrollment.support_worker.changed", {
-        **{k: d[k] for k in ("enrolment_id", "participant_code", "cohort_id", "region", "district", "inspector_id",
+    return event(SupportWorkerChanged, {
+        **{k: getattr(d, k) for k in ("enrolment_id", "participant_code", "cohort_id", "region", "district", "inspector_id",
                              "psychologist_id")},
         "victim_support_worker_id": worker, "previous_victim_support_worker_id": None, "changed_by": "insp-r",
         "changed_at": datetime.now(UTC), "version": version})
@@ -224,19 +225,19 @@ def test_a_critical_sign_evaluated_with_an_exit_proposal_does_not_join_the_old_a
     settings, factory, engine = risk_db
     enrolment = uuid.uuid4()
     enrolled, marks = enrolled_with(events_for, enrolment, ["unexcused", "unexcused"],
-                                    absence_alerts={"unexcused": 2, "consecutive": 2})
+                                    absence_alerts=AbsenceAlerts(unexcused=2, consecutive=2))
     deliver(settings, factory, [enrolled, *marks])
     [old] = {f["episode_id"] for f in raised(engine, enrolment)}
     d = enrolled.data
-    sign = event("sessions.warning_sign.observed", {
-        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d["cohort_id"],
-        "enrolment_id": enrolment, "participant_code": d["participant_code"], "session_number": 3,
-        "sign": "weapon_access", "observed_by": "psy-r", "observed_at": datetime.now(UTC)}, producer="sessions")
+    sign = event(WarningSignObserved, {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d.cohort_id,
+        "enrolment_id": enrolment, "participant_code": d.participant_code, "session_number": 3,
+        "sign": "weapon_access", "observed_by": "psy-r", "observed_at": datetime.now(UTC)})
     # both facts known before one evaluation reads them (as a recompute, or a proposal racing a sign, would)
     with transaction(factory) as s:
-        for e in (moved(enrolled, "enrollment.exit.proposed", 2), sign):
+        for e in (moved(enrolled, ExitProposed, 2), sign):
             s.execute(insert(Signal).values(event_id=e.id, kind=e.type, enrolment_ids=[enrolment],
-                                            participant_code=d["participant_code"], facts=jsonable(e.data),
+                                            participant_code=d.participant_code, facts=jsonable(asdict(e.data)),
                                             occurred_at=e.occurred_at))
         evaluate_enrolments(s, [enrolment], settings=settings, cause="test")
     episodes = {f["rule_id"]: f["episode_id"] for f in raised(engine, enrolment)}

@@ -17,11 +17,13 @@ import sqlalchemy as sa
 from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import get_logger
-from qadam.outbox import add_events
+from qadam.outbox import add_event, add_events
+from qadam_contracts.sessions import CallOverdue
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import SERVICE
-from .domain import CallStatus, absence_call_due, call_state, calling_psychologist, owes_calls
+from .domain import CallStatus, absence_call_due, call_state, owes_calls
+from .events import call_overdue, call_recorded
 from .models import AbsenceCall, CohortView, RosterEntry
 
 log = get_logger(__name__)
@@ -62,9 +64,7 @@ def record_outcome(s: Session, *, call: AbsenceCall, outcome: str, called_at: da
     """The call is done: its outcome (never what was said) is kept and published."""
     call.status, call.outcome, call.called_at, call.called_by, call.closed_at = (
         CallStatus.DONE.value, outcome, called_at, called_by, now)
-    add_events(s, "sessions.call.recorded", [{
-        "call_id": call.id, "enrolment_id": call.enrolment_id, "participant_code": call.participant_code,
-        "outcome": outcome, "called_at": called_at, "called_by": called_by}], producer=SERVICE)
+    add_event(s, call_recorded(call, outcome=outcome, called_at=called_at, called_by=called_by))
 
 
 def call_out(call: AbsenceCall, now: datetime) -> dict[str, Any]:
@@ -85,26 +85,22 @@ def publish_overdue(factory: sessionmaker[Session], now: datetime | None = None)
                                 AbsenceCall.overdue_published_at.is_(None), AbsenceCall.due_at < now)
                          .order_by(AbsenceCall.due_at).limit(BATCH)
                          .with_for_update(of=AbsenceCall, skip_locked=True)).all()
-        overdue: list[dict[str, Any]] = []
+        overdue: list[CallOverdue] = []
         for call, facilitators, enrolment_status in rows:
             if not owes_calls(enrolment_status):  # his leaving crossed the call's time (or came before this rule)
                 call.status, call.closed_at = CallStatus.CANCELLED.value, now
                 continue
             call.overdue_published_at = now
             log.info("absence_call_overdue", call_id=str(call.id), due_at=call.due_at.isoformat())
-            overdue.append({
-                "call_id": call.id, "enrolment_id": call.enrolment_id, "participant_code": call.participant_code,
-                "cohort_id": call.cohort_id, "session_id": call.session_id, "session_number": call.session_number,
-                "absence_on": call.absence_on, "due_at": call.due_at,
-                "psychologist_id": calling_psychologist(facilitators)})
-        add_events(s, "sessions.call.overdue", overdue, producer=SERVICE)
+            overdue.append(call_overdue(call, facilitators))
+        add_events(s, overdue)
     return len(rows)
 
 
 def run_call_timers(settings: Settings, stop: threading.Event) -> None:
     """The worker's loop for overdue calls, every QADAM_CALL_SCAN_SECONDS."""
     engine = make_engine(settings.database_url, pool_size=1)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, publisher=SERVICE)
     try:
         while not stop.is_set():
             try:

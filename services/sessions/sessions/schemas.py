@@ -1,4 +1,4 @@
-"""Sessions' request and response schemas. The events it publishes are in qadam.contracts."""
+"""Sessions' request and response schemas. The events it publishes are in qadam_contracts.sessions (events.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from qadam.contracts import CALL_OUTCOMES, WARNING_SIGNS
 from qadam.schema_fields import AwareDateTime, Integer
 from qadam.web import PageArgs, page_schema
+from qadam_contracts.vocabulary import CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS
 
 from .domain import AttendanceStatus
-
-SESSION_KINDS = ("group", "makeup", "intake", "individual")
 
 
 class SessionIn(ma.Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from qadam.config import Settings
 from qadam.worker import run_worker
+from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .calls import run_call_timers
@@ -13,7 +14,8 @@ from .handlers import handlers
 
 def main() -> None:
     settings = Settings.from_env(SERVICE)
-    run_worker(settings, handlers=handlers(settings), extra_loops={"calls": run_call_timers})
+    run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings),
+               extra_loops={"calls": run_call_timers})
 
 
 if __name__ == "__main__":

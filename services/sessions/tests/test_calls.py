@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam.events import delivered
 from qadam.testing import bearer, broker_channel, seed_sessions_cohort, wait_until, worker_process
+from qadam_contracts.enrollment import EnrolmentStatusChanged
 from sessions.calls import publish_overdue
 from sessions.handlers import handlers
 
@@ -257,12 +258,11 @@ def test_an_overdue_call_names_the_cohorts_first_facilitator_not_whoever_recorde
 
 
 def left(enrolment_id, cohort_id, status: str, version: int, group_psy: str = "psy-urgut"):
-    return catalog.parse(catalog.build("enrollment.status.changed", {
-        "enrolment_id": enrolment_id, "participant_code": "P-2026-700000", "cohort_id": cohort_id,
-        "region": URGUT["region"], "district": URGUT["district"], "inspector_id": "insp-urgut",
-        "psychologist_id": group_psy, "status": status, "version": version, "action": "exit", "from_status": "active",
-        "reason": "moved_away", "changed_by": "insp-urgut", "changed_at": datetime.now(UTC)},
-        producer="enrollment", correlation_id="c", causation_id=None))
+    return delivered(EnrolmentStatusChanged(
+        enrolment_id=enrolment_id, participant_code="P-2026-700000", cohort_id=cohort_id,
+        region=URGUT["region"], district=URGUT["district"], inspector_id="insp-urgut",
+        psychologist_id=group_psy, status=status, version=version, action="exit", from_status="active",
+        reason="moved_away", changed_by="insp-urgut", changed_at=datetime.now(UTC)))
 
 
 @pytest.mark.parametrize("status", ["exited", "completed", "excluded"])
@@ -274,7 +274,7 @@ def test_a_man_who_leaves_the_programme_is_owed_no_call_and_none_is_published_ov
     engine = make_engine(stack.database_url("sessions"))
     try:
         with transaction(make_session_factory(engine)) as s:
-            handlers(stack.settings("sessions"))["enrollment.status.changed"](
+            handlers.bind(settings=stack.settings("sessions"))[EnrolmentStatusChanged](
                 s, left(group["enrolments"][0], group["cohort"], status, 5))
     finally:
         engine.dispose()

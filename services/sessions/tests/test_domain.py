@@ -100,3 +100,10 @@ def test_a_man_still_in_the_programme_or_not_yet_projected_may_be_owed_a_call(st
 def test_the_psychologist_who_was_to_call_is_the_cohorts_first_facilitator():
     assert calling_psychologist(["psy-lead", "psy-co"]) == "psy-lead"
     assert calling_psychologist([]) is None and calling_psychologist(None) is None
+
+
+def test_the_attendance_statuses_are_the_contract_s():
+    from qadam_contracts.vocabulary import ATTENDANCE_STATUSES
+    from sessions.domain import AttendanceStatus
+
+    assert tuple(AttendanceStatus) == ATTENDANCE_STATUSES

@@ -15,7 +15,6 @@ from qadam.outbox import add_event
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
-from .. import SERVICE
 from ..domain.lifecycle import (
     IN_PROGRAMME,
     Action,
@@ -29,6 +28,7 @@ from ..domain.lifecycle import (
 )
 from ..domain.orders import OrderStatus
 from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds, curriculum_done
+from ..events import enrolled, transferred
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
 from ..projections import support_worker_problem
 from ..schemas import (
@@ -41,7 +41,7 @@ from ..schemas import (
     TransitionIn,
     TransitionOut,
 )
-from ..service import absence_alerts, change_support_worker, move_enrolment, rules_of, with_critical_flag_open
+from ..service import change_support_worker, move_enrolment, rules_of, with_critical_flag_open
 from .programmes import places_taken
 from .scoping import may_move, may_see_participant, require_area, visible_enrolments
 
@@ -184,14 +184,7 @@ class Enrolments(MethodView):
             s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="refer", from_status=None,
                                       to_status=enrolment.status, reason=data["referral_source"], by=principal.user_id,
                                       to_cohort_id=cohort.id))
-            add_event(s, "enrollment.enrolled", {
-                "enrolment_id": enrolment.id, "participant_code": participant.code, "cohort_id": cohort.id,
-                "programme_id": cohort.programme_id, "inspector_id": enrolment.inspector_id,
-                "psychologist_id": enrolment.psychologist_id, "region": cohort.region, "district": cohort.district,
-                "status": enrolment.status, "enrolled_at": enrolment.enrolled_at, "version": 1,
-                "victim_support_worker_id": enrolment.victim_support_worker_id,
-                "absence_alerts": absence_alerts(cohort.programme),
-            }, producer=SERVICE)
+            add_event(s, enrolled(enrolment, cohort))
             shown(s, [enrolment])
         return enrolment
 
@@ -308,13 +301,7 @@ class Transfer(MethodView):
             s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="transfer", from_status=enrolment.status,
                                       to_status=enrolment.status, note=data["note"], by=principal.user_id,
                                       from_cohort_id=source, to_cohort_id=target.id))
-            add_event(s, "enrollment.transferred", {
-                "enrolment_id": enrolment.id, "participant_code": enrolment.participant.code, "from_cohort_id": source,
-                "cohort_id": target.id, "region": target.region, "district": target.district,
-                "inspector_id": enrolment.inspector_id, "psychologist_id": psychologist, "status": enrolment.status,
-                "transferred_at": datetime.now(UTC), "version": enrolment.version,
-                "absence_alerts": absence_alerts(enrolment.programme or target.programme),
-            }, producer=SERVICE)
+            add_event(s, transferred(enrolment, from_cohort_id=source, at=datetime.now(UTC)))
             shown(s, [enrolment])
         return enrolment
 

@@ -15,9 +15,9 @@ from qadam.outbox import add_event
 from qadam.web import PageArgs, paginate, read_session, unit_of_work
 from sqlalchemy.orm import Session
 
-from .. import SERVICE
 from ..domain.lifecycle import IN_PROGRAMME, EnrolmentStatus
 from ..domain.programmes import TEMPLATES
+from ..events import cohort_created, cohort_updated
 from ..models import Cohort, Enrolment, Programme
 from ..schemas import CohortIn, CohortOut, CohortPage, CohortUpdate, ProgrammeIn, ProgrammeOut, ProgrammePage, ProgrammeRules
 from .scoping import known_place_or_422, require_area, visible_cohorts
@@ -180,7 +180,7 @@ class Cohorts(MethodView):
             cohort.programme = programme
             s.add(cohort)
             s.flush()
-            add_event(s, "enrollment.cohort.created", _cohort_event(cohort), producer=SERVICE)
+            add_event(s, cohort_created(cohort))
             return _with_count(s, cohort)
 
 
@@ -213,17 +213,6 @@ class CohortById(MethodView):
                 setattr(cohort, key, value)
             cohort.version += 1
             # sessions decides who records a cohort's sessions from its copy: it must follow every change
-            add_event(s, "enrollment.cohort.updated", _cohort_event(cohort) | {"capacity": cohort.capacity},
-                      producer=SERVICE)
+            add_event(s, cohort_updated(cohort))
             return _with_count(s, cohort)
 
-
-def _cohort_event(cohort: Cohort) -> dict[str, Any]:
-    return {"cohort_id": cohort.id, "programme_id": cohort.programme_id, "name": cohort.name,
-            "region": cohort.region, "district": cohort.district, "mahalla": cohort.mahalla,
-            "facilitator_ids": cohort.facilitator_ids, "start_date": cohort.start_date,
-            "sessions_required": cohort.programme.sessions_required,
-            "max_unexcused_absences": cohort.programme.max_unexcused_absences, "status": cohort.status,
-            "version": cohort.version, "curriculum": cohort.programme.curriculum, "schedule": cohort.schedule,
-            "session_minutes": cohort.programme.session_minutes,
-            "absence_call_hours": cohort.programme.absence_call_hours}

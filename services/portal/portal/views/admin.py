@@ -22,8 +22,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from qadam.audit import search_page
 from qadam.auth import Role, allow
 from qadam.config import API_SERVICES
-from qadam.contracts import LANGUAGES
 from qadam.log import get_logger
+from qadam_contracts.vocabulary import LANGUAGES
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from qadam.auth import Role, allow
+from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 from ..backend import ServiceError, api
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
@@ -31,7 +32,6 @@ ORDER_WINDOWS = (7, 14, 30)  # days; 7 is the default warning of an order about 
 IN_PROGRAMME = ("referred", "assessed", "active", "suspended")
 
 LEVEL_NAMES = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
-LEVEL_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 ENROLMENT_STATUSES = {
     "referred": _l("Referred"), "assessed": _l("Assessed"), "active": _l("In the programme"),
     "suspended": _l("Suspended"), "completed": _l("Completed"), "closed": _l("Closed"),
@@ -115,7 +115,7 @@ def alerts() -> Any:
 def most_urgent_first(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """By level (critical first), then newest first."""
     newest = sorted(notifications, key=lambda n: n.get("created_at") or "", reverse=True)
-    return sorted(newest, key=lambda n: -LEVEL_RANK.get(n.get("level", ""), -1))
+    return sorted(newest, key=lambda n: -(level_rank(n["level"]) if n.get("level") in FLAG_LEVELS else -1))
 
 
 @bp.get("/alerts/<uuid:notification_id>")

@@ -13,6 +13,7 @@ from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import conflict, not_found
 from qadam.log import get_logger
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
+from qadam_contracts.risk import FlagAcknowledged, FlagResolved
 from sqlalchemy.orm import Session
 
 from ..evaluation import acknowledged_by, handled, lock_enrolments, relevel
@@ -89,7 +90,7 @@ class Acknowledge(MethodView):
             added = acknowledged_by(s, flag.id, principal.user_id, now, via="risk")
             s.refresh(flag)
             if added:
-                handled(s, "risk.flag.acknowledged", flag, principal.user_id, now)
+                handled(s, FlagAcknowledged, flag, principal.user_id, now)
                 log.info("flag_acknowledged", flag_id=str(flag.id), flag_level=flag.level)
             return flag
 
@@ -112,7 +113,7 @@ class Resolve(MethodView):
             flag.status, flag.resolved_by, flag.resolved_at = "resolved", principal.user_id, datetime.now(UTC)
             flag.resolution = data["reason"]
             s.flush()
-            handled(s, "risk.flag.resolved", flag, principal.user_id, flag.resolved_at)
+            handled(s, FlagResolved, flag, principal.user_id, flag.resolved_at)
             relevel(s, flag.enrolment_id, cause=f"flag {flag.rule_id} resolved")
             log.info("flag_resolved", flag_id=str(flag.id), flag_level=flag.level)
             return flag

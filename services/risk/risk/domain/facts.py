@@ -10,17 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-LEVELS = ("low", "medium", "high", "critical")
+from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
+
+LEVELS = FLAG_LEVELS  # the contracts' levels, lowest first
 OPEN_STATUSES = ("referred", "assessed", "active", "suspended", "completed")  # completed: in follow-up, still watched
 ATTENDED = ("present", "late")
 
 INCIDENT_KINDS = ("order_breach", "new_complaint", "police_callout", "arrest", "contact_with_victim", "stalking",
                   "victim_fear")
 INCIDENT_SEVERITIES = ("minor", "serious", "severe")
-
-
-def level_rank(level: str) -> int:
-    return LEVELS.index(level)
 
 
 def highest(levels: list[str] | tuple[str, ...], default: str = "low") -> str:

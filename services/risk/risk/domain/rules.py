@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from qadam_contracts.vocabulary import SESSION_KINDS, WARNING_SIGNS
+
 from .facts import (
     ATTENDED,
     INCIDENT_KINDS,
@@ -126,20 +128,15 @@ def _levels(v: Any) -> bool:
     return v is None or v in LEVELS
 
 
-SESSION_KINDS = ("group", "makeup", "intake", "individual")
 REQUIRED_SESSIONS = ["group", "individual", "makeup"]
 
 
 def _signs() -> Callable[[Any], bool]:
-    from qadam.contracts import WARNING_SIGNS  # the one list sessions validates against
-
-    return _names(WARNING_SIGNS)
+    return _names(WARNING_SIGNS)  # the one list sessions validates against
 
 
 def _facts() -> Callable[[Any], bool]:
     """What a combination can name: `sign:<sign>`, `incident:<kind>` or `incident:*` (anything else never matches)."""
-    from qadam.contracts import WARNING_SIGNS
-
     return _names({*(f"sign:{s}" for s in WARNING_SIGNS), *(f"incident:{k}" for k in INCIDENT_KINDS), "incident:*"})
 
 

@@ -13,13 +13,12 @@ from flask_smorest import Blueprint
 from qadam.auth import Role, allow, area_filter, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.log import get_logger
-from qadam.outbox import add_events
+from qadam.outbox import add_event, add_events
 from qadam.sealing import SealingKeyMissing, seal, unseal
 from qadam.web import PageArgs, paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .. import SERVICE
 from ..calls import cancel_call, open_calls
 from ..domain import (
     AttendanceStatus,
@@ -31,6 +30,7 @@ from ..domain import (
     plan_sessions,
     recording_refusal,
 )
+from ..events import MarkedSession, attendance_amended, attendance_recorded, signs_observed
 from ..models import AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
 from ..schemas import (
     AmendedMarkOut,
@@ -292,20 +292,10 @@ class SessionAttendance(MethodView):
                                          if uuid.UUID(r.enrolment_id) not in recorded))
                 raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
                                "corrected by an amendment, not recorded again.")
-            add_events(s, "sessions.attendance.recorded", [{
-                "mark_id": m["id"], "session_id": session_id, "cohort_id": session.cohort_id,
-                "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
-                "session_number": session.number, "scheduled_at": session.scheduled_at, "status": m["status"],
-                "excuse_reason": m["excuse_reason"], "recorded_by": principal.user_id, "recorded_at": now,
-                "session_kind": session.kind, "participation": m["participation"], "homework_done": m["homework_done"],
-                "warning_signs": m["warning_signs"],
-            } for m in marks], producer=SERVICE)
-            observed = [{"observation_id": uuid.uuid4(), "session_id": session_id, "cohort_id": session.cohort_id,
-                         "enrolment_id": m["enrolment_id"], "participant_code": roster[str(m["enrolment_id"])],
-                         "session_number": session.number, "sign": sign, "observed_by": principal.user_id,
-                         "observed_at": now, "session_at": session.scheduled_at}
-                        for m in marks for sign in signs[str(m["enrolment_id"])]]
-            add_events(s, "sessions.warning_sign.observed", observed, producer=SERVICE)  # risk acts on each
+            held = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind)
+            add_events(s, [attendance_recorded(held, m, roster[str(m["enrolment_id"])]) for m in marks])
+            # risk acts on each sign
+            add_events(s, [o for m in marks for o in signs_observed(held, m, roster[str(m["enrolment_id"])])])
             # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours), from now
             open_calls(s, absences=[{"mark_id": m["id"], "enrolment_id": m["enrolment_id"],
                                      "participant_code": roster[str(m["enrolment_id"])]}
@@ -369,13 +359,11 @@ class MarkAmendments(MethodView):
                            session_id=session_id, cohort_id=session.cohort_id, session_number=session.number,
                            session_at=session.scheduled_at, call_hours=cohort.absence_call_hours if cohort else None,
                            psychologist_id=principal.user_id, now=now, zone=settings_of_app().zone)
-            add_events(s, "sessions.attendance.amended", [{
-                "mark_id": mark.id, "session_id": session_id, "cohort_id": session.cohort_id,
-                "enrolment_id": enrolment_id, "participant_code": code, "session_number": session.number,
-                "scheduled_at": session.scheduled_at, "status": mark.status, "excuse_reason": mark.excuse_reason,
-                "recorded_by": principal.user_id, "recorded_at": now, "amendment_id": amendment.id,
-                "old_status": old_status, "session_kind": session.kind,
-            }], producer=SERVICE)
+            add_event(s, attendance_amended(
+                MarkedSession(session.id, session.cohort_id, session.number, session.scheduled_at, session.kind),
+                mark_id=mark.id, enrolment_id=enrolment_id, code=code, status=mark.status,
+                excuse_reason=mark.excuse_reason, recorded_by=principal.user_id, recorded_at=now,
+                amendment_id=amendment.id, old_status=old_status))
             s.flush()
             return _amended(s, mark, code)
 

@@ -1,0 +1,117 @@
+"""sessions' published events: attendance marks and their corrections, warning signs, the call after an absence."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from marshmallow import validate
+from qadam.events import EventData, detail
+
+from .vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, PARTICIPANT_CODE, SESSION_KINDS, WARNING_SIGNS
+
+PRODUCER = "sessions"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AttendanceRecorded(EventData):
+    TYPE = "sessions.attendance.recorded"
+    PRODUCER = PRODUCER
+    SUMMARY = "One participant's attendance at one session was recorded (one event per mark)."
+
+    mark_id: uuid.UUID
+    session_id: uuid.UUID
+    cohort_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    participant_code: str = detail(validate=PARTICIPANT_CODE)
+    session_number: int = detail(validate=validate.Range(min=1))
+    scheduled_at: datetime
+    status: str = detail(validate=validate.OneOf(ATTENDANCE_STATUSES))
+    excuse_reason: str | None = None
+    session_kind: str = detail(default="group", validate=validate.OneOf(SESSION_KINDS),
+                               description="Added later in v1: older events mean a group session.")
+    participation: int | None = detail(default=None, description=(
+        "0 none … 3 active, for a man who attended; added later in v1."))
+    homework_done: bool | None = None
+    recorded_by: str
+    recorded_at: datetime
+    warning_signs: list[str] = detail(
+        default_factory=list, item_validate=validate.OneOf(WARNING_SIGNS),
+        description="The warning signs recorded with the mark (each also a sessions.warning_sign.observed), so "
+                    "that a mark ending his curriculum with a red sign does not complete him; added later in v1.")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WarningSignObserved(EventData):
+    """One warning sign observed (or disclosed) at a session: a code and the sign, never the words said."""
+
+    TYPE = "sessions.warning_sign.observed"
+    PRODUCER = PRODUCER
+    SUMMARY = "A facilitator recorded a warning sign for a participant at a session (one event per sign)."
+
+    observation_id: uuid.UUID
+    session_id: uuid.UUID
+    cohort_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    participant_code: str = detail(validate=PARTICIPANT_CODE)
+    session_number: int
+    sign: str = detail(validate=validate.OneOf(WARNING_SIGNS))
+    observed_by: str
+    observed_at: datetime
+    session_at: datetime | None = detail(default=None, description=(
+        "When the session took place (a sign can be recorded days later); added later in v1."))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AttendanceAmended(AttendanceRecorded):
+    """A recorded mark corrected: the mark as it is now (`recorded_at` is the amendment's time, so it wins over
+    the first recording wherever the two meet) and what it was before."""
+
+    TYPE = "sessions.attendance.amended"
+    SUMMARY = "A recorded attendance mark was corrected (who, when and why stay in sessions); the others recompute."
+
+    amendment_id: uuid.UUID
+    old_status: str = detail(validate=validate.OneOf(ATTENDANCE_STATUSES))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CallOverdue(EventData):
+    """His psychologist has not recorded the call due after his unexcused absence, and its time is past."""
+
+    TYPE = "sessions.call.overdue"
+    PRODUCER = PRODUCER
+    SUMMARY = ("The call his psychologist owes a participant after an unexcused absence was not recorded in time "
+               "(once per call).")
+
+    call_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    participant_code: str = detail(validate=PARTICIPANT_CODE)
+    cohort_id: uuid.UUID
+    session_id: uuid.UUID
+    session_number: int
+    absence_on: date = detail(description="The local date of the session he missed.")
+    due_at: datetime
+    psychologist_id: str | None = detail(default=None, description=(
+        "The cohort's psychologist who was to call (the first facilitator); null if it has none."))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CallRecorded(EventData):
+    """The psychologist recorded the call after his unexcused absence: its outcome, never what was said."""
+
+    TYPE = "sessions.call.recorded"
+    PRODUCER = PRODUCER
+    SUMMARY = "His psychologist recorded the call after an unexcused absence, with its outcome."
+
+    call_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    participant_code: str = detail(validate=PARTICIPANT_CODE)
+    outcome: str = detail(validate=validate.OneOf(CALL_OUTCOMES))
+    called_at: datetime
+    called_by: str
+
+
+EVENTS: tuple[type[EventData], ...] = (
+    AttendanceRecorded, WarningSignObserved, AttendanceAmended, CallOverdue, CallRecorded,
+)

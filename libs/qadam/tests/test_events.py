@@ -1,0 +1,143 @@
+"""Typed events: the schema derived from a frozen dataclass is as strict both ways as a hand-written one (no I/O)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import FrozenInstanceError, asdict, dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+from marshmallow import validate
+from qadam.events import Catalog, EventContractError, EventData, delivered, detail, envelope_of, schema_of, to_data
+from qadam.inbox import Handlers
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Window(EventData):
+    """A nested part: when a thing may happen."""
+
+    opens: int | None = detail(default=None, validate=validate.Range(min=1))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ParcelSent(EventData):
+    TYPE = "post.parcel.sent"
+    PRODUCER = "post"
+    SUMMARY = "A parcel left the office."
+
+    parcel_id: uuid.UUID
+    weight: int = detail(validate=validate.Range(min=1), description="Grams.")
+    sent_on: date
+    sent_at: datetime
+    labels: list[str] = detail(default_factory=list, item_validate=validate.OneOf(("fragile", "urgent")))
+    note: str | None = None
+    window: Window | None = None
+    kind: str = "letter"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ParcelLost(ParcelSent):
+    TYPE = "post.parcel.lost"
+    SUMMARY = "A parcel was lost."
+
+    lost_at: datetime
+
+
+CATALOG = Catalog((ParcelSent, ParcelLost))
+
+
+def sent(**changes) -> ParcelSent:
+    fields = {"parcel_id": uuid.uuid4(), "weight": 300, "sent_on": date(2026, 11, 2),
+              "sent_at": datetime(2026, 11, 2, 9, tzinfo=UTC)} | changes
+    return ParcelSent(**fields)
+
+
+def body(data: dict, type_: str = "post.parcel.sent") -> str:
+    return json.dumps({"id": str(uuid.uuid4()), "type": type_, "version": 1, "occurred_at": "2026-11-02T09:00:00+00:00",
+                       "producer": "post", "correlation_id": "c", "causation_id": None, "data": data})
+
+
+def test_an_event_comes_back_as_its_own_typed_class_with_its_nested_parts_typed_and_defaults_filled():
+    event = delivered(sent(window=Window(opens=3), labels=["fragile"]))
+    assert isinstance(event.data, ParcelSent) and isinstance(event.data.window, Window)
+    assert event.data.window.opens == 3 and event.data.labels == ["fragile"] and event.data.kind == "letter"
+    assert event.type == "post.parcel.sent" and event.producer == "post"
+
+
+def test_event_data_is_frozen():
+    with pytest.raises(FrozenInstanceError):
+        sent().weight = 1  # type: ignore[misc]
+
+
+def test_a_consumer_ignores_fields_a_newer_producer_added_and_fills_what_an_older_one_left_out():
+    data = to_data(sent())
+    del data["kind"], data["labels"], data["note"]
+    data["colour"] = "brown"
+    event = CATALOG.parse(body(data))
+    assert (event.data.kind, event.data.labels, event.data.note) == ("letter", [], None)
+    assert not hasattr(event.data, "colour")
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"weight": None}, "weight"), ({"weight": 0}, "weight"), ({"weight": 2.5}, "weight"),
+    ({"labels": ["heavy"]}, "labels"), ({"sent_at": "2026-11-02T09:00:00"}, "sent_at"),
+    ({"window": {"opens": 0}}, "window"), ({"parcel_id": "not-an-id"}, "parcel_id"),
+])
+def test_a_consumer_parks_data_that_breaks_the_contract(change, field):
+    data = to_data(sent()) | change
+    with pytest.raises(EventContractError, match=field):
+        CATALOG.parse(body(data))
+
+
+def test_a_required_field_is_required():
+    data = to_data(sent())
+    del data["sent_on"]
+    with pytest.raises(EventContractError, match="sent_on"):
+        CATALOG.parse(body(data))
+
+
+def test_an_unknown_type_or_version_is_a_broken_contract():
+    with pytest.raises(EventContractError, match="unknown event type"):
+        CATALOG.parse(body(to_data(sent()), type_="post.parcel.eaten"))
+
+
+def test_a_producer_s_bug_stops_at_the_producer():
+    with pytest.raises(ValueError, match="weight"):
+        envelope_of(sent(weight=0), correlation_id="c", causation_id=None)
+
+
+def test_a_subclass_event_has_its_parent_s_fields_first_and_its_own_after():
+    assert list(schema_of(ParcelLost).fields)[-1] == "lost_at"
+    assert list(schema_of(ParcelLost).fields)[:len(schema_of(ParcelSent).fields)] == list(schema_of(ParcelSent).fields)
+
+
+def test_one_schema_instance_per_class_is_reused():
+    assert schema_of(ParcelSent) is schema_of(ParcelSent)
+
+
+def test_the_catalog_names_its_producers_and_refuses_a_class_that_is_not_an_event():
+    assert CATALOG.producers() == ("post",)
+    with pytest.raises(ValueError, match="not an event"):
+        Catalog((Window,))
+
+
+def test_handlers_declare_the_subscriptions_and_one_function_for_two_classes_is_bound_once():
+    handlers = Handlers()
+    seen: list[tuple[str, object]] = []
+
+    @handlers.on(ParcelSent, ParcelLost)
+    def on_parcel(session, event, *, clock) -> None:
+        seen.append((event.type, clock))
+
+    def another(session, event) -> None:
+        pass
+
+    assert handlers.event_classes == (ParcelSent, ParcelLost)
+    bound = handlers.bind(clock="now", unused_dependency=1)
+    assert bound[ParcelSent] is bound[ParcelLost]
+    bound[ParcelLost](None, delivered(ParcelLost(**asdict(sent()), lost_at=datetime.now(UTC))))
+    assert seen == [("post.parcel.lost", "now")]
+    with pytest.raises(ValueError, match="two handlers"):
+        handlers.on(ParcelSent)(another)
+

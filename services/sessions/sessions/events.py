@@ -1,0 +1,76 @@
+"""What sessions publishes (its contract is qadam_contracts.sessions), and the events made from its rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from qadam_contracts.sessions import (
+    AttendanceAmended,
+    AttendanceRecorded,
+    CallOverdue,
+    CallRecorded,
+    WarningSignObserved,
+)
+
+from .domain import calling_psychologist
+from .models import AbsenceCall
+
+PUBLISHES = (AttendanceRecorded, AttendanceAmended, WarningSignObserved, CallOverdue, CallRecorded)
+
+
+@dataclass(frozen=True)
+class MarkedSession:
+    """The session a mark is of, as its events name it (from the ORM row, or the hot path's core row)."""
+
+    id: uuid.UUID
+    cohort_id: uuid.UUID
+    number: int
+    scheduled_at: datetime
+    kind: str
+
+
+def attendance_recorded(session: MarkedSession, mark: dict[str, Any], code: str) -> AttendanceRecorded:
+    """A mark as first recorded (`mark`: the row's values as inserted), for the man with pseudonymous `code`."""
+    return AttendanceRecorded(
+        mark_id=mark["id"], session_id=session.id, cohort_id=session.cohort_id, enrolment_id=mark["enrolment_id"],
+        participant_code=code, session_number=session.number, scheduled_at=session.scheduled_at,
+        status=mark["status"], excuse_reason=mark["excuse_reason"], recorded_by=mark["recorded_by"],
+        recorded_at=mark["recorded_at"], session_kind=session.kind, participation=mark["participation"],
+        homework_done=mark["homework_done"], warning_signs=list(mark["warning_signs"]))
+
+
+def signs_observed(session: MarkedSession, mark: dict[str, Any], code: str) -> list[WarningSignObserved]:
+    """One event per warning sign recorded with a mark: risk acts on each."""
+    return [WarningSignObserved(
+        observation_id=uuid.uuid4(), session_id=session.id, cohort_id=session.cohort_id,
+        enrolment_id=mark["enrolment_id"], participant_code=code, session_number=session.number, sign=sign,
+        observed_by=mark["recorded_by"], observed_at=mark["recorded_at"], session_at=session.scheduled_at)
+        for sign in mark["warning_signs"]]
+
+
+def attendance_amended(session: MarkedSession, *, mark_id: uuid.UUID, enrolment_id: uuid.UUID, code: str,
+                       status: str, excuse_reason: str | None, recorded_by: str, recorded_at: datetime,
+                       amendment_id: uuid.UUID, old_status: str) -> AttendanceAmended:
+    """A corrected mark as it stands now, and what it was before."""
+    return AttendanceAmended(
+        mark_id=mark_id, session_id=session.id, cohort_id=session.cohort_id, enrolment_id=enrolment_id,
+        participant_code=code, session_number=session.number, scheduled_at=session.scheduled_at, status=status,
+        excuse_reason=excuse_reason, recorded_by=recorded_by, recorded_at=recorded_at, amendment_id=amendment_id,
+        old_status=old_status, session_kind=session.kind)
+
+
+def call_recorded(call: AbsenceCall, *, outcome: str, called_at: datetime, called_by: str) -> CallRecorded:
+    """The call done (its outcome, never what was said)."""
+    return CallRecorded(call_id=call.id, enrolment_id=call.enrolment_id, participant_code=call.participant_code,
+                        outcome=outcome, called_at=called_at, called_by=called_by)
+
+
+def call_overdue(call: AbsenceCall, facilitators: list[str] | None) -> CallOverdue:
+    """The call past its time, naming the cohort's first facilitator as the psychologist who was to call."""
+    return CallOverdue(
+        call_id=call.id, enrolment_id=call.enrolment_id, participant_code=call.participant_code,
+        cohort_id=call.cohort_id, session_id=call.session_id, session_number=call.session_number,
+        absence_on=call.absence_on, due_at=call.due_at, psychologist_id=calling_psychologist(facilitators))
