@@ -34,8 +34,8 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 lint: $(STAMP)
-	$(BIN)/ruff check libs services tests bench
-	$(BIN)/mypy libs/qadam/qadam $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
+	$(BIN)/ruff check libs services tests bench tools
+	$(BIN)/mypy libs/qadam/qadam tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
 docs: $(STAMP)

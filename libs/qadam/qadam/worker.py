@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import TypeVar
 
 from .config import Settings
 from .db import make_engine, make_session_factory
@@ -19,11 +20,12 @@ from .log import configure_logging, get_logger
 from .outbox import OutboxRelay
 
 log = get_logger(__name__)
-Loop = Callable[[Settings, threading.Event], None]
+WorkerSettings = TypeVar("WorkerSettings", bound=Settings)
 
 
-def run_worker(settings: Settings, *, handlers: Mapping[str, Handler] | None = None,
-               extra_loops: Mapping[str, Loop] | None = None, stop: threading.Event | None = None) -> None:
+def run_worker(settings: WorkerSettings, *, handlers: Mapping[str, Handler] | None = None,
+               extra_loops: Mapping[str, Callable[[WorkerSettings, threading.Event], None]] | None = None,
+               stop: threading.Event | None = None) -> None:
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from functools import partial
 
-from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler, batch_handler
 from sqlalchemy.orm import Session
 
 from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
 from .service import record_attendance
+from .settings import EnrollmentSettings
 
 
-def on_attendance_batch(session: Session, events: list[Event], *, settings: Settings) -> None:
+def on_attendance_batch(session: Session, events: list[Event], *, settings: EnrollmentSettings) -> None:
     """Marks (first recordings and corrections alike): keep them, recompute progress, complete or propose exit."""
     record_attendance(session, [e.data for e in events])
 
 
-def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
+def on_attendance_recorded(session: Session, event: Event, *, settings: EnrollmentSettings) -> None:
     on_attendance_batch(session, [event], settings=settings)
 
 
@@ -45,7 +45,7 @@ def on_flag_resolved(session: Session, event: Event) -> None:
     keep_flag_handled(session, event.data, resolved=True)
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: EnrollmentSettings) -> dict[str, Handler]:
     # A correction is a later recording of the same session: the same handler, the latest recording wins.
     marks = batch_handler(partial(on_attendance_recorded, settings=settings), partial(on_attendance_batch, settings=settings))
     return {"sessions.attendance.recorded": marks, "sessions.attendance.amended": marks,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from enrollment.projections import keep_staff_member
 from enrollment.service import record_attendance, scan_orders
-from qadam.config import Settings
+from enrollment.settings import EnrollmentSettings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.testing import bearer
 
@@ -305,7 +305,7 @@ def test_the_watch_publishes_an_overdue_plan_and_an_expiring_order_once(office, 
     person = office.person()
     order = office.order(person, issued=date.today() - timedelta(days=25), days=28)  # plan overdue, 3 days left
     enrolment = office.refer(office.cohort(office.programme()), person=person, order=order)
-    settings = Settings(order_expiry_warning_days=7)
+    settings = EnrollmentSettings(order_expiry_warning_days=7)
     seq = last_seq(factory)
     with transaction(factory) as s:
         scan_orders(s, settings, date.today())
@@ -393,7 +393,7 @@ def test_an_order_expiring_before_he_was_even_referred_is_reported(office, facto
     order = office.order(person, issued=date.today() - timedelta(days=1), days=5)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())
+        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())
     expiring = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert expiring and expiring[0]["enrolment_ids"] == [] and expiring[0]["programme_unfinished"]
     assert "order_number" not in expiring[0]  # the document's number stays in enrollment
@@ -706,7 +706,7 @@ def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[
 
 def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory):
     from enrollment.handlers import on_attendance_batch
-    settings = Settings()
+    settings = EnrollmentSettings()
     enrolment = office.refer(office.cohort(office.programme()))
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
@@ -730,7 +730,7 @@ def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, facto
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:
-        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]), settings=Settings())
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]), settings=EnrollmentSettings())
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
 
 
@@ -801,7 +801,7 @@ def test_orders_publish_their_issue_with_the_previous_one_and_their_end(office, 
     enrolment = office.refer(office.cohort(office.programme()), person=person, order=first)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())  # the first is past its expiry
+        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())  # the first is past its expiry
     ended = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.ended" and d["order_id"] == first["id"]]
     assert [(d["how"], d["ended_on"]) for d in ended] == [("expired", date.today().isoformat())]
     seq = last_seq(factory)
@@ -827,7 +827,7 @@ def test_an_order_ending_before_his_follow_up_is_over_still_raises_the_expiry_ev
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())
+        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())
     expiring = [d for k, d in outbox_since(factory, seq)
                 if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert len(expiring) == 1 and expiring[0]["follow_up_unfinished"] is True

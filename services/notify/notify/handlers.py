@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import InForce
 from qadam.events import Event
 from qadam.inbox import Handler
@@ -34,6 +33,7 @@ from .domain import (
     subject_of,
 )
 from .models import Contact, Delivery, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
+from .settings import NotifySettings
 
 log = get_logger(__name__)
 WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
@@ -43,7 +43,7 @@ WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram 
 routing_in_force = InForce(RoutingRuleSet.version, RoutingRuleSet.rules, lambda _version, rules: parse_routing(rules))
 
 
-def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> None:
+def on_flag_raised(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
     joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
     its messages go out again); once answered, the later flag is an alert of its own. Her support worker hears of a
@@ -66,7 +66,7 @@ def on_flag_raised(session: Session, event: Event, *, settings: Settings) -> Non
             alert(subject=f"flag:{d['flag_id']}")  # what came after the answer has not been seen: its own alert
 
 
-def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: dict[str, Any]) -> bool:
+def _join_episode(session: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: dict[str, Any]) -> bool:
     """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
     in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
     an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
@@ -107,7 +107,7 @@ def _add_flag(n: Notification, d: dict[str, Any], rise: bool) -> None:
         n.summary = alert_summary(n.participant_code, n.level, n.reasons)
 
 
-def on_level_changed(session: Session, event: Event, *, settings: Settings) -> None:
+def on_level_changed(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
@@ -130,7 +130,7 @@ def on_level_changed(session: Session, event: Event, *, settings: Settings) -> N
                kind="level_rise", from_level=d["from_level"])
 
 
-def on_status_changed(session: Session, event: Event, *, settings: Settings) -> None:
+def on_status_changed(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
     worker is told, a code and a link, never why in his own words or anything of his sessions."""
     d = event.data
@@ -141,14 +141,14 @@ def on_status_changed(session: Session, event: Event, *, settings: Settings) -> 
         _tell_her(session, event, settings, notice, d.get("victim_support_worker_id"), enrolment_id=d["enrolment_id"])
 
 
-def on_order_issued(session: Session, event: Event, *, settings: Settings) -> None:
+def on_order_issued(session: Session, event: Event, *, settings: NotifySettings) -> None:
     d = event.data
     _support_worker_seen(session, [f"order:{d['order_id']}"], d.get("victim_support_worker_id"), event.occurred_at)
     _tell_her(session, event, settings, "order_issued", d.get("victim_support_worker_id"),
               enrolment_id=(d["enrolment_ids"] or [None])[0])
 
 
-def on_order_attention(session: Session, event: Event, *, settings: Settings) -> None:
+def on_order_attention(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """His order runs out soon, or has ended: her support worker is told, as the newest word on the order, his
     open enrolments or (in follow-up, with none open) him names her."""
     d = event.data
@@ -158,7 +158,7 @@ def on_order_attention(session: Session, event: Event, *, settings: Settings) ->
     _tell_her(session, event, settings, notice, worker, enrolment_id=(d["enrolment_ids"] or [None])[0])
 
 
-def on_support_worker_changed(session: Session, event: Event, *, settings: Settings) -> None:
+def on_support_worker_changed(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
     orders reaches the one who supports her now, and nobody who no longer does."""
     d = event.data
@@ -166,7 +166,7 @@ def on_support_worker_changed(session: Session, event: Event, *, settings: Setti
                          d.get("victim_support_worker_id"), event.occurred_at)
 
 
-def _tell_her(session: Session, event: Event, settings: Settings, notice: str, worker: str | None, *,
+def _tell_her(session: Session, event: Event, settings: NotifySettings, notice: str, worker: str | None, *,
               enrolment_id: object) -> None:
     level = NOTICES[notice]
     for addressee in addressees(routing_in_force(session), event.type, level, {"victim_support": worker}):
@@ -197,7 +197,7 @@ def _support_worker(session: Session, subjects: list[str]) -> str | None:
                            .order_by(SupportWorkerOf.as_of.desc(), SupportWorkerOf.subject).limit(1)).scalar()
 
 
-def on_flag_handled(session: Session, event: Event, *, settings: Settings) -> None:
+def on_flag_handled(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
     once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
     actor answers for stop on the same terms (checked when each falls due: see timers.chain_answered_by). A
@@ -218,7 +218,7 @@ def on_flag_handled(session: Session, event: Event, *, settings: Settings) -> No
              event_type=event.type)
 
 
-def on_user_changed(session: Session, event: Event, *, settings: Settings) -> None:
+def on_user_changed(session: Session, event: Event, *, settings: NotifySettings) -> None:
     """The portal's user, kept locally: unless a later version is held already (events can arrive out of order)."""
     d = event.data
     quiet: dict[str, Any] = d["quiet_hours"] if isinstance(d.get("quiet_hours"), dict) else {}
@@ -234,7 +234,7 @@ def on_user_changed(session: Session, event: Event, *, settings: Settings) -> No
         _reach_again(session, settings, d["user_id"], values)
 
 
-def _reach_again(session: Session, settings: Settings, user_id: str, values: dict[str, Any]) -> None:
+def _reach_again(session: Session, settings: NotifySettings, user_id: str, values: dict[str, Any]) -> None:
     """Alerts of the last day that found no address for this person (their details came after the alert: events
     from two producers can cross) go out now over the channels they can be reached on."""
     for name, column in ADDRESS_FIELD.items():
@@ -263,7 +263,7 @@ def _time(value: object) -> time | None:
         return None
 
 
-def notify(session: Session, event: Event, settings: Settings, addressee: Addressee, *, subject: str,
+def notify(session: Session, event: Event, settings: NotifySettings, addressee: Addressee, *, subject: str,
            flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
            from_level: str | None = None, episode_id: object = None, notice: str | None = None,
            enrolment_id: object = None) -> uuid.UUID | None:
@@ -298,13 +298,13 @@ def notify(session: Session, event: Event, settings: Settings, addressee: Addres
     return created
 
 
-def due_for(settings: Settings, contact: Contact | None, level: str) -> datetime:
+def due_for(settings: NotifySettings, contact: Contact | None, level: str) -> datetime:
     """When a message to this person may go: now, or when their quiet hours end (critical: now)."""
     now = datetime.now(UTC)
     return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
 
 
-def add_deliveries(session: Session, settings: Settings, notification_id: uuid.UUID, contact: Contact | None,
+def add_deliveries(session: Session, settings: NotifySettings, notification_id: uuid.UUID, contact: Contact | None,
                    channels: tuple[str, ...], *, level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
     skipped where notify has no address for that channel or the channel is not set up here, so the log says why
@@ -323,7 +323,7 @@ def add_deliveries(session: Session, settings: Settings, notification_id: uuid.U
             constraint="uq_delivery_notification_channel_purpose"), rows)
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: NotifySettings) -> dict[str, Handler]:
     return {
         "risk.flag.raised": partial(on_flag_raised, settings=settings),
         "risk.level.changed": partial(on_level_changed, settings=settings),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from qadam.config import Settings
 from qadam.worker import run_worker
 
 from . import SERVICE
+from .settings import PortalSettings
 
 
 def main() -> None:
-    run_worker(Settings.from_env(SERVICE))
+    run_worker(PortalSettings.from_env(SERVICE))
 
 
 if __name__ == "__main__":

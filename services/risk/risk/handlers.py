@@ -7,7 +7,6 @@ from __future__ import annotations
 from functools import partial
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import jsonable
 from qadam.events import Event
 from qadam.inbox import Handler, batch_handler
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from .domain import OPEN_STATUSES
 from .evaluation import acknowledged_by, evaluate_enrolments, handled, lock_enrolments, relevel
 from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
+from .settings import RiskSettings
 
 log = get_logger(__name__)
 
@@ -33,7 +33,7 @@ def absence_limits(d: dict) -> dict[str, int | None]:
     return {"alert_unexcused_absences": alerts.get("unexcused"), "alert_consecutive_absences": alerts.get("consecutive")}
 
 
-def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
+def on_enrolled(session: Session, event: Event, *, settings: RiskSettings) -> None:
     d = event.data
     # his code too: an order reported before he was enrolled (naming no enrolment) cannot miss him
     lock_enrolments(session, [d["enrolment_id"], d["participant_code"]])
@@ -53,7 +53,7 @@ def on_enrolled(session: Session, event: Event, *, settings: Settings) -> None:
                         triggers={str(d["enrolment_id"]): event})
 
 
-def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) -> None:
+def on_enrolment_moved(session: Session, event: Event, *, settings: RiskSettings) -> None:
     """A status change or a transfer: applied unless a later one already was (events can arrive out of order)."""
     d = event.data
     lock_enrolments(session, [d["enrolment_id"]])
@@ -79,7 +79,7 @@ def on_enrolment_moved(session: Session, event: Event, *, settings: Settings) ->
 SUPPORT_WORKER_CHANGED = "enrollment.support_worker.changed"
 
 
-def on_support_worker_changed(session: Session, event: Event, *, settings: Settings) -> None:
+def on_support_worker_changed(session: Session, event: Event, *, settings: RiskSettings) -> None:
     """Her support worker now: she reads his flags and incidents, and his flags name her to notify. Kept as a fact
     too, so that a change arriving before the enrolment is applied when it comes."""
     d = event.data
@@ -104,7 +104,7 @@ def _apply_support_worker_change(session: Session, enrolment_id: object) -> None
         .values(victim_support_worker_id=latest["victim_support_worker_id"], version=latest["version"]))
 
 
-def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
+def on_signal(session: Session, event: Event, *, settings: RiskSettings) -> None:
     """Exit proposals, protection-order warnings and warning signs: kept as facts, then evaluated. An order reported
     before he was enrolled names no enrolment; it counts for his enrolments by his participant code."""
     d = event.data
@@ -121,11 +121,11 @@ def on_signal(session: Session, event: Event, *, settings: Settings) -> None:
                         triggers={str(i): event for i in ids})
 
 
-def on_attendance_recorded(session: Session, event: Event, *, settings: Settings) -> None:
+def on_attendance_recorded(session: Session, event: Event, *, settings: RiskSettings) -> None:
     on_attendance_batch(session, [event], settings=settings)
 
 
-def on_attendance_batch(session: Session, events: list[Event], *, settings: Settings) -> None:
+def on_attendance_batch(session: Session, events: list[Event], *, settings: RiskSettings) -> None:
     """Several marks at once: the same effects as one at a time, in a handful of statements."""
     latest: dict[tuple[str, str], dict] = {}
     trigger: dict[str, Event] = {}
@@ -152,7 +152,7 @@ def on_attendance_batch(session: Session, events: list[Event], *, settings: Sett
                  note="enrolments not known (or not open): evaluated when enrollment.enrolled arrives")
 
 
-def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings) -> None:
+def on_alert_acknowledged(session: Session, event: Event, *, settings: RiskSettings) -> None:
     """Someone an alert reached acknowledged it in notify (in the app or through the link in a message): they have
     acknowledged the flag here too (the flag keeps the first person's), unless it is resolved. Nothing goes back:
     notify knows, and a later press of theirs in risk tells it nothing new."""
@@ -165,7 +165,7 @@ def on_alert_acknowledged(session: Session, event: Event, *, settings: Settings)
         log.info("flag_acknowledged", flag_id=str(d["flag_id"]), via=f"notify ({d['via']})")
 
 
-def on_call_recorded(session: Session, event: Event, *, settings: Settings) -> None:
+def on_call_recorded(session: Session, event: Event, *, settings: RiskSettings) -> None:
     """His psychologist recorded the call owed after his absence: a flag raised because it was overdue has nothing
     left to act on, so it is resolved by her (notify stops its reminders), and his level moves with it."""
     d = event.data
@@ -182,7 +182,7 @@ def on_call_recorded(session: Session, event: Event, *, settings: Settings) -> N
         relevel(session, d["enrolment_id"], cause="call recorded")
 
 
-def on_participant_anonymised(session: Session, event: Event, *, settings: Settings) -> None:
+def on_participant_anonymised(session: Session, event: Event, *, settings: RiskSettings) -> None:
     """enrollment anonymised him after the retention period: the sealed details of the incidents about him (they
     may describe the victim, where she lives, what happened) are cleared. The incidents' kind, date, severity and
     area stay, and so do flags and levels: they are the figures."""
@@ -193,7 +193,7 @@ def on_participant_anonymised(session: Session, event: Event, *, settings: Setti
     log.info("incident_details_cleared", participant_code=d["participant_code"], incidents=len(cleared))
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: RiskSettings) -> dict[str, Handler]:
     marks = batch_handler(partial(on_attendance_recorded, settings=settings),
                           partial(on_attendance_batch, settings=settings))
     signal = partial(on_signal, settings=settings)

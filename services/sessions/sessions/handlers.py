@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.events import Event
 from qadam.inbox import Handler
 from sqlalchemy.dialects.postgresql import insert
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from .calls import cancel_calls_of
 from .domain import owes_calls
 from .models import AttendanceMark, CohortView, RosterEntry, SessionNote
+from .settings import SessionsSettings
 
 COHORT_FIELDS = ("programme_id", "region", "district", "facilitator_ids", "sessions_required", "status", "start_date",
                  "curriculum", "schedule", "absence_call_hours")
@@ -71,7 +71,7 @@ def on_participant_anonymised(session: Session, event: Event) -> None:
                     .values(excuse_reason=None))
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: SessionsSettings) -> dict[str, Handler]:
     return {"enrollment.cohort.created": on_cohort_created, "enrollment.cohort.updated": on_cohort_updated,
             "enrollment.enrolled": on_enrolled, "enrollment.status.changed": on_enrolment_moved,
             "enrollment.transferred": on_enrolment_moved,

@@ -3,16 +3,16 @@ after an absence that are overdue."""
 
 from __future__ import annotations
 
-from qadam.config import Settings
 from qadam.worker import run_worker
 
 from . import SERVICE
 from .calls import run_call_timers
 from .handlers import handlers
+from .settings import SessionsSettings
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = SessionsSettings.from_env(SERVICE)
     run_worker(settings, handlers=handlers(settings), extra_loops={"calls": run_call_timers})
 
 
