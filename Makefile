@@ -12,6 +12,9 @@ $(STAMP): constraints.txt libs/qadam/pyproject.toml tools/pyproject.toml $(forea
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' $(foreach s,$(SERVICES),-e services/$(s)) -e tools
+	# the `qadam` command moved from the kit to qadam-tools: in a venv made before, removing the kit's old copy can
+	# take the new one with it
+	test -x $(BIN)/qadam || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e tools
 	touch $(STAMP)
 
 install: $(STAMP)
