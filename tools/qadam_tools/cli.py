@@ -169,6 +169,13 @@ def _keys(force: bool) -> int:
         return 0
     generate_keypair(private, public)
     print(f"wrote {private} and {public}")
+    from .keys import read_run_record
+
+    running = read_run_record()
+    if running is not None and Path(running.private_key) != private.resolve():
+        print(f"note: the system `make run` started in {running.checkout} signs with {running.private_key}; its "
+              "services do not trust the keys written here (`qadam token` uses its key wherever it is run)",
+              file=sys.stderr)
     return 0
 
 

@@ -82,3 +82,14 @@ def test_qadam_token_with_no_key_anywhere_fails_saying_where_it_looked(tmp_path)
     assert made.returncode == 1
     assert "looked at" in made.stderr and str(tmp_path / "r.json") in made.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_qadam_keys_away_from_the_running_system_says_its_services_will_not_trust_them(tmp_path, checkout):
+    environ = _record(tmp_path, checkout)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = subprocess.run([sys.executable, "-m", "qadam_tools.cli", "keys"], cwd=elsewhere,
+                          env={"PATH": "/usr/bin:/bin", **environ}, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert (elsewhere / "var/keys/jwt-private.pem").exists()
+    assert str(checkout / "var/keys/jwt-private.pem") in made.stderr and "do not trust" in made.stderr
