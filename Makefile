@@ -12,6 +12,9 @@ $(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.tom
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' -e libs/contracts $(foreach s,$(SERVICES),-e services/$(s)) -e tools
+	# the `qadam` command moved from the kit to qadam-tools: in a venv made before, removing the kit's old copy can
+	# take the new one with it
+	test -x $(BIN)/qadam || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e tools
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,8 +37,8 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 lint: $(STAMP)
-	$(BIN)/ruff check libs services tests bench
-	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
+	$(BIN)/ruff check libs services tests bench tools
+	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
 docs: $(STAMP)

@@ -301,14 +301,14 @@ def summary(r: dict[str, Any]) -> str:
 
 def _job(reason: str) -> None:
     """In the process of its own: request a recompute under the rules in force and run it, as the worker does."""
-    from qadam.config import Settings
     from qadam.db import make_engine, make_session_factory, transaction
     from qadam.log import configure_logging
     from risk import SERVICE
     from risk.recompute import request_recompute
     from risk.recompute import run as run_recompute
+    from risk.settings import RiskSettings
 
-    settings = Settings.from_env(SERVICE)
+    settings = RiskSettings.from_env(SERVICE)
     configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url, pool_size=1)
     factory = make_session_factory(engine)

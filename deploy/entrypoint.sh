@@ -1,7 +1,7 @@
 #!/bin/sh
 # Entry point of every Qadam image (deploy/Dockerfile). SERVICE is set in the image.
 #   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default); the portal with 4 threads
-#            per worker (WEB_THREADS): its pages wait on the services, which may ask it for its keys meanwhile
+#            per worker (QADAM_WEB_THREADS): its pages wait on the services, which may ask it for its keys meanwhile
 #   worker   python -m "$SERVICE.worker": consumers and the outbox relay (the portal's: the relay only)
 #   migrate  qadam migrate "$SERVICE": create the service's database if missing, then Alembic upgrade
 # Anything else is run as given (e.g. `qadam keys`, `qadam replay risk`).
@@ -41,8 +41,8 @@ case "$mode" in
         export PROMETHEUS_MULTIPROC_DIR="$metrics"
         mkdir -p "$metrics"
         rm -f "$metrics"/*.db
-        # logs, their format, no control socket and the threads (WEB_THREADS, else 4 for the portal, 1 for the
-        # others): qadam/gunicorn_conf.py, as in `make run` and the tests
+        # logs, their format, no control socket and the threads (the service's QADAM_WEB_THREADS: 4 for the
+        # portal, 1 for the others by default): qadam/gunicorn_conf.py, as in `make run` and the tests
         exec gunicorn \
             -c python:qadam.gunicorn_conf \
             --workers "${WEB_CONCURRENCY:-2}" \

@@ -34,8 +34,8 @@ from access_matrix import MATRIX, PUBLIC
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from qadam.auth import Role
-from qadam.config import API_SERVICES
 from qadam.testing import Stack, bearer, seed_sessions_cohort
+from qadam_tools.system import API_SERVICES
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

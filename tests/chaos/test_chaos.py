@@ -24,10 +24,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 from qadam.chaos import PrivateRabbit, private_servers
-from qadam.config import API_SERVICES
 from qadam.migrations import upgrade
 from qadam.testing import MailCatcher, RunningSystem, Servers, Stack, wait_until
-from qadam_tools.system import declare
+from qadam_tools.system import API_SERVICES, declare
 from story import Story
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos]

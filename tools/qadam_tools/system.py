@@ -7,6 +7,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from qadam.config import Settings, settings_class
 from qadam.events import EventData
 from qadam.topology import DELIVERY_LIMIT, Topology
 from qadam_contracts.catalog import catalog
@@ -43,3 +44,16 @@ def declare(amqp_url: str) -> None:
         topology().declare(connection.channel())
     finally:
         close_quietly(connection)
+
+
+def service_ports(base_port: int) -> dict[str, int]:
+    """Where each service listens in development: the portal on the port before the services' (8000 by default:
+    the address people open), the APIs after it."""
+    ports = {service: base_port + i for i, service in enumerate(API_SERVICES)}
+    ports["portal"] = base_port - 1
+    return ports
+
+
+def settings_classes() -> dict[str, type[Settings]]:
+    """The kit's settings (every service reads them) and each service's own: the README's tables, in order."""
+    return {"every service": Settings, **{service: settings_class(service) for service in SERVICES}}

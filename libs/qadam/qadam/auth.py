@@ -120,23 +120,23 @@ def current_principal() -> Principal:
 
 
 class TokenVerifier:
-    """Verifies the portal's tokens with its public key: from a PEM file, or from its published JWKS (`jwks_url`),
-    fetched when first needed and again when a token names a key not yet seen (the portal rotated its key)."""
+    """Verifies the identity provider's tokens with its public key: from a PEM file, or from its published JWKS (`jwks_url`),
+    fetched when first needed and again when a token names a key not yet seen (the identity provider rotated its key)."""
 
     def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
-                 max_lifetime: int = Settings.portal_token_ttl_seconds, jwks_url: str | None = None,
+                 max_lifetime: int = Settings.token_ttl_seconds, jwks_url: str | None = None,
                  jwks_cooldown: float = 30.0) -> None:
         if public_key_pem is None and not jwks_url:
             raise ValueError("a public key or a JWKS URL is needed")
         self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
         # An unknown key id refetches the set at most once per `jwks_cooldown` seconds (forged ids cannot hammer the
-        # portal); the portal publishes a new key before it signs with it, so a rotation never waits on this.
+        # identity provider); it publishes a new key before it signs with it, so a rotation never waits on this.
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=300, timeout=10,
                                      cooldown_duration=jwks_cooldown) if jwks_url else None
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
-        # The portal's tokens live QADAM_PORTAL_TOKEN_TTL_SECONDS: a longer one (a day, a year) was not issued by a
+        # The identity provider's tokens live QADAM_TOKEN_TTL_SECONDS: a longer one (a day, a year) was not issued by a
         # sign-in, and one that leaked must not open the services for longer than a sign-in's token would.
         self._max_lifetime = max_lifetime
         # A signature check costs more than the rest of authorisation: a token verified once is
@@ -150,7 +150,7 @@ class TokenVerifier:
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         if settings.jwks_url:
             verifier = cls(None, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                           leeway=settings.jwt_leeway_seconds, max_lifetime=settings.portal_token_ttl_seconds,
+                           leeway=settings.jwt_leeway_seconds, max_lifetime=settings.token_ttl_seconds,
                            jwks_url=settings.jwks_url)
             verifier.prefetch()
             return verifier
@@ -160,7 +160,7 @@ class TokenVerifier:
                 f"No JWT public key at {path}: run `qadam keys` (development) or set QADAM_JWT_PUBLIC_KEY_FILE."
             )
         return cls(path.read_bytes(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                   leeway=settings.jwt_leeway_seconds, max_lifetime=settings.portal_token_ttl_seconds)
+                   leeway=settings.jwt_leeway_seconds, max_lifetime=settings.token_ttl_seconds)
 
     def verify(self, token: str) -> Principal:
         with self._lock:
@@ -178,8 +178,8 @@ class TokenVerifier:
         return principal
 
     def prefetch(self, *, attempts: int = 120, pause: float = 1.0) -> threading.Thread | None:
-        """Fetch the published keys now, in the background, until they come (the portal may still be starting):
-        a request is then never the one that waits on the portal, which may itself be waiting on this service."""
+        """Fetch the published keys now, in the background, until they come (the identity provider may still be starting):
+        a request is then never the one that waits on the identity provider, which may itself be waiting on this service."""
         if self._jwks is None:
             return None
         jwks = self._jwks
@@ -205,7 +205,7 @@ class TokenVerifier:
             return self._jwks.get_signing_key_from_jwt(token).key
         except jwt.PyJWKClientConnectionError:
             log.warning("jwks_unreachable", exc_info=True)
-            raise Problem(503, "The portal's keys cannot be fetched just now; try again in a moment.") from None
+            raise Problem(503, "The identity provider's keys cannot be fetched just now; try again in a moment.") from None
         except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
             raise Problem(401, f"The token is not valid: {exc}.") from None
 
@@ -231,7 +231,7 @@ class TokenVerifier:
             raise Problem(401, "The token is not valid: its `iat` and `exp` must be numbers (seconds since 1970).")
         if expires - issued > self._max_lifetime + self._leeway:
             raise Problem(401, f"The token is not valid: it lives {expires - issued:g} seconds, longer than the "
-                               f"{self._max_lifetime} of a token the portal signs; sign in again.")
+                               f"{self._max_lifetime} of a token the identity provider signs; sign in again.")
         try:
             role = Role(str(claims.get("role")))
         except ValueError:
@@ -302,7 +302,7 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     write_owner_only(private_path, key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    # the public half too: nobody else on the machine needs it (the services get it from the portal's JWKS)
+    # the public half too: nobody else on the machine needs it (the services get it from the identity provider's JWKS)
     write_owner_only(public_path, key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
@@ -317,10 +317,10 @@ def issue_token(
     region: str | None = None,
     district: str | None = None,
     mahalla: str | None = None,
-    ttl_seconds: int = Settings.portal_token_ttl_seconds,
+    ttl_seconds: int = Settings.token_ttl_seconds,
     now: float | None = None,
 ) -> str:
-    """Sign a token: the portal for a signed-in user; `qadam token` and tests directly. Its header names the key
+    """Sign a token: the identity provider for a signed-in user; `qadam token` and tests directly. Its header names the key
     (`kid`, the key's RFC 7638 thumbprint) so that services holding the JWKS pick the right one."""
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
@@ -363,7 +363,7 @@ def jwk_of(public_key: rsa.RSAPublicKey) -> dict[str, str]:
 
 
 def jwks_document(*public_key_pems: bytes) -> dict[str, list[dict[str, str]]]:
-    """The JWKS the portal publishes: every key a token in circulation may be signed with."""
+    """The JWKS the identity provider publishes: every key a token in circulation may be signed with."""
     keys = []
     for pem in public_key_pems:
         key = serialization.load_pem_public_key(pem)

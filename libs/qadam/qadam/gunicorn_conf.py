@@ -10,7 +10,7 @@ entry point, `make run` and the tests' running system all serve with these; each
 import os
 import sys
 
-from qadam.config import ACCESS_LOG_FORMAT
+from qadam.config import ACCESS_LOG_FORMAT, load_settings
 
 accesslog = "-"
 access_log_format = ACCESS_LOG_FORMAT
@@ -18,16 +18,17 @@ errorlog = "-"
 control_socket_disable = True
 
 
-def threads_for(service: str) -> int:
-    """The portal serves with threads: its pages wait on the services, which may ask it for its keys meanwhile."""
-    return 4 if service == "portal" else 1
+def web_threads(service: str) -> int:
+    """The threads a service's web workers serve with: its setting QADAM_WEB_THREADS (a service's own settings may
+    ask for more than the kit's one by default)."""
+    return load_settings(service).web_threads
 
 
-# the image sets SERVICE (and may set WEB_THREADS); gunicorn_argv passes --threads, which wins over this
-threads = int(os.environ.get("WEB_THREADS") or threads_for(os.environ.get("SERVICE", "")))
+# the image sets SERVICE; gunicorn_argv passes --threads, which wins over this
+threads = web_threads(os.environ.get("SERVICE") or "qadam")
 
 
 def gunicorn_argv(service: str, bind: str, workers: int) -> list[str]:
     """The command that serves `service` with these settings, up to the app (which the caller appends)."""
     return [sys.executable, "-m", "gunicorn", "-c", "python:qadam.gunicorn_conf", "--workers", str(workers),
-            "--threads", str(threads_for(service)), "--bind", bind]
+            "--threads", str(web_threads(service)), "--bind", bind]

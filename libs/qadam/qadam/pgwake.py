@@ -1,6 +1,6 @@
 """Sleep on PostgreSQL LISTEN and run a pass of work when a NOTIFY (sent at commit) wakes us.
 
-Used by the outbox relay and by notify's delivery dispatcher: work starts within milliseconds of the
+Used by the outbox relay and by any worker loop that waits on its own table's rows: work starts within milliseconds of the
 commit that created it, without polling. A pass says when it wants to run again at the latest
 (0: at once, more is waiting; None: after the sweep interval, a safety net for missed wake-ups).
 """

@@ -34,10 +34,11 @@ from typing import Any, Self
 
 import pytest
 import requests
+from qadam_tools.system import SERVICES  # the composition root: the harness runs the whole system
 
 from . import sealing
 from .auth import generate_keypair, issue_token
-from .config import SERVICES, Settings
+from .config import Settings, load_settings
 from .db import drop_database
 from .gunicorn_conf import gunicorn_argv
 from .migrations import upgrade
@@ -143,7 +144,7 @@ class Stack:
         return database_url_for(self.servers.database_url, f"{self.name}_{service}")
 
     def settings(self, service: str, **overrides: Any) -> Settings:
-        return Settings.from_env(service, environ={}, **{**self.base_settings(service), **overrides})
+        return load_settings(service, environ={}, **{**self.base_settings(service), **overrides})
 
     def base_settings(self, service: str) -> dict[str, Any]:
         return {
@@ -156,7 +157,7 @@ class Stack:
             "log_level": "INFO",
             # a test module may hold a token for longer than a sign-in's five minutes; the services accept what
             # the portal issues on this stack, and the `token` fixture signs them as long
-            "portal_token_ttl_seconds": TEST_TOKEN_TTL_SECONDS,
+            "token_ttl_seconds": TEST_TOKEN_TTL_SECONDS,
         }
 
     def environment(self, service: str, **overrides: Any) -> dict[str, str]:
@@ -165,7 +166,7 @@ class Stack:
 
         settings = self.settings(service, **overrides)
         env = {k: v for k, v in os.environ.items() if not k.startswith("QADAM_")}
-        for f in dc_fields(Settings):
+        for f in dc_fields(settings):
             name = f.metadata.get("env")
             if name and name != "PROMETHEUS_MULTIPROC_DIR":
                 value = getattr(settings, f.name)
@@ -265,7 +266,8 @@ class RunningSystem:
         for service in self.stack.services:
             extra = {**(apis if service == "portal" else {}), **overrides.get(service, {})}
             if "portal" in self.urls and service != "portal":  # as deployed: the services trust the portal's JWKS
-                extra.setdefault("portal_url", self.urls["portal"])
+                if hasattr(self.stack.settings(service), "portal_url"):  # notify's links lead into the portal
+                    extra.setdefault("portal_url", self.urls["portal"])
                 extra.setdefault("jwks_url", f"{self.urls['portal']}/.well-known/jwks.json")
             self.processes[f"{service}-web"] = web_process(self.stack, service, self.log_dir, ports[service],
                                                            **extra).start()

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -27,11 +27,13 @@ from . import idempotency
 from .auth import TokenVerifier, init_auth, mark_public_endpoint, public
 from .bodies import refuse_bodies_not_json
 from .bus import broker_reachable
-from .config import Settings
+from .config import Settings, load_settings
 from .db import make_engine, make_session_factory, transaction
 from .errors import PROBLEM_JSON, http_exception_to_problem, register_problem_handlers
 from .log import configure_logging, get_logger, new_correlation_id
 from .schema_fields import Integer
+
+AppSettings = TypeVar("AppSettings", bound=Settings)
 
 log = get_logger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
@@ -116,8 +118,9 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
 
 def build_app(service: str, blueprints: list[Blueprint], config: Mapping[str, Any] | None = None, *,
               verifier: TokenVerifier | None = None) -> Flask:
-    """A service's app: settings from the environment, `config` overriding them, then its blueprints."""
-    settings = Settings.from_env(service, **dict(config or {}))
+    """A service's app: its settings (`<service>.settings`) from the environment, `config` overriding them, then its
+    blueprints."""
+    settings = load_settings(service, **dict(config or {}))
     app, api = create_service_app(settings, title=service, verifier=verifier)
     for blp in blueprints:
         api.register_blueprint(blp)
@@ -232,8 +235,20 @@ def _database_ready() -> bool:
         return False
 
 
-def settings_of_app() -> Settings:
-    return current_app.extensions["qadam_settings"]
+@overload
+def settings_of_app() -> Settings: ...
+
+
+@overload
+def settings_of_app(kind: type[AppSettings]) -> AppSettings: ...
+
+
+def settings_of_app(kind: type[Settings] = Settings) -> Settings:
+    """The settings the app was built with; `kind` (the service's own class) types them for what only it reads."""
+    settings = current_app.extensions["qadam_settings"]
+    if not isinstance(settings, kind):
+        raise TypeError(f"this app runs on {type(settings).__name__}, not {kind.__name__}")
+    return settings
 
 
 @contextmanager
@@ -254,7 +269,7 @@ def read_session() -> Iterator[Session]:
 
 # -- pages for browsers ---------------------------------------------------------------------------
 # What a page Qadam serves to a browser may do: its own scripts and styles only, no frames, nowhere to post but
-# itself. The portal's pages and notify's acknowledgement page send the same.
+# itself. A service's own server-rendered pages send the same.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",

@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import TypeVar
 
 from .config import Settings
 from .db import make_engine, make_session_factory
@@ -21,11 +22,13 @@ from .outbox import OutboxRelay
 from .topology import Topology
 
 log = get_logger(__name__)
-Loop = Callable[[Settings, threading.Event], None]
+WorkerSettings = TypeVar("WorkerSettings", bound=Settings)
 
 
-def run_worker(settings: Settings, *, catalog: Catalog, handlers: Mapping[type[EventData], Handler] | None = None,
-               extra_loops: Mapping[str, Loop] | None = None, stop: threading.Event | None = None) -> None:
+def run_worker(settings: WorkerSettings, *, catalog: Catalog,
+               handlers: Mapping[type[EventData], Handler] | None = None,
+               extra_loops: Mapping[str, Callable[[WorkerSettings, threading.Event], None]] | None = None,
+               stop: threading.Event | None = None) -> None:
     """Run the relay, the consumer of `handlers` (if any; events read through `catalog`) and `extra_loops` until
     SIGTERM or SIGINT (or `stop`)."""
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)

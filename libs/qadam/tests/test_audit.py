@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 from qadam import audit
 from qadam.auth import Role, allow
-from qadam.cli import main
 from qadam.web import build_app
+from qadam_tools.cli import main
 
 
 @pytest.fixture

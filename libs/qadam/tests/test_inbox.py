@@ -128,7 +128,7 @@ def test_poison_message_stops_at_the_delivery_limit_and_replays_once_fixed(harne
     wait_until(lambda: queue_depth(h.settings.amqp_url, "risk.dead") == 1, what="the poison message parked")
     assert h.handled() == []
     del h.failures[mark]  # the cause is fixed
-    assert replay_parked(h.settings) == 1
+    assert replay_parked(service=h.settings.service, amqp_url=h.settings.amqp_url) == 1
     wait_until(lambda: [str(m) for m in h.handled()] == [mark], what="the replayed message handled")
     assert queue_depth(h.settings.amqp_url, "risk.dead") == 0
 

@@ -217,7 +217,7 @@ def _signed(private: bytes, **claims) -> str:
 
 def test_a_token_living_longer_than_the_portal_ever_issues_is_refused(client, jwt_keys, stack):
     private = jwt_keys[0].read_bytes()
-    longest = stack.settings("enrollment").portal_token_ttl_seconds
+    longest = stack.settings("enrollment").token_ttl_seconds
     fine = issue_token(private, user_id="mgr-1", role="manager", issuer="qadam-portal", audience="qadam",
                        region="Toshkent", ttl_seconds=longest)
     assert client.get("/programmes/count", headers=bearer(fine)).status_code == 200
@@ -232,7 +232,7 @@ def test_the_longest_token_life_follows_the_portals_setting_read_by_the_services
     from qadam.auth import TokenVerifier
     from qadam.errors import Problem
     private = jwt_keys[0].read_bytes()
-    verifier = TokenVerifier.from_settings(stack.settings("enrollment", portal_token_ttl_seconds=300,
+    verifier = TokenVerifier.from_settings(stack.settings("enrollment", token_ttl_seconds=300,
                                                           jwt_leeway_seconds=30))
     ok = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="qadam", ttl_seconds=330)
     assert verifier.verify(ok).user_id == "u"
@@ -272,13 +272,13 @@ def test_qadam_seed_on_its_own_signs_demo_tokens_for_as_long_as_make_run_s(setti
     import jwt
     from qadam.auth import TokenVerifier
     from qadam.config import Settings
-    from qadam.devrun import sign_demo_tokens
+    from qadam_tools.demo import sign_demo_tokens
 
     monkeypatch.setenv("QADAM_JWT_PRIVATE_KEY_FILE", str(jwt_keys[0]))
     monkeypatch.setenv("QADAM_JWT_PUBLIC_KEY_FILE", str(jwt_keys[1]))
-    monkeypatch.setenv("QADAM_PORTAL_TOKEN_TTL_SECONDS", setting or "")
+    monkeypatch.setenv("QADAM_TOKEN_TTL_SECONDS", setting or "")
     if setting is None:
-        monkeypatch.delenv("QADAM_PORTAL_TOKEN_TTL_SECONDS")
+        monkeypatch.delenv("QADAM_TOKEN_TTL_SECONDS")
     tokens = sign_demo_tokens()
     assert set(tokens) == {"MANAGER", "INSPECTOR", "PSYCHOLOGIST", "ADMIN"}
     lives = {(c := jwt.decode(t, options={"verify_signature": False}))["exp"] - c["iat"] for t in tokens.values()}
@@ -291,7 +291,7 @@ def test_qadam_seed_on_its_own_signs_demo_tokens_for_as_long_as_make_run_s(setti
 def test_the_demo_tokens_file_is_readable_by_its_owner_only(tmp_path):
     import stat
 
-    from qadam.devrun import write_demo_tokens
+    from qadam_tools.demo import write_demo_tokens
     path = tmp_path / "var" / "demo-tokens.env"
     write_demo_tokens(path, {"MANAGER": "eyJ.a.b"}, {"sessions": "http://127.0.0.1:8002"})
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

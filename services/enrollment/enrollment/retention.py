@@ -32,7 +32,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam import audit
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import configure_logging, get_logger
 from qadam.outbox import add_event
@@ -43,6 +42,7 @@ from .domain.lifecycle import FINISHED
 from .domain.orders import OrderStatus
 from .events import participant_anonymised
 from .models import Enrolment, EnrolmentTransition, OrderExtension, Participant, ProtectionOrder
+from .settings import EnrollmentSettings
 
 log = get_logger(__name__)
 
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                         "today in QADAM_TIME_ZONE)")
     parser.add_argument("--dry-run", action="store_true", help="count the participants due, change nothing")
     args = parser.parse_args(argv)
-    settings = Settings.from_env(SERVICE)
+    settings = EnrollmentSettings.from_env(SERVICE)
     configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
     today = args.today or datetime.now(settings.zone).date()
     cutoff = cutoff_for(today, settings.retention_days)

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.outbox import add_event
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_contracts.vocabulary import RED_WARNING_SIGNS
@@ -30,6 +29,7 @@ from .domain.progress import (
 )
 from .events import OrderNow
 from .models import AttendanceRecord, Enrolment, EnrolmentTransition, Programme, ProtectionOrder, RiskFlag
+from .settings import EnrollmentSettings
 
 SYSTEM = "system"
 
@@ -162,7 +162,7 @@ def order_facts(order: ProtectionOrder) -> OrderFacts:
     return OrderFacts(order.issued_on, order.expires_on, order.status, order.plan_agreed_on)
 
 
-def working_calendar(settings: Settings) -> dict[str, Any]:
+def working_calendar(settings: EnrollmentSettings) -> dict[str, Any]:
     return {"working_days": settings.plan_due_working_days, "working_weekdays": settings.working_weekdays_set,
             "holidays": settings.public_holidays_set}
 
@@ -203,7 +203,7 @@ def end_order(s: Session, order: ProtectionOrder, how: str, today: date) -> None
     add_event(s, events.order_ended(order, _order_now(s, order), on=today, how=how))
 
 
-def scan_orders(s: Session, settings: Settings, today: date) -> dict[str, int]:
+def scan_orders(s: Session, settings: EnrollmentSettings, today: date) -> dict[str, int]:
     """Publish, once each, the orders whose correction plan is overdue and those expiring while his programme or
     his follow-up is unfinished; mark orders past their expiry as expired (and publish that they ended)."""
     calendar = working_calendar(settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import get_logger
 from qadam.worker import run_worker
@@ -14,11 +13,12 @@ from qadam_contracts.catalog import catalog
 from . import SERVICE
 from .handlers import handlers
 from .service import close_followed_up, scan_orders
+from .settings import EnrollmentSettings
 
 log = get_logger(__name__)
 
 
-def watch_orders(settings: Settings, stop: threading.Event) -> None:
+def watch_orders(settings: EnrollmentSettings, stop: threading.Event) -> None:
     """Every QADAM_ORDER_SCAN_SECONDS: overdue correction plans, orders expiring with the programme unfinished,
     orders past expiry, and completed enrolments whose follow-up is over. Each is published once."""
     engine = make_engine(settings.database_url, pool_size=1)
@@ -40,7 +40,7 @@ def watch_orders(settings: Settings, stop: threading.Event) -> None:
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = EnrollmentSettings.from_env(SERVICE)
     run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings), extra_loops={"orders": watch_orders})
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from enrollment.projections import keep_staff_member
 from enrollment.service import record_attendance, scan_orders
-from qadam.config import Settings
+from enrollment.settings import EnrollmentSettings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
 from qadam.testing import bearer
@@ -314,7 +314,7 @@ def test_the_watch_publishes_an_overdue_plan_and_an_expiring_order_once(office, 
     person = office.person()
     order = office.order(person, issued=date.today() - timedelta(days=25), days=28)  # plan overdue, 3 days left
     enrolment = office.refer(office.cohort(office.programme()), person=person, order=order)
-    settings = Settings(order_expiry_warning_days=7)
+    settings = EnrollmentSettings(order_expiry_warning_days=7)
     seq = last_seq(factory)
     with transaction(factory) as s:
         scan_orders(s, settings, date.today())
@@ -402,7 +402,7 @@ def test_an_order_expiring_before_he_was_even_referred_is_reported(office, facto
     order = office.order(person, issued=date.today() - timedelta(days=1), days=5)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())
+        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())
     expiring = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert expiring and expiring[0]["enrolment_ids"] == [] and expiring[0]["programme_unfinished"]
     assert "order_number" not in expiring[0]  # the document's number stays in enrollment
@@ -808,7 +808,7 @@ def test_orders_publish_their_issue_with_the_previous_one_and_their_end(office, 
     enrolment = office.refer(office.cohort(office.programme()), person=person, order=first)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())  # the first is past its expiry
+        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())  # the first is past its expiry
     ended = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.ended" and d["order_id"] == first["id"]]
     assert [(d["how"], d["ended_on"]) for d in ended] == [("expired", date.today().isoformat())]
     seq = last_seq(factory)
@@ -834,7 +834,7 @@ def test_an_order_ending_before_his_follow_up_is_over_still_raises_the_expiry_ev
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, Settings(order_expiry_warning_days=7), date.today())
+        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())
     expiring = [d for k, d in outbox_since(factory, seq)
                 if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert len(expiring) == 1 and expiring[0]["follow_up_unfinished"] is True

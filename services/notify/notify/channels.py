@@ -16,7 +16,8 @@ from email.utils import formatdate
 from typing import Any, Protocol
 
 import requests
-from qadam.config import Settings
+
+from .settings import NotifySettings
 
 CHANNELS = ("email", "sms", "telegram")
 SHORT_MAX = 480  # characters of an SMS or Telegram text
@@ -49,7 +50,7 @@ class Channel(Protocol):
         ...
 
 
-def configured(settings: Settings, name: str) -> bool:
+def configured(settings: NotifySettings, name: str) -> bool:
     """Whether this installation can send over the channel at all (an SMS gateway and a Telegram bot are optional)."""
     if name == "sms":
         return bool(settings.sms_gateway_url and settings.sms_gateway_token)
@@ -58,7 +59,7 @@ def configured(settings: Settings, name: str) -> bool:
     return True
 
 
-def channel(settings: Settings, name: str) -> Channel:
+def channel(settings: NotifySettings, name: str) -> Channel:
     """The channel called `name` ("email", "sms" or "telegram"), configured from `settings`."""
     if name == "email":
         return EmailChannel(settings)
@@ -70,7 +71,7 @@ def channel(settings: Settings, name: str) -> Channel:
 
 
 # -- e-mail ------------------------------------------------------------------------------------------------------
-def send_email(settings: Settings, *, to: str, subject: str, body: str, message_id: str) -> None:
+def send_email(settings: NotifySettings, *, to: str, subject: str, body: str, message_id: str) -> None:
     """Send one e-mail; a stable Message-ID lets mail systems drop a copy resent after a crash."""
     message = EmailMessage()
     message["From"] = settings.smtp_sender
@@ -99,7 +100,7 @@ def _smtp_permanent(exc: Exception) -> bool:
 class EmailChannel:
     name = "email"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
 
     def send(self, address: str, message: Message, *, message_id: str) -> None:
@@ -117,7 +118,7 @@ class SmsChannel:
 
     name = "sms"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
 
     def send(self, address: str, message: Message, *, message_id: str) -> None:
@@ -161,7 +162,7 @@ class TelegramChannel:
 
     name = "telegram"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
 
     def send(self, address: str, message: Message, *, message_id: str) -> None:

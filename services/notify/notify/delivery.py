@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, psycopg_dsn, transaction
 from qadam.log import get_logger, log_context
 from qadam.pgwake import wake_loop
@@ -25,13 +24,14 @@ from . import DELIVERY_CHANNEL, links
 from .channels import DeliveryFailed, Message, channel, configured
 from .domain import ADDRESS_FIELD, EXTERNAL_CHANNELS, delivery_exhausted, next_attempt_delay
 from .models import Contact, Delivery, DeliveryAttempt, Digest, Notification
+from .settings import NotifySettings
 from .templates import render
 
 log = get_logger(__name__)
 BATCH = 20  # deliveries sent in one pass; each is claimed, sent and committed on its own
 
 
-def dispatch_due(settings: Settings, factory: sessionmaker[Session], now: datetime | None = None) -> float | None:
+def dispatch_due(settings: NotifySettings, factory: sessionmaker[Session], now: datetime | None = None) -> float | None:
     """One pass: send what is due. Returns seconds until the next retry is due (None: nothing pending)."""
     now = now or datetime.now(UTC)
     sent = 0
@@ -57,7 +57,7 @@ def dispatch_due(settings: Settings, factory: sessionmaker[Session], now: dateti
     return max((upcoming - datetime.now(UTC)).total_seconds(), 0.05)
 
 
-def message_for(settings: Settings, s: Session, delivery: Delivery) -> Message:
+def message_for(settings: NotifySettings, s: Session, delivery: Delivery) -> Message:
     """The message a delivery carries, in its recipient's language: a code, the level, the reason and links, never a
     name (notify holds none)."""
     if delivery.digest_id is not None:
@@ -99,13 +99,13 @@ def _reasons(n: Notification) -> str:
     return "; ".join(r.rstrip(".") for r in n.reasons) + "."
 
 
-def ack_link(settings: Settings, notification_id: uuid.UUID) -> str:
+def ack_link(settings: NotifySettings, notification_id: uuid.UUID) -> str:
     expires = datetime.now(UTC) + timedelta(days=settings.ack_link_days)
     key = derived_keys(settings, links.PURPOSE)[0]
     return f"{settings.ack_link_url.rstrip('/')}/{links.sign(key, notification_id, expires)}"
 
 
-def _inbox(settings: Settings) -> str:
+def _inbox(settings: NotifySettings) -> str:
     return f"{settings.portal_url.rstrip('/')}/alerts"
 
 
@@ -113,7 +113,7 @@ def _language(contact: Contact | None) -> str:
     return contact.language if contact is not None else "uz-Latn"
 
 
-def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
+def _attempt(settings: NotifySettings, s: Session, delivery: Delivery) -> None:
     with log_context(correlation_id=delivery.correlation_id, delivery_id=str(delivery.id)):
         delivery.attempts += 1
         try:
@@ -152,7 +152,7 @@ def _attempt(settings: Settings, s: Session, delivery: Delivery) -> None:
                  notification_id=str(delivery.notification_id) if delivery.notification_id else None)
 
 
-def _fall_back(settings: Settings, s: Session, failed: Delivery) -> str | None:
+def _fall_back(settings: NotifySettings, s: Session, failed: Delivery) -> str | None:
     """A channel that keeps failing hands its message to another the person can be reached on and that has not
     carried it yet (e-mail, then Telegram, then SMS). Returns the channel chosen, or None."""
     owner = (s.get(Notification, failed.notification_id).user_id if failed.notification_id else  # type: ignore[union-attr]
@@ -174,7 +174,7 @@ def _fall_back(settings: Settings, s: Session, failed: Delivery) -> str | None:
     return None
 
 
-def run_dispatcher(settings: Settings, stop: threading.Event) -> None:
+def run_dispatcher(settings: NotifySettings, stop: threading.Event) -> None:
     engine = make_engine(settings.database_url, pool_size=2)
     factory = make_session_factory(engine)
     try:

@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import InForce
 from qadam.events import Event
 from qadam.inbox import Handlers
@@ -44,6 +43,7 @@ from .domain import (
     subject_of,
 )
 from .models import Contact, Delivery, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
+from .settings import NotifySettings
 
 log = get_logger(__name__)
 handlers = Handlers()
@@ -57,7 +57,7 @@ routing_in_force = InForce(RoutingRuleSet.version, RoutingRuleSet.rules, lambda 
 
 
 @handlers.on(FlagRaised)
-def on_flag_raised(session: Session, event: Event[FlagRaised], *, settings: Settings) -> None:
+def on_flag_raised(session: Session, event: Event[FlagRaised], *, settings: NotifySettings) -> None:
     """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
     joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
     its messages go out again); once answered, the later flag is an alert of its own. Her support worker hears of a
@@ -80,7 +80,7 @@ def on_flag_raised(session: Session, event: Event[FlagRaised], *, settings: Sett
             alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
 
 
-def _join_episode(session: Session, settings: Settings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
+def _join_episode(session: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
     """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
     in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
     an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
@@ -122,7 +122,7 @@ def _add_flag(n: Notification, d: FlagRaised, rise: bool) -> None:
 
 
 @handlers.on(LevelChanged)
-def on_level_changed(session: Session, event: Event[LevelChanged], *, settings: Settings) -> None:
+def on_level_changed(session: Session, event: Event[LevelChanged], *, settings: NotifySettings) -> None:
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody."""
     d = event.data
@@ -146,7 +146,7 @@ def on_level_changed(session: Session, event: Event[LevelChanged], *, settings: 
 
 
 @handlers.on(EnrolmentStatusChanged)
-def on_status_changed(session: Session, event: Event[EnrolmentStatusChanged], *, settings: Settings) -> None:
+def on_status_changed(session: Session, event: Event[EnrolmentStatusChanged], *, settings: NotifySettings) -> None:
     """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
     worker is told, a code and a link, never why in his own words or anything of his sessions."""
     d = event.data
@@ -158,7 +158,7 @@ def on_status_changed(session: Session, event: Event[EnrolmentStatusChanged], *,
 
 
 @handlers.on(OrderIssued)
-def on_order_issued(session: Session, event: Event[OrderIssued], *, settings: Settings) -> None:
+def on_order_issued(session: Session, event: Event[OrderIssued], *, settings: NotifySettings) -> None:
     d = event.data
     _support_worker_seen(session, [f"order:{d.order_id}"], d.victim_support_worker_id, event.occurred_at)
     _tell_her(session, event, settings, "order_issued", d.victim_support_worker_id,
@@ -166,7 +166,7 @@ def on_order_issued(session: Session, event: Event[OrderIssued], *, settings: Se
 
 
 @handlers.on(OrderExpiring, OrderEnded)
-def on_order_attention(session: Session, event: Event[OrderExpiring | OrderEnded], *, settings: Settings) -> None:
+def on_order_attention(session: Session, event: Event[OrderExpiring | OrderEnded], *, settings: NotifySettings) -> None:
     """His order runs out soon, or has ended: her support worker is told, as the newest word on the order, his
     open enrolments or (in follow-up, with none open) him names her."""
     d = event.data
@@ -177,7 +177,7 @@ def on_order_attention(session: Session, event: Event[OrderExpiring | OrderEnded
 
 
 @handlers.on(SupportWorkerChanged)
-def on_support_worker_changed(session: Session, event: Event[SupportWorkerChanged], *, settings: Settings) -> None:
+def on_support_worker_changed(session: Session, event: Event[SupportWorkerChanged], *, settings: NotifySettings) -> None:
     """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
     orders reaches the one who supports her now, and nobody who no longer does."""
     d = event.data
@@ -185,7 +185,7 @@ def on_support_worker_changed(session: Session, event: Event[SupportWorkerChange
                          d.victim_support_worker_id, event.occurred_at)
 
 
-def _tell_her(session: Session, event: Event[Told], settings: Settings, notice: str, worker: str | None, *,
+def _tell_her(session: Session, event: Event[Told], settings: NotifySettings, notice: str, worker: str | None, *,
               enrolment_id: object) -> None:
     level = NOTICES[notice]
     for addressee in addressees(routing_in_force(session), event.type, level, {"victim_support": worker}):
@@ -217,7 +217,7 @@ def _support_worker(session: Session, subjects: list[str]) -> str | None:
 
 
 @handlers.on(FlagAcknowledged, FlagResolved)
-def on_flag_handled(session: Session, event: Event[FlagAcknowledged | FlagResolved], *, settings: Settings) -> None:
+def on_flag_handled(session: Session, event: Event[FlagAcknowledged | FlagResolved], *, settings: NotifySettings) -> None:
     """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
     once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
     actor answers for stop on the same terms (checked when each falls due: see timers.chain_answered_by). A
@@ -239,7 +239,7 @@ def on_flag_handled(session: Session, event: Event[FlagAcknowledged | FlagResolv
 
 
 @handlers.on(UserChanged)
-def on_user_changed(session: Session, event: Event[UserChanged], *, settings: Settings) -> None:
+def on_user_changed(session: Session, event: Event[UserChanged], *, settings: NotifySettings) -> None:
     """The portal's user, kept locally: unless a later version is held already (events can arrive out of order)."""
     d = event.data
     quiet: dict[str, Any] = d.quiet_hours if isinstance(d.quiet_hours, dict) else {}
@@ -255,7 +255,7 @@ def on_user_changed(session: Session, event: Event[UserChanged], *, settings: Se
         _reach_again(session, settings, d.user_id, values)
 
 
-def _reach_again(session: Session, settings: Settings, user_id: str, values: dict[str, Any]) -> None:
+def _reach_again(session: Session, settings: NotifySettings, user_id: str, values: dict[str, Any]) -> None:
     """Alerts of the last day that found no address for this person (their details came after the alert: events
     from two producers can cross) go out now over the channels they can be reached on."""
     for name, column in ADDRESS_FIELD.items():
@@ -284,7 +284,7 @@ def _time(value: object) -> time | None:
         return None
 
 
-def notify(session: Session, event: Event[Told], settings: Settings, addressee: Addressee, *, subject: str,
+def notify(session: Session, event: Event[Told], settings: NotifySettings, addressee: Addressee, *, subject: str,
            flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
            from_level: str | None = None, episode_id: object = None, notice: str | None = None,
            enrolment_id: object = None) -> uuid.UUID | None:
@@ -319,13 +319,13 @@ def notify(session: Session, event: Event[Told], settings: Settings, addressee: 
     return created
 
 
-def due_for(settings: Settings, contact: Contact | None, level: str) -> datetime:
+def due_for(settings: NotifySettings, contact: Contact | None, level: str) -> datetime:
     """When a message to this person may go: now, or when their quiet hours end (critical: now)."""
     now = datetime.now(UTC)
     return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
 
 
-def add_deliveries(session: Session, settings: Settings, notification_id: uuid.UUID, contact: Contact | None,
+def add_deliveries(session: Session, settings: NotifySettings, notification_id: uuid.UUID, contact: Contact | None,
                    channels: tuple[str, ...], *, level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
     skipped where notify has no address for that channel or the channel is not set up here, so the log says why

@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import get_logger, log_context
 from sqlalchemy.dialects.postgresql import insert
@@ -22,17 +21,18 @@ from .channels import configured
 from .domain import ADDRESS_FIELD, Person, answers_for_chain, digest_day, escalation_due, escalation_target
 from .handlers import add_deliveries, due_for
 from .models import Contact, Delivery, Digest, FlagAction, Notification
+from .settings import NotifySettings
 
 log = get_logger(__name__)
 BATCH = 100
 ESCALATING = ("alert", "escalation")
 
 
-def delays(settings: Settings) -> dict[str, float]:
+def delays(settings: NotifySettings) -> dict[str, float]:
     return {"critical": settings.escalate_critical_seconds, "high": settings.escalate_high_seconds}
 
 
-def escalate_due(settings: Settings, factory: sessionmaker[Session], now: datetime | None = None) -> int:
+def escalate_due(settings: NotifySettings, factory: sessionmaker[Session], now: datetime | None = None) -> int:
     """Escalate every alert that has waited too long unacknowledged; returns how many were escalated."""
     now = now or datetime.now(UTC)
     waits = delays(settings)
@@ -105,7 +105,7 @@ def _supervisors_above(s: Session, people: list[str]) -> dict[str, str | None]:
     return {r.user_id: r.supervisor_id for r in s.execute(sa.select(up.c.user_id, up.c.supervisor_id))}
 
 
-def _escalate(settings: Settings, s: Session, n: Notification, now: datetime) -> bool:
+def _escalate(settings: NotifySettings, s: Session, n: Notification, now: datetime) -> bool:
     """To the supervisor above the person who has not answered (see `escalation_target`), and a reminder to them.
     Nobody to go to: the alert stays listed for administrators (`/escalations/unassigned`) and is tried again after
     the same wait."""
@@ -183,7 +183,7 @@ def _person(c: Contact) -> Person:
     return Person(c.user_id, c.role, c.region, c.district, c.supervisor_id, c.active)
 
 
-def send_digests(settings: Settings, factory: sessionmaker[Session], now: datetime | None = None) -> int:
+def send_digests(settings: NotifySettings, factory: sessionmaker[Session], now: datetime | None = None) -> int:
     """From QADAM_DIGEST_HOUR each day: one digest per person of the alerts routed to the digest and not yet in one;
     returns how many digests were made."""
     now = now or datetime.now(UTC)
@@ -224,7 +224,7 @@ def send_digests(settings: Settings, factory: sessionmaker[Session], now: dateti
     return made
 
 
-def run_timers(settings: Settings, stop: threading.Event) -> None:
+def run_timers(settings: NotifySettings, stop: threading.Event) -> None:
     """The worker's loop for escalations and digests, every QADAM_ESCALATION_SCAN_SECONDS."""
     engine = make_engine(settings.database_url, pool_size=1)
     factory = make_session_factory(engine)

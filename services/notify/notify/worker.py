@@ -3,18 +3,18 @@ unacknowledged, sends the daily digests, and keeps the staff directory from the 
 
 from __future__ import annotations
 
-from qadam.config import Settings
 from qadam.worker import run_worker
 from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .delivery import run_dispatcher
 from .handlers import handlers
+from .settings import NotifySettings
 from .timers import run_timers
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = NotifySettings.from_env(SERVICE)
     run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings),
                extra_loops={"dispatcher": run_dispatcher, "timers": run_timers})
 

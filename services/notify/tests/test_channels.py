@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from notify.channels import CHANNELS, DeliveryFailed, Message, channel, send_email
+from notify.settings import NotifySettings
 from notify.templates import render
-from qadam.config import Settings
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher, free_port
 
 ACK = "http://127.0.0.1:8004/ack/0f6c2b1e.1767225600.mac"
@@ -19,15 +19,15 @@ MESSAGE = Message(
 )
 
 
-def settings(**overrides: Any) -> Settings:
-    return Settings.from_env("notify", environ={}, **overrides)
+def settings(**overrides: Any) -> NotifySettings:
+    return NotifySettings.from_env("notify", environ={}, **overrides)
 
 
-def sms_settings(gateway: FakeSmsGateway, **overrides: Any) -> Settings:
+def sms_settings(gateway: FakeSmsGateway, **overrides: Any) -> NotifySettings:
     return settings(**{"sms_gateway_url": gateway.url, "sms_gateway_token": gateway.token, **overrides})
 
 
-def telegram_settings(api: FakeTelegram, **overrides: Any) -> Settings:
+def telegram_settings(api: FakeTelegram, **overrides: Any) -> NotifySettings:
     return settings(**{"telegram_api_url": api.api_url, "telegram_bot_token": api.token, **overrides})
 
 

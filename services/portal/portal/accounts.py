@@ -16,13 +16,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from qadam import sealing
 from qadam.auth import Role
-from qadam.config import Settings
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
 from .events import user_changed
 from .models import LoginSession, SignInAttempt, User
+from .settings import PortalSettings
 
 log = get_logger(__name__)
 HASHER = PasswordHasher()  # argon2id, the library's current parameters (RFC 9106's second recommended set)
@@ -61,7 +61,7 @@ class SignIn:
     locked_until: datetime | None = None
 
 
-def check_password(session: Session, settings: Settings, user_id: str, password: str, address: str | None) -> SignIn:
+def check_password(session: Session, settings: PortalSettings, user_id: str, password: str, address: str | None) -> SignIn:
     """Check a password; count a failure towards lockout. The row is locked so that parallel guesses are all
     counted."""
     user = session.execute(sa.select(User).where(User.id == user_id.strip().lower()).with_for_update()).scalar_one_or_none()
@@ -97,7 +97,7 @@ def verify_password(stored: str, password: str) -> bool:
         return False
 
 
-def record_failure(session: Session, settings: Settings, user: User, outcome: str, address: str | None) -> SignIn:
+def record_failure(session: Session, settings: PortalSettings, user: User, outcome: str, address: str | None) -> SignIn:
     user.failed_attempts += 1
     if user.failed_attempts >= settings.portal_lockout_failures:
         user.locked_until = now() + timedelta(minutes=settings.portal_lockout_minutes)
@@ -114,7 +114,7 @@ def _attempt(session: Session, user_id: str, outcome: str, address: str | None) 
 
 
 # -- the second factor ---------------------------------------------------------------------------------------
-def needs_second_factor(settings: Settings, user: User) -> bool:
+def needs_second_factor(settings: PortalSettings, user: User) -> bool:
     return user.totp_enabled_at is not None or user.role in settings.totp_roles
 
 
@@ -126,7 +126,7 @@ def totp_uri(secret: str, user: User) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.id, issuer_name="Qadam")
 
 
-def totp_secret(settings: Settings, user: User) -> str | None:
+def totp_secret(settings: PortalSettings, user: User) -> str | None:
     return sealing.unseal(settings, user.totp_secret) if user.totp_secret else None
 
 
@@ -146,7 +146,7 @@ def code_matches(secret: str, code: str, *, after_step: int | None = None, at: f
     return None
 
 
-def check_code(session: Session, settings: Settings, user: User, code: str, address: str | None) -> SignIn:
+def check_code(session: Session, settings: PortalSettings, user: User, code: str, address: str | None) -> SignIn:
     if is_locked(user):  # locked meanwhile, from another browser
         _attempt(session, user.id, "locked", address)
         return SignIn("locked", locked_until=user.locked_until)
@@ -160,7 +160,7 @@ def check_code(session: Session, settings: Settings, user: User, code: str, addr
     return SignIn("ok", user)
 
 
-def enable_second_factor(session: Session, settings: Settings, user: User, secret: str, code: str) -> bool:
+def enable_second_factor(session: Session, settings: PortalSettings, user: User, secret: str, code: str) -> bool:
     step = code_matches(secret, code)
     if step is None:
         return False
@@ -195,7 +195,7 @@ EDITABLE = ("display_name", "role", "region", "district", "mahalla", "email", "p
             "language", "supervisor_id", "quiet_start", "quiet_end", "active")
 
 
-def create_user(session: Session, settings: Settings, values: dict[str, Any], password: str) -> User:
+def create_user(session: Session, settings: PortalSettings, values: dict[str, Any], password: str) -> User:
     user = User(id=values["id"], password_hash=hash_password(password), must_change_password=True, version=1,
                 **{k: values.get(k) for k in EDITABLE if k in values})
     if user.active is None:

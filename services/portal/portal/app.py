@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Flask, Response, g, render_template, request
 from qadam.audit import init_audit
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
 from qadam.errors import problem_response
 from qadam.log import configure_logging, get_logger
@@ -20,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import SERVICE
 from .backend import ServiceError
 from .i18n import init_i18n
+from .settings import PortalSettings
 from .views import admin, auth, home, inspector, manager, ops, psychologist
 from .websession import init_websession
 
@@ -30,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The portal; `config` overrides settings read from the environment (and `TESTING` and the like)."""
     overrides = dict(config or {})
     flask_config = {k: overrides.pop(k) for k in list(overrides) if k.isupper()}
-    settings = Settings.from_env(SERVICE, **overrides)
+    settings = PortalSettings.from_env(SERVICE, **overrides)
     configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
     app = Flask(SERVICE)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, TEMPLATES_AUTO_RELOAD=False, **flask_config)

@@ -10,8 +10,9 @@ from typing import Any
 import requests
 import structlog
 from flask import current_app, g
-from qadam.config import Settings
 from qadam.log import get_logger
+
+from .settings import PortalSettings
 
 log = get_logger(__name__)
 _http = requests.Session()  # one connection pool per process: pages call the services often
@@ -54,7 +55,7 @@ class ServiceError(Exception):
 class Backend:
     """Calls to one user's view of the services."""
 
-    def __init__(self, settings: Settings, token: str) -> None:
+    def __init__(self, settings: PortalSettings, token: str) -> None:
         self._settings = settings
         self._token = token
         self._base = {"enrollment": settings.enrollment_url, "sessions": settings.sessions_url,

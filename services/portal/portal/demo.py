@@ -13,12 +13,12 @@ from datetime import time
 
 import pyotp
 from qadam import sealing
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
 
 from . import SERVICE, accounts
 from .areas import ensure_district
 from .models import User
+from .settings import PortalSettings
 
 REGION, DISTRICT, MAHALLA = "Qoraqalpogʻiston Respublikasi", "Nukus", "Qizketken"
 
@@ -58,7 +58,7 @@ DEMO_USERS = (
 )
 
 
-def ensure_demo_users(settings: Settings, users: tuple[DemoUser, ...] = DEMO_USERS) -> list[DemoUser]:
+def ensure_demo_users(settings: PortalSettings, users: tuple[DemoUser, ...] = DEMO_USERS) -> list[DemoUser]:
     """Create the demo staff that do not exist yet (their first password is theirs: no forced change)."""
     engine = make_engine(settings.database_url)
     try:
@@ -86,7 +86,7 @@ def ensure_demo_users(settings: Settings, users: tuple[DemoUser, ...] = DEMO_USE
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     if args[:1] == ["users"]:
-        made = ensure_demo_users(Settings.from_env(SERVICE))
+        made = ensure_demo_users(PortalSettings.from_env(SERVICE))
         print(json.dumps([asdict(u) for u in made], ensure_ascii=False))
         return 0
     if args[:1] == ["code"] and len(args) == 2:

@@ -22,7 +22,6 @@ import secrets
 import sys
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory
 from qadam_contracts.vocabulary import LANGUAGES
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 from . import SERVICE, accounts
 from .areas import publish_district
 from .models import Area, User
+from .settings import PortalSettings
 
 
 def announce(db: Session) -> tuple[int, int]:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"a {args.role} needs --region (and a district for psychologists, inspectors and support workers)",
               file=sys.stderr)
         return 2
-    settings = Settings.from_env(SERVICE)
+    settings = PortalSettings.from_env(SERVICE)
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine).begin() as db:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _announce() -> int:
-    engine = make_engine(Settings.from_env(SERVICE).database_url)
+    engine = make_engine(PortalSettings.from_env(SERVICE).database_url)
     try:
         with make_session_factory(engine).begin() as db:
             users, districts = announce(db)

@@ -25,14 +25,13 @@ import structlog
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from qadam import sealing
 from qadam.auth import PUBLIC, Principal, Role, access_rule, issue_token, mark_public_endpoint
-from qadam.config import Settings
 from qadam.log import get_logger
-from qadam.web import PAGE_HEADERS
-from qadam.web import settings_of_app as settings_now  # the app's settings, as every service reads them
+from qadam.web import PAGE_HEADERS, settings_of_app
 from sqlalchemy.orm import Session, sessionmaker
 
 from .accounts import now
 from .models import LoginSession, User
+from .settings import PortalSettings
 
 log = get_logger(__name__)
 FULL, PASSWORD_ONLY = "full", "password"
@@ -46,13 +45,18 @@ SIGN_IN_FLOW = frozenset({"auth.sign_in", "auth.second_factor", "auth.second_fac
 UNRECORDED = frozenset({"auth.alive"})
 
 
+def settings_now() -> PortalSettings:
+    """The portal's settings, in a request."""
+    return settings_of_app(PortalSettings)
+
+
 def _without_user(endpoint: str) -> bool:
     """Requests nothing of which reads the user (the style sheet and scripts, health, metrics, keys): their sign-in
     cookie is not looked up (no query, no touch of its last_seen)."""
     return endpoint == "static" or endpoint.startswith("ops.")
 
 
-def cookie_names(settings: Settings) -> tuple[str, str]:
+def cookie_names(settings: PortalSettings) -> tuple[str, str]:
     """(sign-in cookie, CSRF cookie); `__Host-` pins them to this host and path `/`, over HTTPS only."""
     prefix = "__Host-" if settings.portal_secure_cookies else ""
     return f"{prefix}qadam_session", f"{prefix}qadam_csrf"
@@ -98,17 +102,17 @@ class TokenCache:
         self._lock = threading.Lock()
         self._private_key: bytes | None = None
 
-    def _key(self, settings: Settings) -> bytes:
+    def _key(self, settings: PortalSettings) -> bytes:
         if self._private_key is None:
             self._private_key = settings.key_path("private").read_bytes()
         return self._private_key
 
-    def token(self, settings: Settings, login_id: uuid.UUID, user: User) -> str:
+    def token(self, settings: PortalSettings, login_id: uuid.UUID, user: User) -> str:
         with self._lock:
             held = self._tokens.get(login_id)
         if held is not None and held[1] - time.time() > 60:
             return held[0]
-        ttl = settings.portal_token_ttl_seconds
+        ttl = settings.token_ttl_seconds
         token = issue_token(self._key(settings), user_id=user.id, role=user.role, issuer=settings.jwt_issuer,
                             audience=settings.jwt_audience, region=user.region, district=user.district,
                             mahalla=user.mahalla, ttl_seconds=ttl)
@@ -132,7 +136,7 @@ def current_token() -> str:
 
 
 # -- CSRF ------------------------------------------------------------------------------------------------------
-def _csrf_key(settings: Settings) -> bytes:
+def _csrf_key(settings: PortalSettings) -> bytes:
     return sealing.derived_keys(settings, "portal-csrf")[0]
 
 
@@ -166,7 +170,7 @@ def _same_origin() -> bool:
 
 
 # -- the request's user ----------------------------------------------------------------------------------------
-def _load_login(settings: Settings) -> None:
+def _load_login(settings: PortalSettings) -> None:
     g.login = g.user = None
     secret = request.cookies.get(cookie_names(settings)[0])
     if not secret:
@@ -264,7 +268,7 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def init_websession(app: Flask, settings: Settings) -> None:
+def init_websession(app: Flask, settings: PortalSettings) -> None:
     app.extensions["portal_tokens"] = TokenCache()
     app.extensions["portal_csrf_key"] = _csrf_key(settings)
     mark_public_endpoint(app, "static")  # the style sheet, also on the sign-in page

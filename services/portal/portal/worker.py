@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from qadam.config import Settings
 from qadam.worker import run_worker
 from qadam_contracts.catalog import catalog
 
 from . import SERVICE
+from .settings import PortalSettings
 
 
 def main() -> None:
-    run_worker(Settings.from_env(SERVICE), catalog=catalog)
+    run_worker(PortalSettings.from_env(SERVICE), catalog=catalog)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from portal.demo import DEMO_USERS, ensure_demo_users
 from portal.testkit import csrf_of, new_client, sign_in
 from qadam.auth import issue_token
 from qadam.config import Settings
-from qadam.devrun import demo_tokens, seed_region
 from qadam.testing import MailCatcher, RunningSystem, Servers, Stack
+from qadam_tools.demo import demo_tokens, seed_region
 
 
 @pytest.fixture(scope="session")

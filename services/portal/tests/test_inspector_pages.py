@@ -310,7 +310,7 @@ def test_the_order_form_warns_against_her_name_and_address_in_the_users_language
 
 
 def test_a_man_registered_in_another_area_is_not_referred_again_and_the_inspector_learns_where_to_ask(referrer):
-    from qadam.devrun import DEMO_MEN
+    from qadam_tools.demo import DEMO_MEN
 
     client = referrer  # an inspector of Xiva; the demo men are registered in Nukus
     page = client.get("/refer").text
@@ -358,7 +358,7 @@ def test_the_inspector_links_changes_and_removes_her_support_worker_from_his_pag
     assert client_for("psy-nukus-1", "en").get(f"/participants/{enrolment['id']}/support-worker").status_code == 403
 
 def test_a_namesake_of_another_area_is_referred_once_the_inspector_says_whom_she_asked_there(referrer):
-    from qadam.devrun import DEMO_MEN
+    from qadam_tools.demo import DEMO_MEN
 
     client = referrer  # an inspector of Xiva; the demo men are registered in Nukus
     page = client.get("/refer").text

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
@@ -50,6 +49,7 @@ from .models import (
     RuleSetVersion,
     Signal,
 )
+from .settings import RiskSettings
 
 log = get_logger(__name__)
 
@@ -77,7 +77,7 @@ class Outcome:
         self.level_changes += other.level_changes
 
 
-def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: Settings, cause: str,
+def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: RiskSettings, cause: str,
                         lock: bool = True, now: datetime | None = None, rules: RuleSet | None = None,
                         triggers: Mapping[str, Event[Any]] | None = None,
                         statuses: tuple[str, ...] | None = OPEN_STATUSES) -> Outcome:

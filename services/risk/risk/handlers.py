@@ -8,7 +8,6 @@ from dataclasses import asdict
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import jsonable
 from qadam.events import Event
 from qadam.inbox import Handlers
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 from .domain import OPEN_STATUSES
 from .evaluation import acknowledged_by, evaluate_enrolments, handled, lock_enrolments, relevel
 from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
+from .settings import RiskSettings
 
 log = get_logger(__name__)
 handlers = Handlers()
@@ -61,7 +61,7 @@ def _view_values(d: Enrolled | EnrolmentStatusChanged | EnrolmentTransferred) ->
 
 
 @handlers.on(Enrolled)
-def on_enrolled(session: Session, event: Event[Enrolled], *, settings: Settings) -> None:
+def on_enrolled(session: Session, event: Event[Enrolled], *, settings: RiskSettings) -> None:
     d = event.data
     # his code too: an order reported before he was enrolled (naming no enrolment) cannot miss him
     lock_enrolments(session, [d.enrolment_id, d.participant_code])
@@ -82,7 +82,7 @@ def on_enrolled(session: Session, event: Event[Enrolled], *, settings: Settings)
 
 @handlers.on(EnrolmentStatusChanged, EnrolmentTransferred)
 def on_enrolment_moved(session: Session, event: Event[EnrolmentStatusChanged | EnrolmentTransferred], *,
-                       settings: Settings) -> None:
+                       settings: RiskSettings) -> None:
     """A status change or a transfer: applied unless a later one already was (events can arrive out of order)."""
     d = event.data
     lock_enrolments(session, [d.enrolment_id])
@@ -110,7 +110,7 @@ def _facts(d: Any) -> Any:
 
 
 @handlers.on(SupportWorkerChanged)
-def on_support_worker_changed(session: Session, event: Event[SupportWorkerChanged], *, settings: Settings) -> None:
+def on_support_worker_changed(session: Session, event: Event[SupportWorkerChanged], *, settings: RiskSettings) -> None:
     """Her support worker now: she reads his flags and incidents, and his flags name her to notify. Kept as a fact
     too, so that a change arriving before the enrolment is applied when it comes."""
     d = event.data
@@ -138,7 +138,7 @@ def _apply_support_worker_change(session: Session, enrolment_id: object) -> None
 # a repeat order is an amber sign; the call after an absence is a task of his psychologist's, overdue
 @handlers.on(ExitProposed, OrderPlanOverdue, OrderExpiring, WarningSignObserved, OrderIssued, CallOverdue)
 def on_signal(session: Session, event: Event[ExitProposed | ProtectionOrder | WarningSignObserved | CallOverdue], *,
-              settings: Settings) -> None:
+              settings: RiskSettings) -> None:
     """Exit proposals, protection-order warnings and warning signs: kept as facts, then evaluated. An order reported
     before he was enrolled names no enrolment; it counts for his enrolments by his participant code."""
     d = event.data
@@ -155,7 +155,7 @@ def on_signal(session: Session, event: Event[ExitProposed | ProtectionOrder | Wa
                         triggers={str(i): event for i in ids})
 
 
-def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]], *, settings: Settings) -> None:
+def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]], *, settings: RiskSettings) -> None:
     """Several marks at once: the same effects as one at a time, in a handful of statements."""
     latest: dict[tuple[str, str], AttendanceRecorded] = {}
     trigger: dict[str, Event[AttendanceRecorded]] = {}
@@ -184,12 +184,12 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
 
 # a correction is a later recording of the same session: the same handler, the latest recording wins
 @handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
-def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded], *, settings: Settings) -> None:
+def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded], *, settings: RiskSettings) -> None:
     on_attendance_batch(session, [event], settings=settings)
 
 
 @handlers.on(AlertAcknowledged)
-def on_alert_acknowledged(session: Session, event: Event[AlertAcknowledged], *, settings: Settings) -> None:
+def on_alert_acknowledged(session: Session, event: Event[AlertAcknowledged], *, settings: RiskSettings) -> None:
     """Someone an alert reached acknowledged it in notify (in the app or through the link in a message): they have
     acknowledged the flag here too (the flag keeps the first person's), unless it is resolved. Nothing goes back:
     notify knows, and a later press of theirs in risk tells it nothing new."""
@@ -203,7 +203,7 @@ def on_alert_acknowledged(session: Session, event: Event[AlertAcknowledged], *, 
 
 
 @handlers.on(CallRecorded)  # done: its overdue flag resolved
-def on_call_recorded(session: Session, event: Event[CallRecorded], *, settings: Settings) -> None:
+def on_call_recorded(session: Session, event: Event[CallRecorded], *, settings: RiskSettings) -> None:
     """His psychologist recorded the call owed after his absence: a flag raised because it was overdue has nothing
     left to act on, so it is resolved by her (notify stops its reminders), and his level moves with it."""
     d = event.data
@@ -221,7 +221,7 @@ def on_call_recorded(session: Session, event: Event[CallRecorded], *, settings: 
 
 
 @handlers.on(ParticipantAnonymised)
-def on_participant_anonymised(session: Session, event: Event[ParticipantAnonymised], *, settings: Settings) -> None:
+def on_participant_anonymised(session: Session, event: Event[ParticipantAnonymised], *, settings: RiskSettings) -> None:
     """enrollment anonymised him after the retention period: the sealed details of the incidents about him (they
     may describe the victim, where she lives, what happened) are cleared. The incidents' kind, date, severity and
     area stay, and so do flags and levels: they are the figures."""

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import lock_keys, make_engine, make_session_factory, transaction
 from qadam.log import configure_logging, get_logger
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +24,7 @@ from . import SERVICE
 from .domain import OPEN_STATUSES, RuleSet
 from .evaluation import evaluate_enrolments, rules_in_force
 from .models import EnrolmentView, Recompute, RuleSetVersion
+from .settings import RiskSettings
 
 log = get_logger(__name__)
 STALE = timedelta(minutes=10)  # a running recompute whose worker stopped reporting is taken over
@@ -56,7 +56,7 @@ def claim(factory: sessionmaker[Session]) -> uuid.UUID | None:
         return job.id
 
 
-def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
+def run(factory: sessionmaker[Session], settings: RiskSettings, job_id: uuid.UUID,
         stop: threading.Event | None = None) -> dict[str, Any]:
     """Evaluate every open enrolment in id order, chunk by chunk, each chunk one transaction that also records how
     far it got: a run stopped or crashed resumes after the last enrolment it finished.
@@ -91,7 +91,7 @@ def run(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID,
     return totals
 
 
-def _chunks(factory: sessionmaker[Session], settings: Settings, job_id: uuid.UUID, stop: threading.Event | None,
+def _chunks(factory: sessionmaker[Session], settings: RiskSettings, job_id: uuid.UUID, stop: threading.Event | None,
             rules: RuleSet, cause: str, cursor: uuid.UUID | None, totals: dict[str, int], now: datetime) -> None:
     for n in itertools.count(1):
         if stop is not None and stop.is_set():
@@ -125,7 +125,7 @@ def fail(factory: sessionmaker[Session], job_id: uuid.UUID, error: BaseException
             status="failed", error=f"{type(error).__name__}: {error}"[:2000], updated_at=datetime.now(UTC)))
 
 
-def watch(settings: Settings, stop: threading.Event) -> None:
+def watch(settings: RiskSettings, stop: threading.Event) -> None:
     """The worker's loop: run requested recomputes; every QADAM_RISK_SWEEP_HOURS, request a daily one."""
     engine = make_engine(settings.database_url, pool_size=1)
     factory = make_session_factory(engine, publisher=SERVICE)
@@ -148,7 +148,7 @@ def watch(settings: Settings, stop: threading.Event) -> None:
         engine.dispose()
 
 
-def _sweep_if_due(factory: sessionmaker[Session], settings: Settings) -> None:
+def _sweep_if_due(factory: sessionmaker[Session], settings: RiskSettings) -> None:
     if settings.risk_sweep_hours <= 0:
         return
     with transaction(factory) as s:
@@ -159,7 +159,7 @@ def _sweep_if_due(factory: sessionmaker[Session], settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = RiskSettings.from_env(SERVICE)
     configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
     engine = make_engine(settings.database_url, pool_size=1)
     factory = make_session_factory(engine, publisher=SERVICE)

@@ -3,17 +3,17 @@ outbox."""
 
 from __future__ import annotations
 
-from qadam.config import Settings
 from qadam.worker import run_worker
 from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .handlers import handlers
 from .recompute import watch
+from .settings import RiskSettings
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = RiskSettings.from_env(SERVICE)
     run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings), extra_loops={"recompute": watch})
 
 

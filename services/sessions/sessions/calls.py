@@ -14,7 +14,6 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import get_logger
 from qadam.outbox import add_event, add_events
@@ -25,6 +24,7 @@ from . import SERVICE
 from .domain import CallStatus, absence_call_due, call_state, owes_calls
 from .events import call_overdue, call_recorded
 from .models import AbsenceCall, CohortView, RosterEntry
+from .settings import SessionsSettings
 
 log = get_logger(__name__)
 BATCH = 200
@@ -97,7 +97,7 @@ def publish_overdue(factory: sessionmaker[Session], now: datetime | None = None)
     return len(rows)
 
 
-def run_call_timers(settings: Settings, stop: threading.Event) -> None:
+def run_call_timers(settings: SessionsSettings, stop: threading.Event) -> None:
     """The worker's loop for overdue calls, every QADAM_CALL_SCAN_SECONDS."""
     engine = make_engine(settings.database_url, pool_size=1)
     factory = make_session_factory(engine, publisher=SERVICE)

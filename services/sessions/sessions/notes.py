@@ -9,15 +9,15 @@ from __future__ import annotations
 import sys
 
 import sqlalchemy as sa
-from qadam.config import Settings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.sealing import cipher
 
 from . import SERVICE
 from .models import SessionNote
+from .settings import SessionsSettings
 
 
-def reseal_all(settings: Settings, batch: int = 500) -> int:
+def reseal_all(settings: SessionsSettings, batch: int = 500) -> int:
     """Re-seal every note with the newest key; returns how many."""
     keys = cipher(settings)
     engine = make_engine(settings.database_url)
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if args != ["reseal"]:
         print("usage: python -m sessions.notes reseal", file=sys.stderr)
         return 2
-    print(f"re-sealed {reseal_all(Settings.from_env(SERVICE))} notes with the newest key")
+    print(f"re-sealed {reseal_all(SessionsSettings.from_env(SERVICE))} notes with the newest key")
     return 0
 
 

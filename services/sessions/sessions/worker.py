@@ -3,17 +3,17 @@ after an absence that are overdue."""
 
 from __future__ import annotations
 
-from qadam.config import Settings
 from qadam.worker import run_worker
 from qadam_contracts.catalog import catalog
 
 from . import SERVICE
 from .calls import run_call_timers
 from .handlers import handlers
+from .settings import SessionsSettings
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = SessionsSettings.from_env(SERVICE)
     run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings),
                extra_loops={"calls": run_call_timers})
 

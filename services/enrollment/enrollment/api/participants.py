@@ -32,6 +32,7 @@ from ..schemas import (
     ParticipantSearch,
 )
 from ..service import end_order, order_facts, publish_order_issued, working_calendar
+from ..settings import EnrollmentSettings
 from .scoping import known_place_or_422, may_see_participant, require_area, visible_orders
 
 blp = Blueprint("participants", __name__, description="Participants and protection orders")
@@ -151,7 +152,7 @@ def _today() -> date:
 
 
 def _order_out(s: Session, order: ProtectionOrder) -> dict[str, Any]:
-    calendar = working_calendar(settings_of_app())
+    calendar = working_calendar(settings_of_app(EnrollmentSettings))
     facts = order_facts(order)
     out: dict[str, Any] = {c.key: getattr(order, c.key) for c in sa.inspect(ProtectionOrder).column_attrs}
     out["participant"] = order.participant
@@ -196,7 +197,7 @@ class Orders(MethodView):
         with read_session() as s:
             if args["plan_overdue"] is not None:
                 # Overdue depends on working days: decided in Python over the orders still without a plan.
-                calendar = working_calendar(settings_of_app())
+                calendar = working_calendar(settings_of_app(EnrollmentSettings))
                 waiting = s.execute(query.where(ProtectionOrder.plan_agreed_on.is_(None),
                                                 ProtectionOrder.status == OrderStatus.ACTIVE)).unique().scalars().all()
                 overdue = [o.id for o in waiting if plan_overdue(order_facts(o), _today(), **calendar)]

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from qadam.audit import search_page
 from qadam.auth import Role, allow
-from qadam.config import API_SERVICES
 from qadam.log import get_logger
 from qadam_contracts.vocabulary import LANGUAGES
 from sqlalchemy.exc import IntegrityError
@@ -619,10 +618,11 @@ def _define_programme(form: dict[str, str]) -> dict[str, str]:
 
 
 # -- the audit log ---------------------------------------------------------------------------------------------
-AUDIT_SOURCES = ("portal", *API_SERVICES)
 AUDIT_PAGE_SIZE = 50
+# the portal's own pages, then each service it calls (its audit log is read through that service's API)
 SOURCE_NAMES = {"portal": _l("Portal pages"), "enrollment": _l("Enrolment (API)"), "sessions": _l("Sessions (API)"),
                 "risk": _l("Risk (API)"), "notify": _l("Alerts (API)")}
+AUDIT_SOURCES = tuple(SOURCE_NAMES)
 ACTION_NAMES = {"read": _l("Viewed"), "write": _l("Changed")}
 
 

@@ -21,6 +21,7 @@ from ..domain.instrument import Instrument, parse_instrument, score
 from ..evaluation import evaluate_enrolments, lock_enrolments, rules_in_force
 from ..models import Assessment, EnrolmentView, InstrumentVersion
 from ..schemas import AssessmentIn, AssessmentOut, AssessmentPage, InstrumentFilter, InstrumentIn, InstrumentOut
+from ..settings import RiskSettings
 from .access import EVERYONE, READERS, case_of
 
 blp = Blueprint("assessments", __name__, description="The intake risk instrument and assessments")
@@ -127,7 +128,7 @@ class Assessments(MethodView):
     def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
         """Record an assessment: scored and banded with the instrument's newest version, kept for good, evaluated at
         once (a high band raises its flag). Every item is answered; `unknown` where the facts are not known."""
-        principal, settings = current_principal(), settings_of_app()
+        principal, settings = current_principal(), settings_of_app(RiskSettings)
         today = datetime.now(settings.zone).date()
         day = data["assessed_on"] or today
         if day > today:

@@ -19,6 +19,7 @@ from ..domain.instrument import parse_instrument
 from ..evaluation import rules_in_force
 from ..models import Assessment, AttendanceFact, Flag, InstrumentVersion, LevelChange, RiskLevel
 from ..schemas import ExplanationOut, LangArgs
+from ..settings import RiskSettings
 from .access import READERS, as_dict, case_of, concerns, hears_no_attendance
 from .assessments import assessment_view
 
@@ -34,7 +35,7 @@ class Explanation(MethodView):
     def get(self, args: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
         """Today's level (the highest of the unresolved flags; low with none) and every factor behind it, each in a
         sentence; the latest assessment and what it found; attendance; the level's history."""
-        principal, settings = current_principal(), settings_of_app()
+        principal, settings = current_principal(), settings_of_app(RiskSettings)
         with read_session() as s:
             view = case_of(s, principal, enrolment_id)
             rules = rules_in_force(s)

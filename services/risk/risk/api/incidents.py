@@ -21,6 +21,7 @@ from ..domain.redaction import concern_reason, incident_cause, is_hers
 from ..evaluation import evaluate_enrolments, lock_enrolments
 from ..models import Flag, Incident
 from ..schemas import IncidentIn, IncidentOut, IncidentPage
+from ..settings import RiskSettings
 from .access import READERS, case_of, flags_as_read
 
 blp = Blueprint("incidents", __name__, description="Incidents: breaches, complaints, call-outs, her fear")
@@ -70,7 +71,7 @@ class Incidents(MethodView):
     def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
         """Report an incident. It is evaluated at once, whatever his status: the flags it raises come back with it
         (and go to notify). The details are sealed and not repeated in the answer."""
-        principal, settings = current_principal(), settings_of_app()
+        principal, settings = current_principal(), settings_of_app(RiskSettings)
         today = datetime.now(settings.zone).date()
         if data["occurred_on"] > today:
             raise unprocessable("An incident cannot be reported before it happens.", {"occurred_on": ["In the future."]})

@@ -1,4 +1,4 @@
-"""`qadam`: the operator's and developer's command line."""
+"""`qadam`: the operator's and developer's command line (the system as a whole: it knows every service)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from .config import API_SERVICES, SERVICES, Settings, settings_table
+from qadam.config import Settings, load_settings, settings_table
+
+from .system import API_SERVICES, CONSUMERS, SERVICES, settings_classes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,14 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--district")
     token.add_argument("--mahalla")
     token.add_argument("--ttl", type=int, help="seconds the token lives (default and most the services accept: "
-                                               "QADAM_PORTAL_TOKEN_TTL_SECONDS)")
+                                               "QADAM_TOKEN_TTL_SECONDS)")
 
     migrate = sub.add_parser("migrate", help="create and migrate services' databases")
     migrate.add_argument("services", nargs="*", default=list(SERVICES))
 
     replay = sub.add_parser("replay", help="return parked messages of a service to its queue")
     # every service that consumes has a parking queue (enrollment too: it follows attendance for progress)
-    replay.add_argument("service", choices=list(API_SERVICES))
+    replay.add_argument("service", choices=list(CONSUMERS))
     replay.add_argument("--limit", type=int)
 
     audit = sub.add_parser("audit", help="the audit log of a service (its API, or the portal's pages)")
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     spec.add_argument("--out", type=Path)
     sub.add_parser("run", help="run the whole system locally (what `make run` does)")
     seeding = sub.add_parser("seed", help="seed a demo region through the running services' APIs")
-    seeding.add_argument("--base-port", type=int, default=8001)
+    seeding.add_argument("--base-port", type=int, default=8001, help="the first API's port (the portal's is one less)")
 
     args = parser.parse_args(argv)
     if args.command == "keys":
@@ -60,29 +62,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "token":
         return _token(args)
     if args.command == "migrate":
-        from .migrations import upgrade
+        from qadam.migrations import upgrade
 
         for service in args.services:
-            settings = Settings.from_env(service)
+            settings = load_settings(service)
             upgrade(service, settings.database_url)
             print(f"{service}: migrated {settings.database_url.rsplit('/', 1)[-1]}")
         return 0
     if args.command == "replay":
-        from qadam_tools.system import topology  # the system's topology: the cli moves to qadam_tools (helper kit)
+        from qadam.replay import replay_parked
 
-        from .replay import replay_parked
+        from .system import topology
 
-        moved = replay_parked(Settings.from_env(args.service), topology=topology(), limit=args.limit)
+        moved = replay_parked(service=args.service, amqp_url=load_settings(args.service).amqp_url, topology=topology(),
+                              limit=args.limit)
         print(f"{args.service}: {moved} parked message(s) returned to {args.service}.incoming")
         return 0
     if args.command == "audit":
         return _verify_audit(args.service, args.anchors)
     if args.command == "asyncapi":
-        from qadam_tools.system import asyncapi
+        from .system import asyncapi
 
         return _write_json(asyncapi(), args.out)
     if args.command == "definitions":
-        from qadam_tools.system import topology
+        from .system import topology
 
         return _write_json(topology().definitions(), args.out)
     if args.command == "openapi":
@@ -92,15 +95,25 @@ def main(argv: list[str] | None = None) -> int:
 
         return run()
     if args.command == "seed":
-        from .devrun import seed
+        from .demo import seed
 
         return seed(args.base_port)
     if args.command == "settings":
-        print("| variable | default | meaning |\n|---|---|---|")
-        for name, default, meaning in settings_table():
-            print(f"| `{name}` | `{default}` | {meaning} |" if default else f"| `{name}` | | {meaning} |")
+        sys.stdout.write(settings_markdown())
         return 0
     return 2
+
+
+def settings_markdown() -> str:
+    """Every setting as Markdown: the kit's (every service reads them), then what each service adds; the README's
+    settings tables are this text."""
+    parts = []
+    for owner, kind in settings_classes().items():
+        lines = [f"### {owner}", "", "| variable | default | meaning |", "|---|---|---|"]
+        for name, default, meaning in settings_table(kind):
+            lines.append(f"| `{name}` | `{default}` | {meaning} |" if default else f"| `{name}` | | {meaning} |")
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
 
 
 def openapi_document(service: str) -> dict[str, object]:
@@ -109,8 +122,7 @@ def openapi_document(service: str) -> dict[str, object]:
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from .auth import TokenVerifier
+    from qadam.auth import TokenVerifier
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -122,14 +134,14 @@ def openapi_document(service: str) -> dict[str, object]:
 def _verify_audit(service: str, anchors_file: Path | None) -> int:
     """Exit 1 when the chain is broken or an anchor is missing (each break printed with its row id), 0 when every
     row and anchor checks; either way the head is printed and, with an anchors file, appended to it."""
-    from .audit import read_anchors, verify_service, write_anchor
+    from qadam.audit import read_anchors, verify_service, write_anchor
 
     try:
         anchors = read_anchors(anchors_file, service) if anchors_file else []
     except (OSError, ValueError) as exc:
         print(f"{service}: the anchors file cannot be read: {exc}", file=sys.stderr)
         return 2
-    result = verify_service(Settings.from_env(service).database_url, anchors)
+    result = verify_service(load_settings(service).database_url, anchors)
     for found in result.breaks:
         print(f"{service}: audit row {found.id}: {found.problem}")
     against = f" against {len(anchors)} anchor(s)" if anchors_file else ""
@@ -147,8 +159,8 @@ def _verify_audit(service: str, anchors_file: Path | None) -> int:
 
 
 def _keys(force: bool) -> int:
-    from . import sealing
-    from .auth import generate_keypair
+    from qadam import sealing
+    from qadam.auth import generate_keypair
 
     settings = Settings.from_env("qadam")
     notes = Path(settings.sealing_key_file).expanduser()
@@ -160,20 +172,30 @@ def _keys(force: bool) -> int:
         return 0
     generate_keypair(private, public)
     print(f"wrote {private} and {public}")
+    from .keys import read_run_record
+
+    running = read_run_record()
+    if running is not None and Path(running.private_key) != private.resolve():
+        print(f"note: the system `make run` started in {running.checkout} signs with {running.private_key}; its "
+              "services do not trust the keys written here (`qadam token` uses its key wherever it is run)",
+              file=sys.stderr)
     return 0
 
 
 def _token(args: argparse.Namespace) -> int:
-    from .auth import issue_token
+    """A token signed with the running system's key, wherever this is run from (see `keys.find_private_key`)."""
+    from qadam.auth import issue_token
+
+    from .keys import find_private_key
 
     settings = Settings.from_env("qadam")
-    path = settings.key_path("private")
-    if not path.exists():
-        print(f"no private key at {path}: run `qadam keys` first", file=sys.stderr)
+    found = find_private_key(settings)
+    if found.path is None:
+        print(found.explain(), file=sys.stderr)
         return 1
-    print(issue_token(path.read_bytes(), user_id=args.user, role=args.role, issuer=settings.jwt_issuer,
+    print(issue_token(found.path.read_bytes(), user_id=args.user, role=args.role, issuer=settings.jwt_issuer,
                       audience=settings.jwt_audience, region=args.region, district=args.district,
-                      mahalla=args.mahalla, ttl_seconds=args.ttl or settings.portal_token_ttl_seconds))
+                      mahalla=args.mahalla, ttl_seconds=args.ttl or settings.token_ttl_seconds))
     return 0
 
 
