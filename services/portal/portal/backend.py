@@ -27,6 +27,7 @@ class ServiceError(Exception):
     detail: str = ""
     errors: dict[str, Any] = field(default_factory=dict)
     service: str = ""
+    extensions: dict[str, Any] = field(default_factory=dict)  # the problem's other members, e.g. `step`
 
     def __str__(self) -> str:
         return f"{self.service} {self.status}: {self.detail or self.title}"
@@ -81,6 +82,14 @@ class Backend:
             raise _problem(service, response)
         return response
 
+    def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+             idempotency_key: str | None = None) -> Any:
+        """One operation's JSON answer (None for an empty one); a write without a body sends an empty object."""
+        if json is None and method in ("POST", "PUT", "PATCH"):
+            json = {}
+        response = self.request(method, service, path, params=params, json=json, idempotency_key=idempotency_key)
+        return response.json() if response.content else None
+
     def get(self, service: str, path: str, **params: Any) -> Any:
         return self.request("GET", service, path, params=params).json()
 
@@ -115,8 +124,10 @@ def _problem(service: str, response: requests.Response) -> ServiceError:
         body = {}
     if response.status_code >= 500:
         log.warning("service_error", service=service, status=response.status_code, detail=body.get("detail"))
+    standard = ("type", "title", "status", "detail", "errors", "instance", "correlation_id")
     return ServiceError(response.status_code, str(body.get("title") or response.reason),
-                        str(body.get("detail") or ""), body.get("errors") or {}, service)
+                        str(body.get("detail") or ""), body.get("errors") or {}, service,
+                        {k: v for k, v in body.items() if k not in standard})
 
 
 def api() -> Backend:

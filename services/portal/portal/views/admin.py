@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session
 
 from .. import accounts
 from ..areas import publish_district
-from ..backend import ServiceError, api
+from ..backend import ServiceError
+from ..clients import clients
 from ..catalogs import to_cyrillic
+from ..forms import ProgrammeForm, read
 from ..i18n import LANGUAGE_NAMES
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -572,10 +574,7 @@ def programmes() -> Any:
         regions = load_regions(db)
     if request.method == "POST":
         form["name"] = " ".join(form["name"].split())
-        if not form["name"]:
-            errors["name"] = _("Give the programme a name.")
-        if form["template"] not in TEMPLATE_NAMES:
-            errors["template"] = _("Choose the template to start from.")
+        _values, errors = read(ProgrammeForm(), request.form)
         if form["region"] and form["region"] not in regions:
             errors["region"] = _("Choose a region from the list, or none for a national programme.")
         if not errors:
@@ -584,7 +583,7 @@ def programmes() -> Any:
             flash(_("Programme %(name)s is defined.", name=form["name"]), "success")
             return redirect(url_for("admin.programmes"))
     versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in api().all_pages("enrollment", "/programmes", include_retired="true"):
+    for item in clients.enrollment.all_programmes(include_retired=True):
         versions[item["lineage_id"]].append(item)
     listed: list[dict[str, Any]] = [{"current": max(v, key=lambda p: p["version"]),
                                      "versions": sorted(v, key=lambda p: p["version"])} for v in versions.values()]
@@ -599,8 +598,8 @@ def _define_programme(form: dict[str, str]) -> dict[str, str]:
     """POST it to enrollment; its refusals as errors by field of this form."""
     key = form_key("idempotency_key")
     try:
-        api().post("enrollment", "/programmes", {"name": form["name"], "template": form["template"],
-                                                 "region": form["region"] or None}, idempotency_key=key)
+        clients.enrollment.define_programme(body={"name": form["name"], "template": form["template"],
+                                                  "region": form["region"] or None}, idempotency_key=key)
     except ServiceError as error:
         if error.status == 409:
             return {"name": _("A programme named %(name)s exists already. To change it, make a new version.",
@@ -662,7 +661,7 @@ def audit_log() -> Any:
             with sessions()() as db:
                 body = search_page(db, query)
         else:
-            body = api().get(filters["source"], "/audit", **{
+            body = getattr(clients, filters["source"]).audit(**{
                 k: v.isoformat() if isinstance(v, datetime) else v for k, v in query.items()})
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
     if up_to_id is None and body["items"] and page == 1:
@@ -688,7 +687,7 @@ def unassigned() -> Any:
     directory or in the man's district or region. Notify tries each again; a supervisor added or set here is found
     at the next try."""
     page = page_number(request.args, 1_000_000)
-    body = api().get("notify", "/escalations/unassigned", page=page, page_size=UNASSIGNED_PAGE_SIZE)
+    body = clients.notify.unassigned_escalations(page=page, page_size=UNASSIGNED_PAGE_SIZE)
     return render_template(
         "admin/unassigned.html", items=body["items"], total=body["total"], page=page,
         pages=max(1, math.ceil(body["total"] / body["page_size"])), role_names=ROLE_NAMES,
