@@ -12,6 +12,7 @@ import argparse
 import json
 import keyword
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ OPERATIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 PAGE_FIELDS = {"items", "page", "page_size", "total"}
+WIDTH = 120  # the longest line written
 
 
 def _ref_name(ref: str) -> str:
@@ -98,6 +100,10 @@ class _Writer:
             return self._need(_ref_name(schema["$ref"]))
         if "allOf" in schema and len(schema["allOf"]) == 1:
             return self.type_of(schema["allOf"][0], query=query)
+        if "anyOf" in schema:  # flask-smorest's nullable nested schema: {nullable object} or the schema
+            kinds = [self.type_of(s, query=query) for s in schema["anyOf"] if "$ref" in s]
+            nullable = any(s.get("nullable") for s in schema["anyOf"])
+            return " | ".join(kinds) + (" | None" if nullable else "") if kinds else "Any"
         kind = schema.get("type")
         if kind == "array":
             inner = self.type_of(schema.get("items"), query=query)
@@ -122,8 +128,9 @@ class _Writer:
         props: dict[str, Any] = schema.get("properties", {})
         fields = [(key, self.type_of(prop)) for key, prop in props.items() if not prop.get("writeOnly")]
         if any(not key.isidentifier() or keyword.iskeyword(key) for key, _t in fields):
-            inner = ", ".join(f'"{key}": {kind}' for key, kind in fields)
-            return [f'{name} = TypedDict("{name}", {{{inner}}}, total=False)', "", ""]
+            # a key that is no Python name (`from`): the functional form, its types as forward references
+            return [f'{name} = TypedDict("{name}", {{', *(f'    "{key}": "{kind}",' for key, kind in fields),
+                    "}, total=False)", "", ""]
         lines = [f"class {name}(TypedDict, total=False):"]
         lines += [f"    {key}: {kind}" for key, kind in fields] or ["    pass"]
         return [*lines, "", ""]
@@ -137,11 +144,13 @@ class _Writer:
         return f"{name}: {kind if kind.endswith(' | None') or kind == 'Any' else kind + ' | None'} = None"
 
     def method(self, name: str, http: str, path: str) -> list[str]:
-        operation = self.paths[path][http.lower()]
-        params = operation.get("parameters", [])
+        """The method of one operation, and for a paginated list `all_<name>` that reads every page."""
+        item = self.paths[path]
+        operation = item[http.lower()]
+        params = [*item.get("parameters", []), *operation.get("parameters", [])]
         path_params = [p for p in params if p["in"] == "path"]
         query = [p for p in params if p["in"] == "query"]
-        body_schema = (operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema"))
+        body_schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
         answer = next((r for code, r in operation["responses"].items() if code in ("200", "201")), None)
         answer_schema = (answer or {}).get("content", {}).get("application/json", {}).get("schema")
         returns = self.type_of(answer_schema) if answer_schema else "None"
@@ -152,26 +161,33 @@ class _Writer:
         if http == "POST":
             args.append("idempotency_key: str | None = None")
         url = ("f" if path_params else "") + json.dumps(path)
-        params = "{" + ", ".join(f'"{p["name"]}": {_identifier(p["name"])}' for p in query) + "}"
-        summary = " ".join(str(operation.get("summary") or f"{http} {path}").split())
-        call = (f"self._backend.call({json.dumps(http)}, {json.dumps(self.service)}, {url}"
-                + (f", params={params}" if query else "") + (", json=body" if body_schema is not None else "")
-                + (", idempotency_key=idempotency_key" if http == "POST" else "") + ")")
-        lines = [f"    def {name}(self, *, {', '.join(args)}) -> {returns}:" if args
-                 else f"    def {name}(self) -> {returns}:",
-                 f'        """{http} {path}: {summary}"""']
-        lines.append(f"        return cast({returns}, {call})" if returns != "None" else f"        {call}")
+        call = [json.dumps(http), json.dumps(self.service), url]
+        if query:
+            call.append("params=" + _mapping({p["name"]: _identifier(p["name"]) for p in query}, 12))
+        if body_schema is not None:
+            call.append("json=body")
+        if http == "POST":
+            call.append("idempotency_key=idempotency_key")
+        summary = " ".join(str(operation.get("summary") or "").split())
+        lines = [*_signature(name, args, returns), *_docstring(f"{http} {path}" + (f": {summary}" if summary else ""))]
+        if returns == "None":
+            lines += ["        self._backend.call(", *(f"            {c}," for c in call), "        )"]
+        else:
+            lines += ["        answer = self._backend.call(", *(f"            {c}," for c in call), "        )",
+                      f"        return cast({returns}, answer)"]
         page = self.schemas.get(_ref_name(answer_schema.get("$ref", ""))) if answer_schema else None
         if http == "GET" and page and PAGE_FIELDS <= set(page.get("properties", {})):
-            item = self.type_of(page["properties"]["items"]["items"])
+            each = self.type_of(page["properties"]["items"]["items"])
             filters = [p for p in query if p["name"] not in ("page", "page_size")]
-            kwargs = [self.query_arg(p) for p in filters]
-            passed = "".join(f', "{p["name"]}": {_identifier(p["name"])}' for p in filters)
-            lines += ["", f"    def all_{name}(self, *, {', '.join([*args_of(path_params), 'limit: int = 1000', *kwargs])})"
-                          f" -> list[{item}]:",
-                      f'        """Every item of {http} {path} (up to `limit`), a page of 100 at a time."""',
-                      f"        return cast(list[{item}], self._backend.all_pages({json.dumps(self.service)}, {url}, "
-                      f"limit=limit, **{{{passed[2:]}}}))"]
+            all_args = [*(f"{_identifier(p['name'])}: str | UUID" for p in path_params), "limit: int = 1000",
+                        *(self.query_arg(p) for p in filters)]
+            passed = [json.dumps(self.service), url, "limit=limit",
+                      *(f"{_identifier(p['name'])}={_identifier(p['name'])}" if not keyword.iskeyword(p["name"])
+                        else f"**{{{json.dumps(p['name'])}: {_identifier(p['name'])}}}" for p in filters)]
+            lines += ["", *_signature(f"all_{name}", all_args, f"list[{each}]"),
+                      *_docstring(f"Every item of {http} {path} (up to `limit`), a page of 100 at a time."),
+                      "        found = self._backend.all_pages(", *(f"            {c}," for c in passed), "        )",
+                      f"        return cast(list[{each}], found)"]
         return [*lines, ""]
 
     def module(self) -> str:
@@ -199,8 +215,24 @@ class _Writer:
         return "\n".join([*head, *body]).rstrip() + "\n"
 
 
-def args_of(path_params: list[dict[str, Any]]) -> list[str]:
-    return [f"{_identifier(p['name'])}: str | UUID" for p in path_params]
+def _signature(name: str, args: list[str], returns: str) -> list[str]:
+    """`def name(self, *, ...) -> returns:`, one argument a line."""
+    if not args:
+        return [f"    def {name}(self) -> {returns}:"]
+    return [f"    def {name}(", "        self,", "        *,", *(f"        {a}," for a in args), f"    ) -> {returns}:"]
+
+
+def _docstring(text: str) -> list[str]:
+    wrapped = textwrap.wrap(text, width=WIDTH - 12) or [""]
+    if len(wrapped) == 1:
+        return [f'        """{wrapped[0]}"""']
+    return [f'        """{wrapped[0]}', *(f"        {line}" for line in wrapped[1:]), '        """']
+
+
+def _mapping(pairs: dict[str, str], indent: int) -> str:
+    """A dict display of query names to argument names, one pair a line."""
+    pad = " " * indent
+    return "{\n" + "".join(f'{pad}    "{k}": {v},\n' for k, v in pairs.items()) + pad + "}"
 
 
 def render(service: str) -> str:

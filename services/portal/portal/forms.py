@@ -13,7 +13,6 @@ import marshmallow as ma
 from marshmallow import fields
 from qadam.contracts import ATTENDANCE_STATUSES, CALL_OUTCOMES, WARNING_SIGNS
 
-from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 
 ATTENDED = ("present", "late")
@@ -28,7 +27,7 @@ class Form(ma.Schema):
         unknown = ma.EXCLUDE
 
     @ma.pre_load
-    def _typed(self, data: Mapping[str, Any], **_: object) -> dict[str, Any]:
+    def _typed(self, data: Mapping[str, Any], **kwargs: object) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in self.load_fields:
             if isinstance(self.load_fields[name], fields.List) and hasattr(data, "getlist"):
@@ -42,7 +41,7 @@ class Form(ma.Schema):
         return out
 
 
-def required(message: Any) -> dict[str, Any]:
+def filled_in(message: Any) -> dict[str, Any]:
     """A field that must be filled in, and what to say when it is not."""
     return {"required": True, "error_messages": {"required": message}}
 
@@ -73,29 +72,29 @@ def _joined(value: Any) -> str:
 class ReferralForm(Form):
     """One form for a new man: his person record, his protection order and his place in a cohort."""
 
-    full_name = fields.String(**required(_l("Enter his full name.")))
-    birth_date = fields.String(**required(_l("Enter his birth date.")))  # a real day: enrollment says
+    full_name = fields.String(**filled_in(_l("Enter his full name.")))
+    birth_date = fields.String(**filled_in(_l("Enter his birth date.")))  # a real day: enrollment says
     pinfl = fields.String(load_default=None)
     phone = fields.String(load_default=None)
     preferred_language = fields.String(load_default=None)
-    district = fields.String(**required(_l("Enter his district.")))
+    district = fields.String(**filled_in(_l("Enter his district.")))
     mahalla = fields.String(load_default=None)
-    order_number = fields.String(**required(_l("Enter the order's number.")))
-    order_issued_on = fields.String(**required(_l("Enter the day the order was issued.")))
-    order_expires_on = fields.String(**required(_l("Enter the day the order expires.")))
+    order_number = fields.String(**filled_in(_l("Enter the order's number.")))
+    order_issued_on = fields.String(**filled_in(_l("Enter the day the order was issued.")))
+    order_expires_on = fields.String(**filled_in(_l("Enter the day the order expires.")))
     order_conditions = fields.String(load_default="")
-    placement = fields.String(**required(_l("Choose the cohort and psychologist.")))
+    placement = fields.String(**filled_in(_l("Choose the cohort and psychologist.")))
     not_registered_elsewhere = fields.Boolean(load_default=False, truthy={"1", "on", "true"})
     not_registered_elsewhere_note = fields.String(load_default=None)
 
     @ma.validates_schema(skip_on_field_errors=False)  # said with the rest, all at once
-    def _why_someone_else(self, data: dict[str, Any], **_: object) -> None:
+    def _why_someone_else(self, data: dict[str, Any], **kwargs: object) -> None:
         if data.get("not_registered_elsewhere") and not data.get("not_registered_elsewhere_note"):
             raise ma.ValidationError(_("Say whom you asked in the other area and what showed that their man is "
                                        "someone else."), "not_registered_elsewhere_note")
 
     @ma.post_load
-    def _parts(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+    def _parts(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
         cohort_id, _sep, psychologist_id = data["placement"].partition("|")
         conditions = [c.strip() for c in data["order_conditions"].splitlines() if c.strip()]
         return data | {"cohort_id": cohort_id, "psychologist_id": psychologist_id, "conditions": conditions}
@@ -120,12 +119,12 @@ class SupportWorkerForm(Form):
 class CallOutcomeForm(Form):
     """How the call after his absence went."""
 
-    outcome = fields.String(**required(_l("Choose how the call went: reached him, no answer, number not working, "
+    outcome = fields.String(**filled_in(_l("Choose how the call went: reached him, no answer, number not working, "
                                           "or he would not talk.")))
     idem = fields.String(load_default=None)
 
     @ma.validates("outcome")
-    def _known(self, value: str, **_: object) -> None:
+    def _known(self, value: str, **kwargs: object) -> None:
         if value not in CALL_OUTCOMES:
             raise ma.ValidationError(_("Choose how the call went: reached him, no answer, number not working, or he "
                                        "would not talk."))
@@ -146,7 +145,7 @@ class MarkForm(Form):
         self.code = code  # his code, in every message about his row
 
     @ma.validates_schema
-    def _mark(self, data: dict[str, Any], **_: object) -> None:
+    def _mark(self, data: dict[str, Any], **kwargs: object) -> None:
         errors: dict[str, str] = {}
         if data["status"] not in ATTENDANCE_STATUSES:
             errors["status"] = _("%(code)s: choose present, late, excused absence or unexcused absence.",
@@ -159,7 +158,7 @@ class MarkForm(Form):
             raise ma.ValidationError(errors)  # type: ignore[arg-type]
 
     @ma.post_load
-    def _as_mark(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+    def _as_mark(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
         came = data["status"] in ATTENDED
         return {"status": data["status"], "excuse_reason": data["reason"] if data["status"] == "excused" else None,
                 "participation": int(data["participation"]) if came and data["participation"] in PARTICIPATION_LEVELS
@@ -176,7 +175,7 @@ class AmendmentForm(Form):
     reason = fields.String(load_default="")
 
     @ma.validates_schema
-    def _amendment(self, data: dict[str, Any], **_: object) -> None:
+    def _amendment(self, data: dict[str, Any], **kwargs: object) -> None:
         errors: dict[str, str] = {}
         if data["status"] not in ATTENDANCE_STATUSES:
             errors["status"] = _("Choose what the mark should say.")
@@ -191,11 +190,11 @@ class AmendmentForm(Form):
 class NoteForm(Form):
     """A confidential note on a session, about the group or one of its men."""
 
-    text = fields.String(**required(_l("Write the note before saving it.")))
+    text = fields.String(**filled_in(_l("Write the note before saving it.")))
     about = fields.String(load_default="")
 
     @ma.validates("text")
-    def _length(self, value: str, **_: object) -> None:
+    def _length(self, value: str, **kwargs: object) -> None:
         if len(value) > 20000:
             raise ma.ValidationError(_("A note is at most 20,000 characters."))
 
@@ -204,15 +203,15 @@ class NoteForm(Form):
 class ProgrammeForm(Form):
     """A new programme from a shipped template, national or for one region."""
 
-    name = fields.String(**required(_l("Give the programme a name.")))
-    template = fields.String(**required(_l("Choose the template to start from.")))
+    name = fields.String(**filled_in(_l("Give the programme a name.")))
+    template = fields.String(**filled_in(_l("Choose the template to start from.")))
     region = fields.String(load_default="")
 
     @ma.post_load
-    def _one_space(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+    def _one_space(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
         return data | {"name": " ".join(data["name"].split())}
 
     @ma.validates("template")
-    def _shipped(self, value: str, **_: object) -> None:
+    def _shipped(self, value: str, **kwargs: object) -> None:
         if value not in PROGRAMME_TEMPLATES:
             raise ma.ValidationError(_("Choose the template to start from."))

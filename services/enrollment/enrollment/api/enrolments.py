@@ -43,7 +43,7 @@ from ..schemas import (
 )
 from ..service import absence_alerts, change_support_worker, move_enrolment, rules_of, with_critical_flag_open
 from .programmes import places_taken
-from .scoping import may_move, may_see_participant, require_area, visible_enrolments
+from .scoping import may_move, visible_enrolments
 
 blp = Blueprint("enrolments", __name__, description="Enrolments and their lifecycle")
 

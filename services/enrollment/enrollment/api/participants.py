@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam import audit
 from qadam.auth import Principal, Role, allow, area_filter, current_principal
-from qadam.errors import Problem, conflict, not_found, unprocessable
+from qadam.errors import conflict, not_found, unprocessable
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,8 @@ from ..schemas import (
     ParticipantPage,
     ParticipantSearch,
 )
-from ..service import end_order, order_facts, publish_order_issued, working_calendar
-from .scoping import known_place_or_422, may_see_participant, require_area, visible_orders
+from ..service import end_order, order_facts, working_calendar
+from .scoping import may_see_participant, visible_orders
 
 blp = Blueprint("participants", __name__, description="Participants and protection orders")
 

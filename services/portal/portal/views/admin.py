@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from .. import accounts
 from ..areas import publish_district
 from ..backend import ServiceError
-from ..clients import clients
 from ..catalogs import to_cyrillic
+from ..clients import clients
 from ..forms import ProgrammeForm, read
 from ..i18n import LANGUAGE_NAMES
 from ..i18n import gettext as _
@@ -582,7 +582,7 @@ def programmes() -> Any:
         if not errors:
             flash(_("Programme %(name)s is defined.", name=form["name"]), "success")
             return redirect(url_for("admin.programmes"))
-    versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    versions: dict[str, list[Any]] = defaultdict(list)
     for item in clients.enrollment.all_programmes(include_retired=True):
         versions[item["lineage_id"]].append(item)
     listed: list[dict[str, Any]] = [{"current": max(v, key=lambda p: p["version"]),

@@ -203,8 +203,8 @@ def participant(enrolment_id: uuid.UUID) -> Any:
         cohort = clients.enrollment.cohort(cohort_id=enrolment["cohort_id"])
         if g.user.role == Role.INSPECTOR:  # personal data: need to know (the inspector of his area)
             person = clients.enrollment.participant(participant_id=enrolment["participant_id"])
-        if enrolment.get("protection_order_id"):
-            order = clients.enrollment.protection_order(order_id=enrolment["protection_order_id"])
+        if order_id := enrolment.get("protection_order_id"):
+            order = clients.enrollment.protection_order(order_id=order_id)
     try:
         explanation = clients.risk.explanation(enrolment_id=enrolment_id, lang=current_language())
         flags = clients.risk.all_flags(limit=200, enrolment_id=enrolment_id)
@@ -214,8 +214,7 @@ def participant(enrolment_id: uuid.UUID) -> Any:
             raise  # not hers to see
         explanation, flags, incidents = None, [], []  # type: ignore[assignment]  # just referred: risk has not heard of him yet
     staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"],
-                         *([enrolment["victim_support_worker_id"]] if enrolment.get("victim_support_worker_id") else [])]
-                        if enrolment else [])
+                         *[w for w in [enrolment.get("victim_support_worker_id")] if w]] if enrolment else [])
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,

@@ -25,8 +25,8 @@ from openpyxl.utils import get_column_letter
 from qadam.auth import Role, allow
 
 from ..backend import ServiceError, api
-from ..clients import clients
 from ..charts import bar_chart, grouped_bar_chart
+from ..clients import clients
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import number_filter, percent_filter
@@ -158,8 +158,10 @@ def dashboard_requests(period: Period, *, is_admin: bool) -> list[tuple[str, str
 
 def _ask(service: str, path: str, params: dict[str, Any]) -> Answer:
     """One of `dashboard_requests` through its service's client (a query named `from` is the argument `from_`)."""
-    operation: Callable[..., Any] = {("enrollment", "/reports/completion"): clients.enrollment.completion_report,
-                                     ("notify", "/figures"): clients.notify.figures}[(service, path)]
+    operations: dict[tuple[str, str], Callable[..., Any]] = {
+        ("enrollment", "/reports/completion"): clients.enrollment.completion_report,
+        ("notify", "/figures"): clients.notify.figures}
+    operation = operations[(service, path)]
     try:
         answer: dict[str, Any] = operation(**{f"{k}_" if keyword.iskeyword(k) else k: v for k, v in params.items()})
     except ServiceError as error:

@@ -123,7 +123,7 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _with_times(sessions: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def _with_times(sessions: Iterable[Any], now: datetime) -> list[dict[str, Any]]:
     """Sessions with their start as a datetime (`at`), local day (`day`) and whether they are due for recording:
     started, and still without attendance."""
     out = []
@@ -268,7 +268,7 @@ def read_attendance(form: MultiDict[str, str], roster: list[dict[str, Any]]) -> 
     out = AttendanceForm()
     for enrolment in roster:
         eid, code = enrolment["id"], enrolment["participant_code"]
-        row = {"status": form.get(f"status-{eid}") or "", "reason": form.get(f"reason-{eid}") or "",
+        row: dict[str, Any] = {"status": form.get(f"status-{eid}") or "", "reason": form.get(f"reason-{eid}") or "",
                "participation": form.get(f"participation-{eid}") or "", "homework": form.get(f"homework-{eid}") or "",
                "signs": form.getlist(f"signs-{eid}")}
         out.values[eid] = row | {"reason": row["reason"].strip(), "signs": [s for s in row["signs"] if s in SIGN_NAMES]}
