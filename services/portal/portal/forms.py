@@ -13,6 +13,7 @@ import marshmallow as ma
 from marshmallow import fields
 from qadam.contracts import ATTENDANCE_STATUSES, CALL_OUTCOMES, WARNING_SIGNS
 
+from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 
 ATTENDED = ("present", "late")
