@@ -21,8 +21,9 @@ from .system import API_SERVICES
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "services/portal/portal/clients"
 
-# service -> (method name, HTTP method, path): what the portal's pages call, and nothing else
-OPERATIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+# service -> (method name, HTTP method, path[, "file"]): what the portal's pages call, and nothing else. A "file"
+# operation answers with the response itself (a download: its bytes and content type), not its JSON.
+OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     "enrollment": (
         ("programmes", "GET", "/programmes"),
         ("define_programme", "POST", "/programmes"),
@@ -37,6 +38,7 @@ OPERATIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("set_victim_support_worker", "PUT", "/enrolments/{enrolment_id}/victim-support-worker"),
         ("refer", "POST", "/referrals"),
         ("completion_report", "GET", "/reports/completion"),
+        ("completion_report_file", "GET", "/reports/completion", "file"),
         ("audit", "GET", "/audit"),
     ),
     "sessions": (
@@ -143,7 +145,7 @@ class _Writer:
             return f"{name}: {kind}"
         return f"{name}: {kind if kind.endswith(' | None') or kind == 'Any' else kind + ' | None'} = None"
 
-    def method(self, name: str, http: str, path: str) -> list[str]:
+    def method(self, name: str, http: str, path: str, *kind: str) -> list[str]:
         """The method of one operation, and for a paginated list `all_<name>` that reads every page."""
         item = self.paths[path]
         operation = item[http.lower()]
@@ -153,7 +155,8 @@ class _Writer:
         body_schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
         answer = next((r for code, r in operation["responses"].items() if code in ("200", "201")), None)
         answer_schema = (answer or {}).get("content", {}).get("application/json", {}).get("schema")
-        returns = self.type_of(answer_schema) if answer_schema else "None"
+        is_file = kind == ("file",)
+        returns = "Response" if is_file else self.type_of(answer_schema) if answer_schema else "None"
         args = [f"{_identifier(p['name'])}: str | UUID" for p in path_params]
         if body_schema is not None:
             args.append(f"body: {self.type_of(body_schema)}")
@@ -170,6 +173,9 @@ class _Writer:
             call.append("idempotency_key=idempotency_key")
         summary = " ".join(str(operation.get("summary") or "").split())
         lines = [*_signature(name, args, returns), *_docstring(f"{http} {path}" + (f": {summary}" if summary else ""))]
+        if is_file:
+            lines += ["        return self._backend.request(", *(f"            {c}," for c in call), "        )"]
+            return [*lines, ""]
         if returns == "None":
             lines += ["        self._backend.call(", *(f"            {c}," for c in call), "        )"]
         else:
@@ -192,8 +198,8 @@ class _Writer:
 
     def module(self) -> str:
         methods: list[str] = []
-        for name, http, path in OPERATIONS[self.service]:
-            methods += self.method(name, http, path)
+        for name, http, path, *kind in OPERATIONS[self.service]:
+            methods += self.method(name, http, path, *kind)
         classes: list[str] = []
         done: set[str] = set()
         while len(done) < len(self.needed):  # a TypedDict may need more as it is written
@@ -211,6 +217,7 @@ class _Writer:
                 '`make docs`."""', "", "from __future__ import annotations", "",
                 *(["from collections.abc import Sequence"] if "Sequence[" in text else []),
                 f"from typing import {typing}", *(["from uuid import UUID"] if "UUID" in text else []), "",
+                *(["from requests import Response", ""] if "-> Response" in text else []),
                 "from ..backend import Backend", "", ""]
         return "\n".join([*head, *body]).rstrip() + "\n"
 

@@ -90,24 +90,12 @@ class Backend:
         response = self.request(method, service, path, params=params, json=json, idempotency_key=idempotency_key)
         return response.json() if response.content else None
 
-    def get(self, service: str, path: str, **params: Any) -> Any:
-        return self.request("GET", service, path, params=params).json()
-
-    def post(self, service: str, path: str, body: Any = None, *, idempotency_key: str | None = None) -> Any:
-        response = self.request("POST", service, path, json=body if body is not None else {},
-                                idempotency_key=idempotency_key)
-        return response.json() if response.content else None
-
-    def put(self, service: str, path: str, body: Any) -> Any:
-        response = self.request("PUT", service, path, json=body)
-        return response.json() if response.content else None
-
     def all_pages(self, service: str, path: str, *, limit: int = 1000, **params: Any) -> list[Any]:
         """Every item of a paginated list (up to `limit`), a page of 100 at a time."""
         items: list[Any] = []
         page = 1
         while len(items) < limit:
-            body = self.get(service, path, page=page, page_size=100, **params)
+            body = self.call("GET", service, path, params={**params, "page": page, "page_size": 100})
             items.extend(body["items"])
             if page * body["page_size"] >= body["total"] or not body["items"]:
                 break

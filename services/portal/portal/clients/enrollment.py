@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any, TypedDict, cast
 from uuid import UUID
 
+from requests import Response
+
 from ..backend import Backend
 
 
@@ -638,6 +640,31 @@ class EnrollmentClient:
             },
         )
         return cast(CompletionReport, answer)
+
+    def completion_report_file(
+        self,
+        *,
+        group_by: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        region: str | None = None,
+        format: str | None = None,
+    ) -> Response:
+        """GET /reports/completion: Completion, dropout and attendance of the enrolments that started in a period, by
+        group.
+        """
+        return self._backend.request(
+            "GET",
+            "enrollment",
+            "/reports/completion",
+            params={
+                "group_by": group_by,
+                "from": from_,
+                "to": to,
+                "region": region,
+                "format": format,
+            },
+        )
 
     def audit(
         self,

@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam.auth import Role, allow
 
-from ..backend import ServiceError, api
+from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
 from ..clients import clients
 from ..i18n import gettext as _
@@ -156,14 +156,19 @@ def dashboard_requests(period: Period, *, is_admin: bool) -> list[tuple[str, str
     return asked
 
 
+def as_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A query as a client method's keyword arguments (the query's `from` is the argument `from_`)."""
+    return {f"{k}_" if keyword.iskeyword(k) else k: v for k, v in params.items()}
+
+
 def _ask(service: str, path: str, params: dict[str, Any]) -> Answer:
-    """One of `dashboard_requests` through its service's client (a query named `from` is the argument `from_`)."""
+    """One of `dashboard_requests`, through its service's client."""
     operations: dict[tuple[str, str], Callable[..., Any]] = {
         ("enrollment", "/reports/completion"): clients.enrollment.completion_report,
         ("notify", "/figures"): clients.notify.figures}
     operation = operations[(service, path)]
     try:
-        answer: dict[str, Any] = operation(**{f"{k}_" if keyword.iskeyword(k) else k: v for k, v in params.items()})
+        answer: dict[str, Any] = operation(**as_arguments(params))
     except ServiceError as error:
         return error
     return answer
@@ -338,7 +343,7 @@ def export(fmt: str) -> Any:
     if errors:
         return _render(period, errors)
     try:
-        answer = api().request("GET", "enrollment", "/reports/completion", params=period.completion_params(fmt))
+        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)))
     except ServiceError as error:
         if error.status != 422:
             raise
