@@ -4,6 +4,7 @@ give (`make docs` writes them)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -15,7 +16,7 @@ import pytest
 import requests
 from portal import backend
 from portal.demo import DemoUser, ensure_demo_users
-from portal.testkit import new_client, sign_in
+from portal.testkit import csrf_of, new_client, sign_in
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam.testing import wait_until
@@ -99,3 +100,28 @@ def test_the_committed_clients_are_what_the_openapi_documents_give(service):
 
     assert (OUT / f"{service}.py").read_text() == render(service), (
         f"services/portal/portal/clients/{service}.py is stale: run `make docs` and commit the result")
+
+
+def test_the_referral_form_is_sent_to_enrollment_as_one_request(inspector_of_25, monkeypatch):
+    client, _enrolments = inspector_of_25
+    form = client.get("/refer").text
+    placement = re.search(r'<option value="([0-9a-f-]{36}\|psy-xiva-count)"', form)
+    assert placement, "the referral form offers the inspector's cohort"
+    suffix = uuid.uuid4().hex[:6]
+    sent: list[tuple[str, str]] = []
+    real = backend._http.request
+
+    def counted(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append((method, urlsplit(url).path))
+        return real(method, url, *args, **kwargs)
+
+    monkeypatch.setattr(backend._http, "request", counted)
+    referred = client.post("/refer", data={
+        "csrf_token": csrf_of(form), "idem": re.search(r'name="idem" value="([^"]+)"', form).group(1),  # type: ignore[union-attr]
+        "full_name": f"Referred Once {suffix}", "birth_date": "1985-05-05", "pinfl": "", "phone": "",
+        "preferred_language": "uz-Latn", "district": DISTRICT, "mahalla": "", "order_number": f"HO-O-{suffix}",
+        "order_issued_on": (date.today() - timedelta(days=1)).isoformat(),
+        "order_expires_on": (date.today() + timedelta(days=30)).isoformat(), "order_conditions": "No contact",
+        "placement": placement.group(1)})
+    assert referred.status_code == 302, referred.text[:2000]
+    assert [call for call in sent if call[0] != "GET"] == [("POST", "/referrals")]  # one write: the whole referral
