@@ -40,11 +40,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check libs services tests bench tools
 	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
-## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
+## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions, and the portal's clients written from
+## the OpenAPI documents (tests check they are current)
 docs: $(STAMP)
 	$(BIN)/qadam asyncapi --out deploy/asyncapi.json
 	$(BIN)/qadam definitions --out deploy/rabbitmq/definitions.json
 	$(foreach s,$(API_SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
+	$(BIN)/python -m qadam_tools.portal_clients
 
 ## bench: benchmarks beside their ceilings measured in the same run (figures, never a pass/fail on time)
 bench: $(STAMP)

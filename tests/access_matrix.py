@@ -70,6 +70,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("PUT", "/protection-orders/{order_id}/correction-plan"): frozenset({INSP, PSY, MGR, ADM}),
         ("GET", "/enrolments"): STAFF,
         ("POST", "/enrolments"): frozenset({INSP, MGR, ADM}),
+        # the man, his order and his enrolment in one request: registering him is the inspector's (and admin's)
+        ("POST", "/referrals"): frozenset({INSP, ADM}),
         ("GET", "/enrolments/{enrolment_id}"): STAFF,
         ("GET", "/enrolments/{enrolment_id}/transitions"): STAFF,
         ("POST", "/enrolments/{enrolment_id}/transitions"): frozenset({PSY, INSP, MGR, ADM}),
@@ -118,6 +120,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/recomputes"): frozenset({ADM}),
         ("GET", "/recomputes/{recompute_id}"): frozenset({ADM, MGR, AUD}),
         ("GET", "/enrolments/{enrolment_id}/risk"): CASE_READERS,
+        ("GET", "/levels"): CASE_READERS,
     },
     "notify": {
         **COMMON,

@@ -214,9 +214,10 @@ class ParticipantPage(page_schema(ParticipantOut, "ParticipantPageBase")):  # ty
         "contact there, never his record. The lookup is audited.")})
 
 
-class OrderIn(ma.Schema):
+class OrderTermsIn(ma.Schema):
+    """An order as issued, without the man it binds (a referral names him in its own part)."""
+
     number = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    participant_id = fields.UUID(required=True)
     issued_by = fields.String(load_default=None, allow_none=True, validate=USER,
                               metadata={"description": "The issuing inspector; the caller when omitted."})
     region = fields.String(required=True, validate=AREA)
@@ -231,6 +232,10 @@ class OrderIn(ma.Schema):
     def _dates(self, data: dict[str, Any], **_: object) -> None:
         if data["expires_on"] <= data["issued_on"]:
             raise ma.ValidationError("An order expires after the day it was issued.", "expires_on")
+
+
+class OrderIn(OrderTermsIn):
+    participant_id = fields.UUID(required=True)
 
 
 class ExtensionOut(ma.Schema):
@@ -271,18 +276,23 @@ class OrderStatusIn(ma.Schema):
     status = fields.String(required=True, validate=validate.OneOf(["revoked", "expired"]))
 
 
-class EnrolmentIn(ma.Schema):
-    participant_id = fields.UUID(required=True)
+class PlacementIn(ma.Schema):
+    """Where a man is placed and who answers for him (a referral names the man and the order in its own parts)."""
+
     cohort_id = fields.UUID(required=True)
-    referral_source = fields.String(load_default="protection_order", validate=validate.OneOf(REFERRAL_SOURCES))
-    protection_order_id = fields.UUID(load_default=None, allow_none=True,
-                                      metadata={"description": "The order the referral answers (required for that source)."})
     inspector_id = fields.String(required=True, validate=USER,
                                  metadata={"description": "User id of the responsible prevention inspector."})
     psychologist_id = fields.String(required=True, validate=USER,
                                     metadata={"description": "User id of the responsible psychologist (a facilitator)."})
     victim_support_worker_id = fields.String(load_default=None, allow_none=True, validate=USER, metadata={
         "description": "User id of her support worker at the Inson centre; no data about her is kept here."})
+
+
+class EnrolmentIn(PlacementIn):
+    participant_id = fields.UUID(required=True)
+    referral_source = fields.String(load_default="protection_order", validate=validate.OneOf(REFERRAL_SOURCES))
+    protection_order_id = fields.UUID(load_default=None, allow_none=True,
+                                      metadata={"description": "The order the referral answers (required for that source)."})
 
     @ma.validates_schema
     def _order(self, data: dict[str, Any], **_: object) -> None:
@@ -377,6 +387,8 @@ class EnrolmentFilter(PageArgs):
     exit_proposed = fields.Boolean(load_default=None)
     order_expiring_within_days = Integer(load_default=None, validate=validate.Range(min=0, max=366),
                                                 metadata={"description": "Only those whose protection order ends soon."})
+    protection_order_id = fields.List(fields.UUID(), load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "Only those answering these protection orders (repeated, at most 100)."})
 
 
 class OrderFilter(PageArgs):
@@ -390,3 +402,20 @@ ProgrammePage = page_schema(ProgrammeOut, "ProgrammePage")
 CohortPage = page_schema(CohortOut, "CohortPage")
 EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
 OrderPage = page_schema(OrderOut, "OrderPage")
+
+
+class ReferralIn(ma.Schema):
+    participant = fields.Nested(ParticipantIn, required=True, metadata={
+        "description": "The man; one registered already in the caller's area (his PINFL, or his name in any script "
+                       "and birth date) is found and used, never registered twice."})
+    order = fields.Nested(OrderTermsIn, required=True, metadata={"description": "The protection order he is under."})
+    enrolment = fields.Nested(PlacementIn, required=True, metadata={
+        "description": "His place: the cohort, his inspector and psychologist."})
+
+
+class ReferralOut(ma.Schema):
+    participant = fields.Nested(ParticipantOut)
+    registered_already = fields.Boolean(metadata={
+        "description": "He was registered before this referral: his existing record is used."})
+    order = fields.Nested(OrderOut)
+    enrolment = fields.Nested(EnrolmentOut)

@@ -28,6 +28,7 @@ class ServiceError(Exception):
     detail: str = ""
     errors: dict[str, Any] = field(default_factory=dict)
     service: str = ""
+    extensions: dict[str, Any] = field(default_factory=dict)  # the problem's other members, e.g. `step`
 
     def __str__(self) -> str:
         return f"{self.service} {self.status}: {self.detail or self.title}"
@@ -82,16 +83,12 @@ class Backend:
             raise _problem(service, response)
         return response
 
-    def get(self, service: str, path: str, **params: Any) -> Any:
-        return self.request("GET", service, path, params=params).json()
-
-    def post(self, service: str, path: str, body: Any = None, *, idempotency_key: str | None = None) -> Any:
-        response = self.request("POST", service, path, json=body if body is not None else {},
-                                idempotency_key=idempotency_key)
-        return response.json() if response.content else None
-
-    def put(self, service: str, path: str, body: Any) -> Any:
-        response = self.request("PUT", service, path, json=body)
+    def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+             idempotency_key: str | None = None) -> Any:
+        """One operation's JSON answer (None for an empty one); a write without a body sends an empty object."""
+        if json is None and method in ("POST", "PUT", "PATCH"):
+            json = {}
+        response = self.request(method, service, path, params=params, json=json, idempotency_key=idempotency_key)
         return response.json() if response.content else None
 
     def all_pages(self, service: str, path: str, *, limit: int = 1000, **params: Any) -> list[Any]:
@@ -99,7 +96,7 @@ class Backend:
         items: list[Any] = []
         page = 1
         while len(items) < limit:
-            body = self.get(service, path, page=page, page_size=100, **params)
+            body = self.call("GET", service, path, params={**params, "page": page, "page_size": 100})
             items.extend(body["items"])
             if page * body["page_size"] >= body["total"] or not body["items"]:
                 break
@@ -116,8 +113,10 @@ def _problem(service: str, response: requests.Response) -> ServiceError:
         body = {}
     if response.status_code >= 500:
         log.warning("service_error", service=service, status=response.status_code, detail=body.get("detail"))
+    standard = ("type", "title", "status", "detail", "errors", "instance", "correlation_id")
     return ServiceError(response.status_code, str(body.get("title") or response.reason),
-                        str(body.get("detail") or ""), body.get("errors") or {}, service)
+                        str(body.get("detail") or ""), body.get("errors") or {}, service,
+                        {k: v for k, v in body.items() if k not in standard})
 
 
 def api() -> Backend:

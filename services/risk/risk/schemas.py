@@ -14,6 +14,7 @@ from .domain.facts import INCIDENT_KINDS, INCIDENT_SEVERITIES
 from .domain.her_view import CONCERNS
 
 FLAG_STATUSES = ("open", "acknowledged", "resolved")
+LEVELS_AT_ONCE = 100  # enrolments one batch read of levels answers: a page of a list, never the whole register
 
 
 class FlagOut(ma.Schema):
@@ -212,3 +213,22 @@ class ExplanationOut(ma.Schema):
 class LangArgs(ma.Schema):
     lang = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES),
                          metadata={"description": "Language of the assessment items quoted (English where missing)."})
+
+
+class LevelsArgs(ma.Schema):
+    enrolment_id = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=LEVELS_AT_ONCE),
+                               metadata={"description": "Repeated, one per enrolment (at most 100)."})
+
+
+class EnrolmentLevelOut(ma.Schema):
+    enrolment_id = fields.UUID()
+    participant_code = fields.String()
+    status = fields.String(metadata={"description": "The enrolment's status as risk knows it."})
+    level = fields.String(validate=validate.OneOf(FLAG_LEVELS))
+    since = fields.DateTime(allow_none=True, metadata={"description": "Null while he has never been above low."})
+    unresolved_flags = Integer(metadata={"description": "The unresolved flags that hold him at his level."})
+
+
+class LevelsOut(ma.Schema):
+    items = fields.List(fields.Nested(EnrolmentLevelOut), metadata={
+        "description": "The enrolments asked for that the caller may see, in the order asked; the others are absent."})

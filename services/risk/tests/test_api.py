@@ -527,3 +527,51 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
     # her own report stays hers in full
     [mine] = client.get(f"/enrolments/{enrolment}/incidents", headers=her).get_json()["items"]
     assert mine["kind"] == "victim_fear" and mine["details"] == "He waits outside her work."
+
+
+# -- many enrolments' levels in one request ------------------------------------------------------------------------
+def test_levels_of_many_enrolments_come_in_one_request_scoped_like_the_single_read(app_for, token, risk_db,
+                                                                                    events_for, deliver):
+    settings, factory, _ = risk_db
+    absent_twice, attending = uuid.uuid4(), uuid.uuid4()
+    for enrolment, marks in ((absent_twice, ["unexcused", "unexcused"]), (attending, ["present"])):
+        enrolled, recorded = events_for(enrolment, marks)  # Urganch, insp-r / psy-r
+        deliver(settings, factory, [enrolled, *recorded])
+    never_heard_of = uuid.uuid4()
+    client = app_for("risk").test_client()
+    asked = f"/levels?enrolment_id={attending}&enrolment_id={never_heard_of}&enrolment_id={absent_twice}"
+
+    def levels(t: str) -> list[dict]:
+        response = client.get(asked, headers=bearer(t))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["items"]
+
+    inspector = levels(token("insp-r", "inspector", **URGANCH))
+    assert [row["enrolment_id"] for row in inspector] == [str(attending), str(absent_twice)]  # asked order; unknown absent
+    by_id = {row["enrolment_id"]: row for row in inspector}
+    single = client.get(f"/enrolments/{absent_twice}/risk", headers=bearer(token("insp-r", "inspector", **URGANCH)))
+    assert by_id[str(absent_twice)]["level"] == single.get_json()["level"] != "low"
+    assert by_id[str(absent_twice)]["unresolved_flags"] == len(single.get_json()["factors"]) >= 1
+    assert by_id[str(attending)] | {"since": None} == {
+        "enrolment_id": str(attending), "participant_code": by_id[str(attending)]["participant_code"],
+        "status": "active", "level": "low", "since": None, "unresolved_flags": 0}
+    # scoped exactly like the single read: another district's inspector and another psychologist see none of them,
+    # and learn nothing of their existence (a 200 with nothing, as for ids that do not exist)
+    assert levels(token("insp-elsewhere", "inspector", region="Xorazm viloyati", district="Xiva")) == []
+    assert levels(token("psy-other", "psychologist", **URGANCH)) == []
+    assert client.get(f"/enrolments/{absent_twice}/risk", headers=bearer(
+        token("psy-other", "psychologist", **URGANCH))).status_code == 404
+    assert len(levels(token("mgr-x", "manager", region="Xorazm viloyati"))) == 2
+    assert len(levels(token("psy-r", "psychologist", **URGANCH))) == 2
+
+
+def test_a_batch_of_levels_is_capped_at_a_hundred_enrolments(app_for, token):
+    client = app_for("risk").test_client()
+    inspector = bearer(token("insp-r", "inspector", **URGANCH))
+    many = "&".join(f"enrolment_id={uuid.uuid4()}" for _ in range(101))
+    refused = client.get(f"/levels?{many}", headers=inspector)
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert "enrolment_id" in json.dumps(refused.get_json()["errors"])  # the field named, under the query's
+    hundred = "&".join(f"enrolment_id={uuid.uuid4()}" for _ in range(100))
+    assert client.get(f"/levels?{hundred}", headers=inspector).get_json() == {"items": []}
+    assert client.get("/levels", headers=inspector).status_code == 422  # at least one

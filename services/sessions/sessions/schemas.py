@@ -63,6 +63,8 @@ class SessionList(PageArgs):
     unrecorded = fields.Boolean(load_default=False, metadata={
         "description": "Only sessions past their start with no attendance recorded (nothing silently missing)."})
     upcoming = fields.Boolean(load_default=False, metadata={"description": "Only sessions still to come."})
+    cohort_id = fields.List(fields.UUID(), load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "Only these cohorts' sessions (repeated, at most 100): a page's cohorts at once."})
 
 
 

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from .enrolments import blp as enrolments
 from .participants import blp as participants
 from .programmes import blp as programmes
+from .referrals import blp as referrals
 from .reports import blp as reports
 
-BLUEPRINTS: list[Blueprint] = [programmes, participants, enrolments, reports]
+BLUEPRINTS: list[Blueprint] = [programmes, participants, enrolments, referrals, reports]

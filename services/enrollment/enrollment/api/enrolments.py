@@ -15,6 +15,7 @@ from qadam.outbox import add_event
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
+from .. import commands
 from ..domain.lifecycle import (
     IN_PROGRAMME,
     Action,
@@ -28,7 +29,7 @@ from ..domain.lifecycle import (
 )
 from ..domain.orders import OrderStatus
 from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds, curriculum_done
-from ..events import enrolled, transferred
+from ..events import transferred
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
 from ..projections import support_worker_problem
 from ..schemas import (
@@ -43,7 +44,7 @@ from ..schemas import (
 )
 from ..service import change_support_worker, move_enrolment, rules_of, with_critical_flag_open
 from .programmes import places_taken
-from .scoping import may_move, may_see_participant, require_area, visible_enrolments
+from .scoping import may_move, visible_enrolments
 
 blp = Blueprint("enrolments", __name__, description="Enrolments and their lifecycle")
 
@@ -119,6 +120,8 @@ class Enrolments(MethodView):
         if args["code"]:
             query = query.where(Enrolment.participant_id.in_(
                 sa.select(Participant.id).where(Participant.code == args["code"].upper())))
+        if args["protection_order_id"]:
+            query = query.where(Enrolment.protection_order_id.in_(args["protection_order_id"]))
         if args["exit_proposed"] is not None:
             query = query.where(Enrolment.exit_proposed_at.is_not(None) if args["exit_proposed"]
                                 else Enrolment.exit_proposed_at.is_(None))
@@ -138,53 +141,8 @@ class Enrolments(MethodView):
     def post(self, data: dict[str, Any]) -> Enrolment:
         """Refer a participant to a cohort, naming the order it answers, his prevention inspector and psychologist.
         The enrolment starts `referred`; intake assessment and the start follow as transitions."""
-        principal = current_principal()
         with unit_of_work() as s:
-            cohort = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort})
-            participant = s.get(Participant, data["participant_id"])
-            order = s.get(ProtectionOrder, data["protection_order_id"]) if data["protection_order_id"] else None
-            errors: dict[str, list[str]] = {}
-            if cohort is None:
-                errors["cohort_id"] = ["No such cohort."]
-            if participant is None:
-                errors["participant_id"] = ["No such participant."]
-            if cohort is not None and data["psychologist_id"] not in cohort.facilitator_ids:
-                errors["psychologist_id"] = [f"Must be one of the cohort's facilitators: {', '.join(cohort.facilitator_ids)}."]
-            if data["protection_order_id"] and (order is None or order.participant_id != data["participant_id"]):
-                errors["protection_order_id"] = ["No such protection order of this participant."]
-            if cohort is not None and data["victim_support_worker_id"] is not None and (
-                    problem := support_worker_problem(s, data["victim_support_worker_id"], cohort.region)):
-                errors["victim_support_worker_id"] = [problem]
-            if errors:
-                raise unprocessable("The enrolment cannot be made as asked: see `errors`.", errors)
-            assert cohort is not None and participant is not None
-            require_area(principal, cohort.region, cohort.district)
-            if not may_see_participant(s, principal, participant):
-                raise unprocessable("The enrolment cannot be made as asked: see `errors`.",  # as for no such man
-                                    {"participant_id": ["No such participant."]})
-            if principal.role == Role.INSPECTOR and data["inspector_id"] != principal.user_id:
-                raise Problem(403, "An inspector enrols participants as their own responsible inspector; "
-                                   "ask a manager to assign another inspector.")
-            if cohort.status in ("finished", "cancelled"):
-                raise conflict(f"The cohort is {cohort.status}; refer him to a cohort that is forming or running.")
-            duplicate = s.execute(sa.select(Enrolment.id).where(
-                Enrolment.participant_id == participant.id, Enrolment.cohort_id == cohort.id)).scalar()
-            if duplicate:
-                raise conflict(f"{participant.code} is enrolled in this cohort already (enrolment {duplicate}).",
-                               existing_enrolment_id=str(duplicate))
-            if places_taken(s, cohort.id) >= cohort.capacity:
-                raise conflict(f"The cohort is full ({cohort.capacity} places); choose another or raise its capacity.")
-            enrolment = Enrolment(**data, programme_id=cohort.programme_id, region=cohort.region,
-                                  district=cohort.district, status=EnrolmentStatus.REFERRED.value,
-                                  created_by=principal.user_id)
-            enrolment.participant, enrolment.cohort, enrolment.programme = participant, cohort, cohort.programme
-            s.add(enrolment)
-            s.flush()
-            s.refresh(enrolment, ["enrolled_at"])
-            s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="refer", from_status=None,
-                                      to_status=enrolment.status, reason=data["referral_source"], by=principal.user_id,
-                                      to_cohort_id=cohort.id))
-            add_event(s, enrolled(enrolment, cohort))
+            enrolment = commands.enrol(s, principal=current_principal(), enrolment=data)
             shown(s, [enrolment])
         return enrolment
 

@@ -11,13 +11,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam import audit
 from qadam.auth import Principal, Role, allow, area_filter, current_principal
-from qadam.errors import Problem, conflict, not_found, unprocessable
+from qadam.errors import conflict, not_found, unprocessable
 from qadam.web import paginate, read_session, settings_of_app, unit_of_work
 from sqlalchemy.orm import Session
 
-from ..domain import name_key, participant_code
+from .. import commands
+from ..domain import name_key
 from ..domain.orders import OrderStatus, extension_refusal, plan_due_on, plan_overdue
-from ..models import OrderExtension, Participant, ProtectionOrder, participant_number
+from ..models import OrderExtension, Participant, ProtectionOrder
 from ..schemas import (
     CorrectionPlanIn,
     OrderExtensionIn,
@@ -31,9 +32,9 @@ from ..schemas import (
     ParticipantPage,
     ParticipantSearch,
 )
-from ..service import end_order, order_facts, publish_order_issued, working_calendar
+from ..service import end_order, order_facts, working_calendar
 from ..settings import EnrollmentSettings
-from .scoping import known_place_or_422, may_see_participant, require_area, visible_orders
+from .scoping import may_see_participant, visible_orders
 
 blp = Blueprint("participants", __name__, description="Participants and protection orders")
 
@@ -69,42 +70,9 @@ class Participants(MethodView):
     def post(self, data: dict[str, Any]) -> Participant:
         """Register a man referred to a programme; he gets a pseudonymous code. The same person is never registered
         twice: a known PINFL, or the same name (in any script) and birth date, is reported instead."""
-        principal = current_principal()
-        require_area(principal, data["region"], data["district"])
-        checked = set(data.pop("not_a_duplicate_of"))
-        elsewhere_checked = data.pop("not_registered_elsewhere")
-        elsewhere_note = (data.pop("not_registered_elsewhere_note") or "").strip()
-        key = name_key(data["full_name"])
+        year = datetime.now(settings_of_app().zone).year  # the year in Uzbekistan, not in UTC
         with unit_of_work() as s:
-            data.update(known_place_or_422(s, data["region"], data["district"]))
-            if data["pinfl"]:
-                existing = s.execute(sa.select(Participant).where(Participant.pinfl == data["pinfl"])).scalar()
-                if existing and not principal.covers(region=existing.region, district=existing.district):
-                    _refer_elsewhere(principal, [existing], "A man with this PINFL")
-                if existing:
-                    raise conflict(f"A participant with this PINFL is registered already as {existing.code}; "
-                                   "enrol him instead of registering him again.", existing_code=existing.code)
-            same = [p for p in s.execute(sa.select(Participant).where(
-                Participant.name_key == key, Participant.birth_date == data["birth_date"])).scalars()
-                if p.code not in checked and not (p.pinfl and data["pinfl"] and p.pinfl != data["pinfl"])]
-            outside = [p for p in same if not principal.covers(region=p.region, district=p.district)]
-            alike = [p.code for p in same if p not in outside]
-            if outside and not alike:
-                if not elsewhere_checked:
-                    _refer_elsewhere(principal, outside, "A man with the same name and birth date")
-                # checked with the inspectors there: someone else of the same name and birth date (audited)
-                audit.note(lookup="registered_in_another_area", areas=_areas_of(outside),
-                           override="not_registered_elsewhere", note=elsewhere_note)
-            if alike:
-                raise conflict(f"{', '.join(alike)} has the same name and birth date; if this is him, enrol him instead. "
-                               "If it is someone else, send the request again with those codes in `not_a_duplicate_of`.",
-                               possible_duplicates=alike)
-            number = s.execute(participant_number.next_value()).scalar_one()
-            year = datetime.now(settings_of_app().zone).year  # the year in Uzbekistan, not in UTC
-            participant = Participant(**data, name_key=key, code=participant_code(year, number),
-                                      created_by=principal.user_id)
-            s.add(participant)
-        return participant
+            return commands.register_participant(s, principal=current_principal(), person=data, year=year)
 
 
 @blp.route("/participants/<uuid:participant_id>")
@@ -121,29 +89,16 @@ class ParticipantById(MethodView):
             return participant
 
 
-def _areas_of(people: list[Participant]) -> list[dict[str, str]]:
-    return [{"region": r, "district": d} for r, d in sorted({(p.region, p.district) for p in people})]
-
-
 def _registered_elsewhere(s: Session, principal: Principal, match: Any) -> list[dict[str, str]]:
     """Where men matching the lookup are registered outside the caller's area (whom to contact, never who he is);
     a match is written in the audit row of the lookup."""
     found = [p for p in s.execute(sa.select(Participant).where(match, Participant.anonymised_at.is_(None))
                                   .limit(50)).scalars()
              if not principal.covers(region=p.region, district=p.district)]
-    areas = _areas_of(found)
+    areas = commands.areas_of(found)
     if areas:
         audit.note(lookup="registered_in_another_area", areas=areas)
     return areas
-
-
-def _refer_elsewhere(principal: Principal, people: list[Participant], who: str) -> None:
-    """409: he is registered in another area; name the area to contact there, not his code (need to know)."""
-    areas = _areas_of(people)
-    audit.note(lookup="registered_in_another_area", areas=areas)
-    where = "; ".join(f"{a['district']} ({a['region']})" for a in areas)
-    raise conflict(f"{who} is registered in another area: {where}. Contact the prevention inspectors there before "
-                   "registering him; his record stays with them.", registered_in=areas)
 
 
 # -- protection orders ------------------------------------------------------------------------------
@@ -151,7 +106,9 @@ def _today() -> date:
     return datetime.now(settings_of_app().zone).date()
 
 
-def _order_out(s: Session, order: ProtectionOrder) -> dict[str, Any]:
+def order_out(s: Session, order: ProtectionOrder) -> dict[str, Any]:
+    """The order as OrderOut shows it to the caller: where its plan stands, its extensions (a manager: no free
+    text)."""
     calendar = working_calendar(settings_of_app(EnrollmentSettings))
     facts = order_facts(order)
     out: dict[str, Any] = {c.key: getattr(order, c.key) for c in sa.inspect(ProtectionOrder).column_attrs}
@@ -204,7 +161,7 @@ class Orders(MethodView):
                 query = query.where(ProtectionOrder.id.in_(overdue) if args["plan_overdue"]
                                     else ProtectionOrder.id.not_in(overdue))
             page = paginate(s, query, args)
-            page["items"] = [_order_out(s, o) for o in page["items"]]
+            page["items"] = [order_out(s, o) for o in page["items"]]
             return page
 
     @allow(Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
@@ -212,25 +169,8 @@ class Orders(MethodView):
     @blp.response(201, OrderOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record a protection order (himoya orderi) issued to a participant."""
-        principal = current_principal()
-        require_area(principal, data["region"], data["district"])
-        if principal.role == Role.INSPECTOR and data["issued_by"] not in (None, principal.user_id):
-            raise Problem(403, "An inspector records the orders they issued themselves.")
-        data["issued_by"] = data["issued_by"] or principal.user_id
         with unit_of_work() as s:
-            data.update(known_place_or_422(s, data["region"], data["district"]))
-            participant = s.get(Participant, data["participant_id"])
-            if participant is None or not may_see_participant(s, principal, participant):
-                raise unprocessable("No such participant in your area.", {"participant_id": ["No such participant."]})
-            taken = s.execute(sa.select(ProtectionOrder.id).where(ProtectionOrder.number == data["number"])).scalar()
-            if taken:
-                raise conflict(f"Order {data['number']} is recorded already.", existing_order_id=str(taken))
-            order = ProtectionOrder(**data, status=OrderStatus.ACTIVE)
-            order.participant = participant
-            s.add(order)
-            s.flush()
-            publish_order_issued(s, order)
-            return _order_out(s, order)
+            return order_out(s, commands.record_order(s, principal=current_principal(), order=data))
 
 
 @blp.route("/protection-orders/<uuid:order_id>")
@@ -240,7 +180,7 @@ class OrderById(MethodView):
     def get(self, order_id: uuid.UUID) -> dict[str, Any]:
         """One order with its extensions and where its correction plan stands."""
         with read_session() as s:
-            return _order_out(s, _order(s, order_id))
+            return order_out(s, _order(s, order_id))
 
     @allow(Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
     @blp.arguments(OrderStatusIn)
@@ -252,7 +192,7 @@ class OrderById(MethodView):
             if order.status != OrderStatus.ACTIVE:
                 raise conflict(f"The order is {order.status} already.")
             end_order(s, order, data["status"], _today())
-            return _order_out(s, order)
+            return order_out(s, order)
 
 
 @blp.route("/protection-orders/<uuid:order_id>/extensions")
@@ -275,7 +215,7 @@ class OrderExtensions(MethodView):
             order.expires_on = data["new_expiry"]
             order.status = OrderStatus.ACTIVE
             s.flush()
-            return _order_out(s, order)
+            return order_out(s, order)
 
 
 @blp.route("/protection-orders/<uuid:order_id>/correction-plan")
@@ -291,4 +231,4 @@ class CorrectionPlan(MethodView):
                 raise unprocessable("The plan is agreed between the order's issue and today.",
                                     {"agreed_on": [f"From {order.issued_on.isoformat()} to {_today().isoformat()}."]})
             order.plan_agreed_on = data["agreed_on"]
-            return _order_out(s, order)
+            return order_out(s, order)

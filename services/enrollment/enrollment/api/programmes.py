@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 from qadam.auth import Principal, Role, allow, current_principal
 from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.outbox import add_event
@@ -33,6 +33,8 @@ HOLDS_A_PLACE = [s.value for s in IN_PROGRAMME] + [EnrolmentStatus.REFERRED.valu
 
 class ProgrammeFilter(PageArgs):
     include_retired = fields.Boolean(load_default=False, metadata={"description": "Older versions too."})
+    programme_id = fields.List(fields.UUID(), load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "Only these programmes (repeated, at most 100): the names of a page's programmes at once."})
 
 
 def _may_plan_for(principal: Principal, region: str | None) -> None:
@@ -56,6 +58,8 @@ class Programmes(MethodView):
             query = query.where(Programme.retired.is_(False))
         if principal.role != Role.ADMINISTRATOR:
             query = query.where(sa.or_(Programme.region.is_(None), Programme.region == principal.region))
+        if args["programme_id"]:
+            query = query.where(Programme.id.in_(args["programme_id"]))
         with read_session() as s:
             return paginate(s, query, args)
 

@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 
 from .. import accounts
 from ..areas import publish_district
-from ..backend import ServiceError, api
+from ..backend import ServiceError
 from ..catalogs import to_cyrillic
+from ..clients import clients
+from ..forms import DISTRICT_ROLES, REGION_ROLES, USER_FIELDS, ProgrammeForm, UserForm, read
 from ..i18n import LANGUAGE_NAMES
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -43,19 +45,8 @@ log = get_logger(__name__)
 bp = Blueprint("admin", __name__)
 
 PAGE_SIZE = 50
-USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"\+[1-9]\d{7,14}")
-UZ_PHONE = re.compile(r"\+998\d{9}")
-TELEGRAM_CHAT = re.compile(r"-?\d{1,39}")
-HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?")
 AREA_NAME_MAX = 100
 
-# Which part of the area each role works in (DOMAIN.md: inspectors and psychologists in a district, managers in a
-# region); an administrator works nationally.
-DISTRICT_ROLES = frozenset({Role.PSYCHOLOGIST.value, Role.INSPECTOR.value, Role.SUPPORT_WORKER.value})
-REGION_ROLES = frozenset({Role.MANAGER.value, Role.SUPERVISOR.value, Role.AUDITOR.value})
-NATIONAL_ROLES = frozenset({Role.ADMINISTRATOR.value})
 # Whom an unacknowledged alert is escalated to.
 SUPERVISING_ROLES = (Role.SUPERVISOR.value, Role.MANAGER.value)
 # A change of these signs the user out: their next token must carry the new role and area.
@@ -102,8 +93,7 @@ def load_regions(db: Session) -> list[str]:
 
 
 # -- the user form ---------------------------------------------------------------------------------------------
-FORM_FIELDS = ("id", "display_name", "role", "region", "district", "mahalla", "email", "phone", "telegram_chat_id",
-               "language", "supervisor_id", "quiet_start", "quiet_end")
+FORM_FIELDS = USER_FIELDS
 
 
 def _form_of(user: User) -> dict[str, str]:
@@ -122,100 +112,13 @@ def _typed(form: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _time_of(text: str) -> time | None:
-    return time.fromisoformat(text) if text else None
-
-
 def validate_user(db: Session, form: dict[str, str], places: Places, *,
                   user: User | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """(values for accounts.create_user / update_user, errors by field). `user` is the one edited (None: a new one);
-    what they have now is accepted as it is, even where the Area table no longer lists it."""
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    current = _form_of(user) if user is not None else {}
-
-    def kept(key: str) -> bool:
-        return user is not None and form[key] == current.get(key)
-
-    if user is None:
-        if not form["id"]:
-            errors["id"] = _("Give the user name they will sign in with.")
-        elif not USER_ID.fullmatch(form["id"]):
-            errors["id"] = _("Use 2 to 100 lower-case letters, digits, dots, hyphens or underscores, starting with a "
-                             "letter or digit.")
-        elif db.get(User, form["id"]) is not None:
-            errors["id"] = _("The user name %(id)s is taken. Choose another.", id=form["id"])
-        values["id"] = form["id"]
-
-    if not form["display_name"]:
-        errors["display_name"] = _("Give the full name.")
-    elif len(form["display_name"]) > 200:
-        errors["display_name"] = _("Use at most %(n)s characters.", n=200)
-    values["display_name"] = form["display_name"]
-
-    role = form["role"]
-    if role not in accounts.STAFF_ROLES:
-        errors["role"] = _("Choose a role.")
-    values["role"] = role
-
-    region, district, mahalla = form["region"], form["district"], form["mahalla"]
-    if region and not kept("region") and region not in places.regions:
-        errors["region"] = _("Choose a region from the list.")
-    if district and not region:
-        errors["region"] = _("Choose the region of this district.")
-    elif district and not (kept("region") and kept("district")) and not places.has_district(region, district):
-        errors["district"] = _("This district is not in the region chosen. Choose one of its districts, or add it on "
-                               "the Areas page.")
-    if mahalla and not district:
-        errors.setdefault("district", _("Choose the district of this mahalla."))
-    elif mahalla and not (kept("region") and kept("district") and kept("mahalla")) \
-            and not places.has_mahalla(region, district, mahalla):
-        errors["mahalla"] = _("This mahalla is not in the district chosen. Choose one of its mahallas, or add it on "
-                              "the Areas page.")
-    if role in DISTRICT_ROLES:
-        if not region:
-            errors.setdefault("region", _("This role works in a district: choose its region."))
-        if not district:
-            errors.setdefault("district", _("This role works in a district: choose one."))
-    elif role in REGION_ROLES:
-        if not region:
-            errors.setdefault("region", _("This role works in a region: choose one."))
-    elif role in NATIONAL_ROLES and (region or district or mahalla):
-        errors.setdefault("region", _("An administrator works nationally: leave the area empty."))
-    values.update(region=region or None, district=district or None, mahalla=mahalla or None)
-
-    if form["email"] and (len(form["email"]) > 320 or not EMAIL.fullmatch(form["email"])):
-        errors["email"] = _("Write an e-mail address like name@example.uz.")
-    values["email"] = form["email"] or None
-    if form["phone"] and (not PHONE.fullmatch(form["phone"])
-                          or (form["phone"].startswith("+998") and not UZ_PHONE.fullmatch(form["phone"]))):
-        errors["phone"] = _("Write the number in international form, like +998901234567.")
-    values["phone"] = form["phone"] or None
-    if form["telegram_chat_id"] and not TELEGRAM_CHAT.fullmatch(form["telegram_chat_id"]):
-        errors["telegram_chat_id"] = _("A Telegram chat id is a number, like 123456789.")
-    values["telegram_chat_id"] = form["telegram_chat_id"] or None
-    if form["language"] not in LANGUAGES:
-        errors["language"] = _("Choose a language.")
-    values["language"] = form["language"]
-
-    supervisor_id = form["supervisor_id"]
-    if supervisor_id and not kept("supervisor_id"):
-        if user is not None and supervisor_id == user.id:
-            errors["supervisor_id"] = _("A user cannot be their own supervisor.")
-        elif supervisor_id not in {s.id for s in _supervisors(db)}:
-            errors["supervisor_id"] = _("Choose an active supervisor or programme manager.")
-    values["supervisor_id"] = supervisor_id or None
-
-    for key in ("quiet_start", "quiet_end"):
-        if form[key] and not HH_MM.fullmatch(form[key]):
-            errors[key] = _("Write a time like 22:00.")
-    if "quiet_start" not in errors and "quiet_end" not in errors:
-        if bool(form["quiet_start"]) != bool(form["quiet_end"]):
-            errors["quiet_end" if form["quiet_start"] else "quiet_start"] = _(
-                "Give both the start and the end of the quiet hours, or neither.")
-        else:
-            values["quiet_start"], values["quiet_end"] = _time_of(form["quiet_start"]), _time_of(form["quiet_end"])
-    return values, errors
+    """(values for accounts.create_user / update_user, errors by field), by forms.UserForm. `user` is the one edited
+    (None: a new one); what they have now is accepted as it is, even where the Area table no longer lists it."""
+    return read(UserForm(places=places, current=_form_of(user) if user is not None else None,
+                         id_taken=lambda user_id: db.get(User, user_id) is not None,
+                         supervisor_ids={s.id for s in _supervisors(db)}), form)
 
 
 def _supervisors(db: Session) -> list[User]:
@@ -571,10 +474,7 @@ def programmes() -> Any:
         regions = load_regions(db)
     if request.method == "POST":
         form["name"] = " ".join(form["name"].split())
-        if not form["name"]:
-            errors["name"] = _("Give the programme a name.")
-        if form["template"] not in TEMPLATE_NAMES:
-            errors["template"] = _("Choose the template to start from.")
+        _values, errors = read(ProgrammeForm(), request.form)
         if form["region"] and form["region"] not in regions:
             errors["region"] = _("Choose a region from the list, or none for a national programme.")
         if not errors:
@@ -582,8 +482,8 @@ def programmes() -> Any:
         if not errors:
             flash(_("Programme %(name)s is defined.", name=form["name"]), "success")
             return redirect(url_for("admin.programmes"))
-    versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in api().all_pages("enrollment", "/programmes", include_retired="true"):
+    versions: dict[str, list[Any]] = defaultdict(list)
+    for item in clients.enrollment.all_programmes(include_retired=True):
         versions[item["lineage_id"]].append(item)
     listed: list[dict[str, Any]] = [{"current": max(v, key=lambda p: p["version"]),
                                      "versions": sorted(v, key=lambda p: p["version"])} for v in versions.values()]
@@ -598,8 +498,8 @@ def _define_programme(form: dict[str, str]) -> dict[str, str]:
     """POST it to enrollment; its refusals as errors by field of this form."""
     key = form_key("idempotency_key")
     try:
-        api().post("enrollment", "/programmes", {"name": form["name"], "template": form["template"],
-                                                 "region": form["region"] or None}, idempotency_key=key)
+        clients.enrollment.define_programme(body={"name": form["name"], "template": form["template"],
+                                                  "region": form["region"] or None}, idempotency_key=key)
     except ServiceError as error:
         if error.status == 409:
             return {"name": _("A programme named %(name)s exists already. To change it, make a new version.",
@@ -662,7 +562,7 @@ def audit_log() -> Any:
             with sessions()() as db:
                 body = search_page(db, query)
         else:
-            body = api().get(filters["source"], "/audit", **{
+            body = getattr(clients, filters["source"]).audit(**{
                 k: v.isoformat() if isinstance(v, datetime) else v for k, v in query.items()})
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
     if up_to_id is None and body["items"] and page == 1:
@@ -688,7 +588,7 @@ def unassigned() -> Any:
     directory or in the man's district or region. Notify tries each again; a supervisor added or set here is found
     at the next try."""
     page = page_number(request.args, 1_000_000)
-    body = api().get("notify", "/escalations/unassigned", page=page, page_size=UNASSIGNED_PAGE_SIZE)
+    body = clients.notify.unassigned_escalations(page=page, page_size=UNASSIGNED_PAGE_SIZE)
     return render_template(
         "admin/unassigned.html", items=body["items"], total=body["total"], page=page,
         pages=max(1, math.ceil(body["total"] / body["page_size"])), role_names=ROLE_NAMES,

@@ -8,13 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from qadam.auth import Role, allow
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
-from ..backend import ServiceError, api
+from ..backend import ServiceError
+from ..clients import clients
+from ..forms import IncidentForm, ReferralForm, SupportWorkerForm, read
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -30,6 +33,7 @@ PAGE_SIZE = 25
 WAITING_SHOWN = 200  # unacknowledged alerts listed at once: more than that is a case for the supervisor anyway
 ORDER_WINDOWS = (7, 14, 30)  # days; 7 is the default warning of an order about to expire (DOMAIN.md)
 IN_PROGRAMME = ("referred", "assessed", "active", "suspended")
+ORDERS_AT_ONCE = 100  # enrollment answers for at most 100 orders' enrolments in one request
 
 LEVEL_NAMES = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 ENROLMENT_STATUSES = {
@@ -74,13 +78,6 @@ STATUS_REASONS = {
 REFERRAL_SOURCES = {"protection_order": _l("Protection order"), "court": _l("Court"),
                     "inspector_initiative": _l("Inspector's initiative"), "self_referral": _l("He came himself")}
 
-# The referral form's fields, by the name each service gives them in its errors.
-ORDER_FIELDS = {"number": "order_number", "issued_on": "order_issued_on", "expires_on": "order_expires_on",
-                "conditions": "order_conditions", "region": "district", "district": "district"}
-PARTICIPANT_FIELDS = {"region": "district"}
-ENROLMENT_FIELDS = {"cohort_id": "placement", "psychologist_id": "placement"}
-
-
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     role = g.user.role if g.get("user") is not None else None
@@ -101,18 +98,18 @@ def alerts() -> Any:
     """The inbox: every alert still waiting on the user first, the most serious on top; then the ones answered."""
     only_waiting = request.args.get("unacknowledged") == "true"
     page = page_number(request.args)
-    waiting = api().all_pages("notify", "/notifications", limit=WAITING_SHOWN, unacknowledged="true")
-    answered: list[dict[str, Any]] = []
+    waiting = clients.notify.all_notifications(limit=WAITING_SHOWN, unacknowledged=True)
+    answered: list[Any] = []
     more = False
     if not only_waiting:
-        body = api().get("notify", "/notifications", page=page, page_size=PAGE_SIZE)
+        body = clients.notify.notifications(page=page, page_size=PAGE_SIZE)
         answered = [n for n in body["items"] if n.get("acknowledged_at")]
         more = page * PAGE_SIZE < body["total"]
     return render_template("inspector/alerts.html", waiting=most_urgent_first(waiting), answered=answered,
                            only_waiting=only_waiting, page=page, more=more, here=_here())
 
 
-def most_urgent_first(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def most_urgent_first(notifications: list[Any]) -> list[Any]:
     """By level (critical first), then newest first."""
     newest = sorted(notifications, key=lambda n: n.get("created_at") or "", reverse=True)
     return sorted(newest, key=lambda n: -(level_rank(n["level"]) if n.get("level") in FLAG_LEVELS else -1))
@@ -121,15 +118,15 @@ def most_urgent_first(notifications: list[dict[str, Any]]) -> list[dict[str, Any
 @bp.get("/alerts/<uuid:notification_id>")
 @allow(*ALERT_READERS)
 def alert(notification_id: uuid.UUID) -> Any:
-    notification = api().get("notify", f"/notifications/{notification_id}")
+    notification = clients.notify.notification(notification_id=notification_id)
     return render_template("inspector/alert.html", n=notification, here=_here())
 
 
 @bp.post("/alerts/<uuid:notification_id>/acknowledge")
 @allow(*ALERT_READERS)
 def acknowledge(notification_id: uuid.UUID) -> Any:
-    done = api().post("notify", f"/notifications/{notification_id}/acknowledge",
-                      idempotency_key=_step_key(_idem(), "acknowledge", str(notification_id)))
+    done = clients.notify.acknowledge(notification_id=notification_id,
+                                      idempotency_key=_step_key(_idem(), "acknowledge", str(notification_id)))
     flash(_("Alert about %(code)s acknowledged.", code=done.get("participant_code", "")), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("inspector.alerts"))
 
@@ -148,12 +145,13 @@ def participants() -> Any:
         rows, total = _cases_of_flags(page, code)
         cohorts: dict[str, str] = {}
     else:
-        body = api().get("enrollment", "/enrolments", page=page, page_size=PAGE_SIZE, code=code or None,
-                         status=_statuses(status), inspector_id=g.user.id if mine else None)
-        rows, total = body["items"], body["total"]
-        cohorts = {c["id"]: c["name"] for c in api().all_pages("enrollment", "/cohorts", limit=500)}
+        body = clients.enrollment.enrolments(page=page, page_size=PAGE_SIZE, code=code or None,
+                                             status=_statuses(status), inspector_id=g.user.id if mine else None)
+        rows, total = [dict(row) for row in body["items"]], body["total"]
+        cohorts = {c["id"]: c["name"] for c in clients.enrollment.all_cohorts(limit=500)}
+    levels = _levels_or_none([row["id"] for row in rows])  # the whole page's in one request
     for row in rows:
-        row["risk"] = _risk_or_none(row["id"])
+        row["risk"] = levels.get(row["id"])
     return render_template("inspector/participants.html", rows=rows, total=total, page=page,
                            more=page * PAGE_SIZE < total, status=status, code=code, mine=mine, cohorts=cohorts,
                            status_options=_status_options())
@@ -173,22 +171,25 @@ def _status_options() -> list[tuple[str, Any]]:
 def _cases_of_flags(page: int, code: str) -> tuple[list[dict[str, Any]], int]:
     """The enrolments a support worker may see, as risk knows them: one row per man with a flag."""
     seen: dict[str, dict[str, Any]] = {}
-    for flag in api().all_pages("risk", "/flags", limit=1000):
+    for flag in clients.risk.all_flags(limit=1000):
         if flag["enrolment_id"] not in seen and (not code or flag["participant_code"] == code):
             seen[flag["enrolment_id"]] = {"id": flag["enrolment_id"], "participant_code": flag["participant_code"]}
     cases = list(seen.values())
     return cases[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(cases)
 
 
-def _risk_or_none(enrolment_id: str) -> dict[str, Any] | None:
-    """His risk explanation; None while risk has not yet heard of an enrolment enrollment has just made."""
+def _levels_or_none(enrolment_ids: list[str]) -> dict[str, Any]:
+    """{enrolment id: his level today} of a page of men, asked in one request; a man risk has not yet heard of
+    (enrollment has just made his enrolment) is absent, and so is everyone while risk is away: shown as unknown."""
+    if not enrolment_ids:
+        return {}
     try:
-        explanation: dict[str, Any] = api().get("risk", f"/enrolments/{enrolment_id}/risk", lang=current_language())
+        found = clients.risk.levels(enrolment_id=enrolment_ids)
     except ServiceError as error:
-        if error.status == 404 or error.status >= 500:  # not heard of yet, or risk away: the level shows as unknown
-            return None
+        if error.status >= 500:
+            return {}
         raise
-    return explanation
+    return {str(level["enrolment_id"]): level for level in found["items"]}
 
 
 @bp.get("/participants/<uuid:enrolment_id>")
@@ -198,23 +199,22 @@ def participant(enrolment_id: uuid.UUID) -> Any:
     behind it, open flags, attendance, protection order and incidents."""
     enrolment = person = order = cohort = None
     if g.user.role != Role.SUPPORT_WORKER:
-        enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
-        cohort = api().get("enrollment", f"/cohorts/{enrolment['cohort_id']}")
+        enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
+        cohort = clients.enrollment.cohort(cohort_id=enrolment["cohort_id"])
         if g.user.role == Role.INSPECTOR:  # personal data: need to know (the inspector of his area)
-            person = api().get("enrollment", f"/participants/{enrolment['participant_id']}")
-        if enrolment.get("protection_order_id"):
-            order = api().get("enrollment", f"/protection-orders/{enrolment['protection_order_id']}")
+            person = clients.enrollment.participant(participant_id=enrolment["participant_id"])
+        if order_id := enrolment.get("protection_order_id"):
+            order = clients.enrollment.protection_order(order_id=order_id)
     try:
-        explanation = api().get("risk", f"/enrolments/{enrolment_id}/risk", lang=current_language())
-        flags = api().all_pages("risk", "/flags", limit=200, enrolment_id=str(enrolment_id))
-        incidents = api().all_pages("risk", f"/enrolments/{enrolment_id}/incidents", limit=200)
+        explanation = clients.risk.explanation(enrolment_id=enrolment_id, lang=current_language())
+        flags = clients.risk.all_flags(limit=200, enrolment_id=enrolment_id)
+        incidents = clients.risk.all_incidents(enrolment_id=enrolment_id, limit=200)
     except ServiceError as error:
         if error.status != 404 or enrolment is None:
             raise  # not hers to see
-        explanation, flags, incidents = None, [], []  # just referred: risk has not heard of him yet
+        explanation, flags, incidents = None, [], []  # type: ignore[assignment]  # just referred: risk has not heard of him yet
     staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"],
-                         *([enrolment["victim_support_worker_id"]] if enrolment.get("victim_support_worker_id") else [])]
-                        if enrolment else [])
+                         *[w for w in [enrolment.get("victim_support_worker_id")] if w]] if enrolment else [])
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
@@ -227,14 +227,15 @@ def participant(enrolment_id: uuid.UUID) -> Any:
 def support_worker(enrolment_id: uuid.UUID) -> Any:
     """Link, change or remove the Inson centre's worker who supports the woman: she is told of what bears on her
     safety from then on. Enrollment checks she is an active support worker of his region and records who changed it."""
-    enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
-    cohort = api().get("enrollment", f"/cohorts/{enrolment['cohort_id']}")
+    enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
+    cohort = clients.enrollment.cohort(cohort_id=enrolment["cohort_id"])
     chosen, errors = enrolment.get("victim_support_worker_id") or "", {}
     if request.method == "POST":
-        chosen = (request.form.get("victim_support_worker_id") or "").strip()
+        values, _none = read(SupportWorkerForm(), request.form)
+        chosen = values["victim_support_worker_id"] or ""
         try:
-            api().put("enrollment", f"/enrolments/{enrolment_id}/victim-support-worker",
-                      {"victim_support_worker_id": chosen or None})
+            clients.enrollment.set_victim_support_worker(enrolment_id=enrolment_id, body={
+                "victim_support_worker_id": chosen or None})
         except ServiceError as error:
             if error.status != 422:
                 raise
@@ -253,16 +254,15 @@ def support_worker(enrolment_id: uuid.UUID) -> Any:
 @allow(*REPORTERS)
 def incident(enrolment_id: uuid.UUID) -> Any:
     """Report an incident; the flags it raises are shown on his page."""
-    enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
+    enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
     form = {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = {k: (request.form.get(k) or "").strip() for k in form}
-        body = {"kind": form["kind"], "occurred_on": form["occurred_on"], "severity": form["severity"],
-                "details": form["details"] or None}
+        body, _none = read(IncidentForm(), request.form)  # risk says what is wrong with it, beside the field
         try:
-            answer = api().post("risk", f"/enrolments/{enrolment_id}/incidents", body,
-                                idempotency_key=_step_key(_idem(), "incident", body))
+            answer = clients.risk.report_incident(enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
+                                                  idempotency_key=_step_key(_idem(), "incident", body))
         except ServiceError as error:
             if error.status != 422:
                 raise
@@ -291,27 +291,24 @@ def orders() -> Any:
         within = ORDER_WINDOWS[0]
     if within not in ORDER_WINDOWS:
         within = ORDER_WINDOWS[0]
-    expiring = api().get("enrollment", "/protection-orders", expiring_within_days=within, page_size=100)
-    overdue = api().get("enrollment", "/protection-orders", plan_overdue="true", page_size=100)
+    expiring = clients.enrollment.protection_orders(expiring_within_days=within, page_size=100)
+    overdue = clients.enrollment.protection_orders(plan_overdue=True, page_size=100)
     enrolments = _enrolments_of_orders(expiring["items"] + overdue["items"])
     window_options = [(days, _("%(n)s days", n=days)) for days in ORDER_WINDOWS]
     return render_template("inspector/orders.html", within=within, window_options=window_options, expiring=expiring,
                            overdue=overdue, enrolments=enrolments)
 
 
-def _enrolments_of_orders(orders: list[dict[str, Any]]) -> dict[str, str]:
-    """{order id: the enrolment it is answered by}, looked up by the man's code (an order knows the man, not his
-    enrolment; these lists are short: the orders of one area ending within a month)."""
+def _enrolments_of_orders(orders: list[Any]) -> dict[str, str]:
+    """{order id: the enrolment it is answered by} (an order knows the man, not his enrolment), asked for the
+    orders of the page at once: one request per hundred orders, never one per order."""
     found: dict[str, str] = {}
-    asked: set[str] = set()
-    for order in orders:
-        code = order.get("participant_code")
-        if not code or code in asked:
-            continue
-        asked.add(code)
-        for enrolment in api().get("enrollment", "/enrolments", code=code, page_size=20)["items"]:
+    ids = list(dict.fromkeys(str(order["id"]) for order in orders))
+    for start in range(0, len(ids), ORDERS_AT_ONCE):
+        for enrolment in clients.enrollment.all_enrolments(protection_order_id=ids[start:start + ORDERS_AT_ONCE],
+                                                           limit=1000):
             if enrolment.get("protection_order_id"):
-                found.setdefault(enrolment["protection_order_id"], enrolment["id"])
+                found.setdefault(str(enrolment["protection_order_id"]), str(enrolment["id"]))
     return found
 
 
@@ -324,128 +321,105 @@ REFER_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language
 @bp.route("/refer", methods=["GET", "POST"])
 @allow(Role.INSPECTOR)  # enrollment lets inspectors register men and refer them as their own, not supervisors
 def refer() -> Any:
-    """One form for a new man: his person record, his protection order and his place in a cohort."""
+    """One form for a new man: his person record, his protection order and his place in a cohort, sent to
+    enrollment as one referral (made together or not at all)."""
     form = {name: "" for name in REFER_FIELDS}
     form.update(preferred_language=DEFAULT_LANGUAGE, district=g.user.district or "",
                 mahalla=g.user.mahalla or "")
     if request.method == "GET":
         return _refer_page(form, {}, None, 200)
     form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
-    errors = _missing(form)
+    values, errors = read(ReferralForm(), request.form)
     if errors:
         return _refer_page(form, errors, None, 422, elsewhere=bool(form["not_registered_elsewhere"]))
-    idem = _idem()
+    body = referral_body(values, region=g.user.region, inspector_id=g.user.id)
     try:
-        person, known = _register(form, idem)
-        order = _post("enrollment", "/protection-orders", {
-            "number": form["order_number"], "participant_id": person["id"], "region": g.user.region,
-            "district": form["district"], "issued_on": form["order_issued_on"],
-            "expires_on": form["order_expires_on"],
-            "conditions": [c.strip() for c in form["order_conditions"].splitlines() if c.strip()],
-        }, idem, "order", ORDER_FIELDS)
-        cohort_id, _sep, psychologist_id = form["placement"].partition("|")
-        enrolment = _post("enrollment", "/enrolments", {
-            "participant_id": person["id"], "cohort_id": cohort_id, "referral_source": "protection_order",
-            "protection_order_id": order["id"], "inspector_id": g.user.id, "psychologist_id": psychologist_id,
-        }, idem, "enrolment", ENROLMENT_FIELDS)
-    except FormErrors as refused:
+        made = clients.enrollment.refer(body=body, idempotency_key=_step_key(_idem(), "referral", body))
+    except ServiceError as error:
+        refused = referral_refusal(error, pinfl_given=bool(values["pinfl"]))
         return _refer_page(form, refused.errors, refused.problem, refused.status,
                            elsewhere=refused.elsewhere or bool(form["not_registered_elsewhere"]))
-    if known:
-        flash(_("He was registered already, as %(code)s: his existing record is used.", code=person["code"]), "warning")
-    flash(_("%(code)s is referred to the programme.", code=person["code"]), "success")
-    return redirect(url_for("inspector.participant", enrolment_id=enrolment["id"]))
+    code = made["participant"]["code"]
+    if made["registered_already"]:
+        flash(_("He was registered already, as %(code)s: his existing record is used.", code=code), "warning")
+    flash(_("%(code)s is referred to the programme.", code=code), "success")
+    return redirect(url_for("inspector.participant", enrolment_id=made["enrolment"]["id"]))
 
 
-class FormErrors(Exception):
-    """A service refused part of the referral: what to show next to which field, or above the form."""
-
-    def __init__(self, status: int, errors: dict[str, str], problem: str | None = None, *,
-                 elsewhere: bool = False) -> None:
-        super().__init__(status)
-        self.status, self.errors, self.problem = status, errors, problem
-        self.elsewhere = elsewhere  # a man of the same name and birth date is registered in another area
-
-
-def _post(service: str, path: str, body: dict[str, Any], idem: str, step: str, fields: dict[str, str]) -> Any:
-    try:
-        return api().post(service, path, body, idempotency_key=_step_key(idem, step, body))
-    except ServiceError as error:
-        if error.status == 422:
-            errors = _on_form_fields(error.field_errors(), fields)
-            raise FormErrors(422, errors, None if errors else (error.detail or error.title)) from None
-        if error.status == 409:
-            if step == "order":
-                raise FormErrors(409, {"order_number": _("This order number is recorded already.")}) from None
-            raise FormErrors(409, {}, error.detail or _("This cannot be done in the record's present state.")) \
-                from None
-        raise
+def referral_body(values: dict[str, Any], *, region: str | None, inspector_id: str) -> Any:
+    """The referral enrollment is sent, from the form's values: the man, his order, his place."""
+    person: dict[str, Any] = {
+        "full_name": values["full_name"], "birth_date": values["birth_date"], "pinfl": values["pinfl"],
+        "phone": values["phone"], "preferred_language": values["preferred_language"] or DEFAULT_LANGUAGE,
+        "region": region, "district": values["district"], "mahalla": values["mahalla"]}
+    if values["not_registered_elsewhere"]:  # the inspector asked there: their man is someone else (audited)
+        person |= {"not_registered_elsewhere": True,
+                   "not_registered_elsewhere_note": values["not_registered_elsewhere_note"]}
+    return {
+        "participant": person,
+        "order": {"number": values["order_number"], "region": region, "district": values["district"],
+                  "issued_on": values["order_issued_on"], "expires_on": values["order_expires_on"],
+                  "conditions": values["conditions"]},
+        "enrolment": {"cohort_id": values["cohort_id"], "psychologist_id": values["psychologist_id"],
+                      "inspector_id": inspector_id},
+    }
 
 
-def _on_form_fields(service_errors: dict[str, str], fields: dict[str, str]) -> dict[str, str]:
-    """A service's field errors keyed by this form's field names (`conditions.0` is the conditions box)."""
+@dataclass
+class Refusal:
+    """Enrollment refused the referral: what to show next to which field, or above the form."""
+
+    status: int
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+    elsewhere: bool = False  # a man of the same name and birth date is registered in another area
+
+
+def referral_refusal(error: ServiceError, *, pinfl_given: bool) -> Refusal:
+    """Enrollment's refusal, on the form: its field errors beside this form's fields (`order.conditions.0` is the
+    conditions box), an order number recorded already beside the number, a man registered in another area as
+    whom to ask there (and, without a PINFL, the offer to say he is someone else); anything else above the form."""
+    step = error.extensions.get("step")
+    if error.status == 422:
+        errors = _on_form_fields(error.field_errors())
+        return Refusal(422, errors, None if errors else (error.detail or error.title))
+    if error.status != 409:
+        raise error
+    if step == "order":
+        return Refusal(409, {"order_number": _("This order number is recorded already.")})
+    elsewhere = error.extensions.get("registered_in") or []
+    if step == "participant" and elsewhere:
+        # registered in another area: whom to contact there, never his record (enrollment says where)
+        where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
+        return Refusal(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention inspectors "
+                                  "there before referring him; his record stays with them.", areas=where),
+                       elsewhere=not pinfl_given)
+    return Refusal(409, {}, error.detail or _("This cannot be done in the record's present state."))
+
+
+# The referral's parts and fields, as enrollment names them in its errors, and the form field each is shown beside.
+REFERRAL_FIELDS = {
+    "participant": {"region": "district"},
+    "order": {"number": "order_number", "issued_on": "order_issued_on", "expires_on": "order_expires_on",
+              "conditions": "order_conditions", "region": "district", "district": "district"},
+    "enrolment": {"cohort_id": "placement", "psychologist_id": "placement", "inspector_id": "placement"},
+}
+
+
+def _on_form_fields(service_errors: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, message in service_errors.items():
-        top = name.split(".")[0]
-        target = fields.get(top, top)
+        part, _dot, rest = name.partition(".")
+        top = rest.split(".")[0]
+        target = REFERRAL_FIELDS.get(part, {}).get(top, top)
         if target in REFER_FIELDS:
             out[target] = f"{out[target]} {message}" if target in out else message
     return out
 
 
-def _register(form: dict[str, str], idem: str) -> tuple[dict[str, Any], bool]:
-    """(his participant record, whether he was registered already)."""
-    body = {"full_name": form["full_name"], "birth_date": form["birth_date"], "pinfl": form["pinfl"] or None,
-            "phone": form["phone"] or None, "preferred_language": form["preferred_language"],
-            "region": g.user.region, "district": form["district"], "mahalla": form["mahalla"] or None}
-    if form["not_registered_elsewhere"]:  # the inspector asked there: their man is someone else (audited)
-        body |= {"not_registered_elsewhere": True, "not_registered_elsewhere_note": form["not_registered_elsewhere_note"]}
-    try:
-        return _post("enrollment", "/participants", body, idem, "participant", PARTICIPANT_FIELDS), False
-    except FormErrors as refused:
-        if refused.status != 409:
-            raise
-        existing, elsewhere = _already_registered(form)
-        if existing is None and elsewhere:
-            # registered in another area: whom to contact there, never his record (enrollment says where)
-            where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
-            raise FormErrors(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention "
-                                        "inspectors there before referring him; his record stays with them.",
-                                        areas=where), elsewhere=not form["pinfl"]) from None
-        if existing is None:
-            raise FormErrors(409, {}, refused.problem) from None
-        return existing, True
-
-
-def _already_registered(form: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    """The man enrollment says is registered already: the same PINFL, or the same name and birth date; and the
-    areas where a man of that PINFL or name is registered outside this inspector's own. (Its answer names his
-    code, but the portal's client keeps only the problem's detail: found again by searching.)"""
-    if form["pinfl"]:
-        answer = api().get("enrollment", "/participants", q=form["pinfl"], page_size=5)
-        same = [p for p in answer["items"] if p.get("pinfl") == form["pinfl"]]
-    else:
-        answer = api().get("enrollment", "/participants", q=form["full_name"], page_size=50)
-        same = [p for p in answer["items"] if p.get("birth_date") == form["birth_date"]]
-    return (same[0] if len(same) == 1 else None), list(answer.get("elsewhere") or [])
-
-
-def _missing(form: dict[str, str]) -> dict[str, str]:
-    """What the form cannot go without, all said at once (the services then check the rest)."""
-    required = {"full_name": _l("Enter his full name."), "birth_date": _l("Enter his birth date."),
-                "district": _l("Enter his district."), "order_number": _l("Enter the order's number."),
-                "order_issued_on": _l("Enter the day the order was issued."),
-                "order_expires_on": _l("Enter the day the order expires."),
-                "placement": _l("Choose the cohort and psychologist.")}
-    if form["not_registered_elsewhere"]:
-        required["not_registered_elsewhere_note"] = _l("Say whom you asked in the other area and what showed that "
-                                                       "their man is someone else.")
-    return {name: str(message) for name, message in required.items() if not form[name]}
-
-
 def _placements() -> list[tuple[str, str]]:
     """(cohort id|psychologist id, words) for every facilitator of every cohort of the area that takes men in."""
-    cohorts = [c for c in api().all_pages("enrollment", "/cohorts", limit=500)
+    cohorts = [c for c in clients.enrollment.all_cohorts(limit=500)
                if c.get("status") in ("forming", "running")]
     names = staff_names(sorted({f for c in cohorts for f in c.get("facilitator_ids") or []}))
     out = []

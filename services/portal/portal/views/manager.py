@@ -8,6 +8,7 @@ signed-in user's token, so each service decides what the user may see and has al
 from __future__ import annotations
 
 import io
+import keyword
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,8 +24,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam.auth import Role, allow
 
-from ..backend import ServiceError, api
+from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
+from ..clients import clients
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import number_filter, percent_filter
@@ -154,9 +156,19 @@ def dashboard_requests(period: Period, *, is_admin: bool) -> list[tuple[str, str
     return asked
 
 
+def as_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A query as a client method's keyword arguments (the query's `from` is the argument `from_`)."""
+    return {f"{k}_" if keyword.iskeyword(k) else k: v for k, v in params.items()}
+
+
 def _ask(service: str, path: str, params: dict[str, Any]) -> Answer:
+    """One of `dashboard_requests`, through its service's client."""
+    operations: dict[tuple[str, str], Callable[..., Any]] = {
+        ("enrollment", "/reports/completion"): clients.enrollment.completion_report,
+        ("notify", "/figures"): clients.notify.figures}
+    operation = operations[(service, path)]
     try:
-        answer: dict[str, Any] = api().get(service, path, **params)
+        answer: dict[str, Any] = operation(**as_arguments(params))
     except ServiceError as error:
         return error
     return answer
@@ -331,7 +343,7 @@ def export(fmt: str) -> Any:
     if errors:
         return _render(period, errors)
     try:
-        answer = api().request("GET", "enrollment", "/reports/completion", params=period.completion_params(fmt))
+        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)))
     except ServiceError as error:
         if error.status != 422:
             raise

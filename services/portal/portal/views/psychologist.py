@@ -19,7 +19,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from qadam.auth import Role, allow
 from werkzeug.datastructures import MultiDict
 
-from ..backend import ServiceError, api
+from ..backend import ServiceError
+from ..clients import clients
+from ..forms import AmendmentForm, CallOutcomeForm, MarkForm, NoteForm, read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..websession import settings_now
@@ -121,7 +123,7 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _with_times(sessions: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def _with_times(sessions: Iterable[Any], now: datetime) -> list[dict[str, Any]]:
     """Sessions with their start as a datetime (`at`), local day (`day`) and whether they are due for recording:
     started, and still without attendance."""
     out = []
@@ -135,23 +137,32 @@ def _with_times(sessions: Iterable[dict[str, Any]], now: datetime) -> list[dict[
 
 
 def _my_cohorts() -> list[dict[str, Any]]:
-    cohorts = api().all_pages("enrollment", "/cohorts")
+    cohorts: list[Any] = clients.enrollment.all_cohorts()
     return sorted(cohorts, key=lambda c: (COHORT_ORDER.get(c["status"], 9), c["name"]))
 
 
 def _programme_names(cohorts: Iterable[dict[str, Any]]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for programme_id in {c["programme_id"] for c in cohorts}:
-        names[programme_id] = api().get("enrollment", f"/programmes/{programme_id}")["name"]
-    return names
+    """{programme id: its name} of the cohorts' programmes, asked for at once."""
+    ids = sorted({str(c["programme_id"]) for c in cohorts})
+    if not ids:
+        return {}
+    found = clients.enrollment.all_programmes(programme_id=ids, include_retired=True, limit=len(ids))
+    return {str(p["id"]): p["name"] for p in found}
 
 
 def _cohort_sessions(cohort_id: str, now: datetime) -> list[dict[str, Any]]:
-    return _with_times(api().all_pages("sessions", f"/cohorts/{cohort_id}/sessions"), now)
+    return _with_times(clients.sessions.all_cohort_sessions(cohort_id=cohort_id), now)
+
+
+def _sessions_of(cohort_ids: list[str], now: datetime) -> list[dict[str, Any]]:
+    """The sessions of several cohorts, asked for at once (at most 100 cohorts: a psychologist runs a few)."""
+    if not cohort_ids:
+        return []
+    return _with_times(clients.sessions.all_sessions(cohort_id=cohort_ids[:100], limit=5000), now)
 
 
 def _enrolments(cohort_id: str) -> list[dict[str, Any]]:
-    enrolments = api().all_pages("enrollment", "/enrolments", cohort_id=cohort_id)
+    enrolments: list[Any] = clients.enrollment.all_enrolments(cohort_id=cohort_id)
     return sorted(enrolments, key=lambda e: e["participant_code"])
 
 
@@ -163,8 +174,8 @@ def _taking_part(session: Mapping[str, Any], enrolments: Iterable[dict[str, Any]
 
 
 def _session_and_cohort(session_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any]]:
-    session = _with_times([api().get("sessions", f"/sessions/{session_id}")], _now())[0]
-    cohort = api().get("enrollment", f"/cohorts/{session['cohort_id']}")
+    session = _with_times([clients.sessions.session(session_id=session_id)], _now())[0]
+    cohort: Any = clients.enrollment.cohort(cohort_id=session["cohort_id"])
     return session, cohort
 
 
@@ -185,15 +196,13 @@ def today() -> Any:
     unrecorded from earlier days, and my cohorts in brief."""
     now = _now()
     calls = [c | {"due": _when(c["due_at"]), "session": _when(c["session_at"])}
-             for c in api().all_pages("sessions", "/calls")]  # due and overdue, the most urgent first
+             for c in clients.sessions.all_calls()]  # due and overdue, the most urgent first
     day = now.date()
     cohorts = _my_cohorts()
     current = [c for c in cohorts if c["status"] in ("forming", "running")]
-    sessions: list[dict[str, Any]] = []
-    for c in current:  # a psychologist runs a few groups: one request each
-        sessions.extend(_cohort_sessions(c["id"], now))
+    sessions = _sessions_of([c["id"] for c in current], now)
     todays = sorted((s for s in sessions if s["day"] == day), key=lambda s: s["at"])
-    unrecorded = _with_times(api().all_pages("sessions", "/sessions", unrecorded=True), now)
+    unrecorded = _with_times(clients.sessions.all_sessions(unrecorded=True), now)
     earlier = sorted((s for s in unrecorded if s["day"] < day), key=lambda s: s["at"])
     return render_template("psychologist/today.html", day=day, todays=todays, earlier=earlier, cohorts=current,
                            cohort_by_id={c["id"]: c for c in cohorts}, next_session=_next_by_cohort(sessions, now),
@@ -204,14 +213,14 @@ def today() -> Any:
 @allow(Role.PSYCHOLOGIST)
 def call_outcome(call_id: uuid.UUID) -> Any:
     """Record how the call after his absence went, from the Today page; back to it with the answer."""
-    outcome = request.form.get("outcome") or ""
-    if outcome not in CALL_OUTCOME_NAMES:
-        flash(_("Choose how the call went: reached him, no answer, number not working, or he would not talk."),
-              "error")
+    values, errors = read(CallOutcomeForm(), request.form)
+    if errors:
+        flash(errors["outcome"], "error")
         return redirect(url_for("psychologist.today"))
+    outcome = values["outcome"]
     try:
-        call = api().post("sessions", f"/calls/{call_id}/outcome", {"outcome": outcome},
-                          idempotency_key=request.form.get("idem") or None)
+        call = clients.sessions.record_call_outcome(call_id=call_id, body={"outcome": outcome},
+                                                    idempotency_key=values["idem"])
     except ServiceError as error:
         if error.status != 409:
             raise
@@ -228,7 +237,7 @@ def cohorts() -> Any:
     """My cohorts, with their programme, area, status, how many take part and the next session."""
     now = _now()
     found = _my_cohorts()
-    upcoming = _with_times(api().all_pages("sessions", "/sessions", upcoming=True, limit=500), now)
+    upcoming = _with_times(clients.sessions.all_sessions(upcoming=True, limit=500), now)
     return render_template("psychologist/cohorts.html", cohorts=found, programmes=_programme_names(found),
                            next_session=_next_by_cohort(upcoming, now))
 
@@ -238,7 +247,7 @@ def cohorts() -> Any:
 def cohort(cohort_id: uuid.UUID) -> Any:
     """One cohort: its participants with their attendance so far, and its sessions in programme order."""
     now = _now()
-    found = api().get("enrollment", f"/cohorts/{cohort_id}")
+    found: Any = clients.enrollment.cohort(cohort_id=cohort_id)
     return render_template("psychologist/cohort.html", cohort=found, programmes=_programme_names([found]),
                            enrolments=_enrolments(str(cohort_id)), sessions=_cohort_sessions(str(cohort_id), now))
 
@@ -254,34 +263,19 @@ class AttendanceForm:
 
 
 def read_attendance(form: MultiDict[str, str], roster: list[dict[str, Any]]) -> AttendanceForm:
-    """The marks of a whole group from the form: one per man on the roster, each with a status; an excused
-    absence with its reason. Participation and homework are kept only for a man who came, and a reason only for
-    an excused absence (a radio button once tapped cannot be cleared without JavaScript)."""
+    """The marks of a whole group from the form: one per man on the roster, each read by forms.MarkForm (a
+    status; an excused absence with its reason), its errors keyed by the form field of his row."""
     out = AttendanceForm()
     for enrolment in roster:
         eid, code = enrolment["id"], enrolment["participant_code"]
-        status = form.get(f"status-{eid}") or ""
-        reason = (form.get(f"reason-{eid}") or "").strip()
-        participation = form.get(f"participation-{eid}") or ""
-        homework = form.get(f"homework-{eid}") or ""
-        signs = [s for s in form.getlist(f"signs-{eid}") if s in SIGN_NAMES]
-        out.values[eid] = {"status": status, "reason": reason, "participation": participation,
-                           "homework": homework, "signs": signs}
-        if status not in ATTENDANCE_NAMES:
-            out.errors[f"status-{eid}"] = _("%(code)s: choose present, late, excused absence or unexcused absence.",
-                                            code=code)
-            continue
-        if status == "excused" and not reason:
-            out.errors[f"reason-{eid}"] = _("%(code)s: an excused absence needs its reason.", code=code)
-        if len(reason) > 500:
-            out.errors[f"reason-{eid}"] = _("%(code)s: the reason is at most 500 characters.", code=code)
-        came = status in ATTENDED
-        out.marks.append({
-            "enrolment_id": eid, "status": status, "excuse_reason": reason if status == "excused" else None,
-            "participation": int(participation) if came and participation in ("0", "1", "2", "3") else None,
-            "homework_done": {"yes": True, "no": False}.get(homework) if came else None,
-            "warning_signs": signs,
-        })
+        row: dict[str, Any] = {"status": form.get(f"status-{eid}") or "", "reason": form.get(f"reason-{eid}") or "",
+               "participation": form.get(f"participation-{eid}") or "", "homework": form.get(f"homework-{eid}") or "",
+               "signs": form.getlist(f"signs-{eid}")}
+        out.values[eid] = row | {"reason": row["reason"].strip(), "signs": [s for s in row["signs"] if s in SIGN_NAMES]}
+        mark, errors = read(MarkForm(code=code), row)
+        out.errors.update({f"{name}-{eid}": message for name, message in errors.items()})
+        if mark:
+            out.marks.append({"enrolment_id": eid, **mark})
     return out
 
 
@@ -328,14 +322,14 @@ def attendance(session_id: uuid.UUID) -> Any:
             form.errors["marks"] = _("Nobody in this group is taking part now, so there is no attendance to record.")
         if not form.errors:
             try:
-                api().post("sessions", f"/sessions/{session_id}/attendance", {"marks": form.marks},
-                           idempotency_key=request.form.get("idem") or None)
+                clients.sessions.record_attendance(session_id=session_id, body={"marks": form.marks},  # type: ignore[typeddict-item]
+                                                  idempotency_key=request.form.get("idem") or None)
             except ServiceError as error:
                 if error.status == 422:
                     form.errors = _service_mark_errors(error, form.marks, codes)
                 elif error.status == 409:
                     status, conflict = 409, error.detail or error.title
-                    session = _with_times([api().get("sessions", f"/sessions/{session_id}")], _now())[0]
+                    session = _with_times([clients.sessions.session(session_id=session_id)], _now())[0]
                 else:
                     raise
             else:
@@ -347,7 +341,7 @@ def attendance(session_id: uuid.UUID) -> Any:
         if request.method == "POST" and status != 409:
             status, conflict = 409, _("The attendance of this session is recorded already.")
             page["conflict"] = conflict
-        marks = api().get("sessions", f"/sessions/{session_id}/attendance")["marks"]
+        marks = clients.sessions.attendance(session_id=session_id)["marks"]
         return render_template("psychologist/attendance_recorded.html", marks=marks, **page), status
     return render_template("psychologist/attendance.html", roster=roster, form=form, idem=str(uuid.uuid4()),
                            **page), status
@@ -357,19 +351,13 @@ def attendance(session_id: uuid.UUID) -> Any:
 @allow(Role.PSYCHOLOGIST)
 def amendments(session_id: uuid.UUID, enrolment_id: uuid.UUID) -> Any:
     """One man's recorded mark with every correction made to it, and a form to correct it (never overwritten)."""
-    path = f"/sessions/{session_id}/attendance/{enrolment_id}/amendments"
     session, found_cohort = _session_and_cohort(session_id)
-    history = api().get("sessions", path)
+    history: Any = clients.sessions.amendments(session_id=session_id, enrolment_id=enrolment_id)
     values = {"status": "", "excuse_reason": "", "reason": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
-        if values["status"] not in ATTENDANCE_NAMES:
-            errors["status"] = _("Choose what the mark should say.")
-        if values["status"] == "excused" and not values["excuse_reason"]:
-            errors["excuse_reason"] = _("An excused absence needs its reason.")
-        if len(values["reason"]) < 3:
-            errors["reason"] = _("Say why the recorded mark was wrong.")
+        _read, errors = read(AmendmentForm(), request.form)
         mark = history["mark"]
         excuse = values["excuse_reason"] if values["status"] == "excused" else ""
         if (values["status"], excuse) == (mark["status"], mark["excuse_reason"] or ""):
@@ -378,7 +366,8 @@ def amendments(session_id: uuid.UUID, enrolment_id: uuid.UUID) -> Any:
             body = {"status": values["status"], "reason": values["reason"],
                     "excuse_reason": excuse or None}
             try:
-                api().post("sessions", path, body, idempotency_key=request.form.get("idem") or None)
+                clients.sessions.amend_mark(session_id=session_id, enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
+                                            idempotency_key=request.form.get("idem") or None)
             except ServiceError as error:
                 if error.status not in (409, 422):
                     raise
@@ -404,17 +393,14 @@ def notes(session_id: uuid.UUID) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {"text": (request.form.get("text") or "").strip(), "about": request.form.get("about") or ""}
-        if not values["text"]:
-            errors["text"] = _("Write the note before saving it.")
-        elif len(values["text"]) > 20000:
-            errors["text"] = _("A note is at most 20,000 characters.")
+        _read, errors = read(NoteForm(), request.form)
         if values["about"] and values["about"] not in codes:
             errors["about"] = _("Choose the group or one of its participants.")
         if not errors:
             try:
-                api().post("sessions", f"/sessions/{session_id}/notes",
-                           {"text": values["text"], "enrolment_id": values["about"] or None},
-                           idempotency_key=request.form.get("idem") or None)
+                clients.sessions.write_note(session_id=session_id,
+                                            body={"text": values["text"], "enrolment_id": values["about"] or None},
+                                            idempotency_key=request.form.get("idem") or None)
             except ServiceError as error:
                 if error.status not in (409, 422):
                     raise
@@ -423,8 +409,7 @@ def notes(session_id: uuid.UUID) -> Any:
             else:
                 flash(_("The note is saved and sealed."), "success")
                 return redirect(url_for("psychologist.notes", session_id=session_id))
-    written = sorted(api().get("sessions", f"/sessions/{session_id}/notes"), key=lambda n: n["written_at"],
-                     reverse=True)
+    written = sorted(clients.sessions.notes(session_id=session_id), key=lambda n: n["written_at"], reverse=True)
     return render_template("psychologist/notes.html", session=session, cohort=found_cohort, notes=written,
                            codes=codes, participant_options=[(e["id"], e["participant_code"]) for e in enrolments],
                            values=values, errors=errors,
@@ -437,8 +422,8 @@ def notes(session_id: uuid.UUID) -> Any:
 def history(enrolment_id: uuid.UUID) -> Any:
     """A participant's attendance, newest first, with participation and warning signs, and where his enrolment
     stands."""
-    enrolment = api().get("enrollment", f"/enrolments/{enrolment_id}")
-    marks = api().all_pages("sessions", f"/enrolments/{enrolment_id}/attendance")
+    enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
+    marks: list[Any] = [dict(m) for m in clients.sessions.all_enrolment_attendance(enrolment_id=enrolment_id)]
     for mark in marks:
         mark["at"] = _when(mark["scheduled_at"])
     return render_template("psychologist/history.html", enrolment=enrolment, marks=marks,

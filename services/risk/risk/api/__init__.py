@@ -4,6 +4,7 @@ from .assessments import blp as assessments
 from .explanation import blp as explanation
 from .flags import blp as flags
 from .incidents import blp as incidents
+from .levels import blp as levels
 from .rules import blp as rules
 
-BLUEPRINTS = [flags, incidents, assessments, rules, explanation]
+BLUEPRINTS = [flags, incidents, assessments, rules, explanation, levels]

@@ -159,6 +159,8 @@ class Sessions(MethodView):
                                 sa.literal(principal.has_area))
         elif principal.role != Role.ADMINISTRATOR:
             query = query.where(area_filter(principal, CohortView.region, CohortView.district))
+        if args["cohort_id"]:
+            query = query.where(GroupSession.cohort_id.in_(args["cohort_id"]))
         if args["upcoming"]:
             query = query.where(GroupSession.scheduled_at >= now, GroupSession.status == SessionStatus.SCHEDULED.value)
         if args["unrecorded"]:

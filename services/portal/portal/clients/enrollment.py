@@ -1,0 +1,722 @@
+"""The portal's client of enrollment, written by qadam_tools.portal_clients from its committed
+services/enrollment/openapi.json. Do not edit: add an operation to OPERATIONS there and run `make docs`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypedDict, cast
+from uuid import UUID
+
+from requests import Response
+
+from ..backend import Backend
+
+
+class ProgrammePage(TypedDict, total=False):
+    items: list[ProgrammeOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class ProgrammeOut(TypedDict, total=False):
+    description: str | None
+    curriculum: list[CurriculumItem]
+    sessions_required: int
+    sessions_per_week: int
+    session_minutes: int
+    completion_attendance_percent: int
+    max_unexcused_absences: int
+    max_consecutive_absences: int
+    alert_unexcused_absences: int | None
+    alert_consecutive_absences: int | None
+    absence_call_hours: int | None
+    makeup_sessions_count: bool
+    follow_up_months: int
+    review_at_session: int | None
+    group_size_min: int
+    group_size_max: int
+    facilitators_per_group: int
+    id: str
+    lineage_id: str
+    version: int
+    name: str
+    template: str | None
+    region: str | None
+    retired: bool
+    created_by: str
+    created_at: str
+
+
+class CurriculumItem(TypedDict, total=False):
+    number: int
+    topic: str
+    exit_review: bool
+
+
+class ProgrammeIn(TypedDict, total=False):
+    description: str | None
+    curriculum: list[CurriculumItem]
+    sessions_required: int
+    sessions_per_week: int
+    session_minutes: int
+    completion_attendance_percent: int
+    max_unexcused_absences: int
+    max_consecutive_absences: int
+    alert_unexcused_absences: int | None
+    alert_consecutive_absences: int | None
+    absence_call_hours: int | None
+    makeup_sessions_count: bool
+    follow_up_months: int
+    review_at_session: int | None
+    group_size_min: int
+    group_size_max: int
+    facilitators_per_group: int
+    name: str
+    template: str | None
+    region: str | None
+
+
+class CohortPage(TypedDict, total=False):
+    items: list[CohortOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class CohortOut(TypedDict, total=False):
+    programme_id: str
+    name: str
+    region: str
+    district: str
+    mahalla: str | None
+    facilitator_ids: list[str]
+    capacity: int | None
+    schedule: Schedule
+    start_date: str
+    id: str
+    status: str
+    enrolled: int
+    created_at: str
+
+
+class Schedule(TypedDict, total=False):
+    weekdays: list[int]
+    time: str | None
+    place: str | None
+
+
+class ParticipantOut(TypedDict, total=False):
+    full_name: str
+    birth_date: str
+    sex: str
+    pinfl: str | None
+    phone: str | None
+    region: str
+    district: str
+    mahalla: str | None
+    preferred_language: str
+    id: str
+    code: str
+    created_at: str
+    anonymised_at: str | None
+
+
+class OrderPage(TypedDict, total=False):
+    items: list[OrderOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class OrderOut(TypedDict, total=False):
+    number: str | None
+    issued_by: str | None
+    region: str
+    district: str
+    issued_on: str
+    expires_on: str
+    conditions: list[str] | None
+    participant_id: str
+    id: str
+    participant_code: str
+    status: str
+    plan_agreed_on: str | None
+    plan_due_on: str
+    plan_overdue: bool
+    days_to_expiry: int
+    extensions: list[ExtensionOut]
+
+
+class ExtensionOut(TypedDict, total=False):
+    previous_expiry: str
+    new_expiry: str
+    decided_by: str | None
+    reason: str | None
+    recorded_by: str
+    recorded_at: str
+
+
+class EnrolmentPage(TypedDict, total=False):
+    items: list[EnrolmentOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class EnrolmentOut(TypedDict, total=False):
+    id: str
+    participant_id: str
+    participant_code: str
+    cohort_id: str
+    programme_id: str | None
+    programme_version: int | None
+    protection_order_id: str | None
+    referral_source: str
+    inspector_id: str
+    psychologist_id: str
+    victim_support_worker_id: str | None
+    region: str
+    district: str
+    status: str
+    status_reason: str | None
+    allowed_actions: list[str]
+    enrolled_at: str
+    started_on: str | None
+    finished_on: str | None
+    follow_up_until: str | None
+    progress: Any
+    exit_proposed_at: str | None
+    exit_proposal: list[str] | None
+    completion_proposed_at: str | None
+    completion_proposal: list[str] | None
+
+
+class SupportWorkerIn(TypedDict, total=False):
+    victim_support_worker_id: str | None
+
+
+class ReferralOut(TypedDict, total=False):
+    participant: ParticipantOut
+    registered_already: bool
+    order: OrderOut
+    enrolment: EnrolmentOut
+
+
+class ReferralIn(TypedDict, total=False):
+    participant: ParticipantIn
+    order: OrderTermsIn
+    enrolment: PlacementIn
+
+
+class ParticipantIn(TypedDict, total=False):
+    full_name: str
+    birth_date: str
+    sex: str
+    pinfl: str | None
+    phone: str | None
+    region: str
+    district: str
+    mahalla: str | None
+    preferred_language: str
+
+
+class OrderTermsIn(TypedDict, total=False):
+    number: str
+    issued_by: str | None
+    region: str
+    district: str
+    issued_on: str
+    expires_on: str
+    conditions: list[str]
+
+
+class PlacementIn(TypedDict, total=False):
+    cohort_id: str
+    inspector_id: str
+    psychologist_id: str
+    victim_support_worker_id: str | None
+
+
+CompletionReport = TypedDict("CompletionReport", {
+    "group_by": "str",
+    "region": "str | None",
+    "from": "str",
+    "to": "str",
+    "min_cell": "int",
+    "groups": "list[CompletionGroup]",
+    "totals": "CompletionGroup",
+}, total=False)
+
+
+class CompletionGroup(TypedDict, total=False):
+    key: str | None
+    label: str
+    total: bool
+    suppressed: bool
+    enrolments: int | None
+    active: int | None
+    completed: int | None
+    exited: int | None
+    dropouts: int | None
+    completion_rate: float | None
+    dropout_rate: float | None
+    average_attendance: float | None
+    median_dropout_session: float | None
+    dropout_sessions: dict[str, Any] | None
+
+
+class AuditPage(TypedDict, total=False):
+    items: list[AuditEntry]
+    page: int
+    page_size: int
+    total: int
+
+
+class AuditEntry(TypedDict, total=False):
+    id: int
+    at: str
+    user_id: str
+    role: str
+    action: str
+    method: str
+    route: str
+    record: dict[str, Any]
+    status: int
+    address: str | None
+    reason: str | None
+    correlation_id: str | None
+    prev_hash: str
+    hash: str
+
+
+class EnrollmentClient:
+    """What the portal asks enrollment, as the signed-in user."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def programmes(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        include_retired: bool | None = None,
+        programme_id: Sequence[str | UUID] | None = None,
+    ) -> ProgrammePage:
+        """GET /programmes: Programmes in use: national ones and those of the caller's region (current versions unless
+        asked).
+        """
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            "/programmes",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "include_retired": include_retired,
+                "programme_id": programme_id,
+            },
+        )
+        return cast(ProgrammePage, answer)
+
+    def all_programmes(
+        self,
+        *,
+        limit: int = 1000,
+        include_retired: bool | None = None,
+        programme_id: Sequence[str | UUID] | None = None,
+    ) -> list[ProgrammeOut]:
+        """Every item of GET /programmes (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "enrollment",
+            "/programmes",
+            limit=limit,
+            include_retired=include_retired,
+            programme_id=programme_id,
+        )
+        return cast(list[ProgrammeOut], found)
+
+    def define_programme(
+        self,
+        *,
+        body: ProgrammeIn,
+        idempotency_key: str | None = None,
+    ) -> ProgrammeOut:
+        """POST /programmes: Define a programme, from a shipped template (statutory, extended_group) with changes, or
+        from scratch.
+        """
+        answer = self._backend.call(
+            "POST",
+            "enrollment",
+            "/programmes",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(ProgrammeOut, answer)
+
+    def programme(
+        self,
+        *,
+        programme_id: str | UUID,
+    ) -> ProgrammeOut:
+        """GET /programmes/{programme_id}: One programme version."""
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            f"/programmes/{programme_id}",
+        )
+        return cast(ProgrammeOut, answer)
+
+    def cohorts(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> CohortPage:
+        """GET /cohorts: The cohorts the caller may see (a psychologist's own, an inspector's or manager's area)."""
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            "/cohorts",
+            params={
+                "page": page,
+                "page_size": page_size,
+            },
+        )
+        return cast(CohortPage, answer)
+
+    def all_cohorts(
+        self,
+        *,
+        limit: int = 1000,
+    ) -> list[CohortOut]:
+        """Every item of GET /cohorts (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "enrollment",
+            "/cohorts",
+            limit=limit,
+        )
+        return cast(list[CohortOut], found)
+
+    def cohort(
+        self,
+        *,
+        cohort_id: str | UUID,
+    ) -> CohortOut:
+        """GET /cohorts/{cohort_id}: One cohort, with how many take part now."""
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            f"/cohorts/{cohort_id}",
+        )
+        return cast(CohortOut, answer)
+
+    def participant(
+        self,
+        *,
+        participant_id: str | UUID,
+    ) -> ParticipantOut:
+        """GET /participants/{participant_id}: One participant's record, personal data included (need to know: area, or
+        his cohort's psychologist).
+        """
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            f"/participants/{participant_id}",
+        )
+        return cast(ParticipantOut, answer)
+
+    def protection_orders(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        district: str | None = None,
+        expiring_within_days: int | None = None,
+        plan_overdue: bool | None = None,
+        status: str | None = None,
+    ) -> OrderPage:
+        """GET /protection-orders: Protection orders of the caller's area: those expiring soon, or with the correction
+        plan overdue.
+        """
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            "/protection-orders",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "district": district,
+                "expiring_within_days": expiring_within_days,
+                "plan_overdue": plan_overdue,
+                "status": status,
+            },
+        )
+        return cast(OrderPage, answer)
+
+    def all_protection_orders(
+        self,
+        *,
+        limit: int = 1000,
+        district: str | None = None,
+        expiring_within_days: int | None = None,
+        plan_overdue: bool | None = None,
+        status: str | None = None,
+    ) -> list[OrderOut]:
+        """Every item of GET /protection-orders (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "enrollment",
+            "/protection-orders",
+            limit=limit,
+            district=district,
+            expiring_within_days=expiring_within_days,
+            plan_overdue=plan_overdue,
+            status=status,
+        )
+        return cast(list[OrderOut], found)
+
+    def protection_order(
+        self,
+        *,
+        order_id: str | UUID,
+    ) -> OrderOut:
+        """GET /protection-orders/{order_id}: One order with its extensions and where its correction plan stands."""
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            f"/protection-orders/{order_id}",
+        )
+        return cast(OrderOut, answer)
+
+    def enrolments(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        cohort_id: str | UUID | None = None,
+        programme_id: str | UUID | None = None,
+        status: Sequence[str] | None = None,
+        district: str | None = None,
+        inspector_id: str | None = None,
+        psychologist_id: str | None = None,
+        code: str | None = None,
+        exit_proposed: bool | None = None,
+        order_expiring_within_days: int | None = None,
+        protection_order_id: Sequence[str | UUID] | None = None,
+    ) -> EnrolmentPage:
+        """GET /enrolments: Enrolments the caller may see, filtered: status, district, inspector, psychologist, cohort,
+        programme, code, exit proposed, protection order expiring within N days.
+        """
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            "/enrolments",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "cohort_id": cohort_id,
+                "programme_id": programme_id,
+                "status": status,
+                "district": district,
+                "inspector_id": inspector_id,
+                "psychologist_id": psychologist_id,
+                "code": code,
+                "exit_proposed": exit_proposed,
+                "order_expiring_within_days": order_expiring_within_days,
+                "protection_order_id": protection_order_id,
+            },
+        )
+        return cast(EnrolmentPage, answer)
+
+    def all_enrolments(
+        self,
+        *,
+        limit: int = 1000,
+        cohort_id: str | UUID | None = None,
+        programme_id: str | UUID | None = None,
+        status: Sequence[str] | None = None,
+        district: str | None = None,
+        inspector_id: str | None = None,
+        psychologist_id: str | None = None,
+        code: str | None = None,
+        exit_proposed: bool | None = None,
+        order_expiring_within_days: int | None = None,
+        protection_order_id: Sequence[str | UUID] | None = None,
+    ) -> list[EnrolmentOut]:
+        """Every item of GET /enrolments (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "enrollment",
+            "/enrolments",
+            limit=limit,
+            cohort_id=cohort_id,
+            programme_id=programme_id,
+            status=status,
+            district=district,
+            inspector_id=inspector_id,
+            psychologist_id=psychologist_id,
+            code=code,
+            exit_proposed=exit_proposed,
+            order_expiring_within_days=order_expiring_within_days,
+            protection_order_id=protection_order_id,
+        )
+        return cast(list[EnrolmentOut], found)
+
+    def enrolment(
+        self,
+        *,
+        enrolment_id: str | UUID,
+    ) -> EnrolmentOut:
+        """GET /enrolments/{enrolment_id}: One enrolment: where it stands, its progress and the moves the caller could
+        make now.
+        """
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            f"/enrolments/{enrolment_id}",
+        )
+        return cast(EnrolmentOut, answer)
+
+    def set_victim_support_worker(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        body: SupportWorkerIn,
+    ) -> EnrolmentOut:
+        """PUT /enrolments/{enrolment_id}/victim-support-worker: Link her support worker (Inson centre) to the
+        enrolment, change or remove them: his inspector or a supervisor of his area. An active support worker of his
+        region; published for risk and notify.
+        """
+        answer = self._backend.call(
+            "PUT",
+            "enrollment",
+            f"/enrolments/{enrolment_id}/victim-support-worker",
+            json=body,
+        )
+        return cast(EnrolmentOut, answer)
+
+    def refer(
+        self,
+        *,
+        body: ReferralIn,
+        idempotency_key: str | None = None,
+    ) -> ReferralOut:
+        """POST /referrals: Register the man (or find the one of the caller's area he is: never registered twice),
+        record his protection order and enrol him in a cohort, in one transaction: the rules, events and refusals of
+        `POST /participants`, `POST /protection-orders` and `POST /enrolments`, a refusal naming its part (`step`,
+        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind.
+        """
+        answer = self._backend.call(
+            "POST",
+            "enrollment",
+            "/referrals",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(ReferralOut, answer)
+
+    def completion_report(
+        self,
+        *,
+        group_by: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        region: str | None = None,
+        format: str | None = None,
+    ) -> CompletionReport:
+        """GET /reports/completion: Completion, dropout and attendance of the enrolments that started in a period, by
+        group.
+        """
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            "/reports/completion",
+            params={
+                "group_by": group_by,
+                "from": from_,
+                "to": to,
+                "region": region,
+                "format": format,
+            },
+        )
+        return cast(CompletionReport, answer)
+
+    def completion_report_file(
+        self,
+        *,
+        group_by: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        region: str | None = None,
+        format: str | None = None,
+    ) -> Response:
+        """GET /reports/completion: Completion, dropout and attendance of the enrolments that started in a period, by
+        group.
+        """
+        return self._backend.request(
+            "GET",
+            "enrollment",
+            "/reports/completion",
+            params={
+                "group_by": group_by,
+                "from": from_,
+                "to": to,
+                "region": region,
+                "format": format,
+            },
+        )
+
+    def audit(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        user_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        route: str | None = None,
+        action: str | None = None,
+        up_to_id: int | None = None,
+    ) -> AuditPage:
+        """GET /audit: Search the audit log by user, time, route and action."""
+        answer = self._backend.call(
+            "GET",
+            "enrollment",
+            "/audit",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "user_id": user_id,
+                "since": since,
+                "until": until,
+                "route": route,
+                "action": action,
+                "up_to_id": up_to_id,
+            },
+        )
+        return cast(AuditPage, answer)
+
+    def all_audit(
+        self,
+        *,
+        limit: int = 1000,
+        user_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        route: str | None = None,
+        action: str | None = None,
+        up_to_id: int | None = None,
+    ) -> list[AuditEntry]:
+        """Every item of GET /audit (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "enrollment",
+            "/audit",
+            limit=limit,
+            user_id=user_id,
+            since=since,
+            until=until,
+            route=route,
+            action=action,
+            up_to_id=up_to_id,
+        )
+        return cast(list[AuditEntry], found)

@@ -1,0 +1,533 @@
+"""The portal's client of sessions, written by qadam_tools.portal_clients from its committed
+services/sessions/openapi.json. Do not edit: add an operation to OPERATIONS there and run `make docs`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypedDict, cast
+from uuid import UUID
+
+from ..backend import Backend
+
+
+class SessionPage(TypedDict, total=False):
+    items: list[SessionOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class SessionOut(TypedDict, total=False):
+    number: int
+    kind: str
+    enrolment_id: str | None
+    scheduled_at: str
+    topic: str | None
+    place: str | None
+    id: str
+    cohort_id: str
+    status: str
+    change_reason: str | None
+    module_delivered: str | None
+    co_facilitators: list[str]
+    deviations: str | None
+
+
+class AttendanceOut(TypedDict, total=False):
+    session_id: str
+    marks: list[MarkOut]
+
+
+class MarkOut(TypedDict, total=False):
+    id: str
+    enrolment_id: str
+    participant_code: str
+    status: str
+    excuse_reason: str | None
+    participation: int | None
+    homework_done: bool | None
+    warning_signs: list[str]
+    recorded_by: str
+    recorded_at: str
+
+
+class AttendanceIn(TypedDict, total=False):
+    marks: list[MarkIn]
+
+
+class MarkIn(TypedDict, total=False):
+    enrolment_id: str
+    status: str
+    excuse_reason: str | None
+    participation: int | None
+    homework_done: bool | None
+    warning_signs: list[str]
+
+
+class AmendedMarkOut(TypedDict, total=False):
+    mark: MarkOut
+    amendments: list[AmendmentOut]
+
+
+class AmendmentOut(TypedDict, total=False):
+    id: str
+    mark_id: str
+    old_status: str
+    old_excuse_reason: str | None
+    old_recorded_by: str
+    old_recorded_at: str
+    new_status: str
+    new_excuse_reason: str | None
+    reason: str
+    amended_by: str
+    amended_at: str
+
+
+class AmendmentIn(TypedDict, total=False):
+    status: str
+    excuse_reason: str | None
+    reason: str
+
+
+class NoteOut(TypedDict, total=False):
+    id: str
+    session_id: str
+    enrolment_id: str | None
+    written_by: str
+    written_at: str
+    text: str
+
+
+class NoteWritten(TypedDict, total=False):
+    id: str
+    session_id: str
+    enrolment_id: str | None
+    written_by: str
+    written_at: str
+
+
+class NoteIn(TypedDict, total=False):
+    text: str
+    enrolment_id: str | None
+
+
+class HistoryPage(TypedDict, total=False):
+    items: list[HistoryMark]
+    page: int
+    page_size: int
+    total: int
+
+
+class HistoryMark(TypedDict, total=False):
+    id: str
+    enrolment_id: str
+    participant_code: str
+    status: str
+    excuse_reason: str | None
+    participation: int | None
+    homework_done: bool | None
+    warning_signs: list[str]
+    recorded_by: str
+    recorded_at: str
+    session_id: str
+    session_number: int
+    scheduled_at: str
+    session_status: str
+
+
+class CallPage(TypedDict, total=False):
+    items: list[CallOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class CallOut(TypedDict, total=False):
+    id: str
+    enrolment_id: str
+    participant_code: str
+    cohort_id: str
+    session_id: str
+    session_number: int
+    session_at: str
+    absence_on: str
+    due_at: str
+    psychologist_id: str
+    state: str
+    outcome: str | None
+    called_at: str | None
+    called_by: str | None
+
+
+class CallOutcomeIn(TypedDict, total=False):
+    outcome: str
+    called_at: str | None
+
+
+class AuditPage(TypedDict, total=False):
+    items: list[AuditEntry]
+    page: int
+    page_size: int
+    total: int
+
+
+class AuditEntry(TypedDict, total=False):
+    id: int
+    at: str
+    user_id: str
+    role: str
+    action: str
+    method: str
+    route: str
+    record: dict[str, Any]
+    status: int
+    address: str | None
+    reason: str | None
+    correlation_id: str | None
+    prev_hash: str
+    hash: str
+
+
+class SessionsClient:
+    """What the portal asks sessions, as the signed-in user."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def sessions(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        unrecorded: bool | None = None,
+        upcoming: bool | None = None,
+        cohort_id: Sequence[str | UUID] | None = None,
+    ) -> SessionPage:
+        """GET /sessions: Sessions of the cohorts the caller may see: a facilitator's own, an area's for its staff.
+        `upcoming`: still to come; `unrecorded`: past their start and still without attendance.
+        """
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            "/sessions",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "unrecorded": unrecorded,
+                "upcoming": upcoming,
+                "cohort_id": cohort_id,
+            },
+        )
+        return cast(SessionPage, answer)
+
+    def all_sessions(
+        self,
+        *,
+        limit: int = 1000,
+        unrecorded: bool | None = None,
+        upcoming: bool | None = None,
+        cohort_id: Sequence[str | UUID] | None = None,
+    ) -> list[SessionOut]:
+        """Every item of GET /sessions (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "sessions",
+            "/sessions",
+            limit=limit,
+            unrecorded=unrecorded,
+            upcoming=upcoming,
+            cohort_id=cohort_id,
+        )
+        return cast(list[SessionOut], found)
+
+    def session(
+        self,
+        *,
+        session_id: str | UUID,
+    ) -> SessionOut:
+        """GET /sessions/{session_id}: One session."""
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            f"/sessions/{session_id}",
+        )
+        return cast(SessionOut, answer)
+
+    def cohort_sessions(
+        self,
+        *,
+        cohort_id: str | UUID,
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> SessionPage:
+        """GET /cohorts/{cohort_id}/sessions: A cohort's sessions, in programme order."""
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            f"/cohorts/{cohort_id}/sessions",
+            params={
+                "page": page,
+                "page_size": page_size,
+            },
+        )
+        return cast(SessionPage, answer)
+
+    def all_cohort_sessions(
+        self,
+        *,
+        cohort_id: str | UUID,
+        limit: int = 1000,
+    ) -> list[SessionOut]:
+        """Every item of GET /cohorts/{cohort_id}/sessions (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "sessions",
+            f"/cohorts/{cohort_id}/sessions",
+            limit=limit,
+        )
+        return cast(list[SessionOut], found)
+
+    def attendance(
+        self,
+        *,
+        session_id: str | UUID,
+    ) -> AttendanceOut:
+        """GET /sessions/{session_id}/attendance: The attendance recorded for a session."""
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            f"/sessions/{session_id}/attendance",
+        )
+        return cast(AttendanceOut, answer)
+
+    def record_attendance(
+        self,
+        *,
+        session_id: str | UUID,
+        body: AttendanceIn,
+        idempotency_key: str | None = None,
+    ) -> AttendanceOut:
+        """POST /sessions/{session_id}/attendance: Record the whole group's attendance in one request: one mark per
+        participant, one event per mark.
+        """
+        answer = self._backend.call(
+            "POST",
+            "sessions",
+            f"/sessions/{session_id}/attendance",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(AttendanceOut, answer)
+
+    def amendments(
+        self,
+        *,
+        session_id: str | UUID,
+        enrolment_id: str | UUID,
+    ) -> AmendedMarkOut:
+        """GET /sessions/{session_id}/attendance/{enrolment_id}/amendments: A participant's mark at a session with
+        every amendment to it (old value, who, when, why).
+        """
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            f"/sessions/{session_id}/attendance/{enrolment_id}/amendments",
+        )
+        return cast(AmendedMarkOut, answer)
+
+    def amend_mark(
+        self,
+        *,
+        session_id: str | UUID,
+        enrolment_id: str | UUID,
+        body: AmendmentIn,
+        idempotency_key: str | None = None,
+    ) -> AmendedMarkOut:
+        """POST /sessions/{session_id}/attendance/{enrolment_id}/amendments: Correct a recorded mark. It is amended,
+        not overwritten: the old value, who, when and why are kept, and `sessions.attendance.amended` tells
+        enrollment and risk to recompute.
+        """
+        answer = self._backend.call(
+            "POST",
+            "sessions",
+            f"/sessions/{session_id}/attendance/{enrolment_id}/amendments",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(AmendedMarkOut, answer)
+
+    def notes(
+        self,
+        *,
+        session_id: str | UUID,
+    ) -> list[NoteOut]:
+        """GET /sessions/{session_id}/notes: The session's confidential notes, for the cohort's psychologists only."""
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            f"/sessions/{session_id}/notes",
+        )
+        return cast(list[NoteOut], answer)
+
+    def write_note(
+        self,
+        *,
+        session_id: str | UUID,
+        body: NoteIn,
+        idempotency_key: str | None = None,
+    ) -> NoteWritten:
+        """POST /sessions/{session_id}/notes: Write a confidential note (sealed before it reaches the database; never
+        published or logged).
+        """
+        answer = self._backend.call(
+            "POST",
+            "sessions",
+            f"/sessions/{session_id}/notes",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(NoteWritten, answer)
+
+    def enrolment_attendance(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> HistoryPage:
+        """GET /enrolments/{enrolment_id}/attendance: A participant's attendance history, newest first (with
+        participation and warning signs).
+        """
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            f"/enrolments/{enrolment_id}/attendance",
+            params={
+                "page": page,
+                "page_size": page_size,
+            },
+        )
+        return cast(HistoryPage, answer)
+
+    def all_enrolment_attendance(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        limit: int = 1000,
+    ) -> list[HistoryMark]:
+        """Every item of GET /enrolments/{enrolment_id}/attendance (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "sessions",
+            f"/enrolments/{enrolment_id}/attendance",
+            limit=limit,
+        )
+        return cast(list[HistoryMark], found)
+
+    def calls(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        status: str | None = None,
+    ) -> CallPage:
+        """GET /calls: The calls after unexcused absences in the caller's groups or area: `due` (in time), `overdue`,
+        `done`; without `status`, due and overdue together, the most urgent first.
+        """
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            "/calls",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "status": status,
+            },
+        )
+        return cast(CallPage, answer)
+
+    def all_calls(
+        self,
+        *,
+        limit: int = 1000,
+        status: str | None = None,
+    ) -> list[CallOut]:
+        """Every item of GET /calls (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "sessions",
+            "/calls",
+            limit=limit,
+            status=status,
+        )
+        return cast(list[CallOut], found)
+
+    def record_call_outcome(
+        self,
+        *,
+        call_id: str | UUID,
+        body: CallOutcomeIn,
+        idempotency_key: str | None = None,
+    ) -> CallOut:
+        """POST /calls/{call_id}/outcome: Record the call after his absence: its outcome (never what was said), and
+        when; the call is done and `sessions.call.recorded` published. Send an `Idempotency-Key` to retry safely.
+        """
+        answer = self._backend.call(
+            "POST",
+            "sessions",
+            f"/calls/{call_id}/outcome",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(CallOut, answer)
+
+    def audit(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        user_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        route: str | None = None,
+        action: str | None = None,
+        up_to_id: int | None = None,
+    ) -> AuditPage:
+        """GET /audit: Search the audit log by user, time, route and action."""
+        answer = self._backend.call(
+            "GET",
+            "sessions",
+            "/audit",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "user_id": user_id,
+                "since": since,
+                "until": until,
+                "route": route,
+                "action": action,
+                "up_to_id": up_to_id,
+            },
+        )
+        return cast(AuditPage, answer)
+
+    def all_audit(
+        self,
+        *,
+        limit: int = 1000,
+        user_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        route: str | None = None,
+        action: str | None = None,
+        up_to_id: int | None = None,
+    ) -> list[AuditEntry]:
+        """Every item of GET /audit (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            "sessions",
+            "/audit",
+            limit=limit,
+            user_id=user_id,
+            since=since,
+            until=until,
+            route=route,
+            action=action,
+            up_to_id=up_to_id,
+        )
+        return cast(list[AuditEntry], found)

@@ -1,0 +1,366 @@
+"""The portal's forms as schemas: what each form's fields must hold, said once, each refusal in the user's language
+and keyed by the form field it is shown beside. A view reads a form with `read(FormSchema(), request.form)`: the
+values typed (stripped; an empty field is a field not filled in) or the errors, one message per field. What only a
+service can decide (a date that does not exist, a cohort that is full) the service says, and the page shows it
+beside the same field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from datetime import time
+from typing import Any, Protocol
+
+import marshmallow as ma
+from marshmallow import fields
+from qadam.auth import Role
+from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, LANGUAGES, WARNING_SIGNS
+
+from .accounts import STAFF_ROLES
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
+
+ATTENDED = ("present", "late")
+PARTICIPATION_LEVELS = ("0", "1", "2", "3")
+PROGRAMME_TEMPLATES = ("statutory", "extended_group")
+
+
+class Form(ma.Schema):
+    """A form of the portal's pages: text as typed less the spaces around it; an empty field is not filled in."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    @ma.pre_load
+    def _typed(self, data: Mapping[str, Any], **kwargs: object) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.load_fields:
+            if isinstance(self.load_fields[name], fields.List) and hasattr(data, "getlist"):
+                out[name] = [v for v in data.getlist(name) if str(v).strip()]
+                continue
+            value = data.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            if value not in (None, ""):
+                out[name] = value
+        return out
+
+
+def filled_in(message: Any) -> dict[str, Any]:
+    """A field that must be filled in, and what to say when it is not."""
+    return {"required": True, "error_messages": {"required": message}}
+
+
+def read(schema: Form, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the form's values, {}) or ({}, its errors: one message per field, in the user's language)."""
+    try:
+        return schema.load(data), {}
+    except ma.ValidationError as refused:
+        return {}, flat_errors(refused.messages)
+
+
+def flat_errors(messages: Any, prefix: str = "") -> dict[str, str]:
+    """marshmallow's messages, one line per field (nested fields joined with dots, several messages with spaces)."""
+    if not isinstance(messages, Mapping):
+        return {prefix or "_schema": _joined(messages)}
+    out: dict[str, str] = {}
+    for key, value in messages.items():
+        out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _joined(value: Any) -> str:
+    return " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+# -- the inspector's ---------------------------------------------------------------------------------------------
+class ReferralForm(Form):
+    """One form for a new man: his person record, his protection order and his place in a cohort."""
+
+    full_name = fields.String(**filled_in(_l("Enter his full name.")))
+    birth_date = fields.String(**filled_in(_l("Enter his birth date.")))  # a real day: enrollment says
+    pinfl = fields.String(load_default=None)
+    phone = fields.String(load_default=None)
+    preferred_language = fields.String(load_default=None)
+    district = fields.String(**filled_in(_l("Enter his district.")))
+    mahalla = fields.String(load_default=None)
+    order_number = fields.String(**filled_in(_l("Enter the order's number.")))
+    order_issued_on = fields.String(**filled_in(_l("Enter the day the order was issued.")))
+    order_expires_on = fields.String(**filled_in(_l("Enter the day the order expires.")))
+    order_conditions = fields.String(load_default="")
+    placement = fields.String(**filled_in(_l("Choose the cohort and psychologist.")))
+    not_registered_elsewhere = fields.Boolean(load_default=False, truthy={"1", "on", "true"})
+    not_registered_elsewhere_note = fields.String(load_default=None)
+
+    @ma.validates_schema(skip_on_field_errors=False)  # said with the rest, all at once
+    def _why_someone_else(self, data: dict[str, Any], **kwargs: object) -> None:
+        if data.get("not_registered_elsewhere") and not data.get("not_registered_elsewhere_note"):
+            raise ma.ValidationError(_("Say whom you asked in the other area and what showed that their man is "
+                                       "someone else."), "not_registered_elsewhere_note")
+
+    @ma.post_load
+    def _parts(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
+        cohort_id, _sep, psychologist_id = data["placement"].partition("|")
+        conditions = [c.strip() for c in data["order_conditions"].splitlines() if c.strip()]
+        return data | {"cohort_id": cohort_id, "psychologist_id": psychologist_id, "conditions": conditions}
+
+
+class IncidentForm(Form):
+    """An incident reported on his page; risk decides what it is worth (and refuses a day still to come)."""
+
+    kind = fields.String(load_default="")
+    occurred_on = fields.String(load_default="")
+    severity = fields.String(load_default="")
+    details = fields.String(load_default=None)
+
+
+class SupportWorkerForm(Form):
+    """Her support worker: one of the region's, or nobody."""
+
+    victim_support_worker_id = fields.String(load_default=None)
+
+
+# -- the psychologist's ------------------------------------------------------------------------------------------
+class CallOutcomeForm(Form):
+    """How the call after his absence went."""
+
+    outcome = fields.String(**filled_in(_l("Choose how the call went: reached him, no answer, number not working, "
+                                          "or he would not talk.")))
+    idem = fields.String(load_default=None)
+
+    @ma.validates("outcome")
+    def _known(self, value: str, **kwargs: object) -> None:
+        if value not in CALL_OUTCOMES:
+            raise ma.ValidationError(_("Choose how the call went: reached him, no answer, number not working, or he "
+                                       "would not talk."))
+
+
+class MarkForm(Form):
+    """One man's row of the attendance form. A reason is kept only for an excused absence, participation and
+    homework only for a man who came (a radio button once tapped cannot be cleared without JavaScript)."""
+
+    status = fields.String(load_default="")
+    reason = fields.String(load_default="")
+    participation = fields.String(load_default="")
+    homework = fields.String(load_default="")
+    signs = fields.List(fields.String(), load_default=list)
+
+    def __init__(self, *, code: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.code = code  # his code, in every message about his row
+
+    @ma.validates_schema
+    def _mark(self, data: dict[str, Any], **kwargs: object) -> None:
+        errors: dict[str, str] = {}
+        if data["status"] not in ATTENDANCE_STATUSES:
+            errors["status"] = _("%(code)s: choose present, late, excused absence or unexcused absence.",
+                                 code=self.code)
+        elif data["status"] == "excused" and not data["reason"]:
+            errors["reason"] = _("%(code)s: an excused absence needs its reason.", code=self.code)
+        if len(data["reason"]) > 500:
+            errors["reason"] = _("%(code)s: the reason is at most 500 characters.", code=self.code)
+        if errors:
+            raise ma.ValidationError(errors)  # type: ignore[arg-type]
+
+    @ma.post_load
+    def _as_mark(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
+        came = data["status"] in ATTENDED
+        return {"status": data["status"], "excuse_reason": data["reason"] if data["status"] == "excused" else None,
+                "participation": int(data["participation"]) if came and data["participation"] in PARTICIPATION_LEVELS
+                else None,
+                "homework_done": {"yes": True, "no": False}.get(data["homework"]) if came else None,
+                "warning_signs": [s for s in data["signs"] if s in WARNING_SIGNS]}
+
+
+class AmendmentForm(Form):
+    """A correction of one recorded mark: what it should say, and why the recorded one was wrong."""
+
+    status = fields.String(load_default="")
+    excuse_reason = fields.String(load_default="")
+    reason = fields.String(load_default="")
+
+    @ma.validates_schema
+    def _amendment(self, data: dict[str, Any], **kwargs: object) -> None:
+        errors: dict[str, str] = {}
+        if data["status"] not in ATTENDANCE_STATUSES:
+            errors["status"] = _("Choose what the mark should say.")
+        if data["status"] == "excused" and not data["excuse_reason"]:
+            errors["excuse_reason"] = _("An excused absence needs its reason.")
+        if len(data["reason"]) < 3:
+            errors["reason"] = _("Say why the recorded mark was wrong.")
+        if errors:
+            raise ma.ValidationError(errors)  # type: ignore[arg-type]
+
+
+class NoteForm(Form):
+    """A confidential note on a session, about the group or one of its men."""
+
+    text = fields.String(**filled_in(_l("Write the note before saving it.")))
+    about = fields.String(load_default="")
+
+    @ma.validates("text")
+    def _length(self, value: str, **kwargs: object) -> None:
+        if len(value) > 20000:
+            raise ma.ValidationError(_("A note is at most 20,000 characters."))
+
+
+# -- the administrator's -----------------------------------------------------------------------------------------
+class ProgrammeForm(Form):
+    """A new programme from a shipped template, national or for one region."""
+
+    name = fields.String(**filled_in(_l("Give the programme a name.")))
+    template = fields.String(**filled_in(_l("Choose the template to start from.")))
+    region = fields.String(load_default="")
+
+    @ma.post_load
+    def _one_space(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
+        return data | {"name": " ".join(data["name"].split())}
+
+    @ma.validates("template")
+    def _shipped(self, value: str, **kwargs: object) -> None:
+        if value not in PROGRAMME_TEMPLATES:
+            raise ma.ValidationError(_("Choose the template to start from."))
+
+
+# Which part of the area each role works in (DOMAIN.md: inspectors and psychologists in a district, managers in a
+# region); an administrator works nationally.
+DISTRICT_ROLES = frozenset({Role.PSYCHOLOGIST.value, Role.INSPECTOR.value, Role.SUPPORT_WORKER.value})
+REGION_ROLES = frozenset({Role.MANAGER.value, Role.SUPERVISOR.value, Role.AUDITOR.value})
+NATIONAL_ROLES = frozenset({Role.ADMINISTRATOR.value})
+USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+[1-9]\d{7,14}")
+UZ_PHONE = re.compile(r"\+998\d{9}")
+TELEGRAM_CHAT = re.compile(r"-?\d{1,39}")
+HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?")
+USER_FIELDS = ("id", "display_name", "role", "region", "district", "mahalla", "email", "phone", "telegram_chat_id",
+               "language", "supervisor_id", "quiet_start", "quiet_end")
+
+
+class PlaceDirectory(Protocol):
+    """The areas a user may be placed in (the admin pages' Places)."""
+
+    regions: list[str]
+
+    def has_district(self, region: str, district: str) -> bool: ...
+
+    def has_mahalla(self, region: str, district: str, mahalla: str) -> bool: ...
+
+
+class UserForm(Form):
+    """A member of staff as the administrator's form gives them: values for accounts.create_user / update_user.
+    What the user edited has now (`current`: their form as it stands) is accepted as it is, even where the Area table
+    no longer lists it."""
+
+    id = fields.String(load_default="")
+    display_name = fields.String(load_default="")
+    role = fields.String(load_default="")
+    region = fields.String(load_default="")
+    district = fields.String(load_default="")
+    mahalla = fields.String(load_default="")
+    email = fields.String(load_default="")
+    phone = fields.String(load_default="")
+    telegram_chat_id = fields.String(load_default="")
+    language = fields.String(load_default="")
+    supervisor_id = fields.String(load_default="")
+    quiet_start = fields.String(load_default="")
+    quiet_end = fields.String(load_default="")
+
+    def __init__(self, *, places: PlaceDirectory, current: Mapping[str, str] | None, id_taken: Callable[[str], bool],
+                 supervisor_ids: Collection[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.places, self.current, self.id_taken, self.supervisor_ids = places, current, id_taken, supervisor_ids
+
+    @ma.pre_load
+    def _as_written(self, data: Mapping[str, Any], **kwargs: object) -> dict[str, Any]:
+        """A user name in lower case, a name with single spaces, a phone number without its separators."""
+        out = {k: str(data.get(k) or "").strip() for k in USER_FIELDS}
+        out["id"] = out["id"].lower()
+        out["display_name"] = " ".join(out["display_name"].split())
+        out["phone"] = re.sub(r"[\s()-]", "", out["phone"])
+        return out
+
+    def _kept(self, form: Mapping[str, str], key: str) -> bool:
+        return self.current is not None and form[key] == self.current.get(key)
+
+    @ma.validates_schema
+    def _user(self, form: dict[str, str], **kwargs: object) -> None:
+        errors: dict[str, str] = {}
+        if self.current is None:
+            if not form["id"]:
+                errors["id"] = _("Give the user name they will sign in with.")
+            elif not USER_ID.fullmatch(form["id"]):
+                errors["id"] = _("Use 2 to 100 lower-case letters, digits, dots, hyphens or underscores, starting "
+                                 "with a letter or digit.")
+            elif self.id_taken(form["id"]):
+                errors["id"] = _("The user name %(id)s is taken. Choose another.", id=form["id"])
+        if not form["display_name"]:
+            errors["display_name"] = _("Give the full name.")
+        elif len(form["display_name"]) > 200:
+            errors["display_name"] = _("Use at most %(n)s characters.", n=200)
+        if form["role"] not in STAFF_ROLES:
+            errors["role"] = _("Choose a role.")
+        errors |= self._area_errors(form)
+        if form["email"] and (len(form["email"]) > 320 or not EMAIL.fullmatch(form["email"])):
+            errors["email"] = _("Write an e-mail address like name@example.uz.")
+        if form["phone"] and (not PHONE.fullmatch(form["phone"])
+                              or (form["phone"].startswith("+998") and not UZ_PHONE.fullmatch(form["phone"]))):
+            errors["phone"] = _("Write the number in international form, like +998901234567.")
+        if form["telegram_chat_id"] and not TELEGRAM_CHAT.fullmatch(form["telegram_chat_id"]):
+            errors["telegram_chat_id"] = _("A Telegram chat id is a number, like 123456789.")
+        if form["language"] not in LANGUAGES:
+            errors["language"] = _("Choose a language.")
+        supervisor_id = form["supervisor_id"]
+        if supervisor_id and not self._kept(form, "supervisor_id"):
+            if self.current is not None and supervisor_id == self.current.get("id"):
+                errors["supervisor_id"] = _("A user cannot be their own supervisor.")
+            elif supervisor_id not in self.supervisor_ids:
+                errors["supervisor_id"] = _("Choose an active supervisor or programme manager.")
+        for key in ("quiet_start", "quiet_end"):
+            if form[key] and not HH_MM.fullmatch(form[key]):
+                errors[key] = _("Write a time like 22:00.")
+        if "quiet_start" not in errors and "quiet_end" not in errors and \
+                bool(form["quiet_start"]) != bool(form["quiet_end"]):
+            errors["quiet_end" if form["quiet_start"] else "quiet_start"] = _(
+                "Give both the start and the end of the quiet hours, or neither.")
+        if errors:
+            raise ma.ValidationError(errors)  # type: ignore[arg-type]
+
+    def _area_errors(self, form: Mapping[str, str]) -> dict[str, str]:
+        """Where the role works, in the areas the Area table lists (or the ones the user has now)."""
+        errors: dict[str, str] = {}
+        role, region, district, mahalla = form["role"], form["region"], form["district"], form["mahalla"]
+        kept = self._kept
+        if region and not kept(form, "region") and region not in self.places.regions:
+            errors["region"] = _("Choose a region from the list.")
+        if district and not region:
+            errors["region"] = _("Choose the region of this district.")
+        elif district and not (kept(form, "region") and kept(form, "district")) \
+                and not self.places.has_district(region, district):
+            errors["district"] = _("This district is not in the region chosen. Choose one of its districts, or add "
+                                   "it on the Areas page.")
+        if mahalla and not district:
+            errors.setdefault("district", _("Choose the district of this mahalla."))
+        elif mahalla and not (kept(form, "region") and kept(form, "district") and kept(form, "mahalla")) \
+                and not self.places.has_mahalla(region, district, mahalla):
+            errors["mahalla"] = _("This mahalla is not in the district chosen. Choose one of its mahallas, or add it "
+                                  "on the Areas page.")
+        if role in DISTRICT_ROLES:
+            if not region:
+                errors.setdefault("region", _("This role works in a district: choose its region."))
+            if not district:
+                errors.setdefault("district", _("This role works in a district: choose one."))
+        elif role in REGION_ROLES:
+            if not region:
+                errors.setdefault("region", _("This role works in a region: choose one."))
+        elif role in NATIONAL_ROLES and (region or district or mahalla):
+            errors.setdefault("region", _("An administrator works nationally: leave the area empty."))
+        return errors
+
+    @ma.post_load
+    def _values(self, form: dict[str, str], **kwargs: object) -> dict[str, Any]:
+        values: dict[str, Any] = {k: form[k] or None for k in USER_FIELDS if k != "id"}
+        values["display_name"], values["role"], values["language"] = form["display_name"], form["role"], form["language"]
+        values["quiet_start"] = time.fromisoformat(form["quiet_start"]) if form["quiet_start"] else None
+        values["quiet_end"] = time.fromisoformat(form["quiet_end"]) if form["quiet_end"] else None
+        return values | ({"id": form["id"]} if self.current is None else {})
