@@ -5,8 +5,9 @@ when, and its level."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from email.message import Message
+from zoneinfo import ZoneInfo
 
 import pytest
 from qadam.testing import wait_until
@@ -48,7 +49,7 @@ def test_what_her_support_worker_reports_reaches_perpetrator_facing_staff_only_a
                what="risk to learn of the enrolment and her support worker")
 
     reported = story.ok("POST", "risk", f"/enrolments/{his}/incidents", worker, {
-        "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "serious",
+        "kind": "victim_fear", "occurred_on": tashkent_today().isoformat(), "severity": "serious",
         "details": "Dilnoza is terrified: he waited for her outside the Chilonzor bakery twice."})
     [flag] = reported["flags"]
     assert flag["level"] == "critical" and flag["source"] == "victim_support"
@@ -58,7 +59,7 @@ def test_what_her_support_worker_reports_reaches_perpetrator_facing_staff_only_a
     for user in (story.inspector_id, story.psychologist_id):
         wait_until(lambda u=user: system_mail.to(f"{u}@mahalla.uz"), timeout=20, what="the e-mail")
 
-    said = f"A safety concern was reported by victim support on {date.today().isoformat()}, level critical."
+    said = f"A safety concern was reported by victim support on {tashkent_today().isoformat()}, level critical."
     for who in (story.psychologist, story.inspector, supervisor, story.manager):
         answers = [story.call("GET", "risk", path, who) for path in (
             f"/flags?enrolment_id={his}", f"/flags/{flag['id']}", f"/enrolments/{his}/risk",
@@ -84,3 +85,8 @@ def test_what_her_support_worker_reports_reaches_perpetrator_facing_staff_only_a
     # her support worker still reads her report in full
     [hers] = story.ok("GET", "risk", f"/enrolments/{his}/incidents", worker, status=200)["items"]
     assert hers["kind"] == "victim_fear" and "Chilonzor bakery" in hers["details"]
+
+
+def tashkent_today() -> date:
+    """The day in Tashkent, the services' time zone: after 19:00 UTC it is already tomorrow there."""
+    return datetime.now(ZoneInfo("Asia/Tashkent")).date()
