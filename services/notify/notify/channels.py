@@ -10,28 +10,16 @@ from __future__ import annotations
 
 import re
 import smtplib
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
 
 import requests
 
+from .domain.templates import Message
 from .settings import NotifySettings
 
 CHANNELS = ("email", "sms", "telegram")
-SHORT_MAX = 480  # characters of an SMS or Telegram text
-
-
-@dataclass(frozen=True)
-class Message:
-    """One notification as its recipient reads it, in their language, with no names in it."""
-
-    subject: str  # e-mail subject
-    text: str  # full plain text (e-mail body)
-    short: str  # SMS / Telegram text, at most SHORT_MAX characters
-
-
 class DeliveryFailed(Exception):
     """A channel did not take the message. `permanent`: retrying cannot help (ask another channel or a person).
     `retry_after`: seconds the far side asked us to wait, when it said."""

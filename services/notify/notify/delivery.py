@@ -20,12 +20,14 @@ from qadam.pgwake import wake_loop
 from qadam.sealing import derived_keys
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import DELIVERY_CHANNEL, links
-from .channels import DeliveryFailed, Message, channel, configured
-from .domain import ADDRESS_FIELD, EXTERNAL_CHANNELS, delivery_exhausted, next_attempt_delay
+from . import DELIVERY_CHANNEL
+from .channels import DeliveryFailed, channel, configured
+from .domain import links
+from .domain.routing import ADDRESS_FIELD, EXTERNAL_CHANNELS
+from .domain.templates import Message, render
+from .domain.timing import delivery_exhausted, next_attempt_delay
 from .models import Contact, Delivery, DeliveryAttempt, Digest, Notification
 from .settings import NotifySettings
-from .templates import render
 
 log = get_logger(__name__)
 BATCH = 20  # deliveries sent in one pass; each is claimed, sent and committed on its own
@@ -183,15 +185,3 @@ def run_dispatcher(settings: NotifySettings, stop: threading.Event) -> None:
     finally:
         engine.dispose()
 
-
-def delivery_log(s: Session, notification_id: Any) -> list[dict[str, Any]]:
-    rows = s.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
-                     .order_by(Delivery.created_at, Delivery.channel)).scalars().all()
-    out = []
-    for d in rows:
-        attempts = s.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
-                             .order_by(DeliveryAttempt.id)).scalars().all()
-        out.append({"channel": d.channel, "purpose": d.purpose, "status": d.status, "attempts": d.attempts,
-                    "last_error": d.last_error, "sent_at": d.sent_at, "fallback_of": d.fallback_of,
-                    "log": [{"at": a.attempted_at, "outcome": a.outcome, "error": a.error} for a in attempts]})
-    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 import marshmallow as ma
@@ -9,6 +11,8 @@ from marshmallow import fields, validate
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 from qadam_contracts.vocabulary import LANGUAGES
+
+from .commands import ContactDetails
 
 
 class AttemptOut(ma.Schema):
@@ -96,6 +100,12 @@ class ContactIn(ma.Schema):
         "description": "Local time; no messages but critical ones then (the in-app inbox still holds them)."})
     active = fields.Boolean(load_default=True)
 
+    @ma.post_load
+    def _details(self, data: dict[str, Any], **_: Any) -> ContactDetails:
+        quiet = data.pop("quiet_hours")
+        return ContactDetails(**data, quiet_start=time.fromisoformat(quiet["start"]) if quiet else None,
+                              quiet_end=time.fromisoformat(quiet["end"]) if quiet else None)
+
 
 class ContactOut(ContactIn):
     user_id = fields.String()
@@ -127,9 +137,21 @@ class UnassignedOut(ma.Schema):
 UnassignedPage = page_schema(UnassignedOut, "UnassignedPage")
 
 
+@dataclass(frozen=True)
+class RoutingChange:
+    """New routing rules, as sent (checked whole by the command), and why they change."""
+
+    rules: list[object]
+    note: str
+
+
 class RoutingIn(ma.Schema):
     rules = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=200))
     note = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+    @ma.post_load
+    def _change(self, data: dict[str, Any], **_: Any) -> RoutingChange:
+        return RoutingChange(**data)
 
 
 class RoutingOut(ma.Schema):
@@ -140,11 +162,24 @@ class RoutingOut(ma.Schema):
     created_at = fields.DateTime()
 
 
+@dataclass(frozen=True)
+class FiguresAsked:
+    """Which figures: a region (administrators choose) and local days (None: the defaults)."""
+
+    region: str | None
+    since: date | None
+    until: date | None
+
+
 class FiguresFilter(ma.Schema):
     region = fields.String(load_default=None, validate=place(0), metadata={
         "description": "Administrators choose; a manager sees his own region."})
     since = Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
     until = Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
+
+    @ma.post_load
+    def _asked(self, data: dict[str, Any], **_: Any) -> FiguresAsked:
+        return FiguresAsked(**data)
 
 
 class FigureRow(ma.Schema):

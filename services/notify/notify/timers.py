@@ -18,8 +18,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from .channels import configured
-from .domain import ADDRESS_FIELD, Person, answers_for_chain, digest_day, escalation_due, escalation_target
-from .handlers import add_deliveries, due_for
+from .commands import add_deliveries, due_for
+from .domain.escalation import Person, answers_for_chain, escalation_due, escalation_target
+from .domain.routing import ADDRESS_FIELD
+from .domain.timing import digest_day
 from .models import Contact, Delivery, Digest, FlagAction, Notification
 from .settings import NotifySettings
 
@@ -109,8 +111,8 @@ def _escalate(settings: NotifySettings, s: Session, n: Notification, now: dateti
     """To the supervisor above the person who has not answered (see `escalation_target`), and a reminder to them.
     Nobody to go to: the alert stays listed for administrators (`/escalations/unassigned`) and is tried again after
     the same wait."""
-    add_deliveries(s, settings, n.id, s.get(Contact, n.user_id), tuple(n.channels), level=n.level,
-                   purpose="reminder")
+    add_deliveries(s, settings=settings, notification_id=n.id, contact=s.get(Contact, n.user_id),
+                   channels=tuple(n.channels), level=n.level, purpose="reminder")
     if n.escalation_step >= settings.escalation_max_steps:
         log.warning("escalation_top_of_chain", step=n.escalation_step, user_id=n.user_id)
         return False
@@ -139,7 +141,8 @@ def _escalate(settings: NotifySettings, s: Session, n: Notification, now: dateti
     contact = s.get(Contact, supervisor)
     s.execute(sa.update(Notification).where(Notification.id == created).values(
         escalate_from=due_for(settings, contact, n.level)))
-    add_deliveries(s, settings, created, contact, tuple(n.channels), level=n.level, purpose="alert")
+    add_deliveries(s, settings=settings, notification_id=created, contact=contact, channels=tuple(n.channels),
+                   level=n.level, purpose="alert")
     log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
     return True
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from notify.channels import CHANNELS, DeliveryFailed, Message, channel, send_email
+from notify.channels import CHANNELS, DeliveryFailed, channel, send_email
+from notify.domain.templates import Message, render
 from notify.settings import NotifySettings
-from notify.templates import render
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher, free_port
 
 ACK = "http://127.0.0.1:8004/ack/0f6c2b1e.1767225600.mac"

@@ -10,25 +10,12 @@ from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 import pytest
-from notify import links
-from notify.domain import (
-    Person,
-    RoutingError,
-    above,
-    addressees,
-    answers_for_chain,
-    delivery_exhausted,
-    digest_day,
-    escalation_due,
-    escalation_target,
-    higher,
-    next_attempt_delay,
-    parse_routing,
-    quiet_now,
-    send_at,
-    status_notice,
-    subject_of,
-)
+from notify.domain import links
+from notify.domain.alerts import higher, subject_of
+from notify.domain.escalation import Person, above, answers_for_chain, escalation_due, escalation_target
+from notify.domain.notices import status_notice
+from notify.domain.routing import RoutingError, addressees, parse_routing
+from notify.domain.timing import delivery_exhausted, digest_day, next_attempt_delay, quiet_now, send_at
 
 
 def test_back_off_doubles_and_is_capped():

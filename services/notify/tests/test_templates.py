@@ -7,8 +7,7 @@ import string
 from typing import Any
 
 import pytest
-from notify.channels import SHORT_MAX
-from notify.templates import (
+from notify.domain.templates import (
     DEFAULT_LANGUAGE,
     KINDS,
     LANGUAGES,
@@ -16,6 +15,7 @@ from notify.templates import (
     NOTICES,
     ROLES,
     RULE_FAMILIES,
+    SHORT_MAX,
     TEMPLATES,
     language_of,
     render,

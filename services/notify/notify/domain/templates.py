@@ -14,11 +14,21 @@ duration), `{details}` (the rule's title and the reason, one a line), `{about}` 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from qadam_contracts.vocabulary import FLAG_LEVELS, LANGUAGES
 
-from .channels import SHORT_MAX, Message
+SHORT_MAX = 480  # characters of an SMS or Telegram text
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as its recipient reads it, in their language, with no names in it."""
+
+    subject: str  # e-mail subject
+    text: str  # full plain text (e-mail body)
+    short: str  # SMS / Telegram text, at most SHORT_MAX characters
 
 DEFAULT_LANGUAGE = "uz-Latn"
 LEVELS = FLAG_LEVELS

@@ -1,0 +1,40 @@
+"""Figures for managers: how fast alerts reached the people responsible, and how fast they answered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask.views import MethodView
+from qadam.auth import Role, allow, current_principal
+from qadam.errors import unprocessable
+from qadam.web import read_session, settings_of_app
+
+from ..queries import Figures, alert_figures
+from ..schemas import Figures as FiguresOut
+from ..schemas import FiguresAsked, FiguresFilter
+from .blueprint import blp
+
+
+@blp.route("/figures")
+class FiguresView(MethodView):
+    @allow(Role.MANAGER, Role.ADMINISTRATOR, Role.SUPERVISOR)
+    @blp.arguments(FiguresFilter, location="query")
+    @blp.response(200, FiguresOut)
+    def get(self, asked: FiguresAsked) -> Figures:
+        """How fast alerts reached people and were answered, by district and level: from the event to the in-app
+        inbox and to the first message, and from delivery to acknowledgement (median and 90th percentile)."""
+        region = region_asked(asked.region)
+        settings = settings_of_app()
+        with read_session() as s:
+            return alert_figures(s, region=region, since=asked.since, until=asked.until,
+                                 today=datetime.now(settings.zone).date(), zone=settings.zone,
+                                 min_cell=settings.report_min_cell)
+
+
+def region_asked(region: str | None) -> str:
+    """Administrators choose the region; everyone else sees their own (and must have one)."""
+    principal = current_principal()
+    chosen = region if principal.role == Role.ADMINISTRATOR else principal.region
+    if not chosen:
+        raise unprocessable("Say which region.", {"region": ["Required."]})
+    return chosen

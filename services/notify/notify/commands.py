@@ -1,0 +1,416 @@
+"""Notify's use cases, called by its routes and its event handlers alike: tell the people the routing rules name
+(one notification per person and subject, a delivery per channel), join a later flag of an episode into the alert
+its people already have, tell her support worker what bears on her safety, acknowledge an alert (in the app, through
+the signed link, or by acting on its flags in risk), keep the staff directory, and change the routing rules.
+Keyword-only functions over the caller's unit of work; they raise the Problem a route answers with."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from functools import partial
+
+import sqlalchemy as sa
+from qadam.db import lock_keys
+from qadam.errors import unprocessable
+from qadam.events import Event
+from qadam.log import current_correlation_id, get_logger
+from qadam.outbox import add_events
+from qadam_contracts.enrollment import (
+    EnrolmentStatusChanged,
+    OrderEnded,
+    OrderExpiring,
+    OrderIssued,
+    ProtectionOrder,
+    SupportWorkerChanged,
+)
+from qadam_contracts.portal import UserChanged
+from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from .channels import configured
+from .domain.alerts import alert_link, alert_summary, higher, level_rise_reason, rose, subject_of
+from .domain.notices import NOTICES, status_notice
+from .domain.routing import ADDRESS_FIELD, Addressee, RoutingError, addressees, parse_routing
+from .domain.timing import send_at
+from .events import alerts_acknowledged
+from .models import Contact, Delivery, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
+from .queries import notification_by_link, own_notification, routing_in_force
+from .settings import NotifySettings
+
+log = get_logger(__name__)
+# what a notification is made from: a flag, a move of his level or of his enrolment, a protection order
+Told = FlagRaised | LevelChanged | EnrolmentStatusChanged | ProtectionOrder
+WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
+
+
+# -- a flag, a rise of his level -----------------------------------------------------------------------------------
+def alert_on_flag(session: Session, *, event: Event[FlagRaised], settings: NotifySettings) -> None:
+    """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
+    joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
+    its messages go out again); once answered, the later flag is an alert of its own. Her support worker hears of a
+    critical flag as a notice: a code and a link, nothing of his sessions."""
+    d = event.data
+    # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
+    people = {"inspector": d.inspector_id, "psychologist": d.psychologist_id,
+              "victim_support": d.victim_support_worker_id}
+    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                        worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True)
+    subject = subject_of(d.flag_id, d.episode_id)
+    for addressee in addressees(routing_in_force(session), event.type, d.level, people):
+        if addressee.responsibility == "victim_support":
+            notify(session, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_id}",
+                   flag_id=d.flag_id, level=d.level, reasons=[], kind="safety_notice", notice="critical_flag")
+            continue
+        alert = partial(notify, session, event=event, settings=settings, addressee=addressee, flag_id=d.flag_id,
+                        level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id, episode_id=d.episode_id)
+        if alert(subject=subject) is None and not _join_episode(session, settings, subject, addressee, d):
+            alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
+
+
+def _join_episode(session: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
+    """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
+    in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
+    an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
+    escalations of its chain carry the flag too."""
+    n = session.execute(sa.select(Notification).where(
+        Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
+    if d.flag_id in n.flag_ids:
+        return True  # this flag is in it already (the event came again)
+    chain = session.execute(sa.select(Notification).where(
+        Notification.chain_id == (n.chain_id or n.id), Notification.id != n.id).with_for_update()).scalars().all()
+    if n.acknowledged_at is not None or any(e.acknowledged_at is not None for e in chain):
+        return False
+    rise = higher(n.level, d.level) != n.level
+    for joined in (n, *chain):
+        _add_flag(joined, d, rise)
+    if rise:  # at the new level, over the channels the routing gives it, at once if it says so
+        n.channels = list(dict.fromkeys([*n.channels, *addressee.channels]))
+        n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
+        contact = session.get(Contact, addressee.user_id)
+        n.escalated_at = n.unassigned_since = None
+        n.escalate_from = due_for(settings, contact, n.level)
+        if n.timing == "immediate":
+            add_deliveries(session, settings=settings, notification_id=n.id, contact=contact,
+                           channels=tuple(n.channels), level=n.level, purpose=f"rise_{n.level}")
+        for escalation in chain:  # the supervisors it went up to hear of the rise too
+            add_deliveries(session, settings=settings, notification_id=escalation.id,
+                           contact=session.get(Contact, escalation.user_id), channels=tuple(escalation.channels),
+                           level=escalation.level, purpose=f"rise_{escalation.level}")
+    log.info("episode_joined", notification_id=str(n.id), flags=len(n.flag_ids), level=n.level, rose=rise,
+             escalations=len(chain))
+    return True
+
+
+def _add_flag(n: Notification, d: FlagRaised, rise: bool) -> None:
+    n.flag_ids = [*n.flag_ids, d.flag_id]
+    n.reasons = [*n.reasons, *(r for r in d.reasons if r not in n.reasons)]
+    if rise:
+        n.level, n.rule_id = d.level, d.rule_id
+        n.summary = alert_summary(n.participant_code, n.level, n.reasons)
+
+
+def tell_of_level_rise(session: Session, *, event: Event[LevelChanged], settings: NotifySettings) -> None:
+    """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
+    protected; a code and the level, nothing of the sessions). A fall tells nobody, nor a move older than one seen."""
+    d = event.data
+    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                        worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True)
+    stmt = insert(LevelSeen).values(enrolment_id=d.enrolment_id, version=d.version)
+    newest = session.execute(stmt.on_conflict_do_update(
+        index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
+        where=LevelSeen.version < stmt.excluded.version).returning(LevelSeen.version)).first()
+    if newest is None:
+        log.info("level_change_superseded", enrolment_id=str(d.enrolment_id), version=d.version)
+        return  # a later move of his level came first: this one is history
+    if not rose(d.from_level, d.level) or not d.flag_ids:
+        return
+    people = {"victim_support": d.victim_support_worker_id, "inspector": d.inspector_id,
+              "psychologist": d.psychologist_id}
+    for addressee in addressees(routing_in_force(session), event.type, d.level, people):
+        notify(session, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_ids[0]}",
+               flag_id=d.flag_ids[0], level=d.level,
+               reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)], kind="level_rise",
+               from_level=d.from_level)
+
+
+# -- her support worker ------------------------------------------------------------------------------------------------
+def tell_of_status_change(session: Session, *, event: Event[EnrolmentStatusChanged], settings: NotifySettings) -> None:
+    """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
+    worker is told, a code and a link, never why in his own words or anything of his sessions."""
+    d = event.data
+    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                        worker=d.victim_support_worker_id, at=event.occurred_at)
+    notice = status_notice(d.status, d.reason)
+    if notice is not None:
+        _tell_her(session, event, settings, notice, d.victim_support_worker_id, enrolment_id=d.enrolment_id)
+
+
+def tell_of_order_issued(session: Session, *, event: Event[OrderIssued], settings: NotifySettings) -> None:
+    """A protection order was issued: the support worker it names is told (and kept as hers for the order)."""
+    d = event.data
+    support_worker_seen(session, subjects=[f"order:{d.order_id}"], worker=d.victim_support_worker_id,
+                        at=event.occurred_at)
+    _tell_her(session, event, settings, "order_issued", d.victim_support_worker_id,
+              enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
+
+
+def tell_of_order_ending(session: Session, *, event: Event[OrderExpiring | OrderEnded],
+                         settings: NotifySettings) -> None:
+    """His order runs out soon, or has ended: her support worker is told, as the newest word on the order, his
+    open enrolments or (in follow-up, with none open) him names her."""
+    d = event.data
+    notice = "order_ended" if isinstance(d, OrderEnded) else "order_expiring"
+    worker = support_worker(session, subjects=[f"order:{d.order_id}", *(f"enrolment:{e}" for e in d.enrolment_ids),
+                                               f"participant:{d.participant_code}"])
+    _tell_her(session, event, settings, notice, worker, enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
+
+
+def note_support_worker_changed(session: Session, *, event: Event[SupportWorkerChanged]) -> None:
+    """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
+    orders reaches the one who supports her now, and nobody who no longer does."""
+    d = event.data
+    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                        worker=d.victim_support_worker_id, at=event.occurred_at)
+
+
+def _tell_her(session: Session, event: Event[Told], settings: NotifySettings, notice: str, worker: str | None, *,
+              enrolment_id: object) -> None:
+    level = NOTICES[notice]
+    for addressee in addressees(routing_in_force(session), event.type, level, {"victim_support": worker}):
+        notify(session, event=event, settings=settings, addressee=addressee, subject=f"event:{event.id}",
+               flag_id=None, level=level, reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
+
+
+def support_worker_seen(session: Session, *, subjects: list[str], worker: str | None, at: datetime,
+                        hearsay: bool = False) -> None:
+    """Her support worker as of this event, unless a newer event said otherwise (events can cross). `hearsay`: the
+    event is risk's copy of enrollment's word (a flag, a level), which may lag behind a change enrollment already
+    announced: it fills a gap (someone named where nothing is known yet) and never overrides enrollment's own."""
+    rows = [{"subject": subject, "user_id": worker, "as_of": at} for subject in subjects]
+    stmt = insert(SupportWorkerOf).values(rows)
+    if hearsay:
+        if worker is not None:
+            session.execute(stmt.on_conflict_do_nothing(index_elements=[SupportWorkerOf.subject]))
+        return
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[SupportWorkerOf.subject], set_={"user_id": stmt.excluded.user_id, "as_of": stmt.excluded.as_of},
+        where=SupportWorkerOf.as_of < stmt.excluded.as_of))
+
+
+def support_worker(session: Session, *, subjects: list[str]) -> str | None:
+    """Her support worker by the newest word on any of these (an order, his enrolments, him): a newer word naming
+    nobody (she was removed) means nobody."""
+    return session.execute(sa.select(SupportWorkerOf.user_id).where(SupportWorkerOf.subject.in_(subjects))
+                           .order_by(SupportWorkerOf.as_of.desc(), SupportWorkerOf.subject).limit(1)).scalar()
+
+
+# -- one notification, its deliveries ----------------------------------------------------------------------------------
+def notify(session: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee, subject: str,
+           flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
+           from_level: str | None = None, episode_id: object = None, notice: str | None = None,
+           enrolment_id: object = None) -> uuid.UUID | None:
+    """One notification for one person (never two for the same subject, however often the event comes), and a
+    delivery per channel: due at once, after the person's quiet hours, or left for the daily digest."""
+    d = event.data
+    notification_id = uuid.uuid4()
+    code = d.participant_code
+    created = session.execute(
+        insert(Notification).values(
+            id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
+            source_event_id=event.id, subject=subject, flag_id=flag_id, flag_ids=[flag_id] if flag_id else [],
+            episode_id=episode_id, enrolment_id=getattr(d, "enrolment_id", enrolment_id),
+            inspector_id=getattr(d, "inspector_id", None), participant_code=code, level=level, notice=notice,
+            summary=alert_summary(code, level, reasons) if reasons else f"{code}: {notice}", reasons=reasons,
+            link=alert_link(settings.portal_url, str(notification_id)), region=d.region, district=d.district,
+            kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
+            channels=list(addressee.channels), from_level=from_level, chain_id=notification_id,
+        ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)
+    ).scalar()
+    if created is None:
+        return None  # this person has heard of it already (the same flag, or an episode's earlier flag)
+    contact = session.get(Contact, addressee.user_id)
+    # the wait before escalation starts when the messages may go (a critical one's at once, whatever the hour), not
+    # while the person's quiet hours hold them
+    session.execute(sa.update(Notification).where(Notification.id == created).values(
+        escalate_from=due_for(settings, contact, level)))
+    if addressee.timing == "immediate":
+        add_deliveries(session, settings=settings, notification_id=created, contact=contact,
+                       channels=addressee.channels, level=level, purpose="alert")
+    log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
+             responsibility=addressee.responsibility, timing=addressee.timing, channels=list(addressee.channels))
+    return created
+
+
+def due_for(settings: NotifySettings, contact: Contact | None, level: str) -> datetime:
+    """When a message to this person may go: now, or when their quiet hours end (critical: now)."""
+    now = datetime.now(UTC)
+    return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
+
+
+def add_deliveries(session: Session, *, settings: NotifySettings, notification_id: uuid.UUID,
+                   contact: Contact | None, channels: tuple[str, ...], level: str, purpose: str) -> None:
+    """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
+    skipped where notify has no address for that channel or the channel is not set up here, so the log says why
+    nothing was sent there."""
+    due = due_for(settings, contact, level)
+    rows = []
+    for name in channels:
+        address = getattr(contact, ADDRESS_FIELD[name]) if contact is not None and contact.active else None
+        why = (None if address and configured(settings, name) else
+               f"no {WHAT[name]} on file for this user" if not address else f"{name} is not set up here")
+        rows.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": name, "purpose": purpose,
+                     "address": address, "status": "skipped" if why else "pending", "next_attempt_at": due,
+                     "last_error": why, "correlation_id": current_correlation_id()})
+    if rows:
+        session.execute(insert(Delivery).on_conflict_do_nothing(
+            constraint="uq_delivery_notification_channel_purpose"), rows)
+
+
+# -- acknowledgement ---------------------------------------------------------------------------------------------------
+def acknowledge(session: Session, *, notification: Notification, via: str, now: datetime) -> None:
+    """Acknowledged by its recipient (once: repeating it changes nothing); an alert about flags is acknowledged in
+    risk too (notify.alert.acknowledged, one per flag). Her notices stay hers: her id never reaches the flag
+    perpetrator-facing staff read."""
+    if notification.acknowledged_at is not None:
+        return
+    notification.acknowledged_at, notification.acknowledged_via = now, via
+    if notification.kind in ("alert", "escalation"):
+        add_events(session, alerts_acknowledged(notification, via))  # an episode's alert acknowledges every flag in it
+    log.info("notification_acknowledged", notification_id=str(notification.id), via=via)
+
+
+def acknowledge_own(session: Session, *, notification_id: uuid.UUID, user_id: str, now: datetime) -> Notification:
+    """A person acknowledges one of their own alerts in the app: they have seen it and are acting on it."""
+    notification = own_notification(session, notification_id=notification_id, user_id=user_id, lock=True)
+    acknowledge(session, notification=notification, via="api", now=now)
+    return notification
+
+
+def acknowledge_by_link(session: Session, *, token: str, keys: list[bytes], now: datetime) -> Notification:
+    """The signed link in a message acknowledges its alert: the link is the credential."""
+    notification = notification_by_link(session, token=token, keys=keys, now=now, lock=True)
+    acknowledge(session, notification=notification, via="link", now=now)
+    return notification
+
+
+def flag_handled_in_risk(session: Session, *, event: Event[FlagAcknowledged | FlagResolved]) -> None:
+    """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
+    once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
+    actor answers for stop on the same terms (checked when each falls due: see timers.chain_answered_by). A
+    co-recipient acting stops only her own chain."""
+    d = event.data
+    session.execute(insert(FlagAction).values(flag_id=d.flag_id, user_id=d.by, at=d.at)
+                    .on_conflict_do_nothing())
+    own = []
+    for n in session.execute(sa.select(Notification).where(
+            Notification.flag_ids.contains([d.flag_id]), Notification.user_id == d.by,
+            Notification.acknowledged_at.is_(None)).with_for_update()).scalars():
+        acted = set(session.execute(sa.select(FlagAction.flag_id).where(
+            FlagAction.user_id == d.by, FlagAction.flag_id.in_(n.flag_ids))).scalars())
+        if set(n.flag_ids) <= acted:
+            n.acknowledged_at, n.acknowledged_via = d.at, "risk"
+            own.append(n.id)
+    log.info("flag_handled_in_risk", flag_id=str(d.flag_id), by=d.by, own_alerts=len(own),
+             event_type=event.type)
+
+
+# -- the staff directory -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ContactDetails:
+    """How a staff member is reached, their language, area, supervisor and quiet hours (local time)."""
+
+    email: str | None = None
+    language: str = "uz-Latn"
+    phone: str | None = None
+    telegram_chat_id: str | None = None
+    role: str | None = None
+    region: str | None = None
+    district: str | None = None
+    supervisor_id: str | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    active: bool = True
+
+    def columns(self) -> dict[str, object]:
+        """The contact's columns these details set."""
+        return {"email": self.email, "language": self.language, "phone": self.phone,
+                "telegram_chat_id": self.telegram_chat_id, "role": self.role, "region": self.region,
+                "district": self.district, "supervisor_id": self.supervisor_id, "quiet_start": self.quiet_start,
+                "quiet_end": self.quiet_end, "active": self.active}
+
+
+def set_contact(session: Session, *, user_id: str, details: ContactDetails) -> Contact:
+    """Set how a user is reached: the whole contact (what `details` leaves out is cleared)."""
+    values = details.columns()
+    session.execute(insert(Contact).values(user_id=user_id, **values)
+                    .on_conflict_do_update(index_elements=[Contact.user_id], set_=values))
+    contact = session.get(Contact, user_id, populate_existing=True)
+    assert contact is not None  # written just now, in this transaction
+    return contact
+
+
+def keep_user(session: Session, *, event: Event[UserChanged], settings: NotifySettings) -> None:
+    """The portal's user, kept locally: unless a later version is held already (events can arrive out of order).
+    Someone active whose addresses came after their alerts is reached now."""
+    d = event.data
+    quiet = d.quiet_hours if isinstance(d.quiet_hours, dict) else {}
+    details = ContactDetails(email=d.email, language=d.language, phone=d.phone, telegram_chat_id=d.telegram_chat_id,
+                             role=d.role, region=d.region, district=d.district, supervisor_id=d.supervisor_id,
+                             quiet_start=_time(quiet.get("start")), quiet_end=_time(quiet.get("end")),
+                             active=d.active)
+    values = {**details.columns(), "version": d.version}
+    stmt = insert(Contact).values(user_id=d.user_id, **values)
+    applied = session.execute(stmt.on_conflict_do_update(
+        index_elements=[Contact.user_id], set_=values, where=Contact.version < d.version)
+        .returning(Contact.user_id)).first()
+    if applied is not None and d.active:
+        _reach_again(session, settings, d.user_id, details)
+
+
+def _reach_again(session: Session, settings: NotifySettings, user_id: str, details: ContactDetails) -> None:
+    """Alerts of the last day that found no address for this person (their details came after the alert: events
+    from two producers can cross) go out now over the channels they can be reached on."""
+    for name, column in ADDRESS_FIELD.items():
+        address = getattr(details, column)
+        if not address or not configured(settings, name):
+            continue
+        revived = session.execute(sa.update(Delivery).where(
+            Delivery.channel == name, Delivery.status == "skipped", Delivery.last_error.like("no % on file%"),
+            Delivery.notification_id.in_(sa.select(Notification.id).where(
+                Notification.user_id == user_id, Notification.acknowledged_at.is_(None),
+                Notification.created_at > sa.func.now() - sa.text("interval '1 day'"))))
+            .values(status="pending", address=address, last_error=None, next_attempt_at=sa.func.now())
+            .returning(Delivery.id)).all()
+        if revived:
+            log.info("deliveries_revived", user_id=user_id, channel=name, deliveries=len(revived))
+
+
+def _time(value: object) -> time | None:
+    """HH:MM, or None for anything else (logged: a bad value costs the person their quiet hours, not the event)."""
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        log.warning("quiet_hours_ignored", value=str(value)[:20])
+        return None
+
+
+# -- routing -----------------------------------------------------------------------------------------------------------
+def change_routing(session: Session, *, rules: list[object], note: str, by: str) -> RoutingRuleSet:
+    """Put new routing rules in force (the whole set), with a note of what changed and why; rules that cannot be
+    used are a 422 naming every problem, and change nothing."""
+    try:
+        parse_routing(rules)
+    except RoutingError as e:
+        raise unprocessable("The routing rules cannot be used as they are; nothing changed.", e.errors) from None
+    lock_keys(session, ["notify.routing"])
+    version = session.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one() + 1
+    row = RoutingRuleSet(version=version, rules=rules, note=note, created_by=by)
+    session.add(row)
+    session.flush()
+    log.info("routing_changed", version=version)
+    return row

@@ -1,0 +1,252 @@
+"""Notify's reads: a person's own alerts and how they were delivered, a contact, the routing rules in force, the
+alerts nobody could be found to escalate to, and the figures for managers. Keyword-only functions over the caller's
+session; they raise the Problem a route answers with."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from qadam.db import InForce
+from qadam.errors import Problem, not_found
+from sqlalchemy.orm import Session
+
+from .domain import links
+from .domain.routing import Route, parse_routing
+from .domain.templates import language_of
+from .models import Contact, Delivery, DeliveryAttempt, Notification, RoutingRuleSet
+
+# the newest routing rules, parsed once per version in this process
+routing_in_force: InForce[tuple[Route, ...]] = InForce(RoutingRuleSet.version, RoutingRuleSet.rules,
+                                                        lambda _version, rules: parse_routing(rules))
+
+
+# -- a person's own alerts ---------------------------------------------------------------------------------------------
+def own_alerts(*, user_id: str, unacknowledged: bool) -> sa.Select[Notification]:
+    """A person's alerts, newest first (`unacknowledged`: those still waiting on them), to be read a page at a time."""
+    query = sa.select(Notification).where(Notification.user_id == user_id)
+    if unacknowledged:
+        query = query.where(Notification.acknowledged_at.is_(None))
+    return query.order_by(Notification.created_at.desc())
+
+
+def own_notification(s: Session, *, notification_id: uuid.UUID, user_id: str, lock: bool = False) -> Notification:
+    """One of this person's notifications; someone else's reads as missing (404), byte for byte."""
+    notification = s.get(Notification, notification_id, with_for_update=lock)
+    if notification is None or notification.user_id != user_id:
+        raise not_found("notification", notification_id)
+    return notification
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One try to send a delivery."""
+
+    at: datetime
+    outcome: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """How a notification went out over one channel, for one purpose, with every attempt."""
+
+    channel: str
+    purpose: str
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    fallback_of: uuid.UUID | None
+    log: list[AttemptRecord]
+
+
+def delivery_log(s: Session, *, notification_id: uuid.UUID) -> list[DeliveryRecord]:
+    """Every delivery of a notification, oldest first, with its attempts."""
+    deliveries = s.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
+                           .order_by(Delivery.created_at, Delivery.channel)).scalars().all()
+    out = []
+    for d in deliveries:
+        attempts = s.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
+                             .order_by(DeliveryAttempt.id)).scalars().all()
+        out.append(DeliveryRecord(channel=d.channel, purpose=d.purpose, status=d.status, attempts=d.attempts,
+                                  last_error=d.last_error, sent_at=d.sent_at, fallback_of=d.fallback_of,
+                                  log=[AttemptRecord(at=a.attempted_at, outcome=a.outcome, error=a.error)
+                                       for a in attempts]))
+    return out
+
+
+@dataclass(frozen=True)
+class DeliveredNotification:
+    """A notification with how it was delivered (the schema reads the notification's own fields through it)."""
+
+    notification: Notification
+    deliveries: list[DeliveryRecord]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.notification, name)
+
+
+def own_notification_with_deliveries(s: Session, *, notification_id: uuid.UUID,
+                                     user_id: str) -> DeliveredNotification:
+    """One of this person's notifications, with how it was delivered."""
+    notification = own_notification(s, notification_id=notification_id, user_id=user_id)
+    return DeliveredNotification(notification, delivery_log(s, notification_id=notification_id))
+
+
+# -- the signed link in a message --------------------------------------------------------------------------------------
+def notification_by_link(s: Session, *, token: str, keys: list[bytes], now: datetime,
+                         lock: bool = False) -> Notification:
+    """The notification a signed link acknowledges: a forged, malformed or expired link is a 404 saying which."""
+    try:
+        notification_id = links.verify(keys, token, now)
+    except links.BadLink as exc:
+        raise Problem(404, str(exc)) from None
+    notification = s.get(Notification, notification_id, with_for_update=lock)
+    if notification is None:
+        raise not_found("notification", notification_id)
+    return notification
+
+
+def language_of_recipient(s: Session, *, notification: Notification) -> str:
+    """The language its recipient reads (their contact's, else the default)."""
+    contact = s.get(Contact, notification.user_id)
+    return language_of(contact.language if contact is not None else None)
+
+
+# -- contacts and routing ----------------------------------------------------------------------------------------------
+def contact(s: Session, *, user_id: str) -> Contact:
+    """How a user is reached; 404 when notify has no contact for them."""
+    found = s.get(Contact, user_id)
+    if found is None:
+        raise not_found("contact for user", user_id)
+    return found
+
+
+def routing_rules(s: Session) -> RoutingRuleSet:
+    """The routing rules in force: the newest version."""
+    return s.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
+
+
+# -- escalations nobody could take -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnassignedAlert:
+    """An alert that found nobody to escalate to, and since when."""
+
+    notification_id: uuid.UUID
+    participant_code: str
+    level: str
+    region: str
+    district: str
+    user_id: str
+    responsibility: str
+    escalation_step: int
+    waiting_since: datetime
+    unassigned_since: datetime | None
+    last_tried_at: datetime | None
+
+    @classmethod
+    def of(cls, n: Notification) -> UnassignedAlert:
+        return cls(notification_id=n.id, participant_code=n.participant_code, level=n.level, region=n.region,
+                   district=n.district, user_id=n.user_id, responsibility=n.responsibility,
+                   escalation_step=n.escalation_step, waiting_since=n.created_at, unassigned_since=n.unassigned_since,
+                   last_tried_at=n.escalation_tried_at)
+
+
+def unassigned_alerts() -> sa.Select[Notification]:
+    """Alerts that found nobody to escalate to and still wait, longest waiting first (read a page at a time, each
+    row as `UnassignedAlert.of`)."""
+    return sa.select(Notification).where(
+        Notification.unassigned_since.is_not(None), Notification.acknowledged_at.is_(None),
+        Notification.escalated_at.is_(None)).order_by(Notification.unassigned_since, Notification.id)
+
+
+# -- figures for managers ----------------------------------------------------------------------------------------------
+FIGURES = sa.text("""
+WITH first_message AS (
+    SELECT notification_id, min(sent_at) AS sent_at
+    FROM delivery WHERE status = 'sent' AND purpose = 'alert' AND notification_id IS NOT NULL
+    GROUP BY notification_id
+), alert AS (
+    SELECT n.district, n.level, n.acknowledged_at, n.escalated_at, n.created_at,
+           EXTRACT(EPOCH FROM n.created_at - n.event_at) AS to_in_app,
+           EXTRACT(EPOCH FROM m.sent_at - n.event_at) AS to_message,
+           EXTRACT(EPOCH FROM n.acknowledged_at - n.created_at) AS to_ack,  -- from the in-app inbox, its first delivery
+           n.flag_id,
+           m.sent_at IS NOT NULL AS messaged,
+           EXISTS (SELECT 1 FROM notification e WHERE e.escalates_id = n.id) AS escalated
+    FROM notification n LEFT JOIN first_message m ON m.notification_id = n.id
+    WHERE n.kind = 'alert' AND n.region = :region AND n.created_at >= :start AND n.created_at < :end
+)
+SELECT district, level, count(*) AS alerts, count(DISTINCT flag_id) AS flags,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_in_app) AS in_app_p50_s,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_in_app) AS in_app_p90_s,
+       count(*) FILTER (WHERE messaged) AS messaged,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_message) AS message_p50_s,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_message) AS message_p90_s,
+       count(acknowledged_at) AS acknowledged,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) AS ack_p50_s,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ack) AS ack_p90_s,
+       count(*) FILTER (WHERE escalated) AS escalated
+FROM alert GROUP BY district, level
+ORDER BY district, array_position(ARRAY['critical', 'high', 'medium', 'low'], level)
+""")
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """How fast one district's alerts of one level reached people and were answered (seconds); a suppressed row
+    (too few alerts to show) carries no figure."""
+
+    district: str
+    level: str
+    suppressed: bool
+    alerts: int | None = None
+    flags: int | None = None
+    in_app_p50_s: float | None = None
+    in_app_p90_s: float | None = None
+    messaged: int | None = None
+    message_p50_s: float | None = None
+    message_p90_s: float | None = None
+    acknowledged: int | None = None
+    ack_p50_s: float | None = None
+    ack_p90_s: float | None = None
+    escalated: int | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    region: str
+    since: date
+    until: date
+    rows: list[FigureRow]
+
+
+def alert_figures(s: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
+                  min_cell: int) -> Figures:
+    """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
+    notices to her support worker) created on the local days since..until (by default the last 30 days to today).
+    A row of fewer than `min_cell` alerts shows no figure (DOMAIN.md: small cells suppressed)."""
+    since, until = since or today - timedelta(days=30), until or today
+    start = datetime.combine(since, time(0), tzinfo=zone)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
+    rows = []
+    for r in s.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings():
+        if r["alerts"] < min_cell:
+            rows.append(FigureRow(district=r["district"], level=r["level"], suppressed=True))
+            continue
+        rows.append(FigureRow(
+            district=r["district"], level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],
+            in_app_p50_s=_seconds(r["in_app_p50_s"]), in_app_p90_s=_seconds(r["in_app_p90_s"]), messaged=r["messaged"],
+            message_p50_s=_seconds(r["message_p50_s"]), message_p90_s=_seconds(r["message_p90_s"]),
+            acknowledged=r["acknowledged"], ack_p50_s=_seconds(r["ack_p50_s"]), ack_p90_s=_seconds(r["ack_p90_s"]),
+            escalated=r["escalated"]))
+    return Figures(region=region, since=since, until=until, rows=rows)
+
+
+def _seconds(value: float | None) -> float | None:
+    """A duration in seconds as the figures show it: to the millisecond."""
+    return round(float(value), 3) if value is not None else None
