@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import partial
 
 import sqlalchemy as sa
@@ -36,8 +36,8 @@ from .domain.notices import NOTICES, status_notice
 from .domain.routing import ADDRESS_FIELD, Addressee, RoutingError, addressees, parse_routing
 from .domain.timing import send_at
 from .events import alerts_acknowledged
-from .models import Contact, Delivery, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
-from .queries import notification_by_link, own_notification, routing_in_force
+from .models import Contact, Delivery, Digest, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
+from .queries import chain_answered_by, notification_by_link, own_notification, routing_in_force, supervisor_of
 from .settings import NotifySettings
 
 log = get_logger(__name__)
@@ -91,7 +91,7 @@ def _join_episode(session: Session, settings: NotifySettings, subject: str, addr
         n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
         contact = session.get(Contact, addressee.user_id)
         n.escalated_at = n.unassigned_since = None
-        n.escalate_from = due_for(settings, contact, n.level)
+        n.escalate_from = due_for(settings=settings, contact=contact, level=n.level)
         if n.timing == "immediate":
             add_deliveries(session, settings=settings, notification_id=n.id, contact=contact,
                            channels=tuple(n.channels), level=n.level, purpose=f"rise_{n.level}")
@@ -235,7 +235,7 @@ def notify(session: Session, *, event: Event[Told], settings: NotifySettings, ad
     # the wait before escalation starts when the messages may go (a critical one's at once, whatever the hour), not
     # while the person's quiet hours hold them
     session.execute(sa.update(Notification).where(Notification.id == created).values(
-        escalate_from=due_for(settings, contact, level)))
+        escalate_from=due_for(settings=settings, contact=contact, level=level)))
     if addressee.timing == "immediate":
         add_deliveries(session, settings=settings, notification_id=created, contact=contact,
                        channels=addressee.channels, level=level, purpose="alert")
@@ -244,7 +244,7 @@ def notify(session: Session, *, event: Event[Told], settings: NotifySettings, ad
     return created
 
 
-def due_for(settings: NotifySettings, contact: Contact | None, level: str) -> datetime:
+def due_for(*, settings: NotifySettings, contact: Contact | None, level: str) -> datetime:
     """When a message to this person may go: now, or when their quiet hours end (critical: now)."""
     now = datetime.now(UTC)
     return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
@@ -255,7 +255,7 @@ def add_deliveries(session: Session, *, settings: NotifySettings, notification_i
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
     skipped where notify has no address for that channel or the channel is not set up here, so the log says why
     nothing was sent there."""
-    due = due_for(settings, contact, level)
+    due = due_for(settings=settings, contact=contact, level=level)
     rows = []
     for name in channels:
         address = getattr(contact, ADDRESS_FIELD[name]) if contact is not None and contact.active else None
@@ -267,6 +267,112 @@ def add_deliveries(session: Session, *, settings: NotifySettings, notification_i
     if rows:
         session.execute(insert(Delivery).on_conflict_do_nothing(
             constraint="uq_delivery_notification_channel_purpose"), rows)
+
+
+# -- escalation ----------------------------------------------------------------------------------------------------
+def escalate(session: Session, *, notification: Notification, settings: NotifySettings, now: datetime) -> bool:
+    """An alert that waited its time unacknowledged: judged once (`escalated_at`). Stopped when someone who answers
+    for its chain has it in hand (`queries.chain_answered_by`); else up to the supervisor above the person who has
+    not answered, with a reminder to them. True: it went up to someone new."""
+    n = notification
+    answered_by = chain_answered_by(session, notification=n)
+    n.escalated_at = now
+    if answered_by is not None:  # someone who answers for this chain has it in hand
+        log.info("escalation_not_needed", acknowledged_by=answered_by)
+        return False
+    return _go_up(settings, session, n, now)
+
+
+def _go_up(settings: NotifySettings, session: Session, n: Notification, now: datetime) -> bool:
+    """To the supervisor above the person who has not answered (see `escalation_target`), and a reminder to them.
+    Nobody to go to: the alert stays listed for administrators (`/escalations/unassigned`) and is tried again after
+    the same wait."""
+    add_deliveries(session, settings=settings, notification_id=n.id, contact=session.get(Contact, n.user_id),
+                   channels=tuple(n.channels), level=n.level, purpose="reminder")
+    if n.escalation_step >= settings.escalation_max_steps:
+        log.warning("escalation_top_of_chain", step=n.escalation_step, user_id=n.user_id)
+        return False
+    supervisor = supervisor_of(session, notification=n)
+    n.escalation_tried_at = now
+    if supervisor is None:
+        # a supervisor the portal adds is found at the next try
+        n.escalated_at, n.escalate_from = None, datetime.now(UTC)
+        n.unassigned_since = n.unassigned_since or now
+        log.warning("escalation_no_supervisor", user_id=n.user_id, region=n.region, district=n.district)
+        return False
+    n.unassigned_since = None
+    notification_id = uuid.uuid4()
+    created = session.execute(insert(Notification).values(
+        id=notification_id, user_id=supervisor, responsibility="supervisor", source_event_id=n.source_event_id,
+        subject=n.subject, flag_id=n.flag_id, flag_ids=n.flag_ids, episode_id=n.episode_id,
+        enrolment_id=n.enrolment_id, inspector_id=n.inspector_id, participant_code=n.participant_code, level=n.level,
+        summary=n.summary, reasons=n.reasons, link=n.link.rsplit("/", 1)[0] + f"/{notification_id}",
+        region=n.region, district=n.district, kind="escalation", rule_id=n.rule_id, event_at=n.event_at,
+        timing="immediate", escalates_id=n.id, chain_id=n.chain_id or n.id, escalation_step=n.escalation_step + 1,
+        channels=n.channels,
+    ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)).scalar()
+    if created is None:  # he has this subject already, from this chain or another person's
+        _share_with_inspector_chain(session, n, supervisor)
+        return False
+    contact = session.get(Contact, supervisor)
+    session.execute(sa.update(Notification).where(Notification.id == created).values(
+        escalate_from=due_for(settings=settings, contact=contact, level=n.level)))
+    add_deliveries(session, settings=settings, notification_id=created, contact=contact, channels=tuple(n.channels),
+                   level=n.level, purpose="alert")
+    log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
+    return True
+
+
+def _share_with_inspector_chain(session: Session, n: Notification, supervisor: str) -> None:
+    """One escalation per subject and supervisor, so two chains that reach the same supervisor share his. The
+    inspector's chain is the stricter (only the man's inspector or someone above him stops it; the psychologist's own
+    acknowledgement stops hers): a row another chain brought moves to the inspector's chain, with what went up from
+    it, and is judged again by its rule. Never does the inspector's chain end on a row another one answers."""
+    chain = n.chain_id or n.id
+    held = session.execute(sa.select(Notification).where(
+        Notification.subject == n.subject, Notification.user_id == supervisor).with_for_update()).scalar_one()
+    owner, held_owner = session.get(Notification, chain), session.get(Notification, held.chain_id or held.id)
+    if (held.kind != "escalation" or held.chain_id == chain or owner is None or owner.responsibility != "inspector"
+            or (held_owner is not None and held_owner.responsibility == "inspector")):
+        log.info("escalation_already_with", supervisor=supervisor)
+        return
+    session.execute(sa.update(Notification).where(
+        Notification.chain_id == held.chain_id, Notification.kind == "escalation",
+        Notification.escalation_step >= held.escalation_step).values(chain_id=chain)
+        .execution_options(synchronize_session="fetch"))
+    held.escalates_id = n.id
+    went_up = session.execute(sa.select(Notification.id).where(Notification.escalates_id == held.id).limit(1)).scalar()
+    if held.acknowledged_at is None and went_up is None:
+        held.escalated_at = None  # judged again, by the inspector's chain's rule, when its wait is over
+    log.info("escalation_joined_inspector_chain", supervisor=supervisor, escalation_id=str(held.id),
+             from_chain=str(held_owner.id if held_owner else None))
+
+
+# -- the daily digest ------------------------------------------------------------------------------------------------
+def make_digest(session: Session, *, user_id: str, alerts: list[Notification], day: date, settings: NotifySettings,
+                now: datetime) -> bool:
+    """One digest a day for this person, of the alerts routed to the digest and not yet in one, sent as one message
+    on the first of their channels they can be reached on. False: today's went already (these wait for tomorrow's)."""
+    digest_id = session.execute(insert(Digest).values(
+        id=uuid.uuid4(), user_id=user_id, day=day, notification_ids=[n.id for n in alerts])
+        .on_conflict_do_nothing(constraint="uq_digest_user_day").returning(Digest.id)).scalar()
+    if digest_id is None:
+        return False
+    for n in alerts:
+        n.digested_at = now
+    contact = session.get(Contact, user_id)
+    channels = tuple(dict.fromkeys(c for n in alerts for c in n.channels)) or ("email",)
+    reachable = [(c, getattr(contact, ADDRESS_FIELD[c])) for c in channels
+                 if contact is not None and contact.active and getattr(contact, ADDRESS_FIELD[c])
+                 and configured(settings, c)]
+    name, address = reachable[0] if reachable else (channels[0], None)
+    session.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest",
+                   address=address, next_attempt_at=datetime.now(UTC),
+                   status="pending" if address else "skipped",
+                   last_error=None if address else "no address on file for this user (the alerts stay in "
+                                                   "the in-app inbox)"))
+    log.info("digest_made", user_id=user_id, alerts=len(alerts), day=day.isoformat())
+    return True
 
 
 # -- acknowledgement ---------------------------------------------------------------------------------------------------
@@ -299,7 +405,7 @@ def acknowledge_by_link(session: Session, *, token: str, keys: list[bytes], now:
 def flag_handled_in_risk(session: Session, *, event: Event[FlagAcknowledged | FlagResolved]) -> None:
     """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
     once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
-    actor answers for stop on the same terms (checked when each falls due: see timers.chain_answered_by). A
+    actor answers for stop on the same terms (checked when each falls due: see queries.chain_answered_by). A
     co-recipient acting stops only her own chain."""
     d = event.data
     session.execute(insert(FlagAction).values(flag_id=d.flag_id, user_id=d.by, at=d.at)

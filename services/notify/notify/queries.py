@@ -15,9 +15,10 @@ from qadam.errors import Problem, not_found
 from sqlalchemy.orm import Session
 
 from .domain import links
+from .domain.escalation import Person, answers_for_chain, escalation_target
 from .domain.routing import Route, parse_routing
 from .domain.templates import language_of
-from .models import Contact, Delivery, DeliveryAttempt, Notification, RoutingRuleSet
+from .models import Contact, Delivery, DeliveryAttempt, FlagAction, Notification, RoutingRuleSet
 
 # the newest routing rules, parsed once per version in this process
 routing_in_force: InForce[tuple[Route, ...]] = InForce(RoutingRuleSet.version, RoutingRuleSet.rules,
@@ -33,9 +34,9 @@ def own_alerts(*, user_id: str, unacknowledged: bool) -> sa.Select[Notification]
     return query.order_by(Notification.created_at.desc())
 
 
-def own_notification(s: Session, *, notification_id: uuid.UUID, user_id: str, lock: bool = False) -> Notification:
+def own_notification(session: Session, *, notification_id: uuid.UUID, user_id: str, lock: bool = False) -> Notification:
     """One of this person's notifications; someone else's reads as missing (404), byte for byte."""
-    notification = s.get(Notification, notification_id, with_for_update=lock)
+    notification = session.get(Notification, notification_id, with_for_update=lock)
     if notification is None or notification.user_id != user_id:
         raise not_found("notification", notification_id)
     return notification
@@ -64,13 +65,13 @@ class DeliveryRecord:
     log: list[AttemptRecord]
 
 
-def delivery_log(s: Session, *, notification_id: uuid.UUID) -> list[DeliveryRecord]:
+def delivery_log(session: Session, *, notification_id: uuid.UUID) -> list[DeliveryRecord]:
     """Every delivery of a notification, oldest first, with its attempts."""
-    deliveries = s.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
+    deliveries = session.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
                            .order_by(Delivery.created_at, Delivery.channel)).scalars().all()
     out = []
     for d in deliveries:
-        attempts = s.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
+        attempts = session.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
                              .order_by(DeliveryAttempt.id)).scalars().all()
         out.append(DeliveryRecord(channel=d.channel, purpose=d.purpose, status=d.status, attempts=d.attempts,
                                   last_error=d.last_error, sent_at=d.sent_at, fallback_of=d.fallback_of,
@@ -90,45 +91,106 @@ class DeliveredNotification:
         return getattr(self.notification, name)
 
 
-def own_notification_with_deliveries(s: Session, *, notification_id: uuid.UUID,
+def own_notification_with_deliveries(session: Session, *, notification_id: uuid.UUID,
                                      user_id: str) -> DeliveredNotification:
     """One of this person's notifications, with how it was delivered."""
-    notification = own_notification(s, notification_id=notification_id, user_id=user_id)
-    return DeliveredNotification(notification, delivery_log(s, notification_id=notification_id))
+    notification = own_notification(session, notification_id=notification_id, user_id=user_id)
+    return DeliveredNotification(notification, delivery_log(session, notification_id=notification_id))
 
 
 # -- the signed link in a message --------------------------------------------------------------------------------------
-def notification_by_link(s: Session, *, token: str, keys: list[bytes], now: datetime,
+def notification_by_link(session: Session, *, token: str, keys: list[bytes], now: datetime,
                          lock: bool = False) -> Notification:
     """The notification a signed link acknowledges: a forged, malformed or expired link is a 404 saying which."""
     try:
         notification_id = links.verify(keys, token, now)
     except links.BadLink as exc:
         raise Problem(404, str(exc)) from None
-    notification = s.get(Notification, notification_id, with_for_update=lock)
+    notification = session.get(Notification, notification_id, with_for_update=lock)
     if notification is None:
         raise not_found("notification", notification_id)
     return notification
 
 
-def language_of_recipient(s: Session, *, notification: Notification) -> str:
+def language_of_recipient(session: Session, *, notification: Notification) -> str:
     """The language its recipient reads (their contact's, else the default)."""
-    contact = s.get(Contact, notification.user_id)
+    contact = session.get(Contact, notification.user_id)
     return language_of(contact.language if contact is not None else None)
 
 
 # -- contacts and routing ----------------------------------------------------------------------------------------------
-def contact(s: Session, *, user_id: str) -> Contact:
+def contact(session: Session, *, user_id: str) -> Contact:
     """How a user is reached; 404 when notify has no contact for them."""
-    found = s.get(Contact, user_id)
+    found = session.get(Contact, user_id)
     if found is None:
         raise not_found("contact for user", user_id)
     return found
 
 
-def routing_rules(s: Session) -> RoutingRuleSet:
+def routing_rules(session: Session) -> RoutingRuleSet:
     """The routing rules in force: the newest version."""
-    return s.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
+    return session.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
+
+
+# -- escalation: who has answered a chain, whom it goes up to --------------------------------------------------------
+def chain_answered_by(session: Session, *, notification: Notification) -> str | None:
+    """Who stops this alert's chain, having acted on every flag it carries (in notify, by acknowledging an alert that
+    held them, or in risk): anyone in the chain itself, or (by the directory) the chain's owner or someone above
+    them, or the man's inspector or someone above him. Acting on one flag of several stops nothing. None: nobody
+    yet."""
+    n = notification
+    chain = n.chain_id or n.id
+    actors = _acted_on_all(session, n)
+    if not actors:
+        return None
+    members = set(session.execute(sa.select(Notification.user_id).where(Notification.chain_id == chain)).scalars())
+    in_chain = sorted(actors & members)
+    if in_chain:
+        return in_chain[0]
+    owner = session.get(Notification, chain)
+    owner_id = owner.user_id if owner is not None else n.user_id
+    directory = supervisors_above(session, people=[p for p in (owner_id, n.inspector_id) if p])
+    return next((a for a in sorted(actors) if answers_for_chain(a, owner_id, n.inspector_id, directory)), None)
+
+
+def _acted_on_all(session: Session, n: Notification) -> set[str]:
+    """The people who have acted on every flag of this alert: acknowledged alerts of theirs that held them (any
+    subject: a flag that came after an acknowledgement is an alert of its own), or acted in risk."""
+    if not n.flag_ids:
+        return set(session.execute(sa.select(Notification.user_id).where(
+            Notification.subject == n.subject, Notification.acknowledged_at.is_not(None))).scalars())
+    acted: dict[str, set[uuid.UUID]] = {}
+    for user_id, flag_ids in session.execute(sa.select(Notification.user_id, Notification.flag_ids).where(
+            Notification.flag_ids.overlap(n.flag_ids), Notification.acknowledged_at.is_not(None))):
+        acted.setdefault(user_id, set()).update(flag_ids)
+    for user_id, flag_id in session.execute(sa.select(FlagAction.user_id, FlagAction.flag_id).where(
+            FlagAction.flag_id.in_(n.flag_ids))):
+        acted.setdefault(user_id, set()).add(flag_id)
+    return {user_id for user_id, done in acted.items() if set(n.flag_ids) <= done}
+
+
+def supervisors_above(session: Session, *, people: list[str]) -> dict[str, str | None]:
+    """Whom each of these people answers to, and so on up: only their lines of the directory (a loop in the data
+    ends the walk)."""
+    start = sa.select(Contact.user_id, Contact.supervisor_id).where(Contact.user_id.in_(people))
+    up = start.cte("up", recursive=True)
+    up = up.union(sa.select(Contact.user_id, Contact.supervisor_id).join(up, Contact.user_id == up.c.supervisor_id))
+    return {r.user_id: r.supervisor_id for r in session.execute(sa.select(up.c.user_id, up.c.supervisor_id))}
+
+
+def supervisor_of(session: Session, *, notification: Notification) -> str | None:
+    """Whom this alert escalates to, from the directory: up, never sideways (`escalation_target`)."""
+    n = notification
+    recipient = session.get(Contact, n.user_id)
+    wanted = sa.or_(sa.and_(Contact.role == "supervisor", Contact.region == n.region),
+                    Contact.user_id == (recipient.supervisor_id if recipient is not None else None))
+    directory = [_person(c) for c in session.execute(sa.select(Contact).where(wanted)).scalars()]
+    return escalation_target(_person(recipient) if recipient is not None else None, n.escalation_step, n.region,
+                             n.district, directory)
+
+
+def _person(c: Contact) -> Person:
+    return Person(c.user_id, c.role, c.region, c.district, c.supervisor_id, c.active)
 
 
 # -- escalations nobody could take -------------------------------------------------------------------------------------
@@ -225,7 +287,7 @@ class Figures:
     rows: list[FigureRow]
 
 
-def alert_figures(s: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
+def alert_figures(session: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
                   min_cell: int) -> Figures:
     """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
     notices to her support worker) created on the local days since..until (by default the last 30 days to today).
@@ -234,7 +296,7 @@ def alert_figures(s: Session, *, region: str, since: date | None, until: date | 
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
     rows = []
-    for r in s.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings():
+    for r in session.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings():
         if r["alerts"] < min_cell:
             rows.append(FigureRow(district=r["district"], level=r["level"], suppressed=True))
             continue

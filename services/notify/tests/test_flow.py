@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
-from notify.timers import _supervisors_above, escalate_due, send_digests
+from notify.queries import supervisors_above
+from notify.timers import escalate_due, send_digests
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
 from qadam.testing import FakeSmsGateway, FakeTelegram, MailCatcher
@@ -874,7 +875,7 @@ def test_the_escalation_sweep_reads_only_the_supervisor_lines_above_the_people_i
     deliver(settings, factory, user_event(looped, "supervisor", supervisor_id=looped),  # a loop in the data
             user_event(f"other-{who['inspector']}", "inspector", supervisor_id=who["supervisor"]))
     with factory() as s:
-        assert _supervisors_above(s, [who["inspector"], looped]) == {
+        assert supervisors_above(s, people=[who["inspector"], looped]) == {
             who["inspector"]: who["supervisor"], who["supervisor"]: who["chief"], who["chief"]: None, looped: looped}
 
 
