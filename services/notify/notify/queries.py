@@ -5,6 +5,7 @@ session; they raise the Problem a route answers with."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -295,18 +296,21 @@ def alert_figures(session: Session, *, region: str, since: date | None, until: d
     since, until = since or today - timedelta(days=30), until or today
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
-    rows = []
-    for r in session.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings():
-        if r["alerts"] < min_cell:
-            rows.append(FigureRow(district=r["district"], level=r["level"], suppressed=True))
-            continue
-        rows.append(FigureRow(
-            district=r["district"], level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],
-            in_app_p50_s=_seconds(r["in_app_p50_s"]), in_app_p90_s=_seconds(r["in_app_p90_s"]), messaged=r["messaged"],
-            message_p50_s=_seconds(r["message_p50_s"]), message_p90_s=_seconds(r["message_p90_s"]),
-            acknowledged=r["acknowledged"], ack_p50_s=_seconds(r["ack_p50_s"]), ack_p90_s=_seconds(r["ack_p90_s"]),
-            escalated=r["escalated"]))
-    return Figures(region=region, since=since, until=until, rows=rows)
+    rows = session.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings()
+    return Figures(region=region, since=since, until=until, rows=[figure_row(r, min_cell=min_cell) for r in rows])
+
+
+def figure_row(r: Mapping[Any, Any], *, min_cell: int) -> FigureRow:
+    """One row of the figures query as shown: seconds to the millisecond, and no figure at all in a row of fewer than
+    `min_cell` alerts (a small cell could point at one person)."""
+    if r["alerts"] < min_cell:
+        return FigureRow(district=r["district"], level=r["level"], suppressed=True)
+    return FigureRow(
+        district=r["district"], level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],
+        in_app_p50_s=_seconds(r["in_app_p50_s"]), in_app_p90_s=_seconds(r["in_app_p90_s"]), messaged=r["messaged"],
+        message_p50_s=_seconds(r["message_p50_s"]), message_p90_s=_seconds(r["message_p90_s"]),
+        acknowledged=r["acknowledged"], ack_p50_s=_seconds(r["ack_p50_s"]), ack_p90_s=_seconds(r["ack_p90_s"]),
+        escalated=r["escalated"])
 
 
 def _seconds(value: float | None) -> float | None:
