@@ -46,7 +46,7 @@ Told = FlagRaised | LevelChanged | EnrolmentStatusChanged | ProtectionOrder
 WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
 
 
-# -- a flag, a rise of his level -----------------------------------------------------------------------------------
+# -- a flag, a rise of his level ---------------------------------------------------------------------------------------
 def alert_on_flag(session: Session, *, event: Event[FlagRaised], settings: NotifySettings) -> None:
     """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
     joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
@@ -269,7 +269,7 @@ def add_deliveries(session: Session, *, settings: NotifySettings, notification_i
             constraint="uq_delivery_notification_channel_purpose"), rows)
 
 
-# -- escalation ----------------------------------------------------------------------------------------------------
+# -- escalation --------------------------------------------------------------------------------------------------------
 def escalate(session: Session, *, notification: Notification, settings: NotifySettings, now: datetime) -> bool:
     """An alert that waited its time unacknowledged: judged once (`escalated_at`). Stopped when someone who answers
     for its chain has it in hand (`queries.chain_answered_by`); else up to the supervisor above the person who has
@@ -348,7 +348,7 @@ def _share_with_inspector_chain(session: Session, n: Notification, supervisor: s
              from_chain=str(held_owner.id if held_owner else None))
 
 
-# -- the daily digest ------------------------------------------------------------------------------------------------
+# -- the daily digest --------------------------------------------------------------------------------------------------
 def make_digest(session: Session, *, user_id: str, alerts: list[Notification], day: date, settings: NotifySettings,
                 now: datetime) -> bool:
     """One digest a day for this person, of the alerts routed to the digest and not yet in one, sent as one message
@@ -366,11 +366,10 @@ def make_digest(session: Session, *, user_id: str, alerts: list[Notification], d
                  if contact is not None and contact.active and getattr(contact, ADDRESS_FIELD[c])
                  and configured(settings, c)]
     name, address = reachable[0] if reachable else (channels[0], None)
-    session.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest",
-                   address=address, next_attempt_at=datetime.now(UTC),
-                   status="pending" if address else "skipped",
-                   last_error=None if address else "no address on file for this user (the alerts stay in "
-                                                   "the in-app inbox)"))
+    session.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest", address=address,
+                         next_attempt_at=datetime.now(UTC), status="pending" if address else "skipped",
+                         last_error=None if address else "no address on file for this user (the alerts stay in "
+                                                         "the in-app inbox)"))
     log.info("digest_made", user_id=user_id, alerts=len(alerts), day=day.isoformat())
     return True
 

@@ -133,7 +133,7 @@ def routing_rules(session: Session) -> RoutingRuleSet:
     return session.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
 
 
-# -- escalation: who has answered a chain, whom it goes up to --------------------------------------------------------
+# -- escalation: who has answered a chain, whom it goes up to ----------------------------------------------------------
 def chain_answered_by(session: Session, *, notification: Notification) -> str | None:
     """Who stops this alert's chain, having acted on every flag it carries (in notify, by acknowledging an alert that
     held them, or in risk): anyone in the chain itself, or (by the directory) the chain's owner or someone above
