@@ -47,7 +47,7 @@ WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram 
 
 
 # -- a flag, a rise of his level ---------------------------------------------------------------------------------------
-def alert_on_flag(session: Session, *, event: Event[FlagRaised], settings: NotifySettings) -> None:
+def alert_on_flag(s: Session, *, event: Event[FlagRaised], settings: NotifySettings) -> None:
     """Each person the routing names hears of the flag once per episode: a later flag raised from the same facts
     joins the notification they have while nobody has answered it (its reasons added; a higher level raises it and
     its messages go out again); once answered, the later flag is an alert of its own. Her support worker hears of a
@@ -56,30 +56,30 @@ def alert_on_flag(session: Session, *, event: Event[FlagRaised], settings: Notif
     # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
     people = {"inspector": d.inspector_id, "psychologist": d.psychologist_id,
               "victim_support": d.victim_support_worker_id}
-    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+    support_worker_seen(s, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
                         worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True)
     subject = subject_of(d.flag_id, d.episode_id)
-    for addressee in addressees(routing_in_force(session), event.type, d.level, people):
+    for addressee in addressees(routing_in_force(s), event.type, d.level, people):
         if addressee.responsibility == "victim_support":
-            notify(session, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_id}",
+            notify(s, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_id}",
                    flag_id=d.flag_id, level=d.level, reasons=[], kind="safety_notice", notice="critical_flag")
             continue
-        alert = partial(notify, session, event=event, settings=settings, addressee=addressee, flag_id=d.flag_id,
+        alert = partial(notify, s, event=event, settings=settings, addressee=addressee, flag_id=d.flag_id,
                         level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id, episode_id=d.episode_id)
-        if alert(subject=subject) is None and not _join_episode(session, settings, subject, addressee, d):
+        if alert(subject=subject) is None and not _join_episode(s, settings, subject, addressee, d):
             alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
 
 
-def _join_episode(session: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
+def _join_episode(s: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
     """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
     in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
     an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
     escalations of its chain carry the flag too."""
-    n = session.execute(sa.select(Notification).where(
+    n = s.execute(sa.select(Notification).where(
         Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
     if d.flag_id in n.flag_ids:
         return True  # this flag is in it already (the event came again)
-    chain = session.execute(sa.select(Notification).where(
+    chain = s.execute(sa.select(Notification).where(
         Notification.chain_id == (n.chain_id or n.id), Notification.id != n.id).with_for_update()).scalars().all()
     if n.acknowledged_at is not None or any(e.acknowledged_at is not None for e in chain):
         return False
@@ -89,15 +89,15 @@ def _join_episode(session: Session, settings: NotifySettings, subject: str, addr
     if rise:  # at the new level, over the channels the routing gives it, at once if it says so
         n.channels = list(dict.fromkeys([*n.channels, *addressee.channels]))
         n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
-        contact = session.get(Contact, addressee.user_id)
+        contact = s.get(Contact, addressee.user_id)
         n.escalated_at = n.unassigned_since = None
         n.escalate_from = due_for(settings=settings, contact=contact, level=n.level)
         if n.timing == "immediate":
-            add_deliveries(session, settings=settings, notification_id=n.id, contact=contact,
+            add_deliveries(s, settings=settings, notification_id=n.id, contact=contact,
                            channels=tuple(n.channels), level=n.level, purpose=f"rise_{n.level}")
         for escalation in chain:  # the supervisors it went up to hear of the rise too
-            add_deliveries(session, settings=settings, notification_id=escalation.id,
-                           contact=session.get(Contact, escalation.user_id), channels=tuple(escalation.channels),
+            add_deliveries(s, settings=settings, notification_id=escalation.id,
+                           contact=s.get(Contact, escalation.user_id), channels=tuple(escalation.channels),
                            level=escalation.level, purpose=f"rise_{escalation.level}")
     log.info("episode_joined", notification_id=str(n.id), flags=len(n.flag_ids), level=n.level, rose=rise,
              escalations=len(chain))
@@ -112,14 +112,14 @@ def _add_flag(n: Notification, d: FlagRaised, rise: bool) -> None:
         n.summary = alert_summary(n.participant_code, n.level, n.reasons)
 
 
-def tell_of_level_rise(session: Session, *, event: Event[LevelChanged], settings: NotifySettings) -> None:
+def tell_of_level_rise(s: Session, *, event: Event[LevelChanged], settings: NotifySettings) -> None:
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody, nor a move older than one seen."""
     d = event.data
-    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+    support_worker_seen(s, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
                         worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True)
     stmt = insert(LevelSeen).values(enrolment_id=d.enrolment_id, version=d.version)
-    newest = session.execute(stmt.on_conflict_do_update(
+    newest = s.execute(stmt.on_conflict_do_update(
         index_elements=[LevelSeen.enrolment_id], set_={"version": stmt.excluded.version},
         where=LevelSeen.version < stmt.excluded.version).returning(LevelSeen.version)).first()
     if newest is None:
@@ -129,62 +129,62 @@ def tell_of_level_rise(session: Session, *, event: Event[LevelChanged], settings
         return
     people = {"victim_support": d.victim_support_worker_id, "inspector": d.inspector_id,
               "psychologist": d.psychologist_id}
-    for addressee in addressees(routing_in_force(session), event.type, d.level, people):
-        notify(session, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_ids[0]}",
+    for addressee in addressees(routing_in_force(s), event.type, d.level, people):
+        notify(s, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_ids[0]}",
                flag_id=d.flag_ids[0], level=d.level,
                reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)], kind="level_rise",
                from_level=d.from_level)
 
 
 # -- her support worker ------------------------------------------------------------------------------------------------
-def tell_of_status_change(session: Session, *, event: Event[EnrolmentStatusChanged], settings: NotifySettings) -> None:
+def tell_of_status_change(s: Session, *, event: Event[EnrolmentStatusChanged], settings: NotifySettings) -> None:
     """His suspension, exit (a dropout when for not keeping to the programme), exclusion or completion: her support
     worker is told, a code and a link, never why in his own words or anything of his sessions."""
     d = event.data
-    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+    support_worker_seen(s, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
                         worker=d.victim_support_worker_id, at=event.occurred_at)
     notice = status_notice(d.status, d.reason)
     if notice is not None:
-        _tell_her(session, event, settings, notice, d.victim_support_worker_id, enrolment_id=d.enrolment_id)
+        _tell_her(s, event, settings, notice, d.victim_support_worker_id, enrolment_id=d.enrolment_id)
 
 
-def tell_of_order_issued(session: Session, *, event: Event[OrderIssued], settings: NotifySettings) -> None:
+def tell_of_order_issued(s: Session, *, event: Event[OrderIssued], settings: NotifySettings) -> None:
     """A protection order was issued: the support worker it names is told (and kept as hers for the order)."""
     d = event.data
-    support_worker_seen(session, subjects=[f"order:{d.order_id}"], worker=d.victim_support_worker_id,
+    support_worker_seen(s, subjects=[f"order:{d.order_id}"], worker=d.victim_support_worker_id,
                         at=event.occurred_at)
-    _tell_her(session, event, settings, "order_issued", d.victim_support_worker_id,
+    _tell_her(s, event, settings, "order_issued", d.victim_support_worker_id,
               enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
 
 
-def tell_of_order_ending(session: Session, *, event: Event[OrderExpiring | OrderEnded],
+def tell_of_order_ending(s: Session, *, event: Event[OrderExpiring | OrderEnded],
                          settings: NotifySettings) -> None:
     """His order runs out soon, or has ended: her support worker is told, as the newest word on the order, his
     open enrolments or (in follow-up, with none open) him names her."""
     d = event.data
     notice = "order_ended" if isinstance(d, OrderEnded) else "order_expiring"
-    worker = support_worker(session, subjects=[f"order:{d.order_id}", *(f"enrolment:{e}" for e in d.enrolment_ids),
+    worker = support_worker(s, subjects=[f"order:{d.order_id}", *(f"enrolment:{e}" for e in d.enrolment_ids),
                                                f"participant:{d.participant_code}"])
-    _tell_her(session, event, settings, notice, worker, enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
+    _tell_her(s, event, settings, notice, worker, enrolment_id=d.enrolment_ids[0] if d.enrolment_ids else None)
 
 
-def note_support_worker_changed(session: Session, *, event: Event[SupportWorkerChanged]) -> None:
+def note_support_worker_changed(s: Session, *, event: Event[SupportWorkerChanged]) -> None:
     """Her support worker was linked to his enrolment after referral, changed or removed: what later concerns his
     orders reaches the one who supports her now, and nobody who no longer does."""
     d = event.data
-    support_worker_seen(session, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+    support_worker_seen(s, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
                         worker=d.victim_support_worker_id, at=event.occurred_at)
 
 
-def _tell_her(session: Session, event: Event[Told], settings: NotifySettings, notice: str, worker: str | None, *,
+def _tell_her(s: Session, event: Event[Told], settings: NotifySettings, notice: str, worker: str | None, *,
               enrolment_id: object) -> None:
     level = NOTICES[notice]
-    for addressee in addressees(routing_in_force(session), event.type, level, {"victim_support": worker}):
-        notify(session, event=event, settings=settings, addressee=addressee, subject=f"event:{event.id}",
+    for addressee in addressees(routing_in_force(s), event.type, level, {"victim_support": worker}):
+        notify(s, event=event, settings=settings, addressee=addressee, subject=f"event:{event.id}",
                flag_id=None, level=level, reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
 
 
-def support_worker_seen(session: Session, *, subjects: list[str], worker: str | None, at: datetime,
+def support_worker_seen(s: Session, *, subjects: list[str], worker: str | None, at: datetime,
                         hearsay: bool = False) -> None:
     """Her support worker as of this event, unless a newer event said otherwise (events can cross). `hearsay`: the
     event is risk's copy of enrollment's word (a flag, a level), which may lag behind a change enrollment already
@@ -193,22 +193,22 @@ def support_worker_seen(session: Session, *, subjects: list[str], worker: str | 
     stmt = insert(SupportWorkerOf).values(rows)
     if hearsay:
         if worker is not None:
-            session.execute(stmt.on_conflict_do_nothing(index_elements=[SupportWorkerOf.subject]))
+            s.execute(stmt.on_conflict_do_nothing(index_elements=[SupportWorkerOf.subject]))
         return
-    session.execute(stmt.on_conflict_do_update(
+    s.execute(stmt.on_conflict_do_update(
         index_elements=[SupportWorkerOf.subject], set_={"user_id": stmt.excluded.user_id, "as_of": stmt.excluded.as_of},
         where=SupportWorkerOf.as_of < stmt.excluded.as_of))
 
 
-def support_worker(session: Session, *, subjects: list[str]) -> str | None:
+def support_worker(s: Session, *, subjects: list[str]) -> str | None:
     """Her support worker by the newest word on any of these (an order, his enrolments, him): a newer word naming
     nobody (she was removed) means nobody."""
-    return session.execute(sa.select(SupportWorkerOf.user_id).where(SupportWorkerOf.subject.in_(subjects))
+    return s.execute(sa.select(SupportWorkerOf.user_id).where(SupportWorkerOf.subject.in_(subjects))
                            .order_by(SupportWorkerOf.as_of.desc(), SupportWorkerOf.subject).limit(1)).scalar()
 
 
 # -- one notification, its deliveries ----------------------------------------------------------------------------------
-def notify(session: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee, subject: str,
+def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee, subject: str,
            flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
            from_level: str | None = None, episode_id: object = None, notice: str | None = None,
            enrolment_id: object = None) -> uuid.UUID | None:
@@ -217,7 +217,7 @@ def notify(session: Session, *, event: Event[Told], settings: NotifySettings, ad
     d = event.data
     notification_id = uuid.uuid4()
     code = d.participant_code
-    created = session.execute(
+    created = s.execute(
         insert(Notification).values(
             id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
             source_event_id=event.id, subject=subject, flag_id=flag_id, flag_ids=[flag_id] if flag_id else [],
@@ -231,13 +231,13 @@ def notify(session: Session, *, event: Event[Told], settings: NotifySettings, ad
     ).scalar()
     if created is None:
         return None  # this person has heard of it already (the same flag, or an episode's earlier flag)
-    contact = session.get(Contact, addressee.user_id)
+    contact = s.get(Contact, addressee.user_id)
     # the wait before escalation starts when the messages may go (a critical one's at once, whatever the hour), not
     # while the person's quiet hours hold them
-    session.execute(sa.update(Notification).where(Notification.id == created).values(
+    s.execute(sa.update(Notification).where(Notification.id == created).values(
         escalate_from=due_for(settings=settings, contact=contact, level=level)))
     if addressee.timing == "immediate":
-        add_deliveries(session, settings=settings, notification_id=created, contact=contact,
+        add_deliveries(s, settings=settings, notification_id=created, contact=contact,
                        channels=addressee.channels, level=level, purpose="alert")
     log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
              responsibility=addressee.responsibility, timing=addressee.timing, channels=list(addressee.channels))
@@ -250,7 +250,7 @@ def due_for(*, settings: NotifySettings, contact: Contact | None, level: str) ->
     return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
 
 
-def add_deliveries(session: Session, *, settings: NotifySettings, notification_id: uuid.UUID,
+def add_deliveries(s: Session, *, settings: NotifySettings, notification_id: uuid.UUID,
                    contact: Contact | None, channels: tuple[str, ...], level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
     skipped where notify has no address for that channel or the channel is not set up here, so the log says why
@@ -265,34 +265,34 @@ def add_deliveries(session: Session, *, settings: NotifySettings, notification_i
                      "address": address, "status": "skipped" if why else "pending", "next_attempt_at": due,
                      "last_error": why, "correlation_id": current_correlation_id()})
     if rows:
-        session.execute(insert(Delivery).on_conflict_do_nothing(
+        s.execute(insert(Delivery).on_conflict_do_nothing(
             constraint="uq_delivery_notification_channel_purpose"), rows)
 
 
 # -- escalation --------------------------------------------------------------------------------------------------------
-def escalate(session: Session, *, notification: Notification, settings: NotifySettings, now: datetime) -> bool:
+def escalate(s: Session, *, notification: Notification, settings: NotifySettings, now: datetime) -> bool:
     """An alert that waited its time unacknowledged: judged once (`escalated_at`). Stopped when someone who answers
     for its chain has it in hand (`queries.chain_answered_by`); else up to the supervisor above the person who has
     not answered, with a reminder to them. True: it went up to someone new."""
     n = notification
-    answered_by = chain_answered_by(session, notification=n)
+    answered_by = chain_answered_by(s, notification=n)
     n.escalated_at = now
     if answered_by is not None:  # someone who answers for this chain has it in hand
         log.info("escalation_not_needed", acknowledged_by=answered_by)
         return False
-    return _go_up(settings, session, n, now)
+    return _go_up(settings, s, n, now)
 
 
-def _go_up(settings: NotifySettings, session: Session, n: Notification, now: datetime) -> bool:
+def _go_up(settings: NotifySettings, s: Session, n: Notification, now: datetime) -> bool:
     """To the supervisor above the person who has not answered (see `escalation_target`), and a reminder to them.
     Nobody to go to: the alert stays listed for administrators (`/escalations/unassigned`) and is tried again after
     the same wait."""
-    add_deliveries(session, settings=settings, notification_id=n.id, contact=session.get(Contact, n.user_id),
+    add_deliveries(s, settings=settings, notification_id=n.id, contact=s.get(Contact, n.user_id),
                    channels=tuple(n.channels), level=n.level, purpose="reminder")
     if n.escalation_step >= settings.escalation_max_steps:
         log.warning("escalation_top_of_chain", step=n.escalation_step, user_id=n.user_id)
         return False
-    supervisor = supervisor_of(session, notification=n)
+    supervisor = supervisor_of(s, notification=n)
     n.escalation_tried_at = now
     if supervisor is None:
         # a supervisor the portal adds is found at the next try
@@ -302,7 +302,7 @@ def _go_up(settings: NotifySettings, session: Session, n: Notification, now: dat
         return False
     n.unassigned_since = None
     notification_id = uuid.uuid4()
-    created = session.execute(insert(Notification).values(
+    created = s.execute(insert(Notification).values(
         id=notification_id, user_id=supervisor, responsibility="supervisor", source_event_id=n.source_event_id,
         subject=n.subject, flag_id=n.flag_id, flag_ids=n.flag_ids, episode_id=n.episode_id,
         enrolment_id=n.enrolment_id, inspector_id=n.inspector_id, participant_code=n.participant_code, level=n.level,
@@ -312,36 +312,36 @@ def _go_up(settings: NotifySettings, session: Session, n: Notification, now: dat
         channels=n.channels,
     ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)).scalar()
     if created is None:  # he has this subject already, from this chain or another person's
-        _share_with_inspector_chain(session, n, supervisor)
+        _share_with_inspector_chain(s, n, supervisor)
         return False
-    contact = session.get(Contact, supervisor)
-    session.execute(sa.update(Notification).where(Notification.id == created).values(
+    contact = s.get(Contact, supervisor)
+    s.execute(sa.update(Notification).where(Notification.id == created).values(
         escalate_from=due_for(settings=settings, contact=contact, level=n.level)))
-    add_deliveries(session, settings=settings, notification_id=created, contact=contact, channels=tuple(n.channels),
+    add_deliveries(s, settings=settings, notification_id=created, contact=contact, channels=tuple(n.channels),
                    level=n.level, purpose="alert")
     log.info("alert_escalated", to=supervisor, step=n.escalation_step + 1, level=n.level)
     return True
 
 
-def _share_with_inspector_chain(session: Session, n: Notification, supervisor: str) -> None:
+def _share_with_inspector_chain(s: Session, n: Notification, supervisor: str) -> None:
     """One escalation per subject and supervisor, so two chains that reach the same supervisor share his. The
     inspector's chain is the stricter (only the man's inspector or someone above him stops it; the psychologist's own
     acknowledgement stops hers): a row another chain brought moves to the inspector's chain, with what went up from
     it, and is judged again by its rule. Never does the inspector's chain end on a row another one answers."""
     chain = n.chain_id or n.id
-    held = session.execute(sa.select(Notification).where(
+    held = s.execute(sa.select(Notification).where(
         Notification.subject == n.subject, Notification.user_id == supervisor).with_for_update()).scalar_one()
-    owner, held_owner = session.get(Notification, chain), session.get(Notification, held.chain_id or held.id)
+    owner, held_owner = s.get(Notification, chain), s.get(Notification, held.chain_id or held.id)
     if (held.kind != "escalation" or held.chain_id == chain or owner is None or owner.responsibility != "inspector"
             or (held_owner is not None and held_owner.responsibility == "inspector")):
         log.info("escalation_already_with", supervisor=supervisor)
         return
-    session.execute(sa.update(Notification).where(
+    s.execute(sa.update(Notification).where(
         Notification.chain_id == held.chain_id, Notification.kind == "escalation",
         Notification.escalation_step >= held.escalation_step).values(chain_id=chain)
         .execution_options(synchronize_session="fetch"))
     held.escalates_id = n.id
-    went_up = session.execute(sa.select(Notification.id).where(Notification.escalates_id == held.id).limit(1)).scalar()
+    went_up = s.execute(sa.select(Notification.id).where(Notification.escalates_id == held.id).limit(1)).scalar()
     if held.acknowledged_at is None and went_up is None:
         held.escalated_at = None  # judged again, by the inspector's chain's rule, when its wait is over
     log.info("escalation_joined_inspector_chain", supervisor=supervisor, escalation_id=str(held.id),
@@ -349,24 +349,24 @@ def _share_with_inspector_chain(session: Session, n: Notification, supervisor: s
 
 
 # -- the daily digest --------------------------------------------------------------------------------------------------
-def make_digest(session: Session, *, user_id: str, alerts: list[Notification], day: date, settings: NotifySettings,
+def make_digest(s: Session, *, user_id: str, alerts: list[Notification], day: date, settings: NotifySettings,
                 now: datetime) -> bool:
     """One digest a day for this person, of the alerts routed to the digest and not yet in one, sent as one message
     on the first of their channels they can be reached on. False: today's went already (these wait for tomorrow's)."""
-    digest_id = session.execute(insert(Digest).values(
+    digest_id = s.execute(insert(Digest).values(
         id=uuid.uuid4(), user_id=user_id, day=day, notification_ids=[n.id for n in alerts])
         .on_conflict_do_nothing(constraint="uq_digest_user_day").returning(Digest.id)).scalar()
     if digest_id is None:
         return False
     for n in alerts:
         n.digested_at = now
-    contact = session.get(Contact, user_id)
+    contact = s.get(Contact, user_id)
     channels = tuple(dict.fromkeys(c for n in alerts for c in n.channels)) or ("email",)
     reachable = [(c, getattr(contact, ADDRESS_FIELD[c])) for c in channels
                  if contact is not None and contact.active and getattr(contact, ADDRESS_FIELD[c])
                  and configured(settings, c)]
     name, address = reachable[0] if reachable else (channels[0], None)
-    session.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest", address=address,
+    s.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest", address=address,
                          next_attempt_at=datetime.now(UTC), status="pending" if address else "skipped",
                          last_error=None if address else "no address on file for this user (the alerts stay in "
                                                          "the in-app inbox)"))
@@ -375,7 +375,7 @@ def make_digest(session: Session, *, user_id: str, alerts: list[Notification], d
 
 
 # -- acknowledgement ---------------------------------------------------------------------------------------------------
-def acknowledge(session: Session, *, notification: Notification, via: str, now: datetime) -> None:
+def acknowledge(s: Session, *, notification: Notification, via: str, now: datetime) -> None:
     """Acknowledged by its recipient (once: repeating it changes nothing); an alert about flags is acknowledged in
     risk too (notify.alert.acknowledged, one per flag). Her notices stay hers: her id never reaches the flag
     perpetrator-facing staff read."""
@@ -383,37 +383,37 @@ def acknowledge(session: Session, *, notification: Notification, via: str, now: 
         return
     notification.acknowledged_at, notification.acknowledged_via = now, via
     if notification.kind in ("alert", "escalation"):
-        add_events(session, alerts_acknowledged(notification, via))  # an episode's alert acknowledges every flag in it
+        add_events(s, alerts_acknowledged(notification, via))  # an episode's alert acknowledges every flag in it
     log.info("notification_acknowledged", notification_id=str(notification.id), via=via)
 
 
-def acknowledge_own(session: Session, *, notification_id: uuid.UUID, user_id: str, now: datetime) -> Notification:
+def acknowledge_own(s: Session, *, notification_id: uuid.UUID, user_id: str, now: datetime) -> Notification:
     """A person acknowledges one of their own alerts in the app: they have seen it and are acting on it."""
-    notification = own_notification(session, notification_id=notification_id, user_id=user_id, lock=True)
-    acknowledge(session, notification=notification, via="api", now=now)
+    notification = own_notification(s, notification_id=notification_id, user_id=user_id, lock=True)
+    acknowledge(s, notification=notification, via="api", now=now)
     return notification
 
 
-def acknowledge_by_link(session: Session, *, token: str, keys: list[bytes], now: datetime) -> Notification:
+def acknowledge_by_link(s: Session, *, token: str, keys: list[bytes], now: datetime) -> Notification:
     """The signed link in a message acknowledges its alert: the link is the credential."""
-    notification = notification_by_link(session, token=token, keys=keys, now=now, lock=True)
-    acknowledge(session, notification=notification, via="link", now=now)
+    notification = notification_by_link(s, token=token, keys=keys, now=now, lock=True)
+    acknowledge(s, notification=notification, via="link", now=now)
     return notification
 
 
-def flag_handled_in_risk(session: Session, *, event: Event[FlagAcknowledged | FlagResolved]) -> None:
+def flag_handled_in_risk(s: Session, *, event: Event[FlagAcknowledged | FlagResolved]) -> None:
     """Someone acted on the flag in risk (acknowledged or resolved it): the actor's own alert counts as acknowledged
     once they have acted on every flag it carries (an episode's alert holds several), and the escalation chains the
     actor answers for stop on the same terms (checked when each falls due: see queries.chain_answered_by). A
     co-recipient acting stops only her own chain."""
     d = event.data
-    session.execute(insert(FlagAction).values(flag_id=d.flag_id, user_id=d.by, at=d.at)
+    s.execute(insert(FlagAction).values(flag_id=d.flag_id, user_id=d.by, at=d.at)
                     .on_conflict_do_nothing())
     own = []
-    for n in session.execute(sa.select(Notification).where(
+    for n in s.execute(sa.select(Notification).where(
             Notification.flag_ids.contains([d.flag_id]), Notification.user_id == d.by,
             Notification.acknowledged_at.is_(None)).with_for_update()).scalars():
-        acted = set(session.execute(sa.select(FlagAction.flag_id).where(
+        acted = set(s.execute(sa.select(FlagAction.flag_id).where(
             FlagAction.user_id == d.by, FlagAction.flag_id.in_(n.flag_ids))).scalars())
         if set(n.flag_ids) <= acted:
             n.acknowledged_at, n.acknowledged_via = d.at, "risk"
@@ -447,17 +447,17 @@ class ContactDetails:
                 "quiet_end": self.quiet_end, "active": self.active}
 
 
-def set_contact(session: Session, *, user_id: str, details: ContactDetails) -> Contact:
+def set_contact(s: Session, *, user_id: str, details: ContactDetails) -> Contact:
     """Set how a user is reached: the whole contact (what `details` leaves out is cleared)."""
     values = details.columns()
-    session.execute(insert(Contact).values(user_id=user_id, **values)
+    s.execute(insert(Contact).values(user_id=user_id, **values)
                     .on_conflict_do_update(index_elements=[Contact.user_id], set_=values))
-    contact = session.get(Contact, user_id, populate_existing=True)
+    contact = s.get(Contact, user_id, populate_existing=True)
     assert contact is not None  # written just now, in this transaction
     return contact
 
 
-def keep_user(session: Session, *, event: Event[UserChanged], settings: NotifySettings) -> None:
+def keep_user(s: Session, *, event: Event[UserChanged], settings: NotifySettings) -> None:
     """The portal's user, kept locally: unless a later version is held already (events can arrive out of order).
     Someone active whose addresses came after their alerts is reached now."""
     d = event.data
@@ -468,21 +468,21 @@ def keep_user(session: Session, *, event: Event[UserChanged], settings: NotifySe
                              active=d.active)
     values = {**details.columns(), "version": d.version}
     stmt = insert(Contact).values(user_id=d.user_id, **values)
-    applied = session.execute(stmt.on_conflict_do_update(
+    applied = s.execute(stmt.on_conflict_do_update(
         index_elements=[Contact.user_id], set_=values, where=Contact.version < d.version)
         .returning(Contact.user_id)).first()
     if applied is not None and d.active:
-        _reach_again(session, settings, d.user_id, details)
+        _reach_again(s, settings, d.user_id, details)
 
 
-def _reach_again(session: Session, settings: NotifySettings, user_id: str, details: ContactDetails) -> None:
+def _reach_again(s: Session, settings: NotifySettings, user_id: str, details: ContactDetails) -> None:
     """Alerts of the last day that found no address for this person (their details came after the alert: events
     from two producers can cross) go out now over the channels they can be reached on."""
     for name, column in ADDRESS_FIELD.items():
         address = getattr(details, column)
         if not address or not configured(settings, name):
             continue
-        revived = session.execute(sa.update(Delivery).where(
+        revived = s.execute(sa.update(Delivery).where(
             Delivery.channel == name, Delivery.status == "skipped", Delivery.last_error.like("no % on file%"),
             Delivery.notification_id.in_(sa.select(Notification.id).where(
                 Notification.user_id == user_id, Notification.acknowledged_at.is_(None),
@@ -505,17 +505,17 @@ def _time(value: object) -> time | None:
 
 
 # -- routing -----------------------------------------------------------------------------------------------------------
-def change_routing(session: Session, *, rules: list[object], note: str, by: str) -> RoutingRuleSet:
+def change_routing(s: Session, *, rules: list[object], note: str, by: str) -> RoutingRuleSet:
     """Put new routing rules in force (the whole set), with a note of what changed and why; rules that cannot be
     used are a 422 naming every problem, and change nothing."""
     try:
         parse_routing(rules)
     except RoutingError as e:
         raise unprocessable("The routing rules cannot be used as they are; nothing changed.", e.errors) from None
-    lock_keys(session, ["notify.routing"])
-    version = session.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one() + 1
+    lock_keys(s, ["notify.routing"])
+    version = s.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one() + 1
     row = RoutingRuleSet(version=version, rules=rules, note=note, created_by=by)
-    session.add(row)
-    session.flush()
+    s.add(row)
+    s.flush()
     log.info("routing_changed", version=version)
     return row

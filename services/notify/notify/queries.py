@@ -1,6 +1,7 @@
-"""Notify's reads: a person's own alerts and how they were delivered, a contact, the routing rules in force, the
-alerts nobody could be found to escalate to, and the figures for managers. Keyword-only functions over the caller's
-session; they raise the Problem a route answers with."""
+"""Notify's reads: a person's own alerts and how they were delivered, a contact, the routing rules in force, who has
+answered an escalation chain and whom it goes up to, the alerts nobody could be found to escalate to, and the figures
+for managers. Keyword-only functions over the caller's session; they raise the Problem a route answers with; a page
+is the kit's page of the caller's `PageArgs`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from qadam.db import InForce
 from qadam.errors import Problem, not_found
+from qadam.web import paginate
 from sqlalchemy.orm import Session
 
 from .domain import links
@@ -21,23 +23,25 @@ from .domain.routing import Route, parse_routing
 from .domain.templates import language_of
 from .models import Contact, Delivery, DeliveryAttempt, FlagAction, Notification, RoutingRuleSet
 
+Page = dict[str, Any]  # the kit's page: the caller's PageArgs in; items, page, page_size, total out
+
 # the newest routing rules, parsed once per version in this process
 routing_in_force: InForce[tuple[Route, ...]] = InForce(RoutingRuleSet.version, RoutingRuleSet.rules,
                                                         lambda _version, rules: parse_routing(rules))
 
 
 # -- a person's own alerts ---------------------------------------------------------------------------------------------
-def own_alerts(*, user_id: str, unacknowledged: bool) -> sa.Select[Notification]:
-    """A person's alerts, newest first (`unacknowledged`: those still waiting on them), to be read a page at a time."""
+def own_alerts(s: Session, *, user_id: str, unacknowledged: bool, page: Page) -> Page:
+    """A page of a person's alerts, newest first (`unacknowledged`: those still waiting on them)."""
     query = sa.select(Notification).where(Notification.user_id == user_id)
     if unacknowledged:
         query = query.where(Notification.acknowledged_at.is_(None))
-    return query.order_by(Notification.created_at.desc())
+    return paginate(s, query.order_by(Notification.created_at.desc()), page)
 
 
-def own_notification(session: Session, *, notification_id: uuid.UUID, user_id: str, lock: bool = False) -> Notification:
+def own_notification(s: Session, *, notification_id: uuid.UUID, user_id: str, lock: bool = False) -> Notification:
     """One of this person's notifications; someone else's reads as missing (404), byte for byte."""
-    notification = session.get(Notification, notification_id, with_for_update=lock)
+    notification = s.get(Notification, notification_id, with_for_update=lock)
     if notification is None or notification.user_id != user_id:
         raise not_found("notification", notification_id)
     return notification
@@ -66,13 +70,13 @@ class DeliveryRecord:
     log: list[AttemptRecord]
 
 
-def delivery_log(session: Session, *, notification_id: uuid.UUID) -> list[DeliveryRecord]:
+def delivery_log(s: Session, *, notification_id: uuid.UUID) -> list[DeliveryRecord]:
     """Every delivery of a notification, oldest first, with its attempts."""
-    deliveries = session.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
+    deliveries = s.execute(sa.select(Delivery).where(Delivery.notification_id == notification_id)
                            .order_by(Delivery.created_at, Delivery.channel)).scalars().all()
     out = []
     for d in deliveries:
-        attempts = session.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
+        attempts = s.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
                              .order_by(DeliveryAttempt.id)).scalars().all()
         out.append(DeliveryRecord(channel=d.channel, purpose=d.purpose, status=d.status, attempts=d.attempts,
                                   last_error=d.last_error, sent_at=d.sent_at, fallback_of=d.fallback_of,
@@ -92,100 +96,100 @@ class DeliveredNotification:
         return getattr(self.notification, name)
 
 
-def own_notification_with_deliveries(session: Session, *, notification_id: uuid.UUID,
+def own_notification_with_deliveries(s: Session, *, notification_id: uuid.UUID,
                                      user_id: str) -> DeliveredNotification:
     """One of this person's notifications, with how it was delivered."""
-    notification = own_notification(session, notification_id=notification_id, user_id=user_id)
-    return DeliveredNotification(notification, delivery_log(session, notification_id=notification_id))
+    notification = own_notification(s, notification_id=notification_id, user_id=user_id)
+    return DeliveredNotification(notification, delivery_log(s, notification_id=notification_id))
 
 
 # -- the signed link in a message --------------------------------------------------------------------------------------
-def notification_by_link(session: Session, *, token: str, keys: list[bytes], now: datetime,
+def notification_by_link(s: Session, *, token: str, keys: list[bytes], now: datetime,
                          lock: bool = False) -> Notification:
     """The notification a signed link acknowledges: a forged, malformed or expired link is a 404 saying which."""
     try:
         notification_id = links.verify(keys, token, now)
     except links.BadLink as exc:
         raise Problem(404, str(exc)) from None
-    notification = session.get(Notification, notification_id, with_for_update=lock)
+    notification = s.get(Notification, notification_id, with_for_update=lock)
     if notification is None:
         raise not_found("notification", notification_id)
     return notification
 
 
-def language_of_recipient(session: Session, *, notification: Notification) -> str:
+def language_of_recipient(s: Session, *, notification: Notification) -> str:
     """The language its recipient reads (their contact's, else the default)."""
-    contact = session.get(Contact, notification.user_id)
+    contact = s.get(Contact, notification.user_id)
     return language_of(contact.language if contact is not None else None)
 
 
 # -- contacts and routing ----------------------------------------------------------------------------------------------
-def contact(session: Session, *, user_id: str) -> Contact:
+def contact(s: Session, *, user_id: str) -> Contact:
     """How a user is reached; 404 when notify has no contact for them."""
-    found = session.get(Contact, user_id)
+    found = s.get(Contact, user_id)
     if found is None:
         raise not_found("contact for user", user_id)
     return found
 
 
-def routing_rules(session: Session) -> RoutingRuleSet:
+def routing_rules(s: Session) -> RoutingRuleSet:
     """The routing rules in force: the newest version."""
-    return session.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
+    return s.execute(sa.select(RoutingRuleSet).order_by(RoutingRuleSet.version.desc()).limit(1)).scalar_one()
 
 
 # -- escalation: who has answered a chain, whom it goes up to ----------------------------------------------------------
-def chain_answered_by(session: Session, *, notification: Notification) -> str | None:
+def chain_answered_by(s: Session, *, notification: Notification) -> str | None:
     """Who stops this alert's chain, having acted on every flag it carries (in notify, by acknowledging an alert that
     held them, or in risk): anyone in the chain itself, or (by the directory) the chain's owner or someone above
     them, or the man's inspector or someone above him. Acting on one flag of several stops nothing. None: nobody
     yet."""
     n = notification
     chain = n.chain_id or n.id
-    actors = _acted_on_all(session, n)
+    actors = _acted_on_all(s, n)
     if not actors:
         return None
-    members = set(session.execute(sa.select(Notification.user_id).where(Notification.chain_id == chain)).scalars())
+    members = set(s.execute(sa.select(Notification.user_id).where(Notification.chain_id == chain)).scalars())
     in_chain = sorted(actors & members)
     if in_chain:
         return in_chain[0]
-    owner = session.get(Notification, chain)
+    owner = s.get(Notification, chain)
     owner_id = owner.user_id if owner is not None else n.user_id
-    directory = supervisors_above(session, people=[p for p in (owner_id, n.inspector_id) if p])
+    directory = supervisors_above(s, people=[p for p in (owner_id, n.inspector_id) if p])
     return next((a for a in sorted(actors) if answers_for_chain(a, owner_id, n.inspector_id, directory)), None)
 
 
-def _acted_on_all(session: Session, n: Notification) -> set[str]:
+def _acted_on_all(s: Session, n: Notification) -> set[str]:
     """The people who have acted on every flag of this alert: acknowledged alerts of theirs that held them (any
     subject: a flag that came after an acknowledgement is an alert of its own), or acted in risk."""
     if not n.flag_ids:
-        return set(session.execute(sa.select(Notification.user_id).where(
+        return set(s.execute(sa.select(Notification.user_id).where(
             Notification.subject == n.subject, Notification.acknowledged_at.is_not(None))).scalars())
     acted: dict[str, set[uuid.UUID]] = {}
-    for user_id, flag_ids in session.execute(sa.select(Notification.user_id, Notification.flag_ids).where(
+    for user_id, flag_ids in s.execute(sa.select(Notification.user_id, Notification.flag_ids).where(
             Notification.flag_ids.overlap(n.flag_ids), Notification.acknowledged_at.is_not(None))):
         acted.setdefault(user_id, set()).update(flag_ids)
-    for user_id, flag_id in session.execute(sa.select(FlagAction.user_id, FlagAction.flag_id).where(
+    for user_id, flag_id in s.execute(sa.select(FlagAction.user_id, FlagAction.flag_id).where(
             FlagAction.flag_id.in_(n.flag_ids))):
         acted.setdefault(user_id, set()).add(flag_id)
     return {user_id for user_id, done in acted.items() if set(n.flag_ids) <= done}
 
 
-def supervisors_above(session: Session, *, people: list[str]) -> dict[str, str | None]:
+def supervisors_above(s: Session, *, people: list[str]) -> dict[str, str | None]:
     """Whom each of these people answers to, and so on up: only their lines of the directory (a loop in the data
     ends the walk)."""
     start = sa.select(Contact.user_id, Contact.supervisor_id).where(Contact.user_id.in_(people))
     up = start.cte("up", recursive=True)
     up = up.union(sa.select(Contact.user_id, Contact.supervisor_id).join(up, Contact.user_id == up.c.supervisor_id))
-    return {r.user_id: r.supervisor_id for r in session.execute(sa.select(up.c.user_id, up.c.supervisor_id))}
+    return {r.user_id: r.supervisor_id for r in s.execute(sa.select(up.c.user_id, up.c.supervisor_id))}
 
 
-def supervisor_of(session: Session, *, notification: Notification) -> str | None:
+def supervisor_of(s: Session, *, notification: Notification) -> str | None:
     """Whom this alert escalates to, from the directory: up, never sideways (`escalation_target`)."""
     n = notification
-    recipient = session.get(Contact, n.user_id)
+    recipient = s.get(Contact, n.user_id)
     wanted = sa.or_(sa.and_(Contact.role == "supervisor", Contact.region == n.region),
                     Contact.user_id == (recipient.supervisor_id if recipient is not None else None))
-    directory = [_person(c) for c in session.execute(sa.select(Contact).where(wanted)).scalars()]
+    directory = [_person(c) for c in s.execute(sa.select(Contact).where(wanted)).scalars()]
     return escalation_target(_person(recipient) if recipient is not None else None, n.escalation_step, n.region,
                              n.district, directory)
 
@@ -219,12 +223,12 @@ class UnassignedAlert:
                    last_tried_at=n.escalation_tried_at)
 
 
-def unassigned_alerts() -> sa.Select[Notification]:
-    """Alerts that found nobody to escalate to and still wait, longest waiting first (read a page at a time, each
-    row as `UnassignedAlert.of`)."""
-    return sa.select(Notification).where(
+def unassigned_alerts(s: Session, *, page: Page) -> Page:
+    """A page of the alerts that found nobody to escalate to and still wait, longest waiting first."""
+    query = sa.select(Notification).where(
         Notification.unassigned_since.is_not(None), Notification.acknowledged_at.is_(None),
         Notification.escalated_at.is_(None)).order_by(Notification.unassigned_since, Notification.id)
+    return paginate(s, query, page, row=lambda r: UnassignedAlert.of(r[0]))
 
 
 # -- figures for managers ----------------------------------------------------------------------------------------------
@@ -288,7 +292,7 @@ class Figures:
     rows: list[FigureRow]
 
 
-def alert_figures(session: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
+def alert_figures(s: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
                   min_cell: int) -> Figures:
     """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
     notices to her support worker) created on the local days since..until (by default the last 30 days to today).
@@ -296,7 +300,7 @@ def alert_figures(session: Session, *, region: str, since: date | None, until: d
     since, until = since or today - timedelta(days=30), until or today
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
-    rows = session.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings()
+    rows = s.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings()
     return Figures(region=region, since=since, until=until, rows=[figure_row(r, min_cell=min_cell) for r in rows])
 
 

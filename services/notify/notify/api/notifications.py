@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from flask.views import MethodView
 from qadam.auth import allow, current_principal
-from qadam.web import paginate, read_session, unit_of_work
+from qadam.web import read_session, unit_of_work
 
 from ..commands import acknowledge_own
 from ..models import Notification
-from ..queries import DeliveredNotification, own_alerts, own_notification_with_deliveries
+from ..queries import DeliveredNotification, Page, own_alerts, own_notification_with_deliveries
 from ..schemas import NotificationDetail, NotificationFilter, NotificationOut, NotificationPage
 from .blueprint import RECIPIENTS, blp
 
@@ -22,11 +21,10 @@ class Notifications(MethodView):
     @allow(*RECIPIENTS)
     @blp.arguments(NotificationFilter, location="query")
     @blp.response(200, NotificationPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: Page) -> Page:
         """Your alerts, newest first (`unacknowledged=true` for those still waiting on you)."""
-        query = own_alerts(user_id=current_principal().user_id, unacknowledged=args["unacknowledged"])
         with read_session() as s:
-            return paginate(s, query, args)
+            return own_alerts(s, user_id=current_principal().user_id, unacknowledged=args["unacknowledged"], page=args)
 
 
 @blp.route("/notifications/<uuid:notification_id>")
