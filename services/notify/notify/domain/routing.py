@@ -52,15 +52,15 @@ def parse_routing(data: object) -> tuple[Route, ...]:
         if not isinstance(rid, str) or not rid or rid in seen:
             problems.append("id: a name of its own.")
         seen.add(str(rid))
-        if event not in RESPONSIBILITIES:
+        if not isinstance(event, str) or event not in RESPONSIBILITIES:
             problems.append(f"event: one of {', '.join(RESPONSIBILITIES)}.")
         levels, recipients, channels = raw.get("levels"), raw.get("recipients"), raw.get("channels")
         if not _subset(levels, LEVELS):
             problems.append(f"levels: some of {', '.join(LEVELS)}.")
         if not _subset(recipients, RESPONSIBILITIES.get(str(event), ())):
             problems.append(f"recipients: some of {', '.join(RESPONSIBILITIES.get(str(event), ()))} for this event.")
-        if not isinstance(channels, list) or not set(channels) <= {*EXTERNAL_CHANNELS, "in_app"} or \
-                len(set(channels)) != len(channels):
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels) or \
+                not set(channels) <= {*EXTERNAL_CHANNELS, "in_app"} or len(set(channels)) != len(channels):
             problems.append(f"channels: an ordered list of {', '.join(EXTERNAL_CHANNELS)} (in_app always holds it).")
         if raw.get("timing", "immediate") not in TIMINGS:
             problems.append(f"timing: one of {', '.join(TIMINGS)}.")
@@ -78,7 +78,9 @@ def parse_routing(data: object) -> tuple[Route, ...]:
 
 
 def _subset(value: object, allowed: tuple[str, ...]) -> bool:
-    return isinstance(value, list) and bool(value) and set(value) <= set(allowed) and len(set(value)) == len(value)
+    """A non-empty list of some of `allowed`, each once (anything else in it, a list or an object too, is not)."""
+    return (isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+            and set(value) <= set(allowed) and len(set(value)) == len(value))
 
 
 @dataclass(frozen=True)
