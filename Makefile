@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test install lint docs bench clean browser chaos
+.PHONY: run test test-unit install lint docs bench clean browser chaos
 
-$(STAMP): constraints.txt libs/qadam/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' $(foreach s,$(SERVICES),-e services/$(s)) -e tools
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e libs/qadam $(foreach s,$(SERVICES),-e services/$(s)) -e tools -e libs/testing
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,9 +20,22 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qadam run
 
-## test: lint and types, then unit, integration, end-to-end and browser tests against the real PostgreSQL and RabbitMQ
+UNIT_TESTS := libs/qadam/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
+# what cannot share the machine with other tests: the fault suite's short form (its own PostgreSQL and RabbitMQ,
+# which it stops and kills) and the browser (Chromium beside a whole system); they run after the rest, one by one
+SERIAL_TESTS := tests/chaos tests/browser
+# two workers: each holds its own databases, vhost and running systems, under PostgreSQL's 100 connections here
+TEST_WORKERS ?= 2
+
+## test: lint and types, then unit, integration and end-to-end tests in parallel (pytest-xdist), then the fault
+## suite's short form and the browser tests, against the real PostgreSQL and RabbitMQ
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(foreach t,$(SERIAL_TESTS),--ignore=$(t))
+	$(BIN)/python -m pytest $(SERIAL_TESTS)
+
+## test-unit: every unit test of every service and the kit (no I/O: a unit test that reaches a server fails)
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q $(UNIT_TESTS)
 
 ## chaos: the full fault suite (5,000 marks; broker, workers and database killed or restarted) on a private
 ## PostgreSQL cluster and RabbitMQ node it starts itself; `make test` runs its short form
@@ -34,8 +47,8 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 lint: $(STAMP)
-	$(BIN)/ruff check libs services tests bench
-	$(BIN)/mypy libs/qadam/qadam $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
+	$(BIN)/ruff check libs services tests bench tools
+	$(BIN)/mypy libs/qadam/qadam libs/testing/qadam_testing $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions (a test checks they are current)
 docs: $(STAMP)

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 from qadam.contracts import catalog
-from qadam.testing import publish_envelope
+from qadam_testing import publish_envelope
 
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
 
