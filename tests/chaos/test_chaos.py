@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from qadam_testing.private_servers import PrivateRabbit, private_servers
 from qadam.config import API_SERVICES
 from qadam.migrations import upgrade
 from qadam_testing import MailCatcher, RunningSystem, Servers, Stack, wait_until
+from qadam_testing.private_servers import PrivateRabbit, private_servers
 from story import Story
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos]

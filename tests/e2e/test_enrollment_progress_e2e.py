@@ -65,7 +65,6 @@ def test_warning_signs_and_absences_recorded_in_sessions_reach_risk(system, toke
     story = Story(system.urls, token)
     group = story.set_up_group(participants=1, name="Ravshan Nazarov")
     [him] = (e["id"] for e in group["enrolments"])
-    recording = system.mark()
     record_first_session(story, group, [{"enrolment_id": him, "status": "present",
                                          "warning_signs": ["threat_to_kill", "denial_or_minimisation"]}])
     second = story.schedule(group["cohort"]["id"], 2, days_ago=2)

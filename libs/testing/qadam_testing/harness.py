@@ -34,7 +34,6 @@ from typing import Any, Self
 
 import pytest
 import requests
-
 from qadam import sealing
 from qadam.auth import generate_keypair, issue_token
 from qadam.config import Settings

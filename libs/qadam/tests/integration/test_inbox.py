@@ -16,6 +16,7 @@ from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory
 from qadam.inbox import Consumer, Outcome, TransientError
 from qadam.replay import replay_parked
+from qadam.topology import SUBSCRIPTIONS
 from qadam_testing import (
     close_vhost_connections,
     declare_topology,
@@ -25,7 +26,6 @@ from qadam_testing import (
     wait_until,
     worker_process,
 )
-from qadam.topology import SUBSCRIPTIONS
 
 CODE = "P-2026-000007"
 

@@ -13,8 +13,8 @@ from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.log import log_context
 from qadam.outbox import OutboxRelay, add_event
-from qadam_testing import broker_channel, close_vhost_connections, declare_topology, wait_until
 from qadam.topology import SUBSCRIPTIONS, incoming_queue
+from qadam_testing import broker_channel, close_vhost_connections, declare_topology, wait_until
 
 CODE = "P-2026-000001"
 TAKERS = [incoming_queue(s) for s, names in SUBSCRIPTIONS.items() if "sessions.attendance.recorded" in names]

@@ -9,8 +9,8 @@ import pytest
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from qadam.auth import Role, allow, generate_keypair, issue_token
-from qadam_testing import bearer
 from qadam.web import build_app
+from qadam_testing import bearer
 
 
 class Probe(ma.Schema):

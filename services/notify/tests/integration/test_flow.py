@@ -14,8 +14,8 @@ from notify.handlers import handlers
 from notify.timers import _supervisors_above, escalate_due, send_digests
 from qadam.contracts import catalog
 from qadam.db import make_engine, make_session_factory, transaction
-from qadam_testing import FakeSmsGateway, FakeTelegram, MailCatcher
 from qadam.web import PAGE_HEADERS
+from qadam_testing import FakeSmsGateway, FakeTelegram, MailCatcher
 
 REGION, DISTRICT = "Samarqand viloyati", "Urgut"
 

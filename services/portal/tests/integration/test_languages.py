@@ -13,9 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from portal.catalogs import LOCALES, extract, missing, po_path
 from portal.demo import DEMO_USERS
-from portal.i18n import DOMAINS
 from qadam.contracts import LANGUAGES
 
 LINK = re.compile(r'href="(/[^"#]*)"')

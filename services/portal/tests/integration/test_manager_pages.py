@@ -13,9 +13,9 @@ import pytest
 from flask import g, render_template, request
 from openpyxl import Workbook, load_workbook
 from portal.backend import ServiceError
-from portal_testkit import new_client
 from portal.views import manager
 from portal.websession import cookie_names
+from portal_testkit import new_client
 
 MANAGER = "mgr-karakalpakstan"
 LANGUAGES = ["uz-Latn", "uz-Cyrl", "ru", "kaa", "en"]
