@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from notify.timers import escalate_due
 from qadam.contracts import catalog
+from qadam.db import make_session_factory
 from qadam_testing import declare_topology, publish_envelope, wait_until, worker_process
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +47,8 @@ def test_unacknowledged_it_escalates_to_the_supervisor_after_the_set_time_and_ac
     worker = worker_process(stack, "notify", tmp_path, smtp_port=mail.port, escalate_critical_seconds=3.0,
                             escalation_scan_seconds=0.5).start()
     engine = sa.create_engine(settings.database_url)
+    scan_settings = stack.settings("notify", smtp_port=mail.port, escalate_critical_seconds=3.0)
+    factory = make_session_factory(engine)
     try:
         wait_until(lambda: len(mail.to("insp-k@iiv.uz")) == 2, timeout=30, what="both alerts to the inspector")
         started = time.monotonic()
@@ -63,7 +67,8 @@ def test_unacknowledged_it_escalates_to_the_supervisor_after_the_set_time_and_ac
         reminders = wait_until(lambda: [m for m in mail.to("insp-k@iiv.uz") if "P-2026-000901" in m.get_content()][1:],
                                timeout=30, what="the reminder to the inspector")
         assert len(reminders) == 1
-        time.sleep(2)  # well past the setting for the acknowledged one too
+        # well past the setting for the acknowledged one too: the worker's own scan, run with its clock 2 s on
+        escalate_due(scan_settings, factory, now=datetime.now(UTC) + timedelta(seconds=2))
         with engine.connect() as c:
             escalations = c.execute(sa.text("SELECT participant_code, user_id, escalation_step FROM notification "
                                             "WHERE kind = 'escalation'")).all()
@@ -95,6 +100,8 @@ def test_psychologist_ack_does_not_stop_inspector_escalation_and_the_inspectors_
     worker = worker_process(stack, "notify", tmp_path, smtp_port=mail.port, escalate_critical_seconds=3.0,
                             escalation_scan_seconds=0.5).start()
     engine = sa.create_engine(settings.database_url)
+    scan_settings = stack.settings("notify", smtp_port=mail.port, escalate_critical_seconds=3.0)
+    factory = make_session_factory(engine)
 
     def ack_link_in(address: str) -> str:
         return "/ack/" + next(w for w in mail.to(address)[0].get_content().split() if "/ack/" in w).rsplit("/", 1)[1]
@@ -118,7 +125,8 @@ def test_psychologist_ack_does_not_stop_inspector_escalation_and_the_inspectors_
         assert mail.to("psy-sup-b@iiv.uz") == []
         # the inspector acknowledges now: his supervisor's alert goes no further up
         assert client.post(ack_link_in("insp-b@iiv.uz")).status_code == 200
-        time.sleep(5)  # past the setting for the supervisor's alert, scanned ten times over
+        # past the setting for the supervisor's alert: the worker's own scan, run with its clock 5 s on
+        escalate_due(scan_settings, factory, now=datetime.now(UTC) + timedelta(seconds=5))
         assert chain() == [("sup-b", 1)] and mail.to("chief-b@iiv.uz") == []
     finally:
         worker.stop()
