@@ -226,7 +226,16 @@ def test_the_sessions_worker_publishes_an_overdue_call_once_and_a_recorded_one_n
                 return bool(received)
 
             wait_until(arrived, timeout=30, what="sessions.call.overdue from the worker")
-            ch.connection.sleep(2.0)  # ten more scans
+            # ten more scans, the worker's own, with the clock an hour further on each time (no sleep for it)
+            scans = make_session_factory(engine)
+            for hours in range(1, 11):
+                publish_overdue(scans, now=datetime.now(UTC) + timedelta(hours=hours))
+
+            def all_sent() -> bool:
+                with engine.connect() as c:
+                    return c.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar_one() == 0
+
+            wait_until(all_sent, timeout=30, what="the worker to have published whatever the scans wrote")
             arrived()
         finally:
             worker.stop()
