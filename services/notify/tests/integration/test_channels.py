@@ -37,12 +37,6 @@ def failure(send: Any) -> DeliveryFailed:
     return caught.value
 
 
-def test_every_channel_is_made_by_its_name():
-    assert [channel(settings(), name).name for name in CHANNELS] == ["email", "sms", "telegram"]
-    with pytest.raises(ValueError, match="email, sms, telegram"):
-        channel(settings(), "pigeon")
-
-
 # -- e-mail ---------------------------------------------------------------------------------------------------------
 def test_email_carries_the_subject_the_full_text_and_a_stable_message_id(mail: MailCatcher):
     channel(settings(smtp_port=mail.port), "email").send("inspector@ichki.uz", MESSAGE, message_id="d-1")
