@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from qadam_testing import MailCatcher, RunningSystem, Stack, run_together
+from qadam_testing import MailCatcher, RunningSystem, Stack
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +24,3 @@ def system(stack: Stack, system_mail: MailCatcher, tmp_path_factory: pytest.Temp
         yield running
     finally:
         running.stop()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    run_together(items, "system")

@@ -36,7 +36,6 @@ from .harness import (
     publish_envelope,
     publish_raw,
     queue_depth,
-    run_together,
     seed_sessions_cohort,
     servers,
     sms_gateway,
@@ -55,6 +54,6 @@ __all__ = [
     "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
     "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "free_port",
     "isolated_stack", "jwt_keys", "mail", "publish_envelope", "publish_raw", "pytest_runtest_call",
-    "pytest_runtest_setup", "pytest_runtest_teardown", "queue_depth", "run_together", "seed_sessions_cohort", "servers",
+    "pytest_runtest_setup", "pytest_runtest_teardown", "queue_depth", "seed_sessions_cohort", "servers",
     "sms_gateway", "stack", "telegram", "token", "vhost_url", "wait_until", "web_process", "worker_process",
 ]

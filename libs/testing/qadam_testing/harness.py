@@ -546,15 +546,6 @@ class FakeTelegram(_FakeHttpService):
             return [m for m in self.messages if m["chat_id"] == str(chat_id)]
 
 
-# -- parallel runs (pytest-xdist) --------------------------------------------------------------------------
-def run_together(items: list[pytest.Item], fixture: str) -> None:
-    """Tests that take `fixture` (a running system of processes, made once per worker) run on one xdist worker
-    (`--dist loadgroup`): spread over two, it would be started twice and hold twice its database connections."""
-    for item in items:
-        if fixture in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(fixture))
-
-
 # -- fixtures ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:

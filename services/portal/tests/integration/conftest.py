@@ -18,7 +18,6 @@ from portal_testkit import (  # noqa: F401 - the fixtures the portal's tests tak
     portal_system,
     stop_portal_system,
 )
-from qadam_testing import run_together
 
 _HERE = Path(__file__).parent
 
@@ -29,10 +28,3 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     allows (100)."""
     if nextitem is None or _HERE not in Path(str(nextitem.path)).parents:
         stop_portal_system()
-
-
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    run_together(items, "portal_system")
