@@ -60,6 +60,7 @@ def sign_in(client: Any, user: DemoUser | str, password: str | None = None) -> A
 
 
 _RUNNING: list[RunningSystem] = []
+_STOPPED: list[RunningSystem] = []
 _APPS: list[Any] = []
 
 
@@ -69,8 +70,17 @@ def stop_portal_system() -> None:
         running.stop()
     for app in _APPS:
         app.extensions["qadam_engine"].dispose()
+    _STOPPED.extend(_RUNNING)
     _RUNNING.clear()
-    _APPS.clear()
+
+
+def resume_portal_system() -> None:
+    """Start the portal's system again, as it was, for a portal test that comes after it was stopped (under
+    pytest-xdist a worker may run other files between the portal's)."""
+    for running in _STOPPED:
+        running.restart()
+    _RUNNING.extend(_STOPPED)
+    _STOPPED.clear()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from portal_testkit import (  # noqa: F401 - the fixtures the portal's tests tak
     portal_mail,
     portal_stack,
     portal_system,
+    resume_portal_system,
     stop_portal_system,
 )
 
@@ -28,3 +29,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     allows (100)."""
     if nextitem is None or _HERE not in Path(str(nextitem.path)).parents:
         stop_portal_system()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    resume_portal_system()
