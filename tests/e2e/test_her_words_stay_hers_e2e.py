@@ -5,10 +5,11 @@ when, and its level."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from email.message import Message
 
 import pytest
+from qadam.config import Settings
 from qadam_testing import wait_until
 from story import Story, staff_member
 from test_slice_e2e import notifications
@@ -58,7 +59,9 @@ def test_what_her_support_worker_reports_reaches_perpetrator_facing_staff_only_a
     for user in (story.inspector_id, story.psychologist_id):
         wait_until(lambda u=user: system_mail.to(f"{u}@mahalla.uz"), timeout=20, what="the e-mail")
 
-    said = f"A safety concern was reported by victim support on {date.today().isoformat()}, level critical."
+    # the day as the service tells it, in its time zone (Tashkent's date is a day on from UTC's after 19:00 UTC)
+    today = datetime.now(Settings().zone).date().isoformat()
+    said = f"A safety concern was reported by victim support on {today}, level critical."
     for who in (story.psychologist, story.inspector, supervisor, story.manager):
         answers = [story.call("GET", "risk", path, who) for path in (
             f"/flags?enrolment_id={his}", f"/flags/{flag['id']}", f"/enrolments/{his}/risk",

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from qadam.config import Settings
 from qadam_testing import bearer
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
@@ -133,7 +134,8 @@ def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator
         "details": "She is hiding at her sister's in Xonqa."})
     assert response.status_code == 201, response.get_json()
     [flag] = response.get_json()["flags"]
-    today = date.today().isoformat()
+    # the day as the service tells it, in its time zone (Tashkent's date is a day on from UTC's after 19:00 UTC)
+    today = datetime.now(Settings().zone).date().isoformat()
     said = f"A safety concern was reported by victim support on {today}, level critical."
     # she reads the flag as she reads every flag of his: its level, kind of concern, date and state
     assert (flag["level"], flag["concern"], flag["source"]) == ("critical", "incident", "victim_support")
