@@ -25,13 +25,14 @@ UNIT_TESTS := libs/qadam/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/
 # which it stops and kills) and the browser (Chromium beside a whole system); they run after the rest, one by one
 SERIAL_TESTS := tests/chaos tests/browser
 # two workers, each with its own databases, vhosts and running systems (at most about 60 connections between them,
-# measured, under PostgreSQL's 100 here); a file's tests stay together on one worker, in their order
+# measured, under PostgreSQL's 100 here); a folder's tests stay together on one worker, and all of tests/ on one
+# (qadam_testing.tiers: the whole system they start is started once)
 TEST_WORKERS ?= 2
 
 ## test: lint and types, then unit, integration and end-to-end tests in parallel (pytest-xdist), then the fault
 ## suite's short form and the browser tests, against the real PostgreSQL and RabbitMQ
 test: lint browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(foreach t,$(SERIAL_TESTS),--ignore=$(t))
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(foreach t,$(SERIAL_TESTS),--ignore=$(t))
 	$(BIN)/python -m pytest $(SERIAL_TESTS)
 
 ## test-unit: every unit test of every service and the kit (no I/O: a unit test that reaches a server fails)

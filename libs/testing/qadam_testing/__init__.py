@@ -47,13 +47,14 @@ from .harness import (
     web_process,
     worker_process,
 )
-from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown
+from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown, pytest_xdist_make_scheduler
 
 __all__ = [
     "TEST_TOKEN_TTL_SECONDS", "FakeSmsGateway", "FakeTelegram", "Handled", "HandledLog", "MailCatcher", "Process",
     "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
     "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "free_port",
     "isolated_stack", "jwt_keys", "mail", "publish_envelope", "publish_raw", "pytest_runtest_call",
-    "pytest_runtest_setup", "pytest_runtest_teardown", "queue_depth", "seed_sessions_cohort", "servers",
+    "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
+    "seed_sessions_cohort", "servers",
     "sms_gateway", "stack", "telegram", "token", "vhost_url", "wait_until", "web_process", "worker_process",
 ]

@@ -77,3 +77,20 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     with no_io():
         return (yield)
+
+
+# -- parallel runs (pytest-xdist) -----------------------------------------------------------------------------------
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadscope`: a folder's tests run on one worker, in their order, and every cross-service test
+    (top-level tests/) on one worker: the whole system they start as processes is then started once, not on each
+    worker (two at once, beside the portal's, come near PostgreSQL's 100 connections here)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests" if path.startswith("tests/") else path.rsplit("/", 1)[0]
+
+    return FolderScheduling(config, log)
