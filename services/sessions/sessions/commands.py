@@ -40,6 +40,7 @@ from .domain.calls import CallStatus, absence_call_due, call_change, called_at_e
 from .domain.programme import plan_sessions, schedule_time
 from .events import MarkedSession, attendance_amended, attendance_recorded, call_overdue, call_recorded, signs_observed
 from .models import AbsenceCall, AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
+from .queries import AmendedMark, amendments_of
 from .scoping import check_cohort_access, cohort_of, mark_of, session_of
 
 log = get_logger(__name__)
@@ -234,10 +235,10 @@ class MarkAmendment:
 
 
 def amend_mark(s: Session, *, session_id: uuid.UUID, enrolment_id: uuid.UUID, amendment: MarkAmendment,
-               amended_by: Principal, now: datetime, zone: tzinfo) -> tuple[AttendanceMark, str]:
+               amended_by: Principal, now: datetime, zone: tzinfo) -> AmendedMark:
     """Correct a recorded mark. It is amended, not overwritten: the old value, who, when and why are kept; the call
     after an absence is opened or cancelled as the mark now says; `sessions.attendance.amended` tells enrollment and
-    risk to recompute. Returns the mark as it stands now, and the man's code."""
+    risk to recompute. Returns the mark as it stands now, with its amendments."""
     mark, code, session = mark_of(s, amended_by, session_id, enrolment_id, facilitating=True, lock=True)
     errors = attendance_errors([MarkRequest(str(enrolment_id), amendment.status, amendment.excuse_reason)],
                                {str(enrolment_id): code})
@@ -275,7 +276,7 @@ def amend_mark(s: Session, *, session_id: uuid.UUID, enrolment_id: uuid.UUID, am
         excuse_reason=mark.excuse_reason, recorded_by=amended_by.user_id, recorded_at=now,
         amendment_id=record.id, old_status=was.status.value))
     s.flush()
-    return mark, code
+    return amendments_of(s, mark=mark, code=code)
 
 
 # -- the call after an absence -----------------------------------------------------------------------------------

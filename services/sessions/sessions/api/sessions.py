@@ -159,10 +159,9 @@ class MarkAmendments(MethodView):
         """Correct a recorded mark. It is amended, not overwritten: the old value, who, when and why are kept, and
         `sessions.attendance.amended` tells enrollment and risk to recompute."""
         with unit_of_work() as s:
-            mark, code = commands.amend_mark(s, session_id=session_id, enrolment_id=enrolment_id, amendment=data,
-                                             amended_by=current_principal(), now=datetime.now(UTC),
-                                             zone=settings_of_app().zone)
-            return queries.amendments_of(s, mark=mark, code=code)
+            return commands.amend_mark(s, session_id=session_id, enrolment_id=enrolment_id, amendment=data,
+                                       amended_by=current_principal(), now=datetime.now(UTC),
+                                       zone=settings_of_app().zone)
 
 
 @blp.route("/sessions/<uuid:session_id>/notes")
