@@ -4,7 +4,7 @@ amendment leaves standing (the latest recording wins). No I/O."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -48,9 +48,9 @@ TAKING_PART: Mapping[str, frozenset[str]] = {
 }
 
 
-def markable(roster: Mapping[str, tuple[str, str]], *, kind: str, only_for: str | None) -> dict[str, str]:
-    """The men a session may mark, enrolment id to code, from its cohort's `roster` (enrolment id to (code,
-    enrollment's status)): those taking part in a session of this `kind` and, at one man's session (`only_for`),
+def markable(roster: Mapping[str, Sequence[str]], *, kind: str, only_for: str | None) -> dict[str, str]:
+    """The men a session may mark, enrolment id to code, from its cohort's `roster` (enrolment id to the pair code,
+    enrollment's status): those taking part in a session of this `kind` and, at one man's session (`only_for`),
     he alone."""
     taking_part = TAKING_PART[kind]
     return {enrolment_id: code for enrolment_id, (code, status) in roster.items()
