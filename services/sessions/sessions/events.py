@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from qadam_contracts.sessions import (
     AttendanceAmended,
@@ -15,7 +14,8 @@ from qadam_contracts.sessions import (
     WarningSignObserved,
 )
 
-from .domain import calling_psychologist
+from .domain.attendance import RecordedMark
+from .domain.calls import calling_psychologist
 from .models import AbsenceCall
 
 PUBLISHES = (AttendanceRecorded, AttendanceAmended, WarningSignObserved, CallOverdue, CallRecorded)
@@ -32,23 +32,23 @@ class MarkedSession:
     kind: str
 
 
-def attendance_recorded(session: MarkedSession, mark: dict[str, Any], code: str) -> AttendanceRecorded:
-    """A mark as first recorded (`mark`: the row's values as inserted), for the man with pseudonymous `code`."""
+def attendance_recorded(session: MarkedSession, mark: RecordedMark) -> AttendanceRecorded:
+    """A mark as first recorded."""
     return AttendanceRecorded(
-        mark_id=mark["id"], session_id=session.id, cohort_id=session.cohort_id, enrolment_id=mark["enrolment_id"],
-        participant_code=code, session_number=session.number, scheduled_at=session.scheduled_at,
-        status=mark["status"], excuse_reason=mark["excuse_reason"], recorded_by=mark["recorded_by"],
-        recorded_at=mark["recorded_at"], session_kind=session.kind, participation=mark["participation"],
-        homework_done=mark["homework_done"], warning_signs=list(mark["warning_signs"]))
+        mark_id=mark.id, session_id=session.id, cohort_id=session.cohort_id, enrolment_id=mark.enrolment_id,
+        participant_code=mark.participant_code, session_number=session.number, scheduled_at=session.scheduled_at,
+        status=mark.status.value, excuse_reason=mark.excuse_reason, recorded_by=mark.recorded_by,
+        recorded_at=mark.recorded_at, session_kind=session.kind, participation=mark.participation,
+        homework_done=mark.homework_done, warning_signs=list(mark.warning_signs))
 
 
-def signs_observed(session: MarkedSession, mark: dict[str, Any], code: str) -> list[WarningSignObserved]:
+def signs_observed(session: MarkedSession, mark: RecordedMark) -> list[WarningSignObserved]:
     """One event per warning sign recorded with a mark: risk acts on each."""
     return [WarningSignObserved(
         observation_id=uuid.uuid4(), session_id=session.id, cohort_id=session.cohort_id,
-        enrolment_id=mark["enrolment_id"], participant_code=code, session_number=session.number, sign=sign,
-        observed_by=mark["recorded_by"], observed_at=mark["recorded_at"], session_at=session.scheduled_at)
-        for sign in mark["warning_signs"]]
+        enrolment_id=mark.enrolment_id, participant_code=mark.participant_code, session_number=session.number,
+        sign=sign, observed_by=mark.recorded_by, observed_at=mark.recorded_at, session_at=session.scheduled_at)
+        for sign in mark.warning_signs]
 
 
 def attendance_amended(session: MarkedSession, *, mark_id: uuid.UUID, enrolment_id: uuid.UUID, code: str,

@@ -19,8 +19,8 @@ from qadam_contracts.enrollment import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from .calls import cancel_calls_of
-from .domain import owes_calls
+from .commands import cancel_calls_of
+from .domain.calls import owes_calls
 from .models import AttendanceMark, CohortView, RosterEntry, SessionNote
 
 handlers = Handlers()

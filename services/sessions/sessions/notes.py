@@ -1,4 +1,4 @@
-"""Confidential notes sealed at rest, and their re-sealing when the key rotates.
+"""The re-sealing of confidential notes when the key rotates (their sealing on writing is `commands.write_note`).
 
 `python -m sessions.notes reseal` re-seals every note with the newest key of QADAM_SEALING_KEY_FILE
 (after `qadam`'s rotation step put a new key on top); then the old key can leave the file.
@@ -8,35 +8,28 @@ from __future__ import annotations
 
 import sys
 
-import sqlalchemy as sa
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.sealing import cipher
 
 from . import SERVICE
-from .models import SessionNote
+from .commands import reseal_notes
 from .settings import SessionsSettings
 
 
 def reseal_all(settings: SessionsSettings, batch: int = 500) -> int:
-    """Re-seal every note with the newest key; returns how many."""
+    """Re-seal every note with the newest key, a batch per transaction; returns how many."""
     keys = cipher(settings)
     engine = make_engine(settings.database_url)
-    done = 0
+    done, last = 0, None
     try:
         factory = make_session_factory(engine)
-        last = None
         while True:
             with transaction(factory) as s:
-                query = sa.select(SessionNote).order_by(SessionNote.id).limit(batch).with_for_update()
-                if last is not None:
-                    query = query.where(SessionNote.id > last)
-                notes = s.execute(query).scalars().all()
-                for note in notes:
-                    note.sealed = keys.rotate(note.sealed)
-                done += len(notes)
-            if len(notes) < batch:
+                resealed = reseal_notes(s, rotate=keys.rotate, after=last, batch=batch)
+            done += len(resealed)
+            if len(resealed) < batch:
                 return done
-            last = notes[-1].id
+            last = resealed[-1]
     finally:
         engine.dispose()
 

@@ -10,7 +10,8 @@ from qadam.schema_fields import AwareDateTime, Integer
 from qadam.web import PageArgs, page_schema
 from qadam_contracts.vocabulary import CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS
 
-from .domain import AttendanceStatus
+from .commands import Fidelity, MarkAmendment, NewSession, SessionMove
+from .domain.attendance import AttendanceStatus, MarkRequest
 
 
 class SessionIn(ma.Schema):
@@ -31,6 +32,10 @@ class SessionIn(ma.Schema):
     topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
+    @ma.post_load
+    def _new_session(self, data: dict[str, Any], **_: object) -> NewSession:
+        return NewSession(**data)
+
 
 class SessionOut(SessionIn):
     id = fields.UUID(dump_only=True)
@@ -50,6 +55,10 @@ class FidelityIn(ma.Schema):
     deviations = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
                                metadata={"description": "Where the session departed from the manual, and why."})
 
+    @ma.post_load
+    def _fidelity(self, data: dict[str, Any], **_: object) -> Fidelity:
+        return Fidelity(**data)
+
 
 class SessionChange(ma.Schema):
     scheduled_at = AwareDateTime(metadata={"description": "A new start (rescheduling)."})
@@ -57,6 +66,12 @@ class SessionChange(ma.Schema):
     cancel = fields.Boolean(load_default=False, metadata={"description": "Cancel it: it counts against nobody."})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500),
                            metadata={"description": "Why it moves or is cancelled (kept with the session)."})
+
+    @ma.post_load
+    def _move(self, data: dict[str, Any], **_: object) -> SessionMove:
+        # a place given as null clears it; one not given leaves it
+        return SessionMove(reason=data["reason"], cancel=data["cancel"], scheduled_at=data.get("scheduled_at"),
+                           place=data.get("place"), moves_place="place" in data)
 
 
 class SessionList(PageArgs):
@@ -78,6 +93,11 @@ class MarkIn(ma.Schema):
     warning_signs = fields.List(fields.String(validate=validate.OneOf(WARNING_SIGNS)), load_default=list,
                                 validate=validate.Length(max=len(WARNING_SIGNS)), metadata={
         "description": "Warning signs observed or disclosed at the session (DOMAIN.md); each is published to risk."})
+
+    @ma.post_load
+    def _mark(self, data: dict[str, Any], **_: object) -> MarkRequest:
+        return MarkRequest(str(data["enrolment_id"]), AttendanceStatus(data["status"]), data["excuse_reason"],
+                           data["participation"], data["homework_done"], tuple(data["warning_signs"]))
 
 
 class AttendanceIn(ma.Schema):
@@ -135,6 +155,10 @@ class AmendmentIn(ma.Schema):
     excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000),
                            metadata={"description": "Why the recorded mark was wrong (kept with the amendment)."})
+
+    @ma.post_load
+    def _amendment(self, data: dict[str, Any], **_: object) -> MarkAmendment:
+        return MarkAmendment(AttendanceStatus(data["status"]), data["excuse_reason"], data["reason"])
 
 
 class AmendmentOut(ma.Schema):

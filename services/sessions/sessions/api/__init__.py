@@ -1,4 +1,4 @@
-"""Sessions' HTTP routes: parse, authorise, call the rules, respond."""
+"""Sessions' HTTP routes: parse, authorise, call one command (commands.py) or query (queries.py), answer."""
 
 from __future__ import annotations
 

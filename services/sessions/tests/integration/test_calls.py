@@ -14,8 +14,8 @@ from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
 from qadam_contracts.enrollment import EnrolmentStatusChanged
 from qadam_testing import bearer, broker_channel, seed_sessions_cohort, wait_until, worker_process
-from sessions.calls import publish_overdue
 from sessions.handlers import handlers
+from sessions.worker import publish_overdue
 
 URGUT = {"region": "Samarqand viloyati", "district": "Urgut"}
 

@@ -5,18 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sessions.domain import (
-    AttendanceStatus,
-    MarkRequest,
-    SessionStatus,
-    absence_call_due,
-    attendance_errors,
-    call_change,
-    call_state,
-    calling_psychologist,
-    owes_calls,
-    recording_refusal,
-)
+from sessions.domain.attendance import AttendanceStatus, MarkRequest, SessionStatus, attendance_errors, recording_refusal
+from sessions.domain.calls import absence_call_due, call_change, call_state, calling_psychologist, owes_calls
 
 ROSTER = {"e1": "P-2026-000001", "e2": "P-2026-000002"}
 
@@ -51,7 +41,7 @@ def test_a_programme_is_planned_on_the_schedules_weekdays_with_its_topics_in_loc
     from datetime import UTC, date, time
     from zoneinfo import ZoneInfo
 
-    from sessions.domain import plan_sessions
+    from sessions.domain.programme import plan_sessions
 
     plan = plan_sessions(start=date(2026, 11, 25), weekdays=[1, 4], at=time(15, 0), count=8,
                          topics={1: "Intake and individual plan", 8: "Exit review and safety plan"},
@@ -104,6 +94,6 @@ def test_the_psychologist_who_was_to_call_is_the_cohorts_first_facilitator():
 
 def test_the_attendance_statuses_are_the_contract_s():
     from qadam_contracts.vocabulary import ATTENDANCE_STATUSES
-    from sessions.domain import AttendanceStatus
+    from sessions.domain.attendance import AttendanceStatus
 
     assert tuple(AttendanceStatus) == ATTENDANCE_STATUSES

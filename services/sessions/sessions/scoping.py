@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
+import sqlalchemy as sa
 from qadam.auth import Principal, Role
 from qadam.errors import Problem, not_found
 from sqlalchemy.orm import Session
 
-from ..models import CohortView
+from .models import AttendanceMark, CohortView, GroupSession, RosterEntry
 
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 
@@ -48,3 +49,27 @@ def check_cohort_access(principal: Principal, cohort: CohortScope, *, facilitati
         raise not_found(*(asked or ("cohort", cohort.cohort_id)))
     if facilitating and principal.role not in (Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR):
         raise Problem(403, "Only the cohort's facilitators record its sessions.")
+
+
+def session_of(s: Session, principal: Principal, session_id: uuid.UUID, *, facilitating: bool,
+               lock: bool = False) -> GroupSession:
+    """The session, if the caller may see it (or, with `facilitating`, work in it); 404 otherwise."""
+    session = s.get(GroupSession, session_id, with_for_update=lock)
+    if session is None:
+        raise not_found("session", session_id)
+    cohort_of(s, principal, session.cohort_id, facilitating=facilitating, asked=("session", session_id))
+    return session
+
+
+def mark_of(s: Session, principal: Principal, session_id: uuid.UUID, enrolment_id: uuid.UUID, *,
+            facilitating: bool, lock: bool = False) -> tuple[AttendanceMark, str, GroupSession]:
+    """A man's mark at a session, his code and the session, if the caller may see the session (or work in it); 404
+    otherwise."""
+    session = session_of(s, principal, session_id, facilitating=facilitating)
+    query = (sa.select(AttendanceMark, RosterEntry.participant_code)
+             .join(RosterEntry, RosterEntry.enrolment_id == AttendanceMark.enrolment_id)
+             .where(AttendanceMark.session_id == session_id, AttendanceMark.enrolment_id == enrolment_id))
+    found = s.execute(query.with_for_update(of=AttendanceMark) if lock else query).first()
+    if found is None:
+        raise not_found("attendance mark of this participant at this session", enrolment_id)
+    return found[0], found[1], session
