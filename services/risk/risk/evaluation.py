@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
-from qadam.outbox import add_event, add_events
-from qadam_contracts.risk import FlagAcknowledged, FlagResolved
+from qadam.outbox import add_events
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -36,13 +35,12 @@ from .domain import (
     parse_rules,
 )
 from .domain.rules import incident_from, observation_from
-from .events import flag_handled, flag_raised, level_changed
+from .events import flag_raised, level_changed
 from .models import Assessment as AssessmentRow
 from .models import (
     AttendanceFact,
     EnrolmentView,
     Flag,
-    FlagAcknowledgement,
     Incident,
     LevelChange,
     RiskLevel,
@@ -127,22 +125,6 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
                    datetime.now(UTC))
     _publish(s, {key: _view_dict(view)}, [], moves, {})
     return moves
-
-
-def acknowledged_by(s: Session, flag_id: object, user_id: str, at: datetime, *, via: str) -> bool:
-    """Record that this person acknowledged the flag (once each: True the first time). The flag itself keeps the
-    first acknowledgement of all and is marked acknowledged by it."""
-    added = s.execute(insert(FlagAcknowledgement).values(flag_id=flag_id, user_id=user_id, acknowledged_at=at, via=via)
-                      .on_conflict_do_nothing(index_elements=[FlagAcknowledgement.flag_id, FlagAcknowledgement.user_id])
-                      .returning(FlagAcknowledgement.user_id)).first()
-    s.execute(sa.update(Flag).where(Flag.id == flag_id, Flag.status == "open")
-              .values(status="acknowledged", acknowledged_by=user_id, acknowledged_at=at))
-    return added is not None
-
-
-def handled(s: Session, kind: type[FlagAcknowledged | FlagResolved], flag: Flag, by: str, at: datetime) -> None:
-    """Tell notify someone acted on the flag, so its alerts stop escalating (the reason of a resolution stays here)."""
-    add_event(s, flag_handled(kind, flag, by, at))
 
 
 # -- loading ----------------------------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 from qadam.auth import allow, current_principal
 from qadam.web import read_session
 
-from .. import commands
+from .. import queries
+from ..access import READERS
 from ..schemas import LevelsArgs, LevelsOut
-from .access import READERS
 
 blp = Blueprint("levels", __name__, description="Risk levels of many enrolments at once")
 
@@ -25,5 +25,5 @@ class Levels(MethodView):
         """The level today of each enrolment asked for (`enrolment_id` repeated, at most 100) that the caller may
         see, with how many unresolved flags hold it; the others are absent, as if they did not exist."""
         with read_session() as s:
-            return {"items": commands.levels_of(s, principal=current_principal(),
-                                                enrolment_ids=args["enrolment_id"])}
+            return {"items": queries.levels_of(s, principal=current_principal(),
+                                               enrolment_ids=args["enrolment_id"])}
