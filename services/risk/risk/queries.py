@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypedDict, TypeVar, cast
 
 import sqlalchemy as sa
 from qadam.auth import Principal, Role
@@ -38,6 +39,7 @@ from .models import (
     RuleSetVersion,
 )
 
+T = TypeVar("T")
 HISTORY = 50  # the moves of his level an explanation lists, newest first
 RESOLVED = FlagStatus.RESOLVED.value
 # who reads the words of a report, by who gave them: hers stay with support workers (need to know, do no harm)
@@ -46,6 +48,35 @@ DETAIL_READERS = {"victim_support": (Role.SUPPORT_WORKER,),
 # who reads that her support worker reported something, and what (the rest of the staff: that victim support
 # reported a safety concern, when, and its level); psychologists learn it from the flag alone
 HERS_IN_FULL = (Role.SUPPORT_WORKER, Role.ADMINISTRATOR)
+
+
+class Paging(TypedDict):
+    """PageArgs as loaded."""
+
+    page: int
+    page_size: int
+
+
+class FlagQuery(Paging):
+    """FlagFilter as loaded."""
+
+    enrolment_id: uuid.UUID | None
+    level: str | None
+    status: str | None
+    rule_id: str | None
+
+
+class Page(TypedDict, Generic[T]):
+    """A page of a list, as the kit's paginate answers it."""
+
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+
+
+def _page(s: Session, query: sa.Select[Any], paging: Paging, row: Any = None) -> Page[Any]:
+    return cast(Page[Any], paginate(s, query, {"page": paging["page"], "page_size": paging["page_size"]}, row))
 
 
 # -- levels -----------------------------------------------------------------------------------------------------------
@@ -83,18 +114,16 @@ def levels_of(s: Session, *, principal: Principal, enrolment_ids: Collection[uui
 
 
 # -- flags ------------------------------------------------------------------------------------------------------------
-FLAG_FILTERS = ("enrolment_id", "level", "status", "rule_id")
-
-
-def flags_page(s: Session, *, principal: Principal, filters: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
-    """A page of the flags the principal may see, newest first, filtered by any of FLAG_FILTERS (and paged by
-    `filters`' page and page_size), as the principal reads them."""
+def flags_page(s: Session, *, principal: Principal, filters: FlagQuery, zone: tzinfo) -> Page[Any]:
+    """A page of the flags the principal may see, newest first, filtered by enrolment, level, status or rule, as
+    the principal reads them."""
     query = (sa.select(Flag).where(visible(principal, Flag.enrolment_id, Flag.region, Flag.district))
              .order_by(Flag.raised_at.desc(), Flag.id))
-    for name in FLAG_FILTERS:
-        if filters.get(name) is not None:
-            query = query.where(getattr(Flag, name) == filters[name])
-    page = paginate(s, query, dict(filters))
+    for column, value in ((Flag.enrolment_id, filters["enrolment_id"]), (Flag.level, filters["level"]),
+                          (Flag.status, filters["status"]), (Flag.rule_id, filters["rule_id"])):
+        if value is not None:
+            query = query.where(column == value)
+    page = _page(s, query, filters)
     page["items"] = flags_as_read(s, principal, page["items"], zone)
     return page
 
@@ -106,8 +135,26 @@ def flag_as_read(s: Session, *, principal: Principal, flag_id: uuid.UUID, zone: 
 
 
 # -- the explanation --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Explanation:
+    """Why an enrolment is at its level (ExplanationOut): the sentences to read aloud and the facts behind them."""
+
+    enrolment_id: uuid.UUID
+    participant_code: str
+    status: str
+    as_of: datetime
+    level: str
+    since: datetime | None
+    read_aloud: list[str]
+    factors: list[Mapping[str, Any]]
+    assessment: Mapping[str, Any] | None
+    attendance: Mapping[str, int | None]
+    history: list[Any]  # the level's moves (LevelChangeOut): rows, or as her_view words them
+    rule_set_version: int
+
+
 def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, lang: str, zone: tzinfo,
-                now: datetime) -> dict[str, Any]:
+                now: datetime) -> Explanation:
     """Today's level (the highest of the unresolved flags; low with none) and every factor behind it, each in a
     sentence; the latest assessment and what it found; attendance; the level's history. Her support worker reads
     his level and each open flag's level, kind of concern and date: never his attendance."""
@@ -124,23 +171,23 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
     history = list(s.execute(sa.select(LevelChange).where(LevelChange.enrolment_id == enrolment_id)
                              .order_by(LevelChange.changed_at.desc(), LevelChange.id.desc()).limit(HISTORY)).scalars())
     level = held.level if held else "low"
-    answer = {"enrolment_id": enrolment_id, "participant_code": view.participant_code, "status": view.status,
-              "as_of": now, "level": level, "since": held.since if held else None,
-              "assessment": assessment_view(latest, rules), "history": history, "rule_set_version": rules.version}
+    answer = partial(Explanation, enrolment_id=enrolment_id, participant_code=view.participant_code,
+                     status=view.status, as_of=now, level=level, since=held.since if held else None,
+                     assessment=assessment_view(latest, rules), rule_set_version=rules.version)
 
     def day(moment: datetime) -> date:
         return moment.astimezone(zone).date()
 
     if hears_no_attendance(principal):
         kind = concerns(s, [as_dict(f) for f in flags])
-        return answer | {
-            "read_aloud": read_aloud_for_her(view.participant_code, level, day(held.since) if held else None, [
+        return answer(
+            read_aloud=read_aloud_for_her(view.participant_code, level, day(held.since) if held else None, [
                 (f.level, kind[f.id], day(f.raised_at), day(f.acknowledged_at) if f.acknowledged_at else None)
                 for f in flags], resolved, DISCLAIMER),
-            "factors": [factor_for_her(as_dict(f), kind[f.id], day(f.raised_at)) for f in flags],
-            "attendance": dict(NO_ATTENDANCE),
-            "history": [history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at})
-                        for h in history]}
+            factors=[factor_for_her(as_dict(f), kind[f.id], day(f.raised_at)) for f in flags],
+            attendance=dict(NO_ATTENDANCE),
+            history=[history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at})
+                     for h in history])
     attendance = Attendance.of(dict(s.execute(
         sa.select(AttendanceFact.status, sa.func.count())
         .where(AttendanceFact.enrolment_id == enrolment_id, AttendanceFact.session_kind.in_(ATTENDED_KINDS))
@@ -148,15 +195,15 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
     assessment = None if latest is None else AssessmentLine(
         day(latest.assessed_at), latest.instrument_id, latest.instrument_version, latest.score, latest.band,
         latest.unknown_items, _counted_against(s, latest, lang))
-    return answer | {
-        "read_aloud": read_aloud(
+    return answer(
+        read_aloud=read_aloud(
             participant_code=view.participant_code, level=level, since=day(held.since) if held else None,
             flags=[FlagLine(f.level, day(f.raised_at), f.acknowledged_by,
                             day(f.acknowledged_at) if f.acknowledged_at else None, f.reasons) for f in flags],
             resolved=resolved, assessment=assessment, attendance=attendance),
-        "factors": [{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
-                     "status": f.status, "raised_at": f.raised_at, "says": f.reasons} for f in flags],
-        "attendance": asdict(attendance)}
+        factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
+                  "status": f.status, "raised_at": f.raised_at, "says": f.reasons} for f in flags],
+        attendance=asdict(attendance), history=history)
 
 
 def _counted_against(s: Session, assessment: Assessment, lang: str) -> list[str]:
@@ -190,13 +237,13 @@ def assessment_view(a: Assessment | None, rules: RuleSet) -> dict[str, Any] | No
 
 
 def assessments_page(s: Session, *, principal: Principal, enrolment_id: uuid.UUID,
-                     paging: Mapping[str, Any]) -> dict[str, Any]:
+                     paging: Paging) -> Page[dict[str, Any]]:
     """A page of an enrolment's assessments the principal may see, newest first: the history stays."""
     case_of(s, principal, enrolment_id)
     rules = rules_in_force(s)
     query = (sa.select(Assessment).where(Assessment.enrolment_id == enrolment_id)
              .order_by(Assessment.assessed_at.desc(), Assessment.id))
-    return paginate(s, query, dict(paging), row=lambda r: assessment_out(r[0], rules))
+    return _page(s, query, paging, row=lambda r: assessment_out(r[0], rules))
 
 
 def newest_instrument(s: Session, instrument_id: str) -> InstrumentVersion | None:
@@ -253,8 +300,8 @@ def _levels_of_hers(s: Session, incidents: list[Incident]) -> dict[str, str]:
     return {i: highest(levels) for i, levels in found.items()}
 
 
-def incidents_page(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, paging: Mapping[str, Any],
-                   settings: Settings) -> dict[str, Any]:
+def incidents_page(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, paging: Paging,
+                   settings: Settings) -> Page[dict[str, Any]]:
     """A page of an enrolment's incidents, newest first, as the principal may see them. Her support worker's
     reports are not listed to his psychologist at all (the flag tells him)."""
     case_of(s, principal, enrolment_id)
@@ -262,7 +309,7 @@ def incidents_page(s: Session, *, principal: Principal, enrolment_id: uuid.UUID,
              .order_by(Incident.reported_at.desc(), Incident.id))
     if principal.role == Role.PSYCHOLOGIST:
         query = query.where(Incident.source != "victim_support")
-    page = paginate(s, query, dict(paging))
+    page = _page(s, query, paging)
     levels = _levels_of_hers(s, page["items"])
     page["items"] = [shown(i, principal, settings, levels.get(str(i.id))) for i in page["items"]]
     return page

@@ -14,7 +14,16 @@ from qadam.web import PageArgs, read_session, settings_of_app, unit_of_work
 from .. import commands, queries
 from ..access import EVERYONE, READERS
 from ..models import InstrumentVersion
-from ..schemas import AssessmentIn, AssessmentOut, AssessmentPage, InstrumentFilter, InstrumentIn, InstrumentOut
+from ..schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    AssessmentPage,
+    InstrumentFilter,
+    InstrumentIn,
+    InstrumentLoad,
+    InstrumentOut,
+    InstrumentQuery,
+)
 from ..settings import RiskSettings
 
 blp = Blueprint("assessments", __name__, description="The intake risk instrument and assessments")
@@ -26,7 +35,7 @@ class Instruments(MethodView):
     @allow(*EVERYONE)
     @blp.arguments(InstrumentFilter, location="query")
     @blp.response(200, InstrumentOut(many=True))
-    def get(self, args: dict[str, Any]) -> list[InstrumentVersion]:
+    def get(self, args: InstrumentQuery) -> list[InstrumentVersion]:
         """The newest version of each instrument: the national default and the regions' own (one region's with
         `region`)."""
         with read_session() as s:
@@ -35,7 +44,7 @@ class Instruments(MethodView):
     @allow(Role.ADMINISTRATOR, Role.MANAGER)
     @blp.arguments(InstrumentIn)
     @blp.response(201, InstrumentOut)
-    def post(self, data: dict[str, Any]) -> InstrumentVersion:
+    def post(self, data: InstrumentLoad) -> InstrumentVersion:
         """Load an instrument, or a new version of one. A manager loads one for his own region; the national
         default is the administrators'. Assessments keep the version they were scored with."""
         with unit_of_work() as s:
@@ -58,18 +67,18 @@ class Assessments(MethodView):
     @allow(*ASSESSORS)
     @blp.arguments(AssessmentIn)
     @blp.response(201, AssessmentOut)
-    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+    def post(self, assessment: commands.AssessmentAnswers, enrolment_id: uuid.UUID) -> dict[str, Any]:
         """Record an assessment: scored and banded with the instrument's newest version, kept for good, evaluated at
         once (a high band raises its flag). Every item is answered; `unknown` where the facts are not known."""
         with unit_of_work() as s:
             return commands.record_assessment(s, principal=current_principal(), enrolment_id=enrolment_id,
-                                              assessment=commands.AssessmentAnswers(**data),
+                                              assessment=assessment,
                                               settings=settings_of_app(RiskSettings), now=datetime.now(UTC))
 
     @allow(*READERS)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AssessmentPage)
-    def get(self, args: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: queries.Paging, enrolment_id: uuid.UUID) -> queries.Page[dict[str, Any]]:
         """An enrolment's assessments, newest first: the history stays."""
         with read_session() as s:
             return queries.assessments_page(s, principal=current_principal(), enrolment_id=enrolment_id, paging=args)

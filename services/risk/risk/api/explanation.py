@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -14,7 +13,7 @@ from qadam.web import read_session, settings_of_app
 
 from .. import queries
 from ..access import READERS
-from ..schemas import ExplanationOut, LangArgs
+from ..schemas import ExplanationOut, LangArgs, LangQuery
 
 blp = Blueprint("explanation", __name__, description="Why an enrolment is at its level, in plain words")
 
@@ -24,7 +23,7 @@ class Explanation(MethodView):
     @allow(*READERS)
     @blp.arguments(LangArgs, location="query")
     @blp.response(200, ExplanationOut)
-    def get(self, args: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: LangQuery, enrolment_id: uuid.UUID) -> queries.Explanation:
         """Today's level (the highest of the unresolved flags; low with none) and every factor behind it, each in a
         sentence; the latest assessment and what it found; attendance; the level's history."""
         with read_session() as s:

@@ -15,7 +15,7 @@ from .. import commands, queries
 from ..access import READERS
 from ..domain.flag_life import ACKNOWLEDGERS, RESOLVERS
 from ..models import Flag
-from ..schemas import FlagFilter, FlagOut, FlagPage, ResolveIn
+from ..schemas import FlagFilter, FlagOut, FlagPage, Resolution, ResolveIn
 
 blp = Blueprint("flags", __name__, description="Recurrence-risk flags (decision support, not a prediction)")
 
@@ -25,7 +25,7 @@ class Flags(MethodView):
     @allow(*READERS)
     @blp.arguments(FlagFilter, location="query")
     @blp.response(200, FlagPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: queries.FlagQuery) -> queries.Page[Any]:
         """Flags the caller may see, newest first; filter by enrolment, level, status or rule."""
         with read_session() as s:
             return queries.flags_page(s, principal=current_principal(), filters=args, zone=settings_of_app().zone)
@@ -60,7 +60,7 @@ class Resolve(MethodView):
     @allow(*map(Role, RESOLVERS))
     @blp.arguments(ResolveIn)
     @blp.response(200, FlagOut)
-    def post(self, data: dict[str, Any], flag_id: uuid.UUID) -> Flag:
+    def post(self, data: Resolution, flag_id: uuid.UUID) -> Flag:
         """No more action is needed, and why. The enrolment's level is the highest of the flags left unresolved, so
         it may fall (`risk.level.changed`). The same facts never raise the rule again."""
         with unit_of_work() as s:

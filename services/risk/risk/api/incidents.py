@@ -26,18 +26,18 @@ class Incidents(MethodView):
     @allow(*REPORTERS)
     @blp.arguments(IncidentIn)
     @blp.response(201, IncidentOut)
-    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+    def post(self, report: commands.IncidentReport, enrolment_id: uuid.UUID) -> dict[str, Any]:
         """Report an incident. It is evaluated at once, whatever his status: the flags it raises come back with it
         (and go to notify). The details are sealed and not repeated in the answer."""
         with unit_of_work() as s:
             return commands.report_incident(s, principal=current_principal(), enrolment_id=enrolment_id,
-                                            report=commands.IncidentReport(**data),
+                                            report=report,
                                             settings=settings_of_app(RiskSettings), now=datetime.now(UTC))
 
     @allow(*READERS)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, IncidentPage)
-    def get(self, args: dict[str, Any], enrolment_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: queries.Paging, enrolment_id: uuid.UUID) -> queries.Page[dict[str, Any]]:
         """An enrolment's incidents, newest first; details only for those who may read them. Her support worker's
         reports are a safety concern reported by victim support to perpetrator-facing staff, and not listed to his
         psychologist at all (the flag tells him)."""

@@ -14,7 +14,7 @@ from .. import commands, queries
 from ..access import EVERYONE
 from ..models import Recompute, RuleSetVersion
 from ..recompute import request_recompute
-from ..schemas import RecomputeOut, RuleSetIn, RuleSetOut
+from ..schemas import RecomputeOut, RuleSetChange, RuleSetIn, RuleSetOut
 
 blp = Blueprint("rules", __name__, description="Risk rules as versioned data; recomputes")
 
@@ -31,7 +31,7 @@ class Rules(MethodView):
     @allow(Role.ADMINISTRATOR)
     @blp.arguments(RuleSetIn)
     @blp.response(201, RuleSetOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: RuleSetChange) -> dict[str, Any]:
         """Put a new version of the rules in force (the whole set), with a note of what changed and why. Every open
         enrolment is then re-evaluated in a batch; only what is new is raised. A changed rule keeps its id and takes
         a higher version."""
