@@ -17,6 +17,7 @@ from qadam.log import get_logger
 from qadam.outbox import add_event
 from qadam.sealing import SealingKeyMissing, seal
 from qadam_contracts.risk import FlagAcknowledged, FlagResolved
+from qadam_contracts.sessions import CallRecorded
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -97,9 +98,10 @@ def resolve_flag(s: Session, *, principal: Principal, flag_id: uuid.UUID, reason
 
 
 def acknowledge_alert(s: Session, *, enrolment_id: uuid.UUID, flag_id: uuid.UUID, user_id: str, at: datetime,
-                      via: str) -> None:
+                      pressed_in: str) -> None:
     """Someone an alert reached acknowledged it in notify: they have acknowledged the flag here too, unless it is
-    resolved (then it is let go: notify knows). Nothing goes back to notify."""
+    resolved (then it is let go: notify knows). Nothing goes back to notify. `pressed_in`: where in notify (its API
+    or the link in a message)."""
     lock_enrolments(s, [enrolment_id])
     flag = s.execute(sa.select(Flag).where(Flag.id == flag_id).with_for_update()
                      .execution_options(populate_existing=True)).scalar()
@@ -110,11 +112,11 @@ def acknowledge_alert(s: Session, *, enrolment_id: uuid.UUID, flag_id: uuid.UUID
     except FlagMoveRefused:
         return
     if _apply(s, flag, move):
-        log.info("flag_acknowledged", flag_id=str(flag.id), via=f"notify ({via})")
+        log.info("flag_acknowledged", flag_id=str(flag.id), via=f"notify ({pressed_in})")
 
 
 def resolve_call_flags(s: Session, *, enrolment_id: uuid.UUID, call_id: uuid.UUID, called_by: str,
-                       called_at: datetime, outcome: str, via: str) -> list[Flag]:
+                       called_at: datetime, outcome: str) -> list[Flag]:
     """His psychologist recorded the call owed after his absence: a flag raised because it was overdue has nothing
     left to act on, so it is resolved by her (notify hears, and stops its reminders), and his level moves."""
     lock_enrolments(s, [enrolment_id])
@@ -126,7 +128,7 @@ def resolve_call_flags(s: Session, *, enrolment_id: uuid.UUID, call_id: uuid.UUI
                        via=Via.SESSIONS)
         _apply(s, flag, move)
         add_event(s, flag_handled(FlagResolved, flag, move.by, move.at))
-        log.info("flag_resolved", flag_id=str(flag.id), via=via)
+        log.info("flag_resolved", flag_id=str(flag.id), via=CallRecorded.TYPE)
     if flags:
         relevel(s, enrolment_id, cause="call recorded")
     return flags

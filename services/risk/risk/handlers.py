@@ -195,7 +195,7 @@ def on_alert_acknowledged(session: Session, event: Event[AlertAcknowledged], *, 
     notify knows, and a later press of theirs in risk tells it nothing new."""
     d = event.data
     commands.acknowledge_alert(session, enrolment_id=d.enrolment_id, flag_id=d.flag_id, user_id=d.user_id,
-                               at=d.acknowledged_at, via=d.via)
+                               at=d.acknowledged_at, pressed_in=d.via)
 
 
 @handlers.on(CallRecorded)  # done: its overdue flag resolved
@@ -204,7 +204,7 @@ def on_call_recorded(session: Session, event: Event[CallRecorded], *, settings: 
     left to act on, so it is resolved by her (notify stops its reminders), and his level moves with it."""
     d = event.data
     commands.resolve_call_flags(session, enrolment_id=d.enrolment_id, call_id=d.call_id, called_by=d.called_by,
-                                called_at=d.called_at, outcome=d.outcome, via=CallRecorded.TYPE)
+                                called_at=d.called_at, outcome=d.outcome)
 
 
 @handlers.on(ParticipantAnonymised)
