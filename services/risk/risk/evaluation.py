@@ -33,6 +33,7 @@ from .domain import (
     new_findings,
     parse_rules,
 )
+from .domain.flag_life import FlagStatus
 from .domain.raising import (
     ABSENCE_KINDS,
     EnrolmentSnapshot,
@@ -65,6 +66,8 @@ SIGNAL_OF_EVENT = {"enrollment.exit.proposed": "exit_proposed", "enrollment.orde
 WARNING_SIGN = "sessions.warning_sign.observed"
 # the newest rule set, parsed once per version in this process
 rules_in_force = InForce(RuleSetVersion.version, RuleSetVersion.rules, parse_rules)
+# a flag's states as plain strings, compared row by row on the hot path (the flag's life: domain/flag_life.py)
+RAISED, RESOLVED = FlagStatus.OPEN.value, FlagStatus.RESOLVED.value
 # Serialise the handling of each enrolment across workers and requests, even before its row exists.
 lock_enrolments = lock_keys
 
@@ -209,7 +212,7 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     for r in s.execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level,
                                  Flag.status, Flag.episode_id, Flag.raised_at).where(Flag.enrolment_id.in_(keys))):
         flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
-        if r.status != "resolved":
+        if r.status != RESOLVED:
             unresolved[r.enrolment_id].append((r.id, r.level))
             if r.rule_id in absence_rules and r.episode_id is not None and (
                     r.enrolment_id not in latest or latest[r.enrolment_id][0] <= r.raised_at):
@@ -224,7 +227,7 @@ def _flag_row(view: EnrolmentSnapshot, f: Finding, rule_set_version: int, now: d
             "region": view["region"], "district": view["district"], "rule_id": f.rule_id,
             "rule_version": f.rule_version, "rule_set_version": rule_set_version, "level": f.level,
             "fact_key": f.fact_key[:200], "fact_ids": [i[:200] for i in f.all_ids], "reasons": f.reasons,
-            "evidence": jsonable(f.evidence), "status": "open", "raised_at": now, "episode_id": episode_id,
+            "evidence": jsonable(f.evidence), "status": RAISED, "raised_at": now, "episode_id": episode_id,
             "source": f.source}
 
 
