@@ -265,8 +265,20 @@ def load_instrument(s: Session, *, principal: Principal, region: str | None,
     return row
 
 
+@dataclass(frozen=True)
+class RulesPut:
+    """A new version of the rules, put in force, and the recompute it asked for (RuleSetOut)."""
+
+    version: int
+    rules: list[dict[str, Any]]
+    note: str
+    created_by: str
+    created_at: datetime
+    recompute_id: uuid.UUID
+
+
 # -- the rules --------------------------------------------------------------------------------------------------------
-def put_rules(s: Session, *, principal: Principal, rules: list[dict[str, Any]], note: str) -> dict[str, Any]:
+def put_rules(s: Session, *, principal: Principal, rules: list[dict[str, Any]], note: str) -> RulesPut:
     """Put a new version of the rules in force (the whole set), with a note of what changed and why, and ask for
     every open enrolment to be re-evaluated under it (only what is new is raised)."""
     lock_keys(s, ["risk.rules"])
@@ -284,5 +296,4 @@ def put_rules(s: Session, *, principal: Principal, rules: list[dict[str, Any]], 
     s.flush()
     job = request_recompute(s, reason="rules_changed", by=principal.user_id)
     log.info("rules_changed", version=version, rules=len(parsed.rules), recompute_id=str(job.id))
-    return {c: getattr(row, c) for c in ("version", "rules", "note", "created_by", "created_at")} | {
-        "recompute_id": job.id}
+    return RulesPut(row.version, row.rules, row.note, row.created_by, row.created_at, job.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -31,7 +30,7 @@ class Rules(MethodView):
     @allow(Role.ADMINISTRATOR)
     @blp.arguments(RuleSetIn)
     @blp.response(201, RuleSetOut)
-    def post(self, data: RuleSetChange) -> dict[str, Any]:
+    def post(self, data: RuleSetChange) -> commands.RulesPut:
         """Put a new version of the rules in force (the whole set), with a note of what changed and why. Every open
         enrolment is then re-evaluated in a batch; only what is new is raised. A changed rule keeps its id and takes
         a higher version."""
