@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 from qadam.events import delivered
-from qadam.testing import bearer
 from qadam_contracts.notify import AlertAcknowledged
+from qadam_testing import bearer
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 
