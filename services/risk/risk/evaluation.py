@@ -9,15 +9,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
 from qadam.log import get_logger, log_context
-from qadam.outbox import add_event, add_events
-from qadam_contracts.risk import FlagAcknowledged, FlagResolved
+from qadam.outbox import add_events
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -31,18 +30,26 @@ from .domain import (
     OrderSignal,
     RuleSet,
     evaluate,
-    highest,
     new_findings,
     parse_rules,
 )
+from .domain.flag_life import FlagStatus
+from .domain.raising import (
+    ABSENCE_KINDS,
+    EnrolmentSnapshot,
+    FlagRow,
+    LevelMove,
+    episodes,
+    level_moves,
+    order_in_force_at,
+)
 from .domain.rules import incident_from, observation_from
-from .events import flag_handled, flag_raised, level_changed
+from .events import flag_raised, level_changed
 from .models import Assessment as AssessmentRow
 from .models import (
     AttendanceFact,
     EnrolmentView,
     Flag,
-    FlagAcknowledgement,
     Incident,
     LevelChange,
     RiskLevel,
@@ -56,11 +63,11 @@ log = get_logger(__name__)
 SIGNAL_OF_EVENT = {"enrollment.exit.proposed": "exit_proposed", "enrollment.order.plan_overdue": "plan_overdue",
                    "enrollment.order.expiring": "order_expiring", "enrollment.order.issued": "order_issued",
                    "sessions.call.overdue": "call_overdue"}
-# the rules about his absences: an exit proposal for absences joins the episode of their unresolved flag
-ABSENCE_KINDS = ("consecutive_absences", "unexcused_absences", "absence_rate")
 WARNING_SIGN = "sessions.warning_sign.observed"
 # the newest rule set, parsed once per version in this process
 rules_in_force = InForce(RuleSetVersion.version, RuleSetVersion.rules, parse_rules)
+# a flag's states as plain strings, compared row by row on the hot path (the flag's life: domain/flag_life.py)
+RAISED, RESOLVED = FlagStatus.OPEN.value, FlagStatus.RESOLVED.value
 # Serialise the handling of each enrolment across workers and requests, even before its row exists.
 lock_enrolments = lock_keys
 
@@ -68,8 +75,8 @@ lock_enrolments = lock_keys
 @dataclass
 class Outcome:
     evaluated: int = 0
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    level_changes: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[FlagRow] = field(default_factory=list)
+    level_changes: list[LevelMove] = field(default_factory=list)
 
     def add(self, other: Outcome) -> None:
         self.evaluated += other.evaluated
@@ -100,22 +107,22 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
                             .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
     ctx = Context(now, settings.zone)
     kinds = {r.id: r.kind for r in rules.rules}
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[FlagRow] = []
     for enrolment_id, case in cases.items():
         fresh = new_findings(evaluate(case, rules, ctx), flagged[enrolment_id])
-        episodes = _episodes(fresh, kinds, absence_episodes.get(enrolment_id))
-        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, e) for f, e in zip(fresh, episodes, strict=True)]
+        joined = episodes(fresh, kinds, absence_episodes.get(enrolment_id))
+        new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, e) for f, e in zip(fresh, joined, strict=True)]
         outcome.evaluated += 1
     raised = _insert_flags(s, new_rows)
     for row in raised:
         unresolved[row["enrolment_id"]].append((row["id"], row["level"]))
-    moves = _moves(views, {e: unresolved[e] for e in cases}, levels, cause, now)
+    moves = level_moves({e: unresolved[e] for e in cases}, levels, cause=cause, now=now)
     _publish(s, views, raised, moves, triggers or {})
     outcome.flags, outcome.level_changes = raised, moves
     return outcome
 
 
-def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, Any]]:
+def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[LevelMove]:
     """Move an enrolment's level after its flags changed without an evaluation (a flag resolved)."""
     key = uuid.UUID(str(enrolment_id))
     view = s.get(EnrolmentView, key)
@@ -123,26 +130,9 @@ def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[dict[str, A
         return []
     _, unresolved, _ = _flags_of(s, [key], None)
     level = s.execute(sa.select(RiskLevel.level).where(RiskLevel.enrolment_id == key)).scalar()
-    moves = _moves({key: _view_dict(view)}, {key: unresolved[key]}, {key: level} if level else {}, cause,
-                   datetime.now(UTC))
-    _publish(s, {key: _view_dict(view)}, [], moves, {})
+    moves = level_moves({key: unresolved[key]}, {key: level} if level else {}, cause=cause, now=datetime.now(UTC))
+    _publish(s, {key: _snapshot(view)}, [], moves, {})
     return moves
-
-
-def acknowledged_by(s: Session, flag_id: object, user_id: str, at: datetime, *, via: str) -> bool:
-    """Record that this person acknowledged the flag (once each: True the first time). The flag itself keeps the
-    first acknowledgement of all and is marked acknowledged by it."""
-    added = s.execute(insert(FlagAcknowledgement).values(flag_id=flag_id, user_id=user_id, acknowledged_at=at, via=via)
-                      .on_conflict_do_nothing(index_elements=[FlagAcknowledgement.flag_id, FlagAcknowledgement.user_id])
-                      .returning(FlagAcknowledgement.user_id)).first()
-    s.execute(sa.update(Flag).where(Flag.id == flag_id, Flag.status == "open")
-              .values(status="acknowledged", acknowledged_by=user_id, acknowledged_at=at))
-    return added is not None
-
-
-def handled(s: Session, kind: type[FlagAcknowledged | FlagResolved], flag: Flag, by: str, at: datetime) -> None:
-    """Tell notify someone acted on the flag, so its alerts stop escalating (the reason of a resolution stays here)."""
-    add_event(s, flag_handled(kind, flag, by, at))
 
 
 # -- loading ----------------------------------------------------------------------------------------------------------
@@ -152,18 +142,18 @@ VIEW_COLUMNS = (EnrolmentView.enrolment_id, EnrolmentView.participant_code, Enro
                 EnrolmentView.alert_unexcused_absences, EnrolmentView.alert_consecutive_absences)
 
 
-def _view_dict(view: Any) -> dict[str, Any]:
-    return {c.key: getattr(view, c.key) for c in VIEW_COLUMNS}
+def _snapshot(view: EnrolmentView) -> EnrolmentSnapshot:
+    return cast(EnrolmentSnapshot, {c.key: getattr(view, c.key) for c in VIEW_COLUMNS})
 
 
 def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None = OPEN_STATUSES
-               ) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, Case]]:
+               ) -> tuple[dict[uuid.UUID, EnrolmentSnapshot], dict[uuid.UUID, Case]]:
     """The enrolments among `ids` (in `statuses`), each with every fact risk holds of it: a handful of statements,
     however many."""
     query = sa.select(*VIEW_COLUMNS).where(EnrolmentView.enrolment_id.in_(ids))
     if statuses is not None:
         query = query.where(EnrolmentView.status.in_(statuses))
-    views = {r.enrolment_id: r._asdict() for r in s.execute(query)}
+    views = cast(dict[uuid.UUID, EnrolmentSnapshot], {r.enrolment_id: r._asdict() for r in s.execute(query)})
     keys = list(views)
     if not keys:
         return {}, {}
@@ -184,7 +174,7 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                     Signal.participant_code.in_(list(by_code)))))):
         owners = [e for e in r.enrolment_ids if e in views] or [
             # an order that named no enrolment yet is his for the enrolments it was still in force for
-            e for e in by_code.get(r.participant_code, []) if _in_force_at(r.facts, views[e]["enrolled_at"])]
+            e for e in by_code.get(r.participant_code, []) if order_in_force_at(r.facts, views[e]["enrolled_at"])]
         for key in owners:
             if r.kind == WARNING_SIGN:
                 observations[key].append(observation_from(r.facts))
@@ -208,11 +198,6 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
     return views, cases
 
 
-def _in_force_at(facts: dict[str, Any], enrolled_at: datetime | None) -> bool:
-    expires = facts.get("expires_on")
-    return enrolled_at is None or expires is None or date.fromisoformat(str(expires)) >= enrolled_at.date()
-
-
 def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
               ) -> tuple[dict[uuid.UUID, dict[str, set[str]]], dict[uuid.UUID, list[tuple[uuid.UUID, str]]],
                          dict[uuid.UUID, uuid.UUID]]:
@@ -227,7 +212,7 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     for r in s.execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level,
                                  Flag.status, Flag.episode_id, Flag.raised_at).where(Flag.enrolment_id.in_(keys))):
         flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
-        if r.status != "resolved":
+        if r.status != RESOLVED:
             unresolved[r.enrolment_id].append((r.id, r.level))
             if r.rule_id in absence_rules and r.episode_id is not None and (
                     r.enrolment_id not in latest or latest[r.enrolment_id][0] <= r.raised_at):
@@ -235,32 +220,18 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     return flagged, unresolved, {key: episode for key, (_, episode) in latest.items()}
 
 
-def _episodes(fresh: list[Finding], kinds: Mapping[str, str], absence_episode: uuid.UUID | None) -> list[uuid.UUID]:
-    """The episode of each flag one evaluation raises for one enrolment: one shared by all of them, except that an
-    exit proposal (for absences) and the absence findings beside it join the episode of his unresolved absence flag,
-    so that they are one alert with it. Nothing else joins that older alert (it may be acknowledged already)."""
-    joins = absence_episode is not None and any(_is_exit_proposal(f) for f in fresh)
-    own = uuid.uuid4()
-    return [absence_episode if joins and absence_episode is not None
-            and (_is_exit_proposal(f) or kinds.get(f.rule_id) in ABSENCE_KINDS) else own for f in fresh]
-
-
-def _is_exit_proposal(f: Finding) -> bool:
-    return f.evidence.get("signal") == "exit_proposed"
-
-
 # -- raising ----------------------------------------------------------------------------------------------------------
-def _flag_row(view: dict[str, Any], f: Finding, rule_set_version: int, now: datetime,
-              episode_id: uuid.UUID) -> dict[str, Any]:
+def _flag_row(view: EnrolmentSnapshot, f: Finding, rule_set_version: int, now: datetime,
+              episode_id: uuid.UUID) -> FlagRow:
     return {"id": uuid.uuid4(), "enrolment_id": view["enrolment_id"], "participant_code": view["participant_code"],
             "region": view["region"], "district": view["district"], "rule_id": f.rule_id,
             "rule_version": f.rule_version, "rule_set_version": rule_set_version, "level": f.level,
             "fact_key": f.fact_key[:200], "fact_ids": [i[:200] for i in f.all_ids], "reasons": f.reasons,
-            "evidence": jsonable(f.evidence), "status": "open", "raised_at": now, "episode_id": episode_id,
+            "evidence": jsonable(f.evidence), "status": RAISED, "raised_at": now, "episode_id": episode_id,
             "source": f.source}
 
 
-def _insert_flags(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _insert_flags(s: Session, rows: list[FlagRow]) -> list[FlagRow]:
     """Insert; a flag another transaction raised for the same facts first is skipped (the unique key holds)."""
     if not rows:
         return []
@@ -271,22 +242,8 @@ def _insert_flags(s: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     return [r for r in rows if r["id"] in inserted]
 
 
-def _moves(views: Mapping[uuid.UUID, dict[str, Any]], unresolved: Mapping[uuid.UUID, list[tuple[uuid.UUID, str]]],
-           levels: Mapping[uuid.UUID, str], cause: str, now: datetime) -> list[dict[str, Any]]:
-    """Each enrolment whose level (the highest of its unresolved flags, low with none) is not the one held."""
-    moves = []
-    for key, flags in unresolved.items():
-        level = highest([lv for _, lv in flags])
-        before = levels.get(key, "low")
-        if level != before:
-            top = [fid for fid, lv in flags if lv == level]
-            moves.append({"enrolment_id": key, "from_level": before, "level": level, "changed_at": now,
-                          "cause": cause, "flag_ids": top})
-    return moves
-
-
-def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list[dict[str, Any]],
-             moves: list[dict[str, Any]], triggers: Mapping[str, Event[Any]]) -> None:
+def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
+             moves: list[LevelMove], triggers: Mapping[str, Event[Any]]) -> None:
     if moves:
         stmt = insert(RiskLevel)
         versions = dict(s.execute(stmt.on_conflict_do_update(
@@ -298,12 +255,13 @@ def _publish(s: Session, views: Mapping[uuid.UUID, dict[str, Any]], raised: list
         s.execute(sa.insert(LevelChange), moves)
         for m in moves:
             m["version"] = versions[m["enrolment_id"]]
-    groups: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = defaultdict(lambda: ([], []))
+    groups: dict[str, tuple[list[FlagRow], list[LevelMove]]] = defaultdict(lambda: ([], []))
     for row in raised:
         groups[str(row["enrolment_id"])][0].append(row)
     for m in moves:
         groups[str(m["enrolment_id"])][1].append(m)
-    by_correlation: dict[tuple[str | None, str | None], tuple[list[dict], list[dict]]] = defaultdict(lambda: ([], []))
+    by_correlation: dict[tuple[str | None, str | None], tuple[list[FlagRow], list[LevelMove]]] = defaultdict(
+        lambda: ([], []))
     for enrolment_id, (flags, changes) in groups.items():
         trigger = triggers.get(enrolment_id)
         key = (trigger.correlation_id, str(trigger.id)) if trigger else (None, None)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
 
+from .domain.raising import EnrolmentSnapshot, FlagRow, LevelMove
 from .models import Flag
 
 PUBLISHES = (FlagRaised, LevelChanged, FlagAcknowledged, FlagResolved)
 
 
-def flag_raised(view: dict[str, Any], f: dict[str, Any]) -> FlagRaised:
+def flag_raised(view: EnrolmentSnapshot, f: FlagRow) -> FlagRaised:
     """A flag row as raised, with who answers for the enrolment now (`view`: its enrolment as risk knows it)."""
     return FlagRaised(
         flag_id=f["id"], enrolment_id=f["enrolment_id"], participant_code=f["participant_code"], rule_id=f["rule_id"],
@@ -22,7 +22,7 @@ def flag_raised(view: dict[str, Any], f: dict[str, Any]) -> FlagRaised:
         episode_id=f["episode_id"], victim_support_worker_id=view["victim_support_worker_id"], source=f["source"])
 
 
-def level_changed(view: dict[str, Any], m: dict[str, Any]) -> LevelChanged:
+def level_changed(view: EnrolmentSnapshot, m: LevelMove) -> LevelChanged:
     """A move of an enrolment's level (`m`: the level change row with its version)."""
     return LevelChanged(
         enrolment_id=m["enrolment_id"], participant_code=view["participant_code"], from_level=m["from_level"],

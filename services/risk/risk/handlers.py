@@ -26,7 +26,6 @@ from qadam_contracts.enrollment import (
     SupportWorkerChanged,
 )
 from qadam_contracts.notify import AlertAcknowledged
-from qadam_contracts.risk import FlagResolved
 from qadam_contracts.sessions import (
     AttendanceAmended,
     AttendanceRecorded,
@@ -37,8 +36,9 @@ from qadam_contracts.sessions import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from . import commands
 from .domain import OPEN_STATUSES
-from .evaluation import acknowledged_by, evaluate_enrolments, handled, lock_enrolments, relevel
+from .evaluation import evaluate_enrolments, lock_enrolments
 from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
 from .settings import RiskSettings
 
@@ -194,12 +194,8 @@ def on_alert_acknowledged(session: Session, event: Event[AlertAcknowledged], *, 
     acknowledged the flag here too (the flag keeps the first person's), unless it is resolved. Nothing goes back:
     notify knows, and a later press of theirs in risk tells it nothing new."""
     d = event.data
-    lock_enrolments(session, [d.enrolment_id])
-    status = session.execute(sa.select(Flag.status).where(Flag.id == d.flag_id).with_for_update()).scalar()
-    if status is None or status == "resolved":
-        return
-    if acknowledged_by(session, d.flag_id, d.user_id, d.acknowledged_at, via="notify"):
-        log.info("flag_acknowledged", flag_id=str(d.flag_id), via=f"notify ({d.via})")
+    commands.acknowledge_alert(session, enrolment_id=d.enrolment_id, flag_id=d.flag_id, user_id=d.user_id,
+                               at=d.acknowledged_at, pressed_in=d.via)
 
 
 @handlers.on(CallRecorded)  # done: its overdue flag resolved
@@ -207,17 +203,8 @@ def on_call_recorded(session: Session, event: Event[CallRecorded], *, settings: 
     """His psychologist recorded the call owed after his absence: a flag raised because it was overdue has nothing
     left to act on, so it is resolved by her (notify stops its reminders), and his level moves with it."""
     d = event.data
-    lock_enrolments(session, [d.enrolment_id])
-    flags = session.execute(sa.select(Flag).where(
-        Flag.enrolment_id == d.enrolment_id, Flag.fact_key == f"call:{d.call_id}", Flag.status != "resolved")
-        .with_for_update()).scalars().all()
-    for flag in flags:
-        flag.status, flag.resolved_by, flag.resolved_at = "resolved", d.called_by, d.called_at
-        flag.resolution = f"The call was recorded ({d.outcome})."
-        handled(session, FlagResolved, flag, d.called_by, d.called_at)
-        log.info("flag_resolved", flag_id=str(flag.id), via=CallRecorded.TYPE)
-    if flags:
-        relevel(session, d.enrolment_id, cause="call recorded")
+    commands.resolve_call_flags(session, enrolment_id=d.enrolment_id, call_id=d.call_id, called_by=d.called_by,
+                                called_at=d.called_at, outcome=d.outcome)
 
 
 @handlers.on(ParticipantAnonymised)

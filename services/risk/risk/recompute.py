@@ -1,6 +1,7 @@
 """Re-evaluate every open enrolment in a batch: after the rules change, daily for the rules that read the calendar,
-or when asked. Only what is new is raised (the facts already flagged stay flagged once); levels move where they
-must. Progress is kept on the recompute's row chunk by chunk, so a crash resumes where it stopped.
+or when asked (the worker's loop claims and runs them: risk.worker). Only what is new is raised (the facts already
+flagged stay flagged once); levels move where they must. Progress is kept on the recompute's row chunk by chunk, so
+a crash resumes where it stopped.
 
     python -m risk.recompute            # request one and run it here, now
 """
@@ -13,10 +14,9 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from qadam.db import lock_keys, make_engine, make_session_factory, transaction
+from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import configure_logging, get_logger
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,7 +57,7 @@ def claim(factory: sessionmaker[Session]) -> uuid.UUID | None:
 
 
 def run(factory: sessionmaker[Session], settings: RiskSettings, job_id: uuid.UUID,
-        stop: threading.Event | None = None) -> dict[str, Any]:
+        stop: threading.Event | None = None) -> dict[str, int]:
     """Evaluate every open enrolment in id order, chunk by chunk, each chunk one transaction that also records how
     far it got: a run stopped or crashed resumes after the last enrolment it finished.
 
@@ -123,39 +123,6 @@ def fail(factory: sessionmaker[Session], job_id: uuid.UUID, error: BaseException
     with transaction(factory) as s:
         s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
             status="failed", error=f"{type(error).__name__}: {error}"[:2000], updated_at=datetime.now(UTC)))
-
-
-def watch(settings: RiskSettings, stop: threading.Event) -> None:
-    """The worker's loop: run requested recomputes; every QADAM_RISK_SWEEP_HOURS, request a daily one."""
-    engine = make_engine(settings.database_url, pool_size=1)
-    factory = make_session_factory(engine, publisher=SERVICE)
-    try:
-        while not stop.is_set():
-            try:
-                _sweep_if_due(factory, settings)
-                job_id = claim(factory)
-                if job_id is not None:
-                    try:
-                        run(factory, settings, job_id, stop)
-                    except Exception as error:  # noqa: BLE001 - kept on the job for whoever asked
-                        log.exception("recompute_failed", recompute_id=str(job_id))
-                        fail(factory, job_id, error)
-                    continue
-            except Exception:  # noqa: BLE001 - the database may be away: try again next round
-                log.warning("recompute_loop_error", exc_info=True)
-            stop.wait(settings.risk_recompute_poll_seconds)
-    finally:
-        engine.dispose()
-
-
-def _sweep_if_due(factory: sessionmaker[Session], settings: RiskSettings) -> None:
-    if settings.risk_sweep_hours <= 0:
-        return
-    with transaction(factory) as s:
-        lock_keys(s, ["risk.daily"])
-        last = s.execute(sa.select(sa.func.max(Recompute.requested_at)).where(Recompute.reason == "daily")).scalar()
-        if last is None or datetime.now(UTC) - last >= timedelta(hours=settings.risk_sweep_hours):
-            request_recompute(s, reason="daily", by="system")
 
 
 def main() -> None:

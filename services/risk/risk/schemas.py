@@ -3,17 +3,22 @@ The events it publishes are in events.py (its contract: qadam_contracts.risk).""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any, TypedDict
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import PageArgs, page_schema
 from qadam_contracts.vocabulary import FLAG_LEVELS, LANGUAGES
 
+from .commands import AssessmentAnswers, IncidentReport
 from .domain import DISCLAIMER
 from .domain.facts import INCIDENT_KINDS, INCIDENT_SEVERITIES
+from .domain.flag_life import FlagStatus
 from .domain.her_view import CONCERNS
 
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+FLAG_STATUSES = tuple(s.value for s in FlagStatus)
 LEVELS_AT_ONCE = 100  # enrolments one batch read of levels answers: a page of a list, never the whole register
 
 
@@ -53,6 +58,12 @@ class FlagFilter(PageArgs):
 FlagPage = page_schema(FlagOut, "FlagPage")
 
 
+class Resolution(TypedDict):
+    """ResolveIn as loaded."""
+
+    reason: str
+
+
 class ResolveIn(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000), metadata={
         "description": "Why the flag needs no more action (what was done, or why it no longer applies)."})
@@ -65,6 +76,10 @@ class IncidentIn(ma.Schema):
     details = fields.String(load_default=None, allow_none=True, metadata={
         "description": "What happened, in a few words: sealed at rest; a support worker's details are read by "
                        "support workers only. Never names."})
+
+    @ma.post_load
+    def as_report(self, data: Any, **_: Any) -> IncidentReport:
+        return IncidentReport(**data)
 
 
 class IncidentOut(ma.Schema):
@@ -99,6 +114,10 @@ class AssessmentIn(ma.Schema):
         "description": "Every item's answer: one of its values, or `unknown`."})
     assessed_on = Date(load_default=None, metadata={"description": "Defaults to today."})
 
+    @ma.post_load
+    def as_answers(self, data: Any, **_: Any) -> AssessmentAnswers:
+        return AssessmentAnswers(**data)
+
 
 class AssessmentOut(ma.Schema):
     id = fields.UUID()
@@ -121,6 +140,13 @@ class AssessmentOut(ma.Schema):
 AssessmentPage = page_schema(AssessmentOut, "AssessmentPage")
 
 
+class InstrumentLoad(TypedDict):
+    """InstrumentIn as loaded: the instrument is data (its definition is checked by domain.instrument)."""
+
+    region: str | None
+    definition: dict[str, Any]
+
+
 class InstrumentIn(ma.Schema):
     region = fields.String(load_default=None, allow_none=True, validate=place(0), metadata={
         "description": "The region it is for; empty for the national default (administrators only)."})
@@ -138,8 +164,19 @@ class InstrumentOut(ma.Schema):
     created_at = fields.DateTime()
 
 
+class InstrumentQuery(TypedDict):
+    region: str | None
+
+
 class InstrumentFilter(ma.Schema):
     region = fields.String(load_default=None, validate=place(0))
+
+
+class RuleSetChange(TypedDict):
+    """RuleSetIn as loaded: the rules are data (checked by domain.rules)."""
+
+    rules: list[dict[str, Any]]
+    note: str
 
 
 class RuleSetIn(ma.Schema):
@@ -210,9 +247,17 @@ class ExplanationOut(ma.Schema):
     note = fields.Constant(DISCLAIMER)
 
 
+class LangQuery(TypedDict):
+    lang: str
+
+
 class LangArgs(ma.Schema):
     lang = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES),
                          metadata={"description": "Language of the assessment items quoted (English where missing)."})
+
+
+class LevelsQuery(TypedDict):
+    enrolment_id: list[uuid.UUID]
 
 
 class LevelsArgs(ma.Schema):

@@ -1,4 +1,5 @@
-"""Risk's HTTP routes: flags, incidents, the instrument and assessments, the rules, and the explanation."""
+"""Risk's HTTP routes: each parses, authorises, calls one command (risk.commands) or query (risk.queries),
+and answers. Flags, incidents, the instrument and assessments, the rules, the explanation and the levels."""
 
 from .assessments import blp as assessments
 from .explanation import blp as explanation

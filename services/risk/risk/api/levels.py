@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import allow, current_principal
 from qadam.web import read_session
 
-from .. import commands
-from ..schemas import LevelsArgs, LevelsOut
-from .access import READERS
+from .. import queries
+from ..access import READERS
+from ..schemas import LevelsArgs, LevelsOut, LevelsQuery
 
 blp = Blueprint("levels", __name__, description="Risk levels of many enrolments at once")
 
@@ -21,9 +19,9 @@ class Levels(MethodView):
     @allow(*READERS)
     @blp.arguments(LevelsArgs, location="query")
     @blp.response(200, LevelsOut)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: LevelsQuery) -> dict[str, list[queries.EnrolmentLevel]]:
         """The level today of each enrolment asked for (`enrolment_id` repeated, at most 100) that the caller may
         see, with how many unresolved flags hold it; the others are absent, as if they did not exist."""
         with read_session() as s:
-            return {"items": commands.levels_of(s, principal=current_principal(),
-                                                enrolment_ids=args["enrolment_id"])}
+            return {"items": queries.levels_of(s, principal=current_principal(),
+                                               enrolment_ids=args["enrolment_id"])}

@@ -622,3 +622,22 @@ def incident_from(row: Any) -> Incident:
 
 def _aware(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def version_errors(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """What is wrong with the versions of a new rule set against the one in force (empty: nothing). A rule that
+    changed keeps its id and takes a higher version, so every flag says which rule fired it; one that did not
+    change keeps its version (both sides with their parameters' defaults filled in: leaving a default out is no
+    change)."""
+    before = {r["id"]: r for r in old}
+    errors = {}
+    for rule in new:
+        prior = before.get(rule["id"])
+        if prior is None:
+            continue
+        same = all(rule[k] == prior.get(k) for k in ("kind", "level", "description", "params"))
+        if same and rule["version"] != prior["version"]:
+            errors[rule["id"]] = [f"Unchanged: keep version {prior['version']}."]
+        elif not same and rule["version"] <= prior["version"]:
+            errors[rule["id"]] = [f"Changed: give it a version above {prior['version']}."]
+    return errors

@@ -19,9 +19,9 @@ from qadam.auth import Principal, Role, area_filter, assignment_filter
 from qadam.errors import Problem, not_found
 from sqlalchemy.orm import Session
 
-from ..domain.her_view import concern_of, flag_for_her
-from ..evaluation import rules_in_force
-from ..models import EnrolmentView, Flag, RuleSetVersion
+from .domain.her_view import concern_of, flag_for_her
+from .evaluation import rules_in_force
+from .models import EnrolmentView, Flag, RuleSetVersion
 
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 # the people who answer for a case and act on its flags (acknowledge, resolve)
@@ -59,6 +59,18 @@ def case_of(s: Session, principal: Principal, enrolment_id: uuid.UUID, *, acting
     if acting and principal.role not in ACTORS:
         raise Problem(403, f"A {principal.role} reads this case but does not act on it.")
     return view
+
+
+def flag_of(s: Session, principal: Principal, flag_id: uuid.UUID, *, lock: bool = False) -> Flag:
+    """The flag, if the principal may see it (404 otherwise); `lock`: locked for a move, and read afresh (another
+    transaction may have just acknowledged or resolved it)."""
+    query = sa.select(Flag).where(Flag.id == flag_id, visible(principal, Flag.enrolment_id, Flag.region, Flag.district))
+    if lock:
+        query = query.with_for_update(of=Flag).execution_options(populate_existing=True)
+    flag = s.execute(query).scalar()
+    if flag is None:
+        raise not_found("flag", flag_id)
+    return flag
 
 
 def hears_no_attendance(principal: Principal) -> bool:
