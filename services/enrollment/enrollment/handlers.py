@@ -1,5 +1,6 @@
 """What enrollment does with the events it consumes (its subscriptions): attendance moves each enrolment's progress;
-the portal's staff and areas, and risk's flags, are kept as projections (projections.py)."""
+the portal's staff and areas, and risk's flags, are kept as projections. Each calls the command that does it
+(commands.py), as the routes do."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved
 from qadam_contracts.sessions import AttendanceAmended, AttendanceRecorded
 from sqlalchemy.orm import Session
 
-from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
-from .service import record_attendance
+from .commands import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member, record_attendance
 
 handlers = Handlers()
 

@@ -11,8 +11,8 @@ from qadam.worker import run_worker
 from qadam_contracts.catalog import catalog
 
 from . import SERVICE
+from .commands import close_followed_up, scan_orders
 from .handlers import handlers
-from .service import close_followed_up, scan_orders
 from .settings import EnrollmentSettings
 
 log = get_logger(__name__)

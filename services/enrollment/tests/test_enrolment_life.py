@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from enrollment.projections import keep_staff_member
-from enrollment.service import record_attendance, scan_orders
+from enrollment.commands import keep_staff_member, record_attendance, scan_orders
 from enrollment.settings import EnrollmentSettings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
@@ -562,7 +561,7 @@ def test_an_order_dated_outside_1900_to_2100_is_refused(office):
 
 
 def known_districts(factory, region: str, *districts: str) -> None:
-    from enrollment.projections import keep_district
+    from enrollment.commands import keep_district
     with transaction(factory) as s:
         for district in districts:
             keep_district(s, AreaChanged(region=region, district=district, mahallas=[], active=True, version=1))
@@ -596,7 +595,7 @@ def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_u
 
 
 def test_a_place_is_looked_up_among_its_own_regions_districts_only(factory):
-    from enrollment.projections import known_place
+    from enrollment.queries import known_place
     region, other = f"Xorazm {uuid.uuid4().hex[:6]}", f"Navoiy {uuid.uuid4().hex[:6]}"
     known_districts(factory, region, "Xiva", "Urganch")
     known_districts(factory, other, *(f"Tuman {n}" for n in range(50)))
@@ -671,7 +670,7 @@ def flag_raised(flag: uuid.UUID, enrolment: dict, level: str) -> FlagRaised:
 
 
 def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
-    from enrollment.projections import keep_flag_raised
+    from enrollment.commands import keep_flag_raised
     flag = uuid.uuid4()
     with transaction(factory) as s:
         keep_flag_raised(s, flag_raised(flag, enrolment, level))
@@ -679,7 +678,7 @@ def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
 
 
 def resolve_flag(factory, enrolment: dict, flag: uuid.UUID) -> None:
-    from enrollment.projections import keep_flag_handled
+    from enrollment.commands import keep_flag_handled
     with transaction(factory) as s:
         keep_flag_handled(s, FlagResolved(flag_id=flag, enrolment_id=uuid.UUID(enrolment["id"]),
                                           participant_code=enrolment["participant_code"], by="sup-1",
@@ -746,10 +745,10 @@ def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factor
     enrolment = office.refer(office.cohort(office.programme()))
     flag = uuid.uuid4()
     resolve_flag(factory, enrolment, flag)
-    from enrollment.projections import keep_flag_raised
+    from enrollment.commands import keep_flag_raised
     with transaction(factory) as s:
         keep_flag_raised(s, flag_raised(flag, enrolment, "critical"))
-        from enrollment.service import with_critical_flag_open
+        from enrollment.queries import with_critical_flag_open
         assert with_critical_flag_open(s, [uuid.UUID(enrolment["id"])]) == set()
 
 

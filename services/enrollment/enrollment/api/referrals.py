@@ -36,4 +36,4 @@ class Referrals(MethodView):
             made = commands.refer(s, principal=current_principal(), person=data["participant"], order=data["order"],
                                   placement=data["enrolment"], year=year)
             return {"participant": made.participant, "registered_already": made.registered_already,
-                    "order": order_out(s, made.order), "enrolment": shown(s, [made.enrolment])[0]}
+                    "order": order_out(s, made.order), "enrolment": shown(s, made.enrolment)}
