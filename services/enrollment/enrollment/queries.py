@@ -18,7 +18,7 @@ from qadam.web import paginate
 from sqlalchemy.orm import Session
 
 from .domain import name_key
-from .domain.lifecycle import IN_PROGRAMME, EnrolmentStatus, Standing, actions_open_to
+from .domain.lifecycle import FINISHED, IN_PROGRAMME, EnrolmentStatus, Standing, actions_open_to
 from .domain.orders import OrderFacts, OrderStatus, WorkingCalendar, plan_due_on, plan_overdue
 from .domain.progress import Rules, curriculum_done, exit_review_session
 from .models import (
@@ -343,3 +343,23 @@ def known_place_or_422(s: Session, region: str, district: str) -> Place:
         return known_place(s, region, district)
     except UnknownDistrict as exc:
         raise unprocessable(str(exc), {"district": [f"One of: {', '.join(exc.known)}."]}) from None
+
+
+# -- retention ------------------------------------------------------------------------------------------------
+def due_for_anonymising(cutoff: date) -> sa.Select[Any]:
+    """Participants not yet anonymised whose enrolments all ended, and orders all expired, before `cutoff`."""
+    e, o = Enrolment.__table__.alias("e"), ProtectionOrder.__table__.alias("o")
+    ended_on = sa.func.greatest(e.c.finished_on, e.c.follow_up_until)  # NULLs ignored; both NULL: NULL
+    mine = e.c.participant_id == Participant.id
+    still_open = sa.or_(e.c.status.not_in([s.value for s in FINISHED]), ended_on.is_(None), ended_on >= cutoff)
+    order_open = sa.or_(o.c.status == OrderStatus.ACTIVE, o.c.expires_on >= cutoff)
+    return (sa.select(Participant.id)
+            .where(Participant.anonymised_at.is_(None),
+                   sa.exists().where(mine),
+                   ~sa.exists().where(mine, still_open),
+                   ~sa.exists().where(o.c.participant_id == Participant.id, order_open)))
+
+
+def count_due_for_anonymising(s: Session, cutoff: date) -> int:
+    """How many participants are due to be anonymised (a dry run of the retention job)."""
+    return int(s.execute(sa.select(sa.func.count()).select_from(due_for_anonymising(cutoff).subquery())).scalar_one())

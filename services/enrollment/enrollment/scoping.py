@@ -85,3 +85,15 @@ def caller_of(principal: Principal, enrolment: Enrolment) -> Caller:
     """What the caller may do to this enrolment, as the lifecycle's rules ask it."""
     return Caller(may_move=principal.role in MOVERS and may_move(principal, enrolment),
                   may_complete_early=principal.role in (Role.MANAGER, Role.ADMINISTRATOR))
+
+
+def report_region(principal: Principal, asked: str | None) -> str | None:
+    """The region a report covers: a manager's or supervisor's own; an administrator's choice (None: all)."""
+    if principal.role == Role.ADMINISTRATOR:
+        return asked
+    if not principal.region:
+        raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
+    if asked is not None and asked != principal.region:
+        raise Problem(403, f"A {principal.role.value} sees the reports of their own region ({principal.region}) only; "
+                           "leave out `region`.")
+    return principal.region
