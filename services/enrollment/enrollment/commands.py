@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import sqlalchemy as sa
 from qadam import audit
@@ -91,6 +91,133 @@ from .queries import (
 from .schemas import RULE_FIELDS
 from .scoping import caller_of, may_move, may_see_participant, require_area, require_planning_region
 from .settings import EnrollmentSettings
+
+
+# -- what the callers ask: the loaded values of the request schemas (schemas.py), field for field ----------------
+class PersonAsked(TypedDict):
+    """A man to register (ParticipantIn)."""
+
+    full_name: str
+    birth_date: date
+    sex: str
+    pinfl: str | None
+    phone: str | None
+    region: str
+    district: str
+    mahalla: str | None
+    preferred_language: str
+    not_a_duplicate_of: list[str]
+    not_registered_elsewhere: bool
+    not_registered_elsewhere_note: str | None
+
+
+class OrderTermsAsked(TypedDict):
+    """A protection order as issued, without the man it binds (OrderTermsIn)."""
+
+    number: str
+    issued_by: str | None
+    region: str
+    district: str
+    issued_on: date
+    expires_on: date
+    conditions: list[str]
+
+
+class OrderAsked(OrderTermsAsked):
+    """A protection order to record (OrderIn)."""
+
+    participant_id: uuid.UUID
+
+
+class PlacementAsked(TypedDict):
+    """His place in a cohort and who answers for him (PlacementIn)."""
+
+    cohort_id: uuid.UUID
+    inspector_id: str
+    psychologist_id: str
+    victim_support_worker_id: str | None
+
+
+class EnrolmentAsked(PlacementAsked):
+    """An enrolment to make (EnrolmentIn)."""
+
+    participant_id: uuid.UUID
+    referral_source: str
+    protection_order_id: uuid.UUID | None
+
+
+class CurriculumItemAsked(TypedDict, total=False):
+    number: Required[int]
+    topic: Required[str]
+    exit_review: bool
+
+
+class ProgrammeRulesAsked(TypedDict, total=False):
+    """What a programme version decides, as far as it is given (ProgrammeRules)."""
+
+    description: str | None
+    curriculum: list[CurriculumItemAsked]
+    sessions_required: int
+    sessions_per_week: int
+    session_minutes: int
+    completion_attendance_percent: int
+    max_unexcused_absences: int
+    max_consecutive_absences: int
+    alert_unexcused_absences: int | None
+    alert_consecutive_absences: int | None
+    absence_call_hours: int | None
+    makeup_sessions_count: bool
+    follow_up_months: int
+    review_at_session: int | None
+    group_size_min: int
+    group_size_max: int
+    facilitators_per_group: int
+
+
+class ProgrammeAsked(ProgrammeRulesAsked, total=False):
+    """A programme to define (ProgrammeIn)."""
+
+    name: Required[str]
+    template: str | None
+    region: str | None
+
+
+class ScheduleAsked(TypedDict, total=False):
+    weekdays: list[int]
+    time: str | None
+    place: str | None
+
+
+class CohortAsked(TypedDict):
+    """A cohort to form (CohortIn)."""
+
+    programme_id: uuid.UUID
+    name: str
+    region: str
+    district: str
+    mahalla: str | None
+    facilitator_ids: list[str]
+    capacity: int | None
+    schedule: ScheduleAsked
+    start_date: date
+
+
+class ReferralAsked(TypedDict):
+    """A man referred under a protection order, in one request (ReferralIn)."""
+
+    participant: PersonAsked
+    order: OrderTermsAsked
+    enrolment: PlacementAsked
+
+
+class CohortChanges(TypedDict, total=False):
+    """Changes to a cohort, as far as they are given (CohortUpdate)."""
+
+    status: str
+    facilitator_ids: list[str]
+    capacity: int
+    schedule: ScheduleAsked
+
 
 SYSTEM = "system"  # who made an automatic move
 
@@ -283,7 +410,7 @@ def close_followed_up(s: Session, today: date) -> int:
 
 
 # -- the man -----------------------------------------------------------------------------------------------------
-def registered_already(s: Session, *, principal: Principal, person: dict[str, Any]) -> list[Participant]:
+def registered_already(s: Session, *, principal: Principal, person: PersonAsked) -> list[Participant]:
     """The men of the caller's area this person may be: the one of his PINFL, else those of the same name (in any
     script) and birth date, less the codes in `not_a_duplicate_of`. A man of his PINFL registered in another area,
     or only namesakes there, is a 409 naming that area (whom to contact, never his code); namesakes there the caller
@@ -311,7 +438,7 @@ def registered_already(s: Session, *, principal: Principal, person: dict[str, An
     return alike
 
 
-def register_participant(s: Session, *, principal: Principal, person: dict[str, Any], year: int) -> Participant:
+def register_participant(s: Session, *, principal: Principal, person: PersonAsked, year: int) -> Participant:
     """Register a man referred to a programme under a new pseudonymous code (of `year`, Uzbekistan's). The same
     person is never registered twice: a known PINFL, or the same name and birth date, is a 409 naming him."""
     participant, known = _find_or_register(s, principal=principal, person=person, year=year, reuse=False)
@@ -319,12 +446,13 @@ def register_participant(s: Session, *, principal: Principal, person: dict[str, 
     return participant
 
 
-def _find_or_register(s: Session, *, principal: Principal, person: dict[str, Any], year: int,
+def _find_or_register(s: Session, *, principal: Principal, person: PersonAsked, year: int,
                       reuse: bool) -> tuple[Participant, bool]:
     """(the man, whether he was registered already); `reuse`: the one man he matches in the caller's area is
     found and used instead of a 409."""
     require_area(principal, person["region"], person["district"])
-    with_place = person | asdict(known_place_or_422(s, person["region"], person["district"]))
+    place = known_place_or_422(s, person["region"], person["district"])
+    with_place: PersonAsked = {**person, "region": place.region, "district": place.district}
     found = registered_already(s, principal=principal, person=with_place)
     if len(found) == 1 and reuse:
         return found[0], True
@@ -339,7 +467,7 @@ def _find_or_register(s: Session, *, principal: Principal, person: dict[str, Any
     kept = {k: v for k, v in with_place.items()
             if k not in ("not_a_duplicate_of", "not_registered_elsewhere", "not_registered_elsewhere_note")}
     number = s.execute(participant_number.next_value()).scalar_one()
-    participant = Participant(**kept, name_key=name_key(kept["full_name"]), code=participant_code(year, number),
+    participant = Participant(**kept, name_key=name_key(with_place["full_name"]), code=participant_code(year, number),
                               created_by=principal.user_id)
     s.add(participant)
     s.flush()
@@ -356,14 +484,15 @@ def refer_elsewhere(people: list[Participant], who: str) -> None:
 
 
 # -- his protection order ----------------------------------------------------------------------------------------
-def record_order(s: Session, *, principal: Principal, order: dict[str, Any]) -> ProtectionOrder:
+def record_order(s: Session, *, principal: Principal, order: OrderAsked) -> ProtectionOrder:
     """Record a protection order issued to a participant the caller may see; `protection_order.issued` goes out
     with it. An inspector records the orders they issued themselves; a number is recorded once."""
     require_area(principal, order["region"], order["district"])
     if principal.role == Role.INSPECTOR and order.get("issued_by") not in (None, principal.user_id):
         raise Problem(403, "An inspector records the orders they issued themselves.")
-    data = order | {"issued_by": order.get("issued_by") or principal.user_id}
-    data.update(asdict(known_place_or_422(s, data["region"], data["district"])))
+    place = known_place_or_422(s, order["region"], order["district"])
+    data: OrderAsked = {**order, "issued_by": order.get("issued_by") or principal.user_id, "region": place.region,
+                        "district": place.district}
     participant = s.get(Participant, data["participant_id"])
     if participant is None or not may_see_participant(s, principal, participant):
         raise unprocessable("No such participant in your area.", {"participant_id": ["No such participant."]})
@@ -379,10 +508,10 @@ def record_order(s: Session, *, principal: Principal, order: dict[str, Any]) -> 
 
 
 # -- his place in a cohort ---------------------------------------------------------------------------------------
-def enrol(s: Session, *, principal: Principal, enrolment: dict[str, Any]) -> Enrolment:
+def enrol(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> Enrolment:
     """Refer a participant to a cohort, naming the order it answers, his prevention inspector and psychologist;
     the enrolment starts `referred` and `enrollment.enrolled` goes out with it."""
-    data = dict(enrolment)
+    data = enrolment
     cohort = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort})
     participant = s.get(Participant, data["participant_id"])
     order = s.get(ProtectionOrder, data["protection_order_id"]) if data["protection_order_id"] else None
@@ -430,20 +559,19 @@ def enrol(s: Session, *, principal: Principal, enrolment: dict[str, Any]) -> Enr
 
 
 # -- moves people make ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TransitionAsked:
+class TransitionAsked(TypedDict):
     """A move of the enrolment as asked (TransitionIn): the action, the reason it needs, a note."""
 
     action: str
-    reason: str | None = None
-    note: str | None = None
+    reason: str | None
+    note: str | None
 
 
 def transition_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment, asked: TransitionAsked,
                          today: date) -> Move:
     """Move the enrolment (locked by the caller) as the caller asks: 403 unless they may move it, 409 for a move
     the lifecycle does not allow now (naming the allowed ones), 422 for a missing reason or note."""
-    action = Action(asked.action)
+    action = Action(asked["action"])
     if not may_move(principal, enrolment):
         raise Problem(403, "Only the enrolment's psychologist, its inspector or staff of its area move it.")
     if action is Action.START:
@@ -454,9 +582,9 @@ def transition_enrolment(s: Session, *, principal: Principal, enrolment: Enrolme
         raise conflict(refusal)
     if action is Action.COMPLETE and enrolment.status == EnrolmentStatus.ACTIVE.value:
         # (from elsewhere it is an illegal move: 409 below)
-        _may_complete(caller_of(principal, enrolment), standing, enrolment, asked.note)
+        _may_complete(caller_of(principal, enrolment), standing, enrolment, asked["note"])
     try:
-        return move_enrolment(s, enrolment, action, by=principal.user_id, reason=asked.reason, note=asked.note,
+        return move_enrolment(s, enrolment, action, by=principal.user_id, reason=asked["reason"], note=asked["note"],
                               today=today)
     except IllegalTransition as exc:
         raise conflict(str(exc), allowed_actions=exc.allowed) from None
@@ -479,15 +607,14 @@ def _may_complete(caller: Caller, standing: Standing, enrolment: Enrolment, note
         raise unprocessable(why, {"note": ["Say why he completes now."]})
 
 
-@dataclass(frozen=True)
-class TransferAsked:
-    """A transfer as asked (TransferIn): the new cohort, and who answers for him there (defaults: its first
+class TransferAsked(TypedDict):
+    """A transfer as asked (TransferIn): the new cohort, and who answers for him there (None: its first
     facilitator, his inspector as before)."""
 
     cohort_id: uuid.UUID
-    psychologist_id: str | None = None
-    inspector_id: str | None = None
-    note: str | None = None
+    psychologist_id: str | None
+    inspector_id: str | None
+    note: str | None
 
 
 def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment, asked: TransferAsked) -> None:
@@ -497,7 +624,7 @@ def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment
         raise Problem(403, "Only the enrolment's inspector or staff of its area transfer it.")
     if EnrolmentStatus(enrolment.status) not in IN_PROGRAMME | {EnrolmentStatus.REFERRED}:
         raise conflict(f"An enrolment that is {enrolment.status} is not transferred.")
-    target = s.get(Cohort, asked.cohort_id, with_for_update={"of": Cohort})
+    target = s.get(Cohort, asked["cohort_id"], with_for_update={"of": Cohort})
     if target is None or target.id == enrolment.cohort_id:
         raise unprocessable("Transfer to another existing cohort.", {"cohort_id": ["Another cohort."]})
     if principal.role != Role.ADMINISTRATOR and target.region != principal.region:
@@ -506,20 +633,20 @@ def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment
         raise conflict("The new cohort runs another programme; exit (reason: transferred) and refer him anew.")
     if places_taken(s, target.id) >= target.capacity:
         raise conflict(f"The cohort is full ({target.capacity} places).")
-    psychologist = asked.psychologist_id or target.facilitator_ids[0]
+    psychologist = asked["psychologist_id"] or target.facilitator_ids[0]
     if psychologist not in target.facilitator_ids:
         raise unprocessable("The psychologist facilitates the new cohort.",
                             {"psychologist_id": [f"One of {', '.join(target.facilitator_ids)}."]})
-    if principal.role == Role.INSPECTOR and asked.inspector_id and asked.inspector_id != principal.user_id:
+    if principal.role == Role.INSPECTOR and asked["inspector_id"] and asked["inspector_id"] != principal.user_id:
         raise Problem(403, "An inspector hands an enrolment only to themselves; ask a manager to assign another.")
     source = enrolment.cohort_id
     enrolment.version += 1
     enrolment.cohort, enrolment.cohort_id = target, target.id
     enrolment.region, enrolment.district = target.region, target.district
     enrolment.psychologist_id = psychologist
-    enrolment.inspector_id = asked.inspector_id or enrolment.inspector_id
+    enrolment.inspector_id = asked["inspector_id"] or enrolment.inspector_id
     s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="transfer", from_status=enrolment.status,
-                              to_status=enrolment.status, note=asked.note, by=principal.user_id,
+                              to_status=enrolment.status, note=asked["note"], by=principal.user_id,
                               from_cohort_id=source, to_cohort_id=target.id))
     add_event(s, events.transferred(enrolment, from_cohort_id=source, at=datetime.now(UTC)))
 
@@ -544,8 +671,7 @@ def end_order_early(s: Session, *, order: ProtectionOrder, how: str, today: date
     end_order(s, order, how, today)
 
 
-@dataclass(frozen=True)
-class ExtensionAsked:
+class ExtensionAsked(TypedDict):
     """An extension as asked (OrderExtensionIn): the new expiry, who decided, and why."""
 
     new_expiry: date
@@ -558,12 +684,12 @@ def extend_order(s: Session, *, principal: Principal, order: ProtectionOrder, as
     """Extend the order (locked by the caller); the previous expiry and who decided stay in its history."""
     if refusal := extension_refusal(order_facts(order), today):
         raise conflict(refusal)
-    if asked.new_expiry <= order.expires_on:
+    if asked["new_expiry"] <= order.expires_on:
         raise unprocessable("An extension ends after the current expiry.",
                             {"new_expiry": [f"Later than {order.expires_on.isoformat()}."]})
-    s.add(OrderExtension(order_id=order.id, previous_expiry=order.expires_on, new_expiry=asked.new_expiry,
-                         decided_by=asked.decided_by, reason=asked.reason, recorded_by=principal.user_id))
-    order.expires_on = asked.new_expiry
+    s.add(OrderExtension(order_id=order.id, previous_expiry=order.expires_on, new_expiry=asked["new_expiry"],
+                         decided_by=asked["decided_by"], reason=asked["reason"], recorded_by=principal.user_id))
+    order.expires_on = asked["new_expiry"]
     order.status = OrderStatus.ACTIVE
     s.flush()
 
@@ -601,24 +727,24 @@ def _step(name: str) -> Iterator[None]:
         raise
 
 
-def refer(s: Session, *, principal: Principal, person: dict[str, Any], order: dict[str, Any],
-          placement: dict[str, Any], year: int) -> Referral:
+def refer(s: Session, *, principal: Principal, person: PersonAsked, order: OrderTermsAsked,
+          placement: PlacementAsked, year: int) -> Referral:
     """A man referred under a protection order, in one unit of work: found (the one man of his area he matches)
     or registered, his order recorded and his enrolment made, each with the rules, events and refusals of its
     own request. A refusal of any part leaves nothing of the others (the caller's transaction rolls back)."""
     with _step("participant"):
         participant, known = _find_or_register(s, principal=principal, person=person, year=year, reuse=True)
     with _step("order"):
-        recorded = record_order(s, principal=principal, order=order | {"participant_id": participant.id})
+        recorded = record_order(s, principal=principal, order={**order, "participant_id": participant.id})
     with _step("enrolment"):
-        made = enrol(s, principal=principal, enrolment=placement | {
-            "participant_id": participant.id, "referral_source": "protection_order",
+        made = enrol(s, principal=principal, enrolment={
+            **placement, "participant_id": participant.id, "referral_source": "protection_order",
             "protection_order_id": recorded.id})
     return Referral(participant, known, recorded, made)
 
 
 # -- programmes and cohorts --------------------------------------------------------------------------------------
-def define_programme(s: Session, *, principal: Principal, asked: dict[str, Any]) -> Programme:
+def define_programme(s: Session, *, principal: Principal, asked: ProgrammeAsked) -> Programme:
     """A programme (version 1) from a shipped template with changes, or from scratch (ProgrammeIn); for the
     caller's region (a national one: an administrator's). A name is used once: a 409 names the programme."""
     require_planning_region(principal, asked.get("region"))
@@ -638,7 +764,7 @@ def define_programme(s: Session, *, principal: Principal, asked: dict[str, Any])
     return programme
 
 
-def version_programme(s: Session, *, principal: Principal, programme: Programme, changes: dict[str, Any]) -> Programme:
+def version_programme(s: Session, *, principal: Principal, programme: Programme, changes: ProgrammeRulesAsked) -> Programme:
     """A new version of the programme with the changes given (ProgrammeRules); new cohorts take it, enrolments keep
     the version they started under."""
     require_planning_region(principal, programme.region)
@@ -655,20 +781,21 @@ def version_programme(s: Session, *, principal: Principal, programme: Programme,
     return newer
 
 
-def form_cohort(s: Session, *, principal: Principal, asked: dict[str, Any]) -> Cohort:
+def form_cohort(s: Session, *, principal: Principal, asked: CohortAsked) -> Cohort:
     """A cohort (group) of a programme's current version in a district of the caller's area, with its facilitator
     psychologists (CohortIn); `enrollment.cohort.created` goes out with it."""
     require_area(principal, asked["region"], asked["district"])
-    data = asked | asdict(known_place_or_422(s, asked["region"], asked["district"]))
-    programme = s.get(Programme, data["programme_id"])
-    if programme is None or programme.region not in (None, data["region"]):
+    place = known_place_or_422(s, asked["region"], asked["district"])
+    programme = s.get(Programme, asked["programme_id"])
+    if programme is None or programme.region not in (None, place.region):
         raise unprocessable("The programme does not exist for this region.",
                             {"programme_id": ["No such programme in this region."]})
     if programme.retired:
         raise conflict(f"Version {programme.version} of {programme.name} has been replaced; form the cohort "
                        "with the current version.")
-    capacity = data.pop("capacity") or programme.group_size_max
-    cohort = Cohort(**data, capacity=capacity, status="forming", created_by=principal.user_id)
+    as_formed = {**asked, "region": place.region, "district": place.district,
+                 "capacity": asked["capacity"] or programme.group_size_max}
+    cohort = Cohort(**as_formed, status="forming", created_by=principal.user_id)
     cohort.version = 1
     cohort.programme = programme
     s.add(cohort)
@@ -677,7 +804,7 @@ def form_cohort(s: Session, *, principal: Principal, asked: dict[str, Any]) -> C
     return cohort
 
 
-def change_cohort(s: Session, *, cohort: Cohort, changes: dict[str, Any]) -> None:
+def change_cohort(s: Session, *, cohort: Cohort, changes: CohortChanges) -> None:
     """Change the cohort's (locked by the caller) status, facilitators, capacity or schedule (CohortUpdate); never
     its capacity below the places taken."""
     if "capacity" in changes and changes["capacity"] < (taken := places_taken(s, cohort.id)):

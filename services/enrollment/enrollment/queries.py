@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Generic, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from qadam import audit
@@ -38,9 +38,71 @@ from .scoping import caller_of, may_see_participant, visible_cohorts, visible_en
 # Taking part or about to (a referral holds a place in the group it was referred to).
 HOLDS_A_PLACE = [s.value for s in IN_PROGRAMME] + [EnrolmentStatus.REFERRED.value]
 
+Item = TypeVar("Item")
+
+
+class Page(TypedDict, Generic[Item]):
+    """A page of a list, as the kit's paginate makes it and the page schemas answer it."""
+
+    items: list[Item]
+    page: int
+    page_size: int
+    total: int
+
+
+def _page_of(s: Session, query: sa.Select[Any], args: dict[str, Any]) -> Page[Any]:
+    """The kit's page of `query` (`args`: page and page_size), typed."""
+    found = paginate(s, query, args)
+    return Page(items=list(found["items"]), page=found["page"], page_size=found["page_size"], total=found["total"])
+
+
+class Area(TypedDict):
+    region: str
+    district: str
+
+
+class ParticipantPage(Page["Participant"]):
+    elsewhere: list[Area]  # where men matching the lookup are registered outside the caller's area
+
+
+@dataclass(frozen=True)
+class ExtensionShown:
+    """An extension as a programme manager sees it: without who decided and why (free text)."""
+
+    previous_expiry: date
+    new_expiry: date
+    decided_by: None
+    reason: None
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderShown:
+    """A protection order as OrderOut shows it to the caller: where its plan stands, its extensions; a programme
+    manager sees codes and figures only (no number, conditions or reasons: free text that could hold her name or
+    address)."""
+
+    id: uuid.UUID
+    participant_id: uuid.UUID
+    participant: Participant
+    number: str | None
+    issued_by: str
+    region: str
+    district: str
+    issued_on: date
+    expires_on: date
+    conditions: list[str] | None
+    status: str
+    plan_agreed_on: date | None
+    plan_due_on: date
+    plan_overdue: bool
+    days_to_expiry: int
+    extensions: list[OrderExtension] | list[ExtensionShown]
+
 
 # -- programmes and cohorts --------------------------------------------------------------------------------------
-def programmes_page(s: Session, *, principal: Principal, filters: dict[str, Any]) -> dict[str, Any]:
+def programmes_page(s: Session, *, principal: Principal, filters: dict[str, Any]) -> Page[Programme]:
     """Programmes in use: national ones and those of the caller's region (current versions unless asked)."""
     query = sa.select(Programme).order_by(Programme.name, Programme.version)
     if not filters["include_retired"]:
@@ -49,7 +111,7 @@ def programmes_page(s: Session, *, principal: Principal, filters: dict[str, Any]
         query = query.where(sa.or_(Programme.region.is_(None), Programme.region == principal.region))
     if filters["programme_id"]:
         query = query.where(Programme.id.in_(filters["programme_id"]))
-    return paginate(s, query, filters)
+    return _page_of(s, query, filters)
 
 
 def visible_programme(s: Session, *, principal: Principal, programme_id: uuid.UUID) -> Programme:
@@ -85,16 +147,15 @@ def places_taken(s: Session, cohort_id: uuid.UUID) -> int:
                                                           Enrolment.status.in_(HOLDS_A_PLACE))).scalar_one())
 
 
-def cohort_shown(s: Session, cohort: Cohort) -> dict[str, Any]:
+def cohort_shown(s: Session, cohort: Cohort) -> Cohort:
     """The cohort as CohortOut shows it: with how many hold a place in it now."""
-    out: dict[str, Any] = {c.key: getattr(cohort, c.key) for c in sa.inspect(Cohort).column_attrs}
-    out["enrolled"] = places_taken(s, cohort.id)
-    return out
+    cohort.enrolled = places_taken(s, cohort.id)
+    return cohort
 
 
-def cohorts_page(s: Session, *, principal: Principal, page: dict[str, Any]) -> dict[str, Any]:
+def cohorts_page(s: Session, *, principal: Principal, page: dict[str, Any]) -> Page[Cohort]:
     """The cohorts the caller may see (a psychologist's own, an inspector's or manager's area), newest first."""
-    found = paginate(s, visible_cohorts(principal).order_by(Cohort.start_date.desc()), page)
+    found = _page_of(s, visible_cohorts(principal).order_by(Cohort.start_date.desc()), page)
     found["items"] = [cohort_shown(s, c) for c in found["items"]]
     return found
 
@@ -163,7 +224,7 @@ def with_moves(s: Session, enrolments: list[Enrolment], *, principal: Principal)
     return enrolments
 
 
-def enrolments_page(s: Session, *, principal: Principal, filters: dict[str, Any], today: date) -> dict[str, Any]:
+def enrolments_page(s: Session, *, principal: Principal, filters: dict[str, Any], today: date) -> Page[Enrolment]:
     """Enrolments the caller may see, filtered (EnrolmentFilter), newest first, each with the caller's moves."""
     query = visible_enrolments(principal).order_by(Enrolment.enrolled_at.desc())
     for field in ("cohort_id", "programme_id", "district", "inspector_id", "psychologist_id"):
@@ -183,8 +244,8 @@ def enrolments_page(s: Session, *, principal: Principal, filters: dict[str, Any]
         query = query.where(Enrolment.protection_order_id.in_(sa.select(ProtectionOrder.id).where(
             ProtectionOrder.status == OrderStatus.ACTIVE,
             ProtectionOrder.expires_on.between(today, today + timedelta(days=filters["order_expiring_within_days"])))))
-    page = paginate(s, query, filters)
-    page["items"] = with_moves(s, list(page["items"]), principal=principal)
+    page = _page_of(s, query, filters)
+    page["items"] = with_moves(s, page["items"], principal=principal)
     return page
 
 
@@ -200,9 +261,9 @@ def enrolment_history(s: Session, *, principal: Principal, enrolment_id: uuid.UU
 
 
 # -- participants ------------------------------------------------------------------------------------------------
-def areas_of(people: list[Participant]) -> list[dict[str, str]]:
+def areas_of(people: list[Participant]) -> list[Area]:
     """The areas these men are registered in, each once, in order."""
-    return [{"region": r, "district": d} for r, d in sorted({(p.region, p.district) for p in people})]
+    return [Area(region=r, district=d) for r, d in sorted({(p.region, p.district) for p in people})]
 
 
 def visible_participant(s: Session, *, principal: Principal, participant_id: uuid.UUID) -> Participant:
@@ -214,12 +275,12 @@ def visible_participant(s: Session, *, principal: Principal, participant_id: uui
     return participant
 
 
-def participants_page(s: Session, *, principal: Principal, search: dict[str, Any]) -> dict[str, Any]:
+def participants_page(s: Session, *, principal: Principal, search: dict[str, Any]) -> ParticipantPage:
     """Participants of the caller's area by code, PINFL, or name in any script or spelling; and the areas where
     men matching the lookup are registered outside it (whom to contact, never who he is: audited)."""
     query = sa.select(Participant).where(area_filter(principal, Participant.region, Participant.district)) \
         .order_by(Participant.code)
-    elsewhere: list[dict[str, str]] = []
+    elsewhere: list[Area] = []
     if search["q"]:
         q = search["q"].strip()
         query = query.where(sa.or_(Participant.code == q.upper(), Participant.pinfl == q,
@@ -230,7 +291,9 @@ def participants_page(s: Session, *, principal: Principal, search: dict[str, Any
         elsewhere = areas_of(outside)
         if elsewhere:
             audit.note(lookup="registered_in_another_area", areas=elsewhere)
-    return paginate(s, query, search) | {"elsewhere": elsewhere}
+    page = _page_of(s, query, search)
+    return ParticipantPage(items=page["items"], page=page["page"], page_size=page["page_size"], total=page["total"],
+                           elsewhere=elsewhere)
 
 
 # -- protection orders -------------------------------------------------------------------------------------------
@@ -248,28 +311,29 @@ def visible_order(s: Session, *, principal: Principal, order_id: uuid.UUID, lock
 
 
 def order_shown(s: Session, order: ProtectionOrder, *, principal: Principal, calendar: WorkingCalendar,
-                today: date) -> dict[str, Any]:
+                today: date) -> OrderShown:
     """The order as OrderOut shows it to the caller: where its plan stands, its extensions (a manager: no free
     text)."""
     facts = order_facts(order)
-    out: dict[str, Any] = {c.key: getattr(order, c.key) for c in sa.inspect(ProtectionOrder).column_attrs}
-    out["participant"] = order.participant
-    out["plan_due_on"] = plan_due_on(facts, **calendar)
-    out["plan_overdue"] = plan_overdue(facts, today, **calendar)
-    out["days_to_expiry"] = (order.expires_on - today).days
-    out["extensions"] = list(s.execute(sa.select(OrderExtension).where(OrderExtension.order_id == order.id)
-                                       .order_by(OrderExtension.recorded_at)).scalars())
-    if principal.role == Role.MANAGER:
-        # Managers see codes and figures only: the number, the conditions and the reasons given for extensions
-        # (free text, which could hold her name or address) are not theirs to read.
-        out["number"] = out["conditions"] = None
-        out["extensions"] = [{c.key: getattr(e, c.key) for c in sa.inspect(OrderExtension).column_attrs}
-                             | {"decided_by": None, "reason": None} for e in out["extensions"]]
-    return out
+    extensions = list(s.execute(sa.select(OrderExtension).where(OrderExtension.order_id == order.id)
+                                .order_by(OrderExtension.recorded_at)).scalars())
+    # Managers see codes and figures only: the number, the conditions and the reasons given for extensions
+    # (free text, which could hold her name or address) are not theirs to read.
+    manager = principal.role == Role.MANAGER
+    return OrderShown(
+        id=order.id, participant_id=order.participant_id, participant=order.participant,
+        number=None if manager else order.number, issued_by=order.issued_by, region=order.region,
+        district=order.district, issued_on=order.issued_on, expires_on=order.expires_on,
+        conditions=None if manager else order.conditions, status=order.status, plan_agreed_on=order.plan_agreed_on,
+        plan_due_on=plan_due_on(facts, **calendar), plan_overdue=plan_overdue(facts, today, **calendar),
+        days_to_expiry=(order.expires_on - today).days,
+        extensions=[ExtensionShown(previous_expiry=e.previous_expiry, new_expiry=e.new_expiry, decided_by=None,
+                                   reason=None, recorded_by=e.recorded_by, recorded_at=e.recorded_at)
+                    for e in extensions] if manager else extensions)
 
 
 def orders_page(s: Session, *, principal: Principal, filters: dict[str, Any], calendar: WorkingCalendar,
-                today: date) -> dict[str, Any]:
+                today: date) -> Page[OrderShown]:
     """Protection orders of the caller's area, soonest to expire first: those expiring soon, or with the correction
     plan overdue."""
     query = visible_orders(principal).order_by(ProtectionOrder.expires_on)
@@ -288,9 +352,9 @@ def orders_page(s: Session, *, principal: Principal, filters: dict[str, Any], ca
         overdue = [o.id for o in waiting if plan_overdue(order_facts(o), today, **calendar)]
         query = query.where(ProtectionOrder.id.in_(overdue) if filters["plan_overdue"]
                             else ProtectionOrder.id.not_in(overdue))
-    page = paginate(s, query, filters)
-    page["items"] = [order_shown(s, o, principal=principal, calendar=calendar, today=today) for o in page["items"]]
-    return page
+    found = _page_of(s, query, filters)
+    shown = [order_shown(s, o, principal=principal, calendar=calendar, today=today) for o in found["items"]]
+    return Page(items=shown, page=found["page"], page_size=found["page_size"], total=found["total"])
 
 
 # -- what enrollment keeps of others' events: the staff directory and the areas ---------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -32,6 +32,10 @@ STAFF = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.
 REFERRERS = (Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
 
 
+class SupportWorkerAsked(TypedDict):
+    victim_support_worker_id: str | None  # None: none linked
+
+
 def _today() -> date:
     return datetime.now(settings_of_app().zone).date()  # the day in Uzbekistan, not in UTC
 
@@ -50,7 +54,7 @@ class Enrolments(MethodView):
     @allow(*STAFF)
     @blp.arguments(EnrolmentFilter, location="query")
     @blp.response(200, EnrolmentPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> queries.Page[Enrolment]:
         """Enrolments the caller may see, filtered: status, district, inspector, psychologist, cohort, programme,
         code, exit proposed, protection order expiring within N days."""
         with read_session() as s:
@@ -59,7 +63,7 @@ class Enrolments(MethodView):
     @allow(*REFERRERS)
     @blp.arguments(EnrolmentIn)
     @blp.response(201, EnrolmentOut)
-    def post(self, data: dict[str, Any]) -> Enrolment:
+    def post(self, data: commands.EnrolmentAsked) -> Enrolment:
         """Refer a participant to a cohort, naming the order it answers, his prevention inspector and psychologist.
         The enrolment starts `referred`; intake assessment and the start follow as transitions."""
         with unit_of_work() as s:
@@ -88,13 +92,13 @@ class Transitions(MethodView):
     @allow(*MOVERS)
     @blp.arguments(TransitionIn)
     @blp.response(201, EnrolmentOut)
-    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> Enrolment:
+    def post(self, data: commands.TransitionAsked, enrolment_id: uuid.UUID) -> Enrolment:
         """Move the enrolment: assess, start, suspend, resume, complete, close, exclude (at intake) or exit.
         Exit, exclusion and suspension need a reason; an illegal move is a 409 naming the allowed ones."""
         with unit_of_work() as s:
             enrolment = _locked(s, enrolment_id)
             commands.transition_enrolment(s, principal=current_principal(), enrolment=enrolment,
-                                          asked=commands.TransitionAsked(**data), today=_today())
+                                          asked=data, today=_today())
             return shown(s, enrolment)
 
 
@@ -103,12 +107,12 @@ class Transfer(MethodView):
     @allow(Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
     @blp.arguments(TransferIn)
     @blp.response(201, EnrolmentOut)
-    def post(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> Enrolment:
+    def post(self, data: commands.TransferAsked, enrolment_id: uuid.UUID) -> Enrolment:
         """Move him to another cohort (in another district too); his marks, progress and history go with him."""
         with unit_of_work() as s:
             enrolment = _locked(s, enrolment_id)
             commands.transfer_enrolment(s, principal=current_principal(), enrolment=enrolment,
-                                        asked=commands.TransferAsked(**data))
+                                        asked=data)
             return shown(s, enrolment)
 
 
@@ -117,7 +121,7 @@ class VictimSupportWorker(MethodView):
     @allow(Role.INSPECTOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
     @blp.arguments(SupportWorkerIn)
     @blp.response(200, EnrolmentOut)
-    def put(self, data: dict[str, Any], enrolment_id: uuid.UUID) -> Enrolment:
+    def put(self, data: SupportWorkerAsked, enrolment_id: uuid.UUID) -> Enrolment:
         """Link her support worker (Inson centre) to the enrolment, change or remove them: his inspector or a
         supervisor of his area. An active support worker of his region; published for risk and notify."""
         with unit_of_work() as s:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -43,7 +43,7 @@ class Participants(MethodView):
     @allow(*REFERRERS)
     @blp.arguments(ParticipantSearch, location="query")
     @blp.response(200, ParticipantPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> queries.ParticipantPage:
         """Find participants of the caller's area by code, PINFL, or name in any script or spelling."""
         with read_session() as s:
             return queries.participants_page(s, principal=current_principal(), search=args)
@@ -51,7 +51,7 @@ class Participants(MethodView):
     @allow(*REFERRERS)
     @blp.arguments(ParticipantIn)
     @blp.response(201, ParticipantOut)
-    def post(self, data: dict[str, Any]) -> Participant:
+    def post(self, data: commands.PersonAsked) -> Participant:
         """Register a man referred to a programme; he gets a pseudonymous code. The same person is never registered
         twice: a known PINFL, or the same name (in any script) and birth date, is reported instead."""
         year = datetime.now(settings_of_app().zone).year  # the year in Uzbekistan, not in UTC
@@ -70,11 +70,19 @@ class ParticipantById(MethodView):
 
 
 # -- protection orders ------------------------------------------------------------------------------
+class OrderEndAsked(TypedDict):
+    status: str  # revoked, or expired early
+
+
+class PlanAgreedAsked(TypedDict):
+    agreed_on: date
+
+
 def _today() -> date:
     return datetime.now(settings_of_app().zone).date()  # the day in Uzbekistan, not in UTC
 
 
-def order_out(s: Session, order: ProtectionOrder) -> dict[str, Any]:
+def order_out(s: Session, order: ProtectionOrder) -> queries.OrderShown:
     """The order as OrderOut shows it to the caller: where its plan stands, its extensions (a manager: no free
     text)."""
     return queries.order_shown(s, order, principal=current_principal(), today=_today(),
@@ -90,7 +98,7 @@ class Orders(MethodView):
     @allow(*ORDER_READERS)
     @blp.arguments(OrderFilter, location="query")
     @blp.response(200, OrderPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> queries.Page[queries.OrderShown]:
         """Protection orders of the caller's area: those expiring soon, or with the correction plan overdue."""
         calendar = commands.working_calendar(settings_of_app(EnrollmentSettings))
         with read_session() as s:
@@ -100,7 +108,7 @@ class Orders(MethodView):
     @allow(*ORDER_KEEPERS)
     @blp.arguments(OrderIn)
     @blp.response(201, OrderOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: commands.OrderAsked) -> queries.OrderShown:
         """Record a protection order (himoya orderi) issued to a participant."""
         with unit_of_work() as s:
             return order_out(s, commands.record_order(s, principal=current_principal(), order=data))
@@ -110,7 +118,7 @@ class Orders(MethodView):
 class OrderById(MethodView):
     @allow(*ORDER_READERS)
     @blp.response(200, OrderOut)
-    def get(self, order_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, order_id: uuid.UUID) -> queries.OrderShown:
         """One order with its extensions and where its correction plan stands."""
         with read_session() as s:
             return order_out(s, queries.visible_order(s, principal=current_principal(), order_id=order_id))
@@ -118,7 +126,7 @@ class OrderById(MethodView):
     @allow(*ORDER_KEEPERS)
     @blp.arguments(OrderStatusIn)
     @blp.response(200, OrderOut)
-    def patch(self, data: dict[str, Any], order_id: uuid.UUID) -> dict[str, Any]:
+    def patch(self, data: OrderEndAsked, order_id: uuid.UUID) -> queries.OrderShown:
         """Revoke an order (or mark it expired early)."""
         with unit_of_work() as s:
             order = _locked(s, order_id)
@@ -131,12 +139,12 @@ class OrderExtensions(MethodView):
     @allow(*ORDER_KEEPERS)
     @blp.arguments(OrderExtensionIn)
     @blp.response(201, OrderOut)
-    def post(self, data: dict[str, Any], order_id: uuid.UUID) -> dict[str, Any]:
+    def post(self, data: commands.ExtensionAsked, order_id: uuid.UUID) -> queries.OrderShown:
         """Extend an order; the previous expiry and who decided stay in its history."""
         with unit_of_work() as s:
             order = _locked(s, order_id)
             commands.extend_order(s, principal=current_principal(), order=order,
-                                  asked=commands.ExtensionAsked(**data), today=_today())
+                                  asked=data, today=_today())
             return order_out(s, order)
 
 
@@ -145,7 +153,7 @@ class CorrectionPlan(MethodView):
     @allow(Role.INSPECTOR, Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR)
     @blp.arguments(CorrectionPlanIn)
     @blp.response(200, OrderOut)
-    def put(self, data: dict[str, Any], order_id: uuid.UUID) -> dict[str, Any]:
+    def put(self, data: PlanAgreedAsked, order_id: uuid.UUID) -> queries.OrderShown:
         """Record that the individual correction plan was agreed with the Inson centre."""
         with unit_of_work() as s:
             order = _locked(s, order_id)

@@ -12,7 +12,7 @@ from qadam.auth import Role, allow, current_principal
 from qadam.web import PageArgs, read_session, unit_of_work
 
 from .. import commands, queries
-from ..models import Programme
+from ..models import Cohort, Programme
 from ..schemas import CohortIn, CohortOut, CohortPage, CohortUpdate, ProgrammeIn, ProgrammeOut, ProgrammePage, ProgrammeRules
 
 blp = Blueprint("programmes", __name__, description="Programmes (versioned) and cohorts")
@@ -32,7 +32,7 @@ class Programmes(MethodView):
     @allow(*STAFF)
     @blp.arguments(ProgrammeFilter, location="query")
     @blp.response(200, ProgrammePage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> queries.Page[Programme]:
         """Programmes in use: national ones and those of the caller's region (current versions unless asked)."""
         with read_session() as s:
             return queries.programmes_page(s, principal=current_principal(), filters=args)
@@ -40,7 +40,7 @@ class Programmes(MethodView):
     @allow(*PLANNERS)
     @blp.arguments(ProgrammeIn)
     @blp.response(201, ProgrammeOut)
-    def post(self, data: dict[str, Any]) -> Programme:
+    def post(self, data: commands.ProgrammeAsked) -> Programme:
         """Define a programme, from a shipped template (statutory, extended_group) with changes, or from scratch."""
         with unit_of_work() as s:
             return commands.define_programme(s, principal=current_principal(), asked=data)
@@ -68,7 +68,7 @@ class ProgrammeVersions(MethodView):
     @allow(*PLANNERS)
     @blp.arguments(ProgrammeRules)
     @blp.response(201, ProgrammeOut)
-    def post(self, data: dict[str, Any], programme_id: uuid.UUID) -> Programme:
+    def post(self, data: commands.ProgrammeRulesAsked, programme_id: uuid.UUID) -> Programme:
         """A new version with the changes given; new cohorts take it, enrolments keep the version they started under."""
         principal = current_principal()
         with unit_of_work() as s:
@@ -81,7 +81,7 @@ class Cohorts(MethodView):
     @allow(*STAFF)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, CohortPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> queries.Page[Cohort]:
         """The cohorts the caller may see (a psychologist's own, an inspector's or manager's area)."""
         with read_session() as s:
             return queries.cohorts_page(s, principal=current_principal(), page=args)
@@ -89,7 +89,7 @@ class Cohorts(MethodView):
     @allow(*PLANNERS)
     @blp.arguments(CohortIn)
     @blp.response(201, CohortOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: commands.CohortAsked) -> Cohort:
         """Form a cohort (group) of a programme in a district, with its facilitator psychologists."""
         with unit_of_work() as s:
             return queries.cohort_shown(s, commands.form_cohort(s, principal=current_principal(), asked=data))
@@ -99,7 +99,7 @@ class Cohorts(MethodView):
 class CohortById(MethodView):
     @allow(*STAFF)
     @blp.response(200, CohortOut)
-    def get(self, cohort_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, cohort_id: uuid.UUID) -> Cohort:
         """One cohort, with how many take part now."""
         with read_session() as s:
             return queries.cohort_shown(s, queries.visible_cohort(s, principal=current_principal(), cohort_id=cohort_id))
@@ -107,7 +107,7 @@ class CohortById(MethodView):
     @allow(*PLANNERS)
     @blp.arguments(CohortUpdate)
     @blp.response(200, CohortOut)
-    def patch(self, data: dict[str, Any], cohort_id: uuid.UUID) -> dict[str, Any]:
+    def patch(self, data: commands.CohortChanges, cohort_id: uuid.UUID) -> Cohort:
         """Change a cohort's status, facilitators, capacity or schedule."""
         with unit_of_work() as s:
             cohort = queries.visible_cohort(s, principal=current_principal(), cohort_id=cohort_id, lock=True)
