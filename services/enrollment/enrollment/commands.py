@@ -43,7 +43,6 @@ from .domain.lifecycle import (
 )
 from .domain.orders import (
     OrderStatus,
-    WorkingCalendar,
     expiring_soon,
     extension_refusal,
     plan_due_on,
@@ -225,7 +224,7 @@ SYSTEM = "system"  # who made an automatic move
 # -- the enrolment's life ----------------------------------------------------------------------------------------
 
 
-def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str, reason: str | None = None,
+def move_enrolment(s: Session, *, enrolment: Enrolment, action: Action, by: str, reason: str | None = None,
                    note: str | None = None, today: date | None = None) -> Move:
     """Apply a lifecycle action (IllegalTransition / ValueError if it is not allowed), keep it, publish it."""
     move = transition(EnrolmentStatus(enrolment.status), action, reason)
@@ -250,7 +249,7 @@ def move_enrolment(s: Session, enrolment: Enrolment, action: Action, *, by: str,
     return move
 
 
-def change_support_worker(s: Session, enrolment: Enrolment, worker: str | None, *, by: str) -> None:
+def _change_support_worker(s: Session, enrolment: Enrolment, worker: str | None, *, by: str) -> None:
     """Link her support worker to the enrolment, change or remove them (a new version), and publish it; nothing
     when it is the one linked already."""
     previous = enrolment.victim_support_worker_id
@@ -261,7 +260,7 @@ def change_support_worker(s: Session, enrolment: Enrolment, worker: str | None, 
     add_event(s, events.support_worker_changed(enrolment, previous=previous, by=by, at=datetime.now(UTC)))
 
 
-def record_attendance(s: Session, marks: list[AttendanceRecorded]) -> None:
+def record_attendance(s: Session, *, marks: list[AttendanceRecorded]) -> None:
     """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date."""
     latest = latest_of(marks, key=lambda d: (d.enrolment_id, d.session_id), at=lambda d: d.recorded_at)
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "session_number": d.session_number,
@@ -282,11 +281,11 @@ def record_attendance(s: Session, marks: list[AttendanceRecorded]) -> None:
     # A red sign recorded with a mark (risk has not turned it into a critical flag yet): no completion with it.
     red = {d.enrolment_id for d in marks if RED_WARNING_SIGNS & set(d.warning_signs)}
     for enrolment in enrolments:
-        update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)),
+        _update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)),
                         red_sign=enrolment.id in red)
 
 
-def update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False) -> None:
+def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False) -> None:
     """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits.
     `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed)."""
     enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
@@ -304,7 +303,8 @@ def update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: 
                                  critical_flag_open=bool(with_critical_flag_open(s, [enrolment.id])),
                                  red_sign_recorded=red_sign)
         if not holds:
-            move_enrolment(s, enrolment, Action.COMPLETE, by=SYSTEM, note="The curriculum is done and attended enough.")
+            move_enrolment(s, enrolment=enrolment, action=Action.COMPLETE, by=SYSTEM,
+                           note="The curriculum is done and attended enough.")
             return
         # Proposed, not completed: a person decides (the complete action), once what holds it back is seen to.
         enrolment.completion_proposed_at = enrolment.completion_proposed_at or datetime.now(UTC)
@@ -323,12 +323,6 @@ def update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: 
 
 
 # -- protection orders ------------------------------------------------------------------------------
-def working_calendar(settings: EnrollmentSettings) -> WorkingCalendar:
-    """The working days a correction plan is due in, as the settings say."""
-    return WorkingCalendar(working_days=settings.plan_due_working_days, working_weekdays=settings.working_weekdays_set,
-                           holidays=settings.public_holidays_set)
-
-
 def _order_now(s: Session, order: ProtectionOrder) -> OrderNow:
     """What every order event says of his enrolments (OrderAttention), and whether his follow-up runs past the
     order's end."""
@@ -343,7 +337,7 @@ def _order_now(s: Session, order: ProtectionOrder) -> OrderNow:
                     follow_up_unfinished=follow_up_unfinished)
 
 
-def publish_order_issued(s: Session, order: ProtectionOrder) -> None:
+def _publish_order_issued(s: Session, order: ProtectionOrder) -> None:
     """enrollment.order.issued: with his responsible inspector and her support worker (of his latest open
     enrolment) and the day of his previous order, if any (a second order within a year is a warning sign)."""
     now = _order_now(s, order)
@@ -359,22 +353,22 @@ def publish_order_issued(s: Session, order: ProtectionOrder) -> None:
         victim_support_worker_id=latest.victim_support_worker_id if latest else None, previous_order_on=previous))
 
 
-def end_order(s: Session, order: ProtectionOrder, how: str, today: date) -> None:
+def _end_order(s: Session, order: ProtectionOrder, how: str, today: date) -> None:
     """The order ends (`expired` by the clock or marked so, or `revoked`): keep it, tell whoever follows."""
     order.status = how
     add_event(s, events.order_ended(order, _order_now(s, order), on=today, how=how))
 
 
-def scan_orders(s: Session, settings: EnrollmentSettings, today: date) -> dict[str, int]:
+def scan_orders(s: Session, *, settings: EnrollmentSettings, today: date) -> dict[str, int]:
     """Publish, once each, the orders whose correction plan is overdue and those expiring while his programme or
     his follow-up is unfinished; mark orders past their expiry as expired (and publish that they ended)."""
-    calendar = working_calendar(settings)
+    calendar = settings.working_calendar
     counts = {"plan_overdue": 0, "expiring": 0, "expired": 0}
     expired = s.execute(sa.select(ProtectionOrder).where(ProtectionOrder.status == OrderStatus.ACTIVE,
                                                          ProtectionOrder.expires_on < today)
                         .with_for_update(of=ProtectionOrder, skip_locked=True)).unique().scalars().all()
     for order in expired:
-        end_order(s, order, OrderStatus.EXPIRED, today)
+        _end_order(s, order, OrderStatus.EXPIRED, today)
     counts["expired"] = len(expired)
     candidates = s.execute(sa.select(ProtectionOrder).where(
         ProtectionOrder.status == OrderStatus.ACTIVE,
@@ -399,13 +393,13 @@ def scan_orders(s: Session, settings: EnrollmentSettings, today: date) -> dict[s
     return counts
 
 
-def close_followed_up(s: Session, today: date) -> int:
+def close_followed_up(s: Session, *, today: date) -> int:
     """Close completed enrolments whose follow-up period has ended."""
     due = s.execute(sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.COMPLETED.value,
                                                Enrolment.follow_up_until < today)
                     .with_for_update(of=Enrolment, skip_locked=True)).unique().scalars().all()
     for enrolment in due:
-        move_enrolment(s, enrolment, Action.CLOSE, by=SYSTEM, note="The follow-up period is over.", today=today)
+        move_enrolment(s, enrolment=enrolment, action=Action.CLOSE, by=SYSTEM, note="The follow-up period is over.", today=today)
     return len(due)
 
 
@@ -419,7 +413,7 @@ def registered_already(s: Session, *, principal: Principal, person: PersonAsked)
     if pinfl:
         existing = s.execute(sa.select(Participant).where(Participant.pinfl == pinfl)).scalar()
         if existing and not principal.covers(region=existing.region, district=existing.district):
-            refer_elsewhere([existing], "A man with this PINFL")
+            _refer_elsewhere([existing], "A man with this PINFL")
         if existing:
             return [existing]
     checked = set(person.get("not_a_duplicate_of") or ())
@@ -430,7 +424,7 @@ def registered_already(s: Session, *, principal: Principal, person: PersonAsked)
     alike = [p for p in same if p not in outside]
     if outside and not alike:
         if not person.get("not_registered_elsewhere"):
-            refer_elsewhere(outside, "A man with the same name and birth date")
+            _refer_elsewhere(outside, "A man with the same name and birth date")
         # checked with the inspectors there: someone else of the same name and birth date (audited)
         audit.note(lookup="registered_in_another_area", areas=areas_of(outside),
                    override="not_registered_elsewhere",
@@ -474,7 +468,7 @@ def _find_or_register(s: Session, *, principal: Principal, person: PersonAsked, 
     return participant, False
 
 
-def refer_elsewhere(people: list[Participant], who: str) -> None:
+def _refer_elsewhere(people: list[Participant], who: str) -> None:
     """409: he is registered in another area; name the area to contact there, not his code (need to know)."""
     areas = areas_of(people)
     audit.note(lookup="registered_in_another_area", areas=areas)
@@ -503,7 +497,7 @@ def record_order(s: Session, *, principal: Principal, order: OrderAsked) -> Prot
     recorded.participant = participant
     s.add(recorded)
     s.flush()
-    publish_order_issued(s, recorded)
+    _publish_order_issued(s, recorded)
     return recorded
 
 
@@ -584,8 +578,8 @@ def transition_enrolment(s: Session, *, principal: Principal, enrolment: Enrolme
         # (from elsewhere it is an illegal move: 409 below)
         _may_complete(caller_of(principal, enrolment), standing, enrolment, asked["note"])
     try:
-        return move_enrolment(s, enrolment, action, by=principal.user_id, reason=asked["reason"], note=asked["note"],
-                              today=today)
+        return move_enrolment(s, enrolment=enrolment, action=action, by=principal.user_id, reason=asked["reason"],
+                              note=asked["note"], today=today)
     except IllegalTransition as exc:
         raise conflict(str(exc), allowed_actions=exc.allowed) from None
     except ValueError as exc:
@@ -660,7 +654,7 @@ def link_support_worker(s: Session, *, principal: Principal, enrolment: Enrolmen
         raise Problem(403, f"{enrolment.district} ({enrolment.region}) is outside your area.")
     if worker is not None and (problem := support_worker_problem(s, worker, enrolment.region)):
         raise unprocessable(problem, {"victim_support_worker_id": [problem]})
-    change_support_worker(s, enrolment, worker, by=principal.user_id)
+    _change_support_worker(s, enrolment, worker, by=principal.user_id)
 
 
 # -- his order, later --------------------------------------------------------------------------------------------
@@ -668,7 +662,7 @@ def end_order_early(s: Session, *, order: ProtectionOrder, how: str, today: date
     """Revoke the order (locked by the caller), or mark it expired early: 409 unless it is in force."""
     if order.status != OrderStatus.ACTIVE:
         raise conflict(f"The order is {order.status} already.")
-    end_order(s, order, how, today)
+    _end_order(s, order, how, today)
 
 
 class ExtensionAsked(TypedDict):
@@ -862,7 +856,7 @@ def anonymise_participants(s: Session, *, cutoff: date, limit: int) -> tuple[lis
 
 
 # -- the staff directory ---------------------------------------------------------------------------------------
-def keep_staff_member(s: Session, data: UserChanged) -> None:
+def keep_staff_member(s: Session, *, data: UserChanged) -> None:
     row = {"user_id": data.user_id, "role": data.role, "region": data.region, "district": data.district,
            "active": data.active, "version": data.version}
     stmt = insert(StaffMember).values(row)
@@ -872,7 +866,7 @@ def keep_staff_member(s: Session, data: UserChanged) -> None:
 
 
 # -- the areas -------------------------------------------------------------------------------------------------
-def keep_district(s: Session, data: AreaChanged) -> None:
+def keep_district(s: Session, *, data: AreaChanged) -> None:
     row = {"region": data.region, "district": data.district, "mahallas": list(data.mahallas),
            "active": data.active, "version": data.version}
     stmt = insert(KnownDistrict).values(row)
@@ -882,14 +876,14 @@ def keep_district(s: Session, data: AreaChanged) -> None:
 
 
 # -- risk's flags ----------------------------------------------------------------------------------------------
-def keep_flag_raised(s: Session, data: FlagRaised) -> None:
+def keep_flag_raised(s: Session, *, data: FlagRaised) -> None:
     stmt = insert(RiskFlag).values(flag_id=data.flag_id, enrolment_id=data.enrolment_id, level=data.level,
                                    raised_at=data.raised_at)
     s.execute(stmt.on_conflict_do_update(index_elements=[RiskFlag.flag_id],
                                          set_={"level": stmt.excluded.level, "raised_at": stmt.excluded.raised_at}))
 
 
-def keep_flag_handled(s: Session, data: FlagAcknowledged | FlagResolved, *, resolved: bool) -> None:
+def keep_flag_handled(s: Session, *, data: FlagAcknowledged | FlagResolved, resolved: bool) -> None:
     """An acknowledgement or a resolution; it may arrive before the flag itself (then the level comes later)."""
     column = "resolved_at" if resolved else "acknowledged_at"
     at: datetime = data.at

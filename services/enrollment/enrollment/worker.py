@@ -28,8 +28,8 @@ def watch_orders(settings: EnrollmentSettings, stop: threading.Event) -> None:
             today = datetime.now(settings.zone).date()
             try:
                 with transaction(factory) as s:
-                    counts = scan_orders(s, settings, today)
-                    counts["closed"] = close_followed_up(s, today)
+                    counts = scan_orders(s, settings=settings, today=today)
+                    counts["closed"] = close_followed_up(s, today=today)
                 if any(counts.values()):
                     log.info("orders_scanned", **counts)
             except Exception:  # noqa: BLE001 - the database may be away: try again next round

@@ -86,7 +86,7 @@ def order_out(s: Session, order: ProtectionOrder) -> queries.OrderShown:
     """The order as OrderOut shows it to the caller: where its plan stands, its extensions (a manager: no free
     text)."""
     return queries.order_shown(s, order, principal=current_principal(), today=_today(),
-                               calendar=commands.working_calendar(settings_of_app(EnrollmentSettings)))
+                               calendar=settings_of_app(EnrollmentSettings).working_calendar)
 
 
 def _locked(s: Session, order_id: uuid.UUID) -> ProtectionOrder:
@@ -100,7 +100,7 @@ class Orders(MethodView):
     @blp.response(200, OrderPage)
     def get(self, args: dict[str, Any]) -> queries.Page[queries.OrderShown]:
         """Protection orders of the caller's area: those expiring soon, or with the correction plan overdue."""
-        calendar = commands.working_calendar(settings_of_app(EnrollmentSettings))
+        calendar = settings_of_app(EnrollmentSettings).working_calendar
         with read_session() as s:
             return queries.orders_page(s, principal=current_principal(), filters=args, calendar=calendar,
                                        today=_today())
