@@ -1,4 +1,5 @@
-"""Need to know, as queries: which cohorts, enrolments, participants and orders a caller may see."""
+"""Need to know and who may act, for routes, commands and queries alike: which cohorts, enrolments, participants and
+orders a caller may see (as queries), and whose area, region or enrolment a caller may act in."""
 
 from __future__ import annotations
 
