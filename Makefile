@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test install lint docs bench clean browser chaos
+.PHONY: run test test-unit install lint docs bench clean browser chaos
 
-$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e 'libs/qadam[testing]' -e libs/contracts $(foreach s,$(SERVICES),-e services/$(s)) -e tools
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e libs/qadam -e libs/contracts $(foreach s,$(SERVICES),-e services/$(s)) -e tools -e libs/testing
 	# the `qadam` command moved from the kit to qadam-tools: in a venv made before, removing the kit's old copy can
 	# take the new one with it
 	test -x $(BIN)/qadam || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e tools
@@ -23,9 +23,24 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qadam run
 
-## test: lint and types, then unit, integration, end-to-end and browser tests against the real PostgreSQL and RabbitMQ
+UNIT_TESTS := libs/qadam/tests/unit libs/contracts/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
+# what cannot share the machine with other tests: the fault suite's short form (its own PostgreSQL and RabbitMQ,
+# which it stops and kills) and the browser (Chromium beside a whole system); they run after the rest, one by one
+SERIAL_TESTS := tests/chaos tests/browser
+# two workers, each with its own databases, vhosts and running systems (at most about 60 connections between them,
+# measured, under PostgreSQL's 100 here); a folder's tests stay together on one worker, and all of tests/ on one
+# (qadam_testing.tiers: the whole system they start is started once)
+TEST_WORKERS ?= 2
+
+## test: lint and types, then unit, integration and end-to-end tests in parallel (pytest-xdist), then the fault
+## suite's short form and the browser tests, against the real PostgreSQL and RabbitMQ
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(foreach t,$(SERIAL_TESTS),--ignore=$(t))
+	$(BIN)/python -m pytest $(SERIAL_TESTS)
+
+## test-unit: every unit test of every service and the kit (no I/O: a unit test that reaches a server fails)
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q $(UNIT_TESTS)
 
 ## chaos: the full fault suite (5,000 marks; broker, workers and database killed or restarted) on a private
 ## PostgreSQL cluster and RabbitMQ node it starts itself; `make test` runs its short form
@@ -38,7 +53,7 @@ browser:
 
 lint: $(STAMP)
 	$(BIN)/ruff check libs services tests bench tools
-	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
+	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts libs/testing/qadam_testing tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions, and the portal's clients written from
 ## the OpenAPI documents (tests check they are current)

@@ -14,7 +14,7 @@ from typing import Any
 
 from qadam import sealing
 from qadam.auth import generate_keypair
-from qadam.testing import Stack, find_servers
+from qadam_testing import Stack, find_servers
 
 RESULTS = Path(__file__).parent / "results"
 # the figures of the last run committed beside the code (rows by workload): each figure is printed beside it

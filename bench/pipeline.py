@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from qadam.bus import connect
 from qadam.db import make_session_factory, psycopg_dsn, transaction
 from qadam.outbox import add_events
-from qadam.testing import Process, Stack, wait_until, worker_process
 from qadam_contracts.sessions import AttendanceRecorded
+from qadam_testing import Process, Stack, wait_until, worker_process
 
 from .common import RESULTS, Row, open_stack, rss_mb
 

@@ -18,7 +18,7 @@ from enrollment.reports import completion_query
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam.db import psycopg_dsn
-from qadam.testing import free_port, wait_until
+from qadam_testing import free_port, wait_until
 from sqlalchemy.dialects import postgresql
 
 from .common import RESULTS, Row, open_stack

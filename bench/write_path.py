@@ -17,7 +17,7 @@ import requests
 import sqlalchemy as sa
 from qadam.auth import issue_token
 from qadam.config import Settings
-from qadam.testing import free_port, wait_until
+from qadam_testing import free_port, wait_until
 
 from .common import RESULTS, Row, open_stack, rss_mb, wrk
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from qadam.testing import MailCatcher, RunningSystem, Stack
+from qadam_testing import MailCatcher, RunningSystem, Stack
 
 
 @pytest.fixture(scope="session")

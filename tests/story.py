@@ -9,8 +9,8 @@ from typing import Any
 
 import requests
 from qadam.events import envelope_of
-from qadam.testing import publish_envelope
 from qadam_contracts.portal import UserChanged
+from qadam_testing import publish_envelope
 
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
 

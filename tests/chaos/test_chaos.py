@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from qadam.chaos import PrivateRabbit, private_servers
 from qadam.migrations import upgrade
-from qadam.testing import MailCatcher, RunningSystem, Servers, Stack, wait_until
+from qadam_testing import MailCatcher, RunningSystem, Servers, Stack, wait_until
+from qadam_testing.private_servers import PrivateRabbit, private_servers
 from qadam_tools.system import API_SERVICES, declare
 from story import Story
 

@@ -125,7 +125,7 @@ class TokenVerifier:
 
     def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
                  max_lifetime: int = Settings.token_ttl_seconds, jwks_url: str | None = None,
-                 jwks_cooldown: float = 30.0) -> None:
+                 jwks_cooldown: float = 30.0, clock: Callable[[], float] = time.time) -> None:
         if public_key_pem is None and not jwks_url:
             raise ValueError("a public key or a JWKS URL is needed")
         self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
@@ -136,6 +136,8 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        # what "now" is, in seconds since 1970: a test moves it instead of sleeping until a token expires
+        self._clock = clock
         # The identity provider's tokens live QADAM_TOKEN_TTL_SECONDS: a longer one (a day, a year) was not issued by a
         # sign-in, and one that leaked must not open the services for longer than a sign-in's token would.
         self._max_lifetime = max_lifetime
@@ -167,7 +169,7 @@ class TokenVerifier:
             known = self._verified.get(token)
         if known is not None:
             principal, expires = known
-            if time.time() <= expires + self._leeway:
+            if self._clock() <= expires + self._leeway:
                 return principal
             raise Problem(401, "The token has expired; sign in again.")
         principal, expires = self._verify_signed(token)
@@ -229,6 +231,10 @@ class TokenVerifier:
         # PyJWT reads "exp": "9999999999" (text) as a number; Qadam's tokens carry numbers and nothing else
         if not (_seconds(issued) and _seconds(expires)):
             raise Problem(401, "The token is not valid: its `iat` and `exp` must be numbers (seconds since 1970).")
+        # PyJWT judged the expiry by the wall clock; the verifier's own clock has the last word (the same one
+        # outside tests)
+        if self._clock() > expires + self._leeway:
+            raise Problem(401, "The token has expired; sign in again.")
         if expires - issued > self._max_lifetime + self._leeway:
             raise Problem(401, f"The token is not valid: it lives {expires - issued:g} seconds, longer than the "
                                f"{self._max_lifetime} of a token the identity provider signs; sign in again.")

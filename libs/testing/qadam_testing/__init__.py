@@ -1,0 +1,60 @@
+"""Qadam's test harness, and its pytest plugin (`-p qadam_testing`, in the repository's pytest settings).
+
+A distribution of its own (libs/testing, `qadam-testing`): the runtime kit (`qadam`) ships no test code.
+- `harness`: where the servers are, a stack of fresh databases and a vhost, the services as processes, real SMTP,
+  SMS and Telegram stand-ins, the broker as a producer sees it, and the fixtures every test may take;
+- `handled`: waiting for a consumer to have handled an event, told by its inbox (`wait_for_handled`);
+- `tiers`: the unit tier (`tests/unit`) refuses network, database and processes;
+- `private_servers`: a PostgreSQL cluster and a RabbitMQ node of the fault suite's own.
+"""
+
+from __future__ import annotations
+
+from .handled import Handled, HandledLog
+from .harness import (
+    TEST_TOKEN_TTL_SECONDS,
+    FakeSmsGateway,
+    FakeTelegram,
+    MailCatcher,
+    Process,
+    RunningSystem,
+    Servers,
+    Stack,
+    app_for,
+    bearer,
+    broker_channel,
+    close_vhost_connections,
+    create_vhost,
+    database_url_for,
+    declare_topology,
+    delete_vhost,
+    find_servers,
+    free_port,
+    isolated_stack,
+    jwt_keys,
+    mail,
+    publish_envelope,
+    publish_raw,
+    queue_depth,
+    seed_sessions_cohort,
+    servers,
+    sms_gateway,
+    stack,
+    telegram,
+    token,
+    vhost_url,
+    wait_until,
+    web_process,
+    worker_process,
+)
+from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown, pytest_xdist_make_scheduler
+
+__all__ = [
+    "TEST_TOKEN_TTL_SECONDS", "FakeSmsGateway", "FakeTelegram", "Handled", "HandledLog", "MailCatcher", "Process",
+    "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
+    "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "free_port",
+    "isolated_stack", "jwt_keys", "mail", "publish_envelope", "publish_raw", "pytest_runtest_call",
+    "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
+    "seed_sessions_cohort", "servers",
+    "sms_gateway", "stack", "telegram", "token", "vhost_url", "wait_until", "web_process", "worker_process",
+]

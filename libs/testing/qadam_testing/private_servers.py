@@ -1,0 +1,187 @@
+"""Private servers for the fault suite: a PostgreSQL cluster and a RabbitMQ node of the suite's own, which it may stop,
+kill and restart without touching the machine's shared servers (issue 9, Faults).
+
+- `PrivatePostgres`: `initdb` into a temporary data directory, its own free port on 127.0.0.1 (no Unix socket in the
+  shared /var/run/postgresql), `pg_ctl start / stop / restart -m fast`. PostgreSQL refuses to run as root, so as
+  root the cluster runs as the `postgres` user (runuser) in a directory it owns.
+- `PrivateRabbit`: `rabbitmq-server` in the foreground as a child process with its own RABBITMQ_NODENAME
+  (qadam-chaos-<n>@localhost), AMQP and distribution ports, data, log and config files in a temporary directory
+  (no plugins: the management and Prometheus listeners would collide with the shared node's). Its HOME is that
+  directory, so the node and the rabbitmqctl that talks to it share an Erlang cookie of their own; the node registers
+  its name with the machine's epmd (one epmd serves every node on a host; the name differs, so nothing clashes, and
+  stopping this node only unregisters its own name). `restart()` stops and starts it keeping its data: durable
+  queues and persistent messages survive.
+Both clean up after themselves (`close()`: stop, then remove the directory), also from a failing test's fixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from .harness import free_port
+
+PG_BIN = Path(os.environ.get("QADAM_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+RABBIT_BIN = Path(os.environ.get("QADAM_CHAOS_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the suite's own (trust on 127.0.0.1, user postgres)."""
+
+    def __init__(self, base: Path | None = None) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="qadam-chaos-pg-", dir=base))
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+        self.port = free_port()
+        self._as: list[str] = []
+        if os.geteuid() == 0:  # initdb and postgres refuse root
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self._as, *argv], check=True, capture_output=True, text=True, timeout=timeout)
+
+    def init(self) -> PrivatePostgres:
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                       "max_connections = 300\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+        return self
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", *extra)
+
+    def start(self) -> PrivatePostgres:
+        self._ctl("start")
+        return self
+
+    def stop(self) -> None:
+        self._ctl("stop", "-m", "fast")
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def close(self) -> None:
+        if self.running():
+            with contextlib.suppress(Exception):
+                self._ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of the suite's own: guest/guest on 127.0.0.1:<port>."""
+
+    def __init__(self, base: Path | None = None) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="qadam-chaos-mq-", dir=base))
+        self.node = f"qadam-chaos-{uuid.uuid4().hex[:8]}@localhost"
+        self.port, self.dist_port = free_port(), free_port()
+        self.log = self.dir / "console.log"
+        self.popen: subprocess.Popen[bytes] | None = None
+        (self.dir / "rabbitmq.conf").write_text(
+            f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n")
+        (self.dir / "enabled_plugins").write_text("[].\n")
+        (self.dir / "rabbitmq-env.conf").write_text("")
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
+        env.update({
+            "HOME": str(self.dir),  # its own Erlang cookie, shared with the rabbitmqctl below
+            "RABBITMQ_NODENAME": self.node, "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"), "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_CONF_ENV_FILE": str(self.dir / "rabbitmq-env.conf"),
+            "RABBITMQ_PID_FILE": str(self.dir / "rabbit.pid"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        })
+        return env
+
+    def ctl(self, *argv: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, *argv], env=self.env(), check=check,
+                              capture_output=True, text=True, timeout=timeout, cwd=self.dir)
+
+    def start(self) -> PrivateRabbit:
+        log = self.log.open("ab")
+        self.popen = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log,
+                                      stderr=subprocess.STDOUT, start_new_session=True, cwd=self.dir)
+        log.close()
+        deadline = time.monotonic() + 90
+        while True:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"rabbitmq-server exited with {self.popen.returncode}:\n"
+                                   + self.log.read_text(errors="replace")[-3000:])
+            if self.ctl("await_startup", "--timeout", "5", check=False, timeout=30).returncode == 0:
+                return self
+            if time.monotonic() > deadline:
+                raise RuntimeError("the private RabbitMQ node did not start in 90 s:\n"
+                                   + self.log.read_text(errors="replace")[-3000:])
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.ctl("stop", check=False, timeout=90)
+        try:
+            self.popen.wait(60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """The node's process group, by its id: the beam and its helpers (erl_child_setup, inet_gethost)."""
+        if self.popen is not None and self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(30)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def add_vhost(self, vhost: str) -> str:
+        self.ctl("add_vhost", vhost)
+        self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/{vhost}"
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+        with contextlib.suppress(Exception):
+            self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_servers(base: Path | None = None) -> Iterator[tuple[PrivatePostgres, PrivateRabbit]]:
+    """Both private servers started; both stopped and removed afterwards, whatever happens in between."""
+    pg, mq = PrivatePostgres(base), PrivateRabbit(base)
+    try:
+        pg.init().start()
+        mq.start()
+        yield pg, mq
+    finally:
+        mq.close()
+        pg.close()
