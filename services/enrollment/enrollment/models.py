@@ -229,7 +229,8 @@ class EnrolmentTransition(Base):
 
 
 class AttendanceRecord(Base):
-    """sessions' attendance marks as its events told them: the latest recording of each session wins."""
+    """sessions' attendance marks as its events told them: the latest recording of each session wins
+    (domain.progress.supersedes, the rule record_attendance keeps them by)."""
 
     __tablename__ = "attendance_record"
 
