@@ -21,7 +21,8 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
     record_attendance(session, marks=[e.data for e in events])
 
 
-# A correction is a later recording of the same session: the same handler, the latest recording wins.
+# A correction is a later recording of the same session: the same handler; the latest recording wins
+# (domain.progress.supersedes).
 @handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
 def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded]) -> None:
     on_attendance_batch(session, [event])
