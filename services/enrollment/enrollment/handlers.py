@@ -1,5 +1,6 @@
 """What enrollment does with the events it consumes (its subscriptions): attendance moves each enrolment's progress;
-the portal's staff and areas, and risk's flags, are kept as projections (projections.py)."""
+the portal's staff and areas, and risk's flags, are kept as projections. Each calls the command that does it
+(commands.py), as the routes do."""
 
 from __future__ import annotations
 
@@ -10,18 +11,18 @@ from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved
 from qadam_contracts.sessions import AttendanceAmended, AttendanceRecorded
 from sqlalchemy.orm import Session
 
-from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
-from .service import record_attendance
+from .commands import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member, record_attendance
 
 handlers = Handlers()
 
 
 def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]]) -> None:
     """Marks (first recordings and corrections alike): keep them, recompute progress, complete or propose exit."""
-    record_attendance(session, [e.data for e in events])
+    record_attendance(session, marks=[e.data for e in events])
 
 
-# A correction is a later recording of the same session: the same handler, the latest recording wins.
+# A correction is a later recording of the same session: the same handler; the latest recording wins
+# (domain.progress.supersedes).
 @handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
 def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded]) -> None:
     on_attendance_batch(session, [event])
@@ -30,25 +31,25 @@ def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded]) -
 @handlers.on(UserChanged)
 def on_user_changed(session: Session, event: Event[UserChanged]) -> None:
     """The staff directory: whom an enrolment may name as her support worker."""
-    keep_staff_member(session, event.data)
+    keep_staff_member(session, data=event.data)
 
 
 @handlers.on(AreaChanged)
 def on_area_changed(session: Session, event: Event[AreaChanged]) -> None:
     """The districts of each region, spelt as the portal spells them."""
-    keep_district(session, event.data)
+    keep_district(session, data=event.data)
 
 
 @handlers.on(FlagRaised)
 def on_flag_raised(session: Session, event: Event[FlagRaised]) -> None:
-    keep_flag_raised(session, event.data)
+    keep_flag_raised(session, data=event.data)
 
 
 @handlers.on(FlagAcknowledged)
 def on_flag_acknowledged(session: Session, event: Event[FlagAcknowledged]) -> None:
-    keep_flag_handled(session, event.data, resolved=False)
+    keep_flag_handled(session, data=event.data, resolved=False)
 
 
 @handlers.on(FlagResolved)
 def on_flag_resolved(session: Session, event: Event[FlagResolved]) -> None:
-    keep_flag_handled(session, event.data, resolved=True)
+    keep_flag_handled(session, data=event.data, resolved=True)

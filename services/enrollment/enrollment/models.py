@@ -84,6 +84,16 @@ class Cohort(Base):
 
     programme: Mapped[Programme] = relationship(lazy="joined")
 
+    @property
+    def enrolled(self) -> int | None:
+        """Men who hold a place in it now: counted by the queries for their answer, never stored; None until
+        they have."""
+        return getattr(self, "_enrolled_now", None)
+
+    @enrolled.setter
+    def enrolled(self, count: int) -> None:
+        self._enrolled_now = count
+
 
 class Participant(Base):
     __tablename__ = "participant"
@@ -219,7 +229,8 @@ class EnrolmentTransition(Base):
 
 
 class AttendanceRecord(Base):
-    """sessions' attendance marks as its events told them: the latest recording of each session wins."""
+    """sessions' attendance marks as its events told them: the latest recording of each session wins
+    (domain.progress.supersedes, the rule record_attendance keeps them by)."""
 
     __tablename__ = "attendance_record"
 

@@ -25,30 +25,17 @@ SKIP LOCKED and marked `anonymised_at`, so two runs at once, or a run again, cha
 from __future__ import annotations
 
 import argparse
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
-from qadam import audit
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.log import configure_logging, get_logger
-from qadam.outbox import add_event
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import SERVICE
-from .domain.lifecycle import FINISHED
-from .domain.orders import OrderStatus
-from .events import participant_anonymised
-from .models import Enrolment, EnrolmentTransition, OrderExtension, Participant, ProtectionOrder
+from . import SERVICE, commands, queries
 from .settings import EnrollmentSettings
 
 log = get_logger(__name__)
-
-ANONYMISED_ORDER_PREFIX = "anon-"
-REDACTED = "[anonymised]"
-ROUTE = "retention:anonymise"
 
 
 @dataclass
@@ -63,64 +50,12 @@ def cutoff_for(today: date, days: int) -> date:
     return today - timedelta(days=days)
 
 
-def due(cutoff: date) -> sa.Select[Any]:
-    """Participants not yet anonymised whose enrolments all ended, and orders all expired, before `cutoff`."""
-    e, o = Enrolment.__table__.alias("e"), ProtectionOrder.__table__.alias("o")
-    ended_on = sa.func.greatest(e.c.finished_on, e.c.follow_up_until)  # NULLs ignored; both NULL: NULL
-    mine = e.c.participant_id == Participant.id
-    still_open = sa.or_(e.c.status.not_in([s.value for s in FINISHED]), ended_on.is_(None), ended_on >= cutoff)
-    order_open = sa.or_(o.c.status == OrderStatus.ACTIVE, o.c.expires_on >= cutoff)
-    return (sa.select(Participant.id)
-            .where(Participant.anonymised_at.is_(None),
-                   sa.exists().where(mine),
-                   ~sa.exists().where(mine, still_open),
-                   ~sa.exists().where(o.c.participant_id == Participant.id, order_open)))
-
-
-def anonymise_batch(s: Session, cutoff: date, limit: int) -> tuple[list[uuid.UUID], int]:
-    """Anonymise up to `limit` due participants in the caller's transaction: their ids and their enrolments' count."""
-    ids = list(s.execute(due(cutoff).order_by(Participant.id).limit(limit)
-                         .with_for_update(of=Participant, skip_locked=True)).scalars())
-    if not ids:
-        return [], 0
-    now = datetime.now(UTC)
-    s.execute(sa.update(Participant).where(Participant.id.in_(ids)).values(
-        full_name="", name_key="", pinfl=None, phone=None, mahalla=None, anonymised_at=now,
-        birth_date=sa.func.make_date(sa.cast(sa.extract("year", Participant.birth_date), sa.Integer), 1, 1),
-    ).execution_options(synchronize_session=False))
-    orders = sa.select(ProtectionOrder.id).where(ProtectionOrder.participant_id.in_(ids)).scalar_subquery()
-    s.execute(sa.update(ProtectionOrder).where(ProtectionOrder.participant_id.in_(ids)).values(
-        number=ANONYMISED_ORDER_PREFIX + sa.cast(ProtectionOrder.id, sa.String), conditions=[],
-    ).execution_options(synchronize_session=False))
-    s.execute(sa.update(OrderExtension).where(OrderExtension.order_id.in_(orders)).values(
-        decided_by=REDACTED, reason=REDACTED).execution_options(synchronize_session=False))
-    theirs: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
-    for participant_id, enrolment_id in s.execute(sa.select(Enrolment.participant_id, Enrolment.id)
-                                                  .where(Enrolment.participant_id.in_(ids)).order_by(Enrolment.id)):
-        theirs[participant_id].append(enrolment_id)
-    enrolment_ids = [e for mine in theirs.values() for e in mine]
-    s.execute(sa.update(EnrolmentTransition).where(EnrolmentTransition.enrolment_id.in_(enrolment_ids),
-                                                   EnrolmentTransition.note.is_not(None))
-              .values(note=None).execution_options(synchronize_session=False))
-    codes: dict[uuid.UUID, str] = {row.id: row.code for row in s.execute(
-        sa.select(Participant.id, Participant.code).where(Participant.id.in_(ids)))}
-    for participant_id in ids:  # sessions and risk clear what they hold about his enrolments
-        add_event(s, participant_anonymised(codes[participant_id], theirs[participant_id], now))
-    audit.append(s.connection(), {
-        "at": now, "user_id": "system", "role": "system", "action": "write", "method": "RETAIN", "route": ROUTE,
-        "record": {"cutoff": cutoff.isoformat(), "participants": len(ids), "enrolments": len(enrolment_ids),
-                   "participant_ids": sorted(str(i) for i in ids)},
-        "status": 200, "address": None, "reason": "retention period over", "correlation_id": None,
-    })
-    return ids, len(enrolment_ids)
-
-
 def anonymise_expired(factory: sessionmaker[Session], *, cutoff: date, batch_size: int) -> Result:
     """Every due participant, a batch a transaction, until none is left."""
     result = Result()
     while True:
         with transaction(factory) as s:
-            ids, enrolments = anonymise_batch(s, cutoff, batch_size)
+            ids, enrolments = commands.anonymise_participants(s, cutoff=cutoff, limit=batch_size)
         if not ids:
             break
         result.participants += len(ids)
@@ -134,8 +69,9 @@ def anonymise_expired(factory: sessionmaker[Session], *, cutoff: date, batch_siz
 
 
 def count_due(factory: sessionmaker[Session], cutoff: date) -> int:
+    """How many participants are due (a dry run)."""
     with transaction(factory) as s:
-        return int(s.execute(sa.select(sa.func.count()).select_from(due(cutoff).subquery())).scalar_one())
+        return queries.count_due_for_anonymising(s, cutoff)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,10 @@ class ProgrammeRules(ma.Schema):
             raise ma.ValidationError("The smallest group cannot be larger than the largest.", "group_size_min")
 
 
+# What a programme version decides: the fields a template gives and a new version changes.
+RULE_FIELDS = tuple(ProgrammeRules().fields)
+
+
 class ProgrammeIn(ProgrammeRules):
     name = fields.String(required=True, validate=NAME)
     template = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(TEMPLATES)),

@@ -7,6 +7,8 @@ from datetime import date
 
 from qadam.config import Settings, setting
 
+from .domain.orders import WorkingCalendar
+
 
 @dataclass(frozen=True)
 class EnrollmentSettings(Settings):
@@ -41,3 +43,9 @@ class EnrollmentSettings(Settings):
     @property
     def public_holidays_set(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(d.strip()) for d in self.public_holidays.split(",") if d.strip())
+
+    @property
+    def working_calendar(self) -> WorkingCalendar:
+        """The working days a correction plan is due in."""
+        return WorkingCalendar(working_days=self.plan_due_working_days, working_weekdays=self.working_weekdays_set,
+                               holidays=self.public_holidays_set)

@@ -11,8 +11,8 @@ from qadam.worker import run_worker
 from qadam_contracts.catalog import catalog
 
 from . import SERVICE
+from .commands import close_followed_up, scan_orders
 from .handlers import handlers
-from .service import close_followed_up, scan_orders
 from .settings import EnrollmentSettings
 
 log = get_logger(__name__)
@@ -28,8 +28,8 @@ def watch_orders(settings: EnrollmentSettings, stop: threading.Event) -> None:
             today = datetime.now(settings.zone).date()
             try:
                 with transaction(factory) as s:
-                    counts = scan_orders(s, settings, today)
-                    counts["closed"] = close_followed_up(s, today)
+                    counts = scan_orders(s, settings=settings, today=today)
+                    counts["closed"] = close_followed_up(s, today=today)
                 if any(counts.values()):
                     log.info("orders_scanned", **counts)
             except Exception:  # noqa: BLE001 - the database may be away: try again next round

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,9 +11,21 @@ from qadam.auth import Role, allow, current_principal
 from qadam.web import settings_of_app, unit_of_work
 
 from .. import commands
+from ..models import Enrolment, Participant
+from ..queries import OrderShown
 from ..schemas import ReferralIn, ReferralOut
 from .enrolments import shown
 from .participants import order_out
+
+
+class ReferralShown(TypedDict):
+    """What the referral made, as ReferralOut shows it."""
+
+    participant: Participant
+    registered_already: bool
+    order: OrderShown
+    enrolment: Enrolment
+
 
 blp = Blueprint("referrals", __name__, description="A man referred under a protection order, in one request")
 
@@ -26,7 +38,7 @@ class Referrals(MethodView):
     @allow(*REFERRERS)
     @blp.arguments(ReferralIn)
     @blp.response(201, ReferralOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: commands.ReferralAsked) -> ReferralShown:
         """Register the man (or find the one of the caller's area he is: never registered twice), record his
         protection order and enrol him in a cohort, in one transaction: the rules, events and refusals of
         `POST /participants`, `POST /protection-orders` and `POST /enrolments`, a refusal naming its part
@@ -35,5 +47,5 @@ class Referrals(MethodView):
         with unit_of_work() as s:
             made = commands.refer(s, principal=current_principal(), person=data["participant"], order=data["order"],
                                   placement=data["enrolment"], year=year)
-            return {"participant": made.participant, "registered_already": made.registered_already,
-                    "order": order_out(s, made.order), "enrolment": shown(s, [made.enrolment])[0]}
+            return ReferralShown(participant=made.participant, registered_already=made.registered_already,
+                                 order=order_out(s, made.order), enrolment=shown(s, made.enrolment))

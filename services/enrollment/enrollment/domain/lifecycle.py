@@ -85,7 +85,7 @@ def allowed_actions(status: EnrolmentStatus) -> list[str]:
 class Caller:
     """What decides which moves a caller could make on one enrolment now (facts gathered by the route)."""
 
-    may_move: bool  # its psychologist, its inspector, or staff of its area (api.scoping.may_move)
+    may_move: bool  # its psychologist, its inspector, or staff of its area (scoping.may_move)
     may_complete_early: bool  # a programme manager (or administrator): completes before the curriculum is done
 
 
@@ -109,6 +109,16 @@ def complete_refusal(caller: Caller, standing: Standing) -> str | None:
         return ("What he has attended is not enough to complete; the enrolment completes (or is proposed for "
                 "completion) when it is, or a programme manager completes it early with a note saying why.")
     return None
+
+
+def early_completion_needs_note(*, curriculum_done: bool, without_review: bool, note: str | None) -> str | None:
+    """What a person completing him must say why (None: nothing): before the curriculum is done, or without his
+    exit review recorded as attended, completion comes with a note."""
+    if (curriculum_done and not without_review) or (note or "").strip():
+        return None
+    why = ("Completing before the curriculum is done" if not curriculum_done
+           else "Completing without his exit review recorded as attended")
+    return f"{why} needs a note saying why."
 
 
 def start_refusal(standing: Standing) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict
 
 
 class OrderStatus:
@@ -28,6 +29,14 @@ def add_working_days(start: date, days: int, *, working_weekdays: Collection[int
         if current.isoweekday() in working_weekdays and current not in holidays:
             left -= 1
     return current
+
+
+class WorkingCalendar(TypedDict):
+    """The working days a correction plan is due in (the keywords of plan_due_on and plan_overdue)."""
+
+    working_days: int
+    working_weekdays: Collection[int]
+    holidays: Collection[date]
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,15 @@ session (a correction) replaces the earlier one, so the result never depends on 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+if TYPE_CHECKING:  # the same rule is written into SQL (the upsert of kept marks), hence the second signature
+    from sqlalchemy import ColumnElement
+
+Recording = TypeVar("Recording")
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,35 @@ class Progress:
         return self.sessions_attended / owed if owed else None
 
 
+@overload
+def supersedes(recorded_at: datetime, kept_recorded_at: datetime) -> bool: ...
+@overload
+def supersedes(recorded_at: ColumnElement[Any], kept_recorded_at: Any) -> ColumnElement[bool]: ...
+def supersedes(recorded_at: Any, kept_recorded_at: Any) -> Any:
+    """The latest recording wins: a recording replaces the one kept unless it was made before it (one made at the
+    same moment arrived later, so it wins too). Written once, for Python values and for SQL columns alike."""
+    return recorded_at >= kept_recorded_at
+
+
+def latest_of(recordings: Iterable[Recording], *, key: Callable[[Recording], Hashable],
+              at: Callable[[Recording], datetime]) -> dict[Hashable, Recording]:
+    """{key: its latest recording} (`supersedes`: of two made at the same moment, the one that comes later)."""
+    latest: dict[Hashable, Recording] = {}
+    for recording in recordings:
+        k = key(recording)
+        if k not in latest or supersedes(at(recording), at(latest[k])):
+            latest[k] = recording
+    return latest
+
+
 def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
     attended = excused = unexcused = run = longest = recorded = 0
     last = last_attended = None
     exit_review = False
     in_order = sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
-    latest = {m.session_number: m for m in in_order if m.session_kind == "group"}  # per curriculum session
+    # per curriculum session, the one held last (of two at the same time, the later in session order)
+    latest = latest_of((m for m in in_order if m.session_kind == "group"), key=lambda m: m.session_number,
+                       at=lambda m: m.scheduled_at)
     kept = [m for m in in_order if m.session_kind != "group" or latest[m.session_number] is m]
     for mark in kept:
         if mark.session_kind in ("intake", "individual"):

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from enrollment.projections import keep_staff_member
-from enrollment.service import record_attendance, scan_orders
+from enrollment.commands import keep_staff_member, record_attendance, scan_orders
 from enrollment.settings import EnrollmentSettings
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
@@ -87,7 +86,7 @@ def staff_member(factory, user_id: str, role: str = "support_worker", region: st
                  district: str | None = DISTRICT, active: bool = True, version: int = 1) -> None:
     """The portal told enrollment of a staff member (portal.user.changed, as the handler keeps it)."""
     with transaction(factory) as s:
-        keep_staff_member(s, UserChanged(user_id=user_id, role=role, region=region, district=district, active=active,
+        keep_staff_member(s, data=UserChanged(user_id=user_id, role=role, region=region, district=district, active=active,
                                          version=version))
 
 
@@ -215,14 +214,15 @@ def test_progress_completes_the_enrolment_when_the_curriculum_is_done(office, fa
     office.move(enrolment, "start")
     seq = last_seq(factory)
     with transaction(factory) as s:  # as the worker's handler does with sessions' events
-        record_attendance(s, marks_for(enrolment, ["present", "present", "excused", "present", "late", "present", "unexcused"]))
+        record_attendance(s, marks=marks_for(enrolment, ["present", "present", "excused", "present", "late", "present",
+                                                         "unexcused"]))
     midway = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert midway["status"] == "active" and midway["progress"] == {
         "sessions_required": 8, "sessions_recorded": 7, "sessions_attended": 5, "excused_absences": 1,
         "unexcused_absences": 1, "consecutive_absences": 1, "last_session_number": 7,
         "exit_review_attended": False}
     with transaction(factory) as s:
-        record_attendance(s, marks_for(enrolment, ["present"], first=8))
+        record_attendance(s, marks=marks_for(enrolment, ["present"], first=8))
     done = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert done["status"] == "completed" and done["follow_up_until"] and done["allowed_actions"] == ["close"]
     events = outbox_since(factory, seq)
@@ -236,9 +236,9 @@ def test_passing_the_absence_limits_proposes_exit_once_and_exits_nobody(office, 
     office.move(enrolment, "start")
     seq = last_seq(factory)
     with transaction(factory) as s:
-        record_attendance(s, marks_for(enrolment, ["present", "unexcused", "unexcused"]))
+        record_attendance(s, marks=marks_for(enrolment, ["present", "unexcused", "unexcused"]))
     with transaction(factory) as s:  # a later mark changes nothing about the proposal
-        record_attendance(s, marks_for(enrolment, ["unexcused"], first=4))
+        record_attendance(s, marks=marks_for(enrolment, ["unexcused"], first=4))
     proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert proposed["status"] == "active" and proposed["exit_proposed_at"]
     assert "unexcused absences in a row" in proposed["exit_proposal"][0]
@@ -255,9 +255,9 @@ def test_a_correction_replaces_the_mark_and_can_withdraw_the_proposal(office):
     engine = make_engine(office.client.application.extensions["qadam_settings"].database_url)
     factory = make_session_factory(engine)
     with transaction(factory) as s:
-        record_attendance(s, marks_for(enrolment, ["unexcused", "unexcused"]))
+        record_attendance(s, marks=marks_for(enrolment, ["unexcused", "unexcused"]))
     with transaction(factory) as s:  # session 2 was an excused absence after all (a recorded correction)
-        record_attendance(s, marks_for(enrolment, ["unexcused", "excused"]))
+        record_attendance(s, marks=marks_for(enrolment, ["unexcused", "excused"]))
     engine.dispose()
     now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert now["progress"]["unexcused_absences"] == 1 and now["progress"]["excused_absences"] == 1
@@ -317,9 +317,9 @@ def test_the_watch_publishes_an_overdue_plan_and_an_expiring_order_once(office, 
     settings = EnrollmentSettings(order_expiry_warning_days=7)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, settings, date.today())
+        scan_orders(s, settings=settings, today=date.today())
     with transaction(factory) as s:
-        scan_orders(s, settings, date.today())
+        scan_orders(s, settings=settings, today=date.today())
     mine = [(k, d) for k, d in outbox_since(factory, seq) if d.get("order_id") == order["id"]]
     assert sorted(k for k, _ in mine) == ["enrollment.order.expiring", "enrollment.order.plan_overdue"]
     expiring = dict(mine)["enrollment.order.expiring"]
@@ -402,7 +402,7 @@ def test_an_order_expiring_before_he_was_even_referred_is_reported(office, facto
     order = office.order(person, issued=date.today() - timedelta(days=1), days=5)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())
+        scan_orders(s, settings=EnrollmentSettings(order_expiry_warning_days=7), today=date.today())
     expiring = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert expiring and expiring[0]["enrolment_ids"] == [] and expiring[0]["programme_unfinished"]
     assert "order_number" not in expiring[0]  # the document's number stays in enrollment
@@ -562,10 +562,10 @@ def test_an_order_dated_outside_1900_to_2100_is_refused(office):
 
 
 def known_districts(factory, region: str, *districts: str) -> None:
-    from enrollment.projections import keep_district
+    from enrollment.commands import keep_district
     with transaction(factory) as s:
         for district in districts:
-            keep_district(s, AreaChanged(region=region, district=district, mahallas=[], active=True, version=1))
+            keep_district(s, data=AreaChanged(region=region, district=district, mahallas=[], active=True, version=1))
 
 
 def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_unknown_one_is_refused(
@@ -596,7 +596,7 @@ def test_a_district_typed_with_another_apostrophe_is_the_known_district_and_an_u
 
 
 def test_a_place_is_looked_up_among_its_own_regions_districts_only(factory):
-    from enrollment.projections import known_place
+    from enrollment.queries import known_place
     region, other = f"Xorazm {uuid.uuid4().hex[:6]}", f"Navoiy {uuid.uuid4().hex[:6]}"
     known_districts(factory, region, "Xiva", "Urganch")
     known_districts(factory, other, *(f"Tuman {n}" for n in range(50)))
@@ -671,17 +671,17 @@ def flag_raised(flag: uuid.UUID, enrolment: dict, level: str) -> FlagRaised:
 
 
 def raise_flag(factory, enrolment: dict, level: str = "critical") -> uuid.UUID:
-    from enrollment.projections import keep_flag_raised
+    from enrollment.commands import keep_flag_raised
     flag = uuid.uuid4()
     with transaction(factory) as s:
-        keep_flag_raised(s, flag_raised(flag, enrolment, level))
+        keep_flag_raised(s, data=flag_raised(flag, enrolment, level))
     return flag
 
 
 def resolve_flag(factory, enrolment: dict, flag: uuid.UUID) -> None:
-    from enrollment.projections import keep_flag_handled
+    from enrollment.commands import keep_flag_handled
     with transaction(factory) as s:
-        keep_flag_handled(s, FlagResolved(flag_id=flag, enrolment_id=uuid.UUID(enrolment["id"]),
+        keep_flag_handled(s, data=FlagResolved(flag_id=flag, enrolment_id=uuid.UUID(enrolment["id"]),
                                           participant_code=enrolment["participant_code"], by="sup-1",
                                           at=datetime.now(UTC)), resolved=True)
 
@@ -693,7 +693,7 @@ def test_a_man_with_an_unresolved_critical_flag_is_proposed_for_completion_and_a
     flag = raise_flag(factory, enrolment)
     raise_flag(factory, enrolment, level="high")  # not critical: holds nothing
     with transaction(factory) as s:
-        record_attendance(s, marks_for(enrolment, ["present"] * 8))
+        record_attendance(s, marks=marks_for(enrolment, ["present"] * 8))
     proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert proposed["status"] == "active" and proposed["completion_proposal"] == ["critical_flag_open"]
     assert proposed["completion_proposed_at"] and "complete" not in proposed["allowed_actions"]
@@ -746,10 +746,10 @@ def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factor
     enrolment = office.refer(office.cohort(office.programme()))
     flag = uuid.uuid4()
     resolve_flag(factory, enrolment, flag)
-    from enrollment.projections import keep_flag_raised
+    from enrollment.commands import keep_flag_raised
     with transaction(factory) as s:
-        keep_flag_raised(s, flag_raised(flag, enrolment, "critical"))
-        from enrollment.service import with_critical_flag_open
+        keep_flag_raised(s, data=flag_raised(flag, enrolment, "critical"))
+        from enrollment.queries import with_critical_flag_open
         assert with_critical_flag_open(s, [uuid.UUID(enrolment["id"])]) == set()
 
 
@@ -758,7 +758,7 @@ def test_without_his_exit_review_attended_he_is_proposed_not_completed(office, f
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:  # 7 of 8 attended: the curriculum is done, but not the exit review (session 8)
-        record_attendance(s, marks_for(enrolment, ["present"] * 7 + ["excused"]))
+        record_attendance(s, marks=marks_for(enrolment, ["present"] * 7 + ["excused"]))
     proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert proposed["status"] == "active" and proposed["completion_proposal"] == ["exit_review_not_attended"]
     assert proposed["progress"]["exit_review_attended"] is False and "complete" in proposed["allowed_actions"]
@@ -792,7 +792,7 @@ def test_a_psychologist_is_not_offered_a_completion_the_move_would_refuse(office
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:
-        record_attendance(s, marks_for(enrolment, ["present"] * 3))
+        record_attendance(s, marks=marks_for(enrolment, ["present"] * 3))
     seen = office.ok("GET", f"/enrolments/{enrolment['id']}", office.psychologist, status=200)
     assert seen["allowed_actions"] == ["suspend", "exit"]
     listed = office.ok("GET", f"/enrolments?cohort_id={enrolment['cohort_id']}", office.psychologist, status=200)
@@ -808,7 +808,8 @@ def test_orders_publish_their_issue_with_the_previous_one_and_their_end(office, 
     enrolment = office.refer(office.cohort(office.programme()), person=person, order=first)
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())  # the first is past its expiry
+        # the first is past its expiry
+        scan_orders(s, settings=EnrollmentSettings(order_expiry_warning_days=7), today=date.today())
     ended = [d for k, d in outbox_since(factory, seq) if k == "enrollment.order.ended" and d["order_id"] == first["id"]]
     assert [(d["how"], d["ended_on"]) for d in ended] == [("expired", date.today().isoformat())]
     seq = last_seq(factory)
@@ -830,11 +831,11 @@ def test_an_order_ending_before_his_follow_up_is_over_still_raises_the_expiry_ev
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:
-        record_attendance(s, marks_for(enrolment, ["present"] * 8))  # completed: 3 months' follow-up from today
+        record_attendance(s, marks=marks_for(enrolment, ["present"] * 8))  # completed: 3 months' follow-up from today
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
     seq = last_seq(factory)
     with transaction(factory) as s:
-        scan_orders(s, EnrollmentSettings(order_expiry_warning_days=7), date.today())
+        scan_orders(s, settings=EnrollmentSettings(order_expiry_warning_days=7), today=date.today())
     expiring = [d for k, d in outbox_since(factory, seq)
                 if k == "enrollment.order.expiring" and d["order_id"] == order["id"]]
     assert len(expiring) == 1 and expiring[0]["follow_up_unfinished"] is True

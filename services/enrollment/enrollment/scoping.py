@@ -1,4 +1,5 @@
-"""Need to know, as queries: which cohorts, enrolments, participants and orders a caller may see."""
+"""Need to know and who may act, for routes, commands and queries alike: which cohorts, enrolments, participants and
+orders a caller may see (as queries), and whose area, region or enrolment a caller may act in."""
 
 from __future__ import annotations
 
@@ -6,26 +7,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from qadam.auth import Principal, Role, area_filter, assignment_filter
-from qadam.errors import Problem, unprocessable
+from qadam.errors import Problem
 from sqlalchemy.orm import Session
 
-from ..models import Cohort, Enrolment, Participant, ProtectionOrder
-from ..projections import UnknownDistrict, known_place
+from .domain.lifecycle import Caller
+from .models import Cohort, Enrolment, Participant, ProtectionOrder
+
+# Who moves an enrolment at all (scoping below says which ones).
+MOVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
 
 
 def require_area(principal: Principal, region: str, district: str) -> None:
+    """403 unless the place is in the caller's area."""
     if not principal.covers(region=region, district=district):
         raise Problem(403, f"{district} ({region}) is outside your area.")
 
 
-def known_place_or_422(s: Session, region: str, district: str) -> dict[str, str]:
-    """The region and district as the portal spells them (Xo'jeli typed is Xoʻjeli); a 422 naming the known
-    districts of the region when it is not one of them."""
-    try:
-        place = known_place(s, region, district)
-    except UnknownDistrict as exc:
-        raise unprocessable(str(exc), {"district": [f"One of: {', '.join(exc.known)}."]}) from None
-    return {"region": place.region, "district": place.district}
+def require_planning_region(principal: Principal, region: str | None) -> None:
+    """403 unless the caller plans programmes for `region` (None: a national programme, an administrator's)."""
+    if principal.role == Role.ADMINISTRATOR:
+        return
+    if region is None or region != principal.region:
+        raise Problem(403, "A programme manager defines programmes for their own region; national programmes are "
+                           "an administrator's.")
 
 
 def visible_cohorts(principal: Principal) -> sa.Select[Any]:
@@ -76,3 +80,21 @@ def may_move(principal: Principal, enrolment: Enrolment) -> bool:
     if principal.role == Role.INSPECTOR and principal.assigned(enrolment.inspector_id):
         return True
     return principal.covers(region=enrolment.region, district=enrolment.district)
+
+
+def caller_of(principal: Principal, enrolment: Enrolment) -> Caller:
+    """What the caller may do to this enrolment, as the lifecycle's rules ask it."""
+    return Caller(may_move=principal.role in MOVERS and may_move(principal, enrolment),
+                  may_complete_early=principal.role in (Role.MANAGER, Role.ADMINISTRATOR))
+
+
+def report_region(principal: Principal, asked: str | None) -> str | None:
+    """The region a report covers: a manager's or supervisor's own; an administrator's choice (None: all)."""
+    if principal.role == Role.ADMINISTRATOR:
+        return asked
+    if not principal.region:
+        raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
+    if asked is not None and asked != principal.region:
+        raise Problem(403, f"A {principal.role.value} sees the reports of their own region ({principal.region}) only; "
+                           "leave out `region`.")
+    return principal.region

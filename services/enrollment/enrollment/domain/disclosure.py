@@ -1,11 +1,4 @@
-"""The completion report for programme managers: one aggregate query over the enrolments' progress columns.
-
-Every figure comes from `enrolment` alone (its progress columns are kept up to date from attendance events),
-so the report never scans `attendance_record`. Groups, their histograms of the session at which people dropped
-out, and the totals row come out of one statement and one pass over the population: a hashed
-GROUP BY GROUPING SETS ((key, session of dropping out), (session of dropping out)) with FILTER clauses, summed
-into groups. The median session is read off the exact histogram (the same value percentile_cont(0.5) gives):
-on 100,000 enrolments that takes half the time of percentile_cont, which sorts the population.
+"""The completion report's figures as they may be shown to programme managers. No I/O.
 
 Small cells are suppressed (DOMAIN.md: managers see aggregates with cells under 5 hidden), in two steps, as
 statistical offices do it.
@@ -45,163 +38,11 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
-from .domain.lifecycle import EnrolmentStatus as S
-from .models import Cohort, Enrolment, Programme
-
-GROUP_BY = ("programme", "cohort", "district", "referral_source", "facilitator")
-STILL_IN_PROGRAMME = (S.ASSESSED, S.ACTIVE, S.SUSPENDED)
-FINISHED = (S.COMPLETED, S.CLOSED)
-# An exit for these reasons is not a dropout: the man went on elsewhere, or died.
-NOT_A_DROPOUT = ("transferred", "died")
-REFERRAL_SOURCE_LABELS = {
-    "protection_order": "Protection order",
-    "court": "Court",
-    "inspector_initiative": "Inspector's initiative",
-    "self_referral": "Self-referral",
-}
 COUNTS = ("enrolments", "active", "completed", "exited", "dropouts")
 FIGURES = (*COUNTS, "completion_rate", "dropout_rate", "average_attendance", "median_dropout_session",
            "dropout_sessions")
-TOTAL_LABEL = "Total"
-
-_e = Enrolment.__table__
-
-
-def _group_keys(group_by: str) -> list[sa.ColumnElement[Any]]:
-    """The columns a dimension groups by (district within its region: two regions may share a name)."""
-    columns: dict[str, list[sa.ColumnElement[Any]]] = {
-        "programme": [_e.c.programme_id],
-        "cohort": [_e.c.cohort_id],
-        "district": [_e.c.region, _e.c.district],
-        "referral_source": [_e.c.referral_source],
-        "facilitator": [_e.c.psychologist_id],
-    }
-    if group_by not in columns:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
-    return columns[group_by]
-
-
-def started_within(date_from: date, date_to: date, time_zone: str) -> sa.ColumnElement[bool]:
-    """Started in [date_from, date_to]: became active then, or, never active, was enrolled then (days in `time_zone`).
-
-    The same as COALESCE(started_on, (enrolled_at AT TIME ZONE tz)::date) BETWEEN ..., without converting every row.
-    """
-    zone = ZoneInfo(time_zone)
-    first, after_last = (datetime.combine(d, time(), zone) for d in (date_from, date_to + timedelta(days=1)))
-    return sa.or_(_e.c.started_on.between(date_from, date_to),
-                  sa.and_(_e.c.started_on.is_(None), _e.c.enrolled_at >= first, _e.c.enrolled_at < after_last))
-
-
-def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
-                     time_zone: str = "Asia/Tashkent") -> sa.Select[Any]:
-    """The report's one statement: a row per group and a totals row (`is_total`), unsuppressed, with histograms
-    and the number of men each average attendance is over (`attendance_men`).
-
-    One pass over the population: cells of (group, session of dropping out) and of (session of dropping out)
-    alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row.
-    """
-    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by))]
-    is_dropout = sa.and_(_e.c.status == S.EXITED, sa.func.coalesce(_e.c.status_reason, "").not_in(NOT_A_DROPOUT))
-    # The last session he came to; if he never came, the last one recorded for him; 0: none was recorded.
-    dropout_session = sa.case((is_dropout, sa.func.coalesce(_e.c.last_attended_number, _e.c.last_session_number, 0)))
-    attendance = sa.cast(_e.c.sessions_attended, sa.Float) / sa.func.nullif(
-        _e.c.sessions_attended + _e.c.unexcused_absences, 0, type_=sa.Float)
-    population = sa.select(
-        *keys, _e.c.status, dropout_session.label("dropout_session"), attendance.label("attendance"),
-    ).where(started_within(date_from, date_to, time_zone))
-    if region is not None:
-        population = population.where(_e.c.region == region)
-    pop = population.subquery("population")
-    pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))]
-    count = sa.func.count()
-    cells = sa.select(
-        *pop_keys,
-        sa.func.grouping(*pop_keys).label("grouping_set"),
-        pop.c.dropout_session,
-        count.label("n"),
-        count.filter(pop.c.status.in_(STILL_IN_PROGRAMME)).label("active"),
-        count.filter(pop.c.status.in_(FINISHED)).label("completed"),
-        count.filter(pop.c.status == S.EXITED).label("exited"),
-        sa.func.sum(pop.c.attendance).label("attendance_sum"),
-        sa.func.count(pop.c.attendance).label("attendance_n"),
-    ).group_by(sa.func.grouping_sets(sa.tuple_(*pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.dropout_session)),
-               ).subquery("cells")
-    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))]
-    dropout_cells = cells.c.dropout_session.is_not(None)
-    groups = sa.select(
-        *cell_keys,
-        (cells.c.grouping_set != 0).label("is_total"),
-        sa.func.sum(cells.c.n).label("enrolments"),
-        sa.func.sum(cells.c.active).label("active"),
-        sa.func.sum(cells.c.completed).label("completed"),
-        sa.func.sum(cells.c.exited).label("exited"),
-        sa.func.coalesce(sa.func.sum(cells.c.n).filter(dropout_cells), 0).label("dropouts"),
-        (sa.func.sum(cells.c.attendance_sum) / sa.func.nullif(sa.func.sum(cells.c.attendance_n), 0, type_=sa.Float))
-        .label("average_attendance"),
-        sa.func.sum(cells.c.attendance_n).label("attendance_men"),  # how many men the average is over
-        sa.func.jsonb_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
-    ).group_by(*cell_keys, cells.c.grouping_set).subquery("groups")
-    group_keys = [groups.c[f"k{i}"] for i in range(len(keys))]
-    joined: sa.FromClause = groups
-    label_columns: list[sa.ColumnElement[Any]] = []
-    if group_by == "programme":
-        programme = Programme.__table__
-        joined = groups.outerjoin(programme, programme.c.id == group_keys[0])
-        label_columns = [programme.c.name.label("label_name"), programme.c.version.label("label_version")]
-    elif group_by == "cohort":
-        cohort = Cohort.__table__
-        joined = groups.outerjoin(cohort, cohort.c.id == group_keys[0])
-        label_columns = [cohort.c.name.label("label_name")]
-    return sa.select(*groups.c, *label_columns).select_from(joined)
-
-
-def completion_report(conn: sa.Connection, *, group_by: str, region: str | None, date_from: date, date_to: date,
-                      min_cell: int, time_zone: str = "Asia/Tashkent") -> list[dict[str, Any]]:
-    """The report's groups, sorted by label, then its totals row (`total: True`), small cells suppressed.
-
-    Population: enrolments that started (`started_on`, else the day of `enrolled_at` in `time_zone`) within
-    [date_from, date_to], in `region` (None: the whole country). Each row holds `key` (the group's id as text),
-    `label`, `total`, `suppressed` and the figures: enrolments; active (assessed, active or suspended);
-    completed (completed or closed); exited; dropouts (exited for a reason other than transferred or died);
-    completion_rate and dropout_rate (of completed + dropouts); average_attendance (mean of attended / (attended
-    + unexcused) over those with any such mark); median_dropout_session and dropout_sessions ({session: count})
-    of the session each dropout last attended (else the last recorded for him; 0: before any was recorded).
-    """
-    if date_from > date_to:
-        raise ValueError("date_from must not be after date_to")
-    if min_cell < 1:
-        raise ValueError("min_cell must be at least 1")
-    statement = completion_query(group_by=group_by, region=region, date_from=date_from, date_to=date_to,
-                                 time_zone=time_zone)
-    return shape_report(conn.execute(statement).mappings().all(), group_by=group_by, region=region, min_cell=min_cell)
-
-
-def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int) -> list[dict[str, Any]]:
-    """Raw rows of `completion_query` (mappings) -> the report's rows: labelled, sorted, suppressed."""
-    groups: list[dict[str, Any]] = []
-    total: dict[str, Any] | None = None
-    for row in rows:
-        figures: dict[str, Any] = {name: int(row[name] or 0) for name in COUNTS}
-        histogram = {int(k): int(v) for k, v in sorted((row["histogram"] or {}).items(), key=lambda kv: int(kv[0]))}
-        figures["average_attendance"] = row["average_attendance"]
-        figures["attendance_men"] = int(row["attendance_men"] or 0)
-        figures["dropout_sessions"] = histogram
-        if row["is_total"]:
-            total = {"key": None, "label": TOTAL_LABEL, "total": True, **figures}
-        else:
-            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None)
-            groups.append({"key": key, "label": label, "total": False, **figures})
-    if total is None:  # nobody started in the period: no cell at all, so no totals row from the database either
-        total = {"key": None, "label": TOTAL_LABEL, "total": True, **dict.fromkeys(COUNTS, 0),
-                 "average_attendance": None, "attendance_men": 0, "dropout_sessions": {}}
-    groups.sort(key=lambda g: (g["label"].casefold(), g["key"] or ""))
-    return suppress([*groups, total], min_cell)
 
 
 def median_of(histogram: dict[int, int]) -> float | None:
@@ -217,23 +58,6 @@ def median_of(histogram: dict[int, int]) -> float | None:
                 middle.append(value)
         seen += n
     return sum(middle) / len(middle)
-
-
-def _key_and_label(row: Any, *, group_by: str, whole_country: bool) -> tuple[str | None, str]:
-    first = row["k0"]
-    if group_by == "programme":
-        if first is None:
-            return None, "(no programme version)"
-        name = row["label_name"] or str(first)
-        return str(first), f"{name} v{row['label_version']}" if row["label_version"] is not None else name
-    if group_by == "cohort":
-        return str(first), row["label_name"] or str(first)
-    if group_by == "district":
-        region, district = row["k0"], row["k1"]
-        return f"{region}/{district}", f"{district}, {region}" if whole_country else district
-    if group_by == "referral_source":
-        return first, REFERRAL_SOURCE_LABELS.get(first, first)
-    return first, first  # facilitator: the psychologist's user id
 
 
 def suppress(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:

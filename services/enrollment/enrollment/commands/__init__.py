@@ -1,0 +1,67 @@
+"""Enrollment's use cases, for the routes and the event handlers alike: keyword-only functions over the caller's
+unit of work; each keeps its history row and writes its event in the same transaction, and raises the Problem a
+route answers with. What each takes is the request schema's loaded value, typed (`...Asked`).
+
+- participants: registering a man, never twice;
+- orders: his protection order, and the daily watch over orders;
+- enrolments: his place in a cohort and its lifecycle, transfers, her support worker;
+- attendance: his marks and his progress;
+- referrals: the three above as one request;
+- programmes: programmes and cohorts;
+- projections: what enrollment keeps of others' events;
+- retention: anonymising men whose cases ended long ago.
+"""
+
+from __future__ import annotations
+
+from .attendance import record_attendance
+from .enrolments import (
+    SYSTEM,
+    EnrolmentAsked,
+    PlacementAsked,
+    TransferAsked,
+    TransitionAsked,
+    close_followed_up,
+    enrol,
+    link_support_worker,
+    move_enrolment,
+    transfer_enrolment,
+    transition_enrolment,
+)
+from .orders import (
+    ExtensionAsked,
+    OrderAsked,
+    OrderTermsAsked,
+    agree_correction_plan,
+    end_order_early,
+    extend_order,
+    record_order,
+    scan_orders,
+)
+from .participants import PersonAsked, register_participant, registered_already
+from .programmes import (
+    CohortAsked,
+    CohortChanges,
+    CurriculumItemAsked,
+    ProgrammeAsked,
+    ProgrammeRulesAsked,
+    ScheduleAsked,
+    change_cohort,
+    define_programme,
+    form_cohort,
+    version_programme,
+)
+from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
+from .referrals import Referral, ReferralAsked, refer
+from .retention import ANONYMISED_ORDER_PREFIX, REDACTED, RETENTION_ROUTE, anonymise_participants
+
+__all__ = [
+    "ANONYMISED_ORDER_PREFIX", "CohortAsked", "CohortChanges", "CurriculumItemAsked", "EnrolmentAsked",
+    "ExtensionAsked", "OrderAsked", "OrderTermsAsked", "PersonAsked", "PlacementAsked", "ProgrammeAsked",
+    "ProgrammeRulesAsked", "REDACTED", "RETENTION_ROUTE", "Referral", "ReferralAsked", "SYSTEM", "ScheduleAsked",
+    "TransferAsked", "TransitionAsked", "agree_correction_plan", "anonymise_participants", "change_cohort",
+    "close_followed_up", "define_programme", "end_order_early", "enrol", "extend_order", "form_cohort",
+    "keep_district", "keep_flag_handled", "keep_flag_raised", "keep_staff_member", "link_support_worker",
+    "move_enrolment", "record_attendance", "record_order", "refer", "register_participant", "registered_already",
+    "scan_orders", "transfer_enrolment", "transition_enrolment", "version_programme",
+]

@@ -1,0 +1,93 @@
+"""His marks, as sessions records them: kept (the latest recording wins), and his progress brought up to date:
+completed when the curriculum is done, proposed for exit past the programme's limits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from qadam.outbox import add_event
+from qadam_contracts.sessions import AttendanceRecorded
+from qadam_contracts.vocabulary import RED_WARNING_SIGNS
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from .. import events
+from ..domain.lifecycle import Action, EnrolmentStatus
+from ..domain.progress import (
+    RED_SIGN_RECORDED,
+    AttendanceMark,
+    Progress,
+    completes,
+    completion_holds,
+    exit_reasons,
+    latest_of,
+    progress,
+    supersedes,
+)
+from ..models import AttendanceRecord, Enrolment
+from ..queries import rules_of, with_critical_flag_open
+from .enrolments import SYSTEM, move_enrolment
+
+
+def record_attendance(s: Session, *, marks: list[AttendanceRecorded]) -> None:
+    """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date."""
+    latest = latest_of(marks, key=lambda d: (d.enrolment_id, d.session_id), at=lambda d: d.recorded_at)
+    rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "session_number": d.session_number,
+             "session_kind": d.session_kind or "group", "scheduled_at": d.scheduled_at, "status": d.status,
+             "recorded_at": d.recorded_at} for d in latest.values()]
+    stmt = insert(AttendanceRecord)
+    s.execute(stmt.on_conflict_do_update(
+        index_elements=[AttendanceRecord.enrolment_id, AttendanceRecord.session_id],
+        set_={c: stmt.excluded[c] for c in ("session_number", "session_kind", "scheduled_at", "status", "recorded_at")},
+        where=supersedes(stmt.excluded.recorded_at, AttendanceRecord.recorded_at)), rows)
+    ids = sorted({d.enrolment_id for d in latest.values()})
+    enrolments = s.execute(sa.select(Enrolment).where(Enrolment.id.in_(ids)).order_by(Enrolment.id)
+                           .with_for_update(of=Enrolment)).unique().scalars().all()
+    by_enrolment: dict[uuid.UUID, list[AttendanceMark]] = {}
+    for r in s.execute(sa.select(AttendanceRecord).where(AttendanceRecord.enrolment_id.in_(ids))).scalars():
+        by_enrolment.setdefault(r.enrolment_id, []).append(
+            AttendanceMark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    # A red sign recorded with a mark (risk has not turned it into a critical flag yet): no completion with it.
+    red = {d.enrolment_id for d in marks if RED_WARNING_SIGNS & set(d.warning_signs)}
+    for enrolment in enrolments:
+        _update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)),
+                         red_sign=enrolment.id in red)
+
+
+def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False) -> None:
+    """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits.
+    `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed)."""
+    enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
+    enrolment.excused_absences, enrolment.unexcused_absences = p.excused_absences, p.unexcused_absences
+    enrolment.consecutive_absences = p.consecutive_absences
+    enrolment.last_session_number, enrolment.last_attended_number = p.last_session_number, p.last_attended_number
+    enrolment.exit_review_attended = p.exit_review_attended
+    if enrolment.status != EnrolmentStatus.ACTIVE.value:
+        return  # marks of a suspended or finished enrolment are kept, but move nothing
+    rules = rules_of(enrolment)
+    if completes(p, rules):
+        red_sign = red_sign or RED_SIGN_RECORDED in (enrolment.completion_proposal or [])
+        holds = completion_holds(exit_review_session=rules.exit_review_session,
+                                 exit_review_attended=p.exit_review_attended,
+                                 critical_flag_open=bool(with_critical_flag_open(s, [enrolment.id])),
+                                 red_sign_recorded=red_sign)
+        if not holds:
+            move_enrolment(s, enrolment=enrolment, action=Action.COMPLETE, by=SYSTEM,
+                           note="The curriculum is done and attended enough.")
+            return
+        # Proposed, not completed: a person decides (the complete action), once what holds it back is seen to.
+        enrolment.completion_proposed_at = enrolment.completion_proposed_at or datetime.now(UTC)
+        enrolment.completion_proposal = holds
+    else:
+        enrolment.completion_proposed_at, enrolment.completion_proposal = None, None
+    reasons = exit_reasons(p, rules)
+    if reasons and enrolment.exit_proposed_at is None:
+        proposed_at = enrolment.exit_proposed_at = datetime.now(UTC)
+        enrolment.exit_proposal = reasons
+        add_event(s, events.exit_proposed(enrolment, reasons, unexcused=p.unexcused_absences,
+                                          consecutive=p.consecutive_absences, at=proposed_at))
+    elif not reasons and enrolment.exit_proposed_at is not None:
+        # A correction (an absence found to be excused) can take the proposal back.
+        enrolment.exit_proposed_at, enrolment.exit_proposal = None, None
