@@ -40,8 +40,9 @@ from .auth import Principal, Role, allow
 from .db import audit_log, jsonable
 from .errors import Problem, problem_response
 from .log import current_correlation_id, get_logger
+from .pages import PageArgs, page_schema, paginate
 from .schema_fields import Integer
-from .web import SECRET_IN_PATH, PageArgs, page_schema, paginate, read_session, route_of_request
+from .web import SECRET_IN_PATH, read_session, route_of_request
 
 log = get_logger(__name__)
 

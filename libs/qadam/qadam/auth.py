@@ -20,13 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import jwt
 import sqlalchemy as sa
 import structlog
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, current_app, g, request
 
 from .config import Settings
@@ -34,6 +31,13 @@ from .errors import Problem
 from .log import get_logger
 from .names import same_place
 from .private_files import write_owner_only
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+# PyJWT and cryptography (about 12 MB in a process) are imported where tokens are verified, signed or made, not
+# here: a worker imports this module for the principal and the access filters its commands share with the routes,
+# and never touches a token.
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = get_logger(__name__)
@@ -126,6 +130,9 @@ class TokenVerifier:
     def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
                  max_lifetime: int = Settings.token_ttl_seconds, jwks_url: str | None = None,
                  jwks_cooldown: float = 30.0, clock: Callable[[], float] = time.time) -> None:
+        import jwt
+        from cryptography.hazmat.primitives import serialization
+
         if public_key_pem is None and not jwks_url:
             raise ValueError("a public key or a JWKS URL is needed")
         self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem is not None else None
@@ -182,6 +189,8 @@ class TokenVerifier:
     def prefetch(self, *, attempts: int = 120, pause: float = 1.0) -> threading.Thread | None:
         """Fetch the published keys now, in the background, until they come (the identity provider may still be starting):
         a request is then never the one that waits on the identity provider, which may itself be waiting on this service."""
+        import jwt
+
         if self._jwks is None:
             return None
         jwks = self._jwks
@@ -201,6 +210,8 @@ class TokenVerifier:
         return thread
 
     def _signing_key(self, token: str) -> Any:
+        import jwt
+
         if self._jwks is None:
             return self._key
         try:
@@ -212,6 +223,8 @@ class TokenVerifier:
             raise Problem(401, f"The token is not valid: {exc}.") from None
 
     def _verify_signed(self, token: str) -> tuple[Principal, float]:
+        import jwt
+
         key = self._signing_key(token)
         try:
             claims = jwt.decode(
@@ -305,6 +318,9 @@ def mark_public_endpoint(app: Flask, endpoint: str) -> None:
 
 def generate_keypair(private_path: Path, public_path: Path) -> None:
     """Write a new RSA key pair (development: `qadam keys`)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     write_owner_only(private_path, key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
@@ -328,6 +344,8 @@ def issue_token(
 ) -> str:
     """Sign a token: the identity provider for a signed-in user; `qadam token` and tests directly. Its header names the key
     (`kid`, the key's RFC 7638 thumbprint) so that services holding the JWKS pick the right one."""
+    import jwt
+
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
         "sub": user_id,
@@ -345,6 +363,8 @@ def issue_token(
 
 
 def _kid_of_private(private_key_pem: bytes) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     known = _KIDS.get(private_key_pem)
     if known is None:
         private = serialization.load_pem_private_key(private_key_pem, password=None)
@@ -370,6 +390,9 @@ def jwk_of(public_key: rsa.RSAPublicKey) -> dict[str, str]:
 
 def jwks_document(*public_key_pems: bytes) -> dict[str, list[dict[str, str]]]:
     """The JWKS the identity provider publishes: every key a token in circulation may be signed with."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     keys = []
     for pem in public_key_pems:
         key = serialization.load_pem_public_key(pem)

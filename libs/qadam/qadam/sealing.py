@@ -11,8 +11,10 @@ import base64
 import hashlib
 import hmac
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, MultiFernet
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 from .config import Settings
 from .private_files import write_owner_only
@@ -33,6 +35,10 @@ def _lines(path: Path) -> list[str]:
 
 
 def load(path: Path) -> MultiFernet:
+    # cryptography (about 9 MB) is loaded when a key is first used: a worker imports the commands that seal notes,
+    # but only its web process ever seals one
+    from cryptography.fernet import Fernet, MultiFernet
+
     return MultiFernet([Fernet(line.encode()) for line in _lines(path)])
 
 
@@ -63,6 +69,8 @@ def ensure(path: Path) -> bool:
     """Create the key file with one key if it does not exist; True if it was created."""
     if path.exists():
         return False
+    from cryptography.fernet import Fernet
+
     _write(path, HEADER + Fernet.generate_key().decode() + "\n")
     return True
 
@@ -71,6 +79,8 @@ def add_key(path: Path) -> None:
     """Put a new key on top (rotation's first step)."""
     old = path.read_text() if path.exists() else ""
     body = "\n".join(line for line in old.splitlines() if not line.startswith("#"))
+    from cryptography.fernet import Fernet
+
     _write(path, HEADER + Fernet.generate_key().decode() + "\n" + body + ("\n" if body else ""))
 
 

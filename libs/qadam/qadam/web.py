@@ -8,7 +8,7 @@ from __future__ import annotations
 import http
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
@@ -18,7 +18,7 @@ import structlog
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
-from marshmallow import fields, validate
+from marshmallow import fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
@@ -277,29 +277,3 @@ PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "
                 "Cross-Origin-Opener-Policy": "same-origin"}
 
 
-# -- pagination ------------------------------------------------------------------------------------
-class PageArgs(ma.Schema):
-    page = Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    page_size = Integer(load_default=20, validate=validate.Range(min=1, max=100),
-                               metadata={"description": "At most 100 (QADAM_PAGE_SIZE_MAX)."})
-
-
-def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """A page of `item`s: {items, page, page_size, total}."""
-    return type(name, (ma.Schema,), {
-        "items": fields.List(fields.Nested(item), required=True),
-        "page": Integer(required=True),
-        "page_size": Integer(required=True),
-        "total": Integer(required=True),
-    })
-
-
-def paginate(session: Session, query: sa.Select[*tuple[Any, ...]], args: dict[str, Any],
-             row: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-    """A page of `query`: its first column's objects, or `row(r)` for each row of a several-column query."""
-    size = min(args.get("page_size", 20), settings_of_app().page_size_max)
-    page = args.get("page", 1)
-    total = session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    result = session.execute(query.limit(size).offset((page - 1) * size))
-    items = [row(r) for r in result.all()] if row is not None else result.scalars().all()
-    return {"items": items, "page": page, "page_size": size, "total": total}

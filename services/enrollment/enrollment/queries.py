@@ -14,7 +14,7 @@ from qadam import audit
 from qadam.auth import Principal, Role, area_filter
 from qadam.errors import not_found, unprocessable
 from qadam.names import fold, same_place
-from qadam.web import paginate
+from qadam.pages import paginate
 from sqlalchemy.orm import Session
 
 from .domain import name_key

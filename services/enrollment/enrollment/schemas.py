@@ -8,8 +8,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.names import name_problem, stored_form
+from qadam.pages import PageArgs, page_schema
 from qadam.schema_fields import Date, Integer, place
-from qadam.web import PageArgs, page_schema
 
 from .domain import Language, Sex, pinfl_problem
 from .domain.lifecycle import Action, EnrolmentStatus

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from qadam.db import InForce
 from qadam.errors import Problem, not_found
-from qadam.web import paginate
+from qadam.pages import paginate
 from sqlalchemy.orm import Session
 
 from .domain import links

@@ -8,8 +8,8 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from qadam.pages import PageArgs, page_schema
 from qadam.schema_fields import Date, Integer, place
-from qadam.web import PageArgs, page_schema
 from qadam_contracts.vocabulary import LANGUAGES
 
 from .commands import ContactDetails

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from qadam.auth import Principal, Role
 from qadam.config import Settings
 from qadam.errors import not_found
+from qadam.pages import paginate
 from qadam.sealing import unseal
-from qadam.web import paginate
 from sqlalchemy.orm import Session
 
 from .access import as_dict, case_of, concerns, flag_of, flags_as_read, hears_no_attendance, visible

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from qadam.auth import Principal, Role, area_filter, assignment_filter
 from qadam.config import Settings
 from qadam.errors import not_found
+from qadam.pages import paginate
 from qadam.sealing import unseal
-from qadam.web import paginate
 from sqlalchemy.orm import Session
 
 from .domain.attendance import SessionStatus

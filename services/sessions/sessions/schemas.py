@@ -6,8 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from qadam.pages import PageArgs, page_schema
 from qadam.schema_fields import AwareDateTime, Integer
-from qadam.web import PageArgs, page_schema
 from qadam_contracts.vocabulary import CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS
 
 from .commands import Fidelity, MarkAmendment, NewSession, SessionMove

@@ -8,7 +8,8 @@ import pytest
 from flask_smorest import Blueprint
 from marshmallow import fields
 from qadam.auth import Role, allow
-from qadam.web import PageArgs, build_app
+from qadam.pages import PageArgs
+from qadam.web import build_app
 
 
 class Name(ma.Schema):
@@ -43,7 +44,8 @@ def client(stack):
     @blp.response(200, Name(many=True))
     def pages(args):
         import sqlalchemy as sa
-        from qadam.web import paginate, read_session
+        from qadam.pages import paginate
+        from qadam.web import read_session
         with read_session() as s:
             return paginate(s, sa.select(sa.text("name")).select_from(sa.text("programme")), args)["items"]
 

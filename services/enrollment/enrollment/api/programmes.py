@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from qadam.auth import Role, allow, current_principal
-from qadam.web import PageArgs, read_session, unit_of_work
+from qadam.pages import PageArgs
+from qadam.web import read_session, unit_of_work
 
 from .. import commands, queries
 from ..models import Cohort, Programme

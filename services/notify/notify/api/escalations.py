@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from qadam.auth import Role, allow
-from qadam.web import PageArgs, read_session
+from qadam.pages import PageArgs
+from qadam.web import read_session
 
 from ..queries import Page, unassigned_alerts
 from ..schemas import UnassignedPage

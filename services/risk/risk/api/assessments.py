@@ -9,7 +9,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import Role, allow, current_principal
-from qadam.web import PageArgs, read_session, settings_of_app, unit_of_work
+from qadam.pages import PageArgs
+from qadam.web import read_session, settings_of_app, unit_of_work
 
 from .. import commands, queries
 from ..access import EVERYONE, READERS
