@@ -189,7 +189,10 @@ def new_password_errors(*, new: str, repeat: str) -> dict[str, str]:
     return errors
 
 
-def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> Literal["changed", "refused", "locked"]:
+PasswordChange = Literal["changed", "refused", "locked"]
+
+
+def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> PasswordChange:
     """The signed-in user's password changed to `new` when `current` is theirs and `errors` (the new one's) is
     empty; what is wrong is added to `errors`. "locked" when the account is locked (now or before): this sign-in
     is ended then."""
