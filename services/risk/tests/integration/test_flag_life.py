@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from qadam.events import delivered
 from qadam_contracts.notify import AlertAcknowledged
 
+
 def _flag(client, who, enrolment) -> dict:
     reported = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
         "kind": "arrest", "occurred_on": date.today().isoformat(), "severity": "minor"})
