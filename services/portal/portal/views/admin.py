@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -522,6 +522,18 @@ AUDIT_SOURCES = tuple(SOURCE_NAMES)
 ACTION_NAMES = {"read": _l("Viewed"), "write": _l("Changed")}
 
 
+class AuditQuery(TypedDict):
+    """The fields of an audit search that the portal's own log and every service's API take alike."""
+
+    user_id: str | None
+    action: str | None
+    page: int
+    page_size: int
+    up_to_id: int | None
+    since: datetime | None
+    until: datetime | None
+
+
 @dataclass
 class AuditSearch:
     """An audit search as the query string asks for it: the filters as typed (for the form), what is wrong with
@@ -534,8 +546,8 @@ class AuditSearch:
     since: datetime | None
     until: datetime | None
 
-    def query(self) -> dict[str, Any]:
-        """The AuditQuery fields of this search (the portal's own log and every service's API take the same)."""
+    def query(self) -> AuditQuery:
+        """This search as the log is asked it."""
         return {"user_id": self.filters["user_id"] or None, "action": self.filters["action"] or None,
                 "page": self.page, "page_size": AUDIT_PAGE_SIZE, "up_to_id": self.up_to_id,
                 "since": self.since, "until": self.until}
