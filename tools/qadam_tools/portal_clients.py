@@ -227,8 +227,10 @@ def _module(doc: list[str], body: list[str], *, shapes: Collection[str] = (), ba
             *(["from requests import Response", ""] if "-> Response" in text else []),
             *(["from ..backend import Backend"] if "Backend" in text else []),
             *([f"from .{SERVICE_CLIENT} import ServiceClient"] if base else []),
-            *_import_lines(f".{SHAPES}", imported), "", ""]
-    return "\n".join(head + body).rstrip() + "\n"
+            *_import_lines(f".{SHAPES}", imported)]
+    while head[-1] == "":  # a module without local imports: two blank lines after the others, not three
+        head.pop()
+    return "\n".join([*head, "", "", *body]).rstrip() + "\n"
 
 
 def _typing_import(text: str) -> list[str]:

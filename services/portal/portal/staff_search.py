@@ -24,7 +24,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def users_query(filters: Mapping[str, str]) -> sa.Select[tuple[User]]:
+def users_query(filters: Mapping[str, str]) -> sa.Select[User]:
     """The members of staff the filters (of views.admin.user_filters; "" for any) select."""
     query = sa.select(User)
     if filters["role"]:

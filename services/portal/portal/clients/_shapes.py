@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 
-
 class AuditPage(TypedDict, total=False):
     items: list[AuditEntry]
     page: int

@@ -183,7 +183,7 @@ def users() -> Any:
     with sessions()() as db:
         found = find_users(db, filters=filters, page=page_number(request.args))
         regions = load_regions(db)
-    kept = {k: v for k, v in filters.items() if v}
+    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}  # url_for's keywords
     return render_template(
         "admin/users.html", users=found.users, filters=filters, page=found.page, pages=found.pages,
         total=found.total, last_sign_in=found.last_sign_in, locked=found.locked,
@@ -598,7 +598,7 @@ def audit_log() -> Any:
     search = read_audit_search(request.args)
     body = search_audit_log(search)
     page, up_to_id = search.page, search.up_to_id
-    kept: dict[str, str | int] = {k: v for k, v in search.filters.items() if v}
+    kept: dict[str, Any] = {k: v for k, v in search.filters.items() if v}  # url_for's keywords
     if up_to_id is None and body["items"] and page == 1:
         up_to_id = body["items"][0]["id"]
     if up_to_id is not None:
