@@ -2,9 +2,10 @@
 one method per operation the portal calls (typed parameters, TypedDict answers), over the portal's Backend (the
 user's token, the correlation id, an idempotency key on every POST, problem+json raised as ServiceError).
 
-`python -m qadam_tools.portal_clients` (run by `make docs`) writes services/portal/portal/clients/<service>.py;
-a test checks the committed files are what the documents give. A page that needs another operation adds it to
-OPERATIONS and runs `make docs`."""
+`python -m qadam_tools.portal_clients` (run by `make docs`) writes services/portal/portal/clients/<service>.py, and
+once what several services' clients would write the same: the TypedDicts in `_shapes.py`, the operations every
+service answers alike in the base client of `_service_client.py`. A test checks the committed files are what the
+documents give. A page that needs another operation adds it to OPERATIONS and runs `make docs`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import json
 import keyword
 import re
 import textwrap
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from .system import API_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "services/portal/portal/clients"
+SHAPES = "_shapes"  # the module of the TypedDicts several services' clients share
+SERVICE_CLIENT = "_service_client"  # the module of the base client, with the operations every service has alike
 
 # service -> (method name, HTTP method, path[, "file"]): what the portal's pages call, and nothing else. A "file"
 # operation answers with the response itself (a download: its bytes and content type), not its JSON.
@@ -164,7 +169,7 @@ class _Writer:
         if http == "POST":
             args.append("idempotency_key: str | None = None")
         url = ("f" if path_params else "") + json.dumps(path)
-        call = [json.dumps(http), json.dumps(self.service), url]
+        call = [json.dumps(http), "self.service", url]
         if query:
             call.append("params=" + _mapping({p["name"]: _identifier(p["name"]) for p in query}, 12))
         if body_schema is not None:
@@ -187,7 +192,7 @@ class _Writer:
             filters = [p for p in query if p["name"] not in ("page", "page_size")]
             all_args = [*(f"{_identifier(p['name'])}: str | UUID" for p in path_params), "limit: int = 1000",
                         *(self.query_arg(p) for p in filters)]
-            passed = [json.dumps(self.service), url, "limit=limit",
+            passed = ["self.service", url, "limit=limit",
                       *(f"{_identifier(p['name'])}={_identifier(p['name'])}" if not keyword.iskeyword(p["name"])
                         else f"**{{{json.dumps(p['name'])}: {_identifier(p['name'])}}}" for p in filters)]
             lines += ["", *_signature(f"all_{name}", all_args, f"list[{each}]"),
@@ -196,30 +201,51 @@ class _Writer:
                       f"        return cast(list[{each}], found)"]
         return [*lines, ""]
 
-    def module(self) -> str:
-        methods: list[str] = []
-        for name, http, path, *kind in OPERATIONS[self.service]:
-            methods += self.method(name, http, path, *kind)
-        classes: list[str] = []
-        done: set[str] = set()
-        while len(done) < len(self.needed):  # a TypedDict may need more as it is written
+    def operations(self) -> dict[str, list[str]]:
+        """The client class's methods by operation, one (or two, for a paginated list) per operation the portal
+        calls."""
+        return {name: self.method(name, http, path, *kind) for name, http, path, *kind in OPERATIONS[self.service]}
+
+    def shapes(self) -> dict[str, list[str]]:
+        """The TypedDicts the operations need (after `operations`), by name, in the order first met."""
+        out: dict[str, list[str]] = {}
+        while len(out) < len(self.needed):  # a TypedDict may need more as it is written
             for name in list(self.needed):
-                if name not in done:
-                    done.add(name)
-                    classes += self.typed_dict(name)
-        title = self.service.capitalize()
-        body = [*classes, f"class {title}Client:", f'    """What the portal asks {self.service}, as the signed-in user."""',
-                "", "    def __init__(self, backend: Backend) -> None:", "        self._backend = backend", "", *methods]
-        text = "\n".join(body)
-        typing = ", ".join(n for n in ("Any", "TypedDict", "cast") if re.search(rf"\b{n}\b", text))
-        head = [f'"""The portal\'s client of {self.service}, written by qadam_tools.portal_clients from its committed',
-                f"services/{self.service}/openapi.json. Do not edit: add an operation to OPERATIONS there and run "
-                '`make docs`."""', "", "from __future__ import annotations", "",
-                *(["from collections.abc import Sequence"] if "Sequence[" in text else []),
-                f"from typing import {typing}", *(["from uuid import UUID"] if "UUID" in text else []), "",
-                *(["from requests import Response", ""] if "-> Response" in text else []),
-                "from ..backend import Backend", "", ""]
-        return "\n".join([*head, *body]).rstrip() + "\n"
+                if name not in out:
+                    out[name] = self.typed_dict(name)
+        return out
+
+
+def _module(doc: list[str], body: list[str], *, shapes: Collection[str] = (), base: bool = False) -> str:
+    """A written module: its docstring, what `body` uses imported (the shared shapes among `shapes`, the base
+    client when `base`), then `body`."""
+    text = "\n".join(body)
+    imported = sorted(name for name in shapes if re.search(rf"\b{name}\b", text))
+    head = [*doc, "", "from __future__ import annotations", "",
+            *(["from collections.abc import Sequence"] if "Sequence[" in text else []),
+            *_typing_import(text), *(["from uuid import UUID"] if "UUID" in text else []), "",
+            *(["from requests import Response", ""] if "-> Response" in text else []),
+            *(["from ..backend import Backend"] if "Backend" in text else []),
+            *([f"from .{SERVICE_CLIENT} import ServiceClient"] if base else []),
+            *_import_lines(f".{SHAPES}", imported)]
+    while head[-1] == "":  # a module without local imports: two blank lines after the others, not three
+        head.pop()
+    return "\n".join([*head, "", "", *body]).rstrip() + "\n"
+
+
+def _typing_import(text: str) -> list[str]:
+    names = [n for n in ("Any", "ClassVar", "TypedDict", "cast") if re.search(rf"\b{n}\b", text)]
+    return [f"from typing import {', '.join(names)}"] if names else []
+
+
+def _import_lines(module: str, names: list[str]) -> list[str]:
+    """`from module import names`, on one line when it fits, else one name a line (as ruff's isort writes it)."""
+    if not names:
+        return []
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [f"from {module} import (", *(f"    {name}," for name in names), ")"]
 
 
 def _signature(name: str, args: list[str], returns: str) -> list[str]:
@@ -242,18 +268,111 @@ def _mapping(pairs: dict[str, str], indent: int) -> str:
     return "{\n" + "".join(f'{pad}    "{k}": {v},\n' for k, v in pairs.items()) + pad + "}"
 
 
+@dataclass(frozen=True)
+class _Written:
+    """One service's client as written: its methods by operation and the TypedDicts they need."""
+
+    service: str
+    methods: dict[str, list[str]]
+    shapes: dict[str, list[str]]
+
+
+def _written() -> dict[str, _Written]:
+    out: dict[str, _Written] = {}
+    for service in API_SERVICES:
+        writer = _Writer(service, json.loads((ROOT / f"services/{service}/openapi.json").read_text()))
+        methods = writer.operations()
+        out[service] = _Written(service, methods, writer.shapes())
+    return out
+
+
+def _named(lines: list[str], names: Collection[str]) -> set[str]:
+    """The shapes the lines after the first name (a TypedDict's first line, or a method's, names itself)."""
+    text = "\n".join(lines[1:])
+    return {name for name in names if re.search(rf"\b{name}\b", text)}
+
+
+def shared_shapes(written: dict[str, _Written]) -> dict[str, list[str]]:
+    """The TypedDicts written the same in every service that needs them, and needed by more than one (the audit
+    page and its entries, ...), in the order first met: written once in `_shapes.py`. A shape naming one that
+    differs between services stays with each service, so every module's names mean one thing."""
+    by_name: dict[str, dict[str, list[str]]] = {}
+    for service, one in written.items():
+        for name, lines in one.shapes.items():
+            by_name.setdefault(name, {})[service] = lines
+    shared = {name for name, versions in by_name.items()
+              if len(versions) > 1 and all(v == next(iter(versions.values())) for v in versions.values())}
+    while True:
+        apart = {name for name in shared if _named(next(iter(by_name[name].values())), by_name) - shared}
+        if not apart:
+            break
+        shared -= apart
+    return {name: next(iter(versions.values())) for name, versions in by_name.items() if name in shared}
+
+
+def shared_operations(written: dict[str, _Written], shapes: Collection[str]) -> dict[str, list[str]]:
+    """The operations every service answers alike (the audit log), written once in the base client: those every
+    service's client has, written the same, over shared shapes only."""
+    first, *others = written.values()
+    every_shape = {name for one in written.values() for name in one.shapes}
+    return {name: lines for name, lines in first.methods.items()
+            if all(one.methods.get(name) == lines for one in others) and not _named(lines, every_shape) - set(shapes)}
+
+
+def render_shapes() -> str:
+    """`_shapes.py`: the TypedDicts several services' clients share, written once."""
+    shapes = shared_shapes(_written())
+    return _module(['"""The answers\' shapes several services share (the audit page and its entries, ...), written once by',
+                    "qadam_tools.portal_clients from the committed OpenAPI documents for the clients beside this one. Do",
+                    'not edit: run `make docs`."""'], [line for lines in shapes.values() for line in lines])
+
+
+def render_service_client() -> str:
+    """`_service_client.py`: the base of every service's client, with the operations they all answer alike."""
+    written = _written()
+    shapes = shared_shapes(written)
+    methods = shared_operations(written, shapes)
+    body = ["class ServiceClient:",
+            '    """What the portal asks every service alike, as the signed-in user; a service\'s client names the service',
+            '    and adds its own operations."""', "", "    service: ClassVar[str]", "",
+            "    def __init__(self, backend: Backend) -> None:", "        self._backend = backend", "",
+            *(line for lines in methods.values() for line in lines)]
+    return _module(['"""The base of the portal\'s clients, written by qadam_tools.portal_clients from the committed OpenAPI',
+                    'documents: the operations every service answers alike, written once. Do not edit: run `make docs`."""'],
+                   body, shapes=shapes)
+
+
 def render(service: str) -> str:
-    """The client module of `service`, from its committed OpenAPI document."""
-    document = json.loads((ROOT / f"services/{service}/openapi.json").read_text())
-    return _Writer(service, document).module()
+    """The client module of `service` from its committed OpenAPI document: its own shapes and operations, the
+    shared ones imported (`_shapes.py`, `_service_client.py`)."""
+    written = _written()
+    shapes = shared_shapes(written)
+    common = shared_operations(written, shapes)
+    one = written[service]
+    classes = [line for name, lines in one.shapes.items() if name not in shapes for line in lines]
+    methods = [line for name, lines in one.methods.items() if name not in common for line in lines]
+    body = [*classes, f"class {service.capitalize()}Client(ServiceClient):",
+            f'    """What the portal asks {service}, as the signed-in user."""', "", f'    service = "{service}"', "",
+            *methods]
+    return _module([f'"""The portal\'s client of {service}, written by qadam_tools.portal_clients from its committed',
+                    f"services/{service}/openapi.json. Do not edit: add an operation to OPERATIONS there and run "
+                    '`make docs`."""'], body, shapes=shapes, base=True)
+
+
+RENDERERS = {SHAPES: render_shapes, SERVICE_CLIENT: render_service_client}
+
+
+def render_module(name: str) -> str:
+    """The module `name` of the clients' folder: `_shapes`, `_service_client` or a service's."""
+    return RENDERERS[name]() if name in RENDERERS else render(name)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help="the folder of the client modules")
     args = parser.parse_args(argv)
-    for service in API_SERVICES:
-        (args.out / f"{service}.py").write_text(render(service))
+    for name in (*RENDERERS, *API_SERVICES):
+        (args.out / f"{name}.py").write_text(render_module(name))
 
 
 if __name__ == "__main__":

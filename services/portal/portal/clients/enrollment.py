@@ -9,7 +9,7 @@ from uuid import UUID
 
 from requests import Response
 
-from ..backend import Backend
+from ._service_client import ServiceClient
 
 
 class ProgrammePage(TypedDict, total=False):
@@ -266,35 +266,10 @@ class CompletionGroup(TypedDict, total=False):
     dropout_sessions: dict[str, Any] | None
 
 
-class AuditPage(TypedDict, total=False):
-    items: list[AuditEntry]
-    page: int
-    page_size: int
-    total: int
-
-
-class AuditEntry(TypedDict, total=False):
-    id: int
-    at: str
-    user_id: str
-    role: str
-    action: str
-    method: str
-    route: str
-    record: dict[str, Any]
-    status: int
-    address: str | None
-    reason: str | None
-    correlation_id: str | None
-    prev_hash: str
-    hash: str
-
-
-class EnrollmentClient:
+class EnrollmentClient(ServiceClient):
     """What the portal asks enrollment, as the signed-in user."""
 
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
+    service = "enrollment"
 
     def programmes(
         self,
@@ -309,7 +284,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             "/programmes",
             params={
                 "page": page,
@@ -329,7 +304,7 @@ class EnrollmentClient:
     ) -> list[ProgrammeOut]:
         """Every item of GET /programmes (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "enrollment",
+            self.service,
             "/programmes",
             limit=limit,
             include_retired=include_retired,
@@ -348,7 +323,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "POST",
-            "enrollment",
+            self.service,
             "/programmes",
             json=body,
             idempotency_key=idempotency_key,
@@ -363,7 +338,7 @@ class EnrollmentClient:
         """GET /programmes/{programme_id}: One programme version."""
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             f"/programmes/{programme_id}",
         )
         return cast(ProgrammeOut, answer)
@@ -377,7 +352,7 @@ class EnrollmentClient:
         """GET /cohorts: The cohorts the caller may see (a psychologist's own, an inspector's or manager's area)."""
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             "/cohorts",
             params={
                 "page": page,
@@ -393,7 +368,7 @@ class EnrollmentClient:
     ) -> list[CohortOut]:
         """Every item of GET /cohorts (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "enrollment",
+            self.service,
             "/cohorts",
             limit=limit,
         )
@@ -407,7 +382,7 @@ class EnrollmentClient:
         """GET /cohorts/{cohort_id}: One cohort, with how many take part now."""
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             f"/cohorts/{cohort_id}",
         )
         return cast(CohortOut, answer)
@@ -422,7 +397,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             f"/participants/{participant_id}",
         )
         return cast(ParticipantOut, answer)
@@ -442,7 +417,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             "/protection-orders",
             params={
                 "page": page,
@@ -466,7 +441,7 @@ class EnrollmentClient:
     ) -> list[OrderOut]:
         """Every item of GET /protection-orders (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "enrollment",
+            self.service,
             "/protection-orders",
             limit=limit,
             district=district,
@@ -484,7 +459,7 @@ class EnrollmentClient:
         """GET /protection-orders/{order_id}: One order with its extensions and where its correction plan stands."""
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             f"/protection-orders/{order_id}",
         )
         return cast(OrderOut, answer)
@@ -510,7 +485,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             "/enrolments",
             params={
                 "page": page,
@@ -546,7 +521,7 @@ class EnrollmentClient:
     ) -> list[EnrolmentOut]:
         """Every item of GET /enrolments (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "enrollment",
+            self.service,
             "/enrolments",
             limit=limit,
             cohort_id=cohort_id,
@@ -572,7 +547,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             f"/enrolments/{enrolment_id}",
         )
         return cast(EnrolmentOut, answer)
@@ -589,7 +564,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "PUT",
-            "enrollment",
+            self.service,
             f"/enrolments/{enrolment_id}/victim-support-worker",
             json=body,
         )
@@ -608,7 +583,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "POST",
-            "enrollment",
+            self.service,
             "/referrals",
             json=body,
             idempotency_key=idempotency_key,
@@ -629,7 +604,7 @@ class EnrollmentClient:
         """
         answer = self._backend.call(
             "GET",
-            "enrollment",
+            self.service,
             "/reports/completion",
             params={
                 "group_by": group_by,
@@ -655,7 +630,7 @@ class EnrollmentClient:
         """
         return self._backend.request(
             "GET",
-            "enrollment",
+            self.service,
             "/reports/completion",
             params={
                 "group_by": group_by,
@@ -665,58 +640,3 @@ class EnrollmentClient:
                 "format": format,
             },
         )
-
-    def audit(
-        self,
-        *,
-        page: int | None = None,
-        page_size: int | None = None,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> AuditPage:
-        """GET /audit: Search the audit log by user, time, route and action."""
-        answer = self._backend.call(
-            "GET",
-            "enrollment",
-            "/audit",
-            params={
-                "page": page,
-                "page_size": page_size,
-                "user_id": user_id,
-                "since": since,
-                "until": until,
-                "route": route,
-                "action": action,
-                "up_to_id": up_to_id,
-            },
-        )
-        return cast(AuditPage, answer)
-
-    def all_audit(
-        self,
-        *,
-        limit: int = 1000,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> list[AuditEntry]:
-        """Every item of GET /audit (up to `limit`), a page of 100 at a time."""
-        found = self._backend.all_pages(
-            "enrollment",
-            "/audit",
-            limit=limit,
-            user_id=user_id,
-            since=since,
-            until=until,
-            route=route,
-            action=action,
-            up_to_id=up_to_id,
-        )
-        return cast(list[AuditEntry], found)

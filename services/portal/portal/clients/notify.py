@@ -3,10 +3,10 @@ services/notify/openapi.json. Do not edit: add an operation to OPERATIONS there 
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 from uuid import UUID
 
-from ..backend import Backend
+from ._service_client import ServiceClient
 
 
 class NotificationPage(TypedDict, total=False):
@@ -119,35 +119,10 @@ class UnassignedOut(TypedDict, total=False):
     last_tried_at: str | None
 
 
-class AuditPage(TypedDict, total=False):
-    items: list[AuditEntry]
-    page: int
-    page_size: int
-    total: int
-
-
-class AuditEntry(TypedDict, total=False):
-    id: int
-    at: str
-    user_id: str
-    role: str
-    action: str
-    method: str
-    route: str
-    record: dict[str, Any]
-    status: int
-    address: str | None
-    reason: str | None
-    correlation_id: str | None
-    prev_hash: str
-    hash: str
-
-
-class NotifyClient:
+class NotifyClient(ServiceClient):
     """What the portal asks notify, as the signed-in user."""
 
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
+    service = "notify"
 
     def notifications(
         self,
@@ -159,7 +134,7 @@ class NotifyClient:
         """GET /notifications: Your alerts, newest first (`unacknowledged=true` for those still waiting on you)."""
         answer = self._backend.call(
             "GET",
-            "notify",
+            self.service,
             "/notifications",
             params={
                 "page": page,
@@ -177,7 +152,7 @@ class NotifyClient:
     ) -> list[NotificationOut]:
         """Every item of GET /notifications (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "notify",
+            self.service,
             "/notifications",
             limit=limit,
             unacknowledged=unacknowledged,
@@ -192,7 +167,7 @@ class NotifyClient:
         """GET /notifications/{notification_id}: One of your alerts, with how it was delivered."""
         answer = self._backend.call(
             "GET",
-            "notify",
+            self.service,
             f"/notifications/{notification_id}",
         )
         return cast(NotificationDetail, answer)
@@ -208,7 +183,7 @@ class NotifyClient:
         """
         answer = self._backend.call(
             "POST",
-            "notify",
+            self.service,
             f"/notifications/{notification_id}/acknowledge",
             idempotency_key=idempotency_key,
         )
@@ -226,7 +201,7 @@ class NotifyClient:
         """
         answer = self._backend.call(
             "GET",
-            "notify",
+            self.service,
             "/figures",
             params={
                 "region": region,
@@ -248,7 +223,7 @@ class NotifyClient:
         """
         answer = self._backend.call(
             "GET",
-            "notify",
+            self.service,
             "/escalations/unassigned",
             params={
                 "page": page,
@@ -264,63 +239,8 @@ class NotifyClient:
     ) -> list[UnassignedOut]:
         """Every item of GET /escalations/unassigned (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "notify",
+            self.service,
             "/escalations/unassigned",
             limit=limit,
         )
         return cast(list[UnassignedOut], found)
-
-    def audit(
-        self,
-        *,
-        page: int | None = None,
-        page_size: int | None = None,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> AuditPage:
-        """GET /audit: Search the audit log by user, time, route and action."""
-        answer = self._backend.call(
-            "GET",
-            "notify",
-            "/audit",
-            params={
-                "page": page,
-                "page_size": page_size,
-                "user_id": user_id,
-                "since": since,
-                "until": until,
-                "route": route,
-                "action": action,
-                "up_to_id": up_to_id,
-            },
-        )
-        return cast(AuditPage, answer)
-
-    def all_audit(
-        self,
-        *,
-        limit: int = 1000,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> list[AuditEntry]:
-        """Every item of GET /audit (up to `limit`), a page of 100 at a time."""
-        found = self._backend.all_pages(
-            "notify",
-            "/audit",
-            limit=limit,
-            user_id=user_id,
-            since=since,
-            until=until,
-            route=route,
-            action=action,
-            up_to_id=up_to_id,
-        )
-        return cast(list[AuditEntry], found)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TypedDict, cast
 from uuid import UUID
 
-from ..backend import Backend
+from ._service_client import ServiceClient
 
 
 class LevelsOut(TypedDict, total=False):
@@ -136,35 +136,10 @@ class IncidentIn(TypedDict, total=False):
     details: str | None
 
 
-class AuditPage(TypedDict, total=False):
-    items: list[AuditEntry]
-    page: int
-    page_size: int
-    total: int
-
-
-class AuditEntry(TypedDict, total=False):
-    id: int
-    at: str
-    user_id: str
-    role: str
-    action: str
-    method: str
-    route: str
-    record: dict[str, Any]
-    status: int
-    address: str | None
-    reason: str | None
-    correlation_id: str | None
-    prev_hash: str
-    hash: str
-
-
-class RiskClient:
+class RiskClient(ServiceClient):
     """What the portal asks risk, as the signed-in user."""
 
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
+    service = "risk"
 
     def levels(
         self,
@@ -176,7 +151,7 @@ class RiskClient:
         """
         answer = self._backend.call(
             "GET",
-            "risk",
+            self.service,
             "/levels",
             params={
                 "enrolment_id": enrolment_id,
@@ -196,7 +171,7 @@ class RiskClient:
         """
         answer = self._backend.call(
             "GET",
-            "risk",
+            self.service,
             f"/enrolments/{enrolment_id}/risk",
             params={
                 "lang": lang,
@@ -217,7 +192,7 @@ class RiskClient:
         """GET /flags: Flags the caller may see, newest first; filter by enrolment, level, status or rule."""
         answer = self._backend.call(
             "GET",
-            "risk",
+            self.service,
             "/flags",
             params={
                 "page": page,
@@ -241,7 +216,7 @@ class RiskClient:
     ) -> list[FlagOut]:
         """Every item of GET /flags (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "risk",
+            self.service,
             "/flags",
             limit=limit,
             enrolment_id=enrolment_id,
@@ -264,7 +239,7 @@ class RiskClient:
         """
         answer = self._backend.call(
             "GET",
-            "risk",
+            self.service,
             f"/enrolments/{enrolment_id}/incidents",
             params={
                 "page": page,
@@ -281,7 +256,7 @@ class RiskClient:
     ) -> list[IncidentOut]:
         """Every item of GET /enrolments/{enrolment_id}/incidents (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "risk",
+            self.service,
             f"/enrolments/{enrolment_id}/incidents",
             limit=limit,
         )
@@ -300,64 +275,9 @@ class RiskClient:
         """
         answer = self._backend.call(
             "POST",
-            "risk",
+            self.service,
             f"/enrolments/{enrolment_id}/incidents",
             json=body,
             idempotency_key=idempotency_key,
         )
         return cast(IncidentOut, answer)
-
-    def audit(
-        self,
-        *,
-        page: int | None = None,
-        page_size: int | None = None,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> AuditPage:
-        """GET /audit: Search the audit log by user, time, route and action."""
-        answer = self._backend.call(
-            "GET",
-            "risk",
-            "/audit",
-            params={
-                "page": page,
-                "page_size": page_size,
-                "user_id": user_id,
-                "since": since,
-                "until": until,
-                "route": route,
-                "action": action,
-                "up_to_id": up_to_id,
-            },
-        )
-        return cast(AuditPage, answer)
-
-    def all_audit(
-        self,
-        *,
-        limit: int = 1000,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> list[AuditEntry]:
-        """Every item of GET /audit (up to `limit`), a page of 100 at a time."""
-        found = self._backend.all_pages(
-            "risk",
-            "/audit",
-            limit=limit,
-            user_id=user_id,
-            since=since,
-            until=until,
-            route=route,
-            action=action,
-            up_to_id=up_to_id,
-        )
-        return cast(list[AuditEntry], found)

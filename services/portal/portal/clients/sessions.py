@@ -4,10 +4,10 @@ services/sessions/openapi.json. Do not edit: add an operation to OPERATIONS ther
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 from uuid import UUID
 
-from ..backend import Backend
+from ._service_client import ServiceClient
 
 
 class SessionPage(TypedDict, total=False):
@@ -164,35 +164,10 @@ class CallOutcomeIn(TypedDict, total=False):
     called_at: str | None
 
 
-class AuditPage(TypedDict, total=False):
-    items: list[AuditEntry]
-    page: int
-    page_size: int
-    total: int
-
-
-class AuditEntry(TypedDict, total=False):
-    id: int
-    at: str
-    user_id: str
-    role: str
-    action: str
-    method: str
-    route: str
-    record: dict[str, Any]
-    status: int
-    address: str | None
-    reason: str | None
-    correlation_id: str | None
-    prev_hash: str
-    hash: str
-
-
-class SessionsClient:
+class SessionsClient(ServiceClient):
     """What the portal asks sessions, as the signed-in user."""
 
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
+    service = "sessions"
 
     def sessions(
         self,
@@ -208,7 +183,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             "/sessions",
             params={
                 "page": page,
@@ -230,7 +205,7 @@ class SessionsClient:
     ) -> list[SessionOut]:
         """Every item of GET /sessions (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "sessions",
+            self.service,
             "/sessions",
             limit=limit,
             unrecorded=unrecorded,
@@ -247,7 +222,7 @@ class SessionsClient:
         """GET /sessions/{session_id}: One session."""
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}",
         )
         return cast(SessionOut, answer)
@@ -262,7 +237,7 @@ class SessionsClient:
         """GET /cohorts/{cohort_id}/sessions: A cohort's sessions, in programme order."""
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             f"/cohorts/{cohort_id}/sessions",
             params={
                 "page": page,
@@ -279,7 +254,7 @@ class SessionsClient:
     ) -> list[SessionOut]:
         """Every item of GET /cohorts/{cohort_id}/sessions (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "sessions",
+            self.service,
             f"/cohorts/{cohort_id}/sessions",
             limit=limit,
         )
@@ -293,7 +268,7 @@ class SessionsClient:
         """GET /sessions/{session_id}/attendance: The attendance recorded for a session."""
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}/attendance",
         )
         return cast(AttendanceOut, answer)
@@ -310,7 +285,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "POST",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}/attendance",
             json=body,
             idempotency_key=idempotency_key,
@@ -328,7 +303,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}/attendance/{enrolment_id}/amendments",
         )
         return cast(AmendedMarkOut, answer)
@@ -347,7 +322,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "POST",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}/attendance/{enrolment_id}/amendments",
             json=body,
             idempotency_key=idempotency_key,
@@ -362,7 +337,7 @@ class SessionsClient:
         """GET /sessions/{session_id}/notes: The session's confidential notes, for the cohort's psychologists only."""
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}/notes",
         )
         return cast(list[NoteOut], answer)
@@ -379,7 +354,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "POST",
-            "sessions",
+            self.service,
             f"/sessions/{session_id}/notes",
             json=body,
             idempotency_key=idempotency_key,
@@ -398,7 +373,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             f"/enrolments/{enrolment_id}/attendance",
             params={
                 "page": page,
@@ -415,7 +390,7 @@ class SessionsClient:
     ) -> list[HistoryMark]:
         """Every item of GET /enrolments/{enrolment_id}/attendance (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "sessions",
+            self.service,
             f"/enrolments/{enrolment_id}/attendance",
             limit=limit,
         )
@@ -433,7 +408,7 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "GET",
-            "sessions",
+            self.service,
             "/calls",
             params={
                 "page": page,
@@ -451,7 +426,7 @@ class SessionsClient:
     ) -> list[CallOut]:
         """Every item of GET /calls (up to `limit`), a page of 100 at a time."""
         found = self._backend.all_pages(
-            "sessions",
+            self.service,
             "/calls",
             limit=limit,
             status=status,
@@ -470,64 +445,9 @@ class SessionsClient:
         """
         answer = self._backend.call(
             "POST",
-            "sessions",
+            self.service,
             f"/calls/{call_id}/outcome",
             json=body,
             idempotency_key=idempotency_key,
         )
         return cast(CallOut, answer)
-
-    def audit(
-        self,
-        *,
-        page: int | None = None,
-        page_size: int | None = None,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> AuditPage:
-        """GET /audit: Search the audit log by user, time, route and action."""
-        answer = self._backend.call(
-            "GET",
-            "sessions",
-            "/audit",
-            params={
-                "page": page,
-                "page_size": page_size,
-                "user_id": user_id,
-                "since": since,
-                "until": until,
-                "route": route,
-                "action": action,
-                "up_to_id": up_to_id,
-            },
-        )
-        return cast(AuditPage, answer)
-
-    def all_audit(
-        self,
-        *,
-        limit: int = 1000,
-        user_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        route: str | None = None,
-        action: str | None = None,
-        up_to_id: int | None = None,
-    ) -> list[AuditEntry]:
-        """Every item of GET /audit (up to `limit`), a page of 100 at a time."""
-        found = self._backend.all_pages(
-            "sessions",
-            "/audit",
-            limit=limit,
-            user_id=user_id,
-            since=since,
-            until=until,
-            route=route,
-            action=action,
-            up_to_id=up_to_id,
-        )
-        return cast(list[AuditEntry], found)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -29,14 +29,14 @@ from sqlalchemy.orm import Session
 from .. import accounts
 from ..areas import publish_district
 from ..backend import ServiceError
-from ..catalogs import to_cyrillic
 from ..clients import clients
 from ..forms import DISTRICT_ROLES, REGION_ROLES, USER_FIELDS, ProgrammeForm, UserForm, read
 from ..i18n import LANGUAGE_NAMES
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..models import Area, LoginSession, SignInAttempt, User
-from ..websession import FULL, sessions, settings_now
+from ..staff_search import find_users
+from ..websession import sessions, settings_now
 from .auth import OUTCOME_NAMES
 from .common import form_key, local_today, page_number, parse_day
 from .home import ROLE_NAMES
@@ -44,7 +44,6 @@ from .home import ROLE_NAMES
 log = get_logger(__name__)
 bp = Blueprint("admin", __name__)
 
-PAGE_SIZE = 50
 AREA_NAME_MAX = 100
 
 # Whom an unacknowledged alert is escalated to.
@@ -167,8 +166,12 @@ def _with_current_group(groups: list[tuple[str, list[tuple[str, str]]]], group: 
 
 
 # -- the users' list -------------------------------------------------------------------------------------------
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def user_filters(args: Mapping[str, str]) -> dict[str, str]:
+    """The users' list's filters from the query string, each "" when not given or not one the list offers."""
+    return {"role": args.get("role", "") if args.get("role") in accounts.STAFF_ROLES else "",
+            "region": (args.get("region") or "").strip(),
+            "active": args.get("active", "") if args.get("active") in ("yes", "no") else "",
+            "q": " ".join((args.get("q") or "").split())[:100]}
 
 
 @bp.get("/admin/users")
@@ -176,39 +179,14 @@ def _like(text: str) -> str:
 def users() -> Any:
     """Every member of staff, filtered by role, region, whether active, and a name or user name (in either script
     of Uzbek); a page at a time."""
-    args = request.args
-    filters = {"role": args.get("role", "") if args.get("role") in accounts.STAFF_ROLES else "",
-               "region": (args.get("region") or "").strip(),
-               "active": args.get("active", "") if args.get("active") in ("yes", "no") else "",
-               "q": " ".join((args.get("q") or "").split())[:100]}
-    query = sa.select(User)
-    if filters["role"]:
-        query = query.where(User.role == filters["role"])
-    if filters["region"]:
-        query = query.where(User.region == filters["region"])
-    if filters["active"]:
-        query = query.where(User.active.is_(filters["active"] == "yes"))
-    if filters["q"]:
-        spellings = {filters["q"], to_cyrillic(filters["q"].lower())}
-        query = query.where(sa.or_(*(column.ilike(_like(s), escape="\\")
-                                     for s in spellings for column in (User.id, User.display_name))))
-    page = page_number(args)
+    filters = user_filters(request.args)
     with sessions()() as db:
-        total = db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(page, pages)
-        rows = list(db.execute(query.order_by(User.display_name, User.id).offset((page - 1) * PAGE_SIZE)
-                               .limit(PAGE_SIZE)).scalars())
-        last_sign_in = dict(db.execute(  # type: ignore[arg-type]
-            sa.select(LoginSession.user_id, sa.func.max(LoginSession.created_at))
-            .where(LoginSession.user_id.in_([u.id for u in rows]), LoginSession.stage == FULL)
-            .group_by(LoginSession.user_id)).all())
+        found = find_users(db, filters=filters, page=page_number(request.args))
         regions = load_regions(db)
-    moment = accounts.now()
-    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}  # url_for's keywords
     return render_template(
-        "admin/users.html", users=rows, filters=filters, page=page, pages=pages, total=total,
-        last_sign_in=last_sign_in, locked={u.id for u in rows if accounts.is_locked(u, moment)},
+        "admin/users.html", users=found.users, filters=filters, page=found.page, pages=found.pages,
+        total=found.total, last_sign_in=found.last_sign_in, locked=found.locked,
         role_options=[(r, ROLE_NAMES[r]) for r in accounts.STAFF_ROLES],
         region_options=[(r, r) for r in regions],
         active_options=[("yes", _("Active")), ("no", _("Switched off"))],
@@ -369,36 +347,49 @@ def _area_name(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+AREA_FIELDS = ("kind", "district_region", "district_name", "mahalla_district", "mahalla_name")
+AREA_KINDS = ("district", "mahalla")
+
+
 @bp.route("/admin/areas", methods=["GET", "POST"])
 @allow(Role.ADMINISTRATOR)
 def areas() -> Any:
     """The regions, their districts and the districts' mahallas; add a district to a region or a mahalla to a
     district. Names are unique within their parent, whatever their case."""
     errors: dict[str, str] = {}
-    form = {k: (request.form.get(k) or "") for k in ("kind", "district_region", "district_name",
-                                                       "mahalla_district", "mahalla_name")}
+    form = {k: (request.form.get(k) or "") for k in AREA_FIELDS}
     if request.method == "POST":
         kind = form["kind"]
-        try:
-            with sessions().begin() as db:
-                if kind == "district":
-                    added, parent = _add_district(db, form, errors)
-                elif kind == "mahalla":
-                    added, parent = _add_mahalla(db, form, errors)
-                else:
-                    abort(400)
-                if errors:
-                    raise _Refused
-                db.flush()
-        except _Refused:
-            pass
-        except IntegrityError:  # the same name added at the same moment by someone else
-            errors[f"{kind}_name"] = _("%(name)s is there already.", name=form[f"{kind}_name"])
+        if kind not in AREA_KINDS:
+            abort(400)
+        added, parent = add_area(kind=kind, form=form, errors=errors)
         if not errors:
             log.info("area_added", kind=kind, name=added, parent=parent, by=g.user.id)
             flash(_("District %(name)s is added to %(parent)s.", name=added, parent=parent) if kind == "district"
                   else _("Mahalla %(name)s is added to %(parent)s.", name=added, parent=parent), "success")
             return redirect(url_for("admin.areas"))
+    return _areas_page(form, errors)
+
+
+def add_area(*, kind: str, form: dict[str, str], errors: dict[str, str]) -> tuple[str, str]:
+    """Add the district or mahalla (`kind`) the form names, in one transaction: (its name, its parent's). What is
+    wrong goes into `errors`, and then nothing is added."""
+    add = _add_district if kind == "district" else _add_mahalla
+    added, parent = "", ""
+    try:
+        with sessions().begin() as db:
+            added, parent = add(db, form, errors)
+            if errors:
+                raise _Refused
+            db.flush()
+    except _Refused:
+        pass
+    except IntegrityError:  # the same name added at the same moment by someone else
+        errors[f"{kind}_name"] = _("%(name)s is there already.", name=form[f"{kind}_name"])
+    return added, parent
+
+
+def _areas_page(form: dict[str, str], errors: dict[str, str]) -> tuple[str, int]:
     with sessions()() as db:
         places = load_places(db)
     return render_template("admin/areas.html", places=places, form=form, errors=errors,
@@ -482,16 +473,21 @@ def programmes() -> Any:
         if not errors:
             flash(_("Programme %(name)s is defined.", name=form["name"]), "success")
             return redirect(url_for("admin.programmes"))
+    return render_template("admin/programmes.html", programmes=programme_lineages(), form=form, errors=errors,
+                           template_names=TEMPLATE_NAMES, template_options=list(TEMPLATE_NAMES.items()),
+                           region_options=[(r, r) for r in regions],
+                           idempotency_key=str(uuid.uuid4())), 422 if errors else 200
+
+
+def programme_lineages() -> list[dict[str, Any]]:
+    """Every programme enrollment runs, retired ones too, by name: its current version and all its versions."""
     versions: dict[str, list[Any]] = defaultdict(list)
     for item in clients.enrollment.all_programmes(include_retired=True):
         versions[item["lineage_id"]].append(item)
     listed: list[dict[str, Any]] = [{"current": max(v, key=lambda p: p["version"]),
                                      "versions": sorted(v, key=lambda p: p["version"])} for v in versions.values()]
     listed.sort(key=lambda p: str(p["current"]["name"]).casefold())
-    return render_template("admin/programmes.html", programmes=listed, form=form, errors=errors,
-                           template_names=TEMPLATE_NAMES, template_options=list(TEMPLATE_NAMES.items()),
-                           region_options=[(r, r) for r in regions],
-                           idempotency_key=str(uuid.uuid4())), 422 if errors else 200
+    return listed
 
 
 def _define_programme(form: dict[str, str]) -> dict[str, str]:
@@ -526,17 +522,44 @@ AUDIT_SOURCES = tuple(SOURCE_NAMES)
 ACTION_NAMES = {"read": _l("Viewed"), "write": _l("Changed")}
 
 
-@bp.get("/audit")
-@allow(Role.AUDITOR, Role.ADMINISTRATOR)
-def audit_log() -> Any:
-    """Who opened or changed what: the portal's own log (its pages, staff accounts) or a service's (through its
-    API, which answers an auditor's search itself), newest first, by user, read or change and days."""
-    args = request.args
+class AuditQuery(TypedDict):
+    """The fields of an audit search that the portal's own log and every service's API take alike."""
+
+    user_id: str | None
+    action: str | None
+    page: int
+    page_size: int
+    up_to_id: int | None
+    since: datetime | None
+    until: datetime | None
+
+
+@dataclass
+class AuditSearch:
+    """An audit search as the query string asks for it: the filters as typed (for the form), what is wrong with
+    them, the page, and the newest entry later pages hold still at."""
+
+    filters: dict[str, str]
+    errors: dict[str, str]
+    page: int
+    up_to_id: int | None
+    since: datetime | None
+    until: datetime | None
+
+    def query(self) -> AuditQuery:
+        """This search as the log is asked it."""
+        return {"user_id": self.filters["user_id"] or None, "action": self.filters["action"] or None,
+                "page": self.page, "page_size": AUDIT_PAGE_SIZE, "up_to_id": self.up_to_id,
+                "since": self.since, "until": self.until}
+
+
+def read_audit_search(args: Mapping[str, str]) -> AuditSearch:
+    """The audit search of the query string: unknown sources and actions left out, days checked."""
     errors: dict[str, str] = {}
     zone = settings_now().zone
     invalid_day = _l("Write the date as year-month-day, for example %(example)s.", example=local_today().isoformat())
     source = args.get("source", "")
-    filters: dict[str, str] = {"source": source if source in AUDIT_SOURCES else "portal",
+    filters = {"source": source if source in AUDIT_SOURCES else "portal",
                "user_id": " ".join((args.get("user_id") or "").replace("\x00", "").split())[:100],
                "action": args.get("action", "") if args.get("action") in ACTION_NAMES else "",
                "from": args.get("from", "").strip()[:10], "to": args.get("to", "").strip()[:10]}
@@ -545,34 +568,45 @@ def audit_log() -> Any:
         errors["from"] = _("The first day comes after the last.")
     if last == date.max:
         last = None  # the end of the calendar: no upper bound
-    page = page_number(args, 1_000_000)
     try:  # later pages hold still at the newest entry of the first (new entries, this search's own among them)
         up_to_id = max(1, int(args["up_to"])) if "up_to" in args else None
     except ValueError:
         up_to_id = None
-    query: dict[str, Any] = {
-        "user_id": filters["user_id"] or None, "action": filters["action"] or None, "page": page,
-        "page_size": AUDIT_PAGE_SIZE, "up_to_id": up_to_id,
-        # days in the country's time zone: from the first one's midnight to the midnight after the last
-        "since": datetime.combine(first, time(), zone) if first else None,
-        "until": datetime.combine(last + timedelta(days=1), time(), zone) if last else None}
-    body: dict[str, Any] = {"items": [], "total": 0, "page_size": AUDIT_PAGE_SIZE}
-    if not errors:
-        if filters["source"] == "portal":
-            with sessions()() as db:
-                body = search_page(db, query)
-        else:
-            body = getattr(clients, filters["source"]).audit(**{
-                k: v.isoformat() if isinstance(v, datetime) else v for k, v in query.items()})
-    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    # days in the country's time zone: from the first one's midnight to the midnight after the last
+    return AuditSearch(filters=filters, errors=errors, page=page_number(args, 1_000_000), up_to_id=up_to_id,
+                       since=datetime.combine(first, time(), zone) if first else None,
+                       until=datetime.combine(last + timedelta(days=1), time(), zone) if last else None)
+
+
+def search_audit_log(search: AuditSearch) -> Mapping[str, Any]:
+    """A page of the log the search names: the portal's own, or a service's through its API (nothing when the
+    search has errors)."""
+    if search.errors:
+        return {"items": [], "total": 0, "page_size": AUDIT_PAGE_SIZE}
+    if search.filters["source"] == "portal":
+        with sessions()() as db:
+            return search_page(db, search.query())
+    return getattr(clients, search.filters["source"]).audit(**{  # type: ignore[no-any-return]
+        k: v.isoformat() if isinstance(v, datetime) else v for k, v in search.query().items()})
+
+
+@bp.get("/audit")
+@allow(Role.AUDITOR, Role.ADMINISTRATOR)
+def audit_log() -> Any:
+    """Who opened or changed what: the portal's own log (its pages, staff accounts) or a service's (through its
+    API, which answers an auditor's search itself), newest first, by user, read or change and days."""
+    search = read_audit_search(request.args)
+    body = search_audit_log(search)
+    page, up_to_id = search.page, search.up_to_id
+    kept: dict[str, Any] = {k: v for k, v in search.filters.items() if v}  # url_for's keywords
     if up_to_id is None and body["items"] and page == 1:
         up_to_id = body["items"][0]["id"]
     if up_to_id is not None:
         kept["up_to"] = up_to_id
     return render_template(
-        "admin/audit.html", filters=filters, errors=errors, entries=body["items"], total=body["total"], page=page,
-        pages=max(1, math.ceil(body["total"] / body["page_size"])), up_to_id=up_to_id if page > 1 else None,
-        source_options=[(s, SOURCE_NAMES[s]) for s in AUDIT_SOURCES],
+        "admin/audit.html", filters=search.filters, errors=search.errors, entries=body["items"],
+        total=body["total"], page=page, pages=max(1, math.ceil(body["total"] / body["page_size"])),
+        up_to_id=up_to_id if page > 1 else None, source_options=[(s, SOURCE_NAMES[s]) for s in AUDIT_SOURCES],
         action_options=list(ACTION_NAMES.items()), action_names=ACTION_NAMES,
         page_url=lambda n: url_for("admin.audit_log", page=n, **kept))
 

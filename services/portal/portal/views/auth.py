@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import segno
@@ -163,42 +163,61 @@ def sign_out_everywhere() -> Any:
 @bp.route("/account/password", methods=["GET", "POST"])
 @allow(*EVERYONE)
 def change_password() -> Any:
+    """One's own password changed: the current one, then the new one twice. A wrong current one is a failed
+    sign-in; enough of them lock the account and end this sign-in."""
     if request.method == "GET":
         return render_template("auth/password.html", errors={})
-    current = request.form.get("current") or ""
-    new = request.form.get("new") or ""
+    current, new = request.form.get("current") or "", request.form.get("new") or ""
+    errors = new_password_errors(new=new, repeat=request.form.get("repeat") or "")
+    if change_own_password(current=current, new=new, errors=errors) == "locked":
+        return render_template("auth/sign_in.html", why=None, next=None, error="locked", username=g.user.id,
+                               minutes=settings_now().portal_lockout_minutes), 401
+    if errors:
+        return render_template("auth/password.html", errors=errors), 422
+    flash(_("Your password is changed, and you are signed out on every other device."), "success")
+    return redirect(url_for("home.index"))
+
+
+def new_password_errors(*, new: str, repeat: str) -> dict[str, str]:
+    """What is wrong with the new password as typed twice, by form field."""
     errors: dict[str, str] = {}
-    if new != (request.form.get("repeat") or ""):
+    if new != repeat:
         errors["repeat"] = _("The two new passwords differ.")
     problems = accounts.password_problems(new, g.user.id)
     if problems:
         errors["new"] = " ".join(PASSWORD_PROBLEMS[p]() for p in problems)
+    return errors
+
+
+PasswordChange = Literal["changed", "refused", "locked"]
+
+
+def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> PasswordChange:
+    """The signed-in user's password changed to `new` when `current` is theirs and `errors` (the new one's) is
+    empty; what is wrong is added to `errors`. "locked" when the account is locked (now or before): this sign-in
+    is ended then."""
     settings = settings_now()
-    locked = False
     with sessions().begin() as db:
         user = db.get(User, g.user.id, with_for_update=True)
         assert user is not None
         if accounts.is_locked(user):
             end_current(db, "locked")
-            locked = True
-        elif not accounts.verify_password(user.password_hash, current):
+            return "locked"
+        if not accounts.verify_password(user.password_hash, current):
             errors["current"] = _("This is not your current password.")
             if accounts.record_failure(db, settings, user, "wrong_current_password",
                                        client_address()).outcome == "locked":
                 end_current(db, "locked")  # guessing at a signed-in screen locks the account and ends this sign-in
-                locked = True
-        elif accounts.verify_password(user.password_hash, new):
+                return "locked"
+            return "refused"
+        if accounts.verify_password(user.password_hash, new):
             errors["new"] = _("Choose a password different from the one you have.")
-        elif not errors:
-            accounts.change_password(db, user, new, keep_session=g.login.id)
-            db.add(SignInAttempt(user_id=user.id, outcome="password_changed", address=client_address()))
-    if locked:
-        return render_template("auth/sign_in.html", why=None, next=None, error="locked", username=g.user.id,
-                               minutes=settings.portal_lockout_minutes), 401
-    if errors:
-        return render_template("auth/password.html", errors=errors), 422
-    flash(_("Your password is changed, and you are signed out on every other device."), "success")
-    return redirect(url_for("home.index"))
+            return "refused"
+        if errors:
+            return "refused"
+        accounts.change_password(db, user, new, keep_session=g.login.id)
+        db.add(SignInAttempt(user_id=user.id, outcome="password_changed", address=client_address()))
+    return "changed"
 
 
 PASSWORD_PROBLEMS = {

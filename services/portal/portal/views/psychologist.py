@@ -306,6 +306,29 @@ def _service_mark_errors(error: ServiceError, marks: list[dict[str, Any]],
     return out or {"marks": error.detail or error.title}
 
 
+@dataclass
+class Sent:
+    """What sessions answered to a group's marks: recorded, or a conflict (the session was recorded meanwhile)."""
+
+    recorded: bool = False
+    conflict: str | None = None
+
+
+def send_attendance(*, session_id: uuid.UUID, form: AttendanceForm, codes: Mapping[str, str]) -> Sent:
+    """The group's marks to sessions in one request; its refusal of a mark becomes the form's errors."""
+    try:
+        clients.sessions.record_attendance(session_id=session_id, body={"marks": form.marks},  # type: ignore[typeddict-item]
+                                          idempotency_key=request.form.get("idem") or None)
+    except ServiceError as error:
+        if error.status == 422:
+            form.errors = _service_mark_errors(error, form.marks, codes)
+            return Sent()
+        if error.status == 409:
+            return Sent(conflict=error.detail or error.title)
+        raise
+    return Sent(recorded=True)
+
+
 @bp.route("/sessions/<uuid:session_id>/attendance", methods=["GET", "POST"])
 @allow(Role.PSYCHOLOGIST)
 def attendance(session_id: uuid.UUID) -> Any:
@@ -320,31 +343,42 @@ def attendance(session_id: uuid.UUID) -> Any:
         form, status = read_attendance(request.form, roster), 422
         if not roster:
             form.errors["marks"] = _("Nobody in this group is taking part now, so there is no attendance to record.")
-        if not form.errors:
-            try:
-                clients.sessions.record_attendance(session_id=session_id, body={"marks": form.marks},  # type: ignore[typeddict-item]
-                                                  idempotency_key=request.form.get("idem") or None)
-            except ServiceError as error:
-                if error.status == 422:
-                    form.errors = _service_mark_errors(error, form.marks, codes)
-                elif error.status == 409:
-                    status, conflict = 409, error.detail or error.title
-                    session = _with_times([clients.sessions.session(session_id=session_id)], _now())[0]
-                else:
-                    raise
-            else:
-                flash(_("Attendance of %(n)s participants is recorded. You may add notes on the session now.",
-                        n=len(form.marks)), "success")
-                return redirect(url_for("psychologist.notes", session_id=session_id))
+        sent = Sent() if form.errors else send_attendance(session_id=session_id, form=form, codes=codes)
+        if sent.recorded:
+            flash(_("Attendance of %(n)s participants is recorded. You may add notes on the session now.",
+                    n=len(form.marks)), "success")
+            return redirect(url_for("psychologist.notes", session_id=session_id))
+        if sent.conflict is not None:
+            status, conflict = 409, sent.conflict
+            session = _with_times([clients.sessions.session(session_id=session_id)], _now())[0]
     page = {"session": session, "cohort": found_cohort, "codes": codes, "conflict": conflict}
-    if session["status"] != "scheduled":
-        if request.method == "POST" and status != 409:
-            status, conflict = 409, _("The attendance of this session is recorded already.")
-            page["conflict"] = conflict
-        marks = clients.sessions.attendance(session_id=session_id)["marks"]
-        return render_template("psychologist/attendance_recorded.html", marks=marks, **page), status
-    return render_template("psychologist/attendance.html", roster=roster, form=form, idem=str(uuid.uuid4()),
-                           **page), status
+    if session["status"] == "scheduled":
+        return render_template("psychologist/attendance.html", roster=roster, form=form, idem=str(uuid.uuid4()),
+                               **page), status
+    return _recorded_page(session_id, page, status)
+
+
+def _recorded_page(session_id: uuid.UUID, page: dict[str, Any], status: int) -> tuple[str, int]:
+    """The attendance as recorded; a form sent to a session recorded already is a conflict, said on the page."""
+    if request.method == "POST" and status != 409:
+        status, page["conflict"] = 409, _("The attendance of this session is recorded already.")
+    marks = clients.sessions.attendance(session_id=session_id)["marks"]
+    return render_template("psychologist/attendance_recorded.html", marks=marks, **page), status
+
+
+def amend_mark(*, session_id: uuid.UUID, enrolment_id: uuid.UUID, values: Mapping[str, str],
+               excuse: str) -> dict[str, str]:
+    """The correction to sessions; its refusal as errors by field of the form ({} when it is made)."""
+    body = {"status": values["status"], "reason": values["reason"], "excuse_reason": excuse or None}
+    try:
+        clients.sessions.amend_mark(session_id=session_id, enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
+                                    idempotency_key=request.form.get("idem") or None)
+    except ServiceError as error:
+        if error.status not in (409, 422):
+            raise
+        return {k if k in values else "status": v for k, v in error.field_errors().items()} or {
+            "status": error.detail or error.title}
+    return {}
 
 
 @bp.route("/sessions/<uuid:session_id>/attendance/<uuid:enrolment_id>/amendments", methods=["GET", "POST"])
@@ -362,26 +396,30 @@ def amendments(session_id: uuid.UUID, enrolment_id: uuid.UUID) -> Any:
         excuse = values["excuse_reason"] if values["status"] == "excused" else ""
         if (values["status"], excuse) == (mark["status"], mark["excuse_reason"] or ""):
             errors["status"] = _("The mark says this already: there is nothing to correct.")
+        errors = errors or amend_mark(session_id=session_id, enrolment_id=enrolment_id, values=values, excuse=excuse)
         if not errors:
-            body = {"status": values["status"], "reason": values["reason"],
-                    "excuse_reason": excuse or None}
-            try:
-                clients.sessions.amend_mark(session_id=session_id, enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
-                                            idempotency_key=request.form.get("idem") or None)
-            except ServiceError as error:
-                if error.status not in (409, 422):
-                    raise
-                errors = {k if k in values else "status": v for k, v in error.field_errors().items()} or {
-                    "status": error.detail or error.title}
-            else:
-                flash(_("The mark of %(code)s is corrected; the old one is kept in its history.",
-                        code=history["mark"]["participant_code"]), "success")
-                return redirect(url_for("psychologist.attendance", session_id=session_id))
+            flash(_("The mark of %(code)s is corrected; the old one is kept in its history.",
+                    code=mark["participant_code"]), "success")
+            return redirect(url_for("psychologist.attendance", session_id=session_id))
     return render_template("psychologist/amendments.html", session=session, cohort=found_cohort, history=history,
                            values=values, errors=errors, idem=str(uuid.uuid4())), (422 if errors else 200)
 
 
 # -- notes -------------------------------------------------------------------------------------------------------
+def write_note(*, session_id: uuid.UUID, values: Mapping[str, str]) -> dict[str, str]:
+    """The note to sessions, which seals it; its refusal as errors by field of the form ({} when it is saved)."""
+    try:
+        clients.sessions.write_note(session_id=session_id,
+                                    body={"text": values["text"], "enrolment_id": values["about"] or None},
+                                    idempotency_key=request.form.get("idem") or None)
+    except ServiceError as error:
+        if error.status not in (409, 422):
+            raise
+        return {("about" if k == "enrolment_id" else "text"): v for k, v in error.field_errors().items()} \
+            or {"text": error.detail or error.title}
+    return {}
+
+
 @bp.route("/sessions/<uuid:session_id>/notes", methods=["GET", "POST"])
 @allow(Role.PSYCHOLOGIST)
 def notes(session_id: uuid.UUID) -> Any:
@@ -396,24 +434,14 @@ def notes(session_id: uuid.UUID) -> Any:
         _read, errors = read(NoteForm(), request.form)
         if values["about"] and values["about"] not in codes:
             errors["about"] = _("Choose the group or one of its participants.")
+        errors = errors or write_note(session_id=session_id, values=values)
         if not errors:
-            try:
-                clients.sessions.write_note(session_id=session_id,
-                                            body={"text": values["text"], "enrolment_id": values["about"] or None},
-                                            idempotency_key=request.form.get("idem") or None)
-            except ServiceError as error:
-                if error.status not in (409, 422):
-                    raise
-                errors = {("about" if k == "enrolment_id" else "text"): v for k, v in error.field_errors().items()} \
-                    or {"text": error.detail or error.title}
-            else:
-                flash(_("The note is saved and sealed."), "success")
-                return redirect(url_for("psychologist.notes", session_id=session_id))
+            flash(_("The note is saved and sealed."), "success")
+            return redirect(url_for("psychologist.notes", session_id=session_id))
     written = sorted(clients.sessions.notes(session_id=session_id), key=lambda n: n["written_at"], reverse=True)
     return render_template("psychologist/notes.html", session=session, cohort=found_cohort, notes=written,
                            codes=codes, participant_options=[(e["id"], e["participant_code"]) for e in enrolments],
-                           values=values, errors=errors,
-                           idem=str(uuid.uuid4())), (422 if errors else 200)
+                           values=values, errors=errors, idem=str(uuid.uuid4())), (422 if errors else 200)
 
 
 # -- one man's history -------------------------------------------------------------------------------------------

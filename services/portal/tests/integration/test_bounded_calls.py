@@ -94,12 +94,12 @@ def risk_knows(context: Any) -> bool:
     return page.status_code == 200 and page.text.count('class="level ') >= MEN
 
 
-@pytest.mark.parametrize("service", ("enrollment", "sessions", "risk", "notify"))
-def test_the_committed_clients_are_what_the_openapi_documents_give(service):
-    from qadam_tools.portal_clients import OUT, render
+@pytest.mark.parametrize("module", ("_shapes", "_service_client", "enrollment", "sessions", "risk", "notify"))
+def test_the_committed_clients_are_what_the_openapi_documents_give(module):
+    from qadam_tools.portal_clients import OUT, render_module
 
-    assert (OUT / f"{service}.py").read_text() == render(service), (
-        f"services/portal/portal/clients/{service}.py is stale: run `make docs` and commit the result")
+    assert (OUT / f"{module}.py").read_text() == render_module(module), (
+        f"services/portal/portal/clients/{module}.py is stale: run `make docs` and commit the result")
 
 
 def test_the_referral_form_is_sent_to_enrollment_as_one_request(inspector_of_25, monkeypatch):

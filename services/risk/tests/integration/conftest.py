@@ -11,7 +11,32 @@ from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
 from qadam_contracts.enrollment import Enrolled, EnrolmentStatusChanged
 from qadam_contracts.sessions import AttendanceRecorded
+from qadam_testing import bearer
 from risk.handlers import handlers
+
+URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
+
+
+@pytest.fixture
+def client(app_for):
+    """A test client of risk's API."""
+    return app_for("risk").test_client()
+
+
+@pytest.fixture
+def who(token):
+    """who(role) -> headers of the named people of the enrolments `enrol` makes."""
+    people = {
+        "inspector": token("insp-r", "inspector", **URGANCH),
+        "psychologist": token("psy-r", "psychologist", **URGANCH),
+        "support_worker": token("sw-r", "support_worker", **URGANCH),
+        "supervisor": token("sup-r", "supervisor", region="Xorazm viloyati"),
+        "manager": token("mgr-r", "manager", region="Xorazm viloyati"),
+        "administrator": token("adm", "administrator"),
+        "other_psychologist": token("psy-other", "psychologist", **URGANCH),
+        "other_inspector": token("insp-x", "inspector", region="Xorazm viloyati", district="Xiva"),
+    }
+    return lambda role: bearer(people[role])
 
 
 @pytest.fixture

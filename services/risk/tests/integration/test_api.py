@@ -8,33 +8,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 from qadam_contracts.enrollment import AbsenceAlerts
 from qadam_testing import bearer
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
-
-
-@pytest.fixture
-def client(app_for):
-    return app_for("risk").test_client()
-
-
-@pytest.fixture
-def who(token):
-    """who(role) -> headers of the named people of the enrolments `enrol` makes."""
-    people = {
-        "inspector": token("insp-r", "inspector", **URGANCH),
-        "psychologist": token("psy-r", "psychologist", **URGANCH),
-        "support_worker": token("sw-r", "support_worker", **URGANCH),
-        "supervisor": token("sup-r", "supervisor", region="Xorazm viloyati"),
-        "manager": token("mgr-r", "manager", region="Xorazm viloyati"),
-        "administrator": token("adm", "administrator"),
-        "other_psychologist": token("psy-other", "psychologist", **URGANCH),
-        "other_inspector": token("insp-x", "inspector", region="Xorazm viloyati", district="Xiva"),
-    }
-    return lambda role: bearer(people[role])
 
 
 def outbox(engine, routing_key: str, enrolment) -> list[dict]:

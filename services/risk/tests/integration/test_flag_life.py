@@ -6,26 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-import pytest
 import sqlalchemy as sa
 from qadam.events import delivered
 from qadam_contracts.notify import AlertAcknowledged
-from qadam_testing import bearer
-
-URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
-
-
-@pytest.fixture
-def client(app_for):
-    return app_for("risk").test_client()
-
-
-@pytest.fixture
-def who(token):
-    people = {"inspector": token("insp-r", "inspector", **URGANCH),
-              "psychologist": token("psy-r", "psychologist", **URGANCH),
-              "support_worker": token("sw-r", "support_worker", **URGANCH)}
-    return lambda role: bearer(people[role])
 
 
 def _flag(client, who, enrolment) -> dict:
