@@ -22,7 +22,7 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
 
 
 # A correction is a later recording of the same session: the same handler; the latest recording wins
-# (domain.progress.supersedes).
+# (qadam.latest.supersedes).
 @handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
 def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded]) -> None:
     on_attendance_batch(session, [event])

@@ -230,7 +230,7 @@ class EnrolmentTransition(Base):
 
 class AttendanceRecord(Base):
     """sessions' attendance marks as its events told them: the latest recording of each session wins
-    (domain.progress.supersedes, the rule record_attendance keeps them by)."""
+    (qadam.latest.supersedes, the rule record_attendance keeps them by)."""
 
     __tablename__ = "attendance_record"
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from qadam.db import jsonable
 from qadam.events import Event
 from qadam.inbox import Handlers
+from qadam.latest import latest_of, supersedes
 from qadam.log import get_logger
 from qadam_contracts.enrollment import (
     AbsenceAlerts,
@@ -157,14 +158,10 @@ def on_signal(session: Session, event: Event[ExitProposed | ProtectionOrder | Wa
 
 def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]], *, settings: RiskSettings) -> None:
     """Several marks at once: the same effects as one at a time, in a handful of statements."""
-    latest: dict[tuple[str, str], AttendanceRecorded] = {}
-    trigger: dict[str, Event[AttendanceRecorded]] = {}
-    for event in events:
-        d = event.data
-        key = (str(d.enrolment_id), str(d.session_id))
-        if key not in latest or latest[key].recorded_at <= d.recorded_at:
-            latest[key] = d
-        trigger[key[0]] = event  # a flag carries the correlation of the mark that completed it
+    latest = latest_of((event.data for event in events), key=lambda d: (str(d.enrolment_id), str(d.session_id)),
+                       at=lambda d: d.recorded_at)
+    # a flag carries the correlation of the mark that completed it
+    trigger: dict[str, Event[AttendanceRecorded]] = {str(event.data.enrolment_id): event for event in events}
     lock_enrolments(session, trigger)
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "participant_code": d.participant_code,
              "session_number": d.session_number, "scheduled_at": d.scheduled_at, "status": d.status,
@@ -174,7 +171,7 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
         index_elements=[AttendanceFact.enrolment_id, AttendanceFact.session_id],
         set_={c: stmt.excluded[c] for c in ("participant_code", "session_number", "scheduled_at", "status",
                                              "recorded_at", "session_kind")},
-        where=AttendanceFact.recorded_at <= stmt.excluded.recorded_at), rows)  # executemany: one cached statement
+        where=supersedes(stmt.excluded.recorded_at, AttendanceFact.recorded_at)), rows)  # one cached statement
     outcome = evaluate_enrolments(session, trigger, settings=settings, cause="attendance", lock=False,
                                   triggers=trigger)
     if outcome.evaluated < len(trigger):
@@ -182,7 +179,7 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
                  note="enrolments not known (or not open): evaluated when enrollment.enrolled arrives")
 
 
-# a correction is a later recording of the same session: the same handler, the latest recording wins
+# a correction is a later recording of the same session: the same handler, the latest recording wins (qadam.latest)
 @handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
 def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded], *, settings: RiskSettings) -> None:
     on_attendance_batch(session, [event], settings=settings)

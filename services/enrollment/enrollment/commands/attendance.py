@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from qadam.latest import latest_of, supersedes
 from qadam.outbox import add_event
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_contracts.vocabulary import RED_WARNING_SIGNS
@@ -22,9 +23,7 @@ from ..domain.progress import (
     completes,
     completion_holds,
     exit_reasons,
-    latest_of,
     progress,
-    supersedes,
 )
 from ..models import AttendanceRecord, Enrolment
 from ..queries import rules_of, with_critical_flag_open

@@ -13,13 +13,14 @@ session (a correction) replaces the earlier one, so the result never depends on 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar
+
+from qadam.latest import latest_of
 
 if TYPE_CHECKING:  # the same rule is written into SQL (the upsert of kept marks), hence the second signature
-    from sqlalchemy import ColumnElement
+    pass
 
 Recording = TypeVar("Recording")
 
@@ -62,27 +63,6 @@ class Progress:
         """Attended among the sessions he had to attend (excused absences left out)."""
         owed = self.sessions_attended + self.unexcused_absences
         return self.sessions_attended / owed if owed else None
-
-
-@overload
-def supersedes(recorded_at: datetime, kept_recorded_at: datetime) -> bool: ...
-@overload
-def supersedes(recorded_at: ColumnElement[Any], kept_recorded_at: Any) -> ColumnElement[bool]: ...
-def supersedes(recorded_at: Any, kept_recorded_at: Any) -> Any:
-    """The latest recording wins: a recording replaces the one kept unless it was made before it (one made at the
-    same moment arrived later, so it wins too). Written once, for Python values and for SQL columns alike."""
-    return recorded_at >= kept_recorded_at
-
-
-def latest_of(recordings: Iterable[Recording], *, key: Callable[[Recording], Hashable],
-              at: Callable[[Recording], datetime]) -> dict[Hashable, Recording]:
-    """{key: its latest recording} (`supersedes`: of two made at the same moment, the one that comes later)."""
-    latest: dict[Hashable, Recording] = {}
-    for recording in recordings:
-        k = key(recording)
-        if k not in latest or supersedes(at(recording), at(latest[k])):
-            latest[k] = recording
-    return latest
 
 
 def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:

@@ -1,4 +1,4 @@
-"""The latest recording of a session's mark wins: one rule (domain.progress.supersedes) for marks in a batch, for
+"""The latest recording of a session's mark wins: one rule (qadam.latest.supersedes) for marks in a batch, for
 the marks kept in the database (the same function written into the upsert's SQL) and for a curriculum session
 met again after a transfer."""
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from enrollment.domain.progress import latest_of, supersedes
+from qadam.latest import latest_of, supersedes
 from sqlalchemy.dialects import postgresql
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
