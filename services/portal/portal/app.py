@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import SERVICE
+from .assets import init_assets
 from .backend import ServiceError
 from .i18n import init_i18n
 from .settings import PortalSettings
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(SERVICE)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, TEMPLATES_AUTO_RELOAD=False, **flask_config)
     app.extensions["qadam_settings"] = settings
+    init_assets(app)  # static files named by their content, cached long; pages, styles and scripts gzipped
     if settings.portal_trusted_proxies:  # behind an ingress: the client's address and scheme from its headers
         n = settings.portal_trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
