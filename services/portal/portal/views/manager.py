@@ -238,6 +238,12 @@ def dropout_sessions(row: dict[str, Any]) -> list[tuple[str, int | None]]:
     return sorted(histogram.items(), key=lambda item: int(item[0]))
 
 
+def no_chart() -> str:
+    """Said instead of a chart whose every figure is hidden."""
+    return _("No chart is drawn: each of its figures is a dash (—), hidden under the small-cell rule or with nothing "
+             "yet to compute it from.")
+
+
 def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
     """The completion report's charts: rates and attendance by group, and the session at which people dropped out."""
     groups = report["groups"][:CHART_GROUPS]
@@ -245,10 +251,10 @@ def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
         "rates": grouped_bar_chart(
             [(row["label"], [row["completion_rate"], row["dropout_rate"]]) for row in groups],
             series=[_("Completion rate"), _("Dropout rate")], title=_("Completion and dropout rate by group"),
-            value_format=percent_filter, max_value=1.0, chart_id="chart-rates"),
+            value_format=percent_filter, max_value=1.0, chart_id="chart-rates", all_hidden=no_chart()),
         "attendance": bar_chart(
             [(row["label"], row["average_attendance"]) for row in groups], title=_("Average attendance by group"),
-            value_format=percent_filter, max_value=1.0, chart_id="chart-attendance"),
+            value_format=percent_filter, max_value=1.0, chart_id="chart-attendance", all_hidden=no_chart()),
     }
     histogram = dropout_sessions(report["totals"])
     if histogram:
@@ -256,7 +262,7 @@ def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
             [(_session_label(number), count) for number, count in histogram],
             title=_("The session at which people drop out"), value_format=number_filter,
             description=_("How many men dropped out after each session, the last they attended."),
-            chart_id="chart-sessions")
+            chart_id="chart-sessions", all_hidden=no_chart())
     return charts
 
 
@@ -277,7 +283,7 @@ def alert_chart(rows: list[dict[str, Any]]) -> Markup | None:
          for row in rows[:CHART_GROUPS]],
         series=[_("Median"), _("90th percentile")], title=_("From delivery to acknowledgement"),
         value_format=shown, description=_("How long alerts waited to be acknowledged, by district and level."),
-        chart_id="chart-alerts")
+        chart_id="chart-alerts", all_hidden=no_chart())
 
 
 def page_context(period: Period, errors: dict[str, str], completion: Section | None = None,
