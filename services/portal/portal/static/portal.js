@@ -2,7 +2,10 @@
 // - on a phone a table is a pile of cards, one a row, each cell under its column's name (cells get data-label and
 //   ARIA roles, so that screen readers still read a table once CSS has made its parts blocks: portal.css);
 // - a table wider than its box scrolls inside it, and that box takes the keyboard's focus (arrow keys scroll it)
-//   and is named after the table, unless the template already says so.
+//   and is named after the table, unless the template already says so;
+// - after a refused form, the focus is on the summary of what to correct (the template's autofocus does it too);
+// - in a form marked data-no-enter, Enter in a field does not send the whole form (a button still does);
+// - the attendance form's "all present" ([data-all-present]): every man not marked yet is marked present.
 (function () {
   "use strict";
   function text(el) { return (el.textContent || "").replace(/\s+/g, " ").trim(); }
@@ -61,7 +64,32 @@
 
   function all() { Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), scrollable); }
 
+  function noEnter(form) {
+    form.addEventListener("keydown", function (event) {
+      var el = event.target;
+      if (event.key === "Enter" && el.tagName === "INPUT" && el.type !== "submit" && el.type !== "button") {
+        event.preventDefault();
+      }
+    });
+  }
+
+  function allPresent(box) {
+    var form = box.closest("form");
+    box.hidden = false;
+    box.querySelector("button").addEventListener("click", function () {
+      Array.prototype.forEach.call(form.querySelectorAll(".man"), function (man) {
+        if (man.querySelector(".attendance-marks input:checked")) { return; }
+        var present = man.querySelector('.attendance-marks input[value="present"]');
+        if (present) { present.checked = true; }
+      });
+    });
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("main table"), stack);
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-no-enter]"), noEnter);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-all-present]"), allPresent);
+  var summary = document.querySelector(".error-summary");
+  if (summary && document.activeElement !== summary) { summary.focus(); }
   all();
   window.addEventListener("resize", all);
 }());
