@@ -118,7 +118,10 @@ def test_the_attendance_form_in_karakalpak_on_a_phone(browser, portal_url, sessi
 CHART_TEXT = """() => Array.from(document.querySelectorAll('svg.chart text'))
     .map(t => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize))"""
 WIDE_TABLES = """() => Array.from(document.querySelectorAll('main .table-wrap'))
-    .filter(w => w.scrollWidth > w.clientWidth + 1).map(w => w.querySelector('table').outerHTML.slice(0, 200))"""
+    .filter(w => w.scrollWidth > w.clientWidth + 1)
+    .map(w => [w.scrollWidth, w.clientWidth, w.querySelector('table').className].concat(
+        Array.from(w.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > w.getBoundingClientRect().right + 1)
+            .slice(0, 3).map(e => e.outerHTML.slice(0, 160))))"""
 
 
 @pytest.mark.parametrize("language", ["uz-Latn", "kaa"])
@@ -126,11 +129,12 @@ def test_the_managers_charts_are_legible_and_his_tables_fit_a_tablet(browser, po
     page = open_as(browser, portal_url, "mgr-karakalpakstan", language, TABLET)
     for query in ("", "?group_by=cohort"):
         page.goto(f"/dashboard{query}")
-        assert page.locator("svg.chart").count() >= 1
+        # a chart where a figure is shown (the first test's attendance), else a sentence saying why there is none
+        assert page.locator("svg.chart").count() + page.locator("p.chart-none").count() >= 2
         for size in (PHONE, TABLET, {"width": 1280, "height": 900}):
             page.set_viewport_size(size)
             sizes = page.evaluate(CHART_TEXT)
-            assert sizes and min(sizes) >= 11.99, (size, min(sizes))
+            assert min(sizes, default=12) >= 11.99, (size, min(sizes))
             if size == TABLET:
                 assert page.evaluate(WIDE_TABLES) == []
         page.set_viewport_size(TABLET)
