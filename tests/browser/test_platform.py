@@ -95,7 +95,7 @@ def test_the_attendance_form_on_a_tablet(browser, portal_url, demo, session_id):
     page.click(f'label[for="status-{first}-present"]')
     page.click(".save button[type=submit]")
     page.wait_for_load_state()
-    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    assert page.evaluate("() => document.activeElement.hasAttribute('data-error-summary')")
     assert page.locator(f"#reason-{second}").input_value() == "Kasalxonada"
     check_page(page, "psychologist-attendance-refused")
 

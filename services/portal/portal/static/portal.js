@@ -126,7 +126,7 @@
   Array.prototype.forEach.call(document.querySelectorAll("main table"), stack);
   Array.prototype.forEach.call(document.querySelectorAll("form[data-no-enter]"), noEnter);
   Array.prototype.forEach.call(document.querySelectorAll("[data-all-present]"), allPresent);
-  var summary = document.querySelector(".error-summary");
+  var summary = document.querySelector("[data-error-summary]");
   if (summary && document.activeElement !== summary) { summary.focus(); }
   all();
   window.addEventListener("resize", all);
