@@ -6,13 +6,18 @@ helper that may need to say something wrong is handed the words by its page."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import request
 
+from ..backend import ServiceError
+from ..clients import clients
 from ..models import User
 from ..websession import sessions, settings_now
 
@@ -73,3 +78,24 @@ def support_workers_of(region: str) -> list[tuple[str, str]]:
             User.role == "support_worker", User.active, User.region == region)
             .order_by(User.display_name)).all()
     return [(user_id, name) for user_id, name in rows]
+
+
+def levels_or_none(enrolment_ids: list[str]) -> dict[str, Any]:
+    """{enrolment id: his level today} of a page of men, asked in one request; a man risk has not yet heard of
+    (enrollment has just made his enrolment) is absent, and so is everyone while risk is away: shown as unknown."""
+    if not enrolment_ids:
+        return {}
+    try:
+        found = clients.risk.levels(enrolment_id=enrolment_ids)
+    except ServiceError as error:
+        if error.status >= 500:
+            return {}
+        raise
+    return {str(level["enrolment_id"]): level for level in found["items"]}
+
+
+def step_key(idem: str, step: str, body: Any) -> str:
+    """One Idempotency-Key per form and per request made from it: a double tap replays the first answer, while a
+    form corrected after an error is a new request (a key names exactly one request body)."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{idem}.{step}.{digest}"

@@ -5,8 +5,6 @@ see: every figure here comes from the services' APIs with the signed-in user's o
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +21,8 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
 from .common import form_key, local_today, page_number, staff_names, support_workers_of
+from .common import levels_or_none as _levels_or_none
+from .common import step_key as _step_key
 
 bp = Blueprint("inspector", __name__)
 
@@ -176,20 +176,6 @@ def _cases_of_flags(page: int, code: str) -> tuple[list[dict[str, Any]], int]:
             seen[flag["enrolment_id"]] = {"id": flag["enrolment_id"], "participant_code": flag["participant_code"]}
     cases = list(seen.values())
     return cases[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(cases)
-
-
-def _levels_or_none(enrolment_ids: list[str]) -> dict[str, Any]:
-    """{enrolment id: his level today} of a page of men, asked in one request; a man risk has not yet heard of
-    (enrollment has just made his enrolment) is absent, and so is everyone while risk is away: shown as unknown."""
-    if not enrolment_ids:
-        return {}
-    try:
-        found = clients.risk.levels(enrolment_id=enrolment_ids)
-    except ServiceError as error:
-        if error.status >= 500:
-            return {}
-        raise
-    return {str(level["enrolment_id"]): level for level in found["items"]}
 
 
 @bp.get("/participants/<uuid:enrolment_id>")
@@ -448,10 +434,3 @@ def _here() -> str:
 def _idem() -> str:
     """The form's own key (a fresh one when a form is drawn, the one it came with when it is sent)."""
     return form_key("idem")
-
-
-def _step_key(idem: str, step: str, body: Any) -> str:
-    """One Idempotency-Key per form and per request made from it: a double tap replays the first answer, while a
-    form corrected after an error is a new request (a key names exactly one request body)."""
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return f"{idem}.{step}.{digest}"
