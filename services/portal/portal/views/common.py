@@ -18,6 +18,7 @@ from flask import request
 
 from ..backend import ServiceError
 from ..clients import clients
+from ..forms import IncidentForm, read
 from ..models import User
 from ..websession import sessions, settings_now
 
@@ -99,3 +100,25 @@ def step_key(idem: str, step: str, body: Any) -> str:
     form corrected after an error is a new request (a key names exactly one request body)."""
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"{idem}.{step}.{digest}"
+
+
+INCIDENT_FIELDS = ("kind", "occurred_on", "severity", "details")
+
+
+def incident_form() -> dict[str, str]:
+    """The incident form's values: as sent, to show again; else empty, dated today."""
+    if request.method == "POST":
+        return {name: (request.form.get(name) or "").strip() for name in INCIDENT_FIELDS}
+    return {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
+
+
+def send_incident(enrolment_id: uuid.UUID) -> tuple[Any, dict[str, str]]:
+    """The incident form sent to risk: (its answer, {}), or (None, what risk refused, beside the form's fields)."""
+    body, _none = read(IncidentForm(), request.form)  # risk says what is wrong with it, beside the field
+    try:
+        return clients.risk.report_incident(enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
+                                            idempotency_key=step_key(form_key("idem"), "incident", body)), {}
+    except ServiceError as error:
+        if error.status != 422:
+            raise
+        return None, error.field_errors() or {"kind": error.detail or error.title}

@@ -15,12 +15,12 @@ from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import IncidentForm, ReferralForm, SupportWorkerForm, read
+from ..forms import ReferralForm, SupportWorkerForm, read
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
-from .common import form_key, local_today, page_number, staff_names, support_workers_of
+from .common import form_key, incident_form, local_today, page_number, send_incident, staff_names, support_workers_of
 from .common import levels_or_none as _levels_or_none
 from .common import step_key as _step_key
 
@@ -241,19 +241,10 @@ def support_worker(enrolment_id: uuid.UUID) -> Any:
 def incident(enrolment_id: uuid.UUID) -> Any:
     """Report an incident; the flags it raises are shown on his page."""
     enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
-    form = {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
-    errors: dict[str, str] = {}
+    form, errors = incident_form(), dict[str, str]()
     if request.method == "POST":
-        form = {k: (request.form.get(k) or "").strip() for k in form}
-        body, _none = read(IncidentForm(), request.form)  # risk says what is wrong with it, beside the field
-        try:
-            answer = clients.risk.report_incident(enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
-                                                  idempotency_key=_step_key(_idem(), "incident", body))
-        except ServiceError as error:
-            if error.status != 422:
-                raise
-            errors = error.field_errors() or {"kind": error.detail or error.title}
-        else:
+        answer, errors = send_incident(enrolment_id)
+        if not errors:
             flash(_("The incident is recorded."), "success")
             for flag in answer.get("flags") or []:
                 flash(_("It raised a flag: %(level)s. %(reasons)s", level=LEVEL_NAMES.get(flag["level"], flag["level"]),

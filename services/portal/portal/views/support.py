@@ -15,10 +15,9 @@ from qadam.auth import Role, allow
 
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import IncidentForm, read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from .common import form_key, levels_or_none, local_today, page_number, staff_names, step_key
+from .common import form_key, incident_form, levels_or_none, local_today, page_number, send_incident, staff_names
 from .inspector import (
     ALERT_KINDS,
     ENROLMENT_STATUSES,
@@ -88,19 +87,10 @@ def incident(enrolment_id: uuid.UUID) -> Any:
     """Report what she heard: risk seals her words for support workers and tells his side only that victim support
     reported a concern, its level and its date."""
     case = clients.enrollment.supported_enrolment(enrolment_id=enrolment_id)
-    form = {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
-    errors: dict[str, str] = {}
+    form, errors = incident_form(), dict[str, str]()
     if request.method == "POST":
-        form = {k: (request.form.get(k) or "").strip() for k in form}
-        body, _none = read(IncidentForm(), request.form)  # risk says what is wrong with it, beside the field
-        try:
-            answer = clients.risk.report_incident(enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
-                                                  idempotency_key=step_key(form_key("idem"), "incident", body))
-        except ServiceError as error:
-            if error.status != 422:
-                raise
-            errors = error.field_errors() or {"kind": error.detail or error.title}
-        else:
+        answer, errors = send_incident(enrolment_id)
+        if not errors:
             _say_what_it_raised(answer.get("flags") or [])
             return redirect(url_for("support.man", enrolment_id=enrolment_id))
     return render_template("support/incident.html", case=case, form=form, errors=errors,
