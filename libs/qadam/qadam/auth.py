@@ -68,8 +68,8 @@ class Principal:
 
     @property
     def has_area(self) -> bool:
-        """Whether the token names the area its role is scoped by. Roles scoped by assignment (a user reaching the
-        records naming him) still need it: a token without its area sees nothing, whatever names it."""
+        """Whether the token names the area its role is scoped by. Roles scoped by assignment (to the records that
+        name the user) still need it: a token without its area sees nothing, whatever names it."""
         if self.reach is Reach.EVERYWHERE:
             return True
         if not self.region:
