@@ -592,7 +592,7 @@ def search_audit_log(search: AuditSearch) -> Mapping[str, Any]:
 
 
 @bp.get("/audit")
-@allow(Role.AUDITOR, Role.ADMINISTRATOR)
+@allow(*ACCESS_POLICY.audit_readers)  # the same readers as every service's GET /audit it searches
 def audit_log() -> Any:
     """Who opened or changed what: the portal's own log (its pages, staff accounts) or a service's (through its
     API, which answers an auditor's search itself), newest first, by user, read or change and days."""
