@@ -5,7 +5,7 @@ checked against every service's committed OpenAPI document by tests/test_access_
 document must be declared here, and every declaration must be in a document. A new endpoint therefore fails that
 test until someone decides here who may call it.
 
-Roles are the ones a token may carry (qadam.auth.Role). Record-level scoping (which cohorts, which participants)
+Roles are the ones a token may carry (qadam_contracts.roles.Role). Record-level scoping (which cohorts, which participants)
 comes on top of this table and is tested with real data in the same module.
 
 - psychologist: the cohorts they facilitate, their sessions, attendance and confidential notes (notes: nobody else);
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from qadam.auth import Role
+from qadam_contracts.roles import Role
 
 PUBLIC: Final = "public"
 

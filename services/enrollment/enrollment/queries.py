@@ -11,10 +11,11 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from qadam import audit
-from qadam.auth import Principal, Role, area_filter
+from qadam.auth import Principal, area_filter
 from qadam.errors import not_found, unprocessable
 from qadam.names import fold, same_place
 from qadam.pages import paginate
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain import name_key

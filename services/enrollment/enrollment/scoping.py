@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role, area_filter, assignment_filter
+from qadam.auth import Principal, area_filter, assignment_filter
 from qadam.errors import Problem
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Caller
@@ -112,6 +113,6 @@ def report_region(principal: Principal, asked: str | None) -> str | None:
     if not principal.region:
         raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
     if asked is not None and asked != principal.region:
-        raise Problem(403, f"A {principal.role.value} sees the reports of their own region ({principal.region}) only; "
+        raise Problem(403, f"A {principal.role} sees the reports of their own region ({principal.region}) only; "
                            "leave out `region`.")
     return principal.region

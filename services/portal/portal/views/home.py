@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, g, redirect, url_for
-from qadam.auth import Role, allow
+from qadam.auth import allow
+from qadam_contracts.roles import Role
 
 from ..i18n import lazy_gettext as _l
 from .auth import EVERYONE
