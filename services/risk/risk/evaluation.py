@@ -47,6 +47,7 @@ from .domain.rules import incident_from, observation_from
 from .events import flag_raised, level_changed
 from .models import Assessment as AssessmentRow
 from .models import (
+    AbsenceRunsFact,
     AttendanceFact,
     EnrolmentView,
     Flag,
@@ -162,6 +163,8 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                                  AttendanceFact.scheduled_at, AttendanceFact.status, AttendanceFact.session_kind)
                        .where(AttendanceFact.enrolment_id.in_(keys))):
         marks[r.enrolment_id].append(Mark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    runs = {r.enrolment_id: runs_by_kinds(r.runs) for r in s.execute(
+        sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(AbsenceRunsFact.enrolment_id.in_(keys)))}
     observations, signals = defaultdict(list), defaultdict(list)
     by_code = defaultdict(list)
     for key, view in views.items():
@@ -194,8 +197,16 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                                                       a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
                        tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key]),
-                       v["alert_unexcused_absences"], v["alert_consecutive_absences"]) for key, v in views.items()}
+                       v["alert_unexcused_absences"], v["alert_consecutive_absences"], runs.get(key, {}))
+             for key, v in views.items()}
     return views, cases
+
+
+def runs_by_kinds(published: list[dict[str, Any]]) -> dict[frozenset[str], tuple[tuple[Mark, ...], ...]]:
+    """His runs as sessions published them (kept as JSON), by the session kinds counted."""
+    return {frozenset(over["session_kinds"]): tuple(
+        tuple(Mark(a["session_id"], a["session_number"], datetime.fromisoformat(a["scheduled_at"]), "unexcused")
+              for a in run["absences"]) for run in over["runs"]) for over in published}
 
 
 def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
