@@ -238,9 +238,9 @@ def runs_after_change(s: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uu
     s.flush()  # an amendment's ORM changes are written before his marks are read
     ids = sorted(set(enrolment_ids))
     stmt = pg_insert(AttendanceVersion).values([{"enrolment_id": e, "version": 1} for e in ids])
-    versions = dict(s.execute(stmt.on_conflict_do_update(
+    versions = {r.enrolment_id: r.version for r in s.execute(stmt.on_conflict_do_update(
         index_elements=[AttendanceVersion.enrolment_id], set_={"version": AttendanceVersion.version + 1})
-        .returning(AttendanceVersion.enrolment_id, AttendanceVersion.version)).tuples().all())
+        .returning(AttendanceVersion.enrolment_id, AttendanceVersion.version))}
     marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in ids}
     for r in s.execute(sa.select(AttendanceMark.enrolment_id, AttendanceMark.session_id, GroupSession.number,
                                  GroupSession.scheduled_at, AttendanceMark.status, GroupSession.kind)
