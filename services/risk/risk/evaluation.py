@@ -45,7 +45,6 @@ from .domain.raising import (
 )
 from .domain.rules import incident_from, observation_from
 from .events import flag_raised, level_changed
-from .models import Assessment as AssessmentRow
 from .models import (
     AbsenceRunsFact,
     AttendanceFact,
@@ -57,6 +56,7 @@ from .models import (
     RuleSetVersion,
     Signal,
 )
+from .models import Assessment as AssessmentRow
 from .settings import RiskSettings
 
 log = get_logger(__name__)

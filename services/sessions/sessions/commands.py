@@ -22,6 +22,7 @@ from qadam_contracts.sessions import AbsenceRuns, CallOverdue
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from . import events
 from .domain.absence_runs import HeldMark, absence_runs
 from .domain.attendance import (
     AttendanceStatus,
@@ -39,7 +40,6 @@ from .domain.attendance import (
 )
 from .domain.calls import CallStatus, absence_call_due, call_change, called_at_error, outcome_refusal, owes_calls
 from .domain.programme import plan_sessions, schedule_time
-from . import events
 from .events import MarkedSession, attendance_amended, attendance_recorded, call_overdue, call_recorded, signs_observed
 from .models import (
     AbsenceCall,

@@ -18,7 +18,6 @@ from typing import Any
 from qadam_contracts.vocabulary import SESSION_KINDS, WARNING_SIGNS
 
 from .facts import (
-    ATTENDED,
     INCIDENT_KINDS,
     LEVELS,
     Case,

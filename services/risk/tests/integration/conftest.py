@@ -12,10 +12,9 @@ from qadam.events import delivered
 from qadam_contracts.enrollment import Enrolled, EnrolmentStatusChanged
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import bearer
+from risk.handlers import handlers
 from sessions.domain.absence_runs import HeldMark, absence_runs
 from sessions.events import absence_runs as published_runs
-
-from risk.handlers import handlers
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 

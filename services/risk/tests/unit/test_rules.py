@@ -12,9 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from qadam_contracts.vocabulary import WARNING_SIGNS
-from sessions.domain.absence_runs import HeldMark
-from sessions.domain.absence_runs import absence_runs as published_runs
-
 from risk.domain import (
     Assessment,
     Case,
@@ -30,6 +27,8 @@ from risk.domain import (
     new_findings,
     parse_rules,
 )
+from sessions.domain.absence_runs import HeldMark
+from sessions.domain.absence_runs import absence_runs as published_runs
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
