@@ -196,8 +196,13 @@ def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
     session.execute(stmt.on_conflict_do_update(
         index_elements=[AbsenceRunsFact.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},
         where=AbsenceRunsFact.version < stmt.excluded.version), [
-            {"enrolment_id": e, "version": runs.version, "runs": _facts(runs)["by_session_kinds"]}
+            {"enrolment_id": e, "version": runs.version, "runs": runs_kept(runs)}
             for e, runs in sorted(newest.items(), key=lambda item: str(item[0]))])
+
+
+def runs_kept(runs: AbsenceRuns) -> list[dict[str, Any]]:
+    """The runs over the combinations of session kinds that have any (the others are none: kept small)."""
+    return [over for over in _facts(runs)["by_session_kinds"] if over["runs"]]
 
 
 # a correction is a later recording of the same session: the same handler, the latest recording wins (qadam.latest)

@@ -73,8 +73,8 @@ class AttendanceFact(Base):
 
 class AbsenceRunsFact(Base):
     """His runs of unexcused absences as sessions last published them (with his marks): the runs of the highest
-    version seen, by the session kinds counted (`[{"session_kinds": [...], "runs": [[{session_id, session_number,
-    scheduled_at}, ...], ...]}, ...]`)."""
+    version seen, by the session kinds counted (`[{"session_kinds": [...], "runs": [{"absences": [{session_id,
+    session_number, scheduled_at}, ...]}, ...]}, ...]`; a combination of kinds with no run is left out)."""
 
     __tablename__ = "absence_runs_fact"
 

@@ -51,8 +51,8 @@ def upgrade() -> None:
     for r in conn.execute(sa.text("SELECT enrolment_id, session_id, session_number, scheduled_at, status, "
                                   "session_kind FROM attendance_fact")).mappings():
         marks.setdefault(r["enrolment_id"], []).append(dict(r))
-    rows = [{"e": e, "runs": json.dumps([{"session_kinds": kinds, "runs": _runs_over(ms, kinds)}
-                                         for kinds in KIND_COMBINATIONS])} for e, ms in marks.items()]
+    rows = [{"e": e, "runs": json.dumps([{"session_kinds": kinds, "runs": runs} for kinds in KIND_COMBINATIONS
+                                         if (runs := _runs_over(ms, kinds))])} for e, ms in marks.items()]
     if rows:
         conn.execute(sa.text("INSERT INTO absence_runs_fact (enrolment_id, version, runs) "
                              "VALUES (:e, 0, CAST(:runs AS jsonb))"), rows)
