@@ -7,16 +7,12 @@ from __future__ import annotations
 import importlib.util
 import random
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 import sqlalchemy as sa
-from qadam.db import drop_database
 from qadam.migrations import upgrade
-from qadam_testing import Servers, database_url_for
 from sessions.domain.absence_runs import KIND_COMBINATIONS, HeldMark, curriculum_run, runs_over
 
 SERVICES = Path(__file__).parents[2] / "services"
@@ -56,20 +52,6 @@ def test_the_frozen_copies_compute_the_runs_as_sessions_does():
         for kinds in KIND_COMBINATIONS:
             assert [[a["session_id"] for a in run["absences"]] for run in risk._runs_over(as_rows(marks), kinds)] == [
                 [str(m.session_id) for m in run] for run in runs_over(marks, kinds)]
-
-
-@pytest.fixture
-def database(servers: Servers) -> Iterator[Callable[[str], str]]:
-    made: list[str] = []
-
-    def make(label: str) -> str:
-        url = database_url_for(servers.database_url, f"migration_{label}_{uuid.uuid4().hex[:10]}")
-        made.append(url)
-        return url
-
-    yield make
-    for url in made:
-        drop_database(url)
 
 
 def test_risk_carries_the_runs_of_the_marks_it_kept_over_at_version_0(database):
