@@ -249,7 +249,8 @@ def cohort(cohort_id: uuid.UUID) -> Any:
     now = _now()
     found: Any = clients.enrollment.cohort(cohort_id=cohort_id)
     return render_template("psychologist/cohort.html", cohort=found, programmes=_programme_names([found]),
-                           enrolments=_enrolments(str(cohort_id)), sessions=_cohort_sessions(str(cohort_id), now))
+                           enrolments=_enrolments(str(cohort_id)), sessions=_cohort_sessions(str(cohort_id), now),
+                           idem=str(uuid.uuid4()))
 
 
 # -- attendance ---------------------------------------------------------------------------------------------------
@@ -456,3 +457,7 @@ def history(enrolment_id: uuid.UUID) -> Any:
         mark["at"] = _when(mark["scheduled_at"])
     return render_template("psychologist/history.html", enrolment=enrolment, marks=marks,
                            progress=enrolment.get("progress") or {})
+
+
+# Her casework (a man's moves and intake assessment, planning her groups' sessions) is on this blueprint too.
+from . import psychologist_casework as psychologist_casework  # noqa: E402
