@@ -4,9 +4,10 @@
     python -m portal.catalogs cyrillic [domain]  # write Uzbek in Cyrillic script from the Uzbek Latin ones
     python -m portal.catalogs check     # list what a language still lacks (exit 1 if anything)
 
-A message belongs to the domain of the file it is written in: `templates/<domain>/` and `views/<domain>.py` (or `views/<domain>_<part>.py`) for
-the four kinds of user, `messages` for everything else (the layout, sign-in, errors). Uzbek Cyrillic is not
-translated by hand: it is the Uzbek Latin text in the other script (`to_cyrillic`), so the two never drift.
+A message belongs to the domain of the file it is written in: `templates/<domain>/` and `views/<domain>.py` (or
+`views/<domain>_<part>.py`) for the four kinds of user, `messages` for everything else (the layout, sign-in,
+errors). Uzbek Cyrillic is not translated by hand: it is the Uzbek Latin text in the other script (`to_cyrillic`),
+so the two never drift.
 """
 
 from __future__ import annotations

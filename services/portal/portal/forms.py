@@ -233,12 +233,24 @@ class MoveForm(Form):
 class SessionTimeForm(Form):
     """A session's day and time as typed (the page's time zone), with its place."""
 
-    day = fields.Date(**filled_in(_l("Enter the day (year-month-day).")),
-                      error_messages={"invalid": _l("Enter the day as year-month-day, e.g. 2026-12-24.")})
-    time = fields.Time(**filled_in(_l("Enter the time it starts (hours:minutes).")),
-                       error_messages={"invalid": _l("Enter the time as hours:minutes, e.g. 15:00.")})
+    day = fields.Date(load_default=None, error_messages={
+        "invalid": _l("Enter the day as year-month-day, e.g. 2026-12-24.")})
+    time = fields.Time(load_default=None, error_messages={
+        "invalid": _l("Enter the time as hours:minutes, e.g. 15:00.")})
     place = fields.String(load_default=None, validate=ma.validate.Length(
         max=300, error=_l("A place is at most 300 characters.")))
+
+    @ma.validates_schema
+    def _when(self, data: dict[str, Any], **kwargs: object) -> None:
+        if data.get("cancel"):
+            return  # a cancelled session keeps its day and time
+        errors = {}
+        if data.get("day") is None:
+            errors["day"] = [_("Enter the day (year-month-day).")]
+        if data.get("time") is None:
+            errors["time"] = [_("Enter the time it starts (hours:minutes).")]
+        if errors:
+            raise ma.ValidationError(errors)  # type: ignore[arg-type]
 
 
 class SessionChangeForm(SessionTimeForm):
@@ -263,10 +275,10 @@ class ExtraSessionForm(SessionTimeForm):
     kind = fields.String(**filled_in(_l("Choose the kind of session.")),
                          validate=ma.validate.OneOf(SESSION_KINDS, error=_l("Choose the kind of session.")))
     enrolment_id = fields.String(load_default=None)
-    number = fields.Integer(**filled_in(_l("Enter the session's number in the programme.")),
-                            validate=ma.validate.Range(min=1, max=500, error=_l(
-                                "The session's number in the programme: 1 to 500.")),
-                            error_messages={"invalid": _l("The session's number in the programme: 1 to 500.")})
+    number = fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500, error=_l(
+        "The session's number in the programme: 1 to 500.")), error_messages={
+        "required": _l("Enter the session's number in the programme."),
+        "invalid": _l("The session's number in the programme: 1 to 500.")})
     topic = fields.String(load_default=None, validate=ma.validate.Length(
         max=300, error=_l("A topic is at most 300 characters.")))
     idem = fields.String(load_default=None)
