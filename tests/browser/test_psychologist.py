@@ -12,19 +12,20 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from browser import test_browser
+from browser.test_browser import USERS, open_as, shot
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam_testing import RunningSystem, wait_until
 
-from .test_browser import USERS, browser, open_as, portal_url, shot, shots  # noqa: F401 - fixtures, taken by name
-
 pytestmark = pytest.mark.e2e
+# the browser tests' fixtures, taken by name
+browser, portal_url, shots = test_browser.browser, test_browser.portal_url, test_browser.shots
 PSYCHOLOGIST, INSPECTOR, MANAGER = "psy-nukus-1", "insp-nukus-1", "mgr-karakalpakstan"
-ZONE = ZoneInfo("Asia/Tashkent")
+ZONE = Settings().zone  # the country's time zone, which the group's schedule is in
 
 
 def _api(portal_system: RunningSystem, jwt_keys: tuple[Path, Path]) -> Any:
@@ -72,8 +73,8 @@ def case(portal_system: RunningSystem, jwt_keys: tuple[Path, Path], demo: dict[s
     return {"cohort": cohort, "man": man, "api": api}
 
 
-def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her_alert(browser, portal_url, shots,
-                                                                                        case):
+def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her_alert(
+        browser, portal_url, shots, case):
     cohort, man, api = case["cohort"], case["man"], case["api"]
     code = man["participant_code"]
     page = open_as(browser, portal_url, PSYCHOLOGIST)
@@ -126,6 +127,7 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
         page.wait_for_timeout(300)
     page.click(f'label[for="status-{man["id"]}-present"]')
     page.click(f'label[for="participation-{man["id"]}-2"]')
+    page.click(f'details:has(#signs-{man["id"]}-threat_to_partner) > summary')  # the signs are folded
     page.click(f'label[for="signs-{man["id"]}-threat_to_partner"]')
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/sessions/{first['id']}/notes**")

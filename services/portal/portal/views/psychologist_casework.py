@@ -10,6 +10,7 @@ her language."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from qadam.auth import Role, allow
 
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import MOVE_REASONS, ExtraSessionForm, FidelityForm, MoveForm, SessionChangeForm, read
+from ..forms import MOVE_REASONS, ExtraSessionForm, FidelityForm, Form, MoveForm, SessionChangeForm, read
 from ..i18n import current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -183,6 +184,15 @@ def _scheduled_at(values: dict[str, Any]) -> str:
     return datetime.combine(values["day"], values["time"], tzinfo=_zone()).isoformat()
 
 
+def _submitted(values: dict[str, str], schema: Form,
+               send: Callable[[dict[str, Any]], dict[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    """The form as typed (the fields of `values`) and what is wrong with it: the schema's errors, else the service's
+    refusal of what `send` sent ({} when it went through)."""
+    typed = {k: (request.form.get(k) or "").strip() for k in values}
+    asked, errors = read(schema, request.form)
+    return typed, errors or send(asked)
+
+
 def _local(session: dict[str, Any]) -> dict[str, str]:
     at = session["at"].astimezone(_zone())
     return {"day": at.date().isoformat(), "time": at.strftime("%H:%M"), "place": session.get("place") or ""}
@@ -196,11 +206,9 @@ def change_session(session_id: uuid.UUID) -> Any:
     values = _local(session) | {"reason": "", "cancel": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: (request.form.get(k) or "").strip() for k in values}
-        asked, errors = read(SessionChangeForm(), request.form)
-        errors = errors or _send_change(session_id, asked)
+        values, errors = _submitted(values, SessionChangeForm(), lambda asked: _send_change(session_id, asked))
         if not errors:
-            flash(_("The session is cancelled; it counts against nobody.") if asked["cancel"]
+            flash(_("The session is cancelled; it counts against nobody.") if values["cancel"] == "yes"
                   else _("The session is moved."), "success")
             return redirect(url_for("psychologist.cohort", cohort_id=found_cohort["id"]))
     return render_template("psychologist/session_change.html", session=session, cohort=found_cohort, values=values,
@@ -231,9 +239,7 @@ def new_session(cohort_id: uuid.UUID) -> Any:
               "number": "", "day": _now().date().isoformat(), "time": "", "place": "", "topic": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: (request.form.get(k) or "").strip() for k in values}
-        asked, errors = read(ExtraSessionForm(), request.form)
-        errors = errors or _send_new_session(cohort_id, asked)
+        values, errors = _submitted(values, ExtraSessionForm(), lambda asked: _send_new_session(cohort_id, asked))
         if not errors:
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("psychologist.cohort", cohort_id=cohort_id))
@@ -269,9 +275,7 @@ def fidelity(session_id: uuid.UUID) -> Any:
               "deviations": session.get("deviations") or ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: (request.form.get(k) or "").strip() for k in values}
-        asked, errors = read(FidelityForm(), request.form)
-        errors = errors or _send_fidelity(session_id, asked)
+        values, errors = _submitted(values, FidelityForm(), lambda asked: _send_fidelity(session_id, asked))
         if not errors:
             flash(_("What the session delivered is recorded."), "success")
             return redirect(url_for("psychologist.cohort", cohort_id=found_cohort["id"]))
