@@ -24,6 +24,7 @@ from ..i18n import current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .common import form_key
+from .inspector import REFERRAL_SOURCES
 from .psychologist import ENROLMENT_STATUS_NAMES, READERS, _now, _session_and_cohort, _zone, bp
 
 ACTION_NAMES = {
@@ -67,7 +68,8 @@ def _enrolment_page(enrolment_id: uuid.UUID, *, values: dict[str, str], errors: 
     history = sorted(clients.enrollment.transitions(enrolment_id=enrolment_id), key=lambda t: t["at"], reverse=True)
     assessments = _assessments(enrolment_id)
     return render_template("psychologist/enrolment.html", enrolment=found, cohort=cohort, history=history,
-                           assessments=assessments, level_names=LEVEL_NAMES, values=values, errors=errors,
+                           assessments=assessments, level_names=LEVEL_NAMES, referral_sources=REFERRAL_SOURCES,
+                           values=values, errors=errors,
                            idem=str(uuid.uuid4()), **_moves_context(found)), status
 
 
