@@ -206,7 +206,18 @@ def today() -> Any:
     earlier = sorted((s for s in unrecorded if s["day"] < day), key=lambda s: s["at"])
     return render_template("psychologist/today.html", day=day, todays=todays, earlier=earlier, cohorts=current,
                            cohort_by_id={c["id"]: c for c in cohorts}, next_session=_next_by_cohort(sessions, now),
-                           calls=calls, idem=str(uuid.uuid4()))
+                           calls=calls, waiting=_waiting_on_her(), idem=str(uuid.uuid4()))
+
+
+def _waiting_on_her() -> list[dict[str, Any]]:
+    """Her men who wait on her decision: referred or assessed (intake, start), or proposed for exit."""
+    mine = g.user.id
+    to_start: list[Any] = clients.enrollment.all_enrolments(psychologist_id=mine, status=["referred", "assessed"],
+                                                            limit=200)
+    to_decide: list[Any] = clients.enrollment.all_enrolments(psychologist_id=mine, exit_proposed=True, limit=200,
+                                                             status=["active", "suspended"])
+    found = to_start + to_decide
+    return sorted(found, key=lambda e: e["enrolled_at"])
 
 
 @bp.post("/calls/<uuid:call_id>/outcome")

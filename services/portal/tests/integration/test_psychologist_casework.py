@@ -116,6 +116,8 @@ def test_the_instrument_is_shown_item_by_item_in_her_language_with_unknown_expla
 def test_she_assesses_a_referred_man_then_marks_him_assessed_and_starts_him(client_for, group, api):
     client = client_for(PSYCHOLOGIST, "en")
     man = refer(api, group, "Murat Allambergenov")
+    today = client.get("/today")  # he waits for her: his intake
+    assert "Waiting for your decision" in today.text and f'href="/enrolments/{man["id"]}"' in today.text
     page = client.get(f"/enrolments/{man['id']}")
     assert page.status_code == 200 and "Referred, not yet assessed" in page.text
     assert _offered(page.text) == {"assess", "exclude", "exit"}  # what enrollment offers her, no start yet
