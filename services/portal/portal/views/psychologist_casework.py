@@ -226,8 +226,9 @@ def _send_change(session_id: uuid.UUID, asked: dict[str, Any]) -> dict[str, str]
     except ServiceError as error:
         if error.status not in (409, 422):
             raise
-        return {"reason": _("A session whose attendance is recorded, or that is cancelled, is not moved.")
-                if error.status == 409 else (error.detail or error.title)}
+        if error.status == 409:
+            return {"reason": _("A session whose attendance is recorded, or that is cancelled, is not moved.")}
+        return {"day": str(SCHEDULING_REFUSALS["day"])}
     return {}
 
 
@@ -259,12 +260,25 @@ def _send_new_session(cohort_id: uuid.UUID, asked: dict[str, Any]) -> dict[str, 
     except ServiceError as error:
         if error.status not in (409, 422):
             raise
-        if error.status == 409:
-            return {"number": _("This group has a session of that number and kind already: choose another number.")}
-        fields = error.field_errors()
-        return {k if k in ("enrolment_id", "number", "topic", "place") else "day": v for k, v in fields.items()} or {
-            "day": error.detail or error.title}
+        return {name: str(SCHEDULING_REFUSALS[name]) for name in _refused_fields(error)}
     return {}
+
+
+# Sessions' refusals of a session beside the plan, by the form field they are shown beside, in the user's language.
+SCHEDULING_REFUSALS = {
+    "number": _l("This group has a group session of that number already, or a make-up session names a session the "
+                 "group does not have: check the number."),
+    "enrolment_id": _l("He is not a participant of this group."),
+    "day": _l("Sessions could not take this day and time: check them."),
+}
+
+
+def _refused_fields(error: ServiceError) -> list[str]:
+    """The form fields sessions' refusal is about (a conflict: the number; a field it names; else the day)."""
+    if error.status == 409:
+        return ["number"]
+    named = {name if name in ("number", "enrolment_id") else "day" for name in error.field_errors()}
+    return sorted(named) or ["day"]
 
 
 @bp.route("/sessions/<uuid:session_id>/fidelity", methods=["GET", "POST"])

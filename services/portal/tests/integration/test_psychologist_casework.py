@@ -242,6 +242,9 @@ def test_she_adds_a_make_up_session_for_one_man(client_for, group, api):
             "day": "2030-02-01", "time": "10:00"}
     without_him = client.post(f"/cohorts/{group['id']}/sessions/new", data=form)
     assert without_him.status_code == 422 and "is for one man: choose him" in without_him.text
+    no_such = client.post(f"/cohorts/{group['id']}/sessions/new", data=form | {
+        "kind": "makeup", "number": "99", "enrolment_id": man["id"]})  # sessions refuses: no group session 99
+    assert no_such.status_code == 422 and "check the number" in no_such.text
     done = client.post(f"/cohorts/{group['id']}/sessions/new", data=form | {"enrolment_id": man["id"]})
     assert done.status_code == 302
     assert "One-to-one session" in client.get(f"/cohorts/{group['id']}").text
