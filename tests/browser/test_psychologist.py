@@ -15,15 +15,12 @@ from typing import Any
 
 import pytest
 import requests
-from browser import test_browser
-from browser.test_browser import USERS, open_as, shot
+from browsing import USERS, check_page, open_as
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam_testing import RunningSystem, wait_until
 
 pytestmark = pytest.mark.e2e
-# the browser tests' fixtures, taken by name
-browser, portal_url, shots = test_browser.browser, test_browser.portal_url, test_browser.shots
 PSYCHOLOGIST, INSPECTOR, MANAGER = "psy-nukus-1", "insp-nukus-1", "mgr-karakalpakstan"
 ZONE = Settings().zone  # the country's time zone, which the group's schedule is in
 
@@ -73,8 +70,7 @@ def case(portal_system: RunningSystem, jwt_keys: tuple[Path, Path], demo: dict[s
     return {"cohort": cohort, "man": man, "api": api}
 
 
-def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her_alert(
-        browser, portal_url, shots, case):
+def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her_alert(browser, portal_url, case):
     cohort, man, api = case["cohort"], case["man"], case["api"]
     code = man["participant_code"]
     page = open_as(browser, portal_url, PSYCHOLOGIST)
@@ -83,7 +79,7 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
     page.goto(f"/cohorts/{cohort['id']}")
     page.click(f'a[href="/enrolments/{man["id"]}"]')
     assert "Referred, not yet assessed" in page.locator("main").inner_text()
-    shot(page, shots, "psychologist-enrolment-referred")
+    check_page(page, "psychologist-enrolment-referred")
 
     # the intake assessment: every item answered, one unknown
     page.click(f'a[href="/enrolments/{man["id"]}/assessment"]')
@@ -92,7 +88,7 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
     for index in range(items.count()):
         answer = {0: "yes", 6: "yes", 3: "unknown"}.get(index, "no")
         items.nth(index).locator(f'label:has(input[value="{answer}"])').click()
-    shot(page, shots, "psychologist-assessment")
+    check_page(page, "psychologist-assessment")
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/enrolments/{man['id']}")
     assert "score 2, level Medium" in page.locator("main").inner_text()
@@ -105,16 +101,17 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
     page.wait_for_load_state()
     assert "Active in the programme" in page.locator("main").inner_text()
     assert page.locator("button:has-text('Start him in the group')").count() == 0
-    shot(page, shots, "psychologist-enrolment-active")
+    check_page(page, "psychologist-enrolment-active")
 
     # the group's sessions planned from its programme
     page.goto(f"/cohorts/{cohort['id']}")
     page.click("button:has-text('Plan the sessions from the programme')")
     page.wait_for_load_state()
     assert "8 sessions are planned from the programme." in page.locator("main").inner_text()
-    shot(page, shots, "psychologist-cohort-planned")
-    first = next(s for s in api(PSYCHOLOGIST, "GET", "sessions", f"/cohorts/{cohort['id']}/sessions").json()["items"]
-                 if s["number"] == 1)
+    check_page(page, "psychologist-cohort-planned")
+    planned = {s["number"]: s for s in api(PSYCHOLOGIST, "GET", "sessions", f"/cohorts/{cohort['id']}/sessions")
+               .json()["items"]}
+    first, second = planned[1], planned[2]
 
     # the first session recorded from Today (his start reaches sessions as an event: his row appears then)
     row = f"#status-{man['id']}-present"
@@ -141,21 +138,25 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
             break
         page.wait_for_timeout(500)
     assert waiting.count() >= 1, page.locator("main").inner_text()
-    shot(page, shots, "psychologist-alerts")
+    check_page(page, "psychologist-alerts")
     waiting.first.locator("a", has_text=code).click()
     page.wait_for_url("**/alerts/*")
     text = page.locator("main").inner_text()
     assert "You are his psychologist." in text and "This alert is waiting for you." in text
-    shot(page, shots, "psychologist-alert")
+    check_page(page, "psychologist-alert")
     page.click("main button:has-text('Acknowledge')")
     page.wait_for_load_state()
     assert page.locator("tr.waiting", has=page.locator("a", has_text=code)).count() == 0
 
+    # her pages where people use them (check_page: on a tablet and on a phone), in Uzbek and in Karakalpak
     for language in ("uz-Latn", "kaa"):
         other = open_as(browser, portal_url, PSYCHOLOGIST, language)
         for path, name in ((f"/enrolments/{man['id']}", "enrolment"), (f"/enrolments/{man['id']}/assessment",
                                                                         "assessment"),
-                           (f"/cohorts/{cohort['id']}", "cohort")):
+                           (f"/cohorts/{cohort['id']}", "cohort"), ("/today", "today"),
+                           (f"/cohorts/{cohort['id']}/sessions/new", "session-new"),
+                           (f"/sessions/{first['id']}/fidelity", "fidelity"),
+                           (f"/sessions/{second['id']}/change", "session-change")):
             other.goto(path)
-            shot(other, shots, f"psychologist-{name}-{language}")
+            check_page(other, f"psychologist-{name}")
         other.context.close()
