@@ -316,3 +316,11 @@ def _waiting(client: Any, code: str) -> str | None:
         if code in row:
             return str(row_id)
     return None
+
+
+def test_her_supervisor_reads_his_place_in_the_programme_and_moves_nothing(client_for, group, api):
+    man = refer(api, group, "Aral Baymuratov")
+    page = client_for("sup-nukus", "ru").get(f"/enrolments/{man['id']}")
+    assert page.status_code == 200 and MISSING not in page.headers
+    assert man["participant_code"] in page.text and not _offered(page.text)
+    assert client_for("sup-nukus", "en").get(f"/enrolments/{man['id']}/assessment").status_code == 403
