@@ -24,7 +24,7 @@ from ..i18n import current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .common import form_key
-from .inspector import REFERRAL_SOURCES
+from .inspector import LEVEL_NAMES, REFERRAL_SOURCES
 from .psychologist import ENROLMENT_STATUS_NAMES, READERS, _now, _session_and_cohort, _zone, bp
 
 ACTION_NAMES = {
@@ -41,9 +41,7 @@ COMPLETION_HOLD_NAMES = {
     "exit_review_not_attended": _l("His exit review is not recorded as attended."),
 }
 ANSWER_NAMES = {"yes": _l("Yes"), "no": _l("No"), "unknown": _l("Unknown")}
-LEVEL_NAMES = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 EXTRA_KINDS = ("makeup", "individual", "intake", "group")
-CHANGEABLE = ("scheduled",)  # a session held or cancelled is not moved (sessions' rule; its refusal is shown too)
 
 
 def _moves_context(enrolment: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +135,8 @@ def assessment(enrolment_id: uuid.UUID) -> Any:
     if request.method == "POST":
         errors = {f"answer-{i['id']}": _("Answer this item: Unknown where the facts are not known.")
                   for i in items if answers[i["id"]] not in {*[a["value"] for a in i["answers"]], "unknown"}}
-        errors = errors or _send_assessment(enrolment_id, instrument, answers)
+        kind = "intake" if found["status"] in ("referred", "assessed") else "review"  # later ones review his risk
+        errors = errors or _send_assessment(enrolment_id, instrument, answers, kind)
         if not errors:
             return redirect(url_for("psychologist.enrolment", enrolment_id=enrolment_id))
     shown = [i | {"words": item_text(i)} for i in items]
@@ -146,11 +145,12 @@ def assessment(enrolment_id: uuid.UUID) -> Any:
                            idem=form_key("idem")), (422 if errors else 200)
 
 
-def _send_assessment(enrolment_id: uuid.UUID, instrument: dict[str, Any], answers: dict[str, str]) -> dict[str, str]:
+def _send_assessment(enrolment_id: uuid.UUID, instrument: dict[str, Any], answers: dict[str, str],
+                     kind: str) -> dict[str, str]:
     """The answers to risk; its score flashed, or its refusal as the form's errors ({} when it is recorded)."""
     try:
         done = clients.risk.record_assessment(enrolment_id=enrolment_id, idempotency_key=form_key("idem"), body={
-            "instrument_id": instrument["id"], "kind": "intake", "answers": answers})
+            "instrument_id": instrument["id"], "kind": kind, "answers": answers})
     except ServiceError as error:
         if error.status != 422:
             raise
