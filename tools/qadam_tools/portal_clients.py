@@ -43,6 +43,8 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("set_victim_support_worker", "PUT", "/enrolments/{enrolment_id}/victim-support-worker"),
         ("transitions", "GET", "/enrolments/{enrolment_id}/transitions"),
         ("move_enrolment", "POST", "/enrolments/{enrolment_id}/transitions"),
+        ("supported_enrolments", "GET", "/supported-enrolments"),
+        ("supported_enrolment", "GET", "/supported-enrolments/{enrolment_id}"),
         ("refer", "POST", "/referrals"),
         ("completion_report", "GET", "/reports/completion"),
         ("completion_report_file", "GET", "/reports/completion", "file"),
