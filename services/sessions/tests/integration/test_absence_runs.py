@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from qadam.auth import Principal, Role
 from qadam.db import make_engine, make_session_factory, transaction
+from qadam_contracts.roles import ACCESS_POLICY, Role
 from qadam_testing import bearer, seed_sessions_cohort
 from sessions.commands import record_attendance
 from sessions.domain.attendance import AttendanceStatus, MarkRequest
@@ -71,7 +71,7 @@ def test_each_mark_and_correction_publishes_his_runs_with_a_higher_version(app_f
 def test_a_recording_committed_after_another_reads_its_mark_and_publishes_the_higher_version(app_for, token, group):
     client = app_for("sessions").test_client()
     first, second = (schedule(client, group, token, n, days_ago=9 - 3 * n) for n in (1, 2))
-    psy = Principal(group["psy"], Role.PSYCHOLOGIST, region=URGUT["region"], district=URGUT["district"])
+    psy = ACCESS_POLICY.principal(group["psy"], Role.PSYCHOLOGIST, region=URGUT["region"], district=URGUT["district"])
     absent = [MarkRequest(str(group["him"]), AttendanceStatus.UNEXCUSED, None)]
 
     def record(session_id: str) -> None:
