@@ -97,6 +97,7 @@ class CohortOut(TypedDict, total=False):
     id: str
     status: str
     enrolled: int
+    waiting: int
     created_at: str
 
 
@@ -200,7 +201,32 @@ class ReferralOut(TypedDict, total=False):
     participant: ParticipantOut
     registered_already: bool
     order: OrderOut
-    enrolment: EnrolmentOut
+    enrolment: EnrolmentOut | None
+    waiting: WaitingOut | None
+
+
+class WaitingOut(TypedDict, total=False):
+    id: str
+    status: str
+    position: int | None
+    cohort_id: str
+    cohort_name: str
+    participant_id: str
+    participant_code: str
+    protection_order_id: str | None
+    inspector_id: str
+    psychologist_id: str
+    victim_support_worker_id: str | None
+    region: str
+    district: str
+    since: str
+    asked_by: str
+    enrolment_id: str | None
+    placed_cohort_id: str | None
+    placed_at: str | None
+    placed_by: str | None
+    withdrawn_reason: str | None
+    withdrawn_by: str | None
 
 
 class ReferralIn(TypedDict, total=False):
@@ -579,7 +605,9 @@ class EnrollmentClient(ServiceClient):
         """POST /referrals: Register the man (or find the one of the caller's area he is: never registered twice),
         record his protection order and enrol him in a cohort, in one transaction: the rules, events and refusals of
         `POST /participants`, `POST /protection-orders` and `POST /enrolments`, a refusal naming its part (`step`,
-        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind.
+        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind. A full
+        cohort (or one others wait for) is no refusal: he waits in its line, `enrolment` is null and `waiting` says
+        his position; the next place that frees there is his.
         """
         answer = self._backend.call(
             "POST",
