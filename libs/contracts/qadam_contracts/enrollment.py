@@ -255,49 +255,7 @@ class ParticipantAnonymised(EventData):
     anonymised_at: datetime
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class WaitingListJoined(EventData):
-    """A referral to a full cohort waits in its line (no enrolment yet): his inspector is told where he stands."""
-
-    TYPE = "enrollment.waiting.joined"
-    PRODUCER = PRODUCER
-    SUMMARY = "A referral to a full cohort waits in its line for a place, at a position."
-
-    waiting_id: uuid.UUID
-    participant_code: str = detail(validate=PARTICIPANT_CODE)
-    cohort_id: uuid.UUID
-    region: str
-    district: str
-    inspector_id: str
-    psychologist_id: str
-    position: int = detail(validate=validate.Range(min=1), description="His place in the line when he joined it.")
-    since: datetime
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class WaitingListLeft(EventData):
-    """A waiting referral left the line: placed (enrolled in the place that freed, or in another group; its
-    `enrollment.enrolled` goes out too) or withdrawn."""
-
-    TYPE = "enrollment.waiting.left"
-    PRODUCER = PRODUCER
-    SUMMARY = "A waiting referral left its line: placed in a cohort (enrolled) or withdrawn."
-
-    waiting_id: uuid.UUID
-    participant_code: str = detail(validate=PARTICIPANT_CODE)
-    cohort_id: uuid.UUID = detail(description="The cohort whose line he waited in.")
-    region: str
-    district: str
-    inspector_id: str
-    how: str = detail(validate=validate.OneOf(("placed", "withdrawn")))
-    enrolment_id: uuid.UUID | None = detail(default=None, description="His enrolment, when placed.")
-    placed_cohort_id: uuid.UUID | None = detail(default=None, description="Where he was placed.")
-    left_by: str = detail(description="A user id, or `system` when the next free place went to him.")
-    left_at: datetime
-
-
 EVENTS: tuple[type[EventData], ...] = (
     CohortCreated, Enrolled, CohortUpdated, EnrolmentStatusChanged, EnrolmentTransferred, ExitProposed,
     OrderPlanOverdue, OrderExpiring, OrderIssued, SupportWorkerChanged, OrderEnded, ParticipantAnonymised,
-    WaitingListJoined, WaitingListLeft,
 )

@@ -21,17 +21,14 @@ from qadam_contracts.enrollment import (
     OrderPlanOverdue,
     ParticipantAnonymised,
     SupportWorkerChanged,
-    WaitingListJoined,
-    WaitingListLeft,
 )
 from qadam_contracts.enrollment import ProtectionOrder as OrderContract
 
 from .domain.lifecycle import Action, Move
-from .models import Cohort, Enrolment, Programme, ProtectionOrder, WaitingPlace
+from .models import Cohort, Enrolment, Programme, ProtectionOrder
 
 PUBLISHES = (CohortCreated, CohortUpdated, Enrolled, EnrolmentStatusChanged, EnrolmentTransferred, ExitProposed,
-             OrderPlanOverdue, OrderExpiring, OrderIssued, OrderEnded, SupportWorkerChanged, ParticipantAnonymised,
-             WaitingListJoined, WaitingListLeft)
+             OrderPlanOverdue, OrderExpiring, OrderIssued, OrderEnded, SupportWorkerChanged, ParticipantAnonymised)
 
 OrderEvent = TypeVar("OrderEvent", bound=OrderContract)
 
@@ -150,16 +147,3 @@ def order_expiring(order: ProtectionOrder, now: OrderNow, *, days_left: int) -> 
 def participant_anonymised(code: str, enrolment_ids: list[uuid.UUID], at: datetime) -> ParticipantAnonymised:
     return ParticipantAnonymised(participant_code=code, enrolment_ids=enrolment_ids, anonymised_at=at)
 
-
-def waiting_joined(waiting: WaitingPlace, *, position: int) -> WaitingListJoined:
-    return WaitingListJoined(
-        waiting_id=waiting.id, participant_code=waiting.participant.code, cohort_id=waiting.cohort_id,
-        region=waiting.region, district=waiting.district, inspector_id=waiting.inspector_id,
-        psychologist_id=waiting.psychologist_id, position=position, since=waiting.since)
-
-
-def waiting_left(waiting: WaitingPlace, *, by: str, at: datetime) -> WaitingListLeft:
-    return WaitingListLeft(
-        waiting_id=waiting.id, participant_code=waiting.participant.code, cohort_id=waiting.cohort_id,
-        region=waiting.region, district=waiting.district, inspector_id=waiting.inspector_id, how=waiting.status,
-        enrolment_id=waiting.enrolment_id, placed_cohort_id=waiting.placed_cohort_id, left_by=by, left_at=at)

@@ -49,7 +49,8 @@ def make_enrolment(s: Session, *, place: PlaceAsked, cohort: Cohort, participant
 
 def place_waiting(s: Session, *, waiting: WaitingPlace, cohort: Cohort, psychologist_id: str, by: str) -> Enrolment:
     """Give the waiting referral (locked by the caller) a place in `cohort` (locked, checked to have one): his
-    enrolment is made as his inspector asked, the entry is `placed`, and `enrollment.waiting.left` goes out."""
+    enrolment is made as his inspector asked (`enrollment.enrolled` goes out) and the entry is `placed`: who gave
+    it, when."""
     since = waiting.since.date().isoformat()
     made = make_enrolment(s, place=PlaceAsked(
         participant_id=waiting.participant_id, referral_source=waiting.referral_source,
@@ -57,10 +58,8 @@ def place_waiting(s: Session, *, waiting: WaitingPlace, cohort: Cohort, psycholo
         psychologist_id=psychologist_id, victim_support_worker_id=waiting.victim_support_worker_id),
         cohort=cohort, participant=waiting.participant, created_by=waiting.asked_by, by=by,
         note=f"Waited for a place since {since}.")
-    now = datetime.now(UTC)
     waiting.status, waiting.enrolment_id, waiting.placed_cohort_id = PLACED, made.id, cohort.id
-    waiting.placed_at, waiting.placed_by = now, by
-    add_event(s, events.waiting_left(waiting, by=by, at=now))
+    waiting.placed_at, waiting.placed_by = datetime.now(UTC), by
     return made
 
 

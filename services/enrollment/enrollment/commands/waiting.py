@@ -5,16 +5,13 @@ another group; his inspector or a manager may withdraw him."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import TypedDict
 
 import sqlalchemy as sa
 from qadam.auth import Principal, Role
 from qadam.errors import Problem, conflict, unprocessable
-from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
-from .. import events
 from ..models import Cohort, Enrolment, WaitingPlace
 from ..queries import WAITING, places_taken, waiting_shown
 from ..scoping import require_area
@@ -34,7 +31,7 @@ class PlacementElsewhereAsked(TypedDict):
 
 def enrol_or_wait(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> Enrolment | WaitingPlace:
     """His enrolment, as `POST /enrolments` makes it; but when the cohort is full (or others wait for it already)
-    he waits in its line instead: the entry (with his position) and `enrollment.waiting.joined`."""
+    he waits in its line instead: the entry, with his position (who asked, when: the row itself)."""
     cohort, participant = checked_placement(s, principal=principal, enrolment=enrolment)
     others = s.execute(sa.select(WaitingPlace.id).where(WaitingPlace.cohort_id == cohort.id,
                                                         WaitingPlace.status == WAITING).limit(1)).first()
@@ -49,10 +46,7 @@ def enrol_or_wait(s: Session, *, principal: Principal, enrolment: EnrolmentAsked
     s.add(waiting)
     s.flush()
     s.refresh(waiting, ["seq", "since"])
-    waiting_shown(s, waiting)
-    assert waiting.position is not None
-    add_event(s, events.waiting_joined(waiting, position=waiting.position))
-    return waiting
+    return waiting_shown(s, waiting)
 
 
 def place_elsewhere(s: Session, *, principal: Principal, waiting: WaitingPlace,
@@ -85,13 +79,11 @@ def place_elsewhere(s: Session, *, principal: Principal, waiting: WaitingPlace,
 
 def withdraw_waiting(s: Session, *, principal: Principal, waiting: WaitingPlace, reason: str) -> None:
     """Take a waiting referral (locked by the caller) off the line, saying why: his inspector, or a manager or an
-    administrator of its area. Those behind him move up; `enrollment.waiting.left` goes out."""
+    administrator of its area. Those behind him move up."""
     if not (principal.assigned(waiting.inspector_id) or (
             principal.role in (Role.MANAGER, Role.ADMINISTRATOR)
             and principal.covers(region=waiting.region, district=waiting.district))):
         raise Problem(403, "His inspector, or a programme manager of the area, withdraws a waiting referral.")
     if waiting.status != WAITING:
         raise conflict(f"He is {waiting.status} already; only a waiting referral is withdrawn.")
-    now = datetime.now(UTC)
     waiting.status, waiting.withdrawn_reason, waiting.withdrawn_by = WITHDRAWN, reason, principal.user_id
-    add_event(s, events.waiting_left(waiting, by=principal.user_id, at=now))
