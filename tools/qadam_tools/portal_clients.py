@@ -41,6 +41,8 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("enrolments", "GET", "/enrolments"),
         ("enrolment", "GET", "/enrolments/{enrolment_id}"),
         ("set_victim_support_worker", "PUT", "/enrolments/{enrolment_id}/victim-support-worker"),
+        ("supported_enrolments", "GET", "/supported-enrolments"),
+        ("supported_enrolment", "GET", "/supported-enrolments/{enrolment_id}"),
         ("refer", "POST", "/referrals"),
         ("completion_report", "GET", "/reports/completion"),
         ("completion_report_file", "GET", "/reports/completion", "file"),

@@ -19,11 +19,11 @@ from qadam.log import get_logger
 from qadam.outbox import add_event, add_events
 from qadam.sealing import SealingKeyMissing, seal
 from qadam_contracts.sessions import CallOverdue
+from qadam_contracts.vocabulary import AttendanceStatus
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from .domain.attendance import (
-    AttendanceStatus,
     MarkRequest,
     RecordedMark,
     Recording,

@@ -8,8 +8,9 @@ import uuid
 from typing import TypedDict
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role
+from qadam.auth import Principal
 from qadam.errors import Problem, conflict, unprocessable
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from ..models import Cohort, Enrolment, WaitingPlace

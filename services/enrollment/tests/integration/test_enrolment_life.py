@@ -853,3 +853,54 @@ def test_an_older_user_change_arriving_late_does_not_bring_back_a_support_worker
         "inspector_id": office.inspector_id, "psychologist_id": office.psychologist_id,
         "victim_support_worker_id": worker})
     assert refused.status_code == 422 and "no longer works" in refused.get_json()["errors"]["victim_support_worker_id"][0]
+
+
+def test_her_support_worker_sees_exactly_the_men_whose_partners_she_supports_and_only_what_bears_on_safety(
+        office, factory, token):
+    worker, other = f"inson-sw-{office.s}", f"inson-other-{office.s}"
+    staff_member(factory, worker)
+    staff_member(factory, other)
+    her = bearer(token(worker, "support_worker", region=REGION, district=DISTRICT))
+    cohort = office.cohort(office.programme())
+    person = office.person()
+    order = office.order(person, days=40)
+    hers = office.refer(cohort, person=person, order=order)
+    left = office.refer(cohort)
+    theirs = office.refer(cohort)  # another worker's, in her own district
+    unlinked = office.refer(cohort)  # nobody's: her district's, not hers either
+    for enrolment, who in ((hers, worker), (left, worker), (theirs, other), (unlinked, None)):
+        office.ok("PUT", f"/enrolments/{enrolment['id']}/victim-support-worker", office.inspector,
+                  {"victim_support_worker_id": who}, status=200)
+    office.move(left, "exit", "new_violence")
+    office.move(hers, "assess")
+    office.move(hers, "start")
+    office.ok("POST", f"/protection-orders/{order['id']}/extensions", office.inspector, {
+        "new_expiry": "2100-01-01", "decided_by": "Court of Kogon", "reason": "Extended"})
+
+    listed = office.ok("GET", "/supported-enrolments?page_size=100", her, status=200)
+    assert listed["total"] == 2
+    assert {e["id"] for e in listed["items"]} == {hers["id"], left["id"]}
+    one = office.ok("GET", f"/supported-enrolments/{hers['id']}", her, status=200)
+    assert (one["participant_code"], one["status"], one["status_reason"], one["inspector_id"]) == (
+        hers["participant_code"], "active", None, office.inspector_id)
+    assert one["order"] == {"number": order["number"], "issued_on": order["issued_on"], "expires_on": "2100-01-01",
+                            "status": "active"}
+    # what is not hers: his attendance and progress, his psychologist, his person, his order's conditions
+    assert not {"progress", "psychologist_id", "participant_id", "cohort_id", "allowed_actions"} & set(one)
+    assert "conditions" not in one["order"]
+    gone = office.ok("GET", f"/supported-enrolments/{left['id']}", her, status=200)
+    assert (gone["status"], gone["status_reason"]) == ("exited", "new_violence")
+    assert [e["id"] for e in office.ok("GET", "/supported-enrolments?status=exited", her, status=200)["items"]] == [
+        left["id"]]
+    assert office.ok("GET", f"/supported-enrolments?code={hers['participant_code']}", her, status=200)["total"] == 1
+    # another worker's man, a man nobody supports: as if they did not exist
+    for enrolment in (theirs, unlinked):
+        assert office.client.get(f"/supported-enrolments/{enrolment['id']}", headers=her).status_code == 404
+    # perpetrator-facing staff have their own views; the staff lists, his record and his orders stay closed to her
+    assert office.client.get("/supported-enrolments", headers=office.inspector).status_code == 403
+    for path in ("/enrolments", f"/enrolments/{hers['id']}", f"/participants/{hers['participant_id']}",
+                 f"/protection-orders/{order['id']}"):
+        assert office.client.get(path, headers=her).status_code == 403, path
+    # a token without her district opens nothing, whatever names her
+    no_area = bearer(token(worker, "support_worker", region=REGION))
+    assert office.ok("GET", "/supported-enrolments", no_area, status=200)["total"] == 0
