@@ -4,9 +4,10 @@
     python -m portal.catalogs cyrillic [domain]  # write Uzbek in Cyrillic script from the Uzbek Latin ones
     python -m portal.catalogs check     # list what a language still lacks (exit 1 if anything)
 
-A message belongs to the domain of the file it is written in: `templates/<domain>/` and `views/<domain>.py` for
-the four kinds of user, `messages` for everything else (the layout, sign-in, errors). Uzbek Cyrillic is not
-translated by hand: it is the Uzbek Latin text in the other script (`to_cyrillic`), so the two never drift.
+A message belongs to the domain of the file it is written in: `templates/<domain>/` and `views/<domain>.py` (or
+`views/<domain>_<part>.py`) for the four kinds of user, `messages` for everything else (the layout, sign-in,
+errors). Uzbek Cyrillic is not translated by hand: it is the Uzbek Latin text in the other script (`to_cyrillic`),
+so the two never drift.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def domain_of(path: Path) -> str:
     parts = rel.parts
     if parts[0] == "templates" and len(parts) > 2 and parts[1] in DOMAINS:
         return parts[1]
-    if parts[0] == "views" and rel.stem in DOMAINS:
-        return rel.stem
+    if parts[0] == "views" and rel.stem.split("_")[0] in DOMAINS:  # views/psychologist_casework.py too
+        return rel.stem.split("_")[0]
     return "messages"
 
 

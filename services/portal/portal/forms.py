@@ -15,7 +15,7 @@ import marshmallow as ma
 from marshmallow import fields
 from qadam.auth import Reach
 from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES
-from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, LANGUAGES, WARNING_SIGNS
+from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, LANGUAGES, SESSION_KINDS, WARNING_SIGNS
 
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
@@ -202,6 +202,115 @@ class NoteForm(Form):
     def _length(self, value: str, **kwargs: object) -> None:
         if len(value) > 20000:
             raise ma.ValidationError(_("A note is at most 20,000 characters."))
+
+
+# The moves of an enrolment that need a reason, and the reasons enrollment keeps with each (its lifecycle's codes).
+MOVE_REASONS = {
+    "exit": ("non_compliance", "new_violence", "withdrawn", "transferred", "custody", "moved_away", "died"),
+    "exclude": ("severe_mental_illness", "untreated_addiction", "other"),
+    "suspend": ("illness", "custody", "work_away", "family_emergency", "other"),
+}
+
+
+class MoveForm(Form):
+    """A move of his enrolment (assess, start, suspend, resume, exit, exclude, complete, close): the reason where the
+    move needs one, and a note. Whether the move is open to him now is enrollment's to say."""
+
+    action = fields.String(**filled_in(_l("Choose what to do.")))
+    reason = fields.String(load_default=None)
+    note = fields.String(load_default=None)
+    idem = fields.String(load_default=None)
+
+    @ma.validates_schema
+    def _reason(self, data: dict[str, Any], **kwargs: object) -> None:
+        reasons = MOVE_REASONS.get(data.get("action", ""))
+        if reasons is not None and data.get("reason") not in reasons:
+            raise ma.ValidationError(_("Choose the reason."), "reason")
+        if len(data.get("note") or "") > 2000:
+            raise ma.ValidationError(_("A note is at most 2,000 characters."), "note")
+
+
+class SessionTimeForm(Form):
+    """A session's day and time as typed (the page's time zone), with its place."""
+
+    day = fields.Date(load_default=None, error_messages={
+        "invalid": _l("Enter the day as year-month-day, e.g. 2026-12-24.")})
+    time = fields.Time(load_default=None, error_messages={
+        "invalid": _l("Enter the time as hours:minutes, e.g. 15:00.")})
+    place = fields.String(load_default=None, validate=ma.validate.Length(
+        max=300, error=_l("A place is at most 300 characters.")))
+
+    @ma.validates_schema
+    def _when(self, data: dict[str, Any], **kwargs: object) -> None:
+        if data.get("cancel"):
+            return  # a cancelled session keeps its day and time
+        errors = {}
+        if data.get("day") is None:
+            errors["day"] = [_("Enter the day (year-month-day).")]
+        if data.get("time") is None:
+            errors["time"] = [_("Enter the time it starts (hours:minutes).")]
+        if errors:
+            raise ma.ValidationError(errors)  # type: ignore[arg-type]
+
+
+class SessionChangeForm(SessionTimeForm):
+    """Reschedule a session (a new day, time or place) or cancel it; either way with the reason, kept with it."""
+
+    cancel = fields.Boolean(load_default=False, truthy={"yes"}, falsy={"no", ""})
+    reason = fields.String(**filled_in(_l("Say why the session moves or is cancelled.")),
+                           validate=ma.validate.Length(min=3, max=500, error=_l(
+                               "Say why in 3 to 500 characters.")))
+    idem = fields.String(load_default=None)
+
+    @ma.pre_load
+    def _cancelling(self, data: Mapping[str, Any], **kwargs: object) -> Mapping[str, Any]:
+        if data.get("cancel") == "yes":  # a cancelled session keeps its day, time and place
+            return {k: v for k, v in data.items() if k not in ("day", "time", "place")}
+        return data
+
+
+class ExtraSessionForm(SessionTimeForm):
+    """A session beside the plan: one man's make-up, one-to-one or intake session, or another group session."""
+
+    kind = fields.String(**filled_in(_l("Choose the kind of session.")),
+                         validate=ma.validate.OneOf(SESSION_KINDS, error=_l("Choose the kind of session.")))
+    enrolment_id = fields.String(load_default=None)
+    number = fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500, error=_l(
+        "The session's number in the programme: 1 to 500.")), error_messages={
+        "required": _l("Enter the session's number in the programme."),
+        "invalid": _l("The session's number in the programme: 1 to 500.")})
+    topic = fields.String(load_default=None, validate=ma.validate.Length(
+        max=300, error=_l("A topic is at most 300 characters.")))
+    idem = fields.String(load_default=None)
+
+    @ma.validates_schema
+    def _one_man(self, data: dict[str, Any], **kwargs: object) -> None:
+        if data.get("kind") not in (None, "group") and not data.get("enrolment_id"):
+            raise ma.ValidationError(_("A make-up, one-to-one or intake session is for one man: choose him."),
+                                     "enrolment_id")
+
+
+class FidelityForm(Form):
+    """What a session delivered against the manual: the module, who led it with her, where it departed and why."""
+
+    module_delivered = fields.String(**filled_in(_l("Enter the module you delivered.")),
+                                     validate=ma.validate.Length(max=300, error=_l(
+                                         "A module's name is at most 300 characters.")))
+    co_facilitators = fields.String(load_default="")
+    deviations = fields.String(load_default=None, validate=ma.validate.Length(
+        max=2000, error=_l("At most 2,000 characters.")))
+    idem = fields.String(load_default=None)
+
+    @ma.post_load
+    def _names(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
+        data["co_facilitators"] = [n.strip() for n in re.split(r"[\n,;]", data["co_facilitators"]) if n.strip()]
+        return data
+
+    @ma.validates("co_facilitators")
+    def _few(self, value: str, **kwargs: object) -> None:
+        names = [n.strip() for n in re.split(r"[\n,;]", value) if n.strip()]
+        if len(names) > 4 or any(len(n) > 100 for n in names):
+            raise ma.ValidationError(_("At most 4 co-facilitators, each name at most 100 characters."))
 
 
 # -- the administrator's -----------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from qadam_contracts.portal import AreaChanged, UserChanged
 from qadam_contracts.risk import FlagRaised, FlagResolved
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import bearer
+from sessions.domain.absence_runs import HeldMark, absence_runs
+from sessions.events import absence_runs as published_runs
 
 REGION, DISTRICT, OTHER_DISTRICT = "Buxoro viloyati", "Kogon", "Gʻijduvon"
 
@@ -108,14 +110,28 @@ def last_seq(factory) -> int:
 
 
 def marks_for(enrolment: dict, statuses: list[str], first: int = 1) -> list[AttendanceRecorded]:
-    """The marks as sessions publishes them, one a session from `first` on."""
+    """The marks as sessions publishes them, one a session from `first` on, each with his runs after it."""
     start = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    return [AttendanceRecorded(
+    return [as_published(AttendanceRecorded(
         mark_id=uuid.uuid4(), session_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{enrolment['id']}/{n}"),
         cohort_id=uuid.UUID(enrolment["cohort_id"]), enrolment_id=uuid.UUID(enrolment["id"]),
         participant_code=enrolment["participant_code"], session_number=n, session_kind="group",
-        scheduled_at=start + timedelta(days=3 * n), status=st, recorded_by="psy-1", recorded_at=datetime.now(UTC))
+        scheduled_at=start + timedelta(days=3 * n), status=st, recorded_by="psy-1", recorded_at=datetime.now(UTC)))
         for n, st in enumerate(statuses, first)]
+
+
+# his marks as sessions holds them (a later recording of a session replaces its mark), and how many recordings
+_HELD: dict[uuid.UUID, dict[uuid.UUID, HeldMark]] = {}
+_VERSIONS: dict[uuid.UUID, int] = {}
+
+
+def as_published(mark: AttendanceRecorded) -> AttendanceRecorded:
+    """The mark with his runs after it, computed by sessions' own code, one version above the recording before."""
+    held = _HELD.setdefault(mark.enrolment_id, {})
+    held[mark.session_id] = HeldMark(mark.session_id, mark.session_number, mark.scheduled_at, mark.status,
+                                     mark.session_kind)
+    _VERSIONS[mark.enrolment_id] = _VERSIONS.get(mark.enrolment_id, 0) + 1
+    return replace(mark, absence_runs=published_runs(_VERSIONS[mark.enrolment_id], absence_runs(list(held.values()))))
 
 
 def test_both_templates_of_domain_md_are_shipped(office):
@@ -261,6 +277,33 @@ def test_a_correction_replaces_the_mark_and_can_withdraw_the_proposal(office):
     engine.dispose()
     now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert now["progress"]["unexcused_absences"] == 1 and now["progress"]["excused_absences"] == 1
+    assert now["exit_proposed_at"] is None
+
+
+def test_the_run_sessions_published_drives_the_exit_proposal_though_enrollment_holds_one_mark_of_it(office, factory):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))  # one in a row allowed
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    _, second = marks_for(enrolment, ["unexcused", "unexcused"])
+    with transaction(factory) as s:  # the mark of session 1 never reached enrollment; its run did
+        record_attendance(s, marks=[second])
+    now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert now["progress"]["unexcused_absences"] == 1 and now["progress"]["consecutive_absences"] == 2
+    assert "2 unexcused absences in a row" in now["exit_proposal"][0]
+
+
+def test_an_older_run_arriving_after_a_correction_changes_nothing(office, factory):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    first, second = marks_for(enrolment, ["unexcused", "unexcused"])
+    corrected = as_published(replace(second, status="excused", excuse_reason="in hospital",
+                                     recorded_at=datetime.now(UTC)))
+    for late in ([first], [corrected], [second]):  # session 2's first recording (two in a row) arrives last
+        with transaction(factory) as s:
+            record_attendance(s, marks=late)
+    now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert now["progress"]["consecutive_absences"] == 1 and now["progress"]["excused_absences"] == 1
     assert now["exit_proposed_at"] is None
 
 

@@ -197,6 +197,24 @@ class SupportWorkerIn(TypedDict, total=False):
     victim_support_worker_id: str | None
 
 
+class TransitionOut(TypedDict, total=False):
+    action: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    note: str | None
+    from_cohort_id: str | None
+    to_cohort_id: str | None
+    by: str
+    at: str
+
+
+class TransitionIn(TypedDict, total=False):
+    action: str
+    reason: str | None
+    note: str | None
+
+
 class SupportedEnrolmentPage(TypedDict, total=False):
     items: list[SupportedEnrolmentOut]
     page: int
@@ -670,6 +688,41 @@ class EnrollmentClient(ServiceClient):
             self.service,
             f"/enrolments/{enrolment_id}/victim-support-worker",
             json=body,
+        )
+        return cast(EnrolmentOut, answer)
+
+    def transitions(
+        self,
+        *,
+        enrolment_id: str | UUID,
+    ) -> list[TransitionOut]:
+        """GET /enrolments/{enrolment_id}/transitions: The enrolment's history: every move, with who, when and why (a
+        manager: without the notes).
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/enrolments/{enrolment_id}/transitions",
+        )
+        return cast(list[TransitionOut], answer)
+
+    def move_enrolment(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        body: TransitionIn,
+        idempotency_key: str | None = None,
+    ) -> EnrolmentOut:
+        """POST /enrolments/{enrolment_id}/transitions: Move the enrolment: assess, start, suspend, resume, complete,
+        close, exclude (at intake) or exit. Exit, exclusion and suspension need a reason; an illegal move is a 409
+        naming the allowed ones.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/enrolments/{enrolment_id}/transitions",
+            json=body,
+            idempotency_key=idempotency_key,
         )
         return cast(EnrolmentOut, answer)
 

@@ -136,6 +136,29 @@ class IncidentIn(TypedDict, total=False):
     details: str | None
 
 
+class InstrumentOut(TypedDict, total=False):
+    id: str
+    version: int
+    region: str | None
+    definition: dict[str, Any]
+    created_by: str
+    created_at: str
+
+
+class AssessmentPage(TypedDict, total=False):
+    items: list[AssessmentOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class AssessmentIn(TypedDict, total=False):
+    instrument_id: str | None
+    kind: str
+    answers: dict[str, Any]
+    assessed_on: str | None
+
+
 class RiskClient(ServiceClient):
     """What the portal asks risk, as the signed-in user."""
 
@@ -281,3 +304,74 @@ class RiskClient(ServiceClient):
             idempotency_key=idempotency_key,
         )
         return cast(IncidentOut, answer)
+
+    def instruments(
+        self,
+        *,
+        region: str | None = None,
+    ) -> list[InstrumentOut]:
+        """GET /instruments: The newest version of each instrument: the national default and the regions' own (one
+        region's with `region`).
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/instruments",
+            params={
+                "region": region,
+            },
+        )
+        return cast(list[InstrumentOut], answer)
+
+    def assessments(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> AssessmentPage:
+        """GET /enrolments/{enrolment_id}/assessments: An enrolment's assessments, newest first: the history stays."""
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/enrolments/{enrolment_id}/assessments",
+            params={
+                "page": page,
+                "page_size": page_size,
+            },
+        )
+        return cast(AssessmentPage, answer)
+
+    def all_assessments(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        limit: int = 1000,
+    ) -> list[AssessmentOut]:
+        """Every item of GET /enrolments/{enrolment_id}/assessments (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            self.service,
+            f"/enrolments/{enrolment_id}/assessments",
+            limit=limit,
+        )
+        return cast(list[AssessmentOut], found)
+
+    def record_assessment(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        body: AssessmentIn,
+        idempotency_key: str | None = None,
+    ) -> AssessmentOut:
+        """POST /enrolments/{enrolment_id}/assessments: Record an assessment: scored and banded with the instrument's
+        newest version, kept for good, evaluated at once (a high band raises its flag). Every item is answered;
+        `unknown` where the facts are not known.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/enrolments/{enrolment_id}/assessments",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(AssessmentOut, answer)

@@ -33,6 +33,28 @@ class SessionOut(TypedDict, total=False):
     deviations: str | None
 
 
+class SessionIn(TypedDict, total=False):
+    number: int
+    kind: str
+    enrolment_id: str | None
+    scheduled_at: str
+    topic: str | None
+    place: str | None
+
+
+class SessionChange(TypedDict, total=False):
+    scheduled_at: str
+    place: str | None
+    cancel: bool
+    reason: str
+
+
+class FidelityIn(TypedDict, total=False):
+    module_delivered: str
+    co_facilitators: list[str]
+    deviations: str | None
+
+
 class AttendanceOut(TypedDict, total=False):
     session_id: str
     marks: list[MarkOut]
@@ -259,6 +281,76 @@ class SessionsClient(ServiceClient):
             limit=limit,
         )
         return cast(list[SessionOut], found)
+
+    def schedule_session(
+        self,
+        *,
+        cohort_id: str | UUID,
+        body: SessionIn,
+        idempotency_key: str | None = None,
+    ) -> SessionOut:
+        """POST /cohorts/{cohort_id}/sessions: Schedule a session of a cohort."""
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/cohorts/{cohort_id}/sessions",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(SessionOut, answer)
+
+    def plan_sessions(
+        self,
+        *,
+        cohort_id: str | UUID,
+        idempotency_key: str | None = None,
+    ) -> list[SessionOut]:
+        """POST /cohorts/{cohort_id}/sessions/plan: Schedule the cohort's whole programme from its curriculum and
+        schedule (weekdays, time, place), from its start date; sessions scheduled already keep their dates. Returns
+        the sessions it added.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/cohorts/{cohort_id}/sessions/plan",
+            idempotency_key=idempotency_key,
+        )
+        return cast(list[SessionOut], answer)
+
+    def change_session(
+        self,
+        *,
+        session_id: str | UUID,
+        body: SessionChange,
+    ) -> SessionOut:
+        """PATCH /sessions/{session_id}: Reschedule (a new start or place) or cancel a session, with the reason. A
+        cancelled session counts against nobody; one whose attendance is recorded is not cancelled (amend the marks
+        instead).
+        """
+        answer = self._backend.call(
+            "PATCH",
+            self.service,
+            f"/sessions/{session_id}",
+            json=body,
+        )
+        return cast(SessionOut, answer)
+
+    def record_fidelity(
+        self,
+        *,
+        session_id: str | UUID,
+        body: FidelityIn,
+    ) -> SessionOut:
+        """PUT /sessions/{session_id}/fidelity: What was delivered against the manual: the module, co-facilitators and
+        any deviation.
+        """
+        answer = self._backend.call(
+            "PUT",
+            self.service,
+            f"/sessions/{session_id}/fidelity",
+            json=body,
+        )
+        return cast(SessionOut, answer)
 
     def attendance(
         self,

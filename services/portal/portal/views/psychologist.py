@@ -207,7 +207,18 @@ def today() -> Any:
     earlier = sorted((s for s in unrecorded if s["day"] < day), key=lambda s: s["at"])
     return render_template("psychologist/today.html", day=day, todays=todays, earlier=earlier, cohorts=current,
                            cohort_by_id={c["id"]: c for c in cohorts}, next_session=_next_by_cohort(sessions, now),
-                           calls=calls, idem=str(uuid.uuid4()))
+                           calls=calls, waiting=_waiting_on_her(), idem=str(uuid.uuid4()))
+
+
+def _waiting_on_her() -> list[dict[str, Any]]:
+    """Her men who wait on her decision: referred or assessed (intake, start), or proposed for exit."""
+    mine = g.user.id
+    to_start: list[Any] = clients.enrollment.all_enrolments(psychologist_id=mine, status=["referred", "assessed"],
+                                                            limit=200)
+    to_decide: list[Any] = clients.enrollment.all_enrolments(psychologist_id=mine, exit_proposed=True, limit=200,
+                                                             status=["active", "suspended"])
+    found = to_start + to_decide
+    return sorted(found, key=lambda e: e["enrolled_at"])
 
 
 @bp.post("/calls/<uuid:call_id>/outcome")
@@ -250,7 +261,8 @@ def cohort(cohort_id: uuid.UUID) -> Any:
     now = _now()
     found: Any = clients.enrollment.cohort(cohort_id=cohort_id)
     return render_template("psychologist/cohort.html", cohort=found, programmes=_programme_names([found]),
-                           enrolments=_enrolments(str(cohort_id)), sessions=_cohort_sessions(str(cohort_id), now))
+                           enrolments=_enrolments(str(cohort_id)), sessions=_cohort_sessions(str(cohort_id), now),
+                           idem=str(uuid.uuid4()))
 
 
 # -- attendance ---------------------------------------------------------------------------------------------------
@@ -457,3 +469,7 @@ def history(enrolment_id: uuid.UUID) -> Any:
         mark["at"] = _when(mark["scheduled_at"])
     return render_template("psychologist/history.html", enrolment=enrolment, marks=marks,
                            progress=enrolment.get("progress") or {})
+
+
+# Her casework (a man's moves and intake assessment, planning her groups' sessions) is on this blueprint too.
+from . import psychologist_casework as psychologist_casework  # noqa: E402

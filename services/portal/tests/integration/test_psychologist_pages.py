@@ -163,7 +163,8 @@ def test_cohort_page_lists_its_men_and_its_sessions_in_programme_order(client_fo
     page = client_for(PSYCHOLOGIST, "en").get(f"/cohorts/{demo['cohort']['id']}")
     assert page.status_code == 200
     for e in demo["enrolments"]:
-        assert f'href="/enrolments/{e["id"]}/attendance">{e["participant_code"]}</a>' in page.text
+        assert f'href="/enrolments/{e["id"]}">{e["participant_code"]}</a>' in page.text  # his place in the programme
+        assert f'href="/enrolments/{e["id"]}/attendance"' in page.text  # and his attendance
     sessions = page.text.split("<h2>Sessions</h2>")[1]
     order = [sessions.index(f"<td>Session {n}</td>") for n in (1, 2, 3, 4, int(own_sessions["open_number"]))]
     assert order == sorted(order)

@@ -437,7 +437,7 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
 
 
 def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk_answer(client, who, enrol, risk_db,
-                                                                                        deliver):
+                                                                                        deliver, as_published):
     from datetime import UTC, datetime
 
     from qadam.events import delivered
@@ -452,10 +452,10 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
         return delivered(kind(**data))
 
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    marks = [event(AttendanceRecorded, {
-        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
-        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
-        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)})
+    marks = [delivered(as_published(AttendanceRecorded(
+        mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(), enrolment_id=enrolment,
+        participant_code=code, session_number=n, scheduled_at=start + timedelta(days=3 * n), status=s,
+        excuse_reason=None, recorded_by="psy-r", recorded_at=datetime.now(UTC))))
         for n, s in enumerate(["present", "present", "unexcused", "unexcused", "unexcused"], 1)]
     sign = event(WarningSignObserved, {
         "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
