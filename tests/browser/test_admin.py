@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser._views import see_in_languages
-from browser.test_browser import browser, open_as, portal_url, shots  # noqa: F401 - fixtures, taken by name
+from browsing import open_as
+from each_language import see_in_languages
 from portal.demo import REGION
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,7 @@ def region(page: Any) -> str:
     return str(page.locator("details", has=page.locator("summary", has_text=REGION)).first.inner_text())
 
 
-def test_a_district_added_in_karakalpakstan_and_an_inspector_in_it(browser, portal_url, shots):  # noqa: F811
+def test_a_district_added_in_karakalpakstan_and_an_inspector_in_it(browser, portal_url):
     admin = open_as(browser, portal_url, "admin-1")
     admin.goto("/admin/areas")
     shown = region(admin)
@@ -48,6 +48,7 @@ def test_a_district_added_in_karakalpakstan_and_an_inspector_in_it(browser, port
     assert f"{REGION} / {DISTRICT}" in row and "Gulnora Saidova" in row, row
     admin.context.close()
 
-    see_in_languages(browser, portal_url, shots, "admin-1", {
+    see_in_languages(browser, portal_url, "admin-1", {
         "admin-areas": "/admin/areas", "admin-users": "/admin/users", "admin-new-user": "/admin/users/new",
         "admin-programmes": "/admin/programmes"})
+

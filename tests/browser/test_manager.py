@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from browser._views import see_in_languages
-from browser.test_browser import browser, open_as, portal_url, shots  # noqa: F401 - fixtures, taken by name
+from browsing import open_as
+from each_language import see_in_languages
 
 pytestmark = pytest.mark.e2e
 MANAGER, INSPECTOR = "mgr-karakalpakstan", "insp-nukus-1"
@@ -53,7 +53,7 @@ def refer(page: Any, name: str, order: str, group_id: str) -> str:
     return str(page.inner_text("main"))
 
 
-def test_a_group_formed_and_a_referral_to_it_when_full_waits_on_its_list(browser, portal_url, shots):  # noqa: F811
+def test_a_group_formed_and_a_referral_to_it_when_full_waits_on_its_list(browser, portal_url):
     manager = open_as(browser, portal_url, MANAGER)
     group_page = form_group(manager)
     group_id = group_page.rstrip("/").rsplit("/", 1)[1]
@@ -82,6 +82,7 @@ def test_a_group_formed_and_a_referral_to_it_when_full_waits_on_its_list(browser
     assert "Places taken: 2 of 2." in text
     manager.context.close()
 
-    see_in_languages(browser, portal_url, shots, MANAGER, {
+    see_in_languages(browser, portal_url, MANAGER, {
         "manager-groups": "/manager/cohorts", "manager-group": group_page.split(portal_url)[-1],
         "manager-new-group": "/manager/cohorts/new", "manager-programmes": "/manager/programmes"})
+
