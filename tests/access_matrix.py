@@ -59,6 +59,12 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/cohorts"): PLANNERS,
         ("GET", "/cohorts/{cohort_id}"): STAFF,
         ("PATCH", "/cohorts/{cohort_id}"): PLANNERS,
+        # the waiting list of a full cohort: staff see it; a manager places a man elsewhere; his inspector (or a
+        # manager) withdraws him
+        ("GET", "/cohorts/{cohort_id}/waiting-list"): STAFF,
+        ("GET", "/waiting-list/{waiting_id}"): STAFF,
+        ("POST", "/waiting-list/{waiting_id}/placement"): PLANNERS,
+        ("POST", "/waiting-list/{waiting_id}/withdrawal"): frozenset({INSP, MGR, ADM}),
         # a participant's personal record: the referring side (inspector) and his cohort's psychologist
         ("GET", "/participants"): frozenset({INSP, ADM}),
         ("POST", "/participants"): frozenset({INSP, ADM}),

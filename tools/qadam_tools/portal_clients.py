@@ -48,6 +48,12 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("refer", "POST", "/referrals"),
         ("completion_report", "GET", "/reports/completion"),
         ("completion_report_file", "GET", "/reports/completion", "file"),
+        # the manager's cohorts, programme versions and waiting lists
+        ("form_cohort", "POST", "/cohorts"),
+        ("change_cohort", "PATCH", "/cohorts/{cohort_id}"),
+        ("version_programme", "POST", "/programmes/{programme_id}/versions"),
+        ("waiting_list", "GET", "/cohorts/{cohort_id}/waiting-list"),
+        ("place_waiting", "POST", "/waiting-list/{waiting_id}/placement"),
         ("audit", "GET", "/audit"),
     ),
     "sessions": (

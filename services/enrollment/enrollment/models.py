@@ -94,6 +94,15 @@ class Cohort(Base):
     def enrolled(self, count: int) -> None:
         self._enrolled_now = count
 
+    @property
+    def waiting(self) -> int | None:
+        """Referrals waiting in its line: counted by the queries for their answer, never stored."""
+        return getattr(self, "_waiting_now", None)
+
+    @waiting.setter
+    def waiting(self, count: int) -> None:
+        self._waiting_now = count
+
 
 class Participant(Base):
     __tablename__ = "participant"
@@ -209,6 +218,53 @@ class Enrolment(Base):
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "cohort_id", name="uq_enrolment_participant_cohort"),
         sa.Index("ix_enrolment_region_district_status", "region", "district", "status"),
+    )
+
+
+class WaitingPlace(Base):
+    """A referral to a full cohort, waiting in line (oldest first) for a place: given the next place that frees
+    there, or one in another group a manager chooses. Kept once he is placed or withdrawn: who, when, why."""
+
+    __tablename__ = "waiting_place"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # the order of the line
+    participant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"), index=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"))
+    protection_order_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("protection_order.id"))
+    referral_source: Mapped[str] = mapped_column(sa.String(30), server_default="protection_order")
+    inspector_id: Mapped[str] = mapped_column(sa.String(100), index=True)
+    psychologist_id: Mapped[str] = mapped_column(sa.String(100))
+    victim_support_worker_id: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="waiting")  # waiting | placed | withdrawn
+    since: Mapped[datetime] = _now()
+    asked_by: Mapped[str] = mapped_column(sa.String(100))
+    enrolment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("enrolment.id"))
+    placed_cohort_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cohort.id"))
+    placed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    placed_by: Mapped[str | None] = mapped_column(sa.String(100))  # a user id, or "system" for the next free place
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+    participant: Mapped[Participant] = relationship(lazy="joined")
+    cohort: Mapped[Cohort] = relationship(lazy="joined", foreign_keys=[cohort_id])
+
+    @property
+    def position(self) -> int | None:
+        """His place in the line (1: next), counted by the queries for their answer; None unless waiting."""
+        return getattr(self, "_position_now", None)
+
+    @position.setter
+    def position(self, place: int | None) -> None:
+        self._position_now = place
+
+    __table_args__ = (
+        sa.Index("ix_waiting_place_cohort_status_seq", "cohort_id", "status", "seq"),
+        # one place in one line at a time for a man
+        sa.Index("uq_waiting_place_waiting", "participant_id", "cohort_id", unique=True,
+                 postgresql_where=sa.text("status = 'waiting'")),
     )
 
 

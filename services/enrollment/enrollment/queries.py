@@ -11,7 +11,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from qadam import audit
-from qadam.auth import Principal, area_filter
+from qadam.auth import Principal, area_filter, assignment_filter
 from qadam.errors import not_found, unprocessable
 from qadam.names import fold, same_place
 from qadam.pages import paginate
@@ -33,6 +33,7 @@ from .models import (
     ProtectionOrder,
     RiskFlag,
     StaffMember,
+    WaitingPlace,
 )
 from .scoping import (
     caller_of,
@@ -156,9 +157,45 @@ def places_taken(s: Session, cohort_id: uuid.UUID) -> int:
 
 
 def cohort_shown(s: Session, cohort: Cohort) -> Cohort:
-    """The cohort as CohortOut shows it: with how many hold a place in it now."""
+    """The cohort as CohortOut shows it: with how many hold a place in it now, and how many wait for one."""
     cohort.enrolled = places_taken(s, cohort.id)
+    cohort.waiting = int(s.execute(sa.select(sa.func.count()).where(
+        WaitingPlace.cohort_id == cohort.id, WaitingPlace.status == WAITING)).scalar_one())
     return cohort
+
+
+# -- the waiting list --------------------------------------------------------------------------------------------
+WAITING = "waiting"
+
+
+def waiting_shown(s: Session, waiting: WaitingPlace) -> WaitingPlace:
+    """The entry as WaitingOut shows it: with his place in the line (1: next) while he waits."""
+    waiting.position = int(s.execute(sa.select(sa.func.count()).where(
+        WaitingPlace.cohort_id == waiting.cohort_id, WaitingPlace.status == WAITING,
+        WaitingPlace.seq <= waiting.seq)).scalar_one()) if waiting.status == WAITING else None
+    return waiting
+
+
+def waiting_line(s: Session, *, principal: Principal, cohort_id: uuid.UUID) -> list[WaitingPlace]:
+    """Those waiting for a place in the cohort (which the caller may see, else 404), first in line first."""
+    visible_cohort(s, principal=principal, cohort_id=cohort_id)
+    line = s.execute(sa.select(WaitingPlace).where(WaitingPlace.cohort_id == cohort_id, WaitingPlace.status == WAITING)
+                     .order_by(WaitingPlace.seq)).unique().scalars().all()
+    for position, waiting in enumerate(line, start=1):
+        waiting.position = position
+    return list(line)
+
+
+def visible_waiting(s: Session, *, principal: Principal, waiting_id: uuid.UUID, lock: bool = False) -> WaitingPlace:
+    """The entry, if the caller may see it (his inspector, or staff who see its cohort); else 404. `lock`: for
+    update."""
+    query = sa.select(WaitingPlace).where(WaitingPlace.id == waiting_id, sa.or_(
+        WaitingPlace.cohort_id.in_(visible_cohorts(principal).with_only_columns(Cohort.id)),
+        assignment_filter(principal, WaitingPlace.inspector_id)))
+    found = s.execute(query.with_for_update(of=WaitingPlace) if lock else query).unique().scalar()
+    if found is None:
+        raise not_found("waiting place", waiting_id)
+    return found
 
 
 def cohorts_page(s: Session, *, principal: Principal, page: dict[str, Any]) -> Page[Cohort]:

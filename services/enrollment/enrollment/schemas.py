@@ -135,6 +135,7 @@ class CohortOut(CohortIn):
     id = fields.UUID(dump_only=True)
     status = fields.String(dump_only=True, validate=validate.OneOf(COHORT_STATUSES))
     enrolled = Integer(dump_only=True, metadata={"description": "Participants in the programme now."})
+    waiting = Integer(dump_only=True, metadata={"description": "Referrals waiting in its line for a place."})
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -452,9 +453,57 @@ class ReferralIn(ma.Schema):
         "description": "His place: the cohort, his inspector and psychologist."})
 
 
+WAITING_STATUSES = ("waiting", "placed", "withdrawn")
+
+
+class WaitingOut(ma.Schema):
+    """A referral to a full cohort, in its line (or placed, or withdrawn since)."""
+
+    id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(WAITING_STATUSES), metadata={"description": (
+        "waiting: in the line; placed: enrolled (`enrolment_id`), in the place that freed or another group; "
+        "withdrawn: taken off the line (`withdrawn_reason`).")})
+    position = Integer(allow_none=True, metadata={"description": "His place in the line (1: next); null unless waiting."})
+    cohort_id = fields.UUID(metadata={"description": "The cohort he was referred to, whose line he waits in."})
+    cohort_name = fields.String(attribute="cohort.name")
+    participant_id = fields.UUID()
+    participant_code = fields.String(attribute="participant.code")
+    protection_order_id = fields.UUID(allow_none=True)
+    inspector_id = fields.String()
+    psychologist_id = fields.String()
+    victim_support_worker_id = fields.String(allow_none=True)
+    region = fields.String()
+    district = fields.String()
+    since = fields.DateTime(metadata={"description": "When he was referred: the line's order."})
+    asked_by = fields.String()
+    enrolment_id = fields.UUID(allow_none=True)
+    placed_cohort_id = fields.UUID(allow_none=True)
+    placed_at = fields.DateTime(allow_none=True)
+    placed_by = fields.String(allow_none=True, metadata={"description": "A user id, or `system` (the next free place)."})
+    withdrawn_reason = fields.String(allow_none=True)
+    withdrawn_by = fields.String(allow_none=True)
+
+
+class WaitingLine(ma.Schema):
+    items = fields.List(fields.Nested(WaitingOut), metadata={"description": "First in line first."})
+
+
+class WaitingPlacementIn(ma.Schema):
+    cohort_id = fields.UUID(required=True, metadata={"description": "Another cohort of his programme with a free place."})
+    psychologist_id = fields.String(load_default=None, allow_none=True, validate=USER,
+                                    metadata={"description": "One of its facilitators; null: the first."})
+
+
+class WaitingWithdrawalIn(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class ReferralOut(ma.Schema):
     participant = fields.Nested(ParticipantOut)
     registered_already = fields.Boolean(metadata={
         "description": "He was registered before this referral: his existing record is used."})
     order = fields.Nested(OrderOut)
-    enrolment = fields.Nested(EnrolmentOut)
+    enrolment = fields.Nested(EnrolmentOut, allow_none=True, metadata={
+        "description": "His enrolment; null when the cohort was full and he waits in its line (`waiting`)."})
+    waiting = fields.Nested(WaitingOut, allow_none=True, metadata={
+        "description": "His place in the cohort's line when it was full (`position`: 1 is next); null when enrolled."})

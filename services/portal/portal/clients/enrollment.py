@@ -97,6 +97,7 @@ class CohortOut(TypedDict, total=False):
     id: str
     status: str
     enrolled: int
+    waiting: int
     created_at: str
 
 
@@ -247,7 +248,32 @@ class ReferralOut(TypedDict, total=False):
     participant: ParticipantOut
     registered_already: bool
     order: OrderOut
-    enrolment: EnrolmentOut
+    enrolment: EnrolmentOut | None
+    waiting: WaitingOut | None
+
+
+class WaitingOut(TypedDict, total=False):
+    id: str
+    status: str
+    position: int | None
+    cohort_id: str
+    cohort_name: str
+    participant_id: str
+    participant_code: str
+    protection_order_id: str | None
+    inspector_id: str
+    psychologist_id: str
+    victim_support_worker_id: str | None
+    region: str
+    district: str
+    since: str
+    asked_by: str
+    enrolment_id: str | None
+    placed_cohort_id: str | None
+    placed_at: str | None
+    placed_by: str | None
+    withdrawn_reason: str | None
+    withdrawn_by: str | None
 
 
 class ReferralIn(TypedDict, total=False):
@@ -311,6 +337,54 @@ class CompletionGroup(TypedDict, total=False):
     average_attendance: float | None
     median_dropout_session: float | None
     dropout_sessions: dict[str, Any] | None
+
+
+class CohortIn(TypedDict, total=False):
+    programme_id: str
+    name: str
+    region: str
+    district: str
+    mahalla: str | None
+    facilitator_ids: list[str]
+    capacity: int | None
+    schedule: Schedule
+    start_date: str
+
+
+class CohortUpdate(TypedDict, total=False):
+    status: str
+    facilitator_ids: list[str]
+    capacity: int
+    schedule: Schedule
+
+
+class ProgrammeRules(TypedDict, total=False):
+    description: str | None
+    curriculum: list[CurriculumItem]
+    sessions_required: int
+    sessions_per_week: int
+    session_minutes: int
+    completion_attendance_percent: int
+    max_unexcused_absences: int
+    max_consecutive_absences: int
+    alert_unexcused_absences: int | None
+    alert_consecutive_absences: int | None
+    absence_call_hours: int | None
+    makeup_sessions_count: bool
+    follow_up_months: int
+    review_at_session: int | None
+    group_size_min: int
+    group_size_max: int
+    facilitators_per_group: int
+
+
+class WaitingLine(TypedDict, total=False):
+    items: list[WaitingOut]
+
+
+class WaitingPlacementIn(TypedDict, total=False):
+    cohort_id: str
+    psychologist_id: str | None
 
 
 class EnrollmentClient(ServiceClient):
@@ -716,7 +790,9 @@ class EnrollmentClient(ServiceClient):
         """POST /referrals: Register the man (or find the one of the caller's area he is: never registered twice),
         record his protection order and enrol him in a cohort, in one transaction: the rules, events and refusals of
         `POST /participants`, `POST /protection-orders` and `POST /enrolments`, a refusal naming its part (`step`,
-        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind.
+        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind. A full
+        cohort (or one others wait for) is no refusal: he waits in its line, `enrolment` is null and `waiting` says
+        his position; the next place that frees there is his.
         """
         answer = self._backend.call(
             "POST",
@@ -777,3 +853,88 @@ class EnrollmentClient(ServiceClient):
                 "format": format,
             },
         )
+
+    def form_cohort(
+        self,
+        *,
+        body: CohortIn,
+        idempotency_key: str | None = None,
+    ) -> CohortOut:
+        """POST /cohorts: Form a cohort (group) of a programme in a district, with its facilitator psychologists."""
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            "/cohorts",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(CohortOut, answer)
+
+    def change_cohort(
+        self,
+        *,
+        cohort_id: str | UUID,
+        body: CohortUpdate,
+    ) -> CohortOut:
+        """PATCH /cohorts/{cohort_id}: Change a cohort's status, facilitators, capacity or schedule."""
+        answer = self._backend.call(
+            "PATCH",
+            self.service,
+            f"/cohorts/{cohort_id}",
+            json=body,
+        )
+        return cast(CohortOut, answer)
+
+    def version_programme(
+        self,
+        *,
+        programme_id: str | UUID,
+        body: ProgrammeRules,
+        idempotency_key: str | None = None,
+    ) -> ProgrammeOut:
+        """POST /programmes/{programme_id}/versions: A new version with the changes given; new cohorts take it,
+        enrolments keep the version they started under.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/programmes/{programme_id}/versions",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(ProgrammeOut, answer)
+
+    def waiting_list(
+        self,
+        *,
+        cohort_id: str | UUID,
+    ) -> WaitingLine:
+        """GET /cohorts/{cohort_id}/waiting-list: Those waiting for a place in the cohort, first in line first (the
+        next place that frees is the first's).
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/cohorts/{cohort_id}/waiting-list",
+        )
+        return cast(WaitingLine, answer)
+
+    def place_waiting(
+        self,
+        *,
+        waiting_id: str | UUID,
+        body: WaitingPlacementIn,
+        idempotency_key: str | None = None,
+    ) -> WaitingOut:
+        """POST /waiting-list/{waiting_id}/placement: Place a waiting referral in another group of his programme that
+        has a free place (a new one, say): his enrolment is made there, `referred`, and he leaves the line
+        (`placed`, `enrolment_id`).
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/waiting-list/{waiting_id}/placement",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(WaitingOut, answer)

@@ -32,10 +32,12 @@ MENU: dict[str, list[tuple[str, Any]]] = {
     "supervisor": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants")),
                    ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard"))],
     "support_worker": [("support.men", _l("My cases")), ("support.notices", _l("Notices"))],
-    "manager": [("manager.dashboard", _l("Dashboard")), ("inspector.alerts", _l("Alerts"))],
+    "manager": [("manager.dashboard", _l("Dashboard")), ("manager.cohorts", _l("Groups")),
+                ("manager.programmes", _l("Programmes")), ("inspector.alerts", _l("Alerts"))],
     "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
-                      ("admin.programmes", _l("Programmes")), ("manager.dashboard", _l("Dashboard")),
+                      ("admin.programmes", _l("Programmes")), ("manager.cohorts", _l("Groups")),
+                      ("manager.dashboard", _l("Dashboard")),
                       ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
 }
 

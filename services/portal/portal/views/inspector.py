@@ -320,6 +320,12 @@ def refer() -> Any:
     code = made["participant"]["code"]
     if made["registered_already"]:
         flash(_("He was registered already, as %(code)s: his existing record is used.", code=code), "warning")
+    if made["enrolment"] is None:  # the group was full: he waits in its line (enrollment says where)
+        waiting = made["waiting"] or {}
+        flash(_("%(cohort)s is full: %(code)s waits for a place, number %(n)s in line. The next place that frees "
+                "there is his.", cohort=waiting.get("cohort_name", ""), code=code, n=waiting.get("position")),
+              "warning")
+        return redirect(url_for("inspector.participants"))
     flash(_("%(code)s is referred to the programme.", code=code), "success")
     return redirect(url_for("inspector.participant", enrolment_id=made["enrolment"]["id"]))
 
