@@ -32,8 +32,16 @@ from .models import (
     ProtectionOrder,
     RiskFlag,
     StaffMember,
+    TransferRequest,
 )
-from .scoping import caller_of, may_see_participant, visible_cohorts, visible_enrolments, visible_orders
+from .scoping import (
+    caller_of,
+    may_see_participant,
+    visible_cohorts,
+    visible_enrolments,
+    visible_orders,
+    visible_transfers,
+)
 
 # Taking part or about to (a referral holds a place in the group it was referred to).
 HOLDS_A_PLACE = [s.value for s in IN_PROGRAMME] + [EnrolmentStatus.REFERRED.value]
@@ -215,13 +223,54 @@ def standing_of(s: Session, enrolment: Enrolment, *, critical_open: set[uuid.UUI
 
 
 def with_moves(s: Session, enrolments: list[Enrolment], *, principal: Principal) -> list[Enrolment]:
-    """The enrolments with the moves the caller could make now (the same rules the moves apply)."""
+    """The enrolments with the moves the caller could make now (the same rules the moves apply), and the move out
+    of the district that waits for a supervisor, if one does."""
     critical = with_critical_flag_open(s, [e.id for e in enrolments])
     started = _started_participants(s, enrolments)
+    waiting = _pending_transfers(s, [e.id for e in enrolments])
     for enrolment in enrolments:
         enrolment.allowed_actions = actions_open_to(
             caller_of(principal, enrolment), standing_of(s, enrolment, critical_open=critical, started=started))
+        enrolment.pending_transfer = waiting.get(enrolment.id)
     return enrolments
+
+
+# -- transfers ---------------------------------------------------------------------------------------------------
+def _pending_transfers(s: Session, enrolment_ids: list[uuid.UUID]) -> dict[uuid.UUID, TransferRequest]:
+    if not enrolment_ids:
+        return {}
+    found = s.execute(sa.select(TransferRequest).where(TransferRequest.enrolment_id.in_(enrolment_ids),
+                                                        TransferRequest.status == "pending")).unique().scalars()
+    return {request.enrolment_id: request for request in found}
+
+
+def pending_transfer_of(s: Session, enrolment_id: uuid.UUID) -> TransferRequest | None:
+    """The move of the enrolment out of its district that waits for a supervisor, if one does."""
+    return _pending_transfers(s, [enrolment_id]).get(enrolment_id)
+
+
+def transfers_page(s: Session, *, principal: Principal, filters: dict[str, Any]) -> Page[TransferRequest]:
+    """Moves out of a district the caller may see (TransferFilter), those waiting longest first, then the newest."""
+    query = visible_transfers(principal).order_by((TransferRequest.status != "pending"),
+                                                  sa.case((TransferRequest.status == "pending", TransferRequest.asked_at)),
+                                                  TransferRequest.asked_at.desc())
+    if filters["status"]:
+        query = query.where(TransferRequest.status.in_(filters["status"]))
+    if filters["enrolment_id"]:
+        query = query.where(TransferRequest.enrolment_id == filters["enrolment_id"])
+    return _page_of(s, query, filters)
+
+
+def visible_transfer(s: Session, *, principal: Principal, transfer_id: uuid.UUID, lock: bool = False) -> TransferRequest:
+    """The move, if the caller may see it; else 404. `lock`: it and its enrolment, for update."""
+    query = visible_transfers(principal).where(TransferRequest.id == transfer_id)
+    found = s.execute(query.with_for_update(of=TransferRequest) if lock else query).unique().scalar()
+    if found is None:
+        raise not_found("transfer", transfer_id)
+    if lock:  # his enrolment too, as it is now
+        s.execute(sa.select(Enrolment.id).where(Enrolment.id == found.enrolment_id).with_for_update())
+        s.refresh(found.enrolment)
+    return found
 
 
 def enrolments_page(s: Session, *, principal: Principal, filters: dict[str, Any], today: date) -> Page[Enrolment]:

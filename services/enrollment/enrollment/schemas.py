@@ -315,6 +315,45 @@ class ProgressOut(ma.Schema):
     exit_review_attended = fields.Boolean(metadata={"description": "He attended his programme's exit review."})
 
 
+TRANSFER_STATUSES = ("pending", "approved", "refused")
+
+
+class TransferOut(ma.Schema):
+    """A move of an enrolment out of its district: asked by his inspector, decided by a supervisor."""
+
+    id = fields.UUID()
+    enrolment_id = fields.UUID()
+    participant_code = fields.String(attribute="enrolment.participant.code")
+    region = fields.String(metadata={"description": "Where he is when it is asked: its supervisors decide."})
+    district = fields.String()
+    from_cohort_id = fields.UUID()
+    to_cohort_id = fields.UUID()
+    to_region = fields.String()
+    to_district = fields.String()
+    psychologist_id = fields.String(allow_none=True, metadata={
+        "description": "His psychologist there as asked; null: the new cohort's first facilitator."})
+    inspector_id = fields.String(allow_none=True, metadata={
+        "description": "His inspector there as asked; null: his inspector as before."})
+    note = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "pending, approved (the move is made) or refused."})
+    asked_by = fields.String()
+    asked_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True, metadata={"description": "Why it was refused (or a word on it)."})
+
+
+class TransferFilter(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf(TRANSFER_STATUSES)), load_default=None)
+    enrolment_id = fields.UUID(load_default=None)
+
+
+class TransferDecisionIn(ma.Schema):
+    approve = fields.Boolean(required=True, metadata={"description": "true: make the move; false: refuse it."})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "Why it is refused (required then): his inspector reads it."})
+
+
 class EnrolmentOut(ma.Schema):
     id = fields.UUID()
     participant_id = fields.UUID()
@@ -344,6 +383,8 @@ class EnrolmentOut(ma.Schema):
                        "action): since when."})
     completion_proposal = fields.List(fields.String(validate=validate.OneOf(COMPLETION_HOLDS)), allow_none=True,
                                       metadata={"description": "Why, as codes: " + ", ".join(COMPLETION_HOLDS) + "."})
+    pending_transfer = fields.Nested(TransferOut, allow_none=True, metadata={
+        "description": "A move out of his district asked by his inspector, waiting for a supervisor; null: none."})
 
 
 class SupportWorkerIn(ma.Schema):
@@ -406,6 +447,7 @@ ProgrammePage = page_schema(ProgrammeOut, "ProgrammePage")
 CohortPage = page_schema(CohortOut, "CohortPage")
 EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
 OrderPage = page_schema(OrderOut, "OrderPage")
+TransferPage = page_schema(TransferOut, "TransferPage")
 
 
 class ReferralIn(ma.Schema):
