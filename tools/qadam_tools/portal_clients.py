@@ -44,6 +44,7 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("refer", "POST", "/referrals"),
         ("find_participants", "GET", "/participants"),
         ("transfer", "POST", "/enrolments/{enrolment_id}/transfer"),
+        ("transfer_options", "GET", "/enrolments/{enrolment_id}/transfer-options"),
         ("transfers", "GET", "/transfers"),
         ("decide_transfer", "POST", "/transfers/{transfer_id}/decision"),
         ("agree_correction_plan", "PUT", "/protection-orders/{order_id}/correction-plan"),

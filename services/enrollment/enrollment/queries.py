@@ -261,6 +261,17 @@ def transfers_page(s: Session, *, principal: Principal, filters: dict[str, Any])
     return _page_of(s, query, filters)
 
 
+def transfer_options(s: Session, *, principal: Principal, enrolment: Enrolment) -> list[Cohort]:
+    """The cohorts he could be moved to: forming or running, of his programme, in the caller's region (an
+    administrator: his), other than his own, by district and name, each with how many hold a place in it now."""
+    region = enrolment.region if principal.role == Role.ADMINISTRATOR else principal.region
+    found = s.execute(sa.select(Cohort).join(Cohort.programme).where(
+        Cohort.region == region, Cohort.id != enrolment.cohort_id, Cohort.status.in_(("forming", "running")),
+        Programme.lineage_id == enrolment.cohort.programme.lineage_id)
+        .order_by(Cohort.district, Cohort.name)).unique().scalars()
+    return [cohort_shown(s, cohort) for cohort in found]
+
+
 def visible_transfer(s: Session, *, principal: Principal, transfer_id: uuid.UUID, lock: bool = False) -> TransferRequest:
     """The move, if the caller may see it; else 404. `lock`: it and its enrolment, for update."""
     query = visible_transfers(principal).where(TransferRequest.id == transfer_id)

@@ -11,8 +11,8 @@ from qadam.auth import Role, allow, current_principal
 from qadam.web import read_session, unit_of_work
 
 from .. import commands, queries
-from ..models import TransferRequest
-from ..schemas import TransferDecisionIn, TransferFilter, TransferOut, TransferPage
+from ..models import Cohort, TransferRequest
+from ..schemas import CohortOut, TransferDecisionIn, TransferFilter, TransferOut, TransferPage
 
 blp = Blueprint("transfers", __name__, description="Moves out of a district, approved or refused by a supervisor")
 
@@ -29,6 +29,19 @@ class Transfers(MethodView):
         first (the longest waiting on top), then the newest decided."""
         with read_session() as s:
             return queries.transfers_page(s, principal=current_principal(), filters=args)
+
+
+@blp.route("/enrolments/<uuid:enrolment_id>/transfer-options")
+class TransferOptions(MethodView):
+    @allow(Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
+    @blp.response(200, CohortOut(many=True))
+    def get(self, enrolment_id: uuid.UUID) -> list[Cohort]:
+        """The cohorts he could be moved to: forming or running, of his programme, in the caller's region (other
+        districts too: a move out of his district waits for a supervisor), other than his own, with places taken."""
+        with read_session() as s:
+            principal = current_principal()
+            enrolment = queries.visible_enrolment(s, principal=principal, enrolment_id=enrolment_id)
+            return queries.transfer_options(s, principal=principal, enrolment=enrolment)
 
 
 @blp.route("/transfers/<uuid:transfer_id>")

@@ -81,6 +81,9 @@ def audited(factory, route: str) -> list[tuple[str, str, int]]:
 def test_a_move_out_of_the_district_waits_for_the_supervisor_who_approves_it(area, factory):
     home, away = area.cohort(DISTRICT), area.cohort(OTHER_DISTRICT)
     enrolment = area.referred(home)
+    # the groups he could go to: of his programme in the region, other districts too, not his own
+    options = area.ok("GET", f"/enrolments/{enrolment['id']}/transfer-options", area.inspector, status=200)
+    assert away["id"] in [c["id"] for c in options] and home["id"] not in [c["id"] for c in options]
     asked = area.ok("POST", f"/enrolments/{enrolment['id']}/transfer", area.inspector,
                     {"cohort_id": away["id"], "note": "he moved to his brother's house in Gʻijduvon"})
     # he stays where he is until a supervisor decides

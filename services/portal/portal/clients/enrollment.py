@@ -714,6 +714,22 @@ class EnrollmentClient(ServiceClient):
         )
         return cast(EnrolmentOut, answer)
 
+    def transfer_options(
+        self,
+        *,
+        enrolment_id: str | UUID,
+    ) -> list[CohortOut]:
+        """GET /enrolments/{enrolment_id}/transfer-options: The cohorts he could be moved to: forming or running, of
+        his programme, in the caller's region (other districts too: a move out of his district waits for a
+        supervisor), other than his own, with places taken.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/enrolments/{enrolment_id}/transfer-options",
+        )
+        return cast(list[CohortOut], answer)
+
     def transfers(
         self,
         *,
