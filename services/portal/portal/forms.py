@@ -120,6 +120,22 @@ class SupportWorkerForm(Form):
     victim_support_worker_id = fields.String(load_default=None)
 
 
+class TransferForm(Form):
+    """A move to another group: which one, and a word on why; enrollment says whether it is made or waits."""
+
+    cohort_id = fields.UUID(**filled_in(_l("Choose the group he moves to.")))
+    note = fields.String(load_default=None)
+
+
+# -- the supervisor's --------------------------------------------------------------------------------------------
+class DecisionForm(Form):
+    """A supervisor's answer to a move out of a district: approve or refuse (enrollment asks why it is refused)."""
+
+    decision = fields.String(**filled_in(_l("Choose whether you approve the move.")),
+                             validate=ma.validate.OneOf(("approve", "refuse")))
+    note = fields.String(load_default=None)
+
+
 # -- the psychologist's ------------------------------------------------------------------------------------------
 class CallOutcomeForm(Form):
     """How the call after his absence went."""

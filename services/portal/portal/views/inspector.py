@@ -17,7 +17,7 @@ from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import IncidentForm, ReferralForm, SupportWorkerForm, read
+from ..forms import IncidentForm, ReferralForm, SupportWorkerForm, TransferForm, read
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -247,6 +247,52 @@ def support_worker(enrolment_id: uuid.UUID) -> Any:
             return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
     return render_template("inspector/support_worker.html", enrolment=enrolment, chosen=chosen, errors=errors,
                            workers=support_workers_of(cohort["region"])), (422 if errors else 200)
+
+
+# -- a move to another group -------------------------------------------------------------------------------------
+@bp.route("/participants/<uuid:enrolment_id>/transfer", methods=["GET", "POST"])
+@allow(Role.INSPECTOR)
+def transfer(enrolment_id: uuid.UUID) -> Any:
+    """Move him to another group of his programme: in his district it is made at once; out of it, enrollment keeps
+    it waiting for a supervisor of the district's region, and his page says so until it is decided."""
+    enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
+    form, errors, problem = {"cohort_id": "", "note": ""}, {}, None
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        values, errors = read(TransferForm(), request.form)
+        if not errors:
+            body = {"cohort_id": str(values["cohort_id"]), "note": values["note"]}
+            try:
+                moved = clients.enrollment.transfer(enrolment_id=enrolment_id, body=body,  # type: ignore[typeddict-item]
+                                                    idempotency_key=_step_key(_idem(), "transfer", body))
+            except ServiceError as error:
+                if error.status not in (409, 422):
+                    raise
+                errors = {"cohort_id": _field_refusal(error, "cohort_id")} if error.status == 422 else {}
+                problem = None if errors else (error.detail or error.title)
+            else:
+                flash(_moved_words(moved), "success")
+                return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+    return render_template("inspector/transfer.html", enrolment=enrolment, form=form, errors=errors, problem=problem,
+                           options=_transfer_options(enrolment_id), idem=_idem()), (422 if errors or problem else 200)
+
+
+def _moved_words(moved: Any) -> str:
+    if waiting := moved.get("pending_transfer"):
+        return _("The move to %(district)s waits for the supervisor's approval; he stays in his group until then.",
+                 district=waiting["to_district"])
+    return _("%(code)s is moved to the new group.", code=moved["participant_code"])
+
+
+def _field_refusal(error: ServiceError, name: str) -> str:
+    return str(error.field_errors().get(name) or error.detail or error.title)
+
+
+def _transfer_options(enrolment_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(cohort id, words) of the groups he could move to, his district's and the region's others."""
+    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=c["district"], cohort=c["name"],
+                        free=max((c.get("capacity") or 0) - (c.get("enrolled") or 0), 0)))
+            for c in clients.enrollment.transfer_options(enrolment_id=enrolment_id)]
 
 
 # -- incidents ---------------------------------------------------------------------------------------------------
