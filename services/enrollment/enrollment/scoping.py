@@ -36,6 +36,9 @@ def visible_cohorts(principal: Principal) -> sa.Select[Any]:
     query = sa.select(Cohort)
     if principal.role == Role.PSYCHOLOGIST:
         return query.where(Cohort.facilitator_ids.contains([principal.user_id]), sa.literal(principal.has_area))
+    if principal.role == Role.INSPECTOR:  # his area's, and those of the men he answers for (moved elsewhere too)
+        return query.where(sa.or_(area_filter(principal, Cohort.region, Cohort.district), Cohort.id.in_(
+            sa.select(Enrolment.cohort_id).where(assignment_filter(principal, Enrolment.inspector_id)))))
     return query.where(area_filter(principal, Cohort.region, Cohort.district))
 
 

@@ -109,6 +109,10 @@ def test_a_move_out_of_the_district_waits_for_the_supervisor_who_approves_it(are
     moved = area.ok("GET", f"/enrolments/{enrolment['id']}", area.inspector, status=200)
     assert (moved["cohort_id"], moved["district"], moved["pending_transfer"]) == (away["id"], OTHER_DISTRICT, None)
     assert moved["psychologist_id"] == away["facilitator_ids"][0] and moved["inspector_id"] == area.inspector_id
+    # still his inspector: he sees the group he is in now, not the district's other groups
+    assert area.ok("GET", f"/cohorts/{away['id']}", area.inspector, status=200)["district"] == OTHER_DISTRICT
+    other = area.cohort(OTHER_DISTRICT)
+    assert area.client.get(f"/cohorts/{other['id']}", headers=area.inspector).status_code == 404
     history = area.ok("GET", f"/enrolments/{enrolment['id']}/transitions", area.supervisor, status=200)
     assert [(h["action"], h["to_cohort_id"], h["by"]) for h in history][-1] == (
         "transfer", away["id"], area.supervisor_id)
