@@ -52,8 +52,8 @@ from .programmes import (
 )
 from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
 from .referrals import Referral, ReferralAsked, refer
-from .transfers import DecisionAsked, TransferAsked, decide_transfer, transfer_enrolment
 from .retention import ANONYMISED_ORDER_PREFIX, REDACTED, RETENTION_ROUTE, anonymise_participants
+from .transfers import DecisionAsked, TransferAsked, decide_transfer, transfer_enrolment
 
 __all__ = [
     "ANONYMISED_ORDER_PREFIX", "CohortAsked", "CohortChanges", "CurriculumItemAsked", "DecisionAsked", "EnrolmentAsked",

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from .. import events
 from ..domain.lifecycle import (
-    IN_PROGRAMME,
     Action,
     Caller,
     EnrolmentStatus,

@@ -17,6 +17,7 @@ from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 from ..backend import ServiceError
 from ..clients import clients
+from ..clients.enrollment import TransferIn
 from ..forms import IncidentForm, ReferralForm, SupportWorkerForm, TransferForm, read
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
@@ -256,14 +257,16 @@ def transfer(enrolment_id: uuid.UUID) -> Any:
     """Move him to another group of his programme: in his district it is made at once; out of it, enrollment keeps
     it waiting for a supervisor of the district's region, and his page says so until it is decided."""
     enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
-    form, errors, problem = {"cohort_id": "", "note": ""}, {}, None
+    form = {"cohort_id": "", "note": ""}
+    errors: dict[str, str] = {}
+    problem: str | None = None
     if request.method == "POST":
         form = {k: (request.form.get(k) or "").strip() for k in form}
         values, errors = read(TransferForm(), request.form)
         if not errors:
-            body = {"cohort_id": str(values["cohort_id"]), "note": values["note"]}
+            body = TransferIn(cohort_id=str(values["cohort_id"]), note=values["note"])
             try:
-                moved = clients.enrollment.transfer(enrolment_id=enrolment_id, body=body,  # type: ignore[typeddict-item]
+                moved = clients.enrollment.transfer(enrolment_id=enrolment_id, body=body,
                                                     idempotency_key=_step_key(_idem(), "transfer", body))
             except ServiceError as error:
                 if error.status not in (409, 422):

@@ -14,6 +14,7 @@ from qadam.auth import Role, allow
 
 from ..backend import ServiceError
 from ..clients import clients
+from ..clients.enrollment import TransferDecisionIn
 from ..forms import DecisionForm, read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -59,9 +60,9 @@ def decide(transfer_id: uuid.UUID) -> Any:
     values, errors = read(DecisionForm(), request.form)
     if errors:
         return _moves_page({str(transfer_id): errors}, None, 422)
-    body = {"approve": values["decision"] == "approve", "note": values["note"]}
+    body = TransferDecisionIn(approve=values["decision"] == "approve", note=values["note"])
     try:
-        decided = clients.enrollment.decide_transfer(transfer_id=transfer_id, body=body,  # type: ignore[arg-type]
+        decided = clients.enrollment.decide_transfer(transfer_id=transfer_id, body=body,
                                                      idempotency_key=f"{form_key('idem')}.decision")
     except ServiceError as error:
         if error.status not in (409, 422):
