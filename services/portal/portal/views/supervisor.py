@@ -63,7 +63,7 @@ def decide(transfer_id: uuid.UUID) -> Any:
     body = TransferDecisionIn(approve=values["decision"] == "approve", note=values["note"])
     try:
         decided = clients.enrollment.decide_transfer(transfer_id=transfer_id, body=body,
-                                                     idempotency_key=f"{form_key('idem')}.decision")
+                                                     idempotency_key=f"{form_key('idem')}.{values['decision']}")
     except ServiceError as error:
         if error.status not in (409, 422):
             raise
