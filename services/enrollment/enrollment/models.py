@@ -133,6 +133,9 @@ class ProtectionOrder(Base):
     conditions: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     status: Mapped[str] = mapped_column(sa.String(20), server_default="active")
     plan_agreed_on: Mapped[date | None]  # the individual correction plan, agreed with the Inson centre
+    plan_agreed_with: Mapped[str | None] = mapped_column(sa.String(200))  # with whom (the centre, its worker)
+    # its parts: [{"kind": the programme, or a referral for employment, health, education or housing, "details"}]
+    plan_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     plan_overdue_reported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     expiry_reported_for: Mapped[date | None]  # the expiry date whose approach was last reported
     created_at: Mapped[datetime] = _now()

@@ -103,6 +103,8 @@ class OrderShown:
     conditions: list[str] | None
     status: str
     plan_agreed_on: date | None
+    plan_agreed_with: str | None
+    plan_parts: list[dict[str, Any]]
     plan_due_on: date
     plan_overdue: bool
     days_to_expiry: int
@@ -385,6 +387,8 @@ def order_shown(s: Session, order: ProtectionOrder, *, principal: Principal, cal
         number=None if manager else order.number, issued_by=order.issued_by, region=order.region,
         district=order.district, issued_on=order.issued_on, expires_on=order.expires_on,
         conditions=None if manager else order.conditions, status=order.status, plan_agreed_on=order.plan_agreed_on,
+        plan_agreed_with=None if manager else order.plan_agreed_with,
+        plan_parts=[{**part, "details": None} for part in order.plan_parts] if manager else list(order.plan_parts),
         plan_due_on=plan_due_on(facts, **calendar), plan_overdue=plan_overdue(facts, today, **calendar),
         days_to_expiry=(order.expires_on - today).days,
         extensions=[ExtensionShown(previous_expiry=e.previous_expiry, new_expiry=e.new_expiry, decided_by=None,

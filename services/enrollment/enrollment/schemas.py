@@ -251,6 +251,16 @@ class ExtensionOut(ma.Schema):
     recorded_at = fields.DateTime()
 
 
+PLAN_PARTS = ("programme", "employment", "health", "education", "housing")
+
+
+class PlanPart(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(PLAN_PARTS), metadata={
+        "description": "The correction programme, or a referral for employment, health, education or housing."})
+    details = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000), metadata={
+        "description": "To whom or what (null in a programme manager's answer). Never the victim's name or address."})
+
+
 class OrderOut(OrderIn):
     number = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
     conditions = fields.List(fields.String(), allow_none=True, metadata={
@@ -259,6 +269,9 @@ class OrderOut(OrderIn):
     participant_code = fields.String(dump_only=True, attribute="participant.code")
     status = fields.String(dump_only=True)
     plan_agreed_on = fields.Date(dump_only=True, allow_none=True)
+    plan_agreed_with = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "With whom the plan was agreed; null in a programme manager's answer."})
+    plan_parts = fields.List(fields.Nested(PlanPart), dump_only=True)
     plan_due_on = fields.Date(dump_only=True)
     plan_overdue = fields.Boolean(dump_only=True)
     days_to_expiry = Integer(dump_only=True)
@@ -274,6 +287,17 @@ class OrderExtensionIn(ma.Schema):
 
 class CorrectionPlanIn(ma.Schema):
     agreed_on = Date(required=True, metadata={"description": "When the plan was agreed with the Inson centre."})
+    agreed_with = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={
+        "description": "With whom it was agreed: the Inson centre and its worker."})
+    parts = fields.List(fields.Nested(PlanPart), load_default=list, validate=validate.Length(max=len(PLAN_PARTS)),
+                        metadata={"description": "What it holds, each kind once: the programme, and referrals for "
+                                                 "employment, health, education or housing."})
+
+    @ma.validates("parts")
+    def _once_each(self, parts: list[dict[str, Any]], **_: object) -> None:
+        kinds = [part["kind"] for part in parts]
+        if len(set(kinds)) != len(kinds):
+            raise ma.ValidationError("Each part once.")
 
 
 class OrderStatusIn(ma.Schema):

@@ -31,6 +31,7 @@ from .orders import (
     ExtensionAsked,
     OrderAsked,
     OrderTermsAsked,
+    PlanAsked,
     agree_correction_plan,
     end_order_early,
     extend_order,
@@ -57,7 +58,7 @@ from .transfers import DecisionAsked, TransferAsked, decide_transfer, transfer_e
 
 __all__ = [
     "ANONYMISED_ORDER_PREFIX", "CohortAsked", "CohortChanges", "CurriculumItemAsked", "DecisionAsked", "EnrolmentAsked",
-    "ExtensionAsked", "OrderAsked", "OrderTermsAsked", "PersonAsked", "PlacementAsked", "ProgrammeAsked",
+    "ExtensionAsked", "OrderAsked", "OrderTermsAsked", "PersonAsked", "PlacementAsked", "PlanAsked", "ProgrammeAsked",
     "ProgrammeRulesAsked", "REDACTED", "RETENTION_ROUTE", "Referral", "ReferralAsked", "SYSTEM", "ScheduleAsked",
     "TransferAsked", "TransitionAsked", "agree_correction_plan", "anonymise_participants", "change_cohort",
     "close_followed_up", "decide_transfer", "define_programme", "end_order_early", "enrol", "extend_order", "form_cohort",

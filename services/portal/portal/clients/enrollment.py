@@ -142,10 +142,17 @@ class OrderOut(TypedDict, total=False):
     participant_code: str
     status: str
     plan_agreed_on: str | None
+    plan_agreed_with: str | None
+    plan_parts: list[PlanPart]
     plan_due_on: str
     plan_overdue: bool
     days_to_expiry: int
     extensions: list[ExtensionOut]
+
+
+class PlanPart(TypedDict, total=False):
+    kind: str
+    details: str | None
 
 
 class ExtensionOut(TypedDict, total=False):
@@ -294,6 +301,8 @@ class TransferDecisionIn(TypedDict, total=False):
 
 class CorrectionPlanIn(TypedDict, total=False):
     agreed_on: str
+    agreed_with: str | None
+    parts: list[PlanPart]
 
 
 class OrderExtensionIn(TypedDict, total=False):
@@ -797,8 +806,9 @@ class EnrollmentClient(ServiceClient):
         order_id: str | UUID,
         body: CorrectionPlanIn,
     ) -> OrderOut:
-        """PUT /protection-orders/{order_id}/correction-plan: Record that the individual correction plan was agreed
-        with the Inson centre.
+        """PUT /protection-orders/{order_id}/correction-plan: Record the individual correction plan agreed with the
+        Inson centre: when, with whom, and its parts (the programme, referrals for employment, health, education or
+        housing); again to change it.
         """
         answer = self._backend.call(
             "PUT",

@@ -1,4 +1,5 @@
-"""transfer approval: a move of an enrolment out of its district waits for a supervisor of the district's region
+"""transfer approval and the correction plan's content: a move of an enrolment out of its district waits for a
+supervisor of the district's region; the plan records with whom it was agreed and its parts
 
 Revision ID: 0007_transfers
 Revises: 0006
@@ -6,6 +7,7 @@ Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = '0007_transfers'
 down_revision = '0006'
@@ -14,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column('protection_order', sa.Column('plan_agreed_with', sa.String(length=200), nullable=True))
+    op.add_column('protection_order', sa.Column('plan_parts', postgresql.JSONB(astext_type=sa.Text()),
+                                                server_default='[]', nullable=False))
     op.create_table('transfer_request',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('enrolment_id', sa.Uuid(), nullable=False),
@@ -49,3 +54,5 @@ def downgrade() -> None:
     op.drop_index('ix_transfer_request_area_status', table_name='transfer_request')
     op.drop_index(op.f('ix_transfer_request_enrolment_id'), table_name='transfer_request')
     op.drop_table('transfer_request')
+    op.drop_column('protection_order', 'plan_parts')
+    op.drop_column('protection_order', 'plan_agreed_with')

@@ -1,6 +1,7 @@
-"""A move out of the district over HTTP on the real database: his inspector asks, it waits (he stays where he is),
-a supervisor of the district's region approves it (the move is made) or refuses it with a reason, once; each step is
-audited and published."""
+"""The inspector's work over HTTP on the real database. A move out of the district: his inspector asks, it waits (he
+stays where he is), a supervisor of the district's region approves it (the move is made) or refuses it with a
+reason, once; each step is audited and published. The correction plan: recorded with whom it was agreed and its
+parts, then changed; a manager reads its parts but none of its free text."""
 
 from __future__ import annotations
 
@@ -163,3 +164,26 @@ def test_within_the_district_the_move_is_made_at_once_and_approval_checks_the_gr
     assert late.status_code == 409 and "full" in late.get_json()["detail"]
     still = area.ok("GET", f"/transfers/{waiting['id']}", area.supervisor, status=200)
     assert still["status"] == "pending"
+
+
+def test_the_correction_plan_is_recorded_with_whom_and_its_parts_then_changed(area):
+    enrolment = area.referred(area.cohort(DISTRICT))
+    path = f"/protection-orders/{enrolment['protection_order_id']}/correction-plan"
+    today = date.today().isoformat()
+    plan = area.ok("PUT", path, area.inspector, {
+        "agreed_on": today, "agreed_with": "Inson centre of Kogon, M. Yusupova",
+        "parts": [{"kind": "programme"}, {"kind": "employment", "details": "Kogon employment centre"}]}, status=200)
+    assert (plan["plan_agreed_on"], plan["plan_agreed_with"], plan["plan_overdue"]) == (
+        today, "Inson centre of Kogon, M. Yusupova", False)
+    assert plan["plan_parts"] == [{"kind": "programme", "details": None},
+                                  {"kind": "employment", "details": "Kogon employment centre"}]
+    twice = area.client.put(path, headers=area.inspector, json={
+        "agreed_on": today, "parts": [{"kind": "health"}, {"kind": "health"}]})
+    assert twice.status_code == 422 and "parts" in twice.get_json()["errors"]
+    changed = area.ok("PUT", path, area.inspector, {
+        "agreed_on": today, "agreed_with": "Inson centre of Kogon",
+        "parts": [{"kind": "programme"}, {"kind": "housing", "details": "Mahalla housing commission"}]}, status=200)
+    assert [p["kind"] for p in changed["plan_parts"]] == ["programme", "housing"]
+    shown = area.ok("GET", f"/protection-orders/{enrolment['protection_order_id']}", area.manager, status=200)
+    assert shown["plan_agreed_with"] is None
+    assert shown["plan_parts"] == [{"kind": "programme", "details": None}, {"kind": "housing", "details": None}]
