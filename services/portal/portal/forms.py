@@ -120,6 +120,30 @@ class SupportWorkerForm(Form):
     victim_support_worker_id = fields.String(load_default=None)
 
 
+PLAN_PARTS = ("programme", "employment", "health", "education", "housing")
+
+
+class PlanForm(Form):
+    """The correction plan as agreed: when, with whom, its parts (each with a word on it); enrollment checks the day."""
+
+    agreed_on = fields.String(**filled_in(_l("Give the day the plan was agreed.")))
+    agreed_with = fields.String(load_default=None)
+    parts = fields.List(fields.String(validate=ma.validate.OneOf(PLAN_PARTS)), load_default=list)
+    details_programme = fields.String(load_default=None)
+    details_employment = fields.String(load_default=None)
+    details_health = fields.String(load_default=None)
+    details_education = fields.String(load_default=None)
+    details_housing = fields.String(load_default=None)
+
+
+class ExtensionForm(Form):
+    """An order extended: to when, who decided and why; enrollment checks the day."""
+
+    new_expiry = fields.String(**filled_in(_l("Give the day the order now runs to.")))
+    decided_by = fields.String(**filled_in(_l("Say who decided: you, or the court and its decision.")))
+    reason = fields.String(**filled_in(_l("Say why the order is extended.")))
+
+
 class TransferForm(Form):
     """A move to another group: which one, and a word on why; enrollment says whether it is made or waits."""
 
