@@ -47,9 +47,14 @@ test-unit: $(STAMP)
 chaos: $(STAMP)
 	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos -m chaos -p no:cacheprovider
 
-## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself)
-browser:
+## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself), and what
+## they load into the page from npm (package.json: axe-core, the accessibility checker) into node_modules
+browser: node_modules/.package-lock.json
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error
 
 lint: $(STAMP)
 	$(BIN)/ruff check libs services tests bench tools

@@ -1,5 +1,35 @@
-"""The browser tests drive the running portal (Debian's Chromium through Playwright) over the whole system."""
+"""The browser tests drive the running portal (Debian's Chromium through Playwright) over the whole system; the
+kit they share is browsing.py (open_as, check_page)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 from portal_testkit import demo, portal_mail, portal_stack, portal_system  # noqa: F401 - fixtures, taken by name
+from qadam_testing import RunningSystem
+
+CHROMIUM = os.environ.get("QADAM_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium (apt) before the tests")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def portal_url(portal_system: RunningSystem, demo: dict[str, Any]) -> str:  # noqa: F811 - the fixture, by name
+    # `localhost`, as people open it: browsers keep the portal's Secure cookies there without HTTPS
+    return portal_system.urls["portal"].replace("127.0.0.1", "localhost")

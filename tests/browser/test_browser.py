@@ -3,106 +3,25 @@ service, worker and the portal running as processes.
 
 A psychologist signs in and records two sessions of her group, one man absent without excuse from both; his
 inspector signs in, sees the alert and acknowledges it with one click; the programme manager sees the cohort's
-figures change and downloads the report as XLSX. Screenshots of each main page, for each kind of user, are saved
-under `var/screenshots/` (the path is printed)."""
+figures change and downloads the report as XLSX. Each main page, for each kind of user, passes `check_page`
+(browsing.py: axe-core, no sideways scrolling at 360 px, screenshots at tablet and phone size under `var/screenshots/`)."""
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pyotp
 import pytest
 import requests
-from portal.demo import DEMO_USERS
+from browsing import USERS, check_page, open_as
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam_testing import RunningSystem
 
-CHROMIUM = os.environ.get("QADAM_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-USERS = {u.id: u for u in DEMO_USERS}
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium (apt) before the tests")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def portal_url(portal_system: RunningSystem, demo: dict[str, Any]) -> str:
-    # `localhost`, as people open it: browsers keep the portal's Secure cookies there without HTTPS
-    return portal_system.urls["portal"].replace("127.0.0.1", "localhost")
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {SHOTS}")
-    return SHOTS
-
-
-def open_as(browser: Any, portal_url: str, user_id: str, language: str = "en") -> Any:
-    """A new browser window (its own cookies) signed in as a demo user through the sign-in page."""
-    demo = USERS[user_id]
-    context = browser.new_context(base_url=portal_url, locale="en-GB", viewport={"width": 1100, "height": 900},
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto("/sign-in")
-    page.fill("#username", demo.id)
-    page.fill("#password", demo.password)
-    page.click("main form button[type=submit]")
-    if demo.totp_secret:
-        page.wait_for_url("**/sign-in/code**")
-        # a code works once; the portal also takes the next step's (a phone's clock a little ahead): after an
-        # earlier sign-in in the same 30 s, the next step's code is sent rather than waited for
-        totp = pyotp.TOTP(demo.totp_secret)
-        for attempt in range(3):
-            if attempt == 2:  # both used: only now wait, then send the one after
-                page.wait_for_timeout((30.5 - datetime.now().timestamp() % 30) * 1000)
-            page.fill("#code", totp.at(datetime.now().timestamp() + (30 if attempt else 0)))
-            page.click("main form button[type=submit]")
-            page.wait_for_load_state()
-            if "/sign-in" not in page.url:
-                break
-    assert "/sign-in" not in page.url, page.content()[:2000]
-    page.select_option("#language-menu", language)
-    page.click("header form.inline button[type=submit] >> nth=0")
-    page.wait_for_load_state()
-    return page
-
-
-UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
-    .filter(el => el.labels.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-    .map(el => el.outerHTML.slice(0, 120))"""
-NO_ALT = """() => Array.from(document.querySelectorAll('img:not([alt]), svg[role=img]:not([aria-labelledby]):not([aria-label])'))
-    .map(el => el.outerHTML.slice(0, 120))"""
-
-
-def shot(page: Any, shots: Path, name: str) -> None:
-    """Save the page as a picture, and check what a screen reader needs: every field labelled, every image named,
-    one main heading."""
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    assert page.evaluate(UNLABELLED) == [], name
-    assert page.evaluate(NO_ALT) == [], name
-    assert page.locator("h1").count() == 1, name
 
 
 def cohort_row(page: Any, cohort_name: str) -> str:
@@ -149,7 +68,7 @@ def record(page: Any, session_id: str, enrolments: list[dict[str, Any]], absent:
 
 
 def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
-        browser, portal_url, portal_system, demo, jwt_keys, shots):
+        browser, portal_url, portal_system, demo, jwt_keys):
     cohort, men = demo["cohort"], demo["enrolments"]
     absent = men[0]
     session_ids = new_sessions(portal_system, jwt_keys, cohort["id"])
@@ -159,17 +78,17 @@ def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
     before = cohort_row(manager, cohort["name"])
 
     psychologist = open_as(browser, portal_url, "psy-nukus-1")
-    shot(psychologist, shots, "psychologist-today")
+    check_page(psychologist, "psychologist-today")
     psychologist.goto(f"/sessions/{session_ids[0]}/attendance")
-    shot(psychologist, shots, "psychologist-attendance")
+    check_page(psychologist, "psychologist-attendance")
     record(psychologist, session_ids[0], men, absent["id"], "The group spoke about anger and its warning signs.")
-    shot(psychologist, shots, "psychologist-notes")
+    check_page(psychologist, "psychologist-notes")
     record(psychologist, session_ids[1], men, absent["id"], "Second week: role-play of a calm answer.")
     psychologist.goto(f"/cohorts/{cohort['id']}")
-    shot(psychologist, shots, "psychologist-cohort")
+    check_page(psychologist, "psychologist-cohort")
     psychologist.goto(f"/enrolments/{absent['id']}/attendance")
     assert psychologist.locator("main").inner_text().lower().count("unexcused") >= 2
-    shot(psychologist, shots, "psychologist-history")
+    check_page(psychologist, "psychologist-history")
 
     inspector = open_as(browser, portal_url, "insp-nukus-1")
     row = inspector.locator("tr.waiting", has=inspector.locator("a", has_text=absent["participant_code"]))
@@ -179,7 +98,7 @@ def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
         inspector.wait_for_timeout(500)
     assert row.count() >= 1, inspector.locator("main").inner_text()
     assert "high" in row.first.inner_text().lower()
-    shot(inspector, shots, "inspector-alerts")
+    check_page(inspector, "inspector-alerts")
     row.first.locator("button[type=submit]").click()  # one click
     inspector.wait_for_load_state()
     answered = inspector.locator("tr.answered", has=inspector.locator("a", has_text=absent["participant_code"]))
@@ -187,11 +106,11 @@ def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
     assert inspector.locator("tr.waiting", has=inspector.locator("a", has_text=absent["participant_code"])).count() == 0
     inspector.goto(f"/participants/{absent['id']}")
     assert "high" in inspector.locator("main").inner_text().lower()
-    shot(inspector, shots, "inspector-participant")
+    check_page(inspector, "inspector-participant")
     for path, name in (("/participants", "inspector-participants"), ("/orders", "inspector-orders"),
                        ("/refer", "inspector-refer"), (f"/participants/{men[1]['id']}/incident", "inspector-incident")):
         inspector.goto(path)
-        shot(inspector, shots, name)
+        check_page(inspector, name)
 
     deadline = datetime.now().timestamp() + 60
     after = before
@@ -201,7 +120,7 @@ def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
         if after == before:
             manager.wait_for_timeout(500)
     assert after != before, (before, after)
-    shot(manager, shots, "manager-dashboard")
+    check_page(manager, "manager-dashboard")
     with manager.expect_download() as download:
         manager.click('a[href*="/dashboard/export.xlsx"]')
     workbook = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
@@ -213,17 +132,17 @@ def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
     for path, name in (("/admin/users", "admin-users"), ("/admin/areas", "admin-areas"),
                        ("/admin/programmes", "admin-programmes")):
         admin.goto(path)
-        shot(admin, shots, name)
+        check_page(admin, name)
 
 
 @pytest.mark.parametrize("language", ["uz-Latn", "uz-Cyrl", "ru", "kaa"])
-def test_the_sign_in_and_start_pages_in_each_language(browser, portal_url, shots, language):
+def test_the_sign_in_and_start_pages_in_each_language(browser, portal_url, language):
     page = open_as(browser, portal_url, "insp-nukus-1", language)
     assert page.locator("html").get_attribute("lang") == language
-    shot(page, shots, f"inspector-alerts-{language}")
+    check_page(page, "inspector-alerts")
     context = browser.new_context(base_url=portal_url, locale={"ru": "ru-RU"}.get(language, "en-GB"))
     anonymous = context.new_page()
     anonymous.goto(f"/sign-in?lang={language}")
     assert anonymous.locator("html").get_attribute("lang") == language
-    shot(anonymous, shots, f"sign-in-{language}")
+    check_page(anonymous, "anonymous-sign-in")
     context.close()
