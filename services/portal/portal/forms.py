@@ -89,6 +89,7 @@ class ReferralForm(Form):
     order_expires_on = fields.String(**filled_in(_l("Enter the day the order expires.")))
     order_conditions = fields.String(load_default="")
     placement = fields.String(**filled_in(_l("Choose the cohort and psychologist.")))
+    victim_support_worker_id = fields.String(load_default=None)
     not_registered_elsewhere = fields.Boolean(load_default=False, truthy={"1", "on", "true"})
     not_registered_elsewhere_note = fields.String(load_default=None)
 

@@ -466,7 +466,8 @@ def _enrolments_of_orders(orders: list[Any]) -> dict[str, str]:
 # -- referral ----------------------------------------------------------------------------------------------------
 REFER_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla",
                 "order_number", "order_issued_on", "order_expires_on", "order_conditions", "placement",
-                "not_registered_elsewhere", "not_registered_elsewhere_note")
+                "victim_support_worker_id", "not_registered_elsewhere", "not_registered_elsewhere_note")
+PERSON_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla")
 
 
 @bp.route("/refer", methods=["GET", "POST"])
@@ -478,7 +479,7 @@ def refer() -> Any:
     form.update(preferred_language=DEFAULT_LANGUAGE, district=g.user.district or "",
                 mahalla=g.user.mahalla or "")
     if request.method == "GET":
-        return _refer_page(form, {}, None, 200)
+        return _refer_page(form | known_man(request.args.get("participant")), {}, None, 200)
     form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
     values, errors = read(ReferralForm(), request.form)
     if errors:
@@ -512,8 +513,25 @@ def referral_body(values: dict[str, Any], *, region: str | None, inspector_id: s
                   "issued_on": values["order_issued_on"], "expires_on": values["order_expires_on"],
                   "conditions": values["conditions"]},
         "enrolment": {"cohort_id": values["cohort_id"], "psychologist_id": values["psychologist_id"],
-                      "inspector_id": inspector_id},
+                      "inspector_id": inspector_id, "victim_support_worker_id": values["victim_support_worker_id"]},
     }
+
+
+def known_man(participant_id: str | None) -> dict[str, str]:
+    """The form filled in with a man found registered already (his record is used, never a second one made)."""
+    try:
+        person = clients.enrollment.participant(participant_id=uuid.UUID(participant_id or ""))
+    except ValueError:
+        return {}
+    return {name: str(person.get(name) or "") for name in PERSON_FIELDS}
+
+
+def found_men(query: str) -> Any:
+    """Men of the inspector's area matching a code, PINFL or name, and the areas where others match (whom to ask
+    there, never who he is); None when nothing was asked."""
+    if len(query) < 2:
+        return None
+    return clients.enrollment.find_participants(q=query, page_size=10)
 
 
 @dataclass
@@ -553,7 +571,8 @@ REFERRAL_FIELDS = {
     "participant": {"region": "district"},
     "order": {"number": "order_number", "issued_on": "order_issued_on", "expires_on": "order_expires_on",
               "conditions": "order_conditions", "region": "district", "district": "district"},
-    "enrolment": {"cohort_id": "placement", "psychologist_id": "placement", "inspector_id": "placement"},
+    "enrolment": {"cohort_id": "placement", "psychologist_id": "placement", "inspector_id": "placement",
+                  "victim_support_worker_id": "victim_support_worker_id"},
 }
 
 
@@ -586,8 +605,11 @@ def _placements() -> list[tuple[str, str]]:
 def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | None, status: int, *,
                 elsewhere: bool = False) -> Any:
     """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
+    query = (request.args.get("q") or "").strip()[:200]
     return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
-                           placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem()), status
+                           placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem(),
+                           workers=support_workers_of(g.user.region or ""), query=query,
+                           found=found_men(query)), status
 
 
 # -- small helpers -----------------------------------------------------------------------------------------------
