@@ -138,42 +138,6 @@ class EnrolmentTransferred(EnrolmentNow):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class TransferAsked(EnrolmentNow):
-    """A move of an enrolment out of its district asked by his inspector, with the enrolment where it is now."""
-
-    transfer_id: uuid.UUID
-    to_cohort_id: uuid.UUID
-    asked_by: str
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TransferRequested(TransferAsked):
-    """His inspector asked to move him out of the district: the move waits for a supervisor of his area."""
-
-    TYPE = "enrollment.transfer.requested"
-    PRODUCER = PRODUCER
-    SUMMARY = ("A move of an enrolment out of its district was asked for: it waits for a supervisor of the district's "
-               "region to approve or refuse it.")
-
-    to_region: str
-    to_district: str
-    asked_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TransferDecided(TransferAsked):
-    """A supervisor approved (then `enrollment.transferred` follows) or refused a move out of the district."""
-
-    TYPE = "enrollment.transfer.decided"
-    PRODUCER = PRODUCER
-    SUMMARY = "A supervisor approved or refused a move of an enrolment out of its district."
-
-    decision: str = detail(validate=validate.OneOf(("approved", "refused")))
-    decided_by: str
-    decided_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class ExitProposed(EnrolmentNow):
     TYPE = "enrollment.exit.proposed"
     PRODUCER = PRODUCER
@@ -294,5 +258,4 @@ class ParticipantAnonymised(EventData):
 EVENTS: tuple[type[EventData], ...] = (
     CohortCreated, Enrolled, CohortUpdated, EnrolmentStatusChanged, EnrolmentTransferred, ExitProposed,
     OrderPlanOverdue, OrderExpiring, OrderIssued, SupportWorkerChanged, OrderEnded, ParticipantAnonymised,
-    TransferRequested, TransferDecided,
 )

@@ -21,17 +21,14 @@ from qadam_contracts.enrollment import (
     OrderPlanOverdue,
     ParticipantAnonymised,
     SupportWorkerChanged,
-    TransferDecided,
-    TransferRequested,
 )
 from qadam_contracts.enrollment import ProtectionOrder as OrderContract
 
 from .domain.lifecycle import Action, Move
-from .models import Cohort, Enrolment, Programme, ProtectionOrder, TransferRequest
+from .models import Cohort, Enrolment, Programme, ProtectionOrder
 
 PUBLISHES = (CohortCreated, CohortUpdated, Enrolled, EnrolmentStatusChanged, EnrolmentTransferred, ExitProposed,
-             OrderPlanOverdue, OrderExpiring, OrderIssued, OrderEnded, SupportWorkerChanged, ParticipantAnonymised,
-             TransferRequested, TransferDecided)
+             OrderPlanOverdue, OrderExpiring, OrderIssued, OrderEnded, SupportWorkerChanged, ParticipantAnonymised)
 
 OrderEvent = TypeVar("OrderEvent", bound=OrderContract)
 
@@ -82,27 +79,6 @@ def transferred(enrolment: Enrolment, *, from_cohort_id: uuid.UUID, at: datetime
         inspector_id=enrolment.inspector_id, psychologist_id=enrolment.psychologist_id, status=enrolment.status,
         transferred_at=at, version=enrolment.version,
         absence_alerts=absence_alerts(enrolment.programme or enrolment.cohort.programme))
-
-
-def transfer_requested(enrolment: Enrolment, request: TransferRequest) -> TransferRequested:
-    """A move out of his district waits for a supervisor of the district's region (he is where he was)."""
-    return TransferRequested(**_transfer_asked(enrolment, request), to_region=request.to_region,
-                             to_district=request.to_district, asked_at=request.asked_at)
-
-
-def transfer_decided(enrolment: Enrolment, request: TransferRequest) -> TransferDecided:
-    """A supervisor's decision on a move out of the district, with the enrolment as it is after it."""
-    assert request.decided_by is not None and request.decided_at is not None
-    return TransferDecided(**_transfer_asked(enrolment, request), decision=request.status,
-                           decided_by=request.decided_by, decided_at=request.decided_at)
-
-
-def _transfer_asked(enrolment: Enrolment, request: TransferRequest) -> dict[str, Any]:
-    """What every transfer event carries: the enrolment where it is now, the move asked and who asked it."""
-    return {"enrolment_id": enrolment.id, "participant_code": enrolment.participant.code,
-            "cohort_id": enrolment.cohort_id, "region": enrolment.region, "district": enrolment.district,
-            "inspector_id": enrolment.inspector_id, "psychologist_id": enrolment.psychologist_id,
-            "transfer_id": request.id, "to_cohort_id": request.to_cohort_id, "asked_by": request.asked_by}
 
 
 def status_changed(enrolment: Enrolment, action: Action, move: Move, *, by: str, at: datetime) -> EnrolmentStatusChanged:

@@ -1,6 +1,7 @@
 """Transfers: his enrolment moved to another cohort of the same programme, his marks, progress and history going with
-him. A move out of his district asked by his inspector waits for a supervisor of the district's region, who approves
-it (the move is made then) or refuses it with a reason; each step is kept and published."""
+him, and `enrollment.transferred` published. A move out of his district asked by his inspector waits for a
+supervisor of the district's region, who approves it (the move is made then) or refuses it with a reason: the
+request keeps who asked and who decided, when and why (and the API's audit log each call)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment
                        asked: TransferAsked) -> TransferRequest | None:
     """Move him (his enrolment, locked by the caller) to another cohort of the same programme, and
     `enrollment.transferred` goes out. An inspector's move out of the district is not made: it waits for a
-    supervisor (`enrollment.transfer.requested`), and the request waiting is returned."""
+    supervisor, and the request waiting is returned."""
     if not may_move(principal, enrolment):
         raise Problem(403, "Only the enrolment's inspector or staff of its area transfer it.")
     if pending_transfer_of(s, enrolment.id) is not None:
@@ -64,7 +65,6 @@ def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment
             note=asked["note"], status=PENDING, asked_by=principal.user_id, asked_at=datetime.now(UTC))
         request.enrolment = enrolment
         s.add(request)
-        add_event(s, events.transfer_requested(enrolment, request))
         return request
     _move(s, enrolment, target, psychologist=psychologist, inspector=asked["inspector_id"], note=asked["note"],
           by=principal.user_id)
@@ -87,7 +87,6 @@ def decide_transfer(s: Session, *, principal: Principal, request: TransferReques
               inspector=request.inspector_id, note=request.note, by=principal.user_id)
     request.status = APPROVED if asked["approve"] else REFUSED
     request.decided_by, request.decided_at, request.decision_note = principal.user_id, datetime.now(UTC), asked["note"]
-    add_event(s, events.transfer_decided(enrolment, request))
 
 
 def _target(s: Session, enrolment: Enrolment, cohort_id: uuid.UUID, *, asker: Principal | None) -> Cohort:
