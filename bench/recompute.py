@@ -25,6 +25,9 @@ from qadam.db import psycopg_dsn
 from qadam_contracts.vocabulary import WARNING_SIGNS
 from risk.domain import OPEN_STATUSES
 from risk.domain.facts import INCIDENT_KINDS
+from risk.handlers import runs_kept
+from sessions.domain.absence_runs import HeldMark, absence_runs
+from sessions.events import absence_runs as published_runs
 
 from .common import RESULTS, Row, open_stack
 from .scale import REGIONS
@@ -155,8 +158,11 @@ def seed_statements(now: datetime) -> list[str]:
 def seed(url: str, now: datetime) -> dict[str, Any]:
     started = time.perf_counter()
     with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
-        for statement in seed_statements(now):
+        *statements, vacuum = seed_statements(now)
+        for statement in statements:
             conn.execute(statement)  # type: ignore[arg-type]  # built from constants, not input
+        seed_runs(conn)
+        conn.execute(vacuum)  # type: ignore[arg-type]
         counts = conn.execute(
             f"SELECT (SELECT count(*) FROM enrolment_view), (SELECT count(*) FROM enrolment_view WHERE status IN {OPEN}),"
             " (SELECT count(*) FROM attendance_fact), (SELECT count(*) FROM attendance_fact WHERE status = 'unexcused'),"
@@ -171,6 +177,18 @@ def seed(url: str, now: datetime) -> dict[str, Any]:
     return {"seconds": round(time.perf_counter() - started, 1), **dict(zip(names, counts, strict=True))}
 
 
+def seed_runs(conn: psycopg.Connection[Any]) -> None:
+    """Each man's runs of unexcused absences as sessions publishes them with his last mark (sessions' own code) and
+    risk keeps them: the facts the consecutive-absences rule reads."""
+    marks: dict[Any, list[HeldMark]] = {}
+    for e, sid, n, at, status, kind in conn.execute("SELECT enrolment_id, session_id, session_number, scheduled_at, "
+                                                    "status, session_kind FROM attendance_fact"):
+        marks.setdefault(e, []).append(HeldMark(sid, n, at, status, kind))
+    with conn.cursor().copy("COPY absence_runs_fact (enrolment_id, version, runs) FROM STDIN") as copy:
+        for e, held in marks.items():
+            copy.write_row((e, len(held), Jsonb(runs_kept(published_runs(len(held), absence_runs(held))))))
+
+
 def ceiling_statements() -> list[str]:
     """What `evaluation.load_cases`, `_flags_of` and the levels read, for every open enrolment at once."""
     joined = f"JOIN enrolment_view v USING (enrolment_id) WHERE v.status IN {OPEN}"
@@ -180,6 +198,7 @@ def ceiling_statements() -> list[str]:
         f"victim_support_worker_id, enrolled_at FROM enrolment_view WHERE status IN {OPEN}",
         "SELECT t.enrolment_id, t.session_id, t.session_number, t.scheduled_at, t.status, t.session_kind "
         f"FROM attendance_fact t {joined}",
+        f"SELECT t.enrolment_id, t.runs FROM absence_runs_fact t {joined}",
         "SELECT s.event_id, s.kind, s.enrolment_ids, s.participant_code, s.facts, s.occurred_at FROM signal s "
         f"WHERE EXISTS (SELECT 1 FROM enrolment_view v WHERE v.enrolment_id = ANY(s.enrolment_ids) AND v.status IN {OPEN})"
         " OR (s.enrolment_ids = '{}' AND s.participant_code IN "

@@ -5,13 +5,14 @@ checked against every service's committed OpenAPI document by tests/test_access_
 document must be declared here, and every declaration must be in a document. A new endpoint therefore fails that
 test until someone decides here who may call it.
 
-Roles are the ones a token may carry (qadam.auth.Role). Record-level scoping (which cohorts, which participants)
+Roles are the ones a token may carry (qadam_contracts.roles.Role). Record-level scoping (which cohorts, which participants)
 comes on top of this table and is tested with real data in the same module.
 
 - psychologist: the cohorts they facilitate, their sessions, attendance and confidential notes (notes: nobody else);
 - inspector: referrals (participants, protection orders, enrolments), alerts, incidents of his area and assignments;
 - supervisor: reads his region's cases, acts on flags; reports; never confidential notes;
-- support_worker (Inson centre): the victim-facing side of risk (incidents, flags of the cases she supports), alerts;
+- support_worker (Inson centre): the victim-facing side of risk (incidents, flags of the cases she supports), alerts,
+  and enrollment's safety view of the men whose partners she supports (status, exit reason, order dates);
 - manager: defines programmes and cohorts, assigns staff, schedules; lists and aggregates of his region; never
   confidential notes, never a participant's personal record;
 - auditor: the audit log, and what is not personal data (rules, instruments, routing);
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from qadam.auth import Role
+from qadam_contracts.roles import Role
 
 PUBLIC: Final = "public"
 
@@ -84,6 +85,9 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
+        # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
+        ("GET", "/supported-enrolments"): frozenset({SW}),
+        ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),
     },
     "sessions": {
         **COMMON,

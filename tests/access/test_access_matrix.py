@@ -30,8 +30,9 @@ import pytest
 from access_matrix import MATRIX, PUBLIC
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from qadam.auth import Role, issue_token
+from qadam.auth import issue_token
 from qadam.config import Settings
+from qadam_contracts.roles import Role
 from qadam_testing import Servers, Stack, wait_until
 from story import Story
 

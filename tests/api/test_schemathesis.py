@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from access_matrix import MATRIX, PUBLIC
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from qadam.auth import Role
+from qadam_contracts.roles import Role
 from qadam_testing import Stack, bearer, seed_sessions_cohort
 from qadam_tools.system import API_SERVICES
 from schemathesis import GenerationMode

@@ -10,8 +10,6 @@ fresh one holds.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from qadam.db import drop_database, ensure_database, psycopg_dsn
+from qadam.db import ensure_database, psycopg_dsn
 from qadam.migrations import alembic_config, upgrade
-from qadam_testing import Servers, database_url_for
 
 BEFORE = Path(__file__).parent / "migrations_before_shared_branch"
 # Each service's head before the shared branch; its revision ids are kept, so this target still means that state.
@@ -125,21 +122,6 @@ def version(url: str) -> set[str]:
             return set(c.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def database(servers: Servers) -> Iterator[Callable[[str], str]]:
-    """Fresh, empty database URLs on the test server, all dropped afterwards."""
-    made: list[str] = []
-
-    def make(label: str) -> str:
-        url = database_url_for(servers.database_url, f"migration_{label}_{uuid.uuid4().hex[:10]}")
-        made.append(url)
-        return url
-
-    yield make
-    for url in made:
-        drop_database(url)
 
 
 @pytest.mark.parametrize("service", HEAD_BEFORE)

@@ -123,11 +123,12 @@ def openapi_document(service: str) -> dict[str, object]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from qadam.auth import TokenVerifier
+    from qadam_contracts.roles import ACCESS_POLICY
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     app = import_module(f"{service}.app").create_app(
-        {"log_level": "WARNING"}, verifier=TokenVerifier(pem, issuer="qadam-portal", audience="qadam"))
+        {"log_level": "WARNING"}, verifier=TokenVerifier(pem, policy=ACCESS_POLICY, issuer="qadam-portal", audience="qadam"))
     return app.test_client().get("/openapi.json").get_json()
 
 
@@ -185,9 +186,13 @@ def _keys(force: bool) -> int:
 def _token(args: argparse.Namespace) -> int:
     """A token signed with the running system's key, wherever this is run from (see `keys.find_private_key`)."""
     from qadam.auth import issue_token
+    from qadam_contracts.roles import Role
 
     from .keys import find_private_key
 
+    if args.role not in set(Role):
+        print(f"{args.role!r} is not a role; choose one of: {', '.join(Role)}", file=sys.stderr)
+        return 2
     settings = Settings.from_env("qadam")
     found = find_private_key(settings)
     if found.path is None:

@@ -41,6 +41,8 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("enrolments", "GET", "/enrolments"),
         ("enrolment", "GET", "/enrolments/{enrolment_id}"),
         ("set_victim_support_worker", "PUT", "/enrolments/{enrolment_id}/victim-support-worker"),
+        ("supported_enrolments", "GET", "/supported-enrolments"),
+        ("supported_enrolment", "GET", "/supported-enrolments/{enrolment_id}"),
         ("refer", "POST", "/referrals"),
         ("find_participants", "GET", "/participants"),
         ("transfer", "POST", "/enrolments/{enrolment_id}/transfer"),

@@ -1,4 +1,5 @@
-"""sessions' published events: attendance marks and their corrections, warning signs, the call after an absence."""
+"""sessions' published events: attendance marks and their corrections (each with the man's runs of unexcused
+absences as they stand after it), warning signs, the call after an absence."""
 
 from __future__ import annotations
 
@@ -12,6 +13,54 @@ from qadam.events import EventData, detail
 from .vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, PARTICIPANT_CODE, SESSION_KINDS, WARNING_SIGNS
 
 PRODUCER = "sessions"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunAbsence(EventData):
+    """One unexcused absence of a run: the session he missed."""
+
+    session_id: uuid.UUID
+    session_number: int = detail(validate=validate.Range(min=1))
+    scheduled_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AbsenceRun(EventData):
+    """Unexcused absences in a row, in session order."""
+
+    absences: list[RunAbsence] = detail(validate=validate.Length(min=1))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AbsenceRunsOver(EventData):
+    """His runs counting the sessions of these kinds alone (sessions of other kinds are passed over)."""
+
+    session_kinds: list[str] = detail(validate=validate.Length(min=1), item_validate=validate.OneOf(SESSION_KINDS))
+    runs: list[AbsenceRun]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CurriculumRun(EventData):
+    """The run in his curriculum, as his programme's limits read it: group sessions, each curriculum number once
+    (after a transfer, the later session of a number); attending a make-up ends a run, missing one does not extend
+    it; one-to-one sessions are passed over."""
+
+    current: int = detail(validate=validate.Range(min=0), description="Unexcused absences in a row up to now.")
+    longest: int = detail(validate=validate.Range(min=0))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AbsenceRuns(EventData):
+    """The man's runs of unexcused absences after this recording, from all his marks (any session, any cohort),
+    computed by sessions alone: an unexcused absence extends a run, attending ends it, an excused absence does
+    neither; marks are read in session order."""
+
+    version: int = detail(validate=validate.Range(min=1), description=(
+        "Rises with every recording or correction of his marks (per enrolment, in the order they were committed): "
+        "keep the runs of the highest version seen; runs of a lower one arriving later are older."))
+    by_session_kinds: list[AbsenceRunsOver] = detail(description=(
+        "His runs over every non-empty combination of session kinds (a risk rule chooses the kinds it counts)."))
+    curriculum: CurriculumRun
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -40,6 +89,9 @@ class AttendanceRecorded(EventData):
         default_factory=list, item_validate=validate.OneOf(WARNING_SIGNS),
         description="The warning signs recorded with the mark (each also a sessions.warning_sign.observed), so "
                     "that a mark ending his curriculum with a red sign does not complete him; added later in v1.")
+    absence_runs: AbsenceRuns | None = detail(default=None, description=(
+        "His runs of unexcused absences with this mark as it stands; added later in v1 (absent from an older "
+        "producer: keep the runs you have)."))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

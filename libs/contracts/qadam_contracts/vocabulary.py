@@ -3,6 +3,8 @@ statuses, call outcomes, the participant's pseudonymous code."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from marshmallow import validate
 
 # A risk flag's or an enrolment's level, lowest first: the order is the meaning (a rise is a move to the right).
@@ -14,7 +16,18 @@ def level_rank(level: str) -> int:
     return FLAG_LEVELS.index(level)
 
 
-ATTENDANCE_STATUSES = ("present", "late", "excused", "unexcused")
+
+
+class AttendanceStatus(StrEnum):
+    """What a mark says of a man at a session."""
+
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"  # an excused absence, with its reason
+    UNEXCUSED = "unexcused"
+
+
+ATTENDANCE_STATUSES = tuple(status.value for status in AttendanceStatus)
 SESSION_KINDS = ("group", "makeup", "intake", "individual")
 
 # The dynamic warning signs of DOMAIN.md a facilitator can observe or hear of in a session (red first, then amber).

@@ -2,8 +2,11 @@
 
 Every endpoint must say who may call it (`@allow(...)`) or that anyone may (`@public`); an endpoint
 that says neither answers 403 to everyone, so a forgotten decorator closes a door instead of opening it.
-Record-level scoping (a psychologist's cohorts, an inspector's area) is the endpoint's own job, with the
+Record-level scoping (the cohorts a user is assigned, the area a role covers) is the endpoint's own job, with the
 principal's claims in hand.
+
+The kit knows no role by name: the roles, and how far each reaches, are an AccessPolicy the app is given
+(Qadam's is qadam_contracts.roles.ACCESS_POLICY).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -43,39 +46,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = get_logger(__name__)
 
 
-class Role(StrEnum):
-    PSYCHOLOGIST = "psychologist"
-    INSPECTOR = "inspector"
-    SUPERVISOR = "supervisor"
-    SUPPORT_WORKER = "support_worker"
-    MANAGER = "manager"
-    AUDITOR = "auditor"
-    ADMINISTRATOR = "administrator"
-    SERVICE = "service"
+class Reach(StrEnum):
+    """How far a role's area goes; a token must name the area its reach needs, or it sees nothing."""
+
+    EVERYWHERE = "everywhere"  # every region: the token needs no area
+    REGION = "region"
+    DISTRICT = "district"
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The verified caller: a user id, a role and the area the role covers."""
+    """The verified caller: a user id, a role, the area the role covers and how far that area reaches (made by an
+    AccessPolicy, which knows the role's reach)."""
 
     user_id: str
-    role: Role
+    role: str
     region: str | None = None
     district: str | None = None
     mahalla: str | None = None
+    reach: Reach = field(kw_only=True)
 
     @property
     def has_area(self) -> bool:
-        """Whether the token names the area its role is scoped by. Roles scoped by assignment (a psychologist by
-        the cohorts naming him) still need it: a token without its area sees nothing, whatever names it."""
-        if self.role == Role.ADMINISTRATOR:
+        """Whether the token names the area its role is scoped by. Roles scoped by assignment (to the records that
+        name the user) still need it: a token without its area sees nothing, whatever names it."""
+        if self.reach is Reach.EVERYWHERE:
             return True
         if not self.region:
             return False
-        return not (self.role in DISTRICT_SCOPED and not self.district)
+        return not (self.reach is Reach.DISTRICT and not self.district)
 
     def assigned(self, user_id: str | None) -> bool:
-        """Whether a record naming `user_id` (its inspector, psychologist, ...) is this principal's by assignment:
+        """Whether a record naming `user_id` (as the person responsible for it) is this principal's by assignment:
         the id is theirs and the token names their area (without it, an assignment opens nothing either)."""
         return self.has_area and user_id == self.user_id
 
@@ -87,24 +89,60 @@ class Principal:
         """
         if not self.has_area:
             return False
-        if self.role == Role.ADMINISTRATOR:
+        if self.reach is Reach.EVERYWHERE:
             return True
-        return same_place(self.region, region) and (self.role not in DISTRICT_SCOPED
+        return same_place(self.region, region) and (self.reach is not Reach.DISTRICT
                                                     or same_place(self.district, district))
 
 
-# Roles whose records are those of one district; the others (manager, supervisor, auditor) see a region.
-DISTRICT_SCOPED = frozenset({Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER})
+@dataclass(frozen=True)
+class AccessPolicy:
+    """The roles a token may carry and how far each reaches, given to the kit by whoever builds the app: `everywhere`
+    roles see every area, `district_scoped` ones a district, the rest a region; `audit_readers` may read a service's
+    audit log. A role the policy does not list is refused."""
+
+    roles: frozenset[str]
+    everywhere: frozenset[str]
+    district_scoped: frozenset[str]
+    audit_readers: frozenset[str]
+
+    def __post_init__(self) -> None:
+        unknown = (self.everywhere | self.district_scoped | self.audit_readers) - self.roles
+        if unknown:
+            raise ValueError(f"the policy names roles it does not list: {', '.join(sorted(unknown))}")
+        if self.everywhere & self.district_scoped:
+            raise ValueError("a role cannot reach everywhere and one district at once")
+
+    @classmethod
+    def of(cls, roles: Iterable[str], *, everywhere: Iterable[str], district_scoped: Iterable[str],
+           audit_readers: Iterable[str]) -> AccessPolicy:
+        """A policy over plain strings (a StrEnum's members are kept as their values)."""
+        return cls(frozenset(map(str, roles)), frozenset(map(str, everywhere)), frozenset(map(str, district_scoped)),
+                   frozenset(map(str, audit_readers)))
+
+    def reach(self, role: str) -> Reach:
+        """How far `role` reaches; a ValueError for a role the policy does not list."""
+        if role not in self.roles:
+            raise ValueError(f"{role!r} is not a role")
+        if role in self.everywhere:
+            return Reach.EVERYWHERE
+        return Reach.DISTRICT if role in self.district_scoped else Reach.REGION
+
+    def principal(self, user_id: str, role: str, region: str | None = None, district: str | None = None,
+                  mahalla: str | None = None) -> Principal:
+        """The principal of a verified user; a ValueError for a role the policy does not list."""
+        return Principal(user_id, str(role), region, district, mahalla, reach=self.reach(role))
+
 
 _ACCESS_ATTR = "__qadam_access__"
 PUBLIC = "public"
 
 
-def allow(*roles: Role) -> Callable[[F], F]:
+def allow(*roles: str) -> Callable[[F], F]:
     """Let a verified principal with one of `roles` in; everyone else is refused."""
 
     def mark(view: F) -> F:
-        setattr(view, _ACCESS_ATTR, frozenset(roles))
+        setattr(view, _ACCESS_ATTR, frozenset(map(str, roles)))
         return view
 
     return mark
@@ -127,7 +165,8 @@ class TokenVerifier:
     """Verifies the identity provider's tokens with its public key: from a PEM file, or from its published JWKS (`jwks_url`),
     fetched when first needed and again when a token names a key not yet seen (the identity provider rotated its key)."""
 
-    def __init__(self, public_key_pem: bytes | None = None, *, issuer: str, audience: str, leeway: int = 30,
+    def __init__(self, public_key_pem: bytes | None = None, *, policy: AccessPolicy, issuer: str, audience: str,
+                 leeway: int = 30,
                  max_lifetime: int = Settings.token_ttl_seconds, jwks_url: str | None = None,
                  jwks_cooldown: float = 30.0, clock: Callable[[], float] = time.time) -> None:
         import jwt
@@ -140,6 +179,7 @@ class TokenVerifier:
         # identity provider); it publishes a new key before it signs with it, so a rotation never waits on this.
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=300, timeout=10,
                                      cooldown_duration=jwks_cooldown) if jwks_url else None
+        self.policy = policy  # the roles a token may carry, and how far each reaches
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
@@ -156,9 +196,9 @@ class TokenVerifier:
     CACHE_SIZE = 2048
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TokenVerifier:
+    def from_settings(cls, settings: Settings, policy: AccessPolicy) -> TokenVerifier:
         if settings.jwks_url:
-            verifier = cls(None, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+            verifier = cls(None, policy=policy, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
                            leeway=settings.jwt_leeway_seconds, max_lifetime=settings.token_ttl_seconds,
                            jwks_url=settings.jwks_url)
             verifier.prefetch()
@@ -168,7 +208,7 @@ class TokenVerifier:
             raise SystemExit(
                 f"No JWT public key at {path}: run `qadam keys` (development) or set QADAM_JWT_PUBLIC_KEY_FILE."
             )
-        return cls(path.read_bytes(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        return cls(path.read_bytes(), policy=policy, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
                    leeway=settings.jwt_leeway_seconds, max_lifetime=settings.token_ttl_seconds)
 
     def verify(self, token: str) -> Principal:
@@ -251,17 +291,11 @@ class TokenVerifier:
         if expires - issued > self._max_lifetime + self._leeway:
             raise Problem(401, f"The token is not valid: it lives {expires - issued:g} seconds, longer than the "
                                f"{self._max_lifetime} of a token the identity provider signs; sign in again.")
-        try:
-            role = Role(str(claims.get("role")))
-        except ValueError:
-            raise Problem(401, f"The token's role {claims.get('role')!r} is not one Qadam knows.") from None
-        return Principal(
-            user_id=str(claims["sub"]),
-            role=role,
-            region=claims.get("region"),
-            district=claims.get("district"),
-            mahalla=claims.get("mahalla"),
-        ), float(expires)
+        role = claims.get("role")
+        if not isinstance(role, str) or role not in self.policy.roles:
+            raise Problem(401, f"The token's role {role!r} is not one Qadam knows.")
+        return self.policy.principal(str(claims["sub"]), role, claims.get("region"), claims.get("district"),
+                                     claims.get("mahalla")), float(expires)
 
 
 def _seconds(value: Any) -> bool:
@@ -288,18 +322,18 @@ def init_auth(app: Flask, verifier: TokenVerifier) -> None:
             raise Problem(401, "Send a bearer token: `Authorization: Bearer <token>`.")
         principal = current_app.extensions["qadam_verifier"].verify(header[len("Bearer "):].strip())
         g.principal = principal
-        structlog.contextvars.bind_contextvars(user_id=principal.user_id, role=principal.role.value)
+        structlog.contextvars.bind_contextvars(user_id=principal.user_id, role=principal.role)
         if access is None:
             log.warning("endpoint_without_access_rule", endpoint=request.endpoint)
             raise Problem(403, "This endpoint has no access rule, so nobody may call it.")
         assert isinstance(access, frozenset)
         if principal.role not in access:
-            allowed = ", ".join(sorted(r.value for r in access))
-            raise Problem(403, f"A {principal.role.value} may not do this; it is for: {allowed}.")
+            allowed = ", ".join(sorted(access))
+            raise Problem(403, f"A {principal.role} may not do this; it is for: {allowed}.")
         return None
 
 
-def access_rule(app: Flask, endpoint: str, method: str) -> frozenset[Role] | str | None:
+def access_rule(app: Flask, endpoint: str, method: str) -> frozenset[str] | str | None:
     """The access declared for an endpoint and method: roles, PUBLIC, or None (nobody)."""
     if endpoint in app.extensions.get("qadam_public_endpoints", ()):
         return PUBLIC
@@ -333,7 +367,7 @@ def issue_token(
     private_key_pem: bytes,
     *,
     user_id: str,
-    role: Role | str,
+    role: str,
     issuer: str,
     audience: str,
     region: str | None = None,
@@ -349,7 +383,7 @@ def issue_token(
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
         "sub": user_id,
-        "role": Role(role).value,
+        "role": str(role),
         "iss": issuer,
         "aud": audience,
         "iat": issued,
@@ -410,8 +444,8 @@ def area_filter(principal: Principal, region_col: Any, district_col: Any) -> Any
     """A SQL condition: records inside the principal's area; none at all if the token lacks the area its role needs."""
     if not principal.has_area:
         return sa.false()
-    if principal.role == Role.ADMINISTRATOR:
+    if principal.reach is Reach.EVERYWHERE:
         return sa.true()
-    if principal.role in DISTRICT_SCOPED:
+    if principal.reach is Reach.DISTRICT:
         return sa.and_(region_col == principal.region, district_col == principal.district)
     return region_col == principal.region

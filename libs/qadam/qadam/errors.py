@@ -145,6 +145,6 @@ def register_problem_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled_error", error=type(error).__name__)
         return http_exception_to_problem(
-            Problem(500, "Something went wrong on our side; it has been logged. Try again, or tell the administrator.",
-                    title="Internal Server Error")
+            Problem(500, "Something went wrong on our side; it has been logged. Try again, or give its correlation_id "
+                         "to those who run this service.", title="Internal Server Error")
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from . import idempotency
-from .auth import TokenVerifier, init_auth, mark_public_endpoint, public
+from .auth import AccessPolicy, TokenVerifier, init_auth, mark_public_endpoint, public
 from .bodies import refuse_bodies_not_json
 from .bus import broker_reachable
 from .config import Settings, load_settings
@@ -77,8 +77,12 @@ class ProblemSchema(ma.Schema):
 ProblemApi.ERROR_SCHEMA = ProblemSchema  # type: ignore[assignment]
 
 
-def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
+def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, version: str = "1.0",
                        verifier: TokenVerifier | None = None) -> tuple[Flask, ProblemApi]:
+    """A service's app under `policy` (the roles its tokens may carry, how far each reaches, who reads its audit log);
+    a `verifier` given (tests, the API document) must hold the same policy."""
+    if verifier is not None and verifier.policy != policy:
+        raise ValueError("the token verifier's access policy is not the app's")
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
     app = Flask(settings.service)
     app.config.update(
@@ -105,23 +109,23 @@ def create_service_app(settings: Settings, *, title: str, version: str = "1.0",
         "security": [{"bearer": []}]})
     _mark_document_views_public(app)
     init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
-    init_auth(app, verifier or TokenVerifier.from_settings(settings))
+    init_auth(app, verifier or TokenVerifier.from_settings(settings, policy))
     refuse_bodies_not_json(app)  # after auth: a request without a token hears 401 first, whatever it sent
     from .audit import init_audit, search_blueprint  # audit's search uses this module's pagination
 
     init_audit(app)  # registered before idempotency: the first answer of a write is kept even if its audit fails
     idempotency.init_idempotency(app)
     api.register_blueprint(_operations_blueprint())
-    api.register_blueprint(search_blueprint())
+    api.register_blueprint(search_blueprint(policy.audit_readers))
     return app, api
 
 
 def build_app(service: str, blueprints: list[Blueprint], config: Mapping[str, Any] | None = None, *,
-              verifier: TokenVerifier | None = None) -> Flask:
+              policy: AccessPolicy, verifier: TokenVerifier | None = None) -> Flask:
     """A service's app: its settings (`<service>.settings`) from the environment, `config` overriding them, then its
-    blueprints."""
+    blueprints, its access decided under `policy`."""
     settings = load_settings(service, **dict(config or {}))
-    app, api = create_service_app(settings, title=service, verifier=verifier)
+    app, api = create_service_app(settings, title=service, policy=policy, verifier=verifier)
     for blp in blueprints:
         api.register_blueprint(blp)
     return app

@@ -182,7 +182,9 @@ class Enrolment(Base):
     sessions_attended: Mapped[int] = mapped_column(server_default="0")
     excused_absences: Mapped[int] = mapped_column(server_default="0")
     unexcused_absences: Mapped[int] = mapped_column(server_default="0")
-    consecutive_absences: Mapped[int] = mapped_column(server_default="0")
+    consecutive_absences: Mapped[int] = mapped_column(server_default="0")  # his run now, as sessions published it
+    longest_absence_run: Mapped[int] = mapped_column(server_default="0")
+    absence_runs_version: Mapped[int] = mapped_column(server_default="0")  # of the runs kept: a lower one is older
     last_session_number: Mapped[int | None]
     last_attended_number: Mapped[int | None]
     exit_proposed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -11,14 +11,15 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from qadam import audit
-from qadam.auth import Principal, Role, area_filter
+from qadam.auth import Principal, area_filter
 from qadam.errors import not_found, unprocessable
 from qadam.names import fold, same_place
 from qadam.pages import paginate
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain import name_key
-from .domain.lifecycle import FINISHED, IN_PROGRAMME, EnrolmentStatus, Standing, actions_open_to
+from .domain.lifecycle import FINISHED, IN_PROGRAMME, EnrolmentStatus, Standing, actions_open_to, reason_for_her
 from .domain.orders import OrderFacts, OrderStatus, WorkingCalendar, plan_due_on, plan_overdue
 from .domain.progress import Rules, curriculum_done, exit_review_session
 from .models import (
@@ -37,6 +38,7 @@ from .models import (
 from .scoping import (
     caller_of,
     may_see_participant,
+    supported_enrolments,
     visible_cohorts,
     visible_enrolments,
     visible_orders,
@@ -309,6 +311,59 @@ def enrolments_page(s: Session, *, principal: Principal, filters: dict[str, Any]
     page = _page_of(s, query, filters)
     page["items"] = with_moves(s, page["items"], principal=principal)
     return page
+
+
+# -- what her support worker knows of him ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SupportedCase:
+    """A man whose partner the caller supports, as SupportedEnrolmentOut shows him: what bears on the woman's safety
+    (where he stands, why he left, his order's dates, whom to call), never his attendance, his notes or his person."""
+
+    id: uuid.UUID
+    participant_code: str
+    region: str
+    district: str
+    inspector_id: str
+    status: str
+    status_reason: str | None
+    enrolled_at: datetime
+    started_on: date | None
+    finished_on: date | None
+    follow_up_until: date | None
+    order: ProtectionOrder | None
+
+
+def _supported_cases(s: Session, enrolments: list[Enrolment]) -> list[SupportedCase]:
+    ids = {e.protection_order_id for e in enrolments if e.protection_order_id}
+    orders = {o.id: o for o in s.execute(sa.select(ProtectionOrder).where(ProtectionOrder.id.in_(ids)))
+              .unique().scalars()} if ids else {}
+    return [SupportedCase(
+        id=e.id, participant_code=e.participant.code, region=e.region, district=e.district, inspector_id=e.inspector_id,
+        status=e.status, status_reason=reason_for_her(e.status, e.status_reason), enrolled_at=e.enrolled_at,
+        started_on=e.started_on, finished_on=e.finished_on, follow_up_until=e.follow_up_until,
+        order=orders.get(e.protection_order_id) if e.protection_order_id else None) for e in enrolments]
+
+
+def supported_page(s: Session, *, principal: Principal, filters: dict[str, Any]) -> Page[SupportedCase]:
+    """The men whose partners the caller supports (SupportedFilter: status, code), newest referral first."""
+    query = supported_enrolments(principal).order_by(Enrolment.enrolled_at.desc(), Enrolment.id)
+    if filters["status"]:
+        query = query.where(Enrolment.status.in_(filters["status"]))
+    if filters["code"]:
+        query = query.where(Enrolment.participant_id.in_(
+            sa.select(Participant.id).where(Participant.code == filters["code"].upper())))
+    page = _page_of(s, query, filters)
+    return Page(items=_supported_cases(s, page["items"]), page=page["page"], page_size=page["page_size"],
+                total=page["total"])
+
+
+def supported_case(s: Session, *, principal: Principal, enrolment_id: uuid.UUID) -> SupportedCase:
+    """One man whose partner the caller supports; 404 for any other (no telling what exists)."""
+    found = s.execute(supported_enrolments(principal).where(Enrolment.id == enrolment_id)).unique().scalar()
+    if found is None:
+        raise not_found("enrolment", enrolment_id)
+    [case] = _supported_cases(s, [found])
+    return case
 
 
 def enrolment_history(s: Session, *, principal: Principal, enrolment_id: uuid.UUID) -> list[Any]:

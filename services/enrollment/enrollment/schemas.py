@@ -411,6 +411,40 @@ class EnrolmentOut(ma.Schema):
         "description": "A move out of his district asked by his inspector, waiting for a supervisor; null: none."})
 
 
+class OrderForHer(ma.Schema):
+    """His protection order as her support worker reads it: its dates and whether it is in force."""
+
+    number = fields.String()
+    issued_on = fields.Date()
+    expires_on = fields.Date(metadata={"description": "With every extension recorded."})
+    status = fields.String(metadata={"description": "active, expired or revoked."})
+
+
+class SupportedEnrolmentOut(ma.Schema):
+    """A man whose partner the caller (a support worker) supports: what bears on the woman's safety, never his
+    attendance, his psychologist's notes or his personal record."""
+
+    id = fields.UUID()
+    participant_code = fields.String()
+    region = fields.String()
+    district = fields.String()
+    inspector_id = fields.String(metadata={"description": "His prevention inspector: whom she calls."})
+    status = fields.String()
+    status_reason = fields.String(allow_none=True, metadata={
+        "description": "Why he left the programme (an exit's reason); null for any other status."})
+    enrolled_at = fields.DateTime()
+    started_on = fields.Date(allow_none=True)
+    finished_on = fields.Date(allow_none=True)
+    follow_up_until = fields.Date(allow_none=True)
+    order = fields.Nested(OrderForHer, allow_none=True, metadata={
+        "description": "The protection order his programme answers; null when he was referred without one."})
+
+
+class SupportedFilter(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in EnrolmentStatus])), load_default=None)
+    code = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
 class SupportWorkerIn(ma.Schema):
     victim_support_worker_id = fields.String(required=True, allow_none=True, validate=USER, metadata={
         "description": "An active support worker of his region (Inson centre); null: none linked."})
@@ -470,6 +504,7 @@ class OrderFilter(PageArgs):
 ProgrammePage = page_schema(ProgrammeOut, "ProgrammePage")
 CohortPage = page_schema(CohortOut, "CohortPage")
 EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
+SupportedEnrolmentPage = page_schema(SupportedEnrolmentOut, "SupportedEnrolmentPage")
 OrderPage = page_schema(OrderOut, "OrderPage")
 TransferPage = page_schema(TransferOut, "TransferPage")
 

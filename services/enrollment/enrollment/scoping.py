@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role, area_filter, assignment_filter
+from qadam.auth import Principal, area_filter, assignment_filter
 from qadam.errors import Problem
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Caller
@@ -42,8 +43,18 @@ def visible_cohorts(principal: Principal) -> sa.Select[Any]:
     return query.where(area_filter(principal, Cohort.region, Cohort.district))
 
 
+def supported_enrolments(principal: Principal) -> sa.Select[Any]:
+    """The enrolments whose victim a support worker (Inson centre) supports: those naming her, and no others, however
+    many men her district has (need to know). Nobody else's: a support worker sees nothing by area."""
+    if principal.role != Role.SUPPORT_WORKER:
+        return sa.select(Enrolment).where(sa.false())
+    return sa.select(Enrolment).where(assignment_filter(principal, Enrolment.victim_support_worker_id))
+
+
 def visible_enrolments(principal: Principal) -> sa.Select[Any]:
     query = sa.select(Enrolment)
+    if principal.role == Role.SUPPORT_WORKER:
+        return supported_enrolments(principal)
     if principal.role == Role.PSYCHOLOGIST:
         return query.join(Enrolment.cohort).where(Cohort.facilitator_ids.contains([principal.user_id]),
                                                   sa.literal(principal.has_area))
@@ -55,6 +66,9 @@ def visible_enrolments(principal: Principal) -> sa.Select[Any]:
 
 def visible_orders(principal: Principal) -> sa.Select[Any]:
     query = sa.select(ProtectionOrder)
+    if principal.role == Role.SUPPORT_WORKER:  # the orders of the men whose victims she supports, no others
+        return query.where(ProtectionOrder.id.in_(
+            supported_enrolments(principal).with_only_columns(Enrolment.protection_order_id)))
     if principal.role == Role.PSYCHOLOGIST:  # the orders of the men in the cohorts they facilitate, no others
         return query.where(ProtectionOrder.participant_id.in_(
             sa.select(Enrolment.participant_id).join(Enrolment.cohort)
@@ -76,6 +90,8 @@ def visible_transfers(principal: Principal) -> sa.Select[Any]:
 
 
 def may_see_participant(s: Session, principal: Principal, participant: Participant) -> bool:
+    if principal.role == Role.SUPPORT_WORKER:  # his personal record is never the victim's side's
+        return False
     if principal.role == Role.PSYCHOLOGIST:
         return principal.has_area and s.execute(sa.select(Enrolment.id).join(Enrolment.cohort).where(
             Enrolment.participant_id == participant.id,
@@ -88,6 +104,8 @@ def may_see_participant(s: Session, principal: Principal, participant: Participa
 
 def may_move(principal: Principal, enrolment: Enrolment) -> bool:
     """Who may change an enrolment's state: its cohort's psychologists, its inspector, staff of its area."""
+    if principal.role == Role.SUPPORT_WORKER:
+        return False
     if principal.role == Role.PSYCHOLOGIST:
         return principal.has_area and principal.user_id in enrolment.cohort.facilitator_ids
     if principal.role == Role.INSPECTOR and principal.assigned(enrolment.inspector_id):
@@ -108,6 +126,6 @@ def report_region(principal: Principal, asked: str | None) -> str | None:
     if not principal.region:
         raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
     if asked is not None and asked != principal.region:
-        raise Problem(403, f"A {principal.role.value} sees the reports of their own region ({principal.region}) only; "
+        raise Problem(403, f"A {principal.role} sees the reports of their own region ({principal.region}) only; "
                            "leave out `region`.")
     return principal.region

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from qadam import sealing
-from qadam.auth import Role
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
@@ -29,7 +28,6 @@ HASHER = PasswordHasher()  # argon2id, the library's current parameters (RFC 910
 # A hash of a password nobody has: a name that does not exist costs the same time as a wrong password.
 _NOBODY = HASHER.hash(secrets.token_urlsafe(16))
 PASSWORD_MIN = 10
-STAFF_ROLES = tuple(r.value for r in Role if r != Role.SERVICE)
 
 
 def now() -> datetime:

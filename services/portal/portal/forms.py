@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 import marshmallow as ma
 from marshmallow import fields
-from qadam.auth import Role
+from qadam.auth import Reach
+from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES
 from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, LANGUAGES, WARNING_SIGNS
 
-from .accounts import STAFF_ROLES
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 
@@ -263,11 +263,6 @@ class ProgrammeForm(Form):
             raise ma.ValidationError(_("Choose the template to start from."))
 
 
-# Which part of the area each role works in (DOMAIN.md: inspectors and psychologists in a district, managers in a
-# region); an administrator works nationally.
-DISTRICT_ROLES = frozenset({Role.PSYCHOLOGIST.value, Role.INSPECTOR.value, Role.SUPPORT_WORKER.value})
-REGION_ROLES = frozenset({Role.MANAGER.value, Role.SUPERVISOR.value, Role.AUDITOR.value})
-NATIONAL_ROLES = frozenset({Role.ADMINISTRATOR.value})
 USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+[1-9]\d{7,14}")
@@ -386,15 +381,17 @@ class UserForm(Form):
                 and not self.places.has_mahalla(region, district, mahalla):
             errors["mahalla"] = _("This mahalla is not in the district chosen. Choose one of its mahallas, or add it "
                                   "on the Areas page.")
-        if role in DISTRICT_ROLES:
+        # which part of the area the role works in is the access policy's (qadam_contracts.roles)
+        reach = ACCESS_POLICY.reach(role) if role in STAFF_ROLES else None
+        if reach is Reach.DISTRICT:
             if not region:
                 errors.setdefault("region", _("This role works in a district: choose its region."))
             if not district:
                 errors.setdefault("district", _("This role works in a district: choose one."))
-        elif role in REGION_ROLES:
+        elif reach is Reach.REGION:
             if not region:
                 errors.setdefault("region", _("This role works in a region: choose one."))
-        elif role in NATIONAL_ROLES and (region or district or mahalla):
+        elif reach is Reach.EVERYWHERE and (region or district or mahalla):
             errors.setdefault("region", _("An administrator works nationally: leave the area empty."))
         return errors
 

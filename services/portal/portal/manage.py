@@ -22,7 +22,9 @@ import secrets
 import sys
 
 import sqlalchemy as sa
+from qadam.auth import Reach
 from qadam.db import make_engine, make_session_factory
+from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES
 from qadam_contracts.vocabulary import LANGUAGES
 from sqlalchemy.orm import Session
 
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     create = sub.add_parser("create-user", help="create a user with a temporary password")
     create.add_argument("user_id")
     create.add_argument("--name", required=True)
-    create.add_argument("--role", required=True, choices=accounts.STAFF_ROLES)
+    create.add_argument("--role", required=True, choices=STAFF_ROLES)
     create.add_argument("--region")
     create.add_argument("--district")
     create.add_argument("--mahalla")
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if not user_id or not all(ch.isalnum() or ch in ".-_" for ch in user_id):
         print("a user id is lower-case letters, digits, '.', '-' or '_'", file=sys.stderr)
         return 2
-    if args.role not in ("administrator",) and not args.region:
+    if ACCESS_POLICY.reach(args.role) is not Reach.EVERYWHERE and not args.region:
         print(f"a {args.role} needs --region (and a district for psychologists, inspectors and support workers)",
               file=sys.stderr)
         return 2

@@ -24,9 +24,10 @@ import sqlalchemy as sa
 import structlog
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from qadam import sealing
-from qadam.auth import PUBLIC, Principal, Role, access_rule, issue_token, mark_public_endpoint
+from qadam.auth import PUBLIC, access_rule, issue_token, mark_public_endpoint
 from qadam.log import get_logger
 from qadam.web import PAGE_HEADERS, settings_of_app
+from qadam_contracts.roles import ACCESS_POLICY
 from sqlalchemy.orm import Session, sessionmaker
 
 from .accounts import now
@@ -221,7 +222,7 @@ def _authorise() -> Any:
     login, user = g.login, g.user
     if login is not None and login.stage == FULL and rule != PUBLIC and endpoint not in UNRECORDED:
         # qadam.audit records the request once it is answered, whatever the answer (a CSRF refusal included)
-        g.principal = Principal(user.id, Role(user.role), user.region, user.district, user.mahalla)
+        g.principal = ACCESS_POLICY.principal(user.id, user.role, user.region, user.district, user.mahalla)
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not (_same_origin() and _csrf_valid()):
         log.warning("csrf_refused", endpoint=endpoint)
         abort(400, description="csrf")
@@ -236,7 +237,7 @@ def _authorise() -> Any:
         log.warning("page_without_access_rule", endpoint=endpoint)
         abort(403)
     assert isinstance(rule, frozenset)
-    if Role(user.role) not in rule:
+    if user.role not in rule:
         abort(403)
     return None
 

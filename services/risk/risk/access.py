@@ -15,8 +15,9 @@ from datetime import tzinfo
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role, area_filter, assignment_filter
+from qadam.auth import Principal, area_filter, assignment_filter
 from qadam.errors import Problem, not_found
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain.her_view import concern_of, flag_for_her
@@ -35,11 +36,12 @@ def visible(principal: Principal, enrolment_col: Any, region_col: Any, district_
         return sa.true()
     if principal.role in (Role.SUPERVISOR, Role.MANAGER):
         return area_filter(principal, region_col, district_col)
-    mine = {
+    assigned_by: dict[str, Any] = {  # the column naming a case's person of each role
         Role.PSYCHOLOGIST: EnrolmentView.psychologist_id,
         Role.INSPECTOR: EnrolmentView.inspector_id,
         Role.SUPPORT_WORKER: EnrolmentView.victim_support_worker_id,
-    }.get(principal.role)
+    }
+    mine = assigned_by.get(principal.role)
     if mine is None or not principal.has_area:
         return sa.false()
     assigned = enrolment_col.in_(sa.select(EnrolmentView.enrolment_id).where(assignment_filter(principal, mine)))

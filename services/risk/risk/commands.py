@@ -10,13 +10,14 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role
+from qadam.auth import Principal
 from qadam.db import lock_keys
 from qadam.errors import Problem, conflict, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from qadam.sealing import SealingKeyMissing, seal
 from qadam_contracts.risk import FlagAcknowledged, FlagResolved
+from qadam_contracts.roles import Role
 from qadam_contracts.sessions import CallRecorded
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session

@@ -45,8 +45,8 @@ from .domain.raising import (
 )
 from .domain.rules import incident_from, observation_from
 from .events import flag_raised, level_changed
-from .models import Assessment as AssessmentRow
 from .models import (
+    AbsenceRunsFact,
     AttendanceFact,
     EnrolmentView,
     Flag,
@@ -56,6 +56,7 @@ from .models import (
     RuleSetVersion,
     Signal,
 )
+from .models import Assessment as AssessmentRow
 from .settings import RiskSettings
 
 log = get_logger(__name__)
@@ -101,7 +102,7 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
         lock_enrolments(s, ids)
     now = now or datetime.now(UTC)
     rules = rules or rules_in_force(s)
-    views, cases = load_cases(s, ids, statuses)
+    views, cases = load_cases(s, ids, statuses, counted_kinds(rules))
     flagged, unresolved, absence_episodes = _flags_of(s, list(cases), rules)
     levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
                             .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
@@ -146,10 +147,16 @@ def _snapshot(view: EnrolmentView) -> EnrolmentSnapshot:
     return cast(EnrolmentSnapshot, {c.key: getattr(view, c.key) for c in VIEW_COLUMNS})
 
 
-def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None = OPEN_STATUSES
+def counted_kinds(rules: RuleSet) -> set[frozenset[str]]:
+    """The combinations of session kinds the rules in force count runs over (the runs of the others go unread)."""
+    return {frozenset(r.params["session_kinds"]) for r in rules.rules if r.kind == "consecutive_absences"}
+
+
+def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None = OPEN_STATUSES,
+               run_kinds: set[frozenset[str]] | None = None
                ) -> tuple[dict[uuid.UUID, EnrolmentSnapshot], dict[uuid.UUID, Case]]:
     """The enrolments among `ids` (in `statuses`), each with every fact risk holds of it: a handful of statements,
-    however many."""
+    however many. His runs of unexcused absences over `run_kinds` only (None: over every combination kept)."""
     query = sa.select(*VIEW_COLUMNS).where(EnrolmentView.enrolment_id.in_(ids))
     if statuses is not None:
         query = query.where(EnrolmentView.status.in_(statuses))
@@ -162,6 +169,8 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                                  AttendanceFact.scheduled_at, AttendanceFact.status, AttendanceFact.session_kind)
                        .where(AttendanceFact.enrolment_id.in_(keys))):
         marks[r.enrolment_id].append(Mark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in s.execute(
+        sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(AbsenceRunsFact.enrolment_id.in_(keys)))}
     observations, signals = defaultdict(list), defaultdict(list)
     by_code = defaultdict(list)
     for key, view in views.items():
@@ -194,8 +203,23 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                                                       a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
                        tuple(incidents[key]), tuple(signals[key]), tuple(assessments[key]),
-                       v["alert_unexcused_absences"], v["alert_consecutive_absences"]) for key, v in views.items()}
+                       v["alert_unexcused_absences"], v["alert_consecutive_absences"], runs.get(key, {}))
+             for key, v in views.items()}
     return views, cases
+
+
+def runs_by_kinds(published: list[dict[str, Any]], kinds: set[frozenset[str]] | None = None
+                  ) -> dict[frozenset[str], tuple[tuple[Mark, ...], ...]]:
+    """His runs as sessions published them (kept as JSON), by the session kinds counted (of `kinds` only, if
+    given)."""
+    runs = {}
+    for over in published:
+        key = frozenset(over["session_kinds"])
+        if kinds is None or key in kinds:
+            runs[key] = tuple(tuple(Mark(a["session_id"], a["session_number"],
+                                         datetime.fromisoformat(a["scheduled_at"]), "unexcused")
+                                    for a in run["absences"]) for run in over["runs"])
+    return runs
 
 
 def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None

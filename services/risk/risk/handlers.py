@@ -4,6 +4,7 @@ cross, and the enrolment's arrival evaluates everything that came before it."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from typing import Any
 
@@ -28,6 +29,7 @@ from qadam_contracts.enrollment import (
 )
 from qadam_contracts.notify import AlertAcknowledged
 from qadam_contracts.sessions import (
+    AbsenceRuns,
     AttendanceAmended,
     AttendanceRecorded,
     CallOverdue,
@@ -40,7 +42,7 @@ from sqlalchemy.orm import Session
 from . import commands
 from .domain import OPEN_STATUSES
 from .evaluation import evaluate_enrolments, lock_enrolments
-from .models import AttendanceFact, EnrolmentView, Flag, Incident, Signal
+from .models import AbsenceRunsFact, AttendanceFact, EnrolmentView, Flag, Incident, Signal
 from .settings import RiskSettings
 
 log = get_logger(__name__)
@@ -172,11 +174,35 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
         set_={c: stmt.excluded[c] for c in ("participant_code", "session_number", "scheduled_at", "status",
                                              "recorded_at", "session_kind")},
         where=supersedes(stmt.excluded.recorded_at, AttendanceFact.recorded_at)), rows)  # one cached statement
+    keep_latest_runs(session, [event.data for event in events])
     outcome = evaluate_enrolments(session, trigger, settings=settings, cause="attendance", lock=False,
                                   triggers=trigger)
     if outcome.evaluated < len(trigger):
         log.info("marks_kept_for_later", enrolments=len(trigger) - outcome.evaluated,
                  note="enrolments not known (or not open): evaluated when enrollment.enrolled arrives")
+
+
+def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
+    """His runs of unexcused absences as sessions published them with these marks: the highest version wins, here
+    and against the runs kept (a mark delivered late or again carries older runs, which change nothing)."""
+    newest: dict[uuid.UUID, AbsenceRuns] = {}
+    for d in marks:
+        runs = d.absence_runs
+        if runs is not None and (d.enrolment_id not in newest or newest[d.enrolment_id].version < runs.version):
+            newest[d.enrolment_id] = runs
+    if not newest:
+        return  # an older producer's marks carry no runs: the kept ones stand
+    stmt = insert(AbsenceRunsFact)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[AbsenceRunsFact.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},
+        where=AbsenceRunsFact.version < stmt.excluded.version), [
+            {"enrolment_id": e, "version": runs.version, "runs": runs_kept(runs)}
+            for e, runs in sorted(newest.items(), key=lambda item: str(item[0]))])
+
+
+def runs_kept(runs: AbsenceRuns) -> list[dict[str, Any]]:
+    """The runs over the combinations of session kinds that have any (the others are none: kept small)."""
+    return [over for over in _facts(runs)["by_session_kinds"] if over["runs"]]
 
 
 # a correction is a later recording of the same session: the same handler, the latest recording wins (qadam.latest)

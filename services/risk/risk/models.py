@@ -71,6 +71,18 @@ class AttendanceFact(Base):
     session_kind: Mapped[str] = mapped_column(sa.String(20), server_default="group")
 
 
+class AbsenceRunsFact(Base):
+    """His runs of unexcused absences as sessions last published them (with his marks): the runs of the highest
+    version seen, by the session kinds counted (`[{"session_kinds": [...], "runs": [{"absences": [{session_id,
+    session_number, scheduled_at}, ...]}, ...]}, ...]`; a combination of kinds with no run is left out)."""
+
+    __tablename__ = "absence_runs_fact"
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    runs: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+
+
 class Flag(Base):
     """A rule fired: raised with the rule's version and the facts it read; acknowledged by a person it reached;
     resolved with a reason. The highest level among an enrolment's unresolved flags is his level."""

@@ -11,11 +11,12 @@ from functools import partial
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role
+from qadam.auth import Principal
 from qadam.config import Settings
 from qadam.errors import not_found
 from qadam.pages import paginate
 from qadam.sealing import unseal
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .access import as_dict, case_of, concerns, flag_of, flags_as_read, hears_no_attendance, visible

@@ -18,12 +18,14 @@ from qadam.errors import Problem, conflict, not_found, unprocessable
 from qadam.log import get_logger
 from qadam.outbox import add_event, add_events
 from qadam.sealing import SealingKeyMissing, seal
-from qadam_contracts.sessions import CallOverdue
+from qadam_contracts.sessions import AbsenceRuns, CallOverdue
+from qadam_contracts.vocabulary import AttendanceStatus
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from . import events
+from .domain.absence_runs import HeldMark, absence_runs
 from .domain.attendance import (
-    AttendanceStatus,
     MarkRequest,
     RecordedMark,
     Recording,
@@ -39,7 +41,16 @@ from .domain.attendance import (
 from .domain.calls import CallStatus, absence_call_due, call_change, called_at_error, outcome_refusal, owes_calls
 from .domain.programme import plan_sessions, schedule_time
 from .events import MarkedSession, attendance_amended, attendance_recorded, call_overdue, call_recorded, signs_observed
-from .models import AbsenceCall, AttendanceAmendment, AttendanceMark, CohortView, GroupSession, RosterEntry, SessionNote
+from .models import (
+    AbsenceCall,
+    AttendanceAmendment,
+    AttendanceMark,
+    AttendanceVersion,
+    CohortView,
+    GroupSession,
+    RosterEntry,
+    SessionNote,
+)
 from .queries import AmendedMark, amendments_of
 from .scoping import check_cohort_access, cohort_of, mark_of, session_of
 
@@ -206,7 +217,8 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
         raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
                        "corrected by an amendment, not recorded again.")
     held = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind)
-    add_events(s, [attendance_recorded(held, m) for m in recorded])
+    runs = runs_after_change(s, [m.enrolment_id for m in recorded])
+    add_events(s, [attendance_recorded(held, m, runs[m.enrolment_id]) for m in recorded])
     add_events(s, [o for m in recorded for o in signs_observed(held, m)])  # risk acts on each sign
     # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours), from now
     open_calls(s, absences=[Absence(m.id, m.enrolment_id, m.participant_code) for m in recorded
@@ -216,6 +228,26 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
         sessions = cast(sa.Table, GroupSession.__table__)
         db.execute(sa.update(sessions).where(sessions.c.id == session_id).values(status=SessionStatus.HELD.value))
     return RecordedAttendance(session_id, sorted(recorded, key=lambda m: m.participant_code))
+
+
+def runs_after_change(s: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, AbsenceRuns]:
+    """Each man's runs of unexcused absences after his marks changed in this transaction, with a version higher
+    than any published before. His version row is locked first (in one order, so two recordings sharing men cannot
+    deadlock) and held to the commit: a recording committed before it is read, one not yet committed waits and
+    then reads this one's mark and publishes a higher version. Timestamps could not order them so."""
+    s.flush()  # an amendment's ORM changes are written before his marks are read
+    ids = sorted(set(enrolment_ids))
+    stmt = pg_insert(AttendanceVersion).values([{"enrolment_id": e, "version": 1} for e in ids])
+    versions = {r.enrolment_id: r.version for r in s.execute(stmt.on_conflict_do_update(
+        index_elements=[AttendanceVersion.enrolment_id], set_={"version": AttendanceVersion.version + 1})
+        .returning(AttendanceVersion.enrolment_id, AttendanceVersion.version))}
+    marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in ids}
+    for r in s.execute(sa.select(AttendanceMark.enrolment_id, AttendanceMark.session_id, GroupSession.number,
+                                 GroupSession.scheduled_at, AttendanceMark.status, GroupSession.kind)
+                       .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
+                       .where(AttendanceMark.enrolment_id.in_(ids))):
+        marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind))
+    return {e: events.absence_runs(versions[e], absence_runs(marks[e])) for e in ids}
 
 
 def _mark_row(mark: RecordedMark) -> dict[str, object]:
@@ -274,7 +306,7 @@ def amend_mark(s: Session, *, session_id: uuid.UUID, enrolment_id: uuid.UUID, am
     add_event(s, attendance_amended(
         marked, mark_id=mark.id, enrolment_id=enrolment_id, code=code, status=mark.status,
         excuse_reason=mark.excuse_reason, recorded_by=amended_by.user_id, recorded_at=now,
-        amendment_id=record.id, old_status=was.status.value))
+        amendment_id=record.id, old_status=was.status.value, runs=runs_after_change(s, [enrolment_id])[enrolment_id]))
     s.flush()
     return amendments_of(s, mark=mark, code=code)
 

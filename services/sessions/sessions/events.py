@@ -7,13 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from qadam_contracts.sessions import (
+    AbsenceRun,
+    AbsenceRuns,
+    AbsenceRunsOver,
     AttendanceAmended,
     AttendanceRecorded,
     CallOverdue,
     CallRecorded,
+    CurriculumRun,
+    RunAbsence,
     WarningSignObserved,
 )
 
+from .domain import absence_runs as runs_of
 from .domain.attendance import RecordedMark
 from .domain.calls import calling_psychologist
 from .models import AbsenceCall
@@ -32,14 +38,23 @@ class MarkedSession:
     kind: str
 
 
-def attendance_recorded(session: MarkedSession, mark: RecordedMark) -> AttendanceRecorded:
-    """A mark as first recorded."""
+def absence_runs(version: int, runs: runs_of.AbsenceRuns) -> AbsenceRuns:
+    """His runs as published, at `version` (his attendance version in the transaction that computed them)."""
+    return AbsenceRuns(
+        version=version, curriculum=CurriculumRun(current=runs.curriculum.current, longest=runs.curriculum.longest),
+        by_session_kinds=[AbsenceRunsOver(session_kinds=list(kinds), runs=[AbsenceRun(absences=[
+            RunAbsence(session_id=uuid.UUID(str(m.session_id)), session_number=m.session_number,
+                       scheduled_at=m.scheduled_at) for m in run]) for run in over]) for kinds, over in runs.by_kinds.items()])
+
+
+def attendance_recorded(session: MarkedSession, mark: RecordedMark, runs: AbsenceRuns) -> AttendanceRecorded:
+    """A mark as first recorded, with his runs after it."""
     return AttendanceRecorded(
         mark_id=mark.id, session_id=session.id, cohort_id=session.cohort_id, enrolment_id=mark.enrolment_id,
         participant_code=mark.participant_code, session_number=session.number, scheduled_at=session.scheduled_at,
         status=mark.status.value, excuse_reason=mark.excuse_reason, recorded_by=mark.recorded_by,
         recorded_at=mark.recorded_at, session_kind=session.kind, participation=mark.participation,
-        homework_done=mark.homework_done, warning_signs=list(mark.warning_signs))
+        homework_done=mark.homework_done, warning_signs=list(mark.warning_signs), absence_runs=runs)
 
 
 def signs_observed(session: MarkedSession, mark: RecordedMark) -> list[WarningSignObserved]:
@@ -53,13 +68,13 @@ def signs_observed(session: MarkedSession, mark: RecordedMark) -> list[WarningSi
 
 def attendance_amended(session: MarkedSession, *, mark_id: uuid.UUID, enrolment_id: uuid.UUID, code: str,
                        status: str, excuse_reason: str | None, recorded_by: str, recorded_at: datetime,
-                       amendment_id: uuid.UUID, old_status: str) -> AttendanceAmended:
-    """A corrected mark as it stands now, and what it was before."""
+                       amendment_id: uuid.UUID, old_status: str, runs: AbsenceRuns) -> AttendanceAmended:
+    """A corrected mark as it stands now, what it was before, and his runs after it."""
     return AttendanceAmended(
         mark_id=mark_id, session_id=session.id, cohort_id=session.cohort_id, enrolment_id=enrolment_id,
         participant_code=code, session_number=session.number, scheduled_at=session.scheduled_at, status=status,
         excuse_reason=excuse_reason, recorded_by=recorded_by, recorded_at=recorded_at, amendment_id=amendment_id,
-        old_status=old_status, session_kind=session.kind)
+        old_status=old_status, session_kind=session.kind, absence_runs=runs)
 
 
 def call_recorded(call: AbsenceCall, *, outcome: str, called_at: datetime, called_by: str) -> CallRecorded:

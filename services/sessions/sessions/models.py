@@ -101,6 +101,17 @@ class AttendanceMark(Base):
     __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_mark_session_enrolment"),)
 
 
+class AttendanceVersion(Base):
+    """How many times a man's marks were recorded or corrected: the version of the absence runs published with his
+    latest mark. Its row is locked while his marks change and his runs are read, so runs published later always
+    read every mark committed before (and carry a higher version)."""
+
+    __tablename__ = "attendance_version"
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+
+
 class SessionNote(Base):
     """A facilitator's confidential note, sealed at rest (Fernet, rotatable keys): the database holds only the
     token. Readable by the cohort's psychologists alone; never in events, logs or exports."""

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role, area_filter, assignment_filter
+from qadam.auth import Principal, area_filter, assignment_filter
 from qadam.config import Settings
 from qadam.errors import not_found
 from qadam.pages import paginate
 from qadam.sealing import unseal
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain.attendance import SessionStatus

@@ -8,10 +8,10 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.pages import PageArgs, page_schema
 from qadam.schema_fields import AwareDateTime, Integer
-from qadam_contracts.vocabulary import CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS
+from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS, AttendanceStatus
 
 from .commands import Fidelity, MarkAmendment, NewSession, SessionMove
-from .domain.attendance import AttendanceStatus, MarkRequest
+from .domain.attendance import MarkRequest
 
 
 class SessionIn(ma.Schema):
@@ -85,7 +85,7 @@ class SessionList(PageArgs):
 
 class MarkIn(ma.Schema):
     enrolment_id = fields.UUID(required=True)
-    status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
+    status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
     excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     participation = Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3),
                                    metadata={"description": "0 none, 1 passive, 2 takes part, 3 active (present or late)."})
@@ -151,7 +151,7 @@ class NoteOut(NoteWritten):
 
 
 class AmendmentIn(ma.Schema):
-    status = fields.String(required=True, validate=validate.OneOf([s.value for s in AttendanceStatus]))
+    status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
     excuse_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000),
                            metadata={"description": "Why the recorded mark was wrong (kept with the amendment)."})

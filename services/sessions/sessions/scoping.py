@@ -7,8 +7,9 @@ import uuid
 from typing import Protocol
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role
+from qadam.auth import Principal
 from qadam.errors import Problem, not_found
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .models import AttendanceMark, CohortView, GroupSession, RosterEntry

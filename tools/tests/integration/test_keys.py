@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from qadam.auth import TokenVerifier, generate_keypair
 from qadam.config import Settings
+from qadam_contracts.roles import ACCESS_POLICY
 from qadam_tools.keys import RunRecord, find_private_key, write_run_record
 
 
@@ -69,8 +70,8 @@ def test_qadam_token_outside_the_checkout_signs_with_the_running_systems_key(tmp
                            "--region", "Toshkent"], cwd=elsewhere, env={"PATH": "/usr/bin:/bin", **environ},
                           capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
-    verifier = TokenVerifier((checkout / "var/keys/jwt-public.pem").read_bytes(), issuer="qadam-portal",
-                             audience="qadam")
+    verifier = TokenVerifier((checkout / "var/keys/jwt-public.pem").read_bytes(), policy=ACCESS_POLICY,
+                             issuer="qadam-portal", audience="qadam")
     assert verifier.verify(made.stdout.strip()).user_id == "u1"
     assert not (elsewhere / "var").exists()
 

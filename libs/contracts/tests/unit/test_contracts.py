@@ -1,5 +1,5 @@
 """The published contracts: every event of the catalog reads back as it was sent, each producer publishes only its
-own words, and the vocabulary is the one the events validate against (no I/O)."""
+own words, the vocabulary is the one the events validate against, and every role has its reach (no I/O)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from dataclasses import fields
 from datetime import UTC, date, datetime
 
 import pytest
+from qadam.auth import Reach
 from qadam.events import EventContractError, delivered, envelope_of
 from qadam_contracts import enrollment, notify, portal, risk, sessions
 from qadam_contracts.catalog import catalog
 from qadam_contracts.enrollment import AbsenceAlerts, Enrolled
+from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES, Role
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
@@ -78,3 +80,12 @@ def test_an_order_names_its_days_as_dates():
         district="Kogon", issued_by="insp-1", issued_on=date(2026, 9, 1), expires_on=date(2026, 12, 1),
         programme_unfinished=True, ended_on=date(2026, 11, 2), how="revoked"))
     assert order.data.ended_on == date(2026, 11, 2) and order.data.enrolment_ids == []
+
+
+def test_every_role_has_its_reach_and_only_staff_sign_in():
+    assert ACCESS_POLICY.roles == set(Role)
+    assert ACCESS_POLICY.reach(Role.ADMINISTRATOR) is Reach.EVERYWHERE
+    assert {role for role in Role if ACCESS_POLICY.reach(role) is Reach.DISTRICT} == {
+        Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER}
+    assert ACCESS_POLICY.audit_readers == {Role.ADMINISTRATOR, Role.AUDITOR}
+    assert Role.SERVICE not in STAFF_ROLES and len(STAFF_ROLES) == len(Role) - 1

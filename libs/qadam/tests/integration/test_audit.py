@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 from qadam import audit
-from qadam.auth import Role, allow
+from qadam.auth import allow
 from qadam.web import build_app
+from qadam_contracts.roles import ACCESS_POLICY, Role
 from qadam_tools.cli import main
 
 
@@ -31,7 +32,7 @@ def audited(isolated_stack):
     def thing(thing_id):
         return {"id": str(thing_id)}
 
-    app = build_app("enrollment", [blp], stack.base_settings("enrollment"))
+    app = build_app("enrollment", [blp], stack.base_settings("enrollment"), policy=ACCESS_POLICY)
     engine = sa.create_engine(stack.database_url("enrollment"), poolclass=sa.NullPool)
     yield app, engine, stack.database_url("enrollment")
     engine.dispose()

@@ -12,8 +12,9 @@ from typing import Any
 
 import jwt
 import pytest
-from qadam.auth import Role, TokenVerifier, generate_keypair, issue_token, jwks_document
+from qadam.auth import TokenVerifier, generate_keypair, issue_token, jwks_document
 from qadam.errors import Problem
+from qadam_contracts.roles import ACCESS_POLICY, Role
 
 
 class KeyServer:
@@ -68,7 +69,7 @@ def sign(private: bytes, **claims: Any) -> str:
 
 def test_a_token_is_verified_with_the_published_key_it_names(keys, key_server):
     key_server.document = jwks_document(keys["old"][1])
-    verifier = TokenVerifier(None, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
+    verifier = TokenVerifier(None, policy=ACCESS_POLICY, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
     principal = verifier.verify(sign(keys["old"][0]))
     assert (principal.user_id, principal.role, principal.district) == ("insp-1", Role.INSPECTOR, "Buxoro")
     kid = jwt.get_unverified_header(sign(keys["old"][0]))["kid"]
@@ -77,7 +78,8 @@ def test_a_token_is_verified_with_the_published_key_it_names(keys, key_server):
 
 def test_a_rotated_key_is_fetched_when_a_token_first_names_it(keys, key_server):
     key_server.document = jwks_document(keys["old"][1])
-    verifier = TokenVerifier(None, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url, jwks_cooldown=0)
+    verifier = TokenVerifier(None, policy=ACCESS_POLICY, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url,
+                             jwks_cooldown=0)
     verifier.verify(sign(keys["old"][0]))
     key_server.document = jwks_document(keys["new"][1], keys["old"][1])  # the portal rotates: both published
     assert verifier.verify(sign(keys["new"][0])).user_id == "insp-1"
@@ -87,7 +89,7 @@ def test_a_rotated_key_is_fetched_when_a_token_first_names_it(keys, key_server):
 
 def test_a_token_signed_with_a_key_the_portal_does_not_publish_is_refused(keys, key_server):
     key_server.document = jwks_document(keys["old"][1])
-    verifier = TokenVerifier(None, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
+    verifier = TokenVerifier(None, policy=ACCESS_POLICY, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
     with pytest.raises(Problem) as refused:
         verifier.verify(sign(keys["stranger"][0]))
     assert refused.value.code == 401
@@ -101,7 +103,7 @@ def test_a_token_signed_with_a_key_the_portal_does_not_publish_is_refused(keys, 
 
 
 def test_an_unreachable_key_server_is_a_503_not_a_401(keys):
-    verifier = TokenVerifier(None, issuer="qadam-portal", audience="qadam",
+    verifier = TokenVerifier(None, policy=ACCESS_POLICY, issuer="qadam-portal", audience="qadam",
                              jwks_url="http://127.0.0.1:9/.well-known/jwks.json")
     with pytest.raises(Problem) as unavailable:
         verifier.verify(sign(keys["old"][0]))
@@ -110,7 +112,7 @@ def test_an_unreachable_key_server_is_a_503_not_a_401(keys):
 
 def test_the_keys_are_fetched_before_the_first_request_needs_them(keys, key_server):
     key_server.document = jwks_document(keys["old"][1])
-    verifier = TokenVerifier(None, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
+    verifier = TokenVerifier(None, policy=ACCESS_POLICY, issuer="qadam-portal", audience="qadam", jwks_url=key_server.url)
     verifier.prefetch().join(5)
     assert key_server.fetches == 1
     verifier.verify(sign(keys["old"][0]))

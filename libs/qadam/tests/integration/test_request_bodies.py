@@ -7,9 +7,10 @@ import marshmallow as ma
 import pytest
 from flask_smorest import Blueprint
 from marshmallow import fields
-from qadam.auth import Role, allow
+from qadam.auth import allow
 from qadam.pages import PageArgs
 from qadam.web import build_app
+from qadam_contracts.roles import ACCESS_POLICY, Role
 
 
 class Name(ma.Schema):
@@ -49,7 +50,7 @@ def client(stack):
         with read_session() as s:
             return paginate(s, sa.select(sa.text("name")).select_from(sa.text("programme")), args)["items"]
 
-    return build_app("enrollment", [blp], stack.base_settings("enrollment")).test_client()
+    return build_app("enrollment", [blp], stack.base_settings("enrollment"), policy=ACCESS_POLICY).test_client()
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import marshmallow as ma
 import pytest
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from qadam.auth import Role, allow, generate_keypair, issue_token
+from qadam.auth import allow, generate_keypair, issue_token
 from qadam.web import build_app
+from qadam_contracts.roles import ACCESS_POLICY, Role
 from qadam_testing import bearer
 
 
@@ -58,7 +59,7 @@ def app(stack):
     def boom():
         raise RuntimeError("database password is hunter2")
 
-    return build_app("enrollment", [blp], stack.base_settings("enrollment"))
+    return build_app("enrollment", [blp], stack.base_settings("enrollment"), policy=ACCESS_POLICY)
 
 
 @pytest.fixture
@@ -147,7 +148,8 @@ def test_health_readiness_metrics_and_documents_need_no_token(client):
 
 
 def test_readiness_reports_an_unreachable_broker(stack):
-    app = build_app("enrollment", [], {**stack.base_settings("enrollment"), "amqp_url": "amqp://guest:guest@127.0.0.1:1/%2F"})
+    app = build_app("enrollment", [], {**stack.base_settings("enrollment"), "amqp_url": "amqp://guest:guest@127.0.0.1:1/%2F"},
+                    policy=ACCESS_POLICY)
     body = app.test_client().get("/readyz")
     assert body.status_code == 503 and body.get_json()["checks"] == {"database": True, "broker": False}
 
@@ -184,7 +186,7 @@ def test_a_database_that_refuses_connections_or_is_starting_up_is_a_503_not_a_50
         with refusing.connect() as c:
             return {"count": c.execute(sa.text("SELECT 1")).scalar_one()}
 
-    app = build_app("enrollment", [blp], stack.base_settings("enrollment"))
+    app = build_app("enrollment", [blp], stack.base_settings("enrollment"), policy=ACCESS_POLICY)
     response = app.test_client().get("/count", headers=bearer(token("mgr-1", "manager", region="Toshkent")))
     body = assert_problem(response, 503)
     assert response.headers["Retry-After"] == "1" and "nothing was saved" in body["detail"]
@@ -217,8 +219,8 @@ def test_the_longest_token_life_follows_the_portals_setting_read_by_the_services
     from qadam.auth import TokenVerifier
     from qadam.errors import Problem
     private = jwt_keys[0].read_bytes()
-    verifier = TokenVerifier.from_settings(stack.settings("enrollment", token_ttl_seconds=300,
-                                                          jwt_leeway_seconds=30))
+    verifier = TokenVerifier.from_settings(stack.settings("enrollment", token_ttl_seconds=300, jwt_leeway_seconds=30),
+                                           ACCESS_POLICY)
     ok = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="qadam", ttl_seconds=330)
     assert verifier.verify(ok).user_id == "u"
     hour = issue_token(private, user_id="u", role="manager", issuer="qadam-portal", audience="qadam", ttl_seconds=331)
@@ -257,7 +259,7 @@ def test_qadam_seed_on_its_own_signs_demo_tokens_for_as_long_as_make_run_s(setti
     lives = {(c := jwt.decode(t, options={"verify_signature": False}))["exp"] - c["iat"] for t in tokens.values()}
     assert lives == {12 * 3600 if setting is None else 900}
     # and the services `make run` starts in that environment take them
-    verifier = TokenVerifier.from_settings(Settings.from_env("enrollment"))
+    verifier = TokenVerifier.from_settings(Settings.from_env("enrollment"), ACCESS_POLICY)
     assert verifier.verify(tokens["MANAGER"]).role == "manager"
 
 

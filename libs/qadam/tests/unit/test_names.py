@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 import pytest
-from qadam.auth import Principal, Role
+from qadam.auth import Principal, Reach
 from qadam.names import fold, invisible_characters, name_problem, same_place, stored_form
 from qadam.schema_fields import Date
 
@@ -50,7 +50,7 @@ def test_places_typed_with_another_apostrophe_are_one_place():
 
 
 def test_a_tokens_area_covers_its_district_however_the_apostrophe_is_typed():
-    inspector = Principal("insp-1", Role.INSPECTOR, region="Qoraqalpogʻiston", district="Xo'jeli")
+    inspector = Principal("insp-1", "inspector", region="Qoraqalpogʻiston", district="Xo'jeli", reach=Reach.DISTRICT)
     assert inspector.covers(region="Qoraqalpog'iston", district="Xoʻjeli")
     assert not inspector.covers(region="Qoraqalpogʻiston", district="Nukus")
 

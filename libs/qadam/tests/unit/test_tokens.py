@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from qadam.auth import generate_keypair, issue_token
+from qadam.auth import AccessPolicy, generate_keypair, issue_token
+
+# the kit knows no role by name: its tests give it a policy of their own
+POLICY = AccessPolicy.of({"inspector"}, everywhere=(), district_scoped={"inspector"}, audit_readers=())
 
 
 def test_a_remembered_token_is_still_refused_once_it_expires(jwt_keys):
@@ -13,7 +16,7 @@ def test_a_remembered_token_is_still_refused_once_it_expires(jwt_keys):
     from qadam.errors import Problem
     private, public = jwt_keys
     now = [float(int(time.time()))]
-    verifier = TokenVerifier(public.read_bytes(), issuer="qadam-portal", audience="qadam", leeway=0,
+    verifier = TokenVerifier(public.read_bytes(), policy=POLICY, issuer="qadam-portal", audience="qadam", leeway=0,
                              clock=lambda: now[0])
     short = issue_token(private.read_bytes(), user_id="insp-1", role="inspector", issuer="qadam-portal",
                         audience="qadam", ttl_seconds=2, region="Buxoro viloyati", now=now[0])

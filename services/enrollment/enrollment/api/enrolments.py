@@ -8,8 +8,9 @@ from typing import Any, TypedDict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.web import read_session, settings_of_app, unit_of_work
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .. import commands, queries
@@ -19,6 +20,9 @@ from ..schemas import (
     EnrolmentIn,
     EnrolmentOut,
     EnrolmentPage,
+    SupportedEnrolmentOut,
+    SupportedEnrolmentPage,
+    SupportedFilter,
     SupportWorkerIn,
     TransferIn,
     TransitionIn,
@@ -131,3 +135,25 @@ class VictimSupportWorker(MethodView):
             commands.link_support_worker(s, principal=current_principal(), enrolment=enrolment,
                                          worker=data["victim_support_worker_id"])
             return shown(s, enrolment)
+
+
+@blp.route("/supported-enrolments")
+class SupportedEnrolments(MethodView):
+    @allow(Role.SUPPORT_WORKER)
+    @blp.arguments(SupportedFilter, location="query")
+    @blp.response(200, SupportedEnrolmentPage)
+    def get(self, args: dict[str, Any]) -> queries.Page[queries.SupportedCase]:
+        """The men whose partners the caller (an Inson centre's support worker) supports, and no others: where each
+        stands, why he left, his order's dates and his inspector. Never his attendance, notes or person."""
+        with read_session() as s:
+            return queries.supported_page(s, principal=current_principal(), filters=args)
+
+
+@blp.route("/supported-enrolments/<uuid:enrolment_id>")
+class SupportedEnrolmentById(MethodView):
+    @allow(Role.SUPPORT_WORKER)
+    @blp.response(200, SupportedEnrolmentOut)
+    def get(self, enrolment_id: uuid.UUID) -> queries.SupportedCase:
+        """One man whose partner the caller supports (404 for any other)."""
+        with read_session() as s:
+            return queries.supported_case(s, principal=current_principal(), enrolment_id=enrolment_id)

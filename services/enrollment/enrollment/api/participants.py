@@ -8,8 +8,9 @@ from typing import Any, TypedDict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.web import read_session, settings_of_app, unit_of_work
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .. import commands, queries

@@ -8,9 +8,10 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.pages import PageArgs
 from qadam.web import read_session, unit_of_work
+from qadam_contracts.roles import Role
 
 from .. import commands, queries
 from ..models import Cohort, Programme

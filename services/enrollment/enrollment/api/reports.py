@@ -11,9 +11,10 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import read_session, settings_of_app
+from qadam_contracts.roles import Role
 
 from .. import reports
 from ..reports import GROUP_BY, Report

@@ -1,5 +1,6 @@
-"""His marks, as sessions records them: kept (the latest recording wins), and his progress brought up to date:
-completed when the curriculum is done, proposed for exit past the programme's limits."""
+"""His marks, as sessions records them: kept (the latest recording wins), with his run of unexcused absences as
+sessions published it (the highest version wins), and his progress brought up to date: completed when the curriculum
+is done, proposed for exit past the programme's limits."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .. import events
 from ..domain.lifecycle import Action, EnrolmentStatus
 from ..domain.progress import (
     RED_SIGN_RECORDED,
+    AbsenceRun,
     AttendanceMark,
     Progress,
     completes,
@@ -51,8 +53,21 @@ def record_attendance(s: Session, *, marks: list[AttendanceRecorded]) -> None:
     # A red sign recorded with a mark (risk has not turned it into a critical flag yet): no completion with it.
     red = {d.enrolment_id for d in marks if RED_WARNING_SIGNS & set(d.warning_signs)}
     for enrolment in enrolments:
-        _update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment)),
+        run = _keep_latest_run(enrolment, marks)
+        _update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment), run),
                          red_sign=enrolment.id in red)
+
+
+def _keep_latest_run(enrolment: Enrolment, marks: list[AttendanceRecorded]) -> AbsenceRun:
+    """His run as sessions published it with these marks, if newer than the one kept (a mark delivered late or again
+    carries older runs, which change nothing); else the one kept."""
+    published = [d.absence_runs for d in marks if d.enrolment_id == enrolment.id and d.absence_runs is not None]
+    newest = max(published, key=lambda runs: runs.version, default=None)
+    if newest is not None and newest.version > enrolment.absence_runs_version:
+        enrolment.absence_runs_version = newest.version
+        enrolment.consecutive_absences = newest.curriculum.current
+        enrolment.longest_absence_run = newest.curriculum.longest
+    return AbsenceRun(enrolment.consecutive_absences, enrolment.longest_absence_run)
 
 
 def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False) -> None:
@@ -60,7 +75,6 @@ def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign:
     `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed)."""
     enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
     enrolment.excused_absences, enrolment.unexcused_absences = p.excused_absences, p.unexcused_absences
-    enrolment.consecutive_absences = p.consecutive_absences
     enrolment.last_session_number, enrolment.last_attended_number = p.last_session_number, p.last_attended_number
     enrolment.exit_review_attended = p.exit_review_attended
     if enrolment.status != EnrolmentStatus.ACTIVE.value:

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypedDict
 
 import sqlalchemy as sa
-from qadam.auth import Principal, Role
+from qadam.auth import Principal
 from qadam.errors import Problem, conflict, unprocessable
 from qadam.outbox import add_event
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .. import events

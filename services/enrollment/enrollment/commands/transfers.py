@@ -9,10 +9,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import TypedDict
 
-from qadam.auth import Principal, Role
+from qadam.auth import Principal
 from qadam.errors import Problem, conflict, unprocessable
 from qadam.names import same_place
 from qadam.outbox import add_event
+from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .. import events

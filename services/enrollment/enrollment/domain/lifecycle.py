@@ -41,6 +41,13 @@ class Action(StrEnum):
 EXIT_REASONS = ("non_compliance", "new_violence", "withdrawn", "transferred", "custody", "moved_away", "died")
 EXCLUSION_REASONS = ("severe_mental_illness", "untreated_addiction", "other")
 SUSPENSION_REASONS = ("illness", "custody", "work_away", "family_emergency", "other")
+# Why he left, as her support worker reads it: an exit's reason bears on the woman's safety (new violence, custody,
+# moved away); why he was not admitted or paused (his health, his work) is his own, and not hers to know.
+def reason_for_her(status: str, reason: str | None) -> str | None:
+    """The reason of his status her support worker is shown: an exit's, and no other."""
+    return reason if status == EnrolmentStatus.EXITED and reason in EXIT_REASONS else None
+
+
 REASONS: dict[Action, tuple[str, ...]] = {
     Action.EXIT: EXIT_REASONS,
     Action.EXCLUDE: EXCLUSION_REASONS,

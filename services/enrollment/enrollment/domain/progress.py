@@ -3,11 +3,12 @@
 Marks are read in session order whatever order they arrived in, and a later recording of the same
 session (a correction) replaces the earlier one, so the result never depends on delivery order.
 - attended: present or late at a group session (a make-up session too, if the programme counts them);
-- an excused absence counts against nobody: it is not attendance, and it neither extends nor ends a
-  run of unexcused absences;
-- an unexcused absence counts toward both limits; attending ends the run;
+- an excused absence counts against nobody: it is not attendance;
+- an unexcused absence counts toward the limit in all;
 - each session of the curriculum counts once: a man transferred to another cohort may meet the same
   session number again, and the later one (where he is now) stands for it.
+His run of unexcused absences (the limit in a row) is not computed here: sessions computes it and publishes it with
+every mark (`AbsenceRun`, the curriculum's run), and the latest it published is the one that counts.
 """
 
 from __future__ import annotations
@@ -15,14 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
 
 from qadam.latest import latest_of
-
-if TYPE_CHECKING:  # the same rule is written into SQL (the upsert of kept marks), hence the second signature
-    pass
-
-Recording = TypeVar("Recording")
 
 
 @dataclass(frozen=True)
@@ -32,6 +27,17 @@ class AttendanceMark:
     scheduled_at: datetime
     status: str  # present | late | excused | unexcused
     session_kind: str = "group"  # group | makeup | intake | individual
+
+
+@dataclass(frozen=True)
+class AbsenceRun:
+    """His run of unexcused absences in the curriculum, as sessions last published it."""
+
+    current: int = 0  # unexcused absences in a row up to now
+    longest: int = 0
+
+
+NO_RUN = AbsenceRun()
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,9 @@ class Progress:
         return self.sessions_attended / owed if owed else None
 
 
-def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
-    attended = excused = unexcused = run = longest = recorded = 0
+def progress(marks: list[AttendanceMark], rules: Rules, run: AbsenceRun = NO_RUN) -> Progress:
+    """Where he stands, from his marks and his run of unexcused absences (sessions' own)."""
+    attended = excused = unexcused = recorded = 0
     last = last_attended = None
     exit_review = False
     in_order = sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
@@ -87,14 +94,11 @@ def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
             if not makeup or rules.makeup_sessions_count:
                 attended += 1
                 last_attended = mark.session_number if not makeup else last_attended
-            run = 0
         elif mark.status == "unexcused" and not makeup:
             unexcused += 1
-            run += 1
-            longest = max(longest, run)
         elif mark.status == "excused" and not makeup:
             excused += 1
-    return Progress(recorded, attended, excused, unexcused, run, longest, last, last_attended, exit_review)
+    return Progress(recorded, attended, excused, unexcused, run.current, run.longest, last, last_attended, exit_review)
 
 
 def attendance_needed(rules: Rules) -> int:

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -76,7 +76,7 @@ def xlsx_file(report: Report) -> bytes:
     sheet.freeze_panes = "B2"
     bold = Font(bold=True)
 
-    def styled(value: Any, *, strong: bool = False, rate: bool = False) -> WriteOnlyCell:
+    def styled(value: Any, *, strong: bool = False, rate: bool = False) -> Cell:
         cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # a name that begins with "=" is text, never a formula

@@ -17,6 +17,8 @@ from qadam_contracts.portal import AreaChanged, UserChanged
 from qadam_contracts.risk import FlagRaised, FlagResolved
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import bearer
+from sessions.domain.absence_runs import HeldMark, absence_runs
+from sessions.events import absence_runs as published_runs
 
 REGION, DISTRICT, OTHER_DISTRICT = "Buxoro viloyati", "Kogon", "Gʻijduvon"
 
@@ -108,14 +110,28 @@ def last_seq(factory) -> int:
 
 
 def marks_for(enrolment: dict, statuses: list[str], first: int = 1) -> list[AttendanceRecorded]:
-    """The marks as sessions publishes them, one a session from `first` on."""
+    """The marks as sessions publishes them, one a session from `first` on, each with his runs after it."""
     start = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    return [AttendanceRecorded(
+    return [as_published(AttendanceRecorded(
         mark_id=uuid.uuid4(), session_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{enrolment['id']}/{n}"),
         cohort_id=uuid.UUID(enrolment["cohort_id"]), enrolment_id=uuid.UUID(enrolment["id"]),
         participant_code=enrolment["participant_code"], session_number=n, session_kind="group",
-        scheduled_at=start + timedelta(days=3 * n), status=st, recorded_by="psy-1", recorded_at=datetime.now(UTC))
+        scheduled_at=start + timedelta(days=3 * n), status=st, recorded_by="psy-1", recorded_at=datetime.now(UTC)))
         for n, st in enumerate(statuses, first)]
+
+
+# his marks as sessions holds them (a later recording of a session replaces its mark), and how many recordings
+_HELD: dict[uuid.UUID, dict[uuid.UUID, HeldMark]] = {}
+_VERSIONS: dict[uuid.UUID, int] = {}
+
+
+def as_published(mark: AttendanceRecorded) -> AttendanceRecorded:
+    """The mark with his runs after it, computed by sessions' own code, one version above the recording before."""
+    held = _HELD.setdefault(mark.enrolment_id, {})
+    held[mark.session_id] = HeldMark(mark.session_id, mark.session_number, mark.scheduled_at, mark.status,
+                                     mark.session_kind)
+    _VERSIONS[mark.enrolment_id] = _VERSIONS.get(mark.enrolment_id, 0) + 1
+    return replace(mark, absence_runs=published_runs(_VERSIONS[mark.enrolment_id], absence_runs(list(held.values()))))
 
 
 def test_both_templates_of_domain_md_are_shipped(office):
@@ -261,6 +277,33 @@ def test_a_correction_replaces_the_mark_and_can_withdraw_the_proposal(office):
     engine.dispose()
     now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert now["progress"]["unexcused_absences"] == 1 and now["progress"]["excused_absences"] == 1
+    assert now["exit_proposed_at"] is None
+
+
+def test_the_run_sessions_published_drives_the_exit_proposal_though_enrollment_holds_one_mark_of_it(office, factory):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))  # one in a row allowed
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    _, second = marks_for(enrolment, ["unexcused", "unexcused"])
+    with transaction(factory) as s:  # the mark of session 1 never reached enrollment; its run did
+        record_attendance(s, marks=[second])
+    now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert now["progress"]["unexcused_absences"] == 1 and now["progress"]["consecutive_absences"] == 2
+    assert "2 unexcused absences in a row" in now["exit_proposal"][0]
+
+
+def test_an_older_run_arriving_after_a_correction_changes_nothing(office, factory):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    first, second = marks_for(enrolment, ["unexcused", "unexcused"])
+    corrected = as_published(replace(second, status="excused", excuse_reason="in hospital",
+                                     recorded_at=datetime.now(UTC)))
+    for late in ([first], [corrected], [second]):  # session 2's first recording (two in a row) arrives last
+        with transaction(factory) as s:
+            record_attendance(s, marks=late)
+    now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert now["progress"]["consecutive_absences"] == 1 and now["progress"]["excused_absences"] == 1
     assert now["exit_proposed_at"] is None
 
 
@@ -853,3 +896,54 @@ def test_an_older_user_change_arriving_late_does_not_bring_back_a_support_worker
         "inspector_id": office.inspector_id, "psychologist_id": office.psychologist_id,
         "victim_support_worker_id": worker})
     assert refused.status_code == 422 and "no longer works" in refused.get_json()["errors"]["victim_support_worker_id"][0]
+
+
+def test_her_support_worker_sees_exactly_the_men_whose_partners_she_supports_and_only_what_bears_on_safety(
+        office, factory, token):
+    worker, other = f"inson-sw-{office.s}", f"inson-other-{office.s}"
+    staff_member(factory, worker)
+    staff_member(factory, other)
+    her = bearer(token(worker, "support_worker", region=REGION, district=DISTRICT))
+    cohort = office.cohort(office.programme())
+    person = office.person()
+    order = office.order(person, days=40)
+    hers = office.refer(cohort, person=person, order=order)
+    left = office.refer(cohort)
+    theirs = office.refer(cohort)  # another worker's, in her own district
+    unlinked = office.refer(cohort)  # nobody's: her district's, not hers either
+    for enrolment, who in ((hers, worker), (left, worker), (theirs, other), (unlinked, None)):
+        office.ok("PUT", f"/enrolments/{enrolment['id']}/victim-support-worker", office.inspector,
+                  {"victim_support_worker_id": who}, status=200)
+    office.move(left, "exit", "new_violence")
+    office.move(hers, "assess")
+    office.move(hers, "start")
+    office.ok("POST", f"/protection-orders/{order['id']}/extensions", office.inspector, {
+        "new_expiry": "2100-01-01", "decided_by": "Court of Kogon", "reason": "Extended"})
+
+    listed = office.ok("GET", "/supported-enrolments?page_size=100", her, status=200)
+    assert listed["total"] == 2
+    assert {e["id"] for e in listed["items"]} == {hers["id"], left["id"]}
+    one = office.ok("GET", f"/supported-enrolments/{hers['id']}", her, status=200)
+    assert (one["participant_code"], one["status"], one["status_reason"], one["inspector_id"]) == (
+        hers["participant_code"], "active", None, office.inspector_id)
+    assert one["order"] == {"number": order["number"], "issued_on": order["issued_on"], "expires_on": "2100-01-01",
+                            "status": "active"}
+    # what is not hers: his attendance and progress, his psychologist, his person, his order's conditions
+    assert not {"progress", "psychologist_id", "participant_id", "cohort_id", "allowed_actions"} & set(one)
+    assert "conditions" not in one["order"]
+    gone = office.ok("GET", f"/supported-enrolments/{left['id']}", her, status=200)
+    assert (gone["status"], gone["status_reason"]) == ("exited", "new_violence")
+    assert [e["id"] for e in office.ok("GET", "/supported-enrolments?status=exited", her, status=200)["items"]] == [
+        left["id"]]
+    assert office.ok("GET", f"/supported-enrolments?code={hers['participant_code']}", her, status=200)["total"] == 1
+    # another worker's man, a man nobody supports: as if they did not exist
+    for enrolment in (theirs, unlinked):
+        assert office.client.get(f"/supported-enrolments/{enrolment['id']}", headers=her).status_code == 404
+    # perpetrator-facing staff have their own views; the staff lists, his record and his orders stay closed to her
+    assert office.client.get("/supported-enrolments", headers=office.inspector).status_code == 403
+    for path in ("/enrolments", f"/enrolments/{hers['id']}", f"/participants/{hers['participant_id']}",
+                 f"/protection-orders/{order['id']}"):
+        assert office.client.get(path, headers=her).status_code == 403, path
+    # a token without her district opens nothing, whatever names her
+    no_area = bearer(token(worker, "support_worker", region=REGION))
+    assert office.ok("GET", "/supported-enrolments", no_area, status=200)["total"] == 0

@@ -129,3 +129,13 @@ def test_completion_is_held_by_an_open_critical_flag_and_by_an_exit_review_not_a
     assert completion_holds(exit_review_session=None, exit_review_attended=False, critical_flag_open=False) == []
     assert completion_holds(exit_review_session=8, exit_review_attended=False, critical_flag_open=True) == [
         "critical_flag_open", "exit_review_not_attended"]
+
+
+def test_her_support_worker_reads_why_he_left_and_never_why_he_was_paused_or_not_admitted():
+    from enrollment.domain.lifecycle import reason_for_her
+
+    assert reason_for_her("exited", "new_violence") == "new_violence"
+    assert reason_for_her("exited", "non_compliance") == "non_compliance"
+    assert reason_for_her("excluded", "severe_mental_illness") is None
+    assert reason_for_her("suspended", "illness") is None
+    assert reason_for_her("active", None) is None

@@ -6,7 +6,17 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from enrollment.domain.programmes import EXTENDED, STATUTORY
-from enrollment.domain.progress import AttendanceMark, Rules, attendance_needed, completes, exit_reasons, progress
+from enrollment.domain.progress import (
+    AbsenceRun,
+    AttendanceMark,
+    Progress,
+    Rules,
+    attendance_needed,
+    completes,
+    exit_reasons,
+)
+from enrollment.domain.progress import progress as progress_with
+from sessions.domain.absence_runs import HeldMark, curriculum_run
 
 START = datetime(2026, 9, 1, 9, tzinfo=UTC)
 
@@ -20,6 +30,13 @@ def rules_of(template: dict) -> Rules:
 
 
 STATUTORY_RULES, EXTENDED_RULES = rules_of(STATUTORY), rules_of(EXTENDED)
+
+
+def progress(marks: list[AttendanceMark], rules: Rules) -> Progress:
+    """His progress with the run of unexcused absences sessions publishes for these marks (sessions' own code)."""
+    run = curriculum_run([HeldMark(m.session_id, m.session_number, m.scheduled_at, m.status, m.session_kind)
+                          for m in marks])
+    return progress_with(marks, rules, AbsenceRun(run.current, run.longest))
 
 
 def marks(*statuses: str, kind: str = "group", first: int = 1) -> list[AttendanceMark]:
@@ -123,3 +140,10 @@ def test_the_statutory_exit_review_is_its_last_module_and_counts_only_when_atten
     assert not progress(marks(*["present"] * 7, "excused"), rules).exit_review_attended
     assert progress(marks(*["present"] * 7, "unexcused") + marks("late", kind="makeup", first=8),
                     rules).exit_review_attended  # made up at a make-up session of module 8
+
+
+def test_the_run_is_the_one_sessions_published_not_counted_from_the_marks():
+    p = progress_with(marks("present", "present"), EXTENDED_RULES, AbsenceRun(current=0, longest=2))
+    assert (p.consecutive_absences, p.longest_absence_run, p.unexcused_absences) == (0, 2, 0)
+    [reason] = exit_reasons(p, EXTENDED_RULES)
+    assert "2 unexcused absences in a row" in reason

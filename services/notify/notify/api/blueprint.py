@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from qadam.auth import Role
+from qadam_contracts.roles import Role
 
 blp = Blueprint("notify", __name__, description="Alerts for the people responsible, and their acknowledgement")
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.errors import Problem
 from qadam.web import read_session, unit_of_work
+from qadam_contracts.roles import Role
 
 from ..commands import ContactDetails, set_contact
 from ..models import Contact

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from qadam.auth import Role, allow
+from qadam.auth import allow
 from qadam.pages import PageArgs
 from qadam.web import read_session
+from qadam_contracts.roles import Role
 
 from ..queries import Page, unassigned_alerts
 from ..schemas import UnassignedPage

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask.views import MethodView
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.errors import unprocessable
 from qadam.web import read_session, settings_of_app
+from qadam_contracts.roles import Role
 
 from ..queries import Figures, alert_figures
 from ..schemas import Figures as FiguresOut

@@ -894,3 +894,21 @@ def test_a_flag_risk_raised_before_it_heard_she_was_removed_does_not_bring_her_b
                         ended_on=datetime.now(UTC).date(), how="expired"))
     drain(settings, factory)
     assert rows(engine, "SELECT notice FROM notification WHERE user_id = :u", u=who["support"]) == []
+
+
+def test_her_support_worker_reads_her_own_notices_over_http_and_nobody_elses(notify_db, app_for, token):
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    deliver(settings, factory, user_event(who["support"], "support_worker"),
+            flag_event(who, victim_support_worker_id=who["support"]))
+    client = app_for("notify").test_client()
+    her = {"Authorization": f"Bearer {token(who['support'], 'support_worker', region=REGION, district=DISTRICT)}"}
+    [notice] = client.get("/notifications", headers=her).get_json()["items"]
+    assert (notice["kind"], notice["notice"], notice["level"], notice["reasons"]) == (
+        "safety_notice", "critical_flag", "critical", [])
+    assert client.get(f"/notifications/{notice['id']}", headers=her).status_code == 200
+    # his inspector's alert about the same flag, with its reasons, is his: as if it did not exist for her
+    [(theirs,)] = rows(engine, "SELECT id FROM notification WHERE user_id = :u", u=who["inspector"])
+    assert client.get(f"/notifications/{theirs}", headers=her).status_code == 404
+    assert client.post(f"/notifications/{theirs}/acknowledge", headers=her).status_code == 404

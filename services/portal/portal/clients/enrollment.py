@@ -225,6 +225,35 @@ class SupportWorkerIn(TypedDict, total=False):
     victim_support_worker_id: str | None
 
 
+class SupportedEnrolmentPage(TypedDict, total=False):
+    items: list[SupportedEnrolmentOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class SupportedEnrolmentOut(TypedDict, total=False):
+    id: str
+    participant_code: str
+    region: str
+    district: str
+    inspector_id: str
+    status: str
+    status_reason: str | None
+    enrolled_at: str
+    started_on: str | None
+    finished_on: str | None
+    follow_up_until: str | None
+    order: OrderForHer | None
+
+
+class OrderForHer(TypedDict, total=False):
+    number: str
+    issued_on: str
+    expires_on: str
+    status: str
+
+
 class ReferralOut(TypedDict, total=False):
     participant: ParticipantOut
     registered_already: bool
@@ -646,6 +675,61 @@ class EnrollmentClient(ServiceClient):
             json=body,
         )
         return cast(EnrolmentOut, answer)
+
+    def supported_enrolments(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        status: Sequence[str] | None = None,
+        code: str | None = None,
+    ) -> SupportedEnrolmentPage:
+        """GET /supported-enrolments: The men whose partners the caller (an Inson centre's support worker) supports,
+        and no others: where each stands, why he left, his order's dates and his inspector. Never his attendance,
+        notes or person.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/supported-enrolments",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "status": status,
+                "code": code,
+            },
+        )
+        return cast(SupportedEnrolmentPage, answer)
+
+    def all_supported_enrolments(
+        self,
+        *,
+        limit: int = 1000,
+        status: Sequence[str] | None = None,
+        code: str | None = None,
+    ) -> list[SupportedEnrolmentOut]:
+        """Every item of GET /supported-enrolments (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            self.service,
+            "/supported-enrolments",
+            limit=limit,
+            status=status,
+            code=code,
+        )
+        return cast(list[SupportedEnrolmentOut], found)
+
+    def supported_enrolment(
+        self,
+        *,
+        enrolment_id: str | UUID,
+    ) -> SupportedEnrolmentOut:
+        """GET /supported-enrolments/{enrolment_id}: One man whose partner the caller supports (404 for any other)."""
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/supported-enrolments/{enrolment_id}",
+        )
+        return cast(SupportedEnrolmentOut, answer)
 
     def refer(
         self,

@@ -20,8 +20,9 @@ from typing import Any, TypedDict
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from qadam.audit import search_page
-from qadam.auth import Role, allow
+from qadam.auth import Reach, allow
 from qadam.log import get_logger
+from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES, Role
 from qadam_contracts.vocabulary import LANGUAGES
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from .. import accounts
 from ..areas import publish_district
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import DISTRICT_ROLES, REGION_ROLES, USER_FIELDS, ProgrammeForm, UserForm, read
+from ..forms import USER_FIELDS, ProgrammeForm, UserForm, read
 from ..i18n import LANGUAGE_NAMES
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -140,7 +141,7 @@ def _form_page(template: str, db: Session, form: dict[str, str], errors: dict[st
                       for _id, d in places.districts.get(r, []) if places.mahallas.get((r, d))]
     return render_template(
         template, form=form, errors=errors,
-        role_options=[(r, ROLE_NAMES[r]) for r in accounts.STAFF_ROLES],
+        role_options=[(r, ROLE_NAMES[r]) for r in STAFF_ROLES],
         region_options=[(r, r) for r in _with_current(places.regions, form.get("region"))],
         district_groups=_with_current_group(region_groups, form.get("region"), form.get("district")),
         mahalla_groups=_with_current_group(mahalla_groups, f"{form.get('region')} / {form.get('district')}",
@@ -148,8 +149,8 @@ def _form_page(template: str, db: Session, form: dict[str, str], errors: dict[st
         language_options=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         supervisor_options=[(s.id, f"{s.display_name} ({s.id}) — {ROLE_NAMES[s.role]}"
                                    + (f", {s.region}" if s.region else "")) for s in supervisors],
-        district_roles=[ROLE_NAMES[r] for r in accounts.STAFF_ROLES if r in DISTRICT_ROLES],
-        region_roles=[ROLE_NAMES[r] for r in accounts.STAFF_ROLES if r in REGION_ROLES],
+        district_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if ACCESS_POLICY.reach(r) is Reach.DISTRICT],
+        region_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if ACCESS_POLICY.reach(r) is Reach.REGION],
         **context), status
 
 
@@ -168,7 +169,7 @@ def _with_current_group(groups: list[tuple[str, list[tuple[str, str]]]], group: 
 # -- the users' list -------------------------------------------------------------------------------------------
 def user_filters(args: Mapping[str, str]) -> dict[str, str]:
     """The users' list's filters from the query string, each "" when not given or not one the list offers."""
-    return {"role": args.get("role", "") if args.get("role") in accounts.STAFF_ROLES else "",
+    return {"role": args.get("role", "") if args.get("role") in STAFF_ROLES else "",
             "region": (args.get("region") or "").strip(),
             "active": args.get("active", "") if args.get("active") in ("yes", "no") else "",
             "q": " ".join((args.get("q") or "").split())[:100]}
@@ -187,7 +188,7 @@ def users() -> Any:
     return render_template(
         "admin/users.html", users=found.users, filters=filters, page=found.page, pages=found.pages,
         total=found.total, last_sign_in=found.last_sign_in, locked=found.locked,
-        role_options=[(r, ROLE_NAMES[r]) for r in accounts.STAFF_ROLES],
+        role_options=[(r, ROLE_NAMES[r]) for r in STAFF_ROLES],
         region_options=[(r, r) for r in regions],
         active_options=[("yes", _("Active")), ("no", _("Switched off"))],
         page_url=lambda n: url_for("admin.users", page=n, **kept))
@@ -591,7 +592,7 @@ def search_audit_log(search: AuditSearch) -> Mapping[str, Any]:
 
 
 @bp.get("/audit")
-@allow(Role.AUDITOR, Role.ADMINISTRATOR)
+@allow(*ACCESS_POLICY.audit_readers)  # the same readers as every service's GET /audit it searches
 def audit_log() -> Any:
     """Who opened or changed what: the portal's own log (its pages, staff accounts) or a service's (through its
     API, which answers an auditor's search itself), newest first, by user, read or change and days."""

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
-from qadam.auth import Role, allow, public
+from qadam.auth import allow, public
+from qadam_contracts.roles import STAFF_ROLES
 
 from .. import accounts
 from ..i18n import LANGUAGE_COOKIE, LOCALES
@@ -22,7 +23,7 @@ from ..models import SignInAttempt, User
 from ..websession import FULL, PASSWORD_ONLY, client_address, end_current, sessions, settings_now, start_session
 
 bp = Blueprint("auth", __name__)
-EVERYONE = tuple(Role(r) for r in accounts.STAFF_ROLES)
+EVERYONE = STAFF_ROLES
 SIGNED_OUT_WHY = {"idle", "expired", "password_changed", "deactivated", "signed_out", "signed_out_everywhere"}
 
 

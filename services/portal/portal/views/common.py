@@ -6,13 +6,19 @@ helper that may need to say something wrong is handed the words by its page."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import request
 
+from ..backend import ServiceError
+from ..clients import clients
+from ..forms import IncidentForm, read
 from ..models import User
 from ..websession import sessions, settings_now
 
@@ -73,3 +79,46 @@ def support_workers_of(region: str) -> list[tuple[str, str]]:
             User.role == "support_worker", User.active, User.region == region)
             .order_by(User.display_name)).all()
     return [(user_id, name) for user_id, name in rows]
+
+
+def levels_or_none(enrolment_ids: list[str]) -> dict[str, Any]:
+    """{enrolment id: his level today} of a page of men, asked in one request; a man risk has not yet heard of
+    (enrollment has just made his enrolment) is absent, and so is everyone while risk is away: shown as unknown."""
+    if not enrolment_ids:
+        return {}
+    try:
+        found = clients.risk.levels(enrolment_id=enrolment_ids)
+    except ServiceError as error:
+        if error.status >= 500:
+            return {}
+        raise
+    return {str(level["enrolment_id"]): level for level in found["items"]}
+
+
+def step_key(idem: str, step: str, body: Any) -> str:
+    """One Idempotency-Key per form and per request made from it: a double tap replays the first answer, while a
+    form corrected after an error is a new request (a key names exactly one request body)."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{idem}.{step}.{digest}"
+
+
+INCIDENT_FIELDS = ("kind", "occurred_on", "severity", "details")
+
+
+def incident_form() -> dict[str, str]:
+    """The incident form's values: as sent, to show again; else empty, dated today."""
+    if request.method == "POST":
+        return {name: (request.form.get(name) or "").strip() for name in INCIDENT_FIELDS}
+    return {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
+
+
+def send_incident(enrolment_id: uuid.UUID) -> tuple[Any, dict[str, str]]:
+    """The incident form sent to risk: (its answer, {}), or (None, what risk refused, beside the form's fields)."""
+    body, _none = read(IncidentForm(), request.form)  # risk says what is wrong with it, beside the field
+    try:
+        return clients.risk.report_incident(enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
+                                            idempotency_key=step_key(form_key("idem"), "incident", body)), {}
+    except ServiceError as error:
+        if error.status != 422:
+            raise
+        return None, error.field_errors() or {"kind": error.detail or error.title}

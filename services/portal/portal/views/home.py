@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, g, redirect, url_for
-from qadam.auth import Role, allow
+from qadam.auth import allow
+from qadam_contracts.roles import Role
 
 from ..i18n import lazy_gettext as _l
 from .auth import EVERYONE
@@ -16,7 +17,7 @@ START = {
     "psychologist": "psychologist.today",
     "inspector": "inspector.alerts",
     "supervisor": "inspector.alerts",
-    "support_worker": "inspector.alerts",
+    "support_worker": "support.men",
     "manager": "manager.dashboard",
     "auditor": "admin.audit_log",
     "administrator": "admin.users",
@@ -31,7 +32,7 @@ MENU: dict[str, list[tuple[str, Any]]] = {
     "supervisor": [("supervisor.overview", _l("Supervision")), ("supervisor.moves", _l("Moves to approve")),
                    ("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants")),
                    ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard"))],
-    "support_worker": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants"))],
+    "support_worker": [("support.men", _l("My cases")), ("support.notices", _l("Notices"))],
     "manager": [("manager.dashboard", _l("Dashboard")), ("inspector.alerts", _l("Alerts"))],
     "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),

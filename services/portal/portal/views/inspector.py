@@ -5,14 +5,13 @@ see: every figure here comes from the services' APIs with the signed-in user's o
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from qadam.auth import Role, allow
+from qadam.auth import allow
+from qadam_contracts.roles import Role
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 from ..backend import ServiceError
@@ -21,7 +20,6 @@ from ..clients.enrollment import CorrectionPlanIn, OrderExtensionIn, TransferIn
 from ..forms import (
     PLAN_PARTS,
     ExtensionForm,
-    IncidentForm,
     PlanForm,
     ReferralForm,
     SupportWorkerForm,
@@ -32,7 +30,9 @@ from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
-from .common import form_key, local_today, page_number, staff_names, support_workers_of
+from .common import form_key, incident_form, local_today, page_number, send_incident, staff_names, support_workers_of
+from .common import levels_or_none as _levels_or_none
+from .common import step_key as _step_key
 
 bp = Blueprint("inspector", __name__)
 
@@ -189,20 +189,6 @@ def _cases_of_flags(page: int, code: str) -> tuple[list[dict[str, Any]], int]:
             seen[flag["enrolment_id"]] = {"id": flag["enrolment_id"], "participant_code": flag["participant_code"]}
     cases = list(seen.values())
     return cases[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(cases)
-
-
-def _levels_or_none(enrolment_ids: list[str]) -> dict[str, Any]:
-    """{enrolment id: his level today} of a page of men, asked in one request; a man risk has not yet heard of
-    (enrollment has just made his enrolment) is absent, and so is everyone while risk is away: shown as unknown."""
-    if not enrolment_ids:
-        return {}
-    try:
-        found = clients.risk.levels(enrolment_id=enrolment_ids)
-    except ServiceError as error:
-        if error.status >= 500:
-            return {}
-        raise
-    return {str(level["enrolment_id"]): level for level in found["items"]}
 
 
 @bp.get("/participants/<uuid:enrolment_id>")
@@ -406,19 +392,10 @@ def _refused(call: Any, field: str) -> dict[str, str]:
 def incident(enrolment_id: uuid.UUID) -> Any:
     """Report an incident; the flags it raises are shown on his page."""
     enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
-    form = {"kind": "", "occurred_on": local_today().isoformat(), "severity": "", "details": ""}
-    errors: dict[str, str] = {}
+    form, errors = incident_form(), dict[str, str]()
     if request.method == "POST":
-        form = {k: (request.form.get(k) or "").strip() for k in form}
-        body, _none = read(IncidentForm(), request.form)  # risk says what is wrong with it, beside the field
-        try:
-            answer = clients.risk.report_incident(enrolment_id=enrolment_id, body=body,  # type: ignore[arg-type]
-                                                  idempotency_key=_step_key(_idem(), "incident", body))
-        except ServiceError as error:
-            if error.status != 422:
-                raise
-            errors = error.field_errors() or {"kind": error.detail or error.title}
-        else:
+        answer, errors = send_incident(enrolment_id)
+        if not errors:
             flash(_("The incident is recorded."), "success")
             for flag in answer.get("flags") or []:
                 flash(_("It raised a flag: %(level)s. %(reasons)s", level=LEVEL_NAMES.get(flag["level"], flag["level"]),
@@ -621,10 +598,3 @@ def _here() -> str:
 def _idem() -> str:
     """The form's own key (a fresh one when a form is drawn, the one it came with when it is sent)."""
     return form_key("idem")
-
-
-def _step_key(idem: str, step: str, body: Any) -> str:
-    """One Idempotency-Key per form and per request made from it: a double tap replays the first answer, while a
-    form corrected after an error is a new request (a key names exactly one request body)."""
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return f"{idem}.{step}.{digest}"

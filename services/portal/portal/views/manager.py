@@ -22,7 +22,8 @@ from markupsafe import Markup
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from qadam.auth import Role, allow
+from qadam.auth import allow
+from qadam_contracts.roles import Role
 
 from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart

@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from qadam.auth import Role, allow
+from qadam.auth import allow
+from qadam_contracts.roles import Role
 from werkzeug.datastructures import MultiDict
 
 from ..backend import ServiceError

@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from qadam.auth import Role, allow
+from qadam.auth import allow
+from qadam_contracts.roles import Role
 
 from ..backend import ServiceError
 from ..clients import clients

@@ -7,7 +7,6 @@ own in the demo group (through sessions, as its psychologist) and record only th
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from portal_testkit import csrf_of
 from qadam.auth import issue_token
 from qadam.config import Settings
@@ -81,18 +81,24 @@ def _whole_group(demo: dict[str, Any], page: str) -> dict[str, Any]:
     return form
 
 
+def _sessions_heard_every_move(portal_system: Any, database: Any) -> None:
+    """Wait until sessions has handled every move of an enrolment enrollment published so far: the men's start
+    reaches sessions as an event, and until then they are not taking part there."""
+    with database("enrollment").connect() as c:
+        moves = c.execute(sa.text("SELECT id FROM outbox WHERE routing_key = 'enrollment.status.changed'")).scalars()
+        for message_id in moves.all():
+            portal_system.wait_for_handled("sessions", "enrollment.status.changed", message_id=message_id)
+
+
 @pytest.fixture(scope="module")
-def recorded(client_for: Any, demo: dict[str, Any], own_sessions: dict[str, str]) -> dict[str, Any]:
+def recorded(client_for: Any, demo: dict[str, Any], own_sessions: dict[str, str], portal_system: Any,
+             database: Any) -> dict[str, Any]:
     """The `recorded` session's attendance, recorded through the page, the form sent twice (a double tap)."""
     client = client_for(PSYCHOLOGIST, "en")
     url = f"/sessions/{own_sessions['recorded']}/attendance"
     form = _whole_group(demo, client.get(url).text)
-    deadline = time.monotonic() + 20
-    while True:  # the men's start reaches sessions as an event: until then they are not taking part there
-        first = client.post(url, data=form)
-        if first.status_code != 422 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    _sessions_heard_every_move(portal_system, database)
+    first = client.post(url, data=form)
     again = client.post(url, data=form)
     after = client.get(again.headers.get("Location") or url)
     return {"first": first, "again": again, "after": after}

@@ -6,8 +6,9 @@ import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from qadam.auth import Role, allow, current_principal
+from qadam.auth import allow, current_principal
 from qadam.web import read_session, unit_of_work
+from qadam_contracts.roles import Role
 
 from .. import commands, queries
 from ..access import EVERYONE

@@ -14,10 +14,10 @@ from .facts import (
     highest,
     level_rank,
 )
-from .rules import DISCLAIMER, Context, Rule, RuleError, RuleSet, absence_runs, evaluate, new_findings, parse_rules
+from .rules import DISCLAIMER, Context, Rule, RuleError, RuleSet, evaluate, new_findings, parse_rules
 
 __all__ = [
     "DISCLAIMER", "LEVELS", "OPEN_STATUSES", "Assessment", "Case", "Context", "Finding", "Incident", "Mark",
-    "Observation", "OrderSignal", "Rule", "RuleError", "RuleSet", "absence_runs", "evaluate", "highest", "level_rank",
+    "Observation", "OrderSignal", "Rule", "RuleError", "RuleSet", "evaluate", "highest", "level_rank",
     "new_findings", "parse_rules",
 ]

@@ -6,6 +6,7 @@ say which facts fired it and a later evaluation can tell facts already flagged f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -98,6 +99,9 @@ class Case:
     # his programme version's thresholds for alerting his inspector (None: the rule's own parameter)
     alert_unexcused: int | None = None
     alert_consecutive: int | None = None
+    # his runs of unexcused absences as sessions published them (it alone computes them), by the session kinds
+    # counted: every combination of kinds, so a rule counts the ones it names
+    absence_runs: Mapping[frozenset[str], tuple[tuple[Mark, ...], ...]] = field(default_factory=dict)
 
     @property
     def latest_assessment(self) -> Assessment | None:

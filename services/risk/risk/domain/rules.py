@@ -18,7 +18,6 @@ from typing import Any
 from qadam_contracts.vocabulary import SESSION_KINDS, WARNING_SIGNS
 
 from .facts import (
-    ATTENDED,
     INCIDENT_KINDS,
     LEVELS,
     Case,
@@ -234,28 +233,12 @@ def _required(marks: Iterable[Mark], kinds: list[str]) -> list[Mark]:
                   key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
 
 
-def absence_runs(marks: Iterable[Mark], kinds: list[str] | None = None) -> list[list[Mark]]:
-    """Runs of unexcused absences: an excused absence neither counts nor ends a run; attending ends it."""
-    runs: list[list[Mark]] = []
-    current: list[Mark] = []
-    for mark in _required(marks, kinds or REQUIRED_SESSIONS):
-        if mark.status == "unexcused":
-            current.append(mark)
-        elif mark.status in ATTENDED:
-            if current:
-                runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
-
-
 def consecutive_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     """Each run of unexcused absences as long as his programme's limit in a row (the rule's own where his programme
-    sets none)."""
+    sets none). The runs are those sessions published over the session kinds the rule counts."""
     threshold = case.alert_consecutive or rule.params["threshold"]
     findings = []
-    for run in absence_runs(case.marks, rule.params["session_kinds"]):
+    for run in case.absence_runs.get(frozenset(rule.params["session_kinds"]), ()):
         if len(run) < threshold:
             continue
         numbers = [m.session_number for m in run]

@@ -13,6 +13,8 @@ from qadam_contracts.enrollment import Enrolled, EnrolmentStatusChanged
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import bearer
 from risk.handlers import handlers
+from sessions.domain.absence_runs import HeldMark, absence_runs
+from sessions.events import absence_runs as published_runs
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 
@@ -65,12 +67,33 @@ def _events_for(enrolment: uuid.UUID, statuses: list[str]) -> tuple[object, list
         inspector_id="insp-r", psychologist_id="psy-r", region="Xorazm viloyati", district="Urganch",
         status="active", enrolled_at=datetime.now(UTC)))
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    marks = [delivered(AttendanceRecorded(
+    marks = [delivered(with_runs(AttendanceRecorded(
         mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(), enrolment_id=enrolment,
         participant_code=code, session_number=n, scheduled_at=start + timedelta(days=3 * n), status=s,
-        excuse_reason="ill" if s == "excused" else None, recorded_by="psy-r", recorded_at=datetime.now(UTC)))
+        excuse_reason="ill" if s == "excused" else None, recorded_by="psy-r", recorded_at=datetime.now(UTC))))
         for n, s in enumerate(statuses, 1)]
     return enrolled, marks
+
+
+# his marks as sessions holds them, and how many times they were recorded or corrected
+_RECORDED: dict[uuid.UUID, list[HeldMark]] = {}
+_VERSIONS: dict[uuid.UUID, int] = {}
+
+
+def with_runs(mark: AttendanceRecorded) -> AttendanceRecorded:
+    """The mark as sessions publishes it: with his runs after it (computed by sessions' own code), its version one
+    above the mark recorded before it."""
+    held = _RECORDED.setdefault(mark.enrolment_id, [])
+    held[:] = [m for m in held if m.session_id != mark.session_id]  # a correction replaces the mark
+    held.append(HeldMark(mark.session_id, mark.session_number, mark.scheduled_at, mark.status, mark.session_kind))
+    _VERSIONS[mark.enrolment_id] = _VERSIONS.get(mark.enrolment_id, 0) + 1
+    return replace(mark, absence_runs=published_runs(_VERSIONS[mark.enrolment_id], absence_runs(held)))
+
+
+@pytest.fixture
+def as_published():
+    """as_published(mark) -> the mark with his runs after it, as sessions publishes it."""
+    return with_runs
 
 
 def _deliver(settings, factory, events) -> None:

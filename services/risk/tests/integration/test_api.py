@@ -437,7 +437,7 @@ def test_an_anonymised_participant_s_incident_details_are_cleared_and_the_figure
 
 
 def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk_answer(client, who, enrol, risk_db,
-                                                                                        deliver):
+                                                                                        deliver, as_published):
     from datetime import UTC, datetime
 
     from qadam.events import delivered
@@ -452,10 +452,10 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
         return delivered(kind(**data))
 
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
-    marks = [event(AttendanceRecorded, {
-        "mark_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(), "enrolment_id": enrolment,
-        "participant_code": code, "session_number": n, "scheduled_at": start + timedelta(days=3 * n), "status": s,
-        "excuse_reason": None, "recorded_by": "psy-r", "recorded_at": datetime.now(UTC)})
+    marks = [delivered(as_published(AttendanceRecorded(
+        mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(), enrolment_id=enrolment,
+        participant_code=code, session_number=n, scheduled_at=start + timedelta(days=3 * n), status=s,
+        excuse_reason=None, recorded_by="psy-r", recorded_at=datetime.now(UTC))))
         for n, s in enumerate(["present", "present", "unexcused", "unexcused", "unexcused"], 1)]
     sign = event(WarningSignObserved, {
         "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": uuid.uuid4(),
@@ -559,3 +559,20 @@ def test_a_batch_of_levels_is_capped_at_a_hundred_enrolments(app_for, token):
 def tashkent_today() -> date:
     """The day in Tashkent, the services' time zone: after 19:00 UTC it is already tomorrow there."""
     return datetime.now(ZoneInfo("Asia/Tashkent")).date()
+
+
+def test_her_support_worker_reads_and_reports_on_the_men_whose_partners_she_supports_and_on_no_other(client, who, enrol):
+    hers = enrol(support_worker="sw-r")
+    another_workers = enrol(support_worker="sw-someone-else")  # her district's, another worker's
+    nobodys = enrol()  # her district's, no support worker linked
+    her = who("support_worker")
+    levels = client.get(f"/levels?enrolment_id={hers}&enrolment_id={another_workers}&enrolment_id={nobodys}",
+                        headers=her).get_json()["items"]
+    assert [level["enrolment_id"] for level in levels] == [str(hers)]
+    assert client.get(f"/enrolments/{hers}/risk", headers=her).status_code == 200
+    for other in (another_workers, nobodys):
+        for path in (f"/enrolments/{other}/risk", f"/enrolments/{other}/incidents", f"/enrolments/{other}/assessments"):
+            assert client.get(path, headers=her).status_code == 404, path
+        assert client.post(f"/enrolments/{other}/incidents", headers=her, json={
+            "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "serious"}).status_code == 404
+        assert client.get(f"/flags?enrolment_id={other}", headers=her).get_json()["total"] == 0

@@ -25,7 +25,8 @@ def outbox_flags(engine, enrolment) -> list[dict]:
 @pytest.mark.parametrize(("order", "evidence"), [
     ("in order", [2, 4]),                      # raised at session 4; session 5 lengthens the same run
     ("marks before the enrolment", [2, 4, 5]),  # all known when the enrolment arrives
-    ("reversed", [4, 5]),                       # raised at 4 and 5; session 2 arriving late joins the same run
+    # the last mark recorded carries the whole run as sessions has it (sessions 2, 4 and 5), whichever comes first
+    ("reversed", [2, 4, 5]),
 ])
 def test_events_in_any_order_raise_one_flag_for_one_run(risk_db, order, evidence, events_for, deliver):
     settings, factory, engine = risk_db
@@ -69,3 +70,36 @@ def test_a_batch_of_marks_raises_what_one_at_a_time_raises(risk_db, events_for, 
             target.append([evidence for _, evidence in flags(engine, enrolment)])
     assert batched == [[[1, 2]], [[2, 4, 5]], [], []]
     assert one_by_one == [[[1, 2]], [[2, 4]], [], []]  # one at a time, the run is flagged as soon as it reaches 2
+
+
+def test_the_run_sessions_published_drives_the_flag_though_risk_holds_no_mark_of_it(risk_db, events_for, deliver):
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = events_for(enrolment, ["present", "unexcused", "unexcused"])
+    deliver(settings, factory, [enrolled, marks[2]])  # the marks of sessions 1 and 2 never reached risk
+    assert flags(engine, enrolment) == [("consecutive_absences", [2, 3])]
+
+
+def test_runs_published_before_a_correction_and_delivered_after_it_change_nothing(risk_db, events_for, deliver,
+                                                                                  as_published):
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from qadam.events import delivered
+    from qadam_contracts.sessions import AttendanceAmended
+
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = events_for(enrolment, ["present", "unexcused", "unexcused"])
+    d = marks[2].data
+    fields = {k: getattr(d, k) for k in d.__dataclass_fields__ if k != "absence_runs"}
+    corrected = delivered(as_published(AttendanceAmended(**{
+        **fields, "status": "excused", "excuse_reason": "in hospital", "recorded_at": datetime.now(UTC),
+        "amendment_id": uuid.uuid4(), "old_status": "unexcused"})))
+    assert corrected.data.absence_runs.version == 4
+    # the correction arrives first; the first recording of session 3, redelivered, comes after it
+    deliver(settings, factory, [enrolled, marks[0], marks[1], corrected, delivered(replace(d))])
+    assert flags(engine, enrolment) == []
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT version FROM absence_runs_fact WHERE enrolment_id = :e"),
+                         {"e": enrolment}).scalar() == 4

@@ -23,11 +23,12 @@ from risk.domain import (
     OrderSignal,
     RuleError,
     RuleSet,
-    absence_runs,
     evaluate,
     new_findings,
     parse_rules,
 )
+from sessions.domain.absence_runs import HeldMark
+from sessions.domain.absence_runs import absence_runs as published_runs
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
@@ -77,8 +78,18 @@ def assessment(aid: str, band: str, days: float, score: int = 0) -> Assessment:
 
 
 def case(status: str = "active", enrolled_at: datetime | None = None, **facts: Any) -> Case:
-    """A case; with no enrolment date and no assessment, no assessment is ever due (see the assessment_due tests)."""
-    return Case("e1", status, enrolled_at, **{k: v if isinstance(v, int) else tuple(v) for k, v in facts.items()})
+    """A case; with no enrolment date and no assessment, no assessment is ever due (see the assessment_due tests).
+    His runs of unexcused absences are those sessions publishes with his marks (a cancelled session has no mark)."""
+    facts = {k: v if isinstance(v, int) else tuple(v) for k, v in facts.items()}
+    return Case("e1", status, enrolled_at, **facts, absence_runs=runs_of(facts.get("marks", ())))
+
+
+def runs_of(ms: tuple[Mark, ...]) -> dict[frozenset[str], tuple[tuple[Mark, ...], ...]]:
+    """His runs as sessions computes and publishes them from these marks, read back as risk keeps them."""
+    held = [HeldMark(m.session_id, m.session_number, m.scheduled_at, m.status, m.kind) for m in ms if not m.cancelled]
+    return {frozenset(kinds): tuple(tuple(Mark(str(a.session_id), a.session_number, a.scheduled_at, "unexcused")
+                                          for a in run) for run in runs)
+            for kinds, runs in published_runs(held).by_kinds.items()}
 
 
 def ruleset(*rules: dict[str, Any]) -> RuleSet:
@@ -263,7 +274,15 @@ def test_threshold_is_a_setting():
 
 def test_runs_follow_session_dates_not_arrival():
     ms = marks("unexcused", "present", "unexcused")
-    assert [[m.session_number for m in r] for r in absence_runs(reversed(ms))] == [[1], [3]]
+    assert [[m.session_number for m in r] for r in runs_of(tuple(reversed(ms)))[frozenset({"group"})]] == [[1], [3]]
+
+
+def test_the_rule_reads_the_runs_sessions_published_not_the_marks():
+    # sessions published no run for these marks yet (they came from an older producer): no finding of it
+    assert of(run(Case("e1", "active", marks=tuple(marks("unexcused", "unexcused")))), "consecutive_absences") == []
+    published = {frozenset({"group", "individual", "makeup"}): (tuple(marks("unexcused", "unexcused", "unexcused")),)}
+    [finding] = of(run(Case("e1", "active", absence_runs=published)), "consecutive_absences")
+    assert finding.evidence["session_numbers"] == [1, 2, 3]
 
 
 def test_dates_in_reasons_are_read_in_the_given_time_zone():

@@ -9,12 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-
-class AttendanceStatus(StrEnum):
-    PRESENT = "present"
-    LATE = "late"
-    EXCUSED = "excused"  # an excused absence, with its reason
-    UNEXCUSED = "unexcused"
+from qadam_contracts.vocabulary import AttendanceStatus
 
 
 class SessionStatus(StrEnum):

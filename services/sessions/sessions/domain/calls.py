@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .attendance import AttendanceStatus
+from qadam_contracts.vocabulary import AttendanceStatus
 
 # -- the call after an unexcused absence ---------------------------------------------------------------------------
 # DOMAIN.md, the statutory programme: after an unexcused absence the psychologist calls him within 48 hours. A cohort's

@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from qadam_contracts.vocabulary import AttendanceStatus
 from sessions.domain.attendance import (
-    AttendanceStatus,
     MarkRequest,
     Recording,
     SessionStatus,

@@ -1,0 +1,102 @@
+"""A man's runs of unexcused absences, computed here, by the owner of attendance, and published with every mark
+(issue 17: nobody computes them twice). No I/O.
+
+Marks are read in session order (when it was held, then its number, then its id), whatever order they were
+recorded or corrected in, so the runs depend only on what his marks say now:
+- an unexcused absence extends the run; attending (present or late) ends it; an excused absence neither counts
+  nor ends a run;
+- `runs_over(marks, kinds)`: the sessions of the given kinds alone count (the others are passed over). Risk's
+  rules choose the kinds (`session_kinds`), so the runs are published for every combination of kinds;
+- `curriculum_run(marks)`: the run in the curriculum, as his programme's limits read it (enrollment): group sessions,
+  each curriculum number once (after a transfer the later session of a number stands for it); attending a make-up
+  ends a run, missing one does not extend it; one-to-one sessions (intake, individual) are passed over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+
+from qadam.latest import latest_of
+from qadam_contracts.vocabulary import SESSION_KINDS
+
+ATTENDED = ("present", "late")
+UNEXCUSED = "unexcused"
+
+
+@dataclass(frozen=True)
+class HeldMark:
+    """One of his marks as it stands now, with the session it is of."""
+
+    session_id: Hashable
+    session_number: int
+    scheduled_at: datetime
+    status: str  # present | late | excused | unexcused
+    kind: str = "group"  # group | makeup | intake | individual
+
+
+Run = tuple[HeldMark, ...]
+
+
+@dataclass(frozen=True)
+class CurriculumRun:
+    current: int  # unexcused absences in a row up to his latest session of the curriculum
+    longest: int
+
+
+@dataclass(frozen=True)
+class AbsenceRuns:
+    """Everything published of his runs: the runs over each combination of session kinds, and the curriculum's."""
+
+    by_kinds: dict[tuple[str, ...], tuple[Run, ...]]
+    curriculum: CurriculumRun
+
+
+# every non-empty combination of session kinds, each in the vocabulary's order: a rule may choose any of them
+KIND_COMBINATIONS: tuple[tuple[str, ...], ...] = tuple(
+    combo for size in range(1, len(SESSION_KINDS) + 1) for combo in combinations(SESSION_KINDS, size))
+
+
+def in_session_order(marks: Iterable[HeldMark]) -> list[HeldMark]:
+    return sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, str(m.session_id)))
+
+
+def runs_over(marks: Iterable[HeldMark], kinds: Iterable[str]) -> tuple[Run, ...]:
+    """His runs of unexcused absences counting the sessions of `kinds` alone, in session order."""
+    counted = set(kinds)
+    runs: list[Run] = []
+    current: list[HeldMark] = []
+    for mark in in_session_order(m for m in marks if m.kind in counted):
+        if mark.status == UNEXCUSED:
+            current.append(mark)
+        elif mark.status in ATTENDED and current:
+            runs.append(tuple(current))
+            current = []
+    if current:
+        runs.append(tuple(current))
+    return tuple(runs)
+
+
+def curriculum_run(marks: Iterable[HeldMark]) -> CurriculumRun:
+    """The run in his curriculum now, and the longest it has been."""
+    in_order = in_session_order(m for m in marks if m.kind in ("group", "makeup"))
+    # per curriculum session, the one held last (of two at the same time, the later in session order)
+    latest = latest_of((m for m in in_order if m.kind == "group"), key=lambda m: m.session_number,
+                       at=lambda m: m.scheduled_at)
+    run = longest = 0
+    for mark in in_order:
+        if mark.kind == "group" and latest[mark.session_number] is not mark:
+            continue
+        if mark.status in ATTENDED:
+            run = 0
+        elif mark.status == UNEXCUSED and mark.kind == "group":
+            run += 1
+            longest = max(longest, run)
+    return CurriculumRun(run, longest)
+
+
+def absence_runs(marks: Sequence[HeldMark]) -> AbsenceRuns:
+    """All his runs, from all his marks (any session, any cohort he was in)."""
+    return AbsenceRuns({kinds: runs_over(marks, kinds) for kinds in KIND_COMBINATIONS}, curriculum_run(marks))
