@@ -1,16 +1,16 @@
 """transfer approval and the correction plan's content: a move of an enrolment out of its district waits for a
 supervisor of the district's region; the plan records with whom it was agreed and its parts
 
-Revision ID: 0007_transfers
-Revises: 0006
+Revision ID: 0008_transfers
+Revises: 0007
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0007_transfers'
-down_revision = '0006'
+revision = '0008_transfers'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
