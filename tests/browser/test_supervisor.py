@@ -49,11 +49,16 @@ def test_the_supervisor_approves_a_move_out_of_the_district(browser, portal_url,
     assert inspector.inner_text("#district").startswith(away["district"])
     assert inspector.locator("#pending-transfer").count() == 0
     check_page(inspector, "inspector-transferred")
+    for name, path in (("inspector-plan", f"{his_page}/plan"), ("inspector-order", f"{his_page}/order")):
+        inspector.goto(path)
+        check_page(inspector, name)
     # the pages in the other language too: the supervisor's in Uzbek, the inspector's in Karakalpak
     for page, language, paths in ((supervisor, "uz-Latn", {"supervisor-overview": "/supervision",
                                                            "supervisor-moves": "/moves"}),
                                   (inspector, "kaa", {"inspector-transferred": his_page,
-                                                      "inspector-transfer": f"{his_page}/transfer"})):
+                                                      "inspector-transfer": f"{his_page}/transfer",
+                                                      "inspector-plan": f"{his_page}/plan",
+                                                      "inspector-order": f"{his_page}/order"})):
         page.select_option("#language-menu", language)
         page.click("header form.inline button[type=submit] >> nth=0")
         for name, path in paths.items():
