@@ -83,6 +83,11 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/enrolments/{enrolment_id}/transitions"): STAFF,
         ("POST", "/enrolments/{enrolment_id}/transitions"): frozenset({PSY, INSP, MGR, ADM}),
         ("POST", "/enrolments/{enrolment_id}/transfer"): frozenset({INSP, MGR, ADM}),
+        ("GET", "/enrolments/{enrolment_id}/transfer-options"): frozenset({INSP, MGR, ADM}),
+        # a move out of a district: asked by his inspector, decided by a supervisor of the district's region
+        ("GET", "/transfers"): frozenset({INSP, SUP, MGR, ADM}),
+        ("GET", "/transfers/{transfer_id}"): frozenset({INSP, SUP, MGR, ADM}),
+        ("POST", "/transfers/{transfer_id}/decision"): frozenset({SUP, ADM}),
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),

@@ -142,6 +142,9 @@ class ProtectionOrder(Base):
     conditions: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     status: Mapped[str] = mapped_column(sa.String(20), server_default="active")
     plan_agreed_on: Mapped[date | None]  # the individual correction plan, agreed with the Inson centre
+    plan_agreed_with: Mapped[str | None] = mapped_column(sa.String(200))  # with whom (the centre, its worker)
+    # its parts: [{"kind": the programme, or a referral for employment, health, education or housing, "details"}]
+    plan_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     plan_overdue_reported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     expiry_reported_for: Mapped[date | None]  # the expiry date whose approach was last reported
     created_at: Mapped[datetime] = _now()
@@ -215,6 +218,16 @@ class Enrolment(Base):
     def allowed_actions(self, actions: list[str]) -> None:
         self._allowed_now = actions
 
+    @property
+    def pending_transfer(self) -> TransferRequest | None:
+        """The move out of his district that waits for a supervisor: set by the routes with the moves, never
+        stored; none until they have."""
+        return getattr(self, "_pending_transfer", None)
+
+    @pending_transfer.setter
+    def pending_transfer(self, request: TransferRequest | None) -> None:
+        self._pending_transfer = request
+
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "cohort_id", name="uq_enrolment_participant_cohort"),
         sa.Index("ix_enrolment_region_district_status", "region", "district", "status"),
@@ -284,6 +297,41 @@ class EnrolmentTransition(Base):
     to_cohort_id: Mapped[uuid.UUID | None]
     by: Mapped[str] = mapped_column(sa.String(100))  # a user id, or "system" for automatic moves
     at: Mapped[datetime] = _now()
+
+
+class TransferRequest(Base):
+    """A move of an enrolment out of its district, asked by his inspector: it waits for a supervisor of the district's
+    region, who approves it (then the move is made) or refuses it. Decided once; kept."""
+
+    __tablename__ = "transfer_request"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enrolment.id"), index=True)
+    # where he is when it is asked (whose supervisor decides) and where he would go
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    from_cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"))
+    to_cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"))
+    to_region: Mapped[str] = mapped_column(sa.String(100))
+    to_district: Mapped[str] = mapped_column(sa.String(100))
+    psychologist_id: Mapped[str | None] = mapped_column(sa.String(100))  # as asked (None: the first facilitator)
+    inspector_id: Mapped[str | None] = mapped_column(sa.String(100))  # as asked (None: his inspector as before)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="pending")  # pending, approved, refused
+    asked_by: Mapped[str] = mapped_column(sa.String(100))
+    asked_at: Mapped[datetime] = _now()
+    decided_by: Mapped[str | None] = mapped_column(sa.String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    enrolment: Mapped[Enrolment] = relationship(lazy="joined")
+
+    __table_args__ = (
+        # one move waits at a time for an enrolment
+        sa.Index("uq_transfer_request_pending", "enrolment_id", unique=True,
+                 postgresql_where=sa.text("status = 'pending'")),
+        sa.Index("ix_transfer_request_area_status", "region", "district", "status"),
+    )
 
 
 class AttendanceRecord(Base):

@@ -89,6 +89,7 @@ class ReferralForm(Form):
     order_expires_on = fields.String(**filled_in(_l("Enter the day the order expires.")))
     order_conditions = fields.String(load_default="")
     placement = fields.String(**filled_in(_l("Choose the cohort and psychologist.")))
+    victim_support_worker_id = fields.String(load_default=None)
     not_registered_elsewhere = fields.Boolean(load_default=False, truthy={"1", "on", "true"})
     not_registered_elsewhere_note = fields.String(load_default=None)
 
@@ -118,6 +119,46 @@ class SupportWorkerForm(Form):
     """Her support worker: one of the region's, or nobody."""
 
     victim_support_worker_id = fields.String(load_default=None)
+
+
+PLAN_PARTS = ("programme", "employment", "health", "education", "housing")
+
+
+class PlanForm(Form):
+    """The correction plan as agreed: when, with whom, its parts (each with a word on it); enrollment checks the day."""
+
+    agreed_on = fields.String(**filled_in(_l("Give the day the plan was agreed.")))
+    agreed_with = fields.String(load_default=None)
+    parts = fields.List(fields.String(validate=ma.validate.OneOf(PLAN_PARTS)), load_default=list)
+    details_programme = fields.String(load_default=None)
+    details_employment = fields.String(load_default=None)
+    details_health = fields.String(load_default=None)
+    details_education = fields.String(load_default=None)
+    details_housing = fields.String(load_default=None)
+
+
+class ExtensionForm(Form):
+    """An order extended: to when, who decided and why; enrollment checks the day."""
+
+    new_expiry = fields.String(**filled_in(_l("Give the day the order now runs to.")))
+    decided_by = fields.String(**filled_in(_l("Say who decided: you, or the court and its decision.")))
+    reason = fields.String(**filled_in(_l("Say why the order is extended.")))
+
+
+class TransferForm(Form):
+    """A move to another group: which one, and a word on why; enrollment says whether it is made or waits."""
+
+    cohort_id = fields.UUID(**filled_in(_l("Choose the group he moves to.")))
+    note = fields.String(load_default=None)
+
+
+# -- the supervisor's --------------------------------------------------------------------------------------------
+class DecisionForm(Form):
+    """A supervisor's answer to a move out of a district: approve or refuse (enrollment asks why it is refused)."""
+
+    decision = fields.String(**filled_in(_l("Choose whether you approve the move.")),
+                             validate=ma.validate.OneOf(("approve", "refuse")))
+    note = fields.String(load_default=None)
 
 
 # -- the psychologist's ------------------------------------------------------------------------------------------

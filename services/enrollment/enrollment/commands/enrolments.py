@@ -1,5 +1,5 @@
-"""His enrolment: made, moved through its lifecycle (every move kept with who, when and why, and published),
-transferred, her support worker linked; closed when the follow-up is over."""
+"""His enrolment: made, moved through its lifecycle (every move kept with who, when and why, and published), her
+support worker linked; closed when the follow-up is over. (Transfers: transfers.py.)"""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from .. import events
 from ..domain.lifecycle import (
-    IN_PROGRAMME,
     Action,
     Caller,
     EnrolmentStatus,
@@ -61,14 +60,6 @@ class TransitionAsked(TypedDict):
     note: str | None
 
 
-class TransferAsked(TypedDict):
-    """A transfer as asked (TransferIn): the new cohort, and who answers for him there (None: its first
-    facilitator, his inspector as before)."""
-
-    cohort_id: uuid.UUID
-    psychologist_id: str | None
-    inspector_id: str | None
-    note: str | None
 
 
 def enrol(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> Enrolment:
@@ -198,45 +189,6 @@ def move_enrolment(s: Session, *, enrolment: Enrolment, action: Action, by: str,
         s.flush()
         fill_free_places(s, cohort_id=enrolment.cohort_id)  # his place goes to the first in its line
     return move
-
-
-def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment, asked: TransferAsked) -> None:
-    """Move him (his enrolment, locked by the caller) to another cohort of the same programme, in another district
-    too; his marks, progress and history go with him, and `enrollment.transferred` goes out."""
-    if not may_move(principal, enrolment):
-        raise Problem(403, "Only the enrolment's inspector or staff of its area transfer it.")
-    if EnrolmentStatus(enrolment.status) not in IN_PROGRAMME | {EnrolmentStatus.REFERRED}:
-        raise conflict(f"An enrolment that is {enrolment.status} is not transferred.")
-    # both cohorts locked in one order: two transfers the opposite way wait for each other, never deadlock
-    for cohort_id in sorted({asked["cohort_id"], enrolment.cohort_id}):
-        s.get(Cohort, cohort_id, with_for_update={"of": Cohort})
-    target = s.get(Cohort, asked["cohort_id"])
-    if target is None or target.id == enrolment.cohort_id:
-        raise unprocessable("Transfer to another existing cohort.", {"cohort_id": ["Another cohort."]})
-    if principal.role != Role.ADMINISTRATOR and target.region != principal.region:
-        raise Problem(403, f"{target.district} ({target.region}) is outside your region.")
-    if target.programme.lineage_id != enrolment.cohort.programme.lineage_id:
-        raise conflict("The new cohort runs another programme; exit (reason: transferred) and refer him anew.")
-    if places_taken(s, target.id) >= target.capacity:
-        raise conflict(f"The cohort is full ({target.capacity} places).")
-    psychologist = asked["psychologist_id"] or target.facilitator_ids[0]
-    if psychologist not in target.facilitator_ids:
-        raise unprocessable("The psychologist facilitates the new cohort.",
-                            {"psychologist_id": [f"One of {', '.join(target.facilitator_ids)}."]})
-    if principal.role == Role.INSPECTOR and asked["inspector_id"] and asked["inspector_id"] != principal.user_id:
-        raise Problem(403, "An inspector hands an enrolment only to themselves; ask a manager to assign another.")
-    source = enrolment.cohort_id
-    enrolment.version += 1
-    enrolment.cohort, enrolment.cohort_id = target, target.id
-    enrolment.region, enrolment.district = target.region, target.district
-    enrolment.psychologist_id = psychologist
-    enrolment.inspector_id = asked["inspector_id"] or enrolment.inspector_id
-    s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="transfer", from_status=enrolment.status,
-                              to_status=enrolment.status, note=asked["note"], by=principal.user_id,
-                              from_cohort_id=source, to_cohort_id=target.id))
-    add_event(s, events.transferred(enrolment, from_cohort_id=source, at=datetime.now(UTC)))
-    s.flush()
-    fill_free_places(s, cohort_id=source)  # his place there goes to the first in its line
 
 
 def link_support_worker(s: Session, *, principal: Principal, enrolment: Enrolment, worker: str | None) -> None:
