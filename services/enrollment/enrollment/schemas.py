@@ -296,7 +296,7 @@ class CorrectionPlanIn(ma.Schema):
 
     @ma.validates("parts")
     def _once_each(self, parts: list[dict[str, Any]], **_: object) -> None:
-        kinds = [part["kind"] for part in parts]
+        kinds = [part["kind"] for part in parts if "kind" in part]  # a part refused already has none
         if len(set(kinds)) != len(kinds):
             raise ma.ValidationError("Each part once.")
 
