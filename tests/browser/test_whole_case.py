@@ -226,7 +226,7 @@ def test_one_mans_whole_case_from_referral_to_completion_through_the_pages(brows
 
 def _planned(page: Any) -> dict[int, str]:
     """{number: session id} of the group's sessions, from the links of the sessions table on her group's page."""
-    links = page.locator('main table a[href$="/attendance"]')
+    links = page.locator('main table a[href^="/sessions/"][href$="/attendance"]')
     found: dict[int, str] = {}
     for index in range(links.count()):
         href = str(links.nth(index).get_attribute("href"))
