@@ -59,6 +59,12 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/cohorts"): PLANNERS,
         ("GET", "/cohorts/{cohort_id}"): STAFF,
         ("PATCH", "/cohorts/{cohort_id}"): PLANNERS,
+        # the waiting list of a full cohort: staff see it; a manager places a man elsewhere; his inspector (or a
+        # manager) withdraws him
+        ("GET", "/cohorts/{cohort_id}/waiting-list"): STAFF,
+        ("GET", "/waiting-list/{waiting_id}"): STAFF,
+        ("POST", "/waiting-list/{waiting_id}/placement"): PLANNERS,
+        ("POST", "/waiting-list/{waiting_id}/withdrawal"): frozenset({INSP, MGR, ADM}),
         # a participant's personal record: the referring side (inspector) and his cohort's psychologist
         ("GET", "/participants"): frozenset({INSP, ADM}),
         ("POST", "/participants"): frozenset({INSP, ADM}),
@@ -77,6 +83,11 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/enrolments/{enrolment_id}/transitions"): STAFF,
         ("POST", "/enrolments/{enrolment_id}/transitions"): frozenset({PSY, INSP, MGR, ADM}),
         ("POST", "/enrolments/{enrolment_id}/transfer"): frozenset({INSP, MGR, ADM}),
+        ("GET", "/enrolments/{enrolment_id}/transfer-options"): frozenset({INSP, MGR, ADM}),
+        # a move out of a district: asked by his inspector, decided by a supervisor of the district's region
+        ("GET", "/transfers"): frozenset({INSP, SUP, MGR, ADM}),
+        ("GET", "/transfers/{transfer_id}"): frozenset({INSP, SUP, MGR, ADM}),
+        ("POST", "/transfers/{transfer_id}/decision"): frozenset({SUP, ADM}),
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),

@@ -58,7 +58,8 @@ def record(page: Any, session_id: str, enrolments: list[dict[str, Any]], absent:
             assert page.is_checked(f'#status-{enrolment["id"]}-{status}')
             continue
         page.click(f'label[for="status-{enrolment["id"]}-{status}"]')
-        if status == "present":
+        if status == "present":  # participation is folded until opened
+            page.click(f'details:has(label[for="participation-{enrolment["id"]}-2"]) > summary')
             page.click(f'label[for="participation-{enrolment["id"]}-2"]')
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/sessions/{session_id}/notes**")

@@ -123,6 +123,7 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
             break
         page.wait_for_timeout(300)
     page.click(f'label[for="status-{man["id"]}-present"]')
+    page.click(f'details:has(label[for="participation-{man["id"]}-2"]) > summary')  # folded until opened
     page.click(f'label[for="participation-{man["id"]}-2"]')
     page.click(f'details:has(#signs-{man["id"]}-threat_to_partner) > summary')  # the signs are folded
     page.click(f'label[for="signs-{man["id"]}-threat_to_partner"]')

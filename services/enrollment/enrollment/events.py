@@ -146,3 +146,4 @@ def order_expiring(order: ProtectionOrder, now: OrderNow, *, days_left: int) -> 
 
 def participant_anonymised(code: str, enrolment_ids: list[uuid.UUID], at: datetime) -> ParticipantAnonymised:
     return ParticipantAnonymised(participant_code=code, enrolment_ids=enrolment_ids, anonymised_at=at)
+

@@ -94,6 +94,15 @@ class Cohort(Base):
     def enrolled(self, count: int) -> None:
         self._enrolled_now = count
 
+    @property
+    def waiting(self) -> int | None:
+        """Referrals waiting in its line: counted by the queries for their answer, never stored."""
+        return getattr(self, "_waiting_now", None)
+
+    @waiting.setter
+    def waiting(self, count: int) -> None:
+        self._waiting_now = count
+
 
 class Participant(Base):
     __tablename__ = "participant"
@@ -133,6 +142,9 @@ class ProtectionOrder(Base):
     conditions: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     status: Mapped[str] = mapped_column(sa.String(20), server_default="active")
     plan_agreed_on: Mapped[date | None]  # the individual correction plan, agreed with the Inson centre
+    plan_agreed_with: Mapped[str | None] = mapped_column(sa.String(200))  # with whom (the centre, its worker)
+    # its parts: [{"kind": the programme, or a referral for employment, health, education or housing, "details"}]
+    plan_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     plan_overdue_reported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     expiry_reported_for: Mapped[date | None]  # the expiry date whose approach was last reported
     created_at: Mapped[datetime] = _now()
@@ -206,9 +218,66 @@ class Enrolment(Base):
     def allowed_actions(self, actions: list[str]) -> None:
         self._allowed_now = actions
 
+    @property
+    def pending_transfer(self) -> TransferRequest | None:
+        """The move out of his district that waits for a supervisor: set by the routes with the moves, never
+        stored; none until they have."""
+        return getattr(self, "_pending_transfer", None)
+
+    @pending_transfer.setter
+    def pending_transfer(self, request: TransferRequest | None) -> None:
+        self._pending_transfer = request
+
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "cohort_id", name="uq_enrolment_participant_cohort"),
         sa.Index("ix_enrolment_region_district_status", "region", "district", "status"),
+    )
+
+
+class WaitingPlace(Base):
+    """A referral to a full cohort, waiting in line (oldest first) for a place: given the next place that frees
+    there, or one in another group a manager chooses. Kept once he is placed or withdrawn: who, when, why."""
+
+    __tablename__ = "waiting_place"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # the order of the line
+    participant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"), index=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"))
+    protection_order_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("protection_order.id"))
+    referral_source: Mapped[str] = mapped_column(sa.String(30), server_default="protection_order")
+    inspector_id: Mapped[str] = mapped_column(sa.String(100), index=True)
+    psychologist_id: Mapped[str] = mapped_column(sa.String(100))
+    victim_support_worker_id: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="waiting")  # waiting | placed | withdrawn
+    since: Mapped[datetime] = _now()
+    asked_by: Mapped[str] = mapped_column(sa.String(100))
+    enrolment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("enrolment.id"))
+    placed_cohort_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("cohort.id"))
+    placed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    placed_by: Mapped[str | None] = mapped_column(sa.String(100))  # a user id, or "system" for the next free place
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+    participant: Mapped[Participant] = relationship(lazy="joined")
+    cohort: Mapped[Cohort] = relationship(lazy="joined", foreign_keys=[cohort_id])
+
+    @property
+    def position(self) -> int | None:
+        """His place in the line (1: next), counted by the queries for their answer; None unless waiting."""
+        return getattr(self, "_position_now", None)
+
+    @position.setter
+    def position(self, place: int | None) -> None:
+        self._position_now = place
+
+    __table_args__ = (
+        sa.Index("ix_waiting_place_cohort_status_seq", "cohort_id", "status", "seq"),
+        # one place in one line at a time for a man
+        sa.Index("uq_waiting_place_waiting", "participant_id", "cohort_id", unique=True,
+                 postgresql_where=sa.text("status = 'waiting'")),
     )
 
 
@@ -228,6 +297,41 @@ class EnrolmentTransition(Base):
     to_cohort_id: Mapped[uuid.UUID | None]
     by: Mapped[str] = mapped_column(sa.String(100))  # a user id, or "system" for automatic moves
     at: Mapped[datetime] = _now()
+
+
+class TransferRequest(Base):
+    """A move of an enrolment out of its district, asked by his inspector: it waits for a supervisor of the district's
+    region, who approves it (then the move is made) or refuses it. Decided once; kept."""
+
+    __tablename__ = "transfer_request"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enrolment.id"), index=True)
+    # where he is when it is asked (whose supervisor decides) and where he would go
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    from_cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"))
+    to_cohort_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("cohort.id"))
+    to_region: Mapped[str] = mapped_column(sa.String(100))
+    to_district: Mapped[str] = mapped_column(sa.String(100))
+    psychologist_id: Mapped[str | None] = mapped_column(sa.String(100))  # as asked (None: the first facilitator)
+    inspector_id: Mapped[str | None] = mapped_column(sa.String(100))  # as asked (None: his inspector as before)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="pending")  # pending, approved, refused
+    asked_by: Mapped[str] = mapped_column(sa.String(100))
+    asked_at: Mapped[datetime] = _now()
+    decided_by: Mapped[str | None] = mapped_column(sa.String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    enrolment: Mapped[Enrolment] = relationship(lazy="joined")
+
+    __table_args__ = (
+        # one move waits at a time for an enrolment
+        sa.Index("uq_transfer_request_pending", "enrolment_id", unique=True,
+                 postgresql_where=sa.text("status = 'pending'")),
+        sa.Index("ix_transfer_request_area_status", "region", "district", "status"),
+    )
 
 
 class AttendanceRecord(Base):

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from qadam import audit
-from qadam.auth import Principal, area_filter
+from qadam.auth import Principal, area_filter, assignment_filter
 from qadam.errors import not_found, unprocessable
 from qadam.names import fold, same_place
 from qadam.pages import paginate
@@ -33,6 +33,8 @@ from .models import (
     ProtectionOrder,
     RiskFlag,
     StaffMember,
+    TransferRequest,
+    WaitingPlace,
 )
 from .scoping import (
     caller_of,
@@ -41,6 +43,7 @@ from .scoping import (
     visible_cohorts,
     visible_enrolments,
     visible_orders,
+    visible_transfers,
 )
 
 # Taking part or about to (a referral holds a place in the group it was referred to).
@@ -103,6 +106,8 @@ class OrderShown:
     conditions: list[str] | None
     status: str
     plan_agreed_on: date | None
+    plan_agreed_with: str | None
+    plan_parts: list[dict[str, Any]]
     plan_due_on: date
     plan_overdue: bool
     days_to_expiry: int
@@ -156,9 +161,45 @@ def places_taken(s: Session, cohort_id: uuid.UUID) -> int:
 
 
 def cohort_shown(s: Session, cohort: Cohort) -> Cohort:
-    """The cohort as CohortOut shows it: with how many hold a place in it now."""
+    """The cohort as CohortOut shows it: with how many hold a place in it now, and how many wait for one."""
     cohort.enrolled = places_taken(s, cohort.id)
+    cohort.waiting = int(s.execute(sa.select(sa.func.count()).where(
+        WaitingPlace.cohort_id == cohort.id, WaitingPlace.status == WAITING)).scalar_one())
     return cohort
+
+
+# -- the waiting list --------------------------------------------------------------------------------------------
+WAITING = "waiting"
+
+
+def waiting_shown(s: Session, waiting: WaitingPlace) -> WaitingPlace:
+    """The entry as WaitingOut shows it: with his place in the line (1: next) while he waits."""
+    waiting.position = int(s.execute(sa.select(sa.func.count()).where(
+        WaitingPlace.cohort_id == waiting.cohort_id, WaitingPlace.status == WAITING,
+        WaitingPlace.seq <= waiting.seq)).scalar_one()) if waiting.status == WAITING else None
+    return waiting
+
+
+def waiting_line(s: Session, *, principal: Principal, cohort_id: uuid.UUID) -> list[WaitingPlace]:
+    """Those waiting for a place in the cohort (which the caller may see, else 404), first in line first."""
+    visible_cohort(s, principal=principal, cohort_id=cohort_id)
+    line = s.execute(sa.select(WaitingPlace).where(WaitingPlace.cohort_id == cohort_id, WaitingPlace.status == WAITING)
+                     .order_by(WaitingPlace.seq)).unique().scalars().all()
+    for position, waiting in enumerate(line, start=1):
+        waiting.position = position
+    return list(line)
+
+
+def visible_waiting(s: Session, *, principal: Principal, waiting_id: uuid.UUID, lock: bool = False) -> WaitingPlace:
+    """The entry, if the caller may see it (his inspector, or staff who see its cohort); else 404. `lock`: for
+    update."""
+    query = sa.select(WaitingPlace).where(WaitingPlace.id == waiting_id, sa.or_(
+        WaitingPlace.cohort_id.in_(visible_cohorts(principal).with_only_columns(Cohort.id)),
+        assignment_filter(principal, WaitingPlace.inspector_id)))
+    found = s.execute(query.with_for_update(of=WaitingPlace) if lock else query).unique().scalar()
+    if found is None:
+        raise not_found("waiting place", waiting_id)
+    return found
 
 
 def cohorts_page(s: Session, *, principal: Principal, page: dict[str, Any]) -> Page[Cohort]:
@@ -223,13 +264,65 @@ def standing_of(s: Session, enrolment: Enrolment, *, critical_open: set[uuid.UUI
 
 
 def with_moves(s: Session, enrolments: list[Enrolment], *, principal: Principal) -> list[Enrolment]:
-    """The enrolments with the moves the caller could make now (the same rules the moves apply)."""
+    """The enrolments with the moves the caller could make now (the same rules the moves apply), and the move out
+    of the district that waits for a supervisor, if one does."""
     critical = with_critical_flag_open(s, [e.id for e in enrolments])
     started = _started_participants(s, enrolments)
+    waiting = _pending_transfers(s, [e.id for e in enrolments])
     for enrolment in enrolments:
         enrolment.allowed_actions = actions_open_to(
             caller_of(principal, enrolment), standing_of(s, enrolment, critical_open=critical, started=started))
+        enrolment.pending_transfer = waiting.get(enrolment.id)
     return enrolments
+
+
+# -- transfers ---------------------------------------------------------------------------------------------------
+def _pending_transfers(s: Session, enrolment_ids: list[uuid.UUID]) -> dict[uuid.UUID, TransferRequest]:
+    if not enrolment_ids:
+        return {}
+    found = s.execute(sa.select(TransferRequest).where(TransferRequest.enrolment_id.in_(enrolment_ids),
+                                                        TransferRequest.status == "pending")).unique().scalars()
+    return {request.enrolment_id: request for request in found}
+
+
+def pending_transfer_of(s: Session, enrolment_id: uuid.UUID) -> TransferRequest | None:
+    """The move of the enrolment out of its district that waits for a supervisor, if one does."""
+    return _pending_transfers(s, [enrolment_id]).get(enrolment_id)
+
+
+def transfers_page(s: Session, *, principal: Principal, filters: dict[str, Any]) -> Page[TransferRequest]:
+    """Moves out of a district the caller may see (TransferFilter), those waiting longest first, then the newest."""
+    query = visible_transfers(principal).order_by((TransferRequest.status != "pending"),
+                                                  sa.case((TransferRequest.status == "pending", TransferRequest.asked_at)),
+                                                  TransferRequest.asked_at.desc())
+    if filters["status"]:
+        query = query.where(TransferRequest.status.in_(filters["status"]))
+    if filters["enrolment_id"]:
+        query = query.where(TransferRequest.enrolment_id == filters["enrolment_id"])
+    return _page_of(s, query, filters)
+
+
+def transfer_options(s: Session, *, principal: Principal, enrolment: Enrolment) -> list[Cohort]:
+    """The cohorts he could be moved to: forming or running, of his programme, in the caller's region (an
+    administrator: his), other than his own, by district and name, each with how many hold a place in it now."""
+    region = enrolment.region if principal.role == Role.ADMINISTRATOR else principal.region
+    found = s.execute(sa.select(Cohort).join(Cohort.programme).where(
+        Cohort.region == region, Cohort.id != enrolment.cohort_id, Cohort.status.in_(("forming", "running")),
+        Programme.lineage_id == enrolment.cohort.programme.lineage_id)
+        .order_by(Cohort.district, Cohort.name)).unique().scalars()
+    return [cohort_shown(s, cohort) for cohort in found]
+
+
+def visible_transfer(s: Session, *, principal: Principal, transfer_id: uuid.UUID, lock: bool = False) -> TransferRequest:
+    """The move, if the caller may see it; else 404. `lock`: it and its enrolment, for update."""
+    query = visible_transfers(principal).where(TransferRequest.id == transfer_id)
+    found = s.execute(query.with_for_update(of=TransferRequest) if lock else query).unique().scalar()
+    if found is None:
+        raise not_found("transfer", transfer_id)
+    if lock:  # his enrolment too, as it is now
+        s.execute(sa.select(Enrolment.id).where(Enrolment.id == found.enrolment_id).with_for_update())
+        s.refresh(found.enrolment)
+    return found
 
 
 def enrolments_page(s: Session, *, principal: Principal, filters: dict[str, Any], today: date) -> Page[Enrolment]:
@@ -386,6 +479,8 @@ def order_shown(s: Session, order: ProtectionOrder, *, principal: Principal, cal
         number=None if manager else order.number, issued_by=order.issued_by, region=order.region,
         district=order.district, issued_on=order.issued_on, expires_on=order.expires_on,
         conditions=None if manager else order.conditions, status=order.status, plan_agreed_on=order.plan_agreed_on,
+        plan_agreed_with=None if manager else order.plan_agreed_with,
+        plan_parts=[{**part, "details": None} for part in order.plan_parts] if manager else list(order.plan_parts),
         plan_due_on=plan_due_on(facts, **calendar), plan_overdue=plan_overdue(facts, today, **calendar),
         days_to_expiry=(order.expires_on - today).days,
         extensions=[ExtensionShown(previous_expiry=e.previous_expiry, new_expiry=e.new_expiry, decided_by=None,

@@ -135,6 +135,7 @@ class CohortOut(CohortIn):
     id = fields.UUID(dump_only=True)
     status = fields.String(dump_only=True, validate=validate.OneOf(COHORT_STATUSES))
     enrolled = Integer(dump_only=True, metadata={"description": "Participants in the programme now."})
+    waiting = Integer(dump_only=True, metadata={"description": "Referrals waiting in its line for a place."})
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -251,6 +252,16 @@ class ExtensionOut(ma.Schema):
     recorded_at = fields.DateTime()
 
 
+PLAN_PARTS = ("programme", "employment", "health", "education", "housing")
+
+
+class PlanPart(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(PLAN_PARTS), metadata={
+        "description": "The correction programme, or a referral for employment, health, education or housing."})
+    details = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000), metadata={
+        "description": "To whom or what (null in a programme manager's answer). Never the victim's name or address."})
+
+
 class OrderOut(OrderIn):
     number = fields.String(allow_none=True, metadata={"description": "Null in a programme manager's answer."})
     conditions = fields.List(fields.String(), allow_none=True, metadata={
@@ -259,6 +270,9 @@ class OrderOut(OrderIn):
     participant_code = fields.String(dump_only=True, attribute="participant.code")
     status = fields.String(dump_only=True)
     plan_agreed_on = fields.Date(dump_only=True, allow_none=True)
+    plan_agreed_with = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "With whom the plan was agreed; null in a programme manager's answer."})
+    plan_parts = fields.List(fields.Nested(PlanPart), dump_only=True)
     plan_due_on = fields.Date(dump_only=True)
     plan_overdue = fields.Boolean(dump_only=True)
     days_to_expiry = Integer(dump_only=True)
@@ -274,6 +288,17 @@ class OrderExtensionIn(ma.Schema):
 
 class CorrectionPlanIn(ma.Schema):
     agreed_on = Date(required=True, metadata={"description": "When the plan was agreed with the Inson centre."})
+    agreed_with = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={
+        "description": "With whom it was agreed: the Inson centre and its worker."})
+    parts = fields.List(fields.Nested(PlanPart), load_default=list, validate=validate.Length(max=len(PLAN_PARTS)),
+                        metadata={"description": "What it holds, each kind once: the programme, and referrals for "
+                                                 "employment, health, education or housing."})
+
+    @ma.validates("parts")
+    def _once_each(self, parts: list[dict[str, Any]], **_: object) -> None:
+        kinds = [part["kind"] for part in parts]
+        if len(set(kinds)) != len(kinds):
+            raise ma.ValidationError("Each part once.")
 
 
 class OrderStatusIn(ma.Schema):
@@ -315,6 +340,45 @@ class ProgressOut(ma.Schema):
     exit_review_attended = fields.Boolean(metadata={"description": "He attended his programme's exit review."})
 
 
+TRANSFER_STATUSES = ("pending", "approved", "refused")
+
+
+class TransferOut(ma.Schema):
+    """A move of an enrolment out of its district: asked by his inspector, decided by a supervisor."""
+
+    id = fields.UUID()
+    enrolment_id = fields.UUID()
+    participant_code = fields.String(attribute="enrolment.participant.code")
+    region = fields.String(metadata={"description": "Where he is when it is asked: its supervisors decide."})
+    district = fields.String()
+    from_cohort_id = fields.UUID()
+    to_cohort_id = fields.UUID()
+    to_region = fields.String()
+    to_district = fields.String()
+    psychologist_id = fields.String(allow_none=True, metadata={
+        "description": "His psychologist there as asked; null: the new cohort's first facilitator."})
+    inspector_id = fields.String(allow_none=True, metadata={
+        "description": "His inspector there as asked; null: his inspector as before."})
+    note = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "pending, approved (the move is made) or refused."})
+    asked_by = fields.String()
+    asked_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True, metadata={"description": "Why it was refused (or a word on it)."})
+
+
+class TransferFilter(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf(TRANSFER_STATUSES)), load_default=None)
+    enrolment_id = fields.UUID(load_default=None)
+
+
+class TransferDecisionIn(ma.Schema):
+    approve = fields.Boolean(required=True, metadata={"description": "true: make the move; false: refuse it."})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "Why it is refused (required then): his inspector reads it."})
+
+
 class EnrolmentOut(ma.Schema):
     id = fields.UUID()
     participant_id = fields.UUID()
@@ -344,6 +408,8 @@ class EnrolmentOut(ma.Schema):
                        "action): since when."})
     completion_proposal = fields.List(fields.String(validate=validate.OneOf(COMPLETION_HOLDS)), allow_none=True,
                                       metadata={"description": "Why, as codes: " + ", ".join(COMPLETION_HOLDS) + "."})
+    pending_transfer = fields.Nested(TransferOut, allow_none=True, metadata={
+        "description": "A move out of his district asked by his inspector, waiting for a supervisor; null: none."})
 
 
 class OrderForHer(ma.Schema):
@@ -441,6 +507,7 @@ CohortPage = page_schema(CohortOut, "CohortPage")
 EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
 SupportedEnrolmentPage = page_schema(SupportedEnrolmentOut, "SupportedEnrolmentPage")
 OrderPage = page_schema(OrderOut, "OrderPage")
+TransferPage = page_schema(TransferOut, "TransferPage")
 
 
 class ReferralIn(ma.Schema):
@@ -452,9 +519,57 @@ class ReferralIn(ma.Schema):
         "description": "His place: the cohort, his inspector and psychologist."})
 
 
+WAITING_STATUSES = ("waiting", "placed", "withdrawn")
+
+
+class WaitingOut(ma.Schema):
+    """A referral to a full cohort, in its line (or placed, or withdrawn since)."""
+
+    id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(WAITING_STATUSES), metadata={"description": (
+        "waiting: in the line; placed: enrolled (`enrolment_id`), in the place that freed or another group; "
+        "withdrawn: taken off the line (`withdrawn_reason`).")})
+    position = Integer(allow_none=True, metadata={"description": "His place in the line (1: next); null unless waiting."})
+    cohort_id = fields.UUID(metadata={"description": "The cohort he was referred to, whose line he waits in."})
+    cohort_name = fields.String(attribute="cohort.name")
+    participant_id = fields.UUID()
+    participant_code = fields.String(attribute="participant.code")
+    protection_order_id = fields.UUID(allow_none=True)
+    inspector_id = fields.String()
+    psychologist_id = fields.String()
+    victim_support_worker_id = fields.String(allow_none=True)
+    region = fields.String()
+    district = fields.String()
+    since = fields.DateTime(metadata={"description": "When he was referred: the line's order."})
+    asked_by = fields.String()
+    enrolment_id = fields.UUID(allow_none=True)
+    placed_cohort_id = fields.UUID(allow_none=True)
+    placed_at = fields.DateTime(allow_none=True)
+    placed_by = fields.String(allow_none=True, metadata={"description": "A user id, or `system` (the next free place)."})
+    withdrawn_reason = fields.String(allow_none=True)
+    withdrawn_by = fields.String(allow_none=True)
+
+
+class WaitingLine(ma.Schema):
+    items = fields.List(fields.Nested(WaitingOut), metadata={"description": "First in line first."})
+
+
+class WaitingPlacementIn(ma.Schema):
+    cohort_id = fields.UUID(required=True, metadata={"description": "Another cohort of his programme with a free place."})
+    psychologist_id = fields.String(load_default=None, allow_none=True, validate=USER,
+                                    metadata={"description": "One of its facilitators; null: the first."})
+
+
+class WaitingWithdrawalIn(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class ReferralOut(ma.Schema):
     participant = fields.Nested(ParticipantOut)
     registered_already = fields.Boolean(metadata={
         "description": "He was registered before this referral: his existing record is used."})
     order = fields.Nested(OrderOut)
-    enrolment = fields.Nested(EnrolmentOut)
+    enrolment = fields.Nested(EnrolmentOut, allow_none=True, metadata={
+        "description": "His enrolment; null when the cohort was full and he waits in its line (`waiting`)."})
+    waiting = fields.Nested(WaitingOut, allow_none=True, metadata={
+        "description": "His place in the cohort's line when it was full (`position`: 1 is next); null when enrolled."})

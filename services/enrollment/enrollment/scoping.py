@@ -12,7 +12,7 @@ from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Caller
-from .models import Cohort, Enrolment, Participant, ProtectionOrder
+from .models import Cohort, Enrolment, Participant, ProtectionOrder, TransferRequest
 
 # Who moves an enrolment at all (scoping below says which ones).
 MOVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
@@ -37,6 +37,9 @@ def visible_cohorts(principal: Principal) -> sa.Select[Any]:
     query = sa.select(Cohort)
     if principal.role == Role.PSYCHOLOGIST:
         return query.where(Cohort.facilitator_ids.contains([principal.user_id]), sa.literal(principal.has_area))
+    if principal.role == Role.INSPECTOR:  # his area's, and those of the men he answers for (moved elsewhere too)
+        return query.where(sa.or_(area_filter(principal, Cohort.region, Cohort.district), Cohort.id.in_(
+            sa.select(Enrolment.cohort_id).where(assignment_filter(principal, Enrolment.inspector_id)))))
     return query.where(area_filter(principal, Cohort.region, Cohort.district))
 
 
@@ -74,6 +77,16 @@ def visible_orders(principal: Principal) -> sa.Select[Any]:
         return query.where(sa.or_(assignment_filter(principal, ProtectionOrder.issued_by),
                                   area_filter(principal, ProtectionOrder.region, ProtectionOrder.district)))
     return query.where(area_filter(principal, ProtectionOrder.region, ProtectionOrder.district))
+
+
+def visible_transfers(principal: Principal) -> sa.Select[Any]:
+    """Moves out of a district the caller may see: those asked from or into their area, and an inspector's own."""
+    query = sa.select(TransferRequest)
+    inside = sa.or_(area_filter(principal, TransferRequest.region, TransferRequest.district),
+                    area_filter(principal, TransferRequest.to_region, TransferRequest.to_district))
+    if principal.role == Role.INSPECTOR:
+        return query.where(sa.or_(assignment_filter(principal, TransferRequest.asked_by), inside))
+    return query.where(inside)
 
 
 def may_see_participant(s: Session, principal: Principal, participant: Participant) -> bool:

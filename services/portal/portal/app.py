@@ -17,10 +17,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import SERVICE
+from .assets import init_assets
 from .backend import ServiceError
 from .i18n import init_i18n
 from .settings import PortalSettings
-from .views import admin, auth, home, inspector, manager, ops, psychologist, support
+from .views import admin, auth, home, inspector, manager, ops, psychologist, supervisor, support
 from .websession import init_websession
 
 log = get_logger(__name__)
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(SERVICE)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, TEMPLATES_AUTO_RELOAD=False, **flask_config)
     app.extensions["qadam_settings"] = settings
+    init_assets(app)  # static files named by their content, cached long; pages, styles and scripts gzipped
     if settings.portal_trusted_proxies:  # behind an ingress: the client's address and scheme from its headers
         n = settings.portal_trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -53,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       SESSION_COOKIE_SECURE=settings.portal_secure_cookies, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     home.init_menu(app)
-    for module in (ops, auth, home, psychologist, inspector, manager, admin, support):
+    for module in (ops, auth, home, psychologist, inspector, supervisor, manager, admin, support):
         app.register_blueprint(module.bp)
     _error_pages(app)
     return app

@@ -5,6 +5,10 @@ A chart is an image with a text alternative: `role="img"`, a <title> and a <desc
 .axis .grid`). Pages show the same figures in a table beside the chart, for screen readers and for printing.
 
 Figures are formatted by the caller's `value_format` (the user's locale); the chart only places them.
+
+Drawn for a phone: 320 units wide, each group's name on a line of its own above its bars, so that the page's
+stylesheet can show it at least 320 px wide and its 12-unit text is never under 12 px (`.chart` in portal.css: as
+wide as its box, up to 30rem). A chart whose every figure is hidden draws nothing: it says why (`all_hidden`).
 """
 
 from __future__ import annotations
@@ -15,14 +19,15 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 190  # the group names' column
-VALUE_ROOM = 78  # right of the longest bar: its figure
+WIDTH = 320  # drawn at 320 px or more (portal.css): the 12-unit text is 12 px or more
+LEFT = 14  # the scale's first figure, centred on the axis, stays inside
+VALUE_ROOM = 64  # right of the longest bar: its figure
 TOP = 24  # the scale's figures
-LEGEND = 22
+LEGEND = 18  # a line per series
+LABEL = 18  # the group's name, above its bars
 BAR = 16
-GAP = 10  # between groups of bars
-CHAR = 6.6  # a 12px character, on average: how many fit in the label column
+GAP = 8  # between groups of bars
+CHAR = 6.6  # a 12px character, on average: how many fit on a line
 SERIES_CLASSES = ("bar", "bar alt")
 NONE_TEXT = "—"
 
@@ -54,29 +59,34 @@ def scale(highest: float, *, whole: bool = False) -> tuple[float, list[float]]:
 
 
 def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str, value_format: Callable[[float], str],
-              max_value: float | None = None, description: str = "", chart_id: str | None = None) -> Markup:
+              max_value: float | None = None, description: str = "", chart_id: str | None = None,
+              all_hidden: str = "") -> Markup:
     """One bar per row (label, value); None is an empty slot labelled "—" (suppressed, or nothing to compute).
-    `max_value` fixes the end of the scale (1 for a rate); else it fits the data."""
+    `max_value` fixes the end of the scale (1 for a rate); else it fits the data. `all_hidden`: what is said instead
+    of a chart when every value is None."""
     return grouped_bar_chart([(label, [value]) for label, value in rows], series=[title], title=title,
                              value_format=value_format, max_value=max_value, description=description,
-                             chart_id=chart_id)
+                             chart_id=chart_id, all_hidden=all_hidden)
 
 
 def grouped_bar_chart(rows: Sequence[tuple[str, Sequence[float | None]]], *, series: Sequence[str], title: str,
                       value_format: Callable[[float], str], max_value: float | None = None, description: str = "",
-                      chart_id: str | None = None) -> Markup:
+                      chart_id: str | None = None, all_hidden: str = "") -> Markup:
     """Several bars per row, one per series (`series` names them, in a legend when there is more than one): e.g.
-    completion and dropout rate of each group."""
+    completion and dropout rate of each group. Where every value is None (each figure hidden under the small-cell
+    rule, or nothing to compute), no chart: a paragraph saying so (`all_hidden`) instead."""
     ident = chart_id or "chart-" + hashlib.sha1(title.encode()).hexdigest()[:10]
     many = len(series) > 1
     values = [v for _, vs in rows for v in vs if v is not None]
+    if not values:
+        return Markup(f'<p class="chart-none" id="{ident}">{escape(all_hidden or NONE_TEXT)}</p>')
     whole = all(float(v).is_integer() for v in values) and max_value is None
     top, ticks = (max_value, _quarters(max_value)) if max_value else scale(max(values, default=0.0), whole=whole)
-    left, right = LABEL_WIDTH + 8, WIDTH - VALUE_ROOM
+    left, right = LEFT, WIDTH - VALUE_ROOM
     room = right - left
-    head = TOP + (LEGEND if many else 0)
-    row_height = BAR * len(series) + GAP
-    height = head + row_height * max(len(rows), 1) + 6
+    head = TOP + (LEGEND * len(series) if many else 0)
+    row_height = LABEL + BAR * len(series) + GAP
+    height = head + row_height * len(rows) + 2
 
     def x_of(value: float) -> float:
         return left + room * min(max(value, 0.0), top) / top
@@ -85,27 +95,26 @@ def grouped_bar_chart(rows: Sequence[tuple[str, Sequence[float | None]]], *, ser
            f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc">',
            f'<title id="{ident}-title">{escape(title)}</title>',
            f'<desc id="{ident}-desc">{escape(_describe(rows, series, value_format, description))}</desc>']
+    line_room = int((WIDTH - left) / CHAR)
     if many:
-        key_x = left
         for index, name in enumerate(series):
-            out.append(f'<rect class="{SERIES_CLASSES[index % 2]}" x="{key_x}" y="4" width="12" height="12"/>'
-                       f'<text x="{key_x + 16}" y="10" dominant-baseline="middle">{escape(truncate(name, 40))}</text>')
-            key_x += 16 + int(min(len(name), 40) * CHAR) + 24
-    bottom = head + row_height * max(len(rows), 1)
+            y = 4 + index * LEGEND
+            out.append(f'<rect class="{SERIES_CLASSES[index % 2]}" x="{left}" y="{y}" width="12" height="12"/>'
+                       f'<text x="{left + 16}" y="{y + 6}" dominant-baseline="middle">'
+                       f'{escape(truncate(name, line_room - 3))}</text>')
+    bottom = head + row_height * len(rows)
     for tick in ticks:
         x = round(x_of(tick), 1)
         out.append(f'<line class="grid" x1="{x}" y1="{head - 4}" x2="{x}" y2="{bottom}"/>'
                    f'<text x="{x}" y="{head - 8}" text-anchor="middle">{escape(value_format(tick))}</text>')
     out.append(f'<line class="axis" x1="{left}" y1="{head - 4}" x2="{left}" y2="{bottom}"/>')
-    label_room = int(LABEL_WIDTH / CHAR)
     for number, (label, row_values) in enumerate(rows):
         y = head + number * row_height
-        middle = y + BAR * len(series) / 2
-        out.append(f'<text x="{LABEL_WIDTH}" y="{middle}" text-anchor="end" dominant-baseline="middle">'
-                   f'{escape(truncate(label, label_room))}</text>')
+        out.append(f'<text class="label" x="{left + 4}" y="{y + LABEL / 2}" dominant-baseline="middle">'
+                   f'{escape(truncate(label, line_room))}</text>')
         for index, value in enumerate(row_values):
             name = f"{label} — {series[index]}" if many else label
-            bar_y = y + index * BAR + 1
+            bar_y = y + LABEL + index * BAR + 1
             text_y = bar_y + (BAR - 2) / 2
             if value is None:
                 out.append(f'<g><title>{escape(name)}: {NONE_TEXT}</title>'

@@ -89,6 +89,7 @@ class ReferralForm(Form):
     order_expires_on = fields.String(**filled_in(_l("Enter the day the order expires.")))
     order_conditions = fields.String(load_default="")
     placement = fields.String(**filled_in(_l("Choose the cohort and psychologist.")))
+    victim_support_worker_id = fields.String(load_default=None)
     not_registered_elsewhere = fields.Boolean(load_default=False, truthy={"1", "on", "true"})
     not_registered_elsewhere_note = fields.String(load_default=None)
 
@@ -118,6 +119,46 @@ class SupportWorkerForm(Form):
     """Her support worker: one of the region's, or nobody."""
 
     victim_support_worker_id = fields.String(load_default=None)
+
+
+PLAN_PARTS = ("programme", "employment", "health", "education", "housing")
+
+
+class PlanForm(Form):
+    """The correction plan as agreed: when, with whom, its parts (each with a word on it); enrollment checks the day."""
+
+    agreed_on = fields.String(**filled_in(_l("Give the day the plan was agreed.")))
+    agreed_with = fields.String(load_default=None)
+    parts = fields.List(fields.String(validate=ma.validate.OneOf(PLAN_PARTS)), load_default=list)
+    details_programme = fields.String(load_default=None)
+    details_employment = fields.String(load_default=None)
+    details_health = fields.String(load_default=None)
+    details_education = fields.String(load_default=None)
+    details_housing = fields.String(load_default=None)
+
+
+class ExtensionForm(Form):
+    """An order extended: to when, who decided and why; enrollment checks the day."""
+
+    new_expiry = fields.String(**filled_in(_l("Give the day the order now runs to.")))
+    decided_by = fields.String(**filled_in(_l("Say who decided: you, or the court and its decision.")))
+    reason = fields.String(**filled_in(_l("Say why the order is extended.")))
+
+
+class TransferForm(Form):
+    """A move to another group: which one, and a word on why; enrollment says whether it is made or waits."""
+
+    cohort_id = fields.UUID(**filled_in(_l("Choose the group he moves to.")))
+    note = fields.String(load_default=None)
+
+
+# -- the supervisor's --------------------------------------------------------------------------------------------
+class DecisionForm(Form):
+    """A supervisor's answer to a move out of a district: approve or refuse (enrollment asks why it is refused)."""
+
+    decision = fields.String(**filled_in(_l("Choose whether you approve the move.")),
+                             validate=ma.validate.OneOf(("approve", "refuse")))
+    note = fields.String(load_default=None)
 
 
 # -- the psychologist's ------------------------------------------------------------------------------------------
@@ -329,6 +370,81 @@ class ProgrammeForm(Form):
     def _shipped(self, value: str, **kwargs: object) -> None:
         if value not in PROGRAMME_TEMPLATES:
             raise ma.ValidationError(_("Choose the template to start from."))
+
+
+# -- the programme manager's -------------------------------------------------------------------------------------
+COHORT_STATUSES = ("forming", "running", "finished", "cancelled")
+WEEKDAYS = ("1", "2", "3", "4", "5", "6", "7")  # ISO: Monday is 1
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _places(message: Any, *, required: bool = False) -> fields.Integer:
+    optional: dict[str, Any] = {} if required else {"load_default": None}
+    return fields.Integer(strict=False, required=required, validate=ma.validate.Range(min=1, max=30, error=message),
+                          error_messages={"invalid": message, "required": message}, **optional)
+
+
+class ScheduleFields(Form):
+    """When and where a group meets: its weekdays, its hour and its place."""
+
+    weekdays = fields.List(fields.String(validate=ma.validate.OneOf(WEEKDAYS)), load_default=list)
+    time = fields.String(load_default=None, validate=ma.validate.Regexp(
+        r"^([01]\d|2[0-3]):[0-5]\d$", error=_l("Write the time as hours:minutes, for example 15:00.")))
+    place = fields.String(load_default=None, validate=ma.validate.Length(
+        max=300, error=_l("Use at most %(n)s characters.", n=300)))
+    facilitator_ids = fields.List(fields.String(), required=True, validate=ma.validate.Length(
+        min=1, max=4, error=_l("Choose one to four psychologists.")),
+        error_messages={"required": _l("Choose one to four psychologists.")})
+
+    @ma.post_load
+    def _schedule(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
+        return data | {"schedule": {"weekdays": sorted(int(d) for d in data.pop("weekdays")),
+                                    "time": data.pop("time"), "place": data.pop("place")}}
+
+
+class CohortForm(ScheduleFields):
+    """A new group: its programme, name, district, psychologists, first day, places and schedule."""
+
+    programme_id = fields.String(**filled_in(_l("Choose the programme.")))
+    name = fields.String(**filled_in(_l("Give the group a name.")), validate=ma.validate.Length(
+        max=200, error=_l("Use at most %(n)s characters.", n=200)))
+    district = fields.String(**filled_in(_l("Choose the district.")))
+    mahalla = fields.String(load_default=None)
+    start_date = fields.String(**filled_in(_l("Enter the day the group starts.")), validate=ma.validate.Regexp(
+        DAY, error=_l("Write the date as year-month-day.")))
+    capacity = _places(_l("Give a number of places from 1 to 30."))
+
+
+class CohortChangeForm(ScheduleFields):
+    """A group changed: its status, psychologists, places and schedule."""
+
+    status = fields.String(**filled_in(_l("Choose the status.")), validate=ma.validate.OneOf(
+        COHORT_STATUSES, error=_l("Choose the status.")))
+    capacity = _places(_l("Give a number of places from 1 to 30."), required=True)
+
+
+class PlacementForm(Form):
+    """Another group for a man who waits."""
+
+    cohort_id = fields.String(**filled_in(_l("Choose the group.")))
+
+
+def _count(low: int, high: int) -> fields.Integer:
+    message = _l("Give a whole number from %(low)s to %(high)s.", low=low, high=high)
+    return fields.Integer(strict=False, required=True, validate=ma.validate.Range(min=low, max=high, error=message),
+                          error_messages={"invalid": message, "required": message})
+
+
+class ProgrammeVersionForm(Form):
+    """A programme's rules changed for the region: a new version that new groups take."""
+
+    sessions_per_week = _count(1, 7)
+    completion_attendance_percent = _count(1, 100)
+    max_unexcused_absences = _count(0, 50)
+    max_consecutive_absences = _count(1, 50)
+    absence_call_hours = _count(1, 168)
+    group_size_min = _count(1, 30)
+    group_size_max = _count(1, 30)
 
 
 USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")

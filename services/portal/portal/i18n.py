@@ -32,7 +32,7 @@ from qadam_contracts.vocabulary import LANGUAGES
 
 log = get_logger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"
-DOMAINS = ("messages", "psychologist", "inspector", "manager", "admin", "support")
+DOMAINS = ("messages", "psychologist", "inspector", "manager", "admin", "support", "supervisor")
 DEFAULT_LANGUAGE = "uz-Latn"
 # Qadam's language codes (contracts.LANGUAGES) and the Babel locales that format them.
 LOCALES = {"uz-Latn": "uz_Latn", "uz-Cyrl": "uz_Cyrl", "ru": "ru", "kaa": "kaa_Latn", "en": "en"}

@@ -9,5 +9,7 @@ from .participants import blp as participants
 from .programmes import blp as programmes
 from .referrals import blp as referrals
 from .reports import blp as reports
+from .transfers import blp as transfers
+from .waiting import blp as waiting
 
-BLUEPRINTS: list[Blueprint] = [programmes, participants, enrolments, referrals, reports]
+BLUEPRINTS: list[Blueprint] = [programmes, participants, enrolments, transfers, referrals, reports, waiting]

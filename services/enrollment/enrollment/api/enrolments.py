@@ -112,7 +112,9 @@ class Transfer(MethodView):
     @blp.arguments(TransferIn)
     @blp.response(201, EnrolmentOut)
     def post(self, data: commands.TransferAsked, enrolment_id: uuid.UUID) -> Enrolment:
-        """Move him to another cohort (in another district too); his marks, progress and history go with him."""
+        """Move him to another cohort (in another district too); his marks, progress and history go with him. An
+        inspector's move out of his district is not made at once: it waits for a supervisor of the district's region
+        (`pending_transfer` of the answer; `POST /transfers/{transfer_id}/decision`)."""
         with unit_of_work() as s:
             enrolment = _locked(s, enrolment_id)
             commands.transfer_enrolment(s, principal=current_principal(), enrolment=enrolment,

@@ -75,10 +75,6 @@ class OrderEndAsked(TypedDict):
     status: str  # revoked, or expired early
 
 
-class PlanAgreedAsked(TypedDict):
-    agreed_on: date
-
-
 def _today() -> date:
     return datetime.now(settings_of_app().zone).date()  # the day in Uzbekistan, not in UTC
 
@@ -154,9 +150,10 @@ class CorrectionPlan(MethodView):
     @allow(Role.INSPECTOR, Role.PSYCHOLOGIST, Role.MANAGER, Role.ADMINISTRATOR)
     @blp.arguments(CorrectionPlanIn)
     @blp.response(200, OrderOut)
-    def put(self, data: PlanAgreedAsked, order_id: uuid.UUID) -> queries.OrderShown:
-        """Record that the individual correction plan was agreed with the Inson centre."""
+    def put(self, data: commands.PlanAsked, order_id: uuid.UUID) -> queries.OrderShown:
+        """Record the individual correction plan agreed with the Inson centre: when, with whom, and its parts (the
+        programme, referrals for employment, health, education or housing); again to change it."""
         with unit_of_work() as s:
             order = _locked(s, order_id)
-            commands.agree_correction_plan(s, order=order, agreed_on=data["agreed_on"], today=_today())
+            commands.agree_correction_plan(s, order=order, plan=data, today=_today())
             return order_out(s, order)

@@ -4,9 +4,11 @@ route answers with. What each takes is the request schema's loaded value, typed 
 
 - participants: registering a man, never twice;
 - orders: his protection order, and the daily watch over orders;
-- enrolments: his place in a cohort and its lifecycle, transfers, her support worker;
+- enrolments: his place in a cohort and its lifecycle, her support worker;
+- transfers: to another cohort, a move out of the district waiting for a supervisor;
 - attendance: his marks and his progress;
 - referrals: the three above as one request;
+- places and waiting: a place in a cohort, and the line of those waiting for one in a full cohort;
 - programmes: programmes and cohorts;
 - projections: what enrollment keeps of others' events;
 - retention: anonymising men whose cases ended long ago.
@@ -19,19 +21,18 @@ from .enrolments import (
     SYSTEM,
     EnrolmentAsked,
     PlacementAsked,
-    TransferAsked,
     TransitionAsked,
     close_followed_up,
     enrol,
     link_support_worker,
     move_enrolment,
-    transfer_enrolment,
     transition_enrolment,
 )
 from .orders import (
     ExtensionAsked,
     OrderAsked,
     OrderTermsAsked,
+    PlanAsked,
     agree_correction_plan,
     end_order_early,
     extend_order,
@@ -39,6 +40,7 @@ from .orders import (
     scan_orders,
 )
 from .participants import PersonAsked, register_participant, registered_already
+from .places import fill_free_places
 from .programmes import (
     CohortAsked,
     CohortChanges,
@@ -54,14 +56,18 @@ from .programmes import (
 from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
 from .referrals import Referral, ReferralAsked, refer
 from .retention import ANONYMISED_ORDER_PREFIX, REDACTED, RETENTION_ROUTE, anonymise_participants
+from .transfers import DecisionAsked, TransferAsked, decide_transfer, transfer_enrolment
+from .waiting import PlacementElsewhereAsked, enrol_or_wait, place_elsewhere, withdraw_waiting
 
 __all__ = [
-    "ANONYMISED_ORDER_PREFIX", "CohortAsked", "CohortChanges", "CurriculumItemAsked", "EnrolmentAsked",
-    "ExtensionAsked", "OrderAsked", "OrderTermsAsked", "PersonAsked", "PlacementAsked", "ProgrammeAsked",
-    "ProgrammeRulesAsked", "REDACTED", "RETENTION_ROUTE", "Referral", "ReferralAsked", "SYSTEM", "ScheduleAsked",
-    "TransferAsked", "TransitionAsked", "agree_correction_plan", "anonymise_participants", "change_cohort",
-    "close_followed_up", "define_programme", "end_order_early", "enrol", "extend_order", "form_cohort",
-    "keep_district", "keep_flag_handled", "keep_flag_raised", "keep_staff_member", "link_support_worker",
-    "move_enrolment", "record_attendance", "record_order", "refer", "register_participant", "registered_already",
-    "scan_orders", "transfer_enrolment", "transition_enrolment", "version_programme",
+    "ANONYMISED_ORDER_PREFIX", "CohortAsked", "CohortChanges", "CurriculumItemAsked", "DecisionAsked",
+    "EnrolmentAsked", "ExtensionAsked", "OrderAsked", "OrderTermsAsked", "PersonAsked", "PlacementAsked",
+    "PlacementElsewhereAsked", "PlanAsked", "ProgrammeAsked", "ProgrammeRulesAsked", "REDACTED", "RETENTION_ROUTE",
+    "Referral", "ReferralAsked", "SYSTEM", "ScheduleAsked", "TransferAsked", "TransitionAsked",
+    "agree_correction_plan", "anonymise_participants", "change_cohort", "close_followed_up", "decide_transfer",
+    "define_programme", "end_order_early", "enrol", "enrol_or_wait", "extend_order", "fill_free_places",
+    "form_cohort", "keep_district", "keep_flag_handled", "keep_flag_raised", "keep_staff_member",
+    "link_support_worker", "move_enrolment", "place_elsewhere", "record_attendance", "record_order", "refer",
+    "register_participant", "registered_already", "scan_orders", "transfer_enrolment", "transition_enrolment",
+    "version_programme", "withdraw_waiting",
 ]

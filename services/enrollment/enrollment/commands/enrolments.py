@@ -1,5 +1,5 @@
-"""His enrolment: made, moved through its lifecycle (every move kept with who, when and why, and published),
-transferred, her support worker linked; closed when the follow-up is over."""
+"""His enrolment: made, moved through its lifecycle (every move kept with who, when and why, and published), her
+support worker linked; closed when the follow-up is over. (Transfers: transfers.py.)"""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from .. import events
 from ..domain.lifecycle import (
-    IN_PROGRAMME,
     Action,
     Caller,
     EnrolmentStatus,
@@ -30,9 +29,10 @@ from ..domain.lifecycle import (
     transition,
 )
 from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds
-from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder
-from ..queries import places_taken, rules_of, standing_of, support_worker_problem
+from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder, WaitingPlace
+from ..queries import HOLDS_A_PLACE, WAITING, places_taken, rules_of, standing_of, support_worker_problem
 from ..scoping import caller_of, may_move, may_see_participant, require_area
+from .places import CLOSED, SYSTEM, PlaceAsked, fill_free_places, make_enrolment
 
 
 class PlacementAsked(TypedDict):
@@ -60,22 +60,28 @@ class TransitionAsked(TypedDict):
     note: str | None
 
 
-class TransferAsked(TypedDict):
-    """A transfer as asked (TransferIn): the new cohort, and who answers for him there (None: its first
-    facilitator, his inspector as before)."""
-
-    cohort_id: uuid.UUID
-    psychologist_id: str | None
-    inspector_id: str | None
-    note: str | None
-
-
-SYSTEM = "system"  # who made an automatic move
 
 
 def enrol(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> Enrolment:
     """Refer a participant to a cohort, naming the order it answers, his prevention inspector and psychologist;
-    the enrolment starts `referred` and `enrollment.enrolled` goes out with it."""
+    the enrolment starts `referred` and `enrollment.enrolled` goes out with it. A full cohort: 409."""
+    cohort, participant = checked_placement(s, principal=principal, enrolment=enrolment)
+    if places_taken(s, cohort.id) >= cohort.capacity:
+        raise conflict(f"The cohort is full ({cohort.capacity} places); choose another or raise its capacity.")
+    return make_enrolment(s, place=_place_of(enrolment), cohort=cohort, participant=participant,
+                          created_by=principal.user_id, by=principal.user_id)
+
+
+def _place_of(enrolment: EnrolmentAsked) -> PlaceAsked:
+    return PlaceAsked(participant_id=enrolment["participant_id"], referral_source=enrolment["referral_source"],
+                      protection_order_id=enrolment["protection_order_id"], inspector_id=enrolment["inspector_id"],
+                      psychologist_id=enrolment["psychologist_id"],
+                      victim_support_worker_id=enrolment["victim_support_worker_id"])
+
+
+def checked_placement(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> tuple[Cohort, Participant]:
+    """The cohort (locked) and the man of a placement the caller may ask, with the people it names; the refusals
+    of `POST /enrolments` but a full cohort (the caller decides: refuse, or wait in its line)."""
     data = enrolment
     cohort = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort})
     participant = s.get(Participant, data["participant_id"])
@@ -102,25 +108,19 @@ def enrol(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> Enr
     if principal.role == Role.INSPECTOR and data["inspector_id"] != principal.user_id:
         raise Problem(403, "An inspector enrols participants as their own responsible inspector; "
                            "ask a manager to assign another inspector.")
-    if cohort.status in ("finished", "cancelled"):
+    if cohort.status in CLOSED:
         raise conflict(f"The cohort is {cohort.status}; refer him to a cohort that is forming or running.")
     duplicate = s.execute(sa.select(Enrolment.id).where(
         Enrolment.participant_id == participant.id, Enrolment.cohort_id == cohort.id)).scalar()
     if duplicate:
         raise conflict(f"{participant.code} is enrolled in this cohort already (enrolment {duplicate}).",
                        existing_enrolment_id=str(duplicate))
-    if places_taken(s, cohort.id) >= cohort.capacity:
-        raise conflict(f"The cohort is full ({cohort.capacity} places); choose another or raise its capacity.")
-    made = Enrolment(**data, programme_id=cohort.programme_id, region=cohort.region, district=cohort.district,
-                     status=EnrolmentStatus.REFERRED.value, created_by=principal.user_id)
-    made.participant, made.cohort, made.programme = participant, cohort, cohort.programme
-    s.add(made)
-    s.flush()
-    s.refresh(made, ["enrolled_at"])
-    s.add(EnrolmentTransition(enrolment_id=made.id, action="refer", from_status=None, to_status=made.status,
-                              reason=data["referral_source"], by=principal.user_id, to_cohort_id=cohort.id))
-    add_event(s, events.enrolled(made, cohort))
-    return made
+    waiting = s.execute(sa.select(WaitingPlace.id).where(
+        WaitingPlace.participant_id == participant.id, WaitingPlace.cohort_id == cohort.id,
+        WaitingPlace.status == WAITING)).scalar()
+    if waiting:
+        raise conflict(f"{participant.code} waits for a place in this cohort already.", existing_waiting_id=str(waiting))
+    return cohort, participant
 
 
 def transition_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment, asked: TransitionAsked,
@@ -185,41 +185,10 @@ def move_enrolment(s: Session, *, enrolment: Enrolment, action: Action, by: str,
     s.add(EnrolmentTransition(enrolment_id=enrolment.id, action=action.value, from_status=move.from_status.value,
                               to_status=move.to_status.value, reason=move.reason, note=note, by=by))
     add_event(s, events.status_changed(enrolment, action, move, by=by, at=datetime.now(UTC)))
+    if move.from_status.value in HOLDS_A_PLACE and move.to_status.value not in HOLDS_A_PLACE:
+        s.flush()
+        fill_free_places(s, cohort_id=enrolment.cohort_id)  # his place goes to the first in its line
     return move
-
-
-def transfer_enrolment(s: Session, *, principal: Principal, enrolment: Enrolment, asked: TransferAsked) -> None:
-    """Move him (his enrolment, locked by the caller) to another cohort of the same programme, in another district
-    too; his marks, progress and history go with him, and `enrollment.transferred` goes out."""
-    if not may_move(principal, enrolment):
-        raise Problem(403, "Only the enrolment's inspector or staff of its area transfer it.")
-    if EnrolmentStatus(enrolment.status) not in IN_PROGRAMME | {EnrolmentStatus.REFERRED}:
-        raise conflict(f"An enrolment that is {enrolment.status} is not transferred.")
-    target = s.get(Cohort, asked["cohort_id"], with_for_update={"of": Cohort})
-    if target is None or target.id == enrolment.cohort_id:
-        raise unprocessable("Transfer to another existing cohort.", {"cohort_id": ["Another cohort."]})
-    if principal.role != Role.ADMINISTRATOR and target.region != principal.region:
-        raise Problem(403, f"{target.district} ({target.region}) is outside your region.")
-    if target.programme.lineage_id != enrolment.cohort.programme.lineage_id:
-        raise conflict("The new cohort runs another programme; exit (reason: transferred) and refer him anew.")
-    if places_taken(s, target.id) >= target.capacity:
-        raise conflict(f"The cohort is full ({target.capacity} places).")
-    psychologist = asked["psychologist_id"] or target.facilitator_ids[0]
-    if psychologist not in target.facilitator_ids:
-        raise unprocessable("The psychologist facilitates the new cohort.",
-                            {"psychologist_id": [f"One of {', '.join(target.facilitator_ids)}."]})
-    if principal.role == Role.INSPECTOR and asked["inspector_id"] and asked["inspector_id"] != principal.user_id:
-        raise Problem(403, "An inspector hands an enrolment only to themselves; ask a manager to assign another.")
-    source = enrolment.cohort_id
-    enrolment.version += 1
-    enrolment.cohort, enrolment.cohort_id = target, target.id
-    enrolment.region, enrolment.district = target.region, target.district
-    enrolment.psychologist_id = psychologist
-    enrolment.inspector_id = asked["inspector_id"] or enrolment.inspector_id
-    s.add(EnrolmentTransition(enrolment_id=enrolment.id, action="transfer", from_status=enrolment.status,
-                              to_status=enrolment.status, note=asked["note"], by=principal.user_id,
-                              from_cohort_id=source, to_cohort_id=target.id))
-    add_event(s, events.transferred(enrolment, from_cohort_id=source, at=datetime.now(UTC)))
 
 
 def link_support_worker(s: Session, *, principal: Principal, enrolment: Enrolment, worker: str | None) -> None:

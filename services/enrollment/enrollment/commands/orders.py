@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from qadam.auth import Principal
@@ -94,13 +94,22 @@ def extend_order(s: Session, *, principal: Principal, order: ProtectionOrder, as
     s.flush()
 
 
-def agree_correction_plan(s: Session, *, order: ProtectionOrder, agreed_on: date, today: date) -> None:
-    """Record that the individual correction plan was agreed with the Inson centre, between the order's issue and
-    today."""
-    if agreed_on < order.issued_on or agreed_on > today:
+class PlanAsked(TypedDict):
+    """The individual correction plan as agreed (CorrectionPlanIn): when, with whom, its parts."""
+
+    agreed_on: date
+    agreed_with: str | None
+    parts: list[dict[str, Any]]
+
+
+def agree_correction_plan(s: Session, *, order: ProtectionOrder, plan: PlanAsked, today: date) -> None:
+    """Record the individual correction plan agreed with the Inson centre (between the order's issue and today),
+    with whom and what it holds, or change it: the latest recording is the plan."""
+    if plan["agreed_on"] < order.issued_on or plan["agreed_on"] > today:
         raise unprocessable("The plan is agreed between the order's issue and today.",
                             {"agreed_on": [f"From {order.issued_on.isoformat()} to {today.isoformat()}."]})
-    order.plan_agreed_on = agreed_on
+    order.plan_agreed_on, order.plan_agreed_with = plan["agreed_on"], plan["agreed_with"]
+    order.plan_parts = [{"kind": part["kind"], "details": part.get("details")} for part in plan["parts"]]
 
 
 def scan_orders(s: Session, *, settings: EnrollmentSettings, today: date) -> dict[str, int]:

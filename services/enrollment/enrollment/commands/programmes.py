@@ -18,6 +18,7 @@ from ..models import Cohort, Programme
 from ..queries import known_place_or_422, places_taken
 from ..schemas import RULE_FIELDS
 from ..scoping import require_area, require_planning_region
+from .places import fill_free_places
 
 
 class CurriculumItemAsked(TypedDict, total=False):
@@ -155,3 +156,6 @@ def change_cohort(s: Session, *, cohort: Cohort, changes: CohortChanges) -> None
     cohort.version += 1
     # sessions decides who records a cohort's sessions from its copy: it must follow every change
     add_event(s, events.cohort_updated(cohort))
+    if "capacity" in changes:
+        s.flush()
+        fill_free_places(s, cohort_id=cohort.id)  # the places it grew by go to the first in its line

@@ -12,10 +12,11 @@ from qadam.auth import Principal
 from qadam.errors import Problem
 from sqlalchemy.orm import Session
 
-from ..models import Enrolment, Participant, ProtectionOrder
-from .enrolments import PlacementAsked, enrol
+from ..models import Enrolment, Participant, ProtectionOrder, WaitingPlace
+from .enrolments import PlacementAsked
 from .orders import OrderTermsAsked, record_order
 from .participants import PersonAsked, find_or_register
+from .waiting import enrol_or_wait
 
 
 class ReferralAsked(TypedDict):
@@ -28,12 +29,14 @@ class ReferralAsked(TypedDict):
 
 @dataclass(frozen=True)
 class Referral:
-    """What one referral made: the man (found or registered), his order and his enrolment."""
+    """What one referral made: the man (found or registered), his order, and his enrolment or, when the cohort is
+    full, his place in its line."""
 
     participant: Participant
     registered_already: bool
     order: ProtectionOrder
-    enrolment: Enrolment
+    enrolment: Enrolment | None
+    waiting: WaitingPlace | None
 
 
 @contextmanager
@@ -53,13 +56,16 @@ def refer(s: Session, *, principal: Principal, person: PersonAsked, order: Order
           placement: PlacementAsked, year: int) -> Referral:
     """A man referred under a protection order, in one unit of work: found (the one man of his area he matches)
     or registered, his order recorded and his enrolment made, each with the rules, events and refusals of its
-    own request. A refusal of any part leaves nothing of the others (the caller's transaction rolls back)."""
+    own request; a full cohort is no refusal: he waits in its line. A refusal of any part leaves nothing of the
+    others (the caller's transaction rolls back)."""
     with _step("participant"):
         participant, known = find_or_register(s, principal=principal, person=person, year=year, reuse=True)
     with _step("order"):
         recorded = record_order(s, principal=principal, order={**order, "participant_id": participant.id})
     with _step("enrolment"):
-        made = enrol(s, principal=principal, enrolment={
+        made = enrol_or_wait(s, principal=principal, enrolment={
             **placement, "participant_id": participant.id, "referral_source": "protection_order",
             "protection_order_id": recorded.id})
-    return Referral(participant, known, recorded, made)
+    if isinstance(made, WaitingPlace):
+        return Referral(participant, known, recorded, None, made)
+    return Referral(participant, known, recorded, made, None)

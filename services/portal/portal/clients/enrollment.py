@@ -97,6 +97,7 @@ class CohortOut(TypedDict, total=False):
     id: str
     status: str
     enrolled: int
+    waiting: int
     created_at: str
 
 
@@ -142,10 +143,17 @@ class OrderOut(TypedDict, total=False):
     participant_code: str
     status: str
     plan_agreed_on: str | None
+    plan_agreed_with: str | None
+    plan_parts: list[PlanPart]
     plan_due_on: str
     plan_overdue: bool
     days_to_expiry: int
     extensions: list[ExtensionOut]
+
+
+class PlanPart(TypedDict, total=False):
+    kind: str
+    details: str | None
 
 
 class ExtensionOut(TypedDict, total=False):
@@ -190,6 +198,28 @@ class EnrolmentOut(TypedDict, total=False):
     exit_proposal: list[str] | None
     completion_proposed_at: str | None
     completion_proposal: list[str] | None
+    pending_transfer: TransferOut | None
+
+
+class TransferOut(TypedDict, total=False):
+    id: str
+    enrolment_id: str
+    participant_code: str
+    region: str
+    district: str
+    from_cohort_id: str
+    to_cohort_id: str
+    to_region: str
+    to_district: str
+    psychologist_id: str | None
+    inspector_id: str | None
+    note: str | None
+    status: str
+    asked_by: str
+    asked_at: str
+    decided_by: str | None
+    decided_at: str | None
+    decision_note: str | None
 
 
 class SupportWorkerIn(TypedDict, total=False):
@@ -247,7 +277,32 @@ class ReferralOut(TypedDict, total=False):
     participant: ParticipantOut
     registered_already: bool
     order: OrderOut
-    enrolment: EnrolmentOut
+    enrolment: EnrolmentOut | None
+    waiting: WaitingOut | None
+
+
+class WaitingOut(TypedDict, total=False):
+    id: str
+    status: str
+    position: int | None
+    cohort_id: str
+    cohort_name: str
+    participant_id: str
+    participant_code: str
+    protection_order_id: str | None
+    inspector_id: str
+    psychologist_id: str
+    victim_support_worker_id: str | None
+    region: str
+    district: str
+    since: str
+    asked_by: str
+    enrolment_id: str | None
+    placed_cohort_id: str | None
+    placed_at: str | None
+    placed_by: str | None
+    withdrawn_reason: str | None
+    withdrawn_by: str | None
 
 
 class ReferralIn(TypedDict, total=False):
@@ -285,6 +340,54 @@ class PlacementIn(TypedDict, total=False):
     victim_support_worker_id: str | None
 
 
+class ParticipantPage(TypedDict, total=False):
+    items: list[ParticipantOut]
+    page: int
+    page_size: int
+    total: int
+    elsewhere: list[Elsewhere]
+
+
+class Elsewhere(TypedDict, total=False):
+    region: str
+    district: str
+
+
+class TransferIn(TypedDict, total=False):
+    cohort_id: str
+    psychologist_id: str | None
+    inspector_id: str | None
+    note: str | None
+
+
+class TransferPage(TypedDict, total=False):
+    items: list[TransferOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class TransferDecisionIn(TypedDict, total=False):
+    approve: bool
+    note: str | None
+
+
+class CorrectionPlanIn(TypedDict, total=False):
+    agreed_on: str
+    agreed_with: str | None
+    parts: list[PlanPart]
+
+
+class OrderExtensionIn(TypedDict, total=False):
+    new_expiry: str
+    decided_by: str
+    reason: str
+
+
+class OrderStatusIn(TypedDict, total=False):
+    status: str
+
+
 CompletionReport = TypedDict("CompletionReport", {
     "group_by": "str",
     "region": "str | None",
@@ -311,6 +414,54 @@ class CompletionGroup(TypedDict, total=False):
     average_attendance: float | None
     median_dropout_session: float | None
     dropout_sessions: dict[str, Any] | None
+
+
+class CohortIn(TypedDict, total=False):
+    programme_id: str
+    name: str
+    region: str
+    district: str
+    mahalla: str | None
+    facilitator_ids: list[str]
+    capacity: int | None
+    schedule: Schedule
+    start_date: str
+
+
+class CohortUpdate(TypedDict, total=False):
+    status: str
+    facilitator_ids: list[str]
+    capacity: int
+    schedule: Schedule
+
+
+class ProgrammeRules(TypedDict, total=False):
+    description: str | None
+    curriculum: list[CurriculumItem]
+    sessions_required: int
+    sessions_per_week: int
+    session_minutes: int
+    completion_attendance_percent: int
+    max_unexcused_absences: int
+    max_consecutive_absences: int
+    alert_unexcused_absences: int | None
+    alert_consecutive_absences: int | None
+    absence_call_hours: int | None
+    makeup_sessions_count: bool
+    follow_up_months: int
+    review_at_session: int | None
+    group_size_min: int
+    group_size_max: int
+    facilitators_per_group: int
+
+
+class WaitingLine(TypedDict, total=False):
+    items: list[WaitingOut]
+
+
+class WaitingPlacementIn(TypedDict, total=False):
+    cohort_id: str
+    psychologist_id: str | None
 
 
 class EnrollmentClient(ServiceClient):
@@ -716,7 +867,9 @@ class EnrollmentClient(ServiceClient):
         """POST /referrals: Register the man (or find the one of the caller's area he is: never registered twice),
         record his protection order and enrol him in a cohort, in one transaction: the rules, events and refusals of
         `POST /participants`, `POST /protection-orders` and `POST /enrolments`, a refusal naming its part (`step`,
-        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind.
+        and field errors under `participant`, `order` or `enrolment`). A refusal leaves nothing behind. A full
+        cohort (or one others wait for) is no refusal: he waits in its line, `enrolment` is null and `waiting` says
+        his position; the next place that frees there is his.
         """
         answer = self._backend.call(
             "POST",
@@ -726,6 +879,191 @@ class EnrollmentClient(ServiceClient):
             idempotency_key=idempotency_key,
         )
         return cast(ReferralOut, answer)
+
+    def find_participants(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        q: str | None = None,
+    ) -> ParticipantPage:
+        """GET /participants: Find participants of the caller's area by code, PINFL, or name in any script or spelling."""
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/participants",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "q": q,
+            },
+        )
+        return cast(ParticipantPage, answer)
+
+    def all_find_participants(
+        self,
+        *,
+        limit: int = 1000,
+        q: str | None = None,
+    ) -> list[ParticipantOut]:
+        """Every item of GET /participants (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            self.service,
+            "/participants",
+            limit=limit,
+            q=q,
+        )
+        return cast(list[ParticipantOut], found)
+
+    def transfer(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        body: TransferIn,
+        idempotency_key: str | None = None,
+    ) -> EnrolmentOut:
+        """POST /enrolments/{enrolment_id}/transfer: Move him to another cohort (in another district too); his marks,
+        progress and history go with him. An inspector's move out of his district is not made at once: it waits for
+        a supervisor of the district's region (`pending_transfer` of the answer; `POST
+        /transfers/{transfer_id}/decision`).
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/enrolments/{enrolment_id}/transfer",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(EnrolmentOut, answer)
+
+    def transfer_options(
+        self,
+        *,
+        enrolment_id: str | UUID,
+    ) -> list[CohortOut]:
+        """GET /enrolments/{enrolment_id}/transfer-options: The cohorts he could be moved to: forming or running, of
+        his programme, in the caller's region (other districts too: a move out of his district waits for a
+        supervisor), other than his own, with places taken.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/enrolments/{enrolment_id}/transfer-options",
+        )
+        return cast(list[CohortOut], answer)
+
+    def transfers(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int | None = None,
+        status: Sequence[str] | None = None,
+        enrolment_id: str | UUID | None = None,
+    ) -> TransferPage:
+        """GET /transfers: Moves out of a district asked from or into the caller's area (an inspector: and his own),
+        those waiting first (the longest waiting on top), then the newest decided.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/transfers",
+            params={
+                "page": page,
+                "page_size": page_size,
+                "status": status,
+                "enrolment_id": enrolment_id,
+            },
+        )
+        return cast(TransferPage, answer)
+
+    def all_transfers(
+        self,
+        *,
+        limit: int = 1000,
+        status: Sequence[str] | None = None,
+        enrolment_id: str | UUID | None = None,
+    ) -> list[TransferOut]:
+        """Every item of GET /transfers (up to `limit`), a page of 100 at a time."""
+        found = self._backend.all_pages(
+            self.service,
+            "/transfers",
+            limit=limit,
+            status=status,
+            enrolment_id=enrolment_id,
+        )
+        return cast(list[TransferOut], found)
+
+    def decide_transfer(
+        self,
+        *,
+        transfer_id: str | UUID,
+        body: TransferDecisionIn,
+        idempotency_key: str | None = None,
+    ) -> TransferOut:
+        """POST /transfers/{transfer_id}/decision: Approve a waiting move out of the district (it is made then, checked
+        again as things are now: a full cohort is a 409) or refuse it, saying why: a supervisor of the district's
+        region, once (409 after).
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/transfers/{transfer_id}/decision",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(TransferOut, answer)
+
+    def agree_correction_plan(
+        self,
+        *,
+        order_id: str | UUID,
+        body: CorrectionPlanIn,
+    ) -> OrderOut:
+        """PUT /protection-orders/{order_id}/correction-plan: Record the individual correction plan agreed with the
+        Inson centre: when, with whom, and its parts (the programme, referrals for employment, health, education or
+        housing); again to change it.
+        """
+        answer = self._backend.call(
+            "PUT",
+            self.service,
+            f"/protection-orders/{order_id}/correction-plan",
+            json=body,
+        )
+        return cast(OrderOut, answer)
+
+    def extend_order(
+        self,
+        *,
+        order_id: str | UUID,
+        body: OrderExtensionIn,
+        idempotency_key: str | None = None,
+    ) -> OrderOut:
+        """POST /protection-orders/{order_id}/extensions: Extend an order; the previous expiry and who decided stay in
+        its history.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/protection-orders/{order_id}/extensions",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(OrderOut, answer)
+
+    def end_order(
+        self,
+        *,
+        order_id: str | UUID,
+        body: OrderStatusIn,
+    ) -> OrderOut:
+        """PATCH /protection-orders/{order_id}: Revoke an order (or mark it expired early)."""
+        answer = self._backend.call(
+            "PATCH",
+            self.service,
+            f"/protection-orders/{order_id}",
+            json=body,
+        )
+        return cast(OrderOut, answer)
 
     def completion_report(
         self,
@@ -777,3 +1115,88 @@ class EnrollmentClient(ServiceClient):
                 "format": format,
             },
         )
+
+    def form_cohort(
+        self,
+        *,
+        body: CohortIn,
+        idempotency_key: str | None = None,
+    ) -> CohortOut:
+        """POST /cohorts: Form a cohort (group) of a programme in a district, with its facilitator psychologists."""
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            "/cohorts",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(CohortOut, answer)
+
+    def change_cohort(
+        self,
+        *,
+        cohort_id: str | UUID,
+        body: CohortUpdate,
+    ) -> CohortOut:
+        """PATCH /cohorts/{cohort_id}: Change a cohort's status, facilitators, capacity or schedule."""
+        answer = self._backend.call(
+            "PATCH",
+            self.service,
+            f"/cohorts/{cohort_id}",
+            json=body,
+        )
+        return cast(CohortOut, answer)
+
+    def version_programme(
+        self,
+        *,
+        programme_id: str | UUID,
+        body: ProgrammeRules,
+        idempotency_key: str | None = None,
+    ) -> ProgrammeOut:
+        """POST /programmes/{programme_id}/versions: A new version with the changes given; new cohorts take it,
+        enrolments keep the version they started under.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/programmes/{programme_id}/versions",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(ProgrammeOut, answer)
+
+    def waiting_list(
+        self,
+        *,
+        cohort_id: str | UUID,
+    ) -> WaitingLine:
+        """GET /cohorts/{cohort_id}/waiting-list: Those waiting for a place in the cohort, first in line first (the
+        next place that frees is the first's).
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/cohorts/{cohort_id}/waiting-list",
+        )
+        return cast(WaitingLine, answer)
+
+    def place_waiting(
+        self,
+        *,
+        waiting_id: str | UUID,
+        body: WaitingPlacementIn,
+        idempotency_key: str | None = None,
+    ) -> WaitingOut:
+        """POST /waiting-list/{waiting_id}/placement: Place a waiting referral in another group of his programme that
+        has a free place (a new one, say): his enrolment is made there, `referred`, and he leaves the line
+        (`placed`, `enrolment_id`).
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/waiting-list/{waiting_id}/placement",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(WaitingOut, answer)

@@ -12,7 +12,7 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
@@ -184,14 +184,36 @@ def users() -> Any:
     with sessions()() as db:
         found = find_users(db, filters=filters, page=page_number(request.args))
         regions = load_regions(db)
+        chains = supervisor_chains(db, found.users)
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}  # url_for's keywords
     return render_template(
         "admin/users.html", users=found.users, filters=filters, page=found.page, pages=found.pages,
-        total=found.total, last_sign_in=found.last_sign_in, locked=found.locked,
+        total=found.total, last_sign_in=found.last_sign_in, locked=found.locked, chains=chains,
         role_options=[(r, ROLE_NAMES[r]) for r in STAFF_ROLES],
         region_options=[(r, r) for r in regions],
         active_options=[("yes", _("Active")), ("no", _("Switched off"))],
         page_url=lambda n: url_for("admin.users", page=n, **kept))
+
+
+CHAIN_MOST = 10  # a chain longer than this (or one that comes back on itself) is cut where it repeats
+
+
+def supervisor_chains(db: Session, users: Sequence[User]) -> dict[str, list[str]]:
+    """{user id: the names of their supervisor, that one's supervisor, ... up the chain}: whom their unanswered
+    alerts go to, in turn. A chain that comes back to someone already in it stops there."""
+    people = {row.id: (row.display_name, row.supervisor_id) for row in db.execute(
+        sa.select(User.id, User.display_name, User.supervisor_id)).all()}
+    chains: dict[str, list[str]] = {}
+    for user in users:
+        chain: list[str] = []
+        seen, above = {user.id}, user.supervisor_id
+        while above and above not in seen and above in people and len(chain) < CHAIN_MOST:
+            seen.add(above)
+            name, next_up = people[above]
+            chain.append(name)
+            above = next_up
+        chains[user.id] = chain
+    return chains
 
 
 # -- a new user ------------------------------------------------------------------------------------------------

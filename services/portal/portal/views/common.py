@@ -74,11 +74,15 @@ def staff_names(user_ids: Iterable[str]) -> dict[str, str]:
 
 def support_workers_of(region: str) -> list[tuple[str, str]]:
     """The active support workers of a region from the portal's accounts, as (id, name), by name."""
+    return [(user_id, name) for user_id, name, _district in staff_of_role("support_worker", region)]
+
+
+def staff_of_role(role: str, region: str | None) -> list[tuple[str, str, str | None]]:
+    """The active staff of a role in a region from the portal's accounts, as (id, name, district), by name."""
     with sessions()() as db:
-        rows = db.execute(sa.select(User.id, User.display_name).where(
-            User.role == "support_worker", User.active, User.region == region)
-            .order_by(User.display_name)).all()
-    return [(user_id, name) for user_id, name in rows]
+        rows = db.execute(sa.select(User.id, User.display_name, User.district).where(
+            User.role == role, User.active, User.region == region).order_by(User.display_name)).all()
+    return [(user_id, name, district) for user_id, name, district in rows]
 
 
 def levels_or_none(enrolment_ids: list[str]) -> dict[str, Any]:

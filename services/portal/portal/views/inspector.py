@@ -9,14 +9,23 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from qadam.auth import allow
 from qadam_contracts.roles import Role
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import ReferralForm, SupportWorkerForm, read
+from ..clients.enrollment import CorrectionPlanIn, OrderExtensionIn, TransferIn
+from ..forms import (
+    PLAN_PARTS,
+    ExtensionForm,
+    PlanForm,
+    ReferralForm,
+    SupportWorkerForm,
+    TransferForm,
+    read,
+)
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -76,6 +85,9 @@ STATUS_REASONS = {
     "untreated_addiction": _l("untreated addiction"), "illness": _l("illness"), "work_away": _l("working away"),
     "family_emergency": _l("family emergency"), "other": _l("other reason"),
 }
+PLAN_PART_NAMES = {"programme": _l("The correction programme"), "employment": _l("Referral for employment"),
+                   "health": _l("Referral for health care"), "education": _l("Referral for education"),
+                   "housing": _l("Referral for housing")}
 REFERRAL_SOURCES = {"protection_order": _l("Protection order"), "court": _l("Court"),
                     "inspector_initiative": _l("Inspector's initiative"), "self_referral": _l("He came himself")}
 
@@ -87,7 +99,7 @@ def _labels() -> dict[str, Any]:
             "flag_statuses": FLAG_STATUSES, "alert_kinds": ALERT_KINDS, "responsibilities": RESPONSIBILITIES,
             "notice_names": NOTICE_NAMES,
             "channels": CHANNELS, "delivery_statuses": DELIVERY_STATUSES, "delivery_purposes": DELIVERY_PURPOSES,
-            "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS,
+            "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS, "plan_part_names": PLAN_PART_NAMES,
             "new_form_key": lambda: str(uuid.uuid4()),
             "may_open_cases": role in CASE_READERS, "may_report": role in REPORTERS}
 
@@ -236,6 +248,144 @@ def support_worker(enrolment_id: uuid.UUID) -> Any:
                            workers=support_workers_of(cohort["region"])), (422 if errors else 200)
 
 
+# -- a move to another group -------------------------------------------------------------------------------------
+@bp.route("/participants/<uuid:enrolment_id>/transfer", methods=["GET", "POST"])
+@allow(Role.INSPECTOR)
+def transfer(enrolment_id: uuid.UUID) -> Any:
+    """Move him to another group of his programme: in his district it is made at once; out of it, enrollment keeps
+    it waiting for a supervisor of the district's region, and his page says so until it is decided."""
+    enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
+    form = {"cohort_id": "", "note": ""}
+    errors: dict[str, str] = {}
+    problem: str | None = None
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        values, errors = read(TransferForm(), request.form)
+        if not errors:
+            body = TransferIn(cohort_id=str(values["cohort_id"]), note=values["note"])
+            try:
+                moved = clients.enrollment.transfer(enrolment_id=enrolment_id, body=body,
+                                                    idempotency_key=_step_key(_idem(), "transfer", body))
+            except ServiceError as error:
+                if error.status not in (409, 422):
+                    raise
+                errors = {"cohort_id": _field_refusal(error, "cohort_id")} if error.status == 422 else {}
+                problem = None if errors else (error.detail or error.title)
+            else:
+                flash(_moved_words(moved), "success")
+                return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+    return render_template("inspector/transfer.html", enrolment=enrolment, form=form, errors=errors, problem=problem,
+                           options=_transfer_options(enrolment_id), idem=_idem()), (422 if errors or problem else 200)
+
+
+def _moved_words(moved: Any) -> str:
+    if waiting := moved.get("pending_transfer"):
+        return _("The move to %(district)s waits for the supervisor's approval; he stays in his group until then.",
+                 district=waiting["to_district"])
+    return _("%(code)s is moved to the new group.", code=moved["participant_code"])
+
+
+def _field_refusal(error: ServiceError, name: str) -> str:
+    return str(error.field_errors().get(name) or error.detail or error.title)
+
+
+def _transfer_options(enrolment_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(cohort id, words) of the groups he could move to, his district's and the region's others."""
+    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=c["district"], cohort=c["name"],
+                        free=max((c.get("capacity") or 0) - (c.get("enrolled") or 0), 0)))
+            for c in clients.enrollment.transfer_options(enrolment_id=enrolment_id)]
+
+
+# -- his protection order: the correction plan, an extension, a revocation --------------------------------------
+@bp.route("/participants/<uuid:enrolment_id>/plan", methods=["GET", "POST"])
+@allow(Role.INSPECTOR)
+def plan(enrolment_id: uuid.UUID) -> Any:
+    """Record his individual correction plan as agreed with the Inson centre (when, with whom, its parts: the
+    programme and referrals for employment, health, education or housing), or change it."""
+    enrolment, order = _his_order(enrolment_id)
+    form = plan_form(order)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = plan_form(None, request.form)
+        values, errors = read(PlanForm(), request.form)
+        if not errors and not (errors := _refused(lambda: clients.enrollment.agree_correction_plan(
+                order_id=order["id"], body=plan_body(values)), "agreed_on")):
+            flash(_("The correction plan is recorded."), "success")
+            return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+    return render_template("inspector/plan.html", enrolment=enrolment, order=order, form=form, errors=errors,
+                           parts=PLAN_PARTS, today=local_today().isoformat()), (422 if errors else 200)
+
+
+def plan_form(order: Any, sent: Any = None) -> dict[str, Any]:
+    """The plan form's values: as sent, else the plan recorded (today's date for a first one)."""
+    if sent is not None:
+        return {"agreed_on": sent.get("agreed_on", ""), "agreed_with": sent.get("agreed_with", ""),
+                "parts": sent.getlist("parts"), **{f"details_{k}": sent.get(f"details_{k}", "") for k in PLAN_PARTS}}
+    recorded = {p["kind"]: p.get("details") or "" for p in order.get("plan_parts") or []}
+    return {"agreed_on": order.get("plan_agreed_on") or local_today().isoformat(),
+            "agreed_with": order.get("plan_agreed_with") or "", "parts": list(recorded) or ["programme"],
+            **{f"details_{k}": recorded.get(k, "") for k in PLAN_PARTS}}
+
+
+def plan_body(values: dict[str, Any]) -> CorrectionPlanIn:
+    return CorrectionPlanIn(agreed_on=values["agreed_on"], agreed_with=values["agreed_with"], parts=[
+        {"kind": kind, "details": values[f"details_{kind}"]} for kind in PLAN_PARTS if kind in values["parts"]])
+
+
+@bp.route("/participants/<uuid:enrolment_id>/order", methods=["GET", "POST"])
+@allow(Role.INSPECTOR)
+def order_change(enrolment_id: uuid.UUID) -> Any:
+    """Extend his protection order (to when, who decided, why: the previous expiry stays in its history), or
+    revoke it (below, its own form)."""
+    enrolment, order = _his_order(enrolment_id)
+    form = {"new_expiry": "", "decided_by": "", "reason": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        values, errors = read(ExtensionForm(), request.form)
+        body = OrderExtensionIn(new_expiry=values.get("new_expiry", ""), decided_by=values.get("decided_by", ""),
+                                reason=values.get("reason", ""))
+        if not errors and not (errors := _refused(lambda: clients.enrollment.extend_order(
+                order_id=order["id"], body=body, idempotency_key=_step_key(_idem(), "extension", body)), "new_expiry")):
+            flash(_("The extension is recorded."), "success")
+            return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+    return render_template("inspector/order.html", enrolment=enrolment, order=order, form=form, errors=errors,
+                           idem=_idem()), (422 if errors else 200)
+
+
+@bp.post("/participants/<uuid:enrolment_id>/order/revoke")
+@allow(Role.INSPECTOR)
+def revoke(enrolment_id: uuid.UUID) -> Any:
+    """Revoke his protection order (a decision revoked it): it ends today, and those it concerns are told."""
+    _enrolment, order = _his_order(enrolment_id)
+    if refused := _refused(lambda: clients.enrollment.end_order(order_id=order["id"], body={"status": "revoked"}),
+                           "status"):
+        flash(next(iter(refused.values())), "error")
+    else:
+        flash(_("The protection order is revoked."), "success")
+    return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))
+
+
+def _his_order(enrolment_id: uuid.UUID) -> tuple[Any, Any]:
+    """His enrolment and the protection order it answers (404: none)."""
+    enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
+    if not (order_id := enrolment.get("protection_order_id")):
+        abort(404)
+    return enrolment, clients.enrollment.protection_order(order_id=order_id)
+
+
+def _refused(call: Any, field: str) -> dict[str, str]:
+    """{} when enrollment did it; else what it said, beside its fields (the rest beside `field`)."""
+    try:
+        call()
+    except ServiceError as error:
+        if error.status not in (409, 422):
+            raise
+        said = {name.split(".")[0]: message for name, message in error.field_errors().items()}
+        return said or {field: error.detail or error.title}
+    return {}
+
+
 # -- incidents ---------------------------------------------------------------------------------------------------
 @bp.route("/participants/<uuid:enrolment_id>/incident", methods=["GET", "POST"])
 @allow(*REPORTERS)
@@ -293,7 +443,8 @@ def _enrolments_of_orders(orders: list[Any]) -> dict[str, str]:
 # -- referral ----------------------------------------------------------------------------------------------------
 REFER_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla",
                 "order_number", "order_issued_on", "order_expires_on", "order_conditions", "placement",
-                "not_registered_elsewhere", "not_registered_elsewhere_note")
+                "victim_support_worker_id", "not_registered_elsewhere", "not_registered_elsewhere_note")
+PERSON_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla")
 
 
 @bp.route("/refer", methods=["GET", "POST"])
@@ -305,7 +456,7 @@ def refer() -> Any:
     form.update(preferred_language=DEFAULT_LANGUAGE, district=g.user.district or "",
                 mahalla=g.user.mahalla or "")
     if request.method == "GET":
-        return _refer_page(form, {}, None, 200)
+        return _refer_page(form | known_man(request.args.get("participant")), {}, None, 200)
     form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
     values, errors = read(ReferralForm(), request.form)
     if errors:
@@ -320,6 +471,12 @@ def refer() -> Any:
     code = made["participant"]["code"]
     if made["registered_already"]:
         flash(_("He was registered already, as %(code)s: his existing record is used.", code=code), "warning")
+    if made["enrolment"] is None:  # the group was full: he waits in its line (enrollment says where)
+        waiting = made["waiting"] or {}
+        flash(_("%(cohort)s is full: %(code)s waits for a place, number %(n)s in line. The next place that frees "
+                "there is his.", cohort=waiting.get("cohort_name", ""), code=code, n=waiting.get("position")),
+              "warning")
+        return redirect(url_for("inspector.participants"))
     flash(_("%(code)s is referred to the programme.", code=code), "success")
     return redirect(url_for("inspector.participant", enrolment_id=made["enrolment"]["id"]))
 
@@ -339,8 +496,25 @@ def referral_body(values: dict[str, Any], *, region: str | None, inspector_id: s
                   "issued_on": values["order_issued_on"], "expires_on": values["order_expires_on"],
                   "conditions": values["conditions"]},
         "enrolment": {"cohort_id": values["cohort_id"], "psychologist_id": values["psychologist_id"],
-                      "inspector_id": inspector_id},
+                      "inspector_id": inspector_id, "victim_support_worker_id": values["victim_support_worker_id"]},
     }
+
+
+def known_man(participant_id: str | None) -> dict[str, str]:
+    """The form filled in with a man found registered already (his record is used, never a second one made)."""
+    try:
+        person = clients.enrollment.participant(participant_id=uuid.UUID(participant_id or ""))
+    except ValueError:
+        return {}
+    return {name: str(person.get(name) or "") for name in PERSON_FIELDS}
+
+
+def found_men(query: str) -> Any:
+    """Men of the inspector's area matching a code, PINFL or name, and the areas where others match (whom to ask
+    there, never who he is); None when nothing was asked."""
+    if len(query) < 2:
+        return None
+    return clients.enrollment.find_participants(q=query, page_size=10)
 
 
 @dataclass
@@ -380,7 +554,8 @@ REFERRAL_FIELDS = {
     "participant": {"region": "district"},
     "order": {"number": "order_number", "issued_on": "order_issued_on", "expires_on": "order_expires_on",
               "conditions": "order_conditions", "region": "district", "district": "district"},
-    "enrolment": {"cohort_id": "placement", "psychologist_id": "placement", "inspector_id": "placement"},
+    "enrolment": {"cohort_id": "placement", "psychologist_id": "placement", "inspector_id": "placement",
+                  "victim_support_worker_id": "victim_support_worker_id"},
 }
 
 
@@ -413,8 +588,11 @@ def _placements() -> list[tuple[str, str]]:
 def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | None, status: int, *,
                 elsewhere: bool = False) -> Any:
     """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
+    query = (request.args.get("q") or "").strip()[:200]
     return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
-                           placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem()), status
+                           placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem(),
+                           workers=support_workers_of(g.user.region or ""), query=query,
+                           found=found_men(query)), status
 
 
 # -- small helpers -----------------------------------------------------------------------------------------------

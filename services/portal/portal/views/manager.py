@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import keyword
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from markupsafe import Markup
 from openpyxl import load_workbook
@@ -28,12 +29,14 @@ from qadam_contracts.roles import Role
 from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
 from ..clients import clients
+from ..forms import CohortChangeForm, CohortForm, PlacementForm, ProgrammeVersionForm, read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import number_filter, percent_filter
 from ..models import Area, User
 from ..websession import sessions, settings_now
-from .common import local_today, parse_day, staff_names
+from .admin import load_places
+from .common import form_key, local_today, parse_day, staff_names, staff_of_role
 
 bp = Blueprint("manager", __name__)
 # Auditors are not among them: the services keep aggregates for those who run the programmes (an auditor's work
@@ -239,6 +242,12 @@ def dropout_sessions(row: dict[str, Any]) -> list[tuple[str, int | None]]:
     return sorted(histogram.items(), key=lambda item: int(item[0]))
 
 
+def no_chart() -> str:
+    """Said instead of a chart whose every figure is hidden."""
+    return _("No chart is drawn: each of its figures is a dash (—), hidden under the small-cell rule or with nothing "
+             "yet to compute it from.")
+
+
 def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
     """The completion report's charts: rates and attendance by group, and the session at which people dropped out."""
     groups = report["groups"][:CHART_GROUPS]
@@ -246,10 +255,10 @@ def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
         "rates": grouped_bar_chart(
             [(row["label"], [row["completion_rate"], row["dropout_rate"]]) for row in groups],
             series=[_("Completion rate"), _("Dropout rate")], title=_("Completion and dropout rate by group"),
-            value_format=percent_filter, max_value=1.0, chart_id="chart-rates"),
+            value_format=percent_filter, max_value=1.0, chart_id="chart-rates", all_hidden=no_chart()),
         "attendance": bar_chart(
             [(row["label"], row["average_attendance"]) for row in groups], title=_("Average attendance by group"),
-            value_format=percent_filter, max_value=1.0, chart_id="chart-attendance"),
+            value_format=percent_filter, max_value=1.0, chart_id="chart-attendance", all_hidden=no_chart()),
     }
     histogram = dropout_sessions(report["totals"])
     if histogram:
@@ -257,7 +266,7 @@ def completion_charts(report: dict[str, Any]) -> dict[str, Markup]:
             [(_session_label(number), count) for number, count in histogram],
             title=_("The session at which people drop out"), value_format=number_filter,
             description=_("How many men dropped out after each session, the last they attended."),
-            chart_id="chart-sessions")
+            chart_id="chart-sessions", all_hidden=no_chart())
     return charts
 
 
@@ -278,7 +287,7 @@ def alert_chart(rows: list[dict[str, Any]]) -> Markup | None:
          for row in rows[:CHART_GROUPS]],
         series=[_("Median"), _("90th percentile")], title=_("From delivery to acknowledgement"),
         value_format=shown, description=_("How long alerts waited to be acknowledged, by district and level."),
-        chart_id="chart-alerts")
+        chart_id="chart-alerts", all_hidden=no_chart())
 
 
 def page_context(period: Period, errors: dict[str, str], completion: Section | None = None,
@@ -418,3 +427,236 @@ def with_alert_sheet(workbook: bytes, alerts: Section, period: Period) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# -- cohorts, their waiting lists, programme versions ------------------------------------------------------------
+# Who plans groups and programmes (enrollment's planners): a manager for his region, an administrator anywhere.
+PLANNERS = (Role.MANAGER, Role.ADMINISTRATOR)
+COHORT_STATUS_NAMES = {"forming": _l("Forming"), "running": _l("Running"), "finished": _l("Finished"),
+                       "cancelled": _l("Cancelled")}
+WEEKDAY_NAMES = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"), 5: _l("Friday"),
+                 6: _l("Saturday"), 7: _l("Sunday")}
+# (field, label) of the rules a region changes in a new version of a programme
+VERSION_RULES = (
+    ("sessions_per_week", _l("Sessions a week")),
+    ("completion_attendance_percent", _l("Attendance needed to complete, per cent")),
+    ("max_unexcused_absences", _l("Unexcused absences before exit is proposed")),
+    ("max_consecutive_absences", _l("Unexcused absences in a row before exit is proposed")),
+    ("absence_call_hours", _l("Hours to call a man after an absence")),
+    ("group_size_min", _l("Smallest group")),
+    ("group_size_max", _l("Largest group")),
+)
+
+
+def service_errors(error: ServiceError, form_fields: tuple[str, ...], fallback: str) -> dict[str, str]:
+    """A service's refusal as the form's errors: each field error beside its field (`schedule.time` beside `time`),
+    anything else (a 409, a field the form has not) beside `fallback`."""
+    errors: dict[str, str] = {}
+    for name, message in error.field_errors().items():
+        last = name.split(".")[-1]
+        target = last if last in form_fields else fallback
+        errors[target] = f"{errors[target]} {message}" if target in errors else message
+    return errors or {fallback: error.detail or error.title}
+
+
+def _psychologists(region: str | None) -> list[tuple[str, str]]:
+    """The region's active psychologists, as the facilitator choices: (id, "name (district)")."""
+    return [(user_id, f"{name} ({district})" if district else name)
+            for user_id, name, district in staff_of_role("psychologist", region)]
+
+
+def _districts(region: str | None) -> list[tuple[str, str]]:
+    with sessions()() as db:
+        places = load_places(db)
+    return [(d, d) for _id, d in places.districts.get(region or "", [])]
+
+
+def _programme_options() -> list[tuple[str, str]]:
+    return [(str(p["id"]), _("%(name)s, version %(n)s", name=p["name"], n=p["version"]))
+            for p in clients.enrollment.all_programmes()]
+
+
+def _cohort_rows() -> list[dict[str, Any]]:
+    """The groups the user may see, newest first, with their programme's name and their psychologists' names."""
+    cohorts = list(clients.enrollment.all_cohorts())
+    names = staff_names({f for c in cohorts for f in c.get("facilitator_ids", [])})
+    programmes = {str(p["id"]): p for p in clients.enrollment.all_programmes(include_retired=True)}
+    return [{**c, "programme": programmes.get(str(c["programme_id"])),
+             "facilitators": [names.get(f, f) for f in c.get("facilitator_ids", [])]} for c in cohorts]
+
+
+@bp.get("/manager/cohorts")
+@allow(*PLANNERS)
+def cohorts() -> Any:
+    """The groups of the region: places taken of the places there are, how many wait, and each one's page."""
+    return render_template("manager/cohorts.html", cohorts=_cohort_rows(), status_names=COHORT_STATUS_NAMES,
+                           weekday_names=WEEKDAY_NAMES)
+
+
+COHORT_FIELDS = ("programme_id", "name", "district", "mahalla", "facilitator_ids", "start_date", "capacity",
+                 "weekdays", "time", "place")
+
+
+def _cohort_form(form: dict[str, Any], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+    region = g.user.region
+    return render_template("manager/cohort_new.html", form=form, errors=errors, region=region,
+                           programme_options=_programme_options(), district_options=_districts(region),
+                           psychologists=_psychologists(region), weekday_names=WEEKDAY_NAMES,
+                           idempotency_key=form_key("idempotency_key")), status
+
+
+@bp.route("/manager/cohorts/new", methods=["GET", "POST"])
+@allow(*PLANNERS)
+def cohort_new() -> Any:
+    """A new group of a programme's current version in a district of the region, with its psychologists."""
+    if request.method == "GET":
+        return _cohort_form({"facilitator_ids": [], "weekdays": []}, {})
+    form = {k: request.form.getlist(k) if k in ("facilitator_ids", "weekdays") else request.form.get(k, "").strip()
+            for k in COHORT_FIELDS}
+    values, errors = read(CohortForm(), request.form)
+    if errors:
+        return _cohort_form(form, errors, 422)
+    try:
+        body: Any = {**values, "region": g.user.region}
+        made = clients.enrollment.form_cohort(body=body, idempotency_key=form_key("idempotency_key"))
+    except ServiceError as error:
+        if error.status not in (403, 409, 422):
+            raise
+        return _cohort_form(form, service_errors(error, COHORT_FIELDS, "name"), 422)
+    flash(_("Group %(name)s is formed.", name=made["name"]), "success")
+    return redirect(url_for("manager.cohort", cohort_id=made["id"]))
+
+
+CHANGE_FIELDS = ("status", "facilitator_ids", "capacity", "weekdays", "time", "place")
+
+
+def _form_of_cohort(cohort: Mapping[str, Any]) -> dict[str, Any]:
+    schedule = cohort.get("schedule") or {}
+    return {"status": cohort["status"], "facilitator_ids": list(cohort["facilitator_ids"]),
+            "capacity": str(cohort["capacity"]), "weekdays": [str(d) for d in schedule.get("weekdays", [])],
+            "time": schedule.get("time") or "", "place": schedule.get("place") or ""}
+
+
+def _other_groups(cohort: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The groups a man waiting for this one could be placed in: of its programme, open, with a free place."""
+    lineage = clients.enrollment.programme(programme_id=cohort["programme_id"])["lineage_id"]
+    versions = {str(p["id"]) for p in clients.enrollment.all_programmes(include_retired=True)
+                if p["lineage_id"] == lineage}
+    return [(str(c["id"]), _("%(name)s (%(district)s): %(free)s free", name=c["name"], district=c["district"],
+                             free=free_places(c)))
+            for c in clients.enrollment.all_cohorts() if str(c["programme_id"]) in versions
+            and c["id"] != cohort["id"] and c["status"] in ("forming", "running") and free_places(c) > 0]
+
+
+def free_places(cohort: Mapping[str, Any]) -> int:
+    return int(cohort.get("capacity") or 0) - int(cohort.get("enrolled") or 0)
+
+
+def _cohort_page(cohort_id: str, form: dict[str, Any] | None, errors: dict[str, str],
+                 status: int = 200) -> tuple[str, int]:
+    cohort = clients.enrollment.cohort(cohort_id=cohort_id)
+    line = clients.enrollment.waiting_list(cohort_id=cohort_id)["items"]
+    names = staff_names({w["inspector_id"] for w in line} | set(cohort["facilitator_ids"]))
+    return render_template(
+        "manager/cohort.html", cohort=cohort, form=form or _form_of_cohort(cohort), errors=errors, line=line,
+        names=names, psychologists=_with_held(_psychologists(cohort["region"]), cohort["facilitator_ids"], names),
+        status_options=list(COHORT_STATUS_NAMES.items()), weekday_names=WEEKDAY_NAMES,
+        other_groups=_other_groups(cohort) if line else [], status_names=COHORT_STATUS_NAMES), status
+
+
+def _with_held(options: list[tuple[str, str]], held: list[str], names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The choices, with the psychologists a group has now though they are no longer listed (never dropped)."""
+    known = {value for value, _text in options}
+    return options + [(user_id, names.get(user_id, user_id)) for user_id in held if user_id not in known]
+
+
+@bp.route("/manager/cohorts/<uuid:cohort_id>", methods=["GET", "POST"])
+@allow(*PLANNERS)
+def cohort(cohort_id: uuid.UUID) -> Any:
+    """A group: change its status, psychologists, places or schedule; who waits for a place in it, in order, and
+    another group for each of them."""
+    if request.method == "GET":
+        return _cohort_page(str(cohort_id), None, {})
+    form = {k: request.form.getlist(k) if k in ("facilitator_ids", "weekdays") else request.form.get(k, "").strip()
+            for k in CHANGE_FIELDS}
+    values, errors = read(CohortChangeForm(), request.form)
+    if not errors:
+        try:
+            changes: Any = values
+            clients.enrollment.change_cohort(cohort_id=cohort_id, body=changes)
+        except ServiceError as error:
+            if error.status not in (409, 422):
+                raise
+            errors = service_errors(error, CHANGE_FIELDS, "capacity")
+    if errors:
+        return _cohort_page(str(cohort_id), form, errors, 422)
+    flash(_("The group is changed."), "success")
+    return redirect(url_for("manager.cohort", cohort_id=cohort_id))
+
+
+@bp.post("/manager/waiting/<uuid:waiting_id>/placement")
+@allow(*PLANNERS)
+def place_waiting(waiting_id: uuid.UUID) -> Any:
+    """Place a man who waits in another group of his programme; back to the group he waited for."""
+    values, errors = read(PlacementForm(), request.form)
+    back = request.form.get("from_cohort", "")
+    if not errors:
+        try:
+            placed = clients.enrollment.place_waiting(waiting_id=waiting_id, body={"cohort_id": values["cohort_id"]},
+                                                      idempotency_key=form_key("idempotency_key"))
+        except ServiceError as error:
+            if error.status not in (404, 409, 422):
+                raise
+            errors = {"cohort_id": error.detail or error.title}
+        else:
+            flash(_("%(code)s is placed in the other group.", code=placed["participant_code"]), "success")
+    for message in errors.values():
+        flash(message, "error")
+    return redirect(url_for("manager.cohort", cohort_id=back) if _is_uuid(back) else url_for("manager.cohorts"))
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+@bp.get("/manager/programmes")
+@allow(*PLANNERS)
+def programmes() -> Any:
+    """The programmes of the region and the national ones, each with its rules; a new version of one."""
+    return render_template("manager/programmes.html", programmes=list(clients.enrollment.all_programmes()),
+                           rules=VERSION_RULES)
+
+
+@bp.route("/manager/programmes/<uuid:programme_id>/version", methods=["GET", "POST"])
+@allow(*PLANNERS)
+def programme_version(programme_id: uuid.UUID) -> Any:
+    """A new version of a programme with the rules changed: new groups take it, every man keeps his own."""
+    programme = clients.enrollment.programme(programme_id=programme_id)
+    form = {k: str(programme.get(k) if programme.get(k) is not None else "") for k, _label in VERSION_RULES}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "").strip() for k, _label in VERSION_RULES}
+        values, errors = read(ProgrammeVersionForm(), request.form)
+        if not errors:
+            errors = _new_version(programme_id, values)
+        if not errors:
+            flash(_("Version %(n)s of %(name)s is in use for new groups.", n=programme["version"] + 1,
+                    name=programme["name"]), "success")
+            return redirect(url_for("manager.programmes"))
+    return render_template("manager/programme_version.html", programme=programme, form=form, errors=errors,
+                           rules=VERSION_RULES, idempotency_key=form_key("idempotency_key")), 422 if errors else 200
+
+
+def _new_version(programme_id: uuid.UUID, values: Any) -> dict[str, str]:
+    try:
+        clients.enrollment.version_programme(programme_id=programme_id, body=values,
+                                             idempotency_key=form_key("idempotency_key"))
+    except ServiceError as error:
+        if error.status not in (403, 409, 422):
+            raise
+        return service_errors(error, tuple(k for k, _label in VERSION_RULES), "sessions_per_week")
+    return {}

@@ -1,10 +1,11 @@
-"""Operations: liveness, readiness, metrics, and the keys the services verify the portal's tokens with (JWKS)."""
+"""Operations: liveness, readiness, metrics, the keys the services verify the portal's tokens with (JWKS), and the
+favicon."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 from qadam.auth import jwks_document, public
 from qadam.web import metrics_response, readiness
 
@@ -40,4 +41,16 @@ def jwks() -> Response:
     pems = [b"-----BEGIN PUBLIC KEY-----" + part for part in text.split(b"-----BEGIN PUBLIC KEY-----")[1:]]
     response = jsonify(jwks_document(*pems))
     response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+WEEK = 7 * 24 * 3600
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    """What a browser asks for where a page names no icon (the pages name static/favicon.svg), and other clients."""
+    response = send_from_directory(current_app.static_folder or "", "favicon.ico", max_age=WEEK)
+    response.headers["Cache-Control"] = f"public, max-age={WEEK}"
     return response

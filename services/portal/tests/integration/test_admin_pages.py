@@ -87,7 +87,7 @@ def admin(client_for: Any) -> Any:
 def region_district(admin: Any) -> tuple[str, str]:
     """The demo district, added to the Area table through the areas page (only regions are there at first)."""
     page = admin.get("/admin/areas")
-    if f"<li>{DISTRICT}" not in page.text:
+    if f"<strong>{DISTRICT}</strong>" not in page.text:
         answer = post(admin, "/admin/areas", {"kind": "district", "district_region": REGION,
                                               "district_name": DISTRICT}, form_page="/admin/areas")
         assert answer.status_code == 302, answer.text[:2000]

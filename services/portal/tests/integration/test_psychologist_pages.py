@@ -175,7 +175,8 @@ def test_attendance_form_has_one_row_per_man_and_nothing_chosen(client_for, demo
     page = client_for(PSYCHOLOGIST, "en").get(f"/sessions/{own_sessions['open']}/attendance")
     assert page.status_code == 200
     for e in demo["enrolments"]:
-        assert f'<legend id="who-{e["id"]}">{e["participant_code"]}</legend>' in page.text
+        assert f'<span class="who" id="who-{e["id"]}">{e["participant_code"]}</span>' in page.text
+        assert f'role="group" aria-labelledby="who-{e["id"]}"' in page.text
         assert f'for="reason-{e["id"]}"' in page.text
     assert " checked" not in page.text
     assert "Threatened to kill" in page.text and "Save the attendance of 6 participants" in page.text

@@ -364,7 +364,7 @@ def test_typing_keeps_a_sign_in_alive(app):
     user_id = add_user(app)
     client = new_client(app)
     post_sign_in(client, user_id)
-    assert 'src="/static/keepalive.js"' in client.get("/account").text
+    assert re.search(r'src="/static/keepalive\.[0-9a-f]{10}\.js"', client.get("/account").text)
     with app.extensions["qadam_sessions"].begin() as db:
         db.execute(sa.update(LoginSession).where(LoginSession.user_id == user_id)
                    .values(last_seen_at=accounts.now() - timedelta(minutes=20)))

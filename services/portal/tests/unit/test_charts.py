@@ -62,10 +62,27 @@ def test_a_missing_value_is_an_empty_slot_labelled_with_a_dash():
     assert "Small group: —" in svg.find(f"{SVG}desc").text
 
 
-def test_a_chart_of_nothing_but_missing_values_still_draws():
-    svg = parse(bar_chart([("a", None), ("b", None)], title="t", value_format=pct))
-    assert bars(svg) == []
-    assert svg.get("role") == "img"
+def test_a_chart_whose_every_figure_is_hidden_is_not_drawn_but_says_why():
+    why = "Every figure is hidden under the small-cell rule."
+    for markup in (bar_chart([("a", None), ("b", None)], title="t", value_format=pct, all_hidden=why),
+                   grouped_bar_chart([("a", [None, None])], series=["x", "y"], title="t", value_format=pct,
+                                     all_hidden=why),
+                   bar_chart([], title="t", value_format=pct, all_hidden=why)):
+        assert "<svg" not in markup
+        assert parse(markup).text == why
+
+
+def test_drawn_for_a_phone_each_name_on_its_own_line_above_its_bars():
+    svg = parse(grouped_bar_chart([("Nukus, group 1", [0.6, 0.4]), ("Kegeyli, group 2", [0.3, 0.2])],
+                                  series=["Completion rate", "Dropout rate"], title="Rates", value_format=pct,
+                                  max_value=1.0))
+    assert svg.get("viewBox").split()[2] == "320" and svg.get("width") == "320"
+    labels = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert [t.text for t in labels] == ["Nukus, group 1", "Kegeyli, group 2"]
+    rects = bars(svg)
+    assert float(labels[0].get("y")) < float(rects[0].get("y")) < float(rects[1].get("y")) < float(labels[1].get("y"))
+    for rect in rects:  # the bar and its figure within the drawing
+        assert float(rect.get("x")) + float(rect.get("width")) + 4 + 5 * 6.6 <= 320
 
 
 def test_text_is_escaped_and_uzbek_letters_kept():
@@ -103,7 +120,7 @@ def test_no_inline_style_script_or_outside_resource():
 def test_a_long_label_is_cut_on_the_chart_and_whole_in_the_bar_title():
     label = "Statutory correction programme (Qoraqalpogʻiston Respublikasi) v3"
     svg = parse(bar_chart([(label, 0.5)], title="t", value_format=pct, max_value=1.0))
-    shown = [t.text for t in svg.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    shown = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "label"]
     assert shown[0].endswith("…") and len(shown[0]) < len(label)
     assert bars(svg)[0].find(f"{SVG}title").text == f"{label}: 50%"
 

@@ -1,0 +1,67 @@
+"""The administrator's view of where staff work (issue 18): every region with its districts and mahallas in sight,
+a district added to Karakalpakstan and a user placed in it, and each user's supervisors in turn (whom their
+unanswered alerts go to)."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from typing import Any
+
+import pytest
+from portal.demo import DISTRICT, MAHALLA, REGION
+from portal_testkit import csrf_of
+from qadam_contracts.vocabulary import LANGUAGES
+
+
+def region_block(page: str, region: str) -> str:
+    """The part of the Areas page about one region (its <details>)."""
+    found = re.search(r"<details( open)?>\s*<summary>" + re.escape(region) + r".*?</details>", page, re.S)
+    assert found, f"no region {region!r}"
+    return found.group(0)
+
+
+def post(client: Any, path: str, data: dict[str, str], form_page: str) -> Any:
+    return client.post(path, data={"csrf_token": csrf_of(client.get(form_page).text), **data})
+
+
+def test_karakalpakstan_shows_its_districts_and_mahallas_open(client_for):
+    page = client_for("admin-1", "en").get("/admin/areas").text
+    block = region_block(page, REGION)
+    assert block.startswith("<details open>")  # in sight, not folded away
+    assert f"<strong>{DISTRICT}</strong>" in block and f"<li>{MAHALLA}</li>" in block
+    assert region_block(page, "Navoiy viloyati").startswith("<details>")  # nothing to show: folded
+
+
+def test_a_district_added_in_karakalpakstan_takes_a_new_inspector(client_for):
+    admin = client_for("admin-1", "en")
+    district = f"Xoʻjayli {uuid.uuid4().hex[:4]}"
+    added = post(admin, "/admin/areas", {"kind": "district", "district_region": REGION, "district_name": district},
+                 "/admin/areas")
+    assert added.status_code == 302
+    assert f"<strong>{district}</strong>" in region_block(admin.get("/admin/areas").text, REGION)
+    form = admin.get("/admin/users/new").text
+    assert re.search(rf'<optgroup label="{re.escape(REGION)}">.*?<option value="{re.escape(district)}"', form, re.S)
+    user_id = f"insp-xojayli-{uuid.uuid4().hex[:4]}"
+    made = post(admin, "/admin/users/new", {
+        "id": user_id, "display_name": "Ilyos Turdimuratov", "role": "inspector", "region": REGION,
+        "district": district, "mahalla": "", "email": f"{user_id}@example.uz", "phone": "", "telegram_chat_id": "",
+        "language": "kaa", "supervisor_id": "sup-nukus", "quiet_start": "", "quiet_end": ""}, "/admin/users/new")
+    assert made.status_code == 201, html.unescape(made.text)[:3000]
+    listed = admin.get(f"/admin/users?q={user_id}").text
+    assert f"{REGION} / {district}" in listed and "Gulnora Saidova" in listed
+
+
+def test_each_user_shows_their_supervisors_in_turn(client_for):
+    listed = client_for("admin-1", "en").get("/admin/users?q=insp-nukus-1").text
+    row = re.search(r"<code>insp-nukus-1</code>.*?</tr>", listed, re.S)
+    assert row and re.search(r'<td class="chain"[^>]*>Gulnora Saidova</td>', row.group(0)), row
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_pages_are_in_every_language(client_for, language):
+    admin = client_for("admin-1", language)
+    for path in ("/admin/areas", "/admin/users"):
+        answer = admin.get(path)
+        assert answer.status_code == 200 and "X-Qadam-Missing-Translations" not in answer.headers, path
