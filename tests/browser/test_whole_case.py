@@ -1,5 +1,6 @@
 """One man's whole case in a real browser (Debian's headless Chromium), run through the portal's pages only (issue
-18): the programme manager forms a group on his page; the inspector refers the man to it; the psychologist does his
+18): the programme manager forms a group on his page; the inspector refers the man to it, naming the support worker
+of his partner, and records his correction plan; the psychologist does his
 intake assessment, marks him assessed and starts him, plans the group's sessions from its programme and records
 each of them; two unexcused absences, not in a row, raise the flag that alerts both of them: the psychologist opens
 it from her own inbox and the inspector acknowledges it; he attends the rest, and the manager sees him completed on
@@ -29,7 +30,7 @@ from browsing import check_page, open_as
 from qadam.config import Settings
 
 pytestmark = pytest.mark.e2e
-MANAGER, INSPECTOR, PSYCHOLOGIST = "mgr-karakalpakstan", "insp-nukus-1", "psy-nukus-1"
+MANAGER, INSPECTOR, PSYCHOLOGIST, SUPPORT = "mgr-karakalpakstan", "insp-nukus-1", "psy-nukus-1", "inson-nukus-1"
 ZONE = Settings().zone  # the country's time zone, which the group's schedule is in
 MEN = 7  # him and six more: a group the small-cell rule shows (see above)
 SESSIONS = 8  # the statutory programme's curriculum; its last is the exit review, which he must attend
@@ -45,6 +46,11 @@ def _until(page: Any, path: str, found: Any, what: str, seconds: float = 90) -> 
             return
         assert datetime.now().timestamp() < deadline, f"{what}: {page.locator('main').inner_text()[:2000]}"
         page.wait_for_timeout(500)
+
+
+def _text_on(page: Any, path: str) -> str:
+    page.goto(path)
+    return str(page.inner_text("main"))
 
 
 def _form_group(manager: Any, programme_id: str, name: str) -> str:
@@ -68,7 +74,8 @@ def _form_group(manager: Any, programme_id: str, name: str) -> str:
     return str(manager.url).rstrip("/").rsplit("/", 1)[1]
 
 
-def _refer(inspector: Any, cohort_id: str, name: str, order: str, *, check: bool = False) -> tuple[str, str]:
+def _refer(inspector: Any, cohort_id: str, name: str, order: str, *, support_worker: str | None = None,
+           check: bool = False) -> tuple[str, str]:
     """The inspector refers a man to the group on her referral form: (his enrolment id, his code)."""
     today = datetime.now(ZONE).date()
     inspector.goto("/refer")
@@ -79,9 +86,11 @@ def _refer(inspector: Any, cohort_id: str, name: str, order: str, *, check: bool
     inspector.fill("#order_expires_on", (today + timedelta(days=120)).isoformat())
     inspector.fill("#order_conditions", "No contact with the victim")
     inspector.select_option("#placement", f"{cohort_id}|{PSYCHOLOGIST}")
+    if support_worker:  # the Inson centre's worker who supports his partner, from the region's directory
+        inspector.select_option("#victim_support_worker_id", support_worker)
     if check:
         check_page(inspector, "case-inspector-refer")
-    inspector.click("main form button[type=submit]")
+    inspector.click("main form[method=post] button[type=submit]")  # not the search for a man registered already
     inspector.wait_for_url("**/participants/*")
     flashed = " ".join(inspector.locator("p.notice").all_inner_texts())
     assert "is referred to the programme" in flashed, inspector.inner_text("main")[:2000]
@@ -170,10 +179,22 @@ def test_one_mans_whole_case_from_referral_to_completion_through_the_pages(brows
     names = ["Jalgas Utemuratov", "Baxtiyar Seytmuratov", "Rustem Allanazarov", "Nurlibek Qallibekov",
              "Azamat Tursinbaev", "Dauletbay Jumabaev", "Quanishbek Orazimbetov"]
     for index, name in enumerate(names[:MEN]):
-        men.append(_refer(inspector, cohort_id, f"{name} {tag}", f"HO-WC-{tag}-{index + 1}", check=index == 0))
+        men.append(_refer(inspector, cohort_id, f"{name} {tag}", f"HO-WC-{tag}-{index + 1}",
+                          support_worker=SUPPORT if index == 0 else None, check=index == 0))
         if index == 0:
             check_page(inspector, "case-inspector-participant")
     him, code = men[0]
+    assert "Malika Yusupova" in _text_on(inspector, f"/participants/{him}"), "his partner's support worker"
+    # his correction plan, agreed with the Inson centre: the programme, and a referral for employment
+    inspector.goto(f"/participants/{him}/plan")
+    inspector.fill("#agreed_with", "Inson centre, Nukus")
+    inspector.check("#part-programme")
+    inspector.check("#part-employment")
+    inspector.fill("#details_employment", "Nukus employment centre")
+    check_page(inspector, "case-inspector-plan")
+    inspector.click("main form button[type=submit]")
+    inspector.wait_for_url(f"**/participants/{him}")
+    assert "The correction plan is recorded." in inspector.inner_text("main"), inspector.inner_text("main")[:2000]
     ids = [m[0] for m in men]
 
     # the psychologist: intake, assessed, started, for each; then the group's sessions planned from its programme
