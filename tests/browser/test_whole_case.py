@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from browsing import check_page, open_as
+from browsing import check_page, open_as, until
 from qadam.config import Settings
 
 pytestmark = pytest.mark.e2e
@@ -35,17 +35,6 @@ ZONE = Settings().zone  # the country's time zone, which the group's schedule is
 MEN = 7  # him and six more: a group the small-cell rule shows (see above)
 SESSIONS = 8  # the statutory programme's curriculum; its last is the exit review, which he must attend
 ABSENT = (5, 7)  # his two unexcused absences, not in a row: 6 of 8 attended is the programme's 75%
-
-
-def _until(page: Any, path: str, found: Any, what: str, seconds: float = 90) -> None:
-    """Open `path` again until `found()` holds (the services tell each other by events), or fail saying `what`."""
-    deadline = datetime.now().timestamp() + seconds
-    while True:
-        page.goto(path)
-        if found():
-            return
-        assert datetime.now().timestamp() < deadline, f"{what}: {page.locator('main').inner_text()[:2000]}"
-        page.wait_for_timeout(500)
 
 
 def _text_on(page: Any, path: str) -> str:
@@ -100,7 +89,7 @@ def _refer(inspector: Any, cohort_id: str, name: str, order: str, *, support_wor
 
 def _intake_and_start(psychologist: Any, enrolment_id: str, *, check: bool = False) -> None:
     """His intake assessment (no item of the instrument holds for him), assessed, started: on his page."""
-    _until(psychologist, f"/enrolments/{enrolment_id}/assessment",
+    until(psychologist, f"/enrolments/{enrolment_id}/assessment",
            lambda: psychologist.locator("fieldset[id^=answer-]").count() > 0, "risk to know him")
     items = psychologist.locator("fieldset[id^=answer-]")
     for index in range(items.count()):
@@ -145,7 +134,7 @@ def _record(psychologist: Any, cohort_id: str, session_id: str, men: list[str], 
 def _call(psychologist: Any, code: str) -> None:
     """The call after his absence, recorded from Today (it is owed from the marks being recorded)."""
     row = psychologist.locator("#calls ~ .table-wrap tr", has=psychologist.locator("a", has_text=code))
-    _until(psychologist, "/today", lambda: row.count() >= 1, "the call after his absence")
+    until(psychologist, "/today", lambda: row.count() >= 1, "the call after his absence")
     row.first.locator("select").select_option(index=1)
     row.first.locator("button[type=submit]").click()
     psychologist.wait_for_load_state()
@@ -219,7 +208,7 @@ def test_one_mans_whole_case_from_referral_to_completion_through_the_pages(brows
     # the second absence raises the flag: its alert waits in her own inbox, and its link opens it there
     hers = psychologist.locator("tr.waiting", has=psychologist.locator("a", has_text=code),
                                 has_text="unexcused absences")
-    _until(psychologist, "/alerts", lambda: hers.count() >= 1, "the absence alert in her inbox")
+    until(psychologist, "/alerts", lambda: hers.count() >= 1, "the absence alert in her inbox", seconds=90)
     check_page(psychologist, "case-psychologist-alerts")
     hers.first.locator("a", has_text=code).click()
     psychologist.wait_for_url("**/alerts/*")
@@ -229,18 +218,18 @@ def test_one_mans_whole_case_from_referral_to_completion_through_the_pages(brows
 
     # his inspector has it too, and acknowledges it
     waiting = inspector.locator("tr.waiting", has=inspector.locator("a", has_text=code), has_text="unexcused absences")
-    _until(inspector, "/alerts", lambda: waiting.count() >= 1, "the absence alert in the inspector's inbox")
+    until(inspector, "/alerts", lambda: waiting.count() >= 1, "the absence alert in the inspector's inbox", seconds=90)
     check_page(inspector, "case-inspector-alerts")
     waiting.first.locator("button:has-text('Acknowledge')").click()
     inspector.wait_for_load_state()
     assert waiting.count() == 0, inspector.inner_text("main")[:2000]
 
     # he attended enough and his exit review: completed, on his page and on the manager's dashboard
-    _until(psychologist, f"/enrolments/{him}", lambda: "Completed, in follow-up" in psychologist.inner_text("main"),
-           "his completion")
+    until(psychologist, f"/enrolments/{him}", lambda: "Completed, in follow-up" in psychologist.inner_text("main"),
+           "his completion", seconds=90)
     check_page(psychologist, "case-psychologist-enrolment-completed")
-    _until(manager, "/dashboard?group_by=cohort", lambda: _figure(manager, group, "Completed") == str(MEN),
-           "the group's men completed on the dashboard")
+    until(manager, "/dashboard?group_by=cohort", lambda: _figure(manager, group, "Completed") == str(MEN),
+           "the group's men completed on the dashboard", seconds=90)
     check_page(manager, "case-manager-dashboard")
     for window in (manager, inspector, psychologist):
         window.context.close()
