@@ -1,11 +1,10 @@
-"""One man's whole case in a real browser (Debian's headless Chromium), run through the portal's pages only (issue
-18): the programme manager forms a group on his page; the inspector refers the man to it, naming the support worker
-of his partner, and records his correction plan; the psychologist does his
-intake assessment, marks him assessed and starts him, plans the group's sessions from its programme and records
-each of them; two unexcused absences, not in a row, raise the flag that alerts both of them: the psychologist opens
-it from her own inbox and the inspector acknowledges it; he attends the rest, and the manager sees him completed on
-the dashboard. Each page passes browsing.check_page (axe-core, nothing off a 360 px screen, tablet and phone
-screenshots).
+"""One man's whole case in a real browser (Debian's headless Chromium), run through the portal's pages only (issue 18):
+the programme manager forms a group on his page; the inspector refers the man to it, naming the support worker of his
+partner, and records his correction plan; the psychologist does his intake assessment, marks him assessed and starts
+him, plans the group's sessions from its programme and records each of them; two unexcused absences, not in a row,
+raise the flag that alerts both of them: the psychologist opens it from her own inbox and the inspector acknowledges
+it; he attends the rest, and the manager sees him completed on the dashboard. Each page passes browsing.check_page
+(axe-core, nothing off a 360 px screen, tablet and phone screenshots).
 
 Two rules shape the case, and the test keeps both as they are:
 - attendance is recorded from an hour before a session's start, never ahead: the manager forms the group with its
@@ -90,7 +89,7 @@ def _refer(inspector: Any, cohort_id: str, name: str, order: str, *, support_wor
 def _intake_and_start(psychologist: Any, enrolment_id: str, *, check: bool = False) -> None:
     """His intake assessment (no item of the instrument holds for him), assessed, started: on his page."""
     until(psychologist, f"/enrolments/{enrolment_id}/assessment",
-           lambda: psychologist.locator("fieldset[id^=answer-]").count() > 0, "risk to know him")
+          lambda: psychologist.locator("fieldset[id^=answer-]").count() > 0, "risk to know him")
     items = psychologist.locator("fieldset[id^=answer-]")
     for index in range(items.count()):
         items.nth(index).locator('label:has(input[value="no"])').click()
@@ -226,10 +225,14 @@ def test_one_mans_whole_case_from_referral_to_completion_through_the_pages(brows
 
     # he attended enough and his exit review: completed, on his page and on the manager's dashboard
     until(psychologist, f"/enrolments/{him}", lambda: "Completed, in follow-up" in psychologist.inner_text("main"),
-           "his completion", seconds=90)
+          "his completion", seconds=90)
+    # the day he finished is the day in the country, the day he started (both today there), not UTC's
+    facts = psychologist.locator("dl.facts")
+    started = facts.locator("dt:text-is('Started on') + dd").inner_text()
+    assert facts.locator("dt:text-is('Finished on') + dd").inner_text() == started, facts.inner_text()
     check_page(psychologist, "case-psychologist-enrolment-completed")
     until(manager, "/dashboard?group_by=cohort", lambda: _figure(manager, group, "Completed") == str(MEN),
-           "the group's men completed on the dashboard", seconds=90)
+          "the group's men completed on the dashboard", seconds=90)
     check_page(manager, "case-manager-dashboard")
     for window in (manager, inspector, psychologist):
         window.context.close()
