@@ -120,3 +120,15 @@ def check_page(page: Any, name: str) -> None:
     finally:
         if before:
             page.set_viewport_size(before)
+
+
+def until(page: Any, path: str, found: Any, what: str, seconds: float = 60) -> None:
+    """Open `path` again until `found()` holds (the services tell each other by events, so a page may show a change
+    a moment later), or fail saying `what` with what the page shows."""
+    deadline = datetime.now().timestamp() + seconds
+    while True:
+        page.goto(path)
+        if found():
+            return
+        assert datetime.now().timestamp() < deadline, f"{what}: {page.locator('main').inner_text()[:2000]}"
+        page.wait_for_timeout(500)

@@ -48,7 +48,7 @@ def refer(page: Any, name: str, order: str, group_id: str) -> str:
     page.fill("#order_issued_on", (date.today() - timedelta(days=1)).isoformat())
     page.fill("#order_expires_on", (date.today() + timedelta(days=90)).isoformat())
     page.select_option("#placement", f"{group_id}|psy-nukus-1")
-    page.click("main form button[type=submit]")
+    page.click("main form[method=post] button[type=submit]")  # the referral, not the search above it
     page.wait_for_load_state()
     return str(page.inner_text("main"))
 

@@ -8,27 +8,15 @@ nothing off a 360 px screen, screenshots at tablet and phone size) in Uzbek (Lat
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import pytest
-from browsing import check_page, open_as
+from browsing import check_page, open_as, until
 
 pytestmark = pytest.mark.e2e
 
 SUPPORT, INSPECTOR = "inson-nukus-1", "insp-nukus-1"
 HERS = 1  # the demo man whose partner she supports
-
-
-def _until(page: Any, path: str, found: Any, what: str, seconds: float = 60) -> None:
-    """Open `path` again until `found()` holds (the services tell each other by events), or fail saying `what`."""
-    deadline = datetime.now().timestamp() + seconds
-    while True:
-        page.goto(path)
-        if found():
-            return
-        assert datetime.now().timestamp() < deadline, f"{what}: {page.locator('main').inner_text()[:1500]}"
-        page.wait_for_timeout(500)
 
 
 def _link_her(browser: Any, portal_url: str, enrolment_id: str) -> None:
@@ -41,7 +29,7 @@ def _link_her(browser: Any, portal_url: str, enrolment_id: str) -> None:
         inspector.wait_for_load_state()
         return "/support-worker" not in inspector.url
 
-    _until(inspector, f"/participants/{enrolment_id}/support-worker", saved, "enrollment to know her")
+    until(inspector, f"/participants/{enrolment_id}/support-worker", saved, "enrollment to know her")
     assert "Malika Yusupova" in inspector.locator("#support-worker").inner_text()
     inspector.context.close()
 
@@ -56,7 +44,7 @@ def test_she_finds_her_man_with_his_level_and_why_reports_an_incident_and_reads_
     her.goto("/")
     assert her.url.endswith("/support/men")
     card = her.locator(f"#case-{man['id']}")
-    _until(her, "/support/men", lambda: card.locator(".level").count() == 1, "risk to tell her his level")
+    until(her, "/support/men", lambda: card.locator(".level").count() == 1, "risk to tell her his level")
     assert code in card.inner_text() and "In the programme" in card.inner_text()
     card.locator("h2 a").click()
     her.wait_for_load_state()
@@ -79,7 +67,7 @@ def test_she_finds_her_man_with_his_level_and_why_reports_an_incident_and_reads_
     her.click("nav a[href='/support/notices']")
     notice = her.locator("li.card", has=her.locator(f"a[href='/support/men/{man['id']}']"),
                          has_text="A critical risk flag was raised")
-    _until(her, "/support/notices", lambda: notice.count() >= 1, "notify to send her the notice")
+    until(her, "/support/notices", lambda: notice.count() >= 1, "notify to send her the notice")
     her.context.close()
 
 

@@ -4,6 +4,8 @@ the portal's staff and areas, and risk's flags, are kept as projections. Each ca
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from qadam.events import Event
 from qadam.inbox import Handlers
 from qadam_contracts.portal import AreaChanged, UserChanged
@@ -12,20 +14,24 @@ from qadam_contracts.sessions import AttendanceAmended, AttendanceRecorded
 from sqlalchemy.orm import Session
 
 from .commands import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member, record_attendance
+from .settings import EnrollmentSettings
 
 handlers = Handlers()
 
 
-def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]]) -> None:
-    """Marks (first recordings and corrections alike): keep them, recompute progress, complete or propose exit."""
-    record_attendance(session, marks=[e.data for e in events])
+def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]], *,
+                        settings: EnrollmentSettings) -> None:
+    """Marks (first recordings and corrections alike): keep them, recompute progress, complete or propose exit (a
+    completion dated on the day in the country, as a person's moves are)."""
+    record_attendance(session, marks=[e.data for e in events], today=datetime.now(settings.zone).date())
 
 
 # A correction is a later recording of the same session: the same handler; the latest recording wins
 # (qadam.latest.supersedes).
 @handlers.on(AttendanceRecorded, AttendanceAmended, many=on_attendance_batch)
-def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded]) -> None:
-    on_attendance_batch(session, [event])
+def on_attendance_recorded(session: Session, event: Event[AttendanceRecorded], *,
+                           settings: EnrollmentSettings) -> None:
+    on_attendance_batch(session, [event], settings=settings)
 
 
 @handlers.on(UserChanged)

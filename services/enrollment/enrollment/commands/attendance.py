@@ -5,7 +5,7 @@ is done, proposed for exit past the programme's limits."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from qadam.latest import latest_of, supersedes
@@ -32,8 +32,9 @@ from ..queries import rules_of, with_critical_flag_open
 from .enrolments import SYSTEM, move_enrolment
 
 
-def record_attendance(s: Session, *, marks: list[AttendanceRecorded]) -> None:
-    """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date."""
+def record_attendance(s: Session, *, marks: list[AttendanceRecorded], today: date | None = None) -> None:
+    """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date;
+    `today`: the day in the country, the date of a completion they make (default: UTC's)."""
     latest = latest_of(marks, key=lambda d: (d.enrolment_id, d.session_id), at=lambda d: d.recorded_at)
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "session_number": d.session_number,
              "session_kind": d.session_kind or "group", "scheduled_at": d.scheduled_at, "status": d.status,
@@ -55,7 +56,7 @@ def record_attendance(s: Session, *, marks: list[AttendanceRecorded]) -> None:
     for enrolment in enrolments:
         run = _keep_latest_run(enrolment, marks)
         _update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment), run),
-                         red_sign=enrolment.id in red)
+                         red_sign=enrolment.id in red, today=today)
 
 
 def _keep_latest_run(enrolment: Enrolment, marks: list[AttendanceRecorded]) -> AbsenceRun:
@@ -70,7 +71,8 @@ def _keep_latest_run(enrolment: Enrolment, marks: list[AttendanceRecorded]) -> A
     return AbsenceRun(enrolment.consecutive_absences, enrolment.longest_absence_run)
 
 
-def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False) -> None:
+def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False,
+                     today: date | None = None) -> None:
     """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits.
     `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed)."""
     enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
@@ -88,7 +90,7 @@ def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign:
                                  red_sign_recorded=red_sign)
         if not holds:
             move_enrolment(s, enrolment=enrolment, action=Action.COMPLETE, by=SYSTEM,
-                           note="The curriculum is done and attended enough.")
+                           note="The curriculum is done and attended enough.", today=today)
             return
         # Proposed, not completed: a person decides (the complete action), once what holds it back is seen to.
         enrolment.completion_proposed_at = enrolment.completion_proposed_at or datetime.now(UTC)

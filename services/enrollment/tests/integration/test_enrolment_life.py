@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -90,6 +91,12 @@ def staff_member(factory, user_id: str, role: str = "support_worker", region: st
     with transaction(factory) as s:
         keep_staff_member(s, data=UserChanged(user_id=user_id, role=role, region=region, district=district, active=active,
                                          version=version))
+
+
+@pytest.fixture
+def enrollment_settings(stack) -> EnrollmentSettings:
+    """What the worker's handlers are given (`handlers.bind(settings=...)`)."""
+    return stack.settings("enrollment")
 
 
 @pytest.fixture
@@ -756,33 +763,52 @@ def attendance_events(enrolment: dict, statuses: list[str], signs_of_last: list[
             for n, mark in enumerate(marks, 1)]
 
 
-def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory):
+def test_a_red_sign_recorded_with_the_mark_that_ends_his_curriculum_holds_completion(office, factory,
+                                                                                     enrollment_settings):
     from enrollment.handlers import on_attendance_batch
     enrolment = office.refer(office.cohort(office.programme()))
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     events = attendance_events(enrolment, ["present"] * 8, ["weapon_access", "substance_use"])
     with transaction(factory) as s:  # risk has not raised its critical flag for the sign yet
-        on_attendance_batch(s, events[:7])
+        on_attendance_batch(s, events[:7], settings=enrollment_settings)
     with transaction(factory) as s:
-        on_attendance_batch(s, events[7:])
+        on_attendance_batch(s, events[7:], settings=enrollment_settings)
     proposed = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert proposed["status"] == "active" and proposed["completion_proposal"] == ["red_sign_recorded"]
     with transaction(factory) as s:  # a later recording of a session does not let the hold go by itself
-        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1])
+        on_attendance_batch(s, attendance_events(enrolment, ["present"], [])[:1], settings=enrollment_settings)
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector,
                      status=200)["completion_proposal"] == ["red_sign_recorded"]
     assert office.move(enrolment, "complete", who=office.inspector)["status"] == "completed"  # a person decided
 
 
-def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, factory):
+def test_an_amber_sign_with_the_last_mark_does_not_hold_completion(office, factory, enrollment_settings):
     from enrollment.handlers import on_attendance_batch
     enrolment = office.refer(office.cohort(office.programme()))
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     with transaction(factory) as s:
-        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]))
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, ["substance_use"]),
+                            settings=enrollment_settings)
     assert office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)["status"] == "completed"
+
+
+def test_a_completion_by_his_marks_is_dated_on_the_day_in_the_country_as_his_start_is(office, factory,
+                                                                                      enrollment_settings):
+    """The marks' handler completes him on the day it is in the country (QADAM_TIME_ZONE), not UTC's: the zone is
+    chosen so that its day is not UTC's now (UTC+14 from 10:00 UTC, else UTC-12)."""
+    from enrollment.handlers import on_attendance_batch
+    zone = "Pacific/Kiritimati" if datetime.now(UTC).hour >= 10 else "Etc/GMT+12"
+    settings = replace(enrollment_settings, time_zone=zone)
+    enrolment = office.refer(office.cohort(office.programme()))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    with transaction(factory) as s:
+        on_attendance_batch(s, attendance_events(enrolment, ["present"] * 8, []), settings=settings)
+    done = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    there, utc = datetime.now(ZoneInfo(zone)).date(), datetime.now(UTC).date()
+    assert there != utc and done["status"] == "completed" and done["finished_on"] == there.isoformat()
 
 
 def test_a_flag_resolved_before_its_raising_arrives_holds_nothing(office, factory):
