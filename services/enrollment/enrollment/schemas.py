@@ -360,7 +360,8 @@ class TransferOut(ma.Schema):
     inspector_id = fields.String(allow_none=True, metadata={
         "description": "His inspector there as asked; null: his inspector as before."})
     note = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "pending, approved (the move is made), refused, or withdrawn (he left the programme first)."})
+    status = fields.String(metadata={
+        "description": "pending, approved (the move is made), refused, or withdrawn (he left the programme first)."})
     asked_by = fields.String()
     asked_at = fields.DateTime()
     decided_by = fields.String(allow_none=True)

@@ -203,7 +203,8 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
             flags=[FlagLine(f.level, day(f.raised_at), f.acknowledged_by,
                             day(f.acknowledged_at) if f.acknowledged_at else None, f.reasons) for f in flags],
             resolved=resolved, assessment=assessment, attendance=attendance),
-        assessment=assessment_view(latest, rules), factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
+        assessment=assessment_view(latest, rules),
+        factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
                   "status": f.status, "raised_at": f.raised_at, "says": f.reasons} for f in flags],
         attendance=asdict(attendance), history=history)
 

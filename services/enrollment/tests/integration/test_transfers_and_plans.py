@@ -224,11 +224,10 @@ def test_a_move_waiting_for_a_supervisor_is_withdrawn_when_he_leaves_the_program
 
 
 def test_a_move_reads_the_capacity_as_it_is_once_the_group_is_locked(area, factory):
-    from qadam.auth import Principal, Reach
-    from qadam.errors import Problem
-
     from enrollment.commands import transfer_enrolment
     from enrollment.models import Cohort, Enrolment
+    from qadam.auth import Principal, Reach
+    from qadam.errors import Problem
 
     home, target = area.cohort(DISTRICT), area.cohort(DISTRICT, capacity=2)
     enrolment, already = area.referred(home), area.referred(target)
