@@ -143,12 +143,17 @@ def test_a_referral_retried_with_its_key_joins_the_line_once(full, stack):
     assert len(line(full)) == 1
 
 
-def test_post_enrolments_to_a_full_cohort_is_still_a_409(full):
+def enrol_directly(full: Any) -> Any:
+    """`POST /enrolments` of a new man to the cohort (no waiting line on that route): the answer."""
     body = referral(full.cohort["id"])
     man = full.client.post("/participants", headers=full.inspector, json=body["participant"]).get_json()
-    refused = full.client.post("/enrolments", headers=full.inspector, json={
+    return full.client.post("/enrolments", headers=full.inspector, json={
         "participant_id": man["id"], "cohort_id": full.cohort["id"], "referral_source": "inspector_initiative",
         "inspector_id": "insp-ref", "psychologist_id": "psy-ref"})
+
+
+def test_post_enrolments_to_a_full_cohort_is_still_a_409(full):
+    refused = enrol_directly(full)
     assert refused.status_code == 409 and "full" in refused.get_json()["detail"]
 
 
@@ -193,11 +198,7 @@ def test_nobody_takes_a_free_place_past_those_waiting_for_it(full, stack):
     first = wait(full)
     # a place free while he still waits (left by an older release, or freed in a closed group reopened by hand)
     sql(stack, "UPDATE cohort SET capacity = 3 WHERE id = :id", id=full.cohort["id"])
-    body = referral(full.cohort["id"])
-    man = full.client.post("/participants", headers=full.inspector, json=body["participant"]).get_json()
-    enrolled = full.client.post("/enrolments", headers=full.inspector, json={
-        "participant_id": man["id"], "cohort_id": full.cohort["id"], "referral_source": "inspector_initiative",
-        "inspector_id": "insp-ref", "psychologist_id": "psy-ref"})
+    enrolled = enrol_directly(full)
     assert enrolled.status_code == 409 and "wait" in enrolled.get_json()["detail"]
     # nor a man moved in from another group, nor a man placed from another group's line
     other = full.new_cohort("Gʻijduvon W4", 1)
