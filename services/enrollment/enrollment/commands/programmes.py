@@ -152,8 +152,9 @@ def change_cohort(s: Session, *, cohort: Cohort, changes: CohortChanges) -> None
     if "capacity" in changes and changes["capacity"] < (taken := places_taken(s, cohort.id)):
         raise conflict(f"{taken} take part in this cohort already; the capacity cannot be below that.")
     if changes.get("status") in CLOSED and (waiting := waiting_for(s, cohort.id)):
-        raise conflict(f"{waiting} wait for a place in this cohort; the programme manager places them in another "
-                       f"group or withdraws them before it is {changes['status']}.", waiting=waiting)
+        why = (f"{waiting} wait for a place in this cohort; the programme manager places them in another group or "
+               f"withdraws them before it is {changes['status']}.")
+        raise conflict(why, waiting=waiting, errors={"status": [why]})
     for key, value in changes.items():
         setattr(cohort, key, value)
     cohort.version += 1
