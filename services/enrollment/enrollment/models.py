@@ -317,7 +317,7 @@ class TransferRequest(Base):
     psychologist_id: Mapped[str | None] = mapped_column(sa.String(100))  # as asked (None: the first facilitator)
     inspector_id: Mapped[str | None] = mapped_column(sa.String(100))  # as asked (None: his inspector as before)
     note: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(20), server_default="pending")  # pending, approved, refused
+    status: Mapped[str] = mapped_column(sa.String(20), server_default="pending")  # pending, approved, refused, withdrawn
     asked_by: Mapped[str] = mapped_column(sa.String(100))
     asked_at: Mapped[datetime] = _now()
     decided_by: Mapped[str | None] = mapped_column(sa.String(100))

@@ -160,11 +160,22 @@ def places_taken(s: Session, cohort_id: uuid.UUID) -> int:
                                                           Enrolment.status.in_(HOLDS_A_PLACE))).scalar_one())
 
 
+def waiting_for(s: Session, cohort_id: uuid.UUID) -> int:
+    """How many wait in the cohort's line for a place."""
+    return int(s.execute(sa.select(sa.func.count()).where(
+        WaitingPlace.cohort_id == cohort_id, WaitingPlace.status == WAITING)).scalar_one())
+
+
+def has_room(s: Session, cohort: Cohort) -> bool:
+    """A newcomer (a referral, a man moved in, a waiting man placed from another line) may take a place in the
+    cohort now: one is free, and nobody waits in its line (those waiting come first)."""
+    return places_taken(s, cohort.id) < cohort.capacity and waiting_for(s, cohort.id) == 0
+
+
 def cohort_shown(s: Session, cohort: Cohort) -> Cohort:
     """The cohort as CohortOut shows it: with how many hold a place in it now, and how many wait for one."""
     cohort.enrolled = places_taken(s, cohort.id)
-    cohort.waiting = int(s.execute(sa.select(sa.func.count()).where(
-        WaitingPlace.cohort_id == cohort.id, WaitingPlace.status == WAITING)).scalar_one())
+    cohort.waiting = waiting_for(s, cohort.id)
     return cohort
 
 

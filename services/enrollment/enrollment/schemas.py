@@ -340,7 +340,7 @@ class ProgressOut(ma.Schema):
     exit_review_attended = fields.Boolean(metadata={"description": "He attended his programme's exit review."})
 
 
-TRANSFER_STATUSES = ("pending", "approved", "refused")
+TRANSFER_STATUSES = ("pending", "approved", "refused", "withdrawn")
 
 
 class TransferOut(ma.Schema):
@@ -360,7 +360,8 @@ class TransferOut(ma.Schema):
     inspector_id = fields.String(allow_none=True, metadata={
         "description": "His inspector there as asked; null: his inspector as before."})
     note = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "pending, approved (the move is made) or refused."})
+    status = fields.String(metadata={
+        "description": "pending, approved (the move is made), refused, or withdrawn (he left the programme first)."})
     asked_by = fields.String()
     asked_at = fields.DateTime()
     decided_by = fields.String(allow_none=True)

@@ -27,6 +27,8 @@ from .models import EnrolmentView, Flag, RuleSetVersion
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 # the people who answer for a case and act on its flags (acknowledge, resolve)
 ACTORS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+# his assessments' answers and who assessed him: never her support worker (she reads his level and flags only)
+ASSESSMENT_READERS = tuple(role for role in READERS if role != Role.SUPPORT_WORKER)
 EVERYONE = (*READERS, Role.AUDITOR)  # what is not personal data (rules, instruments) is open to every role
 
 

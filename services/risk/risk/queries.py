@@ -174,15 +174,16 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
     level = held.level if held else "low"
     answer = partial(Explanation, enrolment_id=enrolment_id, participant_code=view.participant_code,
                      status=view.status, as_of=now, level=level, since=held.since if held else None,
-                     assessment=assessment_view(latest, rules), rule_set_version=rules.version)
+                     rule_set_version=rules.version)
 
     def day(moment: datetime) -> date:
         return moment.astimezone(zone).date()
 
     if hears_no_attendance(principal):
         kind = concerns(s, [as_dict(f) for f in flags])
-        return answer(
-            read_aloud=read_aloud_for_her(view.participant_code, level, day(held.since) if held else None, [
+        # never his assessment's answers nor who assessed him: his level and open flags only
+        return answer(assessment=None, read_aloud=read_aloud_for_her(
+            view.participant_code, level, day(held.since) if held else None, [
                 (f.level, kind[f.id], day(f.raised_at), day(f.acknowledged_at) if f.acknowledged_at else None)
                 for f in flags], resolved, DISCLAIMER),
             factors=[factor_for_her(as_dict(f), kind[f.id], day(f.raised_at)) for f in flags],
@@ -202,6 +203,7 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
             flags=[FlagLine(f.level, day(f.raised_at), f.acknowledged_by,
                             day(f.acknowledged_at) if f.acknowledged_at else None, f.reasons) for f in flags],
             resolved=resolved, assessment=assessment, attendance=attendance),
+        assessment=assessment_view(latest, rules),
         factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
                   "status": f.status, "raised_at": f.raised_at, "says": f.reasons} for f in flags],
         attendance=asdict(attendance), history=history)

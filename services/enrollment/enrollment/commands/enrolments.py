@@ -30,9 +30,10 @@ from ..domain.lifecycle import (
 )
 from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder, WaitingPlace
-from ..queries import HOLDS_A_PLACE, WAITING, places_taken, rules_of, standing_of, support_worker_problem
+from ..queries import HOLDS_A_PLACE, WAITING, has_room, rules_of, standing_of, support_worker_problem
 from ..scoping import caller_of, may_move, may_see_participant, require_area
 from .places import CLOSED, SYSTEM, PlaceAsked, fill_free_places, make_enrolment
+from .transfers import withdraw_pending_transfer
 
 
 class PlacementAsked(TypedDict):
@@ -64,10 +65,12 @@ class TransitionAsked(TypedDict):
 
 def enrol(s: Session, *, principal: Principal, enrolment: EnrolmentAsked) -> Enrolment:
     """Refer a participant to a cohort, naming the order it answers, his prevention inspector and psychologist;
-    the enrolment starts `referred` and `enrollment.enrolled` goes out with it. A full cohort: 409."""
+    the enrolment starts `referred` and `enrollment.enrolled` goes out with it. A full cohort, or one others wait
+    for (they come first): 409."""
     cohort, participant = checked_placement(s, principal=principal, enrolment=enrolment)
-    if places_taken(s, cohort.id) >= cohort.capacity:
-        raise conflict(f"The cohort is full ({cohort.capacity} places); choose another or raise its capacity.")
+    if not has_room(s, cohort):
+        raise conflict(f"The cohort is full ({cohort.capacity} places) or others wait for a place in it; "
+                       "choose another, raise its capacity or refer him to its waiting list.")
     return make_enrolment(s, place=_place_of(enrolment), cohort=cohort, participant=participant,
                           created_by=principal.user_id, by=principal.user_id)
 
@@ -83,7 +86,7 @@ def checked_placement(s: Session, *, principal: Principal, enrolment: EnrolmentA
     """The cohort (locked) and the man of a placement the caller may ask, with the people it names; the refusals
     of `POST /enrolments` but a full cohort (the caller decides: refuse, or wait in its line)."""
     data = enrolment
-    cohort = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort})
+    cohort = s.get(Cohort, data["cohort_id"], with_for_update={"of": Cohort}, populate_existing=True)
     participant = s.get(Participant, data["participant_id"])
     order = s.get(ProtectionOrder, data["protection_order_id"]) if data["protection_order_id"] else None
     errors: dict[str, list[str]] = {}
@@ -186,6 +189,7 @@ def move_enrolment(s: Session, *, enrolment: Enrolment, action: Action, by: str,
                               to_status=move.to_status.value, reason=move.reason, note=note, by=by))
     add_event(s, events.status_changed(enrolment, action, move, by=by, at=datetime.now(UTC)))
     if move.from_status.value in HOLDS_A_PLACE and move.to_status.value not in HOLDS_A_PLACE:
+        withdraw_pending_transfer(s, enrolment, by=by)  # he left: a move of him waiting is moot
         s.flush()
         fill_free_places(s, cohort_id=enrolment.cohort_id)  # his place goes to the first in its line
     return move

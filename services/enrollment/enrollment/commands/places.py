@@ -66,7 +66,7 @@ def place_waiting(s: Session, *, waiting: WaitingPlace, cohort: Cohort, psycholo
 def fill_free_places(s: Session, *, cohort_id: uuid.UUID) -> list[Enrolment]:
     """The places free in the cohort now go to the first in its line, in order (after someone left it or its
     capacity grew): their enrolments are made, `referred`, by the system."""
-    cohort = s.get(Cohort, cohort_id, with_for_update={"of": Cohort})
+    cohort = s.get(Cohort, cohort_id, with_for_update={"of": Cohort}, populate_existing=True)
     if cohort is None or cohort.status in CLOSED:
         return []
     free = cohort.capacity - places_taken(s, cohort.id)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from .. import events
 from ..domain.programmes import TEMPLATES
 from ..models import Cohort, Programme
-from ..queries import known_place_or_422, places_taken
+from ..queries import known_place_or_422, places_taken, waiting_for
 from ..schemas import RULE_FIELDS
 from ..scoping import require_area, require_planning_region
-from .places import fill_free_places
+from .places import CLOSED, fill_free_places
 
 
 class CurriculumItemAsked(TypedDict, total=False):
@@ -148,14 +148,19 @@ def form_cohort(s: Session, *, principal: Principal, asked: CohortAsked) -> Coho
 
 def change_cohort(s: Session, *, cohort: Cohort, changes: CohortChanges) -> None:
     """Change the cohort's (locked by the caller) status, facilitators, capacity or schedule (CohortUpdate); never
-    its capacity below the places taken."""
+    its capacity below the places taken, and never finished or cancelled while men wait in its line."""
     if "capacity" in changes and changes["capacity"] < (taken := places_taken(s, cohort.id)):
         raise conflict(f"{taken} take part in this cohort already; the capacity cannot be below that.")
+    if changes.get("status") in CLOSED and (waiting := waiting_for(s, cohort.id)):
+        why = (f"{waiting} wait for a place in this cohort; the programme manager places them in another group or "
+               f"withdraws them before it is {changes['status']}.")
+        raise conflict(why, waiting=waiting, errors={"status": [why]})
     for key, value in changes.items():
         setattr(cohort, key, value)
     cohort.version += 1
     # sessions decides who records a cohort's sessions from its copy: it must follow every change
     add_event(s, events.cohort_updated(cohort))
-    if "capacity" in changes:
+    if "capacity" in changes or "status" in changes:
         s.flush()
-        fill_free_places(s, cohort_id=cohort.id)  # the places it grew by go to the first in its line
+        # the places it grew by, or has again as it opens again, go to the first in its line (none while closed)
+        fill_free_places(s, cohort_id=cohort.id)

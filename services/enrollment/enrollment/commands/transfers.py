@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from .. import events
 from ..domain.lifecycle import IN_PROGRAMME, EnrolmentStatus
 from ..models import Cohort, Enrolment, EnrolmentTransition, TransferRequest
-from ..queries import pending_transfer_of, places_taken
+from ..queries import has_room, pending_transfer_of
 from ..scoping import may_move
-from .places import fill_free_places
+from .places import CLOSED, fill_free_places
 
-PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+PENDING, APPROVED, REFUSED, WITHDRAWN = "pending", "approved", "refused", "withdrawn"
 # who decides a move out of the district: a supervisor of the district's region (an administrator anywhere)
 DECIDERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
@@ -91,14 +91,25 @@ def decide_transfer(s: Session, *, principal: Principal, request: TransferReques
     request.decided_by, request.decided_at, request.decision_note = principal.user_id, datetime.now(UTC), asked["note"]
 
 
+def withdraw_pending_transfer(s: Session, enrolment: Enrolment, *, by: str) -> None:
+    """He left the programme (locked by the caller, in its new status): the move of him that waits for a
+    supervisor, if one does, is withdrawn, saying why, so that nobody approves it into a refusal."""
+    request = pending_transfer_of(s, enrolment.id)
+    if request is None:
+        return
+    request.status, request.decided_by, request.decided_at = WITHDRAWN, by, datetime.now(UTC)
+    request.decision_note = f"Withdrawn: his enrolment is {enrolment.status}; there is no one to move."
+
+
 def _target(s: Session, enrolment: Enrolment, cohort_id: uuid.UUID, *, asker: Principal | None) -> Cohort:
     """The cohort he would move to (locked), if he may move there now: another cohort of his programme in the
-    asker's region (None: asked before, and checked then), with room."""
+    asker's region (None: asked before, and checked then), forming or running, with room (a free place and nobody
+    waiting for one)."""
     if EnrolmentStatus(enrolment.status) not in IN_PROGRAMME | {EnrolmentStatus.REFERRED}:
         raise conflict(f"An enrolment that is {enrolment.status} is not transferred.")
     # both cohorts locked in one order: two transfers the opposite way wait for each other, never deadlock
     for locked in sorted({cohort_id, enrolment.cohort_id}):
-        s.get(Cohort, locked, with_for_update={"of": Cohort})
+        s.get(Cohort, locked, with_for_update={"of": Cohort}, populate_existing=True)
     target = s.get(Cohort, cohort_id)
     if target is None or target.id == enrolment.cohort_id:
         raise unprocessable("Transfer to another existing cohort.", {"cohort_id": ["Another cohort."]})
@@ -106,8 +117,10 @@ def _target(s: Session, enrolment: Enrolment, cohort_id: uuid.UUID, *, asker: Pr
         raise Problem(403, f"{target.district} ({target.region}) is outside your region.")
     if target.programme.lineage_id != enrolment.cohort.programme.lineage_id:
         raise conflict("The new cohort runs another programme; exit (reason: transferred) and refer him anew.")
-    if places_taken(s, target.id) >= target.capacity:
-        raise conflict(f"The cohort is full ({target.capacity} places).")
+    if target.status in CLOSED:
+        raise conflict(f"The cohort is {target.status}; move him to a cohort that is forming or running.")
+    if not has_room(s, target):
+        raise conflict(f"The cohort is full ({target.capacity} places) or others wait for a place in it.")
     return target
 
 

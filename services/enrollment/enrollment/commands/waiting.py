@@ -14,7 +14,7 @@ from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from ..models import Cohort, Enrolment, WaitingPlace
-from ..queries import WAITING, places_taken, waiting_shown
+from ..queries import WAITING, has_room, waiting_shown
 from ..scoping import require_area
 from .enrolments import EnrolmentAsked, checked_placement, enrol
 from .places import CLOSED, place_waiting
@@ -34,9 +34,7 @@ def enrol_or_wait(s: Session, *, principal: Principal, enrolment: EnrolmentAsked
     """His enrolment, as `POST /enrolments` makes it; but when the cohort is full (or others wait for it already)
     he waits in its line instead: the entry, with his position (who asked, when: the row itself)."""
     cohort, participant = checked_placement(s, principal=principal, enrolment=enrolment)
-    others = s.execute(sa.select(WaitingPlace.id).where(WaitingPlace.cohort_id == cohort.id,
-                                                        WaitingPlace.status == WAITING).limit(1)).first()
-    if places_taken(s, cohort.id) < cohort.capacity and others is None:
+    if has_room(s, cohort):
         return enrol(s, principal=principal, enrolment=enrolment)
     waiting = WaitingPlace(
         participant_id=participant.id, cohort_id=cohort.id, protection_order_id=enrolment["protection_order_id"],
@@ -58,7 +56,7 @@ def place_elsewhere(s: Session, *, principal: Principal, waiting: WaitingPlace,
         raise Problem(403, "A programme manager places a waiting referral in another group.")
     if waiting.status != WAITING:
         raise conflict(f"He is {waiting.status} already; only a waiting referral is placed.")
-    target = s.get(Cohort, asked["cohort_id"], with_for_update={"of": Cohort})
+    target = s.get(Cohort, asked["cohort_id"], with_for_update={"of": Cohort}, populate_existing=True)
     if target is None or target.id == waiting.cohort_id:
         raise unprocessable("Place him in another existing cohort.", {"cohort_id": ["Another cohort."]})
     require_area(principal, target.region, target.district)
@@ -66,8 +64,8 @@ def place_elsewhere(s: Session, *, principal: Principal, waiting: WaitingPlace,
         raise conflict("That cohort runs another programme than the one he was referred to.")
     if target.status in CLOSED:
         raise conflict(f"That cohort is {target.status}.")
-    if places_taken(s, target.id) >= target.capacity:
-        raise conflict(f"That cohort is full too ({target.capacity} places).")
+    if not has_room(s, target):
+        raise conflict(f"That cohort is full too ({target.capacity} places), or others wait for a place in it.")
     if s.execute(sa.select(Enrolment.id).where(Enrolment.participant_id == waiting.participant_id,
                                                Enrolment.cohort_id == target.id)).first():
         raise conflict(f"{waiting.participant.code} is enrolled in that cohort already.")

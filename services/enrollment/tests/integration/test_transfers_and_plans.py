@@ -186,3 +186,60 @@ def test_the_correction_plan_is_recorded_with_whom_and_its_parts_then_changed(ar
     shown = area.ok("GET", f"/protection-orders/{enrolment['protection_order_id']}", area.manager, status=200)
     assert shown["plan_agreed_with"] is None
     assert shown["plan_parts"] == [{"kind": "programme", "details": None}, {"kind": "housing", "details": None}]
+
+
+def test_no_one_is_moved_into_a_finished_or_cancelled_group_nor_approved_into_one(area):
+    home, finished, away = area.cohort(DISTRICT), area.cohort(DISTRICT), area.cohort(OTHER_DISTRICT)
+    area.ok("PATCH", f"/cohorts/{finished['id']}", area.manager, {"status": "finished"}, status=200)
+    enrolment = area.referred(home)
+    into_finished = area.client.post(f"/enrolments/{enrolment['id']}/transfer", headers=area.inspector,
+                                     json={"cohort_id": finished["id"]})
+    assert into_finished.status_code == 409 and "finished" in into_finished.get_json()["detail"]
+    waiting = area.ok("POST", f"/enrolments/{enrolment['id']}/transfer", area.inspector,
+                      {"cohort_id": away["id"]})["pending_transfer"]
+    area.ok("PATCH", f"/cohorts/{away['id']}", area.manager, {"status": "cancelled"}, status=200)  # while it waits
+    late = area.client.post(f"/transfers/{waiting['id']}/decision", headers=area.supervisor, json={"approve": True})
+    assert late.status_code == 409 and "cancelled" in late.get_json()["detail"]
+    stays = area.ok("GET", f"/enrolments/{enrolment['id']}", area.inspector, status=200)
+    assert (stays["cohort_id"], stays["pending_transfer"]["status"]) == (home["id"], "pending")
+
+
+def test_a_move_waiting_for_a_supervisor_is_withdrawn_when_he_leaves_the_programme(area):
+    home, away = area.cohort(DISTRICT), area.cohort(OTHER_DISTRICT)
+    enrolment = area.referred(home)
+    waiting = area.ok("POST", f"/enrolments/{enrolment['id']}/transfer", area.inspector,
+                      {"cohort_id": away["id"]})["pending_transfer"]
+    area.ok("POST", f"/enrolments/{enrolment['id']}/transitions", area.inspector,
+            {"action": "exclude", "reason": "other", "note": "Sentenced to custody"})
+    left = area.ok("GET", f"/enrolments/{enrolment['id']}", area.inspector, status=200)
+    assert (left["status"], left["pending_transfer"]) == ("excluded", None)
+    withdrawn = area.ok("GET", f"/transfers/{waiting['id']}", area.supervisor, status=200)
+    assert withdrawn["status"] == "withdrawn" and "excluded" in withdrawn["decision_note"]
+    assert [t["id"] for t in area.ok("GET", "/transfers?status=pending", area.supervisor, status=200)["items"]
+            if t["enrolment_id"] == enrolment["id"]] == []
+    assert area.ok("GET", f"/transfers?status=withdrawn&enrolment_id={enrolment['id']}", area.inspector,
+                   status=200)["total"] == 1
+    again = area.client.post(f"/transfers/{waiting['id']}/decision", headers=area.supervisor, json={"approve": True})
+    assert again.status_code == 409 and "withdrawn" in again.get_json()["detail"]
+
+
+def test_a_move_reads_the_capacity_as_it_is_once_the_group_is_locked(area, factory):
+    from enrollment.commands import transfer_enrolment
+    from enrollment.models import Cohort, Enrolment
+    from qadam.auth import Principal, Reach
+    from qadam.errors import Problem
+
+    home, target = area.cohort(DISTRICT), area.cohort(DISTRICT, capacity=2)
+    enrolment, already = area.referred(home), area.referred(target)
+    assert already
+    admin = Principal("adm", "administrator", reach=Reach.EVERYWHERE)
+    with transaction(factory) as s:
+        read_before = s.get(Cohort, uuid.UUID(target["id"]))  # held in this session as another request changes it
+        assert read_before is not None and read_before.capacity == 2
+        area.ok("PATCH", f"/cohorts/{target['id']}", area.manager, {"capacity": 1}, status=200)
+        locked = s.get(Enrolment, uuid.UUID(enrolment["id"]), with_for_update={"of": Enrolment})
+        with pytest.raises(Problem) as refused:
+            transfer_enrolment(s, principal=admin, enrolment=locked, asked={
+                "cohort_id": uuid.UUID(target["id"]), "psychologist_id": None, "inspector_id": None, "note": None})
+        assert refused.value.code == 409 and "full (1 places)" in refused.value.description
+        s.rollback()

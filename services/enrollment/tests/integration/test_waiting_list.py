@@ -10,6 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from qadam.db import make_engine, make_session_factory, transaction
 from qadam_testing import bearer
 
 from .test_referrals import DISTRICT, REGION, outbox_after, referral
@@ -141,10 +143,73 @@ def test_a_referral_retried_with_its_key_joins_the_line_once(full, stack):
     assert len(line(full)) == 1
 
 
-def test_post_enrolments_to_a_full_cohort_is_still_a_409(full):
+def enrol_directly(full: Any) -> Any:
+    """`POST /enrolments` of a new man to the cohort (no waiting line on that route): the answer."""
     body = referral(full.cohort["id"])
     man = full.client.post("/participants", headers=full.inspector, json=body["participant"]).get_json()
-    refused = full.client.post("/enrolments", headers=full.inspector, json={
+    return full.client.post("/enrolments", headers=full.inspector, json={
         "participant_id": man["id"], "cohort_id": full.cohort["id"], "referral_source": "inspector_initiative",
         "inspector_id": "insp-ref", "psychologist_id": "psy-ref"})
+
+
+def test_post_enrolments_to_a_full_cohort_is_still_a_409(full):
+    refused = enrol_directly(full)
     assert refused.status_code == 409 and "full" in refused.get_json()["detail"]
+
+
+def sql(stack: Any, statement: str, **params: Any) -> None:
+    """Put the database as a group left by an older release has it (what the API no longer lets happen)."""
+    engine = make_engine(stack.database_url("enrollment"))
+    try:
+        with transaction(make_session_factory(engine)) as s:
+            s.execute(sa.text(statement), params)
+    finally:
+        engine.dispose()
+
+
+def test_a_group_is_not_closed_while_men_wait_for_it_and_reopened_it_fills_its_line(full, stack):
+    first, second = wait(full), wait(full)
+    for status in ("finished", "cancelled"):
+        refused = full.client.patch(f"/cohorts/{full.cohort['id']}", headers=full.manager, json={"status": status})
+        assert refused.status_code == 409, refused.get_data(as_text=True)
+        assert "2 wait" in refused.get_json()["detail"] and "withdraw" in refused.get_json()["detail"]
+    assert full.client.get(f"/cohorts/{full.cohort['id']}", headers=full.manager).get_json()["status"] == "forming"
+    # a group closed with men waiting (before this rule): a place frees while it is closed, none is given
+    sql(stack, "UPDATE cohort SET status = 'cancelled' WHERE id = :id", id=full.cohort["id"])
+    excluded = full.client.post(f"/enrolments/{full.taken[0]['id']}/transitions", headers=full.psychologist,
+                                json={"action": "exclude", "reason": "other", "note": "Moved to Tashkent"})
+    assert excluded.status_code == 201, excluded.get_data(as_text=True)
+    assert [w["position"] for w in line(full)] == [1, 2]
+    # opened again, its free place goes to the first in line at once
+    reopened = full.client.patch(f"/cohorts/{full.cohort['id']}", headers=full.manager, json={"status": "running"})
+    assert reopened.status_code == 200, reopened.get_data(as_text=True)
+    assert (reopened.get_json()["enrolled"], reopened.get_json()["waiting"]) == (2, 1)
+    states = [full.client.get(f"/waiting-list/{w['waiting']['id']}", headers=full.manager).get_json()["status"]
+              for w in (first, second)]
+    assert states == ["placed", "waiting"]
+    # nobody waiting any more: the group may close
+    full.client.post(f"/waiting-list/{second['waiting']['id']}/withdrawal", headers=full.manager,
+                     json={"reason": "He moved to Tashkent"})
+    assert full.client.patch(f"/cohorts/{full.cohort['id']}", headers=full.manager,
+                             json={"status": "finished"}).status_code == 200
+
+
+def test_nobody_takes_a_free_place_past_those_waiting_for_it(full, stack):
+    first = wait(full)
+    # a place free while he still waits (left by an older release, or freed in a closed group reopened by hand)
+    sql(stack, "UPDATE cohort SET capacity = 3 WHERE id = :id", id=full.cohort["id"])
+    enrolled = enrol_directly(full)
+    assert enrolled.status_code == 409 and "wait" in enrolled.get_json()["detail"]
+    # nor a man moved in from another group, nor a man placed from another group's line
+    other = full.new_cohort("Gʻijduvon W4", 1)
+    elsewhere = full.client.post("/referrals", headers=full.inspector, json=referral(other["id"])).get_json()
+    moved = full.client.post(f"/enrolments/{elsewhere['enrolment']['id']}/transfer", headers=full.manager,
+                             json={"cohort_id": full.cohort["id"]})
+    assert moved.status_code == 409 and "wait" in moved.get_json()["detail"]
+    third = full.new_cohort("Gʻijduvon W5", 1)
+    full.client.post("/referrals", headers=full.inspector, json=referral(third["id"]))
+    waits_there = full.client.post("/referrals", headers=full.inspector, json=referral(third["id"])).get_json()
+    placed = full.client.post(f"/waiting-list/{waits_there['waiting']['id']}/placement", headers=full.manager,
+                              json={"cohort_id": full.cohort["id"]})
+    assert placed.status_code == 409 and "wait" in placed.get_json()["detail"]
+    assert [w["participant_code"] for w in line(full)] == [first["participant"]["code"]]

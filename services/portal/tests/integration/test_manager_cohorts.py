@@ -120,6 +120,19 @@ def test_fewer_places_than_men_is_refused_by_enrollment_and_said_beside_the_plac
     assert (now["status"], now["capacity"], now["schedule"]["weekdays"]) == ("running", 3, [1])
 
 
+def test_a_group_men_wait_for_is_not_closed_and_the_page_says_so_beside_its_status(client_for, api, programme):
+    client = client_for(MANAGER, "en")
+    cohort_id = form_group(client, programme, f"Nukus, pages group {uuid.uuid4().hex[:4]}", "1")
+    refer(api, cohort_id)
+    refer(api, cohort_id)  # waits
+    page = f"/manager/cohorts/{cohort_id}"
+    refused = post(client, page, [("status", "finished"), ("capacity", "1"), ("facilitator_ids", "psy-nukus-1")],
+                   page)
+    assert refused.status_code == 422
+    assert re.search(r'id="status-error">[^<]*1 wait for a place in this cohort', refused.text)
+    assert api("GET", f"/cohorts/{cohort_id}", "manager")["status"] == "forming"
+
+
 def test_a_referral_to_a_full_group_waits_on_its_list_and_is_placed_in_another_group(client_for, api, programme):
     client = client_for(MANAGER, "en")
     full = form_group(client, programme, "Nukus, pages group 3", "1")

@@ -14,7 +14,7 @@ from qadam.web import read_session, settings_of_app, unit_of_work
 from qadam_contracts.roles import Role
 
 from .. import commands, queries
-from ..access import EVERYONE, READERS
+from ..access import ASSESSMENT_READERS, EVERYONE
 from ..models import InstrumentVersion
 from ..schemas import (
     AssessmentIn,
@@ -77,7 +77,7 @@ class Assessments(MethodView):
                                               assessment=assessment,
                                               settings=settings_of_app(RiskSettings), now=datetime.now(UTC))
 
-    @allow(*READERS)
+    @allow(*ASSESSMENT_READERS)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AssessmentPage)
     def get(self, args: queries.Paging, enrolment_id: uuid.UUID) -> queries.Page[dict[str, Any]]:

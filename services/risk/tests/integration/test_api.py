@@ -201,6 +201,23 @@ def test_an_assessment_is_scored_banded_kept_and_a_high_band_flagged(client, who
     assert any("По учётам было насилие" in line for line in explained["read_aloud"])
 
 
+def test_her_support_worker_never_reads_his_assessment_answers_nor_who_assessed_him(client, who, enrol):
+    enrolment = enrol(support_worker="sw-r")
+    path = f"/enrolments/{enrolment}/assessments"
+    scored = client.post(path, headers=who("psychologist"), json={"answers": answers(5)})
+    assert scored.status_code == 201, scored.get_json()
+    her = who("support_worker")
+    assert client.get(path, headers=her).status_code == 403
+    explained = client.get(f"/enrolments/{enrolment}/risk", headers=her)
+    assert explained.status_code == 200
+    body = explained.get_json()
+    assert body["assessment"] is None and body["level"] == "high"  # his level she reads; his answers never
+    text = json.dumps(body)
+    assert "psy-r" not in text and "prior_custody" not in text and "answers" not in text
+    staff = client.get(f"/enrolments/{enrolment}/risk", headers=who("inspector")).get_json()
+    assert staff["assessment"]["score"] == 5  # his inspector still reads it whole
+
+
 def test_a_region_loads_its_own_instrument_and_its_enrolments_are_scored_with_it(client, who, enrol, token):
     own = {"id": "xorazm-screen", "name": "Xorazm screen", "max_unknown": 0,
            "items": [{"id": "breach", "text": {"en": "Breached an order before."},
@@ -484,7 +501,6 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
     flags = client.get(f"/flags?enrolment_id={enrolment}&limit=100", headers=her)
     answers = [reported, flags, client.get(f"/enrolments/{enrolment}/risk", headers=her),
                client.get(f"/enrolments/{enrolment}/incidents", headers=her),
-               client.get(f"/enrolments/{enrolment}/assessments", headers=her),
                *(client.get(f"/flags/{f['id']}", headers=her) for f in staff)]
     said = {r for f in staff for r in f["reasons"]}
     for answer in answers:
@@ -571,7 +587,7 @@ def test_her_support_worker_reads_and_reports_on_the_men_whose_partners_she_supp
     assert [level["enrolment_id"] for level in levels] == [str(hers)]
     assert client.get(f"/enrolments/{hers}/risk", headers=her).status_code == 200
     for other in (another_workers, nobodys):
-        for path in (f"/enrolments/{other}/risk", f"/enrolments/{other}/incidents", f"/enrolments/{other}/assessments"):
+        for path in (f"/enrolments/{other}/risk", f"/enrolments/{other}/incidents"):
             assert client.get(path, headers=her).status_code == 404, path
         assert client.post(f"/enrolments/{other}/incidents", headers=her, json={
             "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "serious"}).status_code == 404
