@@ -325,13 +325,16 @@ def transfer_options(s: Session, *, principal: Principal, enrolment: Enrolment) 
 
 
 def visible_transfer(s: Session, *, principal: Principal, transfer_id: uuid.UUID, lock: bool = False) -> TransferRequest:
-    """The move, if the caller may see it; else 404. `lock`: it and its enrolment, for update."""
+    """The move, if the caller may see it; else 404. `lock`: its enrolment, then it, for update, in the order every
+    change of him takes them (his exit locks the enrolment, then withdraws the move): never a deadlock."""
     query = visible_transfers(principal).where(TransferRequest.id == transfer_id)
-    found = s.execute(query.with_for_update(of=TransferRequest) if lock else query).unique().scalar()
+    found = s.execute(query).unique().scalar()
     if found is None:
         raise not_found("transfer", transfer_id)
-    if lock:  # his enrolment too, as it is now
+    if lock:  # as they are now, after the locks
         s.execute(sa.select(Enrolment.id).where(Enrolment.id == found.enrolment_id).with_for_update())
+        s.execute(sa.select(TransferRequest.id).where(TransferRequest.id == found.id).with_for_update())
+        s.refresh(found)
         s.refresh(found.enrolment)
     return found
 
