@@ -33,37 +33,50 @@ SIZES = {"tablet": TABLET, "phone": PHONE}
 BLOCKING = ("serious", "critical")
 
 
+# each demo user signs in once a run: the windows opened as him after that take his session (its cookies) rather than
+# signing in again, so a code of his second factor is never needed twice in one 30-second step
+_SIGNED_IN: dict[tuple[str, str], Any] = {}
+
+
 def open_as(browser: Any, url: str, user_id: str, language: str = "en", viewport: dict[str, int] | None = None) -> Any:
-    """A new browser window (its own cookies) of `viewport` size (a tablet unless told), signed in as a demo user
-    through the sign-in page, its language chosen in the language menu (`uz-Latn`, `uz-Cyrl`, `ru`, `kaa`, `en`;
-    `uz_Latn` and `kaa_Latn` are taken too)."""
-    demo = USERS[user_id]
+    """A new browser window (its own page, the user's session) of `viewport` size (a tablet unless told), signed in
+    as a demo user (through the sign-in page the first time in a run), its language chosen in the language menu
+    (`uz-Latn`, `uz-Cyrl`, `ru`, `kaa`, `en`; `uz_Latn` and `kaa_Latn` are taken too: the language is kept on the
+    user, as people choose it)."""
     language = {"kaa_Latn": "kaa", "kaa-Latn": "kaa"}.get(language, language.replace("_", "-"))
-    context = browser.new_context(base_url=url, locale="en-GB", viewport=viewport or TABLET, accept_downloads=True)
+    known = _SIGNED_IN.get((url, user_id))
+    context = browser.new_context(base_url=url, locale="en-GB", viewport=viewport or TABLET, accept_downloads=True,
+                                  storage_state=known)
     page = context.new_page()
     page.set_default_timeout(20_000)
+    if known is not None:
+        page.goto("/")
+    if known is None or "/sign-in" in page.url:  # first time, or his session ended
+        sign_in(page, USERS[user_id])
+        _SIGNED_IN[(url, user_id)] = context.storage_state()
+    page.select_option("#language-menu", language)
+    page.click("header form.inline button[type=submit] >> nth=0")
+    page.wait_for_load_state()
+    return page
+
+
+def sign_in(page: Any, demo: Any) -> None:
+    """Through the sign-in page: the password, then (second factor on) this step's code, or the next step's when an
+    earlier sign-in used this one (the portal takes a phone's clock a little ahead)."""
     page.goto("/sign-in")
     page.fill("#username", demo.id)
     page.fill("#password", demo.password)
     page.click("main form button[type=submit]")
     if demo.totp_secret:
         page.wait_for_url("**/sign-in/code**")
-        # a code works once; the portal also takes the next step's (a phone's clock a little ahead): after an
-        # earlier sign-in in the same 30 s, the next step's code is sent rather than waited for
         totp = pyotp.TOTP(demo.totp_secret)
-        for attempt in range(3):
-            if attempt == 2:  # both used: only now wait, then send the one after
-                page.wait_for_timeout((30.5 - datetime.now().timestamp() % 30) * 1000)
-            page.fill("#code", totp.at(datetime.now().timestamp() + (30 if attempt else 0)))
+        for ahead in (0, 30):
+            page.fill("#code", totp.at(datetime.now().timestamp() + ahead))
             page.click("main form button[type=submit]")
             page.wait_for_load_state()
             if "/sign-in" not in page.url:
                 break
     assert "/sign-in" not in page.url, page.content()[:2000]
-    page.select_option("#language-menu", language)
-    page.click("header form.inline button[type=submit] >> nth=0")
-    page.wait_for_load_state()
-    return page
 
 
 UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
