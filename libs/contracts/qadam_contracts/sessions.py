@@ -59,7 +59,8 @@ class AbsenceRuns(EventData):
         "Rises with every recording or correction of his marks (per enrolment, in the order they were committed): "
         "keep the runs of the highest version seen; runs of a lower one arriving later are older."))
     by_session_kinds: list[AbsenceRunsOver] = detail(description=(
-        "His runs over every non-empty combination of session kinds (a risk rule chooses the kinds it counts)."))
+        "His runs over each combination of session kinds that has any (a risk rule chooses the kinds it counts); "
+        "a combination left out has no runs."))
     curriculum: CurriculumRun
 
 

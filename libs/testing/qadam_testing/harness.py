@@ -357,6 +357,13 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float = 15.0, interval:
 
 
 # -- a real SMTP server ------------------------------------------------------------------------------
+def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
+    """What the code under test logged so far: through logging once a service configured structlog (its app was
+    made), straight to stdout before that."""
+    out = capsys.readouterr()
+    return caplog.text + out.out + out.err
+
+
 class MailCatcher:
     """A real SMTP server (aiosmtpd) on localhost that keeps what it receives; can be told to fail: the next
     `fail_next` messages get `fail_reply` (a 451 "try again later" unless a test sets, say, a 550)."""

@@ -188,10 +188,12 @@ def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
     newest: dict[uuid.UUID, AbsenceRuns] = {}
     for d in marks:
         runs = d.absence_runs
-        if runs is not None and (d.enrolment_id not in newest or newest[d.enrolment_id].version < runs.version):
+        if runs is None:  # an older sessions' mark (README: Upgrading): the kept runs stand, stale perhaps
+            log.warning("absence_runs_missing", enrolment_id=str(d.enrolment_id), session_id=str(d.session_id))
+        elif d.enrolment_id not in newest or newest[d.enrolment_id].version < runs.version:
             newest[d.enrolment_id] = runs
     if not newest:
-        return  # an older producer's marks carry no runs: the kept ones stand
+        return
     stmt = insert(AbsenceRunsFact)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[AbsenceRunsFact.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},

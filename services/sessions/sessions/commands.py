@@ -194,7 +194,10 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
                   CohortView.region, CohortView.district, CohortView.facilitator_ids,
                   CohortView.absence_call_hours, named.label("roster"))
         .join_from(GroupSession, CohortView, CohortView.cohort_id == GroupSession.cohort_id)
-        .where(GroupSession.id == session_id)).first()
+        .where(GroupSession.id == session_id)
+        # locked to the commit: a reschedule or cancellation (change_session locks it too) waits for the recording,
+        # or the recording for it, so no mark lands on a moved or cancelled session. Lock order: session, versions.
+        .with_for_update(of=GroupSession)).first()
     if session is None:
         raise not_found("session", session_id)
     roster = markable(session.roster or {}, kind=session.kind,

@@ -44,7 +44,8 @@ def absence_runs(version: int, runs: runs_of.AbsenceRuns) -> AbsenceRuns:
         version=version, curriculum=CurriculumRun(current=runs.curriculum.current, longest=runs.curriculum.longest),
         by_session_kinds=[AbsenceRunsOver(session_kinds=list(kinds), runs=[AbsenceRun(absences=[
             RunAbsence(session_id=uuid.UUID(str(m.session_id)), session_number=m.session_number,
-                       scheduled_at=m.scheduled_at) for m in run]) for run in over]) for kinds, over in runs.by_kinds.items()])
+                       scheduled_at=m.scheduled_at) for m in run]) for run in over])
+            for kinds, over in runs.by_kinds.items() if over])  # a combination left out has no runs
 
 
 def attendance_recorded(session: MarkedSession, mark: RecordedMark, runs: AbsenceRuns) -> AttendanceRecorded:

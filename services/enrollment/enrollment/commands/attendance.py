@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from qadam.latest import latest_of, supersedes
+from qadam.log import get_logger
 from qadam.outbox import add_event
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_contracts.vocabulary import RED_WARNING_SIGNS
@@ -30,6 +31,8 @@ from ..domain.progress import (
 from ..models import AttendanceRecord, Enrolment
 from ..queries import rules_of, with_critical_flag_open
 from .enrolments import SYSTEM, move_enrolment
+
+log = get_logger(__name__)
 
 
 def record_attendance(s: Session, *, marks: list[AttendanceRecorded], today: date | None = None) -> None:
@@ -62,7 +65,11 @@ def record_attendance(s: Session, *, marks: list[AttendanceRecorded], today: dat
 def _keep_latest_run(enrolment: Enrolment, marks: list[AttendanceRecorded]) -> AbsenceRun:
     """His run as sessions published it with these marks, if newer than the one kept (a mark delivered late or again
     carries older runs, which change nothing); else the one kept."""
-    published = [d.absence_runs for d in marks if d.enrolment_id == enrolment.id and d.absence_runs is not None]
+    his = [d for d in marks if d.enrolment_id == enrolment.id]
+    for d in his:
+        if d.absence_runs is None:  # an older sessions' mark (README: Upgrading): the kept run stands, stale perhaps
+            log.warning("absence_runs_missing", enrolment_id=str(enrolment.id), session_id=str(d.session_id))
+    published = [d.absence_runs for d in his if d.absence_runs is not None]
     newest = max(published, key=lambda runs: runs.version, default=None)
     if newest is not None and newest.version > enrolment.absence_runs_version:
         enrolment.absence_runs_version = newest.version

@@ -17,7 +17,7 @@ from qadam.events import delivered
 from qadam_contracts.portal import AreaChanged, UserChanged
 from qadam_contracts.risk import FlagRaised, FlagResolved
 from qadam_contracts.sessions import AttendanceRecorded
-from qadam_testing import bearer
+from qadam_testing import bearer, logged
 from sessions.domain.absence_runs import HeldMark, absence_runs
 from sessions.events import absence_runs as published_runs
 
@@ -312,6 +312,22 @@ def test_an_older_run_arriving_after_a_correction_changes_nothing(office, factor
     now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert now["progress"]["consecutive_absences"] == 1 and now["progress"]["excused_absences"] == 1
     assert now["exit_proposed_at"] is None
+
+
+def test_a_mark_without_runs_from_an_older_sessions_keeps_his_run_and_warns(office, factory, caplog, capsys):
+    enrolment = office.refer(office.cohort(office.programme("extended_group")))
+    office.move(enrolment, "assess")
+    office.move(enrolment, "start")
+    first, second = marks_for(enrolment, ["unexcused", "present"])
+    with transaction(factory) as s:
+        record_attendance(s, marks=[first])
+    logged(caplog, capsys)  # what came before
+    with caplog.at_level("WARNING"), transaction(factory) as s:  # written before sessions was upgraded
+        record_attendance(s, marks=[replace(second, absence_runs=None)])
+    warned = [line for line in logged(caplog, capsys).splitlines() if "absence_runs_missing" in line]
+    assert warned and all(enrolment["id"] in line for line in warned)
+    now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
+    assert now["progress"]["consecutive_absences"] == 1  # the run kept stands until a mark carries one again
 
 
 def test_a_transfer_moves_him_with_his_history(office):

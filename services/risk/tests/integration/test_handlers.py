@@ -103,3 +103,25 @@ def test_runs_published_before_a_correction_and_delivered_after_it_change_nothin
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT version FROM absence_runs_fact WHERE enrolment_id = :e"),
                          {"e": enrolment}).scalar() == 4
+
+
+def test_a_mark_without_runs_from_an_older_sessions_keeps_the_runs_and_warns(risk_db, events_for, deliver, caplog,
+                                                                           capsys):
+    from dataclasses import replace
+
+    from qadam.events import delivered
+    from qadam_testing import logged
+
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = events_for(enrolment, ["unexcused", "unexcused", "present"])
+    deliver(settings, factory, [enrolled, marks[0], marks[1]])
+    older = delivered(replace(marks[2].data, absence_runs=None))  # written before sessions was upgraded
+    with caplog.at_level("WARNING"):
+        deliver(settings, factory, [older])
+    warned = [line for line in logged(caplog, capsys).splitlines() if "absence_runs_missing" in line]
+    assert warned and all(str(enrolment) in line for line in warned)
+    with engine.connect() as c:  # the runs kept stand (version 2, the run of sessions 1 and 2)
+        assert c.execute(sa.text("SELECT version FROM absence_runs_fact WHERE enrolment_id = :e"),
+                         {"e": enrolment}).scalar() == 2
+    assert flags(engine, enrolment) == [("consecutive_absences", [1, 2])]
