@@ -83,26 +83,28 @@ class Pipeline:
         return ids
 
     def commit_marks(self, marks: list[tuple[uuid.UUID, int, str]], batch: int = 500) -> None:
-        """Marks and their events committed in sessions, as the attendance endpoint commits them."""
+        """Marks and their events committed in sessions, as the attendance endpoint commits them: each man's runs of
+        unexcused absences computed after his marks (sessions' own `runs_after_change`: his version row locked,
+        his marks read) and carried by the event."""
+        from sessions.commands import runs_after_change
+
         factory = make_session_factory(self.engines["sessions"])
         base = datetime(2026, 9, 1, 14, tzinfo=UTC)
         for i in range(0, len(marks), batch):
             chunk = marks[i:i + batch]
-            rows, events = [], []
-            for enrolment, number, status in chunk:
-                sid = uuid.uuid5(self.cohort, str(number))
-                mark = {"id": uuid.uuid4(), "session_id": sid, "enrolment_id": enrolment, "status": status,
-                        "excuse_reason": None, "recorded_by": "psy-b", "recorded_at": datetime.now(UTC)}
-                rows.append(mark)
-                events.append(AttendanceRecorded(
-                    mark_id=mark["id"], session_id=sid, cohort_id=self.cohort, enrolment_id=enrolment,
-                    participant_code=self.codes[enrolment], session_number=number,
-                    scheduled_at=base + timedelta(days=3 * number), status=status, excuse_reason=None,
-                    recorded_by="psy-b", recorded_at=mark["recorded_at"]))
+            rows = [{"id": uuid.uuid4(), "session_id": uuid.uuid5(self.cohort, str(number)), "enrolment_id": enrolment,
+                     "status": status, "excuse_reason": None, "recorded_by": "psy-b", "recorded_at": datetime.now(UTC),
+                     "number": number} for enrolment, number, status in chunk]
             with transaction(factory) as s:
                 s.execute(sa.text("INSERT INTO attendance_mark VALUES (:id, :session_id, :enrolment_id, :status, "
                                   ":excuse_reason, :recorded_by, :recorded_at)"), rows)
-                add_events(s, events)
+                runs = runs_after_change(s, [m["enrolment_id"] for m in rows])
+                add_events(s, [AttendanceRecorded(
+                    mark_id=m["id"], session_id=m["session_id"], cohort_id=self.cohort, enrolment_id=m["enrolment_id"],
+                    participant_code=self.codes[m["enrolment_id"]], session_number=m["number"],
+                    scheduled_at=base + timedelta(days=3 * m["number"]), status=m["status"], excuse_reason=None,
+                    recorded_by="psy-b", recorded_at=m["recorded_at"], absence_runs=runs[m["enrolment_id"]])
+                    for m in rows])
 
     def ensure_sessions(self) -> None:
         base = datetime(2026, 9, 1, 14, tzinfo=UTC)
