@@ -127,7 +127,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/instruments"): NOT_PERSONAL,
         ("POST", "/instruments"): PLANNERS,
         ("GET", "/instruments/{instrument_id}"): NOT_PERSONAL,
-        ("GET", "/enrolments/{enrolment_id}/assessments"): CASE_READERS,
+        ("GET", "/enrolments/{enrolment_id}/assessments"): CASE_READERS - {SW},  # his answers: never hers
         ("POST", "/enrolments/{enrolment_id}/assessments"): frozenset({PSY, INSP, ADM}),
         ("GET", "/rules"): NOT_PERSONAL,
         ("POST", "/rules"): frozenset({ADM}),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from notify.app import create_app
 from notify.delivery import dispatch_due
 from notify.handlers import handlers
 from notify.queries import supervisors_above
@@ -19,9 +20,27 @@ from qadam.web import PAGE_HEADERS
 from qadam_contracts.enrollment import EnrolmentStatusChanged, OrderEnded, OrderExpiring, OrderIssued, SupportWorkerChanged
 from qadam_contracts.portal import UserChanged
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, LevelChanged
-from qadam_testing import FakeSmsGateway, FakeTelegram, MailCatcher
+from qadam_testing import FakeSmsGateway, FakeTelegram, MailCatcher, Stack
 
 REGION, DISTRICT = "Samarqand viloyati", "Urgut"
+
+
+@pytest.fixture(scope="module")
+def stack(servers, jwt_keys):
+    """notify's own database and vhost for these tests: on the run's shared stack, the whole system the
+    cross-service tests keep running (when pytest-xdist gives them the same worker) has a notify worker that sends
+    any pending delivery of that database, these tests' too, to its own mail catcher (seen: the flow tests found
+    no e-mail)."""
+    own = Stack(f"qadam_f{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("notify",)).open()
+    yield own
+    own.close()
+
+
+@pytest.fixture(scope="module")
+def app_for(stack):
+    """notify's app on this module's own stack."""
+    made = create_app(stack.base_settings("notify"))
+    return lambda service: made
 
 
 @pytest.fixture
