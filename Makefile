@@ -25,8 +25,9 @@ run: $(STAMP)
 
 UNIT_TESTS := libs/qadam/tests/unit libs/contracts/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
 # what cannot share the machine with other tests: the fault suite's short form (its own PostgreSQL and RabbitMQ,
-# which it stops and kills) and the browser (Chromium beside a whole system); they run after the rest, one by one
-SERIAL_TESTS := tests/chaos tests/browser
+# which it stops and kills), the browser (Chromium beside a whole system) and `make run`'s own test (a whole system
+# started by the development runner, which failed to start beside the parallel tests); they run after the rest
+SERIAL_TESTS := tests/chaos tests/browser tools/tests/integration/test_devrun.py
 # two workers, each with its own databases, vhosts and running systems (at most about 60 connections between them,
 # measured, under PostgreSQL's 100 here); a folder's tests stay together on one worker, and all of tests/ on one
 # (qadam_testing.tiers: the whole system they start is started once)

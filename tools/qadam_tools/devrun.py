@@ -116,6 +116,7 @@ def run() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     processes: list[subprocess.Popen[bytes]] = []
+    failed = False
     try:
         for service, port in ports.items():
             metrics_dir = root / "var/metrics" / service
@@ -142,6 +143,7 @@ def run() -> int:
         while not stopping.is_set():
             if any(p.poll() is not None for p in processes):
                 print("a process stopped unexpectedly; stopping the rest", file=sys.stderr)
+                failed = True
                 break
             stopping.wait(0.5)
     except KeyboardInterrupt:
@@ -152,8 +154,8 @@ def run() -> int:
         stop_processes(processes, STOP_SECONDS)
         if catcher:
             catcher.stop()
-    print("Qadam stopped.")
-    return 0
+    print("Qadam stopped." if not failed else "Qadam stopped: a process had stopped unexpectedly (see above).")
+    return 1 if failed else 0
 
 
 def stop_processes(processes: list[subprocess.Popen[bytes]], within: float) -> None:

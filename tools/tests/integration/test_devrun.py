@@ -66,6 +66,13 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+def _why_it_stopped(text: str) -> str:
+    """What a stopped run said about why: its error lines and tracebacks first, then its last lines."""
+    telling = [line for line in text.splitlines()
+               if any(w in line for w in ("Error", "error", "Traceback", "unexpectedly", "exited", "refused"))]
+    return "\n".join(telling[-60:]) + "\n...\n" + text[-1500:]
+
+
 @pytest.fixture
 def runner(servers: Servers, tmp_path: Path) -> Iterator[dict[str, object]]:
     """`qadam run` in a directory of its own (its keys and files there), on a fresh vhost, fresh databases and free
@@ -87,7 +94,7 @@ def runner(servers: Servers, tmp_path: Path) -> Iterator[dict[str, object]]:
     try:
         wait_until(lambda: "Ctrl-C stops everything" in log.read_text(errors="replace") or process.poll() is not None,
                    timeout=180, interval=0.5, what="`qadam run` to say the system is running")
-        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        assert process.poll() is None, _why_it_stopped(log.read_text(errors="replace"))
         started = _descendants(process.pid)
         yield {"process": process, "base": base, "env": env, "log": log, "started": started}
     finally:
