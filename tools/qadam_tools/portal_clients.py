@@ -10,6 +10,7 @@ documents give. A page that needs another operation adds it to OPERATIONS and ru
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import keyword
 import re
@@ -297,17 +298,18 @@ def _mapping(pairs: dict[str, str], indent: int) -> str:
 class _Written:
     """One service's client as written: its methods by operation and the TypedDicts they need."""
 
-    service: str
     methods: dict[str, list[str]]
     shapes: dict[str, list[str]]
 
 
+@functools.cache
 def _written() -> dict[str, _Written]:
+    """Every service's client, from its committed OpenAPI document: read and written once a process."""
     out: dict[str, _Written] = {}
     for service in API_SERVICES:
         writer = _Writer(service, json.loads((ROOT / f"services/{service}/openapi.json").read_text()))
         methods = writer.operations()
-        out[service] = _Written(service, methods, writer.shapes())
+        out[service] = _Written(methods, writer.shapes())
     return out
 
 

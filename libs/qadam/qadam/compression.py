@@ -16,6 +16,7 @@ from typing import Any
 COMPRESSIBLE = ("text/html", "text/css", "text/javascript", "application/javascript", "application/json",
                 "application/problem+json", "image/svg+xml", "text/csv", "text/plain", "application/xml", "text/xml")
 StartResponse = Callable[..., Any]
+MAX_KEPT = 256  # compressed answers kept by their strong tag
 
 
 def accepts_gzip(header: str) -> bool:
@@ -44,6 +45,8 @@ class Gzip:
     def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]], *, minimum_size: int = 512,
                  level: int = 6, types: tuple[str, ...] = COMPRESSIBLE) -> None:
         self.app, self.minimum_size, self.level, self.types = app, minimum_size, level, types
+        # an answer with a strong tag is the same bytes every time (a static file): compressed once, kept
+        self._packed: dict[str, bytes] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         wanted = environ.get("REQUEST_METHOD") != "HEAD" and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
@@ -69,12 +72,21 @@ class Gzip:
         if len(data) < self.minimum_size:
             start_response(status, headers, exc_info)
             return [data]
-        packed = gzip.compress(data, compresslevel=self.level, mtime=0)
+        packed = self._compress(data, dict((k.lower(), v) for k, v in headers).get("etag", ""))
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(packed)))]
         headers = [(k, _etag_of_gzip(v) if k.lower() == "etag" else v) for k, v in headers]
         start_response(status, headers, exc_info)
         return [packed]
+
+    def _compress(self, data: bytes, tag: str) -> bytes:
+        if not tag or tag.startswith("W/"):
+            return gzip.compress(data, compresslevel=self.level, mtime=0)
+        if tag not in self._packed:
+            if len(self._packed) >= MAX_KEPT:
+                self._packed.clear()
+            self._packed[tag] = gzip.compress(data, compresslevel=self.level, mtime=0)
+        return self._packed[tag]
 
     def _compressible(self, status: str, headers: list[tuple[str, str]]) -> bool:
         if status[:3] in ("204", "206", "304") or int(status[:3]) < 200:
@@ -96,10 +108,12 @@ def _vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _etag_of_gzip(tag: str) -> str:
-    """The compressed form is another representation: its strong tag must differ from the plain one's."""
-    if tag.startswith("W/") or not tag.endswith('"'):
+    """The compressed form is another representation, so its tag is weak: the same content, other bytes (as nginx
+    does). A browser sends it back in If-None-Match, and the application's weak comparison still matches its own
+    strong tag: a 304, not the whole file again."""
+    if tag.startswith("W/"):
         return tag
-    return tag[:-1] + '-gzip"'
+    return "W/" + tag
 
 
 def _read_whole(body: Iterable[bytes]) -> list[bytes]:

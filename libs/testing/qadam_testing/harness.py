@@ -356,7 +356,7 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float = 15.0, interval:
         time.sleep(interval)
 
 
-# -- a real SMTP server ------------------------------------------------------------------------------
+# -- what the code under test logged ---------------------------------------------------------------------------
 def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
     """What the code under test logged so far: through logging once a service configured structlog (its app was
     made), straight to stdout before that."""
@@ -364,6 +364,7 @@ def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str])
     return caplog.text + out.out + out.err
 
 
+# -- a real SMTP server ------------------------------------------------------------------------------
 class MailCatcher:
     """A real SMTP server (aiosmtpd) on localhost that keeps what it receives; can be told to fail: the next
     `fail_next` messages get `fail_reply` (a 451 "try again later" unless a test sets, say, a 550)."""

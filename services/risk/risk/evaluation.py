@@ -15,6 +15,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from qadam.db import InForce, jsonable, lock_keys
 from qadam.events import Event
+from qadam.latest import supersedes
 from qadam.log import get_logger, log_context
 from qadam.outbox import add_events
 from sqlalchemy.dialects.postgresql import insert
@@ -239,7 +240,7 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
         if r.status != RESOLVED:
             unresolved[r.enrolment_id].append((r.id, r.level))
             if r.rule_id in absence_rules and r.episode_id is not None and (
-                    r.enrolment_id not in latest or latest[r.enrolment_id][0] <= r.raised_at):
+                    r.enrolment_id not in latest or supersedes(r.raised_at, latest[r.enrolment_id][0])):
                 latest[r.enrolment_id] = (r.raised_at, r.episode_id)
     return flagged, unresolved, {key: episode for key, (_, episode) in latest.items()}
 

@@ -221,8 +221,9 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
                        "corrected by an amendment, not recorded again.")
     held = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind)
     runs = runs_after_change(s, [m.enrolment_id for m in recorded])
-    add_events(s, [attendance_recorded(held, m, runs[m.enrolment_id]) for m in recorded])
-    add_events(s, [o for m in recorded for o in signs_observed(held, m)])  # risk acts on each sign
+    # the marks, then each sign (risk acts on each), in one outbox insert
+    add_events(s, [*(attendance_recorded(held, m, runs[m.enrolment_id]) for m in recorded),
+                   *(o for m in recorded for o in signs_observed(held, m))])
     # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours), from now
     open_calls(s, absences=[Absence(m.id, m.enrolment_id, m.participant_code) for m in recorded
                             if call_change(None, m.status) == "open"], session=held,

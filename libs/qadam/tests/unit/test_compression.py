@@ -23,7 +23,7 @@ def site(request: Request) -> Response:
     if request.path == "/file":
         response = Response(PAGE * 2, mimetype="text/css", headers={"Vary": "Cookie"})
         response.set_etag("abc")
-        return response
+        return response.make_conditional(request)
     return Response(PAGE, mimetype="text/html")
 
 
@@ -48,11 +48,34 @@ def test_a_client_that_takes_no_gzip_gets_the_page_as_it_is_and_the_vary_header(
         assert response.headers["Vary"] == "Accept-Encoding"
 
 
-def test_the_vary_of_the_application_is_kept_and_a_strong_tag_changes_with_the_encoding():
+def test_the_vary_of_the_application_is_kept_and_the_gzipped_form_has_a_weak_tag():
     response = get("/file")
     assert response.headers["Vary"] == "Cookie, Accept-Encoding"
-    assert response.headers["ETag"] == '"abc-gzip"'
+    assert response.headers["ETag"] == 'W/"abc"'  # the same content in other bytes: a weak tag
     assert gzip.decompress(response.data).decode() == PAGE * 2
+
+
+def test_the_tag_of_a_gzipped_file_sent_back_gets_a_304_not_the_file_again():
+    first = get("/file")
+    again = Client(Gzip(site)).get("/file", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_an_answer_with_a_strong_tag_is_compressed_once(monkeypatch):
+    made: list[int] = []
+    real = gzip.compress
+
+    def counted(data: bytes, *args: object, **kwargs: object) -> bytes:
+        made.append(len(data))
+        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("qadam.compression.gzip.compress", counted)
+    app = Client(Gzip(site))
+    answers = [app.get("/file", headers={"Accept-Encoding": "gzip"}).data for _ in range(3)]
+    assert len(set(answers)) == 1 and made == [len((PAGE * 2).encode())]
+    app.get("/", headers={"Accept-Encoding": "gzip"})
+    app.get("/", headers={"Accept-Encoding": "gzip"})
+    assert len(made) == 3  # a page without a tag is compressed each time: it may differ
 
 
 @pytest.mark.parametrize("path", ["/small", "/picture", "/encoded"])

@@ -150,7 +150,8 @@ def change_cohort(s: Session, *, cohort: Cohort, changes: CohortChanges) -> None
     """Change the cohort's (locked by the caller) status, facilitators, capacity or schedule (CohortUpdate); never
     its capacity below the places taken, and never finished or cancelled while men wait in its line."""
     if "capacity" in changes and changes["capacity"] < (taken := places_taken(s, cohort.id)):
-        raise conflict(f"{taken} take part in this cohort already; the capacity cannot be below that.")
+        why = f"{taken} take part in this cohort already; the capacity cannot be below that."
+        raise conflict(why, taken=taken, errors={"capacity": [why]})
     if changes.get("status") in CLOSED and (waiting := waiting_for(s, cohort.id)):
         why = (f"{waiting} wait for a place in this cohort; the programme manager places them in another group or "
                f"withdraws them before it is {changes['status']}.")

@@ -545,7 +545,8 @@ def _other_groups(cohort: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(c["id"]), _("%(name)s (%(district)s): %(free)s free", name=c["name"], district=c["district"],
                              free=free_places(c)))
             for c in clients.enrollment.all_cohorts() if str(c["programme_id"]) in versions
-            and c["id"] != cohort["id"] and c["status"] in ("forming", "running") and free_places(c) > 0]
+            and c["id"] != cohort["id"] and c["status"] in ("forming", "running") and free_places(c) > 0
+            and not c.get("waiting")]  # enrollment's rule: a free place, and nobody in that group's own line
 
 
 def free_places(cohort: Mapping[str, Any]) -> int:
@@ -587,11 +588,22 @@ def cohort(cohort_id: uuid.UUID) -> Any:
         except ServiceError as error:
             if error.status not in (409, 422):
                 raise
-            errors = service_errors(error, CHANGE_FIELDS, "capacity")
+            errors = _change_refused(error) or service_errors(error, CHANGE_FIELDS, "capacity")
     if errors:
         return _cohort_page(str(cohort_id), form, errors, 422)
     flash(_("The group is changed."), "success")
     return redirect(url_for("manager.cohort", cohort_id=cohort_id))
+
+
+def _change_refused(error: ServiceError) -> dict[str, str]:
+    """Enrollment's two refusals of a change to a group, by the figures it sends, in the manager's language."""
+    if error.status == 409 and "waiting" in error.extensions:
+        return {"status": _("%(n)s wait for a place in this group: place them in another group or take them off "
+                            "its list before you close it.", n=error.extensions["waiting"])}
+    if error.status == 409 and "taken" in error.extensions:
+        return {"capacity": _("%(n)s take part in this group already: it cannot have fewer places.",
+                              n=error.extensions["taken"])}
+    return {}
 
 
 @bp.post("/manager/waiting/<uuid:waiting_id>/placement")

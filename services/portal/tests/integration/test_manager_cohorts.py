@@ -112,7 +112,10 @@ def test_fewer_places_than_men_is_refused_by_enrollment_and_said_beside_the_plac
     refused = post(client, page, [("status", "running"), ("capacity", "1"), ("facilitator_ids", "psy-nukus-1")],
                    page)
     assert refused.status_code == 422
-    assert re.search(r'id="capacity-error">[^<]*capacity cannot be below', refused.text)
+    assert re.search(r'id="capacity-error">2 take part in this group already: it cannot have fewer places', refused.text)
+    in_uzbek = post(client_for(MANAGER, "uz-Latn"), page,
+                    [("status", "running"), ("capacity", "1"), ("facilitator_ids", "psy-nukus-1")], page)
+    assert re.search(r'id="capacity-error">Bu guruhda allaqachon 2 kishi qatnashmoqda', in_uzbek.text)
     changed = post(client, page, [("status", "running"), ("capacity", "3"), ("facilitator_ids", "psy-nukus-1"),
                                   ("weekdays", "1")], page)
     assert changed.status_code == 302
@@ -129,7 +132,10 @@ def test_a_group_men_wait_for_is_not_closed_and_the_page_says_so_beside_its_stat
     refused = post(client, page, [("status", "finished"), ("capacity", "1"), ("facilitator_ids", "psy-nukus-1")],
                    page)
     assert refused.status_code == 422
-    assert re.search(r'id="status-error">[^<]*1 wait for a place in this cohort', refused.text)
+    assert re.search(r'id="status-error">1 wait for a place in this group: place them in another group', refused.text)
+    in_karakalpak = post(client_for(MANAGER, "kaa"), page,
+                         [("status", "finished"), ("capacity", "1"), ("facilitator_ids", "psy-nukus-1")], page)
+    assert re.search(r'id="status-error">Bul toparda orın kútip turǵanlar: 1\.', in_karakalpak.text)
     assert api("GET", f"/cohorts/{cohort_id}", "manager")["status"] == "forming"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import requests
 from portal_testkit import new_client
 from qadam.auth import issue_token
 from qadam.config import Settings
+from qadam_testing import wait_until
 from qadam_tools.demo import DISTRICT, REGION, demo_tokens
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
@@ -110,15 +110,16 @@ def twelve(demo: dict[str, Any], jwt_keys: tuple[Path, Path]) -> dict[str, Any]:
         for action in ("assess", "start"):
             call("POST", "enrollment", f"/enrolments/{enrolment['id']}/transitions", "INSPECTOR", {"action": action})
         codes.append(enrolment["participant_code"])
-    deadline = time.monotonic() + 30
-    while True:  # the cohort reaches sessions as an event
-        r = requests.post(f"{urls['sessions']}/cohorts/{cohort['id']}/sessions", timeout=10,
-                          headers={"Authorization": f"Bearer {tokens['PSYCHOLOGIST']}"},
-                          json={"number": 1, "scheduled_at": (now - timedelta(minutes=30)).replace(microsecond=0)
-                                .isoformat(), "place": "Qizketken mahalla guzari"})
-        if r.status_code != 404 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    def plan() -> requests.Response:
+        return requests.post(f"{urls['sessions']}/cohorts/{cohort['id']}/sessions", timeout=10,
+                             headers={"Authorization": f"Bearer {tokens['PSYCHOLOGIST']}"},
+                             json={"number": 1, "scheduled_at": (now - timedelta(minutes=30)).replace(microsecond=0)
+                                   .isoformat(), "place": "Qizketken mahalla guzari"})
+
+    answers: list[requests.Response] = []
+    wait_until(lambda: answers.append(plan()) or answers[-1].status_code != 404, timeout=30, interval=0.2,
+               what="the cohort to reach sessions as an event")
+    r = answers[-1]
     assert r.status_code == 201, r.text
     return {"session_id": r.json()["id"], "codes": codes}
 
@@ -126,13 +127,16 @@ def twelve(demo: dict[str, Any], jwt_keys: tuple[Path, Path]) -> dict[str, Any]:
 def test_the_attendance_of_twelve_men_travels_in_under_30_kb(client_for, twelve):
     client = client_for("psy-nukus-1", "uz-Latn")
     url = f"/sessions/{twelve['session_id']}/attendance"
-    deadline = time.monotonic() + 30
-    while True:  # the twelve reach the session's roster as events
-        page = client.get(url, headers=GZIP)
-        html = gzip.decompress(page.data).decode() if page.headers.get("Content-Encoding") == "gzip" else page.text
-        if all(code in html for code in twelve["codes"]) or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+    seen: dict[str, Any] = {}
+
+    def roster_complete() -> bool:
+        page = seen["page"] = client.get(url, headers=GZIP)
+        encoded = page.headers.get("Content-Encoding") == "gzip"
+        html = seen["html"] = gzip.decompress(page.data).decode() if encoded else page.text
+        return all(code in html for code in twelve["codes"])
+
+    wait_until(roster_complete, timeout=30, interval=0.3, what="the twelve to reach the session's roster as events")
+    page, html = seen["page"], seen["html"]
     assert page.status_code == 200 and all(code in html for code in twelve["codes"]), html[-3000:]
     assert page.headers["Content-Encoding"] == "gzip"
     sizes = {url: len(page.data)}

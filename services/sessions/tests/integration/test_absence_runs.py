@@ -77,18 +77,13 @@ def test_a_recording_committed_after_another_reads_its_mark_and_publishes_the_hi
     psy = ACCESS_POLICY.principal(group["psy"], Role.PSYCHOLOGIST, region=URGUT["region"], district=URGUT["district"])
     absent = [MarkRequest(str(group["him"]), AttendanceStatus.UNEXCUSED, None)]
 
-    def record(session_id: str) -> None:
-        with transaction(group["factory"]) as s:
-            record_attendance(s, session_id=uuid.UUID(session_id), marks=absent, recorded_by=psy,
-                              now=datetime.now(UTC), zone=UTC)
+    def record(session_id: str):
+        return lambda s: record_attendance(s, session_id=uuid.UUID(session_id), marks=absent, recorded_by=psy,
+                                           now=datetime.now(UTC), zone=UTC)
 
-    with transaction(group["factory"]) as s:  # the first recording holds his version until it commits
-        record_attendance(s, session_id=uuid.UUID(first), marks=absent, recorded_by=psy, now=datetime.now(UTC),
-                          zone=UTC)
-        other = threading.Thread(target=record, args=(second,))
-        other.start()  # it waits for this commit, then reads the mark of session 1
-    other.join(timeout=30)
-    assert not other.is_alive()
+    # the first recording holds his version row until it commits: the second is seen waiting for it, then reads
+    # the mark of session 1
+    assert second_waits_for_first(group, record(first), record(second)) is None
     runs = published_runs(group)
     assert sorted((r["version"], in_group(r)) for r in runs) == [(1, [[1]]), (2, [[1, 2]])]
 
