@@ -5,6 +5,7 @@ replace them."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 import sqlalchemy as sa
-from qadam.migrations import upgrade
+from alembic import command
+from qadam.migrations import alembic_config, upgrade
 from sessions.domain.absence_runs import KIND_COMBINATIONS, HeldMark, curriculum_run, runs_over
 
 SERVICES = Path(__file__).parents[2] / "services"
@@ -71,6 +73,44 @@ def test_risk_carries_the_runs_of_the_marks_it_kept_over_at_version_0(database):
                                   {"e": him}).one()
     engine.dispose()
     assert version == 0
-    over_group = {tuple(o["session_kinds"]): o["runs"] for o in runs}[("group",)]
-    assert [[a["session_number"] for a in run["absences"]] for run in over_group] == [[2, 4]]
-    assert all(o["runs"] for o in runs) and all("group" in o["session_kinds"] for o in runs)  # none kept empty
+    # kept as sessions publishes them since 0010: his one set of runs once, over the 8 combinations counting group
+    [over] = runs
+    assert len(over["session_kinds"]) == 8 and all("group" in kinds for kinds in over["session_kinds"])
+    assert [[a["session_number"] for a in run["absences"]] for run in over["runs"]] == [[2, 4]]
+
+
+def test_risk_keeps_each_different_set_of_runs_once_and_reads_them_as_before(database):
+    """0010 regroups the runs kept one entry per combination of kinds (0008's form) into sessions' published form;
+    risk reads every combination's runs as it did; the downgrade gives the old form back."""
+    from risk.evaluation import runs_by_kinds
+    from risk.handlers import runs_kept
+    from sessions.domain.absence_runs import absence_runs
+    from sessions.events import absence_runs as published
+
+    url = database("risk_runs_shared")
+    upgrade("risk", url, "0009")
+    old = migration("risk", "0008_absence_runs_fact.py")
+    rng = random.Random(10)
+    men = {uuid.uuid4(): some_marks(rng) for _ in range(60)}
+    kept = {e: [{"session_kinds": kinds, "runs": runs} for kinds in old.KIND_COMBINATIONS
+                if (runs := old._runs_over(as_rows(marks), kinds))] for e, marks in men.items()}
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO absence_runs_fact VALUES (:e, 3, CAST(:runs AS jsonb))"),
+                  [{"e": e, "runs": json.dumps(runs)} for e, runs in kept.items()])
+    upgrade("risk", url, "0010")
+    with engine.connect() as c:
+        now = dict(c.execute(sa.text("SELECT enrolment_id, runs FROM absence_runs_fact")).all())
+    for e, marks in men.items():
+        each_kept = {frozenset(over["session_kinds"]): runs_by_kinds(
+            [{"session_kinds": [over["session_kinds"]], "runs": over["runs"]}])[frozenset(over["session_kinds"])]
+            for over in kept[e]}
+        assert runs_by_kinds(now[e]) == runs_by_kinds(runs_kept(published(1, absence_runs(marks)))) == each_kept
+        sets = [json.dumps(over["runs"], sort_keys=True) for over in now[e]]
+        assert len(sets) == len(set(sets))  # each set of runs once
+    command.downgrade(alembic_config("risk", url), "0009")
+    with engine.connect() as c:
+        back = dict(c.execute(sa.text("SELECT enrolment_id, runs FROM absence_runs_fact")).all())
+    engine.dispose()
+    assert {e: sorted(runs, key=lambda o: json.dumps(o, sort_keys=True)) for e, runs in back.items()} == {
+        e: sorted(runs, key=lambda o: json.dumps(o, sort_keys=True)) for e, runs in kept.items()}

@@ -33,10 +33,15 @@ class AbsenceRun(EventData):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AbsenceRunsOver(EventData):
-    """His runs counting the sessions of these kinds alone (sessions of other kinds are passed over)."""
+    """His runs counting the sessions of one combination of kinds alone (sessions of other kinds are passed over),
+    given once for every combination they are the runs over: a man who had group sessions only has the same runs
+    over group, group and make-up, and so on."""
 
-    session_kinds: list[str] = detail(validate=validate.Length(min=1), item_validate=validate.OneOf(SESSION_KINDS))
-    runs: list[AbsenceRun]
+    session_kinds: list[list[str]] = detail(
+        validate=validate.Length(min=1),
+        item_validate=validate.And(validate.Length(min=1), validate.ContainsOnly(SESSION_KINDS)),
+        description="Each combination of session kinds these are the runs over (each kind once, in any order).")
+    runs: list[AbsenceRun] = detail(validate=validate.Length(min=1))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,8 +64,8 @@ class AbsenceRuns(EventData):
         "Rises with every recording or correction of his marks (per enrolment, in the order they were committed): "
         "keep the runs of the highest version seen; runs of a lower one arriving later are older."))
     by_session_kinds: list[AbsenceRunsOver] = detail(description=(
-        "His runs over each combination of session kinds that has any (a risk rule chooses the kinds it counts); "
-        "a combination left out has no runs."))
+        "His runs over each combination of session kinds that has any (a risk rule chooses the kinds it counts), "
+        "each different set of runs once with every combination it is over; a combination left out has no runs."))
     curriculum: CurriculumRun
 
 

@@ -211,15 +211,16 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
 
 def runs_by_kinds(published: list[dict[str, Any]], kinds: set[frozenset[str]] | None = None
                   ) -> dict[frozenset[str], tuple[tuple[Mark, ...], ...]]:
-    """His runs as sessions published them (kept as JSON), by the session kinds counted (of `kinds` only, if
-    given)."""
+    """His runs as sessions published them (kept as JSON: each different set of runs once, with the combinations of
+    session kinds it is over), by the session kinds counted (of `kinds` only, if given)."""
     runs = {}
     for over in published:
-        key = frozenset(over["session_kinds"])
-        if kinds is None or key in kinds:
-            runs[key] = tuple(tuple(Mark(a["session_id"], a["session_number"],
-                                         datetime.fromisoformat(a["scheduled_at"]), "unexcused")
-                                    for a in run["absences"]) for run in over["runs"])
+        combinations = [frozenset(k) for k in over["session_kinds"]]
+        wanted = combinations if kinds is None else [k for k in combinations if k in kinds]
+        if wanted:
+            these = tuple(tuple(Mark(a["session_id"], a["session_number"], datetime.fromisoformat(a["scheduled_at"]),
+                                     "unexcused") for a in run["absences"]) for run in over["runs"])
+            runs.update(dict.fromkeys(wanted, these))
     return runs
 
 

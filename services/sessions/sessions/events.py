@@ -39,13 +39,14 @@ class MarkedSession:
 
 
 def absence_runs(version: int, runs: runs_of.AbsenceRuns) -> AbsenceRuns:
-    """His runs as published, at `version` (his attendance version in the transaction that computed them)."""
+    """His runs as published, at `version` (his attendance version in the transaction that computed them): each
+    different set of runs once, with the combinations of session kinds it is over (one left out has no runs)."""
     return AbsenceRuns(
         version=version, curriculum=CurriculumRun(current=runs.curriculum.current, longest=runs.curriculum.longest),
-        by_session_kinds=[AbsenceRunsOver(session_kinds=list(kinds), runs=[AbsenceRun(absences=[
+        by_session_kinds=[AbsenceRunsOver(session_kinds=[list(k) for k in combinations], runs=[AbsenceRun(absences=[
             RunAbsence(session_id=uuid.UUID(str(m.session_id)), session_number=m.session_number,
                        scheduled_at=m.scheduled_at) for m in run]) for run in over])
-            for kinds, over in runs.by_kinds.items() if over])  # a combination left out has no runs
+            for combinations, over in runs_of.shared(runs)])
 
 
 def attendance_recorded(session: MarkedSession, mark: RecordedMark, runs: AbsenceRuns) -> AttendanceRecorded:

@@ -141,3 +141,36 @@ def test_handlers_declare_the_subscriptions_and_one_function_for_two_classes_is_
     with pytest.raises(ValueError, match="two handlers"):
         handlers.on(ParcelSent)(another)
 
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"weight": 0}, "weight"), ({"weight": None}, "weight"), ({"labels": ["heavy"]}, "labels"),
+    ({"labels": "fragile"}, "labels"), ({"sent_at": datetime(2026, 11, 2, 9)}, "sent_at"),
+    ({"window": Window(opens=0)}, "window"), ({"kind": None}, "kind"), ({"parcel_id": "not-an-id"}, "parcel_id"),
+])
+def test_the_producer_refuses_what_a_consumer_would_park(change, field):
+    """The producer's check of its typed values gives the consumer's verdict: each of these is refused at the
+    producer, and the data it would have written (where it can be written at all) is parked by a consumer."""
+    with pytest.raises(ValueError, match=field):
+        to_data(sent(**change))
+    try:
+        data = schema_of(ParcelSent).dump(sent(**change))
+    except Exception:  # noqa: BLE001 - not even writable: nothing could reach a consumer
+        return
+    with pytest.raises(EventContractError, match=field):
+        CATALOG.parse(body(data))
+
+
+def test_the_producer_passes_what_a_consumer_reads_back_the_same():
+    event = sent(window=Window(opens=2), labels=["fragile", "urgent"], note="by hand")
+    assert CATALOG.parse(body(to_data(event))).data == event
+
+
+@pytest.mark.parametrize("change", [{"parcel_id": "5d3c1b0e-8f3a-4a57-9a43-2b1e0c9d7f10"}, {"weight": 2.0}])
+def test_the_producer_passes_a_value_of_another_type_that_a_consumer_reads(change):
+    """An identifier given as its text, a whole number as a float: written out, a consumer reads them; so does the
+    producer's check (it reads them back as a consumer would)."""
+    parcel = uuid.uuid4()
+    read = CATALOG.parse(body(to_data(sent(**{"parcel_id": parcel} | change)))).data
+    assert read == sent(**{"parcel_id": parcel} | {k: (uuid.UUID(v) if k == "parcel_id" else int(v))
+                                                    for k, v in change.items()})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from typing import Any
@@ -27,8 +28,10 @@ from risk.domain import (
     new_findings,
     parse_rules,
 )
-from sessions.domain.absence_runs import HeldMark
-from sessions.domain.absence_runs import absence_runs as published_runs
+from risk.evaluation import runs_by_kinds
+from risk.handlers import runs_kept
+from sessions.domain.absence_runs import HeldMark, absence_runs
+from sessions.events import absence_runs as published
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
@@ -86,10 +89,12 @@ def case(status: str = "active", enrolled_at: datetime | None = None, **facts: A
 
 def runs_of(ms: tuple[Mark, ...]) -> dict[frozenset[str], tuple[tuple[Mark, ...], ...]]:
     """His runs as sessions computes and publishes them from these marks, read back as risk keeps them."""
-    held = [HeldMark(m.session_id, m.session_number, m.scheduled_at, m.status, m.kind) for m in ms if not m.cancelled]
-    return {frozenset(kinds): tuple(tuple(Mark(str(a.session_id), a.session_number, a.scheduled_at, "unexcused")
-                                          for a in run) for run in runs)
-            for kinds, runs in published_runs(held).by_kinds.items()}
+    held = [HeldMark(uuid.uuid5(uuid.NAMESPACE_OID, m.session_id), m.session_number, m.scheduled_at, m.status, m.kind)
+            for m in ms if not m.cancelled]
+    ids = {str(h.session_id): m.session_id for h, m in zip(held, [m for m in ms if not m.cancelled], strict=True)}
+    kept = runs_by_kinds(runs_kept(published(1, absence_runs(held))))
+    return {kinds: tuple(tuple(dataclasses.replace(m, session_id=ids[m.session_id]) for m in run) for run in runs)
+            for kinds, runs in kept.items()}
 
 
 def ruleset(*rules: dict[str, Any]) -> RuleSet:

@@ -14,7 +14,7 @@ recorded or corrected in, so the runs depend only on what his marks say now:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -63,12 +63,12 @@ def in_session_order(marks: Iterable[HeldMark]) -> list[HeldMark]:
     return sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, str(m.session_id)))
 
 
-def runs_over(marks: Iterable[HeldMark], kinds: Iterable[str]) -> tuple[Run, ...]:
-    """His runs of unexcused absences counting the sessions of `kinds` alone, in session order."""
-    counted = set(kinds)
+def _runs_in_order(ordered: Iterable[HeldMark], counted: Collection[str]) -> tuple[Run, ...]:
     runs: list[Run] = []
     current: list[HeldMark] = []
-    for mark in in_session_order(m for m in marks if m.kind in counted):
+    for mark in ordered:
+        if mark.kind not in counted:
+            continue
         if mark.status == UNEXCUSED:
             current.append(mark)
         elif mark.status in ATTENDED and current:
@@ -79,9 +79,18 @@ def runs_over(marks: Iterable[HeldMark], kinds: Iterable[str]) -> tuple[Run, ...
     return tuple(runs)
 
 
+def runs_over(marks: Iterable[HeldMark], kinds: Iterable[str]) -> tuple[Run, ...]:
+    """His runs of unexcused absences counting the sessions of `kinds` alone, in session order."""
+    return _runs_in_order(in_session_order(marks), set(kinds))
+
+
 def curriculum_run(marks: Iterable[HeldMark]) -> CurriculumRun:
     """The run in his curriculum now, and the longest it has been."""
-    in_order = in_session_order(m for m in marks if m.kind in ("group", "makeup"))
+    return _curriculum_in_order(in_session_order(marks))
+
+
+def _curriculum_in_order(ordered: Sequence[HeldMark]) -> CurriculumRun:
+    in_order = [m for m in ordered if m.kind in ("group", "makeup")]
     # per curriculum session, the one held last (of two at the same time, the later in session order)
     latest = latest_of((m for m in in_order if m.kind == "group"), key=lambda m: m.session_number,
                        at=lambda m: m.scheduled_at)
@@ -98,5 +107,27 @@ def curriculum_run(marks: Iterable[HeldMark]) -> CurriculumRun:
 
 
 def absence_runs(marks: Sequence[HeldMark]) -> AbsenceRuns:
-    """All his runs, from all his marks (any session, any cohort he was in)."""
-    return AbsenceRuns({kinds: runs_over(marks, kinds) for kinds in KIND_COMBINATIONS}, curriculum_run(marks))
+    """All his runs, from all his marks (any session, any cohort he was in). The marks are put in session order
+    once, and the runs are counted once for each set of kinds he has marks of (a combination's kinds he has no
+    mark of change nothing: group alone and group with make-up are the same runs for a man with no make-up)."""
+    ordered = in_session_order(marks)
+    his_kinds = {m.kind for m in ordered}
+    counted: dict[frozenset[str], tuple[Run, ...]] = {}
+    by_kinds = {}
+    for kinds in KIND_COMBINATIONS:
+        effective = his_kinds.intersection(kinds)
+        key = frozenset(effective)
+        if key not in counted:
+            counted[key] = _runs_in_order(ordered, effective)
+        by_kinds[kinds] = counted[key]
+    return AbsenceRuns(by_kinds, _curriculum_in_order(ordered))
+
+
+def shared(runs: AbsenceRuns) -> list[tuple[list[tuple[str, ...]], tuple[Run, ...]]]:
+    """His runs as published: each different set of runs once, with every combination of kinds it is the runs
+    over (in KIND_COMBINATIONS' order); combinations without runs are left out."""
+    combinations_of: dict[tuple[Run, ...], list[tuple[str, ...]]] = {}
+    for kinds, over in runs.by_kinds.items():
+        if over:
+            combinations_of.setdefault(over, []).append(kinds)
+    return [(kinds, over) for over, kinds in combinations_of.items()]

@@ -91,12 +91,31 @@ def test_runs_are_published_for_the_combinations_of_session_kinds_that_have_any(
     assert all(list(c) == [k for k in SESSION_KINDS if k in c] for c in KIND_COMBINATIONS)  # one spelling each
     held = [HeldMark(uuid.uuid4(), m.session_number, m.scheduled_at, m.status) for m in marks("unexcused", "unexcused")]
     runs = published(3, absence_runs(held))
-    # of the 15 combinations, the 8 counting group sessions (a combination left out has no runs)
-    assert runs.version == 3 and len(runs.by_session_kinds) == 8
-    assert all("group" in over.session_kinds and over.runs for over in runs.by_session_kinds)
+    # of the 15 combinations, the 8 counting group sessions have his runs, the same ones: published once
+    [over] = runs.by_session_kinds
+    assert runs.version == 3 and len(over.session_kinds) == 8 and all("group" in k for k in over.session_kinds)
+    assert [[a.session_number for a in run.absences] for run in over.runs] == [[1, 2]]
     assert published(4, absence_runs([])).by_session_kinds == []
-    [group] = [r for r in runs.by_session_kinds if r.session_kinds == ["group"]]
-    assert [[a.session_number for a in run.absences] for run in group.runs] == [[1, 2]]
+
+
+def test_each_different_set_of_runs_is_published_once_with_every_combination_it_is_over():
+    """A man with group, make-up and one-to-one marks: what a consumer reads for each combination (the runs given
+    with it, or none where it is left out) is what counting that combination's sessions alone gives."""
+    kinds = ("group", "makeup", "individual", "intake")
+    for seed in range(200):
+        rng = random.Random(seed)
+        statuses = ("present", "late", "excused", "unexcused", "unexcused")
+        held = [HeldMark(uuid.uuid5(uuid.NAMESPACE_OID, str(n)), n, START + timedelta(days=n), rng.choice(statuses),
+                         rng.choice(kinds)) for n in range(1, rng.randint(1, 25))]
+        runs = published(1, absence_runs(held))
+        given = {tuple(k): [[a.session_id for a in run.absences] for run in over.runs]
+                 for over in runs.by_session_kinds for k in over.session_kinds}
+        assert len(given) == sum(len(over.session_kinds) for over in runs.by_session_kinds)  # each once
+        sets = [[[a.session_id for a in run.absences] for run in over.runs] for over in runs.by_session_kinds]
+        assert all(sets.count(one) == 1 for one in sets)  # and each set of runs once
+        for combination in KIND_COMBINATIONS:
+            expected = [[m.session_id for m in run] for run in runs_over(held, combination)]
+            assert given.get(combination, []) == expected, (seed, combination)
 
 
 def test_in_the_curriculum_a_makeup_attended_ends_a_run_and_one_missed_does_not_extend_it():
