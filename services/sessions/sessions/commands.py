@@ -211,16 +211,13 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
         raise unprocessable("Some marks cannot be recorded: see `errors` (by position in `marks`).", {"marks": errors})
     recorded = recorded_marks(marks, roster=roster, session_id=session_id, recorded_by=recorded_by.user_id, now=now)
     # The unique (session, enrolment) constraint decides, so two psychologists racing cannot both record.
-    table = cast(sa.Table, AttendanceMark.__table__)
-    inserted = set(db.execute(pg_insert(table)
-                              .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
-                              .returning(table.c.enrolment_id), [_mark_row(m) for m in recorded]).scalars())
-    if len(inserted) < len(recorded):
-        codes = ", ".join(sorted(m.participant_code for m in recorded if m.enrolment_id not in inserted))
+    versions = _insert_marks(db, recorded)
+    if len(versions) < len(recorded):
+        codes = ", ".join(sorted(m.participant_code for m in recorded if m.enrolment_id not in versions))
         raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
                        "corrected by an amendment, not recorded again.")
     held = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind)
-    runs = runs_after_change(s, [m.enrolment_id for m in recorded])
+    runs = runs_at(s, versions)
     # the marks, then each sign (risk acts on each), in one outbox insert
     add_events(s, [*(attendance_recorded(held, m, runs[m.enrolment_id]) for m in recorded),
                    *(o for m in recorded for o in signs_observed(held, m))])
@@ -234,6 +231,23 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
     return RecordedAttendance(session_id, sorted(recorded, key=lambda m: m.participant_code))
 
 
+def _insert_marks(db: sa.Connection, recorded: Sequence[RecordedMark]) -> dict[uuid.UUID, int]:
+    """The marks inserted, and each of these men's attendance version raised, in one statement: {man: version}.
+    A mark recorded already is not inserted (the unique (session, enrolment) constraint decides, so two
+    psychologists racing cannot both record), and its man's version is not raised. The version rows are locked in
+    one order, as `runs_after_change` locks them."""
+    marks = cast(sa.Table, AttendanceMark.__table__)
+    versions = cast(sa.Table, AttendanceVersion.__table__)
+    inserted = (pg_insert(marks).values([_mark_row(m) for m in recorded])
+                .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
+                .returning(marks.c.enrolment_id).cte("inserted"))
+    bump = pg_insert(versions).from_select(
+        ["enrolment_id", "version"], sa.select(inserted.c.enrolment_id, sa.literal(1)).order_by(inserted.c.enrolment_id))
+    return {r.enrolment_id: r.version for r in db.execute(bump.on_conflict_do_update(
+        index_elements=[versions.c.enrolment_id], set_={"version": versions.c.version + 1})
+        .returning(versions.c.enrolment_id, versions.c.version).add_cte(inserted))}
+
+
 def runs_after_change(s: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, AbsenceRuns]:
     """Each man's runs of unexcused absences after his marks changed in this transaction, with a version higher
     than any published before. His version row is locked first (in one order, so two recordings sharing men cannot
@@ -245,13 +259,19 @@ def runs_after_change(s: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uu
     versions = {r.enrolment_id: r.version for r in s.execute(stmt.on_conflict_do_update(
         index_elements=[AttendanceVersion.enrolment_id], set_={"version": AttendanceVersion.version + 1})
         .returning(AttendanceVersion.enrolment_id, AttendanceVersion.version))}
-    marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in ids}
+    return runs_at(s, versions)
+
+
+def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, AbsenceRuns]:
+    """Each man's runs from all his marks, read after his version row was locked (in a statement of its own, so
+    that it sees what a recording it waited for committed), published at his version."""
+    marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in versions}
     for r in s.execute(sa.select(AttendanceMark.enrolment_id, AttendanceMark.session_id, GroupSession.number,
                                  GroupSession.scheduled_at, AttendanceMark.status, GroupSession.kind)
                        .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
-                       .where(AttendanceMark.enrolment_id.in_(ids))):
+                       .where(AttendanceMark.enrolment_id.in_(list(versions)))):
         marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind))
-    return {e: events.absence_runs(versions[e], absence_runs(marks[e])) for e in ids}
+    return {e: events.absence_runs(v, absence_runs(marks[e])) for e, v in versions.items()}
 
 
 def _mark_row(mark: RecordedMark) -> dict[str, object]:
