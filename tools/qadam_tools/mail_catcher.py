@@ -8,17 +8,23 @@ import email
 import email.policy
 import sys
 from collections.abc import Callable
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from typing import Any
 
 PREFIX = "mail-catcher      | "
 
 
-def _text(part: EmailMessage) -> str:
+def _payload(part: MIMEPart) -> bytes:
+    """A part's bytes, its transfer encoding undone."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _text(part: MIMEPart) -> str:
     try:
         return str(part.get_content())
     except (LookupError, UnicodeError):  # a charset Python does not know, or bytes that are not in it
-        return (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        return _payload(part).decode("utf-8", errors="replace")
 
 
 def readable(content: bytes) -> str:
@@ -34,7 +40,7 @@ def readable(content: bytes) -> str:
     for part in message.walk():
         if part is body or part.is_multipart():
             continue
-        size = len(part.get_payload(decode=True) or b"")
+        size = len(_payload(part))
         name = f" {part.get_filename()}" if part.get_filename() else ""
         lines.append(f"[{part.get_content_type()}{name}, {size} bytes]")
     return "\n".join(lines)

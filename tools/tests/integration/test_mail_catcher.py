@@ -3,6 +3,7 @@ console, not its quoted-printable or base64."""
 
 from __future__ import annotations
 
+import base64
 import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -69,3 +70,13 @@ def test_an_attachment_is_named_not_printed(catcher):
     text = "".join(printed)
     assert f"{PREFIX}Hisobot ilova qilindi." in text
     assert f"{PREFIX}[application/octet-stream hisobot.xlsx, 100 bytes]" in text
+
+
+def test_a_text_in_a_charset_python_does_not_know_is_printed_as_utf_8(catcher):
+    port, printed = catcher
+    raw = (b"From: alerts@qadam.local\r\nTo: psy-1@inson.uz\r\nSubject: Eslatma\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=x-qadam-unknown\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           ) + base64.b64encode("Mashgʻulot ertaga.".encode()) + b"\r\n"
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.sendmail("alerts@qadam.local", ["psy-1@inson.uz"], raw)
+    assert f"{PREFIX}Mashgʻulot ertaga.\n" in "".join(printed)
