@@ -51,6 +51,7 @@ _KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?:/
                    r"[A-Z]{2,}[\w-]*|\bQadam\b|\b[Ee]-?mail\b|\bExcel\b|\bTelegram\b|\bGoogle\b|\bMicrosoft\b|"
                    r"\bAuthenticator\b|\bFreeOTP\b)")
 _WORD = re.compile(r"[A-Za-zʻʼ'’‘`]+")
+_CODE_AND_SUFFIX = re.compile(r"([A-Z]{2,})(-?)([a-zʻʼ'’‘`]+)")  # QR-kodni, SMSlar: the code kept, the Uzbek not
 _APOSTROPHES = "ʻʼ'’‘`"
 _VOWELS = "aeiou"
 # at one place in a word: the longest Latin that starts there → its Cyrillic
@@ -118,7 +119,12 @@ def to_cyrillic(text: str) -> str:
     out = []
     for index, part in enumerate(parts):
         if index % 2 == 1:
-            out.append(ABBREVIATIONS.get(part, part))
+            suffixed = _CODE_AND_SUFFIX.fullmatch(part)
+            if suffixed:
+                code, hyphen, rest = suffixed.groups()
+                out.append(ABBREVIATIONS.get(code, code) + hyphen + _word(rest))
+            else:
+                out.append(ABBREVIATIONS.get(part, part))
             continue
         out.append(_WORD.sub(lambda m: _word(m.group(0)), part))
     return "".join(out)

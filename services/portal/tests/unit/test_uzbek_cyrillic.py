@@ -129,6 +129,8 @@ def test_every_exception_is_a_lower_case_stem_with_its_cyrillic():
     ("Ilova (Google Authenticator, Microsoft Authenticator, FreeOTP)",
      "Илова (Google Authenticator, Microsoft Authenticator, FreeOTP)"),
     ("Kod, JSHSHIR yoki ism", "Код, ЖШШИР ёки исм"),
+    ("JSHSHIRni kiriting", "ЖШШИРни киритинг"), ("QR-kodni skanerlang", "QR-кодни сканерланг"),
+    ("SMSlar IN-0042 uchun", "SMSлар IN-0042 учун"),
     ("<b>Sentabr</b>dan {count} ta SMS", "<b>Сентябрь</b>дан {count} та SMS"),
     ("'Saqlash' tugmasini bosing", "'Сақлаш' тугмасини босинг"),
     ("Qadam: https://qadam.example/ack?x=1 90-persentil", "Qadam: https://qadam.example/ack?x=1 90-перцентиль"),
