@@ -105,8 +105,6 @@ def _word(word: str) -> str:
                 cyr = "э" if start == 0 or low[start - 1] in _VOWELS else "е"
             elif ch == "ʼ" and (start == 0 or (i == len(low) and word[start] != "ʼ")):
                 cyr = word[start]  # a quotation mark before or after the word, not the letter
-            elif ch == "ʻ":
-                cyr = ""  # an oʻ or gʻ sign after another letter: a typing slip
             else:
                 cyr = _SINGLE.get(ch, word[start])
         out.append(_cased(cyr, word[start]))
