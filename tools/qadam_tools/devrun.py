@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from .demo import DISTRICT, REGION, seed, use_demo_token_lifetime
 from .keys import RunRecord, write_run_record
+from .mail_catcher import console_mail_catcher
 from .system import API_SERVICES, SERVICES, declare, service_ports
 
 BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
@@ -94,7 +95,7 @@ def run() -> int:
     mail = NotifySettings.from_env("notify")
     catcher = None
     if not _answers(mail.smtp_host, mail.smtp_port):
-        catcher = _console_mail_catcher(mail.smtp_host, mail.smtp_port)
+        catcher = console_mail_catcher(mail.smtp_host, mail.smtp_port)
 
     ports = service_ports(BASE_PORT)
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
@@ -233,17 +234,3 @@ def _wait_ready(urls: dict[str, str], stopping: threading.Event) -> bool:
     if pending and not stopping.is_set():
         print(f"not ready after 60 s: {', '.join(pending)}", file=sys.stderr)
     return not pending
-
-
-def _console_mail_catcher(host: str, port: int) -> Any:
-    from aiosmtpd.controller import Controller
-
-    class Printer:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            text = envelope.content.decode(errors="replace")
-            sys.stdout.write("mail-catcher      | " + text.replace("\n", "\nmail-catcher      | ") + "\n")
-            return "250 OK"
-
-    controller = Controller(Printer(), hostname=host, port=port)
-    controller.start()
-    return controller

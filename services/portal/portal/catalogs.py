@@ -12,7 +12,6 @@ so the two never drift.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +21,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 from .i18n import DOMAINS, TRANSLATIONS
+from .uzbek_cyrillic import to_cyrillic
 
 ROOT = Path(__file__).parent
 HAND_TRANSLATED = ("uz_Latn", "ru", "kaa_Latn")
@@ -113,56 +113,6 @@ def missing() -> dict[str, list[str]]:
         if lacking:
             out[locale] = lacking
     return out
-
-
-# -- Uzbek: Latin to Cyrillic ----------------------------------------------------------------------------------
-_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[A-Z]{2,}[\w-]*|\bQadam\b|"
-                   r"\b[Ee]-?mail\b|\bExcel\b|\bTelegram\b|\bSMS\b|\bTOTP\b|\bQR\b|\bCSV\b|\bXLSX\b|\bPINFL\b|\bJSHSHIR\b)")
-_PAIRS = [("yoʻ", "йў"), ("yo‘", "йў"), ("yo'", "йў"), ("yo’", "йў"), ("yo", "ё"), ("yu", "ю"), ("ya", "я"),
-          ("ye", "е"), ("sh", "ш"), ("ch", "ч"), ("oʻ", "ў"), ("gʻ", "ғ"), ("o'", "ў"), ("g'", "ғ"),
-          ("o‘", "ў"), ("g‘", "ғ"), ("o’", "ў"), ("g’", "ғ")]
-_CYRILLIC = dict(_PAIRS)
-_SINGLE = dict(zip("abcdfghijklmnopqrstuvwxyz", "абцдфгҳижклмнопқрстуввхйз", strict=True))
-
-
-def _word(word: str) -> str:
-    out: list[str] = []
-    lower = word.lower()
-    i = 0
-    while i < len(word):
-        start = i
-        latin = next((latin for latin, _c in _PAIRS if lower.startswith(latin, i)), None)
-        cyr: str
-        if latin is not None:
-            cyr = _CYRILLIC[latin]
-            i += len(latin)
-        else:
-            ch = lower[i]
-            i += 1
-            if ch == "e":
-                cyr = "э" if start == 0 or lower[start - 1] in "aeiou" else "е"
-            elif ch in "ʻ‘`":
-                cyr = ""
-            elif ch in "ʼ’'":
-                cyr = "ъ"
-            else:
-                cyr = _SINGLE.get(ch, word[start])
-        if word[start].isupper() and cyr:
-            cyr = cyr[0].upper() + cyr[1:]
-        out.append(cyr)
-    return "".join(out)
-
-
-def to_cyrillic(text: str) -> str:
-    """Uzbek in Latin script, as Uzbek in Cyrillic: placeholders, markup, codes and names of things kept."""
-    parts = _KEEP.split(text)
-    out = []
-    for index, part in enumerate(parts):
-        if index % 2 == 1:
-            out.append(part)
-            continue
-        out.append(re.sub(r"[A-Za-zʻʼ'’‘]+", lambda m: _word(m.group(0)), part))
-    return "".join(out)
 
 
 def cyrillic(only: str | None = None) -> None:

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from . import accounts
-from .catalogs import to_cyrillic
 from .models import LoginSession, User
+from .uzbek_cyrillic import to_cyrillic
 from .websession import FULL
 
 PAGE_SIZE = 50
