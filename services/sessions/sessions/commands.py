@@ -20,6 +20,7 @@ from qadam.outbox import add_event, add_events
 from qadam.sealing import SealingKeyMissing, seal
 from qadam_contracts.sessions import AbsenceRuns, CallOverdue
 from qadam_contracts.vocabulary import AttendanceStatus
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -266,10 +267,15 @@ def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, Absen
     """Each man's runs from all his marks, read after his version row was locked (in a statement of its own, so
     that it sees what a recording it waited for committed), published at his version."""
     marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in versions}
-    for r in s.execute(sa.select(AttendanceMark.enrolment_id, AttendanceMark.session_id, GroupSession.number,
-                                 GroupSession.scheduled_at, AttendanceMark.status, GroupSession.kind)
-                       .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
-                       .where(AttendanceMark.enrolment_id.in_(list(versions)))):
+    # core rows, and the men as one array parameter: one statement however many (an IN list of n parameters is a
+    # statement of its own for each n), and no ORM rows to build on the hot path
+    mark, session = cast(sa.Table, AttendanceMark.__table__).c, cast(sa.Table, GroupSession.__table__).c
+    for r in s.connection().execute(
+            sa.select(mark.enrolment_id, mark.session_id, session.number, session.scheduled_at, mark.status,
+                      session.kind)
+            .join_from(cast(sa.Table, AttendanceMark.__table__), cast(sa.Table, GroupSession.__table__),
+                       session.id == mark.session_id)
+            .where(mark.enrolment_id == sa.any_(sa.bindparam("men", list(versions), type_=ARRAY(sa.Uuid()))))):
         marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind))
     return {e: events.absence_runs(v, absence_runs(marks[e])) for e, v in versions.items()}
 
