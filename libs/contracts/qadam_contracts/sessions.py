@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from marshmallow import validate
+from marshmallow import ValidationError, validate
 from qadam.events import EventData, detail
 
 from .vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, PARTICIPANT_CODE, SESSION_KINDS, WARNING_SIGNS
@@ -31,6 +31,12 @@ class AbsenceRun(EventData):
     absences: list[RunAbsence] = detail(validate=validate.Length(min=1))
 
 
+def _combinations(value: list[list[str]]) -> None:
+    """Each combination names at least one kind, and each kind once."""
+    if any(not kinds or len(set(kinds)) != len(kinds) for kinds in value):
+        raise ValidationError("Each combination names at least one session kind, each once.")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AbsenceRunsOver(EventData):
     """His runs counting the sessions of one combination of kinds alone (sessions of other kinds are passed over),
@@ -38,9 +44,9 @@ class AbsenceRunsOver(EventData):
     over group, group and make-up, and so on."""
 
     session_kinds: list[list[str]] = detail(
-        validate=validate.Length(min=1),
-        item_validate=validate.And(validate.Length(min=1), validate.ContainsOnly(SESSION_KINDS)),
-        description="Each combination of session kinds these are the runs over (each kind once, in any order).")
+        validate=validate.And(validate.Length(min=1), _combinations), item_validate=validate.OneOf(SESSION_KINDS),
+        description="Each combination of session kinds these are the runs over (each a list of kinds, at least one, "
+                    "each kind once, in any order).")
     runs: list[AbsenceRun] = detail(validate=validate.Length(min=1))
 
 

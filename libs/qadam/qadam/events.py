@@ -72,8 +72,8 @@ def detail(*, description: str | None = None, validate: Any = None, item_validat
            kind: type[fields.Field] | None = None, default: Any = dataclasses.MISSING,
            default_factory: Any = dataclasses.MISSING) -> Any:
     """An event field with what its type cannot say: a description (into AsyncAPI), validators (of the value, or
-    of each item of a list), another marshmallow field class (the kit's bounded Date, say), a default (the load
-    default for older producers that did not send it)."""
+    of each item of a list: of a list of lists, each innermost item), another marshmallow field class (the kit's
+    bounded Date, say), a default (the load default for older producers that did not send it)."""
     options = _Detail(description=description, validate=validate, item_validate=item_validate, kind=kind)
     return dataclasses.field(default=default, default_factory=default_factory, metadata={_OPTIONS: options})
 
@@ -95,6 +95,8 @@ def _field(hint: Any, *, kind: type[fields.Field] | None = None, **kwargs: Any) 
     if origin is list:
         (item,) = typing.get_args(hint)
         item_validate = kwargs.pop("item_validate", None)
+        if typing.get_origin(item) is list:  # a list of lists: the validators are of the innermost items
+            return fields.List(_field(item, item_validate=item_validate), **kwargs)
         return fields.List(_field(item, validate=item_validate), **kwargs)
     kwargs.pop("item_validate", None)
     if origin is dict:
@@ -180,9 +182,16 @@ _TYPED: dict[type[fields.Field], tuple[type, ...]] = {
 }
 
 
+_ABSENT = object()
+
+
 def _check(schema: ma.Schema, data: Any, dumped: JSONObject, errors: dict[str, Any]) -> None:
     for name, field in schema.fields.items():
-        problem = _problem(field, getattr(data, name), dumped.get(name))
+        value = getattr(data, name, _ABSENT)  # a part of another class may lack a field (its schema's verdict)
+        if value is _ABSENT:
+            problem = ["Missing data for required field."] if field.required else None
+        else:
+            problem = _problem(field, value, dumped.get(name))
         if problem is not None:
             errors[name] = problem
 
@@ -201,7 +210,7 @@ def _problem(field: fields.Field, value: Any, dumped: Any) -> Any:
         items = {i: p for i, (v, d) in enumerate(zip(value, dumped, strict=True))
                  if (p := _problem(inner, v, d)) is not None}
         return items or _validated(field, value)
-    if ((kind is fields.AwareDateTime and isinstance(value, datetime) and value.tzinfo is not None)
+    if ((kind is fields.AwareDateTime and isinstance(value, datetime) and value.utcoffset() is not None)
             or (kind is fields.Date and type(value) is date)
             or (kind in _TYPED and isinstance(value, _TYPED[kind]) and not (kind is Integer and type(value) is bool))):
         return _validated(field, value)
@@ -213,10 +222,9 @@ def _problem(field: fields.Field, value: Any, dumped: Any) -> Any:
 
 
 def _validated(field: fields.Field, value: Any) -> Any:
-    for validator in field.validators:
+    for validator in field.validators:  # as marshmallow does: a validator refuses by raising, whatever it returns
         try:
-            if validator(value) is False:
-                return ["Invalid value."]
+            validator(value)
         except ma.ValidationError as e:
             return e.messages
     return None

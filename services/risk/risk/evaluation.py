@@ -215,7 +215,9 @@ def runs_by_kinds(published: list[dict[str, Any]], kinds: set[frozenset[str]] | 
     session kinds it is over), by the session kinds counted (of `kinds` only, if given)."""
     runs = {}
     for over in published:
-        combinations = [frozenset(k) for k in over["session_kinds"]]
+        kept = over["session_kinds"]
+        # one combination in the form kept before 0010 (a list of kinds), should a row of it be read
+        combinations = [frozenset(kept)] if kept and isinstance(kept[0], str) else [frozenset(k) for k in kept]
         wanted = combinations if kinds is None else [k for k in combinations if k in kinds]
         if wanted:
             these = tuple(tuple(Mark(a["session_id"], a["session_number"], datetime.fromisoformat(a["scheduled_at"]),

@@ -73,8 +73,9 @@ class AttendanceFact(Base):
 
 class AbsenceRunsFact(Base):
     """His runs of unexcused absences as sessions last published them (with his marks): the runs of the highest
-    version seen, by the session kinds counted (`[{"session_kinds": [...], "runs": [{"absences": [{session_id,
-    session_number, scheduled_at}, ...]}, ...]}, ...]`; a combination of kinds with no run is left out)."""
+    version seen, each different set of runs once with the combinations of session kinds it is over
+    (`[{"session_kinds": [[kind, ...], ...], "runs": [{"absences": [{session_id, session_number, scheduled_at}, ...]},
+    ...]}, ...]`; a combination of kinds with no run is left out)."""
 
     __tablename__ = "absence_runs_fact"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import FrozenInstanceError, asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 import pytest
 from marshmallow import validate
@@ -45,6 +45,28 @@ class ParcelLost(ParcelSent):
 
 
 CATALOG = Catalog((ParcelSent, ParcelLost))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Sealed(EventData):
+    """A nested part with a field it must have."""
+
+    window: Window
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Wrapped(EventData):
+    TYPE = "post.parcel.wrapped"
+    PRODUCER = "post"
+
+    inner: Sealed
+
+
+class NoOffset(tzinfo):
+    """A time zone that knows no offset: a moment in it is not aware, whatever its tzinfo says."""
+
+    def utcoffset(self, dt):
+        return None
 
 
 def sent(**changes) -> ParcelSent:
@@ -147,6 +169,7 @@ def test_handlers_declare_the_subscriptions_and_one_function_for_two_classes_is_
     ({"weight": 0}, "weight"), ({"weight": None}, "weight"), ({"labels": ["heavy"]}, "labels"),
     ({"labels": "fragile"}, "labels"), ({"sent_at": datetime(2026, 11, 2, 9)}, "sent_at"),
     ({"window": Window(opens=0)}, "window"), ({"kind": None}, "kind"), ({"parcel_id": "not-an-id"}, "parcel_id"),
+    ({"sent_at": datetime(2026, 11, 2, 9, tzinfo=NoOffset())}, "sent_at"),
 ])
 def test_the_producer_refuses_what_a_consumer_would_park(change, field):
     """The producer's check of its typed values gives the consumer's verdict: each of these is refused at the
@@ -159,6 +182,12 @@ def test_the_producer_refuses_what_a_consumer_would_park(change, field):
         return
     with pytest.raises(EventContractError, match=field):
         CATALOG.parse(body(data))
+
+
+def test_a_nested_part_of_another_class_is_refused_as_not_fitting():
+    """A part lacking a field its schema requires is refused as marshmallow would refuse it (not an AttributeError)."""
+    with pytest.raises(ValueError, match="window"):
+        to_data(Wrapped(inner=Window(opens=2)))  # type: ignore[arg-type]
 
 
 def test_the_producer_passes_what_a_consumer_reads_back_the_same():
