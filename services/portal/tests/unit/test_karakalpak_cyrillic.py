@@ -5,6 +5,7 @@ catalogues as the conversion makes them."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from babel import Locale
@@ -126,3 +127,18 @@ def test_the_karakalpak_cyrillic_catalogues_are_the_latin_ones_converted():
                 stale.append((domain, m.id))
         assert {str(m.id) for m in read("kaa_Cyrl", domain) if m.id} == set(latin), domain
     assert stale == [], "run `python -m portal.catalogs cyrillic`"
+
+
+def _converted(value: Any) -> Any:
+    if isinstance(value, str):
+        return to_cyrillic(value)
+    if isinstance(value, list):
+        return [_converted(item) for item in value]
+    return {key: _converted(item) for key, item in value.items()}
+
+
+def test_notifys_frozen_karakalpak_cyrillic_templates_are_its_latin_ones_converted():
+    """notify cannot import the portal: its Karakalpak Cyrillic templates were made with this conversion and frozen."""
+    from notify.domain.templates import KAA, KAA_CYRL
+
+    assert KAA_CYRL == _converted(KAA), "regenerate notify's KAA_CYRL from KAA with portal.karakalpak_cyrillic"
