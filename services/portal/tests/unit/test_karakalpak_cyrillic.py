@@ -4,7 +4,9 @@ catalogues as the conversion makes them."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +144,20 @@ def test_notifys_frozen_karakalpak_cyrillic_templates_are_its_latin_ones_convert
     from notify.domain.templates import KAA, KAA_CYRL
 
     assert KAA_CYRL == _converted(KAA), "regenerate notify's KAA_CYRL from KAA with portal.karakalpak_cyrillic"
+
+
+def test_risks_frozen_karakalpak_cyrillic_instrument_items_are_its_latin_ones_converted():
+    """risk's migration 0011 holds each intake item in Karakalpak Cyrillic, made from 0009's Latin with this
+    conversion and frozen."""
+    versions = Path(__file__).parents[3] / "risk" / "risk" / "migrations" / "versions"
+    latin, cyrillic = (_migration(path).TEXTS for path in (versions / "0009_instrument_in_every_language.py",
+                                                           versions / "0011_instrument_in_karakalpak_cyrillic.py"))
+    assert cyrillic == {item: {"kaa-Cyrl": to_cyrillic(words["kaa"])} for item, words in latin.items()}
+
+
+def _migration(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
