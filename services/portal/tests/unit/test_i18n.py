@@ -65,3 +65,12 @@ def test_a_word_takes_the_meaning_of_the_page_it_is_on(app):
     with app.test_request_context("/dashboard"):
         g.language = "ru"
         assert lookup("From") == dashboard
+
+
+@pytest.mark.parametrize(("header", "language"), [("kaa-Cyrl", "kaa-Cyrl"), ("kaa-cyrl,ru;q=0.5", "kaa-Cyrl"),
+                                                   ("kaa", "kaa"), ("kaa-Latn", "kaa"), ("ru-RU", "ru")])
+def test_a_browser_asking_for_karakalpak_gets_the_script_it_asks_for(app, header, language):
+    from portal.i18n import current_language
+
+    with app.test_request_context("/", headers={"Accept-Language": header}):
+        assert current_language() == language
