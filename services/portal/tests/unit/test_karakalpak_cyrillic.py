@@ -38,7 +38,7 @@ LETTERS = [  # Karakalpak's own letters: á ә, ó ө, ú ү, ı ы, ǵ ғ, ń �
 ]
 Y_VOWELS = [  # y before a, o, u: я, ё, ю at a word's start and after a vowel; й otherwise
     ("yamasa", "ямаса"), ("yaki", "яки"), ("yaq", "яқ"), ("yarım", "ярым"), ("yaǵnıy", "яғный"), ("qayaqqa", "қаяққа"),
-    ("qupıya", "қупыя"), ("uyashıq", "уяшық"), ("qoyadı", "қояды"), ("bayan", "баян"), ("dáriya", "дәрия"),
+    ("qupıya", "қупыя"), ("uyashıq", "уяшық"), ("qoyadı", "қояды"), ("bayan", "баян"), ("ayaq", "аяқ"),
     ("qayta", "қайта"), ("qaysı", "қайсы"), ("jay", "жай"), ("say", "сай"), ("sáykes", "сәйкес"), ("tayın", "тайын"),
     ("keyin", "кейин"), ("dúyshembi", "дүйшемби"), ("qoyıldı", "қойылды"), ("ayıplaydı", "айыплайды"),
     ("paydalanıw", "пайдаланыў"), ("baylanıs", "байланыс"), ("qayerde", "қаерде"),
