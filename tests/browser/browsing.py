@@ -41,8 +41,8 @@ _SIGNED_IN: dict[tuple[str, str], Any] = {}
 def open_as(browser: Any, url: str, user_id: str, language: str = "en", viewport: dict[str, int] | None = None) -> Any:
     """A new browser window (its own page, the user's session) of `viewport` size (a tablet unless told), signed in
     as a demo user (through the sign-in page the first time in a run), its language chosen in the language menu
-    (`uz-Latn`, `uz-Cyrl`, `ru`, `kaa`, `en`; `uz_Latn` and `kaa_Latn` are taken too: the language is kept on the
-    user, as people choose it)."""
+    (`uz-Latn`, `uz-Cyrl`, `ru`, `kaa`, `kaa-Cyrl`, `en`; `uz_Latn`, `kaa_Latn` and `kaa_Cyrl` are taken too: the
+    language is kept on the user, as people choose it)."""
     language = {"kaa_Latn": "kaa", "kaa-Latn": "kaa"}.get(language, language.replace("_", "-"))
     known = _SIGNED_IN.get((url, user_id))
     context = browser.new_context(base_url=url, locale="en-GB", viewport=viewport or TABLET, accept_downloads=True,

@@ -136,7 +136,7 @@ def test_a_missed_session_twice_reaches_the_inspector_and_the_managers_figures(
         check_page(admin, name)
 
 
-@pytest.mark.parametrize("language", ["uz-Latn", "uz-Cyrl", "ru", "kaa"])
+@pytest.mark.parametrize("language", ["uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl"])
 def test_the_sign_in_and_start_pages_in_each_language(browser, portal_url, language):
     page = open_as(browser, portal_url, "insp-nukus-1", language)
     assert page.locator("html").get_attribute("lang") == language

@@ -114,7 +114,7 @@ def test_the_attendance_form_in_karakalpak_on_a_phone(browser, portal_url, sessi
     # words in another language than the page's are marked: the name Qadam, each language in the menu
     assert page.get_attribute("a.brand", "lang") == "uz-Latn"
     assert page.eval_on_selector_all("#language-menu option", "os => os.map(o => o.lang)") == [
-        "uz-Latn", "uz-Cyrl", "ru", "kaa", "en"]
+        "uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl", "en"]
     page.goto(f"/sessions/{session_id}/attendance")
     check_page(page, "psychologist-attendance")
 

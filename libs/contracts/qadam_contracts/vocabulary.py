@@ -43,8 +43,8 @@ RED_WARNING_SIGNS = frozenset((
     "contact_against_order", "stalking_victim",
 ))
 
-# The languages a person can read Qadam in (BCP 47; `kaa`: Karakalpak).
-LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "en")
+# The languages a person can read Qadam in (BCP 47; `kaa`: Karakalpak in Latin script, `kaa-Cyrl` in Cyrillic).
+LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl", "en")
 
 # What came of the call his psychologist owes a participant after an unexcused absence.
 CALL_OUTCOMES = ("reached", "no_answer", "unreachable", "refused")

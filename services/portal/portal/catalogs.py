@@ -1,31 +1,36 @@
 """The translation catalogues: which messages the pages use, and which catalogue holds each.
 
     python -m portal.catalogs update [domain]    # add new messages to the .po files (empty), drop unused ones
-    python -m portal.catalogs cyrillic [domain]  # write Uzbek in Cyrillic script from the Uzbek Latin ones
+    python -m portal.catalogs cyrillic [domain]  # write Uzbek and Karakalpak in Cyrillic script from their Latin ones
     python -m portal.catalogs check     # list what a language still lacks (exit 1 if anything)
 
 A message belongs to the domain of the file it is written in: `templates/<domain>/` and `views/<domain>.py` (or
 `views/<domain>_<part>.py`) for the four kinds of user, `messages` for everything else (the layout, sign-in,
-errors). Uzbek Cyrillic is not translated by hand: it is the Uzbek Latin text in the other script (`to_cyrillic`),
-so the two never drift.
+errors). Uzbek and Karakalpak Cyrillic are not translated by hand: each is its Latin text in the other script
+(`CYRILLIC`: the language's Latin catalogue and its conversion), so the two never drift.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
+from . import karakalpak_cyrillic, uzbek_cyrillic
 from .i18n import DOMAINS, TRANSLATIONS
-from .uzbek_cyrillic import to_cyrillic
 
 ROOT = Path(__file__).parent
 HAND_TRANSLATED = ("uz_Latn", "ru", "kaa_Latn")
-LOCALES = (*HAND_TRANSLATED, "uz_Cyrl")
+# each Cyrillic catalogue: the Latin one it is made from, and how
+CYRILLIC: dict[str, tuple[str, Callable[[str], str]]] = {
+    "uz_Cyrl": ("uz_Latn", uzbek_cyrillic.to_cyrillic),
+    "kaa_Cyrl": ("kaa_Latn", karakalpak_cyrillic.to_cyrillic),
+}
+LOCALES = (*HAND_TRANSLATED, *CYRILLIC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "lookup": None}
 
 
@@ -119,12 +124,13 @@ def cyrillic(only: str | None = None) -> None:
     for domain in DOMAINS:
         if only and domain != only:
             continue
-        latin = read("uz_Latn", domain)
-        catalog = Catalog(locale="uz_Cyrl", domain=domain)
-        for m in latin:
-            if m.id:
-                catalog.add(m.id, to_cyrillic(str(m.string)) if m.string else "", locations=m.locations)
-        write(catalog, "uz_Cyrl", domain)
+        for locale, (latin_locale, to_cyrillic) in CYRILLIC.items():
+            latin = read(latin_locale, domain)
+            catalog = Catalog(locale=locale, domain=domain)
+            for m in latin:
+                if m.id:
+                    catalog.add(m.id, to_cyrillic(str(m.string)) if m.string else "", locations=m.locations)
+            write(catalog, locale, domain)
 
 
 def main(argv: list[str] | None = None) -> int:

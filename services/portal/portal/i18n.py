@@ -1,5 +1,5 @@
-"""Languages: Uzbek in Latin (the default) and Cyrillic script, Russian, Karakalpak (Latin script) and English,
-chosen per user; dates and numbers in the user's locale (Flask-Babel).
+"""Languages: Uzbek in Latin (the default) and Cyrillic script, Russian, Karakalpak in Latin and Cyrillic script and
+English, chosen per user; dates and numbers in the user's locale (Flask-Babel).
 
 The pages' English text is the message id. Each part of the portal keeps its own catalogue (a gettext domain:
 `messages` for what every page shares, then one per kind of user), compiled from its `.po` file when the app
@@ -35,11 +35,12 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 DOMAINS = ("messages", "psychologist", "inspector", "manager", "admin", "support", "supervisor")
 DEFAULT_LANGUAGE = "uz-Latn"
 # Qadam's language codes (contracts.LANGUAGES) and the Babel locales that format them.
-LOCALES = {"uz-Latn": "uz_Latn", "uz-Cyrl": "uz_Cyrl", "ru": "ru", "kaa": "kaa_Latn", "en": "en"}
+LOCALES = {"uz-Latn": "uz_Latn", "uz-Cyrl": "uz_Cyrl", "ru": "ru", "kaa": "kaa_Latn", "kaa-Cyrl": "kaa_Cyrl",
+           "en": "en"}
 SOURCE_LANGUAGE = "en"
 # Each language named in itself, for the language menu.
 LANGUAGE_NAMES = {"uz-Latn": "Oʻzbekcha", "uz-Cyrl": "Ўзбекча", "ru": "Русский", "kaa": "Qaraqalpaqsha",
-                  "en": "English"}
+                  "kaa-Cyrl": "Қарақалпақша", "en": "English"}
 LANGUAGE_COOKIE = "qadam_lang"
 assert set(LOCALES) == set(LANGUAGES)
 
@@ -86,8 +87,9 @@ def current_language() -> str:
         if asked in LOCALES:
             language = asked
         else:
-            best = request.accept_languages.best_match(["uz", "ru", "kaa", "en"])
-            language = {"uz": "uz-Latn", "ru": "ru", "kaa": "kaa", "en": "en"}.get(best or "", DEFAULT_LANGUAGE)
+            best = request.accept_languages.best_match(["uz", "ru", "kaa", "kaa-Cyrl", "en"])
+            language = {"uz": "uz-Latn", "ru": "ru", "kaa": "kaa", "kaa-Cyrl": "kaa-Cyrl", "en": "en"}.get(
+                best or "", DEFAULT_LANGUAGE)
     g.language = language
     return language
 
@@ -177,7 +179,7 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 # Karakalpak in Latin script has almost no calendar data in CLDR ("2026 M12 1"): its dates are written the way
-# offices in Nukus write them, day.month.year.
+# offices in Nukus write them, day.month.year. Karakalpak in Cyrillic script has CLDR's own ("1-дек 2026").
 NUMERIC_DATES = {"kaa": ("dd.MM.yyyy", "dd.MM.yyyy HH:mm")}
 
 

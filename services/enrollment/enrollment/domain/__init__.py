@@ -42,10 +42,13 @@ INITIAL_STATUS_ON_ENROLMENT = EnrolmentStatus.ACTIVE
 
 
 class Language(StrEnum):
+    """The languages a participant can be spoken to in: the contracts' LANGUAGES (tests/unit/test_domain.py)."""
+
     UZ_LATN = "uz-Latn"
     UZ_CYRL = "uz-Cyrl"
     RU = "ru"
     KAA = "kaa"
+    KAA_CYRL = "kaa-Cyrl"
     EN = "en"
 
 

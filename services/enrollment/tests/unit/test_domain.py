@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from enrollment.domain import name_key, participant_code, pinfl_problem
+from enrollment.domain import Language, name_key, participant_code, pinfl_problem
+from qadam_contracts.vocabulary import LANGUAGES
 
 
 def test_participant_code_is_year_and_six_digits():
@@ -44,3 +45,7 @@ def test_the_migration_folds_names_as_the_kit_does():
     spec.loader.exec_module(migration)
     for name in ("Дәўлетбай Ерназаров", "Dáwletbay Ernazarov", "Ерғаш Oʻtkir", "Otkir Khojayev", "Ǵayrat Ańsatov"):
         assert migration._fold(name) == fold(name), name
+
+
+def test_a_participant_can_be_spoken_to_in_every_language_of_the_contracts():
+    assert tuple(language.value for language in Language) == LANGUAGES

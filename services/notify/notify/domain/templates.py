@@ -488,6 +488,160 @@ KAA: Template = {  # Karakalpak in the Latin alphabet used in Nukus today (á, �
     },
 }
 
+# Karakalpak in Cyrillic script: KAA converted by the portal's karakalpak_cyrillic.to_cyrillic once and frozen here
+# (services/portal/tests/unit/test_karakalpak_cyrillic.py checks it is still the conversion of KAA)
+KAA_CYRL: Template = {
+    "levels": {"low": "төмен", "medium": "орта", "high": "жоқары", "critical": "жүдә жоқары"},
+    "roles": {
+        "inspector": "профилактика инспекторы",
+        "psychologist": "психолог",
+        "supervisor": "басшы",
+        "support_worker": "қоллап-қуўатлаў хызметкери",
+        "victim_support": "қоллап-қуўатлаў хызметкери",
+        "manager": "бағдарлама басшысы",
+        "administrator": "администратор",
+    },
+    "rules": {
+        "consecutive_absences": "избе-из себепсиз қатнаспаў",
+        "absence_rate": "шынығыўларды жийи себепсиз қалдырыў",
+        "sign": "қәўип белгиси дизимге алынды",
+        "incident": "ҳәдийсе ҳаққында хабар берилди",
+        "intake": "дәслепки қәўип баҳалаўының нәтийжеси",
+        "order.expiring": "қорғаў ордериниң мүддети питип атыр",
+        "order.plan_overdue": "жеке дүзетиў режеси өз ўақтында дүзилмеди",
+        "programme.exit_proposed": "бағдарламадан шығарыў усынылды",
+        "cluster": "бир неше қәўип белгиси бирге",
+        "assessment.due": "қәўипти қайта баҳалаў ўақты келди",
+        "other": "қәўип белгиси",
+    },
+    "duration": {"hours": "{n} саат", "minutes": "{n} минут"},
+    "lines": {
+        "rule": "Қағыйда: {title}",
+        "reason": "Себеп: {reason}",
+        "digest_item": "- {participant_code} — {level}: {reason}\n  {link}",
+        "digest_empty": "Жаңа ескертиўлер жоқ.",
+        "decision_support": "Бул болжаў емес: жуўапкер хызметкерлерге қарар қабыллаўда жәрдем беретуғын мағлыўмат.",
+        "no_names": "Бул хабарда ҳеш кимниң аты жоқ. Оны хызметтен сыртқа жибермең.",
+        "page_heading": "{LEVEL} қәўип: {participant_code}",
+        "page_why": "Себеплер:",
+        "page_button": "Алынғанын тастыйықлаў",
+        "page_done": "Тастыйықланды. Рахмет.",
+        "page_open": "Qadam системасында ашыў",
+    },
+    "notices": {
+        "critical_flag": {
+            "title": "жүдә жоқары қәўип",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бойынша жүдә жоқары қәўип "
+                    "белгиси дизимге алынды. Ҳаялдың қәўипсизлик режесин оның менен ҳәзир көрип шығың.",
+        },
+        "suspended": {
+            "title": "бағдарламаға қатнасыўы тоқтатылды",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шеригиниң ({participant_code}) бағдарламаға қатнасыўы "
+                    "ўақытша тоқтатылды. Ҳаялдың қәўипсизлик режесин оның менен бирге қайта көрип шығың.",
+        },
+        "exited": {
+            "title": "бағдарламадан шықты",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бағдарламаны тамамламай шықты. "
+                    "Ҳаялдың қәўипсизлик режесин оның менен бирге қайта көрип шығың.",
+        },
+        "dropout": {
+            "title": "бағдарламадан шығарылды",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бағдарлама шәртлерин "
+                    "орынламағаны ушын бағдарламадан шығарылды. Ҳаялдың қәўипсизлик режесин оның менен бирге қайта "
+                    "көрип шығың.",
+        },
+        "excluded": {
+            "title": "бағдарламаға қабылланбады",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бағдарламаға қабылланбады. "
+                    "Ҳаялдың қәўипсизлик режесин оның менен бирге қайта көрип шығың.",
+        },
+        "completed": {
+            "title": "бағдарламаны тамамлады",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бағдарламаны тамамлады. Ҳаялдан "
+                    "үйдеги жағдайды сорап билиң.",
+        },
+        "order_issued": {
+            "title": "жаңа қорғаў ордери",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шеригине ({participant_code}) қарата жаңа қорғаў ордери "
+                    "берилди.",
+        },
+        "order_expiring": {
+            "title": "қорғаў ордериниң мүддети питип атыр",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шеригине ({participant_code}) қарата берилген қорғаў "
+                    "ордериниң мүддети жақын арада питеди. Оннан кейинги ўақытты ҳаял менен бирге режелестириң.",
+        },
+        "order_ended": {
+            "title": "қорғаў ордери тамамланды",
+            "text": "Сиз қоллап-қуўатлап атырған ҳаялдың шеригине ({participant_code}) қарата берилген қорғаў "
+                    "ордериниң ҳәрекети тамамланды. Ҳаялдың қәўипсизлик режесин оның менен бирге қайта көрип шығың.",
+        },
+    },
+    "kinds": {
+        "alert": {
+            "subject": "[Qadam] {LEVEL} қәўип: {participant_code}",
+            "text": [
+                "{participant_code} кодлы қатнасыўшы бойынша {level} дәрежедеги қәўип анықланды.",
+                "",
+                "{details}",
+                "",
+                "Ескертиўди ашыў: {link}",
+                "Алынғанын тастыйықлаў: {ack_link}",
+            ],
+            "short": "Qadam: {LEVEL} қәўип, {participant_code} — {about}. Тастыйықлаң: {ack_link}",
+        },
+        "reminder": {
+            "subject": "[Qadam] Еске салыў: {participant_code} бойынша ескертиў тастыйықланбаған",
+            "text": [
+                "{participant_code} кодлы қатнасыўшы бойынша ескертиў (қәўип дәрежеси: {level}) тастыйықланбағанына "
+                "{waited} болды.",
+                "",
+                "{details}",
+                "",
+                "Ескертиўди ашыў: {link}",
+                "Алынғанын тастыйықлаў: {ack_link}",
+            ],
+            "short": "Qadam, еске салыў: {LEVEL} қәўип, {participant_code} — тастыйықланбағанына {waited} болды; "
+                     "{about}. Тастыйықлаң: {ack_link}",
+        },
+        "escalation": {
+            "subject": "[Qadam] Тастыйықланбаған ескертиў сизге жиберилди: {participant_code}",
+            "text": [
+                "{participant_code} кодлы қатнасыўшы бойынша ескертиўди (қәўип дәрежеси: {level}) жуўапкер хызметкер "
+                "({role}) {waited} ишинде тастыйықламады, сонлықтан ол сизге жиберилди.",
+                "",
+                "{details}",
+                "",
+                "Ескертиўди ашыў: {link}",
+                "Алынғанын тастыйықлаў: {ack_link}",
+            ],
+            "short": "Qadam: {LEVEL} қәўип, {participant_code} — {role} {waited} ишинде тастыйықламады; {about}. "
+                     "Тастыйықлаң: {ack_link}",
+        },
+        "level_rise": {
+            "subject": "[Qadam] {participant_code}: қәўип дәрежеси көтерилди — {LEVEL}",
+            "text": [
+                "Сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бойынша қәўип дәрежеси көтерилди: "
+                "{from_level} → {level}.",
+                "Ҳаялдың қәўипсизлик режесин оның менен бирге қайта көрип шығың.",
+                "",
+                "Толығырақ: {link}",
+            ],
+            "short": "Qadam: сиз қоллап-қуўатлап атырған ҳаялдың шериги ({participant_code}) бойынша қәўип көтерилди: "
+                     "{from_level} → {LEVEL}. Қәўипсизлик режесин көрип шығың: {link}",
+        },
+        "digest": {
+            "subject": "[Qadam] {day} күнги жуўмақ: {count} ескертиў",
+            "text": ["{day} күнги ескертиўлер (барлығы: {count}):", "", "{items}", "", "Барлық ескертиўлер: {link}"],
+            "short": "Qadam: {day} күнги жуўмақ — {count} ескертиў. Көриў: {link}",
+        },
+        "safety_notice": {
+            "subject": "[Qadam] {participant_code}: {notice_title}",
+            "text": ["{notice}", "", "Толығырақ: {link}"],
+            "short": "Qadam: {notice} {link}",
+        },
+    },
+}
+
 EN: Template = {
     "levels": {"low": "low", "medium": "medium", "high": "high", "critical": "critical"},
     "roles": {"inspector": "prevention inspector", "psychologist": "psychologist", "supervisor": "supervisor",
@@ -593,9 +747,12 @@ EN: Template = {
     },
 }
 
-TEMPLATES: dict[str, Template] = {"uz-Latn": UZ_LATN, "uz-Cyrl": UZ_CYRL, "ru": RU, "kaa": KAA, "en": EN}
+TEMPLATES: dict[str, Template] = {"uz-Latn": UZ_LATN, "uz-Cyrl": UZ_CYRL, "ru": RU, "kaa": KAA, "kaa-Cyrl": KAA_CYRL,
+                                  "en": EN}
 assert tuple(TEMPLATES) == LANGUAGES, "a template for every language of the contracts, in their order"
-ALIASES = {"uz": "uz-Latn", "kaa-latn": "kaa"}  # tags people and browsers send for these languages
+# tags people and browsers send for these languages (besides the names themselves, in any case: "kaa-cyrl",
+# "kaa-Cyrl-UZ")
+ALIASES = {"uz": "uz-Latn", "kaa-latn": "kaa"}
 
 
 def language_of(tag: str | None) -> str:

@@ -140,7 +140,9 @@ def test_an_unknown_language_falls_back_to_uzbek_in_latin_script(language: str):
 
 @pytest.mark.parametrize(("tag", "language"), [("uz", "uz-Latn"), ("uz-latn", "uz-Latn"), ("uz-Cyrl-UZ", "uz-Cyrl"),
                                                ("uz_Cyrl", "uz-Cyrl"), ("ru-RU", "ru"), ("kaa", "kaa"),
-                                               ("kaa-Latn", "kaa"), ("en-GB", "en")])
+                                               ("kaa-Latn", "kaa"), ("kaa-Cyrl", "kaa-Cyrl"),
+                                               ("kaa-cyrl", "kaa-Cyrl"), ("kaa_Cyrl", "kaa-Cyrl"),
+                                               ("kaa-Cyrl-UZ", "kaa-Cyrl"), ("en-GB", "en")])
 def test_language_tags_find_their_templates(tag: str, language: str):
     assert language_of(tag) == language
 
@@ -207,6 +209,7 @@ def test_waits_read_as_minutes_or_hours():
     assert "тасдиқланмаганига 4 соат 30 дақиқа бўлди" in waited("uz-Cyrl", 270)
     assert "не подтверждено уже 1 ч 5 мин." in waited("ru", 65)
     assert "tastıyıqlanbaǵanına 1 saat 30 minut boldı" in waited("kaa", 90)
+    assert "тастыйықланбағанына 1 саат 30 минут болды" in waited("kaa-Cyrl", 90)
     assert "has waited 2 h without acknowledgement" in waited("en", 120)
 
 
@@ -222,11 +225,12 @@ def test_uzbek_and_karakalpak_use_the_letters_of_their_alphabets():
         assert not re.search("['`‘’]", text), language  # no typewriter stand-ins for ʻ and ʼ
         assert not re.search("[а-яА-ЯёЁўқғҳЎҚҒҲ]", text), language
         assert all(letter in text for letter in letters), language
-    for language in ("uz-Cyrl", "ru"):
+    for language in ("uz-Cyrl", "ru", "kaa-Cyrl"):
         text = " ".join(every_string(TEMPLATES[language]))
         without = re.sub(r"\{[A-Za-z_]+\}|Qadam", "", text)
-        assert not re.search("[A-Za-z]", without), language
+        assert not re.search("[A-Za-záóúıǵń]", without), language
     assert "ў" in " ".join(every_string(TEMPLATES["uz-Cyrl"]))
+    assert all(letter in " ".join(every_string(TEMPLATES["kaa-Cyrl"])) for letter in "әөүығңўқҳ")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

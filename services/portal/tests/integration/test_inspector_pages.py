@@ -296,6 +296,7 @@ CONDITIONS_WARNING = {
     "uz-Cyrl": "Шартларга ҳеч қачон жабрланувчининг исми ёки манзилини ёзманг",
     "ru": "Никогда не пишите в условиях имя или адрес пострадавшей",
     "kaa": "Shártlerge hesh qashan jábirleniwshiniń atın yamasa mánzilin jazbań",
+    "kaa-Cyrl": "Шәртлерге ҳеш қашан жәбирлениўшиниң атын ямаса мәнзилин жазбаң",
     "en": "Never write the victim's name or address in the conditions",
 }
 

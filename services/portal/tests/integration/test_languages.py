@@ -1,9 +1,10 @@
 """Every page, in every language, renders without a missing translation.
 
-Each demo user (one per role) walks the portal in each of the five languages: from their start page, every link
+Each demo user (one per role) walks the portal in each of the six languages: from their start page, every link
 to a page of the portal is followed (one address per page kind), and each page must answer 200 with no message
 left untranslated (the app reports any in `X-Qadam-Missing-Translations`). The catalogues themselves are checked
-too, without the running system: tests/unit/test_catalogues.py.
+too, without the running system: tests/unit/test_catalogues.py. Karakalpak in Cyrillic script, the newest, has a
+smoke test of each role's main page of its own: its heading in Karakalpak Cyrillic, no Latin Karakalpak left.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from portal.demo import DEMO_USERS
 from qadam_contracts.vocabulary import LANGUAGES
 
 LINK = re.compile(r'href="(/[^"#]*)"')
+TAGS = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.S)
 NOT_PAGES = ("/static/", "/dashboard/export.")  # files, not pages (the downloads have their own tests)
 MAX_PAGES = 40
 
@@ -68,3 +70,34 @@ def test_error_and_sign_in_pages_are_translated_too(portal_app, client_for, lang
         response = client.get(path)
         assert response.status_code == status
         assert response.headers.get("X-Qadam-Missing-Translations") is None, (path, language)
+
+
+# each role's main page (where "/" sends it) in Karakalpak Cyrillic: its heading, and the role's name in the header
+KARAKALPAK_CYRILLIC_MAIN_PAGES = {
+    "psy-nukus-1": ("Бүгин", "Психолог"),
+    "insp-nukus-1": ("Ескертиўлер", "Профилактика инспекторы"),
+    "sup-nukus": ("Ескертиўлер", "Басшы"),
+    "inson-nukus-1": ("Сиз қоллап-қуўатлап атырған ҳаялларға байланыслы еркеклер",
+                      "Жәбирлениўшилерди қоллап-қуўатлаў хызметкери"),
+    "mgr-karakalpakstan": ("Бағдарламалар көрсеткишлери", "Бағдарлама менеджери"),
+    "admin-1": ("Пайдаланыўшылар", "Администратор"),
+    "audit-1": ("Аудит журналы", "Аудитор"),
+}
+
+
+def test_there_is_a_karakalpak_cyrillic_smoke_test_for_every_role():
+    assert {u.role for u in DEMO_USERS if u.id in KARAKALPAK_CYRILLIC_MAIN_PAGES} == {u.role for u in DEMO_USERS}
+
+
+@pytest.mark.parametrize(("user", "heading", "role_name"),
+                         [(user, *words) for user, words in KARAKALPAK_CYRILLIC_MAIN_PAGES.items()])
+def test_each_roles_main_page_reads_in_karakalpak_cyrillic(client_for, user, heading, role_name):
+    client = client_for(user, "kaa-Cyrl")
+    page = client.get("/", follow_redirects=True)
+    assert page.status_code == 200 and page.headers.get("X-Qadam-Missing-Translations") is None, user
+    assert '<html lang="kaa-Cyrl">' in page.text
+    assert f"<h1>{heading}" in page.text, user
+    assert f'<span class="role">{role_name}</span>' in page.text, user
+    assert '<option value="kaa-Cyrl" lang="kaa-Cyrl" selected>Қарақалпақша</option>' in page.text
+    text = TAGS.sub(" ", page.text)
+    assert re.findall(r"\w*[áóúıǵńÁÓÚÍǴŃ]\w*", text) == [], f"Latin Karakalpak on {user}'s page"

@@ -103,7 +103,8 @@ def _assess(client: Any, enrolment_id: str, answers: dict[str, str], default: st
 # -- his intake and his moves ------------------------------------------------------------------------------------
 def test_the_instrument_is_shown_item_by_item_in_her_language_with_unknown_explained(client_for, group, api):
     man = refer(api, group, "Qalbay Sapaev")
-    for language, word in (("kaa", "Hújjetlerge qaraǵanda"), ("uz-Cyrl", "Ҳисоботларга кўра"),
+    for language, word in (("kaa", "Hújjetlerge qaraǵanda"), ("kaa-Cyrl", "Ҳүжжетлерге қарағанда"),
+                           ("uz-Cyrl", "Ҳисоботларга кўра"),
                            ("uz-Latn", "Hisobotlarga koʻra"), ("ru", "По учётам"), ("en", "Records show")):
         page = client_for(PSYCHOLOGIST, language).get(f"/enrolments/{man['id']}/assessment")
         assert page.status_code == 200 and MISSING not in page.headers, language

@@ -1,4 +1,5 @@
-"""Dates and numbers in the user's locale; Karakalpak dates day.month.year (CLDR has next to nothing for it)."""
+"""Dates and numbers in the user's locale; Karakalpak in Latin script dates day.month.year (CLDR has next to nothing
+for it), in Cyrillic script CLDR's own, with Cyrillic month names."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def app() -> Flask:
 
 @pytest.mark.parametrize(("language", "day", "moment", "number", "share"), [
     ("kaa", "01.12.2026", "01.12.2026 10:30", "12,345", "83%"),
+    ("kaa-Cyrl", "1-дек 2026", "1-дек 2026, 10:30:00", "12,345", "83%"),  # CLDR has Karakalpak's Cyrillic calendar
     ("ru", "1 дек. 2026 г.", "1 дек. 2026 г., 10:30:00", "12 345", "83%"),
     ("en", "Dec 1, 2026", "Dec 1, 2026, 10:30:00 AM", "12,345", "83%"),
     ("uz-Latn", "1-dek, 2026", "1-dek, 2026, 10:30:00", "12 345", "83%"),
@@ -30,6 +32,13 @@ def test_dates_and_numbers_follow_the_users_language(app, language, day, moment,
         assert date_filter("2026-11-30T20:00:00+00:00") == date_filter(date(2026, 12, 1))  # the day in Tashkent
         assert spaced(number_filter(12345)) == number
         assert spaced(percent_filter(0.83)) == share
+
+
+def test_karakalpak_in_cyrillic_script_names_the_month_in_cyrillic(app):
+    with app.test_request_context("/"):
+        g.language = "kaa-Cyrl"
+        assert date_filter("2026-12-01", "long") == "1-декабрь, 2026"
+        assert date_filter("2026-09-01", "long") == "1-сентябрь, 2026"
 
 
 def spaced(text: str) -> str:
@@ -56,3 +65,12 @@ def test_a_word_takes_the_meaning_of_the_page_it_is_on(app):
     with app.test_request_context("/dashboard"):
         g.language = "ru"
         assert lookup("From") == dashboard
+
+
+@pytest.mark.parametrize(("header", "language"), [("kaa-Cyrl", "kaa-Cyrl"), ("kaa-cyrl,ru;q=0.5", "kaa-Cyrl"),
+                                                   ("kaa", "kaa"), ("kaa-Latn", "kaa"), ("ru-RU", "ru")])
+def test_a_browser_asking_for_karakalpak_gets_the_script_it_asks_for(app, header, language):
+    from portal.i18n import current_language
+
+    with app.test_request_context("/", headers={"Accept-Language": header}):
+        assert current_language() == language

@@ -199,6 +199,8 @@ def test_an_assessment_is_scored_banded_kept_and_a_high_band_flagged(client, who
     explained = client.get(f"/enrolments/{enrolment}/risk?lang=ru", headers=who("inspector")).get_json()
     assert explained["assessment"]["score"] == 1
     assert any("По учётам было насилие" in line for line in explained["read_aloud"])
+    in_cyrillic = client.get(f"/enrolments/{enrolment}/risk?lang=kaa-Cyrl", headers=who("inspector")).get_json()
+    assert any("Ҳүжжетлерге қарағанда, усы ордер берилген" in line for line in in_cyrillic["read_aloud"])
 
 
 def test_her_support_worker_never_reads_his_assessment_answers_nor_who_assessed_him(client, who, enrol):
