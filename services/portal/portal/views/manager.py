@@ -30,6 +30,7 @@ from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
 from ..clients import clients
 from ..forms import CohortChangeForm, CohortForm, PlacementForm, ProgrammeVersionForm, read
+from ..i18n import current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import number_filter, percent_filter
@@ -353,7 +354,8 @@ def export(fmt: str) -> Any:
     if errors:
         return _render(period, errors)
     try:
-        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)))
+        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)),
+                                                           lang=current_language())
     except ServiceError as error:
         if error.status != 422:
             raise
