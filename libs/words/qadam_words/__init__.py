@@ -46,6 +46,6 @@ class Words(Formats):
 @lru_cache(maxsize=64)
 def words(domain: str, language: str) -> Words:
     """`domain`'s words in `language` (one of the contracts' LANGUAGES; a ValueError for any other)."""
-    locale_name(language)  # refuses a language Qadam does not speak
+    locale_name(language)  # refuses a language Qadam does not speak before looking for its catalogue
     messages = {} if language == SOURCE_LANGUAGE else translations(language, domain, TRANSLATIONS)
     return Words(language=language, domain=domain, messages=messages)

@@ -101,7 +101,7 @@ def translations(language: str, domain: str, root: Path = TRANSLATIONS) -> dict[
     mo = po.with_suffix(".mo")
     if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
         compile_catalogs(root)
-    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+    if po.exists() and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         with mo.open("rb") as source:
             compiled = gettext.GNUTranslations(source)
         return {str(k): str(v) for k, v in getattr(compiled, "_catalog", {}).items() if isinstance(k, str) and k}

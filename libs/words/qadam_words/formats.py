@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from functools import cached_property
 
 from babel import Locale
 from babel.dates import format_date as cldr_date
@@ -24,6 +25,7 @@ from babel.numbers import get_decimal_symbol
 from .catalogs import locale_name
 
 NO_BREAK_SPACE = "\u00a0"
+ENGLISH = Locale.parse("en")
 DATE_FORMS = ("short", "medium", "long", "full")
 
 
@@ -47,11 +49,14 @@ class Formats:
 
     language: str
 
-    @property
-    def locale(self) -> Locale:
+    def __post_init__(self) -> None:
+        locale_name(self.language)  # a ValueError for a language Qadam does not speak
+
+    @cached_property
+    def locale(self) -> Locale:  # parsed once: a download formats a number per cell
         return Locale.parse(locale_name(self.language))
 
-    @property
+    @cached_property
     def own(self) -> OwnFormats | None:
         return OWN_FORMATS.get(self.language)
 
@@ -100,10 +105,10 @@ class Formats:
 
     def _locale_for_patterns(self) -> Locale:
         # the own formats are numeric patterns: any locale writes them alike, English has every field
-        return Locale.parse("en") if self.own else self.locale
+        return ENGLISH if self.own else self.locale
 
     def _number(self, write: Callable[[Locale], str]) -> str:
         own = self.own
         if own is None:
             return str(write(self.locale))
-        return str(write(Locale.parse("en"))).translate(str.maketrans(",.", own.group + own.decimal))
+        return str(write(ENGLISH)).translate(str.maketrans(",.", own.group + own.decimal))
