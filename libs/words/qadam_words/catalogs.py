@@ -10,6 +10,7 @@ English is the source language: its words are the ids, so it has no catalogue.
 from __future__ import annotations
 
 import gettext
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,7 +78,7 @@ def compile_catalogs(root: Path = TRANSLATIONS) -> int:
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
-        tmp = mo.with_suffix(".mo.tmp")
+        tmp = mo.with_suffix(f".mo.{os.getpid()}.tmp")  # two test workers may compile the same one at once
         try:
             catalog = read(po, locale=po.parent.parent.name)
             with tmp.open("wb") as out:

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam_words import N_, Words, words
 
-from .completion import NO_PROGRAMME_VERSION, REFERRAL_SOURCE_LABELS, Report
+from .completion import NO_PROGRAMME_VERSION, REFERRAL_SOURCE_LABELS, TOTAL_LABEL, Report
 
 DOMAIN = "enrollment"
 GROUP_HEADINGS = {"programme": N_("Programme"), "cohort": N_("Cohort"), "district": N_("District"),
@@ -44,7 +44,7 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def _label(row: dict[str, Any], group_by: str, w: Words) -> str:
     """A row's label: the report's own words in the reader's language, a name people typed as they typed it."""
     if row["total"]:
-        return w.gettext(row["label"])
+        return w.gettext(TOTAL_LABEL)
     if group_by == "referral_source" and row["key"] in REFERRAL_SOURCE_LABELS:
         return w.gettext(REFERRAL_SOURCE_LABELS[row["key"]])
     if group_by == "programme" and row["key"] is None:
@@ -74,8 +74,6 @@ def csv_cell(value: Any, w: Words) -> str:
     a number), text that could run as a formula quoted, nothing for None."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return w.gettext(YES if value else NO)
     if isinstance(value, int | float):
         return w.format_number(value, grouping=False)
     text = str(value)
