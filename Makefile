@@ -8,10 +8,10 @@ SERVICES := $(API_SERVICES) portal
 
 .PHONY: run test test-unit install lint docs bench clean browser chaos
 
-$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e libs/qadam -e libs/contracts $(foreach s,$(SERVICES),-e services/$(s)) -e tools -e libs/testing
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e libs/qadam -e libs/contracts -e libs/words $(foreach s,$(SERVICES),-e services/$(s)) -e tools -e libs/testing
 	# the `qadam` command moved from the kit to qadam-tools: in a venv made before, removing the kit's old copy can
 	# take the new one with it
 	test -x $(BIN)/qadam || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e tools
@@ -23,7 +23,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qadam run
 
-UNIT_TESTS := libs/qadam/tests/unit libs/contracts/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
+UNIT_TESTS := libs/qadam/tests/unit libs/contracts/tests/unit libs/words/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
 # what cannot share the machine with other tests: the fault suite's short form (its own PostgreSQL and RabbitMQ,
 # which it stops and kills), the browser (Chromium beside a whole system) and `make run`'s own test (a whole system
 # started by the development runner, which failed to start beside the parallel tests); they run after the rest
@@ -59,7 +59,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check libs services tests bench tools
-	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts libs/testing/qadam_testing tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
+	$(BIN)/mypy libs/qadam/qadam libs/contracts/qadam_contracts libs/words/qadam_words libs/testing/qadam_testing tools/qadam_tools $(foreach s,$(SERVICES),services/$(s)/$(s)) --exclude migrations
 
 ## docs: regenerate the committed OpenAPI, AsyncAPI and RabbitMQ definitions, and the portal's clients written from
 ## the OpenAPI documents (tests check they are current)

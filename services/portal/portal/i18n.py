@@ -29,6 +29,7 @@ from flask_babel import (
 )
 from qadam.log import get_logger
 from qadam_contracts.vocabulary import LANGUAGES
+from qadam_words.formats import OWN_FORMATS
 
 log = get_logger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -179,8 +180,10 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 # Karakalpak in Latin script has almost no calendar data in CLDR ("2026 M12 1"): its dates are written the way
-# offices in Nukus write them, day.month.year. Karakalpak in Cyrillic script has CLDR's own ("1-дек 2026").
-NUMERIC_DATES = {"kaa": ("dd.MM.yyyy", "dd.MM.yyyy HH:mm")}
+# offices in Nukus write them, day.month.year (that knowledge is qadam_words': the exports write dates with it too).
+# Karakalpak in Cyrillic script has CLDR's own ("1-дек 2026").
+NUMERIC_DATES = {language: (own.date, own.date_time) for language, own in OWN_FORMATS.items()
+                 if own.date and own.date_time}
 
 
 def _form(form: str, with_time: bool) -> str:

@@ -15,6 +15,7 @@ from qadam.auth import allow, current_principal
 from qadam.schema_fields import Date, Integer, place
 from qadam.web import read_session, settings_of_app
 from qadam_contracts.roles import Role
+from qadam_contracts.vocabulary import LANGUAGES
 
 from .. import reports
 from ..reports import GROUP_BY, Report
@@ -25,10 +26,13 @@ blp = Blueprint("reports", __name__, description="Completion, dropout and attend
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("json", "csv", "xlsx")
+DEFAULT_LANGUAGE = "uz-Latn"
 # One description for the three forms of the 200 answer (OpenAPI keeps one per status code).
 DOWNLOADS = ("The report as JSON; with `format=csv` the same figures as a CSV file to download (UTF-8 with a byte-order "
-             "mark, so that Excel reads ʻ and ʼ), with `format=xlsx` as an Excel workbook. An empty cell is a suppressed "
-             "figure, or one with nothing to compute.")
+             "mark, so that Excel reads ʻ and ʼ), with `format=xlsx` as an Excel workbook; either in the language `lang` "
+             "(headings, sheet names, notes; in a CSV numbers too, with a decimal comma and cells separated by `;` "
+             "in uz-Latn, uz-Cyrl, ru and kaa, by `,` in en). An empty cell is a suppressed figure, or one with nothing "
+             "to compute.")
 
 
 class CompletionReportArgs(ma.Schema):
@@ -41,6 +45,8 @@ class CompletionReportArgs(ma.Schema):
                        "their own region."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
                            metadata={"description": "`csv` and `xlsx` answer with a file to download."})
+    lang = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "The language of a download's words and numbers (the JSON's labels stay English)."})
 
 
 class CompletionGroup(ma.Schema):
@@ -97,13 +103,15 @@ class CompletionReportView(MethodView):
                 s.connection(), principal=current_principal(), group_by=args["group_by"], region=args["region"],
                 date_from=args["date_from"], date_to=args["date_to"], today=datetime.now(settings.zone).date(),
                 min_cell=settings.report_min_cell, time_zone=settings.time_zone)
-        return report if args["format"] == "json" else _download(report, args["format"])
+        return report if args["format"] == "json" else _download(report, args["format"], args["lang"])
 
 
-def _download(report: Report, file_format: str) -> Response:
-    """The report as a file to download (csv or xlsx), named by what it covers."""
-    name = f"qadam-completion-by-{report['group_by']}-{report['date_from'].isoformat()}-to-{report['date_to'].isoformat()}"
-    body, mimetype = (csv_file(report), CSV) if file_format == "csv" else (xlsx_file(report), XLSX)
+def _download(report: Report, file_format: str, language: str) -> Response:
+    """The report as a file to download (csv or xlsx) in `language`, named by what it covers and its language."""
+    name = (f"qadam-completion-by-{report['group_by']}-{report['date_from'].isoformat()}-to-"
+            f"{report['date_to'].isoformat()}-{language}")
+    body, mimetype = ((csv_file(report, language), CSV) if file_format == "csv"
+                      else (xlsx_file(report, language), XLSX))
     # flask-smorest hands a Response returned by the view through as it is (no schema, same status).
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})

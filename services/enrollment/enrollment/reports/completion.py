@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
+from qadam_words import N_
 
 from ..domain.disclosure import COUNTS, suppress
 from ..domain.lifecycle import EnrolmentStatus as S
@@ -31,13 +32,16 @@ STILL_IN_PROGRAMME = (S.ASSESSED, S.ACTIVE, S.SUSPENDED)
 FINISHED = (S.COMPLETED, S.CLOSED)
 # An exit for these reasons is not a dropout: the man went on elsewhere, or died.
 NOT_A_DROPOUT = ("transferred", "died")
+# The labels the report writes itself (the others are names people typed): English in the JSON, the reader's
+# language in the downloads (qadam_words, domain `enrollment`).
 REFERRAL_SOURCE_LABELS = {
-    "protection_order": "Protection order",
-    "court": "Court",
-    "inspector_initiative": "Inspector's initiative",
-    "self_referral": "Self-referral",
+    "protection_order": N_("Protection order"),
+    "court": N_("Court"),
+    "inspector_initiative": N_("Inspector's initiative"),
+    "self_referral": N_("Self-referral"),
 }
-TOTAL_LABEL = "Total"
+TOTAL_LABEL = N_("Total")
+NO_PROGRAMME_VERSION = N_("(no programme version)")
 
 _e = Enrolment.__table__
 
@@ -177,7 +181,7 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool) -> tuple[str
     first = row["k0"]
     if group_by == "programme":
         if first is None:
-            return None, "(no programme version)"
+            return None, NO_PROGRAMME_VERSION
         name = row["label_name"] or str(first)
         return str(first), f"{name} v{row['label_version']}" if row["label_version"] is not None else name
     if group_by == "cohort":

@@ -1,4 +1,6 @@
-"""The completion report as files to download: CSV (for any spreadsheet) and an Excel workbook."""
+"""The completion report as files to download, in the reader's language: CSV (for any spreadsheet) and an Excel
+workbook. The words come from enrollment's catalogue in qadam_words (domain `enrollment`); in a CSV numbers are
+written as the language writes them, and its cells separated as a spreadsheet set to that language expects them."""
 
 from __future__ import annotations
 
@@ -10,64 +12,94 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from qadam_words import N_, Words, words
 
-from .completion import Report
+from .completion import NO_PROGRAMME_VERSION, REFERRAL_SOURCE_LABELS, TOTAL_LABEL, Report
 
-GROUP_HEADINGS = {"programme": "Programme", "cohort": "Cohort", "district": "District",
-                  "referral_source": "Referral source", "facilitator": "Facilitator"}
+DOMAIN = "enrollment"
+GROUP_HEADINGS = {"programme": N_("Programme"), "cohort": N_("Cohort"), "district": N_("District"),
+                  "referral_source": N_("Referral source"), "facilitator": N_("Facilitator")}
 # (field, heading) of the download's columns, before one column per session at which people dropped out
 COLUMNS = (
-    ("key", "Key"),
-    ("suppressed", "Suppressed"),
-    ("enrolments", "Enrolments"),
-    ("active", "Still in programme"),
-    ("completed", "Completed"),
-    ("exited", "Exited"),
-    ("dropouts", "Dropped out"),
-    ("completion_rate", "Completion rate"),
-    ("dropout_rate", "Dropout rate"),
-    ("average_attendance", "Average attendance"),
-    ("median_dropout_session", "Median session of dropping out"),
+    ("key", N_("Key")),
+    ("suppressed", N_("Suppressed")),
+    ("enrolments", N_("Enrolments")),
+    ("active", N_("Still in programme")),
+    ("completed", N_("Completed")),
+    ("exited", N_("Exited")),
+    ("dropouts", N_("Dropped out")),
+    ("completion_rate", N_("Completion rate")),
+    ("dropout_rate", N_("Dropout rate")),
+    ("average_attendance", N_("Average attendance")),
+    ("median_dropout_session", N_("Median session of dropping out")),
 )
 RATES = frozenset({"completion_rate", "dropout_rate", "average_attendance"})
-SESSION_HEADING = "Dropped out at session {}"
+SESSION_HEADING = N_("Dropped out at session %(n)s")
+YES, NO = N_("yes"), N_("no")
+COMPLETION_SHEET, ABOUT_SHEET = N_("Completion"), N_("About")
 # A cell a spreadsheet would run as a formula (OWASP "CSV injection"): names are typed by people.
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def table(report: Report) -> list[list[Any]]:
-    """The download's rows: a heading row, a row per group, the totals row. None stays None (an empty cell)."""
+def _label(row: dict[str, Any], group_by: str, w: Words) -> str:
+    """A row's label: the report's own words in the reader's language, a name people typed as they typed it."""
+    if row["total"]:
+        return w.gettext(TOTAL_LABEL)
+    if group_by == "referral_source" and row["key"] in REFERRAL_SOURCE_LABELS:
+        return w.gettext(REFERRAL_SOURCE_LABELS[row["key"]])
+    if group_by == "programme" and row["key"] is None:
+        return w.gettext(NO_PROGRAMME_VERSION)
+    return str(row["label"])
+
+
+def table(report: Report, w: Words) -> list[list[Any]]:
+    """The download's rows in `w`'s language: a heading row, a row per group, the totals row. Figures stay numbers;
+    None stays None (an empty cell)."""
     rows = [*report["groups"], report["totals"]]
-    sessions = sorted({n for row in rows for n in (row["dropout_sessions"] or {})})
-    out: list[list[Any]] = [[GROUP_HEADINGS[report["group_by"]], *(h for _, h in COLUMNS),
-                             *(SESSION_HEADING.format(n) for n in sessions)]]
+    sessions = sorted({int(n) for row in rows for n in (row["dropout_sessions"] or {})})
+    out: list[list[Any]] = [[w.gettext(GROUP_HEADINGS[report["group_by"]]), *(w.gettext(h) for _, h in COLUMNS),
+                             *(w.gettext(SESSION_HEADING, n=n) for n in sessions)]]
     for row in rows:
-        cells: list[Any] = [row["label"]]
+        cells: list[Any] = [_label(dict(row), report["group_by"], w)]
         for name, _ in COLUMNS:
-            cells.append(("yes" if row[name] else "no") if name == "suppressed" else row[name])
-        histogram = row["dropout_sessions"]
-        cells += [None if histogram is None else histogram.get(n, 0) for n in sessions]
+            cells.append(w.gettext(YES if row[name] else NO) if name == "suppressed" else row[name])
+        histogram = {int(k): v for k, v in (row["dropout_sessions"] or {}).items()}
+        cells += [None if row["dropout_sessions"] is None else histogram.get(n, 0) for n in sessions]
         out.append(cells)
     return out
 
 
-def csv_file(report: Report) -> bytes:
-    """The report as CSV: UTF-8 with a byte-order mark, an empty cell for a null figure."""
+def csv_cell(value: Any, w: Words) -> str:
+    """One CSV cell: a number as the language writes it (no thousands separator, so a spreadsheet reads it back as
+    a number), text that could run as a formula quoted, nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return w.format_number(value, grouping=False)
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA) else text
+
+
+def csv_file(report: Report, language: str) -> bytes:
+    """The report as CSV in `language`: UTF-8 with a byte-order mark, cells separated by `;` where the language
+    writes a decimal comma (Uzbek, Russian, Karakalpak), else by `,`."""
+    w = words(DOMAIN, language)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for cells in table(report):
-        writer.writerow(["" if c is None else f"'{c}" if isinstance(c, str) and c.startswith(FORMULA) else c
-                         for c in cells])
+    writer = csv.writer(buffer, delimiter=w.list_separator)
+    for cells in table(report, w):
+        writer.writerow([csv_cell(c, w) for c in cells])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8 (ʻ, ʼ, Cyrillic)
 
 
-def xlsx_file(report: Report) -> bytes:
-    """The report as an Excel workbook: the table on "Completion", what it covers on "About"."""
+def xlsx_file(report: Report, language: str) -> bytes:
+    """The report as an Excel workbook in `language`: the table on one sheet ("Completion"), what it covers on
+    another ("About"). Figures are numbers, rates formatted as percentages."""
+    w = words(DOMAIN, language)
     # write-only: streamed rows, a quarter faster and far smaller in memory on a row per cohort of the country
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Completion")
-    heading, *body = table(report)
-    rates = {index for index, h in enumerate(heading) if h in {h for name, h in COLUMNS if name in RATES}}
+    sheet = book.create_sheet(w.gettext(COMPLETION_SHEET)[:31])  # Excel's longest sheet name
+    heading, *body = table(report, w)
+    rates = {index for index, (name, _) in enumerate(COLUMNS, start=1) if name in RATES}
     for index, text in enumerate(heading):
         # the label and key columns as wide as what they hold, the figures as wide as their heading
         values = [text, *(cells[index] for cells in body)] if index < 2 else [text]
@@ -91,20 +123,26 @@ def xlsx_file(report: Report) -> bytes:
         total = number == len(body)
         sheet.append([styled(value, strong=total, rate=index in rates)
                       if total or index in rates or isinstance(value, str) else value for index, value in enumerate(cells)])
-    about = book.create_sheet("About")
+    about = book.create_sheet(w.gettext(ABOUT_SHEET)[:31])
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 60
-    for line in (
-        ("Report", "Completion, dropout and attendance"),
-        ("Grouped by", GROUP_HEADINGS[report["group_by"]]),
-        ("Region", report["region"] or "Whole country"),
-        ("Started from", report["date_from"]),
-        ("Started to", report["date_to"]),
-        ("Smallest cell shown", report["min_cell"]),
-        ("Empty cells", f"Suppressed (a count from 1 to {report['min_cell'] - 1}, a figure computed over one, or one "
-                        "hidden beside it so that it cannot be worked out), or nothing to compute."),
-    ):
+    for line in about_lines(report, w):
         about.append(line)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def about_lines(report: Report, w: Words) -> list[tuple[str, Any]]:
+    """What the report covers, (what, value), in `w`'s language: dates written as the language writes them."""
+    return [
+        (w.gettext("Report"), w.gettext("Completion, dropout and attendance")),
+        (w.gettext("Grouped by"), w.gettext(GROUP_HEADINGS[report["group_by"]])),
+        (w.gettext("Region"), report["region"] or w.gettext("Whole country")),
+        (w.gettext("Started from"), w.format_date(report["date_from"])),
+        (w.gettext("Started to"), w.format_date(report["date_to"])),
+        (w.gettext("Smallest cell shown"), report["min_cell"]),
+        (w.gettext("Empty cells"), w.gettext(
+            "Suppressed (a count from 1 to %(largest)s, a figure computed over one, or one hidden beside it so that it "
+            "cannot be worked out), or nothing to compute.", largest=report["min_cell"] - 1)),
+    ]

@@ -27,8 +27,11 @@ import pytest
 import sqlalchemy as sa
 from enrollment.app import create_app
 from enrollment.reports import completion_report, suppress
+from qadam_contracts.vocabulary import LANGUAGES
 from qadam_testing import Stack, bearer
+from qadam_words import Words, words
 
+ENGLISH = words("enrollment", "en")
 REGION, OTHER_REGION, CRAFTED_REGION = "Navoiy viloyati", "Xorazm viloyati", "Samarqand viloyati"
 TASHKENT = ZoneInfo("Asia/Tashkent")
 PERIOD = {"from": "2025-01-01", "to": "2025-12-31"}
@@ -678,33 +681,35 @@ def _parsed(rows: list[list[Any]]) -> dict[str, dict[str, Any]]:
     return {row[0]: dict(zip(heading, row, strict=True)) for row in body}
 
 
-def _same_figures(download: dict[str, dict[str, Any]], report: dict[str, Any], number: Any) -> None:
-    """Each row of a download holds the JSON report's figures; `number(cell)` reads a cell back (None: empty)."""
+def _same_figures(download: dict[str, dict[str, Any]], report: dict[str, Any], number: Any,
+                  w: Words = ENGLISH) -> None:
+    """Each row of a download in `w`'s language holds the JSON report's figures; `number(cell)` reads a cell back
+    (None: empty)."""
     rows = [*report["groups"], report["totals"]]
-    assert list(download) == [r["label"] for r in rows]
+    assert list(download) == [w.gettext(r["label"]) if r["total"] else r["label"] for r in rows]
     columns = {"Enrolments": "enrolments", "Still in programme": "active", "Completed": "completed", "Exited": "exited",
                "Dropped out": "dropouts", "Completion rate": "completion_rate", "Dropout rate": "dropout_rate",
                "Average attendance": "average_attendance", "Median session of dropping out": "median_dropout_session"}
     sessions = sorted({int(s) for r in rows for s in (r["dropout_sessions"] or {})})
     for row in rows:
-        cells = download[row["label"]]
-        assert cells["Suppressed"] == ("yes" if row["suppressed"] else "no")
-        assert (cells["Key"] or None) == row["key"]
+        cells = download[w.gettext(row["label"]) if row["total"] else row["label"]]
+        assert cells[w.gettext("Suppressed")] == w.gettext("yes" if row["suppressed"] else "no")
+        assert (cells[w.gettext("Key")] or None) == row["key"]
         for heading, name in columns.items():
-            assert number(cells[heading]) == row[name], (row["label"], heading)
+            assert number(cells[w.gettext(heading)]) == row[name], (row["label"], heading)
         for session in sessions:
-            value = number(cells[f"Dropped out at session {session}"])
+            value = number(cells[w.gettext("Dropped out at session %(n)s", n=session)])
             histogram = row["dropout_sessions"]
             assert value == (None if histogram is None else histogram.get(str(session), 0)), (row["label"], session)
 
 
 def test_csv_download_parses_back_to_the_same_figures(client, manager):
-    query = {**PERIOD, "group_by": "district"}
+    query = {**PERIOD, "group_by": "district", "lang": "en"}
     report = client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
     response = client.get("/reports/completion", headers=bearer(manager), query_string={**query, "format": "csv"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="qadam-completion-by-district-2025-01-01-to-2025-12-31.csv"')
+        'attachment; filename="qadam-completion-by-district-2025-01-01-to-2025-12-31-en.csv"')
     assert response.data.startswith(b"\xef\xbb\xbf")  # so Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "District"
@@ -716,7 +721,7 @@ def test_csv_download_parses_back_to_the_same_figures(client, manager):
 
 
 def test_xlsx_download_parses_back_to_the_same_figures(client, manager):
-    query = {**PERIOD, "group_by": "cohort"}
+    query = {**PERIOD, "group_by": "cohort", "lang": "en"}
     report = client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
     response = client.get("/reports/completion", headers=bearer(manager), query_string={**query, "format": "xlsx"})
     assert response.status_code == 200
@@ -728,6 +733,96 @@ def test_xlsx_download_parses_back_to_the_same_figures(client, manager):
     _same_figures(_parsed(rows), report, lambda cell: cell)
     about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
     assert about["Region"] == REGION and about["Smallest cell shown"] == MIN_CELL
+
+
+# Each language's first three headings of a report by district, and its CSV's separator.
+IN_EACH_LANGUAGE = {
+    "uz-Latn": (["Tuman", "Kalit", "Yashirilgan"], ";", ("Yakunlash", "Hisobot haqida")),
+    "uz-Cyrl": (["Туман", "Калит", "Яширилган"], ";", ("Якунлаш", "Ҳисобот ҳақида")),
+    "ru": (["Район", "Ключ", "Скрыто"], ";", ("Завершение", "Об отчёте")),
+    "kaa": (["Rayon", "Gilt", "Jasırılǵan"], ";", ("Juwmaqlaw", "Esabat haqqında")),
+    "en": (["District", "Key", "Suppressed"], ",", ("Completion", "About")),
+}
+
+
+def test_every_language_has_its_expectations_here():
+    assert set(IN_EACH_LANGUAGE) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_csv_download_is_in_the_language_asked_for_with_its_separator_and_numbers(client, manager, language):
+    headings, separator, _sheets = IN_EACH_LANGUAGE[language]
+    w = words("enrollment", language)
+    query = {**PERIOD, "group_by": "district"}
+    report = client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
+    response = client.get("/reports/completion", headers=bearer(manager),
+                          query_string={**query, "format": "csv", "lang": language})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith(f'-{language}.csv"')
+    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM, in every language
+    text = response.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith(separator.join(headings) + separator)
+    rows = list(csv.reader(io.StringIO(text), delimiter=separator))
+    assert rows[0][:3] == headings
+
+    def number(cell: str) -> float | None:
+        assert "." not in cell or w.decimal_symbol == "."  # a decimal comma where the language writes one
+        return None if cell == "" else float(cell.replace(w.decimal_symbol, "."))
+
+    _same_figures(_parsed(rows), report, number, w)
+    rates = [cell for row in rows[1:] for cell in row[8:11] if cell]
+    assert rates and all(("," in c) == (separator == ";") for c in rates if not c.isdigit())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_xlsx_download_has_sheet_names_headings_and_notes_in_the_language_asked_for(client, manager, language):
+    headings, _separator, sheets = IN_EACH_LANGUAGE[language]
+    w = words("enrollment", language)
+    query = {**PERIOD, "group_by": "district"}
+    report = client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
+    response = client.get("/reports/completion", headers=bearer(manager),
+                          query_string={**query, "format": "xlsx", "lang": language})
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == list(sheets)
+    rows = [list(r) for r in book[sheets[0]].iter_rows(values_only=True)]
+    assert rows[0][:3] == headings
+    _same_figures(_parsed(rows), report, lambda cell: cell, w)  # numbers stay numbers
+    rate = book[sheets[0]].cell(row=2, column=9)
+    assert isinstance(rate.value, float) and rate.number_format == "0.0%"
+    about = {r[0]: r[1] for r in book[sheets[1]].iter_rows(values_only=True)}
+    assert about[w.gettext("Region")] == REGION and about[w.gettext("Smallest cell shown")] == MIN_CELL
+    assert about[w.gettext("Empty cells")].startswith(w.gettext("Suppressed") + " (")
+    if language != "en":
+        assert "Region" not in about and "Suppressed" not in about[w.gettext("Empty cells")]
+
+
+@pytest.mark.parametrize(("language", "day", "rate"), [
+    ("ru", "1 янв. 2025\u202fг.", ","), ("kaa", "01.01.2025", ","), ("en", "Jan 1, 2025", ".")])
+def test_a_date_and_a_number_read_the_same_in_the_download_and_through_the_words_for_a_page(
+        client, manager, language, day, rate):
+    w = words("enrollment", language)
+    query = {**PERIOD, "group_by": "district", "lang": language}
+    report = client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
+    book = openpyxl.load_workbook(io.BytesIO(client.get(
+        "/reports/completion", headers=bearer(manager), query_string={**query, "format": "xlsx"}).data))
+    about = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
+    assert about[w.gettext("Started from")] == w.format_date(date(2025, 1, 1)) == day
+    text = client.get("/reports/completion", headers=bearer(manager), query_string={**query, "format": "csv"}).data
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig")), delimiter=w.list_separator))
+    total = rows[-1]
+    completion = report["totals"]["completion_rate"]
+    assert total[rows[0].index(w.gettext("Completion rate"))] == w.format_number(completion, grouping=False)
+    assert rate in w.format_number(completion, grouping=False)
+
+
+def test_a_language_qadam_does_not_speak_is_a_422_naming_lang(client, manager):
+    answer = client.get("/reports/completion", headers=bearer(manager), query_string={"format": "csv", "lang": "de"})
+    assert answer.status_code == 422 and "lang" in answer.get_json()["errors"]
+
+
+def test_a_download_without_lang_is_in_uzbek_latin(client, manager):
+    answer = client.get("/reports/completion", headers=bearer(manager), query_string={**PERIOD, "format": "csv"})
+    assert answer.data.decode("utf-8-sig").startswith("Dastur;Kalit;Yashirilgan;")
 
 
 def test_report_is_in_the_api_document_with_its_downloads(client):
@@ -747,9 +842,9 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_the_downloads():
     report = {"group_by": "cohort", "region": REGION, "date_from": date(2025, 1, 1), "date_to": date(2025, 12, 31),
               "min_cell": MIN_CELL, "groups": [{"key": "c1", "label": name, "total": False, **figures}],
               "totals": {"key": None, "label": "Total", "total": True, **figures}}
-    rows = list(csv.reader(io.StringIO(csv_file(report).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(csv_file(report, "en").decode("utf-8-sig"))))
     assert rows[1][0] == "'" + name  # a leading quote: Excel shows the text instead of running it
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_file(report)))["Completion"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_file(report, "en")))["Completion"]
     assert sheet["A2"].value == name and sheet["A2"].data_type == "s"
 
 

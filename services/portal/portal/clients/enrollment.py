@@ -1073,6 +1073,7 @@ class EnrollmentClient(ServiceClient):
         to: str | None = None,
         region: str | None = None,
         format: str | None = None,
+        lang: str | None = None,
     ) -> CompletionReport:
         """GET /reports/completion: Completion, dropout and attendance of the enrolments that started in a period, by
         group.
@@ -1087,6 +1088,7 @@ class EnrollmentClient(ServiceClient):
                 "to": to,
                 "region": region,
                 "format": format,
+                "lang": lang,
             },
         )
         return cast(CompletionReport, answer)
@@ -1099,6 +1101,7 @@ class EnrollmentClient(ServiceClient):
         to: str | None = None,
         region: str | None = None,
         format: str | None = None,
+        lang: str | None = None,
     ) -> Response:
         """GET /reports/completion: Completion, dropout and attendance of the enrolments that started in a period, by
         group.
@@ -1113,6 +1116,7 @@ class EnrollmentClient(ServiceClient):
                 "to": to,
                 "region": region,
                 "format": format,
+                "lang": lang,
             },
         )
 

@@ -25,14 +25,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam.auth import allow
 from qadam_contracts.roles import Role
+from qadam_words.formats import Formats
 
 from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
 from ..clients import clients
 from ..forms import CohortChangeForm, CohortForm, PlacementForm, ProgrammeVersionForm, read
+from ..i18n import current_language, number_filter, percent_filter
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from ..i18n import number_filter, percent_filter
 from ..models import Area, User
 from ..websession import sessions, settings_now
 from .admin import load_places
@@ -305,7 +306,15 @@ def page_context(period: Period, errors: dict[str, str], completion: Section | N
         "duration": duration, "session_label": _session_label, "figure_columns": FIGURES,
         "chart_groups": CHART_GROUPS, "dropout_sessions": dropout_sessions(report["totals"]) if report else [],
         "downloads": {fmt: f'{url_for("manager.export", fmt=fmt)}?{urlencode(period.query())}'
-                      for fmt in ("csv", "xlsx")}}
+                      for fmt in ("csv", "xlsx")}, "csv_download": csv_download_label()}
+
+
+def csv_download_label() -> str:
+    """The CSV button's words: which separator the file uses, the one Excel expects under the user's language's
+    regional settings (enrollment writes the file in the user's language: qadam_words' list separator)."""
+    if Formats(current_language()).list_separator == ";":
+        return _("Download CSV (separated by semicolons, for Excel set to Uzbek, Karakalpak or Russian)")
+    return _("Download CSV (separated by commas)")
 
 
 def dashboard_context(period: Period, errors: dict[str, str], answers: Mapping[str, Answer] | None = None, *,
@@ -353,7 +362,9 @@ def export(fmt: str) -> Any:
     if errors:
         return _render(period, errors)
     try:
-        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)))
+        language = current_language()
+        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)),
+                                                           lang=language)
     except ServiceError as error:
         if error.status != 422:
             raise
@@ -363,7 +374,8 @@ def export(fmt: str) -> Any:
         asked = {s: _ask(s, path, params) for s, path, params in dashboard_requests(period, is_admin=is_admin)
                  if s == "notify"}
         body = with_alert_sheet(body, alerts_of(asked), period)
-    name = f"qadam-completion-{period.group_by}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
+    # the language in the name: a CSV's separator and decimal sign are that language's
+    name = f"qadam-completion-{period.group_by}-{period.start.isoformat()}-{period.end.isoformat()}-{language}.{fmt}"
     mimetype = answer.headers.get("Content-Type") or (XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
     return Response(body, headers={"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{name}"',
                                    "Cache-Control": "no-store"})
@@ -386,10 +398,11 @@ ALERT_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
 
 
 def with_alert_sheet(workbook: bytes, alerts: Section, period: Period) -> bytes:
-    """Enrollment's workbook with an "Alert response" sheet added: notify's figures, headings in the user's
-    language, durations in minutes, an empty cell where a figure is suppressed."""
+    """Enrollment's workbook with an "Alert response" sheet added: notify's figures, its name, headings and notes in
+    the user's language (dates written as enrollment's sheets write them: qadam_words), durations in minutes, an
+    empty cell where a figure is suppressed."""
     book = load_workbook(io.BytesIO(workbook))
-    sheet = book.create_sheet("Alert response")
+    sheet = book.create_sheet(str(_("Alert response"))[:31])  # Excel's longest sheet name
     bold = Font(bold=True)
     heading = [str(_("District")), str(_("Level")), *(str(h) for _f, h, _d in ALERT_COLUMNS)]
     sheet.append(heading)
@@ -411,7 +424,9 @@ def with_alert_sheet(workbook: bytes, alerts: Section, period: Period) -> bytes:
             elif isinstance(cell.value, float):
                 cell.number_format = "0.0"
     sheet.append([])
-    notes = [_("Alerts raised from %(start)s to %(end)s", start=period.start.isoformat(), end=period.end.isoformat()),
+    formats = Formats(current_language())
+    notes = [_("Alerts raised from %(start)s to %(end)s", start=formats.format_date(period.start),
+               end=formats.format_date(period.end)),
              _("An empty row of figures: fewer than %(n)s alerts, not shown (the small-cell rule).",
                n=settings_now().report_min_cell)]
     if alerts.problem == "no_region":

@@ -20,6 +20,7 @@ from portal.views import manager
 from portal.websession import cookie_names
 from portal_testkit import new_client
 from qadam_contracts.vocabulary import LANGUAGES
+from qadam_words.formats import Formats
 
 MANAGER = "mgr-karakalpakstan"
 
@@ -96,7 +97,7 @@ def test_the_csv_download_has_the_heading_row_and_the_cohort(client_for, demo):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="qadam-completion-cohort-{start}-{end}.csv"')
+        f'attachment; filename="qadam-completion-cohort-{start}-{end}-en.csv"')
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Cohort", "Key", "Suppressed"]
     assert "Enrolments" in rows[0]
@@ -108,7 +109,7 @@ def test_the_excel_download_opens_and_carries_the_alert_response_sheet(client_fo
     response = client_for(MANAGER, "en").get("/dashboard/export.xlsx?group_by=cohort")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert re.fullmatch(r'attachment; filename="qadam-completion-cohort-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.xlsx"',
+    assert re.fullmatch(r'attachment; filename="qadam-completion-cohort-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d-en\.xlsx"',
                         response.headers["Content-Disposition"])
     book = load_workbook(io.BytesIO(response.data))
     assert "Completion" in book.sheetnames and "Alert response" in book.sheetnames
@@ -120,11 +121,43 @@ def test_the_excel_download_opens_and_carries_the_alert_response_sheet(client_fo
 
 
 def test_the_excel_sheet_of_alert_response_is_in_the_users_language(client_for):
-    response = client_for(MANAGER, "ru").get("/dashboard/export.xlsx")
+    response = client_for(MANAGER, "ru").get("/dashboard/export.xlsx?from=2026-01-05&to=2026-03-04")
+    assert response.headers["Content-Disposition"].endswith('-ru.xlsx"')
     book = load_workbook(io.BytesIO(response.data))
-    heading = [c.value for c in next(book["Alert response"].iter_rows())]
-    assert heading[0] == "Район"
+    assert book.sheetnames == ["Завершение", "Об отчёте", "Ответ на оповещения"]  # enrollment's two, then ours
+    rows = list(book["Ответ на оповещения"].iter_rows(values_only=True))
+    assert list(rows[0][:3]) == ["Район", "Уровень", "Оповещения"]
+    ru = Formats("ru")
+    # the dates as enrollment's sheet and the words catalogue write them: one format in the workbook
+    assert f"с {ru.format_date(date(2026, 1, 5))} по {ru.format_date(date(2026, 3, 4))}" in " ".join(
+        str(r[0]) for r in rows if r and r[0])
+    about = dict(book["Об отчёте"].iter_rows(values_only=True))
+    assert about["Начало периода"] == ru.format_date(date(2026, 1, 5)) == "5 янв. 2026\u202fг."
     assert "X-Qadam-Missing-Translations" not in response.headers
+
+
+def test_the_csv_export_in_russian_has_russian_headings_semicolons_and_a_bom(client_for, demo):
+    response = client_for(MANAGER, "ru").get("/dashboard/export.csv?group_by=cohort")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('-ru.csv"')
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Группа", "Ключ", "Скрыто", "Зачислено"]
+    cohort = next(r for r in rows if r[0] == demo["cohort"]["name"])
+    assert cohort[2] == "нет" and cohort[3] == "6"
+    assert rows[-1][0] == "Итого"
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("en", "Download CSV (separated by commas)"),
+    ("ru", "Скачать CSV (разделитель — точка с запятой, для Excel с узбекскими, каракалпакскими или русскими "
+           "настройками)"),
+    ("kaa", "CSV júklep alıw (noqatlı útir menen ajıratılǵan"),
+    ("uz-Cyrl", "CSV юклаб олиш (нуқтали вергул билан ажратилган"),
+])
+def test_the_csv_download_button_says_which_separator_the_file_uses(client_for, language, label):
+    html = client_for(MANAGER, language).get("/dashboard").text
+    assert re.search(r'href="/dashboard/export\.csv\?[^"]*" download>' + re.escape(label), html)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
