@@ -14,6 +14,7 @@ import contextlib
 import email.policy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -92,12 +93,48 @@ def vhost_url(amqp_url: str, vhost: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(vhost, safe="")))
 
 
+_CTL_USER = "qadam-tests"  # who the broker records as having made or removed a vhost
+_SAFE_VHOST = re.compile(r"[A-Za-z0-9_.-]+")
+# vhosts this process is done with, removed by its next `rabbitmqctl` call (or at the end of the run, `flush_vhosts`)
+_VHOSTS_TO_DELETE: list[str] = []
+_VHOSTS_LOCK = threading.Lock()
+
+
+def _local_ctl(amqp_url: str) -> bool:
+    return urllib.parse.urlsplit(amqp_url).hostname in ("127.0.0.1", "localhost", "::1") and bool(
+        shutil.which("rabbitmqctl"))
+
+
+def _erlang_binary(text: str) -> str:
+    assert _SAFE_VHOST.fullmatch(text), text
+    return f'<<"{text}">>'
+
+
+def _ctl_eval(add: str | None, user: str, delete: list[str]) -> bool:
+    """One `rabbitmqctl eval` that adds the vhost `add` (with every permission for `user`) and removes those in
+    `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test run's load, so a stack takes one
+    call where it took three. False when the node would not take it (another RabbitMQ version's internal API)."""
+    steps = [f"rabbit_vhost:delete({_erlang_binary(v)}, {_erlang_binary(_CTL_USER)})" for v in delete]
+    if add:
+        steps += [f"ok = rabbit_vhost:add({_erlang_binary(add)}, {_erlang_binary(_CTL_USER)})",
+                  f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(add)}, "
+                  f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})']
+    done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
+                          text=True, timeout=60)
+    return done.returncode == 0 and done.stdout.strip() == "done"
+
+
 def create_vhost(amqp_url: str, vhost: str) -> str:
     """A fresh vhost on the broker (rabbitmqctl on this machine, else the management API); its URL."""
     parts = urllib.parse.urlsplit(amqp_url)
     user = urllib.parse.unquote(parts.username or "guest")
-    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if local and shutil.which("rabbitmqctl"):
+    if _local_ctl(amqp_url):
+        with _VHOSTS_LOCK:
+            delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
+        if _SAFE_VHOST.fullmatch(vhost) and _SAFE_VHOST.fullmatch(user) and _ctl_eval(vhost, user, delete):
+            return vhost_url(amqp_url, vhost)
+        for old in delete:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", old], capture_output=True, timeout=60)
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
         subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
                        capture_output=True, timeout=60)
@@ -111,14 +148,28 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
     return vhost_url(amqp_url, vhost)
 
 
-def delete_vhost(amqp_url: str, vhost: str) -> None:
+def delete_vhost(amqp_url: str, vhost: str, *, now: bool = False) -> None:
+    """Remove a vhost: on this machine with the next vhost this process makes (`now`: at once), else at once."""
     parts = urllib.parse.urlsplit(amqp_url)
-    if parts.hostname in ("127.0.0.1", "localhost", "::1") and shutil.which("rabbitmqctl"):
+    if _local_ctl(amqp_url):
+        if not now and _SAFE_VHOST.fullmatch(vhost):
+            with _VHOSTS_LOCK:
+                _VHOSTS_TO_DELETE.append(vhost)
+            return
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
         return
     with contextlib.suppress(Exception):
         requests.delete(f"http://{parts.hostname}:15672/api/vhosts/{urllib.parse.quote(vhost, safe='')}",
                         auth=(parts.username or "guest", parts.password or "guest"), timeout=10)
+
+
+def flush_vhosts() -> None:
+    """Remove the vhosts still waiting to be removed (the end of a test run)."""
+    with _VHOSTS_LOCK:
+        delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
+    if delete and not _ctl_eval(None, "", delete):
+        for old in delete:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", old], capture_output=True, timeout=60)
 
 
 def database_url_for(server_url: str, name: str) -> str:
@@ -573,6 +624,7 @@ class FakeTelegram(_FakeHttpService):
 def servers() -> Iterator[Servers]:
     found = find_servers()
     yield found
+    flush_vhosts()  # after every stack of the run was closed (they depend on this fixture)
     found.close()
 
 
