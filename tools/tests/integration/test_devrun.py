@@ -67,9 +67,11 @@ def _running(pid: int) -> bool:
 
 
 def _why_it_stopped(text: str) -> str:
-    """What a stopped run said about why: its error lines and tracebacks first, then its last lines."""
+    """What a stopped run said about why: its error lines and tracebacks (gunicorn's CRITICAL lines, PostgreSQL's
+    FATAL ones too) first, then its last lines."""
     telling = [line for line in text.splitlines()
-               if any(w in line for w in ("Error", "error", "Traceback", "unexpectedly", "exited", "refused"))]
+               if any(w in line for w in ("Error", "error", "Traceback", "unexpectedly", "exited", "refused",
+                                          "CRITICAL", "FATAL", "Reason:", "timeout", "TIMEOUT"))]
     return "\n".join(telling[-60:]) + "\n...\n" + text[-1500:]
 
 
