@@ -110,18 +110,48 @@ def _erlang_binary(text: str) -> str:
     return f'<<"{text}">>'
 
 
-def _ctl_eval(add: str | None, user: str, delete: list[str]) -> bool:
-    """One `rabbitmqctl eval` that adds the vhost `add` (with every permission for `user`) and removes those in
-    `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test run's load, so a stack takes one
-    call where it took three. False when the node would not take it (another RabbitMQ version's internal API)."""
+def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
+    """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`) and removes those in
+    `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test run's load, so one call makes
+    the vhosts of several stacks. False when the node would not take it (another RabbitMQ version's internal API)."""
     steps = [f"rabbit_vhost:delete({_erlang_binary(v)}, {_erlang_binary(_CTL_USER)})" for v in delete]
-    if add:
-        steps += [f"ok = rabbit_vhost:add({_erlang_binary(add)}, {_erlang_binary(_CTL_USER)})",
-                  f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(add)}, "
+    for vhost in add:
+        steps += [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
+                  f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
                   f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})']
     done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
                           text=True, timeout=60)
     return done.returncode == 0 and done.stdout.strip() == "done"
+
+
+_VHOST_BATCH = 8  # vhosts made ahead by one call, for the stacks this process makes next
+_VHOSTS_MADE: dict[str, list[str]] = {}  # broker URL -> vhosts made ahead, not yet taken
+
+
+def take_vhost(amqp_url: str) -> str:
+    """A fresh vhost's name, with every permission for the URL's user: on this machine one of a few made ahead by
+    one rabbitmqctl call (a run's stacks take some 30 vhosts a worker), elsewhere one made now."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    parts = urllib.parse.urlsplit(amqp_url)
+    user = urllib.parse.unquote(parts.username or "guest")
+    if not _local_ctl(amqp_url) or not _SAFE_VHOST.fullmatch(user):
+        name = f"qadam_v{uuid.uuid4().hex[:10]}{'_' + worker if worker else ''}"
+        create_vhost(amqp_url, name)
+        return name
+    with _VHOSTS_LOCK:
+        made = _VHOSTS_MADE.setdefault(amqp_url, [])
+        if not made:
+            names = [f"qadam_v{uuid.uuid4().hex[:10]}{'_' + worker if worker else ''}" for _ in range(_VHOST_BATCH)]
+            delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
+            if _ctl_eval(names, user, delete):
+                made.extend(names)
+            else:
+                _VHOSTS_TO_DELETE.extend(delete)
+        if made:
+            return made.pop(0)
+    name = f"qadam_v{uuid.uuid4().hex[:10]}{'_' + worker if worker else ''}"
+    create_vhost(amqp_url, name)
+    return name
 
 
 def create_vhost(amqp_url: str, vhost: str) -> str:
@@ -131,7 +161,7 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
     if _local_ctl(amqp_url):
         with _VHOSTS_LOCK:
             delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
-        if _SAFE_VHOST.fullmatch(vhost) and _SAFE_VHOST.fullmatch(user) and _ctl_eval(vhost, user, delete):
+        if _SAFE_VHOST.fullmatch(vhost) and _SAFE_VHOST.fullmatch(user) and _ctl_eval([vhost], user, delete):
             return vhost_url(amqp_url, vhost)
         for old in delete:
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", old], capture_output=True, timeout=60)
@@ -164,10 +194,13 @@ def delete_vhost(amqp_url: str, vhost: str, *, now: bool = False) -> None:
 
 
 def flush_vhosts() -> None:
-    """Remove the vhosts still waiting to be removed (the end of a test run)."""
+    """Remove the vhosts still waiting to be removed, and those made ahead and never taken (the end of a run)."""
     with _VHOSTS_LOCK:
         delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
-    if delete and not _ctl_eval(None, "", delete):
+        for made in _VHOSTS_MADE.values():
+            delete += made
+            made.clear()
+    if delete and not _ctl_eval([], "", delete):
         for old in delete:
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", old], capture_output=True, timeout=60)
 
@@ -237,6 +270,7 @@ class Stack:
     keys: tuple[Path, Path]
     amqp_url: str = ""
     services: tuple[str, ...] = SERVICES
+    vhost: str = ""
     _handled: HandledLog | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -279,7 +313,8 @@ class Stack:
         return env
 
     def open(self) -> Stack:
-        self.amqp_url = create_vhost(self.servers.amqp_url, self.name)
+        self.vhost = take_vhost(self.servers.amqp_url)
+        self.amqp_url = vhost_url(self.servers.amqp_url, self.vhost)
         from qadam_tools.system import declare
 
         # every queue bound before anything publishes: a worker declares only its own, and a mandatory publish that
@@ -302,7 +337,7 @@ class Stack:
         for service in self.services:
             with contextlib.suppress(Exception):
                 drop_database(self.database_url(service))
-        delete_vhost(self.servers.amqp_url, self.name)
+        delete_vhost(self.servers.amqp_url, self.vhost)
 
 
 # -- running services as processes --------------------------------------------------------------------
