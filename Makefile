@@ -24,20 +24,19 @@ run: $(STAMP)
 	$(BIN)/qadam run
 
 UNIT_TESTS := libs/qadam/tests/unit libs/contracts/tests/unit libs/words/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
-# what cannot share the machine with other tests: the fault suite's short form (its own PostgreSQL and RabbitMQ,
-# which it stops and kills), the browser (Chromium beside a whole system) and `make run`'s own test (a whole system
-# started by the development runner, which failed to start beside the parallel tests); they run after the rest
-SERIAL_TESTS := tests/chaos tests/browser tools/tests/integration/test_devrun.py
-# two workers, each with its own databases, vhosts and running systems (at most about 60 connections between them,
-# measured, under PostgreSQL's 100 here); a folder's tests stay together on one worker, and all of tests/ on one
-# (qadam_testing.tiers: the whole system they start is started once)
-TEST_WORKERS ?= 2
+# workers (pytest-xdist), each with its own databases, vhosts and running systems; a unit of work (a folder's tests,
+# the cross-service tests that share one running system, the browser tests, the fault suite on its private servers,
+# `make run`'s own test) stays on one worker, the longest first (qadam_testing.tiers)
+TEST_WORKERS ?= 3
 
-## test: lint and types, then unit, integration and end-to-end tests in parallel (pytest-xdist), then the fault
-## suite's short form and the browser tests, against the real PostgreSQL and RabbitMQ
-test: lint browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(foreach t,$(SERIAL_TESTS),--ignore=$(t))
-	$(BIN)/python -m pytest $(SERIAL_TESTS)
+## test: every test (unit, integration, end-to-end, browser, the fault suite's short form) in parallel
+## (pytest-xdist) against the real PostgreSQL and RabbitMQ, with lint and types checked beside them
+test: $(STAMP) browser
+	@mkdir -p var; $(MAKE) --no-print-directory lint > var/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope; tests=$$?; \
+	wait $$lint; linted=$$?; cat var/lint.log; \
+	if [ $$linted -ne 0 ]; then echo "lint or types failed (above)"; fi; \
+	exit $$(( tests || linted ))
 
 ## test-unit: every unit test of every service and the kit (no I/O: a unit test that reaches a server fails)
 test-unit: $(STAMP)

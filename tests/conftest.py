@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 from qadam_testing import MailCatcher, RunningSystem, Stack
 
+_RUNNING: list[RunningSystem] = []
+_STOPPED: list[RunningSystem] = []
+
 
 @pytest.fixture(scope="session")
 def system_mail() -> Iterator[MailCatcher]:
@@ -21,6 +24,27 @@ def system(stack: Stack, system_mail: MailCatcher, tmp_path_factory: pytest.Temp
     running = RunningSystem(stack, tmp_path_factory.mktemp("logs"))
     try:
         running.start({"notify": {"smtp_port": system_mail.port, "portal_url": "https://portal.qadam.test"}})
+        _RUNNING.append(running)
         yield running
     finally:
         running.stop()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that takes the system after others that did not: it runs again, as it was (same ports, same data)."""
+    if "system" in getattr(item, "fixturenames", ()):
+        for running in _STOPPED:
+            running.restart()
+        _RUNNING.extend(_STOPPED)
+        _STOPPED.clear()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The system stops as soon as the tests that take it are done, not at the end of the run: under pytest-xdist the
+    worker goes on with other tests, and three whole systems at once beside `make run`'s own test hold nearly all
+    of the 100 connections PostgreSQL allows here."""
+    if nextitem is None or "system" not in getattr(nextitem, "fixturenames", ()):
+        for running in _RUNNING:
+            running.stop()
+        _STOPPED.extend(_RUNNING)
+        _RUNNING.clear()

@@ -10,9 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from portal_testkit import demo, portal_mail, portal_stack, portal_system  # noqa: F401 - fixtures, taken by name
+from portal_testkit import (  # noqa: F401 - fixtures, taken by name
+    demo,
+    portal_mail,
+    portal_stack,
+    portal_system,
+    resume_portal_system,
+    stop_portal_system,
+)
 from qadam_testing import RunningSystem
 
+_HERE = Path(__file__).parent
 CHROMIUM = os.environ.get("QADAM_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -33,3 +41,16 @@ def browser() -> Iterator[Any]:
 def portal_url(portal_system: RunningSystem, demo: dict[str, Any]) -> str:  # noqa: F811 - the fixture, by name
     # `localhost`, as people open it: browsers keep the portal's Secure cookies there without HTTPS
     return portal_system.urls["portal"].replace("127.0.0.1", "localhost")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under pytest-xdist the portal's page tests may have run on this worker before, and stopped the portal's system
+    when they ended (services/portal/tests/integration/conftest.py): it runs again, as it was, for the browser."""
+    resume_portal_system()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The portal's system stops as soon as the browser tests are done: under pytest-xdist the worker goes on with
+    other tests, and each whole system left running holds some 30 of PostgreSQL's 100 connections."""
+    if nextitem is None or _HERE not in Path(str(nextitem.path)).parents:
+        stop_portal_system()

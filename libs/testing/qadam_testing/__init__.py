@@ -29,6 +29,7 @@ from .harness import (
     declare_topology,
     delete_vhost,
     find_servers,
+    flush_vhosts,
     free_port,
     isolated_stack,
     jwt_keys,
@@ -53,7 +54,7 @@ from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_tea
 __all__ = [
     "TEST_TOKEN_TTL_SECONDS", "FakeSmsGateway", "FakeTelegram", "Handled", "HandledLog", "MailCatcher", "Process",
     "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
-    "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "free_port",
+    "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "flush_vhosts", "free_port",
     "isolated_stack", "jwt_keys", "logged", "mail", "publish_envelope", "publish_raw", "pytest_runtest_call",
     "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
     "seed_sessions_cohort", "servers",

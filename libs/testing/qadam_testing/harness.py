@@ -14,6 +14,7 @@ import contextlib
 import email.policy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -92,12 +93,78 @@ def vhost_url(amqp_url: str, vhost: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(vhost, safe="")))
 
 
+_CTL_USER = "qadam-tests"  # who the broker records as having made or removed a vhost
+_SAFE_VHOST = re.compile(r"[A-Za-z0-9_.-]+")
+# vhosts this process is done with, removed by its next `rabbitmqctl` call (or at the end of the run, `flush_vhosts`)
+_VHOSTS_TO_DELETE: list[str] = []
+_VHOSTS_LOCK = threading.Lock()
+
+
+def _local_ctl(amqp_url: str) -> bool:
+    return urllib.parse.urlsplit(amqp_url).hostname in ("127.0.0.1", "localhost", "::1") and bool(
+        shutil.which("rabbitmqctl"))
+
+
+def _erlang_binary(text: str) -> str:
+    assert _SAFE_VHOST.fullmatch(text), text
+    return f'<<"{text}">>'
+
+
+def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
+    """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`) and removes those in
+    `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test run's load, so one call makes
+    the vhosts of several stacks. False when the node would not take it (another RabbitMQ version's internal API)."""
+    steps = [f"rabbit_vhost:delete({_erlang_binary(v)}, {_erlang_binary(_CTL_USER)})" for v in delete]
+    for vhost in add:
+        steps += [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
+                  f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
+                  f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})']
+    done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
+                          text=True, timeout=60)
+    return done.returncode == 0 and done.stdout.strip() == "done"
+
+
+_VHOST_BATCH = 8  # vhosts made ahead by one call, for the stacks this process makes next
+_VHOSTS_MADE: dict[str, list[str]] = {}  # broker URL -> vhosts made ahead, not yet taken
+
+
+def take_vhost(amqp_url: str) -> str:
+    """A fresh vhost's name, with every permission for the URL's user: on this machine one of a few made ahead by
+    one rabbitmqctl call (a run's stacks take some 30 vhosts a worker), elsewhere one made now."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    parts = urllib.parse.urlsplit(amqp_url)
+    user = urllib.parse.unquote(parts.username or "guest")
+    if not _local_ctl(amqp_url) or not _SAFE_VHOST.fullmatch(user):
+        name = f"qadam_v{uuid.uuid4().hex[:10]}{'_' + worker if worker else ''}"
+        create_vhost(amqp_url, name)
+        return name
+    with _VHOSTS_LOCK:
+        made = _VHOSTS_MADE.setdefault(amqp_url, [])
+        if not made:
+            names = [f"qadam_v{uuid.uuid4().hex[:10]}{'_' + worker if worker else ''}" for _ in range(_VHOST_BATCH)]
+            delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
+            if _ctl_eval(names, user, delete):
+                made.extend(names)
+            else:
+                _VHOSTS_TO_DELETE.extend(delete)
+        if made:
+            return made.pop(0)
+    name = f"qadam_v{uuid.uuid4().hex[:10]}{'_' + worker if worker else ''}"
+    create_vhost(amqp_url, name)
+    return name
+
+
 def create_vhost(amqp_url: str, vhost: str) -> str:
     """A fresh vhost on the broker (rabbitmqctl on this machine, else the management API); its URL."""
     parts = urllib.parse.urlsplit(amqp_url)
     user = urllib.parse.unquote(parts.username or "guest")
-    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if local and shutil.which("rabbitmqctl"):
+    if _local_ctl(amqp_url):
+        with _VHOSTS_LOCK:
+            delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
+        if _SAFE_VHOST.fullmatch(vhost) and _SAFE_VHOST.fullmatch(user) and _ctl_eval([vhost], user, delete):
+            return vhost_url(amqp_url, vhost)
+        for old in delete:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", old], capture_output=True, timeout=60)
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
         subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
                        capture_output=True, timeout=60)
@@ -111,14 +178,31 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
     return vhost_url(amqp_url, vhost)
 
 
-def delete_vhost(amqp_url: str, vhost: str) -> None:
+def delete_vhost(amqp_url: str, vhost: str, *, now: bool = False) -> None:
+    """Remove a vhost: on this machine with the next vhost this process makes (`now`: at once), else at once."""
     parts = urllib.parse.urlsplit(amqp_url)
-    if parts.hostname in ("127.0.0.1", "localhost", "::1") and shutil.which("rabbitmqctl"):
+    if _local_ctl(amqp_url):
+        if not now and _SAFE_VHOST.fullmatch(vhost):
+            with _VHOSTS_LOCK:
+                _VHOSTS_TO_DELETE.append(vhost)
+            return
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
         return
     with contextlib.suppress(Exception):
         requests.delete(f"http://{parts.hostname}:15672/api/vhosts/{urllib.parse.quote(vhost, safe='')}",
                         auth=(parts.username or "guest", parts.password or "guest"), timeout=10)
+
+
+def flush_vhosts() -> None:
+    """Remove the vhosts still waiting to be removed, and those made ahead and never taken (the end of a run)."""
+    with _VHOSTS_LOCK:
+        delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
+        for made in _VHOSTS_MADE.values():
+            delete += made
+            made.clear()
+    if delete and not _ctl_eval([], "", delete):
+        for old in delete:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", old], capture_output=True, timeout=60)
 
 
 def database_url_for(server_url: str, name: str) -> str:
@@ -128,6 +212,52 @@ def database_url_for(server_url: str, name: str) -> str:
 
 
 TEST_TOKEN_TTL_SECONDS = 3600  # the life of the tests' tokens, and the most the tests' services accept
+
+
+# -- a service's database, migrated ----------------------------------------------------------------------------------
+# Each process migrates a database per service once (its template) and copies it for every stack it makes: copying
+# takes 0.1-0.5 s where running the migrations took 0.8-1.6 s a service, and a run makes more than a hundred.
+_TEMPLATES: dict[tuple[str, str], str] = {}  # (server, service) -> this process's migrated template database
+
+
+def migrated_copy(server_url: str, service: str, database_url: str) -> None:
+    """Create the database at `database_url` as `service` migrated to every head, with the trigger that announces
+    what its consumer handled (`wait_for_handled`): a copy of this process's template of it."""
+    key = (server_url, service)
+    if key not in _TEMPLATES:
+        name = f"qadam_tpl{uuid.uuid4().hex[:10]}_{service}"
+        template_url = database_url_for(server_url, name)
+        upgrade(service, template_url)
+        announce_handled(template_url)
+        _TEMPLATES[key] = name
+    if not create_database_from(database_url, _TEMPLATES[key]):  # it existed: brought up to date as it is
+        upgrade(service, database_url)
+        announce_handled(database_url)
+
+
+def create_database_from(database_url: str, template: str) -> bool:
+    """CREATE DATABASE ... TEMPLATE `template` (nobody may be connected to it); False when it existed already."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    u = make_url(database_url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}).scalar():
+                return False
+            conn.execute(sa.text(f'CREATE DATABASE "{u.database}" TEMPLATE "{template}"'))
+            return True
+    finally:
+        admin.dispose()
+
+
+def drop_templates() -> None:
+    """Drop this process's templates (the end of a test run)."""
+    for (server_url, _), name in list(_TEMPLATES.items()):
+        with contextlib.suppress(Exception):
+            drop_database(database_url_for(server_url, name))
+    _TEMPLATES.clear()
 
 
 # -- one stack: databases for the services and a vhost ------------------------------------------------
@@ -140,6 +270,7 @@ class Stack:
     keys: tuple[Path, Path]
     amqp_url: str = ""
     services: tuple[str, ...] = SERVICES
+    vhost: str = ""
     _handled: HandledLog | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -182,15 +313,15 @@ class Stack:
         return env
 
     def open(self) -> Stack:
-        self.amqp_url = create_vhost(self.servers.amqp_url, self.name)
+        self.vhost = take_vhost(self.servers.amqp_url)
+        self.amqp_url = vhost_url(self.servers.amqp_url, self.vhost)
         from qadam_tools.system import declare
 
         # every queue bound before anything publishes: a worker declares only its own, and a mandatory publish that
         # no queue takes waits in the outbox to go again with back-off
         declare(self.amqp_url)
         for service in self.services:
-            upgrade(service, self.database_url(service))
-            announce_handled(self.database_url(service))
+            migrated_copy(self.servers.database_url, service, self.database_url(service))
         return self
 
     @property
@@ -206,7 +337,7 @@ class Stack:
         for service in self.services:
             with contextlib.suppress(Exception):
                 drop_database(self.database_url(service))
-        delete_vhost(self.servers.amqp_url, self.name)
+        delete_vhost(self.servers.amqp_url, self.vhost)
 
 
 # -- running services as processes --------------------------------------------------------------------
@@ -573,6 +704,8 @@ class FakeTelegram(_FakeHttpService):
 def servers() -> Iterator[Servers]:
     found = find_servers()
     yield found
+    flush_vhosts()  # after every stack of the run was closed (they depend on this fixture)
+    drop_templates()
     found.close()
 
 

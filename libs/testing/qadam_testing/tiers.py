@@ -80,17 +80,74 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 # -- parallel runs (pytest-xdist) -----------------------------------------------------------------------------------
+# Under `--dist loadscope` a unit of work (a scope) is a folder's tests, in their order, on one worker; except:
+# - the cross-service tests that drive the whole system as processes (tests/access, tests/e2e: the `system` fixture)
+#   are one scope, so that the system they start is started once, not on each worker;
+# - tests/api and tests/migrations (in-process apps and databases of their own), tests/documents, the browser tests,
+#   the fault suite and `make run`'s own test are scopes of their own, run beside the rest.
+SYSTEM_SCOPE = "tests/system"
+_SYSTEM_FOLDERS = ("tests/access/", "tests/e2e/")
+# the longest scopes first, so that no long one starts last and the run does not wait on it alone; the rest follow,
+# largest first. Measured on this 2-core machine, 3 workers (a worker's seconds): the browser tests 250, the portal's
+# page tests 240, tests/api 195, the cross-service system's tests 105, the fault suite 55, make run's test 30-50
+LONGEST_FIRST = ("tests/browser", "services/portal/tests/integration", SYSTEM_SCOPE, "tests/api", "tests/migrations",
+                 "tests/chaos", "tools/tests/integration/test_devrun.py", "services/enrollment/tests/integration",
+                 "libs/qadam/tests/integration", "services/notify/tests/integration")
+
+# the scopes that start a whole system as processes (some 25 to 35 PostgreSQL connections each while it runs: each
+# stops when its tests are done); at most MAX_SYSTEMS of them run at once, beside PostgreSQL's 100 connections here
+SYSTEM_SCOPES = frozenset({"tests/browser", "services/portal/tests/integration", SYSTEM_SCOPE,
+                           "tools/tests/integration/test_devrun.py"})
+MAX_SYSTEMS = 2
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit of work a test belongs to (see above)."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith(_SYSTEM_FOLDERS):
+        return SYSTEM_SCOPE
+    if path == "tools/tests/integration/test_devrun.py":
+        return path
+    return path.rsplit("/", 1)[0]
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under `--dist loadscope`: a folder's tests run on one worker, in their order, and every cross-service test
-    (top-level tests/) on one worker: the whole system they start as processes is then started once, not on each
-    worker (two at once, beside the portal's, come near PostgreSQL's 100 connections here)."""
     if config.getvalue("dist") != "loadscope":
         return None
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
     class FolderScheduling(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return "tests" if path.startswith("tests/") else path.rsplit("/", 1)[0]
+            return scope_of(nodeid)
+
+        def schedule(self) -> None:
+            if self.collection is None and self.collection_is_completed and self._check_nodes_have_same_collection():
+                # the first distribution: the work queue in our order, then xdist's own (which keeps a filled queue)
+                units: dict[str, dict[str, bool]] = {}
+                for nodeid in next(iter(self.registered_collections.values())):
+                    units.setdefault(scope_of(nodeid), {})[nodeid] = False
+
+                def rank(scope: str) -> tuple[int, int]:
+                    first = LONGEST_FIRST.index(scope) if scope in LONGEST_FIRST else len(LONGEST_FIRST)
+                    return first, -len(units[scope])
+
+                # xdist then sets each scope's tests again: an OrderedDict keeps a key where it was first put
+                self.workqueue = OrderedDict((scope, units[scope]) for scope in sorted(units, key=rank))
+                self.config.option.loadscopereorder = False
+            super().schedule()
+
+        def _assign_work_unit(self, node: Any) -> None:
+            """The first scope of the queue, but past a system's scope while MAX_SYSTEMS others run (when only such
+            scopes are left, the first of them: a worker given nothing would never be asked again)."""
+            running = sum(1 for other, assigned in self.assigned_work.items() if other is not node and any(
+                scope in SYSTEM_SCOPES and not all(done.values()) for scope, done in assigned.items()))
+            if running >= MAX_SYSTEMS:
+                for scope in self.workqueue:
+                    if scope not in SYSTEM_SCOPES:
+                        self.workqueue.move_to_end(scope, last=False)
+                        break
+            super()._assign_work_unit(node)
 
     return FolderScheduling(config, log)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,16 +67,18 @@ def _running(pid: int) -> bool:
 
 
 def _why_it_stopped(text: str) -> str:
-    """What a stopped run said about why: its error lines and tracebacks first, then its last lines."""
+    """What a stopped run said about why: its error lines and tracebacks (gunicorn's CRITICAL lines, PostgreSQL's
+    FATAL ones too) first, then its last lines."""
     telling = [line for line in text.splitlines()
-               if any(w in line for w in ("Error", "error", "Traceback", "unexpectedly", "exited", "refused"))]
+               if any(w in line for w in ("Error", "error", "Traceback", "unexpectedly", "exited", "refused",
+                                          "CRITICAL", "FATAL", "Reason:", "timeout", "TIMEOUT"))]
     return "\n".join(telling[-60:]) + "\n...\n" + text[-1500:]
 
 
-@pytest.fixture
-def runner(servers: Servers, tmp_path: Path) -> Iterator[dict[str, object]]:
+@contextlib.contextmanager
+def _qadam_run(servers: Servers, tmp_path: Path) -> Iterator[dict[str, object]]:
     """`qadam run` in a directory of its own (its keys and files there), on a fresh vhost, fresh databases and free
-    ports, until it prints that Qadam is running."""
+    ports, until it prints that Qadam is running; stopped (Ctrl-C, then whatever is left killed) and removed after."""
     name = f"qadam_r{uuid.uuid4().hex[:10]}"
     amqp_url = create_vhost(servers.amqp_url, name)
     database_url = database_url_for(servers.database_url, f"{name}_SERVICE").replace("SERVICE", "{service}")
@@ -113,6 +115,41 @@ def runner(servers: Servers, tmp_path: Path) -> Iterator[dict[str, object]]:
         delete_vhost(servers.amqp_url, name)
 
 
+@pytest.fixture(scope="module")
+def _runs(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], dict[str, object]]]:
+    """running() -> the module's `qadam run`, started again when a test before ended it (starting one takes some
+    ten processes, their demo data and 15-20 s here: the tests that leave it running share it)."""
+    with contextlib.ExitStack() as runs:
+        current: list[dict[str, object]] = []
+
+        def running() -> dict[str, object]:
+            if not current or current[-1]["process"].poll() is not None:  # type: ignore[attr-defined]
+                current.append(runs.enter_context(_qadam_run(servers, tmp_path_factory.mktemp("run"))))
+            return current[-1]
+
+        yield running
+
+
+@pytest.fixture
+def runner(_runs: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """`qadam run`, running (see `_runs`)."""
+    return _runs()
+
+
+def test_a_token_made_outside_the_checkout_is_taken_by_the_running_services(runner, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = subprocess.run([sys.executable, "-m", "qadam_tools.cli", "token", "--user", "mgr-1", "--role", "manager",
+                           "--region", "Qoraqalpogʻiston Respublikasi"], cwd=elsewhere, env=runner["env"],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert not (elsewhere / "var").exists()  # no new keys made where it was run
+    enrollment = f"http://127.0.0.1:{runner['base']}"
+    answer = requests.get(f"{enrollment}/cohorts?page_size=1", timeout=10,
+                          headers={"Authorization": f"Bearer {made.stdout.strip()}"})
+    assert answer.status_code == 200, answer.text
+
+
 def test_ctrl_c_ends_every_process_make_run_started_and_frees_its_ports_within_ten_seconds(runner):
     process: subprocess.Popen[bytes] = runner["process"]  # type: ignore[assignment]
     started: set[int] = runner["started"]  # type: ignore[assignment]
@@ -131,17 +168,3 @@ def test_ctrl_c_ends_every_process_make_run_started_and_frees_its_ports_within_t
     assert took <= 10
     assert process.returncode == 0
     assert "Qadam stopped." in runner["log"].read_text(errors="replace")  # type: ignore[attr-defined]
-
-
-def test_a_token_made_outside_the_checkout_is_taken_by_the_running_services(runner, tmp_path):
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    made = subprocess.run([sys.executable, "-m", "qadam_tools.cli", "token", "--user", "mgr-1", "--role", "manager",
-                           "--region", "Qoraqalpogʻiston Respublikasi"], cwd=elsewhere, env=runner["env"],
-                          capture_output=True, text=True, timeout=60)
-    assert made.returncode == 0, made.stderr
-    assert not (elsewhere / "var").exists()  # no new keys made where it was run
-    enrollment = f"http://127.0.0.1:{runner['base']}"
-    answer = requests.get(f"{enrollment}/cohorts?page_size=1", timeout=10,
-                          headers={"Authorization": f"Bearer {made.stdout.strip()}"})
-    assert answer.status_code == 200, answer.text
