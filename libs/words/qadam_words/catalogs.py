@@ -12,7 +12,7 @@ from __future__ import annotations
 import gettext
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -69,10 +69,11 @@ def write(catalog: Catalog, path: Path) -> None:
         write_po(out, catalog, width=120, sort_output=True, ignore_obsolete=True, include_previous=False)
 
 
-def compile_catalogs(root: Path = TRANSLATIONS) -> int:
+def compile_catalogs(root: Path = TRANSLATIONS, *, not_written: Callable[[Path, OSError], None] | None = None) -> int:
     """Write each `.mo` next to its `.po` where it is missing or older; returns how many were written.
 
-    Where one cannot be written (a read-only install), `translations` reads the `.po` itself."""
+    Where one cannot be written (a read-only install), `not_written` is told and it is skipped (here `translations`
+    reads the `.po` itself). Any gettext catalogues laid out so can be compiled with it (the portal's pages' too)."""
     written = 0
     for po in sorted(root.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
@@ -84,7 +85,9 @@ def compile_catalogs(root: Path = TRANSLATIONS) -> int:
             with tmp.open("wb") as out:
                 write_mo(out, catalog, use_fuzzy=False)
             tmp.replace(mo)
-        except OSError:
+        except OSError as exc:
+            if not_written is not None:
+                not_written(po, exc)
             try:
                 tmp.unlink(missing_ok=True)
             except OSError:

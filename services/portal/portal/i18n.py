@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from babel import support
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     Babel,
@@ -29,6 +27,7 @@ from flask_babel import (
 )
 from qadam.log import get_logger
 from qadam_contracts.vocabulary import LANGUAGES
+from qadam_words.catalogs import compile_catalogs as compile_po_files
 from qadam_words.formats import OWN_FORMATS
 
 log = get_logger(__name__)
@@ -51,27 +50,8 @@ def compile_catalogs(root: Path = TRANSLATIONS) -> int:
 
     A catalogue that cannot be written (a read-only filesystem: images compile theirs at build time) is logged and
     skipped; the pages then use the `.mo` already there, or show that catalogue's English text."""
-    written = 0
-    for po in sorted(root.glob("*/LC_MESSAGES/*.po")):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        tmp = mo.with_suffix(".mo.tmp")
-        try:
-            with po.open("rb") as source:
-                catalog = read_po(source, locale=po.parent.parent.name)
-            with tmp.open("wb") as out:
-                write_mo(out, catalog, use_fuzzy=False)
-            tmp.replace(mo)
-        except OSError as exc:
-            log.warning("translations_not_compiled", catalog=str(po), error=str(exc))
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-            continue
-        written += 1
-    return written
+    return compile_po_files(root, not_written=lambda po, exc: log.warning(
+        "translations_not_compiled", catalog=str(po), error=str(exc)))
 
 
 def current_language() -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from .scripts import convert
+
 # Latin stem (lower case) → its Cyrillic; the rest of the word follows the rules.
 EXCEPTIONS: dict[str, str] = {
     # the months (mart, may, avgust need nothing)
@@ -42,9 +44,6 @@ EXCEPTIONS: dict[str, str] = {
 ABBREVIATIONS: dict[str, str] = {"PINFL": "ПИНФЛ"}
 
 # what stays as written: placeholders, markup, entities, addresses, codes in capitals, names of products
-_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
-                   r"[A-Z]{2,}[\w-]*|\bQadam\b|\b[Ee]-?mail\b|\bExcel\b|\bTelegram\b|\bGoogle\b|\bMicrosoft\b|"
-                   r"\bAuthenticator\b|\bFreeOTP\b)")
 _LETTERS = "A-Za-zÁáÓóÚúÍıǴǵŃń"
 _WORD = re.compile(f"[{_LETTERS}]+")
 _CODE_AND_SUFFIX = re.compile(r"([A-Z]{2,})(-?)([a-záóúıǵń]+)")  # QR-kod, SMSler: the code kept, the word not
@@ -97,16 +96,4 @@ def _word(word: str) -> str:
 
 def to_cyrillic(text: str) -> str:
     """Karakalpak in Latin script, as Karakalpak in Cyrillic: placeholders, markup, codes and names of things kept."""
-    parts = _KEEP.split(text)
-    out = []
-    for index, part in enumerate(parts):
-        if index % 2 == 1:
-            suffixed = _CODE_AND_SUFFIX.fullmatch(part)
-            if suffixed:
-                code, hyphen, rest = suffixed.groups()
-                out.append(ABBREVIATIONS.get(code, code) + hyphen + _word(rest))
-            else:
-                out.append(ABBREVIATIONS.get(part, part))
-            continue
-        out.append(_WORD.sub(lambda m: _word(m.group(0)), part))
-    return "".join(out)
+    return convert(text, word=_word, words=_WORD, code_and_suffix=_CODE_AND_SUFFIX, abbreviations=ABBREVIATIONS)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from .scripts import convert
+
 # Latin stem (lower case, with ʻ after o and g and ʼ for the apostrophe) → its Cyrillic; the rest of the word follows
 # the rules. Each is a word as the Uzbek Cyrillic dictionaries and official texts write it.
 EXCEPTIONS: dict[str, str] = {
@@ -47,9 +49,6 @@ EXCEPTIONS: dict[str, str] = {
 ABBREVIATIONS: dict[str, str] = {"JSHSHIR": "ЖШШИР"}
 
 # what stays as written: placeholders, markup, entities, addresses, codes in capitals, names of products
-_KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
-                   r"[A-Z]{2,}[\w-]*|\bQadam\b|\b[Ee]-?mail\b|\bExcel\b|\bTelegram\b|\bGoogle\b|\bMicrosoft\b|"
-                   r"\bAuthenticator\b|\bFreeOTP\b)")
 _WORD = re.compile(r"[A-Za-zʻʼ'’‘`]+")
 _CODE_AND_SUFFIX = re.compile(r"([A-Z]{2,})(-?)([a-zʻʼ'’‘`]+)")  # QR-kodni, SMSlar: the code kept, the Uzbek not
 _APOSTROPHES = "ʻʼ'’‘`"
@@ -113,16 +112,4 @@ def _word(word: str) -> str:
 
 def to_cyrillic(text: str) -> str:
     """Uzbek in Latin script, as Uzbek in Cyrillic: placeholders, markup, codes and names of things kept."""
-    parts = _KEEP.split(text)
-    out = []
-    for index, part in enumerate(parts):
-        if index % 2 == 1:
-            suffixed = _CODE_AND_SUFFIX.fullmatch(part)
-            if suffixed:
-                code, hyphen, rest = suffixed.groups()
-                out.append(ABBREVIATIONS.get(code, code) + hyphen + _word(rest))
-            else:
-                out.append(ABBREVIATIONS.get(part, part))
-            continue
-        out.append(_WORD.sub(lambda m: _word(m.group(0)), part))
-    return "".join(out)
+    return convert(text, word=_word, words=_WORD, code_and_suffix=_CODE_AND_SUFFIX, abbreviations=ABBREVIATIONS)
