@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .scripts import convert
+from .scripts import cased, convert, exception_stem
 
 # Latin stem (lower case) → its Cyrillic; the rest of the word follows the rules.
 EXCEPTIONS: dict[str, str] = {
@@ -60,20 +60,16 @@ def _lower(word: str) -> str:
     return word.replace("Í", "ı").lower()
 
 
-def _cased(cyrillic: str, latin: str) -> str:
-    return cyrillic[0].upper() + cyrillic[1:] if cyrillic and latin[:1].isupper() else cyrillic
-
-
 def _word(word: str) -> str:
     low = _lower(word)
     out: list[str] = []
     i = 0
-    stem = max((s for s in EXCEPTIONS if low.startswith(s)), key=len, default=None)
+    stem = exception_stem(low, EXCEPTIONS)
     if stem is not None:
         cyrillic = EXCEPTIONS[stem]
         if len(low) > len(stem) and cyrillic.endswith("ь") and low[len(stem)] in _VOWELS:  # paroli, paroldi
             cyrillic = cyrillic[:-1]
-        out.append(_cased(cyrillic, word))
+        out.append(cased(cyrillic, word))
         i = len(stem)
     while i < len(low):
         start = i
@@ -90,7 +86,7 @@ def _word(word: str) -> str:
                 cyr = "э"
             else:
                 cyr = _SINGLE.get(ch, word[start])
-        out.append(_cased(cyr, word[start]))
+        out.append(cased(cyr, word[start]))
     return "".join(out)
 
 

@@ -12,6 +12,16 @@ KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://
                   r"\bAuthenticator\b|\bFreeOTP\b)")
 
 
+def cased(cyrillic: str, latin: str) -> str:
+    """The Cyrillic written with a capital where the Latin word began with one."""
+    return cyrillic[0].upper() + cyrillic[1:] if cyrillic and latin[:1].isupper() else cyrillic
+
+
+def exception_stem(word: str, exceptions: Mapping[str, str]) -> str | None:
+    """The longest stem of the exception list that the (lower-case) word starts with."""
+    return max((stem for stem in exceptions if word.startswith(stem)), key=len, default=None)
+
+
 def convert(text: str, *, word: Callable[[str], str], words: re.Pattern[str], code_and_suffix: re.Pattern[str],
             abbreviations: Mapping[str, str]) -> str:
     """`text` with each word converted by `word`, what KEEP matches kept (an abbreviation written in its Cyrillic

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .scripts import convert
+from .scripts import cased, convert, exception_stem
 
 # Latin stem (lower case, with ʻ after o and g and ʼ for the apostrophe) → its Cyrillic; the rest of the word follows
 # the rules. Each is a word as the Uzbek Cyrillic dictionaries and official texts write it.
@@ -73,20 +73,16 @@ def _normalized(word: str) -> str:
     return "".join(out)
 
 
-def _cased(cyrillic: str, latin: str) -> str:
-    return cyrillic[0].upper() + cyrillic[1:] if cyrillic and latin[:1].isupper() else cyrillic
-
-
 def _word(word: str) -> str:
     low = _normalized(word)
     out: list[str] = []
     i = 0
-    stem = max((s for s in EXCEPTIONS if low.startswith(s)), key=len, default=None)
+    stem = exception_stem(low, EXCEPTIONS)
     if stem is not None:
         cyrillic = EXCEPTIONS[stem]
         if len(low) > len(stem) and cyrillic.endswith("ь"):  # aprel, apreldan
             cyrillic = cyrillic[:-1]
-        out.append(_cased(cyrillic, word))
+        out.append(cased(cyrillic, word))
         i = len(stem)
     while i < len(low):
         start = i
@@ -106,7 +102,7 @@ def _word(word: str) -> str:
                 cyr = word[start]  # a quotation mark before or after the word, not the letter
             else:
                 cyr = _SINGLE.get(ch, word[start])
-        out.append(_cased(cyr, word[start]))
+        out.append(cased(cyr, word[start]))
     return "".join(out)
 
 
