@@ -1,5 +1,5 @@
 """The words of the vocabularies more than one service shows people, kept once in the `vocabulary` domain: the
-programme templates Qadam ships (their names and descriptions), the reasons enrollment keeps with an exit, an
+programme templates Qadam ships (their names, descriptions and session topics), the reasons enrollment keeps with an exit, an
 exclusion at intake or a suspension, the warning signs a facilitator records and the kinds of incident an inspector
 or her support worker reports. Each is keyed by the code the contracts carry; the English words are the ids.
 
@@ -25,10 +25,12 @@ DOMAIN = "vocabulary"
 
 @dataclass(frozen=True)
 class ProgrammeTemplate:
-    """A shipped programme template's words: what a programme copied from it is called and says it is."""
+    """A shipped programme template's words: what a programme copied from it is called and says it is, and its
+    sessions' topics in curriculum order (a session planned from it carries its topic)."""
 
     name: str
     description: str
+    topics: tuple[str, ...]
 
 
 PROGRAMME_TEMPLATES = {
@@ -37,11 +39,24 @@ PROGRAMME_TEMPLATES = {
         description=N_("The programme written into a protection order since Resolution No. 441 (2025): an individual "
                        "plan agreed with the Inson centre within two working days of the order, about a month of "
                        "psychological correction. One unexcused absence: the psychologist calls within 48 hours; "
-                       "two: the inspector is alerted. Completion at 75% attendance or more plus an exit review.")),
+                       "two: the inspector is alerted. Completion at 75% attendance or more plus an exit review."),
+        topics=(N_("Intake and individual plan"), N_("Responsibility for violence"),
+                N_("Anger and stress: recognising the signs"), N_("Power and control in the family"),
+                N_("Effects of violence on women and children"), N_("Communication without violence"),
+                N_("Alcohol, drugs and violence"), N_("Exit review and safety plan"))),
     "extended_group": ProgrammeTemplate(
         name=N_("Extended group programme"),
         description=N_("24 weekly two-hour group sessions for 8-12 men with two facilitators, reviewed at session "
-                       "12. Three unexcused absences in all, or two in a row, propose exit.")),
+                       "12. Three unexcused absences in all, or two in a row, propose exit."),
+        topics=(N_("Welcome and group agreement"), N_("What counts as violence"), N_("Responsibility and excuses"),
+                N_("Power and control"), N_("Jealousy and controlling behaviour"),
+                N_("Anger: body signals and time-out"), N_("Stress, work and money"), N_("Alcohol and drugs"),
+                N_("Respectful communication"), N_("Listening"), N_("Conflict without violence"),
+                N_("Mid-programme review"), N_("Effects on children"), N_("Fathering"),
+                N_("Women's rights and the law"), N_("Protection orders and what they require"),
+                N_("Sexual respect"), N_("Family and in-laws"), N_("Separation and divorce without violence"),
+                N_("Relapse: warning signs"), N_("Making amends"), N_("Safety and future plans"),
+                N_("Looking back"), N_("Closing review"))),
 }
 
 # Why an enrolment was exited, excluded at intake or suspended (enrollment's reasons, by code).
@@ -103,10 +118,11 @@ def incident_kind_name(code: str, language: str) -> str:
     return said(INCIDENT_KINDS[code], language) if code in INCIDENT_KINDS else code
 
 
-SHIPPED_TEXTS = frozenset(text for t in PROGRAMME_TEMPLATES.values() for text in (t.name, t.description))
+SHIPPED_TEXTS = frozenset(text for t in PROGRAMME_TEMPLATES.values() for text in (t.name, t.description, *t.topics))
 
 
 def programme_text(text: str | None, language: str) -> str | None:
-    """A programme's name or description in `language` where it is a shipped template's own words (a programme
-    copied from a template keeps them until a region rewrites them); a region's own words as they were written."""
+    """A programme's name or description, or a session's topic, in `language` where it is a shipped template's own
+    words (a programme copied from a template keeps them until a region rewrites them); a region's own words, or a
+    psychologist's, as they were written."""
     return said(text, language) if text in SHIPPED_TEXTS else text

@@ -24,7 +24,7 @@ from qadam_words.vocabulary import (
 )
 
 EVERY_WORD = [*STATUS_REASONS.values(), *WARNING_SIGN_NAMES.values(), *INCIDENT_KINDS.values(),
-              *(text for t in PROGRAMME_TEMPLATES.values() for text in (t.name, t.description))]
+              *(text for t in PROGRAMME_TEMPLATES.values() for text in (t.name, t.description, *t.topics))]
 ROOT = Path(__file__).parents[4]
 
 
@@ -34,8 +34,9 @@ def test_the_catalogue_holds_exactly_the_vocabularys_words():
 
 @pytest.mark.parametrize("language", translated_languages())
 def test_every_word_is_said_in_the_languages_own_words(language: str):
-    # the Inson centre is a name; "order" is the Uzbek and Karakalpak word too (himoya orderi, qorǵaw orderi)
-    english = {word.lower() for msgid in EVERY_WORD for word in re.findall(r"[^\W\d_]{3,}", msgid)} - {"inson", "order"}
+    # the Inson centre is a name; "order" and "stress" are the Uzbek and Karakalpak words too (himoya orderi)
+    shared = {"inson", "order", "stress"}
+    english = {word.lower() for msgid in EVERY_WORD for word in re.findall(r"[^\W\d_]{3,}", msgid)} - shared
     for msgid in EVERY_WORD:
         text = said(msgid, language)
         assert text and text != msgid, (language, msgid)
@@ -55,6 +56,7 @@ def test_codes_are_said_in_the_readers_language(language, custody, sign, kind, n
     assert warning_sign_name("weapon_access", language) == sign
     assert incident_kind_name("police_callout", language) == kind
     assert programme_text("Extended group programme", language) == name
+    assert programme_text("Listening", language) == said("Listening", language)  # a session's topic
     # a code or a text the vocabulary does not know is shown as it is: a region's own programme keeps its name
     assert reason_name("a_new_reason", language) == "a_new_reason"
     assert programme_text("Nukus statutory 2026", language) == "Nukus statutory 2026"
@@ -73,5 +75,5 @@ def test_the_rows_enrollment_ships_carry_the_templates_english_words():
     # enrollment's migration copied the templates into the programme table: the pages translate those rows by
     # these words, so they must be the vocabulary's ids exactly
     shipped = _migration(ROOT / "services/enrollment/enrollment/migrations/versions/0002_lifecycle.py").TEMPLATES
-    assert {t["key"]: (t["name"], t["description"]) for t in shipped} == {
-        key: (t.name, t.description) for key, t in PROGRAMME_TEMPLATES.items()}
+    assert {t["key"]: (t["name"], t["description"], tuple(s["topic"] for s in t["curriculum"])) for t in shipped} == {
+        key: (t.name, t.description, t.topics) for key, t in PROGRAMME_TEMPLATES.items()}

@@ -7,7 +7,7 @@ from typing import Any
 
 from qadam_words.vocabulary import PROGRAMME_TEMPLATES
 
-EXIT_REVIEW_TOPIC = "Exit review and safety plan"
+EXIT_REVIEW_TOPIC = PROGRAMME_TEMPLATES["statutory"].topics[-1]  # "Exit review and safety plan"
 
 
 def _curriculum(topics: list[str], *, exit_review_last: bool = False) -> list[dict[str, Any]]:
@@ -22,10 +22,7 @@ STATUTORY = {
     # its words, in every language, are kept once for every service (qadam_words.vocabulary)
     "name": PROGRAMME_TEMPLATES["statutory"].name,
     "description": PROGRAMME_TEMPLATES["statutory"].description,
-    "curriculum": _curriculum([
-        "Intake and individual plan", "Responsibility for violence", "Anger and stress: recognising the signs",
-        "Power and control in the family", "Effects of violence on women and children",
-        "Communication without violence", "Alcohol, drugs and violence", EXIT_REVIEW_TOPIC], exit_review_last=True),
+    "curriculum": _curriculum(list(PROGRAMME_TEMPLATES["statutory"].topics), exit_review_last=True),
     "sessions_per_week": 2,
     "session_minutes": 90,
     "completion_attendance_percent": 75,
@@ -46,14 +43,7 @@ EXTENDED = {
     "key": "extended_group",
     "name": PROGRAMME_TEMPLATES["extended_group"].name,
     "description": PROGRAMME_TEMPLATES["extended_group"].description,
-    "curriculum": _curriculum([
-        "Welcome and group agreement", "What counts as violence", "Responsibility and excuses",
-        "Power and control", "Jealousy and controlling behaviour", "Anger: body signals and time-out",
-        "Stress, work and money", "Alcohol and drugs", "Respectful communication", "Listening",
-        "Conflict without violence", "Mid-programme review", "Effects on children", "Fathering",
-        "Women's rights and the law", "Protection orders and what they require", "Sexual respect",
-        "Family and in-laws", "Separation and divorce without violence", "Relapse: warning signs",
-        "Making amends", "Safety and future plans", "Looking back", "Closing review"]),
+    "curriculum": _curriculum(list(PROGRAMME_TEMPLATES["extended_group"].topics)),
     "sessions_per_week": 1,
     "session_minutes": 120,
     "completion_attendance_percent": 85,
