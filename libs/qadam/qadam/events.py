@@ -187,7 +187,8 @@ def dump(schema: ma.Schema, obj: Any) -> JSONObject:
         return cast(JSONObject, schema.dump(obj))
     out: JSONObject = {}
     for name, field in schema.dump_fields.items():
-        value = getattr(obj, name, ma.missing) if not isinstance(obj, Mapping) else obj.get(name, ma.missing)
+        attribute = field.attribute or name
+        value = getattr(obj, attribute, ma.missing) if not isinstance(obj, Mapping) else obj.get(attribute, ma.missing)
         if value is ma.missing:
             value = field.serialize(name, obj, accessor=schema.get_attribute)
             if value is ma.missing:
