@@ -124,6 +124,14 @@ def render(reason: Reason | Mapping[str, Any] | str, language: str) -> str:
     return _Renderer(words(DOMAIN, language)).sentence(reason)
 
 
+def v1_sentence(reason: Reason | Mapping[str, Any] | str) -> str:
+    """The reason as the v1 `reasons` field has always worded it: English, days as ISO dates (`2026-12-10`), a
+    moment as `2026-12-10 14:00`, plain numbers; what risk stores and sends beside the codes for v1 readers."""
+    if not isinstance(reason, Reason):
+        reason = Reason.of(reason)
+    return _Renderer(words(DOMAIN, "en"), v1=True).sentence(reason)
+
+
 def render_all(reasons: Iterable[Reason | Mapping[str, Any] | str], language: str) -> list[str]:
     return [render(r, language) for r in reasons]
 
@@ -137,8 +145,8 @@ def joined(reasons: Iterable[Reason | Mapping[str, Any] | str], language: str) -
 
 
 class _Renderer:
-    def __init__(self, w: Words):
-        self.w = w
+    def __init__(self, w: Words, *, v1: bool = False):
+        self.w, self.v1 = w, v1
 
     def sentence(self, reason: Reason) -> str:
         p, code, w = reason.params, reason.code, self.w
@@ -168,7 +176,7 @@ class _Renderer:
             "severity": lambda v: self.word(SEVERITY_WORDS, v), "band": lambda v: self.word(BAND_WORDS, v),
             "levels": self.levels, "of": self.inner, "details": self.details, "facts": self.facts,
             "description": self.description, "due_at": self.moment,
-            "percent": lambda v: self.w.format_percent(float(v) / 100),
+            "percent": self.percent,
             "instrument": str, "source": str,
         }
         if name in shown:
@@ -179,23 +187,29 @@ class _Renderer:
 
     def day(self, value: Any) -> str:
         if value in (None, ""):
-            return "?"
+            return "None" if self.v1 else "?"
         try:
-            return self.w.format_date(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
+            day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         except ValueError:
             return str(value)
+        return day.isoformat() if self.v1 else self.w.format_date(day)
 
     def moment(self, value: Any) -> str:
         try:
             at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         except ValueError:
             return str(value)
+        if self.v1:
+            return at.strftime("%Y-%m-%d %H:%M")
         return f"{self.w.format_date(at.date())} {self.w.format_datetime(at, 'HH:mm')}"
 
     def number(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return "?" if value is None else str(value)
-        return self.w.format_number(value)
+            return ("None" if self.v1 else "?") if value is None else str(value)
+        return str(value) if self.v1 else self.w.format_number(value)
+
+    def percent(self, value: Any) -> str:
+        return f"{value}%" if self.v1 else self.w.format_percent(float(value) / 100)
 
     def numbers(self, values: Any) -> str:
         items = [self.number(v) for v in (values or [])]

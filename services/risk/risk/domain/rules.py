@@ -18,7 +18,7 @@ from typing import Any
 
 from qadam_contracts.reasons import Reason, reason
 from qadam_contracts.vocabulary import SESSION_KINDS, WARNING_SIGNS
-from qadam_words.reasons import render
+from qadam_words.reasons import v1_sentence
 
 from .facts import (
     INCIDENT_KINDS,
@@ -562,9 +562,9 @@ def new_findings(findings: Iterable[Finding], flagged: dict[str, set[str]]) -> l
 
 # -- reasons --------------------------------------------------------------------------------------------------------
 def _why(*codes: Reason) -> dict[str, Any]:
-    """A finding's reasons: as codes (what is stored and sent), and in English for the v1 `reasons` field, rendered
-    by the one renderer every reader uses."""
-    return {"codes": list(codes), "reasons": [render(c, "en") for c in codes]}
+    """A finding's reasons: as codes (what is stored and sent, and every reader renders in its language), and as the
+    v1 `reasons` field's English sentences, worded by the same renderer."""
+    return {"codes": list(codes), "reasons": [v1_sentence(c) for c in codes]}
 
 
 def _iso(value: Any) -> str | None:
