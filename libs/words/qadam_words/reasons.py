@@ -116,6 +116,44 @@ LEVEL_WORDS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "cr
 BAND_WORDS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "very high": N_("very high")}
 
 
+# The default rules' own words (risk/defaults/rules.json; risk's unit tests hold them equal): a region's own rules
+# are shown in the words their authors wrote.
+RULE_DESCRIPTIONS = (
+    N_("Unexcused absences in a row: he may be dropping out, and missed sessions are a warning sign of "
+       "renewed risk to his partner."),
+    N_("Unexcused absences in all, in a row or not, up to his programme's limit: his inspector is alerted "
+       "(the statutory programme: at the second)."),
+    N_("He misses many of the sessions he has to attend, even if not in a row."),
+    N_("New violence disclosed during the programme: a red sign; the inspector acts at once."),
+    N_("A threat to kill is one of the strongest warning signs of lethal violence."),
+    N_("Strangulation greatly raises the risk of lethal violence."),
+    N_("Contact with or following the victim against the protection order: a red sign and possibly a breach."),
+    N_("Threats against his partner: a red sign; the inspector acts at once."),
+    N_("Access to a weapon makes any violence more dangerous: a red sign; the order can restrict weapons."),
+    N_("Coming to a session intoxicated: substance use is an amber sign."),
+    N_("An amber sign: a change in his life or behaviour that raises risk; several together make red."),
+    N_("Denying, minimising or blaming the victim: work for the group sessions, worth watching."),
+    N_("A breach of the protection order is the strongest warning sign the system can see."),
+    N_("Contact with or stalking of the victim: a red sign."),
+    N_("A new complaint, police call-out or arrest during the programme: a red sign; the inspector acts at once."),
+    N_("Her fear, as the inspector heard of it: a red sign; the inspector acts at once."),
+    N_("A safety concern reported by victim support: a red sign; the inspector acts at once."),
+    N_("The risk assessment places him in a band of medium risk."),
+    N_("The risk assessment places him in a band of high risk."),
+    N_("The risk assessment places him in a band of very high risk: consider a multi-agency meeting."),
+    N_("When the order ends, so does the duty to attend and the ban on contact: decide on an extension."),
+    N_("The individual correction plan is due within two working days of the order."),
+    N_("He has passed his programme's absence limits; non-completers reoffend far more than completers."),
+    N_("After an unexcused absence the psychologist calls him within the set hours (statutory: 48); the "
+       "call is not recorded."),
+    N_("A second protection order within twelve months: an amber sign; several together make red."),
+    N_("Several of his amber signs together make red: the inspector acts at once (staff tasks, such as a "
+       "plan, a call or an assessment overdue, are not his signs)."),
+    N_("Separation, controlling behaviour and violence together are a red cluster."),
+    N_("Risk changes during a programme: assess at intake and again at intervals."),
+)
+
+
 def render(reason: Reason | Mapping[str, Any] | str, language: str) -> str:
     """The reason as a sentence in `language` (one of the contracts' LANGUAGES). A stored `{"code", "params"}` and
     a bare old sentence are taken as well (the sentence shown as written)."""
