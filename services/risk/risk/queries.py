@@ -17,7 +17,7 @@ from qadam.errors import not_found
 from qadam.pages import paginate
 from qadam.sealing import unseal
 from qadam_contracts.roles import Role
-from qadam_words.reasons import render, render_all
+from qadam_words.reasons import render_all, v1_sentence
 from sqlalchemy.orm import Session
 
 from .access import as_dict, case_of, concerns, flag_of, flags_as_read, hears_no_attendance, visible
@@ -206,8 +206,9 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
         read_aloud=read_aloud(
             participant_code=view.participant_code, level=level, since=day(held.since) if held else None,
             flags=[FlagLine(f.level, day(f.raised_at), f.acknowledged_by,
-                            day(f.acknowledged_at) if f.acknowledged_at else None, said(f)) for f in flags],
-            resolved=resolved, assessment=assessment, attendance=attendance),
+                            day(f.acknowledged_at) if f.acknowledged_at else None, f.reason_codes or f.reasons)
+                   for f in flags],
+            resolved=resolved, assessment=assessment, attendance=attendance, language=lang),
         assessment=assessment_view(latest, rules),
         factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
                   "status": f.status, "raised_at": f.raised_at, "says": said(f), "reason_codes": f.reason_codes}
@@ -293,7 +294,7 @@ def shown(incident: Incident, principal: Principal, settings: Settings, level: s
     out["summary"], out["level"] = None, level
     if is_hers(incident.source) and principal.role not in HERS_IN_FULL:
         out |= {"kind": None, "occurred_on": None, "severity": None, "reported_by": None, "details": None,
-                "summary": render(concern_reason(incident.reported_at.astimezone(settings.zone).date(), level), "en")}
+                "summary": v1_sentence(concern_reason(incident.reported_at.astimezone(settings.zone).date(), level))}
     return out
 
 
