@@ -47,6 +47,7 @@ class FactorOut(TypedDict, total=False):
     status: str
     raised_at: str
     says: list[str]
+    reason_codes: list[dict[str, Any]]
     concern: str | None
 
 
@@ -92,6 +93,7 @@ class FlagOut(TypedDict, total=False):
     rule_set_version: int | None
     level: str
     reasons: list[str]
+    reason_codes: list[dict[str, Any]]
     evidence: dict[str, Any]
     status: str
     raised_at: str
