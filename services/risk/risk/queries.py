@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .access import as_dict, case_of, concerns, flag_of, flags_as_read, hears_no_attendance, visible
 from .domain import DISCLAIMER, RuleSet, highest, level_rank
-from .domain.explanation import ATTENDED_KINDS, AssessmentLine, Attendance, FlagLine, read_aloud
+from .domain.explanation import ATTENDED_KINDS, AssessmentLine, Attendance, FlagLine, cause_words, read_aloud
 from .domain.flag_life import FlagStatus
 from .domain.her_view import NO_ATTENDANCE, factor_for_her, history_for_her, read_aloud_for_her
 from .domain.instrument import parse_instrument
@@ -213,7 +213,9 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
         factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
                   "status": f.status, "raised_at": f.raised_at, "says": said(f), "reason_codes": f.reason_codes}
                  for f in flags],
-        attendance=asdict(attendance), history=history)
+        attendance=asdict(attendance),
+        history=[{"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at, "cause": h.cause,
+                  "flag_ids": h.flag_ids, "said": cause_words(h.cause, lang)} for h in history])
 
 
 def _counted_against(s: Session, assessment: Assessment, lang: str) -> list[str]:

@@ -230,7 +230,8 @@ class LevelChangeOut(ma.Schema):
     from_level = fields.String()
     level = fields.String()
     changed_at = fields.DateTime()
-    cause = fields.String()
+    cause = fields.String(metadata={"description": "What moved it, as risk records it (English words)."})
+    said = fields.String(metadata={"description": "What moved it, in the language asked for (`lang`)."})
     flag_ids = fields.List(fields.UUID())
 
 

@@ -74,6 +74,7 @@ class LevelChangeOut(TypedDict, total=False):
     level: str
     changed_at: str
     cause: str
+    said: str
     flag_ids: list[str]
 
 

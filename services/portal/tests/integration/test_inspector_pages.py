@@ -129,7 +129,9 @@ def test_why_a_man_was_flagged_reads_in_the_inspectors_language_on_every_page(cl
         explanation = re.search(r'<div class="explanation">(.*?)</div>', reader.get(
             f"/participants/{enrolment['id']}").text, re.S)
         assert explanation is not None and words in explanation.group(1), language
-    assert "búgin" in client_for(INSPECTOR, "kaa").get(f"/participants/{enrolment['id']}").text  # read aloud too
+    his_page = client_for(INSPECTOR, "kaa").get(f"/participants/{enrolment['id']}").text
+    assert "búgin" in his_page  # read aloud in Karakalpak too
+    assert "waqıya haqqında xabar berildi: qorǵaw orderin buzıw" in his_page  # what moved his level
     client_for(INSPECTOR, "en")
 
 

@@ -5,13 +5,14 @@ worker reads)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from qadam_contracts.reasons import Reason
 from qadam_words import N_, words
-from qadam_words.reasons import BAND_WORDS, DOMAIN, LEVEL_WORDS, render
+from qadam_words.reasons import BAND_WORDS, CONCERN, DOMAIN, INCIDENT_WORDS, LEVEL_WORDS, render
 
 from .rules import DISCLAIMER
 
@@ -121,3 +122,47 @@ def read_aloud(*, participant_code: str, level: str, since: date | None, flags: 
                            excused=number(attendance.excused), unexcused=number(attendance.unexcused)))
     lines.append(w.gettext(SAID_DISCLAIMER))
     return lines
+
+
+# What moved his level (a level change's cause: risk's own short tokens, see evaluation's callers), in words
+CAUSES = {
+    "enrolled": N_("he was enrolled"),
+    "enrolment referred": N_("he was referred"),
+    "enrolment assessed": N_("he was assessed for the programme"),
+    "enrolment active": N_("he started the programme"),
+    "enrolment suspended": N_("his programme was suspended"),
+    "enrolment completed": N_("he completed the programme and is in follow-up"),
+    "exit.proposed": N_("an exit from the programme was proposed"),
+    "order.plan_overdue": N_("his correction plan is overdue"),
+    "order.expiring": N_("his protection order is expiring"),
+    "order.issued": N_("a protection order was issued"),
+    "warning_sign.observed": N_("a warning sign was recorded"),
+    "call.overdue": N_("the psychologist's call is overdue"),
+    "support_worker.changed": N_("her support worker changed"),
+    "attendance": N_("attendance was recorded"),
+    "call recorded": N_("the psychologist's call was recorded"),
+    "intake assessment": N_("the intake risk assessment"),
+    "review assessment": N_("a review risk assessment"),
+    "daily re-evaluation": N_("the daily re-evaluation"),
+    "recompute": N_("a re-evaluation"),
+}
+FLAG_RESOLVED = (re.compile(r"^flag (.+) resolved$"), N_("a flag was resolved (rule %(rule)s)"))
+INCIDENT_REPORTED = (re.compile(r"^incident (\w+)$"), N_("an incident was reported: %(kind)s"))
+RULES_CHANGED = (re.compile(r"^rules changed \(rule set v(\d+)\)$"), N_("the rules changed (rule set v%(version)s)"))
+
+
+def cause_words(cause: str, language: str) -> str:
+    """What moved his level, in `language`; a cause of another form (a later release's) as it was stored."""
+    w = words(DOMAIN, language)
+    if cause in CAUSES:
+        return w.gettext(CAUSES[cause])
+    if cause == CONCERN:  # her report: that victim support reported a safety concern, nothing more
+        return w.gettext(CONCERN)
+    for (pattern, msgid), name in ((FLAG_RESOLVED, "rule"), (INCIDENT_REPORTED, "kind"), (RULES_CHANGED, "version")):
+        found = pattern.match(cause)
+        if found:
+            value = found.group(1)
+            if name == "kind":
+                value = w.gettext(INCIDENT_WORDS[value]) if value in INCIDENT_WORDS else value
+            return w.gettext(msgid, **{name: value})
+    return cause

@@ -75,4 +75,4 @@ def read_aloud_for_her(code: str, level: str, since: date | None,
 def history_for_her(change: Mapping[str, Any]) -> dict[str, Any]:
     """A move of his level: when, from and to; not its cause (it can name a rule, his attendance, a call)."""
     return {"from_level": change["from_level"], "level": change["level"], "changed_at": change["changed_at"],
-            "cause": LEVEL_MOVED, "flag_ids": []}
+            "cause": LEVEL_MOVED, "said": LEVEL_MOVED, "flag_ids": []}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from risk.domain import DISCLAIMER
-from risk.domain.explanation import AssessmentLine, Attendance, FlagLine, read_aloud
+from risk.domain.explanation import AssessmentLine, Attendance, FlagLine, cause_words, read_aloud
 
 NO_MARKS = Attendance.of({})
 
@@ -71,3 +73,20 @@ def test_an_old_flags_sentence_is_quoted_as_stored_in_every_language():
         lines = read_aloud(participant_code="P-2026-000001", level="medium", since=None, flags=flags, resolved=0,
                            assessment=None, attendance=NO_MARKS, language=language)
         assert lines[2].endswith(": A sentence no form fitted.")
+
+
+# every cause risk records when his level moves (evaluation's callers, recompute, the commands)
+CAUSES = ["enrolled", "enrolment referred", "enrolment assessed", "enrolment active", "enrolment suspended",
+          "enrolment completed", "exit.proposed", "order.plan_overdue", "order.expiring", "order.issued",
+          "warning_sign.observed", "call.overdue", "support_worker.changed", "attendance", "call recorded",
+          "intake assessment", "review assessment", "daily re-evaluation", "recompute", "flag sign.threat_to_kill resolved",
+          "incident order_breach", "a safety concern reported by victim support", "rules changed (rule set v3)"]
+
+
+@pytest.mark.parametrize("language", ["uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl"])
+def test_what_moved_his_level_reads_in_the_language(language):
+    for cause in CAUSES:
+        english, theirs = cause_words(cause, "en"), cause_words(cause, language)
+        assert theirs != english and theirs != cause, (cause, theirs)
+    assert cause_words("incident order_breach", "kaa") == "waqıya haqqında xabar berildi: qorǵaw orderin buzıw"
+    assert cause_words("something a later release records", language) == "something a later release records"
