@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from risk.domain import DISCLAIMER
 from risk.domain.explanation import AssessmentLine, Attendance, FlagLine, cause_words, read_aloud
 
