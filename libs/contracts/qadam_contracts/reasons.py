@@ -43,6 +43,8 @@ REASON_PARAMS: dict[str, tuple[str, ...]] = {
     "rule_in_a_row": ("description", "threshold"),
     "rule_in_all": ("description", "threshold"),
     "rule_rate": ("description", "percent", "window"),
+    # notify's alert to her support worker that his level rose (a code and the levels, nothing of his sessions)
+    "level_rise": ("participant_code", "from_level", "level"),
     "text": ("text",),
 }
 REASON_CODES = tuple(REASON_PARAMS)

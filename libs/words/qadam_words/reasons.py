@@ -52,6 +52,8 @@ SENTENCES = {
     "rule_in_a_row": N_("%(description)s (flags %(threshold)s or more in a row)."),
     "rule_in_all": N_("%(description)s (flags %(threshold)s or more in all)."),
     "rule_rate": N_("%(description)s (flags %(percent)s or more of the last %(window)s)."),
+    "level_rise": N_("The risk level of %(participant_code)s, whose partner you support, rose from %(from_level)s to "
+                     "%(level)s. Check on her safety plan."),
 }
 # (session known, more sightings) -> the sentence
 SIGN_SENTENCES = {
@@ -215,7 +217,8 @@ class _Renderer:
             "levels": self.levels, "of": self.inner, "details": self.details, "facts": self.facts,
             "description": self.description, "due_at": self.moment,
             "percent": self.percent,
-            "instrument": str, "source": str,
+            "instrument": str, "source": str, "participant_code": str,
+            "from_level": lambda v: self.word(LEVEL_WORDS, v), "level": lambda v: self.word(LEVEL_WORDS, v),
         }
         if name in shown:
             return shown[name](value)

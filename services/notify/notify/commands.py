@@ -27,6 +27,7 @@ from qadam_contracts.enrollment import (
     SupportWorkerChanged,
 )
 from qadam_contracts.portal import UserChanged
+from qadam_contracts.reasons import reason
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -141,7 +142,8 @@ def tell_of_level_rise(s: Session, *, event: Event[LevelChanged], settings: Noti
         notify(s, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_ids[0]}",
                flag_id=d.flag_ids[0], level=d.level,
                reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)], kind="level_rise",
-               from_level=d.from_level)
+               from_level=d.from_level, reason_codes=[reason(
+                   "level_rise", participant_code=d.participant_code, from_level=d.from_level, level=d.level).as_data()])
 
 
 # -- her support worker ------------------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ SAMPLES: dict[str, list[Reason]] = {
     "rule_in_a_row": [reason("rule_in_a_row", description=DESCRIPTION, threshold=2)],
     "rule_in_all": [reason("rule_in_all", description=RULE_DESCRIPTIONS[1], threshold=2)],
     "rule_rate": [reason("rule_rate", description=RULE_DESCRIPTIONS[2], percent=50, window=6)],
+    "level_rise": [reason("level_rise", participant_code="P-2026-000001", from_level="medium", level="high")],
     "text": [reason("text", text="A sentence an old flag stored.")],
 }
 ALL = [r for samples in SAMPLES.values() for r in samples]

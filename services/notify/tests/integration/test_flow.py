@@ -351,7 +351,9 @@ def test_a_rise_to_high_tells_her_support_worker_and_is_never_escalated_to_perpe
                              "n.id = e.escalates_id WHERE e.flag_id = :f ORDER BY 1", f=flag)
     # her acknowledgement did not stop theirs: one escalation to their shared supervisor, from one of their alerts
     assert len(escalated) == 1 and escalated[0].user_id in (who["inspector"], who["psychologist"])
-    assert rows(engine, "SELECT kind FROM notification WHERE user_id = :u", u=who["support"])[0][0] == "level_rise"
+    [told] = rows(engine, "SELECT kind, reason_codes FROM notification WHERE user_id = :u", u=who["support"])
+    assert told.kind == "level_rise" and told.reason_codes == [{"code": "level_rise", "params": {
+        "participant_code": "P-2026-004321", "from_level": "medium", "level": "critical"}}]
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND escalates_id IN "
                         "(SELECT id FROM notification WHERE user_id = :u)", u=who["support"])[0][0] == 0
 
