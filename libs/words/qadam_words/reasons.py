@@ -13,7 +13,7 @@ into a code (`text`) is shown as it was written; so is a rule's description that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -184,6 +184,13 @@ def joined(reasons: Iterable[Reason | Mapping[str, Any] | str], language: str) -
     return "; ".join(s.rstrip(".") for s in said) + "."
 
 
+# the parameters written otherwise than as a day or a number: name -> the renderer's method
+BY_NAME = {"sessions": "numbers", "kind": "incident_kind", "severity": "severity", "band": "band", "levels": "levels",
+           "of": "inner", "details": "details", "facts": "facts", "description": "description", "due_at": "moment",
+           "percent": "percent", "instrument": "text", "source": "text", "participant_code": "text",
+           "from_level": "level", "level": "level"}
+
+
 class _Renderer:
     def __init__(self, w: Words, *, v1: bool = False):
         self.w, self.v1 = w, v1
@@ -209,22 +216,29 @@ class _Renderer:
         template = SENTENCES[code]
         return w.gettext(template, **{name: self.value(code, name, value) for name, value in p.items()})
 
-    # -- each parameter as the language writes it
+    # -- each parameter as the language writes it (a day by its name's ending, a number by default)
     def value(self, code: str, name: str, value: Any) -> str:
-        shown: dict[str, Callable[[Any], str]] = {
-            "sessions": self.numbers, "kind": lambda v: self.word(INCIDENT_WORDS, v),
-            "severity": lambda v: self.word(SEVERITY_WORDS, v), "band": lambda v: self.word(BAND_WORDS, v),
-            "levels": self.levels, "of": self.inner, "details": self.details, "facts": self.facts,
-            "description": self.description, "due_at": self.moment,
-            "percent": self.percent,
-            "instrument": str, "source": str, "participant_code": str,
-            "from_level": lambda v: self.word(LEVEL_WORDS, v), "level": lambda v: self.word(LEVEL_WORDS, v),
-        }
-        if name in shown:
-            return shown[name](value)
+        method = BY_NAME.get(name)
+        if method is not None:
+            return str(getattr(self, method)(value))
         if name.endswith("_on") or name in ("on", "up_to"):
             return self.day(value)
         return self.number(value)
+
+    def text(self, value: Any) -> str:
+        return str(value)
+
+    def incident_kind(self, value: Any) -> str:
+        return self.word(INCIDENT_WORDS, value)
+
+    def severity(self, value: Any) -> str:
+        return self.word(SEVERITY_WORDS, value)
+
+    def band(self, value: Any) -> str:
+        return self.word(BAND_WORDS, value)
+
+    def level(self, value: Any) -> str:
+        return self.word(LEVEL_WORDS, value)
 
     def day(self, value: Any) -> str:
         if value in (None, ""):
