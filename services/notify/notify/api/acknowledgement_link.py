@@ -56,8 +56,8 @@ def ack_page(n: Notification, *, done: bool, language: str) -> Response:
         shown: dict[str, object] = {"notification_id": str(n.id), "acknowledged_at": n.acknowledged_at.isoformat()
                                     if n.acknowledged_at else None}
         if not done:
-            shown |= {"participant_code": n.participant_code, "level": n.level,
-                      "reasons": render_all(n.reason_codes or n.reasons, language)}
+            shown |= {"participant_code": n.participant_code, "level": n.level, "reasons": list(n.reasons),
+                      "said": render_all(n.reason_codes or n.reasons, language)}
         return jsonify(shown)
     words = page_words(language)
     if done:

@@ -958,8 +958,10 @@ def test_a_karakalpak_reader_reads_the_flags_reason_in_karakalpak_and_a_russian_
     assert "protection order" not in karakalpak and "2026-12-10" not in karakalpak
     russian = mail.to(f"{who['inspector']}@iiv.uz")[-1].get_content()
     assert "Срок его охранного ордера истекает 10 дек. 2026" in russian and "protection order" not in russian
-    page = app_for("notify").test_client().get(ack_path(settings, mail, f"{who['psychologist']}@iiv.uz"))
-    assert "Onıń qorǵaw orderiniń múddeti" in page.get_data(as_text=True)
+    client, path = app_for("notify").test_client(), ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")
+    assert "Onıń qorǵaw orderiniń múddeti" in client.get(path).get_data(as_text=True)
+    shown = client.get(path, headers={"Accept": "application/json"}).get_json()
+    assert shown["reasons"] == [EXPIRING_EN] and shown["said"][0].startswith("Onıń qorǵaw orderiniń múddeti")
 
 
 def test_a_flag_joining_an_episode_adds_its_codes_and_the_digest_renders_them_in_the_readers_language(notify_db,
