@@ -32,6 +32,7 @@ class Row:
     ceiling_name: str
     goal: str
     higher_is_better: bool = True
+    failed: str | None = None  # why the figure measures something else than the workload (printed, never hidden)
 
     @property
     def ratio(self) -> float | None:
@@ -97,6 +98,8 @@ def print_table(rows: list[Row], extra: dict[str, Any]) -> None:
         committed = f"{was['figure']:,.1f}" if was else "-"
         print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {committed:>10}  {r.goal} "
               f"[ceiling: {r.ceiling_name}]")
+        if r.failed:
+            print(f"  ^ NOT A MEASUREMENT OF THE WORKLOAD: {r.failed}")
     if before:
         print(f"\nbaseline: {BASELINE.name}, {json.loads(BASELINE.read_text())['commit']}", file=sys.stderr)
     RESULTS.mkdir(exist_ok=True)

@@ -70,13 +70,31 @@ def chain_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
 
 
 def append(conn: Connection, entry: Mapping[str, Any]) -> int:
-    """Append `entry` to the chain in the connection's (short, own) transaction; the new row's id."""
-    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
-    head = chain_head(conn)
-    prev = head[1] if head is not None else GENESIS
+    """Append `entry` to the chain in the connection's (short, own) transaction; the new row's id.
+
+    The chain's lock is taken in a statement of its own (a statement sees what committed before it began, so the
+    head must be read by a later one); then one statement reads the head and inserts the row, its hash made by
+    PostgreSQL from the head and the row's canonical text as `chain_hash` makes it (which `verify_chain` checks):
+    the lock is held for two statements and the commit, not three."""
+    conn.execute(_LOCK)
     row = {name: entry.get(name) for name in HASHED}
-    return int(conn.execute(audit_log.insert().values(**row, prev_hash=prev, hash=chain_hash(prev, row))
-                            .returning(audit_log.c.id)).scalar_one())
+    return int(conn.execute(_APPEND, {**row, "canonical": canonical(row)}).scalar_one())
+
+
+def _append_statement() -> sa.Executable:
+    head = sa.select(sa.func.coalesce(
+        sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1).scalar_subquery(),
+        sa.literal(GENESIS)).label("prev")).subquery("head")
+    hashed = sa.func.encode(sa.func.sha256(sa.func.convert_to(
+        head.c.prev + sa.literal("\n") + sa.bindparam("canonical", type_=sa.Text), sa.literal("UTF8"))),
+        sa.literal("hex"))
+    given = [sa.bindparam(name, type_=audit_log.c[name].type) for name in HASHED]
+    return (audit_log.insert().from_select([*HASHED, "prev_hash", "hash"], sa.select(*given, head.c.prev, hashed))
+            .returning(audit_log.c.id))
+
+
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK))
+_APPEND = _append_statement()
 
 
 def note(**facts: Any) -> None:

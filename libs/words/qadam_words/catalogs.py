@@ -2,7 +2,7 @@
 template of its message ids, and one `.po` per language beside it, compiled to `.mo` on first use.
 
     translations/enrollment.pot                      the ids (English), written by `python -m qadam_words update`
-    translations/<locale>/LC_MESSAGES/enrollment.po  a language's words (uz_Latn, uz_Cyrl, ru, kaa_Latn)
+    translations/<locale>/LC_MESSAGES/enrollment.po  a language's words (uz_Latn, uz_Cyrl, ru, kaa_Latn, kaa_Cyrl)
 
 English is the source language: its words are the ids, so it has no catalogue.
 """
@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from qadam_contracts.vocabulary import LANGUAGES
@@ -25,6 +25,7 @@ SOURCE_LANGUAGE = "en"
 # CLDR's bare `kaa` is Karakalpak in Cyrillic script; Qadam's `kaa` is the Latin script Karakalpakstan writes today.
 LOCALE_NAMES = {"kaa": "kaa_Latn"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+CONTEXT_SEPARATOR = "\x04"  # gettext's: a message with a context (msgctxt) is keyed "context\x04id"
 
 
 def locale_name(language: str) -> str:
@@ -109,7 +110,19 @@ def translations(language: str, domain: str, root: Path = TRANSLATIONS) -> dict[
         with mo.open("rb") as source:
             compiled = gettext.GNUTranslations(source)
         return {str(k): str(v) for k, v in getattr(compiled, "_catalog", {}).items() if isinstance(k, str) and k}
-    return {str(m.id): str(m.string) for m in read(po, locale=locale_name(language)) if _usable(m.id, m.string, m.fuzzy)}
+    return {key(m): str(m.string) for m in read(po, locale=locale_name(language)) if _usable(m.id, m.string, m.fuzzy)}
+
+
+def key(message: Message) -> str:
+    """A message's key in a catalogue read into a dict: its id, after its context where it has one (as gettext
+    keys a compiled catalogue)."""
+    return f"{message.context}{CONTEXT_SEPARATOR}{message.id}" if message.context else str(message.id)
+
+
+def shown(message_key: str) -> str:
+    """A key as the check lists it: `id (context)`."""
+    context, separator, msgid = message_key.partition(CONTEXT_SEPARATOR)
+    return f"{msgid} ({context})" if separator else message_key
 
 
 def _usable(msgid: object, string: object, fuzzy: bool) -> bool:
@@ -117,8 +130,8 @@ def _usable(msgid: object, string: object, fuzzy: bool) -> bool:
 
 
 def message_ids(domain: str, root: Path = TRANSLATIONS) -> list[str]:
-    """The ids of a domain's template."""
-    return sorted(str(m.id) for m in read(template_path(domain, root), domain=domain) if m.id)
+    """The ids of a domain's template (an id with a context keyed as `key` writes it)."""
+    return sorted(key(m) for m in read(template_path(domain, root), domain=domain) if m.id)
 
 
 def missing(root: Path = TRANSLATIONS, languages: Iterable[str] | None = None) -> dict[str, list[str]]:
@@ -128,14 +141,13 @@ def missing(root: Path = TRANSLATIONS, languages: Iterable[str] | None = None) -
     for language in languages if languages is not None else translated_languages():
         lacking: list[str] = []
         for domain in domains(root):
-            held = {str(m.id): m for m in read(po_path(language, domain, root), locale=locale_name(language))
-                    if m.id}
+            held = {key(m): m for m in read(po_path(language, domain, root), locale=locale_name(language)) if m.id}
             for msgid in message_ids(domain, root):
                 entry = held.get(msgid)
                 if entry is None or not _usable(entry.id, entry.string, entry.fuzzy):
-                    lacking.append(f"{domain}: {msgid}")
+                    lacking.append(f"{domain}: {shown(msgid)}")
                 elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(str(entry.string))):
-                    lacking.append(f"{domain}: {msgid} (its placeholders differ: {entry.string})")
+                    lacking.append(f"{domain}: {shown(msgid)} (its placeholders differ: {entry.string})")
         if lacking:
             out[language] = lacking
     return out

@@ -27,6 +27,7 @@ from flask_babel import (
 )
 from qadam.log import get_logger
 from qadam_contracts.vocabulary import LANGUAGES
+from qadam_words import vocabulary
 from qadam_words.catalogs import compile_catalogs as compile_po_files
 from qadam_words.formats import OWN_FORMATS
 from qadam_words.reasons import render_all
@@ -154,6 +155,24 @@ def lazy_gettext(msgid: str, **variables: Any) -> LazyString:
 _ = gettext
 
 
+# -- the words the services share (qadam_words' `vocabulary` domain) ------------------------------------------
+def shared_word(msgid: str) -> str:
+    """One of the shared vocabulary's English words (qadam_words.vocabulary) in the user's language: the reasons,
+    warning signs, incident kinds and programme templates are kept there once, for every service, not here."""
+    return vocabulary.said(msgid, current_language())
+
+
+def lazy_shared(names: dict[str, str]) -> dict[str, LazyString]:
+    """{code: the shared word}, each said in whoever's language asks (as `lazy_gettext`)."""
+    return {code: LazyString(shared_word, msgid) for code, msgid in names.items()}
+
+
+def programme_text_filter(value: str | None) -> str:
+    """A programme's name or description: a shipped template's words in the user's language, a region's own as
+    written."""
+    return vocabulary.programme_text(value, current_language()) or ""
+
+
 # -- dates and numbers in the user's locale ------------------------------------------------------------------
 def _as_datetime(value: Any) -> datetime | None:
     if value in (None, ""):
@@ -238,7 +257,8 @@ def init_i18n(app: Flask, time_zone: str) -> None:
     Babel(app, locale_selector=_select_locale)
     app.jinja_env.install_gettext_callables(lookup, nlookup, newstyle=True)  # type: ignore[attr-defined]
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter,
-                                 number=number_filter, percent=percent_filter, age=age_filter)
+                                 number=number_filter, percent=percent_filter, age=age_filter,
+                                 programme_text=programme_text_filter)
     app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, current_language=current_language,
                                  get_locale=get_locale, reasons_read=reasons_read)
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 
 # placeholders, markup, entities, links, e-mail addresses, codes and the names of things are not words to convert
-KEEP = re.compile(r"(%\([a-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+KEEP = re.compile(r"(%\([A-Za-z0-9_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}|https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
                   r"[A-Z]{2,}[\w-]*|\bQadam\b|\b[Ee]-?mail\b|\bExcel\b|\bTelegram\b|\bGoogle\b|\bMicrosoft\b|"
                   r"\bAuthenticator\b|\bFreeOTP\b)")
 

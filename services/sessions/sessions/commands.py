@@ -20,7 +20,7 @@ from qadam.outbox import add_event, add_events
 from qadam.sealing import SealingKeyMissing, seal
 from qadam_contracts.sessions import AbsenceRuns, CallOverdue
 from qadam_contracts.vocabulary import AttendanceStatus
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -237,16 +237,25 @@ def _insert_marks(db: sa.Connection, recorded: Sequence[RecordedMark]) -> dict[u
     A mark recorded already is not inserted (the unique (session, enrolment) constraint decides, so two
     psychologists racing cannot both record), and its man's version is not raised. The version rows are locked in
     one order, as `runs_after_change` locks them."""
+    return {r.enrolment_id: r.version
+            for r in db.execute(_INSERT_MARKS, {"rows": [_mark_row(m) for m in recorded]})}
+
+
+def _insert_marks_statement() -> sa.Executable:
+    """The marks come as one JSON parameter (rows of `_mark_row`), so the statement is the same however many marks
+    a session has and SQLAlchemy compiles it once (a multi-row VALUES is compiled anew for every call)."""
     marks = cast(sa.Table, AttendanceMark.__table__)
     versions = cast(sa.Table, AttendanceVersion.__table__)
-    inserted = (pg_insert(marks).values([_mark_row(m) for m in recorded])
+    given = (sa.func.jsonb_to_recordset(sa.bindparam("rows", type_=JSONB))
+             .table_valued(*(sa.column(c, marks.c[c].type) for c in _MARK_COLUMNS)).render_derived(with_types=True))
+    inserted = (pg_insert(marks).from_select(list(_MARK_COLUMNS), sa.select(*(given.c[c] for c in _MARK_COLUMNS)))
                 .on_conflict_do_nothing(constraint="uq_attendance_mark_session_enrolment")
                 .returning(marks.c.enrolment_id).cte("inserted"))
     bump = pg_insert(versions).from_select(
         ["enrolment_id", "version"], sa.select(inserted.c.enrolment_id, sa.literal(1)).order_by(inserted.c.enrolment_id))
-    return {r.enrolment_id: r.version for r in db.execute(bump.on_conflict_do_update(
-        index_elements=[versions.c.enrolment_id], set_={"version": versions.c.version + 1})
-        .returning(versions.c.enrolment_id, versions.c.version).add_cte(inserted))}
+    return (bump.on_conflict_do_update(index_elements=[versions.c.enrolment_id],
+                                       set_={"version": versions.c.version + 1})
+            .returning(versions.c.enrolment_id, versions.c.version).add_cte(inserted))
 
 
 def runs_after_change(s: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, AbsenceRuns]:
@@ -255,12 +264,19 @@ def runs_after_change(s: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uu
     deadlock) and held to the commit: a recording committed before it is read, one not yet committed waits and
     then reads this one's mark and publishes a higher version. Timestamps could not order them so."""
     s.flush()  # an amendment's ORM changes are written before his marks are read
-    ids = sorted(set(enrolment_ids))
-    stmt = pg_insert(AttendanceVersion).values([{"enrolment_id": e, "version": 1} for e in ids])
-    versions = {r.enrolment_id: r.version for r in s.execute(stmt.on_conflict_do_update(
-        index_elements=[AttendanceVersion.enrolment_id], set_={"version": AttendanceVersion.version + 1})
-        .returning(AttendanceVersion.enrolment_id, AttendanceVersion.version))}
+    versions = {r.enrolment_id: r.version
+                for r in s.connection().execute(_RAISE_VERSIONS, {"men": sorted(set(enrolment_ids))})}
     return runs_at(s, versions)
+
+
+def _raise_versions_statement() -> sa.Executable:
+    """Raise the men's versions (the first is 1), locked in one order; the men as one array parameter: compiled
+    once."""
+    versions = cast(sa.Table, AttendanceVersion.__table__)
+    men = sa.func.unnest(sa.bindparam("men", type_=ARRAY(sa.Uuid()))).table_valued("man").render_derived()
+    return (pg_insert(versions).from_select(["enrolment_id", "version"], sa.select(men.c.man, sa.literal(1)).order_by(men.c.man))
+            .on_conflict_do_update(index_elements=[versions.c.enrolment_id], set_={"version": versions.c.version + 1})
+            .returning(versions.c.enrolment_id, versions.c.version))
 
 
 def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, AbsenceRuns]:
@@ -280,11 +296,20 @@ def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, Absen
     return {e: events.absence_runs(v, absence_runs(marks[e])) for e, v in versions.items()}
 
 
+_MARK_COLUMNS = ("id", "session_id", "enrolment_id", "status", "excuse_reason", "recorded_by", "recorded_at",
+                 "participation", "homework_done", "warning_signs")
+
+
 def _mark_row(mark: RecordedMark) -> dict[str, object]:
-    return {"id": mark.id, "session_id": mark.session_id, "enrolment_id": mark.enrolment_id,
+    """A mark as a row of `_INSERT_MARKS`' JSON parameter (PostgreSQL reads the ids and the time back)."""
+    return {"id": str(mark.id), "session_id": str(mark.session_id), "enrolment_id": str(mark.enrolment_id),
             "status": mark.status.value, "excuse_reason": mark.excuse_reason, "recorded_by": mark.recorded_by,
-            "recorded_at": mark.recorded_at, "participation": mark.participation,
+            "recorded_at": mark.recorded_at.isoformat(), "participation": mark.participation,
             "homework_done": mark.homework_done, "warning_signs": list(mark.warning_signs)}
+
+
+_INSERT_MARKS = _insert_marks_statement()
+_RAISE_VERSIONS = _raise_versions_statement()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,9 +11,10 @@ from babel.messages.catalog import Catalog
 from portal.karakalpak_cyrillic import to_cyrillic as to_kaa_cyrillic
 from portal.uzbek_cyrillic import to_cyrillic
 from qadam_contracts.vocabulary import LANGUAGES
-from qadam_words import words
+from qadam_words import NP_, Words, words
 from qadam_words.__main__ import main
 from qadam_words.catalogs import (
+    TRANSLATIONS,
     domains,
     locale_name,
     message_ids,
@@ -70,7 +72,7 @@ def test_check_passes_where_every_language_has_every_word(tmp_path, capsys):
 def test_the_real_catalogues_pass_the_check(capsys):
     # `python -m qadam_words check` in this process (a unit test starts none)
     assert main(["check"]) == 0, capsys.readouterr().out
-    assert "enrollment" in domains() and len(message_ids("enrollment")) > 30
+    assert {"enrollment", "notify", "vocabulary"} <= set(domains()) and len(message_ids("enrollment")) > 30
 
 
 def test_every_language_of_the_contracts_but_english_needs_a_catalogue():
@@ -144,3 +146,44 @@ def test_each_language_writes_dates_and_numbers_one_way(language, day, number, p
 
 def test_karakalpak_writes_a_moment_day_first_with_a_24_hour_clock():
     assert words("enrollment", "kaa").format_datetime(datetime(2026, 12, 1, 14, 5, tzinfo=UTC)) == "01.12.2026 14:05"
+
+
+@pytest.mark.parametrize("domain", ["enrollment", "notify", "vocabulary"])
+def test_check_fails_when_any_real_domain_lacks_one_word_in_one_language(tmp_path, capsys, domain):
+    # the real catalogues, copied, with one message of `domain` emptied in Karakalpak Cyrillic: the build fails
+    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    path = po_path("kaa-Cyrl", domain, tmp_path)
+    catalog = read(path, locale="kaa_Cyrl", domain=domain)
+    emptied = next(m for m in catalog if m.id)
+    emptied.string = ""
+    write(catalog, path)
+    assert main(["check", "--root", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "kaa-Cyrl: 1 without a translation" in out and f"   {domain}: {emptied.id}" in out
+
+
+def test_a_message_with_a_context_is_kept_apart_checked_and_read(tmp_path, capsys):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "roles.py").write_text('ROLES = {"worker": N_("support worker"), '
+                                     '"hers": NP_("the woman\'s support worker", "support worker")}\n')
+    root = tmp_path / "translations"
+    assert main(["update", "roles", str(source), "--root", str(root)]) == 0
+    assert message_ids("roles", root) == sorted(["support worker", "the woman's support worker\x04support worker"])
+    for language in translated_languages():
+        catalog = read(po_path(language, "roles", root), locale=locale_name(language), domain="roles")
+        catalog["support worker"].string = f"[{language}] worker"
+        write(catalog, po_path(language, "roles", root))
+    assert main(["check", "--root", str(root)]) == 1  # the one with a context has no words yet
+    assert "roles: support worker (the woman's support worker)" in capsys.readouterr().out
+    for language in translated_languages():
+        catalog = read(po_path(language, "roles", root), locale=locale_name(language), domain="roles")
+        catalog.get("support worker", context="the woman's support worker").string = f"[{language}] hers"
+        write(catalog, po_path(language, "roles", root))
+    assert main(["check", "--root", str(root)]) == 0
+    held = translations("ru", "roles", root)
+    w = Words(language="ru", domain="roles", messages=held)
+    assert w.gettext("support worker") == "[ru] worker"
+    assert w.pgettext("the woman's support worker", "support worker") == "[ru] hers"
+    assert words("enrollment", "en").pgettext("any", "Cohort") == "Cohort"  # English: the id itself
+    assert str(NP_("the woman's support worker", "support worker")) == "support worker"

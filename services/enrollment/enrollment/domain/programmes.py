@@ -1,10 +1,13 @@
-"""The two programme templates Qadam ships (DOMAIN.md), editable per region once copied."""
+"""The two programme templates Qadam ships (DOMAIN.md), editable per region once copied; their names and descriptions
+are qadam_words' (the `vocabulary` domain), so every service says them in the reader's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
-EXIT_REVIEW_TOPIC = "Exit review and safety plan"
+from qadam_words.vocabulary import PROGRAMME_TEMPLATES
+
+EXIT_REVIEW_TOPIC = PROGRAMME_TEMPLATES["statutory"].topics[-1]  # "Exit review and safety plan"
 
 
 def _curriculum(topics: list[str], *, exit_review_last: bool = False) -> list[dict[str, Any]]:
@@ -16,15 +19,10 @@ def _curriculum(topics: list[str], *, exit_review_last: bool = False) -> list[di
 
 STATUTORY = {
     "key": "statutory",
-    "name": "Statutory correction programme (Uzbekistan)",
-    "description": ("The programme written into a protection order since Resolution No. 441 (2025): an individual "
-                    "plan agreed with the Inson centre within two working days of the order, about a month of "
-                    "psychological correction. One unexcused absence: the psychologist calls within 48 hours; "
-                    "two: the inspector is alerted. Completion at 75% attendance or more plus an exit review."),
-    "curriculum": _curriculum([
-        "Intake and individual plan", "Responsibility for violence", "Anger and stress: recognising the signs",
-        "Power and control in the family", "Effects of violence on women and children",
-        "Communication without violence", "Alcohol, drugs and violence", EXIT_REVIEW_TOPIC], exit_review_last=True),
+    # its words, in every language, are kept once for every service (qadam_words.vocabulary)
+    "name": PROGRAMME_TEMPLATES["statutory"].name,
+    "description": PROGRAMME_TEMPLATES["statutory"].description,
+    "curriculum": _curriculum(list(PROGRAMME_TEMPLATES["statutory"].topics), exit_review_last=True),
     "sessions_per_week": 2,
     "session_minutes": 90,
     "completion_attendance_percent": 75,
@@ -43,17 +41,9 @@ STATUTORY = {
 
 EXTENDED = {
     "key": "extended_group",
-    "name": "Extended group programme",
-    "description": ("24 weekly two-hour group sessions for 8-12 men with two facilitators, reviewed at session "
-                    "12. Three unexcused absences in all, or two in a row, propose exit."),
-    "curriculum": _curriculum([
-        "Welcome and group agreement", "What counts as violence", "Responsibility and excuses",
-        "Power and control", "Jealousy and controlling behaviour", "Anger: body signals and time-out",
-        "Stress, work and money", "Alcohol and drugs", "Respectful communication", "Listening",
-        "Conflict without violence", "Mid-programme review", "Effects on children", "Fathering",
-        "Women's rights and the law", "Protection orders and what they require", "Sexual respect",
-        "Family and in-laws", "Separation and divorce without violence", "Relapse: warning signs",
-        "Making amends", "Safety and future plans", "Looking back", "Closing review"]),
+    "name": PROGRAMME_TEMPLATES["extended_group"].name,
+    "description": PROGRAMME_TEMPLATES["extended_group"].description,
+    "curriculum": _curriculum(list(PROGRAMME_TEMPLATES["extended_group"].topics)),
     "sessions_per_week": 1,
     "session_minutes": 120,
     "completion_attendance_percent": 85,

@@ -65,7 +65,7 @@ def ack_page(n: Notification, *, done: bool, language: str) -> Response:
                                            f"<p><a href=\"{escape(n.link)}\">{escape(words['page_open'])}</a></p>")
     else:
         level = level_word(n.level, language)
-        title = words["page_heading"].format(LEVEL=level.upper(), participant_code=n.participant_code)
+        title = words["page_heading"] % {"LEVEL": level.upper(), "participant_code": n.participant_code}
         reasons = "".join(f"<li>{escape(r)}</li>" for r in render_all(n.reason_codes or n.reasons, language))
         body = (f"<h1>{escape(title)}</h1>" + (f"<p>{escape(words['page_why'])}</p><ul>{reasons}</ul>" if reasons else "")
                 + f"<form method=\"post\" action=\"\"><button type=\"submit\">{escape(words['page_button'])}</button>"

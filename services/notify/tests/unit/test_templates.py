@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-import string
+from datetime import date
 from typing import Any
 
 import pytest
+import qadam_words
 from notify.domain.templates import (
     DEFAULT_LANGUAGE,
+    DOMAIN,
     KINDS,
     LANGUAGES,
     LEVELS,
@@ -16,11 +18,15 @@ from notify.domain.templates import (
     ROLES,
     RULE_FAMILIES,
     SHORT_MAX,
-    TEMPLATES,
+    SOURCE,
     language_of,
+    level_word,
+    page_words,
     render,
     rule_title,
+    template,
 )
+from qadam_words.catalogs import CONTEXT_SEPARATOR, message_ids
 
 CODE = "P-2026-000123"
 LINK = "https://qadam.example.uz/alerts/5f0e8d3c-2b7a-4c1e-9a55-0d9b1f6a7e21"
@@ -49,7 +55,7 @@ EVERY = [(kind, language) for kind in KINDS for language in LANGUAGES]
 
 
 def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return set(re.findall(r"%\((\w+)\)s", text))
 
 
 def every_string(value: Any) -> list[str]:
@@ -81,7 +87,7 @@ def test_every_kind_renders_in_every_language_with_the_code_and_the_links(kind: 
 
 @pytest.mark.parametrize(("kind", "language"), EVERY)
 def test_every_email_says_decision_support_and_ends_saying_no_names_and_not_to_forward_it(kind: str, language: str):
-    lines = TEMPLATES[language]["lines"]
+    lines = template(language)["lines"]
     text = render(kind, language, **FIELDS[kind]).text
 
     assert lines["decision_support"] in text
@@ -159,29 +165,29 @@ def test_a_missing_field_is_a_key_error_and_an_unknown_kind_a_value_error():
 
 
 def test_every_language_has_every_kind_level_role_and_rule_family_with_the_same_placeholders():
-    reference = TEMPLATES["en"]
-    for language, template in TEMPLATES.items():
-        assert set(template["kinds"]) == set(KINDS), language
-        assert set(template["levels"]) == set(LEVELS) and all(template["levels"].values()), language
-        assert set(template["roles"]) == set(ROLES), language
-        assert set(template["rules"]) == set(RULE_FAMILIES), language
-        assert set(template["notices"]) == set(NOTICES), language
-        assert set(template["lines"]) == set(reference["lines"]), language
+    reference = template("en")
+    for language in LANGUAGES:
+        words = template(language)
+        assert set(words["kinds"]) == set(KINDS), language
+        assert set(words["levels"]) == set(LEVELS) and all(words["levels"].values()), language
+        assert set(words["roles"]) == set(ROLES), language
+        assert set(words["rules"]) == set(RULE_FAMILIES), language
+        assert set(words["notices"]) == set(NOTICES), language
+        assert set(words["lines"]) == set(reference["lines"]), language
         for kind in KINDS:
-            for part in ("subject", "short"):
-                assert placeholders(template["kinds"][kind][part]) == placeholders(reference["kinds"][kind][part]), \
+            for part in ("subject", "text", "short"):
+                assert placeholders(words["kinds"][kind][part]) == placeholders(reference["kinds"][kind][part]), \
                     (language, kind, part)
-            assert placeholders("\n".join(template["kinds"][kind]["text"])) == \
-                placeholders("\n".join(reference["kinds"][kind]["text"])), (language, kind)
-        for name, line in template["lines"].items():
+                assert placeholders(words["kinds"][kind][part]), (language, kind, part)  # the pattern finds them
+        for name, line in words["lines"].items():
             assert placeholders(line) == placeholders(reference["lines"][name]), (language, name)
-        assert len(set(template["levels"].values())) == len(LEVELS), language
+        assert len(set(words["levels"].values())) == len(LEVELS), language
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_level_words_are_the_languages_own(language: str):
     for level in LEVELS:
-        word = TEMPLATES[language]["levels"][level]
+        word = template(language)["levels"][level]
         message = render("alert", language, **{**ALERT, "level": level})
         assert word in message.text and word.upper() in message.short
 
@@ -192,12 +198,12 @@ def test_rule_titles_by_family_and_a_general_title_for_a_family_the_templates_do
     assert rule_title("intake.band_very_high", "ru") == "результат первичной оценки риска"
     assert rule_title("order.expiring", "kaa") != rule_title("order.plan_overdue", "kaa")
     assert rule_title("cluster.separation_control_violence", "en") == rule_title("cluster.amber", "en")
-    assert rule_title("region.custom_rule", "uz-Cyrl") == TEMPLATES["uz-Cyrl"]["rules"]["other"]
+    assert rule_title("region.custom_rule", "uz-Cyrl") == template("uz-Cyrl")["rules"]["other"]
     ids = ["consecutive_absences", "absence_rate", "sign.new_violence", "incident.order_breach", "intake.band_high",
            "order.expiring", "order.plan_overdue", "programme.exit_proposed", "cluster.amber", "assessment.due"]
     for language in LANGUAGES:
         titles = [rule_title(rule_id, language) for rule_id in ids]
-        assert len(set(titles)) == len(ids) and TEMPLATES[language]["rules"]["other"] not in titles, language
+        assert len(set(titles)) == len(ids) and template(language)["rules"]["other"] not in titles, language
 
 
 def test_waits_read_as_minutes_or_hours():
@@ -221,16 +227,16 @@ def test_an_empty_digest_says_there_is_nothing_new():
 def test_uzbek_and_karakalpak_use_the_letters_of_their_alphabets():
     latin = {"uz-Latn": "ʻʼ", "kaa": "áóúıǵń"}  # oʻ, gʻ with U+02BB and the tutuq belgisi U+02BC; Karakalpak's own
     for language, letters in latin.items():
-        text = " ".join(every_string(TEMPLATES[language]))
+        text = " ".join(every_string(template(language)))
         assert not re.search("['`‘’]", text), language  # no typewriter stand-ins for ʻ and ʼ
         assert not re.search("[а-яА-ЯёЁўқғҳЎҚҒҲ]", text), language
         assert all(letter in text for letter in letters), language
     for language in ("uz-Cyrl", "ru", "kaa-Cyrl"):
-        text = " ".join(every_string(TEMPLATES[language]))
-        without = re.sub(r"\{[A-Za-z_]+\}|Qadam", "", text)
+        text = " ".join(every_string(template(language)))
+        without = re.sub(r"%\([A-Za-z_]+\)s|Qadam", "", text)
         assert not re.search("[A-Za-záóúıǵń]", without), language
-    assert "ў" in " ".join(every_string(TEMPLATES["uz-Cyrl"]))
-    assert all(letter in " ".join(every_string(TEMPLATES["kaa-Cyrl"])) for letter in "әөүығңўқҳ")
+    assert "ў" in " ".join(every_string(template("uz-Cyrl")))
+    assert all(letter in " ".join(every_string(template("kaa-Cyrl"))) for letter in "әөүығңўқҳ")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -245,3 +251,95 @@ def test_her_support_worker_is_told_each_thing_in_her_language_with_a_code_and_a
     with pytest.raises(TypeError, match="reason"):
         render("safety_notice", language, participant_code=CODE, notice="dropout", link=LINK,
                reason="3 unexcused absences: sessions 4, 5, 6")
+
+
+# -- every word from the one catalogue (qadam_words' `notify` domain) ------------------------------------------------
+ENGLISH_IDS = [key.split(CONTEXT_SEPARATOR)[-1] for key in message_ids(DOMAIN)]
+# the words of the English ids: what a non-English message must not show. Proper nouns and codes excepted: "Qadam"
+# (and the participant codes and links, taken out of the text before it is read)
+ENGLISH_WORDS = {word.lower() for msgid in ENGLISH_IDS for word in re.findall(r"[^\W\d_]+", re.sub(r"%\(\w+\)s", "",
+                                                                                                      msgid))} - {"qadam"}
+# a word English shares with a language as its own (the Uzbek and Karakalpak for an administrator is "administrator")
+SHARED = {"uz-Latn": {"administrator"}, "kaa": {"administrator"}}
+
+
+def every_rendering(language: str) -> list[str]:
+    """Every kind with every level, role, rule family and notice, in `language`; the reason (free text, carried as
+    it came) in the language's own words, so that what is left is the templates'."""
+    reason = rule_title("absence_rate", language)
+    alert = {**ALERT, "reason": reason}
+    items = [{**item, "reason": reason} for item in ITEMS]
+    messages = [render("alert", language, **{**alert, "level": level}) for level in LEVELS]
+    messages += [render("alert", language, **alert, rule_id=rule) for rule in RULE_FAMILIES]
+    messages += [render("reminder", language, **alert, minutes=minutes) for minutes in (45, 60, 125)]
+    messages += [render("escalation", language, **alert, minutes=90, role=role) for role in ROLES]
+    messages += [render("level_rise", language, participant_code=CODE, from_level=low, level=high, link=LINK)
+                 for low, high in zip(LEVELS, LEVELS[1:], strict=False)]
+    messages += [render("digest", language, day=day, items=shown, link=INBOX)
+                 for day in ("2026-03-10", date(2026, 12, 1)) for shown in (items, [])]
+    messages += [render("safety_notice", language, participant_code=CODE, notice=notice, link=LINK)
+                 for notice in NOTICES]
+    page = page_words(language)
+    return [part for m in messages for part in (m.subject, m.text, m.short)] + [
+        page["page_heading"] % {"LEVEL": level_word("high", language).upper(), "participant_code": CODE},
+        *(text for name, text in page.items() if name != "page_heading")]
+
+
+def english_words_in(text: str, language: str) -> set[str]:
+    text = re.sub(r"https?://\S+|P-\d{4}-\d{6}|%\(\w+\)s", " ", text)  # links, codes, placeholders
+    return {word for word in re.findall(r"[^\W\d_]+", text.lower())
+            if word in ENGLISH_WORDS and word not in SHARED.get(language, set())}
+
+
+@pytest.mark.parametrize("language", [language for language in LANGUAGES if language != "en"])
+def test_every_notification_in_every_language_has_no_english_word_and_no_untranslated_id(language: str):
+    rendered = every_rendering(language)
+    found = {word: text for text in rendered for word in english_words_in(text, language)}
+    assert not found, f"English in a {language} message: {found}"
+    every_text = "\n".join(rendered)
+    untranslated = [msgid for msgid in ENGLISH_IDS if english_words_in(msgid, language) and msgid in every_text]
+    assert not untranslated
+    # and the catalogue has its own words for every id that has English words
+    held = qadam_words.words(DOMAIN, language).messages
+    assert not [key for key in message_ids(DOMAIN) if english_words_in(key.split(CONTEXT_SEPARATOR)[-1], language)
+                and held.get(key, key.split(CONTEXT_SEPARATOR)[-1]) == key.split(CONTEXT_SEPARATOR)[-1]]
+
+
+def test_the_english_word_list_is_the_english_catalogues_and_finds_english():
+    # the check above reads the words it must not find from the catalogue: it finds them in an English message
+    assert {"risk", "alert", "acknowledge", "programme", "partner"} <= ENGLISH_WORDS
+    assert english_words_in(render("alert", "en", **ALERT).text, "uz-Latn")
+    assert english_words_in("Qadam: YUQORI xavf, " + INBOX, "uz-Latn") == set()
+
+
+def test_a_language_without_its_words_for_a_message_would_show_english(monkeypatch):
+    # what the test above guards against: a message with no words in the catalogue falls back to its English id
+    words = qadam_words.words(DOMAIN, "kaa")
+    msgid = str(SOURCE["lines"]["decision_support"])
+    assert words.gettext(msgid) != msgid and msgid in words.messages
+    bare = qadam_words.Words(language="kaa", domain=DOMAIN,
+                             messages={k: v for k, v in words.messages.items() if k != msgid})
+    assert bare.gettext(msgid) == msgid and english_words_in(bare.gettext(msgid), "kaa")
+
+
+def test_the_woman_s_support_worker_is_said_apart_where_the_language_does():
+    # one English word for two roles: the catalogue keeps them apart by their context
+    def role(language: str, name: str) -> str:
+        return render("escalation", language, **ALERT, minutes=30, role=name).text
+
+    assert "(специалист по поддержке пострадавшей)" in role("ru", "victim_support")
+    assert "(специалист по поддержке)" in role("ru", "support_worker")
+    assert "responsible support worker within" in role("en", "victim_support")
+
+
+@pytest.mark.parametrize(("language", "day", "waited"), [
+    ("uz-Latn", "1-dek, 2026", "1\u00a0500 soat"), ("ru", "1 дек. 2026\u202fг.", "1\u00a0500 ч"),
+    ("kaa", "01.12.2026", "1\u00a0500 saat"), ("en", "Dec 1, 2026", "1,500 h")])
+def test_a_digest_s_day_and_a_wait_s_numbers_are_written_as_the_language_writes_them(language, day, waited):
+    # the language's formats (qadam_words), as the portal's pages and the exports write them
+    digest = render("digest", language, day="2026-12-01", items=[], link=INBOX)
+    assert day in digest.subject and day in digest.text and day in digest.short
+    assert render("digest", language, day=date(2026, 12, 1), items=[], link=INBOX) == digest
+    assert "2026-12-01" not in digest.text
+    # a long wait is told in hours, the number grouped as the language groups it
+    assert waited in render("reminder", language, **{**ALERT, "minutes": 1500 * 60}).text

@@ -24,6 +24,7 @@ from qadam.auth import Reach, allow
 from qadam.log import get_logger
 from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES, Role
 from qadam_contracts.vocabulary import LANGUAGES
+from qadam_words import vocabulary
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from ..areas import publish_district
 from ..backend import ServiceError
 from ..clients import clients
 from ..forms import USER_FIELDS, ProgrammeForm, UserForm, read
-from ..i18n import LANGUAGE_NAMES
+from ..i18n import LANGUAGE_NAMES, lazy_shared
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..models import Area, LoginSession, SignInAttempt, User
@@ -52,7 +53,8 @@ SUPERVISING_ROLES = (Role.SUPERVISOR.value, Role.MANAGER.value)
 # A change of these signs the user out: their next token must carry the new role and area.
 SCOPE_FIELDS = ("role", "region", "district", "mahalla")
 
-TEMPLATE_NAMES = {"statutory": _l("Statutory (Uzbekistan)"), "extended_group": _l("Extended group")}
+# the programme templates' names: the shared words of every service (qadam_words)
+TEMPLATE_NAMES = lazy_shared({key: template.name for key, template in vocabulary.PROGRAMME_TEMPLATES.items()})
 MORE_OUTCOMES = {"unknown_user": _l("Unknown user name")}
 
 

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from qadam.auth import allow
 from qadam_contracts.roles import Role
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
+from qadam_words import vocabulary
 
 from ..backend import ServiceError
 from ..clients import clients
@@ -26,7 +27,7 @@ from ..forms import (
     TransferForm,
     read,
 )
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, reasons_read
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, lazy_shared, reasons_read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
@@ -51,12 +52,7 @@ ENROLMENT_STATUSES = {
     "suspended": _l("Suspended"), "completed": _l("Completed"), "closed": _l("Closed"),
     "excluded": _l("Not admitted"), "exited": _l("Left the programme"),
 }
-INCIDENT_KINDS = {
-    "order_breach": _l("Breach of the protection order"), "new_complaint": _l("New complaint"),
-    "police_callout": _l("Police call-out"), "arrest": _l("Arrest"),
-    "contact_with_victim": _l("Contact with the victim"), "stalking": _l("Stalking the victim"),
-    "victim_fear": _l("The victim is afraid"),
-}
+INCIDENT_KINDS = lazy_shared(vocabulary.INCIDENT_KINDS)  # the shared words of every service (qadam_words)
 SEVERITIES = {"minor": _l("Minor"), "serious": _l("Serious"), "severe": _l("Severe")}
 INCIDENT_SOURCES = {"inspector": _l("Prevention inspector"), "victim_support": _l("Victim-support worker")}
 ORDER_STATUSES = {"active": _l("In force"), "expired": _l("Expired"), "revoked": _l("Revoked")}
@@ -78,13 +74,7 @@ CHANNELS = {"email": _l("E-mail"), "telegram": _l("Telegram"), "sms": _l("SMS")}
 DELIVERY_STATUSES = {"pending": _l("Waiting to be sent"), "sent": _l("Sent"), "failed": _l("Failed"),
                      "skipped": _l("Not sent")}
 DELIVERY_PURPOSES = {"alert": _l("Alert"), "reminder": _l("Reminder"), "digest": _l("Daily digest")}
-STATUS_REASONS = {
-    "non_compliance": _l("did not keep to the programme"), "new_violence": _l("new violence"),
-    "withdrawn": _l("referral withdrawn"), "transferred": _l("transferred"), "custody": _l("in custody"),
-    "moved_away": _l("moved away"), "died": _l("died"), "severe_mental_illness": _l("severe mental illness"),
-    "untreated_addiction": _l("untreated addiction"), "illness": _l("illness"), "work_away": _l("working away"),
-    "family_emergency": _l("family emergency"), "other": _l("other reason"),
-}
+STATUS_REASONS = lazy_shared(vocabulary.STATUS_REASONS)  # the shared words of every service (qadam_words)
 PLAN_PART_NAMES = {"programme": _l("The correction programme"), "employment": _l("Referral for employment"),
                    "health": _l("Referral for health care"), "education": _l("Referral for education"),
                    "housing": _l("Referral for housing")}

@@ -31,7 +31,7 @@ from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
 from ..clients import clients
 from ..forms import CohortChangeForm, CohortForm, PlacementForm, ProgrammeVersionForm, read
-from ..i18n import current_language, number_filter, percent_filter
+from ..i18n import current_language, number_filter, percent_filter, programme_text_filter
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..models import Area, User
@@ -487,7 +487,7 @@ def _districts(region: str | None) -> list[tuple[str, str]]:
 
 
 def _programme_options() -> list[tuple[str, str]]:
-    return [(str(p["id"]), _("%(name)s, version %(n)s", name=p["name"], n=p["version"]))
+    return [(str(p["id"]), _("%(name)s, version %(n)s", name=programme_text_filter(p["name"]), n=p["version"]))
             for p in clients.enrollment.all_programmes()]
 
 
@@ -672,7 +672,7 @@ def programme_version(programme_id: uuid.UUID) -> Any:
             errors = _new_version(programme_id, values)
         if not errors:
             flash(_("Version %(n)s of %(name)s is in use for new groups.", n=programme["version"] + 1,
-                    name=programme["name"]), "success")
+                    name=programme_text_filter(programme["name"])), "success")
             return redirect(url_for("manager.programmes"))
     return render_template("manager/programme_version.html", programme=programme, form=form, errors=errors,
                            rules=VERSION_RULES, idempotency_key=form_key("idempotency_key")), 422 if errors else 200

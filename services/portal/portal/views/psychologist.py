@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from qadam.auth import allow
 from qadam_contracts.roles import Role
+from qadam_words import vocabulary
 from werkzeug.datastructures import MultiDict
 
 from ..backend import ServiceError
@@ -25,6 +26,7 @@ from ..clients import clients
 from ..forms import AmendmentForm, CallOutcomeForm, MarkForm, NoteForm, read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..i18n import lazy_shared, programme_text_filter
 from ..websession import settings_now
 
 bp = Blueprint("psychologist", __name__)
@@ -47,26 +49,7 @@ DANGER_SIGNS = ("new_violence_disclosed", "threat_to_kill", "threat_to_partner",
 OTHER_SIGNS = ("intoxicated_at_session", "escalation", "controlling_behaviour", "denial_or_minimisation",
                "blaming_the_victim", "separation", "partner_pregnant_or_infant", "substance_use", "job_loss_or_debt",
                "child_contact_conflict", "suicidal_talk")
-SIGN_NAMES = {
-    "new_violence_disclosed": _l("Disclosed new violence"),
-    "threat_to_kill": _l("Threatened to kill"),
-    "threat_to_partner": _l("Threatened his partner"),
-    "strangulation": _l("Strangulation (choking) disclosed"),
-    "weapon_access": _l("Has access to a weapon"),
-    "contact_against_order": _l("Contact with the victim against the protection order"),
-    "stalking_victim": _l("Following or watching the victim"),
-    "intoxicated_at_session": _l("Came to the session drunk or intoxicated"),
-    "escalation": _l("Escalating anger or abuse"),
-    "controlling_behaviour": _l("Controlling behaviour"),
-    "denial_or_minimisation": _l("Denies or minimises the violence"),
-    "blaming_the_victim": _l("Blames the victim"),
-    "separation": _l("Separation from his partner"),
-    "partner_pregnant_or_infant": _l("Partner pregnant, or a baby under 18 months"),
-    "substance_use": _l("Alcohol or drug use"),
-    "job_loss_or_debt": _l("Lost his job, or in debt"),
-    "child_contact_conflict": _l("Conflict over contact with the children"),
-    "suicidal_talk": _l("Talk of suicide"),
-}
+SIGN_NAMES = lazy_shared(vocabulary.WARNING_SIGN_NAMES)  # the shared words of every service (qadam_words)
 assert set(SIGN_NAMES) == set(DANGER_SIGNS) | set(OTHER_SIGNS)
 SESSION_KIND_NAMES = {"group": _l("Group session"), "makeup": _l("Make-up session"), "intake": _l("Intake session"),
                       "individual": _l("One-to-one session")}
@@ -78,14 +61,8 @@ ENROLMENT_STATUS_NAMES = {
     "completed": _l("Completed, in follow-up"), "closed": _l("Closed after follow-up"),
     "excluded": _l("Excluded at intake"), "exited": _l("Exited the programme"),
 }
-# Reasons enrollment keeps with an exit, an exclusion at intake or a suspension.
-REASON_NAMES = {
-    "non_compliance": _l("Non-compliance"), "new_violence": _l("New violence"), "withdrawn": _l("Withdrawn"),
-    "transferred": _l("Transferred"), "custody": _l("In custody"), "moved_away": _l("Moved away"),
-    "died": _l("Died"), "severe_mental_illness": _l("Severe mental illness"),
-    "untreated_addiction": _l("Untreated addiction"), "illness": _l("Illness"), "work_away": _l("Working away"),
-    "family_emergency": _l("Family emergency"), "other": _l("Other reason"),
-}
+# Reasons enrollment keeps with an exit, an exclusion at intake or a suspension: the shared words (qadam_words).
+REASON_NAMES = lazy_shared(vocabulary.STATUS_REASONS)
 # Who takes part in a session of each kind (sessions' own rule, mirrored so the form lists the same men).
 TAKING_PART = {
     "group": {"active"}, "makeup": {"active"}, "intake": {"referred", "assessed", "active"},
@@ -148,7 +125,7 @@ def _programme_names(cohorts: Iterable[dict[str, Any]]) -> dict[str, str]:
     if not ids:
         return {}
     found = clients.enrollment.all_programmes(programme_id=ids, include_retired=True, limit=len(ids))
-    return {str(p["id"]): p["name"] for p in found}
+    return {str(p["id"]): str(programme_text_filter(p["name"])) for p in found}
 
 
 def _cohort_sessions(cohort_id: str, now: datetime) -> list[dict[str, Any]]:

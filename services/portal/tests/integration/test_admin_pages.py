@@ -400,7 +400,7 @@ def test_a_programme_is_defined_from_a_template_and_enrollments_refusals_show_by
     page = admin.get("/admin/programmes").text
     assert f"Programme {name} is defined." in page
     row = page.split(f"<td>{name}</td>")[1].split("</tr>")[0]
-    assert "Statutory (Uzbekistan)" in row and "National" in row and "Version 1" in row
+    assert "Statutory correction programme (Uzbekistan)" in row and "National" in row and "Version 1" in row
 
     regional = unique("Group")
     answer = post(admin, "/admin/programmes", {"name": regional, "template": "extended_group", "region": REGION},

@@ -83,6 +83,9 @@ def test_only_auditors_and_administrators_open_the_audit_log(client_for, user):
 def test_an_auditor_starts_at_the_audit_log_and_finds_an_administrator_s_reading_of_a_staff_record(client_for):
     admin = client_for("admin-1", "en")
     assert admin.get("/admin/users/psy-nukus-1").status_code == 200
+    # a change of its own to find (the test must not lean on another test having made one before it)
+    page = admin.get("/admin/users/insp-nukus-1")
+    assert admin.post("/admin/users/insp-nukus-1/unlock", data={"csrf_token": csrf_of(page.text)}).status_code == 302
     auditor = client_for("audit-1", "en")
     home = auditor.get("/")
     assert home.status_code == 302 and home.headers["Location"].endswith("/audit")

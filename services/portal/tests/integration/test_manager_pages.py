@@ -4,6 +4,7 @@ files that open, the roles that may and may not look, and a period that cannot b
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import socket
@@ -21,6 +22,7 @@ from portal.websession import cookie_names
 from portal_testkit import new_client
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words.formats import Formats
+from qadam_words.vocabulary import PROGRAMME_TEMPLATES, said
 
 MANAGER = "mgr-karakalpakstan"
 
@@ -385,3 +387,15 @@ def test_grouped_by_facilitator_the_psychologist_is_named(client_for, database):
     html = client_for(MANAGER, "en").get("/dashboard?group_by=facilitator").text
     assert int(row_of(html, "Dilnoza Rahimova (psy-nukus-1)")[0]) == enrolments_in_region(
         database, psychologist_id="psy-nukus-1") >= 6
+
+
+@pytest.mark.parametrize("language", ["kaa", "kaa-Cyrl", "uz-Latn"])
+def test_the_programme_templates_are_named_and_described_in_the_readers_language(client_for, language):
+    # the shipped templates' rows carry English (enrollment's words): the page says them from the shared vocabulary
+    response = client_for(MANAGER, language).get("/manager/programmes")
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    for template in PROGRAMME_TEMPLATES.values():
+        assert said(template.name, language) in page and said(template.description, language) in page, language
+        assert template.name not in page and template.description not in page
+    assert "X-Qadam-Missing-Translations" not in response.headers

@@ -6,6 +6,7 @@ own in the demo group (through sessions, as its psychologist) and record only th
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from portal_testkit import csrf_of
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam_contracts.vocabulary import LANGUAGES
+from qadam_words.vocabulary import reason_name, warning_sign_name
 
 PSYCHOLOGIST = "psy-nukus-1"
 MISSING = "X-Qadam-Missing-Translations"
@@ -343,3 +345,16 @@ def test_the_open_session_is_recorded_last(client_for, demo, own_sessions):
     assert client.post(url, data=_whole_group(demo, client.get(url).text)).status_code == 302
     assert own_sessions["open"] not in client.get("/today").text.split("Still to record")[1].split("My cohorts")[0]
 
+
+
+@pytest.mark.parametrize("language", ["kaa", "kaa-Cyrl", "ru"])
+def test_the_reasons_to_move_a_man_and_the_warning_signs_are_in_the_readers_language(client_for, demo, own_sessions,
+                                                                                    language):
+    # both kept once in the shared vocabulary (qadam_words), not in the portal's catalogues
+    client = client_for(PSYCHOLOGIST, language)
+    page = html.unescape(client.get(f"/enrolments/{_enrolments(demo)[0]['id']}").text)
+    for code in ("non_compliance", "moved_away", "custody"):
+        assert f">{reason_name(code, language)}</option>" in page, code
+    assert not {"Non-compliance", "Moved away", "In custody"} & set(re.findall(r">([^<]+)</option>", page))
+    form = html.unescape(client.get(f"/sessions/{own_sessions['open']}/attendance").text)
+    assert warning_sign_name("threat_to_kill", language) in form and "Threatened to kill" not in form

@@ -140,10 +140,12 @@ def _converted(value: Any) -> Any:
 
 
 def test_notifys_frozen_karakalpak_cyrillic_templates_are_its_latin_ones_converted():
-    """notify cannot import the portal: its Karakalpak Cyrillic templates were made with this conversion and frozen."""
-    from notify.domain.templates import KAA, KAA_CYRL
+    """notify cannot import the portal: its Karakalpak Cyrillic words (qadam_words' notify catalogue) were made with
+    this conversion and frozen."""
+    from notify.domain.templates import template
 
-    assert KAA_CYRL == _converted(KAA), "regenerate notify's KAA_CYRL from KAA with portal.karakalpak_cyrillic"
+    assert template("kaa-Cyrl") == _converted(template("kaa")), \
+        "regenerate the notify catalogue's kaa_Cyrl words from kaa_Latn with portal.karakalpak_cyrillic"
 
 
 def test_risks_frozen_karakalpak_cyrillic_instrument_items_are_its_latin_ones_converted():
