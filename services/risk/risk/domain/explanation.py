@@ -61,7 +61,7 @@ class AssessmentLine:
 
 
 # The read-aloud's sentences, in the `reasons` domain of qadam_words beside the reasons they quote (extracted with
-# `python -m qadam_words update reasons libs/words/qadam_words services/risk/risk/domain`)
+# `python -m qadam_words update reasons libs/words/qadam_words/reasons services/risk/risk/domain`)
 LEVEL_TODAY = {True: N_("%(code)s is at %(level)s risk today (since %(since)s)."),
                False: N_("%(code)s is at %(level)s risk today.")}
 FLAGS_CONTRIBUTE = {True: N_("1 unresolved flag contributes; the highest sets the level:"),

@@ -9,6 +9,9 @@ from the same domain. risk renders English with it for the v1 `reasons` field, n
 the portal and risk's read-aloud explanation in the reader's. An old flag's sentence that could not be read back
 into a code (`text`) is shown as it was written; so is a rule's description that is not one of the default rules'
 (a region's own words).
+
+Its ids come from here and from risk's read-aloud explanation:
+`python -m qadam_words update reasons libs/words/qadam_words/reasons services/risk/risk/domain`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from qadam_contracts.reasons import Reason
 
-from . import N_, Words, words
+from .. import N_, Words, words
 
 DOMAIN = "reasons"
 
