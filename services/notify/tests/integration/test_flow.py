@@ -986,3 +986,20 @@ def test_a_flag_joining_an_episode_adds_its_codes_and_the_digest_renders_them_in
     body = digest.get_content()
     assert "10.12.2026 kúni tawsıladı" in body and "dúzetiw rejesi 24.11.2026" in body
     assert "correction plan" not in body
+
+
+def test_the_reminder_and_the_escalation_say_why_in_each_readers_language(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)  # the psychologist reads Karakalpak, the supervisor Uzbek (Latin)
+    deliver(settings, factory, flag_event(who, reasons=[EXPIRING_EN], reason_codes=[EXPIRING]))
+    drain(settings, factory)
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    drain(settings, factory)
+    [reminder] = [m for m in mail.to(f"{who['psychologist']}@iiv.uz")][1:]
+    assert "10.12.2026 kúni tawsıladı" in reminder.get_content()
+    [to_supervisor] = mail.to(f"{who['supervisor']}@iiv.uz")
+    assert "Uning himoya orderi muddati 10-dek, 2026 kuni tugaydi" in to_supervisor.get_content()
+    for message in (reminder, to_supervisor):
+        assert "protection order" not in message.get_content()
