@@ -1119,16 +1119,14 @@ def test_a_warning_sign_typed_in_days_later_names_the_day_of_the_session():
 def test_the_migration_turns_the_rules_first_shipped_into_the_defaults_of_now():
     """0006 edits the rules in force (an administrator's own edits kept): from the shipped version 1 it gives exactly
     today's defaults/rules.json, each rule it changes one version up."""
-    import importlib.util
     from pathlib import Path
+
+    from qadam_testing import module_at
 
     versions = Path(files("risk").joinpath("migrations/versions"))  # type: ignore[arg-type]
 
     def load(name: str) -> Any:
-        spec = importlib.util.spec_from_file_location(name, versions / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return module_at(versions / f"{name}.py")
 
     shipped = json.loads(load("0004_rules_instrument_incidents").RULES_V1)
     upgraded = load("0006_safety_first").upgraded(shipped)
