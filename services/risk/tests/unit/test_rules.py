@@ -1043,7 +1043,9 @@ def test_the_statutory_programme_alerts_at_the_second_unexcused_absence_in_all_n
     apart = case(marks=marks("unexcused", "present", "present", "unexcused"), **statutory)
     [finding] = [f for f in run(apart) if f.rule_id == "unexcused_absences"]
     assert finding.level == "high" and finding.occurred_at == at(9)
-    assert finding.reasons[0] == "2 unexcused absences in all: sessions 1 and 4 (the second on 2026-10-14)."
+    assert finding.reasons[0] == "2 unexcused absences in all: sessions 1 and 4 (the limit of 2 reached on 2026-10-14)."
+    assert finding.codes[0].as_data() == {"code": "unexcused_absences", "params": {
+        "count": 2, "sessions": [1, 4], "threshold": 2, "on": "2026-10-14"}}
     assert of(run(apart), "consecutive_absences") == []
     # under the rule's own limit (3 in all), a man whose programme says nothing is not alerted at the second
     assert of(run(case(marks=marks("unexcused", "present", "present", "unexcused"))), "unexcused_absences") == []
