@@ -183,7 +183,8 @@ def dump(schema: ma.Schema, obj: Any) -> JSONObject:
     kinds holding a value of their own type are written out here (an identifier as its text, a time or a day in ISO
     8601, a nested part and a list by this same walk); anything else by the field's own `_serialize`. A schema with
     dump hooks is dumped by marshmallow itself."""
-    if schema._hooks.get("pre_dump") or schema._hooks.get("post_dump"):
+    if schema._hooks.get("pre_dump") or schema._hooks.get("post_dump") or any(
+            f.attribute and "." in f.attribute for f in schema.dump_fields.values()):
         return cast(JSONObject, schema.dump(obj))
     out: JSONObject = {}
     for name, field in schema.dump_fields.items():
@@ -250,6 +251,11 @@ def _problem(field: fields.Field, value: Any, dumped: Any) -> Any:
     if value is None:
         return None if field.allow_none else ["Field may not be null."]
     kind = type(field)
+    if kind is fields.Dict and isinstance(value, dict):
+        try:  # its values are the producer's to choose, but they must be JSON, or the outbox cannot hold them
+            json.dumps(value)
+        except (TypeError, ValueError) as e:
+            return [f"Not JSON: {e}"]
     if kind is fields.Nested and isinstance(value, EventData) and isinstance(dumped, dict):
         found: dict[str, Any] = {}
         _check(cast(fields.Nested, field).schema, value, dumped, found)
@@ -286,18 +292,21 @@ def load(schema: ma.Schema, raw: Any) -> Any:
     them by this same walk. A schema this walk does not know to be plain (one with hooks other than the derived
     `make`, or that does not exclude unknown fields) is loaded by marshmallow itself. Raises ma.ValidationError."""
     made_as = _MADE_AS.get(type(schema))
-    if schema.unknown != ma.EXCLUDE or (schema._hooks and made_as is None):
+    if not _plain(schema, made_as):
         return schema.load(raw)
     if not isinstance(raw, Mapping):
         raise ma.ValidationError({"_schema": ["Invalid input type."]})
     values: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     for name, field in schema.load_fields.items():
-        key = field.data_key or name
+        key = field.data_key if field.data_key is not None else name
         try:
-            values[field.attribute or name] = _load_field(field, raw.get(key, ma.missing))
+            value = _load_field(field, raw.get(key, ma.missing))
         except ma.ValidationError as e:
             errors[key] = e.messages
+        else:
+            if value is not ma.missing:  # missing, with no default: left out, as marshmallow leaves it
+                values[field.attribute or name] = value
     if errors:
         raise ma.ValidationError(errors)
     return made_as(**values) if made_as is not None else values
@@ -308,6 +317,23 @@ def load(schema: ma.Schema, raw: Any) -> Any:
 _READ_AS_IS: dict[type[fields.Field], tuple[type, ...]] = {
     fields.String: (str,), Integer: (int,), fields.Boolean: (bool,), fields.UUID: (str,), fields.Dict: (dict,),
 }
+
+
+_LOAD_HOOKS = ("pre_load", "post_load", "validates", "validates_schema")
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(schema: ma.Schema, made_as: type | None) -> bool:
+    """Whether the walk reads this schema as marshmallow would: it excludes unknown fields, has no hooks but the
+    derived `make`, and no field stored under a dotted attribute. (marshmallow adds empty hook lists to a schema as
+    it loads: only a list with hooks in it counts.)"""
+    found = _PLAIN.get(type(schema))
+    if found is None:
+        found = _PLAIN[type(schema)] = (
+            schema.unknown == ma.EXCLUDE
+            and (made_as is not None or not any(schema._hooks.get(kind) for kind in _LOAD_HOOKS))
+            and not any(f.attribute and "." in f.attribute for f in schema.load_fields.values()))
+    return found
 
 
 def _load_field(field: fields.Field, value: Any) -> Any:

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import FrozenInstanceError, asdict, dataclass
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
 import pytest
 from marshmallow import validate
@@ -203,3 +204,33 @@ def test_the_producer_passes_a_value_of_another_type_that_a_consumer_reads(chang
     read = CATALOG.parse(body(to_data(sent(**{"parcel_id": parcel} | change)))).data
     assert read == sent(**{"parcel_id": parcel} | {k: (uuid.UUID(v) if k == "parcel_id" else int(v))
                                                     for k, v in change.items()})
+
+
+def test_a_free_form_object_that_json_cannot_hold_stops_at_the_producer():
+    @dataclass(frozen=True, kw_only=True, slots=True)
+    class Planned(EventData):
+        TYPE = "post.parcel.planned"
+        PRODUCER = "post"
+
+        plan: dict[str, Any]
+
+    to_data(Planned(plan={"at": "09:00", "rooms": [1, 2]}))
+    with pytest.raises(ValueError, match="plan"):
+        to_data(Planned(plan={"parcel": uuid.uuid4()}))
+
+
+def test_the_kit_s_walk_leaves_out_a_field_that_is_missing_with_no_default_as_marshmallow_does():
+    import marshmallow as ma
+    from marshmallow import fields as mf
+    from qadam.events import load
+
+    class Plain(ma.Schema):
+        class Meta:
+            unknown = ma.EXCLUDE
+
+        a = mf.String()
+        b = mf.Integer(load_default=3)
+
+    schema = Plain()
+    for _ in range(3):  # marshmallow's own load adds empty hook lists to the schema: the walk still reads it
+        assert load(schema, {}) == schema.load({}) == {"b": 3}
