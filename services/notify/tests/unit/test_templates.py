@@ -223,6 +223,15 @@ def test_waits_read_as_minutes_or_hours():
     assert "has waited 2 h without acknowledgement" in waited("en", 120)
 
 
+@pytest.mark.parametrize("language", ["uz-Latn", "uz-Cyrl", "kaa", "kaa-Cyrl"])
+def test_a_digest_s_day_stands_alone_where_a_suffix_would_attach_to_the_date(language: str):
+    # "10-mar, 2026 kungi" reads wrongly: the day is written apart, in brackets, in subject, heading and short text
+    day = qadam_words.words(DOMAIN, language).format_date(date(2026, 3, 10))
+    message = render("digest", language, day="2026-03-10", items=ITEMS, link=INBOX)
+    for text in (message.subject, message.text.splitlines()[0], message.short):
+        assert f"({day})" in text or f"({day};" in text, (language, text)
+
+
 def test_an_empty_digest_says_there_is_nothing_new():
     message = render("digest", "uz-Latn", day="2026-03-10", items=[], link=INBOX)
     assert "Yangi ogohlantirishlar yoʻq." in message.text and "0 ta ogohlantirish" in message.subject
