@@ -46,7 +46,7 @@ class CompletionReportArgs(ma.Schema):
                        "their own region."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
                            metadata={"description": "`csv` and `xlsx` answer with a file to download."})
-    lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES), metadata={
+    lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={  # no default: the view picks English or uz-Latn
         "description": ("The language of the labels the report writes itself (the totals row, referral sources, a "
                         "programme copied from a template Qadam ships; names people typed stay as typed) and of a "
                         f"download's words and numbers. Without it the JSON's labels are English, a download is in "
@@ -102,7 +102,7 @@ class CompletionReportView(MethodView):
         `to`, in the caller's region (an administrator: the region asked for, or the whole country).
         """
         settings = settings_of_app()
-        language = args["lang"] or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)
+        language = args.get("lang") or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)
         with read_session() as s:
             report = reports.completion_report_for(
                 s.connection(), principal=current_principal(), group_by=args["group_by"], region=args["region"],
