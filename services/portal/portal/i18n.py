@@ -158,8 +158,15 @@ _ = gettext
 # -- the words the services share (qadam_words' `vocabulary` domain) ------------------------------------------
 def shared_word(msgid: str) -> str:
     """One of the shared vocabulary's English words (qadam_words.vocabulary) in the user's language: the reasons,
-    warning signs, incident kinds and programme templates are kept there once, for every service, not here."""
-    return vocabulary.said(msgid, current_language())
+    warning signs, incident kinds and programme templates are kept there once, for every service, not here.
+
+    A word the vocabulary's catalogue lacks comes back as its English id: it is recorded as missing, as `lookup`
+    records the pages' own (X-Qadam-Missing-Translations)."""
+    language = current_language()
+    text = vocabulary.said(msgid, language)
+    if text == msgid and language != SOURCE_LANGUAGE:
+        _record_missing(msgid)
+    return text
 
 
 def lazy_shared(names: dict[str, str]) -> dict[str, LazyString]:
@@ -169,8 +176,10 @@ def lazy_shared(names: dict[str, str]) -> dict[str, LazyString]:
 
 def programme_text_filter(value: str | None) -> str:
     """A programme's name or description: a shipped template's words in the user's language, a region's own as
-    written."""
-    return vocabulary.programme_text(value, current_language()) or ""
+    written (a shipped template's words the catalogue lacks are recorded as missing, as `shared_word` does)."""
+    if value in vocabulary.SHIPPED_TEXTS:
+        return shared_word(value)
+    return value or ""
 
 
 # -- dates and numbers in the user's locale ------------------------------------------------------------------

@@ -68,3 +68,12 @@ def test_the_rows_enrollment_ships_carry_the_templates_english_words():
     shipped = module_at(ROOT / "services/enrollment/enrollment/migrations/versions/0002_lifecycle.py").TEMPLATES
     assert {t["key"]: (t["name"], t["description"], tuple(s["topic"] for s in t["curriculum"])) for t in shipped} == {
         key: (t.name, t.description, t.topics) for key, t in PROGRAMME_TEMPLATES.items()}
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("ru", "Переведён в другую программу"), ("uz-Latn", "Boshqa dasturga oʻtkazilgan"),
+    ("uz-Cyrl", "Бошқа дастурга ўтказилган"), ("kaa", "Basqa baǵdarlamaǵa ótkerilgen"),
+    ("kaa-Cyrl", "Басқа бағдарламаға өткерилген")])
+def test_a_man_transferred_went_on_in_another_programme_not_another_group(language, said):
+    # an exit reason: he left this programme for another one (a move between groups is no exit)
+    assert vocabulary.reason_name("transferred", language) == said

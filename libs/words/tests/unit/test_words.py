@@ -16,6 +16,7 @@ from qadam_words.__main__ import main
 from qadam_words.catalogs import (
     TRANSLATIONS,
     domains,
+    key,
     locale_name,
     message_ids,
     po_path,
@@ -88,8 +89,8 @@ def test_uzbek_cyrillic_is_the_uzbek_latin_written_by_the_portals_converter():
     # the portal): this keeps the two from drifting
     for domain in domains():
         latin = read(po_path("uz-Latn", domain), locale="uz_Latn")
-        cyrillic = {str(m.id): str(m.string) for m in read(po_path("uz-Cyrl", domain), locale="uz_Cyrl") if m.id}
-        expected = {str(m.id): to_cyrillic(str(m.string)) for m in latin if m.id}
+        cyrillic = {key(m): str(m.string) for m in read(po_path("uz-Cyrl", domain), locale="uz_Cyrl") if m.id}
+        expected = {key(m): to_cyrillic(str(m.string)) for m in latin if m.id}
         assert cyrillic == expected, domain
 
 
@@ -97,8 +98,16 @@ def test_karakalpak_cyrillic_is_the_karakalpak_latin_written_by_the_portals_conv
     # written once by running portal.karakalpak_cyrillic over the kaa_Latn catalogue, as for Uzbek
     for domain in domains():
         latin = read(po_path("kaa", domain), locale="kaa_Latn")
-        cyrillic = {str(m.id): str(m.string) for m in read(po_path("kaa-Cyrl", domain), locale="kaa_Cyrl") if m.id}
-        assert cyrillic == {str(m.id): to_kaa_cyrillic(str(m.string)) for m in latin if m.id}, domain
+        cyrillic = {key(m): str(m.string) for m in read(po_path("kaa-Cyrl", domain), locale="kaa_Cyrl") if m.id}
+        assert cyrillic == {key(m): to_kaa_cyrillic(str(m.string)) for m in latin if m.id}, domain
+
+
+def test_karakalpak_says_session_with_one_word_as_the_programme_descriptions_do():
+    # shınıǵıw, never sabaq (a school lesson), in both scripts
+    for domain in domains():
+        for language, other in (("kaa", "sabaq"), ("kaa-Cyrl", "сабақ")):
+            said = [str(m.string) for m in read(po_path(language, domain), locale=locale_name(language)) if m.id]
+            assert not [text for text in said if other in text.lower()], (language, domain)
 
 
 def test_a_catalogue_is_compiled_to_mo_on_first_use(tmp_path):
@@ -112,8 +121,8 @@ def test_a_catalogue_is_compiled_to_mo_on_first_use(tmp_path):
     ("uz-Latn", "Tuman", "3-mashgʻulotda tark etgan"),
     ("uz-Cyrl", "Туман", "3-машғулотда тарк этган"),
     ("ru", "Район", "Выбыли на занятии 3"),
-    ("kaa", "Rayon", "3-sabaqta taslap ketken"),
-    ("kaa-Cyrl", "Район", "3-сабақта таслап кеткен"),
+    ("kaa", "Rayon", "3-shınıǵıwda taslap ketken"),
+    ("kaa-Cyrl", "Район", "3-шынығыўда таслап кеткен"),
     ("en", "District", "Dropped out at session 3"),
 ])
 def test_words_are_read_in_each_language_with_their_placeholders_filled(language, district, session):

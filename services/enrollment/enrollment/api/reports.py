@@ -19,6 +19,7 @@ from qadam_contracts.vocabulary import LANGUAGES
 
 from .. import reports
 from ..reports import GROUP_BY, Report
+from ..reports.completion import SOURCE_LANGUAGE
 from ..reports.downloads import csv_file, xlsx_file
 
 blp = Blueprint("reports", __name__, description="Completion, dropout and attendance figures for programme managers")
@@ -45,8 +46,11 @@ class CompletionReportArgs(ma.Schema):
                        "their own region."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
                            metadata={"description": "`csv` and `xlsx` answer with a file to download."})
-    lang = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(LANGUAGES), metadata={
-        "description": "The language of a download's words and numbers (the JSON's labels stay English)."})
+    lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={  # no default: the view picks English or uz-Latn
+        "description": ("The language of the labels the report writes itself (the totals row, referral sources, a "
+                        "programme copied from a template Qadam ships; names people typed stay as typed) and of a "
+                        f"download's words and numbers. Without it the JSON's labels are English, a download is in "
+                        f"{DEFAULT_LANGUAGE}.")})
 
 
 class CompletionGroup(ma.Schema):
@@ -98,12 +102,13 @@ class CompletionReportView(MethodView):
         `to`, in the caller's region (an administrator: the region asked for, or the whole country).
         """
         settings = settings_of_app()
+        language = args.get("lang") or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)
         with read_session() as s:
             report = reports.completion_report_for(
                 s.connection(), principal=current_principal(), group_by=args["group_by"], region=args["region"],
                 date_from=args["date_from"], date_to=args["date_to"], today=datetime.now(settings.zone).date(),
-                min_cell=settings.report_min_cell, time_zone=settings.time_zone)
-        return report if args["format"] == "json" else _download(report, args["format"], args["lang"])
+                min_cell=settings.report_min_cell, time_zone=settings.time_zone, language=language)
+        return report if args["format"] == "json" else _download(report, args["format"], language)
 
 
 def _download(report: Report, file_format: str, language: str) -> Response:

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
-from qadam_words import N_
+from qadam_words import N_, Words, words
+from qadam_words.vocabulary import programme_text
 
 from ..domain.disclosure import COUNTS, suppress
 from ..domain.lifecycle import EnrolmentStatus as S
@@ -32,8 +33,11 @@ STILL_IN_PROGRAMME = (S.ASSESSED, S.ACTIVE, S.SUSPENDED)
 FINISHED = (S.COMPLETED, S.CLOSED)
 # An exit for these reasons is not a dropout: the man went on elsewhere, or died.
 NOT_A_DROPOUT = ("transferred", "died")
-# The labels the report writes itself (the others are names people typed): English in the JSON, the reader's
-# language in the downloads (qadam_words, domain `enrollment`).
+# The labels the report writes itself (the others are names people typed), in the language asked for (qadam_words,
+# domain `enrollment`): English in the JSON unless one is asked, the reader's language in the downloads. A programme
+# copied from a shipped template is named in that language too (the shared vocabulary); a region's own as written.
+DOMAIN = "enrollment"
+SOURCE_LANGUAGE = "en"
 REFERRAL_SOURCE_LABELS = {
     "protection_order": N_("Protection order"),
     "court": N_("Court"),
@@ -135,8 +139,10 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
 
 
 def completion_report(conn: sa.Connection, *, group_by: str, region: str | None, date_from: date, date_to: date,
-                      min_cell: int, time_zone: str = "Asia/Tashkent") -> list[dict[str, Any]]:
-    """The report's groups, sorted by label, then its totals row (`total: True`), small cells suppressed.
+                      min_cell: int, time_zone: str = "Asia/Tashkent",
+                      language: str = SOURCE_LANGUAGE) -> list[dict[str, Any]]:
+    """The report's groups, sorted by label, then its totals row (`total: True`), small cells suppressed; the labels
+    the report writes itself in `language`.
 
     Population: enrolments that started (`started_on`, else the day of `enrolled_at` in `time_zone`) within
     [date_from, date_to], in `region` (None: the whole country). Each row holds `key` (the group's id as text),
@@ -152,11 +158,16 @@ def completion_report(conn: sa.Connection, *, group_by: str, region: str | None,
         raise ValueError("min_cell must be at least 1")
     statement = completion_query(group_by=group_by, region=region, date_from=date_from, date_to=date_to,
                                  time_zone=time_zone)
-    return shape_report(conn.execute(statement).mappings().all(), group_by=group_by, region=region, min_cell=min_cell)
+    return shape_report(conn.execute(statement).mappings().all(), group_by=group_by, region=region, min_cell=min_cell,
+                        language=language)
 
 
-def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int) -> list[dict[str, Any]]:
-    """Raw rows of `completion_query` (mappings) -> the report's rows: labelled, sorted, suppressed."""
+def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
+                 language: str = SOURCE_LANGUAGE) -> list[dict[str, Any]]:
+    """Raw rows of `completion_query` (mappings) -> the report's rows: labelled in `language`, sorted (by the
+    labels the reader reads), suppressed."""
+    w = words(DOMAIN, language)
+    total_label = w.gettext(TOTAL_LABEL)
     groups: list[dict[str, Any]] = []
     total: dict[str, Any] | None = None
     for row in rows:
@@ -166,23 +177,23 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int)
         figures["attendance_men"] = int(row["attendance_men"] or 0)
         figures["dropout_sessions"] = histogram
         if row["is_total"]:
-            total = {"key": None, "label": TOTAL_LABEL, "total": True, **figures}
+            total = {"key": None, "label": total_label, "total": True, **figures}
         else:
-            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None)
+            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
             groups.append({"key": key, "label": label, "total": False, **figures})
     if total is None:  # nobody started in the period: no cell at all, so no totals row from the database either
-        total = {"key": None, "label": TOTAL_LABEL, "total": True, **dict.fromkeys(COUNTS, 0),
+        total = {"key": None, "label": total_label, "total": True, **dict.fromkeys(COUNTS, 0),
                  "average_attendance": None, "attendance_men": 0, "dropout_sessions": {}}
     groups.sort(key=lambda g: (g["label"].casefold(), g["key"] or ""))
     return suppress([*groups, total], min_cell)
 
 
-def _key_and_label(row: Any, *, group_by: str, whole_country: bool) -> tuple[str | None, str]:
+def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) -> tuple[str | None, str]:
     first = row["k0"]
     if group_by == "programme":
         if first is None:
-            return None, NO_PROGRAMME_VERSION
-        name = row["label_name"] or str(first)
+            return None, w.gettext(NO_PROGRAMME_VERSION)
+        name = programme_text(row["label_name"], w.language) or str(first)  # a shipped template's: in w's language
         return str(first), f"{name} v{row['label_version']}" if row["label_version"] is not None else name
     if group_by == "cohort":
         return str(first), row["label_name"] or str(first)
@@ -190,7 +201,7 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool) -> tuple[str
         region, district = row["k0"], row["k1"]
         return f"{region}/{district}", f"{district}, {region}" if whole_country else district
     if group_by == "referral_source":
-        return first, REFERRAL_SOURCE_LABELS.get(first, first)
+        return first, w.gettext(REFERRAL_SOURCE_LABELS[first]) if first in REFERRAL_SOURCE_LABELS else first
     return first, first  # facilitator: the psychologist's user id
 
 
@@ -208,14 +219,15 @@ class Report(TypedDict):
 
 def completion_report_for(conn: sa.Connection, *, principal: Principal, group_by: str, region: str | None,
                           date_from: date | None, date_to: date | None, today: date, min_cell: int,
-                          time_zone: str) -> Report:
+                          time_zone: str, language: str = SOURCE_LANGUAGE) -> Report:
     """The completion report the caller asked for: of their region (an administrator: the region asked for, or the
-    whole country), over the period asked (by default the 12 months that end `today`); 422 for an empty period."""
+    whole country), over the period asked (by default the 12 months that end `today`), its own labels in `language`;
+    422 for an empty period."""
     covered = report_region(principal, region)
     start, end = default_period(date_from, date_to, today=today)
     if start > end:
         raise unprocessable("The period is empty.", {"from": [f"`from` ({start}) must not be after `to` ({end})."]})
     rows = completion_report(conn, group_by=group_by, region=covered, date_from=start, date_to=end,
-                             min_cell=min_cell, time_zone=time_zone)
+                             min_cell=min_cell, time_zone=time_zone, language=language)
     return Report(group_by=group_by, region=covered, date_from=start, date_to=end, min_cell=min_cell,
                   groups=rows[:-1], totals=rows[-1])

@@ -1064,3 +1064,22 @@ def test_a_date_outside_1900_to_2100_in_the_query_is_a_422_not_a_500(client, man
     response = client.get("/reports/completion", headers=bearer(manager), query_string={name: day})
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert name in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("group_by", ["referral_source", "programme"])
+def test_the_json_s_own_labels_are_in_the_language_asked_for_names_people_typed_as_typed(client, manager, group_by):
+    w = words("enrollment", "ru")
+    query = {**PERIOD, "group_by": group_by}
+    english = client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
+    russian = client.get("/reports/completion", headers=bearer(manager), query_string={**query, "lang": "ru"})
+    assert russian.status_code == 200
+    report = russian.get_json()
+    assert report["totals"]["label"] == w.gettext("Total") != "Total"
+    said = {row["key"]: row for row in report["groups"]}
+    for row in english["groups"]:  # the same figures; the region's programmes (none a shipped template's) as typed
+        expected = w.gettext(row["label"]) if group_by == "referral_source" else row["label"]
+        assert said[row["key"]] == {**row, "label": expected}
+    if group_by == "referral_source":
+        assert said["court"]["label"] != "Court"
+    assert client.get("/reports/completion", headers=bearer(manager),
+                      query_string={**query, "lang": "de"}).status_code == 422

@@ -72,9 +72,11 @@ class Period:
     end: date
     region: str | None = None  # an administrator's choice (None: the whole country); others get their own
 
-    def completion_params(self, fmt: str = "json") -> dict[str, Any]:
+    def completion_params(self, language: str, fmt: str = "json") -> dict[str, Any]:
+        """Enrollment's completion report of the period, its own labels (a shipped programme's name, the totals,
+        referral sources) in `language`, the reader's."""
         return {"group_by": self.group_by, "from": self.start.isoformat(), "to": self.end.isoformat(),
-                "region": self.region, "format": fmt}
+                "region": self.region, "format": fmt, "lang": language}
 
     def figures_params(self) -> dict[str, Any]:
         return {"since": self.start.isoformat(), "until": self.end.isoformat(), "region": self.region}
@@ -152,10 +154,12 @@ class Section:
 Answer = dict[str, Any] | ServiceError
 
 
-def dashboard_requests(period: Period, *, is_admin: bool) -> list[tuple[str, str, dict[str, Any]]]:
-    """What the dashboard asks the services, in order, as (service, path, query): enrollment's completion report,
-    and notify's alert figures (not for the whole country: notify reports one region at a time)."""
-    asked: list[tuple[str, str, dict[str, Any]]] = [("enrollment", "/reports/completion", period.completion_params())]
+def dashboard_requests(period: Period, *, is_admin: bool, language: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """What the dashboard asks the services, in order, as (service, path, query): enrollment's completion report
+    (labelled in `language`, the reader's), and notify's alert figures (not for the whole country: notify reports
+    one region at a time)."""
+    asked: list[tuple[str, str, dict[str, Any]]] = [
+        ("enrollment", "/reports/completion", period.completion_params(language))]
     if not (is_admin and not period.region):
         asked.append(("notify", "/figures", period.figures_params()))
     return asked
@@ -183,7 +187,7 @@ def ask_services(period: Period, *, is_admin: bool) -> dict[str, Answer]:
     """The services' answers to the dashboard's requests, {service: answer}; none asked after one refuses the
     period (422)."""
     answers: dict[str, Answer] = {}
-    for service, path, params in dashboard_requests(period, is_admin=is_admin):
+    for service, path, params in dashboard_requests(period, is_admin=is_admin, language=current_language()):
         answer = answers[service] = _ask(service, path, params)
         if isinstance(answer, ServiceError) and answer.status == 422:
             break
@@ -363,15 +367,15 @@ def export(fmt: str) -> Any:
         return _render(period, errors)
     try:
         language = current_language()
-        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(fmt)),
-                                                           lang=language)
+        answer = clients.enrollment.completion_report_file(**as_arguments(period.completion_params(language, fmt)))
     except ServiceError as error:
         if error.status != 422:
             raise
         return _render(period, {}, {"enrollment": error})
     body = answer.content
     if fmt == "xlsx":
-        asked = {s: _ask(s, path, params) for s, path, params in dashboard_requests(period, is_admin=is_admin)
+        asked = {s: _ask(s, path, params)
+                 for s, path, params in dashboard_requests(period, is_admin=is_admin, language=language)
                  if s == "notify"}
         body = with_alert_sheet(body, alerts_of(asked), period)
     # the language in the name: a CSV's separator and decimal sign are that language's

@@ -21,7 +21,7 @@ from qadam_contracts.roles import Role
 from ..backend import ServiceError
 from ..clients import clients
 from ..forms import MOVE_REASONS, ExtraSessionForm, FidelityForm, Form, MoveForm, SessionChangeForm, read
-from ..i18n import current_language
+from ..i18n import current_language, programme_text_filter
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .common import form_key
@@ -285,9 +285,12 @@ def _refused_fields(error: ServiceError) -> list[str]:
 @bp.route("/sessions/<uuid:session_id>/fidelity", methods=["GET", "POST"])
 @allow(Role.PSYCHOLOGIST)
 def fidelity(session_id: uuid.UUID) -> Any:
-    """What the session delivered against the manual: the module, her co-facilitators, any departure and why."""
+    """What the session delivered against the manual: the module, her co-facilitators, any departure and why.
+
+    Before she records it the module is the session's planned topic, a shipped template's in her language (as
+    the group's page says it); what she submits is kept as she wrote it, and shown so again."""
     session, found_cohort = _session_and_cohort(session_id)
-    values = {"module_delivered": session.get("module_delivered") or session.get("topic") or "",
+    values = {"module_delivered": session.get("module_delivered") or programme_text_filter(session.get("topic")),
               "co_facilitators": "\n".join(session.get("co_facilitators") or []),
               "deviations": session.get("deviations") or ""}
     errors: dict[str, str] = {}

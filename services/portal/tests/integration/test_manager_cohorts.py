@@ -194,3 +194,24 @@ def test_an_inspector_is_refused_the_managers_pages(client_for):
     inspector = client_for("insp-nukus-1", "en")
     for path in ("/manager/cohorts", "/manager/cohorts/new", "/manager/programmes"):
         assert inspector.get(path).status_code == 403, path
+
+
+@pytest.mark.parametrize("language", ["kaa", "ru"])
+def test_on_the_dashboard_a_programme_named_as_a_shipped_template_is_named_in_the_readers_language(
+        client_for, api, language):
+    # enrollment writes the report's own labels in the language the portal asks for (the reader's): a programme that
+    # kept its template's name is named in her language, a region's own name as it was typed
+    from qadam_words.vocabulary import PROGRAMME_TEMPLATES, said
+
+    shipped = PROGRAMME_TEMPLATES["statutory"].name
+    # one may be there already (another test's): a region has one programme of a name, in versions
+    kept = [p for p in api("GET", "/programmes", "manager")["items"] if p["name"] == shipped]
+    programme = kept[0] if kept else api("POST", "/programmes", "manager",
+                                         {"name": shipped, "template": "statutory", "region": REGION})
+    refer(api, form_group(client_for(MANAGER, "en"), programme, f"Nukus, shipped name {language}", "4"))
+    response = client_for(MANAGER, language).get("/dashboard?group_by=programme")
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert f'<th scope="row">{said(shipped, language)} v{programme["version"]}' in page
+    assert shipped not in page
+    assert f"Statutory correction programme ({REGION}) v" in page  # the demo's own name: as typed

@@ -9,6 +9,7 @@ the APIs, so that the demo group stays the other tests'."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import date, timedelta
@@ -269,6 +270,30 @@ def test_she_records_what_a_session_delivered(client_for, group, api):
     five = client.post(f"/sessions/{session['id']}/fidelity", data={
         "csrf_token": csrf_of(page.text), "module_delivered": "x", "co_facilitators": "a\nb\nc\nd\ne"})
     assert five.status_code == 422 and 'id="co_facilitators-error"' in five.text  # beside her co-facilitators
+
+
+def test_the_module_delivered_is_offered_in_her_language_and_kept_as_she_sends_it(client_for, group, api):
+    # a session planned from a shipped template carries its topic in English (the curriculum's words): her form
+    # offers it in her language, and what she sends is what is kept
+    from qadam_words.vocabulary import SHIPPED_TEXTS, said
+
+    client = client_for(PSYCHOLOGIST, "kaa")
+    _cohort_form(client, group["id"], f"/cohorts/{group['id']}/plan")
+    session = next(s for s in _sessions(api, group["id"]) if s["number"] == 3 and not s.get("module_delivered"))
+    topic = session["topic"]
+    assert topic in SHIPPED_TEXTS and said(topic, "kaa") != topic
+    page = client.get(f"/sessions/{session['id']}/fidelity")
+    assert page.status_code == 200 and MISSING not in page.headers
+    text = html.unescape(page.text)
+    assert f'value="{said(topic, "kaa")}"' in text and topic not in text
+    done = client.post(f"/sessions/{session['id']}/fidelity", data={
+        "csrf_token": csrf_of(page.text), "idem": _idem(page.text), "module_delivered": said(topic, "kaa"),
+        "co_facilitators": "", "deviations": ""})
+    assert done.status_code == 302
+    kept = api(PSYCHOLOGIST, "GET", "sessions", f"/sessions/{session['id']}").json()["module_delivered"]
+    assert kept == said(topic, "kaa")
+    again = html.unescape(client_for(PSYCHOLOGIST, "ru").get(f"/sessions/{session['id']}/fidelity").text)
+    assert f'value="{kept}"' in again  # what she wrote, as she wrote it, in any language
 
 
 def test_the_casework_pages_speak_every_language(client_for, group, api):

@@ -338,15 +338,6 @@ def test_every_page_is_translated(client_for, demo, own_sessions, recorded, lang
     assert MISSING not in supervisor.headers, language
 
 
-def test_the_open_session_is_recorded_last(client_for, demo, own_sessions):
-    """Leave no session of ours unrecorded for the tests that follow (the browser's today page)."""
-    client = client_for(PSYCHOLOGIST, "en")
-    url = f"/sessions/{own_sessions['open']}/attendance"
-    assert client.post(url, data=_whole_group(demo, client.get(url).text)).status_code == 302
-    assert own_sessions["open"] not in client.get("/today").text.split("Still to record")[1].split("My cohorts")[0]
-
-
-
 @pytest.mark.parametrize("language", ["kaa", "kaa-Cyrl", "ru"])
 def test_the_reasons_to_move_a_man_and_the_warning_signs_are_in_the_readers_language(client_for, demo, own_sessions,
                                                                                     language):
@@ -358,3 +349,11 @@ def test_the_reasons_to_move_a_man_and_the_warning_signs_are_in_the_readers_lang
     assert not {"Non-compliance", "Moved away", "In custody"} & set(re.findall(r">([^<]+)</option>", page))
     form = html.unescape(client.get(f"/sessions/{own_sessions['open']}/attendance").text)
     assert warning_sign_name("threat_to_kill", language) in form and "Threatened to kill" not in form
+
+
+def test_the_open_session_is_recorded_last(client_for, demo, own_sessions):
+    """Leave no session of ours unrecorded for the tests that follow (the browser's today page)."""
+    client = client_for(PSYCHOLOGIST, "en")
+    url = f"/sessions/{own_sessions['open']}/attendance"
+    assert client.post(url, data=_whole_group(demo, client.get(url).text)).status_code == 302
+    assert own_sessions["open"] not in client.get("/today").text.split("Still to record")[1].split("My cohorts")[0]

@@ -74,3 +74,24 @@ def test_a_browser_asking_for_karakalpak_gets_the_script_it_asks_for(app, header
 
     with app.test_request_context("/", headers={"Accept-Language": header}):
         assert current_language() == language
+
+
+def test_a_shared_word_the_vocabulary_lacks_is_recorded_as_missing_as_a_pages_word_is(app):
+    """The shared vocabulary's words come from qadam_words, not the pages' catalogues: one it lacks comes back as
+    its English id, and is counted in X-Qadam-Missing-Translations like a page's own."""
+    from portal.i18n import programme_text_filter, shared_word
+    from qadam_words.vocabulary import PROGRAMME_TEMPLATES, STATUS_REASONS
+
+    shipped = PROGRAMME_TEMPLATES["extended_group"].name
+    with app.test_request_context("/"):
+        g.language = "ru"
+        assert shared_word(STATUS_REASONS["custody"]) != STATUS_REASONS["custody"]
+        assert programme_text_filter(shipped) != shipped
+        assert programme_text_filter("Nukus statutory 2026") == "Nukus statutory 2026"  # a region's own: as written
+        assert not g.get("missing_translations")
+        assert shared_word("A word no vocabulary has") == "A word no vocabulary has"
+        assert g.get("missing_translations") == {"A word no vocabulary has"}
+    with app.test_request_context("/"):
+        g.language = "en"  # English is the ids: nothing is missing
+        assert shared_word("A word no vocabulary has") == "A word no vocabulary has"
+        assert programme_text_filter(shipped) == shipped and not g.get("missing_translations")

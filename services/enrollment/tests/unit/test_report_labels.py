@@ -1,0 +1,58 @@
+"""The completion report's labels in the reader's language (reports.completion.shape_report): the words it writes
+itself, and a programme copied from a shipped template by that template's name in the language; a region's own
+programme, cohort or district as it was typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from enrollment.reports.completion import shape_report
+from qadam_words import words
+from qadam_words.vocabulary import PROGRAMME_TEMPLATES, said
+
+SHIPPED = PROGRAMME_TEMPLATES["extended_group"].name
+FIGURES = {"enrolments": 40, "active": 10, "completed": 20, "exited": 10, "dropouts": 10, "average_attendance": 0.8,
+           "attendance_men": 40, "histogram": {"3": 10}}
+
+
+def row(k0: Any, *, is_total: bool = False, **labels: Any) -> dict[str, Any]:
+    """A raw row of completion_query, its figures large enough that none is hidden."""
+    return {"k0": k0, "is_total": is_total, **FIGURES, **labels}
+
+
+def programme_rows() -> list[dict[str, Any]]:
+    return [row("p-1", label_name=SHIPPED, label_version=2), row("p-2", label_name="Nukus statutory", label_version=1),
+            row(None, label_name=None, label_version=None), row(None, is_total=True)]
+
+
+def labels(rows: list[dict[str, Any]], group_by: str, language: str) -> dict[str | None, str]:
+    shaped = shape_report(rows, group_by=group_by, region="Navoiy viloyati", min_cell=5, language=language)
+    return {("total" if r["total"] else r["key"]): r["label"] for r in shaped}
+
+
+@pytest.mark.parametrize("language", ["ru", "uz-Latn", "uz-Cyrl", "kaa", "kaa-Cyrl"])
+def test_a_shipped_template_s_programme_is_named_in_the_readers_language_a_regions_own_as_written(language):
+    w = words("enrollment", language)
+    found = labels(programme_rows(), "programme", language)
+    assert said(SHIPPED, language) != SHIPPED
+    assert found["p-1"] == f"{said(SHIPPED, language)} v2"
+    assert found["p-2"] == "Nukus statutory v1"
+    assert found[None] == w.gettext("(no programme version)") != "(no programme version)"
+    assert found["total"] == w.gettext("Total") != "Total"
+
+
+def test_without_a_language_the_labels_are_english_as_the_json_always_gave_them():
+    shaped = shape_report(programme_rows(), group_by="programme", region=None, min_cell=5)
+    assert {r["label"] for r in shaped} == {f"{SHIPPED} v2", "Nukus statutory v1", "(no programme version)", "Total"}
+
+
+def test_referral_sources_are_said_in_the_readers_language_and_sorted_as_said():
+    rows = [row("self_referral"), row("court"), row("protection_order"), row("a_source_a_region_added"),
+            row(None, is_total=True)]
+    w = words("enrollment", "ru")
+    shaped = shape_report(rows, group_by="referral_source", region="Navoiy viloyati", min_cell=5, language="ru")
+    found = {r["key"]: r["label"] for r in shaped[:-1]}
+    assert found["court"] == w.gettext("Court") != "Court"
+    assert found["a_source_a_region_added"] == "a_source_a_region_added"
+    assert [r["label"] for r in shaped[:-1]] == sorted(found.values(), key=str.casefold)
