@@ -222,6 +222,8 @@ def _dumped(field: fields.Field, value: Any, name: str | None, obj: Any) -> Any:
         return dump(cast(fields.Nested, field).schema, value)
     if kind is fields.List and isinstance(value, list | tuple):
         inner = cast(fields.List, field).inner
+        if type(inner) is fields.String and all(type(each) is str for each in value):
+            return list(value)  # words (a list of kinds, of signs): as they are
         return [_dumped(inner, each, None, obj) for each in value]
     return field._serialize(value, name, obj)
 
@@ -262,8 +264,12 @@ def _problem(field: fields.Field, value: Any, dumped: Any) -> Any:
         return found or _validated(field, value)
     if kind is fields.List and isinstance(value, list | tuple) and isinstance(dumped, list):
         inner = cast(fields.List, field).inner
-        items = {i: p for i, (v, d) in enumerate(zip(value, dumped, strict=True))
-                 if (p := _problem(inner, v, d)) is not None}
+        if type(inner) is fields.String and all(type(v) is str for v in value):  # words: only their validators
+            items = {i: p for i, v in enumerate(value) if (p := _validated(inner, v)) is not None} \
+                if inner.validators else {}
+        else:
+            items = {i: p for i, (v, d) in enumerate(zip(value, dumped, strict=True))
+                     if (p := _problem(inner, v, d)) is not None}
         return items or _validated(field, value)
     if ((kind is fields.AwareDateTime and isinstance(value, datetime) and value.utcoffset() is not None)
             or (kind is fields.Date and type(value) is date)
