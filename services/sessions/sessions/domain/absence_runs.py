@@ -110,6 +110,8 @@ def absence_runs(marks: Sequence[HeldMark]) -> AbsenceRuns:
     """All his runs, from all his marks (any session, any cohort he was in). The marks are put in session order
     once, and the runs are counted once for each set of kinds he has marks of (a combination's kinds he has no
     mark of change nothing: group alone and group with make-up are the same runs for a man with no make-up)."""
+    if not any(m.status == UNEXCUSED for m in marks):  # most men, most of the time: no run anywhere
+        return AbsenceRuns(dict.fromkeys(KIND_COMBINATIONS, ()), CurriculumRun(0, 0))
     ordered = in_session_order(marks)
     his_kinds = {m.kind for m in ordered}
     counted: dict[frozenset[str], tuple[Run, ...]] = {}

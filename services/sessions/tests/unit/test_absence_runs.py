@@ -137,3 +137,19 @@ def test_in_the_curriculum_after_a_transfer_each_session_number_counts_once():
     later = [HeldMark("b3", 3, START + timedelta(days=40), "present")]
     assert curriculum_run(first_cohort + later) == CurriculumRun(0, 1)
     assert numbers(runs_over(first_cohort + later, GROUP)) == [[3, 4]]  # risk's rules count every session held
+
+
+def test_a_man_who_missed_nothing_without_excuse_has_the_runs_the_counting_gives() -> None:
+    """No unexcused absence: the answer given at once is the one counting his marks would give."""
+    from itertools import product
+
+    from sessions.domain.absence_runs import AbsenceRuns, _curriculum_in_order, _runs_in_order, in_session_order
+
+    kinds = ("group", "makeup", "intake", "individual")
+    for statuses in product(("present", "late", "excused"), repeat=3):
+        for held_kinds in product(kinds, repeat=3):
+            marks = [HeldMark(f"s{i}", i + 1, datetime(2026, 10, 5 + 3 * i, 9, tzinfo=UTC), st, k)
+                     for i, (st, k) in enumerate(zip(statuses, held_kinds, strict=True))]
+            counted = AbsenceRuns({c: _runs_in_order(in_session_order(marks), set(c)) for c in KIND_COMBINATIONS},
+                                  _curriculum_in_order(in_session_order(marks)))
+            assert absence_runs(marks) == counted
