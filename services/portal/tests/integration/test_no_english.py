@@ -17,22 +17,27 @@ codes, the order numbers). And no message may be missing from the language's cat
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import re
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from babel.messages.pofile import read_po
 from portal.demo import DEMO_USERS
 from portal.i18n import LOCALES, TRANSLATIONS
+from portal_testkit import csrf_of, new_client
+from qadam.auth import issue_token
+from qadam.config import Settings
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_testing import wait_until
 from qadam_tools.demo import DEMO_COHORT, REGION
 from qadam_words.catalogs import TRANSLATIONS as WORDS_TRANSLATIONS
-from portal_testkit import csrf_of, new_client
 
 OTHER_LANGUAGES = [language for language in LANGUAGES if language != "en"]
 MISSING = "X-Qadam-Missing-Translations"
@@ -171,26 +176,52 @@ def _post_form(client: Any, path: str, **fields: str) -> Any:
                                    **fields})
 
 
+def _recorded_session(demo: dict[str, Any], jwt_keys: tuple[Path, Path]) -> str:
+    """A past session of the demo group of the scan's own (numbered from 80) with one man marked present, so that a
+    recorded mark and its corrections have a page."""
+    defaults, user = Settings(), demo["users"]["psy-nukus-1"]
+    token = issue_token(jwt_keys[0].read_bytes(), user_id=user.id, role="psychologist", issuer=defaults.jwt_issuer,
+                        audience=defaults.jwt_audience, ttl_seconds=600, region=user.region, district=user.district)
+
+    def call(method: str, path: str, body: Any) -> requests.Response:
+        return requests.request(method, demo["urls"]["sessions"] + path, json=body, timeout=10,
+                                headers={"Authorization": f"Bearer {token}"})
+
+    number, start = 80, (datetime.now(UTC) - timedelta(hours=30)).replace(microsecond=0)
+    while (made := call("POST", f"/cohorts/{demo['cohort']['id']}/sessions",
+                        {"number": number, "scheduled_at": start.isoformat()})).status_code == 409:
+        number += 1
+    assert made.status_code == 201, made.text
+    session_id = str(made.json()["id"])
+    marked = call("POST", f"/sessions/{session_id}/attendance",
+                  {"marks": [{"enrolment_id": demo["enrolments"][1]["id"], "status": "present"}]})
+    assert marked.status_code == 201, marked.text
+    return session_id
+
+
 @pytest.fixture(scope="module")
-def pages(portal_app: Any, client_for: Any, demo: dict[str, Any]) -> dict[str, list[str]]:
+def pages(portal_app: Any, client_for: Any, demo: dict[str, Any], jwt_keys: tuple[Path, Path]) -> dict[str, list[str]]:
     """{user: [path, ...]}: every page each demo user can open, found from the portal's routes.
 
-    So that the pages of an alert and of a man his support worker follows have something to show, the demo's first
-    man gets a support worker (the demo one) and a serious incident reported (which raises an alert)."""
+    So that every page has something to show, the demo's first man gets a support worker (the demo one) and a
+    serious incident reported (which raises an alert), and the second a recorded mark in a past session."""
     inspector = client_for("insp-nukus-1", "en")
     enrolment = demo["enrolments"][0]["id"]
     _post_form(inspector, f"/participants/{enrolment}/support-worker", victim_support_worker_id="inson-nukus-1")
     _post_form(inspector, f"/participants/{enrolment}/incident", kind="order_breach", severity="serious",
                occurred_on=time.strftime("%Y-%m-%d"), details="")
+    session_id = _recorded_session(demo, jwt_keys)
     wait_until(lambda: re.search(r'href="/alerts/[0-9a-f-]{36}"', inspector.get("/alerts").text),
                timeout=30, what="the incident's alert in the inspector's inbox")
     walked = {user.id: _walk(portal_app, client_for(user.id, "en")) for user in DEMO_USERS}
-    values: dict[str, set[str]] = {
-        "enrolment_id": {e["id"] for e in demo["enrolments"]}, "cohort_id": {demo["cohort"]["id"]},
-        "programme_id": {demo["cohort"]["programme_id"]}, "user_id": {u.id for u in DEMO_USERS}}
+    # the ids each argument can take, the ones made above first
+    values: dict[str, list[str]] = {
+        "enrolment_id": [demo["enrolments"][1]["id"], *(e["id"] for e in demo["enrolments"])],
+        "session_id": [session_id], "cohort_id": [demo["cohort"]["id"]],
+        "programme_id": [demo["cohort"]["programme_id"]], "user_id": [u.id for u in DEMO_USERS]}
     for _found, seen in walked.values():
         for name, seen_values in seen.items():
-            values.setdefault(name, set()).update(seen_values)
+            values[name] = list(dict.fromkeys([*values.get(name, []), *sorted(seen_values)]))
     adapter = portal_app.url_map.bind("localhost")
     out: dict[str, list[str]] = {SIGNED_OUT: ["/sign-in"]}
     for user in DEMO_USERS:
@@ -200,9 +231,9 @@ def pages(portal_app: Any, client_for: Any, demo: dict[str, Any]) -> dict[str, l
             if rule.endpoint in found or any(name not in values for name in rule.arguments):
                 continue
             # a route no link reached: tried with the ids known for its arguments until one opens
-            for n in range(max((len(values[name]) for name in rule.arguments), default=1)):
-                args = {name: sorted(values[name])[n % len(values[name])] for name in rule.arguments}
-                path = adapter.build(rule.endpoint, args)
+            names = sorted(rule.arguments)
+            for chosen in itertools.islice(itertools.product(*(values[name] for name in names)), 30):
+                path = adapter.build(rule.endpoint, dict(zip(names, chosen, strict=True)))
                 response = client.get(path)
                 if response.status_code == 200 and response.mimetype == "text/html":
                     found[rule.endpoint] = [path]
