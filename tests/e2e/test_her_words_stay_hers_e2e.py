@@ -10,7 +10,9 @@ from email.message import Message
 from zoneinfo import ZoneInfo
 
 import pytest
+from qadam_contracts.reasons import reason
 from qadam_testing import wait_until
+from qadam_words.reasons import render
 from story import Story, staff_member
 from test_slice_e2e import notifications
 
@@ -74,7 +76,9 @@ def test_what_her_support_worker_reports_reaches_perpetrator_facing_staff_only_a
         flags = story.call("GET", "risk", f"/flags?enrolment_id={his}", who).json()
         assert [f["reasons"] for f in flags["items"]] == [[said]]
     explained = story.ok("GET", "risk", f"/enrolments/{his}/risk", story.inspector, status=200)
-    assert explained["level"] == "critical" and any(said in line for line in explained["read_aloud"])
+    # read aloud in English (the default), its date as English writes it: still only a date and a level
+    aloud = render(reason("concern", on=tashkent_today().isoformat(), level="critical"), "en")
+    assert explained["level"] == "critical" and any(aloud in line for line in explained["read_aloud"])
     mails = [m for m in system_mail.messages if m["To"] != f"{worker_id}@mahalla.uz"]
     assert [m for m in mails if m["To"] in (f"{story.inspector_id}@mahalla.uz", f"{story.psychologist_id}@mahalla.uz")]
     for mail in mails:

@@ -4,7 +4,6 @@ replace them."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import uuid
@@ -15,6 +14,7 @@ from types import ModuleType
 import sqlalchemy as sa
 from alembic import command
 from qadam.migrations import alembic_config, upgrade
+from qadam_testing import module_at
 from sessions.domain.absence_runs import KIND_COMBINATIONS, HeldMark, curriculum_run, runs_over
 
 SERVICES = Path(__file__).parents[2] / "services"
@@ -23,11 +23,7 @@ START = datetime(2026, 9, 1, 9, tzinfo=UTC)
 
 def migration(service: str, name: str) -> ModuleType:
     path = SERVICES / service / service / "migrations" / "versions" / name
-    spec = importlib.util.spec_from_file_location(f"{service}_{path.stem}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_at(path, f"{service}_{path.stem}")
 
 
 def some_marks(rng: random.Random) -> list[HeldMark]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from marshmallow import validate
 from qadam.events import EventData, JSONObject, detail
 
+from .reasons import Reason
 from .vocabulary import FLAG_LEVELS, PARTICIPANT_CODE
 
 PRODUCER = "risk"
@@ -26,7 +27,8 @@ class FlagRaised(EventData):
     rule_id: str
     rule_version: int
     level: str = detail(validate=validate.OneOf(FLAG_LEVELS))
-    reasons: list[str] = detail(validate=validate.Length(min=1))
+    reasons: list[str] = detail(validate=validate.Length(min=1), description=(
+        "The reasons in English sentences, for v1 consumers; render `reason_codes` in the reader's language instead."))
     evidence: JSONObject
     region: str
     district: str
@@ -43,6 +45,9 @@ class FlagRaised(EventData):
     source: str | None = detail(default=None, description=(
         "`victim_support` when it rests on what her support worker reported: the reasons are then "
         "the redacted wording for perpetrator-facing staff. Added later in v1."))
+    reason_codes: list[Reason] | None = detail(default=None, description=(
+        "The same reasons as data (a code and its parameters each, in `reasons`' order), to render in the "
+        "reader's language; a `victim_support` flag's are the redacted ones. Added later in v1."))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -170,12 +170,58 @@ def to_data(event: EventData) -> JSONObject:
     own type is checked as it is (missing or not, each validator, nested parts and list items); anything else (a
     string for an identifier, a field of its own kind such as a bounded date) is read back as a consumer reads it."""
     schema = schema_of(type(event))
-    dumped: JSONObject = schema.dump(event)
+    dumped: JSONObject = dump(schema, event)
     errors: dict[str, Any] = {}
     _check(schema, event, dumped, errors)
     if errors:
         raise ValueError(f"{event.TYPE} data does not fit its schema: {errors}")
     return dumped
+
+
+def dump(schema: ma.Schema, obj: Any) -> JSONObject:
+    """`schema.dump(obj)`, the same JSON values, without marshmallow's machinery per field: the kit's own field
+    kinds holding a value of their own type are written out here (an identifier as its text, a time or a day in ISO
+    8601, a nested part and a list by this same walk); anything else by the field's own `_serialize`. A schema with
+    dump hooks is dumped by marshmallow itself."""
+    if schema._hooks.get("pre_dump") or schema._hooks.get("post_dump"):
+        return cast(JSONObject, schema.dump(obj))
+    out: JSONObject = {}
+    for name, field in schema.dump_fields.items():
+        value = getattr(obj, name, ma.missing) if not isinstance(obj, Mapping) else obj.get(name, ma.missing)
+        if value is ma.missing:
+            value = field.serialize(name, obj, accessor=schema.get_attribute)
+            if value is ma.missing:
+                continue
+        else:
+            value = _dumped(field, value, name, obj)
+        out[field.data_key if field.data_key is not None else name] = value
+    return out
+
+
+_ISO = (None, "iso", "iso8601")  # the formats marshmallow writes with isoformat()
+
+
+def _dumped(field: fields.Field, value: Any, name: str | None, obj: Any) -> Any:
+    kind = type(field)
+    if value is None:
+        return None
+    if kind in (fields.String, fields.Boolean) and type(value) in _TYPED[kind]:
+        return value
+    if kind is Integer and type(value) is int:
+        return value
+    if kind is fields.UUID and isinstance(value, uuid.UUID):
+        return str(value)
+    if (kind is fields.AwareDateTime and isinstance(value, datetime)
+            and cast(fields.DateTime, field).format in _ISO) \
+            or (kind is fields.Date and type(value) is date and cast(fields.Date, field).format in _ISO):
+        return value.isoformat()
+    if kind is fields.Nested and isinstance(value, EventData) and not cast(fields.Nested, field).many \
+            and not (cast(fields.Nested, field).only or cast(fields.Nested, field).exclude):
+        return dump(cast(fields.Nested, field).schema, value)
+    if kind is fields.List and isinstance(value, list | tuple):
+        inner = cast(fields.List, field).inner
+        return [_dumped(inner, each, None, obj) for each in value]
+    return field._serialize(value, name, obj)
 
 
 # the typed values each field the kit derives from a type holds as they are (a bool is no Integer's)

@@ -5,7 +5,8 @@ A distribution of its own (libs/testing, `qadam-testing`): the runtime kit (`qad
   SMS and Telegram stand-ins, the broker as a producer sees it, and the fixtures every test may take;
 - `handled`: waiting for a consumer to have handled an event, told by its inbox (`wait_for_handled`);
 - `tiers`: the unit tier (`tests/unit`) refuses network, database and processes;
-- `private_servers`: a PostgreSQL cluster and a RabbitMQ node of the fault suite's own.
+- `private_servers`: a PostgreSQL cluster and a RabbitMQ node of the fault suite's own;
+- `modules`: a migration loaded from its file (`module_at`).
 """
 
 from __future__ import annotations
@@ -49,13 +50,14 @@ from .harness import (
     web_process,
     worker_process,
 )
+from .modules import module_at
 from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown, pytest_xdist_make_scheduler
 
 __all__ = [
     "TEST_TOKEN_TTL_SECONDS", "FakeSmsGateway", "FakeTelegram", "Handled", "HandledLog", "MailCatcher", "Process",
     "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
     "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "flush_vhosts", "free_port",
-    "isolated_stack", "jwt_keys", "logged", "mail", "publish_envelope", "publish_raw", "pytest_runtest_call",
+    "isolated_stack", "jwt_keys", "logged", "mail", "module_at", "publish_envelope", "publish_raw", "pytest_runtest_call",
     "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
     "seed_sessions_cohort", "servers",
     "sms_gateway", "stack", "telegram", "token", "vhost_url", "wait_until", "web_process", "worker_process",

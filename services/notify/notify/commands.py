@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from qadam.db import lock_keys
@@ -26,6 +27,7 @@ from qadam_contracts.enrollment import (
     SupportWorkerChanged,
 )
 from qadam_contracts.portal import UserChanged
+from qadam_contracts.reasons import reason
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -65,7 +67,8 @@ def alert_on_flag(s: Session, *, event: Event[FlagRaised], settings: NotifySetti
                    flag_id=d.flag_id, level=d.level, reasons=[], kind="safety_notice", notice="critical_flag")
             continue
         alert = partial(notify, s, event=event, settings=settings, addressee=addressee, flag_id=d.flag_id,
-                        level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id, episode_id=d.episode_id)
+                        level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id, episode_id=d.episode_id,
+                        reason_codes=_codes(d))
         if alert(subject=subject) is None and not _join_episode(s, settings, subject, addressee, d):
             alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
 
@@ -104,9 +107,15 @@ def _join_episode(s: Session, settings: NotifySettings, subject: str, addressee:
     return True
 
 
+def _codes(d: FlagRaised) -> list[dict[str, Any]]:
+    """The flag's reasons as codes (none from a producer that sends only sentences: those are shown as sent)."""
+    return [r.as_data() for r in d.reason_codes or []]
+
+
 def _add_flag(n: Notification, d: FlagRaised, rise: bool) -> None:
     n.flag_ids = [*n.flag_ids, d.flag_id]
     n.reasons = [*n.reasons, *(r for r in d.reasons if r not in n.reasons)]
+    n.reason_codes = [*n.reason_codes, *(c for c in _codes(d) if c not in n.reason_codes)]
     if rise:
         n.level, n.rule_id = d.level, d.rule_id
         n.summary = alert_summary(n.participant_code, n.level, n.reasons)
@@ -133,7 +142,8 @@ def tell_of_level_rise(s: Session, *, event: Event[LevelChanged], settings: Noti
         notify(s, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_ids[0]}",
                flag_id=d.flag_ids[0], level=d.level,
                reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)], kind="level_rise",
-               from_level=d.from_level)
+               from_level=d.from_level, reason_codes=[reason(
+                   "level_rise", participant_code=d.participant_code, from_level=d.from_level, level=d.level).as_data()])
 
 
 # -- her support worker ------------------------------------------------------------------------------------------------
@@ -211,7 +221,7 @@ def support_worker(s: Session, *, subjects: list[str]) -> str | None:
 def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee, subject: str,
            flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
            from_level: str | None = None, episode_id: object = None, notice: str | None = None,
-           enrolment_id: object = None) -> uuid.UUID | None:
+           enrolment_id: object = None, reason_codes: list[dict[str, Any]] | None = None) -> uuid.UUID | None:
     """One notification for one person (never two for the same subject, however often the event comes), and a
     delivery per channel: due at once, after the person's quiet hours, or left for the daily digest."""
     d = event.data
@@ -224,6 +234,7 @@ def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addresse
             episode_id=episode_id, enrolment_id=getattr(d, "enrolment_id", enrolment_id),
             inspector_id=getattr(d, "inspector_id", None), participant_code=code, level=level, notice=notice,
             summary=alert_summary(code, level, reasons) if reasons else f"{code}: {notice}", reasons=reasons,
+            reason_codes=reason_codes or [],
             link=alert_link(settings.portal_url, str(notification_id)), region=d.region, district=d.district,
             kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
             channels=list(addressee.channels), from_level=from_level, chain_id=notification_id,
@@ -306,7 +317,8 @@ def _go_up(settings: NotifySettings, s: Session, n: Notification, now: datetime)
         id=notification_id, user_id=supervisor, responsibility="supervisor", source_event_id=n.source_event_id,
         subject=n.subject, flag_id=n.flag_id, flag_ids=n.flag_ids, episode_id=n.episode_id,
         enrolment_id=n.enrolment_id, inspector_id=n.inspector_id, participant_code=n.participant_code, level=n.level,
-        summary=n.summary, reasons=n.reasons, link=n.link.rsplit("/", 1)[0] + f"/{notification_id}",
+        summary=n.summary, reasons=n.reasons, reason_codes=n.reason_codes,
+        link=n.link.rsplit("/", 1)[0] + f"/{notification_id}",
         region=n.region, district=n.district, kind="escalation", rule_id=n.rule_id, event_at=n.event_at,
         timing="immediate", escalates_id=n.id, chain_id=n.chain_id or n.id, escalation_step=n.escalation_step + 1,
         channels=n.channels,

@@ -18,6 +18,7 @@ from qadam.db import make_engine, make_session_factory, psycopg_dsn, transaction
 from qadam.log import get_logger, log_context
 from qadam.pgwake import wake_loop
 from qadam.sealing import derived_keys
+from qadam_words.reasons import joined
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import DELIVERY_CHANNEL
@@ -69,7 +70,8 @@ def message_for(settings: NotifySettings, s: Session, delivery: Delivery) -> Mes
         items = s.execute(sa.select(Notification).where(Notification.id.in_(digest.notification_ids))
                           .order_by(Notification.created_at)).scalars().all()
         return render("digest", _language(contact), day=digest.day.isoformat(), link=_inbox(settings), items=[
-            {"participant_code": n.participant_code, "level": n.level, "reason": _reasons(n), "link": n.link}
+            {"participant_code": n.participant_code, "level": n.level, "reason": _reasons(n, _language(contact)),
+             "link": n.link}
             for n in items])
     n = s.get(Notification, delivery.notification_id)
     assert n is not None
@@ -83,7 +85,7 @@ def message_for(settings: NotifySettings, s: Session, delivery: Delivery) -> Mes
     if n.kind == "safety_notice":  # her support worker: a code, what happened and a link, nothing of his sessions
         return render("safety_notice", _language(contact), participant_code=n.participant_code,
                       notice=n.notice or "critical_flag", link=n.link)
-    fields |= {"reason": _reasons(n), "rule_id": n.rule_id}
+    fields |= {"reason": _reasons(n, _language(contact)), "rule_id": n.rule_id}
     if n.kind == "escalation":
         original = s.get(Notification, n.escalates_id) if n.escalates_id else None
         waited = int((datetime.now(UTC) - (original.created_at if original else n.created_at)).total_seconds() // 60)
@@ -94,11 +96,10 @@ def message_for(settings: NotifySettings, s: Session, delivery: Delivery) -> Mes
     return render("alert", _language(contact), **fields)
 
 
-def _reasons(n: Notification) -> str:
-    """Every reason the notification carries (an episode's flags each add theirs)."""
-    if len(n.reasons) <= 1:
-        return n.reasons[0] if n.reasons else ""
-    return "; ".join(r.rstrip(".") for r in n.reasons) + "."
+def _reasons(n: Notification, language: str) -> str:
+    """Every reason the notification carries (an episode's flags each add theirs), in the recipient's language from
+    their codes; a notification with none (made before reasons were codes, or notify's own words) as written."""
+    return joined(n.reason_codes or n.reasons, language)
 
 
 def ack_link(settings: NotifySettings, notification_id: uuid.UUID) -> str:

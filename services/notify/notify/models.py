@@ -61,7 +61,10 @@ class Notification(Base):
     participant_code: Mapped[str] = mapped_column(sa.String(20))
     level: Mapped[str] = mapped_column(sa.String(10))
     summary: Mapped[str] = mapped_column(sa.Text)
-    reasons: Mapped[list[str]] = mapped_column(ARRAY(sa.Text))
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(sa.Text))  # English sentences (v1); shown where no code is
+    # the flags' reasons as codes ({"code", "params"}, qadam_contracts.reasons): each message renders them in its
+    # recipient's language
+    reason_codes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     link: Mapped[str] = mapped_column(sa.String(500))
     region: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str] = mapped_column(sa.String(100))

@@ -52,7 +52,11 @@ class NotificationOut(ma.Schema):
     escalation_step = Integer()
     level = fields.String()
     summary = fields.String()
-    reasons = fields.List(fields.String())
+    reasons = fields.List(fields.String(), metadata={
+        "description": "Why, in English sentences (v1); render `reason_codes` in the reader's language instead."})
+    reason_codes = fields.List(fields.Dict(), metadata={
+        "description": "The flags' reasons as data (`{code, params}` each, qadam_contracts.reasons); empty where the "
+                       "notification has only `reasons` (one made before reasons were codes, or a rise of his level)."})
     link = fields.String()
     created_at = fields.DateTime()
     acknowledged_at = fields.DateTime(allow_none=True)

@@ -30,6 +30,7 @@ from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words import vocabulary
 from qadam_words.catalogs import compile_catalogs as compile_po_files
 from qadam_words.formats import OWN_FORMATS
+from qadam_words.reasons import render_all
 
 log = get_logger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -53,6 +54,12 @@ def compile_catalogs(root: Path = TRANSLATIONS) -> int:
     skipped; the pages then use the `.mo` already there, or show that catalogue's English text."""
     return compile_po_files(root, not_written=lambda po, exc: log.warning(
         "translations_not_compiled", catalog=str(po), error=str(exc)))
+
+
+def reasons_read(codes: Any, sentences: Any = None) -> list[str]:
+    """A flag's or an alert's reasons in the reader's language, from their codes (qadam_words.reasons); where there
+    are none (an alert made before reasons were codes), the sentences as they were written."""
+    return render_all(codes, current_language()) if codes else list(sentences or [])
 
 
 def current_language() -> str:
@@ -253,7 +260,7 @@ def init_i18n(app: Flask, time_zone: str) -> None:
                                  number=number_filter, percent=percent_filter, age=age_filter,
                                  programme_text=programme_text_filter)
     app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, current_language=current_language,
-                                 get_locale=get_locale)
+                                 get_locale=get_locale, reasons_read=reasons_read)
 
     @app.after_request
     def _report_missing(response: Any) -> Any:

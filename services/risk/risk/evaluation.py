@@ -255,6 +255,7 @@ def _flag_row(view: EnrolmentSnapshot, f: Finding, rule_set_version: int, now: d
             "region": view["region"], "district": view["district"], "rule_id": f.rule_id,
             "rule_version": f.rule_version, "rule_set_version": rule_set_version, "level": f.level,
             "fact_key": f.fact_key[:200], "fact_ids": [i[:200] for i in f.all_ids], "reasons": f.reasons,
+            "reason_codes": [c.as_data() for c in f.codes],
             "evidence": jsonable(f.evidence), "status": RAISED, "raised_at": now, "episode_id": episode_id,
             "source": f.source}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from qadam_contracts.reasons import Reason
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
 
 from .domain.raising import EnrolmentSnapshot, FlagRow, LevelMove
@@ -17,7 +18,8 @@ def flag_raised(view: EnrolmentSnapshot, f: FlagRow) -> FlagRaised:
     return FlagRaised(
         flag_id=f["id"], enrolment_id=f["enrolment_id"], participant_code=f["participant_code"], rule_id=f["rule_id"],
         rule_version=f["rule_version"], rule_set_version=f["rule_set_version"], level=f["level"],
-        reasons=f["reasons"], evidence=f["evidence"], region=f["region"], district=f["district"],
+        reasons=f["reasons"], reason_codes=[Reason.of(r) for r in f["reason_codes"]], evidence=f["evidence"],
+        region=f["region"], district=f["district"],
         inspector_id=view["inspector_id"], psychologist_id=view["psychologist_id"], raised_at=f["raised_at"],
         episode_id=f["episode_id"], victim_support_worker_id=view["victim_support_worker_id"], source=f["source"])
 

@@ -99,7 +99,10 @@ class Flag(Base):
     rule_version: Mapped[int]
     level: Mapped[str] = mapped_column(sa.String(10))
     fact_key: Mapped[str] = mapped_column(sa.String(200))
+    # the reasons in English sentences, for v1 readers; `reason_codes` are what every reader renders in its language
     reasons: Mapped[list[str]] = mapped_column(ARRAY(sa.Text))
+    # [{"code", "params"}] (qadam_contracts.reasons), in `reasons`' order; an old sentence no code fits is `text`
+    reason_codes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
     raised_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())

@@ -17,11 +17,12 @@ from qadam.errors import not_found
 from qadam.pages import paginate
 from qadam.sealing import unseal
 from qadam_contracts.roles import Role
+from qadam_words.reasons import render_all, v1_sentence
 from sqlalchemy.orm import Session
 
 from .access import as_dict, case_of, concerns, flag_of, flags_as_read, hears_no_attendance, visible
 from .domain import DISCLAIMER, RuleSet, highest, level_rank
-from .domain.explanation import ATTENDED_KINDS, AssessmentLine, Attendance, FlagLine, read_aloud
+from .domain.explanation import ATTENDED_KINDS, AssessmentLine, Attendance, FlagLine, cause_words, read_aloud
 from .domain.flag_life import FlagStatus
 from .domain.her_view import NO_ATTENDANCE, factor_for_her, history_for_her, read_aloud_for_her
 from .domain.instrument import parse_instrument
@@ -179,6 +180,10 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
     def day(moment: datetime) -> date:
         return moment.astimezone(zone).date()
 
+    def said(flag: Flag) -> list[str]:
+        """Its reasons in `lang`, from their codes (an old flag with none: its sentences as stored)."""
+        return render_all(flag.reason_codes or flag.reasons, lang)
+
     if hears_no_attendance(principal):
         kind = concerns(s, [as_dict(f) for f in flags])
         # never his assessment's answers nor who assessed him: his level and open flags only
@@ -201,12 +206,16 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
         read_aloud=read_aloud(
             participant_code=view.participant_code, level=level, since=day(held.since) if held else None,
             flags=[FlagLine(f.level, day(f.raised_at), f.acknowledged_by,
-                            day(f.acknowledged_at) if f.acknowledged_at else None, f.reasons) for f in flags],
-            resolved=resolved, assessment=assessment, attendance=attendance),
+                            day(f.acknowledged_at) if f.acknowledged_at else None, f.reason_codes or f.reasons)
+                   for f in flags],
+            resolved=resolved, assessment=assessment, attendance=attendance, language=lang),
         assessment=assessment_view(latest, rules),
         factors=[{"flag_id": f.id, "rule_id": f.rule_id, "rule_version": f.rule_version, "level": f.level,
-                  "status": f.status, "raised_at": f.raised_at, "says": f.reasons} for f in flags],
-        attendance=asdict(attendance), history=history)
+                  "status": f.status, "raised_at": f.raised_at, "says": said(f), "reason_codes": f.reason_codes}
+                 for f in flags],
+        attendance=asdict(attendance),
+        history=[{"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at, "cause": h.cause,
+                  "flag_ids": h.flag_ids, "said": cause_words(h.cause, lang)} for h in history])
 
 
 def _counted_against(s: Session, assessment: Assessment, lang: str) -> list[str]:
@@ -287,7 +296,7 @@ def shown(incident: Incident, principal: Principal, settings: Settings, level: s
     out["summary"], out["level"] = None, level
     if is_hers(incident.source) and principal.role not in HERS_IN_FULL:
         out |= {"kind": None, "occurred_on": None, "severity": None, "reported_by": None, "details": None,
-                "summary": concern_reason(incident.reported_at.astimezone(settings.zone).date(), level)}
+                "summary": v1_sentence(concern_reason(incident.reported_at.astimezone(settings.zone).date(), level))}
     return out
 
 

@@ -30,7 +30,11 @@ class FlagOut(ma.Schema):
     rule_version = Integer()
     rule_set_version = Integer(allow_none=True)
     level = fields.String()
-    reasons = fields.List(fields.String())
+    reasons = fields.List(fields.String(), metadata={
+        "description": "The reasons in English sentences (v1); render `reason_codes` in the reader's language."})
+    reason_codes = fields.List(fields.Dict(), metadata={
+        "description": "The reasons as data: each `{code, params}` (qadam_contracts.reasons), in `reasons`' order; "
+                       "`text` is an old flag's sentence that could not be read back into a code."})
     evidence = fields.Dict()
     status = fields.String()
     raised_at = fields.DateTime()
@@ -216,7 +220,8 @@ class FactorOut(ma.Schema):
     level = fields.String()
     status = fields.String()
     raised_at = fields.DateTime()
-    says = fields.List(fields.String())
+    says = fields.List(fields.String(), metadata={"description": "Its reasons in the language asked for (`lang`)."})
+    reason_codes = fields.List(fields.Dict(), metadata={"description": "Its reasons as data (qadam_contracts.reasons)."})
     concern = fields.String(allow_none=True, validate=validate.OneOf(CONCERNS), metadata={
         "description": "For her support worker: the kind of concern (she reads no rule and no reasons)."})
 
@@ -225,7 +230,8 @@ class LevelChangeOut(ma.Schema):
     from_level = fields.String()
     level = fields.String()
     changed_at = fields.DateTime()
-    cause = fields.String()
+    cause = fields.String(metadata={"description": "What moved it, as risk records it (English words)."})
+    said = fields.String(metadata={"description": "What moved it, in the language asked for (`lang`)."})
     flag_ids = fields.List(fields.UUID())
 
 

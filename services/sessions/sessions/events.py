@@ -44,9 +44,14 @@ def absence_runs(version: int, runs: runs_of.AbsenceRuns) -> AbsenceRuns:
     return AbsenceRuns(
         version=version, curriculum=CurriculumRun(current=runs.curriculum.current, longest=runs.curriculum.longest),
         by_session_kinds=[AbsenceRunsOver(session_kinds=[list(k) for k in combinations], runs=[AbsenceRun(absences=[
-            RunAbsence(session_id=uuid.UUID(str(m.session_id)), session_number=m.session_number,
+            RunAbsence(session_id=_uuid(m.session_id), session_number=m.session_number,
                        scheduled_at=m.scheduled_at) for m in run]) for run in over])
             for combinations, over in runs_of.shared(runs)])
+
+
+def _uuid(value: object) -> uuid.UUID:
+    """A session's id as the contract holds it (read from the database it is one already: no text round trip)."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def attendance_recorded(session: MarkedSession, mark: RecordedMark, runs: AbsenceRuns) -> AttendanceRecorded:

@@ -5,6 +5,7 @@ must get marshmallow's own verdict: the same value read, or the same errors."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 import pytest
-from qadam.events import EventData, load, schema_of, to_data
+from qadam.events import EventData, dump, load, schema_of, to_data
 from qadam_contracts.enrollment import AbsenceAlerts, Enrolled
 from qadam_contracts.risk import FlagRaised
 from qadam_contracts.sessions import (
@@ -83,6 +84,8 @@ def outcome(read: Any) -> tuple[str, Any]:
         return "read", read()
     except ma.ValidationError as e:
         return "refused", e.messages
+    except (TypeError, ValueError, AttributeError) as e:  # writing out a value of no type the field knows
+        return "raised", e
 
 
 @pytest.mark.parametrize("event", [marked(), enrolled(), raised()], ids=lambda e: type(e).__name__)
@@ -103,3 +106,34 @@ def test_what_is_not_an_object_is_refused_as_marshmallow_refuses_it() -> None:
     schema = schema_of(AttendanceRecorded)
     for raw in (None, [], "x", 1):
         assert outcome(lambda r=raw: load(schema, r)) == outcome(lambda r=raw: schema.load(r))
+
+
+WRONG = (None, "", "x", 0, 2.5, True, [], {}, uuid.UUID(int=3), datetime(2026, 11, 2, 9), WHEN, ["group"], [None])
+
+
+def wrong_typed(event: EventData) -> Iterator[EventData]:
+    """`event` with each field, and each field of each nested part, holding each wrong (or right) Python value."""
+    for f in dataclasses.fields(event):  # type: ignore[arg-type]
+        for bad in WRONG:
+            yield dataclasses.replace(event, **{f.name: bad})  # type: ignore[type-var]
+        value = getattr(event, f.name)
+        if isinstance(value, EventData):
+            for inner in wrong_typed(value):
+                yield dataclasses.replace(event, **{f.name: inner})  # type: ignore[type-var]
+        elif isinstance(value, list) and value and isinstance(value[0], EventData):
+            for inner in wrong_typed(value[0]):
+                yield dataclasses.replace(event, **{f.name: [inner, *value[1:]]})  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize("event", [marked(), enrolled(), raised()], ids=lambda e: type(e).__name__)
+def test_the_kit_s_walk_writes_every_event_out_as_marshmallow_does(event: EventData) -> None:
+    schema = schema_of(type(event))
+    written = 0
+    for variant in [event, *wrong_typed(event)]:
+        ours, theirs = outcome(lambda v=variant: dump(schema, v)), outcome(lambda v=variant: schema.dump(v))
+        if theirs[0] == "read" or ours[0] == "read":
+            assert ours == theirs, variant
+            written += 1
+        else:
+            assert type(ours[1]) is type(theirs[1])
+    assert written > 50

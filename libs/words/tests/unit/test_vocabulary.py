@@ -3,12 +3,11 @@ English the same as the rows enrollment ships (so a page can find their words)."
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
+from qadam_testing import module_at
 from qadam_words import vocabulary
 from qadam_words.catalogs import message_ids, translated_languages
 from qadam_words.vocabulary import (
@@ -63,17 +62,9 @@ def test_codes_are_said_in_the_readers_language(language, custody, sign, kind, n
     assert programme_text(None, language) is None
 
 
-def _migration(path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_rows_enrollment_ships_carry_the_templates_english_words():
     # enrollment's migration copied the templates into the programme table: the pages translate those rows by
     # these words, so they must be the vocabulary's ids exactly
-    shipped = _migration(ROOT / "services/enrollment/enrollment/migrations/versions/0002_lifecycle.py").TEMPLATES
+    shipped = module_at(ROOT / "services/enrollment/enrollment/migrations/versions/0002_lifecycle.py").TEMPLATES
     assert {t["key"]: (t["name"], t["description"], tuple(s["topic"] for s in t["curriculum"])) for t in shipped} == {
         key: (t.name, t.description, t.topics) for key, t in PROGRAMME_TEMPLATES.items()}

@@ -33,16 +33,13 @@ def test_different_names_do_not_meet():
 
 
 def test_the_migration_folds_names_as_the_kit_does():
-    import importlib.util
     from pathlib import Path
 
     from qadam.names import fold
+    from qadam_testing import module_at
 
-    path = Path(__file__).parents[2] / "enrollment/migrations/versions/0006_safety_first.py"
-    spec = importlib.util.spec_from_file_location("enrollment_0006", path)
-    assert spec and spec.loader
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = module_at(Path(__file__).parents[2] / "enrollment/migrations/versions/0006_safety_first.py",
+                          "enrollment_0006")
     for name in ("Дәўлетбай Ерназаров", "Dáwletbay Ernazarov", "Ерғаш Oʻtkir", "Otkir Khojayev", "Ǵayrat Ańsatov"):
         assert migration._fold(name) == fold(name), name
 

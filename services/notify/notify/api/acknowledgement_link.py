@@ -11,6 +11,7 @@ from markupsafe import escape
 from qadam.auth import public
 from qadam.sealing import derived_keys
 from qadam.web import PAGE_HEADERS, read_session, settings_of_app, unit_of_work
+from qadam_words.reasons import render_all
 
 from ..commands import acknowledge_by_link
 from ..domain import links
@@ -55,7 +56,8 @@ def ack_page(n: Notification, *, done: bool, language: str) -> Response:
         shown: dict[str, object] = {"notification_id": str(n.id), "acknowledged_at": n.acknowledged_at.isoformat()
                                     if n.acknowledged_at else None}
         if not done:
-            shown |= {"participant_code": n.participant_code, "level": n.level, "reasons": list(n.reasons)}
+            shown |= {"participant_code": n.participant_code, "level": n.level, "reasons": list(n.reasons),
+                      "said": render_all(n.reason_codes or n.reasons, language)}
         return jsonify(shown)
     words = page_words(language)
     if done:
@@ -64,7 +66,7 @@ def ack_page(n: Notification, *, done: bool, language: str) -> Response:
     else:
         level = level_word(n.level, language)
         title = words["page_heading"] % {"LEVEL": level.upper(), "participant_code": n.participant_code}
-        reasons = "".join(f"<li>{escape(r)}</li>" for r in n.reasons)
+        reasons = "".join(f"<li>{escape(r)}</li>" for r in render_all(n.reason_codes or n.reasons, language))
         body = (f"<h1>{escape(title)}</h1>" + (f"<p>{escape(words['page_why'])}</p><ul>{reasons}</ul>" if reasons else "")
                 + f"<form method=\"post\" action=\"\"><button type=\"submit\">{escape(words['page_button'])}</button>"
                 "</form>")

@@ -19,6 +19,7 @@ from qadam.events import delivered
 from qadam.web import PAGE_HEADERS
 from qadam_contracts.enrollment import EnrolmentStatusChanged, OrderEnded, OrderExpiring, OrderIssued, SupportWorkerChanged
 from qadam_contracts.portal import UserChanged
+from qadam_contracts.reasons import Reason
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, LevelChanged
 from qadam_testing import FakeSmsGateway, FakeTelegram, MailCatcher, Stack
 
@@ -350,7 +351,9 @@ def test_a_rise_to_high_tells_her_support_worker_and_is_never_escalated_to_perpe
                              "n.id = e.escalates_id WHERE e.flag_id = :f ORDER BY 1", f=flag)
     # her acknowledgement did not stop theirs: one escalation to their shared supervisor, from one of their alerts
     assert len(escalated) == 1 and escalated[0].user_id in (who["inspector"], who["psychologist"])
-    assert rows(engine, "SELECT kind FROM notification WHERE user_id = :u", u=who["support"])[0][0] == "level_rise"
+    [told] = rows(engine, "SELECT kind, reason_codes FROM notification WHERE user_id = :u", u=who["support"])
+    assert told.kind == "level_rise" and told.reason_codes == [{"code": "level_rise", "params": {
+        "participant_code": "P-2026-004321", "from_level": "medium", "level": "critical"}}]
     assert rows(engine, "SELECT count(*) FROM notification WHERE kind = 'escalation' AND escalates_id IN "
                         "(SELECT id FROM notification WHERE user_id = :u)", u=who["support"])[0][0] == 0
 
@@ -931,3 +934,72 @@ def test_her_support_worker_reads_her_own_notices_over_http_and_nobody_elses(not
     [(theirs,)] = rows(engine, "SELECT id FROM notification WHERE user_id = :u", u=who["inspector"])
     assert client.get(f"/notifications/{theirs}", headers=her).status_code == 404
     assert client.post(f"/notifications/{theirs}/acknowledge", headers=her).status_code == 404
+
+
+# -- reasons as codes (issue 19): each person reads why in their own language -------------------------------------
+EXPIRING = Reason(code="order_expiring", params={"expires_on": "2026-12-10", "days_left": 5, "programme": True,
+                                                 "follow_up": False})
+EXPIRING_EN = "His protection order expires on 2026-12-10 (5 days left) while his programme is unfinished."
+
+
+def test_a_karakalpak_reader_reads_the_flags_reason_in_karakalpak_and_a_russian_one_in_russian(notify_db, fakes,
+                                                                                                app_for):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)  # the inspector reads Russian, the psychologist Karakalpak
+    deliver(settings, factory, flag_event(who, level="high", rule_id="order.expiring", reasons=[EXPIRING_EN],
+                                          reason_codes=[EXPIRING]))
+    drain(settings, factory)
+    [stored] = rows(engine, "SELECT reasons, reason_codes FROM notification WHERE user_id = :u", u=who["psychologist"])
+    assert stored.reasons == [EXPIRING_EN] and stored.reason_codes == [EXPIRING.as_data()]
+    karakalpak = mail.to(f"{who['psychologist']}@iiv.uz")[-1].get_content()
+    assert "Onıń qorǵaw orderiniń múddeti 10.12.2026 kúni tawsıladı (5 kún qaldı)" in karakalpak
+    assert "protection order" not in karakalpak and "2026-12-10" not in karakalpak
+    russian = mail.to(f"{who['inspector']}@iiv.uz")[-1].get_content()
+    assert "Срок его охранного ордера истекает 10 дек. 2026" in russian and "protection order" not in russian
+    client, path = app_for("notify").test_client(), ack_path(settings, mail, f"{who['psychologist']}@iiv.uz")
+    assert "Onıń qorǵaw orderiniń múddeti" in client.get(path).get_data(as_text=True)
+    shown = client.get(path, headers={"Accept": "application/json"}).get_json()
+    assert shown["reasons"] == [EXPIRING_EN] and shown["said"][0].startswith("Onıń qorǵaw orderiniń múddeti")
+
+
+def test_a_flag_joining_an_episode_adds_its_codes_and_the_digest_renders_them_in_the_readers_language(notify_db,
+                                                                                                       fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    episode = uuid.uuid4()
+    plan = Reason(code="plan_overdue", params={"issued_on": "2026-11-20", "due_on": "2026-11-24"})
+    deliver(settings, factory,
+            flag_event(who, level="low", episode_id=episode, reasons=[EXPIRING_EN], reason_codes=[EXPIRING]),
+            flag_event(who, level="low", episode_id=episode, reasons=["The correction plan ..."], reason_codes=[plan]))
+    [alert] = rows(engine, "SELECT reason_codes FROM notification WHERE user_id = :u", u=who["psychologist"])
+    assert alert.reason_codes == [EXPIRING.as_data(), plan.as_data()]
+    morning = datetime.now(settings.zone).replace(hour=settings.digest_hour, minute=5)
+    if morning <= datetime.now(settings.zone):
+        morning += timedelta(days=1)
+    send_digests(settings, factory, now=morning.astimezone(UTC))
+    drain(settings, factory)
+    [digest] = mail.to(f"{who['psychologist']}@iiv.uz")
+    body = digest.get_content()
+    assert "10.12.2026 kúni tawsıladı" in body and "dúzetiw rejesi 24.11.2026" in body
+    assert "correction plan" not in body
+
+
+def test_the_reminder_and_the_escalation_say_why_in_each_readers_language(notify_db, fakes):
+    settings, factory, engine = notify_db
+    mail, _, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)  # the psychologist reads Karakalpak, the supervisor Uzbek (Latin)
+    deliver(settings, factory, flag_event(who, reasons=[EXPIRING_EN], reason_codes=[EXPIRING]))
+    drain(settings, factory)
+    escalate_due(settings, factory, now=datetime.now(UTC) + timedelta(seconds=61))
+    drain(settings, factory)
+    [reminder] = [m for m in mail.to(f"{who['psychologist']}@iiv.uz")][1:]
+    assert "10.12.2026 kúni tawsıladı" in reminder.get_content()
+    [to_supervisor] = mail.to(f"{who['supervisor']}@iiv.uz")
+    assert "Uning himoya orderi muddati 10-dek, 2026 kuni tugaydi" in to_supervisor.get_content()
+    for message in (reminder, to_supervisor):
+        assert "protection order" not in message.get_content()

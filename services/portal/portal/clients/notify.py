@@ -3,7 +3,7 @@ services/notify/openapi.json. Do not edit: add an operation to OPERATIONS there 
 
 from __future__ import annotations
 
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from ._service_client import ServiceClient
@@ -29,6 +29,7 @@ class NotificationOut(TypedDict, total=False):
     level: str
     summary: str
     reasons: list[str]
+    reason_codes: list[dict[str, Any]]
     link: str
     created_at: str
     acknowledged_at: str | None
@@ -49,6 +50,7 @@ class NotificationDetail(TypedDict, total=False):
     level: str
     summary: str
     reasons: list[str]
+    reason_codes: list[dict[str, Any]]
     link: str
     created_at: str
     acknowledged_at: str | None

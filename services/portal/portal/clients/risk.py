@@ -47,6 +47,7 @@ class FactorOut(TypedDict, total=False):
     status: str
     raised_at: str
     says: list[str]
+    reason_codes: list[dict[str, Any]]
     concern: str | None
 
 
@@ -73,6 +74,7 @@ class LevelChangeOut(TypedDict, total=False):
     level: str
     changed_at: str
     cause: str
+    said: str
     flag_ids: list[str]
 
 
@@ -92,6 +94,7 @@ class FlagOut(TypedDict, total=False):
     rule_set_version: int | None
     level: str
     reasons: list[str]
+    reason_codes: list[dict[str, Any]]
     evidence: dict[str, Any]
     status: str
     raised_at: str

@@ -27,7 +27,7 @@ from ..forms import (
     TransferForm,
     read,
 )
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, lazy_shared
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, lazy_shared, reasons_read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
@@ -402,7 +402,7 @@ def incident(enrolment_id: uuid.UUID) -> Any:
             flash(_("The incident is recorded."), "success")
             for flag in answer.get("flags") or []:
                 flash(_("It raised a flag: %(level)s. %(reasons)s", level=LEVEL_NAMES.get(flag["level"], flag["level"]),
-                        reasons=" ".join(flag.get("reasons") or [])), "warning")
+                        reasons=" ".join(reasons_read(flag.get("reason_codes"), flag.get("reasons")))), "warning")
             if not answer.get("flags"):
                 flash(_("It raised no new flag."), "success")
             return redirect(url_for("inspector.participant", enrolment_id=enrolment_id))

@@ -104,6 +104,37 @@ def test_a_serious_incident_reaches_the_inbox_and_one_click_acknowledges_it(clie
         assert page.status_code == 200 and MISSING not in page.headers, language
 
 
+def test_why_a_man_was_flagged_reads_in_the_inspectors_language_on_every_page(client_for, demo):
+    """The flag's reason is rendered from its code in the reader's language: on his page (open flags, what sets
+    the level, the read-aloud explanation), in the inbox and on the alert's page; none of it in English."""
+    client = client_for(INSPECTOR, "en")
+    enrolment = demo["enrolments"][3]
+    code = enrolment["participant_code"]
+    assert _report_incident(client, enrolment["id"], details=f"At the market ({uuid.uuid4().hex[:8]}).",
+                            severity="severe").status_code == 302
+    notification_id = wait_until(lambda: _waiting_alert_about(client, code, "critical"), timeout=30,
+                                 what=f"a critical alert about {code} in the inspector's inbox")
+    english = "Incident reported by the prevention inspector: breach of the protection order on"
+    assert english in client.get(f"/participants/{enrolment['id']}").text
+    said = {"kaa": "Profilaktika inspektorı xabar bergen waqıya: qorǵaw orderin buzıw",
+            "ru": "Инспектор профилактики сообщил о происшествии: нарушение охранного ордера",
+            "uz-Cyrl": "Профилактика инспектори хабар берган ҳодиса: ҳимоя ордерини бузиш"}
+    for language, words in said.items():
+        reader = client_for(INSPECTOR, language)
+        for path in (f"/participants/{enrolment['id']}", "/alerts", f"/alerts/{notification_id}"):
+            page = reader.get(path)
+            assert page.status_code == 200 and MISSING not in page.headers, (language, path)
+            assert words in page.text, (language, path)
+            assert english not in page.text and "breach of the protection order" not in page.text, (language, path)
+        explanation = re.search(r'<div class="explanation">(.*?)</div>', reader.get(
+            f"/participants/{enrolment['id']}").text, re.S)
+        assert explanation is not None and words in explanation.group(1), language
+    his_page = client_for(INSPECTOR, "kaa").get(f"/participants/{enrolment['id']}").text
+    assert "búgin" in his_page  # read aloud in Karakalpak too
+    assert "waqıya haqqında xabar berildi: qorǵaw orderin buzıw" in his_page  # what moved his level
+    client_for(INSPECTOR, "en")
+
+
 def test_the_psychologist_opens_her_alerts_inbox_and_the_alert_her_message_links_to(client_for, demo):
     inspector = client_for(INSPECTOR, "en")
     enrolment = demo["enrolments"][4]

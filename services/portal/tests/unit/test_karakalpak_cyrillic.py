@@ -4,7 +4,6 @@ catalogues as the conversion makes them."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from babel.messages.pofile import read_po
 from portal.catalogs import po_path, read
 from portal.i18n import DOMAINS
 from portal.karakalpak_cyrillic import EXCEPTIONS, to_cyrillic
+from qadam_testing import module_at
 
 LETTERS = [  # Karakalpak's own letters: á ә, ó ө, ú ү, ı ы, ǵ ғ, ń ң, w ў, q қ, h ҳ, x х, j ж
     ("ádil", "әдил"), ("hám", "ҳәм"), ("házir", "ҳәзир"), ("járdem", "жәрдем"), ("dáreje", "дәреже"),
@@ -152,14 +152,8 @@ def test_risks_frozen_karakalpak_cyrillic_instrument_items_are_its_latin_ones_co
     """risk's migration 0011 holds each intake item in Karakalpak Cyrillic, made from 0009's Latin with this
     conversion and frozen."""
     versions = Path(__file__).parents[3] / "risk" / "risk" / "migrations" / "versions"
-    latin, cyrillic = (_migration(path).TEXTS for path in (versions / "0009_instrument_in_every_language.py",
+    latin, cyrillic = (module_at(path).TEXTS for path in (versions / "0009_instrument_in_every_language.py",
                                                            versions / "0011_instrument_in_karakalpak_cyrillic.py"))
     assert cyrillic == {item: {"kaa-Cyrl": to_cyrillic(words["kaa"])} for item, words in latin.items()}
 
 
-def _migration(path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

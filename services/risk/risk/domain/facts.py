@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from qadam_contracts.reasons import Reason
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
 
 LEVELS = FLAG_LEVELS  # the contracts' levels, lowest first
@@ -125,6 +126,8 @@ class Finding:
     source: str | None = None
     # a task of the staff (a plan, an assessment, a call), not his behaviour: no sign of his for a cluster
     staff_task: bool = False
+    # the reasons as codes and parameters (`reasons` is their English rendering, for v1 readers)
+    codes: list[Reason] = field(default_factory=list)
 
     @property
     def all_ids(self) -> frozenset[str]:

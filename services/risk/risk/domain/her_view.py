@@ -44,13 +44,13 @@ def flag_for_her(flag: Mapping[str, Any], concern: str, raised_on: date) -> dict
     """A flag as she reads it."""
     return {k: flag.get(k) for k in FIELDS} | {"concern": concern, "reasons": [concern_line(flag["level"], concern,
                                                                                             raised_on)],
-                                               "evidence": {}}
+                                               "evidence": {}, "reason_codes": []}
 
 
 def factor_for_her(flag: Mapping[str, Any], concern: str, raised_on: date) -> dict[str, Any]:
     """One factor behind his level, as she reads it (no rule id: a rule's name can carry its numbers)."""
     return {"flag_id": flag["id"], "level": flag["level"], "status": flag["status"], "raised_at": flag["raised_at"],
-            "concern": concern, "says": [concern_line(flag["level"], concern, raised_on)]}
+            "concern": concern, "says": [concern_line(flag["level"], concern, raised_on)], "reason_codes": []}
 
 
 def read_aloud_for_her(code: str, level: str, since: date | None,
@@ -75,4 +75,4 @@ def read_aloud_for_her(code: str, level: str, since: date | None,
 def history_for_her(change: Mapping[str, Any]) -> dict[str, Any]:
     """A move of his level: when, from and to; not its cause (it can name a rule, his attendance, a call)."""
     return {"from_level": change["from_level"], "level": change["level"], "changed_at": change["changed_at"],
-            "cause": LEVEL_MOVED, "flag_ids": []}
+            "cause": LEVEL_MOVED, "said": LEVEL_MOVED, "flag_ids": []}

@@ -46,6 +46,7 @@ class FlagRow(TypedDict):
     fact_key: str
     fact_ids: list[str]
     reasons: list[str]
+    reason_codes: list[dict[str, Any]]  # the reasons as codes (qadam_contracts.reasons)
     evidence: Any  # the finding's evidence, as JSON
     status: str
     raised_at: datetime

@@ -1,12 +1,15 @@
 """The one wording perpetrator-facing staff get of what her support worker reported (DOMAIN.md, safety rules):
 that victim support reported a safety concern, its date and its level; never that she disclosed it, never her words,
 not even the kind of incident. Every flag reason, evidence, level cause and incident listing built from her reports
-takes its words from here, so there is one place to check (and, with issue 19, to turn into a code)."""
+takes its words from here, so there is one place to check; a flag's reason is the `concern` code, rendered by
+qadam_words.reasons."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 from typing import Any
+
+from qadam_contracts.reasons import Reason, reason
 
 VICTIM_SUPPORT = "victim_support"  # an incident's source, and a flag's, when her support worker reported it
 # what a combining rule and a cluster call her report, and the topic under which it counts once
@@ -18,10 +21,10 @@ def is_hers(source: str | None) -> bool:
     return source == VICTIM_SUPPORT
 
 
-def concern_reason(reported_on: date, level: str | None) -> str:
-    """A safety concern was reported by victim support on DATE, level X."""
-    said = f"A safety concern was reported by victim support on {reported_on.isoformat()}"
-    return said + (f", level {level}." if level else ".")
+def concern_reason(reported_on: date, level: str | None) -> Reason:
+    """A safety concern was reported by victim support on DATE, level X: as a code (`concern`) that carries the
+    date and the level and nothing else, so no reader in any language can learn more from it."""
+    return reason("concern", on=reported_on.isoformat(), level=level)
 
 
 def concern_evidence(incident_id: str) -> dict[str, Any]:

@@ -10,12 +10,15 @@ in the order they arrived, so events arriving out of order give the same finding
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from qadam_contracts.reasons import Reason, reason
 from qadam_contracts.vocabulary import SESSION_KINDS, WARNING_SIGNS
+from qadam_words.reasons import v1_sentence
 
 from .facts import (
     INCIDENT_KINDS,
@@ -27,40 +30,10 @@ from .facts import (
     Observation,
     OrderSignal,
 )
-from .redaction import CONCERN, concern_evidence, concern_reason, is_hers, reported_on
+from .redaction import concern_evidence, concern_reason, is_hers, reported_on
 
 DISCLAIMER = "Decision support for the responsible staff, not a prediction."
 
-SIGN_WORDS = {
-    "new_violence_disclosed": "he disclosed new violence",
-    "threat_to_kill": "a threat to kill",
-    "threat_to_partner": "a threat against his partner",
-    "strangulation": "strangulation (choking) disclosed",
-    "weapon_access": "access to a weapon",
-    "contact_against_order": "contact with the victim against the protection order",
-    "stalking_victim": "following or watching the victim",
-    "intoxicated_at_session": "he came to the session intoxicated",
-    "denial_or_minimisation": "denial or minimising of the violence",
-    "blaming_the_victim": "blaming the victim",
-    "controlling_behaviour": "controlling behaviour",
-    "escalation": "escalating anger or abuse",
-    "separation": "separation from his partner",
-    "partner_pregnant_or_infant": "his partner is pregnant or they have a baby under 18 months",
-    "substance_use": "alcohol or drug use",
-    "job_loss_or_debt": "job loss or debt",
-    "child_contact_conflict": "conflict over contact with the children",
-    "suicidal_talk": "talk of suicide",
-}
-INCIDENT_WORDS = {
-    "order_breach": "breach of the protection order",
-    "new_complaint": "a new complaint of violence",
-    "police_callout": "a police call-out",
-    "arrest": "an arrest",
-    "contact_with_victim": "contact with the victim",
-    "stalking": "stalking the victim",
-    "victim_fear": "the victim says she is afraid of him",
-}
-SOURCE_WORDS = {"inspector": "the prevention inspector"}  # hers are never told: see redaction
 INCIDENT_SOURCES = ("inspector", "victim_support")
 SIGNAL_KINDS = ("exit_proposed", "plan_overdue", "order_expiring", "call_overdue")
 # what enrollment or sessions asks of the staff, not something he did: never one of his signs in a cluster
@@ -245,9 +218,9 @@ def consecutive_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         findings.append(Finding(
             rule.id, rule.version, rule.level, fact_key=run[0].session_id, occurred_at=run[threshold - 1].scheduled_at,
             fact_ids=tuple(m.session_id for m in run),
-            reasons=[f"{len(run)} unexcused absences in a row: sessions {_numbers(numbers)} "
-                     f"({_day(run[0].scheduled_at, ctx.zone)} to {_day(run[-1].scheduled_at, ctx.zone)}).",
-                     f"{rule.description} (flags {threshold} or more in a row)."],
+            **_why(reason("consecutive_absences", count=len(run), sessions=numbers,
+                          first_on=_day(run[0].scheduled_at, ctx.zone), last_on=_day(run[-1].scheduled_at, ctx.zone)),
+                   reason("rule_in_a_row", description=rule.description, threshold=threshold)),
             evidence={"session_ids": [m.session_id for m in run], "session_numbers": numbers, "threshold": threshold}))
     return findings
 
@@ -264,9 +237,9 @@ def unexcused_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     return [Finding(
         rule.id, rule.version, rule.level, fact_key=f"unexcused:{missed[0].session_id}",
         occurred_at=missed[threshold - 1].scheduled_at, fact_ids=tuple(m.session_id for m in missed),
-        reasons=[f"{len(missed)} unexcused absences in all: sessions {_numbers(numbers)} "
-                 f"(the {_ordinal(threshold)} on {_day(missed[threshold - 1].scheduled_at, ctx.zone)}).",
-                 f"{rule.description} (flags {threshold} or more in all)."],
+        **_why(reason("unexcused_absences", count=len(missed), sessions=numbers, threshold=threshold,
+                      on=_day(missed[threshold - 1].scheduled_at, ctx.zone)),
+               reason("rule_in_all", description=rule.description, threshold=threshold)),
         evidence={"session_ids": [m.session_id for m in missed], "session_numbers": numbers, "threshold": threshold})]
 
 
@@ -292,9 +265,10 @@ def absence_rate(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         findings.append(Finding(
             rule.id, rule.version, rule.level, fact_key=window[-1].session_id, occurred_at=window[-1].scheduled_at,
             fact_ids=tuple(m.session_id for m in every),
-            reasons=[f"{len(missed)} of his last {len(window)} sessions missed without excuse (sessions "
-                     f"{_numbers(numbers)}, up to {_day(window[-1].scheduled_at, ctx.zone)}).",
-                     f"{rule.description} (flags {round(p['rate'] * 100)}% or more of the last {p['window']})."],
+            **_why(reason("absence_rate", missed=len(missed), window=len(window), sessions=numbers,
+                          up_to=_day(window[-1].scheduled_at, ctx.zone)),
+                   reason("rule_rate", description=rule.description, percent=round(p["rate"] * 100),
+                          window=p["window"])),
             evidence={"session_ids": [m.session_id for m in missed], "session_numbers": numbers,
                       "window": len(window), "rate": round(len(missed) / len(window), 2)}))
     return findings
@@ -311,13 +285,12 @@ def warning_sign(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
             first = seen[0]
             episode = [o for o in seen if o.observed_at - first.observed_at <= repeat] if repeat else [first]
             seen = seen[len(episode):]
-            where = f" at session {first.session_number}" if first.session_number else ""
-            more = f", and {len(episode) - 1} more time(s) within {repeat.days} days" if len(episode) > 1 else ""
             findings.append(Finding(
                 rule.id, rule.version, rule.level, fact_key=first.observation_id, occurred_at=first.seen_at,
                 fact_ids=tuple(o.observation_id for o in episode),
-                reasons=[f"Warning sign recorded by the facilitator{where} on {_day(first.seen_at, ctx.zone)}: "
-                         f"{SIGN_WORDS.get(sign, sign)}{more}.", f"{rule.description}"],
+                **_why(reason("warning_sign", sign=sign, on=_day(first.seen_at, ctx.zone),
+                              session=first.session_number or None, more=len(episode) - 1, within_days=repeat.days),
+                       reason("rule", description=rule.description)),
                 evidence={"sign": sign, "topic": f"sign:{sign}", "observation_ids": [o.observation_id for o in episode],
                           "session_numbers": [o.session_number for o in episode]}))
     return findings
@@ -337,14 +310,14 @@ def incident(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
             findings.append(Finding(
                 rule.id, rule.version, level, fact_key=inc.incident_id,
                 occurred_at=_start_of(inc.occurred_on, ctx.zone), fact_ids=(inc.incident_id,),
-                reasons=[concern_reason(reported_on(inc.reported_at, inc.occurred_on, ctx.zone), level)],
+                **_why(concern_reason(reported_on(inc.reported_at, inc.occurred_on, ctx.zone), level)),
                 evidence=concern_evidence(inc.incident_id), source=inc.source))
             continue
         findings.append(Finding(
             rule.id, rule.version, level, fact_key=inc.incident_id, occurred_at=_start_of(inc.occurred_on, ctx.zone),
             fact_ids=(inc.incident_id,),
-            reasons=[f"Incident reported by {SOURCE_WORDS.get(inc.source, inc.source)}: {INCIDENT_WORDS[inc.kind]} "
-                     f"on {inc.occurred_on.isoformat()} ({inc.severity}).", rule.description],
+            **_why(reason("incident", kind=inc.kind, on=inc.occurred_on.isoformat(), severity=inc.severity,
+                          source=inc.source), reason("rule", description=rule.description)),
             evidence={"incident_id": inc.incident_id, "kind": inc.kind, "severity": inc.severity, "source": inc.source,
                       "topic": f"incident:{inc.kind}"}))
     return findings
@@ -359,8 +332,8 @@ def intake_band(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     return [Finding(
         rule.id, rule.version, rule.level, fact_key=latest.assessment_id, occurred_at=latest.assessed_at,
         fact_ids=(latest.assessment_id,),
-        reasons=[f"The risk assessment of {_day(latest.assessed_at, ctx.zone)} ({latest.instrument}) scored "
-                 f"{latest.score}: band {latest.band}.", rule.description],
+        **_why(reason("intake_band", on=_day(latest.assessed_at, ctx.zone), instrument=latest.instrument,
+                      score=latest.score, band=latest.band), reason("rule", description=rule.description)),
         evidence={"assessment_id": latest.assessment_id, "score": latest.score, "band": latest.band,
                   "instrument": latest.instrument})]
 
@@ -370,11 +343,11 @@ def enrollment_signal(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     for sig in sorted(case.signals, key=lambda s: (s.occurred_at, s.signal_id)):
         if sig.kind not in rule.params["signals"]:
             continue
-        key, said = _signal_words(sig, ctx.zone)
-        if key is None:
+        key, said = _signal_reason(sig, ctx.zone)
+        if key is None or said is None:
             continue
         findings.append(Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=sig.occurred_at,
-                                fact_ids=(key,), reasons=[said, rule.description],
+                                fact_ids=(key,), **_why(said, reason("rule", description=rule.description)),
                                 evidence={"signal": sig.kind, **{k: sig.facts[k] for k in EVIDENCE_OF_SIGNAL[sig.kind]
                                                                  if k in sig.facts}},
                                 staff_task=sig.kind in STAFF_TASK_SIGNALS))
@@ -389,27 +362,46 @@ EVIDENCE_OF_SIGNAL = {"exit_proposed": ("reasons", "unexcused_absences", "consec
                                        "psychologist_id")}
 
 
-def _signal_words(sig: OrderSignal, zone: tzinfo) -> tuple[str | None, str]:
+def _signal_reason(sig: OrderSignal, zone: tzinfo) -> tuple[str | None, Reason | None]:
+    """The finding's key and its reason (None, None: the signal asks nothing of anyone)."""
     f = sig.facts
     if sig.kind == "exit_proposed":
-        return sig.signal_id, "Exit from the programme is proposed: " + " ".join(f.get("reasons", []))
+        return sig.signal_id, reason("exit_proposed", details=[exit_reason(r).as_data() for r in f.get("reasons", [])])
     if sig.kind == "plan_overdue":
-        return (str(f["order_id"]), f"The correction plan of his protection order (issued {f.get('issued_on')}) was "
-                f"due on {f.get('due_on')} and is not agreed yet.")
+        return (str(f["order_id"]), reason("plan_overdue", issued_on=_iso(f.get("issued_on")),
+                                           due_on=_iso(f.get("due_on"))))
     if sig.kind == "order_expiring":
-        unfinished = [what for what, open_ in (("his programme", f.get("programme_unfinished", True)),
-                                               ("his follow-up period", f.get("follow_up_unfinished"))) if open_]
-        if not unfinished:
-            return None, ""
+        programme, follow_up = bool(f.get("programme_unfinished", True)), bool(f.get("follow_up_unfinished"))
+        if not (programme or follow_up):
+            return None, None
         # an extended order that comes near its new end is a new fact
-        return (f"{f['order_id']}:{f['expires_on']}", f"His protection order expires on {f['expires_on']} "
-                f"({f.get('days_left')} days left) while {' and '.join(unfinished)} "
-                f"{'is' if len(unfinished) == 1 else 'are'} unfinished.")
+        return (f"{f['order_id']}:{f['expires_on']}", reason(
+            "order_expiring", expires_on=_iso(f["expires_on"]), days_left=f.get("days_left"), programme=programme,
+            follow_up=follow_up))
     if sig.kind == "call_overdue":
-        return (f"call:{f['call_id']}", f"The psychologist's call after his unexcused absence on {f.get('absence_on')} "
-                f"(session {f.get('session_number')}) was due by {_moment(f['due_at'], zone)} "
-                "and is not recorded.")
-    return None, ""
+        return (f"call:{f['call_id']}", reason("call_overdue", absence_on=_iso(f.get("absence_on")),
+                                                 session=f.get("session_number"), due_at=_moment(f["due_at"], zone)))
+    return None, None
+
+
+# enrollment words why it proposes an exit in sentences (its v1 contract): read back into codes here
+EXIT_FORMS = (
+    (re.compile(r"^(\d+) unexcused absences in all; the programme allows (\d+)\.$"), "exit_unexcused",
+     ("count", "allowed")),
+    (re.compile(r"^(\d+) unexcused absences in a row; the programme allows (\d+) in a row\.$"), "exit_consecutive",
+     ("count", "allowed")),
+    (re.compile(r"^He can no longer attend the (\d+) of (\d+) sessions the programme needs \((\d+)%\)\.$"),
+     "exit_attendance", ("needed", "required", "percent")),
+)
+
+
+def exit_reason(sentence: str) -> Reason:
+    """One of enrollment's exit reasons as a code (kept as `text` in a form it does not know)."""
+    for pattern, code, names in EXIT_FORMS:
+        found = pattern.match(sentence.strip())
+        if found:
+            return reason(code, **{n: int(v) for n, v in zip(names, found.groups(), strict=True)})
+    return reason("text", text=sentence)
 
 
 def cluster(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
@@ -447,8 +439,9 @@ def cluster(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         findings.append(Finding(
             rule.id, rule.version, rule.level, fact_key=keys[0], occurred_at=start[-1].occurred_at,
             fact_ids=tuple(keys),
-            reasons=[f"{len(episode)} signals of level {' or '.join(p['of_levels'])} within {p['within_days']} days: "
-                     + "; ".join(f.reasons[0].rstrip(".") for f in episode) + ".", rule.description],
+            **_why(reason("cluster", count=len(episode), levels=list(p["of_levels"]), within_days=p["within_days"],
+                          of=[f.codes[0].as_data() for f in episode if f.codes]),
+                   reason("rule", description=rule.description)),
             evidence={"findings": keys}, source=_source_of(episode)))
     return findings
 
@@ -457,15 +450,14 @@ def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     """All of `all_of` and one of `any_of` (`sign:<sign>`, `incident:<kind>` or `incident:*`) within `within_days`."""
     p = rule.params
     window = timedelta(days=p["within_days"])
-    facts: list[tuple[datetime, str, str, str]] = [
-        (o.observed_at, f"sign:{o.sign}", o.observation_id, SIGN_WORDS.get(o.sign, o.sign)) for o in case.observations]
-    facts += [(_start_of(i.occurred_on, ctx.zone), f"incident:{i.kind}", i.incident_id,
-               CONCERN if is_hers(i.source) else INCIDENT_WORDS[i.kind]) for i in case.incidents]
+    facts: list[tuple[datetime, str, str]] = [
+        (o.observed_at, f"sign:{o.sign}", o.observation_id) for o in case.observations]
+    facts += [(_start_of(i.occurred_on, ctx.zone), f"incident:{i.kind}", i.incident_id) for i in case.incidents]
     hers = {i.incident_id for i in case.incidents if is_hers(i.source)}
     facts.sort()
     findings: list[Finding] = []
     used: set[str] = set()
-    for anchor, _, _, _ in facts:
+    for anchor, _, _ in facts:
         recent = [f for f in facts if anchor - window <= f[0] <= anchor and f[2] not in used]
         tokens = {f[1] for f in recent}
         if not all(_present(t, tokens) for t in p["all_of"]) or (
@@ -474,14 +466,16 @@ def combination(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         wanted = set(p["all_of"]) | set(p["any_of"])
         chosen = [f for f in recent if f[1] in wanted or ("incident:*" in wanted and f[1].startswith("incident:"))]
         used.update(f[2] for f in chosen)
+        # her report is named as victim support's concern, with no kind and no day (redaction)
+        named = [{"fact": "victim_support", "on": None} if fid in hers else
+                 {"fact": token, "on": _day(when, ctx.zone)} for when, token, fid in chosen]
         findings.append(Finding(
             rule.id, rule.version, rule.level, fact_key=chosen[0][2], occurred_at=anchor,
             fact_ids=tuple(f[2] for f in chosen),
-            reasons=[f"Together within {p['within_days']} days: " + "; ".join(
-                (words if fid in hers else f"{words} ({_day(when, ctx.zone)})") for when, _, fid, words in chosen)
-                + ".", rule.description],
+            **_why(reason("combination", within_days=p["within_days"], facts=named),
+                   reason("rule", description=rule.description)),
             evidence={"facts": [{"fact": "victim_support", "id": fid} if fid in hers else
-                                {"fact": token, "id": fid, "on": _day(when, ctx.zone)} for when, token, fid, _ in chosen]},
+                                {"fact": token, "id": fid, "on": _day(when, ctx.zone)} for when, token, fid in chosen]},
             source="victim_support" if hers & {f[2] for f in chosen} else None))
     return findings
 
@@ -499,14 +493,16 @@ def assessment_due(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         if case.enrolled_at is None:
             return []
         due = case.enrolled_at + timedelta(days=rule.params["first_within_days"])
-        key, said = "intake", f"No risk assessment since he was enrolled on {_day(case.enrolled_at, ctx.zone)}"
+        key, code, since = "intake", "assessment_due_first", {"enrolled_on": _day(case.enrolled_at, ctx.zone)}
     else:
         due = latest.assessed_at + timedelta(days=rule.params["every_days"])
-        key, said = f"after:{latest.assessment_id}", f"The last risk assessment was on {_day(latest.assessed_at, ctx.zone)}"
+        key, code, since = f"after:{latest.assessment_id}", "assessment_due", {"last_on": _day(latest.assessed_at,
+                                                                                               ctx.zone)}
     if ctx.now < due:
         return []
     return [Finding(rule.id, rule.version, rule.level, fact_key=key, occurred_at=due, fact_ids=(key,),
-                    reasons=[f"{said}; a new one was due by {_day(due, ctx.zone)}.", rule.description],
+                    **_why(reason(code, **since, due_on=_day(due, ctx.zone)),
+                           reason("rule", description=rule.description)),
                     evidence={"due": _day(due, ctx.zone)}, staff_task=True)]
 
 
@@ -529,8 +525,8 @@ def repeat_order(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
         findings.append(Finding(
             rule.id, rule.version, rule.level, fact_key=f"order:{order_id}", occurred_at=_start_of(issued, ctx.zone),
             fact_ids=(f"order:{order_id}",),
-            reasons=[f"A new protection order was issued on {issued.isoformat()}, {(issued - previous).days} days "
-                     f"after the one before ({previous.isoformat()}).", rule.description],
+            **_why(reason("repeat_order", issued_on=issued.isoformat(), days=(issued - previous).days,
+                          previous_on=previous.isoformat()), reason("rule", description=rule.description)),
             evidence={"order_id": order_id, "issued_on": issued.isoformat(), "previous_order_on": previous.isoformat(),
                       "topic": "repeat_order"}))
     return findings
@@ -564,7 +560,18 @@ def new_findings(findings: Iterable[Finding], flagged: dict[str, set[str]]) -> l
     return fresh
 
 
-# -- words ------------------------------------------------------------------------------------------------------------
+# -- reasons --------------------------------------------------------------------------------------------------------
+def _why(*codes: Reason) -> dict[str, Any]:
+    """A finding's reasons: as codes (what is stored and sent, and every reader renders in its language), and as the
+    v1 `reasons` field's English sentences, worded by the same renderer."""
+    return {"codes": list(codes), "reasons": [v1_sentence(c) for c in codes]}
+
+
+def _iso(value: Any) -> str | None:
+    """A day as the ISO text a reason carries (None where the signal did not say)."""
+    return None if value in (None, "") else _date(value).isoformat()
+
+
 def _day(moment: datetime, zone: tzinfo) -> str:
     """The date as people where it happened read it."""
     return moment.astimezone(zone).date().isoformat()
@@ -576,21 +583,11 @@ def _start_of(day: Any, zone: tzinfo) -> datetime:
 
 def _moment(value: Any, zone: tzinfo) -> str:
     """A moment as people where it happened read it, to the minute."""
-    return _aware(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return _aware(value).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
 def _date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
-
-
-def _numbers(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return str(numbers[0])
-    return ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
 
 
 def observation_from(facts: dict[str, Any]) -> Observation:

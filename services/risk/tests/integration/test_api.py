@@ -120,6 +120,10 @@ def test_her_support_workers_report_never_shows_her_words_or_name_to_perpetrator
     assert "Xonqa" not in str(flag) and "fear" not in str(flag)
     [flag] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("inspector")).get_json()["items"]
     assert flag["reasons"] == [said] and flag["source"] == "victim_support"
+    # as data too: a date and a level, nothing of hers; she reads no reason codes at all
+    assert flag["reason_codes"] == [{"code": "concern", "params": {"on": today, "level": "critical"}}]
+    [hers] = client.get(f"/flags?enrolment_id={enrolment}", headers=who("support_worker")).get_json()["items"]
+    assert hers["reason_codes"] == []
     for role in ("inspector", "supervisor", "manager"):
         [seen] = client.get(f"/enrolments/{enrolment}/incidents", headers=who(role)).get_json()["items"]
         assert seen["summary"] == said, role

@@ -1043,7 +1043,9 @@ def test_the_statutory_programme_alerts_at_the_second_unexcused_absence_in_all_n
     apart = case(marks=marks("unexcused", "present", "present", "unexcused"), **statutory)
     [finding] = [f for f in run(apart) if f.rule_id == "unexcused_absences"]
     assert finding.level == "high" and finding.occurred_at == at(9)
-    assert finding.reasons[0] == "2 unexcused absences in all: sessions 1 and 4 (the second on 2026-10-14)."
+    assert finding.reasons[0] == "2 unexcused absences in all: sessions 1 and 4 (the limit of 2 reached on 2026-10-14)."
+    assert finding.codes[0].as_data() == {"code": "unexcused_absences", "params": {
+        "count": 2, "sessions": [1, 4], "threshold": 2, "on": "2026-10-14"}}
     assert of(run(apart), "consecutive_absences") == []
     # under the rule's own limit (3 in all), a man whose programme says nothing is not alerted at the second
     assert of(run(case(marks=marks("unexcused", "present", "present", "unexcused"))), "unexcused_absences") == []
@@ -1117,16 +1119,14 @@ def test_a_warning_sign_typed_in_days_later_names_the_day_of_the_session():
 def test_the_migration_turns_the_rules_first_shipped_into_the_defaults_of_now():
     """0006 edits the rules in force (an administrator's own edits kept): from the shipped version 1 it gives exactly
     today's defaults/rules.json, each rule it changes one version up."""
-    import importlib.util
     from pathlib import Path
+
+    from qadam_testing import module_at
 
     versions = Path(files("risk").joinpath("migrations/versions"))  # type: ignore[arg-type]
 
     def load(name: str) -> Any:
-        spec = importlib.util.spec_from_file_location(name, versions / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return module_at(versions / f"{name}.py")
 
     shipped = json.loads(load("0004_rules_instrument_incidents").RULES_V1)
     upgraded = load("0006_safety_first").upgraded(shipped)
