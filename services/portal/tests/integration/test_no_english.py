@@ -70,8 +70,9 @@ PROPER = {"qadam", "nukus"}
 TYPED = (f"Statutory correction programme ({REGION})", DEMO_COHORT, "Qizketken mahalla guzari",
          "No contact with the victim")
 # A word a language writes as English does (its catalogues keep the English id as its word: "Auditor" in Uzbek and
-# Karakalpak), or writes through its formats rather than its catalogues (the Karakalpak "min" of "5 min aldın").
-SHARED = {"uz-Latn": {"auditor"}, "kaa": {"auditor", "min"}}
+# Karakalpak), or writes through its formats rather than its catalogues (the Uzbek month "may" of "15-may, 1985", the
+# Karakalpak "min" of "5 min aldın").
+SHARED = {"uz-Latn": {"auditor", "may"}, "kaa": {"auditor", "min"}}
 
 
 def _catalogues() -> Iterable[Path]:
@@ -124,6 +125,13 @@ def english_words_in(page: str, language: str) -> set[str]:
     text = CODES.sub(" ", text)
     return {word for word in _words(text) if word in ENGLISH_WORDS
             and word not in OWN_WORDS[language] and word not in SHARED.get(language, ())}
+
+
+def _around(page: str, words: set[str]) -> str:
+    """Where the first of `words` stands in the page's text, for the failure's message."""
+    text = re.sub(r"\s+", " ", shown_text(page))
+    found = re.search(rf"\b(?:{'|'.join(sorted(words))})\b", text, re.I) if words else None
+    return text[max(found.start() - 80, 0):found.end() + 80] if found else ""
 
 
 def _endpoint(adapter: Any, path: str) -> tuple[str, dict[str, Any]] | None:
@@ -275,6 +283,6 @@ def test_every_page_shows_no_english_word_and_no_untranslated_message(portal_app
         words = english_words_in(response.text, language)
         if words or response.headers.get(MISSING):
             found[path] = sorted(words) + ([f"missing: {response.headers[MISSING]}"] if MISSING in response.headers
-                                           else [])
+                                           else []) + [f"as in: {_around(response.text, words)}"]
     assert found == {}, f"English on {user}'s pages in {language} ({time.monotonic() - started:.1f} s): {found}"
 
