@@ -147,7 +147,9 @@ def test_both_templates_of_domain_md_are_shipped(office):
     programmes, page = [], 1
     while batch := office.ok("GET", f"/programmes?page_size=100&page={page}", office.manager, status=200)["items"]:
         programmes, page = programmes + batch, page + 1
-    names = {p["template"]: p for p in programmes if p["template"] and p["region"] is None}
+    # the shipped ones came first: a national programme a test made from a template later is not one of them
+    names = {p["template"]: p for p in sorted(programmes, key=lambda p: p["created_at"], reverse=True)
+             if p["template"] and p["region"] is None}
     statutory, extended = names["statutory"], names["extended_group"]
     assert statutory["sessions_required"] == 8 and statutory["sessions_per_week"] == 2
     assert statutory["completion_attendance_percent"] == 75 and statutory["follow_up_months"] == 3
