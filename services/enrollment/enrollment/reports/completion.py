@@ -188,13 +188,18 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
     return suppress([*groups, total], min_cell)
 
 
+PROGRAMME_VERSION = N_("%(name)s v%(version)s")  # a programme's row: its name and version ("в" in Cyrillic)
+
+
 def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) -> tuple[str | None, str]:
     first = row["k0"]
     if group_by == "programme":
         if first is None:
             return None, w.gettext(NO_PROGRAMME_VERSION)
         name = programme_text(row["label_name"], w.language) or str(first)  # a shipped template's: in w's language
-        return str(first), f"{name} v{row['label_version']}" if row["label_version"] is not None else name
+        if row["label_version"] is None:
+            return str(first), name
+        return str(first), w.gettext(PROGRAMME_VERSION, name=name, version=row["label_version"])
     if group_by == "cohort":
         return str(first), row["label_name"] or str(first)
     if group_by == "district":

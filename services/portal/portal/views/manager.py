@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import keyword
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -238,22 +237,6 @@ def _facilitator_names(report: dict[str, Any]) -> None:
             row["label"] = f"{names[row['key']]} ({row['key']})"
 
 
-# enrollment labels a programme's row "<its name> v<version>" (reports.completion._key_and_label), in English
-PROGRAMME_ROW = re.compile(r"^(?P<name>.+) v(?P<version>\d+)$")
-
-
-def _programme_labels(report: dict[str, Any]) -> None:
-    """A programme's row is labelled with its name and version as enrollment writes them: the page says them in the
-    reader's language (a shipped template's name in its words, "v" as the language writes it)."""
-    if report.get("group_by") != "programme":
-        return
-    for row in report["groups"]:
-        found = PROGRAMME_ROW.match(str(row.get("label") or "")) if row.get("key") else None
-        if found:
-            row["label"] = _("%(name)s v%(version)s", name=programme_text_filter(found["name"]),
-                             version=found["version"])
-
-
 def _session_label(number: str) -> str:
     return _("Before the first session") if number == "0" else _("Session %(n)s", n=number)
 
@@ -371,7 +354,6 @@ def dashboard() -> Any:
     report = answers.get("enrollment")
     if isinstance(report, dict):
         _facilitator_names(report)
-        _programme_labels(report)
     return _render(period, errors, answers)
 
 
