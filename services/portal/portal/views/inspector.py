@@ -74,17 +74,15 @@ CHANNELS = {"email": _l("E-mail"), "telegram": _l("Telegram"), "sms": _l("SMS")}
 DELIVERY_STATUSES = {"pending": _l("Waiting to be sent"), "sent": _l("Sent"), "failed": _l("Failed"),
                      "skipped": _l("Not sent")}
 DELIVERY_PURPOSES = {"alert": _l("Alert"), "reminder": _l("Reminder"), "digest": _l("Daily digest")}
-# Why notify sent nothing over a channel (a skipped delivery's last_error): notify writes it in English for its log
-# (`notify.commands.add_deliveries`, the digest's), the page says it in the reader's language. A failed sending's error
-# (the mail server's own reply) is shown as it came, marked as English.
-NOT_SENT_WHY = {
-    "no e-mail address on file for this user": _l("No e-mail address is on file for this user."),
-    "no phone number on file for this user": _l("No phone number is on file for this user."),
-    "no Telegram chat on file for this user": _l("No Telegram chat is on file for this user."),
-    "sms is not set up here": _l("Sending SMS is not set up in this installation."),
-    "telegram is not set up here": _l("Sending by Telegram is not set up in this installation."),
-    "no address on file for this user (the alerts stay in the in-app inbox)":
-        _l("No address is on file for this user: the alerts stay in the list in Qadam."),
+# Why notify sent nothing over a channel: a skipped delivery's code (`skip_reason`, in notify's OpenAPI), said in the
+# reader's language. A failed sending's error (the mail server's own reply) is shown as it came, marked as English.
+SKIP_REASONS = {
+    "no_email": _l("No e-mail address is on file for this user."),
+    "no_phone": _l("No phone number is on file for this user."),
+    "no_telegram_chat": _l("No Telegram chat is on file for this user."),
+    "sms_not_set_up": _l("Sending SMS is not set up in this installation."),
+    "telegram_not_set_up": _l("Sending by Telegram is not set up in this installation."),
+    "no_address": _l("No address is on file for this user: the alerts stay in the list in Qadam."),
 }
 STATUS_REASONS = lazy_shared(vocabulary.STATUS_REASONS)  # the shared words of every service (qadam_words)
 PLAN_PART_NAMES = {"programme": _l("The correction programme"), "employment": _l("Referral for employment"),
@@ -101,7 +99,7 @@ def _labels() -> dict[str, Any]:
             "flag_statuses": FLAG_STATUSES, "alert_kinds": ALERT_KINDS, "responsibilities": RESPONSIBILITIES,
             "notice_names": NOTICE_NAMES,
             "channels": CHANNELS, "delivery_statuses": DELIVERY_STATUSES, "delivery_purposes": DELIVERY_PURPOSES,
-            "not_sent_why": NOT_SENT_WHY,
+            "skip_reasons": SKIP_REASONS,
             "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS, "plan_part_names": PLAN_PART_NAMES,
             "new_form_key": lambda: str(uuid.uuid4()),
             "may_open_cases": role in CASE_READERS, "may_report": role in REPORTERS}
