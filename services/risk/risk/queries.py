@@ -191,10 +191,10 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
             view.participant_code, level, day(held.since) if held else None, [
                 (f.level, kind[f.id], day(f.raised_at), day(f.acknowledged_at) if f.acknowledged_at else None)
                 for f in flags], resolved, lang),
-            factors=[factor_for_her(as_dict(f), kind[f.id], day(f.raised_at)) for f in flags],
+            factors=[factor_for_her(as_dict(f), kind[f.id], day(f.raised_at), lang) for f in flags],
             attendance=dict(NO_ATTENDANCE),
-            history=[history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at})
-                     for h in history])
+            history=[history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at},
+                                     lang) for h in history])
     attendance = Attendance.of(dict(s.execute(
         sa.select(AttendanceFact.status, sa.func.count())
         .where(AttendanceFact.enrolment_id == enrolment_id, AttendanceFact.session_kind.in_(ATTENDED_KINDS))

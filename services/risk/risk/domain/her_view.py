@@ -43,6 +43,9 @@ ABOUT = {"absences": NP_("her flag is about", "his absences"),
 assert {k: v.msgid for k, v in ABOUT.items()} == WORDS
 HER_FLAG_LINE = {True: N_("%(n)s. %(level)s, about %(concern)s, raised on %(raised_on)s, acknowledged on %(on)s."),
                  False: N_("%(n)s. %(level)s, about %(concern)s, raised on %(raised_on)s, not yet acknowledged.")}
+HER_FLAG = N_("A %(level)s flag about %(concern)s, raised on %(raised_on)s.")  # a factor behind his level
+SAID_LEVEL_MOVED = N_("his level changed")
+assert SAID_LEVEL_MOVED == LEVEL_MOVED
 HER_RESOLVED = {True: N_("1 earlier flag was resolved and no longer counts."),
                 False: N_("%(n)s earlier flags were resolved and no longer count.")}
 NO_ATTENDANCE = {"recorded": None, "attended": None, "excused": None, "unexcused": None}
@@ -67,10 +70,16 @@ def flag_for_her(flag: Mapping[str, Any], concern: str, raised_on: date) -> dict
                                                "evidence": {}, "reason_codes": []}
 
 
-def factor_for_her(flag: Mapping[str, Any], concern: str, raised_on: date) -> dict[str, Any]:
-    """One factor behind his level, as she reads it (no rule id: a rule's name can carry its numbers)."""
-    return {"flag_id": flag["id"], "level": flag["level"], "status": flag["status"], "raised_at": flag["raised_at"],
-            "concern": concern, "says": [concern_line(flag["level"], concern, raised_on)], "reason_codes": []}
+def factor_for_her(flag: Mapping[str, Any], concern: str, raised_on: date, language: str = "en") -> dict[str, Any]:
+    """One factor behind his level, as she reads it (no rule id: a rule's name can carry its numbers), its sentence
+    in `language` (the concern line's, with the language's date)."""
+    w = words(DOMAIN, language)
+    level = flag["level"]
+    about = ABOUT.get(concern, ABOUT["other"])
+    says = w.gettext(HER_FLAG, level=w.gettext(LEVEL_WORDS[level]) if level in LEVEL_WORDS else level,
+                     concern=w.pgettext(about.context, about.msgid), raised_on=w.format_date(raised_on))
+    return {"flag_id": flag["id"], "level": level, "status": flag["status"], "raised_at": flag["raised_at"],
+            "concern": concern, "says": [says], "reason_codes": []}
 
 
 def read_aloud_for_her(code: str, level: str, since: date | None,
@@ -102,7 +111,8 @@ def read_aloud_for_her(code: str, level: str, since: date | None,
     return lines
 
 
-def history_for_her(change: Mapping[str, Any]) -> dict[str, Any]:
-    """A move of his level: when, from and to; not its cause (it can name a rule, his attendance, a call)."""
+def history_for_her(change: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
+    """A move of his level: when, from and to; not its cause (it can name a rule, his attendance, a call): that it
+    moved, in `language`."""
     return {"from_level": change["from_level"], "level": change["level"], "changed_at": change["changed_at"],
-            "cause": LEVEL_MOVED, "said": LEVEL_MOVED, "flag_ids": []}
+            "cause": LEVEL_MOVED, "said": words(DOMAIN, language).gettext(SAID_LEVEL_MOVED), "flag_ids": []}

@@ -11,7 +11,15 @@ from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words import words
 from qadam_words.reasons import DOMAIN
 from risk.domain import DISCLAIMER
-from risk.domain.her_view import ABOUT, CONCERNS, concern_of, flag_for_her, read_aloud_for_her
+from risk.domain.her_view import (
+    ABOUT,
+    CONCERNS,
+    concern_of,
+    factor_for_her,
+    flag_for_her,
+    history_for_her,
+    read_aloud_for_her,
+)
 
 
 def test_a_flag_reaches_her_support_worker_as_its_level_kind_date_and_state_only():
@@ -86,3 +94,24 @@ def test_her_read_aloud_is_all_in_her_language_with_the_dates_as_every_reason_wr
     said = [w.pgettext(ABOUT[concern].context, ABOUT[concern].msgid) for _lv, concern, _on, _ack in EVERY_FLAG]
     assert len(set(said)) == len(CONCERNS) and not set(said) & {a.msgid for a in ABOUT.values()}
     assert all(word in line for word, line in zip(said, lines, strict=True))
+
+
+@pytest.mark.parametrize("language", [language for language in LANGUAGES if language != "en"])
+def test_each_factor_and_each_move_of_his_level_reach_her_in_her_language_and_say_no_more(language):
+    """The explanation's factors and history, as she reads them (?lang=): each flag's level, kind of concern and
+    date, that his level moved; in English as before (the reasons' dates), in her language with no English left."""
+    w = words(DOMAIN, language)
+    flag = {"id": uuid.uuid4(), "level": "high", "status": "open", "raised_at": datetime(2026, 12, 1, 5, tzinfo=UTC),
+            "rule_id": "consecutive_absences", "evidence": {"session_numbers": [3, 4]}}
+    english = factor_for_her(flag, "order", date(2026, 12, 1))
+    assert english["says"] == ["A high flag about his protection order, raised on Dec 1, 2026."]
+    theirs = factor_for_her(flag, "order", date(2026, 12, 1), language)
+    assert {k: v for k, v in theirs.items() if k != "says"} == {k: v for k, v in english.items() if k != "says"}
+    assert "rule_id" not in theirs and theirs["reason_codes"] == []
+    [said] = theirs["says"]
+    assert w.format_date(date(2026, 12, 1)) in said and not _words([said]) & _words(english["says"]), said
+    move = {"from_level": "low", "level": "high", "changed_at": datetime(2026, 12, 1, 5, tzinfo=UTC)}
+    assert history_for_her(move)["said"] == history_for_her(move)["cause"] == "his level changed"
+    moved = history_for_her(move, language)
+    assert moved["cause"] == "his level changed" and moved["flag_ids"] == []
+    assert not _words([moved["said"]]) & {"his", "level", "changed"}, moved["said"]
