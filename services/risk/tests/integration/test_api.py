@@ -531,12 +531,16 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
     assert any("Critical, about a warning sign, raised on" in line for line in explained["read_aloud"])
     # and reads it in her language (?lang=, as the portal asks): the same sentences, no English word left, and still
     # nothing of what staff read of his records, in her language either
-    english_words = set(re.findall(r"[^\W\d_]+", " ".join(explained["read_aloud"]).replace(code, " ").lower()))
+    english_said = [*explained["read_aloud"], *(r for f in explained["factors"] for r in f["says"]),
+                    *(h["said"] for h in explained["history"])]
+    english_words = set(re.findall(r"[^\W\d_]+", " ".join(english_said).replace(code, " ").lower()))
     for language in ("uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl"):
         w = words(DOMAIN, language)
         theirs = client.get(f"/enrolments/{enrolment}/risk?lang={language}", headers=her).get_json()
         assert (theirs["level"], len(theirs["read_aloud"])) == ("critical", len(explained["read_aloud"]))
-        said = " ".join(theirs["read_aloud"])
+        said = " ".join([*theirs["read_aloud"], *(r for f in theirs["factors"] for r in f["says"]),
+                         *(h["said"] for h in theirs["history"])])
+        assert theirs["history"] and len(theirs["factors"]) == len(explained["factors"])
         assert not english_words & set(re.findall(r"[^\W\d_]+", said.replace(code, " ").lower())), said
         about = ABOUT["warning_sign"]
         assert any(w.gettext(LEVEL_WORDS["critical"]).capitalize() in line
