@@ -215,9 +215,13 @@ def participant(enrolment_id: uuid.UUID) -> Any:
         explanation, flags, incidents = None, [], []  # type: ignore[assignment]  # just referred: risk has not heard of him yet
     staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"],
                          *[w for w in [enrolment.get("victim_support_worker_id")] if w]] if enrolment else [])
+    # her support worker's flags (their reasons are English sentences for v1 readers): as the explanation words
+    # each of them in her language
+    said_to_her = {str(f["flag_id"]): f["says"] for f in (explanation or {}).get("factors", []) if f.get("concern")}
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
+                           said_to_her=said_to_her,
                            code=(enrolment or explanation or {}).get("participant_code", ""))
 
 

@@ -81,11 +81,7 @@ SHARED = {"uz-Latn": {"auditor", "may"}, "kaa": {"auditor", "min"}}
 
 # English still known to be on a page, each case narrowly (a user's page kind) and why; the page's other English, and
 # every other page, still fails. Take a case out as soon as it is fixed.
-KNOWN_ENGLISH = {
-    ("inson-nukus-1", "inspector.participant"):
-        "risk's read-aloud explanation for a victim's support worker (risk.domain.her_view.read_aloud_for_her) is "
-        "English only: its words belong in the reasons catalogue (issue 19, the reasons branch)",
-}
+KNOWN_ENGLISH: dict[tuple[str, str], str] = {}
 
 
 def _catalogues() -> Iterable[Path]:
