@@ -294,6 +294,8 @@ def test_every_page_shows_no_english_word_and_no_untranslated_message(portal_app
             found[path] = response.status_code
             continue
         words = english_words_in(response.text, language)
+        if f'<html lang="{language}">' not in response.text:  # the page says which language it is in (screen readers)
+            words = {*words, f'<html lang="{language}"> missing'}
         if words or response.headers.get(MISSING):
             found[path] = sorted(words) + ([f"missing: {response.headers[MISSING]}"] if MISSING in response.headers
                                            else []) + [f"as in: {_around(response.text, words)}"]
