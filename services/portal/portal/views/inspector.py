@@ -27,7 +27,15 @@ from ..forms import (
     TransferForm,
     read,
 )
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, lazy_shared, reasons_read
+from ..i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    current_language,
+    district_name,
+    lazy_shared,
+    reasons_read,
+    region_name,
+)
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .auth import safe_next as safe_next
@@ -284,7 +292,7 @@ def transfer(enrolment_id: uuid.UUID) -> Any:
 def _moved_words(moved: Any) -> str:
     if waiting := moved.get("pending_transfer"):
         return _("The move to %(district)s waits for the supervisor's approval; he stays in his group until then.",
-                 district=waiting["to_district"])
+                 district=district_name(waiting["to_district"]))
     return _("%(code)s is moved to the new group.", code=moved["participant_code"])
 
 
@@ -294,7 +302,8 @@ def _field_refusal(error: ServiceError, name: str) -> str:
 
 def _transfer_options(enrolment_id: uuid.UUID) -> list[tuple[str, str]]:
     """(cohort id, words) of the groups he could move to, his district's and the region's others."""
-    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=c["district"], cohort=c["name"],
+    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=district_name(c["district"]),
+                        cohort=c["name"],
                         free=max((c.get("capacity") or 0) - (c.get("enrolled") or 0), 0)))
             for c in clients.enrollment.transfer_options(enrolment_id=enrolment_id)]
 
@@ -545,7 +554,7 @@ def referral_refusal(error: ServiceError, *, pinfl_given: bool) -> Refusal:
     elsewhere = error.extensions.get("registered_in") or []
     if step == "participant" and elsewhere:
         # registered in another area: whom to contact there, never his record (enrollment says where)
-        where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
+        where = "; ".join(f"{district_name(a['district'])} ({region_name(a['region'])})" for a in elsewhere)
         return Refusal(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention inspectors "
                                   "there before referring him; his record stays with them.", areas=where),
                        elsewhere=not pinfl_given)
