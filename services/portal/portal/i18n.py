@@ -203,8 +203,11 @@ def area_name(region: str | None, district: str | None = None, mahalla: str | No
 
 
 def place_options(identifiers: Any, kind: str) -> list[tuple[str, str]]:
-    """(identifier, name in the user's language) for a <select>: the value sent back stays the identifier."""
-    return [(value, place_name(value, kind, current_language())) for value in identifiers]
+    """(identifier, name in the user's language) for a <select>: the value sent back stays the identifier. Regions
+    keep the order given (the Area table's: Karakalpakstan first, as official lists have it); districts are sorted as
+    the reader reads them."""
+    options = [(value, place_name(value, kind, current_language())) for value in identifiers]
+    return options if kind == "region" else sorted(options, key=lambda option: option[1].casefold())
 
 
 # -- dates and numbers in the user's locale ------------------------------------------------------------------

@@ -480,7 +480,7 @@ def service_errors(error: ServiceError, form_fields: tuple[str, ...], fallback: 
 
 def _psychologists(region: str | None) -> list[tuple[str, str]]:
     """The region's active psychologists, as the facilitator choices: (id, "name (district)")."""
-    return [(user_id, f"{name} ({district})" if district else name)
+    return [(user_id, f"{name} ({district_name(district)})" if district else name)
             for user_id, name, district in staff_of_role("psychologist", region)]
 
 
