@@ -399,8 +399,11 @@ def areas() -> Any:
         added, parent = add_area(kind=kind, form=form, errors=errors)
         if not errors:
             log.info("area_added", kind=kind, name=added, parent=parent, by=g.user.id)
-            flash(_("District %(name)s is added to %(parent)s.", name=added, parent=parent) if kind == "district"
-                  else _("Mahalla %(name)s is added to %(parent)s.", name=added, parent=parent), "success")
+            # added and parent are the stored names (so the log has them); the notice names them in her language
+            flash(_("District %(name)s is added to %(parent)s.", name=district_name(added),
+                    parent=region_name(parent)) if kind == "district"
+                  else _("Mahalla %(name)s is added to %(parent)s.", name=added,
+                         parent=area_name(*parent.split(" / ", 1))), "success")
             return redirect(url_for("admin.areas"))
     return _areas_page(form, errors)
 
@@ -470,7 +473,7 @@ def _add_district(db: Session, form: dict[str, str], errors: dict[str, str]) -> 
         db.add(Area(region=region, district=name, mahalla=None, version=1))
         db.flush()
         publish_district(db, region, name, changed=False)  # enrollment takes its districts from these
-    return name, region_name(region)
+    return name, region
 
 
 def _add_mahalla(db: Session, form: dict[str, str], errors: dict[str, str]) -> tuple[str, str]:
@@ -482,7 +485,7 @@ def _add_mahalla(db: Session, form: dict[str, str], errors: dict[str, str]) -> t
     if district is None or district.district is None or district.mahalla is not None:
         errors["mahalla_district"] = _("Choose a district from the list.")
         return name, ""
-    parent = area_name(district.region, district.district)
+    parent = f"{district.region} / {district.district}"
     if name and "mahalla_name" not in errors and _taken(
             db, Area.region == district.region, Area.district == district.district,
             sa.func.lower(Area.mahalla) == name.lower()):

@@ -33,11 +33,14 @@ from ..i18n import (
     current_language,
     district_name,
     lazy_shared,
+    place_options,
     reasons_read,
     region_name,
 )
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..websession import sessions
+from .admin import load_places
 from .auth import safe_next as safe_next
 from .common import form_key, incident_form, local_today, page_number, send_incident, staff_names, support_workers_of
 from .common import levels_or_none as _levels_or_none
@@ -601,7 +604,14 @@ def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | Non
                 elsewhere: bool = False) -> Any:
     """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
     query = (request.args.get("q") or "").strip()[:200]
+    with sessions()() as db:
+        places = load_places(db)
+    # the districts of her region, named in her language (the form sends the stored name); what she sent is kept
+    districts = [district for _id, district in places.districts.get(g.user.region or "", [])]
+    if form.get("district") and form["district"] not in districts:
+        districts.append(form["district"])
     return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
+                           district_options=place_options(districts, "district"),
                            placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem(),
                            workers=support_workers_of(g.user.region or ""), query=query,
                            found=found_men(query)), status
