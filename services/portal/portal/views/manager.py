@@ -74,7 +74,7 @@ class Period:
 
     def completion_params(self, language: str, fmt: str = "json") -> dict[str, Any]:
         """Enrollment's completion report of the period, its own labels (a shipped programme's name, the totals,
-        referral sources) in `language`, the reader's."""
+        referral sources, the districts and regions) in `language`, the reader's."""
         return {"group_by": self.group_by, "from": self.start.isoformat(), "to": self.end.isoformat(),
                 "region": self.region, "format": fmt, "lang": language}
 
