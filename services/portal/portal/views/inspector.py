@@ -27,9 +27,20 @@ from ..forms import (
     TransferForm,
     read,
 )
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, lazy_shared, reasons_read
+from ..i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    current_language,
+    district_name,
+    lazy_shared,
+    place_options,
+    reasons_read,
+    region_name,
+)
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..websession import sessions
+from .admin import load_places
 from .auth import safe_next as safe_next
 from .common import form_key, incident_form, local_today, page_number, send_incident, staff_names, support_workers_of
 from .common import levels_or_none as _levels_or_none
@@ -286,7 +297,7 @@ def transfer(enrolment_id: uuid.UUID) -> Any:
 def _moved_words(moved: Any) -> str:
     if waiting := moved.get("pending_transfer"):
         return _("The move to %(district)s waits for the supervisor's approval; he stays in his group until then.",
-                 district=waiting["to_district"])
+                 district=district_name(waiting["to_district"]))
     return _("%(code)s is moved to the new group.", code=moved["participant_code"])
 
 
@@ -296,7 +307,8 @@ def _field_refusal(error: ServiceError, name: str) -> str:
 
 def _transfer_options(enrolment_id: uuid.UUID) -> list[tuple[str, str]]:
     """(cohort id, words) of the groups he could move to, his district's and the region's others."""
-    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=c["district"], cohort=c["name"],
+    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=district_name(c["district"]),
+                        cohort=c["name"],
                         free=max((c.get("capacity") or 0) - (c.get("enrolled") or 0), 0)))
             for c in clients.enrollment.transfer_options(enrolment_id=enrolment_id)]
 
@@ -547,7 +559,7 @@ def referral_refusal(error: ServiceError, *, pinfl_given: bool) -> Refusal:
     elsewhere = error.extensions.get("registered_in") or []
     if step == "participant" and elsewhere:
         # registered in another area: whom to contact there, never his record (enrollment says where)
-        where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
+        where = "; ".join(f"{district_name(a['district'])} ({region_name(a['region'])})" for a in elsewhere)
         return Refusal(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention inspectors "
                                   "there before referring him; his record stays with them.", areas=where),
                        elsewhere=not pinfl_given)
@@ -594,7 +606,14 @@ def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | Non
                 elsewhere: bool = False) -> Any:
     """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
     query = (request.args.get("q") or "").strip()[:200]
+    with sessions()() as db:
+        places = load_places(db)
+    # the districts of her region, named in her language (the form sends the stored name); what she sent is kept
+    districts = [district for _id, district in places.districts.get(g.user.region or "", [])]
+    if form.get("district") and form["district"] not in districts:
+        districts.append(form["district"])
     return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
+                           district_options=place_options(districts, "district"),
                            placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem(),
                            workers=support_workers_of(g.user.region or ""), query=query,
                            found=found_men(query)), status

@@ -249,7 +249,8 @@ def _referral(page_html: str, **fields: str) -> dict[str, str]:
     placement = (re.search(rf'<option value="([0-9a-f-]{{36}}\|[^"]+)">{re.escape(REFERRAL_COHORT)}', page_html)
                  or re.search(r'<option value="([0-9a-f-]{36}\|[^"]+)"', page_html))
     assert placement, "the referral form offers no cohort"
-    district = re.search(r'<input id="district" name="district" type="text" value="([^"]+)"', page_html)
+    district = re.search(r'<select id="district" name="district"[^>]*>.*?<option value="([^"]+)" selected>', page_html,
+                         re.S)
     assert district, "the referral form does not offer the inspector's own district"
     suffix = uuid.uuid4().hex[:6]
     data = {"csrf_token": csrf_of(page_html), "idem": _idem(page_html), "full_name": f"Sardor Tursunov {suffix}",
@@ -386,7 +387,7 @@ def test_a_man_registered_in_another_area_is_not_referred_again_and_the_inspecto
     page = client.get("/refer").text
     refused = client.post("/refer", data=_referral(page, full_name=DEMO_MEN[0], birth_date="1981-01-11"))
     assert refused.status_code == 409, refused.text[:2000]
-    assert "He is registered in another area: Nukus (Qoraqalpogʻiston Respublikasi)." in refused.text
+    assert "He is registered in another area: Nukus (Republic of Karakalpakstan)." in refused.text
     assert not re.search(r"P-\d{4}-\d{6}", refused.text)  # where to ask, never his code
 
 
@@ -447,3 +448,9 @@ def test_a_namesake_of_another_area_is_referred_once_the_inspector_says_whom_she
         "not_registered_elsewhere_note": "Asked the Nukus inspector: theirs has another father and mahalla."})
     assert referred.status_code == 302, referred.text[:3000]
     assert "/participants/" in referred.headers["Location"]
+
+
+def test_the_referral_form_offers_her_regions_districts_in_her_language_and_sends_their_stored_names(client_for):
+    page = client_for("insp-nukus-1", "ru").get("/refer").text
+    field = re.search(r'<select id="district" name="district"[^>]*>(.*?)</select>', page, re.S)
+    assert field and '<option value="Nukus" selected>Нукус</option>' in field[1], field
