@@ -16,6 +16,7 @@ Its ids come from here and from risk's read-aloud explanation:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -164,7 +165,16 @@ def render(reason: Reason | Mapping[str, Any] | str, language: str) -> str:
     a bare old sentence are taken as well (the sentence shown as written)."""
     if not isinstance(reason, Reason):
         reason = Reason.of(reason)
-    return _Renderer(words(DOMAIN, language)).sentence(reason)
+    return one_full_stop(_Renderer(words(DOMAIN, language)).sentence(reason))
+
+
+# a sentence ending on a day that its language writes with an abbreviation's point ("29 сент. 2026 г.") ends there
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
+
+
+def one_full_stop(text: str) -> str:
+    """The sentence with one full stop where a value ending in a point closes it ("… 2026 г.", not "… 2026 г..")."""
+    return _DOUBLE_STOP.sub(".", text)
 
 
 def v1_sentence(reason: Reason | Mapping[str, Any] | str) -> str:
@@ -184,7 +194,11 @@ def joined(reasons: Iterable[Reason | Mapping[str, Any] | str], language: str) -
     said = render_all(reasons, language)
     if len(said) <= 1:
         return said[0] if said else ""
-    return "; ".join(s.rstrip(".") for s in said) + "."
+    return one_full_stop("; ".join(_ABBREVIATION_KEPT.sub("", s) for s in said) + ".")
+
+
+# a sentence's own full stop, unless it is an abbreviation's point ("2026 г.": Russian writes a year so)
+_ABBREVIATION_KEPT = re.compile(r"(?<!\s\w)\.$")
 
 
 # the parameters written otherwise than as a day or a number: name -> the renderer's method

@@ -150,6 +150,17 @@ def test_several_reasons_make_one_line():
     assert joined([], "ru") == ""
 
 
+def test_a_day_that_ends_a_russian_sentence_keeps_its_point_and_the_sentence_one_full_stop():
+    """Russian writes a day "29 сент. 2026 г.": a sentence ending on one ends "г.", not "г..", alone or in a line."""
+    on_a_day = [r for r in ALL if re.search(r"\sг\.+$", render(r, "ru"))]
+    assert len(on_a_day) >= 3
+    for r in on_a_day:
+        said = render(r, "ru")
+        assert not said.endswith(".."), said
+        line = joined([r, SAMPLES["plan_overdue"][0]], "ru")
+        assert re.search(r"\sг\.; ", line) and ".." not in line.replace("...", ""), line
+
+
 def test_a_reason_nobody_could_render_is_refused_where_it_is_made():
     with pytest.raises(ValueError):
         reason("no_such_code")
