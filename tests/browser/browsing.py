@@ -14,13 +14,13 @@ The fixtures `browser` and `portal_url` are in conftest.py."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyotp
 from portal.demo import DEMO_USERS
+from portal_testkit import forget_used_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
@@ -73,10 +73,10 @@ def sign_in(page: Any, demo: Any) -> None:
         totp = pyotp.TOTP(demo.totp_secret)
         for attempt in range(3):
             # under pytest-xdist the portal's page tests may have signed him in on this stack (same worker) and used
-            # this step's code and the next one's: only then wait for the step after
+            # this step's code and the next one's: only then are the codes he used forgotten, and this step's sent
             if attempt == 2:
-                time.sleep(30.5 - time.time() % 30)
-            page.fill("#code", totp.at(datetime.now().timestamp() + (30 if attempt else 0)))
+                forget_used_codes(demo.id)
+            page.fill("#code", totp.at(datetime.now().timestamp() + (30 if attempt == 1 else 0)))
             page.click("main form button[type=submit]")
             page.wait_for_load_state()
             if "/sign-in" not in page.url:
