@@ -2,8 +2,9 @@
 
 Every channel takes an address and a rendered `Message` and either returns (sent) or raises `DeliveryFailed`,
 which says whether trying again can help (`permanent=False`: a timeout, a 5xx, "too many requests") or not
-(`permanent=True`: a 400, a blocked bot, a channel nobody configured). Error texts never carry a token or the
-message itself, since they are stored on the delivery and logged.
+(`permanent=True`: a 400, a blocked bot, a channel nobody configured), and why as a code (`code`, domain.failures)
+that each reader says in its own language. Error texts never carry a token or the message itself, since they are
+stored on the delivery and logged.
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ from typing import Any, Protocol
 
 import requests
 
+from .domain.failures import BAD_ADDRESS, NO_ADDRESS, NO_ANSWER, NOT_SET_UP, OTHER, REFUSED
 from .domain.templates import Message
 from .settings import NotifySettings
 
 CHANNELS = ("email", "sms", "telegram")
-class DeliveryFailed(Exception):
-    """A channel did not take the message. `permanent`: retrying cannot help (ask another channel or a person).
-    `retry_after`: seconds the far side asked us to wait, when it said."""
 
-    def __init__(self, reason: str, permanent: bool = False, *, retry_after: float | None = None) -> None:
+
+class DeliveryFailed(Exception):
+    """A channel did not take the message. `reason`: the technical detail (English, for the log and administrators).
+    `code`: why, as one of domain.failures' codes, for a reader to be told in their language. `permanent`: retrying
+    cannot help (ask another channel or a person). `retry_after`: seconds the far side asked us to wait, when it
+    said."""
+
+    def __init__(self, reason: str, permanent: bool = False, *, code: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
+        self.code = code
         self.permanent = permanent
         self.retry_after = retry_after
 
@@ -72,7 +79,16 @@ def send_email(settings: NotifySettings, *, to: str, subject: str, body: str, me
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=_smtp_permanent(exc)) from exc
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=_smtp_permanent(exc),
+                             code=_smtp_code(exc)) from exc
+
+
+def _smtp_code(exc: Exception) -> str:
+    """The mail server answered with an error (a reply code, recipients or sender refused), or it never answered: no
+    connection, a timeout, a connection dropped midway."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException):
+        return NO_ANSWER
+    return REFUSED
 
 
 def _smtp_permanent(exc: Exception) -> bool:
@@ -93,6 +109,8 @@ class EmailChannel:
 
     def send(self, address: str, message: Message, *, message_id: str) -> None:
         _require_address(self.name, address)
+        if "@" not in address or any(c in address for c in "\r\n"):  # no mail header could carry it
+            raise DeliveryFailed("email: the address is not an e-mail address", permanent=True, code=BAD_ADDRESS)
         send_email(self.settings, to=address, subject=message.subject, body=message.text, message_id=message_id)
 
 
@@ -112,7 +130,7 @@ class SmsChannel:
     def send(self, address: str, message: Message, *, message_id: str) -> None:
         url, token = self.settings.sms_gateway_url, self.settings.sms_gateway_token
         if not url or not token:
-            raise DeliveryFailed("sms gateway not configured", permanent=True)
+            raise DeliveryFailed("sms gateway not configured", permanent=True, code=NOT_SET_UP)
         to = _phone(address)
         response = _post_json(self.name, url, {"to": to, "text": message.short, "id": message_id},
                               headers={"Authorization": f"Bearer {token}"},
@@ -120,7 +138,7 @@ class SmsChannel:
         if 200 <= response.status_code < 300:
             return
         status = response.status_code
-        raise DeliveryFailed(f"sms gateway answered {status}: {_snippet(response.text, token)}",
+        raise DeliveryFailed(f"sms gateway answered {status}: {_snippet(response.text, token)}", code=REFUSED,
                              permanent=not _transient_status(status), retry_after=_retry_after_header(response))
 
 
@@ -129,7 +147,8 @@ def _phone(address: str) -> str:
     _require_address("sms", address)
     digits = re.sub(r"[\s\-()]", "", address)
     if not PHONE.fullmatch(digits):
-        raise DeliveryFailed("sms: the address is not a phone number in international form (+998...)", permanent=True)
+        raise DeliveryFailed("sms: the address is not a phone number in international form (+998...)", permanent=True,
+                             code=BAD_ADDRESS)
     return digits if digits.startswith("+") else f"+{digits}"
 
 
@@ -156,7 +175,7 @@ class TelegramChannel:
     def send(self, address: str, message: Message, *, message_id: str) -> None:
         base, token = self.settings.telegram_api_url.rstrip("/"), self.settings.telegram_bot_token
         if not base or not token:
-            raise DeliveryFailed("telegram bot not configured", permanent=True)
+            raise DeliveryFailed("telegram bot not configured", permanent=True, code=NOT_SET_UP)
         _require_address(self.name, address)
         response = _post_json(self.name, f"{base}/bot{token}/sendMessage",
                               {"chat_id": address, "text": message.short, "disable_web_page_preview": True},
@@ -168,7 +187,7 @@ class TelegramChannel:
         if not isinstance(reply, dict):
             status = response.status_code
             raise DeliveryFailed(f"telegram answered {status} without the Bot API's JSON: {_snippet(response.text, token)}",
-                                 permanent=not _transient_status(status))
+                                 permanent=not _transient_status(status), code=REFUSED)
         if reply.get("ok") is True:
             return
         code = reply.get("error_code")
@@ -176,14 +195,15 @@ class TelegramChannel:
         parameters = reply.get("parameters")
         retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
         raise DeliveryFailed(f"telegram {code}: {_snippet(str(reply.get('description', '')), token)}",
-                             permanent=not _transient_status(code),
+                             permanent=not _transient_status(code), code=REFUSED,
                              retry_after=float(retry_after) if isinstance(retry_after, int | float) else None)
 
 
 # -- shared ---------------------------------------------------------------------------------------------------------
 def _require_address(channel_name: str, address: str) -> None:
     if not address or not address.strip():
-        raise DeliveryFailed(f"{channel_name}: the recipient has no address for this channel", permanent=True)
+        raise DeliveryFailed(f"{channel_name}: the recipient has no address for this channel", permanent=True,
+                             code=NO_ADDRESS)
 
 
 def _post_json(channel_name: str, url: str, payload: dict[str, Any], *, headers: dict[str, str], timeout: float,
@@ -193,10 +213,13 @@ def _post_json(channel_name: str, url: str, payload: dict[str, Any], *, headers:
     try:
         return requests.post(url, json=payload, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.Timeout as exc:
-        raise DeliveryFailed(f"{channel_name}: no answer within {timeout:g}s ({type(exc).__name__})") from None
+        raise DeliveryFailed(f"{channel_name}: no answer within {timeout:g}s ({type(exc).__name__})",
+                             code=NO_ANSWER) from None
     except requests.RequestException as exc:
-        # requests' messages quote the URL, and Telegram's URL holds the bot token
-        raise DeliveryFailed(f"{channel_name}: {type(exc).__name__}: {_snippet(str(exc), secret)}") from None
+        # requests' messages quote the URL, and Telegram's URL holds the bot token; no connection (refused, a name
+        # that does not resolve, TLS) is no answer, anything else (a URL requests cannot use) is told as it came
+        raise DeliveryFailed(f"{channel_name}: {type(exc).__name__}: {_snippet(str(exc), secret)}",
+                             code=NO_ANSWER if isinstance(exc, requests.ConnectionError) else OTHER) from None
 
 
 def _snippet(text: str, secret: str, limit: int = 200) -> str:

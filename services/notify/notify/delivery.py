@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import DELIVERY_CHANNEL
 from .channels import DeliveryFailed, channel, configured
 from .domain import links
+from .domain.failures import OTHER, UNWRITABLE
 from .domain.routing import ADDRESS_FIELD, EXTERNAL_CHANNELS
 from .domain.templates import Message, render
 from .domain.timing import delivery_exhausted, next_attempt_delay
@@ -124,15 +125,16 @@ def _attempt(settings: NotifySettings, s: Session, delivery: Delivery) -> None:
                 message = message_for(settings, s, delivery)
             except Exception as exc:  # noqa: BLE001 - a message that cannot be written is not written by retrying
                 raise DeliveryFailed(f"the message could not be written: {type(exc).__name__}: {exc}",
-                                     permanent=True) from exc
+                                     permanent=True, code=UNWRITABLE) from exc
             try:
                 channel(settings, delivery.channel).send(delivery.address or "", message, message_id=str(delivery.id))
             except DeliveryFailed:
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. an address no mail header takes: fail this one, not all
-                raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=True) from exc
+                raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=True, code=OTHER) from exc
         except DeliveryFailed as exc:
-            delivery.last_error = str(exc)
+            # the code of why, for each reader to say in their language; the detail, for the log and administrators
+            delivery.failure_reason, delivery.last_error = exc.code, str(exc)
             s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="error", error=str(exc)))
             if exc.permanent or delivery_exhausted(delivery.attempts, settings.delivery_max_attempts):
                 delivery.status = "failed"
@@ -149,7 +151,7 @@ def _attempt(settings: NotifySettings, s: Session, delivery: Delivery) -> None:
             return
         delivery.status = "sent"
         delivery.sent_at = datetime.now(UTC)
-        delivery.last_error = None
+        delivery.failure_reason, delivery.last_error = None, None
         s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="sent"))
         log.info("delivery_sent", channel=delivery.channel, purpose=delivery.purpose,
                  notification_id=str(delivery.notification_id) if delivery.notification_id else None)

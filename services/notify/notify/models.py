@@ -121,6 +121,8 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     # a failed sending's error as the far side answered it (its own words, English, for the log)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # why the last sending failed, a code (domain.failures) each reader says in its own language; None once sent
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(30))
     # skipped: why nothing was sent, a code (domain.skips) each reader says in its own language
     skip_reason: Mapped[str | None] = mapped_column(sa.String(30))
     correlation_id: Mapped[str | None] = mapped_column(sa.String(200))

@@ -13,6 +13,7 @@ from qadam.schema_fields import Date, Integer, place
 from qadam_contracts.vocabulary import LANGUAGES
 
 from .commands import ContactDetails
+from .domain.failures import FAILURE_REASONS
 from .domain.skips import SKIP_REASONS
 
 
@@ -30,7 +31,16 @@ class DeliveryOut(ma.Schema):
     attempts = Integer()
     last_error = fields.String(allow_none=True, metadata={
         "description": "A failed sending's error as the far side (the mail server, the SMS gateway, Telegram) answered "
-                       "it: its own words, in English, for the log. None for a skipped delivery: see `skip_reason`."})
+                       "it: its own words, in English, for the log and administrators; say `failure_reason` to a "
+                       "person. None for a skipped delivery: see `skip_reason`."})
+    failure_reason = fields.String(allow_none=True, validate=validate.OneOf(FAILURE_REASONS), metadata={
+        "description": "Why its last sending failed, a code to say in the reader's language (None: it has not failed, "
+                       "or it went in the end). not_set_up: this installation cannot send over the channel; "
+                       "bad_address: the address on file is not one the channel can send to (an SMS to something that "
+                       "is not a phone number in international form); no_address: the delivery had no address; "
+                       "no_answer: the mail server, SMS gateway or Telegram did not answer in time or could not be "
+                       "reached; refused: it answered with an error; unwritable: the message could not be written; "
+                       "other: anything else (see `last_error`)."})
     skip_reason = fields.String(allow_none=True, validate=validate.OneOf(SKIP_REASONS), metadata={
         "description": "Skipped: why nothing was sent, a code to say in the reader's language. no_email, no_phone, "
                        "no_telegram_chat: no address of that kind is on file for the person (one given later sends "

@@ -237,3 +237,50 @@ def test_a_rendered_alert_reaches_each_channel_in_the_recipients_language(
     assert received.get_content().replace("\r\n", "\n") == message.text
     assert sms_gateway.messages[0]["text"] == telegram.messages[0]["text"] == (
         f"Qadam: КРИТИЧЕСКИЙ риск, P-2026-000123 — сообщение об инциденте. Подтвердите: {ACK}")
+
+
+# -- why, as a code (issue 19: the portal says it in the reader's language; the error text stays for the log) --------
+def test_each_channel_failure_says_why_as_a_code(mail: MailCatcher, sms_gateway: FakeSmsGateway,
+                                                 telegram: FakeTelegram):
+    email = channel(settings(smtp_port=mail.port), "email")
+    sms = channel(sms_settings(sms_gateway, channel_timeout_seconds=0.3), "sms")
+    bot = channel(telegram_settings(telegram, channel_timeout_seconds=0.3), "telegram")
+    gone = f"http://127.0.0.1:{free_port()}"
+
+    def code(send: Any) -> str:
+        return str(failure(send).code)
+
+    # not set up: no SMS gateway, no Telegram bot
+    assert code(lambda: channel(sms_settings(sms_gateway, sms_gateway_token=""), "sms")
+                .send("+998901234567", MESSAGE, message_id="d")) == "not_set_up"
+    assert code(lambda: channel(telegram_settings(telegram, telegram_bot_token=""), "telegram")
+                .send("1", MESSAGE, message_id="d")) == "not_set_up"
+    # an address the channel cannot send to, or none
+    assert code(lambda: sms.send("inspector@ichki.uz", MESSAGE, message_id="d")) == "bad_address"
+    assert code(lambda: email.send("bad@ichki.uz\nBcc: x@y.z", MESSAGE, message_id="d")) == "bad_address"
+    assert code(lambda: email.send("not an address", MESSAGE, message_id="d")) == "bad_address"
+    assert [code(lambda c=c: c.send(" ", MESSAGE, message_id="d")) for c in (email, sms, bot)] == ["no_address"] * 3
+    # no answer: nobody listening, or too slow
+    assert code(lambda: channel(settings(smtp_port=free_port()), "email")
+                .send("x@ichki.uz", MESSAGE, message_id="d")) == "no_answer"
+    assert code(lambda: channel(settings(sms_gateway_url=f"{gone}/sms", sms_gateway_token="t"), "sms")
+                .send("+998901234567", MESSAGE, message_id="d")) == "no_answer"
+    assert code(lambda: channel(settings(telegram_api_url=gone, telegram_bot_token="1:t"), "telegram")
+                .send("1", MESSAGE, message_id="d")) == "no_answer"
+    sms_gateway.stall_next(1, 2.0)
+    telegram.stall_next(1, 2.0)
+    assert code(lambda: sms.send("+998901234567", MESSAGE, message_id="d")) == "no_answer"
+    assert code(lambda: bot.send("1", MESSAGE, message_id="d")) == "no_answer"
+    # refused: the mail server, the gateway or Telegram answered with an error, for good or for now
+    mail.fail_next, mail.fail_reply = 1, "550 5.7.1 Message rejected"
+    assert code(lambda: email.send("x@ichki.uz", MESSAGE, message_id="d")) == "refused"
+    mail.fail_next, mail.fail_reply = 1, "451 4.3.0 Temporary failure, try again later"
+    assert code(lambda: email.send("x@ichki.uz", MESSAGE, message_id="d")) == "refused"
+    for status in (400, 503):
+        sms_gateway.fail_next(1, status=status)
+        assert code(lambda: sms.send("+998901234567", MESSAGE, message_id="d")) == "refused", status
+    telegram.blocked_chats = {"123456789"}
+    assert code(lambda: bot.send("123456789", MESSAGE, message_id="d")) == "refused"
+    telegram.fail_next(1, status=429, retry_after=5)
+    assert code(lambda: bot.send("1", MESSAGE, message_id="d")) == "refused"
+    assert mail.messages == []

@@ -330,10 +330,42 @@ def test_an_address_no_mail_header_takes_fails_that_delivery_alone(notify_db, fa
     deliver(settings, factory, user_event(who["inspector"], "inspector", version=2, email="bad@iiv.uz\nBcc: x@y.z"))
     deliver(settings, factory, flag_event(who, level="medium"))
     drain(settings, factory)
-    [(status, error)] = rows(engine, "SELECT d.status, d.last_error FROM delivery d JOIN notification n ON "
-                                     "n.id = d.notification_id WHERE n.user_id = :u", u=who["inspector"])
-    assert status == "failed" and error
+    [(status, why, error)] = rows(engine, "SELECT d.status, d.failure_reason, d.last_error FROM delivery d JOIN "
+                                          "notification n ON n.id = d.notification_id WHERE n.user_id = :u",
+                                  u=who["inspector"])
+    assert (status, why) == ("failed", "bad_address") and error
     assert len(mail.to(f"{who['psychologist']}@iiv.uz")) == 1  # the others still go
+
+
+def test_a_failed_sending_keeps_why_as_a_code_beside_its_error_and_one_that_goes_in_the_end_keeps_neither(
+        notify_db, fakes, app_for, token):
+    settings, factory, engine = notify_db
+    mail, sms, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)
+    mail.fail_next, mail.fail_reply = 5, "550 5.1.1 no such user"
+    sms.fail_next(1, status=503)
+    deliver(settings, factory, flag_event(who))  # critical: e-mail, Telegram and SMS to the inspector
+
+    drain(settings, factory)
+
+    def deliveries() -> dict[str, tuple]:
+        return {r[0]: tuple(r[1:]) for r in rows(
+            engine, "SELECT d.channel, d.status, d.failure_reason, d.last_error FROM delivery d JOIN notification n "
+                    "ON n.id = d.notification_id WHERE n.user_id = :u AND d.purpose = 'alert'", u=who["inspector"])}
+    now = deliveries()
+    assert now["email"][:2] == ("failed", "refused") and "550" in now["email"][2]  # the detail stays, in English
+    assert now["sms"][:2] == ("pending", "refused") and "503" in now["sms"][2]  # to be tried again
+    assert now["telegram"] == ("sent", None, None)
+    client = app_for("notify").test_client()
+    his = {"Authorization": f"Bearer {token(who['inspector'], 'inspector')}"}
+    [alert] = client.get("/notifications", headers=his).get_json()["items"]
+    shown = client.get(f"/notifications/{alert['id']}", headers=his).get_json()["deliveries"]
+    assert {(d["channel"], d["status"], d["failure_reason"]) for d in shown} == {
+        ("email", "failed", "refused"), ("sms", "pending", "refused"), ("telegram", "sent", None)}
+
+    drain(settings, factory, now=datetime.now(UTC) + timedelta(seconds=5))
+    assert deliveries()["sms"] == ("sent", None, None)  # it went in the end: nothing to say why
 
 
 def test_a_rise_to_high_tells_her_support_worker_and_is_never_escalated_to_perpetrator_facing_supervisors(

@@ -77,19 +77,31 @@ def a_notification(**fields: object) -> Notification:
 def test_one_alert_with_its_deliveries_dumps_the_alerts_own_fields_beside_how_it_went_out():
     n = a_notification(acknowledged_at=WHEN, acknowledged_via="link")
     sent = DeliveryRecord(channel="email", purpose="alert", status="sent", attempts=1, last_error=None,
-                          skip_reason=None, sent_at=WHEN, fallback_of=None,
+                          failure_reason=None, skip_reason=None, sent_at=WHEN, fallback_of=None,
                           log=[AttemptRecord(at=WHEN, outcome="sent", error=None)])
     skipped = DeliveryRecord(channel="sms", purpose="alert", status="skipped", attempts=0, last_error=None,
-                             skip_reason="no_phone", sent_at=None, fallback_of=None, log=[])
-    shown = NotificationDetail().dump(DeliveredNotification(n, [sent, skipped]))
+                             failure_reason=None, skip_reason="no_phone", sent_at=None, fallback_of=None, log=[])
+    failed = DeliveryRecord(channel="telegram", purpose="alert", status="failed", attempts=1,
+                            last_error="telegram 403: Forbidden: bot was blocked by the user",
+                            failure_reason="refused", skip_reason=None, sent_at=None, fallback_of=None,
+                            log=[AttemptRecord(at=WHEN, outcome="error",
+                                               error="telegram 403: Forbidden: bot was blocked by the user")])
+    shown = NotificationDetail().dump(DeliveredNotification(n, [sent, skipped, failed]))
     assert (shown["id"], shown["participant_code"], shown["acknowledged_via"]) == (str(n.id), "P-2026-000123", "link")
     assert shown["deliveries"] == [{"channel": "email", "purpose": "alert", "status": "sent", "attempts": 1,
-                                    "last_error": None, "skip_reason": None, "sent_at": WHEN.isoformat(),
+                                    "last_error": None, "failure_reason": None, "skip_reason": None,
+                                    "sent_at": WHEN.isoformat(),
                                     "fallback_of": None,
                                     "log": [{"at": WHEN.isoformat(), "outcome": "sent", "error": None}]},
                                    {"channel": "sms", "purpose": "alert", "status": "skipped", "attempts": 0,
-                                    "last_error": None, "skip_reason": "no_phone", "sent_at": None,
-                                    "fallback_of": None, "log": []}]
+                                    "last_error": None, "failure_reason": None, "skip_reason": "no_phone",
+                                    "sent_at": None, "fallback_of": None, "log": []},
+                                   {"channel": "telegram", "purpose": "alert", "status": "failed", "attempts": 1,
+                                    "last_error": "telegram 403: Forbidden: bot was blocked by the user",
+                                    "failure_reason": "refused", "skip_reason": None, "sent_at": None,
+                                    "fallback_of": None,
+                                    "log": [{"at": WHEN.isoformat(), "outcome": "error",
+                                             "error": "telegram 403: Forbidden: bot was blocked by the user"}]}]
 
 
 def test_an_alert_nobody_could_take_is_listed_with_since_when_it_waits_and_the_last_try():

@@ -86,7 +86,7 @@ DELIVERY_STATUSES = {"pending": _l("Waiting to be sent"), "sent": _l("Sent"), "f
                      "skipped": _l("Not sent")}
 DELIVERY_PURPOSES = {"alert": _l("Alert"), "reminder": _l("Reminder"), "digest": _l("Daily digest")}
 # Why notify sent nothing over a channel: a skipped delivery's code (`skip_reason`, in notify's OpenAPI), said in the
-# reader's language. A failed sending's error (the mail server's own reply) is shown as it came, marked as English.
+# reader's language.
 SKIP_REASONS = {
     "no_email": _l("No e-mail address is on file for this user."),
     "no_phone": _l("No phone number is on file for this user."),
@@ -94,6 +94,18 @@ SKIP_REASONS = {
     "sms_not_set_up": _l("Sending SMS is not set up in this installation."),
     "telegram_not_set_up": _l("Sending by Telegram is not set up in this installation."),
     "no_address": _l("No address is on file for this user: the alerts stay in the list in Qadam."),
+}
+# Why a sending failed: a delivery's code of its last failure (`failure_reason`, in notify's OpenAPI), said in the
+# reader's language; the technical detail (`last_error`, notify's English for the log) only beside it, marked as
+# English. An error without a code this page knows is said as "other".
+FAILURE_REASONS = {
+    "not_set_up": _l("Sending over this channel is not set up in this installation."),
+    "bad_address": _l("The address on file cannot be used for this channel."),
+    "no_address": _l("The message had no address for this channel."),
+    "no_answer": _l("The sending service did not answer or could not be reached."),
+    "refused": _l("The sending service answered with an error and did not take the message."),
+    "unwritable": _l("Qadam could not compose the message."),
+    "other": _l("Sending failed for another reason."),
 }
 STATUS_REASONS = lazy_shared(vocabulary.STATUS_REASONS)  # the shared words of every service (qadam_words)
 PLAN_PART_NAMES = {"programme": _l("The correction programme"), "employment": _l("Referral for employment"),
@@ -110,7 +122,7 @@ def _labels() -> dict[str, Any]:
             "flag_statuses": FLAG_STATUSES, "alert_kinds": ALERT_KINDS, "responsibilities": RESPONSIBILITIES,
             "notice_names": NOTICE_NAMES,
             "channels": CHANNELS, "delivery_statuses": DELIVERY_STATUSES, "delivery_purposes": DELIVERY_PURPOSES,
-            "skip_reasons": SKIP_REASONS,
+            "skip_reasons": SKIP_REASONS, "failure_reasons": FAILURE_REASONS,
             "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS, "plan_part_names": PLAN_PART_NAMES,
             "new_form_key": lambda: str(uuid.uuid4()),
             "may_open_cases": role in CASE_READERS, "may_report": role in REPORTERS}

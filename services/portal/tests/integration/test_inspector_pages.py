@@ -191,6 +191,99 @@ def test_the_alert_page_says_why_a_message_was_not_sent_in_each_language_from_no
     client_for(INSPECTOR, "en")
 
 
+# Issue 19: why a sending failed comes from notify as a code (`failure_reason`); the alert's page says it in the
+# reader's language, with notify's technical detail (`last_error`, English) only beside it, small and marked English.
+# notify's answer is faked: every failure notify can have at once, which no running system gives on demand.
+FAILURES = {
+    "not_set_up": {
+        "uz-Latn": "Bu tizimda ushbu kanal orqali yuborish sozlanmagan.",
+        "uz-Cyrl": "Бу тизимда ушбу канал орқали юбориш созланмаган.",
+        "ru": "Отправка по этому каналу в этой системе не настроена.",
+        "kaa": "Bul sistemada usı kanal arqalı jiberiw sazlanbaǵan.",
+        "kaa-Cyrl": "Бул системада усы канал арқалы жибериў сазланбаған.",
+        "en": "Sending over this channel is not set up in this installation.",
+    },
+    "bad_address": {
+        "uz-Latn": "Kiritilgan manzil bu kanal uchun yaroqsiz.",
+        "uz-Cyrl": "Киритилган манзил бу канал учун яроқсиз.",
+        "ru": "Указанный адрес не подходит для этого канала.",
+        "kaa": "Kiritilgen mánzil bul kanal ushın jaramaydı.",
+        "kaa-Cyrl": "Киритилген мәнзил бул канал ушын жарамайды.",
+        "en": "The address on file cannot be used for this channel.",
+    },
+    "no_address": {
+        "uz-Latn": "Xabarda bu kanal uchun manzil yoʻq edi.",
+        "uz-Cyrl": "Хабарда бу канал учун манзил йўқ эди.",
+        "ru": "У сообщения не было адреса для этого канала.",
+        "kaa": "Xabarda bul kanal ushın mánzil joq edi.",
+        "kaa-Cyrl": "Хабарда бул канал ушын мәнзил жоқ еди.",
+        "en": "The message had no address for this channel.",
+    },
+    "no_answer": {
+        "uz-Latn": "Yuborish xizmati javob bermadi yoki unga ulanib boʻlmadi.",
+        "uz-Cyrl": "Юбориш хизмати жавоб бермади ёки унга уланиб бўлмади.",
+        "ru": "Служба отправки не ответила или недоступна.",
+        "kaa": "Jiberiw xızmeti juwap bermedi yamasa oǵan jalǵanıw múmkin bolmadı.",
+        "kaa-Cyrl": "Жибериў хызмети жуўап бермеди ямаса оған жалғаныў мүмкин болмады.",
+        "en": "The sending service did not answer or could not be reached.",
+    },
+    "refused": {
+        "uz-Latn": "Yuborish xizmati xato bilan javob berdi va xabarni qabul qilmadi.",
+        "uz-Cyrl": "Юбориш хизмати хато билан жавоб берди ва хабарни қабул қилмади.",
+        "ru": "Служба отправки ответила ошибкой и не приняла сообщение.",
+        "kaa": "Jiberiw xızmeti qáte menen juwap berdi hám xabardı qabıl etpedi.",
+        "kaa-Cyrl": "Жибериў хызмети қәте менен жуўап берди ҳәм хабарды қабыл етпеди.",
+        "en": "The sending service answered with an error and did not take the message.",
+    },
+    "unwritable": {
+        "uz-Latn": "Qadam xabarni tuza olmadi.",
+        "uz-Cyrl": "Qadam хабарни туза олмади.",
+        "ru": "Qadam не смог составить сообщение.",
+        "kaa": "Qadam xabardı dúze almadı.",
+        "kaa-Cyrl": "Qadam хабарды дүзе алмады.",
+        "en": "Qadam could not compose the message.",
+    },
+    "other": {
+        "uz-Latn": "Boshqa sabab bilan yuborib boʻlmadi.",
+        "uz-Cyrl": "Бошқа сабаб билан юбориб бўлмади.",
+        "ru": "Отправка не удалась по другой причине.",
+        "kaa": "Basqa sebep penen jiberiw múmkin bolmadı.",
+        "kaa-Cyrl": "Басқа себеп пенен жибериў мүмкин болмады.",
+        "en": "Sending failed for another reason.",
+    },
+}
+
+
+def test_the_alert_page_says_why_a_sending_failed_in_each_language_from_notifys_code_with_the_detail_beside_it(
+        client_for, monkeypatch):
+    from portal.clients.notify import NotifyClient
+
+    errors = {code: f"detail of {code} #{i}" for i, code in enumerate(FAILURES)}
+    deliveries = [{"channel": "sms", "purpose": "alert", "status": "failed", "attempts": 1, "failure_reason": code,
+                   "last_error": error, "skip_reason": None, "sent_at": None, "fallback_of": None, "log": []}
+                  for code, error in errors.items()]
+    # a code this portal does not know yet (a newer notify) is said as "other", its detail beside it
+    deliveries.append({"channel": "email", "purpose": "alert", "status": "failed", "attempts": 3,
+                       "failure_reason": "pigeon_lost", "last_error": "detail of a newer code", "skip_reason": None,
+                       "sent_at": None, "fallback_of": None, "log": []})
+    notification_id = str(uuid.uuid4())
+    answer = {"id": notification_id, "participant_code": "P-2026-000777", "level": "critical", "kind": "alert",
+              "responsibility": "inspector", "created_at": "2026-12-01T08:00:00+00:00", "acknowledged_at": None,
+              "notice": None, "reasons": [], "reason_codes": [], "enrolment_id": None, "timing": "immediate",
+              "deliveries": deliveries}
+    monkeypatch.setattr(NotifyClient, "notification", lambda self, *, notification_id: answer)
+    for language in LANGUAGES:
+        page = client_for(INSPECTOR, language).get(f"/alerts/{notification_id}")
+        assert page.status_code == 200 and MISSING not in page.headers, language
+        for code, error in errors.items():
+            assert (f'<span class="muted">{FAILURES[code][language]}</span><br>'
+                    f'<small class="muted" lang="en">{error}</small>') in page.text, (language, code)
+        assert (f'<span class="muted">{FAILURES["other"][language]}</span><br>'
+                f'<small class="muted" lang="en">detail of a newer code</small>') in page.text, language
+        assert "pigeon_lost" not in page.text, language
+    client_for(INSPECTOR, "en")
+
+
 def test_a_double_tap_on_the_incident_form_records_it_once(client_for, demo):
     client = client_for(INSPECTOR, "en")
     enrolment_id = demo["enrolments"][5]["id"]
