@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from qadam_contracts.reasons import Reason
-from qadam_words import N_, words
+from qadam_words import N_, Words, words
 from qadam_words.reasons import BAND_WORDS, CONCERN, DOMAIN, INCIDENT_WORDS, LEVEL_WORDS, render
 
 from .rules import DISCLAIMER
@@ -82,6 +82,21 @@ SAID_DISCLAIMER = N_("Decision support for the responsible staff, not a predicti
 assert SAID_DISCLAIMER == DISCLAIMER
 
 
+def level_word(w: Words, value: str) -> str:
+    """A level ("high") in `w`'s language."""
+    return w.gettext(LEVEL_WORDS[value]) if value in LEVEL_WORDS else value
+
+
+def opening(w: Words, *, code: str, level: str, since: date | None, flags: int) -> list[str]:
+    """A read-aloud's first lines, the staff's and her support worker's alike: his level today, and how many
+    unresolved flags contribute to it (the lines of each flag follow)."""
+    lines = [w.gettext(LEVEL_TODAY[since is not None], code=code, level=level_word(w, level).upper(),
+                       since=w.format_date(since) if since else "")]
+    if flags:
+        lines.append(w.gettext(FLAGS_CONTRIBUTE[flags == 1], n=w.format_number(flags)))
+    return lines
+
+
 def read_aloud(*, participant_code: str, level: str, since: date | None, flags: Sequence[FlagLine], resolved: int,
                assessment: AssessmentLine | None, attendance: Attendance, language: str = "en") -> list[str]:
     """His level and each factor behind it (the highest flag first, as given), his latest assessment and his
@@ -89,18 +104,12 @@ def read_aloud(*, participant_code: str, level: str, since: date | None, flags: 
     reasons are its codes, rendered by qadam_words.reasons (an old flag's sentence is quoted as stored)."""
     w = words(DOMAIN, language)
     number, day = w.format_number, w.format_date
-
-    def level_word(value: str) -> str:
-        return w.gettext(LEVEL_WORDS[value]) if value in LEVEL_WORDS else value
-
-    lines = [w.gettext(LEVEL_TODAY[since is not None], code=participant_code, level=level_word(level).upper(),
-                       since=day(since) if since else "")]
+    lines = opening(w, code=participant_code, level=level, since=since, flags=len(flags))
     if flags:
-        lines.append(w.gettext(FLAGS_CONTRIBUTE[len(flags) == 1], n=number(len(flags))))
         for n, f in enumerate(flags, 1):
             said = " ".join(render(r, language) for r in f.reasons)
             lines.append(w.gettext(FLAG_LINE[f.acknowledged_on is not None], n=number(n),
-                                   level=level_word(f.level).capitalize(), raised_on=day(f.raised_on),
+                                   level=level_word(w, f.level).capitalize(), raised_on=day(f.raised_on),
                                    by=f.acknowledged_by or "", on=day(f.acknowledged_on) if f.acknowledged_on else "",
                                    reasons=said))
     else:

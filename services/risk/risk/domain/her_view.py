@@ -13,7 +13,7 @@ from typing import Any
 from qadam_words import N_, NP_, words
 from qadam_words.reasons import DOMAIN, LEVEL_WORDS
 
-from .explanation import FLAGS_CONTRIBUTE, LEVEL_TODAY, NO_FLAG, SAID_DISCLAIMER
+from .explanation import NO_FLAG, SAID_DISCLAIMER, level_word, opening
 
 # the kind of concern of a flag, by its rule's kind (and, for what enrollment or sessions reported, the signal)
 CONCERN_OF_KIND = {"consecutive_absences": "absences", "unexcused_absences": "absences", "absence_rate": "absences",
@@ -90,18 +90,12 @@ def read_aloud_for_her(code: str, level: str, since: date | None,
     disclaimer last. Nothing else: never his attendance, a reason's facts nor who acknowledged a flag."""
     w = words(DOMAIN, language)
     number, day = w.format_number, w.format_date
-
-    def level_word(value: str) -> str:
-        return w.gettext(LEVEL_WORDS[value]) if value in LEVEL_WORDS else value
-
-    lines = [w.gettext(LEVEL_TODAY[since is not None], code=code, level=level_word(level).upper(),
-                       since=day(since) if since else "")]
+    lines = opening(w, code=code, level=level, since=since, flags=len(flags))
     if flags:
-        lines.append(w.gettext(FLAGS_CONTRIBUTE[len(flags) == 1], n=number(len(flags))))
         for n, (lv, concern, raised_on, acknowledged_on) in enumerate(flags, 1):
             about = ABOUT.get(concern, ABOUT["other"])
             lines.append(w.gettext(HER_FLAG_LINE[acknowledged_on is not None], n=number(n),
-                                   level=level_word(lv).capitalize(), concern=w.pgettext(about.context, about.msgid),
+                                   level=level_word(w, lv).capitalize(), concern=w.pgettext(about.context, about.msgid),
                                    raised_on=day(raised_on), on=day(acknowledged_on) if acknowledged_on else ""))
     else:
         lines.append(w.gettext(NO_FLAG))
