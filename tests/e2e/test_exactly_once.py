@@ -103,9 +103,9 @@ def test_failing_smtp_server_is_retried_and_every_attempt_logged(isolated_stack,
     # what notify has no address for is logged as skipped, not silently dropped: the psychologist has no contact at
     # all, the inspector no Telegram chat (a high flag goes by e-mail and Telegram)
     skipped = engine.connect().execute(sa.text(
-        "SELECT n.user_id, d.channel, d.last_error FROM delivery d JOIN notification n ON n.id = d.notification_id "
-        "WHERE d.status = 'skipped' ORDER BY 1, 2")).all()
+        "SELECT n.user_id, d.channel, d.skip_reason, d.last_error FROM delivery d JOIN notification n "
+        "ON n.id = d.notification_id WHERE d.status = 'skipped' ORDER BY 1, 2")).all()
     assert [(r.user_id, r.channel) for r in skipped] == [("insp-9", "telegram"), ("psy-9", "email"),
                                                           ("psy-9", "telegram")]
-    assert skipped[0].last_error == "no Telegram chat on file for this user"
+    assert (skipped[0].skip_reason, skipped[0].last_error) == ("no_telegram_chat", None)  # a code, no sentence
     engine.dispose()

@@ -36,6 +36,7 @@ from .channels import configured
 from .domain.alerts import alert_link, alert_summary, higher, level_rise_reason, rose, subject_of
 from .domain.notices import NOTICES, status_notice
 from .domain.routing import ADDRESS_FIELD, Addressee, RoutingError, addressees, parse_routing
+from .domain.skips import NO_ADDRESS, NO_CHANNEL, skip_reason
 from .domain.timing import send_at
 from .events import alerts_acknowledged
 from .models import Contact, Delivery, Digest, FlagAction, LevelSeen, Notification, RoutingRuleSet, SupportWorkerOf
@@ -45,7 +46,6 @@ from .settings import NotifySettings
 log = get_logger(__name__)
 # what a notification is made from: a flag, a move of his level or of his enrolment, a protection order
 Told = FlagRaised | LevelChanged | EnrolmentStatusChanged | ProtectionOrder
-WHAT = {"email": "e-mail address", "sms": "phone number", "telegram": "Telegram chat"}
 
 
 # -- a flag, a rise of his level ---------------------------------------------------------------------------------------
@@ -264,17 +264,16 @@ def due_for(*, settings: NotifySettings, contact: Contact | None, level: str) ->
 def add_deliveries(s: Session, *, settings: NotifySettings, notification_id: uuid.UUID,
                    contact: Contact | None, channels: tuple[str, ...], level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
-    skipped where notify has no address for that channel or the channel is not set up here, so the log says why
-    nothing was sent there."""
+    skipped where notify has no address for that channel or the channel is not set up here, with the code of why
+    (`skip_reason`, domain.skips) for each reader to say in its own language."""
     due = due_for(settings=settings, contact=contact, level=level)
     rows = []
     for name in channels:
         address = getattr(contact, ADDRESS_FIELD[name]) if contact is not None and contact.active else None
-        why = (None if address and configured(settings, name) else
-               f"no {WHAT[name]} on file for this user" if not address else f"{name} is not set up here")
+        why = skip_reason(name, address=address, set_up=configured(settings, name))
         rows.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": name, "purpose": purpose,
                      "address": address, "status": "skipped" if why else "pending", "next_attempt_at": due,
-                     "last_error": why, "correlation_id": current_correlation_id()})
+                     "skip_reason": why, "correlation_id": current_correlation_id()})
     if rows:
         s.execute(insert(Delivery).on_conflict_do_nothing(
             constraint="uq_delivery_notification_channel_purpose"), rows)
@@ -380,8 +379,7 @@ def make_digest(s: Session, *, user_id: str, alerts: list[Notification], day: da
     name, address = reachable[0] if reachable else (channels[0], None)
     s.add(Delivery(id=uuid.uuid4(), digest_id=digest_id, channel=name, purpose="digest", address=address,
                          next_attempt_at=datetime.now(UTC), status="pending" if address else "skipped",
-                         last_error=None if address else "no address on file for this user (the alerts stay in "
-                                                         "the in-app inbox)"))
+                         skip_reason=None if address else NO_CHANNEL))  # its alerts stay in the in-app inbox
     log.info("digest_made", user_id=user_id, alerts=len(alerts), day=day.isoformat())
     return True
 
@@ -495,11 +493,11 @@ def _reach_again(s: Session, settings: NotifySettings, user_id: str, details: Co
         if not address or not configured(settings, name):
             continue
         revived = s.execute(sa.update(Delivery).where(
-            Delivery.channel == name, Delivery.status == "skipped", Delivery.last_error.like("no % on file%"),
+            Delivery.channel == name, Delivery.status == "skipped", Delivery.skip_reason == NO_ADDRESS[name],
             Delivery.notification_id.in_(sa.select(Notification.id).where(
                 Notification.user_id == user_id, Notification.acknowledged_at.is_(None),
                 Notification.created_at > sa.func.now() - sa.text("interval '1 day'"))))
-            .values(status="pending", address=address, last_error=None, next_attempt_at=sa.func.now())
+            .values(status="pending", address=address, skip_reason=None, next_attempt_at=sa.func.now())
             .returning(Delivery.id)).all()
         if revived:
             log.info("deliveries_revived", user_id=user_id, channel=name, deliveries=len(revived))

@@ -119,7 +119,10 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(sa.String(20))  # pending | sent | failed | skipped
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    # a failed sending's error as the far side answered it (its own words, English, for the log)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # skipped: why nothing was sent, a code (domain.skips) each reader says in its own language
+    skip_reason: Mapped[str | None] = mapped_column(sa.String(30))
     correlation_id: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -65,6 +65,7 @@ class DeliveryRecord:
     status: str
     attempts: int
     last_error: str | None
+    skip_reason: str | None
     sent_at: datetime | None
     fallback_of: uuid.UUID | None
     log: list[AttemptRecord]
@@ -79,7 +80,8 @@ def delivery_log(s: Session, *, notification_id: uuid.UUID) -> list[DeliveryReco
         attempts = s.execute(sa.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
                              .order_by(DeliveryAttempt.id)).scalars().all()
         out.append(DeliveryRecord(channel=d.channel, purpose=d.purpose, status=d.status, attempts=d.attempts,
-                                  last_error=d.last_error, sent_at=d.sent_at, fallback_of=d.fallback_of,
+                                  last_error=d.last_error, skip_reason=d.skip_reason, sent_at=d.sent_at,
+                                  fallback_of=d.fallback_of,
                                   log=[AttemptRecord(at=a.attempted_at, outcome=a.outcome, error=a.error)
                                        for a in attempts]))
     return out

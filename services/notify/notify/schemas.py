@@ -13,6 +13,7 @@ from qadam.schema_fields import Date, Integer, place
 from qadam_contracts.vocabulary import LANGUAGES
 
 from .commands import ContactDetails
+from .domain.skips import SKIP_REASONS
 
 
 class AttemptOut(ma.Schema):
@@ -27,7 +28,15 @@ class DeliveryOut(ma.Schema):
     fallback_of = fields.UUID(allow_none=True, metadata={"description": "The delivery on a channel that kept failing."})
     status = fields.String(metadata={"description": "pending, sent, failed or skipped"})
     attempts = Integer()
-    last_error = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True, metadata={
+        "description": "A failed sending's error as the far side (the mail server, the SMS gateway, Telegram) answered "
+                       "it: its own words, in English, for the log. None for a skipped delivery: see `skip_reason`."})
+    skip_reason = fields.String(allow_none=True, validate=validate.OneOf(SKIP_REASONS), metadata={
+        "description": "Skipped: why nothing was sent, a code to say in the reader's language. no_email, no_phone, "
+                       "no_telegram_chat: no address of that kind is on file for the person (one given later sends "
+                       "it); sms_not_set_up, telegram_not_set_up: this installation does not send over the channel; "
+                       "no_address: a daily digest found no channel to reach the person on (its alerts stay in the "
+                       "in-app inbox)."})
     sent_at = fields.DateTime(allow_none=True)
     log = fields.List(fields.Nested(AttemptOut))
 
@@ -51,7 +60,10 @@ class NotificationOut(ma.Schema):
                        "order_issued, order_expiring, order_ended."})
     escalation_step = Integer()
     level = fields.String()
-    summary = fields.String()
+    summary = fields.String(metadata={
+        "deprecated": True,
+        "description": "Deprecated: an English line for the log, never for a person to read. Render the level, "
+                       "`participant_code`, `notice` and `reason_codes` in the reader's language instead."})
     reasons = fields.List(fields.String(), metadata={
         "description": "Why, in English sentences (v1); render `reason_codes` in the reader's language instead."})
     reason_codes = fields.List(fields.Dict(), metadata={

@@ -30,6 +30,7 @@ from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words import vocabulary
 from qadam_words.catalogs import compile_catalogs as compile_po_files
 from qadam_words.formats import OWN_FORMATS
+from qadam_words.places import place_name
 from qadam_words.reasons import render_all
 
 log = get_logger(__name__)
@@ -193,6 +194,33 @@ def programme_text_filter(value: str | None) -> str:
     return value or ""
 
 
+# -- places: a region's or a district's name in the reader's language ----------------------------------------------
+def region_name(identifier: str | None) -> str:
+    """A region, stored by its identifier (its Uzbek Latin name), as the user's language calls it
+    (qadam_words.places: "Buxoro viloyati" is "Бухарская область" on a Russian page)."""
+    return place_name(identifier, "region", current_language())
+
+
+def district_name(identifier: str | None) -> str:
+    """A district, as `region_name`; one the catalogue has no names for yet (an administrator added it) as stored."""
+    return place_name(identifier, "district", current_language())
+
+
+def area_name(region: str | None, district: str | None = None, mahalla: str | None = None,
+              separator: str = " / ") -> str:
+    """A user's or a row's area, region / district / mahalla, each part named in the user's language (a mahalla as
+    written: the catalogue keeps no mahallas); empty where there is none."""
+    return separator.join(part for part in (region_name(region), district_name(district), mahalla or "") if part)
+
+
+def place_options(identifiers: Any, kind: str) -> list[tuple[str, str]]:
+    """(identifier, name in the user's language) for a <select>: the value sent back stays the identifier. Regions
+    keep the order given (the Area table's: Karakalpakstan first, as official lists have it); districts are sorted as
+    the reader reads them."""
+    options = [(value, place_name(value, kind, current_language())) for value in identifiers]
+    return options if kind == "region" else sorted(options, key=lambda option: option[1].casefold())
+
+
 # -- dates and numbers in the user's locale ------------------------------------------------------------------
 def _as_datetime(value: Any) -> datetime | None:
     if value in (None, ""):
@@ -278,9 +306,11 @@ def init_i18n(app: Flask, time_zone: str) -> None:
     app.jinja_env.install_gettext_callables(lookup, nlookup, newstyle=True)  # type: ignore[attr-defined]
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter,
                                  number=number_filter, percent=percent_filter, age=age_filter,
-                                 programme_text=programme_text_filter, order_condition=order_condition_filter)
+                                 programme_text=programme_text_filter, region=region_name,
+                                 district=district_name, order_condition=order_condition_filter)
     app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, current_language=current_language,
-                                 get_locale=get_locale, reasons_read=reasons_read)
+                                 get_locale=get_locale, reasons_read=reasons_read,
+                                 area_name=area_name)
 
     @app.after_request
     def _report_missing(response: Any) -> Any:

@@ -39,6 +39,8 @@ EXCEPTIONS: dict[str, str] = {
     "menejer": "менеджер",
     # ye after a vowel written е, as in Uzbek (qayerde қаерде)
     "qayer": "қаер",
+    # names of rivers and the places named after them: я after a consonant (Әмиўдәрья), not йа
+    "ámiwdárya": "әмиўдәрья", "qashqadárya": "қашқадәрья", "sırdárya": "сырдәрья", "surxandárya": "сурхандәрья",
 }
 # abbreviations written in capitals that are words of the language, not codes (codes stay as they are)
 ABBREVIATIONS: dict[str, str] = {"PINFL": "ПИНФЛ"}

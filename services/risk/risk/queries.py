@@ -21,7 +21,7 @@ from qadam_words.reasons import render_all, v1_sentence
 from sqlalchemy.orm import Session
 
 from .access import as_dict, case_of, concerns, flag_of, flags_as_read, hears_no_attendance, visible
-from .domain import DISCLAIMER, RuleSet, highest, level_rank
+from .domain import RuleSet, highest, level_rank
 from .domain.explanation import ATTENDED_KINDS, AssessmentLine, Attendance, FlagLine, cause_words, read_aloud
 from .domain.flag_life import FlagStatus
 from .domain.her_view import NO_ATTENDANCE, factor_for_her, history_for_her, read_aloud_for_her
@@ -190,11 +190,11 @@ def explanation(s: Session, *, principal: Principal, enrolment_id: uuid.UUID, la
         return answer(assessment=None, read_aloud=read_aloud_for_her(
             view.participant_code, level, day(held.since) if held else None, [
                 (f.level, kind[f.id], day(f.raised_at), day(f.acknowledged_at) if f.acknowledged_at else None)
-                for f in flags], resolved, DISCLAIMER),
-            factors=[factor_for_her(as_dict(f), kind[f.id], day(f.raised_at)) for f in flags],
+                for f in flags], resolved, lang),
+            factors=[factor_for_her(as_dict(f), kind[f.id], day(f.raised_at), lang) for f in flags],
             attendance=dict(NO_ATTENDANCE),
-            history=[history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at})
-                     for h in history])
+            history=[history_for_her({"from_level": h.from_level, "level": h.level, "changed_at": h.changed_at},
+                                     lang) for h in history])
     attendance = Attendance.of(dict(s.execute(
         sa.select(AttendanceFact.status, sa.func.count())
         .where(AttendanceFact.enrolment_id == enrolment_id, AttendanceFact.session_kind.in_(ATTENDED_KINDS))

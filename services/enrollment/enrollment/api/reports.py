@@ -48,7 +48,8 @@ class CompletionReportArgs(ma.Schema):
                            metadata={"description": "`csv` and `xlsx` answer with a file to download."})
     lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={  # no default: the view picks English or uz-Latn
         "description": ("The language of the labels the report writes itself (the totals row, referral sources, a "
-                        "programme copied from a template Qadam ships; names people typed stay as typed) and of a "
+                        "programme copied from a template Qadam ships, the regions and districts Qadam's catalogue "
+                        "names; names people typed stay as typed; a group's `key` keeps the stored names) and of a "
                         f"download's words and numbers. Without it the JSON's labels are English, a download is in "
                         f"{DEFAULT_LANGUAGE}.")})
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
 from qadam_words import N_, Words, words
+from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
 
 from ..domain.disclosure import COUNTS, suppress
@@ -203,8 +204,10 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) ->
     if group_by == "cohort":
         return str(first), row["label_name"] or str(first)
     if group_by == "district":
-        region, district = row["k0"], row["k1"]
-        return f"{region}/{district}", f"{district}, {region}" if whole_country else district
+        region, district = row["k0"], row["k1"]  # the stored identifiers: the key; their names in w's language
+        named = place_name(district, "district", w.language)
+        return (f"{region}/{district}",
+                f"{named}, {place_name(region, 'region', w.language)}" if whole_country else named)
     if group_by == "referral_source":
         return first, w.gettext(REFERRAL_SOURCE_LABELS[first]) if first in REFERRAL_SOURCE_LABELS else first
     return first, first  # facilitator: the psychologist's user id

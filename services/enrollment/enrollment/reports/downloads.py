@@ -13,6 +13,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam_words import N_, Words, words
+from qadam_words.places import place_name
 
 from .completion import NO_PROGRAMME_VERSION, REFERRAL_SOURCE_LABELS, TOTAL_LABEL, Report
 
@@ -138,7 +139,7 @@ def about_lines(report: Report, w: Words) -> list[tuple[str, Any]]:
     return [
         (w.gettext("Report"), w.gettext("Completion, dropout and attendance")),
         (w.gettext("Grouped by"), w.gettext(GROUP_HEADINGS[report["group_by"]])),
-        (w.gettext("Region"), report["region"] or w.gettext("Whole country")),
+        (w.gettext("Region"), place_name(report["region"], "region", w.language) or w.gettext("Whole country")),
         (w.gettext("Started from"), w.format_date(report["date_from"])),
         (w.gettext("Started to"), w.format_date(report["date_to"])),
         (w.gettext("Smallest cell shown"), report["min_cell"]),

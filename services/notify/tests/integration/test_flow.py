@@ -1009,3 +1009,52 @@ def test_the_reminder_and_the_escalation_say_why_in_each_readers_language(notify
     assert "Uning himoya orderi muddati 10-dek, 2026 kuni tugaydi" in to_supervisor.get_content()
     for message in (reminder, to_supervisor):
         assert "protection order" not in message.get_content()
+
+
+# -- why nothing was sent, as a code (issue 19): each reader says it in its own language ------------------------------
+def test_a_skipped_delivery_says_why_as_a_code_and_notify_writes_no_sentence_for_it(notify_db, fakes, stack, app_for,
+                                                                                    token):
+    _, factory, engine = notify_db
+    # an installation with neither an SMS gateway nor a Telegram bot
+    settings = stack.settings("notify", smtp_port=fakes[0].port, portal_url="https://portal.qadam.test")
+    who = people(uuid.uuid4().hex[:6])
+    directory(settings, factory, who)  # the inspector has every address; the psychologist an e-mail address only
+    deliver(settings, factory, flag_event(who))
+    skipped = rows(engine, "SELECT n.user_id, d.channel, d.skip_reason, d.last_error FROM delivery d JOIN notification "
+                           "n ON n.id = d.notification_id WHERE d.status = 'skipped' ORDER BY 1, 2")
+    assert [tuple(r) for r in skipped] == [
+        (who["inspector"], "sms", "sms_not_set_up", None), (who["inspector"], "telegram", "telegram_not_set_up", None),
+        (who["psychologist"], "sms", "no_phone", None), (who["psychologist"], "telegram", "no_telegram_chat", None)]
+    # the API publishes the code; the e-mail that went has neither
+    client = app_for("notify").test_client()
+    her = {"Authorization": f"Bearer {token(who['psychologist'], 'psychologist')}"}
+    [alert] = client.get("/notifications", headers=her).get_json()["items"]
+    shown = client.get(f"/notifications/{alert['id']}", headers=her).get_json()["deliveries"]
+    assert {(d["channel"], d["status"], d["skip_reason"], d["last_error"]) for d in shown} == {
+        ("email", "pending", None, None), ("sms", "skipped", "no_phone", None),
+        ("telegram", "skipped", "no_telegram_chat", None)}
+    # a digest for someone notify has no address for at all
+    nobody = people(uuid.uuid4().hex[:6])
+    deliver(settings, factory, flag_event(nobody, level="low"))
+    morning = datetime.now(settings.zone).replace(hour=settings.digest_hour, minute=5)
+    if morning <= datetime.now(settings.zone):
+        morning += timedelta(days=1)
+    assert send_digests(settings, factory, now=morning.astimezone(UTC)) >= 1
+    [digest] = rows(engine, "SELECT d.status, d.skip_reason, d.last_error FROM delivery d JOIN digest g ON "
+                            "g.id = d.digest_id WHERE g.user_id = :u", u=nobody["inspector"])
+    assert tuple(digest) == ("skipped", "no_address", None)
+
+
+def test_a_phone_number_given_later_sends_only_what_waited_for_a_phone(notify_db, fakes):
+    settings, factory, engine = notify_db
+    _, sms, _ = fakes
+    who = people(uuid.uuid4().hex[:6])
+    deliver(settings, factory, user_event(who["inspector"], "inspector", email=None))
+    deliver(settings, factory, flag_event(who))  # critical: e-mail, Telegram and SMS, and he has none of them
+    deliver(settings, factory, user_event(who["inspector"], "inspector", version=2, email=None, phone="+998907770011"))
+    drain(settings, factory)
+    assert len(sms.to("+998907770011")) == 1
+    left = rows(engine, "SELECT d.channel, d.status, d.skip_reason FROM delivery d JOIN notification n ON "
+                        "n.id = d.notification_id WHERE n.user_id = :u ORDER BY 1", u=who["inspector"])
+    assert [tuple(r) for r in left] == [("email", "skipped", "no_email"), ("sms", "sent", None),
+                                        ("telegram", "skipped", "no_telegram_chat")]

@@ -15,6 +15,7 @@ from notify.domain.alerts import higher, subject_of
 from notify.domain.escalation import Person, above, answers_for_chain, escalation_due, escalation_target
 from notify.domain.notices import status_notice
 from notify.domain.routing import RoutingError, addressees, parse_routing
+from notify.domain.skips import SKIP_REASONS, skip_reason
 from notify.domain.timing import delivery_exhausted, digest_day, next_attempt_delay, quiet_now, send_at
 
 
@@ -172,3 +173,13 @@ def test_her_support_worker_hears_of_suspension_exit_dropout_exclusion_and_compl
 def test_flags_of_one_episode_share_a_subject_and_a_level_only_rises():
     assert subject_of("f1", "e1") == subject_of("f2", "e1") != subject_of("f1", None)
     assert higher("high", "critical") == "critical" and higher("critical", "medium") == "critical"
+
+
+def test_a_delivery_that_cannot_go_says_why_as_a_code_no_address_before_a_channel_not_set_up():
+    assert skip_reason("email", address="a@iiv.uz", set_up=True) is None
+    assert [skip_reason(c, address=None, set_up=False) for c in ("email", "sms", "telegram")] == [
+        "no_email", "no_phone", "no_telegram_chat"]
+    assert [skip_reason(c, address="x", set_up=False) for c in ("sms", "telegram")] == [
+        "sms_not_set_up", "telegram_not_set_up"]
+    assert set(SKIP_REASONS) == {"no_email", "no_phone", "no_telegram_chat", "sms_not_set_up", "telegram_not_set_up",
+                                 "no_address"}

@@ -76,13 +76,20 @@ def a_notification(**fields: object) -> Notification:
 
 def test_one_alert_with_its_deliveries_dumps_the_alerts_own_fields_beside_how_it_went_out():
     n = a_notification(acknowledged_at=WHEN, acknowledged_via="link")
-    sent = DeliveryRecord(channel="email", purpose="alert", status="sent", attempts=1, last_error=None, sent_at=WHEN,
-                          fallback_of=None, log=[AttemptRecord(at=WHEN, outcome="sent", error=None)])
-    shown = NotificationDetail().dump(DeliveredNotification(n, [sent]))
+    sent = DeliveryRecord(channel="email", purpose="alert", status="sent", attempts=1, last_error=None,
+                          skip_reason=None, sent_at=WHEN, fallback_of=None,
+                          log=[AttemptRecord(at=WHEN, outcome="sent", error=None)])
+    skipped = DeliveryRecord(channel="sms", purpose="alert", status="skipped", attempts=0, last_error=None,
+                             skip_reason="no_phone", sent_at=None, fallback_of=None, log=[])
+    shown = NotificationDetail().dump(DeliveredNotification(n, [sent, skipped]))
     assert (shown["id"], shown["participant_code"], shown["acknowledged_via"]) == (str(n.id), "P-2026-000123", "link")
     assert shown["deliveries"] == [{"channel": "email", "purpose": "alert", "status": "sent", "attempts": 1,
-                                    "last_error": None, "sent_at": WHEN.isoformat(), "fallback_of": None,
-                                    "log": [{"at": WHEN.isoformat(), "outcome": "sent", "error": None}]}]
+                                    "last_error": None, "skip_reason": None, "sent_at": WHEN.isoformat(),
+                                    "fallback_of": None,
+                                    "log": [{"at": WHEN.isoformat(), "outcome": "sent", "error": None}]},
+                                   {"channel": "sms", "purpose": "alert", "status": "skipped", "attempts": 0,
+                                    "last_error": None, "skip_reason": "no_phone", "sent_at": None,
+                                    "fallback_of": None, "log": []}]
 
 
 def test_an_alert_nobody_could_take_is_listed_with_since_when_it_waits_and_the_last_try():

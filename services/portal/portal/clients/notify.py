@@ -66,6 +66,7 @@ class DeliveryOut(TypedDict, total=False):
     status: str
     attempts: int
     last_error: str | None
+    skip_reason: str | None
     sent_at: str | None
     log: list[AttemptOut]
 

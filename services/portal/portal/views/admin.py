@@ -25,6 +25,7 @@ from qadam.log import get_logger
 from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES, Role
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words import vocabulary
+from qadam_words.places import is_named, unnamed_languages
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ from ..areas import publish_district
 from ..backend import ServiceError
 from ..clients import clients
 from ..forms import USER_FIELDS, ProgrammeForm, UserForm, read
-from ..i18n import LANGUAGE_NAMES, lazy_shared
+from ..i18n import LANGUAGE_NAMES, area_name, district_name, lazy_shared, place_options, region_name
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..models import Area, LoginSession, SignInAttempt, User
@@ -137,20 +138,23 @@ def _form_page(template: str, db: Session, form: dict[str, str], errors: dict[st
         held = db.get(User, form["supervisor_id"])  # theirs now, though no longer a supervisor: keep it visible
         if held is not None:
             supervisors.append(held)
-    region_groups = [(r, [(d, d) for _id, d in places.districts[r]]) for r in places.regions if places.districts.get(r)]
-    mahalla_groups = [(f"{r} / {d}", [(m, m) for m in places.mahallas.get((r, d), [])])
+    # the values sent back and the groups' keys are the stored identifiers; the words shown, the user's language's
+    region_groups = [(r, region_name(r), place_options((d for _id, d in places.districts[r]), "district"))
+                     for r in places.regions if places.districts.get(r)]
+    mahalla_groups = [(f"{r} / {d}", area_name(r, d), [(m, m) for m in places.mahallas.get((r, d), [])])
                       for r in places.regions if chosen in (None, r)
                       for _id, d in places.districts.get(r, []) if places.mahallas.get((r, d))]
     return render_template(
         template, form=form, errors=errors,
         role_options=[(r, ROLE_NAMES[r]) for r in STAFF_ROLES],
-        region_options=[(r, r) for r in _with_current(places.regions, form.get("region"))],
-        district_groups=_with_current_group(region_groups, form.get("region"), form.get("district")),
+        region_options=place_options(_with_current(places.regions, form.get("region")), "region"),
+        district_groups=_with_current_group(region_groups, form.get("region"), form.get("district"),
+                                            kind="district"),
         mahalla_groups=_with_current_group(mahalla_groups, f"{form.get('region')} / {form.get('district')}",
                                            form.get("mahalla")),
         language_options=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         supervisor_options=[(s.id, f"{s.display_name} ({s.id}) — {ROLE_NAMES[s.role]}"
-                                   + (f", {s.region}" if s.region else "")) for s in supervisors],
+                                   + (f", {region_name(s.region)}" if s.region else "")) for s in supervisors],
         district_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if ACCESS_POLICY.reach(r) is Reach.DISTRICT],
         region_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if ACCESS_POLICY.reach(r) is Reach.REGION],
         **context), status
@@ -160,12 +164,17 @@ def _with_current(options: list[str], value: str | None) -> list[str]:
     return options if not value or value in options else [*options, value]
 
 
-def _with_current_group(groups: list[tuple[str, list[tuple[str, str]]]], group: str | None,
-                        value: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """A value the user holds though the Area table no longer lists it stays selectable (not silently dropped)."""
-    if not value or any(label == group and any(v == value for v, _t in items) for label, items in groups):
+Group = tuple[str, str, list[tuple[str, str]]]  # (key: identifiers, label: in the user's language, [(value, text)])
+
+
+def _with_current_group(groups: list[Group], group: str | None, value: str | None, *,
+                        kind: str | None = None) -> list[Group]:
+    """A value the user holds though the Area table no longer lists it stays selectable (not silently dropped);
+    `kind`: the kind of place the values are (their words then in the user's language), None for a mahalla."""
+    if not value or any(key == group and any(v == value for v, _t in items) for key, _label, items in groups):
         return groups
-    return [*groups, (group or "", [(value, value)])]
+    label = (region_name(group) if kind == "district" else area_name(*(group or "").split(" / ", 1))) if group else ""
+    return [*groups, (group or "", label, place_options([value], kind) if kind else [(value, value)])]
 
 
 # -- the users' list -------------------------------------------------------------------------------------------
@@ -192,7 +201,7 @@ def users() -> Any:
         "admin/users.html", users=found.users, filters=filters, page=found.page, pages=found.pages,
         total=found.total, last_sign_in=found.last_sign_in, locked=found.locked, chains=chains,
         role_options=[(r, ROLE_NAMES[r]) for r in STAFF_ROLES],
-        region_options=[(r, r) for r in regions],
+        region_options=place_options(regions, "region"),
         active_options=[("yes", _("Active")), ("no", _("Switched off"))],
         page_url=lambda n: url_for("admin.users", page=n, **kept))
 
@@ -390,8 +399,11 @@ def areas() -> Any:
         added, parent = add_area(kind=kind, form=form, errors=errors)
         if not errors:
             log.info("area_added", kind=kind, name=added, parent=parent, by=g.user.id)
-            flash(_("District %(name)s is added to %(parent)s.", name=added, parent=parent) if kind == "district"
-                  else _("Mahalla %(name)s is added to %(parent)s.", name=added, parent=parent), "success")
+            # added and parent are the stored names (so the log has them); the notice names them in her language
+            flash(_("District %(name)s is added to %(parent)s.", name=district_name(added),
+                    parent=region_name(parent)) if kind == "district"
+                  else _("Mahalla %(name)s is added to %(parent)s.", name=added,
+                         parent=area_name(*parent.split(" / ", 1))), "success")
             return redirect(url_for("admin.areas"))
     return _areas_page(form, errors)
 
@@ -418,10 +430,20 @@ def _areas_page(form: dict[str, str], errors: dict[str, str]) -> tuple[str, int]
     with sessions()() as db:
         places = load_places(db)
     return render_template("admin/areas.html", places=places, form=form, errors=errors,
-                           region_options=[(r, r) for r in places.regions],
-                           district_groups=[(r, [(str(i), d) for i, d in places.districts.get(r, [])])
-                                            for r in places.regions if places.districts.get(r)]), \
+                           region_options=place_options(places.regions, "region"),
+                           district_groups=[(r, region_name(r), [(str(i), district_name(d))
+                                                                 for i, d in places.districts.get(r, [])])
+                                            for r in places.regions if places.districts.get(r)],
+                           unnamed=_unnamed(places)), \
         422 if errors else 200
+
+
+def _unnamed(places: Places) -> dict[str, list[str]]:
+    """{district: the languages it has no name of its own in, named in themselves} for the districts the places
+    catalogue (qadam_words.places) does not name yet: those pages show it as written until a release names it."""
+    return {district: [LANGUAGE_NAMES[language] for language in unnamed_languages(district, "district")]
+            for districts in places.districts.values() for _id, district in districts
+            if not is_named(district, "district")}
 
 
 def _taken(db: Session, *where: Any) -> bool:
@@ -445,7 +467,8 @@ def _add_district(db: Session, form: dict[str, str], errors: dict[str, str]) -> 
         errors["district_region"] = _("Choose a region from the list.")
     elif name and "district_name" not in errors and _taken(
             db, Area.region == region, sa.func.lower(Area.district) == name.lower(), Area.mahalla.is_(None)):
-        errors["district_name"] = _("%(region)s has a district named %(name)s already.", region=region, name=name)
+        errors["district_name"] = _("%(region)s has a district named %(name)s already.", region=region_name(region),
+                                    name=name)
     if not errors:
         db.add(Area(region=region, district=name, mahalla=None, version=1))
         db.flush()
@@ -466,7 +489,8 @@ def _add_mahalla(db: Session, form: dict[str, str], errors: dict[str, str]) -> t
     if name and "mahalla_name" not in errors and _taken(
             db, Area.region == district.region, Area.district == district.district,
             sa.func.lower(Area.mahalla) == name.lower()):
-        errors["mahalla_name"] = _("%(district)s has a mahalla named %(name)s already.", district=district.district,
+        errors["mahalla_name"] = _("%(district)s has a mahalla named %(name)s already.",
+                                   district=district_name(district.district),
                                    name=name)
     if not errors:
         db.add(Area(region=district.region, district=district.district, mahalla=name))
@@ -500,7 +524,7 @@ def programmes() -> Any:
             return redirect(url_for("admin.programmes"))
     return render_template("admin/programmes.html", programmes=programme_lineages(), form=form, errors=errors,
                            template_names=TEMPLATE_NAMES, template_options=list(TEMPLATE_NAMES.items()),
-                           region_options=[(r, r) for r in regions],
+                           region_options=place_options(regions, "region"),
                            idempotency_key=str(uuid.uuid4())), 422 if errors else 200
 
 

@@ -27,9 +27,20 @@ from ..forms import (
     TransferForm,
     read,
 )
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, current_language, lazy_shared, reasons_read
+from ..i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    current_language,
+    district_name,
+    lazy_shared,
+    place_options,
+    reasons_read,
+    region_name,
+)
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..websession import sessions
+from .admin import load_places
 from .auth import safe_next as safe_next
 from .common import form_key, incident_form, local_today, page_number, send_incident, staff_names, support_workers_of
 from .common import levels_or_none as _levels_or_none
@@ -74,17 +85,15 @@ CHANNELS = {"email": _l("E-mail"), "telegram": _l("Telegram"), "sms": _l("SMS")}
 DELIVERY_STATUSES = {"pending": _l("Waiting to be sent"), "sent": _l("Sent"), "failed": _l("Failed"),
                      "skipped": _l("Not sent")}
 DELIVERY_PURPOSES = {"alert": _l("Alert"), "reminder": _l("Reminder"), "digest": _l("Daily digest")}
-# Why notify sent nothing over a channel (a skipped delivery's last_error): notify writes it in English for its log
-# (`notify.commands.add_deliveries`, the digest's), the page says it in the reader's language. A failed sending's error
-# (the mail server's own reply) is shown as it came, marked as English.
-NOT_SENT_WHY = {
-    "no e-mail address on file for this user": _l("No e-mail address is on file for this user."),
-    "no phone number on file for this user": _l("No phone number is on file for this user."),
-    "no Telegram chat on file for this user": _l("No Telegram chat is on file for this user."),
-    "sms is not set up here": _l("Sending SMS is not set up in this installation."),
-    "telegram is not set up here": _l("Sending by Telegram is not set up in this installation."),
-    "no address on file for this user (the alerts stay in the in-app inbox)":
-        _l("No address is on file for this user: the alerts stay in the list in Qadam."),
+# Why notify sent nothing over a channel: a skipped delivery's code (`skip_reason`, in notify's OpenAPI), said in the
+# reader's language. A failed sending's error (the mail server's own reply) is shown as it came, marked as English.
+SKIP_REASONS = {
+    "no_email": _l("No e-mail address is on file for this user."),
+    "no_phone": _l("No phone number is on file for this user."),
+    "no_telegram_chat": _l("No Telegram chat is on file for this user."),
+    "sms_not_set_up": _l("Sending SMS is not set up in this installation."),
+    "telegram_not_set_up": _l("Sending by Telegram is not set up in this installation."),
+    "no_address": _l("No address is on file for this user: the alerts stay in the list in Qadam."),
 }
 STATUS_REASONS = lazy_shared(vocabulary.STATUS_REASONS)  # the shared words of every service (qadam_words)
 PLAN_PART_NAMES = {"programme": _l("The correction programme"), "employment": _l("Referral for employment"),
@@ -101,7 +110,7 @@ def _labels() -> dict[str, Any]:
             "flag_statuses": FLAG_STATUSES, "alert_kinds": ALERT_KINDS, "responsibilities": RESPONSIBILITIES,
             "notice_names": NOTICE_NAMES,
             "channels": CHANNELS, "delivery_statuses": DELIVERY_STATUSES, "delivery_purposes": DELIVERY_PURPOSES,
-            "not_sent_why": NOT_SENT_WHY,
+            "skip_reasons": SKIP_REASONS,
             "referral_sources": REFERRAL_SOURCES, "status_reasons": STATUS_REASONS, "plan_part_names": PLAN_PART_NAMES,
             "new_form_key": lambda: str(uuid.uuid4()),
             "may_open_cases": role in CASE_READERS, "may_report": role in REPORTERS}
@@ -217,9 +226,13 @@ def participant(enrolment_id: uuid.UUID) -> Any:
         explanation, flags, incidents = None, [], []  # type: ignore[assignment]  # just referred: risk has not heard of him yet
     staff = staff_names([enrolment["inspector_id"], enrolment["psychologist_id"],
                          *[w for w in [enrolment.get("victim_support_worker_id")] if w]] if enrolment else [])
+    # her support worker's flags (their reasons are English sentences for v1 readers): as the explanation words
+    # each of them in her language
+    said_to_her = {str(f["flag_id"]): f["says"] for f in (explanation or {}).get("factors", []) if f.get("concern")}
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
+                           said_to_her=said_to_her,
                            code=(enrolment or explanation or {}).get("participant_code", ""))
 
 
@@ -284,7 +297,7 @@ def transfer(enrolment_id: uuid.UUID) -> Any:
 def _moved_words(moved: Any) -> str:
     if waiting := moved.get("pending_transfer"):
         return _("The move to %(district)s waits for the supervisor's approval; he stays in his group until then.",
-                 district=waiting["to_district"])
+                 district=district_name(waiting["to_district"]))
     return _("%(code)s is moved to the new group.", code=moved["participant_code"])
 
 
@@ -294,7 +307,8 @@ def _field_refusal(error: ServiceError, name: str) -> str:
 
 def _transfer_options(enrolment_id: uuid.UUID) -> list[tuple[str, str]]:
     """(cohort id, words) of the groups he could move to, his district's and the region's others."""
-    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=c["district"], cohort=c["name"],
+    return [(c["id"], _("%(district)s: %(cohort)s (%(free)s places free)", district=district_name(c["district"]),
+                        cohort=c["name"],
                         free=max((c.get("capacity") or 0) - (c.get("enrolled") or 0), 0)))
             for c in clients.enrollment.transfer_options(enrolment_id=enrolment_id)]
 
@@ -550,7 +564,7 @@ def referral_refusal(error: ServiceError, *, pinfl_given: bool) -> Refusal:
     elsewhere = error.extensions.get("registered_in") or []
     if step == "participant" and elsewhere:
         # registered in another area: whom to contact there, never his record (enrollment says where)
-        where = "; ".join(f"{a['district']} ({a['region']})" for a in elsewhere)
+        where = "; ".join(f"{district_name(a['district'])} ({region_name(a['region'])})" for a in elsewhere)
         return Refusal(409, {}, _("He is registered in another area: %(areas)s. Contact the prevention inspectors "
                                   "there before referring him; his record stays with them.", areas=where),
                        elsewhere=not pinfl_given)
@@ -598,8 +612,15 @@ def _refer_page(form: dict[str, Any], errors: dict[str, str], problem: str | Non
                 elsewhere: bool = False) -> Any:
     """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
     query = (request.args.get("q") or "").strip()[:200]
+    with sessions()() as db:
+        places = load_places(db)
+    # the districts of her region, named in her language (the form sends the stored name); what she sent is kept
+    districts = [district for _id, district in places.districts.get(g.user.region or "", [])]
+    if form.get("district") and form["district"] not in districts:
+        districts.append(form["district"])
     return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
                            order_conditions=ORDER_CONDITIONS,
+                           district_options=place_options(districts, "district"),
                            placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem(),
                            workers=support_workers_of(g.user.region or ""), query=query,
                            found=found_men(query)), status

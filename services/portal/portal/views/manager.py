@@ -31,7 +31,7 @@ from ..backend import ServiceError
 from ..charts import bar_chart, grouped_bar_chart
 from ..clients import clients
 from ..forms import CohortChangeForm, CohortForm, PlacementForm, ProgrammeVersionForm, read
-from ..i18n import current_language, number_filter, percent_filter, programme_text_filter
+from ..i18n import current_language, district_name, number_filter, percent_filter, place_options, programme_text_filter
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..models import Area, User
@@ -74,7 +74,7 @@ class Period:
 
     def completion_params(self, language: str, fmt: str = "json") -> dict[str, Any]:
         """Enrollment's completion report of the period, its own labels (a shipped programme's name, the totals,
-        referral sources) in `language`, the reader's."""
+        referral sources, the districts and regions) in `language`, the reader's."""
         return {"group_by": self.group_by, "from": self.start.isoformat(), "to": self.end.isoformat(),
                 "region": self.region, "format": fmt, "lang": language}
 
@@ -304,7 +304,7 @@ def page_context(period: Period, errors: dict[str, str], completion: Section | N
     min_cell = report["min_cell"] if report else settings_now().report_min_cell
     return {
         "period": period, "errors": errors, "group_names": GROUP_BY, "group_options": list(GROUP_BY.items()),
-        "region_options": [(r, r) for r in regions] if regions is not None else None,
+        "region_options": place_options(regions, "region") if regions is not None else None,
         "completion": completion, "report": report, "charts": completion_charts(report) if report else {},
         "alerts": alerts, "alert_rows": rows, "alert_chart": alert_chart(rows), "min_cell": min_cell,
         "duration": duration, "session_label": _session_label, "figure_columns": FIGURES,
@@ -417,7 +417,7 @@ def with_alert_sheet(workbook: bytes, alerts: Section, period: Period) -> bytes:
     sheet.freeze_panes = "C2"
     rows = alerts.data.get("rows", []) if alerts.data else []
     for row in rows:
-        cells: list[Any] = [row["district"], str(LEVELS.get(row["level"], row["level"]))]
+        cells: list[Any] = [district_name(row["district"]), str(LEVELS.get(row["level"], row["level"]))]
         for name, _heading, is_duration in ALERT_COLUMNS:
             value = row.get(name)
             cells.append(round(value / 60, 1) if is_duration and value is not None else value)
@@ -480,14 +480,14 @@ def service_errors(error: ServiceError, form_fields: tuple[str, ...], fallback: 
 
 def _psychologists(region: str | None) -> list[tuple[str, str]]:
     """The region's active psychologists, as the facilitator choices: (id, "name (district)")."""
-    return [(user_id, f"{name} ({district})" if district else name)
+    return [(user_id, f"{name} ({district_name(district)})" if district else name)
             for user_id, name, district in staff_of_role("psychologist", region)]
 
 
 def _districts(region: str | None) -> list[tuple[str, str]]:
     with sessions()() as db:
         places = load_places(db)
-    return [(d, d) for _id, d in places.districts.get(region or "", [])]
+    return place_options((d for _id, d in places.districts.get(region or "", [])), "district")
 
 
 def _programme_options() -> list[tuple[str, str]]:
@@ -561,7 +561,7 @@ def _other_groups(cohort: Mapping[str, Any]) -> list[tuple[str, str]]:
     lineage = clients.enrollment.programme(programme_id=cohort["programme_id"])["lineage_id"]
     versions = {str(p["id"]) for p in clients.enrollment.all_programmes(include_retired=True)
                 if p["lineage_id"] == lineage}
-    return [(str(c["id"]), _("%(name)s (%(district)s): %(free)s free", name=c["name"], district=c["district"],
+    return [(str(c["id"]), _("%(name)s (%(district)s): %(free)s free", name=c["name"], district=district_name(c["district"]),
                              free=free_places(c)))
             for c in clients.enrollment.all_cohorts() if str(c["programme_id"]) in versions
             and c["id"] != cohort["id"] and c["status"] in ("forming", "running") and free_places(c) > 0

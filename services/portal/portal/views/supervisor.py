@@ -17,6 +17,7 @@ from ..backend import ServiceError
 from ..clients import clients
 from ..clients.enrollment import TransferDecisionIn
 from ..forms import DecisionForm, read
+from ..i18n import district_name
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .common import form_key, page_number, staff_names
@@ -74,7 +75,7 @@ def decide(transfer_id: uuid.UUID) -> Any:
         return _moves_page({}, error.detail or error.title, 409)
     if decided["status"] == "approved":
         flash(_("The move of %(code)s to %(district)s is approved and made.", code=decided["participant_code"],
-                district=decided["to_district"]), "success")
+                district=district_name(decided["to_district"])), "success")
     else:
         flash(_("The move of %(code)s is refused; his inspector sees why.", code=decided["participant_code"]), "success")
     return redirect(url_for("supervisor.moves"))

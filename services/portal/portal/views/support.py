@@ -16,6 +16,7 @@ from qadam_contracts.roles import Role
 
 from ..backend import ServiceError
 from ..clients import clients
+from ..i18n import current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .common import form_key, incident_form, levels_or_none, local_today, page_number, send_incident, staff_names
@@ -72,7 +73,7 @@ def man(enrolment_id: uuid.UUID) -> Any:
     """One of her men: where he stands, his order, his level and what it is about, and the incidents reported."""
     case = clients.enrollment.supported_enrolment(enrolment_id=enrolment_id)  # 404 unless he is hers
     try:
-        risk: Any = clients.risk.explanation(enrolment_id=enrolment_id)
+        risk: Any = clients.risk.explanation(enrolment_id=enrolment_id, lang=current_language())
         incidents: list[Any] = clients.risk.all_incidents(enrolment_id=enrolment_id, limit=200)
     except ServiceError as error:
         if error.status != 404:

@@ -153,6 +153,44 @@ def test_the_psychologist_opens_her_alerts_inbox_and_the_alert_her_message_links
         assert answer.status_code == 200 and MISSING not in answer.headers, language
 
 
+
+# Issue 19: why a message was not sent comes from notify as a code (`skip_reason`); the alert's page says it in the
+# reader's language (the demo inspector has no Telegram chat, and a critical alert goes by Telegram too).
+NO_TELEGRAM_CHAT = {
+    "uz-Latn": "Bu foydalanuvchining Telegram chati kiritilmagan.",
+    "uz-Cyrl": "Бу фойдаланувчининг Telegram чати киритилмаган.",
+    "ru": "У этого пользователя не указан чат в Telegram.",
+    "kaa": "Bul paydalanıwshınıń Telegram chatı kiritilmegen.",
+    "kaa-Cyrl": "Бул пайдаланыўшының Telegram чаты киритилмеген.",
+    "en": "No Telegram chat is on file for this user.",
+}
+
+
+def test_the_alert_page_says_why_a_message_was_not_sent_in_each_language_from_notifys_code(
+        client_for, demo, jwt_keys):
+    client = client_for(INSPECTOR, "en")
+    enrolment = demo["enrolments"][4]
+    code = enrolment["participant_code"]
+    assert _report_incident(client, enrolment["id"], details=f"At the bus stop ({uuid.uuid4().hex[:8]}).",
+                            severity="severe").status_code == 302
+    notification_id = wait_until(lambda: _waiting_alert_about(client, code, "critical"), timeout=30,
+                                 what=f"a critical alert about {code} in the inspector's inbox")
+    defaults = Settings()
+    token = issue_token(jwt_keys[0].read_bytes(), user_id=INSPECTOR, role="inspector", issuer=defaults.jwt_issuer,
+                        audience=defaults.jwt_audience, ttl_seconds=600)
+    detail = requests.get(f"{demo['urls']['notify']}/notifications/{notification_id}", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}).json()
+    [telegram] = [d for d in detail["deliveries"] if d["channel"] == "telegram" and d["purpose"] == "alert"]
+    assert (telegram["status"], telegram["skip_reason"], telegram["last_error"]) == ("skipped", "no_telegram_chat",
+                                                                                      None)
+    for language in LANGUAGES:
+        page = client_for(INSPECTOR, language).get(f"/alerts/{notification_id}")
+        assert page.status_code == 200 and MISSING not in page.headers, language
+        assert f'<span class="muted">{NO_TELEGRAM_CHAT[language]}</span>' in page.text, language
+        assert "on file for this user" not in page.text or language == "en", language
+    client_for(INSPECTOR, "en")
+
+
 def test_a_double_tap_on_the_incident_form_records_it_once(client_for, demo):
     client = client_for(INSPECTOR, "en")
     enrolment_id = demo["enrolments"][5]["id"]
@@ -211,7 +249,8 @@ def _referral(page_html: str, **fields: str) -> dict[str, str]:
     placement = (re.search(rf'<option value="([0-9a-f-]{{36}}\|[^"]+)">{re.escape(REFERRAL_COHORT)}', page_html)
                  or re.search(r'<option value="([0-9a-f-]{36}\|[^"]+)"', page_html))
     assert placement, "the referral form offers no cohort"
-    district = re.search(r'<input id="district" name="district" type="text" value="([^"]+)"', page_html)
+    district = re.search(r'<select id="district" name="district"[^>]*>.*?<option value="([^"]+)" selected>', page_html,
+                         re.S)
     assert district, "the referral form does not offer the inspector's own district"
     suffix = uuid.uuid4().hex[:6]
     data = {"csrf_token": csrf_of(page_html), "idem": _idem(page_html), "full_name": f"Sardor Tursunov {suffix}",
@@ -402,7 +441,7 @@ def test_a_man_registered_in_another_area_is_not_referred_again_and_the_inspecto
     page = client.get("/refer").text
     refused = client.post("/refer", data=_referral(page, full_name=DEMO_MEN[0], birth_date="1981-01-11"))
     assert refused.status_code == 409, refused.text[:2000]
-    assert "He is registered in another area: Nukus (Qoraqalpogʻiston Respublikasi)." in refused.text
+    assert "He is registered in another area: Nukus (Republic of Karakalpakstan)." in refused.text
     assert not re.search(r"P-\d{4}-\d{6}", refused.text)  # where to ask, never his code
 
 
@@ -463,3 +502,9 @@ def test_a_namesake_of_another_area_is_referred_once_the_inspector_says_whom_she
         "not_registered_elsewhere_note": "Asked the Nukus inspector: theirs has another father and mahalla."})
     assert referred.status_code == 302, referred.text[:3000]
     assert "/participants/" in referred.headers["Location"]
+
+
+def test_the_referral_form_offers_her_regions_districts_in_her_language_and_sends_their_stored_names(client_for):
+    page = client_for("insp-nukus-1", "ru").get("/refer").text
+    field = re.search(r'<select id="district" name="district"[^>]*>(.*?)</select>', page, re.S)
+    assert field and '<option value="Nukus" selected>Нукус</option>' in field[1], field

@@ -27,7 +27,10 @@ def test_a_man_found_registered_is_referred_with_his_record_and_her_support_work
     assert name and name.group(1).startswith("Bahodir Qodirov")
     assert '<option value="inson-nukus-1">Malika Yusupova</option>' in form  # the region's support workers
     fields = {k: re.search(rf'id="{k}" name="{k}" type="[a-z]+" value="([^"]*)"', form).group(1)
-              for k in ("full_name", "birth_date", "district")}
+              for k in ("full_name", "birth_date")}
+    # his district chosen among the region's, by the name the form sends (the one stored)
+    fields["district"] = re.search(r'<select id="district" name="district"[^>]*>.*?<option value="([^"]+)" selected>',
+                                   form, re.S).group(1)
     suffix = uuid.uuid4().hex[:6]
     referred = client.post("/refer", data={
         **fields, "csrf_token": csrf_of(form), "idem": str(uuid.uuid4()), "preferred_language": "uz-Latn",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from moves_kit import INSPECTOR, SUPERVISOR, man_to_move
 from portal_testkit import csrf_of
+from qadam_words.places import place_name
 
 MISSING = "X-Qadam-Missing-Translations"
 
@@ -64,7 +65,7 @@ def test_a_move_out_of_the_district_waits_for_the_supervisor_who_approves_it(cli
 
     moved = inspector.get(his_page).text
     assert re.search(rf'<dd id="cohort">{re.escape(away["name"])}</dd>', moved)
-    assert re.search(rf'<dd id="district">{re.escape(away["district"])} ', moved)
+    assert re.search(rf'<dd id="district">{re.escape(place_name(away["district"], "district", "en"))} ', moved)
     assert 'id="pending-transfer"' not in moved
 
 

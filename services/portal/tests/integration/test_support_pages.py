@@ -5,6 +5,7 @@ wrote); she reads the notices she was sent and marks them seen; and every page i
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import date, timedelta
@@ -125,3 +126,32 @@ def test_every_page_of_hers_is_in_her_language(client_for, her_man, language):
         response = her.get(path)
         assert response.status_code == 200 and MISSING not in response.headers, (path, language,
                                                                                    response.headers.get(MISSING))
+
+
+RISK_SECTIONS = re.compile(r'<section aria-labelledby="risk-heading">.*?<section aria-labelledby="flags-heading">.*?'
+                           r"</section>", re.S)
+
+
+def _shown_words(page: str, code: str) -> set[str]:
+    """The words a reader sees in his page's risk sections (his level, what it says, its history, his open flags)."""
+    found = RISK_SECTIONS.search(page)
+    assert found, page[:3000]
+    text = re.sub(r"<!--.*?-->|<[^>]+>", " ", found.group(0), flags=re.S).replace(code, " ")
+    return {word.lower() for word in re.findall(r"[^\W\d_]+", html.unescape(text))}
+
+
+@pytest.mark.parametrize("language", [language for language in LANGUAGES if language != "en"])
+def test_his_risk_on_his_page_reads_in_her_language_flags_and_all(client_for, her_man, language):
+    """Issue 19: with his flags open, the risk she reads on his page (the read-aloud, what sets his level, its
+    history, his open flags) is in her language: no word of what the page says in English is left."""
+    her = client_for(SUPPORT, "en")
+    if 'class="level critical"' not in her.get(f"/support/men/{her_man['id']}").text:
+        _form, data = _incident_form(her, her_man["id"], kind="stalking")
+        assert her.post(f"/support/men/{her_man['id']}/incident", data=data).status_code == 302
+    path = f"/participants/{her_man['id']}"
+    english = her.get(path).text
+    assert "flag about" in english and "unresolved" in english and 'id="factors-heading"' in english
+    theirs = client_for(SUPPORT, language).get(path)
+    assert theirs.status_code == 200 and MISSING not in theirs.headers, theirs.headers.get(MISSING)
+    code = her_man["participant_code"]
+    assert _shown_words(english, code) & _shown_words(theirs.text, code) == set()

@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask, g
-from portal.i18n import date_filter, datetime_filter, init_i18n, number_filter, percent_filter
+from portal.i18n import (
+    area_name,
+    date_filter,
+    datetime_filter,
+    init_i18n,
+    number_filter,
+    percent_filter,
+    place_options,
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +103,27 @@ def test_a_shared_word_the_vocabulary_lacks_is_recorded_as_missing_as_a_pages_wo
         g.language = "en"  # English is the ids: nothing is missing
         assert shared_word("A word no vocabulary has") == "A word no vocabulary has"
         assert programme_text_filter(shipped) == shipped and not g.get("missing_translations")
+
+
+@pytest.mark.parametrize(("language", "area", "options"), [
+    ("ru", "Бухарская область / Каган / Sohibkor", [("Buxoro viloyati", "Бухарская область")]),
+    ("uz-Cyrl", "Бухоро вилояти / Когон / Sohibkor", [("Buxoro viloyati", "Бухоро вилояти")]),
+    ("kaa", "Buxara wálayatı / Kagan / Sohibkor", [("Buxoro viloyati", "Buxara wálayatı")]),
+    ("en", "Bukhara Region / Kagan / Sohibkor", [("Buxoro viloyati", "Bukhara Region")]),
+    ("uz-Latn", "Buxoro viloyati / Kogon / Sohibkor", [("Buxoro viloyati", "Buxoro viloyati")]),
+])
+def test_a_place_is_shown_in_the_users_language_and_chosen_by_its_stored_name(app, language, area, options):
+    with app.test_request_context("/"):
+        g.language = language
+        assert area_name("Buxoro viloyati", "Kogon", "Sohibkor") == area  # a mahalla as it was written
+        assert place_options(["Buxoro viloyati"], "region") == options  # the value the form sends: as stored
+        rendered = app.jinja_env.from_string("{{ r|region }}, {{ d|district }}").render(r="Toshkent shahri", d="Nukus")
+        assert rendered.split(", ")[0] != "Toshkent shahri" or language == "uz-Latn"
+        assert area_name(None) == "" and area_name(None, "Olmazor") == "Olmazor"  # not in the catalogue: as stored
+
+
+def test_districts_are_offered_in_the_order_the_reader_reads_them(app):
+    with app.test_request_context("/"):
+        g.language = "ru"
+        assert [text for _value, text in place_options(["Xiva", "Kogon", "Urganch"], "district")] == [
+            "Каган", "Ургенч", "Хива"]

@@ -4,6 +4,7 @@ levels and their history, rules as data and the recompute, the explanation."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +12,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from qadam_contracts.enrollment import AbsenceAlerts
 from qadam_testing import bearer
+from qadam_words import words
+from qadam_words.reasons import DOMAIN, LEVEL_WORDS
+from risk.domain.her_view import ABOUT
 
 URGANCH = {"region": "Xorazm viloyati", "district": "Urganch"}
 
@@ -525,6 +529,25 @@ def test_her_support_worker_reads_no_session_number_or_absence_count_in_any_risk
     explained = client.get(f"/enrolments/{enrolment}/risk", headers=her).get_json()
     assert explained["level"] == "critical"
     assert any("Critical, about a warning sign, raised on" in line for line in explained["read_aloud"])
+    # and reads it in her language (?lang=, as the portal asks): the same sentences, no English word left, and still
+    # nothing of what staff read of his records, in her language either
+    english_said = [*explained["read_aloud"], *(r for f in explained["factors"] for r in f["says"]),
+                    *(h["said"] for h in explained["history"])]
+    english_words = set(re.findall(r"[^\W\d_]+", " ".join(english_said).replace(code, " ").lower()))
+    for language in ("uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl"):
+        w = words(DOMAIN, language)
+        theirs = client.get(f"/enrolments/{enrolment}/risk?lang={language}", headers=her).get_json()
+        assert (theirs["level"], len(theirs["read_aloud"])) == ("critical", len(explained["read_aloud"]))
+        said = " ".join([*theirs["read_aloud"], *(r for f in theirs["factors"] for r in f["says"]),
+                         *(h["said"] for h in theirs["history"])])
+        assert theirs["history"] and len(theirs["factors"]) == len(explained["factors"])
+        assert not english_words & set(re.findall(r"[^\W\d_]+", said.replace(code, " ").lower())), said
+        about = ABOUT["warning_sign"]
+        assert any(w.gettext(LEVEL_WORDS["critical"]).capitalize() in line
+                   and w.pgettext(about.context, about.msgid) in line for line in theirs["read_aloud"]), said
+        staff_said = client.get(f"/enrolments/{enrolment}/risk?lang={language}",
+                                headers=who("inspector")).get_json()["factors"]
+        assert not [r for f in staff_said for r in f["says"] if r.rstrip(".") in said], language
     # her own report stays hers in full
     [mine] = client.get(f"/enrolments/{enrolment}/incidents", headers=her).get_json()["items"]
     assert mine["kind"] == "victim_fear" and mine["details"] == "He waits outside her work."
