@@ -72,7 +72,7 @@ def _refer(inspector: Any, cohort_id: str, name: str, order: str, *, support_wor
     inspector.fill("#order_number", order)
     inspector.fill("#order_issued_on", today.isoformat())
     inspector.fill("#order_expires_on", (today + timedelta(days=120)).isoformat())
-    inspector.fill("#order_conditions", "No contact with the victim")
+    inspector.check("#condition-no_contact")  # the correction programme is ticked already
     inspector.select_option("#placement", f"{cohort_id}|{PSYCHOLOGIST}")
     if support_worker:  # the Inson centre's worker who supports his partner, from the region's directory
         inspector.select_option("#victim_support_worker_id", support_worker)

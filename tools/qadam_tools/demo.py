@@ -124,7 +124,7 @@ def seed_region(urls: dict[str, str], tokens: dict[str, str]) -> dict[str, Any]:
             "number": f"HO-DEMO-{i}", "participant_id": person["id"], "region": REGION, "district": DISTRICT,
             "issued_on": time.strftime("%Y-%m-%d", time.localtime(now - 25 * day)),
             "expires_on": time.strftime("%Y-%m-%d", time.localtime(now + expires_in * day)),
-            "conditions": ["No contact with the victim"]})
+            "condition_codes": ["no_contact", "no_weapons", "correction_programme"]})
         enrolment = call("POST", "enrollment", "/enrolments", "INSPECTOR", {
             "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-nukus-1",
             "psychologist_id": "psy-nukus-1", "referral_source": "protection_order",

@@ -43,6 +43,12 @@ RED_WARNING_SIGNS = frozenset((
     "contact_against_order", "stalking_victim",
 ))
 
+# The standard conditions a protection order can carry (DOMAIN.md: it forbids contact with the victim and can restrict
+# weapons; since Resolution No. 441 the correction programme is written into it), in the order an order lists them.
+# Enrollment stores them as these codes and every reader says them in their own language; what else the inspector
+# writes stays free text beside them.
+ORDER_CONDITIONS = ("no_contact", "keep_away", "no_weapons", "correction_programme")
+
 # The languages a person can read Qadam in (BCP 47; `kaa`: Karakalpak in Latin script, `kaa-Cyrl` in Cyrillic).
 LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa", "kaa-Cyrl", "en")
 

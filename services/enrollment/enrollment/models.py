@@ -139,7 +139,9 @@ class ProtectionOrder(Base):
     district: Mapped[str] = mapped_column(sa.String(100))
     issued_on: Mapped[date]
     expires_on: Mapped[date] = mapped_column(index=True)
-    conditions: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    conditions: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # free text: what the presets do not say
+    # its standard conditions as codes (qadam_contracts.vocabulary.ORDER_CONDITIONS), said in each reader's language
+    condition_codes: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     status: Mapped[str] = mapped_column(sa.String(20), server_default="active")
     plan_agreed_on: Mapped[date | None]  # the individual correction plan, agreed with the Inson centre
     plan_agreed_with: Mapped[str | None] = mapped_column(sa.String(200))  # with whom (the centre, its worker)

@@ -103,6 +103,7 @@ class OrderShown:
     district: str
     issued_on: date
     expires_on: date
+    condition_codes: list[str]
     conditions: list[str] | None
     status: str
     plan_agreed_on: date | None
@@ -492,6 +493,7 @@ def order_shown(s: Session, order: ProtectionOrder, *, principal: Principal, cal
         id=order.id, participant_id=order.participant_id, participant=order.participant,
         number=None if manager else order.number, issued_by=order.issued_by, region=order.region,
         district=order.district, issued_on=order.issued_on, expires_on=order.expires_on,
+        condition_codes=list(order.condition_codes),
         conditions=None if manager else order.conditions, status=order.status, plan_agreed_on=order.plan_agreed_on,
         plan_agreed_with=None if manager else order.plan_agreed_with,
         plan_parts=[{**part, "details": None} for part in order.plan_parts] if manager else list(order.plan_parts),

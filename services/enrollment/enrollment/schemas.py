@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from qadam.names import name_problem, stored_form
 from qadam.pages import PageArgs, page_schema
 from qadam.schema_fields import Date, Integer, place
+from qadam_contracts.vocabulary import ORDER_CONDITIONS
 
 from .domain import Language, Sex, pinfl_problem
 from .domain.lifecycle import Action, EnrolmentStatus
@@ -229,9 +230,17 @@ class OrderTermsIn(ma.Schema):
     district = fields.String(required=True, validate=AREA)
     issued_on = Date(required=True)
     expires_on = Date(required=True)
+    condition_codes = fields.List(fields.String(validate=validate.OneOf(ORDER_CONDITIONS)), load_default=list,
+                                  metadata={"description": (
+                                      "Its standard conditions, as codes each reader sees in their own language: "
+                                      "no_contact (no contact with the victim, in person, by phone or online), "
+                                      "keep_away (not to approach the places where she lives, works or studies; no "
+                                      "address is ever written), no_weapons (not to own, carry or acquire weapons), "
+                                      "correction_programme (to attend the behaviour-correction programme). Stored "
+                                      "once each, in that order.")})
     conditions = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
-                             metadata={"description": "E.g. no contact with the victim, no weapons. Never her name "
-                                                      "or address."})
+                             metadata={"description": "Any other conditions, as the inspector wrote them (shown as "
+                                                      "typed). Never her name or address."})
 
     @ma.validates_schema
     def _dates(self, data: dict[str, Any], **_: object) -> None:

@@ -15,7 +15,14 @@ import marshmallow as ma
 from marshmallow import fields
 from qadam.auth import Reach
 from qadam_contracts.roles import ACCESS_POLICY, STAFF_ROLES
-from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, LANGUAGES, SESSION_KINDS, WARNING_SIGNS
+from qadam_contracts.vocabulary import (
+    ATTENDANCE_STATUSES,
+    CALL_OUTCOMES,
+    LANGUAGES,
+    ORDER_CONDITIONS,
+    SESSION_KINDS,
+    WARNING_SIGNS,
+)
 
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
@@ -87,6 +94,8 @@ class ReferralForm(Form):
     order_number = fields.String(**filled_in(_l("Enter the order's number.")))
     order_issued_on = fields.String(**filled_in(_l("Enter the day the order was issued.")))
     order_expires_on = fields.String(**filled_in(_l("Enter the day the order expires.")))
+    # the order's standard conditions (checkboxes, stored as codes), and any other the inspector writes (one a line)
+    order_condition_codes = fields.List(fields.String(), load_default=list)
     order_conditions = fields.String(load_default="")
     placement = fields.String(**filled_in(_l("Choose the cohort and psychologist.")))
     victim_support_worker_id = fields.String(load_default=None)
@@ -99,11 +108,17 @@ class ReferralForm(Form):
             raise ma.ValidationError(_("Say whom you asked in the other area and what showed that their man is "
                                        "someone else."), "not_registered_elsewhere_note")
 
+    @ma.validates("order_condition_codes")
+    def _listed(self, codes: list[str], **kwargs: object) -> None:
+        if set(codes) - set(ORDER_CONDITIONS):
+            raise ma.ValidationError(_("Choose among the conditions listed."))
+
     @ma.post_load
     def _parts(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
         cohort_id, _sep, psychologist_id = data["placement"].partition("|")
         conditions = [c.strip() for c in data["order_conditions"].splitlines() if c.strip()]
-        return data | {"cohort_id": cohort_id, "psychologist_id": psychologist_id, "conditions": conditions}
+        return data | {"cohort_id": cohort_id, "psychologist_id": psychologist_id, "conditions": conditions,
+                       "condition_codes": [code for code in ORDER_CONDITIONS if code in data["order_condition_codes"]]}
 
 
 class IncidentForm(Form):

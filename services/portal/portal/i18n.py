@@ -175,6 +175,17 @@ def lazy_shared(names: dict[str, str]) -> dict[str, LazyString]:
     return {code: LazyString(shared_word, msgid) for code, msgid in names.items()}
 
 
+def order_condition_filter(code: str) -> str:
+    """A protection order's standard condition (a code of the contracts' ORDER_CONDITIONS) in the user's language,
+    from the shared vocabulary (recorded as missing where its catalogue lacks it, as `shared_word` does)."""
+    language = current_language()
+    text = vocabulary.order_condition_name(code, language)
+    name = vocabulary.ORDER_CONDITION_NAMES.get(code)
+    if name is not None and text == name.msgid and language != SOURCE_LANGUAGE:
+        _record_missing(name.msgid)
+    return text
+
+
 def programme_text_filter(value: str | None) -> str:
     """A programme's name or description: a shipped template's words in the user's language, a region's own as
     written (a shipped template's words the catalogue lacks are recorded as missing, as `shared_word` does)."""
@@ -296,7 +307,7 @@ def init_i18n(app: Flask, time_zone: str) -> None:
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter,
                                  number=number_filter, percent=percent_filter, age=age_filter,
                                  programme_text=programme_text_filter, region=region_name,
-                                 district=district_name)
+                                 district=district_name, order_condition=order_condition_filter)
     app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, current_language=current_language,
                                  get_locale=get_locale, reasons_read=reasons_read,
                                  area_name=area_name)

@@ -58,7 +58,7 @@ def man_to_move(demo: dict[str, Any], jwt_keys: tuple[Path, Path], portal_databa
                         "region": USERS[INSPECTOR].region, "district": home_district},
         "order": {"number": f"HO-MOVE-{suffix}", "region": USERS[INSPECTOR].region, "district": home_district,
                   "issued_on": today.isoformat(), "expires_on": (today + timedelta(days=90)).isoformat(),
-                  "conditions": ["No contact with the victim"]},
+                  "condition_codes": ["no_contact", "correction_programme"]},
         "enrolment": {"cohort_id": home.json()["id"], "inspector_id": INSPECTOR, "psychologist_id": PSYCHOLOGIST}})
     assert referred.status_code == 201, referred.text
     return {"enrolment": referred.json()["enrolment"], "home": home.json(), "away": away.json()}

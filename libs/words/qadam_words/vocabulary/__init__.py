@@ -1,7 +1,8 @@
 """The words of the vocabularies more than one service shows people, kept once in the `vocabulary` domain: the
-programme templates Qadam ships (their names, descriptions and session topics), the reasons enrollment keeps with an exit, an
-exclusion at intake or a suspension, the warning signs a facilitator records and the kinds of incident an inspector
-or her support worker reports. Each is keyed by the code the contracts carry; the English words are the ids.
+programme templates Qadam ships (their names, descriptions and session topics), the reasons enrollment keeps with an
+exit, an exclusion at intake or a suspension, the standard conditions of a protection order, the warning signs a
+facilitator records and the kinds of incident an inspector or her support worker reports. Each is keyed by the code
+the contracts carry; the English words are the ids.
 
     from qadam_words.vocabulary import reason_name, programme_text
     reason_name("custody", "kaa")                                    # "Qamaqta"
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qadam_contracts.vocabulary import WARNING_SIGNS
+from qadam_contracts.vocabulary import ORDER_CONDITIONS, WARNING_SIGNS
 
-from .. import N_, words
+from .. import N_, NP_, Contextual, words
 
 DOMAIN = "vocabulary"
 
@@ -99,6 +100,16 @@ INCIDENT_KINDS = {
     "victim_fear": N_("The victim is afraid"),
 }
 
+# The standard conditions of a protection order (the contracts' ORDER_CONDITIONS), as an order writes them. Kept apart
+# by a context: an order's words are the law's, and may differ from the same English elsewhere.
+ORDER_CONDITION_NAMES: dict[str, Contextual] = {
+    "no_contact": NP_("order condition", "Not to contact the victim, in person, by phone or online"),
+    "keep_away": NP_("order condition", "Not to approach the places where she lives, works or studies"),
+    "no_weapons": NP_("order condition", "Not to own, carry or acquire weapons"),
+    "correction_programme": NP_("order condition", "To attend the behaviour-correction programme"),
+}
+assert tuple(ORDER_CONDITION_NAMES) == ORDER_CONDITIONS, "a name for every order condition of the contracts, in order"
+
 
 def said(msgid: str, language: str) -> str:
     """One of this module's English words in `language`."""
@@ -108,6 +119,12 @@ def said(msgid: str, language: str) -> str:
 def reason_name(code: str, language: str) -> str:
     """An exit, exclusion or suspension reason in `language`; a code this vocabulary does not know, as it is."""
     return said(STATUS_REASONS[code], language) if code in STATUS_REASONS else code
+
+
+def order_condition_name(code: str, language: str) -> str:
+    """A protection order's standard condition in `language`; a code this vocabulary does not know, as it is."""
+    name = ORDER_CONDITION_NAMES.get(code)
+    return words(DOMAIN, language).pgettext(name.context, name.msgid) if name is not None else code
 
 
 def warning_sign_name(code: str, language: str) -> str:

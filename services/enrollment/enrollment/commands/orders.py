@@ -15,7 +15,7 @@ from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .. import events
-from ..domain.orders import OrderStatus, expiring_soon, extension_refusal, plan_due_on, plan_overdue
+from ..domain.orders import OrderStatus, expiring_soon, extension_refusal, plan_due_on, plan_overdue, standard_conditions
 from ..events import OrderNow
 from ..models import Enrolment, OrderExtension, Participant, ProtectionOrder
 from ..queries import known_place_or_422, order_facts
@@ -32,6 +32,7 @@ class OrderTermsAsked(TypedDict):
     district: str
     issued_on: date
     expires_on: date
+    condition_codes: list[str]
     conditions: list[str]
 
 
@@ -57,7 +58,8 @@ def record_order(s: Session, *, principal: Principal, order: OrderAsked) -> Prot
         raise Problem(403, "An inspector records the orders they issued themselves.")
     place = known_place_or_422(s, order["region"], order["district"])
     data: OrderAsked = {**order, "issued_by": order.get("issued_by") or principal.user_id, "region": place.region,
-                        "district": place.district}
+                        "district": place.district,
+                        "condition_codes": standard_conditions(order.get("condition_codes") or [])}
     participant = s.get(Participant, data["participant_id"])
     if participant is None or not may_see_participant(s, principal, participant):
         raise unprocessable("No such participant in your area.", {"participant_id": ["No such participant."]})

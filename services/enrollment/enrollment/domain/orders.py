@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypedDict
 
+from qadam_contracts.vocabulary import ORDER_CONDITIONS
+
+
+def standard_conditions(codes: Collection[str]) -> list[str]:
+    """An order's standard conditions as stored: each once, in the order the vocabulary lists them (ORDER_CONDITIONS)
+    whatever order they were asked in."""
+    return [code for code in ORDER_CONDITIONS if code in codes]
+
 
 class OrderStatus:
     ACTIVE = "active"

@@ -549,6 +549,21 @@ def test_her_support_worker_is_linked_changed_and_removed_by_his_inspector_or_a_
         (office.inspector_id, "write", 200), (f"sup-{office.s}", "write", 200)]
 
 
+def test_an_order_recorded_alone_keeps_its_condition_codes_and_refuses_one_it_does_not_know(office):
+    person = office.person()
+    body = {"number": f"HO-C-{uuid.uuid4().hex[:8]}", "participant_id": person["id"], "region": REGION,
+            "district": DISTRICT, "issued_on": "2026-11-01", "expires_on": "2026-12-31",
+            "condition_codes": ["keep_away", "no_contact"]}
+    order = office.ok("POST", "/protection-orders", office.inspector, body)
+    assert order["condition_codes"] == ["no_contact", "keep_away"] and order["conditions"] == []
+    listed = office.ok("GET", "/protection-orders?page_size=100", office.inspector, status=200)["items"]
+    assert [o["condition_codes"] for o in listed if o["id"] == order["id"]] == [["no_contact", "keep_away"]]
+    refused = office.client.post("/protection-orders", headers=office.inspector,
+                                 json=body | {"number": f"HO-C-{uuid.uuid4().hex[:8]}", "condition_codes": ["curfew"]})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert "condition_codes" in refused.get_json()["errors"]
+
+
 def test_managers_see_no_order_number_and_no_conditions_anywhere_they_can_look(office):
     person = office.person()
     order = office.order(person)

@@ -142,6 +142,34 @@ def test_a_bad_field_is_named_under_its_part(office):
     assert "birth_date" in str(errors) and "participant" in str(errors) and "order" in str(errors)
 
 
+def test_an_orders_standard_conditions_are_stored_as_codes_once_each_beside_the_free_text(office):
+    body = referral(office.cohort["id"], order={
+        "condition_codes": ["correction_programme", "no_contact", "no_weapons", "no_contact"],
+        "conditions": ["Not to drink alcohol"]})
+    made = office.client.post("/referrals", headers=office.inspector, json=body)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    order = made.get_json()["order"]
+    # in the order the vocabulary lists them, each once; what the presets do not say stays as typed
+    assert order["condition_codes"] == ["no_contact", "no_weapons", "correction_programme"]
+    assert order["conditions"] == ["Not to drink alcohol"]
+    shown = office.client.get(f"/protection-orders/{order['id']}", headers=office.inspector).get_json()
+    assert shown["condition_codes"] == ["no_contact", "no_weapons", "correction_programme"]
+    assert shown["conditions"] == ["Not to drink alcohol"]
+    # codes are not free text: a programme manager sees them, never the conditions typed
+    seen = office.client.get(f"/protection-orders/{order['id']}", headers=office.manager).get_json()
+    assert seen["condition_codes"] == ["no_contact", "no_weapons", "correction_programme"]
+    assert seen["conditions"] is None
+
+
+def test_an_unknown_condition_code_is_refused_and_nothing_is_made(office, stack):
+    body = referral(office.cohort["id"], order={"condition_codes": ["no_contact", "no_alcohol"]})
+    refused = office.client.post("/referrals", headers=office.inspector, json=body)
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert "condition_codes" in refused.get_json()["errors"]["order"], refused.get_json()
+    assert "keep_away" in str(refused.get_json()["errors"]["order"]["condition_codes"])  # what would be right
+    assert counts(stack, body)[:2] == (0, 0)
+
+
 def test_only_an_inspector_of_the_area_refers_and_only_as_his_own(office, token, stack):
     body = referral(office.cohort["id"])
     for who in (office.manager, bearer(token("psy-ref", "psychologist", region=REGION, district=DISTRICT)),

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from enrollment.domain.orders import OrderFacts, add_working_days, expiring_soon, plan_due_on, plan_overdue
+from enrollment.domain.orders import (
+    OrderFacts,
+    add_working_days,
+    expiring_soon,
+    plan_due_on,
+    plan_overdue,
+    standard_conditions,
+)
 
 WEEK = {1, 2, 3, 4, 5}
 
@@ -50,3 +57,9 @@ def test_only_an_order_in_force_is_extended():
     for status in ("expired", "revoked"):
         assert "new order must be issued" in (extension_refusal(OrderFacts(date(2026, 11, 5), date(2027, 1, 4), status,
                                                                            None), today) or "")
+
+
+def test_standard_conditions_are_kept_once_each_in_the_vocabularys_order():
+    assert standard_conditions(["correction_programme", "no_contact", "correction_programme"]) == [
+        "no_contact", "correction_programme"]
+    assert standard_conditions([]) == []

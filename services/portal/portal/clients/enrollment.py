@@ -137,6 +137,7 @@ class OrderOut(TypedDict, total=False):
     district: str
     issued_on: str
     expires_on: str
+    condition_codes: list[str]
     conditions: list[str] | None
     participant_id: str
     id: str
@@ -330,6 +331,7 @@ class OrderTermsIn(TypedDict, total=False):
     district: str
     issued_on: str
     expires_on: str
+    condition_codes: list[str]
     conditions: list[str]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from qadam.auth import allow
 from qadam_contracts.roles import Role
-from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
+from qadam_contracts.vocabulary import FLAG_LEVELS, ORDER_CONDITIONS, level_rank
 from qadam_words import vocabulary
 
 from ..backend import ServiceError
@@ -473,6 +473,9 @@ def _enrolments_of_orders(orders: list[Any]) -> dict[str, str]:
 REFER_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla",
                 "order_number", "order_issued_on", "order_expires_on", "order_conditions", "placement",
                 "victim_support_worker_id", "not_registered_elsewhere", "not_registered_elsewhere_note")
+# A new referral's order carries the correction programme (Resolution No. 441 writes it into every order) until the
+# inspector unticks it.
+NEW_ORDER_CONDITIONS = ("correction_programme",)
 PERSON_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla")
 
 
@@ -481,12 +484,14 @@ PERSON_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_languag
 def refer() -> Any:
     """One form for a new man: his person record, his protection order and his place in a cohort, sent to
     enrollment as one referral (made together or not at all)."""
-    form = {name: "" for name in REFER_FIELDS}
+    form: dict[str, Any] = {name: "" for name in REFER_FIELDS}
     form.update(preferred_language=DEFAULT_LANGUAGE, district=g.user.district or "",
-                mahalla=g.user.mahalla or "")
+                mahalla=g.user.mahalla or "", order_condition_codes=list(NEW_ORDER_CONDITIONS))
     if request.method == "GET":
         return _refer_page(form | known_man(request.args.get("participant")), {}, None, 200)
     form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
+    form["order_condition_codes"] = [code for code in request.form.getlist("order_condition_codes")
+                                     if code in ORDER_CONDITIONS]
     values, errors = read(ReferralForm(), request.form)
     if errors:
         return _refer_page(form, errors, None, 422, elsewhere=bool(form["not_registered_elsewhere"]))
@@ -523,7 +528,7 @@ def referral_body(values: dict[str, Any], *, region: str | None, inspector_id: s
         "participant": person,
         "order": {"number": values["order_number"], "region": region, "district": values["district"],
                   "issued_on": values["order_issued_on"], "expires_on": values["order_expires_on"],
-                  "conditions": values["conditions"]},
+                  "condition_codes": values["condition_codes"], "conditions": values["conditions"]},
         "enrolment": {"cohort_id": values["cohort_id"], "psychologist_id": values["psychologist_id"],
                       "inspector_id": inspector_id, "victim_support_worker_id": values["victim_support_worker_id"]},
     }
@@ -582,7 +587,8 @@ def referral_refusal(error: ServiceError, *, pinfl_given: bool) -> Refusal:
 REFERRAL_FIELDS = {
     "participant": {"region": "district"},
     "order": {"number": "order_number", "issued_on": "order_issued_on", "expires_on": "order_expires_on",
-              "conditions": "order_conditions", "region": "district", "district": "district"},
+              "conditions": "order_conditions", "condition_codes": "order_condition_codes", "region": "district",
+              "district": "district"},
     "enrolment": {"cohort_id": "placement", "psychologist_id": "placement", "inspector_id": "placement",
                   "victim_support_worker_id": "victim_support_worker_id"},
 }
@@ -614,7 +620,7 @@ def _placements() -> list[tuple[str, str]]:
     return out
 
 
-def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | None, status: int, *,
+def _refer_page(form: dict[str, Any], errors: dict[str, str], problem: str | None, status: int, *,
                 elsewhere: bool = False) -> Any:
     """The form; `elsewhere`: offer to register him anyway (a namesake of another area, checked with them)."""
     query = (request.args.get("q") or "").strip()[:200]
@@ -625,6 +631,7 @@ def _refer_page(form: dict[str, str], errors: dict[str, str], problem: str | Non
     if form.get("district") and form["district"] not in districts:
         districts.append(form["district"])
     return render_template("inspector/refer.html", form=form, errors=errors, problem=problem, elsewhere=elsewhere,
+                           order_conditions=ORDER_CONDITIONS,
                            district_options=place_options(districts, "district"),
                            placements=_placements(), languages=list(LANGUAGE_NAMES.items()), idem=_idem(),
                            workers=support_workers_of(g.user.region or ""), query=query,

@@ -121,7 +121,7 @@ def test_the_referral_form_is_sent_to_enrollment_as_one_request(inspector_of_25,
         "full_name": f"Referred Once {suffix}", "birth_date": "1985-05-05", "pinfl": "", "phone": "",
         "preferred_language": "uz-Latn", "district": DISTRICT, "mahalla": "", "order_number": f"HO-O-{suffix}",
         "order_issued_on": (date.today() - timedelta(days=1)).isoformat(),
-        "order_expires_on": (date.today() + timedelta(days=30)).isoformat(), "order_conditions": "No contact",
+        "order_expires_on": (date.today() + timedelta(days=30)).isoformat(), "order_condition_codes": "no_contact",
         "placement": placement.group(1)})
     assert referred.status_code == 302, referred.text[:2000]
     assert [call for call in sent if call[0] != "GET"] == [("POST", "/referrals")]  # one write: the whole referral

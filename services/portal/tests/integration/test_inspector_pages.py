@@ -389,6 +389,60 @@ def test_a_referred_man_appears_on_his_page(referrer):
     assert "enrolled in this cohort already" in again.text
 
 
+# Issue 19: an order's standard conditions are presets, stored as codes and read in the reader's language.
+PRESETS_SAID = {
+    "ru": ["Не контактировать с пострадавшей лично, по телефону или через интернет",
+           "Не приближаться к местам, где пострадавшая живёт, работает или учится",
+           "Посещать программу коррекции поведения"],
+    "kaa": ["Jábirleniwshi menen betpe-bet, telefon arqalı yamasa internette baylanıspaw",
+            "Jábirleniwshi jasaytuǵın, isleytuǵın yamasa oqıytuǵın orınlarǵa jaqınlaspaw",
+            "Minez-qulıqtı dúzetiw baǵdarlamasına qatnasıw"],
+}
+
+
+def _in_language(client: Any, language: str) -> None:
+    account = client.get("/account")
+    client.post("/language", data={"csrf_token": csrf_of(account.text), "language": language, "next": "/"})
+
+
+def test_a_referral_made_with_presets_shows_them_in_the_readers_language_then_the_other_conditions_as_typed(
+        referrer):
+    client = referrer
+    form = client.get("/refer").text
+    boxes = dict(re.findall(r'<input type="checkbox" name="order_condition_codes" value="(\w+)" id="condition-\w+"'
+                            r'( checked)?>', form))
+    # every preset is offered; a new referral carries the correction programme until the inspector unticks it
+    assert boxes == {"no_contact": "", "keep_away": "", "no_weapons": "", "correction_programme": " checked"}
+    assert "To attend the behaviour-correction programme" in form
+    assert form.index('id="conditions-warning"') < form.index('name="order_conditions"')  # the warning kept
+    data = _referral(form, order_conditions="Ichkilik ichmaslik")
+    data["order_condition_codes"] = ["keep_away", "no_contact", "correction_programme"]  # as the browser sends them
+    referred = client.post("/refer", data=data)
+    assert referred.status_code == 302, referred.text[:3000]
+    where = referred.headers["Location"]
+    try:
+        for language, presets in PRESETS_SAID.items():
+            _in_language(client, language)
+            page = client.get(where)
+            assert page.status_code == 200 and MISSING not in page.headers, (language, page.headers.get(MISSING))
+            listed = re.search(r'<ul class="plain" id="order-conditions">(.*?)</ul>', page.text, re.S)
+            assert listed, language
+            # the presets in the vocabulary's order, in the reader's language; then what was typed, as typed
+            assert re.findall(r"<li>([^<]*)</li>", listed.group(1)) == [*presets, "Ichkilik ichmaslik"], language
+    finally:
+        _in_language(client, "en")
+
+
+def test_a_referral_with_a_condition_the_form_does_not_offer_is_refused_beside_the_presets(referrer):
+    form = referrer.get("/refer").text
+    refused = referrer.post("/refer", data={**_referral(form), "order_condition_codes": ["no_contact", "curfew"]})
+    assert refused.status_code == 422
+    assert re.search(r'<span class="error" id="order_condition_codes-error">Choose among the conditions listed.</span>',
+                     refused.text)
+    # what was ticked stays ticked
+    assert re.search(r'value="no_contact" id="condition-no_contact" checked>', refused.text)
+
+
 def test_the_participants_list_shows_each_man_with_his_risk_level(client_for, demo):
     client = client_for(INSPECTOR, "en")
     page = client.get("/participants")

@@ -35,7 +35,7 @@ def test_a_man_found_registered_is_referred_with_his_record_and_her_support_work
     referred = client.post("/refer", data={
         **fields, "csrf_token": csrf_of(form), "idem": str(uuid.uuid4()), "preferred_language": "uz-Latn",
         "order_number": f"HO-AGAIN-{suffix}", "order_issued_on": date.today().isoformat(),
-        "order_expires_on": (date.today() + timedelta(days=60)).isoformat(), "order_conditions": "No contact",
+        "order_expires_on": (date.today() + timedelta(days=60)).isoformat(), "order_condition_codes": "no_contact",
         "placement": f"{another_group['id']}|psy-nukus-1", "victim_support_worker_id": "inson-nukus-1"})
     assert referred.status_code == 302, referred.text[:2000]
     page = client.get(referred.headers["Location"]).text

@@ -72,9 +72,9 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 # Proper nouns English shares with every language: the system's name and the demo district's.
 PROPER = {"qadam", "nukus"}
 # What people typed is shown as they wrote it, in whatever language they wrote it: the demo region's own names (its
-# programme, named by the region in English, its group, the place it meets, an order's conditions).
-TYPED = (f"Statutory correction programme ({REGION})", DEMO_COHORT, "Qizketken mahalla guzari",
-         "No contact with the victim")
+# programme, named by the region in English, its group, the place it meets). An order's standard conditions are not
+# among them: they are codes, said in the reader's language.
+TYPED = (f"Statutory correction programme ({REGION})", DEMO_COHORT, "Qizketken mahalla guzari")
 # A word a language writes as English does (its catalogues keep the English id as its word: "Auditor" in Uzbek and
 # Karakalpak), or writes through its formats rather than its catalogues (the Uzbek month "may" of "15-may, 1985", the
 # Karakalpak "min" of "5 min aldın").

@@ -103,7 +103,7 @@ def twelve(demo: dict[str, Any], jwt_keys: tuple[Path, Path]) -> dict[str, Any]:
         order = call("POST", "enrollment", "/protection-orders", "INSPECTOR", {
             "number": f"HO-SIZE-{i}-{cohort['id'][:8]}", "participant_id": person["id"], "region": REGION,
             "district": DISTRICT, "issued_on": (now - timedelta(days=20)).date().isoformat(),
-            "expires_on": (now + timedelta(days=60)).date().isoformat(), "conditions": ["No contact with the victim"]})
+            "expires_on": (now + timedelta(days=60)).date().isoformat(), "condition_codes": ["no_contact"]})
         enrolment = call("POST", "enrollment", "/enrolments", "INSPECTOR", {
             "participant_id": person["id"], "cohort_id": cohort["id"], "inspector_id": "insp-nukus-1",
             "psychologist_id": "psy-nukus-1", "referral_source": "protection_order", "protection_order_id": order["id"]})

@@ -77,7 +77,7 @@ def test_his_page_says_where_he_stands_his_level_and_why_and_his_order_but_nothi
     assert re.search(r'<dd id="order">HO-DEMO-2: ', page) and "(In force)" in page
     assert re.search(r'<p id="risk-level">Level today: ', page) and 'id="why"' in page
     for never in ("Attendance", "Sessions attended", "Unexcused absences", "Full name", "PINFL", "Dilnoza Rahimova",
-                  "No contact with the victim", "Cohort"):  # his record, his psychologist, the order's conditions
+                  "Not to contact the victim", "Cohort"):  # his record, his psychologist, the order's conditions
         assert never not in page, never
 
 
