@@ -10,6 +10,7 @@ that take `isolated_stack`), all removed afterwards.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import email.policy
 import json
@@ -145,6 +146,7 @@ def take_vhost(amqp_url: str) -> str:
             delete, _VHOSTS_TO_DELETE[:] = list(_VHOSTS_TO_DELETE), []
             if _ctl_eval(names, user, delete):
                 made.extend(names)
+                _flush_at_exit()
             else:
                 _VHOSTS_TO_DELETE.extend(delete)
         if made:
@@ -191,6 +193,18 @@ def delete_vhost(amqp_url: str, vhost: str, *, now: bool = False) -> None:
     with contextlib.suppress(Exception):
         requests.delete(f"http://{parts.hostname}:15672/api/vhosts/{urllib.parse.quote(vhost, safe='')}",
                         auth=(parts.username or "guest", parts.password or "guest"), timeout=10)
+
+
+def _flush_at_exit() -> None:
+    """A process that made vhosts ahead removes what it leaves when it ends, whoever runs it (a benchmark, a script;
+    pytest's run flushes at its end too): a killed run's are removed by `.ci/run`."""
+    global _FLUSH_REGISTERED
+    if not _FLUSH_REGISTERED:
+        atexit.register(flush_vhosts)
+        _FLUSH_REGISTERED = True
+
+
+_FLUSH_REGISTERED = False
 
 
 def flush_vhosts() -> None:
