@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from qadam.db import jsonable
@@ -48,6 +48,9 @@ from .settings import RiskSettings
 log = get_logger(__name__)
 handlers = Handlers()
 
+# the facts' tables, written through core on the hot path of every mark
+ATTENDANCE_FACT = cast(sa.Table, AttendanceFact.__table__)
+ABSENCE_RUNS_FACT = cast(sa.Table, AbsenceRunsFact.__table__)
 VIEW_FIELDS = ("participant_code", "cohort_id", "region", "district", "inspector_id", "psychologist_id", "status")
 
 
@@ -168,12 +171,14 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "participant_code": d.participant_code,
              "session_number": d.session_number, "scheduled_at": d.scheduled_at, "status": d.status,
              "recorded_at": d.recorded_at, "session_kind": d.session_kind} for d in latest.values()]
-    stmt = insert(AttendanceFact)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[AttendanceFact.enrolment_id, AttendanceFact.session_id],
+    # one cached statement, on the table (core): the ORM's bulk insert of a model was an eighth of the batch
+    facts = ATTENDANCE_FACT.c
+    stmt = insert(ATTENDANCE_FACT)
+    session.connection().execute(stmt.on_conflict_do_update(
+        index_elements=[facts.enrolment_id, facts.session_id],
         set_={c: stmt.excluded[c] for c in ("participant_code", "session_number", "scheduled_at", "status",
                                              "recorded_at", "session_kind")},
-        where=supersedes(stmt.excluded.recorded_at, AttendanceFact.recorded_at)), rows)  # one cached statement
+        where=supersedes(stmt.excluded.recorded_at, facts.recorded_at)), rows)
     keep_latest_runs(session, [event.data for event in events])
     outcome = evaluate_enrolments(session, trigger, settings=settings, cause="attendance", lock=False,
                                   triggers=trigger)
@@ -194,10 +199,11 @@ def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
             newest[d.enrolment_id] = runs
     if not newest:
         return
-    stmt = insert(AbsenceRunsFact)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[AbsenceRunsFact.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},
-        where=AbsenceRunsFact.version < stmt.excluded.version), [
+    kept = ABSENCE_RUNS_FACT.c
+    stmt = insert(ABSENCE_RUNS_FACT)
+    session.connection().execute(stmt.on_conflict_do_update(
+        index_elements=[kept.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},
+        where=kept.version < stmt.excluded.version), [
             {"enrolment_id": e, "version": runs.version, "runs": runs_kept(runs)}
             for e, runs in sorted(newest.items(), key=lambda item: str(item[0]))])
 
