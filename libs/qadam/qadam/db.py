@@ -8,7 +8,7 @@ compares them beside its own tables, and the relay and consumer here use them di
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
@@ -134,6 +134,20 @@ def among(column: sa.ColumnElement[Any], values: Iterable[Any]) -> sa.ColumnElem
     every time and never prepared: on a consumer's hot path, where each batch asks for a different number of
     enrolments, that was a cost of its own."""
     return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def given_rows(table: sa.Table, columns: Sequence[str], name: str = "rows") -> sa.TableValuedAlias:
+    """Rows given as one JSON parameter `name` (`rows_json`), read as `table`'s `columns` (jsonb_to_recordset): a
+    statement that inserts from it is the same however many rows there are, compiled and prepared once. A multi-row
+    VALUES is a new statement for each number of rows, converted by the driver afresh; an executemany binds and
+    sends every row on its own."""
+    return (sa.func.jsonb_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text), JSONB))
+            .table_valued(*(sa.column(c, table.c[c].type) for c in columns)).render_derived(with_types=True))
+
+
+def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as the JSON parameter of `given_rows` (ids and times as their text, which PostgreSQL reads back)."""
+    return json.dumps(list(rows), default=str)
 
 
 def jsonable(data: Any) -> Any:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from qadam.db import InForce, among, jsonable, lock_keys
+from qadam.db import InForce, among, given_rows, jsonable, lock_keys, rows_json
 from qadam.events import Event, JSONObject
 from qadam.latest import supersedes
 from qadam.log import get_logger, log_context
@@ -276,11 +276,21 @@ def _insert_flags(s: Session, rows: list[FlagRow]) -> list[FlagRow]:
     """Insert; a flag another transaction raised for the same facts first is skipped (the unique key holds)."""
     if not rows:
         return []
-    # rows as parameters of one cached statement (executemany, batched by the driver), not a statement compiled
-    # afresh for every set of rows
-    inserted = set(s.execute(insert(Flag).on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact")
-                             .returning(Flag.id), rows).scalars())
+    # the rows as one JSON parameter of one statement, compiled and prepared once (a multi-row VALUES was a new
+    # statement for each number of flags, converted by the driver afresh)
+    inserted = set(_read(s).execute(_INSERT_FLAGS, {"rows": rows_json(rows)}).scalars())
     return [r for r in rows if r["id"] in inserted]
+
+
+def _insert_flags_statement() -> sa.Insert:
+    flags = cast(sa.Table, Flag.__table__)
+    given = given_rows(flags, FLAG_COLUMNS)
+    return (insert(flags).from_select(list(FLAG_COLUMNS), sa.select(*(given.c[c] for c in FLAG_COLUMNS)))
+            .on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact").returning(flags.c.id))
+
+
+FLAG_COLUMNS = tuple(FlagRow.__annotations__)
+_INSERT_FLAGS = _insert_flags_statement()
 
 
 def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
