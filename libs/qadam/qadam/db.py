@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 T = TypeVar("T")
 NAMING_CONVENTION = {
@@ -128,7 +128,7 @@ def lock_keys(session: Session, keys: Iterable[object]) -> None:
                             "FROM unnest(CAST(:names AS text[])) AS x ORDER BY x) AS ordered"), {"names": names})
 
 
-def among(column: sa.ColumnElement[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
+def among(column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
     """`column IN values` with the values as one array parameter (`= ANY`): one statement however many there are.
     An IN list of n parameters is a statement of its own for each n, rendered and converted by the driver afresh
     every time and never prepared: on a consumer's hot path, where each batch asks for a different number of

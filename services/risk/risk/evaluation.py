@@ -289,21 +289,39 @@ def _insert_flags_statement() -> sa.Insert:
             .on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact").returning(flags.c.id))
 
 
+def _move_levels_statement() -> sa.Insert:
+    """The levels moved (given as `rows`), each version raised (the first is 1), returning them."""
+    levels = cast(sa.Table, RiskLevel.__table__)
+    given = given_rows(levels, ("enrolment_id", "level", "since"))
+    stmt = insert(levels).from_select(["enrolment_id", "level", "since", "version"],
+                                      sa.select(given.c.enrolment_id, given.c.level, given.c.since, sa.literal(1)))
+    return (stmt.on_conflict_do_update(index_elements=[levels.c.enrolment_id], set_={
+        "level": stmt.excluded.level, "since": stmt.excluded.since, "version": levels.c.version + 1})
+        .returning(levels.c.enrolment_id, levels.c.version))
+
+
+def _keep_level_changes_statement() -> sa.Insert:
+    changes = cast(sa.Table, LevelChange.__table__)
+    given = given_rows(changes, LEVEL_CHANGE_COLUMNS)
+    return insert(changes).from_select(list(LEVEL_CHANGE_COLUMNS),
+                                       sa.select(*(given.c[c] for c in LEVEL_CHANGE_COLUMNS)))
+
+
+# the rows an evaluation writes, each as one JSON parameter of one statement, compiled and prepared once
 FLAG_COLUMNS = tuple(FlagRow.__annotations__)
+LEVEL_CHANGE_COLUMNS = ("enrolment_id", "from_level", "level", "changed_at", "cause", "flag_ids")
 _INSERT_FLAGS = _insert_flags_statement()
+_MOVE_LEVELS = _move_levels_statement()
+_KEEP_LEVEL_CHANGES = _keep_level_changes_statement()
 
 
 def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
              moves: list[LevelMove], triggers: Mapping[str, Event[Any]]) -> None:
     if moves:
-        stmt = insert(RiskLevel)
-        versions = dict(s.execute(stmt.on_conflict_do_update(
-            index_elements=[RiskLevel.enrolment_id],
-            set_={"level": stmt.excluded.level, "since": stmt.excluded.since, "version": RiskLevel.version + 1})
-            .returning(RiskLevel.enrolment_id, RiskLevel.version), [
-                {"enrolment_id": m["enrolment_id"], "level": m["level"], "since": m["changed_at"], "version": 1}
-                for m in moves]).all())
-        s.execute(sa.insert(LevelChange), moves)
+        db = _read(s)
+        versions: dict[uuid.UUID, int] = dict(db.execute(_MOVE_LEVELS, {"rows": rows_json(
+            {"enrolment_id": m["enrolment_id"], "level": m["level"], "since": m["changed_at"]} for m in moves)}).all())
+        db.execute(_KEEP_LEVEL_CHANGES, {"rows": rows_json(moves)})
         for m in moves:
             m["version"] = versions[m["enrolment_id"]]
     groups: dict[str, tuple[list[FlagRow], list[LevelMove]]] = defaultdict(lambda: ([], []))
