@@ -385,9 +385,12 @@ _READ_WORDS_MAX = 4096
 
 def _words(value: list[Any]) -> tuple[Any, ...] | None:
     """The list as a key, if it holds only words or only lists of words (None otherwise: read item by item)."""
-    if all(type(each) is str for each in value):
+    if not value:
+        return ()
+    first = type(value[0])  # most lists are of parts (runs, absences): told at their first item
+    if first is str and all(type(each) is str for each in value):
         return tuple(value)
-    if value and all(type(each) is list and all(type(w) is str for w in each) for each in value):
+    if first is list and all(type(each) is list and all(type(w) is str for w in each) for each in value):
         return tuple(tuple(each) for each in value)
     return None
 
