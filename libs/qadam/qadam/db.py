@@ -133,7 +133,10 @@ def among(column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Itera
     An IN list of n parameters is a statement of its own for each n, rendered and converted by the driver afresh
     every time and never prepared: on a consumer's hot path, where each batch asks for a different number of
     enrolments, that was a cost of its own."""
-    return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    item = column.type
+    if isinstance(item, sa.String) and item.length is not None:
+        item = sa.String()  # a longer value is not cut to the column's length (to match what it is not)
+    return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item)))
 
 
 def given_rows(table: sa.Table, columns: Sequence[str], name: str = "rows") -> sa.TableValuedAlias:

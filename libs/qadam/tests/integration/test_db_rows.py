@@ -40,7 +40,7 @@ def engine(stack):
 
 def _rows(n: int) -> list[dict]:
     tashkent = timezone(timedelta(hours=5))
-    return [{"id": uuid.uuid4(), "code": f"P-2026-{i:06d}", "number": i,
+    return [{"id": uuid.uuid4(), "code": f"P-2026-{i:06d}-twenty", "number": i,
              "at": datetime(2026, 9, 1, 14, 3, 7, 123456 + i, tzinfo=tashkent if i % 2 else UTC),
              "words": ["group", "o'quv «kurs»", 'a "quoted" word\\'][: i % 4], "ids": [uuid.uuid4()],
              "facts": {"session_numbers": [1, 2], "rate": 0.5, "nested": {"x": None}}, "note": None if i else "ü"}
@@ -68,6 +68,8 @@ def test_values_as_one_array_parameter_find_what_an_in_list_finds_with_one_state
         for wanted in ([rows[0]["id"]], [r["id"] for r in rows[1:4]], [], [str(rows[5]["id"])]):
             found = set(c.execute(sa.select(kept.c.id).where(among(kept.c.id, wanted))).scalars())
             assert found == {uuid.UUID(str(w)) for w in wanted}
-        codes = set(c.execute(sa.select(kept.c.number).where(among(kept.c.code, ["P-2026-000002", "none"]))).scalars())
+        # a longer value is not cut to the column's length and matched
+        codes = set(c.execute(sa.select(kept.c.number).where(among(kept.c.code, [
+            "P-2026-000002-twenty", "none", "P-2026-000003-twenty and more"]))).scalars())
     assert codes == {2}
     assert len(set(sent[:4])) == 1
