@@ -8,15 +8,15 @@ compares them beside its own tables, and the relay and consumer here use them di
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 T = TypeVar("T")
 NAMING_CONVENTION = {
@@ -126,6 +126,31 @@ def lock_keys(session: Session, keys: Iterable[object]) -> None:
     names = sorted({str(k) for k in keys})
     session.execute(sa.text("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
                             "FROM unnest(CAST(:names AS text[])) AS x ORDER BY x) AS ordered"), {"names": names})
+
+
+def among(column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
+    """`column IN values` with the values as one array parameter (`= ANY`): one statement however many there are.
+    An IN list of n parameters is a statement of its own for each n, rendered and converted by the driver afresh
+    every time and never prepared: on a consumer's hot path, where each batch asks for a different number of
+    enrolments, that was a cost of its own."""
+    item = column.type
+    if isinstance(item, sa.String) and item.length is not None:
+        item = sa.String()  # a longer value is not cut to the column's length (to match what it is not)
+    return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item)))
+
+
+def given_rows(table: sa.Table, columns: Sequence[str], name: str = "rows") -> sa.TableValuedAlias:
+    """Rows given as one JSON parameter `name` (`rows_json`), read as `table`'s `columns` (jsonb_to_recordset): a
+    statement that inserts from it is the same however many rows there are, compiled and prepared once. A multi-row
+    VALUES is a new statement for each number of rows, converted by the driver afresh; an executemany binds and
+    sends every row on its own."""
+    return (sa.func.jsonb_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text), JSONB))
+            .table_valued(*(sa.column(c, table.c[c].type) for c in columns)).render_derived(with_types=True))
+
+
+def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as the JSON parameter of `given_rows` (ids and times as their text, which PostgreSQL reads back)."""
+    return json.dumps(list(rows), default=str)
 
 
 def jsonable(data: Any) -> Any:

@@ -355,6 +355,12 @@ def _load_field(field: fields.Field, value: Any) -> Any:
             return field.deserialize(value)
         loaded = load(nested.schema, value)
     elif kind is fields.List and isinstance(value, list):
+        words = _words(value)
+        if words is not None:  # a list of words (or of lists of words): read once, then as it was read
+            known = _READ_WORDS.get((field, words))
+            if known is None:
+                known = _read_words(field, value, words)
+            return [list(each) for each in known] if known and type(known[0]) is tuple else list(known)
         inner = cast(fields.List, field).inner
         loaded, problems = [], {}
         for i, each in enumerate(value):
@@ -369,6 +375,45 @@ def _load_field(field: fields.Field, value: Any) -> Any:
     if field.validators:
         field._validate(loaded)  # the field's own validators, as deserialize runs them after reading
     return loaded
+
+
+# lists of words as each field read them (a mark's runs name the same combinations of session kinds in every event):
+# their verdict is the field's validators' on the same words, the same every time. Bounded: forgotten when full.
+_READ_WORDS: dict[tuple[fields.Field, tuple[Any, ...]], tuple[Any, ...]] = {}
+_READ_WORDS_MAX = 4096
+
+
+def _words(value: list[Any]) -> tuple[Any, ...] | None:
+    """The list as a key, if it holds only words or only lists of words (None otherwise: read item by item)."""
+    if not value:
+        return ()
+    first = type(value[0])  # most lists are of parts (runs, absences): told at their first item
+    if first is str and all(type(each) is str for each in value):
+        return tuple(value)
+    if first is list and all(type(each) is list and all(type(w) is str for w in each) for each in value):
+        return tuple(tuple(each) for each in value)
+    return None
+
+
+def _read_words(field: fields.Field, value: list[Any], words: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Read a list of words through the field (raising what it raises), and remember what it read."""
+    inner = cast(fields.List, field).inner
+    loaded, problems = [], {}
+    for i, each in enumerate(value):
+        try:
+            loaded.append(_load_field(inner, each))
+        except ma.ValidationError as e:
+            problems[i] = e.messages
+    if problems:
+        raise ma.ValidationError(problems)
+    if field.validators:
+        field._validate(loaded)
+    # kept only when the field read each word as itself (a field of another kind may make something else of them)
+    if all(a == b and type(a) is type(b) for a, b in zip(loaded, value, strict=True)):
+        if len(_READ_WORDS) >= _READ_WORDS_MAX:
+            _READ_WORDS.clear()
+        _READ_WORDS[(field, words)] = words
+    return tuple(tuple(each) if type(each) is list else each for each in loaded)
 
 
 class Envelope(ma.Schema):

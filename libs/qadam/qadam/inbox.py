@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .bus import CONNECTION_ERRORS, close_quietly, connect, with_backoff
 from .config import Settings
-from .db import inbox, transaction
+from .db import given_rows, inbox, rows_json, transaction
 from .events import Catalog, Event, EventContractError, EventData
 from .log import get_logger, log_context
 from .topology import DELIVERY_LIMIT, Topology, incoming_queue
@@ -144,11 +144,10 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event[Any], H
     with transaction(factory) as session:
         ids = list(dict.fromkeys(event.id for event, _ in items))
         types = {event.id: event.type for event, _ in items}
-        # executemany form: one cached statement whatever the batch size, sent as multi-row INSERTs.
-        fresh = set(session.execute(
-            pg_insert(inbox).on_conflict_do_nothing(index_elements=[inbox.c.message_id]).returning(inbox.c.message_id),
-            [{"message_id": i, "type": types[i]} for i in ids],
-        ).scalars())
+        # the ids as one JSON parameter: one statement whatever the batch size, prepared once (a multi-row INSERT
+        # was a new statement for each size, converted by the driver afresh every batch)
+        fresh = set(session.execute(_TAKE_IDS, {"rows": rows_json(
+            {"message_id": i, "type": types[i]} for i in ids)}).scalars())
         outcomes = []
         run: list[Event[Any]] = []  # consecutive new events for one handler that takes them together
         run_handler: Handler | None = None
@@ -164,6 +163,16 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event[Any], H
             run.append(event)
         _run(session, run_handler, run)
     return outcomes
+
+
+def _take_ids_statement() -> sa.Insert:
+    """The batch's message ids into the inbox (given as `rows`), returning those that were not there yet."""
+    given = given_rows(inbox, ("message_id", "type"))
+    return (pg_insert(inbox).from_select(["message_id", "type"], sa.select(given.c.message_id, given.c.type))
+            .on_conflict_do_nothing(index_elements=[inbox.c.message_id]).returning(inbox.c.message_id))
+
+
+_TAKE_IDS = _take_ids_statement()
 
 
 def _run(session: Session, handler: Handler | None, events: list[Event[Any]]) -> None:

@@ -45,6 +45,15 @@ def add_events(session: Session, events: Iterable[EventData]) -> list[JSONObject
 
     Each goes to its producer's exchange; a session made for a service (`make_session_factory(engine,
     publisher=...)`) refuses another producer's event: a service publishes only its own words."""
+    envelopes = enveloped(session, events)
+    add_envelopes(session, envelopes)
+    return envelopes
+
+
+def enveloped(session: Session, events: Iterable[EventData]) -> list[JSONObject]:
+    """The events in their envelopes as `add_events` writes them (the correlation and causation bound now), not
+    written yet: a handler that causes events under several correlations (one per message of a batch) writes them
+    all with one `add_envelopes`, not one statement for each message."""
     publisher = session.info.get("publisher")
     correlation_id = current_correlation_id() or new_correlation_id()
     causation_id = current_causation_id()
@@ -53,11 +62,15 @@ def add_events(session: Session, events: Iterable[EventData]) -> list[JSONObject
         if publisher is not None and event.PRODUCER != publisher:
             raise ValueError(f"{publisher} may not publish {event.TYPE}; its producer is {event.PRODUCER}")
         envelopes.append(envelope_of(event, correlation_id=correlation_id, causation_id=causation_id))
+    return envelopes
+
+
+def add_envelopes(session: Session, envelopes: list[JSONObject]) -> None:
+    """Write enveloped events into the outbox in one statement, in the caller's transaction, in their order."""
     if envelopes:
         session.connection().execute(sa.insert(outbox), [
             {"id": e["id"], "exchange": exchange_of(e["producer"]), "routing_key": e["type"], "envelope": e}
             for e in envelopes])
-    return envelopes
 
 
 def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from qadam.db import InForce, jsonable, lock_keys
-from qadam.events import Event
+from qadam.db import InForce, among, given_rows, jsonable, lock_keys, rows_json
+from qadam.events import Event, JSONObject
 from qadam.latest import supersedes
 from qadam.log import get_logger, log_context
-from qadam.outbox import add_events
+from qadam.outbox import add_envelopes, enveloped
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .domain import (
@@ -105,8 +106,8 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     rules = rules or rules_in_force(s)
     views, cases = load_cases(s, ids, statuses, counted_kinds(rules))
     flagged, unresolved, absence_episodes = _flags_of(s, list(cases), rules)
-    levels = dict(s.execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
-                            .where(RiskLevel.enrolment_id.in_(list(cases)))).all())
+    levels = dict(_read(s).execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
+                                   .where(among(RiskLevel.enrolment_id, cases))).all())
     ctx = Context(now, settings.zone)
     kinds = {r.id: r.kind for r in rules.rules}
     new_rows: list[FlagRow] = []
@@ -144,6 +145,15 @@ VIEW_COLUMNS = (EnrolmentView.enrolment_id, EnrolmentView.participant_code, Enro
                 EnrolmentView.alert_unexcused_absences, EnrolmentView.alert_consecutive_absences)
 
 
+def _read(s: Session) -> Connection:
+    """The session's connection, for the reads of plain columns on the hot path: core rows, no ORM rows built for
+    them. What the session holds is flushed first, as the ORM's own query would (a flag resolved, an incident added
+    before the evaluation)."""
+    if s.autoflush:
+        s.flush()
+    return s.connection()
+
+
 def _snapshot(view: EnrolmentView) -> EnrolmentSnapshot:
     return cast(EnrolmentSnapshot, {c.key: getattr(view, c.key) for c in VIEW_COLUMNS})
 
@@ -158,30 +168,31 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                ) -> tuple[dict[uuid.UUID, EnrolmentSnapshot], dict[uuid.UUID, Case]]:
     """The enrolments among `ids` (in `statuses`), each with every fact risk holds of it: a handful of statements,
     however many. His runs of unexcused absences over `run_kinds` only (None: over every combination kept)."""
-    query = sa.select(*VIEW_COLUMNS).where(EnrolmentView.enrolment_id.in_(ids))
+    query = sa.select(*VIEW_COLUMNS).where(among(EnrolmentView.enrolment_id, ids))
     if statuses is not None:
         query = query.where(EnrolmentView.status.in_(statuses))
-    views = cast(dict[uuid.UUID, EnrolmentSnapshot], {r.enrolment_id: r._asdict() for r in s.execute(query)})
+    db = _read(s)
+    views = cast(dict[uuid.UUID, EnrolmentSnapshot], {r.enrolment_id: r._asdict() for r in db.execute(query)})
     keys = list(views)
     if not keys:
         return {}, {}
     marks: dict[uuid.UUID, list[Mark]] = defaultdict(list)
-    for r in s.execute(sa.select(AttendanceFact.enrolment_id, AttendanceFact.session_id, AttendanceFact.session_number,
-                                 AttendanceFact.scheduled_at, AttendanceFact.status, AttendanceFact.session_kind)
-                       .where(AttendanceFact.enrolment_id.in_(keys))):
+    for r in db.execute(sa.select(AttendanceFact.enrolment_id, AttendanceFact.session_id, AttendanceFact.session_number,
+                                  AttendanceFact.scheduled_at, AttendanceFact.status, AttendanceFact.session_kind)
+                        .where(among(AttendanceFact.enrolment_id, keys))):
         marks[r.enrolment_id].append(Mark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
-    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in s.execute(
-        sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(AbsenceRunsFact.enrolment_id.in_(keys)))}
+    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in db.execute(
+        sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(among(AbsenceRunsFact.enrolment_id, keys)))}
     observations, signals = defaultdict(list), defaultdict(list)
     by_code = defaultdict(list)
     for key, view in views.items():
         by_code[view["participant_code"]].append(key)
-    for r in s.execute(sa.select(Signal.event_id, Signal.kind, Signal.enrolment_ids, Signal.participant_code,
-                                 Signal.facts, Signal.occurred_at).where(sa.or_(
+    for r in db.execute(sa.select(Signal.event_id, Signal.kind, Signal.enrolment_ids, Signal.participant_code,
+                                  Signal.facts, Signal.occurred_at).where(sa.or_(
             Signal.enrolment_ids.overlap(sa.cast(keys, Signal.enrolment_ids.type)),
             # an order reported before he was enrolled names no enrolment yet: it is his
             sa.and_(Signal.enrolment_ids == sa.cast([], Signal.enrolment_ids.type),
-                    Signal.participant_code.in_(list(by_code)))))):
+                    among(Signal.participant_code, by_code))))):
         owners = [e for e in r.enrolment_ids if e in views] or [
             # an order that named no enrolment yet is his for the enrolments it was still in force for
             e for e in by_code.get(r.participant_code, []) if order_in_force_at(r.facts, views[e]["enrolled_at"])]
@@ -191,15 +202,15 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
             elif r.kind in SIGNAL_OF_EVENT:
                 signals[key].append(OrderSignal(str(r.event_id), SIGNAL_OF_EVENT[r.kind], r.occurred_at, r.facts))
     incidents = defaultdict(list)
-    for i in s.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
-                                 Incident.severity, Incident.source, Incident.reported_at)
-                       .where(Incident.enrolment_id.in_(keys))):
+    for i in db.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
+                                  Incident.severity, Incident.source, Incident.reported_at)
+                        .where(among(Incident.enrolment_id, keys))):
         incidents[i.enrolment_id].append(incident_from(i))
     assessments = defaultdict(list)
-    for a in s.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
-                                 AssessmentRow.instrument_version, AssessmentRow.score, AssessmentRow.band,
-                                 AssessmentRow.level, AssessmentRow.assessed_at)
-                       .where(AssessmentRow.enrolment_id.in_(keys))):
+    for a in db.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
+                                  AssessmentRow.instrument_version, AssessmentRow.score, AssessmentRow.band,
+                                  AssessmentRow.level, AssessmentRow.assessed_at)
+                        .where(among(AssessmentRow.enrolment_id, keys))):
         assessments[a.enrolment_id].append(Assessment(str(a.id), f"{a.instrument_id} v{a.instrument_version}", a.score,
                                                       a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
@@ -237,8 +248,9 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     latest: dict[uuid.UUID, tuple[datetime, uuid.UUID]] = {}  # his latest unresolved absence flag: when, episode
     # no ORDER BY: sorting in SQL made the planner leave the index on enrolment_id while the table grew during a
     # recompute (a whole-table scan per chunk, 56 s of a 146 s first evaluation); the latest is picked here
-    for r in s.execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level,
-                                 Flag.status, Flag.episode_id, Flag.raised_at).where(Flag.enrolment_id.in_(keys))):
+    for r in _read(s).execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids,
+                                        Flag.level, Flag.status, Flag.episode_id, Flag.raised_at)
+                              .where(among(Flag.enrolment_id, keys))):
         flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
         if r.status != RESOLVED:
             unresolved[r.enrolment_id].append((r.id, r.level))
@@ -264,24 +276,52 @@ def _insert_flags(s: Session, rows: list[FlagRow]) -> list[FlagRow]:
     """Insert; a flag another transaction raised for the same facts first is skipped (the unique key holds)."""
     if not rows:
         return []
-    # rows as parameters of one cached statement (executemany, batched by the driver), not a statement compiled
-    # afresh for every set of rows
-    inserted = set(s.execute(insert(Flag).on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact")
-                             .returning(Flag.id), rows).scalars())
+    # the rows as one JSON parameter of one statement, compiled and prepared once (a multi-row VALUES was a new
+    # statement for each number of flags, converted by the driver afresh)
+    inserted = set(_read(s).execute(_INSERT_FLAGS, {"rows": rows_json(rows)}).scalars())
     return [r for r in rows if r["id"] in inserted]
+
+
+def _insert_flags_statement() -> sa.Insert:
+    flags = cast(sa.Table, Flag.__table__)
+    given = given_rows(flags, FLAG_COLUMNS)
+    return (insert(flags).from_select(list(FLAG_COLUMNS), sa.select(*(given.c[c] for c in FLAG_COLUMNS)))
+            .on_conflict_do_nothing(constraint="uq_flag_enrolment_rule_fact").returning(flags.c.id))
+
+
+def _move_levels_statement() -> sa.Insert:
+    """The levels moved (given as `rows`), each version raised (the first is 1), returning them."""
+    levels = cast(sa.Table, RiskLevel.__table__)
+    given = given_rows(levels, ("enrolment_id", "level", "since"))
+    stmt = insert(levels).from_select(["enrolment_id", "level", "since", "version"],
+                                      sa.select(given.c.enrolment_id, given.c.level, given.c.since, sa.literal(1)))
+    return (stmt.on_conflict_do_update(index_elements=[levels.c.enrolment_id], set_={
+        "level": stmt.excluded.level, "since": stmt.excluded.since, "version": levels.c.version + 1})
+        .returning(levels.c.enrolment_id, levels.c.version))
+
+
+def _keep_level_changes_statement() -> sa.Insert:
+    changes = cast(sa.Table, LevelChange.__table__)
+    given = given_rows(changes, LEVEL_CHANGE_COLUMNS)
+    return insert(changes).from_select(list(LEVEL_CHANGE_COLUMNS),
+                                       sa.select(*(given.c[c] for c in LEVEL_CHANGE_COLUMNS)))
+
+
+# the rows an evaluation writes, each as one JSON parameter of one statement, compiled and prepared once
+FLAG_COLUMNS = tuple(FlagRow.__annotations__)
+LEVEL_CHANGE_COLUMNS = ("enrolment_id", "from_level", "level", "changed_at", "cause", "flag_ids")
+_INSERT_FLAGS = _insert_flags_statement()
+_MOVE_LEVELS = _move_levels_statement()
+_KEEP_LEVEL_CHANGES = _keep_level_changes_statement()
 
 
 def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
              moves: list[LevelMove], triggers: Mapping[str, Event[Any]]) -> None:
     if moves:
-        stmt = insert(RiskLevel)
-        versions = dict(s.execute(stmt.on_conflict_do_update(
-            index_elements=[RiskLevel.enrolment_id],
-            set_={"level": stmt.excluded.level, "since": stmt.excluded.since, "version": RiskLevel.version + 1})
-            .returning(RiskLevel.enrolment_id, RiskLevel.version), [
-                {"enrolment_id": m["enrolment_id"], "level": m["level"], "since": m["changed_at"], "version": 1}
-                for m in moves]).all())
-        s.execute(sa.insert(LevelChange), moves)
+        db = _read(s)
+        versions: dict[uuid.UUID, int] = dict(db.execute(_MOVE_LEVELS, {"rows": rows_json(
+            {"enrolment_id": m["enrolment_id"], "level": m["level"], "since": m["changed_at"]} for m in moves)}).all())
+        db.execute(_KEEP_LEVEL_CHANGES, {"rows": rows_json(moves)})
         for m in moves:
             m["version"] = versions[m["enrolment_id"]]
     groups: dict[str, tuple[list[FlagRow], list[LevelMove]]] = defaultdict(lambda: ([], []))
@@ -296,15 +336,18 @@ def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: l
         key = (trigger.correlation_id, str(trigger.id)) if trigger else (None, None)
         by_correlation[key][0].extend(flags)
         by_correlation[key][1].extend(changes)
+    # each enveloped under the correlation of the event that caused it, all written in one statement (one for each
+    # message of a batch was most of the cost of the batch that raised its flags)
+    envelopes: list[JSONObject] = []
     for (correlation_id, message_id), (flags, changes) in by_correlation.items():
         context = {"correlation_id": correlation_id, "message_id": message_id} if correlation_id else {}
         with log_context(**context):
-            add_events(s, [flag_raised(views[f["enrolment_id"]], f) for f in flags])
-            add_events(s, [level_changed(views[m["enrolment_id"]], m) for m in changes])
+            envelopes += enveloped(s, [flag_raised(views[f["enrolment_id"]], f) for f in flags])
+            envelopes += enveloped(s, [level_changed(views[m["enrolment_id"]], m) for m in changes])
             for f in flags:
                 log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], flag_level=f["level"],
                          participant_code=f["participant_code"])
             for m in changes:
                 log.info("level_changed", enrolment_id=str(m["enrolment_id"]), from_level=m["from_level"],
                          to_level=m["level"], cause=m["cause"])
-
+    add_envelopes(s, envelopes)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from qadam.db import jsonable
+from qadam.db import given_rows, jsonable, rows_json
 from qadam.events import Event
 from qadam.inbox import Handlers
 from qadam.latest import latest_of, supersedes
@@ -168,12 +168,7 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "participant_code": d.participant_code,
              "session_number": d.session_number, "scheduled_at": d.scheduled_at, "status": d.status,
              "recorded_at": d.recorded_at, "session_kind": d.session_kind} for d in latest.values()]
-    stmt = insert(AttendanceFact)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[AttendanceFact.enrolment_id, AttendanceFact.session_id],
-        set_={c: stmt.excluded[c] for c in ("participant_code", "session_number", "scheduled_at", "status",
-                                             "recorded_at", "session_kind")},
-        where=supersedes(stmt.excluded.recorded_at, AttendanceFact.recorded_at)), rows)  # one cached statement
+    session.connection().execute(_KEEP_MARKS, {"rows": rows_json(rows)})
     keep_latest_runs(session, [event.data for event in events])
     outcome = evaluate_enrolments(session, trigger, settings=settings, cause="attendance", lock=False,
                                   triggers=trigger)
@@ -194,12 +189,9 @@ def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
             newest[d.enrolment_id] = runs
     if not newest:
         return
-    stmt = insert(AbsenceRunsFact)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[AbsenceRunsFact.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},
-        where=AbsenceRunsFact.version < stmt.excluded.version), [
-            {"enrolment_id": e, "version": runs.version, "runs": runs_kept(runs)}
-            for e, runs in sorted(newest.items(), key=lambda item: str(item[0]))])
+    session.connection().execute(_KEEP_RUNS, {"rows": rows_json(
+        {"enrolment_id": e, "version": runs.version, "runs": runs_kept(runs)}
+        for e, runs in sorted(newest.items(), key=lambda item: str(item[0])))})
 
 
 def runs_kept(runs: AbsenceRuns) -> list[dict[str, Any]]:
@@ -211,6 +203,36 @@ def runs_kept(runs: AbsenceRuns) -> list[dict[str, Any]]:
                                      "scheduled_at": str(a.scheduled_at)} for a in run.absences]}
                       for run in over.runs]}
             for over in runs.by_session_kinds if over.runs]
+
+
+def _keep_marks_statement() -> sa.Insert:
+    """The latest recording of each mark (given as `rows`) kept, unless the one kept was recorded later."""
+    facts = cast(sa.Table, AttendanceFact.__table__)
+    given = given_rows(facts, MARK_COLUMNS)
+    stmt = insert(facts).from_select(list(MARK_COLUMNS), sa.select(*(given.c[c] for c in MARK_COLUMNS)))
+    return stmt.on_conflict_do_update(
+        index_elements=[facts.c.enrolment_id, facts.c.session_id],
+        set_={c: stmt.excluded[c] for c in MARK_COLUMNS if c not in ("enrolment_id", "session_id")},
+        where=supersedes(stmt.excluded.recorded_at, facts.c.recorded_at))
+
+
+def _keep_runs_statement() -> sa.Insert:
+    """His runs (given as `rows`) kept, unless those kept are of a higher version."""
+    kept = cast(sa.Table, AbsenceRunsFact.__table__)
+    given = given_rows(kept, ("enrolment_id", "version", "runs"))
+    stmt = insert(kept).from_select(["enrolment_id", "version", "runs"],
+                                    sa.select(given.c.enrolment_id, given.c.version, given.c.runs))
+    return stmt.on_conflict_do_update(
+        index_elements=[kept.c.enrolment_id], set_={"version": stmt.excluded.version, "runs": stmt.excluded.runs},
+        where=kept.c.version < stmt.excluded.version)
+
+
+# the marks and the runs as one JSON parameter each: one statement however many, compiled and prepared once (the
+# ORM's bulk insert of the models, a row at a time through the driver's executemany, was a fifth of the batch)
+MARK_COLUMNS = ("enrolment_id", "session_id", "participant_code", "session_number", "scheduled_at", "status",
+                "recorded_at", "session_kind")
+_KEEP_MARKS = _keep_marks_statement()
+_KEEP_RUNS = _keep_runs_statement()
 
 
 # a correction is a later recording of the same session: the same handler, the latest recording wins (qadam.latest)

@@ -234,3 +234,73 @@ def test_the_kit_s_walk_leaves_out_a_field_that_is_missing_with_no_default_as_ma
     schema = Plain()
     for _ in range(3):  # marshmallow's own load adds empty hook lists to the schema: the walk still reads it
         assert load(schema, {}) == schema.load({}) == {"b": 3}
+
+
+class _Counted:
+    """A validator that counts the values it was asked about (and refuses "bad")."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def __call__(self, value: Any) -> None:
+        from marshmallow import ValidationError
+
+        self.asked += 1
+        if value == "bad":
+            raise ValidationError("bad word")
+
+
+_WORD = _Counted()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Sorted(EventData):
+    TYPE = "post.parcel.sorted"
+    PRODUCER = "post"
+
+    bins: list[list[str]] = detail(validate=validate.Length(min=1), item_validate=validate.OneOf(["a", "b", "c"]))
+    tags: list[str] = detail(default_factory=list, item_validate=_WORD)
+    ids: list[uuid.UUID] = detail(default_factory=list)
+
+
+@pytest.mark.parametrize("raw", [
+    {"bins": [["a"], ["a", "b"]], "tags": ["x", "y"]},
+    {"bins": [["a"], ["a", "b"]], "tags": ["x", "y"], "ids": [str(uuid.UUID(int=1))]},
+    {"bins": [], "tags": []},
+    {"bins": [["a"], ["d"]]},
+    {"bins": [["a"]], "tags": ["x", "bad"]},
+    {"bins": [["a"], "a"]},
+    {"bins": [[1]]},
+    {"bins": ["a"]},
+    {"bins": [["a"]], "ids": ["not-an-id"]},
+    {"bins": [["a"]], "tags": None},
+])
+def test_lists_of_words_read_again_get_marshmallow_s_verdict_every_time(raw):
+    """A list of words is read once and its verdict reused: each reading, first or later, is marshmallow's own."""
+    import marshmallow as ma
+    from qadam.events import load
+
+    def verdict(read: Any) -> Any:
+        try:
+            return read()
+        except ma.ValidationError as e:
+            return e.messages
+
+    schema = schema_of(Sorted)
+    for _ in range(3):
+        assert verdict(lambda: load(schema, raw)) == verdict(lambda: schema.load(raw))
+
+
+def test_a_list_of_words_read_again_is_not_validated_again_and_comes_back_a_list_of_its_own():
+    from qadam.events import load
+
+    schema = schema_of(Sorted)
+    raw = {"bins": [["b"], ["b", "c"]], "tags": ["once", "twice"]}
+    first = load(schema, raw)
+    asked = _WORD.asked
+    again = load(schema, raw)
+    assert _WORD.asked == asked  # read before: its verdict stands
+    assert again == first == Sorted(bins=[["b"], ["b", "c"]], tags=["once", "twice"])
+    again.bins[0].append("a")
+    again.tags.append("three")
+    assert load(schema, raw) == first == Sorted(bins=[["b"], ["b", "c"]], tags=["once", "twice"])

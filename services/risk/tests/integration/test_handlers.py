@@ -125,3 +125,74 @@ def test_a_mark_without_runs_from_an_older_sessions_keeps_the_runs_and_warns(ris
         assert c.execute(sa.text("SELECT version FROM absence_runs_fact WHERE enrolment_id = :e"),
                          {"e": enrolment}).scalar() == 2
     assert flags(engine, enrolment) == [("consecutive_absences", [1, 2])]
+
+
+def _statements(engine):
+    """Every statement the engine runs inside the block, as sent, with how many times each was run."""
+    from collections import Counter
+    from contextlib import contextmanager
+
+    @contextmanager
+    def recording():
+        sent: Counter[str] = Counter()
+
+        def record(conn, cursor, statement, parameters, context, executemany) -> None:
+            sent[statement] += 1
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield sent
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return recording()
+
+
+def _marks_of(events_for, deliver, settings, factory, men: int, statuses: list[str]) -> list:
+    marks = []
+    for _ in range(men):
+        enrolled, his = events_for(uuid.uuid4(), statuses)
+        deliver(settings, factory, [enrolled])
+        marks += his
+    return marks
+
+
+def test_the_flags_a_batch_raises_for_several_men_are_written_in_one_outbox_statement_each_with_its_mark_s_story(
+        risk_db, events_for, deliver):
+    """Each flag and level change carries the correlation and causation of the mark that raised it, as one at a time;
+    they are written together (a statement for each mark was most of the cost of the batch that raised them)."""
+    from qadam.inbox import handle_batch
+    from risk.handlers import handlers
+
+    settings, factory, engine = risk_db
+    table = handlers.bind(settings=settings)
+    marks = _marks_of(events_for, deliver, settings, factory, 3, ["unexcused", "unexcused"])
+    with _statements(engine) as sent:
+        handle_batch(factory, [(m, table[type(m.data)]) for m in marks])
+    assert sum(n for statement, n in sent.items() if statement.startswith("INSERT INTO outbox")) == 1
+    raised_by = {str(m.data.enrolment_id): m for m in marks if m.data.session_number == 2}  # his run reached two
+    with engine.connect() as c:
+        written = c.execute(sa.text("SELECT envelope FROM outbox WHERE envelope->'data'->>'enrolment_id' = ANY(:e) "
+                                    "ORDER BY seq"), {"e": list(raised_by)}).scalars().all()
+    assert sorted(e["type"] for e in written) == ["risk.flag.raised"] * 3 + ["risk.level.changed"] * 3
+    for envelope in written:
+        mark = raised_by[envelope["data"]["enrolment_id"]]
+        assert (envelope["correlation_id"], envelope["causation_id"]) == (mark.correlation_id, str(mark.id))
+
+
+def test_a_batch_of_marks_is_handled_with_the_same_statements_whatever_its_size(risk_db, events_for, deliver):
+    """The enrolments as one array parameter and the rows as one JSON parameter: a batch of 2 men and one of 5 send
+    the same statements (an IN list or a multi-row VALUES was a new statement for every size, converted by the driver
+    afresh and never prepared)."""
+    from qadam.inbox import handle_batch
+    from risk.handlers import handlers
+
+    settings, factory, engine = risk_db
+    table = handlers.bind(settings=settings)
+    sent_by_size = []
+    for men in (2, 5):
+        marks = _marks_of(events_for, deliver, settings, factory, men, ["unexcused", "unexcused"])
+        with _statements(engine) as sent:
+            handle_batch(factory, [(m, table[type(m.data)]) for m in marks])
+        sent_by_size.append(set(sent))
+    assert sent_by_size[0] == sent_by_size[1]
