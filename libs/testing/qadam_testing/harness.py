@@ -15,6 +15,7 @@ import contextlib
 import email.policy
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -356,9 +357,34 @@ class Stack:
 
 # -- running services as processes --------------------------------------------------------------------
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port nothing listens on, for a server a test starts, chosen outside the kernel's range of ephemeral ports:
+    an outgoing connection's own port (any test's, on any worker) comes from that range and could take the port
+    between this choice and the server's bind, so `make run`'s test once saw its notify answer "Address already in
+    use"."""
+    low, high = _listening_range()
+    for _ in range(100):
+        port = random.randint(low, high)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # nothing free there (not seen): the kernel's choice
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _listening_range() -> tuple[int, int]:
+    """Ports below the ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range, 32768-60999 by default), or
+    above it when it starts too low to leave room."""
+    try:
+        first, last = (int(v) for v in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        first, last = 32768, 60999
+    if first - 1 >= 12000:
+        return 10000, first - 1
+    return min(last + 1, 64000), 65000
 
 
 @dataclass

@@ -168,3 +168,12 @@ def test_ctrl_c_ends_every_process_make_run_started_and_frees_its_ports_within_t
     assert took <= 10
     assert process.returncode == 0
     assert "Qadam stopped." in runner["log"].read_text(errors="replace")  # type: ignore[attr-defined]
+
+
+def test_the_ports_servers_are_started_on_are_outside_the_kernels_ephemeral_range():
+    """An outgoing connection's own port comes from the ephemeral range: a port chosen there could be taken between
+    the choice and a server's bind (`make run`'s notify once answered "Address already in use")."""
+    first, last = (int(v) for v in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    ports = {free_port() for _ in range(50)}
+    assert not any(first <= port <= last for port in ports), sorted(ports)
+    assert len(ports) > 40  # chosen at random, not one port again and again
