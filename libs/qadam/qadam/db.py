@@ -8,8 +8,11 @@ compares them beside its own tables, and the relay and consumer here use them di
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -134,7 +137,7 @@ def among(column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Itera
     every time and never prepared: on a consumer's hot path, where each batch asks for a different number of
     enrolments, that was a cost of its own."""
     item = column.type
-    if isinstance(item, sa.String) and item.length is not None:
+    if isinstance(item, sa.String) and not isinstance(item, sa.Enum) and item.length is not None:
         item = sa.String()  # a longer value is not cut to the column's length (to match what it is not)
     return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item)))
 
@@ -149,8 +152,16 @@ def given_rows(table: sa.Table, columns: Sequence[str], name: str = "rows") -> s
 
 
 def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
-    """Rows as the JSON parameter of `given_rows` (ids and times as their text, which PostgreSQL reads back)."""
-    return json.dumps(list(rows), default=str)
+    """Rows as the JSON parameter of `given_rows` (ids, times and decimals as their text, which PostgreSQL reads
+    back). Any other value JSON cannot hold is refused, not written as its repr (a set would land in an array column
+    as the text "{'a', 'b'}")."""
+    return json.dumps(list(rows), default=_as_text)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, uuid.UUID | datetime | date | Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a value a row holds: {value!r}")
 
 
 def jsonable(data: Any) -> Any:

@@ -73,3 +73,9 @@ def test_values_as_one_array_parameter_find_what_an_in_list_finds_with_one_state
             "P-2026-000002-twenty", "none", "P-2026-000003-twenty and more"]))).scalars())
     assert codes == {2}
     assert len(set(sent[:4])) == 1
+
+
+def test_a_value_no_row_holds_is_refused_not_written_as_its_repr():
+    """A set would otherwise reach an array column as the text "{'a', 'b'}" and be stored with its quotes."""
+    with pytest.raises(TypeError):
+        rows_json([{"ids": {"a", "b"}}])
