@@ -361,15 +361,7 @@ def _load_field(field: fields.Field, value: Any) -> Any:
             if known is None:
                 known = _read_words(field, value, words)
             return [list(each) for each in known] if known and type(known[0]) is tuple else list(known)
-        inner = cast(fields.List, field).inner
-        loaded, problems = [], {}
-        for i, each in enumerate(value):
-            try:
-                loaded.append(_load_field(inner, each))
-            except ma.ValidationError as e:
-                problems[i] = e.messages
-        if problems:
-            raise ma.ValidationError(problems)
+        loaded = _read_items(field, value)
     else:
         return field.deserialize(value)
     if field.validators:
@@ -381,6 +373,20 @@ def _load_field(field: fields.Field, value: Any) -> Any:
 # their verdict is the field's validators' on the same words, the same every time. Bounded: forgotten when full.
 _READ_WORDS: dict[tuple[fields.Field, tuple[Any, ...]], tuple[Any, ...]] = {}
 _READ_WORDS_MAX = 4096
+
+
+def _read_items(field: fields.Field, value: list[Any]) -> list[Any]:
+    """Each item of a list read by the list field's inner field; every item's problem, by its position, raised."""
+    inner = cast(fields.List, field).inner
+    loaded, problems = [], {}
+    for i, each in enumerate(value):
+        try:
+            loaded.append(_load_field(inner, each))
+        except ma.ValidationError as e:
+            problems[i] = e.messages
+    if problems:
+        raise ma.ValidationError(problems)
+    return loaded
 
 
 def _words(value: list[Any]) -> tuple[Any, ...] | None:
@@ -397,15 +403,7 @@ def _words(value: list[Any]) -> tuple[Any, ...] | None:
 
 def _read_words(field: fields.Field, value: list[Any], words: tuple[Any, ...]) -> tuple[Any, ...]:
     """Read a list of words through the field (raising what it raises), and remember what it read."""
-    inner = cast(fields.List, field).inner
-    loaded, problems = [], {}
-    for i, each in enumerate(value):
-        try:
-            loaded.append(_load_field(inner, each))
-        except ma.ValidationError as e:
-            problems[i] = e.messages
-    if problems:
-        raise ma.ValidationError(problems)
+    loaded = _read_items(field, value)
     if field.validators:
         field._validate(loaded)
     # kept only when the field read each word as itself (a field of another kind may make something else of them)
