@@ -479,19 +479,30 @@ NEW_ORDER_CONDITIONS = ("correction_programme",)
 PERSON_FIELDS = ("full_name", "birth_date", "pinfl", "phone", "preferred_language", "district", "mahalla")
 
 
+def _new_referral() -> dict[str, Any]:
+    """The refer form as it opens: his language the default, the inspector's own district and mahalla, and the
+    conditions a new order holds ticked."""
+    return {**{name: "" for name in REFER_FIELDS}, "preferred_language": DEFAULT_LANGUAGE,
+            "district": g.user.district or "", "mahalla": g.user.mahalla or "",
+            "order_condition_codes": list(NEW_ORDER_CONDITIONS)}
+
+
+def _typed_referral() -> dict[str, Any]:
+    """The refer form as it was sent, to show again beside its errors (the presets ticked that the form offers)."""
+    form: dict[str, Any] = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
+    form["order_condition_codes"] = [code for code in request.form.getlist("order_condition_codes")
+                                     if code in ORDER_CONDITIONS]
+    return form
+
+
 @bp.route("/refer", methods=["GET", "POST"])
 @allow(Role.INSPECTOR)  # enrollment lets inspectors register men and refer them as their own, not supervisors
 def refer() -> Any:
     """One form for a new man: his person record, his protection order and his place in a cohort, sent to
     enrollment as one referral (made together or not at all)."""
-    form: dict[str, Any] = {name: "" for name in REFER_FIELDS}
-    form.update(preferred_language=DEFAULT_LANGUAGE, district=g.user.district or "",
-                mahalla=g.user.mahalla or "", order_condition_codes=list(NEW_ORDER_CONDITIONS))
     if request.method == "GET":
-        return _refer_page(form | known_man(request.args.get("participant")), {}, None, 200)
-    form = {name: (request.form.get(name) or "").strip() for name in REFER_FIELDS}
-    form["order_condition_codes"] = [code for code in request.form.getlist("order_condition_codes")
-                                     if code in ORDER_CONDITIONS]
+        return _refer_page(_new_referral() | known_man(request.args.get("participant")), {}, None, 200)
+    form = _typed_referral()
     values, errors = read(ReferralForm(), request.form)
     if errors:
         return _refer_page(form, errors, None, 422, elsewhere=bool(form["not_registered_elsewhere"]))
