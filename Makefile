@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test test-unit install lint docs bench clean browser chaos
+.PHONY: run test test-unit install lint docs bench clean browser chaos screenshots
 
 $(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test-unit: $(STAMP)
 ## PostgreSQL cluster and RabbitMQ node it starts itself; `make test` runs its short form
 chaos: $(STAMP)
 	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos -m chaos -p no:cacheprovider
+
+## screenshots: the browser tests again, each page they check pictured at tablet and phone size under
+## var/screenshots/<role>-<page>-<language>-<size>.png, for a person to look at (`make test` takes none)
+screenshots: $(STAMP) browser
+	QADAM_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider
 
 ## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself), and what
 ## they load into the page from npm (package.json: axe-core, the accessibility checker) into node_modules

@@ -6,7 +6,10 @@ portal must pass where people use it, on a tablet in a mahalla office and on a p
 - at 360x740 nothing scrolls sideways (`scrollWidth <= innerWidth`), and every button, field and link inside the
   content lies within the screen (none cut off inside a table);
 - every field labelled, every image named, one main heading;
-- screenshots at tablet (800x1280) and phone (360x740) size: var/screenshots/<role>-<page>-<lang>-<size>.png.
+- with QADAM_SCREENSHOTS=1 (`make screenshots`), screenshots at tablet (800x1280) and phone (360x740) size:
+  var/screenshots/<role>-<page>-<lang>-<size>.png, for a person to look at. `make test` takes none: two full-page
+  pictures of some 120 pages were a good part of Chromium's work, the run's largest (issue 17), and no test reads
+  them.
 
 Use: `page = open_as(browser, portal_url, "psy-nukus-1", "kaa")`, then `check_page(page, "psychologist-today")`.
 The fixtures `browser` and `portal_url` are in conftest.py."""
@@ -14,6 +17,7 @@ The fixtures `browser` and `portal_url` are in conftest.py."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from portal_testkit import forget_used_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
+SCREENSHOTS = os.environ.get("QADAM_SCREENSHOTS") == "1"  # `make screenshots`
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 USERS = {u.id: u for u in DEMO_USERS}
 
@@ -118,17 +123,20 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = BLOCKING) -> list[dict[
 def check_page(page: Any, name: str) -> None:
     """What every page must pass (this module's doc), on the page as it is now; `name` is `<role>-<page>`. The
     screenshots are named after the page's language (`<html lang>`) too; the window is given back at its size."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    if SCREENSHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
     language = page.locator("html").get_attribute("lang")
     before = page.viewport_size
     try:
         page.set_viewport_size(PHONE)
-        page.screenshot(path=str(SHOTS / f"{name}-{language}-phone.png"), full_page=True)
+        if SCREENSHOTS:
+            page.screenshot(path=str(SHOTS / f"{name}-{language}-phone.png"), full_page=True)
         sideways = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
         assert sideways[0] <= sideways[1], f"{name}: at 360 px the page scrolls sideways ({sideways})"
         assert page.evaluate(OFF_SCREEN) == [], f"{name}: controls off a 360 px screen"
         page.set_viewport_size(TABLET)
-        page.screenshot(path=str(SHOTS / f"{name}-{language}-tablet.png"), full_page=True)
+        if SCREENSHOTS:
+            page.screenshot(path=str(SHOTS / f"{name}-{language}-tablet.png"), full_page=True)
         violations = axe_violations(page)
         assert violations == [], f"{name} ({language}): axe-core finds\n" + json.dumps(violations, indent=1,
                                                                                         ensure_ascii=False)

@@ -1,5 +1,5 @@
 """Pages of one user seen in Uzbek (Latin) and Karakalpak, each through browsing.check_page (axe-core, nothing off a
-360 px screen, screenshots at tablet and phone size)."""
+360 px screen, screenshots with `make screenshots`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The supervisor approves a transfer, through the portal's pages in Debian's headless Chromium: a Nukus inspector
 asks to move a man to a group of another district on his page, the page says it waits; the supervisor finds the move
 on *Moves to approve* and approves it; the man's page then shows his new group and district. Each page passes
-check_page (axe-core, a phone's width, screenshots at tablet and phone size) in Uzbek and Karakalpak."""
+check_page (axe-core, a phone's width, screenshots with `make screenshots`) in Uzbek and Karakalpak."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 His inspector names her as the support worker of his partner on his page; she signs in, starts on the men whose
 partners she supports and finds him with his level and why, reports an incident in her own words from his page, and
 reads the notice Qadam sent her of the critical flag it raised. Each of her pages passes browsing.check_page (axe-core,
-nothing off a 360 px screen, screenshots at tablet and phone size) in Uzbek (Latin) and Karakalpak."""
+nothing off a 360 px screen, screenshots with `make screenshots`) in Uzbek (Latin) and Karakalpak."""
 
 from __future__ import annotations
 

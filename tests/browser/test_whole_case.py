@@ -4,7 +4,7 @@ partner, and records his correction plan; the psychologist does his intake asses
 him, plans the group's sessions from its programme and records each of them; two unexcused absences, not in a row,
 raise the flag that alerts both of them: the psychologist opens it from her own inbox and the inspector acknowledges
 it; he attends the rest, and the manager sees him completed on the dashboard. Each page passes browsing.check_page
-(axe-core, nothing off a 360 px screen, tablet and phone screenshots).
+(axe-core, nothing off a 360 px screen, screenshots with `make screenshots`).
 
 Two rules shape the case, and the test keeps both as they are:
 - attendance is recorded from an hour before a session's start, never ahead: the manager forms the group with its
