@@ -235,6 +235,19 @@ TEST_TOKEN_TTL_SECONDS = 3600  # the life of the tests' tokens, and the most the
 _TEMPLATES: dict[tuple[str, str], str] = {}  # (server, service) -> this process's migrated template database
 
 
+def migrated_back(stack: Stack, service: str, revision: str) -> tuple[Any, Any]:
+    """(Alembic config, engine) of `service`'s database on `stack`, taken back to `revision`: a migration's test
+    writes rows as the service stored them then, upgrades with the config and reads them back with the engine."""
+    import sqlalchemy as sa
+    from alembic import command
+    from qadam.migrations import alembic_config
+
+    url = stack.database_url(service)
+    config = alembic_config(service, url)
+    command.downgrade(config, revision)
+    return config, sa.create_engine(url)
+
+
 def migrated_copy(server_url: str, service: str, database_url: str) -> None:
     """Create the database at `database_url` as `service` migrated to every head, with the trigger that announces
     what its consumer handled (`wait_for_handled`): a copy of this process's template of it."""

@@ -9,7 +9,7 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import command
-from qadam.migrations import alembic_config
+from qadam_testing import migrated_back
 
 TYPED = {
     "demo": ["No contact with the victim", "No weapons."],
@@ -20,10 +20,7 @@ TYPED = {
 
 
 def test_english_lines_of_the_standard_conditions_become_codes_and_every_other_line_stays(isolated_stack):
-    url = isolated_stack("enrollment").database_url("enrollment")
-    config = alembic_config("enrollment", url)
-    command.downgrade(config, "0009")
-    engine = sa.create_engine(url)
+    config, engine = migrated_back(isolated_stack("enrollment"), "enrollment", "0009")
     man, ids = uuid.uuid4(), {name: uuid.uuid4() for name in TYPED}
     try:
         with engine.begin() as c:

@@ -8,7 +8,7 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import command
-from qadam.migrations import alembic_config
+from qadam_testing import migrated_back
 
 # errors as notify wrote them before 0009 (each channel's, and the dispatcher's), and the code each stands for
 ERRORS = {
@@ -33,10 +33,7 @@ ERRORS = {
 
 
 def test_the_errors_of_failed_deliveries_get_their_codes_and_stay_as_written(isolated_stack):
-    url = isolated_stack("notify").database_url("notify")
-    config = alembic_config("notify", url)
-    command.downgrade(config, "0008")
-    engine = sa.create_engine(url)
+    config, engine = migrated_back(isolated_stack("notify"), "notify", "0008")
     failed = {error: uuid.uuid4() for error in ERRORS}
     retrying, sent, skipped = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     with engine.begin() as c:

@@ -8,7 +8,7 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import command
-from qadam.migrations import alembic_config
+from qadam_testing import migrated_back
 
 # what notify wrote for a skipped delivery before 0008, and the code it stands for
 SENTENCES = {
@@ -23,10 +23,7 @@ FAILED = "SMTPRecipientsRefused: {'x@iiv.uz': (550, b'5.1.1 no such user')}"
 
 
 def test_the_sentences_of_skipped_deliveries_become_their_codes_and_a_failures_error_stays(isolated_stack):
-    url = isolated_stack("notify").database_url("notify")
-    config = alembic_config("notify", url)
-    command.downgrade(config, "0007")
-    engine = sa.create_engine(url)
+    config, engine = migrated_back(isolated_stack("notify"), "notify", "0007")
     ids = {sentence: uuid.uuid4() for sentence in SENTENCES}
     failed = uuid.uuid4()
     with engine.begin() as c:

@@ -8,7 +8,7 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import command
-from qadam.migrations import alembic_config
+from qadam_testing import migrated_back
 from qadam_words.reasons import RULE_DESCRIPTIONS, render, v1_sentence
 
 IN_A_ROW, IN_ALL, RATE = RULE_DESCRIPTIONS[0], RULE_DESCRIPTIONS[1], RULE_DESCRIPTIONS[2]
@@ -52,10 +52,7 @@ STORED: dict[str, list[str]] = {
 
 
 def test_stored_sentences_become_codes_and_an_unreadable_flag_keeps_its_text(isolated_stack):
-    url = isolated_stack("risk").database_url("risk")
-    config = alembic_config("risk", url)
-    command.downgrade(config, "0011")
-    engine = sa.create_engine(url)
+    config, engine = migrated_back(isolated_stack("risk"), "risk", "0011")
     ids = {name: uuid.uuid4() for name in STORED}
     enrolment = uuid.uuid4()
     with engine.begin() as c:

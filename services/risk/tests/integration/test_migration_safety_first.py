@@ -10,14 +10,11 @@ from importlib.resources import files
 
 import sqlalchemy as sa
 from alembic import command
-from qadam.migrations import alembic_config
+from qadam_testing import migrated_back
 
 
 def test_an_existing_database_gets_the_new_rules_and_her_reports_redacted_in_what_it_stored(isolated_stack):
-    url = isolated_stack("risk").database_url("risk")
-    config = alembic_config("risk", url)
-    command.downgrade(config, "0005")
-    engine = sa.create_engine(url)
+    config, engine = migrated_back(isolated_stack("risk"), "risk", "0005")
     enrolment, hers, his = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     hers_flag, his_flag = uuid.uuid4(), uuid.uuid4()
     reported = datetime(2026, 11, 3, 8, tzinfo=UTC)
