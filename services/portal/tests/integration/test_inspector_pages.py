@@ -54,6 +54,19 @@ def _waiting_alert_about(client: Any, code: str, level: str) -> str | None:
     return None
 
 
+def _critical_alert(client: Any, code: str, whose: str = "inspector") -> str:
+    """The id of the critical alert about `code` waiting in this user's inbox, once it is there."""
+    return str(wait_until(lambda: _waiting_alert_about(client, code, "critical"), timeout=30,
+                          what=f"a critical alert about {code} in the {whose}'s inbox"))
+
+
+def _severe_breach_alert(client: Any, enrolment: dict[str, Any], where: str) -> str:
+    """The inspector reports a severe breach of the order by this man (seen `where`): his critical alert's id."""
+    assert _report_incident(client, enrolment["id"], details=f"{where} ({uuid.uuid4().hex[:8]}).",
+                            severity="severe").status_code == 302
+    return _critical_alert(client, enrolment["participant_code"])
+
+
 def test_a_serious_incident_reaches_the_inbox_and_one_click_acknowledges_it(client_for, demo):
     client = client_for(INSPECTOR, "en")
     enrolment = demo["enrolments"][5]
@@ -68,8 +81,7 @@ def test_a_serious_incident_reaches_the_inbox_and_one_click_acknowledges_it(clie
     assert "It raised a flag: Critical." in page.text  # the flags it raised, from the answer
     assert "Breach of the protection order" in page.text and details in page.text
 
-    notification_id = wait_until(lambda: _waiting_alert_about(client, code, "critical"), timeout=30,
-                                 what=f"a critical alert about {code} in the inspector's inbox")
+    notification_id = _critical_alert(client, code)
     inbox = client.get("/alerts")
     row = _row(inbox.text, f"alert-{notification_id}")
     assert 'class="waiting"' in row and "Critical" in row and code in row
@@ -109,11 +121,7 @@ def test_why_a_man_was_flagged_reads_in_the_inspectors_language_on_every_page(cl
     the level, the read-aloud explanation), in the inbox and on the alert's page; none of it in English."""
     client = client_for(INSPECTOR, "en")
     enrolment = demo["enrolments"][3]
-    code = enrolment["participant_code"]
-    assert _report_incident(client, enrolment["id"], details=f"At the market ({uuid.uuid4().hex[:8]}).",
-                            severity="severe").status_code == 302
-    notification_id = wait_until(lambda: _waiting_alert_about(client, code, "critical"), timeout=30,
-                                 what=f"a critical alert about {code} in the inspector's inbox")
+    notification_id = _severe_breach_alert(client, enrolment, "At the market")
     english = "Incident reported by the prevention inspector: breach of the protection order on"
     assert english in client.get(f"/participants/{enrolment['id']}").text
     said = {"kaa": "Profilaktika inspektorı xabar bergen waqıya: qorǵaw orderin buzıw",
@@ -141,8 +149,7 @@ def test_the_psychologist_opens_her_alerts_inbox_and_the_alert_her_message_links
     code = enrolment["participant_code"]
     assert _report_incident(inspector, enrolment["id"], details=f"At her work ({uuid.uuid4().hex[:8]}).").status_code == 302
     psychologist = client_for(enrolment["psychologist_id"], "en")
-    notification_id = wait_until(lambda: _waiting_alert_about(psychologist, code, "critical"), timeout=30,
-                                 what=f"a critical alert about {code} in the psychologist's inbox")
+    notification_id = _critical_alert(psychologist, code, "psychologist")
     inbox = psychologist.get("/alerts")
     assert inbox.status_code == 200 and 'href="/alerts"' in inbox.text  # her own inbox, in her menu
     page = psychologist.get(f"/alerts/{notification_id}")  # where the link in her e-mail leads
@@ -170,11 +177,7 @@ def test_the_alert_page_says_why_a_message_was_not_sent_in_each_language_from_no
         client_for, demo, jwt_keys):
     client = client_for(INSPECTOR, "en")
     enrolment = demo["enrolments"][4]
-    code = enrolment["participant_code"]
-    assert _report_incident(client, enrolment["id"], details=f"At the bus stop ({uuid.uuid4().hex[:8]}).",
-                            severity="severe").status_code == 302
-    notification_id = wait_until(lambda: _waiting_alert_about(client, code, "critical"), timeout=30,
-                                 what=f"a critical alert about {code} in the inspector's inbox")
+    notification_id = _severe_breach_alert(client, enrolment, "At the bus stop")
     defaults = Settings()
     token = issue_token(jwt_keys[0].read_bytes(), user_id=INSPECTOR, role="inspector", issuer=defaults.jwt_issuer,
                         audience=defaults.jwt_audience, ttl_seconds=600)
