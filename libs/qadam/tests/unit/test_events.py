@@ -304,3 +304,55 @@ def test_a_list_of_words_read_again_is_not_validated_again_and_comes_back_a_list
     again.bins[0].append("a")
     again.tags.append("three")
     assert load(schema, raw) == first == Sorted(bins=[["b"], ["b", "c"]], tags=["once", "twice"])
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Route(EventData):
+    """A nested list of parts, a list of lists of words, a free-form object."""
+
+    legs: list[Window] = detail(default_factory=list, validate=validate.Length(max=3))
+    kinds: list[list[str]] = detail(default_factory=list, item_validate=validate.OneOf(("road", "rail")))
+    plan: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ParcelRouted(ParcelSent):
+    TYPE = "post.parcel.routed"
+
+    route: Route
+    routes: list[Route] = detail(default_factory=list)
+
+
+class Text(str):
+    """Words of a class of their own (not `str` itself)."""
+
+
+@pytest.mark.parametrize("change", [
+    {}, {"weight": 0}, {"weight": True}, {"weight": 2.0}, {"weight": "7"}, {"weight": None}, {"labels": ["heavy"]},
+    {"labels": ("fragile",)}, {"labels": "fragile"}, {"labels": [1]}, {"labels": None}, {"note": Text("by hand")},
+    {"note": 5}, {"kind": None}, {"parcel_id": "not-an-id"}, {"parcel_id": str(uuid.UUID(int=5))},
+    {"sent_at": datetime(2026, 11, 2, 9)}, {"sent_at": datetime(2026, 11, 2, 9, tzinfo=NoOffset())},
+    {"sent_at": "2026-11-02T09:00:00+00:00"}, {"sent_on": datetime(2026, 11, 2, tzinfo=UTC)}, {"sent_on": "x"},
+    {"window": Window(opens=0)}, {"window": Window()}, {"window": {"opens": 2}}, {"window": Sealed(window=Window())},
+    {"route": Route(legs=[Window(opens=1), Window(opens=0)], kinds=[["road"], ["sea", "rail"]])},
+    {"route": Route(legs=[Window()] * 4)}, {"route": Route(plan={"at": uuid.uuid4()})}, {"route": None},
+    {"routes": [Route(), Route(kinds=[["air"]])]}, {"route": Wrapped(inner=Sealed(window=Window()))},
+])
+def test_the_one_walk_writes_and_judges_each_value_as_the_two_walks_did(change):
+    """`to_data` writes and checks an event in one walk made once per schema: for values of each field's own type
+    and for every other value it gives the JSON and the verdict that writing it out and then checking it gave."""
+    from qadam.events import _WRITERS, _check, _write, dump
+
+    event = ParcelRouted(**({"parcel_id": uuid.UUID(int=1), "weight": 300, "sent_on": date(2026, 11, 2),
+                             "sent_at": datetime(2026, 11, 2, 9, tzinfo=UTC), "route": Route()} | change))
+    schema = schema_of(ParcelRouted)
+    try:
+        dumped = dump(schema, event)
+    except Exception as e:  # noqa: BLE001 - not writable at all: the one walk stops the same way
+        with pytest.raises(type(e)):
+            _write(schema, event)
+        return
+    errors: dict[str, Any] = {}
+    _check(schema, event, dumped, errors)
+    assert _write(schema, event) == (dumped, errors)
+    assert _WRITERS[type(schema)] is not None  # by the one walk, not the two
