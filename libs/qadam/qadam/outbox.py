@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from . import idempotency
 from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
-from .db import OUTBOX_CHANNEL, outbox, psycopg_dsn
+from .db import OUTBOX_CHANNEL, given_rows, outbox, psycopg_dsn, rows_json
 from .events import EventData, JSONObject, envelope_of, exchange_of
 from .log import current_causation_id, current_correlation_id, get_logger, new_correlation_id
 from .topology import Topology
@@ -68,9 +68,20 @@ def enveloped(session: Session, events: Iterable[EventData]) -> list[JSONObject]
 def add_envelopes(session: Session, envelopes: list[JSONObject]) -> None:
     """Write enveloped events into the outbox in one statement, in the caller's transaction, in their order."""
     if envelopes:
-        session.connection().execute(sa.insert(outbox), [
+        # the rows as one JSON parameter of one statement, prepared once: an executemany bound and converted every
+        # envelope on its own (a recompute's 230,000 events: 12% of its time)
+        session.connection().execute(_ADD_ENVELOPES, {"rows": rows_json(
             {"id": e["id"], "exchange": exchange_of(e["producer"]), "routing_key": e["type"], "envelope": e}
-            for e in envelopes])
+            for e in envelopes)})
+
+
+def _add_envelopes_statement() -> sa.Insert:
+    columns = ("id", "exchange", "routing_key", "envelope")
+    given = given_rows(outbox, columns)
+    return sa.insert(outbox).from_select(list(columns), sa.select(*(given.c[c] for c in columns)))
+
+
+_ADD_ENVELOPES = _add_envelopes_statement()
 
 
 def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:

@@ -90,11 +90,12 @@ class Outcome:
 def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: RiskSettings, cause: str,
                         lock: bool = True, now: datetime | None = None, rules: RuleSet | None = None,
                         triggers: Mapping[str, Event[Any]] | None = None,
-                        statuses: tuple[str, ...] | None = OPEN_STATUSES) -> Outcome:
+                        statuses: tuple[str, ...] | None = OPEN_STATUSES, log_each: bool = True) -> Outcome:
     """Evaluate the enrolments among `enrolment_ids` in `statuses` (None: whatever their status, as for an incident
     reported after he left the programme): raise what is new, move their levels.
 
     `triggers` maps an enrolment to the event that caused its evaluation: its flags carry that event's correlation.
+    `log_each`: a line for each flag raised and each level moved (the batch recompute logs each chunk instead).
     """
     ids = sorted({str(e) for e in enrolment_ids})
     outcome = Outcome()
@@ -120,7 +121,7 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     for row in raised:
         unresolved[row["enrolment_id"]].append((row["id"], row["level"]))
     moves = level_moves({e: unresolved[e] for e in cases}, levels, cause=cause, now=now)
-    _publish(s, views, raised, moves, triggers or {})
+    _publish(s, views, raised, moves, triggers or {}, log_each=log_each)
     outcome.flags, outcome.level_changes = raised, moves
     return outcome
 
@@ -177,10 +178,13 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
     if not keys:
         return {}, {}
     marks: dict[uuid.UUID, list[Mark]] = defaultdict(list)
-    for r in db.execute(sa.select(AttendanceFact.enrolment_id, AttendanceFact.session_id, AttendanceFact.session_number,
-                                  AttendanceFact.scheduled_at, AttendanceFact.status, AttendanceFact.session_kind)
-                        .where(among(AttendanceFact.enrolment_id, keys))):
-        marks[r.enrolment_id].append(Mark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
+    # a million marks in a recompute: fetched at once as plain tuples, each session's id as PostgreSQL writes it (the
+    # same text as str(uuid)) rather than a UUID made only to be turned into text
+    for key, session_id, number, scheduled_at, status, kind in db.execute(
+            sa.select(AttendanceFact.enrolment_id, sa.cast(AttendanceFact.session_id, sa.Text),
+                      AttendanceFact.session_number, AttendanceFact.scheduled_at, AttendanceFact.status,
+                      AttendanceFact.session_kind).where(among(AttendanceFact.enrolment_id, keys))).all():
+        marks[key].append(Mark(session_id, number, scheduled_at, status, kind))
     runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in db.execute(
         sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(among(AbsenceRunsFact.enrolment_id, keys)))}
     observations, signals = defaultdict(list), defaultdict(list)
@@ -316,7 +320,7 @@ _KEEP_LEVEL_CHANGES = _keep_level_changes_statement()
 
 
 def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
-             moves: list[LevelMove], triggers: Mapping[str, Event[Any]]) -> None:
+             moves: list[LevelMove], triggers: Mapping[str, Event[Any]], *, log_each: bool = True) -> None:
     if moves:
         db = _read(s)
         versions: dict[uuid.UUID, int] = dict(db.execute(_MOVE_LEVELS, {"rows": rows_json(
@@ -344,6 +348,8 @@ def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: l
         with log_context(**context):
             envelopes += enveloped(s, [flag_raised(views[f["enrolment_id"]], f) for f in flags])
             envelopes += enveloped(s, [level_changed(views[m["enrolment_id"]], m) for m in changes])
+            if not log_each:
+                continue
             for f in flags:
                 log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], flag_level=f["level"],
                          participant_code=f["participant_code"])

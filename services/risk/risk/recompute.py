@@ -109,13 +109,18 @@ def _chunks(factory: sessionmaker[Session], settings: RiskSettings, job_id: uuid
                                    .limit(settings.risk_recompute_chunk)).scalars())
             if not chunk:
                 return
-            outcome = evaluate_enrolments(s, chunk, settings=settings, cause=cause, now=now, rules=rules)
+            # a line for each chunk, not for each of its flags and level moves (the first evaluation of 100,000 raises
+            # some 180,000 flags: their lines were an eighth of its time); each still leaves as its event
+            outcome = evaluate_enrolments(s, chunk, settings=settings, cause=cause, now=now, rules=rules,
+                                          log_each=False)
             cursor = chunk[-1]
             totals["evaluated"] += len(chunk)
             totals["flags_raised"] += len(outcome.flags)
             totals["levels_changed"] += len(outcome.level_changes)
             s.execute(sa.update(Recompute).where(Recompute.id == job_id).values(
                 resume_after=cursor, updated_at=datetime.now(UTC), **totals))
+        log.info("recompute_chunk", recompute_id=str(job_id), evaluated=len(chunk), flags_raised=len(outcome.flags),
+                 levels_changed=len(outcome.level_changes), resume_after=str(cursor))
 
 
 def fail(factory: sessionmaker[Session], job_id: uuid.UUID, error: BaseException) -> None:

@@ -194,8 +194,10 @@ def parse_rules(version: int, data: Any) -> RuleSet:
 def evaluate(case: Case, rules: RuleSet, ctx: Context) -> list[Finding]:
     """Everything the rules find in the case (flagged already or not; the caller keeps what is new)."""
     findings: list[Finding] = []
+    alone = Context(ctx.now, ctx.zone)  # what the kinds that read no other rule's findings are given
     for rule in rules.rules:  # combining kinds last, reading what the others found
-        findings.extend(EVALUATORS[rule.kind](rule, case, Context(ctx.now, ctx.zone, tuple(findings))))
+        given = Context(ctx.now, ctx.zone, tuple(findings)) if rule.kind in COMBINING else alone
+        findings.extend(EVALUATORS[rule.kind](rule, case, given))
     return findings
 
 
@@ -230,6 +232,8 @@ def unexcused_absences(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     none): one finding when he reaches it, naming every unexcused absence, so that more absences are the same
     episode and no new alert."""
     threshold = case.alert_unexcused or rule.params["threshold"]
+    if sum(m.status == "unexcused" for m in case.marks) < threshold:  # too few of any kind: no need to sort them
+        return []
     missed = [m for m in _required(case.marks, rule.params["session_kinds"]) if m.status == "unexcused"]
     if len(missed) < threshold:
         return []
@@ -247,17 +251,27 @@ def absence_rate(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     """An episode starts at the session where the unexcused share of the last `window` sessions he had to attend
     (excused ones left out) reaches `rate`, and lasts while it stays there."""
     p = rule.params
+    if not any(m.status == "unexcused" for m in case.marks):  # no share of nothing reaches a rate above 0
+        return []
     marks = [m for m in _required(case.marks, p["session_kinds"]) if m.status != "excused"]
     episodes: list[tuple[list[Mark], list[Mark], list[Mark]]] = []  # (window at the start, missed then, all missed)
     in_episode = False
+    size, rate, least = p["window"], p["rate"], p["min_sessions"]
+    unexcused = [m.status == "unexcused" for m in marks]
+    count = 0  # unexcused in the window that ends at i, kept as the window slides
     for i in range(len(marks)):
-        window = marks[max(0, i + 1 - p["window"]):i + 1]
-        missed = [m for m in window if m.status == "unexcused"]
-        high = len(window) >= p["min_sessions"] and len(missed) / len(window) >= p["rate"]
-        if high and not in_episode:
-            episodes.append((window, missed, list(missed)))
-        elif high:
-            episodes[-1][2].extend(m for m in missed if m not in episodes[-1][2])
+        count += unexcused[i]
+        if i >= size:
+            count -= unexcused[i - size]
+        length = min(i + 1, size)
+        high = length >= least and count / length >= rate
+        if high:
+            window = marks[i + 1 - length:i + 1]
+            missed = [m for m in window if m.status == "unexcused"]
+            if not in_episode:
+                episodes.append((window, missed, list(missed)))
+            else:
+                episodes[-1][2].extend(m for m in missed if m not in episodes[-1][2])
         in_episode = high
     findings = []
     for window, missed, every in episodes:
@@ -277,6 +291,8 @@ def absence_rate(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
 def warning_sign(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
     """Each observation of the rule's signs; with `repeat_days`, the same sign seen again within that many days of
     the first sighting is the same episode, not a new flag."""
+    if not case.observations:  # most men, most of the time: nothing to sort for each sign
+        return []
     repeat = timedelta(days=rule.params["repeat_days"])
     findings = []
     for sign in rule.params["signs"]:
@@ -339,6 +355,8 @@ def intake_band(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
 
 
 def enrollment_signal(rule: Rule, case: Case, ctx: Context) -> list[Finding]:
+    if not case.signals:
+        return []
     findings = []
     for sig in sorted(case.signals, key=lambda s: (s.occurred_at, s.signal_id)):
         if sig.kind not in rule.params["signals"]:

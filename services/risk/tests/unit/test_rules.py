@@ -342,6 +342,42 @@ def test_a_rate_that_dips_and_returns_within_the_window_is_the_same_episode():
     assert new_findings(found, flagged_by(first)) == []
 
 
+def _rate_episodes_window_by_window(ms: list[Mark], window: int, rate: float, least: int) -> list[tuple[Any, ...]]:
+    """The rate's episodes as the rule reads them, every window counted afresh (what the rule's sliding count must
+    give): (fact key, fact ids, window, missed at the start) of each."""
+    required = sorted((m for m in ms if m.kind != "intake" and m.status != "excused"),
+                      key=lambda m: (m.scheduled_at, m.session_number, m.session_id))
+    episodes: list[tuple[list[Mark], list[Mark], list[Mark]]] = []
+    in_episode = False
+    for i in range(len(required)):
+        seen = required[max(0, i + 1 - window):i + 1]
+        missed = [m for m in seen if m.status == "unexcused"]
+        high = len(seen) >= least and len(missed) / len(seen) >= rate
+        if high and not in_episode:
+            episodes.append((seen, missed, list(missed)))
+        elif high:
+            episodes[-1][2].extend(m for m in missed if m not in episodes[-1][2])
+        in_episode = high
+    return [(seen[-1].session_id, tuple(m.session_id for m in every), len(seen), [m.session_number for m in missed])
+            for seen, missed, every in episodes]
+
+
+def test_the_rate_s_sliding_count_finds_the_episodes_that_counting_every_window_afresh_finds():
+    chance = random.Random(20)
+    for _ in range(400):
+        window, least = chance.randint(2, 8), chance.randint(1, 6)
+        rate = chance.choice([0.2, 1 / 3, 0.4, 0.5, 2 / 3, 0.75, 1.0])
+        statuses = chance.choices(["present", "late", "excused", "unexcused", None], [5, 1, 2, 4, 1],
+                                  k=chance.randint(0, 30))
+        ms = [dataclasses.replace(m, kind=chance.choice(["group", "group", "makeup", "individual", "intake"]))
+              for m in marks(*statuses)]
+        chance.shuffle(ms)
+        rules = ruleset(rule("absence_rate", "medium", window=window, rate=rate, min_sessions=least))
+        found = [(f.fact_key, f.fact_ids, f.evidence["window"], f.evidence["session_numbers"])
+                 for f in run(case(marks=ms), rules)]
+        assert found == _rate_episodes_window_by_window(ms, window, rate, least), (statuses, window, rate, least)
+
+
 def test_a_new_rate_episode_after_good_attendance_is_new_facts():
     bad = ["unexcused", "present", "unexcused", "present"]
     first = only(run(case(marks=marks(*bad))), "absence_rate")
