@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -109,7 +109,24 @@ class CompletionReportView(MethodView):
                 s.connection(), principal=current_principal(), group_by=args["group_by"], region=args["region"],
                 date_from=args["date_from"], date_to=args["date_to"], today=datetime.now(settings.zone).date(),
                 min_cell=settings.report_min_cell, time_zone=settings.time_zone, language=language)
-        return report if args["format"] == "json" else _download(report, args["format"], language)
+        if args["format"] != "json":
+            return _download(report, args["format"], language)
+        # flask-smorest hands a Response through as it is (as for the downloads): the rows are written as JSON once,
+        # not walked again field by field by the schema (a row per cohort of the country, 8,300: ~140 ms of it)
+        return current_app.json.response(as_json(report))
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    """The report as CompletionReport writes it: its rows are already its groups' fields (suppression shapes them),
+    with JSON's own values; the period as ISO days and each histogram's sessions as text, as the schema has them."""
+    return {"group_by": report["group_by"], "region": report["region"], "from": report["date_from"].isoformat(),
+            "to": report["date_to"].isoformat(), "min_cell": report["min_cell"],
+            "groups": [_row(g) for g in report["groups"]], "totals": _row(report["totals"])}
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    histogram = row["dropout_sessions"]
+    return row if histogram is None else {**row, "dropout_sessions": {str(k): v for k, v in histogram.items()}}
 
 
 def _download(report: Report, file_format: str, language: str) -> Response:
