@@ -7,7 +7,6 @@ compares them beside its own tables, and the relay and consumer here use them di
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -151,11 +151,17 @@ def given_rows(table: sa.Table, columns: Sequence[str], name: str = "rows") -> s
             .table_valued(*(sa.column(c, table.c[c].type) for c in columns)).render_derived(with_types=True))
 
 
+# orjson writes what json.dumps wrote here, several times faster (a recompute's 400,000 flag and event rows: a fifth
+# of its time in json.dumps): ids as their text as it writes them itself; days and times handed to `_as_text` as
+# before (str(), which PostgreSQL reads back), not in its own form; int keys as text, as json writes them
+_ROWS_JSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
     """Rows as the JSON parameter of `given_rows` (ids, times and decimals as their text, which PostgreSQL reads
     back). Any other value JSON cannot hold is refused, not written as its repr (a set would land in an array column
     as the text "{'a', 'b'}")."""
-    return json.dumps(list(rows), default=_as_text)
+    return orjson.dumps(list(rows), default=_as_text, option=_ROWS_JSON).decode()
 
 
 def _as_text(value: Any) -> str:
@@ -166,7 +172,7 @@ def _as_text(value: Any) -> str:
 
 def jsonable(data: Any) -> Any:
     """Data as it will read back from a JSONB column (ids, dates and times as their strings)."""
-    return json.loads(json.dumps(data, default=str))
+    return orjson.loads(orjson.dumps(data, default=str, option=_ROWS_JSON))
 
 
 class InForce(Generic[T]):

@@ -79,3 +79,17 @@ def test_a_value_no_row_holds_is_refused_not_written_as_its_repr():
     """A set would otherwise reach an array column as the text "{'a', 'b'}" and be stored with its quotes."""
     with pytest.raises(TypeError):
         rows_json([{"ids": {"a", "b"}}])
+
+
+def test_rows_are_written_as_json_dumps_wrote_them_ids_days_and_times_as_their_text():
+    """rows_json writes with orjson (a recompute's rows: a fifth of its time in json.dumps): the same JSON values as
+    json.dumps with the same refusals, days and times as str() writes them (PostgreSQL reads them back), int keys as
+    text."""
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    rows = [*_rows(5), {"id": uuid.uuid4(), "day": date(2026, 2, 28), "amount": Decimal("12.50"),
+                        "histogram": {3: 1, 10: 2}, "words": ("ʻ", "ў", "«»"), "big": 2 ** 53, "rate": 1 / 3}]
+    assert json.loads(rows_json(rows)) == json.loads(json.dumps(rows, default=lambda v: str(v)))
+    assert '"2026-02-28"' in rows_json(rows) and str(rows[1]["at"]) in json.loads(rows_json(rows))[1]["at"]
