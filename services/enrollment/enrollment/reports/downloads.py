@@ -8,7 +8,7 @@ import csv
 import io
 from typing import Any
 
-import xlsxwriter
+from qadam.workbook import Sheet, xlsx
 from qadam_words import N_, Words, words
 from qadam_words.places import place_name
 
@@ -93,48 +93,16 @@ def xlsx_file(report: Report, language: str) -> bytes:
     """The report as an Excel workbook in `language`: the table on one sheet ("Completion"), what it covers on
     another ("About"). Figures are numbers, rates formatted as percentages."""
     w = words(DOMAIN, language)
-    buffer = io.BytesIO()
-    # XlsxWriter, not openpyxl: openpyxl's write-only mode still made and serialised an object for every cell (a row
-    # per cohort of the country, 300,000 cells: 2-3 s); XlsxWriter writes each as its XML at a third of that
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(w.gettext(COMPLETION_SHEET)[:31])  # Excel's longest sheet name
-    heading, *body = table(report, w)
-    rates = {index for index, (name, _) in enumerate(COLUMNS, start=1) if name in RATES}
-    for index, text in enumerate(heading):
-        # the label and key columns as wide as what they hold, the figures as wide as their heading
-        values = [text, *(cells[index] for cells in body)] if index < 2 else [text]
-        width = max(len(str(v)) for v in values) + 2
-        sheet.set_column(index, index, max(12, min(45, width)))
-    sheet.freeze_panes(1, 1)  # B2
-    bold, rate = book.add_format({"bold": True}), book.add_format({"num_format": "0.0%"})
-    bold_rate = book.add_format({"bold": True, "num_format": "0.0%"})
-    for index, text in enumerate(heading):
-        sheet.write_string(0, index, text, bold)
-    for number, cells in enumerate(body, start=1):
-        total = number == len(body)  # the totals row: every cell bold, the empty ones too
-        for index, value in enumerate(cells):
-            style = (bold_rate if total else rate) if index in rates else bold if total else None
-            _write(sheet, number, index, value, style)
-    about = book.add_worksheet(w.gettext(ABOUT_SHEET)[:31])
-    about.set_column(0, 0, 22)
-    about.set_column(1, 1, 60)
-    for number, line in enumerate(about_lines(report, w)):
-        for index, value in enumerate(line):
-            _write(about, number, index, value, None)
-    book.close()
-    return buffer.getvalue()
-
-
-def _write(sheet: Any, row: int, column: int, value: Any, style: Any) -> None:
-    """One cell: text always as text (a name that begins with "=" is never a formula), a number as a number, None as
-    an empty cell (kept only if it has a style)."""
-    if value is None:
-        if style is not None:
-            sheet.write_blank(row, column, None, style)
-    elif isinstance(value, str):
-        sheet.write_string(row, column, value, style)
-    else:
-        sheet.write_number(row, column, value, style)
+    rows = table(report, w)
+    heading, body = rows[0], rows[1:]
+    # the label and key columns as wide as what they hold, the figures as wide as their heading
+    widths = [max(12, min(45, max(len(str(v)) for v in ([text, *(cells[index] for cells in body)] if index < 2
+                                                         else [text])) + 2)) for index, text in enumerate(heading)]
+    completion = Sheet(w.gettext(COMPLETION_SHEET)[:31], rows, widths=widths, frozen=(1, 1),  # Excel's longest name
+                       bold_rows={0, len(rows) - 1},  # the headings and the totals row
+                       percent_columns={index for index, (name, _) in enumerate(COLUMNS, start=1) if name in RATES})
+    about = Sheet(w.gettext(ABOUT_SHEET)[:31], about_lines(report, w), widths=[22, 60])
+    return xlsx([completion, about])
 
 
 def about_lines(report: Report, w: Words) -> list[tuple[str, Any]]:
