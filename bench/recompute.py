@@ -34,7 +34,7 @@ from .scale import REGIONS
 
 ENROLMENTS, COHORT_SIZE, DISTRICTS_PER_REGION, DAYS_SPREAD = 125_000, 12, 10, 200  # 80% open: 100,000
 CEILING_CALLS = 3
-GOAL_SECONDS = 120.0
+GOAL_SECONDS = 60.0  # issue 20: the first evaluation of 100,000 in at most 60 s
 OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 
