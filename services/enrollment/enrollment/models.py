@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 participant_number = sa.Sequence("participant_number_seq", start=1)
+document_number = sa.Sequence("document_number_seq", start=1)
 
 
 def _now() -> Any:
@@ -387,3 +388,24 @@ class RiskFlag(Base):
     raised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Document(Base):
+    """A paper enrollment issued about one man (domain/documents.py): its PDF as issued, the SHA-256 of those bytes
+    and its check code. Never updated, never deleted (the database refuses both): a correction is a new document
+    that names the one it replaces."""
+
+    __tablename__ = "document"
+
+    number: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # QD-<year>-<6 digits>
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enrolment.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(10))
+    replaces: Mapped[str | None] = mapped_column(sa.ForeignKey("document.number"), unique=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONB)  # what it states, as codes and figures (its check code's)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    check_code: Mapped[str] = mapped_column(sa.String(9))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    generated_by: Mapped[str] = mapped_column(sa.String(100))
+    generated_by_role: Mapped[str] = mapped_column(sa.String(30))
+    generated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

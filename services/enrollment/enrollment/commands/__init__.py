@@ -11,7 +11,8 @@ route answers with. What each takes is the request schema's loaded value, typed 
 - places and waiting: a place in a cohort, and the line of those waiting for one in a full cohort;
 - programmes: programmes and cohorts;
 - projections: what enrollment keeps of others' events;
-- retention: anonymising men whose cases ended long ago.
+- retention: anonymising men whose cases ended long ago;
+- documents: the papers about one man, issued, kept and checked (imported as `commands.documents`).
 """
 
 from __future__ import annotations
