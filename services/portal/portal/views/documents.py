@@ -15,6 +15,7 @@ from qadam_contracts.roles import Role
 
 from ..backend import ServiceError
 from ..clients import clients
+from ..clients.enrollment import DocumentIn
 from ..i18n import LANGUAGE_NAMES, current_language
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -54,7 +55,7 @@ def _his_page(enrolment_id: uuid.UUID) -> str:
 def issue(enrolment_id: uuid.UUID) -> Any:
     """Issue the paper whose button was pressed, in the language chosen; back to his page, which lists it."""
     language = request.form.get("language") or current_language()
-    body = {"kind": request.form.get("kind") or "", "language": language}
+    body = DocumentIn(kind=request.form.get("kind") or "", language=language)
     try:
         made = clients.enrollment.issue_document(enrolment_id=enrolment_id, body=body,
                                                  idempotency_key=step_key(form_key("idem"), "document", body))
