@@ -137,7 +137,8 @@ class DocumentCheck(MethodView):
         """Whether a printed copy is genuine, by its number and the check code printed on it; a genuine one's kind,
         issue time and the document that replaces it, if one does. Nothing about the man."""
         with read_session() as s:
-            return commands.check_printed(s, number=number, code=args["check"])
+            return commands.check_printed(s, number=number, code=args["check"],
+                                          keys=derived_keys(settings_of_app(), KEY_PURPOSE))
 
 
 @blp.route("/documents/<string:number>/check")

@@ -161,10 +161,14 @@ def _answer(s: Session, number: str, document: Document | None, genuine: bool) -
             "replaced_by": replaced_by(s, [number]).get(number)}
 
 
-def check_printed(s: Session, *, number: str, code: str) -> Check:
-    """Whether a printed copy with this number and check code is genuine, and what it is (no personal data)."""
+def check_printed(s: Session, *, number: str, code: str, keys: list[bytes]) -> Check:
+    """Whether a printed copy with this number and check code is genuine, and what it is (no personal data). The
+    kept code must also be the one `keys` give the kept facts: a row changed behind the database's back (its
+    triggers switched off) is not genuine either."""
     document = _kept(s, number)
-    return _answer(s, number, document, document is not None and kit.same_code(code, document.check_code))
+    genuine = document is not None and kit.same_code(code, document.check_code) and kit.code_matches(
+        keys, document.check_code, number=number, issued_at=document.generated_at, content=document.facts)
+    return _answer(s, number, document, genuine)
 
 
 def check_file(s: Session, *, number: str, content: bytes) -> Check:

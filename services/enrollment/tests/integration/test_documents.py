@@ -255,6 +255,21 @@ def test_a_printed_copy_is_checked_by_its_number_and_check_code(office, papers):
     assert unknown["genuine"] is False
 
 
+def test_a_document_changed_behind_the_triggers_no_longer_checks(office, papers, stack):
+    answer = papers["non_compliance_notice", "ru"][0]
+    engine = make_engine(stack.database_url("enrollment"))
+    try:  # someone who may switch the triggers off (the table's owner) rewrites what the paper states
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE document DISABLE TRIGGER document_append_only"))
+            conn.execute(sa.text("UPDATE document SET facts = jsonb_set(facts, '{attendance,unexcused}', '0') "
+                                 "WHERE number = :n"), {"n": answer["number"]})
+            conn.execute(sa.text("ALTER TABLE document ENABLE TRIGGER document_append_only"))
+    finally:
+        engine.dispose()
+    checked = office.ok("GET", f"/documents/{answer['number']}?check={answer['check_code']}", {}, status=200)
+    assert checked["genuine"] is False
+
+
 def test_a_copy_whose_bytes_were_changed_is_not_genuine(office, papers):
     answer, pdf, _text = papers["completion_certificate", "uz-Latn"]
     def check(content: bytes) -> Any:

@@ -77,3 +77,10 @@ def test_the_manager_gets_none_of_his_documents(client_for, demo):
     inspector = client_for(INSPECTOR, "en")
     number = _issued(inspector, demo["enrolments"][4]["id"], "progress_report", "en")
     assert client_for(MANAGER, "en").get(f"/documents/{number}.pdf").status_code == 403
+
+
+def test_the_psychologist_is_offered_no_letter_to_the_issuing_body(client_for, demo):
+    page = client_for(PSYCHOLOGIST, "en").get(f"/enrolments/{demo['enrolments'][2]['id']}")
+    assert page.status_code == 200 and 'id="documents"' in page.text
+    section = page.text.split('id="documents"', 1)[1]
+    assert 'name="kind" value="progress_report"' not in section  # his certificate only, once he completed
