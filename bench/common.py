@@ -88,16 +88,25 @@ def baseline() -> dict[str, dict[str, Any]]:
     return rows
 
 
+def change(row: Row, baseline: float | None) -> str:
+    """The figure against the baseline's, in per cent of the baseline, signed so that + is better whichever way the
+    figure goes (a rate up; a time, a latency or memory down); "-" where there is nothing to compare."""
+    if not baseline or row.failed:
+        return "-"
+    moved = (row.figure - baseline) / baseline * 100
+    return f"{moved if row.higher_is_better and row.unit != 'MB' else -moved:+.0f}%"
+
+
 def print_table(rows: list[Row], extra: dict[str, Any]) -> None:
     before = baseline()
-    print(f"\n{'workload':<44} {'figure':>12} {'ceiling':>12}  {'ratio':>6}  {'baseline':>10}  goal")
+    print(f"\n{'workload':<44} {'figure':>12} {'ceiling':>12}  {'ratio':>6}  {'baseline':>10}  {'change':>7}  goal")
     for r in rows:
         ceiling = f"{r.ceiling:,.1f}" if r.ceiling is not None else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         was = before.get(r.workload)
         committed = f"{was['figure']:,.1f}" if was else "-"
-        print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {committed:>10}  {r.goal} "
-              f"[ceiling: {r.ceiling_name}]")
+        print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {committed:>10}  "
+              f"{change(r, was['figure'] if was else None):>7}  {r.goal} [ceiling: {r.ceiling_name}]")
         if r.failed:
             print(f"  ^ NOT A MEASUREMENT OF THE WORKLOAD: {r.failed}")
     if before:

@@ -212,7 +212,7 @@ class Pipeline:
             if risk_began is None or notify_began is None:
                 continue
             times = (committed, mark[1], risk_began, flag[1], notify_began, read)
-            for name, (a, b) in zip(names, zip(times, times[1:]), strict=True):
+            for name, (a, b) in zip(names, zip(times[:-1], times[1:], strict=True), strict=True):
                 found[name].append((b - a).total_seconds() * 1000)
         return found
 
