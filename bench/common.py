@@ -50,12 +50,15 @@ def open_stack(*services: str) -> Stack:
     return Stack(f"qadam_b{int(time.time())}", find_servers(), keys, services=services or ("sessions",)).open()
 
 
-def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int = 2) -> dict[str, float]:
-    """Run wrk on loopback; requests/s, latency percentiles (ms) and the count of non-2xx answers."""
+def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int = 2,
+        args: tuple[str, ...] = ()) -> dict[str, float]:
+    """Run wrk on loopback (`args` passed to the script's init); requests/s, latency percentiles (ms) and the count
+    of non-2xx answers."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                          "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    out = subprocess.run(["wrk", "-t", str(min(threads, connections)), "-c", str(connections), "-d", f"{seconds}s",
+                          "--latency", "-s", str(script), url, *(("--", *args) if args else ())],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
     result: dict[str, float] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
     for pct, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
         result[f"p{pct}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
