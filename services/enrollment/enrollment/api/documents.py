@@ -76,8 +76,10 @@ class DocumentCheckOut(ma.Schema):
         "description": "A genuine document corrected since: the number of the one that replaces it."})
 
 
-def _key() -> bytes:
-    return derived_keys(settings_of_app(), KEY_PURPOSE)[0]
+def _keys() -> list[bytes]:
+    """The check codes' keys, newest first: derived from the sealing keys, so rotating those rotates these (a code
+    made under an older key still checks)."""
+    return derived_keys(settings_of_app(), KEY_PURPOSE)
 
 
 def _shown(s: Any, documents: list[Document]) -> list[dict[str, Any]]:
@@ -107,7 +109,7 @@ class EnrolmentDocuments(MethodView):
         principal = current_principal()
         with unit_of_work() as s:
             enrolment = queries.visible_enrolment(s, principal=principal, enrolment_id=enrolment_id, lock=True)
-            document = commands.issue_document(s, principal=principal, enrolment=enrolment, asked=data, key=_key(),
+            document = commands.issue_document(s, principal=principal, enrolment=enrolment, asked=data, key=_keys()[0],
                                                now=datetime.now(settings_of_app().zone))
             note(document=document.number, kind=document.kind)  # the audit row names the paper issued
             return _shown(s, [document])[0]
@@ -137,8 +139,7 @@ class DocumentCheck(MethodView):
         """Whether a printed copy is genuine, by its number and the check code printed on it; a genuine one's kind,
         issue time and the document that replaces it, if one does. Nothing about the man."""
         with read_session() as s:
-            return commands.check_printed(s, number=number, code=args["check"],
-                                          keys=derived_keys(settings_of_app(), KEY_PURPOSE))
+            return commands.check_printed(s, number=number, code=args["check"], keys=_keys())
 
 
 @blp.route("/documents/<string:number>/check")
