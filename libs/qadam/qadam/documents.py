@@ -11,11 +11,14 @@ file). So two things are kept with each document, and each checks one kind of co
 - the SHA-256 of the PDF's bytes: a copy sent as a file is genuine when its bytes hash to it (one byte changed, and
   it is not);
 - the check code printed on every page: an HMAC-SHA-256, under a key only the issuing service holds, over the
-  document's number, its issue time and its content fields (the figures and words it states), cut to 40 bits and
+  document's number, its issue time and the SHA-256 of its content fields (the figures and words it states, as
+  canonical JSON: `content_digest`), cut to 40 bits and
   written as 8 Crockford base-32 characters. A printed copy is checked by its number and this code: the service looks
   the number up and compares the code it kept (and can recompute it from the kept fields, which shows the kept row
   was not altered). The code does not prove the paper's text: a reader compares the paper with what the service says
   the document is (its kind, date, whom it is about), and with the file itself where it matters.
+Over the content's digest rather than the content itself: a document whose content is purged when the retention
+period of the man it names is over keeps the digest (no personal fact in it), and its printed copies still check.
 Forty bits: one guess in about a trillion matches a given number's code; a service that answers checks may also
 limit how often it is asked.
 
@@ -73,23 +76,33 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _canonical(number: str, issued_at: datetime, content: Mapping[str, Any]) -> bytes:
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        return str(value)
-
-    document = {"number": number, "issued_at": issued_at.astimezone(UTC).isoformat(), "content": content}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=plain).encode()
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
-def check_code(key: bytes, *, number: str, issued_at: datetime, content: Mapping[str, Any]) -> str:
+def _json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain).encode()
+
+
+def content_digest(content: Mapping[str, Any]) -> str:
+    """The SHA-256 of a document's content fields as canonical JSON (keys sorted, times in UTC), 64 hex digits."""
+    return hashlib.sha256(_json(content)).hexdigest()
+
+
+def check_code(key: bytes, *, number: str, issued_at: datetime, content: Mapping[str, Any] | None = None,
+               digest: str | None = None) -> str:
     """The document's check code (see the module's docstring): 8 Crockford base-32 characters, shown as two groups
-    of four (`7K3M-Q9TX`)."""
-    digest = hmac.new(key, _canonical(number, issued_at, content), hashlib.sha256).digest()
-    bits = int.from_bytes(digest[:5], "big")
+    of four (`7K3M-Q9TX`). Of its `content`, or of the content's `digest` once the content is gone."""
+    if digest is None:
+        if content is None:
+            raise TypeError("check_code needs the content or its digest")
+        digest = content_digest(content)
+    signed = _json({"number": number, "issued_at": issued_at.astimezone(UTC).isoformat(), "content_sha256": digest})
+    bits = int.from_bytes(hmac.new(key, signed, hashlib.sha256).digest()[:5], "big")
     code = "".join(CROCKFORD[(bits >> shift) & 31] for shift in range(35, -1, -5))
     return f"{code[:4]}-{code[4:]}"
 
@@ -109,8 +122,8 @@ def same_code(typed: str, kept: str) -> bool:
 
 
 def code_matches(keys: list[bytes], kept: str, *, number: str, issued_at: datetime,
-                 content: Mapping[str, Any]) -> bool:
+                 content: Mapping[str, Any] | None = None, digest: str | None = None) -> bool:
     """Whether the kept code is the one one of `keys` (newest first: a key rotated since still counts) gives the kept
-    number, time and content: the kept row is as it was issued."""
-    return any(hmac.compare_digest(check_code(k, number=number, issued_at=issued_at, content=content), kept)
-               for k in keys)
+    number, time and content (or the content's digest): the kept row is as it was issued."""
+    return any(hmac.compare_digest(check_code(k, number=number, issued_at=issued_at, content=content, digest=digest),
+                                   kept) for k in keys)

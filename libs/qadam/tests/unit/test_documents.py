@@ -49,3 +49,12 @@ def test_a_kept_code_is_verified_against_the_keys_newest_first():
 
 def test_the_sha256_of_a_file_is_its_hex_digest():
     assert documents.sha256_of(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_a_code_checks_from_the_contents_digest_once_the_content_is_purged():
+    made = code()
+    digest = documents.content_digest(FACTS)
+    assert len(digest) == 64 and "Oʻtkir" not in digest
+    assert documents.code_matches([KEY], made, number="QD-2026-000123", issued_at=AT, digest=digest)
+    assert not documents.code_matches([KEY], made, number="QD-2026-000123", issued_at=AT,
+                                      digest=documents.content_digest({**FACTS, "attended": 6}))

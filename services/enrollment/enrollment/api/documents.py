@@ -16,10 +16,12 @@ from qadam.audit import note
 from qadam.auth import allow, current_principal, public
 from qadam.sealing import derived_keys
 from qadam.web import read_session, settings_of_app, unit_of_work
+from qadam_contracts.roles import Role
 from qadam_contracts.vocabulary import LANGUAGES
 
 from .. import queries
 from ..commands import documents as commands
+from ..commands import registers
 from ..domain.documents import DOCUMENT_ROLES, KINDS
 from ..models import Document
 
@@ -41,10 +43,15 @@ class DocumentIn(ma.Schema):
         "description": "The number of the document of the same kind about him that this one corrects."})
 
 
+class RegisterIn(ma.Schema):
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+
+
 class DocumentOut(ma.Schema):
     number = fields.String(required=True, metadata={"description": "QD-<year>-<6 digits>"})
     kind = fields.String(required=True)
-    enrolment_id = fields.UUID(required=True)
+    enrolment_id = fields.UUID(allow_none=True, metadata={"description": "Whom a paper about one man is about."})
+    session_id = fields.UUID(allow_none=True, metadata={"description": "The session an attendance register is of."})
     language = fields.String(required=True)
     replaces = fields.String(allow_none=True)
     replaced_by = fields.String(allow_none=True, metadata={"description": "The document that corrects this one."})
@@ -74,6 +81,8 @@ class DocumentCheckOut(ma.Schema):
     issued_at = fields.DateTime(allow_none=True)
     replaced_by = fields.String(allow_none=True, metadata={
         "description": "A genuine document corrected since: the number of the one that replaces it."})
+    purged_at = fields.DateTime(allow_none=True, metadata={
+        "description": "A genuine document whose file and facts were purged under the retention rules, and when."})
 
 
 def _keys() -> list[bytes]:
@@ -115,12 +124,30 @@ class EnrolmentDocuments(MethodView):
             return _shown(s, [document])[0]
 
 
+@blp.route("/sessions/<uuid:session_id>/register")
+class SessionRegister(MethodView):
+    @allow(Role.PSYCHOLOGIST)
+    @blp.arguments(RegisterIn)
+    @blp.response(201, DocumentOut)
+    def post(self, data: dict[str, str], session_id: uuid.UUID) -> dict[str, Any]:
+        """Print the session's attendance register as PDF, in the language asked, for a psychologist who facilitates
+        its group: blank (each man by code and initials, columns to tick and sign) until its attendance is recorded,
+        then with each man's mark as recorded. Kept as issued with its SHA-256 and check code; 409 if cancelled."""
+        principal = current_principal()
+        with unit_of_work() as s:
+            document = registers.issue_register(s, principal=principal, session_id=session_id,
+                                                language=data["language"], key=_keys()[0],
+                                                now=datetime.now(settings_of_app().zone))
+            note(document=document.number, kind=document.kind)
+            return _shown(s, [document])[0]
+
+
 @blp.route("/documents/<string:number>/pdf")
 class DocumentFile(MethodView):
     @allow(*DOCUMENT_ROLES)
     @blp.response(200, {"type": "string", "format": "binary"}, content_type=PDF)
     def get(self, number: str) -> Response:
-        """The document's PDF, as issued."""
+        """The document's PDF, as issued (410 once purged under the retention rules)."""
         principal = current_principal()
         with read_session() as s:
             document = commands.document_file(s, principal=principal, number=number, visible=lambda eid: (

@@ -42,6 +42,7 @@ class Check(TypedDict):
     kind: str | None
     issued_at: datetime | None
     replaced_by: str | None
+    purged_at: datetime | None
 
 
 def _day(value: Any) -> str | None:
@@ -119,7 +120,8 @@ def issue_document(s: Session, *, principal: Principal, enrolment: Enrolment, as
     code = kit.check_code(key, number=number, issued_at=now, content=facts)
     pdf = render(paper_html(facts, check_code=code))
     document = Document(number=number, kind=kind, enrolment_id=enrolment.id, language=asked["language"],
-                        replaces=replaces, facts=facts, sha256=kit.sha256_of(pdf), check_code=code, pdf=pdf,
+                        replaces=replaces, facts=facts, facts_sha256=kit.content_digest(facts), sha256=kit.sha256_of(pdf),
+                        check_code=code, pdf=pdf,
                         generated_by=principal.user_id, generated_by_role=principal.role, generated_at=now.astimezone(UTC))
     s.add(document)
     s.flush()
@@ -144,35 +146,53 @@ def replaced_by(s: Session, numbers: list[str]) -> dict[str, str]:
 
 def document_file(s: Session, *, principal: Principal, number: str,
                   visible: Callable[[uuid.UUID], Enrolment]) -> Document:
-    """The document, for a caller who may see the man (`visible` raises 404 otherwise) and read its kind (403)."""
+    """The document, for a caller who may see the man (`visible` raises 404 otherwise) or, for a register, who
+    facilitates the session's group (404 otherwise), and read its kind (403); 410 once purged under retention."""
+    from .registers import facilitated_session  # registers build on this module
+
     document = _kept(s, number)
     if document is None:
         raise not_found("document", number)
-    visible(document.enrolment_id)
+    if document.enrolment_id is not None:
+        visible(document.enrolment_id)
+    elif document.session_id is not None:
+        facilitated_session(s, principal=principal, session_id=document.session_id)
     if not rules.may_read(principal.role, document.kind):
         raise Problem(403, f"A {principal.role} does not read a {document.kind}.")
+    if document.purged_at is not None:
+        raise Problem(410, f"{number} was purged under the retention rules on {document.purged_at:%Y-%m-%d}: its "
+                      "number and check code still check, its file is gone.", purged_at=document.purged_at.isoformat())
     return document
 
 
 def _answer(s: Session, number: str, document: Document | None, genuine: bool) -> Check:
     if document is None or not genuine:  # nothing about a number whose copy is not genuine, not even that it exists
-        return {"number": number, "genuine": False, "kind": None, "issued_at": None, "replaced_by": None}
+        return {"number": number, "genuine": False, "kind": None, "issued_at": None, "replaced_by": None,
+                "purged_at": None}
     return {"number": number, "genuine": True, "kind": document.kind, "issued_at": document.generated_at,
-            "replaced_by": replaced_by(s, [number]).get(number)}
+            "replaced_by": replaced_by(s, [number]).get(number), "purged_at": document.purged_at}
 
 
 def check_printed(s: Session, *, number: str, code: str, keys: list[bytes]) -> Check:
     """Whether a printed copy with this number and check code is genuine, and what it is (no personal data). The
-    kept code must also be the one `keys` give the kept facts: a row changed behind the database's back (its
-    triggers switched off) is not genuine either."""
+    kept code must also be the one `keys` give the kept facts (or, once they are purged under retention, the facts'
+    kept digest): a row changed behind the database's back (its triggers switched off) is not genuine either."""
     document = _kept(s, number)
-    genuine = document is not None and kit.same_code(code, document.check_code) and kit.code_matches(
-        keys, document.check_code, number=number, issued_at=document.generated_at, content=document.facts)
+    genuine = document is not None and kit.same_code(code, document.check_code) and _intact(document, keys)
     return _answer(s, number, document, genuine)
 
 
+def _intact(document: Document, keys: list[bytes]) -> bool:
+    if document.facts is not None:
+        return kit.code_matches(keys, document.check_code, number=document.number, issued_at=document.generated_at,
+                                content=document.facts)
+    return document.purged_at is not None and document.facts_sha256 is not None and kit.code_matches(
+        keys, document.check_code, number=document.number, issued_at=document.generated_at,
+        digest=document.facts_sha256)
+
+
 def check_file(s: Session, *, number: str, content: bytes) -> Check:
-    """Whether a file is the document's PDF byte for byte (its SHA-256 is the one kept)."""
+    """Whether a file is the document's PDF byte for byte (its SHA-256 is the one kept, and outlives a purge)."""
     document = _kept(s, number)
     genuine = document is not None and hmac.compare_digest(kit.sha256_of(content), document.sha256)
     return _answer(s, number, document, genuine)

@@ -93,3 +93,19 @@ DATE_LINE = N_("Date")
 STAMP = N_("Stamp")
 CHECK_CODE = N_("Check code: %(code)s")
 CHECK_HOW = N_("A printed copy is checked in Qadam by its number and its check code.")
+
+# An attendance register (of a session, not of one man): each man by code and initials only.
+REGISTER_TITLES = {
+    "blank": N_("Attendance register"),
+    "held": N_("Attendance register of a held session, as recorded"),
+}
+SESSION_NUMBER = N_("Session No.")
+TIME = N_("Time")
+PLACE = N_("Place")
+NOT_GIVEN = N_("not given")
+INITIALS = N_("Initials")
+PRESENT_TICK = N_("Present (tick)")
+RECORDED_MARK = N_("Recorded mark")
+MARK_WORDS = {"present": N_("Present"), "late": N_("Late"), "excused": EXCUSED, "unexcused": UNEXCUSED}
+FACILITATOR = N_("Facilitator")
+AS_RECORDED = N_("The marks as they were recorded.")

@@ -6,6 +6,9 @@ reader's language when the paper is written).
     (2) non-compliance notice to that body and his inspector: when exit is proposed, or he left for non-compliance
     (3) completion certificate when he completed the programme
     (4) exit notice           when he left the programme unfinished, or was not admitted at intake
+    (5) attendance register   of one session, not of one man: blank for a planned session (each man by code and
+                              initials, columns to tick and sign), or the marks of a held one as recorded; issued
+                              and read by the psychologists who facilitate the group
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ class DocumentKind(StrEnum):
     NON_COMPLIANCE_NOTICE = "non_compliance_notice"
     COMPLETION_CERTIFICATE = "completion_certificate"
     EXIT_NOTICE = "exit_notice"
+    ATTENDANCE_REGISTER = "attendance_register"
 
 
-KINDS = tuple(kind.value for kind in DocumentKind)
+REGISTER = DocumentKind.ATTENDANCE_REGISTER
+KINDS = tuple(kind.value for kind in DocumentKind if kind != REGISTER)  # the papers about one man
 K = DocumentKind
 LETTERS = frozenset({K.PROGRESS_REPORT, K.NON_COMPLIANCE_NOTICE, K.EXIT_NOTICE})  # to the body that issued his order
 # Who issues each kind (of the men they may see): the letters to the issuing body are his inspector's and the
@@ -33,13 +38,13 @@ LETTERS = frozenset({K.PROGRESS_REPORT, K.NON_COMPLIANCE_NOTICE, K.EXIT_NOTICE})
 ISSUERS: dict[str, frozenset[DocumentKind]] = {
     Role.INSPECTOR: LETTERS,
     Role.SUPERVISOR: LETTERS,
-    Role.PSYCHOLOGIST: frozenset({K.COMPLETION_CERTIFICATE}),
+    Role.PSYCHOLOGIST: frozenset({K.COMPLETION_CERTIFICATE, K.ATTENDANCE_REGISTER}),
 }
 # Who reads each kind: the issuers, and the inspector and supervisor the certificate too (it closes their case).
 READERS: dict[str, frozenset[DocumentKind]] = {
-    Role.INSPECTOR: frozenset(DocumentKind),
-    Role.SUPERVISOR: frozenset(DocumentKind),
-    Role.PSYCHOLOGIST: frozenset({K.COMPLETION_CERTIFICATE}),
+    Role.INSPECTOR: frozenset(DocumentKind) - {REGISTER},
+    Role.SUPERVISOR: frozenset(DocumentKind) - {REGISTER},
+    Role.PSYCHOLOGIST: frozenset({K.COMPLETION_CERTIFICATE, K.ATTENDANCE_REGISTER}),
 }
 DOCUMENT_ROLES = tuple(READERS)
 
@@ -109,3 +114,13 @@ def compliance(standing: Standing) -> str:
     if status in (EnrolmentStatus.REFERRED, EnrolmentStatus.ASSESSED):
         return NOT_STARTED
     return KEEPS_TO_PLAN
+
+
+# A register's two forms: blank for a session not recorded yet, or the marks of a held one.
+BLANK, HELD = "blank", "held"
+
+
+def initials(full_name: str) -> str:
+    """The initial of each part of a name, as a register prints a man (`Oʻtkir Xoʻjayev` -> `O. X.`): his full name
+    never goes on a register; a name cleared under retention has none."""
+    return " ".join(f"{part[0].upper()}." for part in full_name.split() if part[0].isalpha())
