@@ -38,7 +38,7 @@ def _men(s: Session, session: SessionView) -> list[dict[str, Any]]:
     """Each man on the register by code and initials (never his name), with his mark once the session is recorded:
     the men marked, or else the men of the group in the programme now (the one man of a session not a group's)."""
     marks = dict(s.execute(sa.select(AttendanceRecord.enrolment_id, AttendanceRecord.status)
-                           .where(AttendanceRecord.session_id == session.session_id)).tuples().all())
+                           .where(AttendanceRecord.session_id == session.session_id)).all())
     who = sa.select(Enrolment.id, Participant.code, Participant.full_name).join(
         Participant, Participant.id == Enrolment.participant_id)
     if marks:

@@ -10,101 +10,23 @@ import io
 import shutil
 import subprocess
 import uuid
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from enrollment.documents import words as W  # noqa: N812 (the words as constants: W.TITLES)
+from enrollment_papers import DISTRICT, PICTURES, REGION, VOCABULARY, Office, set_standing
 from pypdf import PdfReader
 from qadam.db import make_engine
 from qadam_contracts.vocabulary import LANGUAGES
-from qadam_testing import bearer
-from qadam_testing.english import read_vocabulary
 from qadam_words import words
-from qadam_words.catalogs import LOCALE_NAMES, TRANSLATIONS
 from qadam_words.reasons import LEVEL_WORDS
-from qadam_words.vocabulary import PROGRAMME_TEMPLATES
 
-ROOT = Path(__file__).resolve().parents[4]
-PICTURES = ROOT / "var" / "documents"
-REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
 KINDS = ("progress_report", "non_compliance_notice", "completion_certificate", "exit_notice")
-LOCALES = {language: LOCALE_NAMES.get(language, language.replace("-", "_")) for language in LANGUAGES if language != "en"}
-VOCABULARY = read_vocabulary(sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")), LOCALES)
 # Karakalpak and Uzbek letters a paper must carry through to its text: names are stored exactly as typed.
 NAMES = {"progress_report": "Oʻtkir Xoʻjayev", "non_compliance_notice": "Ǵayrat Ńurlanov",
          "completion_certificate": "Íslam Úsenov", "exit_notice": "Бахтияр Қосымбетов"}
-
-
-def _digits() -> str:
-    return str(uuid.uuid4().int)[:8]  # a name's suffix of digits: no letters to read as English
-
-
-class Office:
-    def __init__(self, client: Any, token: Any) -> None:
-        s = _digits()
-        self.client, self.s = client, s
-        self.inspector_id, self.psychologist_id = f"insp-{s}", f"psy-{s}"
-        area = {"region": REGION, "district": DISTRICT}
-        self.manager = bearer(token(f"mgr-{s}", "manager", region=REGION))
-        self.inspector = bearer(token(self.inspector_id, "inspector", **area))
-        self.supervisor = bearer(token(f"sup-{s}", "supervisor", region=REGION))
-        self.psychologist = bearer(token(self.psychologist_id, "psychologist", **area))
-        self.support = bearer(token(f"inson-{s}", "support_worker", **area))
-
-    def ok(self, method: str, path: str, who: dict, json: Any = None, status: int = 201) -> Any:
-        response = self.client.open(path, method=method, headers=who, json=json)
-        assert response.status_code == status, f"{method} {path}: {response.status_code} {response.get_data(as_text=True)}"
-        return response.get_json()
-
-    def statutory(self) -> dict:
-        page = 1
-        while batch := self.ok("GET", f"/programmes?page_size=100&page={page}", self.manager, status=200)["items"]:
-            for p in batch:
-                if p["name"] == PROGRAMME_TEMPLATES["statutory"].name and not p.get("retired"):
-                    return p
-            page += 1
-        raise AssertionError("the shipped statutory programme is missing")
-
-    def cohort(self) -> dict:
-        return self.ok("POST", "/cohorts", self.manager, {
-            "programme_id": self.statutory()["id"], "name": f"Nukus guruhi {self.s}", "region": REGION,
-            "district": DISTRICT, "facilitator_ids": [self.psychologist_id], "start_date": "2026-11-02"})
-
-    def enrolment(self, cohort: dict, name: str, born: str) -> dict:
-        person = self.ok("POST", "/participants", self.inspector, {
-            "full_name": f"{name} {_digits()}", "birth_date": born, "region": REGION, "district": DISTRICT})
-        issued = date(2026, 11, 1)
-        order = self.ok("POST", "/protection-orders", self.inspector, {
-            "number": f"HO-NUK-{_digits()}", "participant_id": person["id"], "region": REGION, "district": DISTRICT,
-            "issued_on": issued.isoformat(), "expires_on": (issued + timedelta(days=60)).isoformat()})
-        return self.ok("POST", "/enrolments", self.inspector, {
-            "participant_id": person["id"], "cohort_id": cohort["id"], "referral_source": "protection_order",
-            "protection_order_id": order["id"], "inspector_id": self.inspector_id,
-            "psychologist_id": self.psychologist_id}) | {"person": person, "order": order}
-
-    def issue(self, enrolment: dict, kind: str, language: str, who: dict | None = None, status: int = 201,
-              **more: Any) -> Any:
-        author = who or (self.psychologist if kind == "completion_certificate" else self.inspector)
-        return self.ok("POST", f"/enrolments/{enrolment['id']}/documents", author,
-                       {"kind": kind, "language": language, **more}, status=status)
-
-    def pdf(self, number: str, who: dict | None = None) -> bytes:
-        response = self.client.get(f"/documents/{number}/pdf", headers=who or self.inspector)
-        assert response.status_code == 200 and response.mimetype == "application/pdf", response.get_data(as_text=True)
-        return bytes(response.data)
-
-
-def _set(url: str, enrolment_id: str, **values: Any) -> None:
-    """His standing and figures as sessions' marks and the moves would have left them (seeded as the reports' tests
-    seed theirs: plain SQL on enrollment's own table)."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"UPDATE enrolment SET {', '.join(f'{k} = :{k}' for k in values)} WHERE id = :id"),
-                     {**values, "id": enrolment_id})
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +40,15 @@ def men(office: Office, stack) -> dict[str, dict]:
     url = stack.database_url("enrollment")
     cohort = office.cohort()
     found = {kind: office.enrolment(cohort, NAMES[kind], f"198{n}-0{n + 1}-1{n}") for n, kind in enumerate(KINDS)}
-    _set(url, found["progress_report"]["id"], status="active", started_on=date(2026, 11, 3), sessions_recorded=6,
+    set_standing(url, found["progress_report"]["id"], status="active", started_on=date(2026, 11, 3), sessions_recorded=6,
          sessions_attended=3, excused_absences=1, unexcused_absences=2, longest_absence_run=1)
-    _set(url, found["non_compliance_notice"]["id"], status="active", started_on=date(2026, 11, 3),
+    set_standing(url, found["non_compliance_notice"]["id"], status="active", started_on=date(2026, 11, 3),
          sessions_recorded=6, sessions_attended=2, excused_absences=1, unexcused_absences=3, longest_absence_run=3,
          exit_proposed_at=date(2026, 11, 24))
-    _set(url, found["completion_certificate"]["id"], status="completed", started_on=date(2026, 11, 3),
+    set_standing(url, found["completion_certificate"]["id"], status="completed", started_on=date(2026, 11, 3),
          finished_on=date(2026, 11, 28), follow_up_until=date(2027, 2, 28), sessions_recorded=8, sessions_attended=7,
          excused_absences=1, unexcused_absences=0)
-    _set(url, found["exit_notice"]["id"], status="exited", status_reason="new_violence", started_on=date(2026, 11, 3),
+    set_standing(url, found["exit_notice"]["id"], status="exited", status_reason="new_violence", started_on=date(2026, 11, 3),
          finished_on=date(2026, 11, 20), sessions_recorded=4, sessions_attended=3, unexcused_absences=1,
          longest_absence_run=1)
     engine = make_engine(url)
@@ -246,11 +168,11 @@ def test_a_printed_copy_is_checked_by_its_number_and_check_code(office, papers):
     typed = answer["check_code"].replace("-", "").lower()  # as a person may type it
     genuine = office.ok("GET", f"/documents/{answer['number']}?check={typed}", {}, status=200)
     assert genuine == {"number": answer["number"], "genuine": True, "kind": "exit_notice",
-                       "issued_at": answer["generated_at"], "replaced_by": None}
+                       "issued_at": answer["generated_at"], "replaced_by": None, "purged_at": None}
     wrong = "0000-0000" if answer["check_code"] != "0000-0000" else "1111-1111"
     forged = office.ok("GET", f"/documents/{answer['number']}?check={wrong}", {}, status=200)
     assert forged == {"number": answer["number"], "genuine": False, "kind": None, "issued_at": None,
-                      "replaced_by": None}
+                      "replaced_by": None, "purged_at": None}
     unknown = office.ok("GET", f"/documents/QD-2026-999999?check={answer['check_code']}", {}, status=200)
     assert unknown["genuine"] is False
 
@@ -281,7 +203,7 @@ def test_a_copy_whose_bytes_were_changed_is_not_genuine(office, papers):
     tampered = bytearray(pdf)
     tampered[len(pdf) // 2] ^= 0x01
     assert check(bytes(tampered)) == {"number": answer["number"], "genuine": False, "kind": None, "issued_at": None,
-                                      "replaced_by": None}
+                                      "replaced_by": None, "purged_at": None}
     assert check(papers["completion_certificate", "ru"][1])["genuine"] is False  # another document's file
 
 
