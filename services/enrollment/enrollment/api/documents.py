@@ -60,6 +60,9 @@ class DocumentOut(ma.Schema):
     generated_by = fields.String(required=True)
     generated_by_role = fields.String(required=True)
     generated_at = fields.DateTime(required=True)
+    purged_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When its file and facts were purged under the retention rules (its number and check code "
+                       "still check); none while it is whole."})
 
 
 class DocumentList(ma.Schema):
