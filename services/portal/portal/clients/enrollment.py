@@ -474,7 +474,8 @@ class DocumentList(TypedDict, total=False):
 class DocumentOut(TypedDict, total=False):
     number: str
     kind: str
-    enrolment_id: str
+    enrolment_id: str | None
+    session_id: str | None
     language: str
     replaces: str | None
     replaced_by: str | None
@@ -483,6 +484,7 @@ class DocumentOut(TypedDict, total=False):
     generated_by: str
     generated_by_role: str
     generated_at: str
+    purged_at: str | None
 
 
 class DocumentIn(TypedDict, total=False):
@@ -497,6 +499,7 @@ class DocumentCheckOut(TypedDict, total=False):
     kind: str | None
     issued_at: str | None
     replaced_by: str | None
+    purged_at: str | None
 
 
 class EnrollmentClient(ServiceClient):
@@ -1280,7 +1283,7 @@ class EnrollmentClient(ServiceClient):
         *,
         number: str | UUID,
     ) -> Response:
-        """GET /documents/{number}/pdf: The document's PDF, as issued."""
+        """GET /documents/{number}/pdf: The document's PDF, as issued (410 once purged under the retention rules)."""
         return self._backend.request(
             "GET",
             self.service,
