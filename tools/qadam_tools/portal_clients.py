@@ -67,6 +67,7 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("documents", "GET", "/enrolments/{enrolment_id}/documents"),
         ("issue_document", "POST", "/enrolments/{enrolment_id}/documents"),
         ("document_pdf", "GET", "/documents/{number}/pdf", "file"),
+        ("print_register", "POST", "/sessions/{session_id}/register"),
         ("check_document", "GET", "/documents/{number}"),
         ("audit", "GET", "/audit"),
     ),

@@ -493,6 +493,10 @@ class DocumentIn(TypedDict, total=False):
     replaces: str | None
 
 
+class RegisterIn(TypedDict, total=False):
+    language: str
+
+
 class DocumentCheckOut(TypedDict, total=False):
     number: str
     genuine: bool
@@ -1289,6 +1293,27 @@ class EnrollmentClient(ServiceClient):
             self.service,
             f"/documents/{number}/pdf",
         )
+
+    def print_register(
+        self,
+        *,
+        session_id: str | UUID,
+        body: RegisterIn,
+        idempotency_key: str | None = None,
+    ) -> DocumentOut:
+        """POST /sessions/{session_id}/register: Print the session's attendance register as PDF, in the language asked,
+        for a psychologist who facilitates its group: blank (each man by code and initials, columns to tick and
+        sign) until its attendance is recorded, then with each man's mark as recorded. Kept as issued with its
+        SHA-256 and check code; 409 if cancelled.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/sessions/{session_id}/register",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(DocumentOut, answer)
 
     def check_document(
         self,

@@ -1,6 +1,7 @@
 """A man's papers from the portal (issue 21): the "Documents" section of his page (each paper's number, kind, date,
 who issued it and in which language, with its file to download) and the buttons for those the user may issue now,
-in a language chosen (the user's own by default); and the page anyone signed in uses to check a printed copy by its
+in a language chosen (the user's own by default); a session's attendance register, printed from the session's pages
+by the psychologist who facilitates the group; and the page anyone signed in uses to check a printed copy by its
 number and check code. Enrollment decides who may see and issue what; these pages only ask it."""
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ KIND_NAMES = {
     "non_compliance_notice": _l("Notice of non-compliance"),
     "completion_certificate": _l("Completion certificate"),
     "exit_notice": _l("Notice of leaving the programme"),
+    "attendance_register": _l("Attendance register"),
 }
 
 
@@ -68,12 +70,31 @@ def issue(enrolment_id: uuid.UUID) -> Any:
     return redirect(_his_page(enrolment_id))
 
 
+@bp.post("/sessions/<uuid:session_id>/register")
+@allow(Role.PSYCHOLOGIST)
+def register(session_id: uuid.UUID) -> Any:
+    """Print the session's attendance register in the user's language (blank, or as recorded once it is): enrollment
+    issues and keeps it, and its file comes back to download. Each press prints a register of its own number."""
+    try:
+        made = clients.enrollment.print_register(session_id=session_id, body={"language": current_language()})
+    except ServiceError as error:
+        if error.status not in (404, 409):  # not known to enrollment yet (its event is on its way), or cancelled
+            raise
+        flash(_("The register cannot be printed for this session now. Try again in a minute."), "error")
+        return redirect(url_for("psychologist.attendance", session_id=session_id))
+    return _pdf(made["number"])
+
+
 @bp.get("/documents/<string:number>.pdf")
 @allow(*HOLDERS)
 def download(number: str) -> Any:
     """The paper's PDF as enrollment keeps it."""
     if not NUMBER.match(number):
         abort(404)
+    return _pdf(number)
+
+
+def _pdf(number: str) -> Response:
     answer = clients.enrollment.document_pdf(number=number)
     return Response(answer.content, headers={"Content-Type": "application/pdf", "Cache-Control": "no-store",
                                              "Content-Disposition": f'attachment; filename="{number}.pdf"'})
