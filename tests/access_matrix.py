@@ -102,6 +102,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/documents/{number}/pdf"): frozenset({PSY, INSP, SUP}),
         ("GET", "/documents/{number}"): PUBLIC,
         ("POST", "/documents/{number}/check"): PUBLIC,
+        ("POST", "/sessions/{session_id}/register"): frozenset({PSY}),
     },
     "sessions": {
         **COMMON,
