@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..documents.rendering import paper_html
 from ..domain import documents as rules
 from ..models import Document, Enrolment, ProtectionOrder, RiskFlag, document_number
+from ..scoping import facilitated_session
 
 NUMBER_FORMAT = "QD-{year}-{n:06d}"
 NUMBER = re.compile(r"QD-\d{4}-\d{6,12}")
@@ -148,8 +149,6 @@ def document_file(s: Session, *, principal: Principal, number: str,
                   visible: Callable[[uuid.UUID], Enrolment]) -> Document:
     """The document, for a caller who may see the man (`visible` raises 404 otherwise) or, for a register, who
     facilitates the session's group (404 otherwise), and read its kind (403); 410 once purged under retention."""
-    from .registers import facilitated_session  # registers build on this module
-
     document = _kept(s, number)
     if document is None:
         raise not_found("document", number)

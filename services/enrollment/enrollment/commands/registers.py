@@ -12,26 +12,17 @@ from typing import Any
 import sqlalchemy as sa
 from qadam import documents as kit
 from qadam.auth import Principal
-from qadam.errors import Problem, conflict, not_found
+from qadam.errors import Problem, conflict
 from sqlalchemy.orm import Session
 
 from ..documents.registers import register_html
 from ..domain import documents as rules
 from ..domain.lifecycle import IN_PROGRAMME
-from ..models import AttendanceRecord, Cohort, Document, Enrolment, Participant, SessionView, document_number
+from ..models import AttendanceRecord, Document, Enrolment, Participant, SessionView, document_number
+from ..scoping import facilitated_session
 from .documents import NUMBER_FORMAT
 
 CANCELLED = "cancelled"
-
-
-def facilitated_session(s: Session, *, principal: Principal, session_id: uuid.UUID) -> tuple[SessionView, Cohort]:
-    """The session and its group, for a psychologist who facilitates the group (404 otherwise: a session she does
-    not run is one she does not see)."""
-    session = s.get(SessionView, session_id)
-    cohort = s.get(Cohort, session.cohort_id) if session is not None else None
-    if session is None or cohort is None or principal.user_id not in (cohort.facilitator_ids or []):
-        raise not_found("session", session_id)
-    return session, cohort
 
 
 def _men(s: Session, session: SessionView) -> list[dict[str, Any]]:
