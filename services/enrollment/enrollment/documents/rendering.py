@@ -17,7 +17,7 @@ from qadam_words.vocabulary import programme_text, reason_name
 from . import words as W  # noqa: N812 (the words as constants: W.TITLES)
 
 DOMAIN = "enrollment"
-_templates = Environment(loader=PackageLoader("enrollment", "documents/templates"),
+templates = Environment(loader=PackageLoader("enrollment", "documents/templates"),
                          autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
 
@@ -28,7 +28,8 @@ class Section:
     sentences: list[str] = field(default_factory=list)
 
 
-def _day(w: Words, value: str | None) -> str:
+def long_day(w: Words, value: str | None) -> str:
+    """A day (ISO, or a moment's ISO) written out in the paper's language; "not yet" for none."""
     return w.format_date(date.fromisoformat(value[:10]), "long") if value else w.gettext(W.NOT_YET)
 
 
@@ -38,19 +39,19 @@ def _number(w: Words, value: int) -> str:
 
 def _person(w: Words, facts: dict[str, Any]) -> Section:
     man, order, programme, cohort = facts["participant"], facts["order"], facts["programme"], facts["cohort"]
-    rows = [(w.gettext(W.NAME), man["full_name"]), (w.gettext(W.BIRTH_DATE), _day(w, man["birth_date"])),
+    rows = [(w.gettext(W.NAME), man["full_name"]), (w.gettext(W.BIRTH_DATE), long_day(w, man["birth_date"])),
             (w.gettext(W.CODE), man["code"])]
     if order:
         rows.append((w.gettext(W.ORDER), w.gettext(W.ORDER_TERMS, number=order["number"],
-                                                    issued=_day(w, order["issued_on"]),
-                                                    expires=_day(w, order["expires_on"]))))
-        rows.append((w.gettext(W.PLAN), w.gettext(W.PLAN_AGREED, date=_day(w, order["plan_agreed_on"]))
+                                                    issued=long_day(w, order["issued_on"]),
+                                                    expires=long_day(w, order["expires_on"]))))
+        rows.append((w.gettext(W.PLAN), w.gettext(W.PLAN_AGREED, date=long_day(w, order["plan_agreed_on"]))
                      if order["plan_agreed_on"] else w.gettext(W.PLAN_NOT_AGREED)))
     else:
         rows.append((w.gettext(W.ORDER), w.gettext(W.NO_ORDER)))
     rows += [(w.gettext(W.PROGRAMME), programme_text(programme["name"], w.language) or ""),
              (w.gettext(W.GROUP), cohort["name"]),
-             (w.gettext(W.STARTED), _day(w, facts["enrolment"]["started_on"]))]
+             (w.gettext(W.STARTED), long_day(w, facts["enrolment"]["started_on"]))]
     return Section(w.gettext(W.PERSON), rows)
 
 
@@ -72,7 +73,7 @@ def _standing(w: Words, facts: dict[str, Any]) -> Section:
     if enrolment["status_reason"]:
         rows.append((w.gettext(W.REASON), reason_name(enrolment["status_reason"], w.language)))
     if enrolment["finished_on"]:
-        rows.append((w.gettext(W.FINISHED), _day(w, enrolment["finished_on"])))
+        rows.append((w.gettext(W.FINISHED), long_day(w, enrolment["finished_on"])))
     rows += [(w.gettext(W.PARTICIPATION), w.gettext(W.PARTICIPATION_WORDS[facts["participation"]])),
              (w.gettext(W.COMPLIANCE), w.gettext(W.COMPLIANCE_WORDS[facts["compliance"]]))]
     return Section(w.gettext(W.STATUS), rows)
@@ -80,7 +81,7 @@ def _standing(w: Words, facts: dict[str, Any]) -> Section:
 
 def _concerns(w: Words, facts: dict[str, Any]) -> Section:
     levels = words("reasons", w.language)
-    said = [w.gettext(W.CONCERN, level=levels.gettext(LEVEL_WORDS[c["level"]]), date=_day(w, c["raised_on"]))
+    said = [w.gettext(W.CONCERN, level=levels.gettext(LEVEL_WORDS[c["level"]]), date=long_day(w, c["raised_on"]))
             for c in facts["concerns"]]
     return Section(w.gettext(W.CONCERNS), [], [*(said or [w.gettext(W.NO_CONCERNS)]), w.gettext(W.CONCERNS_NOTE)])
 
@@ -93,16 +94,16 @@ def _body(w: Words, facts: dict[str, Any]) -> list[Section]:
     if kind == "non_compliance_notice":
         said = [w.gettext(W.NON_COMPLIANCE_TEXT)]
         if enrolment["exit_proposed_on"]:
-            said.append(w.gettext(W.EXIT_PROPOSED_ON, date=_day(w, enrolment["exit_proposed_on"])))
+            said.append(w.gettext(W.EXIT_PROPOSED_ON, date=long_day(w, enrolment["exit_proposed_on"])))
         return [Section(None, [], said), _attendance(w, facts), _standing(w, facts)]
     if kind == "completion_certificate":
         said = [w.gettext(W.CERTIFICATE_TEXT, attended=_number(w, facts["attendance"]["attended"]),
                           required=_number(w, facts["programme"]["sessions_required"]))]
         if enrolment["follow_up_until"]:
-            said.append(w.gettext(W.FOLLOW_UP, date=_day(w, enrolment["follow_up_until"])))
+            said.append(w.gettext(W.FOLLOW_UP, date=long_day(w, enrolment["follow_up_until"])))
         return [Section(None, [], said), _standing(w, facts)]
     text = W.EXCLUDED_TEXT if enrolment["status"] == "excluded" else W.EXIT_TEXT
-    return [Section(None, [], [w.gettext(text, date=_day(w, enrolment["finished_on"]))]), _attendance(w, facts),
+    return [Section(None, [], [w.gettext(text, date=long_day(w, enrolment["finished_on"]))]), _attendance(w, facts),
             _standing(w, facts)]
 
 
@@ -119,9 +120,9 @@ def paper_html(facts: dict[str, Any], *, check_code: str) -> str:
         if facts["kind"] == "non_compliance_notice":
             addressed.append(w.gettext(W.TO_INSPECTOR))
     role = W.ROLE_WORDS.get(facts["generated_by_role"])
-    return _templates.get_template("paper.html").render(
+    return templates.get_template("paper.html").render(
         language=w.language, title=w.gettext(W.TITLES[facts["kind"]]), header=w.gettext(W.HEADER), office=office,
-        number=w.gettext(W.NUMBER, number=facts["number"]), issued=w.gettext(W.ISSUED, date=_day(w, facts["issued_at"])),
+        number=w.gettext(W.NUMBER, number=facts["number"]), issued=w.gettext(W.ISSUED, date=long_day(w, facts["issued_at"])),
         addressed=addressed,
         replaces=w.gettext(W.REPLACES, number=facts["replaces"]) if facts["replaces"] else None,
         sections=[_person(w, facts), *_body(w, facts)],
