@@ -51,9 +51,9 @@ def anonymise_participants(s: Session, *, cutoff: date, limit: int) -> tuple[lis
     s.execute(sa.update(EnrolmentTransition).where(EnrolmentTransition.enrolment_id.in_(enrolment_ids),
                                                    EnrolmentTransition.note.is_not(None))
               .values(note=None).execution_options(synchronize_session=False))
-    documents = purge_documents(s, enrolment_ids=enrolment_ids, now=now)
     codes: dict[uuid.UUID, str] = {row.id: row.code for row in s.execute(
         sa.select(Participant.id, Participant.code).where(Participant.id.in_(ids)))}
+    documents = purge_documents(s, enrolment_ids=enrolment_ids, codes=list(codes.values()), now=now)
     for participant_id in ids:  # sessions and risk clear what they hold about his enrolments
         add_event(s, events.participant_anonymised(codes[participant_id], theirs[participant_id], now))
     audit.append(s.connection(), {
@@ -65,12 +65,15 @@ def anonymise_participants(s: Session, *, cutoff: date, limit: int) -> tuple[lis
     return ids, len(enrolment_ids)
 
 
-def purge_documents(s: Session, *, enrolment_ids: list[uuid.UUID], now: datetime) -> int:
-    """Purge the papers about these enrolments: their PDFs and facts (his name, birth date, order) go; their number,
-    kind, dates, hashes and check code stay, with the facts' digest the check code is over, so a printed copy still
-    checks ("genuine, purged under the retention rules"). The one change the document table's trigger allows."""
-    kept = s.execute(sa.select(Document.number, Document.facts).where(
-        Document.enrolment_id.in_(enrolment_ids), Document.purged_at.is_(None)).with_for_update()).all()
+def purge_documents(s: Session, *, enrolment_ids: list[uuid.UUID], codes: list[str], now: datetime) -> int:
+    """Purge the papers about these enrolments, and the attendance registers that name these men (by code and
+    initials): their PDFs and facts go; their number, kind, dates, hashes and check code stay, with the facts' digest
+    the check code is over, so a printed copy still checks ("genuine, purged under the retention rules"). The one
+    change the document table's trigger allows. Returns how many were purged."""
+    naming = sa.or_(Document.enrolment_id.in_(enrolment_ids),
+                    *(Document.facts["men"].contains([{"code": code}]) for code in codes))
+    kept = s.execute(sa.select(Document.number, Document.facts).where(naming, Document.purged_at.is_(None))
+                     .order_by(Document.number).with_for_update()).all()
     for number, facts in kept:
         s.execute(sa.update(Document).where(Document.number == number).values(
             pdf=None, facts=sa.null(), facts_sha256=kit.content_digest(facts), purged_at=now,

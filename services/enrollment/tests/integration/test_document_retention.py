@@ -37,8 +37,20 @@ class Archive:
         set_standing(self.url, self.open["id"], status="active", started_on=date(2026, 11, 3))
         self.old_papers = [self.paper(self.old, "exit_notice", language) for language in ("ru", "kaa")]
         self.open_paper = self.paper(self.open, "progress_report", "uz-Latn")
+        self.registers = [self.register(cohort, [self.old, self.open]), self.register(cohort, [self.open])]
         self.sql("UPDATE protection_order SET issued_on = DATE '2020-02-20', expires_on = DATE '2020-04-20', "
                  "status = 'expired' WHERE id = :id", id=self.old["order"]["id"])
+
+    def register(self, cohort: dict, marked: list[dict]) -> dict:
+        """The register of a session held in 2020 (as sessions told it, and the men marked at it)."""
+        session_id, at = uuid.uuid4(), "2020-04-06T09:00:00+00:00"
+        self.sql("INSERT INTO session_view (session_id, cohort_id, number, kind, scheduled_at, place, status, "
+                 "changed_at) VALUES (:s, :c, 1, 'group', :at, NULL, 'held', :at)", s=session_id, c=cohort["id"], at=at)
+        for man in marked:
+            self.sql("INSERT INTO attendance_record (enrolment_id, session_id, session_number, session_kind, "
+                     "scheduled_at, status, recorded_at) VALUES (:e, :s, 1, 'group', :at, 'present', :at)",
+                     e=man["id"], s=session_id, at=at)
+        return self.office.ok("POST", f"/sessions/{session_id}/register", self.office.psychologist, {"language": "ru"})
 
     def paper(self, man: dict, kind: str, language: str) -> tuple[dict, bytes]:
         answer = self.office.issue(man, kind, language)
@@ -91,8 +103,12 @@ def test_retention_purges_his_papers_and_keeps_their_number_kind_dates_hashes_an
         assert made.old["person"]["birth_date"] not in row["whole"]
     kept = made.row(made.open_paper[0]["number"])  # the man whose case is open keeps his papers whole
     assert kept["purged_at"] is None and kept["pdf"] is not None and made.open["person"]["full_name"] in kept["whole"]
+    naming_him, not_naming_him = (made.row(r["number"]) for r in made.registers)  # a register names him by initials
+    assert naming_him["purged_at"] is not None and naming_him["pdf"] is None
+    assert made.old["participant_code"] not in naming_him["whole"] and made.check(made.registers[0])["genuine"] is True
+    assert not_naming_him["purged_at"] is None and not_naming_him["pdf"] is not None
     [audited] = made.sql("SELECT record FROM audit_log WHERE route = 'retention:anonymise'")
-    assert audited["record"]["documents_purged"] == len(made.old_papers)
+    assert audited["record"]["documents_purged"] == len(made.old_papers) + 1
 
 
 def test_a_purged_papers_printed_copy_and_file_still_check_as_genuine(archive):
