@@ -485,6 +485,18 @@ def reseal_notes(s: Session, *, rotate: Callable[[bytes], bytes], after: uuid.UU
     return [note.id for note in notes]
 
 
+def publish_sessions(s: Session, *, after: uuid.UUID | None, batch: int, now: datetime) -> list[uuid.UUID]:
+    """Publish a batch of sessions as they stand (`sessions.session.planned`), the first `batch` by id after `after`:
+    for those planned before sessions published its sessions. Returns their ids, in order (fewer than `batch`: none is
+    left). Consumers keep the latest by `changed_at`, so publishing again changes nothing."""
+    query = sa.select(GroupSession).order_by(GroupSession.id).limit(batch)
+    if after is not None:
+        query = query.where(GroupSession.id > after)
+    found = s.execute(query).scalars().all()
+    add_events(s, [events.session_planned(session, at=now) for session in found])
+    return [session.id for session in found]
+
+
 def _on_roster(s: Session, enrolment_id: uuid.UUID, cohort_id: uuid.UUID) -> bool:
     return s.execute(sa.select(RosterEntry.enrolment_id).where(
         RosterEntry.enrolment_id == enrolment_id, RosterEntry.cohort_id == cohort_id)).first() is not None

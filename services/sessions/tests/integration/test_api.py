@@ -398,3 +398,22 @@ def test_a_record_outside_the_callers_area_is_refused_exactly_as_one_that_does_n
     missing = client.post(f"/sessions/{nothing}/attendance", headers=other, json=body)
     assert refused.status_code == missing.status_code == 404
     assert refused.get_data().replace(sid.encode(), nothing.encode()) == missing.get_data()
+
+
+def test_sessions_planned_before_they_were_published_are_published_once_asked(app_for, token, group, stack):
+    from sessions.publish import publish_all
+
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token, number=1, when=datetime.now(UTC) + timedelta(days=1))
+    with group["engine"].begin() as c:  # as if planned before sessions published its sessions
+        c.execute(sa.text("DELETE FROM outbox WHERE envelope->'data'->>'session_id' = :s"), {"s": sid})
+        before = c.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar_one()
+    try:
+        assert publish_all(stack.settings("sessions"), batch=2) >= 1  # batches smaller than the sessions there are
+        [told] = events_for(group, sid, of_the_session=True)
+        assert (told["type"], told["data"]["number"], told["data"]["status"]) == ("sessions.session.planned", 1,
+                                                                                  "scheduled")
+    finally:  # the other tests' sessions were published too: keep them off the bus
+        with group["engine"].begin() as c:
+            c.execute(sa.text("DELETE FROM outbox WHERE seq > :seq AND routing_key = 'sessions.session.planned'"),
+                      {"seq": before})
