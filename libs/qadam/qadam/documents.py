@@ -12,10 +12,11 @@ file). So two things are kept with each document, and each checks one kind of co
   it is not);
 - the check code printed on every page: an HMAC-SHA-256, under a key only the issuing service holds, over the
   document's number, its issue time and the SHA-256 of its content fields (the figures and words it states, as
-  canonical JSON: `content_digest`), cut to 40 bits and written as 8 Crockford base-32 characters. A printed copy is checked by its number and this code: the service looks
-  the number up and compares the code it kept (and can recompute it from the kept fields, which shows the kept row
-  was not altered). The code does not prove the paper's text: a reader compares the paper with what the service says
-  the document is (its kind, date, whom it is about), and with the file itself where it matters.
+  canonical JSON: `content_digest`), cut to 40 bits and written as 8 Crockford base-32 characters. A printed copy
+  is checked by its number and this code: the service looks the number up and compares the code it kept (and can
+  recompute it from the kept fields, which shows the kept row was not altered). The code does not prove the paper's
+  text: a reader compares the paper with what the service says the document is (its kind, date, whom it is about),
+  and with the file itself where it matters.
 
 Over the content's digest rather than the content itself: a document whose content is purged when the retention
 period of the man it names is over keeps the digest (no personal fact in it), and its printed copies still check.
