@@ -123,7 +123,8 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         (sa.func.sum(cells.c.attendance_sum) / sa.func.nullif(sa.func.sum(cells.c.attendance_n), 0, type_=sa.Float))
         .label("average_attendance"),
         sa.func.sum(cells.c.attendance_n).label("attendance_men"),  # how many men the average is over
-        sa.func.jsonb_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
+        # json, not jsonb: built as text, not sorted and stored as binary for the driver to read back as text
+        sa.func.json_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
     ).group_by(*cell_keys, cells.c.grouping_set).subquery("groups")
     group_keys = [groups.c[f"k{i}"] for i in range(len(keys))]
     joined: sa.FromClause = groups
@@ -173,7 +174,7 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
     total: dict[str, Any] | None = None
     for row in rows:
         figures: dict[str, Any] = {name: int(row[name] or 0) for name in COUNTS}
-        histogram = {int(k): int(v) for k, v in sorted((row["histogram"] or {}).items(), key=lambda kv: int(kv[0]))}
+        histogram = dict(sorted((int(k), int(v)) for k, v in row["histogram"].items())) if row["histogram"] else {}
         figures["average_attendance"] = row["average_attendance"]
         figures["attendance_men"] = int(row["attendance_men"] or 0)
         figures["dropout_sessions"] = histogram
