@@ -235,5 +235,6 @@ if __name__ == "__main__":  # `python -m bench.scale`: this workload alone (resu
 
     table, more = run()
     for r in table:
-        print(f"{r.workload:<44} {r.figure:>8,.1f} {r.unit}  ceiling {r.ceiling:,.1f} {r.unit} ({r.ceiling_name})  goal {r.goal}")
+        ceiling = f"{r.ceiling:,.1f} {r.unit} ({r.ceiling_name})" if r.ceiling is not None else "-"
+        print(f"{r.workload:<44} {r.figure:>8,.1f} {r.unit}  ceiling {ceiling}  goal {r.goal}")
     print(json.dumps(more, indent=2))
