@@ -225,7 +225,9 @@ def test_recorded_attendance_is_shown_read_only_with_amendments(client_for, demo
     client = client_for(PSYCHOLOGIST, "en")
     page = client.get(f"/sessions/{own_sessions['recorded']}/attendance")
     assert page.status_code == 200
-    assert "<form method=\"post\" action=\"/sessions" not in page.text
+    # nothing records it again (its one form prints the paper register)
+    assert f"<form method=\"post\" action=\"/sessions/{own_sessions['recorded']}/attendance" not in page.text
+    assert "/register\" class=\"register-form\"" in page.text
     assert page.text.count("Amendments<span") == 6
     assert "In hospital with his mother" in page.text
     assert "Denies or minimises the violence" in page.text
