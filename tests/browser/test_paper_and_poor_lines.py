@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from browsing import USERS, open_as
+from browsing import USERS, check_page, open_as
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam_testing import RunningSystem, wait_until
@@ -76,6 +76,15 @@ def _rows_shown(page: Any, path: str, men: list[dict[str, Any]]) -> None:
         page.wait_for_timeout(300)
 
 
+def _at_notes(page: Any, session: dict[str, Any]) -> None:
+    """Wait for the session's notes, where the portal leads once its attendance is recorded (or say where it is)."""
+    try:
+        page.wait_for_url(f"**/sessions/{session['id']}/notes")
+    except Exception as error:
+        raise AssertionError(f"not at the notes of session {session['number']} but at {page.url}: "
+                             f"{page.locator('main').inner_text()[:3000]}") from error
+
+
 def _weight(page: Any, path: str) -> None:
     """The attendance page's bytes as they travel and its requests, cold (nothing cached), and its load over an
     emulated 400 kbps line with 400 ms round trips, printed."""
@@ -114,6 +123,8 @@ def test_attendance_typed_offline_is_kept_and_arrives_once_and_a_paper_register_
     kept = page.locator("[data-kept]")
     kept.wait_for(state="visible")
     assert KEPT in kept.inner_text()
+    page.click("details.paper > summary")  # the register's fields open, for the page's check
+    check_page(page, "psychologist-attendance-kept")
     assert ok(PSYCHOLOGIST, "GET", "sessions", f"/sessions/{first['id']}/attendance")["marks"] == []
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED"):
         page.reload()  # no page without the line; what she marked stays on the tablet
@@ -121,7 +132,7 @@ def test_attendance_typed_offline_is_kept_and_arrives_once_and_a_paper_register_
     # the line is back: the page opened again sends what was kept, once, and leads to the session's notes
     page.context.set_offline(False)
     page.goto(path)
-    page.wait_for_url(f"**/sessions/{first['id']}/notes")
+    _at_notes(page, first)
     assert "Attendance of 2 participants is recorded" in page.locator("main").inner_text()
     marks = ok(PSYCHOLOGIST, "GET", "sessions", f"/sessions/{first['id']}/attendance")["marks"]
     assert sorted((m["enrolment_id"], m["status"]) for m in marks) == sorted(
@@ -141,7 +152,7 @@ def test_attendance_typed_offline_is_kept_and_arrives_once_and_a_paper_register_
     page.fill("#register_number", "NK-2026-017")
     page.fill("#held_on", held_on.isoformat())
     page.click("main form button[type=submit]")
-    page.wait_for_url(f"**/sessions/{second['id']}/notes")
+    _at_notes(page, second)
     page.goto(path)
     text = page.locator("main").inner_text()
     assert "from paper register No. NK-2026-017" in text and "Held on" in text, text

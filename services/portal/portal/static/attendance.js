@@ -18,6 +18,7 @@
   if (!form || !window.fetch || !window.URLSearchParams) { return; }
   var key = PREFIX + form.getAttribute("data-keep");
   var notice = document.querySelector("[data-kept]");
+  var RETRY_SECONDS = 20;
   var sending = false;
 
   function kept() {
@@ -95,12 +96,15 @@
   }
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
-  window.addEventListener("online", function () {
+  function again() {
     var now = kept();
     if (now && now.pending) { send(); }
-  });
+  }
+  // the line is back: the browser may say so, or not (a line up with no way through): try again now and then too
+  window.addEventListener("online", again);
+  window.setInterval(again, RETRY_SECONDS * 1000);
   if (saved && saved.pending) {
     say(true);
-    if (window.navigator.onLine !== false) { send(); }
+    send();  // opened again: whether the line is back is known by trying
   }
 }());
