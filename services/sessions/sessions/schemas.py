@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.pages import PageArgs, page_schema
-from qadam.schema_fields import AwareDateTime, Integer
+from qadam.schema_fields import AwareDateTime, Date, Integer, NoControlCharacters
 from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS, AttendanceStatus
 
 from .commands import Fidelity, MarkAmendment, NewSession, SessionMove
@@ -109,10 +109,11 @@ class MarkIn(ma.Schema):
 class AttendanceIn(ma.Schema):
     marks = fields.List(fields.Nested(MarkIn), required=True, validate=validate.Length(min=1, max=100),
                         metadata={"description": "One mark per participant present in the cohort."})
-    register_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40),
+    register_number = fields.String(load_default=None, allow_none=True,
+                                    validate=[validate.Length(min=1, max=40), NoControlCharacters()],
                                     metadata={"description": "Entered later from the session's paper register: its "
                                                              "number (kept with the session)."})
-    held_on = fields.Date(load_default=None, allow_none=True, metadata={
+    held_on = Date(load_default=None, allow_none=True, metadata={
         "description": "The day the session was held, from its paper register, when it was not the planned day (at "
                        "the planned time of day): its marks' figures, flags and calls are dated by it."})
 
