@@ -380,4 +380,4 @@ def test_attendance_copied_from_a_paper_register_keeps_its_number_and_the_day_it
     recorded = client.post(url, data=form | {"register_number": "NK-80", "held_on": held_on.isoformat()})
     assert recorded.status_code == 302, recorded.text[:3000]
     shown = client.get(url).text
-    assert "из бумажного журнала № NK-80" in shown and "Проведено " in shown, shown
+    assert "из бумажного журнала № NK-80, кем: " in shown and "Проведено " in shown, shown
