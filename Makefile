@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test test-unit install lint docs bench clean browser chaos screenshots
+.PHONY: run test test-unit install lint docs bench clean browser chaos screenshots papers
 
 $(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ KEEP_BYTECODE := env -u PYTHONDONTWRITEBYTECODE
 
 ## test: every test (unit, integration, end-to-end, browser, the fault suite's short form) in parallel
 ## (pytest-xdist) against the real PostgreSQL and RabbitMQ, with lint and types checked beside them
-test: $(STAMP) browser
+test: $(STAMP) browser papers
 	@mkdir -p var; $(MAKE) --no-print-directory lint > var/lint.log 2>&1 & lint=$$!; \
 	$(KEEP_BYTECODE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope; tests=$$?; \
 	wait $$lint; linted=$$?; cat var/lint.log; \
@@ -61,6 +61,13 @@ screenshots: $(STAMP) browser
 ## they load into the page from npm (package.json: axe-core, the accessibility checker) into node_modules
 browser: node_modules/.package-lock.json
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+## papers: what enrollment's PDF papers need beside Python (WeasyPrint's Pango and HarfBuzz, Debian's DejaVu fonts for
+## Uzbek, Cyrillic and Karakalpak letters), and poppler's pdftoppm, with which their tests draw each paper's first page
+papers:
+	command -v pdftoppm >/dev/null && ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -q DejaVuSans \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libpango-1.0-0 \
+	       libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)

@@ -50,12 +50,15 @@ def open_stack(*services: str) -> Stack:
     return Stack(f"qadam_b{int(time.time())}", find_servers(), keys, services=services or ("sessions",)).open()
 
 
-def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int = 2) -> dict[str, float]:
-    """Run wrk on loopback; requests/s, latency percentiles (ms) and the count of non-2xx answers."""
+def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int = 2,
+        args: tuple[str, ...] = ()) -> dict[str, float]:
+    """Run wrk on loopback (`args` passed to the script's init); requests/s, latency percentiles (ms) and the count
+    of non-2xx answers."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                          "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    out = subprocess.run(["wrk", "-t", str(min(threads, connections)), "-c", str(connections), "-d", f"{seconds}s",
+                          "--latency", "-s", str(script), url, *(("--", *args) if args else ())],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
     result: dict[str, float] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
     for pct, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
         result[f"p{pct}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -88,16 +91,25 @@ def baseline() -> dict[str, dict[str, Any]]:
     return rows
 
 
+def change(row: Row, baseline: float | None) -> str:
+    """The figure against the baseline's, in per cent of the baseline, signed so that + is better whichever way the
+    figure goes (a rate up; a time, a latency or memory down); "-" where there is nothing to compare."""
+    if not baseline or row.failed:
+        return "-"
+    moved = (row.figure - baseline) / baseline * 100
+    return f"{moved if row.higher_is_better and row.unit != 'MB' else -moved:+.0f}%"
+
+
 def print_table(rows: list[Row], extra: dict[str, Any]) -> None:
     before = baseline()
-    print(f"\n{'workload':<44} {'figure':>12} {'ceiling':>12}  {'ratio':>6}  {'baseline':>10}  goal")
+    print(f"\n{'workload':<44} {'figure':>12} {'ceiling':>12}  {'ratio':>6}  {'baseline':>10}  {'change':>7}  goal")
     for r in rows:
         ceiling = f"{r.ceiling:,.1f}" if r.ceiling is not None else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         was = before.get(r.workload)
         committed = f"{was['figure']:,.1f}" if was else "-"
-        print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {committed:>10}  {r.goal} "
-              f"[ceiling: {r.ceiling_name}]")
+        print(f"{r.workload:<44} {r.figure:>9,.1f} {r.unit:<2} {ceiling:>12}  {ratio:>6}  {committed:>10}  "
+              f"{change(r, was['figure'] if was else None):>7}  {r.goal} [ceiling: {r.ceiling_name}]")
         if r.failed:
             print(f"  ^ NOT A MEASUREMENT OF THE WORKLOAD: {r.failed}")
     if before:

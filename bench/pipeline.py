@@ -56,6 +56,7 @@ class Pipeline:
         self.cohort = uuid.uuid4()
         self.workers: dict[str, Process] = {}
         self.overrides: dict[str, Any] = {}
+        self.timeline: list[tuple[uuid.UUID, datetime, datetime]] = []  # each alert sample: committed, read
 
     def start_workers(self, log_dir: Path) -> None:
         for service in ("sessions", "risk", "notify"):
@@ -178,18 +179,64 @@ class Pipeline:
             for e in ids:
                 list(listener.notifies(timeout=0.0))  # forget wake-ups from earlier samples or the background load
                 self.commit_marks([(e, 2, "unexcused")])
-                t0 = time.perf_counter()
+                t0, committed = time.perf_counter(), datetime.now(UTC)
                 while c.execute(query, {"e": e}).first() is None:
                     c.commit()
                     if time.perf_counter() - t0 > 30:
                         raise AssertionError("no notification within 30 s")
                     list(listener.notifies(timeout=1.0, stop_after=1))
                 out.append((time.perf_counter() - t0) * 1000)
+                self.timeline.append((e, committed, datetime.now(UTC)))
                 c.commit()
         stop.set()
         if background:
             background.join(30)
         return out
+
+    def hops(self, timeline: list[tuple[uuid.UUID, datetime, datetime]]) -> dict[str, list[float]]:
+        """ms each hop of an alert took, from the times the services wrote down (read after the samples, so the
+        reading does not slow them): the absence's commit -> sessions' relay has it confirmed by the broker
+        (outbox.sent_at) -> risk's transaction that took it begins (inbox.received_at) -> risk's relay has the flag
+        confirmed -> notify's transaction that took the flag begins -> the notification read by the bench (after
+        notify's commit and its NOTIFY). One machine, one clock."""
+        names = ("commit → sessions relay confirmed", "→ risk handler begins", "→ risk relay confirmed (flag)",
+                 "→ notify handler begins", "→ notification readable")
+        found: dict[str, list[float]] = {n: [] for n in names}
+        for e, committed, read in timeline:
+            mark = self._sent("sessions", "sessions.attendance.recorded", e, session_number=2)
+            flag = self._sent("risk", "risk.flag.raised", e)
+            if mark is None or flag is None:
+                continue
+            risk_began = self._received("risk", mark[0])
+            notify_began = self._received("notify", flag[0])
+            if risk_began is None or notify_began is None:
+                continue
+            times = (committed, mark[1], risk_began, flag[1], notify_began, read)
+            for name, (a, b) in zip(names, zip(times[:-1], times[1:], strict=True), strict=True):
+                found[name].append((b - a).total_seconds() * 1000)
+        return found
+
+    def _sent(self, service: str, routing_key: str, enrolment: uuid.UUID, **data: Any) -> tuple[str, datetime] | None:
+        where = "".join(f" AND envelope->'data'->>'{k}' = :{k}" for k in data)
+        with self.engines[service].connect() as c:
+            row = c.execute(sa.text(f"SELECT id, sent_at FROM outbox WHERE routing_key = :k "  # noqa: S608 - our keys
+                                    f"AND envelope->'data'->>'enrolment_id' = :e{where} ORDER BY seq DESC LIMIT 1"),
+                            {"k": routing_key, "e": str(enrolment), **{k: str(v) for k, v in data.items()}}).first()
+        return (str(row.id), row.sent_at) if row is not None and row.sent_at is not None else None
+
+    def _received(self, service: str, message_id: str) -> datetime | None:
+        with self.engines[service].connect() as c:
+            return c.execute(sa.text("SELECT received_at FROM inbox WHERE message_id = :m"), {"m": message_id}).scalar()
+
+
+def print_hops(by_load: dict[str, dict[str, list[float]]]) -> None:
+    """Each hop of an alert's way, p50 and p99 in ms, idle and under load (the alert latency rows are their sum)."""
+    print(f"\nalert latency by hop (ms){'':<24}" + "".join(f"{name:>22}" for name in by_load))
+    print(f"{'':<50}" + "".join(f"{'p50':>11}{'p99':>11}" for _ in by_load))
+    for hop in next(iter(by_load.values())):
+        cells = "".join(f"{percentile(h[hop], 50):>11.1f}{percentile(h[hop], 99):>11.1f}" if h[hop] else f"{'-':>22}"
+                        for h in by_load.values())
+        print(f"  {hop:<48}{cells}")
 
 
 def _nameko_row(hop_per_second: float, nameko: dict[str, Any]) -> Row:
@@ -231,7 +278,10 @@ def run(events: int = 20_000, growth: tuple[int, ...] = (1, 4, 16), growth_base:
         sampling.set()
         grown = {f"{k}x": pipe.run_pipeline(growth_base * k // SESSIONS_EACH) for k in growth}
         idle = pipe.alert_latency(latency_samples)
+        idle_hops, pipe.timeline = pipe.hops(pipe.timeline), []
         loaded = pipe.alert_latency(latency_samples, background_per_second=200)
+        loaded_hops = pipe.hops(pipe.timeline)
+        print_hops({"idle": idle_hops, "200 marks/s": loaded_hops})
         rows = [
             Row(f"pipeline: {main['marks']:,} marks sessions→risk→notify", main["per_second"], "/s", with_confirms,
                 "pika, a confirm per message", "> 1.0"),
@@ -253,6 +303,9 @@ def run(events: int = 20_000, growth: tuple[int, ...] = (1, 4, 16), growth_base:
         extra = {"pipeline": main, "growth": grown, "raw_publish": {"confirm_each": with_confirms, "no_confirms": without},
                  "alert_latency_ms": {"idle": {"mean": statistics.mean(idle), "samples": len(idle)},
                                       "loaded": {"mean": statistics.mean(loaded), "samples": len(loaded)}},
+                 "alert_hops_ms": {name: {hop: {"p50": percentile(v, 50), "p99": percentile(v, 99), "samples": len(v)}
+                                          for hop, v in hops.items() if v}
+                                   for name, hops in (("idle", idle_hops), ("loaded", loaded_hops))},
                  "worker_memory_mb": {"rest": rest, "peak": peak}}
         return rows, extra
     finally:

@@ -22,6 +22,7 @@ from qadam_testing import free_port, wait_until
 from .common import RESULTS, Row, open_stack, rss_mb, wrk
 
 COHORTS, SESSIONS_EACH, PARTICIPANTS_EACH = 1000, 10, 10  # 100,000 distinct (session, participant) marks
+SWEEP = (1, 2, 8, 32)  # connections: the write path again at each, 3 s
 REGION, DISTRICT = "Buxoro viloyati", "Kogon"
 
 
@@ -64,7 +65,7 @@ local enrolments = {table(enrolments)}
 local n = 0
 local threads = 0
 function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-function init(args) n = tid * 50000 end
+function init(args) n = tid * 50000 + tonumber(args[1] or "0") end
 local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}
 request = function()
   local c = n % {COHORTS}
@@ -142,15 +143,29 @@ def run(seconds: int = 10, connections: int = 16) -> tuple[list[Row], dict[str, 
                       f"{events:,} events recorded")
         if top["non_2xx"]:
             failed = f"{failed + '; ' if failed else ''}the ceiling's {top['non_2xx']:,.0f} requests failed"
+        # Does anything serialise the requests (the audit chain's head is one lock)? The same marks, fewer and more
+        # connections, each beside the ceiling at as many: other marks each time (an offset into the script's).
+        sweep = {}
+        for i, n in enumerate(SWEEP, start=1):
+            mine = wrk(f"http://127.0.0.1:{app_port}", RESULTS / "attendance.lua", seconds=3, connections=n,
+                       args=(str(i * 10_000),))
+            theirs = wrk(f"http://127.0.0.1:{ceiling_port}/ceiling", RESULTS / "ceiling.lua", seconds=3, connections=n)
+            sweep[n] = {"ours": mine, "ceiling": theirs}
         rows = [
             Row("write path: attendance mark over HTTP", ours["rps"], "/s", top["rps"], "Flask + 1 INSERT", "≥ 0.8",
                 failed=failed),
             Row("write path: p99 latency", ours["p99_ms"], "ms", top["p99_ms"], "Flask + 1 INSERT", "≥ 0.67 (1.5×)",
                 higher_is_better=False, failed=failed),
+            *(Row(f"  at {n} connection{'s' if n > 1 else ''}", m["ours"]["rps"], "/s", m["ceiling"]["rps"],
+                  f"Flask + 1 INSERT at {n}; p99 {m['ours'].get('p99_ms', 0):.1f} ms beside "
+                  f"{m['ceiling'].get('p99_ms', 0):.1f}", "-",
+                  failed=f"{m['ours']['non_2xx']:,.0f} requests failed" if m["ours"]["non_2xx"] else None)
+              for n, m in sweep.items()),
             Row("memory: sessions web (2 workers) at rest", rest_mb, "MB", None, "-", "-"),
             Row("memory: sessions web (2 workers) under load", peak[0], "MB", None, "-", "-", failed=failed),
         ]
         extra = {"write_path": {"ours": ours, "ceiling": top, "marks_recorded": marks, "outbox_rows": events,
+                                "by_connections": sweep,
                                 "connections": connections, "seconds": seconds, "failed": failed}}
         return rows, extra
     finally:

@@ -94,6 +94,15 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
         ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),
+        # a man's papers: the letters to the issuing body his inspector's and the supervisor's, the certificate his
+        # psychologist's (record-level and per kind: the route's own check); a manager gets none, nor her worker.
+        # A copy is checked without a token: genuine or not, its kind and date, nothing about the man.
+        ("GET", "/enrolments/{enrolment_id}/documents"): frozenset({PSY, INSP, SUP}),
+        ("POST", "/enrolments/{enrolment_id}/documents"): frozenset({PSY, INSP, SUP}),
+        ("GET", "/documents/{number}/pdf"): frozenset({PSY, INSP, SUP}),
+        ("GET", "/documents/{number}"): PUBLIC,
+        ("POST", "/documents/{number}/check"): PUBLIC,
+        ("POST", "/sessions/{session_id}/register"): frozenset({PSY}),
     },
     "sessions": {
         **COMMON,

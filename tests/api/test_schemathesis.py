@@ -56,6 +56,12 @@ IDS_ONLY_EXAMPLES = 10
 PROBLEM_JSON = "application/problem+json"
 
 
+@schemathesis.serializer("application/pdf")
+def _pdf_file(ctx: Any, value: Any) -> dict[str, Any]:
+    """A file sent as it is: the copy of a paper whose bytes enrollment checks (`POST /documents/{number}/check`)."""
+    return {"data": value if isinstance(value, bytes) else str(value).encode()}
+
+
 def problem_details_on_client_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     """A refused request is told what was wrong, in the agreed shape (DESIGN.md, HTTP APIs)."""
     if not 400 <= response.status_code < 500:

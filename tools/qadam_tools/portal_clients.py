@@ -63,6 +63,12 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("version_programme", "POST", "/programmes/{programme_id}/versions"),
         ("waiting_list", "GET", "/cohorts/{cohort_id}/waiting-list"),
         ("place_waiting", "POST", "/waiting-list/{waiting_id}/placement"),
+        # a man's papers, and the check of a printed copy
+        ("documents", "GET", "/enrolments/{enrolment_id}/documents"),
+        ("issue_document", "POST", "/enrolments/{enrolment_id}/documents"),
+        ("document_pdf", "GET", "/documents/{number}/pdf", "file"),
+        ("print_register", "POST", "/sessions/{session_id}/register"),
+        ("check_document", "GET", "/documents/{number}"),
         ("audit", "GET", "/audit"),
     ),
     "sessions": (

@@ -186,6 +186,38 @@ class CallRecorded(EventData):
     called_by: str
 
 
+SESSION_STATUSES = ("scheduled", "held", "cancelled")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SessionPlanned(EventData):
+    """A session as it stands when it was planned: what a register printed for it names (no man, no words said)."""
+
+    TYPE = "sessions.session.planned"
+    PRODUCER = PRODUCER
+    SUMMARY = "A session was scheduled (one by one, or with its cohort's whole programme)."
+
+    session_id: uuid.UUID
+    cohort_id: uuid.UUID
+    number: int = detail(validate=validate.Range(min=1))
+    kind: str = detail(validate=validate.OneOf(SESSION_KINDS))
+    enrolment_id: uuid.UUID | None = detail(default=None, description="The one man of a session that is not a group's.")
+    scheduled_at: datetime
+    place: str | None = None
+    status: str = detail(validate=validate.OneOf(SESSION_STATUSES))
+    changed_at: datetime = detail(description=(
+        "When the session was planned or last changed: keep the session as the latest of these tells it."))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SessionChanged(SessionPlanned):
+    """A session rescheduled (a new start or place) or cancelled: the session as it stands now."""
+
+    TYPE = "sessions.session.changed"
+    SUMMARY = "A session was rescheduled or cancelled (why stays in sessions)."
+
+
 EVENTS: tuple[type[EventData], ...] = (
-    AttendanceRecorded, WarningSignObserved, AttendanceAmended, CallOverdue, CallRecorded,
+    AttendanceRecorded, WarningSignObserved, AttendanceAmended, CallOverdue, CallRecorded, SessionPlanned,
+    SessionChanged,
 )

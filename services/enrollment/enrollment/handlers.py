@@ -1,6 +1,6 @@
 """What enrollment does with the events it consumes (its subscriptions): attendance moves each enrolment's progress;
-the portal's staff and areas, and risk's flags, are kept as projections. Each calls the command that does it
-(commands.py), as the routes do."""
+the portal's staff and areas, risk's flags, and sessions' sessions (for the registers) are kept as projections. Each
+calls the command that does it (commands.py), as the routes do."""
 
 from __future__ import annotations
 
@@ -10,10 +10,17 @@ from qadam.events import Event
 from qadam.inbox import Handlers
 from qadam_contracts.portal import AreaChanged, UserChanged
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved
-from qadam_contracts.sessions import AttendanceAmended, AttendanceRecorded
+from qadam_contracts.sessions import AttendanceAmended, AttendanceRecorded, SessionChanged, SessionPlanned
 from sqlalchemy.orm import Session
 
-from .commands import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member, record_attendance
+from .commands import (
+    keep_district,
+    keep_flag_handled,
+    keep_flag_raised,
+    keep_session,
+    keep_staff_member,
+    record_attendance,
+)
 from .settings import EnrollmentSettings
 
 handlers = Handlers()
@@ -60,3 +67,9 @@ def on_flag_acknowledged(session: Session, event: Event[FlagAcknowledged]) -> No
 @handlers.on(FlagResolved)
 def on_flag_resolved(session: Session, event: Event[FlagResolved]) -> None:
     keep_flag_handled(session, data=event.data, resolved=True)
+
+
+@handlers.on(SessionPlanned, SessionChanged)
+def on_session_planned(session: Session, event: Event[SessionPlanned]) -> None:
+    """The sessions an attendance register is printed for."""
+    keep_session(session, data=event.data)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 participant_number = sa.Sequence("participant_number_seq", start=1)
+document_number = sa.Sequence("document_number_seq", start=1)
 
 
 def _now() -> Any:
@@ -388,3 +389,51 @@ class RiskFlag(Base):
     raised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Document(Base):
+    """A paper enrollment issued about one man, or a session's attendance register (domain/documents.py): its PDF
+    as issued, the SHA-256 of those bytes and its check code. Never updated, never deleted (the database refuses
+    both), but for one change: when the retention period of the man it names is over, its PDF and facts are purged
+    (commands/retention.py), and its number, kind, dates, hashes and check code stay, so a printed copy still checks.
+    A correction is a new document that names the one it replaces."""
+
+    __tablename__ = "document"
+
+    number: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # QD-<year>-<6 digits>
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    enrolment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("enrolment.id"), index=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(index=True)  # a register's session (session_view)
+    language: Mapped[str] = mapped_column(sa.String(10))
+    replaces: Mapped[str | None] = mapped_column(sa.ForeignKey("document.number"), unique=True)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # what it states, as codes and figures; None: purged
+    facts_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # of the facts (qadam.documents.content_digest)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    check_code: Mapped[str] = mapped_column(sa.String(9))
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)  # None: purged
+    generated_by: Mapped[str] = mapped_column(sa.String(100))
+    generated_by_role: Mapped[str] = mapped_column(sa.String(30))
+    generated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint("enrolment_id IS NOT NULL OR session_id IS NOT NULL", name="about"),
+        sa.CheckConstraint("(purged_at IS NULL) = (pdf IS NOT NULL AND facts IS NOT NULL)", name="purged"),
+    )
+
+
+class SessionView(Base):
+    """sessions' sessions as `sessions.session.planned` and `.changed` told them (the latest change wins): what an
+    attendance register names."""
+
+    __tablename__ = "session_view"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    enrolment_id: Mapped[uuid.UUID | None]
+    scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    place: Mapped[str | None] = mapped_column(sa.String(300))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -11,8 +11,10 @@ Anonymising keeps the pseudonymous code, sex, region and district, the birth yea
 enrolment column the reports read (statuses, reasons, dates, cohort, programme, progress, attendance records);
 it clears the name (every script: `full_name` and its search key), PINFL, phone and mahalla, the protection
 orders' numbers (replaced by `anon-<id>`) and conditions (they may name the victim or her address), the order
-extensions' decision and reason, and the free-text notes of the enrolments' history. The person can no longer
-be found by name or PINFL; the completion report gives the same figures before and after. An event,
+extensions' decision and reason, and the free-text notes of the enrolments' history; the papers issued about him,
+and the attendance registers that name him, are purged (their PDFs and facts go; their number, kind, dates, hashes
+and check code stay, so a printed copy still checks as genuine, purged under the retention rules). The person can no
+longer be found by name or PINFL; the completion report gives the same figures before and after. An event,
 `enrollment.participant.anonymised` (his code and enrolment ids), goes through the outbox in the same transaction:
 sessions deletes the confidential notes about his enrolments and clears his excuse reasons, risk clears the sealed
 details of the incidents about him.

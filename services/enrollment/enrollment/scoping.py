@@ -1,18 +1,20 @@
 """Need to know and who may act, for routes, commands and queries alike: which cohorts, enrolments, participants and
-orders a caller may see (as queries), and whose area, region or enrolment a caller may act in."""
+orders a caller may see (as queries), whose area, region or enrolment a caller may act in, and whose sessions (a
+session's register is its group's facilitators')."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
 from qadam.auth import Principal, area_filter, assignment_filter
-from qadam.errors import Problem
+from qadam.errors import Problem, not_found
 from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
 from .domain.lifecycle import Caller
-from .models import Cohort, Enrolment, Participant, ProtectionOrder, TransferRequest
+from .models import Cohort, Enrolment, Participant, ProtectionOrder, SessionView, TransferRequest
 
 # Who moves an enrolment at all (scoping below says which ones).
 MOVERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.MANAGER, Role.ADMINISTRATOR)
@@ -129,3 +131,13 @@ def report_region(principal: Principal, asked: str | None) -> str | None:
         raise Problem(403, f"A {principal.role} sees the reports of their own region ({principal.region}) only; "
                            "leave out `region`.")
     return principal.region
+
+
+def facilitated_session(s: Session, *, principal: Principal, session_id: uuid.UUID) -> tuple[SessionView, Cohort]:
+    """The session and its group, for a psychologist who facilitates the group (404 otherwise: a session she does
+    not run is one she does not see)."""
+    session = s.get(SessionView, session_id)
+    cohort = s.get(Cohort, session.cohort_id) if session is not None else None
+    if session is None or cohort is None or principal.user_id not in (cohort.facilitator_ids or []):
+        raise not_found("session", session_id)
+    return session, cohort

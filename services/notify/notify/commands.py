@@ -227,6 +227,7 @@ def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addresse
     d = event.data
     notification_id = uuid.uuid4()
     code = d.participant_code
+    contact = s.get(Contact, addressee.user_id)
     created = s.execute(
         insert(Notification).values(
             id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
@@ -238,15 +239,13 @@ def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addresse
             link=alert_link(settings.portal_url, str(notification_id)), region=d.region, district=d.district,
             kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
             channels=list(addressee.channels), from_level=from_level, chain_id=notification_id,
+            # the wait before escalation starts when the messages may go (a critical one's at once, whatever the
+            # hour), not while the person's quiet hours hold them
+            escalate_from=due_for(settings=settings, contact=contact, level=level),
         ).on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(Notification.id)
     ).scalar()
     if created is None:
         return None  # this person has heard of it already (the same flag, or an episode's earlier flag)
-    contact = s.get(Contact, addressee.user_id)
-    # the wait before escalation starts when the messages may go (a critical one's at once, whatever the hour), not
-    # while the person's quiet hours hold them
-    s.execute(sa.update(Notification).where(Notification.id == created).values(
-        escalate_from=due_for(settings=settings, contact=contact, level=level)))
     if addressee.timing == "immediate":
         add_deliveries(s, settings=settings, notification_id=created, contact=contact,
                        channels=addressee.channels, level=level, purpose="alert")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import cast
 
 import sqlalchemy as sa
@@ -89,10 +89,12 @@ def schedule_session(s: Session, *, cohort_id: uuid.UUID, session: NewSession, b
                             {"number": [f"No group session {session.number} in this cohort."]})
     if session.enrolment_id is not None and not _on_roster(s, session.enrolment_id, cohort_id):
         raise unprocessable("Not a participant of this cohort.", {"enrolment_id": ["Not in this cohort."]})
-    scheduled = GroupSession(number=session.number, kind=session.kind, enrolment_id=session.enrolment_id,
+    scheduled = GroupSession(id=uuid.uuid4(), number=session.number, kind=session.kind,
+                             enrolment_id=session.enrolment_id,
                              scheduled_at=session.scheduled_at, topic=session.topic, place=session.place,
                              cohort_id=cohort_id, status=SessionStatus.SCHEDULED.value, created_by=by.user_id)
     s.add(scheduled)
+    add_event(s, events.session_planned(scheduled, at=datetime.now(UTC)))
     return scheduled
 
 
@@ -113,10 +115,12 @@ def plan_programme(s: Session, *, cohort_id: uuid.UUID, by: Principal, zone: tzi
     plan = plan_sessions(start=cohort.start_date, weekdays=schedule["weekdays"], at=schedule_time(schedule["time"]),
                          count=cohort.sessions_required, zone=zone, skip=taken,
                          topics={int(m["number"]): str(m["topic"]) for m in cohort.curriculum or []})
-    added = [GroupSession(id=uuid.uuid4(), cohort_id=cohort_id, number=p.number, topic=p.topic,
+    added = [GroupSession(id=uuid.uuid4(), cohort_id=cohort_id, number=p.number, kind="group", topic=p.topic,
                           scheduled_at=p.scheduled_at, place=schedule.get("place"),
                           status=SessionStatus.SCHEDULED.value, created_by=by.user_id) for p in plan]
     s.add_all(added)
+    now = datetime.now(UTC)
+    add_events(s, [events.session_planned(p, at=now) for p in added])
     return added
 
 
@@ -167,6 +171,7 @@ def change_session(s: Session, *, session_id: uuid.UUID, move: SessionMove, by: 
     if move.moves_place:
         session.place = move.place
     session.change_reason = move.reason
+    add_event(s, events.session_planned(session, at=datetime.now(UTC), changed=True))
     return session
 
 
@@ -494,6 +499,18 @@ def reseal_notes(s: Session, *, rotate: Callable[[bytes], bytes], after: uuid.UU
     for note in notes:
         note.sealed = rotate(note.sealed)
     return [note.id for note in notes]
+
+
+def publish_sessions(s: Session, *, after: uuid.UUID | None, batch: int, now: datetime) -> list[uuid.UUID]:
+    """Publish a batch of sessions as they stand (`sessions.session.planned`), the first `batch` by id after `after`:
+    for those planned before sessions published its sessions. Returns their ids, in order (fewer than `batch`: none is
+    left). Consumers keep the latest by `changed_at`, so publishing again changes nothing."""
+    query = sa.select(GroupSession).order_by(GroupSession.id).limit(batch)
+    if after is not None:
+        query = query.where(GroupSession.id > after)
+    found = s.execute(query).scalars().all()
+    add_events(s, [events.session_planned(session, at=now) for session in found])
+    return [session.id for session in found]
 
 
 def _on_roster(s: Session, enrolment_id: uuid.UUID, cohort_id: uuid.UUID) -> bool:

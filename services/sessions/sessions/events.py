@@ -16,15 +16,18 @@ from qadam_contracts.sessions import (
     CallRecorded,
     CurriculumRun,
     RunAbsence,
+    SessionChanged,
+    SessionPlanned,
     WarningSignObserved,
 )
 
 from .domain import absence_runs as runs_of
 from .domain.attendance import RecordedMark
 from .domain.calls import calling_psychologist
-from .models import AbsenceCall
+from .models import AbsenceCall, GroupSession
 
-PUBLISHES = (AttendanceRecorded, AttendanceAmended, WarningSignObserved, CallOverdue, CallRecorded)
+PUBLISHES = (AttendanceRecorded, AttendanceAmended, WarningSignObserved, CallOverdue, CallRecorded, SessionPlanned,
+             SessionChanged)
 
 
 @dataclass(frozen=True)
@@ -101,3 +104,11 @@ def call_overdue(call: AbsenceCall, facilitators: list[str] | None) -> CallOverd
         call_id=call.id, enrolment_id=call.enrolment_id, participant_code=call.participant_code,
         cohort_id=call.cohort_id, session_id=call.session_id, session_number=call.session_number,
         absence_on=call.absence_on, due_at=call.due_at, psychologist_id=calling_psychologist(facilitators))
+
+
+def session_planned(session: GroupSession, *, at: datetime, changed: bool = False) -> SessionPlanned:
+    """The session as it stands (planned, or `changed`: rescheduled or cancelled), for those who print its register."""
+    kind = SessionChanged if changed else SessionPlanned
+    return kind(session_id=session.id, cohort_id=session.cohort_id, number=session.number, kind=session.kind,
+                enrolment_id=session.enrolment_id, scheduled_at=session.scheduled_at, place=session.place,
+                status=session.status, changed_at=at)

@@ -11,7 +11,8 @@ route answers with. What each takes is the request schema's loaded value, typed 
 - places and waiting: a place in a cohort, and the line of those waiting for one in a full cohort;
 - programmes: programmes and cohorts;
 - projections: what enrollment keeps of others' events;
-- retention: anonymising men whose cases ended long ago.
+- retention: anonymising men whose cases ended long ago;
+- documents: the papers about one man, issued, kept and checked (imported as `commands.documents`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from .programmes import (
     form_cohort,
     version_programme,
 )
-from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_staff_member
+from .projections import keep_district, keep_flag_handled, keep_flag_raised, keep_session, keep_staff_member
 from .referrals import Referral, ReferralAsked, refer
 from .retention import ANONYMISED_ORDER_PREFIX, REDACTED, RETENTION_ROUTE, anonymise_participants
 from .transfers import DecisionAsked, TransferAsked, decide_transfer, transfer_enrolment
@@ -66,7 +67,7 @@ __all__ = [
     "Referral", "ReferralAsked", "SYSTEM", "ScheduleAsked", "TransferAsked", "TransitionAsked",
     "agree_correction_plan", "anonymise_participants", "change_cohort", "close_followed_up", "decide_transfer",
     "define_programme", "end_order_early", "enrol", "enrol_or_wait", "extend_order", "fill_free_places",
-    "form_cohort", "keep_district", "keep_flag_handled", "keep_flag_raised", "keep_staff_member",
+    "form_cohort", "keep_district", "keep_session", "keep_flag_handled", "keep_flag_raised", "keep_staff_member",
     "link_support_worker", "move_enrolment", "place_elsewhere", "record_attendance", "record_order", "refer",
     "register_participant", "registered_already", "scan_orders", "transfer_enrolment", "transition_enrolment",
     "version_programme", "withdraw_waiting",

@@ -1,5 +1,6 @@
 """What enrollment keeps of others' events: the portal's staff (whom an enrolment may name as her support worker)
-and areas (the districts of each region), and risk's flags (is a critical one unresolved?). Upserts by version (or
+and areas (the districts of each region), risk's flags (is a critical one unresolved?), and sessions' sessions (what
+an attendance register names). Upserts by version (or
 by time, for flags), so duplicates and reordering change nothing."""
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from qadam_contracts.portal import AreaChanged, UserChanged
 from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved
+from qadam_contracts.sessions import SessionPlanned
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ..models import KnownDistrict, RiskFlag, StaffMember
+from ..models import KnownDistrict, RiskFlag, SessionView, StaffMember
 
 
 def keep_staff_member(s: Session, *, data: UserChanged) -> None:
@@ -47,3 +49,14 @@ def keep_flag_handled(s: Session, *, data: FlagAcknowledged | FlagResolved, reso
     stmt = insert(RiskFlag).values(flag_id=data.flag_id, enrolment_id=data.enrolment_id, **{column: at})
     s.execute(stmt.on_conflict_do_update(index_elements=[RiskFlag.flag_id], set_={
         column: sa.func.coalesce(getattr(RiskFlag, column), stmt.excluded[column])}))
+
+
+def keep_session(s: Session, *, data: SessionPlanned) -> None:
+    """A session as planned, rescheduled or cancelled: the latest change wins (`changed_at`), whatever the order."""
+    row = {"session_id": data.session_id, "cohort_id": data.cohort_id, "number": data.number, "kind": data.kind,
+           "enrolment_id": data.enrolment_id, "scheduled_at": data.scheduled_at, "place": data.place,
+           "status": data.status, "changed_at": data.changed_at}
+    stmt = insert(SessionView).values(row)
+    s.execute(stmt.on_conflict_do_update(index_elements=[SessionView.session_id],
+                                         set_={k: stmt.excluded[k] for k in row if k != "session_id"},
+                                         where=SessionView.changed_at <= stmt.excluded.changed_at))

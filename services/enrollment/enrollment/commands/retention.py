@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from qadam import audit
+from qadam import documents as kit
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
 from .. import events
-from ..models import Enrolment, EnrolmentTransition, OrderExtension, Participant, ProtectionOrder
+from ..models import Document, Enrolment, EnrolmentTransition, OrderExtension, Participant, ProtectionOrder
 from ..queries import due_for_anonymising
 
 ANONYMISED_ORDER_PREFIX = "anon-"
@@ -52,12 +53,29 @@ def anonymise_participants(s: Session, *, cutoff: date, limit: int) -> tuple[lis
               .values(note=None).execution_options(synchronize_session=False))
     codes: dict[uuid.UUID, str] = {row.id: row.code for row in s.execute(
         sa.select(Participant.id, Participant.code).where(Participant.id.in_(ids)))}
+    documents = purge_documents(s, enrolment_ids=enrolment_ids, codes=list(codes.values()), now=now)
     for participant_id in ids:  # sessions and risk clear what they hold about his enrolments
         add_event(s, events.participant_anonymised(codes[participant_id], theirs[participant_id], now))
     audit.append(s.connection(), {
         "at": now, "user_id": "system", "role": "system", "action": "write", "method": "RETAIN", "route": RETENTION_ROUTE,
         "record": {"cutoff": cutoff.isoformat(), "participants": len(ids), "enrolments": len(enrolment_ids),
-                   "participant_ids": sorted(str(i) for i in ids)},
+                   "participant_ids": sorted(str(i) for i in ids), "documents_purged": documents},
         "status": 200, "address": None, "reason": "retention period over", "correlation_id": None,
     })
     return ids, len(enrolment_ids)
+
+
+def purge_documents(s: Session, *, enrolment_ids: list[uuid.UUID], codes: list[str], now: datetime) -> int:
+    """Purge the papers about these enrolments, and the attendance registers that name these men (by code and
+    initials): their PDFs and facts go; their number, kind, dates, hashes and check code stay, with the facts' digest
+    the check code is over, so a printed copy still checks ("genuine, purged under the retention rules"). The one
+    change the document table's trigger allows. Returns how many were purged."""
+    naming = sa.or_(Document.enrolment_id.in_(enrolment_ids),
+                    *(Document.facts["men"].contains([{"code": code}]) for code in codes))
+    kept = s.execute(sa.select(Document.number, Document.facts).where(naming, Document.purged_at.is_(None))
+                     .order_by(Document.number).with_for_update()).all()
+    for number, facts in kept:
+        s.execute(sa.update(Document).where(Document.number == number).values(
+            pdf=None, facts=sa.null(), facts_sha256=kit.content_digest(facts), purged_at=now,
+        ).execution_options(synchronize_session=False))
+    return len(kept)

@@ -466,6 +466,46 @@ class WaitingPlacementIn(TypedDict, total=False):
     psychologist_id: str | None
 
 
+class DocumentList(TypedDict, total=False):
+    items: list[DocumentOut]
+    issuable: list[str]
+
+
+class DocumentOut(TypedDict, total=False):
+    number: str
+    kind: str
+    enrolment_id: str | None
+    session_id: str | None
+    language: str
+    replaces: str | None
+    replaced_by: str | None
+    check_code: str
+    sha256: str
+    generated_by: str
+    generated_by_role: str
+    generated_at: str
+    purged_at: str | None
+
+
+class DocumentIn(TypedDict, total=False):
+    kind: str
+    language: str
+    replaces: str | None
+
+
+class RegisterIn(TypedDict, total=False):
+    language: str
+
+
+class DocumentCheckOut(TypedDict, total=False):
+    number: str
+    genuine: bool
+    kind: str | None
+    issued_at: str | None
+    replaced_by: str | None
+    purged_at: str | None
+
+
 class EnrollmentClient(ServiceClient):
     """What the portal asks enrollment, as the signed-in user."""
 
@@ -1206,3 +1246,90 @@ class EnrollmentClient(ServiceClient):
             idempotency_key=idempotency_key,
         )
         return cast(WaitingOut, answer)
+
+    def documents(
+        self,
+        *,
+        enrolment_id: str | UUID,
+    ) -> DocumentList:
+        """GET /enrolments/{enrolment_id}/documents: His documents the caller may read, newest first, and the kinds the
+        caller may issue for him now.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/enrolments/{enrolment_id}/documents",
+        )
+        return cast(DocumentList, answer)
+
+    def issue_document(
+        self,
+        *,
+        enrolment_id: str | UUID,
+        body: DocumentIn,
+        idempotency_key: str | None = None,
+    ) -> DocumentOut:
+        """POST /enrolments/{enrolment_id}/documents: Issue a paper about him as PDF, in the language asked: kept as
+        issued with its SHA-256 and check code. 409 where his standing does not allow the kind (a certificate before
+        he completed).
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/enrolments/{enrolment_id}/documents",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(DocumentOut, answer)
+
+    def document_pdf(
+        self,
+        *,
+        number: str | UUID,
+    ) -> Response:
+        """GET /documents/{number}/pdf: The document's PDF, as issued (410 once purged under the retention rules)."""
+        return self._backend.request(
+            "GET",
+            self.service,
+            f"/documents/{number}/pdf",
+        )
+
+    def print_register(
+        self,
+        *,
+        session_id: str | UUID,
+        body: RegisterIn,
+        idempotency_key: str | None = None,
+    ) -> DocumentOut:
+        """POST /sessions/{session_id}/register: Print the session's attendance register as PDF, in the language asked,
+        for a psychologist who facilitates its group: blank (each man by code and initials, columns to tick and
+        sign) until its attendance is recorded, then with each man's mark as recorded. Kept as issued with its
+        SHA-256 and check code; 409 if cancelled.
+        """
+        answer = self._backend.call(
+            "POST",
+            self.service,
+            f"/sessions/{session_id}/register",
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return cast(DocumentOut, answer)
+
+    def check_document(
+        self,
+        *,
+        number: str | UUID,
+        check: str,
+    ) -> DocumentCheckOut:
+        """GET /documents/{number}: Whether a printed copy is genuine, by its number and the check code printed on it;
+        a genuine one's kind, issue time and the document that replaces it, if one does. Nothing about the man.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            f"/documents/{number}",
+            params={
+                "check": check,
+            },
+        )
+        return cast(DocumentCheckOut, answer)

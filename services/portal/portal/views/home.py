@@ -26,12 +26,14 @@ START = {
 # (endpoint, label) per role, in menu order.
 MENU: dict[str, list[tuple[str, Any]]] = {
     "psychologist": [("psychologist.today", _l("Today")), ("psychologist.cohorts", _l("My cohorts")),
-                     ("inspector.alerts", _l("Alerts"))],
+                     ("inspector.alerts", _l("Alerts")), ("documents.check", _l("Check a document"))],
     "inspector": [("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("My participants")),
-                  ("inspector.orders", _l("Protection orders")), ("inspector.refer", _l("Refer a participant"))],
+                  ("inspector.orders", _l("Protection orders")), ("inspector.refer", _l("Refer a participant")),
+                  ("documents.check", _l("Check a document"))],
     "supervisor": [("supervisor.overview", _l("Supervision")), ("supervisor.moves", _l("Moves to approve")),
                    ("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants")),
-                   ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard"))],
+                   ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard")),
+                   ("documents.check", _l("Check a document"))],
     "support_worker": [("support.men", _l("My cases")), ("support.notices", _l("Notices"))],
     "manager": [("manager.dashboard", _l("Dashboard")), ("manager.cohorts", _l("Groups")),
                 ("manager.programmes", _l("Programmes")), ("inspector.alerts", _l("Alerts"))],

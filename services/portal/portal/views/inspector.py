@@ -45,6 +45,7 @@ from .auth import safe_next as safe_next
 from .common import form_key, incident_form, local_today, page_number, send_incident, staff_names, support_workers_of
 from .common import levels_or_none as _levels_or_none
 from .common import step_key as _step_key
+from .documents import documents_of
 
 bp = Blueprint("inspector", __name__)
 
@@ -244,7 +245,7 @@ def participant(enrolment_id: uuid.UUID) -> Any:
     return render_template("inspector/participant.html", enrolment_id=str(enrolment_id), enrolment=enrolment,
                            person=person, order=order, cohort=cohort, risk=explanation, staff=staff,
                            flags=[f for f in flags if f["status"] != "resolved"], incidents=incidents,
-                           said_to_her=said_to_her,
+                           said_to_her=said_to_her, papers=documents_of(enrolment_id) if enrolment else None,
                            code=(enrolment or explanation or {}).get("participant_code", ""))
 
 

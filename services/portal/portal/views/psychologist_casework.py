@@ -25,6 +25,7 @@ from ..i18n import current_language, programme_text_filter
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from .common import form_key
+from .documents import documents_of
 from .inspector import LEVEL_NAMES, REFERRAL_SOURCES
 from .psychologist import ENROLMENT_STATUS_NAMES, READERS, _now, _session_and_cohort, _zone, bp
 
@@ -68,7 +69,7 @@ def _enrolment_page(enrolment_id: uuid.UUID, *, values: dict[str, str], errors: 
     assessments = _assessments(enrolment_id)
     return render_template("psychologist/enrolment.html", enrolment=found, cohort=cohort, history=history,
                            assessments=assessments, level_names=LEVEL_NAMES, referral_sources=REFERRAL_SOURCES,
-                           values=values, errors=errors,
+                           values=values, errors=errors, papers=documents_of(enrolment_id),
                            idem=str(uuid.uuid4()), **_moves_context(found)), status
 
 

@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 import requests
-from babel.messages.pofile import read_po
 from portal.demo import DEMO_USERS
 from portal.i18n import LOCALES, TRANSLATIONS
 from portal_testkit import csrf_of, new_client
@@ -42,6 +41,7 @@ from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_testing import wait_until
+from qadam_testing.english import read_vocabulary
 from qadam_tools.demo import DEMO_COHORT, REGION
 from qadam_words.catalogs import TRANSLATIONS as WORDS_TRANSLATIONS
 
@@ -51,7 +51,7 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 # endpoints that are not pages a signed-in user reads: the sign-in steps (the sign-in page itself is scanned as the
 # signed-out reader sees it), files and the machine's addresses
 NOT_PAGES = {"static", "auth.sign_in", "auth.second_factor", "auth.second_factor_setup", "auth.alive",
-             "manager.export", "ops.healthz", "ops.readyz", "ops.metrics", "ops.jwks", "ops.favicon"}
+             "manager.export", "documents.download", "ops.healthz", "ops.readyz", "ops.metrics", "ops.jwks", "ops.favicon"}
 SIGNED_OUT = "signed-out"  # the sign-in page, in the language asked for (?lang=)
 PATHS_PER_ENDPOINT = 2  # one address per page kind would miss a page's other state (an empty list, a filter)
 MAX_WALK = 300
@@ -67,10 +67,6 @@ TAG = re.compile(r"<[^>]+>")
 # the demo users' names (psy-nukus-1), a browser's name and version.
 CODES = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|https?://\S+|\S+@\S+|(?<![\w/])/[\w/<>:.=-]*|\b\w+=\S+|P-\d{4}-\d{6}|HO-[A-Z]+-\d+|\b\w+/[\d.]+|"
                    + "|".join(rf"\b{re.escape(user.id)}\b" for user in DEMO_USERS))
-WORD = re.compile(r"[^\W\d_]+")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-# Proper nouns English shares with every language: the system's name and the demo district's.
-PROPER = {"qadam", "nukus"}
 # What people typed is shown as they wrote it, in whatever language they wrote it: the demo region's own names (its
 # programme, named by the region in English, its group, the place it meets). An order's standard conditions are not
 # among them: they are codes, said in the reader's language.
@@ -91,35 +87,10 @@ def _catalogues() -> Iterable[Path]:
     yield from sorted(WORDS_TRANSLATIONS.glob("*/LC_MESSAGES/*.po"))
 
 
-def _texts(value: Any) -> list[str]:
-    return [str(v) for v in value if v] if isinstance(value, (tuple, list)) else [str(value)] if value else []
-
-
-def _words(text: str) -> set[str]:
-    return {word.lower() for word in WORD.findall(PLACEHOLDER.sub(" ", text))}
-
-
-def _read_catalogues() -> tuple[set[str], dict[str, set[str]]]:
-    """(the words of every English message id, {language: the words its own catalogues write})."""
-    english: set[str] = set()
-    own: dict[str, set[str]] = {language: set() for language in OTHER_LANGUAGES}
-    language_of = {locale: language for language, locale in LOCALES.items()}
-    for po in _catalogues():
-        language = language_of[po.parent.parent.name]
-        with po.open("rb") as source:
-            catalog = read_po(source)
-        for message in catalog:
-            if not message.id:
-                continue
-            ids = _texts(message.id)
-            english.update(word for text in ids for word in _words(text))
-            strings = [s for s in _texts(message.string) if s not in ids]  # a copied English id is not its word
-            if not message.fuzzy:
-                own[language].update(word for text in strings for word in _words(text))
-    return english - PROPER, own
-
-
-ENGLISH_WORDS, OWN_WORDS = _read_catalogues()
+# the words of every English message id, and of each language's own catalogues: one rule for what counts as an
+# English word, shared with the papers' tests (qadam_testing.english)
+VOCABULARY = read_vocabulary(_catalogues(), {language: LOCALES[language] for language in OTHER_LANGUAGES})
+ENGLISH_WORDS, OWN_WORDS = VOCABULARY.english, VOCABULARY.own
 
 
 def shown_text(page: str) -> str:
@@ -134,8 +105,7 @@ def english_words_in(page: str, language: str) -> set[str]:
     for typed in TYPED:
         text = text.replace(typed, " ")
     text = CODES.sub(" ", text)
-    return {word for word in _words(text) if word in ENGLISH_WORDS
-            and word not in OWN_WORDS[language] and word not in SHARED.get(language, ())}
+    return VOCABULARY.english_in(text, language, SHARED.get(language, ()))
 
 
 def _around(page: str, words: set[str]) -> str:

@@ -37,9 +37,12 @@ def schedule(client, group, token, number=1, when=None):
     return r.get_json()["id"]
 
 
-def events_for(group, session_id) -> list[dict]:
+def events_for(group, session_id, *, of_the_session: bool = False) -> list[dict]:
+    """The events about a session's marks (or, `of_the_session`, about the session itself: planned, changed)."""
+    kinds = "LIKE" if of_the_session else "NOT LIKE"
     with group["engine"].connect() as c:
-        return c.execute(sa.text("SELECT envelope FROM outbox WHERE envelope->'data'->>'session_id' = :s"),
+        return c.execute(sa.text("SELECT envelope FROM outbox WHERE envelope->'data'->>'session_id' = :s "
+                                 f"AND routing_key {kinds} 'sessions.session.%' ORDER BY seq"),
                          {"s": session_id}).scalars().all()
 
 
@@ -261,6 +264,14 @@ def test_a_session_is_rescheduled_or_cancelled_with_its_reason_and_a_cancelled_o
     client.post(f"/sessions/{held}/attendance", headers=psy,
                 json={"marks": [{"enrolment_id": str(group["enrolments"][0]), "status": "present"}]})
     assert client.patch(f"/sessions/{held}", headers=psy, json={"cancel": True, "reason": "x y z"}).status_code == 409
+    # each move is published, for those who print the session's register: the session as it stands, no reason
+    told = events_for(group, sid, of_the_session=True)
+    assert [(e["type"], e["data"]["status"]) for e in told] == [
+        ("sessions.session.planned", "scheduled"), ("sessions.session.changed", "scheduled"),
+        ("sessions.session.changed", "cancelled")]
+    assert told[1]["data"]["scheduled_at"].startswith(later.isoformat()[:19])
+    assert told[0]["data"]["changed_at"] <= told[1]["data"]["changed_at"] <= told[2]["data"]["changed_at"]
+    assert not any("wedding" in str(e["data"]) or "facilitator ill" in str(e["data"]) for e in told)
 
 
 def test_the_whole_programme_is_scheduled_from_the_cohorts_plan_and_fidelity_is_kept(app_for, token, group):
@@ -282,6 +293,9 @@ def test_the_whole_programme_is_scheduled_from_the_cohorts_plan_and_fidelity_is_
     assert added[-1]["topic"] == "Module 8" and added[-1]["place"] == "Urgut mahalla guzari"
     assert added[-1]["scheduled_at"].startswith("2026-12-21T10:00")
     assert client.post(f"/cohorts/{group['cohort']}/sessions/plan", headers=psy).get_json() == []
+    told = [e for s in added for e in events_for(group, s["id"], of_the_session=True)]
+    assert [(e["type"], e["data"]["number"], e["data"]["kind"], e["data"]["place"]) for e in told] == [
+        ("sessions.session.planned", n, "group", "Urgut mahalla guzari") for n in range(2, 9)]
     kept = client.put(f"/sessions/{first}/fidelity", headers=psy, json={
         "module_delivered": "Module 1", "co_facilitators": ["psy-second"], "deviations": "Shortened: power cut"})
     assert kept.status_code == 200 and kept.get_json()["co_facilitators"] == ["psy-second"]
@@ -426,3 +440,22 @@ def test_attendance_copied_later_from_its_paper_register_keeps_when_it_was_held_
     with group["engine"].connect() as c:  # the call after his absence: due 48 hours after it was held
         due = c.execute(sa.text("SELECT due_at, absence_on FROM absence_call WHERE session_id = :s"), {"s": sid}).one()
     assert due.due_at == held + timedelta(hours=48) and due.absence_on == held_on
+
+
+def test_sessions_planned_before_they_were_published_are_published_once_asked(app_for, token, group, stack):
+    from sessions.publish import publish_all
+
+    client = app_for("sessions").test_client()
+    sid = schedule(client, group, token, number=1, when=datetime.now(UTC) + timedelta(days=1))
+    with group["engine"].begin() as c:  # as if planned before sessions published its sessions
+        c.execute(sa.text("DELETE FROM outbox WHERE envelope->'data'->>'session_id' = :s"), {"s": sid})
+        before = c.execute(sa.text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar_one()
+    try:
+        assert publish_all(stack.settings("sessions"), batch=2) >= 1  # batches smaller than the sessions there are
+        [told] = events_for(group, sid, of_the_session=True)
+        assert (told["type"], told["data"]["number"], told["data"]["status"]) == ("sessions.session.planned", 1,
+                                                                                  "scheduled")
+    finally:  # the other tests' sessions were published too: keep them off the bus
+        with group["engine"].begin() as c:
+            c.execute(sa.text("DELETE FROM outbox WHERE seq > :seq AND routing_key = 'sessions.session.planned'"),
+                      {"seq": before})
