@@ -145,7 +145,7 @@ def test_attendance_typed_offline_is_kept_and_arrives_once_and_a_paper_register_
     context.set_offline(True)
     page.click(f'label[for="status-{came["id"]}-present"]')
     page.click(f'label[for="status-{missed["id"]}-unexcused"]')
-    page.click("main form button[type=submit]")
+    page.click("form.attendance .save button[type=submit]")
     kept = page.locator("[data-kept]")
     kept.wait_for(state="visible")
     assert KEPT in kept.inner_text()
@@ -183,7 +183,7 @@ def test_attendance_typed_offline_is_kept_and_arrives_once_and_a_paper_register_
     # this time the form reaches the portal and is recorded, but the line drops before its answer comes back: kept
     context.route(f"**{path}", lambda route: (route.fetch(), route.abort("internetdisconnected"))
                   if route.request.method == "POST" else route.fallback())
-    page.click("main form button[type=submit]")
+    page.click("form.attendance .save button[type=submit]")
     page.locator("[data-kept]").wait_for(state="visible")
     assert len(ok(PSYCHOLOGIST, "GET", "sessions", f"/sessions/{second['id']}/attendance")["marks"]) == 2
     # the line is back: sent again with the same key, sessions gives its first answer, and nothing is recorded twice
