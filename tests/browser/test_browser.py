@@ -61,10 +61,10 @@ def record(page: Any, session_id: str, enrolments: list[dict[str, Any]], absent:
         if status == "present":  # participation is folded until opened
             page.click(f'details:has(label[for="participation-{enrolment["id"]}-2"]) > summary')
             page.click(f'label[for="participation-{enrolment["id"]}-2"]')
-    page.click("main form button[type=submit]")
+    page.click("form.attendance .save button[type=submit]")
     page.wait_for_url(f"**/sessions/{session_id}/notes**")
     page.fill("textarea", note)
-    page.click("main form button[type=submit]")
+    page.click("main form:has(textarea) button[type=submit]")
     page.wait_for_load_state()
 
 

@@ -127,7 +127,7 @@ def test_she_takes_a_referred_man_from_intake_to_his_first_session_and_opens_her
     page.click(f'label[for="participation-{man["id"]}-2"]')
     page.click(f'details:has(#signs-{man["id"]}-threat_to_partner) > summary')  # the signs are folded
     page.click(f'label[for="signs-{man["id"]}-threat_to_partner"]')
-    page.click("main form button[type=submit]")
+    page.click("form.attendance .save button[type=submit]")
     page.wait_for_url(f"**/sessions/{first['id']}/notes**")
 
     # the alert that raises reaches her own inbox; its link opens it there, and she acknowledges it

@@ -122,8 +122,8 @@ def _record(psychologist: Any, cohort_id: str, session_id: str, men: list[str], 
             psychologist.click(f'label[for="status-{man}-{status}"]')
         if check:
             check_page(psychologist, "case-psychologist-attendance")
-        psychologist.click("main form button[type=submit]")
-        psychologist.wait_for_load_state()
+        with psychologist.expect_navigation():  # attendance.js sends it, then leads to the portal's answer
+            psychologist.click("form.attendance .save button[type=submit]")
         if "/notes" in psychologist.url:
             return
         assert datetime.now().timestamp() < deadline, psychologist.inner_text("main")[:2000]

@@ -22,6 +22,9 @@ class RunAbsence(EventData):
     session_id: uuid.UUID
     session_number: int = detail(validate=validate.Range(min=1))
     scheduled_at: datetime
+    held_at: datetime | None = detail(default=None, description=(
+        "When it was held, where a paper register entered later gave another day than the planned one; absent, it "
+        "was held at `scheduled_at`. Added later in v1."))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -104,6 +107,13 @@ class AttendanceRecorded(EventData):
     absence_runs: AbsenceRuns | None = detail(default=None, description=(
         "His runs of unexcused absences with this mark as it stands; added later in v1 (absent from an older "
         "producer: keep the runs you have)."))
+    held_at: datetime | None = detail(default=None, description=(
+        "When the session was held: its planned start (`scheduled_at`), or, for attendance entered later from a "
+        "paper register that gives another day, that day at the planned time. Figures and flags date the mark by "
+        "it, never by `recorded_at` (when it was entered). Added later in v1: absent, it was held at `scheduled_at`."))
+    register_number: str | None = detail(default=None, validate=validate.Length(min=1, max=40), description=(
+        "The number of the paper register the session's attendance was entered from, later; null when it was "
+        "entered at the session. Added later in v1."))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -30,7 +30,8 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
                         settings: EnrollmentSettings) -> None:
     """Marks (first recordings and corrections alike): keep them, recompute progress, complete or propose exit (a
     completion dated on the day in the country, as a person's moves are)."""
-    record_attendance(session, marks=[e.data for e in events], today=datetime.now(settings.zone).date())
+    record_attendance(session, marks=[e.data for e in events], today=datetime.now(settings.zone).date(),
+                      zone=settings.zone)
 
 
 # A correction is a later recording of the same session: the same handler; the latest recording wins

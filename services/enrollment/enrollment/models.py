@@ -347,6 +347,7 @@ class AttendanceRecord(Base):
     session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     session_number: Mapped[int]
     session_kind: Mapped[str] = mapped_column(sa.String(20), server_default="group")
+    # when the session was held: as planned, or the day its paper register gives (sessions' `held_at`)
     scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     status: Mapped[str] = mapped_column(sa.String(20))
     recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

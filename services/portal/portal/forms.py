@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from datetime import time
+from datetime import date, time
 from typing import Any, Protocol
 
 import marshmallow as ma
@@ -226,6 +226,38 @@ class MarkForm(Form):
                 else None,
                 "homework_done": {"yes": True, "no": False}.get(data["homework"]) if came else None,
                 "warning_signs": [s for s in data["signs"] if s in WARNING_SIGNS]}
+
+
+# sessions refuses a day other than the planned one without the register it comes from: said the same on both sides
+REGISTER_NEEDED = _l("A day other than the planned one comes from a paper register: give its number.")
+
+
+class PaperRegisterForm(Form):
+    """The attendance copied later from the paper register kept at the session: the register's number, and the day
+    the session was held when that was not the planned day. Both empty: entered at the session."""
+
+    register_number = fields.String(load_default=None, validate=ma.validate.Length(
+        max=40, error=_l("A register number is at most 40 characters.")))
+    held_on = fields.Date(load_default=None, error_messages={
+        "invalid": _l("Enter the day as year-month-day, e.g. 2026-12-24.")})
+
+    def __init__(self, *, planned_on: date, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.planned_on = planned_on  # the session's planned day, in the page's time zone
+
+    @ma.validates_schema
+    def _from_a_register(self, data: dict[str, Any], **kwargs: object) -> None:
+        if data.get("held_on") not in (None, self.planned_on) and not data.get("register_number"):
+            raise ma.ValidationError(str(REGISTER_NEEDED), "register_number")
+
+    @ma.post_load
+    def _entry(self, data: dict[str, Any], **kwargs: object) -> dict[str, Any]:
+        """As sessions takes it: nothing for attendance entered at the session; the day only if not the planned one."""
+        if not data.get("register_number"):
+            return {}
+        held_on = data.get("held_on")
+        return {"register_number": data["register_number"],
+                "held_on": held_on.isoformat() if held_on not in (None, self.planned_on) else None}
 
 
 class AmendmentForm(Form):

@@ -165,8 +165,10 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
     # a flag carries the correlation of the mark that completed it
     trigger: dict[str, Event[AttendanceRecorded]] = {str(event.data.enrolment_id): event for event in events}
     lock_enrolments(session, trigger)
+    # a mark is dated by when its session was held (a paper register entered days later gives that day), never by
+    # when it was entered: the rules read `scheduled_at` as when it took place
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "participant_code": d.participant_code,
-             "session_number": d.session_number, "scheduled_at": d.scheduled_at, "status": d.status,
+             "session_number": d.session_number, "scheduled_at": d.held_at or d.scheduled_at, "status": d.status,
              "recorded_at": d.recorded_at, "session_kind": d.session_kind} for d in latest.values()]
     session.connection().execute(_KEEP_MARKS, {"rows": rows_json(rows)})
     keep_latest_runs(session, [event.data for event in events])
@@ -200,7 +202,7 @@ def runs_kept(runs: AbsenceRuns) -> list[dict[str, Any]]:
     and a generic copy (asdict, then through JSON) was a quarter of its handling."""
     return [{"session_kinds": [list(kinds) for kinds in over.session_kinds],
              "runs": [{"absences": [{"session_id": str(a.session_id), "session_number": a.session_number,
-                                     "scheduled_at": str(a.scheduled_at)} for a in run.absences]}
+                                     "scheduled_at": str(a.held_at or a.scheduled_at)} for a in run.absences]}
                       for run in over.runs]}
             for over in runs.by_session_kinds if over.runs]
 

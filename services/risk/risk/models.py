@@ -65,6 +65,7 @@ class AttendanceFact(Base):
     session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     participant_code: Mapped[str] = mapped_column(sa.String(20))
     session_number: Mapped[int]
+    # when the session was held: as planned, or the day its paper register gives (sessions' `held_at`)
     scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     status: Mapped[str] = mapped_column(sa.String(20))
     recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

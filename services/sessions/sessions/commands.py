@@ -27,11 +27,14 @@ from sqlalchemy.orm import Session
 from . import events
 from .domain.absence_runs import HeldMark, absence_runs
 from .domain.attendance import (
+    Entry,
     MarkRequest,
     RecordedMark,
     Recording,
     SessionStatus,
     attendance_errors,
+    entry_errors,
+    held_at,
     latest_recording,
     markable,
     recorded_marks,
@@ -182,9 +185,11 @@ class RecordedAttendance:
 
 
 def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[MarkRequest], recorded_by: Principal,
-                      now: datetime, zone: tzinfo) -> RecordedAttendance:
+                      now: datetime, zone: tzinfo, entry: Entry | None = None) -> RecordedAttendance:
     """Record the whole group's attendance at once: one mark per man, one event per mark and per warning sign, the
-    call his psychologist owes each man absent without excuse, and the session held."""
+    call his psychologist owes each man absent without excuse, and the session held. `entry`: entered later from
+    its paper register (its number, and the day it was held if not the planned one): the session keeps when it was
+    held, and its marks' figures, flags and calls are dated by it, not by when they were entered."""
     # The session, its cohort and the named participants' roster entries in one round trip.
     named = (sa.select(sa.func.json_object_agg(RosterEntry.enrolment_id,
                                                sa.func.json_build_array(RosterEntry.participant_code,
@@ -196,7 +201,8 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
     db = s.connection()
     session = db.execute(
         sa.select(GroupSession.status, GroupSession.scheduled_at, GroupSession.number, GroupSession.cohort_id,
-                  GroupSession.kind, GroupSession.enrolment_id.label("only_for"),
+                  GroupSession.kind, GroupSession.enrolment_id.label("only_for"), GroupSession.held_at,
+                  GroupSession.register_number,
                   CohortView.region, CohortView.district, CohortView.facilitator_ids,
                   CohortView.absence_call_hours, named.label("roster"))
         .join_from(GroupSession, CohortView, CohortView.cohort_id == GroupSession.cohort_id)
@@ -209,7 +215,12 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
     roster = markable(session.roster or {}, kind=session.kind,
                       only_for=str(session.only_for) if session.only_for else None)
     check_cohort_access(recorded_by, session, facilitating=True, asked=("session", session_id))
-    refusal = recording_refusal(SessionStatus(session.status), session.scheduled_at, now)
+    # a session held already (some of its men marked before) stays held when and as it was first entered
+    entry = entry or Entry()
+    held = session.held_at or held_at(session.scheduled_at, entry, zone)
+    if wrong := entry_errors(entry, held, now):
+        raise unprocessable("The paper register's entry cannot be taken: see `errors`.", wrong)
+    refusal = recording_refusal(SessionStatus(session.status), held, now)
     if refusal:
         raise conflict(refusal)
     errors = attendance_errors(marks, roster)
@@ -222,18 +233,22 @@ def record_attendance(s: Session, *, session_id: uuid.UUID, marks: Sequence[Mark
         codes = ", ".join(sorted(m.participant_code for m in recorded if m.enrolment_id not in versions))
         raise conflict(f"Attendance of {codes} at this session is recorded already; a recorded mark is "
                        "corrected by an amendment, not recorded again.")
-    held = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind)
+    register = session.register_number if session.held_at else entry.register_number
+    if session.status != SessionStatus.HELD.value:  # held, before his runs are read: they count it when it was held
+        sessions = cast(sa.Table, GroupSession.__table__)
+        db.execute(sa.update(sessions).where(sessions.c.id == session_id).values(
+            status=SessionStatus.HELD.value, held_at=held, register_number=register, attendance_entered_at=now,
+            attendance_entered_by=recorded_by.user_id))
+    marked = MarkedSession(session_id, session.cohort_id, session.number, session.scheduled_at, session.kind, held,
+                           register)
     runs = runs_at(s, versions)
     # the marks, then each sign (risk acts on each), in one outbox insert
-    add_events(s, [*(attendance_recorded(held, m, runs[m.enrolment_id]) for m in recorded),
-                   *(o for m in recorded for o in signs_observed(held, m))])
-    # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours), from now
+    add_events(s, [*(attendance_recorded(marked, m, runs[m.enrolment_id]) for m in recorded),
+                   *(o for m in recorded for o in signs_observed(marked, m))])
+    # his psychologist owes each man absent without excuse a call (DOMAIN.md: within 48 hours of the session)
     open_calls(s, absences=[Absence(m.id, m.enrolment_id, m.participant_code) for m in recorded
-                            if call_change(None, m.status) == "open"], session=held,
+                            if call_change(None, m.status) == "open"], session=marked,
                call_hours=session.absence_call_hours, psychologist_id=recorded_by.user_id, now=now, zone=zone)
-    if session.status != SessionStatus.HELD.value:
-        sessions = cast(sa.Table, GroupSession.__table__)
-        db.execute(sa.update(sessions).where(sessions.c.id == session_id).values(status=SessionStatus.HELD.value))
     return RecordedAttendance(session_id, sorted(recorded, key=lambda m: m.participant_code))
 
 
@@ -293,11 +308,11 @@ def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, Absen
     mark, session = cast(sa.Table, AttendanceMark.__table__).c, cast(sa.Table, GroupSession.__table__).c
     for r in s.connection().execute(
             sa.select(mark.enrolment_id, mark.session_id, session.number, session.scheduled_at, mark.status,
-                      session.kind)
+                      session.kind, session.held_at)
             .join_from(cast(sa.Table, AttendanceMark.__table__), cast(sa.Table, GroupSession.__table__),
                        session.id == mark.session_id)
             .where(mark.enrolment_id == sa.any_(sa.bindparam("men", list(versions), type_=ARRAY(sa.Uuid()))))):
-        marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind))
+        marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind, r.held_at))
     return {e: events.absence_runs(v, absence_runs(marks[e])) for e, v in versions.items()}
 
 
@@ -353,7 +368,8 @@ def amend_mark(s: Session, *, session_id: uuid.UUID, enrolment_id: uuid.UUID, am
     mark.recorded_by, mark.recorded_at = now_says.recorded_by, now_says.recorded_at
     mark.participation, mark.homework_done = now_says.participation, now_says.homework_done
     s.add(record)
-    marked = MarkedSession(session.id, session.cohort_id, session.number, session.scheduled_at, session.kind)
+    marked = MarkedSession(session.id, session.cohort_id, session.number, session.scheduled_at, session.kind,
+                           session.held_at or session.scheduled_at, session.register_number)
     change = call_change(was.status, now_says.status)
     if change == "cancel":
         cancel_call(s, mark_id=mark.id, now=now)
@@ -384,15 +400,15 @@ class Absence:
 def open_calls(s: Session, *, absences: Sequence[Absence], session: MarkedSession, call_hours: int | None,
                psychologist_id: str, now: datetime, zone: tzinfo) -> None:
     """A call for each absence without excuse from one session, in the caller's transaction (the marks' own), due
-    `call_hours` (default 48) after the session."""
+    `call_hours` (default 48) after the session was held."""
     if not absences:
         return
-    due_at = absence_call_due(session.scheduled_at, call_hours)
-    absence_on = session.scheduled_at.astimezone(zone).date()
+    due_at = absence_call_due(session.held_at, call_hours)
+    absence_on = session.held_at.astimezone(zone).date()
     s.execute(sa.insert(AbsenceCall), [{
         "id": uuid.uuid4(), "mark_id": a.mark_id, "session_id": session.id, "cohort_id": session.cohort_id,
         "enrolment_id": a.enrolment_id, "participant_code": a.participant_code, "session_number": session.number,
-        "session_at": session.scheduled_at, "absence_on": absence_on, "due_at": due_at,
+        "session_at": session.held_at, "absence_on": absence_on, "due_at": due_at,
         "psychologist_id": psychologist_id, "status": CallStatus.OPEN.value, "opened_at": now} for a in absences])
 
 

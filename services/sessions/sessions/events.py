@@ -32,13 +32,16 @@ PUBLISHES = (AttendanceRecorded, AttendanceAmended, WarningSignObserved, CallOve
 
 @dataclass(frozen=True)
 class MarkedSession:
-    """The session a mark is of, as its events name it (from the ORM row, or the hot path's core row)."""
+    """The session a mark is of, as its events name it (from the ORM row, or the hot path's core row): planned for
+    `scheduled_at`, held at `held_at` (the same, unless its paper register says another day)."""
 
     id: uuid.UUID
     cohort_id: uuid.UUID
     number: int
     scheduled_at: datetime
     kind: str
+    held_at: datetime
+    register_number: str | None = None
 
 
 def absence_runs(version: int, runs: runs_of.AbsenceRuns) -> AbsenceRuns:
@@ -48,7 +51,7 @@ def absence_runs(version: int, runs: runs_of.AbsenceRuns) -> AbsenceRuns:
         version=version, curriculum=CurriculumRun(current=runs.curriculum.current, longest=runs.curriculum.longest),
         by_session_kinds=[AbsenceRunsOver(session_kinds=[list(k) for k in combinations], runs=[AbsenceRun(absences=[
             RunAbsence(session_id=_uuid(m.session_id), session_number=m.session_number,
-                       scheduled_at=m.scheduled_at) for m in run]) for run in over])
+                       scheduled_at=m.scheduled_at, held_at=m.held_at) for m in run]) for run in over])
             for combinations, over in runs_of.shared(runs)])
 
 
@@ -64,7 +67,8 @@ def attendance_recorded(session: MarkedSession, mark: RecordedMark, runs: Absenc
         participant_code=mark.participant_code, session_number=session.number, scheduled_at=session.scheduled_at,
         status=mark.status.value, excuse_reason=mark.excuse_reason, recorded_by=mark.recorded_by,
         recorded_at=mark.recorded_at, session_kind=session.kind, participation=mark.participation,
-        homework_done=mark.homework_done, warning_signs=list(mark.warning_signs), absence_runs=runs)
+        homework_done=mark.homework_done, warning_signs=list(mark.warning_signs), absence_runs=runs,
+        held_at=session.held_at, register_number=session.register_number)
 
 
 def signs_observed(session: MarkedSession, mark: RecordedMark) -> list[WarningSignObserved]:
@@ -72,7 +76,7 @@ def signs_observed(session: MarkedSession, mark: RecordedMark) -> list[WarningSi
     return [WarningSignObserved(
         observation_id=uuid.uuid4(), session_id=session.id, cohort_id=session.cohort_id,
         enrolment_id=mark.enrolment_id, participant_code=mark.participant_code, session_number=session.number,
-        sign=sign, observed_by=mark.recorded_by, observed_at=mark.recorded_at, session_at=session.scheduled_at)
+        sign=sign, observed_by=mark.recorded_by, observed_at=mark.recorded_at, session_at=session.held_at)
         for sign in mark.warning_signs]
 
 
@@ -84,7 +88,8 @@ def attendance_amended(session: MarkedSession, *, mark_id: uuid.UUID, enrolment_
         mark_id=mark_id, session_id=session.id, cohort_id=session.cohort_id, enrolment_id=enrolment_id,
         participant_code=code, session_number=session.number, scheduled_at=session.scheduled_at, status=status,
         excuse_reason=excuse_reason, recorded_by=recorded_by, recorded_at=recorded_at, amendment_id=amendment_id,
-        old_status=old_status, session_kind=session.kind, absence_runs=runs)
+        old_status=old_status, session_kind=session.kind, absence_runs=runs, held_at=session.held_at,
+        register_number=session.register_number)
 
 
 def call_recorded(call: AbsenceCall, *, outcome: str, called_at: datetime, called_by: str) -> CallRecorded:

@@ -72,6 +72,13 @@ class GroupSession(Base):
     deviations: Mapped[str | None] = mapped_column(sa.String(2000))
     created_by: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    # its attendance as entered: when the session was held (as planned, unless its paper register gives another day:
+    # figures and flags are dated by it), the register it was copied from later (none: entered at the session), and
+    # when and by whom it was entered (a mark's own recorded_at moves with an amendment; this stays)
+    held_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    register_number: Mapped[str | None] = mapped_column(sa.String(40))
+    attendance_entered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    attendance_entered_by: Mapped[str | None] = mapped_column(sa.String(100))
 
     # group | makeup (of group session `number`, for one man) | intake | individual (one-to-one)
     kind: Mapped[str] = mapped_column(sa.String(20), server_default="group")

@@ -90,6 +90,7 @@ class HistoryMark(MarkView):
     session_id: uuid.UUID
     session_number: int
     scheduled_at: datetime
+    held_at: datetime  # as planned, unless its paper register gives another day
     session_status: str
 
 
@@ -143,11 +144,11 @@ def attendance_history(s: Session, *, enrolment_id: uuid.UUID, reader: Principal
     query = (sa.select(AttendanceMark, GroupSession)
              .join(GroupSession, GroupSession.id == AttendanceMark.session_id)
              .where(AttendanceMark.enrolment_id == enrolment_id)
-             .order_by(GroupSession.scheduled_at.desc()))
+             .order_by(sa.func.coalesce(GroupSession.held_at, GroupSession.scheduled_at).desc()))
     code = entry.participant_code
     return paginate(s, query, page, row=lambda r: HistoryMark(
         **vars(MarkView.of(r[0], code)), session_id=r[1].id, session_number=r[1].number,
-        scheduled_at=r[1].scheduled_at, session_status=r[1].status))
+        scheduled_at=r[1].scheduled_at, held_at=r[1].held_at or r[1].scheduled_at, session_status=r[1].status))
 
 
 # -- confidential notes ------------------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.pages import PageArgs, page_schema
-from qadam.schema_fields import AwareDateTime, Integer
+from qadam.schema_fields import AwareDateTime, Date, Integer, NoControlCharacters
 from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS, AttendanceStatus
 
 from .commands import Fidelity, MarkAmendment, NewSession, SessionMove
-from .domain.attendance import MarkRequest
+from .domain.attendance import Entry, MarkRequest
 
 
 class SessionIn(ma.Schema):
@@ -45,6 +45,12 @@ class SessionOut(SessionIn):
     module_delivered = fields.String(dump_only=True, allow_none=True)
     co_facilitators = fields.List(fields.String(), dump_only=True)
     deviations = fields.String(dump_only=True, allow_none=True)
+    held_at = fields.DateTime(dump_only=True, allow_none=True, metadata={
+        "description": "When it was held (its attendance recorded): as planned, or on the day its paper register gives."})
+    register_number = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "The paper register its attendance was entered from, later; null: entered at the session."})
+    attendance_entered_at = fields.DateTime(dump_only=True, allow_none=True)
+    attendance_entered_by = fields.String(dump_only=True, allow_none=True)
 
 
 class FidelityIn(ma.Schema):
@@ -103,6 +109,17 @@ class MarkIn(ma.Schema):
 class AttendanceIn(ma.Schema):
     marks = fields.List(fields.Nested(MarkIn), required=True, validate=validate.Length(min=1, max=100),
                         metadata={"description": "One mark per participant present in the cohort."})
+    register_number = fields.String(load_default=None, allow_none=True,
+                                    validate=[validate.Length(min=1, max=40), NoControlCharacters()],
+                                    metadata={"description": "Entered later from the session's paper register: its "
+                                                             "number (kept with the session)."})
+    held_on = Date(load_default=None, allow_none=True, metadata={
+        "description": "The day the session was held, from its paper register, when it was not the planned day (at "
+                       "the planned time of day): its marks' figures, flags and calls are dated by it."})
+
+    @ma.post_load
+    def _entry(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+        return {"marks": data["marks"], "entry": Entry((data["register_number"] or "").strip() or None, data["held_on"])}
 
 
 class MarkOut(ma.Schema):
@@ -122,6 +139,8 @@ class HistoryMark(MarkOut):
     session_id = fields.UUID()
     session_number = Integer()
     scheduled_at = fields.DateTime()
+    held_at = fields.DateTime(metadata={"description": "When the session was held (its paper register's day, if "
+                                                      "another than planned)."})
     session_status = fields.String()
 
 

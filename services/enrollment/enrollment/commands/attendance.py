@@ -5,7 +5,7 @@ is done, proposed for exit past the programme's limits."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 from qadam.latest import latest_of, supersedes
@@ -25,6 +25,7 @@ from ..domain.progress import (
     Progress,
     completes,
     completion_holds,
+    dated_by_session,
     exit_reasons,
     progress,
 )
@@ -35,13 +36,16 @@ from .enrolments import SYSTEM, move_enrolment
 log = get_logger(__name__)
 
 
-def record_attendance(s: Session, *, marks: list[AttendanceRecorded], today: date | None = None) -> None:
+def record_attendance(s: Session, *, marks: list[AttendanceRecorded], today: date | None = None,
+                      zone: tzinfo = UTC) -> None:
     """Keep the marks (the latest recording of a session wins) and bring each enrolment's progress up to date;
-    `today`: the day in the country, the date of a completion they make (default: UTC's)."""
+    `today`: the day in the country (`zone`), the date of a completion they make (default: UTC's). Marks entered later
+    from a session's paper register date what they make by the day it was held, not the day they were entered."""
     latest = latest_of(marks, key=lambda d: (d.enrolment_id, d.session_id), at=lambda d: d.recorded_at)
+    # a mark is kept by when its session was held (`scheduled_at` here: when it took place), never when it was entered
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "session_number": d.session_number,
-             "session_kind": d.session_kind or "group", "scheduled_at": d.scheduled_at, "status": d.status,
-             "recorded_at": d.recorded_at} for d in latest.values()]
+             "session_kind": d.session_kind or "group", "scheduled_at": d.held_at or d.scheduled_at,
+             "status": d.status, "recorded_at": d.recorded_at} for d in latest.values()]
     stmt = insert(AttendanceRecord)
     s.execute(stmt.on_conflict_do_update(
         index_elements=[AttendanceRecord.enrolment_id, AttendanceRecord.session_id],
@@ -56,10 +60,13 @@ def record_attendance(s: Session, *, marks: list[AttendanceRecorded], today: dat
             AttendanceMark(str(r.session_id), r.session_number, r.scheduled_at, r.status, r.session_kind))
     # A red sign recorded with a mark (risk has not turned it into a critical flag yet): no completion with it.
     red = {d.enrolment_id for d in marks if RED_WARNING_SIGNS & set(d.warning_signs)}
+    today = today or datetime.now(UTC).date()
     for enrolment in enrolments:
         run = _keep_latest_run(enrolment, marks)
+        on, at = dated_by_session([d for d in marks if d.enrolment_id == enrolment.id], today=today, zone=zone,
+                                  now=datetime.now(UTC))
         _update_progress(s, enrolment, progress(by_enrolment.get(enrolment.id, []), rules_of(enrolment), run),
-                         red_sign=enrolment.id in red, today=today)
+                         red_sign=enrolment.id in red, today=on, at=at)
 
 
 def _keep_latest_run(enrolment: Enrolment, marks: list[AttendanceRecorded]) -> AbsenceRun:
@@ -79,9 +86,10 @@ def _keep_latest_run(enrolment: Enrolment, marks: list[AttendanceRecorded]) -> A
 
 
 def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign: bool = False,
-                     today: date | None = None) -> None:
+                     today: date | None = None, at: datetime | None = None) -> None:
     """Store the figures; complete the enrolment when the curriculum is done; propose exit past the limits.
-    `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed)."""
+    `red_sign`: a mark just recorded carries a red warning sign (once proposed for it, he stays proposed); `today`
+    and `at`: the day and the moment they happened (when the session was held; now for marks entered that day)."""
     enrolment.sessions_recorded, enrolment.sessions_attended = p.sessions_recorded, p.sessions_attended
     enrolment.excused_absences, enrolment.unexcused_absences = p.excused_absences, p.unexcused_absences
     enrolment.last_session_number, enrolment.last_attended_number = p.last_session_number, p.last_attended_number
@@ -100,13 +108,13 @@ def _update_progress(s: Session, enrolment: Enrolment, p: Progress, *, red_sign:
                            note="The curriculum is done and attended enough.", today=today)
             return
         # Proposed, not completed: a person decides (the complete action), once what holds it back is seen to.
-        enrolment.completion_proposed_at = enrolment.completion_proposed_at or datetime.now(UTC)
+        enrolment.completion_proposed_at = enrolment.completion_proposed_at or at or datetime.now(UTC)
         enrolment.completion_proposal = holds
     else:
         enrolment.completion_proposed_at, enrolment.completion_proposal = None, None
     reasons = exit_reasons(p, rules)
     if reasons and enrolment.exit_proposed_at is None:
-        proposed_at = enrolment.exit_proposed_at = datetime.now(UTC)
+        proposed_at = enrolment.exit_proposed_at = at or datetime.now(UTC)
         enrolment.exit_proposal = reasons
         add_event(s, events.exit_proposed(enrolment, reasons, unexcused=p.unexcused_absences,
                                           consecutive=p.consecutive_absences, at=proposed_at))

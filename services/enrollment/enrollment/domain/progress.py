@@ -14,8 +14,10 @@ every mark (`AbsenceRun`, the curriculum's run), and the latest it published is 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
+from typing import Protocol
 
 from qadam.latest import latest_of
 
@@ -156,3 +158,26 @@ def completion_holds(*, exit_review_session: int | None, exit_review_attended: b
     if exit_review_session is not None and not exit_review_attended:
         holds.append(EXIT_REVIEW_NOT_ATTENDED)
     return holds
+
+
+class HeldSession(Protocol):
+    """A mark as sessions published it: when its session was planned and held, and the paper register it came from."""
+
+    @property
+    def scheduled_at(self) -> datetime: ...
+    @property
+    def held_at(self) -> datetime | None: ...
+    @property
+    def register_number(self) -> str | None: ...
+
+
+def dated_by_session(marks: Iterable[HeldSession], *, today: date, zone: tzinfo,
+                     now: datetime) -> tuple[date, datetime]:
+    """The day and moment that his marks make a move (a completion, an exit proposal): for marks entered later from a
+    paper register, when the latest of their sessions was held (if that was before today); else today, now."""
+    marks = list(marks)
+    if not any(m.register_number for m in marks):
+        return today, now
+    held = max(m.held_at or m.scheduled_at for m in marks)
+    day = held.astimezone(zone).date()
+    return (day, held) if day < today else (today, now)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from enrollment.domain.programmes import EXTENDED, STATUTORY
 from enrollment.domain.progress import (
@@ -13,6 +15,7 @@ from enrollment.domain.progress import (
     Rules,
     attendance_needed,
     completes,
+    dated_by_session,
     exit_reasons,
 )
 from enrollment.domain.progress import progress as progress_with
@@ -147,3 +150,27 @@ def test_the_run_is_the_one_sessions_published_not_counted_from_the_marks():
     assert (p.consecutive_absences, p.longest_absence_run, p.unexcused_absences) == (0, 2, 0)
     [reason] = exit_reasons(p, EXTENDED_RULES)
     assert "2 unexcused absences in a row" in reason
+
+
+# -- marks copied later from a paper register ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Published:
+    scheduled_at: datetime
+    held_at: datetime | None = None
+    register_number: str | None = None
+
+
+def test_marks_copied_later_from_a_register_date_their_moves_by_the_day_the_session_was_held():
+    zone = ZoneInfo("Asia/Tashkent")
+    now = datetime(2026, 12, 6, 9, tzinfo=UTC)
+    today = now.astimezone(zone).date()
+    planned = datetime(2026, 12, 1, 10, tzinfo=zone)
+    held = planned + timedelta(days=1)
+    assert dated_by_session([Published(planned)], today=today, zone=zone, now=now) == (today, now)  # typed in late
+    assert dated_by_session([Published(planned, held, "NK-1")], today=today, zone=zone, now=now) == (
+        date(2026, 12, 2), held)
+    assert dated_by_session([Published(planned, None, "NK-1"), Published(planned - timedelta(days=3))], today=today,
+                            zone=zone, now=now) == (date(2026, 12, 1), planned)
+    this_morning = datetime(2026, 12, 6, 8, tzinfo=zone)  # copied the day it was held: as if typed at the session
+    assert dated_by_session([Published(this_morning, this_morning, "NK-2")], today=today, zone=zone,
+                            now=now) == (today, now)

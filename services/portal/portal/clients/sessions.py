@@ -31,6 +31,10 @@ class SessionOut(TypedDict, total=False):
     module_delivered: str | None
     co_facilitators: list[str]
     deviations: str | None
+    held_at: str | None
+    register_number: str | None
+    attendance_entered_at: str | None
+    attendance_entered_by: str | None
 
 
 class SessionIn(TypedDict, total=False):
@@ -75,6 +79,8 @@ class MarkOut(TypedDict, total=False):
 
 class AttendanceIn(TypedDict, total=False):
     marks: list[MarkIn]
+    register_number: str | None
+    held_on: str | None
 
 
 class MarkIn(TypedDict, total=False):
@@ -154,6 +160,7 @@ class HistoryMark(TypedDict, total=False):
     session_id: str
     session_number: int
     scheduled_at: str
+    held_at: str
     session_status: str
 
 
@@ -373,7 +380,8 @@ class SessionsClient(ServiceClient):
         idempotency_key: str | None = None,
     ) -> AttendanceOut:
         """POST /sessions/{session_id}/attendance: Record the whole group's attendance in one request: one mark per
-        participant, one event per mark.
+        participant, one event per mark; entered later from its paper register, with the register's number (and the
+        day it was held, if not as planned).
         """
         answer = self._backend.call(
             "POST",

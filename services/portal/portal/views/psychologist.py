@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..backend import ServiceError
 from ..clients import clients
-from ..forms import AmendmentForm, CallOutcomeForm, MarkForm, NoteForm, read
+from ..forms import REGISTER_NEEDED, AmendmentForm, CallOutcomeForm, MarkForm, NoteForm, PaperRegisterForm, read
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_shared, programme_text_filter
@@ -107,7 +107,9 @@ def _with_times(sessions: Iterable[Any], now: datetime) -> list[dict[str, Any]]:
     out = []
     for s in sessions:
         at = _when(s["scheduled_at"])
-        out.append(s | {"at": at, "day": at.astimezone(_zone()).date(),
+        entered = {"held": _when(s["held_at"]) if s.get("held_at") else None,  # as its paper register says
+                   "entered": _when(s["attendance_entered_at"]) if s.get("attendance_entered_at") else None}
+        out.append(s | entered | {"at": at, "day": at.astimezone(_zone()).date(),
                         "to_record": s["status"] == "scheduled" and at <= now,
                         "recording_opens": at - RECORDING_OPENS_BEFORE_START,
                         "can_record": s["status"] == "scheduled" and at - RECORDING_OPENS_BEFORE_START <= now})
@@ -243,6 +245,9 @@ def cohort(cohort_id: uuid.UUID) -> Any:
 
 
 # -- attendance ---------------------------------------------------------------------------------------------------
+ENTRY_FIELDS = ("register_number", "held_on")  # the paper register's, on the attendance form
+
+
 @dataclass
 class AttendanceForm:
     """What the psychologist chose for each man (as typed), and what is wrong with it, keyed by form field."""
@@ -250,6 +255,16 @@ class AttendanceForm:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     marks: list[dict[str, Any]] = field(default_factory=list)
+    register: dict[str, str] = field(default_factory=dict)  # the paper register's fields, as typed
+    entry: dict[str, Any] = field(default_factory=dict)  # ...as sessions takes them: its number, the day it was held
+
+
+def read_register(form: MultiDict[str, str], out: AttendanceForm, *, planned_on: date) -> None:
+    """The paper register the attendance is copied from, if it is (forms.PaperRegisterForm): its number, and the day
+    the session was held, sent only when it is not the planned day."""
+    out.register = {name: (form.get(name) or "").strip() for name in ENTRY_FIELDS}
+    out.entry, errors = read(PaperRegisterForm(planned_on=planned_on), form)
+    out.errors.update(errors)
 
 
 def read_attendance(form: MultiDict[str, str], roster: list[dict[str, Any]]) -> AttendanceForm:
@@ -279,6 +294,9 @@ def _service_mark_errors(error: ServiceError, marks: list[dict[str, Any]],
     """Sessions' field errors (by position in `marks`) as errors of the form's fields, naming the man."""
     out: dict[str, str] = {}
     for key, message in error.field_errors().items():
+        if key in ENTRY_FIELDS:  # what sessions refuses of the register: a day to come, or a day without a number
+            out[key] = _("The day it was held cannot be after today.") if key == "held_on" else str(REGISTER_NEEDED)
+            continue
         found = MARK_FIELD.match(key)
         if not found or int(found.group(1)) >= len(marks):
             out["marks"] = error.detail or message
@@ -307,7 +325,7 @@ class Sent:
 def send_attendance(*, session_id: uuid.UUID, form: AttendanceForm, codes: Mapping[str, str]) -> Sent:
     """The group's marks to sessions in one request; its refusal of a mark becomes the form's errors."""
     try:
-        clients.sessions.record_attendance(session_id=session_id, body={"marks": form.marks},  # type: ignore[typeddict-item]
+        clients.sessions.record_attendance(session_id=session_id, body={"marks": form.marks, **form.entry},  # type: ignore[typeddict-item]
                                           idempotency_key=request.form.get("idem") or None)
     except ServiceError as error:
         if error.status == 422:
@@ -331,6 +349,7 @@ def attendance(session_id: uuid.UUID) -> Any:
     form, status, conflict = AttendanceForm(), 200, None
     if request.method == "POST":
         form, status = read_attendance(request.form, roster), 422
+        read_register(request.form, form, planned_on=session["day"])
         if not roster:
             form.errors["marks"] = _("Nobody in this group is taking part now, so there is no attendance to record.")
         sent = Sent() if form.errors else send_attendance(session_id=session_id, form=form, codes=codes)
@@ -443,7 +462,7 @@ def history(enrolment_id: uuid.UUID) -> Any:
     enrolment = clients.enrollment.enrolment(enrolment_id=enrolment_id)
     marks: list[Any] = [dict(m) for m in clients.sessions.all_enrolment_attendance(enrolment_id=enrolment_id)]
     for mark in marks:
-        mark["at"] = _when(mark["scheduled_at"])
+        mark["at"] = _when(mark.get("held_at") or mark["scheduled_at"])  # the day he came or missed it
     return render_template("psychologist/history.html", enrolment=enrolment, marks=marks,
                            progress=enrolment.get("progress") or {})
 

@@ -359,3 +359,27 @@ def test_the_open_session_is_recorded_last(client_for, demo, own_sessions):
     url = f"/sessions/{own_sessions['open']}/attendance"
     assert client.post(url, data=_whole_group(demo, client.get(url).text)).status_code == 302
     assert own_sessions["open"] not in client.get("/today").text.split("Still to record")[1].split("My cohorts")[0]
+
+
+# -- a paper register ----------------------------------------------------------------------------------------------
+def test_attendance_copied_from_a_paper_register_keeps_its_number_and_the_day_it_was_held(client_for, demo, psy_api):
+    """A session of four days ago, its attendance copied from paper today: held the day after it was planned."""
+    number, planned = 80, (datetime.now(UTC) - timedelta(days=4)).replace(microsecond=0)
+    while (made := psy_api("POST", f"/cohorts/{demo['cohort']['id']}/sessions", {
+            "number": number, "scheduled_at": planned.isoformat()})).status_code == 409:
+        number += 1
+    assert made.status_code == 201, made.text
+    url = f"/sessions/{made.json()['id']}/attendance"
+    client = client_for(PSYCHOLOGIST, "ru")
+    page = client.get(url).text
+    assert "Внесено из бумажного журнала" in page and 'name="register_number"' in page
+    form: dict[str, Any] = {"csrf_token": csrf_of(page), "idem": re.search(r'name="idem" value="([^"]+)"', page)[1],
+                            **{f"status-{e['id']}": "present" for e in _enrolments(demo)}}
+    held_on = (planned.astimezone(Settings().zone) + timedelta(days=1)).date()
+    no_number = client.post(url, data=form | {"held_on": held_on.isoformat()})
+    assert no_number.status_code == 422
+    assert "День, отличный от запланированного, берётся из бумажного журнала" in no_number.text
+    recorded = client.post(url, data=form | {"register_number": "NK-80", "held_on": held_on.isoformat()})
+    assert recorded.status_code == 302, recorded.text[:3000]
+    shown = client.get(url).text
+    assert "из бумажного журнала № NK-80, кем: " in shown and "Проведено " in shown, shown

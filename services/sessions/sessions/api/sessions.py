@@ -137,9 +137,10 @@ class SessionAttendance(MethodView):
     @blp.arguments(AttendanceIn)
     @blp.response(201, AttendanceOut)
     def post(self, data: dict[str, Any], session_id: uuid.UUID) -> RecordedAttendance:
-        """Record the whole group's attendance in one request: one mark per participant, one event per mark."""
+        """Record the whole group's attendance in one request: one mark per participant, one event per mark; entered
+        later from its paper register, with the register's number (and the day it was held, if not as planned)."""
         with unit_of_work() as s:
-            return commands.record_attendance(s, session_id=session_id, marks=data["marks"],
+            return commands.record_attendance(s, session_id=session_id, marks=data["marks"], entry=data["entry"],
                                               recorded_by=current_principal(), now=datetime.now(UTC),
                                               zone=settings_of_app().zone)
 

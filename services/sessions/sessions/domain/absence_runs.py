@@ -35,6 +35,12 @@ class HeldMark:
     scheduled_at: datetime
     status: str  # present | late | excused | unexcused
     kind: str = "group"  # group | makeup | intake | individual
+    held_at: datetime | None = None  # another day than planned, as its paper register says (None: as planned)
+
+    @property
+    def took_place(self) -> datetime:
+        """When the session was held: where its register says, else as planned."""
+        return self.held_at or self.scheduled_at
 
 
 Run = tuple[HeldMark, ...]
@@ -60,7 +66,7 @@ KIND_COMBINATIONS: tuple[tuple[str, ...], ...] = tuple(
 
 
 def in_session_order(marks: Iterable[HeldMark]) -> list[HeldMark]:
-    return sorted(marks, key=lambda m: (m.scheduled_at, m.session_number, str(m.session_id)))
+    return sorted(marks, key=lambda m: (m.took_place, m.session_number, str(m.session_id)))
 
 
 def _runs_in_order(ordered: Iterable[HeldMark], counted: Collection[str]) -> tuple[Run, ...]:
@@ -93,7 +99,7 @@ def _curriculum_in_order(ordered: Sequence[HeldMark]) -> CurriculumRun:
     in_order = [m for m in ordered if m.kind in ("group", "makeup")]
     # per curriculum session, the one held last (of two at the same time, the later in session order)
     latest = latest_of((m for m in in_order if m.kind == "group"), key=lambda m: m.session_number,
-                       at=lambda m: m.scheduled_at)
+                       at=lambda m: m.took_place)
     run = longest = 0
     for mark in in_order:
         if mark.kind == "group" and latest[mark.session_number] is not mark:

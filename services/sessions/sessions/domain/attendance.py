@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from qadam_contracts.vocabulary import AttendanceStatus
@@ -83,12 +83,42 @@ def attendance_errors(marks: Iterable[MarkRequest], roster: Mapping[str, str]) -
 
 
 def recording_refusal(status: SessionStatus, scheduled_at: datetime, now: datetime) -> str | None:
-    """Why attendance cannot be recorded for this session now, or None."""
+    """Why attendance cannot be recorded for this session now, or None (`scheduled_at`: when it is held)."""
     if status is SessionStatus.CANCELLED:
         return "The session was cancelled; a cancelled session counts against nobody and takes no attendance."
     if scheduled_at - now > EARLIEST_RECORDING_BEFORE_START:
         return f"The session starts at {scheduled_at.isoformat()}; attendance is recorded from an hour before its start."
     return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a session's attendance is entered: at the session (no register), or later from the paper register kept
+    there, by its number, with the day it was held when that was not the planned day."""
+
+    register_number: str | None = None
+    held_on: date | None = None
+
+
+def held_at(scheduled_at: datetime, entry: Entry, zone: tzinfo) -> datetime:
+    """When the session was held: its planned start, or the planned time of day on the day its register gives (in
+    the country's time zone)."""
+    if entry.held_on is None:
+        return scheduled_at
+    planned = scheduled_at.astimezone(zone)
+    return datetime.combine(entry.held_on, planned.time(), tzinfo=zone)
+
+
+def entry_errors(entry: Entry, held: datetime, now: datetime) -> dict[str, list[str]]:
+    """Field errors of an entry: a day other than the planned one comes from a register, and is not to come."""
+    if entry.held_on is None:
+        return {}
+    if entry.register_number is None:
+        return {"register_number": ["A day other than the planned one is entered from a paper register: give its "
+                                    "number."]}
+    if held - now > EARLIEST_RECORDING_BEFORE_START:
+        return {"held_on": [f"{entry.held_on.isoformat()} is to come; give the day the session was held."]}
+    return {}
 
 
 

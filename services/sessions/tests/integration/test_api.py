@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from qadam.config import Settings
 from qadam_testing import bearer, seed_sessions_cohort
 
 URGUT = {"region": "Samarqand viloyati", "district": "Urgut"}  # the group's area, on its psychologist's token
@@ -398,6 +399,47 @@ def test_a_record_outside_the_callers_area_is_refused_exactly_as_one_that_does_n
     missing = client.post(f"/sessions/{nothing}/attendance", headers=other, json=body)
     assert refused.status_code == missing.status_code == 404
     assert refused.get_data().replace(sid.encode(), nothing.encode()) == missing.get_data()
+
+
+def test_attendance_copied_later_from_its_paper_register_keeps_when_it_was_held_and_dates_its_events_by_it(
+        app_for, token, group):
+    client = app_for("sessions").test_client()
+    zone = Settings().zone
+    psy = bearer(token(group["psy"], "psychologist", **URGUT))
+    planned = (datetime.now(UTC) - timedelta(days=6)).replace(microsecond=0)
+    sid = schedule(client, group, token, when=planned)
+    held_on = (planned.astimezone(zone) + timedelta(days=1)).date()  # held the day after it was planned
+    absent, signed = (str(e) for e in group["enrolments"][:2])
+    marks = [{"enrolment_id": absent, "status": "unexcused"},
+             {"enrolment_id": signed, "status": "present", "warning_signs": ["threat_to_kill"]}]
+    refused = [client.post(f"/sessions/{sid}/attendance", headers=psy, json={"marks": marks, **entry})
+               for entry in ({"held_on": held_on.isoformat()},  # another day, but from no register
+                             {"register_number": "NK-7", "held_on": (datetime.now(zone) + timedelta(days=2)).date()
+                              .isoformat()})]  # a day to come
+    assert [r.status_code for r in refused] == [422, 422]
+    assert "register_number" in refused[0].get_json()["errors"] and "held_on" in refused[1].get_json()["errors"]
+    r = client.post(f"/sessions/{sid}/attendance", headers=psy,
+                    json={"marks": marks, "register_number": " NK-7 ", "held_on": held_on.isoformat()})
+    assert r.status_code == 201, r.get_data(as_text=True)
+
+    session = client.get(f"/sessions/{sid}", headers=psy).get_json()
+    held = datetime.fromisoformat(session["held_at"])
+    assert held.astimezone(zone).date() == held_on and held.astimezone(zone).time() == planned.astimezone(zone).time()
+    assert session["register_number"] == "NK-7" and session["attendance_entered_by"] == group["psy"]
+    assert datetime.fromisoformat(session["attendance_entered_at"]) - held > timedelta(days=4)
+    assert datetime.fromisoformat(session["scheduled_at"]) == planned  # the plan stays as it was
+    events = [e["data"] | {"type": e["type"]} for e in events_for(group, sid)]
+    recorded = [e for e in events if e["type"] == "sessions.attendance.recorded"]
+    assert len(recorded) == 2
+    assert {(datetime.fromisoformat(e["held_at"]), e["register_number"]) for e in recorded} == {(held, "NK-7")}
+    [his] = [e for e in recorded if e["status"] == "unexcused"]
+    [absence] = his["absence_runs"]["by_session_kinds"][0]["runs"][0]["absences"]
+    assert datetime.fromisoformat(absence["held_at"]) == held
+    [sign] = [e for e in events if e["type"] == "sessions.warning_sign.observed"]
+    assert datetime.fromisoformat(sign["session_at"]) == held
+    with group["engine"].connect() as c:  # the call after his absence: due 48 hours after it was held
+        due = c.execute(sa.text("SELECT due_at, absence_on FROM absence_call WHERE session_id = :s"), {"s": sid}).one()
+    assert due.due_at == held + timedelta(hours=48) and due.absence_on == held_on
 
 
 def test_sessions_planned_before_they_were_published_are_published_once_asked(app_for, token, group, stack):

@@ -153,3 +153,13 @@ def test_a_man_who_missed_nothing_without_excuse_has_the_runs_the_counting_gives
             counted = AbsenceRuns({c: _runs_in_order(in_session_order(marks), set(c)) for c in KIND_COMBINATIONS},
                                   _curriculum_in_order(in_session_order(marks)))
             assert absence_runs(marks) == counted
+
+
+def test_marks_are_read_in_the_order_their_sessions_were_held_where_a_register_says_another_day():
+    """Session 2, planned after session 1, was held before it (its paper register says so): he missed the later one."""
+    missed, came = marks("unexcused", "present")
+    assert curriculum_run([missed, came]) == CurriculumRun(current=0, longest=1)
+    came_first = HeldMark(came.session_id, came.session_number, came.scheduled_at, came.status,
+                          held_at=missed.scheduled_at - timedelta(days=1))
+    assert curriculum_run([missed, came_first]) == CurriculumRun(current=1, longest=1)
+    assert runs_over([missed, came_first], GROUP) == ((missed,),)

@@ -4,14 +4,18 @@ latest recording wins), when a session moves, the marks a request records."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from qadam_contracts.vocabulary import AttendanceStatus
 from sessions.domain.attendance import (
+    Entry,
     MarkRequest,
     Recording,
     SessionStatus,
+    entry_errors,
+    held_at,
     latest_recording,
     markable,
     recorded_marks,
@@ -83,3 +87,24 @@ def test_the_marks_recorded_carry_the_mans_code_and_each_warning_sign_once():
 def test_a_schedule_time_is_read_as_hours_and_minutes():
     assert schedule_time("15:30") == time(15, 30)
     assert schedule_time("09:05") == time(9, 5)
+
+
+# -- attendance copied later from its paper register -----------------------------------------------------------------
+TASHKENT = ZoneInfo("Asia/Tashkent")
+
+
+def test_a_register_gives_the_day_the_session_was_held_at_its_planned_time():
+    planned = datetime(2026, 12, 1, 10, tzinfo=TASHKENT)
+    assert held_at(planned, Entry(), TASHKENT) == planned
+    assert held_at(planned, Entry("NK-1"), TASHKENT) == planned
+    assert held_at(planned, Entry("NK-1", date(2026, 12, 2)), TASHKENT) == datetime(2026, 12, 2, 10, tzinfo=TASHKENT)
+
+
+def test_another_day_than_planned_comes_from_a_register_and_is_not_a_day_to_come():
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    held = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    assert entry_errors(Entry(None, date(2026, 12, 2)), held, now).keys() == {"register_number"}
+    to_come = datetime(2026, 12, 8, 10, tzinfo=UTC)
+    assert entry_errors(Entry("NK-1", date(2026, 12, 8)), to_come, now).keys() == {"held_on"}
+    assert entry_errors(Entry("NK-1", date(2026, 12, 2)), held, now) == {}
+    assert entry_errors(Entry("NK-1"), held, now) == entry_errors(Entry(), held, now) == {}
