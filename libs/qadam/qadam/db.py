@@ -7,6 +7,7 @@ compares them beside its own tables, and the relay and consumer here use them di
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -161,7 +162,7 @@ def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
     """Rows as the JSON parameter of `given_rows` (ids, times and decimals as their text, which PostgreSQL reads
     back). Any other value JSON cannot hold is refused, not written as its repr (a set would land in an array column
     as the text "{'a', 'b'}")."""
-    return orjson.dumps(list(rows), default=_as_text, option=_ROWS_JSON).decode()
+    return _dumps(list(rows), _as_text)
 
 
 def _as_text(value: Any) -> str:
@@ -172,7 +173,18 @@ def _as_text(value: Any) -> str:
 
 def jsonable(data: Any) -> Any:
     """Data as it will read back from a JSONB column (ids, dates and times as their strings)."""
-    return orjson.loads(orjson.dumps(data, default=str, option=_ROWS_JSON))
+    return json.loads(_dumps(data, str))
+
+
+def _dumps(data: Any, default: Callable[[Any], Any]) -> str:
+    """orjson's text of `data`; where it holds a whole number past 64 bits (orjson's limit: a version or a count
+    someone typed, 10**20, which PostgreSQL then refuses with a problem of its own), json's, which writes any."""
+    try:
+        return orjson.dumps(data, default=default, option=_ROWS_JSON).decode()
+    except orjson.JSONEncodeError as e:
+        if "64-bit" not in str(e):
+            raise
+        return json.dumps(data, default=default, ensure_ascii=False, separators=(",", ":"))
 
 
 class InForce(Generic[T]):

@@ -4,7 +4,7 @@ parameters write, and the same statement however many."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -93,3 +93,17 @@ def test_rows_are_written_as_json_dumps_wrote_them_ids_days_and_times_as_their_t
                         "histogram": {3: 1, 10: 2}, "words": ("ʻ", "ў", "«»"), "big": 2 ** 53, "rate": 1 / 3}]
     assert json.loads(rows_json(rows)) == json.loads(json.dumps(rows, default=lambda v: str(v)))
     assert '"2026-02-28"' in rows_json(rows) and str(rows[1]["at"]) in json.loads(rows_json(rows))[1]["at"]
+
+
+def test_a_whole_number_past_64_bits_is_written_as_json_writes_it_not_refused():
+    """orjson stops at 64 bits; a number someone typed (a version of 10**20 in a path, logged in the audit row of its
+    refusal) must still be written: the audit row of a refused request is never lost to it."""
+    import json
+
+    from qadam.db import jsonable
+
+    huge = {"version": 10 ** 20, "at": date(2026, 2, 28), "ids": [uuid.UUID(int=1)]}
+    assert jsonable(huge) == {"version": 10 ** 20, "at": "2026-02-28", "ids": [str(uuid.UUID(int=1))]}
+    assert json.loads(rows_json([huge])) == [jsonable(huge)]
+    with pytest.raises(TypeError):
+        rows_json([{"version": 10 ** 20, "ids": {"a"}}])  # and what no row holds is still refused
