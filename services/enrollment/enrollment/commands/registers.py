@@ -53,6 +53,9 @@ def issue_register(s: Session, *, principal: Principal, session_id: uuid.UUID, l
     if session.status == CANCELLED:
         raise conflict("The session was cancelled: it has no register.", session_status=session.status)
     men = _men(s, session)
+    # recorded, the session was held when its marks say (its paper register's day, if it was entered from one)
+    held = s.execute(sa.select(sa.func.max(AttendanceRecord.scheduled_at))
+                     .where(AttendanceRecord.session_id == session.session_id)).scalar()
     number = NUMBER_FORMAT.format(year=now.year, n=s.execute(document_number.next_value()).scalar_one())
     facts = {
         "kind": rules.REGISTER.value, "language": language, "number": number, "issued_at": now.isoformat(),
@@ -62,7 +65,7 @@ def issue_register(s: Session, *, principal: Principal, session_id: uuid.UUID, l
         "cohort": {"name": cohort.name, "region": cohort.region, "district": cohort.district,
                    "facilitators": len(cohort.facilitator_ids or []) or 1},
         "session": {"number": session.number, "kind": session.kind, "place": session.place,
-                    "scheduled_at": session.scheduled_at.astimezone(now.tzinfo).isoformat()},
+                    "scheduled_at": (held or session.scheduled_at).astimezone(now.tzinfo).isoformat()},
         "men": men,
     }
     code = kit.check_code(key, number=number, issued_at=now, content=facts)

@@ -190,3 +190,22 @@ def test_a_cancelled_session_has_no_register_and_an_older_change_arriving_late_c
                              changed_at=cancelled_at - timedelta(minutes=5)))
     refused = group.register(session_id, "ru", status=409)
     assert refused["session_status"] == "cancelled"
+
+
+def test_the_register_of_a_session_held_on_another_day_gives_the_day_it_was_held(office, group):
+    """A session recorded from its paper register was held on the day the register gives, not the day planned: its
+    register as recorded says when it was held (enrollment's marks carry sessions' `held_at`)."""
+    planned_at = group.at + timedelta(days=14)  # 14:30 in Nukus, as planned
+    held_at = planned_at + timedelta(days=2, minutes=45)  # 15:15, two days later, by the paper register
+    session_id = group.session(3, planned_at)
+    engine = make_engine(group.url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO attendance_record (enrolment_id, session_id, session_number, session_kind, scheduled_at, "
+            "status, recorded_at) VALUES (:e, :s, 3, 'group', :held, 'present', :now)"),
+            {"e": group.men[0]["id"], "s": session_id, "held": held_at, "now": datetime.now(UTC)})
+    engine.dispose()
+    answer = group.register(session_id, "en")
+    pdf = office.pdf(answer["number"], who=office.psychologist)
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "15:15" in text and "14:30" not in text
