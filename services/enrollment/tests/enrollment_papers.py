@@ -3,16 +3,21 @@ over the HTTP API, the shipped words' vocabulary for the no-English check, and w
 
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from pypdf import PdfReader
 from qadam.db import make_engine
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_testing import bearer
 from qadam_testing.english import read_vocabulary
+from qadam_words import words
 from qadam_words.catalogs import LOCALE_NAMES, TRANSLATIONS
 from qadam_words.vocabulary import PROGRAMME_TEMPLATES
 
@@ -21,6 +26,21 @@ PICTURES = ROOT / "var" / "documents"
 REGION, DISTRICT = "Qoraqalpogʻiston Respublikasi", "Nukus"
 LOCALES = {language: LOCALE_NAMES.get(language, language.replace("-", "_")) for language in LANGUAGES if language != "en"}
 VOCABULARY = read_vocabulary(sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")), LOCALES)
+
+
+def read_paper(pdf: bytes, picture: str | None = None) -> str:
+    """A paper's text as pypdf reads it (whitespace as one space); its first page drawn as
+    var/documents/<picture>.png (git ignores it) for a person to look at, where `pdftoppm` is installed."""
+    if picture is not None and shutil.which("pdftoppm"):
+        PICTURES.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "-",
+                        str(PICTURES / picture)], input=pdf, check=True)
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def said(language: str, msgid: str, **values: Any) -> str:
+    """What enrollment's words say for `msgid` in `language`, whitespace as one space (as `read_paper` gives it)."""
+    return " ".join(words("enrollment", language).gettext(msgid, **values).split())
 
 
 def digits() -> str:

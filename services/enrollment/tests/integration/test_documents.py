@@ -6,9 +6,6 @@ who may issue and read which."""
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
 import uuid
 from datetime import date
 from typing import Any
@@ -16,8 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from enrollment.documents import words as W  # noqa: N812 (the words as constants: W.TITLES)
-from enrollment_papers import DISTRICT, PICTURES, REGION, VOCABULARY, Office, set_standing
-from pypdf import PdfReader
+from enrollment_papers import DISTRICT, REGION, VOCABULARY, Office, read_paper, said, set_standing
 from qadam.db import make_engine
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words import words
@@ -65,22 +61,15 @@ def men(office: Office, stack) -> dict[str, dict]:
 def papers(office: Office, men: dict[str, dict]) -> dict[tuple[str, str], tuple[dict, bytes, str]]:
     """Every kind in every language, issued once for the module: (the answer, the PDF, its text, whitespace as one
     space). The first page of each is drawn under var/documents/ (git ignores it) for a person to look at."""
-    PICTURES.mkdir(parents=True, exist_ok=True)
     made = {}
     for kind in KINDS:
         for language in LANGUAGES:
             answer = office.issue(men[kind], kind, language)
             pdf = office.pdf(answer["number"])
-            text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+            text = read_paper(pdf, f"{kind}-{language}")
             made[kind, language] = (answer, pdf, text)
-            if shutil.which("pdftoppm"):
-                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "-",
-                                str(PICTURES / f"{kind}-{language}")], input=pdf, check=True)
     return made
 
-
-def _said(language: str, msgid: str, **values: Any) -> str:
-    return " ".join(words("enrollment", language).gettext(msgid, **values).split())
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -91,31 +80,31 @@ def test_each_paper_states_its_figures_and_words_in_its_language(papers, men, ki
     man = men[kind]
     assert pdf.startswith(b"%PDF-") and answer["kind"] == kind and answer["language"] == language
     assert answer["number"] in codes and answer["check_code"] in codes
-    assert _said(language, W.TITLES[kind]) in text
+    assert said(language, W.TITLES[kind]) in text
     assert man["person"]["full_name"] in text  # ʻ, Ǵ, Ń, Í, Ú and Cyrillic Қ come back as typed
     assert man["participant_code"] in codes and man["order"]["number"] in codes
-    assert _said(language, W.SIGNATURE) in text and _said(language, W.SIGNED_BY_HEAD) in text
+    assert said(language, W.SIGNATURE) in text and said(language, W.SIGNED_BY_HEAD) in text
     figures = {"progress_report": {W.SESSIONS_HELD: 6, W.ATTENDED: 3, W.EXCUSED: 1, W.UNEXCUSED: 2},
                "non_compliance_notice": {W.SESSIONS_HELD: 6, W.ATTENDED: 2, W.UNEXCUSED: 3, W.LONGEST_RUN: 3},
                "exit_notice": {W.SESSIONS_HELD: 4, W.ATTENDED: 3, W.UNEXCUSED: 1}}.get(kind, {})
     for label, figure in figures.items():
-        assert f"{_said(language, label)} {figure}" in text, label
+        assert f"{said(language, label)} {figure}" in text, label
     if kind == "progress_report":
         level = words("reasons", language).gettext(LEVEL_WORDS["high"])
-        assert _said(language, W.CONCERN, level=level, date=words("enrollment", language).format_date(
+        assert said(language, W.CONCERN, level=level, date=words("enrollment", language).format_date(
             date(2026, 11, 18), "long")) in text
         assert words("reasons", language).gettext(LEVEL_WORDS["critical"]) not in text.replace(
-            _said(language, W.CONCERNS_NOTE), "")  # a resolved concern is not an open one
-        assert _said(language, W.PARTICIPATION_WORDS["irregular"]) in text
-        assert _said(language, W.TO_ISSUING_BODY, district=_district(language), region=_region(language),
+            said(language, W.CONCERNS_NOTE), "")  # a resolved concern is not an open one
+        assert said(language, W.PARTICIPATION_WORDS["irregular"]) in text
+        assert said(language, W.TO_ISSUING_BODY, district=_district(language), region=_region(language),
                      order=man["order"]["number"]) in codes
     if kind == "non_compliance_notice":
-        assert _said(language, W.COMPLIANCE_WORDS["exit_proposed"]) in text and _said(language, W.TO_INSPECTOR) in text
-        assert _said(language, W.PARTICIPATION_WORDS["rare"]) in text
+        assert said(language, W.COMPLIANCE_WORDS["exit_proposed"]) in text and said(language, W.TO_INSPECTOR) in text
+        assert said(language, W.PARTICIPATION_WORDS["rare"]) in text
     if kind == "completion_certificate":
-        assert _said(language, W.CERTIFICATE_TEXT, attended=7, required=8) in text
+        assert said(language, W.CERTIFICATE_TEXT, attended=7, required=8) in text
     if kind == "exit_notice":
-        assert _said(language, W.COMPLIANCE_WORDS["left"]) in text
+        assert said(language, W.COMPLIANCE_WORDS["left"]) in text
 
 
 def _district(language: str) -> str:

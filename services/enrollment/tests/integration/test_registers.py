@@ -6,9 +6,6 @@ the other papers are; and printed only by a psychologist who facilitates the gro
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,15 +14,13 @@ import pytest
 import sqlalchemy as sa
 from enrollment.documents import words as W  # noqa: N812 (the words as constants: W.TITLES)
 from enrollment.handlers import handlers
-from enrollment_papers import PICTURES, VOCABULARY, Office, digits, set_standing
-from pypdf import PdfReader
+from enrollment_papers import VOCABULARY, Office, digits, read_paper, said, set_standing
 from qadam.db import make_engine, make_session_factory
 from qadam.events import delivered
 from qadam.inbox import Outcome, handle_once
 from qadam_contracts.sessions import SessionChanged, SessionPlanned
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_testing import bearer
-from qadam_words import words
 
 PLACE = "Mahalla guzari, 12"
 # Uzbek and Karakalpak letters an initial must carry through; each name is suffixed with digits (Office.enrolment)
@@ -96,22 +91,15 @@ def group(office: Office, stack) -> Group:
 def registers(office: Office, group: Group) -> dict[tuple[str, str], tuple[dict, bytes, str]]:
     """Both forms in every language, printed once for the module: (the answer, the PDF, its text, whitespace as one
     space); the first page of each drawn under var/documents/ (git ignores it)."""
-    PICTURES.mkdir(parents=True, exist_ok=True)
     made = {}
     for form, session_id in (("blank", group.blank), ("held", group.held)):
         for language in LANGUAGES:
             answer = group.register(session_id, language)
             pdf = office.pdf(answer["number"], who=office.psychologist)
-            text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+            text = read_paper(pdf, f"attendance_register-{form}-{language}")
             made[form, language] = (answer, pdf, text)
-            if shutil.which("pdftoppm"):
-                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "-",
-                                str(PICTURES / f"attendance_register-{form}-{language}")], input=pdf, check=True)
     return made
 
-
-def _said(language: str, msgid: str, **values: Any) -> str:
-    return " ".join(words("enrollment", language).gettext(msgid, **values).split())
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -122,20 +110,20 @@ def test_a_register_names_each_man_by_code_and_initials_in_its_language(register
     assert pdf.startswith(b"%PDF-") and answer["kind"] == "attendance_register" and answer["language"] == language
     assert answer["session_id"] == str(group.blank if form == "blank" else group.held) and answer["enrolment_id"] is None
     assert answer["number"] in codes and answer["check_code"] in codes
-    assert _said(language, W.REGISTER_TITLES[form]) in text
+    assert said(language, W.REGISTER_TITLES[form]) in text
     assert group.cohort["name"] in text and PLACE in text
     assert "14:30" in text  # the session's time in the country, not in UTC
     for man, initials in zip(group.men, INITIALS, strict=True):
         assert f"{man['participant_code']} {initials}" in codes  # his code beside his initials
         assert man["person"]["full_name"] not in text and man["person"]["full_name"].split()[0] not in text
         assert man["person"]["birth_date"] not in text
-    assert _said(language, W.FACILITATOR) in text and _said(language, W.SIGNATURE) in text
+    assert said(language, W.FACILITATOR) in text and said(language, W.SIGNATURE) in text
     if form == "blank":
-        assert _said(language, W.PRESENT_TICK) in text and _said(language, W.RECORDED_MARK) not in text
+        assert said(language, W.PRESENT_TICK) in text and said(language, W.RECORDED_MARK) not in text
     else:
         for man, mark in zip(group.men, MARKS, strict=True):
-            assert f"{man['participant_code']}" in codes and _said(language, W.MARK_WORDS[mark]) in text
-        assert _said(language, W.RECORDED_MARK) in text and _said(language, W.AS_RECORDED) in text
+            assert f"{man['participant_code']}" in codes and said(language, W.MARK_WORDS[mark]) in text
+        assert said(language, W.RECORDED_MARK) in text and said(language, W.AS_RECORDED) in text
 
 
 @pytest.mark.parametrize("language", [language for language in LANGUAGES if language != "en"])
@@ -207,5 +195,5 @@ def test_the_register_of_a_session_held_on_another_day_gives_the_day_it_was_held
     engine.dispose()
     answer = group.register(session_id, "en")
     pdf = office.pdf(answer["number"], who=office.psychologist)
-    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    text = read_paper(pdf)
     assert "15:15" in text and "14:30" not in text
