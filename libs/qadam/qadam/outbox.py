@@ -9,11 +9,10 @@ within milliseconds of its commit; the sweep interval is only a safety net.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -84,7 +83,7 @@ def _add_envelopes_statement() -> sa.Insert:
 _ADD_ENVELOPES = _add_envelopes_statement()
 
 
-def message_properties(envelope: dict[str, Any]) -> pika.BasicProperties:
+def message_properties(envelope: Mapping[str, Any]) -> pika.BasicProperties:
     """AMQP properties that mirror the envelope, so tools can route and trace without parsing the body."""
     occurred = datetime.fromisoformat(envelope["occurred_at"])
     return pika.BasicProperties(
@@ -301,8 +300,8 @@ class _RelayLink:
         # claim's row locks for ever: give up the connection, the rows go again on the next one.
         self.confirm_timer = self.connection.ioloop.call_later(CONFIRM_TIMEOUT_SECONDS, self._confirms_overdue)
         for row in rows:
-            self.channel.basic_publish(row.exchange, row.routing_key, _json_bytes(row.envelope),
-                                       properties=message_properties(row.envelope), mandatory=True)
+            self.channel.basic_publish(row.exchange, row.routing_key, row.body.encode(),
+                                       properties=_properties_of(row), mandatory=True)
             self.next_tag += 1
             self.in_flight[self.next_tag] = row.id
         self.relay.peak_in_flight = max(self.relay.peak_in_flight, len(self.in_flight))
@@ -316,7 +315,7 @@ class _RelayLink:
     def _claim(self) -> list[Any]:
         conn = self.relay.engine.connect()
         self.claim = (conn, conn.begin())
-        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
+        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT)
         waiting = self.relay.waiting_rows()
         if waiting:
             query = query.where(outbox.c.id.not_in(waiting))
@@ -417,5 +416,15 @@ class _RelayLink:
                 pass
 
 
-def _json_bytes(envelope: Any) -> bytes:
-    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+_PROPERTIES = ("id", "correlation_id", "type", "producer", "occurred_at", "causation_id", "version")
+# What the relay sends of a row: the envelope as PostgreSQL writes its text (the body, as it is: reading it into
+# Python and writing it out again was a fifth of a relay's work), and the fields its AMQP properties mirror.
+_ENVELOPE_AS_SENT = (
+    sa.cast(outbox.c.envelope, sa.Text).label("body"),
+    *(outbox.c.envelope[name].astext.label(f"envelope_{name}") for name in _PROPERTIES[:-1]),
+    sa.cast(outbox.c.envelope["version"].astext, sa.Integer).label("envelope_version"),
+)
+
+
+def _properties_of(row: Any) -> pika.BasicProperties:
+    return message_properties({name: getattr(row, f"envelope_{name}") for name in _PROPERTIES})

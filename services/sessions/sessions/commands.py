@@ -303,17 +303,24 @@ def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, Absen
     """Each man's runs from all his marks, read after his version row was locked (in a statement of its own, so
     that it sees what a recording it waited for committed), published at his version."""
     marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in versions}
-    # core rows, and the men as one array parameter: one statement however many (an IN list of n parameters is a
-    # statement of its own for each n), and no ORM rows to build on the hot path
-    mark, session = cast(sa.Table, AttendanceMark.__table__).c, cast(sa.Table, GroupSession.__table__).c
-    for r in s.connection().execute(
-            sa.select(mark.enrolment_id, mark.session_id, session.number, session.scheduled_at, mark.status,
-                      session.kind, session.held_at)
-            .join_from(cast(sa.Table, AttendanceMark.__table__), cast(sa.Table, GroupSession.__table__),
-                       session.id == mark.session_id)
-            .where(mark.enrolment_id == sa.any_(sa.bindparam("men", list(versions), type_=ARRAY(sa.Uuid()))))):
-        marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind, r.held_at))
+    for r in s.connection().execute(_MARKS_OF_THE_ABSENT, {"men": list(versions)}).all():
+        marks[r[0]].append(HeldMark(*r[1:]))
+    # a man with no unexcused absence has no run anywhere: his marks are not read (most men, most of the time)
     return {e: events.absence_runs(v, absence_runs(marks[e])) for e, v in versions.items()}
+
+
+def _marks_of_the_absent_statement() -> sa.Select[tuple[uuid.UUID, uuid.UUID, int, datetime, str, str, datetime]]:
+    """The marks of the men (one array parameter: one statement however many; an IN list of n parameters is a
+    statement of its own for each n) who have an unexcused absence, as core rows (no ORM rows on the hot path),
+    each with its session's number, time, kind and the day it was held."""
+    mark, session = cast(sa.Table, AttendanceMark.__table__), cast(sa.Table, GroupSession.__table__)
+    absent, men = mark.alias("absent"), sa.bindparam("men", type_=ARRAY(sa.Uuid()))
+    return (sa.select(mark.c.enrolment_id, mark.c.session_id, session.c.number, session.c.scheduled_at,
+                      mark.c.status, session.c.kind, session.c.held_at)
+            .join_from(mark, session, session.c.id == mark.c.session_id)
+            .where(mark.c.enrolment_id.in_(
+                sa.select(absent.c.enrolment_id).where(absent.c.enrolment_id == sa.any_(men),
+                                                       absent.c.status == AttendanceStatus.UNEXCUSED.value))))
 
 
 _MARK_COLUMNS = ("id", "session_id", "enrolment_id", "status", "excuse_reason", "recorded_by", "recorded_at",
@@ -330,6 +337,7 @@ def _mark_row(mark: RecordedMark) -> dict[str, object]:
 
 _INSERT_MARKS = _insert_marks_statement()
 _RAISE_VERSIONS = _raise_versions_statement()
+_MARKS_OF_THE_ABSENT = _marks_of_the_absent_statement()
 
 
 @dataclass(frozen=True)

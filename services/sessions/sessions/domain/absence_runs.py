@@ -97,12 +97,14 @@ def curriculum_run(marks: Iterable[HeldMark]) -> CurriculumRun:
 
 def _curriculum_in_order(ordered: Sequence[HeldMark]) -> CurriculumRun:
     in_order = [m for m in ordered if m.kind in ("group", "makeup")]
-    # per curriculum session, the one held last (of two at the same time, the later in session order)
-    latest = latest_of((m for m in in_order if m.kind == "group"), key=lambda m: m.session_number,
-                       at=lambda m: m.took_place)
+    group = [m for m in in_order if m.kind == "group"]
+    # per curriculum session, the one held last (of two at the same time, the later in session order); where no
+    # number was held twice (no transfer), each stands for itself
+    latest = None if len({m.session_number for m in group}) == len(group) else latest_of(
+        group, key=lambda m: m.session_number, at=lambda m: m.took_place)
     run = longest = 0
     for mark in in_order:
-        if mark.kind == "group" and latest[mark.session_number] is not mark:
+        if latest is not None and mark.kind == "group" and latest[mark.session_number] is not mark:
             continue
         if mark.status in ATTENDED:
             run = 0
@@ -112,6 +114,17 @@ def _curriculum_in_order(ordered: Sequence[HeldMark]) -> CurriculumRun:
     return CurriculumRun(run, longest)
 
 
+def _counted_kinds(his_kinds: frozenset[str]) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """Each combination of kinds, with the kinds of it a man who has marks of `his_kinds` has (what its runs count)."""
+    found = _COUNTED.get(his_kinds)
+    if found is None:
+        found = _COUNTED[his_kinds] = tuple((kinds, his_kinds.intersection(kinds)) for kinds in KIND_COMBINATIONS)
+    return found
+
+
+_COUNTED: dict[frozenset[str], tuple[tuple[tuple[str, ...], frozenset[str]], ...]] = {}
+
+
 def absence_runs(marks: Sequence[HeldMark]) -> AbsenceRuns:
     """All his runs, from all his marks (any session, any cohort he was in). The marks are put in session order
     once, and the runs are counted once for each set of kinds he has marks of (a combination's kinds he has no
@@ -119,23 +132,33 @@ def absence_runs(marks: Sequence[HeldMark]) -> AbsenceRuns:
     if not any(m.status == UNEXCUSED for m in marks):  # most men, most of the time: no run anywhere
         return AbsenceRuns(dict.fromkeys(KIND_COMBINATIONS, ()), CurriculumRun(0, 0))
     ordered = in_session_order(marks)
-    his_kinds = {m.kind for m in ordered}
     counted: dict[frozenset[str], tuple[Run, ...]] = {}
     by_kinds = {}
-    for kinds in KIND_COMBINATIONS:
-        effective = his_kinds.intersection(kinds)
-        key = frozenset(effective)
-        if key not in counted:
-            counted[key] = _runs_in_order(ordered, effective)
-        by_kinds[kinds] = counted[key]
+    for kinds, effective in _counted_kinds(frozenset(m.kind for m in ordered)):
+        if effective not in counted:
+            counted[effective] = _runs_in_order(ordered, effective)
+        by_kinds[kinds] = counted[effective]
     return AbsenceRuns(by_kinds, _curriculum_in_order(ordered))
 
 
 def shared(runs: AbsenceRuns) -> list[tuple[list[tuple[str, ...]], tuple[Run, ...]]]:
     """His runs as published: each different set of runs once, with every combination of kinds it is the runs
     over (in KIND_COMBINATIONS' order); combinations without runs are left out."""
-    combinations_of: dict[tuple[Run, ...], list[tuple[str, ...]]] = {}
+    # the same runs are most often the same object (counted once for each set of kinds): grouped by identity first,
+    # then the few different objects that hold equal runs merged (hashing every mark of every run cost more)
+    by_object: dict[int, tuple[tuple[Run, ...], list[tuple[str, ...]]]] = {}
     for kinds, over in runs.by_kinds.items():
         if over:
-            combinations_of.setdefault(over, []).append(kinds)
-    return [(kinds, over) for over, kinds in combinations_of.items()]
+            by_object.setdefault(id(over), (over, []))[1].append(kinds)
+    merged: list[tuple[tuple[Run, ...], list[tuple[str, ...]]]] = []
+    for over, kinds in by_object.values():
+        same = next((m for m in merged if m[0] == over), None)
+        if same is None:
+            merged.append((over, list(kinds)))
+        else:
+            same[1].extend(kinds)
+            same[1].sort(key=_ORDER.__getitem__)
+    return [(kinds, over) for over, kinds in merged]
+
+
+_ORDER = {kinds: i for i, kinds in enumerate(KIND_COMBINATIONS)}

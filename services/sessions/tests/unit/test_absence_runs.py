@@ -116,6 +116,12 @@ def test_each_different_set_of_runs_is_published_once_with_every_combination_it_
         for combination in KIND_COMBINATIONS:
             expected = [[m.session_id for m in run] for run in runs_over(held, combination)]
             assert given.get(combination, []) == expected, (seed, combination)
+        # in a stable order: each set of runs where its first combination comes, its combinations in their order
+        shape: dict[tuple, list[list[str]]] = {}
+        for combination in KIND_COMBINATIONS:
+            if over := runs_over(held, combination):
+                shape.setdefault(tuple(tuple(m.session_id for m in run) for run in over), []).append(list(combination))
+        assert [over.session_kinds for over in runs.by_session_kinds] == list(shape.values()), seed
 
 
 def test_in_the_curriculum_a_makeup_attended_ends_a_run_and_one_missed_does_not_extend_it():
