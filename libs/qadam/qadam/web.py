@@ -204,8 +204,10 @@ def _operations_blueprint() -> Blueprint:
     @blp.doc(security=[])
     @public
     def readyz() -> Any:
-        """The database answers (503 when it does not). Whether the broker answers is said too, as information: the
-        outbox keeps what is written while it is away, so a broker outage never takes a web process out."""
+        """Ready when the database answers (503 when it does not).
+
+        Whether the broker answers is said too, as information only: the outbox keeps what is written while it is
+        away, so a broker outage never takes a web process out."""
         return readiness()
 
     @blp.route("/metrics")
