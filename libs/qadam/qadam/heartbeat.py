@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -19,17 +20,19 @@ class Heartbeat(threading.Event):
     """The worker's stop event as one loop sees it: setting it or waiting on it is setting or waiting on the shared
     one; each look at it is a beat of this loop."""
 
-    def __init__(self, loop: str, stop: threading.Event, *, grace_seconds: float) -> None:
+    def __init__(self, loop: str, stop: threading.Event, *, grace_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()  # its own flag is never used: every call goes to `stop`
         self.loop = loop
         self.shared = stop
         self.grace_seconds = grace_seconds
-        self.last_beat = time.monotonic()
+        self.clock = clock
+        self.last_beat = clock()
         self.hung_after = self.last_beat + grace_seconds
 
     def beat(self, silence_seconds: float = 0.0) -> None:
         """The loop is here now, and will be back within `silence_seconds` (plus the grace)."""
-        now = time.monotonic()
+        now = self.clock()
         self.last_beat = now
         self.hung_after = now + silence_seconds + self.grace_seconds
 
@@ -51,10 +54,10 @@ class Heartbeat(threading.Event):
         self.shared.clear()
 
     def silent_seconds(self) -> float:
-        return max(0.0, time.monotonic() - self.last_beat)
+        return max(0.0, self.clock() - self.last_beat)
 
     def hung(self) -> bool:
-        return time.monotonic() > self.hung_after
+        return self.clock() > self.hung_after
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,16 @@ class LoopState:
 class Heartbeats:
     """The loops of one worker process, each with its heartbeat and its thread."""
 
-    def __init__(self, stop: threading.Event, *, grace_seconds: float) -> None:
+    def __init__(self, stop: threading.Event, *, grace_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stop = stop
         self.grace_seconds = grace_seconds
+        self.clock = clock
         self._loops: dict[str, tuple[Heartbeat, threading.Thread | None]] = {}
 
     def heartbeat(self, loop: str) -> Heartbeat:
         """The stop event to hand to `loop` (its beats are read from it)."""
-        beat = Heartbeat(loop, self.stop, grace_seconds=self.grace_seconds)
+        beat = Heartbeat(loop, self.stop, grace_seconds=self.grace_seconds, clock=self.clock)
         self._loops[loop] = (beat, None)
         return beat
 
