@@ -92,6 +92,8 @@ class WorkerCollector(Collector):
         families: list[Metric] = []
         try:
             with self.engine.connect() as conn:
+                # a table held by a migration must not hold the scrape past Prometheus' timeout (10 s in the PodMonitor)
+                conn.execute(sa.text("SET LOCAL statement_timeout = 5000"))
                 unsent, oldest = conn.execute(
                     sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))
                 ).one()

@@ -163,6 +163,20 @@ def test_an_extra_loop_that_stops_coming_back_fails_healthz_naming_it(courier):
     wait_until(lambda: c.health()[0] == 200, timeout=30, what="/healthz to recover")
 
 
+def test_a_relay_stuck_on_a_lock_fails_healthz_naming_it_and_recovers_when_the_lock_goes(courier):
+    c = courier(relay_sweep_seconds=0.2)  # it looks at the outbox every 0.2 s even without a NOTIFY
+    engine = sa.create_engine(c.settings.database_url)
+    try:
+        with engine.begin() as conn:  # an operator's migration holds the outbox: the relay's next claim waits on it
+            conn.execute(sa.text("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE"))
+            _, body = wait_until(lambda: (h := c.health())[0] == 503 and h, timeout=30,
+                                 what="/healthz to fail on the stuck relay")
+            assert "relay" in body["hung"] and "consumer" not in body["hung"]
+        wait_until(lambda: c.health()[0] == 200, timeout=30, what="/healthz to recover once the lock is gone")
+    finally:
+        engine.dispose()
+
+
 def test_metrics_show_the_unsent_outbox_row_and_its_age_and_what_was_handled_failed_duplicated_and_parked(courier):
     c = courier()
     engine = sa.create_engine(c.settings.database_url)
