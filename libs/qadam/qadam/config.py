@@ -97,6 +97,16 @@ class Settings:
     prometheus_multiproc_dir: str = setting(
         "PROMETHEUS_MULTIPROC_DIR", "", "Directory shared by gunicorn workers for `/metrics` (empty: one process)."
     )
+    worker_http_port: int = setting(
+        "QADAM_WORKER_HTTP_PORT", 0,
+        "Port of the worker's own HTTP server: `/healthz` (its loops beating: 503 naming a hung one) and `/metrics` "
+        "(Prometheus). 0: no server (one machine running several workers); Kubernetes sets 9100.")
+    worker_http_host: str = setting(
+        "QADAM_WORKER_HTTP_HOST", "0.0.0.0", "Address the worker's HTTP server listens on (with QADAM_WORKER_HTTP_PORT).")
+    worker_hang_seconds: float = setting(
+        "QADAM_WORKER_HANG_SECONDS", 120.0,
+        "A worker loop silent this long past what it announced (each turn it looks at its stop event; a wait announces "
+        "its length) is hung: the worker's `/healthz` answers 503 naming it, and Kubernetes restarts the pod.")
     fault_exit_after_commit: str = setting(
         "QADAM_FAULT_EXIT_AFTER_COMMIT",
         "",

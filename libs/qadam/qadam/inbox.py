@@ -30,6 +30,7 @@ from .config import Settings
 from .db import given_rows, inbox, rows_json, transaction
 from .events import Catalog, Event, EventContractError, EventData
 from .log import get_logger, log_context
+from .metrics import INBOX_DUPLICATES, MESSAGES_FAILED, MESSAGES_HANDLED, MESSAGES_PARKED
 from .topology import DELIVERY_LIMIT, Topology, incoming_queue
 
 log = get_logger(__name__)
@@ -259,11 +260,14 @@ class Consumer:
                        for o, (_, _, e, _) in zip(outcomes, ready, strict=True)):
                     log.warning("fault_injected_exit_after_commit")
                     os._exit(75)
+                tally: dict[tuple[Outcome, str], int] = {}
                 for outcome, (_, properties, event, _) in zip(outcomes, ready, strict=True):
                     with log_context(correlation_id=event.correlation_id, message_id=str(event.id),
                                      event_type=event.type):
                         log.info("message_" + outcome.value, deliveries=_deliveries(properties), batch=len(ready))
-                    self._count(outcome)
+                    tally[outcome, event.type] = tally.get((outcome, event.type), 0) + 1
+                for (outcome, event_type), n in tally.items():
+                    self._count(outcome, event_type, n)
                 channel.basic_ack(max(m.delivery_tag for m, _, _, _ in ready), multiple=True)
                 return
         for method, properties, event, handler in ready:
@@ -276,14 +280,14 @@ class Consumer:
             with log_context(message_id=properties.message_id, correlation_id=properties.correlation_id):
                 log.error("message_parked", reason=str(exc), routing_key=method.routing_key)
             channel.basic_reject(method.delivery_tag, requeue=False)
-            self._count(Outcome.PARKED)
+            self._count(Outcome.PARKED, method.routing_key)
             return None
         handler = self.handlers.get(event.type)
         if handler is None:
             with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
                 log.error("message_parked", reason="no handler for this event type")
             channel.basic_reject(method.delivery_tag, requeue=False)
-            self._count(Outcome.PARKED)
+            self._count(Outcome.PARKED, event.type)
             return None
         return event, handler
 
@@ -298,7 +302,7 @@ class Consumer:
                 channel.basic_reject(tag, requeue=False)
             else:
                 channel.basic_nack(tag, requeue=True)
-            return self._count(outcome)
+            return self._count(outcome, event.type)
 
     def _process(self, event: Event[Any], handler: Handler, deliveries: int) -> Outcome:
         delay = 0.1
@@ -308,8 +312,10 @@ class Consumer:
                 outcome = handle_once(self.factory, event, handler)
             except (EventContractError, PermanentError) as exc:
                 log.error("message_parked", reason=str(exc))
+                self._failed(event.type)
                 return Outcome.PARKED
             except TRANSIENT_ERRORS as exc:
+                self._failed(event.type)
                 # The database (or what the event depends on) is away: nothing could progress anyway, so wait
                 # here rather than spend the message's deliveries; only a shutdown hands it back.
                 if self.stop.is_set():
@@ -321,6 +327,7 @@ class Consumer:
                 delay = min(delay * 2, 5.0)
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug or poison: the delivery limit decides
+                self._failed(event.type)
                 log.exception("handler_failed", error=repr(exc), deliveries=deliveries, delivery_limit=DELIVERY_LIMIT)
                 return Outcome.REQUEUED
             if outcome is Outcome.HANDLED and self.settings.fault_exit_after_commit == event.type:
@@ -336,9 +343,18 @@ class Consumer:
         else:
             self.stop.wait(seconds)
 
-    def _count(self, outcome: Outcome) -> Outcome:
-        self.counts[outcome] += 1
+    def _count(self, outcome: Outcome, event_type: str, n: int = 1) -> Outcome:
+        self.counts[outcome] += n
+        counter = _COUNTERS.get(outcome)
+        if counter is not None:
+            counter.labels(self.settings.service, event_type).inc(n)
         return outcome
+
+    def _failed(self, event_type: str) -> None:
+        MESSAGES_FAILED.labels(self.settings.service, event_type).inc()
+
+
+_COUNTERS = {Outcome.HANDLED: MESSAGES_HANDLED, Outcome.DUPLICATE: INBOX_DUPLICATES, Outcome.PARKED: MESSAGES_PARKED}
 
 
 def _collect(into: list[tuple[Any, Any, bytes]], _channel: Any, method: Any, properties: Any, body: bytes) -> None:

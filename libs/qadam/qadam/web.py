@@ -8,7 +8,7 @@ from __future__ import annotations
 import http
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
@@ -19,7 +19,16 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import fields
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
@@ -31,6 +40,7 @@ from .config import Settings, load_settings
 from .db import make_engine, make_session_factory, transaction
 from .errors import PROBLEM_JSON, http_exception_to_problem, register_problem_handlers
 from .log import configure_logging, get_logger, new_correlation_id
+from .metrics import gauge
 from .schema_fields import Integer
 
 AppSettings = TypeVar("AppSettings", bound=Settings)
@@ -194,7 +204,10 @@ def _operations_blueprint() -> Blueprint:
     @blp.doc(security=[])
     @public
     def readyz() -> Any:
-        """The database and the broker both answer."""
+        """Ready when the database answers (503 when it does not).
+
+        Whether the broker answers is said too, as information only: the outbox keeps what is written while it is
+        away, so a broker outage never takes a web process out."""
         return readiness()
 
     @blp.route("/metrics")
@@ -208,21 +221,45 @@ def _operations_blueprint() -> Blueprint:
 
 
 def readiness() -> tuple[dict[str, Any], int]:
-    """/readyz's answer: whether the app's database and the broker both answer."""
+    """/readyz's answer: ready when the app's database answers. The broker's state is in the body as information only:
+    a request writes its events into the outbox in its own transaction and the worker's relay sends them when the
+    broker is back, so taking every web pod out while it is away would stop what still works."""
     settings: Settings = current_app.extensions["qadam_settings"]
     checks = {"database": _database_ready(), "broker": broker_reachable(settings.amqp_url)}
-    status = 200 if all(checks.values()) else 503
+    status = 200 if checks["database"] else 503
     return {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status
 
 
 def metrics_response() -> Response:
-    """/metrics: Prometheus text of this web process (or of all gunicorn workers, with a multiprocess directory)."""
+    """/metrics: Prometheus text of this web process (or of all gunicorn workers, with a multiprocess directory), and
+    whether its database and the broker answer now (`qadam_database_up`, `qadam_broker_up`)."""
     settings: Settings = current_app.extensions["qadam_settings"]
     if settings.prometheus_multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=settings.prometheus_multiproc_dir)
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        text = generate_latest(registry)
+    else:
+        text = generate_latest()
+    return Response(text + generate_latest(_reachability(settings)), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _reachability(settings: Settings) -> CollectorRegistry:
+    """The database's and the broker's state, read at the scrape (families made now, not gauges: a gauge of a web
+    process would be a file per gunicorn worker, each as old as the request that last set it)."""
+    families = [gauge(name, f"1 when {what} answered this scrape", ["service"], {(settings.service,): 1.0 if up else 0.0})
+                for name, up, what in (("qadam_database_up", _database_ready(), "the service's database"),
+                                       ("qadam_broker_up", broker_reachable(settings.amqp_url), "the broker"))]
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(families))
+    return registry
+
+
+class _Families(Collector):
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
 
 
 class HealthSchema(ma.Schema):

@@ -29,6 +29,7 @@ from .domain.routing import ADDRESS_FIELD, EXTERNAL_CHANNELS
 from .domain.templates import Message, render
 from .domain.timing import delivery_exhausted, next_attempt_delay
 from .models import Contact, Delivery, DeliveryAttempt, Digest, Notification
+from .monitoring import DELIVERIES
 from .settings import NotifySettings
 
 log = get_logger(__name__)
@@ -138,10 +139,12 @@ def _attempt(settings: NotifySettings, s: Session, delivery: Delivery) -> None:
             s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="error", error=str(exc)))
             if exc.permanent or delivery_exhausted(delivery.attempts, settings.delivery_max_attempts):
                 delivery.status = "failed"
+                DELIVERIES.labels(delivery.channel, "failed").inc()
                 fallback = _fall_back(settings, s, delivery)
                 log.warning("delivery_failed", channel=delivery.channel, attempts=delivery.attempts,
                             permanent=exc.permanent, error=str(exc), fallback=fallback)
             else:
+                DELIVERIES.labels(delivery.channel, "retry").inc()
                 wait = next_attempt_delay(delivery.attempts, settings.delivery_backoff_seconds)
                 if exc.retry_after:  # the far side said how long to wait (Telegram's retry_after, Retry-After)
                     wait = max(wait, timedelta(seconds=exc.retry_after))
@@ -150,6 +153,7 @@ def _attempt(settings: NotifySettings, s: Session, delivery: Delivery) -> None:
                             next_attempt_at=delivery.next_attempt_at.isoformat())
             return
         delivery.status = "sent"
+        DELIVERIES.labels(delivery.channel, "sent").inc()
         delivery.sent_at = datetime.now(UTC)
         delivery.failure_reason, delivery.last_error = None, None
         s.add(DeliveryAttempt(delivery_id=delivery.id, outcome="sent"))

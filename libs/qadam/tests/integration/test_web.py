@@ -147,11 +147,25 @@ def test_health_readiness_metrics_and_documents_need_no_token(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_readiness_reports_an_unreachable_broker(stack):
+def test_a_broker_outage_leaves_a_web_process_ready_and_shows_in_its_answer_and_metrics(stack):
+    # the outbox keeps what requests write while the broker is away: taking the web pods out would stop what works
     app = build_app("enrollment", [], {**stack.base_settings("enrollment"), "amqp_url": "amqp://guest:guest@127.0.0.1:1/%2F"},
                     policy=ACCESS_POLICY)
     body = app.test_client().get("/readyz")
-    assert body.status_code == 503 and body.get_json()["checks"] == {"database": True, "broker": False}
+    assert body.status_code == 200 and body.get_json() == {"status": "ok", "checks": {"database": True, "broker": False}}
+    metrics = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'qadam_broker_up{service="enrollment"} 0.0' in metrics
+    assert 'qadam_database_up{service="enrollment"} 1.0' in metrics
+
+
+def test_a_database_that_does_not_answer_takes_the_web_process_out(stack):
+    app = build_app("enrollment", [], {**stack.base_settings("enrollment"),
+                                       "database_url": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"},
+                    policy=ACCESS_POLICY)
+    body = app.test_client().get("/readyz")
+    assert body.status_code == 503 and body.get_json() == {"status": "unavailable",
+                                                           "checks": {"database": False, "broker": True}}
+    assert 'qadam_database_up{service="enrollment"} 0.0' in app.test_client().get("/metrics").get_data(as_text=True)
 
 
 def test_a_database_restart_costs_one_503_and_the_pool_recovers(app, client, token, stack):
