@@ -304,12 +304,12 @@ def runs_at(s: Session, versions: dict[uuid.UUID, int]) -> dict[uuid.UUID, Absen
     that it sees what a recording it waited for committed), published at his version."""
     marks: dict[uuid.UUID, list[HeldMark]] = {e: [] for e in versions}
     for r in s.connection().execute(_MARKS_OF_THE_ABSENT, {"men": list(versions)}).all():
-        marks[r[0]].append(HeldMark(*r[1:]))
+        marks[r.enrolment_id].append(HeldMark(r.session_id, r.number, r.scheduled_at, r.status, r.kind, r.held_at))
     # a man with no unexcused absence has no run anywhere: his marks are not read (most men, most of the time)
     return {e: events.absence_runs(v, absence_runs(marks[e])) for e, v in versions.items()}
 
 
-def _marks_of_the_absent_statement() -> sa.Select[tuple[uuid.UUID, uuid.UUID, int, datetime, str, str, datetime]]:
+def _marks_of_the_absent_statement() -> sa.Select[tuple[uuid.UUID, uuid.UUID, int, datetime, str, str, datetime | None]]:
     """The marks of the men (one array parameter: one statement however many; an IN list of n parameters is a
     statement of its own for each n) who have an unexcused absence, as core rows (no ORM rows on the hot path),
     each with its session's number, time, kind and the day it was held."""

@@ -147,16 +147,16 @@ def shared(runs: AbsenceRuns) -> list[tuple[list[tuple[str, ...]], tuple[Run, ..
     # the same runs are most often the same object (counted once for each set of kinds): grouped by identity first,
     # then the few different objects that hold equal runs merged (hashing every mark of every run cost more)
     by_object: dict[int, tuple[tuple[Run, ...], list[tuple[str, ...]]]] = {}
-    for kinds, over in runs.by_kinds.items():
+    for combination, over in runs.by_kinds.items():
         if over:
-            by_object.setdefault(id(over), (over, []))[1].append(kinds)
+            by_object.setdefault(id(over), (over, []))[1].append(combination)
     merged: list[tuple[tuple[Run, ...], list[tuple[str, ...]]]] = []
-    for over, kinds in by_object.values():
+    for over, kinds_of in by_object.values():
         same = next((m for m in merged if m[0] == over), None)
         if same is None:
-            merged.append((over, list(kinds)))
+            merged.append((over, list(kinds_of)))
         else:
-            same[1].extend(kinds)
+            same[1].extend(kinds_of)
             same[1].sort(key=_ORDER.__getitem__)
     return [(kinds, over) for over, kinds in merged]
 
