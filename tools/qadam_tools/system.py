@@ -64,6 +64,41 @@ def declare(amqp_url: str) -> None:
         close_quietly(connection)
 
 
+def set_policies(amqp_url: str) -> str | None:
+    """Set the queues' policies (delivery limit, dead-lettering) on the vhost of `amqp_url`: policies are not AMQP,
+    so through the management API when it answers, else `rabbitmqctl` on this machine. Development only: in
+    production the broker's definitions or the Messaging Topology Operator set them. None when done, else why not."""
+    import json
+    import shutil
+    import subprocess
+    import urllib.parse
+
+    import requests
+    from qadam.bus import node_urls
+
+    parts = urllib.parse.urlsplit(node_urls(amqp_url)[0])
+    vhost = urllib.parse.unquote(parts.path[1:] or "/")
+    auth = (urllib.parse.unquote(parts.username or "guest"), urllib.parse.unquote(parts.password or "guest"))
+    policies = topology().policies()
+    try:
+        for p in policies:
+            requests.put(f"http://{parts.hostname}:15672/api/policies/{urllib.parse.quote(vhost, safe='')}/"
+                         f"{urllib.parse.quote(p['name'], safe='')}", auth=auth, timeout=5,
+                         json={k: p[k] for k in ("pattern", "definition", "priority", "apply-to")}).raise_for_status()
+        return None
+    except requests.RequestException as exc:
+        why = f"the management API at {parts.hostname}:15672 did not take them ({exc.__class__.__name__})"
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1") or not shutil.which("rabbitmqctl"):
+        return why
+    for p in policies:
+        done = subprocess.run(["rabbitmqctl", "-q", "set_policy", "-p", vhost, "--priority", str(p["priority"]),
+                               "--apply-to", p["apply-to"], p["name"], p["pattern"], json.dumps(p["definition"])],
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            return f"rabbitmqctl set_policy: {(done.stderr or done.stdout).strip()}"
+    return None
+
+
 def service_ports(base_port: int) -> dict[str, int]:
     """Where each service listens in development: the portal on the port before the services' (8000 by default:
     the address people open), the APIs after it."""
