@@ -128,6 +128,17 @@ def _policies() -> list[dict[str, Any]]:
     return topology().policies()
 
 
+def policy_steps(vhost: str) -> list[str]:
+    """The `rabbitmqctl eval` steps that set the queues' policies on `vhost`."""
+    steps = []
+    for policy in _policies():
+        definition = ", ".join(f"{{{_erlang_term(k)}, {_erlang_term(v)}}}" for k, v in policy["definition"].items())
+        steps.append(f"ok = rabbit_policy:set({_erlang_binary(vhost)}, {_erlang_term(policy['name'])}, "
+                     f"{_erlang_term(policy['pattern'])}, [{definition}], {policy['priority']}, "
+                     f"{_erlang_term(policy['apply-to'])}, {_erlang_binary(_CTL_USER)})")
+    return steps
+
+
 def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
     """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`, and the queues'
     policies) and removes those in `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test
@@ -138,11 +149,7 @@ def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
         steps += [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
                   f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
                   f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})']
-        for policy in _policies():
-            definition = ", ".join(f"{{{_erlang_term(k)}, {_erlang_term(v)}}}" for k, v in policy["definition"].items())
-            steps.append(f"ok = rabbit_policy:set({_erlang_binary(vhost)}, {_erlang_term(policy['name'])}, "
-                         f"{_erlang_term(policy['pattern'])}, [{definition}], {policy['priority']}, "
-                         f"{_erlang_term(policy['apply-to'])}, {_erlang_binary(_CTL_USER)})")
+        steps += policy_steps(vhost)
     done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
                           text=True, timeout=60)
     return done.returncode == 0 and done.stdout.strip() == "done"
