@@ -18,9 +18,9 @@ waits in the outbox and goes again with back-off, but late).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-import re
 from typing import Any, Literal, TypedDict
 
 from .events import Catalog, EventData, exchange_of

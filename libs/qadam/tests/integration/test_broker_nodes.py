@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-
-import pytest
-from qadam.bus import broker_reachable, connect, node_urls
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
+from qadam.bus import broker_reachable, connect, node_urls
 from qadam.db import make_engine, make_session_factory, outbox, transaction
 from qadam.outbox import OutboxRelay, add_event
 from qadam_contracts.sessions import AttendanceRecorded
