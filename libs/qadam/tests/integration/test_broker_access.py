@@ -6,14 +6,23 @@ come from the policies in the same definitions."""
 from __future__ import annotations
 
 import json
+import threading
+import uuid
+from datetime import UTC, datetime
 
 import pika
 import pika.exceptions
 import pytest
+import sqlalchemy as sa
 from qadam.bus import connect
+from qadam.db import make_engine, make_session_factory, transaction
+from qadam.inbox import Consumer
+from qadam.outbox import OutboxRelay, add_event
 from qadam.topology import Topology, service_user
+from qadam_contracts.catalog import catalog
+from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import loaded_definitions, wait_until
-from qadam_tools.system import topology
+from qadam_tools.system import subscriptions, topology
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +89,7 @@ def test_a_service_user_may_declare_nothing_but_may_check_its_topology_exists(us
                 connection.close()
 
     assert _refused(declare_a_queue) == 403
-    from qadam_tools.system import subscriptions
-
-    own = Topology({"sessions": subscriptions()["sessions"]}, catalog=topology().catalog)
+    own = Topology({"sessions": subscriptions()["sessions"]}, catalog=catalog)
     connection, channel = _channel(sessions)
     try:
         own.declare(channel, passive=True)  # what a worker with QADAM_AMQP_DECLARE=false does at start
@@ -121,3 +128,46 @@ def test_a_rejected_message_is_parked_by_the_queues_policy(users):
     finally:
         connection.close()
     wait_until(lambda: _ready(users["qadam-setup"], "risk.dead") >= 1, what="the rejected message parked")
+
+
+def test_services_run_as_their_own_users_without_declaring_anything(servers, isolated_stack):
+    """sessions' outbox relay and risk's consumer, each as its own user with QADAM_AMQP_DECLARE=false, on a broker
+    whose topology came from the definitions: the event goes from sessions' outbox into risk's table."""
+    with loaded_definitions(servers.amqp_url, topology().definitions()) as urls:
+        sessions = isolated_stack("sessions").settings(
+            "sessions", amqp_url=urls[service_user("sessions")], amqp_declare=False, relay_sweep_seconds=300.0)
+        risk = isolated_stack("risk").settings("risk", amqp_url=urls[service_user("risk")], amqp_declare=False)
+        sessions_engine, risk_engine = make_engine(sessions.database_url), make_engine(risk.database_url)
+        with risk_engine.begin() as c:
+            c.execute(sa.text("CREATE TABLE handled (mark_id uuid)"))
+        handlers = {cls: (lambda s, e: None) for cls in subscriptions()["risk"]}
+        handlers[AttendanceRecorded] = lambda session, event: session.execute(
+            sa.text("INSERT INTO handled VALUES (:m)"), {"m": event.data.mark_id})
+        stop = threading.Event()
+        own = Topology({"sessions": subscriptions()["sessions"]}, catalog=catalog)
+        loops = [OutboxRelay(sessions, sessions_engine, stop, topology=own).run,
+                 Consumer(risk, make_session_factory(risk_engine), handlers, stop, catalog=catalog).run]
+        threads = [threading.Thread(target=loop, daemon=True) for loop in loops]
+        try:
+            now = datetime.now(UTC)
+            mark = AttendanceRecorded(mark_id=uuid.uuid4(), session_id=uuid.uuid4(), cohort_id=uuid.uuid4(),
+                                      enrolment_id=uuid.uuid4(), participant_code="P-2026-000009", session_number=1,
+                                      scheduled_at=now, status="present", excuse_reason=None, recorded_by="psy-1",
+                                      recorded_at=now)
+            with transaction(make_session_factory(sessions_engine)) as s:
+                add_event(s, mark)
+            for thread in threads:
+                thread.start()
+
+            def handled() -> list:
+                with risk_engine.connect() as c:
+                    return c.execute(sa.text("SELECT mark_id FROM handled")).scalars().all()
+
+            wait_until(lambda: handled() == [mark.mark_id], timeout=30, what="risk to handle sessions' event")
+        finally:
+            stop.set()
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join(15)
+            sessions_engine.dispose()
+            risk_engine.dispose()
