@@ -39,9 +39,11 @@ def _user_url(amqp_url: str, vhost: str, user: str, password: str) -> str:
 
 
 @contextlib.contextmanager
-def loaded_definitions(amqp_url: str, definitions: dict[str, Any]) -> Iterator[dict[str, str]]:
+def loaded_definitions(amqp_url: str, definitions: dict[str, Any], *,
+                       passwords: bool = True) -> Iterator[dict[str, str]]:
     """Import `definitions` (for vhost "/") into a fresh vhost on the broker at `amqp_url`, each user with a fresh
-    password; yields each user's AMQP URL by the name the definitions give it. Everything is removed afterwards."""
+    password (`passwords`; else with the password hash the definitions give); yields each user's AMQP URL by the
+    name the definitions give it. Everything is removed afterwards."""
     suffix = uuid.uuid4().hex[:8]
     vhost = f"qadam_access_{suffix}"
     loaded = copy.deepcopy(definitions)
@@ -50,7 +52,9 @@ def loaded_definitions(amqp_url: str, definitions: dict[str, Any]) -> Iterator[d
         password = secrets.token_urlsafe(16)
         renamed[user["name"]] = f"{user['name']}.{suffix}"
         urls[user["name"]] = _user_url(amqp_url, vhost, renamed[user["name"]], password)
-        user.update(name=renamed[user["name"]], password_hash=password_hash(password))
+        user["name"] = renamed[user["name"]]
+        if passwords:
+            user["password_hash"] = password_hash(password)
     loaded["vhosts"] = [{"name": vhost}]
     for key in ("exchanges", "queues", "bindings", "policies", "permissions", "topic_permissions"):
         for item in loaded.get(key, []):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pika
 import pika.exceptions
@@ -23,6 +25,8 @@ from qadam_contracts.catalog import catalog
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import loaded_definitions, wait_until
 from qadam_tools.system import subscriptions, topology
+
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +64,18 @@ def _ready(url: str, queue: str) -> int:
         return int(channel.queue_declare(queue, passive=True).method.message_count)
     finally:
         connection.close()
+
+
+def test_the_committed_definitions_load_and_nobody_signs_in_before_a_password_is_set(servers):
+    committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    with loaded_definitions(servers.amqp_url, committed, passwords=False) as urls:
+        for user, url in urls.items():
+            with pytest.raises(pika.exceptions.ProbableAuthenticationError):
+                connect(url, name="test-no-password").close()
+            parts = urllib.parse.urlsplit(url)
+            blank = urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:@{parts.hostname}:{parts.port}"))
+            with pytest.raises(pika.exceptions.ProbableAuthenticationError):
+                connect(blank, name="test-blank-password").close()
 
 
 def test_sessions_user_cannot_publish_to_risks_exchange(users):
