@@ -69,7 +69,7 @@ def _ready(url: str, queue: str) -> int:
 def test_the_committed_definitions_load_and_nobody_signs_in_before_a_password_is_set(servers):
     committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
     with loaded_definitions(servers.amqp_url, committed, passwords=False) as urls:
-        for user, url in urls.items():
+        for url in urls.values():
             with pytest.raises(pika.exceptions.ProbableAuthenticationError):
                 connect(url, name="test-no-password").close()
             parts = urllib.parse.urlsplit(url)
