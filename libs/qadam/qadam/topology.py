@@ -11,8 +11,9 @@
 The kit names no service: the subscriptions come from the services' handlers and the producers from the contract
 catalog, put together by whoever knows the system (a worker knows itself; the system's tools know all of them).
 A worker declares the catalog's exchanges, its own queue, parking queue and bindings at start-up (declarations are
-idempotent); the whole system's topology is declared before the first publish by the development runner, the test
-harness and the broker's definitions file, so that a producer's `mandatory` publish is routable (a refused one
+idempotent; run as its service's own user, `QADAM_AMQP_DECLARE=false`, it only checks that they exist); the whole
+system's topology is declared before the first publish by the development runner, the test harness and the broker's
+definitions file, so that a producer's `mandatory` publish is routable (a refused one
 waits in the outbox and goes again with back-off, but late).
 """
 
