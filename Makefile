@@ -82,6 +82,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/qadam asyncapi --out deploy/asyncapi.json
 	$(BIN)/qadam definitions --out deploy/rabbitmq/definitions.json
+	$(BIN)/qadam rabbitmq-operator --out deploy/k8s/rabbitmq/topology.yaml
 	$(foreach s,$(API_SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
 	$(BIN)/python -m qadam_tools.portal_clients
 

@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("--out", type=Path)
     defs = sub.add_parser("definitions", help="print the RabbitMQ definitions (topology)")
     defs.add_argument("--out", type=Path)
+    sub.add_parser("broker-policies", help="set the queues' policies (delivery limit, dead-lettering) on the vhost "
+                                           "of QADAM_AMQP_URL, through the management API or rabbitmqctl (development)")
+    operator = sub.add_parser("rabbitmq-operator",
+                              help="print the topology as RabbitMQ Messaging Topology Operator resources (YAML)")
+    operator.add_argument("--out", type=Path)
     sub.add_parser("settings", help="print every setting as a Markdown table")
     spec = sub.add_parser("openapi", help="print a service's OpenAPI document")
     spec.add_argument("service", choices=API_SERVICES)
@@ -88,6 +93,25 @@ def main(argv: list[str] | None = None) -> int:
         from .system import topology
 
         return _write_json(topology().definitions(), args.out)
+    if args.command == "broker-policies":
+        from .system import set_policies, topology
+
+        unset = set_policies(load_settings("qadam").amqp_url)
+        if unset:
+            print(f"the queues' policies are not set: {unset}", file=sys.stderr)
+            return 1
+        print(f"set {len(topology().policies())} queue policies")
+        return 0
+    if args.command == "rabbitmq-operator":
+        from .system import operator_yaml
+
+        text = operator_yaml()
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text)
+        else:
+            print(text, end="")
+        return 0
     if args.command == "openapi":
         return _write_json(openapi_document(args.service), args.out)
     if args.command == "run":

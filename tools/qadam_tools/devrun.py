@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from .demo import DISTRICT, REGION, seed, use_demo_token_lifetime
 from .keys import RunRecord, write_run_record
 from .mail_catcher import console_mail_catcher
-from .system import API_SERVICES, SERVICES, declare, service_ports
+from .system import API_SERVICES, SERVICES, declare, service_ports, set_policies
 
 BASE_PORT = int(os.environ.get("QADAM_RUN_BASE_PORT", "8001"))
 # gunicorn finishes the requests in flight for this long after SIGTERM; the runner then waits a little more for
@@ -89,6 +89,9 @@ def run() -> int:
         upgrade(service, load_settings(service).database_url)
     # every queue bound before any worker publishes: a worker declares only its own
     declare(settings.amqp_url)
+    unset = set_policies(settings.amqp_url)
+    if unset:
+        print(f"RabbitMQ: the queues' policies are not set ({unset}): a message that keeps failing will not be parked")
 
     from notify.settings import NotifySettings  # where notify sends e-mail: a catcher listens there if nobody does
 

@@ -1,7 +1,12 @@
-"""pika connections: one per thread, heartbeats serviced inside pika calls, reconnect with back-off."""
+"""pika connections: one per thread, heartbeats serviced inside pika calls, reconnect with back-off.
+
+A broker URL may name several nodes of a cluster, comma-separated (`amqp://u:p@rabbit-0:5672/v,amqp://u:p@rabbit-1
+:5672/v`): a connection goes to the first that answers, starting from a node drawn at random so that a service's
+connections spread over the cluster, and a reconnection after a node went away finds a live one."""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,17 +28,32 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def connection_parameters(url: str, *, name: str) -> pika.URLParameters:
-    params = pika.URLParameters(url)
-    params.heartbeat = params.heartbeat if "heartbeat=" in url else 30
-    params.blocked_connection_timeout = 60
-    params.connection_attempts = 1
-    params.socket_timeout = 5
-    params.client_properties = {"connection_name": name}
-    return params
+def node_urls(url: str) -> list[str]:
+    """The nodes a broker URL names (one URL, or several comma-separated), in the order written."""
+    nodes = [part.strip() for part in url.split(",") if part.strip()]
+    if not nodes:
+        raise ValueError("QADAM_AMQP_URL names no broker: give amqp://user:password@host:5672/vhost")
+    return nodes
+
+
+def connection_parameters(url: str, *, name: str, shuffle: bool = True) -> list[pika.URLParameters]:
+    """Parameters for each node `url` names, starting at a random one and then round the list (`shuffle`), or in
+    the order written."""
+    out = []
+    for node in node_urls(url):
+        params = pika.URLParameters(node)
+        params.heartbeat = params.heartbeat if "heartbeat=" in node else 30
+        params.blocked_connection_timeout = 60
+        params.connection_attempts = 1
+        params.socket_timeout = 5
+        params.client_properties = {"connection_name": name}
+        out.append(params)
+    start = random.randrange(len(out)) if shuffle else 0
+    return out[start:] + out[:start]
 
 
 def connect(url: str, *, name: str) -> pika.BlockingConnection:
+    """A connection to the first node of `url` that answers."""
     return pika.BlockingConnection(connection_parameters(url, name=name))
 
 
@@ -70,8 +90,9 @@ def with_backoff(
 def broker_reachable(url: str, timeout: float = 2.0) -> bool:
     """Readiness: can we open (and close) an AMQP connection right now?"""
     params = connection_parameters(url, name="readyz")
-    params.socket_timeout = timeout
-    params.stack_timeout = timeout
+    for node in params:
+        node.socket_timeout = timeout
+        node.stack_timeout = timeout
     try:
         conn = pika.BlockingConnection(params)
     except Exception:  # noqa: BLE001 - any failure means not ready

@@ -37,8 +37,15 @@ class Settings:
         "SQLAlchemy URL of the service's own database; `{service}` is replaced by the service name.",
     )
     amqp_url: str = setting(
-        "QADAM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F", "RabbitMQ URL (vhost included)."
-    )
+        "QADAM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F",
+        "RabbitMQ URL (vhost included), as the service's own user (`qadam-<service>`); for a cluster, one URL per node, "
+        "comma-separated: a process connects to one that answers (from a random start, so connections spread) and, "
+        "when its node goes away, to a live one.")
+    amqp_declare: bool = setting(
+        "QADAM_AMQP_DECLARE", True,
+        "`true`: a process declares the exchanges and queues it uses at start (development, tests). `false`: it only "
+        "checks that they exist, for a user that may configure nothing (production: the topology comes from the "
+        "broker's definitions or the Messaging Topology Operator, declared by `qadam-setup`).")
     log_format: str = setting("QADAM_LOG_FORMAT", "json", "`json` (one JSON object a line) or `console` (readable).")
     log_level: str = setting("QADAM_LOG_LEVEL", "INFO", "Lowest level written: DEBUG, INFO, WARNING, ERROR.")
     jwt_public_key_file: str = setting(

@@ -222,7 +222,7 @@ class Consumer:
             self._connection = conn
             try:
                 channel = conn.channel()
-                self.topology.declare(channel)
+                self.topology.declare(channel, passive=not self.settings.amqp_declare)
                 channel.basic_qos(prefetch_count=self.settings.consumer_prefetch)
                 arrived: list[tuple[Any, Any, bytes]] = []
                 tag = channel.basic_consume(self.queue, partial(_collect, arrived))

@@ -9,6 +9,7 @@ within milliseconds of its commit; the sweep interval is only a safety net.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import uuid
@@ -125,6 +126,8 @@ class OutboxRelay:
         self.topology = topology or Topology({})
         self.published = 0
         self.refused = 0
+        # connections made, from a random start: which node of the broker URL's list the next one tries
+        self.lives = random.randrange(64)
         self.peak_in_flight = 0  # the most publishes awaiting their confirm at once (1 would mean no pipelining)
         # Rows the broker refused (no queue bound, a nack): each waits out its own back-off, the others go on.
         self.held_back: dict[Any, tuple[float, float]] = {}  # row id -> (retry at, monotonic; last delay)
@@ -171,7 +174,7 @@ class OutboxRelay:
     def _declare_topology(self) -> None:
         amqp = connect(self.settings.amqp_url, name=f"{self.settings.service}-relay-declare")
         try:
-            self.topology.declare(amqp.channel())
+            self.topology.declare(amqp.channel(), passive=not self.settings.amqp_declare)
         finally:
             close_quietly(amqp)
 
@@ -197,8 +200,12 @@ class _RelayLink:
         self.pass_timer: Any = None
         self.confirm_timer: Any = None
         self.last_purge = float("-inf")
+        # a SelectConnection takes one node: each life of the relay tries the next, so that after a node went away
+        # a later life reaches a live one
+        nodes = connection_parameters(self.settings.amqp_url, name=f"{self.settings.service}-relay", shuffle=False)
+        relay.lives += 1
         self.connection = pika.SelectConnection(
-            connection_parameters(self.settings.amqp_url, name=f"{self.settings.service}-relay"),
+            nodes[relay.lives % len(nodes)],
             on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
             on_close_callback=self._on_closed)
 

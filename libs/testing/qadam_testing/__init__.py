@@ -11,6 +11,7 @@ A distribution of its own (libs/testing, `qadam-testing`): the runtime kit (`qad
 
 from __future__ import annotations
 
+from .broker_access import loaded_definitions
 from .handled import Handled, HandledLog
 from .harness import (
     TEST_TOKEN_TTL_SECONDS,
@@ -58,7 +59,8 @@ __all__ = [
     "TEST_TOKEN_TTL_SECONDS", "FakeSmsGateway", "FakeTelegram", "Handled", "HandledLog", "MailCatcher", "Process",
     "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
     "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "flush_vhosts", "free_port",
-    "isolated_stack", "jwt_keys", "logged", "mail", "migrated_back", "module_at", "publish_envelope", "publish_raw",
+    "isolated_stack", "jwt_keys", "loaded_definitions",
+    "logged", "mail", "migrated_back", "module_at", "publish_envelope", "publish_raw",
     "pytest_runtest_call",
     "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
     "seed_sessions_cohort", "servers",

@@ -43,7 +43,7 @@ from qadam.config import Settings, load_settings
 from qadam.db import drop_database
 from qadam.gunicorn_conf import gunicorn_argv
 from qadam.migrations import upgrade
-from qadam_tools.system import SERVICES, declare  # the composition root: the harness runs the whole system
+from qadam_tools.system import SERVICES, declare, topology  # the composition root: the harness runs the whole system
 
 from .handled import Handled, HandledLog, announce_handled
 
@@ -112,15 +112,46 @@ def _erlang_binary(text: str) -> str:
     return f'<<"{text}">>'
 
 
+def _erlang_term(value: Any) -> str:
+    """An integer or a text (as an Erlang binary) for `rabbitmqctl eval`. A text with a backslash (a pattern) is
+    written as its bytes: Debian's rabbitmqctl wrapper, run as root, passes the expression through a shell that
+    takes one level of backslashes away, the node's own rabbitmqctl does not."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    if _SAFE_VHOST.fullmatch(text):
+        return f'<<"{text}">>'
+    return "<<" + ",".join(str(byte) for byte in text.encode()) + ">>"
+
+
+def _policies() -> list[dict[str, Any]]:
+    """The queues' policies (delivery limit, dead-lettering): every vhost a test takes gets them, as the broker's
+    definitions and the Messaging Topology Operator give them in production."""
+    return topology().policies()
+
+
+def policy_steps(vhost: str) -> list[str]:
+    """The `rabbitmqctl eval` steps that set the queues' policies on `vhost`."""
+    steps = []
+    for policy in _policies():
+        definition = ", ".join(f"{{{_erlang_term(k)}, {_erlang_term(v)}}}" for k, v in policy["definition"].items())
+        steps.append(f"ok = rabbit_policy:set({_erlang_binary(vhost)}, {_erlang_term(policy['name'])}, "
+                     f"{_erlang_term(policy['pattern'])}, [{definition}], {policy['priority']}, "
+                     f"{_erlang_term(policy['apply-to'])}, {_erlang_binary(_CTL_USER)})")
+    return steps
+
+
 def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
-    """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`) and removes those in
-    `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test run's load, so one call makes
-    the vhosts of several stacks. False when the node would not take it (another RabbitMQ version's internal API)."""
+    """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`, and the queues'
+    policies) and removes those in `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test
+    run's load, so one call makes the vhosts of several stacks. False when the node would not take it (another
+    RabbitMQ version's internal API)."""
     steps = [f"rabbit_vhost:delete({_erlang_binary(v)}, {_erlang_binary(_CTL_USER)})" for v in delete]
     for vhost in add:
         steps += [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
                   f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
                   f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})']
+        steps += policy_steps(vhost)
     done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
                           text=True, timeout=60)
     return done.returncode == 0 and done.stdout.strip() == "done"
@@ -171,6 +202,10 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
         subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
                        capture_output=True, timeout=60)
+        for policy in _policies():
+            subprocess.run(["rabbitmqctl", "-q", "set_policy", "-p", vhost, "--priority", str(policy["priority"]),
+                            "--apply-to", policy["apply-to"], policy["name"], policy["pattern"],
+                            json.dumps(policy["definition"])], check=True, capture_output=True, timeout=60)
         return vhost_url(amqp_url, vhost)
     api = f"http://{parts.hostname}:15672/api"
     auth = (user, urllib.parse.unquote(parts.password or "guest"))
@@ -178,6 +213,9 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
     requests.put(f"{api}/vhosts/{quoted}", auth=auth, timeout=10).raise_for_status()
     requests.put(f"{api}/permissions/{quoted}/{urllib.parse.quote(user)}", auth=auth, timeout=10,
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    for policy in _policies():
+        requests.put(f"{api}/policies/{quoted}/{urllib.parse.quote(policy['name'], safe='')}", auth=auth, timeout=10,
+                     json={k: policy[k] for k in ("pattern", "definition", "priority", "apply-to")}).raise_for_status()
     return vhost_url(amqp_url, vhost)
 
 

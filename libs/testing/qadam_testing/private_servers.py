@@ -164,6 +164,10 @@ class PrivateRabbit:
     def add_vhost(self, vhost: str) -> str:
         self.ctl("add_vhost", vhost)
         self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        # the queues' delivery limit and dead-lettering are policies, as on the shared node (harness.take_vhost)
+        from .harness import policy_steps
+
+        self.ctl("eval", ", ".join([*policy_steps(vhost), "done"]) + ".")
         return f"amqp://guest:guest@127.0.0.1:{self.port}/{vhost}"
 
     def close(self) -> None:
