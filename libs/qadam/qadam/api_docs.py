@@ -8,15 +8,15 @@ installed with the kit's other dependencies, pinned by constraints.txt; only its
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-import flask_swagger_ui
 from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory, url_for
 from markupsafe import escape
 
 from .web import PAGE_HEADERS
 
-SWAGGER_UI = Path(flask_swagger_ui.__file__).parent / "dist"
+SWAGGER_UI = Path(str(files("flask_swagger_ui"))) / "dist"  # its files only, not its blueprint
 OWN = Path(__file__).parent / "static"
 # the files the page loads: Swagger UI's, and the script that starts it
 SERVED = {"swagger-ui.css": SWAGGER_UI, "swagger-ui-bundle.js": SWAGGER_UI,
