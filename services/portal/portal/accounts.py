@@ -83,7 +83,8 @@ def subject_of(settings: PortalSettings, user_id: str) -> str:
 
 
 class Attempt:
-    """One attempt on a name from an address, in a transaction: its rows serialised, its refusal looked up."""
+    """One attempt on a name from an address, in a transaction: its rows serialised, its refusal looked up. Made
+    before the user's row is locked (always this order: no deadlock between two attempts on one user)."""
 
     def __init__(self, session: Session, settings: PortalSettings, user_id: str, address: str | None) -> None:
         self.session, self.settings, self.rule = session, settings, throttle_rule(settings)
@@ -183,9 +184,12 @@ def code_matches(secret: str, code: str, *, after_step: int | None = None, at: f
     return None
 
 
-def check_code(session: Session, settings: PortalSettings, user: User, code: str, address: str | None) -> SignIn:
-    """Check the second factor's code of a user past the password, unless refused; a wrong code is a failure."""
-    attempt = Attempt(session, settings, user.id, address)
+def check_code(session: Session, settings: PortalSettings, user_id: str, code: str, address: str | None) -> SignIn:
+    """Check the second factor's code of a user past the password, unless refused; a wrong code is a failure. The
+    throttle's locks are taken before the user's row, in the same order as a sign-in's (no deadlock between them)."""
+    attempt = Attempt(session, settings, user_id, address)
+    user = session.get(User, user_id, with_for_update=True)
+    assert user is not None
     refused = attempt.refused(user.id)  # refused meanwhile, from this address
     if refused is not None:
         return refused

@@ -91,13 +91,12 @@ def second_factor() -> Any:
         return render_template("auth/code.html", error=None, next=next_page)
     settings = settings_now()
     with sessions().begin() as db:
-        fresh = db.get(User, user.id, with_for_update=True)
-        assert fresh is not None
-        result = accounts.check_code(db, settings, fresh, request.form.get("code") or "", client_address())
+        result = accounts.check_code(db, settings, user.id, request.form.get("code") or "", client_address())
         record_lockout(db, result)
         if result.outcome == "ok":
+            assert result.user is not None
             end_current(db, "second_factor_done")
-            start_session(db, fresh, FULL)
+            start_session(db, result.user, FULL)
         elif result.outcome == "refused":
             end_current(db, "locked")
     if result.outcome == "ok":
@@ -207,9 +206,9 @@ def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> Pa
     refused the name from this address (now or before): this sign-in is ended then."""
     settings = settings_now()
     with sessions().begin() as db:
+        attempt = accounts.Attempt(db, settings, g.user.id, client_address())  # before the row lock, as a sign-in
         user = db.get(User, g.user.id, with_for_update=True)
         assert user is not None
-        attempt = accounts.Attempt(db, settings, user.id, client_address())
         refusal = attempt.refused(user.id)
         if refusal is None and not accounts.verify_password(user.password_hash, current):
             errors["current"] = _("This is not your current password.")

@@ -246,3 +246,26 @@ def test_guessing_the_code_refuses_that_address_even_with_the_password_known(app
     page = owner.get("/sign-in/code")
     assert owner.post("/sign-in/code", data={"csrf_token": csrf_of(page.text),
                                              "code": pyotp.TOTP(secret).now()}).status_code == 302
+
+
+def test_passwords_codes_and_password_changes_on_one_user_at_once_all_get_an_answer(app):
+    """The throttle's locks and the user's row are taken in one order by every path (no deadlock, no 500)."""
+    user_id = add_user(app, role="manager", district=None)
+    enrol_second_factor(app, user_id)
+    halfway = []
+    for _ in range(3):
+        client = browser(app)
+        assert post_sign_in(client, user_id).headers["Location"].startswith("/sign-in/code")
+        halfway.append(client)
+
+    def wrong_password(n: int) -> int:
+        return post_sign_in(browser(app), user_id, f"parallel-{n}").status_code  # type: ignore[no-any-return]
+
+    def wrong_code(client: Any) -> int:
+        page = client.get("/sign-in/code")
+        return client.post("/sign-in/code", data={"csrf_token": csrf_of(page.text), "code": "000000"}).status_code  # type: ignore[no-any-return]
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = [f.result() for f in [pool.submit(wrong_password, n) for n in range(6)]
+                   + [pool.submit(wrong_code, c) for c in halfway]]
+    assert set(answers) <= {401, 429}
