@@ -136,6 +136,10 @@ def test_an_address_failing_on_many_names_is_refused_for_every_name_and_other_ad
     refused = post_sign_in(sprayer, user_id)  # a name it never tried, with its right password
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert post_sign_in(browser(small), user_id).status_code == 302
+    with small.extensions["qadam_engine"].connect() as conn:
+        kinds = [r["record"]["lockout"] for r in conn.execute(sa.select(audit_log).where(
+            audit_log.c.address == sprayer.environ_base["REMOTE_ADDR"], audit_log.c.status == 429)).mappings()]
+    assert kinds == ["address"]  # the lockout of the address is audited, once
 
 
 def test_the_forwarded_address_is_believed_only_behind_a_trusted_proxy(own_stack, app):
