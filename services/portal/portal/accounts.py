@@ -92,7 +92,7 @@ class Attempt:
         self.subject = subject_of(settings, self.name)
         self.address = address or ""
         self.where = throttle.address_key(self.address)
-        throttle.hold(session, self.subject, self.where)
+        throttle.hold(session, self.subject)
 
     def refused(self, recorded_as: str) -> SignIn | None:
         found = throttle.refusal(self.session, sign_in_failure, self.rule, self.subject, self.where, now())
