@@ -101,8 +101,8 @@ def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, 
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # no OPENAPI_SWAGGER_UI_PATH: flask-smorest's page loads Swagger UI from a CDN with an inline script;
+        # qadam.api_docs serves /docs from the service itself
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
@@ -118,6 +118,9 @@ def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, 
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"bearer": []}]})
     _mark_document_views_public(app)
+    from .api_docs import init_api_docs  # it serves pages with this module's PAGE_HEADERS
+
+    init_api_docs(app)
     init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
     init_auth(app, verifier or TokenVerifier.from_settings(settings, policy))
     refuse_bodies_not_json(app)  # after auth: a request without a token hears 401 first, whatever it sent

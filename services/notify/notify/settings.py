@@ -51,5 +51,7 @@ class NotifySettings(Settings):
         "QADAM_DIGEST_HOUR", 8, "local hour (QADAM_TIME_ZONE) from which each day's digest of lower alerts goes.")
     ack_link_url: str = setting(
         "QADAM_ACK_LINK_URL", "http://127.0.0.1:8004/ack",
-        "base of the signed acknowledgement link in messages (notify's public `/ack/{token}`).")
+        "base of the signed acknowledgement link in messages (notify's public `/ack/{token}`). Where users are "
+        "outside this machine, a public address: on Kubernetes `$(QADAM_PORTAL_URL)/ack`, the portal's Ingress "
+        "sending `/ack` to notify (deploy/k8s/notify.yaml).")
     ack_link_days: int = setting("QADAM_ACK_LINK_DAYS", 7, "how long a signed acknowledgement link works.")

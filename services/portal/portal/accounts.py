@@ -1,5 +1,11 @@
-"""Staff accounts: passwords (argon2), the TOTP second factor, lockout after failures, and every change of a user
-published as `portal.user.changed` (notify keeps its directory from it)."""
+"""Staff accounts: passwords (argon2), the TOTP second factor, failed sign-ins throttled by name and address
+(qadam.throttle), and every change of a user published as `portal.user.changed` (notify keeps its directory from it).
+
+The rule (README, "Signing in"): a name that failed QADAM_PORTAL_LOCKOUT_FAILURES times from one address within the
+window is refused from that address only; an address that failed QADAM_PORTAL_ADDRESS_FAILURES times is refused for
+every name; a name that failed QADAM_PORTAL_ACCOUNT_DELAY_AFTER times from anywhere waits a short growing delay. So
+nobody can lock a user out from elsewhere: from their own address, the right password (and code) still signs them in.
+Unknown names are counted and refused exactly as known ones, so a refusal says nothing about whether a name exists."""
 
 from __future__ import annotations
 
@@ -14,13 +20,13 @@ import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from qadam import sealing
+from qadam import sealing, throttle
 from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
 from .events import user_changed
-from .models import LoginSession, SignInAttempt, User
+from .models import LoginSession, SignInAttempt, User, sign_in_failure
 from .settings import PortalSettings
 
 log = get_logger(__name__)
@@ -52,40 +58,86 @@ def password_problems(password: str, user_id: str) -> list[str]:
 
 @dataclass(frozen=True)
 class SignIn:
-    """What a sign-in attempt came to: `user` when the password was right; otherwise why not."""
+    """What a sign-in attempt came to: `user` when the password was right; otherwise why not. `refusal` when it was
+    refused (429); `started` when this very attempt started the refusal (a lockout: audited)."""
 
-    outcome: str  # ok | wrong | locked | inactive
+    outcome: str  # ok | wrong | refused | inactive
     user: User | None = None
-    locked_until: datetime | None = None
+    refusal: throttle.Refusal | None = None
+    started: bool = False
+    subject: str = ""  # the account aimed at, as the sign-in records name it (unknown names by a digest)
+
+
+def throttle_rule(settings: PortalSettings) -> throttle.Rule:
+    window = timedelta(minutes=settings.portal_lockout_minutes)
+    return throttle.Rule(per_address=throttle.Limit(settings.portal_address_failures, window),
+                         per_pair=throttle.Limit(settings.portal_lockout_failures, window),
+                         delay_after=settings.portal_account_delay_after, delay_window=window,
+                         delay_first=timedelta(seconds=1),
+                         delay_most=timedelta(seconds=settings.portal_account_delay_most_seconds))
+
+
+def subject_of(settings: PortalSettings, user_id: str) -> str:
+    """The name as the throttle counts it: a keyed digest of what was typed (known or not)."""
+    return throttle.subject_key(sealing.derived_keys(settings, "portal-sign-in-throttle")[0], user_id)
+
+
+class Attempt:
+    """One attempt on a name from an address, in a transaction: its rows serialised, its refusal looked up. Made
+    before the user's row is locked (always this order: no deadlock between two attempts on one user)."""
+
+    def __init__(self, session: Session, settings: PortalSettings, user_id: str, address: str | None) -> None:
+        self.session, self.settings, self.rule = session, settings, throttle_rule(settings)
+        self.name = user_id.strip().lower()
+        self.subject = subject_of(settings, self.name)
+        self.address = address or ""
+        self.where = throttle.address_key(self.address)
+        throttle.hold(session, self.subject)
+
+    def refused(self, recorded_as: str) -> SignIn | None:
+        found = throttle.refusal(self.session, sign_in_failure, self.rule, self.subject, self.where, now())
+        return None if found is None else SignIn("refused", refusal=found, subject=recorded_as)
+
+    def failed(self, recorded_as: str, outcome: str) -> SignIn:
+        """Count a failure; when it starts a refusal, say so in the account's record and the log."""
+        started = throttle.record_failure(self.session, sign_in_failure, self.rule, self.subject, self.where, now())
+        if started is None:
+            _attempt(self.session, recorded_as, outcome, self.address)
+            return SignIn("wrong", subject=recorded_as)
+        _attempt(self.session, recorded_as, f"{outcome}_locked", self.address)
+        log.warning("sign_in_refused", user_id=recorded_as, kind=started.kind, until=started.until.isoformat())
+        return SignIn("refused", refusal=started, started=True, subject=recorded_as)
+
+    def succeeded(self) -> None:
+        """A full sign-in forgets this address's failures on the name (not other addresses': not the delay)."""
+        throttle.forget(self.session, sign_in_failure, self.subject, self.where)
 
 
 def check_password(session: Session, settings: PortalSettings, user_id: str, password: str, address: str | None) -> SignIn:
-    """Check a password; count a failure towards lockout. The row is locked so that parallel guesses are all
-    counted."""
-    user = session.execute(sa.select(User).where(User.id == user_id.strip().lower()).with_for_update()).scalar_one_or_none()
+    """Check a password unless the attempt is refused; count a failure. Attempts on one name or from one address
+    are serialised so that parallel guesses are all counted."""
+    attempt = Attempt(session, settings, user_id, address)
+    user = session.execute(sa.select(User).where(User.id == attempt.name).with_for_update()).scalar_one_or_none()
+    # what was typed may be a password in the wrong field: only a digest of an unknown name is kept
+    recorded_as = user.id if user is not None else f"unknown:{hashlib.sha256(attempt.name.encode()).hexdigest()[:16]}"
+    refused = attempt.refused(recorded_as)
+    if refused is not None:
+        return refused  # not checked, not counted: insisting does not lengthen it
     if user is None:
-        verify_password(_NOBODY, password)
-        # what was typed may be a password in the wrong field: only a digest of it is kept
-        typed = hashlib.sha256(user_id.strip().lower().encode()).hexdigest()[:16]
-        _attempt(session, f"unknown:{typed}", "unknown_user", address)
-        return SignIn("wrong")
-    if is_locked(user):
-        verify_password(_NOBODY, password)  # the same time as any other answer
-        _attempt(session, user.id, "locked", address)
-        return SignIn("locked", locked_until=user.locked_until)
+        verify_password(_NOBODY, password)  # the same time as a wrong password
+        return attempt.failed(recorded_as, "unknown_user")
     if not verify_password(user.password_hash, password):
-        return record_failure(session, settings, user, "wrong_password", address)
+        return attempt.failed(user.id, "wrong_password")
     if not user.active:
         _attempt(session, user.id, "inactive", address)
-        return SignIn("inactive")
+        return SignIn("inactive", subject=user.id)
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if not needs_second_factor(settings, user):
         # with a code still due, the count goes on: a known password must not reset the guesses at the code
-        user.failed_attempts = 0
-    user.locked_until = None
+        attempt.succeeded()
     _attempt(session, user.id, "password_ok", address)
-    return SignIn("ok", user)
+    return SignIn("ok", user, subject=user.id)
 
 
 def verify_password(stored: str, password: str) -> bool:
@@ -93,18 +145,6 @@ def verify_password(stored: str, password: str) -> bool:
         return HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def record_failure(session: Session, settings: PortalSettings, user: User, outcome: str, address: str | None) -> SignIn:
-    user.failed_attempts += 1
-    if user.failed_attempts >= settings.portal_lockout_failures:
-        user.locked_until = now() + timedelta(minutes=settings.portal_lockout_minutes)
-        user.failed_attempts = 0
-        _attempt(session, user.id, f"{outcome}_locked", address)
-        log.warning("account_locked", user_id=user.id, minutes=settings.portal_lockout_minutes)
-        return SignIn("locked", locked_until=user.locked_until)
-    _attempt(session, user.id, outcome, address)
-    return SignIn("wrong")
 
 
 def _attempt(session: Session, user_id: str, outcome: str, address: str | None) -> None:
@@ -144,18 +184,23 @@ def code_matches(secret: str, code: str, *, after_step: int | None = None, at: f
     return None
 
 
-def check_code(session: Session, settings: PortalSettings, user: User, code: str, address: str | None) -> SignIn:
-    if is_locked(user):  # locked meanwhile, from another browser
-        _attempt(session, user.id, "locked", address)
-        return SignIn("locked", locked_until=user.locked_until)
+def check_code(session: Session, settings: PortalSettings, user_id: str, code: str, address: str | None) -> SignIn:
+    """Check the second factor's code of a user past the password, unless refused; a wrong code is a failure. The
+    throttle's locks are taken before the user's row, in the same order as a sign-in's (no deadlock between them)."""
+    attempt = Attempt(session, settings, user_id, address)
+    user = session.get(User, user_id, with_for_update=True)
+    assert user is not None
+    refused = attempt.refused(user.id)  # refused meanwhile, from this address
+    if refused is not None:
+        return refused
     secret = totp_secret(settings, user)
     step = code_matches(secret, code, after_step=user.totp_last_step) if secret else None
     if step is None:
-        return record_failure(session, settings, user, "wrong_code", address)
+        return attempt.failed(user.id, "wrong_code")
     user.totp_last_step = step
-    user.failed_attempts = 0
+    attempt.succeeded()
     _attempt(session, user.id, "code_ok", address)
-    return SignIn("ok", user)
+    return SignIn("ok", user, subject=user.id)
 
 
 def enable_second_factor(session: Session, settings: PortalSettings, user: User, secret: str, code: str) -> bool:
@@ -183,8 +228,6 @@ def change_password(session: Session, user: User, new_password: str, *, keep_ses
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now()
     user.must_change_password = temporary
-    user.failed_attempts = 0
-    user.locked_until = None
     end_sessions(session, user.id, "password_changed", except_id=keep_session)
 
 
@@ -244,16 +287,24 @@ def reset_password(session: Session, user: User) -> str:
     return password
 
 
-def is_locked(user: User, at: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (at or now())
+def refused_until(session: Session, settings: PortalSettings, user_ids: list[str]) -> dict[str, datetime]:
+    """{user id: until} for the users refused now from some address (or delayed): what an administrator sees."""
+    subjects = {subject_of(settings, u): u for u in user_ids}
+    found = throttle.refused_subjects(session, sign_in_failure, throttle_rule(settings), subjects, now())
+    return {subjects[s]: until for s, until in found.items()}
 
 
-def unlock(session: Session, user: User) -> bool:
-    """Lift a lockout and forget the failures counted towards the next; False when there was nothing to lift."""
-    had = is_locked(user) or user.failed_attempts > 0
-    user.failed_attempts = 0
-    user.locked_until = None
-    return had
+def failures_counted(session: Session, settings: PortalSettings, user_id: str) -> int:
+    """The user's failed sign-ins within the window, from every address."""
+    subject = subject_of(settings, user_id)
+    found = throttle.failures(session, sign_in_failure, throttle_rule(settings), [subject], now())
+    return found[subject][0] if subject in found else 0
+
+
+def unlock(session: Session, settings: PortalSettings, user: User) -> bool:
+    """Forget the user's failed sign-ins from every address (which lifts their refusals and delay); False when there
+    were none."""
+    return throttle.forget(session, sign_in_failure, subject_of(settings, user.id)) > 0
 
 
 def reset_second_factor(session: Session, user: User) -> bool:

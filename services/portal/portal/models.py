@@ -1,5 +1,6 @@
-"""The portal's tables: the staff who sign in (with their role, area, second factor and lockout), their sign-ins,
-every sign-in attempt, and the areas (region, district, mahalla) that roles are scoped by."""
+"""The portal's tables: the staff who sign in (with their role, area and second factor), their sign-ins, every
+sign-in attempt, the failed ones counted for throttling, and the areas (region, district, mahalla) that roles are
+scoped by."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, time
 
 import sqlalchemy as sa
 from qadam.db import service_metadata
+from qadam.throttle import failure_table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -41,8 +43,6 @@ class User(Base):
     totp_secret: Mapped[bytes | None] = mapped_column(sa.LargeBinary, comment="sealed (qadam.sealing)")
     totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger, comment="a code is accepted once")
-    failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1, comment="raised by every change; carried by portal.user.changed")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
@@ -76,6 +76,11 @@ class SignInAttempt(Base):
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     outcome: Mapped[str] = mapped_column(sa.String(30))
     address: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+# Failed sign-ins (a wrong password, code or current password; an unknown name) of the last window, by the name typed
+# and the client's address: what sign-ins are throttled by (qadam.throttle, portal.accounts.throttle_rule).
+sign_in_failure = failure_table(Base.metadata, "sign_in_failure")
 
 
 class Area(Base):

@@ -27,9 +27,25 @@ class PortalSettings(Settings):
         "QADAM_PORTAL_SESSION_HOURS", 12, "a sign-in ends after this long, however busy.")
     portal_lockout_failures: int = setting(
         "QADAM_PORTAL_LOCKOUT_FAILURES", 5,
-        "failed sign-ins in a row (password or code) that lock an account.")
+        "failed sign-ins (password or code) on one user name from one address, within QADAM_PORTAL_LOCKOUT_MINUTES, "
+        "after which that name is refused from that address (429) until the oldest of them is that old; the same "
+        "name from another address is not.")
     portal_lockout_minutes: int = setting(
-        "QADAM_PORTAL_LOCKOUT_MINUTES", 15, "how long a locked account stays locked.")
+        "QADAM_PORTAL_LOCKOUT_MINUTES", 15,
+        "the sliding window, in minutes, within which failed sign-ins are counted (by name and address, by address, "
+        "by name).")
+    portal_address_failures: int = setting(
+        "QADAM_PORTAL_ADDRESS_FAILURES", 50,
+        "failed sign-ins from one address (an IPv6 one: its /64), whatever the names, within the window, after which "
+        "every sign-in from it is refused (429) until the window slides. An office behind one NAT address shares it.")
+    portal_account_delay_after: int = setting(
+        "QADAM_PORTAL_ACCOUNT_DELAY_AFTER", 10,
+        "failed sign-ins on one user name from all addresses within the window, after which each next attempt on it "
+        "waits a delay after the last failure (1 s, doubling with each further failure): a delay, never a lock.")
+    portal_account_delay_most_seconds: int = setting(
+        "QADAM_PORTAL_ACCOUNT_DELAY_MOST_SECONDS", 30,
+        "the longest that delay grows to, in seconds: the most that anyone failing on a name can hold its owner back "
+        "at each attempt.")
     portal_secure_cookies: bool = setting(
         "QADAM_PORTAL_SECURE_COOKIES", True,
         "cookies only over HTTPS (browsers also allow them on http://localhost); turn off only for a "

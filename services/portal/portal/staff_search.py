@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from . import accounts
 from .models import LoginSession, User
+from .settings import PortalSettings
 from .uzbek_cyrillic import to_cyrillic
 from .websession import FULL
 
@@ -42,7 +43,8 @@ def users_query(filters: Mapping[str, str]) -> sa.Select[User]:
 
 @dataclass
 class UsersPage:
-    """One page of the users' list: its members of staff, when each last signed in, and who is locked out."""
+    """One page of the users' list: its members of staff, when each last signed in, and whose sign-ins are refused
+    now (from some address, or delayed)."""
 
     users: list[User]
     total: int
@@ -52,7 +54,7 @@ class UsersPage:
     locked: set[str]
 
 
-def find_users(db: Session, *, filters: Mapping[str, str], page: int) -> UsersPage:
+def find_users(db: Session, settings: PortalSettings, *, filters: Mapping[str, str], page: int) -> UsersPage:
     """The members of staff the filters select, by name, page `page` of them (the last one when it is beyond)."""
     query = users_query(filters)
     total = db.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
@@ -64,6 +66,5 @@ def find_users(db: Session, *, filters: Mapping[str, str], page: int) -> UsersPa
         sa.select(LoginSession.user_id, sa.func.max(LoginSession.created_at))
         .where(LoginSession.user_id.in_([u.id for u in rows]), LoginSession.stage == FULL)
         .group_by(LoginSession.user_id)).all())
-    moment = accounts.now()
     return UsersPage(users=rows, total=total, page=page, pages=pages, last_sign_in=last_sign_in,
-                     locked={u.id for u in rows if accounts.is_locked(u, moment)})
+                     locked=set(accounts.refused_until(db, settings, [u.id for u in rows])))

@@ -193,7 +193,7 @@ def users() -> Any:
     of Uzbek); a page at a time."""
     filters = user_filters(request.args)
     with sessions()() as db:
-        found = find_users(db, filters=filters, page=page_number(request.args))
+        found = find_users(db, settings_now(), filters=filters, page=page_number(request.args))
         regions = load_regions(db)
         chains = supervisor_chains(db, found.users)
     kept: dict[str, Any] = {k: v for k, v in filters.items() if v}  # url_for's keywords
@@ -274,7 +274,8 @@ def _user_page(db: Session, user: User, form: dict[str, str], errors: dict[str, 
                                                                   LoginSession.ended_at.is_(None))
                                     .order_by(LoginSession.last_seen_at.desc())).scalars())
     return _form_page("admin/user_edit.html", db, form, errors, status, user=user, attempts=attempts,
-                      open_sessions=open_sessions, locked=accounts.is_locked(user),
+                      open_sessions=open_sessions, locked=accounts.refused_until(db, settings, [user.id]).get(user.id),
+                      failures=accounts.failures_counted(db, settings, user.id),
                       second_factor_required=user.role in settings.totp_roles,
                       outcome_names={**OUTCOME_NAMES, **MORE_OUTCOMES}, myself=user.id == g.user.id)
 
@@ -346,7 +347,7 @@ def user_password(user_id: str) -> Any:
 def user_unlock(user_id: str) -> Any:
     with sessions().begin() as db:
         user = _user_or_404(db, user_id, lock=True)
-        lifted = accounts.unlock(db, user)
+        lifted = accounts.unlock(db, settings_now(), user)
     log.info("account_unlocked", subject=user_id, by=g.user.id, was_locked=lifted)
     flash(_("The account is unlocked.") if lifted else _("The account was not locked."), "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))

@@ -1,19 +1,26 @@
 """Signing in and out: password, then the second factor where it is on (and its first setup where the role
-requires it), lockout after failures, a forced change of a temporary password, signing out everywhere, the
-user's language and second factor."""
+requires it), failed sign-ins throttled by name and address (429; accounts.py says the rule), a forced
+change of a temporary password, signing out everywhere, the user's language and second factor."""
 
 from __future__ import annotations
 
 import base64
 import io
+from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from qadam import audit
 from qadam.auth import allow, public
+from qadam.errors import problem_response
+from qadam.log import current_correlation_id
+from qadam.web import route_of_request
 from qadam_contracts.roles import STAFF_ROLES
+from sqlalchemy.orm import Session
 
 from .. import accounts
 from ..i18n import LANGUAGE_COOKIE, LOCALES
@@ -49,16 +56,17 @@ def sign_in() -> Any:
     settings = settings_now()
     with sessions().begin() as db:
         result = accounts.check_password(db, settings, username, password, client_address())
+        record_lockout(db, result)
         if result.outcome == "ok":
             assert result.user is not None
             end_current(db, "signed_in_again")
             stage = PASSWORD_ONLY if accounts.needs_second_factor(settings, result.user) else FULL
             start_session(db, result.user, stage)
             enrolled = result.user.totp_enabled_at is not None
+    if result.outcome == "refused":
+        return refused(result, username=username, next_page=next_page)
     if result.outcome != "ok":
-        error = "locked" if result.outcome == "locked" else "wrong"
-        return render_template("auth/sign_in.html", why=None, next=next_page, error=error, username=username,
-                               minutes=settings.portal_lockout_minutes), 401
+        return render_template("auth/sign_in.html", why=None, next=next_page, error="wrong", username=username), 401
     if stage == FULL:
         return redirect(next_page or url_for("home.index"))
     target = "auth.second_factor" if enrolled else "auth.second_factor_setup"
@@ -83,19 +91,18 @@ def second_factor() -> Any:
         return render_template("auth/code.html", error=None, next=next_page)
     settings = settings_now()
     with sessions().begin() as db:
-        fresh = db.get(User, user.id, with_for_update=True)
-        assert fresh is not None
-        result = accounts.check_code(db, settings, fresh, request.form.get("code") or "", client_address())
+        result = accounts.check_code(db, settings, user.id, request.form.get("code") or "", client_address())
+        record_lockout(db, result)
         if result.outcome == "ok":
+            assert result.user is not None
             end_current(db, "second_factor_done")
-            start_session(db, fresh, FULL)
-        elif result.outcome == "locked":
+            start_session(db, result.user, FULL)
+        elif result.outcome == "refused":
             end_current(db, "locked")
     if result.outcome == "ok":
         return redirect(next_page or url_for("home.index"))
-    if result.outcome == "locked":
-        return render_template("auth/sign_in.html", why=None, next=None, error="locked", username=user.id,
-                               minutes=settings.portal_lockout_minutes), 401
+    if result.outcome == "refused":
+        return refused(result, username=user.id, next_page=None)
     return render_template("auth/code.html", error="wrong_code", next=next_page), 401
 
 
@@ -170,9 +177,9 @@ def change_password() -> Any:
         return render_template("auth/password.html", errors={})
     current, new = request.form.get("current") or "", request.form.get("new") or ""
     errors = new_password_errors(new=new, repeat=request.form.get("repeat") or "")
-    if change_own_password(current=current, new=new, errors=errors) == "locked":
-        return render_template("auth/sign_in.html", why=None, next=None, error="locked", username=g.user.id,
-                               minutes=settings_now().portal_lockout_minutes), 401
+    outcome = change_own_password(current=current, new=new, errors=errors)
+    if isinstance(outcome, accounts.SignIn):
+        return refused(outcome, username=g.user.id, next_page=None)
     if errors:
         return render_template("auth/password.html", errors=errors), 422
     flash(_("Your password is changed, and you are signed out on every other device."), "success")
@@ -190,27 +197,29 @@ def new_password_errors(*, new: str, repeat: str) -> dict[str, str]:
     return errors
 
 
-PasswordChange = Literal["changed", "refused", "locked"]
+PasswordChange = Literal["changed", "refused"] | accounts.SignIn
 
 
 def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> PasswordChange:
     """The signed-in user's password changed to `new` when `current` is theirs and `errors` (the new one's) is
-    empty; what is wrong is added to `errors`. "locked" when the account is locked (now or before): this sign-in
-    is ended then."""
+    empty; what is wrong is added to `errors`. The sign-in refusal (a SignIn) when guessing at this screen has
+    refused the name from this address (now or before): this sign-in is ended then."""
     settings = settings_now()
     with sessions().begin() as db:
+        attempt = accounts.Attempt(db, settings, g.user.id, client_address())  # before the row lock, as a sign-in
         user = db.get(User, g.user.id, with_for_update=True)
         assert user is not None
-        if accounts.is_locked(user):
-            end_current(db, "locked")
-            return "locked"
-        if not accounts.verify_password(user.password_hash, current):
+        refusal = attempt.refused(user.id)
+        if refusal is None and not accounts.verify_password(user.password_hash, current):
             errors["current"] = _("This is not your current password.")
-            if accounts.record_failure(db, settings, user, "wrong_current_password",
-                                       client_address()).outcome == "locked":
-                end_current(db, "locked")  # guessing at a signed-in screen locks the account and ends this sign-in
-                return "locked"
-            return "refused"
+            failed = attempt.failed(user.id, "wrong_current_password")
+            if failed.outcome != "refused":
+                return "refused"
+            refusal = failed
+            record_lockout(db, refusal)
+        if refusal is not None:
+            end_current(db, "locked")  # guessing at a signed-in screen ends this sign-in
+            return refusal
         if accounts.verify_password(user.password_hash, new):
             errors["new"] = _("Choose a password different from the one you have.")
             return "refused"
@@ -219,6 +228,40 @@ def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> Pa
         accounts.change_password(db, user, new, keep_session=g.login.id)
         db.add(SignInAttempt(user_id=user.id, outcome="password_changed", address=client_address()))
     return "changed"
+
+
+# -- refused sign-ins ------------------------------------------------------------------------------------------
+def refused(result: accounts.SignIn, *, username: str, next_page: str | None) -> Response:
+    """429 with Retry-After: the sign-in page again for a browser, problem+json for anything else; the same words
+    whichever limit refused, and whether or not the name exists."""
+    assert result.refusal is not None
+    moment = datetime.now(UTC)
+    retry = result.refusal.retry_after(moment)
+    until = format_datetime(result.refusal.until, "HH:mm:ss")
+    if "text/html" in request.headers.get("Accept", ""):
+        page = render_template("auth/sign_in.html", why=None, next=next_page, error="refused", username=username,
+                               until=until)
+        response = make_response(page, 429)
+    else:
+        response = problem_response(
+            429, _("Too many failed sign-ins"),
+            _("Too many failed sign-ins from here or on this name. Try again after %(time)s.", time=until),
+            retry_after=retry)
+    response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def record_lockout(db: Session, result: accounts.SignIn) -> None:
+    """A refusal that this attempt started goes into the audit log (the hash-chained one every page is in), in the
+    sign-in's own transaction: the failure that set it off is counted only if it is recorded."""
+    if not result.started or result.refusal is None:
+        return
+    audit.append(db.connection(), {
+        "at": datetime.now(UTC), "user_id": result.subject[:100], "role": "anonymous", "action": "write",
+        "method": request.method, "route": route_of_request(),
+        "record": {"lockout": result.refusal.kind, "until": result.refusal.until.isoformat()},
+        "status": 429, "address": client_address() or None, "reason": None,
+        "correlation_id": current_correlation_id() or None})
 
 
 PASSWORD_PROBLEMS = {
@@ -247,11 +290,13 @@ def account() -> Any:
 OUTCOME_NAMES = {
     "password_ok": _l("Password accepted"), "code_ok": _l("Signed in with a code"),
     "wrong_password": _l("Wrong password"), "wrong_code": _l("Wrong code"),
-    "wrong_password_locked": _l("Wrong password: account locked"), "wrong_code_locked": _l("Wrong code: account locked"),
-    "locked": _l("Refused: account locked"), "inactive": _l("Refused: account switched off"),
+    "wrong_password_locked": _l("Wrong password: sign-ins paused"),
+    "wrong_code_locked": _l("Wrong code: sign-ins paused"),
+    "locked": _l("Refused: account locked"),  # kept by sign-ins before throttling by address
+    "inactive": _l("Refused: account switched off"),
     "password_changed": _l("Password changed"), "second_factor_enabled": _l("Second factor turned on"),
     "wrong_current_password": _l("Wrong password when changing it"),
-    "wrong_current_password_locked": _l("Wrong password when changing it: account locked"),
+    "wrong_current_password_locked": _l("Wrong password when changing it: sign-ins paused"),
 }
 
 

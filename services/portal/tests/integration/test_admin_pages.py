@@ -278,11 +278,11 @@ def test_a_locked_account_is_shown_and_can_be_unlocked(portal_app, admin, region
     user_id, temporary, _form = create_user(admin)
     for _ in range(portal_app.extensions["qadam_settings"].portal_lockout_failures):
         sign_in_with(portal_app, user_id, "wrong-password-0")
-    assert sign_in_with(portal_app, user_id, temporary)[1].status_code == 401  # locked: even the right one
+    assert sign_in_with(portal_app, user_id, temporary)[1].status_code == 429  # refused: even the right one
     listed = admin.get(f"/admin/users?q={user_id}").text
     assert "Locked" in listed
     page = admin.get(f"/admin/users/{user_id}").text
-    assert "Locked until" in page and "Wrong password: account locked" in page
+    assert "Sign-ins refused until" in page and "Wrong password: sign-ins paused" in page
 
     answer = post(admin, f"/admin/users/{user_id}/unlock", {})
     assert "The account is unlocked." in admin.get(answer.headers["Location"]).text
