@@ -121,7 +121,8 @@ class WorkerCollector(Collector):
         import pika
 
         params = connection_parameters(self.settings.amqp_url, name=f"{service}-metrics")
-        params.socket_timeout = params.stack_timeout = 2.0
+        for node in params:  # a scrape waits at most 2 s for each node
+            node.socket_timeout = node.stack_timeout = 2.0
         depths: dict[str, float] = {}
         started = time.monotonic()
         try:

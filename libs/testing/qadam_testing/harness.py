@@ -202,10 +202,7 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
         subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
                        capture_output=True, timeout=60)
-        for policy in _policies():
-            subprocess.run(["rabbitmqctl", "-q", "set_policy", "-p", vhost, "--priority", str(policy["priority"]),
-                            "--apply-to", policy["apply-to"], policy["name"], policy["pattern"],
-                            json.dumps(policy["definition"])], check=True, capture_output=True, timeout=60)
+        set_policies(amqp_url, vhost, _policies())
         return vhost_url(amqp_url, vhost)
     api = f"http://{parts.hostname}:15672/api"
     auth = (user, urllib.parse.unquote(parts.password or "guest"))
@@ -213,10 +210,26 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
     requests.put(f"{api}/vhosts/{quoted}", auth=auth, timeout=10).raise_for_status()
     requests.put(f"{api}/permissions/{quoted}/{urllib.parse.quote(user)}", auth=auth, timeout=10,
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    for policy in _policies():
+    set_policies(amqp_url, vhost, _policies())
+    return vhost_url(amqp_url, vhost)
+
+
+def set_policies(amqp_url: str, vhost: str, policies: list[dict[str, Any]]) -> None:
+    """Set `policies` (`Topology.policies()`: the queues' delivery limit and dead-lettering) on `vhost`: with
+    rabbitmqctl on this machine, else through the management API. A test's own service gets its queue's policy so."""
+    parts = urllib.parse.urlsplit(amqp_url)
+    if _local_ctl(amqp_url):
+        for policy in policies:
+            subprocess.run(["rabbitmqctl", "-q", "set_policy", "-p", vhost, "--priority", str(policy["priority"]),
+                            "--apply-to", policy["apply-to"], policy["name"], policy["pattern"],
+                            json.dumps(policy["definition"])], check=True, capture_output=True, timeout=60)
+        return
+    api = f"http://{parts.hostname}:15672/api"
+    auth = (urllib.parse.unquote(parts.username or "guest"), urllib.parse.unquote(parts.password or "guest"))
+    quoted = urllib.parse.quote(vhost, safe="")
+    for policy in policies:
         requests.put(f"{api}/policies/{quoted}/{urllib.parse.quote(policy['name'], safe='')}", auth=auth, timeout=10,
                      json={k: policy[k] for k in ("pattern", "definition", "priority", "apply-to")}).raise_for_status()
-    return vhost_url(amqp_url, vhost)
 
 
 def delete_vhost(amqp_url: str, vhost: str, *, now: bool = False) -> None:

@@ -21,8 +21,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from qadam.config import Settings
 from qadam.events import Catalog, EventData, envelope_of
 from qadam.inbox import PermanentError
+from qadam.topology import Topology
 from qadam.worker import run_worker
-from qadam_testing import free_port, publish_envelope, wait_until
+from qadam_testing import free_port, publish_envelope, set_policies, wait_until
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -56,6 +57,9 @@ class Courier:
         self.settings = Settings(service=self.service, database_url=stack.database_url("risk"),
                                  amqp_url=stack.amqp_url, log_format="json", worker_http_host="127.0.0.1",
                                  worker_http_port=self.port, worker_hang_seconds=2.0, **overrides)
+        # its queue parks what fails by policy, as every service's does (the vhost has the system's policies only)
+        set_policies(stack.amqp_url, stack.vhost, Topology({self.service: (ParcelSent, ParcelLost)},
+                                                           catalog=CATALOG).policies())
         self.gate = threading.Event()  # a parcel with `hold` waits on it in its handler
         self.stop = threading.Event()
         self.thread = threading.Thread(target=run_worker, kwargs={
