@@ -85,14 +85,26 @@ class HandledLog:
             thread.join(timeout=5)
 
     def _listen(self, service: str, url: str, ready: threading.Barrier) -> None:
-        with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
+        """Listen until closed; a database restarted under a test (a fault test does it) is listened to again once
+        it is back, reading its inbox again so that nothing handled meanwhile is missed."""
+        waiting: threading.Barrier | None = ready  # the start waits for the first LISTEN only
+        while not self._stop.is_set():
+            try:
+                self._listen_once(service, url, waiting)
+            except psycopg.OperationalError:
+                self._stop.wait(0.5)
+            waiting = None
+
+    def _listen_once(self, service: str, url: str, ready: threading.Barrier | None) -> None:
+        with psycopg.connect(psycopg_dsn(url), autocommit=True, connect_timeout=5) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             # what was handled before we listened: read after LISTEN, so nothing falls between the two
             if conn.execute("SELECT to_regclass('inbox')").fetchone() != (None,):
                 earlier = conn.execute("SELECT type, message_id FROM inbox ORDER BY received_at").fetchall()
                 self._record(service, ((kind, message_id) for kind, message_id in earlier))
-            with contextlib.suppress(threading.BrokenBarrierError):
-                ready.wait(timeout=30)
+            if ready is not None:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    ready.wait(timeout=30)
             while not self._stop.is_set():
                 heard = [n.payload.split(" ", 1) for n in conn.notifies(timeout=0.5)]
                 self._record(service, ((kind, uuid.UUID(message_id)) for kind, message_id in heard))
