@@ -22,6 +22,35 @@ from qadam_testing import MailCatcher, RunningSystem, Servers, Stack
 from qadam_tools.demo import demo_tokens, seed_region
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "tuproq-yoʻl-2026"  # the password `add_user` gives
+
+
+@pytest.fixture(scope="module")
+def own_stack(servers: Servers, jwt_keys: tuple[Path, Path]) -> Iterator[Stack]:
+    """A stack of the portal alone for one test module (its sign-in tests change accounts as they go)."""
+    s = Stack(f"qadam_s{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("portal",)).open()
+    yield s
+    s.close()
+
+
+def make_app(stack: Stack, **overrides: Any) -> Any:
+    """The portal in-process on `stack`, with `overrides` of its settings."""
+    from portal.app import create_app
+
+    return create_app({**stack.base_settings("portal"), "TESTING": True, **overrides})
+
+
+def add_user(app: Any, role: str = "inspector", **values: Any) -> str:
+    """A user of `role` in the Bukhara region (`values` over the rest), signing in with PASSWORD; its id."""
+    from portal import accounts
+
+    user_id = f"u{uuid.uuid4().hex[:8]}"
+    with app.extensions["qadam_sessions"].begin() as db:
+        user = accounts.create_user(db, app.extensions["qadam_settings"], {
+            "id": user_id, "display_name": "Sinov Foydalanuvchi", "role": role, "region": "Buxoro viloyati",
+            "district": "Gʻijduvon", "language": "en", **values}, PASSWORD)
+        user.must_change_password = False
+    return user_id
 
 
 def new_client(app: Any) -> Any:

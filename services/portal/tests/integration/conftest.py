@@ -12,6 +12,7 @@ from portal_testkit import (  # noqa: F401 - the fixtures the portal's tests tak
     client_for,
     database,
     demo,
+    own_stack,
     portal_app,
     portal_mail,
     portal_stack,

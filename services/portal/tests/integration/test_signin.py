@@ -6,48 +6,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 from portal import accounts
-from portal.app import create_app
 from portal.models import LoginSession, SignInAttempt, User, sign_in_failure
-from portal_testkit import csrf_of, new_client
+from portal_testkit import PASSWORD, add_user, csrf_of, make_app, new_client
 from qadam.auth import access_rule
-from qadam_testing import Servers, Stack
-
-PASSWORD = "tuproq-yoʻl-2026"
-
-
-@pytest.fixture(scope="module")
-def own_stack(servers: Servers, jwt_keys: tuple[Path, Path]) -> Iterator[Stack]:
-    s = Stack(f"qadam_s{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("portal",)).open()
-    yield s
-    s.close()
-
-
-def make_app(stack: Stack, **overrides: Any) -> Any:
-    return create_app({**stack.base_settings("portal"), "TESTING": True, **overrides})
+from qadam_testing import Stack
 
 
 @pytest.fixture(scope="module")
 def app(own_stack: Stack) -> Any:
     return make_app(own_stack)
-
-
-def add_user(app: Any, role: str = "inspector", **values: Any) -> str:
-    user_id = f"u{uuid.uuid4().hex[:8]}"
-    with app.extensions["qadam_sessions"].begin() as db:
-        user = accounts.create_user(db, app.extensions["qadam_settings"], {
-            "id": user_id, "display_name": "Sinov Foydalanuvchi", "role": role, "region": "Buxoro viloyati",
-            "district": "Gʻijduvon", "language": "en", **values}, PASSWORD)
-        user.must_change_password = False
-    return user_id
 
 
 def post_sign_in(client: Any, user_id: str, password: str = PASSWORD, next_page: str | None = None) -> Any:

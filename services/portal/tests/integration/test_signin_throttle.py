@@ -7,51 +7,26 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 from portal import accounts
-from portal.app import create_app
 from portal.models import SignInAttempt, User, sign_in_failure
-from portal_testkit import csrf_of, new_client
+from portal_testkit import PASSWORD, add_user, csrf_of, make_app, new_client
 from qadam.audit import verify_chain
 from qadam.db import audit_log
-from qadam_testing import Servers, Stack
+from qadam_testing import Stack
 
-PASSWORD = "tuproq-yoʻl-2026"
 LANGUAGES = ("uz-Latn", "uz-Cyrl", "ru", "kaa-Latn", "kaa-Cyrl", "en")
-
-
-@pytest.fixture(scope="module")
-def own_stack(servers: Servers, jwt_keys: tuple[Path, Path]) -> Iterator[Stack]:
-    s = Stack(f"qadam_t{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("portal",)).open()
-    yield s
-    s.close()
-
-
-def make_app(stack: Stack, **overrides: Any) -> Any:
-    return create_app({**stack.base_settings("portal"), "TESTING": True, **overrides})
 
 
 @pytest.fixture(scope="module")
 def app(own_stack: Stack) -> Any:
     return make_app(own_stack)
-
-
-def add_user(app: Any, role: str = "inspector", **values: Any) -> str:
-    user_id = f"u{uuid.uuid4().hex[:8]}"
-    with app.extensions["qadam_sessions"].begin() as db:
-        user = accounts.create_user(db, app.extensions["qadam_settings"], {
-            "id": user_id, "display_name": "Sinov Foydalanuvchi", "role": role, "region": "Buxoro viloyati",
-            "district": "Gʻijduvon", "language": "en", **values}, PASSWORD)
-        user.must_change_password = False
-    return user_id
 
 
 def address() -> str:
