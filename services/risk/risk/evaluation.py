@@ -107,8 +107,7 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     rules = rules or rules_in_force(s)
     views, cases = load_cases(s, ids, statuses, counted_kinds(rules))
     flagged, unresolved, absence_episodes = _flags_of(s, list(cases), rules)
-    levels = dict(_read(s).execute(sa.select(RiskLevel.enrolment_id, RiskLevel.level)
-                                   .where(among(RiskLevel.enrolment_id, cases))).all())
+    levels = dict(_read(s).execute(_LEVELS, {"keys": list(cases)}).all())
     ctx = Context(now, settings.zone)
     kinds = {r.id: r.kind for r in rules.rules}
     new_rows: list[FlagRow] = []
@@ -169,34 +168,26 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
                ) -> tuple[dict[uuid.UUID, EnrolmentSnapshot], dict[uuid.UUID, Case]]:
     """The enrolments among `ids` (in `statuses`), each with every fact risk holds of it: a handful of statements,
     however many. His runs of unexcused absences over `run_kinds` only (None: over every combination kept)."""
-    query = sa.select(*VIEW_COLUMNS).where(among(EnrolmentView.enrolment_id, ids))
-    if statuses is not None:
-        query = query.where(EnrolmentView.status.in_(statuses))
     db = _read(s)
-    views = cast(dict[uuid.UUID, EnrolmentSnapshot], {r.enrolment_id: r._asdict() for r in db.execute(query)})
+    if statuses is None:
+        found = db.execute(_VIEWS, {"ids": list(ids)})
+    else:
+        found = db.execute(_VIEWS_IN, {"ids": list(ids), "statuses": list(statuses)})
+    views = cast(dict[uuid.UUID, EnrolmentSnapshot], {r.enrolment_id: r._asdict() for r in found})
     keys = list(views)
     if not keys:
         return {}, {}
     marks: dict[uuid.UUID, list[Mark]] = defaultdict(list)
     # a million marks in a recompute: fetched at once as plain tuples, each session's id as PostgreSQL writes it (the
     # same text as str(uuid)) rather than a UUID made only to be turned into text
-    for key, session_id, number, scheduled_at, status, kind in db.execute(
-            sa.select(AttendanceFact.enrolment_id, sa.cast(AttendanceFact.session_id, sa.Text),
-                      AttendanceFact.session_number, AttendanceFact.scheduled_at, AttendanceFact.status,
-                      AttendanceFact.session_kind).where(among(AttendanceFact.enrolment_id, keys))).all():
+    for key, session_id, number, scheduled_at, status, kind in db.execute(_MARKS, {"keys": keys}).all():
         marks[key].append(Mark(session_id, number, scheduled_at, status, kind))
-    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in db.execute(
-        sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(among(AbsenceRunsFact.enrolment_id, keys)))}
+    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in db.execute(_RUNS, {"keys": keys})}
     observations, signals = defaultdict(list), defaultdict(list)
     by_code = defaultdict(list)
     for key, view in views.items():
         by_code[view["participant_code"]].append(key)
-    for r in db.execute(sa.select(Signal.event_id, Signal.kind, Signal.enrolment_ids, Signal.participant_code,
-                                  Signal.facts, Signal.occurred_at).where(sa.or_(
-            Signal.enrolment_ids.overlap(sa.cast(keys, Signal.enrolment_ids.type)),
-            # an order reported before he was enrolled names no enrolment yet: it is his
-            sa.and_(Signal.enrolment_ids == sa.cast([], Signal.enrolment_ids.type),
-                    among(Signal.participant_code, by_code))))):
+    for r in db.execute(_SIGNALS, {"keys": keys, "codes": list(by_code)}):
         owners = [e for e in r.enrolment_ids if e in views] or [
             # an order that named no enrolment yet is his for the enrolments it was still in force for
             e for e in by_code.get(r.participant_code, []) if order_in_force_at(r.facts, views[e]["enrolled_at"])]
@@ -206,15 +197,10 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
             elif r.kind in SIGNAL_OF_EVENT:
                 signals[key].append(OrderSignal(str(r.event_id), SIGNAL_OF_EVENT[r.kind], r.occurred_at, r.facts))
     incidents = defaultdict(list)
-    for i in db.execute(sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on,
-                                  Incident.severity, Incident.source, Incident.reported_at)
-                        .where(among(Incident.enrolment_id, keys))):
+    for i in db.execute(_INCIDENTS, {"keys": keys}):
         incidents[i.enrolment_id].append(incident_from(i))
     assessments = defaultdict(list)
-    for a in db.execute(sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
-                                  AssessmentRow.instrument_version, AssessmentRow.score, AssessmentRow.band,
-                                  AssessmentRow.level, AssessmentRow.assessed_at)
-                        .where(among(AssessmentRow.enrolment_id, keys))):
+    for a in db.execute(_ASSESSMENTS, {"keys": keys}):
         assessments[a.enrolment_id].append(Assessment(str(a.id), f"{a.instrument_id} v{a.instrument_version}", a.score,
                                                       a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
@@ -252,9 +238,7 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     latest: dict[uuid.UUID, tuple[datetime, uuid.UUID]] = {}  # his latest unresolved absence flag: when, episode
     # no ORDER BY: sorting in SQL made the planner leave the index on enrolment_id while the table grew during a
     # recompute (a whole-table scan per chunk, 56 s of a 146 s first evaluation); the latest is picked here
-    for r in _read(s).execute(sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids,
-                                        Flag.level, Flag.status, Flag.episode_id, Flag.raised_at)
-                              .where(among(Flag.enrolment_id, keys))):
+    for r in _read(s).execute(_FLAGS, {"keys": keys}):
         flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
         if r.status != RESOLVED:
             unresolved[r.enrolment_id].append((r.id, r.level))
@@ -312,6 +296,32 @@ def _keep_level_changes_statement() -> sa.Insert:
 
 
 # the rows an evaluation writes, each as one JSON parameter of one statement, compiled and prepared once
+# The reads of an evaluation, built once with their parameters named (`keys`: the enrolments; `ids`, `statuses`,
+# `codes`), executed with their values: building each statement and its cache key for every evaluation was a third
+# of the CPU of evaluating one enrolment, on the path of every alert.
+_VIEWS = sa.select(*VIEW_COLUMNS).where(among(EnrolmentView.enrolment_id, name="ids"))
+_VIEWS_IN = _VIEWS.where(among(EnrolmentView.status, name="statuses"))
+_MARKS = sa.select(AttendanceFact.enrolment_id, sa.cast(AttendanceFact.session_id, sa.Text),
+                   AttendanceFact.session_number, AttendanceFact.scheduled_at, AttendanceFact.status,
+                   AttendanceFact.session_kind).where(among(AttendanceFact.enrolment_id, name="keys"))
+_RUNS = sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(
+    among(AbsenceRunsFact.enrolment_id, name="keys"))
+_SIGNALS = sa.select(Signal.event_id, Signal.kind, Signal.enrolment_ids, Signal.participant_code, Signal.facts,
+                     Signal.occurred_at).where(sa.or_(
+    Signal.enrolment_ids.overlap(sa.bindparam("keys", type_=Signal.enrolment_ids.type)),
+    # an order reported before he was enrolled names no enrolment yet: it is his
+    sa.and_(Signal.enrolment_ids == sa.cast([], Signal.enrolment_ids.type),
+            among(Signal.participant_code, name="codes"))))
+_INCIDENTS = sa.select(Incident.id, Incident.enrolment_id, Incident.kind, Incident.occurred_on, Incident.severity,
+                       Incident.source, Incident.reported_at).where(among(Incident.enrolment_id, name="keys"))
+_ASSESSMENTS = sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, AssessmentRow.instrument_id,
+                         AssessmentRow.instrument_version, AssessmentRow.score, AssessmentRow.band,
+                         AssessmentRow.level, AssessmentRow.assessed_at).where(
+    among(AssessmentRow.enrolment_id, name="keys"))
+_FLAGS = sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level, Flag.status,
+                   Flag.episode_id, Flag.raised_at).where(among(Flag.enrolment_id, name="keys"))
+_LEVELS = sa.select(RiskLevel.enrolment_id, RiskLevel.level).where(among(RiskLevel.enrolment_id, name="keys"))
+
 FLAG_COLUMNS = tuple(FlagRow.__annotations__)
 LEVEL_CHANGE_COLUMNS = ("enrolment_id", "from_level", "level", "changed_at", "cause", "flag_ids")
 _INSERT_FLAGS = _insert_flags_statement()
