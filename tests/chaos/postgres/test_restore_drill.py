@@ -129,7 +129,7 @@ def promoted(pg: PrivatePostgres) -> bool:
 def audited_reads(system: Services, token: Callable[..., str]) -> None:
     """An auditor reads each running service's log: a row in each service's audit chain."""
     headers = {"Authorization": f"Bearer {token('audit-drill', 'auditor')}"}
-    for service, url in system.urls.items():
+    for url in system.urls.values():
         r = requests.get(f"{url}/audit", headers=headers, params={"page_size": 1}, timeout=30)
         assert r.status_code == 200, r.text
 
@@ -227,7 +227,7 @@ def test_a_restore_to_a_point_in_time_holds_exactly_what_was_written_by_then(
                   f"{head_of(printed) == anchored}")
         print()
 
-    for what, at, later, got, missing, extra in table:
+    for what, _at, _later, _got, missing, extra in table:
         assert (missing, extra) == (0, 0), f"{what}: {missing} missing, {extra} extra after the restore"
     assert found == at_target
     assert len(at_target["outbox rows unsent (sessions)"]) == unsent_then
