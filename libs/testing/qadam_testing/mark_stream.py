@@ -49,9 +49,9 @@ def seed_groups(database_url: str, *, groups: int, men: int) -> list[Group]:
             for _ in range(groups):
                 group = Group(uuid.uuid4(), f"psy-{uuid.uuid4().hex[:8]}", [uuid.uuid4() for _ in range(men)])
                 first = random.randrange(100000, 900000)
-                seed_sessions_cohort(conn, cohort_id=group.cohort_id, **AREA, facilitator_ids=[group.psychologist],
-                                     sessions_required=200, roster={e: f"P-2026-{first + i:06d}"
-                                                                    for i, e in enumerate(group.enrolments)})
+                roster = {e: f"P-2026-{first + i:06d}" for i, e in enumerate(group.enrolments)}
+                seed_sessions_cohort(conn, cohort_id=group.cohort_id, region=AREA["region"], district=AREA["district"],
+                                     facilitator_ids=[group.psychologist], sessions_required=200, roster=roster)
                 made.append(group)
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,15 @@ def running(stack: Stack, log_dir: Path, *, webs: tuple[str, ...], workers: tupl
         for service in workers:
             started.processes[f"{service}-worker"] = worker_process(stack, service, log_dir).start()
         for service, url in started.urls.items():
-            wait_until(lambda s=service, u=url: _ready(started, s, u), timeout=60, what=f"{service} to answer /readyz")
+            wait_until(partial(_ready, started, url), timeout=60, what=f"{service} to answer /readyz")
         yield started
     finally:
         for process in started.processes.values():
             process.stop()
 
 
-def _ready(started: Services, service: str, url: str) -> bool:
+def _ready(started: Services, url: str) -> bool:
+    """Every process still running (else its log's end is the failure), and the web process at `url` ready."""
     for process in started.processes.values():
         if process.popen is not None and process.popen.poll() is not None:
             raise AssertionError(f"{process.name} exited with {process.popen.returncode}:\n"
