@@ -98,7 +98,11 @@ class PrivatePostgres:
             os.chown(path, *self._owner)
 
     def _ctl(self, action: str, *extra: str) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", *extra)
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", *extra)
+        except subprocess.CalledProcessError as e:  # why, from the server's own log (a recovery that failed, say)
+            log = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+            raise RuntimeError(f"pg_ctl {action} failed ({e.returncode}): {e.stderr.strip()}\n{log}") from e
 
     def start(self) -> PrivatePostgres:
         self._ctl("start")

@@ -62,6 +62,7 @@ class FailoverPair:
     made: list[PrivatePostgres] = field(default_factory=list)
     failovers: list[str] = field(default_factory=list)
     stopped_at: list[float] = field(default_factory=list)  # time.monotonic() of each primary's stop
+    synchronous_at_stop: list[bool] = field(default_factory=list)  # whether its standby was synchronous then
 
     @property
     def url(self) -> str:
@@ -80,13 +81,16 @@ class FailoverPair:
 
     def fail_over(self) -> None:
         old, new = self.primary, self.standby
+        state = self.primary.query("SELECT sync_state FROM pg_stat_replication WHERE application_name = %(n)s",
+                                   n=STANDBY)
         self.stopped_at.append(time.monotonic())
         old.stop("immediate")
         started = time.monotonic()
         new.promote()
         promoted_s = time.monotonic() - started
-        self.failovers.append(f"primary :{old.port} stopped (immediate), standby :{new.port} promoted in "
-                              f"{promoted_s:.1f} s")
+        self.failovers.append(f"primary :{old.port} stopped (immediate) with its standby {state[0][0] if state else 'gone'}, "
+                              f"standby :{new.port} promoted in {promoted_s:.1f} s")
+        self.synchronous_at_stop.append(state == [("sync",)])
         self.primary, self.standby = new, old
 
     def rebuild_standby(self) -> None:
@@ -206,6 +210,7 @@ def test_a_failover_to_the_synchronous_standby_loses_no_committed_mark(servers, 
               f"{unsent}\n")
 
     assert len(pair.stopped_at) == shape.failovers
+    assert all(pair.synchronous_at_stop), "a primary was stopped while its standby was not synchronous"
     assert answered_before and answered_after, "the failover did not fall inside the stream"
     for what, exp, sent, got, dup, lost in table:
         assert (dup, lost) == (0, 0), f"{what}: {dup} duplicated, {lost} lost"
