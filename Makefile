@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test test-unit install lint docs bench clean browser chaos screenshots papers
+.PHONY: run test test-unit install lint docs bench clean browser chaos restore-drill screenshots papers
 
 $(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,9 +48,16 @@ test-unit: $(STAMP)
 	$(KEEP_BYTECODE) $(BIN)/python -m pytest -q $(UNIT_TESTS)
 
 ## chaos: the full fault suite (5,000 marks; broker, workers and database killed or restarted) on a private
-## PostgreSQL cluster and RabbitMQ node it starts itself; `make test` runs its short form
+## PostgreSQL cluster and RabbitMQ node it starts itself, the PostgreSQL failover test and the restore drill
+## (tests/chaos/postgres); `make test` runs the short form of each
 chaos: $(STAMP)
 	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos -m chaos -p no:cacheprovider
+
+## restore-drill: the full restore drill alone: a private PostgreSQL cluster archiving its WAL, a base backup, marks
+## through the services after it, a restore to a new cluster at a point in time, and what it holds checked (row
+## counts, each service's outbox, inbox and audit chain) against what was written by then; prints the recovery time
+restore-drill: $(STAMP)
+	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos/postgres/test_restore_drill.py -m chaos -p no:cacheprovider
 
 ## screenshots: the browser tests again, each page they check pictured at tablet and phone size under
 ## var/screenshots/<role>-<page>-<language>-<size>.png, for a person to look at (`make test` takes none)

@@ -34,7 +34,10 @@ class Settings:
     database_url: str = setting(
         "QADAM_DATABASE_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/qadam_{service}",
-        "SQLAlchemy URL of the service's own database; `{service}` is replaced by the service name.",
+        "SQLAlchemy URL of the service's own database; `{service}` is replaced by the service name. For a primary "
+        "with standbys, name them all and ask for the one that takes writes: "
+        "`postgresql+psycopg://qadam@/qadam_{service}?host=pg-1:5432&host=pg-2:5432&target_session_attrs=read-write` "
+        "(after a failover every new connection, the pool's and the relay's, finds the promoted standby).",
     )
     amqp_url: str = setting(
         "QADAM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F",

@@ -213,9 +213,17 @@ class InForce(Generic[T]):
 
 
 def psycopg_dsn(url: str) -> str:
-    """A libpq connection string from a SQLAlchemy URL (for LISTEN connections outside the pool)."""
-    u = make_url(url)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+    """A libpq connection string from a SQLAlchemy URL (for LISTEN connections outside the pool), read as the engine
+    reads it: a URL naming several servers (`?host=a:5432&host=b:5432&target_session_attrs=read-write`, or
+    `?host=a,b&port=5432,5432&...`) reaches whichever of them is the primary, as the pool's connections do. Rendering
+    the URL again for libpq kept the repeated `host` as one server named "b:5432"."""
+    from psycopg.conninfo import make_conninfo
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    args, options = PGDialect_psycopg().create_connect_args(make_url(url))
+    given = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
+             for k, v in options.items() if v is not None}
+    return make_conninfo(*args, **given)
 
 
 def ensure_database(url: str) -> bool:

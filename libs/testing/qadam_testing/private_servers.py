@@ -3,7 +3,10 @@ kill and restart without touching the machine's shared servers (issue 9, Faults)
 
 - `PrivatePostgres`: `initdb` into a temporary data directory, its own free port on 127.0.0.1 (no Unix socket in the
   shared /var/run/postgresql), `pg_ctl start / stop / restart -m fast`. PostgreSQL refuses to run as root, so as
-  root the cluster runs as the `postgres` user (runuser) in a directory it owns.
+  root the cluster runs as the `postgres` user (runuser) in a directory it owns. For the restore drill and the
+  failover test (issue 22) a cluster also archives its WAL into a folder of its own (`init(archive=True)`), takes a
+  base backup (`base_backup`), is made as a streaming standby of another (`standby_of`, `promote`) or as a new
+  cluster restored from a base backup to a point in time (`restored_from`).
 - `PrivateRabbit`: `rabbitmq-server` in the foreground as a child process with its own RABBITMQ_NODENAME
   (qadam-chaos-<n>@localhost), AMQP and distribution ports, data, log and config files in a temporary directory
   (no plugins: the management and Prometheus listeners would collide with the shared node's). Its HOME is that
@@ -26,7 +29,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .harness import free_port
 
@@ -37,15 +42,18 @@ RABBIT_BIN = Path(os.environ.get("QADAM_CHAOS_RABBIT_BIN", "/usr/lib/rabbitmq/bi
 class PrivatePostgres:
     """A PostgreSQL cluster of the suite's own (trust on 127.0.0.1, user postgres)."""
 
-    def __init__(self, base: Path | None = None) -> None:
+    def __init__(self, base: Path | None = None, port: int | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="qadam-chaos-pg-", dir=base))
         self.data = self.dir / "data"
+        self.archive = self.dir / "archive"  # the WAL archive, when the cluster keeps one (`init(archive=True)`)
         self.log = self.dir / "postgres.log"
-        self.port = free_port()
+        self.port = port or free_port()
         self._as: list[str] = []
+        self._owner: tuple[int, int] | None = None
         if os.geteuid() == 0:  # initdb and postgres refuse root
             owner = pwd.getpwnam("postgres")
-            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self._owner = (owner.pw_uid, owner.pw_gid)
+            os.chown(self.dir, *self._owner)
             self._as = ["runuser", "-u", "postgres", "--"]
 
     @property
@@ -55,29 +63,120 @@ class PrivatePostgres:
     def _run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*self._as, *argv], check=True, capture_output=True, text=True, timeout=timeout)
 
-    def init(self) -> PrivatePostgres:
+    def init(self, *, archive: bool = False, **settings: str | int) -> PrivatePostgres:
+        """A new cluster; `archive`: every WAL segment it fills (or `switch_wal` closes) is copied to `self.archive`
+        (what barman-cloud does to object storage in production); `settings` added to postgresql.conf."""
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
                        "max_connections = 300\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+        if archive:
+            self._mkdir(self.archive)
+            settings = {"archive_mode": "on", "full_page_writes": "on",
+                        "archive_command": f"test ! -f {self.archive}/%f && cp %p {self.archive}/%f", **settings}
+        if settings:
+            self.configure(**settings)
         return self
 
+    def configure(self, **settings: str | int) -> None:
+        """Settings appended to postgresql.auto.conf, read after postgresql.conf: they win over both (a running
+        cluster takes them at its next start, or at `reload` for those that allow it)."""
+        lines = "".join(f"{name} = '{str(value).replace(chr(39), chr(39) * 2)}'\n" for name, value in settings.items())
+        with (self.data / "postgresql.auto.conf").open("a") as conf:
+            conf.write(lines)
+
+    def _mkdir(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        if self._owner is not None:
+            os.chown(path, *self._owner)
+
+    def _touch(self, name: str) -> None:
+        path = self.data / name
+        path.touch()
+        if self._owner is not None:
+            os.chown(path, *self._owner)
+
     def _ctl(self, action: str, *extra: str) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", *extra)
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", *extra)
+        except subprocess.CalledProcessError as e:  # why, from the server's own log (a recovery that failed, say)
+            log = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+            raise RuntimeError(f"pg_ctl {action} failed ({e.returncode}): {e.stderr.strip()}\n{log}") from e
 
     def start(self) -> PrivatePostgres:
         self._ctl("start")
         return self
 
-    def stop(self) -> None:
-        self._ctl("stop", "-m", "fast")
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: sessions ended, a clean shutdown; `immediate`: the processes quit at once, as when a machine
+        fails (the next start recovers from the WAL)."""
+        self._ctl("stop", "-m", mode)
 
     def restart(self) -> None:
         self._ctl("restart", "-m", "fast")
 
+    def reload(self) -> None:
+        self._ctl("reload")
+
+    def promote(self) -> None:
+        """A standby (or a cluster in recovery) made a primary that takes writes; returns once it does."""
+        self._ctl("promote")
+
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
+
+    def query(self, sql: str, database: str = "postgres", **params: Any) -> list[tuple[Any, ...]]:
+        """The rows of one statement, on a connection of its own (autocommit)."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database, autocommit=True,
+                             connect_timeout=10) as conn:
+            cursor = conn.execute(sql.encode(), params or None)
+            return list(cursor.fetchall()) if cursor.description else []
+
+    def in_recovery(self) -> bool:
+        return bool(self.query("SELECT pg_is_in_recovery()")[0][0])
+
+    def switch_wal(self) -> str:
+        """Close the WAL segment being written (so it is archived now, not once it is full): that segment's name."""
+        return str(self.query("SELECT pg_walfile_name(pg_switch_wal())")[0][0])
+
+    def archived(self, segment: str) -> bool:
+        """Whether `segment` (and so every segment before it) has reached the archive."""
+        last = self.query("SELECT last_archived_wal FROM pg_stat_archiver")[0][0]
+        return last is not None and str(last)[:24] >= segment
+
+    def base_backup(self, into: Path) -> None:
+        """A base backup of the running cluster into the folder `into` (made, plain files, with the WAL that makes it
+        consistent): what a restore or a new standby starts from."""
+        self._run(str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D",
+                  str(into), "-X", "stream", "-c", "fast", "--no-sync", timeout=300)
+
+    @classmethod
+    def standby_of(cls, primary: PrivatePostgres, name: str, base: Path | None = None,
+                   port: int | None = None) -> PrivatePostgres:
+        """A streaming standby of `primary` (not started) under the application name `name`, which the primary's
+        `synchronous_standby_names` may list. It names no synchronous standby itself: once promoted it is alone,
+        and a primary waiting for a standby that is not there would take no write."""
+        standby = cls(base, port)
+        primary.base_backup(standby.data)
+        standby._touch("standby.signal")
+        standby.configure(port=standby.port, synchronous_standby_names="", archive_mode="off",
+                          primary_conninfo=f"host=127.0.0.1 port={primary.port} user=postgres application_name={name}")
+        return standby
+
+    @classmethod
+    def restored_from(cls, backup: Path, archive: Path, target_time: datetime, base: Path | None = None) -> PrivatePostgres:
+        """A new cluster (not started) from the base backup in `backup`, that replays the WAL archived in `archive`
+        up to `target_time` and then takes writes: point-in-time recovery. It archives nothing itself (the archive
+        is the old cluster's)."""
+        restored = cls(base)
+        restored._run("cp", "-a", str(backup), str(restored.data))
+        restored._touch("recovery.signal")
+        restored.configure(port=restored.port, archive_mode="off", restore_command=f"cp {archive}/%f %p",
+                           recovery_target_time=target_time.isoformat(), recovery_target_action="promote")
+        return restored
 
     def close(self) -> None:
         if self.running():
