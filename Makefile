@@ -48,7 +48,8 @@ test-unit: $(STAMP)
 	$(KEEP_BYTECODE) $(BIN)/python -m pytest -q $(UNIT_TESTS)
 
 ## chaos: the full fault suite (5,000 marks; broker, workers and database killed or restarted) on a private
-## PostgreSQL cluster and RabbitMQ node it starts itself; `make test` runs its short form
+## PostgreSQL cluster and RabbitMQ node it starts itself, and 5,000 marks while nodes of a private 3-node RabbitMQ
+## cluster stop and start; `make test` runs the first's short form (QADAM_CHAOS=short runs both short forms)
 chaos: $(STAMP)
 	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos -m chaos -p no:cacheprovider
 
