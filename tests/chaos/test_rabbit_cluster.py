@@ -87,6 +87,8 @@ class ClusterChaos:
             wait_until(self.leaders_on_running_nodes, timeout=60, interval=0.5,
                        what=f"the quorum queues to elect leaders on the nodes left after {node.short_name} stopped")
             self.faults.append("leaders elected on the nodes left")
+        else:
+            self.faults.append("no quorum queue has a majority")
 
     def start_stopped_node(self) -> None:
         """Start the node stopped first of those still stopped."""
