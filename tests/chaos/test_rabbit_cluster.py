@@ -1,7 +1,8 @@
 """The broker as a cluster (issue 22, proved here): the whole system on a private PostgreSQL and a private 3-node
 RabbitMQ cluster (qadam_testing.private_servers.PrivateRabbitCluster), every service given the list of the three
 nodes (QADAM_AMQP_URL, comma-separated), under a steady stream of attendance marks through the HTTP API, while the
-suite stops the node that leads the quorum queues (their leaders move to the other two), then the node that leads
+suite stops the node that leads the quorum queues (their leaders move to the other two, and marks go on being
+published and consumed through them: the clients went to the live nodes of their list), then the node that leads
 them now (one node of three is left: no queue has a quorum, so nothing is confirmed or delivered and the outboxes
 hold what is written), and starts both again. Afterwards every mark is held once, every attendance event reached
 risk and enrollment once, every flag and notification exists exactly once, nothing is parked and no outbox row is
