@@ -5,7 +5,7 @@ A distribution of its own (libs/testing, `qadam-testing`): the runtime kit (`qad
   SMS and Telegram stand-ins, the broker as a producer sees it, and the fixtures every test may take;
 - `handled`: waiting for a consumer to have handled an event, told by its inbox (`wait_for_handled`);
 - `tiers`: the unit tier (`tests/unit`) refuses network, database and processes;
-- `private_servers`: a PostgreSQL cluster and a RabbitMQ node of the fault suite's own;
+- `private_servers`: a PostgreSQL cluster, a RabbitMQ node and a 3-node RabbitMQ cluster of the fault suites' own;
 - `modules`: a migration loaded from its file (`module_at`).
 """
 

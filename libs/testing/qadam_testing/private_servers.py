@@ -14,26 +14,34 @@ kill and restart without touching the machine's shared servers (issue 9, Faults)
   its name with the machine's epmd (one epmd serves every node on a host; the name differs, so nothing clashes, and
   stopping this node only unregisters its own name). `restart()` stops and starts it keeping its data: durable
   queues and persistent messages survive.
+- `PrivateRabbitCluster`: three such nodes (issue 22) sharing one Erlang cookie (written into each node's HOME, so its
+  rabbitmqctl has it too), started at once and joined into one cluster (`stop_app`, `join_cluster` to the first,
+  `start_app`, one node after the other); its URL lists every node, as QADAM_AMQP_URL does in production. A node is
+  stopped and started again on its own (`stop_node`, `start_node`): it rejoins with its data, and its quorum queue
+  members catch up from the others. `leaders(vhost)` says which node leads each quorum queue.
 Both clean up after themselves (`close()`: stop, then remove the directory), also from a failing test's fixture.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .harness import free_port
+from .harness import free_port, vhost_url
 
 PG_BIN = Path(os.environ.get("QADAM_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RABBIT_BIN = Path(os.environ.get("QADAM_CHAOS_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
@@ -188,7 +196,7 @@ class PrivatePostgres:
 class PrivateRabbit:
     """A RabbitMQ node of the suite's own: guest/guest on 127.0.0.1:<port>."""
 
-    def __init__(self, base: Path | None = None) -> None:
+    def __init__(self, base: Path | None = None, *, cookie: str | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="qadam-chaos-mq-", dir=base))
         self.node = f"qadam-chaos-{uuid.uuid4().hex[:8]}@localhost"
         self.port, self.dist_port = free_port(), free_port()
@@ -198,10 +206,19 @@ class PrivateRabbit:
             f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n")
         (self.dir / "enabled_plugins").write_text("[].\n")
         (self.dir / "rabbitmq-env.conf").write_text("")
+        if cookie is not None:  # the nodes of one cluster share it; Erlang refuses a cookie file others may read
+            path = self.dir / ".erlang.cookie"
+            path.write_text(cookie)
+            path.chmod(0o400)
 
     @property
     def url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    @property
+    def short_name(self) -> str:
+        """The node's name without its host, for a table."""
+        return self.node.split("@", 1)[0]
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
@@ -224,10 +241,21 @@ class PrivateRabbit:
                               capture_output=True, text=True, timeout=timeout, cwd=self.dir)
 
     def start(self) -> PrivateRabbit:
+        self.launch()
+        return self.await_started()
+
+    def launch(self) -> None:
+        """Start the node's process and return at once (`await_started` waits for it): nodes boot side by side."""
         log = self.log.open("ab")
         self.popen = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log,
                                       stderr=subprocess.STDOUT, start_new_session=True, cwd=self.dir)
         log.close()
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def await_started(self) -> PrivateRabbit:
+        assert self.popen is not None, "launch() first"
         deadline = time.monotonic() + 90
         while True:
             if self.popen.poll() is not None:
@@ -260,6 +288,12 @@ class PrivateRabbit:
         self.stop()
         self.start()
 
+    def join(self, node: str) -> None:
+        """Join the cluster `node` is in (this node's own data is reset: it is a fresh node)."""
+        self.ctl("stop_app")
+        self.ctl("join_cluster", node, timeout=120)
+        self.ctl("start_app", timeout=120)
+
     def add_vhost(self, vhost: str) -> str:
         self.ctl("add_vhost", vhost)
         self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
@@ -275,6 +309,88 @@ class PrivateRabbit:
         with contextlib.suppress(Exception):
             self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateRabbitCluster:
+    """Nodes of the suite's own joined in one RabbitMQ cluster (guest/guest on each node's port)."""
+
+    def __init__(self, size: int = 3, base: Path | None = None) -> None:
+        cookie = secrets.token_hex(20).upper()
+        self.nodes = [PrivateRabbit(base, cookie=cookie) for _ in range(size)]
+
+    def start(self) -> PrivateRabbitCluster:
+        for node in self.nodes:  # they boot side by side
+            node.launch()
+        for node in self.nodes:
+            node.await_started()
+        # one at a time: a join changes the cluster's schema, which two joins at once could both be changing
+        for node in self.nodes[1:]:
+            node.join(self.nodes[0].node)
+        running = self.running_nodes()
+        if running != {node.node for node in self.nodes}:
+            raise RuntimeError(f"the private cluster runs {sorted(running)}, not all of {[n.node for n in self.nodes]}")
+        return self
+
+    def live(self) -> PrivateRabbit:
+        """A node that runs (rabbitmqctl asks it about the whole cluster)."""
+        for node in self.nodes:
+            if node.running():
+                return node
+        raise RuntimeError("no node of the private cluster runs")
+
+    def running_nodes(self) -> set[str]:
+        """The nodes the cluster itself says are running."""
+        out = self.live().ctl("cluster_status", "--formatter", "json").stdout
+        return set(json.loads(out)["running_nodes"])
+
+    def url(self, vhost: str = "/") -> str:
+        """The broker URL for `vhost`: every node, comma-separated (QADAM_AMQP_URL's list of nodes)."""
+        return ",".join(vhost_url(node.url, vhost) for node in self.nodes)
+
+    def add_vhost(self, vhost: str) -> str:
+        """A vhost on the cluster (with guest's permissions and the queues' policies); its URL listing every node."""
+        self.live().add_vhost(vhost)
+        return self.url(vhost)
+
+    def leaders(self, vhost: str) -> dict[str, str]:
+        """Each quorum queue of `vhost` and the node that leads it, as the cluster says now."""
+        out = self.live().ctl("list_queues", "-q", "-p", vhost, "--formatter", "json", "name", "type", "leader").stdout
+        return {q["name"]: str(q["leader"]) for q in json.loads(out) if q.get("type") == "quorum"}
+
+    def leading_node(self, vhost: str) -> tuple[PrivateRabbit, int]:
+        """The running node that leads the most quorum queues of `vhost`, and how many it leads."""
+        counts = Counter(self.leaders(vhost).values())
+        running = [node for node in self.nodes if node.running()]
+        node = max(running, key=lambda n: counts.get(n.node, 0))
+        return node, counts.get(node.node, 0)
+
+    def stop_node(self, node: PrivateRabbit) -> None:
+        node.stop()
+
+    def start_node(self, node: PrivateRabbit) -> None:
+        node.start()  # it rejoins the cluster it was in, with its data
+
+    def close(self) -> None:
+        """Every node killed (its data goes with its directory: no need to stop it gently) and removed."""
+        for node in self.nodes:
+            with contextlib.suppress(Exception):
+                node.kill()
+            shutil.rmtree(node.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_cluster_servers(size: int = 3, base: Path | None = None) -> Iterator[
+        tuple[PrivatePostgres, PrivateRabbitCluster]]:
+    """A private PostgreSQL and a private RabbitMQ cluster of `size` nodes started; both stopped and removed
+    afterwards, whatever happens in between."""
+    pg, cluster = PrivatePostgres(base), PrivateRabbitCluster(size, base)
+    try:
+        pg.init().start()
+        cluster.start()
+        yield pg, cluster
+    finally:
+        cluster.close()
+        pg.close()
 
 
 @contextlib.contextmanager
