@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import requests
 import sqlalchemy as sa
 from qadam.bus import node_urls
 from qadam.migrations import upgrade
 from qadam_testing import MailCatcher, RunningSystem, Stack, wait_until
+from qadam_testing.mark_stream import Tally, post_marks
 from qadam_tools.system import API_SERVICES, declare
 from story import Story
 
@@ -139,50 +138,6 @@ def set_up(urls: dict[str, str], token: Callable[..., str], shape: Shape) -> lis
 
 
 # -- the stream ------------------------------------------------------------------------------------------------
-@dataclass
-class Tally:
-    sent: int = 0  # marks the API acknowledged
-    retries: int = 0  # requests sent again (503, a connection refused or reset, a timeout)
-    replayed: int = 0  # retries answered from the Idempotency-Key's first answer
-    settled_by_409: int = 0  # retries told the first attempt had committed (its answer not yet stored)
-    failures: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def post_marks(g: Group, session_id: str, marks: list[dict[str, str]], tally: Tally) -> None:
-    """One POST, retried with the same Idempotency-Key until it is answered for good (at most 120 s)."""
-    key = str(uuid.uuid4())
-    headers = {"Authorization": f"Bearer {g.story.psychologist}", "Idempotency-Key": key,
-               "X-Request-ID": g.story.request_id}
-    url = f"{g.story.urls['sessions']}/sessions/{session_id}/attendance"
-    deadline, attempt = time.monotonic() + 120, 0
-    while True:
-        attempt += 1
-        try:
-            r = requests.post(url, json={"marks": marks}, headers=headers, timeout=15)
-            status = r.status_code
-        except requests.RequestException as e:
-            status, r = 0, None
-            reason = type(e).__name__
-        if status == 201:
-            with tally.lock:
-                tally.sent += len(marks)
-                tally.replayed += attempt > 1 and r is not None and r.headers.get("Idempotent-Replayed") == "true"
-            return
-        if status == 409 and attempt > 1:  # the first attempt committed; its marks are checked in the database
-            with tally.lock:
-                tally.sent += len(marks)
-                tally.settled_by_409 += 1
-            return
-        if status not in (0, 502, 503, 504) or time.monotonic() > deadline:
-            with tally.lock:
-                tally.failures.append(f"{status} {r.text[:300] if r is not None else reason}")
-            return
-        with tally.lock:
-            tally.retries += 1
-        time.sleep(min(0.1 * attempt, 1.0))
-
-
 def stream(groups: list[Group], shape: Shape, tally: Tally) -> None:
     per_group = shape.sessions * -(-shape.participants // shape.per_request)
     gap = shape.stream_seconds / per_group  # each group's requests, evenly paced
@@ -196,7 +151,8 @@ def stream(groups: list[Group], shape: Shape, tally: Tally) -> None:
                 delay = started + k * gap - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-                post_marks(g, session_id, marks[at:at + shape.per_request], tally)
+                post_marks(g.story.urls["sessions"], g.story.psychologist, session_id,
+                           marks[at:at + shape.per_request], tally, request_id=g.story.request_id)
                 k += 1
 
     with ThreadPoolExecutor(len(groups)) as pool:

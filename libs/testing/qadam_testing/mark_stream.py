@@ -80,6 +80,11 @@ class Tally:
     failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def sent(self) -> int:
+        """Marks the API acknowledged."""
+        return len(self.answered)
+
     def answered_after(self, moment: float) -> float | None:
         """Seconds from `moment` to the first acknowledgement after it (None: none came)."""
         later = [t for t in self.answered_at if t > moment]
@@ -87,9 +92,11 @@ class Tally:
 
 
 def post_marks(url: str, token: str, session_id: str, marks: list[dict[str, str]], tally: Tally,
-               give_up_after: float = 120) -> None:
-    """One POST of `marks`, retried with the same Idempotency-Key until it is answered for good."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+               give_up_after: float = 120, request_id: str | None = None) -> None:
+    """One POST of `marks`, retried with the same Idempotency-Key until it is answered for good (`request_id`: the
+    X-Request-ID its log lines carry)."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4()),
+               **({"X-Request-ID": request_id} if request_id else {})}
     deadline, attempt = time.monotonic() + give_up_after, 0
     while True:
         attempt += 1
