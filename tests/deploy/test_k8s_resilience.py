@@ -237,6 +237,8 @@ def test_the_network_policies_allow_exactly_what_the_system_needs(policies):
         for target in targets:
             if source is target:
                 continue
+            if target.ip is not None and source.namespace != "qadam":
+                continue  # what other namespaces send out of the cluster is theirs to decide
             for port in (8000, 9100, 5432, 5672, 15672, 25):
                 if target.ip is None and port not in target.ports.values():
                     continue
@@ -246,11 +248,10 @@ def test_the_network_policies_allow_exactly_what_the_system_needs(policies):
     assert not wrong, "\n".join(wrong)
 
 
-def test_every_qadam_pod_is_under_the_default_deny(policies):
+def test_every_pod_of_the_namespace_is_under_the_default_deny(policies):
     [deny] = [p for p in policies if p["metadata"]["name"] == "qadam-default-deny"]
-    assert deny["spec"]["policyTypes"] == ["Ingress", "Egress"] and not deny["spec"].get("ingress")
-    for pod in qadam_pods():
-        assert _matches(deny["spec"]["podSelector"], pod.labels), pod.name
+    assert deny["spec"]["policyTypes"] == ["Ingress", "Egress"] and deny["spec"]["podSelector"] == {}
+    assert not deny["spec"].get("ingress") and not deny["spec"].get("egress")
 
 
 def test_the_evaluator_refuses_and_allows_as_kubernetes_does():
