@@ -67,7 +67,8 @@ screenshots: $(STAMP) browser
 	QADAM_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider
 
 ## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself), and what
-## they load into the page from npm (package.json: axe-core, the accessibility checker) into node_modules
+## the tests take from npm (package.json: axe-core, the accessibility checker they load into the page; the KEDA and
+## Prometheus Operator models tests/deploy validates deploy/k8s with) into node_modules
 browser: node_modules/.package-lock.json
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 

@@ -1,5 +1,7 @@
 """Every document in deploy/k8s against a schema: the built-in kinds with `kubernetes-validate --strict` (Kubernetes'
-own OpenAPI schemas, no field they do not name), and the operators' resources against what their CRDs require.
+own OpenAPI schemas, no field they do not name); KEDA's and the Prometheus Operator's resources against the schemas
+their npm models ship (`@kubernetes-models/keda`, `@kubernetes-models/prometheus-operator`, package.json; not strict:
+those schemas do not refuse an unknown field); and every operator resource against what its CRD requires.
 
 No package that installs from PyPI or npm ships the CRD schemas of the RabbitMQ Cluster and Messaging Topology
 Operators, CloudNativePG or the barman-cloud plugin (deploy/k8s/README.md, "Checking the files before applying them"):
@@ -8,6 +10,8 @@ their required fields are checked here (and tests/documents checks what the brok
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +131,33 @@ def test_every_keda_trigger_names_a_trigger_authentication_that_exists():
             for trigger in doc["spec"]["triggers"]:
                 assert trigger["authenticationRef"]["name"] in auths
                 assert trigger["type"] in ("rabbitmq",) and trigger["metadata"]["queueName"]
+
+
+
+# -- KEDA and the Prometheus Operator: the schemas their npm models carry ----------------------------------------------
+MODELS = {"keda.sh": "keda", "monitoring.coreos.com": "prometheus-operator"}
+
+
+def _model_errors(docs: list[dict[str, Any]]) -> list[str | None]:
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules/@kubernetes-models").is_dir():
+        pytest.fail("node and the npm models (package.json) are needed: `make browser` installs them")
+    run = subprocess.run([node, str(ROOT / "tests/deploy/crd_models.mjs")], input=json.dumps(docs), capture_output=True,
+                         text=True, cwd=ROOT, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    errors: list[str | None] = json.loads(run.stdout)
+    return errors
+
+
+def test_keda_and_prometheus_operator_resources_pass_the_schemas_their_models_ship():
+    docs = [d for _, d in OPERATOR if d["apiVersion"].split("/")[0] in MODELS]
+    assert {d["kind"] for d in docs} == {"ScaledObject", "TriggerAuthentication", "PodMonitor", "PrometheusRule"}
+    failed = [f"{d['kind']} {d['metadata']['name']}: {e}" for d, e in zip(docs, _model_errors(docs), strict=True) if e]
+    assert not failed, "\n".join(failed)
+
+
+def test_the_models_schemas_refuse_a_scaled_object_without_its_target():
+    scaled = next(d for _, d in OPERATOR if d["kind"] == "ScaledObject")
+    broken = {**scaled, "spec": {k: v for k, v in scaled["spec"].items() if k != "scaleTargetRef"}}
+    [error] = _model_errors([broken])
+    assert error and "scaleTargetRef" in error
