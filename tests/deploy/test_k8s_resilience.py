@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from qadam.topology import incoming_queue
+from qadam.topology import WATCH_USER, incoming_queue
 from qadam_tools.system import CONSUMERS
 
 K8S = Path(__file__).resolve().parents[2] / "deploy/k8s"
@@ -90,7 +90,8 @@ def test_each_consumer_scales_with_keda_on_the_length_of_its_own_incoming_queue(
         [host] = auths[trigger["authenticationRef"]["name"]]["spec"]["secretTargetRef"]
         assert host["parameter"] == "host" and host["name"] == "qadam-secrets"
         url = secret[host["key"]]
-        assert "," not in url and url.startswith(f"amqp://qadam-{service}:") and url.endswith("/qadam"), url
+        # the broker's user that may only look (WATCH_USER), never the service's own, which may take messages
+        assert "," not in url and url.startswith(f"amqp://{WATCH_USER}:") and url.endswith("/qadam"), url
         assert "replicas" not in deployments()[f"{service}-worker"]["spec"], service
 
 
