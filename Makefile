@@ -19,11 +19,13 @@ LOCAL_PACKAGES := -e libs/qadam -e libs/contracts -e libs/words $(foreach s,$(SE
 $(STAMP): requirements.lock constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(LOCAL_PACKAGES)
+	# (setuptools' warning that a folder named like a package may shadow it, once per editable package: not ours)
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(LOCAL_PACKAGES)
 	$(BIN)/python -m pip check
 	# the `qadam` command moved from the kit to qadam-tools: in a venv made before, removing the kit's old copy can
 	# take the new one with it
-	test -x $(BIN)/qadam || $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --force-reinstall -e tools
+	test -x $(BIN)/qadam || PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps \
+	  --no-build-isolation --force-reinstall -e tools
 	touch $(STAMP)
 
 install: $(STAMP)
