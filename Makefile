@@ -6,15 +6,26 @@ STAMP  := $(VENV)/.installed
 API_SERVICES := enrollment sessions risk notify
 SERVICES := $(API_SERVICES) portal
 
-.PHONY: run test test-unit install lint docs bench clean browser chaos restore-drill screenshots papers
+.PHONY: run test test-unit install lint docs bench clean browser chaos restore-drill screenshots papers lock
 
-$(STAMP): constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+# Qadam's own packages, installed editable
+LOCAL_PACKAGES := -e libs/qadam -e libs/contracts -e libs/words $(foreach s,$(SERVICES),-e services/$(s)) -e tools -e libs/testing
+
+# Third-party packages come from requirements.lock only, each file checked against its hash (`--require-hashes`: a
+# package that is not pinned there with its hashes, or whose file differs, stops the install), pip and setuptools
+# among them; then Qadam's own packages, editable, with no dependency fetched (`--no-deps`) and built by the
+# setuptools just installed (`--no-build-isolation`: nothing comes from the index unhashed); `pip check` fails if
+# the lock lacks something they ask for. CI (.ci/run) and deploy/Dockerfile install the same way.
+$(STAMP): requirements.lock constraints.txt libs/qadam/pyproject.toml libs/contracts/pyproject.toml libs/words/pyproject.toml libs/testing/pyproject.toml tools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e libs/qadam -e libs/contracts -e libs/words $(foreach s,$(SERVICES),-e services/$(s)) -e tools -e libs/testing
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	# (setuptools' warning that a folder named like a package may shadow it, once per editable package: not ours)
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(LOCAL_PACKAGES)
+	$(BIN)/python -m pip check
 	# the `qadam` command moved from the kit to qadam-tools: in a venv made before, removing the kit's old copy can
 	# take the new one with it
-	test -x $(BIN)/qadam || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e tools
+	test -x $(BIN)/qadam || PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps \
+	  --no-build-isolation --force-reinstall -e tools
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -66,7 +77,8 @@ screenshots: $(STAMP) browser
 	QADAM_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider
 
 ## browser: Debian's Chromium for the portal's browser tests (nothing is downloaded by Playwright itself), and what
-## they load into the page from npm (package.json: axe-core, the accessibility checker) into node_modules
+## the tests take from npm (package.json: axe-core, the accessibility checker they load into the page; the KEDA and
+## Prometheus Operator models tests/deploy validates deploy/k8s with) into node_modules
 browser: node_modules/.package-lock.json
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
@@ -93,6 +105,15 @@ docs: $(STAMP)
 	$(BIN)/qadam rabbitmq-operator --out deploy/k8s/rabbitmq/topology.yaml
 	$(foreach s,$(API_SERVICES),$(BIN)/qadam openapi $(s) --out services/$(s)/openapi.json;)
 	$(BIN)/python -m qadam_tools.portal_clients
+
+## lock: the hashed locks from constraints.txt (uv; PyPI reached): requirements.lock (everything `make install` puts in
+## .venv) and deploy/requirements-runtime.lock (what the images install, from deploy/requirements-runtime.in). Change a
+## pin in constraints.txt, then run this and commit the three files; tests/deploy fails while they disagree.
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	  --no-header --output-file requirements.lock constraints.txt
+	cd deploy && ../$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	  --no-header --output-file requirements-runtime.lock requirements-runtime.in
 
 ## bench: benchmarks beside their ceilings measured in the same run (figures, never a pass/fail on time)
 bench: $(STAMP)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of every Qadam image (deploy/Dockerfile). SERVICE is set in the image.
-#   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default); the portal with 4 threads
+#   web      gunicorn serving "$SERVICE.app:create_app()" on 0.0.0.0:8000 (the default), and /metrics on the internal
+#            port QADAM_WEB_METRICS_PORT (9100 in the image: qadam.gunicorn_conf binds it); the portal with 4 threads
 #            per worker (QADAM_WEB_THREADS): its pages wait on the services, which may ask it for its keys meanwhile
 #   worker   python -m "$SERVICE.worker": consumers and the outbox relay (the portal's: the relay only)
 #   migrate  qadam migrate "$SERVICE": create the service's database if missing, then Alembic upgrade

@@ -107,6 +107,12 @@ class Settings:
     prometheus_multiproc_dir: str = setting(
         "PROMETHEUS_MULTIPROC_DIR", "", "Directory shared by gunicorn workers for `/metrics` (empty: one process)."
     )
+    web_metrics_port: int = setting(
+        "QADAM_WEB_METRICS_PORT", 0,
+        "Port of the web process's internal listener (gunicorn binds it beside the public one, same address): "
+        "`/metrics` answers there and nowhere else, and that listener answers `/metrics`, `/healthz` and `/readyz` "
+        "only, so no Ingress or Service in front of the public port can hand the metrics out. 0: no such listener, "
+        "`/metrics` on the public port (one machine in development); the images and Kubernetes set 9100.")
     worker_http_port: int = setting(
         "QADAM_WORKER_HTTP_PORT", 0,
         "Port of the worker's own HTTP server: `/healthz` (its loops beating: 503 naming a hung one) and `/metrics` "

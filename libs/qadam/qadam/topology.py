@@ -7,7 +7,8 @@
   `<service>.dead`, at-least-once dead-lettering and `reject-publish` overflow (which at-least-once requires);
 - least privilege: one user per service (`qadam-<service>`) that may write only its own exchange (and only its own
   event types as routing keys) and read only its own queue, and may configure nothing; `qadam-setup`, the user of
-  migrations, declares the topology.
+  migrations, declares the topology; `qadam-watch` may configure, write and read nothing: it can only look at a queue
+  (its length, by a passive declare), for an autoscaler (KEDA) that must not be able to take or send a message.
 The kit names no service: the subscriptions come from the services' handlers and the producers from the contract
 catalog, put together by whoever knows the system (a worker knows itself; the system's tools know all of them).
 A worker declares the catalog's exchanges, its own queue, parking queue and bindings at start-up (declarations are
@@ -34,6 +35,7 @@ DELIVERY_LIMIT = 10
 # (fixed when the queue is made); on a smaller cluster the broker makes as many as there are nodes.
 QUORUM_REPLICAS = 3
 SETUP_USER = "qadam-setup"
+WATCH_USER = "qadam-watch"  # looks at queues' lengths, nothing more (an autoscaler)
 
 
 class QuorumQueueArguments(TypedDict, total=False):
@@ -128,13 +130,16 @@ class Topology:
         return tuple(sorted(set(types)))
 
     def users(self) -> list[str]:
-        """The setup user first, then one user per service that produces or consumes."""
-        return [SETUP_USER, *(service_user(s) for s in dict.fromkeys((*self.producers(), *self.consumers())))]
+        """The setup user first, the watcher, then one user per service that produces or consumes."""
+        return [SETUP_USER, WATCH_USER,
+                *(service_user(s) for s in dict.fromkeys((*self.producers(), *self.consumers())))]
 
     def permissions(self) -> list[dict[str, str]]:
         """Each user's configure, write and read patterns: a service may configure nothing, write only its own
-        exchange and read only its own queue; the setup user declares everything (and replays parked messages)."""
-        out = [{"user": SETUP_USER, "configure": ".*", "write": ".*", "read": ".*"}]
+        exchange and read only its own queue; the setup user declares everything (and replays parked messages); the
+        watcher may do nothing but open the vhost, which lets it read a queue's length by a passive declare."""
+        out = [{"user": SETUP_USER, "configure": ".*", "write": ".*", "read": ".*"},
+               {"user": WATCH_USER, "configure": "^$", "write": "^$", "read": "^$"}]
         producers, consumers = self.producers(), self.consumers()
         for service in dict.fromkeys((*producers, *consumers)):
             out.append({"user": service_user(service), "configure": "^$",

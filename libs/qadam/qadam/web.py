@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 import marshmallow as ma
 import sqlalchemy as sa
 import structlog
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import fields
@@ -122,6 +122,7 @@ def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, 
 
     init_api_docs(app)
     init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
+    init_metrics_listener(app, settings.web_metrics_port)  # before auth: /metrics elsewhere is 404, not 401
     init_auth(app, verifier or TokenVerifier.from_settings(settings, policy))
     refuse_bodies_not_json(app)  # after auth: a request without a token hears 401 first, whatever it sent
     from .audit import init_audit, search_blueprint  # audit's search uses this module's pagination
@@ -188,6 +189,41 @@ def init_correlation(app: Flask, service: str) -> None:
     @app.teardown_request
     def _clear(_exc: BaseException | None) -> None:
         structlog.contextvars.clear_contextvars()
+
+
+# what the internal listener (QADAM_WEB_METRICS_PORT) answers; /metrics answers there only
+INTERNAL_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
+
+
+def local_port(environ: Mapping[str, Any]) -> int | None:
+    """The port of this machine the request came in on: that of gunicorn's socket, never a header. (A proxy's
+    X-Forwarded-Host, which ProxyFix believes for the portal, rewrites SERVER_PORT: `Host: portal...:9100` would
+    otherwise pass for the internal listener.) Outside gunicorn, the server's own SERVER_PORT before ProxyFix."""
+    sock = environ.get("gunicorn.socket")
+    if sock is not None:
+        try:
+            return int(sock.getsockname()[1])
+        except (OSError, IndexError, TypeError, ValueError):
+            return None
+    original = environ.get("werkzeug.proxy_fix.orig") or environ
+    try:
+        return int(original.get("SERVER_PORT", ""))
+    except ValueError:
+        return None
+
+
+def init_metrics_listener(app: Flask, port: int) -> None:
+    """With an internal port (QADAM_WEB_METRICS_PORT, which `qadam.gunicorn_conf` binds beside the public address):
+    `/metrics` answers 404 on the public port, and the internal listener answers only /metrics, /healthz and /readyz.
+    Port 0: nothing changes (development on one machine)."""
+    if not port:
+        return
+
+    @app.before_request
+    def _only_metrics_inside() -> None:
+        internal = local_port(request.environ) == port
+        if (request.path == "/metrics" and not internal) or (internal and request.path not in INTERNAL_PATHS):
+            abort(404)
 
 
 def _operations_blueprint() -> Blueprint:

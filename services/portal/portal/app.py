@@ -12,7 +12,7 @@ from qadam.db import make_engine, make_session_factory
 from qadam.errors import problem_response
 from qadam.log import configure_logging, get_logger
 from qadam.sealing import derived_keys
-from qadam.web import init_correlation
+from qadam.web import init_correlation, init_metrics_listener
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["qadam_engine"] = engine
     app.extensions["qadam_sessions"] = make_session_factory(engine)
     init_correlation(app, SERVICE)
+    init_metrics_listener(app, settings.web_metrics_port)  # /metrics on the internal port only
     init_i18n(app, settings.time_zone)
     init_websession(app, settings)
     # after the sign-in check, which names the user (g.principal) for the audit row; a page that cannot be

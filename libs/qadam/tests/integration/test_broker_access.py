@@ -20,7 +20,7 @@ from qadam.bus import connect
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.inbox import Consumer
 from qadam.outbox import OutboxRelay, add_event
-from qadam.topology import Topology, service_user
+from qadam.topology import WATCH_USER, Topology, service_user
 from qadam_contracts.catalog import catalog
 from qadam_contracts.sessions import AttendanceRecorded
 from qadam_testing import loaded_definitions, wait_until
@@ -86,6 +86,33 @@ def test_sessions_user_cannot_publish_to_risks_exchange(users):
 def test_sessions_user_publishes_its_own_events_to_its_own_exchange(users):
     _publish(users[service_user("sessions")], "sessions.events", "sessions.attendance.recorded")
     wait_until(lambda: _ready(users["qadam-setup"], "risk.incoming") >= 1, what="the event routed to risk's queue")
+
+
+def test_the_watcher_sees_each_queues_length_and_can_take_send_or_declare_nothing(users):
+    """KEDA scales the workers on their queues' lengths as this user (deploy/k8s/autoscaling.yaml)."""
+    watch = users[WATCH_USER]
+    _publish(users[service_user("sessions")], "sessions.events", "sessions.attendance.recorded")
+    wait_until(lambda: _ready(watch, "risk.incoming") >= 1, what="the watcher to see risk's queue fill")
+
+    def take() -> None:
+        connection, channel = _channel(watch)
+        try:
+            channel.basic_get("risk.incoming")
+        finally:
+            if connection.is_open:
+                connection.close()
+
+    def declare() -> None:
+        connection, channel = _channel(watch)
+        try:
+            channel.queue_declare("watch.mine", durable=True, arguments={"x-queue-type": "quorum"})
+        finally:
+            if connection.is_open:
+                connection.close()
+
+    assert _refused(take) == 403
+    assert _refused(declare) == 403
+    assert _refused(lambda: _publish(watch, "sessions.events", "sessions.attendance.recorded")) == 403
 
 
 def test_sessions_user_cannot_publish_another_services_event_type_on_its_own_exchange(users):

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from qadam.events import Catalog, EventData
-from qadam.topology import SETUP_USER, Topology
+from qadam.topology import SETUP_USER, WATCH_USER, Topology
 from qadam.topology_operator import operator_resources
 
 
@@ -51,8 +51,10 @@ def test_a_producer_may_write_only_its_exchange_and_a_consumer_read_only_its_que
 
 
 def test_only_the_setup_user_may_configure_and_every_user_is_listed():
-    assert TOPOLOGY.users() == [SETUP_USER, "qadam-post", "qadam-archive"]
+    assert TOPOLOGY.users() == [SETUP_USER, WATCH_USER, "qadam-post", "qadam-archive"]
     assert [p["user"] for p in TOPOLOGY.permissions() if p["configure"] != "^$"] == [SETUP_USER]
+    [watch] = [p for p in TOPOLOGY.permissions() if p["user"] == WATCH_USER]
+    assert watch == {"user": WATCH_USER, "configure": "^$", "write": "^$", "read": "^$"}
 
 
 def test_a_producer_may_publish_only_its_own_event_types_on_its_exchange():
@@ -78,7 +80,7 @@ def test_operator_resources_are_named_for_kubernetes_and_refer_to_their_users():
     assert len(set(names)) == len(names)
     assert all(re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) for _, name in names)
     users = {name for kind, name in names if kind == "User"}
-    assert users == {"qadam-setup", "qadam-post", "qadam-archive"}
+    assert users == {"qadam-setup", "qadam-watch", "qadam-post", "qadam-archive"}
     for r in resources:
         assert r["spec"]["rabbitmqClusterReference"] == {"name": "mq"}
         if r["kind"] in ("Permission", "TopicPermission"):
