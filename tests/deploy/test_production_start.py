@@ -61,6 +61,16 @@ def test_each_web_process_with_production_settings_starts_and_answers(stack, pro
     assert app.test_client().get("/healthz").status_code == 200
 
 
+def test_a_web_process_under_gunicorn_stops_at_once_saying_which_setting(stack):
+    from qadam.gunicorn_conf import gunicorn_argv
+
+    env = {**stack.environment("risk", env="production"), "SERVICE": "risk"}  # SERVICE: as the image sets it
+    argv = [*gunicorn_argv("risk", f"127.0.0.1:{free_port()}", 1), "risk.app:create_app()"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "QADAM_ENV=production" in done.stderr and "QADAM_SEALING_KEY_FILE" in done.stderr, done.stderr[-2000:]
+
+
 def test_notifys_web_process_names_each_link_to_this_machine_and_smtp_without_tls(stack, production_keys):
     with pytest.raises(ProductionRefusal) as caught:
         build(stack, "notify", env="production", **production_keys)

@@ -148,7 +148,7 @@ class Settings:
     def production_problems(self) -> list[SettingProblem]:
         """What keeps these settings from production, each naming its setting (empty: fit). A service's class adds
         its own checks to these (super()'s first); `refuse_unfit_for_production` calls it at start."""
-        problems = []
+        problems: list[SettingProblem] = []
         for name in ("jwt_private_key_file", "jwt_public_key_file", "sealing_key_file"):
             problem = development_key_problem(self, name)
             if problem:

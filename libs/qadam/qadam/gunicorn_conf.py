@@ -10,7 +10,7 @@ entry point, `make run` and the tests' running system all serve with these; each
 import os
 import sys
 
-from qadam.config import ACCESS_LOG_FORMAT, load_settings
+from qadam.config import ACCESS_LOG_FORMAT, load_settings, refuse_unfit_for_production
 
 accesslog = "-"
 access_log_format = ACCESS_LOG_FORMAT
@@ -26,6 +26,11 @@ def web_threads(service: str) -> int:
 
 # the image sets SERVICE; gunicorn_argv passes --threads, which wins over this
 threads = web_threads(os.environ.get("SERVICE") or "qadam")
+
+# QADAM_ENV=production with a setting fit for development only: the master stops here, saying which, rather than
+# each worker refusing as the app is built and gunicorn starting it again and again
+if os.environ.get("SERVICE"):
+    refuse_unfit_for_production(load_settings(os.environ["SERVICE"]))
 
 
 def gunicorn_argv(service: str, bind: str, workers: int) -> list[str]:

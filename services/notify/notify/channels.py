@@ -69,7 +69,7 @@ def unset_for_routing(settings: NotifySettings, routes: Iterable[Route]) -> list
     for route in routes:
         for name in route.channels:
             using.setdefault(name, []).append(route.id)
-    problems = []
+    problems: list[SettingProblem] = []
     for name, needed in NEEDS.items():
         for field_name in needed if name in using else ():
             if not getattr(settings, field_name):

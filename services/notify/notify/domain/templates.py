@@ -4,8 +4,9 @@ after changing one; `python -m qadam_words check` fails the build while a langua
 
 A message names a participant by his code only, with the level, the reason and links into Qadam: the templates
 have no place for a name and `render` takes no field that could hold one. Over a channel that leaves the country
-(`carries_reason=False`, notify's QADAM_<CHANNEL>_CARRIES) the reason stays home: the code, the level and the links. Every e-mail says the message is
-decision support, not a prediction, and ends by saying it carries no names and must stay inside the service.
+(`carries_reason=False`, notify's QADAM_<CHANNEL>_CARRIES) the reason stays home: the code, the level and the links.
+Every e-mail says the message is decision support, not a prediction, and ends by saying it carries no names and
+must stay inside the service.
 The short text (SMS, Telegram) keeps its links whole and shortens the reason instead.
 
 Placeholders (gettext's `%(name)s`, so the check sees a translation that loses or invents one): the fields a kind
