@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import formatdate
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 import requests

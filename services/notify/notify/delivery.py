@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from functools import partial
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa

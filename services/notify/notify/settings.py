@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from qadam.config import Settings, SettingProblem, local_link_problem, setting
+from qadam.config import SettingProblem, Settings, local_link_problem, setting
 
 SMTP_TLS = ("none", "starttls", "tls")
 CARRIES = ("auto", "code", "reason")

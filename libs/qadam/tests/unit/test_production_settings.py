@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 from qadam import sealing
 from qadam.auth import AccessPolicy, TokenVerifier, generate_keypair, issue_token
-from qadam.config import (DEVELOPMENT_KEY_MARK, ProductionRefusal, Settings, local_link_problem,
-                          refuse_unfit_for_production, setting)
+from qadam.config import (
+    DEVELOPMENT_KEY_MARK,
+    ProductionRefusal,
+    Settings,
+    local_link_problem,
+    refuse_unfit_for_production,
+    setting,
+)
 
 POLICY = AccessPolicy.of({"inspector"}, everywhere=(), district_scoped={"inspector"}, audit_readers=())
 
