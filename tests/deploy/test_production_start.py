@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from notify.commands import change_routing
 from qadam import sealing
 from qadam.auth import generate_keypair, issue_token
 from qadam.config import ProductionRefusal
@@ -120,10 +121,24 @@ def test_notifys_worker_with_a_production_configuration_starts_and_is_healthy(is
         telegram.stop()
 
 
-def test_a_new_routing_over_a_channel_not_set_up_is_refused_in_production(isolated_stack, production_keys):
+def test_notifys_web_process_refuses_a_routing_over_a_channel_not_set_up_and_a_change_to_one(isolated_stack,
+                                                                                            production_keys):
     own = isolated_stack("notify")
-    app = build(own, "notify", env="production", **production_keys, **{**notify_fit(), "sms_gateway_token": ""})
+    no_sms = {**notify_fit(), "sms_gateway_token": ""}
+    # the shipped routing sends critical flags by SMS: without the gateway's token, no start
+    with pytest.raises(ProductionRefusal) as caught:
+        build(own, "notify", env="production", **production_keys, **no_sms)
+    assert [p.env for p in caught.value.problems] == ["QADAM_SMS_GATEWAY_TOKEN"]
+    assert "flag.critical" in str(caught.value.code)
+
+    # an installation without SMS first takes it out of the routing (here in development, as an administrator)...
     rules = json.loads((Path(str(import_module("notify").__file__)).parent / "defaults/routing.json").read_text())
+    without_sms = [{**rule, "channels": [c for c in rule["channels"] if c != "sms"]} for rule in rules]
+    development = build(own, "notify")
+    with development.app_context(), development.extensions["qadam_sessions"].begin() as s:
+        change_routing(s, rules=without_sms, note="no SMS gateway yet", by="admin-1")
+    # ...then starts in production, and refuses a routing that would bring SMS back
+    app = build(own, "notify", env="production", **production_keys, **no_sms)
     signed = issue_token(Path(production_keys["jwt_private_key_file"]).read_bytes(), user_id="admin-1",
                          role="administrator", issuer="qadam-portal", audience="qadam")
     admin = {"Authorization": f"Bearer {signed}"}
@@ -131,7 +146,5 @@ def test_a_new_routing_over_a_channel_not_set_up_is_refused_in_production(isolat
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.content_type == "application/problem+json"
     assert "QADAM_SMS_GATEWAY_TOKEN" in json.dumps(response.get_json())
-    without_sms = [{**rule, "channels": [c for c in rule["channels"] if c != "sms"]} for rule in rules]
-    response = app.test_client().post("/routing", json={"rules": without_sms, "note": "no SMS gateway yet"},
-                                      headers=admin)
+    response = app.test_client().post("/routing", json={"rules": without_sms, "note": "still no SMS"}, headers=admin)
     assert response.status_code == 201, response.get_data(as_text=True)
