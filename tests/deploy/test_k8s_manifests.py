@@ -197,3 +197,29 @@ def test_a_point_in_time_recovery_makes_a_new_cluster_from_the_backups_up_to_a_m
     own = next(p for p in spec["plugins"] if p["name"] == BARMAN)["parameters"]
     assert own["serverName"] != cluster["metadata"]["name"], "the restored cluster must not archive over the original"
     assert not any(r.get("createdb") for r in spec["managed"]["roles"])
+
+
+def test_notifys_kubernetes_configuration_is_fit_for_production_and_sets_up_every_channel_its_routing_uses(tmp_path):
+    import json
+
+    from notify.channels import unset_for_routing
+    from notify.domain.routing import parse_routing
+    from qadam import sealing
+    from qadam.auth import generate_keypair
+    from qadam.config import refuse_unfit_for_production
+
+    config = next(c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "qadam-config")["data"]
+    assert config["QADAM_ENV"] == "production"
+    generate_keypair(tmp_path / "jwt-private.pem", tmp_path / "jwt-public.pem", development=False)
+    sealing.ensure(tmp_path / "sealing-keys.txt", development=False)
+    keys = {"QADAM_JWT_PUBLIC_KEY_FILE": str(tmp_path / "jwt-public.pem"),  # the mounted Secrets' files
+            "QADAM_JWT_PRIVATE_KEY_FILE": str(tmp_path / "jwt-private.pem"),
+            "QADAM_SEALING_KEY_FILE": str(tmp_path / "sealing-keys.txt")}
+    routing = parse_routing(json.loads((K8S.parents[1] / "services/notify/notify/defaults/routing.json").read_text()))
+    notify = [d for d in of_kind("Deployment") if d["metadata"]["labels"]["app.kubernetes.io/name"] == "notify"]
+    for deployment in notify:
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        from_secrets = {item["name"]: "from-a-secret" for item in container.get("env", []) if "valueFrom" in item}
+        settings = NotifySettings.from_env("notify", {**container_env(deployment, config), **from_secrets, **keys})
+        refuse_unfit_for_production(settings)
+        assert unset_for_routing(settings, routing) == [], deployment["metadata"]["name"]

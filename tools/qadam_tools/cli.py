@@ -16,8 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="qadam", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    keys = sub.add_parser("keys", help="create the development RS256 key pair (if missing)")
+    keys = sub.add_parser("keys", help="create the development RS256 key pair and sealing keys (if missing)")
     keys.add_argument("--force", action="store_true", help="replace an existing pair")
+    keys.add_argument("--production", action="store_true",
+                      help="keys for production: not marked as development keys, which QADAM_ENV=production refuses")
 
     token = sub.add_parser("token", help="issue a signed token for a user (development and tests)")
     token.add_argument("--user", required=True, help="user id (the token's sub)")
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "keys":
-        return _keys(args.force)
+        return _keys(args.force, production=args.production)
     if args.command == "token":
         return _token(args)
     if args.command == "migrate":
@@ -183,19 +185,19 @@ def _verify_audit(service: str, anchors_file: Path | None) -> int:
     return 1 if result.breaks else 0
 
 
-def _keys(force: bool) -> int:
+def _keys(force: bool, *, production: bool = False) -> int:
     from qadam import sealing
     from qadam.auth import generate_keypair
 
     settings = Settings.from_env("qadam")
     notes = Path(settings.sealing_key_file).expanduser()
-    if sealing.ensure(notes):
-        print(f"wrote the sealing key file {notes}")
+    if sealing.ensure(notes, development=not production):
+        print(f"wrote the sealing key file {notes}" + ("" if production else " (development)"))
     private, public = settings.key_path("private"), settings.key_path("public")
     if private.exists() and public.exists() and not force:
         print(f"keys present: {public}")
         return 0
-    generate_keypair(private, public)
+    generate_keypair(private, public, development=not production)
     print(f"wrote {private} and {public}")
     from .keys import read_run_record
 

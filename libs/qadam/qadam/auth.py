@@ -29,7 +29,7 @@ import sqlalchemy as sa
 import structlog
 from flask import Flask, current_app, g, request
 
-from .config import Settings
+from .config import DEVELOPMENT_KEY_MARK, Settings
 from .errors import Problem
 from .log import get_logger
 from .names import same_place
@@ -350,16 +350,18 @@ def mark_public_endpoint(app: Flask, endpoint: str) -> None:
     app.extensions.setdefault("qadam_public_endpoints", set()).add(endpoint)
 
 
-def generate_keypair(private_path: Path, public_path: Path) -> None:
-    """Write a new RSA key pair (development: `qadam keys`)."""
+def generate_keypair(private_path: Path, public_path: Path, *, development: bool = True) -> None:
+    """Write a new RSA key pair (`qadam keys`). A development pair starts with a line that says so (PEM's
+    explanatory text, which PEM readers skip), and a process with QADAM_ENV=production refuses it."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    mark = (DEVELOPMENT_KEY_MARK + "\n").encode() if development else b""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    write_owner_only(private_path, key.private_bytes(
+    write_owner_only(private_path, mark + key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     # the public half too: nobody else on the machine needs it (the services get it from the identity provider's JWKS)
-    write_owner_only(public_path, key.public_key().public_bytes(
+    write_owner_only(public_path, mark + key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 

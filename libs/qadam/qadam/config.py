@@ -9,12 +9,14 @@ README's settings tables are generated from these classes (`qadam settings`) and
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 # gunicorn's access log without the query string: a search for a name or a PINFL must not land in a log file
@@ -31,6 +33,11 @@ class Settings:
     """Settings of one service process. `service` is not read from the environment."""
 
     service: str = "qadam"
+    env: str = setting(
+        "QADAM_ENV", "development",
+        "`development` or `production`. `production`: every web process and worker refuses to start, naming the "
+        "setting, while a setting is fit for development only (a key made by `qadam keys` without `--production`, a "
+        "link on 127.0.0.1 or localhost, a channel the routing uses without its secret, SMTP without TLS...).")
     database_url: str = setting(
         "QADAM_DATABASE_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/qadam_{service}",
@@ -144,11 +151,107 @@ class Settings:
         return dataclasses.replace(settings, database_url=settings.database_url.replace("{service}", service))
 
     @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def production_problems(self) -> list[SettingProblem]:
+        """What keeps these settings from production, each naming its setting (empty: fit). A service's class adds
+        its own checks to these (super()'s first); `refuse_unfit_for_production` calls it at start."""
+        problems: list[SettingProblem] = []
+        for name in ("jwt_private_key_file", "jwt_public_key_file", "sealing_key_file"):
+            problem = development_key_problem(self, name)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def env_name(self, field_name: str) -> str:
+        """The environment variable of a field (`portal_url` -> `QADAM_PORTAL_URL`)."""
+        return str(next(f for f in dataclasses.fields(self) if f.name == field_name).metadata["env"])
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
     def key_path(self, which: str) -> Path:
         return Path(self.jwt_public_key_file if which == "public" else self.jwt_private_key_file).expanduser()
+
+
+ENVIRONMENTS = ("development", "production")
+# the first line of every key file `qadam keys` makes for development (and `make run`, and the tests): a production
+# process refuses a key file that starts so; `qadam keys --production` writes none
+DEVELOPMENT_KEY_MARK = "# Qadam development key (made by `qadam keys`): QADAM_ENV=production refuses it"
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """Why a setting is not fit for production: `env` names the variable, `why` says what is wrong and what is right."""
+
+    env: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.env}: {self.why}"
+
+
+class ProductionRefusal(SystemExit):
+    """A process with QADAM_ENV=production was given settings fit for development only; it does not start. Its
+    message names every such setting (a SystemExit: the process ends with it, the message on stderr, exit code 1)."""
+
+    def __init__(self, service: str, problems: Iterable[SettingProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{service}: QADAM_ENV=production, and these settings are fit for development only; "
+                         f"not starting:\n{lines}")
+
+
+def refuse_unfit_for_production(settings: Settings, *more: SettingProblem) -> None:
+    """Raise ProductionRefusal where QADAM_ENV=production and the settings (their own checks, and `more` that the
+    caller found, e.g. in its database) are not fit for it. Called as every web process and worker starts."""
+    if settings.env not in ENVIRONMENTS:
+        raise SystemExit(f"QADAM_ENV={settings.env!r} is not one of {', '.join(ENVIRONMENTS)}")
+    if not settings.production:
+        return
+    problems = [*settings.production_problems(), *more]
+    if problems:
+        raise ProductionRefusal(settings.service, problems)
+
+
+def development_key_problem(settings: Settings, field_name: str) -> SettingProblem | None:
+    """The key file a field names, when it is a development one (it starts with DEVELOPMENT_KEY_MARK). A file that
+    is missing or unreadable is not judged here: whatever reads it says so."""
+    path = Path(str(getattr(settings, field_name))).expanduser()
+    try:
+        with path.open(encoding="utf-8", errors="replace") as key:
+            first = key.readline().strip()
+    except OSError:
+        return None
+    if first != DEVELOPMENT_KEY_MARK:
+        return None
+    return SettingProblem(settings.env_name(field_name), f"{path} is a development key (made by `qadam keys`); make "
+                          "the production keys with `qadam keys --production` and mount them (deploy/k8s/secret.yaml)")
+
+
+LOCAL_HOSTS = ("localhost", "localhost.localdomain")
+
+
+def local_link_problem(settings: Settings, field_name: str) -> SettingProblem | None:
+    """A link people follow (in a message, on a page) that points at this machine (127.0.0.1, ::1, localhost,
+    0.0.0.0): it works for nobody else. None when the field's URL names another host."""
+    url = str(getattr(settings, field_name))
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return SettingProblem(settings.env_name(field_name),
+                              f"{url!r} names no host; give the address users open, e.g. https://qadam.example.uz")
+    local = host in LOCAL_HOSTS or host.endswith(".localhost")
+    try:
+        address = ipaddress.ip_address(host)
+        local = local or address.is_loopback or address.is_unspecified
+    except ValueError:
+        pass
+    if not local:
+        return None
+    return SettingProblem(settings.env_name(field_name), f"{url} points at the machine that reads it, so a link "
+                          "made of it opens for nobody else; give the public address users open (the Ingress)")
 
 
 def _coerce(type_name: Any, raw: str, env_name: str) -> Any:

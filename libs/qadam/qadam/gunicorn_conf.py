@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from qadam.config import ACCESS_LOG_FORMAT, Settings, load_settings
+from qadam.config import ACCESS_LOG_FORMAT, Settings, load_settings, refuse_unfit_for_production
 
 accesslog = "-"
 access_log_format = ACCESS_LOG_FORMAT
@@ -29,6 +29,11 @@ def web_threads(service: str) -> int:
 
 # the image sets SERVICE; gunicorn_argv passes --threads, which wins over this
 threads = web_threads(os.environ.get("SERVICE") or "qadam")
+
+# QADAM_ENV=production with a setting fit for development only: the master stops here, saying which, rather than
+# each worker refusing as the app is built and gunicorn starting it again and again
+if os.environ.get("SERVICE"):
+    refuse_unfit_for_production(load_settings(os.environ["SERVICE"]))
 
 
 def internal_bind(binds: list[str], port: int) -> str | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cryptography.fernet import MultiFernet
 
-from .config import Settings
+from .config import DEVELOPMENT_KEY_MARK, Settings
 from .private_files import write_owner_only
 
 
@@ -65,23 +65,29 @@ def unseal(settings: Settings, sealed: bytes) -> str:
 HEADER = "# newest first; keep older keys until everything is re-sealed\n"
 
 
-def ensure(path: Path) -> bool:
-    """Create the key file with one key if it does not exist; True if it was created."""
+def ensure(path: Path, *, development: bool = True) -> bool:
+    """Create the key file with one key if it does not exist; True if it was created. A development file starts
+    with a line that says so, and a process with QADAM_ENV=production refuses it."""
     if path.exists():
         return False
     from cryptography.fernet import Fernet
 
-    _write(path, HEADER + Fernet.generate_key().decode() + "\n")
+    _write(path, _mark(development) + HEADER + Fernet.generate_key().decode() + "\n")
     return True
 
 
 def add_key(path: Path) -> None:
-    """Put a new key on top (rotation's first step)."""
+    """Put a new key on top (rotation's first step); a development file stays marked as one."""
     old = path.read_text() if path.exists() else ""
     body = "\n".join(line for line in old.splitlines() if not line.startswith("#"))
     from cryptography.fernet import Fernet
 
-    _write(path, HEADER + Fernet.generate_key().decode() + "\n" + body + ("\n" if body else ""))
+    development = old.startswith(DEVELOPMENT_KEY_MARK)
+    _write(path, _mark(development) + HEADER + Fernet.generate_key().decode() + "\n" + body + ("\n" if body else ""))
+
+
+def _mark(development: bool) -> str:
+    return DEVELOPMENT_KEY_MARK + "\n" if development else ""
 
 
 def _write(path: Path, text: str) -> None:

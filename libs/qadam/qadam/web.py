@@ -36,7 +36,7 @@ from . import idempotency
 from .auth import AccessPolicy, TokenVerifier, init_auth, mark_public_endpoint, public
 from .bodies import refuse_bodies_not_json
 from .bus import broker_reachable
-from .config import Settings, load_settings
+from .config import Settings, load_settings, refuse_unfit_for_production
 from .db import make_engine, make_session_factory, transaction
 from .errors import PROBLEM_JSON, http_exception_to_problem, register_problem_handlers
 from .log import configure_logging, get_logger, new_correlation_id
@@ -93,6 +93,7 @@ def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, 
     a `verifier` given (tests, the API document) must hold the same policy."""
     if verifier is not None and verifier.policy != policy:
         raise ValueError("the token verifier's access policy is not the app's")
+    refuse_unfit_for_production(settings)
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
     app = Flask(settings.service)
     app.config.update(

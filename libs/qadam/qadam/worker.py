@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from prometheus_client import CollectorRegistry
 
-from .config import Settings
+from .config import Settings, refuse_unfit_for_production
 from .db import make_engine, make_session_factory
 from .events import Catalog, EventData
 from .heartbeat import Heartbeats
@@ -39,6 +39,7 @@ def run_worker(settings: WorkerSettings, *, catalog: Catalog,
     """Run the relay, the consumer of `handlers` (if any; events read through `catalog`) and `extra_loops` until
     SIGTERM or SIGINT (or `stop`). `gauges(settings, connection)`: the service's own gauges, read at each scrape of
     /metrics."""
+    refuse_unfit_for_production(settings)
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():

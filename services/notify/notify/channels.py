@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import re
 import smtplib
+import ssl
+from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
 
 import requests
+from qadam.config import SettingProblem
 
 from .domain.failures import BAD_ADDRESS, NO_ADDRESS, NO_ANSWER, NOT_SET_UP, OTHER, REFUSED
+from .domain.routing import Route
 from .domain.templates import Message
 from .settings import NotifySettings
 
@@ -54,6 +58,27 @@ def configured(settings: NotifySettings, name: str) -> bool:
     return True
 
 
+# what each optional channel needs set before it can send (e-mail needs only its relay, which has a default)
+NEEDS = {"sms": ("sms_gateway_url", "sms_gateway_token"), "telegram": ("telegram_api_url", "telegram_bot_token")}
+
+
+def unset_for_routing(settings: NotifySettings, routes: Iterable[Route]) -> list[SettingProblem]:
+    """The settings of a channel that `routes` send over and that are empty (the channel cannot send), each naming
+    the routes that use it. In production these stop notify's worker at start, and a change of the routing."""
+    using: dict[str, list[str]] = {}
+    for route in routes:
+        for name in route.channels:
+            using.setdefault(name, []).append(route.id)
+    problems: list[SettingProblem] = []
+    for name, needed in NEEDS.items():
+        for field_name in needed if name in using else ():
+            if not getattr(settings, field_name):
+                problems.append(SettingProblem(settings.env_name(field_name), (
+                    f"empty, but the routing in force sends over {name} ({', '.join(using[name])}); set it, or "
+                    f"take {name} out of those routes (an administrator: POST /routing)")))
+    return problems
+
+
 def channel(settings: NotifySettings, name: str) -> Channel:
     """The channel called `name` ("email", "sms" or "telegram"), configured from `settings`."""
     if name == "email":
@@ -76,11 +101,28 @@ def send_email(settings: NotifySettings, *, to: str, subject: str, body: str, me
     message["Message-ID"] = f"<{message_id}@qadam>"
     message.set_content(body)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+        with _smtp(settings) as smtp:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=_smtp_permanent(exc),
                              code=_smtp_code(exc)) from exc
+
+
+def _smtp(settings: NotifySettings) -> smtplib.SMTP:
+    """A connection to the relay, encrypted as QADAM_SMTP_TLS says (the relay's certificate verified against the
+    system's CAs): `tls` from the first byte, `starttls` before anything is sent (a relay that does not offer it is
+    refused: smtplib raises), `none` plain."""
+    host, port, timeout = settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds
+    if settings.smtp_tls == "tls":
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    smtp = smtplib.SMTP(host, port, timeout=timeout)
+    if settings.smtp_tls == "starttls":
+        try:
+            smtp.starttls(context=ssl.create_default_context())
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
 
 
 def _smtp_code(exc: Exception) -> str:

@@ -32,7 +32,7 @@ from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, Lev
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from .channels import configured
+from .channels import configured, unset_for_routing
 from .domain.alerts import alert_link, alert_summary, higher, level_rise_reason, rose, subject_of
 from .domain.notices import NOTICES, status_notice
 from .domain.routing import ADDRESS_FIELD, Addressee, RoutingError, addressees, parse_routing
@@ -514,13 +514,19 @@ def _time(value: object) -> time | None:
 
 
 # -- routing -----------------------------------------------------------------------------------------------------------
-def change_routing(s: Session, *, rules: list[object], note: str, by: str) -> RoutingRuleSet:
+def change_routing(s: Session, *, rules: list[object], note: str, by: str,
+                   settings: NotifySettings | None = None) -> RoutingRuleSet:
     """Put new routing rules in force (the whole set), with a note of what changed and why; rules that cannot be
-    used are a 422 naming every problem, and change nothing."""
+    used are a 422 naming every problem, and change nothing. In production (`settings`), so are rules that send
+    over a channel this installation has not set up (the worker would refuse to start on them)."""
     try:
-        parse_routing(rules)
+        routes = parse_routing(rules)
     except RoutingError as e:
         raise unprocessable("The routing rules cannot be used as they are; nothing changed.", e.errors) from None
+    unset = unset_for_routing(settings, routes) if settings is not None and settings.production else []
+    if unset:
+        raise unprocessable("The routing rules send over a channel that is not set up here; nothing changed.",
+                            {"rules": [str(problem) for problem in unset]})
     lock_keys(s, ["notify.routing"])
     version = s.execute(sa.select(sa.func.max(RoutingRuleSet.version))).scalar_one() + 1
     row = RoutingRuleSet(version=version, rules=rules, note=note, created_by=by)

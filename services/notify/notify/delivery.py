@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +27,8 @@ from .channels import DeliveryFailed, channel, configured
 from .domain import links
 from .domain.failures import OTHER, UNWRITABLE
 from .domain.routing import ADDRESS_FIELD, EXTERNAL_CHANNELS
-from .domain.templates import Message, render
+from .domain.templates import Message
+from .domain.templates import render as render_template
 from .domain.timing import delivery_exhausted, next_attempt_delay
 from .models import Contact, Delivery, DeliveryAttempt, Digest, Notification
 from .monitoring import DELIVERIES
@@ -63,8 +65,9 @@ def dispatch_due(settings: NotifySettings, factory: sessionmaker[Session], now: 
 
 
 def message_for(settings: NotifySettings, s: Session, delivery: Delivery) -> Message:
-    """The message a delivery carries, in its recipient's language: a code, the level, the reason and links, never a
-    name (notify holds none)."""
+    """The message a delivery carries, in its recipient's language: a code, the level, the reason (where its channel
+    carries it: QADAM_<CHANNEL>_CARRIES) and links, never a name (notify holds none)."""
+    render = partial(render_template, carries_reason=settings.carries_reason(delivery.channel))
     if delivery.digest_id is not None:
         digest = s.get(Digest, delivery.digest_id)
         assert digest is not None

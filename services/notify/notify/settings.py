@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from qadam.config import Settings, setting
+from qadam.config import SettingProblem, Settings, local_link_problem, setting
+
+SMTP_TLS = ("none", "starttls", "tls")
+CARRIES = ("auto", "code", "reason")
+# Telegram's own Bot API servers are outside Uzbekistan: a message sent through them leaves the country
+TELEGRAM_CLOUD_HOSTS = ("api.telegram.org",)
 
 
 @dataclass(frozen=True)
@@ -18,16 +24,49 @@ class NotifySettings(Settings):
     smtp_port: int = setting("QADAM_SMTP_PORT", 1025, "SMTP port.")
     smtp_sender: str = setting("QADAM_SMTP_SENDER", "alerts@qadam.local", "From address of e-mail alerts.")
     smtp_timeout_seconds: float = setting("QADAM_SMTP_TIMEOUT_SECONDS", 10.0, "SMTP connect and send timeout.")
+    smtp_tls: str = setting(
+        "QADAM_SMTP_TLS", "none",
+        "`starttls` (the relay's submission port, usually 587: the connection turns to TLS before anything is sent), "
+        "`tls` (TLS from the first byte, usually port 465) or `none` (plain: the development mail catcher only; "
+        "QADAM_ENV=production refuses it). The relay's certificate is verified against the system's CAs.")
+    email_in_country: bool = setting(
+        "QADAM_EMAIL_IN_COUNTRY", False,
+        "`true` where the SMTP relay, and every mail server after it up to the recipients' mailboxes, stand in "
+        "Uzbekistan: e-mail then carries the reason in words (QADAM_EMAIL_CARRIES `auto`).")
+    email_carries: str = setting(
+        "QADAM_EMAIL_CARRIES", "auto",
+        "what an e-mail says: `code` (the participant's code, the level and the links), `reason` (and the reason in "
+        "words) or `auto` (`reason` where QADAM_EMAIL_IN_COUNTRY, else `code`). The portal always shows the whole "
+        "reason. QADAM_ENV=production refuses `reason` on a channel not marked in the country.")
     sms_gateway_url: str = setting(
         "QADAM_SMS_GATEWAY_URL", "",
         "URL of the HTTP SMS gateway (or an adapter in front of Eskiz, Play Mobile...) that takes a POST of "
         'JSON `{"to", "text", "id"}`. Empty: SMS off.')
     sms_gateway_token: str = setting(
         "QADAM_SMS_GATEWAY_TOKEN", "", "bearer token sent to the SMS gateway. Empty: SMS off.")
+    sms_in_country: bool = setting(
+        "QADAM_SMS_IN_COUNTRY", False,
+        "`true` where the SMS gateway and the operators behind it keep messages in Uzbekistan: SMS then carries the "
+        "reason in words (QADAM_SMS_CARRIES `auto`).")
+    sms_carries: str = setting(
+        "QADAM_SMS_CARRIES", "auto",
+        "what an SMS says: `code`, `reason` or `auto`, as QADAM_EMAIL_CARRIES (with QADAM_SMS_IN_COUNTRY).")
     telegram_api_url: str = setting(
-        "QADAM_TELEGRAM_API_URL", "https://api.telegram.org", "base URL of the Telegram Bot API.")
+        "QADAM_TELEGRAM_API_URL", "",
+        "base URL of a Telegram Bot API server inside the country (the self-hosted `telegram-bot-api`, e.g. "
+        "`http://telegram-bot-api.qadam.svc:8081`). Empty: Telegram off. Telegram's own api.telegram.org is outside "
+        "the country: QADAM_ENV=production refuses it.")
     telegram_bot_token: str = setting(
         "QADAM_TELEGRAM_BOT_TOKEN", "", "token of the Telegram bot that sends alerts. Empty: Telegram off.")
+    telegram_in_country: bool = setting(
+        "QADAM_TELEGRAM_IN_COUNTRY", False,
+        "`true` only where what the Bot API server sends stays in Uzbekistan (Telegram's servers that deliver it "
+        "to the phone are abroad, so leave it `false` unless that changes): Telegram then carries the reason in "
+        "words (QADAM_TELEGRAM_CARRIES `auto`).")
+    telegram_carries: str = setting(
+        "QADAM_TELEGRAM_CARRIES", "auto",
+        "what a Telegram message says: `code`, `reason` or `auto`, as QADAM_EMAIL_CARRIES (with "
+        "QADAM_TELEGRAM_IN_COUNTRY).")
     channel_timeout_seconds: float = setting(
         "QADAM_CHANNEL_TIMEOUT_SECONDS", 10.0, "connect and read timeout of the SMS gateway and Telegram.")
     delivery_max_attempts: int = setting(
@@ -55,3 +94,40 @@ class NotifySettings(Settings):
         "outside this machine, a public address: on Kubernetes `$(QADAM_PORTAL_URL)/ack`, the portal's Ingress "
         "sending `/ack` to notify (deploy/k8s/notify.yaml).")
     ack_link_days: int = setting("QADAM_ACK_LINK_DAYS", 7, "how long a signed acknowledgement link works.")
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("smtp_tls", SMTP_TLS), ("email_carries", CARRIES), ("sms_carries", CARRIES),
+                              ("telegram_carries", CARRIES)):
+            if getattr(self, name) not in allowed:
+                raise SystemExit(f"{self.env_name(name)}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
+
+    def in_country(self, channel: str) -> bool:
+        """Whether `channel` ("email", "sms", "telegram") is marked as staying inside the country."""
+        return bool(getattr(self, f"{channel}_in_country"))
+
+    def carries_reason(self, channel: str) -> bool:
+        """Whether a message over `channel` carries the reason in words (else the code, the level and the links)."""
+        carries = getattr(self, f"{channel}_carries")
+        return carries == "reason" or (carries == "auto" and self.in_country(channel))
+
+    def production_problems(self) -> list[SettingProblem]:
+        problems = super().production_problems()
+        for name in ("portal_url", "ack_link_url"):
+            problem = local_link_problem(self, name)
+            if problem:
+                problems.append(problem)
+        if self.smtp_tls not in ("starttls", "tls"):
+            problems.append(SettingProblem("QADAM_SMTP_TLS", f"{self.smtp_tls!r}: e-mail would cross the network "
+                                           "in the clear; `starttls` (port 587) or `tls` (port 465)"))
+        host = (urlsplit(self.telegram_api_url).hostname or "").rstrip(".").lower()
+        if host in TELEGRAM_CLOUD_HOSTS:
+            problems.append(SettingProblem("QADAM_TELEGRAM_API_URL", f"{self.telegram_api_url} is Telegram's own "
+                                           "server, outside the country; a Bot API server inside it (the "
+                                           "self-hosted telegram-bot-api), or empty: Telegram off"))
+        for channel in ("email", "sms", "telegram"):
+            if getattr(self, f"{channel}_carries") == "reason" and not self.in_country(channel):
+                problems.append(SettingProblem(
+                    self.env_name(f"{channel}_carries"),
+                    f"`reason` sends the reason in words over {channel}, which is not marked in the country "
+                    f"({self.env_name(f'{channel}_in_country')}); `auto` or `code`"))
+        return problems

@@ -11,12 +11,14 @@ from . import SERVICE
 from .delivery import run_dispatcher
 from .handlers import handlers
 from .monitoring import gauges
+from .routing_needs import refuse_unless_fit
 from .settings import NotifySettings
 from .timers import run_timers
 
 
 def main() -> None:
     settings = NotifySettings.from_env(SERVICE)
+    refuse_unless_fit(settings)
     run_worker(settings, catalog=catalog, handlers=handlers.bind(settings=settings),
                extra_loops={"dispatcher": run_dispatcher, "timers": run_timers}, gauges=gauges)
 

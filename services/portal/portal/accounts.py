@@ -25,6 +25,7 @@ from qadam.log import get_logger
 from qadam.outbox import add_event
 from sqlalchemy.orm import Session
 
+from . import passwords
 from .events import user_changed
 from .models import LoginSession, SignInAttempt, User, sign_in_failure
 from .settings import PortalSettings
@@ -53,6 +54,10 @@ def password_problems(password: str, user_id: str) -> list[str]:
         problems.append("password_contains_name")
     if len(set(password)) < 4:
         problems.append("password_too_simple")
+    elif passwords.too_predictable(password):
+        problems.append("password_predictable")
+    if passwords.is_common(password):
+        problems.append("password_common")
     return problems
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, render_template, request
 from qadam.audit import init_audit
+from qadam.config import refuse_unfit_for_production
 from qadam.db import make_engine, make_session_factory
 from qadam.errors import problem_response
 from qadam.log import configure_logging, get_logger
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     overrides = dict(config or {})
     flask_config = {k: overrides.pop(k) for k in list(overrides) if k.isupper()}
     settings = PortalSettings.from_env(SERVICE, **overrides)
+    refuse_unfit_for_production(settings)
     configure_logging(SERVICE, fmt=settings.log_format, level=settings.log_level)
     app = Flask(SERVICE)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, TEMPLATES_AUTO_RELOAD=False, **flask_config)

@@ -94,3 +94,29 @@ def test_qadam_keys_away_from_the_running_system_says_its_services_will_not_trus
     assert made.returncode == 0, made.stderr
     assert (elsewhere / "var/keys/jwt-private.pem").exists()
     assert str(checkout / "var/keys/jwt-private.pem") in made.stderr and "do not trust" in made.stderr
+
+
+def test_qadam_keys_marks_development_keys_and_with_production_writes_keys_production_takes(tmp_path):
+    from qadam.config import DEVELOPMENT_KEY_MARK, ProductionRefusal, refuse_unfit_for_production
+
+    for kind, flags in (("development", []), ("production", ["--production"])):
+        folder = tmp_path / kind
+        folder.mkdir()
+        made = subprocess.run([sys.executable, "-m", "qadam_tools.cli", "keys", *flags], cwd=folder,
+                              env={"PATH": "/usr/bin:/bin", "QADAM_RUN_RECORD": str(tmp_path / "none.json")},
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+    files = ("jwt-private.pem", "jwt-public.pem", "sealing-keys.txt")
+    for name in files:
+        assert (tmp_path / "development/var/keys" / name).read_text().startswith(DEVELOPMENT_KEY_MARK), name
+        assert DEVELOPMENT_KEY_MARK not in (tmp_path / "production/var/keys" / name).read_text(), name
+
+    def settings(kind: str) -> Settings:
+        keys = tmp_path / kind / "var/keys"
+        return Settings.from_env("qadam", {"QADAM_ENV": "production", "QADAM_JWT_PRIVATE_KEY_FILE": str(keys / files[0]),
+                                           "QADAM_JWT_PUBLIC_KEY_FILE": str(keys / files[1]),
+                                           "QADAM_SEALING_KEY_FILE": str(keys / files[2])})
+
+    refuse_unfit_for_production(settings("production"))
+    with pytest.raises(ProductionRefusal):
+        refuse_unfit_for_production(settings("development"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from qadam.auth import allow, current_principal
-from qadam.web import read_session, unit_of_work
+from qadam.web import read_session, settings_of_app, unit_of_work
 from qadam_contracts.roles import Role
 
 from ..commands import change_routing
 from ..models import RoutingRuleSet
 from ..queries import routing_rules
 from ..schemas import RoutingChange, RoutingIn, RoutingOut
+from ..settings import NotifySettings
 from .blueprint import blp
 
 
@@ -29,4 +30,5 @@ class Routing(MethodView):
     def post(self, change: RoutingChange) -> RoutingRuleSet:
         """Put new routing rules in force (the whole set), with a note of what changed and why."""
         with unit_of_work() as s:
-            return change_routing(s, rules=change.rules, note=change.note, by=current_principal().user_id)
+            return change_routing(s, rules=change.rules, note=change.note, by=current_principal().user_id,
+                                  settings=settings_of_app(NotifySettings))

@@ -3,8 +3,10 @@ every other language in qadam_words' `notify` catalogue (`python -m qadam_words 
 after changing one; `python -m qadam_words check` fails the build while a language lacks its words).
 
 A message names a participant by his code only, with the level, the reason and links into Qadam: the templates
-have no place for a name and `render` takes no field that could hold one. Every e-mail says the message is
-decision support, not a prediction, and ends by saying it carries no names and must stay inside the service.
+have no place for a name and `render` takes no field that could hold one. Over a channel that leaves the country
+(`carries_reason=False`, notify's QADAM_<CHANNEL>_CARRIES) the reason stays home: the code, the level and the links.
+Every e-mail says the message is decision support, not a prediction, and ends by saying it carries no names and
+must stay inside the service.
 The short text (SMS, Telegram) keeps its links whole and shortens the reason instead.
 
 Placeholders (gettext's `%(name)s`, so the check sees a translation that loses or invents one): the fields a kind
@@ -98,6 +100,12 @@ SOURCE: Template = {
         "page_button": N_("Acknowledge"),
         "page_done": N_("Acknowledged. Thank you."),
         "page_open": N_("Open it in Qadam"),
+        # a channel that does not carry the reason in words (it leaves the country): what stands in its place
+        "reason_withheld": N_("Why: open the alert in Qadam; this channel does not carry the reason."),
+        "reason_withheld_short": N_("the reason is in Qadam"),
+        "notice_withheld_title": N_("a notice for you"),
+        "notice_withheld": N_("There is a notice for you about %(participant_code)s, the partner of the woman you "
+                              "support. Read it in Qadam."),
     },
     "notices": {  # her support worker's notices: a title, and what to say
         "critical_flag": {"title": N_("critical risk"),
@@ -220,9 +228,11 @@ def level_word(level: str, language: str) -> str:
     return str(template(language)["levels"].get(level, level))
 
 
-def render(kind: str, language: str, **fields: Any) -> Message:
+def render(kind: str, language: str, *, carries_reason: bool = True, **fields: Any) -> Message:
     """The message of `kind` (see KINDS for the fields each takes) in `language`. A missing field is a KeyError, a
-    field the kind does not take a TypeError: nothing but these fields can reach the text."""
+    field the kind does not take a TypeError: nothing but these fields can reach the text. `carries_reason` False
+    (a channel that leaves the country): the code, the level and the links only; neither the reason, nor the rule's
+    title, nor what a notice says, each replaced by words that send the reader to Qadam."""
     if kind not in KINDS:
         raise ValueError(f"No template kind {kind!r}: one of {', '.join(KINDS)}.")
     missing = [name for name in KINDS[kind] if name not in fields]
@@ -247,17 +257,25 @@ def render(kind: str, language: str, **fields: Any) -> Message:
         values["waited"] = _duration(fields["minutes"], texts["duration"], w)
     if kind == "safety_notice":
         notice = texts["notices"][fields["notice"]]  # a code the templates do not know is a KeyError
-        values["notice_title"] = notice["title"]
-        values["notice"] = notice["text"] % {"participant_code": fields["participant_code"]}
+        if carries_reason:
+            values["notice_title"] = notice["title"]
+            values["notice"] = notice["text"] % {"participant_code": fields["participant_code"]}
+        else:
+            values["notice_title"] = lines["notice_withheld_title"]
+            values["notice"] = lines["notice_withheld"] % {"participant_code": fields["participant_code"]}
     about = ""
-    if "reason" in fields:
+    if "reason" in fields and not carries_reason:
+        values["details"] = lines["reason_withheld"]
+        about = lines["reason_withheld_short"]
+    elif "reason" in fields:
         rule_id = fields.get("rule_id")
         title = rule_title(rule_id, lang) if rule_id else None
         values["details"] = "\n".join(([lines["rule"] % {"title": title}] if title else [])
                                       + [lines["reason"] % {"reason": fields["reason"]}])
         about = title or " ".join(str(fields["reason"]).split()).rstrip(".")
     if kind == "digest":
-        items = [_digest_item(item, lines["digest_item"], lang) for item in fields["items"]]
+        withheld = None if carries_reason else lines["reason_withheld_short"]
+        items = [_digest_item(item, lines["digest_item"], lang, withheld) for item in fields["items"]]
         values["items"] = "\n".join(items) if items else lines["digest_empty"]
         values["count"] = w.format_number(len(items))
         values["day"] = _day(fields["day"], w)
@@ -275,9 +293,11 @@ def page_words(language: str) -> dict[str, str]:
     return {name: str(text) for name, text in lines.items() if name.startswith("page_")}
 
 
-def _digest_item(item: Mapping[str, Any], line: str, language: str) -> str:
+def _digest_item(item: Mapping[str, Any], line: str, language: str, withheld: str | None) -> str:
     values = {name: item[name] for name in DIGEST_ITEM_FIELDS}
     values["level"] = level_word(item["level"], language)
+    if withheld is not None:  # the channel does not carry reasons: the words that send the reader to Qadam
+        values["reason"] = withheld
     return str(line % values)
 
 

@@ -292,6 +292,8 @@ def every_rendering(language: str) -> list[str]:
                  for day in ("2026-03-10", date(2026, 12, 1)) for shown in (items, [])]
     messages += [render("safety_notice", language, participant_code=CODE, notice=notice, link=LINK)
                  for notice in NOTICES]
+    # over a channel that leaves the country: the words that stand for the reason, and for what a notice says
+    messages += [render(kind, language, carries_reason=False, **FIELDS[kind]) for kind in KINDS]
     page = page_words(language)
     return [part for m in messages for part in (m.subject, m.text, m.short)] + [
         page["page_heading"] % {"LEVEL": level_word("high", language).upper(), "participant_code": CODE},
@@ -356,3 +358,26 @@ def test_a_digest_s_day_and_a_wait_s_numbers_are_written_as_the_language_writes_
     assert "2026-12-01" not in digest.text
     # a long wait is told in hours, the number grouped as the language groups it
     assert waited in render("reminder", language, **{**ALERT, "minutes": 1500 * 60}).text
+
+
+@pytest.mark.parametrize(("kind", "language"), EVERY)
+def test_over_a_channel_that_leaves_the_country_a_message_keeps_code_level_and_links_and_no_reason(kind: str,
+                                                                                                 language: str):
+    fields = {**FIELDS[kind], "reason": REASON} if "reason" in FIELDS[kind] else FIELDS[kind]
+    withheld = render(kind, language, carries_reason=False, **fields)
+    whole = render(kind, language, **fields)
+    for text in (withheld.subject, withheld.text, withheld.short):
+        assert "unexcused" not in text and "sessions 3 and 4" not in text and "He misses" not in text
+    for code in CODES[kind]:
+        assert code in withheld.text
+    for link in LINKS[kind]:
+        assert link in withheld.text
+    assert SHORT_LINK[kind] in withheld.short
+    if "level" in fields:
+        assert level_word(fields["level"], language) in withheld.text
+    if kind in ("level_rise",):  # nothing of a reason in it to keep home
+        assert withheld == whole
+    else:
+        assert withheld.text != whole.text
+    if kind == "safety_notice":  # what happened stays in Qadam too
+        assert template(language)["notices"]["order_ended"]["text"] % {"participant_code": CODE} not in withheld.text

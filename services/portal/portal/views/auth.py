@@ -268,6 +268,10 @@ PASSWORD_PROBLEMS = {
     "password_too_short": lambda: _("Use at least %(n)s characters.", n=accounts.PASSWORD_MIN),
     "password_contains_name": lambda: _("Do not put your user name in it."),
     "password_too_simple": lambda: _("Use more different characters."),
+    "password_predictable": lambda: _("It is too easy to guess: avoid rows of the keyboard, runs such as 1234, and "
+                                      "repeats."),
+    "password_common": lambda: _("It is one of the passwords people use most, which are tried first; choose "
+                                 "another."),
 }
 
 

@@ -154,6 +154,20 @@ def test_a_weak_new_password_is_refused_with_the_reasons_by_the_field(app):
     assert 'aria-invalid="true"' in response.text
 
 
+@pytest.mark.parametrize("weak", ["1234567890", "password12", "qwertyuiop"])
+def test_a_common_or_guessable_new_password_is_refused_in_the_users_language(app, weak):
+    user_id = add_user(app, language="ru")
+    client = new_client(app)
+    post_sign_in(client, user_id)
+    page = client.get("/account/password")
+    response = client.post("/account/password", data={"csrf_token": csrf_of(page.text), "current": PASSWORD,
+                                                      "new": weak, "repeat": weak})
+    assert response.status_code == 422 and 'id="new-error"' in response.text
+    assert ("Это один из самых распространённых паролей" in response.text
+            or "Его слишком легко угадать" in response.text), response.text
+    assert post_sign_in(new_client(app), user_id, weak).status_code == 401  # the old password still holds
+
+
 def test_sign_out_everywhere(app):
     user_id = add_user(app)
     one, two = new_client(app), new_client(app)
