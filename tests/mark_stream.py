@@ -159,6 +159,40 @@ def stream(groups: list[Group], shape: Shape, tally: Tally) -> None:
         list(pool.map(send, groups))
 
 
+@dataclass
+class Streamed:
+    """What a stream under faults left: the groups, the tally of answers, and when (seconds, `time.monotonic()`)."""
+
+    groups: list[Group]
+    tally: Tally
+    set_up_s: float
+    stream_s: float
+    stream_started: float
+
+    def settle_s(self) -> float:
+        """Seconds from the end of the stream until now."""
+        return time.monotonic() - self.stream_started - self.stream_s
+
+
+def stream_under_faults(urls: dict[str, str], token: Callable[..., str], shape: Shape,
+                        inject_faults: Callable[[threading.Event], None], *, faults_within: float) -> Streamed:
+    """The groups set up, then their marks streamed while `inject_faults` (in a thread of its own, setting the
+    event it is given when it is done) breaks things: every fault run and every request answered for good."""
+    started = time.monotonic()
+    groups = set_up(urls, token, shape)
+    set_up_s = time.monotonic() - started
+    tally, faults_done = Tally(), threading.Event()
+    faults = threading.Thread(target=inject_faults, args=(faults_done,), name="faults", daemon=True)
+    stream_started = time.monotonic()
+    faults.start()
+    stream(groups, shape, tally)
+    stream_s = time.monotonic() - stream_started
+    faults.join(faults_within)
+    assert faults_done.is_set(), "the faults did not all run"
+    assert not tally.failures, f"{len(tally.failures)} requests failed for good: {tally.failures[:5]}"
+    return Streamed(groups, tally, set_up_s, stream_s, stream_started)
+
+
 def run_plan(plan: list[tuple[float, Callable[[], None]]], done: threading.Event) -> None:
     """Each fault at its moment (seconds from now; a fault that takes long delays the next), then `done`."""
     started = time.monotonic()

@@ -23,15 +23,13 @@ import pytest
 from mark_stream import (
     PrivateStack,
     Shape,
-    Tally,
     assert_exactly_once,
     broker_queues,
     count,
     print_table,
     run_plan,
-    set_up,
     settled,
-    stream,
+    stream_under_faults,
 )
 from qadam_testing import MailCatcher, RunningSystem, Servers, wait_until
 from qadam_testing.private_servers import PrivateRabbit, private_servers
@@ -110,19 +108,9 @@ def inject_faults(chaos: Chaos, shape: Shape, done: threading.Event) -> None:
 
 def test_no_event_lost_or_duplicated_under_broker_worker_and_database_faults(chaos, token, capsys):
     shape = SHAPE
-    started = time.monotonic()
-    groups = set_up(chaos.system.urls, token, shape)
-    set_up_s = time.monotonic() - started
-
-    tally, faults_done = Tally(), threading.Event()
-    faults = threading.Thread(target=inject_faults, args=(chaos, shape, faults_done), name="faults", daemon=True)
-    stream_started = time.monotonic()
-    faults.start()
-    stream(groups, shape, tally)
-    stream_s = time.monotonic() - stream_started
-    faults.join(300)
-    assert faults_done.is_set(), "the faults did not all run"
-    assert not tally.failures, f"{len(tally.failures)} requests failed for good: {tally.failures[:5]}"
+    run = stream_under_faults(chaos.system.urls, token, shape, lambda done: inject_faults(chaos, shape, done),
+                              faults_within=300)
+    groups, tally = run.groups, run.tally
 
     expected_flags = set().union(*(g.expected_flags() for g in groups))
 
@@ -134,11 +122,11 @@ def test_no_event_lost_or_duplicated_under_broker_worker_and_database_faults(cha
     # anything still arriving would be a duplicate: the workers (every consumer, outbox relay and timer) end first,
     # so it has arrived before the counting starts or never will
     chaos.stop_workers()
-    settle_s = time.monotonic() - stream_started - stream_s
+    settle_s = run.settle_s()
 
     outcome = count(chaos.stack, chaos.system, chaos.mail, groups, shape, tally, queues())
     with capsys.disabled():
-        print_table(f"chaos ({'full' if FULL else 'short'} form)", shape, (set_up_s, stream_s, settle_s), outcome,
+        print_table(f"chaos ({'full' if FULL else 'short'} form)", shape, (run.set_up_s, run.stream_s, settle_s), outcome,
                     chaos.faults, tally)
 
     assert {k: v for k, v in Counter(f.split()[0] for f in chaos.faults).items()} == {

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,16 +27,14 @@ import pytest
 from mark_stream import (
     PrivateStack,
     Shape,
-    Tally,
     assert_exactly_once,
     broker_queues,
     count,
     print_table,
     rows,
     run_plan,
-    set_up,
     settled,
-    stream,
+    stream_under_faults,
 )
 from qadam_testing import MailCatcher, RunningSystem, Servers, wait_until
 from qadam_testing.private_servers import PrivateRabbit, PrivateRabbitCluster, private_cluster_servers
@@ -156,19 +153,9 @@ def test_no_event_lost_or_duplicated_while_cluster_nodes_stop_and_start(cluster_
     first_leaders = chaos.cluster.leaders(chaos.vhost)
     assert len(first_leaders) == 2 * len(API_SERVICES), first_leaders  # each consumer's incoming and parking queue
 
-    started = time.monotonic()
-    groups = set_up(chaos.system.urls, token, shape)
-    set_up_s = time.monotonic() - started
-
-    tally, faults_done = Tally(), threading.Event()
-    faults = threading.Thread(target=inject_faults, args=(chaos, shape, faults_done), name="faults", daemon=True)
-    stream_started = time.monotonic()
-    faults.start()
-    stream(groups, shape, tally)
-    stream_s = time.monotonic() - stream_started
-    faults.join(600)
-    assert faults_done.is_set(), "the faults did not all run"
-    assert not tally.failures, f"{len(tally.failures)} requests failed for good: {tally.failures[:5]}"
+    run = stream_under_faults(chaos.system.urls, token, shape, lambda done: inject_faults(chaos, shape, done),
+                              faults_within=600)
+    groups, tally = run.groups, run.tally
 
     expected_flags = set().union(*(g.expected_flags() for g in groups))
     wait_until(lambda: chaos.cluster.running_nodes() == {n.node for n in chaos.cluster.nodes}, timeout=60,
@@ -176,12 +163,12 @@ def test_no_event_lost_or_duplicated_while_cluster_nodes_stop_and_start(cluster_
     wait_until(lambda: settled(chaos.stack, chaos.queues, expected_flags), timeout=300 if FULL else 180,
                interval=1.0, what="every outbox sent, every queue drained, every flag and notification made")
     chaos.stop_workers()
-    settle_s = time.monotonic() - stream_started - stream_s
+    settle_s = run.settle_s()
 
     outcome = count(chaos.stack, chaos.system, chaos.mail, groups, shape, tally, chaos.queues())
     with capsys.disabled():
         print_table(f"RabbitMQ cluster chaos ({'full' if FULL else 'short'} form, 3 nodes, quorum queues of 3)",
-                    shape, (set_up_s, stream_s, settle_s), outcome, chaos.faults, tally)
+                    shape, (run.set_up_s, run.stream_s, settle_s), outcome, chaos.faults, tally)
 
     # each round stopped two nodes, the first of them leading queues; both started again
     stops = [f for f in chaos.faults if " node stopped: " in f]
