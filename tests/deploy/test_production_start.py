@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 import requests
 from notify.commands import change_routing
-from qadam import sealing
-from qadam.auth import generate_keypair, issue_token
+from qadam.auth import issue_token
 from qadam.config import ProductionRefusal
-from qadam_testing import FakeSmsGateway, FakeTelegram, Stack, free_port, wait_until, worker_process
+from qadam_testing import FakeSmsGateway, FakeTelegram, Stack, free_port, production_key_files, wait_until, worker_process
 
 SERVICES = ("enrollment", "sessions", "risk", "notify", "portal")
 DEVELOPMENT_KEYS = {"QADAM_JWT_PUBLIC_KEY_FILE", "QADAM_SEALING_KEY_FILE"}
@@ -25,12 +24,7 @@ DEVELOPMENT_KEYS = {"QADAM_JWT_PUBLIC_KEY_FILE", "QADAM_SEALING_KEY_FILE"}
 
 @pytest.fixture(scope="module")
 def production_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("production-keys")
-    generate_keypair(folder / "jwt-private.pem", folder / "jwt-public.pem", development=False)
-    sealing.ensure(folder / "sealing-keys.txt", development=False)
-    return {"jwt_private_key_file": str(folder / "jwt-private.pem"),
-            "jwt_public_key_file": str(folder / "jwt-public.pem"),
-            "sealing_key_file": str(folder / "sealing-keys.txt")}
+    return {name: str(path) for name, path in production_key_files(tmp_path_factory.mktemp("production-keys")).items()}
 
 
 def notify_fit(sms: FakeSmsGateway | None = None, telegram: FakeTelegram | None = None) -> dict[str, Any]:

@@ -813,6 +813,16 @@ def servers() -> Iterator[Servers]:
     found.close()
 
 
+def production_key_files(folder: Path) -> dict[str, Path]:
+    """Keys fit for production (`qadam keys --production`: no development mark) made in `folder`, by the setting each
+    is for: jwt_private_key_file, jwt_public_key_file, sealing_key_file."""
+    files = {"jwt_private_key_file": folder / "jwt-private.pem", "jwt_public_key_file": folder / "jwt-public.pem",
+             "sealing_key_file": folder / "sealing-keys.txt"}
+    generate_keypair(files["jwt_private_key_file"], files["jwt_public_key_file"], development=False)
+    sealing.ensure(files["sealing_key_file"], development=False)
+    return files
+
+
 @pytest.fixture(scope="session")
 def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("keys")

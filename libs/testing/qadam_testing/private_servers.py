@@ -379,28 +379,28 @@ class PrivateRabbitCluster:
 
 
 @contextlib.contextmanager
+def _started(pg: PrivatePostgres, broker: Any) -> Iterator[Any]:
+    """`pg` and `broker` started (a private node or cluster); both stopped and removed afterwards, whatever happens."""
+    try:
+        pg.init().start()
+        broker.start()
+        yield pg, broker
+    finally:
+        broker.close()
+        pg.close()
+
+
+@contextlib.contextmanager
 def private_cluster_servers(size: int = 3, base: Path | None = None) -> Iterator[
         tuple[PrivatePostgres, PrivateRabbitCluster]]:
     """A private PostgreSQL and a private RabbitMQ cluster of `size` nodes started; both stopped and removed
     afterwards, whatever happens in between."""
-    pg, cluster = PrivatePostgres(base), PrivateRabbitCluster(size, base)
-    try:
-        pg.init().start()
-        cluster.start()
-        yield pg, cluster
-    finally:
-        cluster.close()
-        pg.close()
+    with _started(PrivatePostgres(base), PrivateRabbitCluster(size, base)) as both:
+        yield both
 
 
 @contextlib.contextmanager
 def private_servers(base: Path | None = None) -> Iterator[tuple[PrivatePostgres, PrivateRabbit]]:
     """Both private servers started; both stopped and removed afterwards, whatever happens in between."""
-    pg, mq = PrivatePostgres(base), PrivateRabbit(base)
-    try:
-        pg.init().start()
-        mq.start()
-        yield pg, mq
-    finally:
-        mq.close()
-        pg.close()
+    with _started(PrivatePostgres(base), PrivateRabbit(base)) as both:
+        yield both

@@ -10,18 +10,14 @@ from typing import Any
 import pytest
 from notify.settings import NotifySettings
 from qadam import sealing
-from qadam.auth import generate_keypair
 from qadam.config import ProductionRefusal, refuse_unfit_for_production
+from qadam_testing import production_key_files
 
 
 @pytest.fixture(scope="module")
 def production_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("production-keys")
-    generate_keypair(folder / "jwt-private.pem", folder / "jwt-public.pem", development=False)
-    sealing.ensure(folder / "sealing-keys.txt", development=False)
-    return {"QADAM_JWT_PRIVATE_KEY_FILE": str(folder / "jwt-private.pem"),
-            "QADAM_JWT_PUBLIC_KEY_FILE": str(folder / "jwt-public.pem"),
-            "QADAM_SEALING_KEY_FILE": str(folder / "sealing-keys.txt")}
+    files = production_key_files(tmp_path_factory.mktemp("production-keys"))
+    return {f"QADAM_{name.upper()}": str(path) for name, path in files.items()}
 
 
 FIT = {
