@@ -194,14 +194,24 @@ def _dumps(data: Any, default: Callable[[Any], Any]) -> str:
 
 class InForce(Generic[T]):
     """The newest version of something kept as versioned data in a table (rules, routing), parsed once per version in
-    this process: each use costs one `max(version)`."""
+    this process. Its version is read once per transaction (a consumer's batch of events reads it once, not once for
+    each event), and again after the transaction itself writes a version (`_forget_versions_written`)."""
 
     def __init__(self, version: Any, data: Any, parse: Callable[[int, Any], T]) -> None:
         self._version, self._data, self._parse = version, data, parse
         self._parsed: dict[int, T] = {}
+        self._newest = sa.select(sa.func.max(version))
+        self.table = version.class_.__table__
 
     def __call__(self, session: Session) -> T:
-        version = session.execute(sa.select(sa.func.max(self._version))).scalar_one()
+        seen: dict[InForce[Any], tuple[Any, Any]] = session.info.setdefault(_IN_FORCE, {})
+        transaction = session.get_transaction()
+        known = seen.get(self)
+        if known is not None and known[0] is transaction and transaction is not None:
+            version = known[1]
+        else:
+            version = session.execute(self._newest).scalar_one()
+            seen[self] = (transaction, version)
         if version not in self._parsed:
             data = session.execute(sa.select(self._data).where(self._version == version)).scalar_one()
             self._parsed[version] = self._parse(version, data)
@@ -210,6 +220,19 @@ class InForce(Generic[T]):
     def forget(self) -> None:
         """Parse again on next use (a test that took its versions back out)."""
         self._parsed.clear()
+
+
+_IN_FORCE = "qadam.in_force"  # session.info: {InForce: (the transaction, the version it read)}
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_versions_written(session: Session, _context: Any) -> None:
+    """A transaction that writes a new version reads the version in force again."""
+    seen = session.info.get(_IN_FORCE)
+    if seen:
+        written = {getattr(row, "__table__", None) for row in session.new}
+        for in_force in [i for i in seen if i.table in written]:
+            del seen[in_force]
 
 
 def psycopg_dsn(url: str) -> str:
