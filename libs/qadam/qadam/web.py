@@ -37,7 +37,7 @@ from .auth import AccessPolicy, TokenVerifier, init_auth, mark_public_endpoint, 
 from .bodies import refuse_bodies_not_json
 from .bus import broker_reachable
 from .config import Settings, load_settings, refuse_unfit_for_production
-from .db import make_engine, make_session_factory, transaction
+from .db import make_session_factory, make_web_engine, transaction
 from .errors import PROBLEM_JSON, http_exception_to_problem, register_problem_handlers
 from .log import configure_logging, get_logger, new_correlation_id
 from .metrics import gauge
@@ -108,9 +108,7 @@ def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, 
         JSON_SORT_KEYS=False,
     )
     app.extensions["qadam_settings"] = settings
-    # No ping per checkout (a round trip per request): a connection found dead answers 503 once, and
-    # SQLAlchemy then discards every pooled connection older than the failure, so the next request reconnects.
-    engine = make_engine(settings.database_url, pool_pre_ping=False)
+    engine = make_web_engine(settings.database_url)
     app.extensions["qadam_engine"] = engine
     app.extensions["qadam_sessions"] = make_session_factory(engine, publisher=settings.service)
 

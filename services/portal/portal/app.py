@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, g, render_template, request
 from qadam.audit import init_audit
 from qadam.config import refuse_unfit_for_production
-from qadam.db import make_engine, make_session_factory
+from qadam.db import make_session_factory, make_web_engine
 from qadam.errors import problem_response
 from qadam.log import configure_logging, get_logger
 from qadam.sealing import derived_keys
@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings.portal_trusted_proxies:  # behind an ingress: the client's address and scheme from its headers
         n = settings.portal_trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    engine = make_engine(settings.database_url, pool_pre_ping=False)
+    engine = make_web_engine(settings.database_url)
     app.extensions["qadam_engine"] = engine
     app.extensions["qadam_sessions"] = make_session_factory(engine)
     init_correlation(app, SERVICE)

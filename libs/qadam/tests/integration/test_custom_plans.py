@@ -1,13 +1,14 @@
-"""Every statement planned for its values (qadam.db.make_engine): a statement prepared while its table was
-nearly empty still uses the index once the table has grown. (A plain connection keeps the generic plan it made then, and
-reads the whole table for one row: risk's facts of one man took a scan of every mark.)"""
+"""Every statement of a worker planned for its values (qadam.db.make_engine): a statement prepared while its table
+was nearly empty still uses the index once the table has grown. (A plain connection keeps the generic plan it made
+then, and reads the whole table for one row: risk's facts of one man took a scan of every mark.) A web process keeps
+PostgreSQL's generic plans and renews its connections instead (qadam.db.make_web_engine)."""
 
 from __future__ import annotations
 
 import uuid
 
 import sqlalchemy as sa
-from qadam.db import make_engine
+from qadam.db import WEB_CONNECTION_SECONDS, make_engine, make_web_engine
 
 ONE_MAN = "SELECT * FROM facts WHERE man = ANY($1::uuid[])"
 
@@ -51,3 +52,13 @@ def test_without_it_the_plan_made_on_the_nearly_empty_table_scans_the_grown_one(
     finally:
         engine.dispose()
     assert "Seq Scan" in plan, plan
+
+
+def test_a_web_process_plans_once_and_renews_its_connections(stack):
+    engine = make_web_engine(stack.database_url("risk"))
+    try:
+        with engine.connect() as c:
+            assert c.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+        assert engine.pool._recycle == WEB_CONNECTION_SECONDS
+    finally:
+        engine.dispose()
