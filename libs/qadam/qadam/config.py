@@ -165,7 +165,7 @@ class Settings:
         return problems
 
     def env_name(self, field_name: str) -> str:
-        """The environment variable of a field (`portal_url` -> `QADAM_PORTAL_URL`)."""
+        """The environment variable of a field (`log_level` -> `QADAM_LOG_LEVEL`)."""
         return str(next(f for f in dataclasses.fields(self) if f.name == field_name).metadata["env"])
 
     @property

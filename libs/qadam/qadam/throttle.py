@@ -1,7 +1,7 @@
 """Failed attempts counted in sliding windows kept in PostgreSQL, so that every web process of a service sees the same
 counts: a refusal per client address, per (subject, address), and a growing delay per subject.
 
-A subject is what the attempts aim at (the portal: the user name typed, known or not), kept as a keyed digest, never
+A subject is what the attempts aim at (at a sign-in: the user name typed, known or not), kept as a keyed digest, never
 as typed. The three limits are chosen so that an attacker cannot turn them against the subject's owner:
 
 - an address that failed `per_address.most` times within its window is refused, whatever the subject;

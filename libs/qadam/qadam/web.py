@@ -196,7 +196,7 @@ INTERNAL_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 def local_port(environ: Mapping[str, Any]) -> int | None:
     """The port of this machine the request came in on: that of gunicorn's socket, never a header. (A proxy's
-    X-Forwarded-Host, which ProxyFix believes for the portal, rewrites SERVER_PORT: `Host: portal...:9100` would
+    X-Forwarded-Host, which ProxyFix believes behind an ingress, rewrites SERVER_PORT: `Host: example...:9100` would
     otherwise pass for the internal listener.) Outside gunicorn, the server's own SERVER_PORT before ProxyFix."""
     sock = environ.get("gunicorn.socket")
     if sock is not None:
