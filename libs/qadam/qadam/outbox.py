@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from . import idempotency
+from . import idempotency, tracing
 from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
 from .db import OUTBOX_CHANNEL, given_rows, outbox, psycopg_dsn, rows_json
@@ -57,11 +57,15 @@ def enveloped(session: Session, events: Iterable[EventData]) -> list[JSONObject]
     publisher = session.info.get("publisher")
     correlation_id = current_correlation_id() or new_correlation_id()
     causation_id = current_causation_id()
+    # the span of the request, or of the consumer handling the message that causes them (in a batch taken at once:
+    # that message's own, by its causation id)
+    traceparent = tracing.traceparent_for(causation_id)
     envelopes = []
     for event in events:
         if publisher is not None and event.PRODUCER != publisher:
             raise ValueError(f"{publisher} may not publish {event.TYPE}; its producer is {event.PRODUCER}")
-        envelopes.append(envelope_of(event, correlation_id=correlation_id, causation_id=causation_id))
+        envelopes.append(envelope_of(event, correlation_id=correlation_id, causation_id=causation_id,
+                                     traceparent=traceparent))
     return envelopes
 
 
