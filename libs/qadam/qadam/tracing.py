@@ -13,7 +13,7 @@ first check (`_tracer is None`), and envelopes carry no `traceparent`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -152,13 +152,24 @@ def _consumer_span(event: Event[Any]) -> trace.Span:
                     "messaging.message.conversation_id": event.correlation_id})
 
 
-@contextmanager
-def consuming(event: Event[Any]) -> Iterator[None]:
+_OFF = nullcontext()  # what `consuming` and `consuming_each` are when tracing is off: nothing made per event
+
+
+def consuming(event: Event[Any]) -> AbstractContextManager[None]:
     """Handle `event` inside a consumer span, child of its envelope's `traceparent` (the current span meanwhile: what
     the handler writes to the outbox carries it), its trace id in the log lines."""
-    if _tracer is None:
-        yield
-        return
+    return _OFF if _tracer is None else _consuming(event)
+
+
+def consuming_each(events: Sequence[Event[Any]]) -> AbstractContextManager[None]:
+    """Handle several events at once (one call of a batch handler), each in its own consumer span, child of its
+    own envelope's `traceparent`: an event the handler causes under a message's causation id (bound per message,
+    as the correlation is) carries that message's span (`traceparent_for`), any other the first message's."""
+    return _OFF if _tracer is None or not events else _consuming_each(events)
+
+
+@contextmanager
+def _consuming(event: Event[Any]) -> Iterator[None]:
     span = _consumer_span(event)
     with trace.use_span(span, end_on_exit=True, record_exception=True, set_status_on_exception=True), \
             log_context(trace_id=f"{span.get_span_context().trace_id:032x}"):
@@ -166,13 +177,7 @@ def consuming(event: Event[Any]) -> Iterator[None]:
 
 
 @contextmanager
-def consuming_each(events: Sequence[Event[Any]]) -> Iterator[None]:
-    """Handle several events at once (one call of a batch handler), each in its own consumer span, child of its
-    own envelope's `traceparent`: an event the handler causes under a message's causation id (bound per message,
-    as the correlation is) carries that message's span (`traceparent_for`), any other the first message's."""
-    if _tracer is None:
-        yield
-        return
+def _consuming_each(events: Sequence[Event[Any]]) -> Iterator[None]:
     spans = [_consumer_span(event) for event in events]
     handling = {str(event.id): tp for event, span in zip(events, spans, strict=True)
                 if (tp := traceparent_of(span)) is not None}
