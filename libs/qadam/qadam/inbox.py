@@ -285,6 +285,7 @@ class Consumer:
             channel.basic_reject(method.delivery_tag, requeue=False)
             self._count(Outcome.PARKED, method.routing_key)
             return None
+        event = tracing.relayed(event, properties.headers)
         handler = self.handlers.get(event.type)
         if handler is None:
             with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):

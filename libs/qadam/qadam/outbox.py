@@ -310,9 +310,18 @@ class _RelayLink:
         # A broker that takes but never confirms (a blocked connection, a lost quorum) must not hold the
         # claim's row locks for ever: give up the connection, the rows go again on the next one.
         self.confirm_timer = self.connection.ioloop.call_later(CONFIRM_TIMEOUT_SECONDS, self._confirms_overdue)
+        traced = tracing.enabled()
         for row in rows:
+            properties = _properties_of(row)
+            span = None
+            if traced and row.envelope_traceparent:  # what was written in a span: published in its child
+                span = tracing.publishing(row.envelope_traceparent, exchange=row.exchange,
+                                          routing_key=row.routing_key, message_id=properties.message_id)
+                properties.headers["traceparent"] = tracing.traceparent_of(span)
             self.channel.basic_publish(row.exchange, row.routing_key, row.body.encode(),
-                                       properties=_properties_of(row), mandatory=True)
+                                       properties=properties, mandatory=True)
+            if span is not None:
+                span.end()
             self.next_tag += 1
             self.in_flight[self.next_tag] = row.id
         self.relay.peak_in_flight = max(self.relay.peak_in_flight, len(self.in_flight))
@@ -326,7 +335,8 @@ class _RelayLink:
     def _claim(self) -> list[Any]:
         conn = self.relay.engine.connect()
         self.claim = (conn, conn.begin())
-        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT)
+        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT,
+                          *((_TRACEPARENT,) if tracing.enabled() else ()))
         waiting = self.relay.waiting_rows()
         if waiting:
             query = query.where(outbox.c.id.not_in(waiting))
@@ -435,6 +445,10 @@ _ENVELOPE_AS_SENT = (
     *(outbox.c.envelope[name].astext.label(f"envelope_{name}") for name in _PROPERTIES[:-1]),
     sa.cast(outbox.c.envelope["version"].astext, sa.Integer).label("envelope_version"),
 )
+
+
+# the envelope's trace context, read only where the relay traces
+_TRACEPARENT = outbox.c.envelope["traceparent"].astext.label("envelope_traceparent")
 
 
 def _properties_of(row: Any) -> pika.BasicProperties:

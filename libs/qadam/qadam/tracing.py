@@ -3,8 +3,10 @@
 With QADAM_OTEL_ENDPOINT set, `configure_tracing` makes the process's tracer: its spans go in batches, from a
 thread of their own, to the collector over OTLP/HTTP (protobuf), named by the service. The trace context travels
 as a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`, 55 characters) in each event's envelope: an event
-written inside a request's span (or a consumer's) carries that span's, and the consumer of the event handles it in
-a span that is its child, so a request and everything it causes in every service is one trace.
+written inside a request's span (or a consumer's) carries that span's; the relay publishes it in a producer span,
+child of that one, and sends the producer span's `traceparent` in the message's headers (the body as written); the
+consumer handles it in a span that is a child of the header's (or, without one, of the envelope's). So a request and
+everything it causes in every service is one trace.
 
 Without an endpoint there is no tracer: no provider, no exporter, no thread; every helper here returns at its
 first check (`_tracer is None`), and envelopes carry no `traceparent`.
@@ -12,7 +14,8 @@ first check (`_tracer is None`), and envelopes carry no `traceparent`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -150,6 +153,31 @@ def _consumer_span(event: Event[Any]) -> trace.Span:
                     "messaging.destination.name": f"{event.producer}.events", "messaging.message.id": str(event.id),
                     "messaging.rabbitmq.destination.routing_key": event.type,
                     "messaging.message.conversation_id": event.correlation_id})
+
+
+def publishing(traceparent: str, *, exchange: str, routing_key: str, message_id: str) -> trace.Span:
+    """A producer span for one message the relay publishes, child of the span that wrote it to the outbox (its
+    envelope's `traceparent`); the caller ends it once the message is handed to the broker, and sends its
+    `traceparent` in the message's headers: the consumer's span is its child. Only where tracing is on."""
+    assert _tracer is not None
+    return _tracer.start_span(
+        f"{routing_key} publish", context=context_of(traceparent), kind=SpanKind.PRODUCER,
+        attributes={"messaging.system": "rabbitmq", "messaging.operation.type": "send",
+                    "messaging.destination.name": exchange, "messaging.message.id": message_id,
+                    "messaging.rabbitmq.destination.routing_key": routing_key})
+
+
+def relayed(event: Event[Any], headers: Mapping[str, Any] | None) -> Event[Any]:
+    """`event` as its consumer traces it: under the relay's span where the relay sent one (the `traceparent` header),
+    else under its envelope's; as it is when tracing is off."""
+    if _tracer is None or not headers:
+        return event
+    traceparent = headers.get("traceparent")
+    if isinstance(traceparent, bytes):
+        traceparent = traceparent.decode("ascii", "replace")
+    if not isinstance(traceparent, str) or traceparent == event.traceparent:
+        return event
+    return dataclasses.replace(event, traceparent=traceparent)
 
 
 _OFF = nullcontext()  # what `consuming` and `consuming_each` are when tracing is off: nothing made per event

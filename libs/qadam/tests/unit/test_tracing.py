@@ -120,3 +120,25 @@ def test_each_message_of_a_batch_taken_at_once_has_its_own_span_and_its_events_c
         assert written[event.id]["traceparent"] == f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-01"
     # caused under no message's id: the first message's span, as it takes the first message's correlation
     assert unbound["traceparent"] == written[batch[0].id]["traceparent"]
+
+
+def test_a_message_the_relay_published_in_its_span_is_handled_as_that_spans_child(spans: InMemorySpanExporter) -> None:
+    written = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    received = delivered(Rang(times=1))
+    received = type(received)(**{**received.__dict__, "traceparent": written})
+    publish = tracing.publishing(written, exchange="bell.events", routing_key="bell.rang", message_id=str(received.id))
+    publish.end()
+    relayed = tracing.relayed(received, {"version": 1, "traceparent": tracing.traceparent_of(publish)})
+    with tracing.consuming(relayed):
+        pass
+    producer, consumer = finished(spans)
+    assert producer.kind is SpanKind.PRODUCER and producer.parent is not None
+    assert f"{producer.parent.span_id:016x}" == "b7ad6b7169203331"
+    assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
+    assert tracing.relayed(received, {"version": 1}) is received  # no header: the envelope's
+
+
+def test_without_tracing_a_relay_header_changes_nothing() -> None:
+    received = delivered(Rang(times=1))
+    assert tracing.relayed(received, {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}) \
+        is received
