@@ -58,6 +58,11 @@ class Settings:
         "broker's definitions or the Messaging Topology Operator, declared by `qadam-setup`).")
     log_format: str = setting("QADAM_LOG_FORMAT", "json", "`json` (one JSON object a line) or `console` (readable).")
     log_level: str = setting("QADAM_LOG_LEVEL", "INFO", "Lowest level written: DEBUG, INFO, WARNING, ERROR.")
+    otel_endpoint: str = setting(
+        "QADAM_OTEL_ENDPOINT", "",
+        "OpenTelemetry collector's OTLP/HTTP base URL (`http://collector:4318`): each web process and worker sends its "
+        "traces there (`<url>/v1/traces`, protobuf), named by the service; the W3C `traceparent` travels in every "
+        "event's envelope, so a request and every consumer it reaches are one trace. Empty: no traces at all.")
     jwt_public_key_file: str = setting(
         "QADAM_JWT_PUBLIC_KEY_FILE", "var/keys/jwt-public.pem", "PEM file of the RS256 key the services verify tokens with."
     )

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from . import tracing
 from .schema_fields import Integer
 
 # A free-form JSON object inside an event (a rule's evidence, a schedule): its keys are the producer's to choose.
@@ -553,6 +554,11 @@ class Envelope(ma.Schema):
     producer = fields.String(required=True)
     correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     causation_id = fields.String(allow_none=True, load_default=None)
+    traceparent = fields.String(
+        allow_none=True, load_default=None,
+        metadata={"description": "W3C trace context (`00-<trace id>-<span id>-<flags>`) of the span that wrote the "
+                                 "event, present only where the producer traces (QADAM_OTEL_ENDPOINT): its consumer's "
+                                 "span is a child of it. A consumer ignores one it cannot read."})
     data = fields.Dict(required=True)
 
 
@@ -563,9 +569,11 @@ def exchange_of(service: str) -> str:
     return f"{service}.events"
 
 
-def envelope_of(event: EventData, *, correlation_id: str, causation_id: str | None) -> JSONObject:
-    """The event wrapped in its envelope (JSON-ready), with a new id and the time now."""
-    return {
+def envelope_of(event: EventData, *, correlation_id: str, causation_id: str | None,
+                traceparent: str | None = None) -> JSONObject:
+    """The event wrapped in its envelope (JSON-ready), with a new id and the time now; with `traceparent` (by
+    default the current span's, where tracing is on) if there is one."""
+    envelope: JSONObject = {
         "id": str(uuid.uuid4()),
         "type": event.TYPE,
         "version": event.VERSION,
@@ -575,6 +583,11 @@ def envelope_of(event: EventData, *, correlation_id: str, causation_id: str | No
         "causation_id": causation_id,
         "data": to_data(event),
     }
+    if traceparent is None:
+        traceparent = tracing.current_traceparent()
+    if traceparent is not None:
+        envelope["traceparent"] = traceparent
+    return envelope
 
 
 @dataclass(frozen=True)
@@ -589,6 +602,7 @@ class Event(Generic[T]):
     correlation_id: str
     causation_id: str | None
     data: T
+    traceparent: str | None = None  # the producer's span, where it traces
 
 
 class EventContractError(Exception):
@@ -659,6 +673,7 @@ class Catalog:
             correlation_id=envelope["correlation_id"],
             causation_id=envelope["causation_id"],
             data=data,
+            traceparent=envelope["traceparent"],
         )
 
 

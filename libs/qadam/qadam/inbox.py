@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import tracing
 from .bus import CONNECTION_ERRORS, close_quietly, connect, with_backoff
 from .config import Settings
 from .db import given_rows, inbox, rows_json, transaction
@@ -132,7 +133,8 @@ def handle_once(factory: sessionmaker[Session], event: Event[Any], handler: Hand
         ).first()
         if first_time is None:
             return Outcome.DUPLICATE
-        handler(session, event)
+        with tracing.consuming(event):
+            handler(session, event)
     return Outcome.HANDLED
 
 
@@ -182,11 +184,12 @@ def _run(session: Session, handler: Handler | None, events: list[Event[Any]]) ->
     many = getattr(handler, "many", None)
     if many is not None and len(events) > 1:
         with log_context(correlation_id=events[0].correlation_id, message_ids=[str(e.id) for e in events],
-                         event_type=events[0].type):
+                         event_type=events[0].type), tracing.consuming_each(events):
             many(session, events)
         return
     for event in events:
-        with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):
+        with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type), \
+                tracing.consuming(event):
             handler(session, event)
 
 
@@ -282,6 +285,7 @@ class Consumer:
             channel.basic_reject(method.delivery_tag, requeue=False)
             self._count(Outcome.PARKED, method.routing_key)
             return None
+        event = tracing.relayed(event, properties.headers)
         handler = self.handlers.get(event.type)
         if handler is None:
             with log_context(correlation_id=event.correlation_id, message_id=str(event.id), event_type=event.type):

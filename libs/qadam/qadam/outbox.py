@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from . import idempotency
+from . import idempotency, tracing
 from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
 from .db import OUTBOX_CHANNEL, given_rows, outbox, psycopg_dsn, rows_json
@@ -57,11 +57,15 @@ def enveloped(session: Session, events: Iterable[EventData]) -> list[JSONObject]
     publisher = session.info.get("publisher")
     correlation_id = current_correlation_id() or new_correlation_id()
     causation_id = current_causation_id()
+    # the span of the request, or of the consumer handling the message that causes them (in a batch taken at once:
+    # that message's own, by its causation id)
+    traceparent = tracing.traceparent_for(causation_id)
     envelopes = []
     for event in events:
         if publisher is not None and event.PRODUCER != publisher:
             raise ValueError(f"{publisher} may not publish {event.TYPE}; its producer is {event.PRODUCER}")
-        envelopes.append(envelope_of(event, correlation_id=correlation_id, causation_id=causation_id))
+        envelopes.append(envelope_of(event, correlation_id=correlation_id, causation_id=causation_id,
+                                     traceparent=traceparent))
     return envelopes
 
 
@@ -306,9 +310,18 @@ class _RelayLink:
         # A broker that takes but never confirms (a blocked connection, a lost quorum) must not hold the
         # claim's row locks for ever: give up the connection, the rows go again on the next one.
         self.confirm_timer = self.connection.ioloop.call_later(CONFIRM_TIMEOUT_SECONDS, self._confirms_overdue)
+        traced = tracing.enabled()
         for row in rows:
+            properties = _properties_of(row)
+            span = None
+            if traced and row.envelope_traceparent:  # what was written in a span: published in its child
+                span = tracing.publishing(row.envelope_traceparent, exchange=row.exchange,
+                                          routing_key=row.routing_key, message_id=properties.message_id)
+                properties.headers["traceparent"] = tracing.traceparent_of(span)
             self.channel.basic_publish(row.exchange, row.routing_key, row.body.encode(),
-                                       properties=_properties_of(row), mandatory=True)
+                                       properties=properties, mandatory=True)
+            if span is not None:
+                span.end()
             self.next_tag += 1
             self.in_flight[self.next_tag] = row.id
         self.relay.peak_in_flight = max(self.relay.peak_in_flight, len(self.in_flight))
@@ -322,7 +335,8 @@ class _RelayLink:
     def _claim(self) -> list[Any]:
         conn = self.relay.engine.connect()
         self.claim = (conn, conn.begin())
-        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT)
+        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT,
+                          *((_TRACEPARENT,) if tracing.enabled() else ()))
         waiting = self.relay.waiting_rows()
         if waiting:
             query = query.where(outbox.c.id.not_in(waiting))
@@ -431,6 +445,10 @@ _ENVELOPE_AS_SENT = (
     *(outbox.c.envelope[name].astext.label(f"envelope_{name}") for name in _PROPERTIES[:-1]),
     sa.cast(outbox.c.envelope["version"].astext, sa.Integer).label("envelope_version"),
 )
+
+
+# the envelope's trace context, read only where the relay traces
+_TRACEPARENT = outbox.c.envelope["traceparent"].astext.label("envelope_traceparent")
 
 
 def _properties_of(row: Any) -> pika.BasicProperties:

@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
-from . import idempotency
+from . import idempotency, tracing
 from .auth import AccessPolicy, TokenVerifier, init_auth, mark_public_endpoint, public
 from .bodies import refuse_bodies_not_json
 from .bus import broker_reachable
@@ -42,6 +42,7 @@ from .errors import PROBLEM_JSON, http_exception_to_problem, register_problem_ha
 from .log import configure_logging, get_logger, new_correlation_id
 from .metrics import gauge
 from .schema_fields import Integer
+from .tracing import configure_tracing
 
 AppSettings = TypeVar("AppSettings", bound=Settings)
 
@@ -121,6 +122,8 @@ def create_service_app(settings: Settings, *, title: str, policy: AccessPolicy, 
 
     init_api_docs(app)
     init_correlation(app, settings.service)  # first: auth failures must carry the correlation id too
+    if configure_tracing(settings):  # next: a request refused by auth is traced too
+        init_tracing(app)
     init_metrics_listener(app, settings.web_metrics_port)  # before auth: /metrics elsewhere is 404, not 401
     init_auth(app, verifier or TokenVerifier.from_settings(settings, policy))
     refuse_bodies_not_json(app)  # after auth: a request without a token hears 401 first, whatever it sent
@@ -188,6 +191,29 @@ def init_correlation(app: Flask, service: str) -> None:
     @app.teardown_request
     def _clear(_exc: BaseException | None) -> None:
         structlog.contextvars.clear_contextvars()
+
+
+def init_tracing(app: Flask) -> None:
+    """One server span per request (qadam.tracing), child of the caller's `traceparent` header if it sent one: the
+    events the request writes to the outbox carry it. Only where tracing is on: otherwise no hook at all."""
+
+    @app.before_request
+    def _start_span() -> None:
+        g.trace_span = tracing.enter_server_span(request.method, request.headers.get("traceparent"))
+
+    @app.after_request
+    def _answered(response: Response) -> Response:
+        entered = g.get("trace_span")
+        if entered is not None:
+            tracing.answered(entered[0], method=request.method, route=route_of_request(),
+                             status=response.status_code)
+        return response
+
+    @app.teardown_request
+    def _end_span(exc: BaseException | None) -> None:
+        entered = g.pop("trace_span", None)
+        if entered is not None:
+            tracing.leave_server_span(entered, exc)
 
 
 # what the internal listener (QADAM_WEB_METRICS_PORT) answers; /metrics answers there only

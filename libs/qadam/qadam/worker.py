@@ -26,6 +26,7 @@ from .log import configure_logging, get_logger
 from .metrics import LOOP_RESTARTS, ServiceGauges, WorkerCollector
 from .outbox import OutboxRelay
 from .topology import Topology
+from .tracing import configure_tracing, shutdown_tracing
 from .worker_http import WorkerServer
 
 log = get_logger(__name__)
@@ -41,6 +42,7 @@ def run_worker(settings: WorkerSettings, *, catalog: Catalog,
     /metrics."""
     refuse_unfit_for_production(settings)
     configure_logging(settings.service, fmt=settings.log_format, level=settings.log_level)
+    configure_tracing(settings)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -84,6 +86,7 @@ def run_worker(settings: WorkerSettings, *, catalog: Catalog,
     for t in threads:
         t.join(timeout=30)
     engine.dispose()
+    shutdown_tracing()  # what spans are still waiting go to the collector
     log.info("worker_stopped")
 
 

@@ -6,7 +6,8 @@ A distribution of its own (libs/testing, `qadam-testing`): the runtime kit (`qad
 - `handled`: waiting for a consumer to have handled an event, told by its inbox (`wait_for_handled`);
 - `tiers`: the unit tier (`tests/unit`) refuses network, database and processes;
 - `private_servers`: a PostgreSQL cluster, a RabbitMQ node and a 3-node RabbitMQ cluster of the fault suites' own;
-- `modules`: a migration loaded from its file (`module_at`).
+- `modules`: a migration loaded from its file (`module_at`);
+- `otlp`: an OpenTelemetry collector's OTLP/HTTP trace receiver (`OtlpReceiver`), keeping the spans it is sent.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from .harness import (
     worker_process,
 )
 from .modules import module_at
+from .otlp import OtlpReceiver, ReceivedSpan
 from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown, pytest_xdist_make_scheduler
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "RunningSystem", "Servers", "Stack", "app_for", "bearer", "broker_channel", "close_vhost_connections",
     "create_vhost", "database_url_for", "declare_topology", "delete_vhost", "find_servers", "flush_vhosts", "free_port",
     "isolated_stack", "jwt_keys", "loaded_definitions",
+    "OtlpReceiver", "ReceivedSpan",
     "logged", "mail", "migrated_back", "module_at", "production_key_files", "publish_envelope", "publish_raw", "set_policies",
     "pytest_runtest_call",
     "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
