@@ -635,16 +635,37 @@ class MailCatcher:
 
 
 # -- real HTTP servers that answer like an SMS gateway and the Telegram Bot API ----------------------------------------
-class _FakeHttpService:
-    """An HTTP server (http.server, in a thread) on 127.0.0.1 and a free port; a subclass answers each POST.
-    `stall_next(n, seconds)` makes the next n requests wait before answering, for a client's timeout."""
+class LocalHttpServer:
+    """An HTTP server (http.server, in a thread) on 127.0.0.1 and a free port, standing in for a system outside
+    Qadam; a subclass's `start` serves its own request handler with `_serve`."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self._lock = threading.Lock()
-        self._stalls: list[float] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        # a short poll interval: stop() waits for the loop to notice, and a test waits for stop()
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=type(self).__name__, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class _FakeHttpService(LocalHttpServer):
+    """A local HTTP server whose subclass answers each POST. `stall_next(n, seconds)` makes the next n requests wait
+    before answering, for a client's timeout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stalls: list[float] = []
 
     def answer(self, path: str, headers: Mapping[str, str], body: Any) -> tuple[int, dict[str, Any]]:
         """(status, JSON reply) to a POST of `body` (parsed JSON, or None) to `path`; `headers` in lower case."""
@@ -682,18 +703,8 @@ class _FakeHttpService:
             def log_message(self, format: str, *args: Any) -> None:  # quiet: the test's output is its own
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        # a short poll interval: stop() waits for the loop to notice, and a test waits for stop()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=type(self).__name__, daemon=True)
-        self._thread.start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 class FakeSmsGateway(_FakeHttpService):

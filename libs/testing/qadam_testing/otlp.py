@@ -6,11 +6,10 @@ span. It stands in for the collector (an outside system), not for any of Qadam's
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -20,7 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from .harness import free_port
+from .harness import LocalHttpServer
 
 
 @dataclass(frozen=True)
@@ -42,17 +41,15 @@ def _value(value: AnyValue) -> Any:
     return getattr(value, which) if which in ("string_value", "bool_value", "int_value", "double_value") else None
 
 
-class OtlpReceiver:
+class OtlpReceiver(LocalHttpServer):
     """`url` is what QADAM_OTEL_ENDPOINT takes; `spans` what came, in order of arrival."""
 
     PATH = "/v1/traces"
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.spans: list[ReceivedSpan] = []
         self.requests = 0
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
@@ -119,13 +116,5 @@ class OtlpReceiver:
             def log_message(self, format: str, *args: Any) -> None:  # quiet: the test's output is its own
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="OtlpReceiver",
-                         daemon=True).start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
