@@ -126,4 +126,4 @@ def test_each_service_connects_as_its_own_user_to_every_node(service):
 
 def test_compose_runs_rabbitmq_4():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert re.fullmatch(r"rabbitmq:4\.\d+-management", compose["services"]["rabbitmq"]["image"])
+    assert re.fullmatch(r"rabbitmq:4\.\d+-management(@sha256:[0-9a-f]{64})?", compose["services"]["rabbitmq"]["image"])
