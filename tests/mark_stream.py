@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import sqlalchemy as sa
 from qadam.bus import node_urls
 from qadam.migrations import upgrade
 from qadam_testing import MailCatcher, RunningSystem, Stack, wait_until
@@ -205,15 +204,6 @@ def run_plan(plan: list[tuple[float, Callable[[], None]]], done: threading.Event
 
 
 # -- what the system holds afterwards -------------------------------------------------------------------------------
-def rows(stack: Stack, service: str, sql: str, **params: Any) -> list[Any]:
-    engine = sa.create_engine(stack.database_url(service), poolclass=sa.NullPool)
-    try:
-        with engine.connect() as c:
-            return list(c.execute(sa.text(sql), params))
-    finally:
-        engine.dispose()
-
-
 class Ctl(Protocol):
     def ctl(self, *argv: str, timeout: float = 60, check: bool = True) -> Any: ...
 
@@ -225,7 +215,7 @@ def broker_queues(node: Ctl, vhost: str) -> dict[str, int]:
 
 
 def unsent(stack: Stack) -> dict[str, int]:
-    return {s: rows(stack, s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] for s in API_SERVICES}
+    return {s: stack.rows(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] for s in API_SERVICES}
 
 
 def settled(stack: Stack, queues: Callable[[], dict[str, int]], expected_flags: set[str]) -> bool:
@@ -233,14 +223,14 @@ def settled(stack: Stack, queues: Callable[[], dict[str, int]], expected_flags: 
     so that the test reports it as parked, not as a time-out."""
     if any(unsent(stack).values()) or any(n for q, n in queues().items() if not q.endswith(".dead")):
         return False
-    flags = rows(stack, "risk", "SELECT id FROM flag WHERE rule_id = 'consecutive_absences'")
+    flags = stack.rows("risk", "SELECT id FROM flag WHERE rule_id = 'consecutive_absences'")
     if len(flags) < len(expected_flags):
         return False
-    notes = rows(stack, "notify", "SELECT count(*) FROM notification WHERE flag_id = ANY(:ids)",
+    notes = stack.rows("notify", "SELECT count(*) FROM notification WHERE flag_id = ANY(:ids)",
                  ids=[f.id for f in flags])[0][0]
     if notes < 2 * len(expected_flags):
         return False
-    return not rows(stack, "notify", "SELECT count(*) FROM delivery WHERE channel = 'email' AND status = 'pending'")[0][0]
+    return not stack.rows("notify", "SELECT count(*) FROM delivery WHERE channel = 'email' AND status = 'pending'")[0][0]
 
 
 @dataclass
@@ -266,40 +256,40 @@ def count(stack: Stack, system: RunningSystem, mail: MailCatcher, groups: list[G
           tally: Tally, queues: dict[str, int]) -> Outcome:
     """Count every stage (call it once the workers have stopped: nothing arrives after that)."""
     # what the API acknowledged is what sessions holds, once each
-    marks = rows(stack, "sessions", "SELECT session_id, enrolment_id, status FROM attendance_mark")
+    marks = stack.rows("sessions", "SELECT session_id, enrolment_id, status FROM attendance_mark")
     mark_keys = Counter((str(m.session_id), str(m.enrolment_id)) for m in marks)
     expected_marks = {(s, e): g.status(i, n + 1) for g in groups for n, s in enumerate(g.sessions)
                       for i, e in enumerate(g.enrolments)}
     # the events sessions published for them, and their delivery to each consumer
-    events = {str(r.id): r.envelope["data"]["mark_id"] for r in rows(
-        stack, "sessions", "SELECT id, envelope FROM outbox WHERE routing_key = 'sessions.attendance.recorded'")}
-    delivered = {s: {str(r.message_id) for r in rows(stack, s, "SELECT message_id FROM inbox "
+    events = {str(r.id): r.envelope["data"]["mark_id"] for r in stack.rows(
+        "sessions", "SELECT id, envelope FROM outbox WHERE routing_key = 'sessions.attendance.recorded'")}
+    delivered = {s: {str(r.message_id) for r in stack.rows(s, "SELECT message_id FROM inbox "
                                                      "WHERE type = 'sessions.attendance.recorded'")}
                  for s in ("risk", "enrollment")}
-    facts = Counter((str(r.session_id), str(r.enrolment_id)) for r in rows(
-        stack, "risk", "SELECT session_id, enrolment_id FROM attendance_fact"))
+    facts = Counter((str(r.session_id), str(r.enrolment_id)) for r in stack.rows(
+        "risk", "SELECT session_id, enrolment_id FROM attendance_fact"))
     # enrollment keeps one attendance_record per (enrolment, session) (its primary key; a redelivery updates it), and
     # an enrolment's progress is counted from them: a mark taken twice shows as a second row or as a session counted
     # twice in sessions_recorded
-    records = rows(stack, "enrollment", "SELECT session_id, enrolment_id, status FROM attendance_record")
+    records = stack.rows("enrollment", "SELECT session_id, enrolment_id, status FROM attendance_record")
     recorded = Counter((str(r.session_id), str(r.enrolment_id)) for r in records)
-    progress = {str(r.id): r.sessions_recorded for r in rows(
-        stack, "enrollment", "SELECT id, sessions_recorded FROM enrolment WHERE id = ANY(:ids)",
+    progress = {str(r.id): r.sessions_recorded for r in stack.rows(
+        "enrollment", "SELECT id, sessions_recorded FROM enrolment WHERE id = ANY(:ids)",
         ids=[e for g in groups for e in g.enrolments])}
     counted_twice = sum(max(0, n - shape.sessions) for n in progress.values())
     expected_flags = set().union(*(g.expected_flags() for g in groups))
-    flags = rows(stack, "risk", "SELECT id, enrolment_id FROM flag WHERE rule_id = 'consecutive_absences'")
+    flags = stack.rows("risk", "SELECT id, enrolment_id FROM flag WHERE rule_id = 'consecutive_absences'")
     flagged = Counter(str(f.enrolment_id) for f in flags)
     people = {str(e): (g.story.inspector_id, g.story.psychologist_id) for g in groups for e in g.enrolments}
-    notes = Counter((str(n.flag_id), n.user_id) for n in rows(
-        stack, "notify", "SELECT flag_id, user_id FROM notification WHERE flag_id = ANY(:ids)",
+    notes = Counter((str(n.flag_id), n.user_id) for n in stack.rows(
+        "notify", "SELECT flag_id, user_id FROM notification WHERE flag_id = ANY(:ids)",
         ids=[f.id for f in flags]))
     expected_notes = {(str(f.id), who) for f in flags for who in people[str(f.enrolment_id)]}
     # e-mails: one delivery row per notification (a unique constraint), each received once with its Message-ID;
     # a message resent after a crash between the SMTP server's 250 and the commit would arrive twice with the same
     # Message-ID (mail systems drop such a copy, but it is counted here as a duplicate)
-    mailed = {str(d.id): str(d.notification_id) for d in rows(
-        stack, "notify", "SELECT d.id, d.notification_id FROM delivery d JOIN notification n ON n.id = d.notification_id "
+    mailed = {str(d.id): str(d.notification_id) for d in stack.rows(
+        "notify", "SELECT d.id, d.notification_id FROM delivery d JOIN notification n ON n.id = d.notification_id "
         "WHERE d.channel = 'email' AND d.purpose = 'alert' AND d.status = 'sent' AND n.flag_id = ANY(:ids)",
         ids=[f.id for f in flags])}
     received = Counter(str(m["Message-ID"]).strip("<>").removesuffix("@qadam") for m in list(mail.messages))

@@ -31,7 +31,6 @@ from mark_stream import (
     broker_queues,
     count,
     print_table,
-    rows,
     run_plan,
     settled,
     stream_under_faults,
@@ -74,9 +73,9 @@ class ClusterChaos:
 
     def consumed_since(self, moment: Any) -> bool:
         """An attendance event that sessions' relay had confirmed after `moment` is in risk's and enrollment's inbox."""
-        sent = [r.id for r in rows(self.stack, "sessions", "SELECT id FROM outbox WHERE sent_at > :t "
+        sent = [r.id for r in self.stack.rows("sessions", "SELECT id FROM outbox WHERE sent_at > :t "
                                    "AND routing_key = 'sessions.attendance.recorded'", t=moment)]
-        return bool(sent) and all(rows(self.stack, s, "SELECT count(*) FROM inbox WHERE message_id = ANY(:ids)",
+        return bool(sent) and all(self.stack.rows(s, "SELECT count(*) FROM inbox WHERE message_id = ANY(:ids)",
                                        ids=sent)[0][0] for s in ("risk", "enrollment"))
 
     def stop_leading_node(self, which: str) -> None:
@@ -95,7 +94,7 @@ class ClusterChaos:
             self.faults.append("leaders elected on the nodes left")
             # the clients found the live nodes: an event sessions' relay had confirmed after the stop reached both
             # of its consumers (each connection on the stopped node went to another of the list)
-            stopped_at = rows(self.stack, "sessions", "SELECT now()")[0][0]
+            stopped_at = self.stack.rows("sessions", "SELECT now()")[0][0]
             wait_until(lambda: self.consumed_since(stopped_at), timeout=60, interval=0.5,
                        what=f"marks published and consumed through the live nodes while {node.short_name} is down")
             self.faults.append("marks published and consumed through the live nodes meanwhile")

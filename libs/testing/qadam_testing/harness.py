@@ -361,6 +361,17 @@ class Stack:
     def database_url(self, service: str) -> str:
         return database_url_for(self.servers.database_url, f"{self.name}_{service}")
 
+    def rows(self, service: str, sql: str, **params: Any) -> list[Any]:
+        """What `sql` reads from a service's database now, on a connection of its own."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.database_url(service), poolclass=sa.NullPool)
+        try:
+            with engine.connect() as c:
+                return list(c.execute(sa.text(sql), params))
+        finally:
+            engine.dispose()
+
     def settings(self, service: str, **overrides: Any) -> Settings:
         return load_settings(service, environ={}, **{**self.base_settings(service), **overrides})
 

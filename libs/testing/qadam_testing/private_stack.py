@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import requests
-import sqlalchemy as sa
 from qadam.migrations import upgrade
 from qadam_tools.system import declare
 
@@ -44,14 +42,6 @@ class PrivateDatabaseStack(Stack):
 
     def close(self) -> None:  # the private clusters are removed whole
         delete_vhost(self.servers.amqp_url, self.vhost)
-
-    def rows(self, service: str, sql: str, **params: Any) -> list[Any]:
-        engine = sa.create_engine(self.database_url(service), poolclass=sa.NullPool)
-        try:
-            with engine.connect() as c:
-                return list(c.execute(sa.text(sql), params))
-        finally:
-            engine.dispose()
 
 
 @dataclass
