@@ -105,6 +105,7 @@ def _contact_region(database: Any, user_id: str) -> tuple[Any, ...] | None:
 def test_the_demo_analyst_sees_the_whole_country_and_a_region_he_chooses(client_for):
     analyst = client_for(ANALYST, "en")
     assert analyst.get("/").headers["Location"].endswith("/dashboard")
+    assert analyst.get("/account").status_code == 200  # his own account, as everyone's
     country = analyst.get("/dashboard")
     assert country.status_code == 200 and menu_of(country.text) == ["/dashboard"]
     assert "Choose a region to see how fast alerts were answered." in country.text  # notify: one region at a time
