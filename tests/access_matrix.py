@@ -17,6 +17,8 @@ comes on top of this table and is tested with real data in the same module.
   confidential notes, never a participant's personal record;
 - auditor: the audit log, and what is not personal data (rules, instruments, routing);
 - administrator: users, settings, rules, contacts; sees across areas; never confidential notes;
+- analyst: aggregates only (the completion report, the alert figures), of the whole country or of his region; never a
+  man's record, a code or a free text: every other route refuses him;
 - service: a machine identity; no HTTP endpoint takes it.
 """
 
@@ -28,8 +30,8 @@ from qadam_contracts.roles import Role
 
 PUBLIC: Final = "public"
 
-PSY, INSP, SUP, SW, MGR, AUD, ADM = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER,
-                                     Role.MANAGER, Role.AUDITOR, Role.ADMINISTRATOR)
+PSY, INSP, SUP, SW, MGR, AUD, ADM, ANA = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER,
+                                          Role.MANAGER, Role.AUDITOR, Role.ADMINISTRATOR, Role.ANALYST)
 
 STAFF = frozenset({PSY, INSP, SUP, MGR, ADM})  # perpetrator-facing staff and their managers
 PLANNERS = frozenset({MGR, ADM})
@@ -38,6 +40,8 @@ CASE_ACTORS = frozenset({PSY, INSP, SUP, ADM})  # act on flags: managers read, n
 NOT_PERSONAL = CASE_READERS | {AUD}  # rules and instruments: no personal data in them
 RECIPIENTS = frozenset({PSY, INSP, SUP, SW, MGR, ADM})  # people who receive alerts
 AUDIT_READERS = frozenset({ADM, AUD})
+# aggregates, small cells suppressed: those who run the programmes, and analysts (who see nothing else)
+AGGREGATE_READERS = frozenset({MGR, SUP, ADM, ANA})
 
 # Endpoints every service has: liveness, readiness, metrics (public), and the audit log (administrators, auditors).
 COMMON: dict[tuple[str, str], frozenset[Role] | str] = {
@@ -90,7 +94,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/transfers/{transfer_id}/decision"): frozenset({SUP, ADM}),
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
-        ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
+        ("GET", "/reports/completion"): AGGREGATE_READERS,
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
         ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),
@@ -158,7 +162,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/ack/{token}"): PUBLIC,
         ("GET", "/routing"): frozenset({ADM, MGR, SUP, AUD}),
         ("POST", "/routing"): frozenset({ADM}),
-        ("GET", "/figures"): frozenset({MGR, SUP, ADM}),
+        ("GET", "/figures"): AGGREGATE_READERS,
         # alerts that found nobody to escalate to: the directory is the administrators' to fix
         ("GET", "/escalations/unassigned"): frozenset({ADM}),
     },

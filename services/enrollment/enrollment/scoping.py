@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal, area_filter, assignment_filter
+from qadam.auth import Principal, Reach, a_or_an, area_filter, assignment_filter
 from qadam.errors import Problem, not_found
 from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
@@ -122,14 +122,15 @@ def caller_of(principal: Principal, enrolment: Enrolment) -> Caller:
 
 
 def report_region(principal: Principal, asked: str | None) -> str | None:
-    """The region a report covers: a manager's or supervisor's own; an administrator's choice (None: all)."""
-    if principal.role == Role.ADMINISTRATOR:
+    """The region a report covers: a manager's, supervisor's or regional analyst's own; the choice (None: all) of
+    whoever reaches the whole country (an administrator, a national analyst)."""
+    if principal.reach is Reach.EVERYWHERE:
         return asked
     if not principal.region:
         raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
     if asked is not None and asked != principal.region:
-        raise Problem(403, f"A {principal.role} sees the reports of their own region ({principal.region}) only; "
-                           "leave out `region`.")
+        raise Problem(403, f"{a_or_an(principal.role)} {principal.role} sees the reports of their own region "
+                           f"({principal.region}) only; leave out `region`.")
     return principal.region
 
 

@@ -21,6 +21,7 @@ START = {
     "manager": "manager.dashboard",
     "auditor": "admin.audit_log",
     "administrator": "admin.users",
+    "analyst": "manager.dashboard",
 }
 
 # (endpoint, label) per role, in menu order.
@@ -42,6 +43,8 @@ MENU: dict[str, list[tuple[str, Any]]] = {
                       ("admin.programmes", _l("Programmes")), ("manager.cohorts", _l("Groups")),
                       ("manager.dashboard", _l("Dashboard")),
                       ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
+    # aggregates only: the figures of his region or the whole country, and no page that shows a man
+    "analyst": [("manager.dashboard", _l("Dashboard"))],
 }
 
 ROLE_NAMES = {
@@ -52,6 +55,7 @@ ROLE_NAMES = {
     "manager": _l("Programme manager"),
     "auditor": _l("Auditor"),
     "administrator": _l("Administrator"),
+    "analyst": _l("Analyst"),
 }
 
 
