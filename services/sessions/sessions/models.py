@@ -93,6 +93,8 @@ class GroupSession(Base):
         # one group session per curriculum number; individual sessions may share numbers
         sa.Index("uq_group_session_cohort_number", "cohort_id", "number", unique=True,
                  postgresql_where=sa.text("kind = 'group' AND status <> 'cancelled'")),
+        # the reports on staff work (fidelity, workload) read the sessions held in a period
+        sa.Index("ix_group_session_held_at", "held_at", postgresql_where=sa.text("status = 'held'")),
     )
 
 

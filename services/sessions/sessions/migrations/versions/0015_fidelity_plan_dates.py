@@ -21,8 +21,12 @@ def upgrade() -> None:
     # a session scheduled before this keeps no trace of an earlier date: its plan is the date it has now (a session
     # rescheduled before this counts as planned for its new date)
     op.execute("UPDATE group_session SET planned_at = scheduled_at")
+    # the reports on staff work read the sessions held in a period
+    op.create_index('ix_group_session_held_at', 'group_session', ['held_at'], unique=False,
+                    postgresql_where=sa.text("status = 'held'"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_group_session_held_at', table_name='group_session', postgresql_where=sa.text("status = 'held'"))
     op.drop_column('cohort_view', 'session_minutes')
     op.drop_column('group_session', 'planned_at')
