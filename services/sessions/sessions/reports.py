@@ -15,7 +15,7 @@ from qadam.auth import Principal
 from qadam.errors import unprocessable
 from sqlalchemy.dialects.postgresql import JSONB
 
-from .domain.fidelity import module_spellings, report_period
+from .domain.fidelity import report_period, shipped_module_spellings
 from .scoping import report_region
 
 
@@ -182,7 +182,7 @@ def fidelity_report(conn: sa.Connection, *, period: Period, zone: tzinfo, on_tim
     whose attendance was entered within `recorded_within_hours` of their end."""
     rows = conn.execute(FIDELITY, {**period.bounds(zone), "zone": str(zone), "on_time_days": on_time_days,
                                    "within_hours": recorded_within_hours,
-                                   "spellings": module_spellings()}).mappings().all()
+                                   "spellings": shipped_module_spellings()}).mappings().all()
     shaped = [FidelityRow(cohort_id=r["cohort_id"], programme_id=r["programme_id"], region=r["region"],
                           district=r["district"], total=r["is_total"],
                           **{k: r[k] for k in ("sessions_held", "held_on_time", "held_early", "held_late",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import cache
 
 from qadam_contracts.vocabulary import LANGUAGES
-from qadam_words.vocabulary import SHIPPED_TEXTS, programme_text
+from qadam_words.vocabulary import PROGRAMME_TEMPLATES, programme_text
 
 
 def report_period(date_from: date | None, date_to: date | None, *, today: date) -> tuple[date, date]:
@@ -22,8 +23,14 @@ def report_period(date_from: date | None, date_to: date | None, *, today: date) 
         return end.replace(year=end.year - 1, day=28) + timedelta(days=1), end
 
 
-def module_spellings(topics: Iterable[str] = SHIPPED_TEXTS) -> dict[str, list[str]]:
-    """{a shipped template's topic (its English words, as a curriculum stores them): the topic in each of Qadam's
-    languages}. Her form offers the planned module in her own language, so any of these delivers it as planned; a
-    region's own topic is kept as written and matches only itself."""
+def module_spellings(topics: Iterable[str]) -> dict[str, list[str]]:
+    """{a topic as a curriculum stores it: the topic in each of Qadam's languages}. A shipped template's topic is
+    stored in its English words and her form offers it in her own language, so any of these delivers it as planned;
+    a region's own topic is kept as written and matches only itself."""
     return {topic: sorted({programme_text(topic, language) or topic for language in LANGUAGES}) for topic in topics}
+
+
+@cache
+def shipped_module_spellings() -> dict[str, list[str]]:
+    """`module_spellings` of every topic of the templates Qadam ships (the same for the life of the process)."""
+    return module_spellings(topic for template in PROGRAMME_TEMPLATES.values() for topic in template.topics)
