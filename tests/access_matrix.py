@@ -128,6 +128,10 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # the call after an unexcused absence: listed for the staff who answer for him, recorded by his psychologist
         ("GET", "/calls"): STAFF,
         ("POST", "/calls/{call_id}/outcome"): frozenset({PSY}),
+        # staff work, not men (programme fidelity by group, facilitators' workload): a manager's region, any for an
+        # administrator (sessions.scoping.REPORT_READERS)
+        ("GET", "/reports/fidelity"): PLANNERS,
+        ("GET", "/reports/workload"): PLANNERS,
     },
     "risk": {
         **COMMON,

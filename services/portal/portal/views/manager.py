@@ -692,3 +692,7 @@ def _new_version(programme_id: uuid.UUID, values: Any) -> dict[str, str]:
             raise
         return service_errors(error, tuple(k for k, _label in VERSION_RULES), "sessions_per_week")
     return {}
+
+
+# Programme fidelity and the psychologists' workload (sessions' reports on staff work) are on this blueprint too.
+from . import manager_fidelity as manager_fidelity  # noqa: E402
