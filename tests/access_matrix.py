@@ -42,6 +42,7 @@ RECIPIENTS = frozenset({PSY, INSP, SUP, SW, MGR, ADM})  # people who receive ale
 AUDIT_READERS = frozenset({ADM, AUD})
 # aggregates, small cells suppressed: those who run the programmes, and analysts (who see nothing else)
 AGGREGATE_READERS = frozenset({MGR, SUP, ADM, ANA})
+STAFF_WORK_READERS = frozenset({MGR, ADM, ANA})
 
 # Endpoints every service has: liveness, readiness, metrics (public), and the audit log (administrators, auditors).
 COMMON: dict[tuple[str, str], frozenset[Role] | str] = {
@@ -128,10 +129,10 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # the call after an unexcused absence: listed for the staff who answer for him, recorded by his psychologist
         ("GET", "/calls"): STAFF,
         ("POST", "/calls/{call_id}/outcome"): frozenset({PSY}),
-        # staff work, not men (programme fidelity by group, facilitators' workload): a manager's region, any for an
-        # administrator (sessions.scoping.REPORT_READERS)
-        ("GET", "/reports/fidelity"): PLANNERS,
-        ("GET", "/reports/workload"): PLANNERS,
+        # staff work, not men (programme fidelity by group, facilitators' workload): a manager's or a regional
+        # analyst's region, any for an administrator or a national analyst (sessions.scoping.REPORT_READERS)
+        ("GET", "/reports/fidelity"): STAFF_WORK_READERS,
+        ("GET", "/reports/workload"): STAFF_WORK_READERS,
     },
     "risk": {
         **COMMON,

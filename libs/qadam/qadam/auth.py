@@ -346,6 +346,19 @@ def a_or_an(word: str) -> str:
     return "An" if word[:1].lower() in "aeiou" else "A"
 
 
+def report_region(principal: Principal, asked: str | None) -> str | None:
+    """The region an aggregate report covers: the choice (None: the whole country) of whoever reaches everywhere;
+    everyone else's own region, and a 403 when they ask for another or their token names none."""
+    if principal.reach is Reach.EVERYWHERE:
+        return asked
+    if not principal.region:
+        raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
+    if asked is not None and not same_place(asked, principal.region):
+        raise Problem(403, f"{a_or_an(principal.role)} {principal.role} sees the reports of their own "
+                           f"region ({principal.region}) only; leave out `region`.")
+    return principal.region
+
+
 def access_rule(app: Flask, endpoint: str, method: str) -> frozenset[str] | str | None:
     """The access declared for an endpoint and method: roles, PUBLIC, or None (nobody)."""
     if endpoint in app.extensions.get("qadam_public_endpoints", ()):

@@ -11,12 +11,11 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
-from qadam.auth import Principal
+from qadam.auth import Principal, report_region
 from qadam.errors import unprocessable
 from sqlalchemy.dialects.postgresql import JSONB
 
 from .domain.fidelity import report_period, shipped_module_spellings
-from .scoping import report_region
 
 
 def _key(text: str) -> str:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from .models import AttendanceMark, CohortView, GroupSession, RosterEntry
 
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
-# Who reads the reports of staff work (programme fidelity, workload): a manager his region's, an administrator any.
-REPORT_READERS = (Role.MANAGER, Role.ADMINISTRATOR)
+# Who reads the reports of staff work (programme fidelity, workload): a manager or a regional analyst his region's,
+# an administrator or a national analyst any (qadam.auth.report_region).
+REPORT_READERS = (Role.MANAGER, Role.ADMINISTRATOR, Role.ANALYST)
 
 
 def cohort_of(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool,
@@ -77,15 +78,3 @@ def mark_of(s: Session, principal: Principal, session_id: uuid.UUID, enrolment_i
         raise not_found("attendance mark of this participant at this session", enrolment_id)
     return found[0], found[1], session
 
-
-def report_region(principal: Principal, asked: str | None) -> str | None:
-    """The region a report covers: a manager's own; an administrator's choice (None: the whole country). A manager
-    who asks for another region is refused (403), not quietly given his own."""
-    if principal.role == Role.ADMINISTRATOR:
-        return asked
-    if not principal.region:
-        raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
-    if asked is not None and asked != principal.region:
-        raise Problem(403, f"A {principal.role} sees the reports of their own region ({principal.region}) only; "
-                           "leave out `region`.")
-    return principal.region

@@ -45,7 +45,7 @@ MENU: dict[str, list[tuple[str, Any]]] = {
                       ("manager.dashboard", _l("Dashboard")), ("manager.fidelity", _l("Fidelity and workload")),
                       ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
     # aggregates only: the figures of his region or the whole country, and no page that shows a man
-    "analyst": [("manager.dashboard", _l("Dashboard"))],
+    "analyst": [("manager.dashboard", _l("Dashboard")), ("manager.fidelity", _l("Fidelity and workload"))],
 }
 
 ROLE_NAMES = {

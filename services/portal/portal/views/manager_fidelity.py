@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_skeleton
-from flask import g, render_template, request
+from flask import render_template, request
 from qadam.auth import allow
 from qadam_contracts.roles import Role
 from qadam_words.catalogs import locale_name
@@ -21,10 +21,11 @@ from ..backend import ServiceError
 from ..clients import clients
 from ..i18n import NUMERIC_DATES, current_language, district_name, place_options
 from .common import local_today, staff_names
-from .manager import Period, Section, _period_errors, _regions, bp, read_period, section
+from .manager import Period, Section, _national, _period_errors, _regions, bp, read_period, section
 
-# Who reads the reports of staff work: sessions gives them to a manager (his region) and an administrator (any).
-STAFF_WORK_READERS = (Role.MANAGER, Role.ADMINISTRATOR)
+# Who reads the reports of staff work: sessions gives them to a manager or a regional analyst (his region), and to an
+# administrator or a national analyst (any).
+STAFF_WORK_READERS = (Role.MANAGER, Role.ADMINISTRATOR, Role.ANALYST)
 
 
 def month_name(month: str) -> str:
@@ -85,9 +86,9 @@ def workload_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 def fidelity() -> Any:
     """Programme fidelity by group and the psychologists' workload by month, over the sessions held in a period
     (by default the last 12 months), of the manager's region (an administrator's choice, or the whole country)."""
-    is_admin = g.user.role == Role.ADMINISTRATOR.value
-    period, errors = read_period(request.args, today=local_today(), may_choose_region=is_admin)
-    regions = _regions() if is_admin else None
+    national = _national()
+    period, errors = read_period(request.args, today=local_today(), may_choose_region=national)
+    regions = _regions() if national else None
     if errors:
         return _page(period, errors, regions), 422
     fidelity_answer = _ask(clients.sessions.fidelity_report, period)

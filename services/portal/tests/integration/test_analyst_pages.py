@@ -1,6 +1,6 @@
 """The analyst in the portal: an administrator makes one (national: no region; regional: a region), and he sees the
-dashboard alone (the completion report and the alert response times of the whole country or of his region), with
-nothing else in his menu; every other page answers with the 403 page."""
+aggregates alone (the completion report and the alert response times, programme fidelity and the psychologists'
+workload, of the whole country or of his region) in his menu; every other page answers with the 403 page."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 ANALYST = "analyst-1"  # the demo's national analyst
 PASSWORD_SHOWN = re.compile(r'id="temporary-password">([^<]+)<')
 MENU = re.compile(r'<nav aria-label="Main menu">(.*?)</nav>', re.S)
+
+# aggregates only: the completion report and the alert response times, programme fidelity and workload
+MENU_OF_ANALYST = ["/dashboard", "/manager/fidelity"]
+
 
 def menu_of(page: str) -> list[str]:
     """The addresses the main menu links to."""
@@ -82,7 +86,7 @@ def test_an_administrator_makes_a_national_and_a_regional_analyst_and_never_one_
         client = signed_in(portal_app, user_id, temporary)
         assert client.get("/").headers["Location"].endswith("/dashboard")
         page = client.get("/dashboard")
-        assert page.status_code == 200 and menu_of(page.text) == ["/dashboard"]
+        assert page.status_code == 200 and menu_of(page.text) == MENU_OF_ANALYST
         assert '<span class="role">Analyst</span>' in page.text
         if user_id == regional_id:  # his region's figures, no choice of another, and its alert response times
             assert 'name="region"' not in page.text and "Whole country" not in page.text
@@ -107,7 +111,7 @@ def test_the_demo_analyst_sees_the_whole_country_and_a_region_he_chooses(client_
     assert analyst.get("/").headers["Location"].endswith("/dashboard")
     assert analyst.get("/account").status_code == 200  # his own account, as everyone's
     country = analyst.get("/dashboard")
-    assert country.status_code == 200 and menu_of(country.text) == ["/dashboard"]
+    assert country.status_code == 200 and menu_of(country.text) == MENU_OF_ANALYST
     assert "Choose a region to see how fast alerts were answered." in country.text  # notify: one region at a time
     chosen = analyst.get(f"/dashboard?region={REGION}")
     assert chosen.status_code == 200
@@ -132,8 +136,8 @@ def test_every_page_but_the_dashboard_and_his_own_account_answers_the_analyst_wi
         # language, the start page that sends him on, checking a document's code: its kind and date, nothing of a man)
         if allowed == PUBLIC or (allowed and set(STAFF_ROLES) <= set(allowed)):
             continue
-        if allowed and "analyst" in allowed:  # let in: the dashboard and its download, and nothing else
-            assert rule.endpoint in ("manager.dashboard", "manager.export"), rule.endpoint
+        if allowed and "analyst" in allowed:  # let in: the dashboard, its download and staff work, and nothing else
+            assert rule.endpoint in ("manager.dashboard", "manager.export", "manager.fidelity"), rule.endpoint
             continue
         values: dict[str, Any] = {}
         for name, converter in rule._converters.items():

@@ -205,6 +205,21 @@ def test_an_administrator_chooses_a_region_or_sees_the_whole_country(app_for, to
     assert {seeded["a"], seeded["b"], seeded["c"]} <= set(country) and report["region"] is None
 
 
+def test_an_analyst_reads_what_a_manager_or_an_administrator_reads_of_the_same_area(app_for, token, seeded):
+    """A national analyst (no region on his token) chooses as an administrator does; a regional one reads his own
+    region as its manager does, and is refused another."""
+    client = app_for("sessions").test_client()
+    admin, national = bearer(token("admin-1", "administrator")), bearer(token("ana-1", "analyst"))
+    for region in (seeded["region"], None):
+        assert fidelity(client, national, region=region) == fidelity(client, admin, region=region)
+    regional = bearer(token("ana-2", "analyst", region=seeded["other"]))
+    assert fidelity(client, regional) == fidelity(client, manager_of(token, seeded["other"]))
+    for path in ("/reports/fidelity", "/reports/workload"):
+        assert client.get(path, headers=national, query_string=PERIOD).status_code == 200
+        refused = client.get(path, headers=regional, query_string={**PERIOD, "region": seeded["region"]})
+        assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+
+
 @pytest.mark.parametrize("role", ["psychologist", "inspector", "supervisor", "auditor", "support_worker"])
 def test_other_roles_are_refused(app_for, token, seeded, role):
     headers = bearer(token("someone", role, region=seeded["region"], district="Urgut"))
