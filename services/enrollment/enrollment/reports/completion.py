@@ -30,6 +30,8 @@ from ..models import Cohort, Enrolment, Programme
 from ..scoping import report_region
 
 GROUP_BY = ("programme", "cohort", "district", "referral_source", "facilitator")
+# The national roll-up's groupings (rollup.py), beside the report's: by region, and by the month a man started.
+ROLLUP_GROUP_BY = ("region", "month")
 STILL_IN_PROGRAMME = (S.ASSESSED, S.ACTIVE, S.SUSPENDED)
 FINISHED = (S.COMPLETED, S.CLOSED)
 # An exit for these reasons is not a dropout: the man went on elsewhere, or died.
@@ -51,17 +53,21 @@ NO_PROGRAMME_VERSION = N_("(no programme version)")
 _e = Enrolment.__table__
 
 
-def _group_keys(group_by: str) -> list[sa.ColumnElement[Any]]:
-    """The columns a dimension groups by (district within its region: two regions may share a name)."""
+def _group_keys(group_by: str, time_zone: str) -> list[sa.ColumnElement[Any]]:
+    """The columns a dimension groups by (district within its region: two regions may share a name; a month as
+    `YYYY-MM`, of the day he started, as `started_within` reads it)."""
+    started = sa.func.coalesce(sa.cast(_e.c.started_on, sa.DateTime), sa.func.timezone(time_zone, _e.c.enrolled_at))
     columns: dict[str, list[sa.ColumnElement[Any]]] = {
         "programme": [_e.c.programme_id],
         "cohort": [_e.c.cohort_id],
         "district": [_e.c.region, _e.c.district],
         "referral_source": [_e.c.referral_source],
         "facilitator": [_e.c.psychologist_id],
+        "region": [_e.c.region],
+        "month": [sa.func.to_char(started, "YYYY-MM")],
     }
     if group_by not in columns:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
+        raise ValueError(f"group_by must be one of {', '.join((*GROUP_BY, *ROLLUP_GROUP_BY))}, not {group_by!r}")
     return columns[group_by]
 
 
@@ -84,7 +90,7 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
     One pass over the population: cells of (group, session of dropping out) and of (session of dropping out)
     alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row.
     """
-    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by))]
+    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by, time_zone))]
     is_dropout = sa.and_(_e.c.status == S.EXITED, sa.func.coalesce(_e.c.status_reason, "").not_in(NOT_A_DROPOUT))
     # The last session he came to; if he never came, the last one recorded for him; 0: none was recorded.
     dropout_session = sa.case((is_dropout, sa.func.coalesce(_e.c.last_attended_number, _e.c.last_session_number, 0)))
@@ -209,9 +215,11 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) ->
         named = place_name(district, "district", w.language)
         return (f"{region}/{district}",
                 f"{named}, {place_name(region, 'region', w.language)}" if whole_country else named)
+    if group_by == "region":
+        return first, place_name(first, "region", w.language)
     if group_by == "referral_source":
         return first, w.gettext(REFERRAL_SOURCE_LABELS[first]) if first in REFERRAL_SOURCE_LABELS else first
-    return first, first  # facilitator: the psychologist's user id
+    return first, first  # facilitator: the psychologist's user id; month: YYYY-MM, which sorts as time runs
 
 
 class Report(TypedDict):

@@ -1,4 +1,5 @@
-"""Figures for managers: how fast alerts reached the people responsible, and how fast they answered."""
+"""Figures for managers: how fast alerts reached the people responsible, and how fast they answered; by district, and
+for the national roll-up by region, with the alerts raised each month."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from qadam.errors import unprocessable
 from qadam.web import read_session, settings_of_app
 from qadam_contracts.roles import Role
 
-from ..queries import Figures, alert_figures
+from ..queries import Figures, RegionFigures, alert_figures, region_figures
 from ..schemas import Figures as FiguresOut
+from ..schemas import RegionFigures as RegionFiguresOut
 from ..schemas import FiguresAsked, FiguresFilter
 from .blueprint import blp
 
@@ -30,6 +32,28 @@ class FiguresView(MethodView):
             return alert_figures(s, region=region, since=asked.since, until=asked.until,
                                  today=datetime.now(settings.zone).date(), zone=settings.zone,
                                  min_cell=settings.report_min_cell)
+
+
+# Who reads the national roll-up's alert figures: an administrator the whole country, a manager their own region.
+ROLLUP_READERS = (Role.MANAGER, Role.ADMINISTRATOR)
+
+
+@blp.route("/figures/regions")
+class RegionFiguresView(MethodView):
+    @allow(*ROLLUP_READERS)
+    @blp.arguments(FiguresFilter, location="query")
+    @blp.response(200, RegionFiguresOut)
+    def get(self, asked: FiguresAsked) -> RegionFigures:
+        """The national roll-up's alert figures: how fast alerts reached people and were answered, by region and
+        level, and how many were raised each month; an administrator's of the whole country (or the region asked
+        for), a manager's of their own region."""
+        principal = current_principal()
+        region = asked.region if principal.role == Role.ADMINISTRATOR else region_asked(asked.region)
+        settings = settings_of_app()
+        with read_session() as s:
+            return region_figures(s, region=region, since=asked.since, until=asked.until,
+                                  today=datetime.now(settings.zone).date(), zone=settings.zone,
+                                  min_cell=settings.report_min_cell)
 
 
 def region_asked(region: str | None) -> str:

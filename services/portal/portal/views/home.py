@@ -35,12 +35,13 @@ MENU: dict[str, list[tuple[str, Any]]] = {
                    ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard")),
                    ("documents.check", _l("Check a document"))],
     "support_worker": [("support.men", _l("My cases")), ("support.notices", _l("Notices"))],
-    "manager": [("manager.dashboard", _l("Dashboard")), ("manager.cohorts", _l("Groups")),
-                ("manager.programmes", _l("Programmes")), ("inspector.alerts", _l("Alerts"))],
+    "manager": [("manager.dashboard", _l("Dashboard")), ("national.rollup", _l("Roll-up")),
+                ("manager.cohorts", _l("Groups")), ("manager.programmes", _l("Programmes")),
+                ("inspector.alerts", _l("Alerts"))],
     "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
                       ("admin.programmes", _l("Programmes")), ("manager.cohorts", _l("Groups")),
-                      ("manager.dashboard", _l("Dashboard")),
+                      ("manager.dashboard", _l("Dashboard")), ("national.rollup", _l("National roll-up")),
                       ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
 }
 
