@@ -13,8 +13,8 @@ from qadam_contracts.roles import Role
 
 from ..queries import Figures, RegionFigures, alert_figures, region_figures
 from ..schemas import Figures as FiguresOut
-from ..schemas import RegionFigures as RegionFiguresOut
 from ..schemas import FiguresAsked, FiguresFilter
+from ..schemas import RegionFigures as RegionFiguresOut
 from .blueprint import blp
 
 

@@ -346,8 +346,8 @@ def export() -> Any:
             "Choose a quarter that has ended, written as the year, -Q and its number, for example %(example)s.",
             example=last_complete_quarter(today).code)}, 422)
     asked = Asked(quarter.start, quarter.end, None)
-    rollup_data = clients.enrollment.national_rollup(**asked.rollup_params())
-    figures = clients.notify.region_figures(**asked.figures_params())
+    rollup_data: dict[str, Any] = dict(clients.enrollment.national_rollup(**asked.rollup_params()))
+    figures: dict[str, Any] = dict(clients.notify.region_figures(**asked.figures_params()))
     name = f"qadam-statistics-{quarter.code}-{current_language()}.zip"
     return Response(export_zip(quarter, rollup_data, figures), headers={
         "Content-Type": "application/zip", "Content-Disposition": f'attachment; filename="{name}"',
