@@ -83,30 +83,37 @@ def started_within(date_from: date, date_to: date, time_zone: str) -> sa.ColumnE
 
 
 def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
-                     time_zone: str = "Asia/Tashkent") -> sa.Select[Any]:
+                     time_zone: str = "Asia/Tashkent", also_by: str | None = None) -> sa.Select[Any]:
     """The report's one statement: a row per group and a totals row (`is_total`), unsuppressed, with histograms
     and the number of men each average attendance is over (`attendance_men`).
 
     One pass over the population: cells of (group, session of dropping out) and of (session of dropping out)
-    alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row.
+    alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row. `also_by`: a
+    second grouping out of the same pass (the national roll-up's months beside its regions), its rows marked `also`
+    with their keys in j0, j1, ...; the totals row is the same for both.
     """
     keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by, time_zone))]
+    also = [k.label(f"j{i}") for i, k in enumerate(_group_keys(also_by, time_zone))] if also_by else []
     is_dropout = sa.and_(_e.c.status == S.EXITED, sa.func.coalesce(_e.c.status_reason, "").not_in(NOT_A_DROPOUT))
     # The last session he came to; if he never came, the last one recorded for him; 0: none was recorded.
     dropout_session = sa.case((is_dropout, sa.func.coalesce(_e.c.last_attended_number, _e.c.last_session_number, 0)))
     attendance = sa.cast(_e.c.sessions_attended, sa.Float) / sa.func.nullif(
         _e.c.sessions_attended + _e.c.unexcused_absences, 0, type_=sa.Float)
     population = sa.select(
-        *keys, _e.c.status, dropout_session.label("dropout_session"), attendance.label("attendance"),
+        *keys, *also, _e.c.status, dropout_session.label("dropout_session"), attendance.label("attendance"),
     ).where(started_within(date_from, date_to, time_zone))
     if region is not None:
         population = population.where(_e.c.region == region)
     pop = population.subquery("population")
     pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))]
+    pop_also = [pop.c[f"j{i}"] for i in range(len(also))]
+    sets = [sa.tuple_(*pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.dropout_session)]
+    if also:
+        sets.insert(1, sa.tuple_(*pop_also, pop.c.dropout_session))
     count = sa.func.count()
     cells = sa.select(
-        *pop_keys,
-        sa.func.grouping(*pop_keys).label("grouping_set"),
+        *pop_keys, *pop_also,
+        sa.func.grouping(*pop_keys, *pop_also).label("grouping_set"),
         pop.c.dropout_session,
         count.label("n"),
         count.filter(pop.c.status.in_(STILL_IN_PROGRAMME)).label("active"),
@@ -114,13 +121,15 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         count.filter(pop.c.status == S.EXITED).label("exited"),
         sa.func.sum(pop.c.attendance).label("attendance_sum"),
         sa.func.count(pop.c.attendance).label("attendance_n"),
-    ).group_by(sa.func.grouping_sets(sa.tuple_(*pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.dropout_session)),
-               ).subquery("cells")
-    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))]
+    ).group_by(sa.func.grouping_sets(*sets)).subquery("cells")
+    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))] + [cells.c[f"j{i}"] for i in range(len(also))]
     dropout_cells = cells.c.dropout_session.is_not(None)
+    # grouping(): a bit per key, set where the key is aggregated away (the last key the lowest bit)
+    every_key = (1 << len(cell_keys)) - 1
     groups = sa.select(
         *cell_keys,
-        (cells.c.grouping_set != 0).label("is_total"),
+        (cells.c.grouping_set == every_key).label("is_total"),
+        (cells.c.grouping_set == every_key - (1 << len(also)) + 1 if also else sa.false()).label("also"),
         sa.func.sum(cells.c.n).label("enrolments"),
         sa.func.sum(cells.c.active).label("active"),
         sa.func.sum(cells.c.completed).label("completed"),
