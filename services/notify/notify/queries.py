@@ -371,17 +371,17 @@ def region_figures(s: Session, *, region: str | None, since: date | None, until:
     hidden_months = hidden_cells([m["alerts"] for m in months], min_cell)
     return RegionFigures(
         region=region, since=since, until=until, min_cell=min_cell,
-        rows=[RegionFigureRow(**vars(figure_row(r, min_cell=0 if i not in hidden_rows else None)), region=r["region"])
+        rows=[RegionFigureRow(**vars(figure_row(r, min_cell=min_cell, hidden=i in hidden_rows)), region=r["region"])
               for i, r in enumerate(rows)],
         months=[MonthRow(month=m["month"], suppressed=True) if i in hidden_months else
                 MonthRow(month=m["month"], suppressed=False, alerts=m["alerts"]) for i, m in enumerate(months)])
 
 
-def figure_row(r: Mapping[Any, Any], *, min_cell: int | None) -> FigureRow:
+def figure_row(r: Mapping[Any, Any], *, min_cell: int, hidden: bool = False) -> FigureRow:
     """One row of the figures query as shown: seconds to the millisecond, and no figure at all in a row of fewer than
-    `min_cell` alerts (a small cell could point at one person; None: hidden whatever its size)."""
+    `min_cell` alerts (a small cell could point at one person), or one `hidden` beside such a row."""
     district = r.get("district", "")
-    if min_cell is None or r["alerts"] < min_cell:
+    if hidden or r["alerts"] < min_cell:
         return FigureRow(district=district, level=r["level"], suppressed=True)
     return FigureRow(
         district=district, level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],

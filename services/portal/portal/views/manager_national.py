@@ -9,7 +9,6 @@ own, so it can reveal none the services hide.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, g, render_template, request
 from markupsafe import Markup
 from qadam.auth import allow
+from qadam.tables import csv_bytes
 from qadam.workbook import Sheet, xlsx
 from qadam_contracts.roles import Role
 
@@ -302,20 +302,6 @@ def codebook(quarter: Quarter, min_cell: int, regions: list[str]) -> list[list[A
     return rows
 
 
-def _csv(rows: list[list[Any]]) -> bytes:
-    """A table as CSV for a statistics office: UTF-8 with a byte-order mark, commas, decimal points; text a
-    spreadsheet would run as a formula written as text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for cells in rows:
-        writer.writerow(["" if c is None else f"'{c}" if isinstance(c, str) and c.startswith(FORMULA) else c
-                         for c in cells])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
 def export_zip(quarter: Quarter, rollup: dict[str, Any], figures: dict[str, Any]) -> bytes:
     """The export: a CSV per table, the codebook as CSV, and one workbook with a sheet per table and the codebook."""
     tables = export_tables(rollup, figures)
@@ -324,8 +310,8 @@ def export_zip(quarter: Quarter, rollup: dict[str, Any], figures: dict[str, Any]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in tables.items():
-            archive.writestr(f"{name}.csv", _csv(rows))
-        archive.writestr("codebook.csv", _csv(book))
+            archive.writestr(f"{name}.csv", csv_bytes(rows))
+        archive.writestr("codebook.csv", csv_bytes(book))
         sheets = [Sheet(name, rows, widths=[16] * len(rows[0]), frozen=(1, 0), bold_rows={0})
                   for name, rows in tables.items()]
         archive.writestr(f"qadam-statistics-{quarter.code}.xlsx",
