@@ -91,6 +91,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
+        # the national roll-up: an administrator the whole country, a manager his own region (the route scopes it)
+        ("GET", "/reports/rollup"): PLANNERS,
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
         ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),
@@ -159,6 +161,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/routing"): frozenset({ADM, MGR, SUP, AUD}),
         ("POST", "/routing"): frozenset({ADM}),
         ("GET", "/figures"): frozenset({MGR, SUP, ADM}),
+        ("GET", "/figures/regions"): PLANNERS,  # the national roll-up's alert figures, as /reports/rollup
         # alerts that found nobody to escalate to: the directory is the administrators' to fix
         ("GET", "/escalations/unassigned"): frozenset({ADM}),
     },
