@@ -213,7 +213,8 @@ def test_only_administrators_and_managers_read_the_roll_up(client, token):
 def test_a_bad_period_region_or_language_is_a_422_naming_the_field(client, token):
     admin = token("admin-1", "administrator")
     for query, field in (({"from": "2025-06-30", "to": "2025-01-01"}, "from"), ({"to": "2025-13-01"}, "to"),
-                         ({"lang": "xx"}, "lang"), ({"region": ""}, "region")):
+                         ({"lang": "xx"}, "lang"), ({"region": ""}, "region"), ({"to": "9999-12-31"}, "to"),
+                         ({"region": "Nukus\x1d\x0e"}, "region")):
         answer = rollup(client, admin, **query)
         assert answer.status_code == 422 and answer.mimetype == "application/problem+json", query
         assert field in answer.get_json()["errors"], (query, answer.get_json())

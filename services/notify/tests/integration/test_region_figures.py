@@ -121,8 +121,10 @@ def test_a_manager_sees_only_his_own_region(client, seeded, token):
 
 
 def test_a_bad_day_is_a_422_naming_it(client, token):
-    answer = figures(client, token("admin-1", "administrator"), until="2025-02-30")
-    assert answer.status_code == 422 and "until" in answer.get_json()["errors"]
+    for field, value in (("until", "2025-02-30"), ("until", "9999-12-31"), ("since", "0001-01-01")):
+        answer = figures(client, token("admin-1", "administrator"), **{field: value})
+        assert answer.status_code == 422 and answer.mimetype == "application/problem+json", (field, value)
+        assert field in answer.get_json()["errors"], (field, value)
 
 
 def test_one_hidden_cell_gets_the_smallest_shown_beside_it():
