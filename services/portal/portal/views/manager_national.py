@@ -88,10 +88,10 @@ def last_complete_quarter(today: date) -> Quarter:
 
 
 def quarter_options(today: date) -> list[tuple[str, str]]:
-    """The quarters the export offers, newest first, as (code, code): `2026-Q3`."""
+    """The quarters the export offers, newest first, as (code, name): (`2026-Q3`, "Quarter 3 of 2026")."""
     out, quarter = [], last_complete_quarter(today)
     for _i in range(QUARTERS_OFFERED):
-        out.append((quarter.code, quarter.code))
+        out.append((quarter.code, _("Quarter %(n)s of %(year)s", n=str(quarter.number), year=str(quarter.year))))
         quarter = quarter.before()
     return out
 
@@ -328,9 +328,7 @@ def export() -> Any:
     quarter = export_quarter(request.args, today)
     if quarter is None:
         asked, _errors = read_asked({}, today=today)
-        return _page(today, asked, {"quarter": _(
-            "Choose a quarter that has ended, written as the year, -Q and its number, for example %(example)s.",
-            example=last_complete_quarter(today).code)}, 422)
+        return _page(today, asked, {"quarter": _("Choose from the list a quarter that has ended.")}, 422)
     asked = Asked(quarter.start, quarter.end, None)
     rollup_data: dict[str, Any] = dict(clients.enrollment.national_rollup(**asked.rollup_params()))
     figures: dict[str, Any] = dict(clients.notify.region_figures(**asked.figures_params()))
