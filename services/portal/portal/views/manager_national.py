@@ -145,17 +145,15 @@ def trend_rows(rollup: dict[str, Any] | None, figures: dict[str, Any] | None) ->
     """A row per month either service has: enrolments started that month and, of them, completed and dropped out
     (None: hidden), and alerts raised (None: hidden, or not known)."""
     by_month: dict[str, dict[str, Any]] = {}
+    started = 0 if rollup is not None else None  # a month the roll-up has no row for: nobody started in it
     for row in (rollup or {}).get("months", {}).get("groups", []):
         by_month[row["key"]] = {"month": row["key"], "enrolments": row["enrolments"], "completed": row["completed"],
-                                "dropouts": row["dropouts"], "alerts": None}
-    for row in (figures or {}).get("months", []):
-        by_month.setdefault(row["month"], {"month": row["month"], "enrolments": 0 if rollup else None,
-                                           "completed": 0 if rollup else None, "dropouts": 0 if rollup else None})
-        by_month[row["month"]]["alerts"] = row["alerts"]
-    if figures is not None:  # a month with no alert at all had none
-        for row in by_month.values():
-            if not any(m["month"] == row["month"] for m in figures.get("months", [])):
-                row["alerts"] = 0
+                                "dropouts": row["dropouts"]}
+    raised = {row["month"]: row["alerts"] for row in (figures or {}).get("months", [])}
+    for month in raised.keys() - by_month.keys():
+        by_month[month] = {"month": month, "enrolments": started, "completed": started, "dropouts": started}
+    for month, row in by_month.items():  # a month notify has no row for had no alert (if notify answered)
+        row["alerts"] = raised.get(month, 0 if figures is not None else None)
     return [by_month[month] for month in sorted(by_month)]
 
 
