@@ -292,9 +292,10 @@ def codebook(quarter: Quarter, min_cell: int, regions: list[str]) -> list[list[A
         ["", "", "", _("An empty cell is a figure not shown: hidden under the small-cell rule, or with nothing to "
                        "compute it from (a rate with nobody completed or dropped out; a time with no alert acknowledged; "
                        "the alerts of the trend's totals row, not given).")],
-        ["", "", "", _("The small-cell rule: a row of fewer than %(n)s enrolments or alerts is hidden whole, a count from "
-                       "1 to %(m)s is hidden, and so is any other figure from which a hidden one could be worked out "
-                       "by adding or subtracting (smallest cell shown: %(n)s).", n=min_cell, m=min_cell - 1)],
+        ["", "", "", _("The small-cell rule: a row of fewer than %(n)s enrolments or alerts is hidden whole; in the "
+                       "tables of enrolments a count from 1 to %(m)s is hidden too; and so is any other figure from "
+                       "which a hidden one could be worked out by adding or subtracting (smallest cell shown: %(n)s).",
+                       n=min_cell, m=min_cell - 1)],
         ["", "", "", _("The files are UTF-8, cells separated by commas, numbers with a decimal point.")],
     ]
     return rows
