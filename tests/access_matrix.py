@@ -42,6 +42,7 @@ RECIPIENTS = frozenset({PSY, INSP, SUP, SW, MGR, ADM})  # people who receive ale
 AUDIT_READERS = frozenset({ADM, AUD})
 # aggregates, small cells suppressed: those who run the programmes, and analysts (who see nothing else)
 AGGREGATE_READERS = frozenset({MGR, SUP, ADM, ANA})
+# staff work and the national roll-up: those who plan the programmes, and analysts
 STAFF_WORK_READERS = frozenset({MGR, ADM, ANA})
 
 # Endpoints every service has: liveness, readiness, metrics (public), and the audit log (administrators, auditors).
@@ -96,6 +97,9 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): AGGREGATE_READERS,
+        # the national roll-up: an administrator or a national analyst the whole country, a manager or a regional
+        # analyst his own region (the route scopes it)
+        ("GET", "/reports/rollup"): STAFF_WORK_READERS,
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
         ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),
@@ -168,6 +172,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/routing"): frozenset({ADM, MGR, SUP, AUD}),
         ("POST", "/routing"): frozenset({ADM}),
         ("GET", "/figures"): AGGREGATE_READERS,
+        ("GET", "/figures/regions"): STAFF_WORK_READERS,  # the national roll-up's alert figures, as /reports/rollup
         # alerts that found nobody to escalate to: the directory is the administrators' to fix
         ("GET", "/escalations/unassigned"): frozenset({ADM}),
     },

@@ -170,7 +170,8 @@ def test_every_role_is_let_in_or_refused_as_the_matrix_declares(clients: dict[st
 # The aggregate routes, each asked as a dashboard asks it (notify reports one region at a time); every other route
 # returns a man's record, a code or a free text, or changes something, and refuses an analyst.
 AGGREGATES = {("enrollment", "GET", "/reports/completion"), ("notify", "GET", "/figures"),
-              ("sessions", "GET", "/reports/fidelity"), ("sessions", "GET", "/reports/workload")}
+              ("sessions", "GET", "/reports/fidelity"), ("sessions", "GET", "/reports/workload"),
+              ("enrollment", "GET", "/reports/rollup"), ("notify", "GET", "/figures/regions")}
 
 
 def test_the_analysts_routes_are_the_aggregates_and_nothing_else() -> None:

@@ -57,6 +57,7 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("end_order", "PATCH", "/protection-orders/{order_id}"),
         ("completion_report", "GET", "/reports/completion"),
         ("completion_report_file", "GET", "/reports/completion", "file"),
+        ("national_rollup", "GET", "/reports/rollup"),
         # the manager's cohorts, programme versions and waiting lists
         ("form_cohort", "POST", "/cohorts"),
         ("change_cohort", "PATCH", "/cohorts/{cohort_id}"),
@@ -108,6 +109,7 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("notification", "GET", "/notifications/{notification_id}"),
         ("acknowledge", "POST", "/notifications/{notification_id}/acknowledge"),
         ("figures", "GET", "/figures"),
+        ("region_figures", "GET", "/figures/regions"),
         ("unassigned_escalations", "GET", "/escalations/unassigned"),
         ("audit", "GET", "/audit"),
     ),

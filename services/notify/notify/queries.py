@@ -18,6 +18,7 @@ from qadam.pages import paginate
 from sqlalchemy.orm import Session
 
 from .domain import links
+from .domain.disclosure import hidden_cells
 from .domain.escalation import Person, answers_for_chain, escalation_target
 from .domain.routing import Route, parse_routing
 from .domain.templates import language_of
@@ -236,13 +237,15 @@ def unassigned_alerts(s: Session, *, page: Page) -> Page:
 
 
 # -- figures for managers ----------------------------------------------------------------------------------------------
-FIGURES = sa.text("""
+def _figures_sql(where: str, by: str) -> sa.TextClause:
+    """The figures' statement over the alerts `where` says, a row per `by` and level."""
+    return sa.text(f"""
 WITH first_message AS (
     SELECT notification_id, min(sent_at) AS sent_at
     FROM delivery WHERE status = 'sent' AND purpose = 'alert' AND notification_id IS NOT NULL
     GROUP BY notification_id
 ), alert AS (
-    SELECT n.district, n.level, n.acknowledged_at, n.escalated_at, n.created_at,
+    SELECT n.{by}, n.level, n.acknowledged_at, n.escalated_at, n.created_at,
            EXTRACT(EPOCH FROM n.created_at - n.event_at) AS to_in_app,
            EXTRACT(EPOCH FROM m.sent_at - n.event_at) AS to_message,
            EXTRACT(EPOCH FROM n.acknowledged_at - n.created_at) AS to_ack,  -- from the in-app inbox, its first delivery
@@ -250,9 +253,9 @@ WITH first_message AS (
            m.sent_at IS NOT NULL AS messaged,
            EXISTS (SELECT 1 FROM notification e WHERE e.escalates_id = n.id) AS escalated
     FROM notification n LEFT JOIN first_message m ON m.notification_id = n.id
-    WHERE n.kind = 'alert' AND n.region = :region AND n.created_at >= :start AND n.created_at < :end
+    WHERE n.kind = 'alert' AND {where} AND n.created_at >= :start AND n.created_at < :end
 )
-SELECT district, level, count(*) AS alerts, count(DISTINCT flag_id) AS flags,
+SELECT {by}, level, count(*) AS alerts, count(DISTINCT flag_id) AS flags,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_in_app) AS in_app_p50_s,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_in_app) AS in_app_p90_s,
        count(*) FILTER (WHERE messaged) AS messaged,
@@ -262,9 +265,23 @@ SELECT district, level, count(*) AS alerts, count(DISTINCT flag_id) AS flags,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) AS ack_p50_s,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ack) AS ack_p90_s,
        count(*) FILTER (WHERE escalated) AS escalated
-FROM alert GROUP BY district, level
-ORDER BY district, array_position(ARRAY['critical', 'high', 'medium', 'low'], level)
+FROM alert GROUP BY {by}, level
+ORDER BY {by}, array_position(ARRAY['critical', 'high', 'medium', 'low'], level)
 """)
+
+
+FIGURES = _figures_sql("n.region = :region", "district")
+# the national roll-up's: by region and level, of one region or (region NULL) the whole country
+REGION_FIGURES = _figures_sql("(CAST(:region AS text) IS NULL OR n.region = :region)", "region")
+# alerts raised per local month, of one region or the whole country
+ALERTS_BY_MONTH = sa.text("""
+SELECT to_char(created_at AT TIME ZONE :zone, 'YYYY-MM') AS month, count(*) AS alerts
+FROM notification
+WHERE kind = 'alert' AND (CAST(:region AS text) IS NULL OR region = :region)
+  AND created_at >= :start AND created_at < :end
+GROUP BY 1 ORDER BY 1
+""")
+
 
 
 @dataclass(frozen=True)
@@ -308,13 +325,66 @@ def alert_figures(s: Session, *, region: str, since: date | None, until: date | 
     return Figures(region=region, since=since, until=until, rows=[figure_row(r, min_cell=min_cell) for r in rows])
 
 
-def figure_row(r: Mapping[Any, Any], *, min_cell: int) -> FigureRow:
+@dataclass(frozen=True)
+class RegionFigureRow(FigureRow):
+    """A region's figures of one level (`district` left empty)."""
+
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """How many alerts were raised in a month (YYYY-MM, local); None: suppressed."""
+
+    month: str
+    suppressed: bool
+    alerts: int | None = None
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """The national roll-up's alert figures: by region and level, and alerts raised by month."""
+
+    region: str | None
+    since: date
+    until: date
+    min_cell: int
+    rows: list[RegionFigureRow]
+    months: list[MonthRow]
+
+
+def region_figures(s: Session, *, region: str | None, since: date | None, until: date | None, today: date,
+                   zone: tzinfo, min_cell: int) -> RegionFigures:
+    """The alert figures of `alert_figures`, a row per region and level (of one region, or None: the whole country),
+    and the alerts raised in each local month, over the days since..until (by default the last 30 days to today).
+
+    Each table adds up to the same number of alerts, which a reader may learn from the other: a row or a month of
+    fewer than `min_cell` alerts shows nothing, and where only one of a table is hidden, the next smallest is too
+    (domain/disclosure.py), so that no hidden one is the total less the ones shown."""
+    since, until = since or today - timedelta(days=30), until or today
+    start = datetime.combine(since, time(0), tzinfo=zone)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
+    asked = {"region": region, "start": start, "end": end, "zone": str(zone)}
+    rows = list(s.execute(REGION_FIGURES, asked).mappings())
+    months = list(s.execute(ALERTS_BY_MONTH, asked).mappings())
+    hidden_rows = hidden_cells([r["alerts"] for r in rows], min_cell)
+    hidden_months = hidden_cells([m["alerts"] for m in months], min_cell)
+    return RegionFigures(
+        region=region, since=since, until=until, min_cell=min_cell,
+        rows=[RegionFigureRow(**vars(figure_row(r, min_cell=min_cell, hidden=i in hidden_rows)), region=r["region"])
+              for i, r in enumerate(rows)],
+        months=[MonthRow(month=m["month"], suppressed=True) if i in hidden_months else
+                MonthRow(month=m["month"], suppressed=False, alerts=m["alerts"]) for i, m in enumerate(months)])
+
+
+def figure_row(r: Mapping[Any, Any], *, min_cell: int, hidden: bool = False) -> FigureRow:
     """One row of the figures query as shown: seconds to the millisecond, and no figure at all in a row of fewer than
-    `min_cell` alerts (a small cell could point at one person)."""
-    if r["alerts"] < min_cell:
-        return FigureRow(district=r["district"], level=r["level"], suppressed=True)
+    `min_cell` alerts (a small cell could point at one person), or one `hidden` beside such a row."""
+    district = r.get("district", "")
+    if hidden or r["alerts"] < min_cell:
+        return FigureRow(district=district, level=r["level"], suppressed=True)
     return FigureRow(
-        district=r["district"], level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],
+        district=district, level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],
         in_app_p50_s=_seconds(r["in_app_p50_s"]), in_app_p90_s=_seconds(r["in_app_p90_s"]), messaged=r["messaged"],
         message_p50_s=_seconds(r["message_p50_s"]), message_p90_s=_seconds(r["message_p90_s"]),
         acknowledged=r["acknowledged"], ack_p50_s=_seconds(r["ack_p50_s"]), ack_p90_s=_seconds(r["ack_p90_s"]),

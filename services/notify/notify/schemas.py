@@ -234,3 +234,28 @@ class Figures(ma.Schema):
     since = fields.Date()
     until = fields.Date()
     rows = fields.List(fields.Nested(FigureRow))
+
+
+class RegionFigureRow(FigureRow):
+    class Meta:
+        exclude = ("district",)
+
+    region = fields.String()
+
+
+class MonthRow(ma.Schema):
+    month = fields.String(metadata={"description": "YYYY-MM, in the service's time zone."})
+    suppressed = fields.Boolean(metadata={
+        "description": "Fewer alerts than QADAM_REPORT_MIN_CELL, or the smallest shown month beside the only such one "
+                       "(else it would be the total less the months shown): no figure."})
+    alerts = Integer(allow_none=True, metadata={"description": "Alerts raised to the people responsible that month."})
+
+
+class RegionFigures(ma.Schema):
+    region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
+    since = fields.Date()
+    until = fields.Date()
+    min_cell = Integer(metadata={"description": "QADAM_REPORT_MIN_CELL: a row or month of fewer alerts is hidden."})
+    rows = fields.List(fields.Nested(RegionFigureRow), metadata={
+        "description": "By region and level; a row is hidden as a month is (the only one hidden gets a neighbour)."})
+    months = fields.List(fields.Nested(MonthRow))

@@ -22,7 +22,7 @@ from .assets import init_assets
 from .backend import ServiceError
 from .i18n import init_i18n
 from .settings import PortalSettings
-from .views import admin, auth, documents, home, inspector, manager, ops, psychologist, supervisor, support
+from .views import admin, auth, documents, home, inspector, manager, manager_national, ops, psychologist, supervisor, support
 from .websession import init_websession
 
 log = get_logger(__name__)
@@ -58,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       SESSION_COOKIE_SECURE=settings.portal_secure_cookies, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     home.init_menu(app)
-    for module in (ops, auth, home, psychologist, inspector, supervisor, manager, admin, support, documents):
+    for module in (ops, auth, home, psychologist, inspector, supervisor, manager, manager_national, admin, support, documents):
         app.register_blueprint(module.bp)
     _error_pages(app)
     return app

@@ -1,5 +1,6 @@
 """Reports for programme managers and analysts: completion, dropout and attendance by programme, cohort, district,
-source or facilitator, as JSON or as a CSV / XLSX download. Aggregates only, with small cells suppressed."""
+source or facilitator, as JSON or as a CSV / XLSX download; and the national roll-up by region and month. Aggregates
+only, with small cells suppressed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from qadam_contracts.roles import Role
 from qadam_contracts.vocabulary import LANGUAGES
 
 from .. import reports
-from ..reports import GROUP_BY, Report
+from ..reports import GROUP_BY, Report, Rollup
 from ..reports.completion import SOURCE_LANGUAGE
 from ..reports.downloads import csv_file, xlsx_file
 
@@ -29,6 +30,8 @@ CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("json", "csv", "xlsx")
 DEFAULT_LANGUAGE = "uz-Latn"
+# Who reads the national roll-up: an administrator the whole country, a manager their own region.
+ROLLUP_READERS = (Role.MANAGER, Role.ADMINISTRATOR, Role.ANALYST)
 # One description for the three forms of the 200 answer (OpenAPI keeps one per status code).
 DOWNLOADS = ("The report as JSON; with `format=csv` the same figures as a CSV file to download (UTF-8 with a byte-order "
              "mark, so that Excel reads ʻ and ʼ), with `format=xlsx` as an Excel workbook; either in the language `lang` "
@@ -143,3 +146,59 @@ def _download(report: Report, file_format: str, language: str) -> Response:
     # flask-smorest hands a Response returned by the view through as it is (no schema, same status).
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
+
+
+class RollupArgs(ma.Schema):
+    date_from = Date(data_key="from", load_default=None,
+                     metadata={"description": "First day of the period (default: 12 months before `to`)."})
+    date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
+    region = fields.String(load_default=None, validate=place(), metadata={
+        "description": "Administrators only (default: the whole country); a manager always gets their own region."})
+    lang = fields.String(load_default=SOURCE_LANGUAGE, validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "The language of the labels the roll-up writes itself (region names, the totals row)."})
+
+
+class RollupTable(ma.Schema):
+    groups = fields.List(fields.Nested(CompletionGroup), required=True, metadata={
+        "description": "A row per region (`key`: its stored name) or per month (`key`: YYYY-MM) where someone started."})
+    totals = fields.Nested(CompletionGroup, required=True)
+
+
+class NationalRollup(ma.Schema):
+    region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+    min_cell = Integer(required=True, metadata={"description": "As in the completion report."})
+    regions = fields.Nested(RollupTable, required=True, metadata={"description": "By region."})
+    months = fields.Nested(RollupTable, required=True, metadata={
+        "description": "By the month men started (enrolments started that month; of them, completed and dropped out "
+                       "so far): one table with its totals, suppressed as one."})
+
+
+@blp.route("/reports/rollup")
+class NationalRollupView(MethodView):
+    @allow(*ROLLUP_READERS)
+    @blp.arguments(RollupArgs, location="query")
+    @blp.response(200, NationalRollup)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The national roll-up: enrolments started, still in, completed and dropped out, with their rates, by
+        region and by month of starting, small cells suppressed.
+
+        An administrator or a national analyst sees the whole country (or the region asked for), a manager or a
+        regional analyst their own region.
+        """
+        settings = settings_of_app()
+        with read_session() as s:
+            rollup = reports.national_rollup_for(
+                s.connection(), principal=current_principal(), region=args["region"], date_from=args["date_from"],
+                date_to=args["date_to"], today=datetime.now(settings.zone).date(), min_cell=settings.report_min_cell,
+                time_zone=settings.time_zone, language=args["lang"])
+        return rollup_json(rollup)
+
+
+def rollup_json(rollup: Rollup) -> dict[str, Any]:
+    """The roll-up as NationalRollup writes it."""
+    def table(part: Any) -> dict[str, Any]:
+        return {"groups": [_row(g) for g in part["groups"]], "totals": _row(part["totals"])}
+    return {"region": rollup["region"], "from": rollup["date_from"], "to": rollup["date_to"],
+            "min_cell": rollup["min_cell"], "regions": table(rollup["regions"]), "months": table(rollup["months"])}

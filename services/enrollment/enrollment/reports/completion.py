@@ -30,6 +30,8 @@ from ..models import Cohort, Enrolment, Programme
 from ..scoping import report_region
 
 GROUP_BY = ("programme", "cohort", "district", "referral_source", "facilitator")
+# The national roll-up's groupings (rollup.py), beside the report's: by region, and by the month a man started.
+ROLLUP_GROUP_BY = ("region", "month")
 STILL_IN_PROGRAMME = (S.ASSESSED, S.ACTIVE, S.SUSPENDED)
 FINISHED = (S.COMPLETED, S.CLOSED)
 # An exit for these reasons is not a dropout: the man went on elsewhere, or died.
@@ -51,17 +53,21 @@ NO_PROGRAMME_VERSION = N_("(no programme version)")
 _e = Enrolment.__table__
 
 
-def _group_keys(group_by: str) -> list[sa.ColumnElement[Any]]:
-    """The columns a dimension groups by (district within its region: two regions may share a name)."""
+def _group_keys(group_by: str, time_zone: str) -> list[sa.ColumnElement[Any]]:
+    """The columns a dimension groups by (district within its region: two regions may share a name; a month as
+    `YYYY-MM`, of the day he started, as `started_within` reads it)."""
+    started = sa.func.coalesce(sa.cast(_e.c.started_on, sa.DateTime), sa.func.timezone(time_zone, _e.c.enrolled_at))
     columns: dict[str, list[sa.ColumnElement[Any]]] = {
         "programme": [_e.c.programme_id],
         "cohort": [_e.c.cohort_id],
         "district": [_e.c.region, _e.c.district],
         "referral_source": [_e.c.referral_source],
         "facilitator": [_e.c.psychologist_id],
+        "region": [_e.c.region],
+        "month": [sa.func.to_char(started, "YYYY-MM")],
     }
     if group_by not in columns:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
+        raise ValueError(f"group_by must be one of {', '.join((*GROUP_BY, *ROLLUP_GROUP_BY))}, not {group_by!r}")
     return columns[group_by]
 
 
@@ -77,30 +83,37 @@ def started_within(date_from: date, date_to: date, time_zone: str) -> sa.ColumnE
 
 
 def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
-                     time_zone: str = "Asia/Tashkent") -> sa.Select[Any]:
+                     time_zone: str = "Asia/Tashkent", also_by: str | None = None) -> sa.Select[Any]:
     """The report's one statement: a row per group and a totals row (`is_total`), unsuppressed, with histograms
     and the number of men each average attendance is over (`attendance_men`).
 
     One pass over the population: cells of (group, session of dropping out) and of (session of dropping out)
-    alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row.
+    alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row. `also_by`: a
+    second grouping out of the same pass (the national roll-up's months beside its regions), its rows marked `also`
+    with their keys in j0, j1, ...; the totals row is the same for both.
     """
-    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by))]
+    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by, time_zone))]
+    also = [k.label(f"j{i}") for i, k in enumerate(_group_keys(also_by, time_zone))] if also_by else []
     is_dropout = sa.and_(_e.c.status == S.EXITED, sa.func.coalesce(_e.c.status_reason, "").not_in(NOT_A_DROPOUT))
     # The last session he came to; if he never came, the last one recorded for him; 0: none was recorded.
     dropout_session = sa.case((is_dropout, sa.func.coalesce(_e.c.last_attended_number, _e.c.last_session_number, 0)))
     attendance = sa.cast(_e.c.sessions_attended, sa.Float) / sa.func.nullif(
         _e.c.sessions_attended + _e.c.unexcused_absences, 0, type_=sa.Float)
     population = sa.select(
-        *keys, _e.c.status, dropout_session.label("dropout_session"), attendance.label("attendance"),
+        *keys, *also, _e.c.status, dropout_session.label("dropout_session"), attendance.label("attendance"),
     ).where(started_within(date_from, date_to, time_zone))
     if region is not None:
         population = population.where(_e.c.region == region)
     pop = population.subquery("population")
     pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))]
+    pop_also = [pop.c[f"j{i}"] for i in range(len(also))]
+    sets = [sa.tuple_(*pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.dropout_session)]
+    if also:
+        sets.insert(1, sa.tuple_(*pop_also, pop.c.dropout_session))
     count = sa.func.count()
     cells = sa.select(
-        *pop_keys,
-        sa.func.grouping(*pop_keys).label("grouping_set"),
+        *pop_keys, *pop_also,
+        sa.func.grouping(*pop_keys, *pop_also).label("grouping_set"),
         pop.c.dropout_session,
         count.label("n"),
         count.filter(pop.c.status.in_(STILL_IN_PROGRAMME)).label("active"),
@@ -108,13 +121,15 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         count.filter(pop.c.status == S.EXITED).label("exited"),
         sa.func.sum(pop.c.attendance).label("attendance_sum"),
         sa.func.count(pop.c.attendance).label("attendance_n"),
-    ).group_by(sa.func.grouping_sets(sa.tuple_(*pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.dropout_session)),
-               ).subquery("cells")
-    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))]
+    ).group_by(sa.func.grouping_sets(*sets)).subquery("cells")
+    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))] + [cells.c[f"j{i}"] for i in range(len(also))]
     dropout_cells = cells.c.dropout_session.is_not(None)
+    # grouping(): a bit per key, set where the key is aggregated away (the last key the lowest bit)
+    every_key = (1 << len(cell_keys)) - 1
     groups = sa.select(
         *cell_keys,
-        (cells.c.grouping_set != 0).label("is_total"),
+        (cells.c.grouping_set == every_key).label("is_total"),
+        (cells.c.grouping_set == every_key - (1 << len(also)) + 1 if also else sa.false()).label("also"),
         sa.func.sum(cells.c.n).label("enrolments"),
         sa.func.sum(cells.c.active).label("active"),
         sa.func.sum(cells.c.completed).label("completed"),
@@ -209,9 +224,11 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) ->
         named = place_name(district, "district", w.language)
         return (f"{region}/{district}",
                 f"{named}, {place_name(region, 'region', w.language)}" if whole_country else named)
+    if group_by == "region":
+        return first, place_name(first, "region", w.language)
     if group_by == "referral_source":
         return first, w.gettext(REFERRAL_SOURCE_LABELS[first]) if first in REFERRAL_SOURCE_LABELS else first
-    return first, first  # facilitator: the psychologist's user id
+    return first, first  # facilitator: the psychologist's user id; month: YYYY-MM, which sorts as time runs
 
 
 class Report(TypedDict):

@@ -4,10 +4,9 @@ written as the language writes them, and its cells separated as a spreadsheet se
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from qadam import tables
 from qadam.workbook import Sheet, xlsx
 from qadam_words import N_, Words, words
 from qadam_words.places import place_name
@@ -35,8 +34,6 @@ RATES = frozenset({"completion_rate", "dropout_rate", "average_attendance"})
 SESSION_HEADING = N_("Dropped out at session %(n)s")
 YES, NO = N_("yes"), N_("no")
 COMPLETION_SHEET, ABOUT_SHEET = N_("Completion"), N_("About")
-# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): names are typed by people.
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _label(row: dict[str, Any], group_by: str, w: Words) -> str:
@@ -67,26 +64,12 @@ def table(report: Report, w: Words) -> list[list[Any]]:
     return out
 
 
-def csv_cell(value: Any, w: Words) -> str:
-    """One CSV cell: a number as the language writes it (no thousands separator, so a spreadsheet reads it back as
-    a number), text that could run as a formula quoted, nothing for None."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float):
-        return w.format_number(value, grouping=False)
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA) else text
-
-
 def csv_file(report: Report, language: str) -> bytes:
     """The report as CSV in `language`: UTF-8 with a byte-order mark, cells separated by `;` where the language
     writes a decimal comma (Uzbek, Russian, Karakalpak), else by `,`."""
     w = words(DOMAIN, language)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=w.list_separator)
-    for cells in table(report, w):
-        writer.writerow([csv_cell(c, w) for c in cells])
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8 (ʻ, ʼ, Cyrillic)
+    return tables.csv_bytes(table(report, w), delimiter=w.list_separator,
+                            number=lambda n: w.format_number(n, grouping=False))
 
 
 def xlsx_file(report: Report, language: str) -> bytes:

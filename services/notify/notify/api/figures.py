@@ -1,5 +1,6 @@
-"""Figures for managers and analysts: how fast alerts reached the people responsible, and how fast they answered.
-Aggregates only, with small cells suppressed."""
+"""Figures for managers and analysts: how fast alerts reached the people responsible, and how fast they answered; by
+district, and for the national roll-up by region, with the alerts raised each month. Aggregates only, with small cells
+suppressed."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from qadam.names import same_place
 from qadam.web import read_session, settings_of_app
 from qadam_contracts.roles import Role
 
-from ..queries import Figures, alert_figures
+from ..queries import Figures, RegionFigures, alert_figures, region_figures
 from ..schemas import Figures as FiguresOut
 from ..schemas import FiguresAsked, FiguresFilter
+from ..schemas import RegionFigures as RegionFiguresOut
 from .blueprint import blp
 
 
@@ -32,6 +34,28 @@ class FiguresView(MethodView):
             return alert_figures(s, region=region, since=asked.since, until=asked.until,
                                  today=datetime.now(settings.zone).date(), zone=settings.zone,
                                  min_cell=settings.report_min_cell)
+
+
+# Who reads the national roll-up's alert figures: an administrator or a national analyst the whole country, a manager
+# or a regional analyst their own region.
+ROLLUP_READERS = (Role.MANAGER, Role.ADMINISTRATOR, Role.ANALYST)
+
+
+@blp.route("/figures/regions")
+class RegionFiguresView(MethodView):
+    @allow(*ROLLUP_READERS)
+    @blp.arguments(FiguresFilter, location="query")
+    @blp.response(200, RegionFiguresOut)
+    def get(self, asked: FiguresAsked) -> RegionFigures:
+        """The national roll-up's alert figures: how fast alerts reached people and were answered, by region and
+        level, and how many were raised each month; of the whole country (or the region asked for) for whoever reaches
+        it (an administrator, a national analyst), of their own region for the others."""
+        region = asked.region if current_principal().reach is Reach.EVERYWHERE else region_asked(asked.region)
+        settings = settings_of_app()
+        with read_session() as s:
+            return region_figures(s, region=region, since=asked.since, until=asked.until,
+                                  today=datetime.now(settings.zone).date(), zone=settings.zone,
+                                  min_cell=settings.report_min_cell)
 
 
 def region_asked(region: str | None) -> str:

@@ -418,6 +418,21 @@ class CompletionGroup(TypedDict, total=False):
     dropout_sessions: dict[str, Any] | None
 
 
+NationalRollup = TypedDict("NationalRollup", {
+    "region": "str | None",
+    "from": "str",
+    "to": "str",
+    "min_cell": "int",
+    "regions": "RollupTable",
+    "months": "RollupTable",
+}, total=False)
+
+
+class RollupTable(TypedDict, total=False):
+    groups: list[CompletionGroup]
+    totals: CompletionGroup
+
+
 class CohortIn(TypedDict, total=False):
     programme_id: str
     name: str
@@ -1161,6 +1176,30 @@ class EnrollmentClient(ServiceClient):
                 "lang": lang,
             },
         )
+
+    def national_rollup(
+        self,
+        *,
+        from_: str | None = None,
+        to: str | None = None,
+        region: str | None = None,
+        lang: str | None = None,
+    ) -> NationalRollup:
+        """GET /reports/rollup: The national roll-up: enrolments started, still in, completed and dropped out, with
+        their rates, by region and by month of starting, small cells suppressed.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/reports/rollup",
+            params={
+                "from": from_,
+                "to": to,
+                "region": region,
+                "lang": lang,
+            },
+        )
+        return cast(NationalRollup, answer)
 
     def form_cohort(
         self,

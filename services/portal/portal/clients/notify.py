@@ -102,6 +102,38 @@ class FigureRow(TypedDict, total=False):
     escalated: int | None
 
 
+class RegionFigures(TypedDict, total=False):
+    region: str | None
+    since: str
+    until: str
+    min_cell: int
+    rows: list[RegionFigureRow]
+    months: list[MonthRow]
+
+
+class RegionFigureRow(TypedDict, total=False):
+    level: str
+    suppressed: bool
+    alerts: int | None
+    flags: int | None
+    in_app_p50_s: float | None
+    in_app_p90_s: float | None
+    messaged: int | None
+    message_p50_s: float | None
+    message_p90_s: float | None
+    acknowledged: int | None
+    ack_p50_s: float | None
+    ack_p90_s: float | None
+    escalated: int | None
+    region: str
+
+
+class MonthRow(TypedDict, total=False):
+    month: str
+    suppressed: bool
+    alerts: int | None
+
+
 class UnassignedPage(TypedDict, total=False):
     items: list[UnassignedOut]
     page: int
@@ -214,6 +246,30 @@ class NotifyClient(ServiceClient):
             },
         )
         return cast(Figures, answer)
+
+    def region_figures(
+        self,
+        *,
+        region: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> RegionFigures:
+        """GET /figures/regions: The national roll-up's alert figures: how fast alerts reached people and were
+        answered, by region and level, and how many were raised each month; of the whole country (or the region
+        asked for) for whoever reaches it (an administrator, a national analyst), of their own region for the
+        others.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/figures/regions",
+            params={
+                "region": region,
+                "since": since,
+                "until": until,
+            },
+        )
+        return cast(RegionFigures, answer)
 
     def unassigned_escalations(
         self,

@@ -51,7 +51,8 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 # endpoints that are not pages a signed-in user reads: the sign-in steps (the sign-in page itself is scanned as the
 # signed-out reader sees it), files and the machine's addresses
 NOT_PAGES = {"static", "auth.sign_in", "auth.second_factor", "auth.second_factor_setup", "auth.alive",
-             "manager.export", "documents.download", "ops.healthz", "ops.readyz", "ops.metrics", "ops.jwks", "ops.favicon"}
+             "manager.export", "national.export", "documents.download", "ops.healthz", "ops.readyz", "ops.metrics",
+             "ops.jwks", "ops.favicon"}
 SIGNED_OUT = "signed-out"  # the sign-in page, in the language asked for (?lang=)
 PATHS_PER_ENDPOINT = 2  # one address per page kind would miss a page's other state (an empty list, a filter)
 MAX_WALK = 300
