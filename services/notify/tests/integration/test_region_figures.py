@@ -108,7 +108,10 @@ def test_alerts_raised_each_month_equal_the_hand_count_with_the_rule_kept(client
 
 def test_a_manager_sees_only_his_own_region(client, seeded, token):
     _, alerts = seeded
-    body = figures(client, token("mgr-x", "manager", region=XORAZM), region=NAVOIY).get_json()
+    manager = token("mgr-x", "manager", region=XORAZM)
+    refused = figures(client, manager, region=NAVOIY)  # another region: refused, as the completion report refuses it
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    body = figures(client, manager).get_json()
     assert body["region"] == XORAZM
     assert {r["region"] for r in body["rows"]} == {XORAZM}
     mine = Counter(a["month"] for a in alerts if a["region"] == XORAZM)
