@@ -37,7 +37,9 @@ All of it is pure Python over the statement's rows, linear in the report's cells
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 COUNTS = ("enrolments", "active", "completed", "exited", "dropouts")
@@ -72,6 +74,74 @@ def suppress(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
     return [cells.shown(index) for index in range(len(rows))]
 
 
+def suppress_consistent(atoms: Sequence[list[dict[str, Any]]], min_cell: int) -> list[dict[str, Any]]:
+    """The rows of a report over a run of period atoms (its quarters), as they may be shown: its groups in the order
+    they first come in, then its totals row.
+
+    `atoms` holds, for each atom of the period in turn, the report's rows over that atom alone as `suppress` takes
+    them (its groups, then its totals row; a group nobody of which started in an atom has no row there). Each atom is
+    suppressed on its own (`suppress`), and a figure of the run is shown only if it is shown over every atom (a
+    group's figure over an atom it has no row in is zero, shown): then it is the sum of figures already shown, and
+    the difference of two runs, or a run and an atom, tells only sums of figures shown. Its rates and median are
+    over the run's own figures, as `suppress` computes them; its average attendance is shown if every atom's that
+    has one is, over at least `min_cell` men. Over one atom it is `suppress`.
+
+    Any report cut into the same atoms can call it: rows carry `key`, `label`, `total`, the counts, `dropout_sessions`
+    ({session: count}), `average_attendance` and `attendance_men`.
+    """
+    shown_atoms = [suppress(rows, min_cell) for rows in atoms]
+    if len(atoms) == 1:
+        return shown_atoms[0]
+    order: dict[tuple[bool, Any], None] = {}
+    raw: dict[tuple[bool, Any], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for rows, shown_rows in zip(atoms, shown_atoms, strict=True):
+        for row, shown in zip(rows, shown_rows, strict=True):
+            key = (bool(row["total"]), row["key"])
+            order.setdefault(key, None)
+            raw.setdefault(key, []).append((row, shown))
+    if not order:
+        return []
+    groups = [key for key in order if not key[0]]
+    totals = [key for key in order if key[0]]
+    return [_over_the_run(raw[key], min_cell) for key in (*groups, *totals)]
+
+
+def _over_the_run(atoms: list[tuple[dict[str, Any], dict[str, Any]]], min_cell: int) -> dict[str, Any]:
+    """One row over a run: its atoms' (raw row, row as shown) where it has one."""
+    first = atoms[0][0]
+    out: dict[str, Any] = {name: first[name] for name in ("key", "label", "total")}
+    if any(shown["suppressed"] for _, shown in atoms):
+        return {**out, "suppressed": True, **dict.fromkeys(FIGURES)}
+    out["suppressed"] = False
+    for name in COUNTS:
+        hidden = any(shown[name] is None for _, shown in atoms)
+        out[name] = None if hidden else sum(row[name] for row, _ in atoms)
+    histogram: dict[int, int] = {}
+    hidden_bins: set[int] = set()
+    for row, shown in atoms:
+        for session, n in row["dropout_sessions"].items():
+            histogram[session] = histogram.get(session, 0) + n
+        hidden_bins |= {session for session, n in (shown["dropout_sessions"] or {}).items() if n is None}
+    completed, dropouts = out["completed"], out["dropouts"]
+    if completed is None or dropouts is None or completed + dropouts == 0:
+        out["completion_rate"] = out["dropout_rate"] = None
+    else:
+        out["completion_rate"] = round(completed / (completed + dropouts), 4)
+        out["dropout_rate"] = round(dropouts / (completed + dropouts), 4)
+    men = sum(row["attendance_men"] for row, _ in atoms)
+    averaged = [(row, shown) for row, shown in atoms if row["average_attendance"] is not None and row["attendance_men"]]
+    if men < min_cell or not averaged or any(shown["average_attendance"] is None for _, shown in averaged):
+        out["average_attendance"] = None
+    else:
+        out["average_attendance"] = round(math.fsum(
+            float(row["average_attendance"]) * row["attendance_men"] for row, _ in averaged) / men, 4)
+    whole_histogram = dropouts is not None and dropouts >= min_cell and not hidden_bins
+    out["median_dropout_session"] = median_of(histogram) if whole_histogram else None
+    out["dropout_sessions"] = {s: None if s in hidden_bins else n for s, n in sorted(histogram.items())
+                               if n or s in hidden_bins}
+    return out
+
+
 ATTENDANCE = "attendance"  # the cell that stands for a row's average attendance; its value is the men averaged
 _ROW_SUMS = 3  # per row: enrolments = active + completed + exited (+ others); exited = dropouts (+ others); dropouts = bins
 _ZERO_COST = 1 << 40  # hiding a zero protects little: a path of cells to hide goes through one only if it must
@@ -99,6 +169,7 @@ class _Cells:
         self.whole: set[int] = set()  # rows hidden whole
         self.hidden_in = [0] * (len(rows) * _ROW_SUMS + len(self.names))  # how many cells of each sum are hidden
         self.pending: deque[int] = deque()  # sums that had exactly one hidden cell when one was hidden
+        self.frozen = False  # the totals row is settled: nothing more of it is hidden
 
     # -- the sums ---------------------------------------------------------------------------------------
     def sums_of(self, row: int, name: str | int) -> tuple[int, ...]:
@@ -143,17 +214,32 @@ class _Cells:
                 self.hide(row, name)
 
     def run(self) -> None:
-        """Primary suppression, then complementary suppression: the local rule, then the audit."""
-        for row, values in enumerate(self.value):
-            if 0 < values["enrolments"] < self.min_cell:
-                self.hide_row(row)
+        """The totals row's own suppression, then frozen; then primary suppression of the groups, and
+        complementary suppression: the local rule, then the audit, neither of them touching the totals row."""
+        self._primary(self.last)
+        across: list[int] = []  # the sums across groups wait until the totals row is settled and frozen
+        while self.pending:
+            sum_index = self.pending.popleft()
+            if sum_index < len(self.rows) * _ROW_SUMS:
+                self._settle(sum_index)
             else:
-                for name in [name for name, n in values.items() if 0 < n < self.min_cell]:
-                    self.hide(row, name)
+                across.append(sum_index)
+        self.frozen = True
+        for row in range(self.last):
+            self._primary(row)
         self._settle(self.column_of["enrolments"])  # across groups first: a group hidden whole settles many sums
+        self.pending.extend(across)
         while self.pending:
             self._settle(self.pending.popleft())
         self._audit()
+
+    def _primary(self, row: int) -> None:
+        values = self.value[row]
+        if 0 < values["enrolments"] < self.min_cell:
+            self.hide_row(row)
+        else:
+            for name in [name for name, n in values.items() if 0 < n < self.min_cell]:
+                self.hide(row, name)
 
     def _settle(self, sum_index: int) -> None:
         """A sum with exactly one hidden cell gets a second: the cheapest (see _cost) of its shown cells."""
@@ -166,10 +252,11 @@ class _Cells:
             return
         within_row = sum_index < len(self.rows) * _ROW_SUMS  # where a row's enrolments are never the one to hide
         candidates = [(row, name) for row, name in self.cells_of(sum_index) if name not in self.hidden[row]
-                      and not (within_row and name == "enrolments") and not (name == ATTENDANCE and not self.value[row][name])]
+                      and not (within_row and name == "enrolments") and not (name == ATTENDANCE and not self.value[row][name])
+                      and not (self.frozen and row == self.last)]
         if not any(self.value[row][name] for row, name in candidates):  # zero bins that are no cells yet
             row, which = divmod(sum_index, _ROW_SUMS)
-            if within_row and which == 2:
+            if within_row and which == 2 and not (self.frozen and row == self.last):
                 candidates += [(row, s) for s in self.sessions if s not in self.value[row]]
             elif not within_row and isinstance(session := self.names[sum_index - self.column_of["enrolments"]], int):
                 candidates += [(r, session) for r in range(self.last) if session not in self.value[r]]
@@ -269,7 +356,7 @@ class _Cells:
             for n, value in [*values.items(), *((s, 0) for s in self.sessions if s not in values)]:
                 hidden = n in self.hidden[r]
                 if n == "dropouts" or (r, n) == (row, name) or (n == "enrolments" and not hidden) or \
-                        (n == ATTENDANCE and not value):  # an average over nobody: known to be none
+                        (n == ATTENDANCE and not value) or (r == self.last and not hidden):  # the totals: frozen
                     continue
                 cost = 0 if hidden else value + 1 if value else _ZERO_COST
                 u, v = self._ends(r, n)

@@ -1,20 +1,67 @@
-"""The period a report covers when it is not said in full. No I/O."""
+"""The period a report covers: a run of whole calendar quarters. No I/O.
+
+A report over arbitrary days could be differenced day by day (1 January to 30 June minus 1 January to 29 June is 30
+June's figures, which a report of that day alone would hide), so a report's period is a run of whole quarters, and a
+figure over several quarters is shown only where each quarter's own report shows it (domain/disclosure.py,
+`suppress_consistent`). Quarters rather than months: a month's cells are a third of a quarter's, so far more of them
+would be small and hidden, and hidden in every run that holds them; statistics offices report by quarter too.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+QUARTER_MONTHS = 3
+QUARTERS_BY_DEFAULT = 4
+
+
+def quarter_start(day: date) -> date:
+    """The first day of the quarter `day` falls in."""
+    return date(day.year, day.month - (day.month - 1) % QUARTER_MONTHS, 1)
+
+
+def quarter_end(day: date) -> date:
+    """The last day of the quarter `day` falls in."""
+    start = quarter_start(day)
+    if start.month > 12 - QUARTER_MONTHS:
+        return date(start.year, 12, 31)
+    return date(start.year, start.month + QUARTER_MONTHS, 1) - timedelta(days=1)
+
+
+def quarters(date_from: date, date_to: date) -> list[tuple[date, date]]:
+    """The quarters (first day, last day) a run of whole quarters from `date_from` to `date_to` is made of."""
+    out: list[tuple[date, date]] = []
+    start = quarter_start(date_from)
+    while start <= date_to:
+        end = quarter_end(start)
+        out.append((start, end))
+        if end == date.max:
+            break
+        start = end + timedelta(days=1)
+    return out
+
+
+def quarters_before(day: date, count: int) -> date:
+    """The first day of the quarter `count` quarters before the one `day` falls in."""
+    months = quarter_start(day).year * 12 + quarter_start(day).month - 1 - count * QUARTER_MONTHS
+    return date(months // 12, months % 12 + 1, 1)
+
 
 def default_period(date_from: date | None, date_to: date | None, *, today: date) -> tuple[date, date]:
-    """[from, to] as asked, by default the 12 months that end `to` (itself by default today). An empty period
-    (from after to) is returned as it is: the caller refuses it."""
-    end = date_to or today
-    return date_from or a_year_before(end) + timedelta(days=1), end
+    """[from, to] as asked, by default the four quarters that end with `to`'s (itself by default the last day of
+    today's quarter). An empty period (from after to) is returned as it is: the caller refuses it, and one that is
+    not whole quarters too (`not_whole_quarters`)."""
+    end = date_to or quarter_end(today)
+    return date_from or quarters_before(end, QUARTERS_BY_DEFAULT - 1), end
 
 
-def a_year_before(day: date) -> date:
-    """The same day a year earlier; 29 February's is 28 February."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+def not_whole_quarters(date_from: date, date_to: date) -> dict[str, list[str]]:
+    """What is wrong with a period that is not a run of whole quarters, by the name of its field (none: it is one)."""
+    errors: dict[str, list[str]] = {}
+    if date_from != quarter_start(date_from):
+        errors["from"] = [f"`from` ({date_from}) must be the first day of a quarter (1 January, 1 April, 1 July or "
+                          f"1 October), such as {quarter_start(date_from)}."]
+    if date_to != quarter_end(date_to):
+        errors["to"] = [f"`to` ({date_to}) must be the last day of a quarter (31 March, 30 June, 30 September or "
+                        f"31 December), such as {quarter_end(date_to)}."]
+    return errors
