@@ -9,42 +9,13 @@ would be small and hidden, and hidden in every run that holds them; statistics o
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-QUARTER_MONTHS = 3
+from qadam.quarters import quarter_end, quarter_start, quarters, quarters_before
+
+__all__ = ["default_period", "not_whole_quarters", "quarter_end", "quarter_start", "quarters"]
+
 QUARTERS_BY_DEFAULT = 4
-
-
-def quarter_start(day: date) -> date:
-    """The first day of the quarter `day` falls in."""
-    return date(day.year, day.month - (day.month - 1) % QUARTER_MONTHS, 1)
-
-
-def quarter_end(day: date) -> date:
-    """The last day of the quarter `day` falls in."""
-    start = quarter_start(day)
-    if start.month > 12 - QUARTER_MONTHS:
-        return date(start.year, 12, 31)
-    return date(start.year, start.month + QUARTER_MONTHS, 1) - timedelta(days=1)
-
-
-def quarters(date_from: date, date_to: date) -> list[tuple[date, date]]:
-    """The quarters (first day, last day) a run of whole quarters from `date_from` to `date_to` is made of."""
-    out: list[tuple[date, date]] = []
-    start = quarter_start(date_from)
-    while start <= date_to:
-        end = quarter_end(start)
-        out.append((start, end))
-        if end == date.max:
-            break
-        start = end + timedelta(days=1)
-    return out
-
-
-def quarters_before(day: date, count: int) -> date:
-    """The first day of the quarter `count` quarters before the one `day` falls in."""
-    months = quarter_start(day).year * 12 + quarter_start(day).month - 1 - count * QUARTER_MONTHS
-    return date(months // 12, months % 12 + 1, 1)
 
 
 def default_period(date_from: date | None, date_to: date | None, *, today: date) -> tuple[date, date]:
