@@ -137,8 +137,8 @@ def _over_the_run(atoms: list[tuple[dict[str, Any], dict[str, Any]]], min_cell: 
             float(row["average_attendance"]) * row["attendance_men"] for row, _ in averaged) / men, 4)
     whole_histogram = dropouts is not None and dropouts >= min_cell and not hidden_bins
     out["median_dropout_session"] = median_of(histogram) if whole_histogram else None
-    out["dropout_sessions"] = {s: None if s in hidden_bins else n for s, n in sorted(histogram.items())
-                               if n or s in hidden_bins}
+    out["dropout_sessions"] = {s: None if s in hidden_bins else histogram.get(s, 0)
+                               for s in sorted(histogram.keys() | hidden_bins) if histogram.get(s) or s in hidden_bins}
     return out
 
 

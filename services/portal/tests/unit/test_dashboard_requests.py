@@ -16,3 +16,17 @@ def test_the_dashboard_asks_the_services_for_the_period_chosen():
             {"group_by": "programme", "from": "2026-01-01", "to": "2026-06-30", "region": None,
              "format": "json", "lang": "kaa"}) in asked  # its own labels in the reader's language
     assert ("notify", "/figures", {"since": "2026-01-01", "until": "2026-06-30", "region": None}) in asked
+
+
+def test_a_period_is_whole_quarters_a_day_taken_as_its_quarter():
+    """The services take whole quarters alone (a period of days could be differenced into a day's figures)."""
+    period, errors = manager.read_period({"from": "2026-02-10", "to": "2026-05-03"}, today=date(2026, 12, 5),
+                                         may_choose_region=False)
+    assert errors == {} and (period.start, period.end) == (date(2026, 1, 1), date(2026, 6, 30))
+
+
+def test_by_default_the_period_is_the_four_quarters_that_end_with_today_s():
+    period, errors = manager.read_period({}, today=date(2026, 12, 5), may_choose_region=False)
+    assert errors == {} and (period.start, period.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    period, _ = manager.read_period({"to": "2026-03-31"}, today=date(2026, 12, 5), may_choose_region=False)
+    assert (period.start, period.end) == (date(2025, 4, 1), date(2026, 3, 31))
