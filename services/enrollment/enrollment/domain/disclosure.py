@@ -224,6 +224,13 @@ class _Cells:
                 self._settle(sum_index)
             else:
                 across.append(sum_index)
+        # nobody dropped out (the report says so): a reader who knows the exits that are not dropouts knows exited,
+        # which then hides nothing beside active or completed
+        hidden = self.hidden[self.last] & {"active", "completed"}
+        if not self.sessions and len(hidden) == 1:
+            self.hide(self.last, "completed" if "active" in hidden else "active")
+            across.extend(sum_index for sum_index in self.pending if sum_index >= len(self.rows) * _ROW_SUMS)
+            self.pending.clear()
         self.frozen = True
         for row in range(self.last):
             self._primary(row)
@@ -253,7 +260,7 @@ class _Cells:
         within_row = sum_index < len(self.rows) * _ROW_SUMS  # where a row's enrolments are never the one to hide
         candidates = [(row, name) for row, name in self.cells_of(sum_index) if name not in self.hidden[row]
                       and not (within_row and name == "enrolments") and not (name == ATTENDANCE and not self.value[row][name])
-                      and not (self.frozen and row == self.last)]
+                      and not (self.frozen and row == self.last and name != ATTENDANCE)]
         if not any(self.value[row][name] for row, name in candidates):  # zero bins that are no cells yet
             row, which = divmod(sum_index, _ROW_SUMS)
             if within_row and which == 2 and not (self.frozen and row == self.last):
@@ -355,8 +362,9 @@ class _Cells:
         for r, values in enumerate(self.value):
             for n, value in [*values.items(), *((s, 0) for s in self.sessions if s not in values)]:
                 hidden = n in self.hidden[r]
+                frozen = r == self.last and not hidden and n != ATTENDANCE  # the totals row's, but its average
                 if n == "dropouts" or (r, n) == (row, name) or (n == "enrolments" and not hidden) or \
-                        (n == ATTENDANCE and not value) or (r == self.last and not hidden):  # the totals: frozen
+                        (n == ATTENDANCE and not value) or frozen:  # an average over nobody: known to be none
                     continue
                 cost = 0 if hidden else value + 1 if value else _ZERO_COST
                 u, v = self._ends(r, n)
