@@ -38,3 +38,16 @@ def quarters_before(day: date, count: int) -> date:
     """The first day of the quarter `count` quarters before the one `day` falls in."""
     months = quarter_start(day).year * 12 + quarter_start(day).month - 1 - count * QUARTER_MONTHS
     return date(months // 12, months % 12 + 1, 1)
+
+
+def not_whole_quarters(first: date, last: date, *, names: tuple[str, str] = ("from", "to")) -> dict[str, list[str]]:
+    """What is wrong with a period (first, last) that is not a run of whole quarters, by the name of its field
+    (`names`: the first day's and the last day's; none: it is one)."""
+    errors: dict[str, list[str]] = {}
+    if first != quarter_start(first):
+        errors[names[0]] = [f"`{names[0]}` ({first}) must be the first day of a quarter (1 January, 1 April, 1 July or "
+                            f"1 October), such as {quarter_start(first)}."]
+    if last != quarter_end(last):
+        errors[names[1]] = [f"`{names[1]}` ({last}) must be the last day of a quarter (31 March, 30 June, 30 September "
+                            f"or 31 December), such as {quarter_end(last)}."]
+    return errors

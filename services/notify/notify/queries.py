@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from qadam.db import InForce
 from qadam.errors import Problem, not_found
 from qadam.pages import paginate
+from qadam.quarters import quarter_end, quarters_before
 from sqlalchemy.orm import Session
 
 from .domain import links
@@ -296,22 +297,40 @@ class Figures:
     rows: list[FigureRow]
 
 
+# How many alerts each district and level had in each quarter of the period (its local days): a row over several
+# quarters is shown only if it is shown in each of them.
+ALERTS_BY_QUARTER = sa.text("""
+SELECT district, level, date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
+FROM notification
+WHERE kind = 'alert' AND region = :region AND created_at >= :start AND created_at < :end
+GROUP BY district, level, quarter
+""")
+
+
 def alert_figures(s: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
                   min_cell: int) -> Figures:
     """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
-    notices to her support worker) created on the local days since..until (by default the last 30 days to today).
-    A row of fewer than `min_cell` alerts shows no figure (DOMAIN.md: small cells suppressed)."""
-    since, until = since or today - timedelta(days=30), until or today
+    notices to her support worker) created on the local days since..until, a run of whole quarters (by default the
+    four that end with today's; the caller refuses any other). A row of fewer than `min_cell` alerts in any quarter
+    of the period that has some shows no figure (DOMAIN.md: small cells suppressed): then the difference of two
+    periods tells only what the quarters' own figures show (as enrollment's report, domain/disclosure.py)."""
+    until = until or quarter_end(today)
+    since = since or quarters_before(until, 3)
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
-    rows = s.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings()
-    return Figures(region=region, since=since, until=until, rows=[figure_row(r, min_cell=min_cell) for r in rows])
+    asked = {"region": region, "start": start, "end": end}
+    small = {(r.district, r.level) for r in s.execute(ALERTS_BY_QUARTER, {**asked, "zone": str(zone)})
+             if r.alerts < min_cell}
+    rows = s.execute(FIGURES, asked).mappings()
+    return Figures(region=region, since=since, until=until,
+                   rows=[figure_row(r, min_cell=min_cell, small_quarter=(r["district"], r["level"]) in small)
+                         for r in rows])
 
 
-def figure_row(r: Mapping[Any, Any], *, min_cell: int) -> FigureRow:
+def figure_row(r: Mapping[Any, Any], *, min_cell: int, small_quarter: bool = False) -> FigureRow:
     """One row of the figures query as shown: seconds to the millisecond, and no figure at all in a row of fewer than
-    `min_cell` alerts (a small cell could point at one person)."""
-    if r["alerts"] < min_cell:
+    `min_cell` alerts, or of fewer in one of its quarters (`small_quarter`): a small cell could point at one person."""
+    if r["alerts"] < min_cell or small_quarter:
         return FigureRow(district=r["district"], level=r["level"], suppressed=True)
     return FigureRow(
         district=r["district"], level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],

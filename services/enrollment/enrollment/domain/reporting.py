@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from qadam.quarters import quarter_end, quarter_start, quarters, quarters_before
+from qadam.quarters import not_whole_quarters, quarter_end, quarter_start, quarters, quarters_before
 
 __all__ = ["default_period", "not_whole_quarters", "quarter_end", "quarter_start", "quarters"]
 
@@ -21,18 +21,6 @@ QUARTERS_BY_DEFAULT = 4
 def default_period(date_from: date | None, date_to: date | None, *, today: date) -> tuple[date, date]:
     """[from, to] as asked, by default the four quarters that end with `to`'s (itself by default the last day of
     today's quarter). An empty period (from after to) is returned as it is: the caller refuses it, and one that is
-    not whole quarters too (`not_whole_quarters`)."""
+    not whole quarters too (`qadam.quarters.not_whole_quarters`)."""
     end = date_to or quarter_end(today)
     return date_from or quarters_before(end, QUARTERS_BY_DEFAULT - 1), end
-
-
-def not_whole_quarters(date_from: date, date_to: date) -> dict[str, list[str]]:
-    """What is wrong with a period that is not a run of whole quarters, by the name of its field (none: it is one)."""
-    errors: dict[str, list[str]] = {}
-    if date_from != quarter_start(date_from):
-        errors["from"] = [f"`from` ({date_from}) must be the first day of a quarter (1 January, 1 April, 1 July or "
-                          f"1 October), such as {quarter_start(date_from)}."]
-    if date_to != quarter_end(date_to):
-        errors["to"] = [f"`to` ({date_to}) must be the last day of a quarter (31 March, 30 June, 30 September or "
-                        f"31 December), such as {quarter_end(date_to)}."]
-    return errors
