@@ -1,7 +1,23 @@
 """The completion report's figures as they may be shown to programme managers. No I/O.
 
 Small cells are suppressed (DOMAIN.md: managers see aggregates with cells under 5 hidden), in two steps, as
-statistical offices do it.
+statistical offices do it, so that no hidden figure can be worked out from the report, nor from it and any other
+report a reader can ask for: the same period under another grouping, or another period.
+
+Across groupings: the totals row is the same population under every grouping, so its suppression is decided from
+the totals row alone (primary, then the sums within the row, below) before any group is looked at, and is then
+frozen: the groups' complementary suppression never hides another of its figures. A totals figure hidden under one
+grouping is hidden under all of them, and what one grouping's groups show adds nothing to what another's show
+about the totals. (Its average attendance alone may still be hidden beside a lone group's, which is then over
+`min_cell` men or more.)
+
+Across periods (`suppress_consistent`): a report's period is a run of atoms, whole quarters (domain/reporting.py).
+Each atom is suppressed on its own, and a figure of the run is shown only if it is shown in every atom's own
+report: it is then a sum of figures shown, so the difference of two runs, or of a run and a quarter, tells only sums
+of figures already shown, never a hidden one. The price: a figure small in one quarter is hidden over every run
+that holds it.
+
+Within one table:
 
 Primary suppression: a group of fewer than `min_cell` enrolments shows no figure at all; inside a shown group
 any count from 1 to min_cell - 1 is hidden (None), and so is any bin of the histogram that small.
@@ -13,15 +29,16 @@ figures that are shown. The report's figures are tied by sums:
   exited = dropouts + exits that are not dropouts (transferred or died), and dropouts = the bins added up.
 The report does not show the others or the exits that are not dropouts, but a reader may know them (often there
 are none), so they count as known. Whenever exactly one figure of a sum is hidden, the smallest other figure of
-that sum that is shown is hidden too (one that is not zero if there is one; across groups a group's rather than
-the totals row's; never a row's enrolments, unless the whole row goes), again and again until no sum has exactly
-one hidden figure. So: (1) if one group alone is hidden, the next-smallest group is hidden whole beside it;
+that sum that is shown is hidden too (one that is not zero if there is one; across groups always a group's, the
+totals row being frozen; never a row's enrolments, unless the whole row goes), again and again until no sum has
+exactly one hidden figure (the totals row first, within itself; when nobody in it dropped out its exited hides
+nothing, so a hidden active or completed there takes the other). So: (1) if one group alone is hidden, the next-smallest group is hidden whole beside it;
 (2) if a row hides one of its counts, it hides the smallest other count of the same sum too; (3) if a histogram
 hides one bin, it hides the next-smallest bin too. Sums can also be combined (a column minus two rows, say), so
 a check follows: the sums make the report a network in which each figure flows along an arc and each sum is a
 node where what flows in flows out, and a hidden figure can be worked out from the shown ones exactly when it
 lies on no loop of hidden figures. Each one that does not (the rule above leaves one now and then) gets the
-cheapest loop of other figures, hidden too. The one thing left: when nobody in the report dropped out, the report
+cheapest loop of other figures (the totals row's only where already hidden), hidden too. The one thing left: when nobody in the report dropped out, the report
 says so, and a reader who knows how many men were transferred or died then knows how many exited.
 
 (4) A rate, average or median is shown only if what it is computed over is: the completion and dropout rates
@@ -31,7 +48,10 @@ row's average is the groups' weighted by their men, which a reader may know); th
 out needs at least `min_cell` dropouts shown and every bin of the histogram shown (a median halfway between two
 sessions tells how many dropped out up to the first).
 
-All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions).
+All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions, times
+quarters). services/enrollment/tests/integration/test_report_pairs.py proves the two rules together by linear
+algebra: over a seeded region, for every pair of reports (groupings × runs of quarters), no figure hidden in any
+report the two can be differenced into lies in the span of the figures the two show.
 """
 
 from __future__ import annotations
