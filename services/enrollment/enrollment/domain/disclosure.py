@@ -7,9 +7,9 @@ report a reader can ask for: the same period under another grouping, or another 
 Across groupings: the totals row is the same population under every grouping, so its suppression is decided from
 the totals row alone (primary, then the sums within the row, below) before any group is looked at, and is then
 frozen: the groups' complementary suppression never hides another of its figures. A totals figure hidden under one
-grouping is hidden under all of them, and what one grouping's groups show adds nothing to what another's show
-about the totals. (Its average attendance alone may still be hidden beside a lone group's, which is then over
-`min_cell` men or more.)
+grouping is hidden under all of them, and what one grouping's groups show adds nothing to what another's show about
+the totals. (Its average attendance alone may still be hidden beside a lone group's, which is then over `min_cell`
+men or more.)
 
 Across periods (`suppress_consistent`): a report's period is a run of atoms, whole quarters (domain/reporting.py).
 Each atom is suppressed on its own, and a figure of the run is shown only if it is shown in every atom's own
@@ -32,14 +32,15 @@ are none), so they count as known. Whenever exactly one figure of a sum is hidde
 that sum that is shown is hidden too (one that is not zero if there is one; across groups always a group's, the
 totals row being frozen; never a row's enrolments, unless the whole row goes), again and again until no sum has
 exactly one hidden figure (the totals row first, within itself; when nobody in it dropped out its exited hides
-nothing, so a hidden active or completed there takes the other). So: (1) if one group alone is hidden, the next-smallest group is hidden whole beside it;
-(2) if a row hides one of its counts, it hides the smallest other count of the same sum too; (3) if a histogram
-hides one bin, it hides the next-smallest bin too. Sums can also be combined (a column minus two rows, say), so
-a check follows: the sums make the report a network in which each figure flows along an arc and each sum is a
-node where what flows in flows out, and a hidden figure can be worked out from the shown ones exactly when it
-lies on no loop of hidden figures. Each one that does not (the rule above leaves one now and then) gets the
-cheapest loop of other figures (the totals row's only where already hidden), hidden too. The one thing left: when nobody in the report dropped out, the report
-says so, and a reader who knows how many men were transferred or died then knows how many exited.
+nothing, so a hidden active or completed there takes the other). So: (1) if one group alone is hidden, the
+next-smallest group is hidden whole beside it; (2) if a row hides one of its counts, it hides the smallest other
+count of the same sum too; (3) if a histogram hides one bin, it hides the next-smallest bin too. Sums can also be
+combined (a column minus two rows, say), so a check follows: the sums make the report a network in which each
+figure flows along an arc and each sum is a node where what flows in flows out, and a hidden figure can be worked
+out from the shown ones exactly when it lies on no loop of hidden figures. Each one that does not (the rule above
+leaves one now and then) gets the cheapest loop of other figures (the totals row's only where already hidden),
+hidden too. The one thing left: when nobody in the report dropped out, the report says so, and a reader who knows
+how many men were transferred or died then knows how many exited.
 
 (4) A rate, average or median is shown only if what it is computed over is: the completion and dropout rates
 need completed and dropouts both shown (and not both zero); the average attendance needs at least `min_cell`

@@ -1,11 +1,12 @@
 """The completion report for programme managers: one aggregate query over the enrolments' progress columns.
 
-Every figure comes from `enrolment` alone (its progress columns are kept up to date from attendance events),
-so the report never scans `attendance_record`. Its period is a run of whole quarters (domain/reporting.py). Groups,
-their histograms of the session at which people dropped out, and the totals row, each quarter by quarter, come out
-of one statement and one pass over the population: a hashed GROUP BY GROUPING SETS ((quarter, key, session of
-dropping out), (quarter, session of dropping out)) with FILTER clauses, summed into groups. The median session is read off the exact histogram (the same value percentile_cont(0.5) gives):
-on 100,000 enrolments that takes half the time of percentile_cont, which sorts the population.
+Every figure comes from `enrolment` alone (its progress columns are kept up to date from attendance events), so the
+report never scans `attendance_record`. Its period is a run of whole quarters (domain/reporting.py). Groups, their
+histograms of the session at which people dropped out, and the totals row, each quarter by quarter, come out of one
+statement and one pass over the population: a hashed GROUP BY GROUPING SETS ((quarter, key, session of dropping
+out), (quarter, session of dropping out)) with FILTER clauses, summed into groups. The median session is read off
+the exact histogram (the same value percentile_cont(0.5) gives): on 100,000 enrolments that takes half the time of
+percentile_cont, which sorts the population.
 
 Small cells are suppressed before anything is shown, quarter by quarter, and a figure over the run is shown only
 where every quarter's own report shows it: domain/disclosure.py says how (`suppress_consistent`).
@@ -159,13 +160,13 @@ def completion_report(conn: sa.Connection, *, group_by: str, region: str | None,
     the report writes itself in `language`.
 
     Population: enrolments that started (`started_on`, else the day of `enrolled_at` in `time_zone`) within
-    [date_from, date_to], a run of whole quarters (ValueError otherwise), in `region` (None: the whole country);
-    a figure is shown only where it is shown in each quarter's own report (domain/disclosure.py). Each row holds `key` (the group's id as text),
-    `label`, `total`, `suppressed` and the figures: enrolments; active (assessed, active or suspended);
-    completed (completed or closed); exited; dropouts (exited for a reason other than transferred or died);
-    completion_rate and dropout_rate (of completed + dropouts); average_attendance (mean of attended / (attended
-    + unexcused) over those with any such mark); median_dropout_session and dropout_sessions ({session: count})
-    of the session each dropout last attended (else the last recorded for him; 0: before any was recorded).
+    [date_from, date_to], a run of whole quarters (ValueError otherwise), in `region` (None: the whole country); a
+    figure is shown only where it is shown in each quarter's own report (domain/disclosure.py). Each row holds `key`
+    (the group's id as text), `label`, `total`, `suppressed` and the figures: enrolments; active (assessed, active or
+    suspended); completed (completed or closed); exited; dropouts (exited for a reason other than transferred or
+    died); completion_rate and dropout_rate (of completed + dropouts); average_attendance (mean of attended /
+    (attended + unexcused) over those with any such mark); median_dropout_session and dropout_sessions ({session:
+    count}) of the session each dropout last attended (else the last recorded for him; 0: before any was recorded).
     """
     if date_from > date_to:
         raise ValueError("date_from must not be after date_to")
