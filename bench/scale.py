@@ -20,6 +20,7 @@ from enrollment.reports.rollup import rollup_query
 from qadam.auth import issue_token
 from qadam.config import Settings
 from qadam.db import psycopg_dsn
+from qadam.quarters import quarter_end, quarter_start
 from qadam_testing import free_port, wait_until
 from sqlalchemy.dialects import postgresql
 
@@ -197,7 +198,8 @@ def run() -> tuple[list[Row], dict[str, Any]]:
         settings = Settings()
         today = date.today()
         seeded = seed(url, today)
-        date_from, date_to = today - timedelta(days=DAYS_SPREAD + 10), today  # every enrolment is in the population
+        # every enrolment is in the population: the whole quarters around the days the seed spreads them over
+        date_from, date_to = quarter_start(today - timedelta(days=DAYS_SPREAD + 10)), quarter_end(today)
         private = stack.keys[0].read_bytes()
 
         def token(user: str, role: str, region: str | None = None) -> str:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from qadam.db import InForce
 from qadam.errors import Problem, not_found
 from qadam.pages import paginate
+from qadam.quarters import quarter_end, quarters_before
 from sqlalchemy.orm import Session
 
 from .domain import links
@@ -275,11 +276,20 @@ FIGURES = _figures_sql("n.region = :region", "district")
 REGION_FIGURES = _figures_sql("(CAST(:region AS text) IS NULL OR n.region = :region)", "region")
 # alerts raised per local month, of one region or the whole country
 ALERTS_BY_MONTH = sa.text("""
-SELECT to_char(created_at AT TIME ZONE :zone, 'YYYY-MM') AS month, count(*) AS alerts
+SELECT to_char(created_at AT TIME ZONE :zone, 'YYYY-MM') AS month,
+       date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
 FROM notification
 WHERE kind = 'alert' AND (CAST(:region AS text) IS NULL OR region = :region)
   AND created_at >= :start AND created_at < :end
-GROUP BY 1 ORDER BY 1
+GROUP BY 1, 2 ORDER BY 1
+""")
+# alerts per region, level and local quarter: the roll-up's rows are hidden quarter by quarter (region_figures)
+REGION_ALERTS_BY_QUARTER = sa.text("""
+SELECT region, level, date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
+FROM notification
+WHERE kind = 'alert' AND (CAST(:region AS text) IS NULL OR region = :region)
+  AND created_at >= :start AND created_at < :end
+GROUP BY 1, 2, 3 ORDER BY 3, 1, 2
 """)
 
 
@@ -313,16 +323,34 @@ class Figures:
     rows: list[FigureRow]
 
 
+# How many alerts each district and level had in each quarter of the period (its local days): a row over several
+# quarters is shown only if it is shown in each of them.
+ALERTS_BY_QUARTER = sa.text("""
+SELECT district, level, date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
+FROM notification
+WHERE kind = 'alert' AND region = :region AND created_at >= :start AND created_at < :end
+GROUP BY district, level, quarter
+""")
+
+
 def alert_figures(s: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
                   min_cell: int) -> Figures:
     """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
-    notices to her support worker) created on the local days since..until (by default the last 30 days to today).
-    A row of fewer than `min_cell` alerts shows no figure (DOMAIN.md: small cells suppressed)."""
-    since, until = since or today - timedelta(days=30), until or today
+    notices to her support worker) created on the local days since..until, a run of whole quarters (by default the
+    four that end with today's; the caller refuses any other). A row of fewer than `min_cell` alerts in any quarter
+    of the period that has some shows no figure (DOMAIN.md: small cells suppressed): then the difference of two
+    periods tells only what the quarters' own figures show (as enrollment's report, domain/disclosure.py)."""
+    until = until or quarter_end(today)
+    since = since or quarters_before(until, 3)
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
-    rows = s.execute(FIGURES, {"region": region, "start": start, "end": end}).mappings()
-    return Figures(region=region, since=since, until=until, rows=[figure_row(r, min_cell=min_cell) for r in rows])
+    asked = {"region": region, "start": start, "end": end}
+    small = {(r.district, r.level) for r in s.execute(ALERTS_BY_QUARTER, {**asked, "zone": str(zone)})
+             if r.alerts < min_cell}
+    rows = s.execute(FIGURES, asked).mappings()
+    return Figures(region=region, since=since, until=until,
+                   rows=[figure_row(r, min_cell=min_cell, small_quarter=(r["district"], r["level"]) in small)
+                         for r in rows])
 
 
 @dataclass(frozen=True)
@@ -356,32 +384,50 @@ class RegionFigures:
 def region_figures(s: Session, *, region: str | None, since: date | None, until: date | None, today: date,
                    zone: tzinfo, min_cell: int) -> RegionFigures:
     """The alert figures of `alert_figures`, a row per region and level (of one region, or None: the whole country),
-    and the alerts raised in each local month, over the days since..until (by default the last 30 days to today).
+    and the alerts raised in each local month, over the local days since..until, a run of whole quarters (by default
+    the four that end with today's; the caller refuses any other).
 
-    Each table adds up to the same number of alerts, which a reader may learn from the other: a row or a month of
-    fewer than `min_cell` alerts shows nothing, and where only one of a table is hidden, the next smallest is too
-    (domain/disclosure.py), so that no hidden one is the total less the ones shown."""
-    since, until = since or today - timedelta(days=30), until or today
+    Each table adds up to the same number of alerts, which a reader may learn from the other: quarter by quarter, a
+    row or a month of fewer than `min_cell` alerts shows nothing, and where only one of a quarter's is hidden, the
+    next smallest is too (domain/disclosure.py); a row over the period is shown only where each quarter shows it (a
+    month lies in one quarter). So no hidden one is a total less the ones shown, and the difference of two periods
+    tells only what the quarters' own figures show (as enrollment's report)."""
+    until = until or quarter_end(today)
+    since = since or quarters_before(until, 3)
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
     asked = {"region": region, "start": start, "end": end, "zone": str(zone)}
     rows = list(s.execute(REGION_FIGURES, asked).mappings())
     months = list(s.execute(ALERTS_BY_MONTH, asked).mappings())
-    hidden_rows = hidden_cells([r["alerts"] for r in rows], min_cell)
-    hidden_months = hidden_cells([m["alerts"] for m in months], min_cell)
+    hidden_rows = {(r["region"], r["level"]) for r in hidden_by_quarter(
+        s.execute(REGION_ALERTS_BY_QUARTER, asked).mappings(), ("region", "level"), min_cell)}
+    hidden_months = {m["month"] for m in hidden_by_quarter(months, ("month",), min_cell)}
     return RegionFigures(
         region=region, since=since, until=until, min_cell=min_cell,
-        rows=[RegionFigureRow(**vars(figure_row(r, min_cell=min_cell, hidden=i in hidden_rows)), region=r["region"])
-              for i, r in enumerate(rows)],
-        months=[MonthRow(month=m["month"], suppressed=True) if i in hidden_months else
-                MonthRow(month=m["month"], suppressed=False, alerts=m["alerts"]) for i, m in enumerate(months)])
+        rows=[RegionFigureRow(**vars(figure_row(r, min_cell=min_cell, hidden=(r["region"], r["level"]) in hidden_rows)),
+                              region=r["region"]) for r in rows],
+        months=[MonthRow(month=m["month"], suppressed=True) if m["month"] in hidden_months else
+                MonthRow(month=m["month"], suppressed=False, alerts=m["alerts"]) for m in months])
 
 
-def figure_row(r: Mapping[Any, Any], *, min_cell: int, hidden: bool = False) -> FigureRow:
+def hidden_by_quarter(counts: Any, keys: tuple[str, ...], min_cell: int) -> list[Mapping[str, Any]]:
+    """The cells (mappings with `keys`, `quarter` and `alerts`) hidden in their quarter's own table: `hidden_cells`
+    quarter by quarter, so that whatever period is asked, a quarter's cells are hidden alike."""
+    by_quarter: dict[Any, list[Mapping[str, Any]]] = {}
+    for cell in counts:
+        by_quarter.setdefault(cell["quarter"], []).append(cell)
+    hidden: list[Mapping[str, Any]] = []
+    for cells in by_quarter.values():
+        hidden += [cells[i] for i in hidden_cells([c["alerts"] for c in cells], min_cell)]
+    return hidden
+
+
+def figure_row(r: Mapping[Any, Any], *, min_cell: int, hidden: bool = False, small_quarter: bool = False) -> FigureRow:
     """One row of the figures query as shown: seconds to the millisecond, and no figure at all in a row of fewer than
-    `min_cell` alerts (a small cell could point at one person), or one `hidden` beside such a row."""
+    `min_cell` alerts, or of fewer in one of its quarters (`small_quarter`), or one `hidden` beside such a row: a small
+    cell could point at one person."""
     district = r.get("district", "")
-    if hidden or r["alerts"] < min_cell:
+    if hidden or small_quarter or r["alerts"] < min_cell:
         return FigureRow(district=district, level=r["level"], suppressed=True)
     return FigureRow(
         district=district, level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],

@@ -201,8 +201,10 @@ class FiguresFilter(ma.Schema):
     region = fields.String(load_default=None, validate=place(0), metadata={
         "description": "Administrators and national analysts choose; a manager, supervisor or regional analyst sees "
                        "their own region (another one asked for: 403)."})
-    since = Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
-    until = Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
+    since = Date(load_default=None, metadata={
+        "description": "From this day, the first of a quarter (default: the four quarters that end with `until`'s)."})
+    until = Date(load_default=None, metadata={
+        "description": "Up to this day, included, the last of a quarter (default: the last day of today's quarter)."})
 
     @ma.post_load
     def _asked(self, data: dict[str, Any], **_: Any) -> FiguresAsked:
@@ -212,7 +214,8 @@ class FiguresFilter(ma.Schema):
 class FigureRow(ma.Schema):
     district = fields.String()
     level = fields.String()
-    suppressed = fields.Boolean(metadata={"description": "Fewer alerts than QADAM_REPORT_MIN_CELL: no figure shown."})
+    suppressed = fields.Boolean(metadata={"description": ("Fewer alerts than QADAM_REPORT_MIN_CELL, over the period or "
+                                                          "in one of its quarters: no figure shown.")})
     alerts = Integer(allow_none=True, metadata={
         "description": "Notifications to the people responsible (not escalations): one per person a flag reached."})
     flags = Integer(allow_none=True, metadata={"description": "The flags behind them."})

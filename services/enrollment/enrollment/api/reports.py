@@ -42,9 +42,13 @@ DOWNLOADS = ("The report as JSON; with `format=csv` the same figures as a CSV fi
 
 class CompletionReportArgs(ma.Schema):
     group_by = fields.String(load_default="programme", validate=validate.OneOf(GROUP_BY))
-    date_from = Date(data_key="from", load_default=None,
-                     metadata={"description": "First day of the period (default: 12 months before `to`)."})
-    date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
+    date_from = Date(data_key="from", load_default=None, metadata={
+        "description": ("First day of the period, the first day of a quarter (1 January, 1 April, 1 July or 1 October; "
+                        "default: the four quarters that end with `to`'s). A period is a run of whole quarters: any "
+                        "other day is a 422.")})
+    date_to = Date(data_key="to", load_default=None, metadata={
+        "description": ("Last day, the last day of a quarter (31 March, 30 June, 30 September or 31 December; "
+                        "default: the last day of today's quarter).")})
     region = fields.String(load_default=None, validate=place(), metadata={
         "description": "Administrators and national analysts only (default: the whole country); a manager, supervisor "
                        "or regional analyst always gets their own region (another one asked for: 403)."})
@@ -87,7 +91,9 @@ class CompletionReport(ma.Schema):
     date_to = fields.Date(data_key="to", required=True)
     min_cell = Integer(required=True, metadata={
         "description": ("Counts from 1 to this minus 1, and groups smaller than this, are suppressed (null), and so is "
-                        "whatever would let one be worked out by subtraction.")})
+                        "whatever would let one be worked out by subtraction, within this report or against any "
+                        "other: the totals row is suppressed alike under every grouping, and a figure over several "
+                        "quarters is shown only where each quarter's own report shows it.")})
     groups = fields.List(fields.Nested(CompletionGroup), required=True)
     totals = fields.Nested(CompletionGroup, required=True)
 
@@ -104,8 +110,8 @@ class CompletionReportView(MethodView):
         """Completion, dropout and attendance of the enrolments that started in a period, by group.
 
         The population is every enrolment that started (became active; else was enrolled) between `from` and
-        `to`, in the caller's region (an administrator or a national analyst: the region asked for, or the whole
-        country). Aggregates only: an analyst, who sees no man's record, reads this.
+        `to`, a run of whole quarters, in the caller's region (an administrator or a national analyst: the region
+        asked for, or the whole country). Aggregates only: an analyst, who sees no man's record, reads this.
         """
         settings = settings_of_app()
         language = args.get("lang") or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)

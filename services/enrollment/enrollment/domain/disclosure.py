@@ -1,7 +1,23 @@
 """The completion report's figures as they may be shown to programme managers. No I/O.
 
 Small cells are suppressed (DOMAIN.md: managers see aggregates with cells under 5 hidden), in two steps, as
-statistical offices do it.
+statistical offices do it, so that no hidden figure can be worked out from the report, nor from it and any other
+report a reader can ask for: the same period under another grouping, or another period.
+
+Across groupings: the totals row is the same population under every grouping, so its suppression is decided from
+the totals row alone (primary, then the sums within the row, below) before any group is looked at, and is then
+frozen: the groups' complementary suppression never hides another of its figures. A totals figure hidden under one
+grouping is hidden under all of them, and what one grouping's groups show adds nothing to what another's show about
+the totals. (Its average attendance alone may still be hidden beside a lone group's, which is then over `min_cell`
+men or more.)
+
+Across periods (`suppress_consistent`): a report's period is a run of atoms, whole quarters (domain/reporting.py).
+Each atom is suppressed on its own, and a figure of the run is shown only if it is shown in every atom's own
+report: it is then a sum of figures shown, so the difference of two runs, or of a run and a quarter, tells only sums
+of figures already shown, never a hidden one. The price: a figure small in one quarter is hidden over every run
+that holds it.
+
+Within one table:
 
 Primary suppression: a group of fewer than `min_cell` enrolments shows no figure at all; inside a shown group
 any count from 1 to min_cell - 1 is hidden (None), and so is any bin of the histogram that small.
@@ -13,16 +29,18 @@ figures that are shown. The report's figures are tied by sums:
   exited = dropouts + exits that are not dropouts (transferred or died), and dropouts = the bins added up.
 The report does not show the others or the exits that are not dropouts, but a reader may know them (often there
 are none), so they count as known. Whenever exactly one figure of a sum is hidden, the smallest other figure of
-that sum that is shown is hidden too (one that is not zero if there is one; across groups a group's rather than
-the totals row's; never a row's enrolments, unless the whole row goes), again and again until no sum has exactly
-one hidden figure. So: (1) if one group alone is hidden, the next-smallest group is hidden whole beside it;
-(2) if a row hides one of its counts, it hides the smallest other count of the same sum too; (3) if a histogram
-hides one bin, it hides the next-smallest bin too. Sums can also be combined (a column minus two rows, say), so
-a check follows: the sums make the report a network in which each figure flows along an arc and each sum is a
-node where what flows in flows out, and a hidden figure can be worked out from the shown ones exactly when it
-lies on no loop of hidden figures. Each one that does not (the rule above leaves one now and then) gets the
-cheapest loop of other figures, hidden too. The one thing left: when nobody in the report dropped out, the report
-says so, and a reader who knows how many men were transferred or died then knows how many exited.
+that sum that is shown is hidden too (one that is not zero if there is one; across groups always a group's, the
+totals row being frozen; never a row's enrolments, unless the whole row goes), again and again until no sum has
+exactly one hidden figure (the totals row first, within itself; when nobody in it dropped out its exited hides
+nothing, so a hidden active or completed there takes the other). So: (1) if one group alone is hidden, the
+next-smallest group is hidden whole beside it; (2) if a row hides one of its counts, it hides the smallest other
+count of the same sum too; (3) if a histogram hides one bin, it hides the next-smallest bin too. Sums can also be
+combined (a column minus two rows, say), so a check follows: the sums make the report a network in which each
+figure flows along an arc and each sum is a node where what flows in flows out, and a hidden figure can be worked
+out from the shown ones exactly when it lies on no loop of hidden figures. Each one that does not (the rule above
+leaves one now and then) gets the cheapest loop of other figures (the totals row's only where already hidden),
+hidden too. The one thing left: when nobody in the report dropped out, the report says so, and a reader who knows
+how many men were transferred or died then knows how many exited.
 
 (4) A rate, average or median is shown only if what it is computed over is: the completion and dropout rates
 need completed and dropouts both shown (and not both zero); the average attendance needs at least `min_cell`
@@ -31,13 +49,18 @@ row's average is the groups' weighted by their men, which a reader may know); th
 out needs at least `min_cell` dropouts shown and every bin of the histogram shown (a median halfway between two
 sessions tells how many dropped out up to the first).
 
-All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions).
+All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions, times
+quarters). services/enrollment/tests/integration/test_report_pairs.py proves the two rules together by linear
+algebra: over a seeded region, for every pair of reports (groupings × runs of quarters), no figure hidden in any
+report the two can be differenced into lies in the span of the figures the two show.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 COUNTS = ("enrolments", "active", "completed", "exited", "dropouts")
@@ -72,6 +95,74 @@ def suppress(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
     return [cells.shown(index) for index in range(len(rows))]
 
 
+def suppress_consistent(atoms: Sequence[list[dict[str, Any]]], min_cell: int) -> list[dict[str, Any]]:
+    """The rows of a report over a run of period atoms (its quarters), as they may be shown: its groups in the order
+    they first come in, then its totals row.
+
+    `atoms` holds, for each atom of the period in turn, the report's rows over that atom alone as `suppress` takes
+    them (its groups, then its totals row; a group nobody of which started in an atom has no row there). Each atom is
+    suppressed on its own (`suppress`), and a figure of the run is shown only if it is shown over every atom (a
+    group's figure over an atom it has no row in is zero, shown): then it is the sum of figures already shown, and
+    the difference of two runs, or a run and an atom, tells only sums of figures shown. Its rates and median are
+    over the run's own figures, as `suppress` computes them; its average attendance is shown if every atom's that
+    has one is, over at least `min_cell` men. Over one atom it is `suppress`.
+
+    Any report cut into the same atoms can call it: rows carry `key`, `label`, `total`, the counts, `dropout_sessions`
+    ({session: count}), `average_attendance` and `attendance_men`.
+    """
+    shown_atoms = [suppress(rows, min_cell) for rows in atoms]
+    if len(atoms) == 1:
+        return shown_atoms[0]
+    order: dict[tuple[bool, Any], None] = {}
+    raw: dict[tuple[bool, Any], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for rows, shown_rows in zip(atoms, shown_atoms, strict=True):
+        for row, shown in zip(rows, shown_rows, strict=True):
+            key = (bool(row["total"]), row["key"])
+            order.setdefault(key, None)
+            raw.setdefault(key, []).append((row, shown))
+    if not order:
+        return []
+    groups = [key for key in order if not key[0]]
+    totals = [key for key in order if key[0]]
+    return [_over_the_run(raw[key], min_cell) for key in (*groups, *totals)]
+
+
+def _over_the_run(atoms: list[tuple[dict[str, Any], dict[str, Any]]], min_cell: int) -> dict[str, Any]:
+    """One row over a run: its atoms' (raw row, row as shown) where it has one."""
+    first = atoms[0][0]
+    out: dict[str, Any] = {name: first[name] for name in ("key", "label", "total")}
+    if any(shown["suppressed"] for _, shown in atoms):
+        return {**out, "suppressed": True, **dict.fromkeys(FIGURES)}
+    out["suppressed"] = False
+    for name in COUNTS:
+        hidden = any(shown[name] is None for _, shown in atoms)
+        out[name] = None if hidden else sum(row[name] for row, _ in atoms)
+    histogram: dict[int, int] = {}
+    hidden_bins: set[int] = set()
+    for row, shown in atoms:
+        for session, n in row["dropout_sessions"].items():
+            histogram[session] = histogram.get(session, 0) + n
+        hidden_bins |= {session for session, n in (shown["dropout_sessions"] or {}).items() if n is None}
+    completed, dropouts = out["completed"], out["dropouts"]
+    if completed is None or dropouts is None or completed + dropouts == 0:
+        out["completion_rate"] = out["dropout_rate"] = None
+    else:
+        out["completion_rate"] = round(completed / (completed + dropouts), 4)
+        out["dropout_rate"] = round(dropouts / (completed + dropouts), 4)
+    men = sum(row["attendance_men"] for row, _ in atoms)
+    averaged = [(row, shown) for row, shown in atoms if row["average_attendance"] is not None and row["attendance_men"]]
+    if men < min_cell or not averaged or any(shown["average_attendance"] is None for _, shown in averaged):
+        out["average_attendance"] = None
+    else:
+        out["average_attendance"] = round(math.fsum(
+            float(row["average_attendance"]) * row["attendance_men"] for row, _ in averaged) / men, 4)
+    whole_histogram = dropouts is not None and dropouts >= min_cell and not hidden_bins
+    out["median_dropout_session"] = median_of(histogram) if whole_histogram else None
+    out["dropout_sessions"] = {s: None if s in hidden_bins else histogram.get(s, 0)
+                               for s in sorted(histogram.keys() | hidden_bins) if histogram.get(s) or s in hidden_bins}
+    return out
+
+
 ATTENDANCE = "attendance"  # the cell that stands for a row's average attendance; its value is the men averaged
 _ROW_SUMS = 3  # per row: enrolments = active + completed + exited (+ others); exited = dropouts (+ others); dropouts = bins
 _ZERO_COST = 1 << 40  # hiding a zero protects little: a path of cells to hide goes through one only if it must
@@ -99,6 +190,7 @@ class _Cells:
         self.whole: set[int] = set()  # rows hidden whole
         self.hidden_in = [0] * (len(rows) * _ROW_SUMS + len(self.names))  # how many cells of each sum are hidden
         self.pending: deque[int] = deque()  # sums that had exactly one hidden cell when one was hidden
+        self.frozen = False  # the totals row is settled: nothing more of it is hidden
 
     # -- the sums ---------------------------------------------------------------------------------------
     def sums_of(self, row: int, name: str | int) -> tuple[int, ...]:
@@ -143,17 +235,39 @@ class _Cells:
                 self.hide(row, name)
 
     def run(self) -> None:
-        """Primary suppression, then complementary suppression: the local rule, then the audit."""
-        for row, values in enumerate(self.value):
-            if 0 < values["enrolments"] < self.min_cell:
-                self.hide_row(row)
+        """The totals row's own suppression, then frozen; then primary suppression of the groups, and
+        complementary suppression: the local rule, then the audit, neither of them touching the totals row."""
+        self._primary(self.last)
+        across: list[int] = []  # the sums across groups wait until the totals row is settled and frozen
+        while self.pending:
+            sum_index = self.pending.popleft()
+            if sum_index < len(self.rows) * _ROW_SUMS:
+                self._settle(sum_index)
             else:
-                for name in [name for name, n in values.items() if 0 < n < self.min_cell]:
-                    self.hide(row, name)
+                across.append(sum_index)
+        # nobody dropped out (the report says so): a reader who knows the exits that are not dropouts knows exited,
+        # which then hides nothing beside active or completed
+        hidden = self.hidden[self.last] & {"active", "completed"}
+        if not self.sessions and len(hidden) == 1:
+            self.hide(self.last, "completed" if "active" in hidden else "active")
+            across.extend(sum_index for sum_index in self.pending if sum_index >= len(self.rows) * _ROW_SUMS)
+            self.pending.clear()
+        self.frozen = True
+        for row in range(self.last):
+            self._primary(row)
         self._settle(self.column_of["enrolments"])  # across groups first: a group hidden whole settles many sums
+        self.pending.extend(across)
         while self.pending:
             self._settle(self.pending.popleft())
         self._audit()
+
+    def _primary(self, row: int) -> None:
+        values = self.value[row]
+        if 0 < values["enrolments"] < self.min_cell:
+            self.hide_row(row)
+        else:
+            for name in [name for name, n in values.items() if 0 < n < self.min_cell]:
+                self.hide(row, name)
 
     def _settle(self, sum_index: int) -> None:
         """A sum with exactly one hidden cell gets a second: the cheapest (see _cost) of its shown cells."""
@@ -166,10 +280,11 @@ class _Cells:
             return
         within_row = sum_index < len(self.rows) * _ROW_SUMS  # where a row's enrolments are never the one to hide
         candidates = [(row, name) for row, name in self.cells_of(sum_index) if name not in self.hidden[row]
-                      and not (within_row and name == "enrolments") and not (name == ATTENDANCE and not self.value[row][name])]
+                      and not (within_row and name == "enrolments") and not (name == ATTENDANCE and not self.value[row][name])
+                      and not (self.frozen and row == self.last and name != ATTENDANCE)]
         if not any(self.value[row][name] for row, name in candidates):  # zero bins that are no cells yet
             row, which = divmod(sum_index, _ROW_SUMS)
-            if within_row and which == 2:
+            if within_row and which == 2 and not (self.frozen and row == self.last):
                 candidates += [(row, s) for s in self.sessions if s not in self.value[row]]
             elif not within_row and isinstance(session := self.names[sum_index - self.column_of["enrolments"]], int):
                 candidates += [(r, session) for r in range(self.last) if session not in self.value[r]]
@@ -268,8 +383,9 @@ class _Cells:
         for r, values in enumerate(self.value):
             for n, value in [*values.items(), *((s, 0) for s in self.sessions if s not in values)]:
                 hidden = n in self.hidden[r]
+                frozen = r == self.last and not hidden and n != ATTENDANCE  # the totals row's, but its average
                 if n == "dropouts" or (r, n) == (row, name) or (n == "enrolments" and not hidden) or \
-                        (n == ATTENDANCE and not value):  # an average over nobody: known to be none
+                        (n == ATTENDANCE and not value) or frozen:  # an average over nobody: known to be none
                     continue
                 cost = 0 if hidden else value + 1 if value else _ZERO_COST
                 u, v = self._ends(r, n)

@@ -1,13 +1,15 @@
 """The completion report for programme managers: one aggregate query over the enrolments' progress columns.
 
-Every figure comes from `enrolment` alone (its progress columns are kept up to date from attendance events),
-so the report never scans `attendance_record`. Groups, their histograms of the session at which people dropped
-out, and the totals row come out of one statement and one pass over the population: a hashed
-GROUP BY GROUPING SETS ((key, session of dropping out), (session of dropping out)) with FILTER clauses, summed
-into groups. The median session is read off the exact histogram (the same value percentile_cont(0.5) gives):
-on 100,000 enrolments that takes half the time of percentile_cont, which sorts the population.
+Every figure comes from `enrolment` alone (its progress columns are kept up to date from attendance events), so the
+report never scans `attendance_record`. Its period is a run of whole quarters (domain/reporting.py). Groups, their
+histograms of the session at which people dropped out, and the totals row, each quarter by quarter, come out of one
+statement and one pass over the population: a hashed GROUP BY GROUPING SETS ((quarter, key, session of dropping
+out), (quarter, session of dropping out)) with FILTER clauses, summed into groups. The median session is read off
+the exact histogram (the same value percentile_cont(0.5) gives): on 100,000 enrolments that takes half the time of
+percentile_cont, which sorts the population.
 
-Small cells are suppressed before anything is shown: domain/disclosure.py says how.
+Small cells are suppressed before anything is shown, quarter by quarter, and a figure over the run is shown only
+where every quarter's own report shows it: domain/disclosure.py says how (`suppress_consistent`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from qadam_words import N_, Words, words
 from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
 
-from ..domain.disclosure import COUNTS, suppress
+from ..domain.disclosure import COUNTS, suppress_consistent
 from ..domain.lifecycle import EnrolmentStatus as S
-from ..domain.reporting import default_period
+from ..domain.reporting import default_period, not_whole_quarters
 from ..models import Cohort, Enrolment, Programme
 from ..scoping import report_region
 
@@ -82,15 +84,22 @@ def started_within(date_from: date, date_to: date, time_zone: str) -> sa.ColumnE
                   sa.and_(_e.c.started_on.is_(None), _e.c.enrolled_at >= first, _e.c.enrolled_at < after_last))
 
 
+def started_quarter(time_zone: str) -> sa.ColumnElement[date]:
+    """The first day of the quarter an enrolment started in (as `started_within` has its day)."""
+    day = sa.func.coalesce(_e.c.started_on, sa.cast(sa.func.timezone(time_zone, _e.c.enrolled_at), sa.Date))
+    return sa.cast(sa.func.date_trunc("quarter", sa.cast(day, sa.DateTime)), sa.Date)
+
+
 def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
                      time_zone: str = "Asia/Tashkent", also_by: str | None = None) -> sa.Select[Any]:
-    """The report's one statement: a row per group and a totals row (`is_total`), unsuppressed, with histograms
-    and the number of men each average attendance is over (`attendance_men`).
+    """The report's one statement: per quarter (`quarter`, its first day), a row per group and a totals row
+    (`is_total`), unsuppressed, with histograms and the number of men each average attendance is over
+    (`attendance_men`).
 
-    One pass over the population: cells of (group, session of dropping out) and of (session of dropping out)
-    alone come out of one hashed GROUPING SETS, and are summed into the groups and the totals row. `also_by`: a
-    second grouping out of the same pass (the national roll-up's months beside its regions), its rows marked `also`
-    with their keys in j0, j1, ...; the totals row is the same for both.
+    One pass over the population: cells of (quarter, group, session of dropping out) and of (quarter, session of
+    dropping out) come out of one hashed GROUPING SETS, and are summed into the groups and the totals rows. `also_by`:
+    a second grouping out of the same pass (the national roll-up's months beside its regions), its rows marked `also`
+    with their keys in j0, j1, ...; each quarter's totals row is the same for both.
     """
     keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by, time_zone))]
     also = [k.label(f"j{i}") for i, k in enumerate(_group_keys(also_by, time_zone))] if also_by else []
@@ -100,18 +109,20 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
     attendance = sa.cast(_e.c.sessions_attended, sa.Float) / sa.func.nullif(
         _e.c.sessions_attended + _e.c.unexcused_absences, 0, type_=sa.Float)
     population = sa.select(
-        *keys, *also, _e.c.status, dropout_session.label("dropout_session"), attendance.label("attendance"),
+        *keys, *also, started_quarter(time_zone).label("quarter"), _e.c.status, dropout_session.label("dropout_session"),
+        attendance.label("attendance"),
     ).where(started_within(date_from, date_to, time_zone))
     if region is not None:
         population = population.where(_e.c.region == region)
     pop = population.subquery("population")
     pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))]
     pop_also = [pop.c[f"j{i}"] for i in range(len(also))]
-    sets = [sa.tuple_(*pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.dropout_session)]
+    sets = [sa.tuple_(pop.c.quarter, *pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.quarter, pop.c.dropout_session)]
     if also:
-        sets.insert(1, sa.tuple_(*pop_also, pop.c.dropout_session))
+        sets.insert(1, sa.tuple_(pop.c.quarter, *pop_also, pop.c.dropout_session))
     count = sa.func.count()
     cells = sa.select(
+        pop.c.quarter,
         *pop_keys, *pop_also,
         sa.func.grouping(*pop_keys, *pop_also).label("grouping_set"),
         pop.c.dropout_session,
@@ -127,6 +138,7 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
     # grouping(): a bit per key, set where the key is aggregated away (the last key the lowest bit)
     every_key = (1 << len(cell_keys)) - 1
     groups = sa.select(
+        cells.c.quarter,
         *cell_keys,
         (cells.c.grouping_set == every_key).label("is_total"),
         (cells.c.grouping_set == every_key - (1 << len(also)) + 1 if also else sa.false()).label("also"),
@@ -140,7 +152,7 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         sa.func.sum(cells.c.attendance_n).label("attendance_men"),  # how many men the average is over
         # json, not jsonb: built as text, not sorted and stored as binary for the driver to read back as text
         sa.func.json_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
-    ).group_by(*cell_keys, cells.c.grouping_set).subquery("groups")
+    ).group_by(cells.c.quarter, *cell_keys, cells.c.grouping_set).subquery("groups")
     group_keys = [groups.c[f"k{i}"] for i in range(len(keys))]
     joined: sa.FromClause = groups
     label_columns: list[sa.ColumnElement[Any]] = []
@@ -162,15 +174,18 @@ def completion_report(conn: sa.Connection, *, group_by: str, region: str | None,
     the report writes itself in `language`.
 
     Population: enrolments that started (`started_on`, else the day of `enrolled_at` in `time_zone`) within
-    [date_from, date_to], in `region` (None: the whole country). Each row holds `key` (the group's id as text),
-    `label`, `total`, `suppressed` and the figures: enrolments; active (assessed, active or suspended);
-    completed (completed or closed); exited; dropouts (exited for a reason other than transferred or died);
-    completion_rate and dropout_rate (of completed + dropouts); average_attendance (mean of attended / (attended
-    + unexcused) over those with any such mark); median_dropout_session and dropout_sessions ({session: count})
-    of the session each dropout last attended (else the last recorded for him; 0: before any was recorded).
+    [date_from, date_to], a run of whole quarters (ValueError otherwise), in `region` (None: the whole country); a
+    figure is shown only where it is shown in each quarter's own report (domain/disclosure.py). Each row holds `key`
+    (the group's id as text), `label`, `total`, `suppressed` and the figures: enrolments; active (assessed, active or
+    suspended); completed (completed or closed); exited; dropouts (exited for a reason other than transferred or
+    died); completion_rate and dropout_rate (of completed + dropouts); average_attendance (mean of attended /
+    (attended + unexcused) over those with any such mark); median_dropout_session and dropout_sessions ({session:
+    count}) of the session each dropout last attended (else the last recorded for him; 0: before any was recorded).
     """
     if date_from > date_to:
         raise ValueError("date_from must not be after date_to")
+    if not_whole_quarters(date_from, date_to):
+        raise ValueError("the period must be a run of whole quarters")
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     statement = completion_query(group_by=group_by, region=region, date_from=date_from, date_to=date_to,
@@ -182,9 +197,25 @@ def completion_report(conn: sa.Connection, *, group_by: str, region: str | None,
 def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
                  language: str = SOURCE_LANGUAGE) -> list[dict[str, Any]]:
     """Raw rows of `completion_query` (mappings) -> the report's rows: labelled in `language`, sorted (by the
-    labels the reader reads), suppressed."""
+    labels the reader reads), suppressed quarter by quarter and over the run (`suppress_consistent`)."""
     w = words(DOMAIN, language)
     total_label = w.gettext(TOTAL_LABEL)
+    by_quarter: dict[Any, list[Any]] = {}
+    for row in rows:
+        by_quarter.setdefault(row.get("quarter"), []).append(row)
+    atoms = [_quarter_rows(by_quarter[quarter], group_by=group_by, region=region, total_label=total_label, w=w)
+             for quarter in sorted(by_quarter, key=lambda q: (q is not None, q))]
+    if not atoms:  # nobody started in the period: no cell at all, so no totals row from the database either
+        atoms = [[{"key": None, "label": total_label, "total": True, **dict.fromkeys(COUNTS, 0),
+                   "average_attendance": None, "attendance_men": 0, "dropout_sessions": {}}]]
+    shown = suppress_consistent(atoms, min_cell)
+    groups = sorted(shown[:-1], key=lambda g: (g["label"].casefold(), g["key"] or ""))
+    return [*groups, shown[-1]]
+
+
+def _quarter_rows(rows: list[Any], *, group_by: str, region: str | None, total_label: str,
+                  w: Words) -> list[dict[str, Any]]:
+    """One quarter's raw rows -> its groups (sorted by label) and totals row, as `suppress` takes them."""
     groups: list[dict[str, Any]] = []
     total: dict[str, Any] | None = None
     for row in rows:
@@ -198,11 +229,10 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
         else:
             key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
             groups.append({"key": key, "label": label, "total": False, **figures})
-    if total is None:  # nobody started in the period: no cell at all, so no totals row from the database either
-        total = {"key": None, "label": total_label, "total": True, **dict.fromkeys(COUNTS, 0),
-                 "average_attendance": None, "attendance_men": 0, "dropout_sessions": {}}
+    if total is None:  # cannot be: a quarter with a group has its totals row
+        raise ValueError("a quarter's rows without its totals row")
     groups.sort(key=lambda g: (g["label"].casefold(), g["key"] or ""))
-    return suppress([*groups, total], min_cell)
+    return [*groups, total]
 
 
 PROGRAMME_VERSION = N_("%(name)s v%(version)s")  # a programme's row: its name and version ("в" in Cyrillic)
@@ -247,12 +277,14 @@ def completion_report_for(conn: sa.Connection, *, principal: Principal, group_by
                           date_from: date | None, date_to: date | None, today: date, min_cell: int,
                           time_zone: str, language: str = SOURCE_LANGUAGE) -> Report:
     """The completion report the caller asked for: of their region (an administrator: the region asked for, or the
-    whole country), over the period asked (by default the 12 months that end `today`), its own labels in `language`;
-    422 for an empty period."""
+    whole country), over the period asked (by default the four quarters that end with today's), its own labels in
+    `language`; 422 for an empty period or one that is not a run of whole quarters."""
     covered = report_region(principal, region)
     start, end = default_period(date_from, date_to, today=today)
     if start > end:
         raise unprocessable("The period is empty.", {"from": [f"`from` ({start}) must not be after `to` ({end})."]})
+    if errors := not_whole_quarters(start, end):
+        raise unprocessable("A report's period is a run of whole quarters.", errors)
     rows = completion_report(conn, group_by=group_by, region=covered, date_from=start, date_to=end,
                              min_cell=min_cell, time_zone=time_zone, language=language)
     return Report(group_by=group_by, region=covered, date_from=start, date_to=end, min_cell=min_cell,

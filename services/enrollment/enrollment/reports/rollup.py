@@ -3,7 +3,8 @@
 Both tables come out of the completion report's own statement (completion.py) in one pass over the population,
 grouped by `region` and, beside it, by `month`; each is one table with the totals row they share, so that the same
 suppression (domain/disclosure.py) protects every cell: a month is a part of the period, and a region a part of the
-country, and each is hidden or shown against its table's totals. An administrator sees the whole country (or the
+country, and each is hidden or shown against its table's totals, quarter by quarter, and over the period only where
+each of its quarters shows it (`suppress_consistent`, as the completion report). An administrator sees the whole country (or the
 region asked for); anyone else who may read it, their own region.
 """
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
 
-from ..domain.reporting import default_period
+from ..domain.reporting import default_period, not_whole_quarters
 from ..scoping import report_region
 from .completion import SOURCE_LANGUAGE, completion_query, shape_report
 
@@ -66,12 +67,15 @@ def national_rollup(conn: sa.Connection, *, region: str | None, date_from: date,
 def national_rollup_for(conn: sa.Connection, *, principal: Principal, region: str | None, date_from: date | None,
                         date_to: date | None, today: date, min_cell: int, time_zone: str,
                         language: str = SOURCE_LANGUAGE) -> Rollup:
-    """The roll-up the caller may see: by region and by month of starting, over the period asked (by default the 12
-    months that end `today`), its labels in `language`; 422 for an empty period, 403 for another region asked."""
+    """The roll-up the caller may see: by region and by month of starting, over the period asked (a run of whole
+    quarters, by default the four that end with today's), its labels in `language`; 422 for an empty period or one
+    that is not whole quarters, 403 for another region asked."""
     covered = report_region(principal, region)
     start, end = default_period(date_from, date_to, today=today)
     if start > end:
         raise unprocessable("The period is empty.", {"from": [f"`from` ({start}) must not be after `to` ({end})."]})
+    if errors := not_whole_quarters(start, end):
+        raise unprocessable("A report's period is a run of whole quarters.", errors)
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     regions, months = national_rollup(conn, region=covered, date_from=start, date_to=end, min_cell=min_cell,

@@ -36,6 +36,8 @@ ENGLISH = words("enrollment", "en")
 REGION, OTHER_REGION, CRAFTED_REGION = "Navoiy viloyati", "Xorazm viloyati", "Samarqand viloyati"
 TASHKENT = ZoneInfo("Asia/Tashkent")
 PERIOD = {"from": "2025-01-01", "to": "2025-12-31"}
+QUARTERS = [("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"), ("2025-07-01", "2025-09-30"),
+            ("2025-10-01", "2025-12-31")]
 MIN_CELL = 5
 SESSIONS = 12
 PROGRAMMES = [("Navoiy statutory", 1), ("Navoiy statutory", 2), ("Navoiy extended group", 1), ("Xorazm statutory", 1)]
@@ -115,8 +117,12 @@ def seed(url: str) -> None:
             participants.append({"id": person, "code": f"P-2025-{number:06d}", "name": f"Test participant {number}",
                                  "region": region, "district": district})
             fate = rng.choice(FATES)
-            # started between Oct 2024 and Feb 2026: some fall outside the period reported on
-            started = date(2024, 10, 1) + timedelta(days=rng.randrange(515))
+            # started in the second quarter of 2025, or (one in six) in the quarter before the year reported on or
+            # the one after it: those fall outside the period. One quarter of the year: a figure of the year is shown
+            # where each of its quarters shows it (domain/disclosure.py), and the others are empty, shown.
+            outside = rng.randrange(6) == 0
+            started = (rng.choice([date(2024, 10, 1), date(2026, 1, 2)]) + timedelta(days=rng.randrange(80)) if outside
+                       else date(2025, 4, 1) + timedelta(days=rng.randrange(90)))
             enrolled_at = datetime(started.year, started.month, started.day, 10, tzinfo=UTC) - timedelta(days=7)
             if fate in ("referred", "assessed", "excluded"):
                 started_on = None
@@ -557,8 +563,15 @@ def test_seeded_region_with_200_enrolments_gives_figures_computed_independently_
     for key, row in got.items():
         assert (row["key"], row["label"], row["total"]) == (key, expected[key]["label"], key is None)
         assert_shown_faithfully(row, expected[key]["raw"])
-    totals = expected[None]["raw"]  # the region's totals are large: all shown
-    assert [body["totals"][name] for name in COUNTS] == [totals[name] for name in COUNTS]
+    # the year's totals: each count shown where every quarter's own totals row shows it (then a year minus some of
+    # its quarters tells only what those show); the region's totals are large: their enrolments always shown
+    totals = expected[None]["raw"]
+    by_quarter = [client.get("/reports/completion", headers=bearer(manager), query_string={
+        "from": first, "to": last, "group_by": group_by}).get_json()["totals"] for first, last in QUARTERS]
+    for name in COUNTS:
+        every_quarter = all(quarter[name] is not None for quarter in by_quarter)
+        assert body["totals"][name] == (totals[name] if every_quarter else None), name
+    assert body["totals"]["enrolments"] == totals["enrolments"] and body["totals"]["completed"] == totals["completed"]
     assert [g["label"] for g in body["groups"]] == sorted((g["label"] for g in body["groups"]), key=str.casefold)
     assert 100 < body["totals"]["enrolments"] < 200  # the period leaves some of the 200 out
 
@@ -738,12 +751,25 @@ def test_a_bad_period_or_grouping_is_a_422_naming_the_field(client, manager):
     assert bad_format.status_code == 422 and "format" in bad_format.get_json()["errors"]
 
 
-def test_period_defaults_to_the_twelve_months_that_end_today(client, manager):
+def test_period_defaults_to_the_four_quarters_that_end_with_today_s(client, manager):
     body = client.get("/reports/completion", headers=bearer(manager)).get_json()
     today = datetime.now(TASHKENT).date()
-    assert body["to"] == today.isoformat()
-    assert date.fromisoformat(body["from"]) == date(today.year - 1, today.month, 28 if (today.month, today.day) == (
-        2, 29) else today.day) + timedelta(days=1)
+    first, last = date.fromisoformat(body["from"]), date.fromisoformat(body["to"])
+    assert first.day == 1 and first.month in (1, 4, 7, 10) and (last + timedelta(days=1)).month in (1, 4, 7, 10)
+    assert last - timedelta(days=92) < today <= last
+    assert (last.year - first.year) * 12 + last.month - first.month == 11
+
+
+@pytest.mark.parametrize(("query", "field"), [({"from": "2025-01-02", "to": "2025-12-31"}, "from"),
+                                              ({"from": "2025-01-01", "to": "2025-12-30"}, "to"),
+                                              ({"to": "2025-06-15"}, "to")])
+def test_a_period_that_is_not_whole_quarters_is_a_422_naming_the_day(client, manager, query, field):
+    """Days could be differenced into a day's figures, which its own report hides: a period is whole quarters."""
+    response = client.get("/reports/completion", headers=bearer(manager), query_string=query)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert list(problem["errors"]) == [field] and "quarter" in problem["errors"][field][0]
+    assert response.headers["Content-Type"].startswith("application/problem+json")
 
 
 def _parsed(rows: list[list[Any]]) -> dict[str, dict[str, Any]]:

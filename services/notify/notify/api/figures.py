@@ -4,12 +4,13 @@ suppressed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask.views import MethodView
 from qadam.auth import Reach, a_or_an, allow, current_principal
 from qadam.errors import Problem, unprocessable
 from qadam.names import same_place
+from qadam.quarters import not_whole_quarters, quarter_end, quarter_start
 from qadam.web import read_session, settings_of_app
 from qadam_contracts.roles import Role
 
@@ -27,13 +28,17 @@ class FiguresView(MethodView):
     @blp.response(200, FiguresOut)
     def get(self, asked: FiguresAsked) -> Figures:
         """How fast alerts reached people and were answered, by district and level: from the event to the in-app
-        inbox and to the first message, and from delivery to acknowledgement (median and 90th percentile)."""
+        inbox and to the first message, and from delivery to acknowledgement (median and 90th percentile).
+
+        The period is a run of whole quarters (422 otherwise); a row is shown only if it is shown in each of its
+        quarters, so that no two periods can be differenced into a hidden row.
+        """
         region = region_asked(asked.region)
         settings = settings_of_app()
+        today = whole_quarters_asked(asked, datetime.now(settings.zone).date())
         with read_session() as s:
-            return alert_figures(s, region=region, since=asked.since, until=asked.until,
-                                 today=datetime.now(settings.zone).date(), zone=settings.zone,
-                                 min_cell=settings.report_min_cell)
+            return alert_figures(s, region=region, since=asked.since, until=asked.until, today=today,
+                                 zone=settings.zone, min_cell=settings.report_min_cell)
 
 
 # Who reads the national roll-up's alert figures: an administrator or a national analyst the whole country, a manager
@@ -52,10 +57,19 @@ class RegionFiguresView(MethodView):
         it (an administrator, a national analyst), of their own region for the others."""
         region = asked.region if current_principal().reach is Reach.EVERYWHERE else region_asked(asked.region)
         settings = settings_of_app()
+        today = whole_quarters_asked(asked, datetime.now(settings.zone).date())
         with read_session() as s:
-            return region_figures(s, region=region, since=asked.since, until=asked.until,
-                                  today=datetime.now(settings.zone).date(), zone=settings.zone,
-                                  min_cell=settings.report_min_cell)
+            return region_figures(s, region=region, since=asked.since, until=asked.until, today=today,
+                                  zone=settings.zone, min_cell=settings.report_min_cell)
+
+
+def whole_quarters_asked(asked: FiguresAsked, today: date) -> date:
+    """`today`, once the period asked is a run of whole quarters (422 otherwise): a row is shown only if it is shown
+    in each of its quarters, so that no two periods can be differenced into a hidden one."""
+    if errors := not_whole_quarters(asked.since or quarter_start(today), asked.until or quarter_end(today),
+                                    names=("since", "until")):
+        raise unprocessable("A period of figures is a run of whole quarters.", errors)
+    return today
 
 
 def region_asked(region: str | None) -> str:

@@ -5,7 +5,7 @@ daily digest, the signed link, the directory from the portal's events, and the f
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from notify.queries import supervisors_above
 from notify.timers import escalate_due, send_digests
 from qadam.db import make_engine, make_session_factory, transaction
 from qadam.events import delivered
+from qadam.quarters import quarter_end, quarter_start, quarters_before
 from qadam.web import PAGE_HEADERS
 from qadam_contracts.enrollment import EnrolmentStatusChanged, OrderEnded, OrderExpiring, OrderIssued, SupportWorkerChanged
 from qadam_contracts.portal import UserChanged
@@ -350,6 +351,42 @@ def test_an_analyst_reads_the_alert_figures_of_his_region_or_any_region_he_choos
         for path in ("/notifications", f"/notifications/{uuid.uuid4()}", "/routing", "/escalations/unassigned",
                      f"/contacts/{who['inspector']}", "/audit"):
             assert client.get(path, headers=analyst).status_code == 403, path
+
+
+def test_a_district_s_alerts_over_several_quarters_are_shown_only_where_each_quarter_shows_them(notify_db, fakes,
+                                                                                                  app_for, token):
+    """Six alerts in the last quarter and two in this one: the last quarter's row is shown, this one's is hidden, and
+    so is the row over both (else the two periods' difference would tell this quarter's two). Days are refused."""
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    district = f"Kattaqo'rg'on-{who['inspector']}"
+    directory(settings, factory, who)
+    deliver(settings, factory, *(flag_event(who, level="critical", district=district) for _ in range(4)))
+    drain(settings, factory)
+    today = datetime.now(settings.zone).date()
+    this_quarter = (quarter_start(today), quarter_end(today))
+    last_quarter = (quarters_before(today, 1), quarter_start(today) - timedelta(days=1))
+    moved = datetime.combine(last_quarter[0] + timedelta(days=10), time(12), tzinfo=settings.zone)
+    with engine.begin() as c:  # six of the eight alerts were raised in the last quarter
+        c.execute(sa.text(
+            "UPDATE notification SET created_at = :moved, event_at = :moved - interval '1 minute' WHERE id IN "
+            "(SELECT id FROM notification WHERE district = :district AND kind = 'alert' ORDER BY id LIMIT 6)"),
+            {"moved": moved, "district": district})
+    client = app_for("notify").test_client()
+    manager = {"Authorization": f"Bearer {token('mgr', 'manager', region=REGION)}"}
+
+    def row(since, until):
+        answer = client.get("/figures", headers=manager, query_string={"since": since.isoformat(),
+                                                                       "until": until.isoformat()})
+        assert answer.status_code == 200, answer.get_json()
+        return next(r for r in answer.get_json()["rows"] if r["district"] == district)
+
+    assert row(*last_quarter)["alerts"] == 6
+    assert row(*this_quarter)["suppressed"]
+    both = row(last_quarter[0], this_quarter[1])
+    assert both["suppressed"] and both["alerts"] is None  # 8 alerts, but 2 of them this quarter
+    days = client.get("/figures", headers=manager, query_string={"since": (today - timedelta(days=30)).isoformat()})
+    assert days.status_code == 422 and list(days.get_json()["errors"]) == ["since"]
 
 
 def test_an_address_no_mail_header_takes_fails_that_delivery_alone(notify_db, fakes):

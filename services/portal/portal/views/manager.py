@@ -12,7 +12,7 @@ import keyword
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from qadam.auth import Reach, allow
+from qadam.quarters import quarter_end, quarter_start, quarters, quarters_before
 from qadam_contracts.roles import Role
 from qadam_words.formats import Formats
 
@@ -87,17 +88,15 @@ class Period:
         return {**out, "region": self.region} if self.region else out
 
 
-def year_before(day: date) -> date:
-    """The first day of the 12 months that end on `day` (the services' default period too)."""
-    try:
-        return day.replace(year=day.year - 1) + timedelta(days=1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28) + timedelta(days=1)
+# The quarters the period's lists offer: these many years back from today's quarter (and the period's own, if older).
+QUARTER_YEARS = 6
 
 
 def read_period(args: Mapping[str, str], *, today: date, may_choose_region: bool) -> tuple[Period, dict[str, str]]:
     """The filters from the query string, and what is wrong with them ({field: message}); defaults: by programme,
-    the last 12 months. A wrong field is replaced by its default, so that the form can still be shown."""
+    the four quarters that end with today's. A period is a run of whole quarters (the services refuse any other): a
+    day is taken as its quarter, `from`'s from its first day, `to`'s to its last. A wrong field is replaced by its
+    default, so that the form can still be shown."""
     errors: dict[str, str] = {}
     group_by = args.get("group_by") or DEFAULT_GROUP_BY
     if group_by not in GROUP_BY:
@@ -109,17 +108,29 @@ def read_period(args: Mapping[str, str], *, today: date, may_choose_region: bool
     def day(name: str) -> date | None:
         return parse_day(args, name, errors, invalid)
 
-    end = day("to")
-    start = day("from")
-    if end is None:
-        end = today
-    if start is None:
-        start = year_before(end)
+    asked_end, asked_start = day("to"), day("from")
+    end = quarter_end(asked_end or today)
+    start = quarter_start(asked_start) if asked_start else quarters_before(end, 3)
     if "from" not in errors and "to" not in errors and start > end:
-        errors["from"] = _("The period is empty: the first day (%(start)s) comes after the last (%(end)s).",
-                           start=start.isoformat(), end=end.isoformat())
+        errors["from"] = _("The period is empty: the first quarter (%(start)s) comes after the last (%(end)s).",
+                           start=quarter_name(start), end=quarter_name(end))
     region = ((args.get("region") or "").strip() or None) if may_choose_region else None
     return Period(group_by, start, end, region), errors
+
+
+def quarter_name(day: date) -> str:
+    """The quarter `day` falls in, as the reader says it ("Q1 2026")."""
+    return _("Q%(number)s %(year)s", number=(day.month - 1) // 3 + 1, year=day.year)
+
+
+def quarter_options(period: Period, *, today: date) -> dict[str, list[tuple[str, str]]]:
+    """The period's two lists: each quarter from QUARTER_YEARS years back (or the period's start, if earlier) to
+    today's (or the period's end, if later), newest first; `from` offers their first days, `to` their last."""
+    first = min(period.start, quarters_before(today, 4 * QUARTER_YEARS - 1))
+    last = max(period.end, quarter_end(today))
+    runs = list(reversed(quarters(first, last)))
+    return {"from": [(start.isoformat(), quarter_name(start)) for start, _end in runs],
+            "to": [(end.isoformat(), quarter_name(end)) for _start, end in runs]}
 
 
 def duration_unit(longest_seconds: float) -> tuple[float, Callable[[float], str]]:
@@ -304,6 +315,7 @@ def page_context(period: Period, errors: dict[str, str], completion: Section | N
     min_cell = report["min_cell"] if report else settings_now().report_min_cell
     return {
         "period": period, "errors": errors, "group_names": GROUP_BY, "group_options": list(GROUP_BY.items()),
+        "quarter_options": quarter_options(period, today=local_today()),
         "region_options": place_options(regions, "region") if regions is not None else None,
         "completion": completion, "report": report, "charts": completion_charts(report) if report else {},
         "alerts": alerts, "alert_rows": rows, "alert_chart": alert_chart(rows), "min_cell": min_cell,

@@ -29,8 +29,20 @@ from ..clients import clients
 from ..i18n import current_language, number_filter, place_options, region_name
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
-from .common import local_today, parse_day
-from .manager import LEVELS, Section, _national, _regions, duration, no_chart, section, year_before
+from .common import local_today
+from .manager import (
+    DEFAULT_GROUP_BY,
+    LEVELS,
+    Period,
+    Section,
+    _national,
+    _regions,
+    duration,
+    no_chart,
+    read_period,
+    section,
+)
+from .manager import quarter_options as period_options
 
 bp = Blueprint("national", __name__)
 # Who sees the roll-up: an administrator or a national analyst the whole country, a manager or a regional analyst
@@ -119,16 +131,11 @@ def _is_admin() -> bool:
 
 
 def read_asked(args: Mapping[str, str], *, today: date) -> tuple[Asked, dict[str, str]]:
-    """The period and region from the query string (by default the 12 months that end today), and what is wrong."""
-    errors: dict[str, str] = {}
-    invalid = _l("Write the date as year-month-day, for example %(example)s.", example=today.isoformat())
-    end = parse_day(args, "to", errors, invalid) or today
-    start = parse_day(args, "from", errors, invalid) or year_before(end)
-    if not errors and start > end:
-        errors["from"] = _("The period is empty: the first day (%(start)s) comes after the last (%(end)s).",
-                           start=start.isoformat(), end=end.isoformat())
-    region = ((args.get("region") or "").strip() or None) if _is_admin() else None
-    return Asked(start, end, region), errors
+    """The period and region from the query string, as the dashboard reads them (a run of whole quarters, by default
+    the four that end with today's: the services refuse any other), and what is wrong."""
+    period, errors = read_period({name: args[name] for name in ("from", "to", "region") if name in args}, today=today,
+                                 may_choose_region=_is_admin())
+    return Asked(period.start, period.end, period.region), errors
 
 
 def ask(asked: Asked) -> tuple[Section, Section]:
@@ -190,7 +197,8 @@ def _page(today: date, asked: Asked, errors: dict[str, str], status: int = 200) 
         alerts=notify, alert_rows=alert_rows(notify.data), trend=rows, charts=trend_charts(rows),
         figure_columns=REGION_FIGURES, duration=duration, is_admin=_is_admin(),
         region_options=place_options(_regions(), "region") if _is_admin() else None,
-        quarters=quarter_options(today), quarter=last_complete_quarter(today).code), status
+        quarters=quarter_options(today), quarter=last_complete_quarter(today).code,
+        period_options=period_options(Period(DEFAULT_GROUP_BY, asked.start, asked.end), today=today)), status
 
 
 @bp.get("/national")

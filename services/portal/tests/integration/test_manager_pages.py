@@ -20,6 +20,7 @@ from portal.demo import REGION
 from portal.views import manager
 from portal.websession import cookie_names
 from portal_testkit import new_client
+from qadam.quarters import quarter_end, quarter_start
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_words.formats import Formats
 from qadam_words.vocabulary import PROGRAMME_TEMPLATES, said
@@ -80,6 +81,7 @@ def test_the_charts_are_inline_svg_images_with_a_table_each_and_nothing_the_csp_
 def test_the_download_buttons_carry_the_filters(client_for):
     start, end = date.today() - timedelta(days=60), date.today()
     html = client_for(MANAGER, "en").get(f"/dashboard?group_by=district&from={start}&to={end}").text
+    start, end = quarter_start(start), quarter_end(end)  # a day is taken as its quarter
     for fmt in ("csv", "xlsx"):
         assert f'href="/dashboard/export.{fmt}?group_by=district&amp;from={start}&amp;to={end}"' in html
     assert "Download CSV" in html and "Download Excel (XLSX)" in html
@@ -94,7 +96,7 @@ def test_the_alert_response_section_is_shown(client_for):
 def test_the_csv_download_has_the_heading_row_and_the_cohort(client_for, demo):
     # the days as the portal counts them, in Tashkent (after 19:00 UTC it is tomorrow there)
     today = datetime.now(ZoneInfo("Asia/Tashkent")).date()
-    start, end = today - timedelta(days=30), today
+    start, end = quarter_start(today - timedelta(days=30)), quarter_end(today)
     response = client_for(MANAGER, "en").get(f"/dashboard/export.csv?group_by=cohort&from={start}&to={end}")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
@@ -123,7 +125,7 @@ def test_the_excel_download_opens_and_carries_the_alert_response_sheet(client_fo
 
 
 def test_the_excel_sheet_of_alert_response_is_in_the_users_language(client_for):
-    response = client_for(MANAGER, "ru").get("/dashboard/export.xlsx?from=2026-01-05&to=2026-03-04")
+    response = client_for(MANAGER, "ru").get("/dashboard/export.xlsx?from=2026-01-05&to=2026-03-04")  # Q1 2026
     assert response.headers["Content-Disposition"].endswith('-ru.xlsx"')
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Завершение", "Об отчёте", "Ответ на оповещения"]  # enrollment's two, then ours
@@ -131,10 +133,10 @@ def test_the_excel_sheet_of_alert_response_is_in_the_users_language(client_for):
     assert list(rows[0][:3]) == ["Район", "Уровень", "Оповещения"]
     ru = Formats("ru")
     # the dates as enrollment's sheet and the words catalogue write them: one format in the workbook
-    assert f"с {ru.format_date(date(2026, 1, 5))} по {ru.format_date(date(2026, 3, 4))}" in " ".join(
+    assert f"с {ru.format_date(date(2026, 1, 1))} по {ru.format_date(date(2026, 3, 31))}" in " ".join(
         str(r[0]) for r in rows if r and r[0])
     about = dict(book["Об отчёте"].iter_rows(values_only=True))
-    assert about["Начало периода"] == ru.format_date(date(2026, 1, 5)) == "5 янв. 2026\u202fг."
+    assert about["Начало периода"] == ru.format_date(date(2026, 1, 1)) == "1 янв. 2026\u202fг."
     assert "X-Qadam-Missing-Translations" not in response.headers
 
 
@@ -203,8 +205,8 @@ def test_a_psychologist_or_an_auditor_is_refused(client_for, user):
 def test_a_period_that_ends_before_it_starts_is_refused_with_the_reason(client_for):
     response = client_for(MANAGER, "en").get("/dashboard?group_by=cohort&from=2026-05-01&to=2026-01-01")
     assert response.status_code == 422
-    assert "The period is empty: the first day (2026-05-01) comes after the last (2026-01-01)." in response.text
-    assert 'value="2026-05-01"' in response.text  # the form keeps what was typed, to correct it
+    assert "The period is empty: the first quarter (Q2 2026) comes after the last (Q1 2026)." in response.text
+    assert '<option value="2026-04-01" selected>' in response.text  # the form keeps what was chosen, to correct it
     assert 'aria-invalid="true"' in response.text
     assert "<table" not in response.text  # no figures for a period that does not exist
 
@@ -417,3 +419,13 @@ def test_a_manager_signs_in_three_times_within_one_codes_step_and_no_test_waits_
     monkeypatch.setattr(portal_testkit.time, "sleep", waited)
     for _ in range(3):
         assert portal_testkit.sign_in(portal_testkit.new_client(portal_app), "mgr-karakalpakstan").status_code == 302
+
+
+@pytest.mark.parametrize(("language", "name"), [("en", "Q2 2026"), ("uz-Latn", "2026-yil 2-chorak"),
+                                                ("uz-Cyrl", "2026-йил 2-чорак"), ("ru", "2-й квартал 2026 г."),
+                                                ("kaa", "2026-jıl 2-sherek"), ("kaa-Cyrl", "2026-жыл 2-шерек")])
+def test_the_period_is_chosen_as_quarters_named_in_the_reader_s_language(client_for, language, name):
+    html = client_for(MANAGER, language).get("/dashboard?from=2026-04-01&to=2026-06-30").text
+    assert f'<option value="2026-04-01" selected>{name}</option>' in html
+    assert f'<option value="2026-06-30" selected>{name}</option>' in html
+    assert '<option value="2026-05-01"' not in html and 'type="date"' not in html

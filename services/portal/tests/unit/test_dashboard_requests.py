@@ -28,3 +28,17 @@ def test_a_national_reader_asks_for_the_whole_country_without_the_alert_figures_
     asked = manager.dashboard_requests(chosen, national=True, language="ru")
     assert [(service, query["region"]) for service, _path, query in asked] == [
         ("enrollment", "Buxoro viloyati"), ("notify", "Buxoro viloyati")]
+
+
+def test_a_period_is_whole_quarters_a_day_taken_as_its_quarter():
+    """The services take whole quarters alone (a period of days could be differenced into a day's figures)."""
+    period, errors = manager.read_period({"from": "2026-02-10", "to": "2026-05-03"}, today=date(2026, 12, 5),
+                                         may_choose_region=False)
+    assert errors == {} and (period.start, period.end) == (date(2026, 1, 1), date(2026, 6, 30))
+
+
+def test_by_default_the_period_is_the_four_quarters_that_end_with_today_s():
+    period, errors = manager.read_period({}, today=date(2026, 12, 5), may_choose_region=False)
+    assert errors == {} and (period.start, period.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    period, _ = manager.read_period({"to": "2026-03-31"}, today=date(2026, 12, 5), may_choose_region=False)
+    assert (period.start, period.end) == (date(2025, 4, 1), date(2026, 3, 31))
