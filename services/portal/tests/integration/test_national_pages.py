@@ -9,6 +9,7 @@ import io
 import re
 import uuid
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,7 @@ def hand_count(men: int) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def seeded(database, demo):
+def seeded(database, demo) -> Iterator[Quarter]:
     """Men who started in the last complete quarter, and alerts raised in it, in three regions (plain SQL into the
     services' own databases, as their own tests seed them)."""
     q = quarter()
@@ -82,7 +83,15 @@ def seeded(database, demo):
                     "'P-2026-999999', :level, 'seeded', ARRAY[]::text[], '/x', :region, 'Markaz', :at, :ack, 'alert', "
                     ":event, :id)"), {"id": uuid.uuid4(), "level": level, "region": region, "at": at,
                                       "ack": at + timedelta(minutes=10), "event": at - timedelta(seconds=3)})
-    return q
+    yield q
+    # the portal's page tests share one running system: the other pages of the demo region find it as it was
+    with database("enrollment").begin() as conn:
+        conn.execute(sa.text("DELETE FROM enrolment WHERE programme_id = :p"), {"p": programme})
+        conn.execute(sa.text("DELETE FROM participant WHERE full_name = 'Roll-up test man' AND code LIKE 'R-%'"))
+        conn.execute(sa.text("DELETE FROM cohort WHERE id = :c"), {"c": cohort})
+        conn.execute(sa.text("DELETE FROM programme WHERE id = :p"), {"p": programme})
+    with database("notify").begin() as conn:
+        conn.execute(sa.text("DELETE FROM notification WHERE participant_code = 'P-2026-999999' AND summary = 'seeded'"))
 
 
 def period(q: Quarter) -> str:
