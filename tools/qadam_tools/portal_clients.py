@@ -57,6 +57,8 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("end_order", "PATCH", "/protection-orders/{order_id}"),
         ("completion_report", "GET", "/reports/completion"),
         ("completion_report_file", "GET", "/reports/completion", "file"),
+        ("outcome_report", "GET", "/reports/outcomes"),
+        ("outcome_report_file", "GET", "/reports/outcomes", "file"),
         # the manager's cohorts, programme versions and waiting lists
         ("form_cohort", "POST", "/cohorts"),
         ("change_cohort", "PATCH", "/cohorts/{cohort_id}"),
