@@ -691,3 +691,7 @@ def _new_version(programme_id: uuid.UUID, values: Any) -> dict[str, str]:
             raise
         return service_errors(error, tuple(k for k, _label in VERSION_RULES), "sessions_per_week")
     return {}
+
+
+# The outcome report's page is on this blueprint too.
+from . import manager_outcomes as manager_outcomes  # noqa: E402
