@@ -104,7 +104,8 @@ class _Table:
                 around[u].append((v, r, n, cost))
                 around[v].append((u, r, n, cost))
         start, goal = self._ends(row, name)
-        best, came = {start: 0}, {}
+        best: dict[int, int] = {start: 0}
+        came: dict[int, tuple[int, int, str]] = {}
         queue = [(0, start)]
         while queue:
             cost, node = heapq.heappop(queue)

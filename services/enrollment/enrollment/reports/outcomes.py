@@ -48,7 +48,7 @@ def _group_keys(group_by: str) -> list[sa.ColumnElement[Any]]:
 
 
 def _in_population(region: str | None, date_from: date, date_to: date) -> list[sa.ColumnElement[bool]]:
-    where = [_o.c.left_on.between(date_from, date_to)]
+    where: list[sa.ColumnElement[bool]] = [_o.c.left_on.between(date_from, date_to)]
     return where if region is None else [*where, _o.c.region == region]
 
 

@@ -137,7 +137,7 @@ def outcomes() -> Any:
     if errors:
         return _page(period, errors)
     try:
-        report: dict[str, Any] = clients.enrollment.outcome_report(**as_arguments(period.params(current_language())))
+        report: Any = clients.enrollment.outcome_report(**as_arguments(period.params(current_language())))
     except ServiceError as error:
         if error.status == 422:
             return _page(period, _refused_period(error))

@@ -59,7 +59,7 @@ def seeded(database, demo):
                           "status, created_by) VALUES (:c, :p, 'Urganch outcomes', :r, :d, ARRAY['psy-x'], "
                           "DATE '2024-10-01', 'finished', 'test')"), {"c": cohort, "p": programme, "r": REGION,
                                                                        "d": DISTRICT})
-        for number, (how, after) in enumerate(MEN):
+        for how, after in MEN:
             person, enrolment = uuid.uuid4(), uuid.uuid4()
             c.execute(sa.text("INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, "
                               "preferred_language, created_by) VALUES (:id, :code, 'Outcome test', DATE '1980-01-01', "
