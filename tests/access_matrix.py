@@ -91,6 +91,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
         ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
+        # what became of the men who left: aggregates only, the completion report's readers (OUTCOME_READERS)
+        ("GET", "/reports/outcomes"): frozenset({MGR, SUP, ADM}),
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
         ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),
