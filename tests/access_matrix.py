@@ -17,6 +17,8 @@ comes on top of this table and is tested with real data in the same module.
   confidential notes, never a participant's personal record;
 - auditor: the audit log, and what is not personal data (rules, instruments, routing);
 - administrator: users, settings, rules, contacts; sees across areas; never confidential notes;
+- analyst: aggregates only (the completion report, the alert figures), of the whole country or of his region; never a
+  man's record, a code or a free text: every other route refuses him;
 - service: a machine identity; no HTTP endpoint takes it.
 """
 
@@ -28,8 +30,8 @@ from qadam_contracts.roles import Role
 
 PUBLIC: Final = "public"
 
-PSY, INSP, SUP, SW, MGR, AUD, ADM = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER,
-                                     Role.MANAGER, Role.AUDITOR, Role.ADMINISTRATOR)
+PSY, INSP, SUP, SW, MGR, AUD, ADM, ANA = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.SUPPORT_WORKER,
+                                          Role.MANAGER, Role.AUDITOR, Role.ADMINISTRATOR, Role.ANALYST)
 
 STAFF = frozenset({PSY, INSP, SUP, MGR, ADM})  # perpetrator-facing staff and their managers
 PLANNERS = frozenset({MGR, ADM})
@@ -38,6 +40,9 @@ CASE_ACTORS = frozenset({PSY, INSP, SUP, ADM})  # act on flags: managers read, n
 NOT_PERSONAL = CASE_READERS | {AUD}  # rules and instruments: no personal data in them
 RECIPIENTS = frozenset({PSY, INSP, SUP, SW, MGR, ADM})  # people who receive alerts
 AUDIT_READERS = frozenset({ADM, AUD})
+# aggregates, small cells suppressed: those who run the programmes, and analysts (who see nothing else)
+AGGREGATE_READERS = frozenset({MGR, SUP, ADM, ANA})
+STAFF_WORK_READERS = frozenset({MGR, ADM, ANA})
 
 # Endpoints every service has: liveness, readiness, metrics (public), and the audit log (administrators, auditors).
 COMMON: dict[tuple[str, str], frozenset[Role] | str] = {
@@ -90,8 +95,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/transfers/{transfer_id}/decision"): frozenset({SUP, ADM}),
         # her support worker: his own inspector or a supervisor of his area (record-level: the route's own check)
         ("PUT", "/enrolments/{enrolment_id}/victim-support-worker"): frozenset({INSP, SUP, ADM}),
-        ("GET", "/reports/completion"): frozenset({MGR, SUP, ADM}),
-        # what became of the men who left: aggregates only, the completion report's readers (OUTCOME_READERS)
+        ("GET", "/reports/completion"): AGGREGATE_READERS,
+        # what became of the men who left: aggregates only, for managers, supervisors, administrators (OUTCOME_READERS)
         ("GET", "/reports/outcomes"): frozenset({MGR, SUP, ADM}),
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
@@ -126,6 +131,10 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # the call after an unexcused absence: listed for the staff who answer for him, recorded by his psychologist
         ("GET", "/calls"): STAFF,
         ("POST", "/calls/{call_id}/outcome"): frozenset({PSY}),
+        # staff work, not men (programme fidelity by group, facilitators' workload): a manager's or a regional
+        # analyst's region, any for an administrator or a national analyst (sessions.scoping.REPORT_READERS)
+        ("GET", "/reports/fidelity"): STAFF_WORK_READERS,
+        ("GET", "/reports/workload"): STAFF_WORK_READERS,
     },
     "risk": {
         **COMMON,
@@ -160,7 +169,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/ack/{token}"): PUBLIC,
         ("GET", "/routing"): frozenset({ADM, MGR, SUP, AUD}),
         ("POST", "/routing"): frozenset({ADM}),
-        ("GET", "/figures"): frozenset({MGR, SUP, ADM}),
+        ("GET", "/figures"): AGGREGATE_READERS,
         # alerts that found nobody to escalate to: the directory is the administrators' to fix
         ("GET", "/escalations/unassigned"): frozenset({ADM}),
     },

@@ -166,6 +166,69 @@ def test_every_role_is_let_in_or_refused_as_the_matrix_declares(clients: dict[st
     assert not wrong, f"{service} {method} {path}:\n  " + "\n  ".join(wrong)
 
 
+# -- 2b. the analyst: aggregates, never a man's record -----------------------------------------------------------------
+# The aggregate routes, each asked as a dashboard asks it (notify reports one region at a time); every other route
+# returns a man's record, a code or a free text, or changes something, and refuses an analyst.
+AGGREGATES = {("enrollment", "GET", "/reports/completion"), ("notify", "GET", "/figures"),
+              ("sessions", "GET", "/reports/fidelity"), ("sessions", "GET", "/reports/workload")}
+
+
+def test_the_analysts_routes_are_the_aggregates_and_nothing_else() -> None:
+    assert {(service, method, path) for service, method, path in OPERATIONS
+            if MATRIX[service][(method, path)] != PUBLIC and Role.ANALYST in MATRIX[service][(method, path)]} == AGGREGATES
+
+
+@pytest.fixture(scope="module")
+def analysts(token: Callable[..., str]) -> dict[str, str]:
+    """An analyst of the whole country (his token names no region) and one of a region."""
+    return {"national": token("analyst-national-matrix", Role.ANALYST.value),
+            "regional": token("analyst-regional-matrix", Role.ANALYST.value, region=REGION)}
+
+
+@pytest.mark.parametrize("reach", ["national", "regional"])
+def test_an_analyst_is_refused_every_route_but_the_aggregates(clients: dict[str, Any], analysts: dict[str, str],
+                                                              reach: str) -> None:
+    wrong = []
+    for service, method, path in OPERATIONS:
+        if MATRIX[service][(method, path)] == PUBLIC or (service, method, path) in AGGREGATES:
+            continue
+        operation = documented(service)[(method, path)]
+        response = call(clients[service], method, concrete_path(path, operation, f"analyst-{reach}-matrix"),
+                        analysts[reach])
+        if response.status_code != 403:
+            wrong.append(f"{method} {path} of {service}: expected 403, got {_problem(response)}")
+    assert not wrong, f"a {reach} analyst got past a door that is not an aggregate's:\n  " + "\n  ".join(wrong)
+
+
+def test_a_national_analyst_reads_the_whole_country_or_any_region(clients: dict[str, Any],
+                                                                  analysts: dict[str, str]) -> None:
+    national = {"Authorization": f"Bearer {analysts['national']}"}
+    enrollment, notify = clients["enrollment"], clients["notify"]
+    country = enrollment.get("/reports/completion", headers=national)
+    assert country.status_code == 200 and country.get_json()["region"] is None, _problem(country)
+    for region in (REGION, OTHER_REGION):
+        report = enrollment.get("/reports/completion", headers=national, query_string={"region": region})
+        assert report.status_code == 200 and report.get_json()["region"] == region, _problem(report)
+        figures = notify.get("/figures", headers=national, query_string={"region": region})
+        assert figures.status_code == 200 and figures.get_json()["region"] == region, _problem(figures)
+    # the alert figures come one region at a time, as for an administrator
+    assert notify.get("/figures", headers=national).status_code == 422
+
+
+def test_a_regional_analyst_reads_his_region_and_is_refused_another(clients: dict[str, Any],
+                                                                    analysts: dict[str, str]) -> None:
+    regional = {"Authorization": f"Bearer {analysts['regional']}"}
+    enrollment, notify = clients["enrollment"], clients["notify"]
+    for asked in ({}, {"region": REGION}):
+        report = enrollment.get("/reports/completion", headers=regional, query_string=asked)
+        assert report.status_code == 200 and report.get_json()["region"] == REGION, _problem(report)
+        figures = notify.get("/figures", headers=regional, query_string=asked)
+        assert figures.status_code == 200 and figures.get_json()["region"] == REGION, _problem(figures)
+    for client, path in ((enrollment, "/reports/completion"), (notify, "/figures")):
+        other = client.get(path, headers=regional, query_string={"region": OTHER_REGION})
+        assert other.status_code == 403 and other.content_type.startswith("application/problem+json"), _problem(other)
+
+
 # -- 3. tokens that must not open anything --------------------------------------------------------------------------
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

@@ -36,6 +36,8 @@ def test_two_absences_in_a_row_reach_each_person_as_one_alert_with_every_reason(
                              timeout=30, what="the exit proposal to join the absence alert")
         assert len(notifications(story, who)) == 1  # one episode, one alert
         assert any("2 unexcused absences in a row" in r for r in alert["reasons"])
+        # its mail goes out after the alert is recorded (notify's delivery), once
+        wait_until(lambda u=user: system_mail.to(f"{u}@mahalla.uz"), timeout=30, what="the alert's mail")
         assert len(system_mail.to(f"{user}@mahalla.uz")) == 1
     # the flags stay separate in risk
     assert len(story.ok("GET", "risk", f"/flags?enrolment_id={his}", story.inspector, status=200)["items"]) >= 2

@@ -90,6 +90,8 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("enrolment_attendance", "GET", "/enrolments/{enrolment_id}/attendance"),
         ("calls", "GET", "/calls"),
         ("record_call_outcome", "POST", "/calls/{call_id}/outcome"),
+        ("fidelity_report", "GET", "/reports/fidelity"),
+        ("workload_report", "GET", "/reports/workload"),
         ("audit", "GET", "/audit"),
     ),
     "risk": (

@@ -98,40 +98,48 @@ class Principal:
 @dataclass(frozen=True)
 class AccessPolicy:
     """The roles a token may carry and how far each reaches, given to the kit by whoever builds the app: `everywhere`
-    roles see every area, `district_scoped` ones a district, the rest a region; `audit_readers` may read a service's
-    audit log. A role the policy does not list is refused."""
+    roles see every area, `district_scoped` ones a district, `national_unless_placed` ones every area when the
+    principal is placed in no region and their region when it is, the rest a region; `audit_readers` may read a
+    service's audit log. A role the policy does not list is refused."""
 
     roles: frozenset[str]
     everywhere: frozenset[str]
     district_scoped: frozenset[str]
     audit_readers: frozenset[str]
+    national_unless_placed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        unknown = (self.everywhere | self.district_scoped | self.audit_readers) - self.roles
+        unknown = (self.everywhere | self.district_scoped | self.audit_readers | self.national_unless_placed) \
+            - self.roles
         if unknown:
             raise ValueError(f"the policy names roles it does not list: {', '.join(sorted(unknown))}")
         if self.everywhere & self.district_scoped:
             raise ValueError("a role cannot reach everywhere and one district at once")
+        if self.national_unless_placed & (self.everywhere | self.district_scoped):
+            raise ValueError("a role reaching everywhere unless placed in a region has no other reach")
 
     @classmethod
     def of(cls, roles: Iterable[str], *, everywhere: Iterable[str], district_scoped: Iterable[str],
-           audit_readers: Iterable[str]) -> AccessPolicy:
+           audit_readers: Iterable[str], national_unless_placed: Iterable[str] = ()) -> AccessPolicy:
         """A policy over plain strings (a StrEnum's members are kept as their values)."""
         return cls(frozenset(map(str, roles)), frozenset(map(str, everywhere)), frozenset(map(str, district_scoped)),
-                   frozenset(map(str, audit_readers)))
+                   frozenset(map(str, audit_readers)), frozenset(map(str, national_unless_placed)))
 
-    def reach(self, role: str) -> Reach:
-        """How far `role` reaches; a ValueError for a role the policy does not list."""
+    def reach(self, role: str, region: str | None = None) -> Reach:
+        """How far `role` reaches for a principal placed in `region` (None: placed in none); a ValueError for a role
+        the policy does not list. Only a `national_unless_placed` role's reach depends on the region."""
         if role not in self.roles:
             raise ValueError(f"{role!r} is not a role")
         if role in self.everywhere:
             return Reach.EVERYWHERE
+        if role in self.national_unless_placed:
+            return Reach.REGION if region else Reach.EVERYWHERE
         return Reach.DISTRICT if role in self.district_scoped else Reach.REGION
 
     def principal(self, user_id: str, role: str, region: str | None = None, district: str | None = None,
                   mahalla: str | None = None) -> Principal:
         """The principal of a verified user; a ValueError for a role the policy does not list."""
-        return Principal(user_id, str(role), region, district, mahalla, reach=self.reach(role))
+        return Principal(user_id, str(role), region, district, mahalla, reach=self.reach(role, region))
 
 
 _ACCESS_ATTR = "__qadam_access__"
@@ -329,8 +337,26 @@ def init_auth(app: Flask, verifier: TokenVerifier) -> None:
         assert isinstance(access, frozenset)
         if principal.role not in access:
             allowed = ", ".join(sorted(access))
-            raise Problem(403, f"A {principal.role} may not do this; it is for: {allowed}.")
+            raise Problem(403, f"{a_or_an(principal.role)} {principal.role} may not do this; it is for: {allowed}.")
         return None
+
+
+def a_or_an(word: str) -> str:
+    """The article an English role name takes in a problem's detail: "An analyst", "A manager"."""
+    return "An" if word[:1].lower() in "aeiou" else "A"
+
+
+def report_region(principal: Principal, asked: str | None) -> str | None:
+    """The region an aggregate report covers: the choice (None: the whole country) of whoever reaches everywhere;
+    everyone else's own region, and a 403 when they ask for another or their token names none."""
+    if principal.reach is Reach.EVERYWHERE:
+        return asked
+    if not principal.region:
+        raise Problem(403, "Your token names no region, and a report covers one: ask an administrator to set yours.")
+    if asked is not None and not same_place(asked, principal.region):
+        raise Problem(403, f"{a_or_an(principal.role)} {principal.role} sees the reports of their own "
+                           f"region ({principal.region}) only; leave out `region`.")
+    return principal.region
 
 
 def access_rule(app: Flask, endpoint: str, method: str) -> frozenset[str] | str | None:

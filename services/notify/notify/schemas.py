@@ -190,7 +190,7 @@ class RoutingOut(ma.Schema):
 
 @dataclass(frozen=True)
 class FiguresAsked:
-    """Which figures: a region (administrators choose) and local days (None: the defaults)."""
+    """Which figures: a region (administrators and national analysts choose) and local days (None: the defaults)."""
 
     region: str | None
     since: date | None
@@ -199,7 +199,8 @@ class FiguresAsked:
 
 class FiguresFilter(ma.Schema):
     region = fields.String(load_default=None, validate=place(0), metadata={
-        "description": "Administrators choose; a manager sees his own region."})
+        "description": "Administrators and national analysts choose; a manager, supervisor or regional analyst sees "
+                       "their own region (another one asked for: 403)."})
     since = Date(load_default=None, metadata={"description": "From this day (default: 30 days ago)."})
     until = Date(load_default=None, metadata={"description": "Up to this day, included (default: today)."})
 

@@ -55,6 +55,8 @@ DEMO_USERS = (
     DemoUser("inson-nukus-1", "support_worker", "Malika Yusupova", "demo-support-2026", REGION, DISTRICT,
              language="kaa"),
     DemoUser("audit-1", "auditor", "Rustam Nazarov", "demo-auditor-2026", REGION, language="en"),
+    # national (no region): the figures of the whole country, and of any one region
+    DemoUser("analyst-1", "analyst", "Nodira Xoliqova", "demo-analyst-2026", language="uz-Latn"),
 )
 
 

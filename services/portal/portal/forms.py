@@ -613,8 +613,12 @@ class UserForm(Form):
             errors["mahalla"] = _("This mahalla is not in the district chosen. Choose one of its mahallas, or add it "
                                   "on the Areas page.")
         # which part of the area the role works in is the access policy's (qadam_contracts.roles)
-        reach = ACCESS_POLICY.reach(role) if role in STAFF_ROLES else None
-        if reach is Reach.DISTRICT:
+        reach = ACCESS_POLICY.reach(role, region or None) if role in STAFF_ROLES else None
+        if role in ACCESS_POLICY.national_unless_placed:  # the whole country, or a region: never less
+            if district or mahalla:
+                errors.setdefault("district", _("This role sees a whole region or the whole country: leave the "
+                                                "district and the mahalla empty."))
+        elif reach is Reach.DISTRICT:
             if not region:
                 errors.setdefault("region", _("This role works in a district: choose its region."))
             if not district:

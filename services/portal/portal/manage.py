@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if not user_id or not all(ch.isalnum() or ch in ".-_" for ch in user_id):
         print("a user id is lower-case letters, digits, '.', '-' or '_'", file=sys.stderr)
         return 2
-    if ACCESS_POLICY.reach(args.role) is not Reach.EVERYWHERE and not args.region:
+    if ACCESS_POLICY.reach(args.role, args.region) is not Reach.EVERYWHERE and not args.region:
         print(f"a {args.role} needs --region (and a district for psychologists, inspectors and support workers)",
               file=sys.stderr)
         return 2

@@ -91,7 +91,8 @@ def schedule_session(s: Session, *, cohort_id: uuid.UUID, session: NewSession, b
         raise unprocessable("Not a participant of this cohort.", {"enrolment_id": ["Not in this cohort."]})
     scheduled = GroupSession(id=uuid.uuid4(), number=session.number, kind=session.kind,
                              enrolment_id=session.enrolment_id,
-                             scheduled_at=session.scheduled_at, topic=session.topic, place=session.place,
+                             scheduled_at=session.scheduled_at, planned_at=session.scheduled_at,
+                             topic=session.topic, place=session.place,
                              cohort_id=cohort_id, status=SessionStatus.SCHEDULED.value, created_by=by.user_id)
     s.add(scheduled)
     add_event(s, events.session_planned(scheduled, at=datetime.now(UTC)))
@@ -116,7 +117,7 @@ def plan_programme(s: Session, *, cohort_id: uuid.UUID, by: Principal, zone: tzi
                          count=cohort.sessions_required, zone=zone, skip=taken,
                          topics={int(m["number"]): str(m["topic"]) for m in cohort.curriculum or []})
     added = [GroupSession(id=uuid.uuid4(), cohort_id=cohort_id, number=p.number, kind="group", topic=p.topic,
-                          scheduled_at=p.scheduled_at, place=schedule.get("place"),
+                          scheduled_at=p.scheduled_at, planned_at=p.scheduled_at, place=schedule.get("place"),
                           status=SessionStatus.SCHEDULED.value, created_by=by.user_id) for p in plan]
     s.add_all(added)
     now = datetime.now(UTC)

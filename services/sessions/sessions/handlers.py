@@ -30,7 +30,7 @@ def _cohort_values(d: CohortCreated) -> dict[str, Any]:
     return {"programme_id": d.programme_id, "region": d.region, "district": d.district,
             "facilitator_ids": d.facilitator_ids, "sessions_required": d.sessions_required, "status": d.status,
             "start_date": d.start_date, "curriculum": d.curriculum, "schedule": d.schedule,
-            "absence_call_hours": d.absence_call_hours, "version": d.version}
+            "absence_call_hours": d.absence_call_hours, "session_minutes": d.session_minutes, "version": d.version}
 
 
 @handlers.on(CohortCreated)

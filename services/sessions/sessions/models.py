@@ -35,6 +35,8 @@ class CohortView(Base):
     schedule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     # hours after a session within which its psychologist calls a man absent without excuse; null: the statutory 48
     absence_call_hours: Mapped[int | None]
+    # how long its programme's sessions last (a session ends this long after it starts); null: not yet heard of
+    session_minutes: Mapped[int | None]
 
 
 class RosterEntry(Base):
@@ -62,6 +64,9 @@ class GroupSession(Base):
     cohort_id: Mapped[uuid.UUID] = mapped_column(index=True)
     number: Mapped[int]
     scheduled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # when it was first scheduled: a reschedule moves `scheduled_at`, never this (fidelity measures against it); null
+    # for rows written without it, which count as planned for `scheduled_at`
+    planned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     topic: Mapped[str | None] = mapped_column(sa.String(300))
     place: Mapped[str | None] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(20))
@@ -88,6 +93,8 @@ class GroupSession(Base):
         # one group session per curriculum number; individual sessions may share numbers
         sa.Index("uq_group_session_cohort_number", "cohort_id", "number", unique=True,
                  postgresql_where=sa.text("kind = 'group' AND status <> 'cancelled'")),
+        # the reports on staff work (fidelity, workload) read the sessions held in a period
+        sa.Index("ix_group_session_held_at", "held_at", postgresql_where=sa.text("status = 'held'")),
     )
 
 

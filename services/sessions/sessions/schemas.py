@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.pages import PageArgs, page_schema
-from qadam.schema_fields import AwareDateTime, Date, Integer, NoControlCharacters
+from qadam.schema_fields import AwareDateTime, Date, Integer, NoControlCharacters, place
 from qadam_contracts.vocabulary import ATTENDANCE_STATUSES, CALL_OUTCOMES, SESSION_KINDS, WARNING_SIGNS, AttendanceStatus
 
 from .commands import Fidelity, MarkAmendment, NewSession, SessionMove
@@ -230,6 +230,78 @@ class CallOut(ma.Schema):
     outcome = fields.String(allow_none=True)
     called_at = fields.DateTime(allow_none=True)
     called_by = fields.String(allow_none=True)
+
+
+class ReportArgs(ma.Schema):
+    date_from = Date(data_key="from", load_default=None, metadata={
+        "description": "First day of the period, by the day sessions were held (default: 12 months before `to`)."})
+    date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
+    region = fields.String(load_default=None, validate=place(), metadata={
+        "description": "Administrators only (default: the whole country); a manager always gets his own region, and "
+                       "naming another is refused."})
+
+
+class FidelityGroup(ma.Schema):
+    cohort_id = fields.UUID(allow_none=True, metadata={"description": "The group (none on the totals row)."})
+    programme_id = fields.UUID(allow_none=True)
+    region = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    total = fields.Boolean(metadata={"description": "The totals row, over every group of the report."})
+    sessions_held = Integer(metadata={"description": "Group sessions held in the period (attendance recorded)."})
+    held_on_time = Integer(metadata={
+        "description": "Held on the day first planned for them (a reschedule does not move it), or within the "
+                       "report's `on_time_days` of it."})
+    held_early = Integer(metadata={"description": "Held before that."})
+    held_late = Integer(metadata={"description": "Held after that."})
+    on_time_rate = fields.Float(allow_none=True, metadata={"description": "held_on_time / sessions_held."})
+    fidelity_recorded = Integer(metadata={
+        "description": "Sessions whose delivery their psychologist recorded (module, co-facilitators, deviations)."})
+    modules_checked = Integer(metadata={
+        "description": "Of those, the sessions for whose number the group's curriculum plans a module."})
+    modules_as_planned = Integer(metadata={
+        "description": "Of those, the sessions that delivered the planned module (as written in the curriculum or, "
+                       "for a module of a template Qadam ships, in any of its languages; case, spacing and "
+                       "apostrophes aside)."})
+    modules_as_planned_rate = fields.Float(allow_none=True, metadata={
+        "description": "modules_as_planned / modules_checked."})
+    co_facilitated = Integer(metadata={
+        "description": "Sessions whose delivery names a co-facilitator beside the psychologist who recorded it."})
+    co_facilitated_rate = fields.Float(allow_none=True, metadata={"description": "co_facilitated / fidelity_recorded."})
+    recorded_in_time = Integer(metadata={
+        "description": "Sessions whose attendance was entered within the report's `recorded_within_hours` of the "
+                       "session's end (its start plus the programme's session length)."})
+    recorded_in_time_rate = fields.Float(allow_none=True, metadata={"description": "recorded_in_time / sessions_held."})
+
+
+class FidelityReportOut(ma.Schema):
+    region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    on_time_days = Integer(metadata={"description": "Days before or after the planned day a session is still on time "
+                                                    "(QADAM_FIDELITY_ON_TIME_DAYS)."})
+    recorded_within_hours = Integer(metadata={
+        "description": "Hours after a session's end its attendance is recorded in time "
+                       "(QADAM_FIDELITY_RECORDED_WITHIN_HOURS)."})
+    groups = fields.List(fields.Nested(FidelityGroup), metadata={
+        "description": "Each group that held a session in the period, by region and district."})
+    totals = fields.Nested(FidelityGroup)
+
+
+class WorkloadMonthOut(ma.Schema):
+    facilitator_id = fields.String(metadata={"description": "The psychologist's user id (the portal knows her name)."})
+    month = fields.String(metadata={"description": "YYYY-MM."})
+    groups = Integer(metadata={"description": "Groups she held sessions of."})
+    men = Integer(metadata={"description": "Men who came (present or late) to one of her sessions."})
+    sessions = Integer(metadata={
+        "description": "Sessions she held: each she entered the attendance of, and each group session of a group she "
+                       "facilitates."})
+
+
+class WorkloadReportOut(ma.Schema):
+    region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    months = fields.List(fields.Nested(WorkloadMonthOut), metadata={"description": "By facilitator, then month."})
 
 
 CallPage = page_schema(CallOut, "CallPage")

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from .models import AttendanceMark, CohortView, GroupSession, RosterEntry
 
 READERS = (Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+# Who reads the reports of staff work (programme fidelity, workload): a manager or a regional analyst his region's,
+# an administrator or a national analyst any (qadam.auth.report_region).
+REPORT_READERS = (Role.MANAGER, Role.ADMINISTRATOR, Role.ANALYST)
 
 
 def cohort_of(s: Session, principal: Principal, cohort_id: uuid.UUID, *, facilitating: bool,
@@ -74,3 +77,4 @@ def mark_of(s: Session, principal: Principal, session_id: uuid.UUID, enrolment_i
     if found is None:
         raise not_found("attendance mark of this participant at this session", enrolment_id)
     return found[0], found[1], session
+

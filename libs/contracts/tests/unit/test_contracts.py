@@ -87,5 +87,8 @@ def test_every_role_has_its_reach_and_only_staff_sign_in():
     assert ACCESS_POLICY.reach(Role.ADMINISTRATOR) is Reach.EVERYWHERE
     assert {role for role in Role if ACCESS_POLICY.reach(role) is Reach.DISTRICT} == {
         Role.PSYCHOLOGIST, Role.INSPECTOR, Role.SUPPORT_WORKER}
+    # an analyst: the whole country when his account names no region, that region when it names one
+    assert ACCESS_POLICY.reach(Role.ANALYST) is Reach.EVERYWHERE
+    assert ACCESS_POLICY.reach(Role.ANALYST, "Buxoro viloyati") is Reach.REGION
     assert ACCESS_POLICY.audit_readers == {Role.ADMINISTRATOR, Role.AUDITOR}
     assert Role.SERVICE not in STAFF_ROLES and len(STAFF_ROLES) == len(Role) - 1

@@ -40,3 +40,35 @@ def test_a_policy_naming_a_role_it_does_not_list_is_refused():
         AccessPolicy.of({"clerk"}, everywhere=(), district_scoped={"clerk"}, audit_readers={"ghost"})
     with pytest.raises(ValueError, match="everywhere and one district"):
         AccessPolicy.of({"clerk"}, everywhere={"clerk"}, district_scoped={"clerk"}, audit_readers=())
+
+
+ROVING = AccessPolicy.of({"warden", "clerk", "visitor", "surveyor"}, everywhere={"warden"}, district_scoped={"clerk"},
+                         national_unless_placed={"surveyor"}, audit_readers=())
+
+
+def test_a_role_national_unless_placed_reaches_everywhere_without_a_region_and_its_region_with_one():
+    assert ROVING.reach("surveyor") is Reach.EVERYWHERE
+    assert ROVING.reach("surveyor", "Buxoro viloyati") is Reach.REGION
+    # the others' reach does not move with the region
+    assert [ROVING.reach(role, "Buxoro viloyati") for role in ("warden", "clerk", "visitor")] == [
+        Reach.EVERYWHERE, Reach.DISTRICT, Reach.REGION]
+    assert ROVING.reach("visitor") is Reach.REGION
+
+
+def test_a_national_surveyor_covers_every_region_and_a_placed_one_his_own_alone():
+    national = ROVING.principal("s1", "surveyor")
+    assert national.reach is Reach.EVERYWHERE and national.has_area
+    assert national.covers(region="Navoiy viloyati", district="Karmana") and national.covers(region="Buxoro viloyati")
+    placed = ROVING.principal("s2", "surveyor", "Buxoro viloyati")
+    assert placed.reach is Reach.REGION and placed.has_area
+    assert placed.covers(region="Buxoro viloyati", district="Kogon")
+    assert not placed.covers(region="Navoiy viloyati", district="Karmana")
+
+
+def test_a_role_national_unless_placed_is_one_the_policy_lists_and_has_no_other_reach():
+    with pytest.raises(ValueError, match="does not list: ghost"):
+        AccessPolicy.of({"clerk"}, everywhere=(), district_scoped={"clerk"}, audit_readers=(),
+                        national_unless_placed={"ghost"})
+    for other in ({"everywhere": {"clerk"}, "district_scoped": ()}, {"everywhere": (), "district_scoped": {"clerk"}}):
+        with pytest.raises(ValueError, match="no other reach"):
+            AccessPolicy.of({"clerk"}, audit_readers=(), national_unless_placed={"clerk"}, **other)

@@ -1,6 +1,6 @@
-"""Reports for programme managers: completion, dropout and attendance by programme, cohort, district, source
-or facilitator; and outcomes (new orders and breaches after men left) by programme, place, risk band at intake or
-how they left; as JSON or as a CSV / XLSX download. Aggregates only, with small cells suppressed."""
+"""Reports for programme managers and analysts: completion, dropout and attendance by programme, cohort, district,
+source or facilitator; and outcomes (new orders and breaches after men left) by programme, place, risk band at
+intake or how they left; as JSON or as a CSV / XLSX download. Aggregates only, with small cells suppressed."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ class CompletionReportArgs(ma.Schema):
                      metadata={"description": "First day of the period (default: 12 months before `to`)."})
     date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: today)."})
     region = fields.String(load_default=None, validate=place(), metadata={
-        "description": "Administrators only (default: the whole country); a manager or supervisor always gets "
-                       "their own region."})
+        "description": "Administrators and national analysts only (default: the whole country); a manager, supervisor "
+                       "or regional analyst always gets their own region (another one asked for: 403)."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
                            metadata={"description": "`csv` and `xlsx` answer with a file to download."})
     lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={  # no default: the view picks English or uz-Latn
@@ -94,7 +94,7 @@ class CompletionReport(ma.Schema):
 
 @blp.route("/reports/completion")
 class CompletionReportView(MethodView):
-    @allow(Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+    @allow(Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.ANALYST)
     @blp.arguments(CompletionReportArgs, location="query")
     @blp.response(200, CompletionReport, description=DOWNLOADS)
     @blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True, description=DOWNLOADS)
@@ -104,7 +104,8 @@ class CompletionReportView(MethodView):
         """Completion, dropout and attendance of the enrolments that started in a period, by group.
 
         The population is every enrolment that started (became active; else was enrolled) between `from` and
-        `to`, in the caller's region (an administrator: the region asked for, or the whole country).
+        `to`, in the caller's region (an administrator or a national analyst: the region asked for, or the whole
+        country). Aggregates only: an analyst, who sees no man's record, reads this.
         """
         settings = settings_of_app()
         language = args.get("lang") or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)

@@ -687,6 +687,47 @@ def test_manager_without_a_region_is_refused_and_no_token_is_401(client, token):
     assert client.get("/reports/completion").status_code == 401
 
 
+def test_a_national_analyst_reads_what_an_administrator_reads_of_the_country_and_of_any_region(client, token):
+    analyst, admin = bearer(token("analyst-uz", "analyst")), bearer(token("admin-1", "administrator"))
+    for asked in ({}, {"region": REGION}, {"region": OTHER_REGION}):
+        for group_by in ("programme", "district", "facilitator"):
+            query = {**PERIOD, **asked, "group_by": group_by}
+            his = client.get("/reports/completion", headers=analyst, query_string=query)
+            assert his.status_code == 200, his.text
+            assert his.get_json() == client.get("/reports/completion", headers=admin, query_string=query).get_json()
+    country = client.get("/reports/completion", headers=analyst, query_string=PERIOD).get_json()
+    assert country["region"] is None and "Xorazm statutory v1" in {g["label"] for g in country["groups"]}
+    download = client.get("/reports/completion", headers=analyst, query_string={**PERIOD, "format": "csv"})
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+
+
+def test_a_regional_analyst_reads_his_regions_report_as_its_manager_does_and_no_other_region(client, token, manager):
+    analyst = bearer(token("analyst-navoiy", "analyst", region=REGION))
+    for group_by in ("programme", "cohort", "district"):
+        query = {**PERIOD, "group_by": group_by}
+        his = client.get("/reports/completion", headers=analyst, query_string=query)
+        assert his.status_code == 200 and his.get_json()["region"] == REGION
+        assert his.get_json() == client.get("/reports/completion", headers=bearer(manager), query_string=query).get_json()
+    assert client.get("/reports/completion", headers=analyst, query_string={**PERIOD, "region": REGION}).status_code == 200
+    other = client.get("/reports/completion", headers=analyst, query_string={**PERIOD, "region": OTHER_REGION})
+    assert other.status_code == 403 and other.mimetype == "application/problem+json"
+    assert "An analyst sees the reports of their own region" in other.get_json()["detail"]
+
+
+def test_an_analyst_reads_no_mans_record(client, seeded, token):
+    with sa.create_engine(seeded.database_url("enrollment"), poolclass=sa.NullPool).connect() as conn:
+        enrolment_id, participant_id, cohort_id = conn.execute(sa.text(
+            "SELECT id, participant_id, cohort_id FROM enrolment WHERE region = :r LIMIT 1"), {"r": REGION}).one()
+    records = ["/participants", f"/participants/{participant_id}", "/enrolments", f"/enrolments/{enrolment_id}",
+               f"/enrolments/{enrolment_id}/transitions", f"/enrolments/{enrolment_id}/documents", "/protection-orders",
+               "/cohorts", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/waiting-list", "/transfers",
+               "/supported-enrolments", "/programmes", "/audit"]
+    for analyst in (token("analyst-uz", "analyst"), token("analyst-navoiy", "analyst", region=REGION)):
+        for path in records:
+            response = client.get(path, headers=bearer(analyst))
+            assert response.status_code == 403 and response.mimetype == "application/problem+json", (path, response.text)
+
+
 def test_a_bad_period_or_grouping_is_a_422_naming_the_field(client, manager):
     backwards = client.get("/reports/completion", headers=bearer(manager), query_string={"from": "2025-12-31",
                                                                                          "to": "2025-01-01"})

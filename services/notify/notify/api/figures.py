@@ -1,12 +1,14 @@
-"""Figures for managers: how fast alerts reached the people responsible, and how fast they answered."""
+"""Figures for managers and analysts: how fast alerts reached the people responsible, and how fast they answered.
+Aggregates only, with small cells suppressed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask.views import MethodView
-from qadam.auth import allow, current_principal
-from qadam.errors import unprocessable
+from qadam.auth import Reach, a_or_an, allow, current_principal
+from qadam.errors import Problem, unprocessable
+from qadam.names import same_place
 from qadam.web import read_session, settings_of_app
 from qadam_contracts.roles import Role
 
@@ -18,7 +20,7 @@ from .blueprint import blp
 
 @blp.route("/figures")
 class FiguresView(MethodView):
-    @allow(Role.MANAGER, Role.ADMINISTRATOR, Role.SUPERVISOR)
+    @allow(Role.MANAGER, Role.ADMINISTRATOR, Role.SUPERVISOR, Role.ANALYST)
     @blp.arguments(FiguresFilter, location="query")
     @blp.response(200, FiguresOut)
     def get(self, asked: FiguresAsked) -> Figures:
@@ -33,9 +35,16 @@ class FiguresView(MethodView):
 
 
 def region_asked(region: str | None) -> str:
-    """Administrators choose the region; everyone else sees their own (and must have one)."""
+    """Whoever reaches the whole country (an administrator, a national analyst) chooses the region; everyone else
+    sees their own (and must have one), and is refused another."""
     principal = current_principal()
-    chosen = region if principal.role == Role.ADMINISTRATOR else principal.region
+    if principal.reach is Reach.EVERYWHERE:
+        chosen = region
+    else:
+        if region and principal.region and not same_place(region, principal.region):
+            raise Problem(403, f"{a_or_an(principal.role)} {principal.role} sees the figures of their own region "
+                               f"({principal.region}) only; leave out `region`.")
+        chosen = principal.region
     if not chosen:
         raise unprocessable("Say which region.", {"region": ["Required."]})
     return chosen

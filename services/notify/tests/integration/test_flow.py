@@ -325,6 +325,33 @@ def test_managers_see_how_fast_alerts_reached_people_and_were_answered_by_distri
     assert client.get("/figures", headers=inspector).status_code == 403
 
 
+def test_an_analyst_reads_the_alert_figures_of_his_region_or_any_region_he_chooses_and_no_alert(notify_db, fakes,
+                                                                                                 app_for, token):
+    """A regional analyst reads his region's figures as its manager does, and is refused another region's; a national
+    one chooses the region (one at a time, as an administrator does); neither reads an alert."""
+    settings, factory, engine = notify_db
+    who = people(uuid.uuid4().hex[:6])
+    district = f"Urgut-{who['inspector']}"
+    directory(settings, factory, who)
+    deliver(settings, factory, *(flag_event(who, level="critical", district=district) for _ in range(3)))
+    drain(settings, factory)
+    client = app_for("notify").test_client()
+    manager = {"Authorization": f"Bearer {token('mgr', 'manager', region=REGION)}"}
+    regional = {"Authorization": f"Bearer {token('analyst-samarqand', 'analyst', region=REGION)}"}
+    national = {"Authorization": f"Bearer {token('analyst-uz', 'analyst')}"}
+    managers = client.get("/figures", headers=manager).get_json()
+    assert any(r["district"] == district and r["alerts"] == 6 for r in managers["rows"])
+    assert client.get("/figures", headers=regional).get_json() == managers
+    assert client.get("/figures", headers=national, query_string={"region": REGION}).get_json() == managers
+    refused = client.get("/figures", headers=regional, query_string={"region": "Buxoro viloyati"})
+    assert refused.status_code == 403 and refused.content_type == "application/problem+json"
+    assert client.get("/figures", headers=national).status_code == 422  # which region: his to say
+    for analyst in (regional, national):
+        for path in ("/notifications", f"/notifications/{uuid.uuid4()}", "/routing", "/escalations/unassigned",
+                     f"/contacts/{who['inspector']}", "/audit"):
+            assert client.get(path, headers=analyst).status_code == 403, path
+
+
 def test_an_address_no_mail_header_takes_fails_that_delivery_alone(notify_db, fakes):
     settings, factory, engine = notify_db
     mail, _, _ = fakes

@@ -193,6 +193,54 @@ class CallOutcomeIn(TypedDict, total=False):
     called_at: str | None
 
 
+FidelityReportOut = TypedDict("FidelityReportOut", {
+    "region": "str | None",
+    "from": "str",
+    "to": "str",
+    "on_time_days": "int",
+    "recorded_within_hours": "int",
+    "groups": "list[FidelityGroup]",
+    "totals": "FidelityGroup",
+}, total=False)
+
+
+class FidelityGroup(TypedDict, total=False):
+    cohort_id: str | None
+    programme_id: str | None
+    region: str | None
+    district: str | None
+    total: bool
+    sessions_held: int
+    held_on_time: int
+    held_early: int
+    held_late: int
+    on_time_rate: float | None
+    fidelity_recorded: int
+    modules_checked: int
+    modules_as_planned: int
+    modules_as_planned_rate: float | None
+    co_facilitated: int
+    co_facilitated_rate: float | None
+    recorded_in_time: int
+    recorded_in_time_rate: float | None
+
+
+WorkloadReportOut = TypedDict("WorkloadReportOut", {
+    "region": "str | None",
+    "from": "str",
+    "to": "str",
+    "months": "list[WorkloadMonthOut]",
+}, total=False)
+
+
+class WorkloadMonthOut(TypedDict, total=False):
+    facilitator_id: str
+    month: str
+    groups: int
+    men: int
+    sessions: int
+
+
 class SessionsClient(ServiceClient):
     """What the portal asks sessions, as the signed-in user."""
 
@@ -551,3 +599,48 @@ class SessionsClient(ServiceClient):
             idempotency_key=idempotency_key,
         )
         return cast(CallOut, answer)
+
+    def fidelity_report(
+        self,
+        *,
+        from_: str | None = None,
+        to: str | None = None,
+        region: str | None = None,
+    ) -> FidelityReportOut:
+        """GET /reports/fidelity: Programme fidelity of each group that held sessions in the period, and of them all:
+        group sessions held on time, modules delivered as the curriculum plans them, sessions co-facilitated,
+        attendance recorded in time.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/reports/fidelity",
+            params={
+                "from": from_,
+                "to": to,
+                "region": region,
+            },
+        )
+        return cast(FidelityReportOut, answer)
+
+    def workload_report(
+        self,
+        *,
+        from_: str | None = None,
+        to: str | None = None,
+        region: str | None = None,
+    ) -> WorkloadReportOut:
+        """GET /reports/workload: Each facilitator's groups, men and sessions a month, over the sessions held in the
+        period.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/reports/workload",
+            params={
+                "from": from_,
+                "to": to,
+                "region": region,
+            },
+        )
+        return cast(WorkloadReportOut, answer)

@@ -157,6 +157,7 @@ def _form_page(template: str, db: Session, form: dict[str, str], errors: dict[st
                                    + (f", {region_name(s.region)}" if s.region else "")) for s in supervisors],
         district_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if ACCESS_POLICY.reach(r) is Reach.DISTRICT],
         region_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if ACCESS_POLICY.reach(r) is Reach.REGION],
+        either_roles=[ROLE_NAMES[r] for r in STAFF_ROLES if r in ACCESS_POLICY.national_unless_placed],
         **context), status
 
 

@@ -21,6 +21,7 @@ START = {
     "manager": "manager.dashboard",
     "auditor": "admin.audit_log",
     "administrator": "admin.users",
+    "analyst": "manager.dashboard",
 }
 
 # (endpoint, label) per role, in menu order.
@@ -36,13 +37,17 @@ MENU: dict[str, list[tuple[str, Any]]] = {
                    ("manager.outcomes", _l("Outcomes")), ("documents.check", _l("Check a document"))],
     "support_worker": [("support.men", _l("My cases")), ("support.notices", _l("Notices"))],
     "manager": [("manager.dashboard", _l("Dashboard")), ("manager.outcomes", _l("Outcomes")),
+                ("manager.fidelity", _l("Fidelity and workload")),
                 ("manager.cohorts", _l("Groups")),
                 ("manager.programmes", _l("Programmes")), ("inspector.alerts", _l("Alerts"))],
     "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
                       ("admin.programmes", _l("Programmes")), ("manager.cohorts", _l("Groups")),
                       ("manager.dashboard", _l("Dashboard")), ("manager.outcomes", _l("Outcomes")),
+                      ("manager.fidelity", _l("Fidelity and workload")),
                       ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
+    # aggregates only: the figures of his region or the whole country, and no page that shows a man
+    "analyst": [("manager.dashboard", _l("Dashboard")), ("manager.fidelity", _l("Fidelity and workload"))],
 }
 
 ROLE_NAMES = {
@@ -53,6 +58,7 @@ ROLE_NAMES = {
     "manager": _l("Programme manager"),
     "auditor": _l("Auditor"),
     "administrator": _l("Administrator"),
+    "analyst": _l("Analyst"),
 }
 
 

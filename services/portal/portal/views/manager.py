@@ -23,7 +23,7 @@ from markupsafe import Markup
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from qadam.auth import allow
+from qadam.auth import Reach, allow
 from qadam_contracts.roles import Role
 from qadam_words.formats import Formats
 
@@ -40,9 +40,9 @@ from .admin import load_places
 from .common import form_key, local_today, parse_day, staff_names, staff_of_role
 
 bp = Blueprint("manager", __name__)
-# Auditors are not among them: the services keep aggregates for those who run the programmes (an auditor's work
-# is the access record, not the figures).
-READERS = (Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+# Auditors are not among them: the services keep aggregates for those who run the programmes and for analysts (an
+# auditor's work is the access record, not the figures).
+READERS = (Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.ANALYST)
 
 GROUP_BY = {"programme": _l("Programme"), "cohort": _l("Cohort"), "district": _l("District"),
             "facilitator": _l("Facilitator")}
@@ -70,7 +70,7 @@ class Period:
     group_by: str
     start: date
     end: date
-    region: str | None = None  # an administrator's choice (None: the whole country); others get their own
+    region: str | None = None  # the choice of whoever sees the whole country (None: all of it); others get their own
 
     def completion_params(self, language: str, fmt: str = "json") -> dict[str, Any]:
         """Enrollment's completion report of the period, its own labels (a shipped programme's name, the totals,
@@ -154,13 +154,13 @@ class Section:
 Answer = dict[str, Any] | ServiceError
 
 
-def dashboard_requests(period: Period, *, is_admin: bool, language: str) -> list[tuple[str, str, dict[str, Any]]]:
+def dashboard_requests(period: Period, *, national: bool, language: str) -> list[tuple[str, str, dict[str, Any]]]:
     """What the dashboard asks the services, in order, as (service, path, query): enrollment's completion report
-    (labelled in `language`, the reader's), and notify's alert figures (not for the whole country: notify reports
-    one region at a time)."""
+    (labelled in `language`, the reader's), and notify's alert figures (not for the whole country, which a `national`
+    reader may ask for: notify reports one region at a time)."""
     asked: list[tuple[str, str, dict[str, Any]]] = [
         ("enrollment", "/reports/completion", period.completion_params(language))]
-    if not (is_admin and not period.region):
+    if not (national and not period.region):
         asked.append(("notify", "/figures", period.figures_params()))
     return asked
 
@@ -183,11 +183,11 @@ def _ask(service: str, path: str, params: dict[str, Any]) -> Answer:
     return answer
 
 
-def ask_services(period: Period, *, is_admin: bool) -> dict[str, Answer]:
+def ask_services(period: Period, *, national: bool) -> dict[str, Answer]:
     """The services' answers to the dashboard's requests, {service: answer}; none asked after one refuses the
     period (422)."""
     answers: dict[str, Answer] = {}
-    for service, path, params in dashboard_requests(period, is_admin=is_admin, language=current_language()):
+    for service, path, params in dashboard_requests(period, national=national, language=current_language()):
         answer = answers[service] = _ask(service, path, params)
         if isinstance(answer, ServiceError) and answer.status == 422:
             break
@@ -217,7 +217,7 @@ def _period_errors(error: ServiceError) -> dict[str, str]:
 
 
 def _regions() -> list[str]:
-    """The regions an administrator may choose from: those of the areas and of the staff."""
+    """The regions whoever sees the whole country may choose from: those of the areas and of the staff."""
     with sessions()() as db:
         found: set[str | None] = set(db.execute(sa.select(Area.region).distinct()).scalars())
         found |= set(db.execute(sa.select(User.region).distinct()).scalars())
@@ -297,7 +297,7 @@ def alert_chart(rows: list[dict[str, Any]]) -> Markup | None:
 
 def page_context(period: Period, errors: dict[str, str], completion: Section | None = None,
                  alerts: Section | None = None, *, regions: list[str] | None = None) -> dict[str, Any]:
-    """The dashboard template's context; `regions`: those an administrator may choose from (None: no choice)."""
+    """The dashboard template's context; `regions`: those a national reader may choose from (None: no choice)."""
     report = completion.data if completion else None
     figures = alerts.data if alerts else None
     rows = alert_rows(figures) if figures else []
@@ -336,21 +336,22 @@ def dashboard_context(period: Period, errors: dict[str, str], answers: Mapping[s
 
 
 def _render(period: Period, errors: dict[str, str], answers: Mapping[str, Answer] | None = None) -> tuple[str, int]:
-    context, status = dashboard_context(period, errors, answers, regions=_regions() if _is_admin() else None)
+    context, status = dashboard_context(period, errors, answers, regions=_regions() if _national() else None)
     return render_template("manager/dashboard.html", **context), status
 
 
-def _is_admin() -> bool:
-    return bool(g.user.role == Role.ADMINISTRATOR.value)
-
+def _national() -> bool:
+    """Whether the user sees the whole country (an administrator, an analyst whose account names no region): they
+    choose the region; everyone else sees their own."""
+    return bool(g.principal.reach is Reach.EVERYWHERE)
 
 
 @bp.get("/dashboard")
 @allow(*READERS)
 def dashboard() -> Any:
-    is_admin = _is_admin()
-    period, errors = read_period(request.args, today=local_today(), may_choose_region=is_admin)
-    answers = {} if errors else ask_services(period, is_admin=is_admin)
+    national = _national()
+    period, errors = read_period(request.args, today=local_today(), may_choose_region=national)
+    answers = {} if errors else ask_services(period, national=national)
     report = answers.get("enrollment")
     if isinstance(report, dict):
         _facilitator_names(report)
@@ -361,8 +362,8 @@ def dashboard() -> Any:
 @allow(*READERS)
 def export(fmt: str) -> Any:
     """The completion report as enrollment writes it; the Excel workbook gains a sheet of alert response times."""
-    is_admin = _is_admin()
-    period, errors = read_period(request.args, today=local_today(), may_choose_region=is_admin)
+    national = _national()
+    period, errors = read_period(request.args, today=local_today(), may_choose_region=national)
     if errors:
         return _render(period, errors)
     try:
@@ -375,7 +376,7 @@ def export(fmt: str) -> Any:
     body = answer.content
     if fmt == "xlsx":
         asked = {s: _ask(s, path, params)
-                 for s, path, params in dashboard_requests(period, is_admin=is_admin, language=language)
+                 for s, path, params in dashboard_requests(period, national=national, language=language)
                  if s == "notify"}
         body = with_alert_sheet(body, alerts_of(asked), period)
     # the language in the name: a CSV's separator and decimal sign are that language's
@@ -692,6 +693,9 @@ def _new_version(programme_id: uuid.UUID, values: Any) -> dict[str, str]:
         return service_errors(error, tuple(k for k, _label in VERSION_RULES), "sessions_per_week")
     return {}
 
+
+# Programme fidelity and the psychologists' workload (sessions' reports on staff work) are on this blueprint too.
+from . import manager_fidelity as manager_fidelity  # noqa: E402
 
 # The outcome report's page is on this blueprint too.
 from . import manager_outcomes as manager_outcomes  # noqa: E402

@@ -134,3 +134,15 @@ def test_a_cohorts_hours_for_the_call_after_an_absence_follow_its_events(deliver
     with transaction(factory) as s:
         assert s.get(CohortView, cid).absence_call_hours == 24
         assert s.get(CohortView, older).absence_call_hours is None
+
+
+def test_a_cohorts_session_length_is_kept_and_follows_a_new_version(deliver):
+    """Programme fidelity dates a session's end by its programme's session length."""
+    run, factory = deliver
+    cid = uuid.uuid4()
+    run(cohort(cid, ["psy-k"], 1, session_minutes=90))
+    with transaction(factory) as s:
+        assert s.get(CohortView, cid).session_minutes == 90
+    run(cohort(cid, ["psy-k"], 2, kind=CohortUpdated, capacity=12, session_minutes=120))
+    with transaction(factory) as s:
+        assert s.get(CohortView, cid).session_minutes == 120
