@@ -4,11 +4,12 @@ Each outcome is recomputed whole from what enrollment holds (his enrolments, his
 told it (his incidents, his intake assessment) whenever one of them changes: when an enrolment ends, when a man gets
 a new order or a new enrolment, when an incident or an assessment of his arrives. So the facts do not depend on the
 order events arrive in (an incident kept before he left counts once he has left, if it came after), and a duplicate
-changes nothing. A new order for a man already known is linked to his earlier enrolments through him.
+changes nothing. A new order for a man already known is linked to his earlier enrolments through him; so is a new
+referral, whether it got a place (an enrolment) or waits for one (a waiting referral).
 
 The days compared are enrollment's: the day he left (`finished_on`), an order's day of issue, the day an incident
-happened, the day a new enrolment was made (in UTC, as the day he left is kept). "After he left" is strictly after
-that day.
+happened, the day a new enrolment or waiting referral was made (in UTC, as the day he left is kept). "After he left"
+is strictly after that day.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ..domain.outcomes import BREACH_KINDS, COMPLAINT_KINDS, COMPLETED, DROPOUT, NON_COMPLIANCE, NOT_AN_OUTCOME
-from ..models import Enrolment, Outcome, Programme, ProtectionOrder, RiskAssessment, RiskIncident
+from ..models import Enrolment, Outcome, Programme, ProtectionOrder, RiskAssessment, RiskIncident, WaitingPlace
 
 _COLUMNS = ("participant_id", "how", "left_on", "programme_id", "programme_version", "region", "district",
             "intake_level", "new_order_on", "breach_on", "complaint_on", "re_referred_on")
@@ -42,6 +43,8 @@ def outcomes_of(participant_ids: list[uuid.UUID] | None = None) -> sa.Select[tup
                        i.c.occurred_on > e.c.finished_on).scalar_subquery())
 
     enrolled_day = sa.cast(sa.func.timezone("UTC", later.c.enrolled_at), sa.Date)
+    waiting = WaitingPlace.__table__
+    waiting_day = sa.cast(sa.func.timezone("UTC", waiting.c.since), sa.Date)
     how = sa.case((e.c.status.in_(("completed", "closed")), COMPLETED),
                   (e.c.status_reason == "non_compliance", NON_COMPLIANCE), else_=DROPOUT)
     statement = sa.select(
@@ -54,9 +57,13 @@ def outcomes_of(participant_ids: list[uuid.UUID] | None = None) -> sa.Select[tup
         .scalar_subquery().label("new_order_on"),
         first_incident(BREACH_KINDS).label("breach_on"),
         first_incident(COMPLAINT_KINDS).label("complaint_on"),
-        sa.select(sa.func.min(enrolled_day)).where(later.c.participant_id == e.c.participant_id,
-                                                   later.c.id != e.c.id, enrolled_day > e.c.finished_on)
-        .scalar_subquery().label("re_referred_on"),
+        sa.func.least(
+            sa.select(sa.func.min(enrolled_day)).where(later.c.participant_id == e.c.participant_id,
+                                                       later.c.id != e.c.id, enrolled_day > e.c.finished_on)
+            .scalar_subquery(),
+            sa.select(sa.func.min(waiting_day)).where(waiting.c.participant_id == e.c.participant_id,
+                                                      waiting_day > e.c.finished_on)
+            .scalar_subquery()).label("re_referred_on"),
     ).select_from(e.outerjoin(p, p.c.id == e.c.programme_id)).where(
         e.c.finished_on.is_not(None),
         sa.or_(e.c.status.in_(("completed", "closed")),

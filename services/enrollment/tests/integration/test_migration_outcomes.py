@@ -1,6 +1,6 @@
 """Migration 0013 on enrolments that ended before it: each one that ended as a programme ends gets its outcome from
-enrollment's own rows (how and when he left, a later order, a later referral); a transfer, a death and an open
-enrolment get none; the downgrade drops the tables."""
+enrollment's own rows (how and when he left, a later order, a later referral: an enrolment or a wait for a place); a
+transfer, a death and an open enrolment get none; the downgrade drops the tables."""
 
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ def test_enrolments_that_ended_before_it_get_their_outcome_from_enrollments_own_
                               "psychologist_id, region, district, status, enrolled_at, created_by) VALUES (:e, :m, "
                               ":c, :p, 'i', 'psy', 'R', 'D', 'referred', TIMESTAMPTZ '2025-06-12 09:00+00', 't')"),
                       {"e": uuid.uuid4(), "m": completed, "c": later_cohort, "p": programme})
+            c.execute(sa.text("INSERT INTO waiting_place (id, participant_id, cohort_id, inspector_id, psychologist_id, "
+                              "region, district, since, asked_by) VALUES (:id, :m, :c, 'i', 'psy', 'R', 'D', "
+                              "TIMESTAMPTZ '2025-04-02 09:00+00', 't')"),
+                      {"id": uuid.uuid4(), "m": men["custody"][0], "c": later_cohort})  # waiting for a place again
 
         command.upgrade(config, "heads")
         with engine.connect() as c:
@@ -68,6 +72,7 @@ def test_enrolments_that_ended_before_it_get_their_outcome_from_enrollments_own_
         mine = facts[men["completed"][1]]
         assert (mine.new_order_on, mine.re_referred_on) == (date(2025, 6, 9), date(2025, 6, 12))
         assert mine.breach_on is None and mine.intake_level is None  # risk's events arrive from now on
+        assert facts[men["custody"][1]].re_referred_on == date(2025, 4, 2)
 
         command.downgrade(config, "0012")
         with engine.connect() as c:

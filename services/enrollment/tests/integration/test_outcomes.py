@@ -118,8 +118,10 @@ class Seed:
                         assessment_id=uuid.uuid4(), enrolment_id=man["enrolment"], participant_code=man["code"],
                         kind="review", level="critical" if man["level"] != "critical" else "low", band="review",
                         assessed_at=datetime.combine(left_on - timedelta(days=20), time(10), UTC)))
-                if number % 9 == 4:  # referred again later
+                if number % 9 == 4:  # referred again later, and given a place
                     man["re_referred"] = left_on + timedelta(days=40)
+                if number % 13 == 6:  # referred again later, waiting for a place
+                    man["waiting_since"] = left_on + timedelta(days=25)
 
     def insert(self, url: str) -> None:
         engine = make_engine(url)
@@ -152,6 +154,14 @@ class Seed:
                 "region, district, status, status_reason, enrolled_at, started_on, finished_on, created_by) VALUES "
                 "(:id, :participant, :cohort, :programme, 'insp-1', 'psy-1', :region, :district, :status, :reason, "
                 ":enrolled_at, :started_on, :finished_on, 'test')"), rows)
+            conn.execute(sa.text(
+                "INSERT INTO waiting_place (id, participant_id, cohort_id, inspector_id, psychologist_id, region, "
+                "district, since, asked_by) VALUES (:id, :participant, :cohort, 'insp-1', 'psy-1', :region, :district, "
+                ":since, 'test')"),
+                [{"id": uuid.uuid4(), "participant": m["participant"], "cohort": m["other_cohort"]["id"],
+                  "region": m["cohort"]["region"], "district": m["cohort"]["district"],
+                  "since": datetime.combine(m["waiting_since"], time(9), UTC)}
+                 for m in self.men if "waiting_since" in m])
             conn.execute(sa.text(
                 "INSERT INTO protection_order (id, number, participant_id, issued_by, region, district, issued_on, "
                 "expires_on, status) VALUES (:id, :number, :participant, 'insp-1', :region, :district, :issued_on, "
@@ -385,7 +395,7 @@ def test_facts_per_man_say_when_he_had_a_new_order_breach_complaint_or_referral(
         assert fact.new_order_on == first_after(man["orders"], man["left_on"])
         assert fact.breach_on == first_after(man["breaches"], man["left_on"])
         assert fact.complaint_on == first_after(man["complaints"], man["left_on"])
-        assert fact.re_referred_on == man.get("re_referred")
+        assert fact.re_referred_on == min([man[k] for k in ("re_referred", "waiting_since") if k in man], default=None)
 
 
 def test_an_incident_before_he_leaves_counts_when_he_leaves_and_a_duplicate_counts_once(seeded):

@@ -1,7 +1,7 @@
 """outcomes per man: what became of each man after his enrolment ended (`outcome`), and the risk events it is
 computed from (`risk_incident` from `risk.incident.recorded`, `risk_assessment` from `risk.assessment.recorded`).
 The outcomes of enrolments that ended before this migration are filled from enrollment's own rows (how and when he
-left, a new order, a new referral); risk's incidents and assessments arrive from now on.
+left, a new order, a new referral: an enrolment or a waiting referral); risk's incidents and assessments arrive from now on.
 
 Revision ID: 0013
 Revises: 0012
@@ -25,9 +25,11 @@ SELECT e.id, e.participant_id,
        e.finished_on, e.programme_id, p.version, e.region, e.district,
        (SELECT min(o.issued_on) FROM protection_order o
          WHERE o.participant_id = e.participant_id AND o.issued_on > e.finished_on),
-       (SELECT min((later.enrolled_at AT TIME ZONE 'UTC')::date) FROM enrolment later
-         WHERE later.participant_id = e.participant_id AND later.id <> e.id
-           AND (later.enrolled_at AT TIME ZONE 'UTC')::date > e.finished_on)
+       least((SELECT min((later.enrolled_at AT TIME ZONE 'UTC')::date) FROM enrolment later
+               WHERE later.participant_id = e.participant_id AND later.id <> e.id
+                 AND (later.enrolled_at AT TIME ZONE 'UTC')::date > e.finished_on),
+             (SELECT min((w.since AT TIME ZONE 'UTC')::date) FROM waiting_place w
+               WHERE w.participant_id = e.participant_id AND (w.since AT TIME ZONE 'UTC')::date > e.finished_on))
   FROM enrolment e LEFT JOIN programme p ON p.id = e.programme_id
  WHERE e.finished_on IS NOT NULL
    AND (e.status IN ('completed', 'closed')
