@@ -100,6 +100,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         # the national roll-up: an administrator or a national analyst the whole country, a manager or a regional
         # analyst his own region (the route scopes it)
         ("GET", "/reports/rollup"): STAFF_WORK_READERS,
+        # what became of the men who left: aggregates only, as the completion report (OUTCOME_READERS)
+        ("GET", "/reports/outcomes"): AGGREGATE_READERS,
         # the men whose partners she supports, as bears on the woman's safety (record-level: those naming her)
         ("GET", "/supported-enrolments"): frozenset({SW}),
         ("GET", "/supported-enrolments/{enrolment_id}"): frozenset({SW}),

@@ -171,7 +171,8 @@ def test_every_role_is_let_in_or_refused_as_the_matrix_declares(clients: dict[st
 # returns a man's record, a code or a free text, or changes something, and refuses an analyst.
 AGGREGATES = {("enrollment", "GET", "/reports/completion"), ("notify", "GET", "/figures"),
               ("sessions", "GET", "/reports/fidelity"), ("sessions", "GET", "/reports/workload"),
-              ("enrollment", "GET", "/reports/rollup"), ("notify", "GET", "/figures/regions")}
+              ("enrollment", "GET", "/reports/rollup"), ("notify", "GET", "/figures/regions"),
+              ("enrollment", "GET", "/reports/outcomes")}
 
 
 def test_the_analysts_routes_are_the_aggregates_and_nothing_else() -> None:

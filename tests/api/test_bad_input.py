@@ -338,6 +338,13 @@ def test_a_place_name_with_control_characters_is_refused_even_in_a_report_s_filt
         assert "region" in json.dumps(response.get_json()["errors"])
     assert client.get("/reports/completion", headers=admin,
                       query_string={"region": REGION, "format": "xlsx"}).status_code == 200
+    for fmt in ("json", "xlsx", "csv"):  # the outcome report reads its region the same way
+        response = client.get("/reports/outcomes", headers=admin,
+                              query_string={"region": "Nukus\x1d\x0e", "format": fmt})
+        assert_problem(response, 422)
+        assert "region" in json.dumps(response.get_json()["errors"])
+    assert client.get("/reports/outcomes", headers=admin,
+                      query_string={"region": REGION, "format": "xlsx"}).status_code == 200
 
 
 # -- names, stored exactly ---------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("completion_report", "GET", "/reports/completion"),
         ("completion_report_file", "GET", "/reports/completion", "file"),
         ("national_rollup", "GET", "/reports/rollup"),
+        ("outcome_report", "GET", "/reports/outcomes"),
+        ("outcome_report_file", "GET", "/reports/outcomes", "file"),
         # the manager's cohorts, programme versions and waiting lists
         ("form_cohort", "POST", "/cohorts"),
         ("change_cohort", "PATCH", "/cohorts/{cohort_id}"),

@@ -1,16 +1,17 @@
-"""risk's published events: flags raised and handled, an enrolment's level moving."""
+"""risk's published events: flags raised and handled, an enrolment's level moving, incidents recorded and
+assessments scored (their facts only: never an incident's details, never an assessment's answers)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from marshmallow import validate
 from qadam.events import EventData, JSONObject, detail
 
 from .reasons import Reason
-from .vocabulary import FLAG_LEVELS, PARTICIPANT_CODE
+from .vocabulary import ASSESSMENT_KINDS, FLAG_LEVELS, INCIDENT_KINDS, PARTICIPANT_CODE
 
 PRODUCER = "risk"
 
@@ -105,4 +106,42 @@ class FlagResolved(FlagHandled):
     SUMMARY = "A flag was resolved in risk with a reason: its alerts need not escalate."
 
 
-EVENTS: tuple[type[EventData], ...] = (FlagRaised, LevelChanged, FlagAcknowledged, FlagResolved)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IncidentRecorded(EventData):
+    """An incident an inspector reported, as facts: which, what kind, when, where. Never its details or severity's
+    free text; never one her support worker reported (what she or her worker says stays on her side)."""
+
+    TYPE = "risk.incident.recorded"
+    PRODUCER = PRODUCER
+    SUMMARY = ("An inspector reported an incident of an enrolment's man (a breach of his protection order, a new "
+               "complaint, a call-out...): its kind, the day it happened and where; never its details. Added in v1.")
+
+    incident_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    participant_code: str = detail(validate=PARTICIPANT_CODE)
+    kind: str = detail(validate=validate.OneOf(INCIDENT_KINDS))
+    occurred_on: date
+    region: str
+    district: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AssessmentRecorded(EventData):
+    """A scored assessment of an enrolment (intake or review): its level and band, never its answers or score."""
+
+    TYPE = "risk.assessment.recorded"
+    PRODUCER = PRODUCER
+    SUMMARY = ("An enrolment was assessed with the risk instrument (at intake or in review): the level and band it "
+               "gave, and when; never the answers. Added in v1.")
+
+    assessment_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    participant_code: str = detail(validate=PARTICIPANT_CODE)
+    kind: str = detail(validate=validate.OneOf(ASSESSMENT_KINDS))
+    level: str = detail(validate=validate.OneOf(FLAG_LEVELS))
+    band: str = detail(description="The instrument's band, as the instrument names it.")
+    assessed_at: datetime
+
+
+EVENTS: tuple[type[EventData], ...] = (FlagRaised, LevelChanged, FlagAcknowledged, FlagResolved, IncidentRecorded,
+                                       AssessmentRecorded)

@@ -16,6 +16,14 @@ def level_rank(level: str) -> int:
     return FLAG_LEVELS.index(level)
 
 
+# What an incident reported to risk is; what enrollment counts as a breach or a new complaint after a man left his
+# programme is enrollment's own choice among them (its outcome report).
+INCIDENT_KINDS = ("order_breach", "new_complaint", "police_callout", "arrest", "contact_with_victim", "stalking",
+                  "victim_fear")
+# An assessment with the risk instrument: at intake, or in review later.
+ASSESSMENT_KINDS = ("intake", "review")
+
+
 
 
 class AttendanceStatus(StrEnum):

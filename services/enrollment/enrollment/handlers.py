@@ -1,5 +1,6 @@
 """What enrollment does with the events it consumes (its subscriptions): attendance moves each enrolment's progress;
-the portal's staff and areas, risk's flags, and sessions' sessions (for the registers) are kept as projections. Each
+the portal's staff and areas, risk's flags, incidents and
+assessments (for the outcomes per man), and sessions' sessions (for the registers) are kept as projections. Each
 calls the command that does it (commands.py), as the routes do."""
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from datetime import datetime
 from qadam.events import Event
 from qadam.inbox import Handlers
 from qadam_contracts.portal import AreaChanged, UserChanged
-from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved
+from qadam_contracts.risk import AssessmentRecorded, FlagAcknowledged, FlagRaised, FlagResolved, IncidentRecorded
 from qadam_contracts.sessions import AttendanceAmended, AttendanceRecorded, SessionChanged, SessionPlanned
 from sqlalchemy.orm import Session
 
 from .commands import (
+    keep_assessment,
     keep_district,
     keep_flag_handled,
     keep_flag_raised,
+    keep_incident,
     keep_session,
     keep_staff_member,
     record_attendance,
@@ -67,6 +70,18 @@ def on_flag_acknowledged(session: Session, event: Event[FlagAcknowledged]) -> No
 @handlers.on(FlagResolved)
 def on_flag_resolved(session: Session, event: Event[FlagResolved]) -> None:
     keep_flag_handled(session, data=event.data, resolved=True)
+
+
+@handlers.on(IncidentRecorded)
+def on_incident_recorded(session: Session, event: Event[IncidentRecorded]) -> None:
+    """An incident of his: a breach or a new complaint after he left is an outcome."""
+    keep_incident(session, data=event.data)
+
+
+@handlers.on(AssessmentRecorded)
+def on_assessment_recorded(session: Session, event: Event[AssessmentRecorded]) -> None:
+    """An assessment of his: the intake one is his risk band at intake."""
+    keep_assessment(session, data=event.data)
 
 
 @handlers.on(SessionPlanned, SessionChanged)

@@ -437,3 +437,56 @@ class SessionView(Base):
     place: Mapped[str | None] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(20))
     changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RiskIncident(Base):
+    """risk's incidents as `risk.incident.recorded` told them (an inspector's; never her worker's): kind, day, place.
+    Kept whether or not his enrolment has ended: an outcome counts those after the day he left."""
+
+    __tablename__ = "risk_incident"
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    occurred_on: Mapped[date]
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+
+
+class RiskAssessment(Base):
+    """risk's assessments as `risk.assessment.recorded` told them: kind and level, when. His risk band at intake is
+    the level of his enrolment's latest intake assessment."""
+
+    __tablename__ = "risk_assessment"
+
+    assessment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    assessed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Outcome(Base):
+    """What became of a man after an enrolment ended as a programme ends (domain/outcomes.py), kept as facts for the
+    outcome report: how and when he left, where, in which programme version, his risk band at intake, and the first
+    day after he left of a new protection order, a breach, a new complaint, a new referral. Recomputed from
+    enrollment's own rows and risk's events (commands/outcomes.py) whenever one of them changes, in any order."""
+
+    __tablename__ = "outcome"
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enrolment.id"), primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    how: Mapped[str] = mapped_column(sa.String(20))  # completed | non_compliance | dropout
+    left_on: Mapped[date]
+    programme_id: Mapped[uuid.UUID | None]
+    programme_version: Mapped[int | None]
+    region: Mapped[str] = mapped_column(sa.String(100))
+    district: Mapped[str] = mapped_column(sa.String(100))
+    intake_level: Mapped[str | None] = mapped_column(sa.String(10))  # None: no intake assessment
+    new_order_on: Mapped[date | None]
+    breach_on: Mapped[date | None]
+    complaint_on: Mapped[date | None]
+    re_referred_on: Mapped[date | None]
+
+    __table_args__ = (sa.Index("ix_outcome_region_left_on", "region", "left_on"),
+                      sa.Index("ix_outcome_left_on", "left_on"))

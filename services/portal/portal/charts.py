@@ -144,3 +144,54 @@ def _describe(rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequen
         else:
             parts.append(f"{label}: {shown[0]}")
     return " ".join(filter(None, [lead, "; ".join(parts) + ("." if parts else "")]))
+
+
+STEP_HEIGHT = 160  # the curve's plot, between the scale's figures above and the days below
+
+
+def step_chart(points: Sequence[tuple[int, float]], *, title: str, value_format: Callable[[float], str],
+               day_format: Callable[[float], str], description: str = "", chart_id: str | None = None,
+               none_text: str = "") -> Markup:
+    """A survival curve as steps: from (0, 1) the share falls at each (day, share) given and stays level until the
+    next, up to the last day given. The share runs 0 to 1 up the chart, days along it. `none_text`: what is said
+    instead when there is no step to draw."""
+    ident = chart_id or "chart-" + hashlib.sha1(title.encode()).hexdigest()[:10]
+    if not points:
+        return Markup(f'<p class="chart-none" id="{ident}">{escape(none_text or NONE_TEXT)}</p>')
+    last_day = max(day for day, _ in points)
+    top_day, day_ticks = scale(float(last_day), whole=True)
+    left, right = LEFT + 28, WIDTH - 12  # room on the left for the share's figures
+    top, bottom = TOP - 8, TOP - 8 + STEP_HEIGHT
+    height = bottom + 24
+
+    def x_of(day: float) -> float:
+        return round(left + (right - left) * day / top_day, 1)
+
+    def y_of(share: float) -> float:
+        return round(bottom - (bottom - top) * min(max(share, 0.0), 1.0), 1)
+
+    # every step in words: what a screen reader says for the picture
+    said = " ".join(filter(None, [description, "; ".join(f"{day_format(d)}: {value_format(v)}" for d, v in points) + "."]))
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
+           f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc">',
+           f'<title id="{ident}-title">{escape(title)}</title>',
+           f'<desc id="{ident}-desc">{escape(said)}</desc>']
+    for share in _quarters(1.0):
+        y = y_of(share)
+        out.append(f'<line class="grid" x1="{left}" y1="{y}" x2="{right}" y2="{y}"/>'
+                   f'<text x="{left - 4}" y="{y}" text-anchor="end" dominant-baseline="middle">'
+                   f'{escape(value_format(share))}</text>')
+    for day in day_ticks:
+        x = x_of(day)
+        out.append(f'<line class="grid" x1="{x}" y1="{top}" x2="{x}" y2="{bottom}"/>'
+                   f'<text x="{x}" y="{bottom + 14}" text-anchor="middle">{escape(day_format(day))}</text>')
+    out.append(f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>'
+               f'<line class="axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>')
+    path = [f"M{x_of(0)},{y_of(1.0)}", *(f"H{x_of(day)}V{y_of(now)}" for day, now in points)]
+    out.append(f'<path class="line" d="{"".join(path)}"/>')
+    for day, now in points:
+        out.append(f'<circle class="point" cx="{x_of(day)}" cy="{y_of(now)}" r="3">'
+                   f'<title>{escape(day_format(day))}: {escape(value_format(now))}</title></circle>')
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -29,7 +29,7 @@ from .domain.instrument import parse_instrument, score
 from .domain.redaction import incident_cause, is_hers
 from .domain.rules import version_errors
 from .evaluation import evaluate_enrolments, lock_enrolments, relevel, rules_in_force
-from .events import flag_handled
+from .events import assessment_recorded, flag_handled, incident_recorded
 from .models import Assessment, EnrolmentView, Flag, FlagAcknowledgement, Incident, InstrumentVersion, RuleSetVersion
 from .queries import assessment_out, newest_instrument, shown
 from .recompute import request_recompute
@@ -172,6 +172,8 @@ def report_incident(s: Session, *, principal: Principal, enrolment_id: uuid.UUID
         district=view.district)
     s.add(incident)
     s.flush()
+    if not is_hers(incident.source):  # what she or her worker says stays on her side: not even its kind leaves risk
+        add_event(s, incident_recorded(incident))
     outcome = evaluate_enrolments(s, [enrolment_id], settings=settings, lock=False, statuses=None,
                                   cause=incident_cause(incident.kind, incident.source))
     log.info("incident_reported", incident_id=str(incident.id), source=incident.source, flags=len(outcome.flags),
@@ -233,6 +235,7 @@ def record_assessment(s: Session, *, principal: Principal, enrolment_id: uuid.UU
         assessed_at=now if day == today else datetime.combine(day, time(12), tzinfo=settings.zone), recorded_at=now)
     s.add(kept)
     s.flush()
+    add_event(s, assessment_recorded(kept))
     rules = rules_in_force(s)
     evaluate_enrolments(s, [enrolment_id], settings=settings, cause=f"{assessment.kind} assessment", lock=False,
                         rules=rules)

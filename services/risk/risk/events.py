@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from qadam_contracts.reasons import Reason
-from qadam_contracts.risk import FlagAcknowledged, FlagRaised, FlagResolved, LevelChanged
+from qadam_contracts.risk import (
+    AssessmentRecorded,
+    FlagAcknowledged,
+    FlagRaised,
+    FlagResolved,
+    IncidentRecorded,
+    LevelChanged,
+)
 
 from .domain.raising import EnrolmentSnapshot, FlagRow, LevelMove
-from .models import Flag
+from .models import Assessment, Flag, Incident
 
-PUBLISHES = (FlagRaised, LevelChanged, FlagAcknowledged, FlagResolved)
+PUBLISHES = (FlagRaised, LevelChanged, FlagAcknowledged, FlagResolved, IncidentRecorded, AssessmentRecorded)
 
 
 def flag_raised(view: EnrolmentSnapshot, f: FlagRow) -> FlagRaised:
@@ -37,3 +44,17 @@ def flag_handled(kind: type[FlagAcknowledged | FlagResolved], flag: Flag, by: st
                  at: datetime) -> FlagAcknowledged | FlagResolved:
     """Someone acted on the flag (the reason of a resolution stays in risk)."""
     return kind(flag_id=flag.id, enrolment_id=flag.enrolment_id, participant_code=flag.participant_code, by=by, at=at)
+
+
+def incident_recorded(incident: Incident) -> IncidentRecorded:
+    """An inspector's incident as facts (kind, day, place): never its details."""
+    return IncidentRecorded(incident_id=incident.id, enrolment_id=incident.enrolment_id,
+                            participant_code=incident.participant_code, kind=incident.kind,
+                            occurred_on=incident.occurred_on, region=incident.region, district=incident.district)
+
+
+def assessment_recorded(assessment: Assessment) -> AssessmentRecorded:
+    """An assessment as its level and band: never its answers."""
+    return AssessmentRecorded(assessment_id=assessment.id, enrolment_id=assessment.enrolment_id,
+                              participant_code=assessment.participant_code, kind=assessment.kind,
+                              level=assessment.level, band=assessment.band, assessed_at=assessment.assessed_at)

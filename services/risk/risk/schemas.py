@@ -10,7 +10,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from qadam.pages import PageArgs, page_schema
 from qadam.schema_fields import Date, Integer, place
-from qadam_contracts.vocabulary import FLAG_LEVELS, LANGUAGES
+from qadam_contracts.vocabulary import ASSESSMENT_KINDS, FLAG_LEVELS, LANGUAGES
 
 from .commands import AssessmentAnswers, IncidentReport
 from .domain import DISCLAIMER
@@ -113,7 +113,7 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 class AssessmentIn(ma.Schema):
     instrument_id = fields.String(load_default=None, validate=validate.Length(max=60), metadata={
         "description": "Defaults to the region's own instrument, else the national default."})
-    kind = fields.String(load_default="intake", validate=validate.OneOf(("intake", "review")))
+    kind = fields.String(load_default="intake", validate=validate.OneOf(ASSESSMENT_KINDS))
     answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
         "description": "Every item's answer: one of its values, or `unknown`."})
     assessed_on = Date(load_default=None, metadata={"description": "Defaults to today."})

@@ -1,5 +1,6 @@
 """Reports for programme managers and analysts: completion, dropout and attendance by programme, cohort, district,
-source or facilitator, as JSON or as a CSV / XLSX download; and the national roll-up by region and month. Aggregates
+source or facilitator; the national roll-up by region and month; and outcomes (new orders and breaches after men
+left) by programme, place, risk band at intake or how they left; as JSON or as a CSV / XLSX download. Aggregates
 only, with small cells suppressed."""
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .. import reports
 from ..reports import GROUP_BY, Report, Rollup
 from ..reports.completion import SOURCE_LANGUAGE
 from ..reports.downloads import csv_file, xlsx_file
+from ..reports.outcome_downloads import outcome_csv, outcome_xlsx
+from ..reports.outcomes import OUTCOME_GROUP_BY
 
 blp = Blueprint("reports", __name__, description="Completion, dropout and attendance figures for programme managers")
 
@@ -208,3 +211,106 @@ def rollup_json(rollup: Rollup) -> dict[str, Any]:
         return {"groups": [_row(g) for g in part["groups"]], "totals": _row(part["totals"])}
     return {"region": rollup["region"], "from": rollup["date_from"], "to": rollup["date_to"],
             "min_cell": rollup["min_cell"], "regions": table(rollup["regions"]), "months": table(rollup["months"])}
+
+
+# -- the outcome report ----------------------------------------------------------------------------------------------
+# Who reads the outcome report: the completion report's readers, analysts among them (one constant, to extend in one
+# place).
+OUTCOME_READERS = (Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.ANALYST)
+
+
+class OutcomeReportArgs(ma.Schema):
+    group_by = fields.String(load_default="programme", validate=validate.OneOf(OUTCOME_GROUP_BY), metadata={
+        "description": "programme (each version), region, district, risk_band (at intake) or how (he left)."})
+    date_from = Date(data_key="from", load_default=None, metadata={
+        "description": "First day men left on (default: two years before `to`)."})
+    date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: `as_of`)."})
+    as_of = Date(load_default=None, metadata={
+        "description": "The day outcomes are counted up to (default: today): a man is followed 6 or 12 months if he "
+                       "left at least that long before it; the curve is censored on it."})
+    region = fields.String(load_default=None, validate=place(), metadata={
+        "description": "Administrators only (default: the whole country); a manager or supervisor always gets "
+                       "their own region."})
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
+                           metadata={"description": "`csv` and `xlsx` answer with a file to download."})
+    lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "The language of the report's own labels and of a download (as the completion report's)."})
+
+
+class OutcomeGroup(ma.Schema):
+    key = fields.String(allow_none=True, metadata={"description": "The group's id (none on the totals row, and for "
+                                                                  "men not assessed at intake)."})
+    label = fields.String(required=True)
+    total = fields.Boolean(required=True)
+    suppressed = fields.Boolean(required=True, metadata={
+        "description": "Fewer men than the smallest cell shown, or hidden beside such a group: every figure null."})
+    men = Integer(allow_none=True, metadata={"description": "Men who left in the period."})
+    followed_6 = Integer(allow_none=True, metadata={"description": "Of them, men who left 6 months or more before "
+                                                                   "`as_of`."})
+    with_6 = Integer(allow_none=True, metadata={"description": "Of those, men with a new protection order or a "
+                                                               "reported breach within 6 months of leaving."})
+    without_6 = Integer(allow_none=True, metadata={"description": "followed_6 - with_6."})
+    rate_6 = fields.Float(allow_none=True, metadata={"description": "with_6 / followed_6."})
+    low_6 = fields.Float(allow_none=True, metadata={"description": "95% Wilson interval of rate_6: low end."})
+    high_6 = fields.Float(allow_none=True, metadata={"description": "95% Wilson interval of rate_6: high end."})
+    followed_12 = Integer(allow_none=True)
+    with_12 = Integer(allow_none=True)
+    without_12 = Integer(allow_none=True)
+    rate_12 = fields.Float(allow_none=True)
+    low_12 = fields.Float(allow_none=True)
+    high_12 = fields.Float(allow_none=True)
+
+
+class CurveStep(ma.Schema):
+    day = Integer(required=True, metadata={"description": "Days after leaving."})
+    at_risk = Integer(required=True, metadata={"description": "Men without a new order and still followed that day."})
+    events = Integer(required=True, metadata={"description": "New orders that day."})
+    survival = fields.Float(required=True, metadata={"description": "Share without a new order up to that day "
+                                                                    "(Kaplan–Meier)."})
+
+
+class OutcomeReportOut(ma.Schema):
+    group_by = fields.String(required=True)
+    region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+    as_of = fields.Date(required=True)
+    min_cell = Integer(required=True, metadata={
+        "description": "Counts from 1 to this minus 1, and groups of fewer men, are suppressed (null), and so is "
+                       "whatever would let one be worked out by subtraction."})
+    groups = fields.List(fields.Nested(OutcomeGroup), required=True)
+    totals = fields.Nested(OutcomeGroup, required=True)
+    curve = fields.List(fields.Nested(CurveStep), required=True, metadata={
+        "description": "Time to a new order after leaving, over all the men of the report, censored at `as_of`: "
+                       "a step per day with a new order, up to the first day fewer than `min_cell` men were at risk."})
+
+
+@blp.route("/reports/outcomes")
+class OutcomeReportView(MethodView):
+    @allow(*OUTCOME_READERS)
+    @blp.arguments(OutcomeReportArgs, location="query")
+    @blp.response(200, OutcomeReportOut, description=DOWNLOADS)
+    @blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True, description=DOWNLOADS)
+    @blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=XLSX, success=True,
+                      description=DOWNLOADS)
+    def get(self, args: dict[str, Any]) -> Any:
+        """What became of the men who left a programme in a period: new orders and breaches within 6 and 12 months.
+
+        The population is every man whose enrolment ended (completed, exited for non-compliance, or dropped out)
+        between `from` and `to`, in the caller's region (an administrator: the region asked for, or the country).
+        """
+        settings = settings_of_app()
+        language = args.get("lang") or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)
+        with read_session() as s:
+            report = reports.outcome_report_for(
+                s.connection(), principal=current_principal(), group_by=args["group_by"], region=args["region"],
+                date_from=args["date_from"], date_to=args["date_to"], as_of=args["as_of"],
+                today=datetime.now(settings.zone).date(), min_cell=settings.report_min_cell, language=language)
+        if args["format"] == "json":
+            return report
+        name = (f"qadam-outcomes-by-{report['group_by']}-{report['date_from'].isoformat()}-to-"
+                f"{report['date_to'].isoformat()}-{language}")
+        body, mimetype = ((outcome_csv(report, language), CSV) if args["format"] == "csv"
+                          else (outcome_xlsx(report, language), XLSX))
+        return Response(body, mimetype=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.{args["format"]}"'})

@@ -11,6 +11,7 @@ route answers with. What each takes is the request schema's loaded value, typed 
 - places and waiting: a place in a cohort, and the line of those waiting for one in a full cohort;
 - programmes: programmes and cohorts;
 - projections: what enrollment keeps of others' events;
+- outcomes: what became of each man after he left, kept as facts (and risk's incidents and assessments they need);
 - retention: anonymising men whose cases ended long ago;
 - documents: the papers about one man, issued, kept and checked (imported as `commands.documents`).
 """
@@ -40,6 +41,7 @@ from .orders import (
     record_order,
     scan_orders,
 )
+from .outcomes import keep_assessment, keep_incident, refresh_outcomes
 from .participants import PersonAsked, register_participant, registered_already
 from .places import fill_free_places
 from .programmes import (
@@ -67,8 +69,9 @@ __all__ = [
     "Referral", "ReferralAsked", "SYSTEM", "ScheduleAsked", "TransferAsked", "TransitionAsked",
     "agree_correction_plan", "anonymise_participants", "change_cohort", "close_followed_up", "decide_transfer",
     "define_programme", "end_order_early", "enrol", "enrol_or_wait", "extend_order", "fill_free_places",
-    "form_cohort", "keep_district", "keep_session", "keep_flag_handled", "keep_flag_raised", "keep_staff_member",
+    "form_cohort", "keep_assessment", "keep_district", "keep_incident", "keep_session", "keep_flag_handled",
+    "keep_flag_raised", "keep_staff_member",
     "link_support_worker", "move_enrolment", "place_elsewhere", "record_attendance", "record_order", "refer",
-    "register_participant", "registered_already", "scan_orders", "transfer_enrolment", "transition_enrolment",
+    "refresh_outcomes", "register_participant", "registered_already", "scan_orders", "transfer_enrolment", "transition_enrolment",
     "version_programme", "withdraw_waiting",
 ]

@@ -32,8 +32,12 @@ from ..domain.progress import EXIT_REVIEW_NOT_ATTENDED, completion_holds
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, ProtectionOrder, WaitingPlace
 from ..queries import HOLDS_A_PLACE, WAITING, has_room, rules_of, standing_of, support_worker_problem
 from ..scoping import caller_of, may_move, may_see_participant, require_area
+from .outcomes import refresh_outcomes
 from .places import CLOSED, SYSTEM, PlaceAsked, fill_free_places, make_enrolment
 from .transfers import withdraw_pending_transfer
+
+# The states in which an enrolment has ended: an outcome may be kept of it (domain/outcomes.py says which is one).
+ENDS = ("completed", "exited", "closed")
 
 
 class PlacementAsked(TypedDict):
@@ -188,6 +192,8 @@ def move_enrolment(s: Session, *, enrolment: Enrolment, action: Action, by: str,
     s.add(EnrolmentTransition(enrolment_id=enrolment.id, action=action.value, from_status=move.from_status.value,
                               to_status=move.to_status.value, reason=move.reason, note=note, by=by))
     add_event(s, events.status_changed(enrolment, action, move, by=by, at=datetime.now(UTC)))
+    if move.to_status.value in ENDS:  # he left: what became of him is kept from now on
+        refresh_outcomes(s, participant_ids=[enrolment.participant_id])
     if move.from_status.value in HOLDS_A_PLACE and move.to_status.value not in HOLDS_A_PLACE:
         withdraw_pending_transfer(s, enrolment, by=by)  # he left: a move of him waiting is moot
         s.flush()

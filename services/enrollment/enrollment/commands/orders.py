@@ -21,6 +21,7 @@ from ..models import Enrolment, OrderExtension, Participant, ProtectionOrder
 from ..queries import known_place_or_422, order_facts
 from ..scoping import may_see_participant, require_area
 from ..settings import EnrollmentSettings
+from .outcomes import refresh_outcomes
 
 
 class OrderTermsAsked(TypedDict):
@@ -71,6 +72,7 @@ def record_order(s: Session, *, principal: Principal, order: OrderAsked) -> Prot
     s.add(recorded)
     s.flush()
     _publish_order_issued(s, recorded)
+    refresh_outcomes(s, participant_ids=[participant.id])  # a new order of a man who left a programme before
     return recorded
 
 

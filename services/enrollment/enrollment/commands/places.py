@@ -14,6 +14,7 @@ from .. import events
 from ..domain.lifecycle import EnrolmentStatus
 from ..models import Cohort, Enrolment, EnrolmentTransition, Participant, WaitingPlace
 from ..queries import WAITING, places_taken
+from .outcomes import refresh_outcomes
 
 SYSTEM = "system"  # who made an automatic move
 PLACED = "placed"
@@ -44,6 +45,7 @@ def make_enrolment(s: Session, *, place: PlaceAsked, cohort: Cohort, participant
     s.add(EnrolmentTransition(enrolment_id=made.id, action="refer", from_status=None, to_status=made.status,
                               reason=place["referral_source"], note=note, by=by, to_cohort_id=cohort.id))
     add_event(s, events.enrolled(made, cohort))
+    refresh_outcomes(s, participant_ids=[made.participant_id])  # a new referral of a man who left one before
     return made
 
 

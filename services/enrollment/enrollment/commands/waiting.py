@@ -17,6 +17,7 @@ from ..models import Cohort, Enrolment, WaitingPlace
 from ..queries import WAITING, has_room, waiting_shown
 from ..scoping import require_area
 from .enrolments import EnrolmentAsked, checked_placement, enrol
+from .outcomes import refresh_outcomes
 from .places import CLOSED, place_waiting
 
 WITHDRAWN = "withdrawn"
@@ -45,6 +46,7 @@ def enrol_or_wait(s: Session, *, principal: Principal, enrolment: EnrolmentAsked
     s.add(waiting)
     s.flush()
     s.refresh(waiting, ["seq", "since"])
+    refresh_outcomes(s, participant_ids=[participant.id])  # a new referral of a man who left a programme before
     return waiting_shown(s, waiting)
 
 

@@ -433,6 +433,46 @@ class RollupTable(TypedDict, total=False):
     totals: CompletionGroup
 
 
+OutcomeReportOut = TypedDict("OutcomeReportOut", {
+    "group_by": "str",
+    "region": "str | None",
+    "from": "str",
+    "to": "str",
+    "as_of": "str",
+    "min_cell": "int",
+    "groups": "list[OutcomeGroup]",
+    "totals": "OutcomeGroup",
+    "curve": "list[CurveStep]",
+}, total=False)
+
+
+class OutcomeGroup(TypedDict, total=False):
+    key: str | None
+    label: str
+    total: bool
+    suppressed: bool
+    men: int | None
+    followed_6: int | None
+    with_6: int | None
+    without_6: int | None
+    rate_6: float | None
+    low_6: float | None
+    high_6: float | None
+    followed_12: int | None
+    with_12: int | None
+    without_12: int | None
+    rate_12: float | None
+    low_12: float | None
+    high_12: float | None
+
+
+class CurveStep(TypedDict, total=False):
+    day: int
+    at_risk: int
+    events: int
+    survival: float
+
+
 class CohortIn(TypedDict, total=False):
     programme_id: str
     name: str
@@ -1200,6 +1240,65 @@ class EnrollmentClient(ServiceClient):
             },
         )
         return cast(NationalRollup, answer)
+
+    def outcome_report(
+        self,
+        *,
+        group_by: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        as_of: str | None = None,
+        region: str | None = None,
+        format: str | None = None,
+        lang: str | None = None,
+    ) -> OutcomeReportOut:
+        """GET /reports/outcomes: What became of the men who left a programme in a period: new orders and breaches
+        within 6 and 12 months.
+        """
+        answer = self._backend.call(
+            "GET",
+            self.service,
+            "/reports/outcomes",
+            params={
+                "group_by": group_by,
+                "from": from_,
+                "to": to,
+                "as_of": as_of,
+                "region": region,
+                "format": format,
+                "lang": lang,
+            },
+        )
+        return cast(OutcomeReportOut, answer)
+
+    def outcome_report_file(
+        self,
+        *,
+        group_by: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        as_of: str | None = None,
+        region: str | None = None,
+        format: str | None = None,
+        lang: str | None = None,
+    ) -> Response:
+        """GET /reports/outcomes: What became of the men who left a programme in a period: new orders and breaches
+        within 6 and 12 months.
+        """
+        return self._backend.request(
+            "GET",
+            self.service,
+            "/reports/outcomes",
+            params={
+                "group_by": group_by,
+                "from": from_,
+                "to": to,
+                "as_of": as_of,
+                "region": region,
+                "format": format,
+                "lang": lang,
+            },
+        )
 
     def form_cohort(
         self,

@@ -34,20 +34,22 @@ MENU: dict[str, list[tuple[str, Any]]] = {
     "supervisor": [("supervisor.overview", _l("Supervision")), ("supervisor.moves", _l("Moves to approve")),
                    ("inspector.alerts", _l("Alerts")), ("inspector.participants", _l("Participants")),
                    ("inspector.orders", _l("Protection orders")), ("manager.dashboard", _l("Dashboard")),
-                   ("documents.check", _l("Check a document"))],
+                   ("manager.outcomes", _l("Outcomes")), ("documents.check", _l("Check a document"))],
     "support_worker": [("support.men", _l("My cases")), ("support.notices", _l("Notices"))],
-    "manager": [("manager.dashboard", _l("Dashboard")), ("national.rollup", _l("Roll-up")),
-                ("manager.fidelity", _l("Fidelity and workload")), ("manager.cohorts", _l("Groups")),
+    "manager": [("manager.dashboard", _l("Dashboard")), ("manager.outcomes", _l("Outcomes")),
+                ("national.rollup", _l("Roll-up")), ("manager.fidelity", _l("Fidelity and workload")),
+                ("manager.cohorts", _l("Groups")),
                 ("manager.programmes", _l("Programmes")), ("inspector.alerts", _l("Alerts"))],
     "auditor": [("admin.audit_log", _l("Audit log")), ("auth.account", _l("My account"))],
     "administrator": [("admin.users", _l("Users")), ("admin.areas", _l("Areas")),
                       ("admin.programmes", _l("Programmes")), ("manager.cohorts", _l("Groups")),
-                      ("manager.dashboard", _l("Dashboard")), ("national.rollup", _l("National roll-up")),
+                      ("manager.dashboard", _l("Dashboard")), ("manager.outcomes", _l("Outcomes")),
+                      ("national.rollup", _l("National roll-up")),
                       ("manager.fidelity", _l("Fidelity and workload")),
                       ("admin.audit_log", _l("Audit log")), ("admin.unassigned", _l("Nobody to escalate to"))],
     # aggregates only: the figures of his region or the whole country, and no page that shows a man
-    "analyst": [("manager.dashboard", _l("Dashboard")), ("national.rollup", _l("National roll-up")),
-                ("manager.fidelity", _l("Fidelity and workload"))],
+    "analyst": [("manager.dashboard", _l("Dashboard")), ("manager.outcomes", _l("Outcomes")),
+                ("national.rollup", _l("National roll-up")), ("manager.fidelity", _l("Fidelity and workload"))],
 }
 
 ROLE_NAMES = {

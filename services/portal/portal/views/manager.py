@@ -708,3 +708,6 @@ def _new_version(programme_id: uuid.UUID, values: Any) -> dict[str, str]:
 
 # Programme fidelity and the psychologists' workload (sessions' reports on staff work) are on this blueprint too.
 from . import manager_fidelity as manager_fidelity  # noqa: E402
+
+# The outcome report's page is on this blueprint too.
+from . import manager_outcomes as manager_outcomes  # noqa: E402

@@ -21,9 +21,9 @@ ANALYST = "analyst-1"  # the demo's national analyst
 PASSWORD_SHOWN = re.compile(r'id="temporary-password">([^<]+)<')
 MENU = re.compile(r'<nav aria-label="Main menu">(.*?)</nav>', re.S)
 
-# aggregates only: the completion report and the alert response times, the national roll-up, programme fidelity and
-# workload
-MENU_OF_ANALYST = ["/dashboard", "/national", "/manager/fidelity"]
+# aggregates only: the completion report and the alert response times, the outcomes, the national roll-up,
+# programme fidelity and workload
+MENU_OF_ANALYST = ["/dashboard", "/outcomes", "/national", "/manager/fidelity"]
 
 
 def menu_of(page: str) -> list[str]:
@@ -139,7 +139,7 @@ def test_every_page_but_the_dashboard_and_his_own_account_answers_the_analyst_wi
             continue
         if allowed and "analyst" in allowed:  # let in: the dashboard, its download and staff work, and nothing else
             assert rule.endpoint in ("manager.dashboard", "manager.export", "manager.fidelity", "national.rollup",
-                                     "national.export"), rule.endpoint
+                                     "national.export", "manager.outcomes", "manager.outcomes_export"), rule.endpoint
             continue
         values: dict[str, Any] = {}
         for name, converter in rule._converters.items():

@@ -51,8 +51,8 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 # endpoints that are not pages a signed-in user reads: the sign-in steps (the sign-in page itself is scanned as the
 # signed-out reader sees it), files and the machine's addresses
 NOT_PAGES = {"static", "auth.sign_in", "auth.second_factor", "auth.second_factor_setup", "auth.alive",
-             "manager.export", "national.export", "documents.download", "ops.healthz", "ops.readyz", "ops.metrics",
-             "ops.jwks", "ops.favicon"}
+             "manager.export", "manager.outcomes_export", "national.export", "documents.download", "ops.healthz",
+             "ops.readyz", "ops.metrics", "ops.jwks", "ops.favicon"}
 SIGNED_OUT = "signed-out"  # the sign-in page, in the language asked for (?lang=)
 PATHS_PER_ENDPOINT = 2  # one address per page kind would miss a page's other state (an empty list, a filter)
 MAX_WALK = 300
@@ -283,21 +283,22 @@ def test_every_page_shows_no_english_word_and_no_untranslated_message(portal_app
 
 
 
-DOWNLOAD = re.compile(r'href="(/dashboard/export\.(?:csv|xlsx)[^"]*)"')
+DOWNLOAD = re.compile(r'href="(/(?:dashboard|outcomes)/export\.(?:csv|xlsx)[^"]*)"')
 
 
+@pytest.mark.parametrize("page", ["/dashboard", "/outcomes"])
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
-def test_the_managers_downloads_hold_no_english_word(client_for, language):
-    """The figures a manager takes away (the CSV and the Excel book his dashboard offers, as it offers them): every
-    heading, sheet name, label and note in his language."""
+def test_the_managers_downloads_hold_no_english_word(client_for, language, page):
+    """The figures a manager takes away (the CSV and the Excel book his dashboard and his outcome page offer, as they
+    offer them): every heading, sheet name, label and note in his language."""
     client = client_for("mgr-karakalpakstan", language)
-    links = {link.replace("&amp;", "&") for link in DOWNLOAD.findall(client.get("/dashboard").text)}
-    assert {urlsplit(link).path for link in links} == {"/dashboard/export.csv", "/dashboard/export.xlsx"}, links
+    links = {link.replace("&amp;", "&") for link in DOWNLOAD.findall(client.get(page).text)}
+    assert {urlsplit(link).path for link in links} == {f"{page}/export.csv", f"{page}/export.xlsx"}, links
     found: dict[str, dict[str, list[str]]] = {}
     for link in sorted(links):
         response = client.get(link)
         assert response.status_code == 200, (link, response.status_code)
-        if link.startswith("/dashboard/export.csv"):
+        if link.startswith(f"{page}/export.csv"):
             text = response.data.decode("utf-8-sig")
         else:
             book = openpyxl.load_workbook(io.BytesIO(response.data))

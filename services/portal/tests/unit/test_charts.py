@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
-from portal.charts import bar_chart, grouped_bar_chart, scale, truncate
+from portal.charts import bar_chart, grouped_bar_chart, scale, step_chart, truncate
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -141,3 +142,22 @@ def test_two_series_draw_two_bars_per_group_with_a_legend():
     assert "Completion rate" in texts and "Dropout rate" in texts
     assert "Kegeyli — Completion rate: —" in [t.text for t in svg.iter(f"{SVG}title")]
     assert "Kegeyli: Completion rate —, Dropout rate 10%" in svg.find(f"{SVG}desc").text
+
+
+def test_a_survival_curve_steps_down_at_each_day_and_reads_every_step():
+    svg = str(step_chart([(30, 0.9), (90, 0.75), (200, 0.6)], title="Without a new order",
+                         value_format=lambda v: f"{v:.0%}", day_format=lambda d: f"{d:g} d", chart_id="curve"))
+    root = ET.fromstring(svg)
+    path = next(e for e in root.iter() if e.tag.endswith("path"))
+    moves = re.findall(r"[MHV][0-9.,]+", path.get("d"))
+    assert moves[0].startswith("M") and [m[0] for m in moves[1:]] == ["H", "V"] * 3  # level, then down, per step
+    ys = [float(m[1:]) for m in moves if m[0] == "V"]
+    assert ys == sorted(ys)  # the share only falls: lower on the chart each step
+    desc = next(e for e in root.iter() if e.tag.endswith("desc")).text
+    assert desc == "30 d: 90%; 90 d: 75%; 200 d: 60%."
+    assert 'style=' not in svg and "<script" not in svg
+
+
+def test_a_curve_with_no_step_is_not_drawn_but_says_why():
+    assert str(step_chart([], title="t", value_format=str, day_format=str, chart_id="c", none_text="Too few men.")) == (
+        '<p class="chart-none" id="c">Too few men.</p>')

@@ -13,13 +13,13 @@ from typing import Any
 
 from qadam_contracts.reasons import Reason
 from qadam_contracts.vocabulary import FLAG_LEVELS, level_rank
+from qadam_contracts.vocabulary import INCIDENT_KINDS as CONTRACT_INCIDENT_KINDS
 
 LEVELS = FLAG_LEVELS  # the contracts' levels, lowest first
 OPEN_STATUSES = ("referred", "assessed", "active", "suspended", "completed")  # completed: in follow-up, still watched
 ATTENDED = ("present", "late")
 
-INCIDENT_KINDS = ("order_breach", "new_complaint", "police_callout", "arrest", "contact_with_victim", "stalking",
-                  "victim_fear")
+INCIDENT_KINDS = CONTRACT_INCIDENT_KINDS  # defined once, in the contracts (risk.incident.recorded carries them)
 INCIDENT_SEVERITIES = ("minor", "serious", "severe")
 
 

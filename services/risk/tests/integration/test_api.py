@@ -621,3 +621,28 @@ def test_her_support_worker_reads_and_reports_on_the_men_whose_partners_she_supp
         assert client.post(f"/enrolments/{other}/incidents", headers=her, json={
             "kind": "victim_fear", "occurred_on": date.today().isoformat(), "severity": "serious"}).status_code == 404
         assert client.get(f"/flags?enrolment_id={other}", headers=her).get_json()["total"] == 0
+
+
+def test_incidents_and_assessments_go_out_as_facts_and_her_reports_stay_on_her_side(client, who, enrol, risk_db):
+    _, _, engine = risk_db
+    enrolment = enrol(support_worker="sw-r")
+    day = (tashkent_today() - timedelta(days=2)).isoformat()
+    breach = client.post(f"/enrolments/{enrolment}/incidents", headers=who("inspector"), json={
+        "kind": "order_breach", "occurred_on": day, "severity": "serious", "details": "At her door at night."})
+    assert breach.status_code == 201
+    hers = client.post(f"/enrolments/{enrolment}/incidents", headers=who("support_worker"), json={
+        "kind": "new_complaint", "occurred_on": day, "severity": "severe", "details": "She called the police."})
+    assert hers.status_code == 201
+    [told] = outbox(engine, "risk.incident.recorded", enrolment)  # the inspector's alone
+    assert told == {"incident_id": breach.get_json()["id"], "enrolment_id": str(enrolment),
+                    "participant_code": told["participant_code"], "kind": "order_breach", "occurred_on": day,
+                    "region": "Xorazm viloyati", "district": "Urganch"}
+    # the national instrument by name: another test of this module gives the region one of its own
+    response = client.post(f"/enrolments/{enrolment}/assessments", headers=who("psychologist"),
+                           json={"answers": answers(5), "instrument_id": "qadam-intake"})
+    assert response.status_code == 201, response.get_json()
+    assessed = response.get_json()
+    [scored] = outbox(engine, "risk.assessment.recorded", enrolment)
+    assert (scored["assessment_id"], scored["kind"], scored["level"], scored["band"]) == (
+        assessed["id"], "intake", "high", "high")
+    assert "answers" not in scored and "score" not in scored
