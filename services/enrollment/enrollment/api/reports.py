@@ -202,14 +202,15 @@ class NationalRollupView(MethodView):
                 s.connection(), principal=current_principal(), region=args["region"], date_from=args["date_from"],
                 date_to=args["date_to"], today=datetime.now(settings.zone).date(), min_cell=settings.report_min_cell,
                 time_zone=settings.time_zone, language=args["lang"])
-        return rollup_json(rollup)
+        # written as JSON once, as the completion report is (flask-smorest hands a Response through as it is)
+        return current_app.json.response(rollup_json(rollup))
 
 
 def rollup_json(rollup: Rollup) -> dict[str, Any]:
-    """The roll-up as NationalRollup writes it."""
+    """The roll-up as NationalRollup writes it: the period as ISO days, each table's rows as the completion report's."""
     def table(part: Any) -> dict[str, Any]:
         return {"groups": [_row(g) for g in part["groups"]], "totals": _row(part["totals"])}
-    return {"region": rollup["region"], "from": rollup["date_from"], "to": rollup["date_to"],
+    return {"region": rollup["region"], "from": rollup["date_from"].isoformat(), "to": rollup["date_to"].isoformat(),
             "min_cell": rollup["min_cell"], "regions": table(rollup["regions"]), "months": table(rollup["months"])}
 
 

@@ -3,7 +3,7 @@
 A serious incident is reported for one of the demo men on a day some days ago: risk flags it, and the flag's reason
 (a code with the incident's day) reaches his inspector as an alert. In each language, that day must read the same
 in the reason on the man's page, in the alert's e-mail as notify renders it from the notification's reason codes,
-and in the dashboard's Excel export of a period that starts that day ("Started from" on its notes sheet): the
+and in the dashboard's Excel export of the period from that day's quarter ("Started from" on its notes sheet): the
 language's own date (qadam_words' formats), never the ISO day the codes carry.
 """
 
@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from portal_testkit import csrf_of
 from qadam.auth import issue_token
 from qadam.config import Settings
+from qadam.quarters import quarter_start
 from qadam_contracts.vocabulary import LANGUAGES
 from qadam_testing import wait_until
 from qadam_words import words
@@ -95,11 +96,13 @@ def test_the_reason_s_day_reads_the_same_on_the_page_in_the_e_mail_and_in_the_ex
     assert re.sub(r"[\u00a0\u202f]", " ", written) in mail.short
     assert day.isoformat() not in mail.text
 
-    # the export: the dashboard's workbook of a period starting that day, in this language
+    # the export: the dashboard's workbook of the period that starts with that day's quarter (a report's period is
+    # whole quarters), in this language: its first day written as the reason writes a day
     manager = client_for(MANAGER, language)
     export = manager.get(f"/dashboard/export.xlsx?from={day.isoformat()}&to={date.today().isoformat()}")
     assert export.status_code == 200, export.text[:2000]
     book = load_workbook(io.BytesIO(export.data), read_only=True)
     cells = [str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
              for value in row if value is not None]
-    assert written in cells, (language, written, [c for c in cells if re.search(r"\d", c)][:20])
+    first = words("reasons", language).format_date(quarter_start(day))
+    assert first in cells, (language, first, [c for c in cells if re.search(r"\d", c)][:20])
