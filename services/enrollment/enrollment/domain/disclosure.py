@@ -61,7 +61,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 COUNTS = ("enrolments", "active", "completed", "exited", "dropouts")
 FIGURES = (*COUNTS, "completion_rate", "dropout_rate", "average_attendance", "median_dropout_session",
@@ -391,25 +391,7 @@ class _Cells:
                 u, v = self._ends(r, n)
                 around[u].append((v, r, n, cost))
                 around[v].append((u, r, n, cost))
-        start, goal = self._ends(row, name)
-        best = {start: 0}
-        came: dict[int, tuple[int, int, str | int]] = {}
-        queue = [(0, start)]
-        while queue:
-            cost, node = heapq.heappop(queue)
-            if node == goal:
-                path = []
-                while node != start:
-                    node, r, n = came[node]
-                    path.append((r, n))
-                return path
-            if cost == best[node]:
-                for other, r, n, step in around[node]:
-                    if cost + step < best.get(other, cost + step + 1):
-                        best[other] = cost + step
-                        came[other] = (node, r, n)
-                        heapq.heappush(queue, (cost + step, other))
-        return None
+        return cheapest_path(around, *self._ends(row, name))
 
     # -- the rows as shown ------------------------------------------------------------------------------
     def shown(self, row: int) -> dict[str, Any]:
@@ -439,6 +421,32 @@ class _Cells:
         out["median_dropout_session"] = median_of(figures["dropout_sessions"]) if whole_histogram else None
         out["dropout_sessions"] = histogram
         return out
+
+
+Cell = TypeVar("Cell")
+
+
+def cheapest_path(around: list[list[tuple[int, int, Cell, int]]], start: int, goal: int) -> list[tuple[int, Cell]] | None:
+    """The cheapest path from node `start` to node `goal` over arcs `around[node]` = (other node, row, name, cost),
+    as the cells (row, name) it goes along (Dijkstra); None where there is none."""
+    best = {start: 0}
+    came: dict[int, tuple[int, int, Cell]] = {}
+    queue = [(0, start)]
+    while queue:
+        cost, node = heapq.heappop(queue)
+        if node == goal:
+            path: list[tuple[int, Cell]] = []
+            while node != start:
+                node, r, n = came[node]
+                path.append((r, n))
+            return path
+        if cost == best[node]:
+            for other, r, n, step in around[node]:
+                if cost + step < best.get(other, cost + step + 1):
+                    best[other] = cost + step
+                    came[other] = (node, r, n)
+                    heapq.heappush(queue, (cost + step, other))
+    return None
 
 
 def _bridges(starts: list[int], ends: list[int], nodes: int) -> list[int]:

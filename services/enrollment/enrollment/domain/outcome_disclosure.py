@@ -19,10 +19,9 @@ makes: what makes suppression consistent across reports and periods replaces it 
 
 from __future__ import annotations
 
-import heapq
 from typing import Any
 
-from .disclosure import _bridges
+from .disclosure import _bridges, cheapest_path
 from .outcomes import WINDOWS, wilson_interval
 
 COUNTS = ("men", *(f"{what}_{months}" for months in WINDOWS for what in ("followed", "with", "without")))
@@ -103,25 +102,7 @@ class _Table:
                 u, v = self._ends(r, n)
                 around[u].append((v, r, n, cost))
                 around[v].append((u, r, n, cost))
-        start, goal = self._ends(row, name)
-        best: dict[int, int] = {start: 0}
-        came: dict[int, tuple[int, int, str]] = {}
-        queue = [(0, start)]
-        while queue:
-            cost, node = heapq.heappop(queue)
-            if node == goal:
-                path: list[tuple[int, str]] = []
-                while node != start:
-                    node, r, n = came[node]
-                    path.append((r, n))
-                return path
-            if cost == best[node]:
-                for other, r, n, step in around[node]:
-                    if cost + step < best.get(other, cost + step + 1):
-                        best[other] = cost + step
-                        came[other] = (node, r, n)
-                        heapq.heappush(queue, (cost + step, other))
-        return None
+        return cheapest_path(around, *self._ends(row, name))
 
     def shown(self, row: int) -> dict[str, Any]:
         source = self.rows[row]
