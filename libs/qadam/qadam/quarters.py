@@ -3,6 +3,7 @@ domain/reporting.py and domain/disclosure.py for why). No I/O."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 QUARTER_MONTHS = 3
@@ -51,3 +52,38 @@ def not_whole_quarters(first: date, last: date, *, names: tuple[str, str] = ("fr
         errors[names[1]] = [f"`{names[1]}` ({last}) must be the last day of a quarter (31 March, 30 June, 30 September "
                             f"or 31 December), such as {quarter_end(last)}."]
     return errors
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """A calendar quarter as a value: its year and number (1-4), written `2026-Q3` where a form or a file names one."""
+
+    year: int
+    number: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def start(self) -> date:
+        return date(self.year, QUARTER_MONTHS * self.number - 2, 1)
+
+    @property
+    def end(self) -> date:
+        return quarter_end(self.start)
+
+    def before(self) -> Quarter:
+        return Quarter.of(quarters_before(self.start, 1))
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // QUARTER_MONTHS + 1)
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter | None:
+        """`2026-Q3` as a quarter; None for anything else."""
+        year, _sep, number = text.strip().upper().partition("-Q")
+        if not (year.isdigit() and len(year) == 4 and number in ("1", "2", "3", "4")):
+            return None
+        return cls(int(year), int(number))

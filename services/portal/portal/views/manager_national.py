@@ -13,12 +13,13 @@ import io
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 from qadam.auth import allow
+from qadam.quarters import Quarter
 from qadam.tables import csv_bytes
 from qadam.workbook import Sheet, xlsx
 from qadam_contracts.roles import Role
@@ -58,42 +59,6 @@ REGION_FIGURES: tuple[tuple[str, Any, str], ...] = (
     ("dropout_rate", _l("Dropout rate"), "rate"),
 )
 QUARTERS_OFFERED = 8  # the export offers the last eight complete quarters
-
-
-@dataclass(frozen=True)
-class Quarter:
-    """A calendar quarter: its year and number (1-4)."""
-
-    year: int
-    number: int
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}-Q{self.number}"
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def end(self) -> date:
-        following = Quarter(self.year + self.number // 4, self.number % 4 + 1)
-        return following.start - timedelta(days=1)
-
-    def before(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
-
-    @classmethod
-    def of(cls, day: date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter | None:
-        """`2026-Q3` as a quarter; None for anything else."""
-        year, _sep, number = text.strip().upper().partition("-Q")
-        if not (year.isdigit() and len(year) == 4 and number in ("1", "2", "3", "4")):
-            return None
-        return cls(int(year), int(number))
 
 
 def last_complete_quarter(today: date) -> Quarter:

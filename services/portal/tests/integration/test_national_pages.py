@@ -17,7 +17,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from portal.demo import REGION
-from portal.views.manager_national import FILES, Quarter, last_complete_quarter
+from portal.views.manager_national import FILES, last_complete_quarter
+from qadam.quarters import Quarter
 from qadam_contracts.vocabulary import LANGUAGES
 
 ADMIN, MANAGER = "admin-1", "mgr-karakalpakstan"
