@@ -37,6 +37,11 @@ def seed(url: str) -> list[dict]:
                            "flag_id": uuid.uuid4(), "month": f"2025-{month:02d}"})
     # outside the period, and an escalation (not an alert to the people responsible): neither counts
     alerts.append({**alerts[0], "id": uuid.uuid4(), "created_at": datetime(2024, 12, 31, 12, tzinfo=UTC)})
+    # the next quarter: two more of Navoiy's critical ones, in April (a period of two quarters hides the row)
+    alerts += [{**alerts[0], "id": uuid.uuid4(), "flag_id": uuid.uuid4(), "month": "2025-04",
+                "event_at": datetime(2025, 4, 10 + i, 6, tzinfo=UTC), "created_at": datetime(2025, 4, 10 + i, 6, 1,
+                                                                                             tzinfo=UTC),
+                "acknowledged_at": datetime(2025, 4, 10 + i, 7, tzinfo=UTC)} for i in range(2)]
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         for a in alerts:
@@ -52,7 +57,8 @@ def seed(url: str) -> list[dict]:
             ":id, 'flag:x', 'P-2025-000001', 'critical', 'seeded', ARRAY[]::text[], '/x', :region, 'Markaz', "
             "'2025-02-10T10:00:00Z', 'escalation', '2025-02-10T09:00:00Z')"), {"id": uuid.uuid4(), "region": NAVOIY})
     engine.dispose()
-    return [a for a in alerts if a["created_at"] >= datetime(2025, 1, 1, tzinfo=UTC) - timedelta(hours=5)]
+    return [a for a in alerts if datetime(2025, 1, 1, tzinfo=UTC) - timedelta(hours=5) <= a["created_at"]
+            < datetime(2025, 3, 31, 19, tzinfo=UTC)]  # the first quarter's, in Tashkent's days
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +141,19 @@ def test_one_hidden_cell_gets_the_smallest_shown_beside_it():
     assert hidden_cells([10, 3, 2, 6], 5) == {1, 2}
     assert hidden_cells([10, 9], 5) == set()
     assert hidden_cells([3], 5) == {0}
+
+
+def test_a_row_or_a_month_over_two_quarters_is_shown_only_where_each_quarter_shows_it(client, token):
+    """Navoiy's critical alerts: 10 in the first quarter (shown), 2 in the second (hidden there). Over both, the row
+    is hidden too, or the half-year less the first quarter would tell the second's two; April's two likewise."""
+    admin = token("admin-1", "administrator")
+    first = {(r["region"], r["level"]): r for r in figures(client, admin).get_json()["rows"]}
+    assert first[(NAVOIY, "critical")]["alerts"] == 10
+    both = figures(client, admin, until="2025-06-30").get_json()
+    rows = {(r["region"], r["level"]): r for r in both["rows"]}
+    assert rows[(NAVOIY, "critical")]["suppressed"] and rows[(NAVOIY, "critical")]["alerts"] is None
+    assert rows[(NAVOIY, "high")]["alerts"] == 7  # none in the second quarter: shown as in the first
+    months = {m["month"]: m for m in both["months"]}
+    assert months["2025-04"]["suppressed"] and months["2025-01"]["alerts"] == 11
+    days = figures(client, admin, until="2025-05-31")  # not a quarter's last day
+    assert days.status_code == 422 and list(days.get_json()["errors"]) == ["until"]
