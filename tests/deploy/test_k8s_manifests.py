@@ -223,3 +223,31 @@ def test_notifys_kubernetes_configuration_is_fit_for_production_and_sets_up_ever
         settings = NotifySettings.from_env("notify", {**container_env(deployment, config), **from_secrets, **keys})
         refuse_unfit_for_production(settings)
         assert unset_for_routing(settings, routing) == [], deployment["metadata"]["name"]
+
+
+def test_telegram_alerts_go_through_the_bot_api_server_these_manifests_run_and_only_notifys_worker_reaches_it():
+    config = next(c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "qadam-config")["data"]
+    address = urlsplit(config["QADAM_TELEGRAM_API_URL"])
+    name, namespace = address.hostname.split(".")[:2]  # <service>.<namespace>.svc
+    [service] = [s for s in of_kind("Service") if s["metadata"]["name"] == name]
+    assert service["metadata"]["namespace"] == namespace == "qadam"
+    [port] = [p for p in service["spec"]["ports"] if p["port"] == address.port]
+    [server] = [d for d in of_kind("Deployment")
+                if service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items()]
+    [container] = server["spec"]["template"]["spec"]["containers"]
+    assert {"name": port["targetPort"], "containerPort": address.port} in container["ports"]
+    secrets = {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e}
+    assert {e["name"] for e in container["env"]} >= {"TELEGRAM_API_ID", "TELEGRAM_API_HASH"}
+    assert all(any(s["metadata"]["name"] == secret for s in of_kind("Secret")) for secret in secrets)
+    # one server for the bot, on its own volume, the old pod gone before the new one mounts it
+    assert server["spec"]["replicas"] == 1 and server["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_notify_signs_in_to_the_smtp_relay_with_a_password_kept_in_a_secret():
+    config = next(c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "qadam-config")["data"]
+    assert config["QADAM_SMTP_USER"] and config["QADAM_SMTP_TLS"] in ("starttls", "tls")
+    secret = next(s for s in of_kind("Secret") if s["metadata"]["name"] == "qadam-secrets")["stringData"]
+    for deployment in (d for d in of_kind("Deployment") if d["metadata"]["labels"]["app.kubernetes.io/name"] == "notify"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        [password] = [e for e in container["env"] if e["name"] == "QADAM_SMTP_PASSWORD"]
+        assert password["valueFrom"]["secretKeyRef"]["key"] in secret

@@ -189,6 +189,8 @@ STRANGER = Pod("a pod of another application", "default", {"app": "shop"}, {})
 INTRUDER = Pod("an unlabelled pod started in qadam", "qadam", {}, {})
 RELAY = Pod("smtp relay", "", {}, {}, ip="192.0.2.25")
 ABROAD = Pod("somewhere else", "", {}, {}, ip="203.0.113.7")
+TELEGRAM_DC = Pod("a Telegram data centre", "", {}, {}, ip="149.154.167.51")
+QADAM_PROCESSES = ("web", "worker", "migrate", "retention", "audit-verify")
 
 
 @pytest.fixture(scope="module")
@@ -209,11 +211,16 @@ def service_of(pod: Pod) -> str:
 def expected(source: Pod, target: Pod, port: int) -> bool:
     """What the system needs, said once: everything not named here must be refused."""
     if target is PG:
-        return (source.namespace == "qadam" and component(source) != "" and port == 5432)
+        return (source.namespace == "qadam" and component(source) in QADAM_PROCESSES and port == 5432)
     if target is RABBIT:
-        return source.namespace == "qadam" and component(source) != "" and port == 5672
+        return source.namespace == "qadam" and component(source) in QADAM_PROCESSES and port == 5672
+    notify_worker = service_of(source) == "notify" and component(source) == "worker"
     if target in (RELAY, ABROAD):
-        return target is RELAY and service_of(source) == "notify" and component(source) == "worker" and port == 25
+        return target is RELAY and notify_worker and port in (25, 443, 465, 587)  # mail, and the SMS gateway
+    if target is TELEGRAM_DC:  # only the Bot API server inside the country talks to Telegram, over MTProto
+        return service_of(source) == "telegram-bot-api" and port == 443
+    if service_of(target) == "telegram-bot-api":
+        return notify_worker and port == 8081
     if component(target) not in ("web", "worker"):
         return False  # Jobs and CronJobs take no connection
     if source is PROMETHEUS:
@@ -232,7 +239,7 @@ def expected(source: Pod, target: Pod, port: int) -> bool:
 def test_the_network_policies_allow_exactly_what_the_system_needs(policies):
     pods = qadam_pods()
     sources = [*pods, INGRESS, PROMETHEUS, STRANGER, INTRUDER]
-    targets = [*pods, PG, RABBIT, RELAY, ABROAD]
+    targets = [*pods, PG, RABBIT, RELAY, ABROAD, TELEGRAM_DC]
     wrong = []
     for source in sources:
         for target in targets:
@@ -240,7 +247,7 @@ def test_the_network_policies_allow_exactly_what_the_system_needs(policies):
                 continue
             if target.ip is not None and source.namespace != "qadam":
                 continue  # what other namespaces send out of the cluster is theirs to decide
-            for port in (8000, 9100, 5432, 5672, 15672, 25):
+            for port in (8000, 9100, 5432, 5672, 15672, 25, 443, 8081):
                 if target.ip is None and port not in target.ports.values():
                     continue
                 if may_connect(policies, source, target, port) != expected(source, target, port):

@@ -111,14 +111,21 @@ def send_email(settings: NotifySettings, *, to: str, subject: str, body: str, me
 def _smtp(settings: NotifySettings) -> smtplib.SMTP:
     """A connection to the relay, encrypted as QADAM_SMTP_TLS says (the relay's certificate verified against the
     system's CAs): `tls` from the first byte, `starttls` before anything is sent (a relay that does not offer it is
-    refused: smtplib raises), `none` plain."""
+    refused: smtplib raises), `none` plain; then signed in as QADAM_SMTP_USER where one is set."""
     host, port, timeout = settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds
     if settings.smtp_tls == "tls":
-        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
     if settings.smtp_tls == "starttls":
         try:
             smtp.starttls(context=ssl.create_default_context())
+        except BaseException:
+            smtp.close()
+            raise
+    if settings.smtp_user:
+        try:  # only ever over TLS: NotifySettings refuses a user name with QADAM_SMTP_TLS=none
+            smtp.login(settings.smtp_user, settings.smtp_password)
         except BaseException:
             smtp.close()
             raise

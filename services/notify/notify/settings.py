@@ -29,6 +29,13 @@ class NotifySettings(Settings):
         "`starttls` (the relay's submission port, usually 587: the connection turns to TLS before anything is sent), "
         "`tls` (TLS from the first byte, usually port 465) or `none` (plain: the development mail catcher only; "
         "QADAM_ENV=production refuses it). The relay's certificate is verified against the system's CAs.")
+    smtp_user: str = setting(
+        "QADAM_SMTP_USER", "",
+        "user name notify signs in to the SMTP relay with (SMTP AUTH), after TLS. Empty: no sign-in (a relay that "
+        "trusts notify's address). A user name with QADAM_SMTP_TLS=none stops notify at start: the password would "
+        "cross the network in the clear.")
+    smtp_password: str = setting(
+        "QADAM_SMTP_PASSWORD", "", "password for QADAM_SMTP_USER (a secret: deploy/k8s/secret.yaml).")
     email_in_country: bool = setting(
         "QADAM_EMAIL_IN_COUNTRY", False,
         "`true` where the SMTP relay, and every mail server after it up to the recipients' mailboxes, stand in "
@@ -100,6 +107,9 @@ class NotifySettings(Settings):
                               ("telegram_carries", CARRIES)):
             if getattr(self, name) not in allowed:
                 raise SystemExit(f"{self.env_name(name)}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
+        if self.smtp_user and self.smtp_tls == "none":
+            raise SystemExit("QADAM_SMTP_USER is set with QADAM_SMTP_TLS=none: the SMTP password would cross the "
+                             "network in the clear; `starttls` (port 587) or `tls` (port 465)")
 
     def in_country(self, channel: str) -> bool:
         """Whether `channel` ("email", "sms", "telegram") is marked as staying inside the country."""
@@ -119,6 +129,9 @@ class NotifySettings(Settings):
         if self.smtp_tls not in ("starttls", "tls"):
             problems.append(SettingProblem("QADAM_SMTP_TLS", f"{self.smtp_tls!r}: e-mail would cross the network "
                                            "in the clear; `starttls` (port 587) or `tls` (port 465)"))
+        if self.smtp_user and not self.smtp_password:
+            problems.append(SettingProblem("QADAM_SMTP_PASSWORD", f"empty, while QADAM_SMTP_USER is "
+                                           f"{self.smtp_user!r}: the relay would refuse every e-mail"))
         host = (urlsplit(self.telegram_api_url).hostname or "").rstrip(".").lower()
         if host in TELEGRAM_CLOUD_HOSTS:
             problems.append(SettingProblem("QADAM_TELEGRAM_API_URL", f"{self.telegram_api_url} is Telegram's own "

@@ -1,6 +1,7 @@
 """E-mail over TLS (QADAM_SMTP_TLS), against a real local SMTP server that demands STARTTLS, with a certificate made
 for the test: sent encrypted and verified; a relay whose certificate nobody trusts is not written to; and plain SMTP
-is what such a relay turns away."""
+is what such a relay turns away. A relay that wants a sign-in (SMTP AUTH, QADAM_SMTP_USER and QADAM_SMTP_PASSWORD)
+takes the e-mail from notify signed in over TLS, and none without the right password."""
 
 from __future__ import annotations
 
@@ -49,16 +50,31 @@ class TlsRelay:
     """An SMTP relay on localhost that turns away anything sent before STARTTLS; keeps what it receives, and
     whether the session was encrypted."""
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, login: tuple[str, str] | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
         self.port = free_port()
+        self.login = login
         self.received: list[tuple[EmailMessage, bool]] = []
+        self.signed_in: list[str] = []
         self._lock = threading.Lock()
+        # with a login, the relay wants a sign-in before MAIL FROM, and takes it only over TLS (aiosmtpd's default)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, tls_context=context,
-                                      require_starttls=True)
+                                      require_starttls=True, authenticator=self._authenticate if login else None,
+                                      auth_required=login is not None)
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        assert self.login is not None
+        good = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == \
+            self.login
+        if good:
+            with self._lock:
+                self.signed_in.append(auth_data.login.decode())
+        return AuthResult(success=good, handled=False)  # handled=False: the relay answers 535 itself
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         with self._lock:
@@ -76,8 +92,18 @@ def relay(tmp_path):
     server._controller.stop()
 
 
-def settings(port: int, tls: str) -> NotifySettings:
-    return NotifySettings.from_env("notify", {}, smtp_port=port, smtp_tls=tls, smtp_timeout_seconds=5.0)
+@pytest.fixture
+def signing_relay(tmp_path, monkeypatch):
+    cert, key = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    server = TlsRelay(cert, key, login=("qadam-alerts", "relay-secret"))
+    server._controller.start()
+    yield server
+    server._controller.stop()
+
+
+def settings(port: int, tls: str, **more: str) -> NotifySettings:
+    return NotifySettings.from_env("notify", {}, smtp_port=port, smtp_tls=tls, smtp_timeout_seconds=5.0, **more)
 
 
 def test_starttls_sends_the_e_mail_encrypted_to_a_relay_whose_certificate_is_trusted(relay, monkeypatch):
@@ -103,3 +129,25 @@ def test_plain_smtp_is_turned_away_by_a_relay_that_wants_tls(relay):
     with pytest.raises(DeliveryFailed):
         channel(settings(server.port, "none"), "email").send("inspector@iiv.uz", MESSAGE, message_id="d-3")
     assert server.received == []
+
+
+def test_notify_signs_in_over_starttls_and_the_relay_takes_the_e_mail(signing_relay):
+    s = settings(signing_relay.port, "starttls", smtp_user="qadam-alerts", smtp_password="relay-secret")
+    channel(s, "email").send("inspector@iiv.uz", MESSAGE, message_id="d-4")
+    [(received, encrypted)] = signing_relay.received
+    assert signing_relay.signed_in == ["qadam-alerts"]
+    assert received["Subject"] == MESSAGE.subject and encrypted
+
+
+def test_a_wrong_password_is_a_permanent_failure_and_nothing_is_sent(signing_relay):
+    s = settings(signing_relay.port, "starttls", smtp_user="qadam-alerts", smtp_password="not-the-secret")
+    with pytest.raises(DeliveryFailed) as failed:
+        channel(s, "email").send("inspector@iiv.uz", MESSAGE, message_id="d-5")
+    assert failed.value.permanent  # the next channel is tried at once: a retry would fail the same way
+    assert signing_relay.received == [] and signing_relay.signed_in == []
+
+
+def test_without_a_user_a_relay_that_wants_a_sign_in_takes_nothing(signing_relay):
+    with pytest.raises(DeliveryFailed):
+        channel(settings(signing_relay.port, "starttls"), "email").send("inspector@iiv.uz", MESSAGE, message_id="d-6")
+    assert signing_relay.received == []

@@ -60,6 +60,18 @@ def test_production_refuses_a_setting_fit_for_development_only_and_names_it(prod
     assert refused_settings(settings(production_keys, **changes)) == [named]
 
 
+def test_a_smtp_user_without_a_password_is_refused_in_production(production_keys):
+    assert refused_settings(settings(production_keys, QADAM_SMTP_USER="qadam-alerts")) == ["QADAM_SMTP_PASSWORD"]
+    refuse_unfit_for_production(settings(production_keys, QADAM_SMTP_USER="qadam-alerts",
+                                         QADAM_SMTP_PASSWORD="relay-secret"))
+
+
+def test_a_smtp_user_over_plain_smtp_stops_notify_anywhere_since_the_password_would_go_in_the_clear():
+    with pytest.raises(SystemExit, match="QADAM_SMTP_USER"):
+        NotifySettings.from_env("notify", {"QADAM_SMTP_USER": "qadam-alerts", "QADAM_SMTP_PASSWORD": "secret"})
+    assert NotifySettings.from_env("notify", {"QADAM_SMTP_USER": "qadam-alerts", "QADAM_SMTP_TLS": "starttls"})
+
+
 def test_the_development_defaults_are_refused_all_at_once(production_keys):
     s = NotifySettings.from_env("notify", {"QADAM_ENV": "production", **production_keys})
     assert refused_settings(s) == ["QADAM_PORTAL_URL", "QADAM_ACK_LINK_URL", "QADAM_SMTP_TLS"]
