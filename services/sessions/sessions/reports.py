@@ -11,8 +11,8 @@ everyone, as the other reports hide it."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -214,7 +214,7 @@ def _quarter_start(day: date | None) -> date | None:
     return None if day is None else date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def cohort_numbers(groups: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, int]:
+def cohort_numbers(groups: Sequence[Mapping[Any, Any]]) -> dict[uuid.UUID, int]:
     """{cohort id: its number among `groups` (with `cohort_id`, `region`, `district`, `start_date`) of the same
     region, district and starting quarter}, by the day they started, then by id (opaque: it tells nothing)."""
     runs: dict[tuple[Any, ...], list[tuple[date, str, uuid.UUID]]] = {}

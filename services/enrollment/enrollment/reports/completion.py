@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
+from qadam_contracts.roles import Role
 from qadam_words import N_, Words, words
 from qadam_words.places import place_name
-from qadam_contracts.roles import Role
 from qadam_words.vocabulary import programme_text
 
 from ..domain.disclosure import COUNTS, suppress_consistent
@@ -280,7 +280,8 @@ def completion_report_for(conn: sa.Connection, *, principal: Principal, group_by
                           time_zone: str, language: str = SOURCE_LANGUAGE) -> Report:
     """The completion report the caller asked for: of their region (an administrator: the region asked for, or the
     whole country), over the period asked (by default the four quarters that end with today's), its own labels in
-    `language` (an analyst's cohorts and facilitators by labels that name no one: analyst_labels.py); 422 for an empty period or one that is not a run of whole quarters."""
+    `language` (an analyst's cohorts and facilitators by labels that name no one: analyst_labels.py); 422 for an
+    empty period or one that is not a run of whole quarters."""
     covered = report_region(principal, region)
     start, end = default_period(date_from, date_to, today=today)
     if start > end:

@@ -31,7 +31,7 @@ import heapq
 import itertools
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 NATION = ("nation",)
 
@@ -150,8 +150,8 @@ def quarter_hidden(cells: list[AlertCell], min_cell: int) -> Hidden:
         network.add(("row", c.region, c.level), (NATION, ("region", c.region)), c.alerts)
         network.add(("region month", c.region, c.month), (("region", c.region), ("month", c.month)), c.alerts)
         network.add(("nation month", c.month), (("month", c.month), NATION), c.alerts)
-    top = network.protect(min_cell)
-    rows = frozenset((region, level) for kind, region, level in (k for k in top if k[0] == "row"))
+    top = [cast(tuple[str, str, str] | tuple[str, str], key) for key in network.protect(min_cell)]
+    rows = frozenset((k[1], k[-1]) for k in top if k[0] == "row")
     districts: dict[tuple[str, str], dict[str, int]] = {}
     for c in cells:
         bundle = districts.setdefault((c.region, c.level), {})
@@ -160,7 +160,7 @@ def quarter_hidden(cells: list[AlertCell], min_cell: int) -> Hidden:
         (region, district, level) for (region, level), counts in districts.items()
         for district in district_cells(counts, min_cell, margin_hidden=(region, level) in rows))
     return Hidden(rows=rows, districts=hidden_districts,
-                  region_months=frozenset((k[1], k[2]) for k in top if k[0] == "region month"),
+                  region_months=frozenset((k[1], k[-1]) for k in top if k[0] == "region month"),
                   nation_months=frozenset(k[1] for k in top if k[0] == "nation month"))
 
 

@@ -267,7 +267,7 @@ def test_an_analyst_reads_no_groups_id_nor_a_psychologists_but_numbers(app_for, 
     assert report["groups"][0]["sessions_held"] == 6 and report["groups"][1]["sessions_held"] == 2  # A, then B
     assert [g["start_quarter"] for g in report["groups"]] == ["2026-07-01", "2026-07-01"]
     months = workload(client, analyst)["months"]
-    ids = sorted((seeded[p] for p in ("psy_a1", "psy_a2", "psy_x", "psy_b")))
+    ids = sorted(seeded[p] for p in ("psy_a1", "psy_a2", "psy_x", "psy_b"))
     number = {psy: n for n, psy in enumerate(ids, start=1)}
     assert [(m["facilitator_number"], m["month"], m["sessions"]) for m in months] == sorted(
         (number[seeded[p]], month, sessions) for p, month, sessions in (
