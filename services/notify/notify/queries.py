@@ -19,7 +19,7 @@ from qadam.quarters import quarter_end, quarters_before
 from sqlalchemy.orm import Session
 
 from .domain import links
-from .domain.disclosure import hidden_cells
+from .domain.disclosure import AlertCell, Hidden, hidden_figures
 from .domain.escalation import Person, answers_for_chain, escalation_target
 from .domain.routing import Route, parse_routing
 from .domain.templates import language_of
@@ -283,14 +283,25 @@ WHERE kind = 'alert' AND (CAST(:region AS text) IS NULL OR region = :region)
   AND created_at >= :start AND created_at < :end
 GROUP BY 1, 2 ORDER BY 1
 """)
-# alerts per region, level and local quarter: the roll-up's rows are hidden quarter by quarter (region_figures)
-REGION_ALERTS_BY_QUARTER = sa.text("""
-SELECT region, level, date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
+# alerts per region, district, level and local month (and its quarter), of the whole country: every table of alert
+# counts adds these up, and which of its figures are hidden is decided over all of them (domain/disclosure.py)
+ALERT_CELLS = sa.text("""
+SELECT region, district, level, to_char(created_at AT TIME ZONE :zone, 'YYYY-MM') AS month,
+       date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
 FROM notification
-WHERE kind = 'alert' AND (CAST(:region AS text) IS NULL OR region = :region)
-  AND created_at >= :start AND created_at < :end
-GROUP BY 1, 2, 3 ORDER BY 3, 1, 2
+WHERE kind = 'alert' AND created_at >= :start AND created_at < :end
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 5, 1, 2, 3, 4
 """)
+
+
+def hidden_over(s: Session, *, start: datetime, end: datetime, zone: tzinfo, min_cell: int) -> Hidden:
+    """What every table of alert counts hides over the period [start, end), a run of whole quarters, whoever asks:
+    decided once over the whole country's alerts (domain/disclosure.py)."""
+    cells = [AlertCell(quarter=r.quarter, region=r.region, district=r.district, level=r.level, month=r.month,
+                       alerts=r.alerts)
+             for r in s.execute(ALERT_CELLS, {"start": start, "end": end, "zone": str(zone)})]
+    return hidden_figures(cells, min_cell)
+
 
 
 
@@ -323,33 +334,23 @@ class Figures:
     rows: list[FigureRow]
 
 
-# How many alerts each district and level had in each quarter of the period (its local days): a row over several
-# quarters is shown only if it is shown in each of them.
-ALERTS_BY_QUARTER = sa.text("""
-SELECT district, level, date_trunc('quarter', created_at AT TIME ZONE :zone) AS quarter, count(*) AS alerts
-FROM notification
-WHERE kind = 'alert' AND region = :region AND created_at >= :start AND created_at < :end
-GROUP BY district, level, quarter
-""")
-
-
 def alert_figures(s: Session, *, region: str, since: date | None, until: date | None, today: date, zone: tzinfo,
                   min_cell: int) -> Figures:
     """One row per district and level of the region, for alerts to the people responsible (not escalations, not the
     notices to her support worker) created on the local days since..until, a run of whole quarters (by default the
     four that end with today's; the caller refuses any other). A row of fewer than `min_cell` alerts in any quarter
-    of the period that has some shows no figure (DOMAIN.md: small cells suppressed): then the difference of two
-    periods tells only what the quarters' own figures show (as enrollment's report, domain/disclosure.py)."""
+    of the period that has some shows no figure (DOMAIN.md: small cells suppressed), nor one that the region's row of
+    its level would give back beside the rows shown (domain/disclosure.py, decided once for every reader); then the
+    difference of two periods tells only what the quarters' own figures show (as enrollment's report)."""
     until = until or quarter_end(today)
     since = since or quarters_before(until, 3)
     start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
     asked = {"region": region, "start": start, "end": end}
-    small = {(r.district, r.level) for r in s.execute(ALERTS_BY_QUARTER, {**asked, "zone": str(zone)})
-             if r.alerts < min_cell}
+    hidden = hidden_over(s, start=start, end=end, zone=zone, min_cell=min_cell).districts
     rows = s.execute(FIGURES, asked).mappings()
     return Figures(region=region, since=since, until=until,
-                   rows=[figure_row(r, min_cell=min_cell, small_quarter=(r["district"], r["level"]) in small)
+                   rows=[figure_row(r, min_cell=min_cell, hidden=(region, r["district"], r["level"]) in hidden)
                          for r in rows])
 
 
@@ -387,11 +388,13 @@ def region_figures(s: Session, *, region: str | None, since: date | None, until:
     and the alerts raised in each local month, over the local days since..until, a run of whole quarters (by default
     the four that end with today's; the caller refuses any other).
 
-    Each table adds up to the same number of alerts, which a reader may learn from the other: quarter by quarter, a
-    row or a month of fewer than `min_cell` alerts shows nothing, and where only one of a quarter's is hidden, the
-    next smallest is too (domain/disclosure.py); a row over the period is shown only where each quarter shows it (a
-    month lies in one quarter). So no hidden one is a total less the ones shown, and the difference of two periods
-    tells only what the quarters' own figures show (as enrollment's report)."""
+    The tables nest (a region's rows and its months add up to its quarter, the regions' months to the nation's, a
+    region's districts to its rows): quarter by quarter, a row or a month of fewer than `min_cell` alerts shows
+    nothing, nor does any other that the shown ones of any table, asked by anyone, would give back by adding and
+    subtracting (domain/disclosure.py: decided once over the whole country, so a region's rows are hidden alike in
+    its own roll-up and in the nation's); a row over the period is shown only where each quarter shows it (a month
+    lies in one quarter). So the difference of two periods tells only what the quarters' own figures show (as
+    enrollment's report)."""
     until = until or quarter_end(today)
     since = since or quarters_before(until, 3)
     start = datetime.combine(since, time(0), tzinfo=zone)
@@ -399,35 +402,24 @@ def region_figures(s: Session, *, region: str | None, since: date | None, until:
     asked = {"region": region, "start": start, "end": end, "zone": str(zone)}
     rows = list(s.execute(REGION_FIGURES, asked).mappings())
     months = list(s.execute(ALERTS_BY_MONTH, asked).mappings())
-    hidden_rows = {(r["region"], r["level"]) for r in hidden_by_quarter(
-        s.execute(REGION_ALERTS_BY_QUARTER, asked).mappings(), ("region", "level"), min_cell)}
-    hidden_months = {m["month"] for m in hidden_by_quarter(months, ("month",), min_cell)}
+    hidden = hidden_over(s, start=start, end=end, zone=zone, min_cell=min_cell)
+    hidden_rows = hidden.rows
+    hidden_months = ({(region, month) for month in hidden.nation_months} if region is None
+                     else hidden.region_months)
     return RegionFigures(
         region=region, since=since, until=until, min_cell=min_cell,
         rows=[RegionFigureRow(**vars(figure_row(r, min_cell=min_cell, hidden=(r["region"], r["level"]) in hidden_rows)),
                               region=r["region"]) for r in rows],
-        months=[MonthRow(month=m["month"], suppressed=True) if m["month"] in hidden_months else
+        months=[MonthRow(month=m["month"], suppressed=True) if (region, m["month"]) in hidden_months else
                 MonthRow(month=m["month"], suppressed=False, alerts=m["alerts"]) for m in months])
 
 
-def hidden_by_quarter(counts: Any, keys: tuple[str, ...], min_cell: int) -> list[Mapping[str, Any]]:
-    """The cells (mappings with `keys`, `quarter` and `alerts`) hidden in their quarter's own table: `hidden_cells`
-    quarter by quarter, so that whatever period is asked, a quarter's cells are hidden alike."""
-    by_quarter: dict[Any, list[Mapping[str, Any]]] = {}
-    for cell in counts:
-        by_quarter.setdefault(cell["quarter"], []).append(cell)
-    hidden: list[Mapping[str, Any]] = []
-    for cells in by_quarter.values():
-        hidden += [cells[i] for i in hidden_cells([c["alerts"] for c in cells], min_cell)]
-    return hidden
-
-
-def figure_row(r: Mapping[Any, Any], *, min_cell: int, hidden: bool = False, small_quarter: bool = False) -> FigureRow:
+def figure_row(r: Mapping[Any, Any], *, min_cell: int, hidden: bool = False) -> FigureRow:
     """One row of the figures query as shown: seconds to the millisecond, and no figure at all in a row of fewer than
-    `min_cell` alerts, or of fewer in one of its quarters (`small_quarter`), or one `hidden` beside such a row: a small
-    cell could point at one person."""
+    `min_cell` alerts, or one `hidden` (domain/disclosure.py: too small in one of its quarters, or hidden beside
+    such a figure so that it cannot be worked out): a small cell could point at one person."""
     district = r.get("district", "")
-    if hidden or small_quarter or r["alerts"] < min_cell:
+    if hidden or r["alerts"] < min_cell:
         return FigureRow(district=district, level=r["level"], suppressed=True)
     return FigureRow(
         district=district, level=r["level"], suppressed=False, alerts=r["alerts"], flags=r["flags"],

@@ -242,7 +242,13 @@ class ReportArgs(ma.Schema):
 
 
 class FidelityGroup(ma.Schema):
-    cohort_id = fields.UUID(allow_none=True, metadata={"description": "The group (none on the totals row)."})
+    cohort_id = fields.UUID(allow_none=True, metadata={
+        "description": "The group (none on the totals row, and for an analyst, who reads `cohort_number` instead)."})
+    cohort_number = Integer(allow_none=True, metadata={
+        "description": ("An analyst's, in place of `cohort_id`: the group's number among the report's groups of its "
+                        "district that started in the same quarter (1, 2, ...), by the day they started.")})
+    start_quarter = fields.Date(allow_none=True, metadata={
+        "description": "The first day of the quarter the group started in."})
     programme_id = fields.UUID(allow_none=True)
     region = fields.String(allow_none=True)
     district = fields.String(allow_none=True)
@@ -288,10 +294,17 @@ class FidelityReportOut(ma.Schema):
 
 
 class WorkloadMonthOut(ma.Schema):
-    facilitator_id = fields.String(metadata={"description": "The psychologist's user id (the portal knows her name)."})
+    facilitator_id = fields.String(allow_none=True, metadata={
+        "description": ("The psychologist's user id (the portal knows her name); none for an analyst, who reads "
+                        "`facilitator_number` instead.")})
+    facilitator_number = Integer(allow_none=True, metadata={
+        "description": ("An analyst's, in place of `facilitator_id`: the psychologist's number in this report "
+                        "(1, 2, ...), the same in each of her months.")})
     month = fields.String(metadata={"description": "YYYY-MM."})
     groups = Integer(metadata={"description": "Groups she held sessions of."})
-    men = Integer(metadata={"description": "Men who came (present or late) to one of her sessions."})
+    men = Integer(allow_none=True, metadata={
+        "description": ("Men who came (present or late) to one of her sessions; null from 1 to `min_cell` - 1 (the "
+                        "small-cell rule).")})
     sessions = Integer(metadata={
         "description": "Sessions she held: each she entered the attendance of, and each group session of a group she "
                        "facilitates."})
@@ -301,6 +314,8 @@ class WorkloadReportOut(ma.Schema):
     region = fields.String(allow_none=True, metadata={"description": "Null: the whole country."})
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
+    min_cell = Integer(metadata={
+        "description": "Counts of men from 1 to this minus 1 are hidden (null): QADAM_REPORT_MIN_CELL."})
     months = fields.List(fields.Nested(WorkloadMonthOut), metadata={"description": "By facilitator, then month."})
 
 

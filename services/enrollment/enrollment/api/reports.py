@@ -66,8 +66,13 @@ class CompletionReportArgs(ma.Schema):
 
 
 class CompletionGroup(ma.Schema):
-    key = fields.String(allow_none=True, metadata={"description": "The group's id (none on the totals row)."})
-    label = fields.String(required=True)
+    key = fields.String(allow_none=True, metadata={
+        "description": ("The group's id (none on the totals row, and for an analyst grouping by cohort or facilitator: "
+                        "he reads aggregates only, never a code that leads to a name).")})
+    label = fields.String(required=True, metadata={
+        "description": ("The group's name; for an analyst, a cohort as its number, district, starting quarter and "
+                        "programme (a region's own programme unnamed), a facilitator as \"Psychologist 1\", ..., "
+                        "numbered within the report: no name anyone typed, no staff member's identity.")})
     total = fields.Boolean(required=True, metadata={"description": "The totals row over the whole population."})
     suppressed = fields.Boolean(required=True, metadata={
         "description": ("Fewer enrolments than the smallest cell shown (QADAM_REPORT_MIN_CELL), or hidden beside such a "

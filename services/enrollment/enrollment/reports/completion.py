@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
+from qadam_contracts.roles import Role
 from qadam_words import N_, Words, words
 from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
@@ -30,6 +31,7 @@ from ..domain.lifecycle import EnrolmentStatus as S
 from ..domain.reporting import default_period, not_whole_quarters
 from ..models import Cohort, Enrolment, Programme
 from ..scoping import report_region
+from .analyst_labels import anonymised
 
 GROUP_BY = ("programme", "cohort", "district", "referral_source", "facilitator")
 # The national roll-up's groupings (rollup.py), beside the report's: by region, and by the month a man started.
@@ -278,7 +280,8 @@ def completion_report_for(conn: sa.Connection, *, principal: Principal, group_by
                           time_zone: str, language: str = SOURCE_LANGUAGE) -> Report:
     """The completion report the caller asked for: of their region (an administrator: the region asked for, or the
     whole country), over the period asked (by default the four quarters that end with today's), its own labels in
-    `language`; 422 for an empty period or one that is not a run of whole quarters."""
+    `language` (an analyst's cohorts and facilitators by labels that name no one: analyst_labels.py); 422 for an
+    empty period or one that is not a run of whole quarters."""
     covered = report_region(principal, region)
     start, end = default_period(date_from, date_to, today=today)
     if start > end:
@@ -287,5 +290,8 @@ def completion_report_for(conn: sa.Connection, *, principal: Principal, group_by
         raise unprocessable("A report's period is a run of whole quarters.", errors)
     rows = completion_report(conn, group_by=group_by, region=covered, date_from=start, date_to=end,
                              min_cell=min_cell, time_zone=time_zone, language=language)
+    groups = rows[:-1]
+    if principal.role == Role.ANALYST:  # aggregates only: no cohort's typed name, no psychologist's identity
+        groups = anonymised(conn, groups, group_by=group_by, whole_country=covered is None, language=language)
     return Report(group_by=group_by, region=covered, date_from=start, date_to=end, min_cell=min_cell,
-                  groups=rows[:-1], totals=rows[-1])
+                  groups=groups, totals=rows[-1])

@@ -206,6 +206,8 @@ FidelityReportOut = TypedDict("FidelityReportOut", {
 
 class FidelityGroup(TypedDict, total=False):
     cohort_id: str | None
+    cohort_number: int | None
+    start_quarter: str | None
     programme_id: str | None
     region: str | None
     district: str | None
@@ -229,15 +231,17 @@ WorkloadReportOut = TypedDict("WorkloadReportOut", {
     "region": "str | None",
     "from": "str",
     "to": "str",
+    "min_cell": "int",
     "months": "list[WorkloadMonthOut]",
 }, total=False)
 
 
 class WorkloadMonthOut(TypedDict, total=False):
-    facilitator_id: str
+    facilitator_id: str | None
+    facilitator_number: int | None
     month: str
     groups: int
-    men: int
+    men: int | None
     sessions: int
 
 

@@ -3,7 +3,8 @@ time, co-facilitated, attendance recorded in time) and each psychologist's workl
 
 The figures are sessions' own (GET /reports/fidelity and /reports/workload), asked for with the signed-in user's
 token, so sessions decides which region the user may see. They count staff work, never a man: the portal adds the
-groups' names (enrollment's) and the psychologists' (its own accounts), each asked for once."""
+groups' names (enrollment's) and the psychologists' (its own accounts), each asked for once. An analyst's reports
+carry no group's or psychologist's id (sessions leaves them out): his page names them by the numbers sessions gave."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from qadam_words.catalogs import locale_name
 from ..backend import ServiceError
 from ..clients import clients
 from ..i18n import NUMERIC_DATES, current_language, district_name, place_options
+from ..i18n import gettext as _
 from .common import local_today, staff_names
-from .manager import Period, Section, _national, _period_errors, _regions, bp, read_period, section
+from .manager import Period, Section, _national, _period_errors, _regions, bp, quarter_name, read_period, section
 
 # Who reads the reports of staff work: sessions gives them to a manager or a regional analyst (his region), and to an
 # administrator or a national analyst (any).
@@ -53,8 +55,9 @@ def _ask(report: Callable[..., Any], period: Period) -> dict[str, Any] | Service
 
 def group_names(rows: list[Mapping[str, Any]]) -> dict[str, str]:
     """{cohort id: its name} of the groups in the rows, from enrollment's groups the user may see (one listing);
-    none while enrollment is away: the rows then show their district alone."""
-    if not rows:
+    none while enrollment is away (the rows then show their district alone), and none asked for when sessions gave
+    no group's id (an analyst's report: its groups come as numbers)."""
+    if not any(row.get("cohort_id") for row in rows):
         return {}
     try:
         cohorts = clients.enrollment.all_cohorts()
@@ -65,20 +68,38 @@ def group_names(rows: list[Mapping[str, Any]]) -> dict[str, str]:
     return {str(c["id"]): str(c["name"]) for c in cohorts}
 
 
+def numbered_group(row: Mapping[str, Any]) -> str | None:
+    """A group sessions gave by its number (an analyst's report), as its number, district and the quarter it
+    started: "Cohort 3, Jizzax, Q2 2025"; None for a group given by its id."""
+    if row.get("cohort_number") is None:
+        return None
+    started = row.get("start_quarter")
+    return _("Cohort %(number)s, %(district)s, %(quarter)s", number=row["cohort_number"],
+             district=district_name(row["district"]),
+             quarter=quarter_name(date.fromisoformat(started)) if started else _("start not known"))
+
+
 def fidelity_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Sessions' groups, each with its name and district in words."""
+    """Sessions' groups, each with its name (or, in an analyst's report, the words of its number) and district in
+    words."""
     names = group_names(report["groups"])
-    return [{**row, "name": names.get(str(row["cohort_id"])), "district_name": district_name(row["district"])}
-            for row in report["groups"]]
+    return [{**row, "name": numbered_group(row) or names.get(str(row["cohort_id"])),
+             "district_name": district_name(row["district"])} for row in report["groups"]]
 
 
 def workload_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Sessions' months, each with its psychologist's name (as the portal knows her) and its month in words, by
-    name and then month."""
-    names = staff_names({m["facilitator_id"] for m in report["months"]})
-    rows = [{**m, "name": names.get(m["facilitator_id"], m["facilitator_id"]), "month_name": month_name(m["month"])}
-            for m in report["months"]]
-    return sorted(rows, key=lambda m: (m["name"].casefold(), m["facilitator_id"], m["month"]))
+    """Sessions' months, each with its psychologist's name (as the portal knows her; in an analyst's report,
+    "Psychologist 1", ... by the number sessions gave) and its month in words, by name and then month."""
+    names = staff_names({m["facilitator_id"] for m in report["months"] if m.get("facilitator_id")})
+
+    def name(m: Mapping[str, Any]) -> str:
+        if m.get("facilitator_number") is not None:
+            return _("Psychologist %(number)s", number=m["facilitator_number"])
+        return names.get(m["facilitator_id"], m["facilitator_id"])
+
+    rows = [{**m, "name": name(m), "month_name": month_name(m["month"])} for m in report["months"]]
+    return sorted(rows, key=lambda m: (m.get("facilitator_number") or 0, m["name"].casefold(),
+                                       m.get("facilitator_id") or "", m["month"]))
 
 
 @bp.get("/manager/fidelity")

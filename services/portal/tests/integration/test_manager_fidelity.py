@@ -62,7 +62,8 @@ def test_the_demo_groups_fidelity_is_tabled_with_its_name_and_each_figure(client
 
 def test_the_psychologist_is_named_in_the_workload_of_the_month(client_for, march):
     html = client_for(MANAGER, "en").get(MARCH).text
-    assert cells_of(html, "Dilnoza Rahimova") == ["March 2025", "1", "1", "2"]
+    # one man came: a count of men under the small-cell rule, a dash (sessions hides it)
+    assert cells_of(html, "Dilnoza Rahimova") == ["March 2025", "1", "—", "2"]
     assert "psy-nukus-1" not in html  # named as the portal knows her, not by her user id
 
 
@@ -96,3 +97,36 @@ def test_a_period_that_ends_before_it_starts_is_refused_on_the_form(client_for):
     page = client_for(MANAGER, "en").get("/manager/fidelity?from=2025-06-30&to=2025-03-01")
     assert page.status_code == 422
     assert "The period is empty" in page.text
+
+
+def test_the_analyst_reads_the_group_and_the_psychologist_by_numbers_and_no_name(client_for, march, demo):
+    """The demo's national analyst, the demo's region chosen: the group as its number, district and the quarter it
+    started, the psychologist as "Psychologist 1"; neither the group's name nor any staff name or user id; the same
+    figures as the manager's page."""
+    html = client_for("analyst-1", "en").get(MARCH + "&region=" + march["region"]).text
+    assert march["name"] not in html and march["id"] not in html
+    for staff in ("Dilnoza Rahimova", "psy-nukus-1", "Aziza"):
+        assert staff not in html, staff
+    group = re.search(r'<th scope="row"[^>]*>(Cohort 1, Nukus, [^<]+)</th>', html)
+    assert group, html
+    assert cells_of(html, group.group(1)) == ["Nukus", "2", "50% (1 of 2)", "0", "1", "— (0 of 0)", "100% (1 of 1)",
+                                              "50% (1 of 2)"]
+    assert cells_of(html, "Psychologist 1") == ["March 2025", "1", "—", "2"]
+
+
+def test_the_analysts_dashboard_by_group_or_facilitator_names_no_group_and_no_staff(client_for, march, demo):
+    """Grouped by cohort or by facilitator, the analyst's dashboard (and its download) carries no group's name and
+    no staff member's name or user id; the manager's still names them."""
+    analyst, manager = client_for("analyst-1", "en"), client_for(MANAGER, "en")
+    names = {march["name"], "Dilnoza Rahimova", "psy-nukus-1"}
+    for group_by in ("cohort", "facilitator"):
+        query = f"?group_by={group_by}&region={march['region']}"
+        page = analyst.get("/dashboard" + query)
+        assert page.status_code == 200, page.text
+        assert not any(name in page.text for name in names), group_by
+        assert ("Cohort 1, Nukus, " if group_by == "cohort" else "Psychologist 1") in page.text
+        csv_file = analyst.get("/dashboard/export.csv" + query)
+        assert csv_file.status_code == 200
+        assert not any(name in csv_file.get_data(as_text=True) for name in names), group_by
+    assert march["name"] in manager.get("/dashboard?group_by=cohort").text
+    assert "Dilnoza Rahimova" in manager.get("/dashboard?group_by=facilitator").text

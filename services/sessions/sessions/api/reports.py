@@ -1,5 +1,6 @@
-"""Reports on staff work for programme managers: programme fidelity by group and facilitators' workload by month.
-Counts only, no man's record, code or free text; a manager's region, an administrator's choice."""
+"""Reports on staff work for programme managers and analysts: programme fidelity by group and facilitators' workload
+by month. Counts only, no man's record, code or free text (an analyst's: no group's or psychologist's id either); a
+manager's region, an administrator's choice."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from qadam.auth import allow, current_principal
 from qadam.web import read_session, settings_of_app
+from qadam_contracts.roles import Role
 
 from .. import reports
 from ..schemas import FidelityReportOut, ReportArgs, WorkloadReportOut
@@ -17,6 +19,11 @@ from ..scoping import REPORT_READERS
 from ..settings import SessionsSettings
 
 blp = Blueprint("reports", __name__, description="Programme fidelity and facilitators' workload for programme managers")
+
+
+def _analyst() -> bool:
+    """Whether the caller reads aggregates only (issue 23): no group's id, no psychologist's."""
+    return current_principal().role == Role.ANALYST
 
 
 def _period(args: dict[str, Any], settings: SessionsSettings) -> reports.Period:
@@ -37,7 +44,8 @@ class FidelityReport(MethodView):
         with read_session() as s:
             return reports.fidelity_report(s.connection(), period=period, zone=settings.zone,
                                            on_time_days=settings.on_time_days,
-                                           recorded_within_hours=settings.recorded_within_hours)
+                                           recorded_within_hours=settings.recorded_within_hours,
+                                           anonymous=_analyst())
 
 
 @blp.route("/reports/workload")
@@ -50,4 +58,5 @@ class WorkloadReport(MethodView):
         settings = settings_of_app(SessionsSettings)
         period = _period(args, settings)
         with read_session() as s:
-            return reports.workload_report(s.connection(), period=period, zone=settings.zone)
+            return reports.workload_report(s.connection(), period=period, zone=settings.zone,
+                                           min_cell=settings.report_min_cell, anonymous=_analyst())

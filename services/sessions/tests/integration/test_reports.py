@@ -83,6 +83,8 @@ def seeded(stack):
                              roster={g1: "P-2026-800021"})
         c.execute(sa.text("UPDATE cohort_view SET curriculum = CAST(:curriculum AS jsonb), session_minutes = 90 "
                           "WHERE cohort_id = :a"), {"curriculum": json.dumps(curriculum), "a": a})
+        c.execute(sa.text("UPDATE cohort_view SET start_date = CAST(:day AS date) WHERE cohort_id = :id"),
+                  [{"day": "2026-09-01", "id": a}, {"day": "2026-09-15", "id": b}])  # both of the third quarter
         add_session(c, a, 1, planned=at("2026-10-05"), entered=at("2026-10-05") + end + timedelta(hours=47),
                     module="Responsibility for violence", co=["Dilnoza"],
                     marks=[(e1, "present"), (e2, "late"), (e3, "unexcused")], by=psy_a1)
@@ -161,19 +163,41 @@ def test_the_days_a_session_may_move_and_still_be_on_time_are_a_setting(stack, t
     assert (report["on_time_days"], report["recorded_within_hours"]) == (1, 50)
 
 
-def test_each_facilitators_groups_men_and_sessions_a_month_are_the_hand_count(app_for, token, seeded):
-    r = app_for("sessions").test_client().get("/reports/workload", headers=manager_of(token, seeded["region"]),
-                                              query_string=PERIOD)
+def workload(client, headers, **query):
+    r = client.get("/reports/workload", headers=headers, query_string={**PERIOD, **query})
     assert r.status_code == 200, r.get_data(as_text=True)
-    months = {(m["facilitator_id"], m["month"]): (m["groups"], m["men"], m["sessions"]) for m in r.get_json()["months"]}
+    return r.get_json()
+
+
+def test_each_facilitators_groups_men_and_sessions_a_month_are_the_hand_count(stack, token, seeded):
+    # a smallest cell of 3, so that the hand counts of men show: 2 is hidden, 3 and 4 are shown
+    app = create_app({**stack.base_settings("sessions"), "report_min_cell": 3})
+    report = workload(app.test_client(), manager_of(token, seeded["region"]))
+    months = {(m["facilitator_id"], m["month"]): (m["groups"], m["men"], m["sessions"]) for m in report["months"]}
     assert months == {
         (seeded["psy_a1"], "2026-10"): (1, 3, 3),  # sessions 1-3: e1, e2 (late) and e3 came
         (seeded["psy_a1"], "2026-11"): (1, 3, 3),  # sessions 4-6 of her group: e1, e2, e4
         (seeded["psy_a2"], "2026-10"): (1, 3, 3),  # her co-facilitated group's sessions
         (seeded["psy_a2"], "2026-11"): (1, 4, 4),  # and her one-to-one session with e3
-        (seeded["psy_x"], "2026-11"): (1, 2, 1),  # the session she entered, though no longer in the group
-        (seeded["psy_b"], "2026-10"): (1, 2, 2),
+        (seeded["psy_x"], "2026-11"): (1, None, 1),  # the session she entered, though no longer in the group: 2 men
+        (seeded["psy_b"], "2026-10"): (1, None, 2),  # 2 men
     }
+    assert report["min_cell"] == 3
+
+
+def test_a_count_of_men_under_the_smallest_cell_is_hidden_as_the_other_reports_hide_it(app_for, token, seeded):
+    """The default smallest cell (5): every month above has 2 to 4 men, so none is shown; groups and sessions, which
+    count staff work and no man, still are."""
+    report = workload(app_for("sessions").test_client(), manager_of(token, seeded["region"]))
+    assert report["min_cell"] == 5
+    assert [m["men"] for m in report["months"]] == [None] * 6
+    assert sorted((m["groups"], m["sessions"]) for m in report["months"]) == sorted(
+        [(1, 3), (1, 3), (1, 3), (1, 4), (1, 1), (1, 2)])
+
+
+def test_no_men_is_shown_as_none_not_hidden():
+    from sessions.reports import shown_men
+    assert [shown_men(n, 5) for n in (0, 1, 4, 5, 12)] == [0, None, None, 5, 12]
 
 
 def test_nothing_in_either_report_names_a_man_or_repeats_what_was_typed(app_for, token, seeded):
@@ -205,19 +229,55 @@ def test_an_administrator_chooses_a_region_or_sees_the_whole_country(app_for, to
     assert {seeded["a"], seeded["b"], seeded["c"]} <= set(country) and report["region"] is None
 
 
+def without_ids(report):
+    """A fidelity report's figures, places and quarters, without what names a group."""
+    return [{k: v for k, v in row.items() if k not in ("cohort_id", "cohort_number")}
+            for row in (*report["groups"], report["totals"])]
+
+
 def test_an_analyst_reads_what_a_manager_or_an_administrator_reads_of_the_same_area(app_for, token, seeded):
     """A national analyst (no region on his token) chooses as an administrator does; a regional one reads his own
-    region as its manager does, and is refused another."""
+    region as its manager does, and is refused another; the figures are the same, only no group's id."""
     client = app_for("sessions").test_client()
     admin, national = bearer(token("admin-1", "administrator")), bearer(token("ana-1", "analyst"))
     for region in (seeded["region"], None):
-        assert fidelity(client, national, region=region) == fidelity(client, admin, region=region)
+        assert without_ids(fidelity(client, national, region=region)[0]) == without_ids(
+            fidelity(client, admin, region=region)[0])
     regional = bearer(token("ana-2", "analyst", region=seeded["other"]))
-    assert fidelity(client, regional) == fidelity(client, manager_of(token, seeded["other"]))
+    assert without_ids(fidelity(client, regional)[0]) == without_ids(fidelity(client, manager_of(token,
+                                                                                                 seeded["other"]))[0])
     for path in ("/reports/fidelity", "/reports/workload"):
         assert client.get(path, headers=national, query_string=PERIOD).status_code == 200
         refused = client.get(path, headers=regional, query_string={**PERIOD, "region": seeded["region"]})
         assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+
+
+def test_an_analyst_reads_no_groups_id_nor_a_psychologists_but_numbers(app_for, token, seeded):
+    """Group A started before group B (1 and 15 September), both in Urgut: numbers 1 and 2 of their quarter;
+    the psychologists a1, a2, x and b numbered 1..4 in the order of their ids, each the same in all her months."""
+    client = app_for("sessions").test_client()
+    analyst = bearer(token("ana-3", "analyst", region=seeded["region"]))
+    for path in ("/reports/fidelity", "/reports/workload"):
+        text = client.get(path, headers=analyst, query_string=PERIOD).get_data(as_text=True)
+        assert not any(secret in text for secret in (seeded["a"], seeded["b"], seeded["psy_a1"], seeded["psy_a2"],
+                                                     seeded["psy_x"], seeded["psy_b"]))
+    report, _groups = fidelity(client, analyst)
+    assert [(g["district"], g["cohort_number"], g["cohort_id"]) for g in report["groups"]] == [
+        ("Urgut", 1, None), ("Urgut", 2, None)]
+    assert report["groups"][0]["sessions_held"] == 6 and report["groups"][1]["sessions_held"] == 2  # A, then B
+    assert [g["start_quarter"] for g in report["groups"]] == ["2026-07-01", "2026-07-01"]
+    months = workload(client, analyst)["months"]
+    ids = sorted(seeded[p] for p in ("psy_a1", "psy_a2", "psy_x", "psy_b"))
+    number = {psy: n for n, psy in enumerate(ids, start=1)}
+    assert [(m["facilitator_number"], m["month"], m["sessions"]) for m in months] == sorted(
+        (number[seeded[p]], month, sessions) for p, month, sessions in (
+            ("psy_a1", "2026-10", 3), ("psy_a1", "2026-11", 3), ("psy_a2", "2026-10", 3), ("psy_a2", "2026-11", 4),
+            ("psy_x", "2026-11", 1), ("psy_b", "2026-10", 2)))
+    assert {m["facilitator_id"] for m in months} == {None}
+    manager = workload(client, manager_of(token, seeded["region"]))["months"]
+    assert {m["facilitator_id"] for m in manager} == set(ids) and {m["facilitator_number"] for m in manager} == {None}
+    _report, groups = fidelity(client, manager_of(token, seeded["region"]))
+    assert set(groups) == {seeded["a"], seeded["b"]}
 
 
 @pytest.mark.parametrize("role", ["psychologist", "inspector", "supervisor", "auditor", "support_worker"])
