@@ -13,6 +13,9 @@ that put different quarters in and out of the 6- and 12-month figures (and two d
 - differencing: where a figure of one report counts a subset of the men the same figure of the other counts (a run
   inside a longer one, or the same run on a later as-of day), the difference, the count of the men between, is none
   or at least the smallest cell (a count of 1 to min_cell - 1 so worked out is a small cell shown).
+The curve of time to a new order is checked apart: at each month it shows, it is the sum of what each of its quarters'
+own curves shows that month, and a quarter's own curve says the same on every as-of day it shows the month: so two
+curves differ only by what quarters' own curves show, never by one man's dates.
 
 The unknowns are the counts of the finest cells: a group of the first report's grouping x a group of the second's (one
 group when both group alike) x the quarter he left in x which of the as-of days' windows his leaving day has passed
@@ -178,17 +181,19 @@ def world(servers, jwt_keys) -> dict[str, Any]:
         programmes = seed(url, men)
         engine = sa.create_engine(url)
         reports: list[Report] = []
+        curves: dict[tuple[tuple[int, ...], int], list[list[dict[str, Any]]]] = {}
         with engine.connect() as conn:
             for grouping in GROUPINGS:
                 for first, last in RUNS:
                     for index, as_of in enumerate(AS_OF):
-                        rows, _curve = outcome_report(conn, group_by=grouping, region=REGION,
-                                                      date_from=QUARTERS[first][0], date_to=QUARTERS[last][1],
-                                                      as_of=as_of, min_cell=MIN_CELL)
+                        rows, curve = outcome_report(conn, group_by=grouping, region=REGION,
+                                                     date_from=QUARTERS[first][0], date_to=QUARTERS[last][1],
+                                                     as_of=as_of, min_cell=MIN_CELL)
                         by_key = {TOTAL if row["total"] else row["key"]: row for row in rows}
                         reports.append((grouping, tuple(range(first, last + 1)), index, by_key))
+                        curves.setdefault((tuple(range(first, last + 1)), index), []).append(curve)
         engine.dispose()
-        yield {"men": men, "programmes": programmes, "reports": reports}
+        yield {"men": men, "programmes": programmes, "reports": reports, "curves": curves}
     finally:
         stack.close()
 
@@ -378,3 +383,26 @@ def test_no_hidden_figure_is_fixed_by_any_pair_of_outcome_reports(world):
             found.append(f"{text}: {describe(first)} minus {describe(second)}")
             ways["differenced"] += 1
     assert not found, f"{len(found)} hidden figures worked out {ways}, e.g.:\n" + "\n".join(found[:30])
+
+
+def test_a_curve_is_the_sum_of_its_quarters_own_curves_and_a_day_changes_only_how_far_they_go(world):
+    curves = world["curves"]
+    for drawn in curves.values():
+        assert all(curve == drawn[0] for curve in drawn)  # the same men under every grouping
+    own: dict[int, dict[int, tuple[int, int]]] = {}  # a quarter's own curve: month -> (at risk, events), any day
+    for (quarters, as_of), [curve, *_] in curves.items():
+        if len(quarters) == 1:
+            for step in curve:
+                seen = own.setdefault(quarters[0], {}).setdefault(step["month"], (step["at_risk"], step["events"]))
+                assert seen == (step["at_risk"], step["events"]), (quarters, AS_OF[as_of], step)
+    drawn_somewhere = 0
+    for (quarters, as_of), [curve, *_] in curves.items():
+        inside = [q for q in quarters if followed(QUARTERS[q][1], AS_OF[as_of], 6)]
+        for step in curve:
+            drawn_somewhere += 1
+            shown_by_each = [curves[((q,), as_of)][0] for q in inside]
+            at_month = [next((s for s in c if s["month"] == step["month"]), None) for c in shown_by_each]
+            assert all(s is not None for s in at_month), (quarters, AS_OF[as_of], step["month"])
+            assert step["at_risk"] == sum(s["at_risk"] for s in at_month if s)
+            assert step["events"] == sum(s["events"] for s in at_month if s)
+    assert drawn_somewhere > 20
