@@ -250,8 +250,9 @@ class OutcomeGroup(ma.Schema):
     label = fields.String(required=True)
     total = fields.Boolean(required=True)
     suppressed = fields.Boolean(required=True, metadata={
-        "description": "Fewer men than the smallest cell shown, or hidden beside such a group, in the quarters of "
-                       "the period: every figure null."})
+        "description": "No count of the row is shown: in a quarter that each figure counts, the group has fewer men "
+                       "than the smallest cell shown, or is hidden beside such a group. Every figure is null. (A "
+                       "group hidden whole in a quarter not yet in a window still shows that window's figures.)"})
     men = Integer(allow_none=True, metadata={"description": "Men who left in the period."})
     followed_6 = Integer(allow_none=True, metadata={"description": "Of them, the men of the quarters whose 6 months "
                                                                    "have passed by `as_of` for every man of them."})
