@@ -229,11 +229,17 @@ class OutcomeReportArgs(ma.Schema):
     group_by = fields.String(load_default="programme", validate=validate.OneOf(OUTCOME_GROUP_BY), metadata={
         "description": "programme (each version), region, district, risk_band (at intake) or how (he left)."})
     date_from = Date(data_key="from", load_default=None, metadata={
-        "description": "First day men left on (default: two years before `to`)."})
-    date_to = Date(data_key="to", load_default=None, metadata={"description": "Last day (default: `as_of`)."})
+        "description": ("First day of the period men left in, the first day of a quarter (1 January, 1 April, 1 July "
+                        "or 1 October; default: the four quarters that end with `to`'s). A period is a run of whole "
+                        "quarters: any other day is a 422.")})
+    date_to = Date(data_key="to", load_default=None, metadata={
+        "description": ("Last day, the last day of a quarter (31 March, 30 June, 30 September or 31 December; "
+                        "default: the last day of the quarter of `as_of`), not after that day.")})
     as_of = Date(load_default=None, metadata={
-        "description": "The day outcomes are counted up to (default: today): a man is followed 6 or 12 months if he "
-                       "left at least that long before it; the curve is censored on it."})
+        "description": ("The day outcomes are counted up to (default: today). A quarter of leaving counts in the 6- "
+                        "(12-) month figures only when 6 (12) months have passed by this day for every man who left "
+                        "in it (the quarter's last day + 6 (12) months <= `as_of`): so a quarter's figures do not "
+                        "depend on the day asked, only on whether the quarter is in.")})
     region = fields.String(load_default=None, validate=place(), metadata={
         "description": "Administrators only (default: the whole country); a manager or supervisor always gets "
                        "their own region."})
@@ -249,17 +255,19 @@ class OutcomeGroup(ma.Schema):
     label = fields.String(required=True)
     total = fields.Boolean(required=True)
     suppressed = fields.Boolean(required=True, metadata={
-        "description": "Fewer men than the smallest cell shown, or hidden beside such a group: every figure null."})
+        "description": "No count of the row is shown: in a quarter that each figure counts, the group has fewer men "
+                       "than the smallest cell shown, or is hidden beside such a group. Every figure is null. (A "
+                       "group hidden whole in a quarter not yet in a window still shows that window's figures.)"})
     men = Integer(allow_none=True, metadata={"description": "Men who left in the period."})
-    followed_6 = Integer(allow_none=True, metadata={"description": "Of them, men who left 6 months or more before "
-                                                                   "`as_of`."})
+    followed_6 = Integer(allow_none=True, metadata={"description": "Of them, the men of the quarters whose 6 months "
+                                                                   "have passed by `as_of` for every man of them."})
     with_6 = Integer(allow_none=True, metadata={"description": "Of those, men with a new protection order or a "
                                                                "reported breach within 6 months of leaving."})
     without_6 = Integer(allow_none=True, metadata={"description": "followed_6 - with_6."})
     rate_6 = fields.Float(allow_none=True, metadata={"description": "with_6 / followed_6."})
     low_6 = fields.Float(allow_none=True, metadata={"description": "95% Wilson interval of rate_6: low end."})
     high_6 = fields.Float(allow_none=True, metadata={"description": "95% Wilson interval of rate_6: high end."})
-    followed_12 = Integer(allow_none=True)
+    followed_12 = Integer(allow_none=True, metadata={"description": "As followed_6, for 12 months."})
     with_12 = Integer(allow_none=True)
     without_12 = Integer(allow_none=True)
     rate_12 = fields.Float(allow_none=True)
@@ -268,11 +276,12 @@ class OutcomeGroup(ma.Schema):
 
 
 class CurveStep(ma.Schema):
-    day = Integer(required=True, metadata={"description": "Days after leaving."})
-    at_risk = Integer(required=True, metadata={"description": "Men without a new order and still followed that day."})
-    events = Integer(required=True, metadata={"description": "New orders that day."})
-    survival = fields.Float(required=True, metadata={"description": "Share without a new order up to that day "
-                                                                    "(Kaplan–Meier)."})
+    month = Integer(required=True, metadata={"description": "Whole months after leaving (1 to 12)."})
+    at_risk = Integer(required=True, metadata={"description": "Men without a new order at the start of the month."})
+    events = Integer(required=True, metadata={"description": "Men whose first new order came within the month."})
+    survival = fields.Float(required=True, metadata={"description": "Share without a new order up to the month's end "
+                                                                    "(Kaplan–Meier; nobody is censored before the "
+                                                                    "curve ends)."})
 
 
 class OutcomeReportOut(ma.Schema):
@@ -283,12 +292,16 @@ class OutcomeReportOut(ma.Schema):
     as_of = fields.Date(required=True)
     min_cell = Integer(required=True, metadata={
         "description": "Counts from 1 to this minus 1, and groups of fewer men, are suppressed (null), and so is "
-                       "whatever would let one be worked out by subtraction."})
+                       "whatever would let one be worked out by subtraction, within this report or against any other: "
+                       "each quarter of leaving is suppressed on its own (its totals alike under every grouping), and "
+                       "a figure over several quarters is shown only where each quarter's own report shows it."})
     groups = fields.List(fields.Nested(OutcomeGroup), required=True)
     totals = fields.Nested(OutcomeGroup, required=True)
     curve = fields.List(fields.Nested(CurveStep), required=True, metadata={
-        "description": "Time to a new order after leaving, over all the men of the report, censored at `as_of`: "
-                       "a step per day with a new order, up to the first day fewer than `min_cell` men were at risk."})
+        "description": "Time to a new order after leaving, by whole months, over the men of the quarters whose 6 "
+                       "months have passed by `as_of`: a step per month, up to the months every one of those quarters "
+                       "is followed, and only while each of them still has at least `min_cell` men at risk (so no "
+                       "quarter's own curve would hide the step); empty where a quarter has fewer."})
 
 
 @blp.route("/reports/outcomes")
@@ -303,7 +316,9 @@ class OutcomeReportView(MethodView):
         """What became of the men who left a programme in a period: new orders and breaches within 6 and 12 months.
 
         The population is every man whose enrolment ended (completed, exited for non-compliance, or dropped out)
-        between `from` and `to`, in the caller's region (an administrator: the region asked for, or the country).
+        between `from` and `to`, a run of whole quarters, in the caller's region (an administrator: the region asked
+        for, or the country). A quarter counts in the 6- (12-) month figures once that long has passed for every man
+        of it by `as_of`.
         """
         settings = settings_of_app()
         language = args.get("lang") or (SOURCE_LANGUAGE if args["format"] == "json" else DEFAULT_LANGUAGE)

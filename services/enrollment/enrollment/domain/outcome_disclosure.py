@@ -1,119 +1,218 @@
 """The outcome report's figures as they may be shown. No I/O.
 
-The same rule as the completion report's (domain/disclosure.py), over the outcome report's own sums. Primary
-suppression: a group of fewer than `min_cell` men shows no figure; inside a shown group a count from 1 to
-min_cell - 1 is hidden. Complementary suppression: the figures are tied by sums,
-- across groups: the totals row is the groups added up, for every count;
-- within a row, for 6 and for 12 months: men followed that long = men with a new order or breach within it + men
-  without one,
-and no hidden figure may be worked out from the shown ones through any chain of them. As in disclosure.py the sums
-make a network, each figure an arc, each sum a node where what flows in flows out: a hidden figure can be worked out
-exactly when it lies on no loop of hidden figures (a bridge of them). Each bridge gets the cheapest loop of other
-figures, hidden too (a group's before the totals row's, a small one before a large one, a zero only if it must);
-a group whose men are hidden that way is hidden whole. Men followed 6 months are at least those followed 12 and at
-most the men: inequalities, which leave a hidden figure a range, never a value.
+The atom is a quarter of leaving, as a quarter of starting is the completion report's (domain/disclosure.py): the
+report's period is a run of whole quarters, and a quarter counts in the 6- (12-) month figures only when the window
+has passed for every man of it (domain/outcomes.py, `followed_months`). So a quarter's figures do not depend on the
+day asked, only on whether it is in, and in it every man is followed: followed = men, with + without = men; out of
+it followed, with and without are none, and every reader knows it.
 
-A rate and its interval are shown only where both its counts are. `suppress_outcomes` is the one call the report
-makes: what makes suppression consistent across reports and periods replaces it there.
+A quarter's own table (`suppress_quarter`):
+- Primary: a group of fewer than `min_cell` men shows no figure (the totals row too); inside a shown row a count from
+  1 to min_cell - 1 is hidden, and within a window the other of with and without beside it (men = with + without).
+- Across groupings: the totals row is the same men under every grouping, so its suppression is decided from the
+  totals row alone, first, and then frozen: nothing the groups do hides more of it. A totals figure hidden under one
+  grouping is hidden under all of them.
+- Complementary: the figures are tied by sums, the totals row is the groups added up for every count, and each row's
+  men = with + without for each window in. A man's row is in three sums (his column and two windows): not a network
+  of arcs, as the completion report's is, so the check is the linear algebra itself: a hidden count can be worked out
+  exactly when its unit vector lies in the span of the sums written over the hidden counts (exact, modulo a prime).
+  Each one that can gets another count of its column hidden beside it (a group's, the smallest that is not none; a
+  group's men hide its row whole), with its partner in the window, until none can.
+
+Over a run (`suppress_outcomes`): a figure is shown only where every quarter's own table shows it (a group with no man
+in a quarter: none, shown; a window a quarter is not in: none, known to all, so a row hidden whole in that quarter
+hides nothing of that window). It is then a sum of figures already shown, so the difference of two runs, or of one
+run on two days, tells only sums of figures shown. A row is `suppressed` when none of its counts is shown. A rate and
+its interval are shown only where both their counts are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .disclosure import _bridges, cheapest_path
 from .outcomes import WINDOWS, wilson_interval
 
 COUNTS = ("men", *(f"{what}_{months}" for months in WINDOWS for what in ("followed", "with", "without")))
 RATES = tuple(f"{what}_{months}" for months in WINDOWS for what in ("rate", "low", "high"))
-_ZERO_COST = 1 << 40  # a zero protects little: a loop goes through one only if it must
-_TOTAL_COST = 1 << 20  # the totals row's figures are the last a loop takes
+# The counts of a quarter's table that are its own unknowns: followed is men (in) or none (out).
+_CELLS = ("men", *(f"{what}_{months}" for months in WINDOWS for what in ("with", "without")))
+_PRIME = (1 << 61) - 1
+_ZERO_COST = 1 << 40  # a zero protects little: hidden beside another only if nothing else will do
+
+Cell = tuple[int, str]
 
 
-def suppress_outcomes(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
-    """The report's rows (the groups, then the totals row; each with COUNTS) as they may be shown: hidden counts
-    None, `suppressed` on a row hidden whole, rates and Wilson intervals where their counts are shown."""
-    table = _Table(rows, min_cell)
+def suppress_quarter(rows: list[dict[str, Any]], min_cell: int, windows: Iterable[int]) -> list[dict[str, Any]]:
+    """One quarter's table (its groups, then its totals row; each with COUNTS, followed_w = men for a window `in` and
+    with, without and followed none for the others) as it may be shown: hidden counts None, `suppressed` on a row
+    hidden whole; no rates (the run computes them)."""
+    table = _Quarter(rows, min_cell, tuple(windows))
     table.run()
     return [table.shown(index) for index in range(len(rows))]
 
 
-class _Table:
-    """Cells (row, name); the last row is the totals row. Nodes of the network: 0, 1 the men's sum; then per window
-    its followed, with and without columns and its totals row's node; then a node per group and window."""
+def suppress_outcomes(atoms: Sequence[tuple[list[dict[str, Any]], Iterable[int]]],
+                      min_cell: int) -> list[dict[str, Any]]:
+    """The rows of a report over a run of quarters, as they may be shown: its groups in the order they first come
+    in, then its totals row; rates and Wilson intervals where their counts are shown.
 
-    def __init__(self, rows: list[dict[str, Any]], min_cell: int) -> None:
-        self.rows, self.min_cell, self.last = rows, min_cell, len(rows) - 1
-        self.value = [{name: int(row[name]) for name in COUNTS} for row in rows]
+    `atoms`: for each quarter of the run, its rows as `suppress_quarter` takes them and the windows it is in for.
+    """
+    order: dict[tuple[bool, Any], None] = {}
+    parts: dict[tuple[bool, Any], list[tuple[dict[str, Any], dict[str, Any], tuple[int, ...]]]] = {}
+    for rows, windows in atoms:
+        inside = tuple(windows)
+        for row, shown in zip(rows, suppress_quarter(rows, min_cell, inside), strict=True):
+            key = (bool(row["total"]), row["key"])
+            order.setdefault(key, None)
+            parts.setdefault(key, []).append((row, shown, inside))
+    keys = [key for key in order if not key[0]] + [key for key in order if key[0]]
+    return [_over_the_run(parts[key]) for key in keys]
+
+
+def _over_the_run(parts: list[tuple[dict[str, Any], dict[str, Any], tuple[int, ...]]]) -> dict[str, Any]:
+    """One row over a run: its men where every quarter shows them; a window's figures where every quarter in the
+    window shows them (the others count nobody in it, as every reader knows)."""
+    first = parts[0][0]
+    out: dict[str, Any] = {name: first[name] for name in ("key", "label", "total")}
+    for name in COUNTS:
+        months = None if name == "men" else int(name.rsplit("_", 1)[1])
+        counted = [(row, shown) for row, shown, inside in parts if months is None or months in inside]
+        hidden = any(shown[name] is None for _, shown in counted)
+        out[name] = None if hidden else sum(int(row[name]) for row, _ in counted)
+    out["suppressed"] = all(out[name] is None for name in COUNTS)
+    for months in WINDOWS:
+        followed, with_ = out[f"followed_{months}"], out[f"with_{months}"]
+        interval = None if followed is None or with_ is None else wilson_interval(with_, followed)
+        out[f"rate_{months}"] = None if interval is None else round(with_ / followed, 4)
+        out[f"low_{months}"] = None if interval is None else round(interval[0], 4)
+        out[f"high_{months}"] = None if interval is None else round(interval[1], 4)
+    return out
+
+
+class _Quarter:
+    """A quarter's cells (row, name) over _CELLS; the last row is the totals row."""
+
+    def __init__(self, rows: list[dict[str, Any]], min_cell: int, windows: tuple[int, ...]) -> None:
+        self.rows, self.min_cell, self.windows, self.last = rows, min_cell, windows, len(rows) - 1
+        self.value = [{name: int(row[name]) for name in _CELLS} for row in rows]
         self.hidden: list[set[str]] = [set() for _ in rows]
         self.whole: set[int] = set()
 
-    def _ends(self, row: int, name: str) -> tuple[int, int]:
-        if name == "men":
-            return (1, 0) if row == self.last else (0, 1)
-        what, months = name.split("_")
-        window = WINDOWS.index(int(months))
-        followed, with_, without, total = (2 + 4 * window + i for i in range(4))
-        mine = total if row == self.last else 2 + 4 * len(WINDOWS) + row * len(WINDOWS) + window
-        column = {"followed": followed, "with": with_, "without": without}[what]
-        if row == self.last:  # what flows into the totals row's node from the columns, and back out to followed
-            return (mine, column) if what == "followed" else (column, mine)
-        return (column, mine) if what == "followed" else (mine, column)
-
-    def _nodes(self) -> int:
-        return 2 + 4 * len(WINDOWS) + len(self.rows) * len(WINDOWS)
+    def names(self) -> list[str]:
+        """The cells that are unknowns: men, and with and without of each window the quarter is in."""
+        return ["men", *(f"{what}_{months}" for months in self.windows for what in ("with", "without"))]
 
     def hide_row(self, row: int) -> None:
         self.whole.add(row)
-        self.hidden[row].update(COUNTS)
+        self.hidden[row].update(self.names())
+
+    def hide(self, row: int, name: str) -> None:
+        """Hide a count, and keep its row's sums unworkable: its partner in the window; men: the row whole."""
+        if name == "men":
+            self.hide_row(row)
+            return
+        what, months = name.split("_")
+        self.hidden[row].add(name)
+        self.hidden[row].add(f"{'without' if what == 'with' else 'with'}_{months}")
+
+    def _primary(self, row: int) -> None:
+        values = self.value[row]
+        if 0 < values["men"] < self.min_cell:
+            self.hide_row(row)
+            return
+        for name in self.names()[1:]:
+            if 0 < values[name] < self.min_cell:
+                self.hide(row, name)
 
     def run(self) -> None:
-        for row, values in enumerate(self.value):
-            if 0 < values["men"] < self.min_cell:
-                self.hide_row(row)
-            else:
-                self.hidden[row].update(name for name, n in values.items() if 0 < n < self.min_cell)
-        unfixable: set[tuple[int, str]] = set()
+        # the totals row alone, then frozen: the same under every grouping
+        self._primary(self.last)
+        for row in range(self.last):
+            self._primary(row)
+        unfixable: set[Cell] = set()
         while True:
-            arcs = [(row, name) for row in range(len(self.rows)) for name in sorted(self.hidden[row])]
-            ends = [self._ends(row, name) for row, name in arcs]
-            bridges = [arcs[i] for i in _bridges([a for a, _ in ends], [b for _, b in ends], self._nodes())
-                       if arcs[i] not in unfixable]
-            if not bridges:
+            fixed = [cell for cell in self._worked_out() if cell not in unfixable]
+            if not fixed:
                 return
-            path = self._loop_through(*bridges[0])
-            if path is None:
-                unfixable.add(bridges[0])
-            for row, name in path or ():
-                if name == "men" and row != self.last:
-                    self.hide_row(row)
-                else:
-                    self.hidden[row].add(name)
+            row, name = fixed[0]
+            beside = self._beside(row, name)
+            if beside is None:
+                unfixable.add((row, name))
+            else:
+                self.hide(*beside)
 
-    def _loop_through(self, row: int, name: str) -> list[tuple[int, str]] | None:
-        """The cheapest path of other cells between the ends of a hidden cell's arc (hidden ones cost nothing)."""
-        around: list[list[tuple[int, int, str, int]]] = [[] for _ in range(self._nodes())]
-        for r, values in enumerate(self.value):
-            for n, value in values.items():
-                if (r, n) == (row, name):
-                    continue
-                cost = 0 if n in self.hidden[r] else (value + 1 if value else _ZERO_COST) + (
-                    _TOTAL_COST if r == self.last else 0)
-                u, v = self._ends(r, n)
-                around[u].append((v, r, n, cost))
-                around[v].append((u, r, n, cost))
-        return cheapest_path(around, *self._ends(row, name))
+    def _beside(self, row: int, name: str) -> Cell | None:
+        """The cell to hide beside a hidden one that can be worked out: a shown count of a group in its column, the
+        smallest that is not none; else a shown one of its row (none of the totals row's)."""
+        def cost(cell: Cell) -> int:
+            value = self.value[cell[0]][cell[1]]
+            return value + 1 if value else _ZERO_COST
+        column = [(r, name) for r in range(self.last) if r != row and name not in self.hidden[r]]
+        if column:
+            return min(column, key=cost)
+        if row == self.last:
+            return None
+        own = [(row, n) for n in self.names() if n not in self.hidden[row]]
+        return min(own, key=cost) if own else None
+
+    def _sums(self) -> list[list[tuple[Cell, int]]]:
+        names = self.names()
+        sums = [[*(((r, name), 1) for r in range(self.last)), ((self.last, name), -1)] for name in names]
+        for r in range(len(self.rows)):
+            for months in self.windows:
+                sums.append([((r, "men"), 1), ((r, f"with_{months}"), -1), ((r, f"without_{months}"), -1)])
+        return sums
+
+    def _worked_out(self) -> list[Cell]:
+        """The hidden cells the shown ones fix through the sums: Gauss–Jordan over the hidden cells (modulo a prime);
+        a cell is fixed exactly when a reduced row is it alone."""
+        reduced: dict[Cell, dict[Cell, int]] = {}  # pivot: its row, reduced against the others
+        for terms in self._sums():
+            line: dict[Cell, int] = {}
+            for cell, sign in terms:
+                if cell[1] in self.hidden[cell[0]]:
+                    line[cell] = (line.get(cell, 0) + sign) % _PRIME
+            line = {c: v for c, v in line.items() if v}
+            for pivot, other in reduced.items():
+                factor = line.get(pivot)
+                if factor:
+                    line = _minus(line, other, factor)
+            if not line:
+                continue
+            pivot = min(line)
+            inverse = pow(line[pivot], _PRIME - 2, _PRIME)
+            line = {c: v * inverse % _PRIME for c, v in line.items()}
+            for key, other in reduced.items():
+                factor = other.get(pivot)
+                if factor:
+                    reduced[key] = _minus(other, line, factor)
+            reduced[pivot] = line
+        return sorted(pivot for pivot, line in reduced.items() if len(line) == 1)
 
     def shown(self, row: int) -> dict[str, Any]:
         source = self.rows[row]
         out: dict[str, Any] = {name: source[name] for name in ("key", "label", "total")}
         out["suppressed"] = row in self.whole
         for name in COUNTS:
-            out[name] = None if name in self.hidden[row] else self.value[row][name]
-        for months in WINDOWS:
-            followed, with_ = out[f"followed_{months}"], out[f"with_{months}"]
-            interval = None if followed is None or with_ is None else wilson_interval(with_, followed)
-            out[f"rate_{months}"] = None if interval is None else round(with_ / followed, 4)
-            out[f"low_{months}"] = None if interval is None else round(interval[0], 4)
-            out[f"high_{months}"] = None if interval is None else round(interval[1], 4)
+            what, _, months = name.partition("_")
+            if row in self.whole:
+                out[name] = None
+            elif name != "men" and int(months) not in self.windows:
+                out[name] = 0  # the quarter is not in the window: none, as every reader knows
+            else:
+                cell = "men" if what == "followed" else name  # followed is men: the window has passed for each
+                out[name] = None if cell in self.hidden[row] else self.value[row][cell]
         return out
+
+
+def _minus(line: dict[Cell, int], other: dict[Cell, int], factor: int) -> dict[Cell, int]:
+    out = dict(line)
+    for key, value in other.items():
+        left = (out.get(key, 0) - factor * value) % _PRIME
+        if left:
+            out[key] = left
+        else:
+            out.pop(key, None)
+    return out

@@ -9,8 +9,11 @@ report's rule). A man who was transferred went on elsewhere and a man who died h
 
 from __future__ import annotations
 
+import calendar
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from .lifecycle import EnrolmentStatus as S
 
@@ -25,6 +28,8 @@ BREACH_KINDS = ("order_breach",)
 COMPLAINT_KINDS = ("new_complaint", "police_callout", "arrest")
 # The follow-up windows the report measures, in months after the day he left.
 WINDOWS = (6, 12)
+# The curve of time to a new order: by whole months after leaving, up to the longest window.
+CURVE_MONTHS = WINDOWS[-1]
 # z for a two-sided 95% interval: the 0.975 quantile of the standard normal distribution.
 Z_95 = 1.959963984540054
 
@@ -58,43 +63,75 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
     return (0.0 if successes == 0 else max(0.0, low)), (1.0 if successes == trials else min(1.0, high))
 
 
-@dataclass(frozen=True)
-class Step:
-    """The Kaplan–Meier curve at a day after leaving: men still at risk that morning, new orders that day, and the
-    share without a new order up to and including it."""
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, the month's last day where it is shorter (as PostgreSQL adds an interval)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
-    day: int
+
+def followed_months(quarter_last_day: date, as_of: date) -> int:
+    """The whole months after leaving (0 to CURVE_MONTHS) that have passed by `as_of` for every man who left in the
+    quarter that ends on `quarter_last_day`: the quarter rule. A quarter is in a window's figures when this reaches
+    it, so what they count of a quarter depends on the day asked only through it, never on a man's own day."""
+    months = 0
+    while months < CURVE_MONTHS and add_months(quarter_last_day, months + 1) <= as_of:
+        months += 1
+    return months
+
+
+def windows_in(quarter_last_day: date, as_of: date) -> tuple[int, ...]:
+    """The windows (WINDOWS) a quarter of leaving is in on `as_of`."""
+    followed = followed_months(quarter_last_day, as_of)
+    return tuple(months for months in WINDOWS if months <= followed)
+
+
+@dataclass(frozen=True)
+class MonthStep:
+    """The curve at a whole month after leaving: men without a new order at its start, new orders within it, and the
+    share without a new order up to its end."""
+
+    month: int
     at_risk: int
     events: int
     survival: float
 
 
-def kaplan_meier(times: list[tuple[int, int, int]]) -> list[Step]:
-    """The product-limit estimate from (day, men with a new order that day, men censored that day): one step per
-    day with an event, in order. A man censored on a day of events is still at risk that day (the usual rule)."""
-    at_risk = sum(events + censored for _, events, censored in times)
-    by_day: dict[int, list[int]] = {}
-    for day, events, censored in times:
-        cell = by_day.setdefault(day, [0, 0])
-        cell[0] += events
-        cell[1] += censored
-    survival = 1.0
-    steps: list[Step] = []
-    for day in sorted(by_day):
-        events, censored = by_day[day]
-        if events:
-            survival *= 1 - events / at_risk
-            steps.append(Step(day=day, at_risk=at_risk, events=events, survival=survival))
-        at_risk -= events + censored
+@dataclass(frozen=True)
+class QuarterOfLeaving:
+    """What the curve needs of a quarter of leaving: its men, their first new orders by month after leaving (1 to
+    CURVE_MONTHS; a man with none within them is in no month), and the months followed for all of them."""
+
+    men: int
+    orders: dict[int, int]
+    followed: int
+
+    def shown_months(self, min_cell: int) -> int:
+        """The months of this quarter's own curve that may be shown: while at least `min_cell` of its men are at
+        risk at a month's start, up to the months followed."""
+        at_risk, months = self.men, 0
+        while months < self.followed and at_risk >= min_cell:
+            months += 1
+            at_risk -= self.orders.get(months, 0)
+        return months
+
+
+def month_curve(quarters: Iterable[QuarterOfLeaving], min_cell: int) -> list[MonthStep]:
+    """The curve of time to a new order over a run of quarters of leaving, by whole months.
+
+    It is drawn over the quarters whose first window (6 months) has passed for every man, up to the first month one
+    of them would not show in its own curve (fewer than `min_cell` of its men at risk, or not followed that long):
+    so every figure of it is a sum of figures each quarter's own curve shows, and two curves, of two runs or of two
+    days, differ only by such sums. Every man of it is followed to its last month, so the Kaplan–Meier estimate is
+    here the plain share: nobody is censored before it ends."""
+    counted = [q for q in quarters if q.men and q.followed >= WINDOWS[0]]
+    if not counted:
+        return []
+    last = min(q.shown_months(min_cell) for q in counted)
+    at_risk = sum(q.men for q in counted)
+    men, steps = at_risk, []
+    for month in range(1, last + 1):
+        events = sum(q.orders.get(month, 0) for q in counted)
+        steps.append(MonthStep(month=month, at_risk=at_risk, events=events, survival=(at_risk - events) / men))
+        at_risk -= events
     return steps
-
-
-def shown_steps(steps: list[Step], min_cell: int) -> list[Step]:
-    """The steps that may be shown: the curve stops before the first day on which fewer than `min_cell` men were
-    at risk (past it a step tells of one or two men)."""
-    shown: list[Step] = []
-    for step in steps:
-        if step.at_risk < min_cell:
-            break
-        shown.append(step)
-    return shown

@@ -35,7 +35,7 @@ COLUMNS = (
     ("high_12", N_("12 months: 95% interval, high")),
 )
 RATES = frozenset({"rate_6", "low_6", "high_6", "rate_12", "low_12", "high_12"})
-CURVE_COLUMNS = (("day", N_("Days after leaving")), ("at_risk", N_("Men at risk")), ("events", N_("New orders")),
+CURVE_COLUMNS = (("month", N_("Months after leaving")), ("at_risk", N_("Men at risk")), ("events", N_("New orders")),
                  ("survival", N_("Share without a new order")))
 OUTCOMES_SHEET, CURVE_SHEET = N_("Outcomes"), N_("Time to a new order")
 
@@ -84,9 +84,18 @@ def outcome_about(report: OutcomeReport, w: Words) -> list[tuple[str, Any]]:
         (w.gettext("Counted up to"), w.format_date(report["as_of"])),
         (w.gettext("Smallest cell shown"), report["min_cell"]),
         (w.gettext("Outcome"), w.gettext(
-            "A new protection order or a reported breach of one, after the day he left. A man is followed 6 or 12 "
-            "months if he left at least that long before the day counted up to; the others are not counted.")),
+            "A new protection order or a reported breach of one, after the day he left. The period is whole quarters "
+            "of leaving. A quarter counts in the 6- (12-) month figures only when 6 (12) months have passed for every "
+            "man who left in it by the day counted up to; until then none of its men is counted there. So a "
+            "quarter's figures do not change with the day asked, only whether it is counted.")),
+        (w.gettext("Time to a new order"), w.gettext(
+            "By whole months after leaving, over the quarters whose 6 months have passed; it stops before a month in "
+            "which one of those quarters would have fewer than %(n)s men at risk, or is not yet followed.",
+            n=report["min_cell"])),
         (w.gettext("Empty cells"), w.gettext(
             "Suppressed (a count from 1 to %(largest)s, or one hidden beside it so that it cannot be worked out), "
             "or nothing to compute.", largest=report["min_cell"] - 1)),
+        (w.gettext("Suppression"), w.gettext(
+            "Each quarter is suppressed on its own, and a figure over several quarters is shown only where each "
+            "quarter's own report shows it, so that no hidden figure can be worked out by comparing two reports.")),
     ]

@@ -1,17 +1,20 @@
 """The outcome report: what became of the men who left a programme in a period, by group, from the outcomes kept
 per man (`outcome`, commands/outcomes.py). One aggregate statement for the table, one for the survival curve.
 
-For each group: the men who left in the period; for 6 and for 12 months after leaving, the men followed that long
-(left at least that long before the as-of day: the others are censored, not counted as without), how many of them
-had a new protection order or a reported breach within it, and how many had none; the share and its 95% Wilson
-interval. The curve is the Kaplan–Meier estimate of the time from leaving to a new order over the whole population,
-censored at the as-of day, drawn only while at least `min_cell` men are at risk. Small cells are suppressed before
-anything is shown (domain/outcome_disclosure.py).
+The period is a run of whole quarters of leaving (422 otherwise, as the completion report's), and the quarter is
+the atom, as the completion report's: for each quarter and group, the men who left, and how many of them had a new
+protection order or a reported breach within 6 and within 12 months of leaving. A quarter counts in a window's
+figures only when the window has passed for every man of it by the as-of day (its last day + the window <= as-of:
+domain/outcomes.py, `followed_months`); then all its men are followed (followed = men), else none of them. So a
+quarter's figures do not depend on the day asked, only on whether it is in. Each quarter's table is suppressed on its
+own, and a figure over the run is shown only where each quarter's own table shows it
+(domain/outcome_disclosure.py). The curve is by whole months after leaving, over the quarters whose 6 months have
+passed, cut where a quarter's own curve would stop (`month_curve`).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypedDict
 
 import sqlalchemy as sa
@@ -22,7 +25,18 @@ from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
 
 from ..domain.outcome_disclosure import COUNTS, suppress_outcomes
-from ..domain.outcomes import COMPLETED, DROPOUT, NON_COMPLIANCE, WINDOWS, kaplan_meier, shown_steps
+from ..domain.outcomes import (
+    COMPLETED,
+    CURVE_MONTHS,
+    DROPOUT,
+    NON_COMPLIANCE,
+    WINDOWS,
+    QuarterOfLeaving,
+    followed_months,
+    month_curve,
+    windows_in,
+)
+from ..domain.reporting import default_period, not_whole_quarters, quarter_end
 from ..models import Outcome, Programme
 from ..scoping import report_region
 from .completion import DOMAIN, NO_PROGRAMME_VERSION, PROGRAMME_VERSION, SOURCE_LANGUAGE, TOTAL_LABEL
@@ -51,23 +65,28 @@ def _in_population(region: str | None, date_from: date, date_to: date) -> list[s
     return where if region is None else [*where, _o.c.region == region]
 
 
-def outcome_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
-                  as_of: date) -> sa.Select[Any]:
-    """The table's one statement: a row per group and a totals row (`is_total`), unsuppressed counts (COUNTS)."""
+def _left_quarter() -> sa.ColumnElement[date]:
+    """The first day of the quarter he left in."""
+    return sa.cast(sa.func.date_trunc("quarter", sa.cast(_o.c.left_on, sa.DateTime)), sa.Date)
+
+
+def _within(column: sa.ColumnElement[date], months: int) -> sa.ColumnElement[bool]:
+    """The day in `column` falls within `months` months after the day he left (NULL: none)."""
+    return column <= _o.c.left_on + sa.literal_column(f"interval '{months} months'", sa.Interval)
+
+
+def outcome_query(*, group_by: str, region: str | None, date_from: date, date_to: date) -> sa.Select[Any]:
+    """The table's one statement: per quarter of leaving (`quarter`, its first day), a row per group and a totals row
+    (`is_total`): the men, and of them those with a new order or breach within each window (`within_6`, ...),
+    unsuppressed. Which quarters are in a window's figures the caller decides from the as-of day."""
     keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by))]
+    quarter = _left_quarter().label("quarter")
     first_event = sa.func.least(_o.c.new_order_on, _o.c.breach_on)  # NULLs are ignored: none of either, NULL
     figures: list[sa.ColumnElement[Any]] = [sa.func.count().label("men")]
-    for months in WINDOWS:
-        window = sa.literal_column(f"interval '{months} months'", sa.Interval)
-        followed = (_o.c.left_on + window) <= as_of
-        within = first_event <= _o.c.left_on + window
-        figures += [sa.func.count().filter(followed).label(f"followed_{months}"),
-                    sa.func.count().filter(followed, within).label(f"with_{months}"),
-                    sa.func.count().filter(followed, sa.or_(first_event.is_(None), ~within))
-                    .label(f"without_{months}")]
-    grouped = sa.select(*keys, (sa.func.grouping(*keys) != 0).label("is_total"), *figures).where(
+    figures += [sa.func.count().filter(_within(first_event, months)).label(f"within_{months}") for months in WINDOWS]
+    grouped = sa.select(*keys, quarter, (sa.func.grouping(*keys) != 0).label("is_total"), *figures).where(
         *_in_population(region, date_from, date_to)).group_by(
-        sa.func.grouping_sets(sa.tuple_(*keys), sa.text("()"))).subquery("grouped")
+        sa.func.grouping_sets(sa.tuple_(quarter, *keys), sa.tuple_(quarter))).subquery("grouped")
     if group_by != "programme":
         return sa.select(grouped)
     programme = Programme.__table__
@@ -75,14 +94,13 @@ def outcome_query(*, group_by: str, region: str | None, date_from: date, date_to
                      ).select_from(grouped.outerjoin(programme, programme.c.id == grouped.c.k0))
 
 
-def curve_query(*, region: str | None, date_from: date, date_to: date, as_of: date) -> sa.Select[Any]:
-    """The survival curve's statement: (day after leaving, new orders that day, men censored that day) over the
-    population: a new order up to the as-of day is an event on its day; a man without one is censored at as-of."""
-    event = sa.and_(_o.c.new_order_on.is_not(None), _o.c.new_order_on <= as_of)
-    day = sa.case((event, _o.c.new_order_on - _o.c.left_on), else_=sa.literal(as_of) - _o.c.left_on).label("day")
-    return (sa.select(day, sa.func.count().filter(event).label("events"),
-                      sa.func.count().filter(~event).label("censored"))
-            .where(*_in_population(region, date_from, date_to)).group_by(day).order_by(day))
+def curve_query(*, region: str | None, date_from: date, date_to: date) -> sa.Select[Any]:
+    """The survival curve's statement: per quarter of leaving, (month of his first new order after leaving, 1 to
+    CURVE_MONTHS, NULL for none within them; men)."""
+    month = sa.case(*((_within(_o.c.new_order_on, m), m) for m in range(1, CURVE_MONTHS + 1)), else_=None)
+    quarter = _left_quarter().label("quarter")
+    return (sa.select(quarter, month.label("month"), sa.func.count().label("men"))
+            .where(*_in_population(region, date_from, date_to)).group_by(quarter, month.label("month")))
 
 
 class OutcomeReport(TypedDict):
@@ -102,30 +120,47 @@ class OutcomeReport(TypedDict):
 def outcome_report(conn: sa.Connection, *, group_by: str, region: str | None, date_from: date, date_to: date,
                    as_of: date, min_cell: int, language: str = SOURCE_LANGUAGE) -> tuple[list[dict[str, Any]],
                                                                                        list[dict[str, Any]]]:
-    """The report's rows (groups sorted by label, then the totals row), suppressed, and its curve's shown steps."""
+    """The report's rows (groups sorted by label, then the totals row), suppressed quarter by quarter and over the
+    run, and its curve's shown steps. The period is a run of whole quarters of leaving (ValueError otherwise)."""
     if date_from > date_to:
         raise ValueError("date_from must not be after date_to")
+    if not_whole_quarters(date_from, date_to):
+        raise ValueError("the period must be a run of whole quarters")
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
-    rows = conn.execute(outcome_query(group_by=group_by, region=region, date_from=date_from, date_to=date_to,
-                                      as_of=as_of)).mappings().all()
     w = words(DOMAIN, language)
-    groups: list[dict[str, Any]] = []
-    total: dict[str, Any] = {"key": None, "label": w.gettext(TOTAL_LABEL), "total": True, **dict.fromkeys(COUNTS, 0)}
-    for row in rows:
-        counts = {name: int(row[name]) for name in COUNTS}
+    total_label = w.gettext(TOTAL_LABEL)
+    by_quarter: dict[date, list[dict[str, Any]]] = {}
+    for row in conn.execute(outcome_query(group_by=group_by, region=region, date_from=date_from,
+                                          date_to=date_to)).mappings():
+        inside = windows_in(quarter_end(row["quarter"]), as_of)
+        counts: dict[str, int] = {"men": int(row["men"])}
+        for months in WINDOWS:
+            within = int(row[f"within_{months}"]) if months in inside else 0
+            followed = counts["men"] if months in inside else 0
+            counts.update({f"followed_{months}": followed, f"with_{months}": within,
+                           f"without_{months}": followed - within})
         if row["is_total"]:
-            total.update(counts)
+            labelled = {"key": None, "label": total_label, "total": True}
         else:
             key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
-            groups.append({"key": key, "label": label, "total": False, **counts})
-    groups.sort(key=lambda g: (g["label"].casefold(), g["key"] or ""))
-    shown = suppress_outcomes([*groups, total], min_cell)
-    times = [(int(r.day), int(r.events), int(r.censored)) for r in conn.execute(curve_query(
-        region=region, date_from=date_from, date_to=date_to, as_of=as_of))]
-    curve = [{"day": step.day, "at_risk": step.at_risk, "events": step.events, "survival": round(step.survival, 4)}
-             for step in shown_steps(kaplan_meier(times), min_cell)]
-    return shown, curve
+            labelled = {"key": key, "label": label, "total": False}
+        by_quarter.setdefault(row["quarter"], []).append({**labelled, **counts})
+    atoms = [(sorted(rows, key=lambda r: (r["total"], r["label"].casefold(), r["key"] or "")),
+              windows_in(quarter_end(quarter), as_of)) for quarter, rows in sorted(by_quarter.items())]
+    if not atoms:  # nobody left in the period: no totals row from the database either
+        atoms = [([{"key": None, "label": total_label, "total": True, **dict.fromkeys(COUNTS, 0)}], ())]
+    shown = suppress_outcomes(atoms, min_cell)
+    groups = sorted(shown[:-1], key=lambda g: (g["label"].casefold(), g["key"] or ""))
+    orders: dict[date, dict[int | None, int]] = {}
+    for quarter, month, men in conn.execute(curve_query(region=region, date_from=date_from, date_to=date_to)):
+        orders.setdefault(quarter, {})[month] = int(men)
+    quarters = [QuarterOfLeaving(men=sum(by_month.values()), orders={m: n for m, n in by_month.items() if m},
+                                 followed=followed_months(quarter_end(quarter), as_of))
+                for quarter, by_month in orders.items()]
+    curve = [{"month": step.month, "at_risk": step.at_risk, "events": step.events,
+              "survival": round(step.survival, 4)} for step in month_curve(quarters, min_cell)]
+    return [*groups, shown[-1]], curve
 
 
 def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) -> tuple[str | None, str]:
@@ -149,38 +184,26 @@ def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) ->
     return first, w.gettext(HOW_LABELS[first]) if first in HOW_LABELS else first
 
 
-def outcome_period(date_from: date | None, date_to: date | None, *, as_of: date) -> tuple[date, date]:
-    """[from, to] of the days men left, as asked; by default the two years that end on the as-of day (a year's
-    leavers can then be followed 12 months)."""
-    end = date_to or as_of
-    return date_from or _years_before(end, 2) + timedelta(days=1), end
-
-
-def _years_before(day: date, years: int) -> date:
-    """The same day `years` earlier; 29 February's is 28 February."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def outcome_report_for(conn: sa.Connection, *, principal: Principal, group_by: str, region: str | None,
                        date_from: date | None, date_to: date | None, as_of: date | None, today: date, min_cell: int,
                        language: str = SOURCE_LANGUAGE) -> OutcomeReport:
     """The outcome report the caller asked for: of their region (an administrator: the region asked, or the whole
-    country), of the men who left in the period, followed up to `as_of` (default today); 422 for an empty period,
-    an as-of day in the future or a period that ends after it."""
+    country), of the men who left in the period, a run of whole quarters (by default the four that end with the
+    as-of day's), counted up to `as_of` (default today); 422 for an as-of day in the future, an empty period, one
+    that is not whole quarters or one that ends after the as-of day's quarter."""
     covered = report_region(principal, region)
     counted_to = as_of or today
-    start, end = outcome_period(date_from, date_to, as_of=counted_to)
     if counted_to > today:
         raise unprocessable("Outcomes are counted up to today at the latest.",
                             {"as_of": [f"`as_of` ({counted_to}) must not be after today ({today})."]})
+    start, end = default_period(date_from, date_to, today=counted_to)
     if start > end:
         raise unprocessable("The period is empty.", {"from": [f"`from` ({start}) must not be after `to` ({end})."]})
-    if end > counted_to:
-        raise unprocessable("The period ends after the day outcomes are counted to.",
-                            {"to": [f"`to` ({end}) must not be after `as_of` ({counted_to})."]})
+    if errors := not_whole_quarters(start, end):
+        raise unprocessable("A report's period is a run of whole quarters.", errors)
+    if end > quarter_end(counted_to):
+        raise unprocessable("The period ends after the quarter outcomes are counted to.", {"to": [
+            f"`to` ({end}) must not be after the last day of the quarter of `as_of` ({quarter_end(counted_to)})."]})
     rows, curve = outcome_report(conn, group_by=group_by, region=covered, date_from=start, date_to=end,
                                  as_of=counted_to, min_cell=min_cell, language=language)
     return OutcomeReport(group_by=group_by, region=covered, date_from=start, date_to=end, as_of=counted_to,

@@ -1,14 +1,22 @@
-"""The outcome report's pure rules: how a man left, the Wilson interval against published values, the Kaplan–Meier
-estimate, and the suppression of its table."""
+"""The outcome report's pure rules: how a man left, the Wilson interval against published values, the quarter rule,
+the curve by whole months, and the suppression of a quarter's table and of a run of quarters."""
 
 from __future__ import annotations
 
 import random
+from datetime import date
 from fractions import Fraction
 
 import pytest
-from enrollment.domain.outcome_disclosure import COUNTS, suppress_outcomes
-from enrollment.domain.outcomes import how_he_left, kaplan_meier, shown_steps, wilson_interval
+from enrollment.domain.outcome_disclosure import COUNTS, suppress_outcomes, suppress_quarter
+from enrollment.domain.outcomes import (
+    QuarterOfLeaving,
+    followed_months,
+    how_he_left,
+    month_curve,
+    wilson_interval,
+    windows_in,
+)
 
 
 @pytest.mark.parametrize("status, reason, how", [
@@ -41,70 +49,113 @@ def test_wilson_interval_of_nothing_is_none_and_of_all_ends_at_one():
         wilson_interval(11, 10)
 
 
-def test_kaplan_meier_of_a_textbook_example():
-    # 10 men: new orders on days 3, 5, 5, 8; censored on 4, 6, 9, 9, 12, 12 (censored on a day of events: at risk)
-    times = [(3, 1, 0), (4, 0, 1), (5, 2, 0), (6, 0, 1), (8, 1, 0), (9, 0, 2), (12, 0, 2)]
-    steps = kaplan_meier(times)
-    assert [(s.day, s.at_risk, s.events) for s in steps] == [(3, 10, 1), (5, 8, 2), (8, 5, 1)]
-    # 9/10, then 9/10 * 6/8, then * 4/5
-    assert [round(s.survival, 6) for s in steps] == [0.9, 0.675, 0.54]
-    assert [s.day for s in shown_steps(steps, 6)] == [3, 5]  # day 8: 5 at risk, fewer than 6
+@pytest.mark.parametrize("last_day, as_of, months, windows", [
+    (date(2025, 3, 31), date(2025, 9, 29), 5, ()), (date(2025, 3, 31), date(2025, 9, 30), 6, (6,)),
+    (date(2025, 6, 30), date(2025, 12, 30), 6, (6,)),  # 30 June + 6 months: 30 December, as PostgreSQL adds it
+    (date(2025, 12, 31), date(2026, 12, 30), 11, (6,)), (date(2025, 12, 31), date(2026, 12, 31), 12, (6, 12)),
+    (date(2025, 12, 31), date(2030, 1, 1), 12, (6, 12)), (date(2025, 12, 31), date(2025, 12, 31), 0, ())])
+def test_a_quarter_is_in_a_window_once_it_has_passed_for_every_man_of_it(last_day, as_of, months, windows):
+    assert followed_months(last_day, as_of) == months
+    assert windows_in(last_day, as_of) == windows
 
 
-def _row(key, men, f6, w6, f12, w12, total=False):
-    return {"key": key, "label": key or "Total", "total": total, "men": men, "followed_6": f6, "with_6": w6,
-            "without_6": f6 - w6, "followed_12": f12, "with_12": w12, "without_12": f12 - w12}
+def test_the_curve_is_by_whole_months_over_quarters_whose_6_months_have_passed():
+    # 20 men followed 12 months (orders in months 1, 1, 3, 7); 10 followed 8 (orders in 2, 2); 8 followed 3: not in
+    quarters = [QuarterOfLeaving(men=20, orders={1: 2, 3: 1, 7: 1}, followed=12),
+                QuarterOfLeaving(men=10, orders={2: 2}, followed=8), QuarterOfLeaving(men=8, orders={1: 8}, followed=3)]
+    steps = month_curve(quarters, 5)
+    assert [(s.month, s.at_risk, s.events) for s in steps] == [
+        (1, 30, 2), (2, 28, 2), (3, 26, 1), (4, 25, 0), (5, 25, 0), (6, 25, 0), (7, 25, 1), (8, 24, 0)]
+    assert [round(s.survival, 4) for s in steps] == [0.9333, 0.8667, 0.8333, 0.8333, 0.8333, 0.8333, 0.8, 0.8]
 
 
-def _with_total(groups):
+def test_the_curve_stops_where_one_quarter_would_have_fewer_than_the_smallest_cell_at_risk():
+    # the second quarter has 6 men; after month 2's two orders 4 are at risk: its own curve stops after month 2
+    quarters = [QuarterOfLeaving(men=40, orders={1: 1}, followed=12), QuarterOfLeaving(men=6, orders={2: 2}, followed=12)]
+    assert [s.month for s in month_curve(quarters, 5)] == [1, 2]
+    assert month_curve([QuarterOfLeaving(men=4, orders={}, followed=12)], 5) == []
+    assert month_curve([QuarterOfLeaving(men=40, orders={}, followed=5)], 5) == []  # its 6 months have not passed
+
+
+def _row(key, men, w6, w12, windows=(6, 12), total=False):
+    """A quarter's row: every man followed in a window the quarter is in, nobody in the others."""
+    row = {"key": key, "label": key or "Total", "total": total, "men": men}
+    for months, within in ((6, w6), (12, w12)):
+        inside = months in windows
+        row.update({f"followed_{months}": men if inside else 0, f"with_{months}": within if inside else 0,
+                    f"without_{months}": men - within if inside else 0})
+    return row
+
+
+def _with_total(groups, windows=(6, 12)):
     total = {name: sum(g[name] for g in groups) for name in COUNTS}
-    return [*groups, _row(None, total["men"], total["followed_6"], total["with_6"], total["followed_12"],
-                          total["with_12"], total=True)]
+    return [*groups, _row(None, total["men"], total["with_6"], total["with_12"], windows, total=True)]
 
 
 def test_a_small_group_is_hidden_whole_and_another_beside_it():
-    rows = _with_total([_row("a", 40, 30, 10, 20, 8), _row("b", 3, 2, 1, 1, 0), _row("c", 12, 9, 6, 6, 2)])
-    shown = suppress_outcomes(rows, 5)
+    rows = _with_total([_row("a", 40, 10, 18), _row("b", 3, 1, 1), _row("c", 12, 6, 7)])
+    shown = suppress_quarter(rows, 5, (6, 12))
     assert shown[1]["suppressed"] and all(shown[1][n] is None for n in COUNTS)
     assert shown[2]["men"] is None  # the next smallest: else b = total - a - c
     assert shown[0]["men"] == 40 and shown[3]["men"] == 55
 
 
-def test_a_small_count_hides_its_partner_in_the_row():
-    rows = _with_total([_row("a", 40, 30, 3, 20, 8), _row("b", 50, 40, 20, 30, 12)])
-    shown = suppress_outcomes(rows, 5)
+def test_a_small_count_hides_its_partner_in_the_row_and_followed_is_the_men():
+    rows = _with_total([_row("a", 40, 3, 8), _row("b", 50, 20, 30)])
+    shown = suppress_quarter(rows, 5, (6, 12))
     assert shown[0]["with_6"] is None and shown[0]["without_6"] is None
-    assert shown[0]["rate_6"] is None and shown[0]["low_6"] is None
-    assert shown[0]["followed_6"] == 30  # shown: with and without are hidden together
+    assert shown[0]["followed_6"] == shown[0]["men"] == 40  # every man of the quarter is followed
+    assert shown[1]["with_6"] is None  # else a's = the total's - b's
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_no_hidden_count_of_random_tables_can_be_worked_out(seed):
+def test_a_window_the_quarter_is_not_in_counts_nobody_and_hides_nothing():
+    rows = _with_total([_row("a", 40, 3, 8, (6,)), _row("b", 50, 20, 30, (6,))], (6,))
+    shown = suppress_quarter(rows, 5, (6,))
+    assert [(r["followed_12"], r["with_12"], r["without_12"]) for r in shown] == [(0, 0, 0)] * 3
+
+
+def test_over_a_run_a_figure_is_shown_only_where_each_quarter_shows_it():
+    first = _with_total([_row("a", 40, 3, 8), _row("b", 50, 20, 30)])
+    second = _with_total([_row("a", 30, 12, 15, (6,)), _row("b", 2, 1, 1, (6,))], (6,))
+    shown = suppress_outcomes([(first, (6, 12)), (second, (6,))], 5)
+    a, b, total = shown
+    # b is hidden whole in the second quarter, and a beside it; so are their men and 6-month figures over the run
+    assert a["men"] is None and b["men"] is None and b["with_6"] is None and a["with_6"] is None
+    # only the first quarter is in the 12 months: what it shows is shown, and the row is not hidden whole
+    assert (a["followed_12"], a["with_12"], b["followed_12"], b["with_12"]) == (40, 8, 50, 30)
+    assert not b["suppressed"]
+    assert total["men"] == 122 and total["followed_12"] == 90 and total["rate_12"] == round(38 / 90, 4)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_no_hidden_count_of_random_quarter_tables_can_be_worked_out(seed):
     rng = random.Random(seed)
+    windows = rng.choice([(), (6,), (6, 12)])
     groups = []
     for key in range(rng.randrange(1, 9)):
         men = rng.choice([rng.randrange(1, 6), rng.randrange(5, 80)])
-        f6 = rng.randrange(0, men + 1)
-        f12 = rng.randrange(0, f6 + 1)
-        groups.append(_row(str(key), men, f6, rng.randrange(0, f6 + 1), f12, rng.randrange(0, f12 + 1)))
-    rows = _with_total(groups)
-    shown = suppress_outcomes(rows, 5)
+        w6 = rng.randrange(0, men + 1)
+        groups.append(_row(str(key), men, w6, rng.randrange(w6, men + 1), windows))
+    rows = _with_total(groups, windows)
+    shown = suppress_quarter(rows, 5, windows)
     for row, source in zip(shown, rows, strict=True):
         for name in COUNTS:
             assert row[name] in (None, source[name])
             if 0 < source[name] < 5:
                 assert row[name] is None
-    assert not _fixed(shown)
+    assert not _fixed(shown, windows)
 
 
-def _fixed(shown):
-    """Whether the sums (followed = with + without per row and window; groups add up to the totals row) fix any
-    hidden count: row reduction over the hidden counts; one is fixed exactly when a reduced row is it alone."""
+def _fixed(shown, windows):
+    """Whether the sums (men = with + without and followed = men per row and window the quarter is in; groups add up
+    to the totals row) fix any hidden count: row reduction over the hidden counts; one is fixed exactly when a
+    reduced row is it alone."""
     last = len(shown) - 1
     hidden = [(r, n) for r, row in enumerate(shown) for n in COUNTS if row[n] is None]
     index = {cell: i for i, cell in enumerate(hidden)}
-    sums = [[((r, f"followed_{m}"), 1), ((r, f"with_{m}"), -1), ((r, f"without_{m}"), -1)]
-            for r in range(len(shown)) for m in (6, 12)]
+    sums = [[((r, "men"), 1), ((r, f"with_{m}"), -1), ((r, f"without_{m}"), -1)]
+            for r in range(len(shown)) for m in windows]
+    sums += [[((r, "men"), 1), ((r, f"followed_{m}"), -1)] for r in range(len(shown)) for m in windows]
     sums += [[*(((r, name), 1) for r in range(last)), ((last, name), -1)] for name in COUNTS]
     lines = []
     for terms in sums:

@@ -467,7 +467,7 @@ class OutcomeGroup(TypedDict, total=False):
 
 
 class CurveStep(TypedDict, total=False):
-    day: int
+    month: int
     at_risk: int
     events: int
     survival: float

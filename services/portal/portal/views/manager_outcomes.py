@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +15,7 @@ from flask import Response, render_template, request, url_for
 from flask_babel import format_percent
 from markupsafe import Markup
 from qadam.auth import allow
+from qadam.quarters import quarter_end, quarter_start, quarters_before
 from qadam_contracts.roles import Role
 
 from ..backend import ServiceError
@@ -25,7 +26,20 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..websession import settings_now
 from .common import local_today, parse_day
-from .manager import XLSX, _national, _regions, as_arguments, bp, csv_download_label
+from .manager import (
+    DEFAULT_GROUP_BY as DASHBOARD_GROUPING,
+)
+from .manager import (
+    XLSX,
+    Period,
+    _national,
+    _regions,
+    as_arguments,
+    bp,
+    csv_download_label,
+    quarter_name,
+    quarter_options,
+)
 
 # Who reads the outcome report: those who read the completion report (enrollment's OUTCOME_READERS says the same).
 OUTCOME_READERS = (Role.MANAGER, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.ANALYST)
@@ -37,7 +51,8 @@ WINDOWS = (6, 12)
 
 @dataclass(frozen=True)
 class OutcomePeriod:
-    """What the page covers: men who left from `start` to `end`, followed up to `as_of`, grouped."""
+    """What the page covers: men who left from `start` to `end` (a run of whole quarters), counted up to `as_of`,
+    grouped."""
 
     group_by: str
     start: date
@@ -55,18 +70,12 @@ class OutcomePeriod:
         return {**out, "region": self.region} if self.region else out
 
 
-def two_years_before(day: date) -> date:
-    """The first day of the two years that end on `day` (the outcome report's default period, as enrollment's)."""
-    try:
-        return day.replace(year=day.year - 2) + timedelta(days=1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 2, day=28) + timedelta(days=1)
-
-
 def read_outcome_period(args: Mapping[str, str], *, today: date,
                         may_choose_region: bool) -> tuple[OutcomePeriod, dict[str, str]]:
-    """The filters from the query string and what is wrong with them; defaults: by programme version, men who left
-    in the two years up to today, followed up to today."""
+    """The filters from the query string and what is wrong with them; defaults: by programme version, counted up to
+    today, the four quarters of leaving that end with that day's (as enrollment's). A period is a run of whole
+    quarters (enrollment refuses any other): a day is taken as its quarter, `from`'s from its first day, `to`'s to
+    its last, as the dashboard reads its period."""
     errors: dict[str, str] = {}
     group_by = args.get("group_by") or DEFAULT_GROUP_BY
     if group_by not in OUTCOME_GROUP_BY:
@@ -74,16 +83,17 @@ def read_outcome_period(args: Mapping[str, str], *, today: date,
         group_by = DEFAULT_GROUP_BY
     invalid = _l("Write the date as year-month-day, for example %(example)s.", example=today.isoformat())
     as_of = parse_day(args, "as_of", errors, invalid) or today
-    end = parse_day(args, "to", errors, invalid) or as_of
-    start = parse_day(args, "from", errors, invalid) or two_years_before(end)
+    asked_end, asked_start = parse_day(args, "to", errors, invalid), parse_day(args, "from", errors, invalid)
+    end = quarter_end(asked_end or as_of)
+    start = quarter_start(asked_start) if asked_start else quarters_before(end, 3)
     if "from" not in errors and "to" not in errors and start > end:
-        errors["from"] = _("The period is empty: the first day (%(start)s) comes after the last (%(end)s).",
-                           start=start.isoformat(), end=end.isoformat())
+        errors["from"] = _("The period is empty: the first quarter (%(start)s) comes after the last (%(end)s).",
+                           start=quarter_name(start), end=quarter_name(end))
     if "as_of" not in errors and as_of > today:
         errors["as_of"] = _("Outcomes are counted up to today at the latest.")
-    elif "to" not in errors and "as_of" not in errors and end > as_of:
-        errors["to"] = _("The last day men left on comes after the day outcomes are counted to (%(day)s).",
-                         day=as_of.isoformat())
+    elif "to" not in errors and "as_of" not in errors and end > quarter_end(as_of):
+        errors["to"] = _("The last quarter men left in comes after the quarter of the day outcomes are counted to "
+                         "(%(day)s).", day=as_of.isoformat())
     region = ((args.get("region") or "").strip() or None) if may_choose_region else None
     return OutcomePeriod(group_by, start, end, as_of, region), errors
 
@@ -93,19 +103,27 @@ def share(value: float | None) -> str:
     return "—" if value is None else format_percent(value, format="#,##0.0%")
 
 
-def days_label(days: float) -> str:
-    return _("%(n)s d", n=number_filter(days))
+def months_label(months: float) -> str:
+    return _("month %(n)s", n=number_filter(months))
+
+
+def curve_rule(min_cell: int) -> str:
+    """What the curve is drawn over and where it stops, in the page's words (under the chart, and in its text)."""
+    return _("The share of men without a new order, by whole months after they left, over the quarters whose 6 "
+             "months have passed by the day counted up to. It stops before a month in which one of those quarters "
+             "would have fewer than %(n)s men still followed without a new order, so that no man's dates can be told "
+             "by comparing two curves.", n=min_cell)
 
 
 def outcome_curve(report: Mapping[str, Any]) -> Markup:
-    """The Kaplan–Meier curve of time to a new order, as enrollment gives its shown steps."""
+    """The curve of time to a new order by whole months after leaving, as enrollment gives its shown steps."""
     return step_chart(
-        [(int(step["day"]), float(step["survival"])) for step in report.get("curve", [])],
-        title=_("Men without a new protection order, by days since they left"), value_format=percent_filter,
-        day_format=days_label, chart_id="chart-survival",
-        description=_("The share of men without a new order (Kaplan–Meier estimate), counted up to the day shown "
-                      "above; drawn only while at least %(n)s men are followed.", n=report.get("min_cell", 0)),
-        none_text=_("No curve is drawn: too few men are followed, or nobody had a new order."))
+        [(int(step["month"]), float(step["survival"])) for step in report.get("curve", [])],
+        title=_("Men without a new protection order, by months since they left"), value_format=percent_filter,
+        day_format=months_label, chart_id="chart-survival",
+        description=curve_rule(report.get("min_cell", 0)),
+        none_text=_("No curve is drawn: no quarter of the period has been followed 6 months yet, or one of them has "
+                    "too few men."))
 
 
 def _is_admin() -> bool:
@@ -117,9 +135,11 @@ def _page(period: OutcomePeriod, errors: dict[str, str], report: dict[str, Any] 
           problem: ServiceError | None = None) -> tuple[str, int]:
     is_admin = _is_admin()
     context = {
+        "quarter_options": quarter_options(Period(DASHBOARD_GROUPING, period.start, period.end), today=local_today()),
         "period": period, "errors": errors, "report": report, "group_names": OUTCOME_GROUP_BY,
         "group_options": list(OUTCOME_GROUP_BY.items()), "windows": WINDOWS,
         "region_options": None, "curve": outcome_curve(report) if report else None,
+        "curve_rule": curve_rule(report["min_cell"]) if report else None,
         "problem": None if problem is None else ("refused" if problem.status in (401, 403) else "unavailable"),
         "min_cell": report["min_cell"] if report else settings_now().report_min_cell,
         "csv_download": csv_download_label(), "share": share,

@@ -121,7 +121,29 @@ def test_the_page_is_in_the_menus_of_those_who_read_it_and_refused_to_others(cli
         assert client_for(user, "en").get("/outcomes").status_code == 403, user
 
 
-def test_a_period_that_ends_after_the_day_counted_to_is_explained_on_the_form(client_for, seeded):
+def test_a_period_that_ends_after_the_quarter_counted_to_is_explained_on_the_form(client_for, seeded):
     page = client_for(ADMIN, "en").get(f"/outcomes?to={AS_OF + timedelta(days=1)}&as_of={AS_OF}")
     assert page.status_code == 422
-    assert re.search(r"comes after the day outcomes are counted to \(" + AS_OF.isoformat(), page.text)
+    assert re.search(r"comes after the quarter of the day outcomes are counted to \(" + AS_OF.isoformat(), page.text)
+
+
+def test_the_period_is_chosen_by_quarters_and_a_day_is_taken_as_its_quarter(client_for, seeded):
+    page = client_for(ADMIN, "en").get(f"/outcomes?region={REGION}&group_by=how&from=2025-02-10&to=2025-11-05"
+                                       f"&as_of={AS_OF.isoformat()}")
+    assert page.status_code == 200
+    html = page.text
+    assert '<option value="2025-01-01" selected>Q1 2025</option>' in html
+    assert '<option value="2025-12-31" selected>Q4 2025</option>' in html
+    assert row_of(html, "All groups")[:3] == ["14", "14", "6"]
+    # the rule is said in the page's words, for the table and for the curve
+    assert "only when 6 (12) months have passed for every man who left in it" in html
+    assert "so that no man&#39;s dates can be told by comparing two curves" in html
+
+
+def test_a_quarter_not_yet_followed_6_months_counts_nobody_in_the_windows_and_draws_no_curve(client_for, seeded):
+    # on 14 July 2025 the men who left in January have not all been followed 6 months (the quarter's: to 30 September)
+    page = client_for(ADMIN, "en").get(f"/outcomes?region={REGION}&group_by=how&from=2025-01-01&to=2025-03-31"
+                                       "&as_of=2025-07-14")
+    assert page.status_code == 200
+    assert row_of(page.text, "All groups") == ["14", "0", "0", "—", "—", "0", "0", "—", "—"]
+    assert "No curve is drawn" in page.text

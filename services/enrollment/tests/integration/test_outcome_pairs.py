@@ -1,0 +1,408 @@
+"""No hidden figure of the outcome report can be worked out from any two outcome reports a reader can ask for.
+
+A region is seeded with men who left a programme over the four quarters of 2025 (three programme versions, four
+districts, every risk band at intake and none, every way of leaving), many of them with a new protection order or a
+reported breach at a known day after they left, with small cells everywhere, and two men who left on 16 July 2025 (the
+day whose 6 months close on 16 January 2026). Every report a reader can ask for is read: every grouping (programme
+version, district, risk band at intake, how he left) x every run of whole quarters of leaving in 2025 x as-of days
+that put different quarters in and out of the 6- and 12-month figures (and two days in a row, 15 and 16 January
+2026). For every pair of them (a report with itself too) two things are checked:
+
+- linear algebra, exact (modulo a prime, as test_report_pairs.py does it): no figure hidden in either report, or in
+  any report of the same as-of days the two can be differenced into, lies in the span of the figures the two show;
+- differencing: where a figure of one report counts a subset of the men the same figure of the other counts (a run
+  inside a longer one, or the same run on a later as-of day), the difference, the count of the men between, is none
+  or at least the smallest cell (a count of 1 to min_cell - 1 so worked out is a small cell shown).
+The curve of time to a new order is checked apart: at each month it shows, it is the sum of what each of its quarters'
+own curves shows that month, and a quarter's own curve says the same on every as-of day it shows the month: so two
+curves differ only by what quarters' own curves show, never by one man's dates.
+
+The unknowns are the counts of the finest cells: a group of the first report's grouping x a group of the second's (one
+group when both group alike) x the quarter he left in x which of the as-of days' windows his leaving day has passed
+(`followed`) x what became of him (a new order or breach within 6 months; within 6 to 12; neither). A figure is the
+sum of the cells it counts. Rates and intervals are functions of shown counts; the curve has its own tests.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import random
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from enrollment.reports import outcome_report
+from qadam.quarters import quarter_end
+from qadam_testing import Stack
+
+REGION = "Qashqadaryo viloyati"
+MIN_CELL = 5
+QUARTERS = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30)),
+            (date(2025, 7, 1), date(2025, 9, 30)), (date(2025, 10, 1), date(2025, 12, 31))]
+RUNS = list(itertools.combinations_with_replacement(range(len(QUARTERS)), 2))  # (first, last): 10 runs
+# 15 and 16 January 2026: a day apart (6 months of a man who left on 16 July 2025 close on the second); 15 April: Q3's
+# 6 months and Q1's 12 in; 15 July: every quarter's 6 months, Q1's and Q2's 12.
+AS_OF = [date(2026, 1, 15), date(2026, 1, 16), date(2026, 4, 15), date(2026, 7, 15)]
+GROUPINGS = ("programme", "district", "risk_band", "how")
+DISTRICTS = [("Qarshi", 10), ("Shahrisabz", 6), ("Kitob", 3), ("Muborak", 1)]
+LEVELS = [("low", 4), ("medium", 4), ("high", 3), ("critical", 1), (None, 1)]
+HOWS = [("completed", 6), ("non_compliance", 2), ("dropout", 3)]
+VERSIONS = [(0, 1, 6), (0, 2, 4), (1, 1, 2)]  # (lineage, version, weight)
+WINDOWS = (6, 12)
+COUNTS = ("men", "followed_6", "with_6", "without_6", "followed_12", "with_12", "without_12")
+# what became of a man: a new order or breach within 6 months of leaving, within 6 to 12, or neither
+E6, E12, NONE = 0, 1, 2
+CLASSES = {"men": (E6, E12, NONE), "followed_6": (E6, E12, NONE), "with_6": (E6,), "without_6": (E12, NONE),
+           "followed_12": (E6, E12, NONE), "with_12": (E6, E12), "without_12": (NONE,)}
+FOLLOWED = {name: int(name[-2:].lstrip("_")) if name != "men" else None for name in COUNTS}
+TOTAL = "(totals)"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, the month's last day when it is shorter (as PostgreSQL adds an interval)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def followed(left_on: date, as_of: date, months: int) -> bool:
+    """The rule under test: a man is in a window's figures when the window has passed for every man of his quarter
+    of leaving (the end of his quarter + the window <= as-of)."""
+    return add_months(quarter_end(left_on), months) <= as_of
+
+
+def weighted(rng: random.Random, choices: list[tuple[Any, ...]]) -> Any:
+    return rng.choices([c[:-1] if len(c) > 2 else c[0] for c in choices], weights=[c[-1] for c in choices])[0]
+
+
+def seeded_men() -> list[dict[str, Any]]:
+    """The men: where and how each left, when, and the first day of a new order and of a breach after it."""
+    rng = random.Random(23)
+    men = []
+    for number in range(300):
+        left_on = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
+        order = breach = None
+        draw = rng.random()
+        if draw < 0.22:
+            order = left_on + timedelta(days=rng.randint(1, 182))
+        elif draw < 0.34:
+            order = left_on + timedelta(days=rng.randint(185, 360))
+        elif draw < 0.42:
+            order = left_on + timedelta(days=rng.randint(370, 500))
+        if rng.random() < 0.1:
+            breach = left_on + timedelta(days=rng.randint(1, 400))
+        men.append({"number": number, "left_on": left_on, "version": weighted(rng, VERSIONS),
+                    "district": weighted(rng, DISTRICTS), "level": weighted(rng, LEVELS), "how": weighted(rng, HOWS),
+                    "order": order, "breach": breach})
+    # two men whose 6 months close on 16 January 2026, one of them with a new order within them
+    for number, order in ((300, date(2025, 11, 2)), (301, None)):
+        men.append({"number": number, "left_on": date(2025, 7, 16), "version": (0, 1), "district": "Qarshi",
+                    "level": "low", "how": "completed", "order": order, "breach": None})
+    return men
+
+
+def what_became(man: dict[str, Any]) -> int:
+    first = min([d for d in (man["order"], man["breach"]) if d], default=None)
+    if first is not None and first <= add_months(man["left_on"], 6):
+        return E6
+    if first is not None and first <= add_months(man["left_on"], 12):
+        return E12
+    return NONE
+
+
+def seed(url: str, men: list[dict[str, Any]]) -> dict[tuple[int, int], uuid.UUID]:
+    lineages = [uuid.uuid4(), uuid.uuid4()]
+    programmes = {(lineage, version): uuid.uuid4() for lineage, version, _ in VERSIONS}
+    cohorts = {key: uuid.uuid4() for key in programmes}
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO programme (id, lineage_id, version, name, sessions_required, max_unexcused_absences, "
+            "created_by) VALUES (:id, :lineage, :version, :name, 12, 3, 'test')"),
+            [{"id": pid, "lineage": lineages[lineage], "version": version, "name": f"Qashqadaryo {lineage}"}
+             for (lineage, version), pid in programmes.items()])
+        conn.execute(sa.text(
+            "INSERT INTO cohort (id, programme_id, name, region, district, facilitator_ids, start_date, status, "
+            "created_by) VALUES (:id, :programme, :name, :region, 'Qarshi', '{psy-1}', DATE '2024-10-07', "
+            "'running', 'test')"),
+            [{"id": cid, "programme": programmes[key], "name": f"Cohort {key}", "region": REGION}
+             for key, cid in cohorts.items()])
+        people, enrolments, outcomes = [], [], []
+        for man in men:
+            person, enrolment = uuid.uuid4(), uuid.uuid4()
+            status, reason = {"completed": ("completed", None), "non_compliance": ("exited", "non_compliance"),
+                              "dropout": ("exited", "withdrawn")}[man["how"]]
+            people.append({"id": person, "code": f"Q-2025-{man['number']:06d}", "name": f"Outcome man {man['number']}",
+                           "region": REGION, "district": man["district"]})
+            enrolments.append({"id": enrolment, "participant": person, "cohort": cohorts[man["version"]],
+                               "programme": programmes[man["version"]], "region": REGION, "district": man["district"],
+                               "status": status, "reason": reason, "started": man["left_on"] - timedelta(days=60),
+                               "finished": man["left_on"]})
+            outcomes.append({"enrolment": enrolment, "participant": person, "how": man["how"], "left_on": man["left_on"],
+                             "programme": programmes[man["version"]], "version": man["version"][1], "region": REGION,
+                             "district": man["district"], "level": man["level"], "order": man["order"],
+                             "breach": man["breach"]})
+        conn.execute(sa.text(
+            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
+            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
+            people)
+        conn.execute(sa.text(
+            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, inspector_id, psychologist_id, region, "
+            "district, status, status_reason, started_on, finished_on, created_by) VALUES (:id, :participant, :cohort, "
+            ":programme, 'insp-1', 'psy-1', :region, :district, :status, :reason, :started, :finished, 'test')"),
+            enrolments)
+        conn.execute(sa.text(
+            "INSERT INTO outcome (enrolment_id, participant_id, how, left_on, programme_id, programme_version, region, "
+            "district, intake_level, new_order_on, breach_on) VALUES (:enrolment, :participant, :how, :left_on, "
+            ":programme, :version, :region, :district, :level, :order, :breach)"), outcomes)
+    engine.dispose()
+    return programmes
+
+
+def group_of(man: dict[str, Any], grouping: str, programmes: dict[tuple[int, int], uuid.UUID]) -> str | None:
+    return {"programme": str(programmes[man["version"]]), "district": f"{REGION}/{man['district']}",
+            "risk_band": man["level"], "how": man["how"]}[grouping]
+
+
+# a report: its grouping, the quarters of its period, its as-of day (an index into AS_OF), its rows by group key
+Report = tuple[str, tuple[int, ...], int, dict[str, dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def world(servers, jwt_keys) -> dict[str, Any]:
+    """The seeded men, the programme ids, and every report: grouping x run of quarters x as-of day."""
+    stack = Stack(f"qadam_op{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("enrollment",)).open()
+    try:
+        url = stack.database_url("enrollment")
+        men = seeded_men()
+        programmes = seed(url, men)
+        engine = sa.create_engine(url)
+        reports: list[Report] = []
+        curves: dict[tuple[tuple[int, ...], int], list[list[dict[str, Any]]]] = {}
+        with engine.connect() as conn:
+            for grouping in GROUPINGS:
+                for first, last in RUNS:
+                    for index, as_of in enumerate(AS_OF):
+                        rows, curve = outcome_report(conn, group_by=grouping, region=REGION,
+                                                     date_from=QUARTERS[first][0], date_to=QUARTERS[last][1],
+                                                     as_of=as_of, min_cell=MIN_CELL)
+                        by_key = {TOTAL if row["total"] else row["key"]: row for row in rows}
+                        reports.append((grouping, tuple(range(first, last + 1)), index, by_key))
+                        curves.setdefault((tuple(range(first, last + 1)), index), []).append(curve)
+        engine.dispose()
+        yield {"men": men, "programmes": programmes, "reports": reports, "curves": curves}
+    finally:
+        stack.close()
+
+
+# -- the unknowns ---------------------------------------------------------------------------------------------------
+# A leaving day's signature: for each as-of day and window, whether a man who left that day is in the window's figures.
+# The days of a quarter fall into a few signatures (one under the quarter rule); a cell is (quarter, signature).
+def signature(day: date) -> tuple[bool, ...]:
+    return tuple(followed(day, as_of, months) for as_of in AS_OF for months in WINDOWS)
+
+
+def segments() -> list[tuple[int, tuple[bool, ...]]]:
+    """(quarter, signature) of every day of 2025 that some day has: the reader knows the days, not who left on them."""
+    out: dict[tuple[int, tuple[bool, ...]], None] = {}
+    for quarter, (start, end) in enumerate(QUARTERS):
+        day = start
+        while day <= end:
+            out[(quarter, signature(day))] = None
+            day += timedelta(days=1)
+    return list(out)
+
+
+SEGMENTS = segments()
+
+
+def in_window(sig: tuple[bool, ...], as_of: int, months: int) -> bool:
+    return sig[as_of * len(WINDOWS) + WINDOWS.index(months)]
+
+
+def vector(groups: tuple[list[str], list[str]], side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
+           name: str) -> frozenset[tuple[int, int, int, int]]:
+    """The unknowns a figure counts: (group on the first side, group on the second, segment, class). `side`: which
+    side's grouping the report has (None: its totals row, the same under every grouping)."""
+    months = FOLLOWED[name]
+    cells = [i for i, (quarter, sig) in enumerate(SEGMENTS)
+             if quarter in quarters and (months is None or in_window(sig, as_of, months))]
+    first = range(len(groups[0])) if side != 0 else [groups[0].index(group)]
+    second = range(len(groups[1])) if side != 1 else [groups[1].index(group)]
+    return frozenset(itertools.product(first, second, cells, CLASSES[name]))
+
+
+PRIME = (1 << 61) - 1
+
+
+class Span:
+    """The span of 0/1 vectors added one by one, exact modulo PRIME, in echelon form (as test_report_pairs.py's)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, dict[Any, int]]] = []
+
+    def reduce(self, vector: frozenset[Any] | dict[Any, int]) -> dict[Any, int]:
+        left = dict.fromkeys(vector, 1) if isinstance(vector, frozenset) else dict(vector)
+        for pivot, row in self.rows:
+            factor = left.get(pivot)
+            if factor:
+                for key, value in row.items():
+                    v = (left.get(key, 0) - factor * value) % PRIME
+                    if v:
+                        left[key] = v
+                    else:
+                        left.pop(key, None)
+        return left
+
+    def add(self, vector: frozenset[Any]) -> None:
+        left = self.reduce(vector)
+        if left:
+            pivot = next(iter(left))
+            inverse = pow(left[pivot], PRIME - 2, PRIME)
+            self.rows.append((pivot, {k: v * inverse % PRIME for k, v in left.items()}))
+
+
+def reachable(first: Report, second: Report, report: Report) -> bool:
+    """Whether a report of the pair's as-of days has a period the two periods add up to (P1 - P2, P1 + P2, ...)."""
+    if report[2] not in (first[2], second[2]):
+        return False
+    ones = [{q: 1 for q in quarters} for quarters in (first[1], second[1])]
+    target = {q: 1 for q in report[1]}
+    return any({q: n for q in {*ones[0], *ones[1]} if (n := x * ones[0].get(q, 0) + y * ones[1].get(q, 0))} == target
+               for x in (-1, 0, 1) for y in (-1, 0, 1))
+
+
+def keys_of(reports: list[Report]) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = {g: set() for g in GROUPINGS}
+    for grouping, _, _, rows in reports:
+        found[grouping] |= {key for key in rows if key != TOTAL}
+    return {g: sorted(keys, key=str) for g, keys in found.items()}
+
+
+def stated(report: Report, groups: list[str]) -> list[tuple[str, str, int | None]]:
+    """(group, figure, value or None) of every figure a report states, the zeros of groups it has no row for too."""
+    rows = report[3]
+    out = []
+    for group in [*groups, TOTAL]:
+        row = rows.get(group)
+        out += [(group, name, 0 if row is None else row[name]) for name in COUNTS]
+    return out
+
+
+def recoverable(first: Report, second: Report, every: list[Report], groups: dict[str, list[str]]) -> list[str]:
+    """The figures hidden in a report of the pair's reach that the pair's shown figures fix."""
+    same = first[0] == second[0]
+    sides = (groups[first[0]], [""] if same else groups[second[0]])
+    side_of = {first[0]: 0, second[0]: 0 if same else 1}
+    shown = Span()
+    for report in (first, second):
+        for group, name, value in stated(report, groups[report[0]]):
+            if value is not None:
+                side = None if group == TOTAL else side_of[report[0]]
+                shown.add(vector(sides, side, group, report[1], report[2], name))
+    found = []
+    for report in every:
+        if not reachable(first, second, report):
+            continue
+        ours = report[0] in side_of
+        for group, name, value in stated(report, groups[report[0]] if ours else []):
+            if value is not None:
+                continue
+            side = None if group == TOTAL else side_of[report[0]]
+            cells = vector(sides, side, group, report[1], report[2], name)
+            # a figure that counts nobody by the rule (a window no quarter of it is in) is known to be none
+            if cells and not shown.reduce(cells):
+                found.append(f"{describe(report)}: {group} {name}")
+    return found
+
+
+def differenced(first: Report, second: Report, groups: dict[str, list[str]]) -> list[str]:
+    """Figures both reports show that count nested sets of men, whose difference is a small cell."""
+    found = []
+    common = [TOTAL] if first[0] != second[0] else [*groups[first[0]], TOTAL]
+    sides = (groups[first[0]], groups[second[0]] if first[0] != second[0] else [""])
+    for group in common:
+        side = None if group == TOTAL else 0
+        for name in COUNTS:
+            a, b = first[3].get(group, {}).get(name, 0), second[3].get(group, {}).get(name, 0)
+            if a is None or b is None:
+                continue
+            cells_a = vector(sides, side, group, first[1], first[2], name)
+            cells_b = vector(sides, side, group, second[1], second[2], name)
+            if (cells_a > cells_b and 0 < a - b < MIN_CELL) or (cells_b > cells_a and 0 < b - a < MIN_CELL):
+                found.append(f"{group} {name}: {a} and {b}")
+    return found
+
+
+def describe(report: Report) -> str:
+    quarters = f"Q{report[1][0] + 1}" + (f"-Q{report[1][-1] + 1}" if len(report[1]) > 1 else "")
+    return f"{report[0]} {quarters} as of {AS_OF[report[2]]}"
+
+
+# -- the tests ------------------------------------------------------------------------------------------------------
+def test_every_shown_figure_is_the_count_of_its_men(world):
+    """The model the algebra reasons over is the report's own: each shown count is the count made here."""
+    men, programmes = world["men"], world["programmes"]
+    for grouping, quarters, as_of, rows in world["reports"]:
+        period = [m for m in men if any(QUARTERS[q][0] <= m["left_on"] <= QUARTERS[q][1] for q in quarters)]
+        for key, row in rows.items():
+            members = period if key == TOTAL else [m for m in period if group_of(m, grouping, programmes) == key]
+            for name in COUNTS:
+                months = FOLLOWED[name]
+                counted = sum(1 for m in members if (months is None or followed(m["left_on"], AS_OF[as_of], months))
+                              and what_became(m) in CLASSES[name])
+                assert row[name] in (None, counted), (grouping, quarters, AS_OF[as_of], key, name)
+                if 0 < counted < MIN_CELL:
+                    assert row[name] is None
+
+
+def test_the_seed_has_small_cells_and_reports_hide_some(world):
+    reports = world["reports"]
+    assert len(reports) == len(GROUPINGS) * len(RUNS) * len(AS_OF)
+    hidden = [sum(row[name] is None for row in rows.values() for name in COUNTS) for *_, rows in reports]
+    assert sum(hidden) > 500 and sum(h > 0 for h in hidden) > len(hidden) // 2
+
+
+def test_no_hidden_figure_is_fixed_by_any_pair_of_outcome_reports(world):
+    """Every pair of the reports (4 groupings x 10 runs of quarters x 4 as-of days: 160 reports, 12,880 pairs), against
+    every figure hidden in a report of the same as-of days the two can reach, and every difference of nested figures."""
+    reports = world["reports"]
+    groups = keys_of(reports)
+    found: list[str] = []
+    ways = {"one report": 0, "two groupings": 0, "two periods": 0, "two as-of days": 0, "differenced": 0}
+    for first, second in itertools.combinations_with_replacement(reports, 2):
+        way = ("one report" if first is second else "two as-of days" if first[2] != second[2]
+               else "two periods" if first[1] != second[1] else "two groupings")
+        for text in recoverable(first, second, reports, groups):
+            found.append(f"{text}, from {describe(first)} and {describe(second)}")
+            ways[way] += 1
+        for text in differenced(first, second, groups):
+            found.append(f"{text}: {describe(first)} minus {describe(second)}")
+            ways["differenced"] += 1
+    assert not found, f"{len(found)} hidden figures worked out {ways}, e.g.:\n" + "\n".join(found[:30])
+
+
+def test_a_curve_is_the_sum_of_its_quarters_own_curves_and_a_day_changes_only_how_far_they_go(world):
+    curves = world["curves"]
+    for drawn in curves.values():
+        assert all(curve == drawn[0] for curve in drawn)  # the same men under every grouping
+    own: dict[int, dict[int, tuple[int, int]]] = {}  # a quarter's own curve: month -> (at risk, events), any day
+    for (quarters, as_of), [curve, *_] in curves.items():
+        if len(quarters) == 1:
+            for step in curve:
+                seen = own.setdefault(quarters[0], {}).setdefault(step["month"], (step["at_risk"], step["events"]))
+                assert seen == (step["at_risk"], step["events"]), (quarters, AS_OF[as_of], step)
+    drawn_somewhere = 0
+    for (quarters, as_of), [curve, *_] in curves.items():
+        inside = [q for q in quarters if followed(QUARTERS[q][1], AS_OF[as_of], 6)]
+        for step in curve:
+            drawn_somewhere += 1
+            shown_by_each = [curves[((q,), as_of)][0] for q in inside]
+            at_month = [next((s for s in c if s["month"] == step["month"]), None) for c in shown_by_each]
+            assert all(s is not None for s in at_month), (quarters, AS_OF[as_of], step["month"])
+            assert step["at_risk"] == sum(s["at_risk"] for s in at_month if s)
+            assert step["events"] == sum(s["events"] for s in at_month if s)
+    assert drawn_somewhere > 20
