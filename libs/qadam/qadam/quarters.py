@@ -3,6 +3,7 @@ domain/reporting.py and domain/disclosure.py for why). No I/O."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,6 +40,22 @@ def quarters_before(day: date, count: int) -> date:
     """The first day of the quarter `count` quarters before the one `day` falls in."""
     months = quarter_start(day).year * 12 + quarter_start(day).month - 1 - count * QUARTER_MONTHS
     return date(months // 12, months % 12 + 1, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, the month's last day where it is shorter (as PostgreSQL adds an interval)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_quarter_passed(day: date, months: int) -> date:
+    """The last day of the latest quarter that ended at least `months` months before `day` (its last day + `months`
+    months <= `day`): the latest quarter whose `months` months after it have all passed by then."""
+    end = quarter_end(day)
+    while add_months(end, months) > day:
+        end = quarter_start(end) - timedelta(days=1)
+    return end
 
 
 def not_whole_quarters(first: date, last: date, *, names: tuple[str, str] = ("from", "to")) -> dict[str, list[str]]:

@@ -233,8 +233,10 @@ class OutcomeReportArgs(ma.Schema):
                         "or 1 October; default: the four quarters that end with `to`'s). A period is a run of whole "
                         "quarters: any other day is a 422.")})
     date_to = Date(data_key="to", load_default=None, metadata={
-        "description": ("Last day, the last day of a quarter (31 March, 30 June, 30 September or 31 December; "
-                        "default: the last day of the quarter of `as_of`), not after that day.")})
+        "description": ("Last day, the last day of a quarter (31 March, 30 June, 30 September or 31 December), not "
+                        "after the last day of the quarter of `as_of`. Default: with no `from` either, the last day of "
+                        "the latest quarter whose 6 months have passed by `as_of` (so that the 6-month figures of the "
+                        "whole default period are in); with a `from`, the last day of the quarter of `as_of`.")})
     as_of = Date(load_default=None, metadata={
         "description": ("The day outcomes are counted up to (default: today). A quarter of leaving counts in the 6- "
                         "(12-) month figures only when 6 (12) months have passed by this day for every man who left "

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import Problem, conflict, unprocessable
 from qadam.outbox import add_event
+from qadam.quarters import add_months
 from qadam_contracts.roles import Role
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,6 @@ from ..domain.lifecycle import (
     IllegalTransition,
     Move,
     Standing,
-    add_months,
     complete_refusal,
     early_completion_needs_note,
     start_refusal,

@@ -10,9 +10,7 @@ with the moves that are allowed from where the enrolment stands.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
 
@@ -155,8 +153,3 @@ def transition(status: EnrolmentStatus, action: Action, reason: str | None = Non
     return Move(action, status, target, reason)
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter): the end of a follow-up period."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

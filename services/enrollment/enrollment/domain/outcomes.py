@@ -9,11 +9,12 @@ report's rule). A man who was transferred went on elsewhere and a man who died h
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+
+from qadam.quarters import add_months
 
 from .lifecycle import EnrolmentStatus as S
 
@@ -62,12 +63,6 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
     # at 0 and at n one end is exactly 0 or 1; rounding must not leave it a hair outside
     return (0.0 if successes == 0 else max(0.0, low)), (1.0 if successes == trials else min(1.0, high))
 
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, the month's last day where it is shorter (as PostgreSQL adds an interval)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def followed_months(quarter_last_day: date, as_of: date) -> int:

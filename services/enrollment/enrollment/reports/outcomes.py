@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 import sqlalchemy as sa
 from qadam.auth import Principal
 from qadam.errors import unprocessable
+from qadam.quarters import last_quarter_passed
 from qadam_words import N_, Words, words
 from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
@@ -188,14 +189,17 @@ def outcome_report_for(conn: sa.Connection, *, principal: Principal, group_by: s
                        date_from: date | None, date_to: date | None, as_of: date | None, today: date, min_cell: int,
                        language: str = SOURCE_LANGUAGE) -> OutcomeReport:
     """The outcome report the caller asked for: of their region (an administrator: the region asked, or the whole
-    country), of the men who left in the period, a run of whole quarters (by default the four that end with the
-    as-of day's), counted up to `as_of` (default today); 422 for an as-of day in the future, an empty period, one
-    that is not whole quarters or one that ends after the as-of day's quarter."""
+    country), of the men who left in the period, a run of whole quarters (by default the four that end with the latest
+    quarter whose 6 months have passed by the as-of day, so that its 6-month figures are all in), counted up to
+    `as_of` (default today); 422 for an as-of day in the future, an empty period, one that is not whole quarters or
+    one that ends after the as-of day's quarter."""
     covered = report_region(principal, region)
     counted_to = as_of or today
     if counted_to > today:
         raise unprocessable("Outcomes are counted up to today at the latest.",
                             {"as_of": [f"`as_of` ({counted_to}) must not be after today ({today})."]})
+    if date_from is None and date_to is None:  # the four quarters up to the latest whose first window has passed
+        date_to = last_quarter_passed(counted_to, WINDOWS[0])
     start, end = default_period(date_from, date_to, today=counted_to)
     if start > end:
         raise unprocessable("The period is empty.", {"from": [f"`from` ({start}) must not be after `to` ({end})."]})

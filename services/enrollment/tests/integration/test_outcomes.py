@@ -521,3 +521,18 @@ def test_a_bad_period_or_grouping_is_a_422_naming_the_field(client, manager, que
     response = client.get("/reports/outcomes", headers=manager, query_string={**PERIOD, **query})
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert field in str(response.get_json())
+
+
+@pytest.mark.parametrize("as_of, date_from, date_to", [
+    ("2026-06-30", "2025-01-01", "2025-12-31"),  # Q4 2025 ended on 31 December: its 6 months passed on 30 June
+    ("2026-06-29", "2024-10-01", "2025-09-30"),  # a day earlier they have not: the period ends a quarter sooner
+    ("2026-03-31", "2024-10-01", "2025-09-30"),
+])
+def test_by_default_the_period_is_the_four_quarters_up_to_the_latest_whose_6_months_have_passed(
+        client, manager, as_of, date_from, date_to):
+    answer = client.get("/reports/outcomes", headers=manager, query_string={"as_of": as_of})
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert (body["from"], body["to"]) == (date_from, date_to)
+    # every quarter of it is in the 6-month figures: a total counted is counted for every man of it
+    assert body["totals"]["followed_6"] in (body["totals"]["men"], None)

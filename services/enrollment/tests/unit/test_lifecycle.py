@@ -16,11 +16,11 @@ from enrollment.domain.lifecycle import (
     IllegalTransition,
     Standing,
     actions_open_to,
-    add_months,
     complete_refusal,
     transition,
 )
 from enrollment.domain.progress import completion_holds
+from qadam.quarters import add_months
 
 S, A = EnrolmentStatus, Action
 

@@ -15,7 +15,7 @@ from flask import Response, render_template, request, url_for
 from flask_babel import format_percent
 from markupsafe import Markup
 from qadam.auth import allow
-from qadam.quarters import quarter_end, quarter_start, quarters_before
+from qadam.quarters import last_quarter_passed, quarter_end, quarter_start, quarters_before
 from qadam_contracts.roles import Role
 
 from ..backend import ServiceError
@@ -73,9 +73,9 @@ class OutcomePeriod:
 def read_outcome_period(args: Mapping[str, str], *, today: date,
                         may_choose_region: bool) -> tuple[OutcomePeriod, dict[str, str]]:
     """The filters from the query string and what is wrong with them; defaults: by programme version, counted up to
-    today, the four quarters of leaving that end with that day's (as enrollment's). A period is a run of whole
-    quarters (enrollment refuses any other): a day is taken as its quarter, `from`'s from its first day, `to`'s to
-    its last, as the dashboard reads its period."""
+    today, the four quarters of leaving up to the latest whose 6 months have passed by then (as enrollment's). A
+    period is a run of whole quarters (enrollment refuses any other): a day is taken as its quarter, `from`'s from its
+    first day, `to`'s to its last, as the dashboard reads its period."""
     errors: dict[str, str] = {}
     group_by = args.get("group_by") or DEFAULT_GROUP_BY
     if group_by not in OUTCOME_GROUP_BY:
@@ -84,7 +84,10 @@ def read_outcome_period(args: Mapping[str, str], *, today: date,
     invalid = _l("Write the date as year-month-day, for example %(example)s.", example=today.isoformat())
     as_of = parse_day(args, "as_of", errors, invalid) or today
     asked_end, asked_start = parse_day(args, "to", errors, invalid), parse_day(args, "from", errors, invalid)
-    end = quarter_end(asked_end or as_of)
+    # by default the four quarters up to the latest whose 6 months have passed (as enrollment's): their 6-month figures
+    # are all in
+    end = quarter_end(asked_end) if asked_end else (quarter_end(as_of) if asked_start else
+                                                     last_quarter_passed(as_of, WINDOWS[0]))
     start = quarter_start(asked_start) if asked_start else quarters_before(end, 3)
     if "from" not in errors and "to" not in errors and start > end:
         errors["from"] = _("The period is empty: the first quarter (%(start)s) comes after the last (%(end)s).",

@@ -147,3 +147,10 @@ def test_a_quarter_not_yet_followed_6_months_counts_nobody_in_the_windows_and_dr
     assert page.status_code == 200
     assert row_of(page.text, "All groups") == ["14", "0", "0", "—", "—", "0", "0", "—", "—"]
     assert "No curve is drawn" in page.text
+
+
+def test_by_default_the_page_covers_the_four_quarters_up_to_the_latest_whose_6_months_have_passed(client_for, seeded):
+    # on 29 June 2026 the men who left in the last quarter of 2025 have not all had their 6 months (to 30 June)
+    html = client_for(ADMIN, "en").get(f"/outcomes?region={REGION}&as_of=2026-06-29").text
+    assert '<option value="2024-10-01" selected>Q4 2024</option>' in html
+    assert '<option value="2025-09-30" selected>Q3 2025</option>' in html
