@@ -52,16 +52,12 @@ def national_rollup(conn: sa.Connection, *, region: str | None, date_from: date,
     date_to] in `region` (None: the whole country), each suppressed with its totals row; labels in `language`."""
     rows = conn.execute(rollup_query(region=region, date_from=date_from, date_to=date_to,
                                      time_zone=time_zone)).mappings().all()
-    totals = [row for row in rows if row["is_total"]]
-    by_region = [row for row in rows if not row["is_total"] and not row["also"]]
-    by_month = [{**row, "k0": row["j0"]} for row in rows if row["also"]]
 
-    def table(group_by: str, groups: list[Any]) -> Table:
-        shaped = shape_report([*groups, *totals], group_by=group_by, region=region, min_cell=min_cell,
-                              language=language)
+    def table(group_by: str, also: bool) -> Table:
+        shaped = shape_report(rows, group_by=group_by, region=region, min_cell=min_cell, language=language, also=also)
         return Table(groups=shaped[:-1], totals=shaped[-1])
 
-    return table("region", by_region), table("month", by_month)
+    return table("region", False), table("month", True)
 
 
 def national_rollup_for(conn: sa.Connection, *, principal: Principal, region: str | None, date_from: date | None,
