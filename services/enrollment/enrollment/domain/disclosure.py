@@ -17,6 +17,27 @@ report: it is then a sum of figures shown, so the difference of two runs, or of 
 of figures already shown, never a hidden one. The price: a figure small in one quarter is hidden over every run
 that holds it.
 
+Across regions and levels (`suppress_nested`): a national analyst reads the roll-up (a row per region and the
+nation), each region's report (its totals row is the region) and the whole country's (its totals row is the nation),
+by any grouping. Decided apart, they leaked: a small region hidden in the roll-up beside the next smallest, whose own
+report showed its totals row, while the country's showed the nation's; the nation less every other region was the
+small one. So protection is decided top-down, as for hierarchical tables (the "modular" method), quarter by quarter:
+- the table of regions (a row per region, the nation's totals row) is protected once, as one table, the nation's row
+  from itself alone; every report takes that pattern for a region's figures (the roll-up's rows, a region report's
+  totals row) and for the nation's;
+- within a region, its groups are protected with the region's row as a fixed margin (hidden or shown as above), and
+  among themselves: each hidden figure of a group lies on a loop of hidden figures of groups that moves no figure of
+  the totals row, so that it cannot be worked out even by one who knew the region's figures;
+- the whole country's report by a grouping is the regions' groups added up: a group's figure is shown only where every
+  region that has the group shows it (a district or a cohort is in one region; a programme, a referral source, a
+  facilitator or a month may cross regions), and its totals row is the nation's. A group's hidden figure in some
+  region lies on a loop within that region that moves nothing else, so the country's sum of it is not fixed either,
+  whatever the roll-up and every region's report show.
+services/enrollment/tests/integration/test_nested_report_pairs.py proves it as test_report_pairs.py does, over three
+regions and every report of every level. The price: a region's own figures are hidden wherever the table of regions
+hides them (beside a small region, the next smallest), in its own report too; and a country's group where one region
+hides it.
+
 Within one table:
 
 Primary suppression: a group of fewer than `min_cell` enrolments shows no figure at all; inside a shown group
@@ -398,7 +419,7 @@ class _Cells:
                 arcs, starts, ends = [arcs[i] for i in kept], [starts[i] for i in kept], [ends[i] for i in kept]
             bridges = [arcs[i] for i in _bridges(starts, ends, self._nodes()) if (inside, *arcs[i]) not in unfixable]
             if not bridges:
-                if not inside:
+                if not inside or not self.hidden[self.last]:  # (without a hidden totals figure: the same arcs)
                     return
                 inside = False  # then with the totals row's; a cell hidden for them sends us back inside
                 continue

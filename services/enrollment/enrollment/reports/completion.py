@@ -8,8 +8,10 @@ out), (quarter, session of dropping out)) with FILTER clauses, summed into group
 the exact histogram (the same value percentile_cont(0.5) gives): on 100,000 enrolments that takes half the time of
 percentile_cont, which sorts the population.
 
-Small cells are suppressed before anything is shown, quarter by quarter, and a figure over the run is shown only
-where every quarter's own report shows it: domain/disclosure.py says how (`suppress_consistent`).
+Small cells are suppressed before anything is shown, quarter by quarter, top-down (the table of regions, then each
+region's groups under its row), and a figure over the run is shown only where every quarter's own report shows it:
+domain/disclosure.py says how (`suppress_nested`). So every report, of a region or of the country, reads every
+region's row: the statement's population is the whole country's, its groups those of the region asked for.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The national roll-up: the completion report's figures by region, and by the month men started, over one period.
 
 Both tables come out of the completion report's own statement (completion.py) in one pass over the population,
-grouped by `region` and, beside it, by `month`; each is one table with the totals row they share, so that the same
-suppression (domain/disclosure.py) protects every cell: a month is a part of the period, and a region a part of the
-country, and each is hidden or shown against its table's totals, quarter by quarter, and over the period only where
-each of its quarters shows it (`suppress_consistent`, as the completion report). An administrator sees the whole country (or the
-region asked for); anyone else who may read it, their own region.
+grouped by `region` and, beside it, by `month` within each region. The table of regions is protected once, quarter
+by quarter (domain/disclosure.py, `suppress_nested`), and every report takes its pattern for a region's figures: a
+region's roll-up shows its row as the national one does. The months are a grouping like the completion report's: a
+region's months protected under its row, the country's month shown where every region's is. Over the period, a
+figure is shown only where each of its quarters shows it. An administrator or a national analyst sees the whole
+country (or the region asked for); anyone else who may read it, their own region.
 """
 
 from __future__ import annotations

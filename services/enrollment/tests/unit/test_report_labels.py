@@ -71,7 +71,8 @@ def test_referral_sources_are_said_in_the_readers_language_and_sorted_as_said():
     ("kaa-Cyrl", "Кармана", "Кармана, Наўайы ўәлаяты"), ("en", "Karmana", "Karmana, Navoi Region"),
 ])
 def test_districts_and_regions_are_named_in_the_readers_language_their_key_as_stored(language, in_region, in_country):
-    rows = [row("Navoiy viloyati", k1="Karmana"), row("Navoiy viloyati", k1="Nurota yangi"), row(None, is_total=True), region_row()]
+    rows = [row("Navoiy viloyati", k1="Karmana"), row("Navoiy viloyati", k1="Nurota yangi"), row(None, is_total=True),
+            region_row()]
     for region, named in (("Navoiy viloyati", in_region), (None, in_country)):
         shaped = shape_report(rows, group_by="district", region=region, min_cell=5, language=language)
         found = {r["key"]: r["label"] for r in shaped if not r["total"]}
