@@ -16,6 +16,7 @@ region's row: the statement's population is the whole country's, its groups thos
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -95,19 +96,17 @@ def started_quarter(time_zone: str) -> sa.ColumnElement[date]:
 def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
                      time_zone: str = "Asia/Tashkent", also_by: str | None = None) -> sa.Select[Any]:
     """The report's one statement: per quarter (`quarter`, its first day), a row per group within each region (`r`,
-    the region; the group's keys k0, k1, ...), a row per region (`is_region`) and the nation's totals row
-    (`is_total`), unsuppressed, with histograms and the number of men each average attendance is over
-    (`attendance_men`). Every region's row comes out whatever `region` is: a region's figures are protected in the
-    table of regions (domain/disclosure.py, `suppress_nested`); `region` (None: the whole country) says whose groups.
+    the region; the group's keys k0, k1, ...), unsuppressed, with histograms, the sum of the attendance averaged
+    (`attendance_sum`) and the number of men it is over (`attendance_men`). Every region's rows come out whatever
+    `region` is: a region's figures are protected in the table of regions (domain/disclosure.py, `suppress_nested`),
+    and a region's row, and the nation's, are its groups added up (shape_report). `region` (None: the whole country)
+    says whose groups are told apart: each other region's fall into one row (its keys null).
 
-    One pass over the population: cells of (quarter, region, group, session of dropping out), (quarter, region,
-    session) and (quarter, session) come out of one hashed GROUPING SETS, and are summed into the groups, the regions
-    and the nation's rows. `also_by`: a second grouping out of the same pass (the national roll-up's months beside
-    its regions), its rows marked `also` with their keys in j0, j1, ...; group_by "region": no groups but the
-    regions' rows.
+    One pass over the population: cells of (quarter, region, group, session of dropping out) come out of one hashed
+    GROUP BY, and are summed into the groups. `also_by` (with group_by "region"): the groups are those of a second
+    grouping, the national roll-up's months within each region, their keys in j0, j1, ... (`also`).
     """
     def only_asked(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-        # the groups of the region asked for; each other region's fall into one row, never read
         return column if region is None else sa.case((_e.c.region == region, column))
 
     group_keys = [] if group_by == "region" else _group_keys(group_by, time_zone)
@@ -123,37 +122,22 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         dropout_session.label("dropout_session"), attendance.label("attendance"),
     ).where(started_within(date_from, date_to, time_zone))
     pop = population.subquery("population")
-    pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))]
-    pop_also = [pop.c[f"j{i}"] for i in range(len(also))]
-    sets = [sa.tuple_(pop.c.quarter, pop.c.r, pop.c.dropout_session), sa.tuple_(pop.c.quarter, pop.c.dropout_session)]
-    if also:
-        sets.insert(0, sa.tuple_(pop.c.quarter, pop.c.r, *pop_also, pop.c.dropout_session))
-    if keys:
-        sets.insert(0, sa.tuple_(pop.c.quarter, pop.c.r, *pop_keys, pop.c.dropout_session))
+    pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))] + [pop.c[f"j{i}"] for i in range(len(also))]
     count = sa.func.count()
     cells = sa.select(
-        pop.c.quarter,
-        pop.c.r, *pop_keys, *pop_also,
-        sa.func.grouping(pop.c.r, *pop_keys, *pop_also).label("grouping_set"),
-        pop.c.dropout_session,
+        pop.c.quarter, pop.c.r, *pop_keys, pop.c.dropout_session,
         count.label("n"),
         count.filter(pop.c.status.in_(STILL_IN_PROGRAMME)).label("active"),
         count.filter(pop.c.status.in_(FINISHED)).label("completed"),
         count.filter(pop.c.status == S.EXITED).label("exited"),
         sa.func.sum(pop.c.attendance).label("attendance_sum"),
         sa.func.count(pop.c.attendance).label("attendance_n"),
-    ).group_by(sa.func.grouping_sets(*sets)).subquery("cells")
-    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))] + [cells.c[f"j{i}"] for i in range(len(also))]
+    ).group_by(pop.c.quarter, pop.c.r, *pop_keys, pop.c.dropout_session).subquery("cells")
+    cell_keys = [cells.c[k.name] for k in pop_keys]
     dropout_cells = cells.c.dropout_session.is_not(None)
-    # grouping(): a bit per key, set where the key is aggregated away (the last key the lowest bit)
-    nation, regions = (1 << (1 + len(cell_keys))) - 1, (1 << len(cell_keys)) - 1
-    months = ((1 << len(keys)) - 1) << len(also)
     groups = sa.select(
-        cells.c.quarter,
-        cells.c.r, *cell_keys,
-        (cells.c.grouping_set == nation).label("is_total"),
-        (cells.c.grouping_set == regions).label("is_region"),
-        (cells.c.grouping_set == months if also else sa.false()).label("also"),
+        cells.c.quarter, cells.c.r, *cell_keys,
+        sa.literal(bool(also)).label("also"),
         sa.func.sum(cells.c.n).label("enrolments"),
         sa.func.sum(cells.c.active).label("active"),
         sa.func.sum(cells.c.completed).label("completed"),
@@ -161,14 +145,11 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         sa.func.coalesce(sa.func.sum(cells.c.n).filter(dropout_cells), 0).label("dropouts"),
         (sa.func.sum(cells.c.attendance_sum) / sa.func.nullif(sa.func.sum(cells.c.attendance_n), 0, type_=sa.Float))
         .label("average_attendance"),
+        sa.func.sum(cells.c.attendance_sum).label("attendance_sum"),
         sa.func.sum(cells.c.attendance_n).label("attendance_men"),  # how many men the average is over
         # json, not jsonb: built as text, not sorted and stored as binary for the driver to read back as text
         sa.func.json_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
-    ).group_by(cells.c.quarter, cells.c.r, *cell_keys, cells.c.grouping_set).subquery("groups")
-    if region is not None:  # the other regions' groups: one row each, of no use
-        asked = sa.or_(groups.c.r == region, groups.c.is_total, groups.c.is_region)
-    else:
-        asked = sa.true()
+    ).group_by(cells.c.quarter, cells.c.r, *cell_keys).subquery("groups")
     group_keys_out = [groups.c[f"k{i}"] for i in range(len(keys))]
     joined: sa.FromClause = groups
     label_columns: list[sa.ColumnElement[Any]] = []
@@ -180,7 +161,7 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         cohort = Cohort.__table__
         joined = groups.outerjoin(cohort, cohort.c.id == group_keys_out[0])
         label_columns = [cohort.c.name.label("label_name")]
-    return sa.select(*groups.c, *label_columns).select_from(joined).where(asked)
+    return sa.select(*groups.c, *label_columns).select_from(joined)
 
 
 def completion_report(conn: sa.Connection, *, group_by: str, region: str | None, date_from: date, date_to: date,
@@ -242,31 +223,43 @@ def _figures(row: Any) -> dict[str, Any]:
     figures["dropout_sessions"] = (dict(sorted((int(k), int(v)) for k, v in row["histogram"].items()))
                                    if row["histogram"] else {})
     figures["average_attendance"] = row["average_attendance"]
+    figures["attendance_sum"] = float(row["attendance_sum"] or 0)
     figures["attendance_men"] = int(row["attendance_men"] or 0)
     return figures
+
+
+def _added(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows' figures added up (a region's groups: the region's row; the regions: the nation's)."""
+    out: dict[str, Any] = {name: sum(row[name] for row in rows) for name in COUNTS}
+    histogram: dict[int, int] = {}
+    for row in rows:
+        for session, n in row["dropout_sessions"].items():
+            histogram[session] = histogram.get(session, 0) + n
+    out["dropout_sessions"] = dict(sorted(histogram.items()))
+    out["attendance_sum"] = math.fsum(row["attendance_sum"] for row in rows)
+    out["attendance_men"] = sum(row["attendance_men"] for row in rows)
+    out["average_attendance"] = out["attendance_sum"] / out["attendance_men"] if out["attendance_men"] else None
+    return out
 
 
 def _quarter_tables(rows: list[Any], *, group_by: str, region: str | None, total_label: str, w: Words,
                     also: bool) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """One quarter's raw rows -> its table of regions (a row per region, sorted by its stored name, then the
-    nation's) and, per region the report covers, its groups (sorted by label) and its totals row, as
-    `suppress_nested` takes them."""
-    regions: dict[str, dict[str, Any]] = {}
-    nation: dict[str, Any] | None = None
+    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by label) and its
+    totals row, as `suppress_nested` takes them."""
+    of_region: dict[str, list[dict[str, Any]]] = {}
     groups_of: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        if row["is_total"]:
-            nation = {"key": None, "label": total_label, "total": True, **_figures(row)}
-        elif row["is_region"]:
-            regions[row["r"]] = _figures(row)
-        elif bool(row["also"]) == also and group_by != "region" and (region is None or row["r"] == region):
+        figures = _figures(row)
+        of_region.setdefault(row["r"], []).append(figures)
+        if group_by != "region" and (region is None or row["r"] == region):
             if also:
                 row = {**row, "k0": row["j0"]}
             key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
-            groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **_figures(row)})
-    if nation is None:  # cannot be: a quarter with a group has its totals row
-        raise ValueError("a quarter's rows without its totals row")
-    top = [*({"key": r, "label": r, "total": False, **figures} for r, figures in sorted(regions.items())), nation]
+            groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **figures})
+    regions = {r: _added(parts) for r, parts in sorted(of_region.items())}
+    nation = {"key": None, "label": total_label, "total": True, **_added(list(regions.values()))}
+    top = [*({"key": r, "label": r, "total": False, **figures} for r, figures in regions.items()), nation]
     part: dict[str, list[dict[str, Any]]] = {}
     for r, figures in regions.items():
         if region is not None and r != region:

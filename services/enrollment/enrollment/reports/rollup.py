@@ -42,7 +42,8 @@ class Rollup(TypedDict):
 
 
 def rollup_query(*, region: str | None, date_from: date, date_to: date, time_zone: str) -> sa.Select[Any]:
-    """The roll-up's one statement: a row per region (k0), a row per month (j0, `also`), the totals row."""
+    """The roll-up's one statement: a row per month (j0) within each region (`r`): the regions' rows and the nation's
+    are theirs added up."""
     return completion_query(group_by="region", also_by="month", region=region, date_from=date_from, date_to=date_to,
                             time_zone=time_zone)
 

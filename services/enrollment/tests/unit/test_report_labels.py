@@ -13,23 +13,18 @@ from qadam_words.vocabulary import PROGRAMME_TEMPLATES, said
 
 SHIPPED = PROGRAMME_TEMPLATES["extended_group"].name
 FIGURES = {"enrolments": 40, "active": 10, "completed": 20, "exited": 10, "dropouts": 10, "average_attendance": 0.8,
-           "attendance_men": 40, "histogram": {"3": 10}}
+           "attendance_sum": 32.0, "attendance_men": 40, "histogram": {"3": 10}}
 
 
-def row(k0: Any, *, is_total: bool = False, **labels: Any) -> dict[str, Any]:
-    """A raw row of completion_query (a group of Navoiy's, or the nation's totals row; with Navoiy's row beside the
-    totals row), its figures large enough that none is hidden."""
-    return {"k0": k0, "r": "Navoiy viloyati", "is_total": is_total, "is_region": False, "also": False, **FIGURES,
-            **labels}
-
-
-def region_row() -> dict[str, Any]:
-    return {**row(None), "is_region": True}
+def row(k0: Any, **labels: Any) -> dict[str, Any]:
+    """A raw row of completion_query (a group of Navoiy's: its totals row and the nation's are the groups added up),
+    its figures large enough that none is hidden."""
+    return {"k0": k0, "r": "Navoiy viloyati", "also": False, **FIGURES, **labels}
 
 
 def programme_rows() -> list[dict[str, Any]]:
     return [row("p-1", label_name=SHIPPED, label_version=2), row("p-2", label_name="Nukus statutory", label_version=1),
-            row(None, label_name=None, label_version=None), row(None, is_total=True), region_row()]
+            row(None, label_name=None, label_version=None)]
 
 
 def labels(rows: list[dict[str, Any]], group_by: str, language: str) -> dict[str | None, str]:
@@ -55,8 +50,7 @@ def test_without_a_language_the_labels_are_english_as_the_json_always_gave_them(
 
 
 def test_referral_sources_are_said_in_the_readers_language_and_sorted_as_said():
-    rows = [row("self_referral"), row("court"), row("protection_order"), row("a_source_a_region_added"),
-            row(None, is_total=True), region_row()]
+    rows = [row("self_referral"), row("court"), row("protection_order"), row("a_source_a_region_added")]
     w = words("enrollment", "ru")
     shaped = shape_report(rows, group_by="referral_source", region="Navoiy viloyati", min_cell=5, language="ru")
     found = {r["key"]: r["label"] for r in shaped[:-1]}
@@ -71,8 +65,7 @@ def test_referral_sources_are_said_in_the_readers_language_and_sorted_as_said():
     ("kaa-Cyrl", "Кармана", "Кармана, Наўайы ўәлаяты"), ("en", "Karmana", "Karmana, Navoi Region"),
 ])
 def test_districts_and_regions_are_named_in_the_readers_language_their_key_as_stored(language, in_region, in_country):
-    rows = [row("Navoiy viloyati", k1="Karmana"), row("Navoiy viloyati", k1="Nurota yangi"), row(None, is_total=True),
-            region_row()]
+    rows = [row("Navoiy viloyati", k1="Karmana"), row("Navoiy viloyati", k1="Nurota yangi")]
     for region, named in (("Navoiy viloyati", in_region), (None, in_country)):
         shaped = shape_report(rows, group_by="district", region=region, min_cell=5, language=language)
         found = {r["key"]: r["label"] for r in shaped if not r["total"]}
