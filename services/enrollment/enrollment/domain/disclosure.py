@@ -154,7 +154,8 @@ def _over_the_atoms(atoms: list[tuple[list[dict[str, Any]], list[dict[str, Any]]
         return []
     groups = [key for key in order if not key[0]]
     totals = [key for key in order if key[0]]
-    return [_over_the_run(raw[key], min_cell) for key in (*groups, *totals)]
+    # a row of one atom is as that atom shows it (as `suppress_consistent` over one atom)
+    return [raw[key][0][1] if len(raw[key]) == 1 else _over_the_run(raw[key], min_cell) for key in (*groups, *totals)]
 
 
 def suppress_nested(tops: Sequence[list[dict[str, Any]]], parts: Sequence[dict[Any, list[dict[str, Any]]]],
@@ -182,7 +183,10 @@ def suppress_nested(tops: Sequence[list[dict[str, Any]]], parts: Sequence[dict[A
         if region is None:
             totals.append((top[-1], top_shown[-1]))
         for key, rows in part.items():
-            shown = suppress(rows, min_cell, totals=of_region[key])
+            if len(rows) == 2:  # one group: the region itself, shown as the table of regions shows it
+                shown = [{**of_region[key], **{name: row[name] for name in ("key", "label", "total")}} for row in rows]
+            else:
+                shown = suppress(rows, min_cell, totals=of_region[key])
             groups.append((rows[:-1], shown[:-1]))
             if key == region:
                 totals.append((rows[-1], shown[-1]))
