@@ -245,7 +245,7 @@ def _added(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def _quarter_tables(rows: list[Any], *, group_by: str, region: str | None, total_label: str, w: Words,
                     also: bool) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """One quarter's raw rows -> its table of regions (a row per region, sorted by its stored name, then the
-    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by label) and its
+    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by key) and its
     totals row, as `suppress_nested` takes them."""
     of_region: dict[str, list[dict[str, Any]]] = {}
     groups_of: dict[str, list[dict[str, Any]]] = {}
@@ -268,7 +268,9 @@ def _quarter_tables(rows: list[Any], *, group_by: str, region: str | None, total
             key, label = _key_and_label({"k0": r}, group_by=group_by, whole_country=region is None, w=w)
             groups = [{"key": key, "label": label, "total": False, **figures}]
         else:
-            groups = sorted(groups_of.get(r, []), key=lambda g: (g["label"].casefold(), g["key"] or ""))
+            # by key, not by the label in the reader's language: where two figures tie, the one hidden is the same in
+            # every language (the page's English and a download's Russian must hide alike)
+            groups = sorted(groups_of.get(r, []), key=lambda g: (g["key"] is not None, g["key"] or ""))
         part[r] = [*groups, {"key": None, "label": total_label, "total": True, **figures}]
     return top, part
 
