@@ -17,6 +17,27 @@ report: it is then a sum of figures shown, so the difference of two runs, or of 
 of figures already shown, never a hidden one. The price: a figure small in one quarter is hidden over every run
 that holds it.
 
+Across regions and levels (`suppress_nested`): a national analyst reads the roll-up (a row per region and the
+nation), each region's report (its totals row is the region) and the whole country's (its totals row is the nation),
+by any grouping. Decided apart, they leaked: a small region hidden in the roll-up beside the next smallest, whose own
+report showed its totals row, while the country's showed the nation's; the nation less every other region was the
+small one. So protection is decided top-down, as for hierarchical tables (the "modular" method), quarter by quarter:
+- the table of regions (a row per region, the nation's totals row) is protected once, as one table, the nation's row
+  from itself alone; every report takes that pattern for a region's figures (the roll-up's rows, a region report's
+  totals row) and for the nation's;
+- within a region, its groups are protected with the region's row as a fixed margin (hidden or shown as above), and
+  among themselves: each hidden figure of a group lies on a loop of hidden figures of groups that moves no figure of
+  the totals row, so that it cannot be worked out even by one who knew the region's figures;
+- the whole country's report by a grouping is the regions' groups added up: a group's figure is shown only where every
+  region that has the group shows it (a district or a cohort is in one region; a programme, a referral source, a
+  facilitator or a month may cross regions), and its totals row is the nation's. A group's hidden figure in some
+  region lies on a loop within that region that moves nothing else, so the country's sum of it is not fixed either,
+  whatever the roll-up and every region's report show.
+services/enrollment/tests/integration/test_nested_report_pairs.py proves it as test_report_pairs.py does, over three
+regions and every report of every level. The price: a region's own figures are hidden wherever the table of regions
+hides them (beside a small region, the next smallest), in its own report too; and a country's group where one region
+hides it.
+
 Within one table:
 
 Primary suppression: a group of fewer than `min_cell` enrolments shows no figure at all; inside a shown group
@@ -83,14 +104,16 @@ def median_of(histogram: dict[int, int]) -> float | None:
     return sum(middle) / len(middle)
 
 
-def suppress(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
+def suppress(rows: list[dict[str, Any]], min_cell: int, totals: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The report's rows (the groups, then the totals row; unsuppressed, with `attendance_men`) as they may be shown.
 
     Primary suppression hides small groups whole and small counts and bins; complementary suppression then
     hides more until no hidden figure can be worked out from the shown ones (see the module's docstring);
-    rates, averages and medians are shown only over figures that are shown.
+    rates, averages and medians are shown only over figures that are shown. `totals`: the totals row as a table
+    above this one shows the same figures (a region's row in the table of regions, `suppress_nested`): it hides
+    what that row hides, and nothing else, instead of being decided from itself.
     """
-    cells = _Cells(rows, min_cell)
+    cells = _Cells(rows, min_cell, totals)
     cells.run()
     return [cells.shown(index) for index in range(len(rows))]
 
@@ -113,9 +136,16 @@ def suppress_consistent(atoms: Sequence[list[dict[str, Any]]], min_cell: int) ->
     shown_atoms = [suppress(rows, min_cell) for rows in atoms]
     if len(atoms) == 1:
         return shown_atoms[0]
+    return _over_the_atoms(list(zip(atoms, shown_atoms, strict=True)), min_cell)
+
+
+def _over_the_atoms(atoms: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+                    min_cell: int) -> list[dict[str, Any]]:
+    """The rows over several atoms, given each atom's (raw rows, rows as shown): its groups in the order they first
+    come in, then its totals rows (a figure shown only where every atom that has the row shows it)."""
     order: dict[tuple[bool, Any], None] = {}
     raw: dict[tuple[bool, Any], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-    for rows, shown_rows in zip(atoms, shown_atoms, strict=True):
+    for rows, shown_rows in atoms:
         for row, shown in zip(rows, shown_rows, strict=True):
             key = (bool(row["total"]), row["key"])
             order.setdefault(key, None)
@@ -124,7 +154,46 @@ def suppress_consistent(atoms: Sequence[list[dict[str, Any]]], min_cell: int) ->
         return []
     groups = [key for key in order if not key[0]]
     totals = [key for key in order if key[0]]
-    return [_over_the_run(raw[key], min_cell) for key in (*groups, *totals)]
+    # a row of one atom is as that atom shows it (as `suppress_consistent` over one atom)
+    return [raw[key][0][1] if len(raw[key]) == 1 else _over_the_run(raw[key], min_cell) for key in (*groups, *totals)]
+
+
+def suppress_nested(tops: Sequence[list[dict[str, Any]]], parts: Sequence[dict[Any, list[dict[str, Any]]]],
+                    min_cell: int, *, region: Any = None) -> list[dict[str, Any]]:
+    """The rows of a report of a region, or of the whole country, by any grouping, over a run of atoms (quarters),
+    protected top-down with every other report of any region or of the country (the module's docstring, "Across
+    regions"): its groups in the order they first come in, then its totals row.
+
+    `tops`: for each atom, the table of regions as `suppress` takes it (a row per region, `key` the region, then the
+    nation's totals row), the same for every report. `parts`: for each atom, {region: its groups by the report's
+    grouping, then its totals row (the region's figures: its row in the table of regions)}, for the regions the
+    report covers (all of them for the whole country). `region`: the region whose figures the report's totals row
+    is (None: the nation's).
+
+    Each atom's table of regions is suppressed on its own; each region's groups are suppressed with the region's
+    totals row hiding what its row there hides (`suppress(..., totals=)`); a group's figure is shown only where every
+    (atom, region) that has a row for it shows it, and the totals row is the region's row, or the nation's, as the
+    table of regions shows it, over the run as `suppress_consistent` takes runs.
+    """
+    groups: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    totals: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for top, part in zip(tops, parts, strict=True):
+        top_shown = suppress(top, min_cell)
+        of_region = {row["key"]: shown for row, shown in zip(top, top_shown, strict=True) if not row["total"]}
+        if region is None:
+            totals.append((top[-1], top_shown[-1]))
+        for key, rows in part.items():
+            if len(rows) == 2:  # one group: the region itself, shown as the table of regions shows it
+                shown = [{**of_region[key], **{name: row[name] for name in ("key", "label", "total")}} for row in rows]
+            else:
+                shown = suppress(rows, min_cell, totals=of_region[key])
+            groups.append((rows[:-1], shown[:-1]))
+            if key == region:
+                totals.append((rows[-1], shown[-1]))
+    out = _over_the_atoms(groups, min_cell)
+    if totals:
+        out.append(_over_the_run(totals, min_cell))
+    return out
 
 
 def _over_the_run(atoms: list[tuple[dict[str, Any], dict[str, Any]]], min_cell: int) -> dict[str, Any]:
@@ -174,9 +243,15 @@ class _Cells:
     per figure across the groups to the totals row. A zero bin becomes a cell when it is hidden or is a candidate.
     """
 
-    def __init__(self, rows: list[dict[str, Any]], min_cell: int) -> None:
+    def __init__(self, rows: list[dict[str, Any]], min_cell: int, totals: dict[str, Any] | None = None) -> None:
         self.rows, self.min_cell, self.last = rows, min_cell, len(rows) - 1
-        self.sessions: list[int] = sorted({s for row in rows for s in row["dropout_sessions"]})
+        self.fixed = totals
+        # under a table above (`totals` given), the groups are protected among themselves, as if the totals row
+        # were shown whole: a hidden group's figure lies on a loop of hidden groups' figures, which moves no figure
+        # of the totals row, so no other report of the region, of another one or of the country can close it
+        self.internal = totals is not None
+        fixed_bins = (totals or {}).get("dropout_sessions") or {}  # a zero bin the table above hides is a cell here
+        self.sessions: list[int] = sorted({s for row in rows for s in row["dropout_sessions"]} | set(fixed_bins))
         self.names: tuple[str | int, ...] = (*COUNTS, ATTENDANCE, *self.sessions)
         self.column_of = {name: len(rows) * _ROW_SUMS + i for i, name in enumerate(self.names)}
         # which of its row's three sums a figure is a term of (and it is of its sum across groups)
@@ -222,6 +297,8 @@ class _Cells:
             counts[first + which] += 1
             if counts[first + which] == 1:
                 self.pending.append(first + which)
+        if self.internal and row == self.last:
+            return  # the totals row counts as shown across groups: see __init__
         column = self.column_of[name]
         counts[column] += 1
         if counts[column] == 1:
@@ -237,7 +314,10 @@ class _Cells:
     def run(self) -> None:
         """The totals row's own suppression, then frozen; then primary suppression of the groups, and
         complementary suppression: the local rule, then the audit, neither of them touching the totals row."""
-        self._primary(self.last)
+        if self.fixed is not None:
+            self._take(self.fixed)
+        else:
+            self._primary(self.last)
         across: list[int] = []  # the sums across groups wait until the totals row is settled and frozen
         while self.pending:
             sum_index = self.pending.popleft()
@@ -248,18 +328,37 @@ class _Cells:
         # nobody dropped out (the report says so): a reader who knows the exits that are not dropouts knows exited,
         # which then hides nothing beside active or completed
         hidden = self.hidden[self.last] & {"active", "completed"}
-        if not self.sessions and len(hidden) == 1:
+        if not self.sessions and len(hidden) == 1 and self.fixed is None:
             self.hide(self.last, "completed" if "active" in hidden else "active")
             across.extend(sum_index for sum_index in self.pending if sum_index >= len(self.rows) * _ROW_SUMS)
             self.pending.clear()
         self.frozen = True
         for row in range(self.last):
             self._primary(row)
+        if self.internal:  # a totals figure the table above hides: a group's is hidden, and then another (below)
+            for name in [name for name in self.names if name in self.hidden[self.last]]:
+                self._settle(self.column_of[name], alone=0)
         self._settle(self.column_of["enrolments"])  # across groups first: a group hidden whole settles many sums
         self.pending.extend(across)
         while self.pending:
             self._settle(self.pending.popleft())
         self._audit()
+
+    def _take(self, shown: dict[str, Any]) -> None:
+        """The totals row hides what `shown` (the same figures as a table above shows them) hides: settled there."""
+        if shown["suppressed"]:
+            self.hide_row(self.last)
+        else:
+            for name in COUNTS:
+                if shown[name] is None:
+                    self.hide(self.last, name)
+            if shown["average_attendance"] is None and self.value[self.last][ATTENDANCE]:
+                self.hide(self.last, ATTENDANCE)
+            for session, n in (shown["dropout_sessions"] or {}).items():
+                if n is None:
+                    self.hide(self.last, session)
+        first = self.last * _ROW_SUMS  # its sums within the row were settled above; those across groups wait
+        self.pending = deque(sum_index for sum_index in self.pending if not first <= sum_index < first + _ROW_SUMS)
 
     def _primary(self, row: int) -> None:
         values = self.value[row]
@@ -269,9 +368,10 @@ class _Cells:
             for name in [name for name, n in values.items() if 0 < n < self.min_cell]:
                 self.hide(row, name)
 
-    def _settle(self, sum_index: int) -> None:
-        """A sum with exactly one hidden cell gets a second: the cheapest (see _cost) of its shown cells."""
-        if self.hidden_in[sum_index] != 1:
+    def _settle(self, sum_index: int, alone: int = 1) -> None:
+        """A sum with exactly one hidden cell (`alone`: or as many as that) gets one more: the cheapest (see _cost)
+        of its shown cells."""
+        if self.hidden_in[sum_index] != alone:
             return
         if sum_index == self.column_of["enrolments"]:  # a lone group hidden whole: the next-smallest goes too
             shown = [row for row in range(self.last) if row not in self.whole]
@@ -311,18 +411,29 @@ class _Cells:
     # arc's value is fixed exactly when it lies on no cycle of hidden arcs (it is a bridge of them). The rule
     # above now and then leaves one (two sums can combine); each one left gets a cycle: the cheapest path of other
     # cells between its ends, hidden too. Finding the bridges is one walk over the hidden cells.
+    # Under a table above, the groups' hidden arcs are audited twice: among themselves (the totals row's arcs left
+    # out, see __init__), and with the totals row's.
     def _audit(self) -> None:
-        unfixable: set[tuple[int, str | int]] = set()
+        unfixable: set[tuple[bool, int, str | int]] = set()
+        inside = self.internal
         while True:
             arcs, starts, ends = self._hidden_arcs()
-            bridges = [arcs[i] for i in _bridges(starts, ends, self._nodes()) if arcs[i] not in unfixable]
+            if inside:
+                kept = [i for i, (row, _) in enumerate(arcs) if row != self.last]
+                arcs, starts, ends = [arcs[i] for i in kept], [starts[i] for i in kept], [ends[i] for i in kept]
+            bridges = [arcs[i] for i in _bridges(starts, ends, self._nodes()) if (inside, *arcs[i]) not in unfixable]
             if not bridges:
-                return
+                if not inside or not self.hidden[self.last]:  # (without a hidden totals figure: the same arcs)
+                    return
+                inside = False  # then with the totals row's; a cell hidden for them sends us back inside
+                continue
             row, name = bridges[0]
             # no loop for the exits of a row when nobody in the report dropped out: its dropouts are known to be none
-            path = None if name == "exited" and not self.sessions else self._cycle_through(row, name)
+            path = None if name == "exited" and not self.sessions else self._cycle_through(row, name, inside)
             if path is None:
-                unfixable.add(bridges[0])
+                unfixable.add((inside, row, name))
+            elif self.internal:
+                inside = True
             for row, name in path or ():
                 self.hide(row, name)
                 if name == "exited":
@@ -376,14 +487,15 @@ class _Cells:
         return (0, mine) if name == "enrolments" else (mine, mine + 1) if name == "exited" else \
             (mine, column) if isinstance(name, str) else (mine + 1, column)
 
-    def _cycle_through(self, row: int, name: str | int) -> list[tuple[int, str | int]] | None:
+    def _cycle_through(self, row: int, name: str | int, inside: bool = False) -> list[tuple[int, str | int]] | None:
         """The cheapest path of other cells between the ends of a hidden cell's arc (hidden cells cost nothing,
         a row's enrolments are never taken, a zero only if it must), to hide with it."""
         around: list[list[tuple[int, int, str | int, int]]] = [[] for _ in range(self._nodes())]
         for r, values in enumerate(self.value):
             for n, value in [*values.items(), *((s, 0) for s in self.sessions if s not in values)]:
                 hidden = n in self.hidden[r]
-                frozen = r == self.last and not hidden and n != ATTENDANCE  # the totals row's, but its average
+                # the totals row's, but its average; none of it among the groups themselves
+                frozen = r == self.last and (inside or (not hidden and n != ATTENDANCE))
                 if n == "dropouts" or (r, n) == (row, name) or (n == "enrolments" and not hidden) or \
                         (n == ATTENDANCE and not value) or frozen:  # an average over nobody: known to be none
                     continue

@@ -8,12 +8,15 @@ out), (quarter, session of dropping out)) with FILTER clauses, summed into group
 the exact histogram (the same value percentile_cont(0.5) gives): on 100,000 enrolments that takes half the time of
 percentile_cont, which sorts the population.
 
-Small cells are suppressed before anything is shown, quarter by quarter, and a figure over the run is shown only
-where every quarter's own report shows it: domain/disclosure.py says how (`suppress_consistent`).
+Small cells are suppressed before anything is shown, quarter by quarter, top-down (the table of regions, then each
+region's groups under its row), and a figure over the run is shown only where every quarter's own report shows it:
+domain/disclosure.py says how (`suppress_nested`). So every report, of a region or of the country, reads every
+region's row: the statement's population is the whole country's, its groups those of the region asked for.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -26,7 +29,7 @@ from qadam_words import N_, Words, words
 from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
 
-from ..domain.disclosure import COUNTS, suppress_consistent
+from ..domain.disclosure import COUNTS, suppress_nested
 from ..domain.lifecycle import EnrolmentStatus as S
 from ..domain.reporting import default_period, not_whole_quarters
 from ..models import Cohort, Enrolment, Programme
@@ -94,56 +97,49 @@ def started_quarter(time_zone: str) -> sa.ColumnElement[date]:
 
 def completion_query(*, group_by: str, region: str | None, date_from: date, date_to: date,
                      time_zone: str = "Asia/Tashkent", also_by: str | None = None) -> sa.Select[Any]:
-    """The report's one statement: per quarter (`quarter`, its first day), a row per group and a totals row
-    (`is_total`), unsuppressed, with histograms and the number of men each average attendance is over
-    (`attendance_men`).
+    """The report's one statement: per quarter (`quarter`, its first day), a row per group within each region (`r`,
+    the region; the group's keys k0, k1, ...), unsuppressed, with histograms, the sum of the attendance averaged
+    (`attendance_sum`) and the number of men it is over (`attendance_men`). Every region's rows come out whatever
+    `region` is: a region's figures are protected in the table of regions (domain/disclosure.py, `suppress_nested`),
+    and a region's row, and the nation's, are its groups added up (shape_report). `region` (None: the whole country)
+    says whose groups are told apart: each other region's fall into one row (its keys null).
 
-    One pass over the population: cells of (quarter, group, session of dropping out) and of (quarter, session of
-    dropping out) come out of one hashed GROUPING SETS, and are summed into the groups and the totals rows. `also_by`:
-    a second grouping out of the same pass (the national roll-up's months beside its regions), its rows marked `also`
-    with their keys in j0, j1, ...; each quarter's totals row is the same for both.
+    One pass over the population: cells of (quarter, region, group, session of dropping out) come out of one hashed
+    GROUP BY, and are summed into the groups. `also_by` (with group_by "region"): the groups are those of a second
+    grouping, the national roll-up's months within each region, their keys in j0, j1, ... (`also`).
     """
-    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by, time_zone))]
-    also = [k.label(f"j{i}") for i, k in enumerate(_group_keys(also_by, time_zone))] if also_by else []
+    def only_asked(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return column if region is None else sa.case((_e.c.region == region, column))
+
+    group_keys = [] if group_by == "region" else _group_keys(group_by, time_zone)
+    keys = [only_asked(k).label(f"k{i}") for i, k in enumerate(group_keys)]
+    also = [only_asked(k).label(f"j{i}") for i, k in enumerate(_group_keys(also_by, time_zone))] if also_by else []
     is_dropout = sa.and_(_e.c.status == S.EXITED, sa.func.coalesce(_e.c.status_reason, "").not_in(NOT_A_DROPOUT))
     # The last session he came to; if he never came, the last one recorded for him; 0: none was recorded.
     dropout_session = sa.case((is_dropout, sa.func.coalesce(_e.c.last_attended_number, _e.c.last_session_number, 0)))
     attendance = sa.cast(_e.c.sessions_attended, sa.Float) / sa.func.nullif(
         _e.c.sessions_attended + _e.c.unexcused_absences, 0, type_=sa.Float)
     population = sa.select(
-        *keys, *also, started_quarter(time_zone).label("quarter"), _e.c.status, dropout_session.label("dropout_session"),
-        attendance.label("attendance"),
+        _e.c.region.label("r"), *keys, *also, started_quarter(time_zone).label("quarter"), _e.c.status,
+        dropout_session.label("dropout_session"), attendance.label("attendance"),
     ).where(started_within(date_from, date_to, time_zone))
-    if region is not None:
-        population = population.where(_e.c.region == region)
     pop = population.subquery("population")
-    pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))]
-    pop_also = [pop.c[f"j{i}"] for i in range(len(also))]
-    sets = [sa.tuple_(pop.c.quarter, *pop_keys, pop.c.dropout_session), sa.tuple_(pop.c.quarter, pop.c.dropout_session)]
-    if also:
-        sets.insert(1, sa.tuple_(pop.c.quarter, *pop_also, pop.c.dropout_session))
+    pop_keys = [pop.c[f"k{i}"] for i in range(len(keys))] + [pop.c[f"j{i}"] for i in range(len(also))]
     count = sa.func.count()
     cells = sa.select(
-        pop.c.quarter,
-        *pop_keys, *pop_also,
-        sa.func.grouping(*pop_keys, *pop_also).label("grouping_set"),
-        pop.c.dropout_session,
+        pop.c.quarter, pop.c.r, *pop_keys, pop.c.dropout_session,
         count.label("n"),
         count.filter(pop.c.status.in_(STILL_IN_PROGRAMME)).label("active"),
         count.filter(pop.c.status.in_(FINISHED)).label("completed"),
         count.filter(pop.c.status == S.EXITED).label("exited"),
         sa.func.sum(pop.c.attendance).label("attendance_sum"),
         sa.func.count(pop.c.attendance).label("attendance_n"),
-    ).group_by(sa.func.grouping_sets(*sets)).subquery("cells")
-    cell_keys = [cells.c[f"k{i}"] for i in range(len(keys))] + [cells.c[f"j{i}"] for i in range(len(also))]
+    ).group_by(pop.c.quarter, pop.c.r, *pop_keys, pop.c.dropout_session).subquery("cells")
+    cell_keys = [cells.c[k.name] for k in pop_keys]
     dropout_cells = cells.c.dropout_session.is_not(None)
-    # grouping(): a bit per key, set where the key is aggregated away (the last key the lowest bit)
-    every_key = (1 << len(cell_keys)) - 1
     groups = sa.select(
-        cells.c.quarter,
-        *cell_keys,
-        (cells.c.grouping_set == every_key).label("is_total"),
-        (cells.c.grouping_set == every_key - (1 << len(also)) + 1 if also else sa.false()).label("also"),
+        cells.c.quarter, cells.c.r, *cell_keys,
+        sa.literal(bool(also)).label("also"),
         sa.func.sum(cells.c.n).label("enrolments"),
         sa.func.sum(cells.c.active).label("active"),
         sa.func.sum(cells.c.completed).label("completed"),
@@ -151,20 +147,21 @@ def completion_query(*, group_by: str, region: str | None, date_from: date, date
         sa.func.coalesce(sa.func.sum(cells.c.n).filter(dropout_cells), 0).label("dropouts"),
         (sa.func.sum(cells.c.attendance_sum) / sa.func.nullif(sa.func.sum(cells.c.attendance_n), 0, type_=sa.Float))
         .label("average_attendance"),
+        sa.func.sum(cells.c.attendance_sum).label("attendance_sum"),
         sa.func.sum(cells.c.attendance_n).label("attendance_men"),  # how many men the average is over
         # json, not jsonb: built as text, not sorted and stored as binary for the driver to read back as text
         sa.func.json_object_agg(cells.c.dropout_session, cells.c.n).filter(dropout_cells).label("histogram"),
-    ).group_by(cells.c.quarter, *cell_keys, cells.c.grouping_set).subquery("groups")
-    group_keys = [groups.c[f"k{i}"] for i in range(len(keys))]
+    ).group_by(cells.c.quarter, cells.c.r, *cell_keys).subquery("groups")
+    group_keys_out = [groups.c[f"k{i}"] for i in range(len(keys))]
     joined: sa.FromClause = groups
     label_columns: list[sa.ColumnElement[Any]] = []
     if group_by == "programme":
         programme = Programme.__table__
-        joined = groups.outerjoin(programme, programme.c.id == group_keys[0])
+        joined = groups.outerjoin(programme, programme.c.id == group_keys_out[0])
         label_columns = [programme.c.name.label("label_name"), programme.c.version.label("label_version")]
     elif group_by == "cohort":
         cohort = Cohort.__table__
-        joined = groups.outerjoin(cohort, cohort.c.id == group_keys[0])
+        joined = groups.outerjoin(cohort, cohort.c.id == group_keys_out[0])
         label_columns = [cohort.c.name.label("label_name")]
     return sa.select(*groups.c, *label_columns).select_from(joined)
 
@@ -197,44 +194,87 @@ def completion_report(conn: sa.Connection, *, group_by: str, region: str | None,
 
 
 def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
-                 language: str = SOURCE_LANGUAGE) -> list[dict[str, Any]]:
+                 language: str = SOURCE_LANGUAGE, also: bool = False) -> list[dict[str, Any]]:
     """Raw rows of `completion_query` (mappings) -> the report's rows: labelled in `language`, sorted (by the
-    labels the reader reads), suppressed quarter by quarter and over the run (`suppress_consistent`)."""
+    labels the reader reads), suppressed top-down (the table of regions, then each region's groups) quarter by
+    quarter and over the run (`suppress_nested`). `also`: the rows of the second grouping (`also_by`) are the
+    groups."""
     w = words(DOMAIN, language)
     total_label = w.gettext(TOTAL_LABEL)
     by_quarter: dict[Any, list[Any]] = {}
     for row in rows:
         by_quarter.setdefault(row.get("quarter"), []).append(row)
-    atoms = [_quarter_rows(by_quarter[quarter], group_by=group_by, region=region, total_label=total_label, w=w)
-             for quarter in sorted(by_quarter, key=lambda q: (q is not None, q))]
-    if not atoms:  # nobody started in the period: no cell at all, so no totals row from the database either
-        atoms = [[{"key": None, "label": total_label, "total": True, **dict.fromkeys(COUNTS, 0),
-                   "average_attendance": None, "attendance_men": 0, "dropout_sessions": {}}]]
-    shown = suppress_consistent(atoms, min_cell)
+    tops: list[list[dict[str, Any]]] = []
+    parts: list[dict[str, list[dict[str, Any]]]] = []
+    for quarter in sorted(by_quarter, key=lambda q: (q is not None, q)):
+        top, part = _quarter_tables(by_quarter[quarter], group_by=group_by, region=region, total_label=total_label,
+                                    w=w, also=also)
+        tops.append(top)
+        parts.append(part)
+    if not any(parts):  # nobody started in the period (in the region): no figure but zeros
+        return [{"key": None, "label": total_label, "total": True, "suppressed": False, **dict.fromkeys(COUNTS, 0),
+                 "completion_rate": None, "dropout_rate": None, "average_attendance": None,
+                 "median_dropout_session": None, "dropout_sessions": {}}]
+    shown = suppress_nested(tops, parts, min_cell, region=region)
     groups = sorted(shown[:-1], key=lambda g: (g["label"].casefold(), g["key"] or ""))
     return [*groups, shown[-1]]
 
 
-def _quarter_rows(rows: list[Any], *, group_by: str, region: str | None, total_label: str,
-                  w: Words) -> list[dict[str, Any]]:
-    """One quarter's raw rows -> its groups (sorted by label) and totals row, as `suppress` takes them."""
-    groups: list[dict[str, Any]] = []
-    total: dict[str, Any] | None = None
+def _figures(row: Any) -> dict[str, Any]:
+    figures: dict[str, Any] = {name: int(row[name] or 0) for name in COUNTS}
+    figures["dropout_sessions"] = (dict(sorted((int(k), int(v)) for k, v in row["histogram"].items()))
+                                   if row["histogram"] else {})
+    figures["average_attendance"] = row["average_attendance"]
+    figures["attendance_sum"] = float(row["attendance_sum"] or 0)
+    figures["attendance_men"] = int(row["attendance_men"] or 0)
+    return figures
+
+
+def _added(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows' figures added up (a region's groups: the region's row; the regions: the nation's)."""
+    out: dict[str, Any] = {name: sum(row[name] for row in rows) for name in COUNTS}
+    histogram: dict[int, int] = {}
     for row in rows:
-        figures: dict[str, Any] = {name: int(row[name] or 0) for name in COUNTS}
-        histogram = dict(sorted((int(k), int(v)) for k, v in row["histogram"].items())) if row["histogram"] else {}
-        figures["average_attendance"] = row["average_attendance"]
-        figures["attendance_men"] = int(row["attendance_men"] or 0)
-        figures["dropout_sessions"] = histogram
-        if row["is_total"]:
-            total = {"key": None, "label": total_label, "total": True, **figures}
-        else:
+        for session, n in row["dropout_sessions"].items():
+            histogram[session] = histogram.get(session, 0) + n
+    out["dropout_sessions"] = dict(sorted(histogram.items()))
+    out["attendance_sum"] = math.fsum(row["attendance_sum"] for row in rows)
+    out["attendance_men"] = sum(row["attendance_men"] for row in rows)
+    out["average_attendance"] = out["attendance_sum"] / out["attendance_men"] if out["attendance_men"] else None
+    return out
+
+
+def _quarter_tables(rows: list[Any], *, group_by: str, region: str | None, total_label: str, w: Words,
+                    also: bool) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """One quarter's raw rows -> its table of regions (a row per region, sorted by its stored name, then the
+    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by key) and its
+    totals row, as `suppress_nested` takes them."""
+    of_region: dict[str, list[dict[str, Any]]] = {}
+    groups_of: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        figures = _figures(row)
+        of_region.setdefault(row["r"], []).append(figures)
+        if group_by != "region" and (region is None or row["r"] == region):
+            if also:
+                row = {**row, "k0": row["j0"]}
             key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
-            groups.append({"key": key, "label": label, "total": False, **figures})
-    if total is None:  # cannot be: a quarter with a group has its totals row
-        raise ValueError("a quarter's rows without its totals row")
-    groups.sort(key=lambda g: (g["label"].casefold(), g["key"] or ""))
-    return [*groups, total]
+            groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **figures})
+    regions = {r: _added(parts) for r, parts in sorted(of_region.items())}
+    nation = {"key": None, "label": total_label, "total": True, **_added(list(regions.values()))}
+    top = [*({"key": r, "label": r, "total": False, **figures} for r, figures in regions.items()), nation]
+    part: dict[str, list[dict[str, Any]]] = {}
+    for r, figures in regions.items():
+        if region is not None and r != region:
+            continue
+        if group_by == "region":
+            key, label = _key_and_label({"k0": r}, group_by=group_by, whole_country=region is None, w=w)
+            groups = [{"key": key, "label": label, "total": False, **figures}]
+        else:
+            # by key, not by the label in the reader's language: where two figures tie, the one hidden is the same in
+            # every language (the page's English and a download's Russian must hide alike)
+            groups = sorted(groups_of.get(r, []), key=lambda g: (g["key"] is not None, g["key"] or ""))
+        part[r] = [*groups, {"key": None, "label": total_label, "total": True, **figures}]
+    return top, part
 
 
 PROGRAMME_VERSION = N_("%(name)s v%(version)s")  # a programme's row: its name and version ("в" in Cyrillic)

@@ -1,11 +1,12 @@
 """The national roll-up: the completion report's figures by region, and by the month men started, over one period.
 
 Both tables come out of the completion report's own statement (completion.py) in one pass over the population,
-grouped by `region` and, beside it, by `month`; each is one table with the totals row they share, so that the same
-suppression (domain/disclosure.py) protects every cell: a month is a part of the period, and a region a part of the
-country, and each is hidden or shown against its table's totals, quarter by quarter, and over the period only where
-each of its quarters shows it (`suppress_consistent`, as the completion report). An administrator sees the whole country (or the
-region asked for); anyone else who may read it, their own region.
+grouped by `region` and, beside it, by `month` within each region. The table of regions is protected once, quarter
+by quarter (domain/disclosure.py, `suppress_nested`), and every report takes its pattern for a region's figures: a
+region's roll-up shows its row as the national one does. The months are a grouping like the completion report's: a
+region's months protected under its row, the country's month shown where every region's is. Over the period, a
+figure is shown only where each of its quarters shows it. An administrator or a national analyst sees the whole
+country (or the region asked for); anyone else who may read it, their own region.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Rollup(TypedDict):
 
 
 def rollup_query(*, region: str | None, date_from: date, date_to: date, time_zone: str) -> sa.Select[Any]:
-    """The roll-up's one statement: a row per region (k0), a row per month (j0, `also`), the totals row."""
+    """The roll-up's one statement: a row per month (j0) within each region (`r`): the regions' rows and the nation's
+    are theirs added up."""
     return completion_query(group_by="region", also_by="month", region=region, date_from=date_from, date_to=date_to,
                             time_zone=time_zone)
 
@@ -52,16 +54,12 @@ def national_rollup(conn: sa.Connection, *, region: str | None, date_from: date,
     date_to] in `region` (None: the whole country), each suppressed with its totals row; labels in `language`."""
     rows = conn.execute(rollup_query(region=region, date_from=date_from, date_to=date_to,
                                      time_zone=time_zone)).mappings().all()
-    totals = [row for row in rows if row["is_total"]]
-    by_region = [row for row in rows if not row["is_total"] and not row["also"]]
-    by_month = [{**row, "k0": row["j0"]} for row in rows if row["also"]]
 
-    def table(group_by: str, groups: list[Any]) -> Table:
-        shaped = shape_report([*groups, *totals], group_by=group_by, region=region, min_cell=min_cell,
-                              language=language)
+    def table(group_by: str, also: bool) -> Table:
+        shaped = shape_report(rows, group_by=group_by, region=region, min_cell=min_cell, language=language, also=also)
         return Table(groups=shaped[:-1], totals=shaped[-1])
 
-    return table("region", by_region), table("month", by_month)
+    return table("region", False), table("month", True)
 
 
 def national_rollup_for(conn: sa.Connection, *, principal: Principal, region: str | None, date_from: date | None,

@@ -1,0 +1,338 @@
+"""No hidden figure can be worked out from two reports of different regions or levels (issue 23).
+
+test_report_pairs.py proves the small-cell rule across the reports of one region. A national analyst also reads the
+roll-up (a row per region and the nation; a row per month and the nation), each region's completion report (its
+totals row is that region) and the whole country's (its totals row is the nation), by every grouping; a regional
+roll-up too (its region, and its months). Three regions are seeded here, one of them tiny (a handful of men a quarter,
+hidden everywhere by the primary rule), each with several districts and cohorts and many small cells; a national
+programme and a facilitator serve in two regions and referral sources and months cross every region, so that some
+groupings are nested in regions (district, cohort) and some are not.
+
+Every such report is read, at every level, over Q1, Q2 and Q1-Q2 of 2025: the quarter rule (a figure over a run is
+shown only where every quarter's own report shows it) is the same at every level, and test_report_pairs.py tries every
+run in a region; here the runs are cut to one run and the two quarters it is differenced into, to keep the pairs
+(2,000-odd) under half a minute. For every pair of them (a report with itself too), linear algebra modulo a prime over
+the finest cells (region × a group of either grouping × quarter × what became of a man, as test_report_pairs.py
+explains) decides whether any figure hidden in any report is fixed by what the two show. A pair of reports of two
+different regions is skipped: their unknowns are apart, so what they fix together, each fixes alone, and every
+figure of a report is of one region or of the whole country (which both leave a third region's men out of).
+
+The reader is taken to know which groups each region has (the reports of the year list them) and that a month lies
+in its quarter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from enrollment.reports import GROUP_BY, completion_report
+from enrollment.reports.rollup import national_rollup
+from qadam_testing import Stack
+
+MIN_CELL = 5
+QUARTERS = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))]
+PERIODS = [(0,), (1,), (0, 1)]
+SESSIONS = range(7)
+TOSHKENT, JIZZAX, NAVOIY = "Toshkent viloyati", "Jizzax viloyati", "Navoiy viloyati"
+REGIONS = [TOSHKENT, JIZZAX, NAVOIY]
+# programmes: 0 national (every region), then one of each region's own
+PROGRAMMES = [("Statutory (national)", None), ("Toshkent extended", TOSHKENT), ("Jizzax short", JIZZAX)]
+# (region, cohort, district, programme, facilitator, men over the half year): psy-shared works in two regions
+COHORTS = [(TOSHKENT, "Chirchiq A", "Chirchiq", 0, "psy-t1", 40), (TOSHKENT, "Chirchiq B", "Chirchiq", 1, "psy-t1", 22),
+           (TOSHKENT, "Angren A", "Angren", 0, "psy-t2", 18), (TOSHKENT, "Bekobod A", "Bekobod", 1, "psy-shared", 9),
+           (TOSHKENT, "Olmaliq pilot", "Olmaliq", 0, "psy-t3", 4),
+           (JIZZAX, "Zomin A", "Zomin", 0, "psy-j1", 16), (JIZZAX, "Forish A", "Forish", 2, "psy-shared", 11),
+           (JIZZAX, "Baxmal A", "Baxmal", 2, "psy-j2", 7),
+           (NAVOIY, "Karmana A", "Karmana", 0, "psy-n1", 4), (NAVOIY, "Nurota A", "Nurota", 0, "psy-n1", 3)]
+SOURCES = ["protection_order"] * 6 + ["court"] * 2 + ["inspector_initiative"] * 2 + ["self_referral"]
+FATES = [("completed", None)] * 8 + [("closed", None)] * 2 + [("active", None)] * 5 + [("assessed", None)] * 2 + \
+        [("suspended", None)] + [("exited", "non_compliance")] * 4 + [("exited", "withdrawn")] * 2 + \
+        [("exited", "transferred")] * 2 + [("exited", "died")] + [("referred", None)] + [("excluded", None)]
+CLASSES = ["active", "completed", "not_dropout", "other", *(f"dropout@{s}" for s in SESSIONS)]
+DROPOUT_CLASSES = [f"dropout@{s}" for s in SESSIONS]
+FIGURE_CLASSES = {"enrolments": CLASSES, "active": ["active"], "completed": ["completed"],
+                  "exited": ["not_dropout", *DROPOUT_CLASSES], "dropouts": DROPOUT_CLASSES,
+                  **{f"bin {s}": [f"dropout@{s}"] for s in SESSIONS},
+                  "others": ["other"], "not dropouts": ["not_dropout"]}
+KNOWN = ("others", "not dropouts")  # a reader may know them (the report assumes so)
+TOTAL = "(totals)"
+GROUPINGS = (*GROUP_BY, "month", "region")  # the roll-up's tables: by month, by region
+
+Man = dict[str, Any]
+
+
+def seeded_men() -> list[Man]:
+    rng = random.Random(2323)
+    men: list[Man] = []
+    for cohort, (region, _, district, programme, psy, size) in enumerate(COHORTS):
+        for _ in range(size):
+            status, reason = rng.choice(FATES)
+            started = date(2025, 1, 1) + timedelta(days=rng.randrange(181))
+            begun = status not in ("referred", "assessed", "excluded")
+            came = rng.choice(list(SESSIONS)) if status == "exited" else 12 if status in ("completed", "closed") \
+                else rng.randint(0, 6) if begun else 0
+            men.append({"region": region, "cohort": cohort, "district": district, "programme": programme, "psy": psy,
+                        "source": rng.choice(SOURCES), "status": status, "reason": reason, "started": started,
+                        "came": came, "begun": begun})
+    return men
+
+
+def seed(url: str, men: list[Man]) -> tuple[list[str], list[str]]:
+    """The seed in the database; the programmes' and cohorts' ids (as the reports key them)."""
+    programme_ids = [uuid.uuid4() for _ in PROGRAMMES]
+    cohort_ids = [uuid.uuid4() for _ in COHORTS]
+    participants, enrolments = [], []
+    for number, man in enumerate(men, start=1):
+        person = uuid.uuid4()
+        participants.append({"id": person, "code": f"N-2025-{number:06d}", "name": f"Nested participant {number}",
+                             "region": man["region"], "district": man["district"]})
+        started = man["started"]
+        enrolments.append({
+            "id": uuid.uuid4(), "participant_id": person, "cohort_id": cohort_ids[man["cohort"]],
+            "programme_id": programme_ids[man["programme"]], "source": man["source"], "psychologist": man["psy"],
+            "region": man["region"], "district": man["district"], "status": man["status"], "reason": man["reason"],
+            "enrolled_at": datetime(started.year, started.month, started.day, 5, tzinfo=UTC),
+            "started_on": started if man["begun"] else None,
+            "finished_on": started + timedelta(days=90) if man["status"] in ("completed", "closed", "exited") else None,
+            "attended": man["came"], "last": man["came"] or None})
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO programme (id, lineage_id, version, name, region, sessions_required, max_unexcused_absences, "
+            "created_by) VALUES (:id, :id, 1, :name, :region, 12, 3, 'test')"),
+            [{"id": pid, "name": name, "region": region} for pid, (name, region) in zip(programme_ids, PROGRAMMES,
+                                                                                         strict=True)])
+        conn.execute(sa.text(
+            "INSERT INTO cohort (id, programme_id, name, region, district, facilitator_ids, start_date, status, "
+            "created_by) VALUES (:id, :programme_id, :name, :region, :district, :facilitators, DATE '2025-01-06', "
+            "'running', 'test')"),
+            [{"id": cid, "programme_id": programme_ids[p], "name": name, "region": region, "district": district,
+              "facilitators": [psy]} for cid, (region, name, district, p, psy, _) in zip(cohort_ids, COHORTS, strict=True)])
+        conn.execute(sa.text(
+            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
+            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
+            participants)
+        conn.execute(sa.text(
+            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, referral_source, inspector_id, "
+            "psychologist_id, region, district, status, status_reason, enrolled_at, started_on, finished_on, "
+            "sessions_recorded, sessions_attended, excused_absences, unexcused_absences, last_session_number, "
+            "last_attended_number, created_by) VALUES (:id, :participant_id, :cohort_id, :programme_id, :source, "
+            "'insp-nested', :psychologist, :region, :district, :status, :reason, :enrolled_at, :started_on, "
+            ":finished_on, :attended, :attended, 0, 0, :last, :last, 'test')"), enrolments)
+    engine.dispose()
+    return [str(p) for p in programme_ids], [str(c) for c in cohort_ids]
+
+
+# a report: (its region, None for the whole country; its grouping; the quarters of its period; its rows, totals last)
+Report = tuple[str | None, str, tuple[int, ...], list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[str]]]]:
+    """Every report an analyst can ask over the periods, and per grouping and region the keys of its groups."""
+    stack = Stack(f"qadam_n{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("enrollment",)).open()
+    try:
+        url = stack.database_url("enrollment")
+        men = seeded_men()
+        programme_ids, cohort_ids = seed(url, men)
+        key_of: dict[str, Callable[[Man], str]] = {
+            "programme": lambda m: programme_ids[m["programme"]], "cohort": lambda m: cohort_ids[m["cohort"]],
+            "district": lambda m: f"{m['region']}/{m['district']}", "referral_source": lambda m: m["source"],
+            "facilitator": lambda m: m["psy"], "month": lambda m: m["started"].strftime("%Y-%m"),
+            "region": lambda m: m["region"]}
+        groups = {g: {r: sorted({key_of[g](m) for m in men if m["region"] == r}) for r in REGIONS} for g in GROUPINGS}
+        reports: list[Report] = []
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            for quarters in PERIODS:
+                start, end = QUARTERS[quarters[0]][0], QUARTERS[quarters[-1]][1]
+                for region in (None, *REGIONS):
+                    for group_by in GROUP_BY:
+                        rows = completion_report(conn, group_by=group_by, region=region, date_from=start, date_to=end,
+                                                 min_cell=MIN_CELL)
+                        reports.append((region, group_by, quarters, rows))
+                    by_region, by_month = national_rollup(conn, region=region, date_from=start, date_to=end,
+                                                          min_cell=MIN_CELL, time_zone="Asia/Tashkent")
+                    reports.append((region, "region", quarters, [*by_region["groups"], by_region["totals"]]))
+                    reports.append((region, "month", quarters, [*by_month["groups"], by_month["totals"]]))
+        engine.dispose()
+        yield reports, groups
+    finally:
+        stack.close()
+
+
+PRIME = (1 << 61) - 1  # as in test_report_pairs.py: spans kept exactly modulo a prime
+Vector = dict[Any, int]
+
+
+def _minus(vector: Vector, other: Vector, factor: int) -> Vector:
+    out = dict(vector)
+    for key, value in other.items():
+        left = (out.get(key, 0) - factor * value) % PRIME
+        if left:
+            out[key] = left
+        else:
+            out.pop(key, None)
+    return out
+
+
+class Span:
+    """As test_report_pairs.py's: the span of vectors added one by one, exact modulo PRIME, in echelon form (each row
+    scaled to a pivot of 1); `reduce` leaves nothing of a vector that lies in it, and says how the rest is made of
+    the vectors kept as the span's basis."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, Vector, Vector]] = []  # (pivot, row, the row in the basis' coordinates)
+        self.size = 0
+
+    def reduce(self, vector: Vector) -> tuple[Vector, Vector]:
+        left: Vector = dict(vector)
+        made: Vector = {}
+        for pivot, row, coordinates in self.rows:
+            factor = left.get(pivot)
+            if factor:
+                left, made = _minus(left, row, factor), _minus(made, coordinates, PRIME - factor)
+        return left, made
+
+    def coordinates(self, vector: Vector) -> Vector:
+        """The vector in the basis' coordinates, added to the basis when it is not in the span yet."""
+        left, made = self.reduce(vector)
+        if not left:
+            return made
+        index, self.size = self.size, self.size + 1
+        pivot = next(iter(left))
+        scale = pow(left[pivot], PRIME - 2, PRIME)
+        self.rows.append((pivot, {k: v * scale % PRIME for k, v in left.items()},
+                          {k: v * scale % PRIME for k, v in _minus({index: 1}, made, 1).items()}))
+        return {index: 1}
+
+
+def regions_of(report: Report) -> list[str]:
+    return REGIONS if report[0] is None else [report[0]]
+
+
+def figures(report: Report, groups: dict[str, dict[str, list[str]]]) -> list[tuple[str, str, int | None]]:
+    """(group, figure, value or None when hidden) of every figure the report states, the known ones and the zeros of
+    the groups it has no row for included."""
+    region, grouping, _, rows = report
+    keys = sorted({k for r in regions_of(report) for k in groups[grouping][r]})
+    by_key = {TOTAL if row["total"] else row["key"]: row for row in rows}
+    out: list[tuple[str, str, int | None]] = []
+    for group in [*keys, TOTAL]:
+        row = by_key.get(group)
+        if row is None:
+            out += [(group, name, 0) for name in FIGURE_CLASSES]
+            continue
+        histogram = row["dropout_sessions"]
+        for name in FIGURE_CLASSES:
+            if name.startswith("bin "):
+                out.append((group, name, None if histogram is None else histogram.get(int(name.split()[1]), 0)))
+            elif name in KNOWN:
+                out.append((group, name, 0))
+            else:
+                out.append((group, name, row[name]))
+    return out
+
+
+def month_quarter(month: str) -> int:
+    return (int(month[5:]) - 1) // 3
+
+
+def recoverable(first: Report, second: Report, targets: list[tuple[Report, str, list[str]]],
+                groups: dict[str, dict[str, list[str]]]) -> list[tuple[Report, str, str]]:
+    """The hidden figures (report, group, figure) of `targets` (a row of a report and the figures it hides) that what
+    the two reports show fixes."""
+    a, b = first[1], second[1]
+    quarters = sorted(set(first[2]) | set(second[2]))
+    # the finest cells: region × group of a × group of b (one when they group alike) × quarter
+    cells = [(r, ka, kb, q) for r in REGIONS for ka in groups[a][r] for kb in (groups[b][r] if b != a else [None])
+             for q in quarters
+             if not (a == "month" and month_quarter(ka) != q) and not (b == "month" != a and month_quarter(kb) != q)]
+
+    def row_cells(report: Report, group: str) -> Vector | None:
+        region, grouping, report_quarters, _ = report
+        if group != TOTAL and grouping not in (a, b, "region"):
+            return None
+        side = 1 if grouping == a else 2
+        vector = {}
+        for cell in cells:
+            if cell[3] not in report_quarters or (region is not None and cell[0] != region):
+                continue
+            if group == TOTAL or (grouping == "region" and cell[0] == group) or \
+                    (grouping != "region" and cell[side] == group):
+                vector[cell] = 1
+        return vector
+
+    rows_space, shown = Span(), Span()
+    for report in (first, second):
+        for group, name, value in figures(report, groups):
+            if value is not None:
+                row = rows_space.coordinates(row_cells(report, group) or {})
+                shown.coordinates({(i, kind): x for i, x in row.items() for kind in FIGURE_CLASSES[name]})
+    found = []
+    for report, group, names in targets:
+        if not set(report[2]) <= set(quarters):
+            continue
+        vector = row_cells(report, group)
+        if vector is None:
+            continue
+        left, row = rows_space.reduce(vector)
+        if left:
+            continue
+        for name in names:
+            if not shown.reduce({(i, kind): x for i, x in row.items() for kind in FIGURE_CLASSES[name]})[0]:
+                found.append((report, group, name))
+    return found
+
+
+def named(report: Report) -> str:
+    return (f"{report[0] or 'country'} by {report[1]} Q{report[2][0] + 1}"
+            + (f"-Q{report[2][-1] + 1}" if len(report[2]) > 1 else ""))
+
+
+def test_the_seed_hides_a_region_and_small_cells_at_every_level(seeded):
+    reports, _ = seeded
+    assert len(reports) == len(PERIODS) * (len(REGIONS) + 1) * len(GROUPINGS)
+    navoiy = [row for region, grouping, _, rows in reports if region is None and grouping == "region"
+              for row in rows if row["key"] == NAVOIY]
+    assert navoiy and all(row["suppressed"] for row in navoiy)  # a handful of men a quarter: hidden everywhere
+    hidden = sum(value is None for report in reports for *_, value in figures(report, seeded[1]))
+    assert hidden > 500
+
+
+def test_no_hidden_figure_is_fixed_by_any_pair_of_reports_of_any_regions_or_levels(seeded):
+    reports, groups = seeded
+    # the hidden figures, by row; the same figure hidden in several reports is tried once (a region's totals in its
+    # every report and in the roll-up, the nation's in every country report)
+    by_row: dict[tuple[Any, ...], tuple[Report, str, list[str]]] = {}
+    seen = set()
+    for report in reports:
+        for group, name, value in figures(report, groups):
+            row = (report[0], "total" if group == TOTAL else report[1], group, report[2])
+            if report[1] == "region" and group != TOTAL:
+                row = (group, "total", TOTAL, report[2])
+            if value is None and (row, name) not in seen:
+                seen.add((row, name))
+                by_row.setdefault(row, (report, group, []))[2].append(name)
+    targets = list(by_row.values())
+    found: list[str] = []
+    ways: dict[str, int] = {}
+    pairs = 0
+    for first, second in itertools.combinations_with_replacement(reports, 2):
+        if first[0] is not None and second[0] is not None and first[0] != second[0]:
+            continue  # two regions' reports: their unknowns are apart (see the module's docstring)
+        pairs += 1
+        for report, group, name in recoverable(first, second, targets, groups):
+            found.append(f"{named(report)}: {group} {name}, from {named(first)} and {named(second)}")
+            way = "one report" if first is second else "one level" if first[0] == second[0] else "two levels"
+            ways[way] = ways.get(way, 0) + 1
+    assert pairs > 2000
+    assert not found, f"{len(found)} times a hidden figure ({len(set(f.split(', from')[0] for f in found))} of them) " \
+                      f"worked out {ways}, e.g.:\n" + "\n".join(found[:30])
