@@ -421,20 +421,27 @@ def issue_token(
     for name, value in (("region", region), ("district", district), ("mahalla", mahalla)):
         if value:
             claims[name] = value
-    return jwt.encode(claims, private_key_pem, algorithm="RS256", headers={"kid": _kid_of_private(private_key_pem)})
+    private, kid = _signing_key(private_key_pem)
+    return jwt.encode(claims, private, algorithm="RS256", headers={"kid": kid})
 
 
-def _kid_of_private(private_key_pem: bytes) -> str:
+def _signing_key(private_key_pem: bytes) -> tuple[rsa.RSAPrivateKey, str]:
+    """The key `private_key_pem` holds, read once per process, and its `kid`: reading a PEM RSA key checks the key
+    (some 10 ms of CPU), once per token before, and the portal signs one per signed-in user every few minutes while
+    tests sign one per call."""
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    known = _KIDS.get(private_key_pem)
+    known = _SIGNING_KEYS.get(private_key_pem)
     if known is None:
         private = serialization.load_pem_private_key(private_key_pem, password=None)
-        known = _KIDS[private_key_pem] = jwk_of(private.public_key())["kid"]  # type: ignore[arg-type]
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError("the signing key is not an RSA private key")
+        known = _SIGNING_KEYS[private_key_pem] = private, jwk_of(private.public_key())["kid"]
     return known
 
 
-_KIDS: dict[bytes, str] = {}
+_SIGNING_KEYS: dict[bytes, tuple[rsa.RSAPrivateKey, str]] = {}
 
 
 def jwk_of(public_key: rsa.RSAPublicKey) -> dict[str, str]:

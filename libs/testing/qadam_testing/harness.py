@@ -387,6 +387,9 @@ class Stack:
             # a test module may hold a token for longer than a sign-in's five minutes; the services accept what
             # the portal issues on this stack, and the `token` fixture signs them as long
             "token_ttl_seconds": TEST_TOKEN_TTL_SECONDS,
+            # the portal hashes the passwords of a test's users with argon2's cheapest parameters, not production's
+            # 0.2 s of CPU and 64 MiB a hash (half of the sign-in tests' CPU; test_signin holds the production hash)
+            **({"portal_password_hash": "cheapest"} if service == "portal" else {}),
         }
 
     def environment(self, service: str, **overrides: Any) -> dict[str, str]:
@@ -480,8 +483,19 @@ class Process:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
         if self.popen is None or self.popen.poll() is not None:
             return self.popen.returncode if self.popen else None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig)
+        self.signal(sig)
+        return self.wait_stopped(timeout)
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
+        """Send `sig` to the process and its children, if it still runs."""
+        if self.popen is not None and self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
+
+    def wait_stopped(self, timeout: float = 20) -> int | None:
+        """Its exit status once it has ended; killed (SIGKILL) when it has not within `timeout` seconds."""
+        if self.popen is None:
+            return None
         try:
             return self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -565,8 +579,12 @@ class RunningSystem:
         return process
 
     def stop(self) -> None:
+        """Every process told to stop at once, then each waited for: one after another, each gunicorn's graceful
+        shutdown (about a second) and each worker's were waited for in turn, some 10 s for a whole system."""
         for process in self.processes.values():
-            process.stop()
+            process.signal()
+        for process in self.processes.values():
+            process.wait_stopped()
 
     def logs(self, name: str) -> list[dict[str, Any]]:
         return self.processes[name].log_lines()

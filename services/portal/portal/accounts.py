@@ -20,6 +20,7 @@ import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
 from qadam import sealing, throttle
 from qadam.log import get_logger
 from qadam.outbox import add_event
@@ -31,9 +32,13 @@ from .models import LoginSession, SignInAttempt, User, sign_in_failure
 from .settings import PortalSettings
 
 log = get_logger(__name__)
-HASHER = PasswordHasher()  # argon2id, the library's current parameters (RFC 9106's second recommended set)
-# A hash of a password nobody has: a name that does not exist costs the same time as a wrong password.
-_NOBODY = HASHER.hash(secrets.token_urlsafe(16))
+# argon2id by QADAM_PORTAL_PASSWORD_HASH: RFC 9106's second recommended set (the library's default parameters), or
+# the library's cheapest, for tests (a sign-in's check took some 0.2 s of CPU and 64 MiB: half of the sign-in tests')
+HASHERS = {"rfc9106": PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY),
+           "cheapest": PasswordHasher.from_parameters(CHEAPEST)}
+# A hash of a password nobody has, per hasher, made when first needed: a name that does not exist costs the same time
+# as a wrong password.
+_NOBODY: dict[str, str] = {}
 PASSWORD_MIN = 10
 
 
@@ -41,8 +46,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+def hasher(settings: PortalSettings) -> PasswordHasher:
+    try:
+        return HASHERS[settings.portal_password_hash]
+    except KeyError:
+        raise ValueError(f"QADAM_PORTAL_PASSWORD_HASH={settings.portal_password_hash!r} is not one of "
+                         f"{', '.join(HASHERS)}") from None
+
+
+def hash_password(settings: PortalSettings, password: str) -> str:
+    return hasher(settings).hash(password)
+
+
+def _nobody(settings: PortalSettings) -> str:
+    known = _NOBODY.get(settings.portal_password_hash)
+    if known is None:
+        known = _NOBODY[settings.portal_password_hash] = hash_password(settings, secrets.token_urlsafe(16))
+    return known
 
 
 def password_problems(password: str, user_id: str) -> list[str]:
@@ -129,15 +149,15 @@ def check_password(session: Session, settings: PortalSettings, user_id: str, pas
     if refused is not None:
         return refused  # not checked, not counted: insisting does not lengthen it
     if user is None:
-        verify_password(_NOBODY, password)  # the same time as a wrong password
+        verify_password(_nobody(settings), password)  # the same time as a wrong password
         return attempt.failed(recorded_as, "unknown_user")
     if not verify_password(user.password_hash, password):
         return attempt.failed(user.id, "wrong_password")
     if not user.active:
         _attempt(session, user.id, "inactive", address)
         return SignIn("inactive", subject=user.id)
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if hasher(settings).check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(settings, password)
     if not needs_second_factor(settings, user):
         # with a code still due, the count goes on: a known password must not reset the guesses at the code
         attempt.succeeded()
@@ -146,8 +166,8 @@ def check_password(session: Session, settings: PortalSettings, user_id: str, pas
 
 
 def verify_password(stored: str, password: str) -> bool:
-    try:
-        return HASHER.verify(stored, password)
+    try:  # with the parameters the stored hash names
+        return HASHERS["rfc9106"].verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -227,10 +247,10 @@ def end_sessions(session: Session, user_id: str, why: str, *, except_id: Any = N
     return session.execute(stmt.values(ended_at=now(), ended_why=why)).rowcount  # type: ignore[attr-defined]
 
 
-def change_password(session: Session, user: User, new_password: str, *, keep_session: Any = None,
-                    temporary: bool = False) -> None:
+def change_password(session: Session, settings: PortalSettings, user: User, new_password: str, *,
+                    keep_session: Any = None, temporary: bool = False) -> None:
     """A new password signs the user out everywhere else (the browser that changed it stays signed in)."""
-    user.password_hash = hash_password(new_password)
+    user.password_hash = hash_password(settings, new_password)
     user.password_changed_at = now()
     user.must_change_password = temporary
     end_sessions(session, user.id, "password_changed", except_id=keep_session)
@@ -242,7 +262,7 @@ EDITABLE = ("display_name", "role", "region", "district", "mahalla", "email", "p
 
 
 def create_user(session: Session, settings: PortalSettings, values: dict[str, Any], password: str) -> User:
-    user = User(id=values["id"], password_hash=hash_password(password), must_change_password=True, version=1,
+    user = User(id=values["id"], password_hash=hash_password(settings, password), must_change_password=True, version=1,
                 **{k: values.get(k) for k in EDITABLE if k in values})
     if user.active is None:
         user.active = True
@@ -284,11 +304,11 @@ def temporary_password(user_id: str) -> str:
             return password
 
 
-def reset_password(session: Session, user: User) -> str:
+def reset_password(session: Session, settings: PortalSettings, user: User) -> str:
     """A new temporary password: the old one stops working, the user is signed out everywhere and must choose their
     own at the next sign-in. Returns the password, to be shown once."""
     password = temporary_password(user.id)
-    change_password(session, user, password, temporary=True)
+    change_password(session, settings, user, password, temporary=True)
     return password
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qadam.config import Settings, setting
+from qadam.config import SettingProblem, Settings, setting
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,20 @@ class PortalSettings(Settings):
         "QADAM_PORTAL_TOTP_ROLES", "manager,administrator",
         "roles that must sign in with a second factor (TOTP); anyone else may turn it on.")
 
+    portal_password_hash: str = setting(
+        "QADAM_PORTAL_PASSWORD_HASH", "rfc9106",
+        "how new passwords are hashed (argon2id): `rfc9106`, RFC 9106's second recommended parameters (3 passes over "
+        "64 MiB, 4 lanes: some 0.2 s of CPU a hash); `cheapest`, for tests only (1 pass over 8 KiB), refused in "
+        "production. A stored hash is checked with the parameters it was made with; a password hashed with others is "
+        "hashed again at its next sign-in.")
+
     @property
     def totp_roles(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.portal_totp_roles.split(",") if r.strip())
+
+    def production_problems(self) -> list[SettingProblem]:
+        problems = super().production_problems()
+        if self.portal_password_hash != "rfc9106":
+            problems.append(SettingProblem(self.env_name("portal_password_hash"),
+                                           f"{self.portal_password_hash!r} hashes passwords for tests only; use rfc9106"))
+        return problems

@@ -171,24 +171,35 @@ class Seed:
         engine.dispose()
 
 
+# one engine per database for the module, as the worker keeps one for its life: an engine made per event connected
+# again and compiled every statement again (SQLAlchemy's cache of compiled statements is the engine's), half of the
+# seed's time
+_ENGINES: dict[str, Any] = {}
+
+
+def engine_for(url: str) -> Any:
+    if url not in _ENGINES:
+        _ENGINES[url] = make_engine(url)
+    return _ENGINES[url]
+
+
+def dispose_engine(url: str) -> None:
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def tell(url: str, settings: Any, data: Any) -> Handled:
     """The event as enrollment's worker hands it to its handler: through the inbox (an Event as it is: delivered
     again, the same message)."""
     event = data if isinstance(data, Event) else delivered(data)
-    engine = make_engine(url)
-    try:
-        return handle_once(make_session_factory(engine), event, handlers.bind(settings=settings)[type(event.data)])
-    finally:
-        engine.dispose()
+    return handle_once(make_session_factory(engine_for(url)), event,
+                       handlers.bind(settings=settings)[type(event.data)])
 
 
 def refresh_everyone(url: str, participants: list[uuid.UUID]) -> None:
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as s, s.begin():
-            refresh_outcomes(s, participant_ids=participants)
-    finally:
-        engine.dispose()
+    with make_session_factory(engine_for(url))() as s, s.begin():
+        refresh_outcomes(s, participant_ids=participants)
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +218,7 @@ def seeded(servers, jwt_keys):
             assert tell(url, settings, event) == Handled.HANDLED
         yield stack, seed
     finally:
+        dispose_engine(stack.database_url("enrollment"))
         stack.close()
 
 

@@ -20,6 +20,7 @@ span of the shown figures' vectors. Averages and medians are not sums: the repor
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import uuid
@@ -210,20 +211,26 @@ def _minus(vector: Vector, other: Vector, factor: int) -> Vector:
 
 class Span:
     """The span of vectors added one by one (exact, modulo PRIME), in echelon form; `reduce` leaves nothing of a vector
-    that lies in it. Each row keeps how it is made of the vectors kept as the span's basis (`coordinates`)."""
+    that lies in it. Each row is kept scaled to 1 at its pivot (its inverse worked out once, when it is added, not at
+    every reduction) and, with `tracked`, with how it is made of the vectors kept as the span's basis
+    (`coordinates`); a span only asked what it leaves (the shown figures') keeps no coordinates."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracked: bool = True) -> None:
         self.rows: list[tuple[Any, Vector, Vector]] = []  # (pivot, row, the row in the basis' coordinates)
         self.size = 0
+        self.tracked = tracked
 
     def reduce(self, vector: Vector) -> tuple[Vector, Vector]:
-        """What is left of `vector` outside the span, and (vector - what is left) in the basis' coordinates."""
+        """What is left of `vector` outside the span, and (vector - what is left) in the basis' coordinates (empty
+        when the span is not `tracked`)."""
         left: Vector = dict(vector)
         made: Vector = {}
         for pivot, row, coordinates in self.rows:
-            if pivot in left:
-                factor = left[pivot] * pow(row[pivot], PRIME - 2, PRIME) % PRIME
-                left, made = _minus(left, row, factor), _minus(made, coordinates, PRIME - factor)
+            factor = left.get(pivot)
+            if factor:
+                left = _minus(left, row, factor)
+                if self.tracked:
+                    made = _minus(made, coordinates, PRIME - factor)
         return left, made
 
     def coordinates(self, vector: Vector) -> Vector:
@@ -232,7 +239,11 @@ class Span:
         if not left:
             return made
         index, self.size = self.size, self.size + 1
-        self.rows.append((next(iter(left)), left, _minus({index: 1}, made, 1)))
+        pivot = next(iter(left))
+        inverse = pow(left[pivot], PRIME - 2, PRIME)
+        coordinates = _minus({index: 1}, made, 1) if self.tracked else {}
+        self.rows.append((pivot, {k: v * inverse % PRIME for k, v in left.items()},
+                          {k: v * inverse % PRIME for k, v in coordinates.items()}))
         return {index: 1}
 
 
@@ -262,18 +273,29 @@ def recoverable(first: Report, second: Report, every: list[Report],
     cells = list(itertools.product(range(len(names[grouping_a])), range(1 if same else len(names[grouping_b])),
                                    sorted(set(quarters_a) | set(quarters_b))))
     rows_space = Span()
+    classes = {**FIGURE_CLASSES, **KNOWN}
 
+    # a row's cells, and the row in the rows' basis, worked out once per row, not again for each of its figures
+    @functools.cache
     def row_cells(grouping: str, group: str, quarters: tuple[int, ...]) -> Vector:
         index = None if group == TOTAL else names[grouping].index(group)
         return {cell: 1 for cell in cells
                 if cell[2] in quarters and (index is None or cell[side_of[grouping]] == index)}
 
-    shown = Span()
+    @functools.cache
+    def shown_row(grouping: str, group: str, quarters: tuple[int, ...]) -> Vector:
+        return rows_space.coordinates(row_cells(grouping, group, quarters))
+
+    @functools.cache
+    def hidden_row(grouping: str, group: str, quarters: tuple[int, ...]) -> tuple[Vector, Vector]:
+        return rows_space.reduce(row_cells(grouping, group, quarters))  # (once every shown row is in rows_space)
+
+    shown = Span(tracked=False)
     for grouping, quarters, rows in (first, second):
         for group, name, value in figures(rows, names[grouping]):
             if value is not None:
-                row = rows_space.coordinates(row_cells(grouping, group, quarters))
-                shown.coordinates({(i, kind): x for i, x in row.items() for kind in {**FIGURE_CLASSES, **KNOWN}[name]})
+                row = shown_row(grouping, group, quarters)
+                shown.coordinates({(i, kind): x for i, x in row.items() for kind in classes[name]})
     found = []
     for number, report in enumerate(every):
         grouping, quarters, rows = report
@@ -282,8 +304,8 @@ def recoverable(first: Report, second: Report, every: list[Report],
         for group, name, value in figures(rows, names.get(grouping, [])):
             if value is not None or (grouping not in names and group != TOTAL):
                 continue
-            left, row = rows_space.reduce(row_cells(grouping if grouping in names else grouping_a, group, quarters))
-            vector = {(i, kind): x for i, x in row.items() for kind in {**FIGURE_CLASSES, **KNOWN}[name]}
+            left, row = hidden_row(grouping if grouping in names else grouping_a, group, quarters)
+            vector = {(i, kind): x for i, x in row.items() for kind in classes[name]}
             if not left and not shown.reduce(vector)[0]:
                 found.append((number, group, name))
     return found

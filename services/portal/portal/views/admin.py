@@ -337,7 +337,7 @@ def user_password(user_id: str) -> Any:
         return redirect(url_for("admin.user_edit", user_id=user_id))
     with sessions().begin() as db:
         user = _user_or_404(db, user_id, lock=True)
-        password = accounts.reset_password(db, user)
+        password = accounts.reset_password(db, settings_now(), user)
         name = user.display_name
     log.info("password_reset", subject=user_id, by=g.user.id)
     return render_template("admin/password.html", user_id=user_id, name=name, password=password, created=False)

@@ -225,7 +225,7 @@ def change_own_password(*, current: str, new: str, errors: dict[str, str]) -> Pa
             return "refused"
         if errors:
             return "refused"
-        accounts.change_password(db, user, new, keep_session=g.login.id)
+        accounts.change_password(db, settings, user, new, keep_session=g.login.id)
         db.add(SignInAttempt(user_id=user.id, outcome="password_changed", address=client_address()))
     return "changed"
 

@@ -49,6 +49,19 @@ def test_a_password_is_stored_as_an_argon2id_hash_and_signs_in(app):
     assert client.get("/account").status_code == 200
 
 
+def test_production_hashes_a_password_with_rfc_9106s_parameters_and_hashes_a_cheaper_one_again_at_sign_in(own_stack,
+                                                                                                           app):
+    """The tests' portal hashes passwords with argon2's cheapest parameters (QADAM_PORTAL_PASSWORD_HASH=cheapest, the
+    test harness's); production's (the default) are RFC 9106's second recommended set, and a password stored with
+    others is hashed with them at its next sign-in."""
+    production = make_app(own_stack, portal_password_hash="rfc9106")
+    user_id = add_user(app)
+    assert user_row(app, user_id).password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert post_sign_in(new_client(production), user_id).status_code == 302
+    assert user_row(app, user_id).password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert post_sign_in(new_client(app), user_id).status_code == 302  # checked with the parameters it names
+
+
 def test_a_wrong_password_or_unknown_name_gets_the_same_answer(app):
     user_id = add_user(app)
     wrong = post_sign_in(new_client(app), user_id, "not-the-password")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from portal import passwords
-from portal.accounts import password_problems, temporary_password
+from portal.accounts import hasher, password_problems, temporary_password
+from portal.settings import PortalSettings
 
 
 @pytest.mark.parametrize("password", ["1234567890", "password12", "qwertyuiop"])
@@ -41,3 +42,13 @@ def test_the_shipped_list_holds_a_few_thousand_common_passwords_and_says_where_i
     assert {"123456", "password", "qwerty"} <= common
     header = [line for line in passwords.LIST.read_text().splitlines() if line.startswith("#")]
     assert any("source" in line.lower() for line in header)
+
+
+def test_passwords_are_hashed_with_rfc_9106s_parameters_unless_told_otherwise_and_never_cheaper_in_production():
+    chosen = hasher(PortalSettings())
+    assert (chosen.type.name, chosen.time_cost, chosen.memory_cost, chosen.parallelism) == ("ID", 3, 65536, 4)
+    fit = PortalSettings(env="production").production_problems()  # (the key files, if any, judged apart)
+    unfit = PortalSettings(env="production", portal_password_hash="cheapest").production_problems()
+    assert [problem.env for problem in unfit if problem not in fit] == ["QADAM_PORTAL_PASSWORD_HASH"]
+    with pytest.raises(ValueError, match="QADAM_PORTAL_PASSWORD_HASH"):
+        hasher(PortalSettings(portal_password_hash="fast"))
