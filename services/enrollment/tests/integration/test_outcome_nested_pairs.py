@@ -310,8 +310,6 @@ def test_the_seed_hides_a_region_and_small_cells_at_every_level(seeded):
     assert hidden > 150
 
 
-@pytest.mark.xfail(strict=True, reason="on the base code (each report protected on its own): 2958 times a hidden figure "
-                   "(74 of them) worked out {'one level': 1234, 'two levels': 1650, 'one report': 74}")
 def test_no_hidden_figure_is_fixed_by_any_pair_of_outcome_reports_of_any_regions_or_levels(seeded):
     reports, groups, *_ = seeded
     # the hidden figures, by row; the same figure hidden in several reports is tried once (a region's totals in its
