@@ -24,6 +24,18 @@ in a quarter: none, shown; a window a quarter is not in: none, known to all, so 
 hides nothing of that window). It is then a sum of figures already shown, so the difference of two runs, or of one
 run on two days, tells only sums of figures shown. A row is `suppressed` when none of its counts is shown. A rate and
 its interval are shown only where both their counts are.
+
+Across regions and levels (`suppress_outcomes_nested`): a national analyst or an administrator reads the whole
+country's report by any grouping (by region: a row per region) and each region's own. Decided apart they leaked (a
+region hidden in the country's by region, its own report's totals shown, every other region's too: the nation less
+the others gave it). So they are protected top-down, as the completion report is (domain/disclosure.py, "Across
+regions and levels"; its walk, `top_down`, is the one both take): each quarter's table of regions is protected once
+(the nation's row from itself alone), and every report takes its pattern for a region's figures and the nation's; a
+region's groups are protected with the region's row as a fixed margin (`suppress_quarter(..., totals=)`) and among
+themselves (first with the region's counts taken as known, then with its hidden ones unknown); the country's report by
+a grouping is the regions' groups added up, a figure shown only where every (quarter, region) with the group shows it.
+services/enrollment/tests/integration/test_outcome_nested_pairs.py proves it. The price: a region's own figures are
+hidden wherever the table of regions hides them (beside a small region, the next smallest), in its own report too.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ figures only when the window has passed for every man of it by the as-of day (it
 domain/outcomes.py, `followed_months`); then all its men are followed (followed = men), else none of them. So a
 quarter's figures do not depend on the day asked, only on whether it is in. Each quarter's table is suppressed on its
 own, and a figure over the run is shown only where each quarter's own table shows it
-(domain/outcome_disclosure.py). The curve is by whole months after leaving, over the quarters whose 6 months have
+(domain/outcome_disclosure.py), top-down across regions and levels (`suppress_outcomes_nested`): so every report,
+of a region or of the country, reads every region's row, the statement's population being the whole country's, its
+groups those of the region asked for. The curve is by whole months after leaving, over the quarters whose 6 months have
 passed, cut where a quarter's own curve would stop (`month_curve`).
 """
 
@@ -192,7 +194,7 @@ def _quarter_tables(rows: list[Any], inside: tuple[int, ...], *, group_by: str, 
             groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **counts})
     regions = dict(sorted(of_region.items()))
     nation = {name: sum(counts[name] for counts in regions.values()) for name in COUNTS}
-    top = [*({"key": r, "label": r, "total": False, **counts} for r, counts in regions.items()),
+    top: list[dict[str, Any]] = [*({"key": r, "label": r, "total": False, **counts} for r, counts in regions.items()),
            {"key": None, "label": total_label, "total": True, **nation}]
     part: dict[str, list[dict[str, Any]]] = {}
     for r, counts in regions.items():
