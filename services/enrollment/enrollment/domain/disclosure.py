@@ -81,7 +81,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 COUNTS = ("enrolments", "active", "completed", "exited", "dropouts")
@@ -175,25 +175,43 @@ def suppress_nested(tops: Sequence[list[dict[str, Any]]], parts: Sequence[dict[A
     (atom, region) that has a row for it shows it, and the totals row is the region's row, or the nation's, as the
     table of regions shows it, over the run as `suppress_consistent` takes runs.
     """
-    groups: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
-    totals: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for top, part in zip(tops, parts, strict=True):
-        top_shown = suppress(top, min_cell)
+    groups, totals = top_down(tops, parts, lambda rows, above, _: suppress(rows, min_cell, totals=above),
+                              region=region)
+    out = _over_the_atoms([(rows, shown) for _, rows, shown in groups], min_cell)
+    if totals:
+        out.append(_over_the_run([(row, shown) for _, row, shown in totals], min_cell))
+    return out
+
+
+Table = Callable[[list[dict[str, Any]], "dict[str, Any] | None", int], list[dict[str, Any]]]
+
+
+def top_down(tops: Sequence[list[dict[str, Any]]], parts: Sequence[dict[Any, list[dict[str, Any]]]], table: Table, *,
+             region: Any = None) -> tuple[list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]],
+                                          list[tuple[int, dict[str, Any], dict[str, Any]]]]:
+    """The top-down walk of `suppress_nested`, for any report cut into atoms whose tables are protected by `table`
+    (rows, the totals row as the table above shows it or None, the atom's index -> the rows as shown): the outcome
+    report's too (domain/outcome_disclosure.py). Each atom's table of regions (`tops`) is protected on its own; each
+    region's part (`parts`) with its totals row fixed to the region's row there; a part of one group (the region
+    itself) is shown as that row. Returns, per (atom, region): (atom, the groups' rows, as shown), and per atom the
+    report's totals row (the region's, or the nation's with `region` None): (atom, row, as shown). How a figure over
+    the run is shown is the caller's (a figure shown only where every atom and region shows it)."""
+    groups: list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] = []
+    totals: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for atom, (top, part) in enumerate(zip(tops, parts, strict=True)):
+        top_shown = table(top, None, atom)
         of_region = {row["key"]: shown for row, shown in zip(top, top_shown, strict=True) if not row["total"]}
         if region is None:
-            totals.append((top[-1], top_shown[-1]))
+            totals.append((atom, top[-1], top_shown[-1]))
         for key, rows in part.items():
             if len(rows) == 2:  # one group: the region itself, shown as the table of regions shows it
                 shown = [{**of_region[key], **{name: row[name] for name in ("key", "label", "total")}} for row in rows]
             else:
-                shown = suppress(rows, min_cell, totals=of_region[key])
-            groups.append((rows[:-1], shown[:-1]))
+                shown = table(rows, of_region[key], atom)
+            groups.append((atom, rows[:-1], shown[:-1]))
             if key == region:
-                totals.append((rows[-1], shown[-1]))
-    out = _over_the_atoms(groups, min_cell)
-    if totals:
-        out.append(_over_the_run(totals, min_cell))
-    return out
+                totals.append((atom, rows[-1], shown[-1]))
+    return groups, totals
 
 
 def _over_the_run(atoms: list[tuple[dict[str, Any], dict[str, Any]]], min_cell: int) -> dict[str, Any]:

@@ -24,6 +24,18 @@ in a quarter: none, shown; a window a quarter is not in: none, known to all, so 
 hides nothing of that window). It is then a sum of figures already shown, so the difference of two runs, or of one
 run on two days, tells only sums of figures shown. A row is `suppressed` when none of its counts is shown. A rate and
 its interval are shown only where both their counts are.
+
+Across regions and levels (`suppress_outcomes_nested`): a national analyst or an administrator reads the whole
+country's report by any grouping (by region: a row per region) and each region's own. Decided apart they leaked (a
+region hidden in the country's by region, its own report's totals shown, every other region's too: the nation less
+the others gave it). So they are protected top-down, as the completion report is (domain/disclosure.py, "Across
+regions and levels"; its walk, `top_down`, is the one both take): each quarter's table of regions is protected once
+(the nation's row from itself alone), and every report takes its pattern for a region's figures and the nation's; a
+region's groups are protected with the region's row as a fixed margin (`suppress_quarter(..., totals=)`) and among
+themselves (first with the region's counts taken as known, then with its hidden ones unknown); the country's report by
+a grouping is the regions' groups added up, a figure shown only where every (quarter, region) with the group shows it.
+services/enrollment/tests/integration/test_outcome_nested_pairs.py proves it. The price: a region's own figures are
+hidden wherever the table of regions hides them (beside a small region, the next smallest), in its own report too.
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .disclosure import top_down
 from .outcomes import WINDOWS, wilson_interval
 
 COUNTS = ("men", *(f"{what}_{months}" for months in WINDOWS for what in ("followed", "with", "without")))
@@ -43,11 +56,14 @@ _ZERO_COST = 1 << 40  # a zero protects little: hidden beside another only if no
 Cell = tuple[int, str]
 
 
-def suppress_quarter(rows: list[dict[str, Any]], min_cell: int, windows: Iterable[int]) -> list[dict[str, Any]]:
+def suppress_quarter(rows: list[dict[str, Any]], min_cell: int, windows: Iterable[int],
+                     totals: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One quarter's table (its groups, then its totals row; each with COUNTS, followed_w = men for a window `in` and
     with, without and followed none for the others) as it may be shown: hidden counts None, `suppressed` on a row
-    hidden whole; no rates (the run computes them)."""
-    table = _Quarter(rows, min_cell, tuple(windows))
+    hidden whole; no rates (the run computes them). `totals`: the totals row as a table above shows the same figures
+    (a region's row in the table of regions, `suppress_outcomes_nested`): it hides what that row hides, and nothing
+    else, and the groups are protected among themselves too, as if it were shown whole."""
+    table = _Quarter(rows, min_cell, tuple(windows), totals)
     table.run()
     return [table.shown(index) for index in range(len(rows))]
 
@@ -59,11 +75,41 @@ def suppress_outcomes(atoms: Sequence[tuple[list[dict[str, Any]], Iterable[int]]
 
     `atoms`: for each quarter of the run, its rows as `suppress_quarter` takes them and the windows it is in for.
     """
+    return _over_the_quarters([(rows, suppress_quarter(rows, min_cell, windows), tuple(windows))
+                               for rows, windows in atoms])
+
+
+def suppress_outcomes_nested(tops: Sequence[tuple[list[dict[str, Any]], Iterable[int]]],
+                             parts: Sequence[dict[Any, list[dict[str, Any]]]], min_cell: int, *,
+                             region: Any = None) -> list[dict[str, Any]]:
+    """The rows of an outcome report of a region, or of the whole country, by any grouping, over a run of quarters,
+    protected top-down with every other outcome report of any region or of the country, as the completion report is
+    (domain/disclosure.py, "Across regions", whose walk, `top_down`, this takes): its groups in the order they first
+    come in, then its totals row; rates and Wilson intervals where their counts are shown.
+
+    `tops`: for each quarter, the table of regions (a row per region, `key` the region, then the nation's totals row)
+    and the windows the quarter is in for. `parts`: for each quarter, {region: its groups by the report's grouping,
+    then its totals row (the region's row in the table of regions)}, for the regions the report covers. `region`: the
+    region whose figures the report's totals row is (None: the nation's). A quarter's table of regions is protected on
+    its own (`suppress_quarter`); a region's groups with the region's row as it shows it; a group's figure over the
+    run is shown only where every (quarter, region) with a row for it shows it.
+    """
+    windows = [tuple(inside) for _, inside in tops]
+    groups, totals = top_down([rows for rows, _ in tops], parts,
+                              lambda rows, above, atom: suppress_quarter(rows, min_cell, windows[atom], above),
+                              region=region)
+    return _over_the_quarters([*((rows, shown, windows[atom]) for atom, rows, shown in groups),
+                               *(([row], [shown], windows[atom]) for atom, row, shown in totals)])
+
+
+def _over_the_quarters(tables: Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[int, ...]]]
+                       ) -> list[dict[str, Any]]:
+    """The rows over a run, from its tables' (rows, rows as shown, windows the quarter is in for): a row per key, its
+    groups in the order they first come in, then its totals row (`_over_the_run`)."""
     order: dict[tuple[bool, Any], None] = {}
     parts: dict[tuple[bool, Any], list[tuple[dict[str, Any], dict[str, Any], tuple[int, ...]]]] = {}
-    for rows, windows in atoms:
-        inside = tuple(windows)
-        for row, shown in zip(rows, suppress_quarter(rows, min_cell, inside), strict=True):
+    for rows, shown_rows, inside in tables:
+        for row, shown in zip(rows, shown_rows, strict=True):
             key = (bool(row["total"]), row["key"])
             order.setdefault(key, None)
             parts.setdefault(key, []).append((row, shown, inside))
@@ -94,8 +140,10 @@ def _over_the_run(parts: list[tuple[dict[str, Any], dict[str, Any], tuple[int, .
 class _Quarter:
     """A quarter's cells (row, name) over _CELLS; the last row is the totals row."""
 
-    def __init__(self, rows: list[dict[str, Any]], min_cell: int, windows: tuple[int, ...]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], min_cell: int, windows: tuple[int, ...],
+                 totals: dict[str, Any] | None = None) -> None:
         self.rows, self.min_cell, self.windows, self.last = rows, min_cell, windows, len(rows) - 1
+        self.fixed = totals
         self.value = [{name: int(row[name]) for name in _CELLS} for row in rows]
         self.hidden: list[set[str]] = [set() for _ in rows]
         self.whole: set[int] = set()
@@ -127,21 +175,37 @@ class _Quarter:
                 self.hide(row, name)
 
     def run(self) -> None:
-        # the totals row alone, then frozen: the same under every grouping
-        self._primary(self.last)
+        # the totals row alone (or as the table above shows it), then frozen: the same under every grouping
+        if self.fixed is None:
+            self._primary(self.last)
+        elif self.fixed["suppressed"]:
+            self.hide_row(self.last)
+        else:
+            for name in self.names()[1:]:
+                if self.fixed[name] is None:
+                    self.hide(self.last, name)
         for row in range(self.last):
             self._primary(row)
-        unfixable: set[Cell] = set()
+        # under a table above, the groups are checked among themselves first (the totals row taken as known: a
+        # hidden group's count then lies on a loop of hidden groups' counts that moves none of the totals row's, so
+        # no other report of the region, of another one or of the country closes it), then with the totals row's
+        # hidden counts; a count hidden for these sends us back among the groups
+        inside = self.fixed is not None
+        unfixable: set[tuple[bool, Cell]] = set()
         while True:
-            fixed = [cell for cell in self._worked_out() if cell not in unfixable]
+            fixed = [cell for cell in self._worked_out(inside) if (inside, cell) not in unfixable]
             if not fixed:
-                return
+                if not inside or not self.hidden[self.last]:  # (with the totals row shown: the same unknowns)
+                    return
+                inside = False
+                continue
             row, name = fixed[0]
             beside = self._beside(row, name)
             if beside is None:
-                unfixable.add((row, name))
+                unfixable.add((inside, (row, name)))
             else:
                 self.hide(*beside)
+                inside = self.fixed is not None
 
     def _beside(self, row: int, name: str) -> Cell | None:
         """The cell to hide beside a hidden one that can be worked out: a shown count of a group in its column, the
@@ -165,14 +229,14 @@ class _Quarter:
                 sums.append([((r, "men"), 1), ((r, f"with_{months}"), -1), ((r, f"without_{months}"), -1)])
         return sums
 
-    def _worked_out(self) -> list[Cell]:
+    def _worked_out(self, inside: bool = False) -> list[Cell]:
         """The hidden cells the shown ones fix through the sums: Gauss–Jordan over the hidden cells (modulo a prime);
-        a cell is fixed exactly when a reduced row is it alone."""
+        a cell is fixed exactly when a reduced row is it alone. `inside`: the totals row's counts taken as known."""
         reduced: dict[Cell, dict[Cell, int]] = {}  # pivot: its row, reduced against the others
         for terms in self._sums():
             line: dict[Cell, int] = {}
             for cell, sign in terms:
-                if cell[1] in self.hidden[cell[0]]:
+                if cell[1] in self.hidden[cell[0]] and not (inside and cell[0] == self.last):
                     line[cell] = (line.get(cell, 0) + sign) % _PRIME
             line = {c: v for c, v in line.items() if v}
             for pivot, other in reduced.items():

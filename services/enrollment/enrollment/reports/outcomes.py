@@ -8,7 +8,9 @@ figures only when the window has passed for every man of it by the as-of day (it
 domain/outcomes.py, `followed_months`); then all its men are followed (followed = men), else none of them. So a
 quarter's figures do not depend on the day asked, only on whether it is in. Each quarter's table is suppressed on its
 own, and a figure over the run is shown only where each quarter's own table shows it
-(domain/outcome_disclosure.py). The curve is by whole months after leaving, over the quarters whose 6 months have
+(domain/outcome_disclosure.py), top-down across regions and levels (`suppress_outcomes_nested`): so every report,
+of a region or of the country, reads every region's row, the statement's population being the whole country's, its
+groups those of the region asked for. The curve is by whole months after leaving, over the quarters whose 6 months have
 passed, cut where a quarter's own curve would stop (`month_curve`).
 """
 
@@ -25,7 +27,7 @@ from qadam_words import N_, Words, words
 from qadam_words.places import place_name
 from qadam_words.vocabulary import programme_text
 
-from ..domain.outcome_disclosure import COUNTS, suppress_outcomes
+from ..domain.outcome_disclosure import COUNTS, suppress_outcomes, suppress_outcomes_nested
 from ..domain.outcomes import (
     COMPLETED,
     CURVE_MONTHS,
@@ -77,17 +79,23 @@ def _within(column: sa.ColumnElement[date], months: int) -> sa.ColumnElement[boo
 
 
 def outcome_query(*, group_by: str, region: str | None, date_from: date, date_to: date) -> sa.Select[Any]:
-    """The table's one statement: per quarter of leaving (`quarter`, its first day), a row per group and a totals row
-    (`is_total`): the men, and of them those with a new order or breach within each window (`within_6`, ...),
-    unsuppressed. Which quarters are in a window's figures the caller decides from the as-of day."""
-    keys = [k.label(f"k{i}") for i, k in enumerate(_group_keys(group_by))]
+    """The table's one statement: per quarter of leaving (`quarter`, its first day), a row per group within each region
+    (`r`, the region; the group's keys k0, k1, ...): the men, and of them those with a new order or breach within each
+    window (`within_6`, ...), unsuppressed. Every region's rows come out whatever `region` is: a region's figures are
+    protected in the table of regions (domain/outcome_disclosure.py, `suppress_outcomes_nested`), and a region's row,
+    and the nation's, are its groups added up (`outcome_report`); `region` (None: the whole country) says whose groups
+    are told apart: each other region's fall into one row (its keys null). Which quarters are in a window's figures the
+    caller decides from the as-of day."""
+    def only_asked(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return column if region is None else sa.case((_o.c.region == region, column))
+
+    keys = [only_asked(k).label(f"k{i}") for i, k in enumerate(_group_keys(group_by))]
     quarter = _left_quarter().label("quarter")
     first_event = sa.func.least(_o.c.new_order_on, _o.c.breach_on)  # NULLs are ignored: none of either, NULL
     figures: list[sa.ColumnElement[Any]] = [sa.func.count().label("men")]
     figures += [sa.func.count().filter(_within(first_event, months)).label(f"within_{months}") for months in WINDOWS]
-    grouped = sa.select(*keys, quarter, (sa.func.grouping(*keys) != 0).label("is_total"), *figures).where(
-        *_in_population(region, date_from, date_to)).group_by(
-        sa.func.grouping_sets(sa.tuple_(quarter, *keys), sa.tuple_(quarter))).subquery("grouped")
+    grouped = sa.select(quarter, _o.c.region.label("r"), *keys, *figures).where(
+        *_in_population(None, date_from, date_to)).group_by(quarter, _o.c.region, *keys).subquery("grouped")
     if group_by != "programme":
         return sa.select(grouped)
     programme = Programme.__table__
@@ -131,27 +139,22 @@ def outcome_report(conn: sa.Connection, *, group_by: str, region: str | None, da
         raise ValueError("min_cell must be at least 1")
     w = words(DOMAIN, language)
     total_label = w.gettext(TOTAL_LABEL)
-    by_quarter: dict[date, list[dict[str, Any]]] = {}
+    by_quarter: dict[date, list[Any]] = {}
     for row in conn.execute(outcome_query(group_by=group_by, region=region, date_from=date_from,
                                           date_to=date_to)).mappings():
-        inside = windows_in(quarter_end(row["quarter"]), as_of)
-        counts: dict[str, int] = {"men": int(row["men"])}
-        for months in WINDOWS:
-            within = int(row[f"within_{months}"]) if months in inside else 0
-            followed = counts["men"] if months in inside else 0
-            counts.update({f"followed_{months}": followed, f"with_{months}": within,
-                           f"without_{months}": followed - within})
-        if row["is_total"]:
-            labelled = {"key": None, "label": total_label, "total": True}
-        else:
-            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
-            labelled = {"key": key, "label": label, "total": False}
-        by_quarter.setdefault(row["quarter"], []).append({**labelled, **counts})
-    atoms = [(sorted(rows, key=lambda r: (r["total"], r["label"].casefold(), r["key"] or "")),
-              windows_in(quarter_end(quarter), as_of)) for quarter, rows in sorted(by_quarter.items())]
-    if not atoms:  # nobody left in the period: no totals row from the database either
+        by_quarter.setdefault(row["quarter"], []).append(row)
+    tops: list[tuple[list[dict[str, Any]], tuple[int, ...]]] = []
+    parts: list[dict[str, list[dict[str, Any]]]] = []
+    for quarter, rows in sorted(by_quarter.items()):
+        inside = windows_in(quarter_end(quarter), as_of)
+        top, part = _quarter_tables(rows, inside, group_by=group_by, region=region, total_label=total_label, w=w)
+        tops.append((top, inside))
+        parts.append(part)
+    if not any(parts):  # nobody left in the period (in the region): no figure but zeros
         atoms = [([{"key": None, "label": total_label, "total": True, **dict.fromkeys(COUNTS, 0)}], ())]
-    shown = suppress_outcomes(atoms, min_cell)
+        shown = suppress_outcomes(atoms, min_cell)
+    else:
+        shown = suppress_outcomes_nested(tops, parts, min_cell, region=region)
     groups = sorted(shown[:-1], key=lambda g: (g["label"].casefold(), g["key"] or ""))
     orders: dict[date, dict[int | None, int]] = {}
     for quarter, month, men in conn.execute(curve_query(region=region, date_from=date_from, date_to=date_to)):
@@ -162,6 +165,48 @@ def outcome_report(conn: sa.Connection, *, group_by: str, region: str | None, da
     curve = [{"month": step.month, "at_risk": step.at_risk, "events": step.events,
               "survival": round(step.survival, 4)} for step in month_curve(quarters, min_cell)]
     return [*groups, shown[-1]], curve
+
+
+def _counts(row: Any, inside: tuple[int, ...]) -> dict[str, int]:
+    """A row's counts in a quarter in the windows `inside` (followed = men there, none elsewhere)."""
+    counts: dict[str, int] = {"men": int(row["men"])}
+    for months in WINDOWS:
+        within = int(row[f"within_{months}"]) if months in inside else 0
+        followed = counts["men"] if months in inside else 0
+        counts.update({f"followed_{months}": followed, f"with_{months}": within, f"without_{months}": followed - within})
+    return counts
+
+
+def _quarter_tables(rows: list[Any], inside: tuple[int, ...], *, group_by: str, region: str | None,
+                    total_label: str, w: Words) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """One quarter's raw rows -> its table of regions (a row per region, sorted by its stored name, then the
+    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by key: a tie is
+    broken alike in every language) and its totals row, as `suppress_outcomes_nested` takes them."""
+    of_region: dict[str, dict[str, int]] = {}
+    groups_of: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        counts = _counts(row, inside)
+        added = of_region.setdefault(row["r"], dict.fromkeys(COUNTS, 0))
+        for name in COUNTS:
+            added[name] += counts[name]
+        if group_by != "region" and (region is None or row["r"] == region):
+            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
+            groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **counts})
+    regions = dict(sorted(of_region.items()))
+    nation = {name: sum(counts[name] for counts in regions.values()) for name in COUNTS}
+    top: list[dict[str, Any]] = [*({"key": r, "label": r, "total": False, **counts} for r, counts in regions.items()),
+           {"key": None, "label": total_label, "total": True, **nation}]
+    part: dict[str, list[dict[str, Any]]] = {}
+    for r, counts in regions.items():
+        if region is not None and r != region:
+            continue
+        if group_by == "region":
+            key, label = _key_and_label({"k0": r}, group_by=group_by, whole_country=region is None, w=w)
+            groups = [{"key": key, "label": label, "total": False, **counts}]
+        else:
+            groups = sorted(groups_of[r], key=lambda g: (g["key"] is not None, g["key"] or ""))
+        part[r] = [*groups, {"key": None, "label": total_label, "total": True, **counts}]
+    return top, part
 
 
 def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) -> tuple[str | None, str]:

@@ -8,7 +8,7 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
-from enrollment.domain.outcome_disclosure import COUNTS, suppress_outcomes, suppress_quarter
+from enrollment.domain.outcome_disclosure import COUNTS, suppress_outcomes, suppress_outcomes_nested, suppress_quarter
 from enrollment.domain.outcomes import (
     QuarterOfLeaving,
     followed_months,
@@ -144,6 +144,48 @@ def test_no_hidden_count_of_random_quarter_tables_can_be_worked_out(seed):
             if 0 < source[name] < 5:
                 assert row[name] is None
     assert not _fixed(shown, windows)
+
+
+def test_a_region_hidden_in_the_table_of_regions_is_hidden_in_its_own_report_and_the_countrys():
+    """Top-down: the tiny region is hidden whole in the table of regions and the next smallest beside it, and that
+    region's own report takes the pattern for its totals row (else the nation less the others gives the tiny one)."""
+    regions = {"big": [_row("b1", 30, 8, 12), _row("b2", 25, 6, 9)], "mid": [_row("m1", 7, 2, 3), _row("m2", 6, 1, 2)],
+               "tiny": [_row("t1", 3, 1, 1)]}
+    totals = {r: _with_total(groups)[-1] for r, groups in regions.items()}
+    top = _with_total([{**totals[r], "key": r, "label": r, "total": False} for r in regions])
+    parts = {r: [*groups, totals[r]] for r, groups in regions.items()}
+    mid = suppress_outcomes_nested([(top, (6, 12))], [{"mid": parts["mid"]}], 5, region="mid")
+    assert mid[-1]["men"] is None and all(mid[-1][name] is None for name in COUNTS)
+    assert suppress_outcomes([(parts["mid"], (6, 12))], 5)[-1]["men"] == 13  # protected on its own it showed
+    country = suppress_outcomes_nested([(top, (6, 12))], [parts], 5)
+    assert country[-1]["men"] == 71 and country[0]["key"] == "b1" and country[0]["men"] == 30
+    by_region = suppress_outcomes_nested([(top, (6, 12))], [{r: [_row(r, totals[r]["men"], totals[r]["with_6"],
+                                                                        totals[r]["with_12"]), totals[r]]
+                                                              for r in regions}], 5)
+    assert [row["men"] for row in by_region] == [55, None, None, 71]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_groups_under_a_region_hidden_above_are_protected_with_it_and_among_themselves(seed):
+    rng = random.Random(seed)
+    windows = rng.choice([(6,), (6, 12)])
+    groups = []
+    for key in range(rng.randrange(2, 7)):
+        men = rng.choice([rng.randrange(1, 6), rng.randrange(5, 40)])
+        w6 = rng.randrange(0, men + 1)
+        groups.append(_row(str(key), men, w6, rng.randrange(w6, men + 1), windows))
+    rows = _with_total(groups, windows)
+    others = [_row(f"r{i}", men, rng.randrange(0, men + 1) // 2, men // 2, windows)
+              for i, men in enumerate((rng.randrange(1, 6), rng.randrange(5, 60)))]
+    top = _with_total([{**rows[-1], "key": "here", "label": "here", "total": False}, *others], windows)
+    above = suppress_quarter(top, 5, windows)[0]
+    shown = suppress_quarter(rows, 5, windows, totals=above)
+    assert {n for n in COUNTS if shown[-1][n] is None} == {n for n in COUNTS if above[n] is None}
+    for row, source in zip(shown, rows, strict=True):
+        for name in COUNTS:
+            assert row[name] in (None, source[name])
+    assert not _fixed(shown, windows)
+    assert not _fixed([*shown[:-1], rows[-1]], windows)  # nor by one who knew the region's figures
 
 
 def _fixed(shown, windows):

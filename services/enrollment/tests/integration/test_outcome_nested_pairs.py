@@ -1,0 +1,341 @@
+"""No hidden figure of the outcome report can be worked out from two outcome reports of different regions or levels.
+
+test_outcome_pairs.py proves the small-cell rule across the outcome reports of one region. A national analyst (or an
+administrator) also reads the whole country's outcome report, by every grouping (region, district, programme version,
+risk band at intake, how he left), and each region's own. Three regions are seeded here, one of them tiny (a handful
+of men a quarter, hidden everywhere by the primary rule), with men who left over the first two quarters of 2025, many
+of them with a new protection order or a reported breach within 6 months; a national programme serves every region
+and two regions have one of their own, so that some groupings are nested in regions (district) and some are not.
+
+Every such report is read over Q1, Q2 and Q1-Q2 on one as-of day (15 January 2026: both quarters are in the 6-month
+figures, neither in the 12-month ones, which are then none, as every reader knows). For every pair of them (a report
+with itself too), linear algebra modulo a prime over the finest cells (region x a group of either grouping x quarter x
+what became of a man: a new order or breach within 6 months, or not) decides whether any figure hidden in any report
+the two reach is fixed by what the two show (as test_nested_report_pairs.py does for the completion report). A pair of
+reports of two different regions is skipped: their unknowns are apart, so what they fix together, each fixes alone,
+and every figure of a report is of one region or of the whole country.
+
+The reader is taken to know which groups each region has (the reports of the year list them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from enrollment.reports import OUTCOME_GROUP_BY, outcome_report
+from qadam.quarters import add_months
+from qadam_testing import Stack
+
+MIN_CELL = 5
+QUARTERS = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))]
+PERIODS = [(0,), (1,), (0, 1)]
+AS_OF = date(2026, 1, 15)  # both quarters' 6 months have passed, neither's 12
+SAMARQAND, FARGONA, SIRDARYO = "Samarqand viloyati", "Farg'ona viloyati", "Sirdaryo viloyati"
+REGIONS = [SAMARQAND, FARGONA, SIRDARYO]
+# programmes: 0 national (every region), then one of each of two regions
+PROGRAMMES = [(0, "Statutory (national)"), (1, "Samarqand extended"), (2, "Farg'ona short")]
+# (region, district, programme, men over the half year); Sirdaryo is tiny
+PLACES = [(SAMARQAND, "Urgut", 0, 40), (SAMARQAND, "Kattaqo'rg'on", 1, 24), (SAMARQAND, "Ishtixon", 0, 9),
+          (SAMARQAND, "Nurobod", 1, 4),
+          (FARGONA, "Qo'qon", 0, 30), (FARGONA, "Marg'ilon", 2, 14), (FARGONA, "Rishton", 2, 6),
+          (SIRDARYO, "Guliston", 0, 4), (SIRDARYO, "Boyovut", 0, 2)]
+LEVELS = ["low"] * 4 + ["medium"] * 4 + ["high"] * 3 + ["critical"] + [None]
+HOWS = ["completed"] * 6 + ["non_compliance"] * 2 + ["dropout"] * 3
+WINDOWS = (6, 12)
+COUNTS = ("men", "followed_6", "with_6", "without_6", "followed_12", "with_12", "without_12")
+WITH, WITHOUT = "with", "without"  # what became of a man: a new order or breach within 6 months of leaving, or not
+CLASSES = {"men": (WITH, WITHOUT), "followed_6": (WITH, WITHOUT), "with_6": (WITH,), "without_6": (WITHOUT,)}
+TOTAL = "(totals)"
+
+Man = dict[str, Any]
+
+
+def seeded_men() -> list[Man]:
+    rng = random.Random(2305)
+    men: list[Man] = []
+    for place, (region, district, programme, size) in enumerate(PLACES):
+        for _ in range(size):
+            left_on = QUARTERS[0][0] + timedelta(days=rng.randrange(181))
+            order = breach = None
+            draw = rng.random()
+            if draw < 0.3:
+                order = left_on + timedelta(days=rng.randint(1, 180))
+            elif draw < 0.45:
+                order = left_on + timedelta(days=rng.randint(200, 400))
+            if rng.random() < 0.08:
+                breach = left_on + timedelta(days=rng.randint(1, 150))
+            men.append({"region": region, "district": district, "place": place, "programme": programme,
+                        "level": rng.choice(LEVELS), "how": rng.choice(HOWS), "left_on": left_on, "order": order,
+                        "breach": breach})
+    return men
+
+
+def became(man: Man) -> str:
+    first = min([d for d in (man["order"], man["breach"]) if d], default=None)
+    return WITH if first is not None and first <= add_months(man["left_on"], 6) else WITHOUT
+
+
+def seed(url: str, men: list[Man]) -> list[str]:
+    """The seed in the database; the programmes' ids (as the reports key them)."""
+    programmes = [uuid.uuid4() for _ in PROGRAMMES]
+    cohorts = {(region, programme): uuid.uuid4() for region, _, programme, _ in PLACES}
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO programme (id, lineage_id, version, name, sessions_required, max_unexcused_absences, "
+            "created_by) VALUES (:id, :id, 1, :name, 12, 3, 'test')"),
+            [{"id": pid, "name": name} for pid, (_, name) in zip(programmes, PROGRAMMES, strict=True)])
+        conn.execute(sa.text(
+            "INSERT INTO cohort (id, programme_id, name, region, district, facilitator_ids, start_date, status, "
+            "created_by) VALUES (:id, :programme, :name, :region, 'Markaz', '{psy-1}', DATE '2024-10-07', "
+            "'running', 'test')"),
+            [{"id": cid, "programme": programmes[programme], "name": f"Cohort {region} {programme}", "region": region}
+             for (region, programme), cid in cohorts.items()])
+        people, enrolments, outcomes = [], [], []
+        for number, man in enumerate(men):
+            person, enrolment = uuid.uuid4(), uuid.uuid4()
+            status, reason = {"completed": ("completed", None), "non_compliance": ("exited", "non_compliance"),
+                              "dropout": ("exited", "withdrawn")}[man["how"]]
+            people.append({"id": person, "code": f"ON-2025-{number:06d}", "name": f"Nested outcome man {number}",
+                           "region": man["region"], "district": man["district"]})
+            enrolments.append({"id": enrolment, "participant": person,
+                               "cohort": cohorts[(man["region"], man["programme"])],
+                               "programme": programmes[man["programme"]], "region": man["region"],
+                               "district": man["district"], "status": status, "reason": reason,
+                               "started": man["left_on"] - timedelta(days=60), "finished": man["left_on"]})
+            outcomes.append({"enrolment": enrolment, "participant": person, "how": man["how"],
+                             "left_on": man["left_on"], "programme": programmes[man["programme"]], "region": man["region"],
+                             "district": man["district"], "level": man["level"], "order": man["order"],
+                             "breach": man["breach"]})
+        conn.execute(sa.text(
+            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
+            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
+            people)
+        conn.execute(sa.text(
+            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, inspector_id, psychologist_id, region, "
+            "district, status, status_reason, started_on, finished_on, created_by) VALUES (:id, :participant, :cohort, "
+            ":programme, 'insp-1', 'psy-1', :region, :district, :status, :reason, :started, :finished, 'test')"),
+            enrolments)
+        conn.execute(sa.text(
+            "INSERT INTO outcome (enrolment_id, participant_id, how, left_on, programme_id, programme_version, region, "
+            "district, intake_level, new_order_on, breach_on) VALUES (:enrolment, :participant, :how, :left_on, "
+            ":programme, 1, :region, :district, :level, :order, :breach)"), outcomes)
+    engine.dispose()
+    return [str(p) for p in programmes]
+
+
+# a report: (its region, None for the whole country; its grouping; the quarters of its period; its rows, totals last)
+Report = tuple[str | None, str, tuple[int, ...], list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[str]]], list[Man], dict[str, Any]]:
+    """Every outcome report an analyst can ask over the periods, per grouping and region the keys of its groups, the
+    men and how a man's group is found."""
+    stack = Stack(f"qadam_on{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("enrollment",)).open()
+    try:
+        url = stack.database_url("enrollment")
+        men = seeded_men()
+        programme_ids = seed(url, men)
+        key_of: dict[str, Callable[[Man], str | None]] = {
+            "programme": lambda m: programme_ids[m["programme"]], "region": lambda m: m["region"],
+            "district": lambda m: f"{m['region']}/{m['district']}", "risk_band": lambda m: m["level"],
+            "how": lambda m: m["how"]}
+        groups = {g: {r: sorted({str(key_of[g](m)) for m in men if m["region"] == r}) for r in REGIONS}
+                  for g in OUTCOME_GROUP_BY}
+        reports: list[Report] = []
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            for quarters in PERIODS:
+                start, end = QUARTERS[quarters[0]][0], QUARTERS[quarters[-1]][1]
+                for region in (None, *REGIONS):
+                    for group_by in OUTCOME_GROUP_BY:
+                        rows, _ = outcome_report(conn, group_by=group_by, region=region, date_from=start,
+                                                 date_to=end, as_of=AS_OF, min_cell=MIN_CELL)
+                        reports.append((region, group_by, quarters, rows))
+        engine.dispose()
+        yield reports, groups, men, key_of
+    finally:
+        stack.close()
+
+
+PRIME = (1 << 61) - 1  # as in test_report_pairs.py: spans kept exactly modulo a prime
+Vector = dict[Any, int]
+
+
+def _minus(vector: Vector, other: Vector, factor: int) -> Vector:
+    out = dict(vector)
+    for key, value in other.items():
+        left = (out.get(key, 0) - factor * value) % PRIME
+        if left:
+            out[key] = left
+        else:
+            out.pop(key, None)
+    return out
+
+
+class Span:
+    """As test_nested_report_pairs.py's: the span of vectors added one by one, exact modulo PRIME, in echelon form;
+    `reduce` leaves nothing of a vector that lies in it, and says how the rest is made of the basis' vectors."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, Vector, Vector]] = []  # (pivot, row, the row in the basis' coordinates)
+        self.size = 0
+
+    def reduce(self, vector: Vector) -> tuple[Vector, Vector]:
+        left: Vector = dict(vector)
+        made: Vector = {}
+        for pivot, row, coordinates in self.rows:
+            factor = left.get(pivot)
+            if factor:
+                left, made = _minus(left, row, factor), _minus(made, coordinates, PRIME - factor)
+        return left, made
+
+    def coordinates(self, vector: Vector) -> Vector:
+        """The vector in the basis' coordinates, added to the basis when it is not in the span yet."""
+        left, made = self.reduce(vector)
+        if not left:
+            return made
+        index, self.size = self.size, self.size + 1
+        pivot = next(iter(left))
+        scale = pow(left[pivot], PRIME - 2, PRIME)
+        self.rows.append((pivot, {k: v * scale % PRIME for k, v in left.items()},
+                          {k: v * scale % PRIME for k, v in _minus({index: 1}, made, 1).items()}))
+        return {index: 1}
+
+
+def regions_of(report: Report) -> list[str]:
+    return REGIONS if report[0] is None else [report[0]]
+
+
+def key(row: dict[str, Any]) -> str:
+    return TOTAL if row["total"] else str(row["key"])
+
+
+def figures(report: Report, groups: dict[str, dict[str, list[str]]]) -> list[tuple[str, str, int | None]]:
+    """(group, figure, value or None when hidden) of every count the report states in the 6-month window (its
+    12-month figures count nobody: none, as every reader knows), the zeros of the groups it has no row for too."""
+    region, grouping, _, rows = report
+    keys = sorted({k for r in regions_of(report) for k in groups[grouping][r]})
+    by_key = {key(row): row for row in rows}
+    out: list[tuple[str, str, int | None]] = []
+    for group in [*keys, TOTAL]:
+        row = by_key.get(group)
+        out += [(group, name, 0 if row is None else row[name]) for name in CLASSES]
+    return out
+
+
+def recoverable(first: Report, second: Report, targets: list[tuple[Report, str, list[str]]],
+                groups: dict[str, dict[str, list[str]]]) -> list[tuple[Report, str, str]]:
+    """The hidden figures (report, group, figure) of `targets` (a row of a report and the figures it hides) that what
+    the two reports show fixes."""
+    a, b = first[1], second[1]
+    quarters = sorted(set(first[2]) | set(second[2]))
+    # the finest cells: region x group of a x group of b (one when they group alike) x quarter
+    cells = [(r, ka, kb, q) for r in REGIONS for ka in groups[a][r] for kb in (groups[b][r] if b != a else [None])
+             for q in quarters]
+
+    def row_cells(report: Report, group: str) -> Vector | None:
+        region, grouping, report_quarters, _ = report
+        if group != TOTAL and grouping not in (a, b, "region"):
+            return None
+        side = 1 if grouping == a else 2
+        vector = {}
+        for cell in cells:
+            if cell[3] not in report_quarters or (region is not None and cell[0] != region):
+                continue
+            if group == TOTAL or (grouping == "region" and cell[0] == group) or \
+                    (grouping != "region" and cell[side] == group):
+                vector[cell] = 1
+        return vector
+
+    rows_space, shown = Span(), Span()
+    for report in (first, second):
+        for group, name, value in figures(report, groups):
+            if value is not None:
+                row = rows_space.coordinates(row_cells(report, group) or {})
+                shown.coordinates({(i, kind): x for i, x in row.items() for kind in CLASSES[name]})
+    found = []
+    for report, group, names in targets:
+        if not set(report[2]) <= set(quarters):
+            continue
+        vector = row_cells(report, group)
+        if vector is None:
+            continue
+        left, row = rows_space.reduce(vector)
+        if left:
+            continue
+        for name in names:
+            if not shown.reduce({(i, kind): x for i, x in row.items() for kind in CLASSES[name]})[0]:
+                found.append((report, group, name))
+    return found
+
+
+def named(report: Report) -> str:
+    return (f"{report[0] or 'country'} by {report[1]} Q{report[2][0] + 1}"
+            + (f"-Q{report[2][-1] + 1}" if len(report[2]) > 1 else ""))
+
+
+def test_every_shown_figure_is_the_count_of_its_men(seeded):
+    """The model the algebra reasons over is the report's own: each shown count is the count made here, a small one
+    is hidden, and the 12-month figures count nobody."""
+    reports, _, men, key_of = seeded
+    for region, grouping, quarters, rows in reports:
+        period = [m for m in men if (region is None or m["region"] == region)
+                  and any(QUARTERS[q][0] <= m["left_on"] <= QUARTERS[q][1] for q in quarters)]
+        for row in rows:
+            members = period if row["total"] else [m for m in period if str(key_of[grouping](m)) == str(row["key"])]
+            for name, classes in CLASSES.items():
+                counted = sum(1 for m in members if became(m) in classes)
+                assert row[name] in (None, counted), (region, grouping, quarters, row["key"], name)
+                if 0 < counted < MIN_CELL:
+                    assert row[name] is None
+            assert all(row[name] in (0, None) for name in ("followed_12", "with_12", "without_12"))
+
+
+def test_the_seed_hides_a_region_and_small_cells_at_every_level(seeded):
+    reports, groups, *_ = seeded
+    assert len(reports) == len(PERIODS) * (len(REGIONS) + 1) * len(OUTCOME_GROUP_BY)
+    tiny = [row for region, grouping, _, rows in reports if region is None and grouping == "region"
+            for row in rows if row["key"] == SIRDARYO]
+    assert tiny and all(row["men"] is None for row in tiny)  # a handful of men a quarter: hidden everywhere
+    hidden = sum(value is None for report in reports for *_, value in figures(report, groups))
+    assert hidden > 150
+
+
+def test_no_hidden_figure_is_fixed_by_any_pair_of_outcome_reports_of_any_regions_or_levels(seeded):
+    reports, groups, *_ = seeded
+    # the hidden figures, by row; the same figure hidden in several reports is tried once (a region's totals in its
+    # every report and in the country's by region, the nation's in every country report)
+    by_row: dict[tuple[Any, ...], tuple[Report, str, list[str]]] = {}
+    seen = set()
+    for report in reports:
+        for group, name, value in figures(report, groups):
+            row = (report[0], "total" if group == TOTAL else report[1], group, report[2])
+            if report[1] == "region" and group != TOTAL:
+                row = (group, "total", TOTAL, report[2])
+            if value is None and (row, name) not in seen:
+                seen.add((row, name))
+                by_row.setdefault(row, (report, group, []))[2].append(name)
+    targets = list(by_row.values())
+    found: list[str] = []
+    ways: dict[str, int] = {}
+    pairs = 0
+    for first, second in itertools.combinations_with_replacement(reports, 2):
+        if first[0] is not None and second[0] is not None and first[0] != second[0]:
+            continue  # two regions' reports: their unknowns are apart (see the module's docstring)
+        pairs += 1
+        for report, group, name in recoverable(first, second, targets, groups):
+            found.append(f"{named(report)}: {group} {name}, from {named(first)} and {named(second)}")
+            way = "one report" if first is second else "one level" if first[0] == second[0] else "two levels"
+            ways[way] = ways.get(way, 0) + 1
+    assert pairs > 1000
+    assert not found, f"{len(found)} times a hidden figure ({len(set(f.split(', from')[0] for f in found))} of them) " \
+                      f"worked out {ways}, e.g.:\n" + "\n".join(found[:30])
