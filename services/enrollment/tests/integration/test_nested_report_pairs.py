@@ -23,17 +23,18 @@ in its quarter.
 
 from __future__ import annotations
 
-import itertools
 import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import nested_pairs
 import pytest
 import sqlalchemy as sa
 from enrollment.reports import GROUP_BY, completion_report
 from enrollment.reports.rollup import national_rollup
+from nested_pairs import TOTAL, Groups, Report, Target, fixed_by_pairs
 from qadam_testing import Stack
 
 MIN_CELL = 5
@@ -62,7 +63,6 @@ FIGURE_CLASSES = {"enrolments": CLASSES, "active": ["active"], "completed": ["co
                   **{f"bin {s}": [f"dropout@{s}"] for s in SESSIONS},
                   "others": ["other"], "not dropouts": ["not_dropout"]}
 KNOWN = ("others", "not dropouts")  # a reader may know them (the report assumes so)
-TOTAL = "(totals)"
 GROUPINGS = (*GROUP_BY, "month", "region")  # the roll-up's tables: by month, by region
 
 Man = dict[str, Any]
@@ -130,10 +130,6 @@ def seed(url: str, men: list[Man]) -> tuple[list[str], list[str]]:
     return [str(p) for p in programme_ids], [str(c) for c in cohort_ids]
 
 
-# a report: (its region, None for the whole country; its grouping; the quarters of its period; its rows, totals last)
-Report = tuple[str | None, str, tuple[int, ...], list[dict[str, Any]]]
-
-
 @pytest.fixture(scope="module")
 def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[str]]]]:
     """Every report an analyst can ask over the periods, and per grouping and region the keys of its groups."""
@@ -168,57 +164,11 @@ def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[st
         stack.close()
 
 
-PRIME = (1 << 61) - 1  # as in test_report_pairs.py: spans kept exactly modulo a prime
-Vector = dict[Any, int]
-
-
-def _minus(vector: Vector, other: Vector, factor: int) -> Vector:
-    out = dict(vector)
-    for key, value in other.items():
-        left = (out.get(key, 0) - factor * value) % PRIME
-        if left:
-            out[key] = left
-        else:
-            out.pop(key, None)
-    return out
-
-
-class Span:
-    """As test_report_pairs.py's: the span of vectors added one by one, exact modulo PRIME, in echelon form (each row
-    scaled to a pivot of 1); `reduce` leaves nothing of a vector that lies in it, and says how the rest is made of
-    the vectors kept as the span's basis."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[Any, Vector, Vector]] = []  # (pivot, row, the row in the basis' coordinates)
-        self.size = 0
-
-    def reduce(self, vector: Vector) -> tuple[Vector, Vector]:
-        left: Vector = dict(vector)
-        made: Vector = {}
-        for pivot, row, coordinates in self.rows:
-            factor = left.get(pivot)
-            if factor:
-                left, made = _minus(left, row, factor), _minus(made, coordinates, PRIME - factor)
-        return left, made
-
-    def coordinates(self, vector: Vector) -> Vector:
-        """The vector in the basis' coordinates, added to the basis when it is not in the span yet."""
-        left, made = self.reduce(vector)
-        if not left:
-            return made
-        index, self.size = self.size, self.size + 1
-        pivot = next(iter(left))
-        scale = pow(left[pivot], PRIME - 2, PRIME)
-        self.rows.append((pivot, {k: v * scale % PRIME for k, v in left.items()},
-                          {k: v * scale % PRIME for k, v in _minus({index: 1}, made, 1).items()}))
-        return {index: 1}
-
-
 def regions_of(report: Report) -> list[str]:
     return REGIONS if report[0] is None else [report[0]]
 
 
-def figures(report: Report, groups: dict[str, dict[str, list[str]]]) -> list[tuple[str, str, int | None]]:
+def figures(report: Report, groups: Groups) -> list[tuple[str, str, int | None]]:
     """(group, figure, value or None when hidden) of every figure the report states, the known ones and the zeros of
     the groups it has no row for included."""
     region, grouping, _, rows = report
@@ -245,56 +195,13 @@ def month_quarter(month: str) -> int:
     return (int(month[5:]) - 1) // 3
 
 
-def recoverable(first: Report, second: Report, targets: list[tuple[Report, str, list[str]]],
-                groups: dict[str, dict[str, list[str]]]) -> list[tuple[Report, str, str]]:
-    """The hidden figures (report, group, figure) of `targets` (a row of a report and the figures it hides) that what
-    the two reports show fixes."""
-    a, b = first[1], second[1]
-    quarters = sorted(set(first[2]) | set(second[2]))
-    # the finest cells: region × group of a × group of b (one when they group alike) × quarter
-    cells = [(r, ka, kb, q) for r in REGIONS for ka in groups[a][r] for kb in (groups[b][r] if b != a else [None])
-             for q in quarters
-             if not (a == "month" and month_quarter(ka) != q) and not (b == "month" != a and month_quarter(kb) != q)]
-
-    def row_cells(report: Report, group: str) -> Vector | None:
-        region, grouping, report_quarters, _ = report
-        if group != TOTAL and grouping not in (a, b, "region"):
-            return None
-        side = 1 if grouping == a else 2
-        vector = {}
-        for cell in cells:
-            if cell[3] not in report_quarters or (region is not None and cell[0] != region):
-                continue
-            if group == TOTAL or (grouping == "region" and cell[0] == group) or \
-                    (grouping != "region" and cell[side] == group):
-                vector[cell] = 1
-        return vector
-
-    rows_space, shown = Span(), Span()
-    for report in (first, second):
-        for group, name, value in figures(report, groups):
-            if value is not None:
-                row = rows_space.coordinates(row_cells(report, group) or {})
-                shown.coordinates({(i, kind): x for i, x in row.items() for kind in FIGURE_CLASSES[name]})
-    found = []
-    for report, group, names in targets:
-        if not set(report[2]) <= set(quarters):
-            continue
-        vector = row_cells(report, group)
-        if vector is None:
-            continue
-        left, row = rows_space.reduce(vector)
-        if left:
-            continue
-        for name in names:
-            if not shown.reduce({(i, kind): x for i, x in row.items() for kind in FIGURE_CLASSES[name]})[0]:
-                found.append((report, group, name))
-    return found
-
-
-def named(report: Report) -> str:
-    return (f"{report[0] or 'country'} by {report[1]} Q{report[2][0] + 1}"
-            + (f"-Q{report[2][-1] + 1}" if len(report[2]) > 1 else ""))
+def recoverable(first: Report, second: Report, targets: list[Target], groups: Groups) -> list[tuple[Report, str, str]]:
+    """The hidden figures (report, group, figure) of `targets` that what the two reports show fixes (a month's group
+    has men of its own quarter only)."""
+    return nested_pairs.recoverable(first, second, targets, groups, regions=REGIONS, figures=figures,
+                                    classes=FIGURE_CLASSES,
+                                    holds=lambda grouping, key, quarter: grouping != "month" or
+                                    month_quarter(key) == quarter)
 
 
 def test_the_seed_hides_a_region_and_small_cells_at_every_level(seeded):
@@ -309,30 +216,7 @@ def test_the_seed_hides_a_region_and_small_cells_at_every_level(seeded):
 
 def test_no_hidden_figure_is_fixed_by_any_pair_of_reports_of_any_regions_or_levels(seeded):
     reports, groups = seeded
-    # the hidden figures, by row; the same figure hidden in several reports is tried once (a region's totals in its
-    # every report and in the roll-up, the nation's in every country report)
-    by_row: dict[tuple[Any, ...], tuple[Report, str, list[str]]] = {}
-    seen = set()
-    for report in reports:
-        for group, name, value in figures(report, groups):
-            row = (report[0], "total" if group == TOTAL else report[1], group, report[2])
-            if report[1] == "region" and group != TOTAL:
-                row = (group, "total", TOTAL, report[2])
-            if value is None and (row, name) not in seen:
-                seen.add((row, name))
-                by_row.setdefault(row, (report, group, []))[2].append(name)
-    targets = list(by_row.values())
-    found: list[str] = []
-    ways: dict[str, int] = {}
-    pairs = 0
-    for first, second in itertools.combinations_with_replacement(reports, 2):
-        if first[0] is not None and second[0] is not None and first[0] != second[0]:
-            continue  # two regions' reports: their unknowns are apart (see the module's docstring)
-        pairs += 1
-        for report, group, name in recoverable(first, second, targets, groups):
-            found.append(f"{named(report)}: {group} {name}, from {named(first)} and {named(second)}")
-            way = "one report" if first is second else "one level" if first[0] == second[0] else "two levels"
-            ways[way] = ways.get(way, 0) + 1
+    pairs, found, ways = fixed_by_pairs(reports, groups, recoverable, figures)
     assert pairs > 2000
     assert not found, f"{len(found)} times a hidden figure ({len(set(f.split(', from')[0] for f in found))} of them) " \
                       f"worked out {ways}, e.g.:\n" + "\n".join(found[:30])

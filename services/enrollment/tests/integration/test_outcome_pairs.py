@@ -8,8 +8,9 @@ version, district, risk band at intake, how he left) x every run of whole quarte
 that put different quarters in and out of the 6- and 12-month figures (and two days in a row, 15 and 16 January
 2026). For every pair of them (a report with itself too) two things are checked:
 
-- linear algebra, exact (modulo a prime, as test_report_pairs.py does it): no figure hidden in either report, or in
-  any report of the same as-of days the two can be differenced into, lies in the span of the figures the two show;
+- linear algebra, exact (modulo a prime, as test_report_pairs.py does it, with qadam_testing.spans): no figure
+  hidden in either report, or in any report of the same as-of days the two can be differenced into, lies in the span
+  of the figures the two show;
 - differencing: where a figure of one report counts a subset of the men the same figure of the other counts (a run
   inside a longer one, or the same run on a later as-of day), the difference, the count of the men between, is none
   or at least the smallest cell (a count of 1 to min_cell - 1 so worked out is a small cell shown).
@@ -26,6 +27,7 @@ sum of the cells it counts. Rates and intervals are functions of shown counts; t
 from __future__ import annotations
 
 import calendar
+import functools
 import itertools
 import random
 import uuid
@@ -37,6 +39,7 @@ import sqlalchemy as sa
 from enrollment.reports import outcome_report
 from qadam.quarters import quarter_end
 from qadam_testing import Stack
+from qadam_testing.spans import Span, Vector, differenced_into, times
 
 REGION = "Qashqadaryo viloyati"
 MIN_CELL = 5
@@ -223,56 +226,28 @@ def in_window(sig: tuple[bool, ...], as_of: int, months: int) -> bool:
     return sig[as_of * len(WINDOWS) + WINDOWS.index(months)]
 
 
-def vector(groups: tuple[list[str], list[str]], side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
-           name: str) -> frozenset[tuple[int, int, int, int]]:
-    """The unknowns a figure counts: (group on the first side, group on the second, segment, class). `side`: which
-    side's grouping the report has (None: its totals row, the same under every grouping)."""
-    months = FOLLOWED[name]
+def row_cells(groups: tuple[list[str], list[str]], side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
+              months: int | None) -> frozenset[tuple[int, int, int]]:
+    """The cells a row of a report counts in a window (None: every man of the period): (group on the first side,
+    group on the second, segment). `side`: which side's grouping the report has (None: its totals row, the same under
+    every grouping)."""
     cells = [i for i, (quarter, sig) in enumerate(SEGMENTS)
              if quarter in quarters and (months is None or in_window(sig, as_of, months))]
     first = range(len(groups[0])) if side != 0 else [groups[0].index(group)]
     second = range(len(groups[1])) if side != 1 else [groups[1].index(group)]
-    return frozenset(itertools.product(first, second, cells, CLASSES[name]))
+    return frozenset(itertools.product(first, second, cells))
 
 
-PRIME = (1 << 61) - 1
-
-
-class Span:
-    """The span of 0/1 vectors added one by one, exact modulo PRIME, in echelon form (as test_report_pairs.py's)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[Any, dict[Any, int]]] = []
-
-    def reduce(self, vector: frozenset[Any] | dict[Any, int]) -> dict[Any, int]:
-        left = dict.fromkeys(vector, 1) if isinstance(vector, frozenset) else dict(vector)
-        for pivot, row in self.rows:
-            factor = left.get(pivot)
-            if factor:
-                for key, value in row.items():
-                    v = (left.get(key, 0) - factor * value) % PRIME
-                    if v:
-                        left[key] = v
-                    else:
-                        left.pop(key, None)
-        return left
-
-    def add(self, vector: frozenset[Any]) -> None:
-        left = self.reduce(vector)
-        if left:
-            pivot = next(iter(left))
-            inverse = pow(left[pivot], PRIME - 2, PRIME)
-            self.rows.append((pivot, {k: v * inverse % PRIME for k, v in left.items()}))
+def vector(groups: tuple[list[str], list[str]], side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
+           name: str) -> frozenset[tuple[int, int, int, int]]:
+    """The unknowns a figure counts: (group on the first side, group on the second, segment, class)."""
+    return frozenset((*cell, kind) for cell in row_cells(groups, side, group, quarters, as_of, FOLLOWED[name])
+                     for kind in CLASSES[name])
 
 
 def reachable(first: Report, second: Report, report: Report) -> bool:
     """Whether a report of the pair's as-of days has a period the two periods add up to (P1 - P2, P1 + P2, ...)."""
-    if report[2] not in (first[2], second[2]):
-        return False
-    ones = [{q: 1 for q in quarters} for quarters in (first[1], second[1])]
-    target = {q: 1 for q in report[1]}
-    return any({q: n for q in {*ones[0], *ones[1]} if (n := x * ones[0].get(q, 0) + y * ones[1].get(q, 0))} == target
-               for x in (-1, 0, 1) for y in (-1, 0, 1))
+    return report[2] in (first[2], second[2]) and differenced_into(first[1], second[1], report[1])
 
 
 def keys_of(reports: list[Report]) -> dict[str, list[str]]:
@@ -293,16 +268,33 @@ def stated(report: Report, groups: list[str]) -> list[tuple[str, str, int | None
 
 
 def recoverable(first: Report, second: Report, every: list[Report], groups: dict[str, list[str]]) -> list[str]:
-    """The figures hidden in a report of the pair's reach that the pair's shown figures fix."""
+    """The figures hidden in a report of the pair's reach that the pair's shown figures fix.
+
+    A figure counts a row's cells (a group, or the totals, over its period, in its window) in some classes: its vector
+    is (the row's cells) ⊗ (its classes). The rows' cells span a small space; written in a basis of it, a figure is a
+    vector of (basis row, class), and spans are kept exactly modulo a prime (qadam_testing.spans: a hidden figure the
+    two fix is never missed). A row's cells and its coordinates are worked out once per row, not for each figure."""
     same = first[0] == second[0]
     sides = (groups[first[0]], [""] if same else groups[second[0]])
     side_of = {first[0]: 0, second[0]: 0 if same else 1}
-    shown = Span()
+    rows_space = Span()
+
+    @functools.cache
+    def shown_row(side: int | None, group: str, quarters: tuple[int, ...], as_of: int, months: int | None) -> Vector:
+        return rows_space.coordinates(row_cells(sides, side, group, quarters, as_of, months))
+
+    @functools.cache
+    def hidden_row(side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
+                   months: int | None) -> tuple[Vector, Vector] | None:
+        cells = row_cells(sides, side, group, quarters, as_of, months)
+        return rows_space.reduce(cells) if cells else None  # (once every shown row is in rows_space)
+
+    shown = Span(tracked=False)
     for report in (first, second):
         for group, name, value in stated(report, groups[report[0]]):
             if value is not None:
                 side = None if group == TOTAL else side_of[report[0]]
-                shown.add(vector(sides, side, group, report[1], report[2], name))
+                shown.add(times(shown_row(side, group, report[1], report[2], FOLLOWED[name]), CLASSES[name]))
     found = []
     for report in every:
         if not reachable(first, second, report):
@@ -312,9 +304,9 @@ def recoverable(first: Report, second: Report, every: list[Report], groups: dict
             if value is not None:
                 continue
             side = None if group == TOTAL else side_of[report[0]]
-            cells = vector(sides, side, group, report[1], report[2], name)
+            reduced = hidden_row(side, group, report[1], report[2], FOLLOWED[name])
             # a figure that counts nobody by the rule (a window no quarter of it is in) is known to be none
-            if cells and not shown.reduce(cells):
+            if reduced is not None and not reduced[0] and times(reduced[1], CLASSES[name]) in shown:
                 found.append(f"{describe(report)}: {group} {name}")
     return found
 

@@ -9,9 +9,9 @@ both add up to its quarter; the regions' months add up to the nation's.
 For every pair of them (a table with itself too), linear algebra decides whether a count hidden in any table is fixed
 by the counts the two show together. The unknowns are the alerts of the finest cells (region × district × level ×
 month); every count shown, and every row or month a table has none of (zero: known), is an equation. A hidden count
-can be worked out exactly when its vector lies in the span of the shown ones', computed modulo a prime (as
-enrollment's test_report_pairs.py does: a count the two fix is never missed). Response times (medians, 90th
-percentiles) are not sums: they are shown or hidden with their row, and their own tests keep them.
+can be worked out exactly when its vector lies in the span of the shown ones', computed modulo a prime, over the
+atoms of the shown ones (qadam_testing.spans.fixed, as enrollment's pair tests: a count the two fix is never
+missed). Response times (medians, 90th percentiles) are not sums: they are shown or hidden with their row, and their own tests keep them.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from notify.queries import alert_figures, region_figures
 from qadam_testing import Stack
+from qadam_testing.spans import fixed
 from sqlalchemy.orm import Session
 
 TASHKENT = ZoneInfo("Asia/Tashkent")
@@ -132,54 +133,6 @@ def tables(servers, jwt_keys) -> tuple[Cells, list[Table]]:
         yield cells, read_tables(stack.database_url("notify"))
     finally:
         stack.close()
-
-
-# Spans kept exactly modulo a prime (as enrollment's test_report_pairs.py keeps them): a count the shown ones fix is
-# c·v = Σ aᵢ·sᵢ in integers, so it lies in their span modulo PRIME too unless PRIME divides c (these are 0/1 vectors,
-# c is far smaller): a hidden count the tables fix is never missed.
-PRIME = (1 << 61) - 1
-
-
-def fixed(shown: list[frozenset[Any]], hidden: list[frozenset[Any]]) -> list[int]:
-    """The indexes of the `hidden` figures (each the set of cells it adds up) whose vector lies in the span of the
-    `shown` ones'.
-
-    Every vector of that span is the same on the cells no shown figure tells apart (its atoms): a hidden figure that
-    splits an atom is not in it; the others are written over the atoms, a space far smaller than the cells'."""
-    signature: dict[Any, list[int]] = {}
-    for i, cells in enumerate(shown):
-        for cell in cells:
-            signature.setdefault(cell, []).append(i)
-    atom_of = {cell: tuple(sig) for cell, sig in signature.items()}
-    atoms: dict[tuple[int, ...], set[Any]] = {}
-    for cell, atom in atom_of.items():
-        atoms.setdefault(atom, set()).add(cell)
-    pivots: dict[Any, dict[Any, int]] = {}  # pivot atom -> its row, reduced (each row's pivot in no later row)
-
-    def reduce(vector: dict[Any, int]) -> dict[Any, int]:
-        for pivot, row in pivots.items():
-            if pivot in vector:
-                factor = vector[pivot] * pow(row[pivot], PRIME - 2, PRIME) % PRIME
-                for key, value in row.items():
-                    left = (vector.get(key, 0) - factor * value) % PRIME
-                    if left:
-                        vector[key] = left
-                    else:
-                        vector.pop(key, None)
-        return vector
-
-    for cells in shown:
-        left = reduce({atom_of[cell]: 1 for cell in cells})
-        if left:
-            pivots[next(iter(left))] = left
-    found = []
-    for index, cells in enumerate(hidden):
-        over = {atom_of.get(cell) for cell in cells}
-        if None in over or any(not atoms[atom] <= cells for atom in over):
-            continue  # a cell no shown figure counts, or an atom split: not in the span
-        if not reduce(dict.fromkeys(over, 1)):
-            found.append(index)
-    return found
 
 
 def label(table: Table) -> str:
