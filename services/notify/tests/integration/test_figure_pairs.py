@@ -11,7 +11,8 @@ by the counts the two show together. The unknowns are the alerts of the finest c
 month); every count shown, and every row or month a table has none of (zero: known), is an equation. A hidden count
 can be worked out exactly when its vector lies in the span of the shown ones', computed modulo a prime, over the
 atoms of the shown ones (qadam_testing.spans.fixed, as enrollment's pair tests: a count the two fix is never
-missed). Response times (medians, 90th percentiles) are not sums: they are shown or hidden with their row, and their own tests keep them.
+missed). Response times (medians, 90th percentiles) are not sums: they are shown or hidden with their row, and their
+own tests keep them.
 """
 
 from __future__ import annotations
