@@ -226,23 +226,21 @@ def in_window(sig: tuple[bool, ...], as_of: int, months: int) -> bool:
     return sig[as_of * len(WINDOWS) + WINDOWS.index(months)]
 
 
+@functools.cache
+def window(quarters: tuple[int, ...], as_of: int, months: int | None) -> frozenset[int]:
+    """The segments of a period whose men are in a window's figures on an as-of day (None: every man of the period)."""
+    return frozenset(i for i, (quarter, sig) in enumerate(SEGMENTS)
+                     if quarter in quarters and (months is None or in_window(sig, as_of, months)))
+
+
 def row_cells(groups: tuple[list[str], list[str]], side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
               months: int | None) -> frozenset[tuple[int, int, int]]:
-    """The cells a row of a report counts in a window (None: every man of the period): (group on the first side,
-    group on the second, segment). `side`: which side's grouping the report has (None: its totals row, the same under
-    every grouping)."""
-    cells = [i for i, (quarter, sig) in enumerate(SEGMENTS)
-             if quarter in quarters and (months is None or in_window(sig, as_of, months))]
+    """The cells a row of a report counts in a window: (group on the first side, group on the second, segment); a
+    figure of the row counts them in its classes (what became of a man). `side`: which side's grouping the report has
+    (None: its totals row, the same under every grouping)."""
     first = range(len(groups[0])) if side != 0 else [groups[0].index(group)]
     second = range(len(groups[1])) if side != 1 else [groups[1].index(group)]
-    return frozenset(itertools.product(first, second, cells))
-
-
-def vector(groups: tuple[list[str], list[str]], side: int | None, group: str, quarters: tuple[int, ...], as_of: int,
-           name: str) -> frozenset[tuple[int, int, int, int]]:
-    """The unknowns a figure counts: (group on the first side, group on the second, segment, class)."""
-    return frozenset((*cell, kind) for cell in row_cells(groups, side, group, quarters, as_of, FOLLOWED[name])
-                     for kind in CLASSES[name])
+    return frozenset(itertools.product(first, second, sorted(window(quarters, as_of, months))))
 
 
 def reachable(first: Report, second: Report, report: Report) -> bool:
@@ -315,15 +313,14 @@ def differenced(first: Report, second: Report, groups: dict[str, list[str]]) -> 
     """Figures both reports show that count nested sets of men, whose difference is a small cell."""
     found = []
     common = [TOTAL] if first[0] != second[0] else [*groups[first[0]], TOTAL]
-    sides = (groups[first[0]], groups[second[0]] if first[0] != second[0] else [""])
     for group in common:
-        side = None if group == TOTAL else 0
         for name in COUNTS:
             a, b = first[3].get(group, {}).get(name, 0), second[3].get(group, {}).get(name, 0)
             if a is None or b is None:
                 continue
-            cells_a = vector(sides, side, group, first[1], first[2], name)
-            cells_b = vector(sides, side, group, second[1], second[2], name)
+            # the same row and figure of two periods or days: its cells are nested as the segments of its window are
+            cells_a = window(first[1], first[2], FOLLOWED[name])
+            cells_b = window(second[1], second[2], FOLLOWED[name])
             if (cells_a > cells_b and 0 < a - b < MIN_CELL) or (cells_b > cells_a and 0 < b - a < MIN_CELL):
                 found.append(f"{group} {name}: {a} and {b}")
     return found
