@@ -12,22 +12,19 @@ from qadam_testing.spans import PRIME, Span, differenced_into, fixed, minus, tim
 def in_span_exactly(vectors: list[set[int]], target: set[int], size: int) -> bool:
     """Over the rationals, by elimination in fractions: the slow, obvious way."""
     rows: list[list[Fraction]] = []
+
+    def reduced(keys: set[int]) -> list[Fraction]:
+        line = [Fraction(int(i in keys)) for i in range(size)]
+        for row in rows:
+            pivot = next(i for i, x in enumerate(row) if x)
+            factor = line[pivot] / row[pivot]
+            line = [x - factor * y for x, y in zip(line, row, strict=True)]
+        return line
+
     for keys in vectors:
-        row = [Fraction(int(i in keys)) for i in range(size)]
-        for pivot_row in rows:
-            pivot = next(i for i, x in enumerate(pivot_row) if x)
-            if row[pivot]:
-                factor = row[pivot] / pivot_row[pivot]
-                row = [x - factor * y for x, y in zip(row, pivot_row, strict=True)]
-        if any(row):
-            rows.append(row)
-    left = [Fraction(int(i in target)) for i in range(size)]
-    for pivot_row in rows:
-        pivot = next(i for i, x in enumerate(pivot_row) if x)
-        if left[pivot]:
-            factor = left[pivot] / pivot_row[pivot]
-            left = [x - factor * y for x, y in zip(left, pivot_row, strict=True)]
-    return not any(left)
+        if any(line := reduced(keys)):
+            rows.append(line)
+    return not any(reduced(target))
 
 
 def test_a_vector_fixed_only_by_halving_is_found():

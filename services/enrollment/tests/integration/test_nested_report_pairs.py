@@ -30,17 +30,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import nested_pairs
+import pair_seeds
 import pytest
 import sqlalchemy as sa
 from enrollment.reports import GROUP_BY, completion_report
 from enrollment.reports.rollup import national_rollup
 from nested_pairs import TOTAL, Groups, Report, Target, fixed_by_pairs
+from pair_seeds import FATES, KNOWN, SESSIONS, SOURCES, insert_enrolments, insert_participants
 from qadam_testing import Stack
 
 MIN_CELL = 5
 QUARTERS = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))]
 PERIODS = [(0,), (1,), (0, 1)]
-SESSIONS = range(7)
 TOSHKENT, JIZZAX, NAVOIY = "Toshkent viloyati", "Jizzax viloyati", "Navoiy viloyati"
 REGIONS = [TOSHKENT, JIZZAX, NAVOIY]
 # programmes: 0 national (every region), then one of each region's own
@@ -52,17 +53,7 @@ COHORTS = [(TOSHKENT, "Chirchiq A", "Chirchiq", 0, "psy-t1", 40), (TOSHKENT, "Ch
            (JIZZAX, "Zomin A", "Zomin", 0, "psy-j1", 16), (JIZZAX, "Forish A", "Forish", 2, "psy-shared", 11),
            (JIZZAX, "Baxmal A", "Baxmal", 2, "psy-j2", 7),
            (NAVOIY, "Karmana A", "Karmana", 0, "psy-n1", 4), (NAVOIY, "Nurota A", "Nurota", 0, "psy-n1", 3)]
-SOURCES = ["protection_order"] * 6 + ["court"] * 2 + ["inspector_initiative"] * 2 + ["self_referral"]
-FATES = [("completed", None)] * 8 + [("closed", None)] * 2 + [("active", None)] * 5 + [("assessed", None)] * 2 + \
-        [("suspended", None)] + [("exited", "non_compliance")] * 4 + [("exited", "withdrawn")] * 2 + \
-        [("exited", "transferred")] * 2 + [("exited", "died")] + [("referred", None)] + [("excluded", None)]
-CLASSES = ["active", "completed", "not_dropout", "other", *(f"dropout@{s}" for s in SESSIONS)]
-DROPOUT_CLASSES = [f"dropout@{s}" for s in SESSIONS]
-FIGURE_CLASSES = {"enrolments": CLASSES, "active": ["active"], "completed": ["completed"],
-                  "exited": ["not_dropout", *DROPOUT_CLASSES], "dropouts": DROPOUT_CLASSES,
-                  **{f"bin {s}": [f"dropout@{s}"] for s in SESSIONS},
-                  "others": ["other"], "not dropouts": ["not_dropout"]}
-KNOWN = ("others", "not dropouts")  # a reader may know them (the report assumes so)
+FIGURE_CLASSES = {**pair_seeds.FIGURE_CLASSES, **KNOWN}  # a reader may know the known ones (the report assumes so)
 GROUPINGS = (*GROUP_BY, "month", "region")  # the roll-up's tables: by month, by region
 
 Man = dict[str, Any]
@@ -115,17 +106,8 @@ def seed(url: str, men: list[Man]) -> tuple[list[str], list[str]]:
             "'running', 'test')"),
             [{"id": cid, "programme_id": programme_ids[p], "name": name, "region": region, "district": district,
               "facilitators": [psy]} for cid, (region, name, district, p, psy, _) in zip(cohort_ids, COHORTS, strict=True)])
-        conn.execute(sa.text(
-            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
-            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
-            participants)
-        conn.execute(sa.text(
-            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, referral_source, inspector_id, "
-            "psychologist_id, region, district, status, status_reason, enrolled_at, started_on, finished_on, "
-            "sessions_recorded, sessions_attended, excused_absences, unexcused_absences, last_session_number, "
-            "last_attended_number, created_by) VALUES (:id, :participant_id, :cohort_id, :programme_id, :source, "
-            "'insp-nested', :psychologist, :region, :district, :status, :reason, :enrolled_at, :started_on, "
-            ":finished_on, :attended, :attended, 0, 0, :last, :last, 'test')"), enrolments)
+        insert_participants(conn, participants)
+        insert_enrolments(conn, enrolments, inspector="insp-nested")
     engine.dispose()
     return [str(p) for p in programme_ids], [str(c) for c in cohort_ids]
 

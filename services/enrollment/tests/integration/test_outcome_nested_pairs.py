@@ -31,6 +31,7 @@ import pytest
 import sqlalchemy as sa
 from enrollment.reports import OUTCOME_GROUP_BY, outcome_report
 from nested_pairs import TOTAL, Groups, Report, Target, fixed_by_pairs
+from pair_seeds import insert_outcomes, insert_participants
 from qadam.quarters import add_months
 from qadam_testing import Stack
 
@@ -111,22 +112,11 @@ def seed(url: str, men: list[Man]) -> list[str]:
                                "district": man["district"], "status": status, "reason": reason,
                                "started": man["left_on"] - timedelta(days=60), "finished": man["left_on"]})
             outcomes.append({"enrolment": enrolment, "participant": person, "how": man["how"],
-                             "left_on": man["left_on"], "programme": programmes[man["programme"]], "region": man["region"],
-                             "district": man["district"], "level": man["level"], "order": man["order"],
-                             "breach": man["breach"]})
-        conn.execute(sa.text(
-            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
-            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
-            people)
-        conn.execute(sa.text(
-            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, inspector_id, psychologist_id, region, "
-            "district, status, status_reason, started_on, finished_on, created_by) VALUES (:id, :participant, :cohort, "
-            ":programme, 'insp-1', 'psy-1', :region, :district, :status, :reason, :started, :finished, 'test')"),
-            enrolments)
-        conn.execute(sa.text(
-            "INSERT INTO outcome (enrolment_id, participant_id, how, left_on, programme_id, programme_version, region, "
-            "district, intake_level, new_order_on, breach_on) VALUES (:enrolment, :participant, :how, :left_on, "
-            ":programme, 1, :region, :district, :level, :order, :breach)"), outcomes)
+                             "left_on": man["left_on"], "programme": programmes[man["programme"]], "version": 1,
+                             "region": man["region"], "district": man["district"], "level": man["level"],
+                             "order": man["order"], "breach": man["breach"]})
+        insert_participants(conn, people)
+        insert_outcomes(conn, enrolments, outcomes)
     engine.dispose()
     return [str(p) for p in programmes]
 

@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from enrollment.reports import outcome_report
+from pair_seeds import insert_outcomes, insert_participants
 from qadam.quarters import quarter_end
 from qadam_testing import Stack
 from qadam_testing.spans import Span, Vector, differenced_into, times
@@ -148,19 +149,8 @@ def seed(url: str, men: list[dict[str, Any]]) -> dict[tuple[int, int], uuid.UUID
                              "programme": programmes[man["version"]], "version": man["version"][1], "region": REGION,
                              "district": man["district"], "level": man["level"], "order": man["order"],
                              "breach": man["breach"]})
-        conn.execute(sa.text(
-            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
-            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
-            people)
-        conn.execute(sa.text(
-            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, inspector_id, psychologist_id, region, "
-            "district, status, status_reason, started_on, finished_on, created_by) VALUES (:id, :participant, :cohort, "
-            ":programme, 'insp-1', 'psy-1', :region, :district, :status, :reason, :started, :finished, 'test')"),
-            enrolments)
-        conn.execute(sa.text(
-            "INSERT INTO outcome (enrolment_id, participant_id, how, left_on, programme_id, programme_version, region, "
-            "district, intake_level, new_order_on, breach_on) VALUES (:enrolment, :participant, :how, :left_on, "
-            ":programme, :version, :region, :district, :level, :order, :breach)"), outcomes)
+        insert_participants(conn, people)
+        insert_outcomes(conn, enrolments, outcomes)
     engine.dispose()
     return programmes
 

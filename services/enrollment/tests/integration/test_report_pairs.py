@@ -30,6 +30,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from enrollment.reports import GROUP_BY, completion_report
+from pair_seeds import (
+    FATES,
+    FIGURE_CLASSES,
+    KNOWN,
+    SESSIONS,
+    SOURCES,
+    insert_enrolments,
+    insert_participants,
+)
 from qadam_testing import Stack
 from qadam_testing.spans import Span, Vector, differenced_into, times
 
@@ -37,25 +46,12 @@ REGION = "Jizzax viloyati"
 MIN_CELL = 5
 QUARTERS = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30)),
             (date(2025, 7, 1), date(2025, 9, 30)), (date(2025, 10, 1), date(2025, 12, 31))]
-SESSIONS = range(7)  # the session a dropout last came to (0: none)
 # (cohort, district, programme, facilitator, men): small and large ones, a facilitator in two districts
 COHORTS = [("Jizzax A", "Jizzax", 0, "psy-jizzax-1", 42), ("Jizzax B", "Jizzax", 1, "psy-jizzax-1", 30),
            ("Zomin A", "Zomin", 0, "psy-zomin-1", 26), ("Zomin B", "Zomin", 2, "psy-zomin-2", 17),
            ("Paxtakor A", "Paxtakor", 1, "psy-paxtakor-1", 22), ("Forish A", "Forish", 2, "psy-zomin-2", 12),
            ("Forish pilot", "Forish", 0, "psy-forish-1", 6), ("Baxmal pilot", "Baxmal", 1, "psy-baxmal-1", 4)]
 PROGRAMMES = ["Jizzax statutory", "Jizzax extended group", "Jizzax short course"]
-SOURCES = ["protection_order"] * 6 + ["court"] * 2 + ["inspector_initiative"] * 2 + ["self_referral"]
-# status, exit reason: what became of a man (a dropout's session is drawn apart)
-FATES = [("completed", None)] * 8 + [("closed", None)] * 2 + [("active", None)] * 5 + [("assessed", None)] * 2 + \
-        [("suspended", None)] + [("exited", "non_compliance")] * 4 + [("exited", "withdrawn")] * 2 + \
-        [("exited", "transferred")] * 2 + [("exited", "died")] + [("referred", None)] + [("excluded", None)]
-CLASSES = ["active", "completed", "not_dropout", "other", *(f"dropout@{s}" for s in SESSIONS)]
-DROPOUT_CLASSES = [f"dropout@{s}" for s in SESSIONS]
-# the classes each figure adds up
-FIGURE_CLASSES = {"enrolments": CLASSES, "active": ["active"], "completed": ["completed"],
-                  "exited": ["not_dropout", *DROPOUT_CLASSES], "dropouts": DROPOUT_CLASSES,
-                  **{f"bin {s}": [f"dropout@{s}"] for s in SESSIONS}}
-KNOWN = {"others": ["other"], "not dropouts": ["not_dropout"]}  # a reader may know them (the report assumes so)
 TOTAL = "(totals)"
 
 
@@ -126,17 +122,8 @@ def seed(url: str, region: str, cohorts_of: list[tuple[str, str, int, str, int]]
             "INSERT INTO cohort (id, programme_id, name, region, district, facilitator_ids, start_date, status, "
             "created_by) VALUES (:id, :programme_id, :name, :region, :district, :facilitators, DATE '2025-01-06', "
             "'running', 'test')"), [{**c, "region": region} for c in cohorts])
-        conn.execute(sa.text(
-            "INSERT INTO participant (id, code, full_name, birth_date, sex, region, district, preferred_language, "
-            "created_by) VALUES (:id, :code, :name, DATE '1985-05-05', 'male', :region, :district, 'uz', 'test')"),
-            [{**p, "region": region} for p in participants])
-        conn.execute(sa.text(
-            "INSERT INTO enrolment (id, participant_id, cohort_id, programme_id, referral_source, inspector_id, "
-            "psychologist_id, region, district, status, status_reason, enrolled_at, started_on, finished_on, "
-            "sessions_recorded, sessions_attended, excused_absences, unexcused_absences, last_session_number, "
-            "last_attended_number, created_by) VALUES (:id, :participant_id, :cohort_id, :programme_id, :source, "
-            "'insp-pairs', :psychologist, :region, :district, :status, :reason, :enrolled_at, :started_on, "
-            ":finished_on, :attended, :attended, 0, 0, :last, :last, 'test')"), [{**e, "region": region} for e in enrolments])
+        insert_participants(conn, [{**p, "region": region} for p in participants])
+        insert_enrolments(conn, [{**e, "region": region} for e in enrolments], inspector="insp-pairs")
     engine.dispose()
 
 
