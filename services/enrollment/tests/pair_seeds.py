@@ -4,6 +4,8 @@ written straight to the database (the reports read them; no event flow is under 
 
 from __future__ import annotations
 
+import random
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,3 +60,14 @@ def insert_outcomes(conn: sa.Connection, enrolments: list[dict[str, Any]], outco
         "INSERT INTO outcome (enrolment_id, participant_id, how, left_on, programme_id, programme_version, region, "
         "district, intake_level, new_order_on, breach_on) VALUES (:enrolment, :participant, :how, :left_on, "
         ":programme, :version, :region, :district, :level, :order, :breach)"), outcomes)
+
+
+def drawn_fate(rng: random.Random, days: int) -> tuple[str, str | None, date, bool, int]:
+    """A man's fate drawn at random (status, exit reason, the day he started within `days` of 1 January 2025, whether
+    he began the sessions, how many he came to); the caller draws his referral source next."""
+    status, reason = rng.choice(FATES)
+    started = date(2025, 1, 1) + timedelta(days=rng.randrange(days))
+    begun = status not in ("referred", "assessed", "excluded")
+    came = rng.choice(list(SESSIONS)) if status == "exited" else 12 if status in ("completed", "closed") \
+        else rng.randint(0, 6) if begun else 0
+    return status, reason, started, begun, came

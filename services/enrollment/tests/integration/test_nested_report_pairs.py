@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from enrollment.reports import GROUP_BY, completion_report
 from enrollment.reports.rollup import national_rollup
 from nested_pairs import TOTAL, Groups, Report, Target, fixed_by_pairs
-from pair_seeds import FATES, KNOWN, SESSIONS, SOURCES, insert_enrolments, insert_participants
+from pair_seeds import KNOWN, SOURCES, drawn_fate, insert_enrolments, insert_participants
 from qadam_testing import Stack
 
 MIN_CELL = 5
@@ -64,11 +64,7 @@ def seeded_men() -> list[Man]:
     men: list[Man] = []
     for cohort, (region, _, district, programme, psy, size) in enumerate(COHORTS):
         for _ in range(size):
-            status, reason = rng.choice(FATES)
-            started = date(2025, 1, 1) + timedelta(days=rng.randrange(181))
-            begun = status not in ("referred", "assessed", "excluded")
-            came = rng.choice(list(SESSIONS)) if status == "exited" else 12 if status in ("completed", "closed") \
-                else rng.randint(0, 6) if begun else 0
+            status, reason, started, begun, came = drawn_fate(rng, 181)
             men.append({"region": region, "cohort": cohort, "district": district, "programme": programme, "psy": psy,
                         "source": rng.choice(SOURCES), "status": status, "reason": reason, "started": started,
                         "came": came, "begun": begun})

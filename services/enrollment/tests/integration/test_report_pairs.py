@@ -31,11 +31,10 @@ import pytest
 import sqlalchemy as sa
 from enrollment.reports import GROUP_BY, completion_report
 from pair_seeds import (
-    FATES,
     FIGURE_CLASSES,
     KNOWN,
-    SESSIONS,
     SOURCES,
+    drawn_fate,
     insert_enrolments,
     insert_participants,
 )
@@ -77,11 +76,7 @@ def seeded_men() -> list[Man]:
     men: list[Man] = []
     for cohort, (_, district, programme, psy, size) in enumerate(COHORTS):
         for _ in range(size):
-            status, reason = rng.choice(FATES)
-            started = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
-            begun = status not in ("referred", "assessed", "excluded")
-            came = rng.choice(list(SESSIONS)) if status == "exited" else 12 if status in ("completed", "closed") \
-                else rng.randint(0, 6) if begun else 0
+            status, reason, started, _, came = drawn_fate(rng, 365)
             men.append((cohort, district, programme, psy, rng.choice(SOURCES), status, reason, started, came))
     return men
 
