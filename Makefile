@@ -61,7 +61,7 @@ test-unit: $(STAMP)
 ## chaos: the full fault suite (5,000 marks; broker, workers and database killed or restarted) on a private
 ## PostgreSQL cluster and RabbitMQ node it starts itself; 5,000 marks while nodes of a private 3-node RabbitMQ
 ## cluster stop and start; the PostgreSQL failover test and the restore drill (tests/chaos/postgres). `make test` runs
-## the short forms of the first and of tests/chaos/postgres (QADAM_CHAOS=short runs every short form)
+## the short form of each
 chaos: $(STAMP)
 	QADAM_CHAOS=full $(BIN)/python -m pytest tests/chaos -m chaos -p no:cacheprovider
 

@@ -90,9 +90,12 @@ _SYSTEM_FOLDERS = ("tests/access/", "tests/e2e/")
 # the longest scopes first, so that no long one starts last and the run does not wait on it alone; the rest follow,
 # largest first. Measured on this 2-core machine, 3 workers (a worker's seconds): the browser tests 250, the portal's
 # page tests 240, tests/api 195, the cross-service system's tests 105, the fault suite 55, its PostgreSQL failover and
-# restore drill (tests/chaos/postgres) some 45 (measured alone, not yet in a run), make run's test 30-50
+# restore drill (tests/chaos/postgres) some 45 (measured alone, not yet in a run), make run's test 30-50, the
+# RabbitMQ cluster's short form (a scope of its own, beside the single node's) some 60 alone
+RABBIT_CLUSTER = "tests/chaos/test_rabbit_cluster.py"
+_OWN_SCOPES = ("tools/tests/integration/test_devrun.py", RABBIT_CLUSTER)
 LONGEST_FIRST = ("tests/browser", "services/portal/tests/integration", SYSTEM_SCOPE, "tests/api", "tests/migrations",
-                 "tests/chaos", "tests/chaos/postgres", "tools/tests/integration/test_devrun.py",
+                 RABBIT_CLUSTER, "tests/chaos", "tests/chaos/postgres", "tools/tests/integration/test_devrun.py",
                  "services/enrollment/tests/integration", "libs/qadam/tests/integration", "services/notify/tests/integration")
 
 # the scopes that start a whole system as processes (some 25 to 35 PostgreSQL connections each while it runs: each
@@ -107,7 +110,7 @@ def scope_of(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     if path.startswith(_SYSTEM_FOLDERS):
         return SYSTEM_SCOPE
-    if path == "tools/tests/integration/test_devrun.py":
+    if path in _OWN_SCOPES:
         return path
     return path.rsplit("/", 1)[0]
 

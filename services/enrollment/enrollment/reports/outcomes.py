@@ -11,7 +11,7 @@ own, and a figure over the run is shown only where each quarter's own table show
 (domain/outcome_disclosure.py), top-down across regions and levels (`suppress_outcomes_nested`): so every report,
 of a region or of the country, reads every region's row, the statement's population being the whole country's, its
 groups those of the region asked for. The curve is by whole months after leaving, over the quarters whose 6 months have
-passed, cut where a quarter's own curve would stop (`month_curve`).
+passed, cut where a quarter's own curve would stop (`month_curve`), a region's quarter in the country's curve.
 """
 
 from __future__ import annotations
@@ -104,12 +104,13 @@ def outcome_query(*, group_by: str, region: str | None, date_from: date, date_to
 
 
 def curve_query(*, region: str | None, date_from: date, date_to: date) -> sa.Select[Any]:
-    """The survival curve's statement: per quarter of leaving, (month of his first new order after leaving, 1 to
-    CURVE_MONTHS, NULL for none within them; men)."""
+    """The survival curve's statement: per region and quarter of leaving, (month of his first new order after
+    leaving, 1 to CURVE_MONTHS, NULL for none within them; men)."""
     month = sa.case(*((_within(_o.c.new_order_on, m), m) for m in range(1, CURVE_MONTHS + 1)), else_=None)
     quarter = _left_quarter().label("quarter")
-    return (sa.select(quarter, month.label("month"), sa.func.count().label("men"))
-            .where(*_in_population(region, date_from, date_to)).group_by(quarter, month.label("month")))
+    return (sa.select(_o.c.region, quarter, month.label("month"), sa.func.count().label("men"))
+            .where(*_in_population(region, date_from, date_to))
+            .group_by(_o.c.region, quarter, month.label("month")))
 
 
 class OutcomeReport(TypedDict):
@@ -156,12 +157,15 @@ def outcome_report(conn: sa.Connection, *, group_by: str, region: str | None, da
     else:
         shown = suppress_outcomes_nested(tops, parts, min_cell, region=region)
     groups = sorted(shown[:-1], key=lambda g: (g["label"].casefold(), g["key"] or ""))
-    orders: dict[date, dict[int | None, int]] = {}
-    for quarter, month, men in conn.execute(curve_query(region=region, date_from=date_from, date_to=date_to)):
-        orders.setdefault(quarter, {})[month] = int(men)
+    # the curve's atoms are a region's quarters: the country's curve is drawn only as far as every region's own
+    # curve is, so that it is the sum of curves each region's report shows and no region's is the difference
+    orders: dict[tuple[str, date], dict[int | None, int]] = {}
+    for place, quarter, month, men in conn.execute(curve_query(region=region, date_from=date_from,
+                                                               date_to=date_to)):
+        orders.setdefault((place, quarter), {})[month] = int(men)
     quarters = [QuarterOfLeaving(men=sum(by_month.values()), orders={m: n for m, n in by_month.items() if m},
                                  followed=followed_months(quarter_end(quarter), as_of))
-                for quarter, by_month in orders.items()]
+                for (_, quarter), by_month in orders.items()]
     curve = [{"month": step.month, "at_risk": step.at_risk, "events": step.events,
               "survival": round(step.survival, 4)} for step in month_curve(quarters, min_cell)]
     return [*groups, shown[-1]], curve

@@ -122,9 +122,10 @@ def seed(url: str, men: list[Man]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[str]]], list[Man], dict[str, Any]]:
+def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[str]]], list[Man], dict[str, Any],
+                                       dict[tuple[str | None, tuple[int, ...]], list[dict[str, Any]]]]:
     """Every outcome report an analyst can ask over the periods, per grouping and region the keys of its groups, the
-    men and how a man's group is found."""
+    men, how a man's group is found, and each region's and the country's survival curve by period."""
     stack = Stack(f"qadam_on{uuid.uuid4().hex[:10]}", servers, jwt_keys, services=("enrollment",)).open()
     try:
         url = stack.database_url("enrollment")
@@ -137,17 +138,19 @@ def seeded(servers, jwt_keys) -> tuple[list[Report], dict[str, dict[str, list[st
         groups = {g: {r: sorted({str(key_of[g](m)) for m in men if m["region"] == r}) for r in REGIONS}
                   for g in OUTCOME_GROUP_BY}
         reports: list[Report] = []
+        curves: dict[tuple[str | None, tuple[int, ...]], list[dict[str, Any]]] = {}
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             for quarters in PERIODS:
                 start, end = QUARTERS[quarters[0]][0], QUARTERS[quarters[-1]][1]
                 for region in (None, *REGIONS):
                     for group_by in OUTCOME_GROUP_BY:
-                        rows, _ = outcome_report(conn, group_by=group_by, region=region, date_from=start,
-                                                 date_to=end, as_of=AS_OF, min_cell=MIN_CELL)
+                        rows, curve = outcome_report(conn, group_by=group_by, region=region, date_from=start,
+                                                     date_to=end, as_of=AS_OF, min_cell=MIN_CELL)
                         reports.append((region, group_by, quarters, rows))
+                        curves[region, quarters] = curve
         engine.dispose()
-        yield reports, groups, men, key_of
+        yield reports, groups, men, key_of, curves
     finally:
         stack.close()
 
@@ -181,7 +184,7 @@ def recoverable(first: Report, second: Report, targets: list[Target], groups: Gr
 def test_every_shown_figure_is_the_count_of_its_men(seeded):
     """The model the algebra reasons over is the report's own: each shown count is the count made here, a small one
     is hidden, and the 12-month figures count nobody."""
-    reports, _, men, key_of = seeded
+    reports, _, men, key_of, _ = seeded
     for region, grouping, quarters, rows in reports:
         period = [m for m in men if (region is None or m["region"] == region)
                   and any(QUARTERS[q][0] <= m["left_on"] <= QUARTERS[q][1] for q in quarters)]
@@ -211,3 +214,21 @@ def test_no_hidden_figure_is_fixed_by_any_pair_of_outcome_reports_of_any_regions
     assert pairs > 1000
     assert not found, f"{len(found)} times a hidden figure ({len(set(f.split(', from')[0] for f in found))} of them) " \
                       f"worked out {ways}, e.g.:\n" + "\n".join(found[:30])
+
+
+def test_the_countrys_curve_is_drawn_only_as_far_as_every_regions_own_and_is_their_sum(seeded):
+    """Each step of the country's curve (men at risk, new orders) is the sum of the regions' own curves' steps, each
+    shown in its region's report: so no region's curve, nor a tiny region's orders, is the country's minus the
+    others'. On the code before this rule the country's curve went on past the tiny region's (6 men: none of its
+    own), and its steps were that much more than the shown regions' sum."""
+    *_, curves = seeded
+    for quarters in PERIODS:
+        country = curves[None, quarters]
+        own = {region: curves[region, quarters] for region in REGIONS}
+        assert len(country) <= min(len(curve) for curve in own.values()), quarters
+        for step in country:
+            month = step["month"]
+            assert step["at_risk"] == sum(c[month - 1]["at_risk"] for c in own.values()), (quarters, month)
+            assert step["events"] == sum(c[month - 1]["events"] for c in own.values()), (quarters, month)
+    assert not curves[None, (0, 1)] and not curves[SIRDARYO, (0, 1)]  # the tiny region draws none: nor the country
+    assert curves[SAMARQAND, (0, 1)] and curves[FARGONA, (0, 1)]
