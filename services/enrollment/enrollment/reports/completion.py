@@ -35,6 +35,7 @@ from ..domain.reporting import default_period, not_whole_quarters
 from ..models import Cohort, Enrolment, Programme
 from ..scoping import report_region
 from .analyst_labels import anonymised
+from .regions import region_tables
 
 GROUP_BY = ("programme", "cohort", "district", "referral_source", "facilitator")
 # The national roll-up's groupings (rollup.py), beside the report's: by region, and by the month a man started.
@@ -207,8 +208,11 @@ def shape_report(rows: Any, *, group_by: str, region: str | None, min_cell: int,
     tops: list[list[dict[str, Any]]] = []
     parts: list[dict[str, list[dict[str, Any]]]] = []
     for quarter in sorted(by_quarter, key=lambda q: (q is not None, q)):
-        top, part = _quarter_tables(by_quarter[quarter], group_by=group_by, region=region, total_label=total_label,
-                                    w=w, also=also)
+        top, part = region_tables(
+            by_quarter[quarter], figures_of=_figures, added=_added, group_by=group_by, region=region,
+            total_label=total_label,
+            key_and_label=lambda row: _key_and_label({**row, "k0": row["j0"]} if also and "j0" in row else row,
+                                                     group_by=group_by, whole_country=region is None, w=w))
         tops.append(top)
         parts.append(part)
     if not any(parts):  # nobody started in the period (in the region): no figure but zeros
@@ -242,39 +246,6 @@ def _added(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["attendance_men"] = sum(row["attendance_men"] for row in rows)
     out["average_attendance"] = out["attendance_sum"] / out["attendance_men"] if out["attendance_men"] else None
     return out
-
-
-def _quarter_tables(rows: list[Any], *, group_by: str, region: str | None, total_label: str, w: Words,
-                    also: bool) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """One quarter's raw rows -> its table of regions (a row per region, sorted by its stored name, then the
-    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by key) and its
-    totals row, as `suppress_nested` takes them."""
-    of_region: dict[str, list[dict[str, Any]]] = {}
-    groups_of: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        figures = _figures(row)
-        of_region.setdefault(row["r"], []).append(figures)
-        if group_by != "region" and (region is None or row["r"] == region):
-            if also:
-                row = {**row, "k0": row["j0"]}
-            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
-            groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **figures})
-    regions = {r: _added(parts) for r, parts in sorted(of_region.items())}
-    nation = {"key": None, "label": total_label, "total": True, **_added(list(regions.values()))}
-    top = [*({"key": r, "label": r, "total": False, **figures} for r, figures in regions.items()), nation]
-    part: dict[str, list[dict[str, Any]]] = {}
-    for r, figures in regions.items():
-        if region is not None and r != region:
-            continue
-        if group_by == "region":
-            key, label = _key_and_label({"k0": r}, group_by=group_by, whole_country=region is None, w=w)
-            groups = [{"key": key, "label": label, "total": False, **figures}]
-        else:
-            # by key, not by the label in the reader's language: where two figures tie, the one hidden is the same in
-            # every language (the page's English and a download's Russian must hide alike)
-            groups = sorted(groups_of.get(r, []), key=lambda g: (g["key"] is not None, g["key"] or ""))
-        part[r] = [*groups, {"key": None, "label": total_label, "total": True, **figures}]
-    return top, part
 
 
 PROGRAMME_VERSION = N_("%(name)s v%(version)s")  # a programme's row: its name and version ("в" in Cyrillic)

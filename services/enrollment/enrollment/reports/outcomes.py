@@ -16,6 +16,7 @@ passed, cut where a quarter's own curve would stop (`month_curve`), a region's q
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any, TypedDict
 
@@ -43,6 +44,7 @@ from ..domain.reporting import default_period, not_whole_quarters, quarter_end
 from ..models import Outcome, Programme
 from ..scoping import report_region
 from .completion import DOMAIN, NO_PROGRAMME_VERSION, PROGRAMME_VERSION, SOURCE_LANGUAGE, TOTAL_LABEL
+from .regions import region_tables
 
 OUTCOME_GROUP_BY = ("programme", "region", "district", "risk_band", "how")
 HOW_LABELS = {COMPLETED: N_("Completed"), NON_COMPLIANCE: N_("Exited for non-compliance"),
@@ -148,7 +150,10 @@ def outcome_report(conn: sa.Connection, *, group_by: str, region: str | None, da
     parts: list[dict[str, list[dict[str, Any]]]] = []
     for quarter, rows in sorted(by_quarter.items()):
         inside = windows_in(quarter_end(quarter), as_of)
-        top, part = _quarter_tables(rows, inside, group_by=group_by, region=region, total_label=total_label, w=w)
+        top, part = region_tables(
+            rows, figures_of=functools.partial(_counts, inside=inside), added=_added_counts, group_by=group_by,
+            region=region, total_label=total_label,
+            key_and_label=lambda row: _key_and_label(row, group_by=group_by, whole_country=region is None, w=w))
         tops.append((top, inside))
         parts.append(part)
     if not any(parts):  # nobody left in the period (in the region): no figure but zeros
@@ -179,38 +184,6 @@ def _counts(row: Any, inside: tuple[int, ...]) -> dict[str, int]:
         followed = counts["men"] if months in inside else 0
         counts.update({f"followed_{months}": followed, f"with_{months}": within, f"without_{months}": followed - within})
     return counts
-
-
-def _quarter_tables(rows: list[Any], inside: tuple[int, ...], *, group_by: str, region: str | None,
-                    total_label: str, w: Words) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """One quarter's raw rows -> its table of regions (a row per region, sorted by its stored name, then the
-    nation's: each the sum of its parts) and, per region the report covers, its groups (sorted by key: a tie is
-    broken alike in every language) and its totals row, as `suppress_outcomes_nested` takes them."""
-    of_region: dict[str, dict[str, int]] = {}
-    groups_of: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        counts = _counts(row, inside)
-        added = of_region.setdefault(row["r"], dict.fromkeys(COUNTS, 0))
-        for name in COUNTS:
-            added[name] += counts[name]
-        if group_by != "region" and (region is None or row["r"] == region):
-            key, label = _key_and_label(row, group_by=group_by, whole_country=region is None, w=w)
-            groups_of.setdefault(row["r"], []).append({"key": key, "label": label, "total": False, **counts})
-    regions = dict(sorted(of_region.items()))
-    nation = {name: sum(counts[name] for counts in regions.values()) for name in COUNTS}
-    top: list[dict[str, Any]] = [*({"key": r, "label": r, "total": False, **counts} for r, counts in regions.items()),
-           {"key": None, "label": total_label, "total": True, **nation}]
-    part: dict[str, list[dict[str, Any]]] = {}
-    for r, counts in regions.items():
-        if region is not None and r != region:
-            continue
-        if group_by == "region":
-            key, label = _key_and_label({"k0": r}, group_by=group_by, whole_country=region is None, w=w)
-            groups = [{"key": key, "label": label, "total": False, **counts}]
-        else:
-            groups = sorted(groups_of[r], key=lambda g: (g["key"] is not None, g["key"] or ""))
-        part[r] = [*groups, {"key": None, "label": total_label, "total": True, **counts}]
-    return top, part
 
 
 def _key_and_label(row: Any, *, group_by: str, whole_country: bool, w: Words) -> tuple[str | None, str]:
@@ -261,3 +234,8 @@ def outcome_report_for(conn: sa.Connection, *, principal: Principal, group_by: s
                                  as_of=counted_to, min_cell=min_cell, language=language)
     return OutcomeReport(group_by=group_by, region=covered, date_from=start, date_to=end, as_of=counted_to,
                          min_cell=min_cell, groups=rows[:-1], totals=rows[-1], curve=curve)
+
+
+def _added_counts(rows: list[dict[str, int]]) -> dict[str, int]:
+    """Rows' counts added up (a region's groups: the region's row; the regions: the nation's)."""
+    return {name: sum(row[name] for row in rows) for name in COUNTS}
