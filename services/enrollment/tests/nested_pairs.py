@@ -5,7 +5,7 @@ A report is (its region, None for the whole country; its grouping; the quarters 
 last). The unknowns are the finest cells: region × a group of the first report's grouping × a group of the second's
 (one when they group alike) × quarter × what became of a man (the figure's classes). A figure adds up one row's cells
 (a group, a region of the roll-up, or the totals) in some classes: written over a basis of the rows' cells, it is a
-vector of (basis row, class), and spans are kept exactly modulo a prime (qadam_testing.spans).
+vector of (basis row, class), and spans are kept exactly modulo a prime (qadam.spans).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from qadam_testing.spans import Span, Vector, times
+from qadam.spans import Span, Vector, times
 
 TOTAL = "(totals)"
 Report = tuple[str | None, str, tuple[int, ...], list[dict[str, Any]]]

@@ -1,4 +1,4 @@
-"""The pair tests' linear algebra (qadam_testing.spans): spans of 0/1 vectors modulo a prime, against fractions."""
+"""The pair tests' linear algebra (qadam.spans): spans of 0/1 vectors modulo a prime, against fractions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 import random
 from fractions import Fraction
 
-from qadam_testing.spans import PRIME, Span, differenced_into, fixed, minus, times
+from qadam.spans import PRIME, Span, differenced_into, fixed, minus, times
 
 
 def in_span_exactly(vectors: list[set[int]], target: set[int], size: int) -> bool:

@@ -43,6 +43,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from qadam.spans import PRIME, minus
+
 from .disclosure import top_down
 from .outcomes import WINDOWS, wilson_interval
 
@@ -50,7 +52,6 @@ COUNTS = ("men", *(f"{what}_{months}" for months in WINDOWS for what in ("follow
 RATES = tuple(f"{what}_{months}" for months in WINDOWS for what in ("rate", "low", "high"))
 # The counts of a quarter's table that are its own unknowns: followed is men (in) or none (out).
 _CELLS = ("men", *(f"{what}_{months}" for months in WINDOWS for what in ("with", "without")))
-_PRIME = (1 << 61) - 1
 _ZERO_COST = 1 << 40  # a zero protects little: hidden beside another only if nothing else will do
 
 Cell = tuple[int, str]
@@ -237,21 +238,21 @@ class _Quarter:
             line: dict[Cell, int] = {}
             for cell, sign in terms:
                 if cell[1] in self.hidden[cell[0]] and not (inside and cell[0] == self.last):
-                    line[cell] = (line.get(cell, 0) + sign) % _PRIME
+                    line[cell] = (line.get(cell, 0) + sign) % PRIME
             line = {c: v for c, v in line.items() if v}
             for pivot, other in reduced.items():
                 factor = line.get(pivot)
                 if factor:
-                    line = _minus(line, other, factor)
+                    line = minus(line, other, factor)
             if not line:
                 continue
             pivot = min(line)
-            inverse = pow(line[pivot], _PRIME - 2, _PRIME)
-            line = {c: v * inverse % _PRIME for c, v in line.items()}
+            inverse = pow(line[pivot], PRIME - 2, PRIME)
+            line = {c: v * inverse % PRIME for c, v in line.items()}
             for key, other in reduced.items():
                 factor = other.get(pivot)
                 if factor:
-                    reduced[key] = _minus(other, line, factor)
+                    reduced[key] = minus(other, line, factor)
             reduced[pivot] = line
         return sorted(pivot for pivot, line in reduced.items() if len(line) == 1)
 
@@ -270,13 +271,3 @@ class _Quarter:
                 out[name] = None if cell in self.hidden[row] else self.value[row][cell]
         return out
 
-
-def _minus(line: dict[Cell, int], other: dict[Cell, int], factor: int) -> dict[Cell, int]:
-    out = dict(line)
-    for key, value in other.items():
-        left = (out.get(key, 0) - factor * value) % _PRIME
-        if left:
-            out[key] = left
-        else:
-            out.pop(key, None)
-    return out

@@ -8,7 +8,7 @@ version, district, risk band at intake, how he left) x every run of whole quarte
 that put different quarters in and out of the 6- and 12-month figures (and two days in a row, 15 and 16 January
 2026). For every pair of them (a report with itself too) two things are checked:
 
-- linear algebra, exact (modulo a prime, as test_report_pairs.py does it, with qadam_testing.spans): no figure
+- linear algebra, exact (modulo a prime, as test_report_pairs.py does it, with qadam.spans): no figure
   hidden in either report, or in any report of the same as-of days the two can be differenced into, lies in the span
   of the figures the two show;
 - differencing: where a figure of one report counts a subset of the men the same figure of the other counts (a run
@@ -39,8 +39,8 @@ import sqlalchemy as sa
 from enrollment.reports import outcome_report
 from pair_seeds import insert_outcomes, insert_participants
 from qadam.quarters import quarter_end
+from qadam.spans import Span, Vector, differenced_into, times
 from qadam_testing import Stack
-from qadam_testing.spans import Span, Vector, differenced_into, times
 
 REGION = "Qashqadaryo viloyati"
 MIN_CELL = 5
@@ -260,7 +260,7 @@ def recoverable(first: Report, second: Report, every: list[Report], groups: dict
 
     A figure counts a row's cells (a group, or the totals, over its period, in its window) in some classes: its vector
     is (the row's cells) ⊗ (its classes). The rows' cells span a small space; written in a basis of it, a figure is a
-    vector of (basis row, class), and spans are kept exactly modulo a prime (qadam_testing.spans: a hidden figure the
+    vector of (basis row, class), and spans are kept exactly modulo a prime (qadam.spans: a hidden figure the
     two fix is never missed). A row's cells and its coordinates are worked out once per row, not for each figure."""
     same = first[0] == second[0]
     sides = (groups[first[0]], [""] if same else groups[second[0]])

@@ -38,8 +38,8 @@ from pair_seeds import (
     insert_enrolments,
     insert_participants,
 )
+from qadam.spans import Span, Vector, differenced_into, times
 from qadam_testing import Stack
-from qadam_testing.spans import Span, Vector, differenced_into, times
 
 REGION = "Jizzax viloyati"
 MIN_CELL = 5
@@ -188,7 +188,7 @@ def recoverable(first: Report, second: Report, every: list[Report],
     Every figure adds up the unknowns of one row of a report (a group, or the totals, over its period) in a set of
     classes: its vector is (the row's cells) ⊗ (its classes). The rows' cells span a small space; written in a basis
     of it, a figure is a vector of (basis row, class), and spans are kept exactly modulo a prime, not in fractions (a
-    20th of the time; qadam_testing.spans says why that is sound: a hidden figure the two fix is never missed).
+    20th of the time; qadam.spans says why that is sound: a hidden figure the two fix is never missed).
     """
     (grouping_a, quarters_a, _), (grouping_b, quarters_b, _) = first, second
     same = grouping_a == grouping_b

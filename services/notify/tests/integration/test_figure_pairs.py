@@ -10,7 +10,7 @@ For every pair of them (a table with itself too), linear algebra decides whether
 by the counts the two show together. The unknowns are the alerts of the finest cells (region × district × level ×
 month); every count shown, and every row or month a table has none of (zero: known), is an equation. A hidden count
 can be worked out exactly when its vector lies in the span of the shown ones', computed modulo a prime, over the
-atoms of the shown ones (qadam_testing.spans.fixed, as enrollment's pair tests: a count the two fix is never
+atoms of the shown ones (qadam.spans.fixed, as enrollment's pair tests: a count the two fix is never
 missed). Response times (medians, 90th percentiles) are not sums: they are shown or hidden with their row, and their
 own tests keep them.
 """
@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from notify.queries import alert_figures, region_figures
+from qadam.spans import fixed
 from qadam_testing import Stack
-from qadam_testing.spans import fixed
 from sqlalchemy.orm import Session
 
 TASHKENT = ZoneInfo("Asia/Tashkent")

@@ -1,4 +1,5 @@
-"""Spans of vectors, exact modulo a prime: the linear algebra of the pair tests (issue 23).
+"""Spans of vectors, exact modulo a prime: the linear algebra of deciding whether hidden figures can be worked out
+from shown ones (a report's suppression of small cells, and the pair tests that prove it across reports).
 
 A pair test asks whether a figure a report hides can be worked out from what two reports show: the unknowns are the
 counts of the finest cells, every figure shown is an equation (a sum of cells = its value), and a hidden figure is
