@@ -444,8 +444,8 @@ def with_alert_sheet(workbook: bytes, alerts: Section, period: Period) -> bytes:
     formats = Formats(current_language())
     notes = [_("Alerts raised from %(start)s to %(end)s", start=formats.format_date(period.start),
                end=formats.format_date(period.end)),
-             _("An empty row of figures: fewer than %(n)s alerts, not shown (the small-cell rule).",
-               n=settings_now().report_min_cell)]
+             _("An empty row of figures: not shown under the small-cell rule (fewer than %(n)s alerts, or a row from "
+               "which such a one could be worked out).", n=settings_now().report_min_cell)]
     if alerts.problem == "no_region":
         notes.insert(0, _("Choose a region to see how fast alerts were answered."))
     elif alerts.problem == "refused":

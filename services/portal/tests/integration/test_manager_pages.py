@@ -281,8 +281,8 @@ ANSWERS = {"enrollment": REPORT, "notify": FIGURES}
 def test_a_hidden_group_shows_dashes_and_says_why(page):
     html, _status = page("/dashboard?group_by=district&from=2026-01-01&to=2026-06-30", ANSWERS)
     assert row_of(html, "Nukus")[:7] == ["40", "10", "18", "12", "60%", "40%", "82%"]
-    hidden = re.search(r'<tr class="suppressed">\s*<th scope="row">Xoʻjayli &lt;b&gt; <span class="muted">\(not shown: '
-                       r"small group\)</span></th>(.*?)</tr>", html, re.S)
+    hidden = re.search(r'<tr class="suppressed">\s*<th scope="row">Xoʻjayli &lt;b&gt; <span class="muted">\(not shown '
+                       r"\(the small-cell rule\)\)</span></th>(.*?)</tr>", html, re.S)
     assert hidden, "the hidden group's row"
     assert re.sub(r"<[^>]+>|\s", "", hidden.group(1)) == "—" * 8
     assert "<b>" not in html.split("<main", 1)[1].replace("<b>Rate", "")
@@ -310,7 +310,7 @@ def test_alert_response_times_are_tabled_and_drawn_in_readable_units(page):
     nukus = row_of(alerts, "Nukus")
     assert nukus == ["Critical", "9", "2.5 s", "6 s", "40 s", "95 s", "30 min", "2 h", "8", "0"]
     kegeyli = row_of(alerts, "Kegeyli")
-    assert kegeyli[0] == "High (not shown: few alerts)" and set(kegeyli[1:]) == {"—"}
+    assert kegeyli[0] == "High (not shown (the small-cell rule))" and set(kegeyli[1:]) == {"—"}
     assert 'aria-labelledby="chart-alerts-title chart-alerts-desc"' in html
     assert "Nukus · Critical: Median 0.5 h, 90th percentile 2 h" in html
 
