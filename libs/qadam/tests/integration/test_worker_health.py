@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pika
 import pytest
 import requests
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from qadam.config import Settings
 from qadam.events import Catalog, EventData, envelope_of
 from qadam.inbox import PermanentError
-from qadam.topology import Topology
+from qadam.topology import Topology, incoming_queue
 from qadam.worker import run_worker
 from qadam_testing import free_port, publish_envelope, set_policies, wait_until
 
@@ -87,7 +88,21 @@ class Courier:
     def start(self) -> Courier:
         self.thread.start()
         wait_until(lambda: self.health()[0] == 200, timeout=30, what="the worker's /healthz to answer 200")
+        # /healthz answers once the loops run, maybe before the consumer has declared and bound its queue: a parcel
+        # published then was returned unroutable (seen on a loaded machine). Consuming, it has done both.
+        wait_until(self.consuming, timeout=30, what="the consumer to consume from its queue")
         return self
+
+    def consuming(self) -> bool:
+        connection = pika.BlockingConnection(pika.URLParameters(self.settings.amqp_url))
+        try:
+            declared = connection.channel().queue_declare(incoming_queue(self.service), passive=True)
+            return bool(declared.method.consumer_count)
+        except pika.exceptions.ChannelClosedByBroker:  # not declared yet
+            return False
+        finally:
+            if connection.is_open:
+                connection.close()
 
     def close(self) -> None:
         self.gate.set()
