@@ -46,9 +46,13 @@ from qadam.migrations import upgrade
 from qadam_tools.system import SERVICES, declare, topology  # the composition root: the harness runs the whole system
 
 from .handled import Handled, HandledLog, announce_handled
+from .launcher import Launched, Launcher, launchable
 
 LOCAL_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
+# the running systems' processes forked from a launcher that has their libraries imported (qadam_testing.launcher);
+# QADAM_TEST_LAUNCHER=0 starts each as a new interpreter, as before
+LAUNCHER = os.environ.get("QADAM_TEST_LAUNCHER", "1") != "0"
 
 
 # -- where the servers are ---------------------------------------------------------------------------
@@ -471,9 +475,12 @@ class Process:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    popen: subprocess.Popen[bytes] | None = None
+    popen: subprocess.Popen[bytes] | Launched | None = None
 
     def start(self) -> Process:
+        if LAUNCHER and launchable(self.argv):  # forked from the interpreter that has the libraries imported
+            self.popen = Launcher.shared().launch(self.argv, self.env, self.log_path)
+            return self
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True)

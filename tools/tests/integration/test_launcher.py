@@ -1,0 +1,83 @@
+"""The test harness's launcher (qadam_testing.launcher): a process forked from it is the process `python -m` would
+have started: its own session, exactly the environment and directory asked for, its output in its log as it
+writes it, its exit status (an exit code, `os._exit`, a signal) told as subprocess.Popen tells it; and no service's
+package imported before its own code runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from qadam_testing import wait_until
+from qadam_testing.launcher import Launcher
+
+PROBE = textwrap.dedent("""
+    import json, os, sys, time
+    print(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ), "sid": os.getsid(0),
+                      "services": sorted(m for m in sys.modules if m.split(".")[0] in
+                                         ("enrollment", "sessions", "risk", "notify", "portal")),
+                      "sqlalchemy": "sqlalchemy" in sys.modules}))
+    how = sys.argv[1]
+    if how == "exit":
+        sys.exit(int(sys.argv[2]))
+    if how == "_exit":
+        os._exit(int(sys.argv[2]))
+    if how == "raise":
+        raise RuntimeError("the probe broke")
+    if how == "wait":
+        print("waiting", file=sys.stderr)
+        time.sleep(60)
+""")
+
+
+@pytest.fixture
+def launch(tmp_path: Path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    launcher = Launcher.shared()
+
+    def run(*args: str, env: dict[str, str] | None = None):
+        log = tmp_path / f"probe-{len(list(tmp_path.glob('*.log')))}.log"
+        return launcher.launch([sys.executable, "-m", "probe", *args], env or {"QADAM_PROBE": "1"}, log,
+                               cwd=str(tmp_path)), log
+
+    return run
+
+
+def said(log: Path) -> dict:
+    return json.loads(log.read_text().splitlines()[0])
+
+
+def test_the_child_has_its_own_session_the_environment_and_directory_asked_and_the_libraries_but_no_service(launch,
+                                                                                                          tmp_path):
+    os.environ["QADAM_NOT_PASSED"] = "1"
+    try:
+        child, log = launch("exit", "0", env={"QADAM_PROBE": "yes", "PATH": "/usr/bin"})
+        assert child.wait(30) == 0
+    finally:
+        del os.environ["QADAM_NOT_PASSED"]
+    out = said(log)
+    assert out["env"] == {"QADAM_PROBE": "yes", "PATH": "/usr/bin"}
+    assert out["cwd"] == str(tmp_path) and out["argv"] == ["exit", "0"]
+    assert out["sid"] == child.pid  # a session (and process group) of its own: killpg reaches it and its children
+    assert out["services"] == [] and out["sqlalchemy"] is True
+
+
+@pytest.mark.parametrize(("how", "status"), [(("exit", "3"), 3), (("_exit", "75"), 75), (("raise",), 1)])
+def test_the_exit_status_is_the_modules(launch, how, status):
+    child, log = launch(*how)
+    assert child.wait(30) == status and child.poll() == status and child.returncode == status
+    if how == ("raise",):
+        assert "RuntimeError: the probe broke" in log.read_text()
+
+
+def test_output_reaches_the_log_as_it_is_written_and_a_signal_ends_it_as_popen_tells(launch):
+    child, log = launch("wait")
+    wait_until(lambda: "waiting" in log.read_text(), timeout=30, what="the probe's line while it runs")
+    assert child.poll() is None
+    os.killpg(child.pid, signal.SIGTERM)
+    assert child.wait(30) == -signal.SIGTERM
