@@ -62,8 +62,14 @@ def _child(request: dict[str, Any]) -> None:
     code: Any = 1
     try:
         os.setsid()
-        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        # the signals' dispositions a new interpreter starts with: SIGPIPE and SIGXFSZ ignored (a write to a closed
+        # socket raises BrokenPipeError, not a death: a gunicorn worker answering a browser that went away), SIGINT
+        # raising KeyboardInterrupt, the rest as the system has them
+        for sig in (signal.SIGCHLD, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         devnull = os.open(os.devnull, os.O_RDONLY)
         log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.dup2(devnull, 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -17,8 +18,10 @@ from qadam_testing import wait_until
 from qadam_testing.launcher import Launcher
 
 PROBE = textwrap.dedent("""
-    import json, os, sys, time
-    print(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ), "sid": os.getsid(0),
+    import json, os, signal, sys, time
+    print(json.dumps({"signals": {name: str(signal.getsignal(getattr(signal, name)))
+                                  for name in ("SIGINT", "SIGTERM", "SIGPIPE", "SIGXFSZ", "SIGCHLD", "SIGHUP")},
+                      "argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ), "sid": os.getsid(0),
                       "services": sorted(m for m in sys.modules if m.split(".")[0] in
                                          ("enrollment", "sessions", "risk", "notify", "portal")),
                       "sqlalchemy": "sqlalchemy" in sys.modules}))
@@ -29,6 +32,13 @@ PROBE = textwrap.dedent("""
         os._exit(int(sys.argv[2]))
     if how == "raise":
         raise RuntimeError("the probe broke")
+    if how == "pipe":  # a write to a pipe nobody reads: BrokenPipeError, as in any Python process, not a death
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            os.write(write, b"x")
+        except BrokenPipeError:
+            sys.exit(4)
     if how == "wait":
         print("waiting", file=sys.stderr)
         time.sleep(60)
@@ -67,7 +77,16 @@ def test_the_child_has_its_own_session_the_environment_and_directory_asked_and_t
     assert out["services"] == [] and out["sqlalchemy"] is True
 
 
-@pytest.mark.parametrize(("how", "status"), [(("exit", "3"), 3), (("_exit", "75"), 75), (("raise",), 1)])
+def test_the_signals_are_handled_as_in_a_new_interpreter(launch, tmp_path):
+    child, log = launch("exit", "0")
+    assert child.wait(30) == 0
+    fresh = subprocess.run([sys.executable, "-m", "probe", "exit", "0"], cwd=tmp_path, capture_output=True, text=True,
+                           env={}, check=True)
+    assert said(log)["signals"] == json.loads(fresh.stdout.splitlines()[0])["signals"]
+
+
+@pytest.mark.parametrize(("how", "status"), [(("exit", "3"), 3), (("_exit", "75"), 75), (("raise",), 1),
+                                             (("pipe",), 4)])
 def test_the_exit_status_is_the_modules(launch, how, status):
     child, log = launch(*how)
     assert child.wait(30) == status and child.poll() == status and child.returncode == status
