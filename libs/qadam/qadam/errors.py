@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, json
@@ -46,8 +47,18 @@ def problem_response(status: int, title: str, detail: str | None = None, **exten
     cid = current_correlation_id()
     if cid:
         body["correlation_id"] = cid
-    body.update({k: v for k, v in extensions.items() if v is not None})
+    body.update({k: _text_keys(v) for k, v in extensions.items() if v is not None})
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _text_keys(value: Any) -> Any:
+    """`value` with every mapping's keys as text, as JSON has them: marshmallow names a list's items by their index
+    (an int) beside the list's own errors (`_schema`), keys that the sorted JSON could not put in order (a 500)."""
+    if isinstance(value, Mapping):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_text_keys(v) for v in value]
+    return value
 
 
 def http_exception_to_problem(error: HTTPException) -> Response:
