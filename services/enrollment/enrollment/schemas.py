@@ -90,7 +90,9 @@ class ProgrammeIn(ProgrammeRules):
 
     @ma.validates_schema
     def _complete(self, data: dict[str, Any], **_: object) -> None:
-        if data.get("template"):
+        if data.get("template"):  # its sessions are its curriculum's: none when that is given empty
+            if "curriculum" in data and not data["curriculum"] and "sessions_required" not in data:
+                raise ma.ValidationError({"sessions_required": ["Required when the curriculum is given empty."]})
             return
         missing = [f for f in ("max_unexcused_absences",) if f not in data]
         if "sessions_required" not in data and not data.get("curriculum"):

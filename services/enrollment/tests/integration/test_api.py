@@ -107,3 +107,17 @@ def test_token_without_its_area_sees_nothing(app_for, token):
     assert client.get("/enrolments", headers=bearer(no_area)).get_json()["total"] == 0
     assert client.post("/participants", headers=bearer(no_area), json={
         "full_name": "X", "birth_date": "1980-01-01", "region": REGION, "district": DISTRICT}).status_code == 403
+
+
+def test_a_template_whose_curriculum_is_given_empty_needs_the_sessions_it_runs(app_for, token):
+    """A template's sessions are its curriculum's: given an empty curriculum, a programme has none unless they are
+    said, a 422 naming them (the insert failed on the empty column and answered 500: found by schemathesis)."""
+    client = app_for("enrollment").test_client()
+    manager = bearer(token("mgr-a", "manager", region=REGION))
+    asked = {"name": f"P {uuid.uuid4().hex[:6]}", "template": "statutory", "curriculum": [], "region": REGION}
+    refused = client.post("/programmes", headers=manager, json=asked)
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    assert list(refused.get_json()["errors"]) == ["sessions_required"]
+    made = client.post("/programmes", headers=manager, json={**asked, "sessions_required": 10})
+    assert made.status_code == 201 and made.get_json()["sessions_required"] == 10
+    assert made.get_json()["max_unexcused_absences"] == 2  # the rest is the template's
