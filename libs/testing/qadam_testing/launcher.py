@@ -28,6 +28,7 @@ import json
 import os
 import runpy
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,8 +76,7 @@ def _child(request: dict[str, Any]) -> None:
         os.dup2(devnull, 0)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        os.close(devnull)
-        os.close(log)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # nothing of the launcher's (as Popen's close_fds)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
@@ -100,7 +100,9 @@ def _child(request: dict[str, Any]) -> None:
             traceback.print_exc()
             code = 1
         with contextlib.suppress(BaseException):
-            atexit._run_exitfuncs()  # what the module registered runs as at a normal interpreter exit
+            threading._shutdown()  # type: ignore[attr-defined]  # its threads joined, as at an interpreter's exit
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()  # then what the module registered runs
     finally:
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
@@ -130,6 +132,7 @@ def _serve(status_dir: Path) -> None:
             if pid == 0:
                 _child(request)
             children.add(pid)
+            (status_dir / str(pid)).unlink(missing_ok=True)  # an earlier child's, whose pid the system gave again
             sys.stdout.write(f"{pid}\n")
             sys.stdout.flush()
         while children:
@@ -146,17 +149,26 @@ def _serve(status_dir: Path) -> None:
             written.rename(status_dir / str(pid))
 
 
+UNKNOWN_EXIT = 255  # a child that ended after its launcher: its exit status went to init
+
+
 class Launched:
     """A process the launcher forked: what of `subprocess.Popen` the harness uses."""
 
-    def __init__(self, pid: int, status_dir: Path, args: list[str]) -> None:
-        self.pid, self.args = pid, args
+    def __init__(self, pid: int, launcher: Launcher, args: list[str]) -> None:
+        self.pid, self.args, self.launcher = pid, args, launcher
         self.returncode: int | None = None
-        self._status = status_dir / str(pid)
+        self._status = launcher.status_dir / str(pid)
 
     def poll(self) -> int | None:
-        if self.returncode is None and self._status.exists():
-            self.returncode = int(self._status.read_text())
+        if self.returncode is None:
+            if self._status.exists():
+                self.returncode = int(self._status.read_text())
+            elif self.launcher.popen.poll() is not None:  # the launcher ended: nobody will write its status
+                try:
+                    os.kill(self.pid, 0)
+                except ProcessLookupError:
+                    self.returncode = UNKNOWN_EXIT
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -188,7 +200,9 @@ class Launcher:
 
     def __init__(self) -> None:
         self.status_dir = Path(tempfile.mkdtemp(prefix="qadam-launcher-"))
-        self.popen = subprocess.Popen([sys.executable, "-m", __name__, str(self.status_dir)], stdin=subprocess.PIPE,
+        # this file run as a script, not `-m qadam_testing.launcher`: that would import the package, and with it
+        # the harness, pytest and qadam.gunicorn_conf (which reads its service's settings when imported)
+        self.popen = subprocess.Popen([sys.executable, __file__, str(self.status_dir)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, start_new_session=True)
 
     @classmethod
@@ -211,13 +225,14 @@ class Launcher:
             answer = self.popen.stdout.readline()
         if not answer.strip():
             raise RuntimeError(f"the launcher ended (exit status {self.popen.poll()})")
-        return Launched(int(answer), self.status_dir, argv)
+        return Launched(int(answer), self, argv)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             assert self.popen.stdin is not None
             self.popen.stdin.close()
             self.popen.wait(10)
+        shutil.rmtree(self.status_dir, ignore_errors=True)
 
 
 def launchable(argv: list[str]) -> bool:
@@ -226,5 +241,7 @@ def launchable(argv: list[str]) -> bool:
 
 
 if __name__ == "__main__":
+    sys.path[0] = os.getcwd()  # not this file's folder (its siblings are no top-level modules), as `-m` has it
     _preload()
+    assert "qadam.gunicorn_conf" not in sys.modules and "qadam_testing" not in sys.modules, "imported too much"
     _serve(Path(sys.argv[1]))
