@@ -127,16 +127,22 @@ def test_over_a_run_a_figure_is_shown_only_where_each_quarter_shows_it():
     assert total["men"] == 122 and total["followed_12"] == 90 and total["rate_12"] == round(38 / 90, 4)
 
 
+def _random_groups(rng: random.Random, windows: tuple[int, ...], count: int, *, most: int) -> list[dict]:
+    """`count` groups, each of a few men (1 to 5) or many (5 to `most` - 1), some of them with a new order within 6
+    and within 12 months."""
+    groups = []
+    for key in range(count):
+        men = rng.choice([rng.randrange(1, 6), rng.randrange(5, most)])
+        w6 = rng.randrange(0, men + 1)
+        groups.append(_row(str(key), men, w6, rng.randrange(w6, men + 1), windows))
+    return groups
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_no_hidden_count_of_random_quarter_tables_can_be_worked_out(seed):
     rng = random.Random(seed)
     windows = rng.choice([(), (6,), (6, 12)])
-    groups = []
-    for key in range(rng.randrange(1, 9)):
-        men = rng.choice([rng.randrange(1, 6), rng.randrange(5, 80)])
-        w6 = rng.randrange(0, men + 1)
-        groups.append(_row(str(key), men, w6, rng.randrange(w6, men + 1), windows))
-    rows = _with_total(groups, windows)
+    rows = _with_total(_random_groups(rng, windows, rng.randrange(1, 9), most=80), windows)
     shown = suppress_quarter(rows, 5, windows)
     for row, source in zip(shown, rows, strict=True):
         for name in COUNTS:
@@ -169,12 +175,7 @@ def test_a_region_hidden_in_the_table_of_regions_is_hidden_in_its_own_report_and
 def test_groups_under_a_region_hidden_above_are_protected_with_it_and_among_themselves(seed):
     rng = random.Random(seed)
     windows = rng.choice([(6,), (6, 12)])
-    groups = []
-    for key in range(rng.randrange(2, 7)):
-        men = rng.choice([rng.randrange(1, 6), rng.randrange(5, 40)])
-        w6 = rng.randrange(0, men + 1)
-        groups.append(_row(str(key), men, w6, rng.randrange(w6, men + 1), windows))
-    rows = _with_total(groups, windows)
+    rows = _with_total(_random_groups(rng, windows, rng.randrange(2, 7), most=40), windows)
     others = [_row(f"r{i}", men, rng.randrange(0, men + 1) // 2, men // 2, windows)
               for i, men in enumerate((rng.randrange(1, 6), rng.randrange(5, 60)))]
     top = _with_total([{**rows[-1], "key": "here", "label": "here", "total": False}, *others], windows)
