@@ -142,6 +142,8 @@ def test_transient_failure_is_retried_in_place_until_it_passes(harness):
     wait_until(lambda: h.attempts.get(mark, 0) >= 3, what="the handler to be retried while the failure lasts")
     del h.failures[mark]  # the database is back
     wait_until(lambda: [str(m) for m in h.handled()] == [mark], what="the event handled after the retry")
+    # the consumer counts the outcome once the handler's transaction has committed: a moment after it is readable
+    wait_until(lambda: h.consumer.counts[Outcome.HANDLED] == 1, what="the consumer to count the event handled")
     # retried in place: never handed back to the queue (no delivery spent), never parked
     assert h.consumer.counts[Outcome.REQUEUED] == 0 and h.consumer.counts[Outcome.HANDLED] == 1
     assert queue_depth(h.settings.amqp_url, "risk.dead") == 0
