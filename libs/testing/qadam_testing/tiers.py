@@ -84,19 +84,29 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 # - the cross-service tests that drive the whole system as processes (tests/access, tests/e2e: the `system` fixture)
 #   are one scope, so that the system they start is started once, not on each worker;
 # - tests/api and tests/migrations (in-process apps and databases of their own), tests/documents, the browser tests,
-#   the fault suite and `make run`'s own test are scopes of their own, run beside the rest.
+#   the fault suite and `make run`'s own test are scopes of their own, run beside the rest;
+# - in the folders of SPLIT_BY_FILE each file is a scope: their files share nothing but the worker's session-wide
+#   stack (which every scope a worker runs shares anyway), so a long folder no longer runs alone at the end of the run
+#   while the other workers wait (services/enrollment/tests/integration ran its ~190 s on one worker, the run's last
+#   70 s on one core of two).
 SYSTEM_SCOPE = "tests/system"
 _SYSTEM_FOLDERS = ("tests/access/", "tests/e2e/")
+SPLIT_BY_FILE = ("services/enrollment/tests/integration/", "services/notify/tests/integration/",
+                 "services/risk/tests/integration/", "services/sessions/tests/integration/",
+                 "libs/qadam/tests/integration/", "tests/api/", "tests/migrations/")
 # the longest scopes first, so that no long one starts last and the run does not wait on it alone; the rest follow,
-# largest first. Measured on this 2-core machine, 3 workers (a worker's seconds): the browser tests 250, the portal's
-# page tests 240, tests/api 195, the cross-service system's tests 105, the fault suite 55, its PostgreSQL failover and
-# restore drill (tests/chaos/postgres) some 45 (measured alone, not yet in a run), make run's test 30-50, the
-# RabbitMQ cluster's short form (a scope of its own, beside the single node's) some 60 alone
+# largest (most tests) first. Measured in a run of `make test` on this 2-core machine, 3 workers (a worker's seconds,
+# a loaded run's figures divided by its 2.85 times the length of an unloaded one): the portal's page tests 232, the
+# browser tests 142, schemathesis 133, the RabbitMQ cluster's short form 73, the cross-service system's tests 65, the
+# migration history 36, the outcome pairs 38, the fault suite 33, the completion reports 28, make run's test 25, the
+# kit's inbox 25, its PostgreSQL failover and restore drill 18
 RABBIT_CLUSTER = "tests/chaos/test_rabbit_cluster.py"
 _OWN_SCOPES = ("tools/tests/integration/test_devrun.py", RABBIT_CLUSTER)
-LONGEST_FIRST = ("tests/browser", "services/portal/tests/integration", SYSTEM_SCOPE, "tests/api", "tests/migrations",
-                 RABBIT_CLUSTER, "tests/chaos", "tests/chaos/postgres", "tools/tests/integration/test_devrun.py",
-                 "services/enrollment/tests/integration", "libs/qadam/tests/integration", "services/notify/tests/integration")
+LONGEST_FIRST = ("services/portal/tests/integration", "tests/browser", "tests/api/test_schemathesis.py", SYSTEM_SCOPE,
+                 RABBIT_CLUSTER, "tests/migrations/test_migration_history.py",
+                 "services/enrollment/tests/integration/test_outcome_pairs.py", "tests/chaos",
+                 "services/enrollment/tests/integration/test_reports.py", "tools/tests/integration/test_devrun.py",
+                 "libs/qadam/tests/integration/test_inbox.py", "tests/chaos/postgres", "tests/deploy")
 
 # the scopes that start a whole system as processes (some 25 to 35 PostgreSQL connections each while it runs: each
 # stops when its tests are done); at most MAX_SYSTEMS of them run at once, beside PostgreSQL's 100 connections here
@@ -110,7 +120,7 @@ def scope_of(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     if path.startswith(_SYSTEM_FOLDERS):
         return SYSTEM_SCOPE
-    if path in _OWN_SCOPES:
+    if path in _OWN_SCOPES or path.startswith(SPLIT_BY_FILE):
         return path
     return path.rsplit("/", 1)[0]
 
