@@ -479,7 +479,7 @@ class Process:
 
     def start(self) -> Process:
         if LAUNCHER and launchable(self.argv):  # forked from the interpreter that has the libraries imported
-            self.popen = Launcher.shared().launch(self.argv, self.env, self.log_path)
+            self.popen = Launcher.shared().launch(self.argv, self.env, self.log_path, name=self.name)
             return self
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,

@@ -24,7 +24,7 @@ PROBE = textwrap.dedent("""
                       "argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ), "sid": os.getsid(0),
                       "services": sorted(m for m in sys.modules if m.split(".")[0] in
                                          ("enrollment", "sessions", "risk", "notify", "portal")),
-                      "sqlalchemy": "sqlalchemy" in sys.modules}))
+                      "sqlalchemy": "sqlalchemy" in sys.modules, "comm": open("/proc/self/comm").read().strip()}))
     how = sys.argv[1]
     if how == "exit":
         sys.exit(int(sys.argv[2]))
@@ -50,10 +50,10 @@ def launch(tmp_path: Path):
     (tmp_path / "probe.py").write_text(PROBE)
     launcher = Launcher.shared()
 
-    def run(*args: str, env: dict[str, str] | None = None):
+    def run(*args: str, env: dict[str, str] | None = None, name: str | None = None):
         log = tmp_path / f"probe-{len(list(tmp_path.glob('*.log')))}.log"
         return launcher.launch([sys.executable, "-m", "probe", *args], env or {"QADAM_PROBE": "1"}, log,
-                               cwd=str(tmp_path)), log
+                               cwd=str(tmp_path), name=name), log
 
     return run
 
@@ -75,6 +75,13 @@ def test_the_child_has_its_own_session_the_environment_and_directory_asked_and_t
     assert out["cwd"] == str(tmp_path) and out["argv"] == ["exit", "0"]
     assert out["sid"] == child.pid  # a session (and process group) of its own: killpg reaches it and its children
     assert out["services"] == [] and out["sqlalchemy"] is True
+    assert out["comm"] == "probe"  # named after its module, not the launcher (`ps -o comm`, `top`, accounting)
+
+
+def test_a_child_is_named_as_asked_in_the_kernels_15_characters(launch):
+    child, log = launch("exit", "0", name="enrollment-worker")
+    assert child.wait(30) == 0
+    assert said(log)["comm"] == "enrollment-work"
 
 
 def test_the_signals_are_handled_as_in_a_new_interpreter(launch, tmp_path):
