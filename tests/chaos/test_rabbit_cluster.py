@@ -28,7 +28,6 @@ from mark_stream import (
     PrivateStack,
     Shape,
     assert_exactly_once,
-    broker_queues,
     count,
     print_table,
     run_plan,
@@ -61,7 +60,7 @@ class ClusterChaos:
         return self.stack.name
 
     def queues(self) -> dict[str, int]:
-        return broker_queues(self.cluster.live(), self.vhost)
+        return self.cluster.live().queue_messages(self.vhost)
 
     def leaders_on_running_nodes(self) -> bool:
         """Every quorum queue led by a node that runs (after a leader's node stopped: an election happened)."""
