@@ -360,7 +360,7 @@ class PrivateRabbitCluster:
     def start(self) -> PrivateRabbitCluster:
         # the nodes boot side by side and form the cluster as they do (classic peer discovery): the first to take
         # the discovery lock finds no other running and starts the cluster, each of the others then joins it, one at
-        # a time (the lock), without being booted once more as `stop_app`, `join_cluster`, `start_app` would boot it
+        # a time (the lock), with no second start of its rabbit application (`stop_app`, `join_cluster`, `start_app`)
         peers = "".join(f"cluster_formation.classic_config.nodes.{i} = {node.node}\n"
                         for i, node in enumerate(self.nodes, start=1))
         for node in self.nodes:
@@ -396,8 +396,7 @@ class PrivateRabbitCluster:
 
     def leaders(self, vhost: str) -> dict[str, str]:
         """Each quorum queue of `vhost` and the node that leads it, as the cluster says now."""
-        # the `leader` of `rabbitmqctl list_queues`: the node in the queue's record, or '' while its member there
-        # does not run
+        # the `leader` that `rabbitmqctl list_queues` shows (the queue's `leader` info item)
         rows = self.live().eval(f"[[element(4, amqqueue:get_name(Q)), proplists:get_value(leader, "
                                 "rabbit_amqqueue:info(Q, [leader]))] || "
                                 f"Q <- rabbit_amqqueue:list({_erlang_binary(vhost)}), "
