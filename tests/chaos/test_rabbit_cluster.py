@@ -9,8 +9,8 @@ risk and enrollment once, every flag and notification exists exactly once, nothi
 left unsent: the table says so, as the fault suite's does (tests/mark_stream.py, shared with it).
 
 `make chaos` runs it with 5,000 marks (QADAM_CHAOS=full, the round of faults twice); `make test` runs its short form,
-a few hundred marks paced over 20 s, as the single node's fault suite does (its three nodes booting and joining, and
-each node's stop and start, are most of its time).
+a few hundred marks paced over 20 s, as the single node's fault suite does (its three nodes booting and forming the
+cluster, and each node's stop and start, are most of its time).
 """
 
 from __future__ import annotations
