@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from qadam.bus import node_urls
 from qadam.migrations import upgrade
@@ -204,16 +204,6 @@ def run_plan(plan: list[tuple[float, Callable[[], None]]], done: threading.Event
 
 
 # -- what the system holds afterwards -------------------------------------------------------------------------------
-class Ctl(Protocol):
-    def ctl(self, *argv: str, timeout: float = 60, check: bool = True) -> Any: ...
-
-
-def broker_queues(node: Ctl, vhost: str) -> dict[str, int]:
-    """Every queue of the vhost and its messages (ready and unacknowledged), as `node` (a running one) says."""
-    out = node.ctl("list_queues", "-q", "-p", vhost, "name", "messages", "--no-table-headers").stdout
-    return {name: int(n) for name, n in (line.split() for line in out.splitlines() if line.strip())}
-
-
 def unsent(stack: Stack) -> dict[str, int]:
     return {s: stack.rows(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] for s in API_SERVICES}
 

@@ -24,7 +24,6 @@ from mark_stream import (
     PrivateStack,
     Shape,
     assert_exactly_once,
-    broker_queues,
     count,
     print_table,
     run_plan,
@@ -115,7 +114,7 @@ def test_no_event_lost_or_duplicated_under_broker_worker_and_database_faults(cha
     expected_flags = set().union(*(g.expected_flags() for g in groups))
 
     def queues() -> dict[str, int]:
-        return broker_queues(chaos.mq, chaos.stack.name)
+        return chaos.mq.queue_messages(chaos.stack.name)
 
     wait_until(lambda: settled(chaos.stack, queues, expected_flags), timeout=240 if FULL else 120, interval=1.0,
                what="every outbox sent, every queue drained, every flag and notification made")

@@ -9,8 +9,8 @@ risk and enrollment once, every flag and notification exists exactly once, nothi
 left unsent: the table says so, as the fault suite's does (tests/mark_stream.py, shared with it).
 
 `make chaos` runs it with 5,000 marks (QADAM_CHAOS=full, the round of faults twice); `make test` runs its short form,
-a few hundred marks paced over 20 s, as the single node's fault suite does (its three nodes booting and joining, and
-each node's stop and start, are most of its time).
+a few hundred marks paced over 20 s, as the single node's fault suite does (its three nodes booting and forming the
+cluster, and each node's stop and start, are most of its time).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from mark_stream import (
     PrivateStack,
     Shape,
     assert_exactly_once,
-    broker_queues,
     count,
     print_table,
     run_plan,
@@ -61,7 +60,7 @@ class ClusterChaos:
         return self.stack.name
 
     def queues(self) -> dict[str, int]:
-        return broker_queues(self.cluster.live(), self.vhost)
+        return self.cluster.live().queue_messages(self.vhost)
 
     def leaders_on_running_nodes(self) -> bool:
         """Every quorum queue led by a node that runs (after a leader's node stopped: an election happened)."""

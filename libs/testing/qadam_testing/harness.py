@@ -145,6 +145,13 @@ def policy_steps(vhost: str) -> list[str]:
     return steps
 
 
+def vhost_steps(vhost: str, user: str) -> list[str]:
+    """The `rabbitmqctl eval` steps that add `vhost` with every permission for `user` and the queues' policies."""
+    return [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
+            f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
+            f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})', *policy_steps(vhost)]
+
+
 def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
     """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`, and the queues'
     policies) and removes those in `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test
@@ -152,10 +159,7 @@ def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
     RabbitMQ version's internal API)."""
     steps = [f"rabbit_vhost:delete({_erlang_binary(v)}, {_erlang_binary(_CTL_USER)})" for v in delete]
     for vhost in add:
-        steps += [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
-                  f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
-                  f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})']
-        steps += policy_steps(vhost)
+        steps += vhost_steps(vhost, user)
     done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
                           text=True, timeout=60)
     return done.returncode == 0 and done.stdout.strip() == "done"

@@ -10,20 +10,28 @@ kill and restart without touching the machine's shared servers (issue 9, Faults)
 - `PrivateRabbit`: `rabbitmq-server` in the foreground as a child process with its own RABBITMQ_NODENAME
   (qadam-chaos-<n>@localhost), AMQP and distribution ports, data, log and config files in a temporary directory
   (no plugins: the management and Prometheus listeners would collide with the shared node's). Its HOME is that
-  directory, so the node and the rabbitmqctl that talks to it share an Erlang cookie of their own; the node registers
-  its name with the machine's epmd (one epmd serves every node on a host; the name differs, so nothing clashes, and
-  stopping this node only unregisters its own name). `restart()` stops and starts it keeping its data: durable
-  queues and persistent messages survive.
-- `PrivateRabbitCluster`: three such nodes (issue 22) sharing one Erlang cookie (written into each node's HOME, so its
-  rabbitmqctl has it too), started at once and joined into one cluster (`stop_app`, `join_cluster` to the first,
-  `start_app`, one node after the other); its URL lists every node, as QADAM_AMQP_URL does in production. A node is
-  stopped and started again on its own (`stop_node`, `start_node`): it rejoins with its data, and its quorum queue
-  members catch up from the others. `leaders(vhost)` says which node leads each quorum queue.
+  directory, so the node and what talks to it share an Erlang cookie of their own; the node registers its name with
+  the machine's epmd (one epmd serves every node on a host; the name differs, so nothing clashes, and stopping this
+  node only unregisters its own name). `restart()` stops and starts it keeping its data: durable queues and
+  persistent messages survive.
+- `PrivateRabbitCluster`: three such nodes (issue 22) sharing one Erlang cookie (written into each node's HOME),
+  started at once; they form one cluster as they boot (RabbitMQ's peer discovery, each node's configuration listing
+  the three); its URL lists every node, as QADAM_AMQP_URL does in production. A node is stopped and started again on
+  its own (`stop_node`, `start_node`): it rejoins with its data, and its quorum queue members catch up from the
+  others. `leaders(vhost)` says which node leads each quorum queue.
 Both clean up after themselves (`close()`: stop, then remove the directory), also from a failing test's fixture.
+
+No rabbitmqctl: each call boots an Erlang VM (0.6 CPU-s, and 1 to 9 s of wall time on a loaded machine), and the
+fault suites made some forty. A node counts as started once it takes an AMQP connection (its listener opens as the
+last step of its boot), it stops cleanly on SIGTERM (as `rabbitmqctl stop` stops it), and what the suites ask it (a
+vhost made, the queues' leaders and messages, the cluster's running nodes) is evaluated on the node by `erl_call`,
+Erlang's own small client, which talks to the node over its distribution port as `rabbitmqctl eval` does but boots
+no VM (a few milliseconds).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -31,6 +39,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -41,10 +50,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .harness import free_port, vhost_url
+from .harness import _erlang_binary, free_port, vhost_steps, vhost_url
 
 PG_BIN = Path(os.environ.get("QADAM_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RABBIT_BIN = Path(os.environ.get("QADAM_CHAOS_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
+# Erlang's client that evaluates an expression on a running node (part of every Erlang/OTP installation)
+ERL_CALL = os.environ.get("QADAM_CHAOS_ERL_CALL") or shutil.which("erl_call") or "/usr/lib/erlang/bin/erl_call"
 
 
 class PrivatePostgres:
@@ -223,7 +234,7 @@ class PrivateRabbit:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
         env.update({
-            "HOME": str(self.dir),  # its own Erlang cookie, shared with the rabbitmqctl below
+            "HOME": str(self.dir),  # its own Erlang cookie, which erl_call below reads from there too
             "RABBITMQ_NODENAME": self.node, "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
             "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(self.dist_port),
             "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"), "RABBITMQ_LOG_BASE": str(self.dir / "log"),
@@ -236,9 +247,18 @@ class PrivateRabbit:
         })
         return env
 
-    def ctl(self, *argv: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, *argv], env=self.env(), check=check,
-                              capture_output=True, text=True, timeout=timeout, cwd=self.dir)
+    def eval(self, expression: str, timeout: float = 60) -> Any:
+        """The value of `expression` (Erlang expressions separated by commas; the last one's value, which JSON can
+        hold) evaluated on the node, as `rabbitmqctl eval` would evaluate it. The value crosses as base64 of its JSON:
+        erl_call prints a long binary cut short, and a text as it is, with no escapes."""
+        program = f"binary_to_list(base64:encode(rabbit_json:encode(begin {expression} end))).\n"
+        done = subprocess.run([ERL_CALL, "-sname", self.node, "-R", "-timeout", str(round(timeout)), "-e"],
+                              input=program, env=self.env(), capture_output=True, text=True, timeout=timeout + 10,
+                              cwd=self.dir)
+        out = done.stdout.strip()
+        if done.returncode != 0 or not (out.startswith('{ok, "') and out.endswith('"}')):
+            raise RuntimeError(f"erl_call on {self.node} failed ({done.returncode}): {out or done.stderr.strip()}")
+        return json.loads(base64.b64decode(out[len('{ok, "'):-len('"}')]))
 
     def start(self) -> PrivateRabbit:
         self.launch()
@@ -255,25 +275,44 @@ class PrivateRabbit:
         return self.popen is not None and self.popen.poll() is None
 
     def await_started(self) -> PrivateRabbit:
+        """Return once the node takes an AMQP connection. Its listener opens as the last step of its boot, after its
+        database is up (in a cluster, once it has joined the others or found its tables on them), just before it
+        logs "Server startup complete": what `rabbitmqctl await_startup` waits for."""
         assert self.popen is not None, "launch() first"
         deadline = time.monotonic() + 90
         while True:
             if self.popen.poll() is not None:
                 raise RuntimeError(f"rabbitmq-server exited with {self.popen.returncode}:\n"
                                    + self.log.read_text(errors="replace")[-3000:])
-            if self.ctl("await_startup", "--timeout", "5", check=False, timeout=30).returncode == 0:
+            if self._takes_connections():
                 return self
             if time.monotonic() > deadline:
                 raise RuntimeError("the private RabbitMQ node did not start in 90 s:\n"
                                    + self.log.read_text(errors="replace")[-3000:])
-            time.sleep(0.5)
+            time.sleep(0.25)
+
+    def _takes_connections(self) -> bool:
+        """Whether an AMQP connection to the node opens (and is closed again) now."""
+        import pika
+
+        try:  # first the port alone: pika logs every refused attempt as an error
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+        except OSError:
+            return False
+        try:
+            pika.BlockingConnection(pika.URLParameters(f"{self.url}?connection_attempts=1&socket_timeout=5")).close()
+        except pika.exceptions.AMQPError:
+            return False
+        return True
 
     def stop(self) -> None:
+        """A clean stop: rabbitmq-server passes SIGTERM to the node, which stops as `rabbitmqctl stop` stops it
+        (listeners closed, queues and message stores written out) and ends."""
         if self.popen is None or self.popen.poll() is not None:
             return
-        self.ctl("stop", check=False, timeout=90)
+        self.popen.terminate()
         try:
-            self.popen.wait(60)
+            self.popen.wait(90)
         except subprocess.TimeoutExpired:
             self.kill()
 
@@ -288,20 +327,20 @@ class PrivateRabbit:
         self.stop()
         self.start()
 
-    def join(self, node: str) -> None:
-        """Join the cluster `node` is in (this node's own data is reset: it is a fresh node)."""
-        self.ctl("stop_app")
-        self.ctl("join_cluster", node, timeout=120)
-        self.ctl("start_app", timeout=120)
-
     def add_vhost(self, vhost: str) -> str:
-        self.ctl("add_vhost", vhost)
-        self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-        # the queues' delivery limit and dead-lettering are policies, as on the shared node (harness.take_vhost)
-        from .harness import policy_steps
-
-        self.ctl("eval", ", ".join([*policy_steps(vhost), "done"]) + ".")
+        """A vhost with guest's permissions and the queues' policies (their delivery limit and dead-lettering, as on
+        the shared node: harness.take_vhost); its URL."""
+        self.eval(", ".join([*vhost_steps(vhost, "guest"), "true"]))
         return f"amqp://guest:guest@127.0.0.1:{self.port}/{vhost}"
+
+    def queue_messages(self, vhost: str) -> dict[str, int]:
+        """Every queue of `vhost` and its messages (ready and unacknowledged), each asked where the queue lives, as
+        `rabbitmqctl list_queues` asks: a quorum queue's counts are kept on the node that leads it."""
+        rows = self.eval(f"[begin {{resource, _, queue, Name}} = amqqueue:get_name(Q), "
+                         "Home = case amqqueue:get_pid(Q) of {_, Leader} -> Leader; Pid -> node(Pid) end, "
+                         "[{messages, Messages}] = erpc:call(Home, rabbit_amqqueue, info, [Q, [messages]], 30000), "
+                         f"[Name, Messages] end || Q <- rabbit_amqqueue:list({_erlang_binary(vhost)})]")
+        return {name: int(messages) for name, messages in rows}
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -319,20 +358,24 @@ class PrivateRabbitCluster:
         self.nodes = [PrivateRabbit(base, cookie=cookie) for _ in range(size)]
 
     def start(self) -> PrivateRabbitCluster:
-        for node in self.nodes:  # they boot side by side
+        # the nodes boot side by side and form the cluster as they do (classic peer discovery): the first to take
+        # the discovery lock finds no other running and starts the cluster, each of the others then joins it, one at
+        # a time (the lock), with no second start of its rabbit application (`stop_app`, `join_cluster`, `start_app`)
+        peers = "".join(f"cluster_formation.classic_config.nodes.{i} = {node.node}\n"
+                        for i, node in enumerate(self.nodes, start=1))
+        for node in self.nodes:
+            with (node.dir / "rabbitmq.conf").open("a") as conf:
+                conf.write(f"cluster_formation.peer_discovery_backend = classic_config\n{peers}")
             node.launch()
         for node in self.nodes:
             node.await_started()
-        # one at a time: a join changes the cluster's schema, which two joins at once could both be changing
-        for node in self.nodes[1:]:
-            node.join(self.nodes[0].node)
         running = self.running_nodes()
         if running != {node.node for node in self.nodes}:
             raise RuntimeError(f"the private cluster runs {sorted(running)}, not all of {[n.node for n in self.nodes]}")
         return self
 
     def live(self) -> PrivateRabbit:
-        """A node that runs (rabbitmqctl asks it about the whole cluster)."""
+        """A node that runs (asked about the whole cluster)."""
         for node in self.nodes:
             if node.running():
                 return node
@@ -340,8 +383,7 @@ class PrivateRabbitCluster:
 
     def running_nodes(self) -> set[str]:
         """The nodes the cluster itself says are running."""
-        out = self.live().ctl("cluster_status", "--formatter", "json").stdout
-        return set(json.loads(out)["running_nodes"])
+        return set(self.live().eval("rabbit_mnesia:cluster_nodes(running)"))  # `cluster_status`'s running_nodes
 
     def url(self, vhost: str = "/") -> str:
         """The broker URL for `vhost`: every node, comma-separated (QADAM_AMQP_URL's list of nodes)."""
@@ -354,8 +396,12 @@ class PrivateRabbitCluster:
 
     def leaders(self, vhost: str) -> dict[str, str]:
         """Each quorum queue of `vhost` and the node that leads it, as the cluster says now."""
-        out = self.live().ctl("list_queues", "-q", "-p", vhost, "--formatter", "json", "name", "type", "leader").stdout
-        return {q["name"]: str(q["leader"]) for q in json.loads(out) if q.get("type") == "quorum"}
+        # the `leader` that `rabbitmqctl list_queues` shows (the queue's `leader` info item)
+        rows = self.live().eval(f"[[element(4, amqqueue:get_name(Q)), proplists:get_value(leader, "
+                                "rabbit_amqqueue:info(Q, [leader]))] || "
+                                f"Q <- rabbit_amqqueue:list({_erlang_binary(vhost)}), "
+                                "amqqueue:get_type(Q) =:= rabbit_quorum_queue]")
+        return {name: str(leader) for name, leader in rows}
 
     def leading_node(self, vhost: str) -> tuple[PrivateRabbit, int]:
         """The running node that leads the most quorum queues of `vhost`, and how many it leads."""
