@@ -128,17 +128,22 @@ def _protect(rows: list[dict[str, Any]], min_cell: int, totals: dict[str, Any] |
     return [cells.shown(index) for index in range(len(rows))]
 
 
-# What _Cells reads of a row, and of the totals row as a table above shows it (`totals`), beside the histogram: a
-# table is remembered by these, so a figure _Cells comes to read must be named here too. The labels it only copies.
-_READ = (*COUNTS, "attendance_men", "average_attendance")
-_READ_ABOVE = ("suppressed", *COUNTS, "average_attendance")
+# What _Cells reads of a row, and of the totals row as a table above shows it (`totals`), beside the average and
+# the histogram (`_figures`): a table is remembered by these, so a figure _Cells comes to read must be named here
+# too. The labels it only copies.
+_READ = (*COUNTS, "attendance_men")
+_READ_ABOVE = ("suppressed", *COUNTS)
 _LABELS = ("key", "label", "total")
 _REMEMBERED_ROWS = 30_000  # about three reports by cohort over the whole country (~9,100 rows each, all quarters)
 
 
 def _figures(row: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
-    histogram = row["dropout_sessions"]
-    return (*[row[name] for name in names], None if histogram is None else tuple(histogram.items()))
+    """A row's figures as _Cells reads them: `names`, the average as `_Cells.shown` rounds it (the only use of it
+    but whether there is one: a sum of floats a parallel aggregate made differs in its last bits from one call to the
+    next), the histogram's (session, count) pairs in order."""
+    average, histogram = row["average_attendance"], row["dropout_sessions"]
+    return (*[row[name] for name in names], None if average is None else round(float(average), 4),
+            None if histogram is None else tuple(histogram.items()))
 
 
 class _Remembered:

@@ -143,3 +143,17 @@ def test_the_least_recently_shown_tables_are_forgotten_beyond_the_rows_it_keeps(
     assert 0 < len(memory.tables) < len(tables)
     last = tables[-1]
     assert memory.shown(last, MIN_CELL, None) == _protect(last, MIN_CELL, None)
+
+
+def test_averages_that_differ_only_past_the_four_places_shown_are_the_same_table():
+    """A parallel aggregate sums floats in another order from one call to the next: the same table, answered as
+    worked out anew; an average that moves in the places shown is another table."""
+    rng = random.Random(5)
+    table = [{**row, "average_attendance": 0.61234} for row in random_table(rng)]
+    suppress(table, MIN_CELL)
+    nudged = [{**row, "average_attendance": row["average_attendance"] + 1e-12} for row in table]
+    assert _remembered(nudged, None)
+    assert suppress(nudged, MIN_CELL) == _protect(nudged, MIN_CELL, None)
+    moved_shown = [{**row, "average_attendance": 0.6124} for row in table]
+    assert not _remembered(moved_shown, None)
+    assert suppress(moved_shown, MIN_CELL) == _protect(moved_shown, MIN_CELL, None)
