@@ -71,9 +71,12 @@ out needs at least `min_cell` dropouts shown and every bin of the histogram show
 sessions tells how many dropped out up to the first).
 
 All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions, times
-quarters). services/enrollment/tests/integration/test_report_pairs.py proves the two rules together by linear
-algebra: over a seeded region, for every pair of reports (groupings × runs of quarters), no figure hidden in any
-report the two can be differenced into lies in the span of the figures the two show.
+quarters). A table is a function of its figures alone, so `suppress` remembers the tables it protected lately by
+their figures and shows one asked for again as it was (`_Remembered`): nothing needs telling when a figure moves, a
+table with a figure moved being another table. services/enrollment/tests/integration/test_report_pairs.py proves
+the two rules together by linear algebra: over a seeded region, for every pair of reports (groupings × runs of
+quarters), no figure hidden in any report the two can be differenced into lies in the span of the figures the two
+show.
 """
 
 from __future__ import annotations
