@@ -71,16 +71,20 @@ out needs at least `min_cell` dropouts shown and every bin of the histogram show
 sessions tells how many dropped out up to the first).
 
 All of it is pure Python over the statement's rows, linear in the report's cells (groups times sessions, times
-quarters). services/enrollment/tests/integration/test_report_pairs.py proves the two rules together by linear
-algebra: over a seeded region, for every pair of reports (groupings × runs of quarters), no figure hidden in any
-report the two can be differenced into lies in the span of the figures the two show.
+quarters). A table is a function of its figures alone, so `suppress` remembers the tables it protected lately by
+their figures and shows one asked for again as it was (`_Remembered`): nothing needs telling when a figure moves, a
+table with a figure moved being another table. services/enrollment/tests/integration/test_report_pairs.py proves
+the two rules together by linear algebra: over a seeded region, for every pair of reports (groupings × runs of
+quarters), no figure hidden in any report the two can be differenced into lies in the span of the figures the two
+show.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -112,10 +116,74 @@ def suppress(rows: list[dict[str, Any]], min_cell: int, totals: dict[str, Any] |
     rates, averages and medians are shown only over figures that are shown. `totals`: the totals row as a table
     above this one shows the same figures (a region's row in the table of regions, `suppress_nested`): it hides
     what that row hides, and nothing else, instead of being decided from itself.
+
+    A table is a function of its figures, so one protected lately is remembered by them and shown again without
+    being worked out again (`_Remembered`): a report by cohort over the whole country protects some 120 tables, and
+    from one call to the next only those whose figures moved are worked out anew.
     """
+    return _REMEMBERED.shown(rows, min_cell, totals)
+
+
+def _protect(rows: list[dict[str, Any]], min_cell: int, totals: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """`suppress` worked out: the cells, their suppression, the rows as shown."""
     cells = _Cells(rows, min_cell, totals)
     cells.run()
     return [cells.shown(index) for index in range(len(rows))]
+
+
+# What _Cells reads of a row, and of the totals row as a table above shows it (`totals`), beside the average and
+# the histogram (`_figures`): a table is remembered by these, so a figure _Cells comes to read must be named here
+# too. The labels it only copies.
+_READ = (*COUNTS, "attendance_men")
+_READ_ABOVE = ("suppressed", *COUNTS)
+_LABELS = ("key", "label", "total")
+_REMEMBERED_ROWS = 30_000  # about three reports by cohort over the whole country (~9,100 rows each, all quarters)
+
+
+def _figures(row: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    """A row's figures as _Cells reads them: `names`, the average as `_Cells.shown` rounds it (the only use of it
+    but whether there is one: a sum of floats a parallel aggregate made differs in its last bits from one call to the
+    next), the histogram's (session, count) pairs in order."""
+    average, histogram = row["average_attendance"], row["dropout_sessions"]
+    return (*[row[name] for name in names], None if average is None else round(float(average), 4),
+            None if histogram is None else tuple(histogram.items()))
+
+
+class _Remembered:
+    """Protected tables by their figures (min_cell, the totals row above, each row's figures in order; not their
+    labels), the least recently shown forgotten first beyond `most_rows` rows in all. Nothing has to be told when a
+    figure changes: a table with another figure is another key. Figures are compared as numbers (the reports' are
+    ints and floats)."""
+
+    def __init__(self, most_rows: int) -> None:
+        self.most_rows, self.rows = most_rows, 0
+        self.tables: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self.lock = threading.Lock()  # a web worker's threads share it
+
+    def shown(self, rows: list[dict[str, Any]], min_cell: int,
+              totals: dict[str, Any] | None) -> list[dict[str, Any]]:
+        key = (min_cell, None if totals is None else _figures(totals, _READ_ABOVE),
+               *[_figures(row, _READ) for row in rows])
+        with self.lock:
+            table = self.tables.get(key)
+            if table is not None:
+                self.tables.move_to_end(key)
+        if table is None:
+            table = _protect(rows, min_cell, totals)
+            with self.lock:
+                if key not in self.tables:
+                    self.tables[key] = table
+                    self.rows += len(table)
+                    while self.rows > self.most_rows:
+                        self.rows -= len(self.tables.popitem(last=False)[1])
+        # fresh rows, the labels the caller's (the same figures in another language): what a caller does with them
+        # never reaches the table remembered
+        return [{**shown, "key": row["key"], "label": row["label"], "total": row["total"],
+                 "dropout_sessions": None if shown["dropout_sessions"] is None else dict(shown["dropout_sessions"])}
+                for shown, row in zip(table, rows, strict=True)]
+
+
+_REMEMBERED = _Remembered(_REMEMBERED_ROWS)
 
 
 def suppress_consistent(atoms: Sequence[list[dict[str, Any]]], min_cell: int) -> list[dict[str, Any]]:
