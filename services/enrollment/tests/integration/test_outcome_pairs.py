@@ -72,6 +72,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@functools.cache
 def followed(left_on: date, as_of: date, months: int) -> bool:
     """The rule under test: a man is in a window's figures when the window has passed for every man of his quarter
     of leaving (the end of his quarter + the window <= as-of)."""
