@@ -265,6 +265,7 @@ def stated(report: Report, groups: list[str]) -> list[tuple[str, str, int | None
 
 # a figure as the algebra sees it: its group (TOTAL for the totals row), its window's segments, its classes
 Figure = tuple[str, frozenset[int], tuple[int, ...]]
+Row = tuple[int | None, str, frozenset[int]]  # a row of a pair's unknowns: its side (None: totals), group, segments
 
 
 class Stated:
@@ -286,6 +287,16 @@ class Stated:
                     shown[figure] = None
             self.shown.append(list(shown))
             self.hidden.append(hidden)
+        # the spans of a first report's figures alone (the rows' and the figures'), by (first report, the second's
+        # grouping: the unknowns), kept for the pairs of that first report
+        self.alone: dict[tuple[int, str], tuple[Span, dict[Row, Vector], Span]] = {}
+
+
+def copied(span: Span) -> Span:
+    """A span that can grow apart from `span` (rows are never changed once added: the list of them is copied)."""
+    twin = Span(tracked=span.tracked)
+    twin.rows, twin.size = list(span.rows), span.size
+    return twin
 
 
 def recoverable(first: int, second: int, every: list[Report], groups: dict[str, list[str]], stated: Stated,
@@ -302,18 +313,26 @@ def recoverable(first: int, second: int, every: list[Report], groups: dict[str, 
     same = a == b
     sides = (tuple(groups[a]), ("",) if same else tuple(groups[b]))
     side_of = {a: 0, b: 0 if same else 1}
-    rows_space = Span()
-    rows: dict[tuple[int | None, str, frozenset[int]], Vector] = {}
 
-    shown = Span(tracked=False)
-    for number in (first, second) if first != second else (first,):
+    def added(number: int, rows_space: Span, rows: dict[Row, Vector], shown: Span) -> None:
         side = side_of[every[number][0]]
         for group, cells, classes in stated.shown[number]:
             key = (None, TOTAL, cells) if group == TOTAL else (side, group, cells)
             if key not in rows:
                 rows[key] = rows_space.coordinates(row_cells(sides, *key))
             shown.add(times(rows[key], classes))
-    reduced: dict[tuple[int | None, str, frozenset[int]], tuple[Vector, Vector]] = {}  # once every shown row is in
+
+    # the first report's figures, added first, are the same vectors in the same basis whichever report is second
+    if (first, b) not in stated.alone:
+        stated.alone.clear()  # the pairs come first report by first report
+        alone: tuple[Span, dict[Row, Vector], Span] = (Span(), {}, Span(tracked=False))
+        added(first, *alone)
+        stated.alone[(first, b)] = alone
+    rows_alone, rows_first, shown_alone = stated.alone[(first, b)]
+    rows_space, rows, shown = copied(rows_alone), dict(rows_first), copied(shown_alone)
+    if second != first:
+        added(second, rows_space, rows, shown)
+    reduced: dict[Row, tuple[Vector, Vector]] = {}  # once every shown row is in rows_space
     fixed: dict[tuple[int | None, str, frozenset[int], tuple[int, ...]], bool] = {}
     found = []
     for number in reach:
