@@ -201,6 +201,16 @@ class Stated:
                     shown[(group, quarters, tuple(classes[name]))] = None
             self.shown.append(list(shown))
             self.hidden.append(hidden)
+        # the spans of a first report's figures alone (the rows' and the figures'), by (first report, the second's
+        # grouping: the unknowns), kept for the pairs of that first report
+        self.alone: dict[tuple[int, str], tuple[Span, dict[Row, Vector], Span]] = {}
+
+
+def copied(span: Span) -> Span:
+    """A span that can grow apart from `span` (rows are never changed once added: the list of them is copied)."""
+    twin = Span(tracked=span.tracked)
+    twin.rows, twin.size = list(span.rows), span.size
+    return twin
 
 
 def recoverable(first: int, second: int, every: list[Report], groups: dict[str, list[str]], stated: Stated,
@@ -223,7 +233,6 @@ def recoverable(first: int, second: int, every: list[Report], groups: dict[str, 
     side_of = {grouping_a: 0, grouping_b: 0 if same else 1}
     cells = list(itertools.product(range(len(names[grouping_a])), range(1 if same else len(names[grouping_b])),
                                    sorted(set(quarters_a) | set(quarters_b))))
-    rows_space = Span()
 
     def row_of(grouping: str, group: str) -> tuple[int | None, int | None]:
         return (None, None) if group == TOTAL else (side_of[grouping], names[grouping].index(group))
@@ -232,15 +241,25 @@ def recoverable(first: int, second: int, every: list[Report], groups: dict[str, 
         side, index, quarters = row
         return {cell: 1 for cell in cells if cell[2] in quarters and (index is None or cell[side] == index)}
 
-    rows: dict[Row, Vector] = {}  # a shown row in the rows' basis
-    shown = Span(tracked=False)
-    for number in (first, second) if first != second else (first,):
+    def added(number: int, rows_space: Span, rows: dict[Row, Vector], shown: Span) -> None:
         grouping = every[number][0]
         for group, quarters, classes in stated.shown[number]:
             row = (*row_of(grouping, group), quarters)
-            if row not in rows:
+            if row not in rows:  # a shown row in the rows' basis
                 rows[row] = rows_space.coordinates(row_cells(row))
             shown.add(times(rows[row], classes))
+
+    # the first report's figures, added first, are the same vectors in the same basis whichever report is second
+    # (its rows' cells are of its own quarters, whatever the second's)
+    if (first, grouping_b) not in stated.alone:
+        stated.alone.clear()  # the pairs come first report by first report
+        alone: tuple[Span, dict[Row, Vector], Span] = (Span(), {}, Span(tracked=False))
+        added(first, *alone)
+        stated.alone[(first, grouping_b)] = alone
+    rows_alone, rows_first, shown_alone = stated.alone[(first, grouping_b)]
+    rows_space, rows, shown = copied(rows_alone), dict(rows_first), copied(shown_alone)
+    if second != first:
+        added(second, rows_space, rows, shown)
     reduced: dict[Row, tuple[Vector, Vector]] = {}  # a hidden row, once every shown row is in rows_space
     fixed: dict[tuple[Row, tuple[str, ...]], bool] = {}
     found = []
