@@ -48,25 +48,33 @@ def recoverable(first: Report, second: Report, targets: list[Target], groups: Gr
     month only those of its own)."""
     a, b = first[1], second[1]
     quarters = sorted(set(first[2]) | set(second[2]))
-    cells = [(r, ka, kb, q) for r in regions for ka in groups[a][r] for kb in (groups[b][r] if b != a else [None])
-             for q in quarters if holds(a, ka, q) and (kb is None or holds(b, kb, q))]
+    # the cells by what a row can ask of them (every cell, a region, a group on either side) and their region and
+    # quarter: a row's cells are then gathered, not sought among every cell of the pair for each row
+    slots: dict[tuple[Any, ...], list[tuple[str, str, str | None, int]]] = {}
+    for r in regions:
+        for ka in groups[a][r]:
+            for kb in groups[b][r] if b != a else [None]:
+                for q in quarters:
+                    if holds(a, ka, q) and (kb is None or holds(b, kb, q)):
+                        cell = (r, ka, kb, q)
+                        for label in (TOTAL, ("region", r), (1, ka), (2, kb)):
+                            slots.setdefault((label, r, q), []).append(cell)
 
     def row_cells(report: Report, group: str) -> Vector | None:
         region, grouping, report_quarters, _ = report
-        if group != TOTAL and grouping not in (a, b, "region"):
+        if group == TOTAL:
+            label: Any = TOTAL
+        elif grouping == "region":
+            label = ("region", group)
+        elif grouping in (a, b):
+            label = (1 if grouping == a else 2, group)
+        else:
             return None
-        side = 1 if grouping == a else 2
-        vector = {}
-        for cell in cells:
-            if cell[3] not in report_quarters or (region is not None and cell[0] != region):
-                continue
-            if group == TOTAL or (grouping == "region" and cell[0] == group) or \
-                    (grouping != "region" and cell[side] == group):
-                vector[cell] = 1
-        return vector
+        return {cell: 1 for r in (regions if region is None else [region]) for q in report_quarters
+                for cell in slots.get((label, r, q), ())}
 
     rows_space, shown = Span(), Span(tracked=False)
-    for report in (first, second):
+    for report in (first, second) if first is not second else (first,):
         rows: dict[str, Vector] = {}  # a row in the rows' basis, worked out once per row, not for each of its figures
         for group, name, value in figures(report, groups):
             if value is not None:

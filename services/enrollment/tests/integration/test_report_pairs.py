@@ -173,63 +173,108 @@ def figures(rows: list[dict[str, Any]], groups: list[str]) -> list[tuple[str, st
     return out
 
 
-def reachable(first: Report, second: Report, report: Report) -> bool:
-    """Whether a figure of `report` could be a sum of the figures of the two: it is of either's grouping (or of its
-    totals row, the same under every grouping) and its period adds up from theirs (P1, P2, P1 - P2, P1 + P2, ...)."""
-    return differenced_into(first[1], second[1], report[1])
+@functools.cache
+def reaches(first: tuple[int, ...], second: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether a report of period `target` could hold a sum of the figures of reports of periods `first` and `second`:
+    its period adds up from theirs (P1, P2, P1 - P2, P1 + P2, ...); a pure function of three of the ten runs."""
+    return differenced_into(first, second, target)
 
 
-def recoverable(first: Report, second: Report, every: list[Report],
-                groups: dict[str, list[str]]) -> list[tuple[int, str, str]]:
-    """The figures hidden in any report (its index in `every`, group, figure) that the two reports' shown figures
-    fix: those of the two themselves, and those of a third the two can be differenced into (a quarter's, hidden
-    there, as the difference of two runs that show it).
+Row = tuple[int | None, int | None, tuple[int, ...]]  # a row: its side and group's index (None: the totals), quarters
+
+
+class Stated:
+    """What each report states, worked out once for all the pairs it is in (not again for each of them): its shown
+    figures, each once (group, quarters, classes), and its hidden ones as (group, quarters, classes, name)."""
+
+    def __init__(self, every: list[Report], groups: dict[str, list[str]]) -> None:
+        classes = {**FIGURE_CLASSES, **KNOWN}
+        self.shown: list[list[tuple[str, tuple[int, ...], tuple[str, ...]]]] = []
+        self.hidden: list[list[tuple[str, tuple[int, ...], tuple[str, ...], str]]] = []
+        for grouping, quarters, rows in every:
+            shown: dict[tuple[str, tuple[int, ...], tuple[str, ...]], None] = {}
+            hidden = []
+            for group, name, value in figures(rows, groups[grouping]):
+                if value is None:
+                    hidden.append((group, quarters, tuple(classes[name]), name))
+                else:
+                    shown[(group, quarters, tuple(classes[name]))] = None
+            self.shown.append(list(shown))
+            self.hidden.append(hidden)
+        # the spans of a first report's figures alone (the rows' and the figures'), by (first report, the second's
+        # grouping: the unknowns), kept for the pairs of that first report
+        self.alone: dict[tuple[int, str], tuple[Span, dict[Row, Vector], Span]] = {}
+
+
+def copied(span: Span) -> Span:
+    """A span that can grow apart from `span` (rows are never changed once added: the list of them is copied)."""
+    twin = Span(tracked=span.tracked)
+    twin.rows, twin.size = list(span.rows), span.size
+    return twin
+
+
+def recoverable(first: int, second: int, every: list[Report], groups: dict[str, list[str]], stated: Stated,
+                reach: list[int]) -> list[tuple[int, str, str]]:
+    """The figures hidden in any report of the pair's reach (its index in `every`, group, figure) that the two
+    reports' shown figures fix: those of the two themselves, and those of a third the two can be differenced into (a
+    quarter's, hidden there, as the difference of two runs that show it). `reach`: the indexes of the reports whose
+    periods the two add up to.
 
     Every figure adds up the unknowns of one row of a report (a group, or the totals, over its period) in a set of
     classes: its vector is (the row's cells) ⊗ (its classes). The rows' cells span a small space; written in a basis
     of it, a figure is a vector of (basis row, class), and spans are kept exactly modulo a prime, not in fractions (a
-    20th of the time; qadam.spans says why that is sound: a hidden figure the two fix is never missed).
+    20th of the time; qadam.spans says why that is sound: a hidden figure the two fix is never missed). A row's cells
+    and coordinates are worked out once per row, not for each of its figures, and whether a hidden vector is fixed
+    once per vector (a period's totals row is the same under every grouping), not for each report that hides it.
     """
-    (grouping_a, quarters_a, _), (grouping_b, quarters_b, _) = first, second
+    (grouping_a, quarters_a, _), (grouping_b, quarters_b, _) = every[first], every[second]
     same = grouping_a == grouping_b
     names = {grouping_a: groups[grouping_a], grouping_b: groups[grouping_b]}
     side_of = {grouping_a: 0, grouping_b: 0 if same else 1}
     cells = list(itertools.product(range(len(names[grouping_a])), range(1 if same else len(names[grouping_b])),
                                    sorted(set(quarters_a) | set(quarters_b))))
-    rows_space = Span()
-    classes = {**FIGURE_CLASSES, **KNOWN}
 
-    # a row's cells, and the row in the rows' basis, worked out once per row, not again for each of its figures
-    @functools.cache
-    def row_cells(grouping: str, group: str, quarters: tuple[int, ...]) -> Vector:
-        index = None if group == TOTAL else names[grouping].index(group)
-        return {cell: 1 for cell in cells
-                if cell[2] in quarters and (index is None or cell[side_of[grouping]] == index)}
+    def row_of(grouping: str, group: str) -> tuple[int | None, int | None]:
+        return (None, None) if group == TOTAL else (side_of[grouping], names[grouping].index(group))
 
-    @functools.cache
-    def shown_row(grouping: str, group: str, quarters: tuple[int, ...]) -> Vector:
-        return rows_space.coordinates(row_cells(grouping, group, quarters))
+    def row_cells(row: Row) -> Vector:
+        side, index, quarters = row
+        return {cell: 1 for cell in cells if cell[2] in quarters and (index is None or cell[side] == index)}
 
-    @functools.cache
-    def hidden_row(grouping: str, group: str, quarters: tuple[int, ...]) -> tuple[Vector, Vector]:
-        return rows_space.reduce(row_cells(grouping, group, quarters))  # (once every shown row is in rows_space)
+    def added(number: int, rows_space: Span, rows: dict[Row, Vector], shown: Span) -> None:
+        grouping = every[number][0]
+        for group, quarters, classes in stated.shown[number]:
+            row = (*row_of(grouping, group), quarters)
+            if row not in rows:  # a shown row in the rows' basis
+                rows[row] = rows_space.coordinates(row_cells(row))
+            shown.add(times(rows[row], classes))
 
-    shown = Span(tracked=False)
-    for grouping, quarters, rows in (first, second):
-        for group, name, value in figures(rows, names[grouping]):
-            if value is not None:
-                row = shown_row(grouping, group, quarters)
-                shown.add(times(row, classes[name]))
+    # the first report's figures, added first, are the same vectors in the same basis whichever report is second
+    # (its rows' cells are of its own quarters, whatever the second's)
+    if (first, grouping_b) not in stated.alone:
+        stated.alone.clear()  # the pairs come first report by first report
+        alone: tuple[Span, dict[Row, Vector], Span] = (Span(), {}, Span(tracked=False))
+        added(first, *alone)
+        stated.alone[(first, grouping_b)] = alone
+    rows_alone, rows_first, shown_alone = stated.alone[(first, grouping_b)]
+    rows_space, rows, shown = copied(rows_alone), dict(rows_first), copied(shown_alone)
+    if second != first:
+        added(second, rows_space, rows, shown)
+    reduced: dict[Row, tuple[Vector, Vector]] = {}  # a hidden row, once every shown row is in rows_space
+    fixed: dict[tuple[Row, tuple[str, ...]], bool] = {}
     found = []
-    for number, report in enumerate(every):
-        grouping, quarters, rows = report
-        if not reachable(first, second, report):
-            continue
-        for group, name, value in figures(rows, names.get(grouping, [])):
-            if value is not None or (grouping not in names and group != TOTAL):
-                continue
-            left, row = hidden_row(grouping if grouping in names else grouping_a, group, quarters)
-            if not left and times(row, classes[name]) in shown:
+    for number in reach:
+        grouping = every[number][0]
+        for group, quarters, classes, name in stated.hidden[number]:
+            if grouping not in names and group != TOTAL:
+                continue  # a group of a third grouping: the pair's unknowns do not tell its men apart
+            row = (*row_of(grouping, group), quarters)
+            if (row, classes) not in fixed:
+                if row not in reduced:
+                    reduced[row] = rows_space.reduce(row_cells(row))
+                left, coordinates = reduced[row]
+                fixed[(row, classes)] = not left and times(coordinates, classes) in shown
+            if fixed[(row, classes)]:
                 found.append((number, group, name))
     return found
 
@@ -253,10 +298,13 @@ def test_no_hidden_figure_is_fixed_by_any_pair_of_reports(every_report, region):
     for grouping, _, rows in reports:
         groups[grouping] |= {row["key"] for row in rows if not row["total"]}
     ordered = {g: sorted(keys) for g, keys in groups.items()}
+    stated = Stated(reports, ordered)
     found = []
     ways = {"one report": 0, "two groupings of one period": 0, "two periods": 0}
-    for first, second in itertools.combinations_with_replacement(reports, 2):
-        for number, group, name in recoverable(first, second, reports, ordered):
+    for i, j in itertools.combinations_with_replacement(range(len(reports)), 2):
+        first, second = reports[i], reports[j]
+        reach = [n for n, report in enumerate(reports) if reaches(first[1], second[1], report[1])]
+        for number, group, name in recoverable(i, j, reports, ordered, stated, reach):
             found.append(f"{period(reports[number])}: {group} {name}, from {period(first)} and {period(second)}")
             ways["one report" if first == second else "two periods" if first[1] != second[1]
                  else "two groupings of one period"] += 1

@@ -10,6 +10,7 @@ with small cells hidden alone (the attack works) and as it is (the attack fails)
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import random
@@ -264,7 +265,10 @@ class Man:
         return max(came or [m["session_number"] for m in self.marks] or [0])
 
 
-def raw_population(url: str, region: str | None) -> list[Man]:
+@functools.cache
+def seeded_men(url: str) -> tuple[Man, ...]:
+    """Every enrolment of the database with its attendance marks, read once per database (every expected report
+    reads them; this module's tests write nothing after the seed)."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(sa.text("SELECT * FROM enrolment")).mappings()]
@@ -272,11 +276,15 @@ def raw_population(url: str, region: str | None) -> list[Man]:
         for mark in conn.execute(sa.text("SELECT * FROM attendance_record")).mappings():
             marks[mark["enrolment_id"]].append(dict(mark))
     engine.dispose()
+    return tuple(Man(r, marks[r["id"]]) for r in rows)
+
+
+def raw_population(url: str, region: str | None) -> list[Man]:
     first, last = (date.fromisoformat(PERIOD[k]) for k in ("from", "to"))
-    men = [Man(r, marks[r["id"]]) for r in rows]
-    return [m for m in men if first <= m.started <= last and (region is None or m.row["region"] == region)]
+    return [m for m in seeded_men(url) if first <= m.started <= last and (region is None or m.row["region"] == region)]
 
 
+@functools.cache
 def labels(url: str) -> dict[str, dict[str, str]]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
