@@ -62,6 +62,12 @@ class Span:
         self.size = 0
         self.tracked = tracked
 
+    def copy(self) -> Span:
+        """A span that can grow apart from this one (its rows are never changed once added: the list is copied)."""
+        twin = Span(tracked=self.tracked)
+        twin.rows, twin.size = list(self.rows), self.size
+        return twin
+
     def reduce(self, vector: Mapping[Any, int] | Collection[Hashable]) -> tuple[Vector, Vector]:
         """What is left of `vector` outside the span, and (vector - what is left) in the basis' coordinates (empty
         when the span is not `tracked`)."""

@@ -88,3 +88,12 @@ def test_the_periods_a_pair_differences_into():
     reached = {t for t in itertools.combinations_with_replacement(range(4), 2)
                if differenced_into((0, 1, 2), (1,), tuple(range(t[0], t[1] + 1)))}
     assert reached == {(0, 2), (1, 1)}
+
+
+def test_a_copy_grows_apart_from_its_span():
+    span = Span()
+    span.add({"a"})
+    twin = span.copy()
+    assert twin.add({"b"}) and {"b"} in twin
+    assert {"b"} not in span and span.size == 1 and twin.size == 2
+    assert twin.coordinates({"a"}) == span.coordinates({"a"})

@@ -292,12 +292,6 @@ class Stated:
         self.alone: dict[tuple[int, str], tuple[Span, dict[Row, Vector], Span]] = {}
 
 
-def copied(span: Span) -> Span:
-    """A span that can grow apart from `span` (rows are never changed once added: the list of them is copied)."""
-    twin = Span(tracked=span.tracked)
-    twin.rows, twin.size = list(span.rows), span.size
-    return twin
-
 
 def recoverable(first: int, second: int, every: list[Report], groups: dict[str, list[str]], stated: Stated,
                 reach: list[int]) -> list[str]:
@@ -329,7 +323,7 @@ def recoverable(first: int, second: int, every: list[Report], groups: dict[str, 
         added(first, *alone)
         stated.alone[(first, b)] = alone
     rows_alone, rows_first, shown_alone = stated.alone[(first, b)]
-    rows_space, rows, shown = copied(rows_alone), dict(rows_first), copied(shown_alone)
+    rows_space, rows, shown = rows_alone.copy(), dict(rows_first), shown_alone.copy()
     if second != first:
         added(second, rows_space, rows, shown)
     reduced: dict[Row, tuple[Vector, Vector]] = {}  # once every shown row is in rows_space
