@@ -36,6 +36,11 @@ class Parts(ma.Schema):
 
 @pytest.fixture(scope="module")
 def app(stack):
+    return probe_app(stack.base_settings("enrollment"))
+
+
+def probe_app(settings):
+    """Enrollment's settings (its database) under routes of this module's own."""
     blp = Blueprint("probe", __name__)
 
     @blp.route("/forgotten")
@@ -79,7 +84,7 @@ def app(stack):
     def boom():
         raise RuntimeError("database password is hunter2")
 
-    return build_app("enrollment", [blp], stack.base_settings("enrollment"), policy=ACCESS_POLICY)
+    return build_app("enrollment", [blp], settings, policy=ACCESS_POLICY)
 
 
 @pytest.fixture
@@ -199,8 +204,12 @@ def test_a_database_that_does_not_answer_takes_the_web_process_out(stack):
     assert 'qadam_database_up{service="enrollment"} 0.0' in app.test_client().get("/metrics").get_data(as_text=True)
 
 
-def test_a_database_restart_costs_one_503_and_the_pool_recovers(app, client, token, stack):
+def test_a_database_restart_costs_one_503_and_the_pool_recovers(isolated_stack, token):
     import sqlalchemy as sa
+    # a database of its own: every connection to it is ended, and the worker's other apps (a service's tests that
+    # run on this worker later) keep theirs
+    stack = isolated_stack("enrollment")
+    client = probe_app(stack.base_settings("enrollment")).test_client()
     manager = bearer(token("mgr-1", "manager", region="Toshkent"))
     assert client.get("/programmes/count", headers=manager).status_code == 200  # a pooled connection now exists
     admin = sa.create_engine(stack.database_url("enrollment"))
