@@ -32,7 +32,6 @@ no VM (a few milliseconds).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pwd
 import secrets
