@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,7 +13,15 @@ from typing import Any
 import pika
 import pika.exceptions
 import pytest
-from qadam_testing import Servers, close_vhost_connections, create_vhost, delete_vhost, set_policies, wait_until
+from qadam_testing import (
+    Servers,
+    close_vhost_connections,
+    create_vhost,
+    delete_vhost,
+    erlang_node,
+    set_policies,
+    wait_until,
+)
 from qadam_testing.erlang_node import shared_eval
 from qadam_testing.harness import _policies
 
@@ -83,3 +92,20 @@ def _connects(url: str) -> bool:
     except pika.exceptions.AMQPConnectionError:
         return False
     return True
+
+
+def test_vhost_is_made_and_removed_by_rabbitmqctl_when_erl_call_cannot_reach_the_node(
+        shared_node: Servers, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a node of another name: what erl_call meets with a broker elsewhere, or a cookie it may not read
+    home = erlang_node.shared_node()[1]  # type: ignore[index]  # reached: the fixture said so
+    monkeypatch.setattr(erlang_node, "shared_node", lambda: (f"qadam-nobody-{uuid.uuid4().hex[:6]}@localhost", home))
+    monkeypatch.setattr(erlang_node, "_UNREACHABLE", threading.Event())
+    vhost = f"qadam_node_{uuid.uuid4().hex[:10]}"
+    url = create_vhost(shared_node.amqp_url, vhost)
+    try:
+        assert erlang_node._UNREACHABLE.is_set()  # rabbitmqctl from then on, with no erl_call tried each time
+        monkeypatch.undo()  # erl_call again, to look at what rabbitmqctl made
+        pika.BlockingConnection(pika.URLParameters(url)).close()
+        assert _policies_on(vhost) == _by_name(_policies())
+    finally:
+        delete_vhost(shared_node.amqp_url, vhost, now=True)
