@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+from qadam_tools.erlang_node import erlang_term, shared_eval
 
-from .erlang_node import shared_eval
-from .harness import _CTL_USER, _erlang_term, _local_ctl, node_eval, vhost_url, wait_until
+from .harness import _CTL_USER, _local_ctl, node_eval, vhost_url, wait_until
 
 
 def password_hash(password: str) -> str:
@@ -103,7 +103,7 @@ def _import_with_rabbitmqctl(definitions: dict[str, Any]) -> None:
 
 def _bindings(vhost: str) -> int:
     """The bindings of `vhost` from a named exchange (those of the default exchange are implicit)."""
-    counted = shared_eval(f"length([B || B <- rabbit_binding:list({_erlang_term(vhost)}), "
+    counted = shared_eval(f"length([B || B <- rabbit_binding:list({erlang_term(vhost)}), "
                           "element(4, element(2, B)) =/= <<>>])")  # #binding{source = #resource{name}}
     if isinstance(counted, int):
         return counted
@@ -118,8 +118,8 @@ def _remove(amqp_url: str, vhost: str, users: list[str]) -> None:
     if _local_ctl(amqp_url):
         # one evaluation on the node for the vhost and every user (`node_eval`: erl_call, else one rabbitmqctl call
         # rather than one per user); a name already gone is passed over
-        steps = [f"catch rabbit_vhost:delete({_erlang_term(vhost)}, {_erlang_term(_CTL_USER)})",
-                 *(f"catch rabbit_auth_backend_internal:delete_user({_erlang_term(user)}, {_erlang_term(_CTL_USER)})"
+        steps = [f"catch rabbit_vhost:delete({erlang_term(vhost)}, {erlang_term(_CTL_USER)})",
+                 *(f"catch rabbit_auth_backend_internal:delete_user({erlang_term(user)}, {erlang_term(_CTL_USER)})"
                    for user in users)]
         if node_eval(steps):
             return

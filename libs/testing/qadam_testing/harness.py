@@ -43,9 +43,9 @@ from qadam.config import Settings, load_settings
 from qadam.db import drop_database
 from qadam.gunicorn_conf import gunicorn_argv
 from qadam.migrations import upgrade
+from qadam_tools import erlang_node
 from qadam_tools.system import SERVICES, declare, topology  # the composition root: the harness runs the whole system
 
-from .erlang_node import shared_eval
 from .handled import Handled, HandledLog, announce_handled
 from .launcher import Launched, Launcher, launchable
 
@@ -117,18 +117,6 @@ def _erlang_binary(text: str) -> str:
     return f'<<"{text}">>'
 
 
-def _erlang_term(value: Any) -> str:
-    """An integer or a text (as an Erlang binary) for an expression evaluated on the node. A text with a backslash
-    (a pattern) is written as its bytes: Debian's rabbitmqctl wrapper, run as root, passes the expression through a
-    shell that takes one level of backslashes away, the node's own rabbitmqctl and erl_call do not."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text = str(value)
-    if _SAFE_VHOST.fullmatch(text):
-        return f'<<"{text}">>'
-    return "<<" + ",".join(str(byte) for byte in text.encode()) + ">>"
-
-
 def _policies() -> list[dict[str, Any]]:
     """The queues' policies (delivery limit, dead-lettering): every vhost a test takes gets them, as the broker's
     definitions and the Messaging Topology Operator give them in production."""
@@ -137,13 +125,8 @@ def _policies() -> list[dict[str, Any]]:
 
 def policy_steps(vhost: str, policies: list[dict[str, Any]] | None = None) -> list[str]:
     """The steps (Erlang expressions evaluated on the node) that set `policies` on `vhost`, by default the queues'."""
-    steps = []
-    for policy in _policies() if policies is None else policies:
-        definition = ", ".join(f"{{{_erlang_term(k)}, {_erlang_term(v)}}}" for k, v in policy["definition"].items())
-        steps.append(f"ok = rabbit_policy:set({_erlang_binary(vhost)}, {_erlang_term(policy['name'])}, "
-                     f"{_erlang_term(policy['pattern'])}, [{definition}], {policy['priority']}, "
-                     f"{_erlang_term(policy['apply-to'])}, {_erlang_binary(_CTL_USER)})")
-    return steps
+    assert _SAFE_VHOST.fullmatch(vhost), vhost
+    return erlang_node.policy_steps(vhost, _policies() if policies is None else policies, _CTL_USER)
 
 
 def vhost_steps(vhost: str, user: str) -> list[str]:
@@ -160,7 +143,7 @@ def node_eval(steps: list[str]) -> bool:
     1 to 7 s here under a test run's load. False when the node would not take them (another RabbitMQ version's
     internal API)."""
     expression = ", ".join([*steps, "done"])
-    if shared_eval(expression) == "done":
+    if erlang_node.shared_eval(expression) == "done":
         return True
     done = subprocess.run(["rabbitmqctl", "-q", "eval", expression + "."], capture_output=True, text=True, timeout=60)
     return done.returncode == 0 and done.stdout.strip() == "done"

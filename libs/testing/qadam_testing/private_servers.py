@@ -48,7 +48,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .erlang_node import erl_eval
+from qadam_tools.erlang_node import erl_eval
+
 from .harness import _erlang_binary, free_port, vhost_steps, vhost_url
 
 PG_BIN = Path(os.environ.get("QADAM_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))

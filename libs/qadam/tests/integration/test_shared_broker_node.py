@@ -1,5 +1,5 @@
 """The kit's vhosts on the machine's own broker are made, given their policies and removed on its node by erl_call
-(qadam_testing.erlang_node), with no rabbitmqctl call: each of those boots an Erlang VM (some 0.6 CPU-s)."""
+(qadam_tools.erlang_node), with no rabbitmqctl call: each of those boots an Erlang VM (some 0.6 CPU-s)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from qadam_testing import (
     close_vhost_connections,
     create_vhost,
     delete_vhost,
-    erlang_node,
     set_policies,
     wait_until,
 )
-from qadam_testing.erlang_node import shared_eval
 from qadam_testing.harness import _policies
+from qadam_tools import erlang_node
+from qadam_tools.erlang_node import shared_eval
 
 
 @pytest.fixture

@@ -3,11 +3,14 @@ its distribution port as `rabbitmqctl eval` does, but boots no Erlang VM (a few 
 where each rabbitmqctl call costs some 0.6 CPU-s and 0.5 to 7 s of wall time on a loaded machine).
 
 - `erl_eval`: one expression on a node, given the node's name and a HOME holding its Erlang cookie; the fault
-  suites' private nodes (private_servers) and the machine's shared node both go through it.
+  suites' private nodes (qadam_testing.private_servers) and the machine's shared node both go through it.
 - `shared_node`: the machine's own RabbitMQ node (the broker at 127.0.0.1:5672 that the tests share) as erl_call
   reaches it: its name and the HOME whose cookie rabbitmqctl uses, or None when erl_call is missing.
-- `shared_eval`: an expression on that node, or None when erl_call cannot reach it; the harness then falls back to
-  rabbitmqctl.
+- `shared_eval`: an expression on that node, or None when erl_call cannot reach it; the caller then falls back to
+  rabbitmqctl (the test harness; `qadam run` setting the queues' policies when the management API does not answer).
+- `erlang_term`, `policy_steps`: the Erlang that sets a vhost's policies, for either.
+
+Development and tests only: in production the broker's definitions or the Messaging Topology Operator set things up.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import base64
 import functools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +32,33 @@ ERL_CALL = os.environ.get("QADAM_CHAOS_ERL_CALL") or shutil.which("erl_call") or
 # where Debian's RabbitMQ package keeps the node's cookie: rabbitmqctl run as root switches to that user and home
 _RABBITMQ_HOME = Path("/var/lib/rabbitmq")
 _RABBITMQ_ENV_FILE = Path("/etc/rabbitmq/rabbitmq-env.conf")
+
+
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def erlang_term(value: Any) -> str:
+    """An integer or a text (as an Erlang binary) for an expression evaluated on the node. A text with a backslash
+    (a pattern) is written as its bytes: Debian's rabbitmqctl wrapper, run as root, passes the expression through a
+    shell that takes one level of backslashes away, the node's own rabbitmqctl and erl_call do not."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    if _PLAIN_TEXT.fullmatch(text):
+        return f'<<"{text}">>'
+    return "<<" + ",".join(str(byte) for byte in text.encode()) + ">>"
+
+
+def policy_steps(vhost: str, policies: list[dict[str, Any]], acting_user: str) -> list[str]:
+    """The steps (Erlang expressions evaluated on the node) that set `policies` (`Topology.policies()` items) on
+    `vhost`, recorded as done by `acting_user`."""
+    steps = []
+    for policy in policies:
+        definition = ", ".join(f"{{{erlang_term(k)}, {erlang_term(v)}}}" for k, v in policy["definition"].items())
+        steps.append(f"ok = rabbit_policy:set({erlang_term(vhost)}, {erlang_term(policy['name'])}, "
+                     f"{erlang_term(policy['pattern'])}, [{definition}], {policy['priority']}, "
+                     f"{erlang_term(policy['apply-to'])}, {erlang_term(acting_user)})")
+    return steps
 
 
 class ErlCallFailed(RuntimeError):
