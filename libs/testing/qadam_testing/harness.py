@@ -5,7 +5,9 @@ Where the servers come from, in order (DESIGN.md, Tests):
 2. testcontainers, when a Docker engine answers (its constructor raises DockerException where none does);
 3. the servers on localhost (PostgreSQL 5432 as postgres, RabbitMQ 5672 as guest).
 Isolation: a fresh database per service and a fresh RabbitMQ vhost per test run (and per test, for tests
-that take `isolated_stack`), all removed afterwards.
+that take `isolated_stack`), all removed afterwards. On this machine the vhosts are made, given their policies and
+removed on the broker's node by erl_call (qadam_tools.erlang_node: no Erlang VM booted per call, as rabbitmqctl
+boots one), by rabbitmqctl when erl_call cannot reach the node, and on another host through the management API.
 """
 
 from __future__ import annotations
