@@ -66,7 +66,7 @@ def declare(amqp_url: str) -> None:
 
 def set_policies(amqp_url: str) -> str | None:
     """Set the queues' policies (delivery limit, dead-lettering) on the vhost of `amqp_url`: policies are not AMQP,
-    so through the management API when it answers, else `rabbitmqctl` on this machine. Development only: in
+    so through the management API when it answers, else erl_call or `rabbitmqctl` on this machine. Development only: in
     production the broker's definitions or the Messaging Topology Operator set them. None when done, else why not."""
     import json
     import shutil
@@ -75,6 +75,8 @@ def set_policies(amqp_url: str) -> str | None:
 
     import requests
     from qadam.bus import node_urls
+
+    from . import erlang_node
 
     parts = urllib.parse.urlsplit(node_urls(amqp_url)[0])
     vhost = urllib.parse.unquote(parts.path[1:] or "/")
@@ -88,7 +90,12 @@ def set_policies(amqp_url: str) -> str | None:
         return None
     except requests.RequestException as exc:
         why = f"the management API at {parts.hostname}:15672 did not take them ({exc.__class__.__name__})"
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1") or not shutil.which("rabbitmqctl"):
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return why
+    # on the node by erl_call, which boots no Erlang VM as each rabbitmqctl call does; else rabbitmqctl
+    if erlang_node.shared_eval(", ".join([*erlang_node.policy_steps(vhost, policies, "qadam"), "done"])) == "done":
+        return None
+    if not shutil.which("rabbitmqctl"):
         return why
     for p in policies:
         done = subprocess.run(["rabbitmqctl", "-q", "set_policy", "-p", vhost, "--priority", str(p["priority"]),

@@ -22,8 +22,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+from qadam_tools.erlang_node import erlang_term, shared_eval
 
-from .harness import _CTL_USER, _erlang_term, _local_ctl, vhost_url, wait_until
+from .harness import _CTL_USER, _local_ctl, node_eval, vhost_url, wait_until
 
 
 def password_hash(password: str) -> str:
@@ -76,13 +77,10 @@ def _management(amqp_url: str) -> tuple[str, tuple[str, str]]:
 
 def _import(amqp_url: str, definitions: dict[str, Any]) -> None:
     if _local_ctl(amqp_url):
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
-            json.dump(definitions, file)
-            file.flush()
-            os.chmod(file.name, 0o644)  # the node reads it, as its own user (hashes of passwords made for this test)
-            done = subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name], capture_output=True,
-                                  text=True, timeout=120)
-            assert done.returncode == 0, f"rabbitmqctl import_definitions: {done.stderr or done.stdout}"
+        # by erl_call the definitions cross as base64 within the expression, with no file for the node to read
+        encoded = base64.b64encode(json.dumps(definitions).encode()).decode()
+        if shared_eval(f'ok = rabbit_definitions:import_raw(base64:decode(<<"{encoded}">>)), done') != "done":
+            _import_with_rabbitmqctl(definitions)
         # the node imports in the background, bindings last: wait for them
         vhost = definitions["vhosts"][0]["name"]
         wait_until(lambda: _bindings(vhost) >= len(definitions.get("bindings", [])), timeout=60,
@@ -92,7 +90,23 @@ def _import(amqp_url: str, definitions: dict[str, Any]) -> None:
     requests.post(f"{api}/definitions", auth=auth, json=definitions, timeout=30).raise_for_status()
 
 
+def _import_with_rabbitmqctl(definitions: dict[str, Any]) -> None:
+    """`rabbitmqctl import_definitions`, for a node erl_call cannot reach."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(definitions, file)
+        file.flush()
+        os.chmod(file.name, 0o644)  # the node reads it, as its own user (hashes of passwords made for this test)
+        done = subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, f"rabbitmqctl import_definitions: {done.stderr or done.stdout}"
+
+
 def _bindings(vhost: str) -> int:
+    """The bindings of `vhost` from a named exchange (those of the default exchange are implicit)."""
+    counted = shared_eval(f"length([B || B <- rabbit_binding:list({erlang_term(vhost)}), "
+                          "element(4, element(2, B)) =/= <<>>])")  # #binding{source = #resource{name}}
+    if isinstance(counted, int):
+        return counted
     listed = subprocess.run(["rabbitmqctl", "-q", "list_bindings", "-p", vhost, "source_name", "--formatter", "json"],
                             capture_output=True, text=True, timeout=60)
     if listed.returncode != 0:
@@ -102,14 +116,12 @@ def _bindings(vhost: str) -> int:
 
 def _remove(amqp_url: str, vhost: str, users: list[str]) -> None:
     if _local_ctl(amqp_url):
-        # one `rabbitmqctl eval` for the vhost and every user (each rabbitmqctl call starts an Erlang VM: some 0.6 s
-        # of CPU, 1 to 7 s under a test run's load; one call per user before); a name already gone is passed over
-        steps = [f"catch rabbit_vhost:delete({_erlang_term(vhost)}, {_erlang_term(_CTL_USER)})",
-                 *(f"catch rabbit_auth_backend_internal:delete_user({_erlang_term(user)}, {_erlang_term(_CTL_USER)})"
+        # one evaluation on the node for the vhost and every user (`node_eval`: erl_call, else one rabbitmqctl call
+        # rather than one per user); a name already gone is passed over
+        steps = [f"catch rabbit_vhost:delete({erlang_term(vhost)}, {erlang_term(_CTL_USER)})",
+                 *(f"catch rabbit_auth_backend_internal:delete_user({erlang_term(user)}, {erlang_term(_CTL_USER)})"
                    for user in users)]
-        done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
-                              text=True, timeout=60)
-        if done.returncode == 0 and done.stdout.strip() == "done":
+        if node_eval(steps):
             return
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
         for user in users:

@@ -5,7 +5,9 @@ Where the servers come from, in order (DESIGN.md, Tests):
 2. testcontainers, when a Docker engine answers (its constructor raises DockerException where none does);
 3. the servers on localhost (PostgreSQL 5432 as postgres, RabbitMQ 5672 as guest).
 Isolation: a fresh database per service and a fresh RabbitMQ vhost per test run (and per test, for tests
-that take `isolated_stack`), all removed afterwards.
+that take `isolated_stack`), all removed afterwards. On this machine the vhosts are made, given their policies and
+removed on the broker's node by erl_call (qadam_tools.erlang_node: no Erlang VM booted per call, as rabbitmqctl
+boots one), by rabbitmqctl when erl_call cannot reach the node, and on another host through the management API.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from qadam.config import Settings, load_settings
 from qadam.db import drop_database
 from qadam.gunicorn_conf import gunicorn_argv
 from qadam.migrations import upgrade
+from qadam_tools import erlang_node
 from qadam_tools.system import SERVICES, declare, topology  # the composition root: the harness runs the whole system
 
 from .handled import Handled, HandledLog, announce_handled
@@ -101,7 +104,7 @@ def vhost_url(amqp_url: str, vhost: str) -> str:
 
 _CTL_USER = "qadam-tests"  # who the broker records as having made or removed a vhost
 _SAFE_VHOST = re.compile(r"[A-Za-z0-9_.-]+")
-# vhosts this process is done with, removed by its next `rabbitmqctl` call (or at the end of the run, `flush_vhosts`)
+# vhosts this process is done with, removed by its next call to the node (or at the end of the run, `flush_vhosts`)
 _VHOSTS_TO_DELETE: list[str] = []
 _VHOSTS_LOCK = threading.Lock()
 
@@ -116,53 +119,46 @@ def _erlang_binary(text: str) -> str:
     return f'<<"{text}">>'
 
 
-def _erlang_term(value: Any) -> str:
-    """An integer or a text (as an Erlang binary) for `rabbitmqctl eval`. A text with a backslash (a pattern) is
-    written as its bytes: Debian's rabbitmqctl wrapper, run as root, passes the expression through a shell that
-    takes one level of backslashes away, the node's own rabbitmqctl does not."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text = str(value)
-    if _SAFE_VHOST.fullmatch(text):
-        return f'<<"{text}">>'
-    return "<<" + ",".join(str(byte) for byte in text.encode()) + ">>"
-
-
 def _policies() -> list[dict[str, Any]]:
     """The queues' policies (delivery limit, dead-lettering): every vhost a test takes gets them, as the broker's
     definitions and the Messaging Topology Operator give them in production."""
     return topology().policies()
 
 
-def policy_steps(vhost: str) -> list[str]:
-    """The `rabbitmqctl eval` steps that set the queues' policies on `vhost`."""
-    steps = []
-    for policy in _policies():
-        definition = ", ".join(f"{{{_erlang_term(k)}, {_erlang_term(v)}}}" for k, v in policy["definition"].items())
-        steps.append(f"ok = rabbit_policy:set({_erlang_binary(vhost)}, {_erlang_term(policy['name'])}, "
-                     f"{_erlang_term(policy['pattern'])}, [{definition}], {policy['priority']}, "
-                     f"{_erlang_term(policy['apply-to'])}, {_erlang_binary(_CTL_USER)})")
-    return steps
+def policy_steps(vhost: str, policies: list[dict[str, Any]] | None = None) -> list[str]:
+    """The steps (Erlang expressions evaluated on the node) that set `policies` on `vhost`, by default the queues'."""
+    assert _SAFE_VHOST.fullmatch(vhost), vhost
+    return erlang_node.policy_steps(vhost, _policies() if policies is None else policies, _CTL_USER)
 
 
 def vhost_steps(vhost: str, user: str) -> list[str]:
-    """The `rabbitmqctl eval` steps that add `vhost` with every permission for `user` and the queues' policies."""
+    """The steps (Erlang expressions evaluated on the node) that add `vhost` with every permission for `user` and the
+    queues' policies."""
     return [f"ok = rabbit_vhost:add({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})",
             f"ok = rabbit_auth_backend_internal:set_permissions({_erlang_binary(user)}, {_erlang_binary(vhost)}, "
             f'<<".*">>, <<".*">>, <<".*">>, {_erlang_binary(_CTL_USER)})', *policy_steps(vhost)]
 
 
+def node_eval(steps: list[str]) -> bool:
+    """Evaluate `steps` (Erlang expressions) on the machine's RabbitMQ node: by erl_call, which boots no Erlang VM,
+    else (erl_call missing, or the node out of its reach) by one `rabbitmqctl eval`, which boots one: some 0.6 CPU-s,
+    1 to 7 s here under a test run's load. False when the node would not take them (another RabbitMQ version's
+    internal API)."""
+    expression = ", ".join([*steps, "done"])
+    if erlang_node.shared_eval(expression) == "done":
+        return True
+    done = subprocess.run(["rabbitmqctl", "-q", "eval", expression + "."], capture_output=True, text=True, timeout=60)
+    return done.returncode == 0 and done.stdout.strip() == "done"
+
+
 def _ctl_eval(add: list[str], user: str, delete: list[str]) -> bool:
-    """One `rabbitmqctl eval` that adds the vhosts `add` (with every permission for `user`, and the queues'
-    policies) and removes those in `delete`: each rabbitmqctl call starts an Erlang VM, 1 to 7 s here under a test
-    run's load, so one call makes the vhosts of several stacks. False when the node would not take it (another
-    RabbitMQ version's internal API)."""
+    """One evaluation on the node (`node_eval`) that adds the vhosts `add` (with every permission for `user`, and
+    the queues' policies) and removes those in `delete`, so that one call makes the vhosts of several stacks (a
+    rabbitmqctl call, when erl_call cannot be used, is slow). False when the node would not take it."""
     steps = [f"rabbit_vhost:delete({_erlang_binary(v)}, {_erlang_binary(_CTL_USER)})" for v in delete]
     for vhost in add:
         steps += vhost_steps(vhost, user)
-    done = subprocess.run(["rabbitmqctl", "-q", "eval", ", ".join([*steps, "done"]) + "."], capture_output=True,
-                          text=True, timeout=60)
-    return done.returncode == 0 and done.stdout.strip() == "done"
+    return node_eval(steps)
 
 
 _VHOST_BATCH = 8  # vhosts made ahead by one call, for the stacks this process makes next
@@ -171,7 +167,7 @@ _VHOSTS_MADE: dict[str, list[str]] = {}  # broker URL -> vhosts made ahead, not 
 
 def take_vhost(amqp_url: str) -> str:
     """A fresh vhost's name, with every permission for the URL's user: on this machine one of a few made ahead by
-    one rabbitmqctl call (a run's stacks take some 30 vhosts a worker), elsewhere one made now."""
+    one call to the node (a run's stacks take some 30 vhosts a worker), elsewhere one made now."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     parts = urllib.parse.urlsplit(amqp_url)
     user = urllib.parse.unquote(parts.username or "guest")
@@ -197,7 +193,7 @@ def take_vhost(amqp_url: str) -> str:
 
 
 def create_vhost(amqp_url: str, vhost: str) -> str:
-    """A fresh vhost on the broker (rabbitmqctl on this machine, else the management API); its URL."""
+    """A fresh vhost on the broker (erl_call or rabbitmqctl on this machine, else the management API); its URL."""
     parts = urllib.parse.urlsplit(amqp_url)
     user = urllib.parse.unquote(parts.username or "guest")
     if _local_ctl(amqp_url):
@@ -224,9 +220,12 @@ def create_vhost(amqp_url: str, vhost: str) -> str:
 
 def set_policies(amqp_url: str, vhost: str, policies: list[dict[str, Any]]) -> None:
     """Set `policies` (`Topology.policies()`: the queues' delivery limit and dead-lettering) on `vhost`: with
-    rabbitmqctl on this machine, else through the management API. A test's own service gets its queue's policy so."""
+    erl_call or rabbitmqctl on this machine, else through the management API. A test's own service gets its queue's
+    policy so."""
     parts = urllib.parse.urlsplit(amqp_url)
     if _local_ctl(amqp_url):
+        if _SAFE_VHOST.fullmatch(vhost) and node_eval(policy_steps(vhost, policies)):
+            return
         for policy in policies:
             subprocess.run(["rabbitmqctl", "-q", "set_policy", "-p", vhost, "--priority", str(policy["priority"]),
                             "--apply-to", policy["apply-to"], policy["name"], policy["pattern"],
@@ -248,7 +247,9 @@ def delete_vhost(amqp_url: str, vhost: str, *, now: bool = False) -> None:
             with _VHOSTS_LOCK:
                 _VHOSTS_TO_DELETE.append(vhost)
             return
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+        if not (_SAFE_VHOST.fullmatch(vhost) and node_eval(
+                [f"catch rabbit_vhost:delete({_erlang_binary(vhost)}, {_erlang_binary(_CTL_USER)})"])):
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
         return
     with contextlib.suppress(Exception):
         requests.delete(f"http://{parts.hostname}:15672/api/vhosts/{urllib.parse.quote(vhost, safe='')}",
@@ -1012,7 +1013,12 @@ def declare_topology(settings: Settings) -> None:
 
 
 def close_vhost_connections(vhost: str) -> None:
-    """Have the broker drop every connection of a vhost, as a broker restart would."""
+    """Have the broker drop every connection of a vhost, as a broker restart would (what `rabbitmqctl
+    close_all_connections -p <vhost>` does, evaluated on the node)."""
+    if _SAFE_VHOST.fullmatch(vhost) and node_eval([
+            "rabbit_connection_tracking_handler:close_connections(rabbit_connection_tracking:list("
+            f'{_erlang_binary(vhost)}), <<"test: broker went away">>, 0)']):
+        return
     subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "test: broker went away"],
                    check=True, capture_output=True, timeout=60)
 

@@ -31,9 +31,7 @@ no VM (a few milliseconds).
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import os
 import pwd
 import secrets
@@ -50,12 +48,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from qadam_tools.erlang_node import erl_eval
+
 from .harness import _erlang_binary, free_port, vhost_steps, vhost_url
 
 PG_BIN = Path(os.environ.get("QADAM_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RABBIT_BIN = Path(os.environ.get("QADAM_CHAOS_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
-# Erlang's client that evaluates an expression on a running node (part of every Erlang/OTP installation)
-ERL_CALL = os.environ.get("QADAM_CHAOS_ERL_CALL") or shutil.which("erl_call") or "/usr/lib/erlang/bin/erl_call"
 
 
 class PrivatePostgres:
@@ -248,17 +246,9 @@ class PrivateRabbit:
         return env
 
     def eval(self, expression: str, timeout: float = 60) -> Any:
-        """The value of `expression` (Erlang expressions separated by commas; the last one's value, which JSON can
-        hold) evaluated on the node, as `rabbitmqctl eval` would evaluate it. The value crosses as base64 of its JSON:
-        erl_call prints a long binary cut short, and a text as it is, with no escapes."""
-        program = f"binary_to_list(base64:encode(rabbit_json:encode(begin {expression} end))).\n"
-        done = subprocess.run([ERL_CALL, "-sname", self.node, "-R", "-timeout", str(round(timeout)), "-e"],
-                              input=program, env=self.env(), capture_output=True, text=True, timeout=timeout + 10,
-                              cwd=self.dir)
-        out = done.stdout.strip()
-        if done.returncode != 0 or not (out.startswith('{ok, "') and out.endswith('"}')):
-            raise RuntimeError(f"erl_call on {self.node} failed ({done.returncode}): {out or done.stderr.strip()}")
-        return json.loads(base64.b64decode(out[len('{ok, "'):-len('"}')]))
+        """The value of `expression` evaluated on the node by erl_call (`erlang_node.erl_eval`), with the node's own
+        cookie."""
+        return erl_eval(self.node, expression, home=self.dir, env=self.env(), timeout=timeout)
 
     def start(self) -> PrivateRabbit:
         self.launch()
