@@ -38,6 +38,7 @@ from pair_seeds import (
     insert_enrolments,
     insert_participants,
 )
+from pair_spans import Spans, pair_spans
 from qadam.spans import Span, Vector, differenced_into, times
 from qadam_testing import Stack
 
@@ -203,7 +204,7 @@ class Stated:
             self.hidden.append(hidden)
         # the spans of a first report's figures alone (the rows' and the figures'), by (first report, the second's
         # grouping: the unknowns), kept for the pairs of that first report
-        self.alone: dict[tuple[int, str], tuple[Span, dict[Row, Vector], Span]] = {}
+        self.alone: dict[tuple[int, Any], Spans] = {}
 
 
 
@@ -243,17 +244,7 @@ def recoverable(first: int, second: int, every: list[Report], groups: dict[str, 
                 rows[row] = rows_space.coordinates(row_cells(row))
             shown.add(times(rows[row], classes))
 
-    # the first report's figures, added first, are the same vectors in the same basis whichever report is second
-    # (its rows' cells are of its own quarters, whatever the second's)
-    if (first, grouping_b) not in stated.alone:
-        stated.alone.clear()  # the pairs come first report by first report
-        alone: tuple[Span, dict[Row, Vector], Span] = (Span(), {}, Span(tracked=False))
-        added(first, *alone)
-        stated.alone[(first, grouping_b)] = alone
-    rows_alone, rows_first, shown_alone = stated.alone[(first, grouping_b)]
-    rows_space, rows, shown = rows_alone.copy(), dict(rows_first), shown_alone.copy()
-    if second != first:
-        added(second, rows_space, rows, shown)
+    rows_space, rows, shown = pair_spans(stated.alone, first, second, grouping_b, added)
     reduced: dict[Row, tuple[Vector, Vector]] = {}  # a hidden row, once every shown row is in rows_space
     fixed: dict[tuple[Row, tuple[str, ...]], bool] = {}
     found = []
