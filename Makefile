@@ -38,10 +38,7 @@ UNIT_TESTS := libs/qadam/tests/unit libs/contracts/tests/unit libs/words/tests/u
 # workers (pytest-xdist), each with its own databases, vhosts and running systems; a unit of work (a folder's tests,
 # the cross-service tests that share one running system, the browser tests, the fault suite on its private servers,
 # `make run`'s own test) stays on one worker, the longest first (qadam_testing.tiers)
-# 4 on this 2-core machine: with the fault suites' nodes no longer waited on, a fourth worker fills the cores while the
-# others wait on a browser, a system starting or an event (4,124 tests in 391.1 s and 17 s of the cores idle, against
-# 421.3 s and 50 s with 3; at most 69 of PostgreSQL's 100 connections)
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 # Python may keep the bytecode it compiles (__pycache__, ignored by git) during the tests, even where the environment
 # says not to (PYTHONDONTWRITEBYTECODE, as deploy/Dockerfile's images do): without it each xdist worker compiled and
 # assertion-rewrote every test module again at every run (9.2 s of a worker's CPU to collect, 3.6 s with the cache),
