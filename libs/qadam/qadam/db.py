@@ -22,6 +22,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
+from .json_io import use_fast_json_loads
+
 T = TypeVar("T")
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -122,7 +124,9 @@ def make_engine(url: str, *, custom_plans: bool = True, **kwargs: Any) -> Engine
         connect_args = dict(options.pop("connect_args", {}))
         connect_args["options"] = " ".join(filter(None, (connect_args.get("options"), CUSTOM_PLANS)))
         options["connect_args"] = connect_args
-    return sa.create_engine(url, **options)
+    engine = sa.create_engine(url, **options)
+    sa.event.listen(engine, "connect", use_fast_json_loads)  # json and jsonb read by orjson (qadam.json_io)
+    return engine
 
 
 CUSTOM_PLANS = "-c plan_cache_mode=force_custom_plan"
