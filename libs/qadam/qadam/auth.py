@@ -427,8 +427,8 @@ def issue_token(
 
 def _signing_key(private_key_pem: bytes) -> tuple[rsa.RSAPrivateKey, str]:
     """The key `private_key_pem` holds, read once per process, and its `kid`: reading a PEM RSA key checks the key
-    (some 10 ms of CPU), once per token before, and the portal signs one per signed-in user every few minutes while
-    tests sign one per call."""
+    (some 10 ms of CPU), once per token before, and a sign-in front end signs one per signed-in user every few
+    minutes while tests sign one per call."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
