@@ -6,8 +6,9 @@
 - `dumps` writes for Flask's JSON provider (`qadam.web.FastJSONProvider`) with orjson: the same values as Flask's
   own (its `default` still writes dates as HTTP dates, decimals, dataclasses and anything `__html__`), keys sorted
   as Flask sorts them, non-ASCII written as UTF-8 rather than escaped, compact, and a float that is not a number as
-  null (the standard library writes `NaN`, which is not JSON). What orjson cannot write the standard library's way
-  (an integer past 64 bits, keys that cannot be sorted together) is left to Flask's own.
+  null (the standard library writes `NaN`, which is not JSON). Keys that are not text are written as text and sorted
+  as text (the standard library sorts numbers as numbers, and refuses keys of mixed kinds); the object is the same.
+  What orjson cannot write (an integer past 64 bits) is left to Flask's own.
 
 A country's report by cohort (8,300 rows, 2.6 MB) was written in 28 ms by Flask's provider and 5 ms by orjson, and its
 6,000 histograms read in about 10 ms less.
@@ -46,8 +47,7 @@ def use_fast_json_loads(dbapi_connection: Any, _record: Any = None) -> None:
 
 def dumps(obj: Any, *, default: Callable[[Any], Any], sort_keys: bool) -> str | None:
     """`obj` as compact JSON text by orjson, `default` writing what orjson is told to pass through (dates and
-    datetimes, dataclasses) and what it does not know; None where orjson cannot write it the standard library's way
-    (an integer past 64 bits, keys that cannot be sorted together)."""
+    datetimes, dataclasses) and what it does not know; None where orjson cannot write it (an integer past 64 bits)."""
     try:
         return orjson.dumps(obj, default=default, option=_WRITE | (orjson.OPT_SORT_KEYS if sort_keys else 0)).decode()
     except (orjson.JSONEncodeError, TypeError):

@@ -91,7 +91,7 @@ ProblemApi.ERROR_SCHEMA = ProblemSchema  # type: ignore[assignment]
 
 class FastJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider writing with orjson (`qadam.json_io`): Flask's values, keys sorted as Flask sorts them,
-    non-ASCII as UTF-8; what orjson cannot write the standard library's way, and an indented answer (debug), Flask's
+    non-ASCII as UTF-8; what orjson cannot write (an integer past 64 bits), and an indented answer (debug), Flask's
     own way. A country's report by cohort (2.6 MB) took 28 ms to write Flask's way, 5 ms this way."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:

@@ -68,7 +68,17 @@ def test_what_orjson_cannot_write_is_left_to_flask():
         fast.dumps({"t": object()}, separators=(",", ":"))
 
 
-def test_a_dates_and_datetimes_are_written_as_flask_writes_them():
+def test_keys_that_are_not_text_are_written_and_sorted_as_text():
+    flask_own, fast = providers()
+    assert fast.dumps({2: "a", 10: "b"}, separators=(",", ":")) == '{"10":"b","2":"a"}'  # as text: "10" < "2"
+    assert json.loads(fast.dumps({2: "a", 10: "b"})) == json.loads(flask_own.dumps({2: "a", 10: "b"}))
+    # keys of mixed kinds, which json.dumps cannot sort, are written as one object
+    assert json.loads(fast.dumps({1: "a", "b": 2}, separators=(",", ":"))) == {"1": "a", "b": 2}
+    with pytest.raises(TypeError):
+        flask_own.dumps({1: "a", "b": 2})
+
+
+def test_dates_and_datetimes_are_written_as_flask_writes_them():
     flask_own, fast = providers()
     value = {"at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "on": date(2026, 1, 2)}
     assert fast.dumps(value, separators=(",", ":")) == flask_own.dumps(value, separators=(",", ":"))
