@@ -53,9 +53,18 @@ def test_a_trace_spans_the_request_to_sessions_risk_and_notify(traced: RunningSy
 
     # notify handled risk's flag in a span whose trace began at the HTTP request to sessions
     alerted = collector.wait_for(lambda s: s.service == "notify" and s.name == "risk.flag.raised process")
-    # each process sends its spans in its own batches: the request's may come after notify's
-    collector.wait_for(lambda s: s.trace_id == alerted.trace_id and s.parent_span_id is None)
-    spans = {s.span_id: s for s in collector.received(lambda s: s.trace_id == alerted.trace_id)}
+    # each process sends its spans in its own batches: the request's, and risk's, may come after notify's; wait for
+    # the chain from notify's span to a root to be whole (once, risk's two came after the request's)
+    def whole_chain() -> dict[str, ReceivedSpan] | None:
+        received = {s.span_id: s for s in collector.received(lambda s: s.trace_id == alerted.trace_id)}
+        span = alerted
+        while span.parent_span_id is not None:
+            if span.parent_span_id not in received:
+                return None
+            span = received[span.parent_span_id]
+        return received
+
+    spans = wait_until(whole_chain, timeout=20, what="every span from notify's up to the trace's root")
 
     def parent(span: ReceivedSpan) -> ReceivedSpan:
         assert span.parent_span_id in spans, f"{span.name}'s parent is not in the trace: {list(spans.values())}"

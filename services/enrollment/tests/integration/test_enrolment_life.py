@@ -17,7 +17,7 @@ from qadam.events import delivered
 from qadam_contracts.portal import AreaChanged, UserChanged
 from qadam_contracts.risk import FlagRaised, FlagResolved
 from qadam_contracts.sessions import AttendanceRecorded
-from qadam_testing import bearer, logged
+from qadam_testing import bearer
 from sessions.domain.absence_runs import HeldMark, absence_runs
 from sessions.events import absence_runs as published_runs
 
@@ -320,18 +320,20 @@ def test_an_older_run_arriving_after_a_correction_changes_nothing(office, factor
     assert now["exit_proposed_at"] is None
 
 
-def test_a_mark_without_runs_from_an_older_sessions_keeps_his_run_and_warns(office, factory, caplog, capsys):
+def test_a_mark_without_runs_from_an_older_sessions_keeps_his_run_and_warns(office, factory, caplog):
     enrolment = office.refer(office.cohort(office.programme("extended_group")))
     office.move(enrolment, "assess")
     office.move(enrolment, "start")
     first, second = marks_for(enrolment, ["unexcused", "present"])
     with transaction(factory) as s:
         record_attendance(s, marks=[first])
-    logged(caplog, capsys)  # what came before
     with caplog.at_level("WARNING"), transaction(factory) as s:  # written before sessions was upgraded
         record_attendance(s, marks=[replace(second, absence_runs=None)])
-    warned = [line for line in logged(caplog, capsys).splitlines() if "absence_runs_missing" in line]
-    assert warned and all(enrolment["id"] in line for line in warned)
+    # the warnings as logged (their event dicts), not lines read back from the captured streams: twice in a full run
+    # (another service's app had configured logging last in that worker) a line read back did not name him, though
+    # the one warning logged did
+    warned = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "absence_runs_missing"]
+    assert warned and all(str(w["enrolment_id"]) == enrolment["id"] for w in warned)
     now = office.ok("GET", f"/enrolments/{enrolment['id']}", office.inspector, status=200)
     assert now["progress"]["consecutive_absences"] == 1  # the run kept stands until a mark carries one again
 
