@@ -155,12 +155,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+_LOCK_KEYS = sa.text("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
+                     "FROM unnest(CAST(:names AS text[])) AS x ORDER BY x) AS ordered")
+
+
+def locking(keys: Iterable[object]) -> tuple[sa.TextClause, dict[str, list[str]]]:
+    """The statement of `lock_keys` and its parameters, to be sent with others (qadam.together)."""
+    return _LOCK_KEYS, {"names": sorted({str(k) for k in keys})}
+
+
 def lock_keys(session: Session, keys: Iterable[object]) -> None:
     """Transaction-scoped advisory locks on named things (ids, names), even before any row of them exists (FOR UPDATE
     locks nothing then). Taken in one sorted order, so two transactions cannot deadlock."""
-    names = sorted({str(k) for k in keys})
-    session.execute(sa.text("SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(x, 0) AS h "
-                            "FROM unnest(CAST(:names AS text[])) AS x ORDER BY x) AS ordered"), {"names": names})
+    session.execute(*locking(keys))
 
 
 def among(column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[Any] | None = None, *,
@@ -235,14 +242,32 @@ class InForce(Generic[T]):
         self.table = version.class_.__table__
 
     def __call__(self, session: Session) -> T:
-        seen: dict[InForce[Any], tuple[Any, Any]] = session.info.setdefault(_IN_FORCE, {})
-        transaction = session.get_transaction()
-        known = seen.get(self)
-        if known is not None and known[0] is transaction and transaction is not None:
-            version = known[1]
-        else:
+        version = self._version_known(session)
+        if version is None:
             version = session.execute(self._newest).scalar_one()
-            seen[self] = (transaction, version)
+        return self.settle(session, version)
+
+    def known(self, session: Session) -> T | None:
+        """What is in force, if this transaction has read its version already; None if not (read `newest`, with
+        other statements perhaps, and `settle` it)."""
+        version = self._version_known(session)
+        return None if version is None else self.settle(session, version)
+
+    @property
+    def newest(self) -> sa.Select[Any]:
+        """The statement that reads the version in force (one row, one column)."""
+        return self._newest
+
+    def _version_known(self, session: Session) -> Any:
+        known = session.info.get(_IN_FORCE, {}).get(self)
+        transaction = session.get_transaction()
+        return known[1] if known is not None and known[0] is transaction and transaction is not None else None
+
+    def settle(self, session: Session, version: Any) -> T:
+        """What is in force at `version`, as read in this transaction (`newest`): later calls in it read no
+        version again."""
+        seen: dict[InForce[Any], tuple[Any, Any]] = session.info.setdefault(_IN_FORCE, {})
+        seen[self] = (session.get_transaction(), version)
         if version not in self._parsed:
             data = session.execute(sa.select(self._data).where(self._version == version)).scalar_one()
             self._parsed[version] = self._parse(version, data)

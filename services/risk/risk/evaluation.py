@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from qadam.db import InForce, among, given_rows, jsonable, lock_keys, rows_json
+from qadam.db import InForce, among, given_rows, jsonable, lock_keys, locking, rows_json
 from qadam.events import Event, JSONObject
 from qadam.latest import supersedes
 from qadam.log import get_logger, log_context
 from qadam.outbox import add_envelopes, enveloped
+from qadam.together import Statement, execute_together
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -90,24 +91,33 @@ class Outcome:
 def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings: RiskSettings, cause: str,
                         lock: bool = True, now: datetime | None = None, rules: RuleSet | None = None,
                         triggers: Mapping[str, Event[Any]] | None = None,
-                        statuses: tuple[str, ...] | None = OPEN_STATUSES, log_each: bool = True) -> Outcome:
+                        statuses: tuple[str, ...] | None = OPEN_STATUSES, log_each: bool = True,
+                        first: Sequence[Statement] = ()) -> Outcome:
     """Evaluate the enrolments among `enrolment_ids` in `statuses` (None: whatever their status, as for an incident
     reported after he left the programme): raise what is new, move their levels.
 
     `triggers` maps an enrolment to the event that caused its evaluation: its flags carry that event's correlation.
     `log_each`: a line for each flag raised and each level moved (the batch recompute logs each chunk instead).
+    `first`: statements run before the evaluation's reads, after the lock (the facts an event brings): the lock,
+    those and every read go to PostgreSQL in one round trip (qadam.together), where one after another they were
+    most of the time between a mark's arrival and its alert.
     """
     ids = sorted({str(e) for e in enrolment_ids})
     outcome = Outcome()
+    before = [*([locking(ids)] if lock and ids else []), *first]
     if not ids:
+        execute_together(s, before)
         return outcome
-    if lock:
-        lock_enrolments(s, ids)
     now = now or datetime.now(UTC)
-    rules = rules or rules_in_force(s)
-    views, cases = load_cases(s, ids, statuses, counted_kinds(rules))
-    flagged, unresolved, absence_episodes = _flags_of(s, list(cases), rules)
-    levels = dict(_read(s).execute(_LEVELS, {"keys": list(cases)}).all())
+    rules = rules or rules_in_force.known(s)
+    answers = execute_together(s, [*before, *([(rules_in_force.newest, {})] if rules is None else []),
+                                   *_reads(ids, statuses)])[len(before):]
+    if rules is None:
+        rules = rules_in_force.settle(s, answers.pop(0)[0][0])
+    found, marks, runs, signals, incidents, assessments, flags, levels = answers
+    views, cases = _cases_from(found, marks, runs, signals, incidents, assessments, counted_kinds(rules))
+    flagged, unresolved, absence_episodes = _flags_from(flags, rules)
+    held = {r.enrolment_id: r.level for r in levels}
     ctx = Context(now, settings.zone)
     kinds = {r.id: r.kind for r in rules.rules}
     new_rows: list[FlagRow] = []
@@ -119,7 +129,7 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     raised = _insert_flags(s, new_rows)
     for row in raised:
         unresolved[row["enrolment_id"]].append((row["id"], row["level"]))
-    moves = level_moves({e: unresolved[e] for e in cases}, levels, cause=cause, now=now)
+    moves = level_moves({e: unresolved[e] for e in cases}, held, cause=cause, now=now)
     _publish(s, views, raised, moves, triggers or {}, log_each=log_each)
     outcome.flags, outcome.level_changes = raised, moves
     return outcome
@@ -163,31 +173,37 @@ def counted_kinds(rules: RuleSet) -> set[frozenset[str]]:
     return {frozenset(r.params["session_kinds"]) for r in rules.rules if r.kind == "consecutive_absences"}
 
 
-def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None = OPEN_STATUSES,
-               run_kinds: set[frozenset[str]] | None = None
-               ) -> tuple[dict[uuid.UUID, EnrolmentSnapshot], dict[uuid.UUID, Case]]:
-    """The enrolments among `ids` (in `statuses`), each with every fact risk holds of it: a handful of statements,
-    however many. His runs of unexcused absences over `run_kinds` only (None: over every combination kept)."""
-    db = _read(s)
-    if statuses is None:
-        found = db.execute(_VIEWS, {"ids": list(ids)})
-    else:
-        found = db.execute(_VIEWS_IN, {"ids": list(ids), "statuses": list(statuses)})
+def _reads(ids: Sequence[str], statuses: tuple[str, ...] | None) -> list[Statement]:
+    """What an evaluation reads of the enrolments among `ids`: their views (in `statuses`), then every fact risk
+    holds of them, their flags and their levels, each statement keyed by the ids given (not by the views found: all
+    of them are sent at once)."""
+    views = (_VIEWS, {"ids": list(ids)}) if statuses is None else (_VIEWS_IN, {"ids": list(ids), "statuses": list(statuses)})
+    keyed = {"keys": list(ids)}
+    return [views, *((statement, keyed) for statement in (_MARKS, _RUNS, _SIGNALS, _INCIDENTS, _ASSESSMENTS, _FLAGS,
+                                                          _LEVELS))]
+
+
+def _cases_from(found: Sequence[Any], marks_found: Sequence[Any], runs_found: Sequence[Any],
+                signals_found: Sequence[Any], incidents_found: Sequence[Any], assessments_found: Sequence[Any],
+                run_kinds: set[frozenset[str]] | None = None
+                ) -> tuple[dict[uuid.UUID, EnrolmentSnapshot], dict[uuid.UUID, Case]]:
+    """The enrolments found, each with every fact risk holds of it (as `_reads` read them). His runs of unexcused
+    absences over `run_kinds` only (None: over every combination kept). Facts of an enrolment not found (not in the
+    statuses asked for, or not known yet) are left out."""
     views = cast(dict[uuid.UUID, EnrolmentSnapshot], {r.enrolment_id: r._asdict() for r in found})
-    keys = list(views)
-    if not keys:
+    if not views:
         return {}, {}
     marks: dict[uuid.UUID, list[Mark]] = defaultdict(list)
     # a million marks in a recompute: fetched at once as plain tuples, each session's id as PostgreSQL writes it (the
     # same text as str(uuid)) rather than a UUID made only to be turned into text
-    for key, session_id, number, scheduled_at, status, kind in db.execute(_MARKS, {"keys": keys}).all():
+    for key, session_id, number, scheduled_at, status, kind in marks_found:
         marks[key].append(Mark(session_id, number, scheduled_at, status, kind))
-    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in db.execute(_RUNS, {"keys": keys})}
+    runs = {r.enrolment_id: runs_by_kinds(r.runs, run_kinds) for r in runs_found if r.enrolment_id in views}
     observations, signals = defaultdict(list), defaultdict(list)
     by_code = defaultdict(list)
     for key, view in views.items():
         by_code[view["participant_code"]].append(key)
-    for r in db.execute(_SIGNALS, {"keys": keys, "codes": list(by_code)}):
+    for r in signals_found:
         owners = [e for e in r.enrolment_ids if e in views] or [
             # an order that named no enrolment yet is his for the enrolments it was still in force for
             e for e in by_code.get(r.participant_code, []) if order_in_force_at(r.facts, views[e]["enrolled_at"])]
@@ -197,10 +213,10 @@ def load_cases(s: Session, ids: Sequence[str], statuses: tuple[str, ...] | None 
             elif r.kind in SIGNAL_OF_EVENT:
                 signals[key].append(OrderSignal(str(r.event_id), SIGNAL_OF_EVENT[r.kind], r.occurred_at, r.facts))
     incidents = defaultdict(list)
-    for i in db.execute(_INCIDENTS, {"keys": keys}):
+    for i in incidents_found:
         incidents[i.enrolment_id].append(incident_from(i))
     assessments = defaultdict(list)
-    for a in db.execute(_ASSESSMENTS, {"keys": keys}):
+    for a in assessments_found:
         assessments[a.enrolment_id].append(Assessment(str(a.id), f"{a.instrument_id} v{a.instrument_version}", a.score,
                                                       a.band, a.level, a.assessed_at))
     cases = {key: Case(str(key), v["status"], v["enrolled_at"], tuple(marks[key]), tuple(observations[key]),
@@ -230,6 +246,12 @@ def runs_by_kinds(published: list[dict[str, Any]], kinds: set[frozenset[str]] | 
 def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
               ) -> tuple[dict[uuid.UUID, dict[str, set[str]]], dict[uuid.UUID, list[tuple[uuid.UUID, str]]],
                          dict[uuid.UUID, uuid.UUID]]:
+    return _flags_from(_read(s).execute(_FLAGS, {"keys": keys}), rules)
+
+
+def _flags_from(found: Iterable[Any], rules: RuleSet | None
+                ) -> tuple[dict[uuid.UUID, dict[str, set[str]]], dict[uuid.UUID, list[tuple[uuid.UUID, str]]],
+                           dict[uuid.UUID, uuid.UUID]]:
     """For each enrolment: rule id -> every fact its flags named (resolved ones too: never raised twice); its
     unresolved flags with their levels; and the episode of its latest unresolved flag about absences, if any."""
     flagged: dict[uuid.UUID, dict[str, set[str]]] = defaultdict(dict)
@@ -238,7 +260,7 @@ def _flags_of(s: Session, keys: list[uuid.UUID], rules: RuleSet | None
     latest: dict[uuid.UUID, tuple[datetime, uuid.UUID]] = {}  # his latest unresolved absence flag: when, episode
     # no ORDER BY: sorting in SQL made the planner leave the index on enrolment_id while the table grew during a
     # recompute (a whole-table scan per chunk, 56 s of a 146 s first evaluation); the latest is picked here
-    for r in _read(s).execute(_FLAGS, {"keys": keys}):
+    for r in found:
         flagged[r.enrolment_id].setdefault(r.rule_id, set()).update((r.fact_key, *r.fact_ids))
         if r.status != RESOLVED:
             unresolved[r.enrolment_id].append((r.id, r.level))
@@ -309,7 +331,7 @@ _RUNS = sa.select(AbsenceRunsFact.enrolment_id, AbsenceRunsFact.runs).where(
 
 
 def _signals_statement() -> sa.Select[Any]:
-    """The signals naming any of `keys`, and the orders naming no enrolment yet of any of `codes`.
+    """The signals naming any of `keys`, and the orders naming no enrolment yet of their participant codes.
 
     Each key is looked up in the GIN index on its own (the keys unnested, joined on `@> ARRAY[key]`): one `&&` of a
     chunk's 1,000 keys was planned as a scan of every signal comparing its ids with all 1,000 (0.27 s a chunk, 27 s
@@ -323,7 +345,8 @@ def _signals_statement() -> sa.Select[Any]:
         Signal.event_id.in_(naming),
         # an order reported before he was enrolled names no enrolment yet: it is his
         sa.and_(Signal.enrolment_ids == sa.cast([], Signal.enrolment_ids.type),
-                among(Signal.participant_code, name="codes"))))
+                Signal.participant_code.in_(sa.select(EnrolmentView.participant_code).where(
+                    among(EnrolmentView.enrolment_id, name="keys"))))))
 
 
 _SIGNALS = _signals_statement()

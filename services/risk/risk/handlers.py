@@ -14,6 +14,7 @@ from qadam.events import Event
 from qadam.inbox import Handlers
 from qadam.latest import latest_of, supersedes
 from qadam.log import get_logger
+from qadam.together import Statement
 from qadam_contracts.enrollment import (
     AbsenceAlerts,
     Enrolled,
@@ -164,24 +165,26 @@ def on_attendance_batch(session: Session, events: list[Event[AttendanceRecorded]
                        at=lambda d: d.recorded_at)
     # a flag carries the correlation of the mark that completed it
     trigger: dict[str, Event[AttendanceRecorded]] = {str(event.data.enrolment_id): event for event in events}
-    lock_enrolments(session, trigger)
     # a mark is dated by when its session was held (a paper register entered days later gives that day), never by
     # when it was entered: the rules read `scheduled_at` as when it took place
     rows = [{"enrolment_id": d.enrolment_id, "session_id": d.session_id, "participant_code": d.participant_code,
              "session_number": d.session_number, "scheduled_at": d.held_at or d.scheduled_at, "status": d.status,
              "recorded_at": d.recorded_at, "session_kind": d.session_kind} for d in latest.values()]
-    session.connection().execute(_KEEP_MARKS, {"rows": rows_json(rows)})
-    keep_latest_runs(session, [event.data for event in events])
-    outcome = evaluate_enrolments(session, trigger, settings=settings, cause="attendance", lock=False,
-                                  triggers=trigger)
+    # kept under his lock, then evaluated: the lock, the marks, his runs and every read of the evaluation in one
+    # round trip
+    kept: list[Statement] = [(_KEEP_MARKS, {"rows": rows_json(rows)}),
+                             *latest_runs([event.data for event in events])]
+    outcome = evaluate_enrolments(session, trigger, settings=settings, cause="attendance", triggers=trigger,
+                                  first=kept)
     if outcome.evaluated < len(trigger):
         log.info("marks_kept_for_later", enrolments=len(trigger) - outcome.evaluated,
                  note="enrolments not known (or not open): evaluated when enrollment.enrolled arrives")
 
 
-def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
-    """His runs of unexcused absences as sessions published them with these marks: the highest version wins, here
-    and against the runs kept (a mark delivered late or again carries older runs, which change nothing)."""
+def latest_runs(marks: list[AttendanceRecorded]) -> list[Statement]:
+    """The statement that keeps his runs of unexcused absences as sessions published them with these marks (none
+    if they carry none): the highest version wins, here and against the runs kept (a mark delivered late or again
+    carries older runs, which change nothing)."""
     newest: dict[uuid.UUID, AbsenceRuns] = {}
     for d in marks:
         runs = d.absence_runs
@@ -190,10 +193,10 @@ def keep_latest_runs(session: Session, marks: list[AttendanceRecorded]) -> None:
         elif d.enrolment_id not in newest or newest[d.enrolment_id].version < runs.version:
             newest[d.enrolment_id] = runs
     if not newest:
-        return
-    session.connection().execute(_KEEP_RUNS, {"rows": rows_json(
+        return []
+    return [(_KEEP_RUNS, {"rows": rows_json(
         {"enrolment_id": e, "version": runs.version, "runs": runs_kept(runs)}
-        for e, runs in sorted(newest.items(), key=lambda item: str(item[0])))})
+        for e, runs in sorted(newest.items(), key=lambda item: str(item[0])))})]
 
 
 def runs_kept(runs: AbsenceRuns) -> list[dict[str, Any]]:

@@ -1,0 +1,112 @@
+"""Several statements sent to PostgreSQL at once: one round trip for all of them, answered in order.
+
+A handler's reads (and the writes they must see) each cost a round trip when run one after another: on the path of
+every alert, a dozen of them were most of the wait between an event's arrival and its commit. Sent together in
+psycopg's pipeline mode, PostgreSQL runs them one after another in the order given, as it would have, and the
+answers come back at once. Statements are built with SQLAlchemy as anywhere else (compiled once for the dialect,
+prepared by the driver as usual) and answered as plain rows: named tuples whose fields are the columns selected.
+
+What it does not do: let a later statement depend on an earlier one's answer (it is sent before that answer
+arrives), or build ORM objects. The session's pending changes are flushed first, as its own query would.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Statement = tuple[ClauseElement, Mapping[str, Any]]  # a statement and its parameters
+
+
+class _Compiled:
+    """A statement as the driver runs it: its SQL, how each parameter is converted, how each column is read."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        self.compiled = compiled
+        self.sql = str(compiled)
+        self.binds: dict[str, Callable[[Any], Any]] = {}
+        for param, name in compiled.bind_names.items():
+            process = param.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self.binds[name] = process
+        self.columns = [(i, process) for i, column in enumerate(getattr(compiled, "_result_columns", []))
+                        if (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+        self.row: Any = None
+
+    def parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        values = dict(self.compiled.construct_params(dict(given)))
+        for name, process in self.binds.items():
+            if name in values:
+                values[name] = process(values[name])
+        return values
+
+    def rows(self, cursor: psycopg.Cursor[Any]) -> list[Any]:
+        if cursor.description is None:
+            return []
+        if self.row is None:
+            self.row = namedtuple("Row", [c.name for c in cursor.description], rename=True)  # type: ignore[misc]
+        make, found = self.row._make, cursor.fetchall()
+        if not self.columns:
+            return [make(r) for r in found]
+        out = []
+        for r in found:
+            values = list(r)
+            for i, process in self.columns:
+                values[i] = process(values[i])
+            out.append(make(values))
+        return out
+
+
+# each statement compiled once per dialect (statements on a hot path are built once, at import)
+_COMPILED: weakref.WeakKeyDictionary[ClauseElement, dict[str, _Compiled]] = weakref.WeakKeyDictionary()
+
+
+def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    by_dialect = _COMPILED.setdefault(statement, {})
+    found = by_dialect.get(dialect.name)
+    if found is None:
+        found = by_dialect[dialect.name] = _Compiled(statement, dialect)
+    return found
+
+
+def execute_together(session: Session, statements: Sequence[Statement]) -> list[list[Any]]:
+    """Run `statements` in the session's transaction, in order, in one round trip; each one's rows (none for a
+    statement that returns none). An error is raised as SQLAlchemy raises it (`sa.exc.OperationalError` for a
+    connection lost or a deadlock, `sa.exc.IntegrityError`...), and leaves the transaction to be rolled back."""
+    if not statements:
+        return []
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
+    dialect = connection.dialect
+    raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+    compiled = [_compiled(statement, dialect) for statement, _ in statements]
+    cursors: list[psycopg.Cursor[Any]] = []
+    try:
+        with raw.pipeline():
+            for each, (_, given) in zip(compiled, statements, strict=True):
+                cursor = raw.cursor()
+                cursors.append(cursor)
+                cursor.execute(each.sql, each.parameters(given))
+        return [each.rows(cursor) for each, cursor in zip(compiled, cursors, strict=True)]
+    except psycopg.Error as exc:
+        if dialect.is_disconnect(exc, raw, None):  # type: ignore[arg-type]
+            connection.invalidate(exc)
+        # the statement that failed: the first without a good answer (those after it were not run)
+        failed = next((each.sql for each, cursor in zip(compiled, cursors, strict=False)
+                       if cursor.pgresult is None or cursor.pgresult.status == psycopg.pq.ExecStatus.FATAL_ERROR),
+                      compiled[len(cursors) - 1].sql if cursors else "")
+        raise sa.exc.DBAPIError.instance(failed, None, exc, psycopg.Error, dialect=dialect) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
