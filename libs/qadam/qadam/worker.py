@@ -47,7 +47,11 @@ def run_worker(settings: WorkerSettings, *, catalog: Catalog,
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    engine = make_engine(settings.database_url, pool_size=4)
+    # No ping per checkout: a round trip on every message handled and every batch relayed, on the path of every
+    # alert. A connection found dead fails that one unit of work, which each loop takes again (the consumer retries
+    # the message, the relay its claim, a scrape answers the next time), and SQLAlchemy then discards every pooled
+    # connection older than the failure.
+    engine = make_engine(settings.database_url, pool_size=4, pool_pre_ping=False)
     factory = make_session_factory(engine, publisher=settings.service)
     heartbeats = Heartbeats(stop, grace_seconds=settings.worker_hang_seconds)
     topology = Topology({settings.service: tuple(handlers)} if handlers else {}, catalog=catalog)
