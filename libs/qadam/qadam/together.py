@@ -39,12 +39,23 @@ class _Compiled:
             process = param.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 self.binds[name] = process
+        # what SQLAlchemy's execution would fill in from the columns' Python-side defaults (a scalar, or a function of
+        # nothing such as uuid.uuid4), given no value for them
+        self.defaults: dict[str, Any] = {}
+        for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+            default = column.default if column in compiled.insert_prefetch else column.onupdate
+            if default is None or not (default.is_scalar or default.is_callable):
+                raise TypeError(f"{column} has a default that cannot be sent with other statements")
+            self.defaults[column.key] = default
         self.columns = [(i, process) for i, column in enumerate(getattr(compiled, "_result_columns", []))
                         if (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
         self.row: Any = None
 
     def parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
         values = dict(self.compiled.construct_params(dict(given)))
+        for key, default in self.defaults.items():
+            if values.get(key) is None and key not in given:
+                values[key] = default.arg if default.is_scalar else default.arg(None)
         for name, process in self.binds.items():
             if name in values:
                 values[name] = process(values[name])

@@ -7,17 +7,19 @@ Keyword-only functions over the caller's unit of work; they raise the Problem a 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import partial
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
-from qadam.db import lock_keys
+from qadam.db import among, given_rows, lock_keys, rows_json
 from qadam.errors import unprocessable
 from qadam.events import Event
 from qadam.log import current_correlation_id, get_logger
 from qadam.outbox import add_events
+from qadam.together import Statement, execute_together
 from qadam_contracts.enrollment import (
     EnrolmentStatusChanged,
     OrderEnded,
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session
 from .channels import configured, unset_for_routing
 from .domain.alerts import alert_link, alert_summary, higher, level_rise_reason, rose, subject_of
 from .domain.notices import NOTICES, status_notice
-from .domain.routing import ADDRESS_FIELD, Addressee, RoutingError, addressees, parse_routing
+from .domain.routing import ADDRESS_FIELD, Addressee, Route, RoutingError, addressees, parse_routing
 from .domain.skips import NO_ADDRESS, NO_CHANNEL, skip_reason
 from .domain.timing import send_at
 from .events import alerts_acknowledged
@@ -58,17 +60,19 @@ def alert_on_flag(s: Session, *, event: Event[FlagRaised], settings: NotifySetti
     # The flag names who answers for the enrolment as risk knew it when raising it: no waiting on a projection.
     people = {"inspector": d.inspector_id, "psychologist": d.psychologist_id,
               "victim_support": d.victim_support_worker_id}
-    support_worker_seen(s, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
-                        worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True)
+    _, routes, contacts = routing_and_contacts(s, people.values(), first=support_worker_seeing(
+        subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+        worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True))
     subject = subject_of(d.flag_id, d.episode_id)
-    for addressee in addressees(routing_in_force(s), event.type, d.level, people):
+    for addressee in addressees(routes, event.type, d.level, people):
+        contact = contacts.get(addressee.user_id)
         if addressee.responsibility == "victim_support":
-            notify(s, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_id}",
+            notify(s, event=event, settings=settings, addressee=addressee, contact=contact, subject=f"flag:{d.flag_id}",
                    flag_id=d.flag_id, level=d.level, reasons=[], kind="safety_notice", notice="critical_flag")
             continue
-        alert = partial(notify, s, event=event, settings=settings, addressee=addressee, flag_id=d.flag_id,
-                        level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id, episode_id=d.episode_id,
-                        reason_codes=_codes(d))
+        alert = partial(notify, s, event=event, settings=settings, addressee=addressee, contact=contact,
+                        flag_id=d.flag_id, level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id,
+                        episode_id=d.episode_id, reason_codes=_codes(d))
         if alert(subject=subject) is None and not _join_episode(s, settings, subject, addressee, d):
             alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
 
@@ -125,18 +129,20 @@ def tell_of_level_rise(s: Session, *, event: Event[LevelChanged], settings: Noti
     """His risk rose: whoever the routing rules name for a rise (by default her support worker, so the victim can be
     protected; a code and the level, nothing of the sessions). A fall tells nobody, nor a move older than one seen."""
     d = event.data
-    support_worker_seen(s, subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
-                        worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True)
-    newest = s.execute(_LEVEL_SEEN, {"enrolment_id": d.enrolment_id, "version": d.version}).first()
-    if newest is None:
+    people = {"victim_support": d.victim_support_worker_id, "inspector": d.inspector_id,
+              "psychologist": d.psychologist_id}
+    seen = [*support_worker_seeing(subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
+                                   worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True),
+            (_LEVEL_SEEN, {"enrolment_id": d.enrolment_id, "version": d.version})]
+    answers, routes, contacts = routing_and_contacts(s, people.values(), first=seen)
+    if not answers[-1]:
         log.info("level_change_superseded", enrolment_id=str(d.enrolment_id), version=d.version)
         return  # a later move of his level came first: this one is history
     if not rose(d.from_level, d.level) or not d.flag_ids:
         return
-    people = {"victim_support": d.victim_support_worker_id, "inspector": d.inspector_id,
-              "psychologist": d.psychologist_id}
-    for addressee in addressees(routing_in_force(s), event.type, d.level, people):
-        notify(s, event=event, settings=settings, addressee=addressee, subject=f"flag:{d.flag_ids[0]}",
+    for addressee in addressees(routes, event.type, d.level, people):
+        notify(s, event=event, settings=settings, addressee=addressee, contact=contacts.get(addressee.user_id),
+               subject=f"flag:{d.flag_ids[0]}",
                flag_id=d.flag_ids[0], level=d.level,
                reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)], kind="level_rise",
                from_level=d.from_level, reason_codes=[reason(
@@ -186,8 +192,10 @@ def note_support_worker_changed(s: Session, *, event: Event[SupportWorkerChanged
 def _tell_her(s: Session, event: Event[Told], settings: NotifySettings, notice: str, worker: str | None, *,
               enrolment_id: object) -> None:
     level = NOTICES[notice]
-    for addressee in addressees(routing_in_force(s), event.type, level, {"victim_support": worker}):
-        notify(s, event=event, settings=settings, addressee=addressee, subject=f"event:{event.id}",
+    _, routes, contacts = routing_and_contacts(s, [worker])
+    for addressee in addressees(routes, event.type, level, {"victim_support": worker}):
+        notify(s, event=event, settings=settings, addressee=addressee, contact=contacts.get(addressee.user_id),
+               subject=f"event:{event.id}",
                flag_id=None, level=level, reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
 
 
@@ -196,12 +204,30 @@ def support_worker_seen(s: Session, *, subjects: list[str], worker: str | None, 
     """Her support worker as of this event, unless a newer event said otherwise (events can cross). `hearsay`: the
     event is risk's copy of enrollment's word (a flag, a level), which may lag behind a change enrollment already
     announced: it fills a gap (someone named where nothing is known yet) and never overrides enrollment's own."""
-    rows = [{"subject": subject, "user_id": worker, "as_of": at} for subject in subjects]
+    execute_together(s, support_worker_seeing(subjects=subjects, worker=worker, at=at, hearsay=hearsay))
+
+
+def support_worker_seeing(*, subjects: list[str], worker: str | None, at: datetime,
+                          hearsay: bool = False) -> list[Statement]:
+    """The statement of `support_worker_seen` (none for hearsay of nobody), to be sent with others."""
+    rows = rows_json({"subject": subject, "user_id": worker, "as_of": at} for subject in subjects)
     if hearsay:
-        if worker is not None:
-            s.execute(_SUPPORT_WORKER_IF_UNKNOWN, rows)
-        return
-    s.execute(_SUPPORT_WORKER_IF_NEWER, rows)
+        return [(_SUPPORT_WORKER_IF_UNKNOWN, {"rows": rows})] if worker is not None else []
+    return [(_SUPPORT_WORKER_IF_NEWER, {"rows": rows})]
+
+
+def routing_and_contacts(s: Session, user_ids: Iterable[str | None], *, first: Sequence[Statement] = ()
+                         ) -> tuple[list[list[Any]], tuple[Route, ...], dict[str, Reachable]]:
+    """The routing rules in force and how to reach each of these people (those notify knows), read in one round trip
+    after `first` (whose answers come first): the rest of an alert's way is its inserts."""
+    ids = sorted({u for u in user_ids if u})
+    routes = routing_in_force.known(s)
+    answers = execute_together(s, [*first, *([(routing_in_force.newest, {})] if routes is None else []),
+                                   (_CONTACTS, {"ids": ids})])
+    found = answers.pop()
+    if routes is None:
+        routes = routing_in_force.settle(s, answers.pop()[0][0])
+    return answers, routes, {c.user_id: c for c in found}
 
 
 def support_worker(s: Session, *, subjects: list[str]) -> str | None:
@@ -212,17 +238,23 @@ def support_worker(s: Session, *, subjects: list[str]) -> str | None:
 
 
 # -- one notification, its deliveries ----------------------------------------------------------------------------------
-def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee, subject: str,
-           flag_id: object, level: str, reasons: list[str], kind: str, rule_id: str | None = None,
-           from_level: str | None = None, episode_id: object = None, notice: str | None = None,
-           enrolment_id: object = None, reason_codes: list[dict[str, Any]] | None = None) -> uuid.UUID | None:
+def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee,
+           contact: Reachable | None, subject: str, flag_id: object, level: str, reasons: list[str], kind: str,
+           rule_id: str | None = None, from_level: str | None = None, episode_id: object = None,
+           notice: str | None = None, enrolment_id: object = None, reason_codes: list[dict[str, Any]] | None = None
+           ) -> uuid.UUID | None:
     """One notification for one person (never two for the same subject, however often the event comes), and a
-    delivery per channel: due at once, after the person's quiet hours, or left for the daily digest."""
+    delivery per channel: due at once, after the person's quiet hours, or left for the daily digest. `contact`: how
+    to reach them (`routing_and_contacts`; None: notify knows no way)."""
     d = event.data
     notification_id = uuid.uuid4()
     code = d.participant_code
-    contact = s.get(Contact, addressee.user_id)
-    created = s.execute(_INSERT_NOTIFICATION, dict(
+    # the notification and its deliveries in one round trip: the deliveries are kept only if the notification was
+    # (a person who has heard of this subject already gets neither)
+    deliveries = (deliveries_of(settings=settings, notification_id=notification_id, contact=contact,
+                                channels=addressee.channels, level=level, purpose="alert")
+                  if addressee.timing == "immediate" else [])
+    made, *_ = execute_together(s, [(_INSERT_NOTIFICATION, dict(
             id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
             source_event_id=event.id, subject=subject, flag_id=flag_id, flag_ids=[flag_id] if flag_id else [],
             episode_id=episode_id, enrolment_id=getattr(d, "enrolment_id", enrolment_id),
@@ -235,28 +267,34 @@ def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addresse
             # the wait before escalation starts when the messages may go (a critical one's at once, whatever the
             # hour), not while the person's quiet hours hold them
             escalate_from=due_for(settings=settings, contact=contact, level=level),
-    )).scalar()
-    if created is None:
+    )), *deliveries])
+    if not made:
         return None  # this person has heard of it already (the same flag, or an episode's earlier flag)
-    if addressee.timing == "immediate":
-        add_deliveries(s, settings=settings, notification_id=created, contact=contact,
-                       channels=addressee.channels, level=level, purpose="alert")
+    created: uuid.UUID = made[0].id
     log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
              responsibility=addressee.responsibility, timing=addressee.timing, channels=list(addressee.channels))
     return created
 
 
-def due_for(*, settings: NotifySettings, contact: Contact | None, level: str) -> datetime:
+def due_for(*, settings: NotifySettings, contact: Reachable | None, level: str) -> datetime:
     """When a message to this person may go: now, or when their quiet hours end (critical: now)."""
     now = datetime.now(UTC)
     return send_at(now, contact.quiet_start, contact.quiet_end, settings.zone, level) if contact else now
 
 
 def add_deliveries(s: Session, *, settings: NotifySettings, notification_id: uuid.UUID,
-                   contact: Contact | None, channels: tuple[str, ...], level: str, purpose: str) -> None:
+                   contact: Reachable | None, channels: tuple[str, ...], level: str, purpose: str) -> None:
     """A delivery per channel: pending (due now, or when the person's quiet hours end; critical ones at once), or
     skipped where notify has no address for that channel or the channel is not set up here, with the code of why
     (`skip_reason`, domain.skips) for each reader to say in its own language."""
+    execute_together(s, deliveries_of(settings=settings, notification_id=notification_id, contact=contact,
+                                      channels=channels, level=level, purpose=purpose))
+
+
+def deliveries_of(*, settings: NotifySettings, notification_id: uuid.UUID, contact: Reachable | None,
+                  channels: tuple[str, ...], level: str, purpose: str) -> list[Statement]:
+    """The statement of `add_deliveries` (none for no channel), to be sent with others: it keeps the deliveries of
+    a notification that is there (sent with the notification's insert, they are kept only if it was)."""
     due = due_for(settings=settings, contact=contact, level=level)
     rows = []
     for name in channels:
@@ -265,8 +303,7 @@ def add_deliveries(s: Session, *, settings: NotifySettings, notification_id: uui
         rows.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": name, "purpose": purpose,
                      "address": address, "status": "skipped" if why else "pending", "next_attempt_at": due,
                      "skip_reason": why, "correlation_id": current_correlation_id()})
-    if rows:
-        s.execute(_INSERT_DELIVERIES, rows)
+    return [(_INSERT_DELIVERIES, {"rows": rows_json(rows)})] if rows else []
 
 
 # The inserts of the alert path, built and compiled once over the tables (an ORM insert built for each call, its
@@ -275,16 +312,20 @@ def _given(table: sa.Table, names: tuple[str, ...]) -> dict[str, sa.BindParamete
     return {name: sa.bindparam(name, type_=table.c[name].type) for name in names}
 
 
-def _inserts() -> tuple[sa.Executable, ...]:
+def _inserts() -> tuple[sa.Insert, ...]:
     notification, levels = cast(sa.Table, Notification.__table__), cast(sa.Table, LevelSeen.__table__)
     delivery, support = cast(sa.Table, Delivery.__table__), cast(sa.Table, SupportWorkerOf.__table__)
     level = insert(levels).values(_given(levels, ("enrolment_id", "version")))
     made = (insert(notification).values(_given(notification, _NOTIFICATION_COLUMNS))
             .on_conflict_do_nothing(constraint="uq_notification_subject_user").returning(notification.c.id))
-    delivered = insert(delivery).values(_given(delivery, (
-        "id", "notification_id", "channel", "purpose", "address", "status", "next_attempt_at", "skip_reason",
-        "correlation_id"))).on_conflict_do_nothing(constraint="uq_delivery_notification_channel_purpose")
-    seen = insert(support).values(_given(support, ("subject", "user_id", "as_of")))
+    # the rows as one JSON parameter; those of a notification that is not there are left out
+    given = given_rows(delivery, _DELIVERY_COLUMNS)
+    delivered = insert(delivery).from_select(list(_DELIVERY_COLUMNS), sa.select(*(given.c[c] for c in _DELIVERY_COLUMNS))
+                                             .where(sa.exists().where(notification.c.id == given.c.notification_id))
+                                             ).on_conflict_do_nothing(constraint="uq_delivery_notification_channel_purpose")
+    said = given_rows(support, ("subject", "user_id", "as_of"))
+    seen = insert(support).from_select(["subject", "user_id", "as_of"],
+                                       sa.select(said.c.subject, said.c.user_id, said.c.as_of))
     return (made, delivered, seen.on_conflict_do_nothing(index_elements=[support.c.subject]),
             seen.on_conflict_do_update(index_elements=[support.c.subject],
                                        set_={"user_id": seen.excluded.user_id, "as_of": seen.excluded.as_of},
@@ -297,7 +338,29 @@ _NOTIFICATION_COLUMNS = (
     "id", "user_id", "responsibility", "source_event_id", "subject", "flag_id", "flag_ids", "episode_id", "enrolment_id",
     "inspector_id", "participant_code", "level", "notice", "summary", "reasons", "reason_codes", "link", "region",
     "district", "kind", "rule_id", "event_at", "timing", "channels", "from_level", "chain_id", "escalate_from")
+_DELIVERY_COLUMNS = ("id", "notification_id", "channel", "purpose", "address", "status", "next_attempt_at",
+                     "skip_reason", "correlation_id")
 _INSERT_NOTIFICATION, _INSERT_DELIVERIES, _SUPPORT_WORKER_IF_UNKNOWN, _SUPPORT_WORKER_IF_NEWER, _LEVEL_SEEN = _inserts()
+# how to reach the people an event names (what `due_for` and `deliveries_of` read of a contact)
+_CONTACTS = sa.select(Contact.user_id, Contact.email, Contact.phone, Contact.telegram_chat_id, Contact.quiet_start,
+                      Contact.quiet_end, Contact.active).where(among(Contact.user_id, name="ids"))
+
+
+class Reachable(Protocol):
+    """A contact as notify reaches them: the ORM's row or the read of `_CONTACTS`."""
+
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def telegram_chat_id(self) -> str | None: ...
+    @property
+    def quiet_start(self) -> time | None: ...
+    @property
+    def quiet_end(self) -> time | None: ...
+    @property
+    def active(self) -> bool: ...
 
 
 # -- escalation --------------------------------------------------------------------------------------------------------

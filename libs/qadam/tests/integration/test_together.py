@@ -28,6 +28,8 @@ class Thing(Base):
     name: Mapped[str]
     tags: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(sa.Uuid), server_default="{}")
     facts: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    weight: Mapped[int] = mapped_column(default=7)  # filled in by SQLAlchemy, not by PostgreSQL
+    serial: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
 
 
 THINGS = Thing.__table__
@@ -128,6 +130,14 @@ def test_a_lock_held_elsewhere_is_waited_for_before_the_statements_after_it(engi
                                                                                  "name": "late"}])})])
     with Session(engine) as s:
         assert s.execute(COUNT).scalar_one() == 0
+
+
+def test_the_columns_python_defaults_are_filled_in_as_sqlalchemy_would(engine):
+    given = uuid.uuid4()
+    with Session(engine) as s, s.begin():
+        execute_together(s, [(ADD, {"rows": rows_json([{"id": given, "name": "defaulted"}])})])
+        row = s.execute(sa.select(Thing.weight, Thing.serial).where(Thing.id == given)).one()
+    assert row.weight == 7 and isinstance(row.serial, uuid.UUID)
 
 
 def test_nothing_to_send_sends_nothing(engine):
