@@ -7,7 +7,8 @@ answers come back at once. Statements are built with SQLAlchemy as anywhere else
 prepared by the driver as usual) and answered as plain rows: named tuples whose fields are the columns selected.
 
 What it does not do: let a later statement depend on an earlier one's answer (it is sent before that answer
-arrives), or build ORM objects. The session's pending changes are flushed first, as its own query would.
+arrives), or build ORM objects. The session's pending changes are flushed first, as its own query would, and the
+engine's `before_cursor_execute` listeners hear of each statement as of any other.
 """
 
 from __future__ import annotations
@@ -108,7 +109,10 @@ def execute_together(session: Session, statements: Sequence[Statement]) -> list[
             for each, (_, given) in zip(compiled, statements, strict=True):
                 cursor = raw.cursor()
                 cursors.append(cursor)
-                cursor.execute(each.sql, each.parameters(given))
+                values = each.parameters(given)
+                # announced to the engine's listeners as any statement it runs (what counts or traces them)
+                connection.dispatch.before_cursor_execute(connection, cursor, each.sql, values, None, False)
+                cursor.execute(each.sql, values)
         return [each.rows(cursor) for each, cursor in zip(compiled, cursors, strict=True)]
     except psycopg.Error as exc:
         if dialect.is_disconnect(exc, raw, None):  # type: ignore[arg-type]

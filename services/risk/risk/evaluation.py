@@ -17,7 +17,7 @@ from qadam.db import InForce, among, given_rows, jsonable, lock_keys, locking, r
 from qadam.events import Event, JSONObject
 from qadam.latest import supersedes
 from qadam.log import get_logger, log_context
-from qadam.outbox import add_envelopes, enveloped
+from qadam.outbox import envelope_rows, enveloped
 from qadam.together import Statement, execute_together
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.engine import Connection
@@ -118,6 +118,7 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
     views, cases = _cases_from(found, marks, runs, signals, incidents, assessments, counted_kinds(rules))
     flagged, unresolved, absence_episodes = _flags_from(flags, rules)
     held = {r.enrolment_id: r.level for r in levels}
+    versions = {r.enrolment_id: r.version for r in levels}
     ctx = Context(now, settings.zone)
     kinds = {r.id: r.kind for r in rules.rules}
     new_rows: list[FlagRow] = []
@@ -126,13 +127,46 @@ def evaluate_enrolments(s: Session, enrolment_ids: Iterable[object], *, settings
         joined = episodes(fresh, kinds, absence_episodes.get(enrolment_id))
         new_rows += [_flag_row(views[enrolment_id], f, rules.version, now, e) for f, e in zip(fresh, joined, strict=True)]
         outcome.evaluated += 1
-    raised = _insert_flags(s, new_rows)
+    outcome.flags, outcome.level_changes = _raise(
+        s, views, new_rows, {e: unresolved[e] for e in cases}, held, versions, cause=cause, now=now,
+        triggers=triggers or {}, log_each=log_each)
+    return outcome
+
+
+def _raise(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], rows: list[FlagRow],
+           unresolved: dict[uuid.UUID, list[tuple[uuid.UUID, str]]], held: Mapping[uuid.UUID, str],
+           versions: Mapping[uuid.UUID, int], *, cause: str, now: datetime, triggers: Mapping[str, Event[Any]],
+           log_each: bool) -> tuple[list[FlagRow], list[LevelMove]]:
+    """Insert the new flags, move the levels they move, and write the events of both: in one round trip, on what
+    is all but certain under the enrolments' lock (taken before their flags and levels were read, as every writer of
+    them takes it): each flag is inserted, and each level's version is the one read, plus one. Should either not
+    hold (two findings the flag table's key takes as one), what was sent is rolled back to a savepoint sent first,
+    and it is done again a step at a time, from what the inserts answer."""
+    hoped = {e: [*flags, *((r["id"], r["level"]) for r in rows if r["enrolment_id"] == e)]
+             for e, flags in unresolved.items()}
+    moves = level_moves(hoped, held, cause=cause, now=now)
+    if not rows and not moves:
+        return [], []
+    for m in moves:
+        m["version"] = versions.get(m["enrolment_id"], 0) + 1
+    envelopes, groups = _enveloped(s, views, rows, moves, triggers)
+    flags_at, moves_at = 1, 1 + bool(rows)
+    answers = execute_together(s, [
+        (_SAVEPOINT, {}), *([(_INSERT_FLAGS, {"rows": rows_json(rows)})] if rows else []),
+        *_level_statements(moves), *envelope_rows(envelopes)])
+    inserted = {r.id for r in answers[flags_at]} if rows else set()
+    moved = {r.enrolment_id: r.version for r in answers[moves_at]} if moves else {}
+    if inserted == {r["id"] for r in rows} and all(moved.get(m["enrolment_id"]) == m["version"] for m in moves):
+        _log_raised(groups, log_each)
+        return rows, moves
+    log.warning("raising_done_again", flags=len(rows), inserted=len(inserted), levels=len(moves))
+    s.execute(_BACK_TO_SAVEPOINT)
+    raised = _insert_flags(s, rows)
     for row in raised:
         unresolved[row["enrolment_id"]].append((row["id"], row["level"]))
-    moves = level_moves({e: unresolved[e] for e in cases}, held, cause=cause, now=now)
-    _publish(s, views, raised, moves, triggers or {}, log_each=log_each)
-    outcome.flags, outcome.level_changes = raised, moves
-    return outcome
+    moves = level_moves(unresolved, held, cause=cause, now=now)
+    _publish(s, views, raised, moves, triggers, log_each=log_each)
+    return raised, moves
 
 
 def relevel(s: Session, enrolment_id: object, *, cause: str) -> list[LevelMove]:
@@ -358,7 +392,10 @@ _ASSESSMENTS = sa.select(AssessmentRow.id, AssessmentRow.enrolment_id, Assessmen
     among(AssessmentRow.enrolment_id, name="keys"))
 _FLAGS = sa.select(Flag.id, Flag.enrolment_id, Flag.rule_id, Flag.fact_key, Flag.fact_ids, Flag.level, Flag.status,
                    Flag.episode_id, Flag.raised_at).where(among(Flag.enrolment_id, name="keys"))
-_LEVELS = sa.select(RiskLevel.enrolment_id, RiskLevel.level).where(among(RiskLevel.enrolment_id, name="keys"))
+_LEVELS = sa.select(RiskLevel.enrolment_id, RiskLevel.level, RiskLevel.version).where(
+    among(RiskLevel.enrolment_id, name="keys"))
+# what `_raise` sends first, and goes back to should what it hoped not hold
+_SAVEPOINT, _BACK_TO_SAVEPOINT = sa.text("SAVEPOINT risk_raising"), sa.text("ROLLBACK TO SAVEPOINT risk_raising")
 
 FLAG_COLUMNS = tuple(FlagRow.__annotations__)
 LEVEL_CHANGE_COLUMNS = ("enrolment_id", "from_level", "level", "changed_at", "cause", "flag_ids")
@@ -367,41 +404,67 @@ _MOVE_LEVELS = _move_levels_statement()
 _KEEP_LEVEL_CHANGES = _keep_level_changes_statement()
 
 
+def _level_statements(moves: list[LevelMove]) -> list[Statement]:
+    """The levels moved (returning each one's version) and the moves kept."""
+    if not moves:
+        return []
+    return [(_MOVE_LEVELS, {"rows": rows_json({"enrolment_id": m["enrolment_id"], "level": m["level"],
+                                               "since": m["changed_at"]} for m in moves)}),
+            (_KEEP_LEVEL_CHANGES, {"rows": rows_json(moves)})]  # (a move's version is not one of its columns)
+
+
 def _publish(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
              moves: list[LevelMove], triggers: Mapping[str, Event[Any]], *, log_each: bool = True) -> None:
+    """Move the levels and write the events of the flags raised and the levels moved (each level's version as its
+    move answers it)."""
     if moves:
-        db = _read(s)
-        versions: dict[uuid.UUID, int] = dict(db.execute(_MOVE_LEVELS, {"rows": rows_json(
-            {"enrolment_id": m["enrolment_id"], "level": m["level"], "since": m["changed_at"]} for m in moves)}).all())
-        db.execute(_KEEP_LEVEL_CHANGES, {"rows": rows_json(moves)})
+        levels, _ = execute_together(s, _level_statements(moves))
+        versions = {r.enrolment_id: r.version for r in levels}
         for m in moves:
             m["version"] = versions[m["enrolment_id"]]
+    envelopes, groups = _enveloped(s, views, raised, moves, triggers)
+    execute_together(s, envelope_rows(envelopes))
+    _log_raised(groups, log_each)
+
+
+Groups = dict[tuple[str | None, str | None], tuple[list[FlagRow], list[LevelMove]]]
+
+
+def _enveloped(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], raised: list[FlagRow],
+               moves: list[LevelMove], triggers: Mapping[str, Event[Any]]) -> tuple[list[JSONObject], Groups]:
+    """The events of the flags and the moves, each enveloped under the correlation of the event that caused it
+    (written all in one statement: one for each message of a batch was most of the cost of the batch that raised
+    its flags); and them grouped by that correlation."""
     groups: dict[str, tuple[list[FlagRow], list[LevelMove]]] = defaultdict(lambda: ([], []))
     for row in raised:
         groups[str(row["enrolment_id"])][0].append(row)
     for m in moves:
         groups[str(m["enrolment_id"])][1].append(m)
-    by_correlation: dict[tuple[str | None, str | None], tuple[list[FlagRow], list[LevelMove]]] = defaultdict(
-        lambda: ([], []))
+    by_correlation: Groups = defaultdict(lambda: ([], []))
     for enrolment_id, (flags, changes) in groups.items():
         trigger = triggers.get(enrolment_id)
         key = (trigger.correlation_id, str(trigger.id)) if trigger else (None, None)
         by_correlation[key][0].extend(flags)
         by_correlation[key][1].extend(changes)
-    # each enveloped under the correlation of the event that caused it, all written in one statement (one for each
-    # message of a batch was most of the cost of the batch that raised its flags)
     envelopes: list[JSONObject] = []
     for (correlation_id, message_id), (flags, changes) in by_correlation.items():
         context = {"correlation_id": correlation_id, "message_id": message_id} if correlation_id else {}
         with log_context(**context):
             envelopes += enveloped(s, [flag_raised(views[f["enrolment_id"]], f) for f in flags])
             envelopes += enveloped(s, [level_changed(views[m["enrolment_id"]], m) for m in changes])
-            if not log_each:
-                continue
+    return envelopes, by_correlation
+
+
+def _log_raised(groups: Groups, log_each: bool) -> None:
+    """A line for each flag raised and each level moved, under the correlation of the event that caused it."""
+    if not log_each:
+        return
+    for (correlation_id, message_id), (flags, changes) in groups.items():
+        context = {"correlation_id": correlation_id, "message_id": message_id} if correlation_id else {}
+        with log_context(**context):
             for f in flags:
                 log.info("flag_raised", flag_id=str(f["id"]), rule_id=f["rule_id"], flag_level=f["level"],
                          participant_code=f["participant_code"])
             for m in changes:
                 log.info("level_changed", enrolment_id=str(m["enrolment_id"]), from_level=m["from_level"],
                          to_level=m["level"], cause=m["cause"])
-    add_envelopes(s, envelopes)

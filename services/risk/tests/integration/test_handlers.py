@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 import sqlalchemy as sa
@@ -196,3 +198,41 @@ def test_a_batch_of_marks_is_handled_with_the_same_statements_whatever_its_size(
             handle_batch(factory, [(m, table[type(m.data)]) for m in marks])
         sent_by_size.append(set(sent))
     assert sent_by_size[0] == sent_by_size[1]
+
+
+def test_raising_in_one_round_trip_goes_back_and_raises_step_by_step_when_what_it_took_for_granted_fails(
+        risk_db, events_for, deliver):
+    """The flags, the levels and their events go in one round trip on what the enrolment's lock makes certain: every
+    flag is new, every level's version the one read plus one. Given a flag the table holds already and a level
+    version that is not the one held, what was sent goes back to the savepoint, and the flags and levels are written
+    a step at a time: the flag held is not raised again, nor its event sent, and the level's version is the next
+    one."""
+    from risk.domain.raising import FlagRow
+    from risk.evaluation import _raise, _snapshot
+    from risk.models import EnrolmentView
+
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, marks = events_for(enrolment, ["unexcused", "unexcused"])
+    deliver(settings, factory, [enrolled, *marks])
+    with engine.connect() as c:
+        held = c.execute(sa.text("SELECT * FROM flag WHERE enrolment_id = :e"), {"e": enrolment}).mappings().one()
+        level, version = c.execute(sa.text("SELECT level, version FROM risk_level WHERE enrolment_id = :e"),
+                                   {"e": enrolment}).one()
+    again = cast(FlagRow, {k: held[k] for k in FlagRow.__annotations__} | {"id": uuid.uuid4()})
+    red = cast(FlagRow, dict(again) | {"id": uuid.uuid4(), "rule_id": "warning_sign", "level": "critical",
+                                      "fact_key": f"sign:{uuid.uuid4()}", "fact_ids": []})
+    with factory() as s, s.begin():
+        view = _snapshot(s.get(EnrolmentView, enrolment))
+        raised, moves = _raise(s, {enrolment: view}, [again, red], {enrolment: [(held["id"], held["level"])]},
+                               {enrolment: level}, {enrolment: version + 5}, cause="test", now=datetime.now(UTC),
+                               triggers={}, log_each=True)
+    assert [f["id"] for f in raised] == [red["id"]]
+    assert [(m["level"], m["version"]) for m in moves] == [("critical", version + 1)]
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM flag WHERE enrolment_id = :e"), {"e": enrolment}).scalar() == 2
+        assert c.execute(sa.text("SELECT version FROM risk_level WHERE enrolment_id = :e"),
+                         {"e": enrolment}).scalar() == version + 1
+        sent = c.execute(sa.text("SELECT envelope->'data'->>'flag_id' FROM outbox WHERE routing_key = 'risk.flag.raised' "
+                                 "AND envelope->'data'->>'enrolment_id' = :e"), {"e": str(enrolment)}).scalars().all()
+    assert sorted(sent) == sorted([str(held["id"]), str(red["id"])])
