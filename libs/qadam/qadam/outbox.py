@@ -21,15 +21,17 @@ import pika
 import pika.exceptions
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from . import idempotency, tracing
 from .bus import CONNECTION_ERRORS, close_quietly, connect, connection_parameters
 from .config import Settings
-from .db import OUTBOX_CHANNEL, given_rows, outbox, psycopg_dsn, rows_json
+from .db import OUTBOX_CHANNEL, among, given_rows, outbox, psycopg_dsn, rows_json
 from .events import EventData, JSONObject, envelope_of, exchange_of
 from .log import current_causation_id, current_correlation_id, get_logger, new_correlation_id
+from .together import execute_together
 from .topology import Topology
 
 log = get_logger(__name__)
@@ -201,7 +203,7 @@ class _RelayLink:
         self.close_reason = "closed"
         self.confirmed_any = False
         # the batch in flight: delivery tag -> row id, and what the broker refused
-        self.claim: tuple[sa.Connection, sa.RootTransaction] | None = None
+        self.claim: sa.Connection | None = None  # its transaction begun by `_claim` and ended by `_complete_batch`
         self.claimed = 0
         self.in_flight: dict[int, Any] = {}
         self.batch: list[Any] = []
@@ -340,22 +342,16 @@ class _RelayLink:
             self._close("confirms overdue")
 
     def _claim(self) -> list[Any]:
+        """The oldest unsent rows, locked until they are marked sent (others' claims skip them). The driver would
+        begin the transaction with a round trip of its own: on a connection in autocommit, BEGIN goes with the
+        claim in one round trip, and COMMIT with the marking of the rows sent (qadam.together); on the path of
+        every alert, twice (a mark to risk, a flag to notify)."""
         conn = self.relay.engine.connect()
-        self.claim = (conn, conn.begin())
-        query = sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT,
-                          *((_TRACEPARENT,) if tracing.enabled() else ()))
-        waiting = self.relay.waiting_rows()
-        if waiting:
-            query = query.where(outbox.c.id.not_in(waiting))
-        rows = conn.execute(
-            query
-            .where(outbox.c.sent_at.is_(None))
-            .order_by(outbox.c.seq)
-            .limit(self.settings.relay_batch_size)
-            .with_for_update(skip_locked=True)
-        ).all()
+        self.claim = conn.execution_options(isolation_level="AUTOCOMMIT")
+        _, rows = execute_together(conn, [(_BEGIN, {}), (_claim_statement(tracing.enabled()), {
+            "waiting": self.relay.waiting_rows(), "batch": self.settings.relay_batch_size})])
         self.claimed = len(rows)
-        return list(rows)
+        return rows
 
     def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
         # An unroutable mandatory message comes back before its confirm: remember why.
@@ -381,16 +377,15 @@ class _RelayLink:
             self.connection.ioloop.remove_timeout(self.confirm_timer)
             self.confirm_timer = None
         assert self.claim is not None
-        conn, _ = self.claim
         try:
             now = datetime.now(UTC)
-            if confirmed:
-                conn.execute(sa.update(outbox).where(outbox.c.id.in_(confirmed)).values(sent_at=now))
+            execute_together(self.claim, [
+                *([(_MARK_SENT, {"ids": confirmed, "at": now})] if confirmed else []),
+                *((_MARK_REFUSED, {"id": row_id, "error": error}) for row_id, error in refused.items()),
+                (_COMMIT, {})])
             for row_id, error in refused.items():
-                conn.execute(sa.update(outbox).where(outbox.c.id == row_id)
-                             .values(attempts=outbox.c.attempts + 1, last_error=error))
                 log.error("outbox_publish_refused", message_id=str(row_id), error=error)
-            self._finish_claim()
+            self._finish_claim(committed=True)
         except DATABASE_ERRORS as exc:
             # Published but not marked: they go again (consumers' inboxes drop the copies).
             log.warning("relay_database_unavailable", error=repr(exc))
@@ -423,18 +418,19 @@ class _RelayLink:
         sweep = self.settings.relay_sweep_seconds  # the safety net for a missed NOTIFY
         self._schedule(sweep if retry is None else min(sweep, retry + 0.01))
 
-    def _finish_claim(self) -> None:
+    def _finish_claim(self, *, committed: bool = False) -> None:
         if self.claim is not None:
-            conn, tx = self.claim
+            conn = self.claim
             self.claim = None
             try:
-                tx.commit()
+                if not committed:
+                    execute_together(conn, [(_COMMIT, {})])
             finally:
                 conn.close()
 
     def _abandon_claim(self) -> None:
         if self.claim is not None:
-            conn, _ = self.claim
+            conn = self.claim
             self.claim = None
             self.in_flight.clear()
             self.batch, self.refusals = [], {}
@@ -456,6 +452,28 @@ _ENVELOPE_AS_SENT = (
 
 # the envelope's trace context, read only where the relay traces
 _TRACEPARENT = outbox.c.envelope["traceparent"].astext.label("envelope_traceparent")
+_BEGIN, _COMMIT = sa.text("BEGIN"), sa.text("COMMIT")
+
+
+def _claim_statement(traced: bool) -> sa.Select[Any]:
+    """The relay's claim, built once (with the trace context or without): the oldest `batch` unsent rows but those
+    `waiting` out a back-off, locked, skipping those another relay holds."""
+    found = _CLAIMS.get(traced)
+    if found is None:
+        found = _CLAIMS[traced] = (
+            sa.select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, *_ENVELOPE_AS_SENT,
+                      *((_TRACEPARENT,) if traced else ()))
+            .where(outbox.c.sent_at.is_(None),
+                   outbox.c.id != sa.all_(sa.bindparam("waiting", type_=ARRAY(outbox.c.id.type))))
+            .order_by(outbox.c.seq).limit(sa.bindparam("batch", type_=sa.Integer))
+            .with_for_update(skip_locked=True))
+    return found
+
+
+_CLAIMS: dict[bool, sa.Select[Any]] = {}
+_MARK_SENT = sa.update(outbox).where(among(outbox.c.id, name="ids")).values(sent_at=sa.bindparam("at"))
+_MARK_REFUSED = sa.update(outbox).where(outbox.c.id == sa.bindparam("id")).values(
+    attempts=outbox.c.attempts + 1, last_error=sa.bindparam("error"))
 
 
 def _properties_of(row: Any) -> pika.BasicProperties:

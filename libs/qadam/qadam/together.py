@@ -91,15 +91,19 @@ def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     return found
 
 
-def execute_together(session: Session, statements: Sequence[Statement]) -> list[list[Any]]:
-    """Run `statements` in the session's transaction, in order, in one round trip; each one's rows (none for a
-    statement that returns none). An error is raised as SQLAlchemy raises it (`sa.exc.OperationalError` for a
-    connection lost or a deadlock, `sa.exc.IntegrityError`...), and leaves the transaction to be rolled back."""
+def execute_together(on: Session | sa.Connection, statements: Sequence[Statement]) -> list[list[Any]]:
+    """Run `statements` in the session's transaction (or on the connection), in order, in one round trip; each
+    one's rows (none for a statement that returns none). An error is raised as SQLAlchemy raises it
+    (`sa.exc.OperationalError` for a connection lost or a deadlock, `sa.exc.IntegrityError`...), and leaves the
+    transaction to be rolled back."""
     if not statements:
         return []
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
+    if isinstance(on, Session):
+        if on.autoflush:
+            on.flush()
+        connection = on.connection()
+    else:
+        connection = on
     dialect = connection.dialect
     raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
     compiled = [_compiled(statement, dialect) for statement, _ in statements]
