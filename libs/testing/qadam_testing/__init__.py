@@ -57,6 +57,7 @@ from .harness import (
 )
 from .modules import module_at
 from .otlp import OtlpReceiver, ReceivedSpan
+from .round_trips import round_trips
 from .tiers import pytest_runtest_call, pytest_runtest_setup, pytest_runtest_teardown, pytest_xdist_make_scheduler
 
 __all__ = [
@@ -67,7 +68,7 @@ __all__ = [
     "OtlpReceiver", "ReceivedSpan",
     "logged", "mail", "migrated_back", "module_at", "production_key_files", "publish_envelope", "publish_raw", "set_policies",
     "pytest_runtest_call",
-    "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth",
+    "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_xdist_make_scheduler", "queue_depth", "round_trips",
     "seed_sessions_cohort", "servers",
     "sms_gateway", "stack", "telegram", "token", "vhost_url", "wait_until", "web_process", "worker_process",
 ]

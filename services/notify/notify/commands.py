@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from functools import partial
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
@@ -64,17 +63,15 @@ def alert_on_flag(s: Session, *, event: Event[FlagRaised], settings: NotifySetti
         subjects=[f"enrolment:{d.enrolment_id}", f"participant:{d.participant_code}"],
         worker=d.victim_support_worker_id, at=event.occurred_at, hearsay=True))
     subject = subject_of(d.flag_id, d.episode_id)
-    for addressee in addressees(routes, event.type, d.level, people):
-        contact = contacts.get(addressee.user_id)
-        if addressee.responsibility == "victim_support":
-            notify(s, event=event, settings=settings, addressee=addressee, contact=contact, subject=f"flag:{d.flag_id}",
-                   flag_id=d.flag_id, level=d.level, reasons=[], kind="safety_notice", notice="critical_flag")
-            continue
-        alert = partial(notify, s, event=event, settings=settings, addressee=addressee, contact=contact,
-                        flag_id=d.flag_id, level=d.level, reasons=d.reasons, kind="alert", rule_id=d.rule_id,
-                        episode_id=d.episode_id, reason_codes=_codes(d))
-        if alert(subject=subject) is None and not _join_episode(s, settings, subject, addressee, d):
-            alert(subject=f"flag:{d.flag_id}")  # what came after the answer has not been seen: its own alert
+    tells = [Tell(a, contacts.get(a.user_id), f"flag:{d.flag_id}", d.flag_id, d.level, [], "safety_notice",
+                  notice="critical_flag") if a.responsibility == "victim_support" else
+             Tell(a, contacts.get(a.user_id), subject, d.flag_id, d.level, d.reasons, "alert", rule_id=d.rule_id,
+                  episode_id=d.episode_id, reason_codes=_codes(d))
+             for a in addressees(routes, event.type, d.level, people)]
+    for tell, made in zip(tells, notify(s, event=event, settings=settings, tells=tells), strict=True):
+        if made is None and tell.kind == "alert" and not _join_episode(s, settings, subject, tell.addressee, d):
+            # what came after the answer has not been seen: its own alert
+            notify(s, event=event, settings=settings, tells=[replace(tell, subject=f"flag:{d.flag_id}")])
 
 
 def _join_episode(s: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
@@ -140,13 +137,13 @@ def tell_of_level_rise(s: Session, *, event: Event[LevelChanged], settings: Noti
         return  # a later move of his level came first: this one is history
     if not rose(d.from_level, d.level) or not d.flag_ids:
         return
-    for addressee in addressees(routes, event.type, d.level, people):
-        notify(s, event=event, settings=settings, addressee=addressee, contact=contacts.get(addressee.user_id),
-               subject=f"flag:{d.flag_ids[0]}",
-               flag_id=d.flag_ids[0], level=d.level,
-               reasons=[level_rise_reason(d.participant_code, d.from_level, d.level)], kind="level_rise",
-               from_level=d.from_level, reason_codes=[reason(
-                   "level_rise", participant_code=d.participant_code, from_level=d.from_level, level=d.level).as_data()])
+    reasons = [level_rise_reason(d.participant_code, d.from_level, d.level)]
+    codes = [reason("level_rise", participant_code=d.participant_code, from_level=d.from_level,
+                    level=d.level).as_data()]
+    notify(s, event=event, settings=settings, tells=[
+        Tell(a, contacts.get(a.user_id), f"flag:{d.flag_ids[0]}", d.flag_ids[0], d.level, reasons, "level_rise",
+             from_level=d.from_level, reason_codes=codes)
+        for a in addressees(routes, event.type, d.level, people)])
 
 
 # -- her support worker ------------------------------------------------------------------------------------------------
@@ -193,10 +190,10 @@ def _tell_her(s: Session, event: Event[Told], settings: NotifySettings, notice: 
               enrolment_id: object) -> None:
     level = NOTICES[notice]
     _, routes, contacts = routing_and_contacts(s, [worker])
-    for addressee in addressees(routes, event.type, level, {"victim_support": worker}):
-        notify(s, event=event, settings=settings, addressee=addressee, contact=contacts.get(addressee.user_id),
-               subject=f"event:{event.id}",
-               flag_id=None, level=level, reasons=[], kind="safety_notice", notice=notice, enrolment_id=enrolment_id)
+    notify(s, event=event, settings=settings, tells=[
+        Tell(a, contacts.get(a.user_id), f"event:{event.id}", None, level, [], "safety_notice", notice=notice,
+             enrolment_id=enrolment_id)
+        for a in addressees(routes, event.type, level, {"victim_support": worker})])
 
 
 def support_worker_seen(s: Session, *, subjects: list[str], worker: str | None, at: datetime,
@@ -238,41 +235,65 @@ def support_worker(s: Session, *, subjects: list[str]) -> str | None:
 
 
 # -- one notification, its deliveries ----------------------------------------------------------------------------------
-def notify(s: Session, *, event: Event[Told], settings: NotifySettings, addressee: Addressee,
-           contact: Reachable | None, subject: str, flag_id: object, level: str, reasons: list[str], kind: str,
-           rule_id: str | None = None, from_level: str | None = None, episode_id: object = None,
-           notice: str | None = None, enrolment_id: object = None, reason_codes: list[dict[str, Any]] | None = None
-           ) -> uuid.UUID | None:
-    """One notification for one person (never two for the same subject, however often the event comes), and a
-    delivery per channel: due at once, after the person's quiet hours, or left for the daily digest. `contact`: how
-    to reach them (`routing_and_contacts`; None: notify knows no way)."""
+@dataclass(frozen=True)
+class Tell:
+    """A notification to make: for whom (`contact`: how to reach them, from `routing_and_contacts`; None: notify
+    knows no way), about what, and why."""
+
+    addressee: Addressee
+    contact: Reachable | None
+    subject: str
+    flag_id: object
+    level: str
+    reasons: list[str]
+    kind: str
+    rule_id: str | None = None
+    from_level: str | None = None
+    episode_id: object = None
+    notice: str | None = None
+    enrolment_id: object = None
+    reason_codes: list[dict[str, Any]] | None = None
+
+
+def notify(s: Session, *, event: Event[Told], settings: NotifySettings, tells: list[Tell]) -> list[uuid.UUID | None]:
+    """A notification for each person told (never two for one person and subject, however often the event comes),
+    and a delivery per channel: due at once, after the person's quiet hours, or left for the daily digest. All of
+    them in one round trip, each notification's deliveries kept only if it was: None for a person who has heard of
+    this subject already (the same flag, or an episode's earlier flag), who gets neither."""
     d = event.data
-    notification_id = uuid.uuid4()
     code = d.participant_code
-    # the notification and its deliveries in one round trip: the deliveries are kept only if the notification was
-    # (a person who has heard of this subject already gets neither)
-    deliveries = (deliveries_of(settings=settings, notification_id=notification_id, contact=contact,
-                                channels=addressee.channels, level=level, purpose="alert")
-                  if addressee.timing == "immediate" else [])
-    made, *_ = execute_together(s, [(_INSERT_NOTIFICATION, dict(
-            id=notification_id, user_id=addressee.user_id, responsibility=addressee.responsibility,
-            source_event_id=event.id, subject=subject, flag_id=flag_id, flag_ids=[flag_id] if flag_id else [],
-            episode_id=episode_id, enrolment_id=getattr(d, "enrolment_id", enrolment_id),
-            inspector_id=getattr(d, "inspector_id", None), participant_code=code, level=level, notice=notice,
-            summary=alert_summary(code, level, reasons) if reasons else f"{code}: {notice}", reasons=reasons,
-            reason_codes=reason_codes or [],
+    statements: list[Statement] = []
+    made_at, ids = [], []
+    for t in tells:
+        notification_id = uuid.uuid4()
+        made_at.append(len(statements))
+        ids.append(notification_id)
+        statements.append((_INSERT_NOTIFICATION, dict(
+            id=notification_id, user_id=t.addressee.user_id, responsibility=t.addressee.responsibility,
+            source_event_id=event.id, subject=t.subject, flag_id=t.flag_id, flag_ids=[t.flag_id] if t.flag_id else [],
+            episode_id=t.episode_id, enrolment_id=getattr(d, "enrolment_id", t.enrolment_id),
+            inspector_id=getattr(d, "inspector_id", None), participant_code=code, level=t.level, notice=t.notice,
+            summary=alert_summary(code, t.level, t.reasons) if t.reasons else f"{code}: {t.notice}",
+            reasons=t.reasons, reason_codes=t.reason_codes or [],
             link=alert_link(settings.portal_url, str(notification_id)), region=d.region, district=d.district,
-            kind=kind, rule_id=rule_id, event_at=event.occurred_at, timing=addressee.timing,
-            channels=list(addressee.channels), from_level=from_level, chain_id=notification_id,
+            kind=t.kind, rule_id=t.rule_id, event_at=event.occurred_at, timing=t.addressee.timing,
+            channels=list(t.addressee.channels), from_level=t.from_level, chain_id=notification_id,
             # the wait before escalation starts when the messages may go (a critical one's at once, whatever the
             # hour), not while the person's quiet hours hold them
-            escalate_from=due_for(settings=settings, contact=contact, level=level),
-    )), *deliveries])
-    if not made:
-        return None  # this person has heard of it already (the same flag, or an episode's earlier flag)
-    created: uuid.UUID = made[0].id
-    log.info("notification_created", notification_id=str(created), user_id=addressee.user_id, kind=kind,
-             responsibility=addressee.responsibility, timing=addressee.timing, channels=list(addressee.channels))
+            escalate_from=due_for(settings=settings, contact=t.contact, level=t.level))))
+        if t.addressee.timing == "immediate":
+            statements += deliveries_of(settings=settings, notification_id=notification_id, contact=t.contact,
+                                        channels=t.addressee.channels, level=t.level, purpose="alert")
+    answers = execute_together(s, statements)
+    created: list[uuid.UUID | None] = []
+    for t, at, notification_id in zip(tells, made_at, ids, strict=True):
+        if not answers[at]:
+            created.append(None)
+            continue
+        created.append(notification_id)
+        log.info("notification_created", notification_id=str(notification_id), user_id=t.addressee.user_id,
+                 kind=t.kind, responsibility=t.addressee.responsibility, timing=t.addressee.timing,
+                 channels=list(t.addressee.channels))
     return created
 
 

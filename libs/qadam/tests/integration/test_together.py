@@ -5,15 +5,13 @@ them."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
-from pathlib import Path
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from qadam.db import among, given_rows, locking, make_engine, rows_json
 from qadam.together import execute_together
+from qadam_testing import round_trips
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -51,46 +49,17 @@ def engine(stack):
     engine.dispose()
 
 
-def _turns(trace: str) -> list[int]:
-    """The statements executed in each turn of the conversation: a run of messages sent, then the answers."""
-    turns: list[int] = []
-    sending = False
-    for line in trace.splitlines():
-        if not line.startswith(("F\t", "B\t")):
-            continue  # a statement's text goes on over several lines
-        sent = line.startswith("F")
-        if sent and not sending:
-            turns.append(0)
-        if sent and "\tExecute\t" in line:
-            turns[-1] += 1
-        sending = sent
-    return turns
-
-
-def _traced(s: Session, run) -> tuple[object, list[int]]:
-    raw = s.connection().connection.driver_connection
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "trace"
-        with path.open("w") as f:
-            raw.pgconn.trace(f.fileno())
-            raw.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-            try:
-                answer = run()
-            finally:
-                raw.pgconn.untrace()
-        return answer, _turns(path.read_text())
-
-
 def test_every_statement_goes_in_one_round_trip_in_order_and_each_answers_its_rows(engine):
     a, b = uuid.uuid4(), uuid.uuid4()
     with Session(engine) as s, s.begin():
         s.execute(COUNT)  # the transaction begun: what follows is the statements alone
-        answers, turns = _traced(s, lambda: execute_together(s, [
-            locking(["thing-a", "thing-b"]),
-            (ADD, {"rows": rows_json([{"id": a, "name": "alpha"}, {"id": b, "name": "beta"}])}),
-            (READ, {"ids": [str(b), str(a)]}),  # ids as text, as callers give them: the column's type converts them
-            (COUNT, {}),
-        ]))
+        with round_trips(s) as turns:
+            answers = execute_together(s, [
+                locking(["thing-a", "thing-b"]),
+                (ADD, {"rows": rows_json([{"id": a, "name": "alpha"}, {"id": b, "name": "beta"}])}),
+                (READ, {"ids": [str(b), str(a)]}),  # ids as text, as callers give them: the column's type converts them
+                (COUNT, {}),
+            ])
     assert turns == [4]
     locked, added, read, counted = answers
     assert len(locked) == 2  # a row for each lock taken

@@ -79,3 +79,26 @@ def test_flags_of_one_episode_make_one_notification_per_person_with_every_reason
     assert [(r.user_id.split("-")[0], r.level, r.reasons, r.flag_ids) for r in found] == [
         ("insp", "high", ["Two absences in a row.", "Exit proposed."], [first, second]),
         ("psy", "high", ["Two absences in a row.", "Exit proposed."], [first, second])]
+
+
+def test_a_flags_alerts_to_everyone_it_reaches_are_made_in_two_round_trips(stack):
+    """The routing and the contacts of the people the flag names are read together, then every notification goes
+    with its deliveries in one more: on the path of every alert, where each was a round trip of its own."""
+    from qadam_testing import round_trips
+
+    engine = make_engine(stack.database_url("notify"))
+    factory = make_session_factory(engine)
+    table = handlers.bind(settings=stack.settings("notify"))
+    episode = uuid.uuid4()
+    event = flag_raised(uuid.uuid4(), episode, "high", "Two absences in a row.")
+    with transaction(factory) as s:
+        s.execute(sa.text("SELECT 1"))  # the transaction begun: what follows is the handler's alone
+        with round_trips(s) as turns:
+            table[type(event.data)](s, event)
+    with engine.connect() as c:
+        told = c.execute(sa.text("SELECT n.user_id, count(d.id) FROM notification n LEFT JOIN delivery d "
+                                 "ON d.notification_id = n.id WHERE n.episode_id = :e GROUP BY n.user_id "
+                                 "ORDER BY n.user_id"), {"e": episode}).all()
+    engine.dispose()
+    assert [(u.split("-")[0], n > 0) for u, n in told] == [("insp", True), ("psy", True)]
+    assert len(turns) == 2

@@ -236,3 +236,23 @@ def test_raising_in_one_round_trip_goes_back_and_raises_step_by_step_when_what_i
         sent = c.execute(sa.text("SELECT envelope->'data'->>'flag_id' FROM outbox WHERE routing_key = 'risk.flag.raised' "
                                  "AND envelope->'data'->>'enrolment_id' = :e"), {"e": str(enrolment)}).scalars().all()
     assert sorted(sent) == sorted([str(held["id"]), str(red["id"])])
+
+
+def test_a_mark_that_raises_a_flag_is_handled_in_two_round_trips(risk_db, events_for, deliver):
+    """His lock, the mark and his runs kept, and everything the evaluation reads go in one round trip; the flag, his
+    level and the events of both in a second (each was a round trip of its own, on the path of every alert)."""
+    from qadam.db import transaction
+    from qadam_testing import round_trips
+    from risk.handlers import handlers
+
+    settings, factory, engine = risk_db
+    enrolment = uuid.uuid4()
+    enrolled, (first, second) = events_for(enrolment, ["unexcused", "unexcused"])
+    deliver(settings, factory, [enrolled, first])
+    with transaction(factory) as s:
+        s.execute(sa.text("SELECT 1"))  # the transaction begun: what follows is the handler's alone
+        with round_trips(s) as turns:
+            handlers.bind(settings=settings)[type(second.data)](s, second)
+    assert flags(engine, enrolment) == [("consecutive_absences", [1, 2])]
+    assert len(outbox_flags(engine, enrolment)) == 1
+    assert len(turns) == 2
