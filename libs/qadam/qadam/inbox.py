@@ -32,6 +32,7 @@ from .db import given_rows, inbox, rows_json, transaction
 from .events import Catalog, Event, EventContractError, EventData
 from .log import get_logger, log_context
 from .metrics import INBOX_DUPLICATES, MESSAGES_FAILED, MESSAGES_HANDLED, MESSAGES_PARKED
+from .together import begin_together
 from .topology import DELIVERY_LIMIT, Topology, incoming_queue
 
 log = get_logger(__name__)
@@ -126,12 +127,9 @@ class Outcome(Enum):
 def handle_once(factory: sessionmaker[Session], event: Event[Any], handler: Handler) -> Outcome:
     """Run `handler` and record the message id in one transaction, unless the id was seen before."""
     with transaction(factory) as session:
-        first_time = session.execute(
-            pg_insert(inbox).values(message_id=event.id, type=event.type)
-            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
-            .returning(inbox.c.message_id)
-        ).first()
-        if first_time is None:
+        # the id taken as the transaction begins, in one round trip (qadam.together)
+        [first_time] = begin_together(session, [(_TAKE_ID, {"message_id": event.id, "type": event.type})])
+        if not first_time:
             return Outcome.DUPLICATE
         with tracing.consuming(event):
             handler(session, event)
@@ -149,8 +147,9 @@ def handle_batch(factory: sessionmaker[Session], items: list[tuple[Event[Any], H
         types = {event.id: event.type for event, _ in items}
         # the ids as one JSON parameter: one statement whatever the batch size, prepared once (a multi-row INSERT
         # was a new statement for each size, converted by the driver afresh every batch)
-        fresh = set(session.execute(_TAKE_IDS, {"rows": rows_json(
-            {"message_id": i, "type": types[i]} for i in ids)}).scalars())
+        [taken] = begin_together(session, [(_TAKE_IDS, {"rows": rows_json(
+            {"message_id": i, "type": types[i]} for i in ids)})])
+        fresh = {row.message_id for row in taken}
         outcomes = []
         run: list[Event[Any]] = []  # consecutive new events for one handler that takes them together
         run_handler: Handler | None = None
@@ -176,6 +175,8 @@ def _take_ids_statement() -> sa.Insert:
 
 
 _TAKE_IDS = _take_ids_statement()
+_TAKE_ID = (pg_insert(inbox).values(message_id=sa.bindparam("message_id"), type=sa.bindparam("type"))
+            .on_conflict_do_nothing(index_elements=[inbox.c.message_id]).returning(inbox.c.message_id))
 
 
 def _run(session: Session, handler: Handler | None, events: list[Event[Any]]) -> None:

@@ -31,7 +31,7 @@ from .config import Settings
 from .db import OUTBOX_CHANNEL, among, given_rows, outbox, psycopg_dsn, rows_json
 from .events import EventData, JSONObject, envelope_of, exchange_of
 from .log import current_causation_id, current_correlation_id, get_logger, new_correlation_id
-from .together import execute_together
+from .together import BEGIN, COMMIT, execute_together
 from .topology import Topology
 
 log = get_logger(__name__)
@@ -348,7 +348,7 @@ class _RelayLink:
         every alert, twice (a mark to risk, a flag to notify)."""
         conn = self.relay.engine.connect()
         self.claim = conn.execution_options(isolation_level="AUTOCOMMIT")
-        _, rows = execute_together(conn, [(_BEGIN, {}), (_claim_statement(tracing.enabled()), {
+        _, rows = execute_together(conn, [(BEGIN, {}), (_claim_statement(tracing.enabled()), {
             "waiting": self.relay.waiting_rows(), "batch": self.settings.relay_batch_size})])
         self.claimed = len(rows)
         return rows
@@ -382,7 +382,7 @@ class _RelayLink:
             execute_together(self.claim, [
                 *([(_MARK_SENT, {"ids": confirmed, "at": now})] if confirmed else []),
                 *((_MARK_REFUSED, {"id": row_id, "error": error}) for row_id, error in refused.items()),
-                (_COMMIT, {})])
+                (COMMIT, {})])
             for row_id, error in refused.items():
                 log.error("outbox_publish_refused", message_id=str(row_id), error=error)
             self._finish_claim(committed=True)
@@ -424,7 +424,7 @@ class _RelayLink:
             self.claim = None
             try:
                 if not committed:
-                    execute_together(conn, [(_COMMIT, {})])
+                    execute_together(conn, [(COMMIT, {})])
             finally:
                 conn.close()
 
@@ -452,7 +452,6 @@ _ENVELOPE_AS_SENT = (
 
 # the envelope's trace context, read only where the relay traces
 _TRACEPARENT = outbox.c.envelope["traceparent"].astext.label("envelope_traceparent")
-_BEGIN, _COMMIT = sa.text("BEGIN"), sa.text("COMMIT")
 
 
 def _claim_statement(traced: bool) -> sa.Select[Any]:

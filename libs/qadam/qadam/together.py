@@ -129,3 +129,19 @@ def execute_together(on: Session | sa.Connection, statements: Sequence[Statement
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+# a transaction begun and ended by statements sent with others (on a connection in autocommit)
+BEGIN, COMMIT = sa.text("BEGIN"), sa.text("COMMIT")
+
+
+def begin_together(session: Session, statements: Sequence[Statement]) -> list[list[Any]]:
+    """Begin the session's transaction with `statements`, in one round trip; each one's rows. The driver begins a
+    transaction with a round trip of its own before the first statement: here the session's connection is taken in
+    autocommit and BEGIN is sent with the statements, so the transaction is the server's, as the driver's would be;
+    the session commits or rolls it back as its own (the driver sends COMMIT or ROLLBACK for a transaction the
+    server has open), and the connection goes back to the pool as it came. Only as the session's first statements:
+    before it has taken its connection."""
+    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return execute_together(connection, [(BEGIN, {}), *statements])[1:]
+

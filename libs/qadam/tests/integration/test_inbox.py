@@ -257,3 +257,35 @@ def test_qadam_replay_takes_every_service_with_a_parking_queue(isolated_stack):
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "enrollment: 0 parked message(s) returned" in out.stdout
+
+
+def test_a_message_is_taken_as_its_transaction_begins_in_one_round_trip_and_a_second_copy_changes_nothing(risk_stack):
+    """The driver begins a transaction with a round trip of its own: the consumer sends BEGIN with the taking of the
+    message's id, then the handler's statement, then COMMIT (three round trips, not four); a second copy is taken as
+    a duplicate, its handler's write rolled back with it."""
+    from qadam.inbox import handle_batch, handle_once
+    from qadam_testing import round_trips
+
+    # as a worker's engine: no ping at checkout (qadam.worker), one connection to trace
+    engine = make_engine(risk_stack.settings("risk").database_url, pool_size=1, max_overflow=0, pool_pre_ping=False)
+    factory = make_session_factory(engine)
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE taken_once (message_id uuid)"))
+
+    def handler(session, event):
+        session.execute(sa.text("INSERT INTO taken_once VALUES (:m)"), {"m": event.id})
+
+    event = catalog.parse(json.dumps(attendance_event()).encode())
+    with engine.connect() as c:  # the pool's one connection, traced while the consumer's transactions use it
+        raw = c.connection.driver_connection
+    with round_trips(raw) as turns:
+        assert handle_once(factory, event, handler) is Outcome.HANDLED
+    assert turns == [2, 1, 1]
+    assert handle_once(factory, event, handler) is Outcome.DUPLICATE
+    assert handle_batch(factory, [(event, handler)]) == [Outcome.DUPLICATE]
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM taken_once")).scalar() == 1
+        assert c.connection.driver_connection.autocommit is False  # back in the pool as it came
+        c.execute(sa.text("DROP TABLE taken_once"))
+        c.commit()
+    engine.dispose()
