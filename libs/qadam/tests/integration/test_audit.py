@@ -256,3 +256,25 @@ def test_auditors_and_administrators_search_the_log_and_a_psychologist_is_refuse
     refused = client.get("/audit", headers=bearer(token("psy-1", "psychologist")))
     assert refused.status_code == 403
     assert client.get("/audit?action=delete", headers=bearer(token("aud-1", "auditor"))).status_code == 422
+
+
+def test_a_row_is_appended_in_a_transaction_of_its_own_in_one_round_trip_and_joins_the_chain(audited):
+    """BEGIN, the chain's lock, the row and COMMIT go together: one round trip for the row every authenticated
+    request writes, and the chain's lock held for none."""
+    from qadam.db import make_web_engine
+    from qadam_testing import round_trips
+
+    _, reader, url = audited
+    engine = make_web_engine(url)
+    entry = {"at": "2026-12-07T08:00:00+00:00", "user_id": "auditor-1", "role": "auditor", "action": "read",
+             "method": "GET", "route": "/audit", "record": {}, "status": 200, "address": "127.0.0.1",
+             "reason": None, "correlation_id": "corr-once"}
+    with engine.connect() as c:  # the connection the append takes next from the pool, traced
+        raw = c.connection.driver_connection
+    with round_trips(raw) as turns:
+        audit.append_at_once(engine, entry)
+    engine.dispose()
+    assert turns == [4]
+    assert [r["correlation_id"] for r in audit_rows(reader)][-1] == "corr-once"
+    with reader.connect() as conn:
+        assert audit.verify_chain(conn)[1] == []
