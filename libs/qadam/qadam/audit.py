@@ -82,7 +82,7 @@ def append(conn: Connection, entry: Mapping[str, Any]) -> int:
     return int(conn.execute(_APPEND, {**row, "canonical": canonical(row)}).scalar_one())
 
 
-def _append_statement() -> sa.Executable:
+def _append_statement() -> sa.Insert:
     head = sa.select(sa.func.coalesce(
         sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1).scalar_subquery(),
         sa.literal(GENESIS)).label("prev")).subquery("head")
