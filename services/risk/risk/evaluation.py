@@ -142,8 +142,9 @@ def _raise(s: Session, views: Mapping[uuid.UUID, EnrolmentSnapshot], rows: list[
     them takes it): each flag is inserted, and each level's version is the one read, plus one. Should either not
     hold (two findings the flag table's key takes as one), what was sent is rolled back to a savepoint sent first,
     and it is done again a step at a time, from what the inserts answer."""
-    hoped = {e: [*flags, *((r["id"], r["level"]) for r in rows if r["enrolment_id"] == e)]
-             for e, flags in unresolved.items()}
+    hoped = {e: list(flags) for e, flags in unresolved.items()}
+    for r in rows:
+        hoped[r["enrolment_id"]].append((r["id"], r["level"]))
     moves = level_moves(hoped, held, cause=cause, now=now)
     if not rows and not moves:
         return [], []
