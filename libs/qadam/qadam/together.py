@@ -119,7 +119,10 @@ def execute_together(on: Session | sa.Connection, statements: Sequence[Statement
                 cursor.execute(each.sql, values)
         return [each.rows(cursor) for each, cursor in zip(compiled, cursors, strict=True)]
     except psycopg.Error as exc:
-        if dialect.is_disconnect(exc, raw, None):  # type: ignore[arg-type]
+        if dialect.is_disconnect(exc, raw, None) and not connection.invalidated:  # type: ignore[arg-type]
+            # as SQLAlchemy does with a disconnect it meets itself: every connection of the pool made before this
+            # one failed is made again at its next checkout (not one failure each), and this one is dropped
+            connection.engine.pool._invalidate(connection.connection, exc)
             connection.invalidate(exc)
         # the statement that failed: the first without a good answer (those after it were not run)
         failed = next((each.sql for each, cursor in zip(compiled, cursors, strict=False)

@@ -239,8 +239,10 @@ def _cases_from(found: Sequence[Any], marks_found: Sequence[Any], runs_found: Se
     for key, view in views.items():
         by_code[view["participant_code"]].append(key)
     for r in signals_found:
-        owners = [e for e in r.enrolment_ids if e in views] or [
-            # an order that named no enrolment yet is his for the enrolments it was still in force for
+        # an order that named no enrolment yet is his for the enrolments it was still in force for; a signal that
+        # names enrolments is theirs alone (one naming only enrolments not evaluated here, a closed one, is read as
+        # the keys are the ids given, and belongs to none of these)
+        owners = [e for e in r.enrolment_ids if e in views] if r.enrolment_ids else [
             e for e in by_code.get(r.participant_code, []) if order_in_force_at(r.facts, views[e]["enrolled_at"])]
         for key in owners:
             if r.kind == WARNING_SIGN:

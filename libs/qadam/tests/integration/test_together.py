@@ -35,6 +35,7 @@ _GIVEN = given_rows(THINGS, ("id", "name"))
 ADD = insert(THINGS).from_select(["id", "name"], sa.select(_GIVEN.c.id, _GIVEN.c.name)).returning(THINGS.c.id)
 READ = sa.select(Thing.id, Thing.name, Thing.tags, Thing.facts).where(among(Thing.id, name="ids")).order_by(Thing.name)
 COUNT = sa.select(sa.func.count()).select_from(THINGS)
+ONE = sa.select(sa.literal(1))
 
 
 @pytest.fixture
@@ -112,3 +113,22 @@ def test_the_columns_python_defaults_are_filled_in_as_sqlalchemy_would(engine):
 def test_nothing_to_send_sends_nothing(engine):
     with Session(engine) as s:
         assert execute_together(s, []) == []
+
+
+def test_a_connection_lost_fails_one_unit_of_work_and_the_pool_makes_the_others_again(stack):
+    """As SQLAlchemy does with a disconnect it meets itself: after a restart every pooled connection is dead, and
+    the first failure has the pool make the others again at their next checkout (a worker pings none), so the next
+    unit of work goes through instead of failing once for each connection pooled."""
+    engine = make_engine(stack.database_url("risk"), pool_size=3, max_overflow=0, pool_pre_ping=False)
+    held = [engine.connect() for _ in range(3)]
+    pids = [c.execute(sa.text("SELECT pg_backend_pid()")).scalar() for c in held]
+    for c in held:
+        c.close()
+    with sa.create_engine(stack.database_url("risk"), poolclass=sa.NullPool).connect() as admin:
+        admin.execute(sa.text("SELECT pg_terminate_backend(p) FROM unnest(CAST(:p AS int[])) AS p"), {"p": pids})
+    with pytest.raises(sa.exc.OperationalError), Session(engine) as s, s.begin():
+        execute_together(s, [(ONE, {})])
+    for _ in range(3):
+        with Session(engine) as s, s.begin():
+            assert execute_together(s, [(ONE, {})]) == [[(1,)]]
+    engine.dispose()

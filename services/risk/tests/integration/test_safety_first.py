@@ -247,3 +247,37 @@ def test_a_critical_sign_evaluated_with_an_exit_proposal_does_not_join_the_old_a
     others = {e for rule, e in episodes.items() if rule not in ("programme.exit_proposed", "consecutive_absences",
                                                                 "unexcused_absences")}
     assert others == {episodes["sign.weapon_access"]}
+
+
+def test_a_sign_about_his_closed_enrolment_is_not_laid_on_his_open_one_when_an_order_names_neither(
+        risk_db, events_for, deliver):
+    """An order that names no enrolment is evaluated for all of his enrolments. A sign recorded in the programme he
+    left belongs to that enrolment alone; his new enrolment is not flagged for it."""
+    from qadam.db import jsonable, transaction
+    from qadam_contracts.enrollment import EnrolmentStatusChanged
+    from risk.models import Signal
+    from sqlalchemy.dialects.postgresql import insert
+
+    settings, factory, engine = risk_db
+    closed, open_ = uuid.uuid4(), uuid.uuid4()
+    first, _ = events_for(closed, [])
+    code = first.data.participant_code
+    second, _ = enrolled_with(events_for, open_, [], participant_code=code)
+    d = first.data
+    completed = event(EnrolmentStatusChanged, {
+        "enrolment_id": closed, "participant_code": code, "cohort_id": d.cohort_id, "region": d.region,
+        "district": d.district, "inspector_id": d.inspector_id, "psychologist_id": d.psychologist_id,
+        "action": "exit", "from_status": "active", "status": "exited", "changed_by": "insp-r",
+        "changed_at": datetime.now(UTC), "version": 2})
+    deliver(settings, factory, [first, completed, second])
+    sign = event(WarningSignObserved, {
+        "observation_id": uuid.uuid4(), "session_id": uuid.uuid4(), "cohort_id": d.cohort_id,
+        "enrolment_id": closed, "participant_code": code, "session_number": 3, "sign": "weapon_access",
+        "observed_by": "psy-r", "observed_at": datetime.now(UTC)})
+    with transaction(factory) as s:  # kept in his first programme, before he left it
+        s.execute(insert(Signal).values(event_id=sign.id, kind=sign.type, enrolment_ids=[closed],
+                                        participant_code=code, facts=jsonable(asdict(sign.data)),
+                                        occurred_at=sign.occurred_at))
+    deliver(settings, factory, [order_issued(second, date.today(), None, [])])
+    assert "sign.weapon_access" not in rules_of(engine, open_)
+    assert raised(engine, closed) == []  # a closed enrolment is not evaluated
