@@ -190,7 +190,8 @@ def seed_runs(conn: psycopg.Connection[Any]) -> None:
 
 
 def ceiling_statements() -> list[str]:
-    """What `evaluation.load_cases`, `_flags_of` and the levels read, for every open enrolment at once."""
+    """What an evaluation reads (`evaluation._reads`: the views, the facts, the flags and the levels), for every open
+    enrolment at once."""
     joined = f"JOIN enrolment_view v USING (enrolment_id) WHERE v.status IN {OPEN}"
     return [
         f"SELECT enrolment_id FROM enrolment_view WHERE status IN {OPEN} ORDER BY enrolment_id",

@@ -69,16 +69,17 @@ def alert_on_flag(s: Session, *, event: Event[FlagRaised], settings: NotifySetti
                   episode_id=d.episode_id, reason_codes=_codes(d))
              for a in addressees(routes, event.type, d.level, people)]
     for tell, made in zip(tells, notify(s, event=event, settings=settings, tells=tells), strict=True):
-        if made is None and tell.kind == "alert" and not _join_episode(s, settings, subject, tell.addressee, d):
+        if made is None and tell.kind == "alert" and not _join_episode(s, settings, subject, tell, d):
             # what came after the answer has not been seen: its own alert
             notify(s, event=event, settings=settings, tells=[replace(tell, subject=f"flag:{d.flag_id}")])
 
 
-def _join_episode(s: Session, settings: NotifySettings, subject: str, addressee: Addressee, d: FlagRaised) -> bool:
+def _join_episode(s: Session, settings: NotifySettings, subject: str, tell: Tell, d: FlagRaised) -> bool:
     """A later flag of an episode this person has heard of: into their notification, with its reasons, while nobody
     in its chain has answered it (an answer covers what was in it then, not what came after: False, and the flag is
     an alert of its own). A higher level raises the notification's and sends its messages at the new level. The
     escalations of its chain carry the flag too."""
+    addressee = tell.addressee
     n = s.execute(sa.select(Notification).where(
         Notification.subject == subject, Notification.user_id == addressee.user_id).with_for_update()).scalar_one()
     if d.flag_id in n.flag_ids:
@@ -93,11 +94,10 @@ def _join_episode(s: Session, settings: NotifySettings, subject: str, addressee:
     if rise:  # at the new level, over the channels the routing gives it, at once if it says so
         n.channels = list(dict.fromkeys([*n.channels, *addressee.channels]))
         n.timing = "immediate" if "immediate" in (n.timing, addressee.timing) else n.timing
-        contact = s.get(Contact, addressee.user_id)
         n.escalated_at = n.unassigned_since = None
-        n.escalate_from = due_for(settings=settings, contact=contact, level=n.level)
+        n.escalate_from = due_for(settings=settings, contact=tell.contact, level=n.level)
         if n.timing == "immediate":
-            add_deliveries(s, settings=settings, notification_id=n.id, contact=contact,
+            add_deliveries(s, settings=settings, notification_id=n.id, contact=tell.contact,
                            channels=tuple(n.channels), level=n.level, purpose=f"rise_{n.level}")
         for escalation in chain:  # the supervisors it went up to hear of the rise too
             add_deliveries(s, settings=settings, notification_id=escalation.id,
